@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-config"
+
+#include "confab-config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+ConfabConfig *
+confab_config_new (void)
+{
+  ConfabConfig *config = g_new0 (ConfabConfig, 1);
+
+  config->listen = g_strdup ("127.0.0.1:8080");
+  config->data_dir = g_strdup ("./var");
+  config->trusted_proxies = g_new0 (char *, 1);
+  config->sync = CONFAB_STORE_SYNC_FULL;
+  config->keepalive_interval = 20;
+  config->idle_timeout = 60;
+  config->max_frame_bytes = 64 * 1024;
+  config->send_queue_bytes = 1024 * 1024;
+  config->request_timeout = 30;
+  config->max_body_bytes = 64 * 1024;
+  config->messages_per_minute = 30;
+  config->messages_per_minute_per_ip = 120;
+  config->typing_per_second = 10;
+  config->logins_per_minute_per_ip = 10;
+  config->logins_per_minute_per_account = 5;
+  config->bad_frames_before_close = 20;
+  config->token_lifetime_days = 30;
+
+  return config;
+}
+
+void
+confab_config_free (ConfabConfig *config)
+{
+  if (config == NULL)
+    return;
+
+  g_free (config->listen);
+  g_free (config->data_dir);
+  g_strfreev (config->trusted_proxies);
+  g_free (config);
+}
+
+/* Reads an unsigned number within [min, max] when the key is there. */
+static gboolean
+read_uint (GKeyFile    *file,
+           const char  *group,
+           const char  *key,
+           guint        min,
+           guint        max,
+           guint       *value,
+           GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gint64 number;
+
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+
+  number = g_key_file_get_int64 (file, group, key, &local_error);
+  if (local_error != NULL || number < min || number > max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] %s must be a whole number from %u to %u", group, key, min, max);
+      return FALSE;
+    }
+
+  *value = (guint) number;
+  return TRUE;
+}
+
+static gboolean
+read_string (GKeyFile    *file,
+             const char  *group,
+             const char  *key,
+             char       **value)
+{
+  char *text = g_key_file_get_string (file, group, key, NULL);
+
+  if (text == NULL)
+    return FALSE;
+
+  g_free (*value);
+  *value = g_strstrip (text);
+  return TRUE;
+}
+
+gboolean
+confab_config_load (ConfabConfig  *config,
+                    const char    *path,
+                    GError       **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autofree char *sync = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "Cannot read the config file %s: %s", path, local_error->message);
+      return FALSE;
+    }
+
+  read_string (file, "relay", "listen", &config->listen);
+  read_string (file, "relay", "data-dir", &config->data_dir);
+  if (g_key_file_has_key (file, "relay", "trusted-proxies", NULL))
+    {
+      g_strfreev (config->trusted_proxies);
+      config->trusted_proxies = g_key_file_get_string_list (file, "relay", "trusted-proxies",
+                                                            NULL, NULL);
+      if (config->trusted_proxies == NULL)
+        config->trusted_proxies = g_new0 (char *, 1);
+      for (guint i = 0; config->trusted_proxies[i]; i++)
+        g_strstrip (config->trusted_proxies[i]);
+    }
+
+  if (read_string (file, "store", "synchronous", &sync))
+    {
+      if (g_ascii_strcasecmp (sync, "full") == 0)
+        config->sync = CONFAB_STORE_SYNC_FULL;
+      else if (g_ascii_strcasecmp (sync, "normal") == 0)
+        config->sync = CONFAB_STORE_SYNC_NORMAL;
+      else
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[store] synchronous must be “full” or “normal”, not “%s”", sync);
+          return FALSE;
+        }
+    }
+
+  if (!read_uint (file, "websocket", "keepalive-interval", 1, 3600, &config->keepalive_interval, error) ||
+      !read_uint (file, "websocket", "idle-timeout", 1, 86400, &config->idle_timeout, error) ||
+      !read_uint (file, "websocket", "max-frame-bytes", 1024, 16 * 1024 * 1024, &config->max_frame_bytes, error) ||
+      !read_uint (file, "websocket", "send-queue-bytes", 4096, 1024 * 1024 * 1024, &config->send_queue_bytes, error) ||
+      !read_uint (file, "http", "request-timeout", 1, 3600, &config->request_timeout, error) ||
+      !read_uint (file, "http", "max-body-bytes", 1024, 64 * 1024 * 1024, &config->max_body_bytes, error) ||
+      !read_uint (file, "limits", "messages-per-minute", 1, 1000000, &config->messages_per_minute, error) ||
+      !read_uint (file, "limits", "messages-per-minute-per-ip", 1, 1000000, &config->messages_per_minute_per_ip, error) ||
+      !read_uint (file, "limits", "typing-per-second", 1, 1000, &config->typing_per_second, error) ||
+      !read_uint (file, "limits", "logins-per-minute-per-ip", 1, 1000000, &config->logins_per_minute_per_ip, error) ||
+      !read_uint (file, "limits", "logins-per-minute-per-account", 1, 1000000, &config->logins_per_minute_per_account, error) ||
+      !read_uint (file, "limits", "bad-frames-before-close", 1, 1000000, &config->bad_frames_before_close, error) ||
+      !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+confab_config_parse_listen (const char  *listen,
+                            char       **out_host,
+                            guint16     *out_port,
+                            GError     **error)
+{
+  const char *colon;
+  g_autofree char *host = NULL;
+  guint64 port;
+  char *end = NULL;
+
+  colon = listen ? strrchr (listen, ':') : NULL;
+  if (colon == NULL || colon == listen || colon[1] == '\0')
+    goto bad;
+
+  if (listen[0] == '[')
+    {
+      if (colon[-1] != ']')
+        goto bad;
+      host = g_strndup (listen + 1, colon - listen - 2);
+    }
+  else
+    host = g_strndup (listen, colon - listen);
+
+  port = g_ascii_strtoull (colon + 1, &end, 10);
+  if (*end != '\0' || port > 65535)
+    goto bad;
+
+  *out_host = g_steal_pointer (&host);
+  *out_port = (guint16) port;
+  return TRUE;
+
+bad:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "“%s” is not HOST:PORT (for example 127.0.0.1:8080, [::1]:8080, or port 0 for any free port)",
+               listen ? listen : "");
+  return FALSE;
+}

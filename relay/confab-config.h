@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-config.h: the relay's settings, from defaults, a GKeyFile and the command line */
+#pragma once
+
+#include <glib.h>
+
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* [relay] */
+  char            *listen;                 /* "127.0.0.1:8080" */
+  char            *data_dir;               /* "./var" */
+  char           **trusted_proxies;        /* IPs whose X-Forwarded-For is believed */
+  /* [store] */
+  ConfabStoreSync  sync;
+  /* [websocket] */
+  guint            keepalive_interval;     /* seconds */
+  guint            idle_timeout;           /* seconds without a frame or pong */
+  guint            max_frame_bytes;
+  guint            send_queue_bytes;
+  /* [http] */
+  guint            request_timeout;        /* seconds */
+  guint            max_body_bytes;
+  /* [limits] */
+  guint            messages_per_minute;
+  guint            messages_per_minute_per_ip;
+  guint            typing_per_second;
+  guint            logins_per_minute_per_ip;
+  guint            logins_per_minute_per_account;
+  guint            bad_frames_before_close;
+  /* [auth] */
+  guint            token_lifetime_days;
+} ConfabConfig;
+
+ConfabConfig *confab_config_new      (void);
+void          confab_config_free     (ConfabConfig  *config);
+/* Reads @path over the current values; unknown keys are ignored, bad values are errors. */
+gboolean      confab_config_load     (ConfabConfig  *config,
+                                      const char    *path,
+                                      GError       **error);
+/* Splits "HOST:PORT" / "[V6]:PORT"; FALSE with @error when it is not one. */
+gboolean      confab_config_parse_listen (const char *listen,
+                                      char         **out_host,
+                                      guint16       *out_port,
+                                      GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConfig, confab_config_free)
+
+G_END_DECLS

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-http.c: the relay's server object, its connections and the HTTP helpers */
+#define G_LOG_DOMAIN "confab-http"
+
+#include "confab-http.h"
+#include "confab-hub.h"
+#include "confab-json.h"
+#include "confab-util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* JSON bodies are small; anything deeper than this is not a request a client of ours makes. */
+#define MAX_JSON_DEPTH 32
+
+static void
+add_common_headers (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+}
+
+static void
+handle_not_found (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  confab_http_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "There is nothing at this address");
+}
+
+static void
+handle_healthz (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+
+  if (strcmp (path, "/healthz") != 0)
+    return handle_not_found (server, msg, path, query, user_data);
+
+  json_object_set_string_member (object, "status", "ok");
+  confab_http_json_object (msg, SOUP_STATUS_OK, object);
+}
+
+static char *
+peer_key (GSocketAddress *address)
+{
+  GInetAddress *inet;
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  ip = g_inet_address_to_string (inet);
+  return g_strdup_printf ("%s|%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+typedef struct {
+  ConfabRelay *relay;
+  char        *key;
+} PeerEntry;
+
+static void
+forget_peer (gpointer  data,
+             GObject  *where_the_connection_was)
+{
+  PeerEntry *entry = data;
+
+  if (entry->relay->sockets_by_peer != NULL)
+    g_hash_table_remove (entry->relay->sockets_by_peer, entry->key);
+  g_free (entry->key);
+  g_free (entry);
+}
+
+/* Every connection comes through here rather than through soup_server_listen(): libsoup 3.2's
+ * SoupServer has no timeouts, so a client that connects and sends nothing (or half a request,
+ * slowly) would hold its socket forever. A GSocket timeout makes every wait for input end;
+ * the hub raises it to the WebSocket idle timeout after an upgrade. */
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  ConfabRelay *relay = user_data;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GError) error = NULL;
+  PeerEntry *entry;
+
+  if (local == NULL || remote == NULL)
+    return TRUE;
+
+  g_socket_set_timeout (socket, relay->config->request_timeout);
+
+  entry = g_new0 (PeerEntry, 1);
+  entry->relay = relay;
+  entry->key = peer_key (remote);
+  if (entry->key != NULL)
+    g_hash_table_replace (relay->sockets_by_peer, g_strdup (entry->key), g_object_ref (socket));
+  g_object_weak_ref (G_OBJECT (connection), forget_peer, entry);
+
+  if (!soup_server_accept_iostream (relay->server, G_IO_STREAM (connection), local, remote, &error))
+    g_debug ("Could not accept a connection: %s", error->message);
+
+  return TRUE;
+}
+
+GSocket *
+confab_relay_socket_for (ConfabRelay    *relay,
+                         GSocketAddress *remote)
+{
+  g_autofree char *key = peer_key (remote);
+
+  return key ? g_hash_table_lookup (relay->sockets_by_peer, key) : NULL;
+}
+
+ConfabRelay *
+confab_relay_new (ConfabConfig  *config,
+                  GError       **error)
+{
+  g_autoptr (ConfabRelay) relay = g_new0 (ConfabRelay, 1);
+  g_autofree char *db_path = NULL;
+  const ConfabConfig *c = config;
+
+  relay->config = config;
+
+  if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
+      return NULL;
+    }
+
+  db_path = g_build_filename (config->data_dir, "confab.db", NULL);
+  relay->store = confab_store_open (db_path, config->sync, error);
+  if (relay->store == NULL)
+    return NULL;
+
+  relay->ip_salt = confab_random_token (16);
+  relay->login_per_ip = confab_rate_limit_new (c->logins_per_minute_per_ip, 60 * 1000);
+  relay->login_per_account = confab_rate_limit_new (c->logins_per_minute_per_account, 60 * 1000);
+  relay->messages_per_ip = confab_rate_limit_new (c->messages_per_minute_per_ip, 60 * 1000);
+  relay->typing_per_ip = confab_rate_limit_new (c->typing_per_second * 20, 1000);
+  relay->sockets_by_peer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  relay->server = soup_server_new ("server-header", "confab-relay", NULL);
+  /* permessage-deflate costs ~56 KB of memory per connection and 6x the CPU per message with
+   * Debian's libsoup 3.2 (measured against a browser-like client); chat frames are tiny. */
+  soup_server_remove_websocket_extension (relay->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  g_signal_connect (relay->server, "request-read", G_CALLBACK (add_common_headers), relay);
+
+  soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
+  soup_server_add_handler (relay->server, "/healthz", handle_healthz, relay, NULL);
+  confab_api_register (relay);
+  relay->hub = confab_hub_new (relay);
+
+  return g_steal_pointer (&relay);
+}
+
+gboolean
+confab_relay_listen (ConfabRelay  *relay,
+                     GError      **error)
+{
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GSocketAddress) wanted = NULL;
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (!confab_config_parse_listen (relay->config->listen, &host, &port, error))
+    return FALSE;
+
+  if (g_strcmp0 (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an IP address to listen on", host);
+      return FALSE;
+    }
+
+  wanted = g_inet_socket_address_new (inet, port);
+  relay->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (relay->service), wanted,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, error))
+    return FALSE;
+
+  g_signal_connect (relay->service, "incoming", G_CALLBACK (on_incoming), relay);
+  g_socket_service_start (relay->service);
+
+  relay->host = g_steal_pointer (&host);
+  relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    printf ("listening on http://[%s]:%u\n", relay->host, relay->port);
+  else
+    printf ("listening on http://%s:%u\n", relay->host, relay->port);
+  fflush (stdout);
+
+  return TRUE;
+}
+
+void
+confab_relay_free (ConfabRelay *relay)
+{
+  if (relay == NULL)
+    return;
+
+  if (relay->service != NULL)
+    {
+      g_socket_service_stop (relay->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (relay->service));
+      g_clear_object (&relay->service);
+    }
+  g_clear_pointer (&relay->hub, confab_hub_free);
+  if (relay->server != NULL)
+    soup_server_disconnect (relay->server);
+  g_clear_object (&relay->server);
+  g_clear_pointer (&relay->sockets_by_peer, g_hash_table_unref);
+  g_clear_pointer (&relay->store, confab_store_close);
+  g_clear_pointer (&relay->login_per_ip, confab_rate_limit_free);
+  g_clear_pointer (&relay->login_per_account, confab_rate_limit_free);
+  g_clear_pointer (&relay->messages_per_ip, confab_rate_limit_free);
+  g_clear_pointer (&relay->typing_per_ip, confab_rate_limit_free);
+  g_clear_pointer (&relay->config, confab_config_free);
+  g_free (relay->ip_salt);
+  g_free (relay->host);
+  g_free (relay);
+}
+
+char *
+confab_relay_hash_ip (ConfabRelay *relay,
+                      const char  *ip)
+{
+  g_autofree char *salted = g_strconcat (relay->ip_salt, "|", ip ? ip : "", NULL);
+
+  return confab_sha256_hex (salted);
+}
+
+/* --- responses --- */
+
+void
+confab_http_json (SoupServerMessage *msg,
+                  guint              status,
+                  JsonNode          *node)
+{
+  char *text = confab_json_node_to_string (node);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+void
+confab_http_json_object (SoupServerMessage *msg,
+                         guint              status,
+                         JsonObject        *object)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  confab_http_json (msg, status, node);
+}
+
+void
+confab_http_error (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *code,
+                   const char        *message)
+{
+  g_autoptr (JsonObject) root = json_object_new ();
+  JsonObject *error = json_object_new ();
+
+  json_object_set_string_member (error, "code", code);
+  json_object_set_string_member (error, "message", message);
+  json_object_set_object_member (root, "error", error);
+  confab_http_json_object (msg, status, root);
+}
+
+void
+confab_http_rate_limited (SoupServerMessage *msg,
+                          guint              retry_after_ms)
+{
+  g_autofree char *seconds = g_strdup_printf ("%u", MAX (1, (retry_after_ms + 999) / 1000));
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", seconds);
+  confab_http_error (msg, SOUP_STATUS_TOO_MANY_REQUESTS, "rate_limited",
+                     "Too many requests; try again later");
+}
+
+void
+confab_http_gerror (SoupServerMessage *msg,
+                    const GError      *error)
+{
+  if (error->domain == CONFAB_JSON_ERROR)
+    {
+      guint status = error->code == CONFAB_JSON_ERROR_TOO_LARGE
+                     ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE : SOUP_STATUS_BAD_REQUEST;
+      confab_http_error (msg, status, confab_json_error_code (error), error->message);
+    }
+  else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+    confab_http_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "Not found");
+  else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS))
+    confab_http_error (msg, SOUP_STATUS_CONFLICT, "already_exists", error->message);
+  else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT))
+    confab_http_error (msg, SOUP_STATUS_CONFLICT, "conflict", error->message);
+  else
+    {
+      g_warning ("Request failed: %s", error->message);
+      confab_http_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error",
+                         "The relay could not complete this request");
+    }
+}
+
+JsonObject *
+confab_http_read_object (ConfabRelay       *relay,
+                         SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *object;
+  gsize len;
+  const char *data;
+
+  bytes = soup_message_body_flatten (body);
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    {
+      confab_http_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                         "The request needs a JSON object as its body");
+      return NULL;
+    }
+
+  object = confab_json_parse_object (data, len, relay->config->max_body_bytes, MAX_JSON_DEPTH, &error);
+  if (object == NULL)
+    confab_http_gerror (msg, error);
+
+  return object;
+}
+
+static gboolean
+is_trusted_proxy (ConfabRelay *relay,
+                  const char  *ip)
+{
+  return ip != NULL && g_strv_contains ((const char * const *) relay->config->trusted_proxies, ip);
+}
+
+char *
+confab_http_client_ip (ConfabRelay       *relay,
+                       SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  const char *forwarded;
+  g_autofree char *peer = NULL;
+  g_auto (GStrv) hops = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    peer = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+
+  if (!is_trusted_proxy (relay, peer))
+    return g_steal_pointer (&peer);
+
+  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                             "X-Forwarded-For");
+  if (forwarded == NULL)
+    return g_steal_pointer (&peer);
+
+  /* The right-most hop was added by our own proxy; walk left past every trusted proxy. */
+  hops = g_strsplit (forwarded, ",", -1);
+  for (int i = g_strv_length (hops) - 1; i >= 0; i--)
+    {
+      g_autoptr (GInetAddress) parsed = NULL;
+      char *hop = g_strstrip (hops[i]);
+
+      if (is_trusted_proxy (relay, hop))
+        continue;
+      parsed = g_inet_address_new_from_string (hop);
+      if (parsed == NULL)
+        break;
+      return g_strdup (hop);
+    }
+
+  return g_steal_pointer (&peer);
+}
+
+const char *
+confab_http_bearer (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    return NULL;
+
+  header += 7;
+  while (*header == ' ')
+    header++;
+
+  return *header ? header : NULL;
+}
+
+ConfabUser *
+confab_http_authenticate (ConfabRelay        *relay,
+                          SoupServerMessage  *msg,
+                          char              **out_token_hash)
+{
+  const char *token = confab_http_bearer (msg);
+  g_autofree char *hash = NULL;
+  g_autofree char *user_id = NULL;
+  ConfabUser *user = NULL;
+
+  if (token != NULL)
+    {
+      hash = confab_sha256_hex (token);
+      user_id = confab_store_lookup_token (relay->store, hash, confab_now_ms (), NULL);
+      if (user_id != NULL)
+        user = confab_store_get_user (relay->store, user_id, NULL);
+    }
+
+  if (user == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer");
+      confab_http_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                         "Sign in first: the token is missing, expired or revoked");
+      return NULL;
+    }
+
+  if (out_token_hash != NULL)
+    *out_token_hash = g_steal_pointer (&hash);
+
+  return user;
+}
+
+char **
+confab_http_path_segments (const char *path,
+                           const char *prefix)
+{
+  gsize prefix_len = strlen (prefix);
+
+  if (strncmp (path, prefix, prefix_len) != 0)
+    return NULL;
+
+  path += prefix_len;
+  if (*path == '/')
+    path++;
+  if (*path == '\0')
+    return g_new0 (char *, 1);
+
+  return g_strsplit (path, "/", -1);
+}

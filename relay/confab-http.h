@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-http.h: JSON responses, errors, bodies and authentication for HTTP handlers */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "confab-relay.h"
+
+G_BEGIN_DECLS
+
+/* Answers with @node (an object or array) serialised. Takes no ownership. */
+void         confab_http_json           (SoupServerMessage *msg,
+                                         guint              status,
+                                         JsonNode          *node);
+void         confab_http_json_object    (SoupServerMessage *msg,
+                                         guint              status,
+                                         JsonObject        *object);
+/* {"error":{"code":@code,"message":@message}} with @status. */
+void         confab_http_error          (SoupServerMessage *msg,
+                                         guint              status,
+                                         const char        *code,
+                                         const char        *message);
+/* 429 with Retry-After (whole seconds, at least 1). */
+void         confab_http_rate_limited   (SoupServerMessage *msg,
+                                         guint              retry_after_ms);
+/* Answers a JSON/store error with the right status: CONFAB_JSON_ERROR → 400/413,
+ * CONFAB_STORE_ERROR_NOT_FOUND → 404, EXISTS/CONFLICT → 409, else 500 (logged). */
+void         confab_http_gerror         (SoupServerMessage *msg,
+                                         const GError      *error);
+
+/* The request body as a JSON object, size/UTF-8/depth-checked first. On NULL the error
+ * response has been set. */
+JsonObject  *confab_http_read_object    (ConfabRelay       *relay,
+                                         SoupServerMessage *msg);
+
+/* The client's IP: the peer, or the last untrusted hop of X-Forwarded-For when the peer is
+ * a configured proxy. */
+char        *confab_http_client_ip      (ConfabRelay       *relay,
+                                         SoupServerMessage *msg);
+
+/* The user behind "Authorization: Bearer …", or NULL after answering 401. The token's
+ * SHA-256 is returned in @out_token_hash when asked for. */
+ConfabUser  *confab_http_authenticate   (ConfabRelay       *relay,
+                                         SoupServerMessage *msg,
+                                         char             **out_token_hash);
+
+/* The bearer token of the request, or NULL. */
+const char  *confab_http_bearer         (SoupServerMessage *msg);
+
+/* Splits "/api/v1/sites/ID/conversations" after @prefix into segments; NULL when the path
+ * does not start with @prefix. Empty segments are kept, so "a//b" does not alias "a/b". */
+char       **confab_http_path_segments  (const char        *path,
+                                         const char        *prefix);
+
+/* Registers the REST API (confab-api.c). */
+void         confab_api_register        (ConfabRelay       *relay);
+
+G_END_DECLS

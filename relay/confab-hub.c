@@ -1,0 +1,2067 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub.c: live connections of visitors and agents.
+ *
+ * Rooms are plain indexes: agents by site, visitor tabs by visitor id. Every persisted event
+ * is written to the store first and fanned out after, in the same main-loop turn, so that a
+ * client resuming from a cursor or seq can never miss or see twice what was sent live.
+ */
+#define G_LOG_DOMAIN "confab-hub"
+
+#include "confab-hub.h"
+#include "confab-auth.h"
+#include "confab-device.h"
+#include "confab-http.h"
+#include "confab-json.h"
+#include "confab-objects.h"
+#include "confab-util.h"
+
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define MAX_FRAME_DEPTH      32
+#define MAX_BODY_CHARS       4000
+#define MAX_CLIENT_ID_CHARS  100
+#define MAX_URL_CHARS        2048
+#define MAX_TITLE_CHARS      500
+#define MAX_NAME_CHARS       100
+#define MAX_EMAIL_CHARS      254
+#define MAX_COMMENT_CHARS    2000
+#define JOURNEY_LENGTH       10
+#define BACKLOG_BATCH        200
+#define PREVIEW_INTERVAL_MS  100
+/* A visitor who comes back after this long is on a new visit. */
+#define NEW_VISIT_AFTER_MS   (30 * 60 * 1000)
+
+typedef enum {
+  CLIENT_VISITOR,
+  CLIENT_AGENT,
+} ClientKind;
+
+typedef struct {
+  ConfabHub               *hub;
+  SoupWebsocketConnection *ws;
+  GSocket                 *socket;
+  ClientKind               kind;
+  char                    *ip_hash;
+  guint64                  bytes_sent;   /* frame bytes handed to libsoup */
+  guint64                  acked_base;   /* the kernel's bytes_acked when we started */
+  guint                    bad_frames;
+  gboolean                 closing;
+  ConfabTokenBucket        messages;
+  ConfabTokenBucket        typing;
+
+  /* visitors */
+  char                    *site_id;
+  char                    *visitor_id;   /* set by hello */
+  char                    *visitor_name;
+  char                    *conversation_id;
+  gboolean                 previews_allowed;
+  char                    *pending_preview;
+  guint                    preview_source;
+  gint64                   last_preview_ms;
+
+  /* agents */
+  char                    *user_id;
+  char                    *user_name;
+  char                    *token_hash;
+  GPtrArray               *site_ids;     /* char* */
+  char                    *presence;
+  gboolean                 subscribed;
+  gboolean                 syncing;
+  gint64                   sync_cursor;
+  guint                    sync_source;
+} Client;
+
+struct _ConfabHub
+{
+  ConfabRelay *relay;
+  GHashTable  *clients;          /* Client* set; owns them */
+  GHashTable  *visitor_tabs;     /* visitor id → GPtrArray<Client*> */
+  GHashTable  *site_visitors;    /* site id → GPtrArray<Client*> (after hello) */
+  GHashTable  *site_agents;      /* site id → GPtrArray<Client*> */
+  GHashTable  *site_online;      /* site id → GUINT agents online, as visitors were last told */
+};
+
+static void hub_fanout_agents_online (ConfabHub  *hub,
+                                      const char *site_id);
+
+/* --- indexes --- */
+
+static void
+index_add (GHashTable *index,
+           const char *key,
+           Client     *client)
+{
+  GPtrArray *list = g_hash_table_lookup (index, key);
+
+  if (list == NULL)
+    {
+      list = g_ptr_array_new ();
+      g_hash_table_insert (index, g_strdup (key), list);
+    }
+  g_ptr_array_add (list, client);
+}
+
+static void
+index_remove (GHashTable *index,
+              const char *key,
+              Client     *client)
+{
+  GPtrArray *list = key ? g_hash_table_lookup (index, key) : NULL;
+
+  if (list == NULL)
+    return;
+
+  g_ptr_array_remove_fast (list, client);
+  if (list->len == 0)
+    g_hash_table_remove (index, key);
+}
+
+static GPtrArray *
+index_get (GHashTable *index,
+           const char *key)
+{
+  return key ? g_hash_table_lookup (index, key) : NULL;
+}
+
+static gboolean
+agent_in_site (Client     *client,
+               const char *site_id)
+{
+  for (guint i = 0; client->site_ids && i < client->site_ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (client->site_ids, i), site_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* --- sending --- */
+
+/* Bytes we gave libsoup that the peer's kernel has not acknowledged yet: libsoup's own queue
+ * plus our kernel's send buffer. libsoup 3.2 exposes no queue size, TCP does. */
+static guint64
+client_unacknowledged (Client *client)
+{
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+
+  if (client->socket == NULL)
+    return 0;
+
+  memset (&info, 0, sizeof info);
+  if (getsockopt (g_socket_get_fd (client->socket), IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+      len < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
+    return 0;
+
+  if (info.tcpi_bytes_acked < client->acked_base)
+    return client->bytes_sent;
+  return client->bytes_sent - MIN (client->bytes_sent, info.tcpi_bytes_acked - client->acked_base);
+}
+
+static void
+client_close (Client     *client,
+              gushort     code,
+              const char *reason)
+{
+  if (client->closing)
+    return;
+
+  client->closing = TRUE;
+  if (soup_websocket_connection_get_state (client->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (client->ws, code, reason);
+}
+
+static gboolean
+client_send_text (Client     *client,
+                  const char *text)
+{
+  gsize len = strlen (text);
+  gsize header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+
+  if (client->closing ||
+      soup_websocket_connection_get_state (client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+
+  if (client_unacknowledged (client) + len > client->hub->relay->config->send_queue_bytes)
+    {
+      /* It stopped reading: holding more for it would let one client grow the relay
+       * without bound. It resumes from its cursor / seq when it comes back. */
+      g_message ("Dropping a %s connection that stopped reading (%" G_GUINT64_FORMAT " bytes unacknowledged)",
+                 client->kind == CLIENT_AGENT ? "agent" : "visitor", client_unacknowledged (client));
+      client_close (client, SOUP_WEBSOCKET_CLOSE_TRY_AGAIN_LATER, "send queue full");
+      return FALSE;
+    }
+
+  soup_websocket_connection_send_text (client->ws, text);
+  client->bytes_sent += len + header;
+  return TRUE;
+}
+
+static gboolean
+client_send (Client     *client,
+             JsonObject *frame)
+{
+  g_autofree char *text = confab_frame_to_string (frame);
+
+  return client_send_text (client, text);
+}
+
+static void
+client_send_error (Client     *client,
+                   const char *code,
+                   const char *message,
+                   const char *ref)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("error");
+
+  json_object_set_string_member (frame, "code", code);
+  json_object_set_string_member (frame, "message", message);
+  if (ref != NULL)
+    json_object_set_string_member (frame, "ref", ref);
+  else
+    json_object_set_null_member (frame, "ref");
+  client_send (client, frame);
+}
+
+/* A frame the client got wrong: tell it, and close after too many. */
+static void
+client_bad_frame (Client     *client,
+                  const char *code,
+                  const char *message,
+                  const char *ref)
+{
+  client_send_error (client, code, message, ref);
+  if (++client->bad_frames >= client->hub->relay->config->bad_frames_before_close)
+    client_close (client, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many bad frames");
+}
+
+static void
+client_bad_gerror (Client       *client,
+                   const GError *error,
+                   const char   *ref)
+{
+  client_bad_frame (client, confab_json_error_code (error), error->message, ref);
+}
+
+static void
+client_rate_limited (Client     *client,
+                     guint       retry_after_ms,
+                     const char *ref)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("error");
+
+  json_object_set_string_member (frame, "code", "rate_limited");
+  json_object_set_string_member (frame, "message", "Too many frames; wait before sending more");
+  if (ref != NULL)
+    json_object_set_string_member (frame, "ref", ref);
+  else
+    json_object_set_null_member (frame, "ref");
+  json_object_set_double_member (frame, "retry_after", MAX (retry_after_ms, 1) / 1000.0);
+  client_send (client, frame);
+}
+
+static void
+client_store_failed (Client       *client,
+                     const GError *error,
+                     const char   *ref)
+{
+  g_warning ("Store failure: %s", error->message);
+  client_send_error (client, "internal_error", "The relay could not store this; try again", ref);
+}
+
+/* Live events go to agents that finished their backlog; those still syncing will read the
+ * event from the store, since it was persisted before this call. */
+static void
+fanout_agents (ConfabHub  *hub,
+               const char *site_id,
+               const char *text)
+{
+  GPtrArray *agents = index_get (hub->site_agents, site_id);
+  g_autoptr (GPtrArray) snapshot = NULL;
+
+  if (agents == NULL)
+    return;
+
+  /* sending may close a slow client, which edits the index */
+  snapshot = g_ptr_array_copy (agents, NULL, NULL);
+  for (guint i = 0; i < snapshot->len; i++)
+    {
+      Client *agent = g_ptr_array_index (snapshot, i);
+
+      if (agent->subscribed && !agent->syncing)
+        client_send_text (agent, text);
+    }
+}
+
+static void
+fanout_visitor (ConfabHub  *hub,
+                const char *visitor_id,
+                JsonObject *frame)
+{
+  GPtrArray *tabs = index_get (hub->visitor_tabs, visitor_id);
+  g_autoptr (GPtrArray) snapshot = NULL;
+  g_autofree char *text = NULL;
+
+  if (tabs == NULL)
+    return;
+
+  text = confab_frame_to_string (frame);
+  snapshot = g_ptr_array_copy (tabs, NULL, NULL);
+  for (guint i = 0; i < snapshot->len; i++)
+    client_send_text (g_ptr_array_index (snapshot, i), text);
+}
+
+/* --- persisted events --- */
+
+/* Stores @frame as an event of @site_id and fans it out to the site's agents with its cursor. */
+static gboolean
+persist_and_fanout (ConfabHub   *hub,
+                    const char  *site_id,
+                    const char  *kind,
+                    const char  *conversation_id,
+                    JsonObject  *frame,
+                    GError     **error)
+{
+  g_autofree char *payload = confab_frame_to_string (frame);
+  g_autofree char *text = NULL;
+  gint64 cursor;
+
+  cursor = confab_store_add_event (hub->relay->store, site_id, kind, conversation_id, payload, error);
+  if (cursor <= 0)
+    return FALSE;
+
+  json_object_set_int_member (frame, "cursor", cursor);
+  text = confab_frame_to_string (frame);
+  fanout_agents (hub, site_id, text);
+  return TRUE;
+}
+
+static JsonObject *
+conversation_frame (ConfabHub                *hub,
+                    const ConfabConversation *conversation,
+                    ConfabAudience            audience)
+{
+  JsonObject *frame = confab_frame_new ("conversation");
+
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    json_object_set_string_member (frame, "site_id", conversation->site_id);
+  json_object_set_object_member (frame, "conversation",
+                                 confab_conversation_to_json (hub->relay->store, conversation, audience));
+  return frame;
+}
+
+/* The conversation changed: agents get a persisted event, the visitor's tabs a frame. */
+static gboolean
+announce_conversation (ConfabHub                *hub,
+                       const ConfabConversation *conversation,
+                       gboolean                  tell_visitor,
+                       GError                  **error)
+{
+  g_autoptr (JsonObject) for_agents = conversation_frame (hub, conversation, CONFAB_AUDIENCE_AGENT);
+
+  if (!persist_and_fanout (hub, conversation->site_id, CONFAB_EVENT_CONVERSATION,
+                           conversation->id, for_agents, error))
+    return FALSE;
+
+  if (tell_visitor)
+    {
+      g_autoptr (JsonObject) for_visitor = conversation_frame (hub, conversation, CONFAB_AUDIENCE_VISITOR);
+      fanout_visitor (hub, conversation->visitor_id, for_visitor);
+    }
+
+  return TRUE;
+}
+
+static JsonObject *
+message_frame (const ConfabMessage *message,
+               const char          *site_id,
+               ConfabAudience       audience)
+{
+  JsonObject *frame = confab_message_to_json (message, audience);
+
+  json_object_set_string_member (frame, "type", "message");
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    {
+      json_object_set_string_member (frame, "site_id", site_id);
+      json_object_set_int_member (frame, "cursor", message->cursor);
+    }
+  return frame;
+}
+
+static void
+fanout_message (ConfabHub           *hub,
+                const ConfabMessage *message,
+                const char          *site_id,
+                const char          *visitor_id)
+{
+  g_autoptr (JsonObject) for_agents = message_frame (message, site_id, CONFAB_AUDIENCE_AGENT);
+  g_autoptr (JsonObject) for_visitor = message_frame (message, site_id, CONFAB_AUDIENCE_VISITOR);
+  g_autofree char *agent_text = confab_frame_to_string (for_agents);
+
+  fanout_agents (hub, site_id, agent_text);
+  fanout_visitor (hub, visitor_id, for_visitor);
+}
+
+static void
+send_ack (Client              *client,
+          const ConfabMessage *message)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("ack");
+
+  json_object_set_string_member (frame, "client_id", message->client_id);
+  json_object_set_string_member (frame, "conversation_id", message->conversation_id);
+  json_object_set_int_member (frame, "seq", message->seq);
+  client_send (client, frame);
+}
+
+/* A visitor arrived, changed page or left. */
+static void
+announce_visitor (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id,
+                  gboolean    online)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (GError) error = NULL;
+
+  visitor = confab_store_get_visitor (hub->relay->store, visitor_id, &error);
+  if (visitor == NULL)
+    {
+      g_warning ("Visitor event lost: %s", error->message);
+      return;
+    }
+
+  frame = confab_frame_new ("visitor");
+  json_object_set_string_member (frame, "site_id", site_id);
+  json_object_set_object_member (frame, "visitor",
+                                 confab_visitor_to_json (hub->relay->store, visitor, online, JOURNEY_LENGTH));
+  if (!persist_and_fanout (hub, site_id, CONFAB_EVENT_VISITOR, NULL, frame, &error))
+    g_warning ("Visitor event lost: %s", error->message);
+}
+
+/* --- agents online, presence --- */
+
+guint
+confab_hub_agents_online (ConfabHub  *hub,
+                          const char *site_id)
+{
+  GPtrArray *agents = index_get (hub->site_agents, site_id);
+  g_autoptr (GHashTable) users = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; agents && i < agents->len; i++)
+    {
+      Client *agent = g_ptr_array_index (agents, i);
+
+      if (!agent->closing && g_strcmp0 (agent->presence, "online") == 0)
+        g_hash_table_add (users, agent->user_id);
+    }
+
+  return g_hash_table_size (users);
+}
+
+static void
+hub_fanout_agents_online (ConfabHub  *hub,
+                          const char *site_id)
+{
+  guint count = confab_hub_agents_online (hub, site_id);
+  gpointer told;
+  GPtrArray *visitors;
+  g_autoptr (JsonObject) frame = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_hash_table_lookup_extended (hub->site_online, site_id, NULL, &told) &&
+      GPOINTER_TO_UINT (told) == count)
+    return;
+
+  g_hash_table_replace (hub->site_online, g_strdup (site_id), GUINT_TO_POINTER (count));
+
+  visitors = index_get (hub->site_visitors, site_id);
+  if (visitors == NULL)
+    return;
+
+  frame = confab_frame_new ("agents_online");
+  json_object_set_int_member (frame, "count", count);
+  text = confab_frame_to_string (frame);
+  {
+    g_autoptr (GPtrArray) snapshot = g_ptr_array_copy (visitors, NULL, NULL);
+    for (guint i = 0; i < snapshot->len; i++)
+      client_send_text (g_ptr_array_index (snapshot, i), text);
+  }
+}
+
+/* Tells every agent sharing a site with @agent its presence ("offline" once it has gone). */
+static void
+announce_presence (ConfabHub  *hub,
+                   Client     *agent,
+                   const char *status)
+{
+  g_autoptr (GHashTable) told = g_hash_table_new (NULL, NULL);
+  g_autoptr (JsonObject) frame = confab_frame_new ("presence");
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (frame, "agent_id", agent->user_id);
+  json_object_set_string_member (frame, "name", agent->user_name ? agent->user_name : "");
+  json_object_set_string_member (frame, "status", status);
+  text = confab_frame_to_string (frame);
+
+  for (guint i = 0; i < agent->site_ids->len; i++)
+    {
+      GPtrArray *agents = index_get (hub->site_agents, g_ptr_array_index (agent->site_ids, i));
+      g_autoptr (GPtrArray) snapshot = agents ? g_ptr_array_copy (agents, NULL, NULL) : NULL;
+
+      for (guint j = 0; snapshot && j < snapshot->len; j++)
+        {
+          Client *other = g_ptr_array_index (snapshot, j);
+
+          if (other == agent || g_hash_table_contains (told, other) ||
+              !other->subscribed || other->syncing)
+            continue;
+          g_hash_table_add (told, other);
+          client_send_text (other, text);
+        }
+    }
+
+  for (guint i = 0; i < agent->site_ids->len; i++)
+    hub_fanout_agents_online (hub, g_ptr_array_index (agent->site_ids, i));
+}
+
+/* --- visitor frames --- */
+
+static gboolean
+require_length (Client     *client,
+                const char *field,
+                const char *value,
+                glong       min,
+                glong       max,
+                const char *ref)
+{
+  glong length = value ? confab_utf8_length (value) : 0;
+
+  if (length >= min && length <= max)
+    return TRUE;
+
+  {
+    g_autofree char *message = g_strdup_printf ("“%s” must be %ld to %ld characters", field, min, max);
+    client_bad_frame (client, "invalid_value", message, ref);
+  }
+  return FALSE;
+}
+
+static gboolean
+tabs_online (ConfabHub  *hub,
+             const char *visitor_id)
+{
+  return index_get (hub->visitor_tabs, visitor_id) != NULL;
+}
+
+static gboolean
+settings_flag (const ConfabSite *site,
+               const char       *flag,
+               gboolean          default_value)
+{
+  g_autoptr (JsonObject) settings = NULL;
+
+  if (site->settings_json == NULL)
+    return default_value;
+
+  settings = confab_json_parse_object (site->settings_json, strlen (site->settings_json),
+                                       G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
+  if (settings == NULL || !json_object_has_member (settings, flag) ||
+      !JSON_NODE_HOLDS_VALUE (json_object_get_member (settings, flag)))
+    return default_value;
+
+  return json_object_get_boolean_member (settings, flag);
+}
+
+static gboolean
+token_matches (const char *stored_hash,
+               const char *token)
+{
+  g_autofree char *hash = NULL;
+  guchar difference = 0;
+  gsize len;
+
+  if (stored_hash == NULL || token == NULL)
+    return FALSE;
+
+  hash = confab_sha256_hex (token);
+  len = strlen (hash);
+  if (strlen (stored_hash) != len)
+    return FALSE;
+
+  /* constant time: the comparison must not tell how much of a guess was right */
+  for (gsize i = 0; i < len; i++)
+    difference |= hash[i] ^ stored_hash[i];
+  return difference == 0;
+}
+
+static void
+visitor_hello (Client     *client,
+               JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  ConfabStore *store = hub->relay->store;
+  const char *visitor_id = NULL, *visitor_token = NULL, *locale = NULL, *timezone = NULL;
+  const char *user_agent = NULL, *fingerprint = NULL, *url = NULL, *title = NULL;
+  const char *browser = NULL, *os = NULL;
+  JsonObject *page = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (JsonObject) welcome = NULL;
+  g_autofree char *new_token = NULL;
+  ConfabVisitorInfo info = { 0 };
+  gboolean first_tab;
+
+  if (client->visitor_id != NULL)
+    {
+      client_bad_frame (client, "already_hello", "This connection has said hello already", NULL);
+      return;
+    }
+
+  if (!confab_json_get_string (frame, "visitor_id", FALSE, &visitor_id, &error) ||
+      !confab_json_get_string (frame, "visitor_token", FALSE, &visitor_token, &error) ||
+      !confab_json_get_string (frame, "locale", FALSE, &locale, &error) ||
+      !confab_json_get_string (frame, "timezone", FALSE, &timezone, &error) ||
+      !confab_json_get_string (frame, "user_agent", FALSE, &user_agent, &error) ||
+      !confab_json_get_string (frame, "fingerprint", FALSE, &fingerprint, &error) ||
+      !confab_json_get_object (frame, "page", FALSE, &page, &error) ||
+      (page != NULL && !confab_json_get_string (page, "url", FALSE, &url, &error)) ||
+      (page != NULL && !confab_json_get_string (page, "title", FALSE, &title, &error)))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+
+  if ((locale && !require_length (client, "locale", locale, 1, 35, NULL)) ||
+      (timezone && !require_length (client, "timezone", timezone, 1, 64, NULL)) ||
+      (user_agent && !require_length (client, "user_agent", user_agent, 0, 1000, NULL)) ||
+      (fingerprint && !require_length (client, "fingerprint", fingerprint, 1, 128, NULL)) ||
+      (url && !require_length (client, "url", url, 1, MAX_URL_CHARS, NULL)) ||
+      (title && !require_length (client, "title", title, 0, MAX_TITLE_CHARS, NULL)))
+    return;
+
+  site = confab_store_get_site (store, client->site_id, &error);
+  if (site == NULL)
+    {
+      client_store_failed (client, error, NULL);
+      return;
+    }
+
+  confab_device_parse (user_agent, &browser, &os);
+  info.locale = locale;
+  info.timezone = timezone;
+  info.browser = browser;
+  info.os = os;
+  info.fingerprint = settings_flag (site, "fingerprint", FALSE) ? fingerprint : NULL;
+
+  if (visitor_id != NULL && visitor_token != NULL)
+    {
+      visitor = confab_store_get_visitor (store, visitor_id, NULL);
+      /* A wrong token, or a visitor of another site, is treated exactly like an unknown id:
+       * the client starts afresh and learns nothing about whoever owns that id. */
+      if (visitor != NULL &&
+          (g_strcmp0 (visitor->site_id, client->site_id) != 0 ||
+           !token_matches (visitor->token_hash, visitor_token)))
+        g_clear_pointer (&visitor, confab_visitor_free);
+    }
+
+  first_tab = visitor == NULL || !tabs_online (hub, visitor->id);
+
+  if (visitor != NULL)
+    {
+      gboolean new_visit = first_tab && confab_now_ms () - visitor->last_seen > NEW_VISIT_AFTER_MS;
+      ConfabVisitor *touched = confab_store_touch_visitor (store, visitor->id, &info, new_visit, &error);
+
+      if (touched == NULL)
+        {
+          client_store_failed (client, error, NULL);
+          return;
+        }
+      confab_visitor_free (visitor);
+      visitor = touched;
+    }
+  else
+    {
+      g_autofree char *token_hash = NULL;
+
+      new_token = confab_auth_new_visitor_token ();
+      token_hash = confab_sha256_hex (new_token);
+      visitor = confab_store_create_visitor (store, client->site_id, token_hash, &info, &error);
+      if (visitor == NULL)
+        {
+          client_store_failed (client, error, NULL);
+          return;
+        }
+    }
+
+  if (url != NULL &&
+      !confab_store_add_page_view (store, visitor->id, url, title, confab_now_ms (), &error))
+    g_warning ("Page view lost: %s", error->message);
+
+  client->visitor_id = g_strdup (visitor->id);
+  client->visitor_name = g_strdup (visitor->name);
+  client->previews_allowed = settings_flag (site, "typing_preview", TRUE);
+  index_add (hub->visitor_tabs, visitor->id, client);
+  index_add (hub->site_visitors, client->site_id, client);
+
+  conversation = confab_store_get_current_conversation (store, visitor->id, NULL);
+  g_clear_pointer (&client->conversation_id, g_free);
+  if (conversation != NULL)
+    client->conversation_id = g_strdup (conversation->id);
+
+  welcome = confab_frame_new ("welcome");
+  json_object_set_string_member (welcome, "visitor_id", visitor->id);
+  json_object_set_string_member (welcome, "visitor_token", new_token ? new_token : visitor_token);
+  if (conversation != NULL)
+    json_object_set_object_member (welcome, "conversation",
+                                   confab_conversation_to_json (store, conversation, CONFAB_AUDIENCE_VISITOR));
+  else
+    json_object_set_null_member (welcome, "conversation");
+  json_object_set_int_member (welcome, "agents_online", confab_hub_agents_online (hub, client->site_id));
+  client_send (client, welcome);
+
+  /* A second tab of a visitor already online is no arrival, but its page is news. */
+  if (first_tab || url != NULL)
+    announce_visitor (hub, client->site_id, visitor->id, TRUE);
+}
+
+/* Appends @draft and tells everyone; the shared path of visitor and agent messages. */
+static void
+deliver_message (Client                   *client,
+                 const ConfabMessageDraft *draft,
+                 const char               *visitor_conversation_site)
+{
+  ConfabHub *hub = client->hub;
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabAppendResult result;
+  gboolean changed = FALSE;
+
+  if (!confab_store_begin (store, &error))
+    {
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (!confab_store_append_message (store, draft, &message, &conversation, &changed, &result, &error))
+    {
+      confab_store_rollback (store);
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT))
+        client_bad_frame (client, "client_id_conflict",
+                          "This client_id was used before for another message", draft->client_id);
+      else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        client_bad_frame (client, "not_found", "No such conversation", draft->client_id);
+      else
+        client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (result == CONFAB_APPEND_DUPLICATE)
+    {
+      /* A blind retry after a lost ack: acknowledge again, tell nobody else. */
+      confab_store_rollback (store);
+      send_ack (client, message);
+      return;
+    }
+
+  if (changed && !announce_conversation (hub, conversation, TRUE, &error))
+    {
+      confab_store_rollback (store);
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (!confab_store_commit (store, &error))
+    {
+      confab_store_rollback (store);
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  /* persisted: now acknowledge and fan out */
+  send_ack (client, message);
+  fanout_message (hub, message, conversation->site_id, conversation->visitor_id);
+
+  if (client->kind == CLIENT_VISITOR)
+    {
+      GPtrArray *tabs = index_get (hub->visitor_tabs, conversation->visitor_id);
+
+      for (guint i = 0; tabs && i < tabs->len; i++)
+        {
+          Client *tab = g_ptr_array_index (tabs, i);
+          g_free (tab->conversation_id);
+          tab->conversation_id = g_strdup (conversation->id);
+        }
+    }
+}
+
+static gboolean
+take_message_tokens (Client     *client,
+                     const char *ref)
+{
+  gint64 now = g_get_monotonic_time () / 1000;
+  guint retry = 0;
+
+  if (!confab_token_bucket_take (&client->messages, now, &retry) ||
+      !confab_rate_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
+    {
+      client_rate_limited (client, retry, ref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* client_id, body, attachment_id: the checks agents and visitors share. */
+static gboolean
+read_message_fields (Client      *client,
+                     JsonObject  *frame,
+                     const char **client_id,
+                     const char **body,
+                     const char **attachment_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_json_get_string (frame, "client_id", TRUE, client_id, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return FALSE;
+    }
+  if (!require_length (client, "client_id", *client_id, 1, MAX_CLIENT_ID_CHARS, NULL))
+    return FALSE;
+
+  if (!confab_json_get_string (frame, "body", FALSE, body, &error) ||
+      !confab_json_get_string (frame, "attachment_id", FALSE, attachment_id, &error))
+    {
+      client_bad_gerror (client, error, *client_id);
+      return FALSE;
+    }
+
+  if (*attachment_id != NULL)
+    {
+      /* uploads arrive with issue 3; until then no attachment id can be valid */
+      client_bad_frame (client, "not_found", "No such attachment", *client_id);
+      return FALSE;
+    }
+
+  if (*body == NULL)
+    {
+      client_bad_frame (client, "missing_field", "“body” is required", *client_id);
+      return FALSE;
+    }
+
+  if (!require_length (client, "body", *body, 1, MAX_BODY_CHARS, *client_id))
+    return FALSE;
+
+  {
+    g_autofree char *trimmed = g_strstrip (g_strdup (*body));
+    if (*trimmed == '\0')
+      {
+        client_bad_frame (client, "invalid_value", "“body” must not be only white space", *client_id);
+        return FALSE;
+      }
+  }
+
+  return TRUE;
+}
+
+static void
+visitor_message (Client     *client,
+                 JsonObject *frame)
+{
+  const char *client_id = NULL, *body = NULL, *attachment_id = NULL;
+  ConfabMessageDraft draft = { 0 };
+
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id) ||
+      !take_message_tokens (client, client_id))
+    return;
+
+  draft.site_id = client->site_id;
+  draft.visitor_id = client->visitor_id;
+  draft.client_id = client_id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = client->visitor_id;
+  draft.sender_name = client->visitor_name;
+  draft.body = body;
+  deliver_message (client, &draft, client->site_id);
+}
+
+static void
+send_preview (Client     *client,
+              const char *text,
+              gboolean    active)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("typing_preview");
+  g_autofree char *serialised = NULL;
+
+  json_object_set_string_member (frame, "site_id", client->site_id);
+  json_object_set_string_member (frame, "conversation_id", client->conversation_id);
+  json_object_set_string_member (frame, "visitor_id", client->visitor_id);
+  if (client->previews_allowed || !active)
+    json_object_set_string_member (frame, "text", active ? text : "");
+  else
+    json_object_set_null_member (frame, "text");
+  json_object_set_boolean_member (frame, "active", active);
+
+  serialised = confab_frame_to_string (frame);
+  fanout_agents (client->hub, client->site_id, serialised);
+  client->last_preview_ms = g_get_monotonic_time () / 1000;
+}
+
+static gboolean
+flush_preview (gpointer user_data)
+{
+  Client *client = user_data;
+  g_autofree char *text = g_steal_pointer (&client->pending_preview);
+
+  client->preview_source = 0;
+  if (text != NULL && client->conversation_id != NULL)
+    send_preview (client, text, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+visitor_typing (Client     *client,
+                JsonObject *frame,
+                gboolean    stop)
+{
+  const char *preview = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_monotonic_time () / 1000;
+  guint retry = 0;
+
+  if (!stop)
+    {
+      if (!confab_json_get_string (frame, "preview", FALSE, &preview, &error))
+        {
+          client_bad_gerror (client, error, NULL);
+          return;
+        }
+      if (preview != NULL && !require_length (client, "preview", preview, 0, MAX_BODY_CHARS, NULL))
+        return;
+    }
+
+  if (!confab_token_bucket_take (&client->typing, now, &retry) ||
+      !confab_rate_limit_take (client->hub->relay->typing_per_ip, client->ip_hash, now, &retry))
+    {
+      client_rate_limited (client, retry, NULL);
+      return;
+    }
+
+  /* Agents only see typing in a conversation; before the first message there is none. */
+  if (client->conversation_id == NULL)
+    return;
+
+  if (stop || preview == NULL || *preview == '\0')
+    {
+      g_clear_handle_id (&client->preview_source, g_source_remove);
+      g_clear_pointer (&client->pending_preview, g_free);
+      send_preview (client, "", !stop && preview != NULL);
+      return;
+    }
+
+  /* Throttle to one preview per interval; the latest text always goes out. */
+  g_free (client->pending_preview);
+  client->pending_preview = g_strdup (preview);
+  if (client->preview_source == 0)
+    {
+      gint64 wait = client->last_preview_ms + PREVIEW_INTERVAL_MS - now;
+
+      if (wait <= 0)
+        flush_preview (client);
+      else
+        client->preview_source = g_timeout_add ((guint) wait, flush_preview, client);
+    }
+}
+
+static void
+visitor_page_view (Client     *client,
+                   JsonObject *frame)
+{
+  const char *url = NULL, *title = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_json_get_string (frame, "url", TRUE, &url, &error) ||
+      !confab_json_get_string (frame, "title", FALSE, &title, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (!require_length (client, "url", url, 1, MAX_URL_CHARS, NULL) ||
+      (title && !require_length (client, "title", title, 0, MAX_TITLE_CHARS, NULL)))
+    return;
+
+  if (!confab_store_add_page_view (client->hub->relay->store, client->visitor_id, url, title,
+                                   confab_now_ms (), &error))
+    {
+      client_store_failed (client, error, NULL);
+      return;
+    }
+
+  announce_visitor (client->hub, client->site_id, client->visitor_id, TRUE);
+}
+
+static void
+send_messages_after (Client     *client,
+                     const char *conversation_id,
+                     gint64      after_seq)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (JsonObject) synced = confab_frame_new ("synced");
+  g_autoptr (GError) error = NULL;
+  gint64 seq = after_seq;
+
+  while (conversation_id != NULL)
+    {
+      g_autoptr (GPtrArray) batch = confab_store_list_messages (store, conversation_id, seq,
+                                                                BACKLOG_BATCH, &error);
+      if (batch == NULL)
+        {
+          client_store_failed (client, error, NULL);
+          return;
+        }
+
+      for (guint i = 0; i < batch->len; i++)
+        {
+          ConfabMessage *message = g_ptr_array_index (batch, i);
+          g_autoptr (JsonObject) frame = message_frame (message, NULL, CONFAB_AUDIENCE_VISITOR);
+
+          if (!client_send (client, frame))
+            return;
+          seq = message->seq;
+        }
+
+      if (batch->len < BACKLOG_BATCH)
+        break;
+    }
+
+  if (conversation_id != NULL)
+    json_object_set_string_member (synced, "conversation_id", conversation_id);
+  json_object_set_int_member (synced, "seq", seq);
+  client_send (client, synced);
+}
+
+static void
+visitor_resume (Client     *client,
+                JsonObject *frame)
+{
+  gint64 after_seq = 0;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_json_get_int (frame, "after_seq", TRUE, 0, &after_seq, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (after_seq < 0)
+    {
+      client_bad_frame (client, "invalid_value", "“after_seq” must be 0 or more", NULL);
+      return;
+    }
+
+  send_messages_after (client, client->conversation_id, after_seq);
+}
+
+/* The visitor's current conversation, or NULL after telling them there is none. */
+static ConfabConversation *
+visitor_conversation (Client *client)
+{
+  ConfabConversation *conversation = NULL;
+
+  if (client->conversation_id != NULL)
+    conversation = confab_store_get_conversation (client->hub->relay->store, client->conversation_id, NULL);
+
+  if (conversation == NULL)
+    client_bad_frame (client, "no_conversation", "There is no conversation yet", NULL);
+
+  return conversation;
+}
+
+static void
+visitor_read (Client     *client,
+              JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) receipt = NULL;
+  g_autofree char *text = NULL;
+  gint64 seq = 0;
+
+  if (!confab_json_get_int (frame, "seq", TRUE, 0, &seq, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((conversation = visitor_conversation (client)) == NULL)
+    return;
+  if (seq < 0 || seq > conversation->last_seq)
+    {
+      client_bad_frame (client, "invalid_value", "“seq” is not a message of this conversation", NULL);
+      return;
+    }
+
+  updated = confab_store_mark_read (client->hub->relay->store, conversation->id,
+                                    CONFAB_SENDER_VISITOR, seq, &error);
+  if (updated == NULL)
+    {
+      client_store_failed (client, error, NULL);
+      return;
+    }
+
+  /* Read receipts are live only: the next conversation event carries visitor_read_seq. */
+  receipt = confab_frame_new ("read");
+  json_object_set_string_member (receipt, "site_id", conversation->site_id);
+  json_object_set_string_member (receipt, "conversation_id", conversation->id);
+  json_object_set_string_member (receipt, "reader", "visitor");
+  json_object_set_int_member (receipt, "seq", updated->visitor_read_seq);
+  text = confab_frame_to_string (receipt);
+  fanout_agents (client->hub, conversation->site_id, text);
+}
+
+static void
+visitor_rate (Client     *client,
+              JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) event = NULL;
+  const char *comment = NULL;
+  gint64 score = 0;
+
+  if (!confab_json_get_int (frame, "score", TRUE, 0, &score, &error) ||
+      !confab_json_get_string (frame, "comment", FALSE, &comment, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (score < 1 || score > 5)
+    {
+      client_bad_frame (client, "invalid_value", "“score” must be from 1 to 5", NULL);
+      return;
+    }
+  if (comment != NULL && !require_length (client, "comment", comment, 0, MAX_COMMENT_CHARS, NULL))
+    return;
+  if ((conversation = visitor_conversation (client)) == NULL)
+    return;
+
+  event = confab_frame_new ("rating");
+  json_object_set_string_member (event, "site_id", conversation->site_id);
+  json_object_set_string_member (event, "conversation_id", conversation->id);
+  json_object_set_int_member (event, "score", score);
+  if (comment != NULL)
+    json_object_set_string_member (event, "comment", comment);
+  else
+    json_object_set_null_member (event, "comment");
+
+  if (!confab_store_begin (hub->relay->store, &error) ||
+      !confab_store_set_rating (hub->relay->store, conversation->id, (int) score, comment, &error) ||
+      !persist_and_fanout (hub, conversation->site_id, "rating", conversation->id, event, &error) ||
+      !confab_store_commit (hub->relay->store, &error))
+    {
+      confab_store_rollback (hub->relay->store);
+      client_store_failed (client, error, NULL);
+      return;
+    }
+
+  {
+    g_autoptr (JsonObject) thanks = confab_frame_new ("rated");
+    json_object_set_string_member (thanks, "conversation_id", conversation->id);
+    json_object_set_int_member (thanks, "score", score);
+    client_send (client, thanks);
+  }
+}
+
+static void
+visitor_leave_message (Client     *client,
+                       JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  ConfabStore *store = hub->relay->store;
+  const char *name = NULL, *email = NULL, *body = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) event = NULL;
+  g_autofree char *id = NULL;
+  JsonObject *offline;
+  ConfabVisitorInfo info = { 0 };
+
+  if (!confab_json_get_string (frame, "name", FALSE, &name, &error) ||
+      !confab_json_get_string (frame, "email", TRUE, &email, &error) ||
+      !confab_json_get_string (frame, "body", TRUE, &body, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((name && !require_length (client, "name", name, 0, MAX_NAME_CHARS, NULL)) ||
+      !require_length (client, "email", email, 3, MAX_EMAIL_CHARS, NULL) ||
+      !require_length (client, "body", body, 1, MAX_BODY_CHARS, NULL))
+    return;
+  if (strchr (email, '@') == NULL || strchr (email, ' ') != NULL)
+    {
+      client_bad_frame (client, "invalid_value", "“email” is not an e-mail address", NULL);
+      return;
+    }
+  if (!take_message_tokens (client, NULL))
+    return;
+
+  if (!confab_store_begin (store, &error))
+    goto failed;
+
+  id = confab_store_add_offline_message (store, client->site_id, client->visitor_id,
+                                         name, email, body, &error);
+  info.name = name && *name ? name : NULL;
+  info.email = email;
+  if (id == NULL || !confab_store_touch_visitor (store, client->visitor_id, &info, FALSE, &error))
+    goto failed;
+
+  event = confab_frame_new ("offline_message");
+  json_object_set_string_member (event, "site_id", client->site_id);
+  offline = json_object_new ();
+  json_object_set_string_member (offline, "id", id);
+  json_object_set_string_member (offline, "visitor_id", client->visitor_id);
+  if (name != NULL)
+    json_object_set_string_member (offline, "name", name);
+  else
+    json_object_set_null_member (offline, "name");
+  json_object_set_string_member (offline, "email", email);
+  json_object_set_string_member (offline, "body", body);
+  {
+    g_autofree char *now = confab_format_time (confab_now_ms ());
+    json_object_set_string_member (offline, "created_at", now);
+  }
+  json_object_set_object_member (event, "offline_message", offline);
+
+  if (!persist_and_fanout (hub, client->site_id, "offline_message", NULL, event, &error) ||
+      !confab_store_commit (store, &error))
+    goto failed;
+
+  if (info.name != NULL)
+    {
+      g_free (client->visitor_name);
+      client->visitor_name = g_strdup (info.name);
+    }
+
+  {
+    g_autoptr (JsonObject) answer = confab_frame_new ("left_message");
+    json_object_set_string_member (answer, "id", id);
+    client_send (client, answer);
+  }
+  return;
+
+failed:
+  confab_store_rollback (store);
+  client_store_failed (client, error, NULL);
+}
+
+static void
+handle_visitor_frame (Client     *client,
+                      const char *type,
+                      JsonObject *frame)
+{
+  if (strcmp (type, "hello") == 0)
+    return visitor_hello (client, frame);
+
+  if (strcmp (type, "ping") == 0)
+    {
+      g_autoptr (JsonObject) pong = confab_frame_new ("pong");
+      client_send (client, pong);
+      return;
+    }
+
+  if (client->visitor_id == NULL)
+    {
+      client_bad_frame (client, "hello_required", "Send “hello” first", NULL);
+      return;
+    }
+
+  if (strcmp (type, "message") == 0)
+    visitor_message (client, frame);
+  else if (strcmp (type, "typing") == 0)
+    visitor_typing (client, frame, FALSE);
+  else if (strcmp (type, "typing_stop") == 0)
+    visitor_typing (client, frame, TRUE);
+  else if (strcmp (type, "page_view") == 0)
+    visitor_page_view (client, frame);
+  else if (strcmp (type, "resume") == 0)
+    visitor_resume (client, frame);
+  else if (strcmp (type, "read") == 0)
+    visitor_read (client, frame);
+  else if (strcmp (type, "rate") == 0)
+    visitor_rate (client, frame);
+  else if (strcmp (type, "leave_message") == 0)
+    visitor_leave_message (client, frame);
+  else
+    client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
+}
+
+/* --- agent frames --- */
+
+/* The conversation if the agent belongs to its site; else the same not_found for unknown and
+ * foreign ids, so that nothing tells one from the other. */
+static ConfabConversation *
+agent_conversation (Client     *client,
+                    JsonObject *frame,
+                    const char *ref)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char *conversation_id = NULL;
+
+  if (!confab_json_get_string (frame, "conversation_id", TRUE, &conversation_id, &error))
+    {
+      client_bad_gerror (client, error, ref);
+      return NULL;
+    }
+
+  conversation = confab_store_get_conversation (client->hub->relay->store, conversation_id, NULL);
+  if (conversation == NULL || !agent_in_site (client, conversation->site_id))
+    {
+      client_bad_frame (client, "not_found", "No such conversation", ref);
+      return NULL;
+    }
+
+  return g_steal_pointer (&conversation);
+}
+
+static gboolean
+pump_backlog (gpointer user_data)
+{
+  Client *client = user_data;
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  guint budget = client->hub->relay->config->send_queue_bytes / 2;
+
+  /* Let a slow reader drain before sending more, instead of dropping it for our own backlog. */
+  if (client_unacknowledged (client) > budget)
+    return G_SOURCE_CONTINUE;
+
+  events = confab_store_list_events (store, (const char * const *) client->site_ids->pdata,
+                                     client->sync_cursor, BACKLOG_BATCH, &error);
+  if (events == NULL)
+    {
+      client->sync_source = 0;
+      client_store_failed (client, error, NULL);
+      return G_SOURCE_REMOVE;
+    }
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      ConfabEvent *event = g_ptr_array_index (events, i);
+      g_autoptr (JsonObject) frame = NULL;
+
+      if (event->message != NULL)
+        frame = message_frame (event->message, event->site_id, CONFAB_AUDIENCE_AGENT);
+      else
+        {
+          frame = confab_json_parse_object (event->payload_json, strlen (event->payload_json),
+                                            G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
+          if (frame == NULL)
+            frame = confab_frame_new (event->kind);
+          json_object_set_int_member (frame, "cursor", event->cursor);
+        }
+
+      if (!client_send (client, frame))
+        {
+          client->sync_source = 0;
+          return G_SOURCE_REMOVE;
+        }
+      client->sync_cursor = event->cursor;
+    }
+
+  if (events->len == BACKLOG_BATCH)
+    return G_SOURCE_CONTINUE;
+
+  /* Caught up within this main-loop turn: whatever is persisted next is fanned out live. */
+  {
+    g_autoptr (JsonObject) synced = confab_frame_new ("synced");
+    json_object_set_int_member (synced, "cursor", MAX (client->sync_cursor, 0));
+    client->syncing = FALSE;
+    client->subscribed = TRUE;
+    client->sync_source = 0;
+    client_send (client, synced);
+  }
+
+  /* Who of the team is here now: presence is live state, not part of the log. */
+  {
+    g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < client->site_ids->len; i++)
+      {
+        GPtrArray *agents = index_get (client->hub->site_agents, g_ptr_array_index (client->site_ids, i));
+
+        for (guint j = 0; agents && j < agents->len; j++)
+          {
+            Client *other = g_ptr_array_index (agents, j);
+            g_autoptr (JsonObject) presence = NULL;
+
+            if (other == client || g_hash_table_contains (seen, other->user_id))
+              continue;
+            g_hash_table_add (seen, other->user_id);
+            presence = confab_frame_new ("presence");
+            json_object_set_string_member (presence, "agent_id", other->user_id);
+            json_object_set_string_member (presence, "name", other->user_name ? other->user_name : "");
+            json_object_set_string_member (presence, "status", other->presence);
+            client_send (client, presence);
+          }
+      }
+  }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+agent_subscribe (Client     *client,
+                 JsonObject *frame)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 after = 0;
+
+  if (!confab_json_get_int (frame, "after_cursor", FALSE, 0, &after, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (after < 0)
+    {
+      client_bad_frame (client, "invalid_value", "“after_cursor” must be 0 or more", NULL);
+      return;
+    }
+
+  client->syncing = TRUE;
+  client->sync_cursor = after;
+  if (client->sync_source == 0)
+    client->sync_source = g_timeout_add (20, pump_backlog, client);
+  /* the first batch goes out right away */
+  if (pump_backlog (client) == G_SOURCE_REMOVE)
+    g_clear_handle_id (&client->sync_source, g_source_remove);
+}
+
+static void
+agent_message (Client     *client,
+               JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char *client_id = NULL, *body = NULL, *attachment_id = NULL;
+  ConfabMessageDraft draft = { 0 };
+
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id) ||
+      (conversation = agent_conversation (client, frame, client_id)) == NULL ||
+      !take_message_tokens (client, client_id))
+    return;
+
+  draft.conversation_id = conversation->id;
+  draft.client_id = client_id;
+  draft.sender_type = CONFAB_SENDER_AGENT;
+  draft.sender_id = client->user_id;
+  draft.sender_name = client->user_name;
+  draft.body = body;
+  deliver_message (client, &draft, conversation->site_id);
+}
+
+static void
+agent_typing (Client     *client,
+              JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) typing = NULL;
+  JsonObject *sender;
+  gboolean active = FALSE;
+  guint retry = 0;
+
+  if (!confab_json_get_bool (frame, "active", TRUE, FALSE, &active, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+  if (!confab_token_bucket_take (&client->typing, g_get_monotonic_time () / 1000, &retry))
+    {
+      client_rate_limited (client, retry, NULL);
+      return;
+    }
+
+  typing = confab_frame_new ("typing");
+  sender = json_object_new ();
+  json_object_set_string_member (sender, "type", "agent");
+  json_object_set_string_member (sender, "name", client->user_name ? client->user_name : "");
+  json_object_set_object_member (typing, "sender", sender);
+  json_object_set_boolean_member (typing, "active", active);
+  fanout_visitor (client->hub, conversation->visitor_id, typing);
+}
+
+static void
+agent_change_conversation (Client     *client,
+                           JsonObject *frame,
+                           gboolean    assign)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+
+  if (assign)
+    {
+      const char *agent_id = NULL;
+
+      if (!confab_json_get_string (frame, "agent_id", FALSE, &agent_id, &error))
+        {
+          client_bad_gerror (client, error, NULL);
+          return;
+        }
+      if (agent_id != NULL &&
+          confab_store_get_role (store, conversation->site_id, agent_id) == CONFAB_ROLE_NONE)
+        {
+          client_bad_frame (client, "not_found", "No such agent on this site", NULL);
+          return;
+        }
+      if (!confab_store_begin (store, &error))
+        goto failed;
+      updated = confab_store_set_assignee (store, conversation->id, agent_id, &error);
+    }
+  else
+    {
+      const char *status_text = NULL;
+      ConfabConversationStatus status;
+
+      if (!confab_json_get_string (frame, "status", TRUE, &status_text, &error))
+        {
+          client_bad_gerror (client, error, NULL);
+          return;
+        }
+      if (!confab_status_from_string (status_text, &status))
+        {
+          client_bad_frame (client, "invalid_value",
+                            "“status” must be open, pending, resolved or closed", NULL);
+          return;
+        }
+      if (!confab_store_begin (store, &error))
+        goto failed;
+      updated = confab_store_set_status (store, conversation->id, status, &error);
+    }
+
+  if (updated == NULL ||
+      !announce_conversation (client->hub, updated, TRUE, &error) ||
+      !confab_store_commit (store, &error))
+    goto failed;
+
+  return;
+
+failed:
+  confab_store_rollback (store);
+  client_store_failed (client, error, NULL);
+}
+
+static void
+agent_read (Client     *client,
+            JsonObject *frame)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 seq = 0;
+
+  if (!confab_json_get_int (frame, "seq", TRUE, 0, &seq, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+  if (seq < 0 || seq > conversation->last_seq)
+    {
+      client_bad_frame (client, "invalid_value", "“seq” is not a message of this conversation", NULL);
+      return;
+    }
+  if (seq <= conversation->agent_read_seq)
+    return;
+
+  if (!confab_store_begin (store, &error) ||
+      (updated = confab_store_mark_read (store, conversation->id, CONFAB_SENDER_AGENT, seq, &error)) == NULL ||
+      !announce_conversation (client->hub, updated, TRUE, &error) ||
+      !confab_store_commit (store, &error))
+    {
+      confab_store_rollback (store);
+      client_store_failed (client, error, NULL);
+    }
+}
+
+static void
+agent_presence (Client     *client,
+                JsonObject *frame)
+{
+  g_autoptr (GError) error = NULL;
+  const char *status = NULL;
+
+  if (!confab_json_get_string (frame, "status", TRUE, &status, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (g_strcmp0 (status, "online") != 0 && g_strcmp0 (status, "away") != 0 &&
+      g_strcmp0 (status, "busy") != 0)
+    {
+      client_bad_frame (client, "invalid_value", "“status” must be online, away or busy", NULL);
+      return;
+    }
+  if (g_strcmp0 (client->presence, status) == 0)
+    return;
+
+  g_free (client->presence);
+  client->presence = g_strdup (status);
+  announce_presence (client->hub, client, status);
+}
+
+static void
+handle_agent_frame (Client     *client,
+                    const char *type,
+                    JsonObject *frame)
+{
+  if (strcmp (type, "subscribe") == 0)
+    agent_subscribe (client, frame);
+  else if (strcmp (type, "message") == 0)
+    agent_message (client, frame);
+  else if (strcmp (type, "typing") == 0)
+    agent_typing (client, frame);
+  else if (strcmp (type, "assign") == 0)
+    agent_change_conversation (client, frame, TRUE);
+  else if (strcmp (type, "set_status") == 0)
+    agent_change_conversation (client, frame, FALSE);
+  else if (strcmp (type, "presence") == 0)
+    agent_presence (client, frame);
+  else if (strcmp (type, "read") == 0)
+    agent_read (client, frame);
+  else if (strcmp (type, "ping") == 0)
+    {
+      g_autoptr (JsonObject) pong = confab_frame_new ("pong");
+      client_send (client, pong);
+    }
+  else
+    client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
+}
+
+/* --- connections --- */
+
+static void
+on_message (SoupWebsocketConnection *ws,
+            gint                     data_type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  Client *client = user_data;
+  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *type = NULL;
+  const char *data;
+  gsize len;
+
+  if (client->closing)
+    return;
+
+  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      client_bad_frame (client, "unsupported_frame", "Frames are JSON text, not binary", NULL);
+      return;
+    }
+
+  data = g_bytes_get_data (message, &len);
+  frame = confab_json_parse_object (data, len, client->hub->relay->config->max_frame_bytes,
+                                    MAX_FRAME_DEPTH, &error);
+  if (frame == NULL)
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+
+  if (!confab_json_get_string (frame, "type", TRUE, &type, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+
+  if (client->kind == CLIENT_VISITOR)
+    handle_visitor_frame (client, type, frame);
+  else
+    handle_agent_frame (client, type, frame);
+}
+
+static void
+client_free (Client *client)
+{
+  g_clear_handle_id (&client->preview_source, g_source_remove);
+  g_clear_handle_id (&client->sync_source, g_source_remove);
+  g_signal_handlers_disconnect_by_data (client->ws, client);
+  g_clear_object (&client->ws);
+  g_clear_object (&client->socket);
+  g_free (client->ip_hash);
+  g_free (client->site_id);
+  g_free (client->visitor_id);
+  g_free (client->visitor_name);
+  g_free (client->conversation_id);
+  g_free (client->pending_preview);
+  g_free (client->user_id);
+  g_free (client->user_name);
+  g_free (client->token_hash);
+  g_clear_pointer (&client->site_ids, g_ptr_array_unref);
+  g_free (client->presence);
+  g_free (client);
+}
+
+static gboolean
+user_still_connected (ConfabHub  *hub,
+                      Client     *gone)
+{
+  for (guint i = 0; i < gone->site_ids->len; i++)
+    {
+      GPtrArray *agents = index_get (hub->site_agents, g_ptr_array_index (gone->site_ids, i));
+
+      for (guint j = 0; agents && j < agents->len; j++)
+        if (g_strcmp0 (((Client *) g_ptr_array_index (agents, j))->user_id, gone->user_id) == 0)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_closed (SoupWebsocketConnection *ws,
+           gpointer                 user_data)
+{
+  Client *client = user_data;
+  ConfabHub *hub = client->hub;
+
+  client->closing = TRUE;
+
+  if (client->kind == CLIENT_VISITOR)
+    {
+      if (client->visitor_id != NULL)
+        {
+          index_remove (hub->visitor_tabs, client->visitor_id, client);
+          index_remove (hub->site_visitors, client->site_id, client);
+
+          if (client->conversation_id != NULL && client->pending_preview != NULL)
+            g_clear_pointer (&client->pending_preview, g_free);
+
+          /* The last tab closed: the visitor left. */
+          if (!tabs_online (hub, client->visitor_id))
+            {
+              g_autoptr (GError) error = NULL;
+
+              if (!confab_store_close_page_views (hub->relay->store, client->visitor_id,
+                                                  confab_now_ms (), &error))
+                g_warning ("Departure lost: %s", error->message);
+              announce_visitor (hub, client->site_id, client->visitor_id, FALSE);
+            }
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < client->site_ids->len; i++)
+        index_remove (hub->site_agents, g_ptr_array_index (client->site_ids, i), client);
+      if (!user_still_connected (hub, client))
+        announce_presence (hub, client, "offline");
+      else
+        for (guint i = 0; i < client->site_ids->len; i++)
+          hub_fanout_agents_online (hub, g_ptr_array_index (client->site_ids, i));
+    }
+
+  g_hash_table_remove (hub->clients, client);
+}
+
+static void
+on_pong (SoupWebsocketConnection *ws,
+         GBytes                  *message,
+         gpointer                 user_data)
+{
+  /* Nothing to do: the read itself resets the socket's idle timeout. */
+}
+
+static Client *
+client_new (ConfabHub               *hub,
+            SoupServerMessage       *msg,
+            SoupWebsocketConnection *ws,
+            ClientKind               kind)
+{
+  ConfabConfig *config = hub->relay->config;
+  Client *client = g_new0 (Client, 1);
+  g_autofree char *ip = confab_http_client_ip (hub->relay, msg);
+  GSocket *socket;
+
+  client->hub = hub;
+  client->kind = kind;
+  client->ws = g_object_ref (ws);
+  client->ip_hash = confab_relay_hash_ip (hub->relay, ip);
+  confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
+  confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
+
+  socket = confab_relay_socket_for (hub->relay, soup_server_message_get_remote_address (msg));
+  if (socket != NULL)
+    {
+      struct tcp_info info;
+      socklen_t len = sizeof info;
+
+      client->socket = g_object_ref (socket);
+      /* From now on an idle timeout, not a request timeout: keepalive pings keep a healthy
+       * peer talking (its pongs are reads), a half-open one goes quiet and is dropped. */
+      g_socket_set_timeout (socket, config->idle_timeout);
+      memset (&info, 0, sizeof info);
+      if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
+        client->acked_base = info.tcpi_bytes_acked;
+    }
+
+  soup_websocket_connection_set_max_incoming_payload_size (ws, config->max_frame_bytes);
+  soup_websocket_connection_set_keepalive_interval (ws, config->keepalive_interval);
+
+  g_signal_connect (ws, "message", G_CALLBACK (on_message), client);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_closed), client);
+  g_signal_connect (ws, "pong", G_CALLBACK (on_pong), client);
+  g_hash_table_add (hub->clients, client);
+
+  return client;
+}
+
+/* --- upgrades --- */
+
+/* "example.com" allows exactly that host (any port); "*.example.com" its subdomains;
+ * "example.com:8443" that host on that port only. */
+static gboolean
+origin_allowed (const ConfabSite *site,
+                const char       *origin)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *host;
+  int port;
+
+  if (site->domains == NULL || site->domains[0] == NULL)
+    return TRUE;
+  if (origin == NULL)
+    return FALSE;
+
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
+    return FALSE;
+  port = g_uri_get_port (uri);
+
+  for (guint i = 0; site->domains[i]; i++)
+    {
+      const char *pattern = site->domains[i];
+      const char *colon = strrchr (pattern, ':');
+      g_autofree char *pattern_host = colon ? g_strndup (pattern, colon - pattern) : g_strdup (pattern);
+
+      if (colon != NULL && atoi (colon + 1) != port)
+        continue;
+
+      if (g_str_has_prefix (pattern_host, "*."))
+        {
+          const char *suffix = pattern_host + 1; /* ".example.com" */
+          if (g_str_has_suffix (host, suffix) && strlen (host) > strlen (suffix))
+            return TRUE;
+        }
+      else if (g_ascii_strcasecmp (host, pattern_host) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Runs before the upgrade: setting a status here refuses it. */
+static void
+handle_widget_upgrade (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  ConfabHub *hub = user_data;
+  const char *site_key = query ? g_hash_table_lookup (query, "site_key") : NULL;
+  const char *origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
+  g_autoptr (ConfabSite) site = NULL;
+
+  if (site_key != NULL)
+    site = confab_store_get_site_by_key (hub->relay->store, site_key, NULL);
+
+  if (site == NULL || !site->enabled)
+    confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "unknown_site", "No chat is enabled for this site key");
+  else if (!origin_allowed (site, origin))
+    confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
+                       "This page's origin is not among the site's allowed domains");
+}
+
+static void
+on_widget_socket (SoupServer              *server,
+                  SoupServerMessage       *msg,
+                  const char              *path,
+                  SoupWebsocketConnection *ws,
+                  gpointer                 user_data)
+{
+  ConfabHub *hub = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr (GHashTable) query = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  Client *client;
+
+  if (g_uri_get_query (uri) != NULL)
+    query = soup_form_decode (g_uri_get_query (uri));
+  site = confab_store_get_site_by_key (hub->relay->store,
+                                       query ? g_hash_table_lookup (query, "site_key") : "", NULL);
+  if (site == NULL)
+    {
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown site");
+      return;
+    }
+
+  client = client_new (hub, msg, ws, CLIENT_VISITOR);
+  client->site_id = g_strdup (site->id);
+}
+
+static void
+handle_agent_upgrade (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  ConfabHub *hub = user_data;
+  g_autoptr (ConfabUser) user = confab_http_authenticate (hub->relay, msg, NULL);
+
+  /* on failure the 401 is set, which refuses the upgrade */
+}
+
+static void
+on_agent_socket (SoupServer              *server,
+                 SoupServerMessage       *msg,
+                 const char              *path,
+                 SoupWebsocketConnection *ws,
+                 gpointer                 user_data)
+{
+  ConfabHub *hub = user_data;
+  g_autofree char *token_hash = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (GPtrArray) sites = NULL;
+  Client *client;
+
+  /* authenticated again: the token may have been revoked between the two handlers */
+  user = confab_http_authenticate (hub->relay, msg, &token_hash);
+  if (user == NULL)
+    {
+      soup_websocket_connection_close (ws, CONFAB_CLOSE_TOKEN_REVOKED, "token revoked");
+      return;
+    }
+
+  client = client_new (hub, msg, ws, CLIENT_AGENT);
+  client->user_id = g_strdup (user->id);
+  client->user_name = g_strdup (user->name);
+  client->token_hash = g_steal_pointer (&token_hash);
+  client->presence = g_strdup ("online");
+  client->site_ids = g_ptr_array_new_with_free_func (g_free);
+
+  sites = confab_store_list_sites_for_user (hub->relay->store, user->id, NULL);
+  for (guint i = 0; sites && i < sites->len; i++)
+    {
+      ConfabSite *site = g_ptr_array_index (sites, i);
+
+      g_ptr_array_add (client->site_ids, g_strdup (site->id));
+      index_add (hub->site_agents, site->id, client);
+    }
+  g_ptr_array_add (client->site_ids, NULL);
+  g_ptr_array_set_size (client->site_ids, client->site_ids->len - 1);
+
+  announce_presence (hub, client, "online");
+}
+
+ConfabHub *
+confab_hub_new (ConfabRelay *relay)
+{
+  ConfabHub *hub = g_new0 (ConfabHub, 1);
+
+  hub->relay = relay;
+  hub->clients = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) client_free, NULL);
+  hub->visitor_tabs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  hub->site_visitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  hub->site_agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  hub->site_online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  soup_server_add_handler (relay->server, "/ws/widget", handle_widget_upgrade, hub, NULL);
+  soup_server_add_websocket_handler (relay->server, "/ws/widget", NULL, NULL, on_widget_socket, hub, NULL);
+  soup_server_add_handler (relay->server, "/ws/agent", handle_agent_upgrade, hub, NULL);
+  soup_server_add_websocket_handler (relay->server, "/ws/agent", NULL, NULL, on_agent_socket, hub, NULL);
+
+  return hub;
+}
+
+void
+confab_hub_free (ConfabHub *hub)
+{
+  if (hub == NULL)
+    return;
+
+  g_hash_table_remove_all (hub->clients);
+  g_hash_table_unref (hub->clients);
+  g_hash_table_unref (hub->visitor_tabs);
+  g_hash_table_unref (hub->site_visitors);
+  g_hash_table_unref (hub->site_agents);
+  g_hash_table_unref (hub->site_online);
+  g_free (hub);
+}
+
+void
+confab_hub_revoke_token (ConfabHub  *hub,
+                         const char *token_hash)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_AGENT && g_strcmp0 (client->token_hash, token_hash) == 0)
+        client_close (client, CONFAB_CLOSE_TOKEN_REVOKED, "token revoked");
+    }
+}
+
+void
+confab_hub_close_all (ConfabHub *hub)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    client_close (key, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "relay shutting down");
+}
+
+void
+confab_hub_site_changed (ConfabHub  *hub,
+                         const char *site_id)
+{
+  g_autoptr (ConfabSite) site = confab_store_get_site (hub->relay->store, site_id, NULL);
+  GPtrArray *visitors = index_get (hub->site_visitors, site_id);
+  g_autoptr (GPtrArray) snapshot = visitors ? g_ptr_array_copy (visitors, NULL, NULL) : NULL;
+
+  if (site == NULL)
+    return;
+
+  for (guint i = 0; snapshot && i < snapshot->len; i++)
+    {
+      Client *visitor = g_ptr_array_index (snapshot, i);
+
+      visitor->previews_allowed = settings_flag (site, "typing_preview", TRUE);
+      if (!site->enabled)
+        client_close (visitor, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "site disabled");
+    }
+}

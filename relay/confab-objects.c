@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-objects"
+
+#include "confab-objects.h"
+#include "confab-json.h"
+#include "confab-util.h"
+
+static void
+set_time (JsonObject *object,
+          const char *member,
+          gint64      unix_ms)
+{
+  g_autofree char *text = NULL;
+
+  if (unix_ms <= 0)
+    {
+      json_object_set_null_member (object, member);
+      return;
+    }
+
+  text = confab_format_time (unix_ms);
+  json_object_set_string_member (object, member, text);
+}
+
+static void
+set_string_or_null (JsonObject *object,
+                    const char *member,
+                    const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
+JsonObject *
+confab_user_to_json (const ConfabUser *user)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "id", user->id);
+  json_object_set_string_member (object, "email", user->email);
+  set_string_or_null (object, "name", user->name);
+
+  return object;
+}
+
+JsonObject *
+confab_site_to_json (const ConfabSite *site)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *domains = json_array_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  json_object_set_string_member (object, "id", site->id);
+  json_object_set_string_member (object, "name", site->name);
+  json_object_set_string_member (object, "site_key", site->site_key);
+  for (guint i = 0; site->domains && site->domains[i]; i++)
+    json_array_add_string_element (domains, site->domains[i]);
+  json_object_set_array_member (object, "domains", domains);
+
+  /* settings_json was validated when it was written */
+  if (site->settings_json != NULL &&
+      json_parser_load_from_data (parser, site->settings_json, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    json_object_set_member (object, "settings", json_node_copy (json_parser_get_root (parser)));
+  else
+    json_object_set_object_member (object, "settings", json_object_new ());
+
+  json_object_set_boolean_member (object, "enabled", site->enabled);
+  set_time (object, "created_at", site->created_at);
+  if (site->role != CONFAB_ROLE_NONE)
+    json_object_set_string_member (object, "role", confab_role_to_string (site->role));
+
+  return object;
+}
+
+JsonObject *
+confab_conversation_to_json (ConfabStore              *store,
+                             const ConfabConversation *conversation,
+                             ConfabAudience            audience)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "id", conversation->id);
+  json_object_set_string_member (object, "status", confab_status_to_string (conversation->status));
+
+  if (conversation->assignee_id != NULL)
+    {
+      g_autoptr (ConfabUser) assignee = confab_store_get_user (store, conversation->assignee_id, NULL);
+      JsonObject *who = json_object_new ();
+
+      if (audience == CONFAB_AUDIENCE_AGENT)
+        json_object_set_string_member (who, "id", conversation->assignee_id);
+      set_string_or_null (who, "name", assignee ? assignee->name : NULL);
+      json_object_set_object_member (object, "assignee", who);
+    }
+  else
+    json_object_set_null_member (object, "assignee");
+
+  set_time (object, "created_at", conversation->created_at);
+  set_time (object, "last_message_at", conversation->last_message_at);
+  json_object_set_int_member (object, "last_seq", conversation->last_seq);
+
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    {
+      json_object_set_string_member (object, "site_id", conversation->site_id);
+      json_object_set_string_member (object, "visitor_id", conversation->visitor_id);
+      json_object_set_int_member (object, "unread", conversation->unread);
+      json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
+      json_object_set_int_member (object, "visitor_read_seq", conversation->visitor_read_seq);
+    }
+  else
+    json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
+
+  return object;
+}
+
+JsonObject *
+confab_message_to_json (const ConfabMessage *message,
+                        ConfabAudience       audience)
+{
+  JsonObject *object = json_object_new ();
+  JsonObject *sender = json_object_new ();
+
+  json_object_set_string_member (object, "conversation_id", message->conversation_id);
+  json_object_set_int_member (object, "seq", message->seq);
+  set_string_or_null (object, "client_id", message->client_id);
+
+  json_object_set_string_member (sender, "type", confab_sender_to_string (message->sender_type));
+  set_string_or_null (sender, "name", message->sender_name);
+  if (audience == CONFAB_AUDIENCE_AGENT && message->sender_id != NULL)
+    json_object_set_string_member (sender, "id", message->sender_id);
+  json_object_set_object_member (object, "sender", sender);
+
+  set_string_or_null (object, "body", message->body);
+  /* Attachments arrive with uploads (issue 3); until then a message never has one. */
+  json_object_set_null_member (object, "attachment");
+  set_time (object, "created_at", message->created_at);
+
+  return object;
+}
+
+JsonObject *
+confab_visitor_to_json (ConfabStore         *store,
+                        const ConfabVisitor *visitor,
+                        gboolean             online,
+                        guint                journey_length)
+{
+  JsonObject *object = json_object_new ();
+  JsonObject *geo = json_object_new ();
+  JsonObject *device = json_object_new ();
+  JsonArray *journey = json_array_new ();
+  g_autoptr (GPtrArray) pages = NULL;
+  gint64 now = confab_now_ms ();
+
+  json_object_set_string_member (object, "id", visitor->id);
+  json_object_set_boolean_member (object, "online", online);
+  set_string_or_null (object, "name", visitor->name);
+  set_string_or_null (object, "email", visitor->email);
+  set_string_or_null (object, "locale", visitor->locale);
+  set_string_or_null (object, "timezone", visitor->timezone);
+
+  set_string_or_null (geo, "country", visitor->country);
+  set_string_or_null (geo, "city", visitor->city);
+  json_object_set_object_member (object, "geo", geo);
+
+  set_string_or_null (device, "browser", visitor->browser);
+  set_string_or_null (device, "os", visitor->os);
+  json_object_set_object_member (object, "device", device);
+
+  pages = confab_store_list_page_views (store, visitor->id, journey_length, NULL);
+  for (guint i = 0; pages && i < pages->len; i++)
+    {
+      ConfabPageView *view = g_ptr_array_index (pages, i);
+      JsonObject *page = json_object_new ();
+      gint64 until = view->left_at > 0 ? view->left_at : (online ? now : visitor->last_seen);
+
+      json_object_set_string_member (page, "url", view->url);
+      set_string_or_null (page, "title", view->title);
+      set_time (page, "at", view->at);
+      json_object_set_int_member (page, "seconds", MAX (0, until - view->at) / 1000);
+      json_array_add_object_element (journey, page);
+    }
+
+  if (pages != NULL && pages->len > 0)
+    {
+      ConfabPageView *current = g_ptr_array_index (pages, pages->len - 1);
+      JsonObject *page = json_object_new ();
+
+      json_object_set_string_member (page, "url", current->url);
+      set_string_or_null (page, "title", current->title);
+      json_object_set_object_member (object, "page", page);
+    }
+  else
+    json_object_set_null_member (object, "page");
+
+  json_object_set_array_member (object, "journey", journey);
+  set_time (object, "first_seen", visitor->first_seen);
+  set_time (object, "last_seen", visitor->last_seen);
+  json_object_set_int_member (object, "visits", visitor->visits);
+
+  return object;
+}
+
+JsonObject *
+confab_frame_new (const char *type)
+{
+  JsonObject *frame = json_object_new ();
+
+  json_object_set_string_member (frame, "type", type);
+  return frame;
+}
+
+char *
+confab_frame_to_string (JsonObject *frame)
+{
+  return confab_json_object_to_string (frame);
+}

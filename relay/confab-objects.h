@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-objects.h: the JSON shapes of PROTOCOL.md, built from store records.
+ * HTTP answers and WebSocket frames share these so that both always say the same. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CONFAB_AUDIENCE_VISITOR, /* what a visitor may see */
+  CONFAB_AUDIENCE_AGENT,   /* what a member of the site may see */
+} ConfabAudience;
+
+JsonObject *confab_user_to_json         (const ConfabUser         *user);
+/* Includes site_key, domains, settings and role. */
+JsonObject *confab_site_to_json         (const ConfabSite         *site);
+/* The assignee is looked up for its name. */
+JsonObject *confab_conversation_to_json (ConfabStore              *store,
+                                         const ConfabConversation *conversation,
+                                         ConfabAudience            audience);
+/* Without "cursor" and "site_id": frames add those for agents. */
+JsonObject *confab_message_to_json      (const ConfabMessage      *message,
+                                         ConfabAudience            audience);
+/* The agent's view of a visitor, with the last @journey_length pages. */
+JsonObject *confab_visitor_to_json      (ConfabStore              *store,
+                                         const ConfabVisitor      *visitor,
+                                         gboolean                  online,
+                                         guint                     journey_length);
+
+/* Frames: {"type":@type, ...} */
+JsonObject *confab_frame_new            (const char               *type);
+char       *confab_frame_to_string      (JsonObject               *frame);
+
+G_END_DECLS

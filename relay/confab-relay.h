@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-relay.h: the running relay, the one object every module of the server shares */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "confab-config.h"
+#include "confab-ratelimit.h"
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ConfabHub ConfabHub;
+
+typedef struct {
+  ConfabConfig    *config;
+  ConfabStore     *store;
+  SoupServer      *server;
+  GSocketService  *service;
+  ConfabHub       *hub;
+
+  char            *host;            /* what we listen on */
+  guint16          port;            /* the real port, also when 0 was asked for */
+
+  /* A random salt made at every start: IP hashes are good for rate limits and abuse
+   * within one run, and say nothing about a visitor after it. */
+  char            *ip_salt;
+
+  ConfabRateLimit *login_per_ip;
+  ConfabRateLimit *login_per_account;
+  ConfabRateLimit *messages_per_ip;
+  ConfabRateLimit *typing_per_ip;
+
+  /* GSocket of every accepted connection, by its remote GSocketAddress: the hub asks the
+   * kernel how much of what it sent the peer has acknowledged. */
+  GHashTable      *sockets_by_peer;
+} ConfabRelay;
+
+ConfabRelay *confab_relay_new    (ConfabConfig  *config,
+                                  GError       **error);
+/* Starts accepting; prints "listening on http://HOST:PORT" once it does. */
+gboolean     confab_relay_listen (ConfabRelay   *relay,
+                                  GError       **error);
+void         confab_relay_free   (ConfabRelay   *relay);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRelay, confab_relay_free)
+
+/* Salted SHA-256 of an IP address: what is stored and logged instead of the address. */
+char        *confab_relay_hash_ip (ConfabRelay  *relay,
+                                   const char   *ip);
+
+/* The accepted socket behind a request's remote address, or NULL. */
+GSocket     *confab_relay_socket_for (ConfabRelay    *relay,
+                                      GSocketAddress *remote);
+
+G_END_DECLS

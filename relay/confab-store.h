@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-store.h: everything the relay keeps, behind one small interface.
+ *
+ * All SQL lives behind this header (confab-store-sqlite.c). The hub, auth and http modules only
+ * see these records and calls, so a PostgreSQL implementation can replace the file later.
+ *
+ * Every call is synchronous and runs on the main loop: SQLite in WAL mode answers these in
+ * microseconds, and one thread keeps the ordering of cursors trivially right.
+ *
+ * Every mutating call is atomic on its own. A caller that needs several calls to be atomic
+ * together wraps them in confab_store_begin() / confab_store_commit() (or _rollback()); these
+ * nest (SAVEPOINTs).
+ *
+ * Times are milliseconds since the Unix epoch (confab_now_ms()).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_STORE_ERROR (confab_store_error_quark ())
+
+typedef enum {
+  CONFAB_STORE_ERROR_FAILED,     /* SQLite said no: disk, corruption, ... (message says why) */
+  CONFAB_STORE_ERROR_NOT_FOUND,  /* the id/key does not exist */
+  CONFAB_STORE_ERROR_EXISTS,     /* unique value already taken (e-mail, membership) */
+  CONFAB_STORE_ERROR_CONFLICT,   /* same client_id, other content */
+  CONFAB_STORE_ERROR_TOO_NEW,    /* the database was written by a newer relay */
+} ConfabStoreError;
+
+GQuark confab_store_error_quark (void);
+
+typedef enum {
+  CONFAB_STORE_SYNC_NORMAL, /* WAL + synchronous=NORMAL: survives a killed process */
+  CONFAB_STORE_SYNC_FULL,   /* WAL + synchronous=FULL: also survives power loss */
+} ConfabStoreSync;
+
+typedef enum {
+  CONFAB_ROLE_NONE = 0,
+  CONFAB_ROLE_AGENT,
+  CONFAB_ROLE_ADMIN,
+  CONFAB_ROLE_OWNER,
+} ConfabRole;
+
+const char *confab_role_to_string   (ConfabRole  role);        /* "agent", "admin", "owner", NULL */
+ConfabRole  confab_role_from_string (const char *text);        /* CONFAB_ROLE_NONE if unknown */
+
+typedef enum {
+  CONFAB_STATUS_OPEN,
+  CONFAB_STATUS_PENDING,
+  CONFAB_STATUS_RESOLVED,
+  CONFAB_STATUS_CLOSED,
+} ConfabConversationStatus;
+
+const char *confab_status_to_string   (ConfabConversationStatus status);
+gboolean    confab_status_from_string (const char               *text,
+                                       ConfabConversationStatus *out_status);
+
+typedef enum {
+  CONFAB_SENDER_VISITOR,
+  CONFAB_SENDER_AGENT,
+  CONFAB_SENDER_BOT,
+  CONFAB_SENDER_SYSTEM,
+} ConfabSenderType;
+
+const char *confab_sender_to_string (ConfabSenderType type);
+
+typedef struct {
+  char   *id;
+  char   *email;
+  char   *name;
+  char   *password_hash;    /* libsodium crypto_pwhash_str() output */
+  gint64  created_at;
+} ConfabUser;
+
+typedef struct {
+  char       *id;
+  char       *name;
+  char       *site_key;
+  char      **domains;       /* allowed Origin host patterns ("example.com", "*.example.com"); empty = any */
+  char       *settings_json; /* widget settings and flags as a JSON object, "{}" by default */
+  gboolean    enabled;
+  gint64      created_at;
+  ConfabRole  role;          /* the listing user's role; CONFAB_ROLE_NONE when not listed for a user */
+} ConfabSite;
+
+typedef struct {
+  char   *id;
+  char   *site_id;
+  char   *token_hash;        /* SHA-256 hex of the visitor token */
+  char   *name;              /* given in a pre-chat or leave-a-message form, else NULL */
+  char   *email;
+  char   *locale;
+  char   *timezone;
+  char   *browser;
+  char   *os;
+  char   *country;           /* NULL = unknown */
+  char   *city;
+  char   *fingerprint;       /* optional hash from the widget */
+  gint64  first_seen;
+  gint64  last_seen;
+  gint64  visits;
+} ConfabVisitor;
+
+/* What a visitor's hello (or a later page change) tells about them; NULL fields are kept as they are. */
+typedef struct {
+  const char *locale;
+  const char *timezone;
+  const char *browser;
+  const char *os;
+  const char *country;
+  const char *city;
+  const char *fingerprint;
+  const char *name;
+  const char *email;
+} ConfabVisitorInfo;
+
+typedef struct {
+  char   *url;
+  char   *title;
+  gint64  at;                /* when the page was opened */
+  gint64  left_at;           /* when the next page was opened or the visitor left; 0 = still there */
+} ConfabPageView;
+
+typedef struct {
+  char                     *id;
+  char                     *site_id;
+  char                     *visitor_id;
+  ConfabConversationStatus  status;
+  char                     *assignee_id;     /* user id or NULL */
+  gint64                    created_at;
+  gint64                    last_message_at;
+  gint64                    last_seq;
+  gint64                    agent_read_seq;  /* highest seq the team has read */
+  gint64                    visitor_read_seq;
+  gint64                    unread;          /* visitor messages after agent_read_seq */
+} ConfabConversation;
+
+typedef struct {
+  char             *conversation_id;
+  gint64            seq;
+  gint64            cursor;
+  char             *client_id;     /* NULL for messages the relay wrote itself (bot, system) */
+  ConfabSenderType  sender_type;
+  char             *sender_id;     /* visitor id or user id; NULL for bot/system */
+  char             *sender_name;
+  char             *body;          /* may be NULL when attachment_id is set */
+  char             *attachment_id;
+  gint64            created_at;
+} ConfabMessage;
+
+/* A message to append. Either conversation_id is set, or site_id + visitor_id: then the
+ * visitor's current conversation is used (reopened when resolved), or a new one created when
+ * there is none (or it is closed). */
+typedef struct {
+  const char       *conversation_id;
+  const char       *site_id;
+  const char       *visitor_id;
+  const char       *client_id;
+  ConfabSenderType  sender_type;
+  const char       *sender_id;
+  const char       *sender_name;
+  const char       *body;
+  const char       *attachment_id;
+} ConfabMessageDraft;
+
+typedef enum {
+  CONFAB_APPEND_NEW,          /* stored now */
+  CONFAB_APPEND_DUPLICATE,    /* same sender + client_id + content was stored before: *out is that one */
+} ConfabAppendResult;
+
+/* Event kinds in the relay-wide log that agents resume from by cursor. */
+#define CONFAB_EVENT_MESSAGE      "message"
+#define CONFAB_EVENT_CONVERSATION "conversation"
+#define CONFAB_EVENT_VISITOR      "visitor"
+
+typedef struct {
+  gint64         cursor;
+  char          *site_id;
+  char          *kind;            /* CONFAB_EVENT_* */
+  char          *payload_json;    /* the frame without "cursor" (NULL for messages) */
+  ConfabMessage *message;         /* set for CONFAB_EVENT_MESSAGE */
+  gint64         created_at;
+} ConfabEvent;
+
+void confab_user_free         (ConfabUser         *user);
+void confab_site_free         (ConfabSite         *site);
+void confab_visitor_free      (ConfabVisitor      *visitor);
+void confab_page_view_free    (ConfabPageView     *view);
+void confab_conversation_free (ConfabConversation *conversation);
+void confab_message_free      (ConfabMessage      *message);
+void confab_event_free        (ConfabEvent        *event);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabUser, confab_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabSite, confab_site_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabVisitor, confab_visitor_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabPageView, confab_page_view_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConversation, confab_conversation_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMessage, confab_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabEvent, confab_event_free)
+
+typedef struct _ConfabStore ConfabStore;
+
+/* Opens (creating if needed) the database at @path and migrates it to the current schema. */
+ConfabStore *confab_store_open            (const char      *path,
+                                           ConfabStoreSync  sync,
+                                           GError         **error);
+void         confab_store_close           (ConfabStore     *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStore, confab_store_close)
+
+int          confab_store_schema_version  (ConfabStore     *store);
+/* The schema version this build migrates to. */
+int          confab_store_current_schema_version (void);
+
+gboolean     confab_store_begin           (ConfabStore     *store,
+                                           GError         **error);
+gboolean     confab_store_commit          (ConfabStore     *store,
+                                           GError         **error);
+void         confab_store_rollback        (ConfabStore     *store);
+
+/* --- users and tokens --- */
+ConfabUser  *confab_store_create_user     (ConfabStore     *store,
+                                           const char      *email,
+                                           const char      *name,
+                                           const char      *password_hash,
+                                           GError         **error);     /* EXISTS: e-mail taken (case-insensitive) */
+ConfabUser  *confab_store_get_user        (ConfabStore     *store,
+                                           const char      *user_id,
+                                           GError         **error);     /* NOT_FOUND */
+ConfabUser  *confab_store_get_user_by_email (ConfabStore   *store,
+                                           const char      *email,
+                                           GError         **error);     /* NOT_FOUND; case-insensitive */
+gboolean     confab_store_add_token       (ConfabStore     *store,
+                                           const char      *token_hash,
+                                           const char      *user_id,
+                                           gint64           expires_at,
+                                           GError         **error);
+/* The user id of a token that exists, is not revoked and has not expired at @now; else NOT_FOUND. */
+char        *confab_store_lookup_token    (ConfabStore     *store,
+                                           const char      *token_hash,
+                                           gint64           now,
+                                           GError         **error);
+gboolean     confab_store_revoke_token    (ConfabStore     *store,
+                                           const char      *token_hash,
+                                           GError         **error);
+
+/* --- sites and memberships --- */
+/* New site with a new id and site key; @owner_id becomes its owner. @domains may be NULL. */
+ConfabSite  *confab_store_create_site     (ConfabStore     *store,
+                                           const char      *owner_id,
+                                           const char      *name,
+                                           const char * const *domains,
+                                           GError         **error);
+ConfabSite  *confab_store_get_site        (ConfabStore     *store,
+                                           const char      *site_id,
+                                           GError         **error);     /* NOT_FOUND */
+ConfabSite  *confab_store_get_site_by_key (ConfabStore     *store,
+                                           const char      *site_key,
+                                           GError         **error);     /* NOT_FOUND */
+/* Sites the user belongs to, oldest first, each with ->role set. Element type: ConfabSite*. */
+GPtrArray   *confab_store_list_sites_for_user (ConfabStore *store,
+                                           const char      *user_id,
+                                           GError         **error);
+/* Changes what is non-NULL (@enabled: -1 keeps it). */
+ConfabSite  *confab_store_update_site     (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *name,
+                                           const char * const *domains,
+                                           const char      *settings_json,
+                                           int              enabled,
+                                           GError         **error);
+ConfabRole   confab_store_get_role        (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *user_id);   /* NONE when not a member */
+gboolean     confab_store_set_member      (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *user_id,
+                                           ConfabRole       role,        /* NONE removes */
+                                           GError         **error);
+
+/* --- visitors and their journey --- */
+ConfabVisitor *confab_store_create_visitor (ConfabStore    *store,
+                                           const char      *site_id,
+                                           const char      *token_hash,
+                                           const ConfabVisitorInfo *info,
+                                           GError         **error);
+ConfabVisitor *confab_store_get_visitor   (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* Records a new visit (visits + 1 when @new_visit), last_seen = now, and the non-NULL info. */
+ConfabVisitor *confab_store_touch_visitor (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           const ConfabVisitorInfo *info,
+                                           gboolean         new_visit,
+                                           GError         **error);
+/* Opens a page view at @at and closes the visitor's previous open one (left_at = @at). */
+gboolean     confab_store_add_page_view   (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           const char      *url,
+                                           const char      *title,
+                                           gint64           at,
+                                           GError         **error);
+/* The visitor left: closes the open page view. */
+gboolean     confab_store_close_page_views (ConfabStore    *store,
+                                           const char      *visitor_id,
+                                           gint64           at,
+                                           GError         **error);
+/* The last @limit page views, oldest first. Element type: ConfabPageView*. */
+GPtrArray   *confab_store_list_page_views (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           guint            limit,
+                                           GError         **error);
+
+/* --- conversations and messages --- */
+ConfabConversation *confab_store_get_conversation (ConfabStore *store,
+                                           const char      *conversation_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* The visitor's latest conversation that is not closed, or NULL (no error) when none. */
+ConfabConversation *confab_store_get_current_conversation (ConfabStore *store,
+                                           const char      *visitor_id,
+                                           GError         **error);
+/* Newest activity first. @status NULL = all; @before_ms 0 = from the newest; only
+ * conversations with last_message_at < @before_ms otherwise. Element type: ConfabConversation*. */
+GPtrArray   *confab_store_list_conversations (ConfabStore  *store,
+                                           const char      *site_id,
+                                           const ConfabConversationStatus *status,
+                                           gint64           before_ms,
+                                           guint            limit,
+                                           GError         **error);
+ConfabConversation *confab_store_set_status (ConfabStore   *store,
+                                           const char      *conversation_id,
+                                           ConfabConversationStatus status,
+                                           GError         **error);
+/* @assignee_id NULL unassigns. */
+ConfabConversation *confab_store_set_assignee (ConfabStore *store,
+                                           const char      *conversation_id,
+                                           const char      *assignee_id,
+                                           GError         **error);
+/* Raises (never lowers) the read mark of one side. */
+ConfabConversation *confab_store_mark_read (ConfabStore    *store,
+                                           const char      *conversation_id,
+                                           ConfabSenderType reader,      /* VISITOR or AGENT */
+                                           gint64           seq,
+                                           GError         **error);
+
+/* Persists a message: next seq in its conversation, a new cursor in the event log, the
+ * conversation's last_seq/last_message_at. A (sender_type, sender_id, client_id) seen before with
+ * the same body and attachment returns the stored message and CONFAB_APPEND_DUPLICATE; with other
+ * content it fails with CONFLICT. When a conversation was created (or reopened from resolved) for
+ * it, *out_conversation_changed is TRUE. *out_conversation is the conversation after the append. */
+gboolean     confab_store_append_message  (ConfabStore     *store,
+                                           const ConfabMessageDraft *draft,
+                                           ConfabMessage  **out_message,
+                                           ConfabConversation **out_conversation,
+                                           gboolean        *out_conversation_changed,
+                                           ConfabAppendResult *out_result,
+                                           GError         **error);
+/* Ascending by seq, seq > @after_seq, at most @limit. Element type: ConfabMessage*. */
+GPtrArray   *confab_store_list_messages   (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           gint64           after_seq,
+                                           guint            limit,
+                                           GError         **error);
+
+/* --- the event log agents resume from --- */
+/* Appends a non-message event; returns its cursor (> 0) or 0 with @error set. */
+gint64       confab_store_add_event       (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *kind,
+                                           const char      *conversation_id,
+                                           const char      *payload_json,
+                                           GError         **error);
+/* Events of the given sites with cursor > @after_cursor, ascending, at most @limit.
+ * Message events come with ->message filled in. Element type: ConfabEvent*. */
+GPtrArray   *confab_store_list_events     (ConfabStore     *store,
+                                           const char * const *site_ids,
+                                           gint64           after_cursor,
+                                           guint            limit,
+                                           GError         **error);
+gint64       confab_store_last_cursor     (ConfabStore     *store);
+
+/* --- ratings, offline messages, audit --- */
+/* One rating per conversation; rating again replaces it. @comment may be NULL. */
+gboolean     confab_store_set_rating      (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           int              score,
+                                           const char      *comment,
+                                           GError         **error);
+/* Returns FALSE with NOT_FOUND when there is no rating. */
+gboolean     confab_store_get_rating      (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           int             *out_score,
+                                           char           **out_comment,
+                                           GError         **error);
+/* Returns the new offline message's id. */
+char        *confab_store_add_offline_message (ConfabStore *store,
+                                           const char      *site_id,
+                                           const char      *visitor_id,
+                                           const char      *name,
+                                           const char      *email,
+                                           const char      *body,
+                                           GError         **error);
+/* Element type: GHashTable* (string → string: id, visitor_id, name, email, body, created_at). */
+GPtrArray   *confab_store_list_offline_messages (ConfabStore *store,
+                                           const char      *site_id,
+                                           GError         **error);
+/* @user_id, @site_id, @detail_json, @ip_hash may be NULL. */
+gboolean     confab_store_audit           (ConfabStore     *store,
+                                           const char      *user_id,
+                                           const char      *site_id,
+                                           const char      *action,
+                                           const char      *detail_json,
+                                           const char      *ip_hash,
+                                           GError         **error);
+/* Element type: GHashTable* (string → string: at, user_id, site_id, action, detail, ip_hash). */
+GPtrArray   *confab_store_list_audit      (ConfabStore     *store,
+                                           const char      *site_id,
+                                           guint            limit,
+                                           GError         **error);
+
+G_END_DECLS
