@@ -300,7 +300,7 @@ confab_http_rate_limited (SoupServerMessage *msg,
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Retry-After", seconds);
-  confab_http_error (msg, SOUP_STATUS_TOO_MANY_REQUESTS, "rate_limited",
+  confab_http_error (msg, 429, "rate_limited",
                      "Too many requests; try again later");
 }
 

@@ -190,7 +190,7 @@ client_send_text (Client     *client,
        * without bound. It resumes from its cursor / seq when it comes back. */
       g_message ("Dropping a %s connection that stopped reading (%" G_GUINT64_FORMAT " bytes unacknowledged)",
                  client->kind == CLIENT_AGENT ? "agent" : "visitor", client_unacknowledged (client));
-      client_close (client, SOUP_WEBSOCKET_CLOSE_TRY_AGAIN_LATER, "send queue full");
+      client_close (client, CONFAB_CLOSE_TRY_AGAIN_LATER, "send queue full");
       return FALSE;
     }
 
@@ -379,9 +379,12 @@ message_frame (const ConfabMessage *message,
                const char          *site_id,
                ConfabAudience       audience)
 {
-  JsonObject *frame = confab_message_to_json (message, audience);
+  JsonObject *frame = confab_frame_new ("message");
+  g_autoptr (JsonObject) fields = confab_message_to_json (message, audience);
+  g_autoptr (GList) names = json_object_get_members (fields);
 
-  json_object_set_string_member (frame, "type", "message");
+  for (GList *l = names; l; l = l->next)
+    json_object_set_member (frame, l->data, json_node_copy (json_object_get_member (fields, l->data)));
   if (audience == CONFAB_AUDIENCE_AGENT)
     {
       json_object_set_string_member (frame, "site_id", site_id);
@@ -1436,13 +1439,12 @@ agent_subscribe (Client     *client,
       return;
     }
 
+  g_clear_handle_id (&client->sync_source, g_source_remove);
   client->syncing = TRUE;
   client->sync_cursor = after;
-  if (client->sync_source == 0)
+  /* the first batch goes out right away, the rest as the client reads */
+  if (pump_backlog (client) == G_SOURCE_CONTINUE)
     client->sync_source = g_timeout_add (20, pump_backlog, client);
-  /* the first batch goes out right away */
-  if (pump_backlog (client) == G_SOURCE_REMOVE)
-    g_clear_handle_id (&client->sync_source, g_source_remove);
 }
 
 static void

@@ -23,5 +23,7 @@ void       confab_hub_site_changed      (ConfabHub   *hub,
 
 /* Close codes the relay uses besides RFC 6455's own. */
 #define CONFAB_CLOSE_TOKEN_REVOKED 4001
+/* RFC 6455 registry "Try Again Later"; libsoup 3.2 has no name for it */
+#define CONFAB_CLOSE_TRY_AGAIN_LATER 1013
 
 G_END_DECLS

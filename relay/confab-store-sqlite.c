@@ -967,14 +967,14 @@ confab_store_revoke_token (ConfabStore *store,
 #define SITE_COLUMNS "s.id, s.name, s.site_key, s.domains, s.settings, s.enabled, s.created_at"
 
 static char *
-domains_to_json (const char * const *domains)
+strv_to_json (const char * const *strv)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
-  for (guint i = 0; domains != NULL && domains[i] != NULL; i++)
-    json_builder_add_string_value (builder, domains[i]);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
   json_builder_end_array (builder);
 
   root = json_builder_get_root (builder);
@@ -1065,7 +1065,7 @@ confab_store_create_site (ConfabStore         *store,
   id = confab_new_id ("site_");
   token = confab_random_token (18);
   site_key = g_strconcat ("sk_", token, NULL);
-  domains_json = domains_to_json (domains);
+  domains_json = strv_to_json (domains);
 
   if (!confab_store_begin (store, error))
     return NULL;
@@ -1208,7 +1208,7 @@ confab_store_update_site (ConfabStore         *store,
     return NULL;
 
   if (domains != NULL)
-    domains_json = domains_to_json (domains);
+    domains_json = strv_to_json (domains);
 
   bind_text (stmt, 1, site_id);
   bind_text (stmt, 2, name);
@@ -2145,7 +2145,7 @@ confab_store_list_events (ConfabStore         *store,
 
   /* The site list travels as one JSON array parameter: no SQL is built from it, and one
    * cached statement serves any number of sites. */
-  site_ids_json = domains_to_json (site_ids);
+  site_ids_json = strv_to_json (site_ids);
   stmt = store_prepare (store,
                         "SELECT e.cursor, e.site_id, e.kind, e.payload, e.created_at, "
                         "m.conversation_id IS NOT NULL, " MESSAGE_COLUMNS " "

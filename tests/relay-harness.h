@@ -247,6 +247,12 @@ JsonObject  *test_ws_next               (TestWs       *ws,
 JsonObject  *test_ws_find               (TestWs       *ws,
                                          const char   *type,
                                          guint         timeout_ms);
+/* The first queued frame of @type whose string field at @path equals @value. */
+JsonObject  *test_ws_find_match         (TestWs       *ws,
+                                         const char   *type,
+                                         const char   *path,
+                                         const char   *value,
+                                         guint         timeout_ms);
 /* Asserting versions: the next frame must be of @type / a frame of @type must come. */
 JsonObject  *test_ws_expect_at          (const char   *file,
                                          int           line,
@@ -257,6 +263,13 @@ JsonObject  *test_ws_wait_for_at        (const char   *file,
                                          int           line,
                                          TestWs       *ws,
                                          const char   *type,
+                                         guint         timeout_ms);
+JsonObject  *test_ws_wait_for_match_at   (const char   *file,
+                                         int           line,
+                                         TestWs       *ws,
+                                         const char   *type,
+                                         const char   *path,
+                                         const char   *value,
                                          guint         timeout_ms);
 /* Waits @ms and asserts that no queued frame has @type (any type when NULL). Frames that
  * did come stay queued. */
@@ -279,6 +292,8 @@ gushort      test_ws_wait_closed_at     (const char   *file,
 
 #define test_ws_expect(ws, t, ms)       test_ws_expect_at (__FILE__, __LINE__, (ws), (t), (ms))
 #define test_ws_wait_for(ws, t, ms)     test_ws_wait_for_at (__FILE__, __LINE__, (ws), (t), (ms))
+#define test_ws_wait_for_match(ws, t, p, v, ms) \
+  test_ws_wait_for_match_at (__FILE__, __LINE__, (ws), (t), (p), (v), (ms))
 #define test_ws_expect_none(ws, t, ms)  test_ws_expect_none_at (__FILE__, __LINE__, (ws), (t), (ms))
 #define test_ws_expect_error(ws, c, ms) test_ws_expect_error_at (__FILE__, __LINE__, (ws), (c), (ms))
 #define test_ws_wait_closed(ws, ms)     test_ws_wait_closed_at (__FILE__, __LINE__, (ws), (ms))

@@ -2,6 +2,8 @@
 -- A schema version 1 database with data, dumped by Python sqlite3 iterdump() after running
 -- migration v1 of relay/confab-store-sqlite.c. Never regenerate it from a newer schema:
 -- it stands for databases that v1 relays left in the field.
+-- Made by a throwaway program that #includes the .c file, runs migrations[0] on a new file,
+-- sets user_version = 1 and inserts these rows; then sqlite3.connect(path).iterdump().
 BEGIN TRANSACTION;
 CREATE TABLE conversations (
   id               TEXT PRIMARY KEY,

@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-api.c: the REST endpoints under /api/v1 */
+#define G_LOG_DOMAIN "confab-api"
+
+#include "confab-auth.h"
+#include "confab-http.h"
+#include "confab-hub.h"
+#include "confab-json.h"
+#include "confab-objects.h"
+#include "confab-util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SITE_NAME_CHARS  100
+#define MAX_DOMAINS          50
+#define MAX_DOMAIN_CHARS     253
+#define DEFAULT_PAGE_SIZE    50
+#define MAX_PAGE_SIZE        500
+
+typedef struct {
+  ConfabRelay       *relay;
+  SoupServerMessage *msg;
+  GHashTable        *query;
+  const char        *method;
+} Request;
+
+static gboolean
+method_is (Request    *request,
+           const char *method)
+{
+  return strcmp (request->method, method) == 0;
+}
+
+static void
+method_not_allowed (Request    *request,
+                    const char *allowed)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                "Allow", allowed);
+  confab_http_error (request->msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                     "This method is not allowed here");
+}
+
+static void
+not_found (Request *request)
+{
+  confab_http_error (request->msg, SOUP_STATUS_NOT_FOUND, "not_found", "Not found");
+}
+
+static void
+bad_value (Request    *request,
+           const char *message)
+{
+  confab_http_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_value", message);
+}
+
+static void
+audit (Request    *request,
+       const char *user_id,
+       const char *site_id,
+       const char *action,
+       JsonObject *detail)
+{
+  g_autofree char *ip = confab_http_client_ip (request->relay, request->msg);
+  g_autofree char *ip_hash = confab_relay_hash_ip (request->relay, ip);
+  g_autofree char *detail_json = detail ? confab_json_object_to_string (detail) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_store_audit (request->relay->store, user_id, site_id, action, detail_json, ip_hash, &error))
+    g_warning ("Audit log entry lost: %s", error->message);
+}
+
+/* Reads a whole number from the query string; FALSE after answering 400. */
+static gboolean
+query_int (Request    *request,
+           const char *name,
+           gint64      min,
+           gint64      max,
+           gint64      default_value,
+           gint64     *out_value)
+{
+  const char *text = request->query ? g_hash_table_lookup (request->query, name) : NULL;
+  char *end = NULL;
+  gint64 value;
+
+  *out_value = default_value;
+  if (text == NULL || *text == '\0')
+    return TRUE;
+
+  value = g_ascii_strtoll (text, &end, 10);
+  if (*end != '\0' || value < min || value > max)
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” must be a whole number from %" G_GINT64_FORMAT
+                                                  " to %" G_GINT64_FORMAT, name, min, max);
+      bad_value (request, message);
+      return FALSE;
+    }
+
+  *out_value = value;
+  return TRUE;
+}
+
+/* --- auth --- */
+
+static void
+auth_login (Request *request)
+{
+  ConfabRelay *relay = request->relay;
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autofree char *ip = NULL;
+  g_autofree char *ip_hash = NULL;
+  g_autofree char *account_key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *token_hash = NULL;
+  const char *email = NULL, *password = NULL;
+  gint64 now_mono = g_get_monotonic_time () / 1000;
+  guint retry = 0;
+
+  if (!method_is (request, "POST"))
+    return method_not_allowed (request, "POST");
+
+  ip = confab_http_client_ip (relay, request->msg);
+  ip_hash = confab_relay_hash_ip (relay, ip);
+  if (!confab_rate_limit_take (relay->login_per_ip, ip_hash, now_mono, &retry))
+    return confab_http_rate_limited (request->msg, retry);
+
+  if ((body = confab_http_read_object (relay, request->msg)) == NULL)
+    return;
+  if (!confab_json_get_string (body, "email", TRUE, &email, &error) ||
+      !confab_json_get_string (body, "password", TRUE, &password, &error))
+    return confab_http_gerror (request->msg, error);
+
+  account_key = g_utf8_casefold (email, -1);
+  if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
+    return confab_http_rate_limited (request->msg, retry);
+
+  user = confab_store_get_user_by_email (relay->store, email, NULL);
+  if (user == NULL)
+    {
+      confab_auth_verify_dummy (password);
+      audit (request, NULL, NULL, "login_failed", NULL);
+      return confab_http_error (request->msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
+                                "The e-mail or password is wrong");
+    }
+  if (!confab_auth_verify_password (user->password_hash, password))
+    {
+      audit (request, user->id, NULL, "login_failed", NULL);
+      return confab_http_error (request->msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
+                                "The e-mail or password is wrong");
+    }
+
+  token = confab_auth_new_token ();
+  token_hash = confab_sha256_hex (token);
+  if (!confab_store_add_token (relay->store, token_hash, user->id,
+                               confab_now_ms () + (gint64) relay->config->token_lifetime_days * 24 * 3600 * 1000,
+                               &error))
+    return confab_http_gerror (request->msg, error);
+
+  audit (request, user->id, NULL, "login", NULL);
+
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "token", token);
+  json_object_set_object_member (answer, "user", confab_user_to_json (user));
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+auth_logout (Request *request)
+{
+  g_autoptr (ConfabUser) user = NULL;
+  g_autofree char *token_hash = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = json_object_new ();
+
+  if (!method_is (request, "POST"))
+    return method_not_allowed (request, "POST");
+  if ((user = confab_http_authenticate (request->relay, request->msg, &token_hash)) == NULL)
+    return;
+
+  if (!confab_store_revoke_token (request->relay->store, token_hash, &error))
+    return confab_http_gerror (request->msg, error);
+
+  confab_hub_revoke_token (request->relay->hub, token_hash);
+  audit (request, user->id, NULL, "logout", NULL);
+
+  json_object_set_boolean_member (answer, "revoked", TRUE);
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+me (Request    *request,
+    ConfabUser *user)
+{
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (GPtrArray) sites = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *list = json_array_new ();
+
+  if (!method_is (request, "GET"))
+    {
+      json_array_unref (list);
+      return method_not_allowed (request, "GET");
+    }
+
+  sites = confab_store_list_sites_for_user (request->relay->store, user->id, &error);
+  if (sites == NULL)
+    {
+      json_array_unref (list);
+      return confab_http_gerror (request->msg, error);
+    }
+
+  for (guint i = 0; i < sites->len; i++)
+    {
+      ConfabSite *site = g_ptr_array_index (sites, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "id", site->id);
+      json_object_set_string_member (entry, "name", site->name);
+      json_object_set_string_member (entry, "role", confab_role_to_string (site->role));
+      json_array_add_object_element (list, entry);
+    }
+
+  json_object_set_object_member (answer, "user", confab_user_to_json (user));
+  json_object_set_array_member (answer, "sites", list);
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+/* --- sites --- */
+
+static gboolean
+valid_domain (const char *domain)
+{
+  const char *p = domain;
+  const char *colon;
+  gsize len = strlen (domain);
+
+  if (len == 0 || len > MAX_DOMAIN_CHARS)
+    return FALSE;
+  if (g_str_has_prefix (p, "*."))
+    p += 2;
+
+  colon = strrchr (p, ':');
+  for (const char *c = p; *c && c != colon; c++)
+    if (!g_ascii_isalnum (*c) && *c != '-' && *c != '.')
+      return FALSE;
+
+  if (colon != NULL)
+    {
+      char *end = NULL;
+      guint64 port = g_ascii_strtoull (colon + 1, &end, 10);
+
+      if (colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535)
+        return FALSE;
+    }
+
+  return *p != '\0' && *p != '.' && *p != ':';
+}
+
+/* "domains" from a body: FALSE after answering 400. Lower-cased. */
+static gboolean
+read_domains (Request     *request,
+              JsonObject  *body,
+              gboolean     required,
+              char      ***out_domains)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) domains = NULL;
+
+  *out_domains = NULL;
+  if (!confab_json_get_strv (body, "domains", required, &domains, &error))
+    {
+      confab_http_gerror (request->msg, error);
+      return FALSE;
+    }
+  if (domains == NULL)
+    return TRUE;
+
+  if (g_strv_length (domains) > MAX_DOMAINS)
+    {
+      bad_value (request, "A site can list at most 50 domains");
+      return FALSE;
+    }
+
+  for (guint i = 0; domains[i]; i++)
+    {
+      char *lower = g_ascii_strdown (domains[i], -1);
+
+      g_free (domains[i]);
+      domains[i] = lower;
+      if (!valid_domain (lower))
+        {
+          g_autofree char *message = g_strdup_printf ("“%s” is not a domain (example.com, *.example.com or example.com:8080)", lower);
+          bad_value (request, message);
+          return FALSE;
+        }
+    }
+
+  *out_domains = g_steal_pointer (&domains);
+  return TRUE;
+}
+
+static gboolean
+read_site_name (Request     *request,
+                JsonObject  *body,
+                gboolean     required,
+                const char **out_name)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_json_get_string (body, "name", required, out_name, &error))
+    {
+      confab_http_gerror (request->msg, error);
+      return FALSE;
+    }
+  if (*out_name != NULL)
+    {
+      g_autofree char *trimmed = g_strstrip (g_strdup (*out_name));
+      glong length = confab_utf8_length (*out_name);
+
+      if (*trimmed == '\0' || length > MAX_SITE_NAME_CHARS)
+        {
+          bad_value (request, "“name” must be 1 to 100 characters");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+sites_list (Request    *request,
+            ConfabUser *user)
+{
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (GPtrArray) sites = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *list;
+
+  sites = confab_store_list_sites_for_user (request->relay->store, user->id, &error);
+  if (sites == NULL)
+    return confab_http_gerror (request->msg, error);
+
+  list = json_array_new ();
+  for (guint i = 0; i < sites->len; i++)
+    json_array_add_object_element (list, confab_site_to_json (g_ptr_array_index (sites, i)));
+  json_object_set_array_member (answer, "sites", list);
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+sites_create (Request    *request,
+              ConfabUser *user)
+{
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) domains = NULL;
+  const char *name = NULL;
+
+  if ((body = confab_http_read_object (request->relay, request->msg)) == NULL ||
+      !read_site_name (request, body, TRUE, &name) ||
+      !read_domains (request, body, FALSE, &domains))
+    return;
+
+  site = confab_store_create_site (request->relay->store, user->id, name,
+                                   (const char * const *) domains, &error);
+  if (site == NULL)
+    return confab_http_gerror (request->msg, error);
+
+  site->role = CONFAB_ROLE_OWNER;
+  audit (request, user->id, site->id, "site_created", NULL);
+
+  answer = confab_site_to_json (site);
+  confab_http_json_object (request->msg, SOUP_STATUS_CREATED, answer);
+}
+
+/* Widget settings a site admin may set, with their JSON types and limits. */
+typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS } SettingType;
+
+typedef struct {
+  const char  *key;
+  SettingType  type;
+  gint64       max;        /* characters, or the highest number */
+  const char  *choices;    /* "|a|b|" for SETTING_CHOICE */
+} SettingSpec;
+
+static const SettingSpec setting_specs[] = {
+  { "color",            SETTING_COLOR,   7,     NULL },
+  { "position",         SETTING_CHOICE,  0,     "|bottom-right|bottom-left|" },
+  { "offset_x",         SETTING_INT,     500,   NULL },
+  { "offset_y",         SETTING_INT,     500,   NULL },
+  { "welcome_message",  SETTING_STRING,  1000,  NULL },
+  { "placeholder",      SETTING_STRING,  200,   NULL },
+  { "auto_open_delay",  SETTING_INT,     3600,  NULL },
+  { "show_on",          SETTING_STRINGS, 500,   NULL },
+  { "hide_on",          SETTING_STRINGS, 500,   NULL },
+  { "locale",           SETTING_STRING,  35,    NULL },
+  { "prechat",          SETTING_CHOICE,  0,     "|off|optional|required|" },
+  { "consent_required", SETTING_BOOL,    0,     NULL },
+  { "consent_text",     SETTING_STRING,  2000,  NULL },
+  { "offline_message",  SETTING_STRING,  1000,  NULL },
+  { "working_hours",    SETTING_HOURS,   0,     NULL },
+  { "typing_preview",   SETTING_BOOL,    0,     NULL },
+  { "sound",            SETTING_BOOL,    0,     NULL },
+  { "fingerprint",      SETTING_BOOL,    0,     NULL },
+};
+
+static gboolean
+valid_hhmm_range (const char *text)
+{
+  int h1, m1, h2, m2;
+  char tail;
+
+  return text != NULL && strlen (text) == 11 &&
+         sscanf (text, "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) == 4 &&
+         h1 >= 0 && h1 <= 24 && m1 >= 0 && m1 < 60 && h2 >= 0 && h2 <= 24 && m2 >= 0 && m2 < 60 &&
+         h1 * 60 + m1 < h2 * 60 + m2 && h2 * 60 + m2 <= 24 * 60;
+}
+
+/* {"timezone":"Europe/Berlin","days":{"mon":["09:00-17:00"], ...}} */
+static gboolean
+valid_working_hours (JsonNode  *node,
+                     char     **message)
+{
+  static const char *days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  JsonObject *hours, *by_day;
+  JsonNode *member;
+  g_autoptr (GList) names = NULL;
+  g_autoptr (GTimeZone) zone = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    goto bad;
+  hours = json_node_get_object (node);
+
+  member = json_object_get_member (hours, "timezone");
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
+    goto bad;
+  zone = g_time_zone_new_identifier (json_node_get_string (member));
+  if (zone == NULL)
+    {
+      *message = g_strdup_printf ("“%s” is not a time zone", json_node_get_string (member));
+      return FALSE;
+    }
+
+  member = json_object_get_member (hours, "days");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    goto bad;
+  by_day = json_node_get_object (member);
+  names = json_object_get_members (by_day);
+  for (GList *l = names; l; l = l->next)
+    {
+      JsonNode *ranges = json_object_get_member (by_day, l->data);
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (days); i++)
+        known |= strcmp (days[i], l->data) == 0;
+      if (!known || !JSON_NODE_HOLDS_ARRAY (ranges))
+        goto bad;
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (ranges)); i++)
+        {
+          JsonNode *range = json_array_get_element (json_node_get_array (ranges), i);
+
+          if (json_node_get_value_type (range) != G_TYPE_STRING ||
+              !valid_hhmm_range (json_node_get_string (range)))
+            goto bad;
+        }
+    }
+  return TRUE;
+
+bad:
+  *message = g_strdup ("“working_hours” must look like {\"timezone\":\"Europe/Berlin\",\"days\":{\"mon\":[\"09:00-17:00\"]}}");
+  return FALSE;
+}
+
+static gboolean
+valid_setting (const SettingSpec  *spec,
+               JsonNode           *node,
+               char              **message)
+{
+  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  switch (spec->type)
+    {
+    case SETTING_STRING:
+      if (type == G_TYPE_STRING && confab_utf8_length (json_node_get_string (node)) <= spec->max)
+        return TRUE;
+      *message = g_strdup_printf ("“%s” must be text of at most %" G_GINT64_FORMAT " characters", spec->key, spec->max);
+      return FALSE;
+
+    case SETTING_BOOL:
+      if (type == G_TYPE_BOOLEAN)
+        return TRUE;
+      *message = g_strdup_printf ("“%s” must be true or false", spec->key);
+      return FALSE;
+
+    case SETTING_INT:
+      if (type == G_TYPE_INT64 && json_node_get_int (node) >= 0 && json_node_get_int (node) <= spec->max)
+        return TRUE;
+      *message = g_strdup_printf ("“%s” must be a whole number from 0 to %" G_GINT64_FORMAT, spec->key, spec->max);
+      return FALSE;
+
+    case SETTING_CHOICE:
+      if (type == G_TYPE_STRING)
+        {
+          g_autofree char *needle = g_strdup_printf ("|%s|", json_node_get_string (node));
+          if (strstr (spec->choices, needle) != NULL && strlen (needle) > 2)
+            return TRUE;
+        }
+      *message = g_strdup_printf ("“%s” must be one of %s", spec->key, spec->choices);
+      return FALSE;
+
+    case SETTING_COLOR:
+      if (type == G_TYPE_STRING)
+        {
+          const char *color = json_node_get_string (node);
+          gboolean ok = strlen (color) == 7 && color[0] == '#';
+
+          for (int i = 1; ok && i < 7; i++)
+            ok = g_ascii_isxdigit (color[i]);
+          if (ok)
+            return TRUE;
+        }
+      *message = g_strdup_printf ("“%s” must be a colour like #1a73e8", spec->key);
+      return FALSE;
+
+    case SETTING_STRINGS:
+      if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) <= 50)
+        {
+          JsonArray *array = json_node_get_array (node);
+          gboolean ok = TRUE;
+
+          for (guint i = 0; ok && i < json_array_get_length (array); i++)
+            {
+              JsonNode *element = json_array_get_element (array, i);
+              ok = json_node_get_value_type (element) == G_TYPE_STRING &&
+                   confab_utf8_length (json_node_get_string (element)) <= spec->max;
+            }
+          if (ok)
+            return TRUE;
+        }
+      *message = g_strdup_printf ("“%s” must be a list of at most 50 URL patterns", spec->key);
+      return FALSE;
+
+    case SETTING_HOURS:
+      return valid_working_hours (node, message);
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Merges @changes into the site's settings: known keys only, null removes a key. */
+static char *
+merge_settings (Request          *request,
+                const ConfabSite *site,
+                JsonObject       *changes)
+{
+  g_autoptr (JsonObject) settings = NULL;
+  g_autoptr (GList) keys = json_object_get_members (changes);
+
+  settings = confab_json_parse_object (site->settings_json ? site->settings_json : "{}",
+                                       strlen (site->settings_json ? site->settings_json : "{}"),
+                                       G_MAXSIZE, 32, NULL);
+  if (settings == NULL)
+    settings = json_object_new ();
+
+  for (GList *l = keys; l; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (changes, key);
+      const SettingSpec *spec = NULL;
+      g_autofree char *message = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (setting_specs); i++)
+        if (strcmp (setting_specs[i].key, key) == 0)
+          spec = &setting_specs[i];
+
+      if (spec == NULL)
+        {
+          message = g_strdup_printf ("“%s” is not a widget setting", key);
+          confab_http_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
+          return NULL;
+        }
+
+      if (JSON_NODE_HOLDS_NULL (value))
+        {
+          json_object_remove_member (settings, key);
+          continue;
+        }
+
+      if (!valid_setting (spec, value, &message))
+        {
+          bad_value (request, message);
+          return NULL;
+        }
+      json_object_set_member (settings, key, json_node_copy (value));
+    }
+
+  return confab_json_object_to_string (settings);
+}
+
+static void
+site_patch (Request    *request,
+            ConfabUser *user,
+            ConfabSite *site)
+{
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (JsonObject) detail = json_object_new ();
+  g_autoptr (ConfabSite) updated = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) domains = NULL;
+  g_autofree char *settings_json = NULL;
+  JsonObject *settings = NULL;
+  const char *name = NULL;
+  gboolean enabled = TRUE;
+  int enabled_change = -1;
+
+  if (site->role < CONFAB_ROLE_ADMIN)
+    return confab_http_error (request->msg, SOUP_STATUS_FORBIDDEN, "forbidden",
+                              "Only the site's owner and admins can change it");
+
+  if ((body = confab_http_read_object (request->relay, request->msg)) == NULL ||
+      !read_site_name (request, body, FALSE, &name) ||
+      !read_domains (request, body, FALSE, &domains))
+    return;
+
+  if (!confab_json_get_object (body, "settings", FALSE, &settings, &error))
+    return confab_http_gerror (request->msg, error);
+  if (json_object_has_member (body, "enabled"))
+    {
+      if (!confab_json_get_bool (body, "enabled", TRUE, TRUE, &enabled, &error))
+        return confab_http_gerror (request->msg, error);
+      enabled_change = enabled ? 1 : 0;
+    }
+
+  {
+    g_autoptr (GList) keys = json_object_get_members (body);
+    for (GList *l = keys; l; l = l->next)
+      if (!g_strv_contains ((const char *[]) { "name", "domains", "settings", "enabled", NULL }, l->data))
+        {
+          g_autofree char *message = g_strdup_printf ("“%s” cannot be changed", (char *) l->data);
+          return confab_http_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
+        }
+  }
+
+  if (settings != NULL && (settings_json = merge_settings (request, site, settings)) == NULL)
+    return;
+
+  updated = confab_store_update_site (request->relay->store, site->id, name,
+                                      (const char * const *) domains, settings_json,
+                                      enabled_change, &error);
+  if (updated == NULL)
+    return confab_http_gerror (request->msg, error);
+  updated->role = site->role;
+
+  {
+    g_autoptr (GList) keys = json_object_get_members (body);
+    JsonArray *changed = json_array_new ();
+    for (GList *l = keys; l; l = l->next)
+      json_array_add_string_element (changed, l->data);
+    json_object_set_array_member (detail, "changed", changed);
+  }
+  audit (request, user->id, site->id, "site_updated", detail);
+  confab_hub_site_changed (request->relay->hub, site->id);
+
+  {
+    g_autoptr (JsonObject) answer = confab_site_to_json (updated);
+    confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+  }
+}
+
+static void
+site_conversations (Request    *request,
+                    ConfabSite *site)
+{
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (GPtrArray) conversations = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabConversationStatus status;
+  const char *status_text = request->query ? g_hash_table_lookup (request->query, "status") : NULL;
+  const char *before_text = request->query ? g_hash_table_lookup (request->query, "before") : NULL;
+  gint64 limit, before = 0;
+  JsonArray *list;
+
+  if (!method_is (request, "GET"))
+    return method_not_allowed (request, "GET");
+
+  if (status_text != NULL && *status_text != '\0' && !confab_status_from_string (status_text, &status))
+    return bad_value (request, "“status” must be open, pending, resolved or closed");
+  if (before_text != NULL && *before_text != '\0' && !confab_parse_time (before_text, &before))
+    return bad_value (request, "“before” must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z");
+  if (!query_int (request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &limit))
+    return;
+
+  conversations = confab_store_list_conversations (request->relay->store, site->id,
+                                                   status_text && *status_text ? &status : NULL,
+                                                   before, (guint) limit, &error);
+  if (conversations == NULL)
+    return confab_http_gerror (request->msg, error);
+
+  list = json_array_new ();
+  for (guint i = 0; i < conversations->len; i++)
+    json_array_add_object_element (list, confab_conversation_to_json (request->relay->store,
+                                                                      g_ptr_array_index (conversations, i),
+                                                                      CONFAB_AUDIENCE_AGENT));
+  json_object_set_array_member (answer, "conversations", list);
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+}
+
+static void
+handle_site (Request     *request,
+             ConfabUser  *user,
+             char       **segments)
+{
+  g_autoptr (ConfabSite) site = confab_store_get_site (request->relay->store, segments[0], NULL);
+
+  /* unknown and foreign sites look the same */
+  if (site == NULL ||
+      (site->role = confab_store_get_role (request->relay->store, site->id, user->id)) == CONFAB_ROLE_NONE)
+    return not_found (request);
+
+  if (segments[1] == NULL)
+    {
+      if (method_is (request, "PATCH"))
+        return site_patch (request, user, site);
+      if (method_is (request, "GET"))
+        {
+          g_autoptr (JsonObject) answer = confab_site_to_json (site);
+          return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+        }
+      return method_not_allowed (request, "GET, PATCH");
+    }
+
+  if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
+    return site_conversations (request, site);
+
+  not_found (request);
+}
+
+/* --- conversations --- */
+
+static void
+handle_conversation (Request     *request,
+                     ConfabUser  *user,
+                     char       **segments)
+{
+  ConfabStore *store = request->relay->store;
+  g_autoptr (ConfabConversation) conversation = confab_store_get_conversation (store, segments[0], NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (conversation == NULL ||
+      confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
+    return not_found (request);
+
+  if (!method_is (request, "GET"))
+    return method_not_allowed (request, "GET");
+
+  if (segments[1] == NULL)
+    {
+      g_autoptr (JsonObject) answer = confab_conversation_to_json (store, conversation, CONFAB_AUDIENCE_AGENT);
+      g_autoptr (ConfabVisitor) visitor = confab_store_get_visitor (store, conversation->visitor_id, NULL);
+
+      if (visitor != NULL)
+        json_object_set_object_member (answer, "visitor",
+                                       confab_visitor_to_json (store, visitor, FALSE, 10));
+      return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+    }
+
+  if (strcmp (segments[1], "messages") == 0 && segments[2] == NULL)
+    {
+      g_autoptr (JsonObject) answer = json_object_new ();
+      g_autoptr (GPtrArray) messages = NULL;
+      gint64 after_seq, limit;
+      JsonArray *list;
+
+      if (!query_int (request, "after_seq", 0, G_MAXINT64, 0, &after_seq) ||
+          !query_int (request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE * 2, &limit))
+        return;
+
+      messages = confab_store_list_messages (store, conversation->id, after_seq, (guint) limit, &error);
+      if (messages == NULL)
+        return confab_http_gerror (request->msg, error);
+
+      list = json_array_new ();
+      for (guint i = 0; i < messages->len; i++)
+        {
+          ConfabMessage *message = g_ptr_array_index (messages, i);
+          JsonObject *object = confab_message_to_json (message, CONFAB_AUDIENCE_AGENT);
+
+          json_object_set_int_member (object, "cursor", message->cursor);
+          json_array_add_object_element (list, object);
+        }
+      json_object_set_array_member (answer, "messages", list);
+      return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+    }
+
+  not_found (request);
+}
+
+/* --- widget config: public, CORS, cached --- */
+
+static void
+widget_config (Request *request)
+{
+  ConfabRelay *relay = request->relay;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (request->msg);
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (request->msg);
+  const char *site_key = request->query ? g_hash_table_lookup (request->query, "site_key") : NULL;
+  const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) full = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *digest = NULL;
+
+  /* Any page may ask: the answer holds only public settings. */
+  soup_message_headers_replace (response_headers, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace (response_headers, "Vary", "Origin");
+
+  if (method_is (request, "OPTIONS"))
+    {
+      soup_message_headers_replace (response_headers, "Access-Control-Allow-Methods", "GET");
+      soup_message_headers_replace (response_headers, "Access-Control-Allow-Headers", "If-None-Match");
+      soup_message_headers_replace (response_headers, "Access-Control-Max-Age", "86400");
+      soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+  if (!method_is (request, "GET"))
+    return method_not_allowed (request, "GET, OPTIONS");
+
+  if (site_key != NULL)
+    site = confab_store_get_site_by_key (relay->store, site_key, NULL);
+  if (site == NULL || !site->enabled)
+    return confab_http_error (request->msg, SOUP_STATUS_NOT_FOUND, "unknown_site",
+                              "No chat is enabled for this site key");
+
+  full = confab_site_to_json (site);
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "site_key", site->site_key);
+  json_object_set_string_member (answer, "name", site->name);
+  json_object_set_member (answer, "settings", json_node_copy (json_object_get_member (full, "settings")));
+  text = confab_json_object_to_string (answer);
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  etag = g_strdup_printf ("\"%.32s\"", digest);
+  soup_message_headers_replace (response_headers, "ETag", etag);
+  soup_message_headers_replace (response_headers, "Cache-Control", "public, max-age=60, stale-while-revalidate=600");
+
+  if (if_none_match != NULL && strstr (if_none_match, etag) != NULL)
+    {
+      soup_server_message_set_status (request->msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+      return;
+    }
+
+  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (request->msg, "application/json; charset=utf-8",
+                                    SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+/* --- dispatch --- */
+
+static void
+handle_api (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Request request = { user_data, msg, query, soup_server_message_get_method (msg) };
+  g_auto (GStrv) segments = confab_http_path_segments (path, "/api/v1");
+  g_autoptr (ConfabUser) user = NULL;
+
+  if (segments == NULL || segments[0] == NULL)
+    return not_found (&request);
+
+  if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "config") == 0 && segments[2] == NULL)
+    return widget_config (&request);
+
+  if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
+    return auth_login (&request);
+
+  if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "logout") == 0 && segments[2] == NULL)
+    return auth_logout (&request);
+
+  /* everything below needs a signed-in agent */
+  if ((user = confab_http_authenticate (request.relay, msg, NULL)) == NULL)
+    return;
+
+  if (strcmp (segments[0], "me") == 0 && segments[1] == NULL)
+    return me (&request, user);
+
+  if (strcmp (segments[0], "sites") == 0 && segments[1] == NULL)
+    {
+      if (method_is (&request, "GET"))
+        return sites_list (&request, user);
+      if (method_is (&request, "POST"))
+        return sites_create (&request, user);
+      return method_not_allowed (&request, "GET, POST");
+    }
+
+  if (strcmp (segments[0], "sites") == 0 && *segments[1] != '\0')
+    return handle_site (&request, user, segments + 1);
+
+  if (strcmp (segments[0], "conversations") == 0 && segments[1] != NULL && *segments[1] != '\0')
+    return handle_conversation (&request, user, segments + 1);
+
+  not_found (&request);
+}
+
+void
+confab_api_register (ConfabRelay *relay)
+{
+  soup_server_add_handler (relay->server, "/api/v1", handle_api, relay, NULL);
+}

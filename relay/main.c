@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-relay: the Confab server */
+#define G_LOG_DOMAIN "confab-relay"
+
+#include "confab-admin.h"
+#include "confab-auth.h"
+#include "confab-hub.h"
+#include "confab-relay.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  GMainLoop   *loop;
+  ConfabRelay *relay;
+  gboolean     stopping;
+} Running;
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  Running *running = user_data;
+
+  if (running->stopping)
+    return G_SOURCE_CONTINUE;
+  running->stopping = TRUE;
+
+  g_message ("Stopping: saying goodbye to every connection");
+  g_socket_service_stop (running->relay->service);
+  confab_hub_close_all (running->relay->hub);
+  /* a moment for the close frames to leave; every message was persisted when it was acked */
+  g_timeout_add (200, quit_loop, running->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *config_path = NULL, *listen = NULL, *data_dir = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConfig) config = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  ConfabRelay *relay;
+  gboolean version = FALSE;
+  Running running = { 0 };
+  guint term_source, int_source;
+  GOptionEntry entries[] = {
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file (GKeyFile)", "FILE" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks a free one)", "HOST:PORT" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the database lives (default ./var)", "DIR" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL }
+  };
+
+  /* a peer that goes away mid-write must be an error on that connection, not our death */
+  signal (SIGPIPE, SIG_IGN);
+
+  if (argc > 1 && strcmp (argv[1], "admin") == 0)
+    return confab_admin_main (argc - 1, argv + 1);
+
+  context = g_option_context_new ("— the Confab relay");
+  g_option_context_set_description (context,
+                                    "Admin commands:\n"
+                                    "  confab-relay admin create-user --data-dir DIR --email E --password-file F [--name N]\n"
+                                    "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
+                                    "  confab-relay admin add-member --data-dir DIR --site ID --email E --role R\n");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      printf ("confab-relay %s\n", CONFAB_VERSION);
+      return 0;
+    }
+
+  config = confab_config_new ();
+  if (config_path != NULL && !confab_config_load (config, config_path, &error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      return 1;
+    }
+  /* the command line wins over the file */
+  if (listen != NULL)
+    {
+      g_free (config->listen);
+      config->listen = g_strdup (listen);
+    }
+  if (data_dir != NULL)
+    {
+      g_free (config->data_dir);
+      config->data_dir = g_strdup (data_dir);
+    }
+
+  if (!confab_auth_init (&error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      return 1;
+    }
+
+  relay = confab_relay_new (g_steal_pointer (&config), &error);
+  if (relay == NULL || !confab_relay_listen (relay, &error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      g_clear_pointer (&relay, confab_relay_free);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  running.loop = loop;
+  running.relay = relay;
+  term_source = g_unix_signal_add (SIGTERM, on_stop_signal, &running);
+  int_source = g_unix_signal_add (SIGINT, on_stop_signal, &running);
+
+  g_main_loop_run (loop);
+
+  g_source_remove (term_source);
+  g_source_remove (int_source);
+  confab_relay_free (relay);
+  g_message ("Stopped");
+  return 0;
+}

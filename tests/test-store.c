@@ -1,0 +1,1855 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store.c: the SQLite store against a real database file in a temporary directory. */
+#define G_LOG_DOMAIN "test-store"
+
+#include "confab-store.h"
+#include "confab-util.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+typedef struct {
+  char        *dir;
+  char        *path;
+  ConfabStore *store;
+} Fixture;
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_no_errno (g_remove (path));
+    }
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("test-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "confab.db", NULL);
+
+  /* Tests that build the database themselves open it later. */
+  if (data == NULL)
+    {
+      fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (fixture->store);
+    }
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&fixture->store, confab_store_close);
+  remove_tree (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+/* Tests that start without an open store pass this as their test data. */
+static const char without_store[] = "without store";
+
+#define TEST(path, func) \
+  g_test_add ("/relay/store/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define TEST_WITHOUT_STORE(path, func) \
+  g_test_add ("/relay/store/" path, Fixture, without_store, fixture_set_up, func, \
+              fixture_tear_down)
+
+/* --- helpers -------------------------------------------------------------------------------- */
+
+static ConfabUser *
+make_user (ConfabStore *store,
+           const char  *email)
+{
+  g_autoptr (GError) error = NULL;
+  ConfabUser *user = confab_store_create_user (store, email, "Someone", "$argon2id$fake", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  return user;
+}
+
+static ConfabSite *
+make_site (ConfabStore *store,
+           const char  *owner_id,
+           const char  *name)
+{
+  g_autoptr (GError) error = NULL;
+  ConfabSite *site = confab_store_create_site (store, owner_id, name, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (site);
+  return site;
+}
+
+static ConfabVisitor *
+make_visitor (ConfabStore *store,
+              const char  *site_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token_hash = confab_sha256_hex ("visitor token");
+  ConfabVisitor *visitor = confab_store_create_visitor (store, site_id, token_hash, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (visitor);
+  return visitor;
+}
+
+/* A visitor message through the site + visitor route, as the widget sends them. */
+static ConfabMessage *
+visitor_says (ConfabStore         *store,
+              ConfabVisitor       *visitor,
+              const char          *client_id,
+              const char          *body,
+              ConfabConversation **out_conversation,
+              gboolean            *out_changed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  ConfabMessageDraft draft = {
+    .site_id = visitor->site_id,
+    .visitor_id = visitor->id,
+    .client_id = client_id,
+    .sender_type = CONFAB_SENDER_VISITOR,
+    .sender_id = visitor->id,
+    .body = body,
+  };
+  ConfabMessage *message = NULL;
+  ConfabAppendResult result = -1;
+  gboolean changed = -1;
+
+  g_assert_true (confab_store_append_message (store, &draft, &message, &conversation, &changed,
+                                              &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result, ==, CONFAB_APPEND_NEW);
+  g_assert_nonnull (message);
+  g_assert_nonnull (conversation);
+  g_assert_cmpstr (message->conversation_id, ==, conversation->id);
+  g_assert_cmpint (conversation->last_seq, ==, message->seq);
+
+  if (out_conversation != NULL)
+    *out_conversation = g_steal_pointer (&conversation);
+  if (out_changed != NULL)
+    *out_changed = changed;
+  return message;
+}
+
+static ConfabMessage *
+agent_says (ConfabStore *store,
+            const char  *conversation_id,
+            const char  *user_id,
+            const char  *client_id,
+            const char  *body)
+{
+  g_autoptr (GError) error = NULL;
+  ConfabMessageDraft draft = {
+    .conversation_id = conversation_id,
+    .client_id = client_id,
+    .sender_type = CONFAB_SENDER_AGENT,
+    .sender_id = user_id,
+    .sender_name = "Agent",
+    .body = body,
+  };
+  ConfabMessage *message = NULL;
+  gboolean changed = -1;
+
+  g_assert_true (confab_store_append_message (store, &draft, &message, NULL, &changed, NULL,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_false (changed);
+  return message;
+}
+
+/* Counts rows with a throwaway second connection: what is on disk, not what the store says. */
+static gint64
+count_rows (const char *path,
+            const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 count;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return count;
+}
+
+/* --- open and schema ------------------------------------------------------------------------ */
+
+static void
+test_open_fresh (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabStore) again = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+
+  g_assert_cmpint (confab_store_current_schema_version (), ==, 2);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, 0);
+  /* WAL mode leaves its log next to the database while a connection is open. */
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  /* A second open of an up-to-date database migrates nothing and works alongside. */
+  again = confab_store_open (fixture->path, CONFAB_STORE_SYNC_FULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (again), ==, 2);
+}
+
+static void
+test_open_too_new (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_TOO_NEW);
+  g_assert_null (store);
+  g_assert_nonnull (strstr (error->message, "99"));
+  g_assert_nonnull (strstr (error->message, "newer"));
+}
+
+static void
+test_open_unwritable (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "no", "such", "dir.db", NULL);
+
+  store = confab_store_open (path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED);
+  g_assert_null (store);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_enums (void)
+{
+  ConfabConversationStatus status = -1;
+
+  for (ConfabRole role = CONFAB_ROLE_AGENT; role <= CONFAB_ROLE_OWNER; role++)
+    g_assert_cmpint (confab_role_from_string (confab_role_to_string (role)), ==, role);
+  g_assert_null (confab_role_to_string (CONFAB_ROLE_NONE));
+  g_assert_cmpint (confab_role_from_string ("root"), ==, CONFAB_ROLE_NONE);
+  g_assert_cmpint (confab_role_from_string (NULL), ==, CONFAB_ROLE_NONE);
+
+  for (ConfabConversationStatus s = CONFAB_STATUS_OPEN; s <= CONFAB_STATUS_CLOSED; s++)
+    {
+      g_assert_true (confab_status_from_string (confab_status_to_string (s), &status));
+      g_assert_cmpint (status, ==, s);
+    }
+  g_assert_false (confab_status_from_string ("archived", &status));
+  g_assert_false (confab_status_from_string (NULL, &status));
+
+  g_assert_cmpstr (confab_sender_to_string (CONFAB_SENDER_VISITOR), ==, "visitor");
+  g_assert_cmpstr (confab_sender_to_string (CONFAB_SENDER_AGENT), ==, "agent");
+  g_assert_cmpstr (confab_sender_to_string (CONFAB_SENDER_BOT), ==, "bot");
+  g_assert_cmpstr (confab_sender_to_string (CONFAB_SENDER_SYSTEM), ==, "system");
+}
+
+/* --- users and tokens ----------------------------------------------------------------------- */
+
+static void
+test_users (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) copy = NULL;
+  g_autoptr (ConfabUser) by_email = NULL;
+  g_autoptr (ConfabUser) duplicate = NULL;
+  g_autoptr (ConfabUser) missing = NULL;
+
+  user = confab_store_create_user (fixture->store, "Ada@Example.org", "Ada", "$argon2id$x",
+                                   &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (user->id, "usr_"));
+  g_assert_cmpstr (user->email, ==, "Ada@Example.org");
+  g_assert_cmpint (user->created_at, >, 0);
+
+  copy = confab_store_get_user (fixture->store, user->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->id, ==, user->id);
+  g_assert_cmpstr (copy->email, ==, "Ada@Example.org");
+  g_assert_cmpstr (copy->name, ==, "Ada");
+  g_assert_cmpstr (copy->password_hash, ==, "$argon2id$x");
+  g_assert_cmpint (copy->created_at, ==, user->created_at);
+
+  by_email = confab_store_get_user_by_email (fixture->store, "ada@EXAMPLE.org", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_email->id, ==, user->id);
+
+  duplicate = confab_store_create_user (fixture->store, "ADA@example.ORG", "Other", "$x", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_null (duplicate);
+  /* The address stays out of error messages, which end up in logs. */
+  g_assert_null (strstr (error->message, "xample"));
+  g_clear_error (&error);
+
+  missing = confab_store_get_user (fixture->store, "usr_nobody", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (missing);
+  g_clear_error (&error);
+
+  missing = confab_store_get_user_by_email (fixture->store, "bob@example.org", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (missing);
+}
+
+static void
+test_tokens (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) user = make_user (fixture->store, "ada@example.org");
+  g_autofree char *user_id = NULL;
+  gint64 now = confab_now_ms ();
+
+  g_assert_true (confab_store_add_token (fixture->store, "hash-live", user->id, now + 60000,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_add_token (fixture->store, "hash-forever", user->id, 0, &error));
+  g_assert_true (confab_store_add_token (fixture->store, "hash-old", user->id, now - 1, &error));
+  g_assert_true (confab_store_add_token (fixture->store, "hash-revoked", user->id, now + 60000,
+                                         &error));
+  g_assert_no_error (error);
+
+  /* A token for nobody cannot exist. */
+  g_assert_false (confab_store_add_token (fixture->store, "hash-ghost", "usr_nobody", 0, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* Nor twice. */
+  g_assert_false (confab_store_add_token (fixture->store, "hash-live", user->id, 0, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  user_id = confab_store_lookup_token (fixture->store, "hash-live", now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user_id, ==, user->id);
+  g_clear_pointer (&user_id, g_free);
+
+  /* Expired exactly at expires_at. */
+  user_id = confab_store_lookup_token (fixture->store, "hash-live", now + 60000, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (user_id);
+  g_clear_error (&error);
+
+  user_id = confab_store_lookup_token (fixture->store, "hash-forever", G_MAXINT64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user_id, ==, user->id);
+  g_clear_pointer (&user_id, g_free);
+
+  user_id = confab_store_lookup_token (fixture->store, "hash-old", now, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (user_id);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_revoke_token (fixture->store, "hash-revoked", &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_revoke_token (fixture->store, "hash-revoked", &error));
+  g_assert_no_error (error);
+  user_id = confab_store_lookup_token (fixture->store, "hash-revoked", now, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (user_id);
+  g_clear_error (&error);
+
+  user_id = confab_store_lookup_token (fixture->store, "hash-unknown", now, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (user_id);
+  g_clear_error (&error);
+
+  g_assert_false (confab_store_revoke_token (fixture->store, "hash-unknown", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* --- sites and memberships ------------------------------------------------------------------ */
+
+static void
+test_sites (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabSite) copy = NULL;
+  g_autoptr (ConfabSite) updated = NULL;
+  g_autoptr (ConfabSite) missing = NULL;
+  const char * const domains[] = { "example.org", "*.example.org", NULL };
+  const char * const no_domains[] = { NULL };
+
+  site = confab_store_create_site (fixture->store, owner->id, "Shop", domains, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (site->id, "site_"));
+  g_assert_true (g_str_has_prefix (site->site_key, "sk_"));
+  g_assert_cmpuint (strlen (site->site_key), ==, 3 + 24);
+  g_assert_cmpstr (site->name, ==, "Shop");
+  g_assert_cmpstrv (site->domains, domains);
+  g_assert_cmpstr (site->settings_json, ==, "{}");
+  g_assert_true (site->enabled);
+  g_assert_cmpint (site->role, ==, CONFAB_ROLE_NONE);
+  g_assert_cmpint (confab_store_get_role (fixture->store, site->id, owner->id), ==,
+                   CONFAB_ROLE_OWNER);
+
+  copy = confab_store_get_site_by_key (fixture->store, site->site_key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->id, ==, site->id);
+  g_assert_cmpstrv (copy->domains, domains);
+  g_clear_pointer (&copy, confab_site_free);
+
+  copy = confab_store_get_site (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->site_key, ==, site->site_key);
+  g_assert_cmpint (copy->created_at, ==, site->created_at);
+
+  /* Only what is given changes. */
+  updated = confab_store_update_site (fixture->store, site->id, NULL, no_domains,
+                                      "{\"color\":\"#3584e4\"}", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (updated->name, ==, "Shop");
+  g_assert_cmpuint (g_strv_length (updated->domains), ==, 0);
+  g_assert_cmpstr (updated->settings_json, ==, "{\"color\":\"#3584e4\"}");
+  g_assert_true (updated->enabled);
+  g_clear_pointer (&updated, confab_site_free);
+
+  updated = confab_store_update_site (fixture->store, site->id, "Shop 2", NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (updated->name, ==, "Shop 2");
+  g_assert_cmpstr (updated->settings_json, ==, "{\"color\":\"#3584e4\"}");
+  g_assert_false (updated->enabled);
+  g_clear_pointer (&updated, confab_site_free);
+
+  updated = confab_store_update_site (fixture->store, site->id, NULL, NULL, "[1]", -1, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED);
+  g_assert_null (updated);
+  g_clear_error (&error);
+
+  updated = confab_store_update_site (fixture->store, "site_nope", "X", NULL, NULL, 1, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (updated);
+  g_clear_error (&error);
+
+  missing = confab_store_get_site (fixture->store, "site_nope", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  missing = confab_store_get_site_by_key (fixture->store, "sk_nope", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* An owner who does not exist: neither the site nor its membership is left behind. */
+  missing = confab_store_create_site (fixture->store, "usr_nobody", "Ghost", NULL, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (missing);
+  g_assert_cmpint (count_rows (fixture->path, "sites"), ==, 1);
+}
+
+static void
+test_memberships (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) alice = make_user (fixture->store, "alice@example.org");
+  g_autoptr (ConfabUser) bob = make_user (fixture->store, "bob@example.org");
+  g_autoptr (ConfabUser) carol = make_user (fixture->store, "carol@example.org");
+  g_autoptr (ConfabSite) first = make_site (fixture->store, alice->id, "First");
+  g_autoptr (ConfabSite) second = make_site (fixture->store, alice->id, "Second");
+  g_autoptr (ConfabSite) bobs = make_site (fixture->store, bob->id, "Bob's");
+  g_autoptr (GPtrArray) sites = NULL;
+  ConfabSite *listed;
+
+  g_assert_true (confab_store_set_member (fixture->store, second->id, carol->id,
+                                          CONFAB_ROLE_AGENT, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_set_member (fixture->store, bobs->id, carol->id,
+                                          CONFAB_ROLE_ADMIN, &error));
+  g_assert_no_error (error);
+
+  sites = confab_store_list_sites_for_user (fixture->store, alice->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sites->len, ==, 2);
+  listed = g_ptr_array_index (sites, 0);
+  g_assert_cmpstr (listed->id, ==, first->id);
+  g_assert_cmpint (listed->role, ==, CONFAB_ROLE_OWNER);
+  listed = g_ptr_array_index (sites, 1);
+  g_assert_cmpstr (listed->id, ==, second->id);
+  g_assert_cmpstr (listed->site_key, ==, second->site_key);
+  g_clear_pointer (&sites, g_ptr_array_unref);
+
+  /* Bob sees his site only. */
+  sites = confab_store_list_sites_for_user (fixture->store, bob->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sites->len, ==, 1);
+  listed = g_ptr_array_index (sites, 0);
+  g_assert_cmpstr (listed->id, ==, bobs->id);
+  g_assert_cmpint (listed->role, ==, CONFAB_ROLE_OWNER);
+  g_clear_pointer (&sites, g_ptr_array_unref);
+
+  sites = confab_store_list_sites_for_user (fixture->store, carol->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sites->len, ==, 2);
+  listed = g_ptr_array_index (sites, 0);
+  g_assert_cmpstr (listed->id, ==, second->id);
+  g_assert_cmpint (listed->role, ==, CONFAB_ROLE_AGENT);
+  listed = g_ptr_array_index (sites, 1);
+  g_assert_cmpstr (listed->id, ==, bobs->id);
+  g_assert_cmpint (listed->role, ==, CONFAB_ROLE_ADMIN);
+  g_clear_pointer (&sites, g_ptr_array_unref);
+
+  g_assert_cmpint (confab_store_get_role (fixture->store, first->id, carol->id), ==,
+                   CONFAB_ROLE_NONE);
+  g_assert_cmpint (confab_store_get_role (fixture->store, first->id, bob->id), ==,
+                   CONFAB_ROLE_NONE);
+
+  /* Setting again changes the role; NONE removes. */
+  g_assert_true (confab_store_set_member (fixture->store, second->id, carol->id,
+                                          CONFAB_ROLE_ADMIN, &error));
+  g_assert_cmpint (confab_store_get_role (fixture->store, second->id, carol->id), ==,
+                   CONFAB_ROLE_ADMIN);
+  g_assert_true (confab_store_set_member (fixture->store, second->id, carol->id,
+                                          CONFAB_ROLE_NONE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_get_role (fixture->store, second->id, carol->id), ==,
+                   CONFAB_ROLE_NONE);
+
+  sites = confab_store_list_sites_for_user (fixture->store, "usr_nobody", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sites->len, ==, 0);
+
+  g_assert_false (confab_store_set_member (fixture->store, "site_nope", carol->id,
+                                           CONFAB_ROLE_AGENT, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* --- visitors and page views ---------------------------------------------------------------- */
+
+static void
+test_visitors (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabVisitor) copy = NULL;
+  g_autoptr (ConfabVisitor) touched = NULL;
+  g_autoptr (ConfabVisitor) missing = NULL;
+  ConfabVisitorInfo info = {
+    .locale = "de-AT", .timezone = "Europe/Vienna", .browser = "Firefox", .os = "Linux",
+    .country = "AT", .city = "Graz", .fingerprint = "fp1",
+  };
+  ConfabVisitorInfo later = { .name = "Vera", .email = "vera@example.org", .city = "Wien" };
+
+  visitor = confab_store_create_visitor (fixture->store, site->id, "tokenhash", &info, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (visitor->id, "vis_"));
+  g_assert_cmpstr (visitor->site_id, ==, site->id);
+  g_assert_cmpstr (visitor->token_hash, ==, "tokenhash");
+  g_assert_cmpstr (visitor->locale, ==, "de-AT");
+  g_assert_cmpstr (visitor->timezone, ==, "Europe/Vienna");
+  g_assert_cmpstr (visitor->browser, ==, "Firefox");
+  g_assert_cmpstr (visitor->os, ==, "Linux");
+  g_assert_cmpstr (visitor->country, ==, "AT");
+  g_assert_cmpstr (visitor->city, ==, "Graz");
+  g_assert_cmpstr (visitor->fingerprint, ==, "fp1");
+  g_assert_null (visitor->name);
+  g_assert_null (visitor->email);
+  g_assert_cmpint (visitor->visits, ==, 1);
+  g_assert_cmpint (visitor->first_seen, ==, visitor->last_seen);
+
+  copy = confab_store_get_visitor (fixture->store, visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->city, ==, "Graz");
+
+  touched = confab_store_touch_visitor (fixture->store, visitor->id, &later, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (touched->visits, ==, 2);
+  g_assert_cmpstr (touched->name, ==, "Vera");
+  g_assert_cmpstr (touched->email, ==, "vera@example.org");
+  g_assert_cmpstr (touched->city, ==, "Wien");
+  g_assert_cmpstr (touched->country, ==, "AT");
+  g_assert_cmpstr (touched->browser, ==, "Firefox");
+  g_assert_cmpint (touched->last_seen, >=, visitor->last_seen);
+  g_assert_cmpint (touched->first_seen, ==, visitor->first_seen);
+  g_clear_pointer (&touched, confab_visitor_free);
+
+  touched = confab_store_touch_visitor (fixture->store, visitor->id, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (touched->visits, ==, 2);
+  g_assert_cmpstr (touched->name, ==, "Vera");
+
+  missing = confab_store_touch_visitor (fixture->store, "vis_nope", &later, TRUE, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  missing = confab_store_get_visitor (fixture->store, "vis_nope", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  missing = confab_store_create_visitor (fixture->store, "site_nope", "h", NULL, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (missing);
+}
+
+static void
+test_page_views (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabVisitor) other = make_visitor (fixture->store, site->id);
+  g_autoptr (GPtrArray) views = NULL;
+  ConfabPageView *view;
+
+  g_assert_true (confab_store_add_page_view (fixture->store, visitor->id, "https://e.org/",
+                                             "Home", 1000, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_add_page_view (fixture->store, other->id, "https://e.org/x",
+                                             NULL, 1500, &error));
+  g_assert_true (confab_store_add_page_view (fixture->store, visitor->id, "https://e.org/a",
+                                             "A", 2000, &error));
+  g_assert_true (confab_store_add_page_view (fixture->store, visitor->id, "https://e.org/b",
+                                             "B", 3500, &error));
+  g_assert_no_error (error);
+
+  views = confab_store_list_page_views (fixture->store, visitor->id, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (views->len, ==, 3);
+  view = g_ptr_array_index (views, 0);
+  g_assert_cmpstr (view->url, ==, "https://e.org/");
+  g_assert_cmpstr (view->title, ==, "Home");
+  g_assert_cmpint (view->at, ==, 1000);
+  g_assert_cmpint (view->left_at, ==, 2000);
+  view = g_ptr_array_index (views, 1);
+  g_assert_cmpstr (view->url, ==, "https://e.org/a");
+  g_assert_cmpint (view->left_at, ==, 3500);
+  view = g_ptr_array_index (views, 2);
+  g_assert_cmpstr (view->url, ==, "https://e.org/b");
+  g_assert_cmpint (view->left_at, ==, 0);
+  g_clear_pointer (&views, g_ptr_array_unref);
+
+  /* The last two, still oldest first. */
+  views = confab_store_list_page_views (fixture->store, visitor->id, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (views->len, ==, 2);
+  g_assert_cmpstr (((ConfabPageView *) g_ptr_array_index (views, 0))->url, ==, "https://e.org/a");
+  g_assert_cmpstr (((ConfabPageView *) g_ptr_array_index (views, 1))->url, ==, "https://e.org/b");
+  g_clear_pointer (&views, g_ptr_array_unref);
+
+  g_assert_true (confab_store_close_page_views (fixture->store, visitor->id, 9000, &error));
+  g_assert_no_error (error);
+  views = confab_store_list_page_views (fixture->store, visitor->id, 1, &error);
+  g_assert_cmpint (((ConfabPageView *) g_ptr_array_index (views, 0))->left_at, ==, 9000);
+  g_clear_pointer (&views, g_ptr_array_unref);
+
+  /* The other visitor's page is untouched by all of this. */
+  views = confab_store_list_page_views (fixture->store, other->id, 0, &error);
+  g_assert_cmpuint (views->len, ==, 1);
+  g_assert_null (((ConfabPageView *) g_ptr_array_index (views, 0))->title);
+  g_assert_cmpint (((ConfabPageView *) g_ptr_array_index (views, 0))->left_at, ==, 0);
+
+  g_assert_false (confab_store_add_page_view (fixture->store, "vis_nope", "https://e.org/",
+                                              NULL, 1, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* --- conversations and messages ------------------------------------------------------------- */
+
+typedef struct {
+  ConfabUser    *owner;
+  ConfabSite    *site;
+  ConfabVisitor *visitor;
+} World;
+
+static void
+world_init (World       *world,
+            ConfabStore *store)
+{
+  world->owner = make_user (store, "owner@example.org");
+  world->site = make_site (store, world->owner->id, "Shop");
+  world->visitor = make_visitor (store, world->site->id);
+}
+
+static void
+world_clear (World *world)
+{
+  g_clear_pointer (&world->owner, confab_user_free);
+  g_clear_pointer (&world->site, confab_site_free);
+  g_clear_pointer (&world->visitor, confab_visitor_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (World, world_clear)
+
+static void
+test_first_message (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) none = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) current = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  gboolean changed = FALSE;
+
+  world_init (&world, fixture->store);
+
+  none = confab_store_get_current_conversation (fixture->store, world.visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+
+  message = visitor_says (fixture->store, world.visitor, "c-1", "Hello", &conversation, &changed);
+  g_assert_true (changed);
+  g_assert_cmpint (message->seq, ==, 1);
+  g_assert_cmpint (message->cursor, >, 0);
+  g_assert_cmpstr (message->client_id, ==, "c-1");
+  g_assert_cmpint (message->sender_type, ==, CONFAB_SENDER_VISITOR);
+  g_assert_cmpstr (message->sender_id, ==, world.visitor->id);
+  g_assert_cmpstr (message->body, ==, "Hello");
+  g_assert_null (message->attachment_id);
+
+  g_assert_true (g_str_has_prefix (conversation->id, "conv_"));
+  g_assert_cmpstr (conversation->site_id, ==, world.site->id);
+  g_assert_cmpstr (conversation->visitor_id, ==, world.visitor->id);
+  g_assert_cmpint (conversation->status, ==, CONFAB_STATUS_OPEN);
+  g_assert_null (conversation->assignee_id);
+  g_assert_cmpint (conversation->last_seq, ==, 1);
+  g_assert_cmpint (conversation->last_message_at, ==, message->created_at);
+  g_assert_cmpint (conversation->unread, ==, 1);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, message->cursor);
+
+  current = confab_store_get_current_conversation (fixture->store, world.visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (current->id, ==, conversation->id);
+}
+
+static void
+test_seq_and_cursor (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (ConfabVisitor) second = NULL;
+  g_autoptr (ConfabConversation) first_conversation = NULL;
+  g_autoptr (ConfabConversation) second_conversation = NULL;
+  gint64 last_cursor = 0;
+
+  world_init (&world, fixture->store);
+  second = make_visitor (fixture->store, world.site->id);
+
+  /* Two conversations interleaved: seq counts per conversation, the cursor across them all. */
+  for (int i = 1; i <= 4; i++)
+    {
+      g_autofree char *id_a = g_strdup_printf ("a-%d", i);
+      g_autofree char *id_b = g_strdup_printf ("b-%d", i);
+      g_autoptr (ConfabMessage) a = NULL;
+      g_autoptr (ConfabMessage) b = NULL;
+      gboolean changed = FALSE;
+
+      g_clear_pointer (&first_conversation, confab_conversation_free);
+      g_clear_pointer (&second_conversation, confab_conversation_free);
+      a = visitor_says (fixture->store, world.visitor, id_a, "a", &first_conversation, &changed);
+      g_assert_cmpint (changed, ==, i == 1);
+      b = visitor_says (fixture->store, second, id_b, "b", &second_conversation, &changed);
+      g_assert_cmpint (changed, ==, i == 1);
+
+      g_assert_cmpint (a->seq, ==, i);
+      g_assert_cmpint (b->seq, ==, i);
+      g_assert_cmpint (a->cursor, >, last_cursor);
+      g_assert_cmpint (b->cursor, >, a->cursor);
+      last_cursor = b->cursor;
+    }
+
+  g_assert_cmpstr (first_conversation->id, !=, second_conversation->id);
+  g_assert_cmpint (first_conversation->last_seq, ==, 4);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, last_cursor);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 8);
+  g_assert_cmpint (count_rows (fixture->path, "events"), ==, 8);
+}
+
+static void
+test_duplicate (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabMessage) original = NULL;
+  g_autoptr (ConfabMessage) again = NULL;
+  g_autoptr (ConfabMessage) conflicting = NULL;
+  g_autoptr (ConfabMessage) agent = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) after = NULL;
+  ConfabMessageDraft draft = { NULL, };
+  ConfabAppendResult result = -1;
+  gboolean changed = TRUE;
+  gint64 cursor;
+
+  world_init (&world, fixture->store);
+  original = visitor_says (fixture->store, world.visitor, "retry-me", "Hi", &conversation, NULL);
+  cursor = confab_store_last_cursor (fixture->store);
+
+  draft.site_id = world.site->id;
+  draft.visitor_id = world.visitor->id;
+  draft.client_id = "retry-me";
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = world.visitor->id;
+  draft.body = "Hi";
+  g_assert_true (confab_store_append_message (fixture->store, &draft, &again, &after, &changed,
+                                              &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result, ==, CONFAB_APPEND_DUPLICATE);
+  g_assert_false (changed);
+  g_assert_cmpint (again->seq, ==, original->seq);
+  g_assert_cmpint (again->cursor, ==, original->cursor);
+  g_assert_cmpint (again->created_at, ==, original->created_at);
+  g_assert_cmpstr (again->conversation_id, ==, original->conversation_id);
+  g_assert_cmpstr (after->id, ==, conversation->id);
+  g_assert_cmpint (after->last_seq, ==, 1);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, cursor);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 1);
+  g_assert_cmpint (count_rows (fixture->path, "events"), ==, 1);
+
+  /* Same client id, other content: a client bug, not a retry. */
+  draft.body = "Hi there";
+  g_assert_false (confab_store_append_message (fixture->store, &draft, &conflicting, NULL, NULL,
+                                               NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT);
+  g_assert_null (conflicting);
+  g_clear_error (&error);
+  draft.body = "Hi";
+  draft.attachment_id = "att_1";
+  g_assert_false (confab_store_append_message (fixture->store, &draft, NULL, NULL, NULL, NULL,
+                                               &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 1);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, cursor);
+
+  /* Client ids are per sender: the agent may happen to use the same one. */
+  agent = agent_says (fixture->store, conversation->id, world.owner->id, "retry-me", "Hello!");
+  g_assert_cmpint (agent->seq, ==, 2);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 2);
+}
+
+static void
+test_reopen_and_close (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) first = NULL;
+  g_autoptr (ConfabConversation) status = NULL;
+  g_autoptr (ConfabConversation) reopened = NULL;
+  g_autoptr (ConfabConversation) pending = NULL;
+  g_autoptr (ConfabConversation) fresh = NULL;
+  g_autoptr (ConfabConversation) current = NULL;
+  g_autoptr (ConfabMessage) m1 = NULL;
+  g_autoptr (ConfabMessage) m2 = NULL;
+  g_autoptr (ConfabMessage) m3 = NULL;
+  g_autoptr (ConfabMessage) m4 = NULL;
+  g_autoptr (ConfabMessage) reply = NULL;
+  gboolean changed = FALSE;
+
+  world_init (&world, fixture->store);
+  m1 = visitor_says (fixture->store, world.visitor, "1", "one", &first, NULL);
+
+  status = confab_store_set_status (fixture->store, first->id, CONFAB_STATUS_RESOLVED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status->status, ==, CONFAB_STATUS_RESOLVED);
+  g_clear_pointer (&status, confab_conversation_free);
+
+  /* An agent's follow-up leaves a resolved conversation resolved. */
+  reply = agent_says (fixture->store, first->id, world.owner->id, "r", "Anything else?");
+  status = confab_store_get_conversation (fixture->store, first->id, &error);
+  g_assert_cmpint (status->status, ==, CONFAB_STATUS_RESOLVED);
+  g_clear_pointer (&status, confab_conversation_free);
+
+  /* The visitor writing again reopens it. */
+  m2 = visitor_says (fixture->store, world.visitor, "2", "one more thing", &reopened, &changed);
+  g_assert_true (changed);
+  g_assert_cmpstr (reopened->id, ==, first->id);
+  g_assert_cmpint (reopened->status, ==, CONFAB_STATUS_OPEN);
+  g_assert_cmpint (m2->seq, ==, 3);
+
+  /* Pending is not closed: the message goes there and nothing changes. */
+  status = confab_store_set_status (fixture->store, first->id, CONFAB_STATUS_PENDING, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&status, confab_conversation_free);
+  m3 = visitor_says (fixture->store, world.visitor, "3", "still there?", &pending, &changed);
+  g_assert_false (changed);
+  g_assert_cmpstr (pending->id, ==, first->id);
+  g_assert_cmpint (pending->status, ==, CONFAB_STATUS_PENDING);
+
+  /* Closed is final: the next message starts a new conversation at seq 1. */
+  status = confab_store_set_status (fixture->store, first->id, CONFAB_STATUS_CLOSED, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&status, confab_conversation_free);
+  current = confab_store_get_current_conversation (fixture->store, world.visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (current);
+
+  m4 = visitor_says (fixture->store, world.visitor, "4", "new topic", &fresh, &changed);
+  g_assert_true (changed);
+  g_assert_cmpstr (fresh->id, !=, first->id);
+  g_assert_cmpint (fresh->status, ==, CONFAB_STATUS_OPEN);
+  g_assert_cmpint (m4->seq, ==, 1);
+  g_assert_cmpint (m4->cursor, >, m3->cursor);
+
+  current = confab_store_get_current_conversation (fixture->store, world.visitor->id, &error);
+  g_assert_cmpstr (current->id, ==, fresh->id);
+
+  status = confab_store_set_status (fixture->store, "conv_nope", CONFAB_STATUS_CLOSED, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (status);
+}
+
+static void
+test_append_errors (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) other_owner = NULL;
+  g_autoptr (ConfabSite) other_site = NULL;
+  g_autoptr (ConfabMessage) bot = NULL;
+  g_autoptr (ConfabMessage) bot2 = NULL;
+  g_autoptr (ConfabMessage) picture = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  ConfabMessageDraft draft = { NULL, };
+
+  world_init (&world, fixture->store);
+  other_owner = make_user (fixture->store, "other@example.org");
+  other_site = make_site (fixture->store, other_owner->id, "Other");
+
+  draft.sender_type = CONFAB_SENDER_AGENT;
+  draft.sender_id = world.owner->id;
+  draft.body = "x";
+
+  draft.conversation_id = "conv_nope";
+  g_assert_false (confab_store_append_message (fixture->store, &draft, NULL, NULL, NULL, NULL,
+                                               &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A visitor id that belongs to another site. */
+  draft.conversation_id = NULL;
+  draft.site_id = other_site->id;
+  draft.visitor_id = world.visitor->id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = world.visitor->id;
+  g_assert_false (confab_store_append_message (fixture->store, &draft, NULL, NULL, NULL, NULL,
+                                               &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  draft.site_id = world.site->id;
+  draft.visitor_id = "vis_nope";
+  g_assert_false (confab_store_append_message (fixture->store, &draft, NULL, NULL, NULL, NULL,
+                                               &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  draft.visitor_id = world.visitor->id;
+  draft.body = NULL;
+  g_assert_false (confab_store_append_message (fixture->store, &draft, NULL, NULL, NULL, NULL,
+                                               &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_assert_cmpint (count_rows (fixture->path, "conversations"), ==, 0);
+  g_assert_cmpint (count_rows (fixture->path, "events"), ==, 0);
+
+  /* An attachment alone is a message. */
+  draft.attachment_id = "att_1";
+  draft.client_id = "pic";
+  g_assert_true (confab_store_append_message (fixture->store, &draft, &picture, &conversation,
+                                              NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (picture->body);
+  g_assert_cmpstr (picture->attachment_id, ==, "att_1");
+
+  /* Bot and system messages have no client id, and never collide. */
+  draft = (ConfabMessageDraft) {
+    .conversation_id = conversation->id,
+    .sender_type = CONFAB_SENDER_BOT,
+    .body = "Our FAQ says…",
+  };
+  g_assert_true (confab_store_append_message (fixture->store, &draft, &bot, NULL, NULL, NULL,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_append_message (fixture->store, &draft, &bot2, NULL, NULL, NULL,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_null (bot->client_id);
+  g_assert_null (bot->sender_id);
+  g_assert_cmpint (bot->seq, ==, 2);
+  g_assert_cmpint (bot2->seq, ==, 3);
+}
+
+static void
+test_unread (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) read = NULL;
+  g_autoptr (ConfabMessage) reply = NULL;
+
+  world_init (&world, fixture->store);
+  for (int i = 1; i <= 3; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("%d", i);
+      g_autoptr (ConfabMessage) message = NULL;
+
+      g_clear_pointer (&conversation, confab_conversation_free);
+      message = visitor_says (fixture->store, world.visitor, client_id, "?", &conversation, NULL);
+      g_assert_cmpint (conversation->unread, ==, i);
+    }
+
+  /* The team's own messages are never unread for the team. */
+  reply = agent_says (fixture->store, conversation->id, world.owner->id, "r", "Hi");
+  read = confab_store_get_conversation (fixture->store, conversation->id, &error);
+  g_assert_cmpint (read->unread, ==, 3);
+  g_assert_cmpint (read->last_seq, ==, 4);
+  g_clear_pointer (&read, confab_conversation_free);
+
+  read = confab_store_mark_read (fixture->store, conversation->id, CONFAB_SENDER_AGENT, 2,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (read->agent_read_seq, ==, 2);
+  g_assert_cmpint (read->unread, ==, 1);
+  g_clear_pointer (&read, confab_conversation_free);
+
+  /* Never lowers. */
+  read = confab_store_mark_read (fixture->store, conversation->id, CONFAB_SENDER_AGENT, 1,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (read->agent_read_seq, ==, 2);
+  g_assert_cmpint (read->unread, ==, 1);
+  g_clear_pointer (&read, confab_conversation_free);
+
+  /* Never beyond what exists: the next message must still count. */
+  read = confab_store_mark_read (fixture->store, conversation->id, CONFAB_SENDER_AGENT, 100,
+                                 &error);
+  g_assert_cmpint (read->agent_read_seq, ==, 4);
+  g_assert_cmpint (read->unread, ==, 0);
+  g_clear_pointer (&read, confab_conversation_free);
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+
+    g_clear_pointer (&conversation, confab_conversation_free);
+    message = visitor_says (fixture->store, world.visitor, "5", "??", &conversation, NULL);
+    g_assert_cmpint (message->seq, ==, 5);
+    g_assert_cmpint (conversation->unread, ==, 1);
+  }
+
+  /* The visitor's mark is separate. */
+  read = confab_store_mark_read (fixture->store, conversation->id, CONFAB_SENDER_VISITOR, 4,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (read->visitor_read_seq, ==, 4);
+  g_assert_cmpint (read->agent_read_seq, ==, 4);
+  g_assert_cmpint (read->unread, ==, 1);
+  g_clear_pointer (&read, confab_conversation_free);
+
+  read = confab_store_mark_read (fixture->store, "conv_nope", CONFAB_SENDER_AGENT, 1, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (read);
+}
+
+static void
+test_assignee (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) assigned = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+
+  world_init (&world, fixture->store);
+  message = visitor_says (fixture->store, world.visitor, "1", "Hi", &conversation, NULL);
+
+  assigned = confab_store_set_assignee (fixture->store, conversation->id, world.owner->id,
+                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (assigned->assignee_id, ==, world.owner->id);
+  g_clear_pointer (&assigned, confab_conversation_free);
+
+  assigned = confab_store_set_assignee (fixture->store, conversation->id, "usr_nobody", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  assigned = confab_store_set_assignee (fixture->store, conversation->id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (assigned->assignee_id);
+  g_clear_pointer (&assigned, confab_conversation_free);
+
+  assigned = confab_store_set_assignee (fixture->store, "conv_nope", NULL, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* Waits for the millisecond clock to move, so that activity times differ. */
+static void
+next_millisecond (void)
+{
+  gint64 start = confab_now_ms ();
+
+  while (confab_now_ms () == start)
+    g_usleep (200);
+}
+
+static void
+test_list_conversations (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) other_owner = NULL;
+  g_autoptr (ConfabSite) other_site = NULL;
+  g_autoptr (ConfabVisitor) foreigner = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) conversations =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
+  const ConfabConversationStatus resolved = CONFAB_STATUS_RESOLVED;
+  const ConfabConversationStatus open = CONFAB_STATUS_OPEN;
+  ConfabConversation *c;
+
+  world_init (&world, fixture->store);
+  other_owner = make_user (fixture->store, "other@example.org");
+  other_site = make_site (fixture->store, other_owner->id, "Other");
+  foreigner = make_visitor (fixture->store, other_site->id);
+
+  /* Four visitors of the shop, each with a conversation, in this order of activity. */
+  for (int i = 0; i < 4; i++)
+    {
+      g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, world.site->id);
+      g_autoptr (ConfabMessage) message = NULL;
+      ConfabConversation *conversation = NULL;
+
+      next_millisecond ();
+      message = visitor_says (fixture->store, visitor, "1", "Hi", &conversation, NULL);
+      g_ptr_array_add (conversations, conversation);
+    }
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+
+    message = visitor_says (fixture->store, foreigner, "1", "Hi", NULL, NULL);
+  }
+
+  /* The first becomes the most recent. */
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+    g_autoptr (ConfabConversation) resolved_one = NULL;
+
+    next_millisecond ();
+    c = g_ptr_array_index (conversations, 0);
+    message = agent_says (fixture->store, c->id, world.owner->id, "a", "Hello");
+    resolved_one = confab_store_set_status (fixture->store, c->id, CONFAB_STATUS_RESOLVED,
+                                            &error);
+    g_assert_no_error (error);
+  }
+
+  list = confab_store_list_conversations (fixture->store, world.site->id, NULL, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_cmpstr (((ConfabConversation *) g_ptr_array_index (list, 0))->id, ==,
+                   ((ConfabConversation *) g_ptr_array_index (conversations, 0))->id);
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpstr (((ConfabConversation *) g_ptr_array_index (list, i))->id, ==,
+                     ((ConfabConversation *) g_ptr_array_index (conversations, 4 - i))->id);
+  for (guint i = 0; i < list->len; i++)
+    g_assert_cmpstr (((ConfabConversation *) g_ptr_array_index (list, i))->site_id, ==,
+                     world.site->id);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_conversations (fixture->store, world.site->id, &resolved, 0, 0,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  c = g_ptr_array_index (list, 0);
+  g_assert_cmpint (c->status, ==, CONFAB_STATUS_RESOLVED);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* Pages: two at a time, the next page before the last one seen. */
+  list = confab_store_list_conversations (fixture->store, world.site->id, &open, 0, 2, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  c = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (c->id, ==, ((ConfabConversation *) g_ptr_array_index (conversations, 2))->id);
+  {
+    g_autoptr (GPtrArray) page = NULL;
+
+    page = confab_store_list_conversations (fixture->store, world.site->id, &open,
+                                            c->last_message_at, 2, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->len, ==, 1);
+    g_assert_cmpstr (((ConfabConversation *) g_ptr_array_index (page, 0))->id, ==,
+                     ((ConfabConversation *) g_ptr_array_index (conversations, 1))->id);
+  }
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_conversations (fixture->store, other_site->id, NULL, 0, 10, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((ConfabConversation *) g_ptr_array_index (list, 0))->visitor_id, ==,
+                   foreigner->id);
+}
+
+static void
+test_list_messages (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+
+  world_init (&world, fixture->store);
+  for (int i = 1; i <= 5; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("%d", i);
+      g_autofree char *body = g_strdup_printf ("message %d", i);
+      g_autoptr (ConfabMessage) message = NULL;
+
+      g_clear_pointer (&conversation, confab_conversation_free);
+      message = visitor_says (fixture->store, world.visitor, client_id, body, &conversation, NULL);
+    }
+
+  list = confab_store_list_messages (fixture->store, conversation->id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      ConfabMessage *message = g_ptr_array_index (list, i);
+      g_autofree char *body = g_strdup_printf ("message %u", i + 1);
+
+      g_assert_cmpint (message->seq, ==, i + 1);
+      g_assert_cmpstr (message->body, ==, body);
+      g_assert_cmpstr (message->sender_id, ==, world.visitor->id);
+      g_assert_cmpint (message->sender_type, ==, CONFAB_SENDER_VISITOR);
+    }
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_messages (fixture->store, conversation->id, 2, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (list, 0))->seq, ==, 3);
+  g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (list, 1))->seq, ==, 4);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* Up to date: empty, no error. */
+  list = confab_store_list_messages (fixture->store, conversation->id, 5, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_messages (fixture->store, "conv_nope", 0, 100, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_assert_null (list);
+}
+
+/* --- events --------------------------------------------------------------------------------- */
+
+static void
+test_events (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabSite) site_b = NULL;
+  g_autoptr (ConfabVisitor) visitor_b = NULL;
+  g_autoptr (ConfabMessage) a1 = NULL;
+  g_autoptr (ConfabMessage) b1 = NULL;
+  g_autoptr (ConfabMessage) a2 = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (ConfabConversation) conversation_a = NULL;
+  const char * const only_a[] = { NULL, NULL };
+  const char * const both[] = { NULL, NULL, NULL };
+  const char * const nothing[] = { NULL };
+  const char * const unknown[] = { "site_nope", NULL };
+  ConfabEvent *event;
+  gint64 visitor_cursor, b_cursor;
+
+  world_init (&world, fixture->store);
+  site_b = make_site (fixture->store, world.owner->id, "B");
+  visitor_b = make_visitor (fixture->store, site_b->id);
+  ((const char **) only_a)[0] = world.site->id;
+  ((const char **) both)[0] = world.site->id;
+  ((const char **) both)[1] = site_b->id;
+
+  a1 = visitor_says (fixture->store, world.visitor, "1", "in A", &conversation_a, NULL);
+  b1 = visitor_says (fixture->store, visitor_b, "1", "in B", NULL, NULL);
+  visitor_cursor = confab_store_add_event (fixture->store, world.site->id, CONFAB_EVENT_VISITOR,
+                                           NULL, "{\"type\":\"visitor\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (visitor_cursor, >, b1->cursor);
+  b_cursor = confab_store_add_event (fixture->store, site_b->id, CONFAB_EVENT_CONVERSATION,
+                                     NULL, "{}", &error);
+  g_assert_cmpint (b_cursor, >, visitor_cursor);
+  a2 = agent_says (fixture->store, conversation_a->id, world.owner->id, "x", "reply in A");
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, a2->cursor);
+
+  events = confab_store_list_events (fixture->store, only_a, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 3);
+  event = g_ptr_array_index (events, 0);
+  g_assert_cmpint (event->cursor, ==, a1->cursor);
+  g_assert_cmpstr (event->kind, ==, CONFAB_EVENT_MESSAGE);
+  g_assert_cmpstr (event->site_id, ==, world.site->id);
+  g_assert_null (event->payload_json);
+  g_assert_nonnull (event->message);
+  g_assert_cmpstr (event->message->body, ==, "in A");
+  g_assert_cmpint (event->message->seq, ==, 1);
+  g_assert_cmpint (event->message->cursor, ==, a1->cursor);
+  g_assert_cmpstr (event->message->conversation_id, ==, conversation_a->id);
+  g_assert_cmpint (event->created_at, ==, a1->created_at);
+  event = g_ptr_array_index (events, 1);
+  g_assert_cmpint (event->cursor, ==, visitor_cursor);
+  g_assert_cmpstr (event->kind, ==, CONFAB_EVENT_VISITOR);
+  g_assert_cmpstr (event->payload_json, ==, "{\"type\":\"visitor\"}");
+  g_assert_null (event->message);
+  event = g_ptr_array_index (events, 2);
+  g_assert_cmpint (event->cursor, ==, a2->cursor);
+  g_assert_cmpstr (event->message->body, ==, "reply in A");
+  g_assert_cmpint (event->message->sender_type, ==, CONFAB_SENDER_AGENT);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpstr (((ConfabEvent *) g_ptr_array_index (events, i))->site_id, ==,
+                     world.site->id);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* Resume after a cursor, with a limit. */
+  events = confab_store_list_events (fixture->store, only_a, a1->cursor, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (events, 0))->cursor, ==, visitor_cursor);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  events = confab_store_list_events (fixture->store, both, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 5);
+  for (guint i = 1; i < events->len; i++)
+    g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (events, i - 1))->cursor, <,
+                     ((ConfabEvent *) g_ptr_array_index (events, i))->cursor);
+  g_assert_cmpstr (((ConfabEvent *) g_ptr_array_index (events, 1))->message->body, ==, "in B");
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  events = confab_store_list_events (fixture->store, both, a2->cursor, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  events = confab_store_list_events (fixture->store, nothing, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  events = confab_store_list_events (fixture->store, unknown, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+
+  g_assert_cmpint (confab_store_add_event (fixture->store, "site_nope", CONFAB_EVENT_VISITOR,
+                                           NULL, "{}", &error), ==, 0);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* --- transactions --------------------------------------------------------------------------- */
+
+static void
+test_transactions (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) kept = NULL;
+  g_autoptr (ConfabUser) gone = NULL;
+  gint64 cursor;
+
+  world_init (&world, fixture->store);
+  cursor = confab_store_last_cursor (fixture->store);
+
+  /* Inner rollback, outer commit: only the outer work stays. */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  kept = make_user (fixture->store, "kept@example.org");
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  gone = make_user (fixture->store, "gone@example.org");
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+
+    message = visitor_says (fixture->store, world.visitor, "1", "undone", NULL, NULL);
+  }
+  confab_store_rollback (fixture->store);
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (count_rows (fixture->path, "users"), ==, 2);
+  g_clear_pointer (&gone, confab_user_free);
+  gone = confab_store_get_user_by_email (fixture->store, "gone@example.org", &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 0);
+  g_assert_cmpint (count_rows (fixture->path, "conversations"), ==, 0);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, cursor);
+
+  /* Inner commit, outer rollback: nothing stays, however deep. */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  g_clear_pointer (&gone, confab_user_free);
+  gone = make_user (fixture->store, "deep@example.org");
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+
+    message = visitor_says (fixture->store, world.visitor, "2", "undone too", NULL, NULL);
+  }
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+  confab_store_rollback (fixture->store);
+
+  g_assert_cmpint (count_rows (fixture->path, "users"), ==, 2);
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 0);
+  g_assert_cmpint (count_rows (fixture->path, "events"), ==, 0);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, cursor);
+
+  /* A failing call inside a transaction undoes only itself. */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  {
+    g_autoptr (ConfabMessage) message = NULL;
+    g_autoptr (ConfabSite) ghost = NULL;
+
+    message = visitor_says (fixture->store, world.visitor, "3", "kept", NULL, NULL);
+    ghost = confab_store_create_site (fixture->store, "usr_nobody", "Ghost", NULL, &error);
+    g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 1);
+  g_assert_cmpint (count_rows (fixture->path, "sites"), ==, 1);
+}
+
+/* --- ratings, offline messages, audit ------------------------------------------------------- */
+
+static void
+test_ratings (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autofree char *comment = NULL;
+  int score = 0;
+
+  world_init (&world, fixture->store);
+  message = visitor_says (fixture->store, world.visitor, "1", "Hi", &conversation, NULL);
+
+  g_assert_false (confab_store_get_rating (fixture->store, conversation->id, &score, &comment,
+                                           &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_set_rating (fixture->store, conversation->id, 2, "slow", &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_get_rating (fixture->store, conversation->id, &score, &comment,
+                                          &error));
+  g_assert_cmpint (score, ==, 2);
+  g_assert_cmpstr (comment, ==, "slow");
+  g_clear_pointer (&comment, g_free);
+
+  /* Rating again replaces, comment included. */
+  g_assert_true (confab_store_set_rating (fixture->store, conversation->id, 5, NULL, &error));
+  g_assert_true (confab_store_get_rating (fixture->store, conversation->id, &score, &comment,
+                                          &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (score, ==, 5);
+  g_assert_null (comment);
+  g_assert_cmpint (count_rows (fixture->path, "ratings"), ==, 1);
+
+  g_assert_false (confab_store_set_rating (fixture->store, "conv_nope", 5, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_offline_messages (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabSite) other = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  GHashTable *row;
+
+  world_init (&world, fixture->store);
+  other = make_site (fixture->store, world.owner->id, "Other");
+
+  first = confab_store_add_offline_message (fixture->store, world.site->id, world.visitor->id,
+                                            "Vera", "vera@example.org", "Call me back", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (first, "off_"));
+  next_millisecond ();
+  second = confab_store_add_offline_message (fixture->store, world.site->id, NULL, NULL,
+                                             "anon@example.org", "Prices?", &error);
+  g_assert_no_error (error);
+  g_free (confab_store_add_offline_message (fixture->store, other->id, NULL, NULL, NULL,
+                                            "elsewhere", &error));
+  g_assert_no_error (error);
+
+  list = confab_store_list_offline_messages (fixture->store, world.site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  /* Newest first. */
+  row = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (g_hash_table_lookup (row, "id"), ==, second);
+  g_assert_null (g_hash_table_lookup (row, "visitor_id"));
+  g_assert_null (g_hash_table_lookup (row, "name"));
+  g_assert_cmpstr (g_hash_table_lookup (row, "email"), ==, "anon@example.org");
+  g_assert_cmpstr (g_hash_table_lookup (row, "body"), ==, "Prices?");
+  row = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (g_hash_table_lookup (row, "id"), ==, first);
+  g_assert_cmpstr (g_hash_table_lookup (row, "visitor_id"), ==, world.visitor->id);
+  g_assert_cmpstr (g_hash_table_lookup (row, "name"), ==, "Vera");
+  g_assert_cmpstr (g_hash_table_lookup (row, "body"), ==, "Call me back");
+  g_assert_cmpint (g_ascii_strtoll (g_hash_table_lookup (row, "created_at"), NULL, 10), >, 0);
+
+  g_assert_null (confab_store_add_offline_message (fixture->store, "site_nope", NULL, NULL, NULL,
+                                                   "x", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_audit (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_auto (World) world = { NULL, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  GHashTable *row;
+
+  world_init (&world, fixture->store);
+
+  g_assert_true (confab_store_audit (fixture->store, world.owner->id, NULL, "login", NULL,
+                                     "iphash1", &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_audit (fixture->store, world.owner->id, world.site->id,
+                                     "site.update", "{\"name\":\"Shop\"}", NULL, &error));
+  g_assert_true (confab_store_audit (fixture->store, NULL, world.site->id, "member.remove",
+                                     NULL, NULL, &error));
+  /* No foreign keys: the trail may name what no longer exists. */
+  g_assert_true (confab_store_audit (fixture->store, "usr_deleted", "site_deleted", "x", NULL,
+                                     NULL, &error));
+  g_assert_no_error (error);
+
+  list = confab_store_list_audit (fixture->store, world.site->id, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  row = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (g_hash_table_lookup (row, "action"), ==, "member.remove");
+  g_assert_null (g_hash_table_lookup (row, "user_id"));
+  row = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (g_hash_table_lookup (row, "action"), ==, "site.update");
+  g_assert_cmpstr (g_hash_table_lookup (row, "user_id"), ==, world.owner->id);
+  g_assert_cmpstr (g_hash_table_lookup (row, "site_id"), ==, world.site->id);
+  g_assert_cmpstr (g_hash_table_lookup (row, "detail"), ==, "{\"name\":\"Shop\"}");
+  g_assert_nonnull (g_hash_table_lookup (row, "at"));
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_audit (fixture->store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  row = g_ptr_array_index (list, 3);
+  g_assert_cmpstr (g_hash_table_lookup (row, "action"), ==, "login");
+  g_assert_cmpstr (g_hash_table_lookup (row, "ip_hash"), ==, "iphash1");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_audit (fixture->store, NULL, 1, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+}
+
+/* --- durability and migrations -------------------------------------------------------------- */
+
+static void
+test_durability (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *visitor_id = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  gint64 cursor;
+
+  {
+    g_auto (World) world = { NULL, };
+
+    world_init (&world, fixture->store);
+    for (int i = 1; i <= 20; i++)
+      {
+        g_autofree char *client_id = g_strdup_printf ("%d", i);
+
+        g_clear_pointer (&conversation, confab_conversation_free);
+        g_clear_pointer (&message, confab_message_free);
+        message = visitor_says (fixture->store, world.visitor, client_id, "persist me",
+                                &conversation, NULL);
+      }
+    conversation_id = g_strdup (conversation->id);
+    visitor_id = g_strdup (world.visitor->id);
+    cursor = message->cursor;
+  }
+
+  g_clear_pointer (&fixture->store, confab_store_close);
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_FULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, cursor);
+  list = confab_store_list_messages (fixture->store, conversation_id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 20);
+  for (guint i = 0; i < 20; i++)
+    g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (list, i))->seq, ==, i + 1);
+
+  /* And the next one carries on where they left off. */
+  {
+    g_autoptr (ConfabVisitor) visitor = confab_store_get_visitor (fixture->store, visitor_id,
+                                                                  &error);
+    g_autoptr (ConfabMessage) next = NULL;
+
+    g_assert_no_error (error);
+    next = visitor_says (fixture->store, visitor, "21", "after restart", NULL, NULL);
+    g_assert_cmpint (next->seq, ==, 21);
+    g_assert_cmpint (next->cursor, >, cursor);
+    g_assert_cmpstr (next->conversation_id, ==, conversation_id);
+  }
+}
+
+/* Loads a checked-in SQL dump into a new database file. */
+static void
+load_dump (const char *path,
+           const char *dump_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dump_path = g_test_build_filename (G_TEST_DIST, "data", dump_name, NULL);
+  g_autofree char *sql = NULL;
+  char *message = NULL;
+  sqlite3 *db = NULL;
+
+  g_file_get_contents (dump_path, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("Cannot load %s: %s", dump_path, message);
+  sqlite3_close (db);
+}
+
+/* The schema as SQLite keeps it: what a migrated database must share with a fresh one. */
+static char *
+dump_schema (const char *path)
+{
+  GString *schema = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+                                       "ORDER BY type, name", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (schema, "%s %s %s\n%s\n", sqlite3_column_text (stmt, 0),
+                            sqlite3_column_text (stmt, 1), sqlite3_column_text (stmt, 2),
+                            sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (schema, FALSE);
+}
+
+static void
+test_migrate_v1 (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL;
+  g_autofree char *migrated_schema = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *comment = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) fourth = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) sites = NULL;
+  const char * const site_ids[] = { "site_0v1site0000000000000", NULL };
+  const char * const domains[] = { "example.org", "*.example.org", NULL };
+  int score = 0;
+
+  load_dump (fixture->path, "store-v1.sql");
+  g_assert_cmpint (count_rows (fixture->path, "messages"), ==, 3);
+
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  /* Every row is still there and reads through the current code. */
+  user = confab_store_get_user_by_email (fixture->store, "owner@example.org", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->id, ==, "usr_0v1user00000000000000");
+  g_assert_cmpstr (user->name, ==, "Olga Owner");
+  user_id = confab_store_lookup_token (fixture->store, "5e884898da28047151d0e56f8dc6292773603d0d"
+                                       "6aabbdd62a11ef721d1542d8", confab_now_ms (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user_id, ==, user->id);
+
+  site = confab_store_get_site_by_key (fixture->store, "sk_v1sitekeyv1sitekeyv1sk", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (site->id, ==, site_ids[0]);
+  g_assert_cmpstrv (site->domains, domains);
+  sites = confab_store_list_sites_for_user (fixture->store, user->id, &error);
+  g_assert_cmpuint (sites->len, ==, 1);
+  g_assert_cmpint (((ConfabSite *) g_ptr_array_index (sites, 0))->role, ==, CONFAB_ROLE_OWNER);
+
+  visitor = confab_store_get_visitor (fixture->store, "vis_0v1visitor00000000000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (visitor->country, ==, "DE");
+  g_assert_cmpint (visitor->visits, ==, 2);
+  list = confab_store_list_page_views (fixture->store, visitor->id, 10, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpint (((ConfabPageView *) g_ptr_array_index (list, 0))->left_at, ==,
+                   1700000020000);
+  g_assert_cmpint (((ConfabPageView *) g_ptr_array_index (list, 1))->left_at, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  conversation = confab_store_get_current_conversation (fixture->store, visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (conversation->id, ==, "conv_0v1conversation00000");
+  g_assert_cmpint (conversation->last_seq, ==, 3);
+  g_assert_cmpint (conversation->unread, ==, 1);
+  g_assert_cmpstr (conversation->assignee_id, ==, user->id);
+
+  list = confab_store_list_messages (fixture->store, conversation->id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((ConfabMessage *) g_ptr_array_index (list, 0))->body, ==,
+                   "Hello, do you ship to Austria?");
+  g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (list, 1))->sender_type, ==,
+                   CONFAB_SENDER_AGENT);
+  g_assert_cmpstr (((ConfabMessage *) g_ptr_array_index (list, 2))->attachment_id, ==,
+                   "att_0v1attachment0000000");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = confab_store_list_events (fixture->store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_nonnull (((ConfabEvent *) g_ptr_array_index (list, 3))->message);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 3))->message->seq, ==, 3);
+  g_assert_nonnull (((ConfabEvent *) g_ptr_array_index (list, 2))->payload_json);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, 4);
+
+  /* Retrying the last message that v1 stored is still recognized. */
+  {
+    ConfabMessageDraft draft = {
+      .site_id = site->id,
+      .visitor_id = visitor->id,
+      .client_id = "c1d2a6f0-0000-4000-8000-000000000003",
+      .sender_type = CONFAB_SENDER_VISITOR,
+      .sender_id = visitor->id,
+      .attachment_id = "att_0v1attachment0000000",
+    };
+    g_autoptr (ConfabMessage) again = NULL;
+    ConfabAppendResult result = CONFAB_APPEND_NEW;
+
+    g_assert_true (confab_store_append_message (fixture->store, &draft, &again, NULL, NULL,
+                                                &result, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (result, ==, CONFAB_APPEND_DUPLICATE);
+    g_assert_cmpint (again->seq, ==, 3);
+  }
+
+  /* Usable: the next message is seq 4 with a cursor never used before; v2 tables work. */
+  fourth = visitor_says (fixture->store, visitor, "c1d2a6f0-0000-4000-8000-000000000004",
+                         "Thanks!", NULL, NULL);
+  g_assert_cmpint (fourth->seq, ==, 4);
+  g_assert_cmpint (fourth->cursor, ==, 5);
+  g_assert_true (confab_store_set_rating (fixture->store, conversation->id, 4, "quick", &error));
+  g_assert_true (confab_store_get_rating (fixture->store, conversation->id, &score, &comment,
+                                          &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (score, ==, 4);
+  g_assert_true (confab_store_audit (fixture->store, user->id, site->id, "test", NULL, NULL,
+                                     &error));
+  g_free (confab_store_add_offline_message (fixture->store, site->id, visitor->id, NULL, NULL,
+                                            "later", &error));
+  g_assert_no_error (error);
+
+  /* Migrated and fresh databases end with the same schema, byte for byte. */
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL,
+                                                       &error);
+
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  TEST ("open/fresh", test_open_fresh);
+  TEST_WITHOUT_STORE ("open/too-new", test_open_too_new);
+  TEST_WITHOUT_STORE ("open/unwritable", test_open_unwritable);
+  g_test_add_func ("/relay/store/enums", test_enums);
+  TEST ("users", test_users);
+  TEST ("tokens", test_tokens);
+  TEST ("sites", test_sites);
+  TEST ("memberships", test_memberships);
+  TEST ("visitors", test_visitors);
+  TEST ("page-views", test_page_views);
+  TEST ("messages/first-creates-conversation", test_first_message);
+  TEST ("messages/seq-and-cursor", test_seq_and_cursor);
+  TEST ("messages/duplicate-client-id", test_duplicate);
+  TEST ("messages/reopen-and-close", test_reopen_and_close);
+  TEST ("messages/errors", test_append_errors);
+  TEST ("messages/list", test_list_messages);
+  TEST ("conversations/unread", test_unread);
+  TEST ("conversations/assignee", test_assignee);
+  TEST ("conversations/list", test_list_conversations);
+  TEST ("events", test_events);
+  TEST ("transactions/nested", test_transactions);
+  TEST ("ratings", test_ratings);
+  TEST ("offline-messages", test_offline_messages);
+  TEST ("audit", test_audit);
+  TEST ("durability/reopen", test_durability);
+  TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
+
+  return g_test_run ();
+}
