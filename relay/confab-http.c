@@ -52,79 +52,53 @@ handle_healthz (SoupServer        *server,
   confab_http_json_object (msg, SOUP_STATUS_OK, object);
 }
 
-static char *
-peer_key (GSocketAddress *address)
+/* libsoup 3.2's SoupServer has no timeouts: a client that connects and sends nothing (or half a
+ * request, slowly), or keeps an idle connection alive, would hold its socket forever.
+ * "request-started" comes before each request is read, also the next one on a kept-alive
+ * connection, so a watchdog armed there and disarmed by "request-read" bounds both. Shutting
+ * the socket down lets libsoup see an ordinary end of stream and clean up as usual. */
+static gboolean
+request_timed_out (gpointer user_data)
 {
-  GInetAddress *inet;
-  g_autofree char *ip = NULL;
+  GSocket *socket = user_data;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return NULL;
-
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
-  ip = g_inet_address_to_string (inet);
-  return g_strdup_printf ("%s|%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
 }
-
-typedef struct {
-  ConfabRelay *relay;
-  char        *key;
-} PeerEntry;
 
 static void
-forget_peer (gpointer  data,
-             GObject  *where_the_connection_was)
-{
-  PeerEntry *entry = data;
-
-  if (entry->relay->sockets_by_peer != NULL)
-    g_hash_table_remove (entry->relay->sockets_by_peer, entry->key);
-  g_free (entry->key);
-  g_free (entry);
-}
-
-/* Every connection comes through here rather than through soup_server_listen(): libsoup 3.2's
- * SoupServer has no timeouts, so a client that connects and sends nothing (or half a request,
- * slowly) would hold its socket forever. A GSocket timeout makes every wait for input end;
- * the hub raises it to the WebSocket idle timeout after an upgrade. */
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+arm_request_timeout (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
 {
   ConfabRelay *relay = user_data;
-  GSocket *socket = g_socket_connection_get_socket (connection);
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr (GError) error = NULL;
-  PeerEntry *entry;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  guint source;
 
-  if (local == NULL || remote == NULL)
-    return TRUE;
+  if (socket == NULL)
+    return;
 
-  g_socket_set_timeout (socket, relay->config->request_timeout);
-
-  entry = g_new0 (PeerEntry, 1);
-  entry->relay = relay;
-  entry->key = peer_key (remote);
-  if (entry->key != NULL)
-    g_hash_table_replace (relay->sockets_by_peer, g_strdup (entry->key), g_object_ref (socket));
-  g_object_weak_ref (G_OBJECT (connection), forget_peer, entry);
-
-  if (!soup_server_accept_iostream (relay->server, G_IO_STREAM (connection), local, remote, &error))
-    g_debug ("Could not accept a connection: %s", error->message);
-
-  return TRUE;
+  source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, relay->config->request_timeout,
+                                       request_timed_out, g_object_ref (socket), g_object_unref);
+  g_hash_table_replace (relay->request_timeouts, socket, GUINT_TO_POINTER (source));
 }
 
-GSocket *
-confab_relay_socket_for (ConfabRelay    *relay,
-                         GSocketAddress *remote)
+static void
+disarm_request_timeout (SoupServer        *server,
+                        SoupServerMessage *msg,
+                        gpointer           user_data)
 {
-  g_autofree char *key = peer_key (remote);
+  ConfabRelay *relay = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
 
-  return key ? g_hash_table_lookup (relay->sockets_by_peer, key) : NULL;
+  if (socket != NULL)
+    g_hash_table_remove (relay->request_timeouts, socket);
+}
+
+static void
+remove_source (gpointer data)
+{
+  g_source_remove (GPOINTER_TO_UINT (data));
 }
 
 ConfabRelay *
@@ -154,12 +128,14 @@ confab_relay_new (ConfabConfig  *config,
   relay->login_per_account = confab_rate_limit_new (c->logins_per_minute_per_account, 60 * 1000);
   relay->messages_per_ip = confab_rate_limit_new (c->messages_per_minute_per_ip, 60 * 1000);
   relay->typing_per_ip = confab_rate_limit_new (c->typing_per_second * 20, 1000);
-  relay->sockets_by_peer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 
   relay->server = soup_server_new ("server-header", "confab-relay", NULL);
   /* permessage-deflate costs ~56 KB of memory per connection and 6x the CPU per message with
    * Debian's libsoup 3.2 (measured against a browser-like client); chat frames are tiny. */
   soup_server_remove_websocket_extension (relay->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  relay->request_timeouts = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
+  g_signal_connect (relay->server, "request-started", G_CALLBACK (arm_request_timeout), relay);
+  g_signal_connect (relay->server, "request-read", G_CALLBACK (disarm_request_timeout), relay);
   g_signal_connect (relay->server, "request-read", G_CALLBACK (add_common_headers), relay);
 
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
@@ -178,6 +154,7 @@ confab_relay_listen (ConfabRelay  *relay,
   g_autoptr (GSocketAddress) wanted = NULL;
   g_autoptr (GSocketAddress) effective = NULL;
   g_autofree char *host = NULL;
+  g_autoptr (GSList) listeners = NULL;
   guint16 port;
 
   if (!confab_config_parse_listen (relay->config->listen, &host, &port, error))
@@ -195,14 +172,13 @@ confab_relay_listen (ConfabRelay  *relay,
     }
 
   wanted = g_inet_socket_address_new (inet, port);
-  relay->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (relay->service), wanted,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, error))
+  if (!soup_server_listen (relay->server, wanted, 0, error))
     return FALSE;
 
-  g_signal_connect (relay->service, "incoming", G_CALLBACK (on_incoming), relay);
-  g_socket_service_start (relay->service);
+  listeners = soup_server_get_listeners (relay->server);
+  effective = listeners ? g_socket_get_local_address (listeners->data, error) : NULL;
+  if (effective == NULL)
+    return FALSE;
 
   relay->host = g_steal_pointer (&host);
   relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
@@ -222,17 +198,11 @@ confab_relay_free (ConfabRelay *relay)
   if (relay == NULL)
     return;
 
-  if (relay->service != NULL)
-    {
-      g_socket_service_stop (relay->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (relay->service));
-      g_clear_object (&relay->service);
-    }
   g_clear_pointer (&relay->hub, confab_hub_free);
+  g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
-  g_clear_pointer (&relay->sockets_by_peer, g_hash_table_unref);
   g_clear_pointer (&relay->store, confab_store_close);
   g_clear_pointer (&relay->login_per_ip, confab_rate_limit_free);
   g_clear_pointer (&relay->login_per_account, confab_rate_limit_free);
@@ -465,4 +435,14 @@ confab_http_path_segments (const char *path,
     return g_new0 (char *, 1);
 
   return g_strsplit (path, "/", -1);
+}
+
+void
+confab_relay_stop_listening (ConfabRelay *relay)
+{
+  GSList *listeners = soup_server_get_listeners (relay->server);
+
+  for (GSList *l = listeners; l; l = l->next)
+    g_socket_close (l->data, NULL);
+  g_slist_free (listeners);
 }

@@ -1809,7 +1809,7 @@ client_new (ConfabHub               *hub,
   confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
   confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
 
-  socket = confab_relay_socket_for (hub->relay, soup_server_message_get_remote_address (msg));
+  socket = soup_server_message_get_socket (msg);
   if (socket != NULL)
     {
       struct tcp_info info;

@@ -16,8 +16,8 @@ typedef struct {
   ConfabConfig    *config;
   ConfabStore     *store;
   SoupServer      *server;
-  GSocketService  *service;
   ConfabHub       *hub;
+  GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
 
   char            *host;            /* what we listen on */
   guint16          port;            /* the real port, also when 0 was asked for */
@@ -30,10 +30,6 @@ typedef struct {
   ConfabRateLimit *login_per_account;
   ConfabRateLimit *messages_per_ip;
   ConfabRateLimit *typing_per_ip;
-
-  /* GSocket of every accepted connection, by its remote GSocketAddress: the hub asks the
-   * kernel how much of what it sent the peer has acknowledged. */
-  GHashTable      *sockets_by_peer;
 } ConfabRelay;
 
 ConfabRelay *confab_relay_new    (ConfabConfig  *config,
@@ -41,6 +37,8 @@ ConfabRelay *confab_relay_new    (ConfabConfig  *config,
 /* Starts accepting; prints "listening on http://HOST:PORT" once it does. */
 gboolean     confab_relay_listen (ConfabRelay   *relay,
                                   GError       **error);
+/* Stops accepting new connections; those open stay. */
+void         confab_relay_stop_listening (ConfabRelay *relay);
 void         confab_relay_free   (ConfabRelay   *relay);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRelay, confab_relay_free)
@@ -48,9 +46,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRelay, confab_relay_free)
 /* Salted SHA-256 of an IP address: what is stored and logged instead of the address. */
 char        *confab_relay_hash_ip (ConfabRelay  *relay,
                                    const char   *ip);
-
-/* The accepted socket behind a request's remote address, or NULL. */
-GSocket     *confab_relay_socket_for (ConfabRelay    *relay,
-                                      GSocketAddress *remote);
 
 G_END_DECLS

@@ -103,7 +103,10 @@ static const char * const migrations[] = {
   "  last_message_at  INTEGER NOT NULL,\n"
   "  last_seq         INTEGER NOT NULL DEFAULT 0,\n"
   "  agent_read_seq   INTEGER NOT NULL DEFAULT 0,\n"
-  "  visitor_read_seq INTEGER NOT NULL DEFAULT 0\n"
+  "  visitor_read_seq INTEGER NOT NULL DEFAULT 0,\n"
+  "  -- visitor messages after agent_read_seq, kept by the store: counting them on every read\n"
+  "  -- would cost a scan of the whole backlog of a conversation nobody has read\n"
+  "  unread           INTEGER NOT NULL DEFAULT 0\n"
   ");\n"
   "CREATE INDEX conversations_visitor ON conversations (visitor_id, created_at);\n"
   "CREATE TABLE events (\n"
@@ -1525,13 +1528,9 @@ confab_store_list_page_views (ConfabStore *store,
 
 /* --- conversations -------------------------------------------------------------------------- */
 
-/* unread is derived, not stored: it cannot drift from the messages and the read mark, and the
- * (conversation_id, seq) primary key makes it a short range scan. */
 #define CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at, c.last_message_at, " \
-  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, " \
-  "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id " \
-  " AND m.seq > c.agent_read_seq AND m.sender_type = 'visitor')"
+  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread"
 
 static ConfabConversation *
 read_conversation (sqlite3_stmt *stmt)
@@ -1710,11 +1709,19 @@ confab_store_mark_read (ConfabStore      *store,
   g_return_val_if_fail (reader == CONFAB_SENDER_VISITOR || reader == CONFAB_SENDER_AGENT, NULL);
 
   /* Clamped to last_seq: a client cannot mark as read what does not exist yet, which would
-   * hide the next messages from the unread count. */
+   * hide the next messages from the unread count. The count is redone from the messages after
+   * the new mark (the right-hand sides all see the row as it was before the UPDATE): a short
+   * range of the (conversation_id, seq) key, and it cannot drift. */
   if (reader == CONFAB_SENDER_AGENT)
     stmt = store_prepare (store,
-                          "UPDATE conversations SET agent_read_seq = "
-                          "max(agent_read_seq, min(?2, last_seq)) WHERE id = ?1", error);
+                          "UPDATE conversations SET "
+                          "agent_read_seq = max(agent_read_seq, min(?2, last_seq)), "
+                          "unread = (SELECT count(*) FROM messages m "
+                          "  WHERE m.conversation_id = conversations.id "
+                          "  AND m.seq > max(conversations.agent_read_seq, "
+                          "                  min(?2, conversations.last_seq)) "
+                          "  AND m.sender_type = 'visitor') "
+                          "WHERE id = ?1", error);
   else
     stmt = store_prepare (store,
                           "UPDATE conversations SET visitor_read_seq = "
@@ -1936,13 +1943,15 @@ append_new_message (ConfabStore              *store,
     /* max(): the list is ordered by last activity, which must not go back if the clock does. */
     stmt = store_prepare (store,
                           "UPDATE conversations SET last_seq = ?2, "
-                          "last_message_at = max(last_message_at, ?3) WHERE id = ?1", error);
+                          "last_message_at = max(last_message_at, ?3), unread = unread + ?4 "
+                          "WHERE id = ?1", error);
     if (stmt == NULL)
       return NULL;
 
     bind_text (stmt, 1, conversation->id);
     sqlite3_bind_int64 (stmt, 2, seq);
     sqlite3_bind_int64 (stmt, 3, now);
+    sqlite3_bind_int (stmt, 4, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
     if (!step_done (store, stmt, "Cannot update the conversation", error))
       return NULL;
   }
@@ -1994,9 +2003,7 @@ confab_store_append_message (ConfabStore               *store,
   if (draft->client_id != NULL)
     message = find_by_client_id (store, draft, &local_error);
 
-  if (local_error != NULL)
-    ;
-  else if (message != NULL)
+  if (message != NULL)
     {
       if (g_strcmp0 (message->body, draft->body) != 0 ||
           g_strcmp0 (message->attachment_id, draft->attachment_id) != 0)
@@ -2009,7 +2016,7 @@ confab_store_append_message (ConfabStore               *store,
                                                         &local_error);
         }
     }
-  else
+  else if (local_error == NULL)
     {
       conversation = resolve_conversation (store, draft, now, &changed, &local_error);
       if (conversation != NULL)

@@ -35,7 +35,7 @@ on_stop_signal (gpointer user_data)
   running->stopping = TRUE;
 
   g_message ("Stopping: saying goodbye to every connection");
-  g_socket_service_stop (running->relay->service);
+  confab_relay_stop_listening (running->relay);
   confab_hub_close_all (running->relay->hub);
   /* a moment for the close frames to leave; every message was persisted when it was acked */
   g_timeout_add (200, quit_loop, running->loop);

@@ -91,10 +91,14 @@ test_sleep_ms (guint ms)
 
 /* --- registration --- */
 
+static void remove_tree (const char *path);
+
 static void
 run_isolated (gconstpointer data)
 {
   void (*func) (void) = (void (*) (void)) data;
+  g_autofree char *saved_tmpdir = g_strdup (g_getenv ("TMPDIR"));
+  g_autofree char *tmp_dir = NULL;
 
   if (g_test_subprocess () || g_getenv ("CONFAB_TEST_INPROCESS") != NULL)
     {
@@ -102,7 +106,23 @@ run_isolated (gconstpointer data)
       return;
     }
 
+  /* The subprocess makes its temporary directories in here: a test that aborts leaves nothing
+   * behind once the parent removed it. */
+  tmp_dir = g_dir_make_tmp ("confab-test-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+  g_setenv ("TMPDIR", tmp_dir, TRUE);
+
   g_test_trap_subprocess (NULL, 100 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+
+  if (saved_tmpdir != NULL)
+    g_setenv ("TMPDIR", saved_tmpdir, TRUE);
+  else
+    g_unsetenv ("TMPDIR");
+  if (g_getenv ("CONFAB_TEST_KEEP") == NULL)
+    remove_tree (tmp_dir);
+  else
+    g_printerr ("kept %s\n", tmp_dir);
+
   g_test_trap_assert_passed ();
 }
 
@@ -274,6 +294,21 @@ test_obj_bool_at (const char *file,
 {
   return json_node_get_boolean (lookup_typed (file, line, object, path, G_TYPE_BOOLEAN,
                                               JSON_NODE_VALUE, "a boolean"));
+}
+
+double
+test_obj_number_at (const char *file,
+                    int         line,
+                    JsonObject *object,
+                    const char *path)
+{
+  JsonNode *node = test_obj_lookup (object, path);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+
+  return test_obj_int_at (file, line, object, path);
 }
 
 JsonObject *
@@ -1020,7 +1055,9 @@ test_http (TestRelay  *relay,
   va_list args;
 
   va_start (args, json_body);
-  for (const char *arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
+  for (const char *arg = va_arg (args, const char *);
+       arg != NULL;
+       arg = va_arg (args, const char *))
     g_ptr_array_add (headers, (char *) arg);
   va_end (args);
   g_ptr_array_add (headers, NULL);
@@ -1050,7 +1087,8 @@ test_response_object_at (const char   *file,
   if (response->json == NULL || !JSON_NODE_HOLDS_OBJECT (response->json))
     {
       g_autofree char *text = test_response_text (response);
-      test_fail_at (file, line, "response %u is not a JSON object: “%s”", response->status, text);
+      test_fail_at (file, line, "response %u is not a JSON object: “%s”", response->status,
+                    text);
     }
 
   return json_node_get_object (response->json);
@@ -1707,9 +1745,10 @@ test_agent_subscribe (TestWs     *agent,
                       gint64      after_cursor,
                       GPtrArray **out_backlog)
 {
-  g_autoptr(GPtrArray) backlog = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) backlog = NULL;
   gint64 cursor = -1;
 
+  backlog = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   test_ws_sendf (agent, "{'type':'subscribe','after_cursor':%" G_GINT64_FORMAT "}", after_cursor);
 
   while (cursor < 0)

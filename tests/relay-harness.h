@@ -68,6 +68,11 @@ gboolean     test_obj_bool_at           (const char   *file,
                                          int           line,
                                          JsonObject   *object,
                                          const char   *path);
+/* An integer or a floating point number, as a double. */
+double       test_obj_number_at         (const char   *file,
+                                         int           line,
+                                         JsonObject   *object,
+                                         const char   *path);
 JsonObject  *test_obj_object_at         (const char   *file,
                                          int           line,
                                          JsonObject   *object,
@@ -81,6 +86,7 @@ char        *test_obj_to_string         (JsonObject   *object);
 #define test_obj_string(o, p) test_obj_string_at (__FILE__, __LINE__, (o), (p))
 #define test_obj_int(o, p)    test_obj_int_at (__FILE__, __LINE__, (o), (p))
 #define test_obj_bool(o, p)   test_obj_bool_at (__FILE__, __LINE__, (o), (p))
+#define test_obj_number(o, p) test_obj_number_at (__FILE__, __LINE__, (o), (p))
 #define test_obj_object(o, p) test_obj_object_at (__FILE__, __LINE__, (o), (p))
 #define test_obj_array(o, p)  test_obj_array_at (__FILE__, __LINE__, (o), (p))
 
@@ -95,7 +101,8 @@ TestRelay   *test_relay_new             (const char   *extra_config);
 TestRelay   *test_relay_new_full        (const char   *extra_config,
                                          const char   *data_dir);
 /* Starts it (again: a restart keeps the data dir, the port changes) and waits for
- * "listening on http://HOST:PORT"; fails the test with the relay's stderr when that does not come. */
+ * "listening on http://HOST:PORT"; fails the test with the relay's stderr when that does not
+ * come. */
 void         test_relay_start           (TestRelay    *relay);
 /* SIGTERM; asserts a clean exit with status 0 within 10 s. */
 void         test_relay_stop            (TestRelay    *relay);
@@ -183,7 +190,7 @@ char         *test_response_text        (TestResponse *response);
     if (r__->status != (guint) (st))                                                    \
       {                                                                                 \
         g_autofree char *t__ = test_response_text (r__);                                \
-        g_test_message ("unexpected response %u: %s", r__->status, t__);                \
+        g_printerr ("unexpected response %u: %s\n", r__->status, t__);                  \
       }                                                                                 \
     g_assert_cmpuint (r__->status, ==, (st));                                           \
     if ((code) != NULL)                                                                 \
@@ -295,7 +302,8 @@ gushort      test_ws_wait_closed_at     (const char   *file,
 #define test_ws_wait_for_match(ws, t, p, v, ms) \
   test_ws_wait_for_match_at (__FILE__, __LINE__, (ws), (t), (p), (v), (ms))
 #define test_ws_expect_none(ws, t, ms)  test_ws_expect_none_at (__FILE__, __LINE__, (ws), (t), (ms))
-#define test_ws_expect_error(ws, c, ms) test_ws_expect_error_at (__FILE__, __LINE__, (ws), (c), (ms))
+#define test_ws_expect_error(ws, c, ms) \
+  test_ws_expect_error_at (__FILE__, __LINE__, (ws), (c), (ms))
 #define test_ws_wait_closed(ws, ms)     test_ws_wait_closed_at (__FILE__, __LINE__, (ws), (ms))
 
 /* Waits @ms, then takes every queued frame (JsonObject*, owned by the array). */
@@ -358,7 +366,7 @@ typedef struct {
   char       *visitor_token;
 } TestWorld;
 
-/* Starts a relay, creates owner@a.test with a site "Site A" (no domain list), logs in, connects
+/* Starts a relay, creates owner@a.test with a site "Site a" (no domain list), logs in, connects
  * and subscribes the agent, then connects the visitor (hello → welcome). The agent's `visitor`
  * arrival event is consumed when it comes. */
 TestWorld   *test_world_new             (const char    *extra_config,

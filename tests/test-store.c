@@ -6,6 +6,7 @@
 #include "confab-util.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sqlite3.h>
 
 typedef struct {

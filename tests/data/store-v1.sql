@@ -16,9 +16,12 @@ CREATE TABLE conversations (
   last_message_at  INTEGER NOT NULL,
   last_seq         INTEGER NOT NULL DEFAULT 0,
   agent_read_seq   INTEGER NOT NULL DEFAULT 0,
-  visitor_read_seq INTEGER NOT NULL DEFAULT 0
+  visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+  -- visitor messages after agent_read_seq, kept by the store: counting them on every read
+  -- would cost a scan of the whole backlog of a conversation nobody has read
+  unread           INTEGER NOT NULL DEFAULT 0
 );
-INSERT INTO "conversations" VALUES('conv_0v1conversation00000','site_0v1site0000000000000','vis_0v1visitor00000000000','open','usr_0v1user00000000000000',1700000030000,1700000050000,3,2,2);
+INSERT INTO "conversations" VALUES('conv_0v1conversation00000','site_0v1site0000000000000','vis_0v1visitor00000000000','open','usr_0v1user00000000000000',1700000030000,1700000050000,3,2,2,1);
 CREATE TABLE events (
   -- AUTOINCREMENT: a cursor is never handed out twice, even if the newest events are deleted
   cursor          INTEGER PRIMARY KEY AUTOINCREMENT,

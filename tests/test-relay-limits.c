@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-relay-limits.c: rate limits, timeouts and slow or vanished peers.
+ *
+ * The clients that misbehave here (stall mid-request, never read, never answer pings) are raw
+ * sockets (relay-raw.c); well-behaved ones are the harness's libsoup clients, and they must keep
+ * working throughout.
+ */
+
+#include "relay-harness.h"
+#include "relay-raw.h"
+
+#include <string.h>
+
+static void
+assert_alive (TestWs *ws)
+{
+  g_autoptr(JsonObject) pong = NULL;
+
+  g_assert_true (test_ws_is_open (ws));
+  test_ws_unignore (ws, "pong");
+  test_ws_send (ws, "{\"type\":\"ping\"}");
+  pong = test_ws_wait_for (ws, "pong", TEST_TIMEOUT_MS);
+  test_ws_ignore (ws, "pong", NULL);
+}
+
+/* retry_after is a number of seconds, integer or not. */
+static double
+retry_after_of (JsonObject *error)
+{
+  JsonNode *node = test_obj_lookup (error, "retry_after");
+  g_autofree char *text = test_obj_to_string (error);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_INT64 &&
+       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    g_error ("no numeric retry_after in %s", text);
+
+  return json_node_get_double (node);
+}
+
+static char *
+send_message (TestWs     *ws,
+              const char *body)
+{
+  char *client_id = test_client_id ();
+
+  test_ws_sendf (ws, "{'type':'message','client_id':'%s','body':'%s'}", client_id, body);
+  return client_id;
+}
+
+static guint
+count_messages (TestWorld  *world,
+                const char *conversation_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages?limit=500",
+                                           conversation_id);
+  g_autoptr(TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL,
+                                                NULL);
+
+  test_assert_http_status (response, 200);
+  return json_array_get_length (test_obj_array (test_response_object (response), "messages"));
+}
+
+/* A second agent of the world's site: returns its token, @out_user_id its id. */
+static char *
+add_agent (TestWorld  *world,
+           const char *email,
+           char      **out_user_id)
+{
+  g_autoptr(JsonObject) user = test_relay_create_user (world->relay, email, "agent password 1",
+                                                       "Agent Two");
+  g_autofree char *err = NULL;
+  int status;
+
+  status = test_relay_admin (world->relay, NULL, &err, "add-member",
+                             "--data-dir", test_relay_data_dir (world->relay),
+                             "--site", world->site_id, "--email", email, "--role", "agent", NULL);
+  if (status != 0)
+    g_error ("admin add-member failed: %s", err);
+
+  if (out_user_id != NULL)
+    *out_user_id = g_strdup (test_obj_string (user, "id"));
+  return test_relay_login (world->relay, email, "agent password 1");
+}
+
+/* --- rate limits --- */
+
+static void
+test_messages_per_minute (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[limits]\nmessages-per-minute=5\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *client_id = NULL;
+  g_autoptr(JsonObject) error = NULL;
+  g_autoptr(TestWs) second = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  double retry_after;
+
+  for (guint i = 0; i < 5; i++)
+    test_visitor_say (world->visitor, "within the limit", &conversation_id);
+
+  client_id = send_message (world->visitor, "one too many");
+  error = test_ws_expect_error (world->visitor, "rate_limited", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (error, "ref"), ==, client_id);
+  retry_after = retry_after_of (error);
+  g_assert_cmpfloat (retry_after, >, 0);
+  g_assert_cmpfloat (retry_after, <=, 60);
+
+  /* Refused means not stored, not acked, not fanned out. */
+  test_ws_expect_none (world->visitor, "ack", TEST_QUIET_MS);
+  g_assert_cmpuint (count_messages (world, conversation_id), ==, 5);
+
+  /* The connection is still fine, and the limit is per connection. */
+  assert_alive (world->visitor);
+  second = test_ws_widget (world->relay, world->site_key);
+  welcome = test_visitor_hello (second, world->visitor_id, world->visitor_token,
+                                "https://a.test/2");
+  g_assert_cmpint (test_visitor_say (second, "from another tab", NULL), ==, 6);
+}
+
+static void
+test_messages_per_minute_per_ip (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[limits]\nmessages-per-minute=100\n"
+                                               "messages-per-minute-per-ip=6\n",
+                                               TEST_WORLD_NO_AGENT);
+  g_autoptr(TestWs) other = test_ws_widget (world->relay, world->site_key);
+  g_autoptr(JsonObject) welcome = test_visitor_hello (other, NULL, NULL, "https://a.test/other");
+  g_autofree char *client_id = NULL;
+  g_autoptr(JsonObject) error = NULL;
+
+  /* Two visitors, one address, 6 messages between them. */
+  for (guint i = 0; i < 3; i++)
+    {
+      test_visitor_say (world->visitor, "first visitor", NULL);
+      test_visitor_say (other, "second visitor", NULL);
+    }
+
+  client_id = send_message (other, "seventh from this address");
+  error = test_ws_expect_error (other, "rate_limited", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (error, "ref"), ==, client_id);
+  g_assert_cmpfloat (retry_after_of (error), >, 0);
+  g_clear_pointer (&error, json_object_unref);
+  g_clear_pointer (&client_id, g_free);
+
+  client_id = send_message (world->visitor, "the first one is limited too");
+  error = test_ws_expect_error (world->visitor, "rate_limited", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (error, "ref"), ==, client_id);
+
+  assert_alive (world->visitor);
+  assert_alive (other);
+}
+
+static void
+test_typing_per_second (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[limits]\ntyping-per-second=3\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autoptr(GPtrArray) agent_frames = NULL;
+  g_autoptr(JsonObject) error = NULL;
+  guint previews = 0;
+
+  test_visitor_say (world->visitor, "typing next", &conversation_id);
+
+  for (guint i = 0; i < 20; i++)
+    test_ws_sendf (world->visitor, "{'type':'typing','preview':'typing %u'}", i);
+
+  error = test_ws_expect_error (world->visitor, "rate_limited", TEST_TIMEOUT_MS);
+  g_assert_cmpfloat (retry_after_of (error), >, 0);
+  g_assert_cmpfloat (retry_after_of (error), <=, 1);
+
+  agent_frames = test_ws_drain (world->agent, 500);
+  for (guint i = 0; i < agent_frames->len; i++)
+    if (g_strcmp0 (test_obj_string (g_ptr_array_index (agent_frames, i), "type"),
+                   "typing_preview") == 0)
+      previews++;
+  g_test_message ("%u previews reached the agent", previews);
+  g_assert_cmpuint (previews, <=, 4);
+
+  /* After a second, typing goes through again; messages were never limited. */
+  test_sleep_ms (1100);
+  test_ws_sendf (world->visitor, "{'type':'typing','preview':'later'}");
+  {
+    g_autoptr(JsonObject) preview = test_ws_wait_for_match (world->agent, "typing_preview",
+                                                            "text", "later", TEST_TIMEOUT_MS);
+  }
+  test_visitor_say (world->visitor, "still talking", NULL);
+  assert_alive (world->visitor);
+}
+
+static TestResponse *
+login (TestRelay  *relay,
+       const char *email,
+       const char *password,
+       const char *forwarded_for)
+{
+  g_autofree char *body = test_json ("{'email':'%s','password':'%s'}", email, password);
+
+  if (forwarded_for != NULL)
+    return test_http (relay, "POST", "/api/v1/auth/login", NULL, body,
+                      "X-Forwarded-For", forwarded_for, NULL);
+  return test_http (relay, "POST", "/api/v1/auth/login", NULL, body, NULL);
+}
+
+static void
+assert_429 (TestResponse *response)
+{
+  const char *retry_after;
+
+  test_assert_http_error (response, 429, "rate_limited");
+  retry_after = test_response_header (response, "Retry-After");
+  g_assert_nonnull (retry_after);
+  g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), >, 0);
+  g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), <=, 60);
+}
+
+static void
+test_logins_per_ip (void)
+{
+  g_autoptr(TestRelay) relay = test_relay_new ("[limits]\nlogins-per-minute-per-ip=3\n");
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(TestResponse) limited = NULL;
+  g_autoptr(TestResponse) right = NULL;
+  g_autoptr(TestResponse) health = NULL;
+
+  test_relay_start (relay);
+  user = test_relay_create_user (relay, "ada@example.org", "the right password", NULL);
+
+  /* Different accounts, one address. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("nobody%u@example.org", i);
+      g_autoptr(TestResponse) response = login (relay, email, "guess", NULL);
+      test_assert_http_error (response, 401, "invalid_credentials");
+    }
+
+  limited = login (relay, "someone@example.org", "guess", NULL);
+  assert_429 (limited);
+  right = login (relay, "ada@example.org", "the right password", NULL);
+  assert_429 (right);
+
+  /* Only logins are limited. */
+  health = test_http (relay, "GET", "/healthz", NULL, NULL, NULL);
+  test_assert_http_status (health, 200);
+}
+
+static void
+test_logins_per_account (void)
+{
+  g_autoptr(TestRelay) relay = test_relay_new ("[relay]\ntrusted-proxies=127.0.0.1;::1\n"
+                                               "[limits]\nlogins-per-minute-per-account=3\n"
+                                               "logins-per-minute-per-ip=100\n");
+  g_autoptr(JsonObject) eve = NULL;
+  g_autoptr(JsonObject) ada = NULL;
+  g_autoptr(TestResponse) limited = NULL;
+  g_autoptr(TestResponse) upper = NULL;
+  g_autoptr(TestResponse) other = NULL;
+
+  test_relay_start (relay);
+  eve = test_relay_create_user (relay, "eve@example.org", "the right one", NULL);
+  ada = test_relay_create_user (relay, "ada@example.org", "analytical engine", NULL);
+
+  /* From three different addresses (behind a trusted proxy): the account is what counts. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *ip = g_strdup_printf ("203.0.113.%u", 10 + i);
+      g_autoptr(TestResponse) response = login (relay, "eve@example.org", "guess", ip);
+      test_assert_http_error (response, 401, "invalid_credentials");
+    }
+
+  limited = login (relay, "eve@example.org", "the right one", "198.51.100.7");
+  assert_429 (limited);
+  /* The same account spelt differently is the same account. */
+  upper = login (relay, "EVE@Example.org", "the right one", "198.51.100.8");
+  assert_429 (upper);
+
+  /* Another account from the same addresses is untouched. */
+  other = login (relay, "ada@example.org", "analytical engine", "203.0.113.10");
+  test_assert_http_status (other, 200);
+}
+
+/* --- slow requests --- */
+
+static void
+test_request_timeout (void)
+{
+  g_autoptr(TestRelay) relay = test_relay_new ("[http]\nrequest-timeout=2\n");
+  g_autoptr(RawConn) silent = NULL;
+  g_autoptr(RawConn) half_line = NULL;
+  g_autoptr(RawConn) half_headers = NULL;
+  g_autoptr(RawConn) dripping = NULL;
+  static const char partial_headers[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+  gint64 start;
+  guint elapsed = 0;
+  guint drip = 0;
+
+  test_relay_start (relay);
+
+  start = g_get_monotonic_time ();
+  silent = raw_connect (relay, 0);
+  half_line = raw_connect (relay, 0);
+  half_headers = raw_connect (relay, 0);
+  dripping = raw_connect (relay, 0);
+  g_assert_true (raw_send (half_line, "GET /heal", 9));
+  g_assert_true (raw_send (half_headers, partial_headers, strlen (partial_headers)));
+
+  /* Meanwhile everyone else is served, and a slowloris drips one byte every 300 ms. */
+  while (g_get_monotonic_time () - start < 1500 * G_TIME_SPAN_MILLISECOND)
+    {
+      g_autoptr(TestResponse) health = test_http (relay, "GET", "/healthz", NULL, NULL, NULL);
+      test_assert_http_status (health, 200);
+      g_assert_true (raw_send (dripping, &partial_headers[drip++ % 16], 1));
+      test_sleep_ms (300);
+    }
+
+  g_assert_true (raw_wait_disconnected (silent, 3500, &elapsed));
+  elapsed = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("silent client dropped after %u ms", elapsed);
+  g_assert_cmpuint (elapsed, >=, 1500);
+  g_assert_cmpuint (elapsed, <=, 4500);
+
+  g_assert_true (raw_wait_disconnected (half_line, 500, NULL));
+  g_assert_true (raw_wait_disconnected (half_headers, 500, NULL));
+
+  /* The drip keeps coming; the request still has only 2 s in all. */
+  for (;;)
+    {
+      gsize n;
+      guint8 byte;
+      RawResult result;
+
+      elapsed = (g_get_monotonic_time () - start) / 1000;
+      if (elapsed > 6000)
+        g_error ("a client dripping one header byte every 300 ms was still connected after "
+                 "%u ms with request-timeout=2", elapsed);
+      result = raw_recv (dripping, &byte, 1, &n, 300);
+      if (result == RAW_EOF || result == RAW_ERROR)
+        break;
+      g_assert_cmpint (result, ==, RAW_TIMEOUT);
+      if (!raw_send (dripping, &partial_headers[drip++ % 16], 1))
+        break;
+    }
+  g_test_message ("dripping client dropped after %u ms", elapsed);
+  g_assert_cmpuint (elapsed, <=, 4500);
+
+  {
+    g_autoptr(TestResponse) health = test_http (relay, "GET", "/healthz", NULL, NULL, NULL);
+    test_assert_http_status (health, 200);
+  }
+}
+
+/* --- peers that vanish without a word --- */
+
+static void
+test_half_open_agent (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nkeepalive-interval=1\n"
+                                               "idle-timeout=3\n", TEST_WORLD_DEFAULT);
+  g_autofree char *user_id = NULL;
+  g_autofree char *token = add_agent (world, "two@a.test", &user_id);
+  g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s\r\n", token);
+  g_autoptr(RawConn) raw = raw_connect (world->relay, 0);
+  g_autoptr(JsonObject) online = NULL;
+  g_autoptr(JsonObject) offline = NULL;
+  gint64 start;
+  guint elapsed;
+
+  test_ws_ignore (world->agent, "agents_online", NULL);
+  g_assert_cmpuint (raw_ws_handshake (raw, "/ws/agent", auth), ==, 101);
+  g_assert_true (raw_ws_send_text (raw, "{\"type\":\"subscribe\",\"after_cursor\":0}"));
+  start = g_get_monotonic_time ();
+
+  online = test_ws_wait_for_match (world->agent, "presence", "agent_id", user_id,
+                                   TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (online, "status"), ==, "online");
+
+  /* From now on the raw agent neither reads nor answers pings. */
+  offline = test_ws_wait_for_match (world->agent, "presence", "agent_id", user_id, 9000);
+  elapsed = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("half-open agent dropped after %u ms", elapsed);
+  g_assert_cmpstr (test_obj_string (offline, "status"), ==, "offline");
+  g_assert_cmpuint (elapsed, >=, 2000);
+  g_assert_true (raw_wait_disconnected (raw, 2000, NULL));
+
+  /* The libsoup agent answers pings: past the idle timeout it is still here. */
+  g_assert_cmpuint (elapsed, >=, 2000);
+  test_sleep_ms (MAX (0, 5500 - (int) elapsed));
+  assert_alive (world->agent);
+  assert_alive (world->visitor);
+}
+
+static void
+test_half_open_visitor (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nkeepalive-interval=1\n"
+                                               "idle-timeout=3\n", TEST_WORLD_DEFAULT);
+  g_autofree char *path = g_strdup_printf ("/ws/widget?site_key=%s", world->site_key);
+  g_autoptr(RawConn) raw = raw_connect (world->relay, 0);
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) arrival = NULL;
+  g_autofree char *visitor_id = NULL;
+  gint64 start;
+  guint elapsed;
+  gboolean gone = FALSE;
+
+  g_assert_cmpuint (raw_ws_handshake (raw, path, NULL), ==, 101);
+  g_assert_true (raw_ws_send_text (raw, "{\"type\":\"hello\",\"visitor_id\":null,"
+                                   "\"visitor_token\":null,\"page\":{\"url\":\"https://a.test/\","
+                                   "\"title\":\"t\",\"referrer\":\"\"},\"locale\":\"en\","
+                                   "\"timezone\":\"UTC\"}"));
+  welcome = raw_ws_wait_type (raw, "welcome", TEST_TIMEOUT_MS);
+  g_assert_nonnull (welcome);
+  visitor_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  start = g_get_monotonic_time ();
+
+  arrival = test_ws_wait_for_match (world->agent, "visitor", "visitor.id", visitor_id,
+                                    TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_bool (arrival, "visitor.online"));
+
+  /* Silent from now on: its departure must be announced. */
+  while (!gone)
+    {
+      g_autoptr(JsonObject) event = test_ws_find_match (world->agent, "visitor", "visitor.id",
+                                                        visitor_id, 9000);
+
+      if (event == NULL)
+        g_error ("agents were never told that a half-open visitor left");
+      gone = !test_obj_bool (event, "visitor.online");
+    }
+  elapsed = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("half-open visitor dropped after %u ms", elapsed);
+  g_assert_cmpuint (elapsed, >=, 2000);
+  g_assert_true (raw_wait_disconnected (raw, 2000, NULL));
+
+  /* The libsoup visitor (it answers pings) is still connected past the idle timeout. */
+  test_sleep_ms (MAX (0, 5500 - (int) elapsed));
+  assert_alive (world->visitor);
+  test_visitor_say (world->visitor, "still here", NULL);
+}
+
+/* --- a peer that stops reading --- */
+
+#define SLOW_MESSAGES    3400
+#define SLOW_BODY_CHARS  3000
+#define SLOW_WINDOW      10
+
+static void
+test_slow_consumer (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nsend-queue-bytes=65536\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *user_id = NULL;
+  g_autofree char *token = add_agent (world, "slow@a.test", &user_id);
+  g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s\r\n", token);
+  g_autoptr(RawConn) raw = raw_connect (world->relay, 4096);
+  g_autofree char *body = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) again = NULL;
+  g_autofree char *err = NULL;
+  guint agent_messages = 0;
+  guint backlog_messages = 0;
+  guint64 rss_before;
+  guint64 rss_peak;
+  gint64 seq = 0;
+  int pid;
+
+  test_ws_ignore (world->agent, "typing_preview", "presence", "agents_online", "visitor",
+                  "conversation", NULL);
+  test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
+
+  pid = raw_relay_pid (world->relay);
+  g_assert_cmpint (pid, >, 0);
+
+  g_assert_cmpuint (raw_ws_handshake (raw, "/ws/agent", auth), ==, 101);
+  g_assert_true (raw_ws_send_text (raw, "{\"type\":\"subscribe\",\"after_cursor\":0}"));
+  test_sleep_ms (200);
+
+  /* ...and from now on it reads nothing. */
+  {
+    GString *text = g_string_new (NULL);
+    for (guint i = 0; i < SLOW_BODY_CHARS; i++)
+      g_string_append_c (text, 'a' + i % 26);
+    body = g_string_free (text, FALSE);
+  }
+  test_visitor_say (world->visitor, "first", &conversation_id);
+  seq = 1;
+  rss_before = raw_rss_kib (pid);
+  rss_peak = rss_before;
+
+  for (guint sent = 0; sent < SLOW_MESSAGES; sent += SLOW_WINDOW)
+    {
+      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = 0; i < SLOW_WINDOW; i++)
+        g_ptr_array_add (ids, send_message (world->visitor, body));
+      for (guint i = 0; i < SLOW_WINDOW; i++)
+        {
+          g_autoptr(JsonObject) ack = test_ws_wait_for_match (world->visitor, "ack", "client_id",
+                                                              g_ptr_array_index (ids, i),
+                                                              TEST_TIMEOUT_MS);
+          g_assert_cmpint (test_obj_int (ack, "seq"), ==, ++seq);
+        }
+
+      /* The visitor's echoes and the normal agent's copies all arrive. */
+      {
+        g_autoptr(GPtrArray) echoes = test_ws_drain (world->visitor, 0);
+        g_autoptr(GPtrArray) copies = NULL;
+
+        while (agent_messages < sent + SLOW_WINDOW + 1)
+          {
+            g_autoptr(JsonObject) frame = test_ws_wait_for (world->agent, "message",
+                                                            TEST_TIMEOUT_MS);
+            g_assert_cmpint (test_obj_int (frame, "seq"), ==, ++agent_messages);
+          }
+        copies = test_ws_drain (world->agent, 0);
+        (void) echoes;
+      }
+
+      rss_peak = MAX (rss_peak, raw_rss_kib (pid));
+    }
+
+  g_test_message ("relay RSS %" G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT
+                  " KiB peak, after %u messages of %u characters", rss_before, rss_peak,
+                  SLOW_MESSAGES, SLOW_BODY_CHARS);
+  g_assert_cmpuint (rss_peak - rss_before, <, 20 * 1024);
+
+  /* The slow one was cut off: what it finally reads ends with close code 1013, then EOF. */
+  g_assert_cmpuint (raw_ws_wait_close (raw, 8000), ==, 1013);
+  g_assert_true (raw_wait_disconnected (raw, 8000, NULL));
+  err = test_relay_get_stderr (world->relay);
+  g_assert_nonnull (strstr (err, "stopped reading"));
+
+  /* Everyone else is fine. */
+  assert_alive (world->agent);
+  assert_alive (world->visitor);
+
+  /* It comes back and resumes: everything is there. */
+  again = test_ws_agent (world->relay, token);
+  test_ws_set_name (again, "slow agent, again");
+  test_agent_subscribe (again, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "message") == 0 &&
+          g_strcmp0 (test_obj_string (frame, "conversation_id"), conversation_id) == 0)
+        g_assert_cmpint (test_obj_int (frame, "seq"), ==, ++backlog_messages);
+    }
+  g_assert_cmpuint (backlog_messages, ==, SLOW_MESSAGES + 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  test_harness_init (&argc, &argv);
+
+  test_harness_add ("/relay/limits/messages-per-minute", test_messages_per_minute);
+  test_harness_add ("/relay/limits/messages-per-minute-per-ip", test_messages_per_minute_per_ip);
+  test_harness_add ("/relay/limits/typing-per-second", test_typing_per_second);
+  test_harness_add ("/relay/limits/logins-per-ip", test_logins_per_ip);
+  test_harness_add ("/relay/limits/logins-per-account", test_logins_per_account);
+  test_harness_add ("/relay/limits/request-timeout", test_request_timeout);
+  test_harness_add ("/relay/limits/half-open-agent", test_half_open_agent);
+  test_harness_add ("/relay/limits/half-open-visitor", test_half_open_visitor);
+  test_harness_add ("/relay/limits/slow-consumer", test_slow_consumer);
+
+  return g_test_run ();
+}
