@@ -476,6 +476,29 @@ bad:
   return FALSE;
 }
 
+/* The JSON type a setting takes, for telling a wrong type (invalid_field) from a wrong value
+ * (invalid_value). */
+static gboolean
+setting_has_type (const SettingSpec *spec,
+                  JsonNode          *node)
+{
+  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  switch (spec->type)
+    {
+    case SETTING_BOOL:
+      return type == G_TYPE_BOOLEAN;
+    case SETTING_INT:
+      return type == G_TYPE_INT64;
+    case SETTING_STRINGS:
+      return JSON_NODE_HOLDS_ARRAY (node);
+    case SETTING_HOURS:
+      return JSON_NODE_HOLDS_OBJECT (node);
+    default:
+      return type == G_TYPE_STRING;
+    }
+}
+
 static gboolean
 valid_setting (const SettingSpec  *spec,
                JsonNode           *node,
@@ -592,6 +615,12 @@ merge_settings (Request          *request,
           continue;
         }
 
+      if (!setting_has_type (spec, value))
+        {
+          message = g_strdup_printf ("“%s” has the wrong type", key);
+          confab_http_error (request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
+          return NULL;
+        }
       if (!valid_setting (spec, value, &message))
         {
           bad_value (request, message);

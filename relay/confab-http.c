@@ -57,6 +57,10 @@ handle_healthz (SoupServer        *server,
  * "request-started" comes before each request is read, also the next one on a kept-alive
  * connection, so a watchdog armed there and disarmed by "request-read" bounds both. Shutting
  * the socket down lets libsoup see an ordinary end of stream and clean up as usual. */
+static void disarm_request_timeout (SoupServer        *server,
+                                    SoupServerMessage *msg,
+                                    gpointer           user_data);
+
 static gboolean
 request_timed_out (gpointer user_data)
 {
@@ -81,6 +85,21 @@ arm_request_timeout (SoupServer        *server,
   source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, relay->config->request_timeout,
                                        request_timed_out, g_object_ref (socket), g_object_unref);
   g_hash_table_replace (relay->request_timeouts, socket, GUINT_TO_POINTER (source));
+}
+
+/* After a response the connection waits for the next request: the same watchdog bounds that
+ * idle time. Not after an upgrade: a WebSocket has its own idle timeout (the hub). */
+static void
+arm_idle_timeout (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  gpointer           user_data)
+{
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    {
+      disarm_request_timeout (server, msg, user_data);
+      return;
+    }
+  arm_request_timeout (server, msg, user_data);
 }
 
 static void
@@ -136,6 +155,8 @@ confab_relay_new (ConfabConfig  *config,
   relay->request_timeouts = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   g_signal_connect (relay->server, "request-started", G_CALLBACK (arm_request_timeout), relay);
   g_signal_connect (relay->server, "request-read", G_CALLBACK (disarm_request_timeout), relay);
+  g_signal_connect (relay->server, "request-finished", G_CALLBACK (arm_idle_timeout), relay);
+  g_signal_connect (relay->server, "request-aborted", G_CALLBACK (disarm_request_timeout), relay);
   g_signal_connect (relay->server, "request-read", G_CALLBACK (add_common_headers), relay);
 
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);

@@ -23,7 +23,9 @@ void       confab_hub_site_changed      (ConfabHub   *hub,
 
 /* Close codes the relay uses besides RFC 6455's own. */
 #define CONFAB_CLOSE_TOKEN_REVOKED 4001
-/* RFC 6455 registry "Try Again Later"; libsoup 3.2 has no name for it */
-#define CONFAB_CLOSE_TRY_AGAIN_LATER 1013
+/* The client stopped reading and its send queue filled up: reconnect and resume from the last
+ * cursor / seq. (1013 "Try Again Later" would say the same, but libsoup 3.2 peers read it as a
+ * protocol error.) */
+#define CONFAB_CLOSE_SLOW_CONSUMER 4008
 
 G_END_DECLS

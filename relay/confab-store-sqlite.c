@@ -1816,6 +1816,31 @@ create_conversation (ConfabStore *store,
   return confab_store_get_conversation (store, id, error);
 }
 
+ConfabConversation *
+confab_store_create_conversation (ConfabStore *store,
+                                  const char  *site_id,
+                                  const char  *visitor_id,
+                                  GError     **error)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  ConfabConversation *conversation;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  visitor = confab_store_get_visitor (store, visitor_id, error);
+  if (visitor == NULL)
+    return NULL;
+  if (g_strcmp0 (visitor->site_id, site_id) != 0)
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
+                   "No visitor “%s” on site “%s”", visitor_id, site_id);
+      return NULL;
+    }
+
+  conversation = create_conversation (store, site_id, visitor_id, confab_now_ms (), error);
+  return conversation;
+}
+
 /* The conversation @draft goes to, created or reopened as the header describes. */
 static ConfabConversation *
 resolve_conversation (ConfabStore              *store,

@@ -320,6 +320,11 @@ ConfabConversation *confab_store_get_conversation (ConfabStore *store,
 ConfabConversation *confab_store_get_current_conversation (ConfabStore *store,
                                            const char      *visitor_id,
                                            GError         **error);
+/* A new open conversation of @visitor_id (who must be a visitor of @site_id, else NOT_FOUND). */
+ConfabConversation *confab_store_create_conversation (ConfabStore *store,
+                                           const char      *site_id,
+                                           const char      *visitor_id,
+                                           GError         **error);
 /* Newest activity first. @status NULL = all; @before_ms 0 = from the newest; only
  * conversations with last_message_at < @before_ms otherwise. Element type: ConfabConversation*. */
 GPtrArray   *confab_store_list_conversations (ConfabStore  *store,

@@ -370,14 +370,21 @@ test_ws_frame_size (void)
   g_assert_cmpstr (test_obj_string (error, "ref"), ==, client_id);
   assert_alive (world->visitor);
 
-  /* One byte more closes with 1009. The relay answers as soon as it has read the header (it
-   * does not read what follows), so a raw client that sends the header and a little payload
-   * sees the close frame for sure... */
+  /* One byte more closes with 1009. (libsoup itself would cut such a connection without any
+   * close frame, so the relay gives libsoup a higher limit and checks its own on the whole
+   * frame.) A raw client sends it masked, as browsers do, and reads the close frame. */
   g_assert_cmpuint (raw_ws_handshake (raw, path, NULL), ==, 101);
   g_assert_true (raw_send (raw, header, sizeof header));
-  g_assert_true (raw_send (raw, "{\"type\":", 8));
+  {
+    g_autofree guint8 *masked = g_malloc (strlen (over));
+
+    for (gsize i = 0; i < strlen (over); i++)
+      masked[i] = over[i] ^ header[10 + i % 4];
+    g_assert_true (raw_send (raw, masked, strlen (over)));
+  }
   g_assert_cmpuint (raw_ws_wait_close (raw, TEST_TIMEOUT_MS), ==, 1009);
-  g_assert_true (raw_wait_disconnected (raw, TEST_TIMEOUT_MS, NULL));
+  /* this client never answers the close frame: libsoup waits for that answer a few seconds */
+  g_assert_true (raw_wait_disconnected (raw, 8000, NULL));
 
   /* ...while a client that sends the whole frame may see its connection reset before the close
    * frame is read (the relay closes with unread data): it must be closed, that is all. */
