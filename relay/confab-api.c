@@ -2,6 +2,7 @@
 /* confab-api.c: the REST endpoints under /api/v1 */
 #define G_LOG_DOMAIN "confab-api"
 
+#include "confab-api-admin.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub.h"
@@ -407,6 +408,9 @@ static const SettingSpec setting_specs[] = {
   { "typing_preview",   SETTING_BOOL,    0,     NULL },
   { "sound",            SETTING_BOOL,    0,     NULL },
   { "fingerprint",      SETTING_BOOL,    0,     NULL },
+  { "upload_max_bytes", SETTING_INT,     100 * 1024 * 1024, NULL }, /* 0: no uploads (confab-uploads.c) */
+  { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
+  { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
 };
 
 static gboolean
@@ -767,6 +771,12 @@ handle_site (Request     *request,
   if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
     return site_conversations (request, site);
 
+  if (confab_api_admin_is_site_resource (segments[1]))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_admin_site_resource (&call, site, segments + 1);
+    }
+
   not_found (request);
 }
 
@@ -828,6 +838,47 @@ handle_conversation (Request     *request,
     }
 
   not_found (request);
+}
+
+/* --- visitors --- */
+
+/* GET /api/v1/visitors/{id}: the agent's view of a visitor and the conversations of the person
+ * (every visitor linked with this one), newest first, for the visitor pane's history. */
+static void
+handle_visitor (Request     *request,
+                ConfabUser  *user,
+                char       **segments)
+{
+  ConfabStore *store = request->relay->store;
+  g_autoptr (ConfabVisitor) visitor = confab_store_get_visitor (store, segments[0], NULL);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (GPtrArray) conversations = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *list;
+
+  /* unknown and foreign visitors look the same */
+  if (visitor == NULL || segments[1] != NULL ||
+      confab_store_get_role (store, visitor->site_id, user->id) == CONFAB_ROLE_NONE)
+    return not_found (request);
+
+  if (!method_is (request, "GET"))
+    return method_not_allowed (request, "GET");
+
+  conversations = confab_store_list_visitor_conversations (store, visitor->id, MAX_PAGE_SIZE, &error);
+  if (conversations == NULL)
+    return confab_http_gerror (request->msg, error);
+
+  answer = confab_visitor_to_json (store, visitor,
+                                   confab_hub_visitor_online (request->relay->hub, visitor->id), 10);
+  json_object_set_string_member (answer, "site_id", visitor->site_id);
+  list = json_array_new ();
+  /* The whole conversation object (id, status, created_at, last_message_at, assignee...) */
+  for (guint i = 0; i < conversations->len; i++)
+    json_array_add_object_element (list, confab_conversation_to_json (store,
+                                                                      g_ptr_array_index (conversations, i),
+                                                                      CONFAB_AUDIENCE_AGENT));
+  json_object_set_array_member (answer, "conversations", list);
+  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
 }
 
 /* --- widget config: public, CORS, cached --- */
@@ -907,6 +958,8 @@ handle_api (SoupServer        *server,
   if (segments == NULL || segments[0] == NULL)
     return not_found (&request);
 
+  confab_hub_sync (request.relay->hub);
+
   if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "config") == 0 && segments[2] == NULL)
     return widget_config (&request);
 
@@ -937,6 +990,15 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "conversations") == 0 && segments[1] != NULL && *segments[1] != '\0')
     return handle_conversation (&request, user, segments + 1);
+
+  if (confab_api_admin_is_resource (segments[0]))
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_admin_resource (&call, segments);
+    }
+
+  if (strcmp (segments[0], "visitors") == 0 && segments[1] != NULL && *segments[1] != '\0')
+    return handle_visitor (&request, user, segments + 1);
 
   not_found (&request);
 }

@@ -27,7 +27,14 @@ confab_config_new (void)
   config->logins_per_minute_per_ip = 10;
   config->logins_per_minute_per_account = 5;
   config->bad_frames_before_close = 20;
+  config->uploads_per_minute = 10;
+  config->uploads_per_minute_per_site = 60;
   config->token_lifetime_days = 30;
+  config->geo_databases = g_new0 (char *, 1);
+  config->new_visit_after_minutes = 30;
+  /* the source tree's widget/dist by default (set by meson), so that a development build
+   * serves what widget/build.mjs wrote; an installed relay names its copy in [widget] dir */
+  config->widget_dir = g_strdup (CONFAB_WIDGET_DIR);
 
   return config;
 }
@@ -41,6 +48,8 @@ confab_config_free (ConfabConfig *config)
   g_free (config->listen);
   g_free (config->data_dir);
   g_strfreev (config->trusted_proxies);
+  g_strfreev (config->geo_databases);
+  g_free (config->widget_dir);
   g_free (config);
 }
 
@@ -106,6 +115,7 @@ confab_config_load (ConfabConfig  *config,
 
   read_string (file, "relay", "listen", &config->listen);
   read_string (file, "relay", "data-dir", &config->data_dir);
+  read_string (file, "widget", "dir", &config->widget_dir);
   if (g_key_file_has_key (file, "relay", "trusted-proxies", NULL))
     {
       g_strfreev (config->trusted_proxies);
@@ -115,6 +125,20 @@ confab_config_load (ConfabConfig  *config,
         config->trusted_proxies = g_new0 (char *, 1);
       for (guint i = 0; config->trusted_proxies[i]; i++)
         g_strstrip (config->trusted_proxies[i]);
+    }
+
+  if (g_key_file_has_key (file, "geo", "database", NULL))
+    {
+      g_auto (GStrv) paths = g_key_file_get_string_list (file, "geo", "database", NULL, NULL);
+      g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+      /* "database=" (empty) means the default, like leaving the key out. */
+      for (guint i = 0; paths && paths[i]; i++)
+        if (*g_strstrip (paths[i]) != '\0')
+          g_ptr_array_add (kept, g_strdup (paths[i]));
+      g_ptr_array_add (kept, NULL);
+      g_strfreev (config->geo_databases);
+      config->geo_databases = (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
     }
 
   if (read_string (file, "store", "synchronous", &sync))
@@ -143,7 +167,10 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "limits", "logins-per-minute-per-ip", 1, 1000000, &config->logins_per_minute_per_ip, error) ||
       !read_uint (file, "limits", "logins-per-minute-per-account", 1, 1000000, &config->logins_per_minute_per_account, error) ||
       !read_uint (file, "limits", "bad-frames-before-close", 1, 1000000, &config->bad_frames_before_close, error) ||
-      !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error))
+      !read_uint (file, "limits", "uploads-per-minute", 1, 1000000, &config->uploads_per_minute, error) ||
+      !read_uint (file, "limits", "uploads-per-minute-per-site", 1, 1000000, &config->uploads_per_minute_per_site, error) ||
+      !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
+      !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error))
     return FALSE;
 
   return TRUE;

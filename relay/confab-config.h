@@ -30,8 +30,16 @@ typedef struct {
   guint            logins_per_minute_per_ip;
   guint            logins_per_minute_per_account;
   guint            bad_frames_before_close;
+  guint            uploads_per_minute;          /* per visitor or agent */
+  guint            uploads_per_minute_per_site;
   /* [auth] */
   guint            token_lifetime_days;
+  /* [geo] */
+  char           **geo_databases;          /* .mmdb files or folders; empty = the default one */
+  /* [visitors] */
+  guint            new_visit_after_minutes; /* a return after this long counts as a new visit */
+  /* [widget] */
+  char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);

@@ -4,10 +4,13 @@
 
 #include "confab-http.h"
 #include "confab-hub.h"
+#include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-util.h"
+#include "confab-widget-assets.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,7 +120,11 @@ disarm_request_timeout (SoupServer        *server,
 static void
 remove_source (gpointer data)
 {
-  g_source_remove (GPOINTER_TO_UINT (data));
+  /* gone already when the watchdog fired (it removes itself) */
+  GSource *source = g_main_context_find_source_by_id (NULL, GPOINTER_TO_UINT (data));
+
+  if (source != NULL)
+    g_source_destroy (source);
 }
 
 ConfabRelay *
@@ -143,6 +150,8 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
 
   relay->ip_salt = confab_random_token (16);
+  relay->geo = confab_geo_new_for_relay ((const char * const *) config->geo_databases,
+                                         config->data_dir);
   relay->login_per_ip = confab_rate_limit_new (c->logins_per_minute_per_ip, 60 * 1000);
   relay->login_per_account = confab_rate_limit_new (c->logins_per_minute_per_account, 60 * 1000);
   relay->messages_per_ip = confab_rate_limit_new (c->messages_per_minute_per_ip, 60 * 1000);
@@ -162,6 +171,10 @@ confab_relay_new (ConfabConfig  *config,
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
   soup_server_add_handler (relay->server, "/healthz", handle_healthz, relay, NULL);
   confab_api_register (relay);
+  confab_widget_assets_register (relay);
+  relay->uploads = confab_uploads_new (relay, error);
+  if (relay->uploads == NULL)
+    return NULL;
   relay->hub = confab_hub_new (relay);
 
   return g_steal_pointer (&relay);
@@ -175,7 +188,7 @@ confab_relay_listen (ConfabRelay  *relay,
   g_autoptr (GSocketAddress) wanted = NULL;
   g_autoptr (GSocketAddress) effective = NULL;
   g_autofree char *host = NULL;
-  g_autoptr (GSList) listeners = NULL;
+  g_autoptr (GSocket) listener = NULL;
   guint16 port;
 
   if (!confab_config_parse_listen (relay->config->listen, &host, &port, error))
@@ -193,11 +206,22 @@ confab_relay_listen (ConfabRelay  *relay,
     }
 
   wanted = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (relay->server, wanted, 0, error))
+
+  /* Our own socket rather than soup_server_listen()'s, for its backlog: GSocket's default of
+   * 10 pending connections resets clients when many visitors arrive at once (a page load
+   * spike, every widget reconnecting after a relay restart). The kernel caps it at somaxconn. */
+  listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_option (listener, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
+  g_socket_set_listen_backlog (listener, 4096);
+  if (!g_socket_bind (listener, wanted, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      !soup_server_listen_socket (relay->server, listener, 0, error))
     return FALSE;
 
-  listeners = soup_server_get_listeners (relay->server);
-  effective = listeners ? g_socket_get_local_address (listeners->data, error) : NULL;
+  effective = g_socket_get_local_address (listener, error);
   if (effective == NULL)
     return FALSE;
 
@@ -220,11 +244,13 @@ confab_relay_free (ConfabRelay *relay)
     return;
 
   g_clear_pointer (&relay->hub, confab_hub_free);
+  g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
   g_clear_pointer (&relay->store, confab_store_close);
+  g_clear_pointer (&relay->geo, confab_geo_free);
   g_clear_pointer (&relay->login_per_ip, confab_rate_limit_free);
   g_clear_pointer (&relay->login_per_account, confab_rate_limit_free);
   g_clear_pointer (&relay->messages_per_ip, confab_rate_limit_free);
@@ -466,4 +492,11 @@ confab_relay_stop_listening (ConfabRelay *relay)
   for (GSList *l = listeners; l; l = l->next)
     g_socket_close (l->data, NULL);
   g_slist_free (listeners);
+}
+
+void
+confab_http_rearm_request_timeout (ConfabRelay       *relay,
+                                   SoupServerMessage *msg)
+{
+  arm_request_timeout (relay->server, msg, relay);
 }

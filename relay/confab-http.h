@@ -53,6 +53,11 @@ const char  *confab_http_bearer         (SoupServerMessage *msg);
 char       **confab_http_path_segments  (const char        *path,
                                          const char        *prefix);
 
+/* Gives a request whose body is still arriving another request timeout: uploads call it as
+ * their body makes progress, so that a slow link is not cut off while a stalled one still is. */
+void         confab_http_rearm_request_timeout (ConfabRelay       *relay,
+                                                SoupServerMessage *msg);
+
 /* Registers the REST API (confab-api.c). */
 void         confab_api_register        (ConfabRelay       *relay);
 

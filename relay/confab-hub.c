@@ -10,6 +10,8 @@
 #include "confab-hub.h"
 #include "confab-auth.h"
 #include "confab-device.h"
+#include "confab-faq.h"
+#include "confab-geo.h"
 #include "confab-http.h"
 #include "confab-json.h"
 #include "confab-objects.h"
@@ -32,8 +34,8 @@
 #define JOURNEY_LENGTH       10
 #define BACKLOG_BATCH        200
 #define PREVIEW_INTERVAL_MS  100
-/* A visitor who comes back after this long is on a new visit. */
-#define NEW_VISIT_AFTER_MS   (30 * 60 * 1000)
+/* A User-Agent longer than this is no browser's; the hello's own field has the same limit. */
+#define MAX_USER_AGENT_CHARS 1000
 
 typedef enum {
   CLIENT_VISITOR,
@@ -54,6 +56,9 @@ typedef struct {
   ConfabTokenBucket        typing;
 
   /* visitors */
+  ConfabGeoResult         *geo;          /* looked up at the upgrade; NULL = unknown. The raw IP
+                                          * itself is never kept. */
+  char                    *header_user_agent; /* for a hello without user_agent */
   char                    *site_id;
   char                    *visitor_id;   /* set by hello */
   char                    *visitor_name;
@@ -84,12 +89,27 @@ struct _ConfabHub
   GHashTable  *site_agents;      /* site id → GPtrArray<Client*> */
   GHashTable  *site_online;      /* site id → GUINT agents online, as visitors were last told */
 
-  /* Frames of a transaction in progress: sent, in order, only once it is committed. */
+  /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
+   * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.
+   * One fsync then covers every message that arrived meanwhile. Frames about the batch (acks
+   * included) wait in @outgoing and go out, in order, once it is durable. */
   GPtrArray   *outgoing;         /* Outgoing* */
-  guint        tx_depth;
+  guint        tx_depth;         /* units open */
+  guint        unit_mark;        /* outgoing->len when the outermost unit began */
+  gboolean     batch_open;
+  gint64       batch_started;    /* monotonic µs */
+  guint        batch_units;
+  guint        batch_idle;
+  guint        batch_deadline;
 };
 
+#define BATCH_MAX_MS    5
+#define BATCH_MAX_UNITS 256
+
 typedef struct {
+  Client *client;     /* this client gets client_text (NULL once it has gone) */
+  char *client_text;
+  char *failure_ref;  /* client_id to name in an error to @client if the batch fails */
   char *site_id;      /* the site's live agents get agent_text */
   char *agent_text;
   char *visitor_id;   /* this visitor's tabs get visitor_text */
@@ -103,6 +123,8 @@ outgoing_free (Outgoing *outgoing)
   g_free (outgoing->agent_text);
   g_free (outgoing->visitor_id);
   g_free (outgoing->visitor_text);
+  g_free (outgoing->client_text);
+  g_free (outgoing->failure_ref);
   g_free (outgoing);
 }
 
@@ -348,26 +370,70 @@ fanout_visitor (ConfabHub  *hub,
 /* Every change that clients hear about is made between hub_begin() and hub_commit(): frames
  * queued meanwhile go out after the commit, in the order they were queued (which is cursor
  * order), and are dropped if it fails. Nobody ever hears of what was not stored. */
+static void hub_commit_batch (ConfabHub *hub);
+
+static gboolean
+on_batch_due (gpointer user_data)
+{
+  hub_commit_batch (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the batch when none is (store writes made now join it). */
+static gboolean
+hub_join_batch (ConfabHub  *hub,
+                GError    **error)
+{
+  if (hub->tx_depth > 0)
+    return TRUE;
+
+  if (hub->batch_open &&
+      (g_get_monotonic_time () - hub->batch_started > BATCH_MAX_MS * 1000 ||
+       hub->batch_units >= BATCH_MAX_UNITS))
+    hub_commit_batch (hub);
+
+  if (!hub->batch_open)
+    {
+      if (!confab_store_begin (hub->relay->store, error))
+        return FALSE;
+      hub->batch_open = TRUE;
+      hub->batch_started = g_get_monotonic_time ();
+      hub->batch_units = 0;
+      hub->batch_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_batch_due, hub, NULL);
+      hub->batch_deadline = g_timeout_add (BATCH_MAX_MS, on_batch_due, hub);
+    }
+
+  return TRUE;
+}
+
 static gboolean
 hub_begin (ConfabHub  *hub,
            GError    **error)
 {
+  if (hub->tx_depth == 0)
+    {
+      if (!hub_join_batch (hub, error))
+        return FALSE;
+      hub->unit_mark = hub->outgoing->len;
+    }
+
   if (!confab_store_begin (hub->relay->store, error))
     return FALSE;
   hub->tx_depth++;
   return TRUE;
 }
 
+/* Undoes the unit (a SAVEPOINT inside the batch) and forgets the frames it queued. */
 static void
 hub_rollback (ConfabHub *hub)
 {
   confab_store_rollback (hub->relay->store);
   if (--hub->tx_depth == 0)
-    g_ptr_array_set_size (hub->outgoing, 0);
+    g_ptr_array_set_size (hub->outgoing, hub->unit_mark);
 }
 
-/* Commits; the queued frames wait for hub_flush(), so that a reply to the client that caused
- * the change (an ack) can go first. On failure everything is rolled back. */
+/* Ends a unit: it becomes part of the batch, durable (and its frames sent) when the batch
+ * commits. On failure the unit is rolled back. */
 static gboolean
 hub_commit (ConfabHub  *hub,
             GError    **error)
@@ -377,30 +443,99 @@ hub_commit (ConfabHub  *hub,
       hub_rollback (hub);
       return FALSE;
     }
-  hub->tx_depth--;
+  if (--hub->tx_depth == 0)
+    hub->batch_units++;
   return TRUE;
 }
 
 static void
-hub_flush (ConfabHub *hub)
+send_outgoing (ConfabHub *hub,
+               GPtrArray *sending)
 {
-  g_autoptr (GPtrArray) sending = NULL;
-
-  if (hub->tx_depth > 0)
-    return;
-
-  sending = g_steal_pointer (&hub->outgoing);
-  hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
-
   for (guint i = 0; i < sending->len; i++)
     {
       Outgoing *outgoing = g_ptr_array_index (sending, i);
 
+      if (outgoing->client_text != NULL && outgoing->client != NULL)
+        client_send_text (outgoing->client, outgoing->client_text);
       if (outgoing->agent_text != NULL)
         fanout_agents (hub, outgoing->site_id, outgoing->agent_text);
       if (outgoing->visitor_text != NULL)
         fanout_visitor_text (hub, outgoing->visitor_id, outgoing->visitor_text);
     }
+}
+
+/* Makes the batch durable, then tells everyone what is in it. */
+static void
+hub_commit_batch (ConfabHub *hub)
+{
+  g_autoptr (GPtrArray) sending = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_handle_id (&hub->batch_idle, g_source_remove);
+  g_clear_handle_id (&hub->batch_deadline, g_source_remove);
+  if (!hub->batch_open || hub->tx_depth > 0)
+    return;
+
+  hub->batch_open = FALSE;
+  sending = g_steal_pointer (&hub->outgoing);
+  hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
+
+  if (confab_store_commit (hub->relay->store, &error))
+    {
+      send_outgoing (hub, sending);
+      return;
+    }
+
+  /* Nothing of the batch was stored: nobody hears of it, and whoever sent something in it is
+   * told so, to retry with the same client_id. */
+  g_warning ("Could not store %u changes: %s", hub->batch_units, error->message);
+  confab_store_rollback (hub->relay->store);
+  for (guint i = 0; i < sending->len; i++)
+    {
+      Outgoing *outgoing = g_ptr_array_index (sending, i);
+
+      if (outgoing->client != NULL && outgoing->failure_ref != NULL)
+        client_store_failed (outgoing->client, error, outgoing->failure_ref);
+    }
+}
+
+/* Frames of committed units go out with their batch; this only exists so that callers say
+ * where their unit's frames are complete. */
+static void
+hub_flush (ConfabHub *hub)
+{
+  if (!hub->batch_open)
+    g_assert (hub->outgoing->len == 0);
+}
+
+/* A frame for one client, in order with the batch: an ack must not overtake what it confirms,
+ * and must not be sent before that is durable. */
+static void
+queue_for_client (ConfabHub  *hub,
+                  Client     *client,
+                  JsonObject *frame,
+                  const char *failure_ref)
+{
+  Outgoing *outgoing;
+
+  if (!hub->batch_open)
+    {
+      client_send (client, frame);
+      return;
+    }
+
+  outgoing = g_new0 (Outgoing, 1);
+  outgoing->client = client;
+  outgoing->client_text = confab_frame_to_string (frame);
+  outgoing->failure_ref = g_strdup (failure_ref);
+  g_ptr_array_add (hub->outgoing, outgoing);
+}
+
+void
+confab_hub_sync (ConfabHub *hub)
+{
+  hub_commit_batch (hub);
 }
 
 static void
@@ -514,7 +649,7 @@ send_ack (Client              *client,
   json_object_set_string_member (frame, "client_id", message->client_id);
   json_object_set_string_member (frame, "conversation_id", message->conversation_id);
   json_object_set_int_member (frame, "seq", message->seq);
-  client_send (client, frame);
+  queue_for_client (client->hub, client, frame, message->client_id);
 }
 
 /* A visitor arrived, changed page or left. */
@@ -670,6 +805,13 @@ tabs_online (ConfabHub  *hub,
   return index_get (hub->visitor_tabs, visitor_id) != NULL;
 }
 
+gboolean
+confab_hub_visitor_online (ConfabHub  *hub,
+                           const char *visitor_id)
+{
+  return tabs_online (hub, visitor_id);
+}
+
 static gboolean
 settings_flag (const ConfabSite *site,
                const char       *flag,
@@ -711,6 +853,55 @@ token_matches (const char *stored_hash,
   return difference == 0;
 }
 
+/* hello's optional "name", "email" (the pre-chat form) and "consent":{"given_at":RFC 3339}.
+ * A consent time in the future (a wrong clock) is taken as now. FALSE after an error frame. */
+static gboolean
+visitor_hello_identity (Client      *client,
+                        JsonObject  *frame,
+                        const char **name,
+                        const char **email,
+                        gint64      *consent_at)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDateTime) given = NULL;
+  JsonObject *consent = NULL;
+  const char *given_at = NULL;
+
+  if (!confab_json_get_string (frame, "name", FALSE, name, &error) ||
+      !confab_json_get_string (frame, "email", FALSE, email, &error) ||
+      !confab_json_get_object (frame, "consent", FALSE, &consent, &error) ||
+      (consent != NULL && !confab_json_get_string (consent, "given_at", TRUE, &given_at, &error)))
+    {
+      client_bad_gerror (client, error, NULL);
+      return FALSE;
+    }
+  if ((*name && !require_length (client, "name", *name, 1, MAX_NAME_CHARS, NULL)) ||
+      (*email && !require_length (client, "email", *email, 3, MAX_EMAIL_CHARS, NULL)))
+    return FALSE;
+  if (*email && (strchr (*email, '@') == NULL || strchr (*email, ' ') != NULL))
+    {
+      client_bad_frame (client, "invalid_value", "“email” is not an e-mail address", NULL);
+      return FALSE;
+    }
+  if (given_at != NULL)
+    {
+      given = g_date_time_new_from_iso8601 (given_at, NULL);
+      if (given == NULL)
+        {
+          client_bad_frame (client, "invalid_value", "“consent.given_at” is not an RFC 3339 time", NULL);
+          return FALSE;
+        }
+      *consent_at = MIN (g_date_time_to_unix (given) * 1000 + g_date_time_get_microsecond (given) / 1000,
+                         confab_now_ms ());
+      if (*consent_at <= 0)
+        {
+          client_bad_frame (client, "invalid_value", "“consent.given_at” is before 1970", NULL);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 visitor_hello (Client     *client,
                JsonObject *frame)
@@ -719,8 +910,9 @@ visitor_hello (Client     *client,
   ConfabStore *store = hub->relay->store;
   const char *visitor_id = NULL, *visitor_token = NULL, *locale = NULL, *timezone = NULL;
   const char *user_agent = NULL, *fingerprint = NULL, *url = NULL, *title = NULL;
-  const char *browser = NULL, *os = NULL;
+  const char *name = NULL, *email = NULL;
   JsonObject *page = NULL;
+  gint64 consent_at = 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabVisitor) visitor = NULL;
   g_autoptr (ConfabConversation) conversation = NULL;
@@ -728,7 +920,9 @@ visitor_hello (Client     *client,
   g_autoptr (JsonObject) welcome = NULL;
   g_autofree char *new_token = NULL;
   ConfabVisitorInfo info = { 0 };
-  gboolean first_tab;
+  ConfabVisitorContext context = { 0 };
+  ConfabDevice device;
+  gboolean first_tab, fingerprints;
 
   if (client->visitor_id != NULL)
     {
@@ -752,25 +946,34 @@ visitor_hello (Client     *client,
 
   if ((locale && !require_length (client, "locale", locale, 1, 35, NULL)) ||
       (timezone && !require_length (client, "timezone", timezone, 1, 64, NULL)) ||
-      (user_agent && !require_length (client, "user_agent", user_agent, 0, 1000, NULL)) ||
+      (user_agent && !require_length (client, "user_agent", user_agent, 0, MAX_USER_AGENT_CHARS, NULL)) ||
       (fingerprint && !require_length (client, "fingerprint", fingerprint, 1, 128, NULL)) ||
       (url && !require_length (client, "url", url, 1, MAX_URL_CHARS, NULL)) ||
       (title && !require_length (client, "title", title, 0, MAX_TITLE_CHARS, NULL)))
     return;
 
+  /* The widget's pre-chat form and GDPR consent (issue 4). */
+  if (!visitor_hello_identity (client, frame, &name, &email, &consent_at))
+    return;
+
+  /* what hello writes (visitor, page view, arrival event) goes into the batch, in one fsync */
   site = confab_store_get_site (store, client->site_id, &error);
-  if (site == NULL)
+  if (site == NULL || !hub_join_batch (hub, &error))
     {
       client_store_failed (client, error, NULL);
       return;
     }
 
-  confab_device_parse (user_agent, &browser, &os);
+  /* The widget's own report wins over the upgrade's header: a proxy may rewrite the latter. */
+  confab_device_parse_full (user_agent != NULL ? user_agent : client->header_user_agent, &device);
+  fingerprints = settings_flag (site, "fingerprint", FALSE);
   info.locale = locale;
   info.timezone = timezone;
-  info.browser = browser;
-  info.os = os;
-  info.fingerprint = settings_flag (site, "fingerprint", FALSE) ? fingerprint : NULL;
+  info.browser = device.browser;
+  info.os = device.os;
+  info.fingerprint = fingerprints ? fingerprint : NULL;
+  info.name = name;
+  info.email = email;
 
   if (visitor_id != NULL && visitor_token != NULL)
     {
@@ -787,7 +990,8 @@ visitor_hello (Client     *client,
 
   if (visitor != NULL)
     {
-      gboolean new_visit = first_tab && confab_now_ms () - visitor->last_seen > NEW_VISIT_AFTER_MS;
+      gint64 new_visit_after = (gint64) hub->relay->config->new_visit_after_minutes * 60 * 1000;
+      gboolean new_visit = first_tab && confab_now_ms () - visitor->last_seen > new_visit_after;
       ConfabVisitor *touched = confab_store_touch_visitor (store, visitor->id, &info, new_visit, &error);
 
       if (touched == NULL)
@@ -801,6 +1005,19 @@ visitor_hello (Client     *client,
   else
     {
       g_autofree char *token_hash = NULL;
+      g_autoptr (ConfabVisitor) previous = NULL;
+
+      /* Storage cleared, same browser: where the site allows it, the fingerprint finds who this
+       * was. A fingerprint is no secret (it can be guessed or copied), so it earns recognition
+       * for the agents only, never access: the newcomer gets a visitor of their own (new id,
+       * new token; the old token stays valid for whoever holds it) linked to the earlier one.
+       * Agents see one person (linked_to, visits + 1, the journey and conversations of the
+       * chain); everything the visitor side reaches is keyed by visitor id (the current
+       * conversation, resume, live fan-out to tabs, uploads), so none of the earlier
+       * conversations, messages, name or e-mail reach this connection. */
+      if (fingerprints && fingerprint != NULL && visitor_id == NULL)
+        previous = confab_store_find_visitor_by_fingerprint (store, client->site_id, fingerprint,
+                                                             NULL);
 
       new_token = confab_auth_new_visitor_token ();
       token_hash = confab_sha256_hex (new_token);
@@ -810,11 +1027,58 @@ visitor_hello (Client     *client,
           client_store_failed (client, error, NULL);
           return;
         }
+
+      if (previous != NULL)
+        {
+          ConfabVisitor *linked = confab_store_link_visitor (store, visitor->id, previous->id,
+                                                             &error);
+
+          if (linked == NULL)
+            {
+              /* They are still served, only not recognised. */
+              g_warning ("Visitor re-link lost: %s", error->message);
+              g_clear_error (&error);
+            }
+          else
+            {
+              confab_visitor_free (visitor);
+              visitor = linked;
+            }
+        }
+    }
+
+  /* An unknown location (a private address, no database) keeps what was known: better an
+   * earlier city than none. A User-Agent always tells the whole device anew. */
+  context.geo_known = client->geo != NULL;
+  if (client->geo != NULL)
+    {
+      context.country = client->geo->country;
+      context.country_name = client->geo->country_name;
+      context.city = client->geo->city;
+      context.geo_timezone = client->geo->timezone;
+    }
+  context.device_known = (user_agent != NULL ? user_agent : client->header_user_agent) != NULL;
+  context.browser = device.browser;
+  context.browser_version = device.browser_version[0] ? device.browser_version : NULL;
+  context.os = device.os;
+  context.os_version = device.os_version[0] ? device.os_version : NULL;
+  context.device_type = device.type;
+  if (!confab_store_set_visitor_context (store, visitor->id, &context, &error))
+    {
+      g_warning ("Visitor context lost: %s", error->message);
+      g_clear_error (&error);
     }
 
   if (url != NULL &&
       !confab_store_add_page_view (store, visitor->id, url, title, confab_now_ms (), &error))
     g_warning ("Page view lost: %s", error->message);
+  g_clear_error (&error);
+
+  if (consent_at > 0 && !confab_store_set_visitor_consent (store, visitor->id, consent_at, &error))
+    {
+      client_store_failed (client, error, NULL);
+      return;
+    }
 
   client->visitor_id = g_strdup (visitor->id);
   client->visitor_name = g_strdup (visitor->name);
@@ -836,7 +1100,8 @@ visitor_hello (Client     *client,
   else
     json_object_set_null_member (welcome, "conversation");
   json_object_set_int_member (welcome, "agents_online", confab_hub_agents_online (hub, client->site_id));
-  client_send (client, welcome);
+  /* the visitor token in it is good once the batch holding the visitor is stored */
+  queue_for_client (hub, client, welcome, NULL);
 
   /* A second tab of a visitor already online is no arrival, but its page is news. */
   if (first_tab || url != NULL)
@@ -912,6 +1177,21 @@ deliver_message (Client             *client,
       draft->conversation_id = prepared->id;
     }
 
+  /* Inside the transaction: a visitor's upload made before their first message is tied to
+   * the conversation only if the message is stored too. */
+  if (draft->attachment_id != NULL &&
+      !confab_store_claim_upload (hub->relay->store, draft->attachment_id, draft->conversation_id,
+                                  draft->sender_type == CONFAB_SENDER_VISITOR ? draft->sender_id : NULL,
+                                  &error))
+    {
+      hub_rollback (hub);
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        client_bad_frame (client, "not_found", "No such attachment", draft->client_id);
+      else
+        client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
   if (!confab_store_append_message (hub->relay->store, draft, &message, &conversation,
                                     &changed, &result, &error))
     {
@@ -942,6 +1222,8 @@ deliver_message (Client             *client,
       return;
     }
 
+  /* both go out once the batch is durable: the ack first, then the message to everyone */
+  send_ack (client, message);
   queue_message (hub, message, conversation->site_id, conversation->visitor_id);
 
   if (!hub_commit (hub, &error))
@@ -949,9 +1231,6 @@ deliver_message (Client             *client,
       client_store_failed (client, error, draft->client_id);
       return;
     }
-
-  /* persisted: acknowledge, then tell everyone */
-  send_ack (client, message);
   hub_flush (hub);
 
   if (client->kind == CLIENT_VISITOR)
@@ -964,6 +1243,9 @@ deliver_message (Client             *client,
           g_free (tab->conversation_id);
           tab->conversation_id = g_strdup (conversation->id);
         }
+
+      /* after the visitor's message is out: the bot's answer follows it */
+      confab_faq_after_visitor_message (hub->relay, conversation, message);
     }
 }
 
@@ -1008,15 +1290,17 @@ read_message_fields (Client      *client,
       return FALSE;
     }
 
-  if (*attachment_id != NULL)
-    {
-      /* uploads arrive with issue 3; until then no attachment id can be valid */
-      client_bad_frame (client, "not_found", "No such attachment", *client_id);
-      return FALSE;
-    }
+  /* Whether the attachment may go into the conversation is decided in deliver_message(),
+   * where the conversation is known (confab_store_claim_upload()). */
+  if (*attachment_id != NULL &&
+      !require_length (client, "attachment_id", *attachment_id, 1, MAX_CLIENT_ID_CHARS, *client_id))
+    return FALSE;
 
   if (*body == NULL)
     {
+      /* a picture needs no words */
+      if (*attachment_id != NULL)
+        return TRUE;
       client_bad_frame (client, "missing_field", "“body” is required", *client_id);
       return FALSE;
     }
@@ -1054,6 +1338,7 @@ visitor_message (Client     *client,
   draft.sender_id = client->visitor_id;
   draft.sender_name = client->visitor_name;
   draft.body = body;
+  draft.attachment_id = attachment_id;
   deliver_message (client, &draft);
 }
 
@@ -1438,6 +1723,30 @@ not_stored:
   client_store_failed (client, error, NULL);
 }
 
+/* talk_to_human, faq_feedback: the FAQ bot's frames (confab-faq.c) */
+static void
+visitor_faq_frame (Client     *client,
+                   const char *type,
+                   JsonObject *frame)
+{
+  ConfabFaqVisitor visitor = { client->site_id, client->visitor_id, client->conversation_id };
+  g_autoptr (JsonObject) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_faq_visitor_frame (client->hub->relay, &visitor, type, frame, &reply, &error))
+    {
+      const char *code = confab_faq_error_code (error);
+
+      if (code != NULL)
+        client_bad_frame (client, code, error->message, NULL);
+      else
+        client_store_failed (client, error, NULL);
+      return;
+    }
+  if (reply != NULL)
+    client_send (client, reply);
+}
+
 static void
 handle_visitor_frame (Client     *client,
                       const char *type,
@@ -1478,6 +1787,8 @@ handle_visitor_frame (Client     *client,
     visitor_rate (client, frame);
   else if (strcmp (type, "leave_message") == 0)
     visitor_leave_message (client, frame);
+  else if (confab_faq_is_visitor_frame (type))
+    visitor_faq_frame (client, type, frame);
   else
     client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
 }
@@ -1648,6 +1959,7 @@ agent_message (Client     *client,
   draft.sender_id = client->user_id;
   draft.sender_name = client->user_name;
   draft.body = body;
+  draft.attachment_id = attachment_id;
   deliver_message (client, &draft);
 }
 
@@ -1899,12 +2211,22 @@ on_message (SoupWebsocketConnection *ws,
 static void
 client_free (Client *client)
 {
+  for (guint i = 0; i < client->hub->outgoing->len; i++)
+    {
+      Outgoing *outgoing = g_ptr_array_index (client->hub->outgoing, i);
+
+      if (outgoing->client == client)
+        outgoing->client = NULL;
+    }
+
   g_clear_handle_id (&client->preview_source, g_source_remove);
   g_clear_handle_id (&client->sync_source, g_source_remove);
   g_signal_handlers_disconnect_by_data (client->ws, client);
   g_clear_object (&client->ws);
   g_clear_object (&client->socket);
   g_free (client->ip_hash);
+  g_clear_pointer (&client->geo, confab_geo_result_free);
+  g_free (client->header_user_agent);
   g_free (client->site_id);
   g_free (client->visitor_id);
   g_free (client->visitor_name);
@@ -2126,6 +2448,19 @@ on_widget_socket (SoupServer              *server,
 
   client = client_new (hub, msg, ws, CLIENT_VISITOR);
   client->site_id = g_strdup (site->id);
+
+  /* Here, while the request is at hand: the address (behind a trusted proxy, its
+   * X-Forwarded-For) goes into the lookup and is forgotten; only the answer waits for hello. */
+  {
+    g_autofree char *ip = confab_http_client_ip (hub->relay, msg);
+    const char *user_agent = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                           "User-Agent");
+
+    client->geo = confab_geo_lookup (hub->relay->geo, ip);
+    if (user_agent != NULL && strlen (user_agent) <= MAX_USER_AGENT_CHARS &&
+        g_utf8_validate (user_agent, -1, NULL))
+      client->header_user_agent = g_strdup (user_agent);
+  }
 }
 
 static void
@@ -2210,6 +2545,7 @@ confab_hub_free (ConfabHub *hub)
   if (hub == NULL)
     return;
 
+  hub_commit_batch (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_tabs);
@@ -2243,6 +2579,8 @@ confab_hub_close_all (ConfabHub *hub)
   GHashTableIter iter;
   gpointer key;
 
+  hub_commit_batch (hub);
+
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     client_close (key, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "relay shutting down");
@@ -2267,4 +2605,140 @@ confab_hub_site_changed (ConfabHub  *hub,
       if (!site->enabled)
         client_close (visitor, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "site disabled");
     }
+}
+
+ConfabMessage *
+confab_hub_post_message (ConfabHub                      *hub,
+                         const ConfabMessageDraft       *draft,
+                         const ConfabConversationStatus *status,
+                         ConfabHubPrepareFunc            prepare,
+                         gpointer                        user_data,
+                         GError                        **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  ConfabAppendResult result;
+  gboolean changed = FALSE;
+
+  g_return_val_if_fail (draft->conversation_id != NULL, NULL);
+  g_return_val_if_fail (draft->client_id == NULL, NULL);
+
+  if (!hub_begin (hub, error))
+    return NULL;
+
+  if (prepare != NULL && !prepare (store, user_data, error))
+    goto failed;
+
+  if (status != NULL)
+    {
+      g_autoptr (ConfabConversation) current = confab_store_get_conversation (store, draft->conversation_id, error);
+
+      if (current == NULL)
+        goto failed;
+      if (current->status != *status)
+        {
+          g_autoptr (ConfabConversation) updated = confab_store_set_status (store, current->id, *status, error);
+
+          if (updated == NULL || !announce_conversation (hub, updated, error))
+            goto failed;
+        }
+    }
+
+  if (!confab_store_append_message (store, draft, &message, &conversation, &changed, &result, error) ||
+      (changed && !announce_conversation (hub, conversation, error)))
+    goto failed;
+
+  queue_message (hub, message, conversation->site_id, conversation->visitor_id);
+  if (!hub_commit (hub, error))
+    return NULL;
+  hub_flush (hub);
+  return g_steal_pointer (&message);
+
+failed:
+  hub_rollback (hub);
+  return NULL;
+}
+
+/* Moves @agent's room memberships from its old site list to @sites. */
+static void
+agent_set_sites (ConfabHub *hub,
+                 Client    *agent,
+                 GPtrArray *sites)
+{
+  g_autoptr (GPtrArray) old_ids = g_steal_pointer (&agent->site_ids);
+  g_autoptr (GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (JsonObject) frame = confab_frame_new ("sites");
+  JsonArray *list = json_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < old_ids->len; i++)
+    {
+      index_remove (hub->site_agents, g_ptr_array_index (old_ids, i), agent);
+      g_hash_table_add (touched, g_strdup (g_ptr_array_index (old_ids, i)));
+    }
+
+  agent->site_ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < sites->len; i++)
+    {
+      ConfabSite *site = g_ptr_array_index (sites, i);
+      JsonObject *entry = json_object_new ();
+
+      g_ptr_array_add (agent->site_ids, g_strdup (site->id));
+      index_add (hub->site_agents, site->id, agent);
+      g_hash_table_add (touched, g_strdup (site->id));
+
+      json_object_set_string_member (entry, "id", site->id);
+      json_object_set_string_member (entry, "name", site->name);
+      json_object_set_string_member (entry, "role", confab_role_to_string (site->role));
+      json_array_add_object_element (list, entry);
+    }
+  /* pump_backlog() passes pdata as a NULL-terminated vector */
+  g_ptr_array_add (agent->site_ids, NULL);
+  g_ptr_array_set_size (agent->site_ids, agent->site_ids->len - 1);
+
+  json_object_set_array_member (frame, "sites", list);
+  client_send (agent, frame);
+
+  /* visitors of a site the agent joined or left may see another count of agents online */
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    hub_fanout_agents_online (hub, key);
+}
+
+void
+confab_hub_memberships_changed (ConfabHub  *hub,
+                                const char *user_id)
+{
+  g_autoptr (GPtrArray) agents = g_ptr_array_new ();
+  g_autoptr (GPtrArray) sites = NULL;
+  g_autoptr (GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_AGENT && !client->closing && g_strcmp0 (client->user_id, user_id) == 0)
+        g_ptr_array_add (agents, client);
+    }
+  if (agents->len == 0)
+    return;
+
+  sites = confab_store_list_sites_for_user (hub->relay->store, user_id, &error);
+  if (sites == NULL)
+    {
+      /* An agent removed from a site must stop hearing of it; when we cannot tell, it
+       * reconnects and learns its sites afresh. */
+      g_warning ("Cannot reload an agent's sites: %s", error->message);
+      for (guint i = 0; i < agents->len; i++)
+        client_close (g_ptr_array_index (agents, i), SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "try again");
+      return;
+    }
+
+  for (guint i = 0; i < agents->len; i++)
+    agent_set_sites (hub, g_ptr_array_index (agents, i), sites);
 }

@@ -15,11 +15,40 @@ void       confab_hub_revoke_token      (ConfabHub   *hub,
 /* Says goodbye to everyone (close code 1001) before the relay stops. */
 void       confab_hub_close_all         (ConfabHub   *hub);
 /* Agents of @site_id connected and "online". */
+/* Whether any tab of @visitor_id is connected (after its hello). */
+gboolean   confab_hub_visitor_online    (ConfabHub   *hub,
+                                         const char  *visitor_id);
 guint      confab_hub_agents_online     (ConfabHub   *hub,
                                          const char  *site_id);
 /* The site's settings changed (domains, flags): reload what live connections cached. */
 void       confab_hub_site_changed      (ConfabHub   *hub,
                                          const char  *site_id);
+
+/* Runs inside the transaction of confab_hub_post_message(), before the message is appended. */
+typedef gboolean (*ConfabHubPrepareFunc) (ConfabStore  *store,
+                                          gpointer      user_data,
+                                          GError      **error);
+
+/* Appends a message the relay writes itself (a bot answer, a system note: no client_id) to
+ * @draft->conversation_id and tells the visitor's tabs and the site's agents, like any other
+ * message. In the same transaction @prepare (may be NULL) runs first, and @status (may be NULL)
+ * becomes the conversation's status when it is another one (agents and the visitor hear of
+ * that too). When anything fails nothing is stored and nobody hears of it. */
+ConfabMessage *confab_hub_post_message  (ConfabHub                      *hub,
+                                         const ConfabMessageDraft       *draft,
+                                         const ConfabConversationStatus *status,
+                                         ConfabHubPrepareFunc            prepare,
+                                         gpointer                        user_data,
+                                         GError                        **error);
+/* @user_id's memberships changed: their live agent sockets reload the sites they hear about
+ * and get a `sites` frame listing them. */
+void       confab_hub_memberships_changed (ConfabHub *hub,
+                                         const char  *user_id);
+
+/* Makes every change the hub has made durable now (it groups them into one transaction per
+ * main-loop turn). HTTP handlers call it before reading, so that they never see (or miss)
+ * what a client was not yet told. */
+void       confab_hub_sync              (ConfabHub   *hub);
 
 /* Close codes the relay uses besides RFC 6455's own. */
 #define CONFAB_CLOSE_TOKEN_REVOKED 4001

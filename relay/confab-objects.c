@@ -117,6 +117,25 @@ confab_conversation_to_json (ConfabStore              *store,
 }
 
 JsonObject *
+confab_upload_to_json (const ConfabUpload *upload)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *url = g_strconcat ("/api/v1/uploads/", upload->id, NULL);
+  g_autofree char *thumb_url = g_strconcat (url, "/thumb", NULL);
+
+  /* relative: the relay may be reached under several names */
+  json_object_set_string_member (object, "id", upload->id);
+  json_object_set_string_member (object, "url", url);
+  json_object_set_string_member (object, "thumb_url", thumb_url);
+  json_object_set_string_member (object, "mime", upload->mime);
+  json_object_set_int_member (object, "width", upload->width);
+  json_object_set_int_member (object, "height", upload->height);
+  json_object_set_int_member (object, "size", upload->size);
+
+  return object;
+}
+
+JsonObject *
 confab_message_to_json (const ConfabMessage *message,
                         ConfabAudience       audience)
 {
@@ -133,9 +152,24 @@ confab_message_to_json (const ConfabMessage *message,
     json_object_set_string_member (sender, "id", message->sender_id);
   json_object_set_object_member (object, "sender", sender);
 
+  /* A bot's FAQ answer (its sender id is the FAQ): the visitor may rate it or ask for a person. */
+  if (message->sender_type == CONFAB_SENDER_BOT && message->sender_id != NULL)
+    {
+      JsonArray *actions = json_array_new ();
+      JsonObject *talk = json_object_new ();
+
+      json_object_set_string_member (object, "faq_id", message->sender_id);
+      json_object_set_string_member (talk, "type", "talk_to_human");
+      json_object_set_string_member (talk, "label", "Talk to a person");
+      json_array_add_object_element (actions, talk);
+      json_object_set_array_member (object, "actions", actions);
+    }
+
   set_string_or_null (object, "body", message->body);
-  /* Attachments arrive with uploads (issue 3); until then a message never has one. */
-  json_object_set_null_member (object, "attachment");
+  if (message->attachment != NULL)
+    json_object_set_object_member (object, "attachment", confab_upload_to_json (message->attachment));
+  else
+    json_object_set_null_member (object, "attachment");
   set_time (object, "created_at", message->created_at);
 
   return object;
@@ -163,11 +197,18 @@ confab_visitor_to_json (ConfabStore         *store,
 
   set_string_or_null (geo, "country", visitor->country);
   set_string_or_null (geo, "city", visitor->city);
+  set_string_or_null (geo, "country_name", visitor->country_name);
+  set_string_or_null (geo, "timezone", visitor->geo_timezone);
   json_object_set_object_member (object, "geo", geo);
 
   set_string_or_null (device, "browser", visitor->browser);
   set_string_or_null (device, "os", visitor->os);
+  set_string_or_null (device, "browser_version", visitor->browser_version);
+  set_string_or_null (device, "os_version", visitor->os_version);
+  set_string_or_null (device, "type", visitor->device_type);
   json_object_set_object_member (object, "device", device);
+  /* A visitor recognised by fingerprint after clearing storage: the visitor they were first. */
+  set_string_or_null (object, "linked_to", visitor->linked_to);
 
   pages = confab_store_list_page_views (store, visitor->id, journey_length, NULL);
   for (guint i = 0; pages && i < pages->len; i++)
@@ -199,6 +240,15 @@ confab_visitor_to_json (ConfabStore         *store,
   set_time (object, "first_seen", visitor->first_seen);
   set_time (object, "last_seen", visitor->last_seen);
   json_object_set_int_member (object, "visits", visitor->visits);
+  {
+    /* when they accepted the site's consent text in the widget (GDPR), or null */
+    gint64 consent_at = confab_store_get_visitor_consent (store, visitor->id, NULL);
+
+    if (consent_at > 0)
+      set_time (object, "consent_at", consent_at);
+    else
+      json_object_set_null_member (object, "consent_at");
+  }
 
   return object;
 }

@@ -21,6 +21,9 @@ JsonObject *confab_site_to_json         (const ConfabSite         *site);
 JsonObject *confab_conversation_to_json (ConfabStore              *store,
                                          const ConfabConversation *conversation,
                                          ConfabAudience            audience);
+/* {"id","url","thumb_url","mime","width","height","size"}: a message's "attachment" and the
+ * answer to an upload. */
+JsonObject *confab_upload_to_json       (const ConfabUpload       *upload);
 /* Without "cursor" and "site_id": frames add those for agents. */
 JsonObject *confab_message_to_json      (const ConfabMessage      *message,
                                          ConfabAudience            audience);

@@ -5,18 +5,22 @@
 #include <libsoup/soup.h>
 
 #include "confab-config.h"
+#include "confab-geo.h"
 #include "confab-ratelimit.h"
 #include "confab-store.h"
 
 G_BEGIN_DECLS
 
 typedef struct _ConfabHub ConfabHub;
+typedef struct _ConfabUploads ConfabUploads;
 
 typedef struct {
   ConfabConfig    *config;
   ConfabStore     *store;
   SoupServer      *server;
   ConfabHub       *hub;
+  ConfabUploads   *uploads;         /* confab-uploads.c */
+  ConfabGeo       *geo;             /* never NULL; without a database every lookup is unknown */
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
 
   char            *host;            /* what we listen on */

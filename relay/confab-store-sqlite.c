@@ -165,6 +165,97 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX audit_log_site ON audit_log (site_id, at);\n"
   "CREATE INDEX conversations_site_activity ON conversations (site_id, last_message_at);\n",
+  /* FAQs with their full-text index, the bot's hand-over to a person, canned responses */
+  "CREATE TABLE faqs (\n"
+  "  -- the FTS index's rowid: an explicit INTEGER PRIMARY KEY, which VACUUM never renumbers\n"
+  "  n           INTEGER PRIMARY KEY,\n"
+  "  id          TEXT NOT NULL UNIQUE,\n"
+  "  site_id     TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  question    TEXT NOT NULL,\n"
+  "  answer      TEXT NOT NULL,\n"
+  "  keywords    TEXT NOT NULL DEFAULT '[]', -- JSON array of strings\n"
+  "  views       INTEGER NOT NULL DEFAULT 0,\n"
+  "  created_at  INTEGER NOT NULL,\n"
+  "  updated_at  INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX faqs_site ON faqs (site_id, created_at);\n"
+  "CREATE VIRTUAL TABLE faqs_fts USING fts5 (\n"
+  "  question, answer, keywords,\n"
+  "  content = 'faqs', content_rowid = 'n',\n"
+  "  tokenize = 'unicode61 remove_diacritics 2'\n"
+  ");\n"
+  "CREATE TRIGGER faqs_fts_insert AFTER INSERT ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (rowid, question, answer, keywords)\n"
+  "  VALUES (new.n, new.question, new.answer, new.keywords);\n"
+  "END;\n"
+  "CREATE TRIGGER faqs_fts_delete AFTER DELETE ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer, keywords)\n"
+  "  VALUES ('delete', old.n, old.question, old.answer, old.keywords);\n"
+  "END;\n"
+  "CREATE TRIGGER faqs_fts_update AFTER UPDATE OF question, answer, keywords ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer, keywords)\n"
+  "  VALUES ('delete', old.n, old.question, old.answer, old.keywords);\n"
+  "  INSERT INTO faqs_fts (rowid, question, answer, keywords)\n"
+  "  VALUES (new.n, new.question, new.answer, new.keywords);\n"
+  "END;\n"
+  "CREATE TABLE faq_feedback (\n"
+  "  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  faq_id          TEXT NOT NULL REFERENCES faqs (id) ON DELETE CASCADE,\n"
+  "  helpful         INTEGER NOT NULL,\n"
+  "  created_at      INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (conversation_id, faq_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX faq_feedback_faq ON faq_feedback (faq_id);\n"
+  "CREATE TABLE human_requests (\n"
+  "  conversation_id TEXT PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  created_at      INTEGER NOT NULL\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE TABLE canned_responses (\n"
+  "  id         TEXT PRIMARY KEY,\n"
+  "  site_id    TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  shortcut   TEXT NOT NULL,\n"
+  "  body       TEXT NOT NULL,\n"
+  "  created_at INTEGER NOT NULL,\n"
+  "  updated_at INTEGER NOT NULL,\n"
+  "  UNIQUE (site_id, shortcut)\n"
+  ");\n",
+  /* Visitor context: what the IP's location and the User-Agent say beyond country, city and
+   * browser family, and the link of a visitor recognised by fingerprint to the one they were */
+  "ALTER TABLE visitors ADD COLUMN country_name TEXT;\n"
+  "ALTER TABLE visitors ADD COLUMN geo_timezone TEXT; -- from the IP; timezone is the browser's\n"
+  "ALTER TABLE visitors ADD COLUMN browser_version TEXT;\n"
+  "ALTER TABLE visitors ADD COLUMN os_version TEXT;\n"
+  "ALTER TABLE visitors ADD COLUMN device_type TEXT;\n"
+  "-- the first visitor of the chain this one was re-linked to; NULL for an original\n"
+  "ALTER TABLE visitors ADD COLUMN linked_to TEXT REFERENCES visitors (id) ON DELETE SET NULL;\n"
+  "CREATE INDEX visitors_fingerprint ON visitors (site_id, fingerprint, last_seen)\n"
+  "  WHERE fingerprint IS NOT NULL;\n"
+  "CREATE INDEX visitors_linked ON visitors (linked_to) WHERE linked_to IS NOT NULL;\n",
+  /* Image uploads (confab-uploads.c): the files are content-addressed in <data-dir>/uploads by
+   * sha256; a row per upload says whose it is. Visitors upload with their token alone, hence
+   * the token index. */
+  "CREATE TABLE uploads (\n"
+  "  id              TEXT PRIMARY KEY,\n"
+  "  site_id         TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  -- NULL until the uploading visitor's first message creates their conversation\n"
+  "  conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  visitor_id      TEXT REFERENCES visitors (id) ON DELETE CASCADE,\n"
+  "  user_id         TEXT REFERENCES users (id) ON DELETE SET NULL,\n"
+  "  sha256          TEXT NOT NULL,\n"
+  "  mime            TEXT NOT NULL,\n"
+  "  width           INTEGER NOT NULL,\n"
+  "  height          INTEGER NOT NULL,\n"
+  "  size            INTEGER NOT NULL,\n"
+  "  thumb_width     INTEGER NOT NULL,\n"
+  "  thumb_height    INTEGER NOT NULL,\n"
+  "  thumb_size      INTEGER NOT NULL,\n"
+  "  created_at      INTEGER NOT NULL\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX uploads_conversation ON uploads (conversation_id);\n"
+  "CREATE INDEX uploads_sha256 ON uploads (sha256);\n"
+  "CREATE INDEX visitors_token ON visitors (token_hash);\n",
+  /* GDPR: when the visitor accepted the site's consent text in the widget (ms; NULL = never) */
+  "ALTER TABLE visitors ADD COLUMN consent_at INTEGER;\n",
 };
 
 int
@@ -290,6 +381,12 @@ confab_visitor_free (ConfabVisitor *visitor)
   g_free (visitor->country);
   g_free (visitor->city);
   g_free (visitor->fingerprint);
+  g_free (visitor->country_name);
+  g_free (visitor->geo_timezone);
+  g_free (visitor->browser_version);
+  g_free (visitor->os_version);
+  g_free (visitor->device_type);
+  g_free (visitor->linked_to);
   g_free (visitor);
 }
 
@@ -326,6 +423,7 @@ confab_message_free (ConfabMessage *message)
   g_free (message->sender_name);
   g_free (message->body);
   g_free (message->attachment_id);
+  g_clear_pointer (&message->attachment, confab_upload_free);
   g_free (message);
 }
 
@@ -1279,8 +1377,17 @@ confab_store_set_member (ConfabStore *store,
 
 /* --- visitors and their journey ------------------------------------------------------------- */
 
+/* The ids of visitor ?1 and of every visitor of its chain (see linked_to): the chain's first
+ * visitor and all those linked to it. Both branches use an index (the primary key, visitors_linked). */
+#define LINKED_VISITORS \
+  "SELECT v.id FROM visitors v, " \
+  "  (SELECT coalesce(linked_to, id) AS root FROM visitors WHERE id = ?1) chain " \
+  "  WHERE v.id = chain.root OR v.linked_to = chain.root"
+
 #define VISITOR_COLUMNS "id, site_id, token_hash, name, email, locale, timezone, browser, os, " \
-                        "country, city, fingerprint, first_seen, last_seen, visits"
+                        "country, city, fingerprint, first_seen, last_seen, visits, " \
+                        "country_name, geo_timezone, browser_version, os_version, device_type, " \
+                        "linked_to"
 
 static ConfabVisitor *
 read_visitor (sqlite3_stmt *stmt)
@@ -1302,6 +1409,12 @@ read_visitor (sqlite3_stmt *stmt)
   visitor->first_seen = sqlite3_column_int64 (stmt, 12);
   visitor->last_seen = sqlite3_column_int64 (stmt, 13);
   visitor->visits = sqlite3_column_int64 (stmt, 14);
+  visitor->country_name = column_dup (stmt, 15);
+  visitor->geo_timezone = column_dup (stmt, 16);
+  visitor->browser_version = column_dup (stmt, 17);
+  visitor->os_version = column_dup (stmt, 18);
+  visitor->device_type = column_dup (stmt, 19);
+  visitor->linked_to = column_dup (stmt, 20);
   return visitor;
 }
 
@@ -1499,7 +1612,8 @@ confab_store_list_page_views (ConfabStore *store,
   stmt = store_prepare (store,
                         "SELECT url, title, at, left_at FROM ("
                         "  SELECT id, url, title, at, left_at FROM page_views "
-                        "  WHERE visitor_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
+                        "  WHERE visitor_id IN (" LINKED_VISITORS ") "
+                        "  ORDER BY at DESC, id DESC LIMIT ?2"
                         ") ORDER BY at, id", error);
   if (stmt == NULL)
     return NULL;
@@ -1524,6 +1638,151 @@ confab_store_list_page_views (ConfabStore *store,
       return NULL;
     }
   return g_steal_pointer (&views);
+}
+
+gboolean
+confab_store_set_visitor_consent (ConfabStore *store,
+                                  const char  *visitor_id,
+                                  gint64       at,
+                                  GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store, "UPDATE visitors SET consent_at = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, visitor_id);
+  sqlite3_bind_int64 (stmt, 2, at);
+  return step_done (store, stmt, "Cannot record the visitor's consent", error) &&
+         not_found_if_unchanged (store, "visitor", visitor_id, error);
+}
+
+gint64
+confab_store_get_visitor_consent (ConfabStore *store,
+                                  const char  *visitor_id,
+                                  GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, -1);
+
+  stmt = store_prepare (store, "SELECT coalesce(consent_at, 0) FROM visitors WHERE id = ?1", error);
+  if (stmt == NULL)
+    return -1;
+
+  bind_text (stmt, 1, visitor_id);
+  if (!step_row (store, stmt, "visitor", visitor_id, error))
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gboolean
+confab_store_set_visitor_context (ConfabStore                *store,
+                                  const char                 *visitor_id,
+                                  const ConfabVisitorContext *context,
+                                  GError                    **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (context != NULL, FALSE);
+
+  if (!context->geo_known && !context->device_known)
+    return TRUE;
+
+  stmt = store_prepare (store,
+                        "UPDATE visitors SET "
+                        "country = CASE WHEN ?2 THEN ?3 ELSE country END, "
+                        "country_name = CASE WHEN ?2 THEN ?4 ELSE country_name END, "
+                        "city = CASE WHEN ?2 THEN ?5 ELSE city END, "
+                        "geo_timezone = CASE WHEN ?2 THEN ?6 ELSE geo_timezone END, "
+                        "browser = CASE WHEN ?7 THEN ?8 ELSE browser END, "
+                        "browser_version = CASE WHEN ?7 THEN ?9 ELSE browser_version END, "
+                        "os = CASE WHEN ?7 THEN ?10 ELSE os END, "
+                        "os_version = CASE WHEN ?7 THEN ?11 ELSE os_version END, "
+                        "device_type = CASE WHEN ?7 THEN ?12 ELSE device_type END "
+                        "WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, visitor_id);
+  sqlite3_bind_int (stmt, 2, context->geo_known ? 1 : 0);
+  bind_text (stmt, 3, context->country);
+  bind_text (stmt, 4, context->country_name);
+  bind_text (stmt, 5, context->city);
+  bind_text (stmt, 6, context->geo_timezone);
+  sqlite3_bind_int (stmt, 7, context->device_known ? 1 : 0);
+  bind_text (stmt, 8, context->browser);
+  bind_text (stmt, 9, context->browser_version);
+  bind_text (stmt, 10, context->os);
+  bind_text (stmt, 11, context->os_version);
+  bind_text (stmt, 12, context->device_type);
+  return step_done (store, stmt, "Cannot update the visitor", error) &&
+         not_found_if_unchanged (store, "visitor", visitor_id, error);
+}
+
+ConfabVisitor *
+confab_store_find_visitor_by_fingerprint (ConfabStore *store,
+                                          const char  *site_id,
+                                          const char  *fingerprint,
+                                          GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (fingerprint == NULL)
+    return NULL;
+
+  stmt = store_prepare (store,
+                        "SELECT " VISITOR_COLUMNS " FROM visitors "
+                        "WHERE site_id = ?1 AND fingerprint = ?2 "
+                        "ORDER BY last_seen DESC, rowid DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, site_id);
+  bind_text (stmt, 2, fingerprint);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return read_visitor (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (store, error, rc, "Cannot look up the visitor by fingerprint");
+  return NULL;
+}
+
+ConfabVisitor *
+confab_store_link_visitor (ConfabStore *store,
+                           const char  *visitor_id,
+                           const char  *previous_id,
+                           GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  /* The same-site condition makes a cross-site link impossible whatever the caller passes. */
+  stmt = store_prepare (store,
+                        "UPDATE visitors SET "
+                        "linked_to = (SELECT coalesce(p.linked_to, p.id) FROM visitors p WHERE p.id = ?2), "
+                        "first_seen = min(first_seen, (SELECT p.first_seen FROM visitors p WHERE p.id = ?2)), "
+                        "visits = (SELECT p.visits FROM visitors p WHERE p.id = ?2) + 1 "
+                        "WHERE id = ?1 AND id != ?2 AND site_id = "
+                        "(SELECT p.site_id FROM visitors p WHERE p.id = ?2)", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, visitor_id);
+  bind_text (stmt, 2, previous_id);
+  if (!step_done (store, stmt, "Cannot link the visitor", error) ||
+      !not_found_if_unchanged (store, "visitor", visitor_id, error))
+    return NULL;
+
+  return confab_store_get_visitor (store, visitor_id, error);
 }
 
 /* --- conversations -------------------------------------------------------------------------- */
@@ -1640,6 +1899,40 @@ confab_store_list_conversations (ConfabStore                    *store,
   return g_steal_pointer (&conversations);
 }
 
+GPtrArray *
+confab_store_list_visitor_conversations (ConfabStore *store,
+                                         const char  *visitor_id,
+                                         guint        limit,
+                                         GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (GPtrArray) conversations = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "SELECT " CONVERSATION_COLUMNS " FROM conversations c "
+                        "WHERE c.visitor_id IN (" LINKED_VISITORS ") "
+                        "ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, visitor_id);
+  sqlite3_bind_int64 (stmt, 2, sql_limit (limit));
+
+  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (conversations, read_conversation (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (store, error, rc, "Cannot list the visitor's conversations");
+      return NULL;
+    }
+  return g_steal_pointer (&conversations);
+}
+
 static gboolean
 update_status (ConfabStore              *store,
                const char               *conversation_id,
@@ -1740,6 +2033,10 @@ confab_store_mark_read (ConfabStore      *store,
 
 /* --- messages ------------------------------------------------------------------------------- */
 
+/* Fills message->attachment from the uploads table (confab-store-uploads section below). */
+static ConfabMessage *with_attachment (ConfabStore   *store,
+                                       ConfabMessage *message);
+
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
                         "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at"
 
@@ -1783,7 +2080,7 @@ find_by_client_id (ConfabStore              *store,
   bind_text (stmt, 3, draft->client_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return read_message (stmt, 0);
+    return with_attachment (store, read_message (stmt, 0));
   if (rc != SQLITE_DONE)
     set_sqlite_error (store, error, rc, "Cannot look up the message's client id");
   return NULL;
@@ -1992,7 +2289,7 @@ append_new_message (ConfabStore              *store,
   message->body = g_strdup (draft->body);
   message->attachment_id = g_strdup (draft->attachment_id);
   message->created_at = now;
-  return message;
+  return with_attachment (store, message);
 }
 
 gboolean
@@ -2100,7 +2397,7 @@ confab_store_list_messages (ConfabStore *store,
     sqlite3_bind_int64 (stmt, 3, sql_limit (limit));
     messages = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_message_free);
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-      g_ptr_array_add (messages, read_message (stmt, 0));
+      g_ptr_array_add (messages, with_attachment (store, read_message (stmt, 0)));
 
     if (rc != SQLITE_DONE)
       {
@@ -2200,7 +2497,7 @@ confab_store_list_events (ConfabStore         *store,
       event->payload_json = column_dup (stmt, 3);
       event->created_at = sqlite3_column_int64 (stmt, 4);
       if (sqlite3_column_int (stmt, 5))
-        event->message = read_message (stmt, 6);
+        event->message = with_attachment (store, read_message (stmt, 6));
       g_ptr_array_add (events, event);
     }
 
@@ -2432,4 +2729,777 @@ confab_store_list_audit (ConfabStore *store,
   bind_text (stmt, 1, site_id);
   sqlite3_bind_int64 (stmt, 2, sql_limit (limit));
   return read_rows_as_tables (store, stmt, "Cannot list the audit log", error);
+}
+
+/* --- FAQs ----------------------------------------------------------------------------------- */
+
+#define FAQ_COLUMNS "f.id, f.site_id, f.question, f.answer, f.keywords, f.views, " \
+                    "(SELECT count(*) FROM faq_feedback b WHERE b.faq_id = f.id AND b.helpful), " \
+                    "(SELECT count(*) FROM faq_feedback b WHERE b.faq_id = f.id AND NOT b.helpful), " \
+                    "f.created_at, f.updated_at"
+
+void
+confab_faq_free (ConfabFaq *faq)
+{
+  if (faq == NULL)
+    return;
+  g_free (faq->id);
+  g_free (faq->site_id);
+  g_free (faq->question);
+  g_free (faq->answer);
+  g_strfreev (faq->keywords);
+  g_free (faq);
+}
+
+static ConfabFaq *
+read_faq (sqlite3_stmt *stmt)
+{
+  ConfabFaq *faq = g_new0 (ConfabFaq, 1);
+
+  faq->id = column_dup (stmt, 0);
+  faq->site_id = column_dup (stmt, 1);
+  faq->question = column_dup (stmt, 2);
+  faq->answer = column_dup (stmt, 3);
+  faq->keywords = domains_from_json ((const char *) sqlite3_column_text (stmt, 4));
+  faq->views = sqlite3_column_int64 (stmt, 5);
+  faq->helpful = sqlite3_column_int64 (stmt, 6);
+  faq->not_helpful = sqlite3_column_int64 (stmt, 7);
+  faq->created_at = sqlite3_column_int64 (stmt, 8);
+  faq->updated_at = sqlite3_column_int64 (stmt, 9);
+  return faq;
+}
+
+/* Runs @stmt and collects one record per row with @read. */
+static GPtrArray *
+read_all (ConfabStore    *store,
+          sqlite3_stmt   *stmt,
+          gpointer      (*read) (sqlite3_stmt *stmt),
+          GDestroyNotify  free_func,
+          const char     *what,
+          GError        **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, read (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (store, error, rc, what);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+ConfabFaq *
+confab_store_create_faq (ConfabStore         *store,
+                         const char          *site_id,
+                         const char          *question,
+                         const char          *answer,
+                         const char * const  *keywords,
+                         GError             **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autofree char *id = confab_new_id ("faq_");
+  g_autofree char *keywords_json = strv_to_json (keywords);
+  gint64 now = confab_now_ms ();
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "INSERT INTO faqs (id, site_id, question, answer, keywords, created_at, "
+                        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, site_id);
+  bind_text (stmt, 3, question);
+  bind_text (stmt, 4, answer);
+  bind_text (stmt, 5, keywords_json);
+  sqlite3_bind_int64 (stmt, 6, now);
+  if (!step_done (store, stmt, "Cannot store the FAQ", error))
+    return NULL;
+
+  return confab_store_get_faq (store, id, error);
+}
+
+ConfabFaq *
+confab_store_get_faq (ConfabStore *store,
+                      const char  *faq_id,
+                      GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store, "SELECT " FAQ_COLUMNS " FROM faqs f WHERE f.id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, faq_id);
+  if (!step_row (store, stmt, "FAQ", faq_id, error))
+    return NULL;
+  return read_faq (stmt);
+}
+
+GPtrArray *
+confab_store_list_faqs (ConfabStore *store,
+                        const char  *site_id,
+                        GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "SELECT " FAQ_COLUMNS " FROM faqs f WHERE f.site_id = ?1 "
+                        "ORDER BY f.created_at, f.n", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, site_id);
+  return read_all (store, stmt, (gpointer) read_faq, (GDestroyNotify) confab_faq_free,
+                   "Cannot list the FAQs", error);
+}
+
+ConfabFaq *
+confab_store_update_faq (ConfabStore         *store,
+                         const char          *faq_id,
+                         const char          *question,
+                         const char          *answer,
+                         const char * const  *keywords,
+                         GError             **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autofree char *keywords_json = keywords ? strv_to_json (keywords) : NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "UPDATE faqs SET question = coalesce(?2, question), "
+                        "answer = coalesce(?3, answer), keywords = coalesce(?4, keywords), "
+                        "updated_at = ?5 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, faq_id);
+  bind_text (stmt, 2, question);
+  bind_text (stmt, 3, answer);
+  bind_text (stmt, 4, keywords_json);
+  sqlite3_bind_int64 (stmt, 5, confab_now_ms ());
+  if (!step_done (store, stmt, "Cannot update the FAQ", error) ||
+      !not_found_if_unchanged (store, "FAQ", faq_id, error))
+    return NULL;
+
+  return confab_store_get_faq (store, faq_id, error);
+}
+
+gboolean
+confab_store_delete_faq (ConfabStore *store,
+                         const char  *faq_id,
+                         GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store, "DELETE FROM faqs WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, faq_id);
+  return step_done (store, stmt, "Cannot delete the FAQ", error) &&
+         not_found_if_unchanged (store, "FAQ", faq_id, error);
+}
+
+GPtrArray *
+confab_store_search_faqs (ConfabStore *store,
+                          const char  *site_id,
+                          const char  *match,
+                          guint        limit,
+                          GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (match != NULL, NULL);
+
+  /* bm25 weights: question 4, answer 1, keywords 3 — visitors ask what the questions say */
+  stmt = store_prepare (store,
+                        "SELECT " FAQ_COLUMNS " FROM faqs_fts JOIN faqs f ON f.n = faqs_fts.rowid "
+                        "WHERE faqs_fts MATCH ?1 AND f.site_id = ?2 "
+                        "ORDER BY bm25(faqs_fts, 4.0, 1.0, 3.0), f.n LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, match);
+  bind_text (stmt, 2, site_id);
+  sqlite3_bind_int64 (stmt, 3, sql_limit (limit));
+  return read_all (store, stmt, (gpointer) read_faq, (GDestroyNotify) confab_faq_free,
+                   "Cannot search the FAQs", error);
+}
+
+gboolean
+confab_store_count_faq_view (ConfabStore *store,
+                             const char  *faq_id,
+                             GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store, "UPDATE faqs SET views = views + 1 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, faq_id);
+  return step_done (store, stmt, "Cannot count the FAQ view", error) &&
+         not_found_if_unchanged (store, "FAQ", faq_id, error);
+}
+
+/* One boolean from a query whose first column is one. */
+static gboolean
+query_bool (ConfabStore  *store,
+            sqlite3_stmt *stmt,
+            const char   *what,
+            gboolean     *out_value,
+            GError      **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (store, error, rc, what);
+      return FALSE;
+    }
+  *out_value = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+gboolean
+confab_store_bot_may_answer (ConfabStore *store,
+                             const char  *conversation_id,
+                             gboolean    *out_may_answer,
+                             GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  *out_may_answer = FALSE;
+  stmt = store_prepare (store,
+                        "SELECT c.assignee_id IS NULL "
+                        "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id "
+                        "                AND m.sender_type = 'agent') "
+                        "AND NOT EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id) "
+                        "FROM conversations c WHERE c.id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, conversation_id);
+  if (!step_row (store, stmt, "conversation", conversation_id, error))
+    return FALSE;
+  *out_may_answer = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+gboolean
+confab_store_faq_answered_in (ConfabStore *store,
+                              const char  *conversation_id,
+                              const char  *faq_id,
+                              gboolean    *out_answered,
+                              GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  *out_answered = FALSE;
+  stmt = store_prepare (store,
+                        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 "
+                        "AND sender_type = 'bot' AND sender_id = ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, conversation_id);
+  bind_text (stmt, 2, faq_id);
+  return query_bool (store, stmt, "Cannot look for the FAQ answer", out_answered, error);
+}
+
+gboolean
+confab_store_set_faq_feedback (ConfabStore *store,
+                               const char  *conversation_id,
+                               const char  *faq_id,
+                               gboolean     helpful,
+                               GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store,
+                        "INSERT INTO faq_feedback (conversation_id, faq_id, helpful, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (conversation_id, faq_id) "
+                        "DO UPDATE SET helpful = excluded.helpful, created_at = excluded.created_at",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, conversation_id);
+  bind_text (stmt, 2, faq_id);
+  sqlite3_bind_int (stmt, 3, helpful ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 4, confab_now_ms ());
+  return step_done (store, stmt, "Cannot store the FAQ feedback", error);
+}
+
+gboolean
+confab_store_request_human (ConfabStore *store,
+                            const char  *conversation_id,
+                            gboolean    *out_new,
+                            GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  *out_new = FALSE;
+  stmt = store_prepare (store,
+                        "INSERT INTO human_requests (conversation_id, created_at) VALUES (?1, ?2) "
+                        "ON CONFLICT (conversation_id) DO NOTHING", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, conversation_id);
+  sqlite3_bind_int64 (stmt, 2, confab_now_ms ());
+  if (!step_done (store, stmt, "Cannot record the request for a person", error))
+    return FALSE;
+  *out_new = sqlite3_changes (store->db) > 0;
+  return TRUE;
+}
+
+/* --- canned responses ----------------------------------------------------------------------- */
+
+#define CANNED_COLUMNS "id, site_id, shortcut, body, created_at, updated_at"
+
+void
+confab_canned_free (ConfabCanned *canned)
+{
+  if (canned == NULL)
+    return;
+  g_free (canned->id);
+  g_free (canned->site_id);
+  g_free (canned->shortcut);
+  g_free (canned->body);
+  g_free (canned);
+}
+
+static ConfabCanned *
+read_canned (sqlite3_stmt *stmt)
+{
+  ConfabCanned *canned = g_new0 (ConfabCanned, 1);
+
+  canned->id = column_dup (stmt, 0);
+  canned->site_id = column_dup (stmt, 1);
+  canned->shortcut = column_dup (stmt, 2);
+  canned->body = column_dup (stmt, 3);
+  canned->created_at = sqlite3_column_int64 (stmt, 4);
+  canned->updated_at = sqlite3_column_int64 (stmt, 5);
+  return canned;
+}
+
+/* A taken shortcut says so in words a user can act on. */
+static void
+set_canned_error (ConfabStore *store,
+                  GError     **error,
+                  int          rc,
+                  const char  *what)
+{
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS,
+                 "This site already has a canned response with this shortcut");
+  else
+    set_sqlite_error (store, error, rc, what);
+}
+
+ConfabCanned *
+confab_store_create_canned (ConfabStore *store,
+                            const char  *site_id,
+                            const char  *shortcut,
+                            const char  *body,
+                            GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autofree char *id = confab_new_id ("can_");
+  gint64 now = confab_now_ms ();
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "INSERT INTO canned_responses (id, site_id, shortcut, body, created_at, "
+                        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, site_id);
+  bind_text (stmt, 3, shortcut);
+  bind_text (stmt, 4, body);
+  sqlite3_bind_int64 (stmt, 5, now);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    {
+      set_canned_error (store, error, rc, "Cannot store the canned response");
+      return NULL;
+    }
+
+  return confab_store_get_canned (store, id, error);
+}
+
+ConfabCanned *
+confab_store_get_canned (ConfabStore *store,
+                         const char  *canned_id,
+                         GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store, "SELECT " CANNED_COLUMNS " FROM canned_responses WHERE id = ?1",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, canned_id);
+  if (!step_row (store, stmt, "canned response", canned_id, error))
+    return NULL;
+  return read_canned (stmt);
+}
+
+GPtrArray *
+confab_store_list_canned (ConfabStore *store,
+                          const char  *site_id,
+                          GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "SELECT " CANNED_COLUMNS " FROM canned_responses WHERE site_id = ?1 "
+                        "ORDER BY shortcut", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, site_id);
+  return read_all (store, stmt, (gpointer) read_canned, (GDestroyNotify) confab_canned_free,
+                   "Cannot list the canned responses", error);
+}
+
+ConfabCanned *
+confab_store_update_canned (ConfabStore *store,
+                            const char  *canned_id,
+                            const char  *shortcut,
+                            const char  *body,
+                            GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "UPDATE canned_responses SET shortcut = coalesce(?2, shortcut), "
+                        "body = coalesce(?3, body), updated_at = ?4 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, canned_id);
+  bind_text (stmt, 2, shortcut);
+  bind_text (stmt, 3, body);
+  sqlite3_bind_int64 (stmt, 4, confab_now_ms ());
+  if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+    {
+      set_canned_error (store, error, rc, "Cannot update the canned response");
+      return NULL;
+    }
+  if (!not_found_if_unchanged (store, "canned response", canned_id, error))
+    return NULL;
+
+  return confab_store_get_canned (store, canned_id, error);
+}
+
+gboolean
+confab_store_delete_canned (ConfabStore *store,
+                            const char  *canned_id,
+                            GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store, "DELETE FROM canned_responses WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, canned_id);
+  return step_done (store, stmt, "Cannot delete the canned response", error) &&
+         not_found_if_unchanged (store, "canned response", canned_id, error);
+}
+
+/* --- members of a site ---------------------------------------------------------------------- */
+
+void
+confab_member_free (ConfabMember *member)
+{
+  if (member == NULL)
+    return;
+  g_free (member->user_id);
+  g_free (member->email);
+  g_free (member->name);
+  g_free (member);
+}
+
+static ConfabMember *
+read_member (sqlite3_stmt *stmt)
+{
+  ConfabMember *member = g_new0 (ConfabMember, 1);
+
+  member->user_id = column_dup (stmt, 0);
+  member->email = column_dup (stmt, 1);
+  member->name = column_dup (stmt, 2);
+  member->role = confab_role_from_string ((const char *) sqlite3_column_text (stmt, 3));
+  member->since = sqlite3_column_int64 (stmt, 4);
+  return member;
+}
+
+GPtrArray *
+confab_store_list_members (ConfabStore *store,
+                           const char  *site_id,
+                           GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store,
+                        "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m "
+                        "JOIN users u ON u.id = m.user_id WHERE m.site_id = ?1 "
+                        "ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, "
+                        "m.created_at, u.email", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, site_id);
+  return read_all (store, stmt, (gpointer) read_member, (GDestroyNotify) confab_member_free,
+                   "Cannot list the members", error);
+}
+
+gboolean
+confab_store_change_member (ConfabStore *store,
+                            const char  *site_id,
+                            const char  *user_id,
+                            ConfabRole   role,
+                            GError     **error)
+{
+  g_autoptr (ConfabStmt) count = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  /* The check and the change in one transaction: two admins demoting the last two owners at
+   * once (or the admin CLI beside the relay) must not leave a site nobody can administer. */
+  if (!confab_store_begin (store, error))
+    return FALSE;
+
+  ok = confab_store_set_member (store, site_id, user_id, role, error);
+  if (ok)
+    {
+      count = store_prepare (store,
+                             "SELECT count(*) FROM memberships WHERE site_id = ?1 AND role = 'owner'",
+                             error);
+      ok = count != NULL;
+    }
+  if (ok)
+    {
+      bind_text (count, 1, site_id);
+      ok = step_row (store, count, "site", site_id, error);
+      if (ok && sqlite3_column_int64 (count, 0) == 0)
+        {
+          g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT,
+                       "A site must keep at least one owner");
+          ok = FALSE;
+        }
+    }
+  g_clear_pointer (&count, confab_stmt_release);
+
+  return finish (store, ok, error);
+}
+
+/* --- image uploads -------------------------------------------------------------------------- */
+
+void
+confab_upload_free (ConfabUpload *upload)
+{
+  if (upload == NULL)
+    return;
+  g_free (upload->id);
+  g_free (upload->site_id);
+  g_free (upload->conversation_id);
+  g_free (upload->visitor_id);
+  g_free (upload->user_id);
+  g_free (upload->sha256);
+  g_free (upload->mime);
+  g_free (upload);
+}
+
+#define UPLOAD_COLUMNS "id, site_id, conversation_id, visitor_id, user_id, sha256, mime, " \
+                       "width, height, size, thumb_width, thumb_height, thumb_size, created_at"
+
+static ConfabUpload *
+read_upload (sqlite3_stmt *stmt)
+{
+  ConfabUpload *upload = g_new0 (ConfabUpload, 1);
+
+  upload->id = column_dup (stmt, 0);
+  upload->site_id = column_dup (stmt, 1);
+  upload->conversation_id = column_dup (stmt, 2);
+  upload->visitor_id = column_dup (stmt, 3);
+  upload->user_id = column_dup (stmt, 4);
+  upload->sha256 = column_dup (stmt, 5);
+  upload->mime = column_dup (stmt, 6);
+  upload->width = sqlite3_column_int64 (stmt, 7);
+  upload->height = sqlite3_column_int64 (stmt, 8);
+  upload->size = sqlite3_column_int64 (stmt, 9);
+  upload->thumb_width = sqlite3_column_int64 (stmt, 10);
+  upload->thumb_height = sqlite3_column_int64 (stmt, 11);
+  upload->thumb_size = sqlite3_column_int64 (stmt, 12);
+  upload->created_at = sqlite3_column_int64 (stmt, 13);
+  return upload;
+}
+
+gboolean
+confab_store_add_upload (ConfabStore        *store,
+                         const ConfabUpload *upload,
+                         GError            **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL && upload != NULL && upload->id != NULL, FALSE);
+
+  stmt = store_prepare (store, "INSERT INTO uploads (" UPLOAD_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, upload->id);
+  bind_text (stmt, 2, upload->site_id);
+  bind_text (stmt, 3, upload->conversation_id);
+  bind_text (stmt, 4, upload->visitor_id);
+  bind_text (stmt, 5, upload->user_id);
+  bind_text (stmt, 6, upload->sha256);
+  bind_text (stmt, 7, upload->mime);
+  sqlite3_bind_int64 (stmt, 8, upload->width);
+  sqlite3_bind_int64 (stmt, 9, upload->height);
+  sqlite3_bind_int64 (stmt, 10, upload->size);
+  sqlite3_bind_int64 (stmt, 11, upload->thumb_width);
+  sqlite3_bind_int64 (stmt, 12, upload->thumb_height);
+  sqlite3_bind_int64 (stmt, 13, upload->thumb_size);
+  sqlite3_bind_int64 (stmt, 14, upload->created_at);
+
+  return step_done (store, stmt, "Cannot store the upload", error);
+}
+
+ConfabUpload *
+confab_store_get_upload (ConfabStore *store,
+                         const char  *upload_id,
+                         GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store, "SELECT " UPLOAD_COLUMNS " FROM uploads WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, upload_id);
+  if (!step_row (store, stmt, "upload", upload_id, error))
+    return NULL;
+
+  return read_upload (stmt);
+}
+
+gboolean
+confab_store_upload_file_used (ConfabStore *store,
+                               const char  *sha256)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  stmt = store_prepare (store, "SELECT 1 FROM uploads WHERE sha256 = ?1 LIMIT 1", NULL);
+  if (stmt == NULL)
+    return TRUE; /* when in doubt, a file is in use: never delete what a row may name */
+
+  bind_text (stmt, 1, sha256);
+  return sqlite3_step (stmt) != SQLITE_DONE;
+}
+
+gboolean
+confab_store_claim_upload (ConfabStore *store,
+                           const char  *upload_id,
+                           const char  *conversation_id,
+                           const char  *visitor_id,
+                           GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  /* SQLite counts a row the WHERE matched as changed even when the value stays the same. */
+  stmt = store_prepare (store,
+                        "UPDATE uploads SET conversation_id = ?2 WHERE id = ?1 AND "
+                        "(conversation_id = ?2 OR (conversation_id IS NULL AND ?3 IS NOT NULL AND "
+                        "visitor_id = ?3 AND site_id = "
+                        "(SELECT site_id FROM conversations WHERE id = ?2 AND visitor_id = ?3)))",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, upload_id);
+  bind_text (stmt, 2, conversation_id);
+  bind_text (stmt, 3, visitor_id);
+  return step_done (store, stmt, "Cannot attach the upload", error) &&
+         not_found_if_unchanged (store, "attachment", upload_id, error);
+}
+
+ConfabVisitor *
+confab_store_get_visitor_by_token (ConfabStore *store,
+                                   const char  *token_hash,
+                                   GError     **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store, "SELECT " VISITOR_COLUMNS " FROM visitors WHERE token_hash = ?1",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, token_hash);
+  if (!step_row (store, stmt, "visitor", "(by token)", error))
+    return NULL;
+
+  return read_visitor (stmt);
+}
+
+static ConfabMessage *
+with_attachment (ConfabStore   *store,
+                 ConfabMessage *message)
+{
+  if (message != NULL && message->attachment_id != NULL && message->attachment == NULL)
+    message->attachment = confab_store_get_upload (store, message->attachment_id, NULL);
+
+  return message;
 }

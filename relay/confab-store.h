@@ -101,7 +101,29 @@ typedef struct {
   gint64  first_seen;
   gint64  last_seen;
   gint64  visits;
+  char   *country_name;      /* from the IP, when the geo database has it */
+  char   *geo_timezone;      /* the IP's time zone (timezone above is what the browser says) */
+  char   *browser_version;   /* major version, "126" */
+  char   *os_version;        /* "10.15", "17.5", "14"; NULL when the User-Agent does not say */
+  char   *device_type;       /* "desktop", "mobile", "tablet" */
+  char   *linked_to;         /* the first visitor of the chain this one was recognised as, by
+                              * fingerprint; NULL for an original */
 } ConfabVisitor;
+
+/* Where the visitor is and what they use, as the relay worked it out (confab-geo, confab-device). */
+typedef struct {
+  gboolean    geo_known;     /* FALSE: the location fields are left as they were */
+  const char *country;
+  const char *country_name;
+  const char *city;
+  const char *geo_timezone;
+  gboolean    device_known;  /* FALSE: the device fields are left as they were */
+  const char *browser;
+  const char *browser_version;
+  const char *os;
+  const char *os_version;
+  const char *device_type;
+} ConfabVisitorContext;
 
 /* What a visitor's hello (or a later page change) tells about them; NULL fields are kept as they are. */
 typedef struct {
@@ -143,10 +165,11 @@ typedef struct {
   gint64            cursor;
   char             *client_id;     /* NULL for messages the relay wrote itself (bot, system) */
   ConfabSenderType  sender_type;
-  char             *sender_id;     /* visitor id or user id; NULL for bot/system */
+  char             *sender_id;     /* visitor id or user id; the FAQ's id for a bot's FAQ answer; NULL for system */
   char             *sender_name;
   char             *body;          /* may be NULL when attachment_id is set */
   char             *attachment_id;
+  struct _ConfabUpload *attachment; /* attachment_id's upload, when it is one (confab-uploads.c) */
   gint64            created_at;
 } ConfabMessage;
 
@@ -306,8 +329,42 @@ gboolean     confab_store_close_page_views (ConfabStore    *store,
                                            const char      *visitor_id,
                                            gint64           at,
                                            GError         **error);
-/* The last @limit page views, oldest first. Element type: ConfabPageView*. */
+/* The last @limit page views of the visitor and of every visitor linked with them (one
+ * person's journey across cleared storage), oldest first. Element type: ConfabPageView*. */
 GPtrArray   *confab_store_list_page_views (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           guint            limit,
+                                           GError         **error);
+/* Records when the visitor accepted the site's consent text (ms since 1970). NOT_FOUND. */
+gboolean     confab_store_set_visitor_consent (ConfabStore *store,
+                                           const char      *visitor_id,
+                                           gint64           at,
+                                           GError         **error);
+/* When the visitor consented (ms), 0 when never, -1 on error. */
+gint64       confab_store_get_visitor_consent (ConfabStore *store,
+                                           const char      *visitor_id,
+                                           GError         **error);
+/* Sets the location fields (when @context->geo_known) and the device fields (when
+ * ->device_known), each group as a whole: a city from an old address never sticks to a new one. */
+gboolean     confab_store_set_visitor_context (ConfabStore *store,
+                                           const char      *visitor_id,
+                                           const ConfabVisitorContext *context,
+                                           GError         **error);
+/* The visitor of @site_id last seen with @fingerprint, or NULL (no error) when none. */
+ConfabVisitor *confab_store_find_visitor_by_fingerprint (ConfabStore *store,
+                                           const char      *site_id,
+                                           const char      *fingerprint,
+                                           GError         **error);
+/* Makes the new visitor @visitor_id the continuation of @previous_id (same site): linked_to the
+ * first of @previous_id's chain, its first_seen, its visits + 1. Nothing else is copied (no name,
+ * no e-mail, no conversation): see visitor_hello() in confab-hub.c for why. */
+ConfabVisitor *confab_store_link_visitor  (ConfabStore     *store,
+                                           const char      *visitor_id,
+                                           const char      *previous_id,
+                                           GError         **error);
+/* The conversations of the visitor and of every visitor linked with them, newest first.
+ * Element type: ConfabConversation*. */
+GPtrArray   *confab_store_list_visitor_conversations (ConfabStore *store,
                                            const char      *visitor_id,
                                            guint            limit,
                                            GError         **error);
@@ -422,6 +479,185 @@ gboolean     confab_store_audit           (ConfabStore     *store,
 GPtrArray   *confab_store_list_audit      (ConfabStore     *store,
                                            const char      *site_id,
                                            guint            limit,
+                                           GError         **error);
+
+/* --- FAQs, the bot's knowledge (confab-faq.c) --- */
+typedef struct {
+  char    *id;
+  char    *site_id;
+  char    *question;
+  char    *answer;
+  char   **keywords;         /* never NULL */
+  gint64   views;            /* times the bot answered with it */
+  gint64   helpful;          /* visitors' votes, one per conversation */
+  gint64   not_helpful;
+  gint64   created_at;
+  gint64   updated_at;
+} ConfabFaq;
+
+void confab_faq_free (ConfabFaq *faq);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabFaq, confab_faq_free)
+
+ConfabFaq   *confab_store_create_faq      (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *question,
+                                           const char      *answer,
+                                           const char * const *keywords,
+                                           GError         **error);
+ConfabFaq   *confab_store_get_faq         (ConfabStore     *store,
+                                           const char      *faq_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* Oldest first. Element type: ConfabFaq*. */
+GPtrArray   *confab_store_list_faqs       (ConfabStore     *store,
+                                           const char      *site_id,
+                                           GError         **error);
+/* Changes what is non-NULL. */
+ConfabFaq   *confab_store_update_faq      (ConfabStore     *store,
+                                           const char      *faq_id,
+                                           const char      *question,
+                                           const char      *answer,
+                                           const char * const *keywords,
+                                           GError         **error);     /* NOT_FOUND */
+gboolean     confab_store_delete_faq      (ConfabStore     *store,
+                                           const char      *faq_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* The site's FAQs matching the FTS5 query @match (built by the caller from quoted terms only),
+ * best bm25 first, question and keywords weighted above the answer. Element type: ConfabFaq*. */
+GPtrArray   *confab_store_search_faqs     (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *match,
+                                           guint            limit,
+                                           GError         **error);
+gboolean     confab_store_count_faq_view  (ConfabStore     *store,
+                                           const char      *faq_id,
+                                           GError         **error);
+/* Whether the bot may still speak in a conversation: no agent wrote in it, nobody is assigned,
+ * and the visitor has not asked for a person. */
+gboolean     confab_store_bot_may_answer  (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           gboolean        *out_may_answer,
+                                           GError         **error);
+/* Whether the bot answered with @faq_id in the conversation. */
+gboolean     confab_store_faq_answered_in (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           const char      *faq_id,
+                                           gboolean        *out_answered,
+                                           GError         **error);
+/* One vote per conversation and FAQ; voting again replaces it. NOT_FOUND: no such FAQ. */
+gboolean     confab_store_set_faq_feedback (ConfabStore    *store,
+                                           const char      *conversation_id,
+                                           const char      *faq_id,
+                                           gboolean         helpful,
+                                           GError         **error);
+/* Records that the visitor asked for a person; *out_new is FALSE when they had already. */
+gboolean     confab_store_request_human   (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           gboolean        *out_new,
+                                           GError         **error);
+
+/* --- canned responses --- */
+typedef struct {
+  char   *id;
+  char   *site_id;
+  char   *shortcut;
+  char   *body;
+  gint64  created_at;
+  gint64  updated_at;
+} ConfabCanned;
+
+void confab_canned_free (ConfabCanned *canned);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabCanned, confab_canned_free)
+
+ConfabCanned *confab_store_create_canned  (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *shortcut,
+                                           const char      *body,
+                                           GError         **error);     /* EXISTS: shortcut taken */
+ConfabCanned *confab_store_get_canned     (ConfabStore     *store,
+                                           const char      *canned_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* By shortcut. Element type: ConfabCanned*. */
+GPtrArray    *confab_store_list_canned    (ConfabStore     *store,
+                                           const char      *site_id,
+                                           GError         **error);
+/* Changes what is non-NULL. EXISTS: shortcut taken; NOT_FOUND. */
+ConfabCanned *confab_store_update_canned  (ConfabStore     *store,
+                                           const char      *canned_id,
+                                           const char      *shortcut,
+                                           const char      *body,
+                                           GError         **error);
+gboolean      confab_store_delete_canned  (ConfabStore     *store,
+                                           const char      *canned_id,
+                                           GError         **error);     /* NOT_FOUND */
+
+/* --- members of a site --- */
+typedef struct {
+  char       *user_id;
+  char       *email;
+  char       *name;
+  ConfabRole  role;
+  gint64      since;
+} ConfabMember;
+
+void confab_member_free (ConfabMember *member);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMember, confab_member_free)
+
+/* Owners first, then admins, then agents. Element type: ConfabMember*. */
+GPtrArray   *confab_store_list_members    (ConfabStore     *store,
+                                           const char      *site_id,
+                                           GError         **error);
+/* Sets (NONE: removes) @user_id's role, atomically checking that the site keeps an owner:
+ * CONFLICT when it would not. */
+gboolean     confab_store_change_member   (ConfabStore     *store,
+                                           const char      *site_id,
+                                           const char      *user_id,
+                                           ConfabRole       role,
+                                           GError         **error);
+
+/* --- image uploads (confab-uploads.c) --- */
+typedef struct _ConfabUpload {
+  char   *id;
+  char   *site_id;
+  char   *conversation_id;   /* NULL: a visitor's upload before their first message claims it */
+  char   *visitor_id;        /* the visitor who uploaded it, or NULL */
+  char   *user_id;           /* the agent who uploaded it, or NULL */
+  char   *sha256;            /* hex SHA-256 of the stored (re-encoded) image: its file name */
+  char   *mime;              /* of the image and of its thumbnail */
+  gint64  width;
+  gint64  height;
+  gint64  size;              /* bytes of the stored image */
+  gint64  thumb_width;
+  gint64  thumb_height;
+  gint64  thumb_size;
+  gint64  created_at;
+} ConfabUpload;
+
+void confab_upload_free (ConfabUpload *upload);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabUpload, confab_upload_free)
+
+/* Stores the row as it is (the caller made the id). NOT_FOUND when the site, conversation,
+ * visitor or user does not exist. */
+gboolean      confab_store_add_upload     (ConfabStore     *store,
+                                           const ConfabUpload *upload,
+                                           GError         **error);
+ConfabUpload *confab_store_get_upload     (ConfabStore     *store,
+                                           const char      *upload_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* Whether any upload row still names the file @sha256. */
+gboolean      confab_store_upload_file_used (ConfabStore   *store,
+                                           const char      *sha256);
+/* Lets a message in @conversation_id carry @upload_id: TRUE when the upload already belongs to
+ * that conversation, or when it belongs to nobody's conversation yet, was uploaded by
+ * @visitor_id (the sender; NULL for agents) and to the conversation's site — then it is tied
+ * to the conversation from now on. Else NOT_FOUND, the same for unknown and foreign ids. */
+gboolean      confab_store_claim_upload   (ConfabStore     *store,
+                                           const char      *upload_id,
+                                           const char      *conversation_id,
+                                           const char      *visitor_id,
+                                           GError         **error);
+/* The visitor whose token has the SHA-256 @token_hash; NOT_FOUND when none. */
+ConfabVisitor *confab_store_get_visitor_by_token (ConfabStore *store,
+                                           const char      *token_hash,
                                            GError         **error);
 
 G_END_DECLS

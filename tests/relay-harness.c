@@ -1211,11 +1211,42 @@ ws_connect_cb (GObject      *source,
 }
 
 static TestWs *
+ws_connect_full (TestRelay          *relay,
+                 const char         *path,
+                 const char         *origin,
+                 const char         *token,
+                 const char * const *headers,
+                 guint              *out_status);
+
+static TestWs *
 ws_connect (TestRelay  *relay,
             const char *path,
             const char *origin,
             const char *token,
             guint      *out_status)
+{
+  return ws_connect_full (relay, path, origin, token, NULL, out_status);
+}
+
+TestWs *
+test_ws_try_widget_with_headers (TestRelay          *relay,
+                                 const char         *site_key,
+                                 const char * const *headers,
+                                 guint              *out_status)
+{
+  g_autofree char *escaped = g_uri_escape_string (site_key, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/ws/widget?site_key=%s", escaped);
+
+  return ws_connect_full (relay, path, NULL, NULL, headers, out_status);
+}
+
+static TestWs *
+ws_connect_full (TestRelay          *relay,
+                 const char         *path,
+                 const char         *origin,
+                 const char         *token,
+                 const char * const *headers,
+                 guint              *out_status)
 {
   g_autofree char *uri = NULL;
   g_autoptr(SoupMessage) message = NULL;
@@ -1232,6 +1263,9 @@ ws_connect (TestRelay  *relay,
       soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
                                     value);
     }
+  for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (message), headers[i],
+                                  headers[i + 1]);
 
   soup_session_websocket_connect_async (relay->session, message, origin, NULL, G_PRIORITY_DEFAULT,
                                         cancellable, ws_connect_cb, &wait);

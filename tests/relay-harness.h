@@ -214,6 +214,11 @@ TestWs      *test_ws_try_widget         (TestRelay    *relay,
                                          const char   *site_key,
                                          const char   *origin,
                                          guint        *out_status);
+/* Same, with request headers (name, value, ..., NULL) such as X-Forwarded-For or User-Agent. */
+TestWs      *test_ws_try_widget_with_headers (TestRelay *relay,
+                                         const char   *site_key,
+                                         const char * const *headers,
+                                         guint        *out_status);
 /* Connects to /ws/agent with "Authorization: Bearer @token" (no header when NULL). */
 TestWs      *test_ws_try_agent          (TestRelay    *relay,
                                          const char   *token,

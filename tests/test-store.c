@@ -202,7 +202,8 @@ test_open_fresh (Fixture       *fixture,
   g_autoptr (ConfabStore) again = NULL;
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
 
-  g_assert_cmpint (confab_store_current_schema_version (), ==, 2);
+  /* v2 at least; later issues append their migrations (see the migrations array) */
+  g_assert_cmpint (confab_store_current_schema_version (), >=, 2);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
                    confab_store_current_schema_version ());
   g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, 0);
@@ -212,7 +213,7 @@ test_open_fresh (Fixture       *fixture,
   /* A second open of an up-to-date database migrates nothing and works alongside. */
   again = confab_store_open (fixture->path, CONFAB_STORE_SYNC_FULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (confab_store_schema_version (again), ==, 2);
+  g_assert_cmpint (confab_store_schema_version (again), ==, confab_store_current_schema_version ());
 }
 
 static void

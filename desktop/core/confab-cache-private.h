@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-cache-private.h: what the cache's own files and the list models share. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "confab-cache.h"
+
+G_BEGIN_DECLS
+
+/* Queued messages sort after every sent one, in the order they were written. */
+#define CONFAB_CACHE_QUEUED_SORT_BASE (G_GINT64_CONSTANT (1) << 40)
+
+/* The columns confab_cache_conversation_from_stmt() reads, and the FROM clause they need. */
+#define CONFAB_CACHE_CONVERSATION_COLUMNS \
+  "c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.assignee_name, " \
+  "c.created_at, c.last_message_at, c.last_seq, c.unread, c.agent_read_seq, " \
+  "c.visitor_read_seq, c.preview"
+#define CONFAB_CACHE_CONVERSATION_FROM \
+  "conversations c LEFT JOIN visitors v ON v.id = c.visitor_id"
+
+#define CONFAB_CACHE_MESSAGE_COLUMNS \
+  "conversation_id, seq, client_id, sender_type, sender_id, sender_name, body, attachment, " \
+  "created_at, state, local_id"
+
+enum {
+  CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED,
+  CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED,
+  CONFAB_CACHE_SIGNAL_SITES_CHANGED,
+  CONFAB_CACHE_SIGNAL_VISITOR_CHANGED,
+  CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED,
+  CONFAB_CACHE_N_SIGNALS
+};
+
+extern guint confab_cache_signals[CONFAB_CACHE_N_SIGNALS];
+
+/* A prepared statement for @sql (a string literal: the pointer is the key), reset and with
+ * its bindings cleared; owned by the cache. NULL with @error set when SQLite refuses it. */
+sqlite3_stmt       *confab_cache_prepare            (ConfabCache   *self,
+                                                     const char    *sql,
+                                                     GError       **error);
+/* Runs @stmt to completion; FALSE with @error on failure. */
+gboolean            confab_cache_step_done          (ConfabCache   *self,
+                                                     sqlite3_stmt  *stmt,
+                                                     GError       **error);
+gboolean            confab_cache_exec               (ConfabCache   *self,
+                                                     const char    *sql,
+                                                     GError       **error);
+gboolean            confab_cache_begin              (ConfabCache   *self,
+                                                     GError       **error);
+gboolean            confab_cache_commit             (ConfabCache   *self,
+                                                     GError       **error);
+void                confab_cache_rollback           (ConfabCache   *self);
+/* Moves the stored cursor to @cursor when it is higher (inside the caller's transaction). */
+gboolean            confab_cache_store_cursor       (ConfabCache   *self,
+                                                     gint64         cursor,
+                                                     GError       **error);
+/* The handle, for the list models' own statements (same thread only). */
+sqlite3            *confab_cache_get_db             (ConfabCache   *self);
+void                confab_cache_set_sqlite_error   (ConfabCache   *self,
+                                                     GError       **error,
+                                                     const char    *what);
+
+ConfabConversation *confab_cache_conversation_from_stmt (sqlite3_stmt *stmt);
+ConfabMessage      *confab_cache_message_from_stmt  (sqlite3_stmt  *stmt);
+ConfabMessage      *confab_cache_get_message_by_client_id (ConfabCache *self,
+                                                     const char    *client_id);
+ConfabMessage      *confab_cache_get_message_by_seq (ConfabCache   *self,
+                                                     const char    *conversation_id,
+                                                     gint64         seq);
+
+/* The position key of a message: its seq when sent, after every seq while queued. */
+gint64              confab_cache_message_sort_key   (ConfabMessage *message);
+/* The position key of a conversation: its last message time, or creation time before one. */
+gint64              confab_cache_conversation_sort_at (ConfabConversation *conversation);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-client-private.h: what confab-client.c and confab-client-outbox.c share. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "confab-client.h"
+
+G_BEGIN_DECLS
+
+struct _ConfabClient
+{
+  GObject                  parent_instance;
+
+  ConfabCache             *cache;
+  SoupSession             *session;
+  char                    *relay_url;
+  char                    *token;
+  char                    *user_id;
+  char                    *user_name;
+  char                    *presence;
+  ConfabClientState        state;
+
+  gboolean                 running;       /* start() called, no stop() or sign-out since */
+  GCancellable            *connect_cancellable;
+  SoupWebsocketConnection *ws;
+  guint                    attempts;      /* failed connections since the last synced */
+  guint                    reconnect_source;
+  guint                    keepalive_source;
+  gint64                   last_frame_us; /* monotonic time of the last frame received */
+
+  char                    *in_flight;     /* client_id of the outbox message sent, not acked */
+  guint                    outbox_retry_source;
+};
+
+gboolean confab_client_send_frame          (ConfabClient *self,
+                                            JsonObject   *frame);
+/* Sends the head of the outbox when synced and nothing is in flight. */
+void     confab_client_outbox_pump         (ConfabClient *self);
+/* The connection ended: what was in flight is sent again after the next synced. */
+void     confab_client_outbox_reset        (ConfabClient *self);
+void     confab_client_outbox_handle_ack   (ConfabClient *self,
+                                            JsonObject   *frame);
+/* TRUE when the error frame was about an outbox message (and handled). */
+gboolean confab_client_outbox_handle_error (ConfabClient *self,
+                                            JsonObject   *frame);
+
+G_END_DECLS

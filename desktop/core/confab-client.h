@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-client.h: one signed-in agent account on one relay.
+ *
+ * Signs in (POST /api/v1/auth/login), reads the account (/api/v1/me), keeps the agent
+ * WebSocket (/ws/agent) open: subscribe after the cursor the cache holds, the backlog, "synced",
+ * then live events. Every event goes into the ConfabCache first (with its cursor, in one
+ * transaction), then out as a signal; the list models follow the cache on their own.
+ *
+ * Connection drops reconnect with exponential backoff and jitter (1 s doubling, capped at 30 s)
+ * and resume from the cursor: no gap, no duplicate. Close code 4001 (token revoked) or a 401 ends
+ * in SIGNED_OUT and stops reconnecting; 4008 (slow consumer), 1001 (relay restarting) and any
+ * other drop reconnect.
+ *
+ * Outgoing messages always go through the cache's outbox: queued on disk, sent one at a time
+ * in order with their client_id once the connection is synced, removed on their ack. A message
+ * written offline thus survives a restart and is delivered once on reconnect (the relay
+ * stores a repeated client_id once).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "confab-cache.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_CLIENT_ERROR (confab_client_error_quark ())
+
+typedef enum {
+  CONFAB_CLIENT_ERROR_INVALID_CREDENTIALS, /* wrong email or password */
+  CONFAB_CLIENT_ERROR_UNAUTHORIZED,        /* the token is no longer valid: sign in again */
+  CONFAB_CLIENT_ERROR_OFFLINE,             /* needs the connection, which is not there */
+  CONFAB_CLIENT_ERROR_RELAY,               /* the relay answered with an error; message says */
+  CONFAB_CLIENT_ERROR_INVALID,             /* bad argument (empty body, bad status...) */
+} ConfabClientError;
+
+GQuark confab_client_error_quark (void);
+
+typedef enum {
+  CONFAB_CLIENT_SIGNED_OUT,  /* no valid token: sign in */
+  CONFAB_CLIENT_OFFLINE,     /* stopped, or waiting to reconnect */
+  CONFAB_CLIENT_CONNECTING,  /* /me and the WebSocket handshake */
+  CONFAB_CLIENT_SYNCING,     /* subscribed, receiving the backlog */
+  CONFAB_CLIENT_ONLINE,      /* synced: live */
+} ConfabClientState;
+
+#define CONFAB_TYPE_CLIENT_STATE (confab_client_state_get_type ())
+GType confab_client_state_get_type (void);
+
+#define CONFAB_TYPE_CLIENT (confab_client_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabClient, confab_client, CONFAB, CLIENT, GObject)
+
+ConfabClient     *confab_client_new              (ConfabCache          *cache,
+                                                  const char           *relay_url);
+
+ConfabCache      *confab_client_get_cache        (ConfabClient         *self);
+ConfabClientState confab_client_get_state        (ConfabClient         *self);
+const char       *confab_client_get_relay_url    (ConfabClient         *self);
+/* Moves to another address (same relay, e.g. a new port): reconnects there now. */
+void              confab_client_set_relay_url    (ConfabClient         *self,
+                                                  const char           *relay_url);
+/* The session token: put it in the keyring (ConfabSecrets), never on disk. */
+const char       *confab_client_get_token        (ConfabClient         *self);
+void              confab_client_set_token        (ConfabClient         *self,
+                                                  const char           *token);
+const char       *confab_client_get_user_id      (ConfabClient         *self);
+const char       *confab_client_get_user_name    (ConfabClient         *self);
+
+/* POST /api/v1/auth/login; on success the token, user id and name are set (and written to the
+ * cache's meta, the token excepted). Does not connect: call confab_client_start(). */
+void              confab_client_sign_in_async    (ConfabClient         *self,
+                                                  const char           *email,
+                                                  const char           *password,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean          confab_client_sign_in_finish   (ConfabClient         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+/* POST /api/v1/auth/logout (best effort when offline), then SIGNED_OUT and no token. */
+void              confab_client_sign_out_async   (ConfabClient         *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean          confab_client_sign_out_finish  (ConfabClient         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* Connects, and keeps reconnecting until confab_client_stop() or a sign-out. */
+void              confab_client_start            (ConfabClient         *self);
+void              confab_client_stop             (ConfabClient         *self);
+/* Skips the backoff wait (the network came back, the user pressed "retry"). */
+void              confab_client_reconnect_now    (ConfabClient         *self);
+
+/* Queues @body in the outbox (on disk before this returns) and sends it as soon as the
+ * connection is synced. Returns the QUEUED message, with its client_id. */
+ConfabMessage    *confab_client_send_message     (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  const char           *body,
+                                                  GError              **error);
+/* A failed outbox message back in the queue, or dropped. */
+gboolean          confab_client_retry_message    (ConfabClient         *self,
+                                                  const char           *client_id,
+                                                  GError              **error);
+gboolean          confab_client_discard_message  (ConfabClient         *self,
+                                                  const char           *client_id,
+                                                  GError              **error);
+
+/* Live-only actions: FALSE with CONFAB_CLIENT_ERROR_OFFLINE when not ONLINE. The relay's
+ * answer arrives as a "conversation" event (or a "relay-error" signal). */
+gboolean          confab_client_send_typing      (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  gboolean              active,
+                                                  GError              **error);
+/* @agent_id NULL: nobody. */
+gboolean          confab_client_assign           (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  const char           *agent_id,
+                                                  GError              **error);
+/* open, pending, resolved or closed. */
+gboolean          confab_client_set_status       (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  const char           *status,
+                                                  GError              **error);
+/* Marks read in the cache at once and tells the relay when online. */
+gboolean          confab_client_mark_read        (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  gint64                seq,
+                                                  GError              **error);
+/* online, away or busy: sent now when online, and again after every reconnect. */
+gboolean          confab_client_set_presence     (ConfabClient         *self,
+                                                  const char           *status,
+                                                  GError              **error);
+const char       *confab_client_get_presence     (ConfabClient         *self);
+
+G_END_DECLS

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-conversation-list"
+
+#include "confab-cache-private.h"
+#include "confab-conversation-list.h"
+#include "confab-page-cache.h"
+
+struct _ConfabConversationList
+{
+  GObject                  parent_instance;
+
+  ConfabCache             *cache;
+  char                    *site_id;
+  char                    *search;
+  char                    *pattern;      /* search as a LIKE pattern */
+  char                    *agent_id;
+  ConfabConversationFilter filter;
+  ConfabConversationSort   sort;
+
+  sqlite3_stmt            *count_stmt;
+  sqlite3_stmt            *page_stmt;
+  sqlite3_stmt            *before_stmt;  /* rows before a (sort_at, id) key, that id excluded */
+  guint                    n_items;
+  ConfabPageCache         *pages;
+  gulong                   changed_id;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (ConfabConversationList, confab_conversation_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+G_DEFINE_ENUM_TYPE (ConfabConversationFilter, confab_conversation_filter,
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_ALL, "all"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_OPEN, "open"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_PENDING, "pending"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_MINE, "mine"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_UNASSIGNED, "unassigned"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_FILTER_RESOLVED, "resolved"))
+
+G_DEFINE_ENUM_TYPE (ConfabConversationSort, confab_conversation_sort,
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_SORT_NEWEST, "newest"),
+  G_DEFINE_ENUM_VALUE (CONFAB_CONVERSATION_SORT_WAITING_LONGEST, "waiting-longest"))
+
+enum {
+  PROP_0,
+  PROP_CACHE,
+  PROP_SITE_ID,
+  PROP_FILTER,
+  PROP_SORT,
+  PROP_SEARCH,
+  PROP_AGENT_ID,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* g_set_str() is GLib 2.76 */
+static gboolean
+set_str (char       **field,
+         const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* --- SQL --- */
+
+static const char *
+filter_sql (ConfabConversationFilter filter)
+{
+  switch (filter)
+    {
+    case CONFAB_CONVERSATION_FILTER_OPEN:
+      return "c.status = 'open'";
+    case CONFAB_CONVERSATION_FILTER_PENDING:
+      return "c.status = 'pending'";
+    case CONFAB_CONVERSATION_FILTER_MINE:
+      return "c.assignee_id = ?2 AND c.status IN ('open', 'pending')";
+    case CONFAB_CONVERSATION_FILTER_UNASSIGNED:
+      return "c.assignee_id IS NULL AND c.status IN ('open', 'pending')";
+    case CONFAB_CONVERSATION_FILTER_RESOLVED:
+      return "c.status IN ('resolved', 'closed')";
+    case CONFAB_CONVERSATION_FILTER_ALL:
+    default:
+      return "1";
+    }
+}
+
+/* The same test as filter_sql(), for the old version of a row that has changed since. */
+static gboolean
+matches (ConfabConversationList *self,
+         ConfabConversation     *conversation)
+{
+  const char *status = confab_conversation_get_status (conversation);
+  const char *assignee = confab_conversation_get_assignee_id (conversation);
+  gboolean active = g_strcmp0 (status, "open") == 0 || g_strcmp0 (status, "pending") == 0;
+
+  if (self->site_id != NULL &&
+      g_strcmp0 (self->site_id, confab_conversation_get_site_id (conversation)) != 0)
+    return FALSE;
+
+  switch (self->filter)
+    {
+    case CONFAB_CONVERSATION_FILTER_OPEN:
+      return g_strcmp0 (status, "open") == 0;
+    case CONFAB_CONVERSATION_FILTER_PENDING:
+      return g_strcmp0 (status, "pending") == 0;
+    case CONFAB_CONVERSATION_FILTER_MINE:
+      return active && assignee != NULL && g_strcmp0 (assignee, self->agent_id) == 0;
+    case CONFAB_CONVERSATION_FILTER_UNASSIGNED:
+      return active && assignee == NULL;
+    case CONFAB_CONVERSATION_FILTER_RESOLVED:
+      return g_strcmp0 (status, "resolved") == 0 || g_strcmp0 (status, "closed") == 0;
+    case CONFAB_CONVERSATION_FILTER_ALL:
+    default:
+      return TRUE;
+    }
+}
+
+static sqlite3_stmt *
+prepare (ConfabConversationList *self,
+         const char             *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (confab_cache_get_db (self->cache), sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_critical ("Conversation list query refused: %s",
+                sqlite3_errmsg (confab_cache_get_db (self->cache)));
+  return stmt;
+}
+
+static void
+bind_common (ConfabConversationList *self,
+             sqlite3_stmt           *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (self->site_id != NULL)
+    sqlite3_bind_text (stmt, 1, self->site_id, -1, SQLITE_TRANSIENT);
+  if (self->filter == CONFAB_CONVERSATION_FILTER_MINE)
+    sqlite3_bind_text (stmt, 2, self->agent_id ? self->agent_id : "", -1, SQLITE_TRANSIENT);
+  if (self->pattern != NULL)
+    sqlite3_bind_text (stmt, 3, self->pattern, -1, SQLITE_TRANSIENT);
+}
+
+static void
+clear_statements (ConfabConversationList *self)
+{
+  sqlite3_stmt **stmts[] = { &self->count_stmt, &self->page_stmt, &self->before_stmt };
+
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    {
+      sqlite3_finalize (*stmts[i]);
+      *stmts[i] = NULL;
+    }
+}
+
+/* Only the clauses in use go into the SQL: "?1 IS NULL OR ..." would keep SQLite from using
+ * the (site_id, sort_at, id) index. */
+static void
+build_statements (ConfabConversationList *self)
+{
+  gboolean newest = self->sort == CONFAB_CONVERSATION_SORT_NEWEST;
+  g_autoptr (GString) where = g_string_new (filter_sql (self->filter));
+  g_autofree char *sql = NULL;
+
+  clear_statements (self);
+
+  if (self->site_id != NULL)
+    g_string_append (where, " AND c.site_id = ?1");
+  if (self->pattern != NULL)
+    g_string_append (where, " AND (v.name LIKE ?3 ESCAPE '\\' OR v.email LIKE ?3 ESCAPE '\\'"
+                            " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+                            " AND m.body LIKE ?3 ESCAPE '\\'))");
+
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM " WHERE %s",
+                         where->str);
+  self->count_stmt = prepare (self, sql);
+  g_free (sql);
+
+  sql = g_strdup_printf ("SELECT " CONFAB_CACHE_CONVERSATION_COLUMNS
+                         " FROM " CONFAB_CACHE_CONVERSATION_FROM " WHERE %s"
+                         " ORDER BY c.sort_at %s, c.id %s LIMIT ?6 OFFSET ?7",
+                         where->str, newest ? "DESC" : "ASC", newest ? "DESC" : "ASC");
+  self->page_stmt = prepare (self, sql);
+  g_free (sql);
+
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM
+                         " WHERE %s AND (c.sort_at, c.id) %s (?4, ?5) AND c.id != ?5",
+                         where->str, newest ? ">" : "<");
+  self->before_stmt = prepare (self, sql);
+}
+
+static guint
+count_rows (ConfabConversationList *self)
+{
+  guint n = 0;
+
+  if (self->count_stmt == NULL)
+    return 0;
+  bind_common (self, self->count_stmt);
+  if (sqlite3_step (self->count_stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (self->count_stmt, 0);
+  sqlite3_reset (self->count_stmt);
+  return n;
+}
+
+/* Where @conversation sits (or would) among the other rows of the list. */
+static guint
+position_of (ConfabConversationList *self,
+             ConfabConversation     *conversation)
+{
+  guint n = 0;
+
+  if (self->before_stmt == NULL)
+    return 0;
+  bind_common (self, self->before_stmt);
+  sqlite3_bind_int64 (self->before_stmt, 4, confab_cache_conversation_sort_at (conversation));
+  sqlite3_bind_text (self->before_stmt, 5, confab_conversation_get_id (conversation), -1,
+                     SQLITE_TRANSIENT);
+  if (sqlite3_step (self->before_stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (self->before_stmt, 0);
+  sqlite3_reset (self->before_stmt);
+  return n;
+}
+
+static GPtrArray *
+load_page (guint    page,
+           gpointer user_data)
+{
+  ConfabConversationList *self = user_data;
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->page_stmt == NULL)
+    return rows;
+  bind_common (self, self->page_stmt);
+  sqlite3_bind_int64 (self->page_stmt, 6, CONFAB_PAGE_SIZE);
+  sqlite3_bind_int64 (self->page_stmt, 7, (gint64) page * CONFAB_PAGE_SIZE);
+  while (sqlite3_step (self->page_stmt) == SQLITE_ROW)
+    g_ptr_array_add (rows, confab_cache_conversation_from_stmt (self->page_stmt));
+  sqlite3_reset (self->page_stmt);
+  return rows;
+}
+
+/* The query changed: everything may have moved. */
+static void
+reload (ConfabConversationList *self)
+{
+  guint old_n = self->n_items;
+
+  build_statements (self);
+  confab_page_cache_clear (self->pages);
+  self->n_items = count_rows (self);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+static void
+on_conversation_changed (ConfabCache            *cache,
+                         ConfabConversation     *old,
+                         ConfabConversation     *now,
+                         ConfabConversationList *self)
+{
+  gboolean old_in, new_in;
+  guint old_pos = 0, new_pos = 0, old_n = self->n_items;
+
+  /* The old row's text is gone from the table, so whether it matched a search is unknown. */
+  if (self->pattern != NULL)
+    {
+      reload (self);
+      return;
+    }
+
+  old_in = old != NULL && matches (self, old);
+  new_in = now != NULL && matches (self, now);
+  if (old_in)
+    old_pos = position_of (self, old);
+  if (new_in)
+    new_pos = position_of (self, now);
+
+  if (old_in && new_in && old_pos == new_pos)
+    {
+      confab_page_cache_invalidate_from (self->pages, old_pos);
+      g_list_model_items_changed (G_LIST_MODEL (self), old_pos, 1, 1);
+      return;
+    }
+  if (old_in)
+    {
+      confab_page_cache_invalidate_from (self->pages, old_pos);
+      self->n_items--;
+      g_list_model_items_changed (G_LIST_MODEL (self), old_pos, 1, 0);
+    }
+  if (new_in)
+    {
+      confab_page_cache_invalidate_from (self->pages, new_pos);
+      self->n_items++;
+      g_list_model_items_changed (G_LIST_MODEL (self), new_pos, 0, 1);
+    }
+  if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* --- GListModel --- */
+
+static GType
+confab_conversation_list_get_item_type (GListModel *model)
+{
+  return CONFAB_TYPE_CONVERSATION;
+}
+
+static guint
+confab_conversation_list_get_n_items (GListModel *model)
+{
+  return CONFAB_CONVERSATION_LIST (model)->n_items;
+}
+
+static gpointer
+confab_conversation_list_get_item (GListModel *model,
+                                   guint       position)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (model);
+
+  if (position >= self->n_items)
+    return NULL;
+  return confab_page_cache_get (self->pages, position);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = confab_conversation_list_get_item_type;
+  iface->get_n_items = confab_conversation_list_get_n_items;
+  iface->get_item = confab_conversation_list_get_item;
+}
+
+/* --- API --- */
+
+ConfabConversationList *
+confab_conversation_list_new (ConfabCache *cache)
+{
+  g_return_val_if_fail (CONFAB_IS_CACHE (cache), NULL);
+  return g_object_new (CONFAB_TYPE_CONVERSATION_LIST, "cache", cache, NULL);
+}
+
+void
+confab_conversation_list_set_site_id (ConfabConversationList *self,
+                                      const char             *site_id)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (set_str (&self->site_id, site_id))
+    {
+      if (self->cache != NULL)
+        reload (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
+    }
+}
+
+const char *
+confab_conversation_list_get_site_id (ConfabConversationList *self)
+{
+  return self->site_id;
+}
+
+void
+confab_conversation_list_set_filter (ConfabConversationList  *self,
+                                     ConfabConversationFilter filter)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (self->filter == filter)
+    return;
+  self->filter = filter;
+  if (self->cache != NULL)
+    reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+ConfabConversationFilter
+confab_conversation_list_get_filter (ConfabConversationList *self)
+{
+  return self->filter;
+}
+
+void
+confab_conversation_list_set_sort (ConfabConversationList *self,
+                                   ConfabConversationSort  sort)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (self->sort == sort)
+    return;
+  self->sort = sort;
+  if (self->cache != NULL)
+    reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT]);
+}
+
+ConfabConversationSort
+confab_conversation_list_get_sort (ConfabConversationList *self)
+{
+  return self->sort;
+}
+
+void
+confab_conversation_list_set_search (ConfabConversationList *self,
+                                     const char             *search)
+{
+  g_autoptr (GString) pattern = NULL;
+
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (search != NULL && *search == '\0')
+    search = NULL;
+  if (!set_str (&self->search, search))
+    return;
+
+  g_clear_pointer (&self->pattern, g_free);
+  if (search != NULL)
+    {
+      /* what the user typed is literal text, not LIKE syntax */
+      pattern = g_string_new ("%");
+      for (const char *p = search; *p; p++)
+        {
+          if (*p == '%' || *p == '_' || *p == '\\')
+            g_string_append_c (pattern, '\\');
+          g_string_append_c (pattern, *p);
+        }
+      g_string_append_c (pattern, '%');
+      self->pattern = g_string_free (g_steal_pointer (&pattern), FALSE);
+    }
+  if (self->cache != NULL)
+    reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
+}
+
+const char *
+confab_conversation_list_get_search (ConfabConversationList *self)
+{
+  return self->search;
+}
+
+void
+confab_conversation_list_set_agent_id (ConfabConversationList *self,
+                                       const char             *agent_id)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (!set_str (&self->agent_id, agent_id))
+    return;
+  if (self->cache != NULL && self->filter == CONFAB_CONVERSATION_FILTER_MINE)
+    reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AGENT_ID]);
+}
+
+int
+confab_conversation_list_find (ConfabConversationList *self,
+                               const char             *conversation_id)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION_LIST (self), -1);
+
+  conversation = confab_cache_get_conversation (self->cache, conversation_id);
+  if (conversation == NULL || !matches (self, conversation))
+    return -1;
+  if (self->pattern != NULL)
+    {
+      /* a search list is short: look */
+      for (guint i = 0; i < self->n_items; i++)
+        {
+          g_autoptr (ConfabConversation) item = g_list_model_get_item (G_LIST_MODEL (self), i);
+          if (item && g_strcmp0 (confab_conversation_get_id (item), conversation_id) == 0)
+            return (int) i;
+        }
+      return -1;
+    }
+  return (int) position_of (self, conversation);
+}
+
+guint
+confab_conversation_list_get_n_loaded (ConfabConversationList *self)
+{
+  return confab_page_cache_n_loaded (self->pages);
+}
+
+/* --- GObject --- */
+
+static void
+confab_conversation_list_constructed (GObject *object)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
+
+  G_OBJECT_CLASS (confab_conversation_list_parent_class)->constructed (object);
+
+  g_return_if_fail (self->cache != NULL);
+  build_statements (self);
+  self->n_items = count_rows (self);
+  self->changed_id = g_signal_connect (self->cache, "conversation-changed",
+                                       G_CALLBACK (on_conversation_changed), self);
+}
+
+static void
+confab_conversation_list_dispose (GObject *object)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
+
+  clear_statements (self);
+  if (self->pages != NULL)
+    confab_page_cache_clear (self->pages);
+  if (self->cache != NULL)
+    g_clear_signal_handler (&self->changed_id, self->cache);
+  g_clear_object (&self->cache);
+
+  G_OBJECT_CLASS (confab_conversation_list_parent_class)->dispose (object);
+}
+
+static void
+confab_conversation_list_finalize (GObject *object)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
+
+  g_clear_pointer (&self->pages, confab_page_cache_free);
+  g_free (self->site_id);
+  g_free (self->search);
+  g_free (self->pattern);
+  g_free (self->agent_id);
+
+  G_OBJECT_CLASS (confab_conversation_list_parent_class)->finalize (object);
+}
+
+static void
+confab_conversation_list_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_CACHE:
+      g_value_set_object (value, self->cache);
+      break;
+
+    case PROP_SITE_ID:
+      g_value_set_string (value, self->site_id);
+      break;
+
+    case PROP_FILTER:
+      g_value_set_enum (value, self->filter);
+      break;
+
+    case PROP_SORT:
+      g_value_set_enum (value, self->sort);
+      break;
+
+    case PROP_SEARCH:
+      g_value_set_string (value, self->search);
+      break;
+
+    case PROP_AGENT_ID:
+      g_value_set_string (value, self->agent_id);
+      break;
+
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->n_items);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_conversation_list_set_property (GObject      *object,
+                                       guint         prop_id,
+                                       const GValue *value,
+                                       GParamSpec   *pspec)
+{
+  ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_CACHE:
+      self->cache = g_value_dup_object (value);
+      break;
+
+    case PROP_SITE_ID:
+      confab_conversation_list_set_site_id (self, g_value_get_string (value));
+      break;
+
+    case PROP_FILTER:
+      confab_conversation_list_set_filter (self, g_value_get_enum (value));
+      break;
+
+    case PROP_SORT:
+      confab_conversation_list_set_sort (self, g_value_get_enum (value));
+      break;
+
+    case PROP_SEARCH:
+      confab_conversation_list_set_search (self, g_value_get_string (value));
+      break;
+
+    case PROP_AGENT_ID:
+      confab_conversation_list_set_agent_id (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_conversation_list_class_init (ConfabConversationListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->constructed = confab_conversation_list_constructed;
+  object_class->dispose = confab_conversation_list_dispose;
+  object_class->finalize = confab_conversation_list_finalize;
+  object_class->get_property = confab_conversation_list_get_property;
+  object_class->set_property = confab_conversation_list_set_property;
+
+  properties[PROP_CACHE] =
+    g_param_spec_object ("cache", NULL, "The cache the conversations come from",
+                         CONFAB_TYPE_CACHE,
+                         rw | G_PARAM_CONSTRUCT_ONLY);
+  properties[PROP_SITE_ID] =
+    g_param_spec_string ("site-id", NULL, "Only this site's conversations; NULL for all sites",
+                         NULL,
+                         rw);
+  properties[PROP_FILTER] =
+    g_param_spec_enum ("filter", NULL, "Which conversations",
+                       CONFAB_TYPE_CONVERSATION_FILTER, CONFAB_CONVERSATION_FILTER_ALL,
+                       rw);
+  properties[PROP_SORT] =
+    g_param_spec_enum ("sort", NULL, "In which order",
+                       CONFAB_TYPE_CONVERSATION_SORT, CONFAB_CONVERSATION_SORT_NEWEST,
+                       rw);
+  properties[PROP_SEARCH] =
+    g_param_spec_string ("search", NULL, "Text to look for in names, emails and messages",
+                         NULL,
+                         rw);
+  properties[PROP_AGENT_ID] =
+    g_param_spec_string ("agent-id", NULL, "The signed-in agent, for the “mine” filter",
+                         NULL,
+                         rw);
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, "Number of conversations",
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+confab_conversation_list_init (ConfabConversationList *self)
+{
+  self->pages = confab_page_cache_new (load_page, self);
+}

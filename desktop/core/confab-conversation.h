@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-conversation.h: A conversation as the inbox shows it: one row of the conversation list.
+ *
+ * Immutable: the cache makes a new object for every change, so a row that
+ * shows one never sees it change under it. */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_CONVERSATION (confab_conversation_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabConversation, confab_conversation, CONFAB, CONVERSATION, GObject)
+
+const char        *confab_conversation_get_id (ConfabConversation *self);
+const char        *confab_conversation_get_site_id (ConfabConversation *self);
+const char        *confab_conversation_get_visitor_id (ConfabConversation *self);
+const char        *confab_conversation_get_visitor_name (ConfabConversation *self);
+const char        *confab_conversation_get_visitor_email (ConfabConversation *self);
+const char        *confab_conversation_get_status (ConfabConversation *self);
+const char        *confab_conversation_get_assignee_id (ConfabConversation *self);
+const char        *confab_conversation_get_assignee_name (ConfabConversation *self);
+gint64             confab_conversation_get_created_at (ConfabConversation *self);
+gint64             confab_conversation_get_last_message_at (ConfabConversation *self);
+gint64             confab_conversation_get_last_seq (ConfabConversation *self);
+gint64             confab_conversation_get_unread (ConfabConversation *self);
+gint64             confab_conversation_get_agent_read_seq (ConfabConversation *self);
+gint64             confab_conversation_get_visitor_read_seq (ConfabConversation *self);
+const char        *confab_conversation_get_preview (ConfabConversation *self);
+
+G_END_DECLS

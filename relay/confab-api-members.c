@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-api-members.c: /sites/{id}/members — who works on a site, and in which role.
+ *
+ * Admins manage agents and admins; only owners make or unmake owners; a site always keeps
+ * an owner (the store checks that in the same transaction as the change). */
+#define G_LOG_DOMAIN "confab-api"
+
+#include "confab-api-admin.h"
+#include "confab-hub.h"
+#include "confab-json.h"
+#include "confab-util.h"
+
+#include <string.h>
+
+static JsonObject *
+member_to_json (const ConfabMember *member)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *since = confab_format_time (member->since);
+
+  json_object_set_string_member (object, "id", member->user_id);
+  json_object_set_string_member (object, "email", member->email);
+  if (member->name != NULL)
+    json_object_set_string_member (object, "name", member->name);
+  else
+    json_object_set_null_member (object, "name");
+  json_object_set_string_member (object, "role", confab_role_to_string (member->role));
+  json_object_set_string_member (object, "since", since);
+  return object;
+}
+
+/* The member as listed now; NULL (no error) when @user_id is not one. */
+static ConfabMember *
+find_member (ConfabApiCall *call,
+             const char    *site_id,
+             const char    *user_id,
+             GError       **error)
+{
+  g_autoptr (GPtrArray) members = confab_store_list_members (call->relay->store, site_id, error);
+
+  for (guint i = 0; members && i < members->len; i++)
+    {
+      ConfabMember *member = g_ptr_array_index (members, i);
+
+      if (strcmp (member->user_id, user_id) == 0)
+        return g_ptr_array_steal_index (members, i);
+    }
+  return NULL;
+}
+
+static void
+members_list (ConfabApiCall *call,
+              ConfabSite    *site)
+{
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (GPtrArray) members = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *list;
+
+  members = confab_store_list_members (call->relay->store, site->id, &error);
+  if (members == NULL)
+    return confab_http_gerror (call->msg, error);
+
+  list = json_array_new ();
+  for (guint i = 0; i < members->len; i++)
+    json_array_add_object_element (list, member_to_json (g_ptr_array_index (members, i)));
+  json_object_set_array_member (answer, "members", list);
+  confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
+}
+
+static gboolean
+read_role (ConfabApiCall *call,
+           JsonObject    *body,
+           ConfabRole    *out_role)
+{
+  g_autoptr (GError) error = NULL;
+  const char *text = NULL;
+
+  if (!confab_json_get_string (body, "role", TRUE, &text, &error))
+    {
+      confab_http_gerror (call->msg, error);
+      return FALSE;
+    }
+  *out_role = confab_role_from_string (text);
+  if (*out_role == CONFAB_ROLE_NONE)
+    {
+      confab_api_bad_value (call, "“role” must be owner, admin or agent");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Sets @user_id's role (NONE removes) after the rules above; answers the request. */
+static void
+change_member (ConfabApiCall *call,
+               ConfabSite    *site,
+               const char    *user_id,
+               ConfabRole     previous,
+               ConfabRole     role)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) detail = json_object_new ();
+  g_autoptr (ConfabMember) member = NULL;
+
+  if ((role == CONFAB_ROLE_OWNER || previous == CONFAB_ROLE_OWNER) && site->role != CONFAB_ROLE_OWNER)
+    return confab_api_forbidden (call, "Only the site's owners can make or change owners");
+
+  if (role != previous &&
+      !confab_store_change_member (call->relay->store, site->id, user_id, role, &error))
+    return confab_http_gerror (call->msg, error);
+
+  json_object_set_string_member (detail, "user_id", user_id);
+  if (previous != CONFAB_ROLE_NONE)
+    json_object_set_string_member (detail, "previous_role", confab_role_to_string (previous));
+  if (role != CONFAB_ROLE_NONE)
+    json_object_set_string_member (detail, "role", confab_role_to_string (role));
+  confab_api_audit (call, site->id,
+                    role == CONFAB_ROLE_NONE ? "member_removed"
+                    : previous == CONFAB_ROLE_NONE ? "member_added" : "member_role_changed",
+                    detail);
+
+  /* their open sockets start or stop hearing of this site now, not at the next login */
+  if (role != previous)
+    confab_hub_memberships_changed (call->relay->hub, user_id);
+
+  if (role == CONFAB_ROLE_NONE)
+    return confab_api_no_content (call);
+
+  member = find_member (call, site->id, user_id, &error);
+  if (member == NULL)
+    return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
+  {
+    g_autoptr (JsonObject) answer = member_to_json (member);
+    confab_http_json_object (call->msg, previous == CONFAB_ROLE_NONE ? SOUP_STATUS_CREATED
+                                                                      : SOUP_STATUS_OK, answer);
+  }
+}
+
+static void
+members_add (ConfabApiCall *call,
+             ConfabSite    *site)
+{
+  static const char * const fields[] = { "email", "role", NULL };
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *email = NULL;
+  ConfabRole role;
+
+  if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
+      !confab_api_only_fields (call, body, fields) ||
+      !confab_api_text_field (call, body, "email", TRUE, 3, 254, &email) ||
+      !read_role (call, body, &role))
+    return;
+
+  /* Accounts are made by the relay's admin; here only existing users are added, and an
+   * unknown address gets the same 404 as any unknown id. */
+  user = confab_store_get_user_by_email (call->relay->store, email, &error);
+  if (user == NULL)
+    return g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND)
+           ? confab_api_not_found (call) : confab_http_gerror (call->msg, error);
+
+  change_member (call, site, user->id,
+                 confab_store_get_role (call->relay->store, site->id, user->id), role);
+}
+
+static void
+member_by_id (ConfabApiCall *call,
+              ConfabSite    *site,
+              const char    *user_id)
+{
+  ConfabRole previous = confab_store_get_role (call->relay->store, site->id, user_id);
+
+  if (previous == CONFAB_ROLE_NONE)
+    return confab_api_not_found (call);
+
+  if (confab_api_method_is (call, "DELETE"))
+    return change_member (call, site, user_id, previous, CONFAB_ROLE_NONE);
+
+  if (confab_api_method_is (call, "PATCH"))
+    {
+      static const char * const fields[] = { "role", NULL };
+      g_autoptr (JsonObject) body = NULL;
+      ConfabRole role;
+
+      if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
+          !confab_api_only_fields (call, body, fields) ||
+          !read_role (call, body, &role))
+        return;
+      return change_member (call, site, user_id, previous, role);
+    }
+
+  if (confab_api_method_is (call, "GET"))
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ConfabMember) member = find_member (call, site->id, user_id, &error);
+      g_autoptr (JsonObject) answer = NULL;
+
+      if (member == NULL)
+        return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
+      answer = member_to_json (member);
+      return confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
+    }
+
+  confab_api_method_not_allowed (call, "GET, PATCH, DELETE");
+}
+
+void
+confab_api_site_members (ConfabApiCall  *call,
+                         ConfabSite     *site,
+                         char          **rest)
+{
+  if (rest[0] != NULL && (*rest[0] == '\0' || rest[1] != NULL))
+    return confab_api_not_found (call);
+
+  /* The team list is the admins' business: agents get 403 for reading it too. */
+  if (!confab_api_require_admin (call, site->role))
+    return;
+
+  if (rest[0] != NULL)
+    return member_by_id (call, site, rest[0]);
+
+  if (confab_api_method_is (call, "GET"))
+    return members_list (call, site);
+  if (confab_api_method_is (call, "POST"))
+    return members_add (call, site);
+  confab_api_method_not_allowed (call, "GET, POST");
+}

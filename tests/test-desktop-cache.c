@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-cache.c: ConfabCache and the list models alone (no relay): windowed loading
+ * in every direction, live moves, the outbox, migrations. */
+#define G_LOG_DOMAIN "test-desktop-cache"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "confab-cache.h"
+#include "confab-conversation-list.h"
+#include "confab-message-list.h"
+#include "confab-util.h"
+
+static char *
+temp_path (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-cache-test-XXXXXX", NULL);
+  return g_build_filename (dir, "sub", "cache.db", NULL);
+}
+
+static void
+add_message_at (ConfabCache *cache,
+                const char  *conversation_id,
+                gint64       seq,
+                gint64       at_ms)
+{
+  g_autoptr (JsonObject) frame = json_object_new ();
+  JsonObject *sender = json_object_new ();
+  g_autofree char *body = g_strdup_printf ("m%" G_GINT64_FORMAT, seq);
+  g_autofree char *at = confab_format_time (at_ms);
+  g_autoptr (GError) error = NULL;
+
+  json_object_set_string_member (frame, "conversation_id", conversation_id);
+  json_object_set_int_member (frame, "seq", seq);
+  json_object_set_string_member (sender, "type", "visitor");
+  json_object_set_object_member (frame, "sender", sender);
+  json_object_set_string_member (frame, "body", body);
+  json_object_set_string_member (frame, "created_at", at);
+  g_assert_true (confab_cache_apply_message (cache, frame, seq, &error));
+  g_assert_no_error (error);
+}
+
+static void
+add_message (ConfabCache *cache,
+             const char  *conversation_id,
+             gint64       seq)
+{
+  add_message_at (cache, conversation_id, seq, 1700000000000 + seq * 1000);
+}
+
+static void
+add_conversation (ConfabCache *cache,
+                  const char  *id,
+                  const char  *status,
+                  gint64       at_ms)
+{
+  g_autoptr (JsonObject) conversation = json_object_new ();
+  g_autofree char *at = confab_format_time (at_ms);
+  g_autoptr (GError) error = NULL;
+
+  json_object_set_string_member (conversation, "id", id);
+  json_object_set_string_member (conversation, "site_id", "s1");
+  json_object_set_string_member (conversation, "visitor_id", "v1");
+  json_object_set_string_member (conversation, "status", status);
+  json_object_set_null_member (conversation, "assignee");
+  json_object_set_string_member (conversation, "created_at", at);
+  json_object_set_string_member (conversation, "last_message_at", at);
+  g_assert_true (confab_cache_apply_conversation (cache, conversation, 0, &error));
+  g_assert_no_error (error);
+}
+
+static gint64
+seq_at (GListModel *model,
+        guint       position)
+{
+  g_autoptr (ConfabMessage) message = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (message);
+  return confab_message_get_seq (message);
+}
+
+static void
+test_windowed (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, NULL);
+  g_autoptr (ConfabMessageList) list = NULL;
+  GListModel *model;
+  guint n = 3000;
+
+  add_conversation (cache, "c1", "open", 1700000000000);
+  for (guint seq = 1; seq <= n; seq++)
+    add_message (cache, "c1", seq);
+
+  list = confab_message_list_new (cache, "c1");
+  model = G_LIST_MODEL (list);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
+  g_assert_null (g_list_model_get_item (model, n));
+
+  /* forward, backward, and jumps: every path through load_page gives the right row */
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (seq_at (model, i), ==, i + 1);
+  for (guint i = n; i > 0; i--)
+    g_assert_cmpint (seq_at (model, i - 1), ==, i);
+  for (guint k = 0; k < 500; k++)
+    {
+      guint i = g_test_rand_int_range (0, n);
+      g_assert_cmpint (seq_at (model, i), ==, i + 1);
+    }
+  /* bounded: a few pages, never the history */
+  g_assert_cmpuint (confab_message_list_get_n_loaded (list), <=, 512);
+}
+
+typedef struct {
+  guint position, removed, added, calls;
+} Change;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Change     *change)
+{
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->calls++;
+}
+
+static void
+test_outbox_in_list (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, NULL);
+  g_autoptr (ConfabMessageList) list = NULL;
+  g_autoptr (ConfabMessage) queued = NULL;
+  g_autoptr (ConfabMessage) acked = NULL;
+  g_autoptr (GError) error = NULL;
+  Change change = { 0 };
+
+  add_conversation (cache, "c1", "open", 1700000000000);
+  for (guint seq = 1; seq <= 100; seq++)
+    add_message (cache, "c1", seq);
+  list = confab_message_list_new (cache, "c1");
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+
+  queued = confab_cache_outbox_add (cache, "c1", "from the outbox", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpuint (change.added, ==, 1);
+  g_assert_cmpint (confab_message_get_state (queued), ==, CONFAB_MESSAGE_QUEUED);
+
+  /* a visitor message arrives while ours waits: it goes before the queued one */
+  add_message (cache, "c1", 101);
+  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpint (seq_at (G_LIST_MODEL (list), 100), ==, 101);
+  g_assert_cmpint (seq_at (G_LIST_MODEL (list), 101), ==, 0);
+
+  /* acknowledged as 102: same place, now SENT, the outbox is empty */
+  change.calls = 0;
+  g_assert_true (confab_cache_outbox_acked (cache, confab_message_get_client_id (queued), "c1", 102, &error));
+  g_assert_cmpuint (confab_cache_outbox_length (cache), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 102);
+  acked = g_list_model_get_item (G_LIST_MODEL (list), 101);
+  g_assert_cmpint (confab_message_get_seq (acked), ==, 102);
+  g_assert_cmpint (confab_message_get_state (acked), ==, CONFAB_MESSAGE_SENT);
+  g_assert_cmpstr (confab_message_get_client_id (acked), ==, confab_message_get_client_id (queued));
+
+  /* the relay's echo of it changes nothing more */
+  add_message (cache, "c1", 102);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 102);
+}
+
+static void
+test_conversation_moves (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, NULL);
+  g_autoptr (ConfabConversationList) list = NULL;
+  g_autoptr (ConfabConversation) top = NULL;
+  Change change = { 0 };
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%03u", i);
+      add_conversation (cache, id, i % 2 ? "open" : "resolved", 1700000000000 + i * 1000);
+    }
+  list = confab_conversation_list_new (cache);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 200);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+
+  /* the oldest gets a message: it moves from the bottom to the top */
+  add_message_at (cache, "c000", 1, 1800000000000);
+  top = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpstr (confab_conversation_get_id (top), ==, "c000");
+  g_assert_cmpuint (change.position, ==, 0);
+  g_assert_cmpuint (change.added, ==, 1);
+  g_assert_cmpint (confab_conversation_list_find (list, "c000"), ==, 0);
+  g_assert_cmpint (confab_conversation_list_find (list, "c199"), ==, 1);
+
+  confab_conversation_list_set_filter (list, CONFAB_CONVERSATION_FILTER_OPEN);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
+  g_assert_cmpint (confab_conversation_list_find (list, "c000"), ==, -1);
+  /* reopened: it joins the open list at its place (the top: its message is the newest) */
+  add_conversation (cache, "c000", "open", 1700000000000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 101);
+  g_assert_cmpint (confab_conversation_list_find (list, "c000"), ==, 0);
+
+  confab_conversation_list_set_search (list, "m1");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  confab_conversation_list_set_search (list, "100%");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+}
+
+static void
+test_too_new (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (ConfabCache) cache = confab_cache_new (path, &error);
+    g_assert_no_error (error);
+    g_assert_true (confab_cache_set_meta (cache, "user_version_test", "x", &error));
+  }
+  {
+    /* a file from a future Confab: refused with a clear error, not touched */
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  g_assert_null (confab_cache_new (path, &error));
+  g_assert_error (error, CONFAB_CACHE_ERROR, CONFAB_CACHE_ERROR_TOO_NEW);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/desktop/cache/windowed", test_windowed);
+  g_test_add_func ("/desktop/cache/outbox-in-list", test_outbox_in_list);
+  g_test_add_func ("/desktop/cache/conversation-moves", test_conversation_moves);
+  g_test_add_func ("/desktop/cache/too-new", test_too_new);
+  return g_test_run ();
+}

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-core.c: the desktop core (ConfabClient, ConfabCache, the list models) against
+ * a real confab-relay. The visitor side is the harness's TestWs; the agent side is the
+ * ConfabClient under test. */
+#define G_LOG_DOMAIN "test-desktop-core"
+
+#include "confab-client.h"
+#include "confab-conversation-list.h"
+#include "confab-message-list.h"
+#include "relay-harness.h"
+
+typedef struct {
+  TestWorld    *world;
+  char         *cache_path;
+  ConfabCache  *cache;
+  ConfabClient *client;
+  GPtrArray    *previews;   /* char* "conversation_id:text" */
+} Fixture;
+
+static gboolean
+wait_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            guint      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+is_online (gpointer data)
+{
+  return confab_client_get_state (data) == CONFAB_CLIENT_ONLINE;
+}
+
+static gboolean
+is_not_online (gpointer data)
+{
+  return confab_client_get_state (data) != CONFAB_CLIENT_ONLINE;
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  return confab_cache_outbox_length (data) == 0;
+}
+
+static void
+on_preview (ConfabClient *client,
+            const char   *site_id,
+            const char   *conversation_id,
+            const char   *visitor_id,
+            const char   *text,
+            gboolean      active,
+            Fixture      *fixture)
+{
+  g_ptr_array_add (fixture->previews, g_strdup_printf ("%s:%s", conversation_id, text));
+}
+
+static void
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GError **out = user_data;
+
+  if (!confab_client_sign_in_finish (CONFAB_CLIENT (source), result, out) && *out == NULL)
+    g_assert_not_reached ();
+  out[1] = (GError *) GINT_TO_POINTER (1);
+}
+
+/* Signs in; returns the error (NULL on success). */
+static GError *
+sign_in (ConfabClient *client,
+         const char   *email,
+         const char   *password)
+{
+  GError *state[2] = { NULL, NULL };
+
+  confab_client_sign_in_async (client, email, password, NULL, sign_in_cb, state);
+  while (state[1] == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return state[0];
+}
+
+static void
+fixture_open_client (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->cache = confab_cache_new (fixture->cache_path, &error);
+  g_assert_no_error (error);
+  fixture->client = confab_client_new (fixture->cache, test_relay_base_url (fixture->world->relay));
+  g_signal_connect (fixture->client, "typing-preview", G_CALLBACK (on_preview), fixture);
+}
+
+static Fixture *
+fixture_new (void)
+{
+  Fixture *fixture = g_new0 (Fixture, 1);
+  GError *error = NULL;
+
+  fixture->world = test_world_new (NULL, TEST_WORLD_NO_AGENT);
+  fixture->cache_path = g_build_filename (test_relay_tmp_dir (fixture->world->relay),
+                                          "desktop", "cache.db", NULL);
+  fixture->previews = g_ptr_array_new_with_free_func (g_free);
+  fixture_open_client (fixture);
+
+  error = sign_in (fixture->client, fixture->world->email, fixture->world->password);
+  g_assert_no_error (error);
+  confab_client_start (fixture->client);
+  g_assert_true (wait_until (is_online, fixture->client, TEST_TIMEOUT_MS));
+  return fixture;
+}
+
+static void
+fixture_close_client (Fixture *fixture)
+{
+  if (fixture->client != NULL)
+    confab_client_stop (fixture->client);
+  g_clear_object (&fixture->client);
+  g_clear_object (&fixture->cache);
+}
+
+static void
+fixture_free (Fixture *fixture)
+{
+  fixture_close_client (fixture);
+  test_world_free (fixture->world);
+  g_ptr_array_unref (fixture->previews);
+  g_free (fixture->cache_path);
+  g_free (fixture);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
+
+/* The conversation the visitor opens with @body; waits until the cache has it. */
+static char *
+visitor_opens (Fixture    *fixture,
+               const char *body)
+{
+  char *conversation_id = NULL;
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MS * 1000;
+
+  test_visitor_say (fixture->world->visitor, body, &conversation_id);
+  for (;;)
+    {
+      g_autoptr (ConfabMessage) message = confab_cache_get_message (fixture->cache, conversation_id, 1);
+      if (message != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return conversation_id;
+}
+
+static guint
+n_items (gpointer model)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (model));
+}
+
+/* --- tests --- */
+
+static void
+test_sign_in (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autofree char *path = g_build_filename (test_relay_tmp_dir (world->relay), "c.db", NULL);
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, NULL);
+  g_autoptr (ConfabClient) client = confab_client_new (cache, test_relay_base_url (world->relay));
+  g_autoptr (GListModel) sites = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (confab_client_get_state (client), ==, CONFAB_CLIENT_SIGNED_OUT);
+
+  error = sign_in (client, world->email, "not the password");
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_assert_null (confab_client_get_token (client));
+  g_clear_error (&error);
+
+  error = sign_in (client, world->email, world->password);
+  g_assert_no_error (error);
+  g_assert_nonnull (confab_client_get_token (client));
+  g_assert_cmpstr (confab_client_get_user_id (client), ==, world->user_id);
+
+  confab_client_start (client);
+  g_assert_true (wait_until (is_online, client, TEST_TIMEOUT_MS));
+
+  sites = confab_cache_list_sites (cache);
+  g_assert_cmpuint (n_items (sites), ==, 1);
+  site = g_list_model_get_item (sites, 0);
+  g_assert_cmpstr (confab_site_get_id (site), ==, world->site_id);
+  g_assert_cmpstr (confab_site_get_role (site), ==, "owner");
+
+  /* the token never reaches the cache file */
+  {
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+
+    confab_client_stop (client);
+    g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+    g_assert_null (g_strstr_len (contents, len, confab_client_get_token (client)));
+  }
+}
+
+static void
+test_receive_send (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = NULL;
+  g_autoptr (ConfabConversationList) conversations = NULL;
+  g_autoptr (ConfabMessageList) messages = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) sent = NULL;
+  g_autoptr (ConfabMessage) first = NULL;
+  g_autoptr (ConfabMessage) second = NULL;
+  g_autoptr (JsonObject) echo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  conversations = confab_conversation_list_new (fixture->cache);
+  g_assert_cmpuint (n_items (conversations), ==, 0);
+
+  conversation_id = visitor_opens (fixture, "Hello there");
+  g_assert_true (wait_until ((gpointer) n_items, conversations, TEST_TIMEOUT_MS));
+  g_assert_cmpuint (n_items (conversations), ==, 1);
+  conversation = g_list_model_get_item (G_LIST_MODEL (conversations), 0);
+  g_assert_cmpstr (confab_conversation_get_id (conversation), ==, conversation_id);
+  g_assert_cmpstr (confab_conversation_get_preview (conversation), ==, "Hello there");
+  g_assert_cmpint (confab_conversation_get_unread (conversation), ==, 1);
+
+  messages = confab_message_list_new (fixture->cache, conversation_id);
+  g_assert_cmpuint (n_items (messages), ==, 1);
+
+  sent = confab_client_send_message (fixture->client, conversation_id, "Hi! How can I help?", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (confab_message_get_client_id (sent));
+  g_assert_cmpint (n_items (messages), ==, 2);
+
+  echo = test_ws_wait_for_match (fixture->world->visitor, "message", "client_id",
+                                 confab_message_get_client_id (sent), TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (echo, "body"), ==, "Hi! How can I help?");
+  g_assert_cmpstr (test_obj_string (echo, "sender.type"), ==, "agent");
+  g_assert_true (wait_until (outbox_empty, fixture->cache, TEST_TIMEOUT_MS));
+
+  first = g_list_model_get_item (G_LIST_MODEL (messages), 0);
+  second = g_list_model_get_item (G_LIST_MODEL (messages), 1);
+  g_assert_cmpint (n_items (messages), ==, 2);
+  g_assert_cmpstr (confab_message_get_body (first), ==, "Hello there");
+  g_assert_cmpint (confab_message_get_seq (second), ==, 2);
+  g_assert_cmpint (confab_message_get_state (second), ==, CONFAB_MESSAGE_SENT);
+
+  /* refused by the relay for good (unknown conversation): FAILED, kept until discarded, and
+   * the queue behind it moves on */
+  {
+    g_autoptr (ConfabMessage) doomed = confab_client_send_message (fixture->client, "no-such-conversation",
+                                                                    "lost", &error);
+    g_autoptr (ConfabMessage) behind = confab_client_send_message (fixture->client, conversation_id,
+                                                                    "still delivered", &error);
+    g_autoptr (JsonObject) delivered = NULL;
+    g_autoptr (GPtrArray) queued = NULL;
+
+    g_assert_no_error (error);
+    delivered = test_ws_wait_for_match (fixture->world->visitor, "message", "client_id",
+                                        confab_message_get_client_id (behind), TEST_TIMEOUT_MS);
+    g_assert_true (wait_until ((gpointer) is_online, fixture->client, TEST_TIMEOUT_MS));
+    queued = confab_cache_outbox_list (fixture->cache);
+    g_assert_cmpuint (queued->len, ==, 0);
+    g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 1);
+    g_assert_true (confab_client_discard_message (fixture->client,
+                                                  confab_message_get_client_id (doomed), &error));
+    g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
+  }
+
+  /* bad input: refused before it reaches the outbox */
+  g_assert_null (confab_client_send_message (fixture->client, conversation_id, "   ", &error));
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_INVALID);
+  g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
+}
+
+static void
+test_typing_preview (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = visitor_opens (fixture, "first");
+  g_autofree char *expected = g_strdup_printf ("%s:I have a ques", conversation_id);
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MS * 1000;
+
+  test_ws_sendf (fixture->world->visitor, "{'type':'typing','preview':'I have a ques'}");
+  while (fixture->previews->len == 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (fixture->previews->len, >=, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->previews, fixture->previews->len - 1), ==, expected);
+}
+
+/* Each body of @bodies once, in order, in the visitor's view of the conversation. */
+static void
+assert_visitor_sees_once (Fixture            *fixture,
+                          const char * const *bodies)
+{
+  g_autoptr (TestWs) visitor = test_ws_widget (fixture->world->relay, fixture->world->site_key);
+  g_autoptr (JsonObject) welcome = test_visitor_hello (visitor, fixture->world->visitor_id,
+                                                       fixture->world->visitor_token,
+                                                       "https://a.test/");
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+
+  test_ws_sendf (visitor, "{'type':'resume','after_seq':0}");
+  for (;;)
+    {
+      g_autoptr (JsonObject) frame = test_ws_next (visitor, TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (frame);
+      if (g_strcmp0 (test_obj_string (frame, "type"), "synced") == 0)
+        break;
+      if (g_strcmp0 (test_obj_string (frame, "type"), "message") == 0)
+        g_ptr_array_add (seen, g_strdup (test_obj_string (frame, "body")));
+    }
+
+  for (guint i = 0; bodies[i]; i++)
+    {
+      guint count = 0, last = 0;
+
+      for (guint j = 0; j < seen->len; j++)
+        if (g_strcmp0 (g_ptr_array_index (seen, j), bodies[i]) == 0)
+          count++, last = j;
+      g_assert_cmpuint (count, ==, 1);
+      if (i > 0)
+        {
+          guint prev = 0;
+          for (guint j = 0; j < seen->len; j++)
+            if (g_strcmp0 (g_ptr_array_index (seen, j), bodies[i - 1]) == 0)
+              prev = j;
+          g_assert_cmpuint (prev, <, last);
+        }
+    }
+}
+
+static void
+test_outbox_offline (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = visitor_opens (fixture, "anyone there?");
+  static const char * const bodies[] = { "queued one", "queued two", "queued three", NULL };
+  g_autoptr (ConfabMessageList) messages = NULL;
+  g_autoptr (GPtrArray) queued = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  test_relay_stop (fixture->world->relay);
+  g_assert_true (wait_until (is_not_online, fixture->client, 10000));
+
+  for (guint i = 0; bodies[i]; i++)
+    {
+      g_autoptr (ConfabMessage) message = confab_client_send_message (fixture->client, conversation_id,
+                                                                       bodies[i], &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (confab_message_get_state (message), ==, CONFAB_MESSAGE_QUEUED);
+    }
+  g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 3);
+
+  /* the outbox survives the app quitting; the token comes back as from the keyring */
+  token = g_strdup (confab_client_get_token (fixture->client));
+  fixture_close_client (fixture);
+  fixture_open_client (fixture);
+  confab_client_set_token (fixture->client, token);
+  queued = confab_cache_outbox_list (fixture->cache);
+  g_assert_cmpuint (queued->len, ==, 3);
+  g_assert_cmpstr (confab_message_get_body (g_ptr_array_index (queued, 0)), ==, "queued one");
+  messages = confab_message_list_new (fixture->cache, conversation_id);
+  g_assert_cmpuint (n_items (messages), ==, 4);
+
+  /* same data dir, new port */
+  test_relay_start (fixture->world->relay);
+  confab_client_set_relay_url (fixture->client, test_relay_base_url (fixture->world->relay));
+  confab_client_start (fixture->client);
+  g_assert_true (wait_until (outbox_empty, fixture->cache, 10000));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr (ConfabMessage) message = g_list_model_get_item (G_LIST_MODEL (messages), i);
+      g_assert_cmpint (confab_message_get_seq (message), ==, i + 1);
+      g_assert_cmpint (confab_message_get_state (message), ==, CONFAB_MESSAGE_SENT);
+    }
+  g_assert_cmpuint (n_items (messages), ==, 4);
+
+  /* A blind resend of one of them (what the client does after a lost ack) is stored once. */
+  {
+    g_autoptr (ConfabMessage) second = g_list_model_get_item (G_LIST_MODEL (messages), 2);
+    g_autoptr (TestWs) agent = test_ws_agent (fixture->world->relay,
+                                              confab_client_get_token (fixture->client));
+    g_autoptr (JsonObject) ack = NULL;
+
+    test_ws_sendf (agent, "{'type':'message','conversation_id':'%s','client_id':'%s','body':'queued two'}",
+                   conversation_id, confab_message_get_client_id (second));
+    ack = test_ws_wait_for (agent, "ack", TEST_TIMEOUT_MS);
+    g_assert_cmpint (test_obj_int (ack, "seq"), ==, 3);
+  }
+
+  assert_visitor_sees_once (fixture, bodies);
+}
+
+static void
+test_cache_reopen (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = visitor_opens (fixture, "question one");
+  g_autoptr (ConfabMessage) reply = NULL;
+  g_autoptr (ConfabConversationList) conversations = NULL;
+  g_autoptr (ConfabMessageList) messages = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) last = NULL;
+  gint64 cursor;
+
+  reply = confab_client_send_message (fixture->client, conversation_id, "answer one", NULL);
+  g_assert_true (wait_until (outbox_empty, fixture->cache, TEST_TIMEOUT_MS));
+  cursor = confab_cache_get_cursor (fixture->cache);
+  g_assert_cmpint (cursor, >, 0);
+
+  /* no relay, no network: only the file */
+  test_relay_stop (fixture->world->relay);
+  fixture_close_client (fixture);
+  fixture->cache = confab_cache_new (fixture->cache_path, NULL);
+  g_assert_nonnull (fixture->cache);
+
+  g_assert_cmpint (confab_cache_get_cursor (fixture->cache), ==, cursor);
+  conversations = confab_conversation_list_new (fixture->cache);
+  g_assert_cmpuint (n_items (conversations), ==, 1);
+  conversation = g_list_model_get_item (G_LIST_MODEL (conversations), 0);
+  g_assert_cmpstr (confab_conversation_get_id (conversation), ==, conversation_id);
+  g_assert_cmpstr (confab_conversation_get_preview (conversation), ==, "answer one");
+
+  messages = confab_message_list_new (fixture->cache, conversation_id);
+  g_assert_cmpuint (n_items (messages), ==, 2);
+  last = g_list_model_get_item (G_LIST_MODEL (messages), 1);
+  g_assert_cmpstr (confab_message_get_body (last), ==, "answer one");
+  g_assert_cmpstr (confab_message_get_sender_type (last), ==, "agent");
+}
+
+static void
+test_resume_no_gaps (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = visitor_opens (fixture, "m1");
+  g_autoptr (ConfabMessageList) messages = NULL;
+  g_autoptr (TestResponse) response = NULL;
+  JsonArray *relay_messages;
+  guint total = 30;
+
+  messages = confab_message_list_new (fixture->cache, conversation_id);
+
+  /* the visitor talks on while the client is cut off mid-stream */
+  for (guint i = 2; i <= 15; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("m%u", i);
+      test_visitor_say (fixture->world->visitor, body, NULL);
+    }
+  test_relay_kill (fixture->world->relay);
+  test_relay_start (fixture->world->relay);
+  g_clear_pointer (&fixture->world->visitor, test_ws_free);
+  fixture->world->visitor = test_ws_widget (fixture->world->relay, fixture->world->site_key);
+  {
+    g_autoptr (JsonObject) welcome = test_visitor_hello (fixture->world->visitor,
+                                                         fixture->world->visitor_id,
+                                                         fixture->world->visitor_token,
+                                                         "https://a.test/");
+  }
+  for (guint i = 16; i <= total; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("m%u", i);
+      test_visitor_say (fixture->world->visitor, body, NULL);
+    }
+
+  /* the client finds the relay at its new address and resumes from its cursor */
+  confab_client_set_relay_url (fixture->client, test_relay_base_url (fixture->world->relay));
+  g_assert_true (wait_until (is_online, fixture->client, 10000));
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (n_items (messages) < total && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+  }
+
+  response = test_http (fixture->world->relay, "GET",
+                        g_strdup_printf ("/api/v1/conversations/%s/messages?after_seq=0&limit=100",
+                                         conversation_id),
+                        confab_client_get_token (fixture->client), NULL, NULL);
+  test_assert_http_status (response, 200);
+  relay_messages = test_obj_array (test_response_object (response), "messages");
+  g_assert_cmpuint (json_array_get_length (relay_messages), ==, total);
+
+  g_assert_cmpuint (n_items (messages), ==, total);
+  for (guint i = 0; i < total; i++)
+    {
+      g_autoptr (ConfabMessage) message = g_list_model_get_item (G_LIST_MODEL (messages), i);
+      JsonObject *expected = json_array_get_object_element (relay_messages, i);
+
+      g_assert_cmpint (confab_message_get_seq (message), ==, i + 1);
+      g_assert_cmpstr (confab_message_get_body (message), ==, test_obj_string (expected, "body"));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  test_harness_init (&argc, &argv);
+
+  test_harness_add ("/desktop/core/sign-in", test_sign_in);
+  test_harness_add ("/desktop/core/receive-send", test_receive_send);
+  test_harness_add ("/desktop/core/typing-preview", test_typing_preview);
+  test_harness_add ("/desktop/core/outbox-offline", test_outbox_offline);
+  test_harness_add ("/desktop/core/cache-reopen", test_cache_reopen);
+  test_harness_add ("/desktop/core/resume-no-gaps", test_resume_no_gaps);
+
+  return g_test_run ();
+}

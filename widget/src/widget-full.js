@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* widget-full.js — the chat itself, loaded by widget.js on first open or when the page is idle.
+ *
+ * Talks the visitor side of PROTOCOL.md over /ws/widget: hello → welcome, resume after the last
+ * seq seen (no gap, no duplicate: messages are keyed by conversation and seq), an outbox of the
+ * visitor's messages kept in localStorage and retried with the same client_id until acked.
+ * Nothing from the network is ever parsed as HTML: every text goes in as a text node. */
+import { STRINGS } from './strings.js';
+import { CSS } from './style.js';
+import { el, linkify, safeUrl } from './dom.js';
+
+(() => {
+  const w = window, d = document, C = w.Confab, B = C && C._b;
+  if (!B || C._full) return;
+  C._full = 1;
+
+  const { key, base, log } = B;
+  const K = 'confab:' + key + ':';
+  const store = (k, v) => {
+    try {
+      if (v === undefined) return JSON.parse(localStorage.getItem(K + k));
+      if (v === null) localStorage.removeItem(K + k);
+      else localStorage.setItem(K + k, JSON.stringify(v));
+    } catch (e) { /* storage disabled or full: the chat still works for this page */ }
+  };
+
+  let cfg = B.cfg(), S = cfg.settings || {};
+  const lang = STRINGS[B.lang()] ? B.lang() : 'en';
+  const T = (k, vars) => (STRINGS[lang][k] || STRINGS.en[k]).replace(/\{(\w+)\}/g, (m, v) => vars[v]);
+
+  // --- state ---
+  let ident = store('id') || {};           // { visitor_id, visitor_token }
+  let profile = store('profile') || {};    // { name, email, consent_at, prechat }
+  let outbox = store('outbox') || [];      // unacked messages: { client_id, body, attachment_id }
+  let readSeq = store('read') || 0;
+  let ws = null, hello = false, synced = false, ready = false, state = 'connecting';
+  let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false;
+  let unread = 0, reported = null, interacted = false, audio = null, file = null;
+  const seen = new Set();                  // "conversation:seq" already shown
+  const pending = new Map();               // client_id → { item, node, file }
+  const confirmed = new Map();             // client_id → node, for uploads whose echo may come after the ack
+  const handlers = {};
+
+  const emit = (ev, data) => {
+    log('event', ev, data || '');
+    for (const fn of handlers[ev] || []) try { fn(data); } catch (e) { console.error(e); }
+  };
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+    : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+
+  // --- the panel ---
+  const style = el('style');
+  style.textContent = CSS;
+  const status = el('small');
+  const closeBtn = el('button', { type: 'button', 'aria-label': T('close'), onclick: () => close() }, '×');
+  const header = el('div', { class: 'hd' }, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), closeBtn);
+  const banner = el('div', { class: 'bn', role: 'status', hidden: true });
+  const list = el('div', { class: 'm', role: 'log', 'aria-live': 'polite', 'aria-label': T('messages') });
+  const pend = el('div');                  // the visitor's messages not yet stored
+  const typing = el('div', { class: 'ty', 'aria-live': 'polite' });
+  const box = el('div', { class: 'bx', hidden: true });
+  const preview = el('div', { class: 'pv', hidden: true });
+  const error = el('div', { class: 'er', role: 'alert' });
+  const input = el('textarea', { 'aria-label': T('message'), rows: 1, maxlength: 4000 });
+  const picker = el('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, tabindex: -1 });
+  const attachBtn = el('button', { type: 'button', class: 'a', 'aria-label': T('attach'), onclick: () => picker.click() }, '+');
+  const sendBtn = el('button', { type: 'button', onclick: () => submitComposer() }, T('send'));
+  const composer = el('div', { class: 'cp' }, attachBtn, input, picker, sendBtn);
+  const panel = el('div', { class: 'p', role: 'dialog', 'aria-modal': 'true', 'aria-label': cfg.name || T('chat'), hidden: true },
+    header, banner, list, typing, box, preview, error, composer);
+  list.append(pend);
+  B.wrap.append(style, panel);
+
+  const welcome = () => {
+    list.querySelectorAll('.w').forEach((n) => n.remove());
+    if (S.welcome_message) list.prepend(el('div', { class: 'g w' }, el('span', { class: 'x' }, ...linkify(S.welcome_message))));
+  };
+
+  const applyConfig = (c) => {
+    cfg = c;
+    S = c.settings || {};
+    input.placeholder = S.placeholder || T('placeholder');
+    welcome();
+    gate();
+  };
+  C._cfg = applyConfig;
+
+  // --- what the panel shows: offline form, pre-chat, consent, rating, or just the chat ---
+  const inHours = () => {
+    const wh = S.working_hours;
+    if (!wh || !wh.days) return true;
+    try {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone: wh.timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      }).formatToParts(new Date());
+      const part = (t) => parts.find((x) => x.type == t).value;
+      const now = part('hour') + ':' + part('minute');
+      return (wh.days[part('weekday').slice(0, 3).toLowerCase()] || []).some((r) => now >= r.slice(0, 5) && now < r.slice(6));
+    } catch (e) {
+      return true;
+    }
+  };
+  const isOffline = () => !online || !inHours();
+  const needsPrechat = () => S.prechat && S.prechat != 'off' && !profile.prechat;
+  const needsConsent = () => S.consent_required && !profile.consent_at;
+  const canSend = () => !needsConsent() && !(S.prechat == 'required' && !profile.prechat);
+  let boxKind = '';
+
+  function gate() {
+    let kind = '';
+    if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
+    else if (isOffline() && !conv && !store('left')) kind = 'leave';
+    else if (needsPrechat()) kind = 'prechat';
+    else if (needsConsent()) kind = 'consent';
+    status.textContent = state != 'online' ? T(state) : T(isOffline() ? 'offline' : 'online');
+    banner.hidden = state != 'reconnecting';
+    banner.textContent = T('reconnecting');
+    composer.hidden = kind == 'leave' || kind == 'prechat';
+    sendBtn.setAttribute('aria-disabled', canSend() ? 'false' : 'true');
+    if (kind == boxKind) return;
+    boxKind = kind;
+    box.replaceChildren();
+    box.hidden = !kind;
+    if (kind) box.append(...forms[kind]());
+  }
+
+  const field = (name, label, type, required) => {
+    const f = el(type == 'area' ? 'textarea' : 'input', { name, type: type == 'area' ? null : type, required, 'aria-label': label, rows: 3 });
+    return [el('label', { text: label }), f];
+  };
+  const values = (form) => {
+    const v = {};
+    for (const f of form.querySelectorAll('input,textarea')) {
+      if (f.required && !f.value.trim()) { error.textContent = T('required'); f.focus(); return null; }
+      v[f.name] = f.value.trim();
+    }
+    error.textContent = '';
+    return v;
+  };
+  const forms = {
+    leave: () => {
+      const form = el('form', { onsubmit: (e) => {
+        e.preventDefault();
+        const v = values(form);
+        if (v && !send({ type: 'leave_message', name: v.name || undefined, email: v.email, body: v.body }))
+          error.textContent = T('reconnecting');
+      } },
+      el('p', { text: S.offline_message || T('offline') }), el('p', { text: T('leave') }),
+      ...field('name', T('name'), 'text'), ...field('email', T('email'), 'email', true),
+      ...field('body', T('message'), 'area', true), el('button', { type: 'submit' }, T('leaveSend')));
+      return [form];
+    },
+    prechat: () => {
+      const req = S.prechat == 'required';
+      const form = el('form', { onsubmit: (e) => {
+        e.preventDefault();
+        const v = values(form);
+        if (v) { profile = { ...profile, name: v.name || undefined, email: v.email || undefined, prechat: 1 }; store('profile', profile); rehello(); }
+      } },
+      el('p', { text: T('prechat') }), ...field('name', T('name'), 'text', req), ...field('email', T('email'), 'email', req),
+      el('button', { type: 'submit' }, T('start')),
+      req ? null : el('button', { type: 'button', onclick: () => { profile.prechat = 1; store('profile', profile); gate(); input.focus(); } }, T('skip')));
+      return [form];
+    },
+    consent: () => [
+      el('p', { text: S.consent_text || T('consent') }),
+      el('button', { type: 'button', onclick: () => {
+        profile.consent_at = new Date().toISOString();
+        store('profile', profile);
+        rehello();
+        input.focus();
+      } }, T('agree')),
+    ],
+    rate: () => {
+      let score = 0;
+      const stars = [1, 2, 3, 4, 5].map((n) => el('button', { type: 'button', 'aria-pressed': 'false', 'aria-label': T('stars', { n }), onclick: () => {
+        score = n;
+        stars.forEach((s, i) => s.setAttribute('aria-pressed', i < n ? 'true' : 'false'));
+      } }, '★'));
+      const comment = el('textarea', { 'aria-label': T('comment'), placeholder: T('comment'), rows: 2, maxlength: 1000 });
+      return [el('p', { text: T('rate') }), el('div', { class: 'r5' }, ...stars), comment,
+        el('button', { type: 'button', onclick: () => { if (score) send({ type: 'rate', score, comment: comment.value.trim() || undefined }); } }, T('rateSend'))];
+    },
+    done: (text) => [el('p', { text })],
+  };
+  const finishBox = (text, mark) => {
+    store(mark, 1);
+    boxKind = 'done';
+    box.replaceChildren(...forms.done(text));
+    setTimeout(() => { boxKind = ''; gate(); }, 4000);
+  };
+
+  // --- messages ---
+  const timeText = (iso) => {
+    try { return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
+  };
+
+  // An image from the relay. If it needs the visitor's token (no cookie can carry it), it is
+  // fetched with the Authorization header and shown from a blob: URL.
+  const image = (att) => {
+    const full = safeUrl(att.url, base), thumb = safeUrl(att.thumb_url || att.url, base);
+    if (!thumb) return null;
+    const img = el('img', { alt: T('image'), loading: 'lazy' });
+    const authed = (url) => fetch(url, { headers: { Authorization: 'Bearer ' + ident.visitor_token } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(r.status))).then((b) => URL.createObjectURL(b));
+    img.onerror = () => { img.onerror = null; link.dataset.auth = 1; authed(thumb).then((u) => (img.src = u), () => {}); };
+    img.src = thumb;
+    const link = el('a', { href: full, target: '_blank', rel: 'noopener noreferrer', onclick: (e) => {
+      if (!link.dataset.auth) return;
+      e.preventDefault();
+      const win = w.open('', '_blank', 'noopener');
+      authed(full).then((u) => { if (win) win.location = u; }, () => win && win.close());
+    } }, img);
+    return link;
+  };
+
+  const bubble = (m, mine) => {
+    const type = m.sender && m.sender.type;
+    const node = el('div', { class: 'g' + (mine || type == 'visitor' ? ' v' : type == 'system' ? ' s' : '') });
+    const text = el('span', { class: 'x' });
+    if (m.body) text.append(...linkify(m.body));
+    if (m.attachment) text.append(image(m.attachment) || '');
+    node.append(text);
+    for (const a of m.actions || [])
+      if (a.type == 'talk_to_human')
+        node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
+    const foot = el('span', { class: 'f' });
+    if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(m.sender.name + ' · ');
+    foot.append(el('time', { datetime: m.created_at }, timeText(m.created_at)));
+    node.append(foot);
+    node.foot = foot;
+    return node;
+  };
+
+  const setState = (p, s, why) => {
+    p.state = s;
+    p.node.classList.toggle('e', s == 'failed');
+    const f = p.node.foot;
+    f.replaceChildren(el('time', { datetime: p.at }, timeText(p.at)), ' · ', s == 'uploading' ? T('uploading', { p: p.percent | 0 }) : T(s));
+    if (why) f.append(' — ' + why);
+    if (s == 'failed') f.append(el('button', { type: 'button', onclick: () => retry(p) }, T('retry')));
+    if (s == 'uploading') f.append(el('progress', { max: 100, value: p.percent | 0 }));
+  };
+
+  const saveOutbox = () => store('outbox', outbox);
+  const dropOutbox = (id) => { outbox = outbox.filter((o) => o.client_id != id); saveOutbox(); };
+
+  const scroll = () => { list.scrollTop = list.scrollHeight; };
+
+  function showMessage(m) {
+    if (!m.conversation_id || !m.seq) return;
+    const k = m.conversation_id + ':' + m.seq;
+    if (!conv || conv.id != m.conversation_id) { conv = { id: m.conversation_id, status: 'open' }; lastSeq = 0; }
+    if (seen.has(k)) {
+      // acked before its echo came: the echo still brings the stored image
+      const mine = m.client_id && confirmed.get(m.client_id);
+      if (mine && m.attachment) useStoredImage(mine, m.attachment);
+      return;
+    }
+    seen.add(k);
+    lastSeq = Math.max(lastSeq, m.seq);
+    const p = m.client_id && pending.get(m.client_id);
+    if (p) {
+      confirm(p, m.seq);
+      if (m.attachment) useStoredImage(p.node, m.attachment);
+    } else {
+      list.insertBefore(bubble(m), pend);
+      if (m.sender.type != 'visitor') {
+        if (!isOpen && m.seq > readSeq) B.badge(++unread);
+        if (synced) {
+          beep();
+          if (!isOpen) announce(m);
+        }
+      }
+    }
+    if (synced) emit('message', m);
+    if (isOpen && synced) markRead();
+    scroll();
+  }
+
+  const announce = (m) => { B.bubble.title = T('newFrom', { name: m.sender.name || T('support'), text: (m.body || T('image')).slice(0, 80) }); };
+
+  // The local preview of an upload gives way to the relay's thumbnail, which opens full size.
+  function useStoredImage(node, att) {
+    const local = node.querySelector('.x > img');
+    const img = image(att);
+    if (local && img) local.replaceWith(img);
+  }
+
+  function confirm(p, seq) {
+    clearTimeout(p.timer);
+    pending.delete(p.item.client_id);
+    if (p.file) confirmed.set(p.item.client_id, p.node);
+    dropOutbox(p.item.client_id);
+    setState(p, 'sent');
+    list.insertBefore(p.node, pend);
+    p.node.dataset.seq = seq;
+  }
+
+  function trySend(p) {
+    if (p.state == 'uploading') return;
+    setState(p, 'sending');
+    if (!hello || !synced) return;   // flushed after the next "synced"
+    const { client_id, body, attachment_id } = p.item;
+    send({ type: 'message', client_id, body, attachment_id });
+    clearTimeout(p.timer);
+    // no ack in time: say so; the message stays in the outbox and goes again on reconnect
+    p.timer = setTimeout(() => p.state == 'sending' && setState(p, 'failed'), 10000);
+  }
+
+  function retry(p) {
+    if (!p.item.attachment_id && p.file) return upload(p);
+    if (!outbox.some((o) => o.client_id == p.item.client_id)) { outbox.push(p.item); saveOutbox(); }
+    trySend(p);
+  }
+
+  function queue(p) {
+    outbox.push(p.item);
+    saveOutbox();
+    trySend(p);
+  }
+
+  function addPending(item, f) {
+    const p = { item, file: f, at: item.at || new Date().toISOString(), node: null };
+    p.node = bubble({ body: item.body, created_at: p.at }, true);
+    if (f) p.node.firstChild.append(el('img', { src: URL.createObjectURL(f), alt: T('image') }));
+    pending.set(item.client_id, p);
+    pend.append(p.node);
+    scroll();
+    return p;
+  }
+
+  function submit(text, f) {
+    if (!canSend()) {
+      error.textContent = T('consentFirst');
+      emit('error', { code: 'consent_required', message: T('consentFirst') });
+      return false;
+    }
+    interacted = true;
+    const item = { client_id: uuid(), body: text || undefined, at: new Date().toISOString() };
+    const p = addPending(item, f);
+    if (f) upload(p);
+    else queue(p);
+    return true;
+  }
+
+  function submitComposer() {
+    const text = input.value.trim();
+    if (!text && !file) return;
+    if (submit(text, file)) {
+      input.value = '';
+      setFile(null);
+      typingStop();
+      grow();
+    }
+  }
+
+  // --- images ---
+  function setFile(f) {
+    error.textContent = '';
+    if (f && !/^image\/(png|jpeg|gif|webp)$/.test(f.type)) { error.textContent = T('notImage'); return; }
+    if (f && f.size > 10 * 1024 * 1024) { error.textContent = T('tooBig'); return; }
+    file = f;
+    preview.replaceChildren();
+    preview.hidden = !f;
+    if (f) preview.append(el('img', { src: URL.createObjectURL(f), alt: T('image') }), el('span', { text: f.name || T('image') }),
+      el('button', { type: 'button', 'aria-label': T('remove'), onclick: () => setFile(null) }, '×'));
+  }
+
+  function upload(p) {
+    if (!ident.visitor_token) { setState(p, 'failed'); return; }
+    p.state = 'uploading';
+    p.percent = 0;
+    setState(p, 'uploading');
+    const x = new XMLHttpRequest();
+    x.open('POST', base + 'api/v1/uploads' + (conv ? '?conversation_id=' + encodeURIComponent(conv.id) : ''));
+    x.setRequestHeader('Authorization', 'Bearer ' + ident.visitor_token);
+    x.setRequestHeader('Content-Type', p.file.type);
+    x.upload.onprogress = (e) => { if (e.lengthComputable) { p.percent = (100 * e.loaded) / e.total; setState(p, 'uploading'); } };
+    x.onload = () => {
+      let r = {};
+      try { r = JSON.parse(x.responseText); } catch (e) { /* not JSON: handled below */ }
+      if (x.status >= 200 && x.status < 300 && r.id) {
+        p.item.attachment_id = r.id;
+        p.state = 'sending';
+        queue(p);
+      } else {
+        p.state = 'failed';
+        setState(p, 'failed', r.error && r.error.message);
+        emit('error', r.error || { code: 'upload_failed' });
+      }
+    };
+    x.onerror = () => { p.state = 'failed'; setState(p, 'failed'); };
+    x.send(p.file);
+  }
+
+  const firstImage = (items) => [...(items || [])].map((i) => (i.getAsFile ? i.kind == 'file' && i.getAsFile() : i)).find((f) => f && /^image\//.test(f.type));
+  picker.onchange = () => { setFile(picker.files[0] || null); picker.value = ''; input.focus(); };
+  input.addEventListener('paste', (e) => {
+    const f = firstImage(e.clipboardData && e.clipboardData.items);
+    if (f) { e.preventDefault(); setFile(f); }
+  });
+  panel.addEventListener('dragover', (e) => { e.preventDefault(); panel.classList.add('dz'); });
+  panel.addEventListener('dragleave', () => panel.classList.remove('dz'));
+  panel.addEventListener('drop', (e) => {
+    e.preventDefault();
+    panel.classList.remove('dz');
+    const f = firstImage(e.dataTransfer && e.dataTransfer.files);
+    if (f) setFile(f);
+  });
+
+  // --- typing: a throttled preview (or only "is typing" when the site turned previews off) ---
+  let typingTimer = 0, typingLast = 0, typingIdle = 0, typingOn = false;
+  const grow = () => { input.style.height = 'auto'; input.style.height = Math.min(input.scrollHeight, 120) + 'px'; };
+  function typingStop() {
+    clearTimeout(typingTimer);
+    clearTimeout(typingIdle);
+    typingTimer = 0;
+    if (typingOn) send({ type: 'typing_stop' });
+    typingOn = false;
+  }
+  input.addEventListener('input', () => {
+    grow();
+    if (!conv || !hello || !canSend()) return;
+    if (!input.value.trim()) return typingStop();
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(typingStop, 5000);
+    if (typingTimer) return;
+    const every = S.typing_preview === false ? 2000 : 150;
+    typingTimer = setTimeout(() => {
+      typingTimer = 0;
+      typingLast = Date.now();
+      typingOn = true;
+      send({ type: 'typing', preview: S.typing_preview === false ? '' : input.value.slice(0, 4000) });
+    }, Math.max(0, every - (Date.now() - typingLast)));
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submitComposer(); }
+  });
+
+  let agentTyping = 0;
+  const showTyping = (f) => {
+    clearTimeout(agentTyping);
+    typing.textContent = f.active ? T('typing', { name: (f.sender && f.sender.name) || T('support') }) : '';
+    if (f.active) agentTyping = setTimeout(() => (typing.textContent = ''), 8000);
+  };
+
+  // --- sound: only after the visitor interacted with the page (browsers require it anyway) ---
+  const touched = () => { interacted = true; };
+  d.addEventListener('pointerdown', touched, { capture: true, once: true });
+  d.addEventListener('keydown', touched, { capture: true, once: true });
+  function beep() {
+    if (S.sound === false || !interacted) return;
+    try {
+      const a = audio || (audio = new (w.AudioContext || w.webkitAudioContext)());
+      const o = a.createOscillator(), g = a.createGain(), t = a.currentTime;
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.0001, t);
+      g.gain.exponentialRampToValueAtTime(0.15, t + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+      o.connect(g).connect(a.destination);
+      o.start(t);
+      o.stop(t + 0.32);
+    } catch (e) { /* no audio: no sound */ }
+  }
+
+  // --- fingerprint: a hash of a few stable traits, only where the site enables it ---
+  async function fingerprint() {
+    try {
+      const n = navigator, s = screen;
+      const traits = [n.userAgent, n.language, (n.languages || []).join(), n.platform, n.hardwareConcurrency, n.deviceMemory,
+        s.width + 'x' + s.height + 'x' + s.colorDepth, Intl.DateTimeFormat().resolvedOptions().timeZone].join('|');
+      const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(traits));
+      return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    } catch (e) {
+      return undefined;   // crypto.subtle needs a secure context
+    }
+  }
+
+  // --- the connection ---
+  const wsUrl = base.replace(/^http/, 'ws') + 'ws/widget?site_key=' + encodeURIComponent(key);
+  const page = () => ({ url: location.href.slice(0, 2048), title: d.title.slice(0, 500), referrer: d.referrer.slice(0, 2048) });
+
+  function send(frame) {
+    if (!ws || ws.readyState != 1 || (!hello && frame.type != 'hello')) return false;
+    log('→', frame.type);
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function setConnState(s) {
+    state = s;
+    gate();
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    setConnState(attempt ? 'reconnecting' : 'connecting');
+    let s;
+    try { s = new WebSocket(wsUrl); } catch (e) { return reconnectLater(); }
+    ws = s;
+    hello = synced = false;
+    s.onopen = async () => {
+      const fp = S.fingerprint ? await fingerprint() : undefined;
+      if (ws != s) return;
+      const first = reported == null;
+      send({
+        type: 'hello', visitor_id: ident.visitor_id || null, visitor_token: ident.visitor_token || null,
+        page: first ? page() : undefined, locale: navigator.language, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        user_agent: navigator.userAgent, fingerprint: fp, name: profile.name, email: profile.email,
+        consent: profile.consent_at ? { given_at: profile.consent_at } : undefined,
+      });
+      if (first) reported = location.href;
+    };
+    s.onmessage = (e) => {
+      let f;
+      try { f = JSON.parse(e.data); } catch (x) { return; }
+      if (ws == s && f && typeof f.type == 'string') { log('←', f.type); onFrame(f); }
+    };
+    s.onclose = (e) => {
+      if (ws != s) return;
+      log('closed', e.code);
+      ws = null;
+      hello = synced = false;
+      // 4008: we read too slowly; the relay dropped us and we resume at once
+      if (e.code == 4008) attempt = 0;
+      reconnectLater();
+    };
+  }
+
+  function reconnectLater() {
+    attempt++;
+    setConnState('reconnecting');
+    // exponential backoff with jitter, so that a restarted relay is not hit by everyone at once
+    const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 6));
+    retryTimer = setTimeout(connect, cap / 2 + Math.random() * (cap / 2));
+  }
+
+  // After the pre-chat form or the consent: a new hello carries them.
+  function rehello() {
+    gate();
+    if (!ws) return;
+    const s = ws;
+    ws = null;
+    s.onclose = null;
+    s.close(1000);
+    connect();
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case 'welcome':
+        if (ident.visitor_id && ident.visitor_id != f.visitor_id) {
+          // not the visitor we were (storage from another relay, a revoked token): start afresh
+          conv = null;
+          lastSeq = 0;
+        }
+        ident = { visitor_id: f.visitor_id, visitor_token: f.visitor_token };
+        store('id', ident);
+        hello = true;
+        attempt = 0;
+        online = f.agents_online | 0;
+        if (f.conversation) setConversation(f.conversation);
+        state = 'online';
+        if (reported != location.href) pageView();
+        if (conv) send({ type: 'resume', after_seq: lastSeq });
+        else onSynced();
+        gate();
+        if (!ready) { ready = true; emit('ready'); }
+        break;
+      case 'synced':
+        onSynced();
+        break;
+      case 'message':
+        showMessage(f);
+        break;
+      case 'ack': {
+        const p = pending.get(f.client_id);
+        if (p && f.conversation_id) {
+          if (!conv || conv.id != f.conversation_id) { conv = { id: f.conversation_id, status: 'open' }; lastSeq = 0; }
+          seen.add(f.conversation_id + ':' + f.seq);
+          lastSeq = Math.max(lastSeq, f.seq);
+          confirm(p, f.seq);
+          gate();
+        }
+        break;
+      }
+      case 'conversation':
+        setConversation(f.conversation);
+        gate();
+        break;
+      case 'agents_online':
+        online = f.count | 0;
+        gate();
+        break;
+      case 'typing':
+        showTyping(f);
+        break;
+      case 'left_message':
+        finishBox(T('left'), 'left');
+        break;
+      case 'rated':
+        finishBox(T('rated'), 'rated:' + (conv && conv.id));
+        break;
+      case 'error':
+        onError(f);
+        break;
+    }
+  }
+
+  function setConversation(c) {
+    if (!c || !c.id) return;
+    if (conv && conv.id != c.id) lastSeq = 0;
+    conv = c;
+  }
+
+  function onSynced() {
+    synced = true;
+    // what was written while away (or before a reload) goes now, in order, with its client_id
+    for (const item of outbox) {
+      const p = pending.get(item.client_id) || addPending(item);
+      trySend(p);
+    }
+    if (isOpen) markRead();
+    scroll();
+  }
+
+  function onError(f) {
+    const p = f.ref && pending.get(f.ref);
+    log('error', f.code, f.message);
+    if (p) {
+      if (f.code == 'rate_limited') {
+        clearTimeout(p.timer);
+        p.timer = setTimeout(() => trySend(p), Math.max(1, f.retry_after || 1) * 1000);
+        return;
+      }
+      // the relay refused it for good: resending the same would fail again
+      clearTimeout(p.timer);
+      dropOutbox(p.item.client_id);
+      setState(p, 'failed', f.message);
+    } else if (f.code != 'rate_limited') {
+      error.textContent = f.message || '';
+    }
+    emit('error', { code: f.code, message: f.message });
+  }
+
+  function pageView() {
+    reported = location.href;
+    send({ type: 'page_view', url: location.href.slice(0, 2048), title: d.title.slice(0, 500) });
+  }
+  C._nav = () => { if (hello && location.href != reported) pageView(); };
+
+  function markRead() {
+    if (!conv || !synced || lastSeq <= readSeq) return;
+    readSeq = lastSeq;
+    store('read', readSeq);
+    send({ type: 'read', seq: lastSeq });
+  }
+
+  // --- open, close, keyboard ---
+  function open() {
+    if (isOpen) return;
+    isOpen = true;
+    panel.hidden = false;
+    B.wrap.classList.add('o');
+    B.opened(1);
+    unread = 0;
+    B.badge(0);
+    B.bubble.title = '';
+    if (!ws && !retryTimer) connect();
+    markRead();
+    scroll();
+    const first = box.querySelector('input,textarea,button');
+    ((!box.hidden && first) || input).focus();
+    emit('opened');
+  }
+
+  function close() {
+    if (!isOpen) return;
+    isOpen = false;
+    panel.hidden = true;
+    B.wrap.classList.remove('o');
+    B.opened(0);
+    B.bubble.focus();
+    emit('closed');
+  }
+
+  // Tab stays inside the open panel; Escape closes it.
+  panel.addEventListener('keydown', (e) => {
+    if (e.key == 'Escape') { e.preventDefault(); close(); return; }
+    if (e.key != 'Tab') return;
+    const items = [...panel.querySelectorAll('button,textarea,input,a[href]')]
+      .filter((n) => !n.disabled && n.tabIndex >= 0 && n.getClientRects().length);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1], active = B.root.activeElement;
+    if (e.shiftKey && (active == first || !panel.contains(active))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && active == last) { e.preventDefault(); first.focus(); }
+  });
+
+  w.addEventListener('online', () => { if (!ws) { attempt = 0; connect(); } });
+
+  // --- the public API; what was queued before we arrived runs now ---
+  const api = {
+    open,
+    close,
+    toggle: () => (isOpen ? close() : open()),
+    send: (text) => {
+      text = String(text == null ? '' : text).trim().slice(0, 4000);
+      return text ? submit(text) : false;
+    },
+    on: (ev, fn) => {
+      if (typeof fn != 'function') return;
+      (handlers[ev] = handlers[ev] || []).push(fn);
+      if (ev == 'ready' && ready) fn();
+    },
+  };
+  Object.assign(C, api);
+  const queued = C.q || [];
+  C.q = { push: (call) => { const [m, ...a] = call; if (api[m]) api[m](...a); } };
+  for (const call of queued) try { C.q.push(call); } catch (e) { console.error(e); }
+
+  applyConfig(cfg);
+  connect();
+  log('chat loaded');
+})();
