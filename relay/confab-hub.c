@@ -1103,8 +1103,9 @@ visitor_hello (Client     *client,
   /* the visitor token in it is good once the batch holding the visitor is stored */
   queue_for_client (hub, client, welcome, NULL);
 
-  /* A second tab of a visitor already online is no arrival, but its page is news. */
-  if (first_tab || url != NULL)
+  /* A second tab of a visitor already online is no arrival, but its page is news, and so are
+   * the details of the pre-chat form and a consent. */
+  if (first_tab || url != NULL || name != NULL || email != NULL || consent_at > 0)
     announce_visitor (hub, client->site_id, visitor->id, TRUE);
 }
 

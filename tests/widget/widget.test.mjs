@@ -358,6 +358,7 @@ test('accessibility: names, Escape, focus trap, German strings, full screen on a
   const { context, page } = await openPage();
   await bubble(page, 'Open chat').click();
   await composer(page).waitFor();
+  await page.getByText('We are online').waitFor();
   assert.ok(await page.getByRole('log').count() >= 1, 'a live log for messages');
   for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
@@ -383,6 +384,43 @@ test('accessibility: names, Escape, focus trap, German strings, full screen on a
   const box = await phone.page.locator('confab-widget .p').boundingBox();
   assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 375, 667]);
   await phone.context.close();
+});
+
+test('hello: bad pre-chat and consent fields get clear errors; good ones are stored', async () => {
+  const { createRequire } = await import('node:module');
+  const WebSocket = createRequire(new URL('../../widget/package.json', import.meta.url))('ws');
+  const hello = async (extra) => {
+    const ws = new WebSocket(`${relay.url.replace('http', 'ws')}/ws/widget?site_key=${site.site_key}`,
+      { headers: { Origin: 'http://127.0.0.1:9' } });
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    await new Promise((ok, fail) => { ws.once('open', ok); ws.once('error', fail); });
+    ws.send(JSON.stringify({ type: 'hello', visitor_id: null, visitor_token: null, ...extra }));
+    const f = await until('an answer to hello', () => frames.find((x) => x.type == 'welcome' || x.type == 'error'));
+    ws.close();
+    return f;
+  };
+  for (const [extra, code] of [
+    [{ consent: { given_at: 'yesterday' } }, 'invalid_value'],
+    [{ consent: {} }, 'missing_field'],
+    [{ consent: 'yes' }, 'invalid_field'],
+    [{ email: 'not an address' }, 'invalid_value'],
+    [{ name: '' }, 'invalid_value'],
+    [{ name: 'x'.repeat(101) }, 'invalid_value'],
+    [{ email: 42 }, 'invalid_field'],
+  ]) {
+    const f = await hello(extra);
+    assert.equal(f.type, 'error', JSON.stringify(extra));
+    assert.equal(f.code, code, JSON.stringify(extra) + ': ' + f.message);
+  }
+  const a = await connectAgent();
+  const future = new Date(Date.now() + 86400000).toISOString();
+  const ok = await hello({ name: 'Zoe', email: 'zoe@example.org', consent: { given_at: future } });
+  assert.equal(ok.type, 'welcome');
+  const v = await a.waitFor((f) => f.type == 'visitor' && f.visitor.id == ok.visitor_id && f.visitor.consent_at);
+  assert.equal(v.visitor.name, 'Zoe');
+  assert.equal(v.visitor.email, 'zoe@example.org');
+  assert.ok(Date.parse(v.visitor.consent_at) <= Date.now() + 1000, 'a consent time in the future is taken as now');
 });
 
 test('performance: script load to bubble, bootstrap main-thread time, no long task', async (t) => {

@@ -110,7 +110,8 @@ import { el, linkify, safeUrl } from './dom.js';
   function gate() {
     let kind = '';
     if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
-    else if (isOffline() && !conv && !store('left')) kind = 'leave';
+    // before the first welcome nobody knows who is online: no offline form yet
+    else if (ready && isOffline() && !conv && !store('left')) kind = 'leave';
     else if (needsPrechat()) kind = 'prechat';
     else if (needsConsent()) kind = 'consent';
     status.textContent = state != 'online' ? T(state) : T(isOffline() ? 'offline' : 'online');
@@ -120,9 +121,12 @@ import { el, linkify, safeUrl } from './dom.js';
     sendBtn.setAttribute('aria-disabled', canSend() ? 'false' : 'true');
     if (kind == boxKind) return;
     boxKind = kind;
+    const hadFocus = box.contains(B.root.activeElement);
     box.replaceChildren();
     box.hidden = !kind;
     if (kind) box.append(...forms[kind]());
+    // focus must not fall out of the panel when the part it was in goes away
+    if (hadFocus && isOpen) (box.querySelector('input,textarea,button') || input).focus();
   }
 
   const field = (name, label, type, required) => {
@@ -566,8 +570,10 @@ import { el, linkify, safeUrl } from './dom.js';
         if (reported != location.href) pageView();
         if (conv) send({ type: 'resume', after_seq: lastSeq });
         else onSynced();
+        const first = !ready;
+        ready = true;
         gate();
-        if (!ready) { ready = true; emit('ready'); }
+        if (first) emit('ready');
         break;
       case 'synced':
         onSynced();
