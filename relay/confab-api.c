@@ -374,6 +374,8 @@ sites_create (Request    *request,
 
   site->role = CONFAB_ROLE_OWNER;
   audit (request, user->id, site->id, "site_created", NULL);
+  /* the owner's open sockets start hearing of the new site, and count as online on it */
+  confab_hub_memberships_changed (request->relay->hub, user->id);
 
   answer = confab_site_to_json (site);
   confab_http_json_object (request->msg, SOUP_STATUS_CREATED, answer);
