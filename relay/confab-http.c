@@ -127,6 +127,37 @@ remove_source (gpointer data)
     g_source_destroy (source);
 }
 
+/* The key of the IP hashes: made once, kept beside the database (mode 0600), so that a hash
+ * identifies an address across restarts for abuse handling, and nothing without the file. */
+static char *
+load_ip_hash_key (const char  *data_dir,
+                  GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "ip-hash-key", NULL);
+  g_autofree char *key = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (g_file_get_contents (path, &key, NULL, &local_error))
+    {
+      g_strstrip (key);
+      if (strlen (key) >= 32)
+        return g_steal_pointer (&key);
+    }
+  else if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Cannot read %s: ", path);
+      return NULL;
+    }
+
+  g_clear_pointer (&key, g_free);
+  key = confab_random_token (32);
+  if (!g_file_set_contents_full (path, key, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return NULL;
+
+  return g_steal_pointer (&key);
+}
+
 ConfabRelay *
 confab_relay_new (ConfabConfig  *config,
                   GError       **error)
@@ -149,7 +180,9 @@ confab_relay_new (ConfabConfig  *config,
   if (relay->store == NULL)
     return NULL;
 
-  relay->ip_salt = confab_random_token (16);
+  relay->ip_salt = load_ip_hash_key (config->data_dir, error);
+  if (relay->ip_salt == NULL)
+    return NULL;
   relay->geo = confab_geo_new_for_relay ((const char * const *) config->geo_databases,
                                          config->data_dir);
   relay->login_per_ip = confab_rate_limit_new (c->logins_per_minute_per_ip, 60 * 1000);

@@ -1058,6 +1058,7 @@ visitor_hello (Client     *client,
       context.geo_timezone = client->geo->timezone;
     }
   context.device_known = (user_agent != NULL ? user_agent : client->header_user_agent) != NULL;
+  context.ip_hash = client->ip_hash;
   context.browser = device.browser;
   context.browser_version = device.browser_version[0] ? device.browser_version : NULL;
   context.os = device.os;

@@ -26,8 +26,8 @@ typedef struct {
   char            *host;            /* what we listen on */
   guint16          port;            /* the real port, also when 0 was asked for */
 
-  /* A random salt made at every start: IP hashes are good for rate limits and abuse
-   * within one run, and say nothing about a visitor after it. */
+  /* The key of IP hashes (<data-dir>/ip-hash-key): rate limits, the audit log and abuse handling
+   * see a keyed hash of an address, never the address. */
   char            *ip_salt;
 
   ConfabRateLimit *login_per_ip;

@@ -243,6 +243,11 @@ static const char * const migrations[] = {
   "CREATE INDEX visitors_token ON visitors (token_hash);\n",
   /* GDPR: when the visitor accepted the site's consent text in the widget (ms; NULL = never) */
   "ALTER TABLE visitors ADD COLUMN consent_at INTEGER;\n",
+  /* Abuse handling: a keyed hash of the visitor's last address (never the address itself); the
+   * key lives in <data-dir>/ip-hash-key, so the hash means something across restarts and
+   * nothing without that file. */
+  "ALTER TABLE visitors ADD COLUMN ip_hash TEXT;\n"
+  "CREATE INDEX visitors_ip_hash ON visitors (site_id, ip_hash);\n",
 };
 
 int

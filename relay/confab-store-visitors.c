@@ -307,7 +307,7 @@ confab_store_set_visitor_context (ConfabStore                *store,
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (context != NULL, FALSE);
 
-  if (!context->geo_known && !context->device_known)
+  if (!context->geo_known && !context->device_known && context->ip_hash == NULL)
     return TRUE;
 
   stmt = store_prepare (store,
@@ -320,7 +320,8 @@ confab_store_set_visitor_context (ConfabStore                *store,
                         "browser_version = CASE WHEN ?7 THEN ?9 ELSE browser_version END, "
                         "os = CASE WHEN ?7 THEN ?10 ELSE os END, "
                         "os_version = CASE WHEN ?7 THEN ?11 ELSE os_version END, "
-                        "device_type = CASE WHEN ?7 THEN ?12 ELSE device_type END "
+                        "device_type = CASE WHEN ?7 THEN ?12 ELSE device_type END, "
+                        "ip_hash = coalesce (?13, ip_hash) "
                         "WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
@@ -337,6 +338,7 @@ confab_store_set_visitor_context (ConfabStore                *store,
   store_bind_text (stmt, 10, context->os);
   store_bind_text (stmt, 11, context->os_version);
   store_bind_text (stmt, 12, context->device_type);
+  store_bind_text (stmt, 13, context->ip_hash);
   return store_step_done (store, stmt, "Cannot update the visitor", error) &&
          store_not_found_if_unchanged (store, "visitor", visitor_id, error);
 }

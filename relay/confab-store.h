@@ -123,6 +123,7 @@ typedef struct {
   const char *os;
   const char *os_version;
   const char *device_type;
+  const char *ip_hash;       /* keyed hash of the address (confab_relay_hash_ip); NULL keeps it */
 } ConfabVisitorContext;
 
 /* What a visitor's hello (or a later page change) tells about them; NULL fields are kept as they are. */

@@ -5,6 +5,8 @@
 #include "relay-harness.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #define SAFARI_IPHONE "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " \
@@ -101,6 +103,77 @@ geo_unknown (JsonObject *visitor)
 {
   return test_obj_is_null (visitor, "geo.country") && test_obj_is_null (visitor, "geo.city") &&
          test_obj_is_null (visitor, "geo.country_name") && test_obj_is_null (visitor, "geo.timezone");
+}
+
+/* The ip_hash the relay stored for @visitor_id, read from its database as an operator would. */
+static char *
+stored_ip_hash (TestWorld  *world,
+                const char *visitor_id)
+{
+  g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *hash = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT ip_hash FROM visitors WHERE id = ?1", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, visitor_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return hash;
+}
+
+/* The issue's GDPR rule: never the address, a keyed hash of it for abuse handling, stable across
+ * restarts (the key is kept, readable by the relay's user only) and different per address. */
+static void
+test_ip_hash (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (trusted_proxy, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) first = arrive_from (world, "8.8.8.8", NULL);
+  g_autoptr(JsonObject) other = arrive_from (world, "193.99.144.80", NULL);
+  g_autoptr(JsonObject) again = NULL;
+  g_autofree char *first_hash = NULL, *other_hash = NULL, *again_hash = NULL;
+  g_autofree char *key_path = g_build_filename (test_relay_data_dir (world->relay), "ip-hash-key", NULL);
+  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autofree char *db = NULL;
+  gsize db_len = 0;
+  GStatBuf st;
+
+  test_relay_stop (world->relay);
+  first_hash = stored_ip_hash (world, test_obj_string (first, "id"));
+  other_hash = stored_ip_hash (world, test_obj_string (other, "id"));
+  g_assert_nonnull (first_hash);
+  g_assert_nonnull (other_hash);
+  g_assert_cmpuint (strlen (first_hash), ==, 64);
+  g_assert_cmpstr (first_hash, !=, other_hash);
+
+  /* the key is private to the relay's user */
+  g_assert_cmpint (g_stat (key_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* and the address itself is nowhere in the database (WAL checkpointed at the clean stop) */
+  g_assert_true (g_file_get_contents (db_path, &db, &db_len, NULL));
+  g_assert_null (g_strstr_len (db, db_len, "8.8.8.8"));
+  g_assert_null (g_strstr_len (db, db_len, "193.99.144.80"));
+
+  /* after a restart the same address hashes the same */
+  test_relay_start (world->relay);
+  {
+    const char *headers[] = { "X-Forwarded-For", "8.8.8.8", NULL };
+    guint status = 0;
+    g_autoptr(TestWs) ws = test_ws_try_widget_with_headers (world->relay, world->site_key,
+                                                            headers, &status);
+
+    g_assert_nonnull (ws);
+    again = hello (ws, NULL, NULL, "https://a.test/", NULL, NULL);
+    test_ws_close (ws);
+  }
+  test_relay_stop (world->relay);
+  again_hash = stored_ip_hash (world, test_obj_string (again, "visitor_id"));
+  g_assert_cmpstr (again_hash, ==, first_hash);
 }
 
 /* --- geo --- */
@@ -575,6 +648,7 @@ main (int    argc,
   test_harness_add ("/relay/visitor/fingerprint-relink", test_fingerprint_relink);
   test_harness_add ("/relay/visitor/fingerprint-off", test_fingerprint_off);
   test_harness_add ("/relay/visitor/api", test_visitor_api);
+  test_harness_add ("/relay/visitor/ip-hash", test_ip_hash);
 
   return g_test_run ();
 }
