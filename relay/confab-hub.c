@@ -16,12 +16,10 @@
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-util.h"
+#include "confab-websocket.h"
 
-#include <linux/tcp.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define MAX_FRAME_DEPTH      32
 #define MAX_BODY_CHARS       4000
@@ -44,12 +42,9 @@ typedef enum {
 
 typedef struct {
   ConfabHub               *hub;
-  SoupWebsocketConnection *ws;
-  GSocket                 *socket;
+  ConfabWebsocket         *ws;
   ClientKind               kind;
   char                    *ip_hash;
-  guint64                  bytes_sent;   /* frame bytes handed to libsoup */
-  guint64                  acked_base;   /* the kernel's bytes_acked when we started */
   guint                    bad_frames;
   gboolean                 closing;
   ConfabTokenBucket        messages;
@@ -182,25 +177,13 @@ agent_in_site (Client     *client,
 
 /* --- sending --- */
 
-/* Bytes we gave libsoup that the peer's kernel has not acknowledged yet: libsoup's own queue
- * plus our kernel's send buffer. libsoup 3.2 exposes no queue size, TCP does. */
-static guint64
-client_unacknowledged (Client *client)
+/* Whether what the client has not acknowledged yet (our queue and the kernel's: the transport
+ * knows both) is over @limit. */
+static gboolean
+client_backlogged (Client  *client,
+                   guint64  limit)
 {
-  struct tcp_info info;
-  socklen_t len = sizeof info;
-
-  if (client->socket == NULL)
-    return 0;
-
-  memset (&info, 0, sizeof info);
-  if (getsockopt (g_socket_get_fd (client->socket), IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
-      len < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
-    return 0;
-
-  if (info.tcpi_bytes_acked < client->acked_base)
-    return client->bytes_sent;
-  return client->bytes_sent - MIN (client->bytes_sent, info.tcpi_bytes_acked - client->acked_base);
+  return confab_websocket_buffered_exceeds (client->ws, limit);
 }
 
 static void
@@ -212,8 +195,7 @@ client_close (Client     *client,
     return;
 
   client->closing = TRUE;
-  if (soup_websocket_connection_get_state (client->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (client->ws, code, reason);
+  confab_websocket_close (client->ws, code, reason);
 }
 
 static gboolean
@@ -221,25 +203,23 @@ client_send_text (Client     *client,
                   const char *text)
 {
   gsize len = strlen (text);
-  gsize header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  guint64 limit = client->hub->relay->config->send_queue_bytes;
 
-  if (client->closing ||
-      soup_websocket_connection_get_state (client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (client->closing || confab_websocket_get_state (client->ws) != CONFAB_WEBSOCKET_OPEN)
     return FALSE;
 
-  if (client_unacknowledged (client) + len > client->hub->relay->config->send_queue_bytes)
+  if (len > limit || client_backlogged (client, limit - len))
     {
       /* It stopped reading: holding more for it would let one client grow the relay
        * without bound. It resumes from its cursor / seq when it comes back. */
       g_message ("Dropping a %s connection that stopped reading (%" G_GUINT64_FORMAT " bytes unacknowledged)",
-                 client->kind == CLIENT_AGENT ? "agent" : "visitor", client_unacknowledged (client));
+                 client->kind == CLIENT_AGENT ? "agent" : "visitor",
+                 confab_websocket_get_buffered (client->ws));
       client_close (client, CONFAB_CLOSE_SLOW_CONSUMER, "send queue full");
       return FALSE;
     }
 
-  soup_websocket_connection_send_text (client->ws, text);
-  client->bytes_sent += len + header;
-  return TRUE;
+  return confab_websocket_send_text (client->ws, text, len);
 }
 
 static gboolean
@@ -1836,7 +1816,7 @@ pump_backlog (gpointer user_data)
   /* A reader slower than the store waits for the next turn instead of being dropped for a
    * backlog it asked for: the queue limit is for clients that stopped reading, and the
    * idle timeout ends those. */
-  if (client_unacknowledged (client) > budget)
+  if (client_backlogged (client, budget))
     return G_SOURCE_CONTINUE;
 
   events = confab_store_list_events (store, (const char * const *) client->site_ids->pdata,
@@ -1871,7 +1851,7 @@ pump_backlog (gpointer user_data)
         }
       client->sync_cursor = event->cursor;
 
-      if (client_unacknowledged (client) > budget)
+      if (client_backlogged (client, budget))
         return G_SOURCE_CONTINUE;
     }
 
@@ -2162,10 +2142,10 @@ handle_agent_frame (Client     *client,
 /* --- connections --- */
 
 static void
-on_message (SoupWebsocketConnection *ws,
-            gint                     data_type,
-            GBytes                  *message,
-            gpointer                 user_data)
+on_message (ConfabWebsocket *ws,
+            gint             data_type,
+            GBytes          *message,
+            gpointer         user_data)
 {
   Client *client = user_data;
   g_autoptr (JsonObject) frame = NULL;
@@ -2177,7 +2157,7 @@ on_message (SoupWebsocketConnection *ws,
   if (client->closing)
     return;
 
-  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (data_type != CONFAB_WEBSOCKET_DATA_TEXT)
     {
       client_bad_frame (client, "unsupported_frame", "Frames are JSON text, not binary", NULL);
       return;
@@ -2225,7 +2205,6 @@ client_free (Client *client)
   g_clear_handle_id (&client->sync_source, g_source_remove);
   g_signal_handlers_disconnect_by_data (client->ws, client);
   g_clear_object (&client->ws);
-  g_clear_object (&client->socket);
   g_free (client->ip_hash);
   g_clear_pointer (&client->geo, confab_geo_result_free);
   g_free (client->header_user_agent);
@@ -2258,8 +2237,8 @@ user_still_connected (ConfabHub  *hub,
 }
 
 static void
-on_closed (SoupWebsocketConnection *ws,
-           gpointer                 user_data)
+on_closed (ConfabWebsocket *ws,
+           gpointer         user_data)
 {
   Client *client = user_data;
   ConfabHub *hub = client->hub;
@@ -2302,24 +2281,15 @@ on_closed (SoupWebsocketConnection *ws,
   g_hash_table_remove (hub->clients, client);
 }
 
-static void
-on_pong (SoupWebsocketConnection *ws,
-         GBytes                  *message,
-         gpointer                 user_data)
-{
-  /* Nothing to do: the read itself resets the socket's idle timeout. */
-}
-
 static Client *
-client_new (ConfabHub               *hub,
-            SoupServerMessage       *msg,
-            SoupWebsocketConnection *ws,
-            ClientKind               kind)
+client_new (ConfabHub         *hub,
+            SoupServerMessage *msg,
+            ConfabWebsocket   *ws,
+            ClientKind         kind)
 {
   ConfabConfig *config = hub->relay->config;
   Client *client = g_new0 (Client, 1);
   g_autofree char *ip = confab_http_client_ip (hub->relay, msg);
-  GSocket *socket;
 
   client->hub = hub;
   client->kind = kind;
@@ -2328,31 +2298,15 @@ client_new (ConfabHub               *hub,
   confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
   confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
 
-  socket = soup_server_message_get_socket (msg);
-  if (socket != NULL)
-    {
-      struct tcp_info info;
-      socklen_t len = sizeof info;
-
-      client->socket = g_object_ref (socket);
-      /* From now on an idle timeout, not a request timeout: keepalive pings keep a healthy
-       * peer talking (its pongs are reads), a half-open one goes quiet and is dropped. */
-      g_socket_set_timeout (socket, config->idle_timeout);
-      memset (&info, 0, sizeof info);
-      if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
-        client->acked_base = info.tcpi_bytes_acked;
-    }
-
-  /* libsoup drops a connection whose frame is over its limit without a close frame; ours is
-   * checked in on_message() with a proper 1009. libsoup's, higher, still bounds the memory one
-   * frame can take. */
-  soup_websocket_connection_set_max_incoming_payload_size (ws, MAX (4 * (guint64) config->max_frame_bytes,
-                                                                    256 * 1024));
-  soup_websocket_connection_set_keepalive_interval (ws, config->keepalive_interval);
+  /* A message over the limit is closed with 1009 as soon as its header says so. Keepalive
+   * pings keep a healthy peer talking (its pongs are frames); a half-open one goes quiet and
+   * is dropped after the idle timeout. */
+  confab_websocket_set_max_message (ws, config->max_frame_bytes);
+  confab_websocket_set_keepalive (ws, config->keepalive_interval);
+  confab_websocket_set_idle_timeout (ws, config->idle_timeout);
 
   g_signal_connect (ws, "message", G_CALLBACK (on_message), client);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), client);
-  g_signal_connect (ws, "pong", G_CALLBACK (on_pong), client);
   g_hash_table_add (hub->clients, client);
 
   return client;
@@ -2402,6 +2356,13 @@ origin_allowed (const ConfabSite *site,
   return FALSE;
 }
 
+static void on_widget_socket (SoupServerMessage *msg,
+                              ConfabWebsocket   *ws,
+                              gpointer           user_data);
+static void on_agent_socket  (SoupServerMessage *msg,
+                              ConfabWebsocket   *ws,
+                              gpointer           user_data);
+
 /* Runs before the upgrade: setting a status here refuses it. */
 static void
 handle_widget_upgrade (SoupServer        *server,
@@ -2423,14 +2384,14 @@ handle_widget_upgrade (SoupServer        *server,
   else if (!origin_allowed (site, origin))
     confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
                        "This page's origin is not among the site's allowed domains");
+  else
+    confab_websocket_server_upgrade (msg, on_widget_socket, hub);
 }
 
 static void
-on_widget_socket (SoupServer              *server,
-                  SoupServerMessage       *msg,
-                  const char              *path,
-                  SoupWebsocketConnection *ws,
-                  gpointer                 user_data)
+on_widget_socket (SoupServerMessage *msg,
+                  ConfabWebsocket   *ws,
+                  gpointer           user_data)
 {
   ConfabHub *hub = user_data;
   GUri *uri = soup_server_message_get_uri (msg);
@@ -2444,7 +2405,7 @@ on_widget_socket (SoupServer              *server,
                                        query ? g_hash_table_lookup (query, "site_key") : "", NULL);
   if (site == NULL)
     {
-      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown site");
+      confab_websocket_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown site");
       return;
     }
 
@@ -2476,14 +2437,14 @@ handle_agent_upgrade (SoupServer        *server,
   g_autoptr (ConfabUser) user = confab_http_authenticate (hub->relay, msg, NULL);
 
   /* on failure the 401 is set, which refuses the upgrade */
+  if (user != NULL)
+    confab_websocket_server_upgrade (msg, on_agent_socket, hub);
 }
 
 static void
-on_agent_socket (SoupServer              *server,
-                 SoupServerMessage       *msg,
-                 const char              *path,
-                 SoupWebsocketConnection *ws,
-                 gpointer                 user_data)
+on_agent_socket (SoupServerMessage *msg,
+                 ConfabWebsocket   *ws,
+                 gpointer           user_data)
 {
   ConfabHub *hub = user_data;
   g_autofree char *token_hash = NULL;
@@ -2495,7 +2456,7 @@ on_agent_socket (SoupServer              *server,
   user = confab_http_authenticate (hub->relay, msg, &token_hash);
   if (user == NULL)
     {
-      soup_websocket_connection_close (ws, CONFAB_CLOSE_TOKEN_REVOKED, "token revoked");
+      confab_websocket_close (ws, CONFAB_CLOSE_TOKEN_REVOKED, "token revoked");
       return;
     }
 
@@ -2533,10 +2494,10 @@ confab_hub_new (ConfabRelay *relay)
   hub->site_online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
 
+  /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
+   * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
   soup_server_add_handler (relay->server, "/ws/widget", handle_widget_upgrade, hub, NULL);
-  soup_server_add_websocket_handler (relay->server, "/ws/widget", NULL, NULL, on_widget_socket, hub, NULL);
   soup_server_add_handler (relay->server, "/ws/agent", handle_agent_upgrade, hub, NULL);
-  soup_server_add_websocket_handler (relay->server, "/ws/agent", NULL, NULL, on_agent_socket, hub, NULL);
 
   return hub;
 }
