@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-conversation-row.c: avatar, visitor, last message, time, unread count, status. */
+#define G_LOG_DOMAIN "confab-ui"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "confab-conversation-row.h"
+#include "confab-format.h"
+
+struct _ConfabConversationRow
+{
+  GtkWidget  parent_instance;
+
+  AdwAvatar *avatar;
+  GtkLabel  *name_label;
+  GtkLabel  *time_label;
+  GtkLabel  *preview_label;
+  GtkLabel  *unread_label;
+  GtkLabel  *status_label;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
+
+static void
+confab_conversation_row_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_CONVERSATION_ROW);
+  /* the template's root box has no id: dispose_template leaves it */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
+}
+
+static void
+confab_conversation_row_class_init (ConfabConversationRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = confab_conversation_row_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/chat/confab/Confab/confab-conversation-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, preview_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, unread_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, status_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "conversationrow");
+}
+
+static void
+confab_conversation_row_init (ConfabConversationRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+confab_conversation_row_new (void)
+{
+  return g_object_new (CONFAB_TYPE_CONVERSATION_ROW, NULL);
+}
+
+void
+confab_conversation_row_set_conversation (ConfabConversationRow *self,
+                                          ConfabConversation    *conversation)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *time = NULL;
+  g_autofree char *unread = NULL;
+  const char *status, *preview;
+  gint64 count;
+
+  if (conversation == NULL)
+    return;
+  name = confab_format_visitor (confab_conversation_get_visitor_name (conversation),
+                                confab_conversation_get_visitor_id (conversation));
+  time = confab_format_time_short (confab_conversation_get_last_message_at (conversation));
+  count = confab_conversation_get_unread (conversation);
+  status = confab_conversation_get_status (conversation);
+  preview = confab_conversation_get_preview (conversation);
+
+  adw_avatar_set_text (self->avatar, name);
+  gtk_label_set_text (self->name_label, name);
+  gtk_label_set_text (self->time_label, time);
+  if (preview != NULL && *preview != '\0')
+    gtk_label_set_text (self->preview_label, preview);
+  else
+    /* a message without text is an image */
+    gtk_label_set_text (self->preview_label, confab_conversation_get_last_seq (conversation) > 0
+                                             ? _("Sent an image") : _("No messages yet"));
+  unread = g_strdup_printf ("%" G_GINT64_FORMAT, count);
+  gtk_label_set_text (self->unread_label, unread);
+  gtk_widget_set_visible (GTK_WIDGET (self->unread_label), count > 0);
+  if (count > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "heading");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->name_label), "heading");
+  /* open is the usual case: only the others are worth a tag */
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), g_strcmp0 (status, "open") != 0);
+  gtk_label_set_text (self->status_label, confab_format_status (status));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
+                              (const char *[]) { "status-tag", status != NULL ? status : "open", NULL });
+}

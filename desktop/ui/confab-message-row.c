@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-message-row.c: a bubble (visitor on the left, the team on the right), the sender, the
+ * time, the delivery state, an image thumbnail that opens the full image ("chat.view-image"). */
+#define G_LOG_DOMAIN "confab-ui"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "confab-format.h"
+#include "confab-message-row.h"
+
+#define MAX_THUMB_SIDE 240
+
+struct _ConfabMessageRow
+{
+  GtkWidget      parent_instance;
+
+  GtkWidget     *day_label;
+  GtkWidget     *bubble_box;
+  GtkWidget     *bubble;
+  GtkLabel      *sender_label;
+  GtkLabel      *body_label;
+  GtkWidget     *image_button;
+  GtkPicture    *picture;
+  GtkLabel      *time_label;
+  GtkImage      *state_icon;
+  GtkWidget     *failed_box;
+
+  ConfabMessage *message;
+  GCancellable  *cancellable;
+  char          *upload_id;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabMessageRow, confab_message_row, GTK_TYPE_WIDGET)
+
+static void
+on_image_clicked (ConfabMessageRow *self)
+{
+  if (self->upload_id != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.view-image", "s", self->upload_id);
+}
+
+static void
+on_retry_clicked (ConfabMessageRow *self)
+{
+  if (self->message != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.retry-message", "s",
+                                confab_message_get_client_id (self->message));
+}
+
+static void
+on_discard_clicked (ConfabMessageRow *self)
+{
+  if (self->message != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.discard-message", "s",
+                                confab_message_get_client_id (self->message));
+}
+
+static void
+confab_message_row_dispose (GObject *object)
+{
+  ConfabMessageRow *self = CONFAB_MESSAGE_ROW (object);
+
+  confab_message_row_unbind (self);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_MESSAGE_ROW);
+  /* the template's root box has no id: dispose_template leaves it */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (confab_message_row_parent_class)->dispose (object);
+}
+
+static void
+confab_message_row_class_init (ConfabMessageRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = confab_message_row_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/chat/confab/Confab/confab-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, image_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, failed_box);
+  gtk_widget_class_bind_template_callback (widget_class, on_image_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_discard_clicked);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+}
+
+static void
+confab_message_row_init (ConfabMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+confab_message_row_new (void)
+{
+  return g_object_new (CONFAB_TYPE_MESSAGE_ROW, NULL);
+}
+
+static void
+thumbnail_ready (GdkTexture *texture,
+                 gpointer    user_data)
+{
+  ConfabMessageRow *self = user_data;
+
+  if (texture != NULL)
+    gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  else
+    gtk_widget_set_tooltip_text (self->image_button, _("The image could not be loaded"));
+}
+
+/* The attachment's upload id and its thumbnail's size, scaled to fit MAX_THUMB_SIDE. */
+static gboolean
+parse_attachment (const char  *text,
+                  char       **out_id,
+                  int         *out_width,
+                  int         *out_height)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  double width, height, scale;
+
+  if (text == NULL || *text == '\0' || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return FALSE;
+  object = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (object, "id"))
+    return FALSE;
+  *out_id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
+  width = json_object_get_int_member_with_default (object, "width", MAX_THUMB_SIDE);
+  height = json_object_get_int_member_with_default (object, "height", MAX_THUMB_SIDE * 3 / 4);
+  if (width <= 0 || height <= 0)
+    width = height = MAX_THUMB_SIDE;
+  scale = MIN (1.0, MAX_THUMB_SIDE / MAX (width, height));
+  *out_width = MAX (48, (int) (width * scale));
+  *out_height = MAX (48, (int) (height * scale));
+  return TRUE;
+}
+
+static void
+update_state (ConfabMessageRow *self,
+              gint64            visitor_read_seq)
+{
+  ConfabMessage *message = self->message;
+  gboolean mine = g_strcmp0 (confab_message_get_sender_type (message), "visitor") != 0;
+  ConfabMessageState state = confab_message_get_state (message);
+  const char *icon = NULL, *tooltip = NULL;
+
+  gtk_widget_set_visible (self->failed_box, state == CONFAB_MESSAGE_FAILED);
+  if (!mine)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->state_icon), FALSE);
+      return;
+    }
+  switch (state)
+    {
+    case CONFAB_MESSAGE_QUEUED:
+      icon = "confab-clock-symbolic";
+      tooltip = _("Queued: sent when the connection is back");
+      break;
+    case CONFAB_MESSAGE_FAILED:
+      icon = "dialog-error-symbolic";
+      tooltip = _("Not delivered");
+      break;
+    case CONFAB_MESSAGE_SENT:
+    default:
+      if (confab_message_get_seq (message) <= visitor_read_seq)
+        {
+          icon = "confab-read-symbolic";
+          tooltip = _("Read");
+        }
+      else
+        {
+          icon = "confab-sent-symbolic";
+          tooltip = _("Sent");
+        }
+    }
+  gtk_image_set_from_icon_name (self->state_icon, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), TRUE);
+}
+
+void
+confab_message_row_bind (ConfabMessageRow *self,
+                         ConfabAccount    *account,
+                         ConfabMessage    *message,
+                         ConfabMessage    *previous,
+                         gint64            visitor_read_seq)
+{
+  const char *sender_type = confab_message_get_sender_type (message);
+  const char *body = confab_message_get_body (message);
+  const char *sender_name = confab_message_get_sender_name (message);
+  gint64 created_at = confab_message_get_created_at (message);
+  gboolean visitor = g_strcmp0 (sender_type, "visitor") == 0;
+  gboolean system = g_strcmp0 (sender_type, "system") == 0;
+  g_autofree char *clock = confab_format_clock (created_at);
+  g_autofree char *upload_id = NULL;
+  int width = 0, height = 0;
+
+  confab_message_row_unbind (self);
+  self->message = g_object_ref (message);
+
+  if (previous == NULL || !confab_format_same_day (confab_message_get_created_at (previous), created_at))
+    {
+      g_autofree char *day = confab_format_day (created_at);
+
+      gtk_label_set_text (GTK_LABEL (self->day_label), day);
+      gtk_widget_set_visible (self->day_label, TRUE);
+    }
+  else
+    gtk_widget_set_visible (self->day_label, FALSE);
+
+  gtk_widget_set_halign (self->bubble_box, system ? GTK_ALIGN_CENTER
+                                                  : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
+  gtk_widget_set_css_classes (self->bubble,
+                              (const char *[]) { "bubble", visitor ? "incoming" : system ? "system" : "outgoing",
+                                                 g_strcmp0 (sender_type, "bot") == 0 ? "bot" : NULL,
+                                                 NULL });
+
+  /* the visitor is named in the header already; who of the team answered is worth saying */
+  gtk_label_set_text (self->sender_label, sender_name != NULL && *sender_name != '\0'
+                                          ? sender_name
+                                          : g_strcmp0 (sender_type, "bot") == 0 ? _("Bot") : _("You"));
+  gtk_widget_set_visible (GTK_WIDGET (self->sender_label), !visitor && !system);
+
+  gtk_label_set_text (self->body_label, body != NULL ? body : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->body_label), body != NULL && *body != '\0');
+  gtk_label_set_text (self->time_label, clock);
+
+  if (parse_attachment (confab_message_get_attachment (message), &upload_id, &width, &height))
+    {
+      self->upload_id = g_steal_pointer (&upload_id);
+      self->cancellable = g_cancellable_new ();
+      gtk_widget_set_size_request (GTK_WIDGET (self->picture), width, height);
+      gtk_picture_set_paintable (self->picture, NULL);
+      gtk_widget_set_visible (self->image_button, TRUE);
+      confab_account_load_thumbnail (account, self->upload_id, self->cancellable,
+                                     thumbnail_ready, self);
+    }
+  else
+    gtk_widget_set_visible (self->image_button, FALSE);
+
+  update_state (self, visitor_read_seq);
+}
+
+void
+confab_message_row_set_read_seq (ConfabMessageRow *self,
+                                 gint64            visitor_read_seq)
+{
+  if (self->message != NULL)
+    update_state (self, visitor_read_seq);
+}
+
+void
+confab_message_row_unbind (ConfabMessageRow *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->message);
+  g_clear_pointer (&self->upload_id, g_free);
+}

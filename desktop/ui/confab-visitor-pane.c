@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-visitor-pane.c: the visitor as the cache knows them (the relay's visitor events:
+ * geolocation, device, journey), rebuilt when the cache says they changed. */
+#define G_LOG_DOMAIN "confab-ui"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "confab-format.h"
+#include "confab-visitor-pane.h"
+
+/* A pane, not a history: the newest few of each. */
+#define MAX_PAGES          10
+#define MAX_CONVERSATIONS  10
+
+struct _ConfabVisitorPane
+{
+  GtkWidget            parent_instance;
+
+  GtkStack            *stack;
+  GtkWidget           *back_button;
+  AdwAvatar           *avatar;
+  GtkLabel            *name_label;
+  GtkLabel            *email_label;
+  GtkLabel            *presence_label;
+  AdwPreferencesGroup *about_group;
+  AdwPreferencesGroup *pages_group;
+  AdwPreferencesGroup *conversations_group;
+
+  ConfabAccount       *account;
+  char                *visitor_id;
+  char                *conversation_id;
+  GPtrArray           *rows;   /* (group, row) pairs added */
+  guint                clock_source;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabVisitorPane, confab_visitor_pane, GTK_TYPE_WIDGET)
+
+static void
+clear_rows (ConfabVisitorPane *self)
+{
+  for (guint i = 0; i + 1 < self->rows->len; i += 2)
+    adw_preferences_group_remove (g_ptr_array_index (self->rows, i), g_ptr_array_index (self->rows, i + 1));
+  g_ptr_array_set_size (self->rows, 0);
+}
+
+static GtkWidget *
+add_row (ConfabVisitorPane   *self,
+         AdwPreferencesGroup *group,
+         const char          *icon,
+         const char          *title,
+         const char          *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (icon != NULL)
+    adw_action_row_set_icon_name (ADW_ACTION_ROW (row), icon);
+  /* visitor-provided text: never markup */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (self->rows, group);
+  g_ptr_array_add (self->rows, row);
+  return row;
+}
+
+static char *
+local_time_in (const char *timezone)
+{
+  g_autoptr (GTimeZone) tz = NULL;
+  g_autoptr (GDateTime) now = NULL;
+
+  if (timezone == NULL || *timezone == '\0')
+    return NULL;
+  tz = g_time_zone_new_identifier (timezone);
+  if (tz == NULL)
+    return NULL;
+  now = g_date_time_new_now (tz);
+  return g_date_time_format (now, "%H:%M");
+}
+
+static void
+add_journey (ConfabVisitorPane *self,
+             const char        *journey)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *pages;
+  guint n, shown = 0;
+
+  if (journey == NULL || !json_parser_load_from_data (parser, journey, -1, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return;
+  pages = json_node_get_array (json_parser_get_root (parser));
+  n = json_array_get_length (pages);
+  /* newest first */
+  for (guint i = n; i > 0 && shown < MAX_PAGES; i--)
+    {
+      JsonNode *node = json_array_get_element (pages, i - 1);
+      JsonObject *page;
+      const char *url, *title;
+      g_autofree char *subtitle = NULL;
+      g_autofree char *spent = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      page = json_node_get_object (node);
+      url = json_object_get_string_member_with_default (page, "url", "");
+      title = json_object_get_string_member_with_default (page, "title", "");
+      spent = confab_format_duration (json_object_get_int_member_with_default (page, "seconds", 0));
+      subtitle = g_strdup_printf ("%s · %s", spent, url);
+      add_row (self, self->pages_group, NULL, *title != '\0' ? title : url, subtitle);
+      shown++;
+    }
+}
+
+static void
+add_conversations (ConfabVisitorPane *self)
+{
+  g_autoptr (GListModel) list = confab_cache_list_visitor_conversations (
+    confab_account_get_cache (self->account), self->visitor_id);
+  guint shown = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (list) && shown < MAX_CONVERSATIONS; i++)
+    {
+      g_autoptr (ConfabConversation) c = g_list_model_get_item (list, i);
+      g_autofree char *when = NULL;
+      g_autofree char *title = NULL;
+      GtkWidget *row;
+      const char *preview = confab_conversation_get_preview (c);
+
+      if (g_strcmp0 (confab_conversation_get_id (c), self->conversation_id) == 0)
+        continue;
+      when = confab_format_time_short (confab_conversation_get_created_at (c));
+      title = g_strdup_printf ("%s · %s", when, confab_format_status (confab_conversation_get_status (c)));
+      row = add_row (self, self->conversations_group, NULL, title, preview);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-conversation");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", confab_conversation_get_id (c));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      shown++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->conversations_group), shown > 0);
+}
+
+static void
+rebuild (ConfabVisitorPane *self)
+{
+  g_autoptr (ConfabVisitor) v = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *place = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *device = NULL;
+  const char *country, *city, *browser, *os, *email, *page_title, *page_url;
+
+  clear_rows (self);
+  if (self->account == NULL || self->visitor_id == NULL ||
+      (v = confab_cache_get_visitor (confab_account_get_cache (self->account), self->visitor_id)) == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->stack, "visitor");
+
+  name = confab_format_visitor (confab_visitor_get_name (v), self->visitor_id);
+  email = confab_visitor_get_email (v);
+  adw_avatar_set_text (self->avatar, name);
+  gtk_label_set_text (self->name_label, name);
+  gtk_label_set_text (self->email_label, email != NULL ? email : _("No email given"));
+  gtk_label_set_text (self->presence_label, confab_visitor_get_online (v) ? _("Online now") : _("Offline"));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
+                              (const char *[]) { "caption", confab_visitor_get_online (v) ? "success" : "dim-label", NULL });
+
+  country = confab_visitor_get_country (v);
+  city = confab_visitor_get_city (v);
+  if (city != NULL && *city != '\0' && country != NULL && *country != '\0')
+    place = g_strdup_printf ("%s, %s", city, country);
+  else
+    place = g_strdup (country != NULL && *country != '\0' ? country : _("Unknown"));
+  add_row (self, self->about_group, "mark-location-symbolic", _("Location"), place);
+
+  local = local_time_in (confab_visitor_get_timezone (v));
+  if (local != NULL)
+    {
+      g_autofree char *subtitle = g_strdup_printf ("%s (%s)", local, confab_visitor_get_timezone (v));
+      add_row (self, self->about_group, "preferences-system-time-symbolic", _("Local Time"), subtitle);
+    }
+
+  browser = confab_visitor_get_browser (v);
+  os = confab_visitor_get_os (v);
+  device = g_strdup_printf (_("%s on %s"), browser != NULL && *browser ? browser : _("Unknown browser"),
+                            os != NULL && *os ? os : _("unknown system"));
+  add_row (self, self->about_group, "computer-symbolic", _("Device"), device);
+
+  page_title = confab_visitor_get_page_title (v);
+  page_url = confab_visitor_get_page_url (v);
+  if (page_url != NULL && *page_url != '\0')
+    add_row (self, self->about_group, "web-browser-symbolic", _("Current Page"),
+             page_title != NULL && *page_title != '\0' ? page_title : page_url);
+
+  if (confab_visitor_get_visits (v) > 0)
+    {
+      g_autofree char *visits = g_strdup_printf ("%" G_GINT64_FORMAT, confab_visitor_get_visits (v));
+      add_row (self, self->about_group, "view-refresh-symbolic", _("Visits"), visits);
+    }
+
+  add_journey (self, confab_visitor_get_journey (v));
+  gtk_widget_set_visible (GTK_WIDGET (self->pages_group), self->rows->len > 0);
+  add_conversations (self);
+}
+
+static void
+on_visitor_changed (ConfabVisitorPane *self,
+                    ConfabVisitor     *visitor)
+{
+  if (visitor != NULL && g_strcmp0 (confab_visitor_get_id (visitor), self->visitor_id) == 0)
+    rebuild (self);
+}
+
+static gboolean
+clock_cb (gpointer user_data)
+{
+  /* the visitor's local time moves on */
+  rebuild (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+confab_visitor_pane_set_folded (ConfabVisitorPane *self,
+                                gboolean           folded)
+{
+  gtk_widget_set_visible (self->back_button, folded);
+}
+
+void
+confab_visitor_pane_set_account (ConfabVisitorPane *self,
+                                 ConfabAccount     *account)
+{
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  g_set_object (&self->account, account);
+  if (account != NULL)
+    g_signal_connect_object (confab_account_get_cache (account), "visitor-changed",
+                             G_CALLBACK (on_visitor_changed), self, G_CONNECT_SWAPPED);
+  confab_visitor_pane_set_visitor_id (self, NULL, NULL);
+}
+
+void
+confab_visitor_pane_set_visitor_id (ConfabVisitorPane *self,
+                                    const char        *visitor_id,
+                                    const char        *conversation_id)
+{
+  g_free (self->visitor_id);
+  self->visitor_id = g_strdup (visitor_id);
+  g_free (self->conversation_id);
+  self->conversation_id = g_strdup (conversation_id);
+  rebuild (self);
+}
+
+static void
+confab_visitor_pane_dispose (GObject *object)
+{
+  ConfabVisitorPane *self = CONFAB_VISITOR_PANE (object);
+
+  g_clear_handle_id (&self->clock_source, g_source_remove);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  g_clear_object (&self->account);
+  g_ptr_array_set_size (self->rows, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_VISITOR_PANE);
+  /* the template's root box has no id: dispose_template leaves it */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (confab_visitor_pane_parent_class)->dispose (object);
+}
+
+static void
+confab_visitor_pane_finalize (GObject *object)
+{
+  ConfabVisitorPane *self = CONFAB_VISITOR_PANE (object);
+
+  g_ptr_array_unref (self->rows);
+  g_free (self->visitor_id);
+  g_free (self->conversation_id);
+  G_OBJECT_CLASS (confab_visitor_pane_parent_class)->finalize (object);
+}
+
+static void
+confab_visitor_pane_class_init (ConfabVisitorPaneClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = confab_visitor_pane_dispose;
+  G_OBJECT_CLASS (klass)->finalize = confab_visitor_pane_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class, "/chat/confab/Confab/confab-visitor-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, back_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, name_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, email_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, about_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, pages_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, conversations_group);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+confab_visitor_pane_init (ConfabVisitorPane *self)
+{
+  self->rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->clock_source = g_timeout_add_seconds (60, clock_cb, self);
+}

@@ -1,0 +1,1004 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-window.c: the main window.
+ *
+ * An AdwLeaflet of four panes (sites, conversations, chat, visitor) that folds to one pane at a
+ * time in a narrow window. Everything shown comes from the account's cache, so the inbox is
+ * painted before (and without) the network; the client's state only drives the banner. */
+#define G_LOG_DOMAIN "confab-ui"
+
+#include <glib/gi18n.h>
+
+#include "confab-chat-view.h"
+#include "confab-conversation-list.h"
+#include "confab-conversation-row.h"
+#include "confab-format.h"
+#include "confab-visitor-pane.h"
+#include "confab-window.h"
+
+#define IDLE_CHECK_SECONDS 30
+
+struct _ConfabWindow
+{
+  AdwApplicationWindow    parent_instance;
+
+  AdwToastOverlay        *toasts;
+  GtkRevealer            *banner;
+  GtkLabel               *banner_label;
+  GtkSpinner             *banner_spinner;
+  GtkButton              *banner_button;
+  GtkStack               *main_stack;
+  ConfabSignInPage       *sign_in_page;
+  AdwLeaflet             *leaflet;
+  GtkWidget              *sidebar_pane;
+  GtkWidget              *list_pane;
+  GtkWidget              *visitor_separator;
+  GtkListBox             *sites_list;
+  AdwWindowTitle         *sidebar_title;
+  GtkMenuButton          *primary_menu_button;
+  GMenu                  *accounts_section;
+  GtkMenuButton          *presence_button;
+  GtkWidget              *list_back_button;
+  GtkSearchEntry         *search_entry;
+  GtkDropDown            *filter_dropdown;
+  GtkDropDown            *sort_dropdown;
+  AdwViewStack           *list_stack;
+  GtkListView            *conversation_view;
+  GtkStack               *conversation_stack;
+  GtkListView            *visitor_view;
+  GtkStack               *visitor_stack;
+  ConfabChatView         *chat_view;
+  ConfabVisitorPane      *visitor_pane;
+
+  ConfabSettings         *settings;
+  ConfabAccount          *account;
+  ConfabConversationList *conversations;
+  GtkSingleSelection     *selection;
+  GListStore             *visitors;
+  char                   *site_id;       /* NULL: all sites */
+  char                   *presence;
+  gboolean                show_visitor_pane;
+  gboolean                auto_away;
+  gint64                  last_activity_us;
+  guint                   idle_source;
+  guint                   refresh_source;
+  guint                   visitors_source;
+  guint                   reselect_source;
+  gboolean                selecting;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SHOW_VISITOR_PANE,
+  PROP_PRESENCE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const ConfabConversationFilter filters[] = {
+  CONFAB_CONVERSATION_FILTER_ALL, CONFAB_CONVERSATION_FILTER_OPEN,
+  CONFAB_CONVERSATION_FILTER_PENDING, CONFAB_CONVERSATION_FILTER_MINE,
+  CONFAB_CONVERSATION_FILTER_UNASSIGNED, CONFAB_CONVERSATION_FILTER_RESOLVED,
+};
+
+static ConfabClient *
+client_of (ConfabWindow *self)
+{
+  return self->account != NULL ? confab_account_get_client (self->account) : NULL;
+}
+
+static ConfabCache *
+cache_of (ConfabWindow *self)
+{
+  return self->account != NULL ? confab_account_get_cache (self->account) : NULL;
+}
+
+void
+confab_window_toast (ConfabWindow *self,
+                     const char   *text)
+{
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+}
+
+/* -------------------------------------------------------------- title --- */
+
+static void
+update_title (ConfabWindow *self)
+{
+  guint unread = cache_of (self) != NULL ? confab_cache_count_unread (cache_of (self), NULL) : 0;
+  g_autofree char *title = NULL;
+
+  /* "Confab (3)": the count shows in the task bar and the window switcher */
+  if (unread > 0)
+    title = g_strdup_printf (_("Confab (%u)"), unread);
+  else
+    title = g_strdup (_("Confab"));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+/* -------------------------------------------------------------- sites --- */
+
+static GtkWidget *
+site_row_new (const char *site_id,
+              const char *name,
+              guint       unread,
+              const char *icon)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  GtkWidget *label = gtk_label_new (name);
+  GtkWidget *image = gtk_image_new_from_icon_name (icon);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), image);
+  gtk_box_append (GTK_BOX (box), label);
+  if (unread > 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%u", unread);
+      GtkWidget *badge = gtk_label_new (count);
+
+      gtk_widget_add_css_class (badge, "unread-badge");
+      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (box), badge);
+    }
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "site-id", g_strdup (site_id), g_free);
+  return row;
+}
+
+/* An agent belongs to a handful of sites: a list box rebuilt from the cache is enough. */
+static void
+rebuild_sites (ConfabWindow *self)
+{
+  g_autoptr (GListModel) sites = NULL;
+  GtkWidget *child;
+  GtkListBoxRow *selected = NULL;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sites_list))) != NULL)
+    gtk_list_box_remove (self->sites_list, child);
+  if (cache_of (self) == NULL)
+    return;
+
+  child = site_row_new (NULL, _("All Sites"), confab_cache_count_unread (cache_of (self), NULL),
+                        "confab-inbox-symbolic");
+  gtk_widget_set_name (child, "all-sites");
+  gtk_list_box_append (self->sites_list, child);
+  if (self->site_id == NULL)
+    selected = GTK_LIST_BOX_ROW (child);
+
+  sites = confab_cache_list_sites (cache_of (self));
+  for (guint i = 0; i < g_list_model_get_n_items (sites); i++)
+    {
+      g_autoptr (ConfabSite) site = g_list_model_get_item (sites, i);
+
+      child = site_row_new (confab_site_get_id (site), confab_site_get_name (site),
+                            confab_site_get_unread (site), "confab-globe-symbolic");
+      gtk_list_box_append (self->sites_list, child);
+      if (g_strcmp0 (self->site_id, confab_site_get_id (site)) == 0)
+        selected = GTK_LIST_BOX_ROW (child);
+    }
+  self->selecting = TRUE;
+  gtk_list_box_select_row (self->sites_list, selected);
+  self->selecting = FALSE;
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->refresh_source = 0;
+  rebuild_sites (self);
+  update_title (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A burst of events (the backlog after a reconnect) rebuilds the counts once. */
+static void
+queue_refresh (ConfabWindow *self)
+{
+  if (self->refresh_source == 0)
+    self->refresh_source = g_timeout_add (100, refresh_cb, self);
+}
+
+static void reload_visitors (ConfabWindow *self);
+
+static void
+on_site_selected (ConfabWindow  *self,
+                  GtkListBoxRow *row)
+{
+  const char *site_id;
+
+  if (row == NULL || self->selecting)
+    return;
+  site_id = g_object_get_data (G_OBJECT (row), "site-id");
+  g_free (self->site_id);
+  self->site_id = g_strdup (site_id);
+  confab_conversation_list_set_site_id (self->conversations, site_id);
+  reload_visitors (self);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+/* ------------------------------------------------------ conversations --- */
+
+static void
+setup_conversation_row (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item)
+{
+  gtk_list_item_set_child (item, confab_conversation_row_new ());
+}
+
+static void
+bind_conversation_row (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item)
+{
+  confab_conversation_row_set_conversation (CONFAB_CONVERSATION_ROW (gtk_list_item_get_child (item)),
+                                            gtk_list_item_get_item (item));
+}
+
+static void
+show_conversation (ConfabWindow       *self,
+                   ConfabConversation *conversation)
+{
+  const char *id = conversation != NULL ? confab_conversation_get_id (conversation) : NULL;
+
+  confab_chat_view_set_conversation_id (self->chat_view, id);
+  confab_visitor_pane_set_visitor_id (self->visitor_pane,
+                                      conversation != NULL ? confab_conversation_get_visitor_id (conversation) : NULL,
+                                      id);
+}
+
+static void
+on_selection_changed (ConfabWindow *self)
+{
+  /* the list's pages are a cache: keep the item alive while the panes load */
+  g_autoptr (ConfabConversation) conversation = NULL;
+
+  if (gtk_single_selection_get_selected_item (self->selection) != NULL)
+    conversation = g_object_ref (gtk_single_selection_get_selected_item (self->selection));
+
+  /* a live update moves the selected row (remove + insert): same id, nothing to do */
+  if (conversation == NULL ||
+      g_strcmp0 (confab_conversation_get_id (conversation),
+                 confab_chat_view_get_conversation_id (self->chat_view)) == 0)
+    return;
+  show_conversation (self, conversation);
+}
+
+static void
+on_conversation_activated (ConfabWindow *self,
+                           guint         position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  on_selection_changed (self);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
+}
+
+/* A change moves the row as remove + insert of a new snapshot, which GtkSingleSelection takes
+ * for another item: once the list settled, select the open conversation again where it went. */
+static gboolean
+reselect_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+  const char *open_id = confab_chat_view_get_conversation_id (self->chat_view);
+  ConfabConversation *selected;
+  int position;
+
+  self->reselect_source = 0;
+  if (self->conversations == NULL || open_id == NULL)
+    return G_SOURCE_REMOVE;
+  selected = gtk_single_selection_get_selected_item (self->selection);
+  if (selected != NULL && g_strcmp0 (confab_conversation_get_id (selected), open_id) == 0)
+    return G_SOURCE_REMOVE;
+  position = confab_conversation_list_find (self->conversations, open_id);
+  gtk_single_selection_set_selected (self->selection,
+                                     position >= 0 ? (guint) position : GTK_INVALID_LIST_POSITION);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_conversation_empty (ConfabWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
+
+  gtk_stack_set_visible_child_name (self->conversation_stack, n > 0 ? "list" : "empty");
+  if (self->reselect_source == 0)
+    self->reselect_source = g_idle_add (reselect_cb, self);
+}
+
+static void
+on_filter_changed (ConfabWindow *self)
+{
+  guint index = gtk_drop_down_get_selected (self->filter_dropdown);
+
+  if (index < G_N_ELEMENTS (filters))
+    confab_conversation_list_set_filter (self->conversations, filters[index]);
+}
+
+static void
+on_sort_changed (ConfabWindow *self)
+{
+  confab_conversation_list_set_sort (self->conversations,
+                                     gtk_drop_down_get_selected (self->sort_dropdown) == 1
+                                     ? CONFAB_CONVERSATION_SORT_WAITING_LONGEST
+                                     : CONFAB_CONVERSATION_SORT_NEWEST);
+}
+
+static void
+on_search_changed (ConfabWindow *self)
+{
+  confab_conversation_list_set_search (self->conversations,
+                                       gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+static void
+on_search_activated (ConfabWindow *self)
+{
+  /* Ctrl+K, type, Enter: the first match opens */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) > 0)
+    {
+      on_conversation_activated (self, 0);
+      confab_chat_view_focus_composer (self->chat_view);
+    }
+}
+
+/* ----------------------------------------------------------- visitors --- */
+
+static void
+setup_visitor_row (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *avatar = adw_avatar_new (36, NULL, TRUE);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *page = gtk_label_new (NULL);
+  GtkWidget *button = gtk_button_new_from_icon_name ("chat-message-new-symbolic");
+
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_margin_start (box, 10);
+  gtk_widget_set_margin_end (box, 10);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (page), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (page), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (page, "dim-label");
+  gtk_widget_add_css_class (page, "caption");
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (text), name);
+  gtk_box_append (GTK_BOX (text), page);
+  /* The relay has no agent-initiated conversation yet (a visitor's first message creates
+   * one, PROTOCOL.md): the button says so rather than pretending. */
+  gtk_widget_set_sensitive (button, FALSE);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Starting a conversation needs a newer relay: visitors start conversations for now"));
+  gtk_box_append (GTK_BOX (box), avatar);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), button);
+  g_object_set_data (G_OBJECT (item), "avatar", avatar);
+  g_object_set_data (G_OBJECT (item), "name", name);
+  g_object_set_data (G_OBJECT (item), "page", page);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_visitor_row (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item)
+{
+  ConfabVisitor *v = gtk_list_item_get_item (item);
+  g_autofree char *name = confab_format_visitor (confab_visitor_get_name (v), confab_visitor_get_id (v));
+  g_autofree char *where = NULL;
+  const char *country = confab_visitor_get_country (v);
+  const char *title = confab_visitor_get_page_title (v);
+  const char *url = confab_visitor_get_page_url (v);
+  const char *page = title != NULL && *title != '\0' ? title : url != NULL ? url : "";
+
+  where = country != NULL && *country != '\0' ? g_strdup_printf ("%s · %s", country, page) : g_strdup (page);
+  adw_avatar_set_text (g_object_get_data (G_OBJECT (item), "avatar"), name);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "name"), name);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "page"), where);
+}
+
+static void
+on_visitor_activated (ConfabWindow *self,
+                      guint         position)
+{
+  g_autoptr (ConfabVisitor) v = g_list_model_get_item (G_LIST_MODEL (self->visitors), position);
+
+  if (v == NULL)
+    return;
+  confab_visitor_pane_set_visitor_id (self->visitor_pane, confab_visitor_get_id (v), NULL);
+  g_object_set (self, "show-visitor-pane", TRUE, NULL);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->visitor_pane));
+}
+
+static void
+reload_visitors (ConfabWindow *self)
+{
+  g_autoptr (GListModel) now = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n;
+
+  if (cache_of (self) == NULL)
+    {
+      g_list_store_remove_all (self->visitors);
+      return;
+    }
+  now = confab_cache_list_visitors (cache_of (self), self->site_id, TRUE);
+  n = g_list_model_get_n_items (now);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (now, i));
+  g_list_store_splice (self->visitors, 0, g_list_model_get_n_items (G_LIST_MODEL (self->visitors)),
+                       items->pdata, items->len);
+  gtk_stack_set_visible_child_name (self->visitor_stack, n > 0 ? "list" : "empty");
+  adw_view_stack_page_set_badge_number (adw_view_stack_get_page (self->list_stack,
+                                                                GTK_WIDGET (self->visitor_stack)), n);
+}
+
+static gboolean
+visitors_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->visitors_source = 0;
+  reload_visitors (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_visitor_changed (ConfabWindow *self)
+{
+  if (self->visitors_source == 0)
+    self->visitors_source = g_timeout_add (200, visitors_cb, self);
+}
+
+/* ------------------------------------------------------- client state --- */
+
+static void
+on_client_state (ConfabWindow *self)
+{
+  ConfabClientState state = client_of (self) != NULL ? confab_client_get_state (client_of (self))
+                                                     : CONFAB_CLIENT_ONLINE;
+  gboolean offline = state == CONFAB_CLIENT_OFFLINE;
+  gboolean connecting = state == CONFAB_CLIENT_CONNECTING || state == CONFAB_CLIENT_SYNCING;
+
+  if (offline)
+    gtk_label_set_text (self->banner_label,
+                        _("Offline — showing what was saved. Messages you write are sent when the connection is back."));
+  else if (state == CONFAB_CLIENT_SYNCING)
+    gtk_label_set_text (self->banner_label, _("Catching up with the relay…"));
+  else if (connecting)
+    gtk_label_set_text (self->banner_label, _("Connecting to the relay…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_button), offline);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_spinner), connecting);
+  gtk_spinner_set_spinning (self->banner_spinner, connecting);
+  gtk_revealer_set_reveal_child (self->banner, offline || connecting);
+  if (offline)
+    gtk_widget_add_css_class (GTK_WIDGET (self->banner), "offline");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->banner), "offline");
+}
+
+static void
+on_relay_error (ConfabWindow *self,
+                const char   *code,
+                const char   *message)
+{
+  if (message != NULL && *message != '\0')
+    confab_window_toast (self, message);
+}
+
+/* ----------------------------------------------------------- presence --- */
+
+static void
+set_presence (ConfabWindow *self,
+              const char   *presence)
+{
+  g_autoptr (GError) error = NULL;
+  const char *icon;
+
+  if (g_strcmp0 (presence, self->presence) == 0)
+    return;
+  g_free (self->presence);
+  self->presence = g_strdup (presence);
+  icon = g_str_equal (presence, "away") ? "confab-away"
+         : g_str_equal (presence, "busy") ? "confab-busy" : "confab-online";
+  gtk_menu_button_set_icon_name (self->presence_button, icon);
+  /* kept by the client and sent again after every reconnect: offline is fine */
+  if (client_of (self) != NULL && !confab_client_set_presence (client_of (self), presence, &error) &&
+      !g_error_matches (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE))
+    g_message ("Presence not sent: %s", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENCE]);
+}
+
+static void
+on_activity (ConfabWindow *self)
+{
+  self->last_activity_us = g_get_monotonic_time ();
+  if (self->auto_away)
+    {
+      self->auto_away = FALSE;
+      set_presence (self, "online");
+    }
+}
+
+static gboolean
+idle_check_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+  int minutes = confab_settings_get_away_after_minutes (self->settings);
+  gint64 idle_us = g_get_monotonic_time () - self->last_activity_us;
+
+  /* only "online" turns into "away" by itself: "busy" was chosen */
+  if (minutes > 0 && g_strcmp0 (self->presence, "online") == 0 &&
+      idle_us >= (gint64) minutes * 60 * G_USEC_PER_SEC)
+    {
+      set_presence (self, "away");
+      self->auto_away = TRUE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ actions --- */
+
+static void
+move_selection (ConfabWindow *self,
+                int           delta)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
+  guint selected = gtk_single_selection_get_selected (self->selection);
+  int next;
+
+  if (n == 0)
+    return;
+  next = selected == GTK_INVALID_LIST_POSITION ? 0 : (int) selected + delta;
+  next = CLAMP (next, 0, (int) n - 1);
+  gtk_single_selection_set_selected (self->selection, next);
+  gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", next);
+  on_selection_changed (self);
+}
+
+static void
+navigate_action (GtkWidget  *widget,
+                 const char *name,
+                 GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (g_str_equal (name, "win.next-conversation"))
+    move_selection (self, 1);
+  else if (g_str_equal (name, "win.previous-conversation"))
+    move_selection (self, -1);
+  else if (g_str_equal (name, "win.back"))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  else if (g_str_equal (name, "win.search"))
+    {
+      adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
+      adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+      gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    }
+  else if (g_str_equal (name, "win.focus-composer"))
+    {
+      adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
+      confab_chat_view_focus_composer (self->chat_view);
+    }
+  else if (g_str_equal (name, "win.reconnect") && client_of (self) != NULL)
+    confab_client_reconnect_now (client_of (self));
+}
+
+static void
+open_conversation_action (GtkWidget  *widget,
+                          const char *name,
+                          GVariant   *parameter)
+{
+  confab_window_open_conversation (CONFAB_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+/* "/" focuses the composer, unless one is typing in a text field already. */
+static gboolean
+on_window_key (GtkEventControllerKey *controller,
+               guint                  keyval,
+               guint                  keycode,
+               GdkModifierType        state,
+               ConfabWindow          *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  on_activity (self);
+  if (keyval == GDK_KEY_slash && !(state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) &&
+      (focus == NULL || (!GTK_IS_TEXT_VIEW (focus) && !GTK_IS_EDITABLE (focus) &&
+                         !GTK_IS_TEXT (focus))) &&
+      confab_chat_view_get_conversation_id (self->chat_view) != NULL)
+    {
+      confab_chat_view_focus_composer (self->chat_view);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_folded (ConfabWindow *self)
+{
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  confab_chat_view_set_folded (self->chat_view, folded, !self->show_visitor_pane);
+  confab_visitor_pane_set_folded (self->visitor_pane, folded);
+  gtk_widget_set_visible (self->list_back_button, folded);
+}
+
+static void
+update_visitor_pane (ConfabWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->visitor_pane), self->show_visitor_pane);
+  gtk_widget_set_visible (self->visitor_separator, self->show_visitor_pane);
+  on_folded (self);
+  if (self->show_visitor_pane && adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->visitor_pane));
+}
+
+/* ------------------------------------------------------------- public --- */
+
+static void
+disconnect_account (ConfabWindow *self)
+{
+  if (self->account == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (cache_of (self), self);
+  g_signal_handlers_disconnect_by_data (client_of (self), self);
+}
+
+void
+confab_window_set_account (ConfabWindow  *self,
+                           ConfabAccount *account)
+{
+  if (self->account == account)
+    return;
+  disconnect_account (self);
+  confab_chat_view_set_account (self->chat_view, account);
+  confab_visitor_pane_set_account (self->visitor_pane, account);
+  gtk_single_selection_set_model (self->selection, NULL);
+  if (self->conversations != NULL)
+    g_signal_handlers_disconnect_by_data (self->conversations, self);
+  g_clear_object (&self->conversations);
+  g_clear_pointer (&self->site_id, g_free);
+  g_set_object (&self->account, account);
+
+  if (account == NULL)
+    {
+      rebuild_sites (self);
+      reload_visitors (self);
+      update_title (self);
+      on_client_state (self);
+      confab_window_show_sign_in (self, FALSE);
+      return;
+    }
+
+  /* the inbox from the cache at once, before any network */
+  self->conversations = confab_conversation_list_new (cache_of (self));
+  confab_conversation_list_set_agent_id (self->conversations, confab_client_get_user_id (client_of (self)));
+  on_filter_changed (self);
+  on_sort_changed (self);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->conversations));
+  g_signal_connect_swapped (self->conversations, "items-changed",
+                            G_CALLBACK (update_conversation_empty), self);
+  update_conversation_empty (self);
+
+  g_signal_connect_object (cache_of (self), "sites-changed", G_CALLBACK (queue_refresh), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (cache_of (self), "conversation-changed", G_CALLBACK (queue_refresh), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (cache_of (self), "visitor-changed", G_CALLBACK (on_visitor_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client_of (self), "notify::state", G_CALLBACK (on_client_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client_of (self), "relay-error", G_CALLBACK (on_relay_error), self,
+                           G_CONNECT_SWAPPED);
+  adw_window_title_set_subtitle (self->sidebar_title, confab_account_get_email (account));
+  rebuild_sites (self);
+  reload_visitors (self);
+  update_title (self);
+  on_client_state (self);
+  confab_client_set_presence (client_of (self), self->presence, NULL);
+  confab_window_show_inbox (self);
+}
+
+ConfabAccount *
+confab_window_get_account (ConfabWindow *self)
+{
+  return self->account;
+}
+
+ConfabSignInPage *
+confab_window_show_sign_in (ConfabWindow *self,
+                            gboolean      can_cancel)
+{
+  confab_sign_in_page_set_can_cancel (self->sign_in_page, can_cancel);
+  confab_sign_in_page_set_error (self->sign_in_page, NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, "sign-in");
+  gtk_revealer_set_reveal_child (self->banner, FALSE);
+  return self->sign_in_page;
+}
+
+void
+confab_window_show_inbox (ConfabWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, "inbox");
+  on_client_state (self);
+}
+
+void
+confab_window_open_conversation (ConfabWindow *self,
+                                 const char   *conversation_id)
+{
+  int position;
+
+  if (self->conversations == NULL || conversation_id == NULL)
+    return;
+  position = confab_conversation_list_find (self->conversations, conversation_id);
+  if (position < 0)
+    {
+      /* not in this view: widen it to every site and every state */
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      gtk_drop_down_set_selected (self->filter_dropdown, 0);
+      g_clear_pointer (&self->site_id, g_free);
+      confab_conversation_list_set_site_id (self->conversations, NULL);
+      confab_conversation_list_set_search (self->conversations, NULL);
+      rebuild_sites (self);
+      position = confab_conversation_list_find (self->conversations, conversation_id);
+    }
+  if (position < 0)
+    return;
+  adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
+  gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", position);
+  on_conversation_activated (self, position);
+}
+
+void
+confab_window_set_accounts (ConfabWindow *self,
+                            GStrv         accounts)
+{
+  g_menu_remove_all (self->accounts_section);
+  for (guint i = 0; accounts != NULL && accounts[i] != NULL; i++)
+    {
+      g_auto (GStrv) parts = g_strsplit (accounts[i], "\n", 2);
+      g_autofree char *label = NULL;
+      g_autoptr (GMenuItem) item = NULL;
+
+      if (parts[0] == NULL || parts[1] == NULL)
+        continue;
+      label = g_strdup_printf ("%s (%s)", parts[1], parts[0]);
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target (item, "app.switch-account", "s", accounts[i]);
+      g_menu_append_item (self->accounts_section, item);
+    }
+}
+
+const char *
+confab_window_get_conversation_id (ConfabWindow *self)
+{
+  return confab_chat_view_get_conversation_id (self->chat_view);
+}
+
+/* ------------------------------------------------------------- object --- */
+
+static void
+confab_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_VISITOR_PANE: g_value_set_boolean (value, self->show_visitor_pane); break;
+    case PROP_PRESENCE: g_value_set_string (value, self->presence); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_window_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_VISITOR_PANE:
+      if (self->show_visitor_pane != g_value_get_boolean (value))
+        {
+          self->show_visitor_pane = g_value_get_boolean (value);
+          update_visitor_pane (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_PRESENCE:
+      self->auto_away = FALSE;
+      set_presence (self, g_value_get_string (value) != NULL ? g_value_get_string (value) : "online");
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_window_dispose (GObject *object)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->visitors_source, g_source_remove);
+  g_clear_handle_id (&self->reselect_source, g_source_remove);
+  disconnect_account (self);
+  g_clear_object (&self->account);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->conversations);
+  g_clear_object (&self->visitors);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_WINDOW);
+  G_OBJECT_CLASS (confab_window_parent_class)->dispose (object);
+}
+
+static void
+confab_window_finalize (GObject *object)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  g_free (self->site_id);
+  g_free (self->presence);
+  G_OBJECT_CLASS (confab_window_parent_class)->finalize (object);
+}
+
+static void
+confab_window_class_init (ConfabWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = confab_window_get_property;
+  object_class->set_property = confab_window_set_property;
+  object_class->dispose = confab_window_dispose;
+  object_class->finalize = confab_window_finalize;
+
+  properties[PROP_SHOW_VISITOR_PANE] =
+    g_param_spec_boolean ("show-visitor-pane", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PRESENCE] =
+    g_param_spec_string ("presence", NULL, NULL, "online",
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CONFAB_TYPE_SIGN_IN_PAGE);
+  g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
+  g_type_ensure (CONFAB_TYPE_VISITOR_PANE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/chat/confab/Confab/confab-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_separator);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sites_list);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, accounts_section);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, presence_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_back_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, filter_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_pane);
+  gtk_widget_class_bind_template_callback (widget_class, on_site_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_visitor_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_folded);
+
+  gtk_widget_class_install_action (widget_class, "win.next-conversation", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-conversation", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-composer", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, navigate_action);
+  gtk_widget_class_install_action (widget_class, "win.open-conversation", "s", open_conversation_action);
+  gtk_widget_class_install_property_action (widget_class, "win.visitor-pane", "show-visitor-pane");
+  gtk_widget_class_install_property_action (widget_class, "win.presence", "presence");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-composer", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.visitor-pane", NULL);
+}
+
+static void
+confab_window_init (ConfabWindow *self)
+{
+  g_autoptr (GtkListItemFactory) conversation_factory = gtk_signal_list_item_factory_new ();
+  g_autoptr (GtkListItemFactory) visitor_factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  self->presence = g_strdup ("online");
+  self->show_visitor_pane = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (conversation_factory, "setup", G_CALLBACK (setup_conversation_row), NULL);
+  g_signal_connect (conversation_factory, "bind", G_CALLBACK (bind_conversation_row), NULL);
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
+  gtk_list_view_set_factory (self->conversation_view, conversation_factory);
+  gtk_list_view_set_model (self->conversation_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->visitors = g_list_store_new (CONFAB_TYPE_VISITOR);
+  g_signal_connect (visitor_factory, "setup", G_CALLBACK (setup_visitor_row), NULL);
+  g_signal_connect (visitor_factory, "bind", G_CALLBACK (bind_visitor_row), NULL);
+  gtk_list_view_set_factory (self->visitor_view, visitor_factory);
+  gtk_list_view_set_model (self->visitor_view,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visitors)))));
+
+  /* activity for "away after idle": keys anywhere, the pointer moving, clicks */
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_window_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  g_signal_connect_swapped (motion, "motion", G_CALLBACK (on_activity), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (click, "pressed", G_CALLBACK (on_activity), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  self->last_activity_us = g_get_monotonic_time ();
+  self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
+
+  on_folded (self);
+  update_title (self);
+}
+
+ConfabWindow *
+confab_window_new (AdwApplication *application,
+                   ConfabSettings *settings)
+{
+  ConfabWindow *self = g_object_new (CONFAB_TYPE_WINDOW, "application", application, NULL);
+
+  self->settings = g_object_ref (settings);
+  g_object_bind_property (settings, "window-width", self, "default-width", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (settings, "window-height", self, "default-height", G_BINDING_SYNC_CREATE);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (settings), "presence"))
+    {
+      g_autofree char *presence = NULL;
+
+      g_object_get (settings, "presence", &presence, NULL);
+      g_object_set (self, "presence", presence, NULL);
+      g_object_bind_property (self, "presence", settings, "presence", G_BINDING_DEFAULT);
+    }
+  return self;
+}
