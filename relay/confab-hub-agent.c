@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub-agent.c: the hub's the frames agents send, and the backlog after subscribe */
+#define G_LOG_DOMAIN "confab-hub"
+
+#include "confab-hub-private.h"
+
+/* --- agent frames --- */
+
+/* The conversation if the agent belongs to its site; else the same not_found for unknown and
+ * foreign ids, so that nothing tells one from the other. */
+static ConfabConversation *
+agent_conversation (Client     *client,
+                    JsonObject *frame,
+                    const char *ref)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char *conversation_id = NULL;
+
+  if (!confab_json_get_string (frame, "conversation_id", TRUE, &conversation_id, &error))
+    {
+      client_bad_gerror (client, error, ref);
+      return NULL;
+    }
+
+  conversation = confab_store_get_conversation (client->hub->relay->store, conversation_id, NULL);
+  if (conversation == NULL || !agent_in_site (client, conversation->site_id))
+    {
+      client_bad_frame (client, "not_found", "No such conversation", ref);
+      return NULL;
+    }
+
+  return g_steal_pointer (&conversation);
+}
+
+gboolean
+pump_backlog (gpointer user_data)
+{
+  Client *client = user_data;
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  guint budget = client->hub->relay->config->send_queue_bytes / 2;
+
+  /* A reader slower than the store waits for the next turn instead of being dropped for a
+   * backlog it asked for: the queue limit is for clients that stopped reading, and the
+   * idle timeout ends those. */
+  if (client_backlogged (client, budget))
+    return G_SOURCE_CONTINUE;
+
+  events = confab_store_list_events (store, (const char * const *) client->site_ids->pdata,
+                                     client->sync_cursor, BACKLOG_BATCH, &error);
+  if (events == NULL)
+    {
+      client->sync_source = 0;
+      client_store_failed (client, error, NULL);
+      return G_SOURCE_REMOVE;
+    }
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      ConfabEvent *event = g_ptr_array_index (events, i);
+      g_autoptr (JsonObject) frame = NULL;
+
+      if (event->message != NULL)
+        frame = message_frame (event->message, event->site_id, CONFAB_AUDIENCE_AGENT);
+      else
+        {
+          frame = confab_json_parse_object (event->payload_json, strlen (event->payload_json),
+                                            G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
+          if (frame == NULL)
+            frame = confab_frame_new (event->kind);
+          json_object_set_int_member (frame, "cursor", event->cursor);
+        }
+
+      if (!client_send (client, frame))
+        {
+          client->sync_source = 0;
+          return G_SOURCE_REMOVE;
+        }
+      client->sync_cursor = event->cursor;
+
+      if (client_backlogged (client, budget))
+        return G_SOURCE_CONTINUE;
+    }
+
+  if (events->len == BACKLOG_BATCH)
+    return G_SOURCE_CONTINUE;
+
+  /* Caught up within this main-loop turn: whatever is persisted next is fanned out live. */
+  {
+    g_autoptr (JsonObject) synced = confab_frame_new ("synced");
+    json_object_set_int_member (synced, "cursor", MAX (client->sync_cursor, 0));
+    client->syncing = FALSE;
+    client->subscribed = TRUE;
+    client->sync_source = 0;
+    client_send (client, synced);
+  }
+
+  /* Who of the team is here now: presence is live state, not part of the log. */
+  {
+    g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < client->site_ids->len; i++)
+      {
+        GPtrArray *agents = index_get (client->hub->site_agents, g_ptr_array_index (client->site_ids, i));
+
+        for (guint j = 0; agents && j < agents->len; j++)
+          {
+            Client *other = g_ptr_array_index (agents, j);
+            g_autoptr (JsonObject) presence = NULL;
+
+            if (other == client || g_hash_table_contains (seen, other->user_id))
+              continue;
+            g_hash_table_add (seen, other->user_id);
+            presence = confab_frame_new ("presence");
+            json_object_set_string_member (presence, "agent_id", other->user_id);
+            json_object_set_string_member (presence, "name", other->user_name ? other->user_name : "");
+            json_object_set_string_member (presence, "status", other->presence);
+            client_send (client, presence);
+          }
+      }
+  }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+agent_subscribe (Client     *client,
+                 JsonObject *frame)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 after = 0;
+
+  if (!confab_json_get_int (frame, "after_cursor", FALSE, 0, &after, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (after < 0)
+    {
+      client_bad_frame (client, "invalid_value", "“after_cursor” must be 0 or more", NULL);
+      return;
+    }
+
+  g_clear_handle_id (&client->sync_source, g_source_remove);
+  client->syncing = TRUE;
+  client->sync_cursor = after;
+  /* the first batch goes out right away, the rest as the client reads */
+  if (pump_backlog (client) == G_SOURCE_CONTINUE)
+    client->sync_source = g_timeout_add (20, pump_backlog, client);
+}
+
+static void
+agent_message (Client     *client,
+               JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char *client_id = NULL, *body = NULL, *attachment_id = NULL;
+  ConfabMessageDraft draft = { 0 };
+
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id) ||
+      (conversation = agent_conversation (client, frame, client_id)) == NULL ||
+      !take_message_tokens (client, client_id))
+    return;
+
+  draft.conversation_id = conversation->id;
+  draft.client_id = client_id;
+  draft.sender_type = CONFAB_SENDER_AGENT;
+  draft.sender_id = client->user_id;
+  draft.sender_name = client->user_name;
+  draft.body = body;
+  draft.attachment_id = attachment_id;
+  deliver_message (client, &draft);
+}
+
+static void
+agent_typing (Client     *client,
+              JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) typing = NULL;
+  JsonObject *sender;
+  gboolean active = FALSE;
+  guint retry = 0;
+
+  if (!confab_json_get_bool (frame, "active", TRUE, FALSE, &active, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+  if (!confab_token_bucket_take (&client->typing, g_get_monotonic_time () / 1000, &retry))
+    {
+      client_rate_limited (client, retry, NULL);
+      return;
+    }
+
+  typing = confab_frame_new ("typing");
+  sender = json_object_new ();
+  json_object_set_string_member (sender, "type", "agent");
+  json_object_set_string_member (sender, "name", client->user_name ? client->user_name : "");
+  json_object_set_object_member (typing, "sender", sender);
+  json_object_set_boolean_member (typing, "active", active);
+  fanout_visitor (client->hub, conversation->visitor_id, typing);
+}
+
+static void
+agent_change_conversation (Client     *client,
+                           JsonObject *frame,
+                           gboolean    assign)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+
+  if (assign)
+    {
+      const char *agent_id = NULL;
+
+      if (!confab_json_get_string (frame, "agent_id", FALSE, &agent_id, &error))
+        {
+          client_bad_gerror (client, error, NULL);
+          return;
+        }
+      if (agent_id != NULL &&
+          confab_store_get_role (store, conversation->site_id, agent_id) == CONFAB_ROLE_NONE)
+        {
+          client_bad_frame (client, "not_found", "No such agent on this site", NULL);
+          return;
+        }
+      if (!hub_begin (client->hub, &error))
+        goto not_stored;
+      updated = confab_store_set_assignee (store, conversation->id, agent_id, &error);
+    }
+  else
+    {
+      const char *status_text = NULL;
+      ConfabConversationStatus status;
+
+      if (!confab_json_get_string (frame, "status", TRUE, &status_text, &error))
+        {
+          client_bad_gerror (client, error, NULL);
+          return;
+        }
+      if (!confab_status_from_string (status_text, &status))
+        {
+          client_bad_frame (client, "invalid_value",
+                            "“status” must be open, pending, resolved or closed", NULL);
+          return;
+        }
+      if (!hub_begin (client->hub, &error))
+        goto not_stored;
+      updated = confab_store_set_status (store, conversation->id, status, &error);
+    }
+
+  if (updated == NULL || !announce_conversation (client->hub, updated, &error))
+    goto failed;
+  if (!hub_commit (client->hub, &error))
+    goto not_stored;
+  hub_flush (client->hub);
+  return;
+
+failed:
+  hub_rollback (client->hub);
+not_stored:
+  client_store_failed (client, error, NULL);
+}
+
+static void
+agent_read (Client     *client,
+            JsonObject *frame)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 seq = 0;
+
+  if (!confab_json_get_int (frame, "seq", TRUE, 0, &seq, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+  if (seq < 0 || seq > conversation->last_seq)
+    {
+      client_bad_frame (client, "invalid_value", "“seq” is not a message of this conversation", NULL);
+      return;
+    }
+  if (seq <= conversation->agent_read_seq)
+    return;
+
+  if (!hub_begin (client->hub, &error))
+    goto not_stored;
+  updated = confab_store_mark_read (store, conversation->id, CONFAB_SENDER_AGENT, seq, &error);
+  if (updated == NULL || !announce_conversation (client->hub, updated, &error))
+    goto failed;
+  if (!hub_commit (client->hub, &error))
+    goto not_stored;
+  hub_flush (client->hub);
+  return;
+
+failed:
+  hub_rollback (client->hub);
+not_stored:
+  client_store_failed (client, error, NULL);
+}
+
+static void
+agent_presence (Client     *client,
+                JsonObject *frame)
+{
+  g_autoptr (GError) error = NULL;
+  const char *status = NULL;
+
+  if (!confab_json_get_string (frame, "status", TRUE, &status, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return;
+    }
+  if (g_strcmp0 (status, "online") != 0 && g_strcmp0 (status, "away") != 0 &&
+      g_strcmp0 (status, "busy") != 0)
+    {
+      client_bad_frame (client, "invalid_value", "“status” must be online, away or busy", NULL);
+      return;
+    }
+  if (g_strcmp0 (client->presence, status) == 0)
+    return;
+
+  g_free (client->presence);
+  client->presence = g_strdup (status);
+  announce_presence (client->hub, client, status);
+}
+
+void
+handle_agent_frame (Client     *client,
+                    const char *type,
+                    JsonObject *frame)
+{
+  if (strcmp (type, "subscribe") == 0)
+    agent_subscribe (client, frame);
+  else if (strcmp (type, "message") == 0)
+    agent_message (client, frame);
+  else if (strcmp (type, "typing") == 0)
+    agent_typing (client, frame);
+  else if (strcmp (type, "assign") == 0)
+    agent_change_conversation (client, frame, TRUE);
+  else if (strcmp (type, "set_status") == 0)
+    agent_change_conversation (client, frame, FALSE);
+  else if (strcmp (type, "presence") == 0)
+    agent_presence (client, frame);
+  else if (strcmp (type, "read") == 0)
+    agent_read (client, frame);
+  else if (strcmp (type, "ping") == 0)
+    {
+      g_autoptr (JsonObject) pong = confab_frame_new ("pong");
+      client_send (client, pong);
+    }
+  else
+    client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
+}

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub-delivery.c: the hub's group commit, persisted events, messages, and the frames that go out once they are durable */
+#define G_LOG_DOMAIN "confab-hub"
+
+#include "confab-hub-private.h"
+
+/* --- transactions and what they send --- */
+
+/* Every change that clients hear about is made between hub_begin() and hub_commit(): frames
+ * queued meanwhile go out after the commit, in the order they were queued (which is cursor
+ * order), and are dropped if it fails. Nobody ever hears of what was not stored. */
+
+static gboolean
+on_batch_due (gpointer user_data)
+{
+  hub_commit_batch (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the batch when none is (store writes made now join it). */
+gboolean
+hub_join_batch (ConfabHub  *hub,
+                GError    **error)
+{
+  if (hub->tx_depth > 0)
+    return TRUE;
+
+  if (hub->batch_open &&
+      (g_get_monotonic_time () - hub->batch_started > BATCH_MAX_MS * 1000 ||
+       hub->batch_units >= BATCH_MAX_UNITS))
+    hub_commit_batch (hub);
+
+  if (!hub->batch_open)
+    {
+      if (!confab_store_begin (hub->relay->store, error))
+        return FALSE;
+      hub->batch_open = TRUE;
+      hub->batch_started = g_get_monotonic_time ();
+      hub->batch_units = 0;
+      hub->batch_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_batch_due, hub, NULL);
+      hub->batch_deadline = g_timeout_add (BATCH_MAX_MS, on_batch_due, hub);
+    }
+
+  return TRUE;
+}
+
+gboolean
+hub_begin (ConfabHub  *hub,
+           GError    **error)
+{
+  if (hub->tx_depth == 0)
+    {
+      if (!hub_join_batch (hub, error))
+        return FALSE;
+      hub->unit_mark = hub->outgoing->len;
+    }
+
+  if (!confab_store_begin (hub->relay->store, error))
+    return FALSE;
+  hub->tx_depth++;
+  return TRUE;
+}
+
+/* Undoes the unit (a SAVEPOINT inside the batch) and forgets the frames it queued. */
+void
+hub_rollback (ConfabHub *hub)
+{
+  confab_store_rollback (hub->relay->store);
+  if (--hub->tx_depth == 0)
+    g_ptr_array_set_size (hub->outgoing, hub->unit_mark);
+}
+
+/* Ends a unit: it becomes part of the batch, durable (and its frames sent) when the batch
+ * commits. On failure the unit is rolled back. */
+gboolean
+hub_commit (ConfabHub  *hub,
+            GError    **error)
+{
+  if (!confab_store_commit (hub->relay->store, error))
+    {
+      hub_rollback (hub);
+      return FALSE;
+    }
+  if (--hub->tx_depth == 0)
+    hub->batch_units++;
+  return TRUE;
+}
+
+static void
+send_outgoing (ConfabHub *hub,
+               GPtrArray *sending)
+{
+  for (guint i = 0; i < sending->len; i++)
+    {
+      Outgoing *outgoing = g_ptr_array_index (sending, i);
+
+      if (outgoing->client_text != NULL && outgoing->client != NULL)
+        client_send_text (outgoing->client, outgoing->client_text);
+      if (outgoing->agent_text != NULL)
+        fanout_agents (hub, outgoing->site_id, outgoing->agent_text);
+      if (outgoing->visitor_text != NULL)
+        fanout_visitor_text (hub, outgoing->visitor_id, outgoing->visitor_text);
+    }
+}
+
+/* Makes the batch durable, then tells everyone what is in it. */
+void
+hub_commit_batch (ConfabHub *hub)
+{
+  g_autoptr (GPtrArray) sending = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_handle_id (&hub->batch_idle, g_source_remove);
+  g_clear_handle_id (&hub->batch_deadline, g_source_remove);
+  if (!hub->batch_open || hub->tx_depth > 0)
+    return;
+
+  hub->batch_open = FALSE;
+  sending = g_steal_pointer (&hub->outgoing);
+  hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
+
+  if (confab_store_commit (hub->relay->store, &error))
+    {
+      send_outgoing (hub, sending);
+      return;
+    }
+
+  /* Nothing of the batch was stored: nobody hears of it, and whoever sent something in it is
+   * told so, to retry with the same client_id. */
+  g_warning ("Could not store %u changes: %s", hub->batch_units, error->message);
+  confab_store_rollback (hub->relay->store);
+  for (guint i = 0; i < sending->len; i++)
+    {
+      Outgoing *outgoing = g_ptr_array_index (sending, i);
+
+      if (outgoing->client != NULL && outgoing->failure_ref != NULL)
+        client_store_failed (outgoing->client, error, outgoing->failure_ref);
+    }
+}
+
+/* Frames of committed units go out with their batch; this only exists so that callers say
+ * where their unit's frames are complete. */
+void
+hub_flush (ConfabHub *hub)
+{
+  if (!hub->batch_open)
+    g_assert (hub->outgoing->len == 0);
+}
+
+/* A frame for one client, in order with the batch: an ack must not overtake what it confirms,
+ * and must not be sent before that is durable. */
+void
+queue_for_client (ConfabHub  *hub,
+                  Client     *client,
+                  JsonObject *frame,
+                  const char *failure_ref)
+{
+  Outgoing *outgoing;
+
+  if (!hub->batch_open)
+    {
+      client_send (client, frame);
+      return;
+    }
+
+  outgoing = g_new0 (Outgoing, 1);
+  outgoing->client = client;
+  outgoing->client_text = confab_frame_to_string (frame);
+  outgoing->failure_ref = g_strdup (failure_ref);
+  g_ptr_array_add (hub->outgoing, outgoing);
+}
+
+void
+confab_hub_sync (ConfabHub *hub)
+{
+  hub_commit_batch (hub);
+}
+
+static void
+queue_frames (ConfabHub  *hub,
+              const char *site_id,
+              JsonObject *for_agents,
+              const char *visitor_id,
+              JsonObject *for_visitor)
+{
+  Outgoing *outgoing = g_new0 (Outgoing, 1);
+
+  outgoing->site_id = g_strdup (site_id);
+  outgoing->agent_text = for_agents ? confab_frame_to_string (for_agents) : NULL;
+  outgoing->visitor_id = g_strdup (visitor_id);
+  outgoing->visitor_text = for_visitor ? confab_frame_to_string (for_visitor) : NULL;
+  g_ptr_array_add (hub->outgoing, outgoing);
+}
+
+/* Stores @frame as an event of @site_id and queues it for the site's agents with its cursor.
+ * Inside hub_begin()/hub_commit() only. */
+gboolean
+persist_event (ConfabHub   *hub,
+               const char  *site_id,
+               const char  *kind,
+               const char  *conversation_id,
+               JsonObject  *frame,
+               GError     **error)
+{
+  g_autofree char *payload = confab_frame_to_string (frame);
+  gint64 cursor;
+
+  g_assert (hub->tx_depth > 0);
+
+  cursor = confab_store_add_event (hub->relay->store, site_id, kind, conversation_id, payload, error);
+  if (cursor <= 0)
+    return FALSE;
+
+  json_object_set_int_member (frame, "cursor", cursor);
+  queue_frames (hub, site_id, frame, NULL, NULL);
+  return TRUE;
+}
+
+static JsonObject *
+conversation_frame (ConfabHub                *hub,
+                    const ConfabConversation *conversation,
+                    ConfabAudience            audience)
+{
+  JsonObject *frame = confab_frame_new ("conversation");
+
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    json_object_set_string_member (frame, "site_id", conversation->site_id);
+  json_object_set_object_member (frame, "conversation",
+                                 confab_conversation_to_json (hub->relay->store, conversation, audience));
+  return frame;
+}
+
+/* The conversation changed: a persisted event for agents, a frame for the visitor's tabs. */
+gboolean
+announce_conversation (ConfabHub                *hub,
+                       const ConfabConversation *conversation,
+                       GError                  **error)
+{
+  g_autoptr (JsonObject) for_agents = conversation_frame (hub, conversation, CONFAB_AUDIENCE_AGENT);
+  g_autoptr (JsonObject) for_visitor = conversation_frame (hub, conversation, CONFAB_AUDIENCE_VISITOR);
+
+  if (!persist_event (hub, conversation->site_id, CONFAB_EVENT_CONVERSATION,
+                      conversation->id, for_agents, error))
+    return FALSE;
+
+  queue_frames (hub, NULL, NULL, conversation->visitor_id, for_visitor);
+  return TRUE;
+}
+
+JsonObject *
+message_frame (const ConfabMessage *message,
+               const char          *site_id,
+               ConfabAudience       audience)
+{
+  JsonObject *frame = confab_frame_new ("message");
+  g_autoptr (JsonObject) fields = confab_message_to_json (message, audience);
+  g_autoptr (GList) names = json_object_get_members (fields);
+
+  for (GList *l = names; l; l = l->next)
+    json_object_set_member (frame, l->data, json_node_copy (json_object_get_member (fields, l->data)));
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    {
+      json_object_set_string_member (frame, "site_id", site_id);
+      json_object_set_int_member (frame, "cursor", message->cursor);
+    }
+  return frame;
+}
+
+void
+queue_message (ConfabHub           *hub,
+               const ConfabMessage *message,
+               const char          *site_id,
+               const char          *visitor_id)
+{
+  g_autoptr (JsonObject) for_agents = message_frame (message, site_id, CONFAB_AUDIENCE_AGENT);
+  g_autoptr (JsonObject) for_visitor = message_frame (message, site_id, CONFAB_AUDIENCE_VISITOR);
+
+  queue_frames (hub, site_id, for_agents, visitor_id, for_visitor);
+}
+
+void
+send_ack (Client              *client,
+          const ConfabMessage *message)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("ack");
+
+  json_object_set_string_member (frame, "client_id", message->client_id);
+  json_object_set_string_member (frame, "conversation_id", message->conversation_id);
+  json_object_set_int_member (frame, "seq", message->seq);
+  queue_for_client (client->hub, client, frame, message->client_id);
+}
+
+/* A visitor arrived, changed page or left. */
+void
+announce_visitor (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id,
+                  gboolean    online)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (GError) error = NULL;
+
+  visitor = confab_store_get_visitor (hub->relay->store, visitor_id, &error);
+  if (visitor == NULL)
+    {
+      g_warning ("Visitor event lost: %s", error->message);
+      return;
+    }
+
+  frame = confab_frame_new ("visitor");
+  json_object_set_string_member (frame, "site_id", site_id);
+  json_object_set_object_member (frame, "visitor",
+                                 confab_visitor_to_json (hub->relay->store, visitor, online, JOURNEY_LENGTH));
+  if (!hub_begin (hub, &error))
+    goto lost;
+  if (!persist_event (hub, site_id, CONFAB_EVENT_VISITOR, NULL, frame, &error))
+    {
+      hub_rollback (hub);
+      goto lost;
+    }
+  if (!hub_commit (hub, &error))
+    goto lost;
+  hub_flush (hub);
+  return;
+
+lost:
+  g_warning ("Visitor event lost: %s", error->message);
+}
+
+/* --- messages --- */
+
+/* For a visitor's message without a conversation: their current one, reopened when it was
+ * resolved, or a new one. Agents hear of it before the message (a lower cursor). */
+static ConfabConversation *
+prepare_visitor_conversation (ConfabHub  *hub,
+                              const char *site_id,
+                              const char *visitor_id,
+                              GError    **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  conversation = confab_store_get_current_conversation (store, visitor_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (conversation == NULL)
+    conversation = confab_store_create_conversation (store, site_id, visitor_id, error);
+  else if (conversation->status == CONFAB_STATUS_RESOLVED)
+    {
+      /* a follow-up question */
+      ConfabConversation *reopened = confab_store_set_status (store, conversation->id,
+                                                              CONFAB_STATUS_OPEN, error);
+      confab_conversation_free (conversation);
+      conversation = reopened;
+    }
+  else
+    return g_steal_pointer (&conversation);
+
+  if (conversation == NULL || !announce_conversation (hub, conversation, error))
+    return NULL;
+
+  return g_steal_pointer (&conversation);
+}
+
+/* Appends @draft and tells everyone; the shared path of visitor and agent messages. */
+void
+deliver_message (Client             *client,
+                 ConfabMessageDraft *draft)
+{
+  ConfabHub *hub = client->hub;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) prepared = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabAppendResult result;
+  gboolean changed = FALSE;
+
+  if (!hub_begin (hub, &error))
+    {
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (draft->conversation_id == NULL)
+    {
+      prepared = prepare_visitor_conversation (hub, draft->site_id, draft->visitor_id, &error);
+      if (prepared == NULL)
+        {
+          hub_rollback (hub);
+          client_store_failed (client, error, draft->client_id);
+          return;
+        }
+      draft->conversation_id = prepared->id;
+    }
+
+  /* Inside the transaction: a visitor's upload made before their first message is tied to
+   * the conversation only if the message is stored too. */
+  if (draft->attachment_id != NULL &&
+      !confab_store_claim_upload (hub->relay->store, draft->attachment_id, draft->conversation_id,
+                                  draft->sender_type == CONFAB_SENDER_VISITOR ? draft->sender_id : NULL,
+                                  &error))
+    {
+      hub_rollback (hub);
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        client_bad_frame (client, "not_found", "No such attachment", draft->client_id);
+      else
+        client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (!confab_store_append_message (hub->relay->store, draft, &message, &conversation,
+                                    &changed, &result, &error))
+    {
+      hub_rollback (hub);
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT))
+        client_bad_frame (client, "client_id_conflict",
+                          "This client_id was used before for another message", draft->client_id);
+      else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        client_bad_frame (client, "not_found", "No such conversation", draft->client_id);
+      else
+        client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  if (result == CONFAB_APPEND_DUPLICATE)
+    {
+      /* A blind retry after a lost ack: undo what preparing it did (a new or reopened
+       * conversation), acknowledge again, tell nobody else. */
+      hub_rollback (hub);
+      send_ack (client, message);
+      return;
+    }
+
+  if (changed && !announce_conversation (hub, conversation, &error))
+    {
+      hub_rollback (hub);
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  /* both go out once the batch is durable: the ack first, then the message to everyone */
+  send_ack (client, message);
+  queue_message (hub, message, conversation->site_id, conversation->visitor_id);
+
+  if (!hub_commit (hub, &error))
+    {
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+  hub_flush (hub);
+
+  if (client->kind == CLIENT_VISITOR)
+    {
+      GPtrArray *tabs = index_get (hub->visitor_tabs, conversation->visitor_id);
+
+      for (guint i = 0; tabs && i < tabs->len; i++)
+        {
+          Client *tab = g_ptr_array_index (tabs, i);
+          g_free (tab->conversation_id);
+          tab->conversation_id = g_strdup (conversation->id);
+        }
+
+      /* after the visitor's message is out: the bot's answer follows it */
+      confab_faq_after_visitor_message (hub->relay, conversation, message);
+    }
+}
+
+gboolean
+take_message_tokens (Client     *client,
+                     const char *ref)
+{
+  gint64 now = g_get_monotonic_time () / 1000;
+  guint retry = 0;
+
+  if (!confab_token_bucket_take (&client->messages, now, &retry) ||
+      !confab_rate_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
+    {
+      client_rate_limited (client, retry, ref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* client_id, body, attachment_id: the checks agents and visitors share. */
+gboolean
+read_message_fields (Client      *client,
+                     JsonObject  *frame,
+                     const char **client_id,
+                     const char **body,
+                     const char **attachment_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_json_get_string (frame, "client_id", TRUE, client_id, &error))
+    {
+      client_bad_gerror (client, error, NULL);
+      return FALSE;
+    }
+  if (!require_length (client, "client_id", *client_id, 1, MAX_CLIENT_ID_CHARS, NULL))
+    return FALSE;
+
+  if (!confab_json_get_string (frame, "body", FALSE, body, &error) ||
+      !confab_json_get_string (frame, "attachment_id", FALSE, attachment_id, &error))
+    {
+      client_bad_gerror (client, error, *client_id);
+      return FALSE;
+    }
+
+  /* Whether the attachment may go into the conversation is decided in deliver_message(),
+   * where the conversation is known (confab_store_claim_upload()). */
+  if (*attachment_id != NULL &&
+      !require_length (client, "attachment_id", *attachment_id, 1, MAX_CLIENT_ID_CHARS, *client_id))
+    return FALSE;
+
+  if (*body == NULL)
+    {
+      /* a picture needs no words */
+      if (*attachment_id != NULL)
+        return TRUE;
+      client_bad_frame (client, "missing_field", "“body” is required", *client_id);
+      return FALSE;
+    }
+
+  if (!require_length (client, "body", *body, 1, MAX_BODY_CHARS, *client_id))
+    return FALSE;
+
+  {
+    g_autofree char *trimmed = g_strstrip (g_strdup (*body));
+    if (*trimmed == '\0')
+      {
+        client_bad_frame (client, "invalid_value", "“body” must not be only white space", *client_id);
+        return FALSE;
+      }
+  }
+
+  return TRUE;
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub-private.h: what the files of the hub share.
+ *
+ *   confab-hub.c           connections, rooms (indexes), sending, presence, upgrades
+ *   confab-hub-delivery.c  group commit, persisted events, messages and what they send
+ *   confab-hub-visitor.c   the frames visitors send
+ *   confab-hub-agent.c     the frames agents send, the backlog after subscribe
+ */
+#pragma once
+
+#include "confab-hub.h"
+#include "confab-auth.h"
+#include "confab-device.h"
+#include "confab-faq.h"
+#include "confab-geo.h"
+#include "confab-http.h"
+#include "confab-json.h"
+#include "confab-objects.h"
+#include "confab-util.h"
+#include "confab-websocket.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+#define MAX_FRAME_DEPTH      32
+#define MAX_BODY_CHARS       4000
+#define MAX_CLIENT_ID_CHARS  100
+#define MAX_URL_CHARS        2048
+#define MAX_TITLE_CHARS      500
+#define MAX_NAME_CHARS       100
+#define MAX_EMAIL_CHARS      254
+#define MAX_COMMENT_CHARS    2000
+#define JOURNEY_LENGTH       10
+#define BACKLOG_BATCH        200
+#define PREVIEW_INTERVAL_MS  100
+/* A User-Agent longer than this is no browser's; the hello's own field has the same limit. */
+#define MAX_USER_AGENT_CHARS 1000
+
+typedef enum {
+  CLIENT_VISITOR,
+  CLIENT_AGENT,
+} ClientKind;
+
+typedef struct {
+  ConfabHub               *hub;
+  ConfabWebsocket         *ws;
+  ClientKind               kind;
+  char                    *ip_hash;
+  guint                    bad_frames;
+  gboolean                 closing;
+  ConfabTokenBucket        messages;
+  ConfabTokenBucket        typing;
+
+  /* visitors */
+  ConfabGeoResult         *geo;          /* looked up at the upgrade; NULL = unknown. The raw IP
+                                          * itself is never kept. */
+  char                    *header_user_agent; /* for a hello without user_agent */
+  char                    *site_id;
+  char                    *visitor_id;   /* set by hello */
+  char                    *visitor_name;
+  char                    *conversation_id;
+  gboolean                 previews_allowed;
+  char                    *pending_preview;
+  guint                    preview_source;
+  gint64                   last_preview_ms;
+
+  /* agents */
+  char                    *user_id;
+  char                    *user_name;
+  char                    *token_hash;
+  GPtrArray               *site_ids;     /* char* */
+  char                    *presence;
+  gboolean                 subscribed;
+  gboolean                 syncing;
+  gint64                   sync_cursor;
+  guint                    sync_source;
+} Client;
+
+struct _ConfabHub
+{
+  ConfabRelay *relay;
+  GHashTable  *clients;          /* Client* set; owns them */
+  GHashTable  *visitor_tabs;     /* visitor id → GPtrArray<Client*> */
+  GHashTable  *site_visitors;    /* site id → GPtrArray<Client*> (after hello) */
+  GHashTable  *site_agents;      /* site id → GPtrArray<Client*> */
+  GHashTable  *site_online;      /* site id → GUINT agents online, as visitors were last told */
+
+  /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
+   * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.
+   * One fsync then covers every message that arrived meanwhile. Frames about the batch (acks
+   * included) wait in @outgoing and go out, in order, once it is durable. */
+  GPtrArray   *outgoing;         /* Outgoing* */
+  guint        tx_depth;         /* units open */
+  guint        unit_mark;        /* outgoing->len when the outermost unit began */
+  gboolean     batch_open;
+  gint64       batch_started;    /* monotonic µs */
+  guint        batch_units;
+  guint        batch_idle;
+  guint        batch_deadline;
+};
+
+#define BATCH_MAX_MS    5
+#define BATCH_MAX_UNITS 256
+
+typedef struct {
+  Client *client;     /* this client gets client_text (NULL once it has gone) */
+  char *client_text;
+  char *failure_ref;  /* client_id to name in an error to @client if the batch fails */
+  char *site_id;      /* the site's live agents get agent_text */
+  char *agent_text;
+  char *visitor_id;   /* this visitor's tabs get visitor_text */
+  char *visitor_text;
+} Outgoing;
+
+void
+outgoing_free (Outgoing *outgoing);
+
+void
+index_add (GHashTable *index,
+           const char *key,
+           Client     *client);
+
+GPtrArray *
+index_get (GHashTable *index,
+           const char *key);
+
+gboolean
+agent_in_site (Client     *client,
+               const char *site_id);
+
+gboolean
+client_backlogged (Client  *client,
+                   guint64  limit);
+
+gboolean
+client_send_text (Client     *client,
+                  const char *text);
+
+gboolean
+client_send (Client     *client,
+             JsonObject *frame);
+
+void
+client_bad_frame (Client     *client,
+                  const char *code,
+                  const char *message,
+                  const char *ref);
+
+void
+client_bad_gerror (Client       *client,
+                   const GError *error,
+                   const char   *ref);
+
+void
+client_rate_limited (Client     *client,
+                     guint       retry_after_ms,
+                     const char *ref);
+
+void
+client_store_failed (Client       *client,
+                     const GError *error,
+                     const char   *ref);
+
+void
+fanout_agents (ConfabHub  *hub,
+               const char *site_id,
+               const char *text);
+
+void
+fanout_visitor_text (ConfabHub  *hub,
+                     const char *visitor_id,
+                     const char *text);
+
+void
+fanout_visitor (ConfabHub  *hub,
+                const char *visitor_id,
+                JsonObject *frame);
+
+void
+announce_presence (ConfabHub  *hub,
+                   Client     *agent,
+                   const char *status);
+
+gboolean
+hub_join_batch (ConfabHub  *hub,
+                GError    **error);
+
+gboolean
+hub_begin (ConfabHub  *hub,
+           GError    **error);
+
+void
+hub_rollback (ConfabHub *hub);
+
+gboolean
+hub_commit (ConfabHub  *hub,
+            GError    **error);
+
+void
+hub_commit_batch (ConfabHub *hub);
+
+void
+hub_flush (ConfabHub *hub);
+
+void
+queue_for_client (ConfabHub  *hub,
+                  Client     *client,
+                  JsonObject *frame,
+                  const char *failure_ref);
+
+gboolean
+persist_event (ConfabHub   *hub,
+               const char  *site_id,
+               const char  *kind,
+               const char  *conversation_id,
+               JsonObject  *frame,
+               GError     **error);
+
+gboolean
+announce_conversation (ConfabHub                *hub,
+                       const ConfabConversation *conversation,
+                       GError                  **error);
+
+JsonObject *
+message_frame (const ConfabMessage *message,
+               const char          *site_id,
+               ConfabAudience       audience);
+
+void
+queue_message (ConfabHub           *hub,
+               const ConfabMessage *message,
+               const char          *site_id,
+               const char          *visitor_id);
+
+void
+send_ack (Client              *client,
+          const ConfabMessage *message);
+
+void
+announce_visitor (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id,
+                  gboolean    online);
+
+gboolean
+tabs_online (ConfabHub  *hub,
+             const char *visitor_id);
+
+gboolean
+settings_flag (const ConfabSite *site,
+               const char       *flag,
+               gboolean          default_value);
+
+void
+deliver_message (Client             *client,
+                 ConfabMessageDraft *draft);
+
+gboolean
+take_message_tokens (Client     *client,
+                     const char *ref);
+
+gboolean
+read_message_fields (Client      *client,
+                     JsonObject  *frame,
+                     const char **client_id,
+                     const char **body,
+                     const char **attachment_id);
+
+void
+handle_visitor_frame (Client     *client,
+                      const char *type,
+                      JsonObject *frame);
+
+gboolean
+pump_backlog (gpointer user_data);
+
+void
+handle_agent_frame (Client     *client,
+                    const char *type,
+                    JsonObject *frame);
+
+gboolean
+require_length (Client     *client,
+                const char *field,
+                const char *value,
+                glong       min,
+                glong       max,
+                const char *ref);
+
+G_END_DECLS
