@@ -88,8 +88,6 @@ confab_store_list_conversations (ConfabStore                    *store,
                                  GError                        **error)
 {
   g_autoptr (ConfabStmt) stmt = NULL;
-  g_autoptr (GPtrArray) conversations = NULL;
-  int rc;
 
   g_return_val_if_fail (store != NULL, NULL);
 
@@ -106,16 +104,8 @@ confab_store_list_conversations (ConfabStore                    *store,
   sqlite3_bind_int64 (stmt, 3, before_ms);
   sqlite3_bind_int64 (stmt, 4, store_sql_limit (limit));
 
-  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (conversations, read_conversation (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      store_set_sqlite_error (store, error, rc, "Cannot list the conversations");
-      return NULL;
-    }
-  return g_steal_pointer (&conversations);
+  return store_read_all (store, stmt, (gpointer) read_conversation,
+                         (GDestroyNotify) confab_conversation_free, "Cannot list the conversations", error);
 }
 
 GPtrArray *
@@ -125,8 +115,6 @@ confab_store_list_visitor_conversations (ConfabStore *store,
                                          GError     **error)
 {
   g_autoptr (ConfabStmt) stmt = NULL;
-  g_autoptr (GPtrArray) conversations = NULL;
-  int rc;
 
   g_return_val_if_fail (store != NULL, NULL);
 
@@ -140,16 +128,8 @@ confab_store_list_visitor_conversations (ConfabStore *store,
   store_bind_text (stmt, 1, visitor_id);
   sqlite3_bind_int64 (stmt, 2, store_sql_limit (limit));
 
-  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (conversations, read_conversation (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      store_set_sqlite_error (store, error, rc, "Cannot list the visitor's conversations");
-      return NULL;
-    }
-  return g_steal_pointer (&conversations);
+  return store_read_all (store, stmt, (gpointer) read_conversation,
+                         (GDestroyNotify) confab_conversation_free, "Cannot list the visitor's conversations", error);
 }
 
 static gboolean

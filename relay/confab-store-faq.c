@@ -42,29 +42,6 @@ read_faq (sqlite3_stmt *stmt)
   return faq;
 }
 
-/* Runs @stmt and collects one record per row with @read. */
-GPtrArray *
-store_read_all (ConfabStore    *store,
-          sqlite3_stmt   *stmt,
-          gpointer      (*read) (sqlite3_stmt *stmt),
-          GDestroyNotify  free_func,
-          const char     *what,
-          GError        **error)
-{
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, read (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      store_set_sqlite_error (store, error, rc, what);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
-}
-
 ConfabFaq *
 confab_store_create_faq (ConfabStore         *store,
                          const char          *site_id,
