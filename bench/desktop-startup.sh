@@ -33,8 +33,24 @@ db=$(find "$XDG_DATA_HOME/confab/accounts" -name cache.db | head -1)
 rm -f "$db" "$db-wal" "$db-shm"
 "$build/desktop/desktop-core-bench" "$(dirname "$db")" | grep -E '^filled' || true
 
+# Each run: the baseline peer (bench/baseline-window.c: an AdwApplicationWindow with a
+# GtkListView over 10,000 in-memory rows, nothing else), then confab, the same way.
+first_ms() { grep -o 'first painted inbox: [0-9]*' | grep -o '[0-9]*$'; }
+confab_ms=() baseline_ms=()
 for _ in $(seq 1 "$runs"); do
   sync
   echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true   # cold page cache when allowed
-  CONFAB_BENCH_STARTUP=1 xvfb-run -a "$build/desktop/ui/confab" 2>/dev/null | grep 'first painted'
+  baseline_ms+=("$(xvfb-run -a "$build/desktop/baseline-window" 2>/dev/null | first_ms)")
+  sync
+  echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
+  confab_ms+=("$(CONFAB_BENCH_STARTUP=1 xvfb-run -a "$build/desktop/ui/confab" 2>/dev/null | first_ms)")
 done
+python3 - "${confab_ms[*]}" "${baseline_ms[*]}" <<'PY'
+import statistics, sys
+confab = [int(x) for x in sys.argv[1].split()]
+base = [int(x) for x in sys.argv[2].split()]
+c, b = statistics.median(confab), statistics.median(base)
+print(f"| confab, 10,000 cached conversations | {min(confab)}–{max(confab)} ms (median {c:.0f}) |")
+print(f"| baseline: AdwApplicationWindow + GtkListView of 10,000 rows | {min(base)}–{max(base)} ms (median {b:.0f}) |")
+print(f"| ratio confab ÷ baseline (medians) | {c / b:.2f}× |")
+PY
