@@ -174,6 +174,96 @@ agent_message (Client     *client,
   deliver_message (client, &draft);
 }
 
+/* The visitor list's "start conversation": the agent writes first to a visitor of one of their
+ * sites. The message goes the way of a visitor's first message (deliver_message() without a
+ * conversation): into the visitor's current conversation when there is one, else into a new one,
+ * assigned to the agent, that agents hear of (with its cursor) before the message and the
+ * visitor's tabs as a `conversation` frame. */
+static void
+agent_start_conversation (Client     *client,
+                          JsonObject *frame)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabMessage) earlier = NULL;
+  g_autoptr (ConfabConversation) current = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *client_id = NULL, *body = NULL, *attachment_id = NULL, *visitor_id = NULL;
+  ConfabMessageDraft draft = { 0 };
+
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id))
+    return;
+  if (!confab_json_get_string (frame, "visitor_id", TRUE, &visitor_id, &error))
+    {
+      client_bad_gerror (client, error, client_id);
+      return;
+    }
+  if (!require_length (client, "visitor_id", visitor_id, 1, MAX_CLIENT_ID_CHARS, client_id))
+    return;
+
+  /* the same answer for an unknown visitor and for one of a site the agent is not on */
+  visitor = confab_store_get_visitor (store, visitor_id, NULL);
+  if (visitor == NULL || !agent_in_site (client, visitor->site_id))
+    {
+      client_bad_frame (client, "not_found", "No such visitor", client_id);
+      return;
+    }
+
+  if (!take_message_tokens (client, client_id))
+    return;
+
+  draft.client_id = client_id;
+  draft.sender_type = CONFAB_SENDER_AGENT;
+  draft.sender_id = client->user_id;
+  draft.sender_name = client->user_name;
+  draft.body = body;
+  draft.attachment_id = attachment_id;
+
+  /* A retry after a lost ack goes where the first try went, whatever happened since (the
+   * visitor left, the conversation was closed): acknowledged again, nothing new created. */
+  earlier = confab_store_find_message (store, CONFAB_SENDER_AGENT, client->user_id, client_id,
+                                       &error);
+  if (error != NULL)
+    {
+      client_store_failed (client, error, client_id);
+      return;
+    }
+  if (earlier != NULL)
+    {
+      g_autoptr (ConfabConversation) its = NULL;
+
+      its = confab_store_get_conversation (store, earlier->conversation_id, NULL);
+      if (its == NULL || g_strcmp0 (its->visitor_id, visitor->id) != 0)
+        {
+          client_bad_frame (client, "client_id_conflict",
+                            "This client_id was used before for another message", client_id);
+          return;
+        }
+      draft.conversation_id = earlier->conversation_id;
+      deliver_message (client, &draft);
+      return;
+    }
+
+  /* A conversation the visitor has is theirs to read when they come back; a new one is only
+   * for someone who is on the site to see it now. */
+  current = confab_store_get_current_conversation (store, visitor->id, &error);
+  if (error != NULL)
+    {
+      client_store_failed (client, error, client_id);
+      return;
+    }
+  if (current == NULL && !tabs_online (client->hub, visitor->id))
+    {
+      client_bad_frame (client, "visitor_offline", "The visitor is not on the site any more",
+                        client_id);
+      return;
+    }
+
+  draft.site_id = visitor->site_id;
+  draft.visitor_id = visitor->id;
+  deliver_message (client, &draft);
+}
+
 static void
 agent_typing (Client     *client,
               JsonObject *frame)
@@ -349,6 +439,8 @@ handle_agent_frame (Client     *client,
     agent_subscribe (client, frame);
   else if (strcmp (type, "message") == 0)
     agent_message (client, frame);
+  else if (strcmp (type, "start_conversation") == 0)
+    agent_start_conversation (client, frame);
   else if (strcmp (type, "typing") == 0)
     agent_typing (client, frame);
   else if (strcmp (type, "assign") == 0)

@@ -330,12 +330,15 @@ lost:
 
 /* --- messages --- */
 
-/* For a visitor's message without a conversation: their current one, reopened when it was
- * resolved, or a new one. Agents hear of it before the message (a lower cursor). */
+/* For a message without a conversation (a visitor's, or an agent's start_conversation): the
+ * visitor's current one, reopened when it was resolved, or a new one, which is @assignee_id's
+ * when that is set (an agent who starts a chat has taken it on). Agents hear of it before the
+ * message (a lower cursor). */
 static ConfabConversation *
 prepare_visitor_conversation (ConfabHub  *hub,
                               const char *site_id,
                               const char *visitor_id,
+                              const char *assignee_id,
                               GError    **error)
 {
   ConfabStore *store = hub->relay->store;
@@ -350,7 +353,16 @@ prepare_visitor_conversation (ConfabHub  *hub,
     }
 
   if (conversation == NULL)
-    conversation = confab_store_create_conversation (store, site_id, visitor_id, error);
+    {
+      conversation = confab_store_create_conversation (store, site_id, visitor_id, error);
+      if (conversation != NULL && assignee_id != NULL)
+        {
+          ConfabConversation *assigned = confab_store_set_assignee (store, conversation->id,
+                                                                    assignee_id, error);
+          confab_conversation_free (conversation);
+          conversation = assigned;
+        }
+    }
   else if (conversation->status == CONFAB_STATUS_RESOLVED)
     {
       /* a follow-up question */
@@ -389,7 +401,9 @@ deliver_message (Client             *client,
 
   if (draft->conversation_id == NULL)
     {
-      prepared = prepare_visitor_conversation (hub, draft->site_id, draft->visitor_id, &error);
+      prepared = prepare_visitor_conversation (hub, draft->site_id, draft->visitor_id,
+                                               client->kind == CLIENT_AGENT ? client->user_id : NULL,
+                                               &error);
       if (prepared == NULL)
         {
           hub_rollback (hub);
@@ -455,7 +469,9 @@ deliver_message (Client             *client,
     }
   hub_flush (hub);
 
-  if (client->kind == CLIENT_VISITOR)
+  /* The visitor's tabs resume, read, type and rate in the conversation they now have, also
+   * when an agent started it (prepared: it is their current one). */
+  if (client->kind == CLIENT_VISITOR || prepared != NULL)
     {
       GPtrArray *tabs = index_get (hub->visitor_tabs, conversation->visitor_id);
 
@@ -465,10 +481,11 @@ deliver_message (Client             *client,
           g_free (tab->conversation_id);
           tab->conversation_id = g_strdup (conversation->id);
         }
-
-      /* after the visitor's message is out: the bot's answer follows it */
-      confab_faq_after_visitor_message (hub->relay, conversation, message);
     }
+
+  /* after the visitor's message is out: the bot's answer follows it */
+  if (client->kind == CLIENT_VISITOR)
+    confab_faq_after_visitor_message (hub->relay, conversation, message);
 }
 
 gboolean

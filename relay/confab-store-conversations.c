@@ -565,6 +565,24 @@ confab_store_append_message (ConfabStore               *store,
   return TRUE;
 }
 
+ConfabMessage *
+confab_store_find_message (ConfabStore      *store,
+                           ConfabSenderType  sender_type,
+                           const char       *sender_id,
+                           const char       *client_id,
+                           GError          **error)
+{
+  ConfabMessageDraft draft = { 0 };
+
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (client_id != NULL, NULL);
+
+  draft.sender_type = sender_type;
+  draft.sender_id = sender_id;
+  draft.client_id = client_id;
+  return find_by_client_id (store, &draft, error);
+}
+
 GPtrArray *
 confab_store_list_messages (ConfabStore *store,
                             const char  *conversation_id,

@@ -419,6 +419,13 @@ gboolean     confab_store_append_message  (ConfabStore     *store,
                                            gboolean        *out_conversation_changed,
                                            ConfabAppendResult *out_result,
                                            GError         **error);
+/* The message that @sender_type / @sender_id sent with @client_id (the key append_message
+ * deduplicates on), or NULL with no error when there is none. */
+ConfabMessage *confab_store_find_message  (ConfabStore     *store,
+                                           ConfabSenderType sender_type,
+                                           const char      *sender_id,
+                                           const char      *client_id,
+                                           GError         **error);
 /* Ascending by seq, seq > @after_seq, at most @limit. Element type: ConfabMessage*. */
 GPtrArray   *confab_store_list_messages   (ConfabStore     *store,
                                            const char      *conversation_id,

@@ -235,6 +235,49 @@ test_too_new (void)
   g_assert_error (error, CONFAB_CACHE_ERROR, CONFAB_CACHE_ERROR_TOO_NEW);
 }
 
+/* A live event says "seen now"; a REST snapshot of someone who left keeps when they left. */
+static void
+test_visitor_snapshot (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, &error);
+  g_autoptr (JsonObject) visitor = json_object_new ();
+  g_autoptr (ConfabVisitor) seen = NULL;
+  g_autofree char *long_ago = confab_format_time (1700000000000);
+  gint64 before = confab_now_ms ();
+
+  g_assert_no_error (error);
+  json_object_set_string_member (visitor, "id", "v1");
+  json_object_set_boolean_member (visitor, "online", TRUE);
+  json_object_set_string_member (visitor, "last_seen", long_ago);
+  g_assert_true (confab_cache_apply_visitor (cache, "s1", visitor, 5, &error));
+  g_assert_no_error (error);
+  seen = confab_cache_get_visitor (cache, "v1");
+  g_assert_cmpint (confab_visitor_get_last_seen (seen), >=, before);
+  g_clear_object (&seen);
+
+  /* offline in the snapshot: the newer of the relay's and the cache's times, never "now" */
+  json_object_set_boolean_member (visitor, "online", FALSE);
+  json_object_set_string_member (visitor, "name", "Ada");
+  g_usleep (50000);
+  g_assert_true (confab_cache_apply_visitor_snapshot (cache, "s1", visitor, &error));
+  g_assert_no_error (error);
+  seen = confab_cache_get_visitor (cache, "v1");
+  g_assert_false (confab_visitor_get_online (seen));
+  g_assert_cmpstr (confab_visitor_get_name (seen), ==, "Ada");
+  g_assert_cmpint (confab_visitor_get_last_seen (seen), >=, before);
+  g_assert_cmpint (confab_visitor_get_last_seen (seen), <, confab_now_ms () - 40);
+  g_clear_object (&seen);
+  g_assert_cmpint (confab_cache_get_cursor (cache), ==, 5);
+
+  /* a visitor the cache never saw: the relay's time */
+  json_object_set_string_member (visitor, "id", "v2");
+  g_assert_true (confab_cache_apply_visitor_snapshot (cache, "s1", visitor, &error));
+  seen = confab_cache_get_visitor (cache, "v2");
+  g_assert_cmpint (confab_visitor_get_last_seen (seen), ==, 1700000000000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -244,5 +287,6 @@ main (int   argc,
   g_test_add_func ("/desktop/cache/outbox-in-list", test_outbox_in_list);
   g_test_add_func ("/desktop/cache/conversation-moves", test_conversation_moves);
   g_test_add_func ("/desktop/cache/too-new", test_too_new);
+  g_test_add_func ("/desktop/cache/visitor-snapshot", test_visitor_snapshot);
   return g_test_run ();
 }

@@ -507,6 +507,133 @@ test_resume_no_gaps (void)
     }
 }
 
+typedef struct {
+  gboolean  done;
+  char     *conversation_id;
+  GError   *error;
+} StartResult;
+
+static void
+start_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  StartResult *out = user_data;
+
+  out->conversation_id = confab_client_start_conversation_finish (CONFAB_CLIENT (source), result,
+                                                                  &out->error);
+  out->done = TRUE;
+}
+
+/* Starts a conversation with @visitor_id and waits for the answer; returns the conversation id
+ * (NULL with *@error set). */
+static char *
+start_conversation (ConfabClient  *client,
+                    const char    *visitor_id,
+                    const char    *body,
+                    GError       **error)
+{
+  StartResult result = { FALSE, NULL, NULL };
+  gint64 end = g_get_monotonic_time () + TEST_TIMEOUT_MS * 1000;
+
+  confab_client_start_conversation_async (client, visitor_id, body, NULL, start_cb, &result);
+  while (!result.done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  if (result.error != NULL)
+    g_propagate_error (error, result.error);
+  return result.conversation_id;
+}
+
+typedef struct {
+  ConfabCache *cache;
+  const char  *visitor_id;
+} VisitorRef;
+
+static gboolean
+visitor_gone (gpointer data)
+{
+  VisitorRef *ref = data;
+  g_autoptr (ConfabVisitor) visitor = confab_cache_get_visitor (ref->cache, ref->visitor_id);
+
+  return visitor != NULL && !confab_visitor_get_online (visitor);
+}
+
+static void
+test_start_conversation (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  TestWs *visitor = fixture->world->visitor;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (JsonObject) announced = NULL;
+  g_autoptr (JsonObject) first = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *reply_conversation = NULL;
+  g_autofree char *nobody = NULL;
+
+  test_ws_ignore (visitor, "agents_online", NULL);
+
+  /* the visitor on the page, who never wrote, hears from the agent */
+  conversation_id = start_conversation (fixture->client, fixture->world->visitor_id,
+                                        "Hello! Can I help you?", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (conversation_id);
+  announced = test_ws_expect (visitor, "conversation", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (announced, "conversation.id"), ==, conversation_id);
+  first = test_ws_expect (visitor, "message", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (first, "conversation_id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (first, "body"), ==, "Hello! Can I help you?");
+  g_assert_cmpstr (test_obj_string (first, "sender.type"), ==, "agent");
+
+  /* when it completes the cache has the conversation, the agent's own */
+  conversation = confab_cache_get_conversation (fixture->cache, conversation_id);
+  g_assert_nonnull (conversation);
+  g_assert_cmpstr (confab_conversation_get_visitor_id (conversation), ==,
+                   fixture->world->visitor_id);
+  g_assert_cmpstr (confab_conversation_get_assignee_id (conversation), ==,
+                   fixture->world->user_id);
+  g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
+
+  /* the reply lands there; a second start goes into the same conversation */
+  test_visitor_say (visitor, "Yes please", &reply_conversation);
+  g_assert_cmpstr (reply_conversation, ==, conversation_id);
+  again = start_conversation (fixture->client, fixture->world->visitor_id, "Sure!", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, conversation_id);
+  json_object_unref (test_ws_wait_for_match (visitor, "message", "body", "Sure!", TEST_TIMEOUT_MS));
+
+  /* refusals: an unknown visitor, bad input, a visitor who left without a conversation */
+  nobody = start_conversation (fixture->client, "vis_nobody", "Hello?", &error);
+  g_assert_null (nobody);
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_RELAY);
+  g_clear_error (&error);
+  g_assert_null (start_conversation (fixture->client, fixture->world->visitor_id, "  ", &error));
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_INVALID);
+  g_clear_error (&error);
+  {
+    g_autoptr (TestWs) passer_by = test_ws_widget (fixture->world->relay, fixture->world->site_key);
+    g_autoptr (JsonObject) welcome = test_visitor_hello (passer_by, NULL, NULL, "https://a.test/x");
+    VisitorRef ref = { fixture->cache, test_obj_string (welcome, "visitor_id") };
+
+    test_ws_close (passer_by);
+    g_assert_true (wait_until (visitor_gone, &ref, TEST_TIMEOUT_MS));
+    g_assert_null (start_conversation (fixture->client, ref.visitor_id, "Hi?", &error));
+    g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_VISITOR_OFFLINE);
+    g_clear_error (&error);
+  }
+
+  /* offline: refused at once, nothing queued for later */
+  confab_client_stop (fixture->client);
+  g_assert_null (start_conversation (fixture->client, fixture->world->visitor_id, "Hi", &error));
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE);
+  g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -519,6 +646,7 @@ main (int   argc,
   test_harness_add ("/desktop/core/outbox-offline", test_outbox_offline);
   test_harness_add ("/desktop/core/cache-reopen", test_cache_reopen);
   test_harness_add ("/desktop/core/resume-no-gaps", test_resume_no_gaps);
+  test_harness_add ("/desktop/core/start-conversation", test_start_conversation);
 
   return g_test_run ();
 }

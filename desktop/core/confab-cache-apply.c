@@ -363,12 +363,15 @@ failed:
 
 /* --- visitors --- */
 
-gboolean
-confab_cache_apply_visitor (ConfabCache  *self,
-                            const char   *site_id,
-                            JsonObject   *visitor,
-                            gint64        cursor,
-                            GError      **error)
+/* @snapshot: read by REST some time after the visitor's last event, so "now" is not when they
+ * were last seen unless they are online; an event arrives as it happens, so "now" is. */
+static gboolean
+apply_visitor (ConfabCache  *self,
+               const char   *site_id,
+               JsonObject   *visitor,
+               gint64        cursor,
+               gboolean      snapshot,
+               GError      **error)
 {
   g_autoptr (ConfabVisitor) old = NULL;
   g_autoptr (ConfabVisitor) now = NULL;
@@ -415,7 +418,13 @@ confab_cache_apply_visitor (ConfabCache  *self,
   bind_text (stmt, 13, member_string (page, "title"));
   bind_text (stmt, 14, journey);
   sqlite3_bind_int64 (stmt, 15, member_time (visitor, "first_seen"));
-  sqlite3_bind_int64 (stmt, 16, MAX (member_time (visitor, "last_seen"), confab_now_ms ()));
+  if (snapshot && !(online_node && JSON_NODE_HOLDS_VALUE (online_node) &&
+                    json_node_get_value_type (online_node) == G_TYPE_BOOLEAN &&
+                    json_node_get_boolean (online_node)))
+    sqlite3_bind_int64 (stmt, 16, MAX (member_time (visitor, "last_seen"),
+                                       old != NULL ? confab_visitor_get_last_seen (old) : 0));
+  else
+    sqlite3_bind_int64 (stmt, 16, MAX (member_time (visitor, "last_seen"), confab_now_ms ()));
   sqlite3_bind_int64 (stmt, 17, member_int (visitor, "visits"));
   if (!confab_cache_step_done (self, stmt, error) ||
       !confab_cache_store_cursor (self, cursor, error))
@@ -445,6 +454,25 @@ confab_cache_apply_visitor (ConfabCache  *self,
 failed:
   confab_cache_rollback (self);
   return FALSE;
+}
+
+gboolean
+confab_cache_apply_visitor (ConfabCache  *self,
+                            const char   *site_id,
+                            JsonObject   *visitor,
+                            gint64        cursor,
+                            GError      **error)
+{
+  return apply_visitor (self, site_id, visitor, cursor, FALSE, error);
+}
+
+gboolean
+confab_cache_apply_visitor_snapshot (ConfabCache  *self,
+                                     const char   *site_id,
+                                     JsonObject   *visitor,
+                                     GError      **error)
+{
+  return apply_visitor (self, site_id, visitor, 0, TRUE, error);
 }
 
 /* --- the outbox --- */

@@ -88,6 +88,12 @@ gboolean       confab_cache_apply_visitor     (ConfabCache  *self,
                                                JsonObject   *visitor,
                                                gint64        cursor,
                                                GError      **error);
+/* A visitor object read by REST (GET /api/v1/visitors/{id}): no cursor; an offline visitor
+ * keeps the last-seen time the relay or the cache knows rather than "now". */
+gboolean       confab_cache_apply_visitor_snapshot (ConfabCache *self,
+                                               const char   *site_id,
+                                               JsonObject   *visitor,
+                                               GError      **error);
 /* Marks the conversation read up to @seq locally (the relay confirms with a conversation
  * event). */
 gboolean       confab_cache_mark_read         (ConfabCache  *self,

@@ -31,6 +31,8 @@ struct _ConfabClient
 
   char                    *in_flight;     /* client_id of the outbox message sent, not acked */
   guint                    outbox_retry_source;
+
+  GPtrArray               *starts;        /* GTask*: start_conversation calls not answered yet */
 };
 
 gboolean confab_client_send_frame          (ConfabClient *self,
@@ -44,5 +46,16 @@ void     confab_client_outbox_handle_ack   (ConfabClient *self,
 /* TRUE when the error frame was about an outbox message (and handled). */
 gboolean confab_client_outbox_handle_error (ConfabClient *self,
                                             JsonObject   *frame);
+
+/* confab-client-start.c */
+/* Sends every unanswered start_conversation again (after a sync: same client_ids). */
+void     confab_client_starts_resend       (ConfabClient *self);
+/* TRUE when the ack / error frame answered a start_conversation (and was handled). */
+gboolean confab_client_starts_handle_ack   (ConfabClient *self,
+                                            JsonObject   *frame);
+gboolean confab_client_starts_handle_error (ConfabClient *self,
+                                            JsonObject   *frame);
+/* The client stops: nobody will answer the calls still waiting. */
+void     confab_client_starts_fail_all     (ConfabClient *self);
 
 G_END_DECLS

@@ -467,9 +467,13 @@ handle_frame (ConfabClient *self,
         }
       g_signal_emit (self, signals[SIGNAL_SYNCED], 0, confab_cache_get_cursor (self->cache));
       confab_client_outbox_pump (self);
+      confab_client_starts_resend (self);
     }
   else if (strcmp (type, "ack") == 0)
-    confab_client_outbox_handle_ack (self, frame);
+    {
+      if (!confab_client_starts_handle_ack (self, frame))
+        confab_client_outbox_handle_ack (self, frame);
+    }
   else if (strcmp (type, "typing_preview") == 0)
     {
       const char *conversation_id = NULL, *visitor_id = NULL, *text = NULL;
@@ -517,7 +521,8 @@ handle_frame (ConfabClient *self,
     {
       const char *code = NULL, *message = NULL, *ref = NULL;
 
-      if (confab_client_outbox_handle_error (self, frame))
+      if (confab_client_starts_handle_error (self, frame) ||
+          confab_client_outbox_handle_error (self, frame))
         return;
       confab_json_get_string (frame, "code", FALSE, &code, NULL);
       confab_json_get_string (frame, "message", FALSE, &message, NULL);
@@ -751,6 +756,7 @@ confab_client_stop (ConfabClient *self)
   drop_connection (self);
   if (self->state != CONFAB_CLIENT_SIGNED_OUT)
     set_state (self, CONFAB_CLIENT_OFFLINE);
+  confab_client_starts_fail_all (self);
 }
 
 void
@@ -1046,6 +1052,8 @@ confab_client_dispose (GObject *object)
   self->running = FALSE;
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   drop_connection (self);
+  confab_client_starts_fail_all (self);
+  g_clear_pointer (&self->starts, g_ptr_array_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->cache);
 

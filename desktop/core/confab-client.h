@@ -32,6 +32,7 @@ typedef enum {
   CONFAB_CLIENT_ERROR_OFFLINE,             /* needs the connection, which is not there */
   CONFAB_CLIENT_ERROR_RELAY,               /* the relay answered with an error; message says */
   CONFAB_CLIENT_ERROR_INVALID,             /* bad argument (empty body, bad status...) */
+  CONFAB_CLIENT_ERROR_VISITOR_OFFLINE,     /* the visitor left the site (start_conversation) */
 } ConfabClientError;
 
 GQuark confab_client_error_quark (void);
@@ -105,6 +106,29 @@ gboolean          confab_client_retry_message    (ConfabClient         *self,
 gboolean          confab_client_discard_message  (ConfabClient         *self,
                                                   const char           *client_id,
                                                   GError              **error);
+
+/* Writes first to a visitor who is on the site (the visitor list's "start conversation"; the
+ * relay's `start_conversation` frame): into their current conversation when they have one, else
+ * into a new one assigned to this agent. Completes with the conversation's id, once the relay
+ * stored the message (the conversation is then in the cache; the message follows at once).
+ *
+ * Not through the outbox: a new conversation is for a visitor who is here now, and only the
+ * relay knows whether they still are; written offline, it would reach a visitor long gone. So
+ * it needs ONLINE (else CONFAB_CLIENT_ERROR_OFFLINE at once). One client_id per call: when the
+ * connection drops before the answer, the same frame goes again after the next sync, and the
+ * relay stores it once. No answer within 30 s: OFFLINE (the relay may still have stored it;
+ * the conversation then shows up in the list). Errors: VISITOR_OFFLINE (left the site, no
+ * conversation to write into), RELAY (not_found and the rest; the message says), INVALID. */
+void              confab_client_start_conversation_async  (ConfabClient         *self,
+                                                           const char           *visitor_id,
+                                                           const char           *body,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+/* Returns the conversation id (free it), or NULL with @error. */
+char             *confab_client_start_conversation_finish (ConfabClient         *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
 
 /* Live-only actions: FALSE with CONFAB_CLIENT_ERROR_OFFLINE when not ONLINE. The relay's
  * answer arrives as a "conversation" event (or a "relay-error" signal). */

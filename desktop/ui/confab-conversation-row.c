@@ -56,6 +56,29 @@ confab_conversation_row_init (ConfabConversationRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/* What a screen reader says for the row: GTK 4.8's list items cannot carry a label of their
+ * own (GtkListItem:accessible-label is 4.12), so the row says it all in one, in reading order. */
+static void
+update_accessible_label (ConfabConversationRow *self,
+                         const char            *name,
+                         const char            *preview,
+                         gint64                 unread,
+                         const char            *status)
+{
+  g_autoptr (GString) label = g_string_new (name);
+
+  g_string_append_printf (label, ", %s", preview);
+  if (unread > 0)
+    {
+      g_string_append (label, ", ");
+      g_string_append_printf (label, ngettext ("%u unread message", "%u unread messages", (gulong) unread),
+                              (guint) unread);
+    }
+  if (status != NULL && g_strcmp0 (status, "open") != 0)
+    g_string_append_printf (label, ", %s", confab_format_status (status));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
+}
+
 GtkWidget *
 confab_conversation_row_new (void)
 {
@@ -102,4 +125,5 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   gtk_label_set_text (self->status_label, confab_format_status (status));
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "status-tag", status != NULL ? status : "open", NULL });
+  update_accessible_label (self, name, gtk_label_get_text (self->preview_label), count, status);
 }

@@ -168,7 +168,7 @@ confab_settings_class_init (ConfabSettingsClass *klass)
   properties[PROP_SOUND_NEW_MESSAGE] = g_param_spec_string ("sound-new-message", NULL, NULL, "once", flags);
   properties[PROP_SOUND_VOLUME] = g_param_spec_double ("sound-volume", NULL, NULL, 0.0, 1.0, 0.8, flags);
   properties[PROP_NOTIFICATIONS] = g_param_spec_boolean ("notifications", NULL, NULL, TRUE, flags);
-  properties[PROP_AWAY_AFTER_MINUTES] = g_param_spec_int ("away-after-minutes", NULL, NULL, 0, 24 * 60, 10, flags);
+  properties[PROP_AWAY_AFTER_MINUTES] = g_param_spec_int ("away-after-minutes", NULL, NULL, 1, 240, 5, flags);
   properties[PROP_PRESENCE] = g_param_spec_string ("presence", NULL, NULL, "online", flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -183,7 +183,7 @@ confab_settings_init (ConfabSettings *self)
   self->sound_new_message = g_strdup ("once");
   self->sound_volume = 0.8;
   self->notifications = TRUE;
-  self->away_after_minutes = 10;
+  self->away_after_minutes = 5;
   self->presence = g_strdup ("online");
   self->accounts = g_ptr_array_new_with_free_func (g_free);
 }

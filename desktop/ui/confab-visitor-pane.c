@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-visitor-pane.c: the visitor as the cache knows them (the relay's visitor events:
- * geolocation, device, journey), rebuilt when the cache says they changed. */
+ * geolocation, device, journey), rebuilt when the cache says they changed.
+ *
+ * When online, the pane also asks the relay (GET /api/v1/visitors/{id}) for a fresh copy and
+ * for the person's conversations across linked visitors, which the cache alone cannot know;
+ * both go into the cache, so the pane shows the same offline. Offline, nothing claims the
+ * visitor is there now: the cache's "online" is only as fresh as the last event. */
 #define G_LOG_DOMAIN "confab-ui"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "confab-client-http.h"
 #include "confab-format.h"
 #include "confab-visitor-pane.h"
 
@@ -18,6 +24,7 @@ struct _ConfabVisitorPane
   GtkWidget            parent_instance;
 
   GtkStack            *stack;
+  GtkScrolledWindow   *scroller;
   GtkWidget           *back_button;
   AdwAvatar           *avatar;
   GtkLabel            *name_label;
@@ -32,9 +39,26 @@ struct _ConfabVisitorPane
   char                *conversation_id;
   GPtrArray           *rows;   /* (group, row) pairs added */
   guint                clock_source;
+
+  GCancellable        *cancellable;   /* the relay's copy of the visitor */
+  gint64               fetch_started; /* Unix ms */
+  GPtrArray           *history;       /* conversation ids from the relay, newest first */
+  ConfabClientState    client_state;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabVisitorPane, confab_visitor_pane, GTK_TYPE_WIDGET)
+
+static ConfabClient *
+client_of (ConfabVisitorPane *self)
+{
+  return self->account != NULL ? confab_account_get_client (self->account) : NULL;
+}
+
+static gboolean
+client_online (ConfabVisitorPane *self)
+{
+  return client_of (self) != NULL && confab_client_get_state (client_of (self)) == CONFAB_CLIENT_ONLINE;
+}
 
 static void
 clear_rows (ConfabVisitorPane *self)
@@ -116,32 +140,87 @@ add_journey (ConfabVisitorPane *self,
 }
 
 static void
+add_conversation_row (ConfabVisitorPane  *self,
+                      ConfabConversation *c)
+{
+  g_autofree char *when = confab_format_time_short (confab_conversation_get_created_at (c));
+  g_autofree char *title = NULL;
+  const char *preview = confab_conversation_get_preview (c);
+  GtkWidget *row;
+
+  title = g_strdup_printf ("%s · %s", when, confab_format_status (confab_conversation_get_status (c)));
+  row = add_row (self, self->conversations_group, NULL, title,
+                 preview != NULL && *preview != '\0' ? preview : NULL);
+  gtk_widget_set_name (row, "previous-conversation");
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  /* the target first: a name without its target is an action of the wrong type */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", confab_conversation_get_id (c));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-conversation");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+}
+
+/* The relay's list when it came (it spans linked visitors), else the cache's. */
+static void
 add_conversations (ConfabVisitorPane *self)
 {
-  g_autoptr (GListModel) list = confab_cache_list_visitor_conversations (
-    confab_account_get_cache (self->account), self->visitor_id);
+  ConfabCache *cache = confab_account_get_cache (self->account);
   guint shown = 0;
 
-  for (guint i = 0; i < g_list_model_get_n_items (list) && shown < MAX_CONVERSATIONS; i++)
+  if (self->history != NULL)
     {
-      g_autoptr (ConfabConversation) c = g_list_model_get_item (list, i);
-      g_autofree char *when = NULL;
-      g_autofree char *title = NULL;
-      GtkWidget *row;
-      const char *preview = confab_conversation_get_preview (c);
+      for (guint i = 0; i < self->history->len && shown < MAX_CONVERSATIONS; i++)
+        {
+          const char *id = g_ptr_array_index (self->history, i);
+          g_autoptr (ConfabConversation) c = NULL;
 
-      if (g_strcmp0 (confab_conversation_get_id (c), self->conversation_id) == 0)
-        continue;
-      when = confab_format_time_short (confab_conversation_get_created_at (c));
-      title = g_strdup_printf ("%s · %s", when, confab_format_status (confab_conversation_get_status (c)));
-      row = add_row (self, self->conversations_group, NULL, title, preview);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-conversation");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", confab_conversation_get_id (c));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
-      shown++;
+          if (g_strcmp0 (id, self->conversation_id) == 0 ||
+              (c = confab_cache_get_conversation (cache, id)) == NULL)
+            continue;
+          add_conversation_row (self, c);
+          shown++;
+        }
+    }
+  else
+    {
+      g_autoptr (GListModel) list = confab_cache_list_visitor_conversations (cache, self->visitor_id);
+
+      for (guint i = 0; i < g_list_model_get_n_items (list) && shown < MAX_CONVERSATIONS; i++)
+        {
+          g_autoptr (ConfabConversation) c = g_list_model_get_item (list, i);
+
+          if (g_strcmp0 (confab_conversation_get_id (c), self->conversation_id) == 0)
+            continue;
+          add_conversation_row (self, c);
+          shown++;
+        }
     }
   gtk_widget_set_visible (GTK_WIDGET (self->conversations_group), shown > 0);
+}
+
+/* "Online now" only when the app is online too and the relay says so; otherwise when the
+ * cache last heard of them. */
+static void
+update_presence (ConfabVisitorPane *self,
+                 ConfabVisitor     *v)
+{
+  gint64 last_seen = confab_visitor_get_last_seen (v);
+  gboolean now = client_online (self) && confab_visitor_get_online (v);
+  g_autofree char *text = NULL;
+
+  if (now)
+    text = g_strdup (_("Online now"));
+  else if (last_seen > 0)
+    {
+      g_autofree char *when = confab_format_time_short (last_seen);
+
+      /* Translators: %s is "03:08" today, else "Yesterday", "Mon", "12 Mar"... */
+      text = g_strdup_printf (_("Last seen %s"), when);
+    }
+  else
+    text = g_strdup (_("Offline"));
+  gtk_label_set_text (self->presence_label, text);
+  gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
+                              (const char *[]) { "caption", now ? "success" : "dim-label", NULL });
 }
 
 static void
@@ -168,9 +247,7 @@ rebuild (ConfabVisitorPane *self)
   adw_avatar_set_text (self->avatar, name);
   gtk_label_set_text (self->name_label, name);
   gtk_label_set_text (self->email_label, email != NULL ? email : _("No email given"));
-  gtk_label_set_text (self->presence_label, confab_visitor_get_online (v) ? _("Online now") : _("Offline"));
-  gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
-                              (const char *[]) { "caption", confab_visitor_get_online (v) ? "success" : "dim-label", NULL });
+  update_presence (self, v);
 
   country = confab_visitor_get_country (v);
   city = confab_visitor_get_city (v);
@@ -218,6 +295,111 @@ on_visitor_changed (ConfabVisitorPane *self,
     rebuild (self);
 }
 
+static void
+on_history (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_get_json_finish (CONFAB_CLIENT (source), result, &error);
+  g_autoptr (ConfabVisitor) cached = NULL;
+  ConfabVisitorPane *self;
+  ConfabCache *cache;
+  JsonNode *list;
+  const char *id, *site_id;
+
+  /* cancelled: another visitor, another account, or the pane is gone */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = user_data;
+  if (answer == NULL)
+    {
+      /* the cached view stays; the next reconnect tries again */
+      g_debug ("Visitor not refreshed: %s", error->message);
+      return;
+    }
+  id = json_object_get_string_member_with_default (answer, "id", NULL);
+  site_id = json_object_get_string_member_with_default (answer, "site_id", NULL);
+  if (id == NULL || g_strcmp0 (id, self->visitor_id) != 0 || self->account == NULL)
+    return;
+  cache = confab_account_get_cache (self->account);
+
+  /* a live event that came in meanwhile is newer than this answer */
+  cached = confab_cache_get_visitor (cache, id);
+  if (site_id != NULL && (cached == NULL || confab_visitor_get_last_seen (cached) < self->fetch_started) &&
+      !confab_cache_apply_visitor_snapshot (cache, site_id, answer, &error))
+    {
+      g_debug ("Visitor not cached: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_clear_pointer (&self->history, g_ptr_array_unref);
+  self->history = g_ptr_array_new_with_free_func (g_free);
+  list = json_object_get_member (answer, "conversations");
+  for (guint i = 0; list != NULL && JSON_NODE_HOLDS_ARRAY (list) &&
+                    i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      JsonNode *node = json_array_get_element (json_node_get_array (list), i);
+      g_autoptr (ConfabConversation) known = NULL;
+      JsonObject *conversation;
+      const char *conversation_id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      conversation = json_node_get_object (node);
+      conversation_id = json_object_get_string_member_with_default (conversation, "id", NULL);
+      if (conversation_id == NULL)
+        continue;
+      /* One the cache has is kept current by the live events; one it lacks (a linked visitor's,
+       * older than the cache) goes in so that it can be opened. */
+      known = confab_cache_get_conversation (cache, conversation_id);
+      if (known == NULL && !confab_cache_apply_conversation (cache, conversation, 0, &error))
+        {
+          g_debug ("Conversation not cached: %s", error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      g_ptr_array_add (self->history, g_strdup (conversation_id));
+    }
+  rebuild (self);
+}
+
+static void
+fetch_visitor (ConfabVisitorPane *self)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->visitor_id == NULL || !client_online (self))
+    return;
+  self->cancellable = g_cancellable_new ();
+  self->fetch_started = g_get_real_time () / 1000;
+  escaped = g_uri_escape_string (self->visitor_id, NULL, FALSE);
+  path = g_strconcat ("/api/v1/visitors/", escaped, NULL);
+  confab_client_get_json_async (client_of (self), path, self->cancellable, on_history, self);
+}
+
+static void
+on_client_state (ConfabVisitorPane *self)
+{
+  ConfabClientState state = confab_client_get_state (client_of (self));
+
+  if (state == self->client_state)
+    return;
+  self->client_state = state;
+  /* back online: whatever happened meanwhile */
+  if (state == CONFAB_CLIENT_ONLINE)
+    fetch_visitor (self);
+  else
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
+  rebuild (self);
+}
+
 static gboolean
 clock_cb (gpointer user_data)
 {
@@ -233,16 +415,29 @@ confab_visitor_pane_set_folded (ConfabVisitorPane *self,
   gtk_widget_set_visible (self->back_button, folded);
 }
 
+static void
+disconnect_account (ConfabVisitorPane *self)
+{
+  if (self->account == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
+}
+
 void
 confab_visitor_pane_set_account (ConfabVisitorPane *self,
                                  ConfabAccount     *account)
 {
-  if (self->account != NULL)
-    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  disconnect_account (self);
   g_set_object (&self->account, account);
   if (account != NULL)
-    g_signal_connect_object (confab_account_get_cache (account), "visitor-changed",
-                             G_CALLBACK (on_visitor_changed), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (confab_account_get_cache (account), "visitor-changed",
+                               G_CALLBACK (on_visitor_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_client (account), "notify::state",
+                               G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
+      self->client_state = confab_client_get_state (confab_account_get_client (account));
+    }
   confab_visitor_pane_set_visitor_id (self, NULL, NULL);
 }
 
@@ -251,11 +446,21 @@ confab_visitor_pane_set_visitor_id (ConfabVisitorPane *self,
                                     const char        *visitor_id,
                                     const char        *conversation_id)
 {
+  /* the same visitor from another of their conversations: the list they had stays until the
+   * fresh one comes */
+  gboolean other = g_strcmp0 (visitor_id, self->visitor_id) != 0;
+
+  if (other)
+    g_clear_pointer (&self->history, g_ptr_array_unref);
   g_free (self->visitor_id);
   self->visitor_id = g_strdup (visitor_id);
   g_free (self->conversation_id);
   self->conversation_id = g_strdup (conversation_id);
   rebuild (self);
+  /* someone else: from the top, who they are */
+  if (other)
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
+  fetch_visitor (self);
 }
 
 static void
@@ -264,9 +469,11 @@ confab_visitor_pane_dispose (GObject *object)
   ConfabVisitorPane *self = CONFAB_VISITOR_PANE (object);
 
   g_clear_handle_id (&self->clock_source, g_source_remove);
-  if (self->account != NULL)
-    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  disconnect_account (self);
   g_clear_object (&self->account);
+  g_clear_pointer (&self->history, g_ptr_array_unref);
   g_ptr_array_set_size (self->rows, 0);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_VISITOR_PANE);
   /* the template's root box has no id: dispose_template leaves it */
@@ -295,6 +502,7 @@ confab_visitor_pane_class_init (ConfabVisitorPaneClass *klass)
   G_OBJECT_CLASS (klass)->finalize = confab_visitor_pane_finalize;
   gtk_widget_class_set_template_from_resource (widget_class, "/chat/confab/Confab/confab-visitor-pane.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, scroller);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, name_label);

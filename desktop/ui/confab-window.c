@@ -373,18 +373,18 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (text), name);
   gtk_box_append (GTK_BOX (text), page);
-  /* The relay has no agent-initiated conversation yet (a visitor's first message creates
-   * one, PROTOCOL.md): the button says so rather than pretending. */
-  gtk_widget_set_sensitive (button, FALSE);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, _("Starting a conversation needs a newer relay: visitors start conversations for now"));
+  gtk_widget_set_tooltip_text (button, _("Start a Conversation"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Start a Conversation"), -1);
   gtk_box_append (GTK_BOX (box), avatar);
   gtk_box_append (GTK_BOX (box), text);
   gtk_box_append (GTK_BOX (box), button);
   g_object_set_data (G_OBJECT (item), "avatar", avatar);
   g_object_set_data (G_OBJECT (item), "name", name);
   g_object_set_data (G_OBJECT (item), "page", page);
+  g_object_set_data (G_OBJECT (item), "start", button);
   gtk_list_item_set_child (item, box);
 }
 
@@ -404,6 +404,109 @@ bind_visitor_row (GtkSignalListItemFactory *factory,
   adw_avatar_set_text (g_object_get_data (G_OBJECT (item), "avatar"), name);
   gtk_label_set_text (g_object_get_data (G_OBJECT (item), "name"), name);
   gtk_label_set_text (g_object_get_data (G_OBJECT (item), "page"), where);
+  /* the target first: the action takes the visitor id, and a button without one warns */
+  gtk_actionable_set_action_target (g_object_get_data (G_OBJECT (item), "start"), "s",
+                                    confab_visitor_get_id (v));
+  gtk_actionable_set_action_name (g_object_get_data (G_OBJECT (item), "start"),
+                                  "visitors.start-conversation");
+}
+
+/* The relay answered the first message: the conversation (new, or the one the visitor had) is
+ * in the cache by now; open it to go on. */
+static void
+start_conversation_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr (ConfabWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  conversation_id = confab_client_start_conversation_finish (CONFAB_CLIENT (source), result, &error);
+  if (conversation_id != NULL)
+    confab_window_open_conversation (self, conversation_id);
+  else if (g_error_matches (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_VISITOR_OFFLINE))
+    confab_window_toast (self, _("The visitor has left the site"));
+  else if (g_error_matches (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE))
+    confab_window_toast (self, _("Not connected: the conversation was not started"));
+  else
+    {
+      /* Translators: %s is the relay's reason */
+      g_autofree char *text = g_strdup_printf (_("Could not start the conversation: %s"),
+                                               error->message);
+      confab_window_toast (self, text);
+    }
+}
+
+static void
+on_first_message_changed (GtkEditable      *entry,
+                          AdwMessageDialog *dialog)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "send", *text != '\0');
+}
+
+static void
+on_first_message_response (AdwMessageDialog *dialog,
+                           const char       *response,
+                           ConfabWindow     *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *visitor_id = g_object_get_data (G_OBJECT (dialog), "visitor-id");
+
+  if (g_strcmp0 (response, "send") != 0 || client_of (self) == NULL)
+    return;
+  confab_client_start_conversation_async (client_of (self), visitor_id,
+                                          gtk_editable_get_text (entry), NULL,
+                                          start_conversation_cb, g_object_ref (self));
+}
+
+/* The visitor list's "start conversation": asks for the first message, which the agent sends
+ * (it reaches the visitor's page at once), then opens the conversation. */
+static void
+start_conversation_action (GtkWidget  *widget,
+                           const char *name,
+                           GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  const char *visitor_id = g_variant_get_string (parameter, NULL);
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *entry;
+  AdwMessageDialog *dialog;
+
+  /* only the relay knows whether the visitor is still there */
+  if (client_of (self) == NULL || confab_client_get_state (client_of (self)) != CONFAB_CLIENT_ONLINE)
+    {
+      confab_window_toast (self, _("Not connected: a conversation can be started once online"));
+      return;
+    }
+
+  visitor = cache_of (self) != NULL ? confab_cache_get_visitor (cache_of (self), visitor_id) : NULL;
+  who = confab_format_visitor (visitor != NULL ? confab_visitor_get_name (visitor) : NULL, visitor_id);
+  /* Translators: %s is the visitor's name (or "Visitor 1a2b") */
+  body = g_strdup_printf (_("Write the first message to %s. It appears on the page they are on."), who);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Start a Conversation"), body));
+  entry = gtk_entry_new ();
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 4000);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Message"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("First message"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "send", FALSE);
+  adw_message_dialog_set_default_response (dialog, "send");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "visitor-id", g_strdup (visitor_id), g_free);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_first_message_changed), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_first_message_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void
@@ -461,6 +564,8 @@ on_visitor_changed (ConfabWindow *self)
 
 /* ------------------------------------------------------- client state --- */
 
+static void update_presence_button (ConfabWindow *self);
+
 static void
 on_client_state (ConfabWindow *self)
 {
@@ -484,6 +589,7 @@ on_client_state (ConfabWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->banner), "offline");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->banner), "offline");
+  update_presence_button (self);
 }
 
 static void
@@ -497,20 +603,49 @@ on_relay_error (ConfabWindow *self,
 
 /* ----------------------------------------------------------- presence --- */
 
+/* The dot says what the team sees: the chosen presence only while connected; offline or
+ * (re)connecting the team sees nobody, so a grey ring, whatever was chosen. */
+static void
+update_presence_button (ConfabWindow *self)
+{
+  ConfabClientState state = client_of (self) != NULL ? confab_client_get_state (client_of (self))
+                                                     : CONFAB_CLIENT_SIGNED_OUT;
+  g_autofree char *label = NULL;
+  const char *icon, *shown;
+
+  if (state == CONFAB_CLIENT_ONLINE)
+    {
+      if (g_strcmp0 (self->presence, "away") == 0)
+        icon = "confab-away", shown = _("Away");
+      else if (g_strcmp0 (self->presence, "busy") == 0)
+        icon = "confab-busy", shown = _("Busy");
+      else
+        icon = "confab-online", shown = _("Online");
+    }
+  else if (state == CONFAB_CLIENT_CONNECTING || state == CONFAB_CLIENT_SYNCING)
+    icon = "confab-offline", shown = _("Connecting…");
+  else
+    icon = "confab-offline", shown = _("Offline");
+
+  /* Translators: the presence button; %s is "Online", "Away", "Busy", "Offline"... */
+  label = g_strdup_printf (_("Your Status: %s"), shown);
+  gtk_menu_button_set_icon_name (self->presence_button, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_button), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->presence_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 static void
 set_presence (ConfabWindow *self,
               const char   *presence)
 {
   g_autoptr (GError) error = NULL;
-  const char *icon;
 
   if (g_strcmp0 (presence, self->presence) == 0)
     return;
   g_free (self->presence);
   self->presence = g_strdup (presence);
-  icon = g_str_equal (presence, "away") ? "confab-away"
-         : g_str_equal (presence, "busy") ? "confab-busy" : "confab-online";
-  gtk_menu_button_set_icon_name (self->presence_button, icon);
+  update_presence_button (self);
   /* kept by the client and sent again after every reconnect: offline is fine */
   if (client_of (self) != NULL && !confab_client_set_presence (client_of (self), presence, &error) &&
       !g_error_matches (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE))
@@ -758,6 +893,9 @@ confab_window_open_conversation (ConfabWindow *self,
   adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
   gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", position);
   on_conversation_activated (self, position);
+  /* from a notification or the visitor pane's history: to answer it; the row that was
+   * clicked is gone with the pane's rebuild */
+  confab_chat_view_focus_composer (self->chat_view);
 }
 
 void
@@ -925,6 +1063,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.focus-composer", NULL, navigate_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, navigate_action);
   gtk_widget_class_install_action (widget_class, "win.open-conversation", "s", open_conversation_action);
+  gtk_widget_class_install_action (widget_class, "visitors.start-conversation", "s",
+                                   start_conversation_action);
   gtk_widget_class_install_property_action (widget_class, "win.visitor-pane", "show-visitor-pane");
   gtk_widget_class_install_property_action (widget_class, "win.presence", "presence");
 

@@ -152,6 +152,93 @@ test('chat: bubble on another origin, visitor ↔ agent round trip, screenshots'
   await context.close();
 });
 
+test('proactive: an agent starts a conversation with the visitor on the page; unread badge, sound, reply', async () => {
+  const a = await connectAgent();
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  // counts the widget's beeps: every oscillator it starts
+  await context.addInitScript(() => {
+    window.__beeps = 0;
+    const A = window.AudioContext;
+    if (A) window.AudioContext = class extends A {
+      createOscillator() {
+        const o = super.createOscillator(), start = o.start.bind(o);
+        o.start = (...args) => { window.__beeps++; return start(...args); };
+        return o;
+      }
+    };
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(pageUrl({}));
+  await bubble(page, 'Open chat').waitFor();
+  // the visitor never opens the chat and never writes; the full widget connects on idle time
+  const visitorId = await until('the visitor connected', () => page.evaluate((k) => {
+    const id = JSON.parse(localStorage.getItem(`confab:${k}:id`));
+    return id && id.visitor_id;
+  }, site.site_key));
+  await a.waitFor((f) => f.type == 'visitor' && f.visitor.id == visitorId && f.visitor.online, 'the visitor online');
+  // a click on the page (not the chat): from now on the browser lets the widget play sounds
+  await page.locator('h1').click();
+
+  const clientId = crypto.randomUUID();
+  a.send({ type: 'start_conversation', visitor_id: visitorId, client_id: clientId, body: 'Hi! Looking for anything in particular?' });
+  const ack = await a.waitFor((f) => f.type == 'ack' && f.client_id == clientId, 'the ack');
+  const started = a.frames.find((f) => f.type == 'conversation' && f.conversation.id == ack.conversation_id);
+  assert.ok(started, 'the agents heard of the new conversation');
+  assert.equal(started.conversation.visitor_id, visitorId);
+
+  // closed panel: the bubble counts it, names it, and the widget beeped once
+  await bubble(page, 'Open chat (1)').waitFor();
+  assert.equal(await page.locator('confab-widget .n').textContent(), '1');
+  await until('the beep', () => page.evaluate(() => window.__beeps == 1));
+  assert.match(await bubble(page, 'Open chat (1)').getAttribute('title'), /Anna: Hi! Looking for anything/);
+  await page.screenshot({ path: artifact('proactive-unread.png') });
+
+  // opened: the message is there, the badge gone, the read mark reaches the agent
+  await bubble(page, 'Open chat (1)').click();
+  await page.getByText('Hi! Looking for anything in particular?').waitFor();
+  assert.deepEqual(await bodies(page), ['Hi! Looking for anything in particular?']);
+  assert.equal(await page.locator('confab-widget .n').textContent(), '');
+  await a.waitFor((f) => f.type == 'read' && f.conversation_id == ack.conversation_id && f.seq == 1, 'the read mark');
+
+  // the reply goes into the conversation the agent started
+  await sendFromVisitor(page, 'Yes, a red scarf');
+  const reply = await a.waitFor((f) => f.type == 'message' && f.body == 'Yes, a red scarf', 'the reply');
+  assert.equal(reply.conversation_id, ack.conversation_id);
+  assert.equal(reply.seq, 2);
+  await until('sent state', async () => (await page.locator('confab-widget .g.v .f').last().textContent()).includes('Sent'));
+  await page.screenshot({ path: artifact('proactive-open.png') });
+
+  // a reload shows the conversation once, and nothing as unread
+  await page.reload();
+  await bubble(page, 'Open chat').waitFor();
+  await until('resumed', () => page.evaluate(() => !!(window.Confab && window.Confab._full)));
+  await bubble(page, 'Open chat').click();
+  await page.getByText('Yes, a red scarf').waitFor();
+  assert.deepEqual(await bodies(page), ['Hi! Looking for anything in particular?', 'Yes, a red scarf']);
+  const stored = await relay.http('GET', `/api/v1/conversations/${ack.conversation_id}/messages`, null, a.token);
+  assert.deepEqual(stored.body.messages.map((m) => [m.sender.type, m.body]),
+    [['agent', 'Hi! Looking for anything in particular?'], ['visitor', 'Yes, a red scarf']]);
+
+  // closed, and days later a new one: its seq 1 is unread although seq 2 of the old one was read
+  a.send({ type: 'set_status', conversation_id: ack.conversation_id, status: 'closed' });
+  await a.waitFor((f) => f.type == 'conversation' && f.conversation.id == ack.conversation_id && f.conversation.status == 'closed');
+  await page.keyboard.press('Escape');
+  const second = crypto.randomUUID();
+  a.send({ type: 'start_conversation', visitor_id: visitorId, client_id: second, body: 'Your scarf is back in stock' });
+  const ack2 = await a.waitFor((f) => f.type == 'ack' && f.client_id == second, 'the second ack');
+  assert.notEqual(ack2.conversation_id, ack.conversation_id);
+  await bubble(page, 'Open chat (1)').waitFor();
+  await bubble(page, 'Open chat (1)').click();
+  await page.getByText('Your scarf is back in stock').waitFor();
+  await sendFromVisitor(page, 'Great, thanks');
+  const reply2 = await a.waitFor((f) => f.type == 'message' && f.body == 'Great, thanks', 'the second reply');
+  assert.equal(reply2.conversation_id, ack2.conversation_id);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test('reconnect: relay stopped and restarted, no gap and no duplicate', async () => {
   const a = await connectAgent();
   const { context, page } = await openPage();

@@ -32,7 +32,10 @@ import { el, linkify, safeUrl } from './dom.js';
   let ident = store('id') || {};           // { visitor_id, visitor_token }
   let profile = store('profile') || {};    // { name, email, consent_at, prechat }
   let outbox = store('outbox') || [];      // unacked messages: { client_id, body, attachment_id }
-  let readSeq = store('read') || 0;
+  // The visitor's read mark is per conversation: an agent may start a new one whose seq 1 is
+  // news even after reading seq 9 of an earlier one. (A bare number is a mark from before.)
+  let read = store('read') || 0;           // { c: conversation id, s: seq }
+  const readOf = (id) => (read.c == id ? read.s : 0);
   let ws = null, hello = false, synced = false, ready = false, state = 'connecting';
   let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false;
   let unread = 0, reported = null, interacted = false, audio = null, file = null;
@@ -271,7 +274,7 @@ import { el, linkify, safeUrl } from './dom.js';
     } else {
       list.insertBefore(bubble(m), pend);
       if (m.sender.type != 'visitor') {
-        if (!isOpen && m.seq > readSeq) B.badge(++unread);
+        if (!isOpen && m.seq > readOf(m.conversation_id)) B.badge(++unread);
         if (synced) {
           beep();
           if (!isOpen) announce(m);
@@ -450,12 +453,14 @@ import { el, linkify, safeUrl } from './dom.js';
     if (f.active) agentTyping = setTimeout(() => (typing.textContent = ''), 8000);
   };
 
-  // --- sound: only after the visitor interacted with the page (browsers require it anyway) ---
+  // --- sound: only after the visitor interacted with the page (browsers require it anyway);
+  // userActivation also knows of clicks made before this file loaded ---
   const touched = () => { interacted = true; };
   d.addEventListener('pointerdown', touched, { capture: true, once: true });
   d.addEventListener('keydown', touched, { capture: true, once: true });
   function beep() {
-    if (S.sound === false || !interacted) return;
+    const ua = navigator.userActivation;
+    if (S.sound === false || !(interacted || (ua && ua.hasBeenActive))) return;
     try {
       const a = audio || (audio = new (w.AudioContext || w.webkitAudioContext)());
       const o = a.createOscillator(), g = a.createGain(), t = a.currentTime;
@@ -566,6 +571,7 @@ import { el, linkify, safeUrl } from './dom.js';
         attempt = 0;
         online = f.agents_online | 0;
         if (f.conversation) setConversation(f.conversation);
+        if (typeof read == 'number') read = { c: conv && conv.id, s: read };
         state = 'online';
         if (reported != location.href) pageView();
         if (conv) send({ type: 'resume', after_seq: lastSeq });
@@ -658,9 +664,9 @@ import { el, linkify, safeUrl } from './dom.js';
   C._nav = () => { if (hello && location.href != reported) pageView(); };
 
   function markRead() {
-    if (!conv || !synced || lastSeq <= readSeq) return;
-    readSeq = lastSeq;
-    store('read', readSeq);
+    if (!conv || !synced || lastSeq <= readOf(conv.id)) return;
+    read = { c: conv.id, s: lastSeq };
+    store('read', read);
     send({ type: 'read', seq: lastSeq });
   }
 
