@@ -34,7 +34,9 @@ after_paint (GdkFrameClock  *clock,
 {
   g_print ("first painted inbox: %.0f ms after the process started\n", ms_since_process_start ());
   g_signal_handlers_disconnect_by_func (clock, after_paint, app);
-  g_application_quit (app);
+  /* BENCH_KEEP_OPEN: stay, for measuring memory */
+  if (g_getenv ("BENCH_KEEP_OPEN") == NULL)
+    g_application_quit (app);
 }
 
 static void
