@@ -15,6 +15,7 @@
 #define G_LOG_DOMAIN "confab-uploads"
 
 #include "confab-uploads.h"
+#include "confab-hub.h"
 #include "confab-http.h"
 #include "confab-image.h"
 #include "confab-json.h"
@@ -568,6 +569,8 @@ job_done (gpointer user_data)
   upload->thumb_size = g_bytes_get_size (job->image->thumb);
   upload->created_at = confab_now_ms ();
 
+  /* stored on its own, outside the hub's open batch: the 201 below promises it is durable */
+  confab_hub_sync (job->uploads->relay->hub);
   if (!confab_store_add_upload (job->uploads->relay->store, upload, &error))
     {
       remove_new_files (job);
