@@ -3,6 +3,7 @@
 
 #include "relay-harness.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 static void
@@ -560,6 +561,37 @@ test_logout (void)
   json_object_unref (test_ws_wait_for (other_agent, "pong", TEST_TIMEOUT_MS));
 }
 
+/* A token past its lifetime is refused like a revoked one, over HTTP and for a new agent socket.
+ * The lifetime is counted in days, so the test ages the token in the relay's database (WAL lets
+ * it write beside the running relay), as time would. */
+static void
+test_expired_token (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autoptr(TestResponse) before = NULL;
+  g_autoptr(TestResponse) after = NULL;
+  sqlite3 *db = NULL;
+  guint status = 0;
+  TestWs *refused;
+
+  before = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
+  test_assert_http_status (before, 200);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE tokens SET expires_at = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), >=, 1);
+  sqlite3_close (db);
+
+  after = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
+  test_assert_http_error (after, 401, "unauthorized");
+
+  refused = test_ws_try_agent (world->relay, world->token, &status);
+  g_assert_null (refused);
+  g_assert_cmpuint (status, ==, 401);
+}
+
 static void
 test_security_headers (void)
 {
@@ -753,6 +785,7 @@ main (int    argc,
   test_harness_add ("/relay/http/conversations", test_conversations_listing);
   test_harness_add ("/relay/http/widget-config", test_widget_config);
   test_harness_add ("/relay/http/logout", test_logout);
+  test_harness_add ("/relay/http/expired-token", test_expired_token);
   test_harness_add ("/relay/http/security-headers", test_security_headers);
   test_harness_add ("/relay/http/cors", test_cors);
   test_harness_add ("/relay/http/admin-cli", test_admin_cli);
