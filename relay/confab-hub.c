@@ -110,8 +110,8 @@ client_send_text (Client     *client,
     {
       /* It stopped reading: holding more for it would let one client grow the relay
        * without bound. It resumes from its cursor / seq when it comes back. */
-      g_message ("Dropping a %s connection that stopped reading (%" G_GUINT64_FORMAT " bytes unacknowledged)",
-                 client->kind == CLIENT_AGENT ? "agent" : "visitor",
+      g_message ("Dropping %s connection that stopped reading (%" G_GUINT64_FORMAT " bytes unacknowledged)",
+                 client->kind == CLIENT_AGENT ? "an agent" : "a visitor",
                  confab_websocket_get_buffered (client->ws));
       client_close (client, CONFAB_CLOSE_SLOW_CONSUMER, "send queue full");
       return FALSE;
