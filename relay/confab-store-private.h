@@ -32,7 +32,7 @@ struct _ConfabStore
 {
   sqlite3    *db;
   char       *path;
-  GHashTable *statements; /* static SQL text → sqlite3_stmt* */
+  GHashTable *statements; /* SQL string literal (by address) → sqlite3_stmt* */
   guint       depth;      /* open confab_store_begin() levels */
 };
 

@@ -700,7 +700,9 @@ confab_store_open (const char      *path,
 
   store = g_new0 (ConfabStore, 1);
   store->path = g_strdup (path);
-  store->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  /* Keyed by the SQL's address, not its text: every statement is a string literal, and
+   * hashing and comparing the whole SQL text on every call showed up in profiles. */
+  store->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                              statement_finalize);
 
   /* NOMUTEX: the store is only ever used from the main loop's thread. */
