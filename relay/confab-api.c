@@ -925,7 +925,17 @@ widget_config (Request *request)
   answer = json_object_new ();
   json_object_set_string_member (answer, "site_key", site->site_key);
   json_object_set_string_member (answer, "name", site->name);
-  json_object_set_member (answer, "settings", json_node_copy (json_object_get_member (full, "settings")));
+  {
+    /* the bot's tuning is the relay's business, not any page's */
+    JsonObject *settings = json_node_get_object (json_object_get_member (full, "settings"));
+    JsonObject *public = json_object_new ();
+    g_autoptr (GList) keys = json_object_get_members (settings);
+
+    for (GList *l = keys; l; l = l->next)
+      if (!g_str_has_prefix (l->data, "faq_"))
+        json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
+    json_object_set_object_member (answer, "settings", public);
+  }
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);

@@ -508,7 +508,8 @@ test_widget_config (void)
   g_assert_cmpuint (g_bytes_get_size (cached->body), ==, 0);
 
   patched = test_http (world->relay, "PATCH", patch_path, world->token,
-                       "{\"settings\":{\"color\":\"#aa3300\",\"welcome_message\":\"Ahoy\"}}", NULL);
+                       "{\"settings\":{\"color\":\"#aa3300\",\"welcome_message\":\"Ahoy\","
+                       "\"faq_threshold\":70}}", NULL);
   test_assert_http_status (patched, 200);
 
   /* The old ETag no longer matches once the settings changed. */
@@ -517,6 +518,8 @@ test_widget_config (void)
   g_assert_cmpstr (test_response_header (changed, "ETag"), !=, etag);
   changed_text = test_response_text (changed);
   g_assert_nonnull (strstr (changed_text, "#aa3300"));
+  /* the bot's tuning stays on the relay */
+  g_assert_null (strstr (changed_text, "faq_threshold"));
 
   unknown = test_http (world->relay, "GET", "/api/v1/widget/config?site_key=nosuchkey", NULL, NULL,
                        NULL);
