@@ -634,6 +634,89 @@ test_start_conversation (void)
   g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
 }
 
+typedef struct {
+  ConfabCache *cache;
+  const char  *id;
+  const char  *status;     /* NULL: any */
+  const char  *assignee;   /* "": nobody; NULL: any */
+} Expect;
+
+static gboolean
+conversation_is (gpointer data)
+{
+  Expect *e = data;
+  g_autoptr (ConfabConversation) c = confab_cache_get_conversation (e->cache, e->id);
+
+  if (c == NULL)
+    return FALSE;
+  if (e->status != NULL && g_strcmp0 (confab_conversation_get_status (c), e->status) != 0)
+    return FALSE;
+  if (e->assignee != NULL &&
+      g_strcmp0 (confab_conversation_get_assignee_id (c), *e->assignee ? e->assignee : NULL) != 0)
+    return FALSE;
+  return TRUE;
+}
+
+/* The agent's actions reach the relay and come back into the cache: the agent's typing is shown
+ * to the visitor (without text), assign to me / nobody, pending, resolve, reopen. Offline they
+ * are refused at once (they are live-only). */
+static void
+test_agent_actions (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  g_autofree char *conversation_id = visitor_opens (fixture, "Can someone help me?");
+  TestWs *visitor = fixture->world->visitor;
+  const char *me = confab_client_get_user_id (fixture->client);
+  g_autoptr (JsonObject) typing = NULL;
+  g_autoptr (JsonObject) changed = NULL;
+  g_autoptr (GError) error = NULL;
+  Expect expect = { fixture->cache, conversation_id, NULL, NULL };
+
+  g_assert_nonnull (me);
+  g_assert_true (confab_client_send_typing (fixture->client, conversation_id, TRUE, &error));
+  g_assert_no_error (error);
+  typing = test_ws_wait_for (visitor, "typing", TEST_TIMEOUT_MS);
+  g_assert_true (json_object_get_boolean_member (typing, "active"));
+  g_assert_false (json_object_has_member (typing, "text"));
+  g_clear_pointer (&typing, json_object_unref);
+  g_assert_true (confab_client_send_typing (fixture->client, conversation_id, FALSE, &error));
+  typing = test_ws_wait_for (visitor, "typing", TEST_TIMEOUT_MS);
+  g_assert_false (json_object_get_boolean_member (typing, "active"));
+
+  g_assert_true (confab_client_assign (fixture->client, conversation_id, me, &error));
+  g_assert_no_error (error);
+  expect.assignee = me;
+  g_assert_true (wait_until (conversation_is, &expect, TEST_TIMEOUT_MS));
+  g_assert_true (confab_client_assign (fixture->client, conversation_id, NULL, &error));
+  expect.assignee = "";
+  g_assert_true (wait_until (conversation_is, &expect, TEST_TIMEOUT_MS));
+
+  expect.assignee = NULL;
+  g_assert_true (confab_client_set_status (fixture->client, conversation_id, "pending", &error));
+  expect.status = "pending";
+  g_assert_true (wait_until (conversation_is, &expect, TEST_TIMEOUT_MS));
+  g_assert_true (confab_client_set_status (fixture->client, conversation_id, "resolved", &error));
+  expect.status = "resolved";
+  g_assert_true (wait_until (conversation_is, &expect, TEST_TIMEOUT_MS));
+  /* the visitor's page hears of it */
+  changed = test_ws_wait_for_match (visitor, "conversation", "conversation.status", "resolved",
+                                    TEST_TIMEOUT_MS);
+  g_assert_true (confab_client_set_status (fixture->client, conversation_id, "open", &error));
+  g_assert_no_error (error);
+  expect.status = "open";
+  g_assert_true (wait_until (conversation_is, &expect, TEST_TIMEOUT_MS));
+
+  /* offline: refused at once, nothing queued */
+  test_relay_stop (fixture->world->relay);
+  g_assert_true (wait_until (is_not_online, fixture->client, 10000));
+  g_assert_false (confab_client_set_status (fixture->client, conversation_id, "resolved", &error));
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE);
+  g_clear_error (&error);
+  g_assert_false (confab_client_assign (fixture->client, conversation_id, me, &error));
+  g_assert_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_OFFLINE);
+  g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -647,6 +730,7 @@ main (int   argc,
   test_harness_add ("/desktop/core/cache-reopen", test_cache_reopen);
   test_harness_add ("/desktop/core/resume-no-gaps", test_resume_no_gaps);
   test_harness_add ("/desktop/core/start-conversation", test_start_conversation);
+  test_harness_add ("/desktop/core/agent-actions", test_agent_actions);
 
   return g_test_run ();
 }

@@ -687,3 +687,9 @@ confab_application_get_window (ConfabApplication *self)
 {
   return self->window;
 }
+
+ConfabSoundPlayer *
+confab_application_get_sound_player (ConfabApplication *self)
+{
+  return self->player;
+}

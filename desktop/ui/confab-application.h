@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "confab-settings.h"
+#include "confab-sound-player.h"
 #include "confab-window.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,7 @@ ConfabApplication *confab_application_new          (const char        *applicati
 ConfabSettings    *confab_application_get_settings (ConfabApplication *self);
 /* NULL before the first activate. */
 ConfabWindow      *confab_application_get_window   (ConfabApplication *self);
+/* The alert sounds; NULL with CONFAB_NO_SOUND set. Tests give it a fake audio sink. */
+ConfabSoundPlayer *confab_application_get_sound_player (ConfabApplication *self);
 
 G_END_DECLS

@@ -375,6 +375,7 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (text), page);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_name (button, "start-conversation");
   gtk_widget_set_tooltip_text (button, _("Start a Conversation"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Start a Conversation"), -1);
@@ -664,12 +665,12 @@ on_activity (ConfabWindow *self)
     }
 }
 
-static gboolean
-idle_check_cb (gpointer user_data)
+gboolean
+confab_window_check_idle (ConfabWindow *self,
+                          gint64        now_us)
 {
-  ConfabWindow *self = user_data;
   int minutes = confab_settings_get_away_after_minutes (self->settings);
-  gint64 idle_us = g_get_monotonic_time () - self->last_activity_us;
+  gint64 idle_us = now_us - self->last_activity_us;
 
   /* only "online" turns into "away" by itself: "busy" was chosen */
   if (minutes > 0 && g_strcmp0 (self->presence, "online") == 0 &&
@@ -678,6 +679,13 @@ idle_check_cb (gpointer user_data)
       set_presence (self, "away");
       self->auto_away = TRUE;
     }
+  return self->auto_away;
+}
+
+static gboolean
+idle_check_cb (gpointer user_data)
+{
+  confab_window_check_idle (CONFAB_WINDOW (user_data), g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
 }
 
@@ -688,12 +696,17 @@ move_selection (ConfabWindow *self,
                 int           delta)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
-  guint selected = gtk_single_selection_get_selected (self->selection);
-  int next;
+  const char *open_id = confab_chat_view_get_conversation_id (self->chat_view);
+  int current, next;
 
   if (n == 0)
     return;
-  next = selected == GTK_INVALID_LIST_POSITION ? 0 : (int) selected + delta;
+  /* from the open conversation, not the selection: a live update moves its row as remove +
+   * insert, and until reselect_cb runs the selection is empty */
+  current = open_id != NULL ? confab_conversation_list_find (self->conversations, open_id) : -1;
+  if (current < 0 && gtk_single_selection_get_selected (self->selection) != GTK_INVALID_LIST_POSITION)
+    current = (int) gtk_single_selection_get_selected (self->selection);
+  next = current < 0 ? 0 : current + delta;
   next = CLAMP (next, 0, (int) n - 1);
   gtk_single_selection_set_selected (self->selection, next);
   gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", next);

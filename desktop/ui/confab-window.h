@@ -33,5 +33,10 @@ void              confab_window_set_accounts      (ConfabWindow   *self,
                                                    GStrv           accounts);
 void              confab_window_toast             (ConfabWindow   *self,
                                                    const char     *text);
+/* The idle rule as of @now_us (monotonic): "online" turns "away" after away-after-minutes
+ * without keyboard or pointer activity, and back at the next activity. Runs every 30 s; a
+ * test passes a later @now_us instead of waiting. TRUE while away because of it. */
+gboolean          confab_window_check_idle        (ConfabWindow   *self,
+                                                   gint64          now_us);
 
 G_END_DECLS

@@ -197,3 +197,23 @@ export function artifact(name) {
 
 // Locators inside the widget's (open) shadow root: playwright's CSS and role engines pierce it.
 export const widget = (page) => page.locator('confab-widget');
+
+// What the tests look for, by role and accessible name, as a screen reader would.
+export const bubble = (page, name = /chat/i) => page.getByRole('button', { name });
+export const composer = (page, name = 'Message') => page.getByRole('textbox', { name, exact: true });
+export const sendButton = (page, name = 'Send') => page.getByRole('button', { name, exact: true });
+export const bodies = (page) => page.locator('confab-widget .m .g:not(.w) .x').allTextContents();
+
+// A new browser context on @url; page.errors collects uncaught exceptions of the page.
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(url);
+  return { context, page };
+}
+
+// The host page URL for @site at @path (another origin than the relay).
+export const hostUrl = (host, site, path = '/page', params = {}) =>
+  host.url + path + '?' + new URLSearchParams({ key: site.site_key, ...params });

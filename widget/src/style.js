@@ -30,7 +30,7 @@ border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.28);overflow:hidden}
 .g .f button{background:transparent;color:#b91c1c;text-decoration:underline;padding:0 4px;font-size:11px}
 .g img{display:block;max-width:220px;max-height:220px;border-radius:8px;margin-top:4px;cursor:zoom-in}
 .g .k button{margin-top:6px}
-progress{display:block;width:100%;height:6px;margin-top:4px}
+.g progress{display:block;width:100%;min-width:120px;height:6px;margin-top:4px;appearance:auto}
 .ty{padding:2px 14px;font-size:12px;color:#6b7280;min-height:18px}
 .bx{padding:12px 14px;border-top:1px solid #e5e7eb;background:#fff}
 .bx p{margin-bottom:8px}

@@ -45,7 +45,8 @@ import { el, linkify, safeUrl } from './dom.js';
   const handlers = {};
 
   const emit = (ev, data) => {
-    log('event', ev, data || '');
+    // the name only (an error's code): message texts and tokens stay out of the console
+    log('event', ev, (data && data.code) || '');
     for (const fn of handlers[ev] || []) try { fn(data); } catch (e) { console.error(e); }
   };
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
@@ -133,7 +134,9 @@ import { el, linkify, safeUrl } from './dom.js';
   }
 
   const field = (name, label, type, required) => {
-    const f = el(type == 'area' ? 'textarea' : 'input', { name, type: type == 'area' ? null : type, required, 'aria-label': label, rows: 3 });
+    // no longer than the relay takes (MAX_NAME_CHARS, MAX_EMAIL_CHARS, MAX_BODY_CHARS)
+    const f = el(type == 'area' ? 'textarea' : 'input', { name, type: type == 'area' ? null : type, required, 'aria-label': label, rows: 3,
+      maxlength: type == 'area' ? 4000 : type == 'email' ? 254 : 100 });
     return [el('label', { text: label }), f];
   };
   const values = (form) => {
@@ -216,7 +219,10 @@ import { el, linkify, safeUrl } from './dom.js';
     const link = el('a', { href: full, target: '_blank', rel: 'noopener noreferrer', onclick: (e) => {
       if (!link.dataset.auth) return;
       e.preventDefault();
-      const win = w.open('', '_blank', 'noopener');
+      // not "noopener": window.open() would return null and the image could not be shown;
+      // the tab is cut from this page right away instead
+      const win = w.open('', '_blank');
+      if (win) win.opener = null;
       authed(full).then((u) => { if (win) win.location = u; }, () => win && win.close());
     } }, img);
     return link;
@@ -653,6 +659,13 @@ import { el, linkify, safeUrl } from './dom.js';
       setState(p, 'failed', f.message);
     } else if (f.code != 'rate_limited') {
       error.textContent = f.message || '';
+      // hello refused the stored name or e-mail: forget them and ask again, or every hello
+      // would fail the same way forever
+      if (!hello && (profile.name || profile.email)) {
+        profile = { consent_at: profile.consent_at };
+        store('profile', profile);
+        rehello();
+      }
     }
     emit('error', { code: f.code, message: f.message });
   }

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-ui-util.c: see test-desktop-ui-util.h. */
+#define G_LOG_DOMAIN "test-desktop-ui"
+
+#include <cairo.h>
+
+#include "test-desktop-ui-util.h"
+
+/* ------------------------------------------------------------ helpers --- */
+
+GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* shown in a "timeout" screenshot when a wait fails */
+GtkWidget *main_window;
+
+void
+wait_until_at (const char *file,
+               int         line,
+               const char *what,
+               Condition   condition,
+               gpointer    data)
+{
+  gint64 deadline = g_get_monotonic_time () + UI_TIMEOUT_MS * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          if (main_window != NULL)
+            g_free (save_screenshot (main_window, "timeout"));
+          g_error ("%s:%d: timed out waiting for %s", file, line, what);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+/* Lets layout, styles and pending frames settle before a screenshot. */
+void
+settle (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+char *
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CONFAB_SCREENSHOTS");
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  gint64 deadline = g_get_monotonic_time () + UI_TIMEOUT_MS * 1000;
+  int width, height;
+  char *path;
+
+  /* on a loaded machine the first frame of a new window or page may not be laid out or
+   * painted yet: wait for it rather than fail */
+  for (;;)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      if (width > 0 && height > 0)
+        gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL || g_get_monotonic_time () > deadline)
+        break;
+      settle (50);
+    }
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir != NULL ? dir : "screenshots", 0755);
+  path = g_build_filename (dir != NULL ? dir : "screenshots", file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  return path;
+}
+
+/* A photo-like PNG: a sky, a sun and hills, so that a thumbnail is recognisable. */
+static cairo_status_t
+append_png (void                *closure,
+            const unsigned char *data,
+            unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+GBytes *
+make_picture (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 640, 420);
+  cairo_t *cr = cairo_create (surface);
+  cairo_pattern_t *sky = cairo_pattern_create_linear (0, 0, 0, 420);
+  GByteArray *png = g_byte_array_new ();
+
+  cairo_pattern_add_color_stop_rgb (sky, 0, 0.21, 0.52, 0.89);
+  cairo_pattern_add_color_stop_rgb (sky, 1, 0.6, 0.76, 0.95);
+  cairo_set_source (cr, sky);
+  cairo_paint (cr);
+  cairo_set_source_rgb (cr, 0.97, 0.83, 0.18);
+  cairo_arc (cr, 480, 110, 56, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.18, 0.62, 0.33);
+  cairo_move_to (cr, 0, 420);
+  cairo_curve_to (cr, 120, 220, 300, 260, 420, 330);
+  cairo_curve_to (cr, 520, 380, 600, 300, 640, 310);
+  cairo_line_to (cr, 640, 420);
+  cairo_close_path (cr);
+  cairo_fill (cr);
+  cairo_surface_write_to_png_stream (surface, append_png, png);
+  cairo_pattern_destroy (sky);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return g_byte_array_free_to_bytes (png);
+}
+
+/* A visitor on @url who says @first; returns the socket (welcome consumed). */
+TestWs *
+visitor_new (TestRelay  *relay,
+             const char *site_key,
+             const char *url,
+             const char *title,
+             const char *timezone,
+             const char *fingerprint,
+             const char *first,
+             char      **out_token,
+             char      **out_conversation_id)
+{
+  const char *headers[] = {
+    "User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", NULL
+  };
+  TestWs *ws = test_ws_try_widget_with_headers (relay, site_key, headers, NULL);
+  g_autoptr (JsonObject) welcome = NULL;
+
+  g_assert_nonnull (ws);
+  if (fingerprint != NULL)
+    test_ws_sendf (ws, "{'type':'hello','visitor_id':null,'visitor_token':null,"
+                       "'page':{'url':'%s','title':'%s','referrer':''},"
+                       "'locale':'en-GB','timezone':'%s','fingerprint':'%s'}",
+                   url, title, timezone, fingerprint);
+  else
+    test_ws_sendf (ws, "{'type':'hello','visitor_id':null,'visitor_token':null,"
+                       "'page':{'url':'%s','title':'%s','referrer':''},"
+                       "'locale':'en-GB','timezone':'%s'}", url, title, timezone);
+  welcome = test_ws_wait_for (ws, "welcome", TEST_TIMEOUT_MS);
+  if (out_token != NULL)
+    *out_token = g_strdup (test_obj_string (welcome, "visitor_token"));
+  test_ws_sendf (ws, "{'type':'page_view','url':'%s#details','title':'%s — details'}", url, title);
+  if (first != NULL)
+    test_visitor_say (ws, first, out_conversation_id);
+  return ws;
+}
+
+gboolean
+named_visible (gpointer data)
+{
+  Named *named = data;
+  GtkWidget *widget = find_named (named->root, named->name);
+
+  return widget != NULL && gtk_widget_get_mapped (widget);
+}
+
+gboolean
+window_exists (gpointer data)
+{
+  return confab_application_get_window (data) != NULL;
+}
