@@ -48,23 +48,41 @@ fetched_cb (GObject      *source,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.save", TRUE);
 }
 
+/* What "Save As…" does with the chosen file; the tests call it directly, since the file
+ * chooser would wait for a person. */
+gboolean
+confab_image_viewer_save_to (ConfabImageViewer  *self,
+                             GFile              *file,
+                             GError            **error)
+{
+  g_return_val_if_fail (CONFAB_IS_IMAGE_VIEWER (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  if (self->bytes == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING, _("The image is not loaded yet"));
+      return FALSE;
+    }
+  return g_file_replace_contents (file, g_bytes_get_data (self->bytes, NULL),
+                                  g_bytes_get_size (self->bytes), NULL, FALSE,
+                                  G_FILE_CREATE_NONE, NULL, NULL, error);
+}
+
 static void
 save_response_cb (GtkNativeDialog   *chooser,
                   int                response,
                   ConfabImageViewer *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT && self->bytes != NULL)
+  if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autoptr (GError) error = NULL;
 
-      if (file != NULL &&
-          !g_file_replace_contents (file, g_bytes_get_data (self->bytes, NULL),
-                                    g_bytes_get_size (self->bytes), NULL, FALSE,
-                                    G_FILE_CREATE_NONE, NULL, NULL, &error))
+      if (file != NULL && !confab_image_viewer_save_to (self, file, &error))
         g_warning ("Could not save the image: %s", error->message);
     }
   g_object_unref (chooser);
+  g_object_unref (self);
 }
 
 static void
@@ -78,7 +96,8 @@ save_action (GtkWidget  *widget,
 
   /* the relay re-encodes every image it keeps */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "image.png");
-  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), widget);
+  /* the chooser may answer after the viewer is closed */
+  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), g_object_ref (widget));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 

@@ -14,5 +14,8 @@ G_DECLARE_FINAL_TYPE (ConfabImageViewer, confab_image_viewer, CONFAB, IMAGE_VIEW
 GtkWidget *confab_image_viewer_new (GtkWindow     *parent,
                                     ConfabAccount *account,
                                     const char    *upload_id);
+gboolean   confab_image_viewer_save_to (ConfabImageViewer  *self,
+                                        GFile              *file,
+                                        GError            **error);
 
 G_END_DECLS
