@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-app-util.h: the real app started for one test (test-desktop-app.c,
+ * test-desktop-inbox.c), and what several of those tests do with it. */
+#pragma once
+
+#include "confab-client.h"
+#include "test-desktop-ui-util.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  ConfabApplication *app;
+  ConfabWindow      *window;
+} App;
+typedef struct {
+  App        *app;
+  const char *text;
+} AppText;
+
+ConfabClient *
+client_of (App *app);
+
+gboolean
+sign_in_shown (gpointer data);
+
+gboolean
+is_online (gpointer data);
+
+gboolean
+is_offline (gpointer data);
+
+void
+app_start (App       *app,
+           TestRelay *relay,
+           gboolean   sounds);
+
+void
+app_activate (App *app);
+
+void
+sign_in (App        *app,
+         TestRelay  *relay,
+         const char *email,
+         const char *password);
+
+void
+app_stop (App *app);
+
+guint
+n_conversations (App *app);
+
+char *
+conversation_id_at (App  *app,
+                    guint position);
+
+gboolean
+conversation_open (gpointer data);
+
+gboolean
+title_is (gpointer data);
+
+gboolean
+has_n_conversations (gpointer data);
+
+gboolean
+focus_in (gpointer data);
+
+gboolean
+is_active (gpointer data);
+
+gboolean
+is_not_active (gpointer data);
+
+void
+press (App             *app,
+       guint            keyval,
+       GdkModifierType  mods);
+
+GtkWidget *
+find_type (GtkWidget *root,
+           GType      type);
+
+GtkDropTarget *
+drop_target_of (GtkWidget *widget);
+
+gboolean
+drop_files (GtkDropTarget *target,
+            GFile         *file);
+
+void
+expect_agent_image (TestWs *visitor);
+
+G_END_DECLS
