@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
  * closing keeps the kernel from answering it with a reset that can overtake the refusal. */
 #define REFUSAL_DRAIN      4096
 #define RETRY_AFTER_S      5
+/* Descriptors the relay needs besides its connections: the database, uploads, geolocation */
+#define RESERVED_FDS       64
 /* At most one line a minute about refusals over the per-address cap. */
 #define PER_ADDRESS_LOG_US (60 * G_USEC_PER_SEC)
 
@@ -359,6 +362,7 @@ confab_listener_new (SoupServer         *server,
                      const char * const *exempt)
 {
   ConfabListener *self = g_new0 (ConfabListener, 1);
+  struct rlimit limit;
 
   self->server = g_object_ref (server);
   self->socket = g_object_ref (socket);
@@ -367,6 +371,12 @@ confab_listener_new (SoupServer         *server,
   self->exempt = exempt ? g_strdupv ((char **) exempt) : g_new0 (char *, 1);
   self->connections = g_hash_table_new (NULL, NULL);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < (rlim_t) max_connections + RESERVED_FDS)
+    g_message ("The open files limit (%lu) is below [limits] max-connections (%u): past it, "
+               "new connections wait until others close (raise LimitNOFILE= or ulimit -n)",
+               (unsigned long) limit.rlim_cur, max_connections);
 
   g_socket_set_blocking (socket, FALSE);
   self->source = g_unix_fd_add (g_socket_get_fd (socket), G_IO_IN, on_incoming, self);
