@@ -32,16 +32,26 @@ typedef struct {
 /* --- refusing ------------------------------------------------------------------------------- */
 
 typedef struct {
-  GIOStream *stream;
-  GSocket   *socket;
-  GSource   *readable;
-  guint      timeout;
-  gsize      drained;
+  ConfabRelay *relay;
+  GIOStream   *stream;
+  GSocket     *socket;
+  GSource     *readable;
+  guint        timeout;
+  gsize        drained;
 } Linger;
 
 static void
 linger_free (Linger *linger)
 {
+  /* the relay's set holds the lingering ones until they end, or until the relay does */
+  g_hash_table_remove (linger->relay->lingering, linger);
+}
+
+static void
+linger_destroy (gpointer data)
+{
+  Linger *linger = data;
+
   if (linger->readable != NULL)
     {
       g_source_destroy (linger->readable);
@@ -171,6 +181,8 @@ answer_now (ConfabRelay       *relay,
   g_socket_shutdown (socket, FALSE, TRUE, NULL);
 
   linger = g_new0 (Linger, 1);
+  linger->relay = relay;
+  g_hash_table_add (relay->lingering, linger);
   linger->stream = g_steal_pointer (&stream);
   linger->socket = g_steal_pointer (&socket);
   linger->readable = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
@@ -361,6 +373,7 @@ confab_http_body_guard_install (ConfabRelay *relay)
   guint signal_id = g_signal_lookup ("got-headers", SOUP_TYPE_SERVER_MESSAGE);
 
   g_type_class_unref (klass);
+  relay->lingering = g_hash_table_new_full (NULL, NULL, linger_destroy, NULL);
   g_signal_connect (relay->server, "request-started", G_CALLBACK (request_started), relay);
   relay->body_guard_hook = g_signal_add_emission_hook (signal_id, 0, got_headers_hook,
                                                        relay, NULL);
@@ -373,4 +386,5 @@ confab_http_body_guard_remove (ConfabRelay *relay)
     g_signal_remove_emission_hook (g_signal_lookup ("got-headers", SOUP_TYPE_SERVER_MESSAGE),
                                    relay->body_guard_hook);
   relay->body_guard_hook = 0;
+  g_clear_pointer (&relay->lingering, g_hash_table_unref);
 }

@@ -25,6 +25,7 @@ typedef struct {
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
   gulong           body_guard_hook; /* confab-http-body.c */
+  GHashTable      *lingering;       /* refused connections draining before they close (same) */
 
   char            *host;            /* what we listen on */
   guint16          port;            /* the real port, also when 0 was asked for */
