@@ -8,6 +8,7 @@
 #include "confab-hub.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-uploads.h"
 #include "confab-util.h"
 
 #include <stdio.h>
@@ -410,7 +411,7 @@ static const SettingSpec setting_specs[] = {
   { "typing_preview",   SETTING_BOOL,    0,     NULL },
   { "sound",            SETTING_BOOL,    0,     NULL },
   { "fingerprint",      SETTING_BOOL,    0,     NULL },
-  { "upload_max_bytes", SETTING_INT,     100 * 1024 * 1024, NULL }, /* 0: no uploads (confab-uploads.c) */
+  { "upload_max_bytes", SETTING_INT,     CONFAB_UPLOAD_CEILING_BYTES, NULL }, /* 0: no uploads (confab-uploads.c) */
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
 };

@@ -29,6 +29,8 @@ confab_config_new (void)
   config->bad_frames_before_close = 20;
   config->uploads_per_minute = 10;
   config->uploads_per_minute_per_site = 60;
+  config->max_connections = 10000;
+  config->max_connections_per_address = 64;
   config->token_lifetime_days = 30;
   config->geo_databases = g_new0 (char *, 1);
   config->new_visit_after_minutes = 30;
@@ -169,6 +171,8 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "limits", "bad-frames-before-close", 1, 1000000, &config->bad_frames_before_close, error) ||
       !read_uint (file, "limits", "uploads-per-minute", 1, 1000000, &config->uploads_per_minute, error) ||
       !read_uint (file, "limits", "uploads-per-minute-per-site", 1, 1000000, &config->uploads_per_minute_per_site, error) ||
+      !read_uint (file, "limits", "max-connections", 1, 10000000, &config->max_connections, error) ||
+      !read_uint (file, "limits", "max-connections-per-address", 0, 10000000, &config->max_connections_per_address, error) ||
       !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
       !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error))
     return FALSE;

@@ -32,6 +32,8 @@ typedef struct {
   guint            bad_frames_before_close;
   guint            uploads_per_minute;          /* per visitor or agent */
   guint            uploads_per_minute_per_site;
+  guint            max_connections;             /* open at once, all together */
+  guint            max_connections_per_address; /* 0: no cap; trusted proxies are exempt */
   /* [auth] */
   guint            token_lifetime_days;
   /* [geo] */

@@ -4,6 +4,7 @@
 
 #include "confab-http.h"
 #include "confab-hub.h"
+#include "confab-listener.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-util.h"
@@ -79,7 +80,7 @@ arm_request_timeout (SoupServer        *server,
                      gpointer           user_data)
 {
   ConfabRelay *relay = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = confab_listener_message_socket (msg);
   guint source;
 
   if (socket == NULL)
@@ -111,7 +112,7 @@ disarm_request_timeout (SoupServer        *server,
                         gpointer           user_data)
 {
   ConfabRelay *relay = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = confab_listener_message_socket (msg);
 
   if (socket != NULL)
     g_hash_table_remove (relay->request_timeouts, socket);
@@ -200,6 +201,7 @@ confab_relay_new (ConfabConfig  *config,
   g_signal_connect (relay->server, "request-finished", G_CALLBACK (arm_idle_timeout), relay);
   g_signal_connect (relay->server, "request-aborted", G_CALLBACK (disarm_request_timeout), relay);
   g_signal_connect (relay->server, "request-read", G_CALLBACK (add_common_headers), relay);
+  confab_http_body_guard_install (relay);
 
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
   soup_server_add_handler (relay->server, "/healthz", handle_healthz, relay, NULL);
@@ -250,8 +252,7 @@ confab_relay_listen (ConfabRelay  *relay,
   g_socket_set_option (listener, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
   g_socket_set_listen_backlog (listener, 4096);
   if (!g_socket_bind (listener, wanted, TRUE, error) ||
-      !g_socket_listen (listener, error) ||
-      !soup_server_listen_socket (relay->server, listener, 0, error))
+      !g_socket_listen (listener, error))
     return FALSE;
 
   effective = g_socket_get_local_address (listener, error);
@@ -260,6 +261,11 @@ confab_relay_listen (ConfabRelay  *relay,
 
   relay->host = g_steal_pointer (&host);
   relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  /* Our own accept loop rather than soup_server_listen_socket(): libsoup's gives up for good
+   * on the first failed accept (out of descriptors), and it caps nothing. */
+  relay->listener = confab_listener_new (relay->server, listener, relay->config->max_connections,
+                                         relay->config->max_connections_per_address,
+                                         (const char * const *) relay->config->trusted_proxies);
 
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
     printf ("listening on http://[%s]:%u\n", relay->host, relay->port);
@@ -276,9 +282,11 @@ confab_relay_free (ConfabRelay *relay)
   if (relay == NULL)
     return;
 
+  g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
+  confab_http_body_guard_remove (relay);
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
@@ -520,11 +528,7 @@ confab_http_path_segments (const char *path,
 void
 confab_relay_stop_listening (ConfabRelay *relay)
 {
-  GSList *listeners = soup_server_get_listeners (relay->server);
-
-  for (GSList *l = listeners; l; l = l->next)
-    g_socket_close (l->data, NULL);
-  g_slist_free (listeners);
+  confab_listener_stop (relay->listener);
 }
 
 void

@@ -58,6 +58,21 @@ char       **confab_http_path_segments  (const char        *path,
 void         confab_http_rearm_request_timeout (ConfabRelay       *relay,
                                                 SoupServerMessage *msg);
 
+/* Answers {"error":{"code","message"}} with @status on the request's socket at once, without
+ * reading the rest of its body, and closes the connection (confab-http-body.c). For a body
+ * refused while it arrives; a handler answers as usual otherwise. */
+void         confab_http_refuse_now     (ConfabRelay       *relay,
+                                         SoupServerMessage *msg,
+                                         guint              status,
+                                         const char        *code,
+                                         const char        *message);
+/* Every request body is counted against its endpoint's limit before anything else looks at
+ * the request: [http] max-body-bytes for JSON, the upload ceiling for uploads, a few bytes for
+ * the rest. A Content-Length over it (or not a number) is refused at the headers, a chunked
+ * body as soon as it passes it. */
+void         confab_http_body_guard_install (ConfabRelay   *relay);
+void         confab_http_body_guard_remove  (ConfabRelay   *relay);
+
 /* Registers the REST API (confab-api.c). */
 void         confab_api_register        (ConfabRelay       *relay);
 

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
+typedef struct _ConfabListener ConfabListener;
 
 typedef struct {
   ConfabConfig    *config;
@@ -22,6 +23,9 @@ typedef struct {
   ConfabUploads   *uploads;         /* confab-uploads.c */
   ConfabGeo       *geo;             /* never NULL; without a database every lookup is unknown */
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
+  ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
+  gulong           body_guard_hook; /* confab-http-body.c */
+  GHashTable      *lingering;       /* refused connections draining before they close (same) */
 
   char            *host;            /* what we listen on */
   guint16          port;            /* the real port, also when 0 was asked for */

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UPLOADS_PATH   "/api/v1/uploads"
+#define UPLOADS_PATH   CONFAB_UPLOADS_PATH
 #define WORKER_THREADS 2
 #define MAX_ID_CHARS   100
 /* A body that keeps coming at this much per request timeout (64 KiB per 30 s by default, a
@@ -142,8 +142,10 @@ answer_image_error (SoupServerMessage *msg,
     }
 }
 
+/* Answered at once and the connection closed: the rest of the body is never read. */
 static void
-too_large (SoupServerMessage *msg,
+too_large (ConfabRelay       *relay,
+           SoupServerMessage *msg,
            guint64            limit)
 {
   g_autofree char *size = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
@@ -151,7 +153,7 @@ too_large (SoupServerMessage *msg,
     ? g_strdup ("This site does not accept uploads")
     : g_strdup_printf ("The image is larger than this site accepts (%s)", size);
 
-  confab_http_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", message);
+  confab_http_refuse_now (relay, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", message);
 }
 
 /* --- who is asking -------------------------------------------------------------------------- */
@@ -317,7 +319,7 @@ got_chunk (SoupServerMessage *msg,
     {
       incoming->failed = TRUE;
       discard_file (incoming);
-      too_large (msg, incoming->limit);
+      too_large (incoming->relay, msg, incoming->limit);
       return;
     }
 
@@ -402,7 +404,7 @@ upload_early (SoupServer        *server,
   if (incoming->limit == 0 ||
       (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
        (guint64) soup_message_headers_get_content_length (request_headers) > incoming->limit))
-    return too_large (msg, incoming->limit);
+    return too_large (incoming->relay, msg, incoming->limit);
 
   template = g_build_filename (uploads->tmp_dir, "upload-XXXXXX", NULL);
   incoming->fd = g_mkstemp_full (template, O_RDWR | O_CLOEXEC, 0600);

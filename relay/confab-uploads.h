@@ -28,6 +28,10 @@ G_BEGIN_DECLS
 #define CONFAB_UPLOAD_MAX_PIXELS        40000000
 /* The site setting "upload_max_bytes" overrides it (0 = the site takes no uploads). */
 #define CONFAB_UPLOAD_DEFAULT_MAX_BYTES (10 * 1024 * 1024)
+/* The largest "upload_max_bytes" a site may set: no upload body is read past it. */
+#define CONFAB_UPLOAD_CEILING_BYTES     (100 * 1024 * 1024)
+
+#define CONFAB_UPLOADS_PATH             "/api/v1/uploads"
 
 typedef struct _ConfabUploads ConfabUploads;
 

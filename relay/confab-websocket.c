@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "confab-websocket"
 
 #include "confab-websocket.h"
+#include "confab-listener.h"
 #include "confab-websocket-parser.h"
 
 #include <errno.h>
@@ -781,7 +782,7 @@ on_wrote_informational (SoupServerMessage *msg,
 
   /* as libsoup's own server does: the 101 is out, the connection is ours */
   hold = g_object_ref (msg);
-  socket = soup_server_message_get_socket (msg);
+  socket = confab_listener_message_socket (msg);
   if (socket != NULL)
     g_object_ref (socket);
   stream = soup_server_message_steal_connection (msg);

@@ -7,10 +7,26 @@
 #include "confab-hub.h"
 #include "confab-relay.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+
+/* Every connection is a descriptor, and the usual soft limit (1024) is far below what a
+ * public relay holds; the hard limit is what the administrator allows (LimitNOFILE=). */
+static void
+raise_nofile_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_message ("Cannot raise the open files limit: %s", g_strerror (errno));
+}
 
 typedef struct {
   GMainLoop   *loop;
@@ -104,6 +120,8 @@ main (int    argc,
       g_free (config->data_dir);
       config->data_dir = g_strdup (data_dir);
     }
+
+  raise_nofile_limit ();
 
   if (!confab_auth_init (&error))
     {
