@@ -22,6 +22,10 @@
  * notices. Longer waits happen between turns of the loop (confab-hub-delivery.c). */
 #define LOOP_BUSY_TIMEOUT_MS 3
 
+/* How long the start-up check of the database may take (about 2.5 GB are checked by then):
+ * past it the relay starts anyway, saying so, rather than keep a service manager waiting. */
+#define QUICK_CHECK_MAX_MS 20000
+
 /* Retry-After of a 503 for a store that is busy or full, in seconds. */
 #define STORE_RETRY_AFTER_S "1"
 
@@ -208,7 +212,7 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   /* A damaged page would otherwise surface later as 500s on whatever touches it, or worse, as
    * writes building on it: refuse to start instead, naming the file. */
-  if (!confab_store_quick_check (relay->store, error))
+  if (!confab_store_quick_check (relay->store, QUICK_CHECK_MAX_MS, error))
     return NULL;
   /* From here on the store is used from the main loop, which must never sleep on another
    * process's lock: writes that find it taken fail fast and are retried from the loop. */
