@@ -31,7 +31,7 @@ start_relay() {  # → seconds from start to "listening"
   done
   t1=$(date +%s.%N)
   kill -TERM "$pid"; wait "$pid" || true
-  echo "$t1 - $t0" | bc
+  awk "BEGIN { print $t1 - $t0 }"
 }
 
 mkdir -p "$work/data"
@@ -68,7 +68,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 t0=$(date +%s.%N)
 sqlite3 "$work/data/confab.db" "PRAGMA quick_check;" >/dev/null
-check=$(echo "$(date +%s.%N) - $t0" | bc)
+t1=$(date +%s.%N)
+check=$(awk "BEGIN { print $t1 - $t0 }")
 
 echo "messages: $messages, database: $size MB"
 echo "relay start to listening: ${warm}s warm, ${cold}s cold; quick_check alone (sqlite3): ${check}s"

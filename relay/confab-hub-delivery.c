@@ -35,6 +35,7 @@ hub_join_batch (ConfabHub  *hub,
       if (!confab_store_begin (hub->relay->store, error))
         return FALSE;
       hub->batch_open = TRUE;
+      hub->batch_serial++;
       hub->batch_started = g_get_monotonic_time ();
       hub->batch_units = 0;
       hub->batch_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_batch_due, hub, NULL);
@@ -277,12 +278,15 @@ dispatch_in_batch (Client     *client,
   gint64 changes = confab_store_total_changes (store);
   guint queued = hub->outgoing->len;
   gboolean had_visitor = client->visitor_id != NULL;
+  guint serial = hub->batch_serial;
   BatchFrame *batch_frame;
   const char *ref = NULL;
 
   client_dispatch_frame (client, type, frame);
 
-  if (!hub->batch_open ||
+  /* A frame that spanned two batches (the first one grew old meanwhile) had its answer
+   * committed with the first: a failure of the second must not take that back. */
+  if (!hub->batch_open || hub->batch_serial != serial ||
       (confab_store_total_changes (store) == changes && hub->outgoing->len == queued))
     return;
 

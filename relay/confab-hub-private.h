@@ -100,6 +100,7 @@ struct _ConfabHub
   guint        batch_units;
   guint        batch_idle;
   guint        batch_deadline;
+  guint        batch_serial;     /* counts the batches opened */
   GPtrArray   *batch_frames;     /* BatchFrame*: the frames whose changes are in the open batch */
 
   /* Frames that need the database while another process holds its write lock, in arrival
