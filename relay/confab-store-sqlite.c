@@ -1001,6 +1001,17 @@ confab_store_begin (ConfabStore *store,
 {
   g_return_val_if_fail (store != NULL, FALSE);
 
+  /* After a full disk or an I/O error SQLite may have rolled the whole transaction back on its
+   * own. A SAVEPOINT now would quietly start a new one, committed on its own at RELEASE: the
+   * caller's changes would no longer be atomic with the rest of its transaction. */
+  if (store->depth > 0 && sqlite3_get_autocommit (store->db))
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Cannot continue a transaction on %s: SQLite rolled it back after an earlier "
+                   "error", store->path);
+      return FALSE;
+    }
+
   if (!exec_static (store, store->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT confab",
                     "Cannot start a transaction", error))
     {
