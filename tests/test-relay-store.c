@@ -257,6 +257,66 @@ test_locked_database_burst (void)
                                NULL), ==, ids->len);
 }
 
+/* What waits for the lock is bounded: past 64 frames of one connection, a frame is answered
+ * store_unavailable at once (nothing of it stored); the ones held are acknowledged later. An
+ * agent's message waits like a visitor's. */
+static void
+test_locked_database_bounded (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) agent_ack = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *agent_client_id = test_client_id ();
+  guint held = 64, sent = 70, acks = 0;
+  sqlite3 *db;
+
+  test_visitor_say (world->visitor, "before the lock", &conversation_id);
+  test_ws_ignore (world->visitor, "message", "conversation", "agents_online", NULL);
+  test_ws_ignore (world->agent, "visitor", "conversation", "presence", "agents_online", "message",
+                  NULL);
+
+  db = open_db (world->relay);
+  exec_db (db, "BEGIN IMMEDIATE");
+
+  test_ws_sendf (world->agent, "{'type':'message','conversation_id':'%s','client_id':'%s',"
+                               "'body':'an answer written while the database was locked'}",
+                 conversation_id, agent_client_id);
+  for (guint i = 0; i < sent; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bounded %u", i);
+      g_ptr_array_add (ids, send_message (world->visitor, body));
+    }
+
+  /* the ones past the bound are refused at once, by client_id */
+  for (guint i = held; i < sent; i++)
+    {
+      g_autoptr(JsonObject) refused = test_ws_expect_error (world->visitor, "store_unavailable",
+                                                            TEST_TIMEOUT_MS);
+      g_assert_cmpstr (test_obj_string (refused, "ref"), ==, g_ptr_array_index (ids, i));
+      g_assert_cmpint (test_obj_int (refused, "retry_after"), >=, 1);
+    }
+  test_ws_expect_none (world->visitor, "ack", 200);
+  test_ws_expect_none (world->agent, "ack", 0);
+
+  exec_db (db, "ROLLBACK");
+  sqlite3_close (db);
+
+  agent_ack = test_ws_wait_for (world->agent, "ack", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (agent_ack, "client_id"), ==, agent_client_id);
+  while (acks < held)
+    {
+      g_autoptr(JsonObject) ack = test_ws_wait_for (world->visitor, "ack", TEST_TIMEOUT_MS);
+
+      g_assert_cmpstr (test_obj_string (ack, "client_id"), ==, g_ptr_array_index (ids, acks));
+      acks++;
+    }
+  test_ws_expect_none (world->visitor, "ack", TEST_QUIET_MS);
+  g_assert_cmpint (count_rows (world->relay,
+                               "SELECT count(*) FROM messages WHERE body LIKE 'bounded %'", NULL),
+                   ==, held);
+}
+
 /* --- a full disk --- */
 
 /* A tmpfs of @size_kb at @dir, in a mount namespace of this test process (and the relay it
@@ -602,6 +662,7 @@ main (int    argc,
 
   test_harness_add ("/relay/store/locked/loop-keeps-answering", test_locked_database);
   test_harness_add ("/relay/store/locked/long-lock-frames-held-in-order", test_locked_database_burst);
+  test_harness_add ("/relay/store/locked/bounded", test_locked_database_bounded);
   test_harness_add ("/relay/store/disk-full/hello", test_disk_full_hello);
   test_harness_add ("/relay/store/disk-full/message", test_disk_full_message);
   test_harness_add ("/relay/store/file-modes", test_file_modes);
