@@ -244,14 +244,41 @@ hub_commit_batch (ConfabHub *hub)
 
 typedef struct {
   Client *client;     /* NULL once it has gone */
-  GBytes *message;
+  GBytes *message;    /* NULL for a departure: */
+  char   *site_id;
+  char   *visitor_id;
 } Parked;
 
 static void
 parked_free (Parked *parked)
 {
-  g_bytes_unref (parked->message);
+  g_clear_pointer (&parked->message, g_bytes_unref);
+  g_free (parked->site_id);
+  g_free (parked->visitor_id);
   g_free (parked);
+}
+
+static gsize
+parked_size (Parked *parked)
+{
+  return parked->message != NULL ? g_bytes_get_size (parked->message)
+                                 : strlen (parked->site_id) + strlen (parked->visitor_id);
+}
+
+static void
+visitor_left_now (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* back (a new tab) while the departure waited: nobody left */
+  if (tabs_online (hub, visitor_id))
+    return;
+
+  if (!confab_store_close_page_views (hub->relay->store, visitor_id, confab_now_ms (), &error))
+    g_warning ("Departure lost: %s", error->message);
+  announce_visitor (hub, site_id, visitor_id, FALSE);
 }
 
 /* Frames that only read or only go to live sockets never wait for the lock. */
@@ -358,9 +385,11 @@ retry_parked (gpointer user_data)
       g_autoptr (JsonObject) frame = NULL;
       g_autoptr (GError) error = NULL;
       Client *client = parked->client;
+      gboolean departure = parked->message == NULL;
       const char *type = NULL;
 
-      if (client != NULL && !client->closing && !hub_join_batch (hub, &error) &&
+      if ((departure || (client != NULL && !client->closing)) &&
+          !hub_join_batch (hub, &error) &&
           g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
         {
           schedule_retry (hub);
@@ -369,12 +398,14 @@ retry_parked (gpointer user_data)
 
       /* off the queue before it runs: running it may close and free its client */
       g_queue_pop_head (&hub->parked);
-      hub->parked_bytes -= g_bytes_get_size (parked->message);
+      hub->parked_bytes -= parked_size (parked);
       if (client != NULL)
         client->parked--;
 
-      if (client != NULL && !client->closing &&
-          (frame = client_parse_frame (client, parked->message, &type)) != NULL)
+      if (departure)
+        visitor_left_now (hub, parked->site_id, parked->visitor_id);
+      else if (client != NULL && !client->closing &&
+               (frame = client_parse_frame (client, parked->message, &type)) != NULL)
         {
           if (frame_writes (client, type))
             dispatch_in_batch (client, type, frame);
@@ -421,6 +452,31 @@ hub_receive_frame (Client     *client,
     }
 
   dispatch_in_batch (client, type, frame);
+}
+
+void
+hub_visitor_left (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id)
+{
+  g_autoptr (GError) error = NULL;
+  Parked *parked;
+
+  /* after the frames already waiting, and without a bound: one per visitor who leaves */
+  if (g_queue_is_empty (&hub->parked) &&
+      (hub_join_batch (hub, &error) ||
+       !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)))
+    {
+      visitor_left_now (hub, site_id, visitor_id);
+      return;
+    }
+
+  parked = g_new0 (Parked, 1);
+  parked->site_id = g_strdup (site_id);
+  parked->visitor_id = g_strdup (visitor_id);
+  g_queue_push_tail (&hub->parked, parked);
+  hub->parked_bytes += parked_size (parked);
+  schedule_retry (hub);
 }
 
 void

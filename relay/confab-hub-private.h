@@ -324,6 +324,13 @@ hub_forget_client (ConfabHub *hub,
 void
 hub_drop_parked (ConfabHub *hub);
 
+/* The last tab of @visitor_id closed: its page views end and agents hear of it, now or, while
+ * another process holds the database's lock, once it is free. */
+void
+hub_visitor_left (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id);
+
 gboolean
 pump_backlog (gpointer user_data);
 

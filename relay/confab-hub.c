@@ -496,14 +496,7 @@ on_closed (ConfabWebsocket *ws,
 
           /* The last tab closed: the visitor left. */
           if (!tabs_online (hub, client->visitor_id))
-            {
-              g_autoptr (GError) error = NULL;
-
-              if (!confab_store_close_page_views (hub->relay->store, client->visitor_id,
-                                                  confab_now_ms (), &error))
-                g_warning ("Departure lost: %s", error->message);
-              announce_visitor (hub, client->site_id, client->visitor_id, FALSE);
-            }
+            hub_visitor_left (hub, client->site_id, client->visitor_id);
         }
     }
   else

@@ -133,6 +133,9 @@ test_locked_database (void)
   g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
   g_autoptr(TestWs) other = test_ws_widget (world->relay, world->site_key);
   g_autoptr(JsonObject) welcome = test_visitor_hello (other, NULL, NULL, "https://a.test/other");
+  g_autoptr(TestWs) leaver = test_ws_widget (world->relay, world->site_key);
+  g_autoptr(JsonObject) leaver_welcome = test_visitor_hello (leaver, NULL, NULL, "https://a.test/bye");
+  g_autoptr(JsonObject) departure = NULL;
   g_autoptr(JsonObject) ack = NULL;
   g_autoptr(JsonObject) again = NULL;
   g_autoptr(TestResponse) login = NULL;
@@ -174,6 +177,10 @@ test_locked_database (void)
 
   test_ws_expect_none (other, NULL, 300);
   assert_degraded (world->relay, "database_busy");
+
+  /* a visitor who leaves meanwhile is not forgotten: agents hear of it once the lock is free */
+  test_ws_unignore (world->agent, "visitor");
+  test_ws_close (leaver);
   test_ws_unignore (world->visitor, "pong");
   test_ws_sendf (world->visitor, "{'type':'ping'}");
   g_clear_pointer (&again, json_object_unref);
@@ -191,6 +198,19 @@ test_locked_database (void)
   g_assert_cmpstr (test_obj_string (ack, "client_id"), ==, client_id);
   g_assert_null (test_ws_find (other, "error", 0));
   assert_healthy (world->relay);
+
+  for (;;)
+    {
+      g_clear_pointer (&departure, json_object_unref);
+      departure = test_ws_wait_for_match (world->agent, "visitor", "visitor.id",
+                                          test_obj_string (leaver_welcome, "visitor_id"),
+                                          TEST_TIMEOUT_MS);
+      if (!test_obj_bool (departure, "visitor.online"))
+        break;
+    }
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM page_views WHERE visitor_id = ? "
+                                             "AND left_at IS NULL",
+                               test_obj_string (leaver_welcome, "visitor_id")), ==, 0);
 
   /* stored once, told once; a blind retry is acknowledged with the same seq */
   test_ws_sendf (other, "{'type':'message','client_id':'%s','body':'%s'}", client_id,
