@@ -22,7 +22,7 @@
  * notices. Longer waits happen between turns of the loop (confab-hub-delivery.c). */
 #define LOOP_BUSY_TIMEOUT_MS 3
 
-/* How long the start-up check of the database may take (about 2.5 GB are checked by then):
+/* How long the start-up check of the database may take (roughly 1 GB is checked by then):
  * past it the relay starts anyway, saying so, rather than keep a service manager waiting. */
 #define QUICK_CHECK_MAX_MS 20000
 
