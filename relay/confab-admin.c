@@ -112,7 +112,8 @@ create_user (int      argc,
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail to sign in with", "E" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File holding the password (- for standard input)", "F" },
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name shown to visitors (default: " CONFAB_DEFAULT_AGENT_NAME ")", "N" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+      "Name shown to visitors (default: " CONFAB_DEFAULT_AGENT_NAME ")", "N" },
     { NULL }
   };
 

@@ -286,7 +286,9 @@ static gboolean
 frame_writes (Client     *client,
               const char *type)
 {
-  static const char * const visitor_read_only[] = { "ping", "typing", "typing_stop", "resume", NULL };
+  static const char * const visitor_read_only[] = {
+    "ping", "typing", "typing_stop", "resume", NULL
+  };
   static const char * const agent_read_only[] = { "ping", "typing", "subscribe", NULL };
 
   return !g_strv_contains (client->kind == CLIENT_VISITOR ? visitor_read_only : agent_read_only,

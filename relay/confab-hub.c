@@ -196,7 +196,8 @@ client_store_failed (Client       *client,
   if (!confab_store_error_is_transient (error))
     {
       g_warning ("Store failure: %s", error->message);
-      client_send_error (client, "internal_error", "The relay could not store this; try again", ref);
+      client_send_error (client, "internal_error", "The relay could not store this; try again",
+                         ref);
       return;
     }
 
@@ -210,7 +211,8 @@ client_store_failed (Client       *client,
   /* Nothing of it was stored, and the cause passes: the same frame will work later. */
   json_object_set_string_member (frame, "code", "store_unavailable");
   json_object_set_string_member (frame, "message",
-                                 g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
+                                 g_error_matches (error, CONFAB_STORE_ERROR,
+                                                  CONFAB_STORE_ERROR_BUSY)
                                  ? "The database is busy; send this again shortly"
                                  : "The relay's disk is full; send this again later");
   if (ref != NULL)

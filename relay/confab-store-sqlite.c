@@ -888,7 +888,8 @@ confab_store_quick_check (ConfabStore  *store,
 
   /* checked every few thousand VM steps: a clock read each time costs nothing measurable */
   sqlite3_progress_handler (store->db, 10000, past_deadline, &deadline);
-  rc = sqlite3_prepare_v2 (store->db, "PRAGMA quick_check (" G_STRINGIFY (QUICK_CHECK_MAX_ERRORS) ")",
+  rc = sqlite3_prepare_v2 (store->db,
+                           "PRAGMA quick_check (" G_STRINGIFY (QUICK_CHECK_MAX_ERRORS) ")",
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {

@@ -134,7 +134,8 @@ test_locked_database (void)
   g_autoptr(TestWs) other = test_ws_widget (world->relay, world->site_key);
   g_autoptr(JsonObject) welcome = test_visitor_hello (other, NULL, NULL, "https://a.test/other");
   g_autoptr(TestWs) leaver = test_ws_widget (world->relay, world->site_key);
-  g_autoptr(JsonObject) leaver_welcome = test_visitor_hello (leaver, NULL, NULL, "https://a.test/bye");
+  g_autoptr(JsonObject) leaver_welcome = test_visitor_hello (leaver, NULL, NULL,
+                                                             "https://a.test/bye");
   g_autoptr(JsonObject) departure = NULL;
   g_autoptr(JsonObject) ack = NULL;
   g_autoptr(JsonObject) again = NULL;
@@ -273,8 +274,9 @@ test_locked_database_burst (void)
       g_assert_cmpint (test_obj_int (ack, "seq"), >, last_seq);
       last_seq = test_obj_int (ack, "seq");
     }
-  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM messages WHERE body LIKE 'held %'",
-                               NULL), ==, ids->len);
+  g_assert_cmpint (count_rows (world->relay,
+                               "SELECT count(*) FROM messages WHERE body LIKE 'held %'", NULL),
+                   ==, ids->len);
 }
 
 /* What waits for the lock is bounded: past 64 frames of one connection, a frame is answered
@@ -557,7 +559,8 @@ test_file_modes (void)
   test_relay_start (world->relay);
   assert_private (path);
   visitor = test_ws_widget (world->relay, world->site_key);
-  welcome = test_visitor_hello (visitor, world->visitor_id, world->visitor_token, "https://a.test/");
+  welcome = test_visitor_hello (visitor, world->visitor_id, world->visitor_token,
+                                "https://a.test/");
   test_visitor_say (visitor, "after the restart", NULL);
   assert_private (wal);
   assert_private (shm);
@@ -576,6 +579,7 @@ test_corrupt_database (void)
   g_autoptr(GBytes) err = NULL;
   g_autofree char *path = db_path (relay);
   g_autofree char *stderr_text = NULL;
+  g_autofree char *stdout_text = NULL;
   g_autofree char *garbage = NULL;
   sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
@@ -587,9 +591,9 @@ test_corrupt_database (void)
   test_relay_stop (relay);
 
   db = open_db (relay);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage, (SELECT page_size FROM pragma_page_size) "
-                                       "FROM sqlite_schema WHERE name = 'users'", -1, &stmt, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage, (SELECT page_size FROM "
+                                       "pragma_page_size) FROM sqlite_schema WHERE name = 'users'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   root_page = sqlite3_column_int64 (stmt, 0);
   page_size = sqlite3_column_int64 (stmt, 1);
@@ -605,8 +609,8 @@ test_corrupt_database (void)
   g_assert_cmpint (pwrite (fd, garbage, page_size, (root_page - 1) * page_size), ==, page_size);
   close (fd);
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              g_getenv ("CONFAB_RELAY"), "--listen", "127.0.0.1:0",
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, g_getenv ("CONFAB_RELAY"), "--listen", "127.0.0.1:0",
                               "--data-dir", test_relay_data_dir (relay), NULL);
   g_assert_no_error (error);
   /* it must exit by itself; a relay that starts anyway keeps running and fails the wait */
@@ -630,8 +634,8 @@ test_corrupt_database (void)
   g_test_message ("relay said: %s", stderr_text);
   g_assert_nonnull (strstr (stderr_text, path));
   g_assert_nonnull (strstr (stderr_text, "damaged"));
-  g_assert_null (strstr (g_bytes_get_data (out, NULL) ? (const char *) g_bytes_get_data (out, NULL) : "",
-                         "listening"));
+  stdout_text = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_assert_null (strstr (stdout_text, "listening"));
 }
 
 /* --- what visitors see of an agent created without a name --- */
@@ -681,7 +685,8 @@ main (int    argc,
   test_harness_init (&argc, &argv);
 
   test_harness_add ("/relay/store/locked/loop-keeps-answering", test_locked_database);
-  test_harness_add ("/relay/store/locked/long-lock-frames-held-in-order", test_locked_database_burst);
+  test_harness_add ("/relay/store/locked/long-lock-frames-held-in-order",
+                    test_locked_database_burst);
   test_harness_add ("/relay/store/locked/bounded", test_locked_database_bounded);
   test_harness_add ("/relay/store/disk-full/hello", test_disk_full_hello);
   test_harness_add ("/relay/store/disk-full/message", test_disk_full_message);
