@@ -241,6 +241,9 @@ hub_commit_batch (ConfabHub *hub)
 #define PARKED_MAX_BYTES      (8 * 1024 * 1024)
 #define PARKED_RETRY_MIN_MS   5
 #define PARKED_RETRY_MAX_MS   250
+/* Once the lock is free, held frames go through this many per turn of the loop, so that a long
+ * queue does not keep everyone else waiting in its turn. */
+#define PARKED_PER_TURN       BATCH_MAX_UNITS
 
 typedef struct {
   Client *client;     /* NULL once it has gone */
@@ -379,6 +382,7 @@ retry_parked (gpointer user_data)
 {
   ConfabHub *hub = user_data;
   Parked *parked;
+  guint done = 0;
 
   hub->parked_retry = 0;
 
@@ -395,6 +399,13 @@ retry_parked (gpointer user_data)
           g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
         {
           schedule_retry (hub);
+          return G_SOURCE_REMOVE;
+        }
+
+      if (done++ == PARKED_PER_TURN)
+        {
+          hub->parked_backoff_ms = 0;
+          hub->parked_retry = g_idle_add (retry_parked, hub);
           return G_SOURCE_REMOVE;
         }
 

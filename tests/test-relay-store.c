@@ -280,8 +280,9 @@ test_locked_database_burst (void)
 }
 
 /* What waits for the lock is bounded: past 64 frames of one connection, a frame is answered
- * store_unavailable at once (nothing of it stored); the ones held are acknowledged later. An
- * agent's message waits like a visitor's. */
+ * store_unavailable at once (nothing of it stored); the ones held are acknowledged later, in
+ * order, also when there are more of them than the relay lets through in one turn of its loop.
+ * An agent's message waits like a visitor's. */
 static void
 test_locked_database_bounded (void)
 {
@@ -290,13 +291,22 @@ test_locked_database_bounded (void)
   g_autoptr(JsonObject) agent_ack = NULL;
   g_autofree char *conversation_id = NULL;
   g_autofree char *agent_client_id = test_client_id ();
-  guint held = 64, sent = 70, acks = 0;
+  TestWs *others[4] = { NULL, };
+  guint held = 64, sent = 70, acks = 0, others_sent = 60;
   sqlite3 *db;
 
   test_visitor_say (world->visitor, "before the lock", &conversation_id);
   test_ws_ignore (world->visitor, "message", "conversation", "agents_online", NULL);
   test_ws_ignore (world->agent, "visitor", "conversation", "presence", "agents_online", "message",
                   NULL);
+  for (guint j = 0; j < G_N_ELEMENTS (others); j++)
+    {
+      g_autoptr(JsonObject) welcome = NULL;
+
+      others[j] = test_ws_widget (world->relay, world->site_key);
+      welcome = test_visitor_hello (others[j], NULL, NULL, "https://a.test/many");
+      test_ws_ignore (others[j], "message", "conversation", "agents_online", NULL);
+    }
 
   db = open_db (world->relay);
   exec_db (db, "BEGIN IMMEDIATE");
@@ -309,6 +319,12 @@ test_locked_database_bounded (void)
       g_autofree char *body = g_strdup_printf ("bounded %u", i);
       g_ptr_array_add (ids, send_message (world->visitor, body));
     }
+  for (guint j = 0; j < G_N_ELEMENTS (others); j++)
+    for (guint i = 0; i < others_sent; i++)
+      {
+        g_autofree char *body = g_strdup_printf ("other %u %u", j, i);
+        g_free (send_message (others[j], body));
+      }
 
   /* the ones past the bound are refused at once, by client_id */
   for (guint i = held; i < sent; i++)
@@ -337,6 +353,24 @@ test_locked_database_bounded (void)
   g_assert_cmpint (count_rows (world->relay,
                                "SELECT count(*) FROM messages WHERE body LIKE 'bounded %'", NULL),
                    ==, held);
+
+  for (guint j = 0; j < G_N_ELEMENTS (others); j++)
+    {
+      gint64 last_seq = 0;
+
+      for (guint i = 0; i < others_sent; i++)
+        {
+          g_autoptr(JsonObject) ack = test_ws_expect (others[j], "ack", TEST_TIMEOUT_MS);
+
+          g_assert_cmpint (test_obj_int (ack, "seq"), ==, last_seq + 1);
+          last_seq = test_obj_int (ack, "seq");
+        }
+      g_assert_null (test_ws_find (others[j], "error", 0));
+      g_clear_pointer (&others[j], test_ws_free);
+    }
+  g_assert_cmpint (count_rows (world->relay,
+                               "SELECT count(*) FROM messages WHERE body LIKE 'other %'", NULL),
+                   ==, G_N_ELEMENTS (others) * others_sent);
 }
 
 /* --- a full disk --- */
