@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The name visitors see for a person created without --name. */
+#define CONFAB_DEFAULT_AGENT_NAME "Support"
+
 static const char *usage_text =
   "Usage:\n"
   "  confab-relay admin create-user --data-dir DIR --email E [--password-file F] [--name N]\n"
@@ -109,7 +112,8 @@ create_user (int      argc,
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail to sign in with", "E" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File holding the password (- for standard input)", "F" },
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name shown to visitors", "N" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+      "Name shown to visitors (default: " CONFAB_DEFAULT_AGENT_NAME ")", "N" },
     { NULL }
   };
 
@@ -128,10 +132,12 @@ create_user (int      argc,
       (store = open_store (data_dir, error)) == NULL)
     return FALSE;
 
-  if (name == NULL)
+  /* Visitors see this name on every answer: never anything taken from the e-mail address,
+   * which is private (and often says who the person is). */
+  if (name == NULL || *name == '\0')
     {
-      const char *at = strchr (email, '@');
-      name = g_strndup (email, at - email);
+      g_free (name);
+      name = g_strdup (CONFAB_DEFAULT_AGENT_NAME);
     }
 
   user = confab_store_create_user (store, email, name, hash, error);

@@ -18,6 +18,18 @@
 /* JSON bodies are small; anything deeper than this is not a request a client of ours makes. */
 #define MAX_JSON_DEPTH 32
 
+/* How long a store call on the main loop waits for another process's write lock (SQLite sleeps
+ * 1 ms, then 2): long enough for a lock about to be released, short enough that nobody else
+ * notices. Longer waits happen between turns of the loop (confab-hub-delivery.c). */
+#define LOOP_BUSY_TIMEOUT_MS 3
+
+/* How long the start-up check of the database may take (roughly 1 GB is checked by then):
+ * past it the relay starts anyway, saying so, rather than keep a service manager waiting. */
+#define QUICK_CHECK_MAX_MS 20000
+
+/* Retry-After of a 503 for a store that is busy or full, in seconds. */
+#define STORE_RETRY_AFTER_S "1"
+
 static void
 add_common_headers (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -47,10 +59,29 @@ handle_healthz (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
+  ConfabRelay *relay = user_data;
   g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (GError) error = NULL;
 
   if (strcmp (path, "/healthz") != 0)
     return handle_not_found (server, msg, path, query, user_data);
+
+  /* Honest, and never waiting: "ok" only while the store takes writes. The reason is a fixed
+   * word for monitors; the log has the details. */
+  if (!confab_store_check_writable (relay->store, &error))
+    {
+      const char *reason = g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
+                           ? "database_busy"
+                           : g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FULL)
+                           ? "disk_full" : "database_failing";
+
+      json_object_set_string_member (object, "status", "degraded");
+      json_object_set_string_member (object, "reason", reason);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", STORE_RETRY_AFTER_S);
+      confab_http_json_object (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, object);
+      return;
+    }
 
   json_object_set_string_member (object, "status", "ok");
   confab_http_json_object (msg, SOUP_STATUS_OK, object);
@@ -180,6 +211,13 @@ confab_relay_new (ConfabConfig  *config,
   relay->store = confab_store_open (db_path, config->sync, error);
   if (relay->store == NULL)
     return NULL;
+  /* A damaged page would otherwise surface later as 500s on whatever touches it, or worse, as
+   * writes building on it: refuse to start instead, naming the file. */
+  if (!confab_store_quick_check (relay->store, QUICK_CHECK_MAX_MS, error))
+    return NULL;
+  /* From here on the store is used from the main loop, which must never sleep on another
+   * process's lock: writes that find it taken fail fast and are retried from the loop. */
+  confab_store_set_busy_timeout (relay->store, LOOP_BUSY_TIMEOUT_MS);
 
   relay->ip_salt = load_ip_hash_key (config->data_dir, error);
   if (relay->ip_salt == NULL)
@@ -378,6 +416,17 @@ confab_http_gerror (SoupServerMessage *msg,
     confab_http_error (msg, SOUP_STATUS_CONFLICT, "already_exists", error->message);
   else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT))
     confab_http_error (msg, SOUP_STATUS_CONFLICT, "conflict", error->message);
+  else if (confab_store_error_is_transient (error))
+    {
+      /* Nothing was stored; the same request will work once the lock or the space is back. */
+      g_warning ("Request refused for now: %s", error->message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", STORE_RETRY_AFTER_S);
+      confab_http_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store_unavailable",
+                         g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
+                         ? "The database is busy; try again shortly"
+                         : "The relay's disk is full; try again later");
+    }
   else
     {
       g_warning ("Request failed: %s", error->message);

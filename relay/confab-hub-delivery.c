@@ -35,6 +35,7 @@ hub_join_batch (ConfabHub  *hub,
       if (!confab_store_begin (hub->relay->store, error))
         return FALSE;
       hub->batch_open = TRUE;
+      hub->batch_serial++;
       hub->batch_started = g_get_monotonic_time ();
       hub->batch_units = 0;
       hub->batch_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_batch_due, hub, NULL);
@@ -103,11 +104,108 @@ send_outgoing (ConfabHub *hub,
     }
 }
 
+void
+batch_frame_free (BatchFrame *batch_frame)
+{
+  g_free (batch_frame->ref);
+  g_free (batch_frame);
+}
+
+/* The hello's visitor was never stored: the connection is back to before it, so that the
+ * client's next hello works. */
+static void
+undo_hello (ConfabHub *hub,
+            Client    *client)
+{
+  if (client->visitor_id == NULL)
+    return;
+
+  index_remove (hub->visitor_tabs, client->visitor_id, client);
+  index_remove (hub->site_visitors, client->site_id, client);
+  g_clear_pointer (&client->visitor_id, g_free);
+  g_clear_pointer (&client->visitor_name, g_free);
+  g_clear_pointer (&client->conversation_id, g_free);
+}
+
+static gboolean
+frames_reported (GPtrArray  *frames,
+                 Client     *client,
+                 const char *ref)
+{
+  for (guint i = 0; i < frames->len; i++)
+    {
+      BatchFrame *batch_frame = g_ptr_array_index (frames, i);
+
+      if (batch_frame->client == client && g_strcmp0 (batch_frame->ref, ref) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Everything a failed batch did is undone: its rows (rolled back), what the connections of its
+ * frames remember (a hello's visitor, the tabs' current conversation) and its frames (never
+ * sent); every frame that changed something in it is answered with an error, to be retried. */
+static void
+fail_batch (ConfabHub    *hub,
+            GPtrArray    *sending,
+            GPtrArray    *frames,
+            const GError *error)
+{
+  g_autoptr (GHashTable) visitors = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer visitor_id;
+
+  g_warning ("Could not store %u changes: %s", hub->batch_units, error->message);
+  confab_store_rollback (hub->relay->store);
+
+  for (guint i = 0; i < frames->len; i++)
+    {
+      BatchFrame *batch_frame = g_ptr_array_index (frames, i);
+
+      if (batch_frame->client == NULL)
+        continue;
+      if (batch_frame->hello)
+        undo_hello (hub, batch_frame->client);
+      client_store_failed (batch_frame->client, error, batch_frame->ref);
+    }
+
+  for (guint i = 0; i < sending->len; i++)
+    {
+      Outgoing *outgoing = g_ptr_array_index (sending, i);
+
+      if (outgoing->client != NULL && outgoing->failure_ref != NULL &&
+          !frames_reported (frames, outgoing->client, outgoing->failure_ref))
+        client_store_failed (outgoing->client, error, outgoing->failure_ref);
+      if (outgoing->visitor_id != NULL)
+        g_hash_table_add (visitors, outgoing->visitor_id);
+    }
+
+  /* A first message gave its visitor's tabs a conversation that is not stored after all. */
+  g_hash_table_iter_init (&iter, visitors);
+  while (g_hash_table_iter_next (&iter, &visitor_id, NULL))
+    {
+      GPtrArray *tabs = index_get (hub->visitor_tabs, visitor_id);
+      g_autoptr (ConfabConversation) current = NULL;
+
+      if (tabs == NULL)
+        continue;
+      current = confab_store_get_current_conversation (hub->relay->store, visitor_id, NULL);
+      for (guint i = 0; i < tabs->len; i++)
+        {
+          Client *tab = g_ptr_array_index (tabs, i);
+
+          g_free (tab->conversation_id);
+          tab->conversation_id = current != NULL ? g_strdup (current->id) : NULL;
+        }
+    }
+}
+
 /* Makes the batch durable, then tells everyone what is in it. */
 void
 hub_commit_batch (ConfabHub *hub)
 {
   g_autoptr (GPtrArray) sending = NULL;
+  g_autoptr (GPtrArray) frames = NULL;
   g_autoptr (GError) error = NULL;
 
   g_clear_handle_id (&hub->batch_idle, g_source_remove);
@@ -118,6 +216,8 @@ hub_commit_batch (ConfabHub *hub)
   hub->batch_open = FALSE;
   sending = g_steal_pointer (&hub->outgoing);
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
+  frames = g_steal_pointer (&hub->batch_frames);
+  hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
 
   if (confab_store_commit (hub->relay->store, &error))
     {
@@ -125,17 +225,301 @@ hub_commit_batch (ConfabHub *hub)
       return;
     }
 
-  /* Nothing of the batch was stored: nobody hears of it, and whoever sent something in it is
-   * told so, to retry with the same client_id. */
-  g_warning ("Could not store %u changes: %s", hub->batch_units, error->message);
-  confab_store_rollback (hub->relay->store);
-  for (guint i = 0; i < sending->len; i++)
-    {
-      Outgoing *outgoing = g_ptr_array_index (sending, i);
+  fail_batch (hub, sending, frames, error);
+}
 
-      if (outgoing->client != NULL && outgoing->failure_ref != NULL)
-        client_store_failed (outgoing->client, error, outgoing->failure_ref);
+/* --- frames while the database is locked --- */
+
+/* Another process (the admin CLI, a backup, sqlite3) may hold the database's write lock for a
+ * while. Waiting for it inside SQLite would stop the whole loop (every connection, /healthz),
+ * so the store waits only a few ms; a frame that needs to write and finds the lock taken is
+ * parked here, unanswered, and retried from the loop with backoff. Its ack comes once its batch
+ * is durable, as always. A connection's frames stay in order: once one of them is parked, the
+ * rest wait behind it. */
+
+#define PARKED_MAX_PER_CLIENT 64
+#define PARKED_MAX_BYTES      (8 * 1024 * 1024)
+#define PARKED_RETRY_MIN_MS   5
+#define PARKED_RETRY_MAX_MS   250
+/* Once the lock is free, held frames go through this many per turn of the loop, so that a long
+ * queue does not keep everyone else waiting in its turn. */
+#define PARKED_PER_TURN       BATCH_MAX_UNITS
+
+typedef struct {
+  Client *client;     /* NULL once it has gone */
+  GBytes *message;    /* NULL for a departure: */
+  char   *site_id;
+  char   *visitor_id;
+} Parked;
+
+static void
+parked_free (Parked *parked)
+{
+  g_clear_pointer (&parked->message, g_bytes_unref);
+  g_free (parked->site_id);
+  g_free (parked->visitor_id);
+  g_free (parked);
+}
+
+static gsize
+parked_size (Parked *parked)
+{
+  return parked->message != NULL ? g_bytes_get_size (parked->message)
+                                 : strlen (parked->site_id) + strlen (parked->visitor_id);
+}
+
+static void
+visitor_left_now (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* back (a new tab) while the departure waited: nobody left */
+  if (tabs_online (hub, visitor_id))
+    return;
+
+  if (!confab_store_close_page_views (hub->relay->store, visitor_id, confab_now_ms (), &error))
+    g_warning ("Departure lost: %s", error->message);
+  announce_visitor (hub, site_id, visitor_id, FALSE);
+}
+
+/* Frames that only read or only go to live sockets never wait for the lock. */
+static gboolean
+frame_writes (Client     *client,
+              const char *type)
+{
+  static const char * const visitor_read_only[] = {
+    "ping", "typing", "typing_stop", "resume", NULL
+  };
+  static const char * const agent_read_only[] = { "ping", "typing", "subscribe", NULL };
+
+  return !g_strv_contains (client->kind == CLIENT_VISITOR ? visitor_read_only : agent_read_only,
+                           type);
+}
+
+/* Runs a frame that may write, inside the open batch, and remembers it if it changed anything
+ * there: a failed batch answers it (fail_batch()). */
+static void
+dispatch_in_batch (Client     *client,
+                   const char *type,
+                   JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  ConfabStore *store = hub->relay->store;
+  gint64 changes = confab_store_total_changes (store);
+  guint queued = hub->outgoing->len;
+  gboolean had_visitor = client->visitor_id != NULL;
+  guint serial = hub->batch_serial;
+  BatchFrame *batch_frame;
+  const char *ref = NULL;
+
+  client_dispatch_frame (client, type, frame);
+
+  /* A frame that spanned two batches (the first one grew old meanwhile) had its answer
+   * committed with the first: a failure of the second must not take that back. */
+  if (!hub->batch_open || hub->batch_serial != serial ||
+      (confab_store_total_changes (store) == changes && hub->outgoing->len == queued))
+    return;
+
+  confab_json_get_string (frame, "client_id", FALSE, &ref, NULL);
+  batch_frame = g_new0 (BatchFrame, 1);
+  batch_frame->client = client;
+  batch_frame->ref = g_strdup (ref);
+  batch_frame->hello = client->kind == CLIENT_VISITOR && !had_visitor && client->visitor_id != NULL;
+  g_ptr_array_add (hub->batch_frames, batch_frame);
+}
+
+static gboolean retry_parked (gpointer user_data);
+
+static void
+schedule_retry (ConfabHub *hub)
+{
+  if (hub->parked_retry != 0)
+    return;
+
+  hub->parked_backoff_ms = hub->parked_backoff_ms == 0
+                           ? PARKED_RETRY_MIN_MS
+                           : MIN (hub->parked_backoff_ms * 2, PARKED_RETRY_MAX_MS);
+  hub->parked_retry = g_timeout_add (hub->parked_backoff_ms, retry_parked, hub);
+}
+
+static void
+park_frame (Client     *client,
+            GBytes     *message,
+            JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  gsize size = g_bytes_get_size (message);
+  Parked *parked;
+
+  if (client->parked >= PARKED_MAX_PER_CLIENT || hub->parked_bytes + size > PARKED_MAX_BYTES)
+    {
+      g_autoptr (GError) error = g_error_new (CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY,
+                                              "%u frames wait for the database already",
+                                              g_queue_get_length (&hub->parked));
+      const char *ref = NULL;
+
+      confab_json_get_string (frame, "client_id", FALSE, &ref, NULL);
+      client_store_failed (client, error, ref);
+      return;
     }
+
+  if (g_queue_is_empty (&hub->parked))
+    g_message ("The database is locked by another process: holding frames that need it");
+
+  parked = g_new0 (Parked, 1);
+  parked->client = client;
+  parked->message = g_bytes_ref (message);
+  g_queue_push_tail (&hub->parked, parked);
+  hub->parked_bytes += size;
+  client->parked++;
+  schedule_retry (hub);
+}
+
+static gboolean
+retry_parked (gpointer user_data)
+{
+  ConfabHub *hub = user_data;
+  Parked *parked;
+  guint done = 0;
+
+  hub->parked_retry = 0;
+
+  while ((parked = g_queue_peek_head (&hub->parked)) != NULL)
+    {
+      g_autoptr (JsonObject) frame = NULL;
+      g_autoptr (GError) error = NULL;
+      Client *client = parked->client;
+      gboolean departure = parked->message == NULL;
+      const char *type = NULL;
+
+      if ((departure || (client != NULL && !client->closing)) &&
+          !hub_join_batch (hub, &error) &&
+          g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        {
+          schedule_retry (hub);
+          return G_SOURCE_REMOVE;
+        }
+
+      if (done++ == PARKED_PER_TURN)
+        {
+          hub->parked_backoff_ms = 0;
+          hub->parked_retry = g_idle_add (retry_parked, hub);
+          return G_SOURCE_REMOVE;
+        }
+
+      /* off the queue before it runs: running it may close and free its client */
+      g_queue_pop_head (&hub->parked);
+      hub->parked_bytes -= parked_size (parked);
+      if (client != NULL)
+        client->parked--;
+
+      if (departure)
+        visitor_left_now (hub, parked->site_id, parked->visitor_id);
+      else if (client != NULL && !client->closing &&
+               (frame = client_parse_frame (client, parked->message, &type)) != NULL)
+        {
+          if (frame_writes (client, type))
+            dispatch_in_batch (client, type, frame);
+          else
+            client_dispatch_frame (client, type, frame);
+        }
+      parked_free (parked);
+    }
+
+  g_message ("The database is free again: held frames are through");
+  hub->parked_backoff_ms = 0;
+  return G_SOURCE_REMOVE;
+}
+
+void
+hub_receive_frame (Client     *client,
+                   GBytes     *message,
+                   const char *type,
+                   JsonObject *frame)
+{
+  ConfabHub *hub = client->hub;
+  g_autoptr (GError) error = NULL;
+  gboolean writes = frame_writes (client, type);
+
+  if (client->parked > 0 || (writes && !g_queue_is_empty (&hub->parked)))
+    {
+      park_frame (client, message, frame);
+      return;
+    }
+
+  if (!writes)
+    {
+      client_dispatch_frame (client, type, frame);
+      return;
+    }
+
+  /* Opening the batch takes the write lock. Any failure but a busy lock the handler meets too,
+   * and answers the frame with it. */
+  if (!hub_join_batch (hub, &error) &&
+      g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    {
+      park_frame (client, message, frame);
+      return;
+    }
+
+  dispatch_in_batch (client, type, frame);
+}
+
+void
+hub_visitor_left (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id)
+{
+  g_autoptr (GError) error = NULL;
+  Parked *parked;
+
+  /* after the frames already waiting, and without a bound: one per visitor who leaves */
+  if (g_queue_is_empty (&hub->parked) &&
+      (hub_join_batch (hub, &error) ||
+       !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)))
+    {
+      visitor_left_now (hub, site_id, visitor_id);
+      return;
+    }
+
+  parked = g_new0 (Parked, 1);
+  parked->site_id = g_strdup (site_id);
+  parked->visitor_id = g_strdup (visitor_id);
+  g_queue_push_tail (&hub->parked, parked);
+  hub->parked_bytes += parked_size (parked);
+  schedule_retry (hub);
+}
+
+void
+hub_forget_client (ConfabHub *hub,
+                   Client    *client)
+{
+  for (GList *l = hub->parked.head; l != NULL; l = l->next)
+    {
+      Parked *parked = l->data;
+
+      if (parked->client == client)
+        parked->client = NULL;
+    }
+
+  for (guint i = 0; i < hub->batch_frames->len; i++)
+    {
+      BatchFrame *batch_frame = g_ptr_array_index (hub->batch_frames, i);
+
+      if (batch_frame->client == client)
+        batch_frame->client = NULL;
+    }
+}
+
+/* Shutting down: the clients never got an ack for these, and will send them again. */
+void
+hub_drop_parked (ConfabHub *hub)
+{
+  g_clear_handle_id (&hub->parked_retry, g_source_remove);
+  g_queue_clear_full (&hub->parked, (GDestroyNotify) parked_free);
+  hub->parked_bytes = 0;
 }
 
 /* Frames of committed units go out with their batch; this only exists so that callers say

@@ -50,6 +50,7 @@ typedef struct {
   char                    *ip_hash;
   guint                    bad_frames;
   gboolean                 closing;
+  guint                    parked;       /* its frames waiting for the database (hub->parked) */
   ConfabTokenBucket        messages;
   ConfabTokenBucket        typing;
 
@@ -99,6 +100,15 @@ struct _ConfabHub
   guint        batch_units;
   guint        batch_idle;
   guint        batch_deadline;
+  guint        batch_serial;     /* counts the batches opened */
+  GPtrArray   *batch_frames;     /* BatchFrame*: the frames whose changes are in the open batch */
+
+  /* Frames that need the database while another process holds its write lock, in arrival
+   * order, retried from the loop with backoff instead of blocking it (hub_receive_frame()). */
+  GQueue       parked;           /* Parked* */
+  gsize        parked_bytes;
+  guint        parked_retry;
+  guint        parked_backoff_ms;
 };
 
 #define BATCH_MAX_MS    5
@@ -117,6 +127,16 @@ typedef struct {
 void
 outgoing_free (Outgoing *outgoing);
 
+/* What a failed batch must answer and undo, per frame that changed something in it. */
+typedef struct {
+  Client *client;     /* NULL once it has gone */
+  char   *ref;        /* the frame's client_id, for the error */
+  gboolean hello;     /* the visitor's identity was set from it (undone on failure) */
+} BatchFrame;
+
+void
+batch_frame_free (BatchFrame *batch_frame);
+
 void
 index_add (GHashTable *index,
            const char *key,
@@ -125,6 +145,11 @@ index_add (GHashTable *index,
 GPtrArray *
 index_get (GHashTable *index,
            const char *key);
+
+void
+index_remove (GHashTable *index,
+              const char *key,
+              Client     *client);
 
 gboolean
 agent_in_site (Client     *client,
@@ -272,6 +297,39 @@ void
 handle_visitor_frame (Client     *client,
                       const char *type,
                       JsonObject *frame);
+
+/* Parses a text frame; NULL after telling the client what was wrong with it. */
+JsonObject *
+client_parse_frame (Client      *client,
+                    GBytes      *message,
+                    const char **out_type);
+
+void
+client_dispatch_frame (Client     *client,
+                       const char *type,
+                       JsonObject *frame);
+
+/* Dispatches @frame (@message is its text), or parks it while the database is locked. */
+void
+hub_receive_frame (Client     *client,
+                   GBytes     *message,
+                   const char *type,
+                   JsonObject *frame);
+
+/* @client is being freed: nothing may point at it any more. */
+void
+hub_forget_client (ConfabHub *hub,
+                   Client    *client);
+
+void
+hub_drop_parked (ConfabHub *hub);
+
+/* The last tab of @visitor_id closed: its page views end and agents hear of it, now or, while
+ * another process holds the database's lock, once it is free. */
+void
+hub_visitor_left (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *visitor_id);
 
 gboolean
 pump_backlog (gpointer user_data);

@@ -41,7 +41,7 @@ index_add (GHashTable *index,
   g_ptr_array_add (list, client);
 }
 
-static void
+void
 index_remove (GHashTable *index,
               const char *key,
               Client     *client)
@@ -189,8 +189,38 @@ client_store_failed (Client       *client,
                      const GError *error,
                      const char   *ref)
 {
-  g_warning ("Store failure: %s", error->message);
-  client_send_error (client, "internal_error", "The relay could not store this; try again", ref);
+  static gint64 last_logged;
+  g_autoptr (JsonObject) frame = confab_frame_new ("error");
+  gint64 now = g_get_monotonic_time ();
+
+  if (!confab_store_error_is_transient (error))
+    {
+      g_warning ("Store failure: %s", error->message);
+      client_send_error (client, "internal_error", "The relay could not store this; try again",
+                         ref);
+      return;
+    }
+
+  /* A locked or full database fails every frame for a while: once in the log is enough. */
+  if (last_logged == 0 || now - last_logged > 10 * G_USEC_PER_SEC)
+    {
+      g_warning ("Store unavailable, frames refused for now: %s", error->message);
+      last_logged = now;
+    }
+
+  /* Nothing of it was stored, and the cause passes: the same frame will work later. */
+  json_object_set_string_member (frame, "code", "store_unavailable");
+  json_object_set_string_member (frame, "message",
+                                 g_error_matches (error, CONFAB_STORE_ERROR,
+                                                  CONFAB_STORE_ERROR_BUSY)
+                                 ? "The database is busy; send this again shortly"
+                                 : "The relay's disk is full; send this again later");
+  if (ref != NULL)
+    json_object_set_string_member (frame, "ref", ref);
+  else
+    json_object_set_null_member (frame, "ref");
+  json_object_set_int_member (frame, "retry_after", 1);
+  client_send (client, frame);
 }
 
 /* Live events go to agents that finished their backlog; those still syncing will read the
@@ -339,10 +369,7 @@ on_message (ConfabWebsocket *ws,
 {
   Client *client = user_data;
   g_autoptr (JsonObject) frame = NULL;
-  g_autoptr (GError) error = NULL;
   const char *type = NULL;
-  const char *data;
-  gsize len;
 
   if (client->closing)
     return;
@@ -353,11 +380,26 @@ on_message (ConfabWebsocket *ws,
       return;
     }
 
+  frame = client_parse_frame (client, message, &type);
+  if (frame != NULL)
+    hub_receive_frame (client, message, type, frame);
+}
+
+JsonObject *
+client_parse_frame (Client      *client,
+                    GBytes      *message,
+                    const char **out_type)
+{
+  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *data;
+  gsize len;
+
   data = g_bytes_get_data (message, &len);
   if (len > client->hub->relay->config->max_frame_bytes)
     {
       client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "frame too large");
-      return;
+      return NULL;
     }
 
   frame = confab_json_parse_object (data, len, client->hub->relay->config->max_frame_bytes,
@@ -365,15 +407,23 @@ on_message (ConfabWebsocket *ws,
   if (frame == NULL)
     {
       client_bad_gerror (client, error, NULL);
-      return;
+      return NULL;
     }
 
-  if (!confab_json_get_string (frame, "type", TRUE, &type, &error))
+  if (!confab_json_get_string (frame, "type", TRUE, out_type, &error))
     {
       client_bad_gerror (client, error, NULL);
-      return;
+      return NULL;
     }
 
+  return g_steal_pointer (&frame);
+}
+
+void
+client_dispatch_frame (Client     *client,
+                       const char *type,
+                       JsonObject *frame)
+{
   if (client->kind == CLIENT_VISITOR)
     handle_visitor_frame (client, type, frame);
   else
@@ -390,6 +440,7 @@ client_free (Client *client)
       if (outgoing->client == client)
         outgoing->client = NULL;
     }
+  hub_forget_client (client->hub, client);
 
   g_clear_handle_id (&client->preview_source, g_source_remove);
   g_clear_handle_id (&client->sync_source, g_source_remove);
@@ -447,14 +498,7 @@ on_closed (ConfabWebsocket *ws,
 
           /* The last tab closed: the visitor left. */
           if (!tabs_online (hub, client->visitor_id))
-            {
-              g_autoptr (GError) error = NULL;
-
-              if (!confab_store_close_page_views (hub->relay->store, client->visitor_id,
-                                                  confab_now_ms (), &error))
-                g_warning ("Departure lost: %s", error->message);
-              announce_visitor (hub, client->site_id, client->visitor_id, FALSE);
-            }
+            hub_visitor_left (hub, client->site_id, client->visitor_id);
         }
     }
   else
@@ -683,6 +727,8 @@ confab_hub_new (ConfabRelay *relay)
   hub->site_agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   hub->site_online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
+  hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
+  g_queue_init (&hub->parked);
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
@@ -699,6 +745,7 @@ confab_hub_free (ConfabHub *hub)
     return;
 
   hub_commit_batch (hub);
+  hub_drop_parked (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_tabs);
@@ -706,6 +753,7 @@ confab_hub_free (ConfabHub *hub)
   g_hash_table_unref (hub->site_agents);
   g_hash_table_unref (hub->site_online);
   g_ptr_array_unref (hub->outgoing);
+  g_ptr_array_unref (hub->batch_frames);
   g_free (hub);
 }
 

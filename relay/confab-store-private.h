@@ -34,6 +34,8 @@ struct _ConfabStore
   char       *path;
   GHashTable *statements; /* SQL string literal (by address) → sqlite3_stmt* */
   guint       depth;      /* open confab_store_begin() levels */
+  int         busy_timeout_ms;
+  GError     *write_error; /* why the last outermost BEGIN/COMMIT failed; NULL after a success */
 };
 
 /* A cached statement borrowed for one call: g_autoptr resets it (and drops the bindings, which

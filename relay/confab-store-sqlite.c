@@ -9,10 +9,20 @@
 
 #include "confab-store-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 G_DEFINE_QUARK (confab-store-error-quark, confab_store_error)
 
-/* How long a write waits for another process (the admin CLI) to finish its transaction. */
+/* How long a write waits for another process (the admin CLI) to finish its transaction, until
+ * the caller says otherwise (confab_store_set_busy_timeout()). */
 #define BUSY_TIMEOUT_MS 5000
+
+/* How many problems quick_check lists in its error: the first few say which file and table. */
+#define QUICK_CHECK_MAX_ERRORS 5
 
 /* --- schema --------------------------------------------------------------------------------- */
 
@@ -453,6 +463,23 @@ store_set_sqlite_error (ConfabStore *store,
       code = CONFAB_STORE_ERROR_NOT_FOUND;
       break;
     default:
+      /* the primary code: SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, ... say more than we need */
+      switch (rc & 0xff)
+        {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+          code = CONFAB_STORE_ERROR_BUSY;
+          break;
+        case SQLITE_FULL:
+          code = CONFAB_STORE_ERROR_FULL;
+          break;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+          code = CONFAB_STORE_ERROR_CORRUPT;
+          break;
+        default:
+          break;
+        }
       break;
     }
 
@@ -687,6 +714,46 @@ statement_finalize (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* The database holds password hashes, token hashes and every conversation: only its owner may
+ * read it. SQLite gives the -wal and -shm files the mode of the database file, so creating that
+ * one 0600 (whatever the umask) covers all three; files made 0644 by an older relay are
+ * tightened here too. */
+static gboolean
+restrict_file_modes (const char  *path,
+                     GError     **error)
+{
+  static const char * const suffixes[] = { "-wal", "-shm" };
+  struct stat st;
+  int fd;
+
+  if (strcmp (path, ":memory:") == 0 || g_str_has_prefix (path, "file:"))
+    return TRUE;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Cannot open the database %s: %s (check that its directory exists and is "
+                   "writable)", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (fstat (fd, &st) == 0 && (st.st_mode & 0077) != 0 && fchmod (fd, st.st_mode & 0700) != 0)
+    g_warning ("Cannot make %s private to its owner: %s", path, g_strerror (errno));
+  close (fd);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *companion = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_stat (companion, &st) == 0 && (st.st_mode & 0077) != 0 &&
+          g_chmod (companion, st.st_mode & 0700) != 0)
+        g_warning ("Cannot make %s private to its owner: %s", companion, g_strerror (errno));
+    }
+
+  return TRUE;
+}
+
 ConfabStore *
 confab_store_open (const char      *path,
                    ConfabStoreSync  sync,
@@ -705,6 +772,9 @@ confab_store_open (const char      *path,
   store->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                              statement_finalize);
 
+  if (!restrict_file_modes (path, error))
+    return NULL;
+
   /* NOMUTEX: the store is only ever used from the main loop's thread. */
   rc = sqlite3_open_v2 (path, &store->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -719,7 +789,7 @@ confab_store_open (const char      *path,
     }
 
   sqlite3_extended_result_codes (store->db, 1);
-  sqlite3_busy_timeout (store->db, BUSY_TIMEOUT_MS);
+  confab_store_set_busy_timeout (store, BUSY_TIMEOUT_MS);
 
   /* journal_mode answers with the mode it got: a file system without shared memory
    * (some network mounts) silently stays in rollback mode. */
@@ -772,6 +842,7 @@ confab_store_close (ConfabStore *store)
     }
 
   g_clear_pointer (&store->statements, g_hash_table_unref);
+  g_clear_error (&store->write_error);
   g_free (store->path);
   g_free (store);
 }
@@ -782,6 +853,142 @@ confab_store_schema_version (ConfabStore *store)
   g_return_val_if_fail (store != NULL, -1);
 
   return read_user_version (store->db);
+}
+
+void
+confab_store_set_busy_timeout (ConfabStore *store,
+                               int          ms)
+{
+  g_return_if_fail (store != NULL);
+
+  store->busy_timeout_ms = ms;
+  sqlite3_busy_timeout (store->db, ms);
+}
+
+static int
+past_deadline (gpointer user_data)
+{
+  const gint64 *deadline = user_data;
+
+  return g_get_monotonic_time () > *deadline;
+}
+
+gboolean
+confab_store_quick_check (ConfabStore  *store,
+                          guint         max_ms,
+                          GError      **error)
+{
+  g_autoptr (GString) problems = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gint64 deadline = started + (gint64) max_ms * 1000;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  /* checked every few thousand VM steps: a clock read each time costs nothing measurable */
+  sqlite3_progress_handler (store->db, 10000, past_deadline, &deadline);
+  rc = sqlite3_prepare_v2 (store->db,
+                           "PRAGMA quick_check (" G_STRINGIFY (QUICK_CHECK_MAX_ERRORS) ")",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *line = (const char *) sqlite3_column_text (stmt, 0);
+
+          if (g_strcmp0 (line, "ok") == 0)
+            continue;
+          if (problems->len > 0)
+            g_string_append (problems, "; ");
+          g_string_append (problems, line != NULL ? line : "(null)");
+        }
+    }
+
+  sqlite3_progress_handler (store->db, 0, NULL, NULL);
+
+  if (rc == SQLITE_INTERRUPT && problems->len == 0)
+    {
+      sqlite3_finalize (stmt);
+      g_warning ("The start-up check of %s stopped after %u ms with no problem found so far; "
+                 "check all of it with “sqlite3 %s 'PRAGMA quick_check'” while the relay is "
+                 "stopped", store->path, max_ms, store->path);
+      return TRUE;
+    }
+
+  /* A page damaged badly enough makes the check itself fail rather than list it. */
+  if (rc != SQLITE_DONE && problems->len == 0)
+    g_string_append (problems, sqlite3_errmsg (store->db));
+  sqlite3_finalize (stmt);
+
+  g_debug ("quick_check of %s: %" G_GINT64_FORMAT " ms", store->path,
+           (g_get_monotonic_time () - started) / 1000);
+
+  if (problems->len == 0)
+    return TRUE;
+
+  g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CORRUPT,
+               "The database %s is damaged (%s). Stop every relay using it and restore a backup, "
+               "or try to recover what is readable with “sqlite3 %s .recover”.",
+               store->path, problems->str, store->path);
+  return FALSE;
+}
+
+gint64
+confab_store_total_changes (ConfabStore *store)
+{
+  return sqlite3_total_changes64 (store->db);
+}
+
+gboolean
+confab_store_error_is_transient (const GError *error)
+{
+  return g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY) ||
+         g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FULL);
+}
+
+/* Busy is not remembered: whether another process holds the lock is asked afresh each time. */
+static void
+note_write_result (ConfabStore  *store,
+                   const GError *error)
+{
+  if (error != NULL && g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    return;
+
+  g_clear_error (&store->write_error);
+  if (error != NULL)
+    store->write_error = g_error_copy (error);
+}
+
+gboolean
+confab_store_check_writable (ConfabStore  *store,
+                             GError      **error)
+{
+  int rc;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  /* inside a transaction of ours the write lock is ours */
+  if (store->depth == 0)
+    {
+      sqlite3_busy_timeout (store->db, 0);
+      rc = sqlite3_exec (store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
+      sqlite3_busy_timeout (store->db, store->busy_timeout_ms);
+      if (rc != SQLITE_OK)
+        {
+          store_set_sqlite_error (store, error, rc, "Cannot start a write");
+          return FALSE;
+        }
+    }
+
+  if (store->write_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (store->write_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* --- transactions --------------------------------------------------------------------------- */
@@ -795,9 +1002,24 @@ confab_store_begin (ConfabStore *store,
 {
   g_return_val_if_fail (store != NULL, FALSE);
 
+  /* After a full disk or an I/O error SQLite may have rolled the whole transaction back on its
+   * own. A SAVEPOINT now would quietly start a new one, committed on its own at RELEASE: the
+   * caller's changes would no longer be atomic with the rest of its transaction. */
+  if (store->depth > 0 && sqlite3_get_autocommit (store->db))
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Cannot continue a transaction on %s: SQLite rolled it back after an earlier "
+                   "error", store->path);
+      return FALSE;
+    }
+
   if (!exec_static (store, store->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT confab",
                     "Cannot start a transaction", error))
-    return FALSE;
+    {
+      if (store->depth == 0 && error != NULL)
+        note_write_result (store, *error);
+      return FALSE;
+    }
 
   store->depth++;
   return TRUE;
@@ -813,9 +1035,14 @@ confab_store_commit (ConfabStore *store,
 
   if (!exec_static (store, store->depth == 1 ? "COMMIT" : "RELEASE confab",
                     "Cannot commit a transaction", error))
-    return FALSE;
+    {
+      if (store->depth == 1 && error != NULL)
+        note_write_result (store, *error);
+      return FALSE;
+    }
 
-  store->depth--;
+  if (--store->depth == 0)
+    note_write_result (store, NULL);
   return TRUE;
 }
 
@@ -829,14 +1056,18 @@ confab_store_rollback (ConfabStore *store)
 
   if (store->depth == 1)
     {
-      if (!exec_static (store, "ROLLBACK", "Cannot roll back", &error))
+      /* SQLite ends the transaction itself after some failures (a full disk, I/O errors): a
+       * ROLLBACK then would only fail with "no transaction is active". */
+      if (!sqlite3_get_autocommit (store->db) &&
+          !exec_static (store, "ROLLBACK", "Cannot roll back", &error))
         g_warning ("%s", error->message);
     }
   else
     {
       /* ROLLBACK TO keeps the savepoint open; RELEASE then drops it. */
-      if (!exec_static (store, "ROLLBACK TO confab", "Cannot roll back", &error) ||
-          !exec_static (store, "RELEASE confab", "Cannot roll back", &error))
+      if (!sqlite3_get_autocommit (store->db) &&
+          (!exec_static (store, "ROLLBACK TO confab", "Cannot roll back", &error) ||
+           !exec_static (store, "RELEASE confab", "Cannot roll back", &error)))
         g_warning ("%s", error->message);
     }
 

@@ -134,6 +134,8 @@ answer_image_error (SoupServerMessage *msg,
     confab_http_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_image", error->message);
   else if (g_error_matches (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_TOO_LARGE))
     confab_http_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", error->message);
+  else if (confab_store_error_is_transient (error))
+    confab_http_gerror (msg, error); /* 503 with Retry-After: the same upload works later */
   else
     {
       g_warning ("Upload failed: %s", error->message);
