@@ -135,7 +135,13 @@ auth_login (Request *request)
       !confab_json_get_string (body, "password", TRUE, &password, &error))
     return confab_http_gerror (request->msg, error);
 
-  account_key = g_utf8_casefold (email, -1);
+  /* Guesses at an account are limited per account *and* address: a stranger guessing from
+   * one address must not lock the owner, who signs in from another, out of their account.
+   * The per-address limit above bounds a guesser that walks through accounts. */
+  {
+    g_autofree char *folded = g_utf8_casefold (email, -1);
+    account_key = g_strconcat (ip_hash, "|", folded, NULL);
+  }
   if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (request->msg, retry);
 
@@ -427,6 +433,35 @@ valid_hhmm_range (const char *text)
          h1 * 60 + m1 < h2 * 60 + m2 && h2 * 60 + m2 <= 24 * 60;
 }
 
+/* An IANA zone name such as "Europe/Berlin", "America/Argentina/Buenos_Aires" or "UTC":
+ * letters first, then [A-Za-z0-9_+-] in /-separated parts. GLib also takes file paths
+ * ("/usr/share/zoneinfo/UTC", "../../etc/passwd", ":/path") and opens them, so a name must
+ * pass this before GLib sees it. */
+static gboolean
+is_iana_zone_name (const char *name)
+{
+  gsize part_len = 0;
+
+  if (!g_ascii_isalpha (name[0]) || strlen (name) > 64)
+    return FALSE;
+
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '/')
+        {
+          if (part_len == 0)
+            return FALSE;
+          part_len = 0;
+        }
+      else if (g_ascii_isalnum (*p) || *p == '_' || *p == '+' || *p == '-')
+        part_len++;
+      else
+        return FALSE;
+    }
+
+  return part_len > 0;
+}
+
 /* {"timezone":"Europe/Berlin","days":{"mon":["09:00-17:00"], ...}} */
 static gboolean
 valid_working_hours (JsonNode  *node,
@@ -445,10 +480,12 @@ valid_working_hours (JsonNode  *node,
   member = json_object_get_member (hours, "timezone");
   if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
     goto bad;
-  zone = g_time_zone_new_identifier (json_node_get_string (member));
+  if (is_iana_zone_name (json_node_get_string (member)))
+    zone = g_time_zone_new_identifier (json_node_get_string (member));
   if (zone == NULL)
     {
-      *message = g_strdup_printf ("“%s” is not a time zone", json_node_get_string (member));
+      *message = g_strdup ("“working_hours.timezone” must be an IANA time zone name such as "
+                           "“Europe/Berlin” or “UTC”");
       return FALSE;
     }
 

@@ -24,7 +24,7 @@ confab_config_new (void)
   config->messages_per_minute = 30;
   config->messages_per_minute_per_ip = 120;
   config->typing_per_second = 10;
-  config->logins_per_minute_per_ip = 10;
+  config->logins_per_minute_per_ip = 30;
   config->logins_per_minute_per_account = 5;
   config->bad_frames_before_close = 20;
   config->uploads_per_minute = 10;

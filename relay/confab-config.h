@@ -28,7 +28,7 @@ typedef struct {
   guint            messages_per_minute_per_ip;
   guint            typing_per_second;
   guint            logins_per_minute_per_ip;
-  guint            logins_per_minute_per_account;
+  guint            logins_per_minute_per_account; /* per account and address pair */
   guint            bad_frames_before_close;
   guint            uploads_per_minute;          /* per visitor or agent */
   guint            uploads_per_minute_per_site;
