@@ -40,6 +40,9 @@ typedef struct {
   guint            new_visit_after_minutes; /* a return after this long counts as a new visit */
   /* [widget] */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
+  /* [metrics] */
+  gboolean         metrics_enabled;        /* GET /metrics; TRUE */
+  char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);

@@ -6,6 +6,7 @@
 #include "confab-hub.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
+#include "confab-metrics.h"
 #include "confab-util.h"
 #include "confab-widget-assets.h"
 
@@ -203,6 +204,7 @@ confab_relay_new (ConfabConfig  *config,
 
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
   soup_server_add_handler (relay->server, "/healthz", handle_healthz, relay, NULL);
+  confab_metrics_register (relay);
   confab_api_register (relay);
   confab_widget_assets_register (relay);
   relay->uploads = confab_uploads_new (relay, error);
@@ -279,6 +281,7 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
+  confab_metrics_unregister (relay);
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
@@ -372,6 +375,7 @@ confab_http_gerror (SoupServerMessage *msg,
     confab_http_error (msg, SOUP_STATUS_CONFLICT, "conflict", error->message);
   else
     {
+      confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
       g_warning ("Request failed: %s", error->message);
       confab_http_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error",
                          "The relay could not complete this request");
