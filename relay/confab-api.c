@@ -433,35 +433,6 @@ valid_hhmm_range (const char *text)
          h1 * 60 + m1 < h2 * 60 + m2 && h2 * 60 + m2 <= 24 * 60;
 }
 
-/* An IANA zone name such as "Europe/Berlin", "America/Argentina/Buenos_Aires" or "UTC":
- * letters first, then [A-Za-z0-9_+-] in /-separated parts. GLib also takes file paths
- * ("/usr/share/zoneinfo/UTC", "../../etc/passwd", ":/path") and opens them, so a name must
- * pass this before GLib sees it. */
-static gboolean
-is_iana_zone_name (const char *name)
-{
-  gsize part_len = 0;
-
-  if (!g_ascii_isalpha (name[0]) || strlen (name) > 64)
-    return FALSE;
-
-  for (const char *p = name; *p; p++)
-    {
-      if (*p == '/')
-        {
-          if (part_len == 0)
-            return FALSE;
-          part_len = 0;
-        }
-      else if (g_ascii_isalnum (*p) || *p == '_' || *p == '+' || *p == '-')
-        part_len++;
-      else
-        return FALSE;
-    }
-
-  return part_len > 0;
-}
-
 /* {"timezone":"Europe/Berlin","days":{"mon":["09:00-17:00"], ...}} */
 static gboolean
 valid_working_hours (JsonNode  *node,
@@ -480,7 +451,8 @@ valid_working_hours (JsonNode  *node,
   member = json_object_get_member (hours, "timezone");
   if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
     goto bad;
-  if (is_iana_zone_name (json_node_get_string (member)))
+  /* a name GLib resolves, but never a path GLib would open */
+  if (confab_is_iana_zone_name (json_node_get_string (member)))
     zone = g_time_zone_new_identifier (json_node_get_string (member));
   if (zone == NULL)
     {

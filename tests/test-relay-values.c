@@ -155,6 +155,39 @@ test_time_zones (void)
     }
 }
 
+/* The browser's time zone in hello goes to every agent's app, which hands it to GLib: a path
+ * must not get that far. */
+static void
+test_time_zone_in_hello (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(TestWs) visitor = test_ws_widget (world->relay, world->site_key);
+  static const char *refused[] = {
+    "../../../../etc/passwd", "/dev/zero", ":/etc/localtime", "Europe/../../etc",
+  };
+  g_autoptr(JsonObject) welcome = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *hello = g_strdup_printf ("{\"type\":\"hello\",\"page\":{\"url\":"
+                                                "\"https://shop.test/\",\"title\":\"Shop\"},"
+                                                "\"timezone\":\"%s\"}", refused[i]);
+      assert_bad_frame (visitor, hello, "invalid_value");
+    }
+  /* nobody arrived */
+  test_ws_expect_none (world->agent, "visitor", TEST_QUIET_MS);
+
+  /* a browser's own name is fine */
+  test_ws_send (visitor, "{\"type\":\"hello\",\"page\":{\"url\":\"https://shop.test/\","
+                         "\"title\":\"Shop\"},\"timezone\":\"America/Argentina/Buenos_Aires\"}");
+  welcome = test_ws_wait_for (visitor, "welcome", TEST_TIMEOUT_MS);
+  {
+    g_autoptr(JsonObject) arrival = test_ws_wait_for (world->agent, "visitor", TEST_TIMEOUT_MS);
+    g_assert_cmpstr (test_obj_string (arrival, "visitor.timezone"), ==,
+                     "America/Argentina/Buenos_Aires");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -165,6 +198,7 @@ main (int    argc,
   test_harness_add ("/relay/values/nul-in-string/http", test_nul_in_string_http);
   test_harness_add ("/relay/values/big-integers", test_big_integers);
   test_harness_add ("/relay/values/time-zones", test_time_zones);
+  test_harness_add ("/relay/values/time-zone-in-hello", test_time_zone_in_hello);
 
   return g_test_run ();
 }
