@@ -50,6 +50,10 @@ confab_metrics_inc (ConfabMetric metric)
 void
 confab_metrics_count_close (gushort code)
 {
+  /* a close frame without a status: 1005 is the standard's name for that */
+  if (code == 0)
+    code = 1005;
+
   for (guint i = 0; i < metrics.n_closes; i++)
     if (metrics.closes[i].code == code)
       {
