@@ -343,6 +343,29 @@ forget_socket (GSocket *socket)
     g_object_weak_unref (G_OBJECT (socket), socket_gone, NULL);
 }
 
+/* An upgraded connection is the hub's (confab-websocket.c steals it once the 101 is out, and
+ * no request-finished follows): it stops being an HTTP connection there. */
+static void
+on_wrote_informational (SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS && socket != NULL)
+    forget_socket (socket);
+}
+
+static void
+on_request_read (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_header_contains (headers, "Upgrade", "websocket"))
+    g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_wrote_informational), NULL);
+}
+
 static ConfabMetric
 upload_refusal (guint status)
 {
@@ -379,13 +402,7 @@ on_request_finished (SoupServer        *server,
   gboolean upload;
 
   if (status == SOUP_STATUS_SWITCHING_PROTOCOLS)
-    {
-      GSocket *socket = soup_server_message_get_socket (msg);
-
-      if (socket != NULL)
-        forget_socket (socket);
-      return;
-    }
+    return;
 
   if (status >= 200 && status < 600)
     confab_metrics_inc (CONFAB_METRIC_HTTP_2XX + (status / 100 - 2));
@@ -415,6 +432,7 @@ confab_metrics_register (ConfabRelay *relay)
 
   soup_server_add_handler (relay->server, "/metrics", handle_metrics, relay, NULL);
   g_signal_connect (relay->server, "request-started", G_CALLBACK (on_request_started), relay);
+  g_signal_connect (relay->server, "request-read", G_CALLBACK (on_request_read), relay);
   g_signal_connect (relay->server, "request-finished", G_CALLBACK (on_request_finished), relay);
 }
 
@@ -427,6 +445,7 @@ confab_metrics_unregister (ConfabRelay *relay)
   if (relay->server != NULL)
     {
       g_signal_handlers_disconnect_by_func (relay->server, on_request_started, relay);
+      g_signal_handlers_disconnect_by_func (relay->server, on_request_read, relay);
       g_signal_handlers_disconnect_by_func (relay->server, on_request_finished, relay);
     }
 

@@ -230,6 +230,20 @@ test_counters_move (void)
   /* this scrape's own connection at least */
   g_assert_cmpfloat (metric (before, "confab_connections{kind=\"http\"}"), >=, 1);
 
+  /* WebSockets are counted as such, not as HTTP connections too */
+  {
+    g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free);
+    g_autoptr(GHashTable) more = NULL;
+
+    for (guint i = 0; i < 10; i++)
+      g_ptr_array_add (sockets, test_ws_widget (world->relay, world->site_key));
+    more = scrape (world->relay);
+    g_assert_cmpfloat (metric (more, "confab_connections{kind=\"visitor\"}"), ==, 11);
+    g_assert_cmpfloat (metric (more, "confab_connections{kind=\"http\"}") -
+                       metric (before, "confab_connections{kind=\"http\"}"), <, 5);
+  }
+  test_sleep_ms (200);   /* the ten are gone again */
+
   /* a visitor message: in, committed, out to the agent */
   test_visitor_say (world->visitor, "hello metrics", &conversation_id);
   {
