@@ -140,7 +140,10 @@ auth_login (Request *request)
    * The per-address limit above bounds a guesser that walks through accounts. */
   {
     g_autofree char *folded = g_utf8_casefold (email, -1);
-    account_key = g_strconcat (ip_hash, "|", folded, NULL);
+    g_autofree char *pair = g_strconcat (ip_hash, "|", folded, NULL);
+
+    /* hashed: a key of fixed size, however long the e-mail a stranger sends */
+    account_key = confab_sha256_hex (pair);
   }
   if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (request->msg, retry);
