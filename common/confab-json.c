@@ -49,8 +49,9 @@ confab_json_error_code (const GError *error)
 
 typedef struct
 {
-  const char *message; /* static; NULL while the input is strict JSON so far */
+  const char *message;   /* static; NULL while the input is strict JSON so far */
   gsize       offset;
+  gboolean    bad_value; /* JSON, but a value we refuse (NUL in a string, an integer too big) */
 } ScanError;
 
 static inline int
@@ -137,6 +138,14 @@ skip_string (const char *data,
             goto bad_escape;
           i += 6;
 
+          /* json-glib ends its C string at a NUL: the text after it would be silently lost. */
+          if (unit == 0)
+            {
+              scan_error->message = "\\u0000 (NUL) is not allowed in a string";
+              scan_error->offset = i - 6;
+              scan_error->bad_value = TRUE;
+              return i;
+            }
           if (unit >= 0xDC00 && unit <= 0xDFFF)
             goto bad_surrogate;
           if (unit >= 0xD800 && unit <= 0xDBFF)
@@ -166,6 +175,51 @@ bad_surrogate:
   return i;
 }
 
+/* Reads the number starting at @pos; returns the offset after it. json-glib 1.6 keeps an
+ * integer in a gint64 and silently wraps one beyond its range, so those are refused. */
+static gsize
+skip_number (const char *data,
+             gsize       len,
+             gsize       pos,
+             ScanError  *scan_error)
+{
+  gboolean negative = FALSE;
+  gboolean integer = TRUE;
+  gsize start, n_digits;
+  gsize i = pos;
+
+  if (data[i] == '-')
+    {
+      negative = TRUE;
+      i++;
+    }
+  start = i;
+  while (i < len && g_ascii_isdigit (data[i]))
+    i++;
+  n_digits = i - start;
+
+  while (i < len && (g_ascii_isdigit (data[i]) || data[i] == '.' || data[i] == 'e' ||
+                     data[i] == 'E' || data[i] == '+' || data[i] == '-'))
+    {
+      integer = FALSE;
+      i++;
+    }
+
+  /* -9223372036854775808 is the one 19-digit magnitude beyond the positive maximum */
+  if (integer &&
+      (n_digits > 19 ||
+       (n_digits == 19 &&
+        memcmp (data + start, negative ? "9223372036854775808" : "9223372036854775807", 19) > 0)))
+    {
+      scan_error->message = "an integer beyond the 64-bit range";
+      scan_error->offset = pos;
+      scan_error->bad_value = TRUE;
+      return pos;
+    }
+
+  return i;
+}
+
 static guint
 scan_depth (const char *data,
             gsize       len,
@@ -179,6 +233,7 @@ scan_depth (const char *data,
 
   scan_error->message = NULL;
   scan_error->offset = 0;
+  scan_error->bad_value = FALSE;
 
   while (i < len && scan_error->message == NULL)
     {
@@ -229,10 +284,14 @@ scan_depth (const char *data,
           i = skip_string (data, len, i, scan_error);
           break;
 
-        case ',': case ':':
-        case '-': case '+': case '.':
+        case '-':
         case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9':
+          i = skip_number (data, len, i, scan_error);
+          break;
+
+        case ',': case ':':
+        case '+': case '.':
         /* the letters of true, false, null and exponents */
         case 'a': case 'e': case 'E': case 'f': case 'l':
         case 'n': case 'r': case 's': case 't': case 'u':
@@ -324,6 +383,14 @@ confab_json_parse_object (const char  *data,
     {
       g_set_error (error, CONFAB_JSON_ERROR, CONFAB_JSON_ERROR_TOO_DEEP,
                    "Arrays and objects are nested more than %u levels deep", max_depth);
+      return NULL;
+    }
+
+  if (scan_error.message != NULL && scan_error.bad_value)
+    {
+      g_set_error (error, CONFAB_JSON_ERROR, CONFAB_JSON_ERROR_BAD_VALUE,
+                   "Refused value at byte %" G_GSIZE_FORMAT ": %s",
+                   scan_error.offset, scan_error.message);
       return NULL;
     }
 

@@ -124,3 +124,28 @@ confab_sha256_hex (const char *text)
 {
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
 }
+
+gboolean
+confab_is_iana_zone_name (const char *name)
+{
+  gsize part_len = 0;
+
+  if (name == NULL || !g_ascii_isalpha (name[0]) || strlen (name) > 64)
+    return FALSE;
+
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '/')
+        {
+          if (part_len == 0)
+            return FALSE;
+          part_len = 0;
+        }
+      else if (g_ascii_isalnum (*p) || *p == '_' || *p == '+' || *p == '-')
+        part_len++;
+      else
+        return FALSE;
+    }
+
+  return part_len > 0;
+}

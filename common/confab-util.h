@@ -24,6 +24,13 @@ char   *confab_random_token       (gsize        n_bytes);
 /* Lower-case hex SHA-256 of @text: how tokens are stored. */
 char   *confab_sha256_hex         (const char  *text);
 
+/* Whether @name looks like an IANA time zone name ("Europe/Berlin",
+ * "America/Argentina/Buenos_Aires", "UTC", "Etc/GMT+5"): a letter first, then [A-Za-z0-9_+-] in
+ * non-empty /-separated parts, at most 64 bytes. g_time_zone_new_identifier() also takes file
+ * paths and opens them ("/dev/zero", "../../etc/passwd", ":/path"): a name from the network
+ * must pass this first. Says nothing of whether the zone exists. */
+gboolean confab_is_iana_zone_name (const char  *name);
+
 /* Fills @buf with cryptographically secure random bytes. */
 void    confab_random_bytes       (guint8      *buf,
                                    gsize        len);

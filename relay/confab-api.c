@@ -136,7 +136,16 @@ auth_login (Request *request)
       !confab_json_get_string (body, "password", TRUE, &password, &error))
     return confab_http_gerror (request->msg, error);
 
-  account_key = g_utf8_casefold (email, -1);
+  /* Guesses at an account are limited per account *and* address: a stranger guessing from
+   * one address must not lock the owner, who signs in from another, out of their account.
+   * The per-address limit above bounds a guesser that walks through accounts. */
+  {
+    g_autofree char *folded = g_utf8_casefold (email, -1);
+    g_autofree char *pair = g_strconcat (ip_hash, "|", folded, NULL);
+
+    /* hashed: a key of fixed size, however long the e-mail a stranger sends */
+    account_key = confab_sha256_hex (pair);
+  }
   if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (request->msg, retry);
 
@@ -446,10 +455,13 @@ valid_working_hours (JsonNode  *node,
   member = json_object_get_member (hours, "timezone");
   if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
     goto bad;
-  zone = g_time_zone_new_identifier (json_node_get_string (member));
+  /* a name GLib resolves, but never a path GLib would open */
+  if (confab_is_iana_zone_name (json_node_get_string (member)))
+    zone = g_time_zone_new_identifier (json_node_get_string (member));
   if (zone == NULL)
     {
-      *message = g_strdup_printf ("“%s” is not a time zone", json_node_get_string (member));
+      *message = g_strdup ("“working_hours.timezone” must be an IANA time zone name such as "
+                           "“Europe/Berlin” or “UTC”");
       return FALSE;
     }
 

@@ -24,7 +24,7 @@ confab_config_new (void)
   config->messages_per_minute = 30;
   config->messages_per_minute_per_ip = 120;
   config->typing_per_second = 10;
-  config->logins_per_minute_per_ip = 10;
+  config->logins_per_minute_per_ip = 30;
   config->logins_per_minute_per_account = 5;
   config->bad_frames_before_close = 20;
   config->uploads_per_minute = 10;
@@ -37,6 +37,8 @@ confab_config_new (void)
   /* the source tree's widget/dist by default (set by meson), so that a development build
    * serves what widget/build.mjs wrote; an installed relay names its copy in [widget] dir */
   config->widget_dir = g_strdup (CONFAB_WIDGET_DIR);
+  config->metrics_enabled = TRUE;
+  config->metrics_allow = g_strsplit ("127.0.0.0/8;::1", ";", -1);
 
   return config;
 }
@@ -52,6 +54,7 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->trusted_proxies);
   g_strfreev (config->geo_databases);
   g_free (config->widget_dir);
+  g_strfreev (config->metrics_allow);
   g_free (config);
 }
 
@@ -141,6 +144,42 @@ confab_config_load (ConfabConfig  *config,
       g_ptr_array_add (kept, NULL);
       g_strfreev (config->geo_databases);
       config->geo_databases = (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
+    }
+
+  if (g_key_file_has_key (file, "metrics", "enabled", NULL))
+    {
+      config->metrics_enabled = g_key_file_get_boolean (file, "metrics", "enabled", &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[metrics] enabled must be true or false");
+          return FALSE;
+        }
+    }
+  if (g_key_file_has_key (file, "metrics", "allow", NULL))
+    {
+      g_auto (GStrv) allow = g_key_file_get_string_list (file, "metrics", "allow", NULL, NULL);
+      g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = 0; allow && allow[i]; i++)
+        {
+          g_autoptr (GInetAddressMask) mask = NULL;
+
+          if (*g_strstrip (allow[i]) == '\0')
+            continue;
+          mask = g_inet_address_mask_new_from_string (allow[i], NULL);
+          if (mask == NULL)
+            {
+              g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[metrics] allow: “%s” is not an IP address or CIDR range such as "
+                           "10.0.0.0/8", allow[i]);
+              return FALSE;
+            }
+          g_ptr_array_add (kept, g_strdup (allow[i]));
+        }
+      g_ptr_array_add (kept, NULL);
+      g_strfreev (config->metrics_allow);
+      config->metrics_allow = (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
     }
 
   if (read_string (file, "store", "synchronous", &sync))

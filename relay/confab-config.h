@@ -28,7 +28,7 @@ typedef struct {
   guint            messages_per_minute_per_ip;
   guint            typing_per_second;
   guint            logins_per_minute_per_ip;
-  guint            logins_per_minute_per_account;
+  guint            logins_per_minute_per_account; /* per account and address pair */
   guint            bad_frames_before_close;
   guint            uploads_per_minute;          /* per visitor or agent */
   guint            uploads_per_minute_per_site;
@@ -42,6 +42,9 @@ typedef struct {
   guint            new_visit_after_minutes; /* a return after this long counts as a new visit */
   /* [widget] */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
+  /* [metrics] */
+  gboolean         metrics_enabled;        /* GET /metrics; TRUE */
+  char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);

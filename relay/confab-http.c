@@ -7,6 +7,7 @@
 #include "confab-listener.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
+#include "confab-metrics.h"
 #include "confab-util.h"
 #include "confab-widget-assets.h"
 
@@ -243,6 +244,7 @@ confab_relay_new (ConfabConfig  *config,
 
   soup_server_add_handler (relay->server, NULL, handle_not_found, relay, NULL);
   soup_server_add_handler (relay->server, "/healthz", handle_healthz, relay, NULL);
+  confab_metrics_register (relay);
   confab_api_register (relay);
   confab_widget_assets_register (relay);
   relay->uploads = confab_uploads_new (relay, error);
@@ -325,6 +327,7 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
   confab_http_body_guard_remove (relay);
+  confab_metrics_unregister (relay);
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
@@ -419,6 +422,7 @@ confab_http_gerror (SoupServerMessage *msg,
   else if (confab_store_error_is_transient (error))
     {
       /* Nothing was stored; the same request will work once the lock or the space is back. */
+      confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
       g_warning ("Request refused for now: %s", error->message);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", STORE_RETRY_AFTER_S);
@@ -429,6 +433,7 @@ confab_http_gerror (SoupServerMessage *msg,
     }
   else
     {
+      confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
       g_warning ("Request failed: %s", error->message);
       confab_http_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error",
                          "The relay could not complete this request");

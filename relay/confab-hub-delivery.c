@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-metrics.h"
 
 /* --- transactions and what they send --- */
 
@@ -207,6 +208,8 @@ hub_commit_batch (ConfabHub *hub)
   g_autoptr (GPtrArray) sending = NULL;
   g_autoptr (GPtrArray) frames = NULL;
   g_autoptr (GError) error = NULL;
+  gint64 commit_started;
+  gboolean committed;
 
   g_clear_handle_id (&hub->batch_idle, g_source_remove);
   g_clear_handle_id (&hub->batch_deadline, g_source_remove);
@@ -219,7 +222,10 @@ hub_commit_batch (ConfabHub *hub)
   frames = g_steal_pointer (&hub->batch_frames);
   hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
 
-  if (confab_store_commit (hub->relay->store, &error))
+  commit_started = g_get_monotonic_time ();
+  committed = confab_store_commit (hub->relay->store, &error);
+  confab_metrics_observe_commit (g_get_monotonic_time () - commit_started, committed);
+  if (committed)
     {
       send_outgoing (hub, sending);
       return;
@@ -852,6 +858,8 @@ deliver_message (Client             *client,
       return;
     }
   hub_flush (hub);
+  confab_metrics_inc (client->kind == CLIENT_AGENT ? CONFAB_METRIC_MESSAGES_IN_AGENT
+                                                   : CONFAB_METRIC_MESSAGES_IN_VISITOR);
 
   /* The visitor's tabs resume, read, type and rate in the conversation they now have, also
    * when an agent started it (prepared: it is their current one). */

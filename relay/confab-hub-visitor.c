@@ -130,6 +130,19 @@ visitor_hello_identity (Client      *client,
   return TRUE;
 }
 
+/* The browser's time zone goes to every agent's app, which asks GLib for the zone: a path
+ * there would be a file opened on the agent's machine. Browsers report IANA names. */
+static gboolean
+require_zone_name (Client     *client,
+                   const char *timezone)
+{
+  if (confab_is_iana_zone_name (timezone))
+    return TRUE;
+  client_bad_frame (client, "invalid_value",
+                    "“timezone” must be an IANA time zone name such as “Europe/Berlin”", NULL);
+  return FALSE;
+}
+
 static void
 visitor_hello (Client     *client,
                JsonObject *frame)
@@ -174,6 +187,7 @@ visitor_hello (Client     *client,
 
   if ((locale && !require_length (client, "locale", locale, 1, 35, NULL)) ||
       (timezone && !require_length (client, "timezone", timezone, 1, 64, NULL)) ||
+      (timezone && !require_zone_name (client, timezone)) ||
       (user_agent && !require_length (client, "user_agent", user_agent, 0, MAX_USER_AGENT_CHARS, NULL)) ||
       (fingerprint && !require_length (client, "fingerprint", fingerprint, 1, 128, NULL)) ||
       (url && !require_length (client, "url", url, 1, MAX_URL_CHARS, NULL)) ||

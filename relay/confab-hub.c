@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-metrics.h"
 
 void
 outgoing_free (Outgoing *outgoing)
@@ -117,7 +118,10 @@ client_send_text (Client     *client,
       return FALSE;
     }
 
-  return confab_websocket_send_text (client->ws, text, len);
+  if (!confab_websocket_send_text (client->ws, text, len))
+    return FALSE;
+  confab_metrics_inc (CONFAB_METRIC_FRAMES_OUT);
+  return TRUE;
 }
 
 gboolean
@@ -173,6 +177,8 @@ client_rate_limited (Client     *client,
 {
   g_autoptr (JsonObject) frame = confab_frame_new ("error");
 
+  confab_metrics_inc (client->kind == CLIENT_AGENT ? CONFAB_METRIC_RATE_LIMITED_AGENT
+                                                   : CONFAB_METRIC_RATE_LIMITED_VISITOR);
   json_object_set_string_member (frame, "code", "rate_limited");
   json_object_set_string_member (frame, "message", "Too many frames; wait before sending more");
   if (ref != NULL)
@@ -192,6 +198,8 @@ client_store_failed (Client       *client,
   static gint64 last_logged;
   g_autoptr (JsonObject) frame = confab_frame_new ("error");
   gint64 now = g_get_monotonic_time ();
+
+  confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
 
   if (!confab_store_error_is_transient (error))
     {
@@ -371,6 +379,7 @@ on_message (ConfabWebsocket *ws,
   g_autoptr (JsonObject) frame = NULL;
   const char *type = NULL;
 
+  confab_metrics_inc (CONFAB_METRIC_FRAMES_IN);
   if (client->closing)
     return;
 
@@ -942,4 +951,29 @@ confab_hub_memberships_changed (ConfabHub  *hub,
 
   for (guint i = 0; i < agents->len; i++)
     agent_set_sites (hub, g_ptr_array_index (agents, i), sites);
+}
+
+void
+confab_hub_get_stats (ConfabHub *hub,
+                      guint     *out_visitors,
+                      guint     *out_agents,
+                      guint64   *out_queued_bytes)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  *out_visitors = *out_agents = 0;
+  *out_queued_bytes = 0;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_VISITOR)
+        (*out_visitors)++;
+      else
+        (*out_agents)++;
+      *out_queued_bytes += confab_websocket_get_buffered (client->ws);
+    }
 }

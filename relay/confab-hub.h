@@ -14,6 +14,11 @@ void       confab_hub_revoke_token      (ConfabHub   *hub,
                                          const char  *token_hash);
 /* Says goodbye to everyone (close code 1001) before the relay stops. */
 void       confab_hub_close_all         (ConfabHub   *hub);
+/* For /metrics: open visitor and agent sockets, and the bytes queued to them all. */
+void       confab_hub_get_stats         (ConfabHub   *hub,
+                                         guint       *out_visitors,
+                                         guint       *out_agents,
+                                         guint64     *out_queued_bytes);
 /* Agents of @site_id connected and "online". */
 /* Whether any tab of @visitor_id is connected (after its hello). */
 gboolean   confab_hub_visitor_online    (ConfabHub   *hub,

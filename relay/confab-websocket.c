@@ -10,6 +10,7 @@
 #include "confab-websocket.h"
 #include "confab-listener.h"
 #include "confab-websocket-parser.h"
+#include "confab-metrics.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -414,6 +415,7 @@ ws_send_close (ConfabWebsocket *self,
   guint8 payload[2 + MAX_REASON_BYTES];
   gsize len = 0;
 
+  confab_metrics_count_close (code);
   /* Nothing may follow a close frame, and a peer that is being closed need not get what it
    * did not read yet (it resumes from its cursor): only a frame already begun is finished. */
   while (g_queue_get_length (&self->queue) > 1)

@@ -6,6 +6,7 @@
 #include "confab-auth.h"
 #include "confab-hub.h"
 #include "confab-relay.h"
+#include "confab-service.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -51,6 +52,7 @@ on_stop_signal (gpointer user_data)
   running->stopping = TRUE;
 
   g_message ("Stopping: saying goodbye to every connection");
+  confab_service_stopping ();
   confab_relay_stop_listening (running->relay);
   confab_hub_close_all (running->relay->hub);
   /* a moment for the close frames to leave; every message was persisted when it was acked */
@@ -142,6 +144,10 @@ main (int    argc,
   running.relay = relay;
   term_source = g_unix_signal_add (SIGTERM, on_stop_signal, &running);
   int_source = g_unix_signal_add (SIGINT, on_stop_signal, &running);
+  {
+    g_autofree char *status = g_strdup_printf ("Listening on %s port %u", relay->host, relay->port);
+    confab_service_ready (status);
+  }
 
   g_main_loop_run (loop);
 

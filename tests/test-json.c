@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "test-json"
 
 #include "confab-json.h"
+#include "confab-util.h"
 
 #include <string.h>
 
@@ -789,6 +790,88 @@ test_utf8_length (void)
   g_assert_cmpint (confab_utf8_length ("日本語"), ==, 3);
 }
 
+/* Values json-glib 1.6 would change silently: a NUL inside a string (its C string ends
+ * there) and an integer beyond int64 (it wraps). */
+static void
+test_refused_values (void)
+{
+  static const char *refused[] = {
+    "{\"a\":\"x\\u0000y\"}",
+    "{\"a\":\"\\u0000\"}",
+    "{\"a\":[\"ok\",\"\\u0000\"]}",
+    "{\"k\\u0000\":1}",                           /* in a member name too */
+    "{\"a\":9223372036854775808}",
+    "{\"a\":-9223372036854775809}",
+    "{\"a\":18446744073709551626}",
+    "{\"a\":[1,2,99999999999999999999]}",
+    "{\"a\":{\"b\":123456789012345678901234567890}}",
+  };
+  static const struct {
+    const char *text;
+    gint64      value;
+  } kept[] = {
+    { "{\"a\":9223372036854775807}", G_MAXINT64 },
+    { "{\"a\":-9223372036854775808}", G_MININT64 },
+    { "{\"a\":-0}", 0 },
+    { "{\"a\":1234567890123456789}", G_GINT64_CONSTANT (1234567890123456789) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_test_message ("%s", refused[i]);
+      assert_parse_fails (refused[i], CONFAB_JSON_ERROR_BAD_VALUE);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autoptr (JsonObject) object = parse_ok (kept[i].text);
+
+      g_assert_cmpint (json_object_get_int_member (object, "a"), ==, kept[i].value);
+    }
+
+  /* an escaped backslash followed by the letters u0000 is text, not a NUL */
+  {
+    g_autoptr (JsonObject) object = parse_ok ("{\"a\":\"\\\\u0000\"}");
+    g_assert_cmpstr (json_object_get_string_member (object, "a"), ==, "\\u0000");
+  }
+  /* big numbers that are not integers stay doubles, as before */
+  {
+    g_autoptr (JsonObject) object = parse_ok ("{\"a\":99999999999999999999.5,\"b\":1e30}");
+    g_assert_cmpfloat (json_object_get_double_member (object, "b"), ==, 1e30);
+  }
+  /* other escapes still work */
+  {
+    g_autoptr (JsonObject) object = parse_ok ("{\"a\":\"\\u0001\\u00e9\"}");
+    g_assert_cmpstr (json_object_get_string_member (object, "a"), ==, "\x01\xc3\xa9");
+  }
+  /* still counted for depth after a refused value: the error stays BAD_VALUE, not TOO_DEEP */
+  assert_parse_fails ("{\"a\":\"\\u0000\",\"b\":[[[]]]}", CONFAB_JSON_ERROR_BAD_VALUE);
+}
+
+static void
+test_iana_zone_names (void)
+{
+  static const char *names[] = {
+    "UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "Etc/GMT-14",
+    "America/Port-au-Prince", "EST5EDT",
+  };
+  static const char *not_names[] = {
+    "", "/usr/share/zoneinfo/UTC", "../../../../etc/passwd", "Europe/../UTC", ":/etc/localtime",
+    "Europe//Berlin", "Europe/", "/Europe", "1Europe", "Europe/Berlin ", "Europe\\Berlin",
+    "+05:00", "Europe/Ber.lin",
+    "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",   /* 65 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_true (confab_is_iana_zone_name (names[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (not_names); i++)
+    {
+      g_test_message ("“%s”", not_names[i]);
+      g_assert_false (confab_is_iana_zone_name (not_names[i]));
+    }
+  g_assert_false (confab_is_iana_zone_name (NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -816,6 +899,8 @@ main (int   argc,
   g_test_add_func ("/common/json/error-codes", test_error_codes);
   g_test_add_func ("/common/json/to-string", test_to_string);
   g_test_add_func ("/common/json/utf8-length", test_utf8_length);
+  g_test_add_func ("/common/json/parse/refused-values", test_refused_values);
+  g_test_add_func ("/common/util/iana-zone-name", test_iana_zone_names);
 
   return g_test_run ();
 }

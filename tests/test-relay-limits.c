@@ -246,6 +246,8 @@ test_logins_per_ip (void)
   test_assert_http_status (health, 200);
 }
 
+/* Five wrong passwords from a stranger must not lock the owner out: the account is limited
+ * per account *and* address, so the stranger's address is slowed down and the owner's is not. */
 static void
 test_logins_per_account (void)
 {
@@ -256,27 +258,32 @@ test_logins_per_account (void)
   g_autoptr(JsonObject) ada = NULL;
   g_autoptr(TestResponse) limited = NULL;
   g_autoptr(TestResponse) upper = NULL;
+  g_autoptr(TestResponse) owner = NULL;
   g_autoptr(TestResponse) other = NULL;
 
   test_relay_start (relay);
   eve = test_relay_create_user (relay, "eve@example.org", "the right one", NULL);
   ada = test_relay_create_user (relay, "ada@example.org", "analytical engine", NULL);
 
-  /* From three different addresses (behind a trusted proxy): the account is what counts. */
+  /* A stranger guesses from one address (behind a trusted proxy). */
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *ip = g_strdup_printf ("203.0.113.%u", 10 + i);
-      g_autoptr(TestResponse) response = login (relay, "eve@example.org", "guess", ip);
+      g_autoptr(TestResponse) response = login (relay, "eve@example.org", "guess", "203.0.113.10");
       test_assert_http_error (response, 401, "invalid_credentials");
     }
 
-  limited = login (relay, "eve@example.org", "the right one", "198.51.100.7");
+  /* That address is limited for this account, even with the right password... */
+  limited = login (relay, "eve@example.org", "the right one", "203.0.113.10");
   assert_429 (limited);
-  /* The same account spelt differently is the same account. */
-  upper = login (relay, "EVE@Example.org", "the right one", "198.51.100.8");
+  /* ...and the same account spelt differently is the same account. */
+  upper = login (relay, "EVE@Example.org", "the right one", "203.0.113.10");
   assert_429 (upper);
 
-  /* Another account from the same addresses is untouched. */
+  /* The owner, from their own address, still gets in. */
+  owner = login (relay, "eve@example.org", "the right one", "198.51.100.7");
+  test_assert_http_status (owner, 200);
+
+  /* Another account from the stranger's address is untouched. */
   other = login (relay, "ada@example.org", "analytical engine", "203.0.113.10");
   test_assert_http_status (other, 200);
 }

@@ -13,6 +13,7 @@
 
 #include "confab-client-http.h"
 #include "confab-format.h"
+#include "confab-util.h"
 #include "confab-visitor-pane.h"
 
 /* A pane, not a history: the newest few of each. */
@@ -96,7 +97,8 @@ local_time_in (const char *timezone)
   g_autoptr (GTimeZone) tz = NULL;
   g_autoptr (GDateTime) now = NULL;
 
-  if (timezone == NULL || *timezone == '\0')
+  /* what the visitor's browser said: a name, never a path for GLib to open */
+  if (timezone == NULL || !confab_is_iana_zone_name (timezone))
     return NULL;
   tz = g_time_zone_new_identifier (timezone);
   if (tz == NULL)
