@@ -253,7 +253,8 @@ take (ConfabListener          *self,
       close (fd);
       return;
     }
-  address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
 
   if (g_hash_table_size (self->connections) >= self->max_connections)
     {
