@@ -345,7 +345,8 @@ on_incoming (int           listen_fd,
           self->pause = g_timeout_add (PAUSE_MS, resume, self);
           return G_SOURCE_REMOVE;
         default:
-          g_message ("Cannot accept a connection: %s", g_strerror (errno));
+          /* unexpected, and maybe lasting: logged once, like running out of descriptors */
+          shedding_starts (self, g_strerror (errno));
           self->source = 0;
           self->pause = g_timeout_add (PAUSE_MS, resume, self);
           return G_SOURCE_REMOVE;
