@@ -253,7 +253,8 @@ take (ConfabListener          *self,
       close (fd);
       return;
     }
-  address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
 
   if (g_hash_table_size (self->connections) >= self->max_connections)
     {
@@ -344,7 +345,8 @@ on_incoming (int           listen_fd,
           self->pause = g_timeout_add (PAUSE_MS, resume, self);
           return G_SOURCE_REMOVE;
         default:
-          g_message ("Cannot accept a connection: %s", g_strerror (errno));
+          /* unexpected, and maybe lasting: logged once, like running out of descriptors */
+          shedding_starts (self, g_strerror (errno));
           self->source = 0;
           self->pause = g_timeout_add (PAUSE_MS, resume, self);
           return G_SOURCE_REMOVE;

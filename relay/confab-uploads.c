@@ -333,12 +333,17 @@ got_chunk (SoupServerMessage *msg,
         continue;
       if (written <= 0)
         {
-          g_warning ("Cannot write an upload to %s: %s", incoming->tmp_path, g_strerror (errno));
+          int saved_errno = written < 0 ? errno : ENOSPC;
+
+          g_warning ("Cannot write an upload to %s: %s", incoming->tmp_path,
+                     g_strerror (saved_errno));
           incoming->failed = TRUE;
           discard_file (incoming);
-          confab_http_error (msg, errno == ENOSPC ? SOUP_STATUS_INSUFFICIENT_STORAGE
-                                                  : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                             "internal_error", "The relay could not store this image");
+          /* the rest of the body has nowhere to go: answered now, not after reading it */
+          confab_http_refuse_now (incoming->relay, msg,
+                                  saved_errno == ENOSPC ? SOUP_STATUS_INSUFFICIENT_STORAGE
+                                                        : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                                  "internal_error", "The relay could not store this image");
           return;
         }
       data += written;

@@ -7,7 +7,9 @@
 #include "relay-raw.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #define BOMB_BYTES     (300 * 1024 * 1024)
@@ -316,6 +318,78 @@ test_bad_content_length (void)
   g_assert_null (strstr (err, "CRITICAL"));
 }
 
+/* An upload whose file cannot be written (disk full) is answered then and there: the rest of
+ * its body has nowhere to go. The disk is a 64 KiB tmpfs over uploads/tmp (root only), in a
+ * mount namespace of the test's own (the relay, started after, shares it): whatever happens
+ * to the test, the mount goes with it. */
+static void
+test_upload_disk_full (void)
+{
+  g_autoptr (TestWorld) world = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *settings_path = NULL;
+  g_autofree char *tmp_dir = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *piece = g_malloc (PIECE_BYTES);
+  g_autoptr (TestResponse) patched = NULL;
+  g_autoptr (RawConn) conn = NULL;
+  g_autoptr (GString) answer = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + BOMB_WALL_S * G_TIME_SPAN_SECOND;
+  const gsize length = 100 * 1024 * 1024;
+  gsize sent = 0;
+
+  if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    {
+      g_test_skip_printf ("cannot make a mount namespace (needs root): %s", g_strerror (errno));
+      return;
+    }
+  world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  settings_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  tmp_dir = g_build_filename (test_relay_data_dir (world->relay), "uploads", "tmp", NULL);
+  test_visitor_say (world->visitor, "hello", &conversation_id);
+  patched = test_http (world->relay, "PATCH", settings_path, world->token,
+                       "{\"settings\":{\"upload_max_bytes\":104857600}}", NULL);
+  test_assert_http_status (patched, 200);
+
+  if (mount ("tmpfs", tmp_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700") != 0)
+    {
+      g_test_skip_printf ("cannot mount a small tmpfs to fill (needs root): %s",
+                          g_strerror (errno));
+      return;
+    }
+
+  conn = raw_connect (world->relay, 0);
+  head = g_strdup_printf ("POST /api/v1/uploads?conversation_id=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Authorization: Bearer %s\r\nContent-Type: image/png\r\n"
+                          "Content-Length: %zu\r\n\r\n", conversation_id, world->token, length);
+  memset (piece, 0x89, PIECE_BYTES);
+  g_assert_true (raw_send (conn, head, strlen (head)));
+  while (sent < length && g_get_monotonic_time () < deadline)
+    {
+      if (!raw_send (conn, piece, PIECE_BYTES))
+        break;
+      sent += PIECE_BYTES;
+      if (!read_available (conn, answer, 0) || strstr (answer->str, "\r\n\r\n") != NULL)
+        break;
+    }
+  read_to_end (conn, answer, 3000);
+  g_clear_pointer (&conn, raw_conn_free);
+  umount2 (tmp_dir, MNT_DETACH);
+
+  g_test_message ("disk full: answered after %zu bytes sent", sent);
+  g_assert_cmpuint (sent, <, EARLY_BYTES);
+  assert_json_error (answer->str, "HTTP/1.1 507", "internal_error");
+
+  /* and with room again, uploads work (the refusal left nothing behind in tmp) */
+  await_healthy (world->relay);
+  {
+    g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+
+    g_assert_nonnull (dir);
+    g_assert_null (g_dir_read_name (dir));
+  }
+}
+
 /* --- descriptors and connection caps -------------------------------------------------------- */
 
 static gboolean
@@ -560,6 +634,7 @@ main (int    argc,
   test_harness_add ("/relay/edge/body-bombs", test_body_bombs);
   test_harness_add ("/relay/edge/body-just-over-limit", test_body_just_over_limit);
   test_harness_add ("/relay/edge/bad-content-length", test_bad_content_length);
+  test_harness_add ("/relay/edge/upload-disk-full", test_upload_disk_full);
   test_harness_add ("/relay/edge/descriptor-exhaustion", test_descriptor_exhaustion);
   test_harness_add ("/relay/edge/connection-caps", test_connection_caps);
   test_harness_add ("/relay/edge/websockets-counted", test_websockets_counted);
