@@ -5,6 +5,7 @@
 #include "confab-metrics.h"
 #include "confab-http.h"
 #include "confab-hub.h"
+#include "confab-listener.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -330,7 +331,7 @@ on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = confab_listener_message_socket (msg);
 
   if (socket != NULL && g_hash_table_add (metrics.http_sockets, socket))
     g_object_weak_ref (G_OBJECT (socket), socket_gone, NULL);
@@ -349,7 +350,7 @@ static void
 on_wrote_informational (SoupServerMessage *msg,
                         gpointer           user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = confab_listener_message_socket (msg);
 
   if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS && socket != NULL)
     forget_socket (socket);
