@@ -132,18 +132,28 @@ main (int    argc,
     }
 
   relay = confab_relay_new (g_steal_pointer (&config), &error);
-  if (relay == NULL || !confab_relay_listen (relay, &error))
+  if (relay == NULL)
     {
       fprintf (stderr, "confab-relay: %s\n", error->message);
-      g_clear_pointer (&relay, confab_relay_free);
       return 1;
     }
 
+  /* Before listening: whoever reads "listening on" may send SIGTERM at once, and it must
+   * find the clean shutdown, not the default action. */
   loop = g_main_loop_new (NULL, FALSE);
   running.loop = loop;
   running.relay = relay;
   term_source = g_unix_signal_add (SIGTERM, on_stop_signal, &running);
   int_source = g_unix_signal_add (SIGINT, on_stop_signal, &running);
+
+  if (!confab_relay_listen (relay, &error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      g_source_remove (term_source);
+      g_source_remove (int_source);
+      g_clear_pointer (&relay, confab_relay_free);
+      return 1;
+    }
   {
     g_autofree char *status = g_strdup_printf ("Listening on %s port %u", relay->host, relay->port);
     confab_service_ready (status);
