@@ -492,6 +492,8 @@ client_new (ConfabHub         *hub,
    * pings keep a healthy peer talking (its pongs are frames); a half-open one goes quiet and
    * is dropped after the idle timeout. */
   confab_websocket_set_max_message (ws, config->max_frame_bytes);
+  /* client_send_text() checks the data it sends; this covers every frame, pongs included */
+  confab_websocket_set_send_limit (ws, config->send_queue_bytes, CONFAB_CLOSE_SLOW_CONSUMER);
   confab_websocket_set_keepalive (ws, config->keepalive_interval);
   confab_websocket_set_idle_timeout (ws, config->idle_timeout);
 

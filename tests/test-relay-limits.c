@@ -552,6 +552,78 @@ test_slow_consumer (void)
   g_assert_cmpuint (backlog_messages, ==, SLOW_MESSAGES + 1);
 }
 
+/* --- a peer that pings and never reads (issue 8, item 2) --- */
+
+#define PING_FLOOD_BYTES   (48 * 1024 * 1024)
+#define PING_BATCH         512
+#define PING_PAYLOAD       125  /* the largest a control frame may carry */
+
+static void
+test_ping_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nsend-queue-bytes=65536\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *path = g_strdup_printf ("/ws/widget?site_key=%s", world->site_key);
+  g_autoptr(RawConn) raw = raw_connect (world->relay, 4096);
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  g_autofree char *err = NULL;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  guint64 rss_before, rss_peak, sent = 0;
+  gboolean cut_off = FALSE;
+  int pid = raw_relay_pid (world->relay);
+
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpuint (raw_ws_handshake (raw, path, NULL), ==, 101);
+
+  /* protocol-level pings, masked (with a zero key, which RFC 6455 allows) and batched so that
+   * the relay gets them as fast as it reads */
+  for (guint i = 0; i < PING_BATCH; i++)
+    {
+      static const guint8 head[] = { 0x89, 0x80 | PING_PAYLOAD, 0, 0, 0, 0 };
+      guint8 payload[PING_PAYLOAD];
+
+      memset (payload, 'p', sizeof payload);
+      g_byte_array_append (batch, head, sizeof head);
+      g_byte_array_append (batch, payload, sizeof payload);
+    }
+
+  rss_before = rss_peak = raw_rss_kib (pid);
+  while (sent < PING_FLOOD_BYTES && g_get_monotonic_time () < deadline)
+    {
+      if (!raw_send (raw, batch->data, batch->len))
+        {
+          cut_off = TRUE;
+          break;
+        }
+      sent += batch->len;
+      if (sent % (64 * batch->len) == 0)
+        rss_peak = MAX (rss_peak, raw_rss_kib (pid));
+    }
+  rss_peak = MAX (rss_peak, raw_rss_kib (pid));
+  g_test_message ("ping flood: %" G_GUINT64_FORMAT " KiB of pings sent (%s), relay RSS %"
+                  G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT " KiB peak",
+                  sent / 1024, cut_off ? "then cut off" : "never cut off", rss_before, rss_peak);
+
+  /* Before every frame counted, each pong waited in the queue: tens of MB for this flood. */
+  g_assert_cmpuint (rss_peak - rss_before, <, 16 * 1024);
+
+  /* The connection ends: its close frame says 4008 if it gets to read it, and it is gone. */
+  if (!cut_off)
+    {
+      gushort code = raw_ws_wait_close (raw, 8000);
+
+      g_assert_true (code == 4008 || code == 0);
+    }
+  g_assert_true (raw_wait_disconnected (raw, 8000, NULL));
+  err = test_relay_get_stderr (world->relay);
+  g_assert_nonnull (strstr (err, "stopped reading"));
+
+  /* Everyone else is served. */
+  assert_alive (world->agent);
+  assert_alive (world->visitor);
+  test_visitor_say (world->visitor, "after the flood", NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -567,6 +639,7 @@ main (int    argc,
   test_harness_add ("/relay/limits/half-open-agent", test_half_open_agent);
   test_harness_add ("/relay/limits/half-open-visitor", test_half_open_visitor);
   test_harness_add ("/relay/limits/slow-consumer", test_slow_consumer);
+  test_harness_add ("/relay/limits/ping-flood", test_ping_flood);
 
   return g_test_run ();
 }
