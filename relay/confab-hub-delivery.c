@@ -314,11 +314,20 @@ announce_visitor (ConfabHub  *hub,
                                  confab_visitor_to_json (hub->relay->store, visitor, online, JOURNEY_LENGTH));
   if (!hub_begin (hub, &error))
     goto lost;
-  if (!persist_event (hub, site_id, CONFAB_EVENT_VISITOR, NULL, frame, &error))
-    {
-      hub_rollback (hub);
-      goto lost;
-    }
+  /* persist_event(), except that this event replaces the visitor's earlier ones in the log */
+  {
+    g_autofree char *payload = confab_frame_to_string (frame);
+    gint64 cursor = confab_store_add_visitor_event (hub->relay->store, site_id, visitor_id,
+                                                    payload, &error);
+
+    if (cursor <= 0)
+      {
+        hub_rollback (hub);
+        goto lost;
+      }
+    json_object_set_int_member (frame, "cursor", cursor);
+    queue_frames (hub, site_id, frame, NULL, NULL);
+  }
   if (!hub_commit (hub, &error))
     goto lost;
   hub_flush (hub);
