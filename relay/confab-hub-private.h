@@ -52,6 +52,9 @@ typedef struct {
   gboolean                 closing;
   ConfabTokenBucket        messages;
   ConfabTokenBucket        typing;
+  ConfabTokenBucket        frames;       /* every frame of a visitor */
+  ConfabTokenBucket        page_views;
+  ConfabTokenBucket        refusals;     /* rate_limited answers before the connection is closed */
 
   /* visitors */
   ConfabGeoResult         *geo;          /* looked up at the upgrade; NULL = unknown. The raw IP
@@ -86,6 +89,12 @@ struct _ConfabHub
   GHashTable  *site_visitors;    /* site id → GPtrArray<Client*> (after hello) */
   GHashTable  *site_agents;      /* site id → GPtrArray<Client*> */
   GHashTable  *site_online;      /* site id → GUINT agents online, as visitors were last told */
+  GHashTable  *visitor_updates;  /* visitor id → VisitorUpdate*: the throttle of "visitor" events */
+
+  /* per address (the keyed hash of the IP), every connection together */
+  ConfabRateLimit *frames_per_ip;
+  ConfabRateLimit *hellos_per_ip;
+  ConfabRateLimit *page_views_per_ip;
 
   /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
    * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.
@@ -247,6 +256,17 @@ announce_visitor (ConfabHub  *hub,
 gboolean
 tabs_online (ConfabHub  *hub,
              const char *visitor_id);
+
+void
+visitor_changed (ConfabHub  *hub,
+                 const char *site_id,
+                 const char *visitor_id);
+
+void
+visitor_updates_free (gpointer data);
+
+void
+visitor_updates_flush (ConfabHub *hub);
 
 gboolean
 settings_flag (const ConfabSite *site,
