@@ -247,6 +247,13 @@ void
 send_ack (Client              *client,
           const ConfabMessage *message);
 
+JsonObject *
+visitor_frame (ConfabHub   *hub,
+               const char  *site_id,
+               const char  *visitor_id,
+               gboolean     online,
+               GError     **error);
+
 void
 announce_visitor (ConfabHub  *hub,
                   const char *site_id,
