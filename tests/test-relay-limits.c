@@ -787,7 +787,7 @@ test_page_view_flood (void)
 
   /* The connections stay open (the limit answers each frame); one more page, once the
    * visitor's budget has refilled a little, is where agents see them. */
-  test_sleep_ms (2100);
+  test_sleep_ms (3100);
   test_ws_send (world->visitor, "{\"type\":\"page_view\",\"url\":\"https://a.test/final\","
                 "\"title\":\"Final\"}");
   test_sleep_ms (1500);
@@ -805,10 +805,12 @@ test_page_view_flood (void)
   /* Refused as error frames: at most 30 a minute per tab and 120 per address get in. */
   g_assert_cmpuint (refusals, >=, sent - 150);
   /* One update a second at most, the latest always: here the final page. */
-  g_assert_cmpuint (events, <=, (FLOOD_MS + 1500 + 2100 + 1500) / 1000 + 2);
+  g_assert_cmpuint (events, <=, (FLOOD_MS + 1500 + 3100 + 1500) / 1000 + 3);
   g_assert_cmpstr (last_url, ==, "https://a.test/final");
-  /* Before: every page view stored the whole visitor (10 pages of journey) once more. */
-  g_assert_cmpuint (after - before, <, 4 * 1024 * 1024);
+  /* Before: every page view stored the whole visitor (10 pages of journey) once more, 35 MB
+   * here. Now the rows of the page views that got in, and the write-ahead log, which grows
+   * to its checkpoint (1000 pages, 4 MB) with any traffic. */
+  g_assert_cmpuint (after - before, <, 6 * 1024 * 1024);
 
   /* The journey is right, and it ends on the final page. */
   path = g_strdup_printf ("/api/v1/visitors/%s", world->visitor_id);
@@ -913,9 +915,9 @@ test_hello_flood (void)
                   "updates; store %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " bytes",
                   attempts, HELLO_FLOOD_MS, welcomed, refused, events, before, after);
 
-  /* 30 a minute from one address (one more, refilled in 3 s, or two) */
-  g_assert_cmpuint (welcomed, <=, 32);
-  g_assert_cmpuint (refused, >=, attempts - 32);
+  /* 30 a minute from one address (the bucket's 30, and what refills while the flood goes on) */
+  g_assert_cmpuint (welcomed, <=, 34);
+  g_assert_cmpuint (refused, >=, attempts - 34);
   g_assert_cmpuint (refused, >, 0);
   /* an arrival and a departure per visitor that got in */
   g_assert_cmpuint (events, <=, 2 * welcomed);
