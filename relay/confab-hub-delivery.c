@@ -216,6 +216,29 @@ persist_event (ConfabHub   *hub,
   return TRUE;
 }
 
+/* persist_event() for a rating: it replaces the conversation's earlier rating events. */
+gboolean
+persist_rating (ConfabHub   *hub,
+                const char  *site_id,
+                const char  *conversation_id,
+                JsonObject  *frame,
+                GError     **error)
+{
+  g_autofree char *payload = confab_frame_to_string (frame);
+  gint64 cursor;
+
+  g_assert (hub->tx_depth > 0);
+
+  cursor = confab_store_add_rating_event (hub->relay->store, site_id, conversation_id, payload,
+                                          error);
+  if (cursor <= 0)
+    return FALSE;
+
+  json_object_set_int_member (frame, "cursor", cursor);
+  queue_frames (hub, site_id, frame, NULL, NULL);
+  return TRUE;
+}
+
 static JsonObject *
 conversation_frame (ConfabHub                *hub,
                     const ConfabConversation *conversation,

@@ -228,6 +228,13 @@ persist_event (ConfabHub   *hub,
                GError     **error);
 
 gboolean
+persist_rating (ConfabHub   *hub,
+                const char  *site_id,
+                const char  *conversation_id,
+                JsonObject  *frame,
+                GError     **error);
+
+gboolean
 announce_conversation (ConfabHub                *hub,
                        const ConfabConversation *conversation,
                        GError                  **error);

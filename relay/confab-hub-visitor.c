@@ -742,6 +742,9 @@ visitor_rate (Client     *client,
     return;
   if ((conversation = visitor_conversation (client)) == NULL)
     return;
+  /* each one is stored and told to every agent, like a message */
+  if (!take_message_tokens (client, NULL))
+    return;
 
   event = confab_frame_new ("rating");
   json_object_set_string_member (event, "site_id", conversation->site_id);
@@ -758,7 +761,7 @@ visitor_rate (Client     *client,
       return;
     }
   if (!confab_store_set_rating (hub->relay->store, conversation->id, (int) score, comment, &error) ||
-      !persist_event (hub, conversation->site_id, "rating", conversation->id, event, &error))
+      !persist_rating (hub, conversation->site_id, conversation->id, event, &error))
     {
       hub_rollback (hub);
       client_store_failed (client, error, NULL);

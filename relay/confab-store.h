@@ -198,6 +198,7 @@ typedef enum {
 #define CONFAB_EVENT_MESSAGE      "message"
 #define CONFAB_EVENT_CONVERSATION "conversation"
 #define CONFAB_EVENT_VISITOR      "visitor"
+#define CONFAB_EVENT_RATING       "rating"
 
 typedef struct {
   gint64         cursor;
@@ -337,6 +338,13 @@ gboolean     confab_store_close_page_views (ConfabStore    *store,
 gint64       confab_store_add_visitor_event (ConfabStore   *store,
                                            const char      *site_id,
                                            const char      *visitor_id,
+                                           const char      *payload_json,
+                                           GError         **error);
+/* Appends a "rating" event of @conversation_id and deletes the conversation's earlier ones,
+ * which it supersedes (a conversation has one rating; rating again replaces it). */
+gint64       confab_store_add_rating_event (ConfabStore    *store,
+                                           const char      *site_id,
+                                           const char      *conversation_id,
                                            const char      *payload_json,
                                            GError         **error);
 /* The last @limit page views of the visitor and of every visitor linked with them (one

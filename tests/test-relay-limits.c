@@ -859,6 +859,63 @@ test_refusals_close (void)
   test_visitor_say (other, "still served", NULL);
 }
 
+#define RATINGS  20
+
+/* rate is stored and told to every agent like a message: it takes message tokens, and each
+ * rating replaces the conversation's earlier one in the log too. */
+static void
+test_rating_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[limits]\nmessages-per-minute=5\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) late = NULL;
+  gint64 last_score = 0;
+  guint rated = 0, refused = 0, replayed = 0;
+
+  test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
+  test_visitor_say (world->visitor, "how was I?", &conversation_id);
+  for (guint i = 0; i < RATINGS; i++)
+    test_ws_sendf (world->visitor, "{'type':'rate','score':%u,'comment':'take %u'}", 1 + i % 5, i);
+
+  while (rated + refused < RATINGS)
+    {
+      g_autoptr(JsonObject) frame = test_ws_next (world->visitor, TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (frame);
+      if (g_strcmp0 (test_obj_string (frame, "type"), "rated") == 0)
+        {
+          rated++;
+          last_score = test_obj_int (frame, "score");
+        }
+      else
+        {
+          g_assert_cmpstr (test_obj_string (frame, "type"), ==, "error");
+          g_assert_cmpstr (test_obj_string (frame, "code"), ==, "rate_limited");
+          refused++;
+        }
+    }
+  g_test_message ("%u ratings: %u stored, %u refused", RATINGS, rated, refused);
+  /* five a minute, one of them taken by the message */
+  g_assert_cmpuint (rated, <=, 5);
+  g_assert_cmpuint (rated, >=, 1);
+
+  late = test_ws_agent (world->relay, world->token);
+  test_agent_subscribe (late, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "rating") != 0)
+        continue;
+      replayed++;
+      g_assert_cmpstr (test_obj_string (frame, "conversation_id"), ==, conversation_id);
+      g_assert_cmpint (test_obj_int (frame, "score"), ==, last_score);
+    }
+  g_assert_cmpuint (replayed, ==, 1);
+}
+
 #define HELLO_FLOOD_MS        3000
 #define HELLO_FLOOD_ATTEMPTS  250
 
@@ -955,6 +1012,7 @@ main (int    argc,
   test_harness_add ("/relay/limits/page-view-flood", test_page_view_flood);
   test_harness_add ("/relay/limits/refusals-close", test_refusals_close);
   test_harness_add ("/relay/limits/hello-flood", test_hello_flood);
+  test_harness_add ("/relay/limits/rating-flood", test_rating_flood);
 
   return g_test_run ();
 }

@@ -1,9 +1,10 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 -- A schema version 7 database with data: two visitors, each with several "visitor" events in
--- the log (as relays before schema 8 stored one per page view), between a conversation event
--- and two messages. Made by running migrations 1-7 of relay/confab-store-sqlite.c (as of
--- schema 7) on a new file, setting user_version = 7, inserting these rows, then the sqlite3
--- shell's .dump. Never regenerate it from a newer schema: it stands for databases in the field.
+-- the log (as relays before schema 8 stored one per page view), a conversation event, two
+-- messages, and two rating events of the conversation (the second replacing the first). Made by
+-- running migrations 1-7 of relay/confab-store-sqlite.c (as of schema 7) on a new file, setting
+-- user_version = 7, inserting these rows, then the sqlite3 shell's .dump. Never regenerate it
+-- from a newer schema: it stands for databases in the field.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE users (
@@ -105,6 +106,8 @@ INSERT INTO events VALUES(5,'site_0v7site0000000000000','message','conv_0v7conve
 INSERT INTO events VALUES(6,'site_0v7site0000000000000','visitor',NULL,NULL,'{"type":"visitor","site_id":"site_0v7site0000000000000","visitor":{"id":"vis_0v7visitora0000000000","online":true,"page":{"url":"https://example.org/checkout"}}}',1700000060000);
 INSERT INTO events VALUES(7,'site_0v7site0000000000000','visitor',NULL,NULL,'{"type":"visitor","site_id":"site_0v7site0000000000000","visitor":{"id":"vis_0v7visitorb0000000000","online":false,"page":null}}',1700000080000);
 INSERT INTO events VALUES(8,'site_0v7site0000000000000','message','conv_0v7conversation00000',2,NULL,1700000070000);
+INSERT INTO events VALUES(9,'site_0v7site0000000000000','rating','conv_0v7conversation00000',NULL,'{"type":"rating","site_id":"site_0v7site0000000000000","conversation_id":"conv_0v7conversation00000","score":2,"comment":null}',1700000090000);
+INSERT INTO events VALUES(10,'site_0v7site0000000000000','rating','conv_0v7conversation00000',NULL,'{"type":"rating","site_id":"site_0v7site0000000000000","conversation_id":"conv_0v7conversation00000","score":5,"comment":"Quick and kind"}',1700000095000);
 CREATE TABLE messages (
   conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
   seq             INTEGER NOT NULL,
@@ -128,6 +131,7 @@ CREATE TABLE ratings (
   comment         TEXT,
   created_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
+INSERT INTO ratings VALUES('conv_0v7conversation00000',5,'Quick and kind',1700000095000);
 CREATE TABLE offline_messages (
   id         TEXT PRIMARY KEY,
   site_id    TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
@@ -210,7 +214,7 @@ CREATE TABLE uploads (
   created_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
 DELETE FROM sqlite_sequence;
-INSERT INTO sqlite_sequence VALUES('events',8);
+INSERT INTO sqlite_sequence VALUES('events',10);
 CREATE INDEX memberships_user ON memberships (user_id);
 CREATE INDEX tokens_user ON tokens (user_id);
 CREATE INDEX visitors_site ON visitors (site_id, last_seen);
