@@ -31,9 +31,18 @@ confab_config_new (void)
   config->uploads_per_minute_per_site = 60;
   config->max_connections = 10000;
   config->max_connections_per_address = 64;
+  /* The widget sends a few frames a second at most (typing previews every 150 ms); a site's
+   * visitors behind one NAT share the per-address budgets, hence their size. */
+  config->frames_per_second = 20;
+  config->frames_per_second_per_ip = 200;
+  config->hellos_per_minute_per_ip = 120;
+  config->page_views_per_minute = 30;
+  config->page_views_per_minute_per_ip = 120;
+  config->rate_limited_before_close = 60;
   config->token_lifetime_days = 30;
   config->geo_databases = g_new0 (char *, 1);
   config->new_visit_after_minutes = 30;
+  config->visitor_update_ms = 1000;
   /* the source tree's widget/dist by default (set by meson), so that a development build
    * serves what widget/build.mjs wrote; an installed relay names its copy in [widget] dir */
   config->widget_dir = g_strdup (CONFAB_WIDGET_DIR);
@@ -212,8 +221,15 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "limits", "uploads-per-minute-per-site", 1, 1000000, &config->uploads_per_minute_per_site, error) ||
       !read_uint (file, "limits", "max-connections", 1, 10000000, &config->max_connections, error) ||
       !read_uint (file, "limits", "max-connections-per-address", 0, 10000000, &config->max_connections_per_address, error) ||
+      !read_uint (file, "limits", "frames-per-second", 1, 1000000, &config->frames_per_second, error) ||
+      !read_uint (file, "limits", "frames-per-second-per-ip", 1, 1000000, &config->frames_per_second_per_ip, error) ||
+      !read_uint (file, "limits", "hellos-per-minute-per-ip", 1, 1000000, &config->hellos_per_minute_per_ip, error) ||
+      !read_uint (file, "limits", "page-views-per-minute", 1, 1000000, &config->page_views_per_minute, error) ||
+      !read_uint (file, "limits", "page-views-per-minute-per-ip", 1, 1000000, &config->page_views_per_minute_per_ip, error) ||
+      !read_uint (file, "limits", "rate-limited-before-close", 1, 1000000, &config->rate_limited_before_close, error) ||
       !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
-      !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error))
+      !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error) ||
+      !read_uint (file, "visitors", "update-interval-ms", 0, 60000, &config->visitor_update_ms, error))
     return FALSE;
 
   return TRUE;

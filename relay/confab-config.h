@@ -34,12 +34,19 @@ typedef struct {
   guint            uploads_per_minute_per_site;
   guint            max_connections;             /* open at once, all together */
   guint            max_connections_per_address; /* 0: no cap; trusted proxies are exempt */
+  guint            frames_per_second;           /* every visitor frame, per connection */
+  guint            frames_per_second_per_ip;
+  guint            hellos_per_minute_per_ip;
+  guint            page_views_per_minute;       /* per connection */
+  guint            page_views_per_minute_per_ip;
+  guint            rate_limited_before_close;   /* refusals per minute before 1008 */
   /* [auth] */
   guint            token_lifetime_days;
   /* [geo] */
   char           **geo_databases;          /* .mmdb files or folders; empty = the default one */
   /* [visitors] */
   guint            new_visit_after_minutes; /* a return after this long counts as a new visit */
+  guint            visitor_update_ms;      /* agents hear of one visitor at most this often */
   /* [widget] */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
   /* [metrics] */

@@ -33,6 +33,30 @@ agent_conversation (Client     *client,
   return g_steal_pointer (&conversation);
 }
 
+/* A logged "visitor" event names the visitor and whether they were online (older relays
+ * logged the whole snapshot); the replay is the visitor as they are now. It is the visitor's
+ * latest event (the log keeps no other), so that is also the state it announced, with the
+ * journey's times up to date. A visitor no longer stored keeps what was logged. */
+static JsonObject *
+replay_visitor_event (ConfabHub   *hub,
+                      ConfabEvent *event,
+                      JsonObject  *logged)
+{
+  JsonObject *who = NULL;
+  const char *visitor_id = NULL;
+
+  if (!confab_json_get_object (logged, "visitor", FALSE, &who, NULL) || who == NULL ||
+      !confab_json_get_string (who, "id", FALSE, &visitor_id, NULL) || visitor_id == NULL)
+    return json_object_ref (logged);
+
+  {
+    gboolean online = json_object_get_boolean_member_with_default (who, "online", FALSE);
+    JsonObject *frame = visitor_frame (hub, event->site_id, visitor_id, online, NULL);
+
+    return frame != NULL ? frame : json_object_ref (logged);
+  }
+}
+
 gboolean
 pump_backlog (gpointer user_data)
 {
@@ -70,6 +94,13 @@ pump_backlog (gpointer user_data)
                                             G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
           if (frame == NULL)
             frame = confab_frame_new (event->kind);
+          else if (strcmp (event->kind, CONFAB_EVENT_VISITOR) == 0)
+            {
+              JsonObject *logged = g_steal_pointer (&frame);
+
+              frame = replay_visitor_event (client->hub, event, logged);
+              json_object_unref (logged);
+            }
           json_object_set_int_member (frame, "cursor", event->cursor);
         }
 

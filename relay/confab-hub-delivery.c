@@ -287,7 +287,7 @@ visitor_left_now (ConfabHub  *hub,
 
   if (!confab_store_close_page_views (hub->relay->store, visitor_id, confab_now_ms (), &error))
     g_warning ("Departure lost: %s", error->message);
-  announce_visitor (hub, site_id, visitor_id, FALSE);
+  visitor_changed (hub, site_id, visitor_id);
 }
 
 /* Frames that only read or only go to live sockets never wait for the lock. */
@@ -606,6 +606,29 @@ persist_event (ConfabHub   *hub,
   return TRUE;
 }
 
+/* persist_event() for a rating: it replaces the conversation's earlier rating events. */
+gboolean
+persist_rating (ConfabHub   *hub,
+                const char  *site_id,
+                const char  *conversation_id,
+                JsonObject  *frame,
+                GError     **error)
+{
+  g_autofree char *payload = confab_frame_to_string (frame);
+  gint64 cursor;
+
+  g_assert (hub->tx_depth > 0);
+
+  cursor = confab_store_add_rating_event (hub->relay->store, site_id, conversation_id, payload,
+                                          error);
+  if (cursor <= 0)
+    return FALSE;
+
+  json_object_set_int_member (frame, "cursor", cursor);
+  queue_frames (hub, site_id, frame, NULL, NULL);
+  return TRUE;
+}
+
 static JsonObject *
 conversation_frame (ConfabHub                *hub,
                     const ConfabConversation *conversation,
@@ -680,6 +703,29 @@ send_ack (Client              *client,
   queue_for_client (client->hub, client, frame, message->client_id);
 }
 
+/* The "visitor" frame agents get: the visitor as the store has them now, with the latest
+ * JOURNEY_LENGTH pages of their journey. */
+JsonObject *
+visitor_frame (ConfabHub   *hub,
+               const char  *site_id,
+               const char  *visitor_id,
+               gboolean     online,
+               GError     **error)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  JsonObject *frame;
+
+  visitor = confab_store_get_visitor (hub->relay->store, visitor_id, error);
+  if (visitor == NULL)
+    return NULL;
+
+  frame = confab_frame_new ("visitor");
+  json_object_set_string_member (frame, "site_id", site_id);
+  json_object_set_object_member (frame, "visitor",
+                                 confab_visitor_to_json (hub->relay->store, visitor, online, JOURNEY_LENGTH));
+  return frame;
+}
+
 /* A visitor arrived, changed page or left. */
 void
 announce_visitor (ConfabHub  *hub,
@@ -687,28 +733,45 @@ announce_visitor (ConfabHub  *hub,
                   const char *visitor_id,
                   gboolean    online)
 {
-  g_autoptr (ConfabVisitor) visitor = NULL;
   g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (JsonObject) stored = NULL;
   g_autoptr (GError) error = NULL;
 
-  visitor = confab_store_get_visitor (hub->relay->store, visitor_id, &error);
-  if (visitor == NULL)
+  frame = visitor_frame (hub, site_id, visitor_id, online, &error);
+  if (frame == NULL)
     {
       g_warning ("Visitor event lost: %s", error->message);
       return;
     }
 
-  frame = confab_frame_new ("visitor");
-  json_object_set_string_member (frame, "site_id", site_id);
-  json_object_set_object_member (frame, "visitor",
-                                 confab_visitor_to_json (hub->relay->store, visitor, online, JOURNEY_LENGTH));
+  /* The log keeps who and whether online, not the snapshot (ten pages of journey, each URL
+   * up to 2 KB): the journey is in page_views, and a replay reads the rest again. */
+  stored = confab_frame_new ("visitor");
+  json_object_set_string_member (stored, "site_id", site_id);
+  {
+    JsonObject *who = json_object_new ();
+
+    json_object_set_string_member (who, "id", visitor_id);
+    json_object_set_boolean_member (who, "online", online);
+    json_object_set_object_member (stored, "visitor", who);
+  }
+
   if (!hub_begin (hub, &error))
     goto lost;
-  if (!persist_event (hub, site_id, CONFAB_EVENT_VISITOR, NULL, frame, &error))
-    {
-      hub_rollback (hub);
-      goto lost;
-    }
+  /* persist_event(), except that this event replaces the visitor's earlier ones in the log */
+  {
+    g_autofree char *payload = confab_frame_to_string (stored);
+    gint64 cursor = confab_store_add_visitor_event (hub->relay->store, site_id, visitor_id,
+                                                    payload, &error);
+
+    if (cursor <= 0)
+      {
+        hub_rollback (hub);
+        goto lost;
+      }
+    json_object_set_int_member (frame, "cursor", cursor);
+    queue_frames (hub, site_id, frame, NULL, NULL);
+  }
   if (!hub_commit (hub, &error))
     goto lost;
   hub_flush (hub);

@@ -53,6 +53,9 @@ typedef struct {
   guint                    parked;       /* its frames waiting for the database (hub->parked) */
   ConfabTokenBucket        messages;
   ConfabTokenBucket        typing;
+  ConfabTokenBucket        frames;       /* every frame of a visitor */
+  ConfabTokenBucket        page_views;
+  ConfabTokenBucket        refusals;     /* rate_limited answers before the connection is closed */
 
   /* visitors */
   ConfabGeoResult         *geo;          /* looked up at the upgrade; NULL = unknown. The raw IP
@@ -87,6 +90,12 @@ struct _ConfabHub
   GHashTable  *site_visitors;    /* site id → GPtrArray<Client*> (after hello) */
   GHashTable  *site_agents;      /* site id → GPtrArray<Client*> */
   GHashTable  *site_online;      /* site id → GUINT agents online, as visitors were last told */
+  GHashTable  *visitor_updates;  /* visitor id → VisitorUpdate*: the throttle of "visitor" events */
+
+  /* per address (the keyed hash of the IP), every connection together */
+  ConfabRateLimit *frames_per_ip;
+  ConfabRateLimit *hellos_per_ip;
+  ConfabRateLimit *page_views_per_ip;
 
   /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
    * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.
@@ -244,6 +253,13 @@ persist_event (ConfabHub   *hub,
                GError     **error);
 
 gboolean
+persist_rating (ConfabHub   *hub,
+                const char  *site_id,
+                const char  *conversation_id,
+                JsonObject  *frame,
+                GError     **error);
+
+gboolean
 announce_conversation (ConfabHub                *hub,
                        const ConfabConversation *conversation,
                        GError                  **error);
@@ -263,6 +279,13 @@ void
 send_ack (Client              *client,
           const ConfabMessage *message);
 
+JsonObject *
+visitor_frame (ConfabHub   *hub,
+               const char  *site_id,
+               const char  *visitor_id,
+               gboolean     online,
+               GError     **error);
+
 void
 announce_visitor (ConfabHub  *hub,
                   const char *site_id,
@@ -272,6 +295,17 @@ announce_visitor (ConfabHub  *hub,
 gboolean
 tabs_online (ConfabHub  *hub,
              const char *visitor_id);
+
+void
+visitor_changed (ConfabHub  *hub,
+                 const char *site_id,
+                 const char *visitor_id);
+
+void
+visitor_updates_free (gpointer data);
+
+void
+visitor_updates_flush (ConfabHub *hub);
 
 gboolean
 settings_flag (const ConfabSite *site,

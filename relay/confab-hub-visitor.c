@@ -33,6 +33,103 @@ tabs_online (ConfabHub  *hub,
   return index_get (hub->visitor_tabs, visitor_id) != NULL;
 }
 
+/* --- what agents hear of visitors --- */
+
+/* A visitor who changes page ten times a second is one "visitor" event per interval to every
+ * agent, not ten: the first change goes out at once, those that follow within the interval
+ * wait for its end and go out as one, read from the store then (so the latest state, never
+ * an intermediate one). Like the typing preview's throttle, per visitor. */
+typedef struct {
+  ConfabHub *hub;
+  char      *visitor_id;
+  char      *site_id;
+  gboolean   pending;   /* a change waits for the end of the interval */
+  guint      source;    /* the interval's end */
+} VisitorUpdate;
+
+void
+visitor_updates_free (gpointer data)
+{
+  VisitorUpdate *update = data;
+
+  g_clear_handle_id (&update->source, g_source_remove);
+  g_free (update->visitor_id);
+  g_free (update->site_id);
+  g_free (update);
+}
+
+static void
+visitor_update_send (VisitorUpdate *update)
+{
+  update->pending = FALSE;
+  /* online or not is what it is now: a departure waiting here may have been undone by a
+   * new tab, and the other way round */
+  announce_visitor (update->hub, update->site_id, update->visitor_id,
+                    tabs_online (update->hub, update->visitor_id));
+}
+
+static gboolean
+on_visitor_update_due (gpointer user_data)
+{
+  VisitorUpdate *update = user_data;
+
+  if (!update->pending)
+    {
+      /* a quiet interval: the next change goes out at once */
+      update->source = 0;
+      g_hash_table_remove (update->hub->visitor_updates, update->visitor_id);
+      return G_SOURCE_REMOVE;
+    }
+
+  visitor_update_send (update);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The visitor arrived, changed page, said who they are or left: agents hear of it, now or at
+ * the end of the current interval. */
+void
+visitor_changed (ConfabHub  *hub,
+                 const char *site_id,
+                 const char *visitor_id)
+{
+  guint interval = hub->relay->config->visitor_update_ms;
+  VisitorUpdate *update;
+
+  if (interval == 0)
+    {
+      announce_visitor (hub, site_id, visitor_id, tabs_online (hub, visitor_id));
+      return;
+    }
+
+  update = g_hash_table_lookup (hub->visitor_updates, visitor_id);
+  if (update != NULL)
+    {
+      update->pending = TRUE;
+      return;
+    }
+
+  update = g_new0 (VisitorUpdate, 1);
+  update->hub = hub;
+  update->visitor_id = g_strdup (visitor_id);
+  update->site_id = g_strdup (site_id);
+  g_hash_table_insert (hub->visitor_updates, update->visitor_id, update);
+  update->source = g_timeout_add (interval, on_visitor_update_due, update);
+  visitor_update_send (update);
+}
+
+/* Sends what is waiting (the relay is stopping). */
+void
+visitor_updates_flush (ConfabHub *hub)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, hub->visitor_updates);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((VisitorUpdate *) value)->pending)
+      visitor_update_send (value);
+}
+
 gboolean
 confab_hub_visitor_online (ConfabHub  *hub,
                            const char *visitor_id)
@@ -170,6 +267,18 @@ visitor_hello (Client     *client,
       client_bad_frame (client, "already_hello", "This connection has said hello already", NULL);
       return;
     }
+
+  /* Each hello may store a new visitor: one address cannot make them without end. */
+  {
+    guint retry = 0;
+
+    if (!confab_rate_limit_take (hub->hellos_per_ip, client->ip_hash,
+                                 g_get_monotonic_time () / 1000, &retry))
+      {
+        client_rate_limited (client, retry, NULL);
+        return;
+      }
+  }
 
   if (!confab_json_get_string (frame, "visitor_id", FALSE, &visitor_id, &error) ||
       !confab_json_get_string (frame, "visitor_token", FALSE, &visitor_token, &error) ||
@@ -349,7 +458,7 @@ visitor_hello (Client     *client,
   /* A second tab of a visitor already online is no arrival, but its page is news, and so are
    * the details of the pre-chat form and a consent. */
   if (first_tab || url != NULL || name != NULL || email != NULL || consent_at > 0)
-    announce_visitor (hub, client->site_id, visitor->id, TRUE);
+    visitor_changed (hub, client->site_id, visitor->id);
 }
 
 static void
@@ -480,6 +589,19 @@ visitor_page_view (Client     *client,
       (title && !require_length (client, "title", title, 0, MAX_TITLE_CHARS, NULL)))
     return;
 
+  /* Each one is a row of the journey: a visitor clicking through pages is far below these. */
+  {
+    gint64 now = g_get_monotonic_time () / 1000;
+    guint retry = 0;
+
+    if (!confab_token_bucket_take (&client->page_views, now, &retry) ||
+        !confab_rate_limit_take (client->hub->page_views_per_ip, client->ip_hash, now, &retry))
+      {
+        client_rate_limited (client, retry, NULL);
+        return;
+      }
+  }
+
   if (!confab_store_add_page_view (client->hub->relay->store, client->visitor_id, url, title,
                                    confab_now_ms (), &error))
     {
@@ -487,7 +609,7 @@ visitor_page_view (Client     *client,
       return;
     }
 
-  announce_visitor (client->hub, client->site_id, client->visitor_id, TRUE);
+  visitor_changed (client->hub, client->site_id, client->visitor_id);
 }
 
 static void
@@ -634,6 +756,9 @@ visitor_rate (Client     *client,
     return;
   if ((conversation = visitor_conversation (client)) == NULL)
     return;
+  /* each one is stored and told to every agent, like a message */
+  if (!take_message_tokens (client, NULL))
+    return;
 
   event = confab_frame_new ("rating");
   json_object_set_string_member (event, "site_id", conversation->site_id);
@@ -650,7 +775,7 @@ visitor_rate (Client     *client,
       return;
     }
   if (!confab_store_set_rating (hub->relay->store, conversation->id, (int) score, comment, &error) ||
-      !persist_event (hub, conversation->site_id, "rating", conversation->id, event, &error))
+      !persist_rating (hub, conversation->site_id, conversation->id, event, &error))
     {
       hub_rollback (hub);
       client_store_failed (client, error, NULL);
@@ -779,11 +904,38 @@ visitor_faq_frame (Client     *client,
     client_send (client, reply);
 }
 
+/* Every frame a visitor sends costs a token of its connection and of its address, whatever
+ * its type (the types with costs of their own, hello, page_view, message, typing, take those
+ * too). FALSE after a rate_limited error frame. */
+static gboolean
+visitor_frame_allowed (Client     *client,
+                       JsonObject *frame)
+{
+  gint64 now = g_get_monotonic_time () / 1000;
+  guint retry = 0;
+
+  if (confab_token_bucket_take (&client->frames, now, &retry) &&
+      confab_rate_limit_take (client->hub->frames_per_ip, client->ip_hash, now, &retry))
+    return TRUE;
+
+  {
+    const char *client_id = NULL;
+
+    /* a refused message names itself, so that the widget can mark it failed */
+    confab_json_get_string (frame, "client_id", FALSE, &client_id, NULL);
+    client_rate_limited (client, retry, client_id);
+  }
+  return FALSE;
+}
+
 void
 handle_visitor_frame (Client     *client,
                       const char *type,
                       JsonObject *frame)
 {
+  if (!visitor_frame_allowed (client, frame))
+    return;
+
   if (strcmp (type, "hello") == 0)
     return visitor_hello (client, frame);
 

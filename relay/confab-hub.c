@@ -188,6 +188,11 @@ client_rate_limited (Client     *client,
   /* whole seconds, rounded up, like HTTP's Retry-After */
   json_object_set_int_member (frame, "retry_after", MAX (1, (retry_after_ms + 999) / 1000));
   client_send (client, frame);
+
+  /* A client that keeps sending into the refusals is no widget waiting as told: every
+   * refusal costs a frame back, so after enough of them the connection goes. */
+  if (!confab_token_bucket_take (&client->refusals, g_get_monotonic_time () / 1000, NULL))
+    client_close (client, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many frames over the rate limit");
 }
 
 void
@@ -540,11 +545,16 @@ client_new (ConfabHub         *hub,
   client->ip_hash = confab_relay_hash_ip (hub->relay, ip);
   confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
   confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
+  confab_token_bucket_init (&client->frames, config->frames_per_second, 1000);
+  confab_token_bucket_init (&client->page_views, config->page_views_per_minute, 60 * 1000);
+  confab_token_bucket_init (&client->refusals, config->rate_limited_before_close, 60 * 1000);
 
   /* A message over the limit is closed with 1009 as soon as its header says so. Keepalive
    * pings keep a healthy peer talking (its pongs are frames); a half-open one goes quiet and
    * is dropped after the idle timeout. */
   confab_websocket_set_max_message (ws, config->max_frame_bytes);
+  /* client_send_text() checks the data it sends; this covers every frame, pongs included */
+  confab_websocket_set_send_limit (ws, config->send_queue_bytes, CONFAB_CLOSE_SLOW_CONSUMER);
   confab_websocket_set_keepalive (ws, config->keepalive_interval);
   confab_websocket_set_idle_timeout (ws, config->idle_timeout);
 
@@ -738,6 +748,11 @@ confab_hub_new (ConfabRelay *relay)
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
   hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
   g_queue_init (&hub->parked);
+  hub->visitor_updates = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, visitor_updates_free);
+  hub->frames_per_ip = confab_rate_limit_new (relay->config->frames_per_second_per_ip, 1000);
+  hub->hellos_per_ip = confab_rate_limit_new (relay->config->hellos_per_minute_per_ip, 60 * 1000);
+  hub->page_views_per_ip = confab_rate_limit_new (relay->config->page_views_per_minute_per_ip,
+                                                  60 * 1000);
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
@@ -753,10 +768,16 @@ confab_hub_free (ConfabHub *hub)
   if (hub == NULL)
     return;
 
+  /* what agents were still to hear of visitors goes into the log */
+  visitor_updates_flush (hub);
   hub_commit_batch (hub);
   hub_drop_parked (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
+  g_hash_table_unref (hub->visitor_updates);
+  confab_rate_limit_free (hub->frames_per_ip);
+  confab_rate_limit_free (hub->hellos_per_ip);
+  confab_rate_limit_free (hub->page_views_per_ip);
   g_hash_table_unref (hub->visitor_tabs);
   g_hash_table_unref (hub->site_visitors);
   g_hash_table_unref (hub->site_agents);

@@ -258,6 +258,21 @@ static const char * const migrations[] = {
    * nothing without that file. */
   "ALTER TABLE visitors ADD COLUMN ip_hash TEXT;\n"
   "CREATE INDEX visitors_ip_hash ON visitors (site_id, ip_hash);\n",
+  /* Visitor events name their visitor, so that a new one replaces the earlier ones (issue 8:
+   * one visitor's page views had grown the log by a full snapshot each); a rating event
+   * replaces the conversation's earlier ones the same way. Those a database already holds
+   * are pruned to the latest per visitor and per conversation, as the relay does from now on. */
+  "ALTER TABLE events ADD COLUMN visitor_id TEXT;\n"
+  "UPDATE events SET visitor_id = json_extract (payload, '$.visitor.id')\n"
+  "  WHERE kind = 'visitor' AND json_valid (payload);\n"
+  "DELETE FROM events WHERE kind = 'visitor' AND visitor_id IS NOT NULL AND cursor NOT IN\n"
+  "  (SELECT max (cursor) FROM events WHERE kind = 'visitor' AND visitor_id IS NOT NULL\n"
+  "   GROUP BY visitor_id);\n"
+  "DELETE FROM events WHERE kind = 'rating' AND conversation_id IS NOT NULL AND cursor NOT IN\n"
+  "  (SELECT max (cursor) FROM events WHERE kind = 'rating' AND conversation_id IS NOT NULL\n"
+  "   GROUP BY conversation_id);\n"
+  "CREATE INDEX events_visitor ON events (visitor_id, cursor) WHERE visitor_id IS NOT NULL;\n"
+  "CREATE INDEX events_rating ON events (conversation_id, cursor) WHERE kind = 'rating';\n",
 };
 
 int

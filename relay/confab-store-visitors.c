@@ -203,6 +203,96 @@ confab_store_add_page_view (ConfabStore *store,
   return store_finish (store, ok, error);
 }
 
+/* Appends an event and deletes the earlier ones it supersedes: @prune_sql, with ?1 = @key and
+ * ?2 = the new cursor. Only events of the caller's kind go: messages and conversation events,
+ * what a resume by cursor must never miss, are untouched, and a cursor below the new one still
+ * resumes right (the cursors are AUTOINCREMENT, never handed out again). */
+static gint64
+add_superseding_event (ConfabStore *store,
+                       const char  *site_id,
+                       const char  *kind,
+                       const char  *conversation_id,
+                       const char  *visitor_id,
+                       const char  *payload_json,
+                       const char  *prune_sql,
+                       const char  *key,
+                       GError     **error)
+{
+  g_autoptr (ConfabStmt) insert = NULL;
+  g_autoptr (ConfabStmt) prune = NULL;
+  gint64 cursor = 0;
+  gboolean ok;
+
+  if (!confab_store_begin (store, error))
+    return 0;
+
+  insert = store_prepare (store,
+                          "INSERT INTO events (site_id, kind, conversation_id, visitor_id, payload, "
+                          "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+  ok = insert != NULL;
+  if (ok)
+    {
+      store_bind_text (insert, 1, site_id);
+      store_bind_text (insert, 2, kind);
+      store_bind_text (insert, 3, conversation_id);
+      store_bind_text (insert, 4, visitor_id);
+      store_bind_text (insert, 5, payload_json);
+      sqlite3_bind_int64 (insert, 6, confab_now_ms ());
+      ok = store_step_done (store, insert, "Cannot log the event (does the site exist?)", error);
+      if (ok)
+        cursor = sqlite3_last_insert_rowid (store->db);
+    }
+
+  if (ok)
+    {
+      prune = store_prepare (store, prune_sql, error);
+      ok = prune != NULL;
+      if (ok)
+        {
+          store_bind_text (prune, 1, key);
+          sqlite3_bind_int64 (prune, 2, cursor);
+          ok = store_step_done (store, prune, "Cannot prune the superseded events", error);
+        }
+    }
+
+  if (!store_finish (store, ok, error))
+    return 0;
+  return cursor;
+}
+
+gint64
+confab_store_add_visitor_event (ConfabStore *store,
+                                const char  *site_id,
+                                const char  *visitor_id,
+                                const char  *payload_json,
+                                GError     **error)
+{
+  g_return_val_if_fail (store != NULL, 0);
+  g_return_val_if_fail (visitor_id != NULL, 0);
+
+  return add_superseding_event (store, site_id, CONFAB_EVENT_VISITOR, NULL, visitor_id,
+                                payload_json,
+                                "DELETE FROM events WHERE visitor_id = ?1 AND kind = '"
+                                CONFAB_EVENT_VISITOR "' AND cursor < ?2", visitor_id, error);
+}
+
+gint64
+confab_store_add_rating_event (ConfabStore *store,
+                               const char  *site_id,
+                               const char  *conversation_id,
+                               const char  *payload_json,
+                               GError     **error)
+{
+  g_return_val_if_fail (store != NULL, 0);
+  g_return_val_if_fail (conversation_id != NULL, 0);
+
+  /* kind as a literal: the partial index events_rating serves it */
+  return add_superseding_event (store, site_id, CONFAB_EVENT_RATING, conversation_id, NULL,
+                                payload_json,
+                                "DELETE FROM events WHERE kind = '" CONFAB_EVENT_RATING "' "
+                                "AND conversation_id = ?1 AND cursor < ?2", conversation_id, error);
+}
+
 gboolean
 confab_store_close_page_views (ConfabStore *store,
                                const char  *visitor_id,

@@ -201,6 +201,7 @@ typedef enum {
 #define CONFAB_EVENT_MESSAGE      "message"
 #define CONFAB_EVENT_CONVERSATION "conversation"
 #define CONFAB_EVENT_VISITOR      "visitor"
+#define CONFAB_EVENT_RATING       "rating"
 
 typedef struct {
   gint64         cursor;
@@ -354,6 +355,22 @@ gboolean     confab_store_add_page_view   (ConfabStore     *store,
 gboolean     confab_store_close_page_views (ConfabStore    *store,
                                            const char      *visitor_id,
                                            gint64           at,
+                                           GError         **error);
+/* Appends a CONFAB_EVENT_VISITOR event (the visitor's whole state as agents see it) and
+ * deletes that visitor's earlier ones, which it supersedes: the log keeps one per visitor,
+ * so that an agent subscribing replays visitors' latest states, not their history. Returns
+ * the new cursor (> 0), or 0 with @error set. */
+gint64       confab_store_add_visitor_event (ConfabStore   *store,
+                                           const char      *site_id,
+                                           const char      *visitor_id,
+                                           const char      *payload_json,
+                                           GError         **error);
+/* Appends a "rating" event of @conversation_id and deletes the conversation's earlier ones,
+ * which it supersedes (a conversation has one rating; rating again replaces it). */
+gint64       confab_store_add_rating_event (ConfabStore    *store,
+                                           const char      *site_id,
+                                           const char      *conversation_id,
+                                           const char      *payload_json,
                                            GError         **error);
 /* The last @limit page views of the visitor and of every visitor linked with them (one
  * person's journey across cleared storage), oldest first. Element type: ConfabPageView*. */

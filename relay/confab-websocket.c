@@ -49,6 +49,8 @@ struct _ConfabWebsocket
   gsize                  head_written;   /* of the first one */
   guint64                queued;         /* bytes in @queue still to write */
   guint64                kernel_bound;   /* at least the kernel's send queue, see buffered_exceeds */
+  guint64                send_limit;     /* 0: none; see confab_websocket_set_send_limit() */
+  gushort                send_limit_code;
 
   gboolean               close_queued;   /* our close frame is in @queue or gone */
   gboolean               close_sent;     /* ...and wholly handed to the kernel */
@@ -307,6 +309,36 @@ ws_close_sent (ConfabWebsocket *self)
     self->close_deadline = g_get_monotonic_time () + CLOSE_LINGER_US;
 }
 
+static void ws_send_close (ConfabWebsocket *self,
+                           gushort          code,
+                           const char      *reason);
+
+/* Whether @frame_len more bytes would take what the peer has not acknowledged past the send
+ * limit; if so the connection is closed with the limit's code (the queue's memory goes at
+ * once, the connection after CLOSE_LINGER_US whatever the peer does). */
+static gboolean
+ws_over_send_limit (ConfabWebsocket *self,
+                    gsize            frame_len)
+{
+  if (self->send_limit == 0)
+    return FALSE;
+  if (frame_len <= self->send_limit &&
+      !confab_websocket_buffered_exceeds (self, self->send_limit - frame_len))
+    return FALSE;
+
+  if (!self->close_queued)
+    {
+      g_message ("Dropping a connection that stopped reading (%" G_GUINT64_FORMAT
+                 " bytes unacknowledged)", confab_websocket_get_buffered (self));
+      ws_send_close (self, self->send_limit_code, "send queue full");
+      /* a peer that reads nothing never reads our close frame either, and one that keeps
+       * sending never goes idle: the linger is the end of it */
+      if (!self->close_sent)
+        self->close_deadline = g_get_monotonic_time () + CLOSE_LINGER_US;
+    }
+  return TRUE;
+}
+
 static void
 ws_send_frame (ConfabWebsocket *self,
                guint8           opcode,
@@ -318,6 +350,13 @@ ws_send_frame (ConfabWebsocket *self,
   gsize written = 0;
   guint8 *rest;
   gsize rest_len;
+
+  /* Every frame counts, not only the data the hub sends: a peer that pings without reading
+   * would otherwise grow a queue of pongs for as long as it likes. Our own close frame is
+   * the one exception (it is small, it is the last, and ws_send_close() first drops what
+   * the peer did not read). */
+  if (opcode != CONFAB_WS_OPCODE_CLOSE && ws_over_send_limit (self, header_len + len))
+    return;
 
   if (g_queue_is_empty (&self->queue))
     {
@@ -661,6 +700,16 @@ confab_websocket_set_max_message (ConfabWebsocket *self,
 }
 
 void
+confab_websocket_set_send_limit (ConfabWebsocket *self,
+                                 guint64          bytes,
+                                 gushort          close_code)
+{
+  g_return_if_fail (CONFAB_IS_WEBSOCKET (self));
+  self->send_limit = bytes;
+  self->send_limit_code = close_code;
+}
+
+void
 confab_websocket_set_keepalive (ConfabWebsocket *self,
                                 guint            seconds)
 {
@@ -715,7 +764,7 @@ confab_websocket_send_text (ConfabWebsocket *self,
   if (self->state != CONFAB_WEBSOCKET_OPEN)
     return FALSE;
   ws_send_frame (self, CONFAB_WS_OPCODE_TEXT, text, len);
-  return !self->doomed;
+  return self->state == CONFAB_WEBSOCKET_OPEN && !self->doomed;
 }
 
 void

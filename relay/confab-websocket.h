@@ -51,6 +51,12 @@ void                 confab_websocket_start            (ConfabWebsocket *self);
 /* Limits and timers; set them before confab_websocket_start(). */
 void                 confab_websocket_set_max_message  (ConfabWebsocket *self,
                                                         guint64          bytes);
+/* At most @bytes sent but not acknowledged by the peer (confab_websocket_get_buffered()),
+ * whatever the frame: data, pong or ping. A frame that would pass it is not sent and the
+ * connection is closed with @close_code; 0 = no limit. */
+void                 confab_websocket_set_send_limit   (ConfabWebsocket *self,
+                                                        guint64          bytes,
+                                                        gushort          close_code);
 /* Seconds: a ping after this long without hearing from the peer; 0 = never. */
 void                 confab_websocket_set_keepalive    (ConfabWebsocket *self,
                                                         guint            seconds);

@@ -473,7 +473,13 @@ write_config (TestRelay *relay)
     "typing-per-second=1000\n"
     "logins-per-minute-per-ip=100000\n"
     "logins-per-minute-per-account=100000\n"
-    "bad-frames-before-close=1000\n";
+    "bad-frames-before-close=1000\n"
+    "frames-per-second=100000\n"
+    "frames-per-second-per-ip=100000\n"
+    "hellos-per-minute-per-ip=100000\n"
+    "page-views-per-minute=100000\n"
+    "page-views-per-minute-per-ip=100000\n"
+    "rate-limited-before-close=100000\n";
   g_autoptr(GKeyFile) config = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;

@@ -9,6 +9,7 @@
 #include "relay-harness.h"
 #include "relay-raw.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static void
@@ -559,6 +560,446 @@ test_slow_consumer (void)
   g_assert_cmpuint (backlog_messages, ==, SLOW_MESSAGES + 1);
 }
 
+/* --- a peer that pings and never reads (issue 8, item 2) --- */
+
+/* Whether @pid runs with AddressSanitizer: its quarantine keeps freed memory resident (up to
+ * 256 MB), so RSS says nothing about what the relay holds on to. */
+static gboolean
+relay_has_asan (int pid)
+{
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", pid);
+  g_autofree char *exe_path = g_strdup_printf ("/proc/%d/exe", pid);
+  g_autofree char *maps = NULL;
+  g_autofree char *exe = NULL;
+  gsize exe_len = 0;
+
+  /* gcc links the runtime as libasan.so; clang links it in */
+  if (g_file_get_contents (maps_path, &maps, NULL, NULL) && strstr (maps, "libasan") != NULL)
+    return TRUE;
+  if (!g_file_get_contents (exe_path, &exe, &exe_len, NULL))
+    return FALSE;
+  for (gsize i = 0; i + strlen ("__asan_init") <= exe_len; i++)
+    if (memcmp (exe + i, "__asan_init", strlen ("__asan_init")) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+#define PING_FLOOD_BYTES   (48 * 1024 * 1024)
+#define PING_BATCH         512
+#define PING_PAYLOAD       125  /* the largest a control frame may carry */
+
+static void
+test_ping_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nsend-queue-bytes=65536\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *path = g_strdup_printf ("/ws/widget?site_key=%s", world->site_key);
+  g_autoptr(RawConn) raw = raw_connect (world->relay, 4096);
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  g_autofree char *err = NULL;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  guint64 rss_before, rss_peak, sent = 0;
+  gboolean cut_off = FALSE;
+  int pid = raw_relay_pid (world->relay);
+
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpuint (raw_ws_handshake (raw, path, NULL), ==, 101);
+
+  /* protocol-level pings, masked (with a zero key, which RFC 6455 allows) and batched so that
+   * the relay gets them as fast as it reads */
+  for (guint i = 0; i < PING_BATCH; i++)
+    {
+      static const guint8 head[] = { 0x89, 0x80 | PING_PAYLOAD, 0, 0, 0, 0 };
+      guint8 payload[PING_PAYLOAD];
+
+      memset (payload, 'p', sizeof payload);
+      g_byte_array_append (batch, head, sizeof head);
+      g_byte_array_append (batch, payload, sizeof payload);
+    }
+
+  rss_before = rss_peak = raw_rss_kib (pid);
+  while (sent < PING_FLOOD_BYTES && g_get_monotonic_time () < deadline)
+    {
+      if (!raw_send (raw, batch->data, batch->len))
+        {
+          cut_off = TRUE;
+          break;
+        }
+      sent += batch->len;
+      if (sent % (64 * batch->len) == 0)
+        rss_peak = MAX (rss_peak, raw_rss_kib (pid));
+    }
+  rss_peak = MAX (rss_peak, raw_rss_kib (pid));
+  g_test_message ("ping flood: %" G_GUINT64_FORMAT " KiB of pings sent (%s), relay RSS %"
+                  G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT " KiB peak",
+                  sent / 1024, cut_off ? "then cut off" : "never cut off", rss_before, rss_peak);
+
+  /* Before every frame counted, each pong waited in the queue: tens of MB for this flood. */
+  if (relay_has_asan (pid))
+    g_test_message ("the relay runs with AddressSanitizer: its RSS is no measure here");
+  else
+    g_assert_cmpuint (rss_peak - rss_before, <, 16 * 1024);
+
+  /* The connection ends: its close frame says 4008 if it gets to read it, and it is gone. */
+  if (!cut_off)
+    {
+      gushort code = raw_ws_wait_close (raw, 8000);
+
+      g_assert_true (code == 4008 || code == 0);
+    }
+  g_assert_true (raw_wait_disconnected (raw, 8000, NULL));
+  err = test_relay_get_stderr (world->relay);
+  g_assert_nonnull (strstr (err, "stopped reading"));
+
+  /* Everyone else is served. */
+  assert_alive (world->agent);
+  assert_alive (world->visitor);
+  test_visitor_say (world->visitor, "after the flood", NULL);
+}
+
+/* --- floods of visitor frames (issue 8, item 4) --- */
+
+/* The limits as the relay ships them (the harness raises them for other tests). */
+#define VISITOR_LIMITS \
+  "[limits]\nframes-per-second=20\nframes-per-second-per-ip=200\n" \
+  "hellos-per-minute-per-ip=120\npage-views-per-minute=30\npage-views-per-minute-per-ip=120\n" \
+  "[visitors]\nupdate-interval-ms=1000\n"
+
+#define FLOOD_MS         4000
+#define FLOOD_TABS       3
+#define FLOOD_PER_TURN   4     /* page views per tab every 20 ms: 200 a second each */
+#define FLOOD_PAD_CHARS  1900
+
+/* confab.db and its write-ahead log, together */
+static guint64
+store_bytes (TestWorld *world)
+{
+  static const char * const names[] = { "confab.db", "confab.db-wal" };
+  guint64 total = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), names[i], NULL);
+      GStatBuf st;
+
+      if (g_stat (path, &st) == 0)
+        total += st.st_size;
+    }
+  return total;
+}
+
+/* Takes what @ws has queued: the number of rate_limited errors; other errors fail the test. */
+static guint
+count_refusals (TestWs *ws)
+{
+  g_autoptr(GPtrArray) frames = test_ws_drain (ws, 0);
+  guint refusals = 0;
+
+  for (guint i = 0; i < frames->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (frames, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "error") != 0)
+        continue;
+      g_assert_cmpstr (test_obj_string (frame, "code"), ==, "rate_limited");
+      g_assert_cmpfloat (retry_after_of (frame), >=, 1);
+      refusals++;
+    }
+  return refusals;
+}
+
+/* The "visitor" events of @visitor_id among what @agent has queued; the last one's page URL
+ * into @out_url. */
+static guint
+count_visitor_events (TestWs      *agent,
+                      const char  *visitor_id,
+                      char       **out_url)
+{
+  g_autoptr(GPtrArray) frames = test_ws_drain (agent, 0);
+  guint events = 0;
+
+  for (guint i = 0; i < frames->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (frames, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "visitor") != 0 ||
+          g_strcmp0 (test_obj_string (frame, "visitor.id"), visitor_id) != 0)
+        continue;
+      events++;
+      if (out_url != NULL)
+        {
+          g_free (*out_url);
+          *out_url = g_strdup (test_obj_string (frame, "visitor.page.url"));
+        }
+    }
+  return events;
+}
+
+static void
+test_page_view_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (VISITOR_LIMITS
+                                               "[limits]\nrate-limited-before-close=1000000\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autoptr(GPtrArray) own = g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free);
+  TestWs *tabs[FLOOD_TABS];
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) late = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autofree char *pad = g_strnfill (FLOOD_PAD_CHARS, 'x');
+  g_autofree char *last_url = NULL;
+  g_autofree char *path = NULL;
+  JsonArray *journey;
+  guint64 before, after;
+  guint sent = 0, refusals = 0, events = 0, replayed = 0;
+  gint64 start;
+
+  test_ws_ignore (world->agent, "presence", "agents_online", "conversation", NULL);
+
+  /* the world's visitor and two more tabs of theirs, all from 127.0.0.1 */
+  tabs[0] = world->visitor;
+  for (guint i = 1; i < FLOOD_TABS; i++)
+    {
+      tabs[i] = test_ws_widget (world->relay, world->site_key);
+      g_ptr_array_add (own, tabs[i]);
+      json_object_unref (test_visitor_hello (tabs[i], world->visitor_id, world->visitor_token,
+                                             "https://a.test/"));
+    }
+  for (guint i = 0; i < FLOOD_TABS; i++)
+    test_ws_ignore (tabs[i], "agents_online", "visitor", NULL);
+  test_sleep_ms (1500);
+  count_visitor_events (world->agent, world->visitor_id, NULL);
+
+  before = store_bytes (world);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < FLOOD_MS * 1000)
+    {
+      for (guint i = 0; i < FLOOD_TABS; i++)
+        {
+          for (guint j = 0; j < FLOOD_PER_TURN; j++, sent++)
+            test_ws_sendf (tabs[i], "{'type':'page_view','url':'https://a.test/flood/%u/%s',"
+                           "'title':'Flood %u %s'}", sent, pad, sent, pad + FLOOD_PAD_CHARS - 400);
+        }
+      test_sleep_ms (20);
+      for (guint i = 0; i < FLOOD_TABS; i++)
+        refusals += count_refusals (tabs[i]);
+      events += count_visitor_events (world->agent, world->visitor_id, NULL);
+    }
+
+  /* what is still in flight, and the last coalesced update */
+  test_sleep_ms (1500);
+  for (guint i = 0; i < FLOOD_TABS; i++)
+    refusals += count_refusals (tabs[i]);
+  events += count_visitor_events (world->agent, world->visitor_id, NULL);
+
+  /* The connections stay open (the limit answers each frame); one more page, once the
+   * visitor's budget has refilled a little, is where agents see them. */
+  test_sleep_ms (3100);
+  test_ws_send (world->visitor, "{\"type\":\"page_view\",\"url\":\"https://a.test/final\","
+                "\"title\":\"Final\"}");
+  test_sleep_ms (1500);
+  g_assert_cmpuint (count_refusals (world->visitor), ==, 0);
+  events += count_visitor_events (world->agent, world->visitor_id, &last_url);
+  after = store_bytes (world);
+
+  g_test_message ("page-view flood: %u frames of %u bytes in %u ms from %u tabs: %u refused; "
+                  "agent got %u visitor updates; store %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                  " bytes", sent, 2 * FLOOD_PAD_CHARS, FLOOD_MS, FLOOD_TABS, refusals, events,
+                  before, after);
+  for (guint i = 0; i < FLOOD_TABS; i++)
+    g_assert_true (test_ws_is_open (tabs[i]));
+
+  /* Refused as error frames: at most 30 a minute per tab and 120 per address get in. */
+  g_assert_cmpuint (refusals, >=, sent - 150);
+  /* One update a second at most, the latest always: here the final page. */
+  g_assert_cmpuint (events, <=, (FLOOD_MS + 1500 + 3100 + 1500) / 1000 + 3);
+  g_assert_cmpstr (last_url, ==, "https://a.test/final");
+  /* Before: every page view stored the whole visitor (10 pages of journey) once more, 35 MB
+   * here. Now the rows of the page views that got in, and the write-ahead log, which grows
+   * to its checkpoint (1000 pages, 4 MB) with any traffic. */
+  g_assert_cmpuint (after - before, <, 6 * 1024 * 1024);
+
+  /* The journey is right, and it ends on the final page. */
+  path = g_strdup_printf ("/api/v1/visitors/%s", world->visitor_id);
+  response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+  test_assert_http_status (response, 200);
+  journey = test_obj_array (test_response_object (response), "journey");
+  g_assert_cmpstr (test_obj_string (json_array_get_object_element (journey,
+                                                                   json_array_get_length (journey) - 1),
+                                    "url"), ==, "https://a.test/final");
+
+  /* An agent arriving now replays the visitor once, as they are now. */
+  late = test_ws_agent (world->relay, world->token);
+  test_ws_set_name (late, "late agent");
+  test_agent_subscribe (late, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "visitor") == 0 &&
+          g_strcmp0 (test_obj_string (frame, "visitor.id"), world->visitor_id) == 0)
+        {
+          replayed++;
+          g_assert_cmpstr (test_obj_string (frame, "visitor.page.url"), ==, "https://a.test/final");
+        }
+    }
+  g_test_message ("a new agent replayed %u events, %u of them the flooding visitor", backlog->len,
+                  replayed);
+  g_assert_cmpuint (replayed, ==, 1);
+  g_assert_cmpuint (backlog->len, <=, 5);
+}
+
+/* A client that sends on into the refusals is closed (1008), and others are not. */
+static void
+test_refusals_close (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (VISITOR_LIMITS
+                                               "[limits]\nrate-limited-before-close=10\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autoptr(TestWs) other = test_ws_widget (world->relay, world->site_key);
+
+  json_object_unref (test_visitor_hello (other, NULL, NULL, "https://a.test/other"));
+  test_ws_ignore (world->visitor, "agents_online", NULL);
+  for (guint i = 0; i < 100; i++)
+    test_ws_send (world->visitor, "{\"type\":\"page_view\",\"url\":\"https://a.test/x\"}");
+  g_assert_cmpuint (test_ws_wait_closed (world->visitor, TEST_TIMEOUT_MS), ==, 1008);
+  test_visitor_say (other, "still served", NULL);
+}
+
+#define RATINGS  20
+
+/* rate is stored and told to every agent like a message: it takes message tokens, and each
+ * rating replaces the conversation's earlier one in the log too. */
+static void
+test_rating_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[limits]\nmessages-per-minute=5\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) late = NULL;
+  gint64 last_score = 0;
+  guint rated = 0, refused = 0, replayed = 0;
+
+  test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
+  test_visitor_say (world->visitor, "how was I?", &conversation_id);
+  for (guint i = 0; i < RATINGS; i++)
+    test_ws_sendf (world->visitor, "{'type':'rate','score':%u,'comment':'take %u'}", 1 + i % 5, i);
+
+  while (rated + refused < RATINGS)
+    {
+      g_autoptr(JsonObject) frame = test_ws_next (world->visitor, TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (frame);
+      if (g_strcmp0 (test_obj_string (frame, "type"), "rated") == 0)
+        {
+          rated++;
+          last_score = test_obj_int (frame, "score");
+        }
+      else
+        {
+          g_assert_cmpstr (test_obj_string (frame, "type"), ==, "error");
+          g_assert_cmpstr (test_obj_string (frame, "code"), ==, "rate_limited");
+          refused++;
+        }
+    }
+  g_test_message ("%u ratings: %u stored, %u refused", RATINGS, rated, refused);
+  /* five a minute, one of them taken by the message */
+  g_assert_cmpuint (rated, <=, 5);
+  g_assert_cmpuint (rated, >=, 1);
+
+  late = test_ws_agent (world->relay, world->token);
+  test_agent_subscribe (late, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "rating") != 0)
+        continue;
+      replayed++;
+      g_assert_cmpstr (test_obj_string (frame, "conversation_id"), ==, conversation_id);
+      g_assert_cmpint (test_obj_int (frame, "score"), ==, last_score);
+    }
+  g_assert_cmpuint (replayed, ==, 1);
+}
+
+#define HELLO_FLOOD_MS        3000
+#define HELLO_FLOOD_ATTEMPTS  250
+
+static void
+test_hello_flood (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (VISITOR_LIMITS
+                                               "[limits]\nhellos-per-minute-per-ip=30\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) late = NULL;
+  guint64 before, after;
+  guint attempts = 0, welcomed = 0, refused = 0, events = 0, replayed = 0;
+  gint64 start;
+
+  test_ws_ignore (world->agent, "presence", "agents_online", "conversation", NULL);
+  test_sleep_ms (1100);
+  test_ws_drain (world->agent, 0);
+  before = store_bytes (world);
+
+  /* one address, a new connection and a new visitor each time */
+  start = g_get_monotonic_time ();
+  while (attempts < HELLO_FLOOD_ATTEMPTS && g_get_monotonic_time () - start < HELLO_FLOOD_MS * 1000)
+    {
+      g_autoptr(TestWs) ws = test_ws_widget (world->relay, world->site_key);
+      g_autoptr(JsonObject) answer = NULL;
+
+      test_ws_ignore (ws, "agents_online", NULL);
+      test_ws_send (ws, "{\"type\":\"hello\",\"visitor_id\":null,\"visitor_token\":null,"
+                    "\"page\":{\"url\":\"https://a.test/hello-flood\",\"title\":\"t\"}}");
+      answer = test_ws_next (ws, TEST_TIMEOUT_MS);
+      g_assert_nonnull (answer);
+      attempts++;
+      if (g_strcmp0 (test_obj_string (answer, "type"), "welcome") == 0)
+        welcomed++;
+      else
+        {
+          g_assert_cmpstr (test_obj_string (answer, "type"), ==, "error");
+          g_assert_cmpstr (test_obj_string (answer, "code"), ==, "rate_limited");
+          refused++;
+        }
+    }
+
+  test_sleep_ms (1500);
+  {
+    g_autoptr(GPtrArray) frames = test_ws_drain (world->agent, 0);
+
+    for (guint i = 0; i < frames->len; i++)
+      if (g_strcmp0 (test_obj_string (g_ptr_array_index (frames, i), "type"), "visitor") == 0)
+        events++;
+  }
+  after = store_bytes (world);
+  g_test_message ("hello flood: %u hellos in %u ms, %u welcomed, %u refused; agent got %u visitor "
+                  "updates; store %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " bytes",
+                  attempts, HELLO_FLOOD_MS, welcomed, refused, events, before, after);
+
+  /* 30 a minute from one address (the bucket's 30, and what refills while the flood goes on) */
+  g_assert_cmpuint (welcomed, <=, 34);
+  g_assert_cmpuint (refused, >=, attempts - 34);
+  g_assert_cmpuint (refused, >, 0);
+  /* an arrival and a departure per visitor that got in */
+  g_assert_cmpuint (events, <=, 2 * welcomed);
+  /* the write-ahead log grows to its checkpoint (1000 pages, 4 MB) with any traffic */
+  g_assert_cmpuint (after - before, <, 6 * 1024 * 1024);
+
+  /* the world's visitor is still served */
+  test_visitor_say (world->visitor, "after the hello flood", NULL);
+
+  /* a new agent replays each visitor once at most */
+  late = test_ws_agent (world->relay, world->token);
+  test_agent_subscribe (late, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    if (g_strcmp0 (test_obj_string (g_ptr_array_index (backlog, i), "type"), "visitor") == 0)
+      replayed++;
+  g_assert_cmpuint (replayed, <=, welcomed + 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -574,6 +1015,11 @@ main (int    argc,
   test_harness_add ("/relay/limits/half-open-agent", test_half_open_agent);
   test_harness_add ("/relay/limits/half-open-visitor", test_half_open_visitor);
   test_harness_add ("/relay/limits/slow-consumer", test_slow_consumer);
+  test_harness_add ("/relay/limits/ping-flood", test_ping_flood);
+  test_harness_add ("/relay/limits/page-view-flood", test_page_view_flood);
+  test_harness_add ("/relay/limits/refusals-close", test_refusals_close);
+  test_harness_add ("/relay/limits/hello-flood", test_hello_flood);
+  test_harness_add ("/relay/limits/rating-flood", test_rating_flood);
 
   return g_test_run ();
 }

@@ -631,6 +631,97 @@ test_visitor_api (void)
   test_assert_http_error (post, 405, "method_not_allowed");
 }
 
+/* --- the event log's visitor events (issue 8, item 4) --- */
+
+#define LONG_PAGES      12
+#define LONG_PAD_CHARS  1500
+
+/* The "visitor" events the relay logged for @visitor_id: how many, and the longest payload. */
+static guint
+logged_visitor_events (TestWorld  *world,
+                       const char *visitor_id,
+                       gint64     *out_longest)
+{
+  g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint count = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*), coalesce(max(length(payload)), 0) "
+                                       "FROM events WHERE kind = 'visitor' AND payload LIKE ?1",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  {
+    g_autofree char *like = g_strdup_printf ("%%\"%s\"%%", visitor_id);
+    sqlite3_bind_text (stmt, 1, like, -1, SQLITE_TRANSIENT);
+  }
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int (stmt, 0);
+  *out_longest = sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return count;
+}
+
+/* Page after page, the log holds one small event for the visitor (not a snapshot per page),
+ * and an agent subscribing later gets the visitor once, in full, as they are now. */
+static void
+test_visitor_events_logged (void)
+{
+  /* every change at once: one event per page view, as before coalescing */
+  g_autoptr(TestWorld) world = test_world_new ("[visitors]\nupdate-interval-ms=0\n",
+                                               TEST_WORLD_DEFAULT);
+  g_autofree char *pad = g_strnfill (LONG_PAD_CHARS, 'y');
+  g_autofree char *last_url = NULL;
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(TestWs) late = NULL;
+  JsonObject *replayed = NULL;
+  JsonArray *journey;
+  gint64 longest = 0;
+  guint logged;
+
+  for (guint i = 1; i <= LONG_PAGES; i++)
+    {
+      g_autoptr(JsonObject) seen = NULL;
+
+      g_free (last_url);
+      last_url = g_strdup_printf ("https://a.test/long/%u/%s", i, pad);
+      test_ws_sendf (world->visitor, "{'type':'page_view','url':'%s','title':'Long %u'}", last_url, i);
+      seen = visitor_event (world, world->visitor_id);
+      g_assert_cmpstr (test_obj_string (seen, "page.url"), ==, last_url);
+      /* the landing page of hello, then these, ten at most */
+      g_assert_cmpuint (json_array_get_length (test_obj_array (seen, "journey")), ==, MIN (i + 1, 10));
+    }
+
+  logged = logged_visitor_events (world, world->visitor_id, &longest);
+  g_test_message ("%u pages of %u characters: %u visitor event(s) logged, the longest %"
+                  G_GINT64_FORMAT " bytes", LONG_PAGES, LONG_PAD_CHARS, logged, longest);
+  g_assert_cmpuint (logged, ==, 1);
+  g_assert_cmpint (longest, <, 256);
+
+  late = test_ws_agent (world->relay, world->token);
+  test_ws_set_name (late, "late agent");
+  test_agent_subscribe (late, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+
+      if (g_strcmp0 (test_obj_string (frame, "type"), "visitor") != 0)
+        continue;
+      g_assert_null (replayed);
+      replayed = frame;
+    }
+  g_assert_nonnull (replayed);
+  g_assert_cmpstr (test_obj_string (replayed, "visitor.id"), ==, world->visitor_id);
+  g_assert_true (test_obj_bool (replayed, "visitor.online"));
+  g_assert_cmpstr (test_obj_string (replayed, "visitor.page.url"), ==, last_url);
+  g_assert_cmpstr (test_obj_string (replayed, "visitor.page.title"), ==, "Long 12");
+  g_assert_cmpint (test_obj_int (replayed, "cursor"), >, 0);
+  journey = test_obj_array (replayed, "visitor.journey");
+  g_assert_cmpuint (json_array_get_length (journey), ==, 10);
+  g_assert_cmpstr (test_obj_string (json_array_get_object_element (journey, 9), "url"), ==, last_url);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -649,6 +740,7 @@ main (int    argc,
   test_harness_add ("/relay/visitor/fingerprint-off", test_fingerprint_off);
   test_harness_add ("/relay/visitor/api", test_visitor_api);
   test_harness_add ("/relay/visitor/ip-hash", test_ip_hash);
+  test_harness_add ("/relay/visitor/events-logged", test_visitor_events_logged);
 
   return g_test_run ();
 }

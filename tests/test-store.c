@@ -1820,6 +1820,86 @@ test_migrate_v1 (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* Schema 8 keeps one "visitor" event per visitor in the log: a v7 database's earlier ones are
+ * pruned on migration, everything else stays, and from then on each new one replaces the last. */
+static void
+test_migrate_v7 (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) views = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char * const site_ids[] = { "site_0v7site0000000000000", NULL };
+  static const gint64 kept[] = { 4, 5, 6, 7, 8, 10 };
+  gint64 cursor;
+
+  load_dump (fixture->path, "store-v7.sql");
+  g_assert_cmpint (count_rows (fixture->path, "events"), ==, 10);
+
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  /* visitor A's events 1 and 3 and B's 2 were superseded by 6 and 7, rating 9 by 10; the
+   * conversation event and the messages are all there, in cursor order */
+  list = confab_store_list_events (fixture->store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, G_N_ELEMENTS (kept));
+  for (guint i = 0; i < list->len; i++)
+    g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, i))->cursor, ==, kept[i]);
+  g_assert_nonnull (strstr (((ConfabEvent *) g_ptr_array_index (list, 2))->payload_json,
+                            "https://example.org/checkout"));
+  g_assert_nonnull (((ConfabEvent *) g_ptr_array_index (list, 1))->message);
+  g_assert_cmpstr (((ConfabEvent *) g_ptr_array_index (list, 4))->message->body, ==,
+                   "Yes, above 50 EUR.");
+  g_assert_nonnull (strstr (((ConfabEvent *) g_ptr_array_index (list, 5))->payload_json,
+                            "Quick and kind"));
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_cmpint (confab_store_last_cursor (fixture->store), ==, 10);
+
+  /* the visitors, their whole journey and the conversation are untouched */
+  views = confab_store_list_page_views (fixture->store, "vis_0v7visitora0000000000", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (views->len, ==, 3);
+  conversation = confab_store_get_conversation (fixture->store, "conv_0v7conversation00000",
+                                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (conversation->last_seq, ==, 2);
+  g_assert_cmpint (count_rows (fixture->path, "visitors"), ==, 2);
+
+  /* A's next event replaces 6, B's 7 stays, and so does the rating; a resume from any cursor
+   * misses no message */
+  cursor = confab_store_add_visitor_event (fixture->store, "site_0v7site0000000000000",
+                                           "vis_0v7visitora0000000000",
+                                           "{\"type\":\"visitor\",\"visitor\":{\"id\":"
+                                           "\"vis_0v7visitora0000000000\"}}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cursor, ==, 11);
+  list = confab_store_list_events (fixture->store, site_ids, 5, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 0))->cursor, ==, 7);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 1))->cursor, ==, 8);
+  g_assert_nonnull (((ConfabEvent *) g_ptr_array_index (list, 1))->message);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 2))->cursor, ==, 10);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 3))->cursor, ==, 11);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* a new rating replaces 10 */
+  cursor = confab_store_add_rating_event (fixture->store, "site_0v7site0000000000000",
+                                          "conv_0v7conversation00000",
+                                          "{\"type\":\"rating\",\"score\":4}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cursor, ==, 12);
+  list = confab_store_list_events (fixture->store, site_ids, 8, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 0))->cursor, ==, 11);
+  g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 1))->cursor, ==, 12);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1852,6 +1932,7 @@ main (int    argc,
   TEST ("audit", test_audit);
   TEST ("durability/reopen", test_durability);
   TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
+  TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
 
   return g_test_run ();
 }

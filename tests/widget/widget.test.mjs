@@ -441,6 +441,25 @@ test('journey: page_view on load and on pushState / popstate', async () => {
   await context.close();
 });
 
+test('journey: a visitor clicking quickly through pages is never rate limited; agents get the last page', async () => {
+  const a = await connectAgent();
+  const { context, page } = await openPage();
+  await a.waitFor((f) => f.type == 'visitor' && /\/page\?/.test((f.visitor.page && f.visitor.page.url) || ''));
+  await until('the full widget', () => page.evaluate(() => !!(window.Confab && window.Confab._full)));
+  await page.evaluate(() => { window.errors = []; Confab.on('error', (d) => errors.push(d && d.code)); });
+  // with the relay's default limits (the harness leaves them alone): 12 pages in 3 s
+  for (let i = 1; i <= 12; i++) {
+    await page.evaluate((n) => { history.pushState({}, '', '/step/' + n); document.title = 'Step ' + n; }, i);
+    await sleep(250);
+  }
+  const last = await a.waitFor((f) => f.type == 'visitor' && f.visitor.page && /\/step\/12$/.test(f.visitor.page.url), 'the last page');
+  const urls = last.visitor.journey.map((p) => p.url);
+  assert.deepEqual(urls.slice(-10).map((u) => u.replace(/^.*\/step\//, '')),
+    ['3', '4', '5', '6', '7', '8', '9', '10', '11', '12'], 'every page is in the journey');
+  assert.deepEqual(await page.evaluate(() => errors), [], 'no page view refused');
+  await context.close();
+});
+
 test('accessibility: names, Escape, focus trap, German strings, full screen on a phone', async () => {
   const { context, page } = await openPage();
   await bubble(page, 'Open chat').click();
