@@ -432,6 +432,25 @@ count_lines (const char *text,
   return n;
 }
 
+/* The relay's stderr reaches the test through a reader thread: a line logged just before an
+ * answer may arrive just after it. Waits (boundedly) until @needle appears @n times. */
+static char *
+await_log_lines (TestRelay  *relay,
+                 const char *needle,
+                 guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  char *err = test_relay_get_stderr (relay);
+
+  while (count_lines (err, needle) < n && g_get_monotonic_time () < deadline)
+    {
+      test_sleep_ms (20);
+      g_free (err);
+      err = test_relay_get_stderr (relay);
+    }
+  return err;
+}
+
 #define FD_LIMIT   128
 #define IDLE_CONNS 300
 
@@ -485,7 +504,7 @@ test_descriptor_exhaustion (void)
   assert_healthy (relay);
 
   /* logged when it starts and when it ends, not for every connection that had to wait */
-  err = test_relay_get_stderr (relay);
+  err = await_log_lines (relay, "Accepting connections again", 1);
   g_assert_cmpuint (count_lines (err, "Shedding load"), >=, 1);
   g_assert_cmpuint (count_lines (err, "Shedding load"), <=, 3);
   g_assert_cmpuint (count_lines (err, "Accepting connections again"), ==,
@@ -546,7 +565,7 @@ test_connection_caps (void)
   g_ptr_array_set_size (conns, 0);
   await_healthy (relay);
 
-  err = test_relay_get_stderr (relay);
+  err = await_log_lines (relay, "Accepting connections again", 1);
   /* once per episode, not once per refused connection */
   g_assert_cmpuint (count_lines (err, "Shedding load"), ==, 1);
   g_assert_cmpuint (count_lines (err, "Accepting connections again"), ==, 1);
