@@ -28,6 +28,7 @@ struct _ConfabWindow
   GtkButton              *banner_button;
   GtkStack               *main_stack;
   ConfabSignInPage       *sign_in_page;
+  AdwFlap                *flap;
   AdwLeaflet             *leaflet;
   GtkWidget              *sidebar_pane;
   GtkWidget              *list_pane;
@@ -220,7 +221,11 @@ on_site_selected (ConfabWindow  *self,
   self->site_id = g_strdup (site_id);
   confab_conversation_list_set_site_id (self->conversations, site_id);
   reload_visitors (self);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  /* the sites were a folded flap over the inbox: the inbox is what the agent wants now */
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
 }
 
 /* ------------------------------------------------------ conversations --- */
@@ -267,6 +272,26 @@ on_selection_changed (ConfabWindow *self)
                  confab_chat_view_get_conversation_id (self->chat_view)) == 0)
     return;
   show_conversation (self, conversation);
+}
+
+/* A click (or tap) on a row: the list selected it (which opened it); in a folded window the
+ * conversation's pane comes forward, also for the conversation that was open already. */
+static void
+on_conversation_clicked (GtkGestureClick *gesture,
+                         int              n_press,
+                         double           x,
+                         double           y,
+                         ConfabWindow    *self)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->conversation_view), x, y, GTK_PICK_DEFAULT);
+  GtkWidget *row = picked == NULL || CONFAB_IS_CONVERSATION_ROW (picked)
+                   ? picked : gtk_widget_get_ancestor (picked, CONFAB_TYPE_CONVERSATION_ROW);
+
+  if (row == NULL || !adw_leaflet_get_folded (self->leaflet) ||
+      g_strcmp0 (confab_conversation_row_get_conversation_id (CONFAB_CONVERSATION_ROW (row)),
+                 confab_chat_view_get_conversation_id (self->chat_view)) != 0)
+    return;
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
 }
 
 static void
@@ -725,7 +750,14 @@ navigate_action (GtkWidget  *widget,
   else if (g_str_equal (name, "win.previous-conversation"))
     move_selection (self, -1);
   else if (g_str_equal (name, "win.back"))
-    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+    {
+      /* back through the folded panes, then to the sites folded away beside the inbox */
+      if (adw_leaflet_get_folded (self->leaflet) &&
+          adw_leaflet_get_visible_child (self->leaflet) != self->list_pane)
+        adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+      else if (adw_flap_get_folded (self->flap))
+        adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+    }
   else if (g_str_equal (name, "win.search"))
     {
       adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
@@ -772,13 +804,21 @@ on_window_key (GtkEventControllerKey *controller,
 }
 
 static void
+on_active_changed (ConfabWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    confab_chat_view_mark_read (self->chat_view);
+}
+
+static void
 on_folded (ConfabWindow *self)
 {
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
   confab_chat_view_set_folded (self->chat_view, folded, !self->show_visitor_pane);
   confab_visitor_pane_set_folded (self->visitor_pane, folded);
-  gtk_widget_set_visible (self->list_back_button, folded);
+  /* the sites are reached from the inbox's header once they folded away */
+  gtk_widget_set_visible (self->list_back_button, adw_flap_get_folded (self->flap));
 }
 
 static void
@@ -1040,6 +1080,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_pane);
@@ -1081,10 +1122,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.visitor-pane", "show-visitor-pane");
   gtk_widget_class_install_property_action (widget_class, "win.presence", "presence");
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-composer", NULL);
@@ -1099,6 +1136,18 @@ confab_window_init (ConfabWindow *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *row_click = gtk_gesture_click_new ();
+  GtkEventController *navigation = gtk_shortcut_controller_new ();
+  static const struct {
+    guint           keyval;
+    GdkModifierType mods;
+    const char     *action;
+  } navigation_keys[] = {
+    { GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation" },
+    { GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation" },
+    { GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation" },
+    { GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation" },
+  };
 
   self->presence = g_strdup ("online");
   self->show_visitor_pane = TRUE;
@@ -1129,6 +1178,21 @@ confab_window_init (ConfabWindow *self)
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
   g_signal_connect_swapped (click, "pressed", G_CALLBACK (on_activity), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  /* Ctrl+Page Down/Up go between conversations wherever the focus is: in the capture phase,
+   * before the list, the scrolled windows and the composer take those keys for themselves */
+  gtk_event_controller_set_propagation_phase (navigation, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (navigation_keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (navigation),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (navigation_keys[i].keyval,
+                                                                                    navigation_keys[i].mods),
+                                                            gtk_named_action_new (navigation_keys[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), navigation);
+  g_signal_connect (row_click, "released", G_CALLBACK (on_conversation_clicked), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->conversation_view), GTK_EVENT_CONTROLLER (row_click));
+  /* read means seen: what opened while the window was in the background (a click that also
+   * raised it, a notification's action) is read once the window has the focus */
+  g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (on_active_changed), self);
+
   self->last_activity_us = g_get_monotonic_time ();
   self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
 
