@@ -314,6 +314,89 @@ test_burst_sticks_to_bottom (void)
   g_free (ids[0]);
 }
 
+/* ------------------------------------------------------ inbox's start --- */
+
+static GtkAdjustment *
+list_adjustment (App *app)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (find_named (GTK_WIDGET (app->window),
+                                                                     "conversation-list")));
+}
+
+static gboolean
+list_at_start (gpointer data)
+{
+  return gtk_adjustment_get_value (list_adjustment (data)) < 1;
+}
+
+typedef struct {
+  App        *app;
+  GPtrArray  *visitors;   /* TestWs */
+  GPtrArray  *ids;        /* char*, oldest first */
+} Arrivals;
+
+/* @n new visitors, each with a conversation, while the app runs. */
+static void
+arrive (TestWorld *world,
+        Arrivals  *a,
+        guint      n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *first = g_strdup_printf ("Question number %u", a->ids->len + 1);
+      char *id = NULL;
+
+      g_ptr_array_add (a->visitors, visitor_new (world->relay, world->site_key, "https://shop.example/",
+                                                 "Shop", "Europe/Paris", NULL, first, NULL, &id));
+      g_ptr_array_add (a->ids, id);
+      settle (5);
+    }
+}
+
+/* Rows arriving above keep the newest conversations in view (the list's start), unless the
+ * agent scrolled down: then the rows they look at stay. */
+static void
+test_inbox_keeps_newest (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  char *ids[4] = { NULL };
+  App app = { 0 };
+  TestWs **visitors = start_with_visitors (world, &app, 3, ids);
+  Arrivals a = { &app, g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free),
+                 g_ptr_array_new_with_free_func (g_free) };
+  RowOf newest;
+  AppText at;
+  double value;
+
+  arrive (world, &a, 30);
+  at = (AppText) { &app, "33" };
+  wait_until ("33 conversations", has_n_conversations, &at);
+  newest = (RowOf) { &app, g_ptr_array_index (a.ids, a.ids->len - 1) };
+  wait_until ("the newest conversation in view", row_shown, &newest);
+  wait_until ("the inbox at its start", list_at_start, &app);
+  g_free (save_screenshot (GTK_WIDGET (app.window), "input-inbox-newest"));
+
+  /* the agent scrolls down: arrivals above do not take the view back up */
+  x_scroll (find_named (GTK_WIDGET (app.window), "conversation-list"), 6);
+  settle (400);
+  value = gtk_adjustment_get_value (list_adjustment (&app));
+  g_assert_cmpfloat (value, >, 1);
+  arrive (world, &a, 3);
+  at = (AppText) { &app, "36" };
+  wait_until ("36 conversations", has_n_conversations, &at);
+  settle (400);
+  g_assert_false (list_at_start (&app));
+  newest = (RowOf) { &app, g_ptr_array_index (a.ids, a.ids->len - 1) };
+  g_assert_false (row_shown (&newest));
+
+  app_stop (&app);
+  free_visitors (visitors);
+  for (guint i = 0; i < 3; i++)
+    g_free (ids[i]);
+  g_ptr_array_unref (a.visitors);
+  g_ptr_array_unref (a.ids);
+}
+
 /* ---------------------------------------------------------- shortcuts --- */
 
 static gboolean
@@ -498,8 +581,9 @@ test_first_screen (void)
   g_assert_cmpint (height, ==, 760);
   g_clear_object (&app.app);
 
-  /* the next start: that size (the settings backend lives as long as the process) */
-  app.app = confab_application_new ("chat.confab.Confab.Test", G_APPLICATION_NON_UNIQUE);
+  /* the next start: that size (the settings backend lives as long as the process; the first
+   * app's D-Bus object path is still taken, hence another id) */
+  app.app = confab_application_new ("chat.confab.Confab.Test2", G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app.app), NULL, NULL));
   app_activate (&app);
   size = (Size) { GTK_WIDGET (app.window), 1240, 760 };
@@ -717,7 +801,8 @@ test_unfocused_and_notifications (void)
                                   g_variant_new_string (hana_id));
   at = (AppText) { &app, hana_id };
   wait_until ("Hana's conversation open", conversation_open, &at);
-  wait_until ("the app window focused", is_active, app.window);
+  /* the app asked to be raised; the window manager (here: xdotool) gives it the focus */
+  x_focus (GTK_WINDOW (app.window));
   u = (Unread) { world->relay, world->token, hana_id };
   wait_until ("Hana's conversation read on the relay", relay_read, &u);
   alert = (AlertId) { &alerts, hana_id };
@@ -745,6 +830,7 @@ main (int   argc,
   test_harness_init (&argc, &argv);
   test_harness_add ("/desktop/input/hover-opens-nothing", test_hover_opens_nothing);
   test_harness_add ("/desktop/input/burst-sticks-to-bottom", test_burst_sticks_to_bottom);
+  test_harness_add ("/desktop/input/inbox-keeps-newest", test_inbox_keeps_newest);
   test_harness_add ("/desktop/input/shortcuts", test_shortcuts);
   test_harness_add ("/desktop/input/unfocused-and-notifications", test_unfocused_and_notifications);
   test_harness_add ("/desktop/input/first-screen", test_first_screen);

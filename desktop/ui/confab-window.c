@@ -64,6 +64,9 @@ struct _ConfabWindow
   guint                   refresh_source;
   guint                   visitors_source;
   guint                   reselect_source;
+  gboolean                list_at_start;   /* the newest (first) rows in view */
+  gint64                  list_user_us;    /* the agent's last scroll or key in the list */
+  guint                   list_pin_source;
   gboolean                selecting;
 };
 
@@ -274,8 +277,11 @@ on_selection_changed (ConfabWindow *self)
   show_conversation (self, conversation);
 }
 
-/* A click (or tap) on a row: the list selected it (which opened it); in a folded window the
- * conversation's pane comes forward, also for the conversation that was open already. */
+static void on_conversation_activated (ConfabWindow *self, guint position);
+
+/* A click (or tap) on a row in a folded window: the conversation's pane comes forward, also for
+ * the conversation that was open already (the list's own click only selects, which opens it
+ * beside the list in a wide window). */
 static void
 on_conversation_clicked (GtkGestureClick *gesture,
                          int              n_press,
@@ -286,12 +292,14 @@ on_conversation_clicked (GtkGestureClick *gesture,
   GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->conversation_view), x, y, GTK_PICK_DEFAULT);
   GtkWidget *row = picked == NULL || CONFAB_IS_CONVERSATION_ROW (picked)
                    ? picked : gtk_widget_get_ancestor (picked, CONFAB_TYPE_CONVERSATION_ROW);
+  const char *id;
+  int position;
 
-  if (row == NULL || !adw_leaflet_get_folded (self->leaflet) ||
-      g_strcmp0 (confab_conversation_row_get_conversation_id (CONFAB_CONVERSATION_ROW (row)),
-                 confab_chat_view_get_conversation_id (self->chat_view)) != 0)
+  if (row == NULL || !adw_leaflet_get_folded (self->leaflet) || self->conversations == NULL ||
+      (id = confab_conversation_row_get_conversation_id (CONFAB_CONVERSATION_ROW (row))) == NULL ||
+      (position = confab_conversation_list_find (self->conversations, id)) < 0)
     return;
-  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
+  on_conversation_activated (self, (guint) position);
 }
 
 static void
@@ -325,10 +333,82 @@ reselect_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The inbox keeps its first rows (the newest) in view while rows arrive above them, as after
+ * a catch-up, unless the agent scrolled down: GtkListView keeps the row it shows instead. */
+#define LIST_USER_US (400 * G_TIME_SPAN_MILLISECOND)
+
+static GtkAdjustment *
+list_adjustment (ConfabWindow *self)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->conversation_view));
+}
+
+static gboolean
+list_pin_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->list_pin_source = 0;
+  if (self->list_at_start && list_adjustment (self) != NULL)
+    gtk_adjustment_set_value (list_adjustment (self), 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pin_list_to_start (ConfabWindow *self)
+{
+  /* not from the list's own layout, where values set are ignored; before the next frame */
+  if (self->list_pin_source == 0)
+    self->list_pin_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, list_pin_cb, self, NULL);
+}
+
+static void
+on_list_user (ConfabWindow *self)
+{
+  self->list_user_us = g_get_monotonic_time ();
+}
+
+static gboolean
+on_list_wheel (GtkEventControllerScroll *controller,
+               double                    dx,
+               double                    dy,
+               ConfabWindow             *self)
+{
+  on_list_user (self);
+  return FALSE;
+}
+
+static gboolean
+on_list_key (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             ConfabWindow          *self)
+{
+  on_list_user (self);
+  return FALSE;
+}
+
+static void
+on_list_value_changed (ConfabWindow *self)
+{
+  double value = gtk_adjustment_get_value (list_adjustment (self));
+
+  if (value < 1)
+    self->list_at_start = TRUE;
+  else if (g_get_monotonic_time () - self->list_user_us < LIST_USER_US)
+    self->list_at_start = FALSE;
+  else if (self->list_at_start)
+    pin_list_to_start (self);
+}
+
 static void
 update_conversation_empty (ConfabWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
+
+  if (self->list_at_start)
+    pin_list_to_start (self);
 
   gtk_stack_set_visible_child_name (self->conversation_stack, n > 0 ? "list" : "empty");
   if (self->reselect_source == 0)
@@ -726,6 +806,7 @@ move_selection (ConfabWindow *self,
 
   if (n == 0)
     return;
+  on_list_user (self);
   /* from the open conversation, not the selection: a live update moves its row as remove +
    * insert, and until reselect_cb runs the selection is empty */
   current = open_id != NULL ? confab_conversation_list_find (self->conversations, open_id) : -1;
@@ -944,6 +1025,7 @@ confab_window_open_conversation (ConfabWindow *self,
   if (position < 0)
     return;
   adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
+  on_list_user (self);
   gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", position);
   on_conversation_activated (self, position);
   /* from a notification or the visitor pane's history: to answer it; the row that was
@@ -1030,6 +1112,7 @@ confab_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_clear_handle_id (&self->visitors_source, g_source_remove);
   g_clear_handle_id (&self->reselect_source, g_source_remove);
+  g_clear_handle_id (&self->list_pin_source, g_source_remove);
   disconnect_account (self);
   g_clear_object (&self->account);
   g_clear_object (&self->selection);
@@ -1137,6 +1220,10 @@ confab_window_init (ConfabWindow *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *click = gtk_gesture_click_new ();
   GtkGesture *row_click = gtk_gesture_click_new ();
+  GtkEventController *list_wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
+                                                                    GTK_EVENT_CONTROLLER_SCROLL_KINETIC);
+  GtkEventController *list_keys = gtk_event_controller_key_new ();
+  GtkGesture *list_drag = gtk_gesture_drag_new ();
   GtkEventController *navigation = gtk_shortcut_controller_new ();
   static const struct {
     guint           keyval;
@@ -1187,8 +1274,25 @@ confab_window_init (ConfabWindow *self)
                                                                                     navigation_keys[i].mods),
                                                             gtk_named_action_new (navigation_keys[i].action)));
   gtk_widget_add_controller (GTK_WIDGET (self), navigation);
+  /* in the capture phase: the row's own click gesture claims the click */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (row_click), GTK_PHASE_CAPTURE);
   g_signal_connect (row_click, "released", G_CALLBACK (on_conversation_clicked), self);
+  g_signal_connect_swapped (row_click, "pressed", G_CALLBACK (on_list_user), self);
   gtk_widget_add_controller (GTK_WIDGET (self->conversation_view), GTK_EVENT_CONTROLLER (row_click));
+  /* the agent's own scrolling of the inbox: wheel, touchpad, finger or scroll bar, keys */
+  self->list_at_start = TRUE;
+  gtk_event_controller_set_propagation_phase (list_wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect (list_wheel, "scroll", G_CALLBACK (on_list_wheel), self);
+  g_signal_connect_swapped (list_wheel, "decelerate", G_CALLBACK (on_list_user), self);
+  gtk_widget_add_controller (gtk_widget_get_parent (GTK_WIDGET (self->conversation_view)), list_wheel);
+  gtk_event_controller_set_propagation_phase (list_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (list_keys, "key-pressed", G_CALLBACK (on_list_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->conversation_view), list_keys);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (list_drag), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (list_drag, "drag-update", G_CALLBACK (on_list_user), self);
+  gtk_widget_add_controller (gtk_widget_get_parent (GTK_WIDGET (self->conversation_view)),
+                             GTK_EVENT_CONTROLLER (list_drag));
+  g_signal_connect_swapped (list_adjustment (self), "value-changed", G_CALLBACK (on_list_value_changed), self);
   /* read means seen: what opened while the window was in the background (a click that also
    * raised it, a notification's action) is read once the window has the focus */
   g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (on_active_changed), self);
