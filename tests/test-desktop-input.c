@@ -433,6 +433,13 @@ test_shortcuts (void)
   click_row (&app, first);
   at = (AppText) { &app, first };
   wait_until ("the first conversation", conversation_open, &at);
+  /* the pointer resting on the visitor pane, which every change of conversation rebuilds */
+  {
+    Named named = { GTK_WIDGET (app.window), "visitor-name" };
+
+    wait_until ("the visitor pane", named_visible, &named);
+    x_move (find_named (GTK_WIDGET (app.window), "visitor-name"), 4, 4);
+  }
   x_key ("ctrl+Next");
   at = (AppText) { &app, second };
   wait_until ("Ctrl+Page Down: the second conversation", conversation_open, &at);

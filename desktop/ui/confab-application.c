@@ -681,6 +681,9 @@ confab_application_shutdown (GApplication *application)
     confab_sound_player_stop (self->player);
   if (self->account != NULL)
     confab_client_stop (confab_account_get_client (self->account));
+  /* the window's size and state were just set: dconf writes them asynchronously, and a
+   * process that exits first loses them */
+  g_settings_sync ();
   G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (application);
 }
 

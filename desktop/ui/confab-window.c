@@ -898,8 +898,11 @@ on_folded (ConfabWindow *self)
 
   confab_chat_view_set_folded (self->chat_view, folded, !self->show_visitor_pane);
   confab_visitor_pane_set_folded (self->visitor_pane, folded);
-  /* the sites are reached from the inbox's header once they folded away */
+  /* the sites are reached from the inbox's header once they folded away: "back" to them in a
+   * one-pane window, a sidebar beside the inbox otherwise */
   gtk_widget_set_visible (self->list_back_button, adw_flap_get_folded (self->flap));
+  gtk_button_set_icon_name (GTK_BUTTON (self->list_back_button),
+                            folded ? "go-previous-symbolic" : "sidebar-show-symbolic");
 }
 
 static void
