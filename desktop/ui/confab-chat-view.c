@@ -261,9 +261,10 @@ on_messages_key (GtkEventControllerKey *controller,
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   double page = gtk_adjustment_get_page_size (adj);
 
+  /* any key among the messages (arrows move a row into view too) is the agent's own move */
+  on_user_scroll (self);
   if (self->messages == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)))
     return FALSE;
-  on_user_scroll (self);
   switch (keyval)
     {
     case GDK_KEY_Home:
