@@ -683,6 +683,7 @@ times_notified (Alerts     *alerts,
 typedef struct {
   Alerts     *alerts;
   const char *id;
+  guint       times;   /* 0 counts as 1 */
 } AlertId;
 
 static gboolean
@@ -690,18 +691,20 @@ notified (gpointer data)
 {
   AlertId *a = data;
 
-  return times_notified (a->alerts, a->id, NULL) > 0;
+  return times_notified (a->alerts, a->id, NULL) >= MAX (a->times, 1);
 }
 
+/* Withdrawn @times times (at least once). */
 static gboolean
 withdrawn (gpointer data)
 {
   AlertId *a = data;
+  guint n = 0;
 
   for (guint i = 0; i < a->alerts->removed->len; i++)
     if (g_strcmp0 (g_ptr_array_index (a->alerts->removed, i), a->id) == 0)
-      return TRUE;
-  return FALSE;
+      n++;
+  return n >= MAX (a->times, 1);
 }
 
 static gboolean
@@ -815,6 +818,23 @@ test_unfocused_and_notifications (void)
   alert = (AlertId) { &alerts, hana_id };
   wait_until ("Hana's notification withdrawn", withdrawn, &alert);
   g_assert_cmpuint (alerts.added->len, ==, 2);
+
+  /* read on another of the agent's devices: the notification goes too */
+  x_focus (GTK_WINDOW (elsewhere));
+  wait_until ("the app window unfocused", is_not_active, app.window);
+  test_ws_sendf (ada, "{'type':'message','client_id':'%s','body':'Still there?'}", test_client_id ());
+  alert = (AlertId) { &alerts, ada_id, 2 };
+  wait_until ("Ada's second notification", notified, &alert);
+  {
+    g_autoptr (TestWs) phone = test_ws_agent (world->relay, world->token);
+    g_autoptr (JsonObject) synced = NULL;
+
+    test_agent_subscribe (phone, 0, NULL);
+    test_ws_sendf (phone, "{'type':'read','conversation_id':'%s','seq':%" G_GINT64_FORMAT "}", ada_id,
+                   (gint64) 3);
+    wait_until ("Ada's second notification withdrawn", withdrawn, &alert);
+  }
+  g_assert_cmpuint (alerts.added->len, ==, 3);
 
   gtk_window_destroy (GTK_WINDOW (elsewhere));
   app_stop (&app);
