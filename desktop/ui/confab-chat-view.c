@@ -201,9 +201,9 @@ on_items_changed (ConfabChatView *self,
 
 /* Whether the view follows new messages is the agent's choice, made by scrolling: away from
  * the bottom leaves it, back down to it sticks again. The list moves the view by itself too:
- * while rows arrive it keeps its anchor row, and when the anchor row is replaced (a message
- * updated in place) it jumps to the top. Those moves are not the agent's, so a view that
- * sticks goes back to the bottom. */
+ * while rows arrive it keeps the row it shows (its anchor), so the adjustment's end moves away
+ * from a value that did not change. Reading "not at the bottom" from such a move as the
+ * agent's wish is what left a burst at its 13th message; a view that sticks goes back down. */
 #define USER_SCROLL_US (400 * G_TIME_SPAN_MILLISECOND)
 
 static void
