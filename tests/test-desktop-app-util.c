@@ -2,10 +2,12 @@
 /* test-desktop-app-util.c: see test-desktop-app-util.h */
 #define G_LOG_DOMAIN "test-desktop-app"
 
+#include <gdk/x11/gdkx.h>
 #include <gst/gst.h>
 
 #include "confab-client.h"
 #include "confab-conversation-list.h"
+#include "confab-conversation-row.h"
 #include "confab-image-viewer.h"
 #include "confab-secrets.h"
 #include "confab-settings.h"
@@ -265,4 +267,176 @@ expect_agent_image (TestWs *visitor)
 
   g_assert_nonnull (attachment);
   g_assert_nonnull (json_object_get_string_member_with_default (attachment, "id", NULL));
+}
+
+/* ------------------------------------------------------- real X input --- */
+
+static void
+xdotool (const char *first,
+         ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup ("xdotool"));
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                     &status, &error))
+    g_error ("xdotool: %s (scripts/install-deps desktop installs it)", error->message);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("xdotool %s: %s %s", first, error->message, err);
+  /* the events are in the X server now: let the app read them */
+  settle (30);
+}
+
+static char *
+xid_of (GtkWidget *widget)
+{
+  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+
+  g_assert_true (GDK_IS_X11_SURFACE (surface));
+  return g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+}
+
+/* @x, @y of @widget in its window's X coordinates. */
+static void
+x_point (GtkWidget *widget,
+         double     x,
+         double     y,
+         char     **out_x,
+         char     **out_y)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t point;
+  double sx = 0, sy = 0;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y),
+                                           &point));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  *out_x = g_strdup_printf ("%d", (int) (point.x + sx));
+  *out_y = g_strdup_printf ("%d", (int) (point.y + sy));
+}
+
+void
+x_move (GtkWidget *widget,
+        double     x,
+        double     y)
+{
+  g_autofree char *xid = xid_of (widget);
+  g_autofree char *px = NULL;
+  g_autofree char *py = NULL;
+
+  x_point (widget, x, y, &px, &py);
+  xdotool ("mousemove", "--window", xid, px, py, NULL);
+}
+
+void
+x_click (GtkWidget *widget,
+         double     x,
+         double     y)
+{
+  x_move (widget, x, y);
+  xdotool ("click", "1", NULL);
+  /* keys sent at once after a click under Xvfb can be lost before they reach the app (seen:
+   * the first key after a click that opens a conversation); let the click be handled first */
+  settle (300);
+}
+
+/* Mouse wheel over @widget's middle: @clicks up (< 0) or down. */
+void
+x_scroll (GtkWidget *widget,
+          int        clicks)
+{
+  g_autofree char *repeat = g_strdup_printf ("%d", ABS (clicks));
+
+  x_move (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
+  xdotool ("click", "--repeat", repeat, "--delay", "30", clicks < 0 ? "4" : "5", NULL);
+}
+
+void
+x_focus (GtkWindow *window)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (window));
+
+  xdotool ("windowfocus", "--sync", xid, NULL);
+  wait_until ("the window focused", is_active, window);
+}
+
+void
+x_key (const char *keys)
+{
+  xdotool ("key", "--delay", "40", keys, NULL);
+}
+
+void
+x_resize (GtkWindow *window,
+          int        width,
+          int        height)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (window));
+  g_autofree char *w = g_strdup_printf ("%d", width);
+  g_autofree char *h = g_strdup_printf ("%d", height);
+
+  xdotool ("windowsize", xid, w, h, NULL);
+}
+
+void
+x_move_window (GtkWindow *window,
+               int        x,
+               int        y)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (window));
+  g_autofree char *px = g_strdup_printf ("%d", x);
+  g_autofree char *py = g_strdup_printf ("%d", y);
+
+  xdotool ("windowmove", xid, px, py, NULL);
+}
+
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *conversation_id)
+{
+  if (CONFAB_IS_CONVERSATION_ROW (root))
+    return g_strcmp0 (confab_conversation_row_get_conversation_id (CONFAB_CONVERSATION_ROW (root)),
+                      conversation_id) == 0 && gtk_widget_get_mapped (root) ? root : NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, conversation_id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+conversation_row (App        *app,
+                  const char *conversation_id)
+{
+  return find_row (find_named (GTK_WIDGET (app->window), "conversation-list"), conversation_id);
+}
+
+gint64
+relay_unread (TestRelay  *relay,
+              const char *token,
+              const char *conversation_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+  g_autoptr (TestResponse) response = test_http (relay, "GET", path, token, NULL, NULL);
+  JsonObject *object;
+
+  test_assert_http_status (response, 200);
+  object = test_response_object (response);
+  if (json_object_has_member (object, "conversation"))
+    object = json_object_get_object_member (object, "conversation");
+  return json_object_get_int_member (object, "unread");
 }

@@ -90,4 +90,50 @@ drop_files (GtkDropTarget *target,
 void
 expect_agent_image (TestWs *visitor);
 
+/* Real X input (xdotool's XTEST events under Xvfb), not emitted signals: the app sees what a
+ * person's pointer and keyboard would give it. Points are in @widget's own coordinates. */
+void
+x_move (GtkWidget *widget,
+        double     x,
+        double     y);
+
+void
+x_click (GtkWidget *widget,
+         double     x,
+         double     y);
+
+void
+x_scroll (GtkWidget *widget,
+          int        clicks);
+
+/* Gives the X input focus to @window, as a window manager would, and waits for it to be active. */
+void
+x_focus (GtkWindow *window);
+
+/* Keys as xdotool names them ("ctrl+Next", "Home"), to the window that has the X input focus. */
+void
+x_key (const char *keys);
+
+/* Resizes or moves @window as a window manager would. */
+void
+x_resize (GtkWindow *window,
+          int        width,
+          int        height);
+
+void
+x_move_window (GtkWindow *window,
+               int        x,
+               int        y);
+
+/* The conversation row on screen for @conversation_id, NULL when it is not shown. */
+GtkWidget *
+conversation_row (App        *app,
+                  const char *conversation_id);
+
+/* The relay's unread count of @conversation_id for the agent with @token. */
+gint64
+relay_unread (TestRelay  *relay,
+              const char *token,
+              const char *conversation_id);
+
 G_END_DECLS

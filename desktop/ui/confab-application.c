@@ -30,6 +30,8 @@ struct _ConfabApplication
   GCancellable      *cancellable;
   GHashTable        *seen_visitors;
   GHashTable        *seen_conversations;
+  GHashTable        *notified;       /* conversation id → the seq its notification shows */
+  GHashTable        *awaiting_first; /* new conversations whose first message is not here yet */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -74,17 +76,21 @@ window_focused (ConfabApplication *self)
   return self->window != NULL && gtk_window_is_active (GTK_WINDOW (self->window));
 }
 
+/* One notification per conversation (its id is the conversation's), replaced by the next
+ * event in it and withdrawn once the conversation is read. @seq: the message it shows. */
 static void
 notify (ConfabApplication *self,
         const char        *id,
         const char        *title,
         const char        *body,
-        const char        *conversation_id)
+        const char        *conversation_id,
+        gint64             seq)
 {
   g_autoptr (GNotification) notification = NULL;
 
   if (window_focused (self) || !confab_settings_get_notifications (self->settings))
     return;
+  g_hash_table_insert (self->notified, g_strdup (id), GINT_TO_POINTER ((int) seq));
   notification = g_notification_new (title);
   if (body != NULL)
     g_notification_set_body (notification, body);
@@ -117,18 +123,44 @@ on_message (ConfabApplication *self,
   if (window_focused (self) &&
       g_strcmp0 (confab_window_get_conversation_id (self->window), conversation_id) == 0)
     return;  /* it is on screen */
-  play (self, CONFAB_SOUND_NEW_MESSAGE, "sound-new-message", conversation_id);
+  /* already told: the conversation's own notification showed this message */
+  if (GPOINTER_TO_INT (g_hash_table_lookup (self->notified, conversation_id)) >=
+      confab_message_get_seq (message))
+    return;
   {
     g_autoptr (ConfabConversation) c = confab_cache_get_conversation (
       confab_account_get_cache (self->account), conversation_id);
     const char *name = c != NULL ? confab_conversation_get_visitor_name (c) : NULL;
-    g_autofree char *title = g_strdup_printf (_("New message from %s"),
-                                              name != NULL && *name ? name : _("a visitor"));
+    gboolean first = g_hash_table_remove (self->awaiting_first, conversation_id);
+    g_autofree char *title = NULL;
     const char *body = confab_message_get_body (message);
 
+    /* a new conversation and its first message are one event: one sound, one notification */
+    if (first)
+      title = g_strdup (_("New conversation"));
+    else
+      {
+        play (self, CONFAB_SOUND_NEW_MESSAGE, "sound-new-message", conversation_id);
+        title = g_strdup_printf (_("New message from %s"), name != NULL && *name ? name : _("a visitor"));
+      }
     notify (self, conversation_id, title,
-            body != NULL && *body != '\0' ? body : _("Sent an image"), conversation_id);
+            body != NULL && *body != '\0' ? body : _("Sent an image"), conversation_id,
+            confab_message_get_seq (message));
   }
+}
+
+/* Read (here or on another of the agent's devices): its notification is done. */
+static void
+on_conversation_changed (ConfabApplication  *self,
+                         ConfabConversation *old,
+                         ConfabConversation *now)
+{
+  const char *id = now != NULL ? confab_conversation_get_id (now) : NULL;
+
+  if (id == NULL || confab_conversation_get_unread (now) > 0 ||
+      !g_hash_table_remove (self->notified, id))
+    return;
+  g_application_withdraw_notification (G_APPLICATION (self), id);
 }
 
 static void
@@ -145,7 +177,12 @@ on_conversation (ConfabApplication  *self,
       g_strcmp0 (confab_conversation_get_status (conversation), "open") != 0)
     return;
   play (self, CONFAB_SOUND_NEW_CONVERSATION, "sound-new-conversation", id);
-  notify (self, id, _("New conversation"), confab_conversation_get_preview (conversation), id);
+  /* the visitor's first words come as the next message: that is the notification's body */
+  if (confab_conversation_get_last_seq (conversation) == 0)
+    g_hash_table_add (self->awaiting_first, g_strdup (id));
+  else
+    notify (self, id, _("New conversation"), confab_conversation_get_preview (conversation), id,
+            confab_conversation_get_last_seq (conversation));
 }
 
 static void
@@ -240,6 +277,7 @@ use_account (ConfabApplication *self,
   if (self->account != NULL)
     {
       g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
+      g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
       confab_client_stop (confab_account_get_client (self->account));
     }
   if (self->player != NULL)
@@ -253,6 +291,8 @@ use_account (ConfabApplication *self,
       g_signal_connect_object (client, "conversation", G_CALLBACK (on_conversation), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "visitor", G_CALLBACK (on_visitor), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "signed-out", G_CALLBACK (on_signed_out), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
+                               G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
     }
   confab_window_set_account (self->window, account);
   update_account_menu (self);
@@ -462,6 +502,8 @@ about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void save_window_state (ConfabApplication *self);
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
@@ -469,6 +511,7 @@ quit_action (GSimpleAction *action,
 {
   ConfabApplication *self = user_data;
 
+  save_window_state (self);
   if (self->window != NULL)
     gtk_window_destroy (GTK_WINDOW (self->window));
   g_application_quit (G_APPLICATION (self));
@@ -486,17 +529,27 @@ static const GActionEntry app_actions[] = {
 
 /* ---------------------------------------------------------- lifecycle --- */
 
-static gboolean
-on_close_request (ConfabApplication *self)
+/* The size the window had before it was maximized (GTK keeps it as the default size) and
+ * whether it is: on closing, and on Ctrl+Q, which destroys the window without a close-request. */
+static void
+save_window_state (ConfabApplication *self)
 {
   int width = 0, height = 0;
 
+  if (self->window == NULL)
+    return;
   gtk_window_get_default_size (GTK_WINDOW (self->window), &width, &height);
+  if (width > 0 && height > 0)
+    g_object_set (self->settings, "window-width", width, "window-height", height, NULL);
   g_object_set (self->settings,
-                "window-width", width,
-                "window-height", height,
                 "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self->window)),
                 NULL);
+}
+
+static gboolean
+on_close_request (ConfabApplication *self)
+{
+  save_window_state (self);
   return FALSE;
 }
 
@@ -508,6 +561,7 @@ on_window_active (ConfabApplication *self)
   /* the agent looks at it: its notification and its ringing are done */
   if (!window_focused (self) || (id = confab_window_get_conversation_id (self->window)) == NULL)
     return;
+  g_hash_table_remove (self->notified, id);
   g_application_withdraw_notification (G_APPLICATION (self), id);
   if (self->player != NULL)
     confab_sound_player_answered (self->player, id);
@@ -627,6 +681,9 @@ confab_application_shutdown (GApplication *application)
     confab_sound_player_stop (self->player);
   if (self->account != NULL)
     confab_client_stop (confab_account_get_client (self->account));
+  /* the window's size and state were just set: dconf writes them asynchronously, and a
+   * process that exits first loses them */
+  g_settings_sync ();
   G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (application);
 }
 
@@ -642,6 +699,8 @@ confab_application_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->seen_visitors, g_hash_table_unref);
   g_clear_pointer (&self->seen_conversations, g_hash_table_unref);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_pointer (&self->awaiting_first, g_hash_table_unref);
   G_OBJECT_CLASS (confab_application_parent_class)->dispose (object);
 }
 
@@ -662,6 +721,8 @@ confab_application_init (ConfabApplication *self)
   self->cancellable = g_cancellable_new ();
   self->seen_visitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->seen_conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->awaiting_first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 ConfabApplication *

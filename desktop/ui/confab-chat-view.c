@@ -40,6 +40,7 @@ struct _ConfabChatView
   GtkRevealer       *canned_revealer;
   GtkListBox        *canned_list;
   GtkLabel          *offline_hint;
+  GtkWidget         *new_messages_pill;
 
   ConfabAccount     *account;
   ConfabMessageList *messages;
@@ -50,6 +51,9 @@ struct _ConfabChatView
   gboolean           typing_sent;
   guint              typing_timeout;
   gboolean           stick_to_bottom;
+  gboolean           pinning;        /* our own move to the bottom */
+  gint64             user_scroll_us; /* the agent's last wheel, touchpad, scrollbar or key */
+  guint              pin_source;
   GPtrArray         *bound_rows;  /* rows on screen, for read receipts */
   GMenu             *assign_section;
   GCancellable      *cancellable;
@@ -108,13 +112,53 @@ typing_idle_cb (gpointer user_data)
 
 /* ---------------------------------------------------------- messages --- */
 
+/* To the last message: the list's anchor on it, then the adjustment's end (rows laid out later
+ * move it; notify::upper comes back here while the view sticks to the bottom). */
+static gboolean
+pin_cb (gpointer user_data)
+{
+  ConfabChatView *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+
+  self->pin_source = 0;
+  if (n == 0 || !self->stick_to_bottom)
+    return G_SOURCE_REMOVE;
+  self->pinning = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", n - 1);
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  self->pinning = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Not at once: the list sees a new row after our items-changed handler, and it ignores values
+ * set while it lays itself out (notify::upper), so the move waits for both, still before the
+ * next frame is laid out (the frame clock's priority is lower than this one). */
+static void
+pin_to_bottom (ConfabChatView *self)
+{
+  if (self->pin_source == 0)
+    self->pin_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, pin_cb, self, NULL);
+}
+
 static void
 scroll_to_end (ConfabChatView *self)
 {
-  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+  pin_to_bottom (self);
+}
 
-  if (n > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", n - 1);
+static void
+stick_to_bottom (ConfabChatView *self)
+{
+  self->stick_to_bottom = TRUE;
+  gtk_widget_set_visible (self->new_messages_pill, FALSE);
+  scroll_to_end (self);
+}
+
+static void
+on_pill_clicked (ConfabChatView *self)
+{
+  stick_to_bottom (self);
 }
 
 static void
@@ -135,6 +179,12 @@ mark_read (ConfabChatView *self)
                              confab_conversation_get_last_seq (conversation), NULL);
 }
 
+void
+confab_chat_view_mark_read (ConfabChatView *self)
+{
+  mark_read (self);
+}
+
 static void
 on_items_changed (ConfabChatView *self,
                   guint           position,
@@ -143,16 +193,111 @@ on_items_changed (ConfabChatView *self,
 {
   if (added > 0 && self->stick_to_bottom)
     scroll_to_end (self);
+  else if (added > 0 && position + added == g_list_model_get_n_items (G_LIST_MODEL (self->messages)))
+    /* the agent reads further up: the view stays, the pill says there is more below */
+    gtk_widget_set_visible (self->new_messages_pill, TRUE);
   mark_read (self);
 }
+
+/* Whether the view follows new messages is the agent's choice, made by scrolling: away from
+ * the bottom leaves it, back down to it sticks again. The list moves the view by itself too:
+ * while rows arrive it keeps the row it shows (its anchor), so the adjustment's end moves away
+ * from a value that did not change. Reading "not at the bottom" from such a move as the
+ * agent's wish is what left a burst at its 13th message; a view that sticks goes back down. */
+#define USER_SCROLL_US (400 * G_TIME_SPAN_MILLISECOND)
 
 static void
 on_vadjustment_changed (ConfabChatView *self)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double value = gtk_adjustment_get_value (adj);
+  gboolean by_user = g_get_monotonic_time () - self->user_scroll_us < USER_SCROLL_US;
 
-  self->stick_to_bottom = gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
-                          >= gtk_adjustment_get_upper (adj) - 48;
+  if (self->pinning || self->messages == NULL)
+    return;
+  if (value + gtk_adjustment_get_page_size (adj) >= gtk_adjustment_get_upper (adj) - 48)
+    {
+      self->stick_to_bottom = TRUE;
+      gtk_widget_set_visible (self->new_messages_pill, FALSE);
+    }
+  else if (by_user)
+    self->stick_to_bottom = FALSE;
+  else if (self->stick_to_bottom)
+    pin_to_bottom (self);
+}
+
+static void
+on_user_scroll (ConfabChatView *self)
+{
+  self->user_scroll_us = g_get_monotonic_time ();
+}
+
+static gboolean
+on_wheel (GtkEventControllerScroll *controller,
+          double                    dx,
+          double                    dy,
+          ConfabChatView           *self)
+{
+  on_user_scroll (self);
+  return FALSE;
+}
+
+static void
+on_vadjustment_bounds (ConfabChatView *self)
+{
+  if (self->stick_to_bottom && self->messages != NULL)
+    pin_to_bottom (self);
+}
+
+/* Home, End, Page Up and Page Down in the messages, at the first press: the list view's own
+ * bindings move a keyboard cursor that does not exist until a row had the focus. */
+static gboolean
+on_messages_key (GtkEventControllerKey *controller,
+                 guint                  keyval,
+                 guint                  keycode,
+                 GdkModifierType        state,
+                 ConfabChatView        *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  /* any key among the messages (arrows move a row into view too) is the agent's own move */
+  on_user_scroll (self);
+  if (self->messages == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Home:
+    case GDK_KEY_KP_Home:
+      self->stick_to_bottom = FALSE;
+      gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", 0);
+      gtk_adjustment_set_value (adj, 0);
+      return TRUE;
+    case GDK_KEY_End:
+    case GDK_KEY_KP_End:
+      stick_to_bottom (self);
+      return TRUE;
+    case GDK_KEY_Page_Up:
+    case GDK_KEY_KP_Page_Up:
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) - page * 0.9);
+      return TRUE;
+    case GDK_KEY_Page_Down:
+    case GDK_KEY_KP_Page_Down:
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + page * 0.9);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* A click among the messages gives them the keyboard, for the keys above. */
+static void
+on_messages_pressed (ConfabChatView *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->scroller)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->message_view));
 }
 
 static void
@@ -415,8 +560,7 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
   g_signal_connect_swapped (self->messages, "items-changed", G_CALLBACK (on_items_changed), self);
   gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->messages));
   gtk_stack_set_visible_child_name (self->stack, "chat");
-  self->stick_to_bottom = TRUE;
-  scroll_to_end (self);
+  stick_to_bottom (self);
   update_header (self);
   mark_read (self);
   fetch_members (self);
@@ -473,8 +617,7 @@ send_text (ConfabChatView *self)
     }
   stop_typing (self);
   gtk_text_buffer_set_text (buffer, "", -1);
-  self->stick_to_bottom = TRUE;
-  scroll_to_end (self);
+  stick_to_bottom (self);
 }
 
 typedef struct {
@@ -871,6 +1014,7 @@ confab_chat_view_dispose (GObject *object)
 
   confab_chat_view_set_account (self, NULL);
   g_clear_handle_id (&self->typing_timeout, g_source_remove);
+  g_clear_handle_id (&self->pin_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->selection);
@@ -914,6 +1058,8 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, canned_revealer);
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, canned_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, offline_hint);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, new_messages_pill);
+  gtk_widget_class_bind_template_callback (widget_class, on_pill_clicked);
   gtk_widget_class_bind_template_callback (widget_class, canned_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_paste);
 
@@ -940,6 +1086,11 @@ confab_chat_view_init (ConfabChatView *self)
 {
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkEventController *scroll_keys = gtk_event_controller_key_new ();
+  GtkGesture *messages_click = gtk_gesture_click_new ();
+  GtkEventController *wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
+                                                               GTK_EVENT_CONTROLLER_SCROLL_KINETIC);
+  GtkGesture *drag = gtk_gesture_drag_new ();
   GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_autoptr (GMenu) menu = g_menu_new ();
   g_autoptr (GMenu) mine = g_menu_new ();
@@ -957,6 +1108,27 @@ confab_chat_view_init (ConfabChatView *self)
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                             G_CALLBACK (on_vadjustment_changed), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "notify::upper",
+                            G_CALLBACK (on_vadjustment_bounds), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "notify::page-size",
+                            G_CALLBACK (on_vadjustment_bounds), self);
+  gtk_event_controller_set_propagation_phase (scroll_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (scroll_keys, "key-pressed", G_CALLBACK (on_messages_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), scroll_keys);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (messages_click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (messages_click, "pressed", G_CALLBACK (on_messages_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), GTK_EVENT_CONTROLLER (messages_click));
+  /* what the agent scrolls with: the wheel or touchpad (and its deceleration), a finger, the
+   * scroll bar */
+  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect (wheel, "scroll", G_CALLBACK (on_wheel), self);
+  g_signal_connect_swapped (wheel, "decelerate", G_CALLBACK (on_user_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), wheel);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (drag), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (drag, "drag-begin", G_CALLBACK (on_user_scroll), self);
+  g_signal_connect_swapped (drag, "drag-update", G_CALLBACK (on_user_scroll), self);
+  g_signal_connect_swapped (drag, "drag-end", G_CALLBACK (on_user_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), GTK_EVENT_CONTROLLER (drag));
 
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_composer_key), self);

@@ -23,6 +23,8 @@ void        confab_chat_view_set_folded           (ConfabChatView *self,
                                                    gboolean        folded,
                                                    gboolean        last_pane);
 void        confab_chat_view_focus_composer       (ConfabChatView *self);
+/* Tells the relay the open conversation was read, when the window has the focus. */
+void        confab_chat_view_mark_read            (ConfabChatView *self);
 /* Queues the image of @file for the open conversation (file chooser, drop). */
 void        confab_chat_view_send_file            (ConfabChatView *self,
                                                    GFile          *file);

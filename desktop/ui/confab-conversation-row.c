@@ -18,6 +18,7 @@ struct _ConfabConversationRow
   GtkLabel  *preview_label;
   GtkLabel  *unread_label;
   GtkLabel  *status_label;
+  char      *conversation_id;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
@@ -25,6 +26,7 @@ G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WI
 static void
 confab_conversation_row_dispose (GObject *object)
 {
+  g_clear_pointer (&CONFAB_CONVERSATION_ROW (object)->conversation_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_CONVERSATION_ROW);
   /* the template's root box has no id: dispose_template leaves it */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
@@ -97,6 +99,8 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
 
   if (conversation == NULL)
     return;
+  g_free (self->conversation_id);
+  self->conversation_id = g_strdup (confab_conversation_get_id (conversation));
   name = confab_format_visitor (confab_conversation_get_visitor_name (conversation),
                                 confab_conversation_get_visitor_id (conversation));
   time = confab_format_time_short (confab_conversation_get_last_message_at (conversation));
@@ -126,4 +130,11 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "status-tag", status != NULL ? status : "open", NULL });
   update_accessible_label (self, name, gtk_label_get_text (self->preview_label), count, status);
+}
+
+/* The conversation the row shows now (rows are recycled), NULL before the first bind. */
+const char *
+confab_conversation_row_get_conversation_id (ConfabConversationRow *self)
+{
+  return self->conversation_id;
 }

@@ -14,5 +14,6 @@ G_DECLARE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, CONFAB, CO
 GtkWidget *confab_conversation_row_new              (void);
 void       confab_conversation_row_set_conversation (ConfabConversationRow *self,
                                                      ConfabConversation    *conversation);
+const char *confab_conversation_row_get_conversation_id (ConfabConversationRow *self);
 
 G_END_DECLS

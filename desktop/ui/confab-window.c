@@ -28,6 +28,7 @@ struct _ConfabWindow
   GtkButton              *banner_button;
   GtkStack               *main_stack;
   ConfabSignInPage       *sign_in_page;
+  AdwFlap                *flap;
   AdwLeaflet             *leaflet;
   GtkWidget              *sidebar_pane;
   GtkWidget              *list_pane;
@@ -63,6 +64,9 @@ struct _ConfabWindow
   guint                   refresh_source;
   guint                   visitors_source;
   guint                   reselect_source;
+  gboolean                list_at_start;   /* the newest (first) rows in view */
+  gint64                  list_user_us;    /* the agent's last scroll or key in the list */
+  guint                   list_pin_source;
   gboolean                selecting;
 };
 
@@ -220,7 +224,11 @@ on_site_selected (ConfabWindow  *self,
   self->site_id = g_strdup (site_id);
   confab_conversation_list_set_site_id (self->conversations, site_id);
   reload_visitors (self);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  /* the sites were a folded flap over the inbox: the inbox is what the agent wants now */
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
 }
 
 /* ------------------------------------------------------ conversations --- */
@@ -269,6 +277,31 @@ on_selection_changed (ConfabWindow *self)
   show_conversation (self, conversation);
 }
 
+static void on_conversation_activated (ConfabWindow *self, guint position);
+
+/* A click (or tap) on a row in a folded window: the conversation's pane comes forward, also for
+ * the conversation that was open already (the list's own click only selects, which opens it
+ * beside the list in a wide window). */
+static void
+on_conversation_clicked (GtkGestureClick *gesture,
+                         int              n_press,
+                         double           x,
+                         double           y,
+                         ConfabWindow    *self)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->conversation_view), x, y, GTK_PICK_DEFAULT);
+  GtkWidget *row = picked == NULL || CONFAB_IS_CONVERSATION_ROW (picked)
+                   ? picked : gtk_widget_get_ancestor (picked, CONFAB_TYPE_CONVERSATION_ROW);
+  const char *id;
+  int position;
+
+  if (row == NULL || !adw_leaflet_get_folded (self->leaflet) || self->conversations == NULL ||
+      (id = confab_conversation_row_get_conversation_id (CONFAB_CONVERSATION_ROW (row))) == NULL ||
+      (position = confab_conversation_list_find (self->conversations, id)) < 0)
+    return;
+  on_conversation_activated (self, (guint) position);
+}
+
 static void
 on_conversation_activated (ConfabWindow *self,
                            guint         position)
@@ -300,10 +333,82 @@ reselect_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The inbox keeps its first rows (the newest) in view while rows arrive above them, as after
+ * a catch-up, unless the agent scrolled down: GtkListView keeps the row it shows instead. */
+#define LIST_USER_US (400 * G_TIME_SPAN_MILLISECOND)
+
+static GtkAdjustment *
+list_adjustment (ConfabWindow *self)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->conversation_view));
+}
+
+static gboolean
+list_pin_cb (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->list_pin_source = 0;
+  if (self->list_at_start && list_adjustment (self) != NULL)
+    gtk_adjustment_set_value (list_adjustment (self), 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pin_list_to_start (ConfabWindow *self)
+{
+  /* not from the list's own layout, where values set are ignored; before the next frame */
+  if (self->list_pin_source == 0)
+    self->list_pin_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, list_pin_cb, self, NULL);
+}
+
+static void
+on_list_user (ConfabWindow *self)
+{
+  self->list_user_us = g_get_monotonic_time ();
+}
+
+static gboolean
+on_list_wheel (GtkEventControllerScroll *controller,
+               double                    dx,
+               double                    dy,
+               ConfabWindow             *self)
+{
+  on_list_user (self);
+  return FALSE;
+}
+
+static gboolean
+on_list_key (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             ConfabWindow          *self)
+{
+  on_list_user (self);
+  return FALSE;
+}
+
+static void
+on_list_value_changed (ConfabWindow *self)
+{
+  double value = gtk_adjustment_get_value (list_adjustment (self));
+
+  if (value < 1)
+    self->list_at_start = TRUE;
+  else if (g_get_monotonic_time () - self->list_user_us < LIST_USER_US)
+    self->list_at_start = FALSE;
+  else if (self->list_at_start)
+    pin_list_to_start (self);
+}
+
 static void
 update_conversation_empty (ConfabWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
+
+  if (self->list_at_start)
+    pin_list_to_start (self);
 
   gtk_stack_set_visible_child_name (self->conversation_stack, n > 0 ? "list" : "empty");
   if (self->reselect_source == 0)
@@ -701,6 +806,7 @@ move_selection (ConfabWindow *self,
 
   if (n == 0)
     return;
+  on_list_user (self);
   /* from the open conversation, not the selection: a live update moves its row as remove +
    * insert, and until reselect_cb runs the selection is empty */
   current = open_id != NULL ? confab_conversation_list_find (self->conversations, open_id) : -1;
@@ -725,7 +831,14 @@ navigate_action (GtkWidget  *widget,
   else if (g_str_equal (name, "win.previous-conversation"))
     move_selection (self, -1);
   else if (g_str_equal (name, "win.back"))
-    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+    {
+      /* back through the folded panes, then to the sites folded away beside the inbox */
+      if (adw_leaflet_get_folded (self->leaflet) &&
+          adw_leaflet_get_visible_child (self->leaflet) != self->list_pane)
+        adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+      else if (adw_flap_get_folded (self->flap))
+        adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+    }
   else if (g_str_equal (name, "win.search"))
     {
       adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
@@ -772,13 +885,24 @@ on_window_key (GtkEventControllerKey *controller,
 }
 
 static void
+on_active_changed (ConfabWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    confab_chat_view_mark_read (self->chat_view);
+}
+
+static void
 on_folded (ConfabWindow *self)
 {
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
   confab_chat_view_set_folded (self->chat_view, folded, !self->show_visitor_pane);
   confab_visitor_pane_set_folded (self->visitor_pane, folded);
-  gtk_widget_set_visible (self->list_back_button, folded);
+  /* the sites are reached from the inbox's header once they folded away: "back" to them in a
+   * one-pane window, a sidebar beside the inbox otherwise */
+  gtk_widget_set_visible (self->list_back_button, adw_flap_get_folded (self->flap));
+  gtk_button_set_icon_name (GTK_BUTTON (self->list_back_button),
+                            folded ? "go-previous-symbolic" : "sidebar-show-symbolic");
 }
 
 static void
@@ -904,6 +1028,7 @@ confab_window_open_conversation (ConfabWindow *self,
   if (position < 0)
     return;
   adw_view_stack_set_visible_child_name (self->list_stack, "conversations");
+  on_list_user (self);
   gtk_widget_activate_action (GTK_WIDGET (self->conversation_view), "list.scroll-to-item", "u", position);
   on_conversation_activated (self, position);
   /* from a notification or the visitor pane's history: to answer it; the row that was
@@ -990,6 +1115,7 @@ confab_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_clear_handle_id (&self->visitors_source, g_source_remove);
   g_clear_handle_id (&self->reselect_source, g_source_remove);
+  g_clear_handle_id (&self->list_pin_source, g_source_remove);
   disconnect_account (self);
   g_clear_object (&self->account);
   g_clear_object (&self->selection);
@@ -1040,6 +1166,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_pane);
@@ -1081,10 +1208,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.visitor-pane", "show-visitor-pane");
   gtk_widget_class_install_property_action (widget_class, "win.presence", "presence");
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-composer", NULL);
@@ -1099,6 +1222,22 @@ confab_window_init (ConfabWindow *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *row_click = gtk_gesture_click_new ();
+  GtkEventController *list_wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
+                                                                    GTK_EVENT_CONTROLLER_SCROLL_KINETIC);
+  GtkEventController *list_keys = gtk_event_controller_key_new ();
+  GtkGesture *list_drag = gtk_gesture_drag_new ();
+  GtkEventController *navigation = gtk_shortcut_controller_new ();
+  static const struct {
+    guint           keyval;
+    GdkModifierType mods;
+    const char     *action;
+  } navigation_keys[] = {
+    { GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation" },
+    { GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation" },
+    { GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation" },
+    { GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation" },
+  };
 
   self->presence = g_strdup ("online");
   self->show_visitor_pane = TRUE;
@@ -1129,6 +1268,38 @@ confab_window_init (ConfabWindow *self)
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
   g_signal_connect_swapped (click, "pressed", G_CALLBACK (on_activity), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  /* Ctrl+Page Down/Up go between conversations wherever the focus is: in the capture phase,
+   * before the list, the scrolled windows and the composer take those keys for themselves */
+  gtk_event_controller_set_propagation_phase (navigation, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (navigation_keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (navigation),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (navigation_keys[i].keyval,
+                                                                                    navigation_keys[i].mods),
+                                                            gtk_named_action_new (navigation_keys[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), navigation);
+  /* in the capture phase: the row's own click gesture claims the click */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (row_click), GTK_PHASE_CAPTURE);
+  g_signal_connect (row_click, "released", G_CALLBACK (on_conversation_clicked), self);
+  g_signal_connect_swapped (row_click, "pressed", G_CALLBACK (on_list_user), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->conversation_view), GTK_EVENT_CONTROLLER (row_click));
+  /* the agent's own scrolling of the inbox: wheel, touchpad, finger or scroll bar, keys */
+  self->list_at_start = TRUE;
+  gtk_event_controller_set_propagation_phase (list_wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect (list_wheel, "scroll", G_CALLBACK (on_list_wheel), self);
+  g_signal_connect_swapped (list_wheel, "decelerate", G_CALLBACK (on_list_user), self);
+  gtk_widget_add_controller (gtk_widget_get_parent (GTK_WIDGET (self->conversation_view)), list_wheel);
+  gtk_event_controller_set_propagation_phase (list_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (list_keys, "key-pressed", G_CALLBACK (on_list_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->conversation_view), list_keys);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (list_drag), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (list_drag, "drag-update", G_CALLBACK (on_list_user), self);
+  gtk_widget_add_controller (gtk_widget_get_parent (GTK_WIDGET (self->conversation_view)),
+                             GTK_EVENT_CONTROLLER (list_drag));
+  g_signal_connect_swapped (list_adjustment (self), "value-changed", G_CALLBACK (on_list_value_changed), self);
+  /* read means seen: what opened while the window was in the background (a click that also
+   * raised it, a notification's action) is read once the window has the focus */
+  g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (on_active_changed), self);
+
   self->last_activity_us = g_get_monotonic_time ();
   self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
 
