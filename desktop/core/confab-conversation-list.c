@@ -23,6 +23,8 @@ struct _ConfabConversationList
   guint                    n_items;
   ConfabPageCache         *pages;
   gulong                   changed_id;
+  GHashTable              *ahead;        /* id → ConfabConversation: rows shown newer than the
+                                          * change being announced (see on_conversation_changed) */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -210,12 +212,74 @@ count_rows (ConfabConversationList *self)
   return n;
 }
 
-/* Where @conversation sits (or would) among the other rows of the list. */
+/* Does @a sort before the key (@sort_at, @id)? */
+static gboolean
+sorts_before (ConfabConversationList *self,
+              ConfabConversation     *a,
+              gint64                  sort_at,
+              const char             *id)
+{
+  gint64 a_at = confab_cache_conversation_sort_at (a);
+  int cmp = a_at != sort_at ? (a_at < sort_at ? -1 : 1)
+                            : strcmp (confab_conversation_get_id (a), id);
+
+  return self->sort == CONFAB_CONVERSATION_SORT_NEWEST ? cmp > 0 : cmp < 0;
+}
+
+/* The row of @id as this list shows it, when that differs from the table's: the table is ahead
+ * by the changes still waiting to be announced. NULL in @shown: not shown. FALSE: the same. */
+static gboolean
+shown_state (ConfabConversationList  *self,
+             const char              *id,
+             ConfabConversation     **shown)
+{
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
+  if (g_hash_table_lookup_extended (self->ahead, id, NULL, (gpointer *) shown))
+    return TRUE;
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+
+      if (change->signal == CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED &&
+          g_strcmp0 (confab_conversation_get_id (CONFAB_CONVERSATION (change->now)), id) == 0)
+        {
+          *shown = (ConfabConversation *) change->old;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+has_pending (ConfabConversationList *self,
+             const char             *id)
+{
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+
+      if (change->signal == CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED &&
+          g_strcmp0 (confab_conversation_get_id (CONFAB_CONVERSATION (change->now)), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Where @conversation sits (or would) among the other rows of the list as shown. The table
+ * answers for every row but those with changes not announced yet (a handler wrote them while
+ * another change was being announced): those count where the list shows them. */
 static guint
 position_of (ConfabConversationList *self,
              ConfabConversation     *conversation)
 {
-  guint n = 0;
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+  const char *id = confab_conversation_get_id (conversation);
+  gint64 sort_at = confab_cache_conversation_sort_at (conversation);
+  g_autoptr (GHashTable) done = NULL;
+  gint64 n = 0;
 
   if (self->before_stmt == NULL)
     return 0;
@@ -224,9 +288,33 @@ position_of (ConfabConversationList *self,
   sqlite3_bind_text (self->before_stmt, 5, confab_conversation_get_id (conversation), -1,
                      SQLITE_TRANSIENT);
   if (sqlite3_step (self->before_stmt) == SQLITE_ROW)
-    n = (guint) sqlite3_column_int64 (self->before_stmt, 0);
+    n = sqlite3_column_int64 (self->before_stmt, 0);
   sqlite3_reset (self->before_stmt);
-  return n;
+
+  if (g_queue_is_empty (pending))
+    return (guint) n;
+  done = g_hash_table_new (g_str_hash, g_str_equal);
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+      const char *other;
+      ConfabConversation *shown = NULL;
+      g_autoptr (ConfabConversation) stored = NULL;
+
+      if (change->signal != CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
+        continue;
+      other = confab_conversation_get_id (CONFAB_CONVERSATION (change->now));
+      if (g_strcmp0 (other, id) == 0 || !g_hash_table_add (done, (gpointer) other))
+        continue;
+      if (!shown_state (self, other, &shown))
+        continue;
+      stored = confab_cache_get_conversation (self->cache, other);
+      if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
+        n--;
+      if (shown != NULL && matches (self, shown) && sorts_before (self, shown, sort_at, id))
+        n++;
+    }
+  return (guint) MAX (n, 0);
 }
 
 static GPtrArray *
@@ -253,22 +341,62 @@ reload (ConfabConversationList *self)
 {
   guint old_n = self->n_items;
 
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
   build_statements (self);
   confab_page_cache_clear (self->pages);
   self->n_items = count_rows (self);
+  /* shown as the table is now: changes still to be announced are already in */
+  g_hash_table_remove_all (self->ahead);
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+      const char *id;
+      ConfabConversation *stored;
+
+      if (change->signal != CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
+        continue;
+      id = confab_conversation_get_id (CONFAB_CONVERSATION (change->now));
+      stored = confab_cache_get_conversation (self->cache, id);
+      if (stored != NULL)
+        g_hash_table_insert (self->ahead, g_strdup (id), stored);
+    }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* The cache announces changes in the order it wrote them; a handler may have written the same
+ * row again before this announcement (the chat view marking a message read as it arrives). The
+ * list then moves the row straight to what the table holds, and remembers it is ahead until the
+ * later announcements come: what the list shows always matches the table for this row, so the
+ * pages it loads meanwhile agree with it. */
 static void
 on_conversation_changed (ConfabCache            *cache,
-                         ConfabConversation     *old,
-                         ConfabConversation     *now,
+                         ConfabConversation     *old_arg,
+                         ConfabConversation     *now_arg,
                          ConfabConversationList *self)
 {
+  const char *id = confab_conversation_get_id (now_arg);
+  g_autoptr (ConfabConversation) old = NULL;
+  g_autoptr (ConfabConversation) now = NULL;
+  gpointer ahead = NULL;
   gboolean old_in, new_in;
   guint old_pos = 0, new_pos = 0, old_n = self->n_items;
+
+  if (g_hash_table_steal_extended (self->ahead, id, NULL, &ahead))
+    old = ahead;
+  else
+    old = old_arg != NULL ? g_object_ref (old_arg) : NULL;
+  if (has_pending (self, id))
+    {
+      now = confab_cache_get_conversation (cache, id);
+      if (now == NULL)
+        now = g_object_ref (now_arg);
+      g_hash_table_insert (self->ahead, g_strdup (id), g_object_ref (now));
+    }
+  else
+    now = g_object_ref (now_arg);
 
   /* The old row's text is gone from the table, so whether it matched a search is unknown. */
   if (self->pattern != NULL)
@@ -527,6 +655,7 @@ confab_conversation_list_finalize (GObject *object)
   ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
 
   g_clear_pointer (&self->pages, confab_page_cache_free);
+  g_clear_pointer (&self->ahead, g_hash_table_unref);
   g_free (self->site_id);
   g_free (self->search);
   g_free (self->pattern);
@@ -664,4 +793,5 @@ static void
 confab_conversation_list_init (ConfabConversationList *self)
 {
   self->pages = confab_page_cache_new (load_page, self);
+  self->ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
