@@ -8,10 +8,51 @@
 
 #include <string.h>
 
+/* The local zone, loaded once and checked again at most once a minute.
+ *
+ * g_time_zone_new_local() (so g_date_time_new_from_unix_local() and _new_now_local()) on
+ * GLib < 2.76 throws its cache away whenever TZ is unset, and reads /etc/localtime again on
+ * every call: an inbox of 10,000 rows spent its catch-up in fstatat(). A zone change (a laptop
+ * carried across zones, timedatectl) shows within a minute, and a change of TZ at once: that
+ * costs one load a minute and no main-loop source, which a file monitor on /etc/localtime
+ * would need (and would miss TZ). */
+#define ZONE_RECHECK_US (60 * G_USEC_PER_SEC)
+
+static GTimeZone *zone;
+static char      *zone_env;       /* TZ when the zone was loaded */
+static gint64     zone_loaded_us; /* monotonic */
+
+GTimeZone *
+confab_format_get_time_zone (void)
+{
+  const char *env = g_getenv ("TZ");
+  gint64 now = g_get_monotonic_time ();
+
+  if (zone == NULL || g_strcmp0 (env, zone_env) != 0 || now - zone_loaded_us >= ZONE_RECHECK_US)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      g_free (zone_env);
+      zone_env = g_strdup (env);
+      zone = g_time_zone_new_local ();
+      zone_loaded_us = now;
+    }
+  return zone;
+}
+
+void
+confab_format_reset_time_zone (void)
+{
+  g_clear_pointer (&zone, g_time_zone_unref);
+}
+
 static GDateTime *
 local_time (gint64 unix_ms)
 {
-  return g_date_time_new_from_unix_local (unix_ms / 1000);
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+
+  if (utc == NULL)
+    return g_date_time_new_from_unix_utc (0);
+  return g_date_time_to_timezone (utc, confab_format_get_time_zone ());
 }
 
 gboolean
@@ -29,11 +70,12 @@ confab_format_same_day (gint64 a_ms,
 static int
 days_ago (gint64 unix_ms)
 {
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  GTimeZone *tz = confab_format_get_time_zone ();
+  g_autoptr (GDateTime) now = g_date_time_new_now (tz);
   g_autoptr (GDateTime) then = local_time (unix_ms);
-  g_autoptr (GDateTime) today = g_date_time_new_local (g_date_time_get_year (now),
-                                                       g_date_time_get_month (now),
-                                                       g_date_time_get_day_of_month (now), 0, 0, 0);
+  g_autoptr (GDateTime) today = g_date_time_new (tz, g_date_time_get_year (now),
+                                                 g_date_time_get_month (now),
+                                                 g_date_time_get_day_of_month (now), 0, 0, 0);
   GTimeSpan span = g_date_time_difference (today, then);
 
   if (span <= 0)
