@@ -26,8 +26,14 @@ struct _ConfabClient
   SoupWebsocketConnection *ws;
   guint                    attempts;      /* failed connections since the last synced */
   guint                    reconnect_source;
+  guint                    reconnect_delay; /* ms, of the wait reconnect_source ends */
   guint                    keepalive_source;
   gint64                   last_frame_us; /* monotonic time of the last frame received */
+  GQueue                   incoming;      /* GBytes*: frames received, not applied yet */
+  guint                    apply_source;  /* applies them, a slice per main-loop turn */
+  GNetworkMonitor         *network_monitor;
+  guint                    probe_source;  /* a ping after a network change, unanswered */
+  gint64                   probe_sent_us;
 
   char                    *in_flight;     /* client_id of the outbox message sent, not acked */
   guint                    outbox_retry_source;
