@@ -30,6 +30,8 @@ struct _ConfabClient
   guint                    keepalive_source;
   gint64                   last_frame_us; /* monotonic time of the last frame received */
   GQueue                   incoming;      /* GBytes*: frames received, not applied yet */
+  gint64                   slice_end_us;  /* monotonic: frames are applied as they come until
+                                           * then; later ones queue for the next slice */
   guint                    apply_source;  /* applies them, a slice per main-loop turn */
   GNetworkMonitor         *network_monitor;
   guint                    probe_source;  /* a ping after a network change, unanswered */

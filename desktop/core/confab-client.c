@@ -567,17 +567,24 @@ apply_frame (ConfabClient *self,
 
 /* Applies queued frames for at most APPLY_SLICE_US, then lets the main loop draw and take
  * input before the next slice: a catch-up of 10,000 conversations arrives faster than it can
- * be shown, and libsoup hands over every frame it has read in one go. */
+ * be shown, and libsoup hands over every frame it has read in one go.
+ *
+ * Not an idle below redraw priority: with software rendering a frame can take longer than the
+ * frame interval, the next one is then always due, and an animation (a spinner) would starve
+ * the catch-up for as long as it runs. The next slice is a 1 ms timeout at default priority
+ * instead: the frame and the events that are ready go first, then the slice, in turns. */
 static gboolean
 apply_cb (gpointer user_data)
 {
   ConfabClient *self = user_data;
   gint64 end = g_get_monotonic_time () + APPLY_SLICE_US;
+  guint source = self->apply_source;
   GBytes *message;
-  gboolean more;
 
+  /* frames that come during this slice's turn wait for the next */
+  self->slice_end_us = end;
   g_object_ref (self);
-  while (self->apply_source != 0 && (message = g_queue_pop_head (&self->incoming)) != NULL)
+  while (self->apply_source == source && (message = g_queue_pop_head (&self->incoming)) != NULL)
     {
       apply_frame (self, message);
       g_bytes_unref (message);
@@ -585,11 +592,17 @@ apply_cb (gpointer user_data)
         break;
     }
   /* a frame may have dropped the connection, and the queue and this source with it */
-  if (self->apply_source != 0 && g_queue_is_empty (&self->incoming))
-    self->apply_source = 0;
-  more = self->apply_source != 0;
+  if (self->apply_source == source)
+    {
+      self->apply_source = 0;
+      if (!g_queue_is_empty (&self->incoming))
+        {
+          self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, apply_cb, self, NULL);
+          g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
+        }
+    }
   g_object_unref (self);
-  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -602,12 +615,29 @@ on_ws_message (SoupWebsocketConnection *ws,
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
 
-  /* in arrival order, behind those still waiting */
+  /* A live event goes in at once, as long as nothing waits and this turn of the main loop
+   * has not spent its slice: libsoup hands over a backlog frame by frame in one dispatch. */
+  if (self->apply_source == 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= self->slice_end_us + APPLY_SLICE_US)
+        self->slice_end_us = now + APPLY_SLICE_US;   /* a new slice */
+      if (now < self->slice_end_us)
+        {
+          g_object_ref (self);
+          apply_frame (self, message);
+          g_object_unref (self);
+          return;
+        }
+    }
+
+  /* in arrival order, behind those still waiting; the slices take turns with frames and
+   * input (apply_cb) */
   g_queue_push_tail (&self->incoming, g_bytes_ref (message));
   if (self->apply_source == 0)
     {
-      /* below redrawing (GDK_PRIORITY_REDRAW) and input: a slice never delays a frame */
-      self->apply_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_cb, self, NULL);
+      self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, apply_cb, self, NULL);
       g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
     }
 }
