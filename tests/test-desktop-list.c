@@ -9,7 +9,7 @@
 
 #include <glib/gstdio.h>
 
-#include "confab-cache.h"
+#include "confab-cache-private.h"
 #include "confab-conversation-list.h"
 #include "confab-util.h"
 
@@ -25,6 +25,7 @@ typedef struct {
   gint64                  clock_ms;  /* time of the next message */
   GHashTable             *seqs;      /* id → last seq sent (GINT_TO_POINTER) */
   guint                   nested;    /* writes made from inside a change */
+  guint                   emissions; /* items-changed */
 } Fixture;
 
 static void
@@ -34,6 +35,7 @@ on_items_changed (GListModel *model,
                   guint       added,
                   Fixture    *f)
 {
+  f->emissions++;
   g_assert_cmpuint (position + removed, <=, f->mirror->len);
   g_ptr_array_remove_range (f->mirror, position, removed);
   for (guint i = 0; i < added; i++)
@@ -353,6 +355,54 @@ test_mixed_bursts (Fixture       *f,
     }
 }
 
+/* A catch-up applies events in batches (one transaction each): the list follows the first
+ * few row by row, then reads the table once at the batch's end; the rows are right after every
+ * batch, nested writes included, and a big batch costs the list view a handful of changes, not
+ * two per event. */
+static void
+test_batches (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_signal_connect (f->cache, "message-changed", G_CALLBACK (on_message_changed), f);
+  attach (f, CONFAB_CONVERSATION_FILTER_ALL, CONFAB_CONVERSATION_SORT_NEWEST);
+  f->open_id = g_strdup ("c010");
+  for (guint batch = 0; batch < 20; batch++)
+    {
+      guint size = batch % 2 == 0 ? 5 : 400;
+      g_autofree char *step = g_strdup_printf ("after batch %u (%u events)", batch, size);
+
+      f->emissions = 0;
+      g_assert_true (confab_cache_batch_begin (f->cache, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; i < size; i++)
+        {
+          g_autofree char *id = g_strdup_printf ("c%03d", g_test_rand_int_range (0, N_CONVERSATIONS));
+
+          switch (g_test_rand_int_range (0, 4))
+            {
+            case 0:
+              {
+                g_autofree char *fresh = g_strdup_printf ("b%02u-%03u", batch, i);
+                add_conversation (f, fresh, "open", f->clock_ms += 15);
+              }
+              break;
+            case 1:
+              send_message (f, f->open_id);
+              break;
+            default:
+              send_message (f, id);
+            }
+        }
+      g_assert_true (confab_cache_batch_end (f->cache, &error));
+      g_assert_no_error (error);
+      check (f, step);
+      /* row by row up to 8 changes (a remove and an insert each), then one reload */
+      g_assert_cmpuint (f->emissions, <=, 2 * 8 + 1);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -369,5 +419,7 @@ main (int   argc,
   g_test_add ("/desktop/list/mixed-bursts-waiting-longest", Fixture,
               GINT_TO_POINTER (CONFAB_CONVERSATION_SORT_WAITING_LONGEST),
               fixture_set_up, test_mixed_bursts, fixture_tear_down);
+  g_test_add ("/desktop/list/batches", Fixture, NULL,
+              fixture_set_up, test_batches, fixture_tear_down);
   return g_test_run ();
 }

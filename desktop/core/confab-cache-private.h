@@ -29,6 +29,7 @@ enum {
   CONFAB_CACHE_SIGNAL_SITES_CHANGED,
   CONFAB_CACHE_SIGNAL_VISITOR_CHANGED,
   CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED,
+  CONFAB_CACHE_SIGNAL_BATCH_ENDED,
   CONFAB_CACHE_N_SIGNALS
 };
 
@@ -95,5 +96,16 @@ void                confab_cache_queue_change       (ConfabCache   *self,
 void                confab_cache_announce           (ConfabCache   *self);
 /* ConfabCacheChange*: written, not announced yet, oldest first. */
 GQueue             *confab_cache_get_pending_changes (ConfabCache  *self);
+
+/* A batch: many changes in a row (a slice of a catch-up), in one transaction. The list models
+ * may stop following row by row inside it and catch up once at its end ("batch-ended", in
+ * order after the batch's changes). FALSE from end: the transaction was rolled back by a failed
+ * write inside (the changes announced are not stored; "batch-ended" still goes out, so that
+ * the lists read the table again). */
+gboolean            confab_cache_batch_begin        (ConfabCache   *self,
+                                                     GError       **error);
+gboolean            confab_cache_batch_end          (ConfabCache   *self,
+                                                     GError       **error);
+gboolean            confab_cache_in_batch           (ConfabCache   *self);
 
 G_END_DECLS

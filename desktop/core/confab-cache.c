@@ -17,6 +17,7 @@ struct _ConfabCache
   guint       depth;        /* nested confab_cache_begin() calls */
   GQueue      pending;      /* ConfabConversation*[2]: changes not announced yet */
   gboolean    emitting;     /* conversation-changed is being emitted */
+  gboolean    in_batch;     /* confab_cache_batch_begin() without its end */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCache, confab_cache, G_TYPE_OBJECT)
@@ -763,6 +764,47 @@ confab_cache_get_pending_changes (ConfabCache *self)
   return &self->pending;
 }
 
+gboolean
+confab_cache_batch_begin (ConfabCache  *self,
+                          GError      **error)
+{
+  g_return_val_if_fail (!self->in_batch, FALSE);
+
+  if (!confab_cache_begin (self, error))
+    return FALSE;
+  self->in_batch = TRUE;
+  return TRUE;
+}
+
+gboolean
+confab_cache_batch_end (ConfabCache  *self,
+                        GError      **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  /* depth 0: a write inside failed and confab_cache_rollback() undid the whole transaction */
+  if (self->depth == 0)
+    {
+      g_set_error (error, CONFAB_CACHE_ERROR, CONFAB_CACHE_ERROR_FAILED,
+                   "A write failed: the batch was rolled back");
+      ok = FALSE;
+    }
+  else
+    ok = confab_cache_commit (self, error);
+  self->in_batch = FALSE;
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_BATCH_ENDED, NULL, NULL);
+  confab_cache_announce (self);
+  return ok;
+}
+
+gboolean
+confab_cache_in_batch (ConfabCache *self)
+{
+  return self->in_batch;
+}
+
 static void
 confab_cache_finalize (GObject *object)
 {
@@ -809,6 +851,15 @@ confab_cache_class_init (ConfabCacheClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_VISITOR);
   confab_cache_signals[CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED] =
     g_signal_new ("outbox-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * ConfabCache::batch-ended:
+   *
+   * A batch of changes (a slice of a catch-up) is over: the list models that stopped
+   * following row by row during it read the table again. For desktop/core's models.
+   */
+  confab_cache_signals[CONFAB_CACHE_SIGNAL_BATCH_ENDED] =
+    g_signal_new ("batch-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-client"
 
+#include "confab-cache-private.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 
@@ -579,17 +580,32 @@ apply_cb (gpointer user_data)
   ConfabClient *self = user_data;
   gint64 end = g_get_monotonic_time () + APPLY_SLICE_US;
   guint source = self->apply_source;
+  g_autoptr (ConfabCache) cache = g_object_ref (self->cache);
+  g_autoptr (GError) error = NULL;
+  gboolean batch;
   GBytes *message;
 
   /* frames that come during this slice's turn wait for the next */
   self->slice_end_us = end;
   g_object_ref (self);
+  /* one transaction for the slice, and the lists catch up once at its end */
+  batch = confab_cache_batch_begin (cache, &error);
+  if (!batch)
+    g_warning ("Applying relay events one by one: %s", error->message);
+  g_clear_error (&error);
   while (self->apply_source == source && (message = g_queue_pop_head (&self->incoming)) != NULL)
     {
       apply_frame (self, message);
       g_bytes_unref (message);
       if (g_get_monotonic_time () >= end)
         break;
+    }
+  if (batch && !confab_cache_batch_end (cache, &error))
+    {
+      /* not stored, and the cursor with them: they come again after a reconnect */
+      g_warning ("Relay events not stored: %s", error->message);
+      if (self->apply_source == source)
+        schedule_reconnect (self);
     }
   /* a frame may have dropped the connection, and the queue and this source with it */
   if (self->apply_source == source)

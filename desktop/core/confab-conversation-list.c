@@ -25,7 +25,15 @@ struct _ConfabConversationList
   gulong                   changed_id;
   GHashTable              *ahead;        /* id → ConfabConversation: rows shown newer than the
                                           * change being announced (see on_conversation_changed) */
+  gulong                   batch_id;
+  guint                    batch_rows;   /* changes followed one by one in this batch */
+  gboolean                 batch_behind; /* stopped following: read everything at its end */
 };
+
+/* In a batch (a slice of a catch-up), this many changes are followed row by row; past them the
+ * list waits for the batch's end and reads the table once: per row, each change costs the
+ * toolkit a remove and an insert (and rebinding rows), thousands of times over in a catch-up. */
+#define BATCH_ROWS 8
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -384,6 +392,16 @@ on_conversation_changed (ConfabCache            *cache,
   gboolean old_in, new_in;
   guint old_pos = 0, new_pos = 0, old_n = self->n_items;
 
+  if (self->batch_behind)
+    return;
+  if (confab_cache_in_batch (cache) && ++self->batch_rows > BATCH_ROWS)
+    {
+      /* shown as it was until the batch ends (nothing reads the list in between: the UI draws
+       * between slices) */
+      self->batch_behind = TRUE;
+      return;
+    }
+
   if (g_hash_table_steal_extended (self->ahead, id, NULL, &ahead))
     old = ahead;
   else
@@ -432,6 +450,17 @@ on_conversation_changed (ConfabCache            *cache,
     }
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+static void
+on_batch_ended (ConfabCache            *cache,
+                ConfabConversationList *self)
+{
+  self->batch_rows = 0;
+  if (!self->batch_behind)
+    return;
+  self->batch_behind = FALSE;
+  reload (self);
 }
 
 /* --- GListModel --- */
@@ -632,6 +661,7 @@ confab_conversation_list_constructed (GObject *object)
   self->n_items = count_rows (self);
   self->changed_id = g_signal_connect (self->cache, "conversation-changed",
                                        G_CALLBACK (on_conversation_changed), self);
+  self->batch_id = g_signal_connect (self->cache, "batch-ended", G_CALLBACK (on_batch_ended), self);
 }
 
 static void
@@ -643,7 +673,10 @@ confab_conversation_list_dispose (GObject *object)
   if (self->pages != NULL)
     confab_page_cache_clear (self->pages);
   if (self->cache != NULL)
-    g_clear_signal_handler (&self->changed_id, self->cache);
+    {
+      g_clear_signal_handler (&self->changed_id, self->cache);
+      g_clear_signal_handler (&self->batch_id, self->cache);
+    }
   g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (confab_conversation_list_parent_class)->dispose (object);
