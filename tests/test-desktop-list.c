@@ -363,10 +363,13 @@ static void
 test_batches (Fixture       *f,
               gconstpointer  data)
 {
+  const ConfabConversationSort sort = GPOINTER_TO_INT (data) & 1;
+  const ConfabConversationFilter filter = GPOINTER_TO_INT (data) >> 1;
+  static const char * const statuses[] = { "open", "pending", "resolved" };
   g_autoptr (GError) error = NULL;
 
   g_signal_connect (f->cache, "message-changed", G_CALLBACK (on_message_changed), f);
-  attach (f, CONFAB_CONVERSATION_FILTER_ALL, CONFAB_CONVERSATION_SORT_NEWEST);
+  attach (f, filter, sort);
   f->open_id = g_strdup ("c010");
   for (guint batch = 0; batch < 20; batch++)
     {
@@ -380,13 +383,16 @@ test_batches (Fixture       *f,
         {
           g_autofree char *id = g_strdup_printf ("c%03d", g_test_rand_int_range (0, N_CONVERSATIONS));
 
-          switch (g_test_rand_int_range (0, 4))
+          switch (g_test_rand_int_range (0, 5))
             {
             case 0:
               {
                 g_autofree char *fresh = g_strdup_printf ("b%02u-%03u", batch, i);
                 add_conversation (f, fresh, "open", f->clock_ms += 15);
               }
+              break;
+            case 4:
+              set_status (f, id, statuses[g_test_rand_int_range (0, 3)]);
               break;
             case 1:
               send_message (f, f->open_id);
@@ -419,7 +425,11 @@ main (int   argc,
   g_test_add ("/desktop/list/mixed-bursts-waiting-longest", Fixture,
               GINT_TO_POINTER (CONFAB_CONVERSATION_SORT_WAITING_LONGEST),
               fixture_set_up, test_mixed_bursts, fixture_tear_down);
-  g_test_add ("/desktop/list/batches", Fixture, NULL,
+  g_test_add ("/desktop/list/batches-newest", Fixture,
+              GINT_TO_POINTER (CONFAB_CONVERSATION_SORT_NEWEST | CONFAB_CONVERSATION_FILTER_ALL << 1),
+              fixture_set_up, test_batches, fixture_tear_down);
+  g_test_add ("/desktop/list/batches-open-waiting-longest", Fixture,
+              GINT_TO_POINTER (CONFAB_CONVERSATION_SORT_WAITING_LONGEST | CONFAB_CONVERSATION_FILTER_OPEN << 1),
               fixture_set_up, test_batches, fixture_tear_down);
   return g_test_run ();
 }

@@ -28,6 +28,8 @@ struct _ConfabConversationList
   gulong                   batch_id;
   guint                    batch_rows;   /* changes followed one by one in this batch */
   gboolean                 batch_behind; /* stopped following: read everything at its end */
+  GHashTable              *batch_shown;  /* id → ConfabConversation (or NULL: not shown): the
+                                          * rows changed since, as the list still shows them */
 };
 
 /* In a batch (a slice of a catch-up), this many changes are followed row by row; past them the
@@ -76,6 +78,13 @@ set_str (char       **field,
   g_free (*field);
   *field = g_strdup (value);
   return TRUE;
+}
+
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
 }
 
 /* --- SQL --- */
@@ -392,13 +401,22 @@ on_conversation_changed (ConfabCache            *cache,
   gboolean old_in, new_in;
   guint old_pos = 0, new_pos = 0, old_n = self->n_items;
 
+  if (!self->batch_behind && confab_cache_in_batch (cache) && ++self->batch_rows > BATCH_ROWS)
+    /* shown as it was until the batch ends (nothing reads the list in between: the UI draws
+     * between slices) */
+    self->batch_behind = TRUE;
   if (self->batch_behind)
-    return;
-  if (confab_cache_in_batch (cache) && ++self->batch_rows > BATCH_ROWS)
     {
-      /* shown as it was until the batch ends (nothing reads the list in between: the UI draws
-       * between slices) */
-      self->batch_behind = TRUE;
+      ConfabConversation *shown = NULL;
+
+      if (!g_hash_table_contains (self->batch_shown, id))
+        {
+          if (!g_hash_table_lookup_extended (self->ahead, id, NULL, (gpointer *) &shown))
+            shown = old_arg;
+          g_hash_table_insert (self->batch_shown, g_strdup (id),
+                               shown != NULL ? g_object_ref (shown) : NULL);
+        }
+      g_hash_table_remove (self->ahead, id);
       return;
     }
 
@@ -452,15 +470,96 @@ on_conversation_changed (ConfabCache            *cache,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* Where @conversation was in the list as shown before the batch: the table's answer, with the
+ * rows the batch changed counted where they were instead of where they are. */
+static guint
+position_before_batch (ConfabConversationList *self,
+                       ConfabConversation     *conversation)
+{
+  const char *id = confab_conversation_get_id (conversation);
+  gint64 sort_at = confab_cache_conversation_sort_at (conversation);
+  gint64 n = position_of (self, conversation);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->batch_shown);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr (ConfabConversation) stored = NULL;
+
+      if (strcmp (key, id) == 0)
+        continue;
+      stored = confab_cache_get_conversation (self->cache, key);
+      if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
+        n--;
+      if (value != NULL && matches (self, value) && sorts_before (self, value, sort_at, id))
+        n++;
+    }
+  return (guint) MAX (n, 0);
+}
+
+/* The batch is over: one change covering the rows it moved, from the first to the last one
+ * (new conversations at the top: an insertion there, the rows below kept as they are), so
+ * that the list view keeps its row widgets for the rest. */
 static void
 on_batch_ended (ConfabCache            *cache,
                 ConfabConversationList *self)
 {
+  guint old_n = self->n_items, new_n, lo = G_MAXUINT, end_old = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 delta;
+
   self->batch_rows = 0;
   if (!self->batch_behind)
     return;
   self->batch_behind = FALSE;
-  reload (self);
+  if (self->pattern != NULL)
+    {
+      g_hash_table_remove_all (self->batch_shown);
+      reload (self);
+      return;
+    }
+
+  new_n = count_rows (self);
+  delta = (gint64) new_n - old_n;
+  g_hash_table_iter_init (&iter, self->batch_shown);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr (ConfabConversation) stored = confab_cache_get_conversation (self->cache, key);
+
+      if (value != NULL && matches (self, value))
+        {
+          guint pos = position_before_batch (self, value);
+
+          lo = MIN (lo, pos);
+          end_old = MAX (end_old, pos + 1);
+        }
+      if (stored != NULL && matches (self, stored))
+        {
+          guint pos = position_of (self, stored);
+
+          lo = MIN (lo, pos);
+          end_old = (guint) MAX ((gint64) end_old, (gint64) pos + 1 - delta);
+        }
+    }
+  g_hash_table_remove_all (self->batch_shown);
+
+  if (lo == G_MAXUINT)
+    return;   /* nothing this list shows */
+  end_old = MAX (end_old, lo);
+  if (end_old > old_n || (gint64) end_old + delta < lo || (gint64) end_old + delta > new_n)
+    {
+      /* the bookkeeping disagrees with the table: read it all */
+      g_debug ("batch: rows %u..%u of %u do not add up to %u; reloading", lo, end_old, old_n, new_n);
+      reload (self);
+      return;
+    }
+  confab_page_cache_invalidate_from (self->pages, lo);
+  self->n_items = new_n;
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, end_old - lo, (guint) (end_old + delta - lo));
+  if (old_n != new_n)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
 /* --- GListModel --- */
@@ -689,6 +788,7 @@ confab_conversation_list_finalize (GObject *object)
 
   g_clear_pointer (&self->pages, confab_page_cache_free);
   g_clear_pointer (&self->ahead, g_hash_table_unref);
+  g_clear_pointer (&self->batch_shown, g_hash_table_unref);
   g_free (self->site_id);
   g_free (self->search);
   g_free (self->pattern);
@@ -827,4 +927,5 @@ confab_conversation_list_init (ConfabConversationList *self)
 {
   self->pages = confab_page_cache_new (load_page, self);
   self->ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->batch_shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_nullable);
 }
