@@ -107,18 +107,22 @@ frame_meter_print (FrameMeter *meter,
                    const char *who,
                    guint       rows)
 {
-  guint slow = 0;
+  guint slow = 0, stalled = 0;
 
   for (guint i = 0; i < meter->frames_us->len; i++)
     if (g_array_index (meter->frames_us, gint64, i) > 100 * 1000)
       slow++;
+  for (guint i = 0; i < meter->stalls_us->len; i++)
+    if (g_array_index (meter->stalls_us, gint64, i) > 100 * 1000)
+      stalled++;
   g_print ("{\"peer\":\"%s\",\"rows\":%u,\"seconds\":%.2f,\"frames\":%u,\"frames_over_100ms\":%u,"
            "\"frame_p50_ms\":%.1f,\"frame_p99_ms\":%.1f,\"frame_max_ms\":%.1f,"
-           "\"stall_p99_ms\":%.1f,\"stall_max_ms\":%.1f}\n",
+           "\"stalls_over_100ms\":%u,\"stall_p99_ms\":%.1f,\"stall_max_ms\":%.1f}\n",
            who, rows, (meter->end_us - meter->start_us) / 1e6, meter->frames_us->len, slow,
            frame_meter_percentile_ms (meter->frames_us, 0.50),
            frame_meter_percentile_ms (meter->frames_us, 0.99),
            frame_meter_percentile_ms (meter->frames_us, 1.0),
+           stalled,
            frame_meter_percentile_ms (meter->stalls_us, 0.99),
            frame_meter_percentile_ms (meter->stalls_us, 1.0));
   g_array_unref (meter->frames_us);
