@@ -51,6 +51,41 @@ test_zone_follows_tz (void)
   g_assert_true (confab_format_same_day (AT_MS, AT_MS + 3 * G_GINT64_CONSTANT (3600000)));
 }
 
+/* Today, yesterday and further back, around local midnight, in two zones. */
+static void
+test_days (void)
+{
+  static const char * const zones[] = { "UTC", "Pacific/Auckland", "America/Los_Angeles" };
+
+  for (guint z = 0; z < G_N_ELEMENTS (zones); z++)
+    {
+      g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (zones[z]);
+      g_autoptr (GDateTime) now = NULL;
+      g_autoptr (GDateTime) midnight = NULL;
+      gint64 midnight_ms;
+      g_autofree char *today = NULL;
+      g_autofree char *just_before = NULL;
+      g_autofree char *two_days = NULL;
+      g_autofree char *clock = NULL;
+
+      g_setenv ("TZ", zones[z], TRUE);
+      now = g_date_time_new_now (tz);
+      midnight = g_date_time_new (tz, g_date_time_get_year (now), g_date_time_get_month (now),
+                                  g_date_time_get_day_of_month (now), 0, 0, 0);
+      midnight_ms = g_date_time_to_unix (midnight) * 1000;
+
+      today = confab_format_time_short (midnight_ms);
+      g_assert_cmpstr (today, ==, "00:00");
+      just_before = confab_format_time_short (midnight_ms - 1000);
+      g_assert_cmpstr (just_before, ==, "Yesterday");
+      two_days = confab_format_day (midnight_ms - 24 * G_GINT64_CONSTANT (3600000) - 1000);
+      g_assert_cmpstr (two_days, !=, "Yesterday");
+      g_assert_cmpstr (two_days, !=, "Today");
+      clock = confab_format_clock (midnight_ms + 90 * 60000);
+      g_assert_cmpstr (clock, ==, "01:30");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -59,5 +94,6 @@ main (int   argc,
 
   g_test_add_func ("/desktop/format/zone-cached", test_zone_cached);
   g_test_add_func ("/desktop/format/zone-follows-tz", test_zone_follows_tz);
+  g_test_add_func ("/desktop/format/days", test_days);
   return g_test_run ();
 }

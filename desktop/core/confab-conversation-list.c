@@ -26,16 +26,11 @@ struct _ConfabConversationList
   GHashTable              *ahead;        /* id → ConfabConversation: rows shown newer than the
                                           * change being announced (see on_conversation_changed) */
   gulong                   batch_id;
-  guint                    batch_rows;   /* changes followed one by one in this batch */
-  gboolean                 batch_behind; /* stopped following: read everything at its end */
+  gboolean                 batch_behind; /* in a batch: caught up at its end */
   GHashTable              *batch_shown;  /* id → ConfabConversation (or NULL: not shown): the
                                           * rows changed since, as the list still shows them */
 };
 
-/* In a batch (a slice of a catch-up), this many changes are followed row by row; past them the
- * list waits for the batch's end and reads the table once: per row, each change costs the
- * toolkit a remove and an insert (and rebinding rows), thousands of times over in a catch-up. */
-#define BATCH_ROWS 8
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -401,9 +396,11 @@ on_conversation_changed (ConfabCache            *cache,
   gboolean old_in, new_in;
   guint old_pos = 0, new_pos = 0, old_n = self->n_items;
 
-  if (!self->batch_behind && confab_cache_in_batch (cache) && ++self->batch_rows > BATCH_ROWS)
-    /* shown as it was until the batch ends (nothing reads the list in between: the UI draws
-     * between slices) */
+  /* In a batch (a slice of a catch-up) the list is shown as it was until the batch ends, then
+   * catches up in one change (on_batch_ended): per row, each change costs the list view a
+   * remove and an insert and rebinding rows, thousands of times over. Nothing reads the list
+   * in between: the UI draws between slices. */
+  if (confab_cache_in_batch (cache))
     self->batch_behind = TRUE;
   if (self->batch_behind)
     {
@@ -510,7 +507,6 @@ on_batch_ended (ConfabCache            *cache,
   gpointer key, value;
   gint64 delta;
 
-  self->batch_rows = 0;
   if (!self->batch_behind)
     return;
   self->batch_behind = FALSE;

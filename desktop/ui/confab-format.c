@@ -21,6 +21,11 @@
 static GTimeZone *zone;
 static char      *zone_env;       /* TZ when the zone was loaded */
 static gint64     zone_loaded_us; /* monotonic */
+static guint      zone_serial;    /* bumped at each load */
+
+/* Local midnight today and tomorrow, Unix s, for zone_serial (today_serial 0: not known) */
+static gint64     today_s, tomorrow_s;
+static guint      today_serial;
 
 GTimeZone *
 confab_format_get_time_zone (void)
@@ -35,6 +40,7 @@ confab_format_get_time_zone (void)
       zone_env = g_strdup (env);
       zone = g_time_zone_new_local ();
       zone_loaded_us = now;
+      zone_serial++;
     }
   return zone;
 }
@@ -66,21 +72,31 @@ confab_format_same_day (gint64 a_ms,
          g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
 }
 
-/* Whole local days between @unix_ms and now (0 today, 1 yesterday). */
+/* Whole local days between @unix_ms and now (0 today, 1 yesterday). Today's bounds are
+ * worked out once a day (or zone), not for every row. */
 static int
 days_ago (gint64 unix_ms)
 {
   GTimeZone *tz = confab_format_get_time_zone ();
-  g_autoptr (GDateTime) now = g_date_time_new_now (tz);
-  g_autoptr (GDateTime) then = local_time (unix_ms);
-  g_autoptr (GDateTime) today = g_date_time_new (tz, g_date_time_get_year (now),
-                                                 g_date_time_get_month (now),
-                                                 g_date_time_get_day_of_month (now), 0, 0, 0);
-  GTimeSpan span = g_date_time_difference (today, then);
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 span;
 
+  if (today_serial != zone_serial || now_s < today_s || now_s >= tomorrow_s)
+    {
+      g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+      g_autoptr (GDateTime) today = g_date_time_new (tz, g_date_time_get_year (now),
+                                                     g_date_time_get_month (now),
+                                                     g_date_time_get_day_of_month (now), 0, 0, 0);
+      g_autoptr (GDateTime) tomorrow = g_date_time_add_days (today, 1);
+
+      today_s = g_date_time_to_unix (today);
+      tomorrow_s = g_date_time_to_unix (tomorrow);
+      today_serial = zone_serial;
+    }
+  span = today_s * 1000 - unix_ms;
   if (span <= 0)
     return 0;
-  return (int) (span / G_TIME_SPAN_DAY) + 1;
+  return (int) (span / (G_TIME_SPAN_DAY / 1000)) + 1;
 }
 
 char *
