@@ -7,6 +7,7 @@
  * and the client is online (the relay's "synced" comes after every event of the catch-up).
  * Prints one JSON line. Run by bench/desktop-catchup.sh; not a test. */
 #include <adwaita.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "confab-account.h"
@@ -151,7 +152,14 @@ main (int    argc,
   /* settle, then what the app holds with the whole inbox known */
   for (gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
     g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-  g_print ("{\"rss_mib_after\":%.1f}\n", rss_kib () / 1024.0);
+  {
+    struct mallinfo2 info = mallinfo2 ();
+    double rss = rss_kib () / 1024.0;
+
+    /* what the heap holds in use, and what it keeps free (fragments of the catch-up) */
+    g_print ("{\"rss_mib_after\":%.1f,\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f}\n",
+             rss, info.uordblks / 1048576.0, info.fordblks / 1048576.0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (root));
   g_application_quit (G_APPLICATION (app));

@@ -467,41 +467,27 @@ on_conversation_changed (ConfabCache            *cache,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
-/* Where @conversation was in the list as shown before the batch: the table's answer, with the
- * rows the batch changed counted where they were instead of where they are. */
-static guint
-position_before_batch (ConfabConversationList *self,
-                       ConfabConversation     *conversation)
+typedef struct {
+  ConfabConversation *shown;    /* as the list showed it before the batch (NULL: not shown) */
+  ConfabConversation *stored;   /* as the table has it now (NULL: gone) */
+} Moved;
+
+static void
+moved_clear (Moved *moved)
 {
-  const char *id = confab_conversation_get_id (conversation);
-  gint64 sort_at = confab_cache_conversation_sort_at (conversation);
-  gint64 n = position_of (self, conversation);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, self->batch_shown);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_autoptr (ConfabConversation) stored = NULL;
-
-      if (strcmp (key, id) == 0)
-        continue;
-      stored = confab_cache_get_conversation (self->cache, key);
-      if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
-        n--;
-      if (value != NULL && matches (self, value) && sorts_before (self, value, sort_at, id))
-        n++;
-    }
-  return (guint) MAX (n, 0);
+  g_clear_object (&moved->shown);
+  g_clear_object (&moved->stored);
 }
 
 /* The batch is over: one change covering the rows it moved, from the first to the last one
  * (new conversations at the top: an insertion there, the rows below kept as they are), so
- * that the list view keeps its row widgets for the rest. */
+ * that the list view keeps its row widgets for the rest. A row's place before the batch is
+ * the table's answer with the rows the batch changed counted where they were instead. */
 static void
 on_batch_ended (ConfabCache            *cache,
                 ConfabConversationList *self)
 {
+  g_autoptr (GArray) moved = NULL;
   guint old_n = self->n_items, new_n, lo = G_MAXUINT, end_old = 0;
   GHashTableIter iter;
   gpointer key, value;
@@ -517,32 +503,62 @@ on_batch_ended (ConfabCache            *cache,
       return;
     }
 
-  new_n = count_rows (self);
-  delta = (gint64) new_n - old_n;
+  moved = g_array_new (FALSE, TRUE, sizeof (Moved));
+  g_array_set_clear_func (moved, (GDestroyNotify) moved_clear);
   g_hash_table_iter_init (&iter, self->batch_shown);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      g_autoptr (ConfabConversation) stored = confab_cache_get_conversation (self->cache, key);
+      Moved m = { NULL, NULL };
+      ConfabConversation *stored = confab_cache_get_conversation (self->cache, key);
 
       if (value != NULL && matches (self, value))
-        {
-          guint pos = position_before_batch (self, value);
-
-          lo = MIN (lo, pos);
-          end_old = MAX (end_old, pos + 1);
-        }
+        m.shown = g_object_ref (value);
       if (stored != NULL && matches (self, stored))
+        m.stored = g_steal_pointer (&stored);
+      g_clear_object (&stored);
+      if (m.shown != NULL || m.stored != NULL)
+        g_array_append_val (moved, m);
+    }
+  g_hash_table_remove_all (self->batch_shown);
+  if (moved->len == 0)
+    return;   /* nothing this list shows */
+
+  new_n = count_rows (self);
+  delta = (gint64) new_n - old_n;
+  for (guint i = 0; i < moved->len; i++)
+    {
+      Moved *m = &g_array_index (moved, Moved, i);
+
+      if (m->shown != NULL)
         {
-          guint pos = position_of (self, stored);
+          const char *id = confab_conversation_get_id (m->shown);
+          gint64 sort_at = confab_cache_conversation_sort_at (m->shown);
+          gint64 pos = position_of (self, m->shown);
+
+          for (guint k = 0; k < moved->len; k++)
+            {
+              Moved *other = &g_array_index (moved, Moved, k);
+
+              if (k == i)
+                continue;
+              if (other->stored != NULL && sorts_before (self, other->stored, sort_at, id))
+                pos--;
+              if (other->shown != NULL && sorts_before (self, other->shown, sort_at, id))
+                pos++;
+            }
+          pos = MAX (pos, 0);
+          lo = MIN (lo, (guint) pos);
+          end_old = MAX (end_old, (guint) pos + 1);
+        }
+      if (m->stored != NULL)
+        {
+          guint pos = position_of (self, m->stored);
 
           lo = MIN (lo, pos);
           end_old = (guint) MAX ((gint64) end_old, (gint64) pos + 1 - delta);
         }
     }
-  g_hash_table_remove_all (self->batch_shown);
 
-  if (lo == G_MAXUINT)
-    return;   /* nothing this list shows */
   end_old = MAX (end_old, lo);
   if (end_old > old_n || (gint64) end_old + delta < lo || (gint64) end_old + delta > new_n)
     {
