@@ -62,7 +62,7 @@ echo "confab:" >&2
 confab=$(XDG_CONFIG_HOME="$work/app-config" XDG_DATA_HOME="$work/app-data" CONFAB_RELAY_URL="$url" \
   BENCH_EMAIL=bench@confab.test BENCH_PASSWORD=bench-password BENCH_CONVERSATIONS="$n" \
   xvfb-run -a -s '-screen 0 1600x1000x24' tests/run-with-keyring.sh \
-  "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') ||
+  "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
   { cat "$work/app-err" >&2; exit 1; }
 echo "$confab" >&2
 

@@ -27,11 +27,23 @@ typedef struct {
 
 #define FRAME_METER_TICK_MS 10
 
+static gint64 frame_meter_trace_begin;
+
+static void
+frame_meter_before (GdkFrameClock *clock,
+                    gpointer       data)
+{
+  frame_meter_trace_begin = g_get_monotonic_time ();
+}
+
 static void
 frame_meter_after_paint (GdkFrameClock *clock,
                          FrameMeter    *meter)
 {
   gint64 now = g_get_monotonic_time ();
+
+  if (g_getenv ("BENCH_TRACE") != NULL && now - frame_meter_trace_begin > 50 * 1000)
+    g_printerr ("stall-frame: update to paint %.0f ms\n", (now - frame_meter_trace_begin) / 1000.0);
 
   if (meter->last_paint_us != 0)
     {
@@ -49,6 +61,8 @@ frame_meter_tick (gpointer data)
   gint64 late = MAX (0, now - meter->last_tick_us - FRAME_METER_TICK_MS * 1000);
 
   g_array_append_val (meter->stalls_us, late);
+  if (late > 100 * 1000 && g_getenv ("BENCH_TRACE") != NULL)
+    g_printerr ("stall %.0f ms, %.2f s in\n", late / 1000.0, (meter->last_tick_us - meter->start_us) / 1e6);
   meter->last_tick_us = now;
   return G_SOURCE_CONTINUE;
 }
@@ -63,6 +77,7 @@ frame_meter_start (FrameMeter *meter,
   meter->clock = g_object_ref (gtk_widget_get_frame_clock (window));
   meter->paint_id = g_signal_connect (meter->clock, "after-paint",
                                       G_CALLBACK (frame_meter_after_paint), meter);
+  g_signal_connect (meter->clock, "update", G_CALLBACK (frame_meter_before), NULL);
   gdk_frame_clock_begin_updating (meter->clock);
   meter->start_us = meter->last_tick_us = g_get_monotonic_time ();
   meter->tick_id = g_timeout_add_full (G_PRIORITY_HIGH, FRAME_METER_TICK_MS, frame_meter_tick,
@@ -72,7 +87,16 @@ frame_meter_start (FrameMeter *meter,
 static inline void
 frame_meter_stop (FrameMeter *meter)
 {
+  gint64 late, since_paint;
+
   meter->end_us = g_get_monotonic_time ();
+  /* the wait in progress counts too: a loop blocked until the end never ran the tick again,
+   * and a window that painted nothing since the last frame (or at all) kept the user waiting */
+  late = meter->end_us - meter->last_tick_us - FRAME_METER_TICK_MS * 1000;
+  if (late > 0)
+    g_array_append_val (meter->stalls_us, late);
+  since_paint = meter->end_us - (meter->last_paint_us != 0 ? meter->last_paint_us : meter->start_us);
+  g_array_append_val (meter->frames_us, since_paint);
   g_clear_handle_id (&meter->tick_id, g_source_remove);
   gdk_frame_clock_end_updating (meter->clock);
   g_clear_signal_handler (&meter->paint_id, meter->clock);

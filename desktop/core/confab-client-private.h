@@ -33,6 +33,7 @@ struct _ConfabClient
   gint64                   slice_end_us;  /* monotonic: frames are applied as they come until
                                            * then; later ones queue for the next slice */
   guint                    apply_source;  /* applies them, a slice per main-loop turn */
+  guint                    backlog_applied; /* frames applied since the queue was last empty */
   GNetworkMonitor         *network_monitor;
   guint                    probe_source;  /* a ping after a network change, unanswered */
   gint64                   probe_sent_us;

@@ -5,12 +5,17 @@
 #include "confab-client-private.h"
 #include "confab-json.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #define BACKOFF_BASE_MS     1000
 /* A relay back after a restart or an outage is found within this (4–8 s with the jitter);
  * 30 s kept agents waiting ~24 s for a relay that was long back. */
 #define BACKOFF_CAP_MS      8000
 #define PROBE_MS            5000   /* after a network change, a ping must be answered this soon */
 #define APPLY_SLICE_US      8000   /* frames applied per main-loop turn: at most this long */
+#define TRIM_AFTER_FRAMES   1000   /* a backlog this long leaves the heap full of holes */
 #define KEEPALIVE_S         20     /* a ping this often... */
 #define DEAD_AFTER_S        50     /* ...and a connection silent this long is dead */
 #define MAX_FRAME_BYTES     (4 * 1024 * 1024)
@@ -597,6 +602,7 @@ apply_cb (gpointer user_data)
     {
       apply_frame (self, message);
       g_bytes_unref (message);
+      self->backlog_applied++;
       if (g_get_monotonic_time () >= end)
         break;
     }
@@ -616,6 +622,16 @@ apply_cb (gpointer user_data)
           self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, apply_cb, self, NULL);
           g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
         }
+      else if (self->backlog_applied >= TRIM_AFTER_FRAMES)
+        {
+#ifdef __GLIBC__
+          /* Parsing tens of thousands of frames left the heap full of freed holes, which
+           * glibc keeps: give them back (bench/desktop-catchup.sh: RSS after a catch-up). */
+          malloc_trim (0);
+#endif
+        }
+      if (self->apply_source == 0)
+        self->backlog_applied = 0;
     }
   g_object_unref (self);
   return G_SOURCE_REMOVE;
