@@ -610,8 +610,29 @@ describe_exit (GSubprocess *process)
   return g_strdup ("ended somehow");
 }
 
+static void start_listening (TestRelay  *relay,
+                             const char *listen);
+
 void
 test_relay_start (TestRelay *relay)
+{
+  start_listening (relay, "127.0.0.1:0");
+}
+
+void
+test_relay_start_same_port (TestRelay *relay)
+{
+  g_autofree char *listen = NULL;
+
+  g_assert_nonnull (relay->base_url);
+  g_assert_true (g_str_has_prefix (relay->base_url, "http://"));
+  listen = g_strdup (relay->base_url + strlen ("http://"));
+  start_listening (relay, listen);
+}
+
+static void
+start_listening (TestRelay  *relay,
+                 const char *listen)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -633,7 +654,7 @@ test_relay_start (TestRelay *relay)
   relay->process = g_subprocess_launcher_spawn (launcher, &error,
                                                 relay_binary (),
                                                 "--config", relay->config_path,
-                                                "--listen", "127.0.0.1:0",
+                                                "--listen", listen,
                                                 "--data-dir", relay->data_dir,
                                                 NULL);
   if (relay->process == NULL)

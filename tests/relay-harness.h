@@ -104,6 +104,8 @@ TestRelay   *test_relay_new_full        (const char   *extra_config,
  * "listening on http://HOST:PORT"; fails the test with the relay's stderr when that does not
  * come. */
 void         test_relay_start           (TestRelay    *relay);
+/* Starts it again on the port it had (a client reconnecting to the same address). */
+void         test_relay_start_same_port (TestRelay    *relay);
 /* SIGTERM; asserts a clean exit with status 0 within 10 s. */
 void         test_relay_stop            (TestRelay    *relay);
 /* SIGKILL, and waits for the process to be gone. */

@@ -52,6 +52,14 @@ outbox_empty (gpointer data)
   return confab_cache_outbox_length (data) == 0;
 }
 
+static gboolean
+nothing_queued (gpointer data)
+{
+  g_autoptr (GPtrArray) queued = confab_cache_outbox_list (data);
+
+  return queued->len == 0;
+}
+
 static void
 on_preview (ConfabClient *client,
             const char   *site_id,
@@ -273,6 +281,8 @@ test_receive_send (void)
     delivered = test_ws_wait_for_match (fixture->world->visitor, "message", "client_id",
                                         confab_message_get_client_id (behind), TEST_TIMEOUT_MS);
     g_assert_true (wait_until ((gpointer) is_online, fixture->client, TEST_TIMEOUT_MS));
+    /* the visitor may see it before the client has applied its ack */
+    g_assert_true (wait_until (nothing_queued, fixture->cache, TEST_TIMEOUT_MS));
     queued = confab_cache_outbox_list (fixture->cache);
     g_assert_cmpuint (queued->len, ==, 0);
     g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 1);
@@ -717,6 +727,96 @@ test_agent_actions (void)
   g_assert_cmpuint (confab_cache_outbox_length (fixture->cache), ==, 0);
 }
 
+/* The longest wait the client schedules before trying again, ms. */
+#define BACKOFF_CAP_MS 8000
+
+/* Offline: waits until the client has scheduled a reconnect, then returns its wait (ms); the
+ * longest one seen goes to @longest. */
+static guint
+next_wait (Fixture *fixture,
+           guint   *longest)
+{
+  gint64 end = g_get_monotonic_time () + 40 * G_USEC_PER_SEC;
+  guint delay;
+
+  /* the attempt in progress fails first */
+  while (confab_client_get_reconnect_delay (fixture->client) != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  while ((delay = confab_client_get_reconnect_delay (fixture->client)) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  *longest = MAX (*longest, delay);
+  return delay;
+}
+
+/* The relay is gone long enough for the backoff to grow (the report: ~107 s offline, then 24 s
+ * more before delivery): no wait is ever longer than the cap, and once the relay is back on
+ * the same address the client is online within it. */
+static void
+test_reconnect_cap (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  guint longest = 0;
+  gint64 back;
+
+  test_relay_stop (fixture->world->relay);
+  /* five failed attempts: 1, 2, 4, 8, 16 s before (with jitter over the upper half) */
+  for (guint i = 0; i < 5; i++)
+    {
+      guint delay = next_wait (fixture, &longest);
+
+      g_test_message ("attempt %u failed; next in %u ms", i + 1, delay);
+      g_assert_cmpuint (delay, <=, BACKOFF_CAP_MS);
+    }
+  g_assert_cmpuint (longest, >=, BACKOFF_CAP_MS / 2);
+
+  test_relay_start_same_port (fixture->world->relay);
+  back = g_get_monotonic_time ();
+  g_assert_true (wait_until (is_online, fixture->client, BACKOFF_CAP_MS + 2000));
+  g_test_message ("online %" G_GINT64_FORMAT " ms after the relay came back",
+                  (g_get_monotonic_time () - back) / 1000);
+}
+
+/* The network comes back (GNetworkMonitor::network-changed, available): the client tries at
+ * once instead of sitting out its backoff. The signal is emitted on the default monitor, the
+ * one the client listens to: a test cannot take the machine's network down for real. */
+static void
+test_reconnect_network_changed (void)
+{
+  g_autoptr (Fixture) fixture = fixture_new ();
+  guint longest = 0;
+  gint64 back;
+
+  test_relay_stop (fixture->world->relay);
+  /* until a wait of at least 4 s is scheduled */
+  while (next_wait (fixture, &longest) < 4000)
+    ;
+  test_relay_start_same_port (fixture->world->relay);
+  back = g_get_monotonic_time ();
+
+  /* not available: nothing to try */
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", FALSE);
+  g_assert_cmpuint (confab_client_get_reconnect_delay (fixture->client), >=, 4000);
+
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  g_assert_true (wait_until (is_online, fixture->client, 2000));
+  g_test_message ("online %" G_GINT64_FORMAT " ms after the network came back",
+                  (g_get_monotonic_time () - back) / 1000);
+  g_assert_cmpint (g_get_monotonic_time () - back, <, 3000 * 1000);
+
+  /* online: a change of network only probes the connection, which answers */
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  test_sleep_ms (500);
+  g_assert_cmpint (confab_client_get_state (fixture->client), ==, CONFAB_CLIENT_ONLINE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +831,8 @@ main (int   argc,
   test_harness_add ("/desktop/core/resume-no-gaps", test_resume_no_gaps);
   test_harness_add ("/desktop/core/start-conversation", test_start_conversation);
   test_harness_add ("/desktop/core/agent-actions", test_agent_actions);
+  test_harness_add ("/desktop/core/reconnect-cap", test_reconnect_cap);
+  test_harness_add ("/desktop/core/reconnect-network-changed", test_reconnect_network_changed);
 
   return g_test_run ();
 }

@@ -78,15 +78,17 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* Queues conversation-changed with the row as it is now, right after the write: a handler of
+ * an earlier signal may change it again before this one goes out. */
 static void
-emit_conversation (ConfabCache        *self,
-                   ConfabConversation *old,
-                   const char         *conversation_id)
+queue_conversation (ConfabCache        *self,
+                    ConfabConversation *old,
+                    const char         *conversation_id)
 {
   g_autoptr (ConfabConversation) now = confab_cache_get_conversation (self, conversation_id);
 
   if (now != NULL)
-    g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED], 0, old, now);
+    confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED, old, now);
 }
 
 /* --- sites --- */
@@ -128,7 +130,8 @@ confab_cache_replace_sites (ConfabCache  *self,
 
   if (!confab_cache_commit (self, error))
     return FALSE;
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_SITES_CHANGED], 0);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_SITES_CHANGED, NULL, NULL);
+  confab_cache_announce (self);
   return TRUE;
 
 failed:
@@ -201,7 +204,8 @@ confab_cache_apply_conversation (ConfabCache  *self,
   if (!confab_cache_commit (self, error))
     return FALSE;
 
-  emit_conversation (self, old, id);
+  queue_conversation (self, old, id);
+  confab_cache_announce (self);
   return TRUE;
 
 failed:
@@ -232,7 +236,8 @@ confab_cache_mark_read (ConfabCache  *self,
   sqlite3_bind_int64 (stmt, 2, seq);
   if (!confab_cache_step_done (self, stmt, error))
     return FALSE;
-  emit_conversation (self, old, conversation_id);
+  queue_conversation (self, old, conversation_id);
+  confab_cache_announce (self);
   return TRUE;
 }
 
@@ -351,9 +356,10 @@ confab_cache_apply_message (ConfabCache  *self,
     return FALSE;
 
   now = confab_cache_get_message_by_seq (self, conversation_id, seq);
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED], 0, old, now);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED, old, now);
   if (old_conversation != NULL)
-    emit_conversation (self, old_conversation, conversation_id);
+    queue_conversation (self, old_conversation, conversation_id);
+  confab_cache_announce (self);
   return TRUE;
 
 failed:
@@ -433,7 +439,7 @@ apply_visitor (ConfabCache  *self,
     return FALSE;
 
   now = confab_cache_get_visitor (self, id);
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_VISITOR_CHANGED], 0, now);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_VISITOR_CHANGED, NULL, now);
 
   /* Conversation rows show the visitor's name: tell their lists when it changed. */
   if (old == NULL ||
@@ -445,10 +451,11 @@ apply_visitor (ConfabCache  *self,
       for (guint i = 0; i < g_list_model_get_n_items (conversations); i++)
         {
           g_autoptr (ConfabConversation) conversation = g_list_model_get_item (conversations, i);
-          g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED], 0,
-                         conversation, conversation);
+          confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED,
+                                     conversation, conversation);
         }
     }
+  confab_cache_announce (self);
   return TRUE;
 
 failed:
@@ -537,8 +544,9 @@ confab_cache_outbox_add (ConfabCache  *self,
     return NULL;
 
   message = confab_cache_get_message_by_client_id (self, client_id);
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED], 0, NULL, message);
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED], 0);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED, NULL, message);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED, NULL, NULL);
+  confab_cache_announce (self);
   return message;
 
 failed:
@@ -620,8 +628,9 @@ outbox_change (ConfabCache  *self,
 
   now = confab_cache_get_message_by_client_id (self, client_id);
   if (old != NULL || now != NULL)
-    g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED], 0, old, now);
-  g_signal_emit (self, confab_cache_signals[CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED], 0);
+    confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED, old, now);
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED, NULL, NULL);
+  confab_cache_announce (self);
   return TRUE;
 
 failed:

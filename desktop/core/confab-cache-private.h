@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define CONFAB_CACHE_CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.assignee_name, " \
   "c.created_at, c.last_message_at, c.last_seq, c.unread, c.agent_read_seq, " \
-  "c.visitor_read_seq, c.preview"
+  "c.visitor_read_seq, c.preview, c.sort_at"
 #define CONFAB_CACHE_CONVERSATION_FROM \
   "conversations c LEFT JOIN visitors v ON v.id = c.visitor_id"
 
@@ -29,6 +29,7 @@ enum {
   CONFAB_CACHE_SIGNAL_SITES_CHANGED,
   CONFAB_CACHE_SIGNAL_VISITOR_CHANGED,
   CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED,
+  CONFAB_CACHE_SIGNAL_BATCH_ENDED,
   CONFAB_CACHE_N_SIGNALS
 };
 
@@ -71,7 +72,40 @@ ConfabMessage      *confab_cache_get_message_by_seq (ConfabCache   *self,
 
 /* The position key of a message: its seq when sent, after every seq while queued. */
 gint64              confab_cache_message_sort_key   (ConfabMessage *message);
-/* The position key of a conversation: its last message time, or creation time before one. */
+/* The position key of a conversation: its stored sort_at (the latest of its creation and last
+ * message times), exactly as the list queries order by it. */
 gint64              confab_cache_conversation_sort_at (ConfabConversation *conversation);
+
+/* The cache's signals go out in the order the changes were written, one at a time: a change
+ * written by a handler while another is announced waits until every handler has had that
+ * one. The list models place a row by the cache's other rows, so they must hear of changes
+ * in order, each with the row as it was right after its own write. */
+typedef struct {
+  guint    signal;   /* CONFAB_CACHE_SIGNAL_* */
+  GObject *old;      /* (nullable) */
+  GObject *now;      /* (nullable) */
+} ConfabCacheChange;
+
+/* Queues a signal (@old and @now as the signal takes them: both, only @now for
+ * visitor-changed, neither for sites-changed / outbox-changed)... */
+void                confab_cache_queue_change       (ConfabCache   *self,
+                                                     guint          signal,
+                                                     gpointer       old,
+                                                     gpointer       now);
+/* ...and emits the queue, unless an emission is under way (which then does). */
+void                confab_cache_announce           (ConfabCache   *self);
+/* ConfabCacheChange*: written, not announced yet, oldest first. */
+GQueue             *confab_cache_get_pending_changes (ConfabCache  *self);
+
+/* A batch: many changes in a row (a slice of a catch-up), in one transaction. The list models
+ * may stop following row by row inside it and catch up once at its end ("batch-ended", in
+ * order after the batch's changes). FALSE from end: the transaction was rolled back by a failed
+ * write inside (the changes announced are not stored; "batch-ended" still goes out, so that
+ * the lists read the table again). */
+gboolean            confab_cache_batch_begin        (ConfabCache   *self,
+                                                     GError       **error);
+gboolean            confab_cache_batch_end          (ConfabCache   *self,
+                                                     GError       **error);
+gboolean            confab_cache_in_batch           (ConfabCache   *self);
 
 G_END_DECLS

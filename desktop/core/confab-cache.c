@@ -15,6 +15,9 @@ struct _ConfabCache
   sqlite3    *db;
   GHashTable *statements;   /* SQL literal → sqlite3_stmt */
   guint       depth;        /* nested confab_cache_begin() calls */
+  GQueue      pending;      /* ConfabConversation*[2]: changes not announced yet */
+  gboolean    emitting;     /* conversation-changed is being emitted */
+  gboolean    in_batch;     /* confab_cache_batch_begin() without its end */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCache, confab_cache, G_TYPE_OBJECT)
@@ -394,6 +397,7 @@ confab_cache_conversation_from_stmt (sqlite3_stmt *stmt)
                        "agent-read-seq", sqlite3_column_int64 (stmt, 12),
                        "visitor-read-seq", sqlite3_column_int64 (stmt, 13),
                        "preview", column_text (stmt, 14),
+                       "sort-at", sqlite3_column_int64 (stmt, 15),
                        NULL);
 }
 
@@ -451,12 +455,12 @@ confab_cache_message_sort_key (ConfabMessage *message)
   return seq > 0 ? seq : CONFAB_CACHE_QUEUED_SORT_BASE + confab_message_get_local_id (message);
 }
 
+/* Not last_message_at-or-created_at: the table keeps MAX (created_at, last_message_at), and a
+ * key that differs from the one the rows are ordered by puts a moved row in the wrong place. */
 gint64
 confab_cache_conversation_sort_at (ConfabConversation *conversation)
 {
-  gint64 at = confab_conversation_get_last_message_at (conversation);
-
-  return at > 0 ? at : confab_conversation_get_created_at (conversation);
+  return confab_conversation_get_sort_at (conversation);
 }
 
 /* --- reads --- */
@@ -700,10 +704,113 @@ finalize_stmt (gpointer stmt)
 }
 
 static void
+change_free (ConfabCacheChange *change)
+{
+  g_clear_object (&change->old);
+  g_clear_object (&change->now);
+  g_free (change);
+}
+
+void
+confab_cache_queue_change (ConfabCache *self,
+                           guint        signal,
+                           gpointer     old,
+                           gpointer     now)
+{
+  ConfabCacheChange *change = g_new0 (ConfabCacheChange, 1);
+
+  change->signal = signal;
+  change->old = old != NULL ? g_object_ref (old) : NULL;
+  change->now = now != NULL ? g_object_ref (now) : NULL;
+  g_queue_push_tail (&self->pending, change);
+}
+
+void
+confab_cache_announce (ConfabCache *self)
+{
+  ConfabCacheChange *change;
+
+  /* an outer call is emitting: it reaches what was queued here, in order */
+  if (self->emitting)
+    return;
+
+  self->emitting = TRUE;
+  g_object_ref (self);
+  while ((change = g_queue_pop_head (&self->pending)) != NULL)
+    {
+      guint id = confab_cache_signals[change->signal];
+
+      switch (change->signal)
+        {
+        case CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED:
+        case CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED:
+          g_signal_emit (self, id, 0, change->old, change->now);
+          break;
+        case CONFAB_CACHE_SIGNAL_VISITOR_CHANGED:
+          g_signal_emit (self, id, 0, change->now);
+          break;
+        default:
+          g_signal_emit (self, id, 0);
+        }
+      change_free (change);
+    }
+  self->emitting = FALSE;
+  g_object_unref (self);
+}
+
+GQueue *
+confab_cache_get_pending_changes (ConfabCache *self)
+{
+  return &self->pending;
+}
+
+gboolean
+confab_cache_batch_begin (ConfabCache  *self,
+                          GError      **error)
+{
+  g_return_val_if_fail (!self->in_batch, FALSE);
+
+  if (!confab_cache_begin (self, error))
+    return FALSE;
+  self->in_batch = TRUE;
+  return TRUE;
+}
+
+gboolean
+confab_cache_batch_end (ConfabCache  *self,
+                        GError      **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  /* depth 0: a write inside failed and confab_cache_rollback() undid the whole transaction */
+  if (self->depth == 0)
+    {
+      g_set_error (error, CONFAB_CACHE_ERROR, CONFAB_CACHE_ERROR_FAILED,
+                   "A write failed: the batch was rolled back");
+      ok = FALSE;
+    }
+  else
+    ok = confab_cache_commit (self, error);
+  self->in_batch = FALSE;
+  confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_BATCH_ENDED, NULL, NULL);
+  confab_cache_announce (self);
+  return ok;
+}
+
+gboolean
+confab_cache_in_batch (ConfabCache *self)
+{
+  return self->in_batch;
+}
+
+static void
 confab_cache_finalize (GObject *object)
 {
   ConfabCache *self = CONFAB_CACHE (object);
 
+  g_queue_clear_full (&self->pending, (GDestroyNotify) change_free);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
@@ -744,6 +851,15 @@ confab_cache_class_init (ConfabCacheClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_VISITOR);
   confab_cache_signals[CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED] =
     g_signal_new ("outbox-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * ConfabCache::batch-ended:
+   *
+   * A batch of changes (a slice of a catch-up) is over: the list models that stopped
+   * following row by row during it read the table again. For desktop/core's models.
+   */
+  confab_cache_signals[CONFAB_CACHE_SIGNAL_BATCH_ENDED] =
+    g_signal_new ("batch-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 

@@ -26,8 +26,17 @@ struct _ConfabClient
   SoupWebsocketConnection *ws;
   guint                    attempts;      /* failed connections since the last synced */
   guint                    reconnect_source;
+  guint                    reconnect_delay; /* ms, of the wait reconnect_source ends */
   guint                    keepalive_source;
   gint64                   last_frame_us; /* monotonic time of the last frame received */
+  GQueue                   incoming;      /* GBytes*: frames received, not applied yet */
+  gint64                   slice_end_us;  /* monotonic: frames are applied as they come until
+                                           * then; later ones queue for the next slice */
+  guint                    apply_source;  /* applies them, a slice per main-loop turn */
+  guint                    backlog_applied; /* frames applied since the queue was last empty */
+  GNetworkMonitor         *network_monitor;
+  guint                    probe_source;  /* a ping after a network change, unanswered */
+  gint64                   probe_sent_us;
 
   char                    *in_flight;     /* client_id of the outbox message sent, not acked */
   guint                    outbox_retry_source;

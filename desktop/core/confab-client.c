@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-client"
 
+#include "confab-cache-private.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #define BACKOFF_BASE_MS     1000
-#define BACKOFF_CAP_MS      30000
+/* A relay back after a restart or an outage is found within this (4–8 s with the jitter);
+ * 30 s kept agents waiting ~24 s for a relay that was long back. */
+#define BACKOFF_CAP_MS      8000
+#define PROBE_MS            5000   /* after a network change, a ping must be answered this soon */
+#define APPLY_SLICE_US      8000   /* frames applied per main-loop turn: at most this long */
+#define TRIM_AFTER_FRAMES   1000   /* a backlog this long leaves the heap full of holes */
 #define KEEPALIVE_S         20     /* a ping this often... */
 #define DEAD_AFTER_S        50     /* ...and a connection silent this long is dead */
 #define MAX_FRAME_BYTES     (4 * 1024 * 1024)
@@ -299,6 +309,12 @@ static void
 drop_connection (ConfabClient *self)
 {
   g_clear_handle_id (&self->keepalive_source, g_source_remove);
+  g_clear_handle_id (&self->probe_source, g_source_remove);
+  /* Frames not applied yet are dropped with their connection: the cursor has not moved past
+   * them, so the next subscribe replays them, and an old "synced" must not mark a new
+   * connection online. */
+  g_clear_handle_id (&self->apply_source, g_source_remove);
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
   if (self->connect_cancellable != NULL)
     {
       g_cancellable_cancel (self->connect_cancellable);
@@ -322,6 +338,7 @@ reconnect_cb (gpointer user_data)
   ConfabClient *self = user_data;
 
   self->reconnect_source = 0;
+  self->reconnect_delay = 0;
   connect_now (self);
   return G_SOURCE_REMOVE;
 }
@@ -347,6 +364,7 @@ schedule_reconnect (ConfabClient *self)
   set_state (self, CONFAB_CLIENT_OFFLINE);
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   self->reconnect_source = g_timeout_add (delay, reconnect_cb, self);
+  self->reconnect_delay = delay;
 }
 
 gboolean
@@ -536,18 +554,12 @@ handle_frame (ConfabClient *self,
 }
 
 static void
-on_ws_message (SoupWebsocketConnection *ws,
-               int                      data_type,
-               GBytes                  *message,
-               ConfabClient            *self)
+apply_frame (ConfabClient *self,
+             GBytes       *message)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) frame = NULL;
   const char *type = NULL;
-
-  self->last_frame_us = g_get_monotonic_time ();
-  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
-    return;
 
   frame = confab_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
                                     MAX_FRAME_BYTES, MAX_FRAME_DEPTH, &error);
@@ -556,10 +568,110 @@ on_ws_message (SoupWebsocketConnection *ws,
       g_warning ("Ignoring a frame from the relay: %s", error->message);
       return;
     }
-
-  g_object_ref (self);
   handle_frame (self, type, frame);
+}
+
+/* Applies queued frames for at most APPLY_SLICE_US, then lets the main loop draw and take
+ * input before the next slice: a catch-up of 10,000 conversations arrives faster than it can
+ * be shown, and libsoup hands over every frame it has read in one go.
+ *
+ * Not an idle below redraw priority: with software rendering a frame can take longer than the
+ * frame interval, the next one is then always due, and an animation (a spinner) would starve
+ * the catch-up for as long as it runs. The next slice is a 1 ms timeout at default priority
+ * instead: the frame and the events that are ready go first, then the slice, in turns. */
+static gboolean
+apply_cb (gpointer user_data)
+{
+  ConfabClient *self = user_data;
+  gint64 end = g_get_monotonic_time () + APPLY_SLICE_US;
+  guint source = self->apply_source;
+  g_autoptr (ConfabCache) cache = g_object_ref (self->cache);
+  g_autoptr (GError) error = NULL;
+  gboolean batch;
+  GBytes *message;
+
+  /* frames that come during this slice's turn wait for the next */
+  self->slice_end_us = end;
+  g_object_ref (self);
+  /* one transaction for the slice, and the lists catch up once at its end */
+  batch = confab_cache_batch_begin (cache, &error);
+  if (!batch)
+    g_warning ("Applying relay events one by one: %s", error->message);
+  g_clear_error (&error);
+  while (self->apply_source == source && (message = g_queue_pop_head (&self->incoming)) != NULL)
+    {
+      apply_frame (self, message);
+      g_bytes_unref (message);
+      self->backlog_applied++;
+      if (g_get_monotonic_time () >= end)
+        break;
+    }
+  if (batch && !confab_cache_batch_end (cache, &error))
+    {
+      /* not stored, and the cursor with them: they come again after a reconnect */
+      g_warning ("Relay events not stored: %s", error->message);
+      if (self->apply_source == source)
+        schedule_reconnect (self);
+    }
+  /* a frame may have dropped the connection, and the queue and this source with it */
+  if (self->apply_source == source)
+    {
+      self->apply_source = 0;
+      if (!g_queue_is_empty (&self->incoming))
+        {
+          self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, apply_cb, self, NULL);
+          g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
+        }
+      else if (self->backlog_applied >= TRIM_AFTER_FRAMES)
+        {
+#ifdef __GLIBC__
+          /* Parsing tens of thousands of frames left the heap full of freed holes, which
+           * glibc keeps: give them back (bench/desktop-catchup.sh: RSS after a catch-up). */
+          malloc_trim (0);
+#endif
+        }
+      if (self->apply_source == 0)
+        self->backlog_applied = 0;
+    }
   g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *ws,
+               int                      data_type,
+               GBytes                  *message,
+               ConfabClient            *self)
+{
+  self->last_frame_us = g_get_monotonic_time ();
+  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+
+  /* A live event goes in at once, as long as nothing waits and this turn of the main loop
+   * has not spent its slice: libsoup hands over a backlog frame by frame in one dispatch. */
+  if (self->apply_source == 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= self->slice_end_us + APPLY_SLICE_US)
+        self->slice_end_us = now + APPLY_SLICE_US;   /* a new slice */
+      if (now < self->slice_end_us)
+        {
+          g_object_ref (self);
+          apply_frame (self, message);
+          g_object_unref (self);
+          return;
+        }
+    }
+
+  /* in arrival order, behind those still waiting; the slices take turns with frames and
+   * input (apply_cb) */
+  g_queue_push_tail (&self->incoming, g_bytes_ref (message));
+  if (self->apply_source == 0)
+    {
+      self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, apply_cb, self, NULL);
+      g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
+    }
 }
 
 static void
@@ -757,6 +869,56 @@ confab_client_stop (ConfabClient *self)
   if (self->state != CONFAB_CLIENT_SIGNED_OUT)
     set_state (self, CONFAB_CLIENT_OFFLINE);
   confab_client_starts_fail_all (self);
+}
+
+static gboolean
+probe_cb (gpointer user_data)
+{
+  ConfabClient *self = user_data;
+
+  self->probe_source = 0;
+  if (self->last_frame_us < self->probe_sent_us)
+    {
+      g_message ("No answer from the relay %d s after a network change; reconnecting",
+                 PROBE_MS / 1000);
+      self->attempts = 0;
+      schedule_reconnect (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The network came back or changed (another Wi-Fi, a VPN, resume): waiting out the backoff
+ * would leave the agent offline for nothing, so try now. A connection that looks open may be
+ * dead on the old route: a ping must be answered within PROBE_MS, instead of the keepalive's
+ * DEAD_AFTER_S. */
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    ConfabClient    *self)
+{
+  if (!available || !self->running || self->token == NULL)
+    return;
+  if (self->ws == NULL)
+    {
+      if (self->connect_cancellable != NULL)
+        return;   /* connecting already */
+      g_debug ("network changed: reconnecting now");
+      confab_client_reconnect_now (self);
+      return;
+    }
+  if (self->probe_source == 0 && send_simple (self, "ping"))
+    {
+      self->probe_sent_us = g_get_monotonic_time ();
+      self->probe_source = g_timeout_add (PROBE_MS, probe_cb, self);
+    }
+}
+
+guint
+confab_client_get_reconnect_delay (ConfabClient *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), 0);
+
+  return self->reconnect_source != 0 ? self->reconnect_delay : 0;
 }
 
 void
@@ -1042,6 +1204,9 @@ confab_client_constructed (GObject *object)
   /* what the last session learnt: shown before the network answers */
   self->user_id = confab_cache_dup_meta (self->cache, "user_id");
   self->user_name = confab_cache_dup_meta (self->cache, "user_name");
+
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->network_monitor, "network-changed", G_CALLBACK (on_network_changed), self);
 }
 
 static void
@@ -1052,6 +1217,9 @@ confab_client_dispose (GObject *object)
   self->running = FALSE;
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   drop_connection (self);
+  if (self->network_monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->network_monitor, self);
+  g_clear_object (&self->network_monitor);
   confab_client_starts_fail_all (self);
   g_clear_pointer (&self->starts, g_ptr_array_unref);
   g_clear_object (&self->session);

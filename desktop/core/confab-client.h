@@ -92,6 +92,9 @@ void              confab_client_start            (ConfabClient         *self);
 void              confab_client_stop             (ConfabClient         *self);
 /* Skips the backoff wait (the network came back, the user pressed "retry"). */
 void              confab_client_reconnect_now    (ConfabClient         *self);
+/* While offline and waiting to reconnect: how long that wait is, in ms (backoff with jitter,
+ * at most 8 s); 0 otherwise. The network coming back (GNetworkMonitor) ends it at once. */
+guint             confab_client_get_reconnect_delay (ConfabClient      *self);
 
 /* Queues @body in the outbox (on disk before this returns) and sends it as soon as the
  * connection is synced. Returns the QUEUED message, with its client_id. */

@@ -23,7 +23,14 @@ struct _ConfabConversationList
   guint                    n_items;
   ConfabPageCache         *pages;
   gulong                   changed_id;
+  GHashTable              *ahead;        /* id → ConfabConversation: rows shown newer than the
+                                          * change being announced (see on_conversation_changed) */
+  gulong                   batch_id;
+  gboolean                 batch_behind; /* in a batch: caught up at its end */
+  GHashTable              *batch_shown;  /* id → ConfabConversation (or NULL: not shown): the
+                                          * rows changed since, as the list still shows them */
 };
+
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -66,6 +73,13 @@ set_str (char       **field,
   g_free (*field);
   *field = g_strdup (value);
   return TRUE;
+}
+
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
 }
 
 /* --- SQL --- */
@@ -210,12 +224,74 @@ count_rows (ConfabConversationList *self)
   return n;
 }
 
-/* Where @conversation sits (or would) among the other rows of the list. */
+/* Does @a sort before the key (@sort_at, @id)? */
+static gboolean
+sorts_before (ConfabConversationList *self,
+              ConfabConversation     *a,
+              gint64                  sort_at,
+              const char             *id)
+{
+  gint64 a_at = confab_cache_conversation_sort_at (a);
+  int cmp = a_at != sort_at ? (a_at < sort_at ? -1 : 1)
+                            : strcmp (confab_conversation_get_id (a), id);
+
+  return self->sort == CONFAB_CONVERSATION_SORT_NEWEST ? cmp > 0 : cmp < 0;
+}
+
+/* The row of @id as this list shows it, when that differs from the table's: the table is ahead
+ * by the changes still waiting to be announced. NULL in @shown: not shown. FALSE: the same. */
+static gboolean
+shown_state (ConfabConversationList  *self,
+             const char              *id,
+             ConfabConversation     **shown)
+{
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
+  if (g_hash_table_lookup_extended (self->ahead, id, NULL, (gpointer *) shown))
+    return TRUE;
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+
+      if (change->signal == CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED &&
+          g_strcmp0 (confab_conversation_get_id (CONFAB_CONVERSATION (change->now)), id) == 0)
+        {
+          *shown = (ConfabConversation *) change->old;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+has_pending (ConfabConversationList *self,
+             const char             *id)
+{
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+
+      if (change->signal == CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED &&
+          g_strcmp0 (confab_conversation_get_id (CONFAB_CONVERSATION (change->now)), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Where @conversation sits (or would) among the other rows of the list as shown. The table
+ * answers for every row but those with changes not announced yet (a handler wrote them while
+ * another change was being announced): those count where the list shows them. */
 static guint
 position_of (ConfabConversationList *self,
              ConfabConversation     *conversation)
 {
-  guint n = 0;
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+  const char *id = confab_conversation_get_id (conversation);
+  gint64 sort_at = confab_cache_conversation_sort_at (conversation);
+  g_autoptr (GHashTable) done = NULL;
+  gint64 n = 0;
 
   if (self->before_stmt == NULL)
     return 0;
@@ -224,9 +300,33 @@ position_of (ConfabConversationList *self,
   sqlite3_bind_text (self->before_stmt, 5, confab_conversation_get_id (conversation), -1,
                      SQLITE_TRANSIENT);
   if (sqlite3_step (self->before_stmt) == SQLITE_ROW)
-    n = (guint) sqlite3_column_int64 (self->before_stmt, 0);
+    n = sqlite3_column_int64 (self->before_stmt, 0);
   sqlite3_reset (self->before_stmt);
-  return n;
+
+  if (g_queue_is_empty (pending))
+    return (guint) n;
+  done = g_hash_table_new (g_str_hash, g_str_equal);
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+      const char *other;
+      ConfabConversation *shown = NULL;
+      g_autoptr (ConfabConversation) stored = NULL;
+
+      if (change->signal != CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
+        continue;
+      other = confab_conversation_get_id (CONFAB_CONVERSATION (change->now));
+      if (g_strcmp0 (other, id) == 0 || !g_hash_table_add (done, (gpointer) other))
+        continue;
+      if (!shown_state (self, other, &shown))
+        continue;
+      stored = confab_cache_get_conversation (self->cache, other);
+      if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
+        n--;
+      if (shown != NULL && matches (self, shown) && sorts_before (self, shown, sort_at, id))
+        n++;
+    }
+  return (guint) MAX (n, 0);
 }
 
 static GPtrArray *
@@ -253,22 +353,83 @@ reload (ConfabConversationList *self)
 {
   guint old_n = self->n_items;
 
+  GQueue *pending = confab_cache_get_pending_changes (self->cache);
+
   build_statements (self);
   confab_page_cache_clear (self->pages);
   self->n_items = count_rows (self);
+  /* shown as the table is now: changes still to be announced are already in */
+  g_hash_table_remove_all (self->ahead);
+  for (GList *l = pending->head; l; l = l->next)
+    {
+      ConfabCacheChange *change = l->data;
+      const char *id;
+      ConfabConversation *stored;
+
+      if (change->signal != CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
+        continue;
+      id = confab_conversation_get_id (CONFAB_CONVERSATION (change->now));
+      stored = confab_cache_get_conversation (self->cache, id);
+      if (stored != NULL)
+        g_hash_table_insert (self->ahead, g_strdup (id), stored);
+    }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* The cache announces changes in the order it wrote them; a handler may have written the same
+ * row again before this announcement (the chat view marking a message read as it arrives). The
+ * list then moves the row straight to what the table holds, and remembers it is ahead until the
+ * later announcements come: what the list shows always matches the table for this row, so the
+ * pages it loads meanwhile agree with it. */
 static void
 on_conversation_changed (ConfabCache            *cache,
-                         ConfabConversation     *old,
-                         ConfabConversation     *now,
+                         ConfabConversation     *old_arg,
+                         ConfabConversation     *now_arg,
                          ConfabConversationList *self)
 {
+  const char *id = confab_conversation_get_id (now_arg);
+  g_autoptr (ConfabConversation) old = NULL;
+  g_autoptr (ConfabConversation) now = NULL;
+  gpointer ahead = NULL;
   gboolean old_in, new_in;
   guint old_pos = 0, new_pos = 0, old_n = self->n_items;
+
+  /* In a batch (a slice of a catch-up) the list is shown as it was until the batch ends, then
+   * catches up in one change (on_batch_ended): per row, each change costs the list view a
+   * remove and an insert and rebinding rows, thousands of times over. Nothing reads the list
+   * in between: the UI draws between slices. */
+  if (confab_cache_in_batch (cache))
+    self->batch_behind = TRUE;
+  if (self->batch_behind)
+    {
+      ConfabConversation *shown = NULL;
+
+      if (!g_hash_table_contains (self->batch_shown, id))
+        {
+          if (!g_hash_table_lookup_extended (self->ahead, id, NULL, (gpointer *) &shown))
+            shown = old_arg;
+          g_hash_table_insert (self->batch_shown, g_strdup (id),
+                               shown != NULL ? g_object_ref (shown) : NULL);
+        }
+      g_hash_table_remove (self->ahead, id);
+      return;
+    }
+
+  if (g_hash_table_steal_extended (self->ahead, id, NULL, &ahead))
+    old = ahead;
+  else
+    old = old_arg != NULL ? g_object_ref (old_arg) : NULL;
+  if (has_pending (self, id))
+    {
+      now = confab_cache_get_conversation (cache, id);
+      if (now == NULL)
+        now = g_object_ref (now_arg);
+      g_hash_table_insert (self->ahead, g_strdup (id), g_object_ref (now));
+    }
+  else
+    now = g_object_ref (now_arg);
 
   /* The old row's text is gone from the table, so whether it matched a search is unknown. */
   if (self->pattern != NULL)
@@ -303,6 +464,113 @@ on_conversation_changed (ConfabCache            *cache,
       g_list_model_items_changed (G_LIST_MODEL (self), new_pos, 0, 1);
     }
   if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+typedef struct {
+  ConfabConversation *shown;    /* as the list showed it before the batch (NULL: not shown) */
+  ConfabConversation *stored;   /* as the table has it now (NULL: gone) */
+} Moved;
+
+static void
+moved_clear (Moved *moved)
+{
+  g_clear_object (&moved->shown);
+  g_clear_object (&moved->stored);
+}
+
+/* The batch is over: one change covering the rows it moved, from the first to the last one
+ * (new conversations at the top: an insertion there, the rows below kept as they are), so
+ * that the list view keeps its row widgets for the rest. A row's place before the batch is
+ * the table's answer with the rows the batch changed counted where they were instead. */
+static void
+on_batch_ended (ConfabCache            *cache,
+                ConfabConversationList *self)
+{
+  g_autoptr (GArray) moved = NULL;
+  guint old_n = self->n_items, new_n, lo = G_MAXUINT, end_old = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 delta;
+
+  if (!self->batch_behind)
+    return;
+  self->batch_behind = FALSE;
+  if (self->pattern != NULL)
+    {
+      g_hash_table_remove_all (self->batch_shown);
+      reload (self);
+      return;
+    }
+
+  moved = g_array_new (FALSE, TRUE, sizeof (Moved));
+  g_array_set_clear_func (moved, (GDestroyNotify) moved_clear);
+  g_hash_table_iter_init (&iter, self->batch_shown);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Moved m = { NULL, NULL };
+      ConfabConversation *stored = confab_cache_get_conversation (self->cache, key);
+
+      if (value != NULL && matches (self, value))
+        m.shown = g_object_ref (value);
+      if (stored != NULL && matches (self, stored))
+        m.stored = g_steal_pointer (&stored);
+      g_clear_object (&stored);
+      if (m.shown != NULL || m.stored != NULL)
+        g_array_append_val (moved, m);
+    }
+  g_hash_table_remove_all (self->batch_shown);
+  if (moved->len == 0)
+    return;   /* nothing this list shows */
+
+  new_n = count_rows (self);
+  delta = (gint64) new_n - old_n;
+  for (guint i = 0; i < moved->len; i++)
+    {
+      Moved *m = &g_array_index (moved, Moved, i);
+
+      if (m->shown != NULL)
+        {
+          const char *id = confab_conversation_get_id (m->shown);
+          gint64 sort_at = confab_cache_conversation_sort_at (m->shown);
+          gint64 pos = position_of (self, m->shown);
+
+          for (guint k = 0; k < moved->len; k++)
+            {
+              Moved *other = &g_array_index (moved, Moved, k);
+
+              if (k == i)
+                continue;
+              if (other->stored != NULL && sorts_before (self, other->stored, sort_at, id))
+                pos--;
+              if (other->shown != NULL && sorts_before (self, other->shown, sort_at, id))
+                pos++;
+            }
+          pos = MAX (pos, 0);
+          lo = MIN (lo, (guint) pos);
+          end_old = MAX (end_old, (guint) pos + 1);
+        }
+      if (m->stored != NULL)
+        {
+          guint pos = position_of (self, m->stored);
+
+          lo = MIN (lo, pos);
+          end_old = (guint) MAX ((gint64) end_old, (gint64) pos + 1 - delta);
+        }
+    }
+
+  end_old = MAX (end_old, lo);
+  if (end_old > old_n || (gint64) end_old + delta < lo || (gint64) end_old + delta > new_n)
+    {
+      /* the bookkeeping disagrees with the table: read it all */
+      g_debug ("batch: rows %u..%u of %u do not add up to %u; reloading", lo, end_old, old_n, new_n);
+      reload (self);
+      return;
+    }
+  confab_page_cache_invalidate_from (self->pages, lo);
+  self->n_items = new_n;
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, end_old - lo, (guint) (end_old + delta - lo));
+  if (old_n != new_n)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
@@ -504,6 +772,7 @@ confab_conversation_list_constructed (GObject *object)
   self->n_items = count_rows (self);
   self->changed_id = g_signal_connect (self->cache, "conversation-changed",
                                        G_CALLBACK (on_conversation_changed), self);
+  self->batch_id = g_signal_connect (self->cache, "batch-ended", G_CALLBACK (on_batch_ended), self);
 }
 
 static void
@@ -515,7 +784,10 @@ confab_conversation_list_dispose (GObject *object)
   if (self->pages != NULL)
     confab_page_cache_clear (self->pages);
   if (self->cache != NULL)
-    g_clear_signal_handler (&self->changed_id, self->cache);
+    {
+      g_clear_signal_handler (&self->changed_id, self->cache);
+      g_clear_signal_handler (&self->batch_id, self->cache);
+    }
   g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (confab_conversation_list_parent_class)->dispose (object);
@@ -527,6 +799,8 @@ confab_conversation_list_finalize (GObject *object)
   ConfabConversationList *self = CONFAB_CONVERSATION_LIST (object);
 
   g_clear_pointer (&self->pages, confab_page_cache_free);
+  g_clear_pointer (&self->ahead, g_hash_table_unref);
+  g_clear_pointer (&self->batch_shown, g_hash_table_unref);
   g_free (self->site_id);
   g_free (self->search);
   g_free (self->pattern);
@@ -664,4 +938,6 @@ static void
 confab_conversation_list_init (ConfabConversationList *self)
 {
   self->pages = confab_page_cache_new (load_page, self);
+  self->ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->batch_shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_nullable);
 }

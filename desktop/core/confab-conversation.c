@@ -17,6 +17,7 @@ struct _ConfabConversation
   char *assignee_name;
   gint64 created_at;
   gint64 last_message_at;
+  gint64 sort_at;
   gint64 last_seq;
   gint64 unread;
   gint64 agent_read_seq;
@@ -38,6 +39,7 @@ enum {
   PROP_ASSIGNEE_NAME,
   PROP_CREATED_AT,
   PROP_LAST_MESSAGE_AT,
+  PROP_SORT_AT,
   PROP_LAST_SEQ,
   PROP_UNREAD,
   PROP_AGENT_READ_SEQ,
@@ -120,6 +122,10 @@ confab_conversation_get_property (GObject    *object,
       g_value_set_int64 (value, self->last_message_at);
       break;
 
+    case PROP_SORT_AT:
+      g_value_set_int64 (value, self->sort_at);
+      break;
+
     case PROP_LAST_SEQ:
       g_value_set_int64 (value, self->last_seq);
       break;
@@ -195,6 +201,10 @@ confab_conversation_set_property (GObject      *object,
       self->last_message_at = g_value_get_int64 (value);
       break;
 
+    case PROP_SORT_AT:
+      self->sort_at = g_value_get_int64 (value);
+      break;
+
     case PROP_LAST_SEQ:
       self->last_seq = g_value_get_int64 (value);
       break;
@@ -267,6 +277,10 @@ confab_conversation_class_init (ConfabConversationClass *klass)
                         PARAM_FLAGS);
   properties[PROP_LAST_MESSAGE_AT] =
     g_param_spec_int64 ("last-message-at", NULL, "Time of the last message, Unix ms",
+                        0, G_MAXINT64, 0,
+                        PARAM_FLAGS);
+  properties[PROP_SORT_AT] =
+    g_param_spec_int64 ("sort-at", NULL, "The time the inbox sorts it by, Unix ms",
                         0, G_MAXINT64, 0,
                         PARAM_FLAGS);
   properties[PROP_LAST_SEQ] =
@@ -376,6 +390,14 @@ confab_conversation_get_last_message_at (ConfabConversation *self)
   g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), 0);
 
   return self->last_message_at;
+}
+
+gint64
+confab_conversation_get_sort_at (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), 0);
+
+  return self->sort_at;
 }
 
 gint64

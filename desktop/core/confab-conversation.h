@@ -22,6 +22,8 @@ const char        *confab_conversation_get_assignee_id (ConfabConversation *self
 const char        *confab_conversation_get_assignee_name (ConfabConversation *self);
 gint64             confab_conversation_get_created_at (ConfabConversation *self);
 gint64             confab_conversation_get_last_message_at (ConfabConversation *self);
+/* The inbox's order key as the cache stored it: the latest of creation and last message. */
+gint64             confab_conversation_get_sort_at (ConfabConversation *self);
 gint64             confab_conversation_get_last_seq (ConfabConversation *self);
 gint64             confab_conversation_get_unread (ConfabConversation *self);
 gint64             confab_conversation_get_agent_read_seq (ConfabConversation *self);

@@ -24,5 +24,10 @@ char       *confab_format_visitor     (const char *name,
 const char *confab_format_status      (const char *status);
 /* Two letters for an avatar. */
 char       *confab_format_initials    (const char *name);
+/* The local time zone the functions above use (cached: no file access per call; TZ changes
+ * show at once, /etc/localtime changes within a minute). Not a new reference. */
+GTimeZone  *confab_format_get_time_zone   (void);
+/* Forget the cached zone (tests; a zone change the app learns of otherwise). */
+void        confab_format_reset_time_zone (void);
 
 G_END_DECLS

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* desktop-catchup.c: the desktop app catching up on a relay full of conversations.
+ *
+ * Runs the real app (desktop/ui, in-process, as the UI tests do) with an empty cache, signs in
+ * through its sign-in form to the relay of $CONFAB_RELAY_URL, and measures frames and main-loop
+ * stalls (bench/frame-meter.h) from the click until the inbox holds $BENCH_CONVERSATIONS rows
+ * and the client is online (the relay's "synced" comes after every event of the catch-up).
+ * Prints one JSON line. Run by bench/desktop-catchup.sh; not a test. */
+#include <adwaita.h>
+#include <malloc.h>
+#include <string.h>
+
+#include "confab-account.h"
+#include "confab-application.h"
+#include "confab-conversation-list.h"
+#include "confab-settings.h"
+#include "confab-window.h"
+#include "frame-meter.h"
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data,
+               guint      timeout_s,
+               const char *what)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("bench: no %s within %u s", what, timeout_s);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+has_sign_in (gpointer data)
+{
+  ConfabWindow *window = confab_application_get_window (data);
+
+  return window != NULL && find_named (GTK_WIDGET (window), "relay-entry") != NULL &&
+         gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+typedef struct {
+  ConfabApplication *app;
+  guint              want;
+} Target;
+
+static guint
+inbox_rows (ConfabApplication *app)
+{
+  ConfabWindow *window = confab_application_get_window (app);
+  GtkWidget *view = window ? find_named (GTK_WIDGET (window), "conversation-list") : NULL;
+
+  if (view == NULL || gtk_list_view_get_model (GTK_LIST_VIEW (view)) == NULL)
+    return 0;
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (view))));
+}
+
+static gboolean
+caught_up (gpointer data)
+{
+  Target *target = data;
+  ConfabWindow *window = confab_application_get_window (target->app);
+  ConfabAccount *account = window ? confab_window_get_account (window) : NULL;
+
+  return account != NULL &&
+         confab_client_get_state (confab_account_get_client (account)) == CONFAB_CLIENT_ONLINE &&
+         inbox_rows (target->app) >= target->want;
+}
+
+static gboolean
+syncing (gpointer data)
+{
+  ConfabWindow *window = confab_application_get_window (data);
+  ConfabAccount *account = window ? confab_window_get_account (window) : NULL;
+
+  return account != NULL &&
+         confab_client_get_state (confab_account_get_client (account)) >= CONFAB_CLIENT_SYNCING;
+}
+
+static long
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return -1;
+  return strtol (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *url = g_getenv ("CONFAB_RELAY_URL");
+  const char *email = g_getenv ("BENCH_EMAIL");
+  const char *password = g_getenv ("BENCH_PASSWORD");
+  const char *want = g_getenv ("BENCH_CONVERSATIONS");
+  g_autoptr (ConfabApplication) app = NULL;
+  Target target = { 0 };
+  FrameMeter meter;
+  GtkWidget *root;
+
+  if (url == NULL || email == NULL || password == NULL || want == NULL)
+    g_error ("bench: CONFAB_RELAY_URL, BENCH_EMAIL, BENCH_PASSWORD and BENCH_CONVERSATIONS");
+  g_setenv ("CONFAB_NO_SOUND", "1", TRUE);
+
+  adw_init ();
+  app = confab_application_new ("chat.confab.Confab.Bench", G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, NULL))
+    g_error ("bench: cannot register the application");
+  g_object_set (confab_application_get_settings (app), "notifications", FALSE, NULL);
+  g_application_activate (G_APPLICATION (app));
+  iterate_until (has_sign_in, app, 30, "sign-in form");
+
+  root = GTK_WIDGET (confab_application_get_window (app));
+  gtk_editable_set_text (GTK_EDITABLE (find_named (root, "relay-entry")), url);
+  gtk_editable_set_text (GTK_EDITABLE (find_named (root, "email-entry")), email);
+  gtk_editable_set_text (GTK_EDITABLE (find_named (root, "password-entry")), password);
+
+  /* from the subscribe on: signing in (keyring, the inbox page built) is not the catch-up */
+  g_signal_emit_by_name (find_named (root, "sign-in-button"), "clicked");
+  iterate_until (syncing, app, 60, "subscribe");
+  frame_meter_start (&meter, root);
+  target.app = app;
+  target.want = (guint) g_ascii_strtoull (want, NULL, 10);
+  iterate_until (caught_up, &target, 900, "caught-up inbox");
+  frame_meter_stop (&meter);
+  frame_meter_print (&meter, "confab", inbox_rows (app));
+
+  /* settle, then what the app holds with the whole inbox known */
+  for (gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  {
+    struct mallinfo2 info = mallinfo2 ();
+    double rss = rss_kib () / 1024.0;
+
+    /* what the heap holds in use, and what it keeps free (fragments of the catch-up) */
+    g_print ("{\"rss_mib_after\":%.1f,\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f}\n",
+             rss, info.uordblks / 1048576.0, info.fordblks / 1048576.0);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (root));
+  g_application_quit (G_APPLICATION (app));
+  return 0;
+}
