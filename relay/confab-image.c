@@ -136,6 +136,8 @@ sniff_gif (const guint8  *data,
            guint         *height,
            GError       **error)
 {
+  gsize pos = 13;
+
   if (len < 13)
     return invalid (error, "no GIF screen descriptor");
 
@@ -143,6 +145,23 @@ sniff_gif (const guint8  *data,
   *height = le16 (data + 8);
   if (*width == 0 || *height == 0)
     return invalid (error, "impossible GIF dimensions");
+
+  /* The first frame must have a size too: gdk-pixbuf's GIF loader meets an empty one with a
+   * GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). Past the global colour
+   * table, extensions are skipped block by block up to the first image descriptor. */
+  if (data[10] & 0x80)
+    pos += 3 * ((gsize) 2 << (data[10] & 0x07));
+  while (pos < len && data[pos] == 0x21)
+    {
+      pos += 2;                  /* introducer, label */
+      while (pos < len && data[pos] != 0)
+        pos += 1 + data[pos];    /* a sub-block: its size, then that many bytes */
+      pos++;                     /* the terminator */
+    }
+  if (pos + 10 > len || data[pos] != 0x2C)
+    return invalid (error, "no GIF image descriptor");
+  if (le16 (data + pos + 5) == 0 || le16 (data + pos + 7) == 0)
+    return invalid (error, "impossible GIF frame dimensions");
 
   return TRUE;
 }

@@ -8,6 +8,28 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* A critical is a broken precondition: a crash for the fuzzer, with the input saved. */
+static void
+abort_on_critical (const char     *log_domain,
+                   GLogLevelFlags  log_level,
+                   const char     *message,
+                   gpointer        user_data)
+{
+  g_printerr ("%s-CRITICAL: %s\n", log_domain ? log_domain : "", message);
+  abort ();
+}
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  g_log_set_handler (NULL, G_LOG_LEVEL_CRITICAL, abort_on_critical, NULL);
+  g_log_set_handler ("GdkPixbuf", G_LOG_LEVEL_CRITICAL, abort_on_critical, NULL);
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
