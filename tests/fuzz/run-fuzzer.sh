@@ -22,6 +22,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:log_path=stde
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=stderr"
 # -rss_limit_mb / -timeout: a target that grows past 2 GB or takes 10 s on one input is a bug
 # too. -print_final_stats: the runs and coverage reached end up in the test log.
-exec "$target" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+# GLib 2.74's slice allocator would hide json-glib's and GLib's objects from LeakSanitizer.
+export G_SLICE=always-malloc
+# -error_exitcode: libFuzzer's default, 77, is what meson takes for "skipped".
+exec "$target" -seed=1 -error_exitcode=1 -timeout_exitcode=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/" "$@" \
   "$work/corpus" "$seeds"
