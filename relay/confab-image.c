@@ -137,6 +137,7 @@ sniff_gif (const guint8  *data,
            GError       **error)
 {
   gsize pos = 13;
+  guint frames = 0;
 
   if (len < 13)
     return invalid (error, "no GIF screen descriptor");
@@ -146,22 +147,41 @@ sniff_gif (const guint8  *data,
   if (*width == 0 || *height == 0)
     return invalid (error, "impossible GIF dimensions");
 
-  /* The first frame must have a size too: gdk-pixbuf's GIF loader meets an empty one with a
-   * GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). Past the global colour
-   * table, extensions are skipped block by block up to the first image descriptor. */
+  /* Every frame must have a size too: gdk-pixbuf's GIF loader meets an empty one with a
+   * GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). So the blocks are walked:
+   * extensions and image data skipped sub-block by sub-block, each image descriptor checked.
+   * A file cut short is left to the decoder, which refuses it. */
   if (data[10] & 0x80)
     pos += 3 * ((gsize) 2 << (data[10] & 0x07));
-  while (pos < len && data[pos] == 0x21)
+  while (pos < len && data[pos] != 0x3B)
     {
-      pos += 2;                  /* introducer, label */
+      if (data[pos] == 0x2C)
+        {
+          guint8 packed;
+
+          if (pos + 10 > len)
+            break;
+          packed = data[pos + 9];
+
+          if (le16 (data + pos + 5) == 0 || le16 (data + pos + 7) == 0)
+            return invalid (error, "impossible GIF frame dimensions");
+          frames++;
+          pos += 10;                 /* the descriptor */
+          if (packed & 0x80)
+            pos += 3 * ((gsize) 2 << (packed & 0x07));
+          pos++;                     /* the LZW minimum code size */
+        }
+      else if (data[pos] == 0x21)
+        pos += 2;                    /* introducer, label */
+      else
+        return invalid (error, "unknown GIF block");
+
       while (pos < len && data[pos] != 0)
-        pos += 1 + data[pos];    /* a sub-block: its size, then that many bytes */
-      pos++;                     /* the terminator */
+        pos += 1 + data[pos];        /* a sub-block: its size, then that many bytes */
+      pos++;                         /* the terminator */
     }
-  if (pos + 10 > len || data[pos] != 0x2C)
-    return invalid (error, "no GIF image descriptor");
-  if (le16 (data + pos + 5) == 0 || le16 (data + pos + 7) == 0)
-    return invalid (error, "impossible GIF frame dimensions");
+  if (frames == 0 && pos < len)
+    return invalid (error, "no image in the GIF");
 
   return TRUE;
 }

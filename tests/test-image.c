@@ -193,6 +193,20 @@ test_sniff_gif_empty_frame (void)
   g_assert_null (image);
   g_assert_error (process_error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
 
+  /* a later frame of no size (an animation) */
+  {
+    g_autoptr (GByteArray) animation = g_byte_array_new ();
+
+    g_clear_error (&error);
+    g_byte_array_append (animation, tiny_gif, sizeof tiny_gif - 1);     /* without the trailer */
+    g_byte_array_append (animation, tiny_gif + 19, sizeof tiny_gif - 19); /* GCE, frame, trailer */
+    g_assert_cmpint (sniff (animation->data, animation->len, &width, &height, &error), ==, CONFAB_IMAGE_GIF);
+    g_assert_no_error (error);
+    animation->data[sizeof tiny_gif - 1 + 8 + 7] = 0;             /* the second frame's height */
+    g_assert_cmpint (sniff (animation->data, animation->len, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+    g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+  }
+
   /* no image descriptor at all, only the trailer */
   g_clear_error (&error);
   memcpy (gif, tiny_gif, 27);
