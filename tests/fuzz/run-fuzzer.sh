@@ -14,6 +14,11 @@ set -eu
 target=$1 seeds=$2 work=$3 seconds=$4
 shift 4
 
+# The test suite starts from the seed corpus alone each time (CONFAB_FUZZ_FRESH=1), so that a
+# run depends on nothing but the sources; scripts/fuzz keeps what earlier runs learned.
+if [ "${CONFAB_FUZZ_FRESH:-}" = 1 ]; then
+  rm -rf "$work/corpus"
+fi
 mkdir -p "$work/corpus"
 # Leaks per input are bugs here (libFuzzer checks each run), unlike GLib's one-time
 # allocations that make leak checking of whole test programs useless (scripts/test); reports
