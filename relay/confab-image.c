@@ -147,8 +147,8 @@ sniff_gif (const guint8  *data,
   if (*width == 0 || *height == 0)
     return invalid (error, "impossible GIF dimensions");
 
-  /* Every frame must have a size too: gdk-pixbuf's GIF loader meets an empty one with a
-   * GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). So the blocks are walked:
+  /* Every frame must have a size too, within the logical screen: gdk-pixbuf's GIF loader
+   * meets an empty one with a GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). So the blocks are walked:
    * extensions and image data skipped sub-block by sub-block, each image descriptor checked.
    * A file cut short is left to the decoder, which refuses it. */
   if (data[10] & 0x80)
@@ -165,6 +165,10 @@ sniff_gif (const guint8  *data,
 
           if (le16 (data + pos + 5) == 0 || le16 (data + pos + 7) == 0)
             return invalid (error, "impossible GIF frame dimensions");
+          /* and one outside the screen trips gdk_pixbuf_copy_area()'s precondition */
+          if (le16 (data + pos + 1) + le16 (data + pos + 5) > *width ||
+              le16 (data + pos + 3) + le16 (data + pos + 7) > *height)
+            return invalid (error, "a GIF frame outside its screen");
           frames++;
           pos += 10;                 /* the descriptor */
           if (packed & 0x80)

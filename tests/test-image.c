@@ -169,8 +169,8 @@ test_sniff_gif_webp (void)
   g_assert_cmpuint (height, ==, 20000);
 }
 
-/* A first frame of no size: gdk-pixbuf's GIF loader answers it with a GdkPixbuf-CRITICAL, so
- * the sniffer refuses it (found by tests/fuzz/fuzz-image). */
+/* A frame of no size, or outside the screen: gdk-pixbuf's GIF loader answers it with a
+ * GdkPixbuf-CRITICAL, so the sniffer refuses it (found by tests/fuzz/fuzz-image). */
 static void
 test_sniff_gif_empty_frame (void)
 {
@@ -206,6 +206,18 @@ test_sniff_gif_empty_frame (void)
     g_assert_cmpint (sniff (animation->data, animation->len, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
     g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
   }
+
+  /* a frame larger than the screen (1 × 1 here): another critical in the loader */
+  g_clear_error (&error);
+  memcpy (gif, tiny_gif, sizeof gif);
+  gif[33] = 0x30;                        /* frame width 0x3001 */
+  g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+  g_clear_error (&error);
+  memcpy (gif, tiny_gif, sizeof gif);
+  gif[30] = 1;                           /* frame top 1: one row below the screen */
+  g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
 
   /* no image descriptor at all, only the trailer */
   g_clear_error (&error);
