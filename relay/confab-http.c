@@ -467,32 +467,15 @@ confab_http_read_object (ConfabRelay       *relay,
   return object;
 }
 
-static gboolean
-is_trusted_proxy (ConfabRelay *relay,
-                  const char  *ip)
-{
-  return ip != NULL && g_strv_contains ((const char * const *) relay->config->trusted_proxies, ip);
-}
-
 char *
-confab_http_client_ip (ConfabRelay       *relay,
-                       SoupServerMessage *msg)
+confab_http_forwarded_ip (const char * const *trusted_proxies,
+                          const char         *peer,
+                          const char         *forwarded)
 {
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  const char *forwarded;
-  g_autofree char *peer = NULL;
   g_auto (GStrv) hops = NULL;
 
-  if (G_IS_INET_SOCKET_ADDRESS (remote))
-    peer = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-
-  if (!is_trusted_proxy (relay, peer))
-    return g_steal_pointer (&peer);
-
-  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
-                                             "X-Forwarded-For");
-  if (forwarded == NULL)
-    return g_steal_pointer (&peer);
+  if (peer == NULL || !g_strv_contains (trusted_proxies, peer) || forwarded == NULL)
+    return g_strdup (peer);
 
   /* The right-most hop was added by our own proxy; walk left past every trusted proxy. */
   hops = g_strsplit (forwarded, ",", -1);
@@ -501,7 +484,7 @@ confab_http_client_ip (ConfabRelay       *relay,
       g_autoptr (GInetAddress) parsed = NULL;
       char *hop = g_strstrip (hops[i]);
 
-      if (is_trusted_proxy (relay, hop))
+      if (g_strv_contains (trusted_proxies, hop))
         continue;
       parsed = g_inet_address_new_from_string (hop);
       if (parsed == NULL)
@@ -509,15 +492,27 @@ confab_http_client_ip (ConfabRelay       *relay,
       return g_strdup (hop);
     }
 
-  return g_steal_pointer (&peer);
+  return g_strdup (peer);
+}
+
+char *
+confab_http_client_ip (ConfabRelay       *relay,
+                       SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *peer = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    peer = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+
+  return confab_http_forwarded_ip ((const char * const *) relay->config->trusted_proxies, peer,
+                                   soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                                  "X-Forwarded-For"));
 }
 
 const char *
-confab_http_bearer (SoupServerMessage *msg)
+confab_http_parse_bearer (const char *header)
 {
-  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                     "Authorization");
-
   if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
     return NULL;
 
@@ -526,6 +521,13 @@ confab_http_bearer (SoupServerMessage *msg)
     header++;
 
   return *header ? header : NULL;
+}
+
+const char *
+confab_http_bearer (SoupServerMessage *msg)
+{
+  return confab_http_parse_bearer (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                                 "Authorization"));
 }
 
 ConfabUser *

@@ -48,6 +48,14 @@ ConfabUser  *confab_http_authenticate   (ConfabRelay       *relay,
 /* The bearer token of the request, or NULL. */
 const char  *confab_http_bearer         (SoupServerMessage *msg);
 
+/* The string cores of the two above, for the fuzzer (tests/fuzz/fuzz-http.c): the token in an
+ * Authorization header's value (a pointer into it), and the client's address given the peer's
+ * and an X-Forwarded-For list (newly allocated; NULL only when @peer is). */
+const char  *confab_http_parse_bearer   (const char        *header);
+char        *confab_http_forwarded_ip   (const char * const *trusted_proxies,
+                                         const char        *peer,
+                                         const char        *forwarded);
+
 /* Splits "/api/v1/sites/ID/conversations" after @prefix into segments; NULL when the path
  * does not start with @prefix. Empty segments are kept, so "a//b" does not alias "a/b". */
 char       **confab_http_path_segments  (const char        *path,

@@ -136,6 +136,9 @@ sniff_gif (const guint8  *data,
            guint         *height,
            GError       **error)
 {
+  gsize pos = 13;
+  guint frames = 0;
+
   if (len < 13)
     return invalid (error, "no GIF screen descriptor");
 
@@ -143,6 +146,46 @@ sniff_gif (const guint8  *data,
   *height = le16 (data + 8);
   if (*width == 0 || *height == 0)
     return invalid (error, "impossible GIF dimensions");
+
+  /* Every frame must have a size too, within the logical screen: gdk-pixbuf's GIF loader
+   * meets an empty one with a GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). So the blocks are walked:
+   * extensions and image data skipped sub-block by sub-block, each image descriptor checked.
+   * A file cut short is left to the decoder, which refuses it. */
+  if (data[10] & 0x80)
+    pos += 3 * ((gsize) 2 << (data[10] & 0x07));
+  while (pos < len && data[pos] != 0x3B)
+    {
+      if (data[pos] == 0x2C)
+        {
+          guint8 packed;
+
+          if (pos + 10 > len)
+            break;
+          packed = data[pos + 9];
+
+          if (le16 (data + pos + 5) == 0 || le16 (data + pos + 7) == 0)
+            return invalid (error, "impossible GIF frame dimensions");
+          /* and one outside the screen trips gdk_pixbuf_copy_area()'s precondition */
+          if (le16 (data + pos + 1) + le16 (data + pos + 5) > *width ||
+              le16 (data + pos + 3) + le16 (data + pos + 7) > *height)
+            return invalid (error, "a GIF frame outside its screen");
+          frames++;
+          pos += 10;                 /* the descriptor */
+          if (packed & 0x80)
+            pos += 3 * ((gsize) 2 << (packed & 0x07));
+          pos++;                     /* the LZW minimum code size */
+        }
+      else if (data[pos] == 0x21)
+        pos += 2;                    /* introducer, label */
+      else
+        return invalid (error, "unknown GIF block");
+
+      while (pos < len && data[pos] != 0)
+        pos += 1 + data[pos];        /* a sub-block: its size, then that many bytes */
+      pos++;                         /* the terminator */
+    }
+  if (frames == 0 && pos < len)
+    return invalid (error, "no image in the GIF");
 
   return TRUE;
 }

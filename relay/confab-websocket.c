@@ -481,7 +481,9 @@ ws_send_close (ConfabWebsocket *self,
           g_utf8_validate (reason, MAX_REASON_BYTES, &end);
           reason_len = end - reason;
         }
-      memcpy (payload + 2, reason, reason_len);
+      /* memcpy from NULL is undefined even for 0 bytes (UBSan, test-websocket) */
+      if (reason_len > 0)
+        memcpy (payload + 2, reason, reason_len);
       len = 2 + reason_len;
     }
 

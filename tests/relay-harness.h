@@ -30,6 +30,10 @@ G_BEGIN_DECLS
 #define TEST_TIMEOUT_MS 3000
 #define TEST_QUIET_MS   400
 
+/* CONFAB_TEST_TIMEOUT_MULTIPLIER (1 when unset): how much slower this run is, e.g. under the
+ * sanitizers (scripts/test). Each test's own time limit is multiplied by it. */
+guint test_timeout_multiplier (void);
+
 /* --- test registration --- */
 
 void         test_harness_init          (int          *argc,

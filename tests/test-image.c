@@ -169,6 +169,64 @@ test_sniff_gif_webp (void)
   g_assert_cmpuint (height, ==, 20000);
 }
 
+/* A frame of no size, or outside the screen: gdk-pixbuf's GIF loader answers it with a
+ * GdkPixbuf-CRITICAL, so the sniffer refuses it (found by tests/fuzz/fuzz-image). */
+static void
+test_sniff_gif_empty_frame (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) process_error = NULL;
+  g_autoptr (ConfabImage) image = NULL;
+  guint8 gif[sizeof tiny_gif];
+  guint width = 0, height = 0;
+
+  memcpy (gif, tiny_gif, sizeof gif);
+  g_assert_cmpint (gif[27], ==, 0x2C);   /* the image descriptor, after the GCE extension */
+  gif[32] = 0;                           /* frame width 0 */
+  gif[33] = 0;
+
+  g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+
+  /* the whole way, where the critical came from (fatal in tests) */
+  image = confab_image_process (gif, sizeof gif, 40000000, &process_error);
+  g_assert_null (image);
+  g_assert_error (process_error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+
+  /* a later frame of no size (an animation) */
+  {
+    g_autoptr (GByteArray) animation = g_byte_array_new ();
+
+    g_clear_error (&error);
+    g_byte_array_append (animation, tiny_gif, sizeof tiny_gif - 1);     /* without the trailer */
+    g_byte_array_append (animation, tiny_gif + 19, sizeof tiny_gif - 19); /* GCE, frame, trailer */
+    g_assert_cmpint (sniff (animation->data, animation->len, &width, &height, &error), ==, CONFAB_IMAGE_GIF);
+    g_assert_no_error (error);
+    animation->data[sizeof tiny_gif - 1 + 8 + 7] = 0;             /* the second frame's height */
+    g_assert_cmpint (sniff (animation->data, animation->len, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+    g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+  }
+
+  /* a frame larger than the screen (1 × 1 here): another critical in the loader */
+  g_clear_error (&error);
+  memcpy (gif, tiny_gif, sizeof gif);
+  gif[33] = 0x30;                        /* frame width 0x3001 */
+  g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+  g_clear_error (&error);
+  memcpy (gif, tiny_gif, sizeof gif);
+  gif[30] = 1;                           /* frame top 1: one row below the screen */
+  g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+
+  /* no image descriptor at all, only the trailer */
+  g_clear_error (&error);
+  memcpy (gif, tiny_gif, 27);
+  gif[27] = 0x3B;
+  g_assert_cmpint (sniff (gif, 28, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+  g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+}
+
 static void
 test_sniff_unsupported (void)
 {
@@ -284,6 +342,7 @@ main (int    argc,
   g_test_add_func ("/relay/image/sniff-png", test_sniff_png);
   g_test_add_func ("/relay/image/sniff-jpeg", test_sniff_jpeg);
   g_test_add_func ("/relay/image/sniff-gif-webp", test_sniff_gif_webp);
+  g_test_add_func ("/relay/image/sniff-gif-empty-frame", test_sniff_gif_empty_frame);
   g_test_add_func ("/relay/image/sniff-unsupported", test_sniff_unsupported);
   g_test_add_func ("/relay/image/too-many-pixels", test_process_too_many_pixels);
   g_test_add_func ("/relay/image/png-thumbnail", test_process_png_thumb);
