@@ -356,12 +356,13 @@ skip_literal (const char *data,
   return pos;
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+/* The grammar of a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, where skip_number
+ * (in the depth scan) only looks at its range. */
 static gsize
-skip_number (const char *data,
-             gsize       len,
-             gsize       pos,
-             ScanError  *scan_error)
+check_number_grammar (const char *data,
+                      gsize       len,
+                      gsize       pos,
+                      ScanError  *scan_error)
 {
   gsize i = pos;
 
@@ -510,7 +511,7 @@ scan_grammar (const char *data,
               if (c == '"')
                 i = skip_string (data, len, i, scan_error);
               else if (c == '-' || g_ascii_isdigit (c))
-                i = skip_number (data, len, i, scan_error);
+                i = check_number_grammar (data, len, i, scan_error);
               else
                 i = skip_literal (data, len, i, scan_error);
               value_done = TRUE;
