@@ -332,6 +332,13 @@ handle_visitor_frame (Client     *client,
                       const char *type,
                       JsonObject *frame);
 
+/* A connection on @ws with its limits, known to the hub; takes @ip_hash. */
+Client *
+hub_client_new (ConfabHub       *hub,
+                ConfabWebsocket *ws,
+                ClientKind       kind,
+                char            *ip_hash);
+
 /* Parses a text frame; NULL after telling the client what was wrong with it. */
 JsonObject *
 client_parse_frame (Client      *client,

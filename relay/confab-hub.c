@@ -529,20 +529,21 @@ on_closed (ConfabWebsocket *ws,
   g_hash_table_remove (hub->clients, client);
 }
 
-static Client *
-client_new (ConfabHub         *hub,
-            SoupServerMessage *msg,
-            ConfabWebsocket   *ws,
-            ClientKind         kind)
+/* A connection on @ws, its limits set, known to the hub; @ip_hash is taken. (The fuzz target
+ * makes its clients here too, on a socket pair.) */
+Client *
+hub_client_new (ConfabHub       *hub,
+                ConfabWebsocket *ws,
+                ClientKind       kind,
+                char            *ip_hash)
 {
   ConfabConfig *config = hub->relay->config;
   Client *client = g_new0 (Client, 1);
-  g_autofree char *ip = confab_http_client_ip (hub->relay, msg);
 
   client->hub = hub;
   client->kind = kind;
   client->ws = g_object_ref (ws);
-  client->ip_hash = confab_relay_hash_ip (hub->relay, ip);
+  client->ip_hash = ip_hash;
   confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
   confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
   confab_token_bucket_init (&client->frames, config->frames_per_second, 1000);
@@ -563,6 +564,17 @@ client_new (ConfabHub         *hub,
   g_hash_table_add (hub->clients, client);
 
   return client;
+}
+
+static Client *
+client_new (ConfabHub         *hub,
+            SoupServerMessage *msg,
+            ConfabWebsocket   *ws,
+            ClientKind         kind)
+{
+  g_autofree char *ip = confab_http_client_ip (hub->relay, msg);
+
+  return hub_client_new (hub, ws, kind, confab_relay_hash_ip (hub->relay, ip));
 }
 
 /* --- upgrades --- */

@@ -42,7 +42,6 @@ typedef struct {
 static Connection
 connect_client (ClientKind kind)
 {
-  ConfabConfig *config = relay->config;
   Connection connection = { NULL, -1 };
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GSocketConnection) stream = NULL;
@@ -56,17 +55,13 @@ connect_client (ClientKind kind)
     abort ();
   stream = g_socket_connection_factory_create_connection (socket);
 
-  /* as client_new() does for a real upgrade */
-  client = g_new0 (Client, 1);
-  client->hub = relay->hub;
-  client->kind = kind;
-  client->ws = confab_websocket_new (G_IO_STREAM (stream), socket);
-  /* a new address each time, so that per-address limits do not stop every later input */
-  client->ip_hash = g_strdup_printf ("fuzz-%u", connections++);
-  confab_token_bucket_init (&client->messages, config->messages_per_minute, 60 * 1000);
-  confab_token_bucket_init (&client->typing, config->typing_per_second, 1000);
-  confab_websocket_set_max_message (client->ws, config->max_frame_bytes);
-  g_hash_table_add (relay->hub->clients, client);
+  /* as client_new() does for a real upgrade; a new address each time, so that per-address
+   * limits do not stop every later input */
+  {
+    g_autoptr (ConfabWebsocket) ws = confab_websocket_new (G_IO_STREAM (stream), socket);
+
+    client = hub_client_new (relay->hub, ws, kind, g_strdup_printf ("fuzz-%u", connections++));
+  }
 
   if (kind == CLIENT_VISITOR)
     {
@@ -100,31 +95,16 @@ handle_frame (Client     *client,
               const char *data,
               gsize       len)
 {
+  g_autoptr (GBytes) message = g_bytes_new (data, len);
   g_autoptr (JsonObject) frame = NULL;
-  g_autoptr (GError) error = NULL;
   const char *type = NULL;
 
   if (client->closing)
     return;
-  if (len > relay->config->max_frame_bytes)
-    return;
 
-  frame = confab_json_parse_object (data, len, relay->config->max_frame_bytes, MAX_FRAME_DEPTH, &error);
-  if (frame == NULL)
-    {
-      client_bad_gerror (client, error, NULL);
-      return;
-    }
-  if (!confab_json_get_string (frame, "type", TRUE, &type, &error))
-    {
-      client_bad_gerror (client, error, NULL);
-      return;
-    }
-
-  if (client->kind == CLIENT_VISITOR)
-    handle_visitor_frame (client, type, frame);
-  else
-    handle_agent_frame (client, type, frame);
+  frame = client_parse_frame (client, message, &type);
+  if (frame != NULL)
+    hub_receive_frame (client, message, type, frame);
 }
 
 static void
@@ -154,7 +134,7 @@ disconnect_client (Connection *connection)
       remove_from_index (hub->visitor_tabs, client->visitor_id, client);
       remove_from_index (hub->site_visitors, client->site_id, client);
       if (client->visitor_id != NULL && !tabs_online (hub, client->visitor_id))
-        confab_store_close_page_views (hub->relay->store, client->visitor_id, confab_now_ms (), NULL);
+        hub_visitor_left (hub, client->site_id, client->visitor_id);
     }
   else
     {
