@@ -72,6 +72,7 @@ pump_backlog (gpointer user_data)
   if (client_backlogged (client, budget))
     return G_SOURCE_CONTINUE;
 
+  hub_settle_batch (client->hub);
   events = confab_store_list_events (store, (const char * const *) client->site_ids->pdata,
                                      client->sync_cursor, BACKLOG_BATCH, &error);
   if (events == NULL)

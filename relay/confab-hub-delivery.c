@@ -201,6 +201,17 @@ fail_batch (ConfabHub    *hub,
     }
 }
 
+/* A reader that answers from the log (a visitor's resume, an agent's backlog) must see what
+ * is committed and nothing else: what the open batch holds is not durable yet, and reaches
+ * live readers when it commits; read now, it would arrive before its ack, or twice. So the
+ * batch commits first. Not inside a frame's own transaction. */
+void
+hub_settle_batch (ConfabHub *hub)
+{
+  if (hub->batch_open && hub->tx_depth == 0)
+    hub_commit_batch (hub);
+}
+
 /* Makes the batch durable, then tells everyone what is in it. */
 void
 hub_commit_batch (ConfabHub *hub)

@@ -235,6 +235,10 @@ hub_commit (ConfabHub  *hub,
 void
 hub_commit_batch (ConfabHub *hub);
 
+/* Commits the open batch before a read of the log (resume, backlog). */
+void
+hub_settle_batch (ConfabHub *hub);
+
 void
 hub_flush (ConfabHub *hub);
 

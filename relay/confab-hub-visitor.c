@@ -622,6 +622,7 @@ send_messages_after (Client     *client,
   g_autoptr (GError) error = NULL;
   gint64 seq = after_seq;
 
+  hub_settle_batch (client->hub);
   while (conversation_id != NULL)
     {
       g_autoptr (GPtrArray) batch = confab_store_list_messages (store, conversation_id, seq,
