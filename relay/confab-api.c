@@ -820,7 +820,10 @@ handle_conversation (Request     *request,
 
       if (visitor != NULL)
         json_object_set_object_member (answer, "visitor",
-                                       confab_visitor_to_json (store, visitor, FALSE, 10));
+                                       confab_visitor_to_json (store, visitor,
+                                                               confab_hub_visitor_online (request->relay->hub,
+                                                                                          visitor->id),
+                                                               10));
       return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
     }
 

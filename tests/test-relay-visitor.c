@@ -362,6 +362,32 @@ test_journey (void)
   g_assert_true (test_obj_bool (test_response_object (response), "online"));
 }
 
+/* A conversation's visitor is online while a tab is open, and not after they left. */
+static void
+test_conversation_visitor_online (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr(TestResponse) here = NULL;
+  g_autoptr(TestResponse) gone = NULL;
+  g_autoptr(JsonObject) departure = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *path = NULL;
+
+  test_visitor_say (world->visitor, "Is this in stock?", &conversation_id);
+  path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+  here = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+  test_assert_http_status (here, 200);
+  g_assert_true (test_obj_bool (test_response_object (here), "visitor.online"));
+
+  test_ws_close (world->visitor);
+  g_clear_pointer (&world->visitor, test_ws_free);
+  departure = visitor_event (world, world->visitor_id);
+  g_assert_false (test_obj_bool (departure, "online"));
+  gone = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+  test_assert_http_status (gone, 200);
+  g_assert_false (test_obj_bool (test_response_object (gone), "visitor.online"));
+}
+
 /* Leaves and comes back with its id and token; returns the agent's arrival event. */
 static JsonObject *
 come_back (TestWorld *world)
@@ -741,6 +767,7 @@ main (int    argc,
   test_harness_add ("/relay/visitor/api", test_visitor_api);
   test_harness_add ("/relay/visitor/ip-hash", test_ip_hash);
   test_harness_add ("/relay/visitor/events-logged", test_visitor_events_logged);
+  test_harness_add ("/relay/visitor/conversation-visitor-online", test_conversation_visitor_online);
 
   return g_test_run ();
 }
