@@ -258,6 +258,10 @@ test_resume_behind_message (void)
       g_assert_nonnull (frame);
       g_ptr_array_add (frames, frame);
       type = test_obj_string (frame, "type");
+      {
+        g_autofree char *text = test_obj_to_string (frame);
+        g_test_message ("frame %u: %s", frames->len - 1, text);
+      }
       if (strcmp (type, "ack") == 0)
         ack_at = frames->len - 1;
       else if (strcmp (type, "synced") == 0)
