@@ -45,6 +45,16 @@ void     confab_api_site_members           (ConfabApiCall *call,
                                             ConfabSite    *site,
                                             char         **rest);
 
+/* confab-api-unseen.c */
+void     confab_api_site_offline_messages  (ConfabApiCall *call,
+                                            ConfabSite    *site,
+                                            char         **rest);
+void     confab_api_offline_message        (ConfabApiCall *call,
+                                            const char    *offline_id,
+                                            char         **rest);
+void     confab_api_conversation_timeline  (ConfabApiCall            *call,
+                                            const ConfabConversation *conversation);
+
 /* --- helpers: each answers the request when it returns FALSE --- */
 gboolean confab_api_method_is              (ConfabApiCall *call,
                                             const char    *method);

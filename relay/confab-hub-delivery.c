@@ -821,6 +821,9 @@ prepare_visitor_conversation (ConfabHub  *hub,
       /* a follow-up question */
       ConfabConversation *reopened = confab_store_set_status (store, conversation->id,
                                                               CONFAB_STATUS_OPEN, error);
+
+      if (reopened != NULL && !record_conversation_change (hub, conversation, reopened, NULL, NULL, error))
+        g_clear_pointer (&reopened, confab_conversation_free);
       confab_conversation_free (conversation);
       conversation = reopened;
     }

@@ -259,6 +259,30 @@ persist_rating (ConfabHub   *hub,
                 JsonObject  *frame,
                 GError     **error);
 
+/* confab-hub-unseen.c */
+gboolean
+record_timeline (ConfabHub                *hub,
+                 const ConfabConversation *conversation,
+                 const char               *kind,
+                 const char               *actor_id,
+                 const char               *actor_name,
+                 const char               *target_id,
+                 JsonObject               *extra,
+                 GError                  **error);
+
+gboolean
+record_conversation_change (ConfabHub                *hub,
+                            const ConfabConversation *before,
+                            const ConfabConversation *after,
+                            const char               *actor_id,
+                            const char               *actor_name,
+                            GError                  **error);
+
+gboolean
+announce_new_offline_message (ConfabHub   *hub,
+                              const char  *offline_id,
+                              GError     **error);
+
 gboolean
 announce_conversation (ConfabHub                *hub,
                        const ConfabConversation *conversation,
