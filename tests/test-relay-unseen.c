@@ -573,6 +573,44 @@ test_timeline (void)
   g_assert_cmpuint (seen, ==, G_N_ELEMENTS (expected_kinds));
 }
 
+/* An agent who starts a conversation took it on: its timeline begins with that. */
+static void
+test_timeline_started (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) conversation = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) timeline = NULL;
+  g_autofree char *client_id = test_client_id ();
+  g_autofree char *path = NULL;
+  JsonArray *events;
+
+  quiet_world (world);
+  test_ws_sendf (world->agent,
+                 "{'type':'start_conversation','visitor_id':'%s','client_id':'%s','body':'Hi there'}",
+                 world->visitor_id, client_id);
+
+  /* the conversation event first, then its timeline */
+  conversation = test_ws_expect (world->agent, "conversation", TEST_TIMEOUT_MS);
+  event = test_ws_expect (world->agent, "timeline", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (event, "conversation_id"), ==,
+                   test_obj_string (conversation, "conversation.id"));
+  g_assert_cmpstr (test_obj_string (event, "event.kind"), ==, "assigned");
+  g_assert_cmpstr (test_obj_string (event, "event.actor.id"), ==, world->user_id);
+  g_assert_cmpstr (test_obj_string (event, "event.actor.name"), ==, "Owner a");
+  g_assert_cmpstr (test_obj_string (event, "event.target.id"), ==, world->user_id);
+  g_assert_cmpint (test_obj_int (event, "cursor"), >, test_obj_int (conversation, "cursor"));
+  test_ws_wait_for (world->agent, "ack", TEST_TIMEOUT_MS);
+
+  path = g_strdup_printf ("/api/v1/conversations/%s/timeline",
+                          test_obj_string (conversation, "conversation.id"));
+  timeline = get_object (world->relay, world->token, path, 200);
+  events = test_obj_array (timeline, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  g_assert_cmpint (test_obj_int (json_array_get_object_element (events, 0), "cursor"), ==,
+                   test_obj_int (event, "cursor"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -586,6 +624,7 @@ main (int    argc,
   test_harness_add ("/relay/unseen/offline/no-leak", test_offline_no_leak);
   test_harness_add ("/relay/unseen/rating", test_rating);
   test_harness_add ("/relay/unseen/timeline", test_timeline);
+  test_harness_add ("/relay/unseen/timeline/started", test_timeline_started);
 
   return g_test_run ();
 }
