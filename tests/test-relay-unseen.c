@@ -4,6 +4,7 @@
 
 #include "relay-harness.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 static void
@@ -333,6 +334,38 @@ test_offline_to_conversation (void)
   }
 }
 
+/* An offline message whose visitor was deleted (ON DELETE SET NULL, as the store does) cannot
+ * become a conversation: a clear 409, and the message stays open. */
+static void
+test_offline_visitor_gone (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *id = NULL, *path = NULL, *sql = NULL;
+  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  sqlite3 *db = NULL;
+
+  quiet_world (world);
+  id = leave_message (world->visitor, "Ann", "call me");
+  test_ws_close (world->visitor);
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  sql = g_strdup_printf ("UPDATE offline_messages SET visitor_id = NULL WHERE id = '%s'", id);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  path = g_strdup_printf ("/api/v1/offline-messages/%s/conversation", id);
+  response = test_http (world->relay, "POST", path, world->token, NULL, NULL);
+  test_assert_http_error (response, 409, "conflict");
+
+  list = list_offline (world, "?status=open");
+  g_assert_cmpint (test_obj_int (list, "open_count"), ==, 1);
+  g_assert_true (test_obj_is_null (json_array_get_object_element (test_obj_array (list, "offline_messages"), 0),
+                                   "visitor_id"));
+}
+
 static void
 test_offline_no_leak (void)
 {
@@ -622,6 +655,7 @@ main (int    argc,
   test_harness_add ("/relay/unseen/offline/bad-input", test_offline_bad_input);
   test_harness_add ("/relay/unseen/offline/to-conversation", test_offline_to_conversation);
   test_harness_add ("/relay/unseen/offline/no-leak", test_offline_no_leak);
+  test_harness_add ("/relay/unseen/offline/visitor-gone", test_offline_visitor_gone);
   test_harness_add ("/relay/unseen/rating", test_rating);
   test_harness_add ("/relay/unseen/timeline", test_timeline);
   test_harness_add ("/relay/unseen/timeline/started", test_timeline_started);
