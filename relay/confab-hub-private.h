@@ -5,6 +5,7 @@
  *   confab-hub-delivery.c  group commit, persisted events, messages and what they send
  *   confab-hub-visitor.c   the frames visitors send
  *   confab-hub-agent.c     the frames agents send, the backlog after subscribe
+ *   confab-hub-unseen.c    conversation timeline events, offline messages' changes
  */
 #pragma once
 
