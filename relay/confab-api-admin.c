@@ -11,7 +11,7 @@ gboolean
 confab_api_admin_is_site_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
-         g_strcmp0 (name, "members") == 0;
+         g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0;
 }
 
 void
@@ -25,13 +25,16 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_canned (call, site, rest + 1);
   if (strcmp (rest[0], "members") == 0)
     return confab_api_site_members (call, site, rest + 1);
+  if (strcmp (rest[0], "offline-messages") == 0)
+    return confab_api_site_offline_messages (call, site, rest + 1);
   confab_api_not_found (call);
 }
 
 gboolean
 confab_api_admin_is_resource (const char *name)
 {
-  return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0;
+  return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
+         g_strcmp0 (name, "offline-messages") == 0;
 }
 
 void
@@ -45,6 +48,8 @@ confab_api_admin_resource (ConfabApiCall  *call,
     return confab_api_faq (call, segments[1], segments + 2);
   if (strcmp (segments[0], "canned") == 0)
     return confab_api_canned (call, segments[1], segments + 2);
+  if (strcmp (segments[0], "offline-messages") == 0)
+    return confab_api_offline_message (call, segments[1], segments + 2);
   confab_api_not_found (call);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-api-admin.h: the site-admin resources of the REST API — FAQs (confab-api-faq.c),
- * canned responses (confab-api-canned.c), members (confab-api-members.c) — and the few
+ * canned responses (confab-api-canned.c), members (confab-api-members.c), offline messages and
+ * conversation timelines (confab-api-unseen.c) — and the few
  * request helpers they share (confab-api-admin.c). confab-api.c dispatches to them. */
 #pragma once
 
@@ -16,13 +17,14 @@ typedef struct {
   ConfabUser        *user;   /* signed in */
 } ConfabApiCall;
 
-/* TRUE for the resources under /sites/{id}/ handled here: "faqs", "canned", "members". */
+/* TRUE for the resources under /sites/{id}/ handled here: "faqs", "canned", "members",
+ * "offline-messages". */
 gboolean confab_api_admin_is_site_resource (const char    *name);
 /* /sites/{id}/@rest…, the site being one of the user's (site->role set). */
 void     confab_api_admin_site_resource    (ConfabApiCall *call,
                                             ConfabSite    *site,
                                             char         **rest);
-/* TRUE for the top-level resources handled here: "faqs", "canned". */
+/* TRUE for the top-level resources handled here: "faqs", "canned", "offline-messages". */
 gboolean confab_api_admin_is_resource      (const char    *name);
 /* /@segments[0]/{id}…: /faqs/{id}, /canned/{id}. */
 void     confab_api_admin_resource         (ConfabApiCall *call,
@@ -44,6 +46,16 @@ void     confab_api_canned                 (ConfabApiCall *call,
 void     confab_api_site_members           (ConfabApiCall *call,
                                             ConfabSite    *site,
                                             char         **rest);
+
+/* confab-api-unseen.c */
+void     confab_api_site_offline_messages  (ConfabApiCall *call,
+                                            ConfabSite    *site,
+                                            char         **rest);
+void     confab_api_offline_message        (ConfabApiCall *call,
+                                            const char    *offline_id,
+                                            char         **rest);
+void     confab_api_conversation_timeline  (ConfabApiCall            *call,
+                                            const ConfabConversation *conversation);
 
 /* --- helpers: each answers the request when it returns FALSE --- */
 gboolean confab_api_method_is              (ConfabApiCall *call,

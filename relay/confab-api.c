@@ -813,6 +813,12 @@ handle_conversation (Request     *request,
   if (!method_is (request, "GET"))
     return method_not_allowed (request, "GET");
 
+  if (segments[1] != NULL && strcmp (segments[1], "timeline") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_conversation_timeline (&call, conversation);
+    }
+
   if (segments[1] == NULL)
     {
       g_autoptr (JsonObject) answer = confab_conversation_to_json (store, conversation, CONFAB_AUDIENCE_AGENT);

@@ -382,7 +382,9 @@ agent_change_conversation (Client     *client,
       updated = confab_store_set_status (store, conversation->id, status, &error);
     }
 
-  if (updated == NULL || !announce_conversation (client->hub, updated, &error))
+  if (updated == NULL || !announce_conversation (client->hub, updated, &error) ||
+      !record_conversation_change (client->hub, conversation, updated, client->user_id,
+                                   client->user_name, &error))
     goto failed;
   if (!hub_commit (client->hub, &error))
     goto not_stored;
@@ -423,7 +425,9 @@ agent_read (Client     *client,
   if (!hub_begin (client->hub, &error))
     goto not_stored;
   updated = confab_store_mark_read (store, conversation->id, CONFAB_SENDER_AGENT, seq, &error);
-  if (updated == NULL || !announce_conversation (client->hub, updated, &error))
+  if (updated == NULL || !announce_conversation (client->hub, updated, &error) ||
+      !record_conversation_change (client->hub, conversation, updated, client->user_id,
+                                   client->user_name, &error))
     goto failed;
   if (!hub_commit (client->hub, &error))
     goto not_stored;

@@ -807,7 +807,9 @@ prepare_visitor_conversation (ConfabHub  *hub,
 {
   ConfabStore *store = hub->relay->store;
   g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) before = NULL;
   g_autoptr (GError) local_error = NULL;
+  const char *actor_id = NULL;
 
   conversation = confab_store_get_current_conversation (store, visitor_id, &local_error);
   if (local_error != NULL)
@@ -821,24 +823,25 @@ prepare_visitor_conversation (ConfabHub  *hub,
       conversation = confab_store_create_conversation (store, site_id, visitor_id, error);
       if (conversation != NULL && assignee_id != NULL)
         {
-          ConfabConversation *assigned = confab_store_set_assignee (store, conversation->id,
-                                                                    assignee_id, error);
-          confab_conversation_free (conversation);
-          conversation = assigned;
+          /* the agent who started it took it on: its timeline says so */
+          before = g_steal_pointer (&conversation);
+          conversation = confab_store_set_assignee (store, before->id, assignee_id, error);
+          actor_id = assignee_id;
         }
     }
   else if (conversation->status == CONFAB_STATUS_RESOLVED)
     {
       /* a follow-up question */
-      ConfabConversation *reopened = confab_store_set_status (store, conversation->id,
-                                                              CONFAB_STATUS_OPEN, error);
-      confab_conversation_free (conversation);
-      conversation = reopened;
+      before = g_steal_pointer (&conversation);
+      conversation = confab_store_set_status (store, before->id, CONFAB_STATUS_OPEN, error);
     }
   else
     return g_steal_pointer (&conversation);
 
-  if (conversation == NULL || !announce_conversation (hub, conversation, error))
+  /* the timeline event after the conversation event, which agents need first */
+  if (conversation == NULL || !announce_conversation (hub, conversation, error) ||
+      (before != NULL &&
+       !record_conversation_change (hub, before, conversation, actor_id, NULL, error)))
     return NULL;
 
   return g_steal_pointer (&conversation);

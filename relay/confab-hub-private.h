@@ -5,6 +5,7 @@
  *   confab-hub-delivery.c  group commit, persisted events, messages and what they send
  *   confab-hub-visitor.c   the frames visitors send
  *   confab-hub-agent.c     the frames agents send, the backlog after subscribe
+ *   confab-hub-unseen.c    conversation timeline events, offline messages' changes
  */
 #pragma once
 
@@ -262,6 +263,30 @@ persist_rating (ConfabHub   *hub,
                 const char  *conversation_id,
                 JsonObject  *frame,
                 GError     **error);
+
+/* confab-hub-unseen.c */
+gboolean
+record_timeline (ConfabHub                *hub,
+                 const ConfabConversation *conversation,
+                 const char               *kind,
+                 const char               *actor_id,
+                 const char               *actor_name,
+                 const char               *target_id,
+                 JsonObject               *extra,
+                 GError                  **error);
+
+gboolean
+record_conversation_change (ConfabHub                *hub,
+                            const ConfabConversation *before,
+                            const ConfabConversation *after,
+                            const char               *actor_id,
+                            const char               *actor_name,
+                            GError                  **error);
+
+gboolean
+announce_new_offline_message (ConfabHub   *hub,
+                              const char  *offline_id,
+                              GError     **error);
 
 gboolean
 announce_conversation (ConfabHub                *hub,

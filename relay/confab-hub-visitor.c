@@ -468,8 +468,15 @@ visitor_message (Client     *client,
   const char *client_id = NULL, *body = NULL, *attachment_id = NULL;
   ConfabMessageDraft draft = { 0 };
 
-  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id) ||
-      !take_message_tokens (client, client_id))
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id))
+    return;
+  /* "off_" client ids mark the offline messages agents turned into conversations */
+  if (g_str_has_prefix (client_id, "off_"))
+    {
+      client_bad_frame (client, "invalid_value", "“client_id” must not begin with “off_”", client_id);
+      return;
+    }
+  if (!take_message_tokens (client, client_id))
     return;
 
   draft.site_id = client->site_id;
@@ -731,6 +738,38 @@ visitor_read (Client     *client,
   fanout_agents (client->hub, conversation->site_id, text);
 }
 
+/* The rating as the conversation object carries it, in the "rating" frame too. */
+static gboolean
+add_rating_object (ConfabHub                *hub,
+                   const ConfabConversation *conversation,
+                   JsonObject               *event,
+                   GError                  **error)
+{
+  JsonObject *rating = confab_rating_to_json (hub->relay->store, conversation->id);
+
+  if (rating == NULL)
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED, "Cannot read the rating back");
+      return FALSE;
+    }
+  json_object_set_object_member (event, "rating", rating);
+  return TRUE;
+}
+
+/* The "rated" timeline event, with the rating as @event has it. */
+static gboolean
+record_rated (ConfabHub                *hub,
+              const ConfabConversation *conversation,
+              JsonObject               *event,
+              GError                  **error)
+{
+  g_autoptr (JsonObject) extra = json_object_new ();
+
+  json_object_set_object_member (extra, "rating",
+                                 json_object_ref (json_object_get_object_member (event, "rating")));
+  return record_timeline (hub, conversation, "rated", NULL, NULL, NULL, extra, error);
+}
+
 static void
 visitor_rate (Client     *client,
               JsonObject *frame)
@@ -776,7 +815,9 @@ visitor_rate (Client     *client,
       return;
     }
   if (!confab_store_set_rating (hub->relay->store, conversation->id, (int) score, comment, &error) ||
-      !persist_rating (hub, conversation->site_id, conversation->id, event, &error))
+      !add_rating_object (hub, conversation, event, &error) ||
+      !persist_rating (hub, conversation->site_id, conversation->id, event, &error) ||
+      !record_rated (hub, conversation, event, &error))
     {
       hub_rollback (hub);
       client_store_failed (client, error, NULL);
@@ -805,10 +846,8 @@ visitor_leave_message (Client     *client,
   ConfabStore *store = hub->relay->store;
   const char *name = NULL, *email = NULL, *body = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) event = NULL;
   g_autofree char *id = NULL;
   g_autoptr (ConfabVisitor) touched = NULL;
-  JsonObject *offline;
   ConfabVisitorInfo info = { 0 };
 
   if (!confab_json_get_string (frame, "name", FALSE, &name, &error) ||
@@ -844,24 +883,7 @@ visitor_leave_message (Client     *client,
   if (touched == NULL)
     goto failed;
 
-  event = confab_frame_new ("offline_message");
-  json_object_set_string_member (event, "site_id", client->site_id);
-  offline = json_object_new ();
-  json_object_set_string_member (offline, "id", id);
-  json_object_set_string_member (offline, "visitor_id", client->visitor_id);
-  if (name != NULL)
-    json_object_set_string_member (offline, "name", name);
-  else
-    json_object_set_null_member (offline, "name");
-  json_object_set_string_member (offline, "email", email);
-  json_object_set_string_member (offline, "body", body);
-  {
-    g_autofree char *now = confab_format_time (confab_now_ms ());
-    json_object_set_string_member (offline, "created_at", now);
-  }
-  json_object_set_object_member (event, "offline_message", offline);
-
-  if (!persist_event (hub, client->site_id, "offline_message", NULL, event, &error))
+  if (!announce_new_offline_message (hub, id, &error))
     goto failed;
   if (!hub_commit (hub, &error))
     goto not_stored;

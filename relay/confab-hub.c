@@ -883,7 +883,8 @@ confab_hub_post_message (ConfabHub                      *hub,
         {
           g_autoptr (ConfabConversation) updated = confab_store_set_status (store, current->id, *status, error);
 
-          if (updated == NULL || !announce_conversation (hub, updated, error))
+          if (updated == NULL || !announce_conversation (hub, updated, error) ||
+              !record_conversation_change (hub, current, updated, NULL, NULL, error))
             goto failed;
         }
     }

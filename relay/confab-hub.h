@@ -50,6 +50,22 @@ ConfabMessage *confab_hub_post_message  (ConfabHub                      *hub,
 void       confab_hub_memberships_changed (ConfabHub *hub,
                                          const char  *user_id);
 
+/* Offline messages (confab-hub-unseen.c): each change is stored and told to the site's agents
+ * as an "offline_message" event. Store errors (NOT_FOUND; CONFLICT when the visitor is gone). */
+ConfabOfflineMessage *confab_hub_set_offline_message_status (ConfabHub *hub,
+                                         const char  *offline_id,
+                                         gboolean     handled,
+                                         const char  *user_id,
+                                         GError     **error);
+/* The conversation made of the offline message: a new one (*@out_created) the first time,
+ * assigned to @user_id, with the message as the visitor's first; the same one afterwards. */
+ConfabConversation *confab_hub_offline_message_to_conversation (ConfabHub *hub,
+                                         const char  *offline_id,
+                                         const char  *user_id,
+                                         const char  *user_name,
+                                         gboolean    *out_created,
+                                         GError     **error);
+
 /* Makes every change the hub has made durable now (it groups them into one transaction per
  * main-loop turn). HTTP handlers call it before reading, so that they never see (or miss)
  * what a client was not yet told. */

@@ -113,6 +113,81 @@ confab_conversation_to_json (ConfabStore              *store,
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
 
+  if (audience == CONFAB_AUDIENCE_AGENT)
+    {
+      JsonObject *rating = confab_rating_to_json (store, conversation->id);
+
+      if (rating != NULL)
+        json_object_set_object_member (object, "rating", rating);
+      else
+        json_object_set_null_member (object, "rating");
+    }
+
+  return object;
+}
+
+JsonObject *
+confab_rating_to_json (ConfabStore *store,
+                       const char  *conversation_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *comment = NULL;
+  gboolean found = FALSE;
+  gint64 rated_at = 0;
+  int score = 0;
+  JsonObject *rating;
+
+  if (!confab_store_get_conversation_rating (store, conversation_id, &found, &score, &comment,
+                                             &rated_at, &error))
+    {
+      g_warning ("Cannot read the rating of %s: %s", conversation_id, error->message);
+      return NULL;
+    }
+  if (!found)
+    return NULL;
+
+  rating = json_object_new ();
+  json_object_set_int_member (rating, "score", score);
+  set_string_or_null (rating, "comment", comment);
+  set_time (rating, "rated_at", rated_at);
+  return rating;
+}
+
+JsonObject *
+confab_offline_message_to_json (const ConfabOfflineMessage *offline)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "id", offline->id);
+  json_object_set_string_member (object, "site_id", offline->site_id);
+  set_string_or_null (object, "visitor_id", offline->visitor_id);
+  set_string_or_null (object, "name", offline->name);
+  set_string_or_null (object, "email", offline->email);
+  json_object_set_string_member (object, "body", offline->body);
+  if (offline->page_url != NULL)
+    {
+      JsonObject *page = json_object_new ();
+
+      json_object_set_string_member (page, "url", offline->page_url);
+      set_string_or_null (page, "title", offline->page_title);
+      json_object_set_object_member (object, "page", page);
+    }
+  else
+    json_object_set_null_member (object, "page");
+  set_time (object, "created_at", offline->created_at);
+  json_object_set_string_member (object, "status", offline->handled ? "handled" : "open");
+  if (offline->handled && offline->handled_by != NULL)
+    {
+      JsonObject *who = json_object_new ();
+
+      json_object_set_string_member (who, "id", offline->handled_by);
+      set_string_or_null (who, "name", offline->handled_by_name);
+      json_object_set_object_member (object, "handled_by", who);
+    }
+  else
+    json_object_set_null_member (object, "handled_by");
+  set_time (object, "handled_at", offline->handled ? offline->handled_at : 0);
+  set_string_or_null (object, "conversation_id", offline->conversation_id);
   return object;
 }
 
@@ -164,6 +239,12 @@ confab_message_to_json (const ConfabMessage *message,
       json_array_add_object_element (actions, talk);
       json_object_set_array_member (object, "actions", actions);
     }
+
+  /* An offline message an agent turned into this conversation (confab-hub-unseen.c): its id,
+   * which only the relay hands out ("off_" ids), is the message's client_id. */
+  if (message->sender_type == CONFAB_SENDER_VISITOR && message->client_id != NULL &&
+      g_str_has_prefix (message->client_id, "off_"))
+    json_object_set_string_member (object, "offline_message_id", message->client_id);
 
   set_string_or_null (object, "body", message->body);
   if (message->attachment != NULL)

@@ -33,6 +33,13 @@ JsonObject *confab_visitor_to_json      (ConfabStore              *store,
                                          gboolean                  online,
                                          guint                     journey_length);
 
+/* {"id","site_id","visitor_id","name","email","body","page":{"url","title"}|null,"created_at",
+ * "status","handled_by":{"id","name"}|null,"handled_at","conversation_id"} */
+JsonObject *confab_offline_message_to_json (const ConfabOfflineMessage *offline);
+/* {"score","comment","rated_at"}, or NULL when the conversation has none (or on error). */
+JsonObject *confab_rating_to_json       (ConfabStore              *store,
+                                         const char               *conversation_id);
+
 /* Frames: {"type":@type, ...} */
 JsonObject *confab_frame_new            (const char               *type);
 char       *confab_frame_to_string      (JsonObject               *frame);

@@ -76,7 +76,11 @@ confab_store_add_offline_message (ConfabStore *store,
 
   stmt = store_prepare (store,
                         "INSERT INTO offline_messages (id, site_id, visitor_id, name, email, body, "
-                        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
+                        "created_at, page_url, page_title) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                        /* the page the visitor left it on: their latest page view */
+                        "(SELECT url FROM page_views WHERE visitor_id = ?3 ORDER BY at DESC, id DESC LIMIT 1), "
+                        "(SELECT title FROM page_views WHERE visitor_id = ?3 ORDER BY at DESC, id DESC LIMIT 1))",
+                        error);
   if (stmt == NULL)
     return NULL;
 

@@ -273,6 +273,19 @@ static const char * const migrations[] = {
   "   GROUP BY conversation_id);\n"
   "CREATE INDEX events_visitor ON events (visitor_id, cursor) WHERE visitor_id IS NOT NULL;\n"
   "CREATE INDEX events_rating ON events (conversation_id, cursor) WHERE kind = 'rating';\n",
+  /* Issue 10, nothing a visitor sends goes unseen: offline messages get a status, who handled
+   * them and when, the conversation made of one, and the page the visitor was on; conversation
+   * timeline events (kind 'timeline') are read per conversation. */
+  "ALTER TABLE offline_messages ADD COLUMN status TEXT NOT NULL DEFAULT 'open'\n"
+  "  CHECK (status IN ('open', 'handled'));\n"
+  "ALTER TABLE offline_messages ADD COLUMN handled_by TEXT REFERENCES users (id) ON DELETE SET NULL;\n"
+  "ALTER TABLE offline_messages ADD COLUMN handled_at INTEGER;\n"
+  "ALTER TABLE offline_messages ADD COLUMN conversation_id TEXT\n"
+  "  REFERENCES conversations (id) ON DELETE SET NULL;\n"
+  "ALTER TABLE offline_messages ADD COLUMN page_url TEXT;\n"
+  "ALTER TABLE offline_messages ADD COLUMN page_title TEXT;\n"
+  "CREATE INDEX offline_messages_status ON offline_messages (site_id, status);\n"
+  "CREATE INDEX events_timeline ON events (conversation_id, cursor) WHERE kind = 'timeline';\n",
 };
 
 int

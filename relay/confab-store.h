@@ -202,6 +202,8 @@ typedef enum {
 #define CONFAB_EVENT_CONVERSATION "conversation"
 #define CONFAB_EVENT_VISITOR      "visitor"
 #define CONFAB_EVENT_RATING       "rating"
+#define CONFAB_EVENT_TIMELINE     "timeline"        /* of a conversation (confab-hub-unseen.c) */
+#define CONFAB_EVENT_OFFLINE      "offline_message" /* new or changed */
 
 typedef struct {
   gint64         cursor;
@@ -517,6 +519,66 @@ char        *confab_store_add_offline_message (ConfabStore *store,
 GPtrArray   *confab_store_list_offline_messages (ConfabStore *store,
                                            const char      *site_id,
                                            GError         **error);
+
+/* --- what visitors send that agents must see (confab-store-unseen.c) --- */
+typedef struct {
+  char    *id;
+  char    *site_id;
+  char    *visitor_id;       /* NULL once the visitor was deleted */
+  char    *name;
+  char    *email;
+  char    *body;
+  char    *page_url;         /* the page the visitor was last on, when known */
+  char    *page_title;
+  gint64   created_at;
+  gboolean handled;
+  char    *handled_by;       /* user id, NULL when open (or the user was deleted) */
+  char    *handled_by_name;
+  gint64   handled_at;       /* 0 when open */
+  char    *conversation_id;  /* the conversation made of it, or NULL */
+} ConfabOfflineMessage;
+
+void confab_offline_message_free (ConfabOfflineMessage *offline);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabOfflineMessage, confab_offline_message_free)
+
+ConfabOfflineMessage *confab_store_get_offline_message (ConfabStore *store,
+                                           const char      *offline_id,
+                                           GError         **error);     /* NOT_FOUND */
+/* The site's offline messages with @status ("open", "handled"; NULL = all), newest first,
+ * older than @before_id when that is set. Element type: ConfabOfflineMessage*. */
+GPtrArray   *confab_store_list_offline_messages_page (ConfabStore *store,
+                                           const char      *site_id,
+                                           const char      *status,
+                                           const char      *before_id,
+                                           guint            limit,
+                                           GError         **error);
+/* -1 on error. */
+gint64       confab_store_count_open_offline_messages (ConfabStore *store,
+                                           const char      *site_id,
+                                           GError         **error);
+/* Handled (by @user_id, now, unless it was already) or open again; returns the new state. NOT_FOUND. */
+ConfabOfflineMessage *confab_store_set_offline_message_status (ConfabStore *store,
+                                           const char      *offline_id,
+                                           gboolean         handled,
+                                           const char      *user_id,
+                                           GError         **error);
+gboolean     confab_store_set_offline_message_conversation (ConfabStore *store,
+                                           const char      *offline_id,
+                                           const char      *conversation_id,
+                                           GError         **error);
+/* *@out_found FALSE (and TRUE returned) when the conversation has no rating. */
+gboolean     confab_store_get_conversation_rating (ConfabStore *store,
+                                           const char      *conversation_id,
+                                           gboolean        *out_found,
+                                           int             *out_score,
+                                           char           **out_comment,
+                                           gint64          *out_rated_at,
+                                           GError         **error);
+/* The conversation's CONFAB_EVENT_TIMELINE events, oldest first. Element type: ConfabEvent*. */
+GPtrArray   *confab_store_list_timeline   (ConfabStore     *store,
+                                           const char      *conversation_id,
+                                           GError         **error);
+
 /* @user_id, @site_id, @detail_json, @ip_hash may be NULL. */
 gboolean     confab_store_audit           (ConfabStore     *store,
                                            const char      *user_id,

@@ -60,7 +60,7 @@ static void
 quiet_world (TestWorld *world)
 {
   test_ws_ignore (world->visitor, "agents_online", NULL);
-  test_ws_ignore (world->agent, "visitor", "presence", "typing_preview", NULL);
+  test_ws_ignore (world->agent, "visitor", "presence", "typing_preview", "timeline", NULL);
 }
 
 static void

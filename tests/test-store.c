@@ -1900,6 +1900,61 @@ test_migrate_v7 (Fixture       *fixture,
   g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 1))->cursor, ==, 12);
 }
 
+/* Schema 9 gives offline messages a status (a v8 database's are all open), who handled them,
+ * the conversation made of one and the page; the rows themselves stay as they were. */
+static void
+test_migrate_v8 (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) timeline = NULL;
+  g_autoptr (ConfabOfflineMessage) ada = NULL;
+  g_autoptr (ConfabOfflineMessage) handled = NULL;
+  g_autoptr (ConfabUser) owner = NULL;
+
+  load_dump (fixture->path, "store-v8.sql");
+  g_assert_cmpint (count_rows (fixture->path, "offline_messages"), ==, 2);
+
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  list = confab_store_list_offline_messages_page (fixture->store, "site_0v7site0000000000000", "open",
+                                                  NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((ConfabOfflineMessage *) g_ptr_array_index (list, 0))->id, ==,
+                   "off_0v8offline0000000001");
+  g_assert_null (((ConfabOfflineMessage *) g_ptr_array_index (list, 0))->visitor_id);
+  g_assert_cmpint (confab_store_count_open_offline_messages (fixture->store, "site_0v7site0000000000000",
+                                                             &error), ==, 2);
+
+  ada = confab_store_get_offline_message (fixture->store, "off_0v8offline0000000000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ada->body, ==, "Do you ship to Norway?");
+  g_assert_cmpstr (ada->name, ==, "Ada");
+  g_assert_cmpint (ada->created_at, ==, 1700000200000);
+  g_assert_false (ada->handled);
+  g_assert_null (ada->handled_by);
+  g_assert_null (ada->conversation_id);
+  g_assert_null (ada->page_url);
+
+  owner = confab_store_get_user_by_email (fixture->store, "owner@example.org", &error);
+  g_assert_no_error (error);
+  handled = confab_store_set_offline_message_status (fixture->store, ada->id, TRUE, owner->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (handled->handled);
+  g_assert_cmpstr (handled->handled_by_name, ==, "Olga Owner");
+  g_assert_cmpint (confab_store_count_open_offline_messages (fixture->store, "site_0v7site0000000000000",
+                                                             &error), ==, 1);
+
+  timeline = confab_store_list_timeline (fixture->store, "conv_0v7conversation00000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (timeline->len, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1933,6 +1988,7 @@ main (int    argc,
   TEST ("durability/reopen", test_durability);
   TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
   TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
+  TEST_WITHOUT_STORE ("migrate-v8-offline-status", test_migrate_v8);
 
   return g_test_run ();
 }
