@@ -2,7 +2,9 @@
 /* test-store.c: the SQLite store against a real database file in a temporary directory. */
 #define G_LOG_DOMAIN "test-store"
 
+#include "confab-auth.h"
 #include "confab-store.h"
+#include "confab-store-team.h"
 #include "confab-util.h"
 
 #include <glib/gstdio.h>
@@ -1900,6 +1902,67 @@ test_migrate_v7 (Fixture       *fixture,
   g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (list, 1))->cursor, ==, 12);
 }
 
+/* Schema 9 adds setup codes: an account from before has its password, no code, and is no
+ * pending invitation; the migrated schema is a fresh one's. */
+static void
+test_migrate_v8 (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL;
+  g_autofree char *migrated_schema = NULL;
+  g_autofree char *code_hash = NULL;
+  g_autofree char *user_id = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) invited = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  gint64 expires_at = 0;
+
+  g_assert_true (confab_auth_init (NULL));
+  load_dump (fixture->path, "store-v8.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  user = confab_store_get_user_by_email (fixture->store, "owner@example.org", &error);
+  g_assert_no_error (error);
+  g_assert_false (confab_user_is_pending (user));
+  g_assert_true (confab_auth_verify_password (user->password_hash, "owner password 8"));
+  user_id = confab_store_lookup_token (fixture->store,
+                                       "0000000000000000000000000000000000000000000000000000000000000008",
+                                       confab_now_ms (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user_id, ==, user->id);
+  g_assert_false (confab_store_get_setup_code (fixture->store, user->id, &code_hash, &expires_at, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  list = confab_store_list_invitations (fixture->store, "site_v3465embqe9wjvtzdjmv", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* and the new table works on it */
+  invited = confab_store_invite_user (fixture->store, "new@example.org", "site_v3465embqe9wjvtzdjmv",
+                                      CONFAB_ROLE_AGENT, "hash", user->id, confab_now_ms () + 1000,
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_user_is_pending (invited));
+  list = confab_store_list_invitations (fixture->store, "site_v3465embqe9wjvtzdjmv", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1933,6 +1996,7 @@ main (int    argc,
   TEST ("durability/reopen", test_durability);
   TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
   TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
+  TEST_WITHOUT_STORE ("migrate-v8-setup-codes", test_migrate_v8);
 
   return g_test_run ();
 }
