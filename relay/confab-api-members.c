@@ -180,6 +180,8 @@ invite (ConfabApiCall *call,
   json_object_set_string_member (detail, "role", confab_role_to_string (role));
   json_object_set_boolean_member (detail, "invited", TRUE);
   confab_api_audit (call, site->id, "member_added", detail);
+  /* as for any new member: the hub's view of who works where follows the store */
+  confab_hub_memberships_changed (call->relay->hub, user->id);
 
   member = find_member (call, site->id, user->id, &error);
   if (member == NULL)

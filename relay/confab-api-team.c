@@ -271,6 +271,8 @@ confab_api_me_patch (ConfabApiCall *call)
       (user = confab_store_get_user (call->relay->store, call->user->id, &error)) == NULL)
     return confab_http_gerror (call->msg, error);
 
+  /* what their open apps send from now on carries the new name, not the one at sign-in */
+  confab_hub_user_renamed (call->relay->hub, user->id, user->name);
   audit_user (call->relay, call->msg, user->id, NULL, "name_changed", NULL);
   json_object_set_object_member (answer, "user", confab_user_to_json (user));
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);

@@ -535,6 +535,22 @@ test_invitation_rules (void)
   }
 }
 
+/* A new name signs what the agent's open app sends from then on, without a reconnect. */
+static void
+test_rename_reaches_visitor (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autoptr(JsonObject) named = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  test_visitor_say (world->visitor, "Hello?", &conversation_id);
+  named = request_object (world->relay, "PATCH", "/api/v1/me", world->token, "{\"name\":\"Olivia New\"}", 200);
+  test_agent_say (world->agent, conversation_id, "Hi, how can I help?");
+  reply = test_ws_wait_for_match (world->visitor, "message", "body", "Hi, how can I help?", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (reply, "sender.name"), ==, "Olivia New");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -547,6 +563,7 @@ main (int    argc,
   test_harness_add ("/relay/team/own-name-and-password", test_own_name_and_password);
   test_harness_add ("/relay/team/reset", test_reset);
   test_harness_add ("/relay/team/invitation-rules", test_invitation_rules);
+  test_harness_add ("/relay/team/rename-reaches-visitor", test_rename_reaches_visitor);
 
   return g_test_run ();
 }
