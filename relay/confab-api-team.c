@@ -213,10 +213,13 @@ confab_api_auth_setup (ConfabRelay       *relay,
     return confab_http_rate_limited (msg, retry);
 
   code_hash = confab_sha256_hex (code);
-  user = confab_store_get_user_by_email (relay->store, email, NULL);
-  if (user == NULL ||
-      !confab_store_get_setup_code (relay->store, user->id, &stored_hash, &expires_at, NULL) ||
-      strcmp (stored_hash, code_hash) != 0)
+  user = confab_store_get_user_by_email (relay->store, email, &error);
+  if (user != NULL)
+    confab_store_get_setup_code (relay->store, user->id, &stored_hash, &expires_at, &error);
+  /* a locked database is not a wrong code: the same request works later */
+  if (error != NULL && !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+    return confab_http_gerror (msg, error);
+  if (user == NULL || stored_hash == NULL || strcmp (stored_hash, code_hash) != 0)
     {
       audit_user (relay, msg, user ? user->id : NULL, NULL, "setup_failed", NULL);
       return invalid_code (msg);
