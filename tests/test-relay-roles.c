@@ -289,6 +289,12 @@ test_roles_frames (void)
       test_ws_send (other, text);
       error = test_ws_expect_error (other, "not_found", TEST_TIMEOUT_MS);
     }
+  /* nor can it start a conversation with the site's visitor */
+  test_ws_sendf (other, "{'type':'start_conversation','visitor_id':'%s','client_id':'c2','body':'Hi'}",
+                 world->visitor_id);
+  {
+    g_autoptr(JsonObject) error = test_ws_expect_error (other, "not_found", TEST_TIMEOUT_MS);
+  }
   /* the visitor heard nothing of it */
   test_ws_expect_none (world->visitor, "message", TEST_QUIET_MS);
 

@@ -229,6 +229,13 @@ test_invite_and_first_sign_in (void)
   list = invitations (world->relay, world->token, world->site_id, &listed);
   g_assert_cmpuint (json_array_get_length (list), ==, 0);
 
+  /* neither the code nor the password reached the relay's log */
+  {
+    g_autofree char *log = test_relay_get_stderr (world->relay);
+    g_assert_null (strstr (log, code));
+    g_assert_null (strstr (log, NEW_PASSWORD));
+  }
+
   /* and the agent does not read the invitations */
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/invitations", world->site_id);
