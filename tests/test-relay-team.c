@@ -332,6 +332,15 @@ test_setup_rate_limited (void)
     test_assert_http_status (r, 429);
     g_assert_nonnull (test_response_header (r, "Retry-After"));
   }
+
+  /* a stolen token does not guess the password through /me/password either */
+  for (guint i = 0; i < 3; i++)
+    expect_error (world->relay, "POST", "/api/v1/me/password", world->token,
+                  "{\"current_password\":\"guess guess\",\"new_password\":\"" NEW_PASSWORD "\"}", 403,
+                  "wrong_password");
+  expect_error (world->relay, "POST", "/api/v1/me/password", world->token,
+                "{\"current_password\":\"guess guess\",\"new_password\":\"" NEW_PASSWORD "\"}", 429,
+                "rate_limited");
 }
 
 static void
