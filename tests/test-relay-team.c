@@ -306,6 +306,22 @@ test_setup_code_expired (void)
   g_assert_cmpuint (login_status (world->relay, "late@a.test", NEW_PASSWORD), ==, 200);
 }
 
+/* [auth] setup-code-lifetime-hours sets how long a code lasts. */
+static void
+test_setup_code_lifetime (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[auth]\nsetup-code-lifetime-hours=2\n",
+                                               TEST_WORLD_NO_VISITOR | TEST_WORLD_NO_AGENT);
+  g_autoptr(JsonObject) member = invite (world->relay, world->token, world->site_id, "soon@a.test", "agent");
+  g_autoptr(GDateTime) expires = g_date_time_new_from_iso8601 (test_obj_string (member, "setup_code_expires_at"),
+                                                               NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_nonnull (expires);
+  g_assert_cmpint (g_date_time_to_unix (expires), >=, now + 2 * 3600 - 60);
+  g_assert_cmpint (g_date_time_to_unix (expires), <=, now + 2 * 3600 + 60);
+}
+
 static void
 test_setup_rate_limited (void)
 {
@@ -575,6 +591,7 @@ main (int    argc,
 
   test_harness_add ("/relay/team/invite-and-first-sign-in", test_invite_and_first_sign_in);
   test_harness_add ("/relay/team/setup-code-expired", test_setup_code_expired);
+  test_harness_add ("/relay/team/setup-code-lifetime", test_setup_code_lifetime);
   test_harness_add ("/relay/team/setup-rate-limited", test_setup_rate_limited);
   test_harness_add ("/relay/team/own-name-and-password", test_own_name_and_password);
   test_harness_add ("/relay/team/reset", test_reset);
