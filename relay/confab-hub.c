@@ -811,6 +811,7 @@ confab_hub_user_renamed (ConfabHub  *hub,
 {
   GHashTableIter iter;
   gpointer key;
+  Client *announced = NULL;
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -821,8 +822,14 @@ confab_hub_user_renamed (ConfabHub  *hub,
         {
           g_free (client->user_name);
           client->user_name = g_strdup (name);
+          if (announced == NULL && !client->closing && client->presence != NULL)
+            announced = client;
         }
     }
+
+  /* the team's lists show the new name now: presence frames carry it */
+  if (announced != NULL)
+    announce_presence (hub, announced, announced->presence);
 }
 
 void

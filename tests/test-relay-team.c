@@ -576,8 +576,21 @@ test_rename_reaches_visitor (void)
   g_autoptr(JsonObject) named = NULL;
   g_autoptr(JsonObject) reply = NULL;
 
+  g_autofree char *colleague_token = NULL;
+  g_autoptr(TestWs) colleague = NULL;
+  g_autoptr(JsonObject) presence = NULL;
+
   test_visitor_say (world->visitor, "Hello?", &conversation_id);
+  colleague_token = add_user (world, "colleague@a.test", "agent", NULL);
+  colleague = test_ws_agent (world->relay, colleague_token);
+  test_agent_subscribe (colleague, 0, NULL);
+  g_ptr_array_unref (test_ws_drain (colleague, TEST_QUIET_MS));
+
   named = request_object (world->relay, "PATCH", "/api/v1/me", world->token, "{\"name\":\"Olivia New\"}", 200);
+  /* a colleague's app hears the new name at once */
+  presence = test_ws_wait_for_match (colleague, "presence", "agent_id", world->user_id, TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (presence, "name"), ==, "Olivia New");
+
   test_agent_say (world->agent, conversation_id, "Hi, how can I help?");
   reply = test_ws_wait_for_match (world->visitor, "message", "body", "Hi, how can I help?", TEST_TIMEOUT_MS);
   g_assert_cmpstr (test_obj_string (reply, "sender.name"), ==, "Olivia New");
