@@ -22,7 +22,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor}; fresh: {faq} {canned} {agent}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {agent}
                           * {owner} (a new member of that role) {new} (a new address) {n} */
   const char *body;      /* {password}: the caller's own */
   guint       expected[N_ROLES];
@@ -46,6 +46,8 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/conversations/{conversation}", NULL,           { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/conversations/{conversation}/messages", NULL,  { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/visitors/{visitor}", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/uploads/{upload}", NULL,                       { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/uploads/{upload}/thumb", NULL,                 { OK,  OK,  OK,  404, 401 } },
   /* FAQs and canned responses: agents read them (they answer with them), admins write */
   { "GET",    "/api/v1/sites/{site}/faqs", NULL,                      { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/faqs", "{'question':'Q?','answer':'A.'}",
@@ -82,6 +84,7 @@ typedef struct {
   char       *token[N_ROLES];
   const char *password[N_ROLES];
   char       *conversation_id;
+  char       *upload_id;
   guint       serial;
 } Roles;
 
@@ -150,6 +153,8 @@ expand (Roles      *roles,
         g_string_append (out, roles->world->site_key);
       else if (strcmp (name, "conversation") == 0)
         g_string_append (out, roles->conversation_id);
+      else if (strcmp (name, "upload") == 0)
+        g_string_append (out, roles->upload_id);
       else if (strcmp (name, "visitor") == 0)
         g_string_append (out, roles->world->visitor_id);
       else if (strcmp (name, "n") == 0)
@@ -203,6 +208,19 @@ test_roles_table (void)
     roles.password[OTHER] = "correct horse battery b";
   }
   test_visitor_say (world->visitor, "Hello, is anyone there?", &roles.conversation_id);
+  {
+    /* a 1×1 PNG the owner sends in the conversation */
+    g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", roles.conversation_id);
+    gsize size = 0;
+    g_autofree guchar *png = g_base64_decode ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+                                              "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", &size);
+    g_autoptr(GBytes) body = g_bytes_new (png, size);
+    g_autoptr(TestResponse) uploaded = test_http_bytes (world->relay, "POST", path, world->token, body,
+                                                        "image/png", NULL);
+
+    test_assert_http_status (uploaded, 201);
+    roles.upload_id = g_strdup (test_obj_string (test_response_object (uploaded), "id"));
+  }
 
   for (guint row = 0; row < G_N_ELEMENTS (table); row++)
     for (guint i = 0; i < N_ROLES; i++)
@@ -239,6 +257,7 @@ test_roles_table (void)
   for (int role = 0; role < N_ROLES; role++)
     g_free (roles.token[role]);
   g_free (roles.conversation_id);
+  g_free (roles.upload_id);
 }
 
 /* Agent frames on a conversation: every member of the site may, a member of another site gets
