@@ -290,6 +290,15 @@ test_roles_frames (void)
     agent_token = test_relay_login (world->relay, "agent@a.test", PASSWORD);
   }
 
+  /* no token, no agent socket */
+  {
+    guint status = 0;
+    TestWs *refused = test_ws_try_agent (world->relay, NULL, &status);
+
+    g_assert_null (refused);
+    g_assert_cmpuint (status, ==, 401);
+  }
+
   other = test_ws_agent (world->relay, b_token);
   test_ws_ignore (other, "presence", "pong", NULL);
   test_agent_subscribe (other, 0, NULL);
