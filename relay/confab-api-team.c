@@ -233,6 +233,9 @@ confab_api_auth_setup (ConfabRelay       *relay,
 
   if ((password_hash = confab_auth_hash_password (password, &error)) == NULL)
     return confab_http_gerror (msg, error);
+  /* visitors see a name on every message: one who chose none is "Support", as from the CLI */
+  if (name == NULL && user->name == NULL)
+    name = CONFAB_DEFAULT_AGENT_NAME;
   if (!confab_store_complete_setup (relay->store, user->id, code_hash, confab_now_ms (),
                                     password_hash, name, &error))
     {

@@ -302,6 +302,8 @@ test_setup_code_expired (void)
     g_autoptr(TestResponse) r = setup (world->relay, "late@a.test", test_obj_string (reset, "setup_code"),
                                        NEW_PASSWORD, NULL);
     test_assert_http_status (r, 200);
+    /* no name chosen: visitors see "Support", as for an account from the admin CLI */
+    g_assert_cmpstr (test_obj_string (test_response_object (r), "user.name"), ==, "Support");
   }
   g_assert_cmpuint (login_status (world->relay, "late@a.test", NEW_PASSWORD), ==, 200);
 }
