@@ -13,9 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The name visitors see for a person created without --name. */
-#define CONFAB_DEFAULT_AGENT_NAME "Support"
-
 static const char *usage_text =
   "Usage:\n"
   "  confab-relay admin create-user --data-dir DIR --email E [--password-file F] [--name N]\n"

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-team.h"
 #include "confab-json.h"
 
 #include <string.h>
@@ -11,7 +12,8 @@ gboolean
 confab_api_admin_is_site_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
-         g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0;
+         g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0 ||
+         g_strcmp0 (name, "invitations") == 0;
 }
 
 void
@@ -27,6 +29,8 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_members (call, site, rest + 1);
   if (strcmp (rest[0], "offline-messages") == 0)
     return confab_api_site_offline_messages (call, site, rest + 1);
+  if (strcmp (rest[0], "invitations") == 0)
+    return confab_api_site_invitations (call, site, rest + 1);
   confab_api_not_found (call);
 }
 

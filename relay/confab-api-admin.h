@@ -18,7 +18,7 @@ typedef struct {
 } ConfabApiCall;
 
 /* TRUE for the resources under /sites/{id}/ handled here: "faqs", "canned", "members",
- * "offline-messages". */
+ * "offline-messages", "invitations". */
 gboolean confab_api_admin_is_site_resource (const char    *name);
 /* /sites/{id}/@rest…, the site being one of the user's (site->role set). */
 void     confab_api_admin_site_resource    (ConfabApiCall *call,

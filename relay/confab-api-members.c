@@ -2,12 +2,15 @@
 /* confab-api-members.c: /sites/{id}/members — who works on a site, and in which role.
  *
  * Admins manage agents and admins; only owners make or unmake owners; a site always keeps
- * an owner (the store checks that in the same transaction as the change). */
+ * an owner (the store checks that in the same transaction as the change). An address no
+ * account has yet gets one, without a password, and a one-time setup code (confab-api-team.c). */
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-team.h"
 #include "confab-hub.h"
 #include "confab-json.h"
+#include "confab-store-team.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -26,6 +29,7 @@ member_to_json (const ConfabMember *member)
     json_object_set_null_member (object, "name");
   json_object_set_string_member (object, "role", confab_role_to_string (member->role));
   json_object_set_string_member (object, "since", since);
+  json_object_set_boolean_member (object, "pending", member->pending);
   return object;
 }
 
@@ -124,7 +128,12 @@ change_member (ConfabApiCall *call,
     confab_hub_memberships_changed (call->relay->hub, user_id);
 
   if (role == CONFAB_ROLE_NONE)
-    return confab_api_no_content (call);
+    {
+      /* an invitation withdrawn from its only site leaves no account behind */
+      if (!confab_store_drop_unused_invitee (call->relay->store, user_id, &error))
+        g_warning ("%s", error->message);
+      return confab_api_no_content (call);
+    }
 
   member = find_member (call, site->id, user_id, &error);
   if (member == NULL)
@@ -134,6 +143,55 @@ change_member (ConfabApiCall *call,
     confab_http_json_object (call->msg, previous == CONFAB_ROLE_NONE ? SOUP_STATUS_CREATED
                                                                       : SOUP_STATUS_OK, answer);
   }
+}
+
+/* A new account for @email, pending until its setup code is used; the code is in this answer
+ * and nowhere else. */
+static void
+invite (ConfabApiCall *call,
+        ConfabSite    *site,
+        const char    *email,
+        ConfabRole     role)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabMember) member = NULL;
+  g_autoptr (JsonObject) detail = json_object_new ();
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *code_hash = NULL;
+  g_autofree char *expires = NULL;
+  gint64 expires_at = 0;
+
+  if (role == CONFAB_ROLE_OWNER && site->role != CONFAB_ROLE_OWNER)
+    return confab_api_forbidden (call, "Only the site's owners can make or change owners");
+  /* not a full check of the address: only that a mail client could take it */
+  if (strchr (email, '@') == NULL || strchr (email, ' ') != NULL || email[0] == '@' ||
+      g_str_has_suffix (email, "@"))
+    return confab_api_bad_value (call, "“email” must be an e-mail address");
+
+  code = confab_api_new_setup_code (call->relay, &code_hash, &expires_at);
+  user = confab_store_invite_user (call->relay->store, email, site->id, role, code_hash,
+                                   call->user->id, expires_at, &error);
+  if (user == NULL)
+    return confab_http_gerror (call->msg, error);
+
+  json_object_set_string_member (detail, "user_id", user->id);
+  json_object_set_string_member (detail, "role", confab_role_to_string (role));
+  json_object_set_boolean_member (detail, "invited", TRUE);
+  confab_api_audit (call, site->id, "member_added", detail);
+  /* as for any new member: the hub's view of who works where follows the store */
+  confab_hub_memberships_changed (call->relay->hub, user->id);
+
+  member = find_member (call, site->id, user->id, &error);
+  if (member == NULL)
+    return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
+
+  expires = confab_format_time (expires_at);
+  answer = member_to_json (member);
+  json_object_set_string_member (answer, "setup_code", code);
+  json_object_set_string_member (answer, "setup_code_expires_at", expires);
+  confab_http_json_object (call->msg, SOUP_STATUS_CREATED, answer);
 }
 
 static void
@@ -153,12 +211,11 @@ members_add (ConfabApiCall *call,
       !read_role (call, body, &role))
     return;
 
-  /* Accounts are made by the relay's admin; here only existing users are added, and an
-   * unknown address gets the same 404 as any unknown id. */
   user = confab_store_get_user_by_email (call->relay->store, email, &error);
+  if (user == NULL && !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+    return confab_http_gerror (call->msg, error);
   if (user == NULL)
-    return g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND)
-           ? confab_api_not_found (call) : confab_http_gerror (call->msg, error);
+    return invite (call, site, email, role);
 
   change_member (call, site, user->id,
                  confab_store_get_role (call->relay->store, site->id, user->id), role);
@@ -172,7 +229,8 @@ member_by_id (ConfabApiCall *call,
   ConfabRole previous = confab_store_get_role (call->relay->store, site->id, user_id);
 
   if (previous == CONFAB_ROLE_NONE)
-    return confab_api_not_found (call);
+    return confab_http_error (call->msg, SOUP_STATUS_NOT_FOUND, "no_such_member",
+                              "No member of this site has this id");
 
   if (confab_api_method_is (call, "DELETE"))
     return change_member (call, site, user_id, previous, CONFAB_ROLE_NONE);
@@ -210,12 +268,22 @@ confab_api_site_members (ConfabApiCall  *call,
                          ConfabSite     *site,
                          char          **rest)
 {
-  if (rest[0] != NULL && (*rest[0] == '\0' || rest[1] != NULL))
+  gboolean reset = rest[0] != NULL && g_strcmp0 (rest[1], "reset") == 0 && rest[2] == NULL;
+
+  if (rest[0] != NULL && (*rest[0] == '\0' || (rest[1] != NULL && !reset)))
     return confab_api_not_found (call);
 
   /* The team list is the admins' business: agents get 403 for reading it too. */
   if (!confab_api_require_admin (call, site->role))
     return;
+
+  if (reset)
+    {
+      if (confab_store_get_role (call->relay->store, site->id, rest[0]) == CONFAB_ROLE_NONE)
+        return confab_http_error (call->msg, SOUP_STATUS_NOT_FOUND, "no_such_member",
+                                  "No member of this site has this id");
+      return confab_api_member_reset (call, site, rest[0]);
+    }
 
   if (rest[0] != NULL)
     return member_by_id (call, site, rest[0]);

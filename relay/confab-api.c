@@ -3,11 +3,13 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-store-team.h"
 #include "confab-uploads.h"
 #include "confab-util.h"
 
@@ -110,14 +112,11 @@ auth_login (Request *request)
 {
   ConfabRelay *relay = request->relay;
   g_autoptr (JsonObject) body = NULL;
-  g_autoptr (JsonObject) answer = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabUser) user = NULL;
   g_autofree char *ip = NULL;
   g_autofree char *ip_hash = NULL;
   g_autofree char *account_key = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *token_hash = NULL;
   const char *email = NULL, *password = NULL;
   gint64 now_mono = g_get_monotonic_time () / 1000;
   guint retry = 0;
@@ -157,26 +156,18 @@ auth_login (Request *request)
       return confab_http_error (request->msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
                                 "The e-mail or password is wrong");
     }
-  if (!confab_auth_verify_password (user->password_hash, password))
+  /* an account waiting for its setup code has no password; it fails as slowly as any other */
+  if (confab_user_is_pending (user))
+    confab_auth_verify_dummy (password);
+  if (confab_user_is_pending (user) || !confab_auth_verify_password (user->password_hash, password))
     {
       audit (request, user->id, NULL, "login_failed", NULL);
       return confab_http_error (request->msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
                                 "The e-mail or password is wrong");
     }
 
-  token = confab_auth_new_token ();
-  token_hash = confab_sha256_hex (token);
-  if (!confab_store_add_token (relay->store, token_hash, user->id,
-                               confab_now_ms () + (gint64) relay->config->token_lifetime_days * 24 * 3600 * 1000,
-                               &error))
-    return confab_http_gerror (request->msg, error);
-
   audit (request, user->id, NULL, "login", NULL);
-
-  answer = json_object_new ();
-  json_object_set_string_member (answer, "token", token);
-  json_object_set_object_member (answer, "user", confab_user_to_json (user));
-  confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
+  confab_api_answer_login (relay, request->msg, user);
 }
 
 static void
@@ -988,6 +979,7 @@ handle_api (SoupServer        *server,
   Request request = { user_data, msg, query, soup_server_message_get_method (msg) };
   g_auto (GStrv) segments = confab_http_path_segments (path, "/api/v1");
   g_autoptr (ConfabUser) user = NULL;
+  g_autofree char *token_hash = NULL;
 
   if (segments == NULL || segments[0] == NULL)
     return not_found (&request);
@@ -1000,15 +992,32 @@ handle_api (SoupServer        *server,
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);
 
+  if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "setup") == 0 && segments[2] == NULL)
+    return confab_api_auth_setup (request.relay, msg);
+
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "logout") == 0 && segments[2] == NULL)
     return auth_logout (&request);
 
   /* everything below needs a signed-in agent */
-  if ((user = confab_http_authenticate (request.relay, msg, NULL)) == NULL)
+  if ((user = confab_http_authenticate (request.relay, msg, &token_hash)) == NULL)
     return;
 
   if (strcmp (segments[0], "me") == 0 && segments[1] == NULL)
-    return me (&request, user);
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+
+      if (method_is (&request, "PATCH"))
+        return confab_api_me_patch (&call);
+      if (!method_is (&request, "GET"))
+        return method_not_allowed (&request, "GET, PATCH");
+      return me (&request, user);
+    }
+
+  if (strcmp (segments[0], "me") == 0 && g_strcmp0 (segments[1], "password") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_me_password (&call, token_hash);
+    }
 
   if (strcmp (segments[0], "sites") == 0 && segments[1] == NULL)
     {

@@ -25,4 +25,8 @@ char     *confab_auth_new_visitor_token (void);
 /* Passwords shorter than this are refused when accounts are made. */
 #define CONFAB_AUTH_MIN_PASSWORD_LENGTH 8
 
+/* The name visitors see for a person who gave none (admin create-user without --name, a first
+ * sign-in with a setup code without "name"). */
+#define CONFAB_DEFAULT_AGENT_NAME "Support"
+
 G_END_DECLS

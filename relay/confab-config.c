@@ -40,6 +40,7 @@ confab_config_new (void)
   config->page_views_per_minute_per_ip = 120;
   config->rate_limited_before_close = 60;
   config->token_lifetime_days = 30;
+  config->setup_code_lifetime_hours = 7 * 24;
   config->geo_databases = g_new0 (char *, 1);
   config->new_visit_after_minutes = 30;
   config->visitor_update_ms = 1000;
@@ -228,6 +229,7 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "limits", "page-views-per-minute-per-ip", 1, 1000000, &config->page_views_per_minute_per_ip, error) ||
       !read_uint (file, "limits", "rate-limited-before-close", 1, 1000000, &config->rate_limited_before_close, error) ||
       !read_uint (file, "auth", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
+      !read_uint (file, "auth", "setup-code-lifetime-hours", 1, 8760, &config->setup_code_lifetime_hours, error) ||
       !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error) ||
       !read_uint (file, "visitors", "update-interval-ms", 0, 60000, &config->visitor_update_ms, error))
     return FALSE;

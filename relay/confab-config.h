@@ -42,6 +42,7 @@ typedef struct {
   guint            rate_limited_before_close;   /* refusals per minute before 1008 */
   /* [auth] */
   guint            token_lifetime_days;
+  guint            setup_code_lifetime_hours; /* invitations and password resets */
   /* [geo] */
   char           **geo_databases;          /* .mmdb files or folders; empty = the default one */
   /* [visitors] */

@@ -817,6 +817,34 @@ confab_hub_revoke_token (ConfabHub  *hub,
 }
 
 void
+confab_hub_user_renamed (ConfabHub  *hub,
+                         const char *user_id,
+                         const char *name)
+{
+  GHashTableIter iter;
+  gpointer key;
+  Client *announced = NULL;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_AGENT && g_strcmp0 (client->user_id, user_id) == 0)
+        {
+          g_free (client->user_name);
+          client->user_name = g_strdup (name);
+          if (announced == NULL && !client->closing && client->presence != NULL)
+            announced = client;
+        }
+    }
+
+  /* the team's lists show the new name now: presence frames carry it */
+  if (announced != NULL)
+    announce_presence (hub, announced, announced->presence);
+}
+
+void
 confab_hub_close_all (ConfabHub *hub)
 {
   GHashTableIter iter;

@@ -12,6 +12,10 @@ void       confab_hub_free              (ConfabHub   *hub);
 /* Closes every socket opened with this token (close code 4001): the token was revoked. */
 void       confab_hub_revoke_token      (ConfabHub   *hub,
                                          const char  *token_hash);
+/* The user's name changed: their open sockets sign what they send from now on with @name. */
+void       confab_hub_user_renamed      (ConfabHub   *hub,
+                                         const char  *user_id,
+                                         const char  *name);
 /* Says goodbye to everyone (close code 1001) before the relay stops. */
 void       confab_hub_close_all         (ConfabHub   *hub);
 /* For /metrics: open visitor and agent sockets, and the bytes queued to them all. */

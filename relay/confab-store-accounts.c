@@ -548,6 +548,7 @@ read_member (sqlite3_stmt *stmt)
   member->name = store_column_dup (stmt, 2);
   member->role = confab_role_from_string ((const char *) sqlite3_column_text (stmt, 3));
   member->since = sqlite3_column_int64 (stmt, 4);
+  member->pending = sqlite3_column_int (stmt, 5) != 0;
   return member;
 }
 
@@ -561,7 +562,8 @@ confab_store_list_members (ConfabStore *store,
   g_return_val_if_fail (store != NULL, NULL);
 
   stmt = store_prepare (store,
-                        "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m "
+                        "SELECT u.id, u.email, u.name, m.role, m.created_at, u.password_hash = '' "
+                        "FROM memberships m "
                         "JOIN users u ON u.id = m.user_id WHERE m.site_id = ?1 "
                         "ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, "
                         "m.created_at, u.email", error);

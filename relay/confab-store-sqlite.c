@@ -286,6 +286,18 @@ static const char * const migrations[] = {
   "ALTER TABLE offline_messages ADD COLUMN page_title TEXT;\n"
   "CREATE INDEX offline_messages_status ON offline_messages (site_id, status);\n"
   "CREATE INDEX events_timeline ON events (conversation_id, cursor) WHERE kind = 'timeline';\n",
+  /* Schema 10, team (confab-store-team.c): one-time setup codes for an invited account's first sign-in
+   * and for a password reset. Such an account has password_hash '' (no password matches it)
+   * until the code is used; only the code's SHA-256 is kept, one per account. */
+  "CREATE TABLE setup_codes (\n"
+  "  user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,\n"
+  "  code_hash  TEXT NOT NULL,\n"
+  "  kind       TEXT NOT NULL CHECK (kind IN ('invitation', 'reset')),\n"
+  "  site_id    TEXT REFERENCES sites (id) ON DELETE SET NULL, -- where it was made\n"
+  "  created_by TEXT REFERENCES users (id) ON DELETE SET NULL,\n"
+  "  created_at INTEGER NOT NULL,\n"
+  "  expires_at INTEGER NOT NULL\n"
+  ") WITHOUT ROWID;\n",
 };
 
 int

@@ -709,6 +709,7 @@ typedef struct {
   char       *name;
   ConfabRole  role;
   gint64      since;
+  gboolean    pending;   /* no password yet: invited, or reset, and the setup code not used */
 } ConfabMember;
 
 void confab_member_free (ConfabMember *member);

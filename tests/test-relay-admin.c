@@ -259,8 +259,9 @@ test_members_add_remove (void)
   expect_error (world->relay, "DELETE", agent_path, agent_token, NULL, 403, "forbidden");
 
   /* bad input */
+  /* an unknown address is an invitation (test-relay-team.c); one that is no address is refused */
   expect_error (world->relay, "POST", members, world->token,
-                "{\"email\":\"nobody@a.test\",\"role\":\"agent\"}", 404, "not_found");
+                "{\"email\":\"nobody\",\"role\":\"agent\"}", 400, "invalid_value");
   expect_error (world->relay, "POST", members, world->token,
                 "{\"email\":\"agent@a.test\",\"role\":\"boss\"}", 400, "invalid_value");
   expect_error (world->relay, "POST", members, world->token,
@@ -271,7 +272,7 @@ test_members_add_remove (void)
                 "{\"email\":[],\"role\":\"agent\"}", 400, "invalid_field");
   expect_error (world->relay, "PATCH", agent_path, world->token, "{\"role\":\"chief\"}", 400, "invalid_value");
   expect_error (world->relay, "DELETE", g_strdup_printf ("%s/usr_unknown", members), world->token, NULL,
-                404, "not_found");
+                404, "no_such_member");
 
   /* an admin manages agents and admins */
   {

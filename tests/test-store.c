@@ -2,7 +2,9 @@
 /* test-store.c: the SQLite store against a real database file in a temporary directory. */
 #define G_LOG_DOMAIN "test-store"
 
+#include "confab-auth.h"
 #include "confab-store.h"
+#include "confab-store-team.h"
 #include "confab-util.h"
 
 #include <glib/gstdio.h>
@@ -321,6 +323,97 @@ test_users (Fixture       *fixture,
   missing = confab_store_get_user_by_email (fixture->store, "bob@example.org", &error);
   g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
   g_assert_null (missing);
+}
+
+/* Setup codes: one use, within their time, and only the latest; a reset revokes every token,
+ * a password change all but the caller's. */
+static void
+test_setup_codes (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabUser) invited = NULL;
+  g_autoptr (ConfabUser) again = NULL;
+  g_autoptr (ConfabUser) after = NULL;
+  g_autoptr (GPtrArray) revoked = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autofree char *stored = NULL;
+  gint64 now = confab_now_ms (), expires_at = 0;
+
+  site = confab_store_create_site (fixture->store, owner->id, "Site", NULL, &error);
+  g_assert_no_error (error);
+  invited = confab_store_invite_user (fixture->store, "new@example.org", site->id, CONFAB_ROLE_AGENT,
+                                      "code-1", owner->id, now + 60000, &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_user_is_pending (invited));
+  g_assert_cmpint (confab_store_get_role (fixture->store, site->id, invited->id), ==, CONFAB_ROLE_AGENT);
+
+  /* the address is taken now, and nothing half-made is left by the refusal */
+  again = confab_store_invite_user (fixture->store, "NEW@example.org", site->id, CONFAB_ROLE_AGENT,
+                                    "code-x", owner->id, now + 60000, &error);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_null (again);
+  g_clear_error (&error);
+  g_assert_true (confab_store_get_setup_code (fixture->store, invited->id, &stored, &expires_at, &error));
+  g_assert_cmpstr (stored, ==, "code-1");
+  g_assert_cmpint (expires_at, ==, now + 60000);
+
+  list = confab_store_list_invitations (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((ConfabInvitation *) g_ptr_array_index (list, 0))->created_by, ==, owner->id);
+  g_assert_cmpstr (((ConfabInvitation *) g_ptr_array_index (list, 0))->kind, ==, "invitation");
+
+  /* wrong code, then the right one too late: nothing changes */
+  g_assert_false (confab_store_complete_setup (fixture->store, invited->id, "code-2", now, "$argon2id$p", NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (confab_store_complete_setup (fixture->store, invited->id, "code-1", now + 60000, "$argon2id$p",
+                                               NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* used in time: the password is set and the code gone */
+  g_assert_true (confab_store_complete_setup (fixture->store, invited->id, "code-1", now, "$argon2id$p", "Nia",
+                                              &error));
+  g_assert_no_error (error);
+  after = confab_store_get_user (fixture->store, invited->id, &error);
+  g_assert_cmpstr (after->password_hash, ==, "$argon2id$p");
+  g_assert_cmpstr (after->name, ==, "Nia");
+  g_assert_false (confab_store_complete_setup (fixture->store, invited->id, "code-1", now, "$argon2id$q", NULL,
+                                               &error));
+  g_clear_error (&error);
+
+  /* a reset: no password, every token revoked, a new code */
+  g_assert_true (confab_store_add_token (fixture->store, "t1", invited->id, 0, &error));
+  g_assert_true (confab_store_add_token (fixture->store, "t2", invited->id, 0, &error));
+  g_assert_true (confab_store_reset_password (fixture->store, invited->id, "reset", site->id, "code-3",
+                                              owner->id, now + 60000, &revoked, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (revoked->len, ==, 2);
+  g_clear_pointer (&after, confab_user_free);
+  after = confab_store_get_user (fixture->store, invited->id, &error);
+  g_assert_true (confab_user_is_pending (after));
+  g_assert_null (confab_store_lookup_token (fixture->store, "t1", now, &error));
+  g_clear_error (&error);
+  g_clear_pointer (&revoked, g_ptr_array_unref);
+
+  /* a password change keeps the caller's token only */
+  g_assert_true (confab_store_add_token (fixture->store, "t3", invited->id, 0, &error));
+  g_assert_true (confab_store_add_token (fixture->store, "t4", invited->id, 0, &error));
+  g_assert_true (confab_store_set_password (fixture->store, invited->id, "$argon2id$r", "t3", &revoked, &error));
+  g_assert_cmpuint (revoked->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (revoked, 0), ==, "t4");
+  {
+    g_autofree char *kept = confab_store_lookup_token (fixture->store, "t3", now, &error);
+    g_assert_cmpstr (kept, ==, invited->id);
+  }
+  /* which also ends the reset's code */
+  g_clear_pointer (&stored, g_free);
+  g_assert_false (confab_store_get_setup_code (fixture->store, invited->id, &stored, &expires_at, &error));
+  g_clear_error (&error);
 }
 
 static void
@@ -1955,6 +2048,67 @@ test_migrate_v8 (Fixture       *fixture,
   g_assert_cmpuint (timeline->len, ==, 0);
 }
 
+/* Schema 10 adds setup codes: an account from before has its password, no code, and is no
+ * pending invitation; the migrated schema is a fresh one's. */
+static void
+test_migrate_v8_setup_codes (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL;
+  g_autofree char *migrated_schema = NULL;
+  g_autofree char *code_hash = NULL;
+  g_autofree char *user_id = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) invited = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  gint64 expires_at = 0;
+
+  g_assert_true (confab_auth_init (NULL));
+  load_dump (fixture->path, "store-v8-accounts.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  user = confab_store_get_user_by_email (fixture->store, "owner@example.org", &error);
+  g_assert_no_error (error);
+  g_assert_false (confab_user_is_pending (user));
+  g_assert_true (confab_auth_verify_password (user->password_hash, "owner password 8"));
+  user_id = confab_store_lookup_token (fixture->store,
+                                       "0000000000000000000000000000000000000000000000000000000000000008",
+                                       confab_now_ms (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user_id, ==, user->id);
+  g_assert_false (confab_store_get_setup_code (fixture->store, user->id, &code_hash, &expires_at, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  list = confab_store_list_invitations (fixture->store, "site_v3465embqe9wjvtzdjmv", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* and the new table works on it */
+  invited = confab_store_invite_user (fixture->store, "new@example.org", "site_v3465embqe9wjvtzdjmv",
+                                      CONFAB_ROLE_AGENT, "hash", user->id, confab_now_ms () + 1000,
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_user_is_pending (invited));
+  list = confab_store_list_invitations (fixture->store, "site_v3465embqe9wjvtzdjmv", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1966,6 +2120,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("open/unwritable", test_open_unwritable);
   g_test_add_func ("/relay/store/enums", test_enums);
   TEST ("users", test_users);
+  TEST ("setup-codes", test_setup_codes);
   TEST ("tokens", test_tokens);
   TEST ("sites", test_sites);
   TEST ("memberships", test_memberships);
@@ -1989,6 +2144,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
   TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
   TEST_WITHOUT_STORE ("migrate-v8-offline-status", test_migrate_v8);
+  TEST_WITHOUT_STORE ("migrate-v8-setup-codes", test_migrate_v8_setup_codes);
 
   return g_test_run ();
 }

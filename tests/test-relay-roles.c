@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-relay-roles.c: who may do what — every REST endpoint (method and path template) by every
+ * role, against a real relay, as one table to check against docs/protocol-extensions.md
+ * ("Roles"), and the agent frames on a conversation by an agent of the site and of another.
+ *
+ * Roles: the site's owner, an admin, an agent, the owner of another site ("other": a member of
+ * no role here) and no token at all. Expected: the status class — 2xx (allowed), 401, 403, 404.
+ * A refusal must change nothing, so each row runs the refused roles first, and every template
+ * marked "fresh" gets a new object for each role (a deleted FAQ is not deleted twice). */
+
+#include "relay-harness.h"
+
+#include <string.h>
+
+#define PASSWORD "a long password 1"
+
+enum { OWNER, ADMIN, AGENT, OTHER, NONE, N_ROLES };
+
+static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "other", "no token" };
+
+#define OK 200   /* any 2xx */
+
+typedef struct {
+  const char *method;
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {agent}
+                          * {owner} (a new member of that role) {new} (a new address) {n} */
+  const char *body;      /* {password}: the caller's own */
+  guint       expected[N_ROLES];
+} RoleRow;
+
+/*                                                                    owner admin agent other none */
+static const RoleRow table[] = {
+  /* oneself */
+  { "GET",    "/api/v1/me", NULL,                                     { OK,  OK,  OK,  OK,  401 } },
+  { "PATCH",  "/api/v1/me", "{'name':'Renamed'}",                     { OK,  OK,  OK,  OK,  401 } },
+  { "POST",   "/api/v1/me/password",
+    "{'current_password':'{password}','new_password':'{password}'}",  { OK,  OK,  OK,  OK,  401 } },
+  /* sites */
+  { "GET",    "/api/v1/sites", NULL,                                  { OK,  OK,  OK,  OK,  401 } },
+  { "POST",   "/api/v1/sites", "{'name':'Another'}",                  { OK,  OK,  OK,  OK,  401 } },
+  { "GET",    "/api/v1/sites/{site}", NULL,                           { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/sites/{site}", "{'name':'Site a'}",            { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/widget/config?site_key={key}", NULL,           { OK,  OK,  OK,  OK,  OK  } },
+  /* conversations and visitors: every member */
+  { "GET",    "/api/v1/sites/{site}/conversations", NULL,             { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/conversations/{conversation}", NULL,           { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/conversations/{conversation}/messages", NULL,  { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/visitors/{visitor}", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/uploads/{upload}", NULL,                       { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/uploads/{upload}/thumb", NULL,                 { OK,  OK,  OK,  404, 401 } },
+  /* FAQs and canned responses: agents read them (they answer with them), admins write */
+  { "GET",    "/api/v1/sites/{site}/faqs", NULL,                      { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/faqs", "{'question':'Q?','answer':'A.'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/faqs/{faq}", NULL,                             { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/faqs/{faq}", "{'answer':'B.'}",                { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/faqs/{faq}", NULL,                             { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/canned", NULL,                    { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/canned", "{'shortcut':'x{n}','body':'Hello'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/canned/{canned}", "{'body':'Hi'}",             { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  403, 404, 401 } },
+  /* the team: admins, and only owners touch owners */
+  { "GET",    "/api/v1/sites/{site}/members", NULL,                   { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/members", "{'email':'{new}','role':'agent'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/members", "{'email':'{new}','role':'owner'}",
+                                                                      { OK,  403, 403, 404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/members/{agent}", NULL,           { OK,  OK,  403, 404, 401 } },
+  { "PATCH",  "/api/v1/sites/{site}/members/{agent}", "{'role':'admin'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "PATCH",  "/api/v1/sites/{site}/members/{owner}", "{'role':'admin'}",
+                                                                      { OK,  403, 403, 404, 401 } },
+  { "DELETE", "/api/v1/sites/{site}/members/{agent}", NULL,           { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/sites/{site}/members/{owner}", NULL,           { OK,  403, 403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/members/{agent}/reset", NULL,     { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/members/{owner}/reset", NULL,     { OK,  403, 403, 404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/invitations", NULL,               { OK,  OK,  403, 404, 401 } },
+};
+
+typedef struct {
+  TestWorld  *world;
+  char       *token[N_ROLES];
+  const char *password[N_ROLES];
+  char       *conversation_id;
+  char       *upload_id;
+  guint       serial;
+} Roles;
+
+/* A value the owner makes new for each call: an object the call may change or delete. */
+static char *
+fresh (Roles      *roles,
+       const char *what)
+{
+  TestWorld *world = roles->world;
+  g_autofree char *email = g_strdup_printf ("fresh%u@a.test", ++roles->serial);
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(TestResponse) response = NULL;
+
+  if (strcmp (what, "new") == 0)
+    return g_steal_pointer (&email);
+
+  if (strcmp (what, "faq") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+      body = test_json ("{'question':'Question %u?','answer':'Answer.'}", roles->serial);
+    }
+  else if (strcmp (what, "canned") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
+      body = test_json ("{'shortcut':'s%u','body':'Text'}", roles->serial);
+    }
+  else
+    {
+      /* a member: an invited account, the quickest to make */
+      path = g_strdup_printf ("/api/v1/sites/%s/members", world->site_id);
+      body = test_json ("{'email':'%s','role':'%s'}", email, what);
+    }
+
+  response = test_http (world->relay, "POST", path, world->token, body, NULL);
+  test_assert_http_status (response, 201);
+  return g_strdup (test_obj_string (test_response_object (response), "id"));
+}
+
+static char *
+expand (Roles      *roles,
+        const char *template,
+        int         role)
+{
+  static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new" };
+  GString *out = g_string_new (NULL);
+  const char *p = template;
+
+  while (*p != '\0')
+    {
+      const char *close;
+      g_autofree char *name = NULL;
+
+      if (*p != '{' || (close = strchr (p, '}')) == NULL || close - p > 20 || close == p + 1 ||
+          strchr ("abcdefghijklmnopqrstuvwxyz", p[1]) == NULL)
+        {
+          g_string_append_c (out, *p == '\'' ? '"' : *p);
+          p++;
+          continue;
+        }
+
+      name = g_strndup (p + 1, close - p - 1);
+      if (strcmp (name, "site") == 0)
+        g_string_append (out, roles->world->site_id);
+      else if (strcmp (name, "key") == 0)
+        g_string_append (out, roles->world->site_key);
+      else if (strcmp (name, "conversation") == 0)
+        g_string_append (out, roles->conversation_id);
+      else if (strcmp (name, "upload") == 0)
+        g_string_append (out, roles->upload_id);
+      else if (strcmp (name, "visitor") == 0)
+        g_string_append (out, roles->world->visitor_id);
+      else if (strcmp (name, "n") == 0)
+        g_string_append_printf (out, "%u", ++roles->serial);
+      else if (strcmp (name, "password") == 0)
+        g_string_append (out, roles->password[role] ? roles->password[role] : PASSWORD);
+      else if (g_strv_contains (fresh_names, name))
+        {
+          g_autofree char *value = fresh (roles, name);
+          g_string_append (out, value);
+        }
+      else
+        g_error ("unknown placeholder {%s} in %s", name, template);
+      p = close + 1;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static guint
+status_class (guint status)
+{
+  return status >= 200 && status < 300 ? OK : status;
+}
+
+static void
+test_roles_table (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT);
+  Roles roles = { world, };
+  guint failures = 0, checked = 0;
+  /* refused roles first: a refusal must leave the object for the roles that may */
+  static const int order[N_ROLES] = { NONE, OTHER, AGENT, ADMIN, OWNER };
+
+  roles.token[OWNER] = g_strdup (world->token);
+  roles.password[OWNER] = world->password;
+  for (int role = ADMIN; role <= AGENT; role++)
+    {
+      g_autofree char *email = g_strdup_printf ("%s@a.test", role_names[role]);
+      g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/members", world->site_id);
+      g_autofree char *body = test_json ("{'email':'%s','role':'%s'}", email, role_names[role]);
+      g_autoptr(JsonObject) user = test_relay_create_user (world->relay, email, PASSWORD, NULL);
+      g_autoptr(TestResponse) added = test_http (world->relay, "POST", path, world->token, body, NULL);
+
+      test_assert_http_status (added, 201);
+      roles.token[role] = test_relay_login (world->relay, email, PASSWORD);
+      roles.password[role] = PASSWORD;
+    }
+  {
+    g_autofree char *b_site = NULL, *b_key = NULL;
+    test_world_add_tenant (world, "b", &roles.token[OTHER], &b_site, &b_key);
+    roles.password[OTHER] = "correct horse battery b";
+  }
+  test_visitor_say (world->visitor, "Hello, is anyone there?", &roles.conversation_id);
+  {
+    /* a 1×1 PNG the owner sends in the conversation */
+    g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", roles.conversation_id);
+    gsize size = 0;
+    g_autofree guchar *png = g_base64_decode ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+                                              "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", &size);
+    g_autoptr(GBytes) body = g_bytes_new (png, size);
+    g_autoptr(TestResponse) uploaded = test_http_bytes (world->relay, "POST", path, world->token, body,
+                                                        "image/png", NULL);
+
+    test_assert_http_status (uploaded, 201);
+    roles.upload_id = g_strdup (test_obj_string (test_response_object (uploaded), "id"));
+  }
+
+  for (guint row = 0; row < G_N_ELEMENTS (table); row++)
+    for (guint i = 0; i < N_ROLES; i++)
+      {
+        int role = order[i];
+        g_autofree char *path = expand (&roles, table[row].path, role);
+        g_autofree char *body = table[row].body ? expand (&roles, table[row].body, role) : NULL;
+        g_autoptr(TestResponse) response = test_http (world->relay, table[row].method, path,
+                                                      roles.token[role], body, NULL);
+        guint got = status_class (response->status);
+
+        checked++;
+        if (got != table[row].expected[role])
+          {
+            g_autofree char *text = test_response_text (response);
+
+            g_printerr ("%s %s as %s: expected %u, got %u: %s\n", table[row].method, table[row].path,
+                        role_names[role], table[row].expected[role], response->status, text);
+            failures++;
+          }
+        /* refusals name their reason */
+        if (got == 403)
+          g_assert_cmpstr (test_response_error_code (response), ==, "forbidden");
+        if (got == 404)
+          g_assert_cmpstr (test_response_error_code (response), ==, "not_found");
+        if (got == 401)
+          g_assert_nonnull (test_response_error_code (response));
+      }
+
+  g_test_message ("%u role × endpoint pairs checked", checked);
+  g_assert_cmpuint (checked, ==, G_N_ELEMENTS (table) * N_ROLES);
+  g_assert_cmpuint (failures, ==, 0);
+
+  for (int role = 0; role < N_ROLES; role++)
+    g_free (roles.token[role]);
+  g_free (roles.conversation_id);
+  g_free (roles.upload_id);
+}
+
+/* Agent frames on a conversation: every member of the site may, a member of another site gets
+ * not_found as if it did not exist, and nothing changes for the site. */
+static void
+test_roles_frames (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *b_token = NULL, *b_site = NULL, *b_key = NULL;
+  g_autofree char *agent_token = NULL;
+  g_autoptr(TestWs) other = NULL;
+  g_autoptr(TestWs) agent = NULL;
+  static const char * const frames[] = {
+    "{'type':'message','conversation_id':'CONV','client_id':'c1','body':'Hi'}",
+    "{'type':'typing','conversation_id':'CONV','active':true}",
+    "{'type':'assign','conversation_id':'CONV','agent_id':null}",
+    "{'type':'set_status','conversation_id':'CONV','status':'resolved'}",
+    "{'type':'read','conversation_id':'CONV','seq':1}",
+  };
+
+  test_visitor_say (world->visitor, "Hello?", &conversation_id);
+  test_world_add_tenant (world, "b", &b_token, &b_site, &b_key);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/members", world->site_id);
+    g_autoptr(JsonObject) user = test_relay_create_user (world->relay, "agent@a.test", PASSWORD, NULL);
+    g_autoptr(TestResponse) added = test_http (world->relay, "POST", path, world->token,
+                                               "{\"email\":\"agent@a.test\",\"role\":\"agent\"}", NULL);
+    test_assert_http_status (added, 201);
+    agent_token = test_relay_login (world->relay, "agent@a.test", PASSWORD);
+  }
+
+  /* no token, no agent socket */
+  {
+    guint status = 0;
+    TestWs *refused = test_ws_try_agent (world->relay, NULL, &status);
+
+    g_assert_null (refused);
+    g_assert_cmpuint (status, ==, 401);
+  }
+
+  other = test_ws_agent (world->relay, b_token);
+  test_ws_ignore (other, "presence", "pong", NULL);
+  test_agent_subscribe (other, 0, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(JsonObject) error = NULL;
+
+      {
+        g_auto(GStrv) parts = g_strsplit (frames[i], "CONV", -1);
+        text = g_strjoinv (conversation_id, parts);
+      }
+      for (char *c = text; *c; c++)
+        if (*c == '\'')
+          *c = '"';
+      test_ws_send (other, text);
+      error = test_ws_expect_error (other, "not_found", TEST_TIMEOUT_MS);
+    }
+  /* nor can it start a conversation with the site's visitor */
+  test_ws_sendf (other, "{'type':'start_conversation','visitor_id':'%s','client_id':'c2','body':'Hi'}",
+                 world->visitor_id);
+  {
+    g_autoptr(JsonObject) error = test_ws_expect_error (other, "not_found", TEST_TIMEOUT_MS);
+  }
+  /* the visitor heard nothing of it */
+  test_ws_expect_none (world->visitor, "message", TEST_QUIET_MS);
+
+  /* an agent of the site may do each */
+  agent = test_ws_agent (world->relay, agent_token);
+  test_ws_ignore (agent, "presence", "pong", "typing", "visitor", "conversation", "read", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  test_agent_say (agent, conversation_id, "Hello from the agent");
+  test_ws_sendf (agent, "{'type':'set_status','conversation_id':'%s','status':'resolved'}", conversation_id);
+  test_ws_sendf (agent, "{'type':'assign','conversation_id':'%s','agent_id':null}", conversation_id);
+  test_ws_expect_none (agent, "error", TEST_QUIET_MS);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  test_harness_init (&argc, &argv);
+
+  test_harness_add ("/relay/roles/table", test_roles_table);
+  test_harness_add ("/relay/roles/frames", test_roles_frames);
+
+  return g_test_run ();
+}
