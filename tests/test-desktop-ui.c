@@ -103,6 +103,18 @@ conversation_open (gpointer data)
   return g_strcmp0 (confab_window_get_conversation_id (CONFAB_WINDOW (named->root)), named->name) == 0;
 }
 
+/* Opens the conversation as a notification would, once the app has it: a visitor the test just
+ * made may still be on its way from the relay, and the action does nothing for an unknown id. */
+static gboolean
+conversation_opened (gpointer data)
+{
+  Named *named = data;
+
+  if (!conversation_open (named))
+    gtk_widget_activate_action (named->root, "win.open-conversation", "s", named->name);
+  return conversation_open (named);
+}
+
 static gboolean
 history_shown (gpointer data)
 {
@@ -461,8 +473,7 @@ test_app_screenshots (void)
                            "Blue Teapot — Example Shop", "Europe/Paris", "fp-eve-0123456789abcdef",
                            "Any news on the blue teapot?", NULL, &eve_second);
   named = (Named) { GTK_WIDGET (window), eve_second };
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-conversation", "s", eve_second);
-  wait_until ("Eve's second conversation", conversation_open, &named);
+  wait_until ("Eve's second conversation", conversation_opened, &named);
   wait_until ("the previous conversations", history_shown, window);
   widget = find_named (GTK_WIDGET (window), "previous-conversation");
   g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget)), NULL),
