@@ -148,9 +148,9 @@ sniff_gif (const guint8  *data,
     return invalid (error, "impossible GIF dimensions");
 
   /* Every frame must have a size too, within the logical screen: gdk-pixbuf's GIF loader
-   * meets an empty one with a GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image). So the blocks are walked:
-   * extensions and image data skipped sub-block by sub-block, each image descriptor checked.
-   * A file cut short is left to the decoder, which refuses it. */
+   * meets an empty one with a GdkPixbuf-CRITICAL per upload (found by tests/fuzz/fuzz-image).
+   * So the blocks are walked: extensions and image data skipped sub-block by sub-block, each
+   * image descriptor checked. A file cut short is left to the decoder, which refuses it. */
   if (data[10] & 0x80)
     pos += 3 * ((gsize) 2 << (data[10] & 0x07));
   while (pos < len && data[pos] != 0x3B)
@@ -173,10 +173,19 @@ sniff_gif (const guint8  *data,
           pos += 10;                 /* the descriptor */
           if (packed & 0x80)
             pos += 3 * ((gsize) 2 << (packed & 0x07));
-          pos++;                     /* the LZW minimum code size */
+          /* the LZW minimum code size: 2 to 8 by the format; gdk-pixbuf's loader takes 0 and
+           * then trips over its own frame (another GdkPixbuf-CRITICAL found by fuzz-image) */
+          if (pos < len && (data[pos] < 2 || data[pos] > 8))
+            return invalid (error, "an impossible GIF code size");
+          pos++;
         }
       else if (data[pos] == 0x21)
-        pos += 2;                    /* introducer, label */
+        {
+          /* a graphic control extension's block is 4 bytes by the format */
+          if (pos + 2 < len && data[pos + 1] == 0xF9 && data[pos + 2] != 4)
+            return invalid (error, "a damaged GIF graphic control block");
+          pos += 2;                  /* introducer, label */
+        }
       else
         return invalid (error, "unknown GIF block");
 

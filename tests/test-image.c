@@ -171,6 +171,39 @@ test_sniff_gif_webp (void)
 
 /* A frame of no size, or outside the screen: gdk-pixbuf's GIF loader answers it with a
  * GdkPixbuf-CRITICAL, so the sniffer refuses it (found by tests/fuzz/fuzz-image). */
+/* What the format fixes, gdk-pixbuf's loader does not check: an LZW code size outside 2..8, a
+ * graphic control block that is not 4 bytes (fuzz-image found a critical behind these). */
+static void
+test_sniff_gif_codes (void)
+{
+  const struct { guint offset; guint8 value; } damage[] = {
+    { 37, 0 },     /* LZW minimum code size 0 */
+    { 37, 1 },
+    { 37, 9 },
+    { 21, 0 },     /* a graphic control block of no bytes */
+    { 21, 5 },
+  };
+
+  g_assert_cmpint (tiny_gif[37], ==, 2);
+  g_assert_cmpint (tiny_gif[21], ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (damage); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GError) process_error = NULL;
+      g_autoptr (ConfabImage) image = NULL;
+      guint8 gif[sizeof tiny_gif];
+      guint width = 0, height = 0;
+
+      memcpy (gif, tiny_gif, sizeof gif);
+      gif[damage[i].offset] = damage[i].value;
+      g_assert_cmpint (sniff (gif, sizeof gif, &width, &height, &error), ==, CONFAB_IMAGE_UNKNOWN);
+      g_assert_error (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+      image = confab_image_process (gif, sizeof gif, 40000000, &process_error);
+      g_assert_null (image);
+      g_assert_error (process_error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_INVALID);
+    }
+}
+
 static void
 test_sniff_gif_empty_frame (void)
 {
@@ -343,6 +376,7 @@ main (int    argc,
   g_test_add_func ("/relay/image/sniff-jpeg", test_sniff_jpeg);
   g_test_add_func ("/relay/image/sniff-gif-webp", test_sniff_gif_webp);
   g_test_add_func ("/relay/image/sniff-gif-empty-frame", test_sniff_gif_empty_frame);
+  g_test_add_func ("/relay/image/sniff-gif-codes", test_sniff_gif_codes);
   g_test_add_func ("/relay/image/sniff-unsupported", test_sniff_unsupported);
   g_test_add_func ("/relay/image/too-many-pixels", test_process_too_many_pixels);
   g_test_add_func ("/relay/image/png-thumbnail", test_process_png_thumb);
