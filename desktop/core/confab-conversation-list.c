@@ -184,6 +184,7 @@ build_statements (ConfabConversationList *self)
   gboolean newest = self->sort == CONFAB_CONVERSATION_SORT_NEWEST;
   g_autoptr (GString) where = g_string_new (filter_sql (self->filter));
   g_autofree char *sql = NULL;
+  const char *from;
 
   clear_statements (self);
 
@@ -194,8 +195,11 @@ build_statements (ConfabConversationList *self)
                             " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
                             " AND m.body LIKE ?3 ESCAPE '\\'))");
 
-  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM " WHERE %s",
-                         where->str);
+  /* The counts read the visitors only to search them: joined, every row counted costs a
+   * lookup in visitors, and a catch-up counts the rows before each moved row (position_of)
+   * — half its time went there (perf, bench/desktop-catchup.sh). */
+  from = self->pattern != NULL ? CONFAB_CACHE_CONVERSATION_FROM : "conversations c";
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM %s WHERE %s", from, where->str);
   self->count_stmt = prepare (self, sql);
   g_free (sql);
 
@@ -206,9 +210,8 @@ build_statements (ConfabConversationList *self)
   self->page_stmt = prepare (self, sql);
   g_free (sql);
 
-  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM
-                         " WHERE %s AND (c.sort_at, c.id) %s (?4, ?5) AND c.id != ?5",
-                         where->str, newest ? ">" : "<");
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM %s WHERE %s AND (c.sort_at, c.id) %s (?4, ?5) AND c.id != ?5",
+                         from, where->str, newest ? ">" : "<");
   self->before_stmt = prepare (self, sql);
 }
 
