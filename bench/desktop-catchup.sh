@@ -36,6 +36,10 @@ send-queue-bytes=67108864
 messages-per-minute=1000000
 messages-per-minute-per-ip=1000000
 typing-per-second=1000
+max-connections-per-address=0
+frames-per-second-per-ip=1000000
+hellos-per-minute-per-ip=1000000
+page-views-per-minute-per-ip=1000000
 CONF
 printf 'bench-password' > "$work/relay/password"
 "$relay_bin" admin create-user --data-dir "$work/relay/data" --email bench@confab.test \

@@ -817,6 +817,128 @@ test_reconnect_network_changed (void)
   g_assert_cmpint (confab_client_get_state (fixture->client), ==, CONFAB_CLIENT_ONLINE);
 }
 
+/* ---------------------------------------------------- catch-up pacing --- */
+
+typedef struct {
+  guint requests;   /* frames the client asked for */
+  guint batches;    /* slices applied (one cache batch each) */
+} Pacing;
+
+static gboolean
+pace_request (gpointer data)
+{
+  ((Pacing *) data)->requests++;
+  return TRUE;
+}
+
+static void
+on_batch_ended (ConfabCache *cache,
+                Pacing      *pacing)
+{
+  pacing->batches++;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+batches_at_least (gpointer data)
+{
+  Pacing *pacing = ((gpointer *) data)[0];
+
+  return pacing->batches >= GPOINTER_TO_UINT (((gpointer *) data)[1]);
+}
+
+/* A catch-up paced by the UI's frames (confab_client_set_frame_pacer): one slice, then the
+ * next only once the frame asked for is painted, so the list view follows one change per
+ * frame; a window that paints nothing (hidden) still gets a slice every 100 ms, and the whole
+ * backlog lands, in order. */
+static void
+test_catchup_paced (void)
+{
+  g_autoptr (Fixture) fixture = g_new0 (Fixture, 1);
+  g_autofree char *conversation_id = NULL;
+  g_autoptr (ConfabMessageList) messages = NULL;
+  g_autoptr (GError) error = NULL;
+  Pacing pacing = { 0, 0 };
+  gpointer until[2] = { &pacing, NULL };
+  const guint total = 1500;
+  gint64 first;
+
+  fixture->world = test_world_new ("[limits]\nmessages-per-minute=1000000\n"
+                                   "messages-per-minute-per-ip=1000000\nframes-per-second=1000000\n"
+                                   "frames-per-second-per-ip=1000000\n", TEST_WORLD_NO_AGENT);
+  fixture->cache_path = g_build_filename (test_relay_tmp_dir (fixture->world->relay),
+                                          "desktop", "cache.db", NULL);
+  fixture->previews = g_ptr_array_new_with_free_func (g_free);
+  fixture_open_client (fixture);
+  error = sign_in (fixture->client, fixture->world->email, fixture->world->password);
+  g_assert_no_error (error);
+
+  /* a backlog far longer than one slice, waiting before the client connects */
+  test_visitor_say (fixture->world->visitor, "m1", &conversation_id);
+  for (guint i = 2; i <= total; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("m%u", i);
+      test_visitor_say (fixture->world->visitor, body, NULL);
+    }
+  messages = confab_message_list_new (fixture->cache, conversation_id);
+
+  g_signal_connect (fixture->cache, "batch-ended", G_CALLBACK (on_batch_ended), &pacing);
+  confab_client_set_frame_pacer (fixture->client, pace_request, &pacing);
+  confab_client_start (fixture->client);
+  until[1] = GUINT_TO_POINTER (1);
+  g_assert_true (wait_until (batches_at_least, until, TEST_TIMEOUT_MS));
+  g_assert_cmpuint (pacing.requests, ==, 1);
+  g_assert_cmpuint (n_items (messages), <, total);
+
+  /* no frame painted: no second slice for a while, then one after 100 ms (a window that
+   * paints nothing, hidden, does not stop the catch-up) */
+  first = g_get_monotonic_time ();
+  iterate_for (50);
+  g_assert_cmpuint (pacing.batches, ==, 1);
+  until[1] = GUINT_TO_POINTER (2);
+  g_assert_true (wait_until (batches_at_least, until, 1000));
+  g_assert_cmpint (g_get_monotonic_time () - first, >=, 90 * 1000);
+  g_assert_cmpuint (pacing.requests, ==, 2);
+
+  /* the frame is painted: the next slice follows at once, long before the 100 ms */
+  first = g_get_monotonic_time ();
+  confab_client_frame_painted (fixture->client);
+  until[1] = GUINT_TO_POINTER (3);
+  g_assert_true (wait_until (batches_at_least, until, 1000));
+  g_assert_cmpint (g_get_monotonic_time () - first, <, 80 * 1000);
+  g_assert_cmpuint (pacing.requests, ==, 3);
+  until[1] = GUINT_TO_POINTER (4);
+
+  /* painting every frame asked for, the rest lands, every message once and in order */
+  while (n_items (messages) < total)
+    {
+      g_assert_true (wait_until (batches_at_least, until, TEST_TIMEOUT_MS));
+      until[1] = GUINT_TO_POINTER (pacing.batches + 1);
+      confab_client_frame_painted (fixture->client);
+    }
+  g_assert_true (wait_until (is_online, fixture->client, TEST_TIMEOUT_MS));
+  g_assert_cmpuint (pacing.requests, >=, pacing.batches - 1);
+  for (guint i = 0; i < total; i += 149)
+    {
+      g_autoptr (ConfabMessage) message = g_list_model_get_item (G_LIST_MODEL (messages), i);
+      g_autofree char *body = g_strdup_printf ("m%u", i + 1);
+
+      g_assert_cmpstr (confab_message_get_body (message), ==, body);
+    }
+  confab_client_set_frame_pacer (fixture->client, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -833,6 +955,7 @@ main (int   argc,
   test_harness_add ("/desktop/core/agent-actions", test_agent_actions);
   test_harness_add ("/desktop/core/reconnect-cap", test_reconnect_cap);
   test_harness_add ("/desktop/core/reconnect-network-changed", test_reconnect_network_changed);
+  test_harness_add ("/desktop/core/catchup-paced", test_catchup_paced);
 
   return g_test_run ();
 }

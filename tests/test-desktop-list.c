@@ -408,6 +408,68 @@ test_batches (Fixture       *f,
     }
 }
 
+/* A list view keeps a row's widget through items-changed only when the item at its new place
+ * is the object it had (GTK 4.8's list item manager matches them by pointer): a batch that puts
+ * new conversations on top and moves a few rows must hand the rows it did not change back as the
+ * same objects, and only those. Otherwise the view builds every row widget it holds again on
+ * each slice of a catch-up (bench/desktop-catchup.sh). */
+static void
+test_batch_keeps_unchanged_items (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+
+  attach (f, CONFAB_CONVERSATION_FILTER_ALL, CONFAB_CONVERSATION_SORT_NEWEST);
+  for (guint batch = 0; batch < 10; batch++)
+    {
+      g_autofree char *step = g_strdup_printf ("after batch %u", batch);
+      g_autoptr (GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+      g_autoptr (GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      guint kept = 0, rows_before = f->mirror->len;
+
+      for (guint i = 0; i < f->mirror->len; i++)
+        g_hash_table_insert (before, (gpointer) confab_conversation_get_id (f->mirror->pdata[i]),
+                             g_object_ref (f->mirror->pdata[i]));
+      g_assert_true (confab_cache_batch_begin (f->cache, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; i < 30; i++)
+        {
+          g_autofree char *fresh = g_strdup_printf ("n%02u-%02u", batch, i);
+
+          add_conversation (f, fresh, "open", f->clock_ms += 15);
+          if (i % 10 == 9)
+            {
+              char *id = g_strdup_printf ("c%03d", g_test_rand_int_range (0, N_CONVERSATIONS));
+
+              send_message (f, id);
+              g_hash_table_add (touched, id);
+            }
+        }
+      g_assert_true (confab_cache_batch_end (f->cache, &error));
+      g_assert_no_error (error);
+      check (f, step);
+
+      for (guint i = 0; i < f->mirror->len; i++)
+        {
+          ConfabConversation *now = f->mirror->pdata[i];
+          const char *id = confab_conversation_get_id (now);
+          ConfabConversation *old = g_hash_table_lookup (before, id);
+
+          if (old == NULL)
+            continue;   /* new in this batch */
+          if (g_hash_table_contains (touched, id))
+            {
+              g_assert_false (confab_conversation_equal (old, now));
+              continue;
+            }
+          if (old != now)
+            g_error ("%s: row %u (%s) did not change but is a new object", step, i, id);
+          kept++;
+        }
+      g_assert_cmpuint (kept, ==, rows_before - g_hash_table_size (touched));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -430,5 +492,7 @@ main (int   argc,
   g_test_add ("/desktop/list/batches-open-waiting-longest", Fixture,
               GINT_TO_POINTER (CONFAB_CONVERSATION_SORT_WAITING_LONGEST | CONFAB_CONVERSATION_FILTER_OPEN << 1),
               fixture_set_up, test_batches, fixture_tear_down);
+  g_test_add ("/desktop/list/batch-keeps-unchanged-items", Fixture, NULL,
+              fixture_set_up, test_batch_keeps_unchanged_items, fixture_tear_down);
   return g_test_run ();
 }

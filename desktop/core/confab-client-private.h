@@ -33,6 +33,9 @@ struct _ConfabClient
   gint64                   slice_end_us;  /* monotonic: frames are applied as they come until
                                            * then; later ones queue for the next slice */
   guint                    apply_source;  /* applies them, a slice per main-loop turn */
+  ConfabFramePacer         pacer;         /* the next slice waits for a painted frame */
+  gpointer                 pacer_data;
+  gboolean                 waits_for_frame; /* apply_source is the wait's time limit */
   guint                    backlog_applied; /* frames applied since the queue was last empty */
   GNetworkMonitor         *network_monitor;
   guint                    probe_source;  /* a ping after a network change, unanswered */

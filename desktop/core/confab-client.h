@@ -92,6 +92,13 @@ void              confab_client_start            (ConfabClient         *self);
 void              confab_client_stop             (ConfabClient         *self);
 /* Skips the backoff wait (the network came back, the user pressed "retry"). */
 void              confab_client_reconnect_now    (ConfabClient         *self);
+/* Asks the UI for a frame (a frame clock's after-paint phase) and says whether one will come;
+ * the UI then calls confab_client_frame_painted() once it is painted. */
+typedef gboolean (*ConfabFramePacer) (gpointer user_data);
+void              confab_client_set_frame_pacer  (ConfabClient         *self,
+                                                  ConfabFramePacer      pacer,
+                                                  gpointer              user_data);
+void              confab_client_frame_painted    (ConfabClient         *self);
 /* While offline and waiting to reconnect: how long that wait is, in ms (backoff with jitter,
  * at most 8 s); 0 otherwise. The network coming back (GNetworkMonitor) ends it at once. */
 guint             confab_client_get_reconnect_delay (ConfabClient      *self);

@@ -29,6 +29,8 @@ struct _ConfabConversationList
   gboolean                 batch_behind; /* in a batch: caught up at its end */
   GHashTable              *batch_shown;  /* id → ConfabConversation (or NULL: not shown): the
                                           * rows changed since, as the list still shows them */
+  GHashTable              *handed_out;   /* id → GWeakRef to the last ConfabConversation that
+                                          * get_item() gave for it (see load_page) */
 };
 
 
@@ -182,6 +184,7 @@ build_statements (ConfabConversationList *self)
   gboolean newest = self->sort == CONFAB_CONVERSATION_SORT_NEWEST;
   g_autoptr (GString) where = g_string_new (filter_sql (self->filter));
   g_autofree char *sql = NULL;
+  const char *from;
 
   clear_statements (self);
 
@@ -192,8 +195,11 @@ build_statements (ConfabConversationList *self)
                             " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
                             " AND m.body LIKE ?3 ESCAPE '\\'))");
 
-  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM " WHERE %s",
-                         where->str);
+  /* The counts read the visitors only to search them: joined, every row counted costs a
+   * lookup in visitors, and a catch-up counts the rows before each moved row (position_of)
+   * — half its time went there (perf, bench/desktop-catchup.sh). */
+  from = self->pattern != NULL ? CONFAB_CACHE_CONVERSATION_FROM : "conversations c";
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM %s WHERE %s", from, where->str);
   self->count_stmt = prepare (self, sql);
   g_free (sql);
 
@@ -204,9 +210,8 @@ build_statements (ConfabConversationList *self)
   self->page_stmt = prepare (self, sql);
   g_free (sql);
 
-  sql = g_strdup_printf ("SELECT COUNT (*) FROM " CONFAB_CACHE_CONVERSATION_FROM
-                         " WHERE %s AND (c.sort_at, c.id) %s (?4, ?5) AND c.id != ?5",
-                         where->str, newest ? ">" : "<");
+  sql = g_strdup_printf ("SELECT COUNT (*) FROM %s WHERE %s AND (c.sort_at, c.id) %s (?4, ?5) AND c.id != ?5",
+                         from, where->str, newest ? ">" : "<");
   self->before_stmt = prepare (self, sql);
 }
 
@@ -329,6 +334,59 @@ position_of (ConfabConversationList *self,
   return (guint) MAX (n, 0);
 }
 
+#define HANDED_OUT_SWEEP 4096   /* entries before the dead ones are swept */
+
+static gboolean
+weak_ref_is_empty (gpointer key,
+                   gpointer value,
+                   gpointer user_data)
+{
+  g_autoptr (GObject) object = g_weak_ref_get (value);
+
+  return object == NULL;
+}
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+/* The object the list handed out last for @row's conversation when it still reads the same
+ * (a new reference), else @row, remembered from now on (@row is consumed).
+ *
+ * A change that moves rows drops the pages it covers, and GTK 4.8's list view keeps a row's
+ * widget through an items-changed only when the item at the new position is the very object it
+ * had: with a fresh object for every row, each slice of a catch-up threw away and built again
+ * every row widget the view holds (up to 200 around the visible ones: template, avatar, Pango
+ * contexts) — most of a long frame (perf, bench/desktop-catchup.sh). */
+static ConfabConversation *
+reuse_item (ConfabConversationList *self,
+            ConfabConversation     *row)
+{
+  const char *id = confab_conversation_get_id (row);
+  GWeakRef *ref = g_hash_table_lookup (self->handed_out, id);
+  g_autoptr (ConfabConversation) known = ref != NULL ? g_weak_ref_get (ref) : NULL;
+
+  if (known != NULL && confab_conversation_equal (known, row))
+    {
+      g_object_unref (row);
+      return g_steal_pointer (&known);
+    }
+  if (ref == NULL)
+    {
+      /* entries of rows no longer held by anyone pile up: sweep them now and then */
+      if (g_hash_table_size (self->handed_out) >= HANDED_OUT_SWEEP)
+        g_hash_table_foreach_remove (self->handed_out, weak_ref_is_empty, NULL);
+      ref = g_new0 (GWeakRef, 1);
+      g_weak_ref_init (ref, NULL);
+      g_hash_table_insert (self->handed_out, g_strdup (id), ref);
+    }
+  g_weak_ref_set (ref, row);
+  return row;
+}
+
 static GPtrArray *
 load_page (guint    page,
            gpointer user_data)
@@ -342,7 +400,7 @@ load_page (guint    page,
   sqlite3_bind_int64 (self->page_stmt, 6, CONFAB_PAGE_SIZE);
   sqlite3_bind_int64 (self->page_stmt, 7, (gint64) page * CONFAB_PAGE_SIZE);
   while (sqlite3_step (self->page_stmt) == SQLITE_ROW)
-    g_ptr_array_add (rows, confab_cache_conversation_from_stmt (self->page_stmt));
+    g_ptr_array_add (rows, reuse_item (self, confab_cache_conversation_from_stmt (self->page_stmt)));
   sqlite3_reset (self->page_stmt);
   return rows;
 }
@@ -801,6 +859,7 @@ confab_conversation_list_finalize (GObject *object)
   g_clear_pointer (&self->pages, confab_page_cache_free);
   g_clear_pointer (&self->ahead, g_hash_table_unref);
   g_clear_pointer (&self->batch_shown, g_hash_table_unref);
+  g_clear_pointer (&self->handed_out, g_hash_table_unref);
   g_free (self->site_id);
   g_free (self->search);
   g_free (self->pattern);
@@ -940,4 +999,6 @@ confab_conversation_list_init (ConfabConversationList *self)
   self->pages = confab_page_cache_new (load_page, self);
   self->ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->batch_shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_nullable);
+  self->handed_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) weak_ref_free);
 }

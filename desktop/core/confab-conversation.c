@@ -439,3 +439,29 @@ confab_conversation_get_preview (ConfabConversation *self)
 
   return self->preview;
 }
+
+gboolean
+confab_conversation_equal (ConfabConversation *a,
+                           ConfabConversation *b)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (a), FALSE);
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (b), FALSE);
+
+  return a == b ||
+         (g_strcmp0 (a->id, b->id) == 0 &&
+          g_strcmp0 (a->site_id, b->site_id) == 0 &&
+          g_strcmp0 (a->visitor_id, b->visitor_id) == 0 &&
+          g_strcmp0 (a->visitor_name, b->visitor_name) == 0 &&
+          g_strcmp0 (a->visitor_email, b->visitor_email) == 0 &&
+          g_strcmp0 (a->status, b->status) == 0 &&
+          g_strcmp0 (a->assignee_id, b->assignee_id) == 0 &&
+          g_strcmp0 (a->assignee_name, b->assignee_name) == 0 &&
+          a->created_at == b->created_at &&
+          a->last_message_at == b->last_message_at &&
+          a->sort_at == b->sort_at &&
+          a->last_seq == b->last_seq &&
+          a->unread == b->unread &&
+          a->agent_read_seq == b->agent_read_seq &&
+          a->visitor_read_seq == b->visitor_read_seq &&
+          g_strcmp0 (a->preview, b->preview) == 0);
+}

@@ -29,5 +29,8 @@ gint64             confab_conversation_get_unread (ConfabConversation *self);
 gint64             confab_conversation_get_agent_read_seq (ConfabConversation *self);
 gint64             confab_conversation_get_visitor_read_seq (ConfabConversation *self);
 const char        *confab_conversation_get_preview (ConfabConversation *self);
+/* Do @a and @b hold the same values, every property alike? */
+gboolean           confab_conversation_equal (ConfabConversation *a,
+                                              ConfabConversation *b);
 
 G_END_DECLS

@@ -67,6 +67,7 @@ struct _ConfabWindow
   gboolean                list_at_start;   /* the newest (first) rows in view */
   gint64                  list_user_us;    /* the agent's last scroll or key in the list */
   guint                   list_pin_source;
+  GdkFrameClock          *paced_clock;     /* weak: the clock whose frames pace the catch-up */
   gboolean                selecting;
 };
 
@@ -927,10 +928,42 @@ update_visitor_pane (ConfabWindow *self)
 /* ------------------------------------------------------------- public --- */
 
 static void
+on_after_paint (ConfabWindow *self)
+{
+  if (client_of (self) != NULL)
+    confab_client_frame_painted (client_of (self));
+}
+
+/* The client's catch-up takes one slice per frame of this window (confab_client_set_frame_pacer):
+ * a frame is asked for, and its after-paint lets the next slice go. No frame clock (not
+ * realized): no pacing. */
+static gboolean
+request_frame (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+  GdkFrameClock *clock = gtk_widget_get_mapped (GTK_WIDGET (self))
+                         ? gtk_widget_get_frame_clock (GTK_WIDGET (self)) : NULL;
+
+  if (clock == NULL)
+    return FALSE;
+  if (clock != self->paced_clock)
+    {
+      if (self->paced_clock != NULL)
+        g_signal_handlers_disconnect_by_func (self->paced_clock, on_after_paint, self);
+      g_set_weak_pointer (&self->paced_clock, clock);
+      g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_after_paint), self,
+                               G_CONNECT_SWAPPED);
+    }
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+  return TRUE;
+}
+
+static void
 disconnect_account (ConfabWindow *self)
 {
   if (self->account == NULL)
     return;
+  confab_client_set_frame_pacer (client_of (self), NULL, NULL);
   g_signal_handlers_disconnect_by_data (cache_of (self), self);
   g_signal_handlers_disconnect_by_data (client_of (self), self);
 }
@@ -987,6 +1020,7 @@ confab_window_set_account (ConfabWindow  *self,
   update_title (self);
   on_client_state (self);
   confab_client_set_presence (client_of (self), self->presence, NULL);
+  confab_client_set_frame_pacer (client_of (self), request_frame, self);
   confab_window_show_inbox (self);
 }
 
@@ -1126,6 +1160,9 @@ confab_window_dispose (GObject *object)
   g_clear_handle_id (&self->reselect_source, g_source_remove);
   g_clear_handle_id (&self->list_pin_source, g_source_remove);
   disconnect_account (self);
+  if (self->paced_clock != NULL)
+    g_signal_handlers_disconnect_by_func (self->paced_clock, on_after_paint, self);
+  g_clear_weak_pointer (&self->paced_clock);
   g_clear_object (&self->account);
   g_clear_object (&self->selection);
   g_clear_object (&self->conversations);
