@@ -6,7 +6,9 @@
 #include "confab-listener.h"
 
 #include <errno.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -356,6 +358,38 @@ on_incoming (int           listen_fd,
   return G_SOURCE_CONTINUE;
 }
 
+/* libsoup 3.2 keeps a connection alive after an answer only while the server has a listener of
+ * its own (request_finished() in soup-server.c checks priv->listeners): with the accept loop
+ * above alone, every connection would be closed after one request, and a browser or Node.js
+ * that reuses it gets nothing. So libsoup gets a listener nobody can reach: a Unix socket whose
+ * path is removed as soon as it listens. */
+static void
+give_libsoup_a_listener (SoupServer *server)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("confab-relay-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  gboolean listening = FALSE;
+
+  if (dir != NULL)
+    {
+      path = g_build_filename (dir, "unreachable", NULL);
+      address = g_unix_socket_address_new (path);
+      socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                             &error);
+      listening = socket != NULL &&
+                  g_socket_bind (socket, address, FALSE, &error) &&
+                  g_socket_listen (socket, &error);
+      g_unlink (path);
+      g_rmdir (dir);
+    }
+
+  if (!listening || !soup_server_listen_socket (server, socket, 0, &error))
+    g_warning ("HTTP keep-alive is off: %s", error->message);
+}
+
 ConfabListener *
 confab_listener_new (SoupServer         *server,
                      GSocket            *socket,
@@ -380,6 +414,7 @@ confab_listener_new (SoupServer         *server,
                "new connections wait until others close (raise LimitNOFILE= or ulimit -n)",
                (unsigned long) limit.rlim_cur, max_connections);
 
+  give_libsoup_a_listener (server);
   g_socket_set_blocking (socket, FALSE);
   self->source = g_unix_fd_add (g_socket_get_fd (socket), G_IO_IN, on_incoming, self);
 

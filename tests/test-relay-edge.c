@@ -432,6 +432,37 @@ count_lines (const char *text,
   return n;
 }
 
+/* A kept-alive connection answers its next request too. libsoup 3.2 keeps a connection alive
+ * only while the server has a listener of its own: with the relay's accept loop alone, every
+ * connection was closed after one answer, and a browser or Node.js reusing it got nothing. */
+static void
+test_keep_alive (void)
+{
+  g_autoptr (TestRelay) relay = test_relay_new (NULL);
+  g_autoptr (RawConn) conn = NULL;
+  g_autoptr (GString) answer = g_string_new (NULL);
+  const char *request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const char *last = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  gint64 deadline;
+
+  test_relay_start (relay);
+  conn = raw_connect (relay, 0);
+
+  g_assert_true (raw_send (conn, request, strlen (request)));
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (strstr (answer->str, "\"status\"") == NULL && g_get_monotonic_time () < deadline)
+    if (!read_available (conn, answer, 100))
+      break;
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200"));
+  g_assert_null (strstr (answer->str, "Connection: close"));
+
+  /* the same connection, a moment later */
+  test_sleep_ms (50);
+  g_assert_true (raw_send (conn, last, strlen (last)));
+  read_to_end (conn, answer, 5000);
+  g_assert_nonnull (strstr (strstr (answer->str, "\"status\"") + 1, "HTTP/1.1 200"));
+}
+
 /* The relay's stderr reaches the test through a reader thread: a line logged just before an
  * answer may arrive just after it. Waits (boundedly) until @needle appears @n times. */
 static char *
@@ -650,6 +681,7 @@ main (int    argc,
 {
   test_harness_init (&argc, &argv);
 
+  test_harness_add ("/relay/edge/keep-alive", test_keep_alive);
   test_harness_add ("/relay/edge/body-bombs", test_body_bombs);
   test_harness_add ("/relay/edge/body-just-over-limit", test_body_just_over_limit);
   test_harness_add ("/relay/edge/bad-content-length", test_bad_content_length);
