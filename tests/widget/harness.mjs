@@ -56,7 +56,11 @@ export class Relay {
       '[widget]', `dir=${this.widgetDir}`,
       '[limits]', 'messages-per-minute=100000', 'messages-per-minute-per-ip=100000', 'typing-per-second=1000',
       'logins-per-minute-per-ip=100000', 'logins-per-minute-per-account=100000', 'bad-frames-before-close=1000',
-      'uploads-per-minute=1000', 'uploads-per-minute-per-site=1000', '',
+      'uploads-per-minute=1000', 'uploads-per-minute-per-site=1000',
+      // every page of every test is a visitor from 127.0.0.1: the per-address budgets are for
+      // the real world (the relay's own tests cover them)
+      'frames-per-second-per-ip=100000', 'hellos-per-minute-per-ip=100000',
+      'page-views-per-minute-per-ip=100000', 'max-connections-per-address=0', '',
     ].join('\n'));
     this.port = 0;
     this.proc = null;

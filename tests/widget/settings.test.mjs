@@ -219,6 +219,9 @@ test('rating: 1–5 and a comment once the conversation is resolved; stored and 
   await page.screenshot({ path: artifact('rating.png') });
   await page.getByRole('button', { name: 'Send the rating' }).click();
   await page.getByText('Thank you for your feedback!').waitFor();
+  // the agents hear of it once it is stored, which may be a moment after the widget thanks
+  await agent.waitFor((f) => f.type == 'rating' && f.conversation_id == m.conversation_id);
+  await sleep(300);
   const ratings = agent.frames.filter((f) => f.type == 'rating' && f.conversation_id == m.conversation_id);
   assert.equal(ratings.length, 1, 'one rating, none for the click without a score');
   assert.deepEqual([ratings[0].score, ratings[0].comment], [4, 'Quick answer']);
