@@ -440,3 +440,81 @@ relay_unread (TestRelay  *relay,
     object = json_object_get_object_member (object, "conversation");
   return json_object_get_int_member (object, "unread");
 }
+
+/* ------------------------------------------------- notification server --- */
+
+static const char notifications_xml[] =
+  "<node><interface name='org.gtk.Notifications'>"
+  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='a{sv}' direction='in'/></method>"
+  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
+  "</interface></node>";
+
+static void
+on_notifications_call (GDBusConnection       *connection,
+                       const char            *sender,
+                       const char            *path,
+                       const char            *interface,
+                       const char            *method,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  NotificationServer *alerts = user_data;
+
+  if (g_str_equal (method, "AddNotification"))
+    g_ptr_array_add (alerts->added, g_variant_ref (parameters));
+  else
+    {
+      const char *id = NULL;
+
+      g_variant_get (parameters, "(&s&s)", NULL, &id);
+      g_ptr_array_add (alerts->removed, g_strdup (id));
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  ((NotificationServer *) user_data)->owned = TRUE;
+}
+
+static gboolean
+name_owned (gpointer data)
+{
+  return ((NotificationServer *) data)->owned;
+}
+
+void
+notification_server_start (NotificationServer *server)
+{
+  static const GDBusInterfaceVTable vtable = { on_notifications_call, NULL, NULL, { 0 } };
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+
+  server->added = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  server->removed = g_ptr_array_new_with_free_func (g_free);
+  server->owned = FALSE;
+  server->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_assert_nonnull (server->bus);
+  server->object = g_dbus_connection_register_object (server->bus, "/org/gtk/Notifications",
+                                                      info->interfaces[0], &vtable, server,
+                                                      NULL, NULL);
+  g_assert_cmpuint (server->object, >, 0);
+  server->owner = g_bus_own_name_on_connection (server->bus, "org.gtk.Notifications",
+                                                G_BUS_NAME_OWNER_FLAGS_NONE, on_name_acquired,
+                                                NULL, server, NULL);
+  wait_until ("the notification server", name_owned, server);
+}
+
+void
+notification_server_stop (NotificationServer *server)
+{
+  g_bus_unown_name (server->owner);
+  g_dbus_connection_unregister_object (server->bus, server->object);
+  g_clear_object (&server->bus);
+  g_clear_pointer (&server->added, g_ptr_array_unref);
+  g_clear_pointer (&server->removed, g_ptr_array_unref);
+}

@@ -136,4 +136,22 @@ relay_unread (TestRelay  *relay,
               const char *token,
               const char *conversation_id);
 
+/* A notification server on the test's session bus (org.gtk.Notifications, which GLib talks to
+ * when it is there): records what the app shows and withdraws. */
+typedef struct {
+  GPtrArray       *added;     /* GVariant (ssa{sv}) */
+  GPtrArray       *removed;   /* char* id */
+  gboolean         owned;
+  GDBusConnection *bus;
+  guint            object;
+  guint            owner;
+} NotificationServer;
+
+/* Registers and owns the name; returns once it is owned. */
+void
+notification_server_start (NotificationServer *server);
+
+void
+notification_server_stop (NotificationServer *server);
+
 G_END_DECLS

@@ -417,58 +417,11 @@ test_away_after_idle (void)
 
 /* The notification server GLib talks to when org.gtk.Notifications is on the session bus (the
  * test's private one): it records what the app shows and withdraws. */
-static const char notifications_xml[] =
-  "<node><interface name='org.gtk.Notifications'>"
-  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "<arg type='a{sv}' direction='in'/></method>"
-  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
-  "</interface></node>";
-
 typedef struct {
-  GPtrArray *added;     /* GVariant (ssa{sv}) */
-  GPtrArray *removed;   /* char* id */
-  gboolean   owned;
-  GMutex     lock;      /* the sink probe runs on GStreamer's thread */
-  GPtrArray *sounds;    /* char* URI of each sound that reached the sink */
+  NotificationServer notifications;
+  GMutex             lock;      /* the sink probe runs on GStreamer's thread */
+  GPtrArray         *sounds;    /* char* URI of each sound that reached the sink */
 } Alerts;
-
-static void
-on_notifications_call (GDBusConnection       *connection,
-                       const char            *sender,
-                       const char            *path,
-                       const char            *interface,
-                       const char            *method,
-                       GVariant              *parameters,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
-{
-  Alerts *alerts = user_data;
-
-  if (g_str_equal (method, "AddNotification"))
-    g_ptr_array_add (alerts->added, g_variant_ref (parameters));
-  else
-    {
-      const char *id = NULL;
-
-      g_variant_get (parameters, "(&s&s)", NULL, &id);
-      g_ptr_array_add (alerts->removed, g_strdup (id));
-    }
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-on_name_acquired (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  ((Alerts *) user_data)->owned = TRUE;
-}
-
-static gboolean
-name_owned (gpointer data)
-{
-  return ((Alerts *) data)->owned;
-}
 
 static GstPadProbeReturn
 on_sink_event (GstPad          *pad,
@@ -538,9 +491,9 @@ static GVariant *
 notification (Alerts     *alerts,
               const char *id)
 {
-  for (guint i = alerts->added->len; i > 0; i--)
+  for (guint i = alerts->notifications.added->len; i > 0; i--)
     {
-      GVariant *call = g_ptr_array_index (alerts->added, i - 1);
+      GVariant *call = g_ptr_array_index (alerts->notifications.added, i - 1);
       const char *call_id = NULL;
 
       g_variant_get (call, "(&s&s@a{sv})", NULL, &call_id, NULL);
@@ -569,8 +522,8 @@ withdrawn (gpointer data)
 {
   AlertId *a = data;
 
-  for (guint i = 0; i < a->alerts->removed->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (a->alerts->removed, i), a->id) == 0)
+  for (guint i = 0; i < a->alerts->notifications.removed->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (a->alerts->notifications.removed, i), a->id) == 0)
       return TRUE;
   return FALSE;
 }
@@ -606,9 +559,6 @@ static void
 test_alerts (void)
 {
   g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-  static const GDBusInterfaceVTable vtable = { on_notifications_call, NULL, NULL, { 0 } };
   g_autoptr (TestWs) ben = NULL;
   g_autoptr (TestWs) gus = NULL;
   g_autoptr (TestWs) hana = NULL;
@@ -618,27 +568,19 @@ test_alerts (void)
   g_autoptr (GVariant) target = NULL;
   g_autofree char *ben_conversation = NULL;
   g_autofree char *hana_conversation = NULL;
-  Alerts alerts = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref),
-                    g_ptr_array_new_with_free_func (g_free), FALSE, { 0 },
-                    g_ptr_array_new_with_free_func (g_free) };
+  Alerts alerts = { { 0 }, { 0 }, g_ptr_array_new_with_free_func (g_free) };
   ConfabSoundPlayer *player;
   GstElement *sink;
   g_autoptr (GstPad) pad = NULL;
   GtkWidget *elsewhere;
-  guint owner, object, before;
+  guint before;
   App app = { 0 };
   AppText at;
   AlertId alert;
   Played p;
   Ringing ringing;
 
-  g_assert_nonnull (bus);
-  object = g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
-                                              &vtable, &alerts, NULL, NULL);
-  g_assert_cmpuint (object, >, 0);
-  owner = g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                        on_name_acquired, NULL, &alerts, NULL);
-  wait_until ("the notification server", name_owned, &alerts);
+  notification_server_start (&alerts.notifications);
 
   ben = visitor_new (world->relay, world->site_key, "https://shop.example/pricing", "Pricing",
                      "America/New_York", NULL, "Do you offer a discount for schools?", NULL,
@@ -662,7 +604,7 @@ test_alerts (void)
   /* Ben's message came before: the backlog is quiet */
   settle (500);
   g_assert_cmpuint (alerts.sounds->len, ==, 0);
-  g_assert_cmpuint (alerts.added->len, ==, 0);
+  g_assert_cmpuint (alerts.notifications.added->len, ==, 0);
 
   /* a new visitor on the site: rings once */
   gus = test_ws_widget (world->relay, world->site_key);
@@ -676,7 +618,7 @@ test_alerts (void)
   p = (Played) { &alerts, "new-message", 2 };
   wait_until ("the new-message sound, repeated", played_at_least, &p);
   g_assert_true (confab_sound_player_is_repeating (player, ben_conversation));
-  g_assert_cmpuint (alerts.added->len, ==, 0);
+  g_assert_cmpuint (alerts.notifications.added->len, ==, 0);
 
   /* the agent is in another window: Ben's next message is notified, with its action */
   elsewhere = gtk_window_new ();
@@ -740,10 +682,7 @@ test_alerts (void)
 
   gtk_window_destroy (GTK_WINDOW (elsewhere));
   app_stop (&app);
-  g_bus_unown_name (owner);
-  g_dbus_connection_unregister_object (bus, object);
-  g_ptr_array_unref (alerts.added);
-  g_ptr_array_unref (alerts.removed);
+  notification_server_stop (&alerts.notifications);
   g_ptr_array_unref (alerts.sounds);
 }
 

@@ -600,58 +600,7 @@ test_first_screen (void)
 
 /* ------------------------------------------- unfocused, notifications --- */
 
-/* The notification server GLib talks to when org.gtk.Notifications is on the session bus (the
- * test's private one): it records what the app shows and withdraws. */
-static const char notifications_xml[] =
-  "<node><interface name='org.gtk.Notifications'>"
-  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "<arg type='a{sv}' direction='in'/></method>"
-  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
-  "</interface></node>";
-
-typedef struct {
-  GPtrArray *added;     /* GVariant (ssa{sv}) */
-  GPtrArray *removed;   /* char* id */
-  gboolean   owned;
-} Alerts;
-
-static void
-on_notifications_call (GDBusConnection       *connection,
-                       const char            *sender,
-                       const char            *path,
-                       const char            *interface,
-                       const char            *method,
-                       GVariant              *parameters,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
-{
-  Alerts *alerts = user_data;
-
-  if (g_str_equal (method, "AddNotification"))
-    g_ptr_array_add (alerts->added, g_variant_ref (parameters));
-  else
-    {
-      const char *id = NULL;
-
-      g_variant_get (parameters, "(&s&s)", NULL, &id);
-      g_ptr_array_add (alerts->removed, g_strdup (id));
-    }
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-on_name_acquired (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  ((Alerts *) user_data)->owned = TRUE;
-}
-
-static gboolean
-name_owned (gpointer data)
-{
-  return ((Alerts *) data)->owned;
-}
+typedef NotificationServer Alerts;
 
 /* How many times a notification with @id was shown; the last one's content in @out_last. */
 static guint
@@ -730,30 +679,19 @@ static void
 test_unfocused_and_notifications (void)
 {
   g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-  static const GDBusInterfaceVTable vtable = { on_notifications_call, NULL, NULL, { 0 } };
-  Alerts alerts = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref),
-                    g_ptr_array_new_with_free_func (g_free), FALSE };
+  Alerts alerts;
   g_autoptr (TestWs) ada = NULL;
   g_autoptr (TestWs) hana = NULL;
   g_autoptr (GVariant) shown = NULL;
   g_autofree char *ada_id = NULL;
   g_autofree char *hana_id = NULL;
   GtkWidget *elsewhere;
-  guint owner, object;
   App app = { 0 };
   AppText at;
   AlertId alert;
   Unread u;
 
-  g_assert_nonnull (bus);
-  object = g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
-                                              &vtable, &alerts, NULL, NULL);
-  g_assert_cmpuint (object, >, 0);
-  owner = g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                        on_name_acquired, NULL, &alerts, NULL);
-  wait_until ("the notification server", name_owned, &alerts);
+  notification_server_start (&alerts);
 
   ada = visitor_new (world->relay, world->site_key, "https://shop.example/", "Shop", "Europe/Paris",
                      NULL, "Hello", NULL, &ada_id);
@@ -838,10 +776,7 @@ test_unfocused_and_notifications (void)
 
   gtk_window_destroy (GTK_WINDOW (elsewhere));
   app_stop (&app);
-  g_bus_unown_name (owner);
-  g_dbus_connection_unregister_object (bus, object);
-  g_ptr_array_unref (alerts.added);
-  g_ptr_array_unref (alerts.removed);
+  notification_server_stop (&alerts);
 }
 
 int
