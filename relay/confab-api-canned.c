@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-hub-admin.h"
 #include "confab-json.h"
 #include "confab-util.h"
 
@@ -88,22 +89,49 @@ canned_detail (JsonObject         *detail,
   json_object_set_string_member (detail, "shortcut", canned->shortcut);
 }
 
+/* The site's canned responses as GET /sites/{id}/canned lists them. */
+static JsonArray *
+canned_list_json (ConfabStore  *store,
+                  const char   *site_id,
+                  GError      **error)
+{
+  g_autoptr (GPtrArray) responses = confab_store_list_canned (store, site_id, error);
+  JsonArray *list;
+
+  if (responses == NULL)
+    return NULL;
+  list = json_array_new ();
+  for (guint i = 0; i < responses->len; i++)
+    json_array_add_object_element (list, canned_to_json (g_ptr_array_index (responses, i)));
+  return list;
+}
+
+/* After any change: every connected member of the site gets the whole list. */
+static void
+push_canned (ConfabApiCall *call,
+             const char    *site_id)
+{
+  g_autoptr (GError) error = NULL;
+  JsonArray *list = canned_list_json (call->relay->store, site_id, &error);
+
+  if (list == NULL)
+    g_warning ("Cannot tell the team of the canned responses: %s", error->message);
+  else
+    confab_hub_push_list (call->relay->hub, site_id, "canned", list);
+}
+
 static void
 canned_list (ConfabApiCall *call,
              ConfabSite    *site)
 {
   g_autoptr (JsonObject) answer = json_object_new ();
-  g_autoptr (GPtrArray) responses = NULL;
   g_autoptr (GError) error = NULL;
   JsonArray *list;
 
-  responses = confab_store_list_canned (call->relay->store, site->id, &error);
-  if (responses == NULL)
+  list = canned_list_json (call->relay->store, site->id, &error);
+  if (list == NULL)
     return confab_http_gerror (call->msg, error);
 
-  list = json_array_new ();
-  for (guint i = 0; i < responses->len; i++)
-    json_array_add_object_element (list, canned_to_json (g_ptr_array_index (responses, i)));
   json_object_set_array_member (answer, "canned", list);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
@@ -132,6 +160,7 @@ canned_create (ConfabApiCall *call,
 
   canned_detail (detail, canned);
   confab_api_audit (call, site->id, "canned_created", detail);
+  push_canned (call, site->id);
   answer_canned (call, SOUP_STATUS_CREATED, canned);
 }
 
@@ -172,6 +201,7 @@ canned_patch (ConfabApiCall *call,
 
   canned_detail (detail, updated);
   confab_api_audit (call, canned->site_id, "canned_updated", detail);
+  push_canned (call, canned->site_id);
   answer_canned (call, SOUP_STATUS_OK, updated);
 }
 
@@ -208,5 +238,6 @@ confab_api_canned (ConfabApiCall  *call,
     canned_detail (detail, canned);
     confab_api_audit (call, canned->site_id, "canned_deleted", detail);
   }
+  push_canned (call, canned->site_id);
   confab_api_no_content (call);
 }

@@ -4,6 +4,7 @@
 
 #include "confab-api-admin.h"
 #include "confab-faq.h"
+#include "confab-hub-admin.h"
 #include "confab-json.h"
 #include "confab-util.h"
 
@@ -128,12 +129,42 @@ faqs_search (ConfabApiCall *call,
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
 
+/* The site's FAQs as GET /sites/{id}/faqs lists them (without a query). */
+static JsonArray *
+faqs_list_json (ConfabStore  *store,
+                const char   *site_id,
+                GError      **error)
+{
+  g_autoptr (GPtrArray) faqs = confab_store_list_faqs (store, site_id, error);
+  JsonArray *list;
+
+  if (faqs == NULL)
+    return NULL;
+  list = json_array_new ();
+  for (guint i = 0; i < faqs->len; i++)
+    json_array_add_object_element (list, faq_to_json (g_ptr_array_index (faqs, i)));
+  return list;
+}
+
+/* After any change: every connected member of the site gets the whole list. */
+static void
+push_faqs (ConfabApiCall *call,
+           const char    *site_id)
+{
+  g_autoptr (GError) error = NULL;
+  JsonArray *list = faqs_list_json (call->relay->store, site_id, &error);
+
+  if (list == NULL)
+    g_warning ("Cannot tell the team of the FAQs: %s", error->message);
+  else
+    confab_hub_push_list (call->relay->hub, site_id, "faqs", list);
+}
+
 static void
 faqs_list (ConfabApiCall *call,
            ConfabSite    *site)
 {
   g_autoptr (JsonObject) answer = json_object_new ();
-  g_autoptr (GPtrArray) faqs = NULL;
   g_autoptr (GError) error = NULL;
   const char *text = call->query ? g_hash_table_lookup (call->query, "q") : NULL;
   JsonArray *list;
@@ -141,13 +172,10 @@ faqs_list (ConfabApiCall *call,
   if (text != NULL)
     return faqs_search (call, site, text);
 
-  faqs = confab_store_list_faqs (call->relay->store, site->id, &error);
-  if (faqs == NULL)
+  list = faqs_list_json (call->relay->store, site->id, &error);
+  if (list == NULL)
     return confab_http_gerror (call->msg, error);
 
-  list = json_array_new ();
-  for (guint i = 0; i < faqs->len; i++)
-    json_array_add_object_element (list, faq_to_json (g_ptr_array_index (faqs, i)));
   json_object_set_array_member (answer, "faqs", list);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
@@ -179,6 +207,7 @@ faqs_create (ConfabApiCall *call,
 
   faq_detail (detail, faq);
   confab_api_audit (call, site->id, "faq_created", detail);
+  push_faqs (call, site->id);
   answer_faq (call, SOUP_STATUS_CREATED, faq);
 }
 
@@ -230,6 +259,7 @@ faq_patch (ConfabApiCall *call,
     json_object_set_array_member (detail, "changed", changed);
   }
   confab_api_audit (call, faq->site_id, "faq_updated", detail);
+  push_faqs (call, faq->site_id);
   answer_faq (call, SOUP_STATUS_OK, updated);
 }
 
@@ -266,5 +296,6 @@ confab_api_faq (ConfabApiCall  *call,
     faq_detail (detail, faq);
     confab_api_audit (call, faq->site_id, "faq_deleted", detail);
   }
+  push_faqs (call, faq->site_id);
   confab_api_no_content (call);
 }

@@ -7,8 +7,9 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-sites.h"
 #include "confab-api-team.h"
-#include "confab-hub.h"
+#include "confab-hub-admin.h"
 #include "confab-json.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
@@ -52,22 +53,61 @@ find_member (ConfabApiCall *call,
   return NULL;
 }
 
+/* The site's members as GET /sites/{id}/members lists them. */
+static JsonArray *
+members_list_json (ConfabStore  *store,
+                   const char   *site_id,
+                   GError      **error)
+{
+  g_autoptr (GPtrArray) members = confab_store_list_members (store, site_id, error);
+  JsonArray *list;
+
+  if (members == NULL)
+    return NULL;
+  list = json_array_new ();
+  for (guint i = 0; i < members->len; i++)
+    json_array_add_object_element (list, member_to_json (g_ptr_array_index (members, i)));
+  return list;
+}
+
+void
+confab_api_push_members (ConfabRelay *relay,
+                         const char  *site_id)
+{
+  g_autoptr (GError) error = NULL;
+  JsonArray *list = members_list_json (relay->store, site_id, &error);
+
+  if (list == NULL)
+    g_warning ("Cannot tell the team of its members: %s", error->message);
+  else
+    confab_hub_push_list (relay->hub, site_id, "members", list);
+}
+
+void
+confab_api_push_members_of_user (ConfabRelay *relay,
+                                 const char  *user_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sites = confab_store_list_sites_for_user (relay->store, user_id, &error);
+
+  if (sites == NULL)
+    g_warning ("Cannot tell the team of a member's change: %s", error->message);
+  for (guint i = 0; sites && i < sites->len; i++)
+    confab_api_push_members (relay, ((ConfabSite *) g_ptr_array_index (sites, i))->id);
+}
+
 static void
 members_list (ConfabApiCall *call,
               ConfabSite    *site)
 {
   g_autoptr (JsonObject) answer = json_object_new ();
-  g_autoptr (GPtrArray) members = NULL;
   g_autoptr (GError) error = NULL;
   JsonArray *list;
 
-  members = confab_store_list_members (call->relay->store, site->id, &error);
-  if (members == NULL)
+  list = members_list_json (call->relay->store, site->id, &error);
+  if (list == NULL)
     return confab_http_gerror (call->msg, error);
 
-  list = json_array_new ();
-  for (guint i = 0; i < members->len; i++)
-    json_array_add_object_element (list, member_to_json (g_ptr_array_index (members, i)));
   json_object_set_array_member (answer, "members", list);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
@@ -123,9 +163,13 @@ change_member (ConfabApiCall *call,
                     : previous == CONFAB_ROLE_NONE ? "member_added" : "member_role_changed",
                     detail);
 
-  /* their open sockets start or stop hearing of this site now, not at the next login */
+  /* their open sockets start or stop hearing of this site now, not at the next login; then
+   * the team (without them, when they left) hears of the change */
   if (role != previous)
-    confab_hub_memberships_changed (call->relay->hub, user_id);
+    {
+      confab_hub_memberships_changed (call->relay->hub, user_id);
+      confab_api_push_members (call->relay, site->id);
+    }
 
   if (role == CONFAB_ROLE_NONE)
     {
@@ -182,6 +226,7 @@ invite (ConfabApiCall *call,
   confab_api_audit (call, site->id, "member_added", detail);
   /* as for any new member: the hub's view of who works where follows the store */
   confab_hub_memberships_changed (call->relay->hub, user->id);
+  confab_api_push_members (call->relay, site->id);
 
   member = find_member (call, site->id, user->id, &error);
   if (member == NULL)

@@ -6,6 +6,7 @@
  * is good for one sign-in within [auth] setup-code-lifetime-hours. */
 #define G_LOG_DOMAIN "confab-api"
 
+#include "confab-api-sites.h"
 #include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-hub.h"
@@ -253,6 +254,8 @@ confab_api_auth_setup (ConfabRelay       *relay,
       return confab_http_gerror (msg, error);
   }
   audit_user (relay, msg, user->id, NULL, "setup_completed", NULL);
+  /* no longer pending, maybe with a name: the team lists show it now */
+  confab_api_push_members_of_user (relay, user->id);
   confab_api_answer_login (relay, msg, user);
 }
 
@@ -280,6 +283,7 @@ confab_api_me_patch (ConfabApiCall *call)
   /* what their open apps send from now on carries the new name, not the one at sign-in */
   confab_hub_user_renamed (call->relay->hub, user->id, user->name);
   audit_user (call->relay, call->msg, user->id, NULL, "name_changed", NULL);
+  confab_api_push_members_of_user (call->relay, user->id);
   json_object_set_object_member (answer, "user", confab_user_to_json (user));
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
@@ -413,6 +417,8 @@ confab_api_member_reset (ConfabApiCall *call,
 
   json_object_set_string_member (detail, "user_id", user_id);
   confab_api_audit (call, site->id, "member_password_reset", detail);
+  /* pending again until they use the new code, on every site they work on */
+  confab_api_push_members_of_user (call->relay, user_id);
 
   expires = confab_format_time (expires_at);
   json_object_set_string_member (answer, "user_id", user->id);

@@ -3,10 +3,11 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-sites.h"
 #include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-http.h"
-#include "confab-hub.h"
+#include "confab-hub-admin.h"
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store-team.h"
@@ -414,6 +415,7 @@ static const SettingSpec setting_specs[] = {
   { "upload_max_bytes", SETTING_INT,     CONFAB_UPLOAD_CEILING_BYTES, NULL }, /* 0: no uploads (confab-uploads.c) */
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
+  { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
 };
 
 static gboolean
@@ -705,6 +707,7 @@ site_patch (Request    *request,
   }
   audit (request, user->id, site->id, "site_updated", detail);
   confab_hub_site_changed (request->relay->hub, site->id);
+  confab_hub_push_site (request->relay->hub, site->id);
 
   {
     g_autoptr (JsonObject) answer = confab_site_to_json (updated);
@@ -771,7 +774,18 @@ handle_site (Request     *request,
           g_autoptr (JsonObject) answer = confab_site_to_json (site);
           return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
         }
-      return method_not_allowed (request, "GET, PATCH");
+      if (method_is (request, "DELETE"))
+        {
+          ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+          return confab_api_site_delete (&call, site);
+        }
+      return method_not_allowed (request, "GET, PATCH, DELETE");
+    }
+
+  if (strcmp (segments[1], "key") == 0)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_site_key (&call, site, segments + 2);
     }
 
   if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
@@ -906,6 +920,7 @@ widget_config (Request *request)
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (request->msg);
   const char *site_key = request->query ? g_hash_table_lookup (request->query, "site_key") : NULL;
   const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
+  const char *origin = soup_message_headers_get_one (request_headers, "Origin");
   g_autoptr (ConfabSite) site = NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autoptr (JsonObject) full = NULL;
@@ -933,19 +948,24 @@ widget_config (Request *request)
   if (site == NULL || !site->enabled)
     return confab_http_error (request->msg, SOUP_STATUS_NOT_FOUND, "unknown_site",
                               "No chat is enabled for this site key");
+  /* A page the site does not list would get its bubble, then a refused socket: it gets no
+   * bubble. Without an Origin (the relay's own pages, tools) the public settings are no secret. */
+  if (origin != NULL && !confab_hub_origin_allowed (site, origin))
+    return confab_http_error (request->msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
+                              "This page's origin is not among the site's allowed domains");
 
   full = confab_site_to_json (site);
   answer = json_object_new ();
   json_object_set_string_member (answer, "site_key", site->site_key);
   json_object_set_string_member (answer, "name", site->name);
   {
-    /* the bot's tuning is the relay's business, not any page's */
+    /* the bot's tuning and how the team works are the relay's business, not any page's */
     JsonObject *settings = json_node_get_object (json_object_get_member (full, "settings"));
     JsonObject *public = json_object_new ();
     g_autoptr (GList) keys = json_object_get_members (settings);
 
     for (GList *l = keys; l; l = l->next)
-      if (!g_str_has_prefix (l->data, "faq_"))
+      if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
   }

@@ -57,6 +57,33 @@ replay_visitor_event (ConfabHub   *hub,
   }
 }
 
+/* Tells @client the presence of everyone else connected on its sites, once per user. */
+void
+send_team_presence (Client *client)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < client->site_ids->len; i++)
+    {
+      GPtrArray *agents = index_get (client->hub->site_agents, g_ptr_array_index (client->site_ids, i));
+
+      for (guint j = 0; agents && j < agents->len; j++)
+        {
+          Client *other = g_ptr_array_index (agents, j);
+          g_autoptr (JsonObject) presence = NULL;
+
+          if (other == client || g_hash_table_contains (seen, other->user_id))
+            continue;
+          g_hash_table_add (seen, other->user_id);
+          presence = confab_frame_new ("presence");
+          json_object_set_string_member (presence, "agent_id", other->user_id);
+          json_object_set_string_member (presence, "name", other->user_name ? other->user_name : "");
+          json_object_set_string_member (presence, "status", other->presence);
+          client_send (client, presence);
+        }
+    }
+}
+
 gboolean
 pump_backlog (gpointer user_data)
 {
@@ -130,29 +157,7 @@ pump_backlog (gpointer user_data)
   }
 
   /* Who of the team is here now: presence is live state, not part of the log. */
-  {
-    g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < client->site_ids->len; i++)
-      {
-        GPtrArray *agents = index_get (client->hub->site_agents, g_ptr_array_index (client->site_ids, i));
-
-        for (guint j = 0; agents && j < agents->len; j++)
-          {
-            Client *other = g_ptr_array_index (agents, j);
-            g_autoptr (JsonObject) presence = NULL;
-
-            if (other == client || g_hash_table_contains (seen, other->user_id))
-              continue;
-            g_hash_table_add (seen, other->user_id);
-            presence = confab_frame_new ("presence");
-            json_object_set_string_member (presence, "agent_id", other->user_id);
-            json_object_set_string_member (presence, "name", other->user_name ? other->user_name : "");
-            json_object_set_string_member (presence, "status", other->presence);
-            client_send (client, presence);
-          }
-      }
-  }
+  send_team_presence (client);
 
   return G_SOURCE_REMOVE;
 }

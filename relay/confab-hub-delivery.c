@@ -929,6 +929,14 @@ deliver_message (Client             *client,
   send_ack (client, message);
   queue_message (hub, message, conversation->site_id, conversation->visitor_id);
 
+  /* an agent's reply takes an unassigned conversation on (after the message: in cursor order) */
+  if (!assign_on_reply (client, &conversation, &error))
+    {
+      hub_rollback (hub);
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
   if (!hub_commit (hub, &error))
     {
       client_store_failed (client, error, draft->client_id);

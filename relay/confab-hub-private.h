@@ -6,6 +6,8 @@
  *   confab-hub-visitor.c   the frames visitors send
  *   confab-hub-agent.c     the frames agents send, the backlog after subscribe
  *   confab-hub-unseen.c    conversation timeline events, offline messages' changes
+ *   confab-hub-admin.c     site changes pushed to agents, deleted sites, rotated keys,
+ *                          assign-on-reply
  */
 #pragma once
 
@@ -173,6 +175,11 @@ gboolean
 client_send_text (Client     *client,
                   const char *text);
 
+void
+client_close (Client     *client,
+              gushort     code,
+              const char *reason);
+
 gboolean
 client_send (Client     *client,
              JsonObject *frame);
@@ -336,6 +343,11 @@ visitor_updates_free (gpointer data);
 void
 visitor_updates_flush (ConfabHub *hub);
 
+/* Forgets what waits to be told of visitors of @site_id (the site was deleted). */
+void
+visitor_updates_drop_site (ConfabHub  *hub,
+                           const char *site_id);
+
 gboolean
 settings_flag (const ConfabSite *site,
                const char       *flag,
@@ -405,6 +417,9 @@ gboolean
 pump_backlog (gpointer user_data);
 
 void
+send_team_presence (Client *client);
+
+void
 handle_agent_frame (Client     *client,
                     const char *type,
                     JsonObject *frame);
@@ -416,5 +431,13 @@ require_length (Client     *client,
                 glong       min,
                 glong       max,
                 const char *ref);
+
+/* confab-hub-admin.c: inside an agent message's unit of work, makes an unassigned
+ * *@conversation the sender's when the site's assign_on_reply (default TRUE) says so; then
+ * *@conversation is the assigned one. */
+gboolean
+assign_on_reply (Client              *client,
+                 ConfabConversation **conversation,
+                 GError             **error);
 
 G_END_DECLS

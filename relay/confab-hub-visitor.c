@@ -130,6 +130,19 @@ visitor_updates_flush (ConfabHub *hub)
       visitor_update_send (value);
 }
 
+void
+visitor_updates_drop_site (ConfabHub  *hub,
+                           const char *site_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, hub->visitor_updates);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((VisitorUpdate *) value)->site_id, site_id) == 0)
+      g_hash_table_iter_remove (&iter);
+}
+
 gboolean
 confab_hub_visitor_online (ConfabHub  *hub,
                            const char *visitor_id)

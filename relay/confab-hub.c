@@ -7,6 +7,7 @@
  */
 #define G_LOG_DOMAIN "confab-hub"
 
+#include "confab-hub-admin.h"
 #include "confab-hub-private.h"
 #include "confab-metrics.h"
 
@@ -85,7 +86,7 @@ client_backlogged (Client  *client,
   return confab_websocket_buffered_exceeds (client->ws, limit);
 }
 
-static void
+void
 client_close (Client     *client,
               gushort     code,
               const char *reason)
@@ -581,12 +582,12 @@ client_new (ConfabHub         *hub,
 
 /* "example.com" allows exactly that host (any port); "*.example.com" its subdomains;
  * "example.com:8443" that host on that port only. */
-static gboolean
-origin_allowed (const ConfabSite *site,
-                const char       *origin)
+gboolean
+confab_hub_origin_allowed (const ConfabSite *site,
+                           const char       *origin)
 {
   g_autoptr (GUri) uri = NULL;
-  const char *host;
+  g_autofree char *host = NULL;
   int port;
 
   if (site->domains == NULL || site->domains[0] == NULL)
@@ -595,8 +596,10 @@ origin_allowed (const ConfabSite *site,
     return FALSE;
 
   uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
     return FALSE;
+  /* host names compare without case; the patterns are stored in lower case */
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
   port = g_uri_get_port (uri);
 
   for (guint i = 0; site->domains[i]; i++)
@@ -646,7 +649,7 @@ handle_widget_upgrade (SoupServer        *server,
 
   if (site == NULL || !site->enabled)
     confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "unknown_site", "No chat is enabled for this site key");
-  else if (!origin_allowed (site, origin))
+  else if (!confab_hub_origin_allowed (site, origin))
     confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
                        "This page's origin is not among the site's allowed domains");
   else
@@ -1013,6 +1016,21 @@ confab_hub_memberships_changed (ConfabHub  *hub,
 
   for (guint i = 0; i < agents->len; i++)
     agent_set_sites (hub, g_ptr_array_index (agents, i), sites);
+
+  /* A new site's team and the user learn of each other now, as at a subscribe (the others of
+   * the sites they shared already hear the same again, which changes nothing). */
+  {
+    Client *first = g_ptr_array_index (agents, 0);
+
+    announce_presence (hub, first, first->presence);
+    for (guint i = 0; i < agents->len; i++)
+      {
+        Client *agent = g_ptr_array_index (agents, i);
+
+        if (agent->subscribed && !agent->syncing && !agent->closing)
+          send_team_presence (agent);
+      }
+  }
 }
 
 void

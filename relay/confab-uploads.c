@@ -807,3 +807,30 @@ confab_uploads_free (ConfabUploads *uploads)
   g_free (uploads->tmp_dir);
   g_free (uploads);
 }
+
+void
+confab_uploads_remove_unused_files (ConfabRelay *relay,
+                                    GPtrArray   *sha256s)
+{
+  g_autofree char *dir = g_build_filename (relay->config->data_dir, "uploads", NULL);
+
+  for (guint i = 0; sha256s && i < sha256s->len; i++)
+    {
+      const char *sha256 = g_ptr_array_index (sha256s, i);
+      g_autofree char *image_path = NULL;
+      g_autofree char *thumb_path = NULL;
+      gboolean hex = strlen (sha256) == 64;
+
+      for (const char *c = sha256; hex && *c; c++)
+        hex = g_ascii_isxdigit (*c);
+      if (!hex || confab_store_upload_file_used (relay->store, sha256))
+        continue;
+
+      image_path = g_strdup_printf ("%s/%.2s/%.2s/%s", dir, sha256, sha256 + 2, sha256);
+      thumb_path = g_strconcat (image_path, ".thumb", NULL);
+      if (g_unlink (image_path) != 0 && errno != ENOENT)
+        g_warning ("Cannot remove an upload's file: %s", g_strerror (errno));
+      if (g_unlink (thumb_path) != 0 && errno != ENOENT)
+        g_warning ("Cannot remove an upload's thumbnail: %s", g_strerror (errno));
+    }
+}

@@ -41,4 +41,9 @@ ConfabUploads *confab_uploads_new  (ConfabRelay    *relay,
                                     GError        **error);
 void           confab_uploads_free (ConfabUploads  *uploads);
 
+/* After upload rows were deleted: removes the image and thumbnail files of @sha256s (char*)
+ * that no row names any more (a file is shared by every upload of the same picture). */
+void           confab_uploads_remove_unused_files (ConfabRelay *relay,
+                                                   GPtrArray   *sha256s);
+
 G_END_DECLS

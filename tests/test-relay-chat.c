@@ -463,7 +463,8 @@ test_two_tabs (void)
 
   test_ws_sendf (world->agent, "{'type':'set_status','conversation_id':'%s','status':'pending'}",
                  conversation_id);
-  status2 = test_ws_wait_for (tab2, "conversation", TEST_TIMEOUT_MS);
+  /* (the reply assigned the conversation first: assign_on_reply, a conversation frame too) */
+  status2 = test_ws_wait_for_match (tab2, "conversation", "conversation.status", "pending", TEST_TIMEOUT_MS);
   g_assert_cmpstr (test_obj_string (status2, "conversation.status"), ==, "pending");
 }
 

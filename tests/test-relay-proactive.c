@@ -199,6 +199,14 @@ test_existing_conversation (void)
   g_autofree char *stored = NULL;
 
   quiet_world (world);
+  /* what is reused, without the site's assign-on-reply (test-relay-siteadmin.c has it on) */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+    g_autoptr(TestResponse) patched = test_http (world->relay, "PATCH", path, world->token,
+                                                 "{\"settings\":{\"assign_on_reply\":false}}", NULL);
+
+    test_assert_http_status (patched, 200);
+  }
 
   /* the visitor wrote first: the agent's start goes into that conversation, nothing new */
   test_visitor_say (world->visitor, "Hello?", &conversation_id);

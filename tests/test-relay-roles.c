@@ -23,7 +23,8 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 typedef struct {
   const char *method;
   const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {agent}
-                          * {owner} (a new member of that role) {new} (a new address) {n} */
+                          * {owner} (a new member of that role) {new} (a new address) {n}
+                          * {newsite} (a new site of the owner, with the admin and the agent) */
   const char *body;      /* {password}: the caller's own */
   guint       expected[N_ROLES];
 } RoleRow;
@@ -40,6 +41,8 @@ static const RoleRow table[] = {
   { "POST",   "/api/v1/sites", "{'name':'Another'}",                  { OK,  OK,  OK,  OK,  401 } },
   { "GET",    "/api/v1/sites/{site}", NULL,                           { OK,  OK,  OK,  404, 401 } },
   { "PATCH",  "/api/v1/sites/{site}", "{'name':'Site a'}",            { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{newsite}/key", NULL,                   { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/sites/{newsite}", NULL,                        { OK,  403, 403, 404, 401 } },
   { "GET",    "/api/v1/widget/config?site_key={key}", NULL,           { OK,  OK,  OK,  OK,  OK  } },
   /* conversations and visitors: every member */
   { "GET",    "/api/v1/sites/{site}/conversations", NULL,             { OK,  OK,  OK,  404, 401 } },
@@ -102,6 +105,26 @@ fresh (Roles      *roles,
   if (strcmp (what, "new") == 0)
     return g_steal_pointer (&email);
 
+  if (strcmp (what, "newsite") == 0)
+    {
+      g_autofree char *site_id = NULL;
+
+      body = test_json ("{'name':'Fresh %u'}", roles->serial);
+      response = test_http (world->relay, "POST", "/api/v1/sites", world->token, body, NULL);
+      test_assert_http_status (response, 201);
+      site_id = g_strdup (test_obj_string (test_response_object (response), "id"));
+      path = g_strdup_printf ("/api/v1/sites/%s/members", site_id);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autofree char *member = test_json ("{'email':'%s@a.test','role':'%s'}",
+                                               i == 0 ? "admin" : "agent", i == 0 ? "admin" : "agent");
+          g_autoptr(TestResponse) added = test_http (world->relay, "POST", path, world->token, member, NULL);
+
+          test_assert_http_status (added, 201);
+        }
+      return g_steal_pointer (&site_id);
+    }
+
   if (strcmp (what, "faq") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
@@ -129,7 +152,7 @@ expand (Roles      *roles,
         const char *template,
         int         role)
 {
-  static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new" };
+  static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 

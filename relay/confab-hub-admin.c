@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub-admin.c: site changes pushed to the team's sockets, sockets ended by a deleted
+ * site or a rotated key, and assign-on-reply (see confab-hub-admin.h) */
+#define G_LOG_DOMAIN "confab-hub"
+
+#include "confab-hub-admin.h"
+#include "confab-hub-private.h"
+
+/* The agent sockets of @site_id that may still hear something, as a list of their own:
+ * sending may close a slow one, which edits the index. */
+static GPtrArray *
+site_agents_snapshot (ConfabHub  *hub,
+                      const char *site_id)
+{
+  GPtrArray *agents = index_get (hub->site_agents, site_id);
+  GPtrArray *snapshot = g_ptr_array_new ();
+
+  for (guint i = 0; agents && i < agents->len; i++)
+    if (!((Client *) g_ptr_array_index (agents, i))->closing)
+      g_ptr_array_add (snapshot, g_ptr_array_index (agents, i));
+  return snapshot;
+}
+
+void
+confab_hub_push_site (ConfabHub  *hub,
+                      const char *site_id)
+{
+  g_autoptr (GPtrArray) agents = site_agents_snapshot (hub, site_id);
+  g_autoptr (GHashTable) texts = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (agents->len == 0)
+    return;
+
+  site = confab_store_get_site (hub->relay->store, site_id, &error);
+  if (site == NULL)
+    {
+      g_warning ("Cannot tell the team of a site change: %s", error->message);
+      return;
+    }
+
+  /* one frame per user (it names their role), whatever the number of their sockets */
+  texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; i < agents->len; i++)
+    {
+      Client *agent = g_ptr_array_index (agents, i);
+      const char *text = g_hash_table_lookup (texts, agent->user_id);
+
+      if (text == NULL)
+        {
+          g_autoptr (JsonObject) frame = confab_frame_new ("site");
+          char *built;
+
+          site->role = confab_store_get_role (hub->relay->store, site_id, agent->user_id);
+          if (site->role == CONFAB_ROLE_NONE)
+            continue;
+          json_object_set_object_member (frame, "site", confab_site_to_json (site));
+          built = confab_frame_to_string (frame);
+          g_hash_table_insert (texts, agent->user_id, built);
+          text = built;
+        }
+      client_send_text (agent, text);
+    }
+}
+
+void
+confab_hub_push_list (ConfabHub  *hub,
+                      const char *site_id,
+                      const char *type,
+                      JsonArray  *list)
+{
+  g_autoptr (GPtrArray) agents = site_agents_snapshot (hub, site_id);
+  g_autoptr (JsonObject) frame = confab_frame_new (type);
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (frame, "site_id", site_id);
+  json_object_set_array_member (frame, type, list);
+  if (agents->len == 0)
+    return;
+
+  text = confab_frame_to_string (frame);
+  for (guint i = 0; i < agents->len; i++)
+    client_send_text (g_ptr_array_index (agents, i), text);
+}
+
+/* Visitor sockets of @site_id, before and after their hello. */
+static GPtrArray *
+site_visitor_sockets (ConfabHub  *hub,
+                      const char *site_id)
+{
+  GPtrArray *sockets = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_VISITOR && !client->closing &&
+          g_strcmp0 (client->site_id, site_id) == 0)
+        g_ptr_array_add (sockets, client);
+    }
+  return sockets;
+}
+
+void
+confab_hub_site_key_rotated (ConfabHub  *hub,
+                             const char *site_id)
+{
+  g_autoptr (GPtrArray) visitors = site_visitor_sockets (hub, site_id);
+
+  /* The visitors themselves stay stored: their departure is recorded as for any other. The
+   * widget reads 4010 as "stop": its page still carries the old key. */
+  for (guint i = 0; i < visitors->len; i++)
+    client_close (g_ptr_array_index (visitors, i), CONFAB_CLOSE_SITE_KEY_ROTATED, "site key rotated");
+
+  confab_hub_push_site (hub, site_id);
+}
+
+void
+confab_hub_site_deleted (ConfabHub  *hub,
+                         const char *site_id,
+                         GPtrArray  *member_ids)
+{
+  g_autoptr (GPtrArray) visitors = site_visitor_sockets (hub, site_id);
+
+  /* Their visitors are gone from the store: the sockets leave the hub's indexes now, so that
+   * closing them records no departure (and warns of no lost event) for a visitor that is not
+   * there any more. */
+  for (guint i = 0; i < visitors->len; i++)
+    {
+      Client *visitor = g_ptr_array_index (visitors, i);
+
+      if (visitor->visitor_id != NULL)
+        {
+          index_remove (hub->visitor_tabs, visitor->visitor_id, visitor);
+          index_remove (hub->site_visitors, visitor->site_id, visitor);
+          g_clear_pointer (&visitor->visitor_id, g_free);
+        }
+      g_clear_pointer (&visitor->conversation_id, g_free);
+      g_clear_pointer (&visitor->pending_preview, g_free);
+      g_clear_handle_id (&visitor->preview_source, g_source_remove);
+      client_close (visitor, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "site deleted");
+    }
+  visitor_updates_drop_site (hub, site_id);
+
+  /* its members' sockets move out of its room and get their `sites` frame without it */
+  for (guint i = 0; member_ids && i < member_ids->len; i++)
+    confab_hub_memberships_changed (hub, g_ptr_array_index (member_ids, i));
+  g_hash_table_remove (hub->site_online, site_id);
+}
+
+/* --- assign on reply --- */
+
+gboolean
+assign_on_reply (Client              *client,
+                 ConfabConversation **conversation,
+                 GError             **error)
+{
+  ConfabStore *store = client->hub->relay->store;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+
+  /* Only the first reply of an unassigned conversation reads the site: every later message
+   * costs this comparison. */
+  if (client->kind != CLIENT_AGENT || (*conversation)->assignee_id != NULL)
+    return TRUE;
+
+  site = confab_store_get_site (store, (*conversation)->site_id, error);
+  if (site == NULL)
+    return FALSE;
+  if (!settings_flag (site, "assign_on_reply", TRUE))
+    return TRUE;
+
+  updated = confab_store_set_assignee (store, (*conversation)->id, client->user_id, error);
+  if (updated == NULL || !announce_conversation (client->hub, updated, error) ||
+      !record_conversation_change (client->hub, *conversation, updated, client->user_id,
+                                   client->user_name, error))
+    return FALSE;
+
+  confab_conversation_free (*conversation);
+  *conversation = g_steal_pointer (&updated);
+  return TRUE;
+}
