@@ -2,8 +2,9 @@
 // The widget's behaviour in headless Chromium, against the real relay, on a host page of another
 // origin: message states (sending, sent, failed and retried with the same client_id), images by
 // picker and by drag and drop with upload progress and the full-size view, the "error" event,
-// data-debug, the sound rule, the live region, the focus trap backwards, the typing stop, and
-// that nothing in the sources parses HTML. Run by meson (tests/meson.build) with node's runner.
+// data-debug, the sound rule, the live region, the focus trap backwards, the typing stop, the
+// stop after a key rotation, and that nothing in the sources parses HTML. Run by meson
+// (tests/meson.build) with node's runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -274,6 +275,34 @@ test('typing: clearing the draft tells the agent the visitor stopped', async () 
   const stop = await agent.waitFor((f, i) => agent.frames.indexOf(f) >= mark && f.type == 'typing_preview' &&
     f.conversation_id == m.conversation_id && f.active === false, 'the typing stop');
   assert.ok(!stop.text);
+  await context.close();
+});
+
+test('key rotated: the open widget stops (4010) without reconnecting or an error for the visitor; a console warning', async () => {
+  const rotated = await createSite(relay, token, 'Rotated shop');
+  const { context, page } = await open(rotated);
+  const warnings = [];
+  const sockets = [];
+  page.on('console', (msg) => { if (msg.type() == 'warning') warnings.push(msg.text()); });
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await bubble(page, 'Open chat').click();
+  await say(page, 'before the rotation');
+  assert.equal(sockets.length, 1);
+
+  const r = await relay.http('POST', `/api/v1/sites/${rotated.id}/key`, null, token);
+  assert.equal(r.status, 200);
+  assert.notEqual(r.body.site_key, rotated.site_key);
+  await until('the console warning', () => warnings.find((w) => /key was rotated/.test(w)));
+  // a reconnect would come within 1 s (the first backoff); give it twice that to show up
+  await sleep(2000);
+  assert.deepEqual(sockets.length, 1, 'no new socket with the old key: ' + JSON.stringify(sockets));
+  assert.equal(await page.getByText('Reconnecting…').isVisible(), false, 'no reconnecting banner');
+  assert.equal(await page.getByText('We are offline').count() > 0, true, 'the chat shows itself offline');
+  // closing and opening the panel does not knock again either
+  await page.evaluate(() => { Confab.close(); Confab.open(); });
+  await sleep(500);
+  assert.equal(sockets.length, 1);
+  assert.deepEqual(page.errors, []);
   await context.close();
 });
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The widget's per-site settings in headless Chromium, against the real relay, on a host page of
 // another origin: colour, position and offsets, placeholder, the site's locale, auto-open, show
-// and hide on URL patterns, the pre-chat form, working hours, the rating after resolution and the
+// and hide on URL patterns, a page outside the site's domains, the pre-chat form, working hours, the rating after resolution and the
 // fingerprint. Run by meson (tests/meson.build) with node's test runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +44,37 @@ test('config: public settings only, with ETag and Cache-Control, for any origin'
   assert.ok(!JSON.stringify(r.body).includes(site.id), 'no internal ids');
   const again = await relay.http('GET', `/api/v1/widget/config?site_key=${site.site_key}`, null, null, { 'If-None-Match': r.headers.get('etag') });
   assert.equal(again.status, 304);
+});
+
+test('domains: a page outside the site\'s domains gets no configuration and no bubble', async () => {
+  const moved = await createSite(relay, token, 'Moving shop');
+  const first = await open(moved, '/page');
+  await bubble(first.page).waitFor();
+  // what the bootstrap keeps to draw the bubble at once next time
+  const kept = await first.page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.endsWith(':cfg')));
+  assert.equal(kept.length, 1);
+  await first.context.close();
+
+  // the shop moves elsewhere: this page's origin is no longer among its domains
+  const r = await relay.http('PATCH', `/api/v1/sites/${moved.id}`, { domains: ['*.shop.example'] }, token);
+  assert.equal(r.status, 200);
+  const refused = await relay.http('GET', `/api/v1/widget/config?site_key=${moved.site_key}`, null, null, { Origin: host.url });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.error.code, 'origin_not_allowed');
+
+  // the bubble drawn from the kept config goes when the relay says no (a new context: the HTTP
+  // cache may keep a config a minute; localStorage is carried over)
+  const context = await browser.newContext();
+  await context.addInitScript(([k, v]) => { try { localStorage.setItem(k, v); } catch (e) { /* about:blank */ } }, kept[0]);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  const config = page.waitForResponse((res) => res.url().includes('/api/v1/widget/config'));
+  await page.goto(hostUrl(host, moved, '/page'));
+  assert.equal((await config).status(), 403);
+  await until('the widget gone', async () => (await page.locator('confab-widget').count()) == 0);
+  assert.deepEqual(page.errors, []);
+  await context.close();
 });
 
 test('look: the site colour, bottom-left with offsets, the placeholder and the site locale', async () => {

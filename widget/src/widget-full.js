@@ -37,7 +37,7 @@ import { el, linkify, safeUrl } from './dom.js';
   let read = store('read') || 0;           // { c: conversation id, s: seq }
   const readOf = (id) => (read.c == id ? read.s : 0);
   let ws = null, hello = false, synced = false, ready = false, state = 'connecting';
-  let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false;
+  let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false, stopped = false;
   let unread = 0, reported = null, interacted = false, audio = null, file = null;
   const seen = new Set();                  // "conversation:seq" already shown
   const pending = new Map();               // client_id → { item, node, file }
@@ -511,6 +511,7 @@ import { el, linkify, safeUrl } from './dom.js';
 
   function connect() {
     clearTimeout(retryTimer);
+    if (stopped) return;
     setConnState(attempt ? 'reconnecting' : 'connecting');
     let s;
     try { s = new WebSocket(wsUrl); } catch (e) { return reconnectLater(); }
@@ -538,6 +539,14 @@ import { el, linkify, safeUrl } from './dom.js';
       log('closed', e.code);
       ws = null;
       hello = synced = false;
+      // 4010: the site's key was rotated. This page still carries the old one, which the relay
+      // refuses from now on: trying again would only knock. The visitor sees the chat offline;
+      // the site's owner finds the reason in the console.
+      if (e.code == 4010) {
+        stopped = true;
+        console.warn('[confab] this site\'s key was rotated: the page needs the new embed snippet');
+        return setConnState('offline');
+      }
       // 4008: we read too slowly; the relay dropped us and we resume at once
       if (e.code == 4008) attempt = 0;
       reconnectLater();

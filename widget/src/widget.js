@@ -141,8 +141,8 @@
 
   fetch(base + 'api/v1/widget/config?site_key=' + encodeURIComponent(key))
     .then((r) => {
-      if (r.status == 404) {
-        // an unknown or disabled site: no chat at all
+      if (r.status == 404 || r.status == 403) {
+        // an unknown or disabled site, or a page outside its domains: no chat at all
         try { localStorage.removeItem(cacheKey); } catch (e) { /* ignore */ }
         if (host) host.remove();
         throw new Error('unknown site key');
