@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The widget's per-site settings in headless Chromium, against the real relay, on a host page of
 // another origin: colour, position and offsets, placeholder, the site's locale, auto-open, show
-// and hide on URL patterns, a page outside the site's domains, the pre-chat form, working hours, the rating after resolution and the
-// fingerprint. Run by meson (tests/meson.build) with node's test runner.
+// and hide on URL patterns, a page outside the site's domains, the pre-chat form, working hours,
+// the rating after resolution and the fingerprint. Run by meson (tests/meson.build) with node's
+// test runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
