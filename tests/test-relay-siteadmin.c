@@ -688,6 +688,44 @@ test_presence_of_new_member (void)
   g_assert_cmpstr (test_obj_string (ours, "status"), ==, "online");
 }
 
+/* An agent on two sites: each site's team hears their presence, once each. */
+static void
+test_presence_on_every_shared_site (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autofree char *b_token = NULL, *b_site = NULL, *b_key = NULL;
+  g_autofree char *both_id = NULL;
+  g_autofree char *both_token = add_member (world, "both@a.test", "agent", &both_id);
+  g_autoptr(TestWs) b_ws = NULL;
+  g_autoptr(TestWs) both = NULL;
+  g_autoptr(JsonObject) away_a = NULL;
+  g_autoptr(JsonObject) away_b = NULL;
+
+  test_world_add_tenant (world, "b", &b_token, &b_site, &b_key);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/members", b_site);
+    g_autoptr(JsonObject) added = request_object (world->relay, "POST", path, b_token,
+                                                  "{\"email\":\"both@a.test\",\"role\":\"agent\"}", 201);
+  }
+  b_ws = test_ws_agent (world->relay, b_token);
+  test_agent_subscribe (b_ws, 0, NULL);
+
+  both = test_ws_agent (world->relay, both_token);
+  test_agent_subscribe (both, 0, NULL);
+  json_object_unref (test_ws_wait_for_match (world->agent, "presence", "agent_id", both_id, TEST_TIMEOUT_MS));
+  json_object_unref (test_ws_wait_for_match (b_ws, "presence", "agent_id", both_id, TEST_TIMEOUT_MS));
+  g_ptr_array_unref (test_ws_drain (world->agent, 0));
+  g_ptr_array_unref (test_ws_drain (b_ws, 0));
+
+  test_ws_send (both, "{\"type\":\"presence\",\"status\":\"away\"}");
+  away_a = test_ws_wait_for_match (world->agent, "presence", "agent_id", both_id, TEST_TIMEOUT_MS);
+  away_b = test_ws_wait_for_match (b_ws, "presence", "agent_id", both_id, TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (away_a, "status"), ==, "away");
+  g_assert_cmpstr (test_obj_string (away_b, "status"), ==, "away");
+  /* the two owners share no site: neither hears of the other */
+  g_assert_false (log_mentions (b_ws, world->user_id));
+}
+
 /* --- assign on reply --- */
 
 static JsonObject *
@@ -858,6 +896,7 @@ main (int    argc,
   test_harness_add ("/relay/siteadmin/rotate-key", test_rotate_key);
   test_harness_add ("/relay/siteadmin/pushes", test_pushes);
   test_harness_add ("/relay/siteadmin/presence-of-new-member", test_presence_of_new_member);
+  test_harness_add ("/relay/siteadmin/presence-on-every-shared-site", test_presence_on_every_shared_site);
   test_harness_add ("/relay/siteadmin/assign-on-reply", test_assign_on_reply);
   test_harness_add ("/relay/siteadmin/wildcard-domains", test_wildcard_domains);
 
