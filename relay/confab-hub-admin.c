@@ -80,6 +80,17 @@ confab_hub_push_list (ConfabHub  *hub,
     return;
 
   text = confab_frame_to_string (frame);
+  /* A list that would fill half of a socket's send queue would get every socket of the site
+   * closed as a slow reader (4008), at every change: those get null instead, "read it over
+   * REST". */
+  if (strlen (text) > hub->relay->config->send_queue_bytes / 2)
+    {
+      g_message ("The %s list of site %s is too long to push (%zu bytes): sent as null",
+                 type, site_id, strlen (text));
+      json_object_set_null_member (frame, type);
+      g_free (text);
+      text = confab_frame_to_string (frame);
+    }
   for (guint i = 0; i < agents->len; i++)
     client_send_text (g_ptr_array_index (agents, i), text);
 }

@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 void       confab_hub_push_site         (ConfabHub   *hub,
                                          const char  *site_id);
 /* {"type":@type,"site_id":@site_id,@type:@list} to every agent socket of the site; @list is
- * the whole list as the matching GET answers it (taken). */
+ * the whole list as the matching GET answers it (taken). A list longer than half of
+ * [websocket] send-queue-bytes goes as null: the apps read it over REST. */
 void       confab_hub_push_list         (ConfabHub   *hub,
                                          const char  *site_id,
                                          const char  *type,

@@ -663,6 +663,37 @@ test_pushes (void)
   g_assert_false (log_mentions (b_ws, world->site_id));
 }
 
+/* A list too long for a socket's send queue is pushed as null (read it over REST), never by
+ * closing every socket of the site as a slow reader. */
+static void
+test_push_too_long (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[websocket]\nsend-queue-bytes=8192\n", TEST_WORLD_NO_VISITOR);
+  g_autofree char *canned_path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
+  g_autofree char *long_body = g_strnfill (1000, 'x');
+  guint pushed_whole = 0;
+
+  test_ws_ignore (world->agent, "presence", "visitor", NULL);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *body = test_json ("{'shortcut':'s%u','body':'%s'}", i, long_body);
+      g_autoptr(JsonObject) created = request_object (world->relay, "POST", canned_path, world->token, body, 201);
+      g_autoptr(JsonObject) frame = test_ws_wait_for (world->agent, "canned", TEST_TIMEOUT_MS);
+
+      if (test_obj_is_null (frame, "canned"))
+        break;
+      g_assert_cmpuint (json_array_get_length (test_obj_array (frame, "canned")), ==, i + 1);
+      pushed_whole++;
+    }
+  /* the first few went whole, the one past 4 KiB as null, and the socket stayed open */
+  g_assert_cmpuint (pushed_whole, >=, 2);
+  g_assert_cmpuint (pushed_whole, <, 6);
+  g_assert_true (test_ws_is_open (world->agent));
+  test_ws_send (world->agent, "{\"type\":\"ping\"}");
+  test_ws_unignore (world->agent, "pong");
+  json_object_unref (test_ws_wait_for (world->agent, "pong", TEST_TIMEOUT_MS));
+}
+
 /* A member added to a site sees its team's presence, and the team sees theirs. */
 static void
 test_presence_of_new_member (void)
@@ -895,6 +926,7 @@ main (int    argc,
   test_harness_add ("/relay/siteadmin/delete-site", test_delete_site);
   test_harness_add ("/relay/siteadmin/rotate-key", test_rotate_key);
   test_harness_add ("/relay/siteadmin/pushes", test_pushes);
+  test_harness_add ("/relay/siteadmin/push-too-long", test_push_too_long);
   test_harness_add ("/relay/siteadmin/presence-of-new-member", test_presence_of_new_member);
   test_harness_add ("/relay/siteadmin/presence-on-every-shared-site", test_presence_on_every_shared_site);
   test_harness_add ("/relay/siteadmin/assign-on-reply", test_assign_on_reply);
