@@ -131,7 +131,7 @@ canned_create (ConfabApiCall *call,
     return canned_failed (call, error);
 
   canned_detail (detail, canned);
-  confab_api_audit (call, site->id, "canned_created", detail);
+  confab_api_audit (call, site->id, "canned.created", "canned", canned->id, canned->shortcut, detail);
   answer_canned (call, SOUP_STATUS_CREATED, canned);
 }
 
@@ -171,7 +171,8 @@ canned_patch (ConfabApiCall *call,
     return canned_failed (call, error);
 
   canned_detail (detail, updated);
-  confab_api_audit (call, canned->site_id, "canned_updated", detail);
+  confab_api_audit (call, canned->site_id, "canned.updated", "canned", canned->id, updated->shortcut,
+                    detail);
   answer_canned (call, SOUP_STATUS_OK, updated);
 }
 
@@ -206,7 +207,8 @@ confab_api_canned (ConfabApiCall  *call,
     g_autoptr (JsonObject) detail = json_object_new ();
 
     canned_detail (detail, canned);
-    confab_api_audit (call, canned->site_id, "canned_deleted", detail);
+    confab_api_audit (call, canned->site_id, "canned.deleted", "canned", canned->id, canned->shortcut,
+                    detail);
   }
   confab_api_no_content (call);
 }

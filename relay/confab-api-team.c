@@ -412,7 +412,8 @@ confab_api_member_reset (ConfabApiCall *call,
   close_revoked (call->relay, revoked);
 
   json_object_set_string_member (detail, "user_id", user_id);
-  confab_api_audit (call, site->id, "member_password_reset", detail);
+  confab_api_audit (call, site->id, "member.password_reset", "member", user->id,
+                    user->name != NULL ? user->name : user->email, detail);
 
   expires = confab_format_time (expires_at);
   json_object_set_string_member (answer, "user_id", user->id);

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-data.h"
 #include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-http.h"
@@ -374,7 +375,8 @@ sites_create (Request    *request,
     return confab_http_gerror (request->msg, error);
 
   site->role = CONFAB_ROLE_OWNER;
-  audit (request, user->id, site->id, "site_created", NULL);
+  confab_audit (request->relay, request->msg, user, site->id, "site.created", "site", site->id,
+                site->name, NULL);
   /* the owner's open sockets start hearing of the new site, and count as online on it */
   confab_hub_memberships_changed (request->relay->hub, user->id);
 
@@ -414,6 +416,7 @@ static const SettingSpec setting_specs[] = {
   { "upload_max_bytes", SETTING_INT,     CONFAB_UPLOAD_CEILING_BYTES, NULL }, /* 0: no uploads (confab-uploads.c) */
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
+  { "retention_days",   SETTING_INT,     3650,  NULL }, /* 0: keep forever (confab-retention.c) */
 };
 
 static gboolean
@@ -703,7 +706,8 @@ site_patch (Request    *request,
       json_array_add_string_element (changed, l->data);
     json_object_set_array_member (detail, "changed", changed);
   }
-  audit (request, user->id, site->id, "site_updated", detail);
+  confab_audit (request->relay, request->msg, user, site->id, "site.updated", "site", site->id,
+                updated->name, detail);
   confab_hub_site_changed (request->relay->hub, site->id);
 
   {
@@ -872,12 +876,19 @@ handle_visitor (Request     *request,
   JsonArray *list;
 
   /* unknown and foreign visitors look the same */
-  if (visitor == NULL || segments[1] != NULL ||
+  if (visitor == NULL ||
       confab_store_get_role (store, visitor->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
 
+  /* export, delete, block (confab-api-data.c) */
+  if (segments[1] != NULL || method_is (request, "DELETE"))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_visitor_data (&call, visitor, segments + 1);
+    }
+
   if (!method_is (request, "GET"))
-    return method_not_allowed (request, "GET");
+    return method_not_allowed (request, "GET, DELETE");
 
   conversations = confab_store_list_visitor_conversations (store, visitor->id, MAX_PAGE_SIZE, &error);
   if (conversations == NULL)

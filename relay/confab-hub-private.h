@@ -417,4 +417,8 @@ require_length (Client     *client,
                 glong       max,
                 const char *ref);
 
+/* confab-hub-data.c: error "blocked", then close 4011. */
+void
+hub_refuse_blocked (Client *client);
+
 G_END_DECLS

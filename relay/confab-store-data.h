@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-store-data.h: what the store keeps for the site's data duties (issue 10) — the audit
+ * log of settings, team, key and data actions; finding, exporting and deleting one visitor's
+ * data; purging old conversations (retention); blocked visitors. SQL in confab-store-data.c. */
+#pragma once
+
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+/* --- the audit log --- */
+
+/* One entry to append. Everything but @action may be NULL: @site_id NULL is a relay-wide entry
+ * (sign-ins), @actor_id NULL the relay itself (a retention purge), @target_type NULL no target. */
+typedef struct {
+  const char *site_id;
+  const char *actor_id;
+  const char *actor_name;
+  const char *action;        /* dotted: "site.updated", "visitor.deleted", ... */
+  const char *target_type;   /* "site", "member", "faq", "canned", "visitor" */
+  const char *target_id;
+  const char *target_name;
+  const char *details_json;  /* a JSON object; NULL = {} */
+  const char *ip_hash;       /* keyed hash of the caller's address, never the address */
+} ConfabAuditEntry;
+
+typedef struct {
+  gint64  id;
+  gint64  at;
+  char   *actor_id;
+  char   *actor_name;        /* the user's name now, or as it was when they are gone */
+  char   *action;
+  char   *target_type;
+  char   *target_id;
+  char   *target_name;
+  char   *details_json;
+  char   *ip_hash;
+} ConfabAuditRecord;
+
+void confab_audit_record_free (ConfabAuditRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabAuditRecord, confab_audit_record_free)
+
+gboolean   confab_store_append_audit     (ConfabStore            *store,
+                                          const ConfabAuditEntry *entry,
+                                          GError                **error);
+/* The site's entries, newest first, with id < @before_id (0: from the newest), at most
+ * @limit. Element type: ConfabAuditRecord*. */
+GPtrArray *confab_store_list_site_audit  (ConfabStore  *store,
+                                          const char   *site_id,
+                                          gint64        before_id,
+                                          guint         limit,
+                                          GError      **error);
+
+/* --- one visitor's data --- */
+
+/* The site's visitors whose name, e-mail or id contains @query (case-insensitive; empty: all),
+ * most recently seen first. Element type: ConfabVisitor*. */
+GPtrArray *confab_store_search_visitors  (ConfabStore  *store,
+                                          const char   *site_id,
+                                          const char   *query,
+                                          guint         limit,
+                                          GError      **error);
+/* Every page view of this visitor alone (not of linked ones), oldest first.
+ * Element type: ConfabPageView*. */
+GPtrArray *confab_store_list_visitor_pages (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
+/* Ids, oldest first, of this visitor's own conversations / offline messages / uploads (their
+ * own and every upload in their conversations). Element type: char*. */
+GPtrArray *confab_store_list_visitor_conversation_ids (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
+GPtrArray *confab_store_list_visitor_offline_ids (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
+GPtrArray *confab_store_list_visitor_upload_ids (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
+/* Deletes the visitor with their page views, conversations (messages, events, ratings, FAQ
+ * votes), offline messages (and their events), uploads and the visitor's events. Out: the
+ * deleted conversation and offline message ids, and the SHA-256 names of upload files no row
+ * names any more (the caller removes those files). NOT_FOUND. */
+gboolean   confab_store_delete_visitor   (ConfabStore  *store,
+                                          const char   *visitor_id,
+                                          GPtrArray   **out_conversation_ids,
+                                          GPtrArray   **out_offline_ids,
+                                          GPtrArray   **out_unused_files,
+                                          GError      **error);
+
+/* --- retention --- */
+
+/* Sites with a retention: site id → days (GINT_TO_POINTER), for those whose settings'
+ * "retention_days" is above 0. */
+GHashTable *confab_store_list_retention_sites (ConfabStore *store,
+                                          GError      **error);
+/* Deletes at most @limit resolved or closed conversations of @site_id whose last activity
+ * (last message, or last timeline event) is before @cutoff_ms, with their messages, events and
+ * uploads. Out: their ids, and the upload files no row names any more. Returns how many. */
+gint64     confab_store_purge_conversations (ConfabStore *store,
+                                          const char   *site_id,
+                                          gint64        cutoff_ms,
+                                          guint         limit,
+                                          GPtrArray   **out_conversation_ids,
+                                          GPtrArray   **out_unused_files,
+                                          GError      **error);
+
+/* --- blocked visitors --- */
+
+typedef struct {
+  char   *site_id;
+  char   *visitor_id;
+  char   *name;              /* the visitor's, NULL once deleted */
+  char   *email;
+  char   *ip_hash;
+  char   *reason;
+  gint64  blocked_at;
+  char   *blocked_by;        /* user id, NULL once that account is gone */
+  char   *blocked_by_name;
+} ConfabBlock;
+
+void confab_block_free (ConfabBlock *block);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabBlock, confab_block_free)
+
+/* Blocks @visitor_id (of @site_id) and the address hash it was last seen from; blocking again
+ * replaces the reason, takes their latest address and keeps the first time. */
+ConfabBlock *confab_store_block_visitor  (ConfabStore  *store,
+                                          const char   *site_id,
+                                          const char   *visitor_id,
+                                          const char   *reason,
+                                          const char   *user_id,
+                                          GError      **error);
+/* NOT_FOUND when the visitor was not blocked. */
+gboolean     confab_store_unblock_visitor (ConfabStore *store,
+                                          const char   *site_id,
+                                          const char   *visitor_id,
+                                          GError      **error);
+/* Newest first. Element type: ConfabBlock*. */
+GPtrArray   *confab_store_list_blocks    (ConfabStore  *store,
+                                          const char   *site_id,
+                                          GError      **error);
+/* Whether @visitor_id (may be NULL) or @ip_hash (may be NULL) is blocked on @site_id; FALSE
+ * also on a store error (logged): a failing store must not lock visitors out. */
+gboolean     confab_store_is_blocked     (ConfabStore  *store,
+                                          const char   *site_id,
+                                          const char   *visitor_id,
+                                          const char   *ip_hash);
+
+G_END_DECLS
