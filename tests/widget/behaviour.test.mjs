@@ -2,8 +2,8 @@
 // The widget's behaviour in headless Chromium, against the real relay, on a host page of another
 // origin: message states (sending, sent, failed and retried with the same client_id), images by
 // picker and by drag and drop with upload progress and the full-size view, the "error" event,
-// data-debug, the sound rule, the live region, the focus trap backwards, the typing stop, and
-// that nothing in the sources parses HTML. Run by meson (tests/meson.build) with node's runner.
+// data-debug, the sound rule, the live region, the focus trap backwards, the typing stop, a
+// blocked visitor's refusal, and that nothing in the sources parses HTML. Run by meson (tests/meson.build) with node's runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -274,6 +274,37 @@ test('typing: clearing the draft tells the agent the visitor stopped', async () 
   const stop = await agent.waitFor((f, i) => agent.frames.indexOf(f) >= mark && f.type == 'typing_preview' &&
     f.conversation_id == m.conversation_id && f.active === false, 'the typing stop');
   assert.ok(!stop.text);
+  await context.close();
+});
+
+test('blocked: "This chat is not available.", at once and after a reload, and no reconnecting', async () => {
+  // a site of its own: a block holds for the visitor's address too, and every page here is 127.0.0.1
+  const shop = await createSite(relay, token, 'Blocked shop');
+  await sleep(200);  // the agent's socket hears of the new site
+  const { context, page } = await open(shop);
+  let sockets = 0;
+  page.on('websocket', (ws) => { if (/\/ws\/widget/.test(ws.url())) sockets++; });
+  await bubble(page, 'Open chat').click();
+  const arrived = await agent.waitFor((f) => f.type == 'visitor' && f.site_id == shop.id, 'the visitor at the agent');
+  const r = await relay.http('POST', `/api/v1/visitors/${arrived.visitor.id}/block`, { reason: 'test' }, token);
+  assert.equal(r.status, 200, r.text);
+
+  const notice = page.locator('confab-widget').getByText('This chat is not available.').first();
+  await until('the polite refusal', () => notice.isVisible());
+  assert.ok(!(await composer(page).isVisible()), 'no composer');
+  const seen = sockets;
+  await sleep(2500);   // longer than the first reconnect delays
+  assert.equal(sockets, seen, 'no reconnect after 4011');
+  await page.screenshot({ path: artifact('blocked.png') });
+
+  // the same browser comes back: refused again on hello, once
+  await page.reload();
+  await bubble(page, 'Open chat').click();
+  await until('refused after a reload', () => notice.isVisible());
+  const again = sockets;
+  await sleep(2500);
+  assert.equal(sockets, again, 'no reconnect after a reload either');
+  assert.deepEqual(page.errors, []);
   await context.close();
 });
 
