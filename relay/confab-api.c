@@ -706,6 +706,17 @@ site_patch (Request    *request,
       json_array_add_string_element (changed, l->data);
     json_object_set_array_member (detail, "changed", changed);
   }
+  /* which settings, not their values: the log says who changed what, the site says how */
+  if (json_object_has_member (body, "settings") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (body, "settings")))
+    {
+      g_autoptr (GList) keys = json_object_get_members (json_object_get_object_member (body, "settings"));
+      JsonArray *names = json_array_new ();
+
+      for (GList *l = keys; l; l = l->next)
+        json_array_add_string_element (names, l->data);
+      json_object_set_array_member (detail, "settings", names);
+    }
   confab_audit (request->relay, request->msg, user, site->id, "site.updated", "site", site->id,
                 updated->name, detail);
   confab_hub_site_changed (request->relay->hub, site->id);

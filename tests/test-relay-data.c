@@ -365,7 +365,14 @@ test_audit_log (void)
   g_assert_cmpstr (test_obj_string (entry, "target.name"), ==, "Site A2");
   {
     JsonArray *changed = test_obj_array (entry, "details.changed");
+    JsonArray *settings = test_obj_array (entry, "details.settings");
+    g_autofree char *entry_text = test_obj_to_string (entry);
+
     g_assert_cmpuint (json_array_get_length (changed), ==, 2);
+    g_assert_cmpuint (json_array_get_length (settings), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (settings, 0), ==, "color");
+    /* which, not the values */
+    g_assert_null (strstr (entry_text, "#112233"));
   }
   /* nothing of the bodies: no FAQ answer, no canned text */
   {
