@@ -984,6 +984,18 @@ test_block_visitor (void)
   }
   /* the open tab is told politely and closed; the other visitor is not */
   expect_refused (spammer->ws);
+  /* nor does the visitor's token upload any more */
+  {
+    gsize size = 0;
+    g_autofree guchar *png = g_base64_decode (RED_PNG, &size);
+    g_autoptr(GBytes) bytes = g_bytes_new (png, size);
+    g_autoptr(TestResponse) r = test_http_bytes (world->relay, "POST", "/api/v1/uploads", spammer->token,
+                                                 bytes, "image/png", NULL);
+    test_assert_http_error (r, 403, "blocked");
+    g_clear_pointer (&r, test_response_free);
+    r = test_http_bytes (world->relay, "POST", "/api/v1/uploads", other->token, bytes, "image/png", NULL);
+    test_assert_http_status (r, 201);
+  }
   test_ws_expect_none (other->ws, "error", TEST_QUIET_MS);
   g_assert_true (test_ws_is_open (other->ws));
 
