@@ -136,7 +136,8 @@ gint64
 confab_hub_purge_conversations (ConfabHub   *hub,
                                 const char  *site_id,
                                 gint64       cutoff_ms,
-                                guint        limit,
+                                guint        max_rows,
+                                gboolean    *out_more,
                                 GError     **error)
 {
   g_autoptr (GPtrArray) ids = NULL;
@@ -146,8 +147,8 @@ confab_hub_purge_conversations (ConfabHub   *hub,
 
   if (!hub_begin (hub, error))
     return -1;
-  purged = confab_store_purge_conversations (hub->relay->store, site_id, cutoff_ms, limit, &ids,
-                                             &files, error);
+  purged = confab_store_purge_conversations (hub->relay->store, site_id, cutoff_ms, max_rows, out_more,
+                                             &ids, &files, error);
   if (purged < 0)
     {
       hub_rollback (hub);

@@ -18,13 +18,15 @@ G_BEGIN_DECLS
 gboolean confab_hub_delete_visitor      (ConfabHub   *hub,
                                          const char  *visitor_id,
                                          GError     **error);
-/* Purges at most @limit of @site_id's resolved/closed conversations older than @cutoff_ms
- * (confab_store_purge_conversations()) and tells the site's agents with a persisted
- * "conversations_purged" event; their upload files are removed. Returns how many, -1 on error. */
+/* Purges about @max_rows rows' worth of @site_id's resolved/closed conversations older than
+ * @cutoff_ms (confab_store_purge_conversations()) and tells the site's agents with a persisted
+ * "conversations_purged" event; their upload files are removed. *@out_more: whether any is
+ * left. Returns how many conversations went, -1 on error. */
 gint64   confab_hub_purge_conversations (ConfabHub   *hub,
                                          const char  *site_id,
                                          gint64       cutoff_ms,
-                                         guint        limit,
+                                         guint        max_rows,
+                                         gboolean    *out_more,
                                          GError     **error);
 /* Closes (4011, after an error "blocked") the open tabs of @visitor_id and every visitor
  * connection of @site_id from the address hash @ip_hash (may be NULL). */

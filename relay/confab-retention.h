@@ -8,9 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Conversations purged per main-loop turn: each batch is one short transaction, so visitors'
- * and agents' frames go on between two. */
-#define CONFAB_RETENTION_BATCH 100
+/* Rows (messages, about) purged per main-loop turn: each batch is one short transaction, so
+ * visitors' and agents' frames go on between two (bench/retention-purge.sh). */
+#define CONFAB_RETENTION_BATCH 200
 
 ConfabRetention *confab_retention_new  (ConfabRelay     *relay);
 void             confab_retention_free (ConfabRetention *retention);

@@ -373,18 +373,65 @@ confab_store_list_retention_sites (ConfabStore  *store,
   return g_steal_pointer (&sites);
 }
 
+/* Deletes the first messages of @conversation_id, up to @count of them, with their events
+ * (messages first: each names its event). */
+static gboolean
+purge_messages (ConfabStore  *store,
+                const char   *conversation_id,
+                gint64        count,
+                GError      **error)
+{
+  g_autoptr (ConfabStmt) messages = NULL;
+  g_autoptr (ConfabStmt) events = NULL;
+  gint64 first = 0;
+
+  {
+    g_autoptr (ConfabStmt) stmt = store_prepare (store, "SELECT coalesce (min (seq), 0) FROM messages "
+                                                 "WHERE conversation_id = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, conversation_id);
+    if (sqlite3_step (stmt) != SQLITE_ROW)
+      {
+        store_set_sqlite_error (store, error, sqlite3_errcode (store->db), "Cannot purge a conversation");
+        return FALSE;
+      }
+    first = sqlite3_column_int64 (stmt, 0);
+  }
+
+  messages = store_prepare (store, "DELETE FROM messages WHERE conversation_id = ?1 AND seq < ?2", error);
+  if (messages == NULL)
+    return FALSE;
+  store_bind_text (messages, 1, conversation_id);
+  sqlite3_bind_int64 (messages, 2, first + count);
+  if (!store_step_done (store, messages, "Cannot purge a conversation's messages", error))
+    return FALSE;
+
+  events = store_prepare (store, "DELETE FROM events WHERE conversation_id = ?1 AND kind = '"
+                          CONFAB_EVENT_MESSAGE "' AND seq < ?2", error);
+  if (events == NULL)
+    return FALSE;
+  store_bind_text (events, 1, conversation_id);
+  sqlite3_bind_int64 (events, 2, first + count);
+  return store_step_done (store, events, "Cannot purge a conversation's messages", error);
+}
+
 gint64
 confab_store_purge_conversations (ConfabStore  *store,
                                   const char   *site_id,
                                   gint64        cutoff_ms,
-                                  guint         limit,
+                                  guint         max_rows,
+                                  gboolean     *out_more,
                                   GPtrArray   **out_conversation_ids,
                                   GPtrArray   **out_unused_files,
                                   GError      **error)
 {
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  gboolean ok = TRUE;
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) sizes = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 budget = MAX (max_rows, 1);
+  gboolean ok = TRUE, more = FALSE;
   int rc;
 
   g_return_val_if_fail (store != NULL && site_id != NULL, -1);
@@ -393,10 +440,13 @@ confab_store_purge_conversations (ConfabStore  *store,
     return -1;
 
   /* conversations_site_activity finds the candidates by last message; a timeline event since
-   * (resolved yesterday, last written to a year ago) is activity too */
+   * (resolved yesterday, last written to a year ago) is activity too. One more than can be
+   * taken says whether more are left. */
   {
     g_autoptr (ConfabStmt) stmt = store_prepare (store,
-                                                 "SELECT c.id FROM conversations c "
+                                                 "SELECT c.id, (SELECT count (*) FROM messages m "
+                                                 "  WHERE m.conversation_id = c.id) "
+                                                 "FROM conversations c "
                                                  "WHERE c.site_id = ?1 AND c.last_message_at < ?2 "
                                                  "AND c.status IN ('resolved', 'closed') "
                                                  "AND coalesce ((SELECT max (e.created_at) FROM events e "
@@ -408,9 +458,14 @@ confab_store_purge_conversations (ConfabStore  *store,
       {
         store_bind_text (stmt, 1, site_id);
         sqlite3_bind_int64 (stmt, 2, cutoff_ms);
-        sqlite3_bind_int64 (stmt, 3, store_sql_limit (limit));
+        sqlite3_bind_int64 (stmt, 3, budget + 1);
         while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-          g_ptr_array_add (ids, store_column_dup (stmt, 0));
+          {
+            gint64 size = sqlite3_column_int64 (stmt, 1);
+
+            g_ptr_array_add (candidates, store_column_dup (stmt, 0));
+            g_array_append_val (sizes, size);
+          }
         if (rc != SQLITE_DONE)
           {
             store_set_sqlite_error (store, error, rc, "Cannot find the conversations to purge");
@@ -419,17 +474,30 @@ confab_store_purge_conversations (ConfabStore  *store,
       }
   }
 
-  for (guint i = 0; ok && i < ids->len; i++)
+  /* Each conversation costs its messages (and one for itself) of the budget. One too long for
+   * what is left goes in slices of its oldest messages, one slice per call, and then whole:
+   * no call deletes much more than @max_rows rows, whatever a conversation's length. */
+  for (guint i = 0; ok && i < candidates->len; i++)
     {
-      const char *id = g_ptr_array_index (ids, i);
-      g_autoptr (GPtrArray) shas = list_ids (store, "SELECT sha256 FROM uploads WHERE conversation_id = ?1",
-                                             id, "Cannot list the conversation's uploads", error);
+      const char *id = g_ptr_array_index (candidates, i);
+      gint64 size = g_array_index (sizes, gint64, i);
+      g_autoptr (GPtrArray) shas = NULL;
       g_autoptr (ConfabStmt) stmt = NULL;
 
-      ok = shas != NULL;
+      if (size + 1 > budget)
+        {
+          more = TRUE;
+          if (ids->len == 0)
+            ok = purge_messages (store, id, budget, error);
+          break;
+        }
+      budget -= size + 1;
+
+      ok = (shas = list_ids (store, "SELECT sha256 FROM uploads WHERE conversation_id = ?1",
+                             id, "Cannot list the conversation's uploads", error)) != NULL;
       for (guint j = 0; ok && j < shas->len; j++)
         g_ptr_array_add (files, g_strdup (g_ptr_array_index (shas, j)));
-      /* messages, events, ratings, votes and uploads go by foreign key */
+      /* the rest goes by foreign key: messages, events, rating, votes, uploads */
       if (ok)
         ok = (stmt = store_prepare (store, "DELETE FROM conversations WHERE id = ?1", error)) != NULL;
       if (ok)
@@ -437,11 +505,14 @@ confab_store_purge_conversations (ConfabStore  *store,
           store_bind_text (stmt, 1, id);
           ok = store_step_done (store, stmt, "Cannot purge a conversation", error);
         }
+      g_ptr_array_add (ids, g_strdup (id));
     }
 
   if (!store_finish (store, ok, error))
     return -1;
 
+  if (out_more != NULL)
+    *out_more = more;
   if (out_unused_files != NULL)
     *out_unused_files = unused_files (store, files);
   if (out_conversation_ids != NULL)

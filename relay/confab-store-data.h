@@ -93,13 +93,17 @@ gboolean   confab_store_delete_visitor   (ConfabStore  *store,
  * "retention_days" is above 0. */
 GHashTable *confab_store_list_retention_sites (ConfabStore *store,
                                           GError      **error);
-/* Deletes at most @limit resolved or closed conversations of @site_id whose last activity
- * (last message, or last timeline event) is before @cutoff_ms, with their messages, events and
- * uploads. Out: their ids, and the upload files no row names any more. Returns how many. */
+/* Purges @site_id's resolved or closed conversations whose last activity (last message, or
+ * last timeline event) is before @cutoff_ms, oldest first, with their messages, events,
+ * ratings and uploads — deleting about @max_rows rows at most: a conversation too long for
+ * that loses its oldest messages now and goes whole in a later call. *@out_more: whether any
+ * is left. Out: the purged conversations' ids, and the upload files no row names any more.
+ * Returns how many conversations went, -1 on error. */
 gint64     confab_store_purge_conversations (ConfabStore *store,
                                           const char   *site_id,
                                           gint64        cutoff_ms,
-                                          guint         limit,
+                                          guint         max_rows,
+                                          gboolean     *out_more,
                                           GPtrArray   **out_conversation_ids,
                                           GPtrArray   **out_unused_files,
                                           GError      **error);

@@ -871,6 +871,30 @@ test_retention (void)
   {
     sqlite3 *db = open_db (world, SQLITE_OPEN_READWRITE);
 
+    /* a long one: more messages than a purge step takes (CONFAB_RETENTION_BATCH, 200), so it
+     * goes in slices, oldest first, then whole */
+    {
+      sqlite3_stmt *stmt = NULL;
+      g_autofree char *sql = g_strdup_printf (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 450) "
+        "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) "
+        "SELECT '%s', 'message', ?1, 100 + i, 0 FROM n", world->site_id);
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, old_resolved->conversation_id, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_finalize (stmt);
+      g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                           "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
+                                           "sender_type, sender_id, body, created_at) "
+                                           "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
+                                           "'v', 'an old line', 0 FROM events "
+                                           "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 100",
+                                           -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, old_resolved->conversation_id, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_finalize (stmt);
+    }
     age_conversation (db, old_resolved->conversation_id, 40, TRUE);
     age_conversation (db, old_open->conversation_id, 40, TRUE);
     age_conversation (db, late->conversation_id, 40, FALSE);
