@@ -573,6 +573,30 @@ visitor_block (ConfabApiCall *call,
 }
 
 void
+confab_api_unblock_deleted (ConfabApiCall *call,
+                            const char    *visitor_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *site_id = confab_store_get_block_site (call->relay->store, visitor_id, &error);
+  ConfabRole role;
+
+  if (error != NULL)
+    return confab_http_gerror (call->msg, error);
+  /* no block, or one of a site that is not the caller's: the same 404 */
+  if (site_id == NULL || (role = confab_api_role (call, site_id)) == CONFAB_ROLE_NONE)
+    return confab_api_not_found (call);
+  if (!confab_api_method_is (call, "DELETE"))
+    return confab_api_method_not_allowed (call, "DELETE");
+  if (!confab_api_require_admin (call, role))
+    return;
+  if (!confab_store_unblock_visitor (call->relay->store, site_id, visitor_id, &error))
+    return confab_http_gerror (call->msg, error);
+  confab_audit (call->relay, call->msg, call->user, site_id, "visitor.unblocked", "visitor", visitor_id,
+                NULL, NULL);
+  confab_api_no_content (call);
+}
+
+void
 confab_api_visitor_data (ConfabApiCall  *call,
                          ConfabVisitor  *visitor,
                          char          **rest)

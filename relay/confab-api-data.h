@@ -33,4 +33,9 @@ void     confab_api_visitor_data        (ConfabApiCall    *call,
                                          ConfabVisitor    *visitor,
                                          char            **rest);
 
+/* DELETE /visitors/{id}/block of a visitor whose data was deleted: the block stays (on their
+ * address) until lifted here. 404 when there is none on a site of the caller's. */
+void     confab_api_unblock_deleted     (ConfabApiCall    *call,
+                                         const char       *visitor_id);
+
 G_END_DECLS

@@ -886,6 +886,13 @@ handle_visitor (Request     *request,
   g_autoptr (GError) error = NULL;
   JsonArray *list;
 
+  /* a deleted visitor's block stays until it is lifted (confab-api-data.c) */
+  if (visitor == NULL && g_strcmp0 (segments[1], "block") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_unblock_deleted (&call, segments[0]);
+    }
+
   /* unknown and foreign visitors look the same */
   if (visitor == NULL ||
       confab_store_get_role (store, visitor->site_id, user->id) == CONFAB_ROLE_NONE)

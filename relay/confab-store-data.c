@@ -620,6 +620,29 @@ confab_store_unblock_visitor (ConfabStore  *store,
          store_not_found_if_unchanged (store, "block", visitor_id, error);
 }
 
+char *
+confab_store_get_block_site (ConfabStore  *store,
+                             const char   *visitor_id,
+                             GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && visitor_id != NULL, NULL);
+
+  /* visitor ids are the relay's own, unique across sites */
+  stmt = store_prepare (store, "SELECT site_id FROM visitor_blocks WHERE visitor_id = ?1 LIMIT 1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, visitor_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return store_column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    store_set_sqlite_error (store, error, rc, "Cannot look up the block");
+  return NULL;
+}
+
 GPtrArray *
 confab_store_list_blocks (ConfabStore  *store,
                           const char   *site_id,

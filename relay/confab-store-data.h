@@ -138,6 +138,10 @@ gboolean     confab_store_unblock_visitor (ConfabStore *store,
                                           const char   *site_id,
                                           const char   *visitor_id,
                                           GError      **error);
+/* The site of the block of @visitor_id (deleted or not), or NULL (no error) when none. */
+char        *confab_store_get_block_site (ConfabStore  *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
 /* Newest first. Element type: ConfabBlock*. */
 GPtrArray   *confab_store_list_blocks    (ConfabStore  *store,
                                           const char   *site_id,

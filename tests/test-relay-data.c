@@ -1084,6 +1084,35 @@ test_block_visitor (void)
     g_assert_cmpstr (test_obj_string (find_entry (entries, "visitor.blocked"), "details.reason"), ==, "Spam links");
     g_assert_cmpstr (test_obj_string (find_entry (entries, "visitor.blocked"), "target.id"), ==, spammer->id);
   }
+
+  /* a blocked visitor whose data is deleted stays blocked, by address, until it is lifted */
+  {
+    g_autoptr(Visitor) gone = new_visitor (world, "203.0.113.8", "Gone", "https://a.test/");
+    g_autofree char *gone_path = g_strdup_printf ("/api/v1/visitors/%s/block", gone->id);
+
+    g_assert_cmpuint (status_of (world, "POST", world->token, NULL, "%s", gone_path), ==, 200);
+    expect_refused (gone->ws);
+    g_assert_cmpuint (status_of (world, "DELETE", world->token, NULL, "/api/v1/visitors/%s", gone->id), ==, 204);
+    g_clear_pointer (&list, json_object_unref);
+    list = get_object (world, world->token, list_path, 200);
+    g_assert_cmpuint (json_array_get_length (test_obj_array (list, "blocks")), ==, 1);
+    block = json_array_get_object_element (test_obj_array (list, "blocks"), 0);
+    g_assert_cmpstr (test_obj_string (block, "visitor_id"), ==, gone->id);
+    g_assert_true (test_obj_is_null (block, "name"));
+    {
+      g_autoptr(TestWs) back = widget_from (world, "203.0.113.8");
+      g_assert_null (hello (back, NULL, NULL, NULL, "https://a.test/"));
+    }
+    g_assert_cmpuint (status_of (world, "DELETE", agent, NULL, "%s", gone_path), ==, 403);
+    g_assert_cmpuint (status_of (world, "GET", world->token, NULL, "%s", gone_path), ==, 405);
+    g_assert_cmpuint (status_of (world, "DELETE", world->token, NULL, "%s", gone_path), ==, 204);
+    g_assert_cmpuint (status_of (world, "DELETE", world->token, NULL, "%s", gone_path), ==, 404);
+    {
+      g_autoptr(TestWs) back = widget_from (world, "203.0.113.8");
+      g_autoptr(JsonObject) welcome = hello (back, NULL, NULL, NULL, "https://a.test/");
+      g_assert_nonnull (welcome);
+    }
+  }
 }
 
 int
