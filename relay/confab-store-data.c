@@ -98,6 +98,22 @@ confab_store_list_site_audit (ConfabStore  *store,
                          "Cannot list the audit log", error);
 }
 
+gboolean
+confab_store_delete_site_audit (ConfabStore  *store,
+                                const char   *site_id,
+                                GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL && site_id != NULL, FALSE);
+
+  stmt = store_prepare (store, "DELETE FROM audit_log WHERE site_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, site_id);
+  return store_step_done (store, stmt, "Cannot delete the site's audit log", error);
+}
+
 /* --- one visitor's data --------------------------------------------------------------------- */
 
 /* "%text%" for LIKE … ESCAPE '\', with the text's own wildcards taken literally. */

@@ -51,6 +51,12 @@ GPtrArray *confab_store_list_site_audit  (ConfabStore  *store,
                                           guint         limit,
                                           GError      **error);
 
+/* A deleted site's audit log goes with it: the table has no foreign key (the relay-wide trail
+ * must outlive what it names), so deleting a site calls this in the same transaction. */
+gboolean   confab_store_delete_site_audit (ConfabStore *store,
+                                          const char   *site_id,
+                                          GError      **error);
+
 /* --- one visitor's data --- */
 
 /* The site's visitors whose name, e-mail or id contains @query (case-insensitive; empty: all),
