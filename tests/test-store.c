@@ -2110,6 +2110,65 @@ test_migrate_v8_setup_codes (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* A site's audit log: paged by id, newest first; the actor's name as it is now; deleting the
+ * site's log leaves every other site's and the relay-wide trail alone. */
+static void
+test_site_audit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) a = make_site (fixture->store, owner->id, "A");
+  g_autoptr (ConfabSite) b = make_site (fixture->store, owner->id, "B");
+  g_autoptr (GPtrArray) page = NULL;
+  g_autoptr (GPtrArray) rest = NULL;
+  g_autoptr (GPtrArray) trail = NULL;
+  ConfabAuditRecord *record;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("faq %u", i);
+      ConfabAuditEntry entry = { a->id, owner->id, "Old name", "faq.created", "faq", "faq_x", name,
+                                 "{\"faq_id\":\"faq_x\"}", "hash" };
+
+      g_assert_true (confab_store_append_audit (fixture->store, &entry, &error));
+      g_assert_no_error (error);
+    }
+  {
+    ConfabAuditEntry entry = { b->id, NULL, NULL, "retention.purged", NULL, NULL, NULL, NULL, NULL };
+    ConfabAuditEntry global = { NULL, owner->id, NULL, "login", NULL, NULL, NULL, NULL, "hash" };
+
+    g_assert_true (confab_store_append_audit (fixture->store, &entry, &error));
+    g_assert_true (confab_store_append_audit (fixture->store, &global, &error));
+    g_assert_no_error (error);
+  }
+
+  page = confab_store_list_site_audit (fixture->store, a->id, 0, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+  record = g_ptr_array_index (page, 0);
+  g_assert_cmpstr (record->target_name, ==, "faq 4");
+  g_assert_cmpstr (record->actor_name, ==, "Someone");   /* the account's name now */
+  rest = confab_store_list_site_audit (fixture->store, a->id,
+                                       ((ConfabAuditRecord *) g_ptr_array_index (page, 2))->id, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rest->len, ==, 2);
+  g_assert_cmpstr (((ConfabAuditRecord *) g_ptr_array_index (rest, 1))->target_name, ==, "faq 0");
+
+  g_assert_true (confab_store_delete_site_audit (fixture->store, a->id, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = confab_store_list_site_audit (fixture->store, a->id, 0, 0, &error);
+  g_assert_cmpuint (page->len, ==, 0);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = confab_store_list_site_audit (fixture->store, b->id, 0, 0, &error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_null (((ConfabAuditRecord *) g_ptr_array_index (page, 0))->actor_id);
+  trail = confab_store_list_audit (fixture->store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trail->len, ==, 2);
+}
+
 /* Schema 11 names the audit log's actions with dots and gives entries an actor name and a
  * target; a trail written before keeps its entries (details, times, hashes), renamed, with
  * the actor's name from the account and no target; blocked visitors can be stored. */
@@ -2210,6 +2269,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v8-offline-status", test_migrate_v8);
   TEST_WITHOUT_STORE ("migrate-v8-setup-codes", test_migrate_v8_setup_codes);
   TEST_WITHOUT_STORE ("migrate-v10-audit", test_migrate_v10_audit);
+  TEST ("audit/site", test_site_audit);
 
   return g_test_run ();
 }
