@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-retention.c: purges what a site keeps no longer. A run lists the sites with a
  * retention, then purges one batch of one site per main-loop turn (at low priority, so that
- * live traffic goes first; about CONFAB_RETENTION_BATCH messages each) until none is left; each site's purge ends with one audit entry
- * "retention.purged" with the count. Runs start when the relay does and every 24 hours. */
+ * live traffic goes first; about CONFAB_RETENTION_BATCH messages each) until none is left;
+ * each site's purge ends with one audit entry "retention.purged" with the count. Runs start
+ * when the relay does and every 24 hours. */
 #define G_LOG_DOMAIN "confab-retention"
 
 #include "confab-retention.h"
@@ -45,7 +46,8 @@ finish_site (ConfabRetention *retention)
       json_object_set_int_member (details, "conversations", retention->purged);
       json_object_set_int_member (details, "retention_days",
                                   GPOINTER_TO_INT (g_hash_table_lookup (retention->days, site_id)));
-      confab_audit (retention->relay, NULL, NULL, site_id, "retention.purged", NULL, NULL, NULL, details);
+      confab_audit (retention->relay, NULL, NULL, site_id, "retention.purged", NULL, NULL, NULL,
+                    details);
       g_message ("Retention purged %" G_GINT64_FORMAT " conversation(s) of site %s in %u "
                  "batch(es): %" G_GINT64_FORMAT " ms in all, the slowest %" G_GINT64_FORMAT " ms",
                  retention->purged, site_id, retention->batches, retention->busy_us / 1000,
