@@ -267,6 +267,24 @@ unused_files (ConfabStore *store,
 }
 
 gboolean
+confab_store_set_event_visitor (ConfabStore  *store,
+                                gint64        cursor,
+                                const char   *visitor_id,
+                                GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL && visitor_id != NULL, FALSE);
+
+  stmt = store_prepare (store, "UPDATE events SET visitor_id = ?2 WHERE cursor = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  store_bind_text (stmt, 2, visitor_id);
+  return store_step_done (store, stmt, "Cannot log the event", error);
+}
+
+gboolean
 confab_store_delete_visitor (ConfabStore  *store,
                              const char   *visitor_id,
                              GPtrArray   **out_conversation_ids,
@@ -292,9 +310,9 @@ confab_store_delete_visitor (ConfabStore  *store,
                           visitor_id, "Cannot list the visitor's uploads", error)) != NULL;
 
   /* What the log says of the visitor outside their conversations (whose events go with them
-   * by foreign key): their own events, and those of their offline messages, which carry the
-   * name, e-mail and text. The latter have no column to find them by: the site's
-   * offline_message events are read, a rare admin action's cost. */
+   * by foreign key): their own events and those of their offline messages, which carry the
+   * name, e-mail and text (confab_store_set_event_visitor(); migration 11 tagged the earlier
+   * ones) — one lookup in events_visitor. */
   if (ok)
     {
       g_autoptr (ConfabStmt) stmt = store_prepare (store, "DELETE FROM events WHERE visitor_id = ?1", error);
@@ -304,21 +322,6 @@ confab_store_delete_visitor (ConfabStore  *store,
         {
           store_bind_text (stmt, 1, visitor_id);
           ok = store_step_done (store, stmt, "Cannot delete the visitor's events", error);
-        }
-    }
-  if (ok && offline->len > 0)
-    {
-      g_autoptr (ConfabStmt) stmt = store_prepare (store,
-                                                   "DELETE FROM events WHERE kind = '" CONFAB_EVENT_OFFLINE "' "
-                                                   "AND site_id = (SELECT site_id FROM visitors WHERE id = ?1) "
-                                                   "AND json_valid (payload) "
-                                                   "AND json_extract (payload, '$.offline_message.visitor_id') = ?1",
-                                                   error);
-      ok = stmt != NULL;
-      if (ok)
-        {
-          store_bind_text (stmt, 1, visitor_id);
-          ok = store_step_done (store, stmt, "Cannot delete the visitor's offline message events", error);
         }
     }
   if (ok)

@@ -82,6 +82,12 @@ GPtrArray *confab_store_list_visitor_offline_ids (ConfabStore *store,
 GPtrArray *confab_store_list_visitor_upload_ids (ConfabStore *store,
                                           const char   *visitor_id,
                                           GError      **error);
+/* Names @visitor_id as the visitor an event of the log is about (the events_visitor index), for
+ * events that carry what the visitor said outside their conversations (offline messages). */
+gboolean   confab_store_set_event_visitor (ConfabStore *store,
+                                          gint64        cursor,
+                                          const char   *visitor_id,
+                                          GError      **error);
 /* Deletes the visitor with their page views, conversations (messages, events, ratings, FAQ
  * votes), offline messages (and their events), uploads and the visitor's events. Out: the
  * deleted conversation and offline message ids, and the SHA-256 names of upload files no row

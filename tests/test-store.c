@@ -2223,6 +2223,20 @@ test_migrate_v10_audit (Fixture       *fixture,
   g_assert_cmpstr (block->blocked_by_name, ==, "Otto Owner");
   g_assert_true (confab_store_is_blocked (fixture->store, site_id, "vis_gone", NULL));
 
+  /* an offline message's event names its visitor now, as new ones do */
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT visitor_id FROM events WHERE kind = 'offline_message'",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "vis_old");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+
   {
     g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
     g_assert_no_error (error);

@@ -1,10 +1,12 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 -- A schema version 10 database with data: one owner (password "owner password 10", made by
 -- `confab-relay admin create-user`), their site, and an audit trail as relays of schema 10
--- wrote it (underscore actions, no actor name or target; one relay-wide "login"). Made by a
+-- wrote it (underscore actions, no actor name or target; one relay-wide "login") and one
+-- offline_message event as they were logged (no visitor_id column set). Made by a
 -- relay of schema 11 (create-user, create-site), then migration 10's additions undone (DROP
 -- TABLE visitor_blocks, DROP INDEX audit_log_site_id, the four audit_log columns dropped),
--- the audit rows inserted, user_version = 10, then the sqlite3 shell's .dump. Never regenerate
+-- the audit rows inserted, user_version = 10, then the sqlite3 shell's .dump (the event added
+-- by hand before its COMMIT). Never regenerate
 -- it from a newer schema: it stands for databases in the field.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
@@ -247,5 +249,6 @@ CREATE INDEX events_rating ON events (conversation_id, cursor) WHERE kind = 'rat
 CREATE INDEX offline_messages_status ON offline_messages (site_id, status);
 CREATE INDEX events_timeline ON events (conversation_id, cursor) WHERE kind = 'timeline';
 PRAGMA writable_schema=OFF;
+INSERT INTO events (site_id, kind, payload, created_at) VALUES('site_ch4tfbmfaxzxeebp9wt1','offline_message','{"type":"offline_message","site_id":"site_ch4tfbmfaxzxeebp9wt1","offline_message":{"id":"off_old","visitor_id":"vis_old","name":"Ann","email":"ann@example.org","body":"Call me"},"open_count":1}',1796616004000);
 COMMIT;
 PRAGMA user_version=10;
