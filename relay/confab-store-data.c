@@ -392,6 +392,9 @@ confab_store_list_retention_sites (ConfabStore  *store,
   return g_steal_pointer (&sites);
 }
 
+/* Conversations a purge step considers: enough to fill its budget with short ones. */
+#define PURGE_CANDIDATES 16
+
 /* Deletes the first messages of @conversation_id, up to @count of them, with their events
  * (messages first: each names its event). */
 static gboolean
@@ -459,8 +462,8 @@ confab_store_purge_conversations (ConfabStore  *store,
     return -1;
 
   /* conversations_site_activity finds the candidates by last message; a timeline event since
-   * (resolved yesterday, last written to a year ago) is activity too. One more than can be
-   * taken says whether more are left. */
+   * (resolved yesterday, last written to a year ago) is activity too. A few at a time: each
+   * costs a count of its messages, and a batch takes only what fits its budget. */
   {
     g_autoptr (ConfabStmt) stmt = store_prepare (store,
                                                  "SELECT c.id, (SELECT count (*) FROM messages m "
@@ -477,7 +480,7 @@ confab_store_purge_conversations (ConfabStore  *store,
       {
         store_bind_text (stmt, 1, site_id);
         sqlite3_bind_int64 (stmt, 2, cutoff_ms);
-        sqlite3_bind_int64 (stmt, 3, budget + 1);
+        sqlite3_bind_int64 (stmt, 3, PURGE_CANDIDATES);
         while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
           {
             gint64 size = sqlite3_column_int64 (stmt, 1);
@@ -531,7 +534,7 @@ confab_store_purge_conversations (ConfabStore  *store,
     return -1;
 
   if (out_more != NULL)
-    *out_more = more;
+    *out_more = more || candidates->len == PURGE_CANDIDATES;
   if (out_unused_files != NULL)
     *out_unused_files = unused_files (store, files);
   if (out_conversation_ids != NULL)
