@@ -22,6 +22,11 @@
 #define MAX_REASON_CHARS     500
 /* A conversation's messages are read in slices of this many into an export. */
 #define EXPORT_SLICE         500
+/* A visitor with more messages than this is deleted in slices of DELETE_SLICE, one per
+ * main-loop turn, before the last short transaction (the request waits, paused). 10,000
+ * messages took 0.28 s in one transaction on the shared 2-core machine. */
+#define DELETE_AT_ONCE       2000
+#define DELETE_SLICE         500
 
 void
 confab_audit (ConfabRelay       *relay,
@@ -494,24 +499,121 @@ visitor_export (ConfabApiCall *call,
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
 
+/* Answers the DELETE: the visitor and everything of theirs goes in one transaction. */
+static void
+finish_delete (ConfabRelay       *relay,
+               SoupServerMessage *msg,
+               const ConfabUser  *user,
+               const char        *visitor_id,
+               const char        *site_id,
+               guint              conversations)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) details = json_object_new ();
+
+  if (!confab_hub_delete_visitor (relay->hub, visitor_id, &error))
+    return confab_http_gerror (msg, error);
+
+  /* the entry outlives the data: it names the visitor by id only, never by name or e-mail */
+  json_object_set_int_member (details, "conversations", conversations);
+  confab_audit (relay, msg, user, site_id, "visitor.deleted", "visitor", visitor_id, NULL, details);
+  g_message ("Visitor %s of site %s deleted with their data", visitor_id, site_id);
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+typedef struct {
+  ConfabRelay       *relay;
+  SoupServerMessage *msg;
+  ConfabUser        *user;
+  char              *visitor_id;
+  char              *site_id;
+  guint              conversations;
+  gulong             finished_id;
+  gboolean           gone;          /* the client went away: nobody to answer */
+} DeleteJob;
+
+static void
+delete_job_gone (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  ((DeleteJob *) user_data)->gone = TRUE;
+}
+
+static void
+delete_job_free (DeleteJob *job)
+{
+  g_signal_handler_disconnect (job->msg, job->finished_id);
+  g_object_unref (job->msg);
+  confab_user_free (job->user);
+  g_free (job->visitor_id);
+  g_free (job->site_id);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DeleteJob, delete_job_free)
+
+/* One slice of a long history per main-loop turn, then the rest at once. */
+static gboolean
+delete_step (gpointer user_data)
+{
+  DeleteJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean more = FALSE;
+
+  confab_hub_sync (job->relay->hub);
+  if (confab_hub_trim_visitor (job->relay->hub, job->visitor_id, DELETE_SLICE, &more, &error) && more)
+    return G_SOURCE_CONTINUE;
+
+  {
+    g_autoptr (DeleteJob) done = job;
+
+    /* the deletion goes on to its end even when the client went away */
+    if (error != NULL)
+      g_warning ("Deleting visitor %s failed: %s", done->visitor_id, error->message);
+    if (error != NULL && !done->gone)
+      confab_http_gerror (done->msg, error);
+    else if (error == NULL)
+      finish_delete (done->relay, done->msg, done->user, done->visitor_id, done->site_id,
+                     done->conversations);
+    if (!done->gone)
+      soup_server_message_unpause (done->msg);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 visitor_delete (ConfabApiCall *call,
                 ConfabVisitor *visitor)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) details = json_object_new ();
   g_autoptr (GPtrArray) conversations = NULL;
+  gint64 messages;
 
   conversations = confab_store_list_visitor_conversation_ids (call->relay->store, visitor->id, &error);
-  if (conversations == NULL || !confab_hub_delete_visitor (call->relay->hub, visitor->id, &error))
+  if (conversations == NULL ||
+      (messages = confab_store_count_visitor_messages (call->relay->store, visitor->id, &error)) < 0)
     return confab_http_gerror (call->msg, error);
 
-  /* the entry outlives the data: it names the visitor by id only, never by name or e-mail */
-  json_object_set_int_member (details, "conversations", conversations->len);
-  confab_audit (call->relay, call->msg, call->user, visitor->site_id, "visitor.deleted", "visitor",
-                visitor->id, NULL, details);
-  g_message ("Visitor %s of site %s deleted with their data", visitor->id, visitor->site_id);
-  confab_api_no_content (call);
+  if (messages <= DELETE_AT_ONCE)
+    return finish_delete (call->relay, call->msg, call->user, visitor->id, visitor->site_id,
+                          conversations->len);
+
+  /* a long history: the loop serves everyone else between two slices */
+  {
+    DeleteJob *job = g_new0 (DeleteJob, 1);
+
+    job->relay = call->relay;
+    job->msg = g_object_ref (call->msg);
+    job->user = g_new0 (ConfabUser, 1);
+    job->user->id = g_strdup (call->user->id);
+    job->user->name = g_strdup (call->user->name);
+    job->visitor_id = g_strdup (visitor->id);
+    job->site_id = g_strdup (visitor->site_id);
+    job->conversations = conversations->len;
+    job->finished_id = g_signal_connect (call->msg, "finished", G_CALLBACK (delete_job_gone), job);
+    soup_server_message_pause (call->msg);
+    g_idle_add (delete_step, job);
+  }
 }
 
 static void

@@ -132,6 +132,31 @@ confab_hub_delete_visitor (ConfabHub   *hub,
   return TRUE;
 }
 
+gboolean
+confab_hub_trim_visitor (ConfabHub   *hub,
+                         const char  *visitor_id,
+                         guint        max_rows,
+                         gboolean    *out_more,
+                         GError     **error)
+{
+  g_autoptr (GPtrArray) tabs = detach_tabs (hub, visitor_id);
+
+  for (guint i = 0; i < tabs->len; i++)
+    close_client (g_ptr_array_index (tabs, i), SOUP_WEBSOCKET_CLOSE_NORMAL, "visitor deleted");
+
+  if (!hub_begin (hub, error))
+    return FALSE;
+  if (!confab_store_trim_visitor_messages (hub->relay->store, visitor_id, max_rows, out_more, error))
+    {
+      hub_rollback (hub);
+      return FALSE;
+    }
+  if (!hub_commit (hub, error))
+    return FALSE;
+  hub_flush (hub);
+  return TRUE;
+}
+
 gint64
 confab_hub_purge_conversations (ConfabHub   *hub,
                                 const char  *site_id,

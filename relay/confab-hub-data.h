@@ -18,6 +18,14 @@ G_BEGIN_DECLS
 gboolean confab_hub_delete_visitor      (ConfabHub   *hub,
                                          const char  *visitor_id,
                                          GError     **error);
+/* One slice of a long history before confab_hub_delete_visitor() (confab_store_trim_visitor_
+ * messages(), as one unit of the hub's batch); the visitor's tabs are closed first, so that
+ * nothing is added meanwhile. */
+gboolean confab_hub_trim_visitor        (ConfabHub   *hub,
+                                         const char  *visitor_id,
+                                         guint        max_rows,
+                                         gboolean    *out_more,
+                                         GError     **error);
 /* Purges about @max_rows rows' worth of @site_id's resolved/closed conversations older than
  * @cutoff_ms (confab_store_purge_conversations()) and tells the site's agents with a persisted
  * "conversations_purged" event; their upload files are removed. *@out_more: whether any is

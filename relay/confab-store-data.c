@@ -542,6 +542,71 @@ confab_store_purge_conversations (ConfabStore  *store,
   return ids->len;
 }
 
+gint64
+confab_store_count_visitor_messages (ConfabStore  *store,
+                                     const char   *visitor_id,
+                                     GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL && visitor_id != NULL, -1);
+
+  stmt = store_prepare (store, "SELECT count (*) FROM messages WHERE conversation_id IN "
+                        "(SELECT id FROM conversations WHERE visitor_id = ?1)", error);
+  if (stmt == NULL)
+    return -1;
+  store_bind_text (stmt, 1, visitor_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      store_set_sqlite_error (store, error, sqlite3_errcode (store->db), "Cannot count the visitor's messages");
+      return -1;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gboolean
+confab_store_trim_visitor_messages (ConfabStore  *store,
+                                    const char   *visitor_id,
+                                    guint         max_rows,
+                                    gboolean     *out_more,
+                                    GError      **error)
+{
+  g_autofree char *conversation_id = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (store != NULL && visitor_id != NULL, FALSE);
+
+  {
+    g_autoptr (ConfabStmt) stmt = store_prepare (store,
+                                                 "SELECT c.id FROM conversations c WHERE c.visitor_id = ?1 "
+                                                 "AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id) "
+                                                 "LIMIT 1", error);
+    int rc;
+
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, visitor_id);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+      conversation_id = store_column_dup (stmt, 0);
+    else if (rc != SQLITE_DONE)
+      {
+        store_set_sqlite_error (store, error, rc, "Cannot find the visitor's messages");
+        return FALSE;
+      }
+  }
+
+  if (!confab_store_begin (store, error))
+    return FALSE;
+  ok = conversation_id == NULL || purge_messages (store, conversation_id, MAX (max_rows, 1), error);
+  if (!store_finish (store, ok, error))
+    return FALSE;
+
+  /* a call that found nothing to trim says so; the one before it may have taken the last */
+  *out_more = conversation_id != NULL;
+  return TRUE;
+}
+
 /* --- blocked visitors ----------------------------------------------------------------------- */
 
 void

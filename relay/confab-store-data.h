@@ -99,6 +99,19 @@ gboolean   confab_store_delete_visitor   (ConfabStore  *store,
                                           GPtrArray   **out_unused_files,
                                           GError      **error);
 
+/* Messages in the visitor's own conversations; -1 on error. */
+gint64     confab_store_count_visitor_messages (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          GError      **error);
+/* Deletes up to @max_rows of the oldest messages (with their events) of one of the visitor's
+ * conversations: a long history goes in slices before the visitor is deleted in one short
+ * transaction. *@out_more: FALSE once a call found no message of theirs left. */
+gboolean   confab_store_trim_visitor_messages (ConfabStore *store,
+                                          const char   *visitor_id,
+                                          guint         max_rows,
+                                          gboolean     *out_more,
+                                          GError      **error);
+
 /* --- retention --- */
 
 /* Sites with a retention: site id → days (GINT_TO_POINTER), for those whose settings'

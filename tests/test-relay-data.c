@@ -789,6 +789,71 @@ test_delete_visitor (void)
   pair_clear (&pair);
 }
 
+/* A visitor with a long history goes in slices (more than DELETE_AT_ONCE, 2,000 messages, in
+ * confab-api-data.c), the request waiting: the same 204, nothing left. */
+static void
+test_delete_long_history (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (PROXY_CONFIG, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Visitor) chatty = new_visitor (world, "203.0.113.1", "Chatty", "https://a.test/");
+  g_autoptr(Visitor) other = new_visitor (world, "203.0.113.2", "Other", "https://a.test/");
+  g_autoptr(JsonObject) deleted = NULL;
+
+  test_ws_ignore (world->agent, "visitor", "presence", "conversation", "message", NULL);
+  test_visitor_say (chatty->ws, "the first of many", &chatty->conversation_id);
+  test_visitor_say (other->ws, "just one", &other->conversation_id);
+  test_relay_stop (world->relay);
+  {
+    sqlite3 *db = open_db (world, SQLITE_OPEN_READWRITE);
+    sqlite3_stmt *stmt = NULL;
+    g_autofree char *sql = g_strdup_printf (
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500) "
+      "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) "
+      "SELECT '%s', 'message', ?1, 1 + i, 0 FROM n", world->site_id);
+
+    g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, chatty->conversation_id, -1, SQLITE_TRANSIENT);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    sqlite3_finalize (stmt);
+    g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                         "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
+                                         "sender_type, sender_id, body, created_at) "
+                                         "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
+                                         "?2, 'more words', 0 FROM events "
+                                         "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 1",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, chatty->conversation_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, chatty->id, -1, SQLITE_TRANSIENT);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  test_relay_start (world->relay);
+  g_assert_cmpint (db_count (world, "SELECT count(*) FROM messages WHERE conversation_id = ?1",
+                             chatty->conversation_id), ==, 4501);
+
+  g_assert_cmpuint (status_of (world, "DELETE", world->token, NULL, "/api/v1/visitors/%s", chatty->id), ==, 204);
+  g_assert_cmpint (db_count (world, "SELECT count(*) FROM messages WHERE conversation_id = ?1",
+                             chatty->conversation_id), ==, 0);
+  g_assert_cmpint (db_count (world, "SELECT count(*) FROM events WHERE conversation_id = ?1",
+                             chatty->conversation_id), ==, 0);
+  g_assert_cmpint (db_count (world, "SELECT count(*) FROM visitors WHERE id = ?1", chatty->id), ==, 0);
+  g_assert_cmpuint (status_of (world, "GET", world->token, NULL, "/api/v1/visitors/%s", chatty->id), ==, 404);
+  /* the other visitor keeps theirs */
+  g_assert_cmpint (db_count (world, "SELECT count(*) FROM messages WHERE conversation_id = ?1",
+                             other->conversation_id), ==, 1);
+  {
+    g_autoptr(TestWs) agent = test_ws_agent (world->relay, world->token);
+    g_autoptr(GPtrArray) backlog = NULL;
+    gboolean told = FALSE;
+
+    test_agent_subscribe (agent, 0, &backlog);
+    for (guint i = 0; i < backlog->len; i++)
+      told |= g_strcmp0 (test_obj_string (g_ptr_array_index (backlog, i), "type"), "visitor_deleted") == 0;
+    g_assert_true (told);
+  }
+}
+
 /* --- retention --- */
 
 /* Moves the conversation's times @days back: its messages, and its events when @events. */
@@ -1125,6 +1190,7 @@ main (int    argc,
   test_harness_add ("/relay/data/visitor-search", test_visitor_search);
   test_harness_add ("/relay/data/export-only-that-visitor", test_export_only_that_visitor);
   test_harness_add ("/relay/data/delete-visitor", test_delete_visitor);
+  test_harness_add ("/relay/data/delete-long-history", test_delete_long_history);
   test_harness_add ("/relay/data/retention", test_retention);
   test_harness_add ("/relay/data/block", test_block_visitor);
 
