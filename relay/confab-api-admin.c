@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-data.h"
 #include "confab-api-team.h"
 #include "confab-json.h"
 
@@ -13,7 +14,7 @@ confab_api_admin_is_site_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
          g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0 ||
-         g_strcmp0 (name, "invitations") == 0;
+         g_strcmp0 (name, "invitations") == 0 || confab_api_data_is_site_resource (name);
 }
 
 void
@@ -31,6 +32,8 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_offline_messages (call, site, rest + 1);
   if (strcmp (rest[0], "invitations") == 0)
     return confab_api_site_invitations (call, site, rest + 1);
+  if (confab_api_data_is_site_resource (rest[0]))
+    return confab_api_data_site_resource (call, site, rest);
   confab_api_not_found (call);
 }
 
@@ -165,16 +168,13 @@ void
 confab_api_audit (ConfabApiCall *call,
                   const char    *site_id,
                   const char    *action,
+                  const char    *target_type,
+                  const char    *target_id,
+                  const char    *target_name,
                   JsonObject    *detail)
 {
-  g_autofree char *ip = confab_http_client_ip (call->relay, call->msg);
-  g_autofree char *ip_hash = confab_relay_hash_ip (call->relay, ip);
-  g_autofree char *detail_json = detail ? confab_json_object_to_string (detail) : NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (!confab_store_audit (call->relay->store, call->user->id, site_id, action, detail_json,
-                           ip_hash, &error))
-    g_warning ("Audit log entry lost: %s", error->message);
+  confab_audit (call->relay, call->msg, call->user, site_id, action, target_type, target_id,
+                target_name, detail);
 }
 
 void

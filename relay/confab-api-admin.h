@@ -18,7 +18,7 @@ typedef struct {
 } ConfabApiCall;
 
 /* TRUE for the resources under /sites/{id}/ handled here: "faqs", "canned", "members",
- * "offline-messages", "invitations". */
+ * "offline-messages", "invitations", and confab-api-data.c's "audit", "visitors", "blocks". */
 gboolean confab_api_admin_is_site_resource (const char    *name);
 /* /sites/{id}/@rest…, the site being one of the user's (site->role set). */
 void     confab_api_admin_site_resource    (ConfabApiCall *call,
@@ -85,10 +85,13 @@ gboolean confab_api_text_field             (ConfabApiCall *call,
 gboolean confab_api_only_fields            (ConfabApiCall *call,
                                             JsonObject    *body,
                                             const char * const *allowed);
-/* An audit log entry with the caller and a hash of their IP. */
+/* An audit log entry with the caller and a hash of their IP (confab_audit()). */
 void     confab_api_audit                  (ConfabApiCall *call,
                                             const char    *site_id,
                                             const char    *action,
+                                            const char    *target_type,
+                                            const char    *target_id,
+                                            const char    *target_name,
                                             JsonObject    *detail);
 /* 204 No Content. */
 void     confab_api_no_content             (ConfabApiCall *call);

@@ -159,7 +159,7 @@ canned_create (ConfabApiCall *call,
     return canned_failed (call, error);
 
   canned_detail (detail, canned);
-  confab_api_audit (call, site->id, "canned_created", detail);
+  confab_api_audit (call, site->id, "canned.created", "canned", canned->id, canned->shortcut, detail);
   push_canned (call, site->id);
   answer_canned (call, SOUP_STATUS_CREATED, canned);
 }
@@ -200,7 +200,8 @@ canned_patch (ConfabApiCall *call,
     return canned_failed (call, error);
 
   canned_detail (detail, updated);
-  confab_api_audit (call, canned->site_id, "canned_updated", detail);
+  confab_api_audit (call, canned->site_id, "canned.updated", "canned", canned->id, updated->shortcut,
+                    detail);
   push_canned (call, canned->site_id);
   answer_canned (call, SOUP_STATUS_OK, updated);
 }
@@ -236,7 +237,8 @@ confab_api_canned (ConfabApiCall  *call,
     g_autoptr (JsonObject) detail = json_object_new ();
 
     canned_detail (detail, canned);
-    confab_api_audit (call, canned->site_id, "canned_deleted", detail);
+    confab_api_audit (call, canned->site_id, "canned.deleted", "canned", canned->id, canned->shortcut,
+                    detail);
   }
   push_canned (call, canned->site_id);
   confab_api_no_content (call);

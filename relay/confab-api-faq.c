@@ -206,7 +206,7 @@ faqs_create (ConfabApiCall *call,
     return confab_http_gerror (call->msg, error);
 
   faq_detail (detail, faq);
-  confab_api_audit (call, site->id, "faq_created", detail);
+  confab_api_audit (call, site->id, "faq.created", "faq", faq->id, faq->question, detail);
   push_faqs (call, site->id);
   answer_faq (call, SOUP_STATUS_CREATED, faq);
 }
@@ -258,7 +258,7 @@ faq_patch (ConfabApiCall *call,
       json_array_add_string_element (changed, l->data);
     json_object_set_array_member (detail, "changed", changed);
   }
-  confab_api_audit (call, faq->site_id, "faq_updated", detail);
+  confab_api_audit (call, faq->site_id, "faq.updated", "faq", faq->id, updated->question, detail);
   push_faqs (call, faq->site_id);
   answer_faq (call, SOUP_STATUS_OK, updated);
 }
@@ -294,7 +294,7 @@ confab_api_faq (ConfabApiCall  *call,
     g_autoptr (JsonObject) detail = json_object_new ();
 
     faq_detail (detail, faq);
-    confab_api_audit (call, faq->site_id, "faq_deleted", detail);
+    confab_api_audit (call, faq->site_id, "faq.deleted", "faq", faq->id, faq->question, detail);
   }
   push_faqs (call, faq->site_id);
   confab_api_no_content (call);

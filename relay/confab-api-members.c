@@ -158,10 +158,16 @@ change_member (ConfabApiCall *call,
     json_object_set_string_member (detail, "previous_role", confab_role_to_string (previous));
   if (role != CONFAB_ROLE_NONE)
     json_object_set_string_member (detail, "role", confab_role_to_string (role));
-  confab_api_audit (call, site->id,
-                    role == CONFAB_ROLE_NONE ? "member_removed"
-                    : previous == CONFAB_ROLE_NONE ? "member_added" : "member_role_changed",
-                    detail);
+  {
+    g_autoptr (ConfabUser) target = confab_store_get_user (call->relay->store, user_id, NULL);
+
+    confab_api_audit (call, site->id,
+                      role == CONFAB_ROLE_NONE ? "member.removed"
+                      : previous == CONFAB_ROLE_NONE ? "member.added" : "member.updated",
+                      "member", user_id,
+                      target == NULL ? NULL : target->name != NULL ? target->name : target->email,
+                      detail);
+  }
 
   /* their open sockets start or stop hearing of this site now, not at the next login; then
    * the team (without them, when they left) hears of the change */
@@ -223,7 +229,8 @@ invite (ConfabApiCall *call,
   json_object_set_string_member (detail, "user_id", user->id);
   json_object_set_string_member (detail, "role", confab_role_to_string (role));
   json_object_set_boolean_member (detail, "invited", TRUE);
-  confab_api_audit (call, site->id, "member_added", detail);
+  confab_api_audit (call, site->id, "member.added", "member", user->id,
+                    user->name != NULL ? user->name : user->email, detail);
   /* as for any new member: the hub's view of who works where follows the store */
   confab_hub_memberships_changed (call->relay->hub, user->id);
   confab_api_push_members (call->relay, site->id);

@@ -50,7 +50,7 @@ site_rotate_key (ConfabApiCall *call,
   updated->role = site->role;
 
   /* the keys themselves stay out of the trail: the new one is in the answer, the old is void */
-  confab_api_audit (call, site->id, "site_key_rotated", NULL);
+  confab_api_audit (call, site->id, "site.key_rotated", "site", site->id, updated->name, NULL);
   confab_hub_site_key_rotated (call->relay->hub, site->id);
 
   answer = confab_site_to_json (updated);

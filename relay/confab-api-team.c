@@ -416,7 +416,8 @@ confab_api_member_reset (ConfabApiCall *call,
   close_revoked (call->relay, revoked);
 
   json_object_set_string_member (detail, "user_id", user_id);
-  confab_api_audit (call, site->id, "member_password_reset", detail);
+  confab_api_audit (call, site->id, "member.password_reset", "member", user->id,
+                    user->name != NULL ? user->name : user->email, detail);
   /* pending again until they use the new code, on every site they work on */
   confab_api_push_members_of_user (call->relay, user_id);
 

@@ -4,6 +4,7 @@
 
 #include "confab-api-admin.h"
 #include "confab-api-sites.h"
+#include "confab-api-data.h"
 #include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-http.h"
@@ -375,7 +376,8 @@ sites_create (Request    *request,
     return confab_http_gerror (request->msg, error);
 
   site->role = CONFAB_ROLE_OWNER;
-  audit (request, user->id, site->id, "site_created", NULL);
+  confab_audit (request->relay, request->msg, user, site->id, "site.created", "site", site->id,
+                site->name, NULL);
   /* the owner's open sockets start hearing of the new site, and count as online on it */
   confab_hub_memberships_changed (request->relay->hub, user->id);
 
@@ -416,6 +418,7 @@ static const SettingSpec setting_specs[] = {
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
   { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
+  { "retention_days",   SETTING_INT,     3650,  NULL }, /* 0: keep forever (confab-retention.c) */
 };
 
 static gboolean
@@ -705,7 +708,19 @@ site_patch (Request    *request,
       json_array_add_string_element (changed, l->data);
     json_object_set_array_member (detail, "changed", changed);
   }
-  audit (request, user->id, site->id, "site_updated", detail);
+  /* which settings, not their values: the log says who changed what, the site says how */
+  if (json_object_has_member (body, "settings") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (body, "settings")))
+    {
+      g_autoptr (GList) keys = json_object_get_members (json_object_get_object_member (body, "settings"));
+      JsonArray *names = json_array_new ();
+
+      for (GList *l = keys; l; l = l->next)
+        json_array_add_string_element (names, l->data);
+      json_object_set_array_member (detail, "settings", names);
+    }
+  confab_audit (request->relay, request->msg, user, site->id, "site.updated", "site", site->id,
+                updated->name, detail);
   confab_hub_site_changed (request->relay->hub, site->id);
   confab_hub_push_site (request->relay->hub, site->id);
 
@@ -885,13 +900,27 @@ handle_visitor (Request     *request,
   g_autoptr (GError) error = NULL;
   JsonArray *list;
 
+  /* a deleted visitor's block stays until it is lifted (confab-api-data.c) */
+  if (visitor == NULL && g_strcmp0 (segments[1], "block") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_unblock_deleted (&call, segments[0]);
+    }
+
   /* unknown and foreign visitors look the same */
-  if (visitor == NULL || segments[1] != NULL ||
+  if (visitor == NULL ||
       confab_store_get_role (store, visitor->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
 
+  /* export, delete, block (confab-api-data.c) */
+  if (segments[1] != NULL || method_is (request, "DELETE"))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_visitor_data (&call, visitor, segments + 1);
+    }
+
   if (!method_is (request, "GET"))
-    return method_not_allowed (request, "GET");
+    return method_not_allowed (request, "GET, DELETE");
 
   conversations = confab_store_list_visitor_conversations (store, visitor->id, MAX_PAGE_SIZE, &error);
   if (conversations == NULL)

@@ -5,6 +5,7 @@
 #include "confab-http.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
+#include "confab-retention.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
@@ -251,6 +252,7 @@ confab_relay_new (ConfabConfig  *config,
   if (relay->uploads == NULL)
     return NULL;
   relay->hub = confab_hub_new (relay);
+  relay->retention = confab_retention_new (relay);
 
   return g_steal_pointer (&relay);
 }
@@ -323,6 +325,7 @@ confab_relay_free (ConfabRelay *relay)
     return;
 
   g_clear_pointer (&relay->listener, confab_listener_free);
+  g_clear_pointer (&relay->retention, confab_retention_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);

@@ -440,4 +440,8 @@ assign_on_reply (Client              *client,
                  ConfabConversation **conversation,
                  GError             **error);
 
+/* confab-hub-data.c: error "blocked", then close 4011. */
+void
+hub_refuse_blocked (Client *client);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-store-data.h"
 
 static JsonObject *
 person_json (ConfabStore *store,
@@ -132,7 +133,12 @@ announce_offline_message (ConfabHub                  *hub,
   json_object_set_string_member (frame, "site_id", offline->site_id);
   json_object_set_object_member (frame, "offline_message", confab_offline_message_to_json (offline));
   json_object_set_int_member (frame, "open_count", open);
-  return persist_event (hub, offline->site_id, CONFAB_EVENT_OFFLINE, NULL, frame, error);
+  if (!persist_event (hub, offline->site_id, CONFAB_EVENT_OFFLINE, NULL, frame, error))
+    return FALSE;
+  /* it carries the visitor's name, e-mail and words: deleting the visitor finds it by this */
+  return offline->visitor_id == NULL ||
+         confab_store_set_event_visitor (hub->relay->store, json_object_get_int_member (frame, "cursor"),
+                                         offline->visitor_id, error);
 }
 
 gboolean

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-store-data.h"
 
 /* --- visitor frames --- */
 
@@ -348,6 +349,15 @@ visitor_hello (Client     *client,
           (g_strcmp0 (visitor->site_id, client->site_id) != 0 ||
            !token_matches (visitor->token_hash, visitor_token)))
         g_clear_pointer (&visitor, confab_visitor_free);
+    }
+
+  /* A blocked visitor (by id, or by address once their storage is cleared) is told so
+   * politely, and nothing about them is written. */
+  if (confab_store_is_blocked (store, client->site_id, visitor != NULL ? visitor->id : NULL,
+                               client->ip_hash))
+    {
+      hub_refuse_blocked (client);
+      return;
     }
 
   first_tab = visitor == NULL || !tabs_online (hub, visitor->id);

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
+typedef struct _ConfabRetention ConfabRetention;
 
 typedef struct {
   ConfabConfig    *config;
@@ -24,6 +25,7 @@ typedef struct {
   ConfabGeo       *geo;             /* never NULL; without a database every lookup is unknown */
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
+  ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
   gulong           body_guard_hook; /* confab-http-body.c */
   GHashTable      *lingering;       /* refused connections draining before they close (same) */
 

@@ -20,6 +20,7 @@
 #include "confab-image.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-store-data.h"
 #include "confab-util.h"
 
 #include <errno.h>
@@ -161,7 +162,8 @@ too_large (ConfabRelay       *relay,
 /* --- who is asking -------------------------------------------------------------------------- */
 
 /* Agent tokens and visitor tokens ("cvt_…") share the bearer header; @query_token is the
- * ?visitor_token= of a download. FALSE after answering 401. */
+ * ?visitor_token= of a download. FALSE after answering 401 (403 "blocked" for a blocked
+ * visitor). */
 static gboolean
 identify (ConfabUploads     *uploads,
           SoupServerMessage *msg,
@@ -189,6 +191,17 @@ identify (ConfabUploads     *uploads,
           unauthorized (msg);
           return FALSE;
         }
+      /* a blocked visitor's token opens nothing more than their socket does */
+      {
+        g_autofree char *ip = confab_http_client_ip (relay, msg);
+        g_autofree char *ip_hash = confab_relay_hash_ip (relay, ip);
+
+        if (confab_store_is_blocked (relay->store, caller->visitor->site_id, caller->visitor->id, ip_hash))
+          {
+            confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "blocked", "This chat is not available.");
+            return FALSE;
+          }
+      }
       return TRUE;
     }
 

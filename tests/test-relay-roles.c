@@ -24,7 +24,9 @@ typedef struct {
   const char *method;
   const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {agent}
                           * {owner} (a new member of that role) {new} (a new address) {n}
-                          * {newsite} (a new site of the owner, with the admin and the agent) */
+                          * {newsite} (a new site of the owner, with the admin and the agent)
+                          * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
+                          * same, blocked) */
   const char *body;      /* {password}: the caller's own */
   guint       expected[N_ROLES];
 } RoleRow;
@@ -80,6 +82,15 @@ static const RoleRow table[] = {
   { "POST",   "/api/v1/sites/{site}/members/{agent}/reset", NULL,     { OK,  OK,  403, 404, 401 } },
   { "POST",   "/api/v1/sites/{site}/members/{owner}/reset", NULL,     { OK,  403, 403, 404, 401 } },
   { "GET",    "/api/v1/sites/{site}/invitations", NULL,               { OK,  OK,  403, 404, 401 } },
+  /* visitor data (issue 10): members search, admins export, delete and block */
+  { "GET",    "/api/v1/sites/{site}/visitors?q=a", NULL,              { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/audit", NULL,                     { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/blocks", NULL,                    { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/visitors/{visitor}/export", NULL,              { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/visitors/{fvisitor}/block", "{'reason':'Spam'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/visitors/{bvisitor}/block", NULL,              { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/visitors/{fvisitor}", NULL,                    { OK,  OK,  403, 404, 401 } },
 };
 
 typedef struct {
@@ -125,6 +136,28 @@ fresh (Roles      *roles,
       return g_steal_pointer (&site_id);
     }
 
+  if (strcmp (what, "fvisitor") == 0 || strcmp (what, "bvisitor") == 0)
+    {
+      /* each from an address of its own: a block is by address too */
+      g_autofree char *address = g_strdup_printf ("203.0.113.%u", roles->serial % 250 + 1);
+      const char *headers[] = { "X-Forwarded-For", address, NULL };
+      TestWs *ws = test_ws_try_widget_with_headers (world->relay, world->site_key, headers, NULL);
+      g_autoptr(JsonObject) welcome = NULL;
+      char *id;
+
+      g_assert_nonnull (ws);
+      welcome = test_visitor_hello (ws, NULL, NULL, "https://a.test/");
+      id = g_strdup (test_obj_string (welcome, "visitor_id"));
+      test_ws_free (ws);
+      if (strcmp (what, "bvisitor") == 0)
+        {
+          path = g_strdup_printf ("/api/v1/visitors/%s/block", id);
+          response = test_http (world->relay, "POST", path, world->token, "{}", NULL);
+          test_assert_http_status (response, 200);
+        }
+      return id;
+    }
+
   if (strcmp (what, "faq") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
@@ -152,7 +185,8 @@ expand (Roles      *roles,
         const char *template,
         int         role)
 {
-  static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite" };
+  static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
+                                              "fvisitor", "bvisitor" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 
@@ -205,7 +239,8 @@ status_class (guint status)
 static void
 test_roles_table (void)
 {
-  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT);
+  /* trusted: the fresh visitors each come from an address of their own */
+  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n", TEST_WORLD_NO_AGENT);
   Roles roles = { world, };
   guint failures = 0, checked = 0;
   /* refused roles first: a refusal must leave the object for the roles that may */

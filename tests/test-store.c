@@ -4,6 +4,7 @@
 
 #include "confab-auth.h"
 #include "confab-store.h"
+#include "confab-store-data.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
 
@@ -2109,6 +2110,142 @@ test_migrate_v8_setup_codes (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* A site's audit log: paged by id, newest first; the actor's name as it is now; deleting the
+ * site's log leaves every other site's and the relay-wide trail alone. */
+static void
+test_site_audit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.org");
+  g_autoptr (ConfabSite) a = make_site (fixture->store, owner->id, "A");
+  g_autoptr (ConfabSite) b = make_site (fixture->store, owner->id, "B");
+  g_autoptr (GPtrArray) page = NULL;
+  g_autoptr (GPtrArray) rest = NULL;
+  g_autoptr (GPtrArray) trail = NULL;
+  ConfabAuditRecord *record;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("faq %u", i);
+      ConfabAuditEntry entry = { a->id, owner->id, "Old name", "faq.created", "faq", "faq_x", name,
+                                 "{\"faq_id\":\"faq_x\"}", "hash" };
+
+      g_assert_true (confab_store_append_audit (fixture->store, &entry, &error));
+      g_assert_no_error (error);
+    }
+  {
+    ConfabAuditEntry entry = { b->id, NULL, NULL, "retention.purged", NULL, NULL, NULL, NULL, NULL };
+    ConfabAuditEntry global = { NULL, owner->id, NULL, "login", NULL, NULL, NULL, NULL, "hash" };
+
+    g_assert_true (confab_store_append_audit (fixture->store, &entry, &error));
+    g_assert_true (confab_store_append_audit (fixture->store, &global, &error));
+    g_assert_no_error (error);
+  }
+
+  page = confab_store_list_site_audit (fixture->store, a->id, 0, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+  record = g_ptr_array_index (page, 0);
+  g_assert_cmpstr (record->target_name, ==, "faq 4");
+  g_assert_cmpstr (record->actor_name, ==, "Someone");   /* the account's name now */
+  rest = confab_store_list_site_audit (fixture->store, a->id,
+                                       ((ConfabAuditRecord *) g_ptr_array_index (page, 2))->id, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rest->len, ==, 2);
+  g_assert_cmpstr (((ConfabAuditRecord *) g_ptr_array_index (rest, 1))->target_name, ==, "faq 0");
+
+  g_assert_true (confab_store_delete_site_audit (fixture->store, a->id, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = confab_store_list_site_audit (fixture->store, a->id, 0, 0, &error);
+  g_assert_cmpuint (page->len, ==, 0);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = confab_store_list_site_audit (fixture->store, b->id, 0, 0, &error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_null (((ConfabAuditRecord *) g_ptr_array_index (page, 0))->actor_id);
+  trail = confab_store_list_audit (fixture->store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trail->len, ==, 2);
+}
+
+/* Schema 11 names the audit log's actions with dots and gives entries an actor name and a
+ * target; a trail written before keeps its entries (details, times, hashes), renamed, with
+ * the actor's name from the account and no target; blocked visitors can be stored. */
+static void
+test_migrate_v10_audit (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL;
+  g_autofree char *migrated_schema = NULL;
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GPtrArray) trail = NULL;
+  g_autoptr (ConfabBlock) block = NULL;
+  static const char * const actions[] = { "faq.deleted", "member.updated", "site.updated" };
+  const char *site_id = "site_ch4tfbmfaxzxeebp9wt1";
+  gboolean login_kept = FALSE;
+
+  load_dump (fixture->path, "store-v10.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  entries = confab_store_list_site_audit (fixture->store, site_id, 0, 50, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, G_N_ELEMENTS (actions));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ConfabAuditRecord *record = g_ptr_array_index (entries, i);
+
+      g_assert_cmpstr (record->action, ==, actions[i]);
+      g_assert_cmpstr (record->actor_id, ==, "usr_4jvd44sexkf6xe4dtc4k");
+      g_assert_cmpstr (record->actor_name, ==, "Otto Owner");
+      g_assert_null (record->target_type);
+      g_assert_cmpstr (record->ip_hash, ==, "bbbb");
+      g_assert_cmpint (record->at, ==, 1796616003000 - 1000 * (gint64) i);
+    }
+  g_assert_cmpstr (((ConfabAuditRecord *) g_ptr_array_index (entries, 1))->details_json, ==,
+                   "{\"user_id\":\"usr_x\",\"role\":\"admin\",\"previous_role\":\"agent\"}");
+
+  /* the relay-wide trail is left as it was */
+  trail = confab_store_list_audit (fixture->store, NULL, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < trail->len; i++)
+    login_kept |= g_strcmp0 (g_hash_table_lookup (g_ptr_array_index (trail, i), "action"), "login") == 0;
+  g_assert_true (login_kept);
+
+  block = confab_store_block_visitor (fixture->store, site_id, "vis_gone", "spam",
+                                      "usr_4jvd44sexkf6xe4dtc4k", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (block->blocked_by_name, ==, "Otto Owner");
+  g_assert_true (confab_store_is_blocked (fixture->store, site_id, "vis_gone", NULL));
+
+  /* an offline message's event names its visitor now, as new ones do */
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT visitor_id FROM events WHERE kind = 'offline_message'",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "vis_old");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2145,6 +2282,8 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
   TEST_WITHOUT_STORE ("migrate-v8-offline-status", test_migrate_v8);
   TEST_WITHOUT_STORE ("migrate-v8-setup-codes", test_migrate_v8_setup_codes);
+  TEST_WITHOUT_STORE ("migrate-v10-audit", test_migrate_v10_audit);
+  TEST ("audit/site", test_site_audit);
 
   return g_test_run ();
 }

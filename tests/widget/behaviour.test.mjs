@@ -3,8 +3,8 @@
 // origin: message states (sending, sent, failed and retried with the same client_id), images by
 // picker and by drag and drop with upload progress and the full-size view, the "error" event,
 // data-debug, the sound rule, the live region, the focus trap backwards, the typing stop, the
-// stop after a key rotation, and that nothing in the sources parses HTML. Run by meson
-// (tests/meson.build) with node's runner.
+// stop after a key rotation, a blocked visitor's refusal, and that nothing in the sources parses
+// HTML. Run by meson (tests/meson.build) with node's runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -302,6 +302,37 @@ test('key rotated: the open widget stops (4010) without reconnecting or an error
   await page.evaluate(() => { Confab.close(); Confab.open(); });
   await sleep(500);
   assert.equal(sockets.length, 1);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('blocked: "This chat is not available.", at once and after a reload, and no reconnecting', async () => {
+  // a site of its own: a block holds for the visitor's address too, and every page here is 127.0.0.1
+  const shop = await createSite(relay, token, 'Blocked shop');
+  await sleep(200);  // the agent's socket hears of the new site
+  const { context, page } = await open(shop);
+  let sockets = 0;
+  page.on('websocket', (ws) => { if (/\/ws\/widget/.test(ws.url())) sockets++; });
+  await bubble(page, 'Open chat').click();
+  const arrived = await agent.waitFor((f) => f.type == 'visitor' && f.site_id == shop.id, 'the visitor at the agent');
+  const r = await relay.http('POST', `/api/v1/visitors/${arrived.visitor.id}/block`, { reason: 'test' }, token);
+  assert.equal(r.status, 200, r.text);
+
+  const notice = page.locator('confab-widget').getByText('This chat is not available.').first();
+  await until('the polite refusal', () => notice.isVisible());
+  assert.ok(!(await composer(page).isVisible()), 'no composer');
+  const seen = sockets;
+  await sleep(2500);   // longer than the first reconnect delays
+  assert.equal(sockets, seen, 'no reconnect after 4011');
+  await page.screenshot({ path: artifact('blocked.png') });
+
+  // the same browser comes back: refused again on hello, once
+  await page.reload();
+  await bubble(page, 'Open chat').click();
+  await until('refused after a reload', () => notice.isVisible());
+  const again = sockets;
+  await sleep(2500);
+  assert.equal(sockets, again, 'no reconnect after a reload either');
   assert.deepEqual(page.errors, []);
   await context.close();
 });

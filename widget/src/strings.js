@@ -15,6 +15,7 @@ export const STRINGS = {
     rated: 'Thank you for your feedback!', stars: '{n} of 5', human: 'Talk to a person',
     uploading: 'Uploading… {p}%', image: 'Image', newFrom: '{name}: {text}', messages: 'Messages',
     notImage: 'Only images can be sent.', tooBig: 'This image is too big.', required: 'Please fill this in.',
+    blocked: 'This chat is not available.',
   },
   de: {
     chat: 'Chat', online: 'Wir sind online', offline: 'Wir sind offline', connecting: 'Verbinde…',
@@ -30,7 +31,7 @@ export const STRINGS = {
     rateSend: 'Bewertung senden', rated: 'Danke für Ihre Bewertung!', stars: '{n} von 5',
     human: 'Mit einem Menschen sprechen', uploading: 'Wird hochgeladen… {p} %', image: 'Bild',
     messages: 'Nachrichten', notImage: 'Es können nur Bilder gesendet werden.', tooBig: 'Dieses Bild ist zu groß.',
-    required: 'Bitte ausfüllen.',
+    required: 'Bitte ausfüllen.', blocked: 'Dieser Chat ist nicht verfügbar.',
   },
   fr: {
     chat: 'Chat', online: 'Nous sommes en ligne', offline: 'Nous sommes hors ligne', connecting: 'Connexion…',
@@ -45,6 +46,6 @@ export const STRINGS = {
     comment: 'Commentaire (facultatif)', rateSend: 'Envoyer la note', rated: 'Merci pour votre avis !',
     stars: '{n} sur 5', human: 'Parler à une personne', uploading: 'Envoi… {p} %', image: 'Image',
     messages: 'Messages', notImage: 'Seules les images peuvent être envoyées.', tooBig: 'Cette image est trop grande.',
-    required: 'Veuillez remplir ce champ.',
+    required: 'Veuillez remplir ce champ.', blocked: "Ce chat n'est pas disponible.",
   },
 };

@@ -38,6 +38,8 @@ import { el, linkify, safeUrl } from './dom.js';
   const readOf = (id) => (read.c == id ? read.s : 0);
   let ws = null, hello = false, synced = false, ready = false, state = 'connecting';
   let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false, stopped = false;
+  // the relay refused this visitor for good (error "blocked", close 4011): no more connecting
+  let blocked = false;
   let unread = 0, reported = null, interacted = false, audio = null, file = null;
   const seen = new Set();                  // "conversation:seq" already shown
   const pending = new Map();               // client_id → { item, node, file }
@@ -113,7 +115,8 @@ import { el, linkify, safeUrl } from './dom.js';
 
   function gate() {
     let kind = '';
-    if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
+    if (blocked) kind = 'blocked';
+    else if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
     // before the first welcome nobody knows who is online: no offline form yet
     else if (ready && isOffline() && !conv && !store('left')) kind = 'leave';
     else if (needsPrechat()) kind = 'prechat';
@@ -121,7 +124,7 @@ import { el, linkify, safeUrl } from './dom.js';
     status.textContent = state != 'online' ? T(state) : T(isOffline() ? 'offline' : 'online');
     banner.hidden = state != 'reconnecting';
     banner.textContent = T('reconnecting');
-    composer.hidden = kind == 'leave' || kind == 'prechat';
+    composer.hidden = kind == 'leave' || kind == 'prechat' || kind == 'blocked';
     sendBtn.setAttribute('aria-disabled', canSend() ? 'false' : 'true');
     if (kind == boxKind) return;
     boxKind = kind;
@@ -149,6 +152,7 @@ import { el, linkify, safeUrl } from './dom.js';
     return v;
   };
   const forms = {
+    blocked: () => [el('p', { role: 'status', text: T('blocked') })],
     leave: () => {
       const form = el('form', { onsubmit: (e) => {
         e.preventDefault();
@@ -511,7 +515,7 @@ import { el, linkify, safeUrl } from './dom.js';
 
   function connect() {
     clearTimeout(retryTimer);
-    if (stopped) return;
+    if (stopped || blocked) return;
     setConnState(attempt ? 'reconnecting' : 'connecting');
     let s;
     try { s = new WebSocket(wsUrl); } catch (e) { return reconnectLater(); }
@@ -549,8 +553,15 @@ import { el, linkify, safeUrl } from './dom.js';
       }
       // 4008: we read too slowly; the relay dropped us and we resume at once
       if (e.code == 4008) attempt = 0;
+      if (e.code == 4011) return block();
       reconnectLater();
     };
+  }
+
+  function block() {
+    blocked = true;
+    clearTimeout(retryTimer);
+    setConnState('blocked');
   }
 
   function reconnectLater() {
@@ -656,6 +667,11 @@ import { el, linkify, safeUrl } from './dom.js';
   function onError(f) {
     const p = f.ref && pending.get(f.ref);
     log('error', f.code, f.message);
+    if (f.code == 'blocked') {
+      block();
+      emit('error', { code: f.code, message: T('blocked') });
+      return;
+    }
     if (p) {
       if (f.code == 'rate_limited') {
         clearTimeout(p.timer);
