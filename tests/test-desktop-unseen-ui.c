@@ -329,6 +329,95 @@ test_rated_timeline (void)
   app_stop (&app);
 }
 
+/* --------------------------------------------------------------- alert --- */
+
+typedef struct {
+  NotificationServer *server;
+  const char         *id;
+} Shown;
+
+/* The notification @id was shown; its title "Ann left a message". */
+static gboolean
+notified (gpointer data)
+{
+  Shown *shown = data;
+
+  for (guint i = 0; i < shown->server->added->len; i++)
+    {
+      GVariant *call = g_ptr_array_index (shown->server->added, i);
+      g_autoptr (GVariant) content = NULL;
+      const char *call_id = NULL, *title = NULL;
+
+      g_variant_get (call, "(&s&s@a{sv})", NULL, &call_id, &content);
+      if (g_strcmp0 (call_id, shown->id) == 0 &&
+          g_variant_lookup (content, "title", "&s", &title) &&
+          g_strcmp0 (title, "Ann left a message") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+static gboolean
+offline_view_shows (gpointer data)
+{
+  AppText *at = data;
+  GtkWidget *view = find_type (GTK_WIDGET (at->app->window), CONFAB_TYPE_OFFLINE_VIEW);
+
+  return view != NULL && gtk_widget_get_mapped (view) &&
+         g_strcmp0 (confab_offline_view_get_id (CONFAB_OFFLINE_VIEW (view)), at->text) == 0;
+}
+
+/* A message left while the agent works in another window: a notification, whose action opens
+ * it in the Offline tab. */
+static void
+test_offline_alert (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) left = NULL;
+  NotificationServer alerts;
+  GtkWidget *elsewhere;
+  App app = { 0 };
+  AppText at;
+  Shown shown;
+
+  notification_server_start (&alerts);
+  app_start (&app, world->relay, FALSE);
+  g_object_set (confab_application_get_settings (app.app), "notifications", TRUE, NULL);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+  wait_until ("online", is_online, &app);
+  x_focus (GTK_WINDOW (app.window));
+
+  elsewhere = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (elsewhere), 120, 80);
+  gtk_window_present (GTK_WINDOW (elsewhere));
+  wait_until ("the other window", is_mapped, elsewhere);
+  x_move_window (GTK_WINDOW (elsewhere), 1440, 880);
+  x_focus (GTK_WINDOW (elsewhere));
+  wait_until ("the app window unfocused", is_not_active, app.window);
+
+  test_ws_sendf (world->visitor, "{'type':'leave_message','name':'Ann','email':'ann@b.test',"
+                                 "'body':'Call me back, please'}");
+  left = test_ws_wait_for (world->visitor, "left_message", TEST_TIMEOUT_MS);
+  shown = (Shown) { &alerts, test_obj_string (left, "id") };
+  wait_until ("Ann's notification", notified, &shown);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app.app), "open-offline-message",
+                                  g_variant_new_string (shown.id));
+  at = (AppText) { &app, shown.id };
+  wait_until ("the offline message open", offline_view_shows, &at);
+
+  gtk_window_destroy (GTK_WINDOW (elsewhere));
+  app_stop (&app);
+  notification_server_stop (&alerts);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +431,7 @@ main (int   argc,
   test_harness_init (&argc, &argv);
   test_harness_add ("/desktop/unseen-ui/offline-message", test_offline_message);
   test_harness_add ("/desktop/unseen-ui/rated-timeline", test_rated_timeline);
+  test_harness_add ("/desktop/unseen-ui/offline-alert", test_offline_alert);
 
   return g_test_run ();
 }
