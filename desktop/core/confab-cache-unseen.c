@@ -291,16 +291,34 @@ event_sort_key (ConfabCache *self,
   sqlite3_stmt *stmt;
   gint64 base = 0, last = 0;
 
+  /* A live event is newer than every message: after the last one sent (an index seek from
+   * the end, whatever the conversation's length). Only an older one (GET …/timeline) looks
+   * through the messages for its place. */
   stmt = confab_cache_prepare (self,
-    "SELECT COALESCE (MAX (seq), 0) FROM messages"
-    " WHERE conversation_id = ?1 AND seq IS NOT NULL AND created_at <= ?2", error);
+    "SELECT seq, created_at FROM messages"
+    " WHERE conversation_id = ?1 AND seq IS NOT NULL ORDER BY sort_key DESC LIMIT 1", error);
   if (stmt == NULL)
     return -1;
   bind_text (stmt, 1, conversation_id);
-  sqlite3_bind_int64 (stmt, 2, at);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) <= at)
     base = CONFAB_CACHE_SEQ_SORT_KEY (sqlite3_column_int64 (stmt, 0));
+  else
+    base = -1;
   sqlite3_reset (stmt);
+  if (base < 0)
+    {
+      stmt = confab_cache_prepare (self,
+        "SELECT COALESCE (MAX (seq), 0) FROM messages"
+        " WHERE conversation_id = ?1 AND seq IS NOT NULL AND created_at <= ?2", error);
+      if (stmt == NULL)
+        return -1;
+      bind_text (stmt, 1, conversation_id);
+      sqlite3_bind_int64 (stmt, 2, at);
+      base = 0;
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        base = CONFAB_CACHE_SEQ_SORT_KEY (sqlite3_column_int64 (stmt, 0));
+      sqlite3_reset (stmt);
+    }
 
   stmt = confab_cache_prepare (self,
     "SELECT COALESCE (MAX (sort_key), ?2) FROM messages"
