@@ -279,6 +279,58 @@ pane_rating_shown (gpointer data)
          g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "quick and helpful") == 0;
 }
 
+static gboolean
+popover_shown (gpointer data)
+{
+  GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (data));
+
+  return popover != NULL && gtk_widget_get_mapped (popover);
+}
+
+static gboolean
+popover_hidden (gpointer data)
+{
+  return !popover_shown (data);
+}
+
+/* Opens the conversation's actions menu with a click; its item that reads @label, NULL when
+ * the menu does not offer it. */
+static GtkWidget *
+menu_item (App        *app,
+           const char *label)
+{
+  GtkWidget *button = find_named (GTK_WIDGET (app->window), "conversation-actions");
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
+  GtkWidget *popover;
+
+  if (!popover_shown (button))
+    {
+      click (button);
+      wait_until ("the actions menu", popover_shown, button);
+      settle (100);
+    }
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  collect_type (popover, "GtkModelButton", items);
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (items->pdata[i], "text", &text, NULL);
+      if (g_strcmp0 (text, label) == 0 && gtk_widget_get_mapped (items->pdata[i]))
+        return items->pdata[i];
+    }
+  return NULL;
+}
+
+static void
+close_menu (App *app)
+{
+  GtkWidget *button = find_named (GTK_WIDGET (app->window), "conversation-actions");
+
+  x_key ("Escape");
+  wait_until ("the actions menu closed", popover_hidden, button);
+}
+
 static void
 test_rated_timeline (void)
 {
@@ -302,11 +354,18 @@ test_rated_timeline (void)
   wait_until ("the conversation open", conversation_open, &at);
   chat = find_type (GTK_WIDGET (app.window), CONFAB_TYPE_CHAT_VIEW);
 
-  /* assigned to the agent, answered, resolved; then the visitor rates it */
-  g_assert_true (gtk_widget_activate_action (chat, "chat.assign-me", NULL));
+  /* nobody assigned: the menu offers "Assign to Me", not "Unassign"; a click assigns */
+  g_assert_null (menu_item (&app, "Unassign"));
+  click (menu_item (&app, "Assign to Me"));
+  wait_until ("the actions menu closed", popover_hidden,
+              find_named (GTK_WIDGET (app.window), "conversation-actions"));
   took = g_strdup_printf ("%s took this", confab_client_get_user_name (client_of (&app)));
   t.texts[0] = took;
   wait_until ("the assignment in the chat", timeline_shown, &t);
+  /* assigned to this agent: "Unassign" offered, "Assign to Me" not */
+  g_assert_nonnull (menu_item (&app, "Unassign"));
+  g_assert_null (menu_item (&app, "Assign to Me"));
+  close_menu (&app);
   g_assert_true (gtk_widget_activate_action (chat, "chat.resolve", NULL));
   resolved = g_strdup_printf ("Resolved by %s", confab_client_get_user_name (client_of (&app)));
   t.texts[1] = resolved;
