@@ -477,6 +477,106 @@ test_offline_alert (void)
   notification_server_stop (&alerts);
 }
 
+/* -------------------------------------------------------- pushed canned --- */
+
+static gboolean
+canned_listed (gpointer data)
+{
+  App *app = data;
+  GtkWidget *list = find_named (GTK_WIDGET (app->window), "canned-list");
+  GtkWidget *row = list != NULL ? gtk_widget_get_first_child (list) : NULL;
+  GtkWidget *label = row != NULL ? gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row)) : NULL;
+
+  return label != NULL && GTK_IS_LABEL (label) && gtk_widget_get_mapped (label) &&
+         strstr (gtk_label_get_text (GTK_LABEL (label)), "/ship") != NULL;
+}
+
+static gboolean
+composer_says (gpointer data)
+{
+  AppText *at = data;
+  GtkWidget *composer = find_named (GTK_WIDGET (at->app->window), "composer");
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return g_strcmp0 (text, at->text) == 0;
+}
+
+/* Whether docs/websocket.md, the reference of this tree's relay, has the pushed `canned`
+ * frame. */
+static gboolean
+relay_documents_canned_frames (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "docs", "websocket.md", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return strstr (text, "| `canned` |") != NULL;
+}
+
+/* Someone else adds a canned response while the agent has the "/" list open: the relay pushes
+ * the site's list, the list shows it at once, and it goes into the composer — no restart. */
+static void
+test_pushed_canned (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr (TestResponse) created = NULL;
+  g_autoptr (JsonObject) pushed = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *path = NULL;
+  const char *body = "We ship to Norway within three days.";
+  App app = { 0 };
+  AppText at;
+
+  test_visitor_say (world->visitor, "Do you ship to Norway?", &conversation_id);
+  app_start (&app, world->relay, FALSE);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+  at = (AppText) { &app, conversation_id };
+  wait_until ("the conversation listed", row_shown, &at);
+  x_focus (GTK_WINDOW (app.window));
+  click (conversation_row (&app, conversation_id));
+  wait_until ("the conversation open", conversation_open, &at);
+  click (find_named (GTK_WIDGET (app.window), "composer"));
+  x_key ("slash");
+  at = (AppText) { &app, "/" };
+  wait_until ("the composer's /", composer_says, &at);
+  settle (300);
+  g_assert_false (canned_listed (&app));
+
+  /* another session of the site's admins adds one */
+  path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
+  {
+    g_autofree char *json = g_strdup_printf ("{\"shortcut\":\"ship\",\"body\":\"%s\"}", body);
+
+    created = test_http (world->relay, "POST", path, world->token, json, NULL);
+  }
+  g_assert_cmpuint (created->status, ==, 201);
+  pushed = test_ws_find (world->agent, "canned", 3000);
+  if (pushed == NULL && !relay_documents_canned_frames ())
+    {
+      /* A tree whose relay does not push these lists yet (the relay side of issue 10 came on
+       * another branch): nothing to follow. Once docs/websocket.md has the frame, the relay
+       * must send it and the app must follow it. */
+      g_test_message ("this relay does not push canned lists over /ws/agent: not tested");
+      app_stop (&app);
+      return;
+    }
+  g_assert_nonnull (pushed);
+
+  wait_until ("the new canned response in the open list", canned_listed, &app);
+  x_key ("s");
+  wait_until ("still listed for /s", canned_listed, &app);
+  x_key ("Return");
+  at = (AppText) { &app, body };
+  wait_until ("the canned response in the composer", composer_says, &at);
+
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -491,6 +591,7 @@ main (int   argc,
   test_harness_add ("/desktop/unseen-ui/offline-message", test_offline_message);
   test_harness_add ("/desktop/unseen-ui/rated-timeline", test_rated_timeline);
   test_harness_add ("/desktop/unseen-ui/offline-alert", test_offline_alert);
+  test_harness_add ("/desktop/unseen-ui/pushed-canned", test_pushed_canned);
 
   return g_test_run ();
 }

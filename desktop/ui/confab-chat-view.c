@@ -435,6 +435,7 @@ on_typing_preview (ConfabChatView *self,
 }
 
 static void fetch_timeline (ConfabChatView *self);
+static void on_canned_changed (ConfabChatView *self, const char *site_id);
 
 static void
 on_client_state (ConfabChatView *self)
@@ -571,6 +572,8 @@ confab_chat_view_set_account (ConfabChatView *self,
                            G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (confab_account_get_client (account), "members-changed",
                            G_CALLBACK (on_members_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (confab_account_get_client (account), "canned-changed",
+                           G_CALLBACK (on_canned_changed), self, G_CONNECT_SWAPPED);
   on_client_state (self);
 }
 
@@ -916,6 +919,24 @@ update_canned (ConfabChatView *self,
     }
   gtk_list_box_select_row (self->canned_list, gtk_list_box_get_row_at_index (self->canned_list, 0));
   gtk_revealer_set_reveal_child (self->canned_revealer, TRUE);
+}
+
+/* Another admin's new canned response: a "/" list open now shows it at once (the account
+ * took the pushed list before this handler runs). */
+static void
+on_canned_changed (ConfabChatView *self,
+                   const char     *site_id)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL ||
+      g_strcmp0 (site_id, confab_conversation_get_site_id (self->conversation)) != 0)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  update_canned (self, text);
 }
 
 static void
