@@ -251,6 +251,29 @@ timeline_shown (gpointer data)
 }
 
 static gboolean
+chat_has_rows (gpointer data)
+{
+  AppText *at = data;
+  GtkWidget *chat = find_type (GTK_WIDGET (at->app->window), CONFAB_TYPE_CHAT_VIEW);
+  GtkWidget *list = find_type (chat, GTK_TYPE_LIST_VIEW);
+  GListModel *model = list != NULL ? G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))) : NULL;
+
+  return model != NULL && g_list_model_get_n_items (model) >= (guint) atoi (at->text);
+}
+
+/* The chat holds @n rows (messages and timeline rows). */
+static gboolean
+wait_for_rows (App  *app,
+               guint n)
+{
+  g_autofree char *count = g_strdup_printf ("%u", n);
+  AppText at = { app, count };
+
+  wait_until ("the chat's rows", chat_has_rows, &at);
+  return TRUE;
+}
+
+static gboolean
 row_shown (gpointer data)
 {
   AppText *at = data;
@@ -366,6 +389,22 @@ test_rated_timeline (void)
   g_assert_nonnull (menu_item (&app, "Unassign"));
   g_assert_null (menu_item (&app, "Assign to Me"));
   close_menu (&app);
+
+  /* an answer, the visitor's thanks, then resolved */
+  {
+    g_autoptr (ConfabMessage) sent = NULL;
+    g_autoptr (JsonObject) reached = NULL;
+    g_autoptr (GError) error = NULL;
+
+    sent = confab_client_send_message (client_of (&app), conversation_id,
+                                       "So sorry! It left our warehouse today: it arrives on Friday.",
+                                       &error);
+    g_assert_no_error (error);
+    reached = test_ws_wait_for (world->visitor, "message", TEST_TIMEOUT_MS);
+    test_visitor_say (world->visitor, "Great, thank you!", NULL);
+  }
+  t.texts[1] = NULL;
+  g_assert_true (wait_for_rows (&app, 4));
   g_assert_true (gtk_widget_activate_action (chat, "chat.resolve", NULL));
   resolved = g_strdup_printf ("Resolved by %s", confab_client_get_user_name (client_of (&app)));
   t.texts[1] = resolved;
