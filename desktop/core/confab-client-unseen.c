@@ -8,8 +8,9 @@
 #include "confab-client-private.h"
 #include "confab-json.h"
 
-/* Offline messages fetched per site after a sync: what the cache lacks from before it
- * existed (the events after its cursor bring every later change). */
+/* Offline messages read per site once, after the first sync that has the site: what the cache
+ * lacks from before it existed or before the site was joined (the events after the cursor
+ * bring every later change). */
 #define OFFLINE_PAGE 200
 
 static char *
@@ -54,12 +55,21 @@ confab_client_unseen_apply (ConfabClient *self,
 
 /* ------------------------------------------------ offline messages, REST --- */
 
+/* The cache's meta key saying that @site_id's list was read once. */
+static char *
+fetched_key (const char *site_id)
+{
+  return g_strconcat ("offline_messages_fetched:", site_id, NULL);
+}
+
 static void
 offline_page_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   ConfabClient *self = CONFAB_CLIENT (source);
+  g_autofree char *site_id = user_data;
+  g_autofree char *key = fetched_key (site_id);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) answer = confab_client_get_json_finish (self, result, &error);
   JsonArray *list = array_of (answer, "offline_messages");
@@ -82,6 +92,8 @@ offline_page_cb (GObject      *source,
           g_clear_error (&error);
         }
     }
+  /* from now on the events keep this site's messages up to date */
+  confab_cache_set_meta (self->cache, key, "1", NULL);
 }
 
 void
@@ -95,11 +107,19 @@ confab_client_refresh_offline_messages (ConfabClient *self)
   for (guint i = 0; i < g_list_model_get_n_items (sites); i++)
     {
       g_autoptr (ConfabSite) site = g_list_model_get_item (sites, i);
-      g_autofree char *id = escape (confab_site_get_id (site));
-      g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/offline-messages?status=all&limit=%d",
-                                               id, OFFLINE_PAGE);
+      g_autofree char *key = fetched_key (confab_site_get_id (site));
+      g_autofree char *done = confab_cache_dup_meta (self->cache, key);
+      g_autofree char *id = NULL;
+      g_autofree char *path = NULL;
 
-      confab_client_get_json_async (self, path, NULL, offline_page_cb, NULL);
+      /* once per site and cache: the backlog of every later sync brings the changes */
+      if (done != NULL)
+        continue;
+      id = escape (confab_site_get_id (site));
+      path = g_strdup_printf ("/api/v1/sites/%s/offline-messages?status=all&limit=%d", id,
+                              OFFLINE_PAGE);
+      confab_client_get_json_async (self, path, NULL, offline_page_cb,
+                                    g_strdup (confab_site_get_id (site)));
     }
 }
 

@@ -172,10 +172,11 @@ const char       *confab_client_get_presence     (ConfabClient         *self);
  * offline_message, rating and timeline events go into the cache (confab_cache_*_offline_*,
  * conversations' rating-*, timeline rows among the messages), then out as the "offline-message"
  * and "rating" signals (site_id, the frame as JSON text) and "timeline" (conversation_id, the
- * row as a ConfabMessage). After each sync the offline messages of every site are fetched
- * once by REST (those from before the cache). */
+ * row as a ConfabMessage). Each site's offline messages are also read once by REST, after the
+ * first sync that has the site (those from before the cache or before the site was joined). */
 
-/* GET /api/v1/sites/{id}/offline-messages for every site: into the cache. */
+/* GET /api/v1/sites/{id}/offline-messages into the cache, once per site and cache (after a
+ * sync: the older ones of a site the events do not bring). */
 void              confab_client_refresh_offline_messages (ConfabClient      *self);
 /* PATCH /api/v1/offline-messages/{id} {"status": handled ? "handled" : "open"}; the answer
  * goes into the cache. */
