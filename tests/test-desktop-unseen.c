@@ -9,6 +9,7 @@
 
 #include "confab-client.h"
 #include "confab-message-list.h"
+#include "confab-util.h"
 #include "relay-harness.h"
 
 typedef struct {
@@ -433,6 +434,103 @@ test_timeline_fetch (void)
   g_assert_cmpstr (rows, ==, "message:Hello timeline:assigned message:Still there?");
 }
 
+/* Events at any time land between the right messages, in a conversation with gaps in the
+ * cached seqs (the binary search of an event older than the last message). */
+static void
+test_timeline_place (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr (ConfabCache) cache = NULL;
+  g_autoptr (ConfabMessageList) list = NULL;
+  g_autoptr (GError) error = NULL;
+  const gint64 start = 1767261600000;  /* message seq n at start + n seconds */
+  const guint last = 300;
+  guint events = 0;
+
+  cache = confab_cache_new (path, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (JsonObject) conversation = json_object_new ();
+
+    json_object_set_string_member (conversation, "id", "cv_1");
+    json_object_set_string_member (conversation, "site_id", "st_1");
+    json_object_set_string_member (conversation, "visitor_id", "vi_1");
+    json_object_set_string_member (conversation, "status", "open");
+    g_assert_true (confab_cache_apply_conversation (cache, conversation, 1, &error));
+  }
+  for (guint seq = 1; seq <= last; seq++)
+    {
+      g_autoptr (JsonObject) frame = json_object_new ();
+      JsonObject *sender = json_object_new ();
+      g_autofree char *at = confab_format_time (start + seq * 1000);
+
+      /* every seventh is missing from this cache */
+      if (seq % 7 == 0)
+        continue;
+      json_object_set_string_member (frame, "conversation_id", "cv_1");
+      json_object_set_int_member (frame, "seq", seq);
+      json_object_set_string_member (sender, "type", "visitor");
+      json_object_set_object_member (frame, "sender", sender);
+      json_object_set_string_member (frame, "body", "m");
+      json_object_set_string_member (frame, "created_at", at);
+      g_assert_true (confab_cache_apply_message (cache, frame, 1 + seq, &error));
+      g_assert_no_error (error);
+    }
+
+  /* before the first, between any two (on a message's own time: after it), after the last */
+  for (gint64 offset = 0; offset <= (last + 2) * 1000; offset += 1000 * 13 + 500)
+    for (guint exact = 0; exact < 2; exact++)
+      {
+        g_autoptr (JsonObject) event = json_object_new ();
+        g_autofree char *at = confab_format_time (start + offset + (exact ? 500 : 0));
+
+        json_object_set_string_member (event, "kind", "pending");
+        json_object_set_string_member (event, "at", at);
+        g_assert_true (confab_cache_apply_timeline_event (cache, "cv_1", event, 10000 + events++, 0,
+                                                          &error));
+        g_assert_no_error (error);
+      }
+
+  list = confab_message_list_new (cache, "cv_1");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr (ConfabMessage) row = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_autoptr (ConfabMessage) before = NULL;
+      g_autoptr (ConfabMessage) after = NULL;
+
+      if (!confab_message_is_timeline (row))
+        continue;
+      /* the nearest messages (not events) around it */
+      for (guint j = i; j-- > 0 && before == NULL;)
+        {
+          g_autoptr (ConfabMessage) other = g_list_model_get_item (G_LIST_MODEL (list), j);
+          if (!confab_message_is_timeline (other))
+            before = g_steal_pointer (&other);
+        }
+      for (guint j = i + 1; j < g_list_model_get_n_items (G_LIST_MODEL (list)) && after == NULL; j++)
+        {
+          g_autoptr (ConfabMessage) other = g_list_model_get_item (G_LIST_MODEL (list), j);
+          if (!confab_message_is_timeline (other))
+            after = g_steal_pointer (&other);
+        }
+      if (before != NULL)
+        g_assert_cmpint (confab_message_get_created_at (before), <=, confab_message_get_created_at (row));
+      if (after != NULL)
+        g_assert_cmpint (confab_message_get_created_at (after), >, confab_message_get_created_at (row));
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, last - last / 7 + events);
+
+  g_clear_object (&list);
+  g_clear_object (&cache);
+  g_remove (path);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (dir);
+}
+
 /* --------------------------------------------------------- pushed changes --- */
 
 typedef struct {
@@ -627,6 +725,7 @@ main (int   argc,
   test_harness_add ("/desktop/unseen/offline-messages", test_offline_messages);
   test_harness_add ("/desktop/unseen/timeline-rating", test_timeline_rating);
   test_harness_add ("/desktop/unseen/timeline-fetch", test_timeline_fetch);
+  test_harness_add ("/desktop/unseen/timeline-place", test_timeline_place);
   test_harness_add ("/desktop/unseen/pushed-changes", test_pushed_changes);
   test_harness_add ("/desktop/unseen/migrate-v1-to-v2", test_migrate_v1);
 

@@ -289,35 +289,58 @@ event_sort_key (ConfabCache *self,
                 GError     **error)
 {
   sqlite3_stmt *stmt;
-  gint64 base = 0, last = 0;
+  gint64 base = 0, last = 0, last_seq = 0, last_at = 0;
 
-  /* A live event is newer than every message: after the last one sent (an index seek from
-   * the end, whatever the conversation's length). Only an older one (GET …/timeline) looks
-   * through the messages for its place. */
+  /* The last message sent: a live event is newer than it, and goes right after it. */
   stmt = confab_cache_prepare (self,
     "SELECT seq, created_at FROM messages"
     " WHERE conversation_id = ?1 AND seq IS NOT NULL ORDER BY sort_key DESC LIMIT 1", error);
   if (stmt == NULL)
     return -1;
   bind_text (stmt, 1, conversation_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) <= at)
-    base = CONFAB_CACHE_SEQ_SORT_KEY (sqlite3_column_int64 (stmt, 0));
-  else
-    base = -1;
-  sqlite3_reset (stmt);
-  if (base < 0)
+  if (sqlite3_step (stmt) == SQLITE_ROW)
     {
+      last_seq = sqlite3_column_int64 (stmt, 0);
+      last_at = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+
+  if (last_seq == 0 || last_at <= at)
+    base = CONFAB_CACHE_SEQ_SORT_KEY (last_seq);
+  else
+    {
+      /* An older one (GET …/timeline): a binary search by seq, whose messages' times grow
+       * with it — index seeks, not a scan (a 100,000-message conversation: about 17 seeks
+       * instead of 0.1 s). @low: a message at or before @at (0: none); every message from
+       * @high on is after it. */
+      gint64 low = 0, high = last_seq;
+
       stmt = confab_cache_prepare (self,
-        "SELECT COALESCE (MAX (seq), 0) FROM messages"
-        " WHERE conversation_id = ?1 AND seq IS NOT NULL AND created_at <= ?2", error);
+        "SELECT seq, created_at FROM messages WHERE conversation_id = ?1 AND sort_key >= ?2"
+        " AND seq IS NOT NULL ORDER BY sort_key LIMIT 1", error);
       if (stmt == NULL)
         return -1;
-      bind_text (stmt, 1, conversation_id);
-      sqlite3_bind_int64 (stmt, 2, at);
-      base = 0;
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        base = CONFAB_CACHE_SEQ_SORT_KEY (sqlite3_column_int64 (stmt, 0));
+      while (high - low > 1)
+        {
+          gint64 middle = low + (high - low) / 2;
+          gint64 seq = G_MAXINT64, created_at = 0;
+
+          sqlite3_reset (stmt);
+          bind_text (stmt, 1, conversation_id);
+          sqlite3_bind_int64 (stmt, 2, CONFAB_CACHE_SEQ_SORT_KEY (middle));
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            {
+              seq = sqlite3_column_int64 (stmt, 0);
+              created_at = sqlite3_column_int64 (stmt, 1);
+            }
+          /* none in [middle, high), or the first one there is after @at: below middle */
+          if (seq >= high || created_at > at)
+            high = middle;
+          else
+            low = seq;
+        }
       sqlite3_reset (stmt);
+      base = CONFAB_CACHE_SEQ_SORT_KEY (low);
     }
 
   stmt = confab_cache_prepare (self,
