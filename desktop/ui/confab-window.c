@@ -1047,6 +1047,7 @@ confab_window_set_account (ConfabWindow  *self,
   confab_visitor_pane_set_account (self->visitor_pane, account);
   confab_offline_view_set_account (self->offline_view, account);
   confab_offline_list_set_account (self->offline_list, account);
+  gtk_stack_set_visible_child_name (self->detail_stack, "chat");
   update_offline_count (self);
   gtk_single_selection_set_model (self->selection, NULL);
   if (self->conversations != NULL)
