@@ -149,6 +149,7 @@ confab_cache_apply_conversation (ConfabCache  *self,
 {
   g_autoptr (ConfabConversation) old = NULL;
   JsonObject *assignee = member_object (conversation, "assignee");
+  JsonObject *rating = member_object (conversation, "rating");
   const char *id = member_string (conversation, "id");
   sqlite3_stmt *stmt;
   gint64 created_at, last_message_at;
@@ -171,9 +172,14 @@ confab_cache_apply_conversation (ConfabCache  *self,
    * last_seq on (apply_message), so a snapshot never moves them back. */
   stmt = confab_cache_prepare (self,
     "INSERT INTO conversations (id, site_id, visitor_id, status, assignee_id, assignee_name,"
-    "  created_at, last_message_at, sort_at, last_seq, unread, agent_read_seq, visitor_read_seq)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, MAX (?7, ?8), ?9, ?10, ?11, ?12)"
+    "  created_at, last_message_at, sort_at, last_seq, unread, agent_read_seq, visitor_read_seq,"
+    "  rating_score, rating_comment, rated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, MAX (?7, ?8), ?9, ?10, ?11, ?12,"
+    "  COALESCE (?13, 0), ?14, COALESCE (?15, 0))"
     " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+    "  rating_score = CASE WHEN ?16 THEN excluded.rating_score ELSE rating_score END,"
+    "  rating_comment = CASE WHEN ?16 THEN excluded.rating_comment ELSE rating_comment END,"
+    "  rated_at = CASE WHEN ?16 THEN excluded.rated_at ELSE rated_at END,"
     "  assignee_id = excluded.assignee_id, assignee_name = excluded.assignee_name,"
     "  created_at = excluded.created_at,"
     "  last_message_at = MAX (last_message_at, excluded.last_message_at),"
@@ -198,6 +204,14 @@ confab_cache_apply_conversation (ConfabCache  *self,
   sqlite3_bind_int64 (stmt, 10, member_int (conversation, "unread"));
   sqlite3_bind_int64 (stmt, 11, member_int (conversation, "agent_read_seq"));
   sqlite3_bind_int64 (stmt, 12, member_int (conversation, "visitor_read_seq"));
+  /* "rating": an object, or null when not rated; absent (an older relay): keep what is here */
+  if (rating != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 13, member_int (rating, "score"));
+      bind_text (stmt, 14, member_string (rating, "comment"));
+      sqlite3_bind_int64 (stmt, 15, member_time (rating, "rated_at"));
+    }
+  sqlite3_bind_int (stmt, 16, json_object_has_member (conversation, "rating"));
   if (!confab_cache_step_done (self, stmt, error) ||
       !confab_cache_store_cursor (self, cursor, error))
     goto failed;
@@ -302,7 +316,7 @@ confab_cache_apply_message (ConfabCache  *self,
   if (old != NULL)
     {
       stmt = confab_cache_prepare (self,
-        "UPDATE messages SET seq = ?2, sort_key = ?2, client_id = COALESCE (?3, client_id),"
+        "UPDATE messages SET seq = ?2, sort_key = ?2 * 1024, client_id = COALESCE (?3, client_id),"
         " sender_type = ?4, sender_id = ?5, sender_name = ?6, body = ?7, attachment = ?8,"
         " created_at = ?9, state = 1 WHERE local_id = ?1", error);
       if (stmt == NULL)
@@ -314,7 +328,7 @@ confab_cache_apply_message (ConfabCache  *self,
       stmt = confab_cache_prepare (self,
         "INSERT INTO messages (conversation_id, seq, sort_key, client_id, sender_type, sender_id,"
         " sender_name, body, attachment, created_at, state)"
-        " VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)", error);
+        " VALUES (?1, ?2, ?2 * 1024, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)", error);
       if (stmt == NULL)
         goto failed;
       bind_text (stmt, 1, conversation_id);
@@ -662,7 +676,7 @@ confab_cache_outbox_acked (ConfabCache  *self,
 
   return outbox_change (self, client_id,
                         "DELETE FROM outbox WHERE client_id = ?1",
-                        "UPDATE messages SET seq = ?2, sort_key = ?2, state = 1 "
+                        "UPDATE messages SET seq = ?2, sort_key = ?2 * 1024, state = 1 "
                         "WHERE client_id = ?1 AND seq IS NULL",
                         seq, NULL, error);
 }

@@ -8,20 +8,24 @@
 
 G_BEGIN_DECLS
 
-/* Queued messages sort after every sent one, in the order they were written. */
-#define CONFAB_CACHE_QUEUED_SORT_BASE (G_GINT64_CONSTANT (1) << 40)
+/* A sent message's sort key is its seq * 1024: the keys between two messages are for the
+ * timeline events that happened between them. Queued messages sort after every sent one, in
+ * the order they were written. */
+#define CONFAB_CACHE_SEQ_SORT_SHIFT 10
+#define CONFAB_CACHE_SEQ_SORT_KEY(seq) ((gint64) (seq) << CONFAB_CACHE_SEQ_SORT_SHIFT)
+#define CONFAB_CACHE_QUEUED_SORT_BASE (G_GINT64_CONSTANT (1) << 52)
 
 /* The columns confab_cache_conversation_from_stmt() reads, and the FROM clause they need. */
 #define CONFAB_CACHE_CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.assignee_name, " \
   "c.created_at, c.last_message_at, c.last_seq, c.unread, c.agent_read_seq, " \
-  "c.visitor_read_seq, c.preview, c.sort_at"
+  "c.visitor_read_seq, c.preview, c.sort_at, c.rating_score, c.rating_comment, c.rated_at"
 #define CONFAB_CACHE_CONVERSATION_FROM \
   "conversations c LEFT JOIN visitors v ON v.id = c.visitor_id"
 
 #define CONFAB_CACHE_MESSAGE_COLUMNS \
   "conversation_id, seq, client_id, sender_type, sender_id, sender_name, body, attachment, " \
-  "created_at, state, local_id"
+  "created_at, state, local_id, sort_key, event"
 
 enum {
   CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED,
@@ -30,6 +34,7 @@ enum {
   CONFAB_CACHE_SIGNAL_VISITOR_CHANGED,
   CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED,
   CONFAB_CACHE_SIGNAL_BATCH_ENDED,
+  CONFAB_CACHE_SIGNAL_OFFLINE_MESSAGE_CHANGED,
   CONFAB_CACHE_N_SIGNALS
 };
 

@@ -62,6 +62,25 @@ static const char * const migrations[] = {
   "CREATE TABLE thumbnails ("
   "  upload_id TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL,"
   "  fetched_at INTEGER NOT NULL);",
+  /* 2: timeline rows among the messages (a sent message's key becomes seq * 1024, leaving
+   * room for the events between two messages; queued ones move up out of their way), the
+   * conversations' ratings, and the offline messages */
+  "ALTER TABLE messages ADD COLUMN event TEXT;"
+  "UPDATE messages SET sort_key = -(sort_key * 1024) WHERE seq IS NOT NULL;"
+  "UPDATE messages SET sort_key = -sort_key WHERE sort_key < 0;"
+  "UPDATE messages SET sort_key = sort_key - 1099511627776 + 4503599627370496"
+  "  WHERE seq IS NULL;"
+  "ALTER TABLE conversations ADD COLUMN rating_score INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE conversations ADD COLUMN rating_comment TEXT;"
+  "ALTER TABLE conversations ADD COLUMN rated_at INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE timeline_fetched (conversation_id TEXT PRIMARY KEY);"
+  "CREATE TABLE offline_messages ("
+  "  id TEXT PRIMARY KEY, site_id TEXT NOT NULL, visitor_id TEXT, name TEXT, email TEXT,"
+  "  body TEXT, page_url TEXT, page_title TEXT, created_at INTEGER NOT NULL DEFAULT 0,"
+  "  status TEXT NOT NULL DEFAULT 'open', handled_by_id TEXT, handled_by_name TEXT,"
+  "  handled_at INTEGER NOT NULL DEFAULT 0, conversation_id TEXT);"
+  "CREATE INDEX offline_messages_site ON offline_messages (site_id, status, created_at);"
+  "CREATE INDEX offline_messages_order ON offline_messages (created_at, id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONFAB_CACHE_SCHEMA_VERSION);
@@ -398,6 +417,9 @@ confab_cache_conversation_from_stmt (sqlite3_stmt *stmt)
                        "visitor-read-seq", sqlite3_column_int64 (stmt, 13),
                        "preview", column_text (stmt, 14),
                        "sort-at", sqlite3_column_int64 (stmt, 15),
+                       "rating-score", sqlite3_column_int (stmt, 16),
+                       "rating-comment", column_text (stmt, 17),
+                       "rated-at", sqlite3_column_int64 (stmt, 18),
                        NULL);
 }
 
@@ -416,6 +438,8 @@ confab_cache_message_from_stmt (sqlite3_stmt *stmt)
                        "created-at", sqlite3_column_int64 (stmt, 8),
                        "state", sqlite3_column_int (stmt, 9),
                        "local-id", sqlite3_column_int64 (stmt, 10),
+                       "sort-key", sqlite3_column_int64 (stmt, 11),
+                       "event", column_text (stmt, 12),
                        NULL);
 }
 
@@ -452,7 +476,11 @@ confab_cache_message_sort_key (ConfabMessage *message)
 {
   gint64 seq = confab_message_get_seq (message);
 
-  return seq > 0 ? seq : CONFAB_CACHE_QUEUED_SORT_BASE + confab_message_get_local_id (message);
+  if (seq > 0)
+    return CONFAB_CACHE_SEQ_SORT_KEY (seq);
+  if (confab_message_is_timeline (message))
+    return confab_message_get_sort_key (message);
+  return CONFAB_CACHE_QUEUED_SORT_BASE + confab_message_get_local_id (message);
 }
 
 /* Not last_message_at-or-created_at: the table keeps MAX (created_at, last_message_at), and a
@@ -516,7 +544,7 @@ confab_cache_get_message_by_seq (ConfabCache *self,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_int64 (stmt, 2, CONFAB_CACHE_SEQ_SORT_KEY (seq));
   if (sqlite3_step (stmt) == SQLITE_ROW)
     message = confab_cache_message_from_stmt (stmt);
   sqlite3_reset (stmt);
@@ -744,6 +772,7 @@ confab_cache_announce (ConfabCache *self)
         {
         case CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED:
         case CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED:
+        case CONFAB_CACHE_SIGNAL_OFFLINE_MESSAGE_CHANGED:
           g_signal_emit (self, id, 0, change->old, change->now);
           break;
         case CONFAB_CACHE_SIGNAL_VISITOR_CHANGED:
@@ -849,6 +878,15 @@ confab_cache_class_init (ConfabCacheClass *klass)
   confab_cache_signals[CONFAB_CACHE_SIGNAL_VISITOR_CHANGED] =
     g_signal_new ("visitor-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_VISITOR);
+  /**
+   * ConfabCache::offline-message-changed:
+   * @old: (nullable): the offline message before, NULL when it is new
+   * @new: the offline message now
+   */
+  confab_cache_signals[CONFAB_CACHE_SIGNAL_OFFLINE_MESSAGE_CHANGED] =
+    g_signal_new ("offline-message-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  CONFAB_TYPE_OFFLINE_MESSAGE, CONFAB_TYPE_OFFLINE_MESSAGE);
   confab_cache_signals[CONFAB_CACHE_SIGNAL_OUTBOX_CHANGED] =
     g_signal_new ("outbox-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);

@@ -17,6 +17,7 @@
 
 #include "confab-conversation.h"
 #include "confab-message.h"
+#include "confab-offline-message.h"
 #include "confab-site.h"
 #include "confab-visitor.h"
 
@@ -34,7 +35,7 @@ typedef enum {
 GQuark confab_cache_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CONFAB_CACHE_SCHEMA_VERSION 1
+#define CONFAB_CACHE_SCHEMA_VERSION 2
 
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)
@@ -169,5 +170,50 @@ gboolean       confab_cache_put_thumbnail     (ConfabCache  *self,
 GBytes        *confab_cache_get_thumbnail     (ConfabCache  *self,
                                                const char   *upload_id,
                                                char        **out_mime);
+
+/* --- what visitors send besides messages (confab-cache-unseen.c) --- */
+
+/* An "offline_message" object: @cursor > 0 for an event; 0 for a REST list (adds only what
+ * the cache lacks: the list may be older than the events applied meanwhile); -1 for the
+ * relay's answer to a change (replaces). Emits "offline-message-changed" (old or NULL, now). */
+gboolean       confab_cache_apply_offline_message (ConfabCache *self,
+                                               JsonObject   *offline,
+                                               gint64        cursor,
+                                               GError      **error);
+ConfabOfflineMessage *confab_cache_get_offline_message (ConfabCache *self,
+                                               const char   *id);
+/* Of @site_id (every site when NULL), open ones only when @open_only, newest first (the 500
+ * newest at most): a new GListStore of ConfabOfflineMessage. */
+GListModel    *confab_cache_list_offline_messages (ConfabCache *self,
+                                               const char   *site_id,
+                                               gboolean      open_only);
+guint          confab_cache_count_open_offline_messages (ConfabCache *self,
+                                               const char   *site_id);
+/* A "rating" object ({"score","comment","rated_at"}) of a conversation. */
+gboolean       confab_cache_apply_rating      (ConfabCache  *self,
+                                               const char   *conversation_id,
+                                               JsonObject   *rating,
+                                               gint64        cursor,
+                                               GError      **error);
+/* A timeline event ({"kind","actor","target","at",...}) with its own cursor @event_cursor
+ * (kept once whichever way it came); @cursor moves the stream's cursor (0 for REST). It
+ * becomes a row among the conversation's messages, after the last one sent at or before it. */
+gboolean       confab_cache_apply_timeline_event (ConfabCache *self,
+                                               const char   *conversation_id,
+                                               JsonObject   *event,
+                                               gint64        event_cursor,
+                                               gint64        cursor,
+                                               GError      **error);
+/* Whether the conversation's whole timeline was fetched (GET …/timeline) once: from then on
+ * the events keep it whole. */
+gboolean       confab_cache_get_timeline_fetched (ConfabCache *self,
+                                               const char   *conversation_id);
+gboolean       confab_cache_set_timeline_fetched (ConfabCache *self,
+                                               const char   *conversation_id,
+                                               GError      **error);
+/* One site object (a pushed "site" frame): its name and role; emits "sites-changed". */
+gboolean       confab_cache_update_site       (ConfabCache  *self,
+                                               JsonObject   *site,
+                                               GError      **error);
 
 G_END_DECLS

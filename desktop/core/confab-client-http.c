@@ -136,6 +136,80 @@ confab_client_get_json_finish (ConfabClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ------------------------------------------------- other methods, JSON --- */
+
+static void
+request_json_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  JsonObject *object;
+
+  if (body == NULL || !check_status (msg, body, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* 204 No Content: an empty object, so that NULL always means an error */
+  if (g_bytes_get_size (body) == 0)
+    object = json_object_new ();
+  else if ((object = parse_answer (body, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+}
+
+void
+confab_client_request_json_async (ConfabClient        *self,
+                                  const char          *method,
+                                  const char          *path,
+                                  JsonObject          *body,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  SoupMessage *msg;
+
+  g_return_if_fail (CONFAB_IS_CLIENT (self));
+  g_return_if_fail (method != NULL && path != NULL && path[0] == '/');
+
+  g_task_set_source_tag (task, confab_client_request_json_async);
+  msg = authorized_message (self, method, path, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (body != NULL)
+    {
+      g_autofree char *text = confab_json_object_to_string (body);
+      gsize len = strlen (text);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  g_task_set_task_data (task, msg, g_object_unref);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    request_json_cb, g_object_ref (task));
+}
+
+JsonObject *
+confab_client_request_json_finish (ConfabClient  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------- download --- */
 
 typedef struct {

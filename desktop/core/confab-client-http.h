@@ -27,6 +27,18 @@ JsonObject *confab_client_get_json_finish        (ConfabClient        *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
 
+/* @method (POST, PATCH, PUT, DELETE) @path with @body (NULL: none) as JSON; the answer as a
+ * JSON object (an empty one for 204). Errors as for GET: the relay's message. */
+void        confab_client_request_json_async     (ConfabClient        *self,
+                                                  const char          *method,
+                                                  const char          *path,
+                                                  JsonObject          *body,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+JsonObject *confab_client_request_json_finish    (ConfabClient        *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
 /* The image of @upload_id, its thumbnail when @thumbnail. Thumbnails come from the cache when
  * they are there and are put in it when fetched. */
 void        confab_client_fetch_upload_async     (ConfabClient        *self,

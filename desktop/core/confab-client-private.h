@@ -70,4 +70,12 @@ gboolean confab_client_starts_handle_error (ConfabClient *self,
 /* The client stops: nobody will answer the calls still waiting. */
 void     confab_client_starts_fail_all     (ConfabClient *self);
 
+/* confab-client-unseen.c */
+/* An offline_message, rating or timeline frame into the cache. */
+gboolean confab_client_unseen_apply        (ConfabClient *self,
+                                            const char   *type,
+                                            JsonObject   *frame,
+                                            gint64        cursor,
+                                            GError      **error);
+
 G_END_DECLS

@@ -56,6 +56,11 @@ enum {
   SIGNAL_READ,
   SIGNAL_OFFLINE_MESSAGE,
   SIGNAL_RATING,
+  SIGNAL_TIMELINE,
+  SIGNAL_SITE_UPDATED,
+  SIGNAL_CANNED_CHANGED,
+  SIGNAL_FAQS_CHANGED,
+  SIGNAL_MEMBERS_CHANGED,
   SIGNAL_RELAY_ERROR,
   SIGNAL_SYNCED,
   SIGNAL_SIGNED_OUT,
@@ -488,6 +493,7 @@ handle_frame (ConfabClient *self,
       g_signal_emit (self, signals[SIGNAL_SYNCED], 0, confab_cache_get_cursor (self->cache));
       confab_client_outbox_pump (self);
       confab_client_starts_resend (self);
+      confab_client_refresh_offline_messages (self);
     }
   else if (strcmp (type, "ack") == 0)
     {
@@ -530,12 +536,58 @@ handle_frame (ConfabClient *self,
     }
   else if (strcmp (type, "offline_message") == 0 || strcmp (type, "rating") == 0)
     {
-      g_autofree char *json = confab_json_object_to_string (frame);
+      if (confab_client_unseen_apply (self, type, frame, cursor, &error))
+        {
+          g_autofree char *json = confab_json_object_to_string (frame);
 
-      /* not kept by the cache yet: only the cursor moves on */
-      confab_cache_set_cursor (self->cache, cursor, NULL);
-      g_signal_emit (self, signals[type[0] == 'o' ? SIGNAL_OFFLINE_MESSAGE : SIGNAL_RATING], 0,
-                     site_id, json);
+          g_signal_emit (self, signals[type[0] == 'o' ? SIGNAL_OFFLINE_MESSAGE : SIGNAL_RATING], 0,
+                         site_id, json);
+        }
+    }
+  else if (strcmp (type, "timeline") == 0)
+    {
+      if (confab_client_unseen_apply (self, type, frame, cursor, &error))
+        {
+          g_autofree char *client_id = g_strdup_printf ("timeline:%" G_GINT64_FORMAT, cursor);
+          g_autoptr (ConfabMessage) row = confab_cache_get_message_by_client_id (self->cache, client_id);
+          const char *conversation_id = NULL;
+
+          confab_json_get_string (frame, "conversation_id", FALSE, &conversation_id, NULL);
+          if (row != NULL)
+            g_signal_emit (self, signals[SIGNAL_TIMELINE], 0, conversation_id, row);
+        }
+    }
+  /* pushed admin changes: live only (no cursor), for the pages that show them */
+  else if (strcmp (type, "site") == 0)
+    {
+      if (confab_json_get_object (frame, "site", TRUE, &object, &error) &&
+          confab_cache_update_site (self->cache, object, &error))
+        {
+          const char *id = NULL;
+
+          confab_json_get_string (object, "id", FALSE, &id, NULL);
+          g_signal_emit (self, signals[SIGNAL_SITE_UPDATED], 0, id, object);
+        }
+    }
+  else if (strcmp (type, "sites") == 0)
+    {
+      JsonNode *sites = json_object_get_member (frame, "sites");
+
+      if (sites != NULL && JSON_NODE_HOLDS_ARRAY (sites))
+        confab_cache_replace_sites (self->cache, json_node_get_array (sites), &error);
+    }
+  else if (strcmp (type, "canned") == 0 || strcmp (type, "faqs") == 0 ||
+           strcmp (type, "members") == 0)
+    {
+      JsonNode *list = json_object_get_member (frame, type);
+      guint signal = type[0] == 'c' ? SIGNAL_CANNED_CHANGED
+                     : type[0] == 'f' ? SIGNAL_FAQS_CHANGED : SIGNAL_MEMBERS_CHANGED;
+
+      if (site_id != NULL && list != NULL && JSON_NODE_HOLDS_ARRAY (list))
+        g_signal_emit (self, signals[signal], 0, site_id, json_node_get_array (list));
+      else
+        g_set_error (&error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_RELAY,
+                     "no site_id or no list");
     }
   else if (strcmp (type, "error") == 0)
     {
@@ -1433,6 +1485,24 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_RATING] =
     g_signal_new ("rating", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* conversation_id, the timeline row (a ConfabMessage) now in the cache */
+  signals[SIGNAL_TIMELINE] =
+    g_signal_new ("timeline", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, CONFAB_TYPE_MESSAGE);
+  /* Pushed by the relay after an admin's change (see the header): site_id, then the site
+   * object or the whole list, borrowed from the frame. */
+  signals[SIGNAL_SITE_UPDATED] =
+    g_signal_new ("site-updated", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
+  signals[SIGNAL_CANNED_CHANGED] =
+    g_signal_new ("canned-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_ARRAY);
+  signals[SIGNAL_FAQS_CHANGED] =
+    g_signal_new ("faqs-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_ARRAY);
+  signals[SIGNAL_MEMBERS_CHANGED] =
+    g_signal_new ("members-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_ARRAY);
   /* code, message, ref: an error frame not about an outbox message */
   signals[SIGNAL_RELAY_ERROR] =
     g_signal_new ("relay-error", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

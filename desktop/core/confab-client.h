@@ -167,4 +167,58 @@ gboolean          confab_client_set_presence     (ConfabClient         *self,
                                                   GError              **error);
 const char       *confab_client_get_presence     (ConfabClient         *self);
 
+/* --- what visitors send besides messages (confab-client-unseen.c) ---
+ *
+ * offline_message, rating and timeline events go into the cache (confab_cache_*_offline_*,
+ * conversations' rating-*, timeline rows among the messages), then out as the "offline-message"
+ * and "rating" signals (site_id, the frame as JSON text) and "timeline" (conversation_id, the
+ * row as a ConfabMessage). Each site's offline messages are also read once by REST, after the
+ * first sync that has the site (those from before the cache or before the site was joined). */
+
+/* GET /api/v1/sites/{id}/offline-messages into the cache, once per site and cache (after a
+ * sync: the older ones of a site the events do not bring). */
+void              confab_client_refresh_offline_messages (ConfabClient      *self);
+/* PATCH /api/v1/offline-messages/{id} {"status": handled ? "handled" : "open"}; the answer
+ * goes into the cache. */
+void              confab_client_set_offline_message_status_async  (ConfabClient        *self,
+                                                                   const char          *id,
+                                                                   gboolean             handled,
+                                                                   GCancellable        *cancellable,
+                                                                   GAsyncReadyCallback  callback,
+                                                                   gpointer             user_data);
+gboolean          confab_client_set_offline_message_status_finish (ConfabClient        *self,
+                                                                   GAsyncResult        *result,
+                                                                   GError             **error);
+/* POST /api/v1/offline-messages/{id}/conversation: the conversation made of it (a new one, or
+ * the one made before), in the cache when this completes; returns its id (free it). */
+void              confab_client_offline_message_conversation_async  (ConfabClient        *self,
+                                                                     const char          *id,
+                                                                     GCancellable        *cancellable,
+                                                                     GAsyncReadyCallback  callback,
+                                                                     gpointer             user_data);
+char             *confab_client_offline_message_conversation_finish (ConfabClient        *self,
+                                                                     GAsyncResult        *result,
+                                                                     GError             **error);
+/* GET /api/v1/conversations/{id}/timeline into the cache (each event kept once), then marks
+ * it fetched (confab_cache_get_timeline_fetched): a conversation opened for the first time. */
+void              confab_client_fetch_timeline_async  (ConfabClient        *self,
+                                                       const char          *conversation_id,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean          confab_client_fetch_timeline_finish (ConfabClient        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
+/* --- changes pushed by the relay (live only, never cached): the signals ---
+ *
+ * "site-updated"    (site_id, JsonObject *site): a `site` frame, the site object as
+ *                   GET /api/v1/sites/{id} answers it with this user's role; the cache's
+ *                   sites (name, role) follow first ("sites-changed").
+ * "canned-changed"  (site_id, JsonArray *canned): a `canned` frame, the whole list.
+ * "faqs-changed"    (site_id, JsonArray *faqs): a `faqs` frame, the whole list.
+ * "members-changed" (site_id, JsonArray *members): a `members` frame, the whole list.
+ * A `sites` frame (memberships changed, a site deleted) replaces the cache's sites.
+ * The JSON is the frame's own: borrow it in the handler, ref it to keep it. */
+
 G_END_DECLS

@@ -23,6 +23,9 @@ struct _ConfabConversation
   gint64 agent_read_seq;
   gint64 visitor_read_seq;
   char *preview;
+  int rating_score;         /* 1-5, 0: not rated */
+  char *rating_comment;
+  gint64 rated_at;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversation, confab_conversation, G_TYPE_OBJECT)
@@ -45,6 +48,9 @@ enum {
   PROP_AGENT_READ_SEQ,
   PROP_VISITOR_READ_SEQ,
   PROP_PREVIEW,
+  PROP_RATING_SCORE,
+  PROP_RATING_COMMENT,
+  PROP_RATED_AT,
   N_PROPS
 };
 
@@ -68,6 +74,7 @@ confab_conversation_finalize (GObject *object)
   g_free (self->assignee_id);
   g_free (self->assignee_name);
   g_free (self->preview);
+  g_free (self->rating_comment);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->finalize (object);
 }
@@ -144,6 +151,18 @@ confab_conversation_get_property (GObject    *object,
 
     case PROP_PREVIEW:
       g_value_set_string (value, self->preview);
+      break;
+
+    case PROP_RATING_SCORE:
+      g_value_set_int (value, self->rating_score);
+      break;
+
+    case PROP_RATING_COMMENT:
+      g_value_set_string (value, self->rating_comment);
+      break;
+
+    case PROP_RATED_AT:
+      g_value_set_int64 (value, self->rated_at);
       break;
 
     default:
@@ -225,6 +244,18 @@ confab_conversation_set_property (GObject      *object,
       self->preview = g_value_dup_string (value);
       break;
 
+    case PROP_RATING_SCORE:
+      self->rating_score = g_value_get_int (value);
+      break;
+
+    case PROP_RATING_COMMENT:
+      self->rating_comment = g_value_dup_string (value);
+      break;
+
+    case PROP_RATED_AT:
+      self->rated_at = g_value_get_int64 (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -303,6 +334,18 @@ confab_conversation_class_init (ConfabConversationClass *klass)
     g_param_spec_string ("preview", NULL, "The start of the last message",
                          NULL,
                          PARAM_FLAGS);
+  properties[PROP_RATING_SCORE] =
+    g_param_spec_int ("rating-score", NULL, "The visitor's rating, 1-5; 0 when not rated",
+                      0, 5, 0,
+                      PARAM_FLAGS);
+  properties[PROP_RATING_COMMENT] =
+    g_param_spec_string ("rating-comment", NULL, "The visitor's comment with the rating",
+                         NULL,
+                         PARAM_FLAGS);
+  properties[PROP_RATED_AT] =
+    g_param_spec_int64 ("rated-at", NULL, "When it was rated (Unix ms; 0: not rated)",
+                        0, G_MAXINT64, 0,
+                        PARAM_FLAGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -440,6 +483,30 @@ confab_conversation_get_preview (ConfabConversation *self)
   return self->preview;
 }
 
+int
+confab_conversation_get_rating_score (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), 0);
+
+  return self->rating_score;
+}
+
+const char *
+confab_conversation_get_rating_comment (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+
+  return self->rating_comment;
+}
+
+gint64
+confab_conversation_get_rated_at (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), 0);
+
+  return self->rated_at;
+}
+
 gboolean
 confab_conversation_equal (ConfabConversation *a,
                            ConfabConversation *b)
@@ -463,5 +530,8 @@ confab_conversation_equal (ConfabConversation *a,
           a->unread == b->unread &&
           a->agent_read_seq == b->agent_read_seq &&
           a->visitor_read_seq == b->visitor_read_seq &&
-          g_strcmp0 (a->preview, b->preview) == 0);
+          g_strcmp0 (a->preview, b->preview) == 0 &&
+          a->rating_score == b->rating_score &&
+          g_strcmp0 (a->rating_comment, b->rating_comment) == 0 &&
+          a->rated_at == b->rated_at);
 }

@@ -29,6 +29,10 @@ gint64             confab_conversation_get_unread (ConfabConversation *self);
 gint64             confab_conversation_get_agent_read_seq (ConfabConversation *self);
 gint64             confab_conversation_get_visitor_read_seq (ConfabConversation *self);
 const char        *confab_conversation_get_preview (ConfabConversation *self);
+/* The visitor's rating: 1-5, 0 when not rated; the comment may be NULL. */
+int                confab_conversation_get_rating_score (ConfabConversation *self);
+const char        *confab_conversation_get_rating_comment (ConfabConversation *self);
+gint64             confab_conversation_get_rated_at (ConfabConversation *self);
 /* Do @a and @b hold the same values, every property alike? */
 gboolean           confab_conversation_equal (ConfabConversation *a,
                                               ConfabConversation *b);

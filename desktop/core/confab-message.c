@@ -18,6 +18,8 @@ struct _ConfabMessage
   gint64 created_at;
   ConfabMessageState state;
   gint64 local_id;
+  gint64 sort_key;
+  char *event;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabMessage, confab_message, G_TYPE_OBJECT)
@@ -52,6 +54,8 @@ enum {
   PROP_CREATED_AT,
   PROP_STATE,
   PROP_LOCAL_ID,
+  PROP_SORT_KEY,
+  PROP_EVENT,
   N_PROPS
 };
 
@@ -73,6 +77,7 @@ confab_message_finalize (GObject *object)
   g_free (self->sender_name);
   g_free (self->body);
   g_free (self->attachment);
+  g_free (self->event);
 
   G_OBJECT_CLASS (confab_message_parent_class)->finalize (object);
 }
@@ -129,6 +134,14 @@ confab_message_get_property (GObject    *object,
 
     case PROP_LOCAL_ID:
       g_value_set_int64 (value, self->local_id);
+      break;
+
+    case PROP_SORT_KEY:
+      g_value_set_int64 (value, self->sort_key);
+      break;
+
+    case PROP_EVENT:
+      g_value_set_string (value, self->event);
       break;
 
     default:
@@ -190,6 +203,14 @@ confab_message_set_property (GObject      *object,
       self->local_id = g_value_get_int64 (value);
       break;
 
+    case PROP_SORT_KEY:
+      self->sort_key = g_value_get_int64 (value);
+      break;
+
+    case PROP_EVENT:
+      self->event = g_value_dup_string (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -248,6 +269,15 @@ confab_message_class_init (ConfabMessageClass *klass)
     g_param_spec_int64 ("local-id", NULL, "The cache row id: orders queued messages among themselves",
                         0, G_MAXINT64, 0,
                         PARAM_FLAGS);
+  properties[PROP_SORT_KEY] =
+    g_param_spec_int64 ("sort-key", NULL, "Its place in the conversation (the cache's order)",
+                        G_MININT64, G_MAXINT64, 0,
+                        PARAM_FLAGS);
+  properties[PROP_EVENT] =
+    g_param_spec_string ("event", NULL,
+                         "A timeline row (sender-type \"timeline\"): the event as JSON text",
+                         NULL,
+                         PARAM_FLAGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -343,4 +373,28 @@ confab_message_get_local_id (ConfabMessage *self)
   g_return_val_if_fail (CONFAB_IS_MESSAGE (self), 0);
 
   return self->local_id;
+}
+
+gint64
+confab_message_get_sort_key (ConfabMessage *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), 0);
+
+  return self->sort_key;
+}
+
+const char *
+confab_message_get_event (ConfabMessage *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), NULL);
+
+  return self->event;
+}
+
+gboolean
+confab_message_is_timeline (ConfabMessage *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), FALSE);
+
+  return g_strcmp0 (self->sender_type, "timeline") == 0;
 }

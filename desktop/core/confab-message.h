@@ -32,5 +32,11 @@ const char        *confab_message_get_attachment (ConfabMessage *self);
 gint64             confab_message_get_created_at (ConfabMessage *self);
 ConfabMessageState confab_message_get_state (ConfabMessage *self);
 gint64             confab_message_get_local_id (ConfabMessage *self);
+gint64             confab_message_get_sort_key (ConfabMessage *self);
+/* Timeline rows (what happened to the conversation: assigned, resolved, rated...) sit among
+ * the messages, by time: sender-type "timeline", no seq, the relay's event object as JSON
+ * text in "event" ({"kind","actor","target","at",...}). */
+gboolean           confab_message_is_timeline (ConfabMessage *self);
+const char        *confab_message_get_event (ConfabMessage *self);
 
 G_END_DECLS

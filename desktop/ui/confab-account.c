@@ -61,6 +61,17 @@ confab_account_init (ConfabAccount *self)
   self->canned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canned_free);
 }
 
+/* An admin changed the site's canned responses: the relay pushes the whole list, so the
+ * composer has the new ones at the next "/" without a restart. */
+static void
+on_canned_changed (ConfabAccount *self,
+                   const char    *site_id,
+                   JsonArray     *canned)
+{
+  if (site_id != NULL && canned != NULL)
+    g_hash_table_replace (self->canned, g_strdup (site_id), json_array_ref (canned));
+}
+
 ConfabAccount *
 confab_account_new (const char  *relay_url,
                     const char  *email,
@@ -77,6 +88,8 @@ confab_account_new (const char  *relay_url,
   confab_cache_set_meta (self->cache, "relay_url", relay_url, NULL);
   confab_cache_set_meta (self->cache, "email", email, NULL);
   self->client = confab_client_new (self->cache, relay_url);
+  g_signal_connect_object (self->client, "canned-changed", G_CALLBACK (on_canned_changed), self,
+                           G_CONNECT_SWAPPED);
   return g_steal_pointer (&self);
 }
 

@@ -16,6 +16,7 @@
 #include "confab-application.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
+#include "confab-format.h"
 #include "confab-sound-player.h"
 
 struct _ConfabApplication
@@ -185,6 +186,36 @@ on_conversation (ConfabApplication  *self,
             confab_conversation_get_last_seq (conversation));
 }
 
+/* A visitor left a message while nobody was online (or nobody answered): the same alert as a
+ * new conversation, once — nobody is waiting live for its answer, so it never repeats. */
+static void
+on_offline_message_changed (ConfabApplication    *self,
+                            ConfabOfflineMessage *old,
+                            ConfabOfflineMessage *now)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+  const char *id;
+
+  if (old != NULL || now == NULL || !confab_offline_message_is_open (now) || !is_live (self) ||
+      g_get_real_time () / 1000 - confab_offline_message_get_created_at (now) > 60 * 1000)
+    return;
+  if (self->player != NULL && sound_mode (self, "sound-new-conversation") != CONFAB_SOUND_OFF)
+    confab_sound_player_play (self->player, CONFAB_SOUND_NEW_CONVERSATION, CONFAB_SOUND_ONCE, NULL);
+  if (window_focused (self) || !confab_settings_get_notifications (self->settings))
+    return;
+  id = confab_offline_message_get_id (now);
+  name = confab_format_visitor (confab_offline_message_get_name (now),
+                                confab_offline_message_get_visitor_id (now));
+  title = g_strdup_printf (_("%s left a message"), name);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, confab_offline_message_get_body (now));
+  g_notification_set_default_action_and_target (notification, "app.open-offline-message", "s", id);
+  g_notification_add_button_with_target (notification, _("Open"), "app.open-offline-message", "s", id);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
 static void
 on_visitor (ConfabApplication *self,
             ConfabVisitor     *visitor)
@@ -293,6 +324,8 @@ use_account (ConfabApplication *self,
       g_signal_connect_object (client, "signed-out", G_CALLBACK (on_signed_out), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
                                G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_cache (account), "offline-message-changed",
+                               G_CALLBACK (on_offline_message_changed), self, G_CONNECT_SWAPPED);
     }
   confab_window_set_account (self->window, account);
   update_account_menu (self);
@@ -462,6 +495,17 @@ open_conversation_action (GSimpleAction *action,
 }
 
 static void
+open_offline_message_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+
+  g_application_activate (G_APPLICATION (self));
+  confab_window_open_offline_message (self->window, g_variant_get_string (parameter, NULL));
+}
+
+static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
@@ -525,6 +569,7 @@ static const GActionEntry app_actions[] = {
   { "add-account", add_account_action },
   { "switch-account", switch_account_action, "s" },
   { "open-conversation", open_conversation_action, "s" },
+  { "open-offline-message", open_offline_message_action, "s" },
 };
 
 /* ---------------------------------------------------------- lifecycle --- */

@@ -374,6 +374,11 @@ update_header (ConfabChatView *self)
                                  g_strcmp0 (confab_conversation_get_status (c), "resolved") != 0);
   gtk_widget_action_set_enabled (root, "chat.pending",
                                  g_strcmp0 (confab_conversation_get_status (c), "pending") != 0);
+  gtk_widget_action_set_enabled (root, "chat.assign-nobody",
+                                 confab_conversation_get_assignee_id (c) != NULL);
+  gtk_widget_action_set_enabled (root, "chat.assign-me",
+                                 g_strcmp0 (confab_conversation_get_assignee_id (c),
+                                            confab_client_get_user_id (client_of (self))) != 0);
 }
 
 static void
@@ -429,6 +434,9 @@ on_typing_preview (ConfabChatView *self,
     scroll_to_end (self);
 }
 
+static void fetch_timeline (ConfabChatView *self);
+static void on_canned_changed (ConfabChatView *self, const char *site_id);
+
 static void
 on_client_state (ConfabChatView *self)
 {
@@ -437,6 +445,8 @@ on_client_state (ConfabChatView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->offline_hint), state != CONFAB_CLIENT_ONLINE);
   if (state != CONFAB_CLIENT_ONLINE)
     gtk_revealer_set_reveal_child (self->ghost_revealer, FALSE);
+  else
+    fetch_timeline (self);
 }
 
 /* --------------------------------------------------------- assignees --- */
@@ -496,6 +506,45 @@ fetch_members (ConfabChatView *self)
   confab_client_get_json_async (client_of (self), path, self->cancellable, members_cb, self);
 }
 
+/* ----------------------------------------------------------- timeline --- */
+
+static void
+timeline_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* the rows come through the message list; a failure leaves the messages alone */
+  if (!confab_client_fetch_timeline_finish (CONFAB_CLIENT (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("No timeline for a conversation: %s", error->message);
+}
+
+/* A conversation from before this cache knew timelines: its history once, by REST; the
+ * events keep it whole from then on. */
+static void
+fetch_timeline (ConfabChatView *self)
+{
+  if (self->conversation == NULL ||
+      confab_client_get_state (client_of (self)) != CONFAB_CLIENT_ONLINE ||
+      confab_cache_get_timeline_fetched (confab_account_get_cache (self->account),
+                                         self->conversation_id))
+    return;
+  confab_client_fetch_timeline_async (client_of (self), self->conversation_id, self->cancellable,
+                                      timeline_cb, NULL);
+}
+
+/* A member added, renamed or removed by an admin: the "Assign to" list follows. */
+static void
+on_members_changed (ConfabChatView *self,
+                    const char     *site_id)
+{
+  if (self->conversation != NULL &&
+      g_strcmp0 (site_id, confab_conversation_get_site_id (self->conversation)) == 0)
+    fetch_members (self);
+}
+
 /* ------------------------------------------------------------- public --- */
 
 void
@@ -521,6 +570,10 @@ confab_chat_view_set_account (ConfabChatView *self,
                            G_CALLBACK (on_typing_preview), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (confab_account_get_client (account), "notify::state",
                            G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (confab_account_get_client (account), "members-changed",
+                           G_CALLBACK (on_members_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (confab_account_get_client (account), "canned-changed",
+                           G_CALLBACK (on_canned_changed), self, G_CONNECT_SWAPPED);
   on_client_state (self);
 }
 
@@ -564,6 +617,7 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
   update_header (self);
   mark_read (self);
   fetch_members (self);
+  fetch_timeline (self);
   if (self->conversation != NULL)
     confab_account_get_canned (self->account, confab_conversation_get_site_id (self->conversation));
 }
@@ -867,6 +921,24 @@ update_canned (ConfabChatView *self,
   gtk_revealer_set_reveal_child (self->canned_revealer, TRUE);
 }
 
+/* Another admin's new canned response: a "/" list open now shows it at once (the account
+ * took the pushed list before this handler runs). */
+static void
+on_canned_changed (ConfabChatView *self,
+                   const char     *site_id)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL ||
+      g_strcmp0 (site_id, confab_conversation_get_site_id (self->conversation)) != 0)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  update_canned (self, text);
+}
+
 static void
 on_buffer_changed (ConfabChatView *self)
 {
@@ -1138,8 +1210,15 @@ confab_chat_view_init (ConfabChatView *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
-  g_menu_append (mine, _("Assign to _Me"), "chat.assign-me");
-  g_menu_append (mine, _("_Unassign"), "chat.assign-nobody");
+  /* offered only when they would change something: "Unassign" when someone is assigned */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (i == 0 ? _("Assign to _Me") : _("_Unassign"),
+                                                    i == 0 ? "chat.assign-me" : "chat.assign-nobody");
+
+      g_menu_item_set_attribute (item, "hidden-when", "s", "action-disabled");
+      g_menu_append_item (mine, item);
+    }
   g_menu_append_section (menu, NULL, G_MENU_MODEL (mine));
   self->assign_section = g_menu_new ();
   g_menu_append_section (menu, NULL, G_MENU_MODEL (self->assign_section));

@@ -18,6 +18,7 @@ struct _ConfabConversationRow
   GtkLabel  *preview_label;
   GtkLabel  *unread_label;
   GtkLabel  *status_label;
+  GtkLabel  *rating_label;
 
   ConfabConversation *shown;   /* what the labels say now */
 };
@@ -49,6 +50,7 @@ confab_conversation_row_class_init (ConfabConversationRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, preview_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, unread_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, rating_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "conversationrow");
 }
@@ -66,7 +68,8 @@ update_accessible_label (ConfabConversationRow *self,
                          const char            *name,
                          const char            *preview,
                          gint64                 unread,
-                         const char            *status)
+                         const char            *status,
+                         int                    rating)
 {
   g_autoptr (GString) label = g_string_new (name);
 
@@ -79,7 +82,33 @@ update_accessible_label (ConfabConversationRow *self,
     }
   if (status != NULL && g_strcmp0 (status, "open") != 0)
     g_string_append_printf (label, ", %s", confab_format_status (status));
+  if (rating > 0)
+    {
+      g_string_append (label, ", ");
+      g_string_append_printf (label, _("rated %d out of 5"), rating);
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
+}
+
+/* "★ 4": the visitor's rating at a glance; a low one stands out. */
+static void
+update_rating (ConfabConversationRow *self,
+               int                    score)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *tooltip = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->rating_label), score > 0);
+  if (score <= 0)
+    return;
+  text = g_strdup_printf ("★ %d", score);
+  tooltip = g_strdup_printf (_("Rated %d out of 5"), score);
+  gtk_label_set_text (self->rating_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->rating_label), tooltip);
+  if (score <= 2)
+    gtk_widget_add_css_class (GTK_WIDGET (self->rating_label), "low");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->rating_label), "low");
 }
 
 GtkWidget *
@@ -101,6 +130,7 @@ reads_the_same (ConfabConversation *a,
          g_strcmp0 (confab_conversation_get_preview (a), confab_conversation_get_preview (b)) == 0 &&
          g_strcmp0 (confab_conversation_get_status (a), confab_conversation_get_status (b)) == 0 &&
          confab_conversation_get_unread (a) == confab_conversation_get_unread (b) &&
+         confab_conversation_get_rating_score (a) == confab_conversation_get_rating_score (b) &&
          (confab_conversation_get_last_seq (a) > 0) == (confab_conversation_get_last_seq (b) > 0);
 }
 
@@ -153,7 +183,9 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   gtk_label_set_text (self->status_label, confab_format_status (status));
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "status-tag", status != NULL ? status : "open", NULL });
-  update_accessible_label (self, name, gtk_label_get_text (self->preview_label), count, status);
+  update_rating (self, confab_conversation_get_rating_score (conversation));
+  update_accessible_label (self, name, gtk_label_get_text (self->preview_label), count, status,
+                           confab_conversation_get_rating_score (conversation));
 }
 
 /* The conversation the row shows now (rows are recycled), NULL before the first bind. */

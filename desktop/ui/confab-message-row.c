@@ -8,6 +8,7 @@
 
 #include "confab-format.h"
 #include "confab-message-row.h"
+#include "confab-timeline.h"
 
 #define MAX_THUMB_SIDE 240
 
@@ -17,6 +18,7 @@ struct _ConfabMessageRow
 
   GtkWidget     *day_label;
   GtkWidget     *bubble_box;
+  GtkLabel      *timeline_label;
   GtkWidget     *bubble;
   GtkLabel      *sender_label;
   GtkLabel      *body_label;
@@ -79,6 +81,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
                                                "/chat/confab/Confab/confab-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, timeline_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_label);
@@ -221,6 +224,18 @@ confab_message_row_bind (ConfabMessageRow *self,
   else
     gtk_widget_set_visible (self->day_label, FALSE);
 
+  /* what happened to the conversation: a quiet line between the bubbles */
+  gtk_widget_set_visible (self->bubble_box, !confab_message_is_timeline (message));
+  gtk_widget_set_visible (GTK_WIDGET (self->timeline_label), confab_message_is_timeline (message));
+  if (confab_message_is_timeline (message))
+    {
+      g_autofree char *text = confab_timeline_describe (confab_message_get_event (message));
+      g_autofree char *line = g_strdup_printf (_("%s · %s"), text, clock);
+
+      gtk_label_set_text (self->timeline_label, line);
+      return;
+    }
+
   gtk_widget_set_halign (self->bubble_box, system ? GTK_ALIGN_CENTER
                                                   : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
   gtk_widget_set_css_classes (self->bubble,
@@ -258,7 +273,7 @@ void
 confab_message_row_set_read_seq (ConfabMessageRow *self,
                                  gint64            visitor_read_seq)
 {
-  if (self->message != NULL)
+  if (self->message != NULL && !confab_message_is_timeline (self->message))
     update_state (self, visitor_read_seq);
 }
 

@@ -225,6 +225,47 @@ update_presence (ConfabVisitorPane *self,
                               (const char *[]) { "caption", now ? "success" : "dim-label", NULL });
 }
 
+/* The open conversation's rating, stars and the visitor's own words. */
+static void
+add_rating (ConfabVisitorPane *self)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GString) stars = g_string_new (NULL);
+  const char *comment;
+  GtkWidget *row;
+  int score;
+
+  if (self->conversation_id == NULL ||
+      (conversation = confab_cache_get_conversation (confab_account_get_cache (self->account),
+                                                     self->conversation_id)) == NULL ||
+      (score = confab_conversation_get_rating_score (conversation)) <= 0)
+    return;
+  for (int i = 1; i <= 5; i++)
+    g_string_append (stars, i <= score ? "★" : "☆");
+  g_string_append_printf (stars, "  %d/5", score);
+  comment = confab_conversation_get_rating_comment (conversation);
+  row = add_row (self, self->about_group, "starred-symbolic", stars->str,
+                 comment != NULL && *comment != '\0' ? comment : _("No comment"));
+  gtk_widget_set_name (row, "visitor-rating");
+  gtk_widget_set_tooltip_text (row, _("The visitor's rating of this conversation"));
+}
+
+static void rebuild (ConfabVisitorPane *self);
+
+/* Rated while open: the pane shows it at once. */
+static void
+on_conversation_changed (ConfabVisitorPane  *self,
+                         ConfabConversation *old,
+                         ConfabConversation *now)
+{
+  if (now != NULL && g_strcmp0 (confab_conversation_get_id (now), self->conversation_id) == 0 &&
+      (old == NULL ||
+       confab_conversation_get_rating_score (old) != confab_conversation_get_rating_score (now) ||
+       g_strcmp0 (confab_conversation_get_rating_comment (old),
+                  confab_conversation_get_rating_comment (now)) != 0))
+    rebuild (self);
+}
+
 static void
 rebuild (ConfabVisitorPane *self)
 {
@@ -250,6 +291,7 @@ rebuild (ConfabVisitorPane *self)
   gtk_label_set_text (self->name_label, name);
   gtk_label_set_text (self->email_label, email != NULL ? email : _("No email given"));
   update_presence (self, v);
+  add_rating (self);
 
   country = confab_visitor_get_country (v);
   city = confab_visitor_get_city (v);
@@ -436,6 +478,8 @@ confab_visitor_pane_set_account (ConfabVisitorPane *self,
     {
       g_signal_connect_object (confab_account_get_cache (account), "visitor-changed",
                                G_CALLBACK (on_visitor_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
+                               G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_client (account), "notify::state",
                                G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
       self->client_state = confab_client_get_state (confab_account_get_client (account));

@@ -12,6 +12,8 @@
 #include "confab-conversation-list.h"
 #include "confab-conversation-row.h"
 #include "confab-format.h"
+#include "confab-offline-list.h"
+#include "confab-offline-view.h"
 #include "confab-visitor-pane.h"
 #include "confab-window.h"
 
@@ -48,6 +50,10 @@ struct _ConfabWindow
   GtkListView            *visitor_view;
   GtkStack               *visitor_stack;
   ConfabChatView         *chat_view;
+  GtkStack               *detail_stack;
+  ConfabOfflineView      *offline_view;
+  ConfabOfflineList      *offline_list;
+  AdwViewStackPage       *offline_page;
   ConfabVisitorPane      *visitor_pane;
 
   ConfabSettings         *settings;
@@ -212,6 +218,64 @@ queue_refresh (ConfabWindow *self)
 
 static void reload_visitors (ConfabWindow *self);
 
+/* ---------------------------------------------------- offline messages --- */
+
+/* The conversation or the offline message beside the list; in a folded window, in front. */
+static void
+show_detail (ConfabWindow *self,
+             const char   *name)
+{
+  gtk_stack_set_visible_child_name (self->detail_stack, name);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->detail_stack));
+}
+
+static void
+update_offline_count (ConfabWindow *self)
+{
+  guint open = confab_offline_list_get_open_count (self->offline_list);
+
+  /* the tab says how many wait for an answer, like an unread count */
+  adw_view_stack_page_set_badge_number (self->offline_page, open);
+  adw_view_stack_page_set_needs_attention (self->offline_page, open > 0);
+}
+
+static void
+on_offline_activated (ConfabWindow *self,
+                      const char   *id)
+{
+  g_autoptr (ConfabOfflineMessage) offline = NULL;
+
+  confab_offline_view_set_id (self->offline_view, id);
+  show_detail (self, "offline");
+  if (cache_of (self) != NULL &&
+      (offline = confab_cache_get_offline_message (cache_of (self), id)) != NULL &&
+      confab_offline_message_get_visitor_id (offline) != NULL)
+    confab_visitor_pane_set_visitor_id (self->visitor_pane,
+                                        confab_offline_message_get_visitor_id (offline), NULL);
+}
+
+static void
+on_offline_open_conversation (ConfabWindow *self,
+                              const char   *conversation_id)
+{
+  confab_window_open_conversation (self, conversation_id);
+}
+
+static void
+on_offline_back (ConfabWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+void
+confab_window_open_offline_message (ConfabWindow *self,
+                                    const char   *id)
+{
+  adw_view_stack_set_visible_child_name (self->list_stack, "offline");
+  confab_offline_list_select (self->offline_list, id);
+  on_offline_activated (self, id);
+}
+
 static void
 on_site_selected (ConfabWindow  *self,
                   GtkListBoxRow *row)
@@ -224,6 +288,8 @@ on_site_selected (ConfabWindow  *self,
   g_free (self->site_id);
   self->site_id = g_strdup (site_id);
   confab_conversation_list_set_site_id (self->conversations, site_id);
+  confab_offline_list_set_site_id (self->offline_list, site_id);
+  update_offline_count (self);
   reload_visitors (self);
   /* the sites were a folded flap over the inbox: the inbox is what the agent wants now */
   if (adw_flap_get_folded (self->flap))
@@ -253,6 +319,7 @@ static void
 show_conversation (ConfabWindow       *self,
                    ConfabConversation *conversation)
 {
+  gtk_stack_set_visible_child_name (self->detail_stack, "chat");
   const char *id = conversation != NULL ? confab_conversation_get_id (conversation) : NULL;
 
   confab_chat_view_set_conversation_id (self->chat_view, id);
@@ -309,7 +376,7 @@ on_conversation_activated (ConfabWindow *self,
 {
   gtk_single_selection_set_selected (self->selection, position);
   on_selection_changed (self);
-  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
+  show_detail (self, "chat");
 }
 
 /* A change moves the row as remove + insert of a new snapshot, which GtkSingleSelection takes
@@ -857,7 +924,7 @@ navigate_action (GtkWidget  *widget,
     }
   else if (g_str_equal (name, "win.focus-composer"))
     {
-      adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_view));
+      show_detail (self, "chat");
       confab_chat_view_focus_composer (self->chat_view);
     }
   else if (g_str_equal (name, "win.reconnect") && client_of (self) != NULL)
@@ -907,6 +974,7 @@ on_folded (ConfabWindow *self)
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
   confab_chat_view_set_folded (self->chat_view, folded, !self->show_visitor_pane);
+  confab_offline_view_set_folded (self->offline_view, folded);
   confab_visitor_pane_set_folded (self->visitor_pane, folded);
   /* the sites are reached from the inbox's header once they folded away: "back" to them in a
    * one-pane window, a sidebar beside the inbox otherwise */
@@ -977,6 +1045,10 @@ confab_window_set_account (ConfabWindow  *self,
   disconnect_account (self);
   confab_chat_view_set_account (self->chat_view, account);
   confab_visitor_pane_set_account (self->visitor_pane, account);
+  confab_offline_view_set_account (self->offline_view, account);
+  confab_offline_list_set_account (self->offline_list, account);
+  gtk_stack_set_visible_child_name (self->detail_stack, "chat");
+  update_offline_count (self);
   gtk_single_selection_set_model (self->selection, NULL);
   if (self->conversations != NULL)
     g_signal_handlers_disconnect_by_data (self->conversations, self);
@@ -1204,6 +1276,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_SIGN_IN_PAGE);
   g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
   g_type_ensure (CONFAB_TYPE_VISITOR_PANE);
+  g_type_ensure (CONFAB_TYPE_OFFLINE_LIST);
+  g_type_ensure (CONFAB_TYPE_OFFLINE_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/chat/confab/Confab/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
@@ -1232,6 +1306,14 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, offline_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, offline_list);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, offline_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_offline_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_offline_open_conversation);
+  gtk_widget_class_bind_template_callback (widget_class, on_offline_back);
+  gtk_widget_class_bind_template_callback (widget_class, update_offline_count);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_pane);
   gtk_widget_class_bind_template_callback (widget_class, on_site_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);

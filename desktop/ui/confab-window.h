@@ -25,6 +25,9 @@ ConfabSignInPage *confab_window_show_sign_in      (ConfabWindow   *self,
                                                    gboolean        can_cancel);
 void              confab_window_show_inbox        (ConfabWindow   *self);
 /* Selects it in the list (all sites, no filter if need be) and shows it. */
+/* The Offline tab, with the offline message @id open beside it. */
+void              confab_window_open_offline_message (ConfabWindow *self,
+                                                      const char   *id);
 void              confab_window_open_conversation (ConfabWindow   *self,
                                                    const char     *conversation_id);
 const char       *confab_window_get_conversation_id (ConfabWindow *self);
