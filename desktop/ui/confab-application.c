@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confab-admin-window.h"
 #include "confab-application.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
@@ -473,6 +474,32 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The settings area of the signed-in account (one window per account: a second Ctrl+Alt+,
+ * brings it back). */
+static void
+site_settings_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabClient *client;
+  GtkWidget *window;
+
+  if (self->account == NULL || self->window == NULL)
+    return;
+  client = confab_account_get_client (self->account);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CONFAB_IS_ADMIN_WINDOW (l->data) &&
+        confab_admin_window_get_client (l->data) == client)
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  window = confab_admin_window_new (GTK_WINDOW (self->window), client);
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -520,6 +547,7 @@ quit_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
+  { "site-settings", site_settings_action },
   { "about", about_action },
   { "sign-out", sign_out_action },
   { "add-account", add_account_action },
@@ -574,6 +602,7 @@ confab_application_startup (GApplication *application)
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *prefs_accels[] = { "<Control>comma", NULL };
   const char *help_accels[] = { "<Control>question", NULL };
+  const char *site_settings_accels[] = { "<Control><Alt>comma", NULL };
 
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (application);
 
@@ -581,6 +610,8 @@ confab_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.site-settings",
+                                         site_settings_accels);
 
   self->settings = confab_settings_new ();
   if (g_getenv ("CONFAB_NO_SOUND") == NULL)
