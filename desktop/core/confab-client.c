@@ -59,6 +59,7 @@ enum {
   SIGNAL_RELAY_ERROR,
   SIGNAL_SYNCED,
   SIGNAL_SIGNED_OUT,
+  SIGNAL_SITE,
   N_SIGNALS
 };
 
@@ -536,6 +537,22 @@ handle_frame (ConfabClient *self,
       confab_cache_set_cursor (self->cache, cursor, NULL);
       g_signal_emit (self, signals[type[0] == 'o' ? SIGNAL_OFFLINE_MESSAGE : SIGNAL_RATING], 0,
                      site_id, json);
+    }
+  else if (strcmp (type, "sites") == 0 || strcmp (type, "site") == 0)
+    {
+      g_autofree char *json = NULL;
+
+      /* live only, never in the log: the cursor stays (confab-client-admin.c) */
+      if (confab_client_apply_sites_frame (self, type, frame, &error) && type[4] == '\0')
+        {
+          JsonObject *site = NULL;
+          const char *id = NULL;
+
+          confab_json_get_object (frame, "site", TRUE, &site, NULL);
+          confab_json_get_string (site, "id", TRUE, &id, NULL);
+          json = confab_json_object_to_string (site);
+          g_signal_emit (self, signals[SIGNAL_SITE], 0, id, json);
+        }
     }
   else if (strcmp (type, "error") == 0)
     {
@@ -1445,6 +1462,11 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_SIGNED_OUT] =
     g_signal_new ("signed-out", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  /* site_id, the site object as JSON text (as GET /api/v1/sites/{id} answers it, with the
+   * user's role): someone changed it; the cache's site list has its name and role already */
+  signals[SIGNAL_SITE] =
+    g_signal_new ("site", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
