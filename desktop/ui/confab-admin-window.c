@@ -9,8 +9,10 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-account-page.h"
 #include "confab-admin-window.h"
 #include "confab-site.h"
+#include "confab-sites-page.h"
 
 typedef GtkWidget *(*ConfabPageNew) (ConfabClient *client);
 
@@ -20,6 +22,8 @@ static const struct {
   ConfabPageNew page_new;
   gboolean      admin_only;
 } pages[] = {
+  { confab_sites_page_new, FALSE },
+  { confab_account_page_new, FALSE },
   { NULL, FALSE }
 };
 
@@ -56,8 +60,10 @@ picked_role (ConfabAdminWindow *self)
   return NULL;
 }
 
+/* @moved: the picked site is another one than the pages were told (only then are they told). */
 static void
-update_pages (ConfabAdminWindow *self)
+update_pages (ConfabAdminWindow *self,
+              gboolean           moved)
 {
   gboolean admin = administers (picked_role (self));
 
@@ -67,7 +73,7 @@ update_pages (ConfabAdminWindow *self)
       AdwViewStackPage *stack_page = adw_view_stack_get_page (self->stack, page);
 
       /* the page's data first, so that it never shows another site's while it becomes visible */
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (page), "site-id") != NULL)
+      if (moved && g_object_class_find_property (G_OBJECT_GET_CLASS (page), "site-id") != NULL)
         g_object_set (page, "site-id", self->site_id, NULL);
       adw_view_stack_page_set_visible (stack_page, !pages[i].admin_only || admin);
     }
@@ -77,8 +83,11 @@ void
 confab_admin_window_set_site_id (ConfabAdminWindow *self,
                                  const char        *site_id)
 {
+  gboolean moved;
+
   g_return_if_fail (CONFAB_IS_ADMIN_WINDOW (self));
 
+  moved = g_strcmp0 (self->site_id, site_id) != 0;
   g_free (self->site_id);
   self->site_id = g_strdup (site_id);
   for (guint i = 0; i < self->site_ids->len; i++)
@@ -89,7 +98,7 @@ confab_admin_window_set_site_id (ConfabAdminWindow *self,
         gtk_drop_down_set_selected (self->picker, i);
         self->rebuilding = FALSE;
       }
-  update_pages (self);
+  update_pages (self, moved);
 }
 
 static void
@@ -290,5 +299,7 @@ confab_admin_window_new (GtkWindow    *parent,
   g_signal_connect_object (confab_client_get_cache (client), "sites-changed",
                            G_CALLBACK (rebuild_picker), self, G_CONNECT_SWAPPED);
   rebuild_picker (self);
+  if (self->site_id == NULL)
+    update_pages (self, TRUE);
   return GTK_WIDGET (self);
 }

@@ -10,8 +10,8 @@
  *   - made by `GtkWidget *confab_<x>_page_new (ConfabClient *client)`;
  *   - a read-write string property "site-id": the site the picker at the top of the window
  *     shows. The window sets it after adding the page, and again whenever the picker moves to
- *     another site; the page (re)loads that site's data then (REST through ConfabClient). It may
- *     be set to the same value again (a reload); NULL while no site is picked.
+ *     another site (only then); the page loads that site's data then (REST through ConfabClient,
+ *     confab-client-admin.h); NULL while no site is picked (set once at the start too).
  *   - errors from the relay: confab_admin_window_toast (page, text), or inline.
  *
  * Admin pages show only while the picked site is one the user is owner or admin of; the picker
