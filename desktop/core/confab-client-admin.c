@@ -360,3 +360,16 @@ confab_client_apply_sites_frame (ConfabClient  *self,
     }
   return confab_cache_replace_sites (self->cache, list, error);
 }
+
+gboolean
+confab_client_apply_site (ConfabClient  *self,
+                          JsonObject    *site,
+                          GError       **error)
+{
+  g_autoptr (JsonObject) frame = json_object_new ();
+
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), FALSE);
+
+  json_object_set_object_member (frame, "site", json_object_ref (site));
+  return confab_client_apply_sites_frame (self, "site", frame, error);
+}

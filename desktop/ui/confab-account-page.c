@@ -229,8 +229,9 @@ confab_account_page_new (ConfabClient *client)
   self = g_object_new (CONFAB_TYPE_ACCOUNT_PAGE,
                        "title", _("Account"),
                        "icon-name", "avatar-default-symbolic",
-                       "name", "account-page",
                        NULL);
+  /* gtk_widget_set_name(): AdwPreferencesPage's own "name" property hides GtkWidget's */
+  gtk_widget_set_name (GTK_WIDGET (self), "account-page");
   self->client = g_object_ref (client);
   gtk_editable_set_text (GTK_EDITABLE (self->name_row),
                          confab_client_get_user_name (client) ? confab_client_get_user_name (client) : "");

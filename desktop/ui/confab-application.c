@@ -15,6 +15,7 @@
 
 #include "confab-admin-window.h"
 #include "confab-application.h"
+#include "confab-client-admin.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
 #include "confab-sound-player.h"
@@ -384,6 +385,70 @@ on_sign_in_submit (ConfabApplication *self,
                                self->cancellable, signed_in_cb, g_object_ref (self));
 }
 
+/* The first sign-in with a setup code: as a sign-in, with the relay's reasons for refusing a
+ * code said plainly. */
+static void
+set_up_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (ConfabApplication) self = user_data;
+  ConfabClient *client = CONFAB_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr (ConfabAccount) account = g_steal_pointer (&self->pending);
+  ConfabSignInPage *page = confab_window_show_sign_in (self->window, self->account != NULL);
+
+  confab_sign_in_page_set_busy (page, FALSE);
+  if (!confab_client_setup_finish (client, result, &code, &error))
+    {
+      if (g_strcmp0 (code, "invalid_setup_code") == 0)
+        confab_sign_in_page_set_error (page, _("This setup code is not valid for this email address. "
+                                               "Check both; a code works only once — ask your admin "
+                                               "for a new one if it was used."));
+      else if (g_strcmp0 (code, "setup_code_expired") == 0)
+        confab_sign_in_page_set_error (page, _("This setup code has expired. Ask your admin for a new one."));
+      else if (g_strcmp0 (code, "weak_password") == 0)
+        confab_sign_in_page_set_error (page, _("Choose a password of at least 8 characters."));
+      else if (g_strcmp0 (code, "rate_limited") == 0)
+        confab_sign_in_page_set_error (page, _("Too many attempts. Wait a minute and try again."));
+      else
+        confab_sign_in_page_set_error (page, error->message);
+      return;
+    }
+  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
+                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
+                               confab_account_get_email (account));
+  confab_sign_in_page_set_setup_mode (page, FALSE);
+  use_account (self, account);
+  confab_client_start (client);
+}
+
+static void
+on_sign_in_setup (ConfabApplication *self,
+                  const char        *relay_url,
+                  const char        *email,
+                  const char        *setup_code,
+                  const char        *password,
+                  const char        *name,
+                  ConfabSignInPage  *page)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_object (&self->pending);
+  self->pending = confab_account_new (relay_url, email, &error);
+  if (self->pending == NULL)
+    {
+      confab_sign_in_page_set_error (page, error->message);
+      return;
+    }
+  confab_sign_in_page_set_error (page, NULL);
+  confab_sign_in_page_set_busy (page, TRUE);
+  confab_client_setup_async (confab_account_get_client (self->pending), email, setup_code, password,
+                             name, self->cancellable, set_up_cb, g_object_ref (self));
+}
+
 static void
 on_sign_in_cancel (ConfabApplication *self)
 {
@@ -691,6 +756,7 @@ confab_application_activate (GApplication *application)
 
     g_signal_connect_object (page, "submit", G_CALLBACK (on_sign_in_submit), self, G_CONNECT_SWAPPED);
     g_signal_connect_object (page, "cancel", G_CALLBACK (on_sign_in_cancel), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (page, "setup", G_CALLBACK (on_sign_in_setup), self, G_CONNECT_SWAPPED);
   }
 
   accounts = confab_settings_dup_accounts (self->settings);

@@ -47,6 +47,7 @@ struct _ConfabSitesPage
   AdwEntryRow         *name_row;
   GtkSwitch           *enabled_switch;
   AdwPreferencesGroup *domains_group;
+  GtkListBox          *domains_list;
   GPtrArray           *domain_rows;
   AdwEntryRow         *domain_entry;
   GtkLabel            *domain_error;
@@ -164,10 +165,13 @@ static void
 set_entry (AdwEntryRow *row,
            const char  *text)
 {
-  if (editing (GTK_WIDGET (row)) &&
-      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), text ? text : "") != 0)
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), text ? text : "") == 0 ||
+      editing (GTK_WIDGET (row)))
     return;
+  /* without the apply button while set: a stored value is not an edit waiting to be applied */
+  adw_entry_row_set_show_apply_button (row, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+  adw_entry_row_set_show_apply_button (row, TRUE);
 }
 
 static void
@@ -241,7 +245,14 @@ changed_cb (GObject      *source,
   if (change->error_label != NULL)
     show_error (change->error_label, NULL);
   if (json_object_has_member (site, "id"))
-    set_site (self, site);
+    {
+      g_autoptr (GError) cache_error = NULL;
+
+      set_site (self, site);
+      /* the list and the picker show the new name now, pushed frame or not */
+      if (!confab_client_apply_site (self->client, site, &cache_error))
+        g_warning ("The site list was not updated: %s", cache_error->message);
+    }
   if (change->done != NULL)
     confab_admin_window_toast (GTK_WIDGET (self), change->done);
 
@@ -870,7 +881,7 @@ fill_domains (ConfabSitesPage *self)
   JsonArray *domains = current_domains (self);
 
   for (guint i = 0; i < self->domain_rows->len; i++)
-    adw_preferences_group_remove (self->domains_group, self->domain_rows->pdata[i]);
+    gtk_list_box_remove (self->domains_list, self->domain_rows->pdata[i]);
   g_ptr_array_set_size (self->domain_rows, 0);
   for (guint i = 0; domains != NULL && i < json_array_get_length (domains); i++)
     {
@@ -884,19 +895,21 @@ fill_domains (ConfabSitesPage *self)
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
       g_object_set_data (G_OBJECT (remove), "index", GINT_TO_POINTER (i));
       g_signal_connect (remove, "clicked", G_CALLBACK (on_domain_remove), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
-      adw_preferences_group_add (self->domains_group, row);
+      /* before the entry, which stays last (and keeps its focus) */
+      gtk_list_box_insert (self->domains_list, row, (int) i);
       g_ptr_array_add (self->domain_rows, row);
     }
-  /* the entry after the list */
-  g_object_ref (self->domain_entry);
-  adw_preferences_group_remove (self->domains_group, GTK_WIDGET (self->domain_entry));
-  adw_preferences_group_add (self->domains_group, GTK_WIDGET (self->domain_entry));
-  g_object_unref (self->domain_entry);
-  if (!editing (GTK_WIDGET (self->domain_entry)) || !gtk_widget_get_visible (GTK_WIDGET (self->domain_error)))
-    gtk_editable_set_text (GTK_EDITABLE (self->domain_entry), "");
+  /* a refused domain stays in the entry, beside its reason, to be fixed */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->domain_error)))
+    {
+      adw_entry_row_set_show_apply_button (self->domain_entry, FALSE);
+      gtk_editable_set_text (GTK_EDITABLE (self->domain_entry), "");
+      adw_entry_row_set_show_apply_button (self->domain_entry, TRUE);
+    }
   adw_preferences_group_set_description (self->domains_group,
     domains != NULL && json_array_get_length (domains) > 0
     ? _("The widget works only on pages of these domains. *.example.com allows its subdomains.")
@@ -1238,7 +1251,15 @@ build (ConfabSitesPage *self)
 
   /* domains */
   self->domains_group = add_group (self, _("Allowed Domains"), NULL, TRUE);
-  self->domain_entry = add_entry (self->domains_group, "domain-entry", _("Add a domain (*.example.com)"));
+  self->domains_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->domains_list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->domains_list), "boxed-list");
+  adw_preferences_group_add (self->domains_group, GTK_WIDGET (self->domains_list));
+  self->domain_entry = ADW_ENTRY_ROW (adw_entry_row_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->domain_entry), "domain-entry");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->domain_entry), _("Add a domain (*.example.com)"));
+  adw_entry_row_set_show_apply_button (self->domain_entry, TRUE);
+  gtk_list_box_append (self->domains_list, GTK_WIDGET (self->domain_entry));
   g_signal_connect_swapped (self->domain_entry, "apply", G_CALLBACK (on_domain_add), self);
   self->domain_error = add_error_label (self->domains_group, "domain-error");
 
@@ -1442,8 +1463,9 @@ confab_sites_page_new (ConfabClient *client)
   self = g_object_new (CONFAB_TYPE_SITES_PAGE,
                        "title", _("Sites"),
                        "icon-name", "confab-globe-symbolic",
-                       "name", "sites-page",
                        NULL);
+  /* gtk_widget_set_name(): AdwPreferencesPage's own "name" property hides GtkWidget's */
+  gtk_widget_set_name (GTK_WIDGET (self), "sites-page");
   self->client = g_object_ref (client);
   g_signal_connect_object (client, "site", G_CALLBACK (on_site_pushed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (confab_client_get_cache (client), "sites-changed",
