@@ -243,7 +243,33 @@ test_sites_page (void)
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), 0), ==, "Acme Shop");
   }
 
-  gtk_widget_grab_focus (find_named (root, "site-name"));
+  /* a site made elsewhere (over REST) reaches the open app by the relay's sites frame: the picker
+   * appears with both */
+  {
+    g_autoptr (TestResponse) made = test_http (world->relay, "POST", "/api/v1/sites", world->token,
+                                               "{\"name\":\"Acme Outlet\"}", NULL);
+    Named picker = { root, "site-picker" };
+
+    g_assert_cmpuint (made->status, ==, 201);
+    wait_until ("the site picker with the new site", named_visible, &picker);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (
+                        GTK_DROP_DOWN (find_named (root, "site-picker")))), ==, 2);
+    /* the page still shows the site being edited */
+    g_assert_cmpstr (confab_admin_window_get_site_id (window), ==, world->site_id);
+  }
+
+  /* the screenshot shows the look with its preview */
+  gtk_root_set_focus (GTK_ROOT (window), NULL);
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (preview), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    graphene_point_t at;
+
+    g_assert_true (gtk_widget_compute_point (GTK_WIDGET (preview),
+                                             gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled)),
+                                             &GRAPHENE_POINT_INIT (0, 0), &at));
+    gtk_adjustment_set_value (adjustment, at.y - 250);
+  }
   settle (500);
   g_free (save_screenshot (root, "settings-sites"));
   app_stop (&app);

@@ -1264,7 +1264,7 @@ build (ConfabSitesPage *self)
   self->domain_error = add_error_label (self->domains_group, "domain-error");
 
   /* look */
-  group = add_group (self, _("Look"), _("The preview follows what you type; changes are saved when applied."),
+  group = add_group (self, _("Look"), _("The preview below follows what you type; a change is saved when applied (Enter)."),
                      TRUE);
   self->preview = CONFAB_WIDGET_PREVIEW (confab_widget_preview_new ());
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->preview), 12);
