@@ -54,8 +54,8 @@ gboolean    confab_client_setup_finish   (ConfabClient        *self,
 void        confab_client_set_user_name  (ConfabClient        *self,
                                           const char          *name);
 
-/* A site object the relay answered (a PATCH, a new key): its name and role into the cache's site
- * list at once, as the relay's pushed "site" frame would. */
+/* A site object the relay answered (a PATCH, a new key) or pushed (a "site" frame, then the
+ * client's "site-updated" signal): its name and role into the cache's site list. */
 gboolean    confab_client_apply_site     (ConfabClient        *self,
                                           JsonObject          *site,
                                           GError             **error);

@@ -2,7 +2,6 @@
 /* confab-client-private.h: what confab-client.c and confab-client-outbox.c share. */
 #pragma once
 
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "confab-client.h"
@@ -70,13 +69,5 @@ gboolean confab_client_starts_handle_error (ConfabClient *self,
                                             JsonObject   *frame);
 /* The client stops: nobody will answer the calls still waiting. */
 void     confab_client_starts_fail_all     (ConfabClient *self);
-
-/* confab-client-admin.c */
-/* A "sites" frame (the user's memberships) or a "site" frame (one site changed) into the
- * cache's site list. */
-gboolean confab_client_apply_sites_frame   (ConfabClient *self,
-                                            const char   *type,
-                                            JsonObject   *frame,
-                                            GError      **error);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-client"
 
 #include "confab-cache-private.h"
+#include "confab-client-admin.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 
@@ -56,10 +57,10 @@ enum {
   SIGNAL_READ,
   SIGNAL_OFFLINE_MESSAGE,
   SIGNAL_RATING,
+  SIGNAL_SITE_UPDATED,
   SIGNAL_RELAY_ERROR,
   SIGNAL_SYNCED,
   SIGNAL_SIGNED_OUT,
-  SIGNAL_SITE,
   N_SIGNALS
 };
 
@@ -538,21 +539,24 @@ handle_frame (ConfabClient *self,
       g_signal_emit (self, signals[type[0] == 'o' ? SIGNAL_OFFLINE_MESSAGE : SIGNAL_RATING], 0,
                      site_id, json);
     }
-  else if (strcmp (type, "sites") == 0 || strcmp (type, "site") == 0)
+  /* pushed admin changes: live only (no cursor), for the pages that show them */
+  else if (strcmp (type, "site") == 0)
     {
-      g_autofree char *json = NULL;
-
-      /* live only, never in the log: the cursor stays (confab-client-admin.c) */
-      if (confab_client_apply_sites_frame (self, type, frame, &error) && type[4] == '\0')
+      if (confab_json_get_object (frame, "site", TRUE, &object, &error) &&
+          confab_client_apply_site (self, object, &error))
         {
-          JsonObject *site = NULL;
           const char *id = NULL;
 
-          confab_json_get_object (frame, "site", TRUE, &site, NULL);
-          confab_json_get_string (site, "id", TRUE, &id, NULL);
-          json = confab_json_object_to_string (site);
-          g_signal_emit (self, signals[SIGNAL_SITE], 0, id, json);
+          confab_json_get_string (object, "id", FALSE, &id, NULL);
+          g_signal_emit (self, signals[SIGNAL_SITE_UPDATED], 0, id, object);
         }
+    }
+  else if (strcmp (type, "sites") == 0)
+    {
+      JsonNode *sites = json_object_get_member (frame, "sites");
+
+      if (sites != NULL && JSON_NODE_HOLDS_ARRAY (sites))
+        confab_cache_replace_sites (self->cache, json_node_get_array (sites), &error);
     }
   else if (strcmp (type, "error") == 0)
     {
@@ -1450,6 +1454,11 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_RATING] =
     g_signal_new ("rating", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* Pushed by the relay after an admin's change (see the header): site_id, then the site
+   * object or the whole list, borrowed from the frame. */
+  signals[SIGNAL_SITE_UPDATED] =
+    g_signal_new ("site-updated", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
   /* code, message, ref: an error frame not about an outbox message */
   signals[SIGNAL_RELAY_ERROR] =
     g_signal_new ("relay-error", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -1462,11 +1471,6 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_SIGNED_OUT] =
     g_signal_new ("signed-out", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
-  /* site_id, the site object as JSON text (as GET /api/v1/sites/{id} answers it, with the
-   * user's role): someone changed it; the cache's site list has its name and role already */
-  signals[SIGNAL_SITE] =
-    g_signal_new ("site", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

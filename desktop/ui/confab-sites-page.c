@@ -1060,15 +1060,11 @@ load (ConfabSitesPage *self)
 static void
 on_site_pushed (ConfabSitesPage *self,
                 const char      *site_id,
-                const char      *json)
+                JsonObject      *site)
 {
-  g_autoptr (JsonObject) site = NULL;
-
-  if (g_strcmp0 (site_id, self->site_id) != 0 || self->site == NULL)
+  if (g_strcmp0 (site_id, self->site_id) != 0 || self->site == NULL || site == NULL)
     return;
-  site = confab_json_parse_object (json, strlen (json), 4 * MIB, 16, NULL);
-  if (site != NULL)
-    set_site (self, site);
+  set_site (self, site);
 }
 
 JsonObject *
@@ -1467,7 +1463,8 @@ confab_sites_page_new (ConfabClient *client)
   /* gtk_widget_set_name(): AdwPreferencesPage's own "name" property hides GtkWidget's */
   gtk_widget_set_name (GTK_WIDGET (self), "sites-page");
   self->client = g_object_ref (client);
-  g_signal_connect_object (client, "site", G_CALLBACK (on_site_pushed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "site-updated", G_CALLBACK (on_site_pushed), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (confab_client_get_cache (client), "sites-changed",
                            G_CALLBACK (rebuild_list), self, G_CONNECT_SWAPPED);
   fill (self);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-desktop-admin.c: the settings area of the real app (in-process, under Xvfb, with a real
+/* test-desktop-sites.c: the settings area of the real app (in-process, under Xvfb, with a real
  * keyring) against a real relay, driven by real X input (xdotool): an owner renames a site and
  * changes its colour and welcome text (the relay stores them; the drawn preview follows the
  * typing before anything is saved), a bad domain is refused inline; an agent sees no admin page;
  * an invited agent's first sign-in with a setup code; changing one's password. Every
  * Gtk-CRITICAL or warning fails the test. */
-#define G_LOG_DOMAIN "test-desktop-admin"
+#define G_LOG_DOMAIN "test-desktop-sites"
 
 #include "confab-admin-window.h"
 #include "confab-client.h"
@@ -567,9 +567,9 @@ main (int   argc,
   g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   test_harness_init (&argc, &argv);
-  test_harness_add ("/desktop/admin/sites-page", test_sites_page);
-  test_harness_add ("/desktop/admin/agent-sees-no-admin-pages", test_agent_sees_no_admin_pages);
-  test_harness_add ("/desktop/admin/setup-code", test_setup_code);
-  test_harness_add ("/desktop/admin/change-password", test_change_password);
+  test_harness_add ("/desktop/sites/sites-page", test_sites_page);
+  test_harness_add ("/desktop/sites/agent-sees-no-admin-pages", test_agent_sees_no_admin_pages);
+  test_harness_add ("/desktop/sites/setup-code", test_setup_code);
+  test_harness_add ("/desktop/sites/change-password", test_change_password);
   return g_test_run ();
 }
