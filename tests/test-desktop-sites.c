@@ -41,14 +41,12 @@ static void
 scroll_into_view (GtkWidget *widget)
 {
   GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
-  GtkWidget *child;
   GtkAdjustment *adjustment;
-  graphene_point_t at, shown, last = GRAPHENE_POINT_INIT (-1, -1);
+  graphene_point_t shown, last = GRAPHENE_POINT_INIT (-1, -1);
 
   if (scrolled == NULL)
     return;
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
   for (int i = 0; i < 100; i++)
     {
       gboolean inside;
@@ -58,12 +56,11 @@ scroll_into_view (GtkWidget *widget)
       if (inside && shown.y == last.y)
         return;
       last = shown;
+      /* @shown is in the view's coordinates: the scroll is the value plus that */
       if (!inside)
-        {
-          g_assert_true (gtk_widget_compute_point (widget, child, &GRAPHENE_POINT_INIT (0, 0), &at));
-          gtk_adjustment_set_value (adjustment, at.y + gtk_widget_get_height (widget) / 2.0 -
-                                                gtk_adjustment_get_page_size (adjustment) / 2.0);
-        }
+        gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + shown.y +
+                                              gtk_widget_get_height (widget) / 2.0 -
+                                              gtk_adjustment_get_page_size (adjustment) / 2.0);
       settle (100);
     }
   g_error ("%s does not stay in view", gtk_widget_get_name (widget));
@@ -83,6 +80,50 @@ x_edit (GtkWidget  *root,
   x_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
   x_key ("ctrl+a");
   return widget;
+}
+
+static gboolean
+has_text (gpointer data)
+{
+  Typed *t = data;
+
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (find_named (t->root, t->name))), t->text) == 0;
+}
+
+/* Replaces the text of the entry row @name by typing @text; a key lost by a loaded X server is
+ * typed again once. */
+static void
+type_into (GtkWidget  *root,
+           const char *name,
+           const char *text)
+{
+  Typed typed = { root, name, text };
+
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      x_edit (root, name);
+      x_key ("BackSpace");
+      if (*text != '\0')
+        x_type (text);
+      settle (100);
+      if (has_text (&typed))
+        return;
+    }
+  wait_until (name, has_text, &typed);
+}
+
+/* Brings @name into view and clicks its middle. */
+static void
+x_click_widget (GtkWidget  *root,
+                const char *name)
+{
+  Named named = { root, name };
+  GtkWidget *widget;
+
+  wait_until (name, named_visible, &named);
+  widget = find_named (root, name);
+  scroll_into_view (widget);
+  x_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
 }
 
 static ConfabAdminWindow *
@@ -145,10 +186,19 @@ relay_has (gpointer data)
   JsonObject *site = test_response_object (response);
   JsonNode *node = test_obj_lookup (site, s->path);
 
-  /* "domains": its only entry */
+  /* an array of strings: joined with ", " */
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    return json_array_get_length (json_node_get_array (node)) == 1 &&
-           g_strcmp0 (json_array_get_string_element (json_node_get_array (node), 0), s->value) == 0;
+    {
+      JsonArray *array = json_node_get_array (node);
+      g_autoptr (GString) joined = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        g_string_append_printf (joined, "%s%s", i > 0 ? ", " : "",
+                                json_array_get_string_element (array, i));
+      return g_strcmp0 (joined->str, s->value) == 0;
+    }
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return g_strcmp0 (json_node_get_boolean (node) ? "true" : "false", s->value) == 0;
   return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
          g_strcmp0 (json_node_get_string (node), s->value) == 0;
 }
@@ -199,7 +249,7 @@ static gboolean
 label_shows (gpointer data)
 {
   Named *named = data;
-  GtkWidget *label = find_named (named->root, "domain-error");
+  GtkWidget *label = find_named (named->root, named->name);
 
   return label != NULL && gtk_widget_get_mapped (label) &&
          *gtk_label_get_text (GTK_LABEL (label)) != '\0';
@@ -282,6 +332,26 @@ test_sites_page (void)
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), 0), ==, "Acme Shop");
   }
 
+  /* a behaviour switch, clicked */
+  x_click_widget (root, "setting-typing_preview");
+  stored = (Stored) { world, "settings.typing_preview", "true" };
+  wait_until ("typing previews on, on the relay", relay_has, &stored);
+
+  /* working hours: on (office hours in the user's zone to start from), a range that is not one
+   * refused beside them, two ranges on a Monday stored */
+  x_click_widget (root, "hours-switch");
+  stored = (Stored) { world, "settings.working_hours.days.tue", "09:00-17:00" };
+  wait_until ("working hours on the relay", relay_has, &stored);
+  type_into (root, "hours-mon", "9 to 5");
+  x_key ("Return");
+  named = (Named) { root, "hours-error" };
+  wait_until ("the bad range refused beside the hours", label_shows, &named);
+  type_into (root, "hours-mon", "08:30-12:00, 13:00-17:30");
+  x_key ("Return");
+  stored = (Stored) { world, "settings.working_hours.days.mon", "08:30-12:00, 13:00-17:30" };
+  wait_until ("Monday's two ranges on the relay", relay_has, &stored);
+  g_assert_false (gtk_widget_get_visible (find_named (root, "hours-error")));
+
   /* a site made elsewhere (over REST) reaches the open app by the relay's sites frame: the picker
    * appears with both */
   {
@@ -304,10 +374,9 @@ test_sites_page (void)
     GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
     graphene_point_t at;
 
-    g_assert_true (gtk_widget_compute_point (GTK_WIDGET (preview),
-                                             gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled)),
+    g_assert_true (gtk_widget_compute_point (GTK_WIDGET (preview), scrolled,
                                              &GRAPHENE_POINT_INIT (0, 0), &at));
-    gtk_adjustment_set_value (adjustment, at.y - 250);
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y - 250);
   }
   settle (500);
   g_free (save_screenshot (root, "settings-sites"));
@@ -628,35 +697,6 @@ error_says (gpointer data)
          strstr (gtk_label_get_text (GTK_LABEL (label)), at->text) != NULL;
 }
 
-static gboolean
-has_text (gpointer data)
-{
-  Typed *t = data;
-
-  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (find_named (t->root, t->name))), t->text) == 0;
-}
-
-/* Replaces the text of the entry row @name by typing @text; a key lost by a loaded X server is
- * typed again once. */
-static void
-type_into (GtkWidget  *root,
-           const char *name,
-           const char *text)
-{
-  Typed typed = { root, name, text };
-
-  for (int attempt = 0; attempt < 2; attempt++)
-    {
-      x_edit (root, name);
-      x_key ("BackSpace");
-      if (*text != '\0')
-        x_type (text);
-      settle (100);
-      if (has_text (&typed))
-        return;
-    }
-  wait_until (name, has_text, &typed);
-}
 
 static void
 test_setup_code (void)
