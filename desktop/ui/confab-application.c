@@ -272,10 +272,25 @@ token_cb (GObject      *source,
   confab_sign_in_page_set_email (page, confab_account_get_email (account));
 }
 
+/* The settings area is of the account it was opened for: it goes with it. */
+static void
+close_settings_of_others (ConfabApplication *self,
+                          ConfabAccount     *account)
+{
+  g_autoptr (GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (CONFAB_IS_ADMIN_WINDOW (l->data) &&
+        (account == NULL ||
+         confab_admin_window_get_client (l->data) != confab_account_get_client (account)))
+      gtk_window_destroy (l->data);
+}
+
 static void
 use_account (ConfabApplication *self,
              ConfabAccount     *account)
 {
+  close_settings_of_others (self, account);
   if (self->account != NULL)
     {
       g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
