@@ -255,6 +255,29 @@ label_shows (gpointer data)
          *gtk_label_get_text (GTK_LABEL (label)) != '\0';
 }
 
+typedef struct {
+  GdkClipboard *clipboard;
+  char         *text;
+  gboolean      done;
+} Clipboard;
+
+static void
+clipboard_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Clipboard *clip = data;
+
+  clip->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  clip->done = TRUE;
+}
+
+static gboolean
+clipboard_done (gpointer data)
+{
+  return ((Clipboard *) data)->done;
+}
+
 /* ------------------------------------------------------------ sites --- */
 
 static void
@@ -351,6 +374,19 @@ test_sites_page (void)
   stored = (Stored) { world, "settings.working_hours.days.mon", "08:30-12:00, 13:00-17:30" };
   wait_until ("Monday's two ranges on the relay", relay_has, &stored);
   g_assert_false (gtk_widget_get_visible (find_named (root, "hours-error")));
+
+  /* Copy puts the embed snippet with the site's key on the clipboard */
+  x_click_widget (root, "copy-snippet");
+  {
+    g_autofree char *snippet = g_strdup_printf ("<script async src=\"%s/widget.js\" data-site-key=\"%s\"></script>",
+                                                test_relay_base_url (world->relay), world->site_key);
+    Clipboard clip = { gtk_widget_get_clipboard (root), NULL, FALSE };
+
+    gdk_clipboard_read_text_async (clip.clipboard, NULL, clipboard_read, &clip);
+    wait_until ("the clipboard read", clipboard_done, &clip);
+    g_assert_cmpstr (clip.text, ==, snippet);
+    g_free (clip.text);
+  }
 
   /* a site made elsewhere (over REST) reaches the open app by the relay's sites frame: the picker
    * appears with both */
@@ -632,6 +668,14 @@ is_page (const char *name,
   return FALSE;
 }
 
+static gboolean
+owner_picked (gpointer data)
+{
+  ConfabAdminWindow *window = data;
+
+  return g_strcmp0 (confab_admin_window_get_role (GTK_WIDGET (window)), "owner") == 0;
+}
+
 static void
 test_agent_sees_no_admin_pages (void)
 {
@@ -675,12 +719,31 @@ test_agent_sees_no_admin_pages (void)
     }
   g_object_unref (pages);
   g_assert_cmpuint (shown, ==, 2);
-  /* the site shows in the list, as the agent's */
+  /* anyone may make a site: the agent does, from the Sites page, and owns it */
+  x_click_widget (root, "new-site-button");
+  wait_until ("the new site's dialog", dialog_shown, NULL);
   {
-    Named named = { root, "new-site-button" };
+    AdwMessageDialog *dialog = message_dialog ();
+    GtkWidget *name;
 
-    g_assert_true (named_visible (&named));
+    x_focus (GTK_WINDOW (dialog));
+    name = find_named (GTK_WIDGET (dialog), "new-site-name");
+    x_click (name, gtk_widget_get_width (name) / 2.0, gtk_widget_get_height (name) / 2.0);
+    x_type ("Agnes Blog");
+    {
+      Typed typed = { GTK_WIDGET (dialog), "new-site-name", "Agnes Blog" };
+
+      wait_until ("the name typed", has_text, &typed);
+    }
+    x_click_middle (find_button (GTK_WIDGET (dialog), "C_reate"));
   }
+  wait_until ("the new site loaded", site_loaded, window);
+  g_assert_cmpstr (test_obj_string (confab_sites_page_get_site (sites_page (window)), "name"), ==,
+                   "Agnes Blog");
+  g_assert_cmpstr (test_obj_string (confab_sites_page_get_site (sites_page (window)), "role"), ==,
+                   "owner");
+  /* the relay's sites frame names her its owner: the site is in the picker, picked */
+  wait_until ("the new site picked as the agent's own", owner_picked, window);
 
   app_stop (&app);
 }
