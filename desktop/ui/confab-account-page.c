@@ -36,6 +36,20 @@ show_error (ConfabAccountPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->password_error), text != NULL);
 }
 
+/* The name as the client knows it, unless the user is typing another. */
+static void
+show_name (ConfabAccountPage *self)
+{
+  const char *name = confab_client_get_user_name (self->client);
+
+  if ((gtk_widget_get_state_flags (GTK_WIDGET (self->name_row)) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0)
+    return;
+  /* without the apply button while set: the stored name is not an edit to apply */
+  adw_entry_row_set_show_apply_button (self->name_row, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name != NULL ? name : "");
+  adw_entry_row_set_show_apply_button (self->name_row, TRUE);
+}
+
 static void
 renamed_cb (GObject      *source,
             GAsyncResult *result,
@@ -53,7 +67,9 @@ renamed_cb (GObject      *source,
       g_autofree char *text = g_strdup_printf (_("Your name was not changed: %s"), error->message);
 
       confab_admin_window_toast (GTK_WIDGET (self), text);
+      adw_entry_row_set_show_apply_button (self->name_row, FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->name_row), confab_client_get_user_name (self->client));
+      adw_entry_row_set_show_apply_button (self->name_row, TRUE);
       return;
     }
   if (confab_json_get_object (answer, "user", FALSE, &user, NULL) && user != NULL &&
@@ -233,7 +249,8 @@ confab_account_page_new (ConfabClient *client)
   /* gtk_widget_set_name(): AdwPreferencesPage's own "name" property hides GtkWidget's */
   gtk_widget_set_name (GTK_WIDGET (self), "account-page");
   self->client = g_object_ref (client);
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row),
-                         confab_client_get_user_name (client) ? confab_client_get_user_name (client) : "");
+  show_name (self);
+  g_signal_connect_object (client, "notify::user-name", G_CALLBACK (show_name), self,
+                           G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }
