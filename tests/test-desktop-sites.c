@@ -355,10 +355,11 @@ test_sites_page (void)
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), 0), ==, "Acme Shop");
   }
 
-  /* a behaviour switch, clicked */
+  /* a behaviour switch, clicked: typing previews are on until a site turns them off */
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_named (root, "setting-typing_preview"))));
   x_click_widget (root, "setting-typing_preview");
-  stored = (Stored) { world, "settings.typing_preview", "true" };
-  wait_until ("typing previews on, on the relay", relay_has, &stored);
+  stored = (Stored) { world, "settings.typing_preview", "false" };
+  wait_until ("typing previews off, on the relay", relay_has, &stored);
 
   /* working hours: on (office hours in the user's zone to start from), a range that is not one
    * refused beside them, two ranges on a Monday stored */

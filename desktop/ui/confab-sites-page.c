@@ -25,7 +25,7 @@ static const char *switch_keys[] = {
   "assign_on_reply",
 };
 /* the widget's defaults for a key the site has not set (docs/http-api.md, site settings) */
-static const gboolean switch_defaults[] = { FALSE, TRUE, FALSE, FALSE, TRUE, TRUE };
+static const gboolean switch_defaults[] = { TRUE, TRUE, FALSE, FALSE, TRUE, TRUE };
 
 static const char *days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 static const char *prechat_modes[] = { "off", "optional", "required" };
