@@ -62,6 +62,8 @@ renamed_cb (GObject      *source,
   JsonObject *user = NULL;
   const char *name = NULL;
 
+  if (self->client == NULL)
+    return;  /* the page was closed meanwhile */
   if (answer == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Your name was not changed: %s"), error->message);
@@ -100,6 +102,8 @@ changed_cb (GObject      *source,
                                                                 &error);
   gint64 revoked = 0;
 
+  if (self->client == NULL)
+    return;  /* the page was closed meanwhile */
   gtk_widget_set_sensitive (GTK_WIDGET (self->change_button), TRUE);
   if (answer == NULL)
     {

@@ -228,7 +228,8 @@ changed_cb (GObject      *source,
   g_autoptr (JsonObject) site = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL,
                                                               &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+  /* a page closed meanwhile (disposed: no client) has nothing left to show it in */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->client == NULL ||
       g_strcmp0 (change->site_id, self->site_id) != 0)
     goto out;
   if (site == NULL)
@@ -662,6 +663,8 @@ deleted_cb (GObject      *source,
   g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL,
                                                                 &error);
 
+  if (self->client == NULL)
+    return;
   if (answer == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The site was not deleted: %s"), error->message);
@@ -735,6 +738,8 @@ created_cb (GObject      *source,
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   const char *id = NULL;
 
+  if (self->client == NULL)
+    return;
   if (site == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The site was not created: %s"), error->message);
