@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-client"
 
 #include "confab-cache-private.h"
+#include "confab-client-admin.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 

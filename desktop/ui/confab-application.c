@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confab-admin-window.h"
 #include "confab-application.h"
+#include "confab-client-admin.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
 #include "confab-format.h"
@@ -301,10 +303,25 @@ token_cb (GObject      *source,
   confab_sign_in_page_set_email (page, confab_account_get_email (account));
 }
 
+/* The settings area is of the account it was opened for: it goes with it. */
+static void
+close_settings_of_others (ConfabApplication *self,
+                          ConfabAccount     *account)
+{
+  g_autoptr (GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (CONFAB_IS_ADMIN_WINDOW (l->data) &&
+        (account == NULL ||
+         confab_admin_window_get_client (l->data) != confab_account_get_client (account)))
+      gtk_window_destroy (l->data);
+}
+
 static void
 use_account (ConfabApplication *self,
              ConfabAccount     *account)
 {
+  close_settings_of_others (self, account);
   if (self->account != NULL)
     {
       g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
@@ -416,6 +433,70 @@ on_sign_in_submit (ConfabApplication *self,
                                self->cancellable, signed_in_cb, g_object_ref (self));
 }
 
+/* The first sign-in with a setup code: as a sign-in, with the relay's reasons for refusing a
+ * code said plainly. */
+static void
+set_up_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (ConfabApplication) self = user_data;
+  ConfabClient *client = CONFAB_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr (ConfabAccount) account = g_steal_pointer (&self->pending);
+  ConfabSignInPage *page = confab_window_show_sign_in (self->window, self->account != NULL);
+
+  confab_sign_in_page_set_busy (page, FALSE);
+  if (!confab_client_setup_finish (client, result, &code, &error))
+    {
+      if (g_strcmp0 (code, "invalid_setup_code") == 0)
+        confab_sign_in_page_set_error (page, _("This setup code is not valid for this email address. "
+                                               "Check both; a code works only once — ask your admin "
+                                               "for a new one if it was used."));
+      else if (g_strcmp0 (code, "setup_code_expired") == 0)
+        confab_sign_in_page_set_error (page, _("This setup code has expired. Ask your admin for a new one."));
+      else if (g_strcmp0 (code, "weak_password") == 0)
+        confab_sign_in_page_set_error (page, _("Choose a password of at least 8 characters."));
+      else if (g_strcmp0 (code, "rate_limited") == 0)
+        confab_sign_in_page_set_error (page, _("Too many attempts. Wait a minute and try again."));
+      else
+        confab_sign_in_page_set_error (page, error->message);
+      return;
+    }
+  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
+                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
+                               confab_account_get_email (account));
+  confab_sign_in_page_set_setup_mode (page, FALSE);
+  use_account (self, account);
+  confab_client_start (client);
+}
+
+static void
+on_sign_in_setup (ConfabApplication *self,
+                  const char        *relay_url,
+                  const char        *email,
+                  const char        *setup_code,
+                  const char        *password,
+                  const char        *name,
+                  ConfabSignInPage  *page)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_object (&self->pending);
+  self->pending = confab_account_new (relay_url, email, &error);
+  if (self->pending == NULL)
+    {
+      confab_sign_in_page_set_error (page, error->message);
+      return;
+    }
+  confab_sign_in_page_set_error (page, NULL);
+  confab_sign_in_page_set_busy (page, TRUE);
+  confab_client_setup_async (confab_account_get_client (self->pending), email, setup_code, password,
+                             name, self->cancellable, set_up_cb, g_object_ref (self));
+}
+
 static void
 on_sign_in_cancel (ConfabApplication *self)
 {
@@ -517,6 +598,32 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The settings area of the signed-in account (one window per account: a second Ctrl+Alt+,
+ * brings it back). */
+static void
+site_settings_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  ConfabClient *client;
+  GtkWidget *window;
+
+  if (self->account == NULL || self->window == NULL)
+    return;
+  client = confab_account_get_client (self->account);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CONFAB_IS_ADMIN_WINDOW (l->data) &&
+        confab_admin_window_get_client (l->data) == client)
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  window = confab_admin_window_new (GTK_WINDOW (self->window), client);
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -564,6 +671,7 @@ quit_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
+  { "site-settings", site_settings_action },
   { "about", about_action },
   { "sign-out", sign_out_action },
   { "add-account", add_account_action },
@@ -619,6 +727,7 @@ confab_application_startup (GApplication *application)
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *prefs_accels[] = { "<Control>comma", NULL };
   const char *help_accels[] = { "<Control>question", NULL };
+  const char *site_settings_accels[] = { "<Control><Alt>comma", NULL };
 
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (application);
 
@@ -626,6 +735,8 @@ confab_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.site-settings",
+                                         site_settings_accels);
 
   self->settings = confab_settings_new ();
   if (g_getenv ("CONFAB_NO_SOUND") == NULL)
@@ -705,6 +816,7 @@ confab_application_activate (GApplication *application)
 
     g_signal_connect_object (page, "submit", G_CALLBACK (on_sign_in_submit), self, G_CONNECT_SWAPPED);
     g_signal_connect_object (page, "cancel", G_CALLBACK (on_sign_in_cancel), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (page, "setup", G_CALLBACK (on_sign_in_setup), self, G_CONNECT_SWAPPED);
   }
 
   accounts = confab_settings_dup_accounts (self->settings);

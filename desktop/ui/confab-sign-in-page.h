@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-sign-in-page.h: relay address, email and password; emits "submit". */
+/* confab-sign-in-page.h: relay address, email and password; emits "submit". In setup mode
+ * (a first sign-in with an admin's setup code): relay, email, code, name and a new password
+ * twice; emits "setup". */
 #pragma once
 
 #include <adwaita.h>
@@ -22,5 +24,10 @@ void confab_sign_in_page_set_error     (ConfabSignInPage *self,
 /* Whether "cancel" (back to the signed-in account) is offered. */
 void confab_sign_in_page_set_can_cancel (ConfabSignInPage *self,
                                          gboolean          can_cancel);
+
+/* Setup mode: the form for a first sign-in with a setup code. */
+void     confab_sign_in_page_set_setup_mode (ConfabSignInPage *self,
+                                             gboolean          setup);
+gboolean confab_sign_in_page_get_setup_mode (ConfabSignInPage *self);
 
 G_END_DECLS
