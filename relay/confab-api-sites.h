@@ -7,9 +7,12 @@
 
 G_BEGIN_DECLS
 
-/* DELETE /api/v1/sites/{id}, the site being one of the user's (site->role set). */
+/* DELETE /api/v1/sites/{id}, the site being one of the user's (site->role set): retires it
+ * at once, then removes its rows in steps (confab-store-sites.h). */
 void     confab_api_site_delete    (ConfabApiCall *call,
                                     ConfabSite    *site);
+/* At start: goes on removing the sites a stopped relay had retired but not removed. */
+void     confab_api_sites_resume_removals (ConfabRelay *relay);
 /* /api/v1/sites/{id}/key (POST rotates it). */
 void     confab_api_site_key       (ConfabApiCall *call,
                                     ConfabSite    *site,

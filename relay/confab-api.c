@@ -1099,4 +1099,5 @@ void
 confab_api_register (ConfabRelay *relay)
 {
   soup_server_add_handler (relay->server, "/api/v1", handle_api, relay, NULL);
+  confab_api_sites_resume_removals (relay);
 }

@@ -144,6 +144,22 @@ count_rows (TestRelay  *relay,
   return count;
 }
 
+/* Waits (bounded) until the relay has removed every row of @site_id: it does so in steps
+ * after answering the DELETE. */
+static void
+wait_site_removed (TestRelay  *relay,
+                   const char *site_id)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) TEST_TIMEOUT_MS * test_timeout_multiplier () * 1000;
+
+  while (count_rows (relay, "SELECT count(*) FROM sites WHERE id = ?", site_id) != 0)
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("site %s was not removed within %u ms", site_id, TEST_TIMEOUT_MS);
+      test_sleep_ms (20);
+    }
+}
+
 static gboolean
 log_mentions (TestWs     *ws,
               const char *needle)
@@ -261,7 +277,10 @@ test_delete_site (void)
   }
   test_ws_expect_none (b_ws, "sites", 0);
 
-  /* every row of it is gone */
+  /* every row of it is gone (at once for everyone; the rows in steps right after) */
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM memberships WHERE site_id = ?",
+                               world->site_id), ==, 0);
+  wait_site_removed (world->relay, world->site_id);
   {
     static const char * const by_site[] = {
       "SELECT count(*) FROM sites WHERE id = ?",
@@ -346,6 +365,100 @@ test_delete_site (void)
     g_autoptr(JsonObject) listed = request_object (world->relay, "GET", b_path, b_token, NULL, 200);
 
     g_assert_cmpuint (json_array_get_length (test_obj_array (listed, "conversations")), ==, 1);
+  }
+  assert_no_warnings (world->relay);
+}
+
+/* A site with more rows than one step takes goes in steps, the relay answering meanwhile; a
+ * relay stopped in between goes on at its next start. */
+static void
+test_delete_site_in_steps (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autofree char *b_token = NULL, *b_site = NULL, *b_key = NULL;
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autofree char *b_conversation = NULL;
+  g_autoptr(TestWs) b_visitor = NULL;
+  sqlite3 *db = NULL;
+
+  test_world_add_tenant (world, "b", &b_token, &b_site, &b_key);
+  b_visitor = test_ws_widget (world->relay, b_key);
+  {
+    g_autoptr(JsonObject) welcome = test_visitor_hello (b_visitor, NULL, NULL, "https://b.test/");
+  }
+  test_visitor_say (b_visitor, "b stays", &b_conversation);
+  test_ws_close (b_visitor);
+
+  /* 250 conversations of 4 messages written straight into the store (the relay stopped): more
+   * than two steps of 100 */
+  test_relay_stop (world->relay);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON; BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 250; i++)
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "INSERT INTO visitors (id, site_id, token_hash, first_seen, last_seen) VALUES ('vis_bulk%u', '%s', 'x', 1, 1);"
+        "INSERT INTO conversations (id, site_id, visitor_id, created_at, last_message_at, last_seq) "
+        "VALUES ('conv_bulk%u', '%s', 'vis_bulk%u', 1, 1, 4);",
+        i, world->site_id, i, world->site_id, i);
+
+      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+      for (guint seq = 1; seq <= 4; seq++)
+        {
+          g_autofree char *message = g_strdup_printf (
+            "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) VALUES ('%s', 'message', 'conv_bulk%u', %u, 1);"
+            "INSERT INTO messages (conversation_id, seq, cursor, client_id, sender_type, sender_id, body, created_at) "
+            "VALUES ('conv_bulk%u', %u, last_insert_rowid (), 'c%u-%u', 'visitor', 'vis_bulk%u', 'Hello', 1);",
+            world->site_id, i, seq, i, seq, i, seq, i);
+
+          g_assert_cmpint (sqlite3_exec (db, message, NULL, NULL, NULL), ==, SQLITE_OK);
+        }
+    }
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  test_relay_start (world->relay);
+
+  {
+    g_autoptr(JsonObject) gone = request_object (world->relay, "DELETE", site_path, world->token, NULL, 204);
+  }
+  /* gone for its owner at once, whatever is still being removed */
+  expect_error (world->relay, "GET", site_path, world->token, NULL, 404, "not_found");
+  {
+    g_autoptr(JsonObject) listed = request_object (world->relay, "GET", "/api/v1/sites", world->token, NULL, 200);
+    g_assert_cmpuint (json_array_get_length (test_obj_array (listed, "sites")), ==, 0);
+  }
+  wait_site_removed (world->relay, world->site_id);
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM messages WHERE conversation_id LIKE ?",
+                               "conv_bulk%"), ==, 0);
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM events WHERE site_id = ?",
+                               world->site_id), ==, 0);
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM visitors WHERE site_id = ?",
+                               world->site_id), ==, 0);
+
+  /* a site retired by a relay that stopped before removing it is removed at the next start */
+  {
+    g_autoptr(JsonObject) created = request_object (world->relay, "POST", "/api/v1/sites", world->token,
+                                                    "{\"name\":\"Half gone\"}", 201);
+    g_autofree char *half = g_strdup (test_obj_string (created, "id"));
+    g_autofree char *sql = g_strdup_printf ("UPDATE sites SET enabled = 0, site_key = 'deleted:' || id "
+                                            "WHERE id = '%s'; DELETE FROM memberships WHERE site_id = '%s'",
+                                            half, half);
+
+    test_relay_stop (world->relay);
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+    test_relay_start (world->relay);
+    wait_site_removed (world->relay, half);
+  }
+
+  /* the other tenant's conversation is untouched */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages", b_conversation);
+    g_autoptr(JsonObject) messages = request_object (world->relay, "GET", path, b_token, NULL, 200);
+
+    g_assert_cmpuint (json_array_get_length (test_obj_array (messages, "messages")), ==, 1);
   }
   assert_no_warnings (world->relay);
 }
@@ -924,6 +1037,7 @@ main (int    argc,
   test_harness_init (&argc, &argv);
 
   test_harness_add ("/relay/siteadmin/delete-site", test_delete_site);
+  test_harness_add ("/relay/siteadmin/delete-site-in-steps", test_delete_site_in_steps);
   test_harness_add ("/relay/siteadmin/rotate-key", test_rotate_key);
   test_harness_add ("/relay/siteadmin/pushes", test_pushes);
   test_harness_add ("/relay/siteadmin/push-too-long", test_push_too_long);
