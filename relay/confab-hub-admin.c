@@ -6,6 +6,8 @@
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
 
+#include <string.h>
+
 /* The agent sockets of @site_id that may still hear something, as a list of their own:
  * sending may close a slow one, which edits the index. */
 static GPtrArray *
@@ -64,6 +66,27 @@ confab_hub_push_site (ConfabHub  *hub,
     }
 }
 
+/* @frame's text, or null in place of its list when that would fill half of a socket's send
+ * queue: every socket of the site would be closed as a slow reader (4008) at every change, so
+ * those get null, "read it over REST". */
+static char *
+push_list_text (ConfabHub  *hub,
+                JsonObject *frame,
+                const char *type)
+{
+  char *text = confab_frame_to_string (frame);
+
+  if (strlen (text) > hub->relay->config->send_queue_bytes / 2)
+    {
+      g_message ("The %s list of a site is too long to push (%zu bytes): sent as null",
+                 type, strlen (text));
+      json_object_set_null_member (frame, type);
+      g_free (text);
+      text = confab_frame_to_string (frame);
+    }
+  return text;
+}
+
 void
 confab_hub_push_list (ConfabHub  *hub,
                       const char *site_id,
@@ -73,26 +96,49 @@ confab_hub_push_list (ConfabHub  *hub,
   g_autoptr (GPtrArray) agents = site_agents_snapshot (hub, site_id);
   g_autoptr (JsonObject) frame = confab_frame_new (type);
   g_autofree char *text = NULL;
+  g_autofree char *agent_text = NULL;
+  gboolean redact = strcmp (type, "members") == 0;
 
   json_object_set_string_member (frame, "site_id", site_id);
   json_object_set_array_member (frame, type, list);
   if (agents->len == 0)
     return;
 
-  text = confab_frame_to_string (frame);
-  /* A list that would fill half of a socket's send queue would get every socket of the site
-   * closed as a slow reader (4008), at every change: those get null instead, "read it over
-   * REST". */
-  if (strlen (text) > hub->relay->config->send_queue_bytes / 2)
+  text = push_list_text (hub, frame, type);
+  /* Agents may not list the team over REST (GET …/members is for admins): they get its names,
+   * roles and presence for assigning, never the members' e-mail addresses. */
+  if (redact && !json_object_get_null_member (frame, type))
     {
-      g_message ("The %s list of site %s is too long to push (%zu bytes): sent as null",
-                 type, site_id, strlen (text));
-      json_object_set_null_member (frame, type);
-      g_free (text);
-      text = confab_frame_to_string (frame);
+      g_autoptr (JsonObject) copy = confab_frame_new (type);
+      JsonArray *names = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *member = json_array_get_object_element (list, i);
+          JsonObject *shown = json_object_new ();
+          g_autoptr (GList) keys = json_object_get_members (member);
+
+          for (GList *l = keys; l != NULL; l = l->next)
+            if (strcmp (l->data, "email") != 0)
+              json_object_set_member (shown, l->data,
+                                      json_node_copy (json_object_get_member (member, l->data)));
+          json_array_add_object_element (names, shown);
+        }
+      json_object_set_string_member (copy, "site_id", site_id);
+      json_object_set_array_member (copy, type, names);
+      agent_text = push_list_text (hub, copy, type);
     }
+
   for (guint i = 0; i < agents->len; i++)
-    client_send_text (g_ptr_array_index (agents, i), text);
+    {
+      Client *agent = g_ptr_array_index (agents, i);
+      const char *sent = text;
+
+      if (agent_text != NULL &&
+          confab_store_get_role (hub->relay->store, site_id, agent->user_id) < CONFAB_ROLE_ADMIN)
+        sent = agent_text;
+      client_send_text (agent, sent);
+    }
 }
 
 /* Visitor sockets of @site_id, before and after their hello. */

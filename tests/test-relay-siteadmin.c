@@ -718,6 +718,8 @@ test_pushes (void)
     g_assert_nonnull (member);
     g_assert_true (json_object_get_boolean_member (member, "pending"));
     g_assert_false (json_object_has_member (member, "setup_code"));
+    /* an agent may not list the team over REST: their copy names no e-mail address */
+    g_assert_false (json_object_has_member (member, "email"));
   }
   {
     g_autofree char *body = test_json ("{'email':'new@a.test','setup_code':'%s','password':'%s','name':'Nell'}",
@@ -766,6 +768,9 @@ test_pushes (void)
 
     list = wait_list (world->agent, "members", world->site_id, &frame);
     g_assert_cmpstr (json_object_get_string_member (find_by (list, "id", agent_id), "name"), ==, "Agnes");
+    /* the owner's copy is GET …/members' answer, addresses included */
+    g_assert_cmpstr (json_object_get_string_member (find_by (list, "id", agent_id), "email"), ==,
+                     "agent@a.test");
   }
 
   /* the other tenant heard none of it */
