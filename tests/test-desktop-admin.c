@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-admin.c: the site settings pages of the real app (in-process, under Xvfb, with a
+ * real keyring) against a real relay, driven by real X input (xdotool): the team (an invitation's
+ * setup code shown once and working, a role changed, a password reset, a member removed, what an
+ * admin may not touch), the FAQs (added, found, "try a question" with its score), canned
+ * responses (added, edited, deleted), and, with a relay that has them, visitor data (a visitor
+ * exported through the file chooser) and the audit log.
+ *
+ * The pages are opened in a preferences window of their own, as the settings area hosts them.
+ * Every Gtk-CRITICAL or warning fails the test. */
+#define G_LOG_DOMAIN "test-desktop-admin"
+
+#include "confab-client-admin.h"
+#include "confab-faqs-page.h"
+#include "confab-team-page.h"
+#include "test-desktop-app-util.h"
+
+/* ------------------------------------------------------------ helpers --- */
+
+static GtkWindow *
+open_settings (App       *app,
+               GtkWidget *page)
+{
+  GtkWidget *window = adw_preferences_window_new ();
+
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (app->window));
+  gtk_window_set_default_size (GTK_WINDOW (window), 820, 760);
+  adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (window), FALSE);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+  main_window = window;
+  x_focus (GTK_WINDOW (window));
+  return GTK_WINDOW (window);
+}
+
+/* A visible widget named @name in any window. */
+static GtkWidget *
+find_anywhere (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+      GtkWidget *found;
+
+      if (!gtk_widget_get_visible (window))
+        continue;
+      found = find_named (window, name);
+      if (found != NULL && gtk_widget_get_mapped (found))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+shown_anywhere (gpointer data)
+{
+  return find_anywhere (data) != NULL;
+}
+
+static gboolean
+gone_everywhere (gpointer data)
+{
+  return find_anywhere (data) == NULL;
+}
+
+static GtkWidget *
+wait_shown (const char *name)
+{
+  wait_until (name, shown_anywhere, (gpointer) name);
+  settle (100);
+  return find_anywhere (name);
+}
+
+/* A button labelled @label (a dialog's response) under @root. */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Any label or entry under @root holds @text. */
+static gboolean
+shows_text (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  if (GTK_IS_EDITABLE (root) && strstr (gtk_editable_get_text (GTK_EDITABLE (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+any_window_shows (const char *text)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (shows_text (window, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+click_middle (GtkWidget *widget)
+{
+  x_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
+}
+
+typedef struct {
+  GtkWidget  *widget;
+  const char *text;
+} Typed;
+
+static gboolean
+has_typed (gpointer data)
+{
+  Typed *t = data;
+  g_autofree char *text = NULL;
+
+  if (GTK_IS_TEXT_VIEW (t->widget))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (t->widget));
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    }
+  else
+    text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (t->widget)));
+  return strstr (text, t->text) != NULL;
+}
+
+/* Clicks @widget and types @text into it (a final newline is typed as Return, after the rest
+ * arrived). */
+static void
+type_into (GtkWidget  *widget,
+           const char *text)
+{
+  g_autofree char *line = g_strdup (text);
+  gboolean enter = g_str_has_suffix (line, "\n");
+  Typed t = { widget, line };
+
+  if (enter)
+    line[strlen (line) - 1] = '\0';
+  click_middle (widget);
+  x_type (line);
+  wait_until ("the typed text", has_typed, &t);
+  if (enter)
+    x_key ("Return");
+}
+
+/* Clicks the response @label of the dialog named @dialog_name. */
+static void
+respond (const char *dialog_name,
+         const char *label)
+{
+  GtkWidget *dialog = wait_shown (dialog_name);
+  GtkWidget *button = find_button (dialog, label);
+
+  g_assert_nonnull (button);
+  x_focus (GTK_WINDOW (dialog));
+  click_middle (button);
+}
+
+/* The row named @row_name's child named @child_name. */
+static GtkWidget *
+in_row (const char *row_name,
+        const char *child_name)
+{
+  GtkWidget *row = wait_shown (row_name);
+
+  return find_named (row, child_name);
+}
+
+typedef struct {
+  TestRelay  *relay;
+  const char *token;
+  const char *path;
+  guint       status;
+  const char *field;
+  const char *value;
+} Relay;
+
+/* GET @path answers @status (and @field is @value, when given). */
+static gboolean
+relay_says (gpointer data)
+{
+  Relay *r = data;
+  g_autoptr (TestResponse) response = test_http (r->relay, "GET", r->path, r->token, NULL, NULL);
+
+  if (response->status != r->status)
+    return FALSE;
+  if (r->field == NULL)
+    return TRUE;
+  return response->json != NULL && JSON_NODE_HOLDS_OBJECT (response->json) &&
+         g_strcmp0 (json_object_get_string_member_with_default (test_response_object (response),
+                                                                 r->field, NULL), r->value) == 0;
+}
+
+/* The setup code @email was given works once with /auth/setup. */
+static void
+assert_code_works (TestRelay  *relay,
+                   const char *email,
+                   const char *code)
+{
+  g_autofree char *body = test_json ("{'email':'%s','setup_code':'%s','password':'a new password'}",
+                                     email, code);
+  g_autoptr (TestResponse) first = test_http (relay, "POST", "/api/v1/auth/setup", NULL, body, NULL);
+  g_autoptr (TestResponse) again = NULL;
+
+  test_assert_http_status (first, 200);
+  again = test_http (relay, "POST", "/api/v1/auth/setup", NULL, body, NULL);
+  test_assert_http_error (again, 401, "invalid_setup_code");
+}
+
+/* Adds @email to the world's site with @role over REST; returns the user id. */
+static char *
+add_member (TestWorld  *world,
+            const char *email,
+            const char *name,
+            const char *role)
+{
+  g_autoptr (JsonObject) user = test_relay_create_user (world->relay, email, "password one", name);
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/members", world->site_id);
+  g_autofree char *body = test_json ("{'email':'%s','role':'%s'}", email, role);
+  g_autoptr (TestResponse) response = test_http (world->relay, "POST", path, world->token, body, NULL);
+
+  test_assert_http_status (response, 201);
+  return g_strdup (test_obj_string (user, "id"));
+}
+
+/* The setup-code dialog: its code, after checking what it says; closed with its button. */
+static char *
+take_setup_code (void)
+{
+  GtkWidget *dialog = wait_shown ("setup-code-dialog");
+  const char *body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  char *code = g_strdup (gtk_label_get_text (GTK_LABEL (find_named (dialog, "setup-code-label"))));
+
+  g_assert_true (g_str_has_prefix (code, "csc_"));
+  g_assert_nonnull (strstr (body, "valid for 7 days"));
+  g_assert_nonnull (strstr (body, "shown only now"));
+  return code;
+}
+
+static void
+close_setup_code (void)
+{
+  respond ("setup-code-dialog", "_Done");
+  wait_until ("the setup code dialog closed", gone_everywhere, "setup-code-dialog");
+}
+
+typedef struct {
+  char     *text;
+  gboolean  done;
+} Clip;
+
+static void
+clipboard_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Clip *clip = user_data;
+
+  clip->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  clip->done = TRUE;
+}
+
+static gboolean
+clip_done (gpointer data)
+{
+  return ((Clip *) data)->done;
+}
+
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  Clip clip = { NULL, FALSE };
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, clipboard_cb, &clip);
+  wait_until ("the clipboard", clip_done, &clip);
+  return clip.text;
+}
+
+static void
+start_app (App        *app,
+           TestWorld  *world,
+           const char *email,
+           const char *password)
+{
+  app_start (app, world->relay, FALSE);
+  app_activate (app);
+  sign_in (app, world->relay, email, password);
+}
+
+/* --------------------------------------------------------------- team --- */
+
+/* An owner invites a new agent: the setup code is shown once, with a copy button, says it is
+ * valid 7 days, and signs the agent in; the invitation is listed until then. A member's role
+ * changes from the list, a password reset gives a new code, and a removal asks first. */
+static void
+test_team_owner (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autofree char *ben = add_member (world, "ben@a.test", "Ben", "agent");
+  g_autofree char *ben_path = g_strdup_printf ("/api/v1/sites/%s/members/%s", world->site_id, ben);
+  g_autofree char *code = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *reset_code = NULL;
+  App app = { 0 };
+  GtkWindow *prefs;
+  GtkWidget *button;
+  GtkWidget *role;
+  Relay r;
+
+  start_app (&app, world, world->email, world->password);
+  prefs = open_settings (&app, confab_team_page_new (client_of (&app), world->site_id));
+  wait_shown ("member-owner@a.test");
+  wait_shown ("member-ben@a.test");
+  /* nobody changes or removes themselves here */
+  g_assert_null (in_row ("member-owner@a.test", "member-role"));
+  g_assert_null (in_row ("member-owner@a.test", "member-remove"));
+
+  /* invite */
+  button = find_named (GTK_WIDGET (prefs), "member-add-button");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  type_into (find_named (GTK_WIDGET (prefs), "member-email-entry"), "new.agent@b.test");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  click_middle (button);
+  code = take_setup_code ();
+  click_middle (find_anywhere ("setup-code-copy"));
+  copied = clipboard_text (GTK_WIDGET (prefs));
+  g_assert_cmpstr (copied, ==, code);
+  g_free (save_screenshot (find_anywhere ("setup-code-dialog"), "settings-setup-code"));
+  close_setup_code ();
+  /* shown once: nothing on screen holds it any more */
+  g_assert_false (any_window_shows (code));
+  wait_shown ("invitation-new.agent@b.test");
+  g_free (save_screenshot (GTK_WIDGET (prefs), "settings-team"));
+  assert_code_works (world->relay, "new.agent@b.test", code);
+
+  /* Ben becomes an admin: the role list of his row, by pointer */
+  role = in_row ("member-ben@a.test", "member-role");
+  click_middle (role);
+  settle (300);
+  {
+    GtkWidget *popover = find_type (role, GTK_TYPE_POPOVER);
+    GtkWidget *list = popover != NULL ? find_type (popover, GTK_TYPE_LIST_VIEW) : NULL;
+    GtkWidget *item;
+
+    g_assert_nonnull (list);
+    /* rows: Agent, Admin, Owner (an owner may make owners) */
+    item = gtk_widget_get_next_sibling (gtk_widget_get_first_child (list));
+    g_assert_nonnull (item);
+    click_middle (item);
+  }
+  r = (Relay) { world->relay, world->token, ben_path, 200, "role", "admin" };
+  wait_until ("Ben an admin on the relay", relay_says, &r);
+
+  /* removing asks first; cancelled, Ben stays */
+  click_middle (in_row ("member-ben@a.test", "member-remove"));
+  respond ("confirm-dialog", "_Cancel");
+  wait_until ("the confirmation closed", gone_everywhere, "confirm-dialog");
+  r = (Relay) { world->relay, world->token, ben_path, 200, NULL, NULL };
+  g_assert_true (relay_says (&r));
+
+  /* a password reset asks first, then shows the new code once; until Ben uses it he is listed
+   * with the invitations */
+  click_middle (in_row ("member-ben@a.test", "member-reset"));
+  respond ("confirm-dialog", "_Reset Password");
+  reset_code = take_setup_code ();
+  g_assert_cmpstr (reset_code, !=, code);
+  close_setup_code ();
+  g_assert_false (any_window_shows (reset_code));
+  g_assert_true (shows_text (wait_shown ("invitation-ben@a.test"), "password reset"));
+  assert_code_works (world->relay, "ben@a.test", reset_code);
+
+  /* removed, after the confirmation */
+  click_middle (in_row ("invitation-ben@a.test", "invitation-remove"));
+  respond ("confirm-dialog", "_Remove");
+  r = (Relay) { world->relay, world->token, ben_path, 404, NULL, NULL };
+  wait_until ("Ben gone from the relay", relay_says, &r);
+  wait_until ("Ben gone from the page", gone_everywhere, "invitation-ben@a.test");
+  g_assert_null (find_anywhere ("member-ben@a.test"));
+
+  gtk_window_destroy (prefs);
+  app_stop (&app);
+}
+
+/* An admin manages agents but not owners: no role, reset or remove on an owner's row, no
+ * "Owner" to give; the presence of each member shows as the relay tells it. */
+static void
+test_team_admin (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autofree char *ada = add_member (world, "ada@a.test", "Ada", "admin");
+  g_autofree char *ben = add_member (world, "ben@a.test", "Ben", "agent");
+  App app = { 0 };
+  GtkWindow *prefs;
+  GtkWidget *role;
+  GtkWidget *owner_row;
+  GtkWidget *combo;
+
+  start_app (&app, world, "ada@a.test", "password one");
+  prefs = open_settings (&app, confab_team_page_new (client_of (&app), world->site_id));
+  owner_row = wait_shown ("member-owner@a.test");
+  g_assert_null (find_named (owner_row, "member-role"));
+  g_assert_null (find_named (owner_row, "member-reset"));
+  g_assert_null (find_named (owner_row, "member-remove"));
+  g_assert_true (shows_text (owner_row, "Owner"));
+  role = in_row ("member-ben@a.test", "member-role");
+  g_assert_nonnull (role);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (role))), ==, 2);
+  g_assert_nonnull (in_row ("member-ben@a.test", "member-reset"));
+  combo = find_named (GTK_WIDGET (prefs), "member-role-row");
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (ADW_COMBO_ROW (combo))), ==, 2);
+
+  /* the owner's agent socket is connected: online, as the relay says */
+  {
+    GtkWidget *image = find_type (owner_row, GTK_TYPE_IMAGE);
+
+    g_assert_nonnull (image);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (image), ==, "Online");
+    g_assert_cmpstr (confab_client_get_agent_presence (client_of (&app), world->user_id), ==, "online");
+  }
+  gtk_window_destroy (prefs);
+  app_stop (&app);
+}
+
+/* --------------------------------------------------------------- FAQs --- */
+
+typedef struct {
+  TestRelay  *relay;
+  const char *token;
+  const char *site_id;
+  char       *id;      /* out: the first FAQ's id */
+} Faqs;
+
+static gboolean
+relay_has_faq (gpointer data)
+{
+  Faqs *f = data;
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/faqs", f->site_id);
+  g_autoptr (TestResponse) response = test_http (f->relay, "GET", path, f->token, NULL, NULL);
+  JsonArray *faqs = test_obj_array (test_response_object (response), "faqs");
+  JsonObject *faq = NULL;
+  JsonArray *keywords;
+
+  for (guint i = 0; i < json_array_get_length (faqs); i++)
+    if (g_strcmp0 (test_obj_string (json_array_get_object_element (faqs, i), "question"),
+                   "Do you ship abroad?") == 0)
+      faq = json_array_get_object_element (faqs, i);
+  if (faq == NULL)
+    return FALSE;
+  g_assert_cmpstr (test_obj_string (faq, "question"), ==, "Do you ship abroad?");
+  g_assert_cmpstr (test_obj_string (faq, "answer"), ==, "Yes, to the EU and the UK.");
+  keywords = test_obj_array (faq, "keywords");
+  g_assert_cmpuint (json_array_get_length (keywords), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (keywords, 0), ==, "shipping");
+  g_assert_cmpstr (json_array_get_string_element (keywords, 1), ==, "delivery");
+  g_free (f->id);
+  f->id = g_strdup (test_obj_string (faq, "id"));
+  return TRUE;
+}
+
+/* An FAQ added in the form is on the relay; "try a question" names it with its score; the
+ * search hides what does not match. */
+static void
+test_faqs (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  Faqs f = { world->relay, world->token, world->site_id, NULL };
+  g_autofree char *row_name = NULL;
+  g_autofree char *other_name = NULL;
+  App app = { 0 };
+  GtkWindow *prefs;
+  GtkWidget *result;
+  GtkWidget *search;
+  int score;
+
+  /* one the admin did not write, to be told apart */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+    g_autoptr (TestResponse) response =
+      test_http (world->relay, "POST", path, world->token,
+                 "{\"question\":\"What are your opening hours?\",\"answer\":\"9 to 5.\"}", NULL);
+
+    test_assert_http_status (response, 201);
+    other_name = g_strdup_printf ("faq-%s", test_obj_string (test_response_object (response), "id"));
+  }
+  start_app (&app, world, world->email, world->password);
+  prefs = open_settings (&app, confab_faqs_page_new (client_of (&app), world->site_id));
+  wait_shown ("faq-add-button");
+
+  click_middle (find_named (GTK_WIDGET (prefs), "faq-add-button"));
+  wait_shown ("edit-dialog");
+  type_into (find_anywhere ("faq-question-entry"), "Do you ship abroad?");
+  type_into (find_anywhere ("faq-answer-view"), "Yes, to the EU and the UK.");
+  type_into (find_anywhere ("faq-keywords-entry"), "shipping, delivery");
+  respond ("edit-dialog", "_Save");
+  wait_until ("the FAQ on the relay", relay_has_faq, &f);
+  row_name = g_strdup_printf ("faq-%s", f.id);
+  wait_shown (row_name);
+
+  /* try a question */
+  type_into (find_named (GTK_WIDGET (prefs), "faq-try-entry"), "Do you ship to Germany?\n");
+  result = wait_shown ("faq-try-result");
+  g_assert_cmpstr (g_object_get_data (G_OBJECT (result), "faq-id"), ==, f.id);
+  score = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "score"));
+  g_assert_cmpint (score, >, 0);
+  g_assert_cmpint (score, <=, 100);
+  {
+    g_autofree char *score_text = g_strdup_printf ("%d", score);
+
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_named (result, "faq-try-score"))), ==,
+                     score_text);
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (result)), "Score"));
+  }
+  g_free (save_screenshot (GTK_WIDGET (prefs), "settings-faqs"));
+
+  /* the search filters the list */
+  search = find_named (GTK_WIDGET (prefs), "faq-search");
+  type_into (search, "abroad");
+  wait_until ("the other FAQ hidden", gone_everywhere, other_name);
+  g_assert_nonnull (find_anywhere (row_name));
+
+  g_free (f.id);
+  gtk_window_destroy (prefs);
+  app_stop (&app);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("GTK_USE_PORTAL", "0", TRUE);
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  test_harness_init (&argc, &argv);
+  test_harness_add ("/desktop/admin/team-owner", test_team_owner);
+  test_harness_add ("/desktop/admin/team-admin", test_team_admin);
+  test_harness_add ("/desktop/admin/faqs", test_faqs);
+  return g_test_run ();
+}
