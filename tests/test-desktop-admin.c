@@ -10,6 +10,7 @@
  * Every Gtk-CRITICAL or warning fails the test. */
 #define G_LOG_DOMAIN "test-desktop-admin"
 
+#include "confab-canned-page.h"
 #include "confab-client-admin.h"
 #include "confab-faqs-page.h"
 #include "confab-team-page.h"
@@ -551,6 +552,108 @@ test_faqs (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------------- canned --- */
+
+typedef struct {
+  TestRelay  *relay;
+  const char *token;
+  const char *site_id;
+  const char *shortcut;
+  const char *body;      /* NULL: the shortcut must be gone */
+  char       *id;        /* out */
+} Canned;
+
+static gboolean
+relay_has_canned (gpointer data)
+{
+  Canned *c = data;
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/canned", c->site_id);
+  g_autoptr (TestResponse) response = test_http (c->relay, "GET", path, c->token, NULL, NULL);
+  JsonArray *list = test_obj_array (test_response_object (response), "canned");
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *canned = json_array_get_object_element (list, i);
+
+      if (g_strcmp0 (test_obj_string (canned, "shortcut"), c->shortcut) != 0)
+        continue;
+      g_free (c->id);
+      c->id = g_strdup (test_obj_string (canned, "id"));
+      return c->body != NULL && g_strcmp0 (test_obj_string (canned, "body"), c->body) == 0;
+    }
+  return c->body == NULL;
+}
+
+/* An edit dialog that says why the last try was refused. */
+static gboolean
+refused_form (gpointer data)
+{
+  GtkWidget *dialog = find_anywhere ("edit-dialog");
+  const char *body = dialog != NULL ? adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)) : NULL;
+
+  return body != NULL && *body != '\0';
+}
+
+/* A canned response added in the form is on the relay; a shortcut taken already brings the
+ * form back with the relay's reason and what was typed; an edit and a delete (confirmed) reach
+ * the relay too. */
+static void
+test_canned (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  Canned c = { world->relay, world->token, world->site_id, "thanks", "Thank you for waiting!", NULL };
+  App app = { 0 };
+  GtkWindow *prefs;
+  GtkWidget *dialog;
+
+  start_app (&app, world, world->email, world->password);
+  prefs = open_settings (&app, confab_canned_page_new (client_of (&app), world->site_id));
+  click_middle (wait_shown ("canned-add-button"));
+  wait_shown ("edit-dialog");
+  type_into (find_anywhere ("canned-shortcut-entry"), "thanks");
+  type_into (find_anywhere ("canned-body-view"), "Thank you for waiting!");
+  respond ("edit-dialog", "_Save");
+  wait_until ("the canned response on the relay", relay_has_canned, &c);
+  wait_shown ("canned-thanks");
+  g_free (save_screenshot (GTK_WIDGET (prefs), "settings-canned"));
+
+  /* the same shortcut again: refused, the form comes back with what was typed */
+  click_middle (find_named (GTK_WIDGET (prefs), "canned-add-button"));
+  wait_shown ("edit-dialog");
+  type_into (find_anywhere ("canned-shortcut-entry"), "thanks");
+  type_into (find_anywhere ("canned-body-view"), "Twice");
+  g_assert_false (refused_form (NULL));
+  respond ("edit-dialog", "_Save");
+  wait_until ("the form back with the reason", refused_form, NULL);
+  dialog = wait_shown ("edit-dialog");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (dialog, "canned-shortcut-entry"))),
+                   ==, "thanks");
+  respond ("edit-dialog", "_Cancel");
+  wait_until ("the dialog closed", gone_everywhere, "edit-dialog");
+  g_assert_true (relay_has_canned (&c));
+
+  /* edit */
+  click_middle (in_row ("canned-thanks", "canned-edit"));
+  dialog = wait_shown ("edit-dialog");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (dialog, "canned-shortcut-entry"))),
+                   ==, "thanks");
+  type_into (find_named (dialog, "canned-body-view"), " We are here.");
+  respond ("edit-dialog", "_Save");
+  c.body = "Thank you for waiting! We are here.";
+  wait_until ("the edit on the relay", relay_has_canned, &c);
+
+  /* delete, confirmed */
+  click_middle (in_row ("canned-thanks", "canned-delete"));
+  respond ("confirm-dialog", "_Delete");
+  c.body = NULL;
+  wait_until ("the canned response gone from the relay", relay_has_canned, &c);
+  wait_until ("its row gone", gone_everywhere, "canned-thanks");
+
+  g_free (c.id);
+  gtk_window_destroy (prefs);
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -565,5 +668,6 @@ main (int   argc,
   test_harness_add ("/desktop/admin/team-owner", test_team_owner);
   test_harness_add ("/desktop/admin/team-admin", test_team_admin);
   test_harness_add ("/desktop/admin/faqs", test_faqs);
+  test_harness_add ("/desktop/admin/canned", test_canned);
   return g_test_run ();
 }

@@ -317,6 +317,25 @@ confab_admin_edit (GtkWidget              *widget,
 
 /* -------------------------------------------------------------- groups --- */
 
+GtkWidget *
+confab_admin_row_button (const char *icon,
+                         const char *tooltip,
+                         const char *action,
+                         const char *target,
+                         const char *name)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_widget_set_name (button, name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", target);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  return button;
+}
+
 void
 confab_admin_group_add (AdwPreferencesGroup *group,
                         GPtrArray           *rows,

@@ -64,6 +64,13 @@ void        confab_admin_edit          (GtkWidget              *widget,
                                         gpointer                user_data,
                                         GDestroyNotify          destroy);
 
+/* A flat icon button for a row's end: activates @action with the string @target. */
+GtkWidget  *confab_admin_row_button    (const char          *icon,
+                                        const char          *tooltip,
+                                        const char          *action,
+                                        const char          *target,
+                                        const char          *name);
+
 /* Rows added to a group and removed together when the list is shown again. */
 void        confab_admin_group_add     (AdwPreferencesGroup *group,
                                         GPtrArray           *rows,

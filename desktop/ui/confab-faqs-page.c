@@ -295,25 +295,6 @@ delete_action (GtkWidget  *widget,
 /* --------------------------------------------------------------- list --- */
 
 static GtkWidget *
-row_button (const char *icon,
-            const char *tooltip,
-            const char *action,
-            const char *id,
-            const char *name)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_widget_set_name (button, name);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", id);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
-  return button;
-}
-
-static GtkWidget *
 faq_row (ConfabFaqsPage *self,
          JsonObject     *faq)
 {
@@ -351,11 +332,13 @@ faq_row (ConfabFaqsPage *self,
   if (self->may_write)
     {
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 row_button ("document-edit-symbolic", _("Edit"), "faqs.edit", id,
-                                             "faq-edit"));
+                                 confab_admin_row_button ("document-edit-symbolic",
+                                                          _("Edit"), "faqs.edit",
+                                                          id, "faq-edit"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 row_button ("user-trash-symbolic", _("Delete"), "faqs.delete", id,
-                                             "faq-delete"));
+                                 confab_admin_row_button ("user-trash-symbolic",
+                                                          _("Delete"), "faqs.delete",
+                                                          id, "faq-delete"));
     }
   return row;
 }

@@ -434,25 +434,6 @@ on_role_selected (GtkDropDown    *dropdown,
 /* --------------------------------------------------------------- rows --- */
 
 static GtkWidget *
-icon_button (const char *icon,
-             const char *tooltip,
-             const char *action,
-             const char *user_id,
-             const char *name)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_widget_set_name (button, name);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", user_id);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
-  return button;
-}
-
-static GtkWidget *
 member_row (ConfabTeamPage *self,
             JsonObject     *member)
 {
@@ -495,11 +476,13 @@ member_row (ConfabTeamPage *self,
       g_signal_connect (dropdown, "notify::selected", G_CALLBACK (on_role_selected), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), dropdown);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 icon_button ("dialog-password-symbolic", _("Reset Password"),
-                                              "team.reset", user_id, "member-reset"));
+                                 confab_admin_row_button ("dialog-password-symbolic",
+                                                          _("Reset Password"), "team.reset",
+                                                          user_id, "member-reset"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 icon_button ("user-trash-symbolic", _("Remove from the Site"),
-                                              "team.remove", user_id, "member-remove"));
+                                 confab_admin_row_button ("user-trash-symbolic",
+                                                          _("Remove from the Site"), "team.remove",
+                                                          user_id, "member-remove"));
     }
   else
     {
@@ -543,11 +526,13 @@ invitation_row (ConfabTeamPage *self,
   if (member == NULL || may_touch (self, member, user_id))
     {
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 icon_button ("view-refresh-symbolic", _("New Setup Code"),
-                                              "team.reset", user_id, "invitation-new-code"));
+                                 confab_admin_row_button ("view-refresh-symbolic",
+                                                          _("New Setup Code"), "team.reset",
+                                                          user_id, "invitation-new-code"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 icon_button ("user-trash-symbolic", _("Withdraw"),
-                                              "team.remove", user_id, "invitation-remove"));
+                                 confab_admin_row_button ("user-trash-symbolic",
+                                                          _("Withdraw"), "team.remove",
+                                                          user_id, "invitation-remove"));
     }
   return row;
 }
