@@ -11,7 +11,7 @@
 #define G_LOG_DOMAIN "test-desktop-admin"
 
 #include "confab-canned-page.h"
-#include "confab-client-admin.h"
+#include "confab-client-team.h"
 #include "confab-faqs-page.h"
 #include "confab-team-page.h"
 #include "test-desktop-app-util.h"
@@ -32,6 +32,15 @@ open_settings (App       *app,
   main_window = window;
   x_focus (GTK_WINDOW (window));
   return GTK_WINDOW (window);
+}
+
+/* @page told its site, as the settings area's picker tells it. */
+static GtkWidget *
+page_for (GtkWidget  *page,
+          const char *site_id)
+{
+  g_object_set (page, "site-id", site_id, NULL);
+  return page;
 }
 
 /* A visible widget named @name in any window. */
@@ -337,7 +346,7 @@ test_team_owner (void)
   Relay r;
 
   start_app (&app, world, world->email, world->password);
-  prefs = open_settings (&app, confab_team_page_new (client_of (&app), world->site_id));
+  prefs = open_settings (&app, page_for (confab_team_page_new (client_of (&app)), world->site_id));
   wait_shown ("member-owner@a.test");
   wait_shown ("member-ben@a.test");
   /* nobody changes or removes themselves here */
@@ -425,7 +434,7 @@ test_team_admin (void)
   GtkWidget *combo;
 
   start_app (&app, world, "ada@a.test", "password one");
-  prefs = open_settings (&app, confab_team_page_new (client_of (&app), world->site_id));
+  prefs = open_settings (&app, page_for (confab_team_page_new (client_of (&app)), world->site_id));
   owner_row = wait_shown ("member-owner@a.test");
   g_assert_null (find_named (owner_row, "member-role"));
   g_assert_null (find_named (owner_row, "member-reset"));
@@ -512,7 +521,7 @@ test_faqs (void)
     other_name = g_strdup_printf ("faq-%s", test_obj_string (test_response_object (response), "id"));
   }
   start_app (&app, world, world->email, world->password);
-  prefs = open_settings (&app, confab_faqs_page_new (client_of (&app), world->site_id));
+  prefs = open_settings (&app, page_for (confab_faqs_page_new (client_of (&app)), world->site_id));
   wait_shown ("faq-add-button");
 
   click_middle (find_named (GTK_WIDGET (prefs), "faq-add-button"));
@@ -607,7 +616,7 @@ test_canned (void)
   GtkWidget *dialog;
 
   start_app (&app, world, world->email, world->password);
-  prefs = open_settings (&app, confab_canned_page_new (client_of (&app), world->site_id));
+  prefs = open_settings (&app, page_for (confab_canned_page_new (client_of (&app)), world->site_id));
   click_middle (wait_shown ("canned-add-button"));
   wait_shown ("edit-dialog");
   type_into (find_anywhere ("canned-shortcut-entry"), "thanks");

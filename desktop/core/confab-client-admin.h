@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-client-admin.h: what the settings pages (team, FAQs, canned responses, audit log,
- * visitor data) need of the client beside the inbox.
+/* confab-client-admin.h: the REST calls of the settings area (sites, the account, team pages...)
+ * and the first sign-in with a setup code.
  *
- * - REST writes and reads with the account's token: POST/PATCH/DELETE with a JSON body, the
- *   answer as a JSON object (NULL for 204 No Content), or as raw bytes (a visitor's export,
- *   written to a file as the relay made it).
- * - The lists the relay pushes over /ws/agent after any change by anyone (live only, never
- *   cached): `canned`, `faqs` and `members` frames, each the whole list of one site as the
- *   matching GET answers it, come out as the signals "canned-changed", "faqs-changed" and
- *   "members-changed" (site_id, JsonArray).
- * - The presence of the other agents of the account's sites, as the relay last said it (after
- *   every sync it sends the presence of each one online), so that a page opened later shows it.
+ * One generic call, confab_client_request_async(), for every JSON endpoint: the settings pages
+ * build the paths and bodies themselves (docs/http-api.md), and get the relay's error code as
+ * well as its message, so that a refusal can be shown where it belongs (a domain that is not
+ * valid beside the domains list, a weak password beside the password).
  */
 #pragma once
 
@@ -20,39 +15,43 @@
 
 G_BEGIN_DECLS
 
-/* @method (POST, PATCH, DELETE, GET) on @path with @body (may be NULL: no body). Errors as
- * confab_client_get_json_async: CONFAB_CLIENT_ERROR_UNAUTHORIZED on 401, _RELAY with the
- * relay's own message for every other refusal. */
-void        confab_client_request_async          (ConfabClient        *self,
-                                                  const char          *method,
-                                                  const char          *path,
-                                                  JsonObject          *body,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-/* The answer's object; NULL without @error set for an answer without a body (204). */
-JsonObject *confab_client_request_finish         (ConfabClient        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+/* @method ("GET", "POST", "PATCH", "DELETE") @path (e.g. "/api/v1/sites/ID") with the account's
+ * token and @body (NULL: none) as JSON. */
+void        confab_client_request_async  (ConfabClient        *self,
+                                          const char          *method,
+                                          const char          *path,
+                                          JsonObject          *body,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+/* The answer's JSON object (an empty one for 204 No Content), or NULL with @error: the relay's
+ * message in CONFAB_CLIENT_ERROR_RELAY (its error code in @code when not NULL),
+ * CONFAB_CLIENT_ERROR_UNAUTHORIZED for a 401 of a signed-in client, or a network error. */
+JsonObject *confab_client_request_finish (ConfabClient        *self,
+                                          GAsyncResult        *result,
+                                          char               **code,
+                                          GError             **error);
 
-/* GET @path, the body as it came (at most 64 MiB): for exports written to a file. */
-void        confab_client_download_async         (ConfabClient        *self,
-                                                  const char          *path,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-GBytes     *confab_client_download_finish        (ConfabClient        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+/* The first sign-in of an invited (or reset) account: POST /api/v1/auth/setup with the code an
+ * admin gave, the password chosen now and, optionally, a name. Completes as
+ * confab_client_sign_in_async() does (token, user id and name set; start the client then).
+ * Errors: CONFAB_CLIENT_ERROR_RELAY with @code "invalid_setup_code", "setup_code_expired",
+ * "weak_password", "rate_limited"... */
+void        confab_client_setup_async    (ConfabClient        *self,
+                                          const char          *email,
+                                          const char          *setup_code,
+                                          const char          *password,
+                                          const char          *name,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    confab_client_setup_finish   (ConfabClient        *self,
+                                          GAsyncResult        *result,
+                                          char               **code,
+                                          GError             **error);
 
-/* online, away, busy or offline: what the relay last said of @agent_id (this account's own
- * presence for its own id); offline when it said nothing since the last sync. */
-const char *confab_client_get_agent_presence     (ConfabClient        *self,
-                                                  const char          *agent_id);
-
-/* The signed-in account's role on @site_id (owner, admin, agent), from the cached site list;
- * NULL when it is not a member. Free it. */
-char       *confab_client_dup_site_role          (ConfabClient        *self,
-                                                  const char          *site_id);
+/* The user's new name (after PATCH /api/v1/me answered it): the client and its cache keep it. */
+void        confab_client_set_user_name  (ConfabClient        *self,
+                                          const char          *name);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 /* confab-client-private.h: what confab-client.c and confab-client-outbox.c share. */
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "confab-client.h"
@@ -69,13 +70,14 @@ gboolean     confab_client_check_status       (SoupMessage   *msg,
                                                GBytes        *body,
                                                GError       **error);
 
-/* confab-client-admin.c */
-/* TRUE when @type is a pushed admin list (canned, faqs, members) or presence (and handled). */
-gboolean confab_client_admin_handle_frame  (ConfabClient *self,
+/* confab-client-team.c */
+/* TRUE when @type is a pushed admin list (canned, faqs, members) and was handled; presence and
+ * synced are noted there and left to confab-client.c. */
+gboolean confab_client_team_handle_frame   (ConfabClient *self,
                                             const char   *type,
                                             JsonObject   *frame);
-/* Adds the admin signals to ConfabClient's class. */
-void     confab_client_admin_class_init    (GObjectClass *object_class);
+/* Adds the pushed lists' signals to ConfabClient's class (unless it has them already). */
+void     confab_client_team_class_init     (GObjectClass *object_class);
 
 /* confab-client-start.c */
 /* Sends every unanswered start_conversation again (after a sync: same client_ids). */
@@ -87,5 +89,13 @@ gboolean confab_client_starts_handle_error (ConfabClient *self,
                                             JsonObject   *frame);
 /* The client stops: nobody will answer the calls still waiting. */
 void     confab_client_starts_fail_all     (ConfabClient *self);
+
+/* confab-client-admin.c */
+/* A "sites" frame (the user's memberships) or a "site" frame (one site changed) into the
+ * cache's site list. */
+gboolean confab_client_apply_sites_frame   (ConfabClient *self,
+                                            const char   *type,
+                                            JsonObject   *frame,
+                                            GError      **error);
 
 G_END_DECLS

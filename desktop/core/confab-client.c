@@ -429,8 +429,8 @@ handle_frame (ConfabClient *self,
 
   confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL);
 
-  /* pushed admin lists (confab-client-admin.c); it notes presence and synced, handled below */
-  if (confab_client_admin_handle_frame (self, type, frame))
+  /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
+  if (confab_client_team_handle_frame (self, type, frame))
     return;
 
   if (strcmp (type, "message") == 0)
@@ -1449,7 +1449,7 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_SIGNED_OUT] =
     g_signal_new ("signed-out", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
-  confab_client_admin_class_init (object_class);
+  confab_client_team_class_init (object_class);
 }
 
 static void

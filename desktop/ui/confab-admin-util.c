@@ -71,9 +71,13 @@ void
 confab_admin_toast (GtkWidget  *widget,
                     const char *text)
 {
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
   GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (ADW_IS_PREFERENCES_WINDOW (root))
+  /* the settings area's window has one (confab-admin-window.c) */
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+  else if (ADW_IS_PREFERENCES_WINDOW (root))
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (text));
   else if (CONFAB_IS_WINDOW (root))
     confab_window_toast (CONFAB_WINDOW (root), text);

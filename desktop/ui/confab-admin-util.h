@@ -23,7 +23,7 @@ JsonObject *confab_admin_object        (JsonObject          *object,
 char       *confab_admin_format_time   (const char          *rfc3339);
 /* Whole days from now until @rfc3339 (rounded up, at least 0); -1 when it is not a time. */
 int         confab_admin_days_until    (const char          *rfc3339);
-/* A toast in the window @widget is in (a preferences window or the main window). */
+/* A toast over @widget: its AdwToastOverlay (the settings area has one), else its window's. */
 void        confab_admin_toast         (GtkWidget           *widget,
                                         const char          *text);
 /* Escaped for a row's title or subtitle (they take Pango markup). */

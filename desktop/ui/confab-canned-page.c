@@ -8,6 +8,7 @@
 #include "confab-admin-util.h"
 #include "confab-canned-page.h"
 #include "confab-client-admin.h"
+#include "confab-client-team.h"
 #include "confab-client-http.h"
 
 struct _ConfabCannedPage
@@ -26,6 +27,14 @@ struct _ConfabCannedPage
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCannedPage, confab_canned_page, ADW_TYPE_PREFERENCES_PAGE)
+
+enum {
+  PROP_0,
+  PROP_SITE_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const ConfabAdminField fields[] = {
   { "canned-shortcut-entry", N_("_Shortcut: letters, digits, - and _"), N_("hello"), FALSE, TRUE },
@@ -88,7 +97,7 @@ saved_cb (GObject      *source,
 {
   Save *save = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, &error);
+  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL, &error);
 
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -269,8 +278,11 @@ canned_cb (GObject      *source,
 static void
 load (ConfabCannedPage *self)
 {
-  g_autofree char *path = confab_admin_path ("sites", self->site_id, "canned");
+  g_autofree char *path = NULL;
 
+  if (self->site_id == NULL || self->client == NULL)
+    return;
+  path = confab_admin_path ("sites", self->site_id, "canned");
   confab_client_get_json_async (self->client, path, self->cancellable, canned_cb, self);
 }
 
@@ -296,7 +308,69 @@ on_state_changed (ConfabClient     *client,
     load (self);
 }
 
+/* --------------------------------------------------------------- site --- */
+
+static void
+set_site_id (ConfabCannedPage *self,
+             const char       *site_id)
+{
+  g_autofree char *role = NULL;
+
+  if (g_strcmp0 (self->site_id, site_id) == 0)
+    return;
+  g_free (self->site_id);
+  self->site_id = g_strdup (site_id);
+  /* what was on its way for the last site is not for this one */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (site_id != NULL && self->client != NULL)
+    role = confab_client_dup_site_role (self->client, site_id);
+  self->may_write = g_strcmp0 (role, "owner") == 0 || g_strcmp0 (role, "admin") == 0;
+  gtk_widget_set_visible (self->add_button, self->may_write);
+  g_clear_pointer (&self->canned, json_array_unref);
+  confab_admin_group_clear (self->canned_group, self->rows);
+  load (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
+}
+
 /* ---------------------------------------------------------- lifecycle --- */
+
+static void
+confab_canned_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      g_value_set_string (value, self->site_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_canned_page_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      set_site_id (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
 
 static void
 confab_canned_page_dispose (GObject *object)
@@ -330,6 +404,14 @@ confab_canned_page_class_init (ConfabCannedPageClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = confab_canned_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = confab_canned_page_finalize;
+  G_OBJECT_CLASS (klass)->get_property = confab_canned_page_get_property;
+  G_OBJECT_CLASS (klass)->set_property = confab_canned_page_set_property;
+
+  /* the site the settings area's picker shows; NULL: none */
+  properties[PROP_SITE_ID] =
+    g_param_spec_string ("site-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_PROPS, properties);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/chat/confab/Confab/confab-canned-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabCannedPage, canned_group);
@@ -348,24 +430,15 @@ confab_canned_page_init (ConfabCannedPage *self)
 }
 
 GtkWidget *
-confab_canned_page_new (ConfabClient *client,
-                        const char   *site_id)
+confab_canned_page_new (ConfabClient *client)
 {
   ConfabCannedPage *self;
-  g_autofree char *role = NULL;
 
   g_return_val_if_fail (CONFAB_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (site_id != NULL, NULL);
 
   self = g_object_new (CONFAB_TYPE_CANNED_PAGE, NULL);
   self->client = g_object_ref (client);
-  self->site_id = g_strdup (site_id);
-  role = confab_client_dup_site_role (client, site_id);
-  self->may_write = g_strcmp0 (role, "owner") == 0 || g_strcmp0 (role, "admin") == 0;
-  gtk_widget_set_visible (self->add_button, self->may_write);
-
   g_signal_connect (client, "canned-changed", G_CALLBACK (on_canned_changed), self);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_state_changed), self);
-  load (self);
   return GTK_WIDGET (self);
 }

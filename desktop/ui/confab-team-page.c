@@ -12,6 +12,7 @@
 
 #include "confab-admin-util.h"
 #include "confab-client-admin.h"
+#include "confab-client-team.h"
 #include "confab-client-http.h"
 #include "confab-team-page.h"
 
@@ -38,6 +39,14 @@ struct _ConfabTeamPage
 };
 
 G_DEFINE_FINAL_TYPE (ConfabTeamPage, confab_team_page, ADW_TYPE_PREFERENCES_PAGE)
+
+enum {
+  PROP_0,
+  PROP_SITE_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const char *roles[] = { "agent", "admin", "owner" };
 
@@ -210,7 +219,7 @@ added_cb (GObject      *source,
 {
   g_autoptr (Call) call = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) member = confab_client_request_finish (CONFAB_CLIENT (source), result, &error);
+  g_autoptr (JsonObject) member = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL, &error);
   ConfabTeamPage *self = call->self;
   const char *code;
 
@@ -247,7 +256,7 @@ on_add_clicked (ConfabTeamPage *self)
   guint selected = adw_combo_row_get_selected (self->role_row);
 
   email = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_row))));
-  if (self->adding || *email == '\0' || !may_manage (self))
+  if (self->adding || *email == '\0' || !may_manage (self) || self->site_id == NULL)
     return;
   json_object_set_string_member (body, "email", email);
   json_object_set_string_member (body, "role",
@@ -277,7 +286,7 @@ changed_cb (GObject      *source,
 {
   g_autoptr (Call) call = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, &error);
+  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -317,6 +326,7 @@ display_name (JsonObject *member)
 
 typedef struct {
   ConfabTeamPage *self;
+  char           *site_id;   /* as it was asked: the picker may move before the answer */
   char           *user_id;
   char           *who;
 } Pending;
@@ -327,6 +337,7 @@ pending_free (gpointer data)
   Pending *pending = data;
 
   g_object_unref (pending->self);
+  g_free (pending->site_id);
   g_free (pending->user_id);
   g_free (pending->who);
   g_free (pending);
@@ -340,6 +351,7 @@ pending_new (ConfabTeamPage *self,
   JsonObject *member = find_member (self, user_id);
 
   pending->self = g_object_ref (self);
+  pending->site_id = g_strdup (self->site_id);
   pending->user_id = g_strdup (user_id);
   pending->who = g_strdup (member != NULL ? display_name (member) : user_id);
   return pending;
@@ -350,7 +362,7 @@ do_reset (gpointer data)
 {
   Pending *pending = data;
   g_autofree char *rest = g_strdup_printf ("members/%s/reset", pending->user_id);
-  g_autofree char *path = confab_admin_path ("sites", pending->self->site_id, rest);
+  g_autofree char *path = confab_admin_path ("sites", pending->site_id, rest);
 
   confab_client_request_async (pending->self->client, "POST", path, NULL,
                                pending->self->cancellable, changed_cb,
@@ -362,7 +374,7 @@ do_remove (gpointer data)
 {
   Pending *pending = data;
   g_autofree char *rest = g_strdup_printf ("members/%s", pending->user_id);
-  g_autofree char *path = confab_admin_path ("sites", pending->self->site_id, rest);
+  g_autofree char *path = confab_admin_path ("sites", pending->site_id, rest);
 
   confab_client_request_async (pending->self->client, "DELETE", path, NULL,
                                pending->self->cancellable, changed_cb,
@@ -625,9 +637,13 @@ members_cb (GObject      *source,
 static void
 load (ConfabTeamPage *self)
 {
-  g_autofree char *members = confab_admin_path ("sites", self->site_id, "members");
-  g_autofree char *invitations = confab_admin_path ("sites", self->site_id, "invitations");
+  g_autofree char *members = NULL;
+  g_autofree char *invitations = NULL;
 
+  if (self->site_id == NULL || self->client == NULL)
+    return;
+  members = confab_admin_path ("sites", self->site_id, "members");
+  invitations = confab_admin_path ("sites", self->site_id, "invitations");
   confab_client_get_json_async (self->client, members, self->cancellable, members_cb, self);
   if (may_manage (self))
     confab_client_get_json_async (self->client, invitations, self->cancellable, invitations_cb, self);
@@ -680,7 +696,78 @@ on_state_changed (ConfabClient   *client,
     load (self);
 }
 
+/* --------------------------------------------------------------- site --- */
+
+static void
+set_site_id (ConfabTeamPage *self,
+             const char     *site_id)
+{
+  g_autoptr (GtkStringList) labels = gtk_string_list_new (NULL);
+
+  if (g_strcmp0 (self->site_id, site_id) == 0)
+    return;
+  g_free (self->site_id);
+  self->site_id = g_strdup (site_id);
+  /* what was on its way for the last site is not for this one */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_pointer (&self->role, g_free);
+  if (site_id != NULL && self->client != NULL)
+    self->role = confab_client_dup_site_role (self->client, site_id);
+
+  for (guint i = 0; i < n_roles_offered (self); i++)
+    gtk_string_list_append (labels, role_label (roles[i]));
+  adw_combo_row_set_model (self->role_row, G_LIST_MODEL (labels));
+  gtk_widget_set_visible (GTK_WIDGET (self->add_group), may_manage (self));
+  g_clear_pointer (&self->members, json_array_unref);
+  confab_admin_group_clear (self->members_group, self->member_rows);
+  confab_admin_group_clear (self->invitations_group, self->invitation_rows);
+  g_hash_table_remove_all (self->presence_icons);
+  gtk_widget_set_visible (GTK_WIDGET (self->invitations_group), FALSE);
+  adw_preferences_group_set_description (self->members_group, NULL);
+  self->adding = FALSE;
+  load (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
+}
+
 /* ---------------------------------------------------------- lifecycle --- */
+
+static void
+confab_team_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  ConfabTeamPage *self = CONFAB_TEAM_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      g_value_set_string (value, self->site_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_team_page_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  ConfabTeamPage *self = CONFAB_TEAM_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      set_site_id (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
 
 static void
 confab_team_page_dispose (GObject *object)
@@ -717,6 +804,14 @@ confab_team_page_class_init (ConfabTeamPageClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = confab_team_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = confab_team_page_finalize;
+  G_OBJECT_CLASS (klass)->get_property = confab_team_page_get_property;
+  G_OBJECT_CLASS (klass)->set_property = confab_team_page_set_property;
+
+  /* the site the settings area's picker shows; NULL: none */
+  properties[PROP_SITE_ID] =
+    g_param_spec_string ("site-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_PROPS, properties);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/chat/confab/Confab/confab-team-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabTeamPage, add_group);
@@ -742,29 +837,16 @@ confab_team_page_init (ConfabTeamPage *self)
 }
 
 GtkWidget *
-confab_team_page_new (ConfabClient *client,
-                      const char   *site_id)
+confab_team_page_new (ConfabClient *client)
 {
   ConfabTeamPage *self;
-  g_autoptr (GtkStringList) labels = NULL;
 
   g_return_val_if_fail (CONFAB_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (site_id != NULL, NULL);
 
   self = g_object_new (CONFAB_TYPE_TEAM_PAGE, NULL);
   self->client = g_object_ref (client);
-  self->site_id = g_strdup (site_id);
-  self->role = confab_client_dup_site_role (client, site_id);
-
-  labels = gtk_string_list_new (NULL);
-  for (guint i = 0; i < n_roles_offered (self); i++)
-    gtk_string_list_append (labels, role_label (roles[i]));
-  adw_combo_row_set_model (self->role_row, G_LIST_MODEL (labels));
-  gtk_widget_set_visible (GTK_WIDGET (self->add_group), may_manage (self));
-
   g_signal_connect (client, "members-changed", G_CALLBACK (on_members_changed), self);
   g_signal_connect (client, "presence-changed", G_CALLBACK (on_presence_changed), self);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_state_changed), self);
-  load (self);
   return GTK_WIDGET (self);
 }

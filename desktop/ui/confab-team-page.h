@@ -2,7 +2,8 @@
 /* confab-team-page.h: the site's members with their role and presence: add by e-mail (an invitation's
  * setup code shown once), change a role, reset a password, remove; pending invitations.
  *
- * A settings page of one site, for its owners and admins; it follows what the relay pushes. */
+ * A page of the settings area (confab-admin-window.h): made with the client, told the site the
+ * picker shows through its "site-id" property (NULL: none), for owners and admins of that site. */
 #pragma once
 
 #include <adwaita.h>
@@ -14,7 +15,6 @@ G_BEGIN_DECLS
 #define CONFAB_TYPE_TEAM_PAGE (confab_team_page_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabTeamPage, confab_team_page, CONFAB, TEAM_PAGE, AdwPreferencesPage)
 
-GtkWidget *confab_team_page_new (ConfabClient *client,
-                                 const char   *site_id);
+GtkWidget *confab_team_page_new (ConfabClient *client);
 
 G_END_DECLS
