@@ -49,7 +49,7 @@ confab_admin_format_time (const char *rfc3339)
     return g_strdup ("");
   local = g_date_time_to_timezone (utc, confab_format_get_time_zone ());
   /* Translators: a date and time in lists: strftime format */
-  return g_date_time_format (local, _("%e %b %Y, %H:%M"));
+  return g_date_time_format (local, _("%-d %b %Y, %H:%M"));
 }
 
 int

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
 #include "confab-client.h"
 
@@ -14,6 +15,8 @@ G_BEGIN_DECLS
 #define CONFAB_TYPE_AUDIT_PAGE (confab_audit_page_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabAuditPage, confab_audit_page, CONFAB, AUDIT_PAGE, AdwPreferencesPage)
 
-GtkWidget *confab_audit_page_new (ConfabClient *client);
+GtkWidget *confab_audit_page_new      (ConfabClient *client);
+/* An entry of GET /sites/{id}/audit as the sentence the page shows ("Ana made bo@… admin"). */
+char      *confab_audit_page_describe (JsonObject   *entry);
 
 G_END_DECLS
