@@ -10,6 +10,8 @@
  * Every Gtk-CRITICAL or warning fails the test. */
 #define G_LOG_DOMAIN "test-desktop-admin"
 
+#include <glib/gstdio.h>
+
 #include "confab-audit-page.h"
 #include "confab-canned-page.h"
 #include "confab-client-team.h"
@@ -132,6 +134,18 @@ any_window_shows (const char *text)
         return TRUE;
     }
   return FALSE;
+}
+
+static gboolean
+is_insensitive (gpointer data)
+{
+  return !gtk_widget_get_sensitive (data);
+}
+
+static gboolean
+window_shows (gpointer data)
+{
+  return any_window_shows (data);
 }
 
 static void
@@ -355,6 +369,16 @@ test_team_owner (void)
   g_assert_null (in_row ("member-owner@a.test", "member-role"));
   g_assert_null (in_row ("member-owner@a.test", "member-remove"));
 
+  /* not an address: the relay's reason, and nobody added */
+  type_into (find_named (GTK_WIDGET (prefs), "member-email-entry"), "bad@");
+  click_middle (find_named (GTK_WIDGET (prefs), "member-add-button"));
+  wait_until ("the refusal", window_shows, "Could not add bad@");
+  g_assert_null (find_anywhere ("setup-code-dialog"));
+  click_middle (find_named (GTK_WIDGET (prefs), "member-email-entry"));
+  x_key ("ctrl+a");
+  x_key ("BackSpace");
+  wait_until ("the address cleared", is_insensitive, find_named (GTK_WIDGET (prefs), "member-add-button"));
+
   /* invite */
   button = find_named (GTK_WIDGET (prefs), "member-add-button");
   g_assert_false (gtk_widget_get_sensitive (button));
@@ -558,6 +582,12 @@ test_faqs (void)
   wait_until ("the other FAQ hidden", gone_everywhere, other_name);
   g_assert_nonnull (find_anywhere (row_name));
 
+  /* deleted after the confirmation */
+  click_middle (in_row (row_name, "faq-delete"));
+  respond ("confirm-dialog", "_Delete");
+  wait_until ("the FAQ gone from the page", gone_everywhere, row_name);
+  g_assert_false (relay_has_faq (&f));
+
   g_free (f.id);
   gtk_window_destroy (prefs);
   app_stop (&app);
@@ -613,12 +643,25 @@ test_canned (void)
 {
   g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
   Canned c = { world->relay, world->token, world->site_id, "thanks", "Thank you for waiting!", NULL };
+  const char *shop[] = { "shop.test", NULL };
+  g_autoptr (JsonObject) other_site = test_relay_create_site (world->relay, world->email, "Shop", shop);
+  const char *other_id = test_obj_string (other_site, "id");
   App app = { 0 };
   GtkWindow *prefs;
   GtkWidget *dialog;
+  GtkWidget *page;
 
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/canned", other_id);
+    g_autoptr (TestResponse) response =
+      test_http (world->relay, "POST", path, world->token,
+                 "{\"shortcut\":\"shop\",\"body\":\"Our shop opens at nine.\"}", NULL);
+
+    test_assert_http_status (response, 201);
+  }
   start_app (&app, world, world->email, world->password);
-  prefs = open_settings (&app, page_for (confab_canned_page_new (client_of (&app)), world->site_id));
+  page = page_for (confab_canned_page_new (client_of (&app)), world->site_id);
+  prefs = open_settings (&app, page);
   click_middle (wait_shown ("canned-add-button"));
   wait_shown ("edit-dialog");
   type_into (find_anywhere ("canned-shortcut-entry"), "thanks");
@@ -660,12 +703,20 @@ test_canned (void)
   wait_until ("the canned response gone from the relay", relay_has_canned, &c);
   wait_until ("its row gone", gone_everywhere, "canned-thanks");
 
+  /* the settings area's picker moves to the other site: its list, and only its */
+  g_object_set (page, "site-id", other_id, NULL);
+  wait_shown ("canned-shop");
+  g_object_set (page, "site-id", world->site_id, NULL);
+  wait_until ("the other site's list gone", gone_everywhere, "canned-shop");
+
   g_free (c.id);
   gtk_window_destroy (prefs);
   app_stop (&app);
 }
 
 /* --------------------------------------------------------------- data --- */
+
+static const gboolean relay_has_data_api = FALSE;
 
 /* A visitor who filled the pre-chat form and wrote once; returns their id. */
 static char *
@@ -789,6 +840,13 @@ test_data (void)
   wait_until ("the export written", file_written, export_path);
   settle (200);
   g_assert_true (g_file_get_contents (export_path, &export_text, NULL, NULL));
+  {
+    GStatBuf st;
+
+    /* a person's data: for the user's eyes only */
+    g_assert_cmpint (g_stat (export_path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 077, ==, 0);
+  }
   g_assert_true (json_parser_load_from_data (parser, export_text, -1, NULL));
   export = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpstr (test_obj_string (export, "visitor.id"), ==, vera);
@@ -933,8 +991,8 @@ main (int   argc,
   test_harness_add ("/desktop/admin/faqs", test_faqs);
   test_harness_add ("/desktop/admin/canned", test_canned);
   /* these two need the relay's audit log and visitor data endpoints (issue 10's data branch):
-   * registered once this branch has them */
-  if (FALSE)
+   * they join the run once this branch has them */
+  if (relay_has_data_api)
     {
       test_harness_add ("/desktop/admin/data", test_data);
       test_harness_add ("/desktop/admin/audit", test_audit);
