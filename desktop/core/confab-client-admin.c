@@ -311,34 +311,20 @@ confab_client_setup_finish (ConfabClient  *self,
   return ok;
 }
 
-/* ---------------------------------------------------------- site frames --- */
+/* ------------------------------------------------------------ site list --- */
 
 gboolean
-confab_client_apply_sites_frame (ConfabClient  *self,
-                                 const char    *type,
-                                 JsonObject    *frame,
-                                 GError       **error)
+confab_client_apply_site (ConfabClient  *self,
+                          JsonObject    *site,
+                          GError       **error)
 {
   g_autoptr (GListModel) sites = NULL;
   g_autoptr (JsonArray) list = NULL;
-  JsonObject *site = NULL;
-  JsonNode *given;
   const char *id = NULL, *name = NULL, *role = NULL;
 
-  if (strcmp (type, "sites") == 0)
-    {
-      given = json_object_get_member (frame, "sites");
-      if (given == NULL || !JSON_NODE_HOLDS_ARRAY (given))
-        {
-          g_set_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_INVALID,
-                       "A sites frame without its sites");
-          return FALSE;
-        }
-      return confab_cache_replace_sites (self->cache, json_node_get_array (given), error);
-    }
+  g_return_val_if_fail (CONFAB_IS_CLIENT (self), FALSE);
 
-  if (!confab_json_get_object (frame, "site", TRUE, &site, error) ||
-      !confab_json_get_string (site, "id", TRUE, &id, error) ||
+  if (!confab_json_get_string (site, "id", TRUE, &id, error) ||
       !confab_json_get_string (site, "name", TRUE, &name, error))
     return FALSE;
   confab_json_get_string (site, "role", FALSE, &role, NULL);

@@ -54,4 +54,10 @@ gboolean    confab_client_setup_finish   (ConfabClient        *self,
 void        confab_client_set_user_name  (ConfabClient        *self,
                                           const char          *name);
 
+/* A site object the relay answered (a PATCH, a new key) or pushed (a "site" frame, then the
+ * client's "site-updated" signal): its name and role into the cache's site list. */
+gboolean    confab_client_apply_site     (ConfabClient        *self,
+                                          JsonObject          *site,
+                                          GError             **error);
+
 G_END_DECLS

@@ -2,7 +2,6 @@
 /* confab-client-private.h: what confab-client.c and confab-client-outbox.c share. */
 #pragma once
 
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "confab-client.h"
@@ -76,8 +75,6 @@ gboolean     confab_client_check_status       (SoupMessage   *msg,
 gboolean confab_client_team_handle_frame   (ConfabClient *self,
                                             const char   *type,
                                             JsonObject   *frame);
-/* Adds the pushed lists' signals to ConfabClient's class (unless it has them already). */
-void     confab_client_team_class_init     (GObjectClass *object_class);
 
 /* confab-client-start.c */
 /* Sends every unanswered start_conversation again (after a sync: same client_ids). */
@@ -89,13 +86,5 @@ gboolean confab_client_starts_handle_error (ConfabClient *self,
                                             JsonObject   *frame);
 /* The client stops: nobody will answer the calls still waiting. */
 void     confab_client_starts_fail_all     (ConfabClient *self);
-
-/* confab-client-admin.c */
-/* A "sites" frame (the user's memberships) or a "site" frame (one site changed) into the
- * cache's site list. */
-gboolean confab_client_apply_sites_frame   (ConfabClient *self,
-                                            const char   *type,
-                                            JsonObject   *frame,
-                                            GError      **error);
 
 G_END_DECLS

@@ -21,19 +21,18 @@ enum {
 static guint signals[N_SIGNALS];
 static const char *signal_names[N_SIGNALS] = { "canned-changed", "faqs-changed", "members-changed" };
 
-static GQuark presence_quark;
 
 /* agent id → status; kept on the client so that confab-client.c needs no field for it */
 static GHashTable *
 presence_table (ConfabClient *self)
 {
-  GHashTable *table = g_object_get_qdata (G_OBJECT (self), presence_quark);
+  GQuark quark = g_quark_from_static_string ("confab-client-presence");
+  GHashTable *table = g_object_get_qdata (G_OBJECT (self), quark);
 
   if (table == NULL)
     {
       table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      g_object_set_qdata_full (G_OBJECT (self), presence_quark, table,
-                               (GDestroyNotify) g_hash_table_unref);
+      g_object_set_qdata_full (G_OBJECT (self), quark, table, (GDestroyNotify) g_hash_table_unref);
     }
   return table;
 }
@@ -137,6 +136,7 @@ confab_client_team_handle_frame (ConfabClient *self,
       g_warning ("A %s frame without its site or list", type);
       return TRUE;
     }
+  confab_client_ensure_list_signals ();
   g_signal_emit (self, signals[signal], 0, site_id, json_node_get_array (list));
   return TRUE;
 }
@@ -177,18 +177,15 @@ confab_client_dup_site_role (ConfabClient *self,
 }
 
 void
-confab_client_team_class_init (GObjectClass *object_class)
+confab_client_ensure_list_signals (void)
 {
-  GType type = G_TYPE_FROM_CLASS (object_class);
+  GType type = CONFAB_TYPE_CLIENT;
 
-  presence_quark = g_quark_from_static_string ("confab-client-presence");
-
+  /* after the class is whole: a client that registers them itself keeps its own */
+  g_type_class_unref (g_type_class_ref (type));
   /* site_id, the whole list as the matching GET answers it: live only */
   for (guint i = 0; i < N_SIGNALS; i++)
-    {
-      signals[i] = g_signal_lookup (signal_names[i], type);
-      if (signals[i] == 0)
-        signals[i] = g_signal_new (signal_names[i], type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                   G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_ARRAY);
-    }
+    if (signals[i] == 0 && (signals[i] = g_signal_lookup (signal_names[i], type)) == 0)
+      signals[i] = g_signal_new (signal_names[i], type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_ARRAY);
 }

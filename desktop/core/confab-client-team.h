@@ -6,8 +6,9 @@
  * - The lists the relay pushes over /ws/agent after any change by anyone (live only, never
  *   cached): `canned`, `faqs` and `members` frames, each the whole list of one site as the
  *   matching GET answers it, come out as the signals "canned-changed", "faqs-changed" and
- *   "members-changed" (site_id, JsonArray). (A client that has these signals already, from
- *   another file, keeps them: one registration, one emission.)
+ *   "members-changed" (site_id, JsonArray): call confab_client_ensure_list_signals() before
+ *   connecting to them. (They are added to the class once it is whole: a ConfabClient that
+ *   registers signals of these names itself keeps its own, and they are emitted once.)
  * - The presence of the other agents of the account's sites, as the relay last said it (after
  *   every sync it sends the presence of each one online), so that a page opened later shows it.
  */
@@ -18,6 +19,9 @@
 #include "confab-client.h"
 
 G_BEGIN_DECLS
+
+/* Makes sure ConfabClient has the signals above. */
+void        confab_client_ensure_list_signals    (void);
 
 /* GET @path, the body as it came (at most 64 MiB): for exports written to a file. */
 void        confab_client_download_async         (ConfabClient        *self,

@@ -1449,7 +1449,6 @@ confab_client_class_init (ConfabClientClass *klass)
   signals[SIGNAL_SIGNED_OUT] =
     g_signal_new ("signed-out", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
-  confab_client_team_class_init (object_class);
 }
 
 static void

@@ -438,6 +438,7 @@ confab_canned_page_new (ConfabClient *client)
 
   self = g_object_new (CONFAB_TYPE_CANNED_PAGE, NULL);
   self->client = g_object_ref (client);
+  confab_client_ensure_list_signals ();
   g_signal_connect (client, "canned-changed", G_CALLBACK (on_canned_changed), self);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_state_changed), self);
   return GTK_WIDGET (self);

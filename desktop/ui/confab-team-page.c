@@ -845,6 +845,7 @@ confab_team_page_new (ConfabClient *client)
 
   self = g_object_new (CONFAB_TYPE_TEAM_PAGE, NULL);
   self->client = g_object_ref (client);
+  confab_client_ensure_list_signals ();
   g_signal_connect (client, "members-changed", G_CALLBACK (on_members_changed), self);
   g_signal_connect (client, "presence-changed", G_CALLBACK (on_presence_changed), self);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_state_changed), self);
