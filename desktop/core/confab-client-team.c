@@ -130,14 +130,16 @@ confab_client_team_handle_frame (ConfabClient *self,
     return FALSE;
 
   list = json_object_get_member (frame, type);
+  /* a list too long for the socket comes as null: changed, read it over REST */
   if (!confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL) || site_id == NULL ||
-      list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+      list == NULL || (!JSON_NODE_HOLDS_ARRAY (list) && !JSON_NODE_HOLDS_NULL (list)))
     {
       g_warning ("A %s frame without its site or list", type);
       return TRUE;
     }
   confab_client_ensure_list_signals ();
-  g_signal_emit (self, signals[signal], 0, site_id, json_node_get_array (list));
+  g_signal_emit (self, signals[signal], 0, site_id,
+                 JSON_NODE_HOLDS_ARRAY (list) ? json_node_get_array (list) : NULL);
   return TRUE;
 }
 

@@ -6,7 +6,8 @@
  * - The lists the relay pushes over /ws/agent after any change by anyone (live only, never
  *   cached): `canned`, `faqs` and `members` frames, each the whole list of one site as the
  *   matching GET answers it, come out as the signals "canned-changed", "faqs-changed" and
- *   "members-changed" (site_id, JsonArray): call confab_client_ensure_list_signals() before
+ *   "members-changed" (site_id, JsonArray, NULL when the relay found the list too long to push:
+ *   read it over REST): call confab_client_ensure_list_signals() before
  *   connecting to them. (They are added to the class once it is whole: a ConfabClient that
  *   registers signals of these names itself keeps its own, and they are emitted once.)
  * - The presence of the other agents of the account's sites, as the relay last said it (after

@@ -294,8 +294,12 @@ on_canned_changed (ConfabClient     *client,
                    JsonArray        *canned,
                    ConfabCannedPage *self)
 {
-  if (g_strcmp0 (site_id, self->site_id) == 0)
+  if (g_strcmp0 (site_id, self->site_id) != 0)
+    return;
+  if (canned != NULL)
     show_canned (self, canned);
+  else
+    load (self); /* too long to push: over REST */
 }
 
 static void

@@ -568,8 +568,12 @@ on_faqs_changed (ConfabClient   *client,
                  JsonArray      *faqs,
                  ConfabFaqsPage *self)
 {
-  if (g_strcmp0 (site_id, self->site_id) == 0)
+  if (g_strcmp0 (site_id, self->site_id) != 0)
+    return;
+  if (faqs != NULL)
     show_faqs (self, faqs);
+  else
+    load (self); /* too long to push: over REST */
 }
 
 static void

@@ -661,6 +661,12 @@ on_members_changed (ConfabClient   *client,
 
   if (g_strcmp0 (site_id, self->site_id) != 0)
     return;
+  if (members == NULL)
+    {
+      /* too long to push: over REST */
+      load (self);
+      return;
+    }
   show_members (self, members);
   /* the push has the members; their invitations' times come over REST */
   invitations = confab_admin_path ("sites", self->site_id, "invitations");
