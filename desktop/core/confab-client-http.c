@@ -13,11 +13,11 @@
 #define MAX_JSON_BYTES     (4 * 1024 * 1024)
 #define MAX_JSON_DEPTH     16
 
-SoupMessage *
-confab_client_authorized_message (ConfabClient  *self,
-                                  const char    *method,
-                                  const char    *path,
-                                  GError       **error)
+static SoupMessage *
+authorized_message (ConfabClient  *self,
+                    const char    *method,
+                    const char    *path,
+                    GError       **error)
 {
   g_autofree char *base = g_strdup (self->relay_url != NULL ? self->relay_url : "");
   g_autofree char *url = NULL;
@@ -43,10 +43,10 @@ confab_client_authorized_message (ConfabClient  *self,
 }
 
 /* An HTTP answer other than 2xx as a GError (the relay's error.message when it sent one). */
-gboolean
-confab_client_check_status (SoupMessage  *msg,
-                            GBytes       *body,
-                            GError      **error)
+static gboolean
+check_status (SoupMessage  *msg,
+              GBytes       *body,
+              GError      **error)
 {
   guint status = soup_message_get_status (msg);
   g_autoptr (JsonObject) object = NULL;
@@ -92,7 +92,7 @@ get_json_cb (GObject      *source,
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   JsonObject *object;
 
-  if (body == NULL || !confab_client_check_status (msg, body, &error) ||
+  if (body == NULL || !check_status (msg, body, &error) ||
       (object = parse_answer (body, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -116,7 +116,7 @@ confab_client_get_json_async (ConfabClient        *self,
   g_return_if_fail (path != NULL && path[0] == '/');
 
   g_task_set_source_tag (task, confab_client_get_json_async);
-  msg = confab_client_authorized_message (self, SOUP_METHOD_GET, path, &error);
+  msg = authorized_message (self, SOUP_METHOD_GET, path, &error);
   if (msg == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -163,7 +163,7 @@ fetch_cb (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
 
-  if (body == NULL || !confab_client_check_status (fetch->msg, body, &error))
+  if (body == NULL || !check_status (fetch->msg, body, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -223,7 +223,7 @@ confab_client_fetch_upload_async (ConfabClient        *self,
   fetch->upload_id = g_strdup (upload_id);
   fetch->thumbnail = thumbnail;
   g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
-  fetch->msg = confab_client_authorized_message (self, SOUP_METHOD_GET, path, &error);
+  fetch->msg = authorized_message (self, SOUP_METHOD_GET, path, &error);
   if (fetch->msg == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -265,7 +265,7 @@ confab_client_upload_async (ConfabClient        *self,
   g_task_set_source_tag (task, confab_client_upload_async);
   escaped = g_uri_escape_string (conversation_id, NULL, FALSE);
   path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", escaped);
-  msg = confab_client_authorized_message (self, SOUP_METHOD_POST, path, &error);
+  msg = authorized_message (self, SOUP_METHOD_POST, path, &error);
   if (msg == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -318,4 +318,24 @@ confab_client_send_attachment (ConfabClient  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* ------------------------------------------------ for the other files --- */
+
+/* confab-client-private.h: the same request and error reading for confab-client-team.c */
+SoupMessage *
+confab_client_authorized_message (ConfabClient  *self,
+                                  const char    *method,
+                                  const char    *path,
+                                  GError       **error)
+{
+  return authorized_message (self, method, path, error);
+}
+
+gboolean
+confab_client_check_status (SoupMessage  *msg,
+                            GBytes       *body,
+                            GError      **error)
+{
+  return check_status (msg, body, error);
 }

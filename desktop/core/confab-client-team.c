@@ -97,8 +97,8 @@ confab_client_download_finish (ConfabClient  *self,
 
 gboolean
 confab_client_team_handle_frame (ConfabClient *self,
-                                  const char   *type,
-                                  JsonObject   *frame)
+                                 const char   *type,
+                                 JsonObject   *frame)
 {
   const char *site_id = NULL;
   JsonNode *list;
