@@ -191,7 +191,7 @@ type_into (GtkWidget  *widget,
   if (enter)
     line[strlen (line) - 1] = '\0';
   click_middle (widget);
-  x_type (line);
+  x_type_text (line);
   wait_until ("the typed text", has_typed, &t);
   if (enter)
     x_key ("Return");
@@ -894,7 +894,7 @@ test_data (void)
     /* its text, left of the -/+ buttons */
     x_click (spin, 12, gtk_widget_get_height (spin) / 2.0);
     x_key ("ctrl+a");
-    x_type ("30");
+    x_type_text ("30");
     x_key ("Tab");
     wait_until ("the save button", is_sensitive, save);
     g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 30);

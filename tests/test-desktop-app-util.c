@@ -377,9 +377,9 @@ x_key (const char *keys)
 }
 
 void
-x_type (const char *text)
+x_type_text (const char *text)
 {
-  xdotool ("type", "--delay", "20", text, NULL);
+  xdotool ("type", "--delay", "20", "--", text, NULL);
 }
 
 void

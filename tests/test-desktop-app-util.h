@@ -116,7 +116,7 @@ x_key (const char *keys);
 
 /* Types @text (xdotool type) to the window that has the X input focus. */
 void
-x_type (const char *text);
+x_type_text (const char *text);
 
 /* Resizes or moves @window as a window manager would. */
 void
