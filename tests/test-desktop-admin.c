@@ -1086,6 +1086,58 @@ test_pushed (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------------- closed --- */
+
+static gboolean
+idle_for_a_while (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *) data;
+}
+
+/* Every page asked for its site and the window closed before the relay answered (or while a
+ * dialog was open): the answers find no page and are dropped, without a warning. */
+static void
+test_closed_early (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  App app = { 0 };
+  GtkWidget *window;
+  ConfabClient *client;
+  gint64 until;
+
+  start_app (&app, world, world->email, world->password);
+  client = client_of (&app);
+  for (guint round = 0; round < 2; round++)
+    {
+      GtkWidget *team = page_for (confab_team_page_new (client), world->site_id);
+
+      window = adw_preferences_window_new ();
+      gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (app.window));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (team));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (
+        page_for (confab_faqs_page_new (client), world->site_id)));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (
+        page_for (confab_canned_page_new (client), world->site_id)));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (
+        page_for (confab_audit_page_new (client), world->site_id)));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (
+        page_for (confab_data_page_new (client), world->site_id)));
+      gtk_window_present (GTK_WINDOW (window));
+      if (round == 1)
+        {
+          /* a confirmation open over it, and a reset asked for */
+          wait_shown ("member-owner@a.test");
+          gtk_widget_activate_action (team, "team.remove", "s", world->user_id);
+          wait_shown ("confirm-dialog");
+        }
+      gtk_window_destroy (GTK_WINDOW (window));
+      until = g_get_monotonic_time () + 1500 * 1000;
+      wait_until ("the answers", idle_for_a_while, &until);
+      g_assert_null (find_anywhere ("confirm-dialog"));
+    }
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1104,5 +1156,6 @@ main (int   argc,
   test_harness_add ("/desktop/admin/data", test_data);
   test_harness_add ("/desktop/admin/audit", test_audit);
   test_harness_add ("/desktop/admin/pushed", test_pushed);
+  test_harness_add ("/desktop/admin/closed-early", test_closed_early);
   return g_test_run ();
 }

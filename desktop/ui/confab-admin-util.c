@@ -141,6 +141,10 @@ confab_admin_confirm (GtkWidget       *widget,
   confirm->user_data = user_data;
   confirm->destroy = destroy;
   gtk_widget_set_name (dialog, "confirm-dialog");
+  /* it acts on the page: it goes with the settings window (a response after that would reach
+   * a page that is gone) */
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "confirm", verb,
@@ -252,6 +256,8 @@ confab_admin_edit (GtkWidget              *widget,
   edit->user_data = user_data;
   edit->destroy = destroy;
   gtk_widget_set_name (dialog, "edit-dialog");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
   gtk_widget_set_size_request (box, 380, -1);
   for (guint i = 0; i < n_fields; i++)
     {

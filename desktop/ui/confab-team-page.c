@@ -163,6 +163,7 @@ show_setup_code (ConfabTeamPage *self,
                           who, days, until);
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
   gtk_widget_set_name (dialog, "setup-code-dialog");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
 
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
