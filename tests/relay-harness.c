@@ -102,12 +102,17 @@ test_timeout_multiplier (void)
   return value >= 1 && value <= 100 ? (guint) value : 1;
 }
 
+/* In the test's temporary directory: the subprocess skipped the test, for the reason inside. */
+#define SKIP_FILE "skipped"
+
 static void
 run_isolated (gconstpointer data)
 {
   void (*func) (void) = (void (*) (void)) data;
   g_autofree char *saved_tmpdir = g_strdup (g_getenv ("TMPDIR"));
   g_autofree char *tmp_dir = NULL;
+  g_autofree char *skip_file = NULL;
+  g_autofree char *skipped = NULL;
 
   if (g_test_subprocess () || g_getenv ("CONFAB_TEST_INPROCESS") != NULL)
     {
@@ -129,12 +134,29 @@ run_isolated (gconstpointer data)
     g_setenv ("TMPDIR", saved_tmpdir, TRUE);
   else
     g_unsetenv ("TMPDIR");
+  skip_file = g_build_filename (tmp_dir, SKIP_FILE, NULL);
+  g_file_get_contents (skip_file, &skipped, NULL, NULL);
   if (g_getenv ("CONFAB_TEST_KEEP") == NULL)
     remove_tree (tmp_dir);
   else
     g_printerr ("kept %s\n", tmp_dir);
 
-  g_test_trap_assert_passed ();
+  if (skipped != NULL)
+    g_test_skip (skipped);
+  else
+    g_test_trap_assert_passed ();
+}
+
+void
+test_harness_skip (const char *reason)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = g_build_filename (g_get_tmp_dir (), SKIP_FILE, NULL);
+
+      g_assert_true (g_file_set_contents (path, reason, -1, NULL));
+    }
+  g_test_skip (reason);
 }
 
 void

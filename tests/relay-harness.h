@@ -43,6 +43,10 @@ void         test_harness_init          (int          *argc,
 void         test_harness_add           (const char   *path,
                                          void        (*func) (void));
 
+/* Skips the running test for @reason (e.g. the relay lacks an endpoint another branch brings):
+ * it is reported skipped, not passed, also from its subprocess. Return from the test after it. */
+void         test_harness_skip          (const char   *reason);
+
 /* Iterates the default main context for @ms milliseconds. */
 void         test_sleep_ms              (guint         ms);
 

@@ -377,6 +377,12 @@ x_key (const char *keys)
 }
 
 void
+x_type_text (const char *text)
+{
+  xdotool ("type", "--delay", "20", "--", text, NULL);
+}
+
+void
 x_resize (GtkWindow *window,
           int        width,
           int        height)

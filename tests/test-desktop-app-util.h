@@ -114,6 +114,10 @@ x_focus (GtkWindow *window);
 void
 x_key (const char *keys);
 
+/* Types @text (xdotool type) to the window that has the X input focus. */
+void
+x_type_text (const char *text);
+
 /* Resizes or moves @window as a window manager would. */
 void
 x_resize (GtkWindow *window,

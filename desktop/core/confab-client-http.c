@@ -393,3 +393,23 @@ confab_client_send_attachment (ConfabClient  *self,
     }
   return TRUE;
 }
+
+/* ------------------------------------------------ for the other files --- */
+
+/* confab-client-private.h: the same request and error reading for confab-client-team.c */
+SoupMessage *
+confab_client_authorized_message (ConfabClient  *self,
+                                  const char    *method,
+                                  const char    *path,
+                                  GError       **error)
+{
+  return authorized_message (self, method, path, error);
+}
+
+gboolean
+confab_client_check_status (SoupMessage  *msg,
+                            GBytes       *body,
+                            GError      **error)
+{
+  return check_status (msg, body, error);
+}

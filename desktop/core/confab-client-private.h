@@ -59,6 +59,23 @@ void     confab_client_outbox_handle_ack   (ConfabClient *self,
 gboolean confab_client_outbox_handle_error (ConfabClient *self,
                                             JsonObject   *frame);
 
+/* confab-client-http.c: a request to @path of the relay with the account's token; a non-2xx
+ * answer as a GError (the relay's error.message when it sent one). */
+SoupMessage *confab_client_authorized_message (ConfabClient  *self,
+                                               const char    *method,
+                                               const char    *path,
+                                               GError       **error);
+gboolean     confab_client_check_status       (SoupMessage   *msg,
+                                               GBytes        *body,
+                                               GError       **error);
+
+/* confab-client-team.c */
+/* TRUE when @type is a pushed admin list (canned, faqs, members) and was handled; presence and
+ * synced are noted there and left to confab-client.c. */
+gboolean confab_client_team_handle_frame   (ConfabClient *self,
+                                            const char   *type,
+                                            JsonObject   *frame);
+
 /* confab-client-start.c */
 /* Sends every unanswered start_conversation again (after a sync: same client_ids). */
 void     confab_client_starts_resend       (ConfabClient *self);

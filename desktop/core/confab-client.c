@@ -435,6 +435,10 @@ handle_frame (ConfabClient *self,
 
   confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL);
 
+  /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
+  if (confab_client_team_handle_frame (self, type, frame))
+    return;
+
   if (strcmp (type, "message") == 0)
     {
       const char *conversation_id = NULL;

@@ -11,8 +11,13 @@
 
 #include "confab-account-page.h"
 #include "confab-admin-window.h"
+#include "confab-audit-page.h"
+#include "confab-canned-page.h"
+#include "confab-data-page.h"
+#include "confab-faqs-page.h"
 #include "confab-site.h"
 #include "confab-sites-page.h"
+#include "confab-team-page.h"
 
 typedef GtkWidget *(*ConfabPageNew) (ConfabClient *client);
 
@@ -23,6 +28,11 @@ static const struct {
   gboolean      admin_only;
 } pages[] = {
   { confab_sites_page_new, FALSE },
+  { confab_team_page_new, TRUE },
+  { confab_faqs_page_new, TRUE },
+  { confab_canned_page_new, TRUE },
+  { confab_audit_page_new, TRUE },
+  { confab_data_page_new, TRUE },
   { confab_account_page_new, FALSE },
   { NULL, FALSE }
 };

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-canned-page.c: the canned responses of one site (see the header). Agents may read
+ * them (the composer's "/" does), owners and admins change them. */
+#define G_LOG_DOMAIN "confab-ui"
+
+#include <glib/gi18n.h>
+
+#include "confab-admin-util.h"
+#include "confab-canned-page.h"
+#include "confab-client-admin.h"
+#include "confab-client-team.h"
+#include "confab-client-http.h"
+
+struct _ConfabCannedPage
+{
+  AdwPreferencesPage   parent_instance;
+
+  AdwPreferencesGroup *canned_group;
+  GtkWidget           *add_button;
+
+  ConfabClient        *client;
+  char                *site_id;
+  gboolean             may_write;
+  GCancellable        *cancellable;
+  GPtrArray           *rows;
+  JsonArray           *canned;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabCannedPage, confab_canned_page, ADW_TYPE_PREFERENCES_PAGE)
+
+enum {
+  PROP_0,
+  PROP_SITE_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const ConfabAdminField fields[] = {
+  { "canned-shortcut-entry", N_("_Shortcut: letters, digits, - and _"), N_("hello"), FALSE, TRUE },
+  { "canned-body-view", N_("_Text"), NULL, TRUE, TRUE },
+};
+
+static void load (ConfabCannedPage *self);
+
+static JsonObject *
+find_canned (ConfabCannedPage *self,
+             const char       *id)
+{
+  for (guint i = 0; self->canned != NULL && i < json_array_get_length (self->canned); i++)
+    {
+      JsonObject *canned = json_array_get_object_element (self->canned, i);
+
+      if (g_strcmp0 (confab_admin_string (canned, "id"), id) == 0)
+        return canned;
+    }
+  return NULL;
+}
+
+/* -------------------------------------------------------------- write --- */
+
+typedef struct {
+  ConfabCannedPage *self;
+  char             *id;      /* NULL: a new one */
+  char            **values;  /* what was typed, to show again after a refusal */
+} Save;
+
+static void
+save_free (gpointer data)
+{
+  Save *save = data;
+
+  g_object_unref (save->self);
+  g_free (save->id);
+  g_strfreev (save->values);
+  g_free (save);
+}
+
+static Save *
+save_new (ConfabCannedPage *self,
+          const char       *id)
+{
+  Save *save = g_new0 (Save, 1);
+
+  save->self = g_object_ref (self);
+  save->id = g_strdup (id);
+  return save;
+}
+
+static void edit (ConfabCannedPage *self, const char *id, const char *error,
+                  const char * const *values);
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Save *save = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL, &error);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (error != NULL && save->values != NULL)
+        /* the form again, as it was typed, with the relay's reason (a shortcut taken...) */
+        edit (save->self, save->id, error->message, (const char * const *) save->values);
+      else if (error != NULL)
+        confab_admin_toast (GTK_WIDGET (save->self), error->message);
+      load (save->self);
+    }
+  save_free (save);
+}
+
+static void
+on_edited (const char * const *values,
+           gpointer            user_data)
+{
+  Save *save = save_new (((Save *) user_data)->self, ((Save *) user_data)->id);
+  ConfabCannedPage *self = save->self;
+  g_autoptr (JsonObject) body = json_object_new ();
+  const char *shortcut = values[0][0] == '/' ? values[0] + 1 : values[0];
+  g_autofree char *path = NULL;
+
+  save->values = g_strdupv ((char **) values);
+  json_object_set_string_member (body, "shortcut", shortcut);
+  json_object_set_string_member (body, "body", values[1]);
+  path = save->id != NULL ? confab_admin_path ("canned", save->id, NULL)
+                          : confab_admin_path ("sites", self->site_id, "canned");
+  confab_client_request_async (self->client, save->id != NULL ? "PATCH" : "POST", path, body,
+                               self->cancellable, saved_cb, save);
+}
+
+static void
+edit (ConfabCannedPage   *self,
+      const char         *id,
+      const char         *error,
+      const char * const *values)
+{
+  static ConfabAdminField translated[G_N_ELEMENTS (fields)];
+  JsonObject *canned = id != NULL ? find_canned (self, id) : NULL;
+  const char *current[G_N_ELEMENTS (fields)] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      translated[i] = fields[i];
+      translated[i].label = _(fields[i].label);
+      translated[i].placeholder = fields[i].placeholder != NULL ? _(fields[i].placeholder) : NULL;
+    }
+  if (values == NULL && canned != NULL)
+    {
+      current[0] = confab_admin_string (canned, "shortcut");
+      current[1] = confab_admin_string (canned, "body");
+      values = current;
+    }
+  confab_admin_edit (GTK_WIDGET (self),
+                     id != NULL ? _("Edit Canned Response") : _("New Canned Response"), error,
+                     translated, G_N_ELEMENTS (fields), values, _("_Save"), on_edited,
+                     save_new (self, id), save_free);
+}
+
+static void
+add_action (GtkWidget  *widget,
+            const char *name,
+            GVariant   *parameter)
+{
+  edit (CONFAB_CANNED_PAGE (widget), NULL, NULL, NULL);
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *parameter)
+{
+  edit (CONFAB_CANNED_PAGE (widget), g_variant_get_string (parameter, NULL), NULL, NULL);
+}
+
+static void
+do_delete (gpointer data)
+{
+  Save *save = data;
+  g_autofree char *path = confab_admin_path ("canned", save->id, NULL);
+
+  confab_client_request_async (save->self->client, "DELETE", path, NULL, save->self->cancellable,
+                               saved_cb, save_new (save->self, save->id));
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *name,
+               GVariant   *parameter)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  JsonObject *canned = find_canned (self, id);
+  g_autofree char *body = g_strdup_printf (_("/%s is deleted for every agent of the site."),
+                                           canned != NULL ? confab_admin_string (canned, "shortcut") : id);
+
+  confab_admin_confirm (widget, _("Delete the Canned Response?"), body, _("_Delete"), do_delete,
+                        save_new (self, id), save_free);
+}
+
+/* --------------------------------------------------------------- list --- */
+
+static GtkWidget *
+canned_row (ConfabCannedPage *self,
+            JsonObject       *canned)
+{
+  const char *id = confab_admin_string (canned, "id");
+  g_autofree char *shortcut = g_strdup_printf ("/%s", confab_admin_string (canned, "shortcut"));
+  g_autofree char *title = confab_admin_markup (shortcut);
+  g_autofree char *subtitle = confab_admin_markup (confab_admin_string (canned, "body"));
+  g_autofree char *name = g_strdup_printf ("canned-%s", confab_admin_string (canned, "shortcut"));
+  GtkWidget *row = adw_action_row_new ();
+
+  gtk_widget_set_name (row, name);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  if (self->may_write)
+    {
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 confab_admin_row_button ("document-edit-symbolic", _("Edit"),
+                                                          "canned.edit", id, "canned-edit"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 confab_admin_row_button ("user-trash-symbolic", _("Delete"),
+                                                          "canned.delete", id, "canned-delete"));
+    }
+  return row;
+}
+
+static void
+show_canned (ConfabCannedPage *self,
+             JsonArray        *canned)
+{
+  if (canned != self->canned)
+    {
+      g_clear_pointer (&self->canned, json_array_unref);
+      self->canned = json_array_ref (canned);
+    }
+  confab_admin_group_clear (self->canned_group, self->rows);
+  for (guint i = 0; i < json_array_get_length (canned); i++)
+    {
+      JsonNode *node = json_array_get_element (canned, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node) && confab_admin_string (json_node_get_object (node), "id"))
+        confab_admin_group_add (self->canned_group, self->rows,
+                                canned_row (self, json_node_get_object (node)));
+    }
+  adw_preferences_group_set_description (self->canned_group,
+                                         self->rows->len == 0
+                                         ? _("None yet. Agents insert one by typing / and its shortcut in the composer.")
+                                         : _("Agents insert one by typing / and its shortcut in the composer."));
+}
+
+static void
+canned_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ConfabCannedPage *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_get_json_finish (CONFAB_CLIENT (source), result, &error);
+  JsonNode *list;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  list = answer != NULL ? json_object_get_member (answer, "canned") : NULL;
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      g_autofree char *text = g_strdup_printf (_("The canned responses could not be loaded: %s"),
+                                               error != NULL ? error->message : _("no list"));
+      adw_preferences_group_set_description (self->canned_group, text);
+      return;
+    }
+  show_canned (self, json_node_get_array (list));
+}
+
+static void
+load (ConfabCannedPage *self)
+{
+  g_autofree char *path = NULL;
+
+  if (self->site_id == NULL || self->client == NULL)
+    return;
+  path = confab_admin_path ("sites", self->site_id, "canned");
+  confab_client_get_json_async (self->client, path, self->cancellable, canned_cb, self);
+}
+
+/* ------------------------------------------------------------- pushed --- */
+
+static void
+on_canned_changed (ConfabClient     *client,
+                   const char       *site_id,
+                   JsonArray        *canned,
+                   ConfabCannedPage *self)
+{
+  if (g_strcmp0 (site_id, self->site_id) != 0)
+    return;
+  if (canned != NULL)
+    show_canned (self, canned);
+  else
+    load (self); /* too long to push: over REST */
+}
+
+static void
+on_state_changed (ConfabClient     *client,
+                  GParamSpec       *pspec,
+                  ConfabCannedPage *self)
+{
+  /* back online: what changed meanwhile was pushed to nobody */
+  if (confab_client_get_state (client) == CONFAB_CLIENT_ONLINE)
+    load (self);
+}
+
+/* --------------------------------------------------------------- site --- */
+
+static void
+set_site_id (ConfabCannedPage *self,
+             const char       *site_id)
+{
+  g_autofree char *role = NULL;
+
+  if (g_strcmp0 (self->site_id, site_id) == 0)
+    return;
+  g_free (self->site_id);
+  self->site_id = g_strdup (site_id);
+  /* what was on its way for the last site is not for this one */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (site_id != NULL && self->client != NULL)
+    role = confab_client_dup_site_role (self->client, site_id);
+  self->may_write = g_strcmp0 (role, "owner") == 0 || g_strcmp0 (role, "admin") == 0;
+  gtk_widget_set_visible (self->add_button, self->may_write);
+  g_clear_pointer (&self->canned, json_array_unref);
+  confab_admin_group_clear (self->canned_group, self->rows);
+  load (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
+}
+
+/* ---------------------------------------------------------- lifecycle --- */
+
+static void
+confab_canned_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      g_value_set_string (value, self->site_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_canned_page_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SITE_ID:
+      set_site_id (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_canned_page_dispose (GObject *object)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_CANNED_PAGE);
+  G_OBJECT_CLASS (confab_canned_page_parent_class)->dispose (object);
+}
+
+static void
+confab_canned_page_finalize (GObject *object)
+{
+  ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
+
+  g_free (self->site_id);
+  g_clear_pointer (&self->canned, json_array_unref);
+  g_ptr_array_unref (self->rows);
+  G_OBJECT_CLASS (confab_canned_page_parent_class)->finalize (object);
+}
+
+static void
+confab_canned_page_class_init (ConfabCannedPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = confab_canned_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = confab_canned_page_finalize;
+  G_OBJECT_CLASS (klass)->get_property = confab_canned_page_get_property;
+  G_OBJECT_CLASS (klass)->set_property = confab_canned_page_set_property;
+
+  /* the site the settings area's picker shows; NULL: none */
+  properties[PROP_SITE_ID] =
+    g_param_spec_string ("site-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_PROPS, properties);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/chat/confab/Confab/confab-canned-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabCannedPage, canned_group);
+  gtk_widget_class_bind_template_child (widget_class, ConfabCannedPage, add_button);
+  gtk_widget_class_install_action (widget_class, "canned.add", NULL, add_action);
+  gtk_widget_class_install_action (widget_class, "canned.edit", "s", edit_action);
+  gtk_widget_class_install_action (widget_class, "canned.delete", "s", delete_action);
+}
+
+static void
+confab_canned_page_init (ConfabCannedPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->rows = g_ptr_array_new ();
+}
+
+GtkWidget *
+confab_canned_page_new (ConfabClient *client)
+{
+  ConfabCannedPage *self;
+
+  g_return_val_if_fail (CONFAB_IS_CLIENT (client), NULL);
+
+  self = g_object_new (CONFAB_TYPE_CANNED_PAGE, NULL);
+  self->client = g_object_ref (client);
+  confab_client_ensure_list_signals ();
+  g_signal_connect (client, "canned-changed", G_CALLBACK (on_canned_changed), self);
+  g_signal_connect (client, "notify::state", G_CALLBACK (on_state_changed), self);
+  return GTK_WIDGET (self);
+}
