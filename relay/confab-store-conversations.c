@@ -8,7 +8,7 @@
 
 #define CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at, c.last_message_at, " \
-  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread"
+  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread, c.first_agent_reply_at"
 
 static ConfabConversation *
 read_conversation (sqlite3_stmt *stmt)
@@ -28,6 +28,7 @@ read_conversation (sqlite3_stmt *stmt)
   conversation->agent_read_seq = sqlite3_column_int64 (stmt, 8);
   conversation->visitor_read_seq = sqlite3_column_int64 (stmt, 9);
   conversation->unread = sqlite3_column_int64 (stmt, 10);
+  conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 11);
   return conversation;
 }
 
@@ -457,10 +458,14 @@ append_new_message (ConfabStore              *store,
   {
     g_autoptr (ConfabStmt) stmt = NULL;
 
-    /* max(): the list is ordered by last activity, which must not go back if the clock does. */
+    /* max(): the list is ordered by last activity, which must not go back if the clock does.
+     * The first agent message is noted on the conversation, so that nobody has to look for
+     * one among its messages. */
     stmt = store_prepare (store,
                           "UPDATE conversations SET last_seq = ?2, "
-                          "last_message_at = max(last_message_at, ?3), unread = unread + ?4 "
+                          "last_message_at = max(last_message_at, ?3), unread = unread + ?4, "
+                          "first_agent_reply_at = coalesce(first_agent_reply_at, "
+                          "                                CASE WHEN ?5 THEN ?3 END) "
                           "WHERE id = ?1", error);
     if (stmt == NULL)
       return NULL;
@@ -469,6 +474,7 @@ append_new_message (ConfabStore              *store,
     sqlite3_bind_int64 (stmt, 2, seq);
     sqlite3_bind_int64 (stmt, 3, now);
     sqlite3_bind_int (stmt, 4, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
+    sqlite3_bind_int (stmt, 5, draft->sender_type == CONFAB_SENDER_AGENT ? 1 : 0);
     if (!store_step_done (store, stmt, "Cannot update the conversation", error))
       return NULL;
   }
