@@ -806,6 +806,8 @@ restrict_file_modes (const char  *path,
   return TRUE;
 }
 
+static gsize memstatus_off;
+
 ConfabStore *
 confab_store_open (const char      *path,
                    ConfabStoreSync  sync,
@@ -816,6 +818,16 @@ confab_store_open (const char      *path,
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  /* SQLite's memory statistics take a global mutex on every malloc and free, and nothing here
+   * reads them. Only possible before SQLite initialises (the first open); later it is refused
+   * (SQLITE_MISUSE) and changes nothing. */
+  if (g_once_init_enter (&memstatus_off))
+    {
+      if (sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        g_debug ("SQLite was initialised before the first store: its memory statistics stay on");
+      g_once_init_leave (&memstatus_off, 1);
+    }
 
   store = g_new0 (ConfabStore, 1);
   store->path = g_strdup (path);
