@@ -272,7 +272,8 @@ confab_store_faq_answered_in (ConfabStore *store,
                         /* INDEXED BY: without statistics the planner prefers the primary
                          * key, which walks the whole conversation */
                         "SELECT EXISTS (SELECT 1 FROM messages INDEXED BY messages_bot_answers "
-                        "WHERE conversation_id = ?1 AND sender_type = 'bot' AND sender_id = ?2)",
+                        "WHERE conversation_id = ?1 AND sender_id = ?2 AND client_id IS NULL "
+                        "AND sender_type = 'bot')",
                         error);
   if (stmt == NULL)
     return FALSE;

@@ -307,9 +307,12 @@ static const char * const migrations[] = {
   "  (SELECT min (m.created_at) FROM messages m\n"
   "   WHERE m.conversation_id = conversations.id AND m.sender_type = 'agent');\n"
   "-- whether the bot gave an FAQ's answer in a conversation: an exact lookup, where the\n"
-  "-- primary key or the client-id index walked the conversation or every answer of the FAQ\n"
+  "-- primary key or the client-id index walked the conversation or every answer of the FAQ.\n"
+  "-- Bot and system messages are the ones without a client id; a condition on sender_type\n"
+  "-- would make SQLite re-prepare every statement comparing sender_type with a parameter\n"
+  "-- (the client-id lookup of every message) each time it is bound\n"
   "CREATE INDEX messages_bot_answers ON messages (conversation_id, sender_id)\n"
-  "  WHERE sender_type = 'bot';\n",
+  "  WHERE client_id IS NULL;\n",
 };
 
 int
