@@ -337,16 +337,23 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
   if (message->body == NULL || message->sender_type != CONFAB_SENDER_VISITOR)
     return;
 
+  /* Once an agent has the conversation or wrote in it the bot keeps quiet for good: the
+   * conversation says so without a query, and a long chat costs no more than a short one. */
+  if (conversation->assignee_id != NULL || conversation->first_agent_reply_at != 0)
+    return;
+
+  /* the cheap no (a site without FAQs, a visitor who asked for a person) before the site's
+   * settings and the full-text search */
+  if (!confab_store_bot_may_answer (store, conversation->id, &may_answer, &error))
+    goto failed;
+  if (!may_answer)
+    return;
+
   site = confab_store_get_site (store, conversation->site_id, &error);
   if (site == NULL)
     goto failed;
   read_settings (site, &enabled, &threshold);
   if (!enabled)
-    return;
-
-  if (!confab_store_bot_may_answer (store, conversation->id, &may_answer, &error))
-    goto failed;
-  if (!may_answer)
     return;
 
   matches = confab_faq_search (store, site->id, message->body, 1, &error);

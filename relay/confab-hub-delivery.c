@@ -238,7 +238,10 @@ hub_commit_batch (ConfabHub *hub)
   confab_metrics_observe_commit (g_get_monotonic_time () - commit_started, committed);
   if (committed)
     {
+      /* one write per client for the whole batch */
+      confab_websocket_cork ();
       send_outgoing (hub, sending);
+      confab_websocket_uncork ();
       return;
     }
 

@@ -352,8 +352,13 @@ confab_store_get_site (ConfabStore *store,
                        GError     **error)
 {
   g_autoptr (ConfabStmt) stmt = NULL;
+  ConfabSite *site;
 
   g_return_val_if_fail (store != NULL, NULL);
+
+  site = store_site_cache_lookup (store, site_id);
+  if (site != NULL)
+    return site;
 
   stmt = store_prepare (store, "SELECT " SITE_COLUMNS " FROM sites s WHERE s.id = ?1", error);
   if (stmt == NULL)
@@ -363,7 +368,9 @@ confab_store_get_site (ConfabStore *store,
   if (!store_step_row (store, stmt, "site", site_id, error))
     return NULL;
 
-  return read_site (stmt);
+  site = read_site (stmt);
+  store_site_cache_add (store, site);
+  return site;
 }
 
 ConfabSite *

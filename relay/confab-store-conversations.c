@@ -8,7 +8,7 @@
 
 #define CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at, c.last_message_at, " \
-  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread"
+  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread, c.first_agent_reply_at"
 
 static ConfabConversation *
 read_conversation (sqlite3_stmt *stmt)
@@ -28,6 +28,7 @@ read_conversation (sqlite3_stmt *stmt)
   conversation->agent_read_seq = sqlite3_column_int64 (stmt, 8);
   conversation->visitor_read_seq = sqlite3_column_int64 (stmt, 9);
   conversation->unread = sqlite3_column_int64 (stmt, 10);
+  conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 11);
   return conversation;
 }
 
@@ -411,6 +412,7 @@ append_new_message (ConfabStore              *store,
   ConfabMessage *message;
   gint64 seq = conversation->last_seq + 1;
   gint64 cursor;
+  int rc;
 
   {
     g_autoptr (ConfabStmt) stmt = NULL;
@@ -457,11 +459,17 @@ append_new_message (ConfabStore              *store,
   {
     g_autoptr (ConfabStmt) stmt = NULL;
 
-    /* max(): the list is ordered by last activity, which must not go back if the clock does. */
+    /* max(): the list is ordered by last activity, which must not go back if the clock does.
+     * The first agent message is noted on the conversation, so that nobody has to look for
+     * one among its messages. */
     stmt = store_prepare (store,
                           "UPDATE conversations SET last_seq = ?2, "
-                          "last_message_at = max(last_message_at, ?3), unread = unread + ?4 "
-                          "WHERE id = ?1", error);
+                          "last_message_at = max(last_message_at, ?3), unread = unread + ?4, "
+                          "first_agent_reply_at = coalesce(first_agent_reply_at, "
+                          "                                CASE WHEN ?5 THEN ?3 END) "
+                          "WHERE id = ?1 "
+                          /* what the caller gets back, without reading the row again */
+                          "RETURNING last_message_at, unread, first_agent_reply_at", error);
     if (stmt == NULL)
       return NULL;
 
@@ -469,8 +477,22 @@ append_new_message (ConfabStore              *store,
     sqlite3_bind_int64 (stmt, 2, seq);
     sqlite3_bind_int64 (stmt, 3, now);
     sqlite3_bind_int (stmt, 4, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
-    if (!store_step_done (store, stmt, "Cannot update the conversation", error))
-      return NULL;
+    sqlite3_bind_int (stmt, 5, draft->sender_type == CONFAB_SENDER_AGENT ? 1 : 0);
+    /* RETURNING: SQLite makes the whole change in this first step */
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_ROW)
+      {
+        if (rc == SQLITE_DONE)
+          g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
+                       "No conversation “%s”", conversation->id);
+        else
+          store_set_sqlite_error (store, error, rc, "Cannot update the conversation");
+        return NULL;
+      }
+    conversation->last_seq = seq;
+    conversation->last_message_at = sqlite3_column_int64 (stmt, 0);
+    conversation->unread = sqlite3_column_int64 (stmt, 1);
+    conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 2);
   }
 
   message = g_new0 (ConfabMessage, 1);
@@ -536,15 +558,9 @@ confab_store_append_message (ConfabStore               *store,
   else if (local_error == NULL)
     {
       conversation = resolve_conversation (store, draft, now, &changed, &local_error);
+      /* append_new_message() brings the conversation up to date (last_seq, unread…) */
       if (conversation != NULL)
         message = append_new_message (store, draft, conversation, now, &local_error);
-      if (message != NULL)
-        {
-          /* Read back for the new last_seq and unread count. */
-          g_clear_pointer (&conversation, confab_conversation_free);
-          conversation = confab_store_get_conversation (store, message->conversation_id,
-                                                        &local_error);
-        }
     }
 
   /* store_finish() only writes @error when it commits, i.e. when local_error is still unset. */

@@ -240,10 +240,11 @@ confab_store_bot_may_answer (ConfabStore *store,
 
   *out_may_answer = FALSE;
   stmt = store_prepare (store,
-                        "SELECT c.assignee_id IS NULL "
-                        "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id "
-                        "                AND m.sender_type = 'agent') "
+                        /* first_agent_reply_at, not a look among the messages: no index
+                         * serves that, and it walked the whole conversation (issue 12) */
+                        "SELECT c.assignee_id IS NULL AND c.first_agent_reply_at IS NULL "
                         "AND NOT EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id) "
+                        "AND EXISTS (SELECT 1 FROM faqs f WHERE f.site_id = c.site_id) "
                         "FROM conversations c WHERE c.id = ?1", error);
   if (stmt == NULL)
     return FALSE;
@@ -268,8 +269,12 @@ confab_store_faq_answered_in (ConfabStore *store,
 
   *out_answered = FALSE;
   stmt = store_prepare (store,
-                        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 "
-                        "AND sender_type = 'bot' AND sender_id = ?2)", error);
+                        /* INDEXED BY: without statistics the planner prefers the primary
+                         * key, which walks the whole conversation */
+                        "SELECT EXISTS (SELECT 1 FROM messages INDEXED BY messages_bot_answers "
+                        "WHERE conversation_id = ?1 AND sender_id = ?2 AND client_id IS NULL "
+                        "AND sender_type = 'bot')",
+                        error);
   if (stmt == NULL)
     return FALSE;
 

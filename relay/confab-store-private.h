@@ -36,6 +36,7 @@ struct _ConfabStore
   guint       depth;      /* open confab_store_begin() levels */
   int         busy_timeout_ms;
   GError     *write_error; /* why the last outermost BEGIN/COMMIT failed; NULL after a success */
+  GHashTable *sites;       /* site id → ConfabSite*, read-through (confab-store-site-cache.c) */
 };
 
 /* A cached statement borrowed for one call: g_autoptr resets it (and drops the bindings, which
@@ -53,6 +54,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabStmt, confab_stmt_release)
 
 ConfabSenderType
 store_sender_from_string (const char *text);
+
+/* confab-store-site-cache.c */
+void        store_site_cache_init   (ConfabStore      *store);
+void        store_site_cache_clear  (ConfabStore      *store);
+void        store_forget_sites      (ConfabStore      *store);
+ConfabSite *store_site_cache_lookup (ConfabStore      *store,
+                                     const char       *site_id);
+void        store_site_cache_add    (ConfabStore      *store,
+                                     const ConfabSite *site);
 
 void
 store_set_sqlite_error (ConfabStore *store,

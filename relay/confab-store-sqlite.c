@@ -336,6 +336,21 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (site_id, visitor_id)\n"
   ") WITHOUT ROWID;\n"
   "CREATE INDEX visitor_blocks_ip ON visitor_blocks (site_id, ip_hash) WHERE ip_hash IS NOT NULL;\n",
+  /* Issue 12, speed: when the conversation's first agent message was stored (ms; NULL while no
+   * agent has written), set by the store as it appends one. The bot answers only before it;
+   * asking the messages instead walked the whole conversation on every visitor message (no
+   * index serves sender_type). It is also the conversation's first response time. */
+  "ALTER TABLE conversations ADD COLUMN first_agent_reply_at INTEGER;\n"
+  "UPDATE conversations SET first_agent_reply_at =\n"
+  "  (SELECT min (m.created_at) FROM messages m\n"
+  "   WHERE m.conversation_id = conversations.id AND m.sender_type = 'agent');\n"
+  "-- whether the bot gave an FAQ's answer in a conversation: an exact lookup, where the\n"
+  "-- primary key or the client-id index walked the conversation or every answer of the FAQ.\n"
+  "-- Bot and system messages are the ones without a client id; a condition on sender_type\n"
+  "-- would make SQLite re-prepare every statement comparing sender_type with a parameter\n"
+  "-- (the client-id lookup of every message) each time it is bound\n"
+  "CREATE INDEX messages_bot_answers ON messages (conversation_id, sender_id)\n"
+  "  WHERE client_id IS NULL;\n",
 };
 
 int
@@ -832,6 +847,8 @@ restrict_file_modes (const char  *path,
   return TRUE;
 }
 
+static gsize memstatus_off;
+
 ConfabStore *
 confab_store_open (const char      *path,
                    ConfabStoreSync  sync,
@@ -842,6 +859,16 @@ confab_store_open (const char      *path,
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  /* SQLite's memory statistics take a global mutex on every malloc and free, and nothing here
+   * reads them. Only possible before SQLite initialises (the first open); later it is refused
+   * (SQLITE_MISUSE) and changes nothing. */
+  if (g_once_init_enter (&memstatus_off))
+    {
+      if (sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        g_debug ("SQLite was initialised before the first store: its memory statistics stay on");
+      g_once_init_leave (&memstatus_off, 1);
+    }
 
   store = g_new0 (ConfabStore, 1);
   store->path = g_strdup (path);
@@ -867,6 +894,7 @@ confab_store_open (const char      *path,
     }
 
   sqlite3_extended_result_codes (store->db, 1);
+  store_site_cache_init (store);
   confab_store_set_busy_timeout (store, BUSY_TIMEOUT_MS);
 
   /* journal_mode answers with the mode it got: a file system without shared memory
@@ -889,7 +917,10 @@ confab_store_open (const char      *path,
   if (!db_exec (store, sync == CONFAB_STORE_SYNC_FULL ? "PRAGMA synchronous = FULL"
                                                       : "PRAGMA synchronous = NORMAL",
                 "Cannot set the sync mode", error) ||
-      !db_exec (store, "PRAGMA foreign_keys = ON", "Cannot enable foreign keys", error))
+      !db_exec (store, "PRAGMA foreign_keys = ON", "Cannot enable foreign keys", error) ||
+      /* Statement journals (one per savepoint that writes) and sorts stay in memory: on disk
+       * each batch made and wrote a temporary file under /var/tmp (issue 12). */
+      !db_exec (store, "PRAGMA temp_store = MEMORY", "Cannot keep temporary data in memory", error))
     return NULL;
 
   if (!migrate (store, error))
@@ -913,6 +944,7 @@ confab_store_close (ConfabStore *store)
           sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
         }
       g_hash_table_remove_all (store->statements);
+      store_site_cache_clear (store);
       /* Keeps the query planner's statistics fresh at a moment nobody waits for. */
       sqlite3_exec (store->db, "PRAGMA optimize", NULL, NULL, NULL);
       if (sqlite3_close (store->db) != SQLITE_OK)
@@ -920,6 +952,7 @@ confab_store_close (ConfabStore *store)
     }
 
   g_clear_pointer (&store->statements, g_hash_table_unref);
+  store_site_cache_clear (store);
   g_clear_error (&store->write_error);
   g_free (store->path);
   g_free (store);
@@ -1148,6 +1181,9 @@ confab_store_rollback (ConfabStore *store)
            !exec_static (store, "RELEASE confab", "Cannot roll back", &error)))
         g_warning ("%s", error->message);
     }
+
+  /* A site read inside what was undone may be cached. */
+  store_forget_sites (store);
 
   /* If SQLite already ended the transaction itself (it does on some I/O errors), there is
    * nothing left to undo at this level either. */

@@ -161,6 +161,7 @@ typedef struct {
   gint64                    agent_read_seq;  /* highest seq the team has read */
   gint64                    visitor_read_seq;
   gint64                    unread;          /* visitor messages after agent_read_seq */
+  gint64                    first_agent_reply_at; /* ms of the first agent message; 0: none yet */
 } ConfabConversation;
 
 typedef struct {
@@ -643,8 +644,8 @@ GPtrArray   *confab_store_search_faqs     (ConfabStore     *store,
 gboolean     confab_store_count_faq_view  (ConfabStore     *store,
                                            const char      *faq_id,
                                            GError         **error);
-/* Whether the bot may still speak in a conversation: no agent wrote in it, nobody is assigned,
- * and the visitor has not asked for a person. */
+/* Whether the bot may still speak in a conversation: its site has FAQs, no agent wrote in it,
+ * nobody is assigned, and the visitor has not asked for a person. Index lookups only. */
 gboolean     confab_store_bot_may_answer  (ConfabStore     *store,
                                            const char      *conversation_id,
                                            gboolean        *out_may_answer,

@@ -27,7 +27,7 @@
 #define EVENTS_PER_WAKEUP  256
 #define SWEEP_MS           500
 #define CLOSE_LINGER_US    (2 * G_USEC_PER_SEC)
-#define WRITEV_MAX         16
+#define WRITEV_MAX         64
 #define MAX_REASON_BYTES   123
 
 struct _ConfabWebsocket
@@ -56,6 +56,7 @@ struct _ConfabWebsocket
   gboolean               close_sent;     /* ...and wholly handed to the kernel */
   gboolean               close_received;
   gboolean               doomed;         /* finished in the poller's idle */
+  gboolean               corked;         /* in cork.pending: frames wait for the uncork */
 
   gint64                 last_read;      /* monotonic µs */
   gint64                 last_ping;
@@ -87,6 +88,14 @@ typedef struct {
 
 static Poller poller = { .epfd = -1 };
 
+/* While corked (confab_websocket_cork()), frames wait in their connection's queue, and each
+ * connection written to gets them all in one writev at the uncork: a batch's acks, echoes and
+ * fan-out cost one syscall per client instead of one per frame (issue 12). */
+static struct {
+  guint      depth;
+  GPtrArray *pending;      /* ConfabWebsocket*, references */
+} cork;
+
 static void ws_finish (ConfabWebsocket *self);
 static void ws_read   (ConfabWebsocket *self,
                        gboolean         drain);
@@ -114,6 +123,8 @@ poller_dispatch (int          fd,
   for (int i = 0; i < n; i++)
     g_object_ref (events[i].data.ptr);
 
+  /* what the frames of this wake-up answer goes out in one write per connection */
+  confab_websocket_cork ();
   for (int i = 0; i < n; i++)
     {
       ConfabWebsocket *self = events[i].data.ptr;
@@ -125,6 +136,7 @@ poller_dispatch (int          fd,
           (events[i].events & EPOLLOUT))
         ws_flush (self);
     }
+  confab_websocket_uncork ();
 
   for (int i = 0; i < n; i++)
     g_object_unref (events[i].data.ptr);
@@ -358,7 +370,7 @@ ws_send_frame (ConfabWebsocket *self,
   if (opcode != CONFAB_WS_OPCODE_CLOSE && ws_over_send_limit (self, header_len + len))
     return;
 
-  if (g_queue_is_empty (&self->queue))
+  if (g_queue_is_empty (&self->queue) && cork.depth == 0)
     {
       GOutputVector vectors[2] = { { header, header_len }, { payload, len } };
       g_autoptr (GError) error = NULL;
@@ -392,7 +404,50 @@ ws_send_frame (ConfabWebsocket *self,
     memcpy (rest, (const guint8 *) payload + (written - header_len), rest_len);
   g_queue_push_tail (&self->queue, g_bytes_new_take (rest, rest_len));
   self->queued += rest_len;
+  if (cork.depth > 0)
+    {
+      if (!self->corked)
+        {
+          self->corked = TRUE;
+          if (cork.pending == NULL)
+            cork.pending = g_ptr_array_new ();
+          g_ptr_array_add (cork.pending, g_object_ref (self));
+        }
+      return;
+    }
   ws_watch_output (self, TRUE);
+}
+
+void
+confab_websocket_cork (void)
+{
+  cork.depth++;
+}
+
+void
+confab_websocket_uncork (void)
+{
+  g_autoptr (GPtrArray) pending = NULL;
+
+  g_return_if_fail (cork.depth > 0);
+
+  if (--cork.depth > 0 || cork.pending == NULL || cork.pending->len == 0)
+    return;
+
+  pending = g_steal_pointer (&cork.pending);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      ConfabWebsocket *self = g_ptr_array_index (pending, i);
+
+      self->corked = FALSE;
+      if (self->state != CONFAB_WEBSOCKET_CLOSED && !self->doomed)
+        {
+          ws_flush (self);
+          if (!g_queue_is_empty (&self->queue) && self->state != CONFAB_WEBSOCKET_CLOSED)
+            ws_watch_output (self, TRUE);
+        }
+      g_object_unref (self);
+    }
 }
 
 static void
@@ -455,6 +510,9 @@ ws_send_close (ConfabWebsocket *self,
   gsize len = 0;
 
   confab_metrics_count_close (code);
+  /* what was sent before the close (an error frame saying why) is not held back by a cork */
+  if (self->corked)
+    ws_flush (self);
   /* Nothing may follow a close frame, and a peer that is being closed need not get what it
    * did not read yet (it resumes from its cursor): only a frame already begun is finished. */
   while (g_queue_get_length (&self->queue) > 1)

@@ -68,6 +68,10 @@ ConfabWebsocketState confab_websocket_get_state        (ConfabWebsocket *self);
 
 /* Queues a text frame; FALSE (and nothing sent) unless OPEN. Never blocks, never emits
  * "closed" from inside: a dead peer is noticed on the next main-loop turn. */
+/* Between cork and uncork (nested: the outermost uncork counts) frames wait, and every
+ * connection written to gets them in one writev at the uncork. */
+void                 confab_websocket_cork             (void);
+void                 confab_websocket_uncork           (void);
 gboolean             confab_websocket_send_text        (ConfabWebsocket *self,
                                                         const char      *text,
                                                         gsize            len);
