@@ -513,6 +513,9 @@ finish_delete (ConfabRelay       *relay,
 
   if (!confab_hub_delete_visitor (relay->hub, visitor_id, &error))
     return confab_http_gerror (msg, error);
+  /* the 204 says the data is gone: the batch holding the deletion commits before it is sent
+   * (from an idle step nothing else ends the batch before libsoup writes the answer) */
+  confab_hub_sync (relay->hub);
 
   /* the entry outlives the data: it names the visitor by id only, never by name or e-mail */
   json_object_set_int_member (details, "conversations", conversations);
