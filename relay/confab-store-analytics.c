@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-store-analytics.c: the analytics queries (confab-store-analytics.h).
+ *
+ * Conversations are found through conversations_site_activity (site_id, last_message_at): one
+ * started in the range was last active in it or after it, so "last_message_at >= from" bounds
+ * the scan to what the range can hold. Each conversation's first visitor message and first
+ * agent reply are a walk of its messages in seq order from the start (the primary key), which
+ * stops at the first match.
+ */
+#define G_LOG_DOMAIN "confab-store"
+
+#include "confab-store-analytics.h"
+#include "confab-store-private.h"
+
+#define SITES_IN "SELECT value FROM json_each (?1)"
+
+static gint64
+column_time (sqlite3_stmt *stmt,
+             int           column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, column);
+}
+
+gboolean
+confab_store_analytics_conversations (ConfabStore                      *store,
+                                      const char                       *sites_json,
+                                      gint64                            from_ms,
+                                      gint64                            to_ms,
+                                      ConfabAnalyticsConversationFunc   func,
+                                      gpointer                          user_data,
+                                      GError                          **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store,
+    "WITH started AS ("
+    "  SELECT c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at,"
+    "    (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id AND m.sender_type = 'visitor'"
+    "     ORDER BY m.seq LIMIT 1) AS visitor_seq"
+    "  FROM conversations c"
+    "  WHERE c.site_id IN (" SITES_IN ") AND c.last_message_at >= ?2"
+    "    AND c.created_at >= ?2 AND c.created_at < ?3),"
+    " answered AS ("
+    "  SELECT s.*,"
+    "    (SELECT m.seq FROM messages m WHERE m.conversation_id = s.id AND m.seq > s.visitor_seq"
+    "     AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1) AS reply_seq"
+    "  FROM started s)"
+    "SELECT a.id, a.site_id, a.visitor_id, v.name, v.email, a.status, a.assignee_id, a.created_at,"
+    "  first.created_at, first.body, reply.created_at, reply.sender_id,"
+    /* kind as a literal: the partial index events_timeline serves it */
+    "  (SELECT max (e.created_at) FROM events e WHERE e.kind = 'timeline'"
+    "   AND e.conversation_id = a.id"
+    "   AND json_extract (e.payload, '$.event.kind') IN ('resolved', 'closed')),"
+    "  r.score,"
+    "  EXISTS (SELECT 1 FROM messages b WHERE b.conversation_id = a.id AND b.sender_type = 'bot'),"
+    "  a.reply_seq IS NOT NULL"
+    "  OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = a.id)"
+    "  OR EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = a.id AND g.sender_type = 'agent')"
+    " FROM answered a"
+    " LEFT JOIN messages first ON first.conversation_id = a.id AND first.seq = a.visitor_seq"
+    " LEFT JOIN messages reply ON reply.conversation_id = a.id AND reply.seq = a.reply_seq"
+    " LEFT JOIN ratings r ON r.conversation_id = a.id"
+    " LEFT JOIN visitors v ON v.id = a.visitor_id"
+    " ORDER BY a.created_at, a.id", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  store_bind_text (stmt, 1, sites_json);
+  sqlite3_bind_int64 (stmt, 2, from_ms);
+  sqlite3_bind_int64 (stmt, 3, to_ms);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConfabAnalyticsConversation row = {
+        .id = (const char *) sqlite3_column_text (stmt, 0),
+        .site_id = (const char *) sqlite3_column_text (stmt, 1),
+        .visitor_id = (const char *) sqlite3_column_text (stmt, 2),
+        .visitor_name = (const char *) sqlite3_column_text (stmt, 3),
+        .visitor_email = (const char *) sqlite3_column_text (stmt, 4),
+        .status = (const char *) sqlite3_column_text (stmt, 5),
+        .assignee_id = (const char *) sqlite3_column_text (stmt, 6),
+        .created_at = sqlite3_column_int64 (stmt, 7),
+        .first_visitor_at = column_time (stmt, 8),
+        .first_visitor_body = (const char *) sqlite3_column_text (stmt, 9),
+        .first_reply_at = column_time (stmt, 10),
+        .first_reply_by = (const char *) sqlite3_column_text (stmt, 11),
+        .resolved_at = column_time (stmt, 12),
+        .rating = sqlite3_column_int (stmt, 13),
+        .bot_answered = sqlite3_column_int (stmt, 14) != 0,
+        .person_involved = sqlite3_column_int (stmt, 15) != 0,
+      };
+
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot read the conversations for analytics");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+confab_store_analytics_messages (ConfabStore                  *store,
+                                 const char                   *sites_json,
+                                 gint64                        from_ms,
+                                 gint64                        to_ms,
+                                 gint64                        bucket_ms,
+                                 ConfabAnalyticsMessagesFunc   func,
+                                 gpointer                      user_data,
+                                 GError                      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (bucket_ms > 0, FALSE);
+
+  /* Conversations active in the range: started before its end, last message after its start */
+  stmt = store_prepare (store,
+    "SELECT m.created_at / ?4, m.sender_type,"
+    "  CASE WHEN m.sender_type = 'visitor' THEN NULL ELSE m.sender_id END,"
+    "  CASE WHEN m.sender_type = 'agent' THEN c.site_id END, count (*)"
+    " FROM conversations c JOIN messages m ON m.conversation_id = c.id"
+    " WHERE c.site_id IN (" SITES_IN ") AND c.last_message_at >= ?2 AND c.created_at < ?3"
+    "   AND m.created_at >= ?2 AND m.created_at < ?3"
+    "   AND m.sender_type IN ('visitor', 'agent', 'bot')"
+    " GROUP BY 1, 2, 3, 4", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  store_bind_text (stmt, 1, sites_json);
+  sqlite3_bind_int64 (stmt, 2, from_ms);
+  sqlite3_bind_int64 (stmt, 3, to_ms);
+  sqlite3_bind_int64 (stmt, 4, bucket_ms);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (!func (sqlite3_column_int64 (stmt, 0),
+                 (const char *) sqlite3_column_text (stmt, 1),
+                 (const char *) sqlite3_column_text (stmt, 2),
+                 (const char *) sqlite3_column_text (stmt, 3),
+                 sqlite3_column_int64 (stmt, 4), user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot count the messages for analytics");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+count_one (ConfabStore  *store,
+           sqlite3_stmt *stmt,
+           const char   *sites_json,
+           gint64        from_ms,
+           gint64        to_ms,
+           const char   *what,
+           GError      **error)
+{
+  int rc;
+
+  store_bind_text (stmt, 1, sites_json);
+  sqlite3_bind_int64 (stmt, 2, from_ms);
+  sqlite3_bind_int64 (stmt, 3, to_ms);
+  if ((rc = sqlite3_step (stmt)) != SQLITE_ROW)
+    {
+      store_set_sqlite_error (store, error, rc, what);
+      return -1;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gint64
+confab_store_analytics_visitors (ConfabStore  *store,
+                                 const char   *sites_json,
+                                 gint64        from_ms,
+                                 gint64        to_ms,
+                                 GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, -1);
+
+  /* visitors_site (site_id, last_seen) bounds it: one seen in the range was last seen after
+   * its start */
+  stmt = store_prepare (store,
+    "SELECT count (*) FROM visitors v"
+    " WHERE v.site_id IN (" SITES_IN ") AND v.last_seen >= ?2 AND v.first_seen < ?3"
+    "   AND (v.first_seen >= ?2 OR v.last_seen < ?3"
+    "        OR EXISTS (SELECT 1 FROM page_views p WHERE p.visitor_id = v.id"
+    "                   AND p.at >= ?2 AND p.at < ?3)"
+    "        OR EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id"
+    "                   AND c.created_at < ?3 AND c.last_message_at >= ?2))", error);
+  if (stmt == NULL)
+    return -1;
+  return count_one (store, stmt, sites_json, from_ms, to_ms, "Cannot count the visitors", error);
+}
+
+gint64
+confab_store_analytics_offline (ConfabStore  *store,
+                                const char   *sites_json,
+                                gint64        from_ms,
+                                gint64        to_ms,
+                                GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, -1);
+
+  stmt = store_prepare (store,
+    "SELECT count (*) FROM offline_messages"
+    " WHERE site_id IN (" SITES_IN ") AND created_at >= ?2 AND created_at < ?3", error);
+  if (stmt == NULL)
+    return -1;
+  return count_one (store, stmt, sites_json, from_ms, to_ms, "Cannot count the offline messages",
+                    error);
+}
+
+char *
+confab_store_analytics_faq_question (ConfabStore *store,
+                                     const char  *faq_id)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = store_prepare (store, "SELECT question FROM faqs WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, faq_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return store_column_dup (stmt, 0);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-store-analytics.h: the rows the analytics endpoint (confab-analytics.c) aggregates,
+ * read straight from the store. Every query takes the sites as a JSON array of ids and a range
+ * of Unix milliseconds [@from_ms, @to_ms); each row goes to a callback, so a year of a busy
+ * site is never held in memory at once. Strings in a row live until the callback returns. */
+#pragma once
+
+#include "confab-store.h"
+
+G_BEGIN_DECLS
+
+/* A conversation started in the range. Times are Unix ms; -1 when there is none. */
+typedef struct {
+  const char *id;
+  const char *site_id;
+  const char *visitor_id;
+  const char *visitor_name;        /* NULL when not given */
+  const char *visitor_email;
+  const char *status;
+  const char *assignee_id;         /* NULL when unassigned */
+  gint64      created_at;
+  gint64      first_visitor_at;    /* the visitor's first message */
+  const char *first_visitor_body;  /* NULL for an image without text */
+  gint64      first_reply_at;      /* the first agent message after it */
+  const char *first_reply_by;      /* that agent's user id */
+  gint64      resolved_at;         /* the latest "resolved"/"closed" timeline event */
+  int         rating;              /* 1..5; 0 when not rated */
+  gboolean    bot_answered;        /* the FAQ bot answered in it */
+  gboolean    person_involved;     /* the visitor asked for a person, or an agent wrote */
+} ConfabAnalyticsConversation;
+
+typedef gboolean (*ConfabAnalyticsConversationFunc) (const ConfabAnalyticsConversation *row,
+                                                     gpointer                           user_data);
+
+/* Conversations of @sites_json created in [@from_ms, @to_ms), oldest first. */
+gboolean confab_store_analytics_conversations (ConfabStore                     *store,
+                                               const char                      *sites_json,
+                                               gint64                           from_ms,
+                                               gint64                           to_ms,
+                                               ConfabAnalyticsConversationFunc  func,
+                                               gpointer                         user_data,
+                                               GError                         **error);
+
+/* Messages sent in the range, counted per @bucket_ms-long slot of time (slot start =
+ * bucket × @bucket_ms), sender type ("visitor", "agent", "bot"), sender (the agent's user id,
+ * the bot's FAQ id; NULL for visitors) and, for agents, the site. */
+typedef gboolean (*ConfabAnalyticsMessagesFunc) (gint64      bucket,
+                                                 const char *sender_type,
+                                                 const char *sender_id,
+                                                 const char *site_id,
+                                                 gint64      count,
+                                                 gpointer    user_data);
+
+gboolean confab_store_analytics_messages      (ConfabStore                 *store,
+                                               const char                  *sites_json,
+                                               gint64                       from_ms,
+                                               gint64                       to_ms,
+                                               gint64                       bucket_ms,
+                                               ConfabAnalyticsMessagesFunc  func,
+                                               gpointer                     user_data,
+                                               GError                     **error);
+
+/* Distinct visitors seen in the range: first or last seen in it, or with a page view or a
+ * conversation active in it. -1 on error. */
+gint64   confab_store_analytics_visitors      (ConfabStore  *store,
+                                               const char   *sites_json,
+                                               gint64        from_ms,
+                                               gint64        to_ms,
+                                               GError      **error);
+
+/* Offline messages left in the range. -1 on error. */
+gint64   confab_store_analytics_offline       (ConfabStore  *store,
+                                               const char   *sites_json,
+                                               gint64        from_ms,
+                                               gint64        to_ms,
+                                               GError      **error);
+
+/* The question of FAQ @faq_id (newly allocated), NULL when it is gone. */
+char    *confab_store_analytics_faq_question  (ConfabStore  *store,
+                                               const char   *faq_id);
+
+G_END_DECLS
