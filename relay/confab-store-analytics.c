@@ -188,16 +188,18 @@ confab_store_analytics_visitors (ConfabStore  *store,
 
   g_return_val_if_fail (store != NULL, -1);
 
-  /* visitors_site (site_id, last_seen) bounds it: one seen in the range was last seen after
-   * its start */
+  /* visitors_site (site_id, last_seen) bounds it: whatever a visitor does (a page, a message)
+   * moves their last_seen, so one seen in the range was last seen after its start */
   stmt = store_prepare (store,
     "SELECT count (*) FROM visitors v"
     " WHERE v.site_id IN (" SITES_IN ") AND v.last_seen >= ?2 AND v.first_seen < ?3"
     "   AND (v.first_seen >= ?2 OR v.last_seen < ?3"
     "        OR EXISTS (SELECT 1 FROM page_views p WHERE p.visitor_id = v.id"
     "                   AND p.at >= ?2 AND p.at < ?3)"
-    "        OR EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id"
-    "                   AND c.created_at < ?3 AND c.last_message_at >= ?2))", error);
+    "        OR EXISTS (SELECT 1 FROM conversations c JOIN messages m ON m.conversation_id = c.id"
+    "                   WHERE c.visitor_id = v.id AND c.created_at < ?3 AND c.last_message_at >= ?2"
+    "                   AND m.sender_type = 'visitor' AND m.sender_id = v.id"
+    "                   AND m.created_at >= ?2 AND m.created_at < ?3))", error);
   if (stmt == NULL)
     return -1;
   return count_one (store, stmt, sites_json, from_ms, to_ms, "Cannot count the visitors", error);

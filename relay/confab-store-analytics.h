@@ -61,7 +61,7 @@ gboolean confab_store_analytics_messages      (ConfabStore                 *stor
                                                GError                     **error);
 
 /* Distinct visitors seen in the range: first or last seen in it, or with a page view or a
- * conversation active in it. -1 on error. */
+ * message of theirs in it. -1 on error. */
 gint64   confab_store_analytics_visitors      (ConfabStore  *store,
                                                const char   *sites_json,
                                                gint64        from_ms,
