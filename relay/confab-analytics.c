@@ -137,7 +137,7 @@ confab_analytics_new (GTimeZone   *zone,
   /* Messages are counted per slot of time in SQL, then each slot goes to its day: 15 minutes
    * when every day of the range starts on a quarter hour (every zone's offset has been a
    * multiple of 15 minutes for decades), else seconds. */
-  analytics->bucket_ms = 15 * 60 * 1000;
+  analytics->bucket_ms = CONFAB_ANALYTICS_SLOT_MS;
   day = *from;
   for (guint i = 0; i <= analytics->n_days; i++)
     {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-store-analytics.c: the analytics queries (confab-store-analytics.h).
  *
- * Conversations are found through conversations_site_activity (site_id, last_message_at): one
- * started in the range was last active in it or after it, so "last_message_at >= from" bounds
- * the scan to what the range can hold. Each conversation's first visitor message and first
- * agent reply are a walk of its messages in seq order from the start (the primary key), which
- * stops at the first match.
+ * Nothing here reads every message of a range: schema 11's triggers keep, per conversation, its
+ * first visitor message, first response, resolution and whether the bot or an agent wrote
+ * (conversations_site_created finds a range's conversations), and per site the messages of each
+ * quarter hour (message_counts). A year of a busy site is then one row per conversation and a
+ * few per quarter hour (bench/analytics).
  */
 #define G_LOG_DOMAIN "confab-store"
 
@@ -35,36 +35,20 @@ confab_store_analytics_conversations (ConfabStore                      *store,
 
   g_return_val_if_fail (store != NULL, FALSE);
 
+  /* The columns the triggers of schema 11 keep; the first message's text and the rating are
+   * a primary-key lookup each, the "talk to a person" one only after a bot answer. */
   stmt = store_prepare (store,
-    "WITH started AS ("
-    "  SELECT c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at,"
-    "    (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id AND m.sender_type = 'visitor'"
-    "     ORDER BY m.seq LIMIT 1) AS visitor_seq"
-    "  FROM conversations c"
-    "  WHERE c.site_id IN (" SITES_IN ") AND c.last_message_at >= ?2"
-    "    AND c.created_at >= ?2 AND c.created_at < ?3),"
-    " answered AS ("
-    "  SELECT s.*,"
-    "    (SELECT m.seq FROM messages m WHERE m.conversation_id = s.id AND m.seq > s.visitor_seq"
-    "     AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1) AS reply_seq"
-    "  FROM started s)"
-    "SELECT a.id, a.site_id, a.visitor_id, v.name, v.email, a.status, a.assignee_id, a.created_at,"
-    "  first.created_at, first.body, reply.created_at, reply.sender_id,"
-    /* kind as a literal: the partial index events_timeline serves it */
-    "  (SELECT max (e.created_at) FROM events e WHERE e.kind = 'timeline'"
-    "   AND e.conversation_id = a.id"
-    "   AND json_extract (e.payload, '$.event.kind') IN ('resolved', 'closed')),"
-    "  r.score,"
-    "  EXISTS (SELECT 1 FROM messages b WHERE b.conversation_id = a.id AND b.sender_type = 'bot'),"
-    "  a.reply_seq IS NOT NULL"
-    "  OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = a.id)"
-    "  OR EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = a.id AND g.sender_type = 'agent')"
-    " FROM answered a"
-    " LEFT JOIN messages first ON first.conversation_id = a.id AND first.seq = a.visitor_seq"
-    " LEFT JOIN messages reply ON reply.conversation_id = a.id AND reply.seq = a.reply_seq"
-    " LEFT JOIN ratings r ON r.conversation_id = a.id"
-    " LEFT JOIN visitors v ON v.id = a.visitor_id"
-    " ORDER BY a.created_at, a.id", error);
+    "SELECT c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.created_at,"
+    "  c.first_visitor_at, first.body, c.first_reply_at, c.first_reply_by, c.resolved_at, r.score,"
+    "  c.bot_answered,"
+    "  CASE WHEN c.bot_answered THEN c.agent_wrote"
+    "    OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id) ELSE 0 END"
+    " FROM conversations c"
+    " LEFT JOIN messages first ON first.conversation_id = c.id AND first.seq = c.first_visitor_seq"
+    " LEFT JOIN ratings r ON r.conversation_id = c.id"
+    " LEFT JOIN visitors v ON v.id = c.visitor_id"
+    " WHERE c.site_id IN (" SITES_IN ") AND c.created_at >= ?2 AND c.created_at < ?3"
+    " ORDER BY c.created_at, c.id", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -120,16 +104,29 @@ confab_store_analytics_messages (ConfabStore                  *store,
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (bucket_ms > 0, FALSE);
 
-  /* Conversations active in the range: started before its end, last message after its start */
-  stmt = store_prepare (store,
-    "SELECT m.created_at / ?4, m.sender_type,"
-    "  CASE WHEN m.sender_type = 'visitor' THEN NULL ELSE m.sender_id END,"
-    "  CASE WHEN m.sender_type = 'agent' THEN c.site_id END, count (*)"
-    " FROM conversations c JOIN messages m ON m.conversation_id = c.id"
-    " WHERE c.site_id IN (" SITES_IN ") AND c.last_message_at >= ?2 AND c.created_at < ?3"
-    "   AND m.created_at >= ?2 AND m.created_at < ?3"
-    "   AND m.sender_type IN ('visitor', 'agent', 'bot')"
-    " GROUP BY 1, 2, 3, 4", error);
+  if (bucket_ms == CONFAB_ANALYTICS_SLOT_MS && from_ms % bucket_ms == 0 && to_ms % bucket_ms == 0)
+    {
+      /* the counts the trigger keeps (schema 11) */
+      stmt = store_prepare (store,
+        "SELECT slot, sender_type, nullif (sender_id, ''),"
+        "  CASE WHEN sender_type = 'agent' THEN site_id END, sum (count)"
+        " FROM message_counts"
+        " WHERE site_id IN (" SITES_IN ") AND slot >= ?2 / ?4 AND slot < ?3 / ?4"
+        " GROUP BY 1, 2, 3, 4", error);
+    }
+  else
+    {
+      /* Conversations active in the range: started before its end, last message after its start */
+      stmt = store_prepare (store,
+        "SELECT m.created_at / ?4, m.sender_type,"
+        "  CASE WHEN m.sender_type = 'visitor' THEN NULL ELSE m.sender_id END,"
+        "  CASE WHEN m.sender_type = 'agent' THEN c.site_id END, count (*)"
+        " FROM conversations c JOIN messages m ON m.conversation_id = c.id"
+        " WHERE c.site_id IN (" SITES_IN ") AND c.last_message_at >= ?2 AND c.created_at < ?3"
+        "   AND m.created_at >= ?2 AND m.created_at < ?3"
+        "   AND m.sender_type IN ('visitor', 'agent', 'bot')"
+        " GROUP BY 1, 2, 3, 4", error);
+    }
   if (stmt == NULL)
     return FALSE;
 

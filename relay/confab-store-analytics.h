@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* The slots of message_counts: a quarter hour, which lies within one day in every zone whose
+ * offset is a multiple of 15 minutes (all of them, for dates since the 1970s). */
+#define CONFAB_ANALYTICS_SLOT_MS (15 * 60 * 1000)
+
 /* A conversation started in the range. Times are Unix ms; -1 when there is none. */
 typedef struct {
   const char *id;
@@ -42,7 +46,8 @@ gboolean confab_store_analytics_conversations (ConfabStore                     *
                                                GError                         **error);
 
 /* Messages sent in the range, counted per @bucket_ms-long slot of time (slot start =
- * bucket × @bucket_ms), sender type ("visitor", "agent", "bot"), sender (the agent's user id,
+ * bucket × @bucket_ms; from message_counts when that is CONFAB_ANALYTICS_SLOT_MS and the range
+ * starts and ends on slots, else from the messages themselves), sender type ("visitor", "agent", "bot"), sender (the agent's user id,
  * the bot's FAQ id; NULL for visitors) and, for agents, the site. */
 typedef gboolean (*ConfabAnalyticsMessagesFunc) (gint64      bucket,
                                                  const char *sender_type,

@@ -520,6 +520,18 @@ test_figures (void)
   assert_agent_row (array_object (answer, "agents", 0), f->agent_id, "Ada Agent", 2, 3, 10, 4.5);
   assert_agent_row (array_object (answer, "agents", 1), f->admin_id, "Adam Admin", 1, 1, 1200, 3);
   assert_agent_row (array_object (answer, "agents", 2), f->owner_id, "Olga Owner", 0, 0, -1, -1);
+
+  /* a deleted conversation (a visitor's data erased, a retention purge) takes its messages out
+   * of the counts */
+  g_clear_pointer (&answer, json_object_unref);
+  sql (f, "PRAGMA foreign_keys = ON");
+  sql (f, "DELETE FROM conversations WHERE id IN ('conv_8', 'conv_6')");
+  answer = get_json (f, f->owner_token, f->site_id, "?from=2026-03-28&to=2026-03-30");
+  g_assert_cmpint (test_obj_int (answer, "messages.visitor"), ==, 5);
+  g_assert_cmpint (test_obj_int (answer, "messages.agent"), ==, 3);
+  g_assert_cmpint (test_obj_int (array_object (answer, "per_day", 0), "messages"), ==, 3);
+  g_assert_cmpint (test_obj_int (array_object (answer, "per_day", 1), "messages"), ==, 5);
+  g_assert_cmpint (test_obj_int (answer, "conversations"), ==, 5);
 }
 
 /* The autumn change: 2026-10-25 has 25 hours in Berlin (00:00 CEST = 22:00Z on the 24th,
