@@ -611,7 +611,8 @@ confab_analytics_compute (ConfabAnalytics  *analytics,
                      "assignee_id,first_response_seconds,resolution_seconds,rating,bot_answered\r\n");
 
   if (!confab_store_analytics_conversations (store, sites_json, analytics->from_ms,
-                                             analytics->to_ms, add_conversation, analytics, error) ||
+                                             analytics->to_ms, conversations_csv != NULL,
+                                             add_conversation, analytics, error) ||
       !confab_store_analytics_messages (store, sites_json, analytics->from_ms, analytics->to_ms,
                                         analytics->bucket_ms, add_messages, analytics, error))
     return FALSE;

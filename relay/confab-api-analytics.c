@@ -32,7 +32,8 @@ query_param (ConfabApiCall *call,
   return value != NULL && *value != '\0' ? value : NULL;
 }
 
-/* YYYY-MM-DD, a real day of the years 1970 to 9999 */
+/* YYYY-MM-DD, a real day of the years 1970 to 9998 (the day after a range's end must be one
+ * GDateTime can hold) */
 static gboolean
 parse_date (const char *text,
             GDate      *out_date)
@@ -48,7 +49,7 @@ parse_date (const char *text,
   year = g_ascii_strtoull (text, NULL, 10);
   month = g_ascii_strtoull (text + 5, NULL, 10);
   day = g_ascii_strtoull (text + 8, NULL, 10);
-  if (year < 1970 || !g_date_valid_dmy (day, month, year))
+  if (year < 1970 || year > 9998 || !g_date_valid_dmy (day, month, year))
     return FALSE;
   g_date_clear (out_date, 1);
   g_date_set_dmy (out_date, day, month, year);
@@ -147,9 +148,9 @@ confab_api_analytics (ConfabApiCall  *call,
     return confab_api_bad_value (call, "“tz” is not a time zone this relay knows; use an IANA "
                                        "name such as “Europe/Berlin” or “UTC”");
   if (from_text != NULL && !parse_date (from_text, &from))
-    return confab_api_bad_value (call, "“from” must be a date as YYYY-MM-DD, e.g. 2026-11-01");
+    return confab_api_bad_value (call, "“from” must be a day as YYYY-MM-DD from 1970 to 9998, e.g. 2026-11-01");
   if (to_text != NULL && !parse_date (to_text, &to))
-    return confab_api_bad_value (call, "“to” must be a date as YYYY-MM-DD, e.g. 2026-11-30");
+    return confab_api_bad_value (call, "“to” must be a day as YYYY-MM-DD from 1970 to 9998, e.g. 2026-11-30");
   if (csv && kind == NULL)
     kind = "daily";
   if (csv && strcmp (kind, "daily") != 0 && strcmp (kind, "conversations") != 0)

@@ -13,6 +13,10 @@
 #include "confab-store-private.h"
 
 #define SITES_IN "SELECT value FROM json_each (?1)"
+/* conversations_site_created finds them */
+#define CONVERSATIONS_IN_RANGE \
+  " WHERE c.site_id IN (" SITES_IN ") AND c.created_at >= ?2 AND c.created_at < ?3" \
+  " ORDER BY c.created_at, c.id"
 
 static gint64
 column_time (sqlite3_stmt *stmt,
@@ -26,6 +30,7 @@ confab_store_analytics_conversations (ConfabStore                      *store,
                                       const char                       *sites_json,
                                       gint64                            from_ms,
                                       gint64                            to_ms,
+                                      gboolean                          with_visitors,
                                       ConfabAnalyticsConversationFunc   func,
                                       gpointer                          user_data,
                                       GError                          **error)
@@ -35,20 +40,31 @@ confab_store_analytics_conversations (ConfabStore                      *store,
 
   g_return_val_if_fail (store != NULL, FALSE);
 
-  /* The columns the triggers of schema 11 keep; the first message's text and the rating are
-   * a primary-key lookup each, the "talk to a person" one only after a bot answer. */
-  stmt = store_prepare (store,
-    "SELECT c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.created_at,"
-    "  c.first_visitor_at, first.body, c.first_reply_at, c.first_reply_by, c.resolved_at, r.score,"
-    "  c.bot_answered,"
-    "  CASE WHEN c.bot_answered THEN c.agent_wrote"
-    "    OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id) ELSE 0 END"
-    " FROM conversations c"
-    " LEFT JOIN messages first ON first.conversation_id = c.id AND first.seq = c.first_visitor_seq"
-    " LEFT JOIN ratings r ON r.conversation_id = c.id"
-    " LEFT JOIN visitors v ON v.id = c.visitor_id"
-    " WHERE c.site_id IN (" SITES_IN ") AND c.created_at >= ?2 AND c.created_at < ?3"
-    " ORDER BY c.created_at, c.id", error);
+  /* The columns the triggers of schema 11 keep; the rating is a primary-key lookup, the "talk
+   * to a person" one only after a bot answer, the visitor only for the CSV list. */
+  if (with_visitors)
+    stmt = store_prepare (store,
+                          "SELECT c.id, c.site_id, c.visitor_id, v.name, v.email, c.status,"
+                          "  c.assignee_id, c.created_at, c.first_visitor_at, c.first_visitor_text,"
+                          "  c.first_reply_at, c.first_reply_by, c.resolved_at, r.score, c.bot_answered,"
+                          "  CASE WHEN c.bot_answered THEN c.agent_wrote"
+                          "    OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id)"
+                          "  ELSE 0 END"
+                          " FROM conversations c"
+                          " LEFT JOIN ratings r ON r.conversation_id = c.id"
+                          " LEFT JOIN visitors v ON v.id = c.visitor_id"
+                          CONVERSATIONS_IN_RANGE, error);
+  else
+    stmt = store_prepare (store,
+                          "SELECT c.id, c.site_id, c.visitor_id, NULL, NULL, c.status,"
+                          "  c.assignee_id, c.created_at, c.first_visitor_at, c.first_visitor_text,"
+                          "  c.first_reply_at, c.first_reply_by, c.resolved_at, r.score, c.bot_answered,"
+                          "  CASE WHEN c.bot_answered THEN c.agent_wrote"
+                          "    OR EXISTS (SELECT 1 FROM human_requests h WHERE h.conversation_id = c.id)"
+                          "  ELSE 0 END"
+                          " FROM conversations c"
+                          " LEFT JOIN ratings r ON r.conversation_id = c.id"
+                          CONVERSATIONS_IN_RANGE, error);
   if (stmt == NULL)
     return FALSE;
 

@@ -18,13 +18,13 @@ typedef struct {
   const char *id;
   const char *site_id;
   const char *visitor_id;
-  const char *visitor_name;        /* NULL when not given */
+  const char *visitor_name;        /* NULL when not given or not asked for */
   const char *visitor_email;
   const char *status;
   const char *assignee_id;         /* NULL when unassigned */
   gint64      created_at;
   gint64      first_visitor_at;    /* the visitor's first message */
-  const char *first_visitor_body;  /* NULL for an image without text */
+  const char *first_visitor_body;  /* its first 1000 characters; NULL for an image */
   gint64      first_reply_at;      /* the first agent message after it */
   const char *first_reply_by;      /* that agent's user id */
   gint64      resolved_at;         /* the latest "resolved"/"closed" timeline event */
@@ -36,11 +36,13 @@ typedef struct {
 typedef gboolean (*ConfabAnalyticsConversationFunc) (const ConfabAnalyticsConversation *row,
                                                      gpointer                           user_data);
 
-/* Conversations of @sites_json created in [@from_ms, @to_ms), oldest first. */
+/* Conversations of @sites_json created in [@from_ms, @to_ms), oldest first; the visitor's
+ * name and e-mail only @with_visitors. */
 gboolean confab_store_analytics_conversations (ConfabStore                     *store,
                                                const char                      *sites_json,
                                                gint64                           from_ms,
                                                gint64                           to_ms,
+                                               gboolean                         with_visitors,
                                                ConfabAnalyticsConversationFunc  func,
                                                gpointer                         user_data,
                                                GError                         **error);

@@ -681,6 +681,8 @@ test_bad_parameters (void)
     { "?to=2026-03-01T00:00:00Z", "to" },
     { "?from=1969-12-31&to=1970-01-02", "from" },
     { "?to=yesterday", "to" },
+    { "?from=9999-12-01&to=9999-12-31", "from" },
+    { "?from=2026-01-01&to=9999-12-31", "to" },
   };
   g_autofree char *path = NULL;
 
