@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-analytics.c: the analytics figures (confab-analytics.h).
  *
- * Days are the calendar days of one time zone. A time's day is found from the zone's UTC
- * offset at that instant (GTimeZone), so a day is as long as the zone says: 23 hours on the
- * day clocks go forward, 25 on the day they go back. Conversations count on the day they
+ * Days are the calendar days of one time zone: each runs from its local midnight to the next
+ * (GDateTime), so a day is as long as the zone says: 23 hours on the day clocks go forward, 25
+ * on the day they go back, and the local hour on such a day comes from the offset at that
+ * instant. Conversations count on the day they
  * started (their first response, resolution and rating too); messages on the day they were
  * sent. Percentiles are exact, by the nearest-rank method over every value of the range.
  */
@@ -51,6 +52,8 @@ struct _ConfabAnalytics
   char       *caller_id;
   guint       n_days;
   gint64      from_day;        /* days since 1970-01-01 of @from */
+  gint64     *day_starts;      /* n_days + 1 instants (Unix ms): day i is [day_starts[i], [i + 1]) */
+  gboolean   *day_steady;      /* the zone's offset is the same all day long */
   gint64      from_ms;         /* the range in Unix ms: [from_ms, to_ms) */
   gint64      to_ms;
   gint64      bucket_ms;       /* message counting slot; divides every day start */
@@ -113,6 +116,18 @@ day_start_ms (GTimeZone   *zone,
   return g_date_time_to_unix (midnight) * 1000;
 }
 
+/* The zone's offset from UTC at @unix_ms, in seconds. GLib finds it by a walk of every
+ * transition of the zone, so it is asked once per day, and per time only on a day that has a
+ * transition. */
+static gint32
+zone_offset (GTimeZone *zone,
+             gint64     unix_ms)
+{
+  int interval = g_time_zone_find_interval (zone, G_TIME_TYPE_UNIVERSAL, floor_div (unix_ms, 1000));
+
+  return g_time_zone_get_offset (zone, MAX (interval, 0));
+}
+
 ConfabAnalytics *
 confab_analytics_new (GTimeZone   *zone,
                       const char  *zone_name,
@@ -138,19 +153,21 @@ confab_analytics_new (GTimeZone   *zone,
    * when every day of the range starts on a quarter hour (every zone's offset has been a
    * multiple of 15 minutes for decades), else seconds. */
   analytics->bucket_ms = CONFAB_ANALYTICS_SLOT_MS;
+  analytics->day_starts = g_new (gint64, analytics->n_days + 1);
+  analytics->day_steady = g_new0 (gboolean, analytics->n_days);
   day = *from;
   for (guint i = 0; i <= analytics->n_days; i++)
     {
-      gint64 start = day_start_ms (zone, &day);
-
-      if (i == 0)
-        analytics->from_ms = start;
-      if (i == analytics->n_days)
-        analytics->to_ms = start;
-      if (start % analytics->bucket_ms != 0)
+      analytics->day_starts[i] = day_start_ms (zone, &day);
+      if (analytics->day_starts[i] % analytics->bucket_ms != 0)
         analytics->bucket_ms = 1000;
       g_date_add_days (&day, 1);
     }
+  analytics->from_ms = analytics->day_starts[0];
+  analytics->to_ms = analytics->day_starts[analytics->n_days];
+  for (guint i = 0; i < analytics->n_days; i++)
+    analytics->day_steady[i] = zone_offset (zone, analytics->day_starts[i]) ==
+                               zone_offset (zone, analytics->day_starts[i + 1] - 1);
 
   analytics->sites = g_ptr_array_new_with_free_func (g_free);
   analytics->site_roles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -188,6 +205,8 @@ confab_analytics_free (ConfabAnalytics *analytics)
       g_array_unref (analytics->days[i].resolution);
     }
   g_free (analytics->days);
+  g_free (analytics->day_starts);
+  g_free (analytics->day_steady);
   g_hash_table_unref (analytics->faq_hits);
   g_hash_table_unref (analytics->openers);
   g_hash_table_unref (analytics->agents);
@@ -205,25 +224,40 @@ confab_analytics_add_site (ConfabAnalytics  *analytics,
 
 /* --- days --- */
 
-/* The local time of @unix_ms in the range's zone, in seconds since 1970-01-01 00:00 local. */
-static gint64
-local_seconds (ConfabAnalytics *analytics,
-               gint64           unix_ms)
-{
-  gint64 seconds = floor_div (unix_ms, 1000);
-  int interval = g_time_zone_find_interval (analytics->zone, G_TIME_TYPE_UNIVERSAL, seconds);
-
-  return seconds + g_time_zone_get_offset (analytics->zone, MAX (interval, 0));
-}
-
 /* The index of @unix_ms's day in the range, -1 outside it. */
 static int
 day_index (ConfabAnalytics *analytics,
            gint64           unix_ms)
 {
-  gint64 day = floor_div (local_seconds (analytics, unix_ms), SECONDS_PER_DAY) - analytics->from_day;
+  guint low = 0, high = analytics->n_days;
 
-  return day >= 0 && day < analytics->n_days ? (int) day : -1;
+  if (unix_ms < analytics->from_ms || unix_ms >= analytics->to_ms)
+    return -1;
+  /* day_starts[low] <= unix_ms < day_starts[high] */
+  while (high - low > 1)
+    {
+      guint middle = (low + high) / 2;
+
+      if (analytics->day_starts[middle] <= unix_ms)
+        low = middle;
+      else
+        high = middle;
+    }
+  return (int) low;
+}
+
+/* The local hour (0..23) of @unix_ms, in day @day of the range. */
+static int
+local_hour (ConfabAnalytics *analytics,
+            int              day,
+            gint64           unix_ms)
+{
+  gint64 local;
+
+  if (analytics->day_steady[day])
+    return (int) ((unix_ms - analytics->day_starts[day]) / 3600000);
+  local = floor_div (unix_ms, 1000) + zone_offset (analytics->zone, unix_ms);
+  return (int) ((local - floor_div (local, SECONDS_PER_DAY) * SECONDS_PER_DAY) / 3600);
 }
 
 /* --- people --- */
@@ -428,11 +462,7 @@ add_conversation (const ConfabAnalyticsConversation *row,
 {
   ConfabAnalytics *analytics = user_data;
   int day = day_index (analytics, row->created_at);
-  gint64 local = local_seconds (analytics, row->created_at);
-  gint64 local_day = floor_div (local, SECONDS_PER_DAY);
-  /* 1970-01-01 was a Thursday: Monday is 0 */
-  int weekday = (int) (((local_day + 3) % 7 + 7) % 7);
-  int hour = (int) ((local - local_day * SECONDS_PER_DAY) / 3600);
+  int weekday, hour;
   gboolean resolved = g_strcmp0 (row->status, "resolved") == 0 || g_strcmp0 (row->status, "closed") == 0;
   double first_response = NAN, resolution = NAN;
   AgentStats *assignee = agent_row (analytics, row->assignee_id, row->site_id);
@@ -440,6 +470,9 @@ add_conversation (const ConfabAnalyticsConversation *row,
   if (day < 0)
     return TRUE;
 
+  /* 1970-01-01 was a Thursday: Monday is 0 */
+  weekday = (int) (((analytics->from_day + day + 3) % 7 + 7) % 7);
+  hour = CLAMP (local_hour (analytics, day, row->created_at), 0, 23);
   analytics->conversations++;
   analytics->days[day].conversations++;
   analytics->hour_of_week[weekday][hour]++;
