@@ -8,10 +8,12 @@ hold the site and its members already; the relay must not be running.
                                [--end YYYY-MM-DD] [--seed N]
 
 Conversations are spread over the days before --end, busier on weekdays and in office hours
-(UTC); each has a visitor opener drawn from a few dozen common ones, replies alternating
-between visitor and agents (first response after 5 s to 30 min), now and then an FAQ bot answer
-and a request for a person, a resolution (most of them, with its timeline events) and a rating
-(a third). Every message gets its event row, as the relay writes them. Prints what it wrote.
+(UTC), and written in the order they start, as a relay writes them. Each has a visitor opener
+drawn from a few dozen common ones, replies alternating between visitor and agents (first
+response after 5 s to 30 min), now and then an FAQ bot answer and a request for a person, a
+resolution (most of them, with its timeline event) and a rating (a third). Every message gets
+its event row, as the relay writes them; the relay's triggers (schema 11) keep the analytics
+columns and counts as they would. Prints what it wrote.
 """
 
 import argparse
@@ -94,13 +96,17 @@ def main():
         for rows in (visitors, conversations, messages, events, timeline, ratings, humans):
             rows.clear()
 
-    db.execute("BEGIN")
+    starts = []
     for n in range(args.conversations):
         day = rng.randrange(args.days)
         while (start_ms // day_ms + day + 3) % 7 >= 5 and rng.random() < 0.6:   # quieter weekends
             day = rng.randrange(args.days)
-        created = (start_ms + day * day_ms + rng.choice(hours) * 3_600_000
-                   + rng.randrange(3_600_000))
+        starts.append(start_ms + day * day_ms + rng.choice(hours) * 3_600_000 + rng.randrange(3_600_000))
+    # a relay stores conversations as they start: rows in time order, as here
+    starts.sort()
+
+    db.execute("BEGIN")
+    for n, created in enumerate(starts):
         visitor_id = f"vis_b{rng.randrange(n_visitors):07d}"
         conversation_id = f"conv_b{n:07d}"
         assignee = rng.choice(members)

@@ -79,6 +79,7 @@ struct _ConfabAnalytics
   GHashTable *openers;         /* normalised text → gint64* */
   GHashTable *agents;          /* user id → AgentStats* (only rows the caller may see) */
   JsonArray  *top_faqs;
+  GString    *scratch;         /* the current opener, normalised */
 
   GString    *conversations_csv;
 };
@@ -184,6 +185,7 @@ confab_analytics_new (GTimeZone   *zone,
   analytics->agents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify) agent_stats_free);
   analytics->top_faqs = json_array_new ();
+  analytics->scratch = g_string_new (NULL);
   return analytics;
 }
 
@@ -211,6 +213,7 @@ confab_analytics_free (ConfabAnalytics *analytics)
   g_hash_table_unref (analytics->openers);
   g_hash_table_unref (analytics->agents);
   json_array_unref (analytics->top_faqs);
+  g_string_free (analytics->scratch, TRUE);
   g_free (analytics);
 }
 
@@ -307,24 +310,34 @@ agent_row (ConfabAnalytics *analytics,
 /* --- first messages --- */
 
 /* Lower case, white space runs made one space, no white space or punctuation at the ends:
- * "  Hello,   where is my ORDER?? " → "hello, where is my order". NULL when nothing is left. */
-static char *
-normalise_opener (const char *text)
+ * "  Hello,   where is my ORDER?? " → "hello, where is my order", into @out (emptied first;
+ * empty when nothing is left). Runs for every conversation: ASCII, the usual case, takes no
+ * allocation. */
+static void
+normalise_opener (const char *text,
+                  GString    *out)
 {
   g_autofree char *lower = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
   gboolean space = FALSE;
   glong chars = 0;
 
-  if (text == NULL || !g_utf8_validate (text, -1, NULL))
-    return NULL;
-  lower = g_utf8_strdown (text, -1);
+  g_string_truncate (out, 0);
+  if (text == NULL)
+    return;
+  for (const char *p = text; *p; p++)
+    if ((guchar) *p >= 0x80)
+      {
+        if (!g_utf8_validate (text, -1, NULL))
+          return;
+        text = lower = g_utf8_strdown (text, -1);
+        break;
+      }
 
-  for (const char *p = lower; *p && chars < OPENER_MAX_CHARS; p = g_utf8_next_char (p))
+  for (const char *p = text; *p && chars < OPENER_MAX_CHARS; p = g_utf8_next_char (p))
     {
-      gunichar c = g_utf8_get_char (p);
+      gunichar c = (guchar) *p < 0x80 ? (gunichar) g_ascii_tolower (*p) : g_utf8_get_char (p);
 
-      if (g_unichar_isspace (c))
+      if (c < 0x80 ? g_ascii_isspace (c) : g_unichar_isspace (c))
         {
           space = out->len > 0;
           continue;
@@ -335,7 +348,10 @@ normalise_opener (const char *text)
           chars++;
           space = FALSE;
         }
-      g_string_append_unichar (out, c);
+      if (c < 0x80)
+        g_string_append_c (out, (char) c);
+      else
+        g_string_append_unichar (out, c);
       chars++;
     }
 
@@ -349,10 +365,6 @@ normalise_opener (const char *text)
         break;
       g_string_truncate (out, last - out->str);
     }
-
-  if (out->len == 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static void
@@ -521,12 +533,9 @@ add_conversation (const ConfabAnalyticsConversation *row,
         analytics->bot_answered++;
     }
 
-  {
-    g_autofree char *opener = normalise_opener (row->first_visitor_body);
-
-    if (opener != NULL)
-      count_in (analytics->openers, opener, 1);
-  }
+  normalise_opener (row->first_visitor_body, analytics->scratch);
+  if (analytics->scratch->len > 0)
+    count_in (analytics->openers, analytics->scratch->str, 1);
 
   if (analytics->conversations_csv != NULL)
     {
@@ -575,6 +584,8 @@ add_messages (gint64      bucket,
 
   if (day < 0)
     return TRUE;
+  if (sender_id != NULL && *sender_id == '\0')
+    sender_id = NULL;
 
   analytics->days[day].messages += count;
   if (g_strcmp0 (sender_type, "visitor") == 0)

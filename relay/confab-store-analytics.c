@@ -123,12 +123,12 @@ confab_store_analytics_messages (ConfabStore                  *store,
   if (bucket_ms == CONFAB_ANALYTICS_SLOT_MS && from_ms % bucket_ms == 0 && to_ms % bucket_ms == 0)
     {
       /* the counts the trigger keeps (schema 11) */
+      /* a row per slot, type, sender and site as it is kept (the caller adds them up): a
+       * GROUP BY here would sort them all */
       stmt = store_prepare (store,
-        "SELECT slot, sender_type, nullif (sender_id, ''),"
-        "  CASE WHEN sender_type = 'agent' THEN site_id END, sum (count)"
+        "SELECT slot, sender_type, sender_id, site_id, count"
         " FROM message_counts"
-        " WHERE site_id IN (" SITES_IN ") AND slot >= ?2 / ?4 AND slot < ?3 / ?4"
-        " GROUP BY 1, 2, 3, 4", error);
+        " WHERE site_id IN (" SITES_IN ") AND slot >= ?2 / ?4 AND slot < ?3 / ?4", error);
     }
   else
     {

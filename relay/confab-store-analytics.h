@@ -49,8 +49,9 @@ gboolean confab_store_analytics_conversations (ConfabStore                     *
 
 /* Messages sent in the range, counted per @bucket_ms-long slot of time (slot start =
  * bucket × @bucket_ms; from message_counts when that is CONFAB_ANALYTICS_SLOT_MS and the range
- * starts and ends on slots, else from the messages themselves), sender type ("visitor", "agent", "bot"), sender (the agent's user id,
- * the bot's FAQ id; NULL for visitors) and, for agents, the site. */
+ * starts and ends on slots, else from the messages themselves), sender type ("visitor", "agent",
+ * "bot"), sender (the agent's user id, the bot's FAQ id; NULL or "" for visitors) and site (NULL
+ * but for agents, or any). One slot, type and sender may come in several rows: add them up. */
 typedef gboolean (*ConfabAnalyticsMessagesFunc) (gint64      bucket,
                                                  const char *sender_type,
                                                  const char *sender_id,
