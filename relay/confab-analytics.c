@@ -711,7 +711,13 @@ confab_analytics_percentile (GArray *values,
 
   if (values->len == 0)
     return NAN;
-  g_array_sort (values, compare_doubles);
+  /* asked for p50 and then p90: sort once */
+  for (guint i = 1; i < values->len; i++)
+    if (g_array_index (values, double, i - 1) > g_array_index (values, double, i))
+      {
+        g_array_sort (values, compare_doubles);
+        break;
+      }
   /* nearest rank: ceil (p / 100 × n), 1-based; the epsilon keeps 0.5 × 10 at 5 */
   rank = (gsize) ceil (p / 100.0 * values->len - 1e-9);
   rank = CLAMP (rank, 1, values->len);
