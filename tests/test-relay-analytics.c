@@ -787,6 +787,65 @@ test_csv (void)
   g_assert_cmpstr (lines[6], ==, "");
 }
 
+/* What the relay itself stores (no SQL of the test): a visitor's message, an agent's reply, a
+ * resolution and a rating reach the figures through the relay's own writes. */
+static void
+test_live (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) resolved = NULL;
+  g_autoptr (TestResponse) response = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *opener;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+
+  test_visitor_say (world->visitor, "  Hello   THERE!! ", &conversation_id);
+  test_agent_say (world->agent, conversation_id, "Hi, how can I help?");
+  test_ws_sendf (world->agent, "{'type':'set_status','conversation_id':'%s','status':'resolved'}",
+                 conversation_id);
+  resolved = test_ws_wait_for_match (world->agent, "conversation", "conversation.status", "resolved",
+                                     TEST_TIMEOUT_MS);
+  test_ws_sendf (world->visitor, "{'type':'rate','score':4}");
+  test_ws_wait_for_match (world->agent, "timeline", "event.kind", "rated", TEST_TIMEOUT_MS);
+
+  /* no working hours: UTC; today is the last of the 30 days by default */
+  path = g_strdup_printf ("/api/v1/sites/%s/analytics", world->site_id);
+  response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+  test_assert_http_status (response, 200);
+  answer = json_object_ref (test_response_object (response));
+  g_assert_cmpstr (test_obj_string (answer, "timezone"), ==, "UTC");
+  {
+    /* a run across midnight may see either day */
+    g_autoptr (GDateTime) later = g_date_time_new_now_utc ();
+    g_autofree char *tomorrow = g_date_time_format (later, "%Y-%m-%d");
+
+    g_assert_true (g_strcmp0 (test_obj_string (answer, "to"), today) == 0 ||
+                   g_strcmp0 (test_obj_string (answer, "to"), tomorrow) == 0);
+  }
+  g_assert_cmpint (test_obj_int (answer, "conversations"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "messages.visitor"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "messages.agent"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "visitors"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "first_response_seconds.count"), ==, 1);
+  g_assert_cmpfloat (test_obj_number (answer, "first_response_seconds.p50"), >=, 0);
+  g_assert_cmpfloat (test_obj_number (answer, "first_response_seconds.p50"), <, 60);
+  g_assert_cmpint (test_obj_int (answer, "resolution_seconds.count"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "wait_unanswered"), ==, 0);
+  assert_number (answer, "csat.average", 4);
+  g_assert_cmpint (test_obj_int (answer, "csat.distribution.4"), ==, 1);
+  g_assert_cmpint (test_obj_int (array_object (answer, "per_day", 29), "conversations"), ==, 1);
+  g_assert_cmpint (test_obj_int (array_object (answer, "per_day", 29), "messages"), ==, 2);
+  opener = array_object (answer, "top_first_messages", 0);
+  g_assert_cmpstr (test_obj_string (opener, "text"), ==, "hello there");
+  g_assert_cmpint (test_obj_int (opener, "count"), ==, 1);
+  g_assert_cmpint (test_obj_int (array_object (answer, "agents", 0), "messages"), ==, 1);
+  assert_number (array_object (answer, "agents", 0), "first_response_p50",
+                 test_obj_number (answer, "first_response_seconds.p50"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -799,6 +858,7 @@ main (int    argc,
   test_harness_add ("/relay/analytics/empty", test_empty);
   test_harness_add ("/relay/analytics/bad-parameters", test_bad_parameters);
   test_harness_add ("/relay/analytics/csv", test_csv);
+  test_harness_add ("/relay/analytics/live", test_live);
 
   return g_test_run ();
 }
