@@ -18,6 +18,50 @@
   " WHERE c.site_id IN (" SITES_IN ") AND c.created_at >= ?2 AND c.created_at < ?3" \
   " ORDER BY c.created_at, c.id"
 
+/* as confab-store-sqlite.c waits for a writer that holds the database */
+#define READER_BUSY_TIMEOUT_MS 5000
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+char *
+confab_store_analytics_reader_path (ConfabStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (strcmp (store->path, ":memory:") == 0 || g_str_has_prefix (store->path, "file:"))
+    return NULL;
+  return g_strdup (store->path);
+}
+
+ConfabStore *
+confab_store_analytics_open_reader (const char  *path,
+                                    GError     **error)
+{
+  g_autoptr (ConfabStore) reader = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  reader = g_new0 (ConfabStore, 1);
+  reader->path = g_strdup (path);
+  reader->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                              finalize_statement);
+  /* NOMUTEX: one worker thread uses it, then closes it */
+  rc = sqlite3_open_v2 (reader->path, &reader->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      store_set_sqlite_error (reader, error, rc, "Cannot open the database for reading");
+      return NULL;
+    }
+  sqlite3_extended_result_codes (reader->db, 1);
+  confab_store_set_busy_timeout (reader, READER_BUSY_TIMEOUT_MS);
+  return g_steal_pointer (&reader);
+}
+
 static gint64
 column_time (sqlite3_stmt *stmt,
              int           column)

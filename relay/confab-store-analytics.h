@@ -13,6 +13,15 @@ G_BEGIN_DECLS
  * offset is a multiple of 15 minutes (all of them, for dates since the 1970s). */
 #define CONFAB_ANALYTICS_SLOT_MS (15 * 60 * 1000)
 
+/* The file a second connection to @store's database would open (newly allocated), NULL when
+ * it has none (":memory:"). */
+char        *confab_store_analytics_reader_path (ConfabStore  *store);
+/* A second, read-only connection to the database at @path (from the above), for a worker
+ * thread: the analytics queries of a long range then never hold up the main loop (WAL lets it
+ * read while the relay writes). Close it with confab_store_close() on the thread that used it. */
+ConfabStore *confab_store_analytics_open_reader (const char   *path,
+                                                 GError      **error);
+
 /* A conversation started in the range. Times are Unix ms; -1 when there is none. */
 typedef struct {
   const char *id;
