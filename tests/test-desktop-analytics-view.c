@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-desktop-analytics-view.c: the Analytics view of the real app (in-process, under Xvfb,
+ * real X pointer input) against a real relay with a generated history: conversations made
+ * through the real visitor and agent sockets (replies, resolutions, ratings, FAQ bot answers),
+ * then spread over the last days in the relay's store while it is stopped (the relay stamps
+ * what it stores with its own clock). The view opened from its row under the sites shows the
+ * relay's figures (the cards, the change on the previous period, the charts' descriptions, the
+ * agents' table with the caller's row marked), a bar's tooltip under the pointer, light and
+ * dark, an empty period, a reload when a conversation arrives, and the CSV export. Any
+ * Gtk-CRITICAL or warning fails the test. */
+#define G_LOG_DOMAIN "test-desktop-analytics-view"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "confab-analytics-row.h"
+#include "confab-chart.h"
+#include "test-desktop-app-util.h"
+
+#define DAY_MS  (G_GINT64_CONSTANT (86400000))
+#define HOUR_MS (G_GINT64_CONSTANT (3600000))
+
+/* Conversations per day, [0] today … [6] six days ago (the 7 days shown), then the 7 before. */
+static const guint per_day[14] = { 2, 3, 1, 4, 0, 2, 3,   1, 0, 2, 0, 1, 0, 1 };
+
+static const char *openers[] = {
+  "Where is my order?", "Hello", "Do you ship to Canada?", "Hello", "Can I change my address?",
+};
+
+typedef struct {
+  char   *conversation_id;
+  guint   days_ago;
+  guint   hour;
+  gint64  reply_ms;      /* the agent's first reply after the visitor's first message; 0: none */
+  gint64  resolve_ms;    /* resolved after the start; 0: not resolved */
+} Planned;
+
+static void
+planned_clear (Planned *p)
+{
+  g_free (p->conversation_id);
+}
+
+static gint64
+midnight_utc_ms (guint days_ago)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  return now - now % DAY_MS - (gint64) days_ago * DAY_MS;
+}
+
+static void
+exec_sql (sqlite3    *db,
+          const char *sql,
+          gint64      a,
+          gint64      b,
+          const char *id)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, a);
+  sqlite3_bind_int64 (stmt, 2, b);
+  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+static gint64
+created_at (sqlite3    *db,
+            const char *conversation_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 at;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT created_at FROM conversations WHERE id = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  at = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return at;
+}
+
+/* Moves every row of each conversation to its planned day and hour (the relay's times are
+ * Unix ms), the agent's messages @reply_ms and the timeline @resolve_ms after the start. */
+static void
+spread_history (TestRelay *relay,
+                GArray    *plan)
+{
+  g_autofree char *path = g_build_filename (test_relay_data_dir (relay), "confab.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  exec_sql (db, "BEGIN", 0, 0, NULL);
+  for (guint i = 0; i < plan->len; i++)
+    {
+      Planned *p = &g_array_index (plan, Planned, i);
+      gint64 then = midnight_utc_ms (p->days_ago) + p->hour * HOUR_MS + (gint64) i * 61000;
+      gint64 delta = then - created_at (db, p->conversation_id);
+
+      exec_sql (db, "UPDATE conversations SET created_at = created_at + ?1, "
+                    "last_message_at = last_message_at + ?1 + ?2 WHERE id = ?3",
+                delta, p->reply_ms, p->conversation_id);
+      exec_sql (db, "UPDATE messages SET created_at = created_at + ?1 + "
+                    "(CASE WHEN sender_type = 'agent' THEN ?2 ELSE 0 END) WHERE conversation_id = ?3",
+                delta, p->reply_ms, p->conversation_id);
+      exec_sql (db, "UPDATE events SET created_at = created_at + ?1 + "
+                    "(CASE WHEN kind = 'timeline' THEN ?2 ELSE 0 END) WHERE conversation_id = ?3",
+                delta, p->resolve_ms, p->conversation_id);
+      exec_sql (db, "UPDATE ratings SET created_at = created_at + ?1 + ?2 WHERE conversation_id = ?3",
+                delta, p->resolve_ms, p->conversation_id);
+    }
+  exec_sql (db, "COMMIT", 0, 0, NULL);
+  sqlite3_close (db);
+}
+
+static void
+add_faq (TestWorld *world)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autoptr (TestResponse) response =
+    test_http (world->relay, "POST", path, world->token,
+               "{\"question\":\"Where is my order?\",\"answer\":\"Your tracking link is in the "
+               "confirmation e-mail.\",\"keywords\":[\"order\",\"tracking\",\"where\"]}", NULL);
+
+  test_assert_http_status (response, 201);
+}
+
+/* The history: visitors who write, an agent who answers most of them after a while and
+ * resolves some, ratings; returns the plan (days, delays) as it was made. */
+static GArray *
+make_history (TestWorld *world)
+{
+  GArray *plan = g_array_new (FALSE, TRUE, sizeof (Planned));
+  guint n = 0;
+
+  g_array_set_clear_func (plan, (GDestroyNotify) planned_clear);
+  add_faq (world);
+  for (guint day = 0; day < G_N_ELEMENTS (per_day); day++)
+    for (guint k = 0; k < per_day[day]; k++, n++)
+      {
+        g_autofree char *url = g_strdup_printf ("https://shop.example/p/%u", n);
+        const char *first = openers[n % G_N_ELEMENTS (openers)];
+        Planned p = { NULL, day, 8 + (n * 5) % 12, 0, 0 };
+        g_autoptr (TestWs) visitor = NULL;
+        gboolean bot_only = g_str_equal (first, "Where is my order?") && n % 2 == 0;
+
+        visitor = visitor_new (world->relay, world->site_key, url, "Shop", "Europe/Paris", NULL,
+                               first, NULL, &p.conversation_id);
+        if (!bot_only)
+          {
+            /* 40 s … 9 min: the line has some shape */
+            p.reply_ms = (40 + (gint64) ((n * 97) % 500)) * 1000;
+            test_agent_say (world->agent, p.conversation_id, "Hello! Let me look.");
+          }
+        if (n % 3 != 2 && !bot_only)
+          {
+            g_autoptr (JsonObject) rated = NULL;
+
+            p.resolve_ms = (15 * 60 + (gint64) ((n * 631) % 5400)) * 1000;
+            test_ws_sendf (world->agent, "{'type':'set_status','conversation_id':'%s','status':'resolved'}",
+                           p.conversation_id);
+            test_ws_sendf (visitor, "{'type':'rate','score':%u}", 5 - (n % 4 == 3 ? 2 : n % 2));
+            rated = test_ws_wait_for (visitor, "rated", TEST_TIMEOUT_MS);
+          }
+        g_array_append_val (plan, p);
+      }
+  return plan;
+}
+
+/* ------------------------------------------------------------ conditions --- */
+
+typedef struct {
+  App        *app;
+  const char *state;
+} PageState;
+
+static ConfabAnalyticsPage *
+page_of (App *app)
+{
+  return confab_window_get_analytics_page (app->window);
+}
+
+static gboolean
+page_in_state (gpointer data)
+{
+  PageState *s = data;
+
+  return g_strcmp0 (confab_analytics_page_get_state (page_of (s->app)), s->state) == 0;
+}
+
+/* Shown, and the stack's crossfade over (a screenshot mid-way shows it faded). */
+static gboolean
+page_settled (gpointer data)
+{
+  PageState *s = data;
+  GtkWidget *stack = find_named (GTK_WIDGET (s->app->window), "analytics-stack");
+
+  return page_in_state (data) && !gtk_stack_get_transition_running (GTK_STACK (stack));
+}
+
+static gboolean
+label_is (gpointer data)
+{
+  Named *n = data;     /* root: a label; name: the text */
+
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (n->root)), n->name) == 0;
+}
+
+typedef struct {
+  ConfabChart *chart;
+  const char  *text;
+} Tip;
+
+static GtkWidget *
+tooltip_window (GtkWidget *root)
+{
+  GType type = g_type_from_name ("GtkTooltipWindow");
+
+  if (type == 0)
+    return NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+      return child;
+  return NULL;
+}
+
+/* GTK asked the chart for the tooltip at the pointer and shows it. */
+static gboolean
+tooltip_shown (gpointer data)
+{
+  Tip *t = data;
+  GtkWidget *window = tooltip_window (GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (t->chart))));
+
+  return g_strcmp0 (confab_chart_get_last_tooltip (t->chart), t->text) == 0 &&
+         window != NULL && gtk_widget_get_mapped (window);
+}
+
+static gboolean
+bars_drawn (gpointer data)
+{
+  return confab_chart_get_value_area (CONFAB_CHART (data), 6, NULL, NULL);
+}
+
+static gboolean
+has_loads (gpointer data)
+{
+  App *app = ((AppText *) data)->app;
+
+  return confab_analytics_page_get_n_loads (page_of (app)) >= (guint) atoi (((AppText *) data)->text);
+}
+
+static gboolean
+file_has_text (gpointer data)
+{
+  const char *path = data;
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && text[0] != '\0';
+}
+
+static gboolean
+is_dark (gpointer data)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ()) == GPOINTER_TO_INT (data);
+}
+
+static GtkLabel *
+card_value (App        *app,
+            const char *card)
+{
+  GtkWidget *box = find_named (GTK_WIDGET (app->window), card);
+
+  g_assert_nonnull (box);
+  /* heading, figure, change */
+  return GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_first_child (box)));
+}
+
+static GtkLabel *
+card_change (App        *app,
+             const char *card)
+{
+  return GTK_LABEL (gtk_widget_get_next_sibling (GTK_WIDGET (card_value (app, card))));
+}
+
+static double
+luminance (GtkWidget *widget)
+{
+  GdkRGBA c;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &c);
+  return 0.2126 * c.red + 0.7152 * c.green + 0.0722 * c.blue;
+}
+
+/* ------------------------------------------------------------------ test --- */
+
+static void
+test_analytics_view (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr (GArray) plan = make_history (world);
+  g_autofree char *answer_path = NULL;
+  g_autoptr (TestResponse) answer = NULL;
+  JsonObject *expected;
+  App app = { 0 };
+  PageState state = { &app, "data" };
+  GtkWidget *row, *bars, *agents;
+  graphene_rect_t today_bar;
+  const char *today_tip = NULL;
+  g_autofree char *week = NULL;
+  g_autofree char *csv_path = NULL;
+  g_autoptr (GFile) csv_file = NULL;
+  g_autofree char *csv = NULL;
+  g_autoptr (TestWs) late = NULL;
+  GListModel *agent_rows;
+  gboolean own_found = FALSE;
+  double light_fg;
+  guint loads;
+  Named n;
+  Tip tip;
+  AppText at;
+  GDate from, to;
+  guint in_week = 0, in_previous = 0;
+
+  for (guint d = 0; d < 7; d++)
+    {
+      in_week += per_day[d];
+      in_previous += per_day[7 + d];
+    }
+
+  /* the history over the last 14 days, then the relay again on the same port */
+  test_relay_stop (world->relay);
+  spread_history (world->relay, plan);
+  test_relay_start_same_port (world->relay);
+
+  /* what the relay answers for the 7 days: the view must show these figures */
+  {
+    GDate today_date, f, t;
+    g_autofree char *fs = NULL;
+    g_autofree char *ts = NULL;
+    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+    g_date_clear (&today_date, 1);
+    g_date_set_dmy (&today_date, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                    g_date_time_get_year (now));
+    confab_analytics_range_dates (CONFAB_ANALYTICS_RANGE_7_DAYS, &today_date, &f, &t);
+    fs = confab_analytics_iso_date (&f);
+    ts = confab_analytics_iso_date (&t);
+    answer_path = g_strdup_printf ("/api/v1/sites/%s/analytics?from=%s&to=%s", world->site_id, fs, ts);
+  }
+  answer = test_http (world->relay, "GET", answer_path, world->token, NULL, NULL);
+  test_assert_http_status (answer, 200);
+  expected = test_response_object (answer);
+  g_assert_cmpint (test_obj_int (expected, "conversations"), ==, in_week);
+
+  app_start (&app, world->relay, FALSE);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+  x_focus (GTK_WINDOW (app.window));
+
+  /* the view, from its row under the sites, with the pointer */
+  row = find_named (GTK_WIDGET (app.window), "analytics-row");
+  g_assert_nonnull (row);
+  x_click (row, gtk_widget_get_width (row) / 2.0, gtk_widget_get_height (row) / 2.0);
+  wait_until ("the analytics with data", page_settled, &state);
+  g_assert_cmpstr (confab_analytics_page_get_analytics (page_of (&app))->from, ==,
+                   test_obj_string (expected, "from"));
+
+  /* the cards: the relay's figures, and the change on the 7 days before */
+  week = g_strdup_printf ("%u", in_week);
+  g_assert_cmpstr (gtk_label_get_text (card_value (&app, "card-conversations")), ==, week);
+  {
+    g_autofree char *change = g_strdup_printf ("↑ %.0f%% on the previous period",
+                                               100.0 * ((double) in_week - in_previous) / in_previous);
+
+    g_assert_cmpstr (gtk_label_get_text (card_change (&app, "card-conversations")), ==, change);
+  }
+  {
+    g_autofree char *first = confab_chart_seconds (test_obj_number (expected, "first_response_seconds.p50"));
+    g_autofree char *csat = g_strdup_printf ("%.1f / 5", test_obj_number (expected, "csat.average"));
+
+    g_assert_cmpstr (gtk_label_get_text (card_value (&app, "card-first-response")), ==, first);
+    g_assert_cmpstr (gtk_label_get_text (card_value (&app, "card-csat")), ==, csat);
+  }
+
+  /* the bars: one a day, described with the figures */
+  bars = find_named (GTK_WIDGET (app.window), "chart-conversations");
+  g_assert_true (CONFAB_IS_CHART (bars));
+  {
+    g_autofree char *total = g_strdup_printf ("%u conversations", in_week);
+
+    g_assert_nonnull (strstr (confab_chart_get_description (CONFAB_CHART (bars)), total));
+  }
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (bars)), ==, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /* hovering today's bar (the last, oldest first) shows its tooltip */
+  at = (AppText) { &app, (const char *) bars };
+  wait_until ("the bars drawn", bars_drawn, bars);
+  g_assert_true (confab_chart_get_value_area (CONFAB_CHART (bars), 6, &today_bar, &today_tip));
+  {
+    g_autofree char *count = g_strdup_printf (": %u conversations", per_day[0]);
+
+    g_assert_nonnull (strstr (today_tip, count));
+  }
+  tip = (Tip) { CONFAB_CHART (bars), today_tip };
+  x_move (bars, today_bar.origin.x + today_bar.size.width / 2, today_bar.origin.y + today_bar.size.height - 4);
+  wait_until ("today's tooltip", tooltip_shown, &tip);
+  g_free (save_screenshot (GTK_WIDGET (app.window), "analytics"));
+  /* every chart and table, beyond the window's height */
+  g_free (save_screenshot (gtk_widget_get_ancestor (bars, ADW_TYPE_CLAMP), "analytics-all"));
+  x_move (row, 4, 4);
+
+  /* the agents' table: the caller's own row is marked */
+  agents = find_named (GTK_WIDGET (app.window), "agents-table");
+  agent_rows = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (agents)));
+  g_assert_cmpuint (g_list_model_get_n_items (agent_rows), >=, 1);
+  for (guint i = 0; i < g_list_model_get_n_items (agent_rows); i++)
+    {
+      g_autoptr (ConfabAnalyticsRow) r = g_list_model_get_item (agent_rows, i);
+
+      own_found |= confab_analytics_row_get_own (r);
+    }
+  g_assert_true (own_found);
+
+  /* dark: the charts' colours follow */
+  light_fg = luminance (bars);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_until ("the dark style", is_dark, GINT_TO_POINTER (TRUE));
+  settle (300);
+  g_assert_cmpfloat (luminance (bars), >, light_fg + 0.3);
+  g_free (save_screenshot (GTK_WIDGET (app.window), "analytics-dark"));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  wait_until ("the light style", is_dark, GINT_TO_POINTER (FALSE));
+
+  /* a new conversation while the view is open: the figures reload by themselves */
+  loads = confab_analytics_page_get_n_loads (page_of (&app));
+  late = visitor_new (world->relay, world->site_key, "https://shop.example/late", "Shop",
+                      "Europe/Paris", NULL, "One more question", NULL, NULL);
+  {
+    g_autofree char *more = g_strdup_printf ("%u", loads + 1);
+    g_autofree char *week_more = g_strdup_printf ("%u", in_week + 1);
+
+    at = (AppText) { &app, more };
+    wait_until ("a reload after the new conversation", has_loads, &at);
+    n = (Named) { GTK_WIDGET (card_value (&app, "card-conversations")), week_more };
+    wait_until ("the new conversation counted", label_is, &n);
+  }
+
+  /* the export: the relay's CSV of the days shown, into the file chosen */
+  csv_path = g_build_filename (test_relay_tmp_dir (world->relay), "daily.csv", NULL);
+  csv_file = g_file_new_for_path (csv_path);
+  confab_analytics_page_export (page_of (&app), "daily", csv_file);
+  wait_until ("the CSV written", file_has_text, csv_path);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "date,conversations,"));
+  {
+    g_auto (GStrv) lines = g_strsplit (g_strstrip (csv), "\r\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 1 + 7);
+  }
+
+  /* a period with nothing in it: the empty state */
+  g_date_clear (&from, 1);
+  g_date_clear (&to, 1);
+  g_assert_true (confab_analytics_parse_date ("2025-01-06", &from));
+  g_assert_true (confab_analytics_parse_date ("2025-01-12", &to));
+  confab_analytics_page_set_range (page_of (&app), CONFAB_ANALYTICS_RANGE_CUSTOM, &from, &to);
+  state.state = "empty";
+  wait_until ("the empty state", page_settled, &state);
+  n = (Named) { GTK_WIDGET (app.window), "analytics-empty" };
+  wait_until ("the empty page shown", named_visible, &n);
+  g_free (save_screenshot (GTK_WIDGET (app.window), "analytics-empty"));
+
+  /* a site in the sidebar: back to the inbox */
+  row = find_named (GTK_WIDGET (app.window), "all-sites");
+  x_click (row, gtk_widget_get_width (row) / 2.0, gtk_widget_get_height (row) / 2.0);
+  n = (Named) { GTK_WIDGET (app.window), "conversation-list" };
+  wait_until ("the inbox again", named_visible, &n);
+
+  app_stop (&app);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* days in UTC on both sides: the app sends no zone, the relay counts in UTC */
+  g_setenv ("TZ", "UTC", TRUE);
+  g_setenv ("GTK_USE_PORTAL", "0", TRUE);
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  test_harness_init (&argc, &argv);
+  test_harness_add ("/desktop/analytics/view", test_analytics_view);
+  return g_test_run ();
+}
