@@ -333,10 +333,9 @@ draw_conversations (ConfabChartCanvas     *c,
       /* the whole column: a day with few conversations is still easy to point at */
       hit (c, left + slot * i, top, slot, bottom - top,
            /* Translators: a chart's tooltip: "Monday 30 November 2026: 5 conversations" */
-           g_strdup_printf (ngettext ("%s: %" G_GINT64_FORMAT " conversation",
-                                      "%s: %" G_GINT64_FORMAT " conversations",
+           g_strdup_printf (ngettext ("%s: %d conversation", "%s: %d conversations",
                                       (gulong) day->conversations),
-                            label, day->conversations));
+                            label, (int) day->conversations));
     }
   day_axis (c, a, left, slot, bottom + LABEL_GAP);
 }
@@ -550,10 +549,9 @@ draw_csat (ConfabChartCanvas     *c,
       draw_text (c, count, c->width - right + LABEL_GAP, y + bar / 2, 0, 0.5, 0.85);
       hit (c, 0, row * r, c->width, row,
            /* Translators: a chart's tooltip: "5 stars: 4 ratings (50%)" */
-           g_strdup_printf (ngettext ("%u stars: %" G_GINT64_FORMAT " rating (%.0f%%)",
-                                      "%u stars: %" G_GINT64_FORMAT " ratings (%.0f%%)",
+           g_strdup_printf (ngettext ("%u stars: %d rating (%.0f%%)", "%u stars: %d ratings (%.0f%%)",
                                       (gulong) n),
-                            stars, n, 100.0 * (double) n / (double) total));
+                            stars, (int) n, 100.0 * (double) n / (double) total));
     }
 }
 
@@ -601,10 +599,9 @@ draw_hours (ConfabChartCanvas     *c,
           cairo_fill (c->cr);
           hit (c, x, y, cell_w, cell_h,
                /* Translators: a tooltip of the busiest-hours chart: "Tuesday 14:00–15:00: 5 conversations" */
-               g_strdup_printf (ngettext ("%s %02u:00–%02u:00: %" G_GINT64_FORMAT " conversation",
-                                          "%s %02u:00–%02u:00: %" G_GINT64_FORMAT " conversations",
-                                          (gulong) n),
-                                day_long, h, (h + 1) % 24, n));
+               g_strdup_printf (ngettext ("%s %02u:00–%02u:00: %d conversation",
+                                          "%s %02u:00–%02u:00: %d conversations", (gulong) n),
+                                day_long, h, (h + 1) % 24, (int) n));
         }
     }
   hour_step = cell_w * 3 > text_width (c, "00:00") + LABEL_GAP ? 3 : 6;
@@ -642,9 +639,9 @@ split_row (ConfabChartCanvas *c,
       return;
     }
   /* Translators: "Answers — Bot 8 (14%) · Agents 50 (86%)" */
-  summary = g_strdup_printf (_("%s — %s %" G_GINT64_FORMAT " (%.0f%%) · %s %" G_GINT64_FORMAT " (%.0f%%)"),
-                             title, first_name, first, 100.0 * (double) first / (double) total,
-                             second_name, second, 100.0 * (double) second / (double) total);
+  summary = g_strdup_printf (_("%s — %s %d (%.0f%%) · %s %d (%.0f%%)"),
+                             title, first_name, (int) first, 100.0 * (double) first / (double) total,
+                             second_name, (int) second, 100.0 * (double) second / (double) total);
   draw_text (c, summary, 0, y, 0, 0, 0.85);
   y += line + 6;
   set_color (c, &c->accent, 1);
@@ -711,8 +708,8 @@ describe_conversations (const ConfabAnalytics *a)
     g_autofree char *label = confab_chart_day_label (day->date, TRUE);
 
     /* Translators: the accessible summary of the bars: total, then the busiest day */
-    g_string_append_printf (text, _("%" G_GINT64_FORMAT " conversations; busiest day %s with %" G_GINT64_FORMAT "."),
-                            a->conversations, label, day->conversations);
+    g_string_append_printf (text, _("%d conversations; busiest day %s with %d."),
+                            (int) a->conversations, label, (int) day->conversations);
   }
   /* a month of days still reads in a few seconds; a longer range keeps the summary */
   if (a->per_day->len <= 31)
@@ -751,12 +748,11 @@ describe_csat (const ConfabAnalytics *a)
       return g_string_free (text, FALSE);
     }
   /* Translators: "8 ratings, average 4.1 of 5." */
-  g_string_append_printf (text, _("%" G_GINT64_FORMAT " ratings, average %.1f of 5."), a->csat_count,
+  g_string_append_printf (text, _("%d ratings, average %.1f of 5."), (int) a->csat_count,
                           a->csat_average);
   for (guint stars = 5; stars >= 1; stars--)
     /* Translators: a part of the ratings' description: " 5 stars: 4" */
-    g_string_append_printf (text, _(" %u stars: %" G_GINT64_FORMAT ";"), stars,
-                            a->csat_distribution[stars - 1]);
+    g_string_append_printf (text, _(" %u stars: %d;"), stars, (int) a->csat_distribution[stars - 1]);
   return g_string_free (text, FALSE);
 }
 
@@ -774,8 +770,8 @@ describe_hours (const ConfabAnalytics *a)
           g_autofree char *day = confab_chart_weekday (d, FALSE);
 
           /* Translators: the accessible summary of the heat map */
-          return g_strdup_printf (_("Busiest hour: %s %02u:00–%02u:00 with %" G_GINT64_FORMAT " conversations."),
-                                  day, h, (h + 1) % 24, max);
+          return g_strdup_printf (_("Busiest hour: %s %02u:00–%02u:00 with %d conversations."),
+                                  day, h, (h + 1) % 24, (int) max);
         }
   g_assert_not_reached ();
 }
@@ -784,9 +780,9 @@ static char *
 describe_bot (const ConfabAnalytics *a)
 {
   /* Translators: the accessible summary of the bot chart */
-  return g_strdup_printf (_("Answers: bot %" G_GINT64_FORMAT ", agents %" G_GINT64_FORMAT
-                            ". FAQ bot: answered %" G_GINT64_FORMAT ", handed to a person %" G_GINT64_FORMAT "."),
-                          a->messages_bot, a->messages_agent, a->bot_answered, a->bot_handed_to_human);
+  return g_strdup_printf (_("Answers: bot %d, agents %d. FAQ bot: answered %d, handed to a person %d."),
+                          (int) a->messages_bot, (int) a->messages_agent, (int) a->bot_answered,
+                          (int) a->bot_handed_to_human);
 }
 
 char *
