@@ -203,6 +203,38 @@ page_settled (gpointer data)
   return page_in_state (data) && !gtk_stack_get_transition_running (GTK_STACK (stack));
 }
 
+/* The sites unfolded beside the view and done sliding in. */
+static gboolean
+sidebar_settled (gpointer data)
+{
+  AdwFlap *flap = ADW_FLAP (find_type (GTK_WIDGET (((App *) data)->window), ADW_TYPE_FLAP));
+
+  return !adw_flap_get_folded (flap) && adw_flap_get_reveal_progress (flap) >= 1.0 &&
+         gtk_widget_get_mapped (find_named (GTK_WIDGET (((App *) data)->window), "all-sites"));
+}
+
+static gboolean
+banner_gone (gpointer data)
+{
+  GtkWidget *banner = find_named (GTK_WIDGET (((App *) data)->window), "offline-banner");
+
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (banner)) &&
+         !gtk_revealer_get_child_revealed (GTK_REVEALER (banner));
+}
+
+/* The page has left "loading" (the error page's text is logged). */
+static gboolean
+page_answered (gpointer data)
+{
+  App *app = data;
+  const char *state = confab_analytics_page_get_state (page_of (app));
+
+  if (g_strcmp0 (state, "error") == 0)
+    g_test_message ("error page: %s", adw_status_page_get_description (
+      ADW_STATUS_PAGE (find_named (GTK_WIDGET (app->window), "analytics-error"))));
+  return g_strcmp0 (state, "loading") != 0;
+}
+
 static gboolean
 label_is (gpointer data)
 {
@@ -297,6 +329,64 @@ luminance (GtkWidget *widget)
   return 0.2126 * c.red + 0.7152 * c.green + 0.0722 * c.blue;
 }
 
+/* Clicks the header of @title in the column view named @table (scrolled into view). */
+static void
+sort_by_header (App        *app,
+                const char *table,
+                const char *title)
+{
+  GtkWidget *view = find_named (GTK_WIDGET (app->window), table);
+  GtkWidget *clamp = gtk_widget_get_ancestor (view, ADW_TYPE_CLAMP);
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (clamp, GTK_TYPE_SCROLLED_WINDOW));
+  GType title_type = g_type_from_name ("GtkColumnViewTitle");
+  GtkWidget *header = NULL;
+  graphene_point_t at;
+
+  g_assert_true (gtk_widget_compute_point (view, clamp, &GRAPHENE_POINT_INIT (0, 0), &at));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scroller), at.y - 80);
+  settle (300);
+  g_assert_cmpuint (title_type, !=, 0);
+  for (GtkWidget *w = find_type (view, title_type); w != NULL; w = gtk_widget_get_next_sibling (w))
+    {
+      GtkWidget *label = find_type (w, GTK_TYPE_LABEL);
+
+      if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), title) == 0)
+        header = w;
+    }
+  g_assert_nonnull (header);
+  x_click (header, gtk_widget_get_width (header) / 2.0, gtk_widget_get_height (header) / 2.0);
+}
+
+static void
+select_day (App        *app,
+            const char *calendar,
+            int         year,
+            int         month,
+            int         day)
+{
+  g_autoptr (GDateTime) date = g_date_time_new_utc (year, month, day, 12, 0, 0);
+
+  gtk_calendar_select_day (GTK_CALENDAR (find_named (GTK_WIDGET (app->window), calendar)), date);
+}
+
+/* The X window of @data's popover is mapped (its widgets may be before it). */
+static gboolean
+surface_shown (gpointer data)
+{
+  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (data));
+
+  return gtk_widget_get_mapped (data) && surface != NULL && gdk_surface_get_mapped (surface) &&
+         gdk_surface_get_width (surface) > 1;
+}
+
+static gboolean
+narrower_than (gpointer data)
+{
+  Named *n = data;
+
+  return gtk_widget_get_width (n->root) <= GPOINTER_TO_INT (n->name);
+}
+
 /* ------------------------------------------------------------------ test --- */
 
 static void
@@ -317,6 +407,8 @@ test_analytics_view (void)
   g_autoptr (GFile) csv_file = NULL;
   g_autofree char *csv = NULL;
   g_autoptr (TestWs) late = NULL;
+  g_autoptr (JsonObject) site_b = NULL;
+  GtkWidget *widget;
   GListModel *agent_rows;
   gboolean own_found = FALSE;
   double light_fg;
@@ -324,7 +416,6 @@ test_analytics_view (void)
   Named n;
   Tip tip;
   AppText at;
-  GDate from, to;
   guint in_week = 0, in_previous = 0;
 
   for (guint d = 0; d < 7; d++)
@@ -336,6 +427,8 @@ test_analytics_view (void)
   /* the history over the last 14 days, then the relay again on the same port */
   test_relay_stop (world->relay);
   spread_history (world->relay, plan);
+  g_clear_pointer (&site_b, json_object_unref);
+  site_b = test_relay_create_site (world->relay, world->email, "Site b", NULL);
   test_relay_start_same_port (world->relay);
 
   /* what the relay answers for the 7 days: the view must show these figures */
@@ -361,6 +454,8 @@ test_analytics_view (void)
   app_start (&app, world->relay, FALSE);
   app_activate (&app);
   sign_in (&app, world->relay, world->email, world->password);
+  at = (AppText) { &app, "20" };
+  wait_until ("every conversation listed", has_n_conversations, &at);
   x_focus (GTK_WINDOW (app.window));
 
   /* the view, from its row under the sites, with the pointer */
@@ -464,17 +559,93 @@ test_analytics_view (void)
     g_assert_cmpuint (g_strv_length (lines), ==, 1 + 7);
   }
 
-  /* a period with nothing in it: the empty state */
-  g_date_clear (&from, 1);
-  g_date_clear (&to, 1);
-  g_assert_true (confab_analytics_parse_date ("2025-01-06", &from));
-  g_assert_true (confab_analytics_parse_date ("2025-01-12", &to));
-  confab_analytics_page_set_range (page_of (&app), CONFAB_ANALYTICS_RANGE_CUSTOM, &from, &to);
+  /* the first messages' table sorted by its text with a click on its header */
+  sort_by_header (&app, "openers-table", "Message");
+  {
+    GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (
+      GTK_COLUMN_VIEW (find_named (GTK_WIDGET (app.window), "openers-table"))));
+    g_autoptr (ConfabAnalyticsRow) first = g_list_model_get_item (rows, 0);
+    g_autoptr (ConfabAnalyticsRow) last = g_list_model_get_item (rows, g_list_model_get_n_items (rows) - 1);
+
+    g_assert_cmpstr (confab_analytics_row_get_label (first), ==, "can i change my address");
+    g_assert_cmpstr (confab_analytics_row_get_label (last), ==, "where is my order");
+  }
+
+  /* another site, with nothing on it: the empty state */
+  widget = find_named (GTK_WIDGET (app.window), "analytics-site");
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (widget))), ==, 3);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (widget))), 2),
+                   ==, "Site b");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), 2);
+  g_assert_cmpstr (confab_analytics_page_get_site_id (page_of (&app)), ==, test_obj_string (site_b, "id"));
   state.state = "empty";
-  wait_until ("the empty state", page_settled, &state);
+  wait_until ("the other site, empty", page_settled, &state);
   n = (Named) { GTK_WIDGET (app.window), "analytics-empty" };
   wait_until ("the empty page shown", named_visible, &n);
   g_free (save_screenshot (GTK_WIDGET (app.window), "analytics-empty"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), 0);
+  state.state = "data";
+  wait_until ("all sites again", page_settled, &state);
+
+  /* custom days from the calendars: the wrong way round is refused in the popover, then shown */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_named (GTK_WIDGET (app.window), "analytics-range")),
+                              CONFAB_ANALYTICS_RANGE_CUSTOM);
+  n = (Named) { GTK_WIDGET (app.window), "analytics-from" };
+  wait_until ("the calendars", named_visible, &n);
+  select_day (&app, "analytics-from", 2025, 1, 12);
+  select_day (&app, "analytics-to", 2025, 1, 6);
+  widget = find_named (GTK_WIDGET (app.window), "analytics-custom-apply");
+  g_assert_false (gtk_widget_get_sensitive (widget));
+  select_day (&app, "analytics-from", 2025, 1, 6);
+  select_day (&app, "analytics-to", 2025, 1, 12);
+  g_assert_true (gtk_widget_get_sensitive (widget));
+  wait_until ("the popover on screen", surface_shown, widget);
+  /* as Enter on it would: an X click into the popover under Xvfb (no window manager) was
+   * lost now and then */
+  g_assert_true (gtk_widget_activate (widget));
+  state.state = "empty";
+  wait_until ("the empty days", page_settled, &state);
+  g_assert_cmpstr (confab_analytics_page_get_analytics (page_of (&app))->from, ==, "2025-01-06");
+  g_assert_cmpstr (confab_analytics_page_get_analytics (page_of (&app))->to, ==, "2025-01-12");
+
+  /* the relay gone: a refresh says so, and one after it is back shows the figures again */
+  test_relay_stop (world->relay);
+  widget = find_named (GTK_WIDGET (app.window), "analytics-refresh");
+  x_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
+  state.state = "error";
+  wait_until ("the error page", page_settled, &state);
+  g_assert_nonnull (strstr (adw_status_page_get_description (
+    ADW_STATUS_PAGE (find_named (GTK_WIDGET (app.window), "analytics-error"))), "cannot be reached"));
+  test_relay_start_same_port (world->relay);
+  wait_until ("the app online again", is_online, &app);
+  /* the offline banner above the header folds away: the button moves up with it */
+  wait_until ("the banner gone", banner_gone, &app);
+  loads = confab_analytics_page_get_n_loads (page_of (&app));
+  x_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
+  {
+    g_autofree char *more = g_strdup_printf ("%u", loads + 1);
+
+    at = (AppText) { &app, more };
+    wait_until ("the refresh asked for", has_loads, &at);
+  }
+  wait_until ("the answer", page_answered, &app);
+  g_assert_cmpstr (confab_analytics_page_get_state (page_of (&app)), ==, "empty");
+
+  /* a narrow window: the figures fit in it, the sites fold away behind a button */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_named (GTK_WIDGET (app.window), "analytics-range")),
+                              CONFAB_ANALYTICS_RANGE_7_DAYS);
+  state.state = "data";
+  wait_until ("the 7 days again", page_settled, &state);
+  gtk_window_set_default_size (GTK_WINDOW (app.window), 420, 800);
+  n = (Named) { GTK_WIDGET (app.window), (const char *) GINT_TO_POINTER (440) };
+  wait_until ("the narrow window", narrower_than, &n);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (page_of (&app))), <=, 440);
+  g_assert_cmpint (gtk_widget_get_width (bars), <=, 440);
+  n = (Named) { GTK_WIDGET (page_of (&app)), "analytics-sidebar" };
+  g_assert_true (named_visible (&n));
+  g_free (save_screenshot (GTK_WIDGET (app.window), "analytics-narrow"));
+  gtk_window_set_default_size (GTK_WINDOW (app.window), 1360, 820);
+  wait_until ("the sites beside it again", sidebar_settled, &app);
 
   /* a site in the sidebar: back to the inbox */
   row = find_named (GTK_WIDGET (app.window), "all-sites");

@@ -440,9 +440,10 @@ table_card_new (const char  *heading,
                                     g_object_ref (gtk_column_view_get_sorter (view)));
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (sorted)));
   gtk_column_view_set_model (view, selection);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
+  /* sideways only, in a narrow window; the page scrolls the rows (a top 10, a team): a
+   * scrolled list inside the scrolled page would take the wheel from it */
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (view));
   gtk_box_append (GTK_BOX (box), label);
   gtk_box_append (GTK_BOX (box), scroller);
@@ -686,6 +687,18 @@ on_map (ConfabAnalyticsPage *self)
 
 /* -------------------------------------------------------------- sites --- */
 
+static gboolean
+same_names (GtkStringList      *list,
+            const char * const *names)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  for (guint i = 0; i < n; i++)
+    if (names[i] == NULL || g_strcmp0 (gtk_string_list_get_string (list, i), names[i]) != 0)
+      return FALSE;
+  return names[n] == NULL;
+}
+
 static void
 rebuild_sites (ConfabAnalyticsPage *self)
 {
@@ -710,10 +723,14 @@ rebuild_sites (ConfabAnalyticsPage *self)
     }
   g_ptr_array_add (names, NULL);
   self->updating = TRUE;
-  gtk_string_list_splice (self->site_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->site_names)),
-                          (const char * const *) names->pdata);
-  gtk_drop_down_set_selected (self->site_dropdown, selected);
+  /* sites-changed comes with every membership or name event (a burst at sign-in): the
+   * picker's list changes only when the names did, and so does its selection */
+  if (!same_names (self->site_names, (const char * const *) names->pdata))
+    gtk_string_list_splice (self->site_names, 0,
+                            g_list_model_get_n_items (G_LIST_MODEL (self->site_names)),
+                            (const char * const *) names->pdata);
+  if (gtk_drop_down_get_selected (self->site_dropdown) != selected)
+    gtk_drop_down_set_selected (self->site_dropdown, selected);
   self->updating = FALSE;
   /* the site shown was removed: all sites */
   if (selected == 0 && self->site_id != NULL)
