@@ -214,6 +214,14 @@ sidebar_settled (gpointer data)
 }
 
 static gboolean
+sidebar_folded (gpointer data)
+{
+  AdwFlap *flap = ADW_FLAP (find_type (GTK_WIDGET (((App *) data)->window), ADW_TYPE_FLAP));
+
+  return adw_flap_get_folded (flap) && adw_flap_get_reveal_progress (flap) <= 0.0;
+}
+
+static gboolean
 banner_gone (gpointer data)
 {
   GtkWidget *banner = find_named (GTK_WIDGET (((App *) data)->window), "offline-banner");
@@ -641,6 +649,7 @@ test_analytics_view (void)
   wait_until ("the narrow window", narrower_than, &n);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (page_of (&app))), <=, 440);
   g_assert_cmpint (gtk_widget_get_width (bars), <=, 440);
+  wait_until ("the sites folded away", sidebar_folded, &app);
   n = (Named) { GTK_WIDGET (page_of (&app)), "analytics-sidebar" };
   g_assert_true (named_visible (&n));
   g_free (save_screenshot (GTK_WIDGET (app.window), "analytics-narrow"));

@@ -124,6 +124,23 @@ draw_text (ConfabChartCanvas *c,
   pango_cairo_show_layout (c->cr, layout);
 }
 
+/* A line of text from (x, y) that ends in "…" rather than past the chart's right edge. */
+static void
+draw_text_clipped (ConfabChartCanvas *c,
+                   const char        *text,
+                   double             x,
+                   double             y,
+                   double             alpha)
+{
+  g_autoptr (PangoLayout) layout = layout_new (c, text);
+
+  pango_layout_set_width (layout, (int) MAX (c->width - x, 1) * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  cairo_move_to (c->cr, round (x), round (y));
+  cairo_set_source_rgba (c->cr, c->fg.red, c->fg.green, c->fg.blue, c->fg.alpha * alpha);
+  pango_cairo_show_layout (c->cr, layout);
+}
+
 static void
 set_color (ConfabChartCanvas *c,
            const GdkRGBA     *color,
@@ -604,7 +621,10 @@ draw_hours (ConfabChartCanvas     *c,
                                 day_long, h, (h + 1) % 24, (int) n));
         }
     }
-  hour_step = cell_w * 3 > text_width (c, "00:00") + LABEL_GAP ? 3 : 6;
+  /* every 3 hours if the labels keep apart, else 6 or 12 */
+  hour_step = 3;
+  while (hour_step < 12 && cell_w * hour_step < text_width (c, "00:00") + 2 * LABEL_GAP)
+    hour_step *= 2;
   for (guint h = 0; h < 24; h += hour_step)
     {
       g_autofree char *label = g_strdup_printf ("%02u:00", h);
@@ -635,14 +655,14 @@ split_row (ConfabChartCanvas *c,
     {
       /* Translators: a row of the bot chart with nothing in it: "Answers: none" */
       summary = g_strdup_printf (_("%s: none"), title);
-      draw_text (c, summary, 0, y, 0, 0, 0.7);
+      draw_text_clipped (c, summary, 0, y, 0.7);
       return;
     }
   /* Translators: "Answers — Bot 8 (14%) · Agents 50 (86%)" */
   summary = g_strdup_printf (_("%s — %s %d (%.0f%%) · %s %d (%.0f%%)"),
                              title, first_name, (int) first, 100.0 * (double) first / (double) total,
                              second_name, (int) second, 100.0 * (double) second / (double) total);
-  draw_text (c, summary, 0, y, 0, 0, 0.85);
+  draw_text_clipped (c, summary, 0, y, 0.85);
   y += line + 6;
   set_color (c, &c->accent, 1);
   cairo_rectangle (c->cr, 0, y, w1, bar);
