@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-analytics.h"
 #include "confab-api-team.h"
 #include "confab-auth.h"
 #include "confab-http.h"
@@ -1026,6 +1027,14 @@ handle_api (SoupServer        *server,
       if (method_is (&request, "POST"))
         return sites_create (&request, user);
       return method_not_allowed (&request, "GET, POST");
+    }
+
+  /* before handle_site: "all" is no site id */
+  if (strcmp (segments[0], "sites") == 0 && *segments[1] != '\0' &&
+      confab_api_analytics_is_resource (segments[2]))
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_analytics (&call, segments[1], segments[2], segments + 3);
     }
 
   if (strcmp (segments[0], "sites") == 0 && *segments[1] != '\0')

@@ -48,6 +48,10 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/visitors/{visitor}", NULL,                     { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/uploads/{upload}", NULL,                       { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/uploads/{upload}/thumb", NULL,                 { OK,  OK,  OK,  404, 401 } },
+  /* analytics: every member reads the site's figures (an agent only their own row of agents) */
+  { "GET",    "/api/v1/sites/{site}/analytics", NULL,                 { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/analytics.csv?kind=daily", NULL,  { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/all/analytics", NULL,                    { OK,  OK,  OK,  OK,  401 } },
   /* FAQs and canned responses: agents read them (they answer with them), admins write */
   { "GET",    "/api/v1/sites/{site}/faqs", NULL,                      { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/faqs", "{'question':'Q?','answer':'A.'}",
