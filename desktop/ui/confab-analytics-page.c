@@ -994,6 +994,7 @@ confab_analytics_page_set_account (ConfabAnalyticsPage *self,
     return;
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+  self->generation++;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_set_object (&self->account, account);
@@ -1129,6 +1130,8 @@ confab_analytics_page_dispose (GObject *object)
 {
   ConfabAnalyticsPage *self = CONFAB_ANALYTICS_PAGE (object);
 
+  /* an answer already on its way is dropped: the charts go with the template */
+  self->generation++;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
