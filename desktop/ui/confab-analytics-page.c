@@ -6,7 +6,8 @@
  * ConfabAnalytics that the charts (confab-chart.c) and the tables read. Nothing is cached:
  * the figures are the relay's, computed from its store, and the view says so when offline.
  * While the view is shown, new conversations reload it, batched (one reload 2 s after the
- * first of a burst); hidden, it only notes that it is stale and reloads when shown again. */
+ * first of a burst); hidden, it only notes that it is stale and reloads when shown again. An
+ * answer that failed is asked again when the client is back online. */
 #define G_LOG_DOMAIN "confab-ui"
 
 #include <glib/gi18n.h>
@@ -672,6 +673,15 @@ on_conversation_changed (ConfabAnalyticsPage *self,
     self->refresh_source = g_timeout_add_seconds (REFRESH_DELAY_SECONDS, refresh_cb, self);
 }
 
+/* Back online after the relay could not be reached: what failed is asked again. */
+static void
+on_client_state (ConfabAnalyticsPage *self)
+{
+  if (client_of (self) != NULL && confab_client_get_state (client_of (self)) == CONFAB_CLIENT_ONLINE &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") == 0)
+    load_when_shown (self);
+}
+
 static void
 on_map (ConfabAnalyticsPage *self)
 {
@@ -993,7 +1003,10 @@ confab_analytics_page_set_account (ConfabAnalyticsPage *self,
   if (self->account == account)
     return;
   if (self->account != NULL)
-    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+    {
+      g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+      g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
+    }
   self->generation++;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
@@ -1011,6 +1024,8 @@ confab_analytics_page_set_account (ConfabAnalyticsPage *self,
                                G_CALLBACK (rebuild_sites), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
                                G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_client (account), "notify::state",
+                               G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
     }
   rebuild_sites (self);
   load_when_shown (self);
@@ -1136,7 +1151,10 @@ confab_analytics_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->account != NULL)
-    g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+    {
+      g_signal_handlers_disconnect_by_data (confab_account_get_cache (self->account), self);
+      g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
+    }
   g_clear_object (&self->account);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_ANALYTICS_PAGE);
   G_OBJECT_CLASS (confab_analytics_page_parent_class)->dispose (object);
