@@ -16,6 +16,7 @@
 #include "confab-analytics-fetch.h"
 #include "confab-analytics-page.h"
 #include "confab-analytics-row.h"
+#include "confab-analytics-table.h"
 #include "confab-chart.h"
 #include "confab-format.h"
 
@@ -31,14 +32,6 @@ enum {
   CARD_BOT_SHARE,
   N_CARDS
 };
-
-typedef enum {
-  COLUMN_LABEL,
-  COLUMN_COUNT,
-  COLUMN_MESSAGES,
-  COLUMN_FIRST_RESPONSE,
-  COLUMN_CSAT,
-} Column;
 
 struct _ConfabAnalyticsPage
 {
@@ -330,127 +323,6 @@ update_cards (ConfabAnalyticsPage *self)
 }
 
 /* ------------------------------------------------------------- tables --- */
-
-static void
-setup_cell (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            gpointer                  column)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  if (GPOINTER_TO_INT (column) == COLUMN_LABEL)
-    {
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-    }
-  else
-    {
-      gtk_label_set_xalign (GTK_LABEL (label), 1);
-      gtk_widget_add_css_class (label, "numeric");
-    }
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-bind_cell (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           gpointer                  column)
-{
-  ConfabAnalyticsRow *row = gtk_list_item_get_item (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
-  g_autofree char *text = NULL;
-
-  switch (GPOINTER_TO_INT (column))
-    {
-    case COLUMN_LABEL:
-      /* Translators: the caller's own row in the agents' table */
-      text = confab_analytics_row_get_own (row)
-             ? g_strdup_printf (_("%s (You)"), confab_analytics_row_get_label (row))
-             : g_strdup (confab_analytics_row_get_label (row));
-      gtk_widget_set_tooltip_text (label, confab_analytics_row_get_label (row));
-      break;
-    case COLUMN_COUNT:
-      text = g_strdup_printf ("%" G_GINT64_FORMAT, confab_analytics_row_get_count (row));
-      break;
-    case COLUMN_MESSAGES:
-      text = g_strdup_printf ("%" G_GINT64_FORMAT, confab_analytics_row_get_messages (row));
-      break;
-    case COLUMN_FIRST_RESPONSE:
-      text = confab_chart_seconds (confab_analytics_row_get_first_response (row));
-      break;
-    case COLUMN_CSAT:
-      text = isnan (confab_analytics_row_get_csat (row))
-             ? g_strdup ("—") : g_strdup_printf ("%.1f", confab_analytics_row_get_csat (row));
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  gtk_label_set_text (GTK_LABEL (label), text);
-  /* GTK 4.8's column view has no row factory: the own row is marked cell by cell */
-  if (confab_analytics_row_get_own (row))
-    gtk_widget_add_css_class (label, "own-row");
-  else
-    gtk_widget_remove_css_class (label, "own-row");
-}
-
-static GtkColumnViewColumn *
-column_new (GtkColumnView *view,
-            const char    *title,
-            Column         column,
-            const char    *property)
-{
-  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-  g_autoptr (GtkColumnViewColumn) result = NULL;
-  GtkExpression *expression = gtk_property_expression_new (CONFAB_TYPE_ANALYTICS_ROW, NULL, property);
-  g_autoptr (GtkSorter) sorter = NULL;
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (column));
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GINT_TO_POINTER (column));
-  result = gtk_column_view_column_new (title, g_object_ref (factory));
-  sorter = column == COLUMN_LABEL ? GTK_SORTER (gtk_string_sorter_new (expression))
-                                  : GTK_SORTER (gtk_numeric_sorter_new (expression));
-  gtk_column_view_column_set_sorter (result, sorter);
-  gtk_column_view_column_set_expand (result, column == COLUMN_LABEL);
-  gtk_column_view_append_column (view, result);
-  return result;
-}
-
-/* A card with a heading and a sortable table of @store (the columns come after). */
-static GtkWidget *
-table_card_new (const char  *heading,
-                const char  *name,
-                GListStore  *store,
-                GtkColumnView **out_view)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *label = gtk_label_new (heading);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkColumnView *view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
-  GtkSortListModel *sorted;
-  g_autoptr (GtkSelectionModel) selection = NULL;
-
-  gtk_widget_add_css_class (box, "card");
-  gtk_widget_add_css_class (box, "chart-card");
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_widget_set_name (GTK_WIDGET (view), name);
-  gtk_widget_add_css_class (GTK_WIDGET (view), "analytics-table");
-  gtk_column_view_set_show_row_separators (view, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, heading, -1);
-  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (store)),
-                                    g_object_ref (gtk_column_view_get_sorter (view)));
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (sorted)));
-  gtk_column_view_set_model (view, selection);
-  /* sideways only, in a narrow window; the page scrolls the rows (a top 10, a team): a
-   * scrolled list inside the scrolled page would take the wheel from it */
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (view));
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), scroller);
-  *out_view = view;
-  return box;
-}
 
 static void
 update_tables (ConfabAnalyticsPage *self)
@@ -1268,28 +1140,28 @@ confab_analytics_page_init (ConfabAnalyticsPage *self)
                                                   _("Busiest Hours"), "chart-hours"));
 
   self->agent_rows = g_list_store_new (CONFAB_TYPE_ANALYTICS_ROW);
-  self->agent_card = table_card_new (_("Agents"), "agents-table", self->agent_rows, &view);
-  column_new (view, _("Agent"), COLUMN_LABEL, "label");
-  sort_by = column_new (view, _("Conversations"), COLUMN_COUNT, "count");
-  column_new (view, _("Messages"), COLUMN_MESSAGES, "messages");
-  column_new (view, _("First Response"), COLUMN_FIRST_RESPONSE, "first-response");
-  column_new (view, _("Rating"), COLUMN_CSAT, "csat");
+  self->agent_card = confab_analytics_table_new (_("Agents"), "agents-table", self->agent_rows, &view);
+  confab_analytics_table_add_column (view, _("Agent"), CONFAB_ANALYTICS_COLUMN_LABEL, "label");
+  sort_by = confab_analytics_table_add_column (view, _("Conversations"), CONFAB_ANALYTICS_COLUMN_COUNT, "count");
+  confab_analytics_table_add_column (view, _("Messages"), CONFAB_ANALYTICS_COLUMN_MESSAGES, "messages");
+  confab_analytics_table_add_column (view, _("First Response"), CONFAB_ANALYTICS_COLUMN_FIRST_RESPONSE, "first-response");
+  confab_analytics_table_add_column (view, _("Rating"), CONFAB_ANALYTICS_COLUMN_CSAT, "csat");
   gtk_column_view_sort_by_column (view, sort_by, GTK_SORT_DESCENDING);
   gtk_box_append (self->data_box, self->agent_card);
 
   self->faq_rows = g_list_store_new (CONFAB_TYPE_ANALYTICS_ROW);
-  self->faq_card = table_card_new (_("Top Questions Answered by the Bot"), "faqs-table",
+  self->faq_card = confab_analytics_table_new (_("Top Questions Answered by the Bot"), "faqs-table",
                                    self->faq_rows, &view);
-  column_new (view, _("Question"), COLUMN_LABEL, "label");
-  sort_by = column_new (view, _("Answers"), COLUMN_COUNT, "count");
+  confab_analytics_table_add_column (view, _("Question"), CONFAB_ANALYTICS_COLUMN_LABEL, "label");
+  sort_by = confab_analytics_table_add_column (view, _("Answers"), CONFAB_ANALYTICS_COLUMN_COUNT, "count");
   gtk_column_view_sort_by_column (view, sort_by, GTK_SORT_DESCENDING);
   gtk_box_append (self->data_box, self->faq_card);
 
   self->opener_rows = g_list_store_new (CONFAB_TYPE_ANALYTICS_ROW);
-  self->opener_card = table_card_new (_("Most Frequent First Messages"), "openers-table",
+  self->opener_card = confab_analytics_table_new (_("Most Frequent First Messages"), "openers-table",
                                       self->opener_rows, &view);
-  column_new (view, _("Message"), COLUMN_LABEL, "label");
-  sort_by = column_new (view, _("Conversations"), COLUMN_COUNT, "count");
+  confab_analytics_table_add_column (view, _("Message"), CONFAB_ANALYTICS_COLUMN_LABEL, "label");
+  sort_by = confab_analytics_table_add_column (view, _("Conversations"), CONFAB_ANALYTICS_COLUMN_COUNT, "count");
   gtk_column_view_sort_by_column (view, sort_by, GTK_SORT_DESCENDING);
   gtk_box_append (self->data_box, self->opener_card);
 
