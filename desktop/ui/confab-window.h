@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "confab-account.h"
+#include "confab-analytics-page.h"
 #include "confab-settings.h"
 #include "confab-sign-in-page.h"
 
@@ -31,6 +32,9 @@ void              confab_window_open_offline_message (ConfabWindow *self,
 void              confab_window_open_conversation (ConfabWindow   *self,
                                                    const char     *conversation_id);
 const char       *confab_window_get_conversation_id (ConfabWindow *self);
+/* The Analytics view in place of the inbox (as its row under the sites does). */
+void              confab_window_show_analytics    (ConfabWindow   *self);
+ConfabAnalyticsPage *confab_window_get_analytics_page (ConfabWindow *self);
 /* "relay\nemail" of each account, for the account switcher. */
 void              confab_window_set_accounts      (ConfabWindow   *self,
                                                    GStrv           accounts);
