@@ -282,6 +282,9 @@ void
 confab_window_open_offline_message (ConfabWindow *self,
                                     const char   *id)
 {
+  /* from a notification while the Analytics view is shown: back to the inbox's side */
+  gtk_list_box_unselect_all (self->views_list);
+  gtk_stack_set_visible_child_name (self->content_stack, "inbox");
   adw_view_stack_set_visible_child_name (self->list_stack, "offline");
   confab_offline_list_select (self->offline_list, id);
   on_offline_activated (self, id);
