@@ -40,6 +40,7 @@ messages-per-minute=1000000
 messages-per-minute-per-ip=1000000
 typing-per-second=1000
 max-connections-per-address=0
+frames-per-second=1000000
 frames-per-second-per-ip=1000000
 hellos-per-minute-per-ip=1000000
 page-views-per-minute-per-ip=1000000
