@@ -5,7 +5,9 @@
  * through its sign-in form to the relay of $CONFAB_RELAY_URL, and measures frames and main-loop
  * stalls (bench/frame-meter.h) from the click until the inbox holds $BENCH_CONVERSATIONS rows
  * and the client is online (the relay's "synced" comes after every event of the catch-up).
- * Prints one JSON line. Run by bench/desktop-catchup.sh; not a test. */
+ * Prints one JSON line, then one of memory: RSS at the idle sign-in form (the app's floor),
+ * after the catch-up, and with $BENCH_LONG_CONVERSATION (a conversation id) open in the chat.
+ * Run by bench/desktop-catchup.sh; not a test. */
 #include <adwaita.h>
 #include <malloc.h>
 #include <string.h>
@@ -109,6 +111,33 @@ rss_kib (void)
   return strtol (line + strlen ("VmRSS:"), NULL, 10);
 }
 
+static gboolean
+has_message_rows (GtkWidget *root)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, g_type_from_name ("ConfabMessageRow")) && gtk_widget_get_mapped (root))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_message_rows (child))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+chat_shown (gpointer data)
+{
+  ConfabWindow *window = confab_application_get_window (data);
+
+  return window != NULL && has_message_rows (GTK_WIDGET (window));
+}
+
+static void
+settle (guint seconds)
+{
+  for (gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -117,6 +146,9 @@ main (int    argc,
   const char *email = g_getenv ("BENCH_EMAIL");
   const char *password = g_getenv ("BENCH_PASSWORD");
   const char *want = g_getenv ("BENCH_CONVERSATIONS");
+  const char *long_id = g_getenv ("BENCH_LONG_CONVERSATION");
+  double rss_idle, rss_after, rss_open = -1;
+  struct mallinfo2 info;
   g_autoptr (ConfabApplication) app = NULL;
   Target target = { 0 };
   FrameMeter meter;
@@ -133,6 +165,8 @@ main (int    argc,
   g_object_set (confab_application_get_settings (app), "notifications", FALSE, NULL);
   g_application_activate (G_APPLICATION (app));
   iterate_until (has_sign_in, app, 30, "sign-in form");
+  settle (2);
+  rss_idle = rss_kib () / 1024.0;
 
   root = GTK_WIDGET (confab_application_get_window (app));
   gtk_editable_set_text (GTK_EDITABLE (find_named (root, "relay-entry")), url);
@@ -150,16 +184,23 @@ main (int    argc,
   frame_meter_print (&meter, "confab", inbox_rows (app));
 
   /* settle, then what the app holds with the whole inbox known */
-  for (gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-  {
-    struct mallinfo2 info = mallinfo2 ();
-    double rss = rss_kib () / 1024.0;
-
-    /* what the heap holds in use, and what it keeps free (fragments of the catch-up) */
-    g_print ("{\"rss_mib_after\":%.1f,\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f}\n",
-             rss, info.uordblks / 1048576.0, info.fordblks / 1048576.0);
-  }
+  settle (3);
+  rss_after = rss_kib () / 1024.0;
+  info = mallinfo2 ();
+  if (long_id != NULL && *long_id != '\0')
+    {
+      /* then with the long conversation open, as the agent would open it from the inbox */
+      g_action_group_activate_action (G_ACTION_GROUP (app), "open-conversation",
+                                      g_variant_new_string (long_id));
+      iterate_until (chat_shown, app, 120, "open conversation");
+      settle (3);
+      rss_open = rss_kib () / 1024.0;
+      info = mallinfo2 ();
+    }
+  /* the heap: what it holds in use, and what it keeps free (fragments of the catch-up) */
+  g_print ("{\"rss_mib_idle\":%.1f,\"rss_mib_after\":%.1f,\"rss_mib_open\":%.1f,"
+           "\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f}\n",
+           rss_idle, rss_after, rss_open, info.uordblks / 1048576.0, info.fordblks / 1048576.0);
 
   gtk_window_destroy (GTK_WINDOW (root));
   g_application_quit (G_APPLICATION (app));

@@ -9,6 +9,9 @@
 #
 #   bench/desktop-catchup.sh BUILD_DIR [CONVERSATIONS]    (BUILD_DIR: -Ddesktop=true)
 #
+# BENCH_LONG=M (issue 9's memory case, e.g. 20000): one more conversation of M messages, opened
+# in the app after the catch-up; RSS at the idle sign-in form, after the catch-up and with it open.
+#
 # Not a test: numbers for bench/README.md. GSK_RENDERER=cairo from the caller compares with the
 # GL renderer (llvmpipe under Xvfb). Needs node and bench/node_modules (cd bench && npm ci).
 set -euo pipefail
@@ -37,6 +40,7 @@ messages-per-minute=1000000
 messages-per-minute-per-ip=1000000
 typing-per-second=1000
 max-connections-per-address=0
+frames-per-second=1000000
 frames-per-second-per-ip=1000000
 hellos-per-minute-per-ip=1000000
 page-views-per-minute-per-ip=1000000
@@ -53,7 +57,11 @@ for _ in $(seq 100); do grep -q '^listening on ' "$work/relay/out" 2>/dev/null &
 url=$(sed -n 's/^listening on //p' "$work/relay/out")
 [ -n "$url" ] || { echo "relay did not start: $(cat "$work/relay/err")" >&2; exit 1; }
 
-node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" >&2
+made=$(node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" \
+  --long="${BENCH_LONG:-0}")
+echo "$made" >&2
+long_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["long_conversation_id"] or "")' "$made")
+if [ -n "$long_id" ]; then n=$((n + 1)); fi
 
 export CONFAB_NO_SOUND=1 GTK_A11Y=none GTK_USE_PORTAL=0 NO_AT_BRIDGE=1
 export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$build/data"
@@ -65,6 +73,7 @@ echo "$baseline" >&2
 echo "confab:" >&2
 confab=$(XDG_CONFIG_HOME="$work/app-config" XDG_DATA_HOME="$work/app-data" CONFAB_RELAY_URL="$url" \
   BENCH_EMAIL=bench@confab.test BENCH_PASSWORD=bench-password BENCH_CONVERSATIONS="$n" \
+  BENCH_LONG_CONVERSATION="$long_id" \
   xvfb-run -a -s '-screen 0 1600x1000x24' tests/run-with-keyring.sh \
   "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
   { cat "$work/app-err" >&2; exit 1; }
@@ -75,7 +84,7 @@ import json, sys
 base = json.loads(sys.argv[1])
 lines = [json.loads(l) for l in sys.argv[2].splitlines()]
 app = lines[0]
-rss = lines[1]["rss_mib_after"] if len(lines) > 1 else None
+mem = lines[1] if len(lines) > 1 else None
 def row(name, r):
     print(f"| {name} | {r['rows']:,} | {r['seconds']} s | {r['frames']} | {r['frame_p99_ms']} | "
           f"{r['frame_max_ms']} | {r['frames_over_100ms']} | {r['stall_p99_ms']} | {r['stall_max_ms']} | "
@@ -88,6 +97,9 @@ row("confab, empty cache, signing in", app)
 print(f"| ratio confab ÷ baseline | | {q(app['seconds'], base['seconds'])} | | "
       f"{q(app['frame_p99_ms'], base['frame_p99_ms'])} | {q(app['frame_max_ms'], base['frame_max_ms'])} | | "
       f"{q(app['stall_p99_ms'], base['stall_p99_ms'])} | {q(app['stall_max_ms'], base['stall_max_ms'])} | |")
-if rss is not None:
-    print(f"\nconfab RSS after the catch-up: {rss} MiB")
+if mem is not None:
+    print(f"\nconfab RSS: idle at the sign-in form {mem['rss_mib_idle']} MiB, after the catch-up "
+          f"{mem['rss_mib_after']} MiB" +
+          (f", with the long conversation open {mem['rss_mib_open']} MiB" if mem['rss_mib_open'] >= 0 else "") +
+          f" (heap in use {mem['heap_in_use_mib']} MiB, free {mem['heap_free_mib']} MiB)")
 PY

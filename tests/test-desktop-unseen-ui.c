@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "test-desktop-unseen-ui"
 
 #include "confab-chat-view.h"
+#include "confab-conversation-row.h"
 #include "confab-offline-message.h"
 #include "confab-offline-view.h"
 #include "test-desktop-app-util.h"
@@ -286,10 +287,10 @@ badge_shown (gpointer data)
 {
   AppText *at = data;
   GtkWidget *row = conversation_row (at->app, at->text);
-  GtkWidget *badge = row != NULL ? find_named (row, "rating-badge") : NULL;
 
-  return badge != NULL && gtk_widget_get_mapped (badge) &&
-         g_strcmp0 (gtk_label_get_text (GTK_LABEL (badge)), "★ 4") == 0;
+  /* the row draws its badge ("★ 4") itself, beside the status tag */
+  return row != NULL && gtk_widget_get_mapped (row) &&
+         confab_conversation_row_get_rating (CONFAB_CONVERSATION_ROW (row)) == 4;
 }
 
 static gboolean

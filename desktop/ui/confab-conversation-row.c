@@ -1,38 +1,366 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-conversation-row.c: avatar, visitor, last message, time, unread count, status. */
+/* confab-conversation-row.c: avatar, visitor, last message, time, unread count, status, rating. */
 #define G_LOG_DOMAIN "confab-ui"
 
-#include <adwaita.h>
+#include <gtk/gtk.h>
 #include <glib/gi18n.h>
 
 #include "confab-conversation-row.h"
 #include "confab-format.h"
 
+/* ------------------------------------------------------------ avatar --- */
+
+/* The visitor's avatar, drawn: a disc in one of libadwaita's avatar colours with the initials
+ * on it. An AdwAvatar is a composite (gizmo, image, label) that changes its CSS class for every
+ * name and re-measures its font: during a catch-up the list view builds and binds rows by the
+ * hundred per frame, and each of those was a style change. The colours and the choice of colour
+ * are AdwAvatar's (libadwaita 1.2, _avatar.scss), so the rows look as before. */
+#define AVATAR_SIZE 40
+#define N_AVATAR_COLORS 14
+
+static const char *const avatar_colors[N_AVATAR_COLORS][3] = {
+  /* text, gradient top, gradient bottom */
+  { "#cfe1f5", "#83b6ec", "#337fdc" },
+  { "#caeaf2", "#7ad9f1", "#0f9ac8" },
+  { "#cef8d8", "#8de6b1", "#29ae74" },
+  { "#e6f9d7", "#b5e98a", "#6ab85b" },
+  { "#f9f4e1", "#f8e359", "#d29d09" },
+  { "#ffead1", "#ffcb62", "#d68400" },
+  { "#ffe5c5", "#ffa95a", "#ed5b00" },
+  { "#f8d2ce", "#f78773", "#e62d42" },
+  { "#fac7de", "#e973ab", "#e33b6a" },
+  { "#e7c2e8", "#cb78d4", "#9945b5" },
+  { "#d5d2f5", "#9e91e8", "#7a59ca" },
+  { "#f2eade", "#e3cf9c", "#b08952" },
+  { "#e5d6ca", "#be916d", "#785336" },
+  { "#d8d7d3", "#c0bfbc", "#6e6d71" },
+};
+
+static GdkRGBA avatar_rgba[N_AVATAR_COLORS][3];
+
+/* The first letters of the first and the last word, upper case, as AdwAvatar shows them. */
+static char *
+initials_of (const char *name)
+{
+  g_auto (GStrv) words = g_strsplit_set (name, " \t\n", -1);
+  GString *initials = g_string_new (NULL);
+  const char *first = NULL, *last = NULL;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      {
+        if (first == NULL)
+          first = words[i];
+        else
+          last = words[i];
+      }
+  if (first != NULL)
+    g_string_append_unichar (initials, g_unichar_toupper (g_utf8_get_char (first)));
+  if (last != NULL)
+    g_string_append_unichar (initials, g_unichar_toupper (g_utf8_get_char (last)));
+  return g_string_free (initials, FALSE);
+}
+
+/* --------------------------------------------------------------- row --- */
+
+/* One widget drawing its own Pango layouts: during a catch-up GTK 4.8's list view builds a row
+ * widget for every conversation that lands in view and measures and re-binds the ~200 it holds
+ * on every frame; a template of three boxes, an avatar and five labels (each with its CSS node
+ * and its own layout) was most of a frame's cost (bench/desktop-catchup.sh). The look is the
+ * template's: 8/10 px margins, a 40 px avatar, 12 px to the text, the name (bold when unread)
+ * and the time on the first line, the last message, the status tag and the unread badge on the
+ * second; the colours are the theme's, read when drawn. */
+#define MARGIN_Y    8
+#define MARGIN_X    10
+#define AVATAR_GAP  12
+#define LINE_GAP    3
+#define ITEM_GAP    6
+#define PILL_PAD_X  7
+#define TAG_PAD_X   6
+#define DIM_ALPHA   0.55f
+
 struct _ConfabConversationRow
 {
-  GtkWidget  parent_instance;
+  GtkWidget    parent_instance;
 
-  AdwAvatar *avatar;
-  GtkLabel  *name_label;
-  GtkLabel  *time_label;
-  GtkLabel  *preview_label;
-  GtkLabel  *unread_label;
-  GtkLabel  *status_label;
-  GtkLabel  *rating_label;
+  PangoLayout *initials;
+  PangoLayout *name;
+  PangoLayout *time;
+  PangoLayout *preview;
+  PangoLayout *status;   /* NULL when open: only the others are worth a tag */
+  PangoLayout *unread;   /* NULL when nothing is unread */
+  PangoLayout *rating;   /* "★ 4"; NULL while the visitor has not rated */
+  int          rating_score;
+  guint        color;
+  char        *status_id;
+  char        *time_text;
 
-  ConfabConversation *shown;   /* what the labels say now */
+  ConfabConversation *shown;   /* what the layouts say now */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
 
+static PangoLayout *
+new_layout (ConfabConversationRow *self,
+            gboolean               bold,
+            double                 scale)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  g_autoptr (PangoAttrList) attrs = pango_attr_list_new ();
+
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  if (scale != 1.0)
+    pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
+  pango_layout_set_attributes (layout, attrs);
+  return layout;
+}
+
+static int
+layout_width (PangoLayout *layout)
+{
+  int width = 0;
+
+  if (layout != NULL)
+    pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
+static int
+layout_height (PangoLayout *layout)
+{
+  int height = 0;
+
+  if (layout != NULL)
+    pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+/* The second line's right-hand side: the rating, the status tag and the unread badge. */
+static int
+badges_width (ConfabConversationRow *self)
+{
+  int width = 0;
+
+  if (self->rating != NULL)
+    width += ITEM_GAP + layout_width (self->rating);
+
+  if (self->status != NULL)
+    width += ITEM_GAP + layout_width (self->status) + 2 * TAG_PAD_X;
+  if (self->unread != NULL)
+    width += ITEM_GAP + MAX (layout_width (self->unread) + 2 * PILL_PAD_X, layout_height (self->unread) + 2);
+  return width;
+}
+
+static void
+confab_conversation_row_measure (GtkWidget      *widget,
+                                 GtkOrientation  orientation,
+                                 int             for_size,
+                                 int            *minimum,
+                                 int            *natural,
+                                 int            *minimum_baseline,
+                                 int            *natural_baseline)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      /* the labels ellipsize: the row takes what the list gives it */
+      *minimum = 2 * MARGIN_X + AVATAR_SIZE + AVATAR_GAP + layout_width (self->time) + badges_width (self) + 40;
+      *natural = MAX (*minimum, 2 * MARGIN_X + AVATAR_SIZE + AVATAR_GAP + 240);
+    }
+  else
+    {
+      int text = layout_height (self->name) + LINE_GAP + layout_height (self->preview);
+
+      *minimum = *natural = 2 * MARGIN_Y + MAX (AVATAR_SIZE, text);
+    }
+}
+
+static void
+confab_conversation_row_size_allocate (GtkWidget *widget,
+                                       int        width,
+                                       int        height,
+                                       int        baseline)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
+  int text_x = MARGIN_X + AVATAR_SIZE + AVATAR_GAP;
+  int text_w = MAX (0, width - text_x - MARGIN_X);
+  int name_w = MAX (0, text_w - ITEM_GAP - layout_width (self->time));
+  int preview_w = MAX (0, text_w - badges_width (self));
+
+  pango_layout_set_width (self->name, name_w * PANGO_SCALE);
+  pango_layout_set_width (self->preview, preview_w * PANGO_SCALE);
+}
+
+static void
+append_pill (GtkSnapshot   *snapshot,
+             float          x,
+             float          y,
+             float          width,
+             float          height,
+             float          radius,
+             const GdkRGBA *color)
+{
+  GskRoundedRect pill;
+
+  gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (x, y, width, height), radius);
+  gtk_snapshot_push_rounded_clip (snapshot, &pill);
+  gtk_snapshot_append_color (snapshot, color, &pill.bounds);
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+append_layout_at (GtkSnapshot   *snapshot,
+                  PangoLayout   *layout,
+                  float          x,
+                  float          y,
+                  const GdkRGBA *color)
+{
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+theme_color (GtkWidget  *widget,
+             const char *name,
+             GdkRGBA    *color,
+             const char *fallback)
+{
+  /* GTK 4.8 has no other way to a named theme colour (4.10 deprecates this one) */
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), name, color))
+    gdk_rgba_parse (color, fallback);
+}
+
+static void
+confab_conversation_row_snapshot (GtkWidget   *widget,
+                                  GtkSnapshot *snapshot)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  int text_x = MARGIN_X + AVATAR_SIZE + AVATAR_GAP;
+  int name_h = layout_height (self->name), preview_h = layout_height (self->preview);
+  float text_y = (height - (name_h + LINE_GAP + preview_h)) / 2.f;
+  float line2_y = text_y + name_h + LINE_GAP;
+  float right = width - MARGIN_X;
+  const GdkRGBA *avatar = avatar_rgba[self->color];
+  GskColorStop stops[2] = { { 0.f, avatar[1] }, { 1.f, avatar[2] } };
+  float ay = (height - AVATAR_SIZE) / 2.f;
+  graphene_rect_t disc_bounds = GRAPHENE_RECT_INIT (MARGIN_X, ay, AVATAR_SIZE, AVATAR_SIZE);
+  GskRoundedRect disc;
+  GdkRGBA fg, dim;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  dim = fg;
+  dim.alpha *= DIM_ALPHA;
+
+  /* the avatar */
+  gsk_rounded_rect_init_from_rect (&disc, &disc_bounds, AVATAR_SIZE / 2.f);
+  gtk_snapshot_push_rounded_clip (snapshot, &disc);
+  gtk_snapshot_append_linear_gradient (snapshot, &disc_bounds, &GRAPHENE_POINT_INIT (MARGIN_X, ay),
+                                       &GRAPHENE_POINT_INIT (MARGIN_X, ay + AVATAR_SIZE), stops, 2);
+  gtk_snapshot_pop (snapshot);
+  if (self->initials != NULL)
+    {
+      PangoRectangle ink, logical;
+
+      pango_layout_get_pixel_extents (self->initials, &ink, &logical);
+      append_layout_at (snapshot, self->initials, MARGIN_X + (AVATAR_SIZE - logical.width) / 2.f,
+                        ay + (AVATAR_SIZE - ink.height) / 2.f - ink.y, &avatar[0]);
+    }
+
+  /* first line: the name, the time at the end */
+  append_layout_at (snapshot, self->name, text_x, text_y, &fg);
+  append_layout_at (snapshot, self->time, right - layout_width (self->time),
+                    text_y + (name_h - layout_height (self->time)) / 2.f, &dim);
+
+  /* second line: the last message, then the status tag and the unread badge at the end */
+  append_layout_at (snapshot, self->preview, text_x, line2_y, &dim);
+  if (self->unread != NULL)
+    {
+      GdkRGBA bg, badge_fg;
+      int h = layout_height (self->unread) + 2;
+      int w = MAX (layout_width (self->unread) + 2 * PILL_PAD_X, h);
+      float y = line2_y + (preview_h - h) / 2.f;
+
+      theme_color (widget, "accent_bg_color", &bg, "#3584e4");
+      theme_color (widget, "accent_fg_color", &badge_fg, "#ffffff");
+      right -= w;
+      append_pill (snapshot, right, y, w, h, h / 2.f, &bg);
+      append_layout_at (snapshot, self->unread, right + (w - layout_width (self->unread)) / 2.f, y + 1,
+                        &badge_fg);
+      right -= ITEM_GAP;
+    }
+  if (self->status != NULL)
+    {
+      GdkRGBA tag_fg, bg;
+      int h = layout_height (self->status);
+      int w = layout_width (self->status) + 2 * TAG_PAD_X;
+      float y = line2_y + (preview_h - h) / 2.f;
+
+      if (g_strcmp0 (self->status_id, "pending") == 0)
+        theme_color (widget, "warning_color", &tag_fg, "#9c6e03");
+      else if (g_strcmp0 (self->status_id, "resolved") == 0 || g_strcmp0 (self->status_id, "closed") == 0)
+        theme_color (widget, "success_color", &tag_fg, "#1b8553");
+      else
+        tag_fg = fg;
+      bg = tag_fg;
+      bg.alpha *= 0.18f;
+      right -= w;
+      append_pill (snapshot, right, y, w, h, 6, &bg);
+      append_layout_at (snapshot, self->status, right + TAG_PAD_X, y, &tag_fg);
+      right -= ITEM_GAP;
+    }
+  if (self->rating != NULL)
+    {
+      /* the visitor's rating at a glance; a low one stands out */
+      GdkRGBA star;
+      int h = layout_height (self->rating);
+
+      if (self->rating_score <= 2)
+        theme_color (widget, "error_color", &star, "#c01c28");
+      else
+        theme_color (widget, "warning_color", &star, "#9c6e03");
+      right -= layout_width (self->rating);
+      append_layout_at (snapshot, self->rating, right, line2_y + (preview_h - h) / 2.f, &star);
+    }
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+/* A font or scale change reaches the widget's Pango context: the layouts shape again. */
+static void
+confab_conversation_row_css_changed (GtkWidget         *widget,
+                                     GtkCssStyleChange *change)
+{
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
+  PangoLayout *layouts[] = { self->initials, self->name, self->time, self->preview, self->status,
+                             self->unread, self->rating };
+
+  GTK_WIDGET_CLASS (confab_conversation_row_parent_class)->css_changed (widget, change);
+  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
+    if (layouts[i] != NULL)
+      pango_layout_context_changed (layouts[i]);
+  gtk_widget_queue_resize (widget);
+}
+
 static void
 confab_conversation_row_dispose (GObject *object)
 {
-  g_clear_object (&CONFAB_CONVERSATION_ROW (object)->shown);
-  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_CONVERSATION_ROW);
-  /* the template's root box has no id: dispose_template leaves it */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (object);
+
+  g_clear_object (&self->shown);
+  g_clear_object (&self->initials);
+  g_clear_object (&self->name);
+  g_clear_object (&self->time);
+  g_clear_object (&self->preview);
+  g_clear_object (&self->status);
+  g_clear_object (&self->unread);
+  g_clear_object (&self->rating);
+  g_clear_pointer (&self->status_id, g_free);
+  g_clear_pointer (&self->time_text, g_free);
   G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
 }
 
@@ -42,23 +370,32 @@ confab_conversation_row_class_init (ConfabConversationRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = confab_conversation_row_dispose;
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/chat/confab/Confab/confab-conversation-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, avatar);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, time_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, preview_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, unread_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, status_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabConversationRow, rating_label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = confab_conversation_row_measure;
+  widget_class->size_allocate = confab_conversation_row_size_allocate;
+  widget_class->snapshot = confab_conversation_row_snapshot;
+  widget_class->css_changed = confab_conversation_row_css_changed;
   gtk_widget_class_set_css_name (widget_class, "conversationrow");
+  for (guint i = 0; i < N_AVATAR_COLORS; i++)
+    for (guint k = 0; k < 3; k++)
+      gdk_rgba_parse (&avatar_rgba[i][k], avatar_colors[i][k]);
 }
 
 static void
 confab_conversation_row_init (ConfabConversationRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  g_autoptr (PangoAttrList) initials = pango_attr_list_new ();
+
+  self->initials = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  pango_attr_list_insert (initials, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_attr_list_insert (initials, pango_attr_size_new_absolute (15 * PANGO_SCALE));
+  pango_layout_set_attributes (self->initials, initials);
+  self->name = new_layout (self, FALSE, 1.0);
+  pango_layout_set_ellipsize (self->name, PANGO_ELLIPSIZE_END);
+  pango_layout_set_single_paragraph_mode (self->name, TRUE);
+  self->time = new_layout (self, FALSE, 0.82);   /* Adwaita's caption */
+  self->preview = new_layout (self, FALSE, 1.0);
+  pango_layout_set_ellipsize (self->preview, PANGO_ELLIPSIZE_END);
+  pango_layout_set_single_paragraph_mode (self->preview, TRUE);
 }
 
 /* What a screen reader says for the row: GTK 4.8's list items cannot carry a label of their
@@ -88,27 +425,6 @@ update_accessible_label (ConfabConversationRow *self,
       g_string_append_printf (label, _("rated %d out of 5"), rating);
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
-}
-
-/* "★ 4": the visitor's rating at a glance; a low one stands out. */
-static void
-update_rating (ConfabConversationRow *self,
-               int                    score)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *tooltip = NULL;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->rating_label), score > 0);
-  if (score <= 0)
-    return;
-  text = g_strdup_printf ("★ %d", score);
-  tooltip = g_strdup_printf (_("Rated %d out of 5"), score);
-  gtk_label_set_text (self->rating_label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->rating_label), tooltip);
-  if (score <= 2)
-    gtk_widget_add_css_class (GTK_WIDGET (self->rating_label), "low");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->rating_label), "low");
 }
 
 GtkWidget *
@@ -141,13 +457,20 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   g_autofree char *name = NULL;
   g_autofree char *time = NULL;
   g_autofree char *unread = NULL;
-  const char *status, *preview;
+  g_autofree char *initials = NULL;
+  const char *status, *preview, *preview_text;
   gint64 count;
 
   if (conversation == NULL)
     return;
   time = confab_format_time_short (confab_conversation_get_last_message_at (conversation));
-  gtk_label_set_text (self->time_label, time);
+  if (g_strcmp0 (time, self->time_text) != 0)
+    {
+      pango_layout_set_text (self->time, time, -1);
+      g_free (self->time_text);
+      self->time_text = g_steal_pointer (&time);
+      gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
   /* A list view binds a row again for every change around it (a catch-up: thousands of times
    * for rows that read the same); setting labels, CSS classes and the accessible label anew
    * each time was most of the catch-up's cost (perf, bench/desktop-catchup.sh). */
@@ -163,29 +486,57 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   status = confab_conversation_get_status (conversation);
   preview = confab_conversation_get_preview (conversation);
 
-  adw_avatar_set_text (self->avatar, name);
-  gtk_label_set_text (self->name_label, name);
+  initials = initials_of (name);
+  pango_layout_set_text (self->initials, initials, -1);
+  /* the colour AdwAvatar picks for the same text */
+  self->color = *name != '\0' ? g_str_hash (name) % N_AVATAR_COLORS : 0;
+  {
+    /* bold while something is unread, as the "heading" class made the label */
+    g_autoptr (PangoAttrList) attrs = pango_attr_list_new ();
+
+    if (count > 0)
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+    pango_layout_set_attributes (self->name, attrs);
+  }
+  pango_layout_set_text (self->name, name, -1);
   if (preview != NULL && *preview != '\0')
-    gtk_label_set_text (self->preview_label, preview);
+    preview_text = preview;
   else
     /* a message without text is an image */
-    gtk_label_set_text (self->preview_label, confab_conversation_get_last_seq (conversation) > 0
-                                             ? _("Sent an image") : _("No messages yet"));
-  unread = g_strdup_printf ("%" G_GINT64_FORMAT, count);
-  gtk_label_set_text (self->unread_label, unread);
-  gtk_widget_set_visible (GTK_WIDGET (self->unread_label), count > 0);
+    preview_text = confab_conversation_get_last_seq (conversation) > 0 ? _("Sent an image") : _("No messages yet");
+  pango_layout_set_text (self->preview, preview_text, -1);
+  g_clear_object (&self->unread);
   if (count > 0)
-    gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "heading");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->name_label), "heading");
-  /* open is the usual case: only the others are worth a tag */
-  gtk_widget_set_visible (GTK_WIDGET (self->status_label), g_strcmp0 (status, "open") != 0);
-  gtk_label_set_text (self->status_label, confab_format_status (status));
-  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
-                              (const char *[]) { "status-tag", status != NULL ? status : "open", NULL });
-  update_rating (self, confab_conversation_get_rating_score (conversation));
-  update_accessible_label (self, name, gtk_label_get_text (self->preview_label), count, status,
-                           confab_conversation_get_rating_score (conversation));
+    {
+      unread = g_strdup_printf ("%" G_GINT64_FORMAT, count);
+      self->unread = new_layout (self, FALSE, 0.8);
+      pango_layout_set_text (self->unread, unread, -1);
+    }
+  g_clear_object (&self->status);
+  g_free (self->status_id);
+  self->status_id = g_strdup (status != NULL ? status : "open");
+  if (g_strcmp0 (self->status_id, "open") != 0)
+    {
+      self->status = new_layout (self, TRUE, 0.75);
+      pango_layout_set_text (self->status, confab_format_status (status), -1);
+    }
+  self->rating_score = confab_conversation_get_rating_score (conversation);
+  g_clear_object (&self->rating);
+  if (self->rating_score > 0)
+    {
+      g_autofree char *stars = g_strdup_printf ("★ %d", self->rating_score);
+
+      self->rating = new_layout (self, TRUE, 0.75);
+      pango_layout_set_text (self->rating, stars, -1);
+    }
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  update_accessible_label (self, name, preview_text, count, status, self->rating_score);
+}
+
+int
+confab_conversation_row_get_rating (ConfabConversationRow *self)
+{
+  return self->rating != NULL ? self->rating_score : 0;
 }
 
 /* The conversation the row shows now (rows are recycled), NULL before the first bind. */

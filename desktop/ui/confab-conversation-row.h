@@ -15,5 +15,7 @@ GtkWidget *confab_conversation_row_new              (void);
 void       confab_conversation_row_set_conversation (ConfabConversationRow *self,
                                                      ConfabConversation    *conversation);
 const char *confab_conversation_row_get_conversation_id (ConfabConversationRow *self);
+/* The visitor's rating the row shows (1–5), 0 when it shows none. */
+int         confab_conversation_row_get_rating          (ConfabConversationRow *self);
 
 G_END_DECLS
