@@ -227,6 +227,56 @@ test_migrate_bad_url (void)
   g_rmdir (dir);
 }
 
+/* Bad values in the new keys stop the relay at start, naming the key. */
+static void
+test_config_values (void)
+{
+  const struct {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    { "[store]\nbackend=mysql\n", "[store] backend must be “sqlite” or “postgresql”, not “mysql”" },
+    { "[store]\nbackend=postgresql\nurl=\n", "[store] backend=postgresql needs [store] url" },
+    { "[cluster]\nredis=http://127.0.0.1:6379\n", "[cluster] redis must be a redis://" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-store-pg-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "relay.conf", NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+
+      g_file_set_contents (path, cases[i].text, -1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (run_relay ((const char *[]) { "--config", path, "--listen", "127.0.0.1:0",
+                                                     "--data-dir", dir, NULL }, &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, cases[i].message));
+      g_assert_cmpint (run_relay ((const char *[]) { "migrate", "--config", path, NULL },
+                                  &out2, &err2), ==, 1);
+      g_assert_nonnull (strstr (err2, cases[i].message));
+    }
+
+  /* sqlite, the default, migrates the data directory's database */
+  {
+    g_autofree char *out = NULL, *err = NULL, *db = g_build_filename (dir, "confab.db", NULL);
+    g_autofree char *wal = g_strconcat (db, "-wal", NULL), *shm = g_strconcat (db, "-shm", NULL);
+
+    g_file_set_contents (path, "[store]\nbackend=sqlite\n[cluster]\nnode-name=\n", -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (run_relay ((const char *[]) { "migrate", "--config", path, "--data-dir", dir,
+                                                   NULL }, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "SQLite store"));
+    g_assert_true (g_file_test (db, G_FILE_TEST_EXISTS));
+    g_unlink (db);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* --- concurrent migrations ------------------------------------------------------------------- */
 
 typedef struct {
@@ -786,6 +836,7 @@ main (int    argc,
   g_test_add_func ("/store/postgresql/migrate-twice", test_migrate_twice);
   g_test_add_func ("/store/postgresql/migrate-concurrently", test_migrate_concurrently);
   g_test_add_func ("/store/postgresql/migrate-bad-url", test_migrate_bad_url);
+  g_test_add_func ("/store/postgresql/config-values", test_config_values);
   g_test_add_func ("/store/postgresql/relay-refuses-postgresql", test_relay_refuses_postgresql);
   g_test_add_func ("/store/postgresql/schema-matches-sqlite", test_schema_matches_sqlite);
   g_test_add_func ("/store/postgresql/schema-behaviour", test_schema_behaviour);
