@@ -6,6 +6,7 @@
  */
 #define G_LOG_DOMAIN "test-store-postgresql"
 
+#include "confab-pg-connection.h"
 #include "confab-pg-schema.h"
 #include "confab-store.h"
 #include "pg-harness.h"
@@ -782,6 +783,229 @@ test_cursor_concurrent_writers (void)
   g_cond_clear (&start.cond);
 }
 
+/* --- the main-loop connection ---------------------------------------------------------------- */
+
+typedef struct {
+  GMainLoop *loop;
+  int        ups;
+  int        downs;
+  GPtrArray *answers;   /* "ok:VALUE" or "error:CODE" per callback, in callback order */
+  int        waiting;   /* callbacks still due */
+} Loop;
+
+static void
+on_state (ConfabPgConnection *connection,
+          gboolean            connected,
+          const GError       *error,
+          gpointer            user_data)
+{
+  Loop *loop = user_data;
+
+  if (connected)
+    loop->ups++;
+  else
+    {
+      g_assert_nonnull (error);
+      loop->downs++;
+    }
+  g_main_loop_quit (loop->loop);
+}
+
+static void
+on_answer (ConfabPgConnection *connection,
+           PGresult           *result,
+           const GError       *error,
+           gpointer            user_data)
+{
+  Loop *loop = user_data;
+
+  if (error != NULL)
+    {
+      g_assert_null (result);
+      g_ptr_array_add (loop->answers, g_strdup_printf ("error:%d", error->code));
+    }
+  else
+    g_ptr_array_add (loop->answers,
+                     g_strdup_printf ("ok:%s", PQntuples (result) > 0 ? PQgetvalue (result, 0, 0)
+                                                                      : ""));
+  if (--loop->waiting == 0)
+    g_main_loop_quit (loop->loop);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  g_error ("Timed out waiting on the PostgreSQL connection");
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the loop until it quits, bounded. */
+static void
+run_loop (Loop *loop)
+{
+  guint timeout = g_timeout_add_seconds (30, on_timeout, NULL);
+
+  g_main_loop_run (loop->loop);
+  g_source_remove (timeout);
+}
+
+static ConfabPgConnection *
+connect_on_loop (Loop       *loop,
+                 const char *url)
+{
+  ConfabPgConnection *connection = confab_pg_connection_new (url);
+
+  loop->loop = g_main_loop_new (NULL, FALSE);
+  loop->answers = g_ptr_array_new_with_free_func (g_free);
+  confab_pg_connection_set_state_func (connection, on_state, loop);
+  run_loop (loop);
+  g_assert_cmpint (loop->ups, ==, 1);
+  g_assert_true (confab_pg_connection_is_connected (connection));
+  return connection;
+}
+
+static void
+loop_clear (Loop *loop)
+{
+  g_clear_pointer (&loop->loop, g_main_loop_unref);
+  g_clear_pointer (&loop->answers, g_ptr_array_unref);
+}
+
+static void
+query_on_loop (ConfabPgConnection *connection,
+               Loop               *loop,
+               const char         *sql,
+               const char         *param)
+{
+  g_autoptr (GError) error = NULL;
+  const char *values[] = { param };
+
+  g_assert_true (confab_pg_connection_query (connection, sql, param ? 1 : 0, param ? values : NULL,
+                                             on_answer, loop, &error));
+  g_assert_no_error (error);
+  loop->waiting++;
+}
+
+/* One turn's queries go in one pipeline and one implicit transaction; their answers come back
+ * in order. */
+static void
+test_connection_pipeline (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr (PGconn) blocking = NULL;
+  g_autoptr (ConfabPgConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  Loop loop = { 0 };
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  blocking = connect_to (url);
+  g_assert_true (confab_pg_migrate (blocking, NULL, NULL, &error));
+  g_assert_no_error (error);
+  exec_ok (blocking, "INSERT INTO sites (id, name, site_key, created_at) VALUES ('s1', 'S', 'k', 1)");
+
+  connection = connect_on_loop (&loop, url);
+  for (int i = 0; i < 1000; i++)
+    query_on_loop (connection, &loop,
+                   "INSERT INTO events (cursor, site_id, kind, created_at) "
+                   "VALUES (confab_next_cursor (), 's1', 'message', $1::bigint) RETURNING cursor",
+                   "7");
+  query_on_loop (connection, &loop, "SELECT count (*) FROM events", NULL);
+  run_loop (&loop);
+
+  g_assert_cmpuint (loop.answers->len, ==, 1001);
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("ok:%u", i + 1);
+
+      g_assert_cmpstr (loop.answers->pdata[i], ==, expected);
+    }
+  g_assert_cmpstr (loop.answers->pdata[1000], ==, "ok:1000");
+  g_assert_cmpint (query_int (blocking, "SELECT count (*) FROM events"), ==, 1000);
+
+  /* a failing statement rolls its whole batch back; the statements after it are not run,
+   * and the next turn's batch is unaffected */
+  g_ptr_array_set_size (loop.answers, 0);
+  query_on_loop (connection, &loop, "INSERT INTO events (cursor, site_id, kind, created_at) "
+                                    "VALUES (confab_next_cursor (), 's1', 'message', 1)", NULL);
+  query_on_loop (connection, &loop, "INSERT INTO events (cursor, site_id, kind, created_at) "
+                                    "VALUES (confab_next_cursor (), 'no-such-site', 'message', 1)",
+                 NULL);
+  query_on_loop (connection, &loop, "SELECT 1", NULL);
+  run_loop (&loop);
+  g_assert_cmpuint (loop.answers->len, ==, 3);
+  g_assert_cmpstr (loop.answers->pdata[0], ==, "ok:");
+  g_assert_cmpstr (loop.answers->pdata[1], ==, "error:0");    /* G_IO_ERROR_FAILED */
+  g_assert_cmpstr (loop.answers->pdata[2], ==, "error:19");   /* G_IO_ERROR_CANCELLED */
+  g_assert_cmpint (query_int (blocking, "SELECT count (*) FROM events"), ==, 1000);
+
+  g_ptr_array_set_size (loop.answers, 0);
+  query_on_loop (connection, &loop, "SELECT $1::int + 1", "41");
+  run_loop (&loop);
+  g_assert_cmpstr (loop.answers->pdata[0], ==, "ok:42");
+  /* the cursor the failed batch took was handed out again: no hole */
+  g_assert_cmpint (query_int (blocking, "SELECT last_cursor FROM event_cursor"), ==, 1000);
+
+  g_clear_pointer (&connection, confab_pg_connection_free);
+  loop_clear (&loop);
+}
+
+/* The server ends the session (a restart, a failover, an administrator): what was pending fails
+ * with an error, queries are refused while down, and the connection comes back by itself. */
+static void
+test_connection_reconnects (void)
+{
+  g_autofree char *url = NULL, *kill = NULL;
+  g_autoptr (PGconn) blocking = NULL;
+  g_autoptr (ConfabPgConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  Loop loop = { 0 };
+  int first_pid;
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  blocking = connect_to (url);
+  connection = connect_on_loop (&loop, url);
+  first_pid = confab_pg_connection_get_backend_pid (connection);
+  g_assert_cmpint (first_pid, >, 0);
+
+  /* a query in flight when the session is killed */
+  query_on_loop (connection, &loop, "SELECT pg_sleep (30)", NULL);
+  kill = g_strdup_printf ("SELECT pg_terminate_backend (%d)", first_pid);
+  exec_ok (blocking, kill);
+  run_loop (&loop);   /* the answer (an error) and the state change both quit it */
+  while (loop.downs == 0 || loop.waiting > 0)
+    run_loop (&loop);
+  g_assert_cmpuint (loop.answers->len, ==, 1);
+  g_assert_true (g_str_has_prefix (loop.answers->pdata[0], "error:"));
+  g_assert_cmpint (loop.downs, ==, 1);
+
+  /* down: refused at once, with a reason */
+  if (!confab_pg_connection_is_connected (connection))
+    {
+      g_assert_false (confab_pg_connection_query (connection, "SELECT 1", 0, NULL, on_answer,
+                                                  &loop, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+    }
+
+  /* back by itself, on another server process */
+  while (loop.ups < 2)
+    run_loop (&loop);
+  g_assert_true (confab_pg_connection_is_connected (connection));
+  g_assert_cmpint (confab_pg_connection_get_backend_pid (connection), !=, first_pid);
+  g_ptr_array_set_size (loop.answers, 0);
+  query_on_loop (connection, &loop, "SELECT 'back'", NULL);
+  run_loop (&loop);
+  g_assert_cmpstr (loop.answers->pdata[0], ==, "ok:back");
+
+  g_clear_pointer (&connection, confab_pg_connection_free);
+  loop_clear (&loop);
+}
+
 /* --- the harness itself ---------------------------------------------------------------------- */
 
 static void
@@ -842,6 +1066,8 @@ main (int    argc,
   g_test_add_func ("/store/postgresql/schema-behaviour", test_schema_behaviour);
   g_test_add_func ("/store/postgresql/cursor-commit-order", test_cursor_commit_order);
   g_test_add_func ("/store/postgresql/cursor-concurrent-writers", test_cursor_concurrent_writers);
+  g_test_add_func ("/store/postgresql/connection/pipeline", test_connection_pipeline);
+  g_test_add_func ("/store/postgresql/connection/reconnects", test_connection_reconnects);
   g_test_add_func ("/store/postgresql/redis-server", test_redis_server);
 
   status = g_test_run ();
