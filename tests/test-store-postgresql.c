@@ -554,6 +554,45 @@ test_schema_behaviour (void)
   g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, "f1");
   PQclear (result);
 
+  /* the analytics figures are kept by triggers as messages and timeline events are written */
+  exec_ok (conn,
+           "INSERT INTO events (cursor, site_id, kind, conversation_id, seq, created_at)\n"
+           "  VALUES (confab_next_cursor (), 's1', 'message', 'c1', 2, 900000);\n"
+           "INSERT INTO messages (conversation_id, seq, cursor, client_id, sender_type, sender_id,\n"
+           "                      body, created_at)\n"
+           "  SELECT 'c1', 2, last_cursor, 'a1', 'agent', 'u1', 'hi!', 900000 FROM event_cursor;\n"
+           "INSERT INTO events (cursor, site_id, kind, conversation_id, payload, created_at)\n"
+           "  VALUES (confab_next_cursor (), 's1', 'timeline', 'c1',\n"
+           "          '{\"event\":{\"kind\":\"resolved\"}}', 5);\n");
+  result = query (conn, "SELECT first_visitor_seq, first_visitor_text, first_reply_at, "
+                        "first_reply_by, agent_wrote, resolved_at FROM conversations");
+  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, "1");
+  g_assert_cmpstr (PQgetvalue (result, 0, 1), ==, "hello");
+  g_assert_cmpstr (PQgetvalue (result, 0, 2), ==, "900000");
+  g_assert_cmpstr (PQgetvalue (result, 0, 3), ==, "u1");
+  g_assert_cmpstr (PQgetvalue (result, 0, 4), ==, "t");
+  g_assert_cmpstr (PQgetvalue (result, 0, 5), ==, "5");
+  PQclear (result);
+  g_assert_cmpint (query_int (conn, "SELECT sum (count) FROM message_counts"), ==, 2);
+  g_assert_cmpint (query_int (conn, "SELECT count FROM message_counts WHERE slot = 1 "
+                                    "AND sender_type = 'agent' AND sender_id = 'u1'"), ==, 1);
+
+  /* a deleted conversation's messages leave the counts */
+  exec_ok (conn, "INSERT INTO conversations (id, site_id, visitor_id, created_at, last_message_at)\n"
+                 "  VALUES ('c2', 's1', 'v1', 1, 1);\n"
+                 "INSERT INTO events (cursor, site_id, kind, conversation_id, seq, created_at)\n"
+                 "  VALUES (confab_next_cursor (), 's1', 'message', 'c2', 1, 900001);\n"
+                 "INSERT INTO messages (conversation_id, seq, cursor, client_id, sender_type,\n"
+                 "                      sender_id, body, created_at)\n"
+                 "  SELECT 'c2', 1, last_cursor, 'a2', 'agent', 'u1', 'hey', 900001 FROM event_cursor;\n");
+  g_assert_cmpint (query_int (conn, "SELECT count FROM message_counts WHERE slot = 1 "
+                                    "AND sender_type = 'agent' AND sender_id = 'u1'"), ==, 2);
+  exec_ok (conn, "DELETE FROM conversations WHERE id = 'c2'");
+  g_assert_cmpint (query_int (conn, "SELECT count FROM message_counts WHERE slot = 1 "
+                                    "AND sender_type = 'agent' AND sender_id = 'u1'"), ==, 1);
+  exec_ok (conn, "DELETE FROM conversations WHERE id = 'c1'");
+  g_assert_cmpint (query_int (conn, "SELECT count (*) FROM message_counts"), ==, 0);
+
   /* deleting a site takes everything of it along */
   exec_ok (conn, "DELETE FROM sites WHERE id = 's1'");
   g_assert_cmpint (query_int (conn, "SELECT (SELECT count (*) FROM visitors) + "
@@ -561,6 +600,7 @@ test_schema_behaviour (void)
                                     "(SELECT count (*) FROM events) + "
                                     "(SELECT count (*) FROM messages) + "
                                     "(SELECT count (*) FROM faqs) + "
+                                    "(SELECT count (*) FROM message_counts) + "
                                     "(SELECT count (*) FROM memberships)"), ==, 0);
   g_assert_cmpint (query_int (conn, "SELECT count (*) FROM users"), ==, 1);
 }
