@@ -310,7 +310,7 @@ pg_server_start (GError **error)
       !g_file_test (postgres, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "PostgreSQL 15 is not installed (no %s): scripts/install-deps relay "
+                   "PostgreSQL 15 is not installed (no %s): scripts/install-deps tests "
                    "installs it, or set CONFAB_PG_BINDIR", initdb);
       return NULL;
     }
@@ -407,6 +407,7 @@ redis_ping (guint16 port)
   gsize got = 0;
 
   g_socket_client_set_timeout (client, 2);
+  g_socket_client_set_enable_proxy (client, FALSE);
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   if (connection == NULL)
     return FALSE;
@@ -430,7 +431,7 @@ redis_server_start (GError **error)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            "Redis is not installed (no redis-server in PATH): "
-                           "scripts/install-deps relay installs it");
+                           "scripts/install-deps tests installs it");
       return NULL;
     }
   if (!run_as_init (&run_as, SIGKILL, error))

@@ -1065,6 +1065,8 @@ test_redis_server (void)
     }
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (redis_server_get_url (redis), "redis://127.0.0.1:"));
+  /* loopback only, never through a proxy from the environment */
+  g_socket_client_set_enable_proxy (client, FALSE);
 
   /* a real Redis 7: SET and GET round-trip */
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", redis_server_get_port (redis),
