@@ -985,6 +985,26 @@ test_connection_pipeline (void)
   query_on_loop (connection, &loop, "SELECT $1::int + 1", "41");
   run_loop (&loop);
   g_assert_cmpstr (loop.answers->pdata[0], ==, "ok:42");
+
+  /* the session is set up as confab_pg_connect () does it */
+  g_ptr_array_set_size (loop.answers, 0);
+  query_on_loop (connection, &loop, "SHOW TIME ZONE", NULL);
+  run_loop (&loop);
+  g_assert_cmpstr (loop.answers->pdata[0], ==, "ok:UTC");
+
+  /* a bounded number in flight: past it, a clear refusal, and nothing lost of what was queued */
+  confab_pg_connection_set_max_pending (connection, 3);
+  g_ptr_array_set_size (loop.answers, 0);
+  query_on_loop (connection, &loop, "SELECT 1", NULL);
+  query_on_loop (connection, &loop, "SELECT 2", NULL);
+  query_on_loop (connection, &loop, "SELECT 3", NULL);
+  g_assert_false (confab_pg_connection_query (connection, "SELECT 4", 0, NULL, on_answer, &loop,
+                                              &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  run_loop (&loop);
+  g_assert_cmpuint (loop.answers->len, ==, 3);
+  g_assert_cmpstr (loop.answers->pdata[2], ==, "ok:3");
   /* the cursor the failed batch took was handed out again: no hole */
   g_assert_cmpint (query_int (blocking, "SELECT last_cursor FROM event_cursor"), ==, 1000);
 

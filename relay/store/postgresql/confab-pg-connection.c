@@ -12,6 +12,10 @@
 
 #include <gio/gio.h>
 
+/* Queries in flight before new ones are refused: a stalled server must not grow the relay
+ * without bound (at about 200 bytes per query in libpq's buffer and here, a few MB). */
+#define DEFAULT_MAX_PENDING 16384
+
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 5000
 
@@ -40,6 +44,7 @@ struct _ConfabPgConnection {
   GSource           *retry;       /* reconnects */
   guint              retry_ms;
   GQueue             pending;     /* Pending, oldest first */
+  guint              max_pending;
   ConfabPgStateFunc  state_func;
   gpointer           state_data;
 };
@@ -253,6 +258,17 @@ connected (ConfabPgConnection *self)
   self->state = STATE_CONNECTED;
   self->retry_ms = RECONNECT_MIN_MS;
   watch_socket (self, G_IO_IN);
+  /* As confab_pg_connect () sets a session up; first in the pipeline, before any query (one
+   * statement each: the extended protocol takes no more). */
+  if (!confab_pg_connection_query (self, "SET client_encoding = 'UTF8'", 0, NULL, NULL, NULL,
+                                   NULL) ||
+      !confab_pg_connection_query (self, "SET TIME ZONE 'UTC'", 0, NULL, NULL, NULL, NULL) ||
+      !confab_pg_connection_query (self, "SET client_min_messages = warning", 0, NULL, NULL,
+                                   NULL, NULL))
+    {
+      connection_lost (self, PQerrorMessage (self->conn));
+      return;
+    }
   if (self->state_func != NULL)
     self->state_func (self, TRUE, NULL, self->state_data);
 }
@@ -332,6 +348,7 @@ confab_pg_connection_new (const char *url)
   self->url = g_strdup (url);
   self->context = g_main_context_ref_thread_default ();
   self->retry_ms = RECONNECT_MIN_MS;
+  self->max_pending = DEFAULT_MAX_PENDING;
   self->watch_fd = -1;
   g_queue_init (&self->pending);
   self->watch = g_source_new (&watch_funcs, sizeof (GSource));
@@ -380,6 +397,14 @@ gboolean
 confab_pg_connection_is_connected (ConfabPgConnection *self)
 {
   return self->state == STATE_CONNECTED;
+}
+
+void
+confab_pg_connection_set_max_pending (ConfabPgConnection *self,
+                                      guint               max_pending)
+{
+  g_return_if_fail (max_pending > 0);
+  self->max_pending = max_pending;
 }
 
 int
@@ -431,6 +456,12 @@ confab_pg_connection_query (ConfabPgConnection *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                            "Not connected to PostgreSQL: the store refuses writes until it is "
                            "back");
+      return FALSE;
+    }
+  if (g_queue_get_length (&self->pending) >= self->max_pending)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "PostgreSQL is not keeping up: %u queries are in flight", self->max_pending);
       return FALSE;
     }
 

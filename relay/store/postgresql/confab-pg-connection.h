@@ -41,6 +41,11 @@ gboolean            confab_pg_connection_is_connected (ConfabPgConnection *conne
 /* The server process's id while connected, 0 otherwise (for logs and tests). */
 int                 confab_pg_connection_get_backend_pid (ConfabPgConnection *connection);
 
+/* How many queries (and syncs) may be in flight; past it confab_pg_connection_query () refuses
+ * with G_IO_ERROR_BUSY. 16384 by default. */
+void                confab_pg_connection_set_max_pending (ConfabPgConnection *connection,
+                                                      guint               max_pending);
+
 /* Queues @sql with @n_params text parameters (NULL values are SQL NULLs) in this turn's batch.
  * FALSE with G_IO_ERROR_NOT_CONNECTED while the connection is down; @func is not called then. */
 gboolean            confab_pg_connection_query      (ConfabPgConnection *connection,
