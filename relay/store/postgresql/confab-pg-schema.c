@@ -8,7 +8,8 @@
  * booleans are boolean, the JSON columns the relay reads as a whole stay text (the relay parses
  * and writes them itself; jsonb would reorder keys and cost a conversion on every read).
  *
- * Event cursors are not a sequence: see relay/store/README.md, "Cursors and seq".
+ * Event cursors come from a sequence taken under a lock: see relay/store/README.md, "Cursors and
+ * seq".
  */
 #define G_LOG_DOMAIN "confab-store-pg"
 
@@ -122,17 +123,17 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX conversations_visitor ON conversations (visitor_id, created_at);\n"
   "CREATE INDEX conversations_site_activity ON conversations (site_id, last_message_at);\n"
-  "-- The cursor counter: one row. confab_next_cursor () takes the next cursor with a row lock\n"
-  "-- held to the end of the transaction, so cursors are handed out in commit order.\n"
-  "CREATE TABLE event_cursor (\n"
-  "  one         boolean PRIMARY KEY DEFAULT true CHECK (one),\n"
-  "  last_cursor bigint NOT NULL\n"
-  ");\n"
-  "INSERT INTO event_cursor (one, last_cursor) VALUES (true, 0);\n"
-  "CREATE FUNCTION confab_next_cursor () RETURNS bigint LANGUAGE sql VOLATILE AS\n"
-  "  $$ UPDATE event_cursor SET last_cursor = last_cursor + 1 RETURNING last_cursor $$;\n"
+  "-- Event cursors in commit order (README.md, \"Cursors and seq\"): confab_next_cursor () takes\n"
+  "-- a transaction-level advisory lock, held until the transaction has committed or rolled back,\n"
+  "-- before it takes the sequence's next value, so no other transaction takes a cursor while\n"
+  "-- this one is in flight. CACHE 1: a session-cached range would hand out values out of order.\n"
+  "CREATE SEQUENCE events_cursor AS bigint CACHE 1;\n"
+  "CREATE FUNCTION confab_next_cursor () RETURNS bigint LANGUAGE sql VOLATILE AS $$\n"
+  "  SELECT pg_advisory_xact_lock (4354146723873989493);\n"
+  "  SELECT nextval ('events_cursor');\n"
+  "$$;\n"
   "CREATE TABLE events (\n"
-  "  cursor          bigint PRIMARY KEY, -- from confab_next_cursor (), never a sequence\n"
+  "  cursor          bigint PRIMARY KEY, -- from confab_next_cursor (), never nextval () alone\n"
   "  site_id         text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
   "  kind            text NOT NULL,\n"
   "  conversation_id text REFERENCES conversations (id) ON DELETE CASCADE,\n"
