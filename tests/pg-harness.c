@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Bounds: a loaded CI machine may take a while to start PostgreSQL, never this long. */
@@ -128,6 +129,42 @@ remove_tree (const char *path)
     }
   else
     g_unlink (path);
+}
+
+/* Servers die with their test (PR_SET_PDEATHSIG), but a test that aborts leaves their directory
+ * behind. Those whose server is gone, owned by the servers' user and untouched for ten minutes
+ * (no start takes that long) are removed at the next start. */
+static void
+remove_stale_dirs (const char *prefix,
+                   const char *pid_name,
+                   RunAs      *run_as)
+{
+  g_autoptr (GDir) tmp = g_dir_open (g_get_tmp_dir (), 0, NULL);
+  uid_t owner = run_as->drop ? run_as->uid : geteuid ();
+  const char *name;
+
+  while (tmp != NULL && (name = g_dir_read_name (tmp)) != NULL)
+    {
+      g_autofree char *path = NULL, *pid_file = NULL, *pid_text = NULL;
+      struct stat st;
+
+      if (!g_str_has_prefix (name, prefix))
+        continue;
+      path = g_build_filename (g_get_tmp_dir (), name, NULL);
+      if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != owner ||
+          time (NULL) - st.st_mtime < 600)
+        continue;
+      pid_file = g_build_filename (path, pid_name, NULL);
+      if (g_file_get_contents (pid_file, &pid_text, NULL, NULL))
+        {
+          gint64 pid = g_ascii_strtoll (pid_text, NULL, 10);
+
+          if (pid > 0 && (kill ((pid_t) pid, 0) == 0 || errno != ESRCH))
+            continue;  /* its server still runs */
+        }
+      g_debug ("Removing %s, left by a test that did not finish", path);
+      remove_tree (path);
+    }
 }
 
 /* A port nobody listens on right now. Another process may take it before the server binds
@@ -318,6 +355,7 @@ pg_server_start (GError **error)
   if (!run_as_init (&run_as, SIGQUIT, error))
     return NULL;
 
+  remove_stale_dirs ("confab-pg-", "data/postmaster.pid", &run_as);
   server = g_new0 (PgServer, 1);
   server->dir = make_dir ("confab-pg-XXXXXX", &run_as, error);
   if (server->dir == NULL)
@@ -424,7 +462,7 @@ redis_server_start (GError **error)
 {
   g_autofree char *redis = g_find_program_in_path ("redis-server");
   g_autoptr (RedisServer) server = NULL;
-  g_autofree char *log = NULL;
+  g_autofree char *log = NULL, *pid_file = NULL;
   RunAs run_as;
 
   if (redis == NULL)
@@ -437,11 +475,13 @@ redis_server_start (GError **error)
   if (!run_as_init (&run_as, SIGKILL, error))
     return NULL;
 
+  remove_stale_dirs ("confab-redis-", "redis.pid", &run_as);
   server = g_new0 (RedisServer, 1);
   server->dir = make_dir ("confab-redis-XXXXXX", &run_as, error);
   if (server->dir == NULL)
     return NULL;
   log = g_build_filename (server->dir, "redis.log", NULL);
+  pid_file = g_build_filename (server->dir, "redis.pid", NULL);
 
   for (int attempt = 1; ; attempt++)
     {
@@ -450,7 +490,8 @@ redis_server_start (GError **error)
       gint64 deadline;
       const char *argv[] = {
         redis, "--port", NULL, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--dir", server->dir, "--daemonize", "no", "--protected-mode", "yes", NULL
+        "--dir", server->dir, "--daemonize", "no", "--protected-mode", "yes",
+        "--pidfile", pid_file, NULL
       };
 
       server->port = free_port (error);
