@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 ConfabConfig *
 confab_config_new (void)
@@ -15,6 +16,10 @@ confab_config_new (void)
   config->data_dir = g_strdup ("./var");
   config->trusted_proxies = g_new0 (char *, 1);
   config->sync = CONFAB_STORE_SYNC_FULL;
+  config->store_backend = CONFAB_STORE_BACKEND_SQLITE;
+  config->store_url = g_strdup ("");
+  config->cluster_redis = g_strdup ("");
+  config->cluster_node_name = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
   config->keepalive_interval = 20;
   config->idle_timeout = 60;
   config->max_frame_bytes = 64 * 1024;
@@ -65,6 +70,9 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->geo_databases);
   g_free (config->widget_dir);
   g_strfreev (config->metrics_allow);
+  g_free (config->store_url);
+  g_free (config->cluster_redis);
+  g_free (config->cluster_node_name);
   g_free (config);
 }
 
@@ -118,7 +126,7 @@ confab_config_load (ConfabConfig  *config,
                     GError       **error)
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
-  g_autofree char *sync = NULL;
+  g_autofree char *sync = NULL, *backend = NULL, *node_name = NULL;
   g_autoptr (GError) local_error = NULL;
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
@@ -204,6 +212,43 @@ confab_config_load (ConfabConfig  *config,
                        "[store] synchronous must be “full” or “normal”, not “%s”", sync);
           return FALSE;
         }
+    }
+
+  if (read_string (file, "store", "backend", &backend))
+    {
+      if (g_ascii_strcasecmp (backend, "sqlite") == 0)
+        config->store_backend = CONFAB_STORE_BACKEND_SQLITE;
+      else if (g_ascii_strcasecmp (backend, "postgresql") == 0)
+        config->store_backend = CONFAB_STORE_BACKEND_POSTGRESQL;
+      else
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[store] backend must be “sqlite” or “postgresql”, not “%s”", backend);
+          return FALSE;
+        }
+    }
+  read_string (file, "store", "url", &config->store_url);
+  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL && *config->store_url == '\0')
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[store] backend=postgresql needs [store] url, for example "
+                           "postgresql://confab@127.0.0.1:5432/confab");
+      return FALSE;
+    }
+  read_string (file, "cluster", "redis", &config->cluster_redis);
+  if (*config->cluster_redis != '\0' && !g_str_has_prefix (config->cluster_redis, "redis://") &&
+      !g_str_has_prefix (config->cluster_redis, "unix://"))
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[cluster] redis must be a redis://HOST:PORT/DB or unix://PATH URL, "
+                           "or empty for a single relay");
+      return FALSE;
+    }
+  /* "node-name=" (empty) keeps the default, host name + pid */
+  if (read_string (file, "cluster", "node-name", &node_name) && *node_name != '\0')
+    {
+      g_free (config->cluster_node_name);
+      config->cluster_node_name = g_steal_pointer (&node_name);
     }
 
   if (!read_uint (file, "websocket", "keepalive-interval", 1, 3600, &config->keepalive_interval, error) ||

@@ -8,6 +8,12 @@
 
 G_BEGIN_DECLS
 
+/* [store] backend: where the store lives (issue 13) */
+typedef enum {
+  CONFAB_STORE_BACKEND_SQLITE,     /* <data-dir>/confab.db, the embedded default */
+  CONFAB_STORE_BACKEND_POSTGRESQL, /* [store] url */
+} ConfabStoreBackend;
+
 typedef struct {
   /* [relay] */
   char            *listen;                 /* "127.0.0.1:8080" */
@@ -15,6 +21,11 @@ typedef struct {
   char           **trusted_proxies;        /* IPs whose X-Forwarded-For is believed */
   /* [store] */
   ConfabStoreSync  sync;
+  ConfabStoreBackend store_backend;
+  char            *store_url;              /* libpq connection string or URI; postgresql only */
+  /* [cluster] */
+  char            *cluster_redis;          /* redis://HOST:PORT/DB; empty = one relay, no Redis */
+  char            *cluster_node_name;      /* shown in logs and /metrics; host name + pid */
   /* [websocket] */
   guint            keepalive_interval;     /* seconds */
   guint            idle_timeout;           /* seconds without a frame or pong */

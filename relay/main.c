@@ -7,6 +7,7 @@
 #include "confab-hub.h"
 #include "confab-relay.h"
 #include "confab-service.h"
+#include "confab-store-migrate.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -86,13 +87,17 @@ main (int    argc,
 
   if (argc > 1 && strcmp (argv[1], "admin") == 0)
     return confab_admin_main (argc - 1, argv + 1);
+  if (argc > 1 && strcmp (argv[1], "migrate") == 0)
+    return confab_store_migrate_main (argc - 1, argv + 1);
 
   context = g_option_context_new ("— the Confab relay");
   g_option_context_set_description (context,
                                     "Admin commands:\n"
                                     "  confab-relay admin create-user --data-dir DIR --email E --password-file F [--name N]\n"
                                     "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
-                                    "  confab-relay admin add-member --data-dir DIR --site ID --email E --role R\n");
+                                    "  confab-relay admin add-member --data-dir DIR --site ID --email E --role R\n"
+                                    "Schema:\n"
+                                    "  confab-relay migrate --config FILE\n");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -109,6 +114,14 @@ main (int    argc,
   if (config_path != NULL && !confab_config_load (config, config_path, &error))
     {
       fprintf (stderr, "confab-relay: %s\n", error->message);
+      return 1;
+    }
+  /* Issue 13 is under way: the schema and `confab-relay migrate` exist, the store does not. */
+  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+    {
+      fprintf (stderr, "confab-relay: [store] backend=postgresql is not complete yet: "
+                       "`confab-relay migrate --config FILE` prepares the database, but the relay "
+                       "runs on backend=sqlite only for now\n");
       return 1;
     }
   /* the command line wins over the file */
