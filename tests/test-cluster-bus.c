@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-cluster-bus.c: two buses ("relays") in one process against a real redis-server */
+#define G_LOG_DOMAIN "test-cluster-bus"
+
+#include <hiredis/hiredis.h>
+
+#include "cluster-redis.h"
+#include "confab-bus.h"
+
+typedef struct {
+  char    *site_id;
+  char    *node;
+  guint64  seq;
+  char    *json;
+} Received;
+
+static void
+received_free (gpointer data)
+{
+  Received *r = data;
+
+  g_free (r->site_id);
+  g_free (r->node);
+  g_free (r->json);
+  g_free (r);
+}
+
+typedef struct {
+  ConfabBus *bus;
+  GPtrArray *received;
+  guint      lost;
+  guint      restored;
+  guint      gaps;
+} Relay;
+
+static void
+on_frame (ConfabBus  *bus,
+          const char *site_id,
+          const char *node,
+          guint64     seq,
+          const char *json,
+          gpointer    user_data)
+{
+  Relay *relay = user_data;
+  Received *r = g_new0 (Received, 1);
+
+  r->site_id = g_strdup (site_id);
+  r->node = g_strdup (node);
+  r->seq = seq;
+  r->json = g_strdup (json);
+  g_ptr_array_add (relay->received, r);
+}
+
+static void
+on_lost (ConfabBus *bus,
+         Relay     *relay)
+{
+  relay->lost++;
+}
+
+static void
+on_restored (ConfabBus *bus,
+             Relay     *relay)
+{
+  relay->restored++;
+}
+
+static void
+on_gap (ConfabBus  *bus,
+        const char *site_id,
+        const char *node,
+        Relay      *relay)
+{
+  relay->gaps++;
+}
+
+static void
+relay_init (Relay      *relay,
+            const char *url,
+            const char *node,
+            const char *site_id)
+{
+  ConfabClusterConfig config = { (char *) url, (char *) node, 200 };
+  g_autoptr (GError) error = NULL;
+
+  relay->bus = confab_bus_new (&config, &error);
+  g_assert_no_error (error);
+  relay->received = g_ptr_array_new_with_free_func (received_free);
+  confab_bus_set_handler (relay->bus, on_frame, relay, NULL);
+  g_signal_connect (relay->bus, "link-lost", G_CALLBACK (on_lost), relay);
+  g_signal_connect (relay->bus, "link-restored", G_CALLBACK (on_restored), relay);
+  g_signal_connect (relay->bus, "gap", G_CALLBACK (on_gap), relay);
+  if (site_id != NULL)
+    confab_bus_subscribe_site (relay->bus, site_id);
+  confab_bus_start (relay->bus);
+}
+
+static void
+relay_clear (Relay *relay)
+{
+  g_clear_object (&relay->bus);
+  g_clear_pointer (&relay->received, g_ptr_array_unref);
+}
+
+static gboolean
+both_connected (gpointer data)
+{
+  Relay *relays = data;
+
+  return confab_bus_is_connected (relays[0].bus) && confab_bus_is_connected (relays[1].bus);
+}
+
+static gboolean
+both_lost (gpointer data)
+{
+  Relay *relays = data;
+
+  return relays[0].lost > 0 && relays[1].lost > 0;
+}
+
+static gboolean
+both_restored (gpointer data)
+{
+  Relay *relays = data;
+
+  return relays[0].restored > 0 && relays[1].restored > 0;
+}
+
+typedef struct {
+  Relay *relay;
+  guint  count;
+} Expect;
+
+static gboolean
+has_received (gpointer data)
+{
+  Expect *expect = data;
+
+  return expect->relay->received->len >= expect->count;
+}
+
+/* 300 frames from relay A reach relay B in order, with A's node name and sequence; A never
+ * gets its own back; a site B does not follow never reaches it; the relay-wide channel does. */
+static void
+test_exchange (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  Expect expect = { &relays[1], 301 };
+  Expect back = { &relays[0], 1 };
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", "site-1");
+  relay_init (&relays[1], redis->url, "relay-b", "site-1");
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+  g_assert_cmpstr (confab_bus_get_node_name (relays[0].bus), ==, "relay-a");
+
+  for (guint i = 1; i <= 300; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"type\":\"message\",\"n\":%u}", i);
+
+      g_assert_true (confab_bus_publish (relays[0].bus, "site-1", json));
+      if (i == 150)
+        g_assert_true (confab_bus_publish (relays[0].bus, "site-2", "{\"not\":\"followed\"}"));
+    }
+  g_assert_true (confab_bus_publish (relays[0].bus, NULL, "{\"type\":\"revoked\"}"));
+  g_assert_true (cluster_wait (has_received, &expect, 10000));
+
+  for (guint i = 0; i < 300; i++)
+    {
+      Received *r = g_ptr_array_index (relays[1].received, i);
+      g_autofree char *json = g_strdup_printf ("{\"type\":\"message\",\"n\":%u}", i + 1);
+
+      g_assert_cmpstr (r->site_id, ==, "site-1");
+      g_assert_cmpstr (r->node, ==, "relay-a");
+      g_assert_cmpuint (r->seq, ==, i + 1);
+      g_assert_cmpstr (r->json, ==, json);
+    }
+  {
+    Received *r = g_ptr_array_index (relays[1].received, 300);
+
+    g_assert_null (r->site_id);
+    g_assert_cmpstr (r->json, ==, "{\"type\":\"revoked\"}");
+  }
+
+  /* the other way, and by then A has had every chance to get its own 301 frames back */
+  g_assert_true (confab_bus_publish (relays[1].bus, "site-1", "{\"from\":\"b\"}"));
+  g_assert_true (cluster_wait (has_received, &back, 10000));
+  g_assert_cmpuint (relays[0].received->len, ==, 1);
+  g_assert_cmpstr (((Received *) g_ptr_array_index (relays[0].received, 0))->node, ==, "relay-b");
+  g_assert_cmpuint (relays[1].received->len, ==, 301);
+  g_assert_cmpuint (relays[0].gaps + relays[1].gaps, ==, 0);
+  g_assert_cmpuint (relays[0].lost + relays[1].lost + relays[0].restored + relays[1].restored, ==, 0);
+
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
+/* A site subscribed after the link is up is heard too, and one unsubscribed is not. */
+static void
+test_subscribe_later (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  Expect expect = { &relays[1], 2 };
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", NULL);
+  relay_init (&relays[1], redis->url, "relay-b", NULL);
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+
+  confab_bus_subscribe_site (relays[1].bus, "late");
+  /* B's SUBSCRIBE and A's PUBLISH go over different connections: a relay-wide frame from B to
+   * A and back orders them */
+  g_assert_true (confab_bus_publish (relays[1].bus, NULL, "{}"));
+  g_assert_true (cluster_wait (has_received, &(Expect) { &relays[0], 1 }, 10000));
+  g_assert_true (confab_bus_publish (relays[0].bus, "late", "{\"n\":1}"));
+  g_assert_true (confab_bus_publish (relays[0].bus, NULL, "{\"n\":2}"));
+  g_assert_true (cluster_wait (has_received, &expect, 10000));
+  g_assert_cmpstr (((Received *) g_ptr_array_index (relays[1].received, 0))->site_id, ==, "late");
+
+  confab_bus_unsubscribe_site (relays[1].bus, "late");
+  g_assert_true (confab_bus_publish (relays[1].bus, NULL, "{}"));
+  g_assert_true (cluster_wait (has_received, &(Expect) { &relays[0], 2 }, 10000));
+  g_assert_true (confab_bus_publish (relays[0].bus, "late", "{\"n\":3}"));
+  g_assert_true (confab_bus_publish (relays[0].bus, NULL, "{\"n\":4}"));
+  g_assert_true (cluster_wait (has_received, &(Expect) { &relays[1], 3 }, 10000));
+  g_assert_cmpstr (((Received *) g_ptr_array_index (relays[1].received, 2))->json, ==, "{\"n\":4}");
+
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
+/* Redis killed: both relays say link-lost and publishing refuses; Redis back on the same port:
+ * link-restored (the hub's cue to re-read the log) and frames flow again. */
+static void
+test_redis_restart (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  Expect expect = { &relays[1], 1 };
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", "s");
+  relay_init (&relays[1], redis->url, "relay-b", "s");
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+  g_assert_cmpuint (relays[0].restored, ==, 0);
+
+  cluster_redis_kill (redis);
+  g_assert_true (cluster_wait (both_lost, relays, 10000));
+  g_assert_false (confab_bus_is_connected (relays[0].bus));
+  g_assert_false (confab_bus_publish (relays[0].bus, "s", "{\"lost\":true}"));
+
+  /* a few reconnect attempts fail before it is back */
+  g_usleep (500 * 1000);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (relays[0].restored, ==, 0);
+
+  cluster_redis_restart (redis);
+  g_assert_true (cluster_wait (both_restored, relays, 10000));
+  g_assert_cmpuint (relays[0].lost, ==, 1);
+  g_assert_cmpuint (relays[1].lost, ==, 1);
+  g_assert_true (both_connected (relays));
+
+  g_assert_true (confab_bus_publish (relays[0].bus, "s", "{\"back\":true}"));
+  g_assert_true (cluster_wait (has_received, &expect, 10000));
+  g_assert_cmpstr (((Received *) g_ptr_array_index (relays[1].received, 0))->json, ==,
+                   "{\"back\":true}");
+
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
+/* The unix socket form, and a hole in another relay's sequence is reported as a gap. */
+static void
+test_unix_socket_and_gap (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  g_autofree char *url = NULL;
+  Relay relay = { 0 };
+  redisContext *raw;
+  redisReply *reply;
+
+  if (redis == NULL)
+    return;
+
+  url = g_strdup_printf ("unix://%s?db=1", redis->socket);
+  relay_init (&relay, url, "relay-u", "s");
+  g_assert_true (cluster_wait ((gboolean (*) (gpointer)) confab_bus_is_connected, relay.bus, 10000));
+
+  /* a test may block: a plain synchronous client plays the other relay */
+  raw = redisConnectUnix (redis->socket);
+  g_assert_true (raw != NULL && raw->err == 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *payload[] = { "1\tother\n{\"n\":1}", "2\tother\n{\"n\":2}", "5\tother\n{\"n\":5}" };
+
+      reply = redisCommand (raw, "PUBLISH confab:site:s %s", payload[i]);
+      g_assert_nonnull (reply);
+      freeReplyObject (reply);
+    }
+  redisFree (raw);
+
+  g_assert_true (cluster_wait (has_received, &(Expect) { &relay, 3 }, 10000));
+  g_assert_cmpuint (relay.gaps, ==, 1);
+  g_assert_cmpuint (((Received *) g_ptr_array_index (relay.received, 2))->seq, ==, 5);
+
+  relay_clear (&relay);
+}
+
+static void
+test_bad_config (void)
+{
+  const char *bad[] = { "http://127.0.0.1:6379/0", "redis://127.0.0.1:6379/99", "redis:///0",
+                        "unix://relative", "unix:///tmp/r.sock?db=x", "not a url" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      ConfabClusterConfig config = { (char *) bad[i], NULL, 0 };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ConfabBus) bus = confab_bus_new (&config, &error);
+
+      g_assert_null (bus);
+      g_assert_error (error, CONFAB_BUS_ERROR, CONFAB_BUS_ERROR_BAD_URL);
+    }
+
+  {
+    ConfabClusterConfig config = { "redis://127.0.0.1", "two\tparts", 0 };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ConfabBus) bus = confab_bus_new (&config, &error);
+
+    g_assert_null (bus);
+    g_assert_error (error, CONFAB_BUS_ERROR, CONFAB_BUS_ERROR_BAD_NODE_NAME);
+  }
+  {
+    ConfabClusterConfig config = { "redis://:secret@localhost:7000/3", NULL, 0 };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ConfabBus) bus = confab_bus_new (&config, &error);
+
+    g_assert_no_error (error);
+    /* host name + pid */
+    g_assert_true (g_str_has_prefix (confab_bus_get_node_name (bus), g_get_host_name ()));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cluster/bus/bad-config", test_bad_config);
+  g_test_add_func ("/cluster/bus/exchange", test_exchange);
+  g_test_add_func ("/cluster/bus/subscribe-later", test_subscribe_later);
+  g_test_add_func ("/cluster/bus/redis-restart", test_redis_restart);
+  g_test_add_func ("/cluster/bus/unix-socket-and-gap", test_unix_socket_and_gap);
+
+  return g_test_run ();
+}
