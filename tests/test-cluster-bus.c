@@ -6,6 +6,7 @@
 
 #include "cluster-redis.h"
 #include "confab-bus.h"
+#include "confab-shared-limits.h"
 
 typedef struct {
   char    *site_id;
@@ -314,6 +315,92 @@ test_unix_socket_and_gap (void)
   relay_clear (&relay);
 }
 
+static gboolean
+no_pending (gpointer data)
+{
+  return confab_shared_limit_pending (data) == 0;
+}
+
+/* One take, and its reply from Redis: the relay's view of the cluster is then current. */
+static gboolean
+take_synced (ConfabSharedLimit *limit,
+             const char        *key)
+{
+  gboolean taken = confab_shared_limit_take (limit, key, g_get_monotonic_time () / 1000, NULL);
+
+  g_assert_true (cluster_wait (no_pending, limit, 10000));
+  return taken;
+}
+
+/* Five per minute for the whole cluster: what relay A spends, relay B no longer has, per key;
+ * with Redis gone each relay falls back to its own five, and shares again once it is back. */
+static void
+test_shared_limits (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  g_autoptr (ConfabSharedLimit) a = NULL;
+  g_autoptr (ConfabSharedLimit) b = NULL;
+  guint retry_after = 0, taken = 0;
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", NULL);
+  relay_init (&relays[1], redis->url, "relay-b", NULL);
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+  a = confab_shared_limit_new (relays[0].bus, "messages-ip", 5, 60000);
+  b = confab_shared_limit_new (relays[1].bus, "messages-ip", 5, 60000);
+
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (take_synced (a, "203.0.113.7"));
+  g_assert_true (take_synced (b, "203.0.113.7"));
+  g_assert_true (take_synced (b, "203.0.113.7"));
+  g_assert_false (confab_shared_limit_take (b, "203.0.113.7", g_get_monotonic_time () / 1000,
+                                            &retry_after));
+  /* a fifth of a minute for the next token */
+  g_assert_cmpuint (retry_after, >, 0);
+  g_assert_cmpuint (retry_after, <=, 12000);
+  /* another key has its own bucket */
+  g_assert_true (take_synced (b, "198.51.100.1"));
+
+  /* A's view is one reply old: the take it lets through is answered "none left", and from
+   * then on it refuses too (the documented overshoot: one round trip's worth per relay) */
+  take_synced (a, "203.0.113.7");
+  g_assert_false (take_synced (a, "203.0.113.7"));
+
+  /* a burst without waiting for Redis spends the local view and no more */
+  for (guint i = 0; i < 10; i++)
+    taken += confab_shared_limit_take (a, "192.0.2.9", g_get_monotonic_time () / 1000, NULL);
+  g_assert_cmpuint (taken, ==, 5);
+  g_assert_true (cluster_wait (no_pending, a, 10000));
+  /* B had no view of that key: its first take goes through and learns that none are left */
+  take_synced (b, "192.0.2.9");
+  g_assert_false (take_synced (b, "192.0.2.9"));
+
+  /* Redis down: each relay has its own five */
+  cluster_redis_kill (redis);
+  g_assert_true (cluster_wait (both_lost, relays, 10000));
+  g_assert_cmpuint (confab_shared_limit_pending (a), ==, 0);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_true (confab_shared_limit_take (a, "local", g_get_monotonic_time () / 1000, NULL));
+      g_assert_true (confab_shared_limit_take (b, "local", g_get_monotonic_time () / 1000, NULL));
+    }
+  g_assert_false (confab_shared_limit_take (a, "local", g_get_monotonic_time () / 1000, NULL));
+  g_assert_false (confab_shared_limit_take (b, "local", g_get_monotonic_time () / 1000, NULL));
+
+  /* back (an empty Redis: no disk): shared again */
+  cluster_redis_restart (redis);
+  g_assert_true (cluster_wait (both_restored, relays, 10000));
+  for (guint i = 0; i < 5; i++)
+    g_assert_true (take_synced (i % 2 ? a : b, "after"));
+  g_assert_false (take_synced (b, "after"));
+
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
 static void
 test_bad_config (void)
 {
@@ -360,6 +447,7 @@ main (int    argc,
   g_test_add_func ("/cluster/bus/subscribe-later", test_subscribe_later);
   g_test_add_func ("/cluster/bus/redis-restart", test_redis_restart);
   g_test_add_func ("/cluster/bus/unix-socket-and-gap", test_unix_socket_and_gap);
+  g_test_add_func ("/cluster/shared-limits/count-and-fallback", test_shared_limits);
 
   return g_test_run ();
 }
