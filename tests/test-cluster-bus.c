@@ -6,6 +6,7 @@
 
 #include "cluster-redis.h"
 #include "confab-bus.h"
+#include "confab-presence.h"
 #include "confab-shared-limits.h"
 
 typedef struct {
@@ -402,6 +403,129 @@ test_shared_limits (void)
 }
 
 static void
+on_listed (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GPtrArray **entries = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *entries = confab_presence_list_finish (CONFAB_PRESENCE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static int
+compare_words (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(char **) a, *(char **) b);
+}
+
+/* "agent@node=status" of a site's live agents, sorted: what another relay sees */
+static char *
+list_presence (ConfabPresence *presence,
+               const char     *site_id)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+
+  confab_presence_list_async (presence, site_id, NULL, on_listed, &entries);
+  g_assert_true (cluster_wait (is_set, &entries, 10000));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ConfabPresenceEntry *entry = g_ptr_array_index (entries, i);
+
+      g_ptr_array_add (words, g_strdup_printf ("%s@%s=%s", entry->agent_id, entry->node,
+                                               entry->status));
+    }
+  g_ptr_array_sort (words, compare_words);
+  g_ptr_array_add (words, NULL);
+  return g_strjoinv (" ", (char **) words->pdata);
+}
+
+typedef struct {
+  ConfabPresence *presence;
+  const char     *expected;
+} Listed;
+
+static gboolean
+lists (gpointer data)
+{
+  Listed *listed = data;
+  g_autofree char *now = list_presence (listed->presence, "site-1");
+
+  return g_strcmp0 (now, listed->expected) == 0;
+}
+
+/* Agents on relay A are listed by relay B and the other way; a removal is seen at once; a relay
+ * that stops (or dies) without a word has its agents gone within the expiry, while the live
+ * relay's heartbeat keeps its own. */
+static void
+test_presence (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  g_autoptr (ConfabPresence) a = NULL;
+  g_autoptr (ConfabPresence) b = NULL;
+  g_autofree char *seen = NULL;
+  gint64 stopped;
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", NULL);
+  relay_init (&relays[1], redis->url, "relay-b", NULL);
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+  a = confab_presence_new (relays[0].bus, 600);
+  b = confab_presence_new (relays[1].bus, 600);
+
+  confab_presence_set (a, "site-1", "agent-1", "online");
+  confab_presence_set (a, "site-1", "agent-3", "away");
+  confab_presence_set (a, "site-2", "agent-1", "online");
+  confab_presence_set (b, "site-1", "agent-2", "online");
+  /* each list goes after the writes on the same connection, so it sees its own relay's */
+  seen = list_presence (b, "site-1");
+  g_assert_true (cluster_wait (lists, &(Listed) { b, "agent-1@relay-a=online agent-2@relay-b=online "
+                                                      "agent-3@relay-a=away" }, 10000));
+  g_clear_pointer (&seen, g_free);
+  seen = list_presence (a, "site-2");
+  g_assert_cmpstr (seen, ==, "agent-1@relay-a=online");
+
+  confab_presence_remove (a, "site-1", "agent-3");
+  confab_presence_set (a, "site-1", "agent-1", "away");
+  g_assert_true (cluster_wait (lists, &(Listed) { b, "agent-1@relay-a=away agent-2@relay-b=online" },
+                               10000));
+
+  /* relay A stops refreshing: its agents expire, B's own survive several expiries */
+  g_clear_object (&a);
+  stopped = g_get_monotonic_time ();
+  g_assert_true (cluster_wait (lists, &(Listed) { b, "agent-2@relay-b=online" }, 10000));
+  g_assert_cmpint (g_get_monotonic_time () - stopped, >=, 300 * 1000);
+  while (g_get_monotonic_time () - stopped < 1500 * 1000)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_pointer (&seen, g_free);
+  seen = list_presence (b, "site-1");
+  g_assert_cmpstr (seen, ==, "agent-2@relay-b=online");
+
+  /* Redis restarted empty: B writes its agents again as soon as the link is back */
+  cluster_redis_restart (redis);
+  g_assert_true (cluster_wait (both_restored, relays, 10000));
+  g_clear_pointer (&seen, g_free);
+  seen = list_presence (b, "site-1");
+  g_assert_cmpstr (seen, ==, "agent-2@relay-b=online");
+
+  g_clear_object (&b);
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
+static void
 test_bad_config (void)
 {
   const char *bad[] = { "http://127.0.0.1:6379/0", "redis://127.0.0.1:6379/99", "redis:///0",
@@ -448,6 +572,7 @@ main (int    argc,
   g_test_add_func ("/cluster/bus/redis-restart", test_redis_restart);
   g_test_add_func ("/cluster/bus/unix-socket-and-gap", test_unix_socket_and_gap);
   g_test_add_func ("/cluster/shared-limits/count-and-fallback", test_shared_limits);
+  g_test_add_func ("/cluster/presence/across-relays-and-expiry", test_presence);
 
   return g_test_run ();
 }
