@@ -526,6 +526,59 @@ test_presence (void)
 }
 
 static void
+on_silent_accept (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GPtrArray *held = user_data;
+  GSocketConnection *connection;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (object), result, NULL, NULL);
+  if (connection == NULL)
+    return;
+  /* held open and never answered */
+  g_ptr_array_add (held, connection);
+  g_socket_listener_accept_async (G_SOCKET_LISTENER (object), NULL, on_silent_accept, held);
+}
+
+static gboolean
+accepted_four (gpointer data)
+{
+  return ((GPtrArray *) data)->len >= 4;
+}
+
+/* A "Redis" that accepts and never answers: the bus gives up on each attempt after the connect
+ * timeout and tries again, instead of waiting for ever on a half-open link. */
+static void
+test_silent_server (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabBus) bus = NULL;
+  g_autofree char *url = NULL;
+  ConfabClusterConfig config = { NULL, "relay-s", 100, 300 };
+
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_socket_listener_accept_async (listener, NULL, on_silent_accept, held);
+  url = g_strdup_printf ("redis://127.0.0.1:%u/0",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  config.redis = url;
+
+  bus = confab_bus_new (&config, &error);
+  g_assert_no_error (error);
+  confab_bus_start (bus);
+  g_assert_true (cluster_wait (accepted_four, held, 10000));
+  g_assert_false (confab_bus_is_connected (bus));
+  g_assert_false (confab_bus_publish (bus, NULL, "{}"));
+}
+
+static void
 test_bad_config (void)
 {
   const char *bad[] = { "http://127.0.0.1:6379/0", "redis://127.0.0.1:6379/99", "redis:///0",
@@ -571,6 +624,7 @@ main (int    argc,
   g_test_add_func ("/cluster/bus/subscribe-later", test_subscribe_later);
   g_test_add_func ("/cluster/bus/redis-restart", test_redis_restart);
   g_test_add_func ("/cluster/bus/unix-socket-and-gap", test_unix_socket_and_gap);
+  g_test_add_func ("/cluster/bus/silent-server", test_silent_server);
   g_test_add_func ("/cluster/shared-limits/count-and-fallback", test_shared_limits);
   g_test_add_func ("/cluster/presence/across-relays-and-expiry", test_presence);
 

@@ -18,6 +18,9 @@
 #define MAX_UNSENT_BYTES     (8 * 1024 * 1024)
 #define RECONNECT_MIN_MS     100
 #define RECONNECT_MAX_MS     5000
+/* From connect() to ready (AUTH, SELECT, SUBSCRIBE answered): a Redis behind a black hole or
+ * one that accepts and never answers must not leave the link half open for ever. */
+#define CONNECT_TIMEOUT_MS   5000
 
 G_DEFINE_QUARK (confab-bus-error-quark, confab_bus_error)
 
@@ -31,6 +34,7 @@ struct _BusLink
   GSource           *source;
   gboolean           ready;       /* authenticated, db selected / relay channel subscribed */
   guint              retry_id;
+  guint              timeout_id;  /* until ready */
   guint              backoff_ms;
   GCancellable      *resolving;
 };
@@ -46,6 +50,7 @@ struct _ConfabBus
   char             *password;     /* never logged */
   char             *node_name;
   guint             reconnect_max_ms;
+  guint             connect_timeout_ms;
 
   GMainContext     *context;
   gboolean          started;
@@ -85,6 +90,32 @@ G_DEFINE_FINAL_TYPE (ConfabBus, confab_bus, G_TYPE_OBJECT)
 
 static void link_connect (BusLink *link);
 static gboolean retry_cb (gpointer data);
+
+static guint
+add_timeout (ConfabBus   *bus,
+             guint        interval_ms,
+             GSourceFunc  func,
+             gpointer     data)
+{
+  g_autoptr (GSource) source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  return g_source_attach (source, bus->context);
+}
+
+static void
+remove_timeout (ConfabBus *bus,
+                guint     *id)
+{
+  GSource *source;
+
+  if (*id == 0)
+    return;
+  source = g_main_context_find_source_by_id (bus->context, *id);
+  if (source != NULL)
+    g_source_destroy (source);
+  *id = 0;
+}
 
 static char *
 site_channel (const char *site_id)
@@ -141,6 +172,7 @@ link_dead (BusLink    *link,
   link->ready = FALSE;
   if (bus->disposing)
     return;
+  remove_timeout (bus, &link->timeout_id);
 
   /* whatever was missed is re-read from the log on link-restored, not reported as gaps */
   if (link->subscriber)
@@ -153,7 +185,7 @@ link_dead (BusLink    *link,
     {
       link->backoff_ms = link->backoff_ms == 0
         ? RECONNECT_MIN_MS : MIN (link->backoff_ms * 2, bus->reconnect_max_ms);
-      link->retry_id = g_timeout_add (link->backoff_ms, retry_cb, link);
+      link->retry_id = add_timeout (bus, link->backoff_ms, retry_cb, link);
     }
 }
 
@@ -161,6 +193,33 @@ static gboolean
 retry_cb (gpointer data)
 {
   link_connect (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+link_ready (BusLink *link)
+{
+  link->ready = TRUE;
+  link->backoff_ms = 0;
+  remove_timeout (link->bus, &link->timeout_id);
+  update_state (link->bus);
+}
+
+static gboolean
+on_connect_timeout (gpointer data)
+{
+  BusLink *link = data;
+  redisAsyncContext *ac = g_steal_pointer (&link->ac);
+
+  link->timeout_id = 0;
+  if (ac != NULL)
+    {
+      /* hiredis does not call back for a context that never connected: nothing must reach
+       * the link from it, and it is declared dead here */
+      ac->data = NULL;
+      redisAsyncFree (ac);
+    }
+  link_dead (link, "no answer in time");
   return G_SOURCE_REMOVE;
 }
 
@@ -200,11 +259,7 @@ on_message (redisAsyncContext *ac,
   if (strcmp (kind, "subscribe") == 0)
     {
       if (strcmp (channel, RELAY_CHANNEL) == 0 && !link->ready)
-        {
-          link->ready = TRUE;
-          link->backoff_ms = 0;
-          update_state (bus);
-        }
+        link_ready (link);
       return;
     }
   if (strcmp (kind, "message") != 0 || reply->element[2]->type != REDIS_REPLY_STRING)
@@ -279,11 +334,7 @@ on_setup_reply (redisAsyncContext *ac,
     }
 
   if (last && !link->subscriber)
-    {
-      link->ready = TRUE;
-      link->backoff_ms = 0;
-      update_state (link->bus);
-    }
+    link_ready (link);
 }
 
 static void
@@ -303,6 +354,10 @@ on_connect (const redisAsyncContext *cac,
     }
 
   bus = link->bus;
+  /* TCP keepalive (hiredis: every 15 s): a link whose peer vanished, a machine gone or a NAT
+   * that forgot it, is noticed without a frame to send */
+  if (bus->unix_path == NULL)
+    redisEnableKeepAlive (&ac->c);
   if (bus->password != NULL)
     {
       const char *argv[] = { "AUTH", bus->password };
@@ -349,6 +404,7 @@ link_open (BusLink    *link,
 
   link->ac = ac;
   ac->data = link;
+  link->timeout_id = add_timeout (bus, bus->connect_timeout_ms, on_connect_timeout, link);
   link->source = redis_source_new (ac);
   g_source_attach (link->source, bus->context);
   redisAsyncSetConnectCallback (ac, on_connect);
@@ -414,7 +470,8 @@ link_connect (BusLink *link)
 static void
 link_close (BusLink *link)
 {
-  g_clear_handle_id (&link->retry_id, g_source_remove);
+  remove_timeout (link->bus, &link->retry_id);
+  remove_timeout (link->bus, &link->timeout_id);
   if (link->resolving != NULL)
     {
       g_cancellable_cancel (link->resolving);
@@ -620,6 +677,8 @@ confab_bus_new (const ConfabClusterConfig  *config,
     bus->node_name = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
 
   bus->reconnect_max_ms = config->reconnect_max_ms > 0 ? config->reconnect_max_ms : RECONNECT_MAX_MS;
+  bus->connect_timeout_ms =
+    config->connect_timeout_ms > 0 ? config->connect_timeout_ms : CONNECT_TIMEOUT_MS;
 
   return g_steal_pointer (&bus);
 }

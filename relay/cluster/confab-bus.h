@@ -12,6 +12,7 @@ typedef struct {
                             * NULL or "": single relay, no bus */
   char  *node_name;        /* NULL or "": host name + pid */
   guint  reconnect_max_ms; /* cap of the reconnect backoff; 0: 5000 */
+  guint  connect_timeout_ms; /* connect to ready; 0: 5000 */
 } ConfabClusterConfig;
 
 #define CONFAB_BUS_ERROR (confab_bus_error_quark ())
