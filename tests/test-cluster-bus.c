@@ -7,6 +7,7 @@
 #include "cluster-redis.h"
 #include "confab-bus.h"
 #include "confab-presence.h"
+#include "confab-shared-counter.h"
 #include "confab-shared-limits.h"
 
 typedef struct {
@@ -525,6 +526,91 @@ test_presence (void)
   relay_clear (&relays[1]);
 }
 
+static gboolean
+counter_idle (gpointer data)
+{
+  return confab_shared_counter_pending (data) == 0;
+}
+
+typedef struct {
+  ConfabSharedCounter *counter;
+  const char          *key;
+  guint                count;
+} Count;
+
+static gboolean
+counts (gpointer data)
+{
+  Count *c = data;
+
+  return confab_shared_counter_get (c->counter, c->key) == c->count;
+}
+
+/* Open connections per address, summed over relays: B sees A's three; when A stops (or dies)
+ * without a word they stop counting within the expiry; with Redis down each relay counts its own,
+ * and once Redis is back (empty) each relay's counts are put back. */
+static void
+test_shared_counter (void)
+{
+  g_autoptr (ClusterRedis) redis = cluster_redis_start ();
+  Relay relays[2] = { { 0 } };
+  g_autoptr (ConfabSharedCounter) a = NULL;
+  g_autoptr (ConfabSharedCounter) a2 = NULL;
+  g_autoptr (ConfabSharedCounter) b = NULL;
+  const char *address = "203.0.113.7";
+  gint64 stopped;
+
+  if (redis == NULL)
+    return;
+
+  relay_init (&relays[0], redis->url, "relay-a", NULL);
+  relay_init (&relays[1], redis->url, "relay-b", NULL);
+  g_assert_true (cluster_wait (both_connected, relays, 10000));
+  a = confab_shared_counter_new (relays[0].bus, "connections", 600);
+  b = confab_shared_counter_new (relays[1].bus, "connections", 600);
+
+  for (guint i = 0; i < 3; i++)
+    confab_shared_counter_add (a, address, +1);
+  g_assert_cmpuint (confab_shared_counter_get (a, address), ==, 3);
+  g_assert_true (cluster_wait (counter_idle, a, 10000));
+  confab_shared_counter_add (b, address, +1);
+  g_assert_true (cluster_wait (counter_idle, b, 10000));
+  g_assert_cmpuint (confab_shared_counter_get (b, address), ==, 4);
+  g_assert_cmpuint (confab_shared_counter_get_local (b, address), ==, 1);
+  /* A hears of B's on its next write or refresh */
+  g_assert_true (cluster_wait (counts, &(Count) { a, address, 4 }, 10000));
+  confab_shared_counter_add (a, address, -1);
+  g_assert_true (cluster_wait (counts, &(Count) { b, address, 3 }, 10000));
+  g_assert_cmpuint (confab_shared_counter_get (b, "198.51.100.1"), ==, 0);
+
+  /* A gone without a word: its two stop counting within the expiry, B's one stays */
+  g_clear_object (&a);
+  stopped = g_get_monotonic_time ();
+  g_assert_true (cluster_wait (counts, &(Count) { b, address, 1 }, 10000));
+  g_assert_cmpint (g_get_monotonic_time () - stopped, >=, 300 * 1000);
+
+  /* Redis down: only B's own */
+  a2 = confab_shared_counter_new (relays[0].bus, "connections", 600);
+  confab_shared_counter_add (a2, address, +2);
+  g_assert_true (cluster_wait (counts, &(Count) { b, address, 3 }, 10000));
+  cluster_redis_kill (redis);
+  g_assert_true (cluster_wait (both_lost, relays, 10000));
+  g_assert_cmpuint (confab_shared_counter_get (b, address), ==, 1);
+  confab_shared_counter_add (b, address, +1);
+  g_assert_cmpuint (confab_shared_counter_get (b, address), ==, 2);
+
+  /* back, empty: both put their counts back and see each other's again */
+  cluster_redis_restart (redis);
+  g_assert_true (cluster_wait (both_restored, relays, 10000));
+  g_assert_true (cluster_wait (counts, &(Count) { b, address, 4 }, 10000));
+  g_assert_true (cluster_wait (counts, &(Count) { a2, address, 4 }, 10000));
+
+  g_clear_object (&a2);
+  g_clear_object (&b);
+  relay_clear (&relays[0]);
+  relay_clear (&relays[1]);
+}
+
 static void
 on_silent_accept (GObject      *object,
                   GAsyncResult *result,
@@ -627,6 +713,7 @@ main (int    argc,
   g_test_add_func ("/cluster/bus/silent-server", test_silent_server);
   g_test_add_func ("/cluster/shared-limits/count-and-fallback", test_shared_limits);
   g_test_add_func ("/cluster/presence/across-relays-and-expiry", test_presence);
+  g_test_add_func ("/cluster/shared-counter/across-relays-and-expiry", test_shared_counter);
 
   return g_test_run ();
 }
