@@ -280,9 +280,9 @@ test_redis_restart (void)
   relay_clear (&relays[1]);
 }
 
-/* The unix socket form, and a hole in another relay's sequence is reported as a gap. */
+/* A host name and the unix socket form, and a hole in another relay's sequence is reported as a gap. */
 static void
-test_unix_socket_and_gap (void)
+test_name_unix_socket_and_gap (void)
 {
   g_autoptr (ClusterRedis) redis = cluster_redis_start ();
   g_autofree char *url = NULL;
@@ -292,6 +292,13 @@ test_unix_socket_and_gap (void)
 
   if (redis == NULL)
     return;
+
+  /* a host name is resolved without blocking (and without hiredis' getaddrinfo) */
+  url = g_strdup_printf ("redis://localhost:%u/2", redis->port);
+  relay_init (&relay, url, "relay-n", NULL);
+  g_assert_true (cluster_wait ((gboolean (*) (gpointer)) confab_bus_is_connected, relay.bus, 10000));
+  relay_clear (&relay);
+  g_clear_pointer (&url, g_free);
 
   url = g_strdup_printf ("unix://%s?db=1", redis->socket);
   relay_init (&relay, url, "relay-u", "s");
@@ -709,7 +716,7 @@ main (int    argc,
   g_test_add_func ("/cluster/bus/exchange", test_exchange);
   g_test_add_func ("/cluster/bus/subscribe-later", test_subscribe_later);
   g_test_add_func ("/cluster/bus/redis-restart", test_redis_restart);
-  g_test_add_func ("/cluster/bus/unix-socket-and-gap", test_unix_socket_and_gap);
+  g_test_add_func ("/cluster/bus/name-unix-socket-and-gap", test_name_unix_socket_and_gap);
   g_test_add_func ("/cluster/bus/silent-server", test_silent_server);
   g_test_add_func ("/cluster/shared-limits/count-and-fallback", test_shared_limits);
   g_test_add_func ("/cluster/presence/across-relays-and-expiry", test_presence);

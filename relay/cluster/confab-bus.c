@@ -36,6 +36,7 @@ struct _BusLink
   guint              retry_id;
   guint              timeout_id;  /* until ready */
   guint              backoff_ms;
+  guint              attempts;    /* picks the next of a name's addresses after a failure */
   GCancellable      *resolving;
 };
 
@@ -201,6 +202,7 @@ link_ready (BusLink *link)
 {
   link->ready = TRUE;
   link->backoff_ms = 0;
+  link->attempts = 0;
   remove_timeout (link->bus, &link->timeout_id);
   update_state (link->bus);
 }
@@ -420,6 +422,7 @@ on_resolved (GObject      *object,
   g_autoptr (GError) error = NULL;
   g_autolist (GInetAddress) addresses = NULL;
   g_autofree char *ip = NULL;
+  GInetAddress *address;
 
   addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -431,7 +434,9 @@ on_resolved (GObject      *object,
       return;
     }
 
-  ip = g_inet_address_to_string (addresses->data);
+  /* a name with several addresses (localhost: ::1 and 127.0.0.1) is tried one after the other */
+  address = g_list_nth_data (addresses, link->attempts++ % g_list_length (addresses));
+  ip = g_inet_address_to_string (address);
   link_open (link, ip);
 }
 
