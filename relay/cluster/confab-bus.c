@@ -121,7 +121,9 @@ remove_timeout (ConfabBus *bus,
 static char *
 site_channel (const char *site_id)
 {
-  return site_id != NULL ? g_strconcat (SITE_CHANNEL_PREFIX, site_id, NULL) : g_strdup (RELAY_CHANNEL);
+  if (site_id == NULL)
+    return g_strdup (RELAY_CHANNEL);
+  return g_strconcat (SITE_CHANNEL_PREFIX, site_id, NULL);
 }
 
 static void
@@ -670,7 +672,8 @@ confab_bus_new (const ConfabClusterConfig  *config,
 
   if (config->node_name != NULL && *config->node_name != '\0')
     {
-      if (strpbrk (config->node_name, "\t\n\r") != NULL || !g_utf8_validate (config->node_name, -1, NULL))
+      if (strpbrk (config->node_name, "\t\n\r") != NULL
+          || !g_utf8_validate (config->node_name, -1, NULL))
         {
           g_set_error (error, CONFAB_BUS_ERROR, CONFAB_BUS_ERROR_BAD_NODE_NAME,
                        "[cluster] node-name must be one line of text without tabs");
@@ -681,7 +684,8 @@ confab_bus_new (const ConfabClusterConfig  *config,
   else
     bus->node_name = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
 
-  bus->reconnect_max_ms = config->reconnect_max_ms > 0 ? config->reconnect_max_ms : RECONNECT_MAX_MS;
+  bus->reconnect_max_ms =
+    config->reconnect_max_ms > 0 ? config->reconnect_max_ms : RECONNECT_MAX_MS;
   bus->connect_timeout_ms =
     config->connect_timeout_ms > 0 ? config->connect_timeout_ms : CONNECT_TIMEOUT_MS;
 

@@ -334,7 +334,8 @@ confab_presence_list_finish (ConfabPresence  *presence,
                              GError         **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, presence), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_presence_list_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_presence_list_async,
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-shared-limits.h: token buckets shared by every relay through Redis, local when it is down */
+/* confab-shared-limits.h: token buckets shared by the relays in Redis, local while it is down */
 #pragma once
 
 #include "confab-bus.h"
