@@ -201,6 +201,17 @@ test_exchange (void)
   g_assert_cmpstr (((Received *) g_ptr_array_index (relays[0].received, 0))->node, ==, "relay-b");
   g_assert_cmpuint (relays[1].received->len, ==, 301);
   g_assert_cmpuint (relays[0].gaps + relays[1].gaps, ==, 0);
+  {
+    ConfabBusStats a, b;
+
+    confab_bus_get_stats (relays[0].bus, &a);
+    confab_bus_get_stats (relays[1].bus, &b);
+    g_assert_cmpuint (a.published, ==, 302);
+    g_assert_cmpuint (a.received, ==, 1);
+    g_assert_cmpuint (b.published, ==, 1);
+    g_assert_cmpuint (b.received, ==, 301);
+    g_assert_cmpuint (a.refused + b.refused + a.gaps + b.gaps + a.links_lost + b.links_lost, ==, 0);
+  }
   g_assert_cmpuint (relays[0].lost + relays[1].lost, ==, 0);
   g_assert_cmpuint (relays[0].restored + relays[1].restored, ==, 0);
 
@@ -266,6 +277,13 @@ test_redis_restart (void)
   g_assert_true (cluster_wait (both_lost, relays, 10000));
   g_assert_false (confab_bus_is_connected (relays[0].bus));
   g_assert_false (confab_bus_publish (relays[0].bus, "s", "{\"lost\":true}"));
+  {
+    ConfabBusStats stats;
+
+    confab_bus_get_stats (relays[0].bus, &stats);
+    g_assert_cmpuint (stats.refused, ==, 1);
+    g_assert_cmpuint (stats.links_lost, ==, 1);
+  }
 
   /* a few reconnect attempts fail before it is back */
   g_usleep (500 * 1000);

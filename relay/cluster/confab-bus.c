@@ -65,6 +65,8 @@ struct _ConfabBus
   GHashTable       *out_seq;      /* channel → guint64* last published */
   GHashTable       *in_seq;       /* "node\tchannel" → guint64* last received */
 
+  ConfabBusStats    stats;
+
   ConfabBusHandler  handler;
   gpointer          handler_data;
   GDestroyNotify    handler_destroy;
@@ -147,6 +149,7 @@ update_state (ConfabBus *bus)
   else
     {
       g_message ("Redis link lost; live frames from other relays wait until it is back");
+      bus->stats.links_lost++;
       g_signal_emit (bus, signals[LINK_LOST], 0);
     }
 }
@@ -298,11 +301,13 @@ on_message (redisAsyncContext *ac,
   else if (seq > *last + 1)
     {
       g_info ("Missed %" G_GUINT64_FORMAT " frames from %s", seq - *last - 1, node);
+      bus->stats.gaps++;
       g_signal_emit (bus, signals[GAP], 0, site_id, node);
     }
   /* seq <= *last: that relay restarted under the same name and counts from 1 again */
   *last = seq;
 
+  bus->stats.received++;
   if (bus->handler != NULL)
     bus->handler (bus, site_id, node, seq, newline + 1, bus->handler_data);
 }
@@ -813,7 +818,10 @@ confab_bus_publish (ConfabBus  *bus,
 
   if (!bus->pub.ready || bus->pub.ac == NULL
       || sdslen (bus->pub.ac->c.obuf) > MAX_UNSENT_BYTES)
-    return FALSE;
+    {
+      bus->stats.refused++;
+      return FALSE;
+    }
 
   payload = g_strdup_printf ("%" G_GUINT64_FORMAT "\t%s\n%s", *seq, bus->node_name, json);
   argv[0] = "PUBLISH";
@@ -823,7 +831,23 @@ confab_bus_publish (ConfabBus  *bus,
   argvlen[1] = strlen (channel);
   argvlen[2] = strlen (payload);
 
-  return redisAsyncCommandArgv (bus->pub.ac, NULL, NULL, 3, argv, argvlen) == REDIS_OK;
+  if (redisAsyncCommandArgv (bus->pub.ac, NULL, NULL, 3, argv, argvlen) != REDIS_OK)
+    {
+      bus->stats.refused++;
+      return FALSE;
+    }
+  bus->stats.published++;
+  return TRUE;
+}
+
+void
+confab_bus_get_stats (ConfabBus      *bus,
+                      ConfabBusStats *out_stats)
+{
+  g_return_if_fail (CONFAB_IS_BUS (bus));
+  g_return_if_fail (out_stats != NULL);
+
+  *out_stats = bus->stats;
 }
 
 redisAsyncContext *

@@ -61,6 +61,18 @@ gboolean    confab_bus_publish         (ConfabBus                 *bus,
                                         const char                *site_id,
                                         const char                *json);
 
+/* For /metrics: counts since the bus was made. */
+typedef struct {
+  guint64 published;   /* handed to Redis */
+  guint64 refused;     /* not sent: link down or Redis not keeping up */
+  guint64 received;    /* from other relays, delivered to the handler */
+  guint64 gaps;        /* holes seen in other relays' sequences */
+  guint64 links_lost;
+} ConfabBusStats;
+
+void        confab_bus_get_stats       (ConfabBus                 *bus,
+                                        ConfabBusStats            *out_stats);
+
 /* For relay/cluster/ only: the command connection, NULL while it is down. */
 struct redisAsyncContext *confab_bus_get_command_context (ConfabBus *bus);
 
