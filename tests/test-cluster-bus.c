@@ -135,6 +135,22 @@ both_restored (gpointer data)
   return relays[0].restored > 0 && relays[1].restored > 0;
 }
 
+static gboolean
+both_lost_twice (gpointer data)
+{
+  Relay *relays = data;
+
+  return relays[0].lost == 2 && relays[1].lost == 2;
+}
+
+static gboolean
+both_restored_twice (gpointer data)
+{
+  Relay *relays = data;
+
+  return relays[0].restored == 2 && relays[1].restored == 2;
+}
+
 typedef struct {
   Relay *relay;
   guint  count;
@@ -300,6 +316,27 @@ test_redis_restart (void)
   g_assert_true (cluster_wait (has_received, &expect, 10000));
   g_assert_cmpstr (((Received *) g_ptr_array_index (relays[1].received, 0))->json, ==,
                    "{\"back\":true}");
+
+  /* Redis up but the subscriber connections cut (what Redis does to a subscriber past its
+   * output buffer limit): the same loss and recovery, while the command link stays up */
+  {
+    redisContext *raw = redisConnect ("127.0.0.1", redis->port);
+    redisReply *reply;
+
+    g_assert_true (raw != NULL && raw->err == 0);
+    reply = redisCommand (raw, "CLIENT KILL TYPE pubsub");
+    g_assert_nonnull (reply);
+    g_assert_cmpint (reply->type, ==, REDIS_REPLY_INTEGER);
+    g_assert_cmpint (reply->integer, ==, 2);
+    freeReplyObject (reply);
+    redisFree (raw);
+  }
+  g_assert_true (cluster_wait (both_lost_twice, relays, 10000));
+  g_assert_true (cluster_wait (both_restored_twice, relays, 10000));
+  g_assert_true (confab_bus_publish (relays[0].bus, "s", "{\"again\":true}"));
+  g_assert_true (cluster_wait (has_received, &(Expect) { &relays[1], 2 }, 10000));
+  g_assert_cmpstr (((Received *) g_ptr_array_index (relays[1].received, 1))->json, ==,
+                   "{\"again\":true}");
 
   relay_clear (&relays[0]);
   relay_clear (&relays[1]);
