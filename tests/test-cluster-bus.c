@@ -470,6 +470,25 @@ test_shared_limits (void)
     g_assert_true (take_synced (i % 2 ? a : b, "after"));
   g_assert_false (take_synced (b, "after"));
 
+  /* an operator's SCRIPT FLUSH: the first take after it is not counted, and loads the script
+   * again; from then on A's takes count for B again */
+  {
+    redisContext *raw = redisConnect ("127.0.0.1", redis->port);
+    redisReply *reply;
+
+    g_assert_true (raw != NULL && raw->err == 0);
+    reply = redisCommand (raw, "SCRIPT FLUSH");
+    g_assert_nonnull (reply);
+    freeReplyObject (reply);
+    redisFree (raw);
+  }
+  take_synced (a, "flushed");
+  for (guint i = 0; i < 3; i++)
+    take_synced (a, "flushed");
+  g_assert_true (take_synced (b, "flushed"));
+  g_assert_true (take_synced (b, "flushed"));
+  g_assert_false (take_synced (b, "flushed"));
+
   relay_clear (&relays[0]);
   relay_clear (&relays[1]);
 }

@@ -64,6 +64,7 @@ struct _ConfabBus
   GHashTable       *sites;        /* site id → TRUE: channels subscribed (or to subscribe) */
   GHashTable       *out_seq;      /* channel → guint64* last published */
   GHashTable       *in_seq;       /* "node\tchannel" → guint64* last received */
+  GHashTable       *scripts;      /* SHA-1 → Lua source */
 
   ConfabBusStats    stats;
 
@@ -347,6 +348,22 @@ on_setup_reply (redisAsyncContext *ac,
 }
 
 static void
+load_scripts (ConfabBus         *bus,
+              redisAsyncContext *ac)
+{
+  GHashTableIter iter;
+  gpointer source;
+
+  g_hash_table_iter_init (&iter, bus->scripts);
+  while (g_hash_table_iter_next (&iter, NULL, &source))
+    {
+      const char *argv[] = { "SCRIPT", "LOAD", source };
+
+      redisAsyncCommandArgv (ac, on_setup_reply, GINT_TO_POINTER (FALSE), 3, argv, NULL);
+    }
+}
+
+static void
 on_connect (const redisAsyncContext *cac,
             int                      status)
 {
@@ -390,6 +407,8 @@ on_connect (const redisAsyncContext *cac,
   else
     {
       g_autofree char *db = g_strdup_printf ("%u", bus->db);
+
+      load_scripts (bus, ac);
       const char *argv[] = { "SELECT", db };
       redisAsyncCommandArgv (ac, on_setup_reply, GINT_TO_POINTER (TRUE), 2, argv, NULL);
     }
@@ -533,6 +552,7 @@ confab_bus_finalize (GObject *object)
   g_hash_table_unref (bus->sites);
   g_hash_table_unref (bus->out_seq);
   g_hash_table_unref (bus->in_seq);
+  g_hash_table_unref (bus->scripts);
 
   G_OBJECT_CLASS (confab_bus_parent_class)->finalize (object);
 }
@@ -598,6 +618,7 @@ confab_bus_init (ConfabBus *bus)
   bus->sites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   bus->out_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   bus->in_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  bus->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static gboolean
@@ -848,6 +869,50 @@ confab_bus_get_stats (ConfabBus      *bus,
   g_return_if_fail (out_stats != NULL);
 
   *out_stats = bus->stats;
+}
+
+const char *
+confab_bus_add_script (ConfabBus  *bus,
+                       const char *source)
+{
+  g_autofree char *sha = NULL;
+  gpointer key = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_BUS (bus), NULL);
+  g_return_val_if_fail (source != NULL, NULL);
+
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA1, source, -1);
+  if (!g_hash_table_contains (bus->scripts, sha))
+    {
+      /* commands on one connection run in order: every EVALSHA sent after this finds it */
+      if (link_connected (&bus->pub))
+        {
+          const char *argv[] = { "SCRIPT", "LOAD", source };
+
+          redisAsyncCommandArgv (bus->pub.ac, NULL, NULL, 3, argv, NULL);
+        }
+      g_hash_table_insert (bus->scripts, g_strdup (sha), g_strdup (source));
+    }
+
+  /* the table's own copy: it lives as long as the bus */
+  g_hash_table_lookup_extended (bus->scripts, sha, &key, NULL);
+  return key;
+}
+
+gboolean
+confab_bus_check_script_reply (ConfabBus               *bus,
+                               const struct redisReply *reply)
+{
+  g_return_val_if_fail (CONFAB_IS_BUS (bus), FALSE);
+
+  if (reply == NULL || reply->type != REDIS_REPLY_ERROR || reply->str == NULL
+      || !g_str_has_prefix (reply->str, "NOSCRIPT"))
+    return FALSE;
+
+  g_message ("Redis lost the relay's scripts (SCRIPT FLUSH?): loading them again");
+  if (link_connected (&bus->pub))
+    load_scripts (bus, bus->pub.ac);
+  return TRUE;
 }
 
 redisAsyncContext *

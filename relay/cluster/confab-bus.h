@@ -74,6 +74,15 @@ void        confab_bus_get_stats       (ConfabBus                 *bus,
                                         ConfabBusStats            *out_stats);
 
 /* For relay/cluster/ only: the command connection, NULL while it is down. */
+struct redisReply;
 struct redisAsyncContext *confab_bus_get_command_context (ConfabBus *bus);
+/* A Lua script for EVALSHA on the command connection: loaded now and on every (re)connection
+ * before anything else is sent. Returns its SHA-1, owned by the bus. */
+const char *confab_bus_add_script      (ConfabBus                 *bus,
+                                        const char                *source);
+/* Call with any reply to an EVALSHA: a NOSCRIPT error (someone ran SCRIPT FLUSH) loads the
+ * scripts again. TRUE when it was one. */
+gboolean    confab_bus_check_script_reply (ConfabBus              *bus,
+                                        const struct redisReply   *reply);
 
 G_END_DECLS

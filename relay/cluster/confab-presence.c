@@ -44,6 +44,8 @@ struct _ConfabPresence
   ConfabBus  *bus;
   guint       ttl_ms;
   char        ttl_arg[16];
+  const char *set_sha;      /* owned by the bus */
+  const char *list_sha;
   GHashTable *local;        /* site id → (agent id → status) */
   guint       heartbeat_id;
   gulong      restored_id;
@@ -95,8 +97,8 @@ write_site (ConfabPresence *presence,
   key = site_key (site_id);
   argv = g_ptr_array_new ();
   owned = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, "EVAL");
-  g_ptr_array_add (argv, (gpointer) set_script);
+  g_ptr_array_add (argv, "EVALSHA");
+  g_ptr_array_add (argv, (gpointer) presence->set_sha);
   g_ptr_array_add (argv, "1");
   g_ptr_array_add (argv, key);
   g_ptr_array_add (argv, presence->ttl_arg);
@@ -194,6 +196,8 @@ confab_presence_new (ConfabBus *bus,
 
   presence = g_object_new (CONFAB_TYPE_PRESENCE, NULL);
   presence->bus = g_object_ref (bus);
+  presence->set_sha = confab_bus_add_script (bus, set_script);
+  presence->list_sha = confab_bus_add_script (bus, list_script);
   presence->ttl_ms = MAX (ttl_ms, 300);
   g_snprintf (presence->ttl_arg, sizeof presence->ttl_arg, "%u", presence->ttl_ms);
   presence->heartbeat_id = g_timeout_add (presence->ttl_ms / 3, heartbeat, presence);
@@ -258,11 +262,14 @@ on_listed (redisAsyncContext *ac,
            void              *privdata)
 {
   g_autoptr (GTask) task = privdata;
+  ConfabPresence *presence = g_task_get_source_object (task);
   redisReply *reply = r;
   g_autoptr (GPtrArray) entries = NULL;
 
   if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
     {
+      if (presence->bus != NULL)
+        confab_bus_check_script_reply (presence->bus, reply);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                                "Redis did not answer the presence query: %s",
                                reply != NULL && reply->type == REDIS_REPLY_ERROR
@@ -315,8 +322,8 @@ confab_presence_list_async (ConfabPresence      *presence,
     }
 
   key = site_key (site_id);
-  argv[0] = "EVAL";
-  argv[1] = list_script;
+  argv[0] = "EVALSHA";
+  argv[1] = presence->list_sha;
   argv[2] = "1";
   argv[3] = key;
   if (redisAsyncCommandArgv (ac, on_listed, g_object_ref (task), G_N_ELEMENTS (argv), argv, NULL)

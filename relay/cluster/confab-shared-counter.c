@@ -60,6 +60,7 @@ struct _ConfabSharedCounter
   guint       ttl_ms;
   char        ttl_arg[16];
   char       *live_key;
+  const char *set_sha;   /* owned by the bus */
   GHashTable *entries;   /* key → Entry, while counted here or awaited */
   GHashTable *requests;  /* Request set */
   guint       heartbeat_id;
@@ -87,6 +88,8 @@ on_set (redisAsyncContext *ac,
           entry->in_flight--;
           if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
             entry->others = CLAMP (reply->integer, 0, G_MAXUINT);
+          else if (counter->bus != NULL)
+            confab_bus_check_script_reply (counter->bus, reply);
           if (entry->local == 0 && entry->in_flight == 0)
             g_hash_table_remove (counter->entries, request->key);
         }
@@ -115,8 +118,8 @@ send_count (ConfabSharedCounter *counter,
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
   redis_key = g_strconcat ("confab:count:", counter->name, ":", digest, NULL);
   g_snprintf (count, sizeof count, "%u", entry->local);
-  argv[0] = "EVAL";
-  argv[1] = set_script;
+  argv[0] = "EVALSHA";
+  argv[1] = counter->set_sha;
   argv[2] = "2";
   argv[3] = redis_key;
   argv[4] = counter->live_key;
@@ -232,6 +235,7 @@ confab_shared_counter_new (ConfabBus  *bus,
   counter->instance = g_strdup_printf ("%s\t%08x%08x", confab_bus_get_node_name (bus),
                                        g_random_int (), g_random_int ());
   counter->live_key = g_strconcat ("confab:live:", name, NULL);
+  counter->set_sha = confab_bus_add_script (bus, set_script);
   counter->ttl_ms = MAX (ttl_ms, 300);
   g_snprintf (counter->ttl_arg, sizeof counter->ttl_arg, "%u", counter->ttl_ms);
   counter->heartbeat_id = g_timeout_add (counter->ttl_ms / 3, heartbeat, counter);

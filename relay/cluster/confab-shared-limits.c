@@ -45,6 +45,7 @@ struct _ConfabSharedLimit
   guint            period_ms;
   char             capacity_arg[16];
   char             period_arg[16];
+  const char      *take_sha;   /* owned by the bus */
   ConfabRateLimit *local;      /* while Redis is down */
   GHashTable      *entries;    /* key → Entry */
   GHashTable      *requests;   /* Request set, waiting for Redis */
@@ -69,6 +70,8 @@ confab_shared_limit_new (ConfabBus  *bus,
   g_snprintf (limit->capacity_arg, sizeof limit->capacity_arg, "%u", limit->capacity);
   g_snprintf (limit->period_arg, sizeof limit->period_arg, "%u", limit->period_ms);
   limit->local = confab_rate_limit_new (capacity, period_ms);
+  if (bus != NULL)
+    limit->take_sha = confab_bus_add_script (bus, take_script);
   limit->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   limit->requests = g_hash_table_new (NULL, NULL);
   limit->pruned_ms = g_get_monotonic_time () / 1000;
@@ -122,7 +125,8 @@ on_taken (redisAsyncContext *ac,
               entry->estimate.tokens = reply->element[1]->integer / 1000.0 - entry->in_flight;
               entry->estimate.updated_ms = g_get_monotonic_time () / 1000;
             }
-          else if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+          else if (reply != NULL && !confab_bus_check_script_reply (limit->bus, reply)
+                   && reply->type == REDIS_REPLY_ERROR)
             g_debug ("Redis refused a shared limit: %s", reply->str);
         }
     }
@@ -191,8 +195,8 @@ confab_shared_limit_take (ConfabSharedLimit *limit,
   request = g_new0 (Request, 1);
   request->limit = limit;
   request->key = g_strdup (key);
-  argv[0] = "EVAL";
-  argv[1] = take_script;
+  argv[0] = "EVALSHA";
+  argv[1] = limit->take_sha;
   argv[2] = "1";
   argv[3] = redis_key;
   argv[4] = limit->capacity_arg;
