@@ -28,7 +28,9 @@ GQuark confab_bus_error_quark (void);
 G_DECLARE_FINAL_TYPE (ConfabBus, confab_bus, CONFAB, BUS, GObject)
 
 /* A frame another relay published. @site_id is NULL on the relay-wide channel; @json is the
- * frame as the other relay passed it to confab_bus_publish(). Own frames never arrive here. */
+ * frame as the other relay passed it to confab_bus_publish(). Own frames never arrive here.
+ * It runs inside hiredis' read callback: it may publish, but must not drop the last reference to
+ * the bus. */
 typedef void (*ConfabBusHandler) (ConfabBus  *bus,
                                   const char *site_id,
                                   const char *node,
