@@ -888,6 +888,12 @@ iterate_for (guint ms)
 }
 
 static gboolean
+requests_at_least_one (gpointer data)
+{
+  return ((Pacing *) data)->requests >= 1;
+}
+
+static gboolean
 batches_at_least (gpointer data)
 {
   Pacing *pacing = ((gpointer *) data)[0];
@@ -910,6 +916,7 @@ test_catchup_paced (void)
   gpointer until[2] = { &pacing, NULL };
   const guint total = 1500;
   gint64 first;
+  guint base;
 
   fixture->world = test_world_new ("[limits]\nmessages-per-minute=1000000\n"
                                    "messages-per-minute-per-ip=1000000\nframes-per-second=1000000\n"
@@ -933,8 +940,11 @@ test_catchup_paced (void)
   g_signal_connect (fixture->cache, "batch-ended", G_CALLBACK (on_batch_ended), &pacing);
   confab_client_set_frame_pacer (fixture->client, pace_request, &pacing);
   confab_client_start (fixture->client);
-  until[1] = GUINT_TO_POINTER (1);
-  g_assert_true (wait_until (batches_at_least, until, TEST_TIMEOUT_MS));
+  /* the first slice asks for a frame; batches of the cache that are no slice (the site list,
+   * the offline messages read once by REST) may come before it: count slices from there */
+  g_assert_true (wait_until (requests_at_least_one, &pacing, TEST_TIMEOUT_MS));
+  base = pacing.batches;
+  g_assert_cmpuint (base, >=, 1);
   g_assert_cmpuint (pacing.requests, ==, 1);
   g_assert_cmpuint (n_messages (messages), <, total);
 
@@ -942,8 +952,8 @@ test_catchup_paced (void)
    * paints nothing, hidden, does not stop the catch-up) */
   first = g_get_monotonic_time ();
   iterate_for (50);
-  g_assert_cmpuint (pacing.batches, ==, 1);
-  until[1] = GUINT_TO_POINTER (2);
+  g_assert_cmpuint (pacing.batches, ==, base);
+  until[1] = GUINT_TO_POINTER (base + 1);
   g_assert_true (wait_until (batches_at_least, until, 1000));
   g_assert_cmpint (g_get_monotonic_time () - first, >=, 90 * 1000);
   g_assert_cmpuint (pacing.requests, ==, 2);
@@ -951,11 +961,11 @@ test_catchup_paced (void)
   /* the frame is painted: the next slice follows at once, long before the 100 ms */
   first = g_get_monotonic_time ();
   confab_client_frame_painted (fixture->client);
-  until[1] = GUINT_TO_POINTER (3);
+  until[1] = GUINT_TO_POINTER (base + 2);
   g_assert_true (wait_until (batches_at_least, until, 1000));
   g_assert_cmpint (g_get_monotonic_time () - first, <, 80 * 1000);
   g_assert_cmpuint (pacing.requests, ==, 3);
-  until[1] = GUINT_TO_POINTER (4);
+  until[1] = GUINT_TO_POINTER (base + 3);
 
   /* painting every frame asked for, the rest lands, every message once and in order */
   while (n_messages (messages) < total)
@@ -965,7 +975,7 @@ test_catchup_paced (void)
       confab_client_frame_painted (fixture->client);
     }
   g_assert_true (wait_until (is_online, fixture->client, TEST_TIMEOUT_MS));
-  g_assert_cmpuint (pacing.requests, >=, pacing.batches - 1);
+  g_assert_cmpuint (pacing.requests, >=, pacing.batches - base);
   for (guint i = 0; i < total; i += 149)
     {
       g_autoptr (ConfabMessage) message = nth_message (messages, i);
