@@ -33,7 +33,8 @@ after(async () => {
   if (relay) { await relay.stop(); relay.cleanup(); }
 });
 
-const open = (s = site, params = {}, options) => openPage(browser, hostUrl(host, s, '/page', params), options);
+const open = (s = site, params = {}, options, beforeLoad) =>
+  openPage(browser, hostUrl(host, s, '/page', params), options, beforeLoad);
 const lastFoot = (page) => page.locator('confab-widget .g.v .f').last();
 
 async function say(page, text) {
@@ -172,11 +173,12 @@ test('API: the error event; ready, opened, closed and message through Confab.on 
 
 test('data-debug: the widget tells the console what it does, never message texts or tokens; silent without it', async () => {
   const logs = async (params) => {
-    const { context, page } = await open(site, params);
     const pending = [];
-    // every argument in full, objects too: msg.text() would only show "Object"
-    page.on('console', (msg) => pending.push(Promise.all(msg.args().map((a) => a.jsonValue().catch(() => null)))
-      .then((args) => args.map((a) => (typeof a == 'string' ? a : JSON.stringify(a))).join(' '))));
+    // every argument in full, objects too: msg.text() would only show "Object"; listening from
+    // before the page loads, for the hello the widget may send before open() returns
+    const { context, page } = await open(site, params, undefined, (p) => p.on('console', (msg) =>
+      pending.push(Promise.all(msg.args().map((a) => a.jsonValue().catch(() => null)))
+        .then((args) => args.map((a) => (typeof a == 'string' ? a : JSON.stringify(a))).join(' ')))));
     await bubble(page, 'Open chat').click();
     const m = await say(page, 'a private text 4711' + (params.debug ? '' : ' (quiet)'));
     await until('sent', async () => /Sent/.test(await lastFoot(page).textContent()));

@@ -209,11 +209,13 @@ export const sendButton = (page, name = 'Send') => page.getByRole('button', { na
 export const bodies = (page) => page.locator('confab-widget .m .g:not(.w) .x').allTextContents();
 
 // A new browser context on @url; page.errors collects uncaught exceptions of the page.
-export async function openPage(browser, url, options = {}) {
+export async function openPage(browser, url, options = {}, beforeLoad = null) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, ...options });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  // listeners that must hear the page from its first line (the widget says hello as it loads)
+  if (beforeLoad) beforeLoad(page);
   await page.goto(url);
   return { context, page };
 }
