@@ -7,13 +7,13 @@ when the reference in docs/ does not mention it.
 
 Checked against every docs/*.md together:
   - every path registered with soup_server_add_handler / soup_server_add_early_handler, and
-    every /api/v1 path segment the dispatchers in relay/confab-api*.c and relay/confab-uploads.c
+    every /api/v1 path segment the dispatchers in relay/api/confab-api*.c and relay/media/confab-uploads.c
     compare against, as a component of a documented path (`/api/v1/sites/{id}/members`);
   - every WebSocket frame type the hub dispatches (strcmp (type, "…")) or sends
     (confab_frame_new ("…"), persisted event kinds), as `type`;
   - every error code the relay answers with (HTTP bodies and error frames), as `code`;
   - every close code the relay sends, as a number;
-  - every site setting (setting_specs in relay/confab-api.c) and every metric name;
+  - every site setting (setting_specs in relay/api/confab-api.c) and every metric name;
   - every config key relay/confab-config.c reads, under its [section] in docs/configuration.md,
     and under the same [section] in data/relay.conf.example;
   - every command-line option and admin subcommand, in docs/command-line.md;
@@ -142,13 +142,13 @@ def check(root):
             missing("the route", path, where, "write it as `METHOD " + path + "` in docs/http-api.md")
 
     segment = r"(?:g_)?strcmp0?\s*\(\s*(?:segments|rest|name)(?:\[\d+\])?(?:\s*\+\s*\d+)?\s*,\s*" + STRING + r"\s*\)"
-    for (word,), where in src.find(segment, ["relay/confab-api*.c", "relay/confab-uploads.c"]):
+    for (word,), where in src.find(segment, ["relay/api/confab-api*.c", "relay/media/confab-uploads.c"]):
         if word not in path_components:
             missing("the API path segment", f"/{word}", where,
                     "document the endpoint with its full path, e.g. `GET /api/v1/…/" + word + "`")
 
     # --- WebSocket frames -------------------------------------------------------------------
-    frame_sources = ["relay/confab-hub*.c", "relay/confab-faq.c", "relay/confab-objects.c"]
+    frame_sources = ["relay/hub/confab-hub*.c", "relay/confab-faq.c", "relay/confab-objects.c"]
     frames = {}
     for (word,), where in src.find(r"(?:g_)?strcmp0?\s*\(\s*type\s*,\s*" + STRING + r"\s*\)", frame_sources):
         frames.setdefault(word, where)
@@ -211,7 +211,7 @@ def check(root):
             missing("the close code", str(number), where, "add a row to the close codes table in docs/websocket.md")
 
     # --- site settings, metrics -------------------------------------------------------------------
-    for (word,), where in src.find(r'\{\s*' + STRING + r'\s*,\s*SETTING_\w+', ["relay/confab-api.c"]):
+    for (word,), where in src.find(r'\{\s*' + STRING + r'\s*,\s*SETTING_\w+', ["relay/api/confab-api.c"]):
         if not mentioned(word):
             missing("the site setting", f"“{word}”", where, "add it to the settings table in docs/http-api.md")
     for (word,), where in src.find(r'"(confab_[a-z_]+)"', ["relay/confab-metrics.c"]):

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-image.c: magic-byte sniffing, header dimensions and re-encoding (relay/confab-image.c) */
+/* test-image.c: magic-byte sniffing, header dimensions and re-encoding (relay/media/confab-image.c) */
 #include "confab-image.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
