@@ -35,6 +35,7 @@ struct _ConfabClient
   guint                    apply_source;  /* applies them, a slice per main-loop turn */
   ConfabFramePacer         pacer;         /* the next slice waits for a painted frame */
   gpointer                 pacer_data;
+  guint                    frame_wait_ms;  /* FRAME_WAIT_MS; tests make it longer */
   gboolean                 waits_for_frame; /* apply_source is the wait's time limit */
   guint                    backlog_applied; /* frames applied since the queue was last empty */
   GNetworkMonitor         *network_monitor;

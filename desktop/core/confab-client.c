@@ -686,7 +686,7 @@ apply_cb (gpointer user_data)
            * catch-up going when no frame comes (a hidden window). */
           self->waits_for_frame = self->pacer != NULL && self->pacer (self->pacer_data);
           self->apply_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                                   self->waits_for_frame ? FRAME_WAIT_MS : 1,
+                                                   self->waits_for_frame ? self->frame_wait_ms : 1,
                                                    apply_cb, self, NULL);
           g_source_set_name_by_id (self->apply_source, "[confab] apply relay frames");
         }
@@ -716,6 +716,18 @@ confab_client_set_frame_pacer (ConfabClient     *self,
   self->pacer_data = user_data;
   if (pacer == NULL)
     confab_client_frame_painted (self);
+}
+
+/* How long a paced slice waits for its frame before going on without it (FRAME_WAIT_MS).
+ * Tests on a loaded machine lengthen it, to tell "at once" from "after the wait" apart. */
+void
+confab_client_set_frame_wait (ConfabClient *self,
+                              guint         wait_ms)
+{
+  g_return_if_fail (CONFAB_IS_CLIENT (self));
+  g_return_if_fail (wait_ms > 0);
+
+  self->frame_wait_ms = wait_ms;
 }
 
 /* The frame the last slice waited for is painted: the next slice at once. */
@@ -1528,4 +1540,5 @@ confab_client_init (ConfabClient *self)
   self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
   self->presence = g_strdup ("online");
   self->state = CONFAB_CLIENT_SIGNED_OUT;
+  self->frame_wait_ms = FRAME_WAIT_MS;
 }

@@ -99,6 +99,8 @@ void              confab_client_set_frame_pacer  (ConfabClient         *self,
                                                   ConfabFramePacer      pacer,
                                                   gpointer              user_data);
 void              confab_client_frame_painted    (ConfabClient         *self);
+void              confab_client_set_frame_wait   (ConfabClient         *self,
+                                                  guint                 wait_ms);
 /* While offline and waiting to reconnect: how long that wait is, in ms (backoff with jitter,
  * at most 8 s); 0 otherwise. The network coming back (GNetworkMonitor) ends it at once. */
 guint             confab_client_get_reconnect_delay (ConfabClient      *self);
