@@ -50,7 +50,7 @@ class Source:
     def __init__(self, root):
         self.root = root
         self.files = {}
-        for path in sorted(glob.glob(os.path.join(root, "relay", "*.[ch]")) +
+        for path in sorted(glob.glob(os.path.join(root, "relay", "**", "*.[ch]"), recursive=True) +
                            glob.glob(os.path.join(root, "common", "*.[ch]"))):
             with open(path, encoding="utf-8") as f:
                 # comments name things in prose; only code counts
