@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-objects"
 
 #include "confab-objects.h"
+#include "confab-chat.h"
 #include "confab-json.h"
 #include "confab-util.h"
 
@@ -109,6 +110,9 @@ confab_conversation_to_json (ConfabStore              *store,
       json_object_set_int_member (object, "unread", conversation->unread);
       json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
       json_object_set_int_member (object, "visitor_read_seq", conversation->visitor_read_seq);
+      /* the team's labels: never the visitor's business */
+      json_object_set_array_member (object, "labels",
+                                    confab_conversation_labels_json (store, conversation->id));
     }
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);

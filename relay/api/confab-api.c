@@ -14,6 +14,8 @@
 #include "confab-objects.h"
 #include "confab-store-team.h"
 #include "confab-uploads.h"
+#include "confab-api-chat.h"
+#include "confab-store-chat.h"
 #include "confab-util.h"
 
 #include <stdio.h>
@@ -731,6 +733,37 @@ site_patch (Request    *request,
   }
 }
 
+/* ?label=: the conversations with that label of the site (a label of another site, or none,
+ * has none) */
+static GPtrArray *
+labelled_conversations (Request                        *request,
+                        ConfabSite                     *site,
+                        const char                     *label_id,
+                        const ConfabConversationStatus *status,
+                        gint64                          before,
+                        guint                           limit,
+                        GError                        **error)
+{
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) conversations = NULL;
+
+  ids = confab_store_list_labelled_conversations (request->relay->store, site->id, label_id, status,
+                                                  before, limit, error);
+  if (ids == NULL)
+    return NULL;
+  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      ConfabConversation *conversation = confab_store_get_conversation (request->relay->store,
+                                                                        g_ptr_array_index (ids, i),
+                                                                        error);
+      if (conversation == NULL)
+        return NULL;
+      g_ptr_array_add (conversations, conversation);
+    }
+  return g_steal_pointer (&conversations);
+}
+
 static void
 site_conversations (Request    *request,
                     ConfabSite *site)
@@ -741,6 +774,7 @@ site_conversations (Request    *request,
   ConfabConversationStatus status;
   const char *status_text = request->query ? g_hash_table_lookup (request->query, "status") : NULL;
   const char *before_text = request->query ? g_hash_table_lookup (request->query, "before") : NULL;
+  const char *label_id = request->query ? g_hash_table_lookup (request->query, "label") : NULL;
   gint64 limit, before = 0;
   JsonArray *list;
 
@@ -754,9 +788,14 @@ site_conversations (Request    *request,
   if (!query_int (request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &limit))
     return;
 
-  conversations = confab_store_list_conversations (request->relay->store, site->id,
-                                                   status_text && *status_text ? &status : NULL,
-                                                   before, (guint) limit, &error);
+  if (label_id != NULL && *label_id != '\0')
+    conversations = labelled_conversations (request, site, label_id,
+                                            status_text && *status_text ? &status : NULL,
+                                            before, (guint) limit, &error);
+  else
+    conversations = confab_store_list_conversations (request->relay->store, site->id,
+                                                     status_text && *status_text ? &status : NULL,
+                                                     before, (guint) limit, &error);
   if (conversations == NULL)
     return confab_http_gerror (request->msg, error);
 
@@ -807,6 +846,12 @@ handle_site (Request     *request,
   if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
     return site_conversations (request, site);
 
+  if (strcmp (segments[1], "labels") == 0)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_site_labels (&call, site, segments + 2);
+    }
+
   if (confab_api_admin_is_site_resource (segments[1]))
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
@@ -830,6 +875,14 @@ handle_conversation (Request     *request,
   if (conversation == NULL ||
       confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
+
+  /* notes, labels (confab-api-chat.c) */
+  if (segments[1] != NULL && confab_api_chat_is_conversation_resource (segments[1]) &&
+      segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_chat_conversation_resource (&call, conversation, segments[1]);
+    }
 
   if (!method_is (request, "GET"))
     return method_not_allowed (request, "GET");
@@ -1100,6 +1153,18 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "visitors") == 0 && segments[1] != NULL && *segments[1] != '\0')
     return handle_visitor (&request, user, segments + 1);
+
+  if (strcmp (segments[0], "labels") == 0 && segments[1] != NULL && *segments[1] != '\0')
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_label (&call, segments[1], segments + 2);
+    }
+
+  if (strcmp (segments[0], "search") == 0 && segments[1] == NULL)
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_search (&call);
+    }
 
   not_found (&request);
 }

@@ -205,6 +205,7 @@ typedef enum {
 #define CONFAB_EVENT_RATING       "rating"
 #define CONFAB_EVENT_TIMELINE     "timeline"        /* of a conversation (confab-hub-unseen.c) */
 #define CONFAB_EVENT_OFFLINE      "offline_message" /* new or changed */
+#define CONFAB_EVENT_NOTE         "note"            /* an internal note (confab-hub-notes.c) */
 
 typedef struct {
   gint64         cursor;

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-api-chat.h: issue 14's REST resources (confab-api-chat.c) — a conversation's notes and
+ * labels, the site's labels, search over messages. confab-api.c dispatches to them. */
+#pragma once
+
+#include "confab-api-admin.h"
+
+G_BEGIN_DECLS
+
+/* /conversations/{id}/notes and /conversations/{id}/labels (@name), the conversation being one
+ * of the user's sites'. */
+gboolean confab_api_chat_is_conversation_resource (const char               *name);
+void     confab_api_chat_conversation_resource    (ConfabApiCall            *call,
+                                                   const ConfabConversation *conversation,
+                                                   const char               *name);
+/* /sites/{id}/labels */
+void     confab_api_site_labels                   (ConfabApiCall            *call,
+                                                   ConfabSite               *site,
+                                                   char                    **rest);
+/* /labels/{id} */
+void     confab_api_label                         (ConfabApiCall            *call,
+                                                   const char               *label_id,
+                                                   char                    **rest);
+/* /search */
+void     confab_api_search                        (ConfabApiCall            *call);
+
+G_END_DECLS
