@@ -201,15 +201,22 @@ confab_upload_to_json (const ConfabUpload *upload)
   JsonObject *object = json_object_new ();
   g_autofree char *url = g_strconcat ("/api/v1/uploads/", upload->id, NULL);
   g_autofree char *thumb_url = g_strconcat (url, "/thumb", NULL);
+  gboolean file = g_strcmp0 (upload->kind, "file") == 0;
 
   /* relative: the relay may be reached under several names */
   json_object_set_string_member (object, "id", upload->id);
   json_object_set_string_member (object, "url", url);
-  json_object_set_string_member (object, "thumb_url", thumb_url);
+  json_object_set_string_member (object, "kind", file ? "file" : "image");
+  set_string_or_null (object, "name", upload->name);
   json_object_set_string_member (object, "mime", upload->mime);
-  json_object_set_int_member (object, "width", upload->width);
-  json_object_set_int_member (object, "height", upload->height);
   json_object_set_int_member (object, "size", upload->size);
+  /* a file has no pixels and no thumbnail: it is a download, never shown inline */
+  if (!file)
+    {
+      json_object_set_string_member (object, "thumb_url", thumb_url);
+      json_object_set_int_member (object, "width", upload->width);
+      json_object_set_int_member (object, "height", upload->height);
+    }
 
   return object;
 }

@@ -14,6 +14,7 @@
 #include "confab-objects.h"
 #include "confab-store-team.h"
 #include "confab-uploads.h"
+#include "confab-files.h"
 #include "confab-api-chat.h"
 #include "confab-store-chat.h"
 #include "confab-util.h"
@@ -389,7 +390,10 @@ sites_create (Request    *request,
 }
 
 /* Widget settings a site admin may set, with their JSON types and limits. */
-typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS } SettingType;
+/* SETTING_TEXT: a visitor-facing text, a string or {"en":"Hi","de":"Hallo"} (BCP 47 tags, at
+ * most 20); SETTING_FILE_TYPES: a list of upload kinds (confab-files.h). */
+typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS,
+               SETTING_TEXT, SETTING_FILE_TYPES } SettingType;
 
 typedef struct {
   const char  *key;
@@ -403,21 +407,23 @@ static const SettingSpec setting_specs[] = {
   { "position",         SETTING_CHOICE,  0,     "|bottom-right|bottom-left|" },
   { "offset_x",         SETTING_INT,     500,   NULL },
   { "offset_y",         SETTING_INT,     500,   NULL },
-  { "welcome_message",  SETTING_STRING,  1000,  NULL },
-  { "placeholder",      SETTING_STRING,  200,   NULL },
+  { "welcome_message",  SETTING_TEXT,    1000,  NULL },
+  { "placeholder",      SETTING_TEXT,    200,   NULL },
+  { "greeting",         SETTING_TEXT,    1000,  NULL },  /* the widget's first bubble */
   { "auto_open_delay",  SETTING_INT,     3600,  NULL },
   { "show_on",          SETTING_STRINGS, 500,   NULL },
   { "hide_on",          SETTING_STRINGS, 500,   NULL },
   { "locale",           SETTING_STRING,  35,    NULL },
   { "prechat",          SETTING_CHOICE,  0,     "|off|optional|required|" },
   { "consent_required", SETTING_BOOL,    0,     NULL },
-  { "consent_text",     SETTING_STRING,  2000,  NULL },
-  { "offline_message",  SETTING_STRING,  1000,  NULL },
+  { "consent_text",     SETTING_TEXT,    2000,  NULL },
+  { "offline_message",  SETTING_TEXT,    1000,  NULL },
   { "working_hours",    SETTING_HOURS,   0,     NULL },
   { "typing_preview",   SETTING_BOOL,    0,     NULL },
   { "sound",            SETTING_BOOL,    0,     NULL },
   { "fingerprint",      SETTING_BOOL,    0,     NULL },
   { "upload_max_bytes", SETTING_INT,     CONFAB_UPLOAD_CEILING_BYTES, NULL }, /* 0: no uploads (confab-uploads.c) */
+  { "upload_file_types", SETTING_FILE_TYPES, 0, NULL }, /* unset: every kind (confab-files.h) */
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
   { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
@@ -494,6 +500,90 @@ bad:
   return FALSE;
 }
 
+/* A language tag as BCP 47 writes them, as far as the widget needs to match it: letters, digits
+ * and hyphens, a primary subtag of 2–3 letters (or 5–8) first, at most 35 characters. */
+static gboolean
+valid_language_tag (const char *tag)
+{
+  gsize primary = strcspn (tag, "-");
+  gsize length = strlen (tag);
+
+  if (length == 0 || length > 35 || primary < 2 || primary > 8 || tag[length - 1] == '-')
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!(g_ascii_isalnum (tag[i]) || (tag[i] == '-' && i > 0 && tag[i - 1] != '-')) ||
+        (i < primary && !g_ascii_isalpha (tag[i])))
+      return FALSE;
+  return TRUE;
+}
+
+/* A string, or an object of at most 20 language tags to strings, each at most spec->max. */
+static gboolean
+valid_text_setting (const SettingSpec  *spec,
+                    JsonNode           *node,
+                    char              **message)
+{
+  JsonObject *texts;
+  g_autoptr (GList) tags = NULL;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      confab_utf8_length (json_node_get_string (node)) <= spec->max)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    goto bad;
+
+  texts = json_node_get_object (node);
+  tags = json_object_get_members (texts);
+  if (tags == NULL || g_list_length (tags) > 20)
+    goto bad;
+  for (GList *l = tags; l; l = l->next)
+    {
+      JsonNode *text = json_object_get_member (texts, l->data);
+
+      if (!valid_language_tag (l->data) || !JSON_NODE_HOLDS_VALUE (text) ||
+          json_node_get_value_type (text) != G_TYPE_STRING ||
+          confab_utf8_length (json_node_get_string (text)) > spec->max)
+        goto bad;
+    }
+  return TRUE;
+
+bad:
+  *message = g_strdup_printf ("“%s” must be text of at most %" G_GINT64_FORMAT " characters, or an "
+                              "object of 1 to 20 language tags (\"en\", \"de-CH\") to such texts",
+                              spec->key, spec->max);
+  return FALSE;
+}
+
+/* A list of distinct upload kinds: "image", "pdf", "text", "csv", "office", "zip". */
+static gboolean
+valid_file_types (const SettingSpec  *spec,
+                  JsonNode           *node,
+                  char              **message)
+{
+  JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint seen = 0;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      ConfabFileKind kind = 0;
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        kind = confab_file_kind_from_string (json_node_get_string (element));
+      if (kind == 0 || (seen & kind) != 0)
+        {
+          array = NULL;
+          break;
+        }
+      seen |= kind;
+    }
+  if (array != NULL)
+    return TRUE;
+  *message = g_strdup_printf ("“%s” must be a list of distinct kinds out of image, pdf, text, csv, "
+                              "office and zip", spec->key);
+  return FALSE;
+}
+
 /* The JSON type a setting takes, for telling a wrong type (invalid_field) from a wrong value
  * (invalid_value). */
 static gboolean
@@ -512,6 +602,10 @@ setting_has_type (const SettingSpec *spec,
       return JSON_NODE_HOLDS_ARRAY (node);
     case SETTING_HOURS:
       return JSON_NODE_HOLDS_OBJECT (node);
+    case SETTING_TEXT:
+      return type == G_TYPE_STRING || JSON_NODE_HOLDS_OBJECT (node);
+    case SETTING_FILE_TYPES:
+      return JSON_NODE_HOLDS_ARRAY (node);
     default:
       return type == G_TYPE_STRING;
     }
@@ -588,6 +682,12 @@ valid_setting (const SettingSpec  *spec,
 
     case SETTING_HOURS:
       return valid_working_hours (node, message);
+
+    case SETTING_TEXT:
+      return valid_text_setting (spec, node, message);
+
+    case SETTING_FILE_TYPES:
+      return valid_file_types (spec, node, message);
 
     default:
       g_assert_not_reached ();

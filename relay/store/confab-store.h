@@ -745,6 +745,9 @@ typedef struct _ConfabUpload {
   gint64  thumb_height;
   gint64  thumb_size;
   gint64  created_at;
+  char   *kind;              /* "image" (re-encoded, with a thumbnail) or "file" (stored as sent,
+                              * no thumbnail, width and height 0): issue 14 */
+  char   *name;              /* the file name the uploader gave, or NULL */
 } ConfabUpload;
 
 void confab_upload_free (ConfabUpload *upload);
