@@ -85,6 +85,24 @@ test_search_paging (void)
   query = g_strdup_printf ("q=colis&site_id=%s", world->site_id);
   by_site = search (world, world->token, query);
   g_assert_cmpuint (json_array_get_length (results (by_site)), ==, 1);
+
+  /* a long message: at most 200 characters of plain text around the match, cut with … */
+  {
+    g_autofree char *before_text = g_strnfill (300, 'a');
+    g_autofree char *after_text = g_strnfill (300, 'b');
+    g_autofree char *body = g_strdup_printf ("%s <b>needle</b> %s", before_text, after_text);
+    g_autoptr(TestResponse) long_hit = NULL;
+    const char *snippet;
+
+    test_agent_say (world->agent, conversation_id, body);
+    long_hit = search (world, world->token, "q=needle");
+    g_assert_cmpuint (json_array_get_length (results (long_hit)), ==, 1);
+    snippet = test_obj_string (json_array_get_object_element (results (long_hit), 0), "snippet");
+    g_assert_cmpint (g_utf8_strlen (snippet, -1), <=, 200);
+    g_assert_true (g_str_has_prefix (snippet, "…"));
+    g_assert_true (g_str_has_suffix (snippet, "…"));
+    g_assert_nonnull (strstr (snippet, "<b>needle</b>"));
+  }
 }
 
 /* Another site's owner finds nothing of this site's, even naming it; nothing in q is syntax. */

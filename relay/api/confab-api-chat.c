@@ -340,15 +340,85 @@ search_match (const char *q)
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
-/* At most MAX_SNIPPET_CHARS characters, cut at a character boundary. */
+/* Lower case without diacritics, as unicode61 remove_diacritics folds a word (and as
+ * confab_faq_terms() gives the query's words). */
 static char *
-clip_snippet (const char *text)
+fold_word (const char *word,
+           gssize      len)
 {
-  if (text == NULL)
+  g_autofree char *decomposed = g_utf8_normalize (word, len, G_NORMALIZE_NFD);
+  g_autoptr (GString) bare = g_string_new (NULL);
+
+  for (const char *p = decomposed; p != NULL && *p; p = g_utf8_next_char (p))
+    if (!g_unichar_ismark (g_utf8_get_char (p)))
+      g_string_append_unichar (bare, g_utf8_get_char (p));
+  return g_utf8_strdown (bare->str, -1);
+}
+
+static gboolean
+is_word_char (gunichar c)
+{
+  return g_unichar_isalnum (c) || g_unichar_ismark (c) || g_unichar_type (c) == G_UNICODE_PRIVATE_USE;
+}
+
+/* The character offset of the first word of @body that is one of @terms (the last one also as
+ * a beginning), or 0. */
+static glong
+first_match (const char         *body,
+             const char * const *terms)
+{
+  guint n = g_strv_length ((char **) terms);
+  const char *p = body;
+
+  while (*p)
+    {
+      const char *start;
+      g_autofree char *word = NULL;
+
+      while (*p && !is_word_char (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      start = p;
+      while (*p && is_word_char (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      if (p == start)
+        break;
+
+      word = fold_word (start, p - start);
+      for (guint i = 0; i < n; i++)
+        if (strcmp (word, terms[i]) == 0 || (i == n - 1 && g_str_has_prefix (word, terms[i])))
+          return g_utf8_pointer_to_offset (body, start);
+    }
+  return 0;
+}
+
+/* Plain text of at most MAX_SNIPPET_CHARS characters around the first match, "…" where cut. */
+static char *
+make_snippet (const char         *body,
+              const char * const *terms)
+{
+  glong length, at, start, end;
+  g_autoptr (GString) snippet = NULL;
+  g_autofree char *middle = NULL;
+
+  if (body == NULL)
     return g_strdup ("");
-  if (g_utf8_strlen (text, -1) <= MAX_SNIPPET_CHARS)
-    return g_strdup (text);
-  return g_utf8_substring (text, 0, MAX_SNIPPET_CHARS - 1);
+  length = g_utf8_strlen (body, -1);
+  if (length <= MAX_SNIPPET_CHARS)
+    return g_strdup (body);
+
+  /* some context before the match, the rest after it */
+  at = first_match (body, terms);
+  start = MAX (0, at - MAX_SNIPPET_CHARS / 3);
+  end = MIN (length, start + MAX_SNIPPET_CHARS - 2);
+  start = MAX (0, end - (MAX_SNIPPET_CHARS - 2));
+  middle = g_utf8_substring (body, start, end);
+  snippet = g_string_new (NULL);
+  if (start > 0)
+    g_string_append (snippet, "…");
+  g_string_append (snippet, middle);
+  if (end < length)
+    g_string_append (snippet, "…");
+  return g_string_free (g_steal_pointer (&snippet), FALSE);
 }
 
 static gboolean
@@ -387,6 +457,7 @@ confab_api_search (ConfabApiCall *call)
   g_autoptr (GPtrArray) hits = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *match = NULL;
+  g_auto (GStrv) terms = NULL;
   gint64 limit, before;
   JsonArray *list;
 
@@ -398,6 +469,7 @@ confab_api_search (ConfabApiCall *call)
     return confab_api_bad_value (call, "“q” must be 1 to 200 characters");
   if ((match = search_match (q)) == NULL)
     return confab_api_bad_value (call, "“q” has no word to search for");
+  terms = confab_faq_terms (q);
   if (!query_number (call, "limit", 1, MAX_SEARCH_PAGE, DEFAULT_SEARCH_PAGE, &limit) ||
       !query_number (call, "before", 1, G_MAXINT64, 0, &before))
     return;
@@ -417,7 +489,7 @@ confab_api_search (ConfabApiCall *call)
       JsonObject *result = json_object_new ();
       JsonObject *sender = json_object_new ();
       g_autofree char *created_at = confab_format_time (hit->created_at);
-      g_autofree char *snippet = clip_snippet (hit->snippet);
+      g_autofree char *snippet = make_snippet (hit->body, (const char * const *) terms);
 
       json_object_set_string_member (result, "conversation_id", hit->conversation_id);
       json_object_set_string_member (result, "site_id", hit->site_id);

@@ -106,7 +106,7 @@ typedef struct {
   gint64            cursor;
   ConfabSenderType  sender_type;
   char             *sender_name;
-  char             *snippet;    /* plain text around the match */
+  char             *body;
   gint64            created_at;
 } ConfabSearchHit;
 

@@ -16,7 +16,7 @@ confab_search_hit_free (ConfabSearchHit *hit)
   g_free (hit->conversation_id);
   g_free (hit->site_id);
   g_free (hit->sender_name);
-  g_free (hit->snippet);
+  g_free (hit->body);
   g_free (hit);
 }
 
@@ -31,7 +31,7 @@ read_hit (sqlite3_stmt *stmt)
   hit->cursor = sqlite3_column_int64 (stmt, 3);
   hit->sender_type = store_sender_from_string ((const char *) sqlite3_column_text (stmt, 4));
   hit->sender_name = store_column_dup (stmt, 5);
-  hit->snippet = store_column_dup (stmt, 6);
+  hit->body = store_column_dup (stmt, 6);
   hit->created_at = sqlite3_column_int64 (stmt, 7);
   return hit;
 }
@@ -50,11 +50,10 @@ confab_store_search_messages (ConfabStore  *store,
   g_return_val_if_fail (store != NULL, NULL);
 
   /* Newest first by the index's own rowid (the message's cursor): FTS5 walks its matches in
-   * rowid order, so a page costs the matches it skips, not a sort of them all. The snippet has
-   * no markup: the caller gets plain text. */
+   * rowid order, so a page costs the matches it skips, not a sort of them all. */
   stmt = store_prepare (store,
                         "SELECT m.conversation_id, c.site_id, m.seq, m.cursor, m.sender_type, "
-                        "m.sender_name, snippet (messages_fts, 0, '', '', '…', 32), m.created_at "
+                        "m.sender_name, m.body, m.created_at "
                         "FROM messages_fts f "
                         "JOIN messages m ON m.cursor = f.rowid "
                         "JOIN conversations c ON c.id = m.conversation_id "
