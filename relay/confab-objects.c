@@ -3,6 +3,7 @@
 
 #include "confab-objects.h"
 #include "confab-chat.h"
+#include "confab-avatars.h"
 #include "confab-json.h"
 #include "confab-util.h"
 
@@ -42,6 +43,11 @@ confab_user_to_json (const ConfabUser *user)
   json_object_set_string_member (object, "id", user->id);
   json_object_set_string_member (object, "email", user->email);
   set_string_or_null (object, "name", user->name);
+  {
+    g_autofree char *avatar_url = confab_avatar_url (user->id);
+
+    set_string_or_null (object, "avatar_url", avatar_url);
+  }
 
   return object;
 }
@@ -91,9 +97,12 @@ confab_conversation_to_json (ConfabStore              *store,
       g_autoptr (ConfabUser) assignee = confab_store_get_user (store, conversation->assignee_id, NULL);
       JsonObject *who = json_object_new ();
 
+      g_autofree char *avatar_url = confab_avatar_url (conversation->assignee_id);
+
       if (audience == CONFAB_AUDIENCE_AGENT)
         json_object_set_string_member (who, "id", conversation->assignee_id);
       set_string_or_null (who, "name", assignee ? assignee->name : NULL);
+      set_string_or_null (who, "avatar_url", avatar_url);
       json_object_set_object_member (object, "assignee", who);
     }
   else
@@ -236,6 +245,13 @@ confab_message_to_json (const ConfabMessage *message,
   set_string_or_null (sender, "name", message->sender_name);
   if (audience == CONFAB_AUDIENCE_AGENT && message->sender_id != NULL)
     json_object_set_string_member (sender, "id", message->sender_id);
+  if (message->sender_type == CONFAB_SENDER_AGENT)
+    {
+      /* a hash lookup (confab-avatars.c): this runs for every message */
+      g_autofree char *avatar_url = confab_avatar_url (message->sender_id);
+
+      set_string_or_null (sender, "avatar_url", avatar_url);
+    }
   json_object_set_object_member (object, "sender", sender);
 
   /* A bot's FAQ answer (its sender id is the FAQ): the visitor may rate it or ask for a person. */

@@ -4,6 +4,7 @@
 
 #include "relay-harness.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <string.h>
 
 static void
@@ -124,6 +125,123 @@ test_preview_cleared_when_last_tab_closes (void)
   g_assert_false (test_obj_bool (cleared, "active"));
 }
 
+/* The visitor object's online is true in every REST answer while a socket of theirs is open. */
+static void
+test_online_over_rest (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *conversation_id = NULL, *conversation_path = NULL, *visitor_path = NULL;
+  g_autofree char *search_path = NULL;
+
+  quiet_world (world);
+  test_visitor_say (world->visitor, "Hello there", &conversation_id);
+  conversation_path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+  visitor_path = g_strdup_printf ("/api/v1/visitors/%s", world->visitor_id);
+  search_path = g_strdup_printf ("/api/v1/sites/%s/visitors?q=%s", world->site_id, world->visitor_id);
+
+  {
+    g_autoptr(TestResponse) conversation = test_http (world->relay, "GET", conversation_path,
+                                                      world->token, NULL, NULL);
+    g_autoptr(TestResponse) visitor = test_http (world->relay, "GET", visitor_path, world->token, NULL, NULL);
+
+    test_assert_http_status (conversation, 200);
+    g_assert_true (test_obj_bool (test_response_object (conversation), "visitor.online"));
+    test_assert_http_status (visitor, 200);
+    g_assert_true (test_obj_bool (test_response_object (visitor), "online"));
+  }
+
+  test_ws_close (world->visitor);
+  test_sleep_ms (200);
+  {
+    g_autoptr(TestResponse) conversation = test_http (world->relay, "GET", conversation_path,
+                                                      world->token, NULL, NULL);
+    g_autoptr(TestResponse) visitor = test_http (world->relay, "GET", visitor_path, world->token, NULL, NULL);
+
+    g_assert_false (test_obj_bool (test_response_object (conversation), "visitor.online"));
+    g_assert_false (test_obj_bool (test_response_object (visitor), "online"));
+  }
+}
+
+/* A @width × @height PNG of one colour. */
+static GBytes *
+make_png (int width,
+          int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  gchar *buffer = NULL;
+  gsize size = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ccff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", NULL, NULL));
+  return g_bytes_new_take (buffer, size);
+}
+
+static void
+test_avatars (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr(GBytes) png = make_png (600, 300);
+  g_autoptr(GBytes) text = g_bytes_new_static ("not a picture", 13);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(TestResponse) put = NULL, got = NULL, me = NULL, members = NULL, refused = NULL;
+  g_autoptr(TestResponse) nothing = NULL, anonymous = NULL, deleted = NULL, gone = NULL, me_after = NULL;
+  g_autofree char *url = NULL, *members_path = NULL, *conversation_id = NULL, *none_path = NULL;
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(JsonObject) message = NULL;
+  GdkPixbuf *decoded;
+
+  quiet_world (world);
+
+  put = test_http_bytes (world->relay, "PUT", "/api/v1/me/avatar", world->token, png, "image/png", NULL);
+  test_assert_http_status (put, 200);
+  url = g_strdup (test_obj_string (test_response_object (put), "avatar_url"));
+  g_assert_true (g_str_has_prefix (url, "/api/v1/avatars/"));
+  g_assert_nonnull (strstr (url, world->user_id));
+
+  /* public, cacheable, a 256 px square PNG */
+  got = test_http (world->relay, "GET", url, NULL, NULL, NULL);
+  test_assert_http_status (got, 200);
+  g_assert_cmpstr (test_response_header (got, "Content-Type"), ==, "image/png");
+  g_assert_true (g_str_has_prefix (test_response_header (got, "Cache-Control"), "public"));
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, got->body, NULL));
+  g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
+  decoded = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_cmpint (gdk_pixbuf_get_width (decoded), ==, 256);
+  g_assert_cmpint (gdk_pixbuf_get_height (decoded), ==, 256);
+
+  /* the user object has it: /me, the members, an agent's messages (the visitor's too) */
+  me = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
+  g_assert_cmpstr (test_obj_string (test_response_object (me), "user.avatar_url"), ==, url);
+  members_path = g_strdup_printf ("/api/v1/sites/%s/members", world->site_id);
+  members = test_http (world->relay, "GET", members_path, world->token, NULL, NULL);
+  g_assert_cmpstr (test_obj_string (json_array_get_object_element (
+                     test_obj_array (test_response_object (members), "members"), 0), "avatar_url"), ==, url);
+  test_visitor_say (world->visitor, "Hi", &conversation_id);
+  test_agent_say (world->agent, conversation_id, "Hello, I am here");
+  message = test_ws_wait_for_match (world->visitor, "message", "sender.type", "agent", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (message, "sender.avatar_url"), ==, url);
+
+  /* only pictures, and something */
+  refused = test_http_bytes (world->relay, "PUT", "/api/v1/me/avatar", world->token, text, "text/plain", NULL);
+  test_assert_http_error (refused, 415, "unsupported_media_type");
+  nothing = test_http_bytes (world->relay, "PUT", "/api/v1/me/avatar", world->token, empty, "image/png", NULL);
+  test_assert_http_error (nothing, 400, "invalid_image");
+  anonymous = test_http_bytes (world->relay, "PUT", "/api/v1/me/avatar", NULL, png, "image/png", NULL);
+  test_assert_http_status (anonymous, 401);
+
+  deleted = test_http (world->relay, "DELETE", "/api/v1/me/avatar", world->token, NULL, NULL);
+  test_assert_http_status (deleted, 204);
+  gone = test_http (world->relay, "GET", url, NULL, NULL, NULL);
+  test_assert_http_error (gone, 404, "not_found");
+  me_after = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
+  g_assert_true (test_obj_is_null (test_response_object (me_after), "user.avatar_url"));
+  none_path = g_strdup_printf ("/api/v1/avatars/%s", "usr_nobody");
+  {
+    g_autoptr(TestResponse) unknown = test_http (world->relay, "GET", none_path, NULL, NULL, NULL);
+    test_assert_http_error (unknown, 404, "not_found");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -133,6 +251,9 @@ main (int    argc,
   test_harness_add ("/relay/everyday/preview/before-first-message", test_preview_before_first_message);
   test_harness_add ("/relay/everyday/preview/cleared-when-last-tab-closes",
                     test_preview_cleared_when_last_tab_closes);
+
+  test_harness_add ("/relay/everyday/online-over-rest", test_online_over_rest);
+  test_harness_add ("/relay/everyday/avatars", test_avatars);
 
   return g_test_run ();
 }

@@ -82,6 +82,9 @@ static const RoleRow table[] = {
                                                                       { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/conversations/{conversation}/notes", NULL,     { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/search?q=hello", NULL,                         { OK,  OK,  OK,  OK,  401 } },
+  /* avatars: one's own; anyone reads them (none here: 404 for all, never 401) */
+  { "DELETE", "/api/v1/me/avatar", NULL,                              { OK,  OK,  OK,  OK,  401 } },
+  { "GET",    "/api/v1/avatars/usr_none", NULL,                       { 404, 404, 404, 404, 404 } },
   /* the team: admins, and only owners touch owners */
   { "GET",    "/api/v1/sites/{site}/members", NULL,                   { OK,  OK,  403, 404, 401 } },
   { "POST",   "/api/v1/sites/{site}/members", "{'email':'{new}','role':'agent'}",

@@ -24,4 +24,11 @@ void     confab_api_label                         (ConfabApiCall            *cal
 /* /search */
 void     confab_api_search                        (ConfabApiCall            *call);
 
+/* /me/avatar: PUT (the picture's bytes) and DELETE (confab-api-avatars.c) */
+void     confab_api_me_avatar                     (ConfabApiCall            *call);
+/* /avatars/{user_id}: public */
+void     confab_api_avatar                        (ConfabRelay              *relay,
+                                                   SoupServerMessage        *msg,
+                                                   const char               *user_id);
+
 G_END_DECLS

@@ -1195,6 +1195,11 @@ handle_api (SoupServer        *server,
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);
 
+  /* agents' pictures: public, the widget shows them */
+  if (strcmp (segments[0], "avatars") == 0 && segments[1] != NULL && *segments[1] != '\0' &&
+      segments[2] == NULL)
+    return confab_api_avatar (request.relay, msg, segments[1]);
+
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "setup") == 0 && segments[2] == NULL)
     return confab_api_auth_setup (request.relay, msg);
 
@@ -1214,6 +1219,12 @@ handle_api (SoupServer        *server,
       if (!method_is (&request, "GET"))
         return method_not_allowed (&request, "GET, PATCH");
       return me (&request, user);
+    }
+
+  if (strcmp (segments[0], "me") == 0 && g_strcmp0 (segments[1], "avatar") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_me_avatar (&call);
     }
 
   if (strcmp (segments[0], "me") == 0 && g_strcmp0 (segments[1], "password") == 0 && segments[2] == NULL)
