@@ -242,6 +242,140 @@ test_avatars (void)
   }
 }
 
+static JsonObject *
+widget_team (TestWorld *world)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/widget/config?site_key=%s", world->site_key);
+  g_autoptr(TestResponse) response = test_http (world->relay, "GET", path, NULL, NULL, NULL);
+
+  test_assert_http_status (response, 200);
+  return json_object_ref (test_obj_object (test_response_object (response), "team"));
+}
+
+/* The widget's header: the agents online (else the last ones who answered), the median first
+ * response of the last answered conversations (from 5 on), when working hours begin again. */
+static void
+test_widget_team (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) team = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  g_autoptr(GDateTime) opening = NULL;
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *hours = NULL, *expected_back = NULL;
+  static const char * const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  JsonArray *agents;
+
+  quiet_world (world);
+  test_ws_ignore (world->agent, "conversation", "message", "site", NULL);
+
+  team = widget_team (world);
+  g_assert_true (test_obj_bool (team, "online"));
+  agents = test_obj_array (team, "agents");
+  g_assert_cmpuint (json_array_get_length (agents), ==, 1);
+  g_assert_cmpstr (test_obj_string (json_array_get_object_element (agents, 0), "name"), ==, "Owner a");
+  g_assert_true (test_obj_is_null (json_array_get_object_element (agents, 0), "avatar_url"));
+  g_assert_true (test_obj_is_null (team, "reply_time_seconds"));
+  g_assert_true (test_obj_is_null (team, "back_at"));
+
+  /* four answered conversations say nothing yet; the fifth gives the median */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(TestWs) visitor = test_ws_widget (world->relay, world->site_key);
+      g_autoptr(JsonObject) welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+      g_autofree char *conversation_id = NULL;
+
+      test_ws_ignore (visitor, "agents_online", NULL);
+      test_visitor_say (visitor, "A question", &conversation_id);
+      test_agent_say (world->agent, conversation_id, "An answer");
+      if (i == 3)
+        {
+          g_autoptr(JsonObject) four = widget_team (world);
+          g_assert_true (test_obj_is_null (four, "reply_time_seconds"));
+        }
+    }
+  g_clear_pointer (&team, json_object_unref);
+  team = widget_team (world);
+  g_assert_cmpint (test_obj_int (team, "reply_time_seconds"), >=, 0);
+  g_assert_cmpint (test_obj_int (team, "reply_time_seconds"), <, 60);
+
+  /* working hours only tomorrow, 09:00–10:00 UTC; the team goes offline */
+  hours = test_json ("{'settings':{'working_hours':{'timezone':'UTC','days':{'%s':['09:00-10:00']}}}}",
+                     days[g_date_time_get_day_of_week (tomorrow) - 1]);
+  {
+    g_autoptr(TestResponse) patched = test_http (world->relay, "PATCH", site_path, world->token, hours, NULL);
+    test_assert_http_status (patched, 200);
+  }
+  test_ws_close (world->agent);
+  test_sleep_ms (200);
+  g_clear_pointer (&team, json_object_unref);
+  team = widget_team (world);
+  g_assert_false (test_obj_bool (team, "online"));
+  agents = test_obj_array (team, "agents");
+  g_assert_cmpuint (json_array_get_length (agents), ==, 1);
+  g_assert_cmpstr (test_obj_string (json_array_get_object_element (agents, 0), "name"), ==, "Owner a");
+  opening = g_date_time_new_utc (g_date_time_get_year (tomorrow), g_date_time_get_month (tomorrow),
+                                 g_date_time_get_day_of_month (tomorrow), 9, 0, 0);
+  expected_back = g_date_time_format (opening, "%Y-%m-%dT%H:%M:%S");
+  g_assert_true (g_str_has_prefix (test_obj_string (team, "back_at"), expected_back));
+}
+
+/* The visitor-facing texts take a string or an object of language tags; the widget config
+ * passes them as set. */
+static void
+test_texts_per_language (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *config_path = g_strdup_printf ("/api/v1/widget/config?site_key=%s", world->site_key);
+  g_autoptr(TestResponse) patched = NULL, config = NULL;
+  g_autoptr(GString) many = g_string_new ("{\"settings\":{\"greeting\":{");
+  g_autofree char *long_text = g_strnfill (1001, 'x');
+  g_autofree char *too_long = NULL;
+  JsonObject *settings;
+
+  test_ws_ignore (world->agent, "site", NULL);
+  patched = test_http (world->relay, "PATCH", site_path, world->token,
+                       "{\"settings\":{\"welcome_message\":{\"en\":\"Hi\",\"de\":\"Hallo\",\"de-CH\":\"Grüezi\"},"
+                       "\"greeting\":\"Hello! Ask us anything.\",\"placeholder\":{\"fr\":\"Votre message\"}}}",
+                       NULL);
+  test_assert_http_status (patched, 200);
+  config = test_http (world->relay, "GET", config_path, NULL, NULL, NULL);
+  settings = test_obj_object (test_response_object (config), "settings");
+  g_assert_cmpstr (test_obj_string (settings, "welcome_message.de"), ==, "Hallo");
+  g_assert_cmpstr (test_obj_string (settings, "welcome_message.de-CH"), ==, "Grüezi");
+  g_assert_cmpstr (test_obj_string (settings, "greeting"), ==, "Hello! Ask us anything.");
+  g_assert_cmpstr (test_obj_string (settings, "placeholder.fr"), ==, "Votre message");
+
+  for (guint i = 0; i < 21; i++)
+    g_string_append_printf (many, "%s\"l%c\":\"x\"", i ? "," : "", 'a' + i);
+  g_string_append (many, "}}}");
+  too_long = g_strdup_printf ("{\"settings\":{\"greeting\":{\"en\":\"%s\"}}}", long_text);
+  {
+    const char *bad[] = {
+      many->str,                                                        /* 21 tags */
+      "{\"settings\":{\"greeting\":{}}}",                               /* none */
+      "{\"settings\":{\"greeting\":{\"e\":\"x\"}}}",                    /* no tag */
+      "{\"settings\":{\"greeting\":{\"en us\":\"x\"}}}",
+      "{\"settings\":{\"greeting\":{\"en\":5}}}",
+      too_long,
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(TestResponse) refused = test_http (world->relay, "PATCH", site_path, world->token,
+                                                     bad[i], NULL);
+        test_assert_http_error (refused, 400, "invalid_value");
+      }
+  }
+  {
+    g_autoptr(TestResponse) wrong_type = test_http (world->relay, "PATCH", site_path, world->token,
+                                                    "{\"settings\":{\"greeting\":7}}", NULL);
+    test_assert_http_error (wrong_type, 400, "invalid_field");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -254,6 +388,8 @@ main (int    argc,
 
   test_harness_add ("/relay/everyday/online-over-rest", test_online_over_rest);
   test_harness_add ("/relay/everyday/avatars", test_avatars);
+  test_harness_add ("/relay/everyday/widget-team", test_widget_team);
+  test_harness_add ("/relay/everyday/texts-per-language", test_texts_per_language);
 
   return g_test_run ();
 }

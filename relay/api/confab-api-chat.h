@@ -31,4 +31,9 @@ void     confab_api_avatar                        (ConfabRelay              *rel
                                                    SoupServerMessage        *msg,
                                                    const char               *user_id);
 
+/* The widget config's "team" (confab-api-widget-team.c): {"agents":[{"name","avatar_url"}],
+ * "online","reply_time_seconds","back_at"}. */
+JsonObject *confab_widget_team                    (ConfabRelay              *relay,
+                                                   const ConfabSite         *site);
+
 G_END_DECLS

@@ -1152,6 +1152,8 @@ widget_config (Request *request)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
   }
+  /* who answers, how soon, when they are back: the widget's header */
+  json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);

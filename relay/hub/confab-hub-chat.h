@@ -17,4 +17,10 @@ ConfabConversation *confab_hub_set_conversation_labels (ConfabHub          *hub,
                                                         const char * const *label_ids,
                                                         GError            **error);
 
+/* The users (ConfabUser*: id and name) connected to @site_id and present as "online", at
+ * most @limit, each once. */
+GPtrArray          *confab_hub_online_agents           (ConfabHub          *hub,
+                                                        const char         *site_id,
+                                                        guint               limit);
+
 G_END_DECLS

@@ -120,3 +120,30 @@ confab_hub_set_conversation_labels (ConfabHub          *hub,
   hub_flush (hub);
   return g_steal_pointer (&conversation);
 }
+
+GPtrArray *
+confab_hub_online_agents (ConfabHub  *hub,
+                          const char *site_id,
+                          guint       limit)
+{
+  GPtrArray *agents = index_get (hub->site_agents, site_id);
+  GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_user_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  /* as confab_hub_agents_online() counts them: each user once, present as "online" */
+  for (guint i = 0; agents != NULL && i < agents->len && users->len < limit; i++)
+    {
+      Client *agent = g_ptr_array_index (agents, i);
+      ConfabUser *user;
+
+      if (agent->closing || g_strcmp0 (agent->presence, "online") != 0 ||
+          g_hash_table_contains (seen, agent->user_id))
+        continue;
+      g_hash_table_add (seen, agent->user_id);
+      user = g_new0 (ConfabUser, 1);
+      user->id = g_strdup (agent->user_id);
+      user->name = g_strdup (agent->user_name);
+      g_ptr_array_add (users, user);
+    }
+  return users;
+}
