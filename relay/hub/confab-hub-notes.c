@@ -118,6 +118,8 @@ confab_hub_set_conversation_labels (ConfabHub          *hub,
   if (!hub_commit (hub, error))
     return NULL;
   hub_flush (hub);
+  /* the answer says it is stored: the batch is committed before it goes */
+  hub_commit_batch (hub);
   return g_steal_pointer (&conversation);
 }
 
