@@ -137,14 +137,14 @@ char        *confab_store_get_avatar        (ConfabStore  *store,
 /* Whether any user still has the avatar @sha256 (its file may go otherwise). */
 gboolean     confab_store_avatar_in_use     (ConfabStore  *store,
                                              const char   *sha256);
-/* The users (ConfabUser*) of the site who answered its latest conversations, latest first,
- * at most @limit. */
+/* The members (ConfabUser*: id, email, name) of the site who answered its latest 500
+ * conversations, the latest answer first, at most @limit. */
 GPtrArray   *confab_store_list_recent_answerers (ConfabStore *store,
                                              const char   *site_id,
                                              guint         limit,
                                              GError      **error);
-/* The first-response times (ms) of the site's last @limit answered conversations, in no
- * particular order. Element type: gint64 in a GArray. */
+/* The first-response times (ms) of the site's last @limit answered conversations among its
+ * latest 500, in no particular order. Element type: gint64 in a GArray. */
 GArray      *confab_store_recent_first_responses (ConfabStore *store,
                                              const char   *site_id,
                                              guint         limit,

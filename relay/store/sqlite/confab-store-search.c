@@ -132,8 +132,8 @@ confab_store_avatar_in_use (ConfabStore *store,
 
 /* --- the team header ---------------------------------------------------------------------- */
 
-/* How many of the site's latest conversations the header looks at for who answered. */
-#define RECENT_CONVERSATIONS 200
+/* How many of the site's latest conversations the header looks at (who answered, how soon). */
+#define RECENT_CONVERSATIONS 500
 
 GPtrArray *
 confab_store_list_recent_answerers (ConfabStore  *store,
@@ -189,15 +189,19 @@ confab_store_recent_first_responses (ConfabStore  *store,
 
   g_return_val_if_fail (store != NULL, NULL);
 
+  /* among the latest conversations only: the widget's public config asks this, and a site
+   * whose conversations mostly go unanswered must not make it walk all of them */
   stmt = store_prepare (store,
-                        "SELECT first_reply_at - first_visitor_at FROM conversations "
-                        "WHERE site_id = ?1 AND first_reply_at IS NOT NULL "
-                        "AND first_visitor_at IS NOT NULL "
-                        "ORDER BY created_at DESC LIMIT ?2", error);
+                        "SELECT first_reply_at - first_visitor_at FROM "
+                        "(SELECT first_reply_at, first_visitor_at FROM conversations "
+                        " WHERE site_id = ?1 ORDER BY created_at DESC LIMIT ?3) "
+                        "WHERE first_reply_at IS NOT NULL AND first_visitor_at IS NOT NULL "
+                        "LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, site_id);
   sqlite3_bind_int64 (stmt, 2, store_sql_limit (limit));
+  sqlite3_bind_int64 (stmt, 3, RECENT_CONVERSATIONS);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 ms = MAX (0, sqlite3_column_int64 (stmt, 0));
