@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "confab-objects"
 
 #include "confab-objects.h"
+#include "confab-chat.h"
+#include "confab-avatars.h"
 #include "confab-json.h"
 #include "confab-util.h"
 
@@ -41,6 +43,11 @@ confab_user_to_json (const ConfabUser *user)
   json_object_set_string_member (object, "id", user->id);
   json_object_set_string_member (object, "email", user->email);
   set_string_or_null (object, "name", user->name);
+  {
+    g_autofree char *avatar_url = confab_avatar_url (user->id);
+
+    set_string_or_null (object, "avatar_url", avatar_url);
+  }
 
   return object;
 }
@@ -90,9 +97,12 @@ confab_conversation_to_json (ConfabStore              *store,
       g_autoptr (ConfabUser) assignee = confab_store_get_user (store, conversation->assignee_id, NULL);
       JsonObject *who = json_object_new ();
 
+      g_autofree char *avatar_url = confab_avatar_url (conversation->assignee_id);
+
       if (audience == CONFAB_AUDIENCE_AGENT)
         json_object_set_string_member (who, "id", conversation->assignee_id);
       set_string_or_null (who, "name", assignee ? assignee->name : NULL);
+      set_string_or_null (who, "avatar_url", avatar_url);
       json_object_set_object_member (object, "assignee", who);
     }
   else
@@ -109,6 +119,9 @@ confab_conversation_to_json (ConfabStore              *store,
       json_object_set_int_member (object, "unread", conversation->unread);
       json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
       json_object_set_int_member (object, "visitor_read_seq", conversation->visitor_read_seq);
+      /* the team's labels: never the visitor's business */
+      json_object_set_array_member (object, "labels",
+                                    confab_conversation_labels_json (store, conversation->id));
     }
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
@@ -197,15 +210,22 @@ confab_upload_to_json (const ConfabUpload *upload)
   JsonObject *object = json_object_new ();
   g_autofree char *url = g_strconcat ("/api/v1/uploads/", upload->id, NULL);
   g_autofree char *thumb_url = g_strconcat (url, "/thumb", NULL);
+  gboolean file = g_strcmp0 (upload->kind, "file") == 0;
 
   /* relative: the relay may be reached under several names */
   json_object_set_string_member (object, "id", upload->id);
   json_object_set_string_member (object, "url", url);
-  json_object_set_string_member (object, "thumb_url", thumb_url);
+  json_object_set_string_member (object, "kind", file ? "file" : "image");
+  set_string_or_null (object, "name", upload->name);
   json_object_set_string_member (object, "mime", upload->mime);
-  json_object_set_int_member (object, "width", upload->width);
-  json_object_set_int_member (object, "height", upload->height);
   json_object_set_int_member (object, "size", upload->size);
+  /* a file has no pixels and no thumbnail: it is a download, never shown inline */
+  if (!file)
+    {
+      json_object_set_string_member (object, "thumb_url", thumb_url);
+      json_object_set_int_member (object, "width", upload->width);
+      json_object_set_int_member (object, "height", upload->height);
+    }
 
   return object;
 }
@@ -225,6 +245,13 @@ confab_message_to_json (const ConfabMessage *message,
   set_string_or_null (sender, "name", message->sender_name);
   if (audience == CONFAB_AUDIENCE_AGENT && message->sender_id != NULL)
     json_object_set_string_member (sender, "id", message->sender_id);
+  if (message->sender_type == CONFAB_SENDER_AGENT)
+    {
+      /* a hash lookup (confab-avatars.c): this runs for every message */
+      g_autofree char *avatar_url = confab_avatar_url (message->sender_id);
+
+      set_string_or_null (sender, "avatar_url", avatar_url);
+    }
   json_object_set_object_member (object, "sender", sender);
 
   /* A bot's FAQ answer (its sender id is the FAQ): the visitor may rate it or ask for a person. */

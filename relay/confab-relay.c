@@ -3,6 +3,7 @@
  * timeouts and the modules together. The helpers routes use are in net/confab-http.c. */
 #define G_LOG_DOMAIN "confab-relay"
 
+#include "confab-avatars.h"
 #include "confab-http.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
@@ -218,6 +219,7 @@ confab_relay_new (ConfabConfig  *config,
   /* From here on the store is used from the main loop, which must never sleep on another
    * process's lock: writes that find it taken fail fast and are retried from the loop. */
   confab_store_set_busy_timeout (relay->store, LOOP_BUSY_TIMEOUT_MS);
+  confab_avatars_set_store (relay->store);
 
   relay->ip_salt = load_ip_hash_key (config->data_dir, error);
   if (relay->ip_salt == NULL)
@@ -332,6 +334,7 @@ confab_relay_free (ConfabRelay *relay)
   if (relay->server != NULL)
     soup_server_disconnect (relay->server);
   g_clear_object (&relay->server);
+  confab_avatars_set_store (NULL);
   g_clear_pointer (&relay->store, confab_store_close);
   g_clear_pointer (&relay->geo, confab_geo_free);
   g_clear_pointer (&relay->login_per_ip, confab_rate_limit_free);

@@ -271,10 +271,10 @@ test_counters_move (void)
     }
   g_assert_true (limited);
 
-  /* an upload refusal: not an image */
+  /* an upload refusal: neither an image nor a file the relay takes (a PDF is one since issue 14) */
   {
-    static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n";
-    g_autoptr(GBytes) body = g_bytes_new_static (pdf, sizeof pdf - 1);
+    static const char program[] = "\x7f" "ELF\x02\x01\x01\x00\x00\xff\xfe";
+    g_autoptr(GBytes) body = g_bytes_new_static (program, sizeof program - 1);
     g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", conversation_id);
     g_autoptr(TestResponse) refused = test_http_bytes (world->relay, "POST", path, world->token,
                                                        body, "image/png", NULL);

@@ -22,7 +22,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {agent}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {agent}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -70,6 +70,21 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  OK,  404, 401 } },
   { "PATCH",  "/api/v1/canned/{canned}", "{'body':'Hi'}",             { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  403, 404, 401 } },
+  /* labels: admins manage them, every member puts them on conversations; notes; search */
+  { "GET",    "/api/v1/sites/{site}/labels", NULL,                    { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/labels", "{'name':'x{n}','color':'#112233'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/labels/{label}", NULL,                         { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/labels/{label}", "{'color':'#445566'}",        { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/labels/{label}", NULL,                         { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/conversations/{conversation}/labels", NULL,    { OK,  OK,  OK,  404, 401 } },
+  { "PUT",    "/api/v1/conversations/{conversation}/labels", "{'label_ids':[]}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/conversations/{conversation}/notes", NULL,     { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/search?q=hello", NULL,                         { OK,  OK,  OK,  OK,  401 } },
+  /* avatars: one's own; anyone reads them (none here: 404 for all, never 401) */
+  { "DELETE", "/api/v1/me/avatar", NULL,                              { OK,  OK,  OK,  OK,  401 } },
+  { "GET",    "/api/v1/avatars/usr_none", NULL,                       { 404, 404, 404, 404, 404 } },
   /* the team: admins, and only owners touch owners */
   { "GET",    "/api/v1/sites/{site}/members", NULL,                   { OK,  OK,  403, 404, 401 } },
   { "POST",   "/api/v1/sites/{site}/members", "{'email':'{new}','role':'agent'}",
@@ -172,6 +187,11 @@ fresh (Roles      *roles,
       path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
       body = test_json ("{'shortcut':'s%u','body':'Text'}", roles->serial);
     }
+  else if (strcmp (what, "label") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/labels", world->site_id);
+      body = test_json ("{'name':'Label %u','color':'#123456'}", roles->serial);
+    }
   else
     {
       /* a member: an invited account, the quickest to make */
@@ -190,7 +210,7 @@ expand (Roles      *roles,
         int         role)
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
-                                              "fvisitor", "bvisitor" };
+                                              "fvisitor", "bvisitor", "label" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 
@@ -339,6 +359,7 @@ test_roles_frames (void)
     "{'type':'assign','conversation_id':'CONV','agent_id':null}",
     "{'type':'set_status','conversation_id':'CONV','status':'resolved'}",
     "{'type':'read','conversation_id':'CONV','seq':1}",
+    "{'type':'note','conversation_id':'CONV','client_id':'n1','body':'Team only'}",
   };
 
   test_visitor_say (world->visitor, "Hello?", &conversation_id);
@@ -395,6 +416,9 @@ test_roles_frames (void)
   test_agent_say (agent, conversation_id, "Hello from the agent");
   test_ws_sendf (agent, "{'type':'set_status','conversation_id':'%s','status':'resolved'}", conversation_id);
   test_ws_sendf (agent, "{'type':'assign','conversation_id':'%s','agent_id':null}", conversation_id);
+  test_ws_sendf (agent, "{'type':'note','conversation_id':'%s','client_id':'n2','body':'Team only'}",
+                 conversation_id);
+  json_object_unref (test_ws_wait_for (agent, "note", TEST_TIMEOUT_MS));
   test_ws_expect_none (agent, "error", TEST_QUIET_MS);
 }
 

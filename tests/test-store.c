@@ -2324,6 +2324,46 @@ test_migrate_v10_analytics (Fixture       *fixture,
   g_assert_cmpstr (after_delete, ==, "0");
 }
 
+/* Issue 14's migration on a database with messages: they are searchable at once (the FTS5
+ * index is rebuilt from them), the triggers keep it right after, and the schema is a fresh one's. */
+static void
+test_migrate_v13_search (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  g_autofree char *found = NULL, *kinds = NULL, *after_delete = NULL;
+
+  load_dump (fixture->path, "store-v13.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  found = query_text (fixture->path,
+                      "SELECT group_concat (m.seq) FROM messages_fts f JOIN messages m "
+                      "ON m.cursor = f.rowid WHERE messages_fts MATCH 'shipping OR pages'");
+  g_assert_cmpstr (found, ==, "1,3");
+  kinds = query_text (fixture->path, "SELECT count (*) FROM uploads WHERE kind <> 'image'");
+  g_assert_cmpstr (kinds, ==, "0");
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+
+  /* a deleted conversation's messages leave the index with it */
+  g_free (query_text (fixture->path, "DELETE FROM conversations"));
+  after_delete = query_text (fixture->path,
+                             "SELECT count (*) FROM messages_fts WHERE messages_fts MATCH 'shipping'");
+  g_assert_cmpstr (after_delete, ==, "0");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2362,6 +2402,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v8-setup-codes", test_migrate_v8_setup_codes);
   TEST_WITHOUT_STORE ("migrate-v10-audit", test_migrate_v10_audit);
   TEST_WITHOUT_STORE ("migrate-v10-analytics", test_migrate_v10_analytics);
+  TEST_WITHOUT_STORE ("migrate-v13-search", test_migrate_v13_search);
   TEST ("audit/site", test_site_audit);
 
   return g_test_run ();

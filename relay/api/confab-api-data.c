@@ -10,6 +10,7 @@
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store-data.h"
+#include "confab-chat.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -427,6 +428,21 @@ export_visitor (ConfabApiCall  *call,
       object = confab_conversation_to_json (store, conversation, CONFAB_AUDIENCE_AGENT);
       json_object_set_array_member (object, "messages", messages);
       json_object_set_array_member (object, "timeline", timeline);
+      /* the team's internal notes: this export is the agents' (Art. 15), never a visitor's */
+      {
+        g_autoptr (GPtrArray) notes = confab_store_list_notes (store, conversation->id, error);
+        JsonArray *array;
+
+        if (notes == NULL)
+          {
+            json_object_unref (object);
+            return NULL;
+          }
+        array = json_array_new ();
+        for (guint j = 0; j < notes->len; j++)
+          json_array_add_object_element (array, confab_note_to_json (g_ptr_array_index (notes, j)));
+        json_object_set_array_member (object, "notes", array);
+      }
       json_array_add_object_element (list, object);
 
       if ((rating = confab_rating_to_json (store, conversation->id)) != NULL)

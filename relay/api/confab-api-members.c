@@ -13,6 +13,7 @@
 #include "confab-json.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
+#include "confab-avatars.h"
 
 #include <string.h>
 
@@ -29,6 +30,14 @@ member_to_json (const ConfabMember *member)
   else
     json_object_set_null_member (object, "name");
   json_object_set_string_member (object, "role", confab_role_to_string (member->role));
+  {
+    g_autofree char *avatar_url = confab_avatar_url (member->user_id);
+
+    if (avatar_url != NULL)
+      json_object_set_string_member (object, "avatar_url", avatar_url);
+    else
+      json_object_set_null_member (object, "avatar_url");
+  }
   json_object_set_string_member (object, "since", since);
   json_object_set_boolean_member (object, "pending", member->pending);
   return object;

@@ -14,6 +14,9 @@
 #include "confab-objects.h"
 #include "confab-store-team.h"
 #include "confab-uploads.h"
+#include "confab-files.h"
+#include "confab-api-chat.h"
+#include "confab-store-chat.h"
 #include "confab-util.h"
 
 #include <stdio.h>
@@ -387,7 +390,10 @@ sites_create (Request    *request,
 }
 
 /* Widget settings a site admin may set, with their JSON types and limits. */
-typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS } SettingType;
+/* SETTING_TEXT: a visitor-facing text, a string or {"en":"Hi","de":"Hallo"} (BCP 47 tags, at
+ * most 20); SETTING_FILE_TYPES: a list of upload kinds (confab-files.h). */
+typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS,
+               SETTING_TEXT, SETTING_FILE_TYPES } SettingType;
 
 typedef struct {
   const char  *key;
@@ -401,21 +407,23 @@ static const SettingSpec setting_specs[] = {
   { "position",         SETTING_CHOICE,  0,     "|bottom-right|bottom-left|" },
   { "offset_x",         SETTING_INT,     500,   NULL },
   { "offset_y",         SETTING_INT,     500,   NULL },
-  { "welcome_message",  SETTING_STRING,  1000,  NULL },
-  { "placeholder",      SETTING_STRING,  200,   NULL },
+  { "welcome_message",  SETTING_TEXT,    1000,  NULL },
+  { "placeholder",      SETTING_TEXT,    200,   NULL },
+  { "greeting",         SETTING_TEXT,    1000,  NULL },  /* the widget's first bubble */
   { "auto_open_delay",  SETTING_INT,     3600,  NULL },
   { "show_on",          SETTING_STRINGS, 500,   NULL },
   { "hide_on",          SETTING_STRINGS, 500,   NULL },
   { "locale",           SETTING_STRING,  35,    NULL },
   { "prechat",          SETTING_CHOICE,  0,     "|off|optional|required|" },
   { "consent_required", SETTING_BOOL,    0,     NULL },
-  { "consent_text",     SETTING_STRING,  2000,  NULL },
-  { "offline_message",  SETTING_STRING,  1000,  NULL },
+  { "consent_text",     SETTING_TEXT,    2000,  NULL },
+  { "offline_message",  SETTING_TEXT,    1000,  NULL },
   { "working_hours",    SETTING_HOURS,   0,     NULL },
   { "typing_preview",   SETTING_BOOL,    0,     NULL },
   { "sound",            SETTING_BOOL,    0,     NULL },
   { "fingerprint",      SETTING_BOOL,    0,     NULL },
   { "upload_max_bytes", SETTING_INT,     CONFAB_UPLOAD_CEILING_BYTES, NULL }, /* 0: no uploads (confab-uploads.c) */
+  { "upload_file_types", SETTING_FILE_TYPES, 0, NULL }, /* unset: every kind (confab-files.h) */
   { "faq_auto_answer",  SETTING_BOOL,    0,     NULL },
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
   { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
@@ -492,6 +500,90 @@ bad:
   return FALSE;
 }
 
+/* A language tag as BCP 47 writes them, as far as the widget needs to match it: letters, digits
+ * and hyphens, a primary subtag of 2–3 letters (or 5–8) first, at most 35 characters. */
+static gboolean
+valid_language_tag (const char *tag)
+{
+  gsize primary = strcspn (tag, "-");
+  gsize length = strlen (tag);
+
+  if (length == 0 || length > 35 || primary < 2 || primary > 8 || tag[length - 1] == '-')
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!(g_ascii_isalnum (tag[i]) || (tag[i] == '-' && i > 0 && tag[i - 1] != '-')) ||
+        (i < primary && !g_ascii_isalpha (tag[i])))
+      return FALSE;
+  return TRUE;
+}
+
+/* A string, or an object of at most 20 language tags to strings, each at most spec->max. */
+static gboolean
+valid_text_setting (const SettingSpec  *spec,
+                    JsonNode           *node,
+                    char              **message)
+{
+  JsonObject *texts;
+  g_autoptr (GList) tags = NULL;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      confab_utf8_length (json_node_get_string (node)) <= spec->max)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    goto bad;
+
+  texts = json_node_get_object (node);
+  tags = json_object_get_members (texts);
+  if (tags == NULL || g_list_length (tags) > 20)
+    goto bad;
+  for (GList *l = tags; l; l = l->next)
+    {
+      JsonNode *text = json_object_get_member (texts, l->data);
+
+      if (!valid_language_tag (l->data) || !JSON_NODE_HOLDS_VALUE (text) ||
+          json_node_get_value_type (text) != G_TYPE_STRING ||
+          confab_utf8_length (json_node_get_string (text)) > spec->max)
+        goto bad;
+    }
+  return TRUE;
+
+bad:
+  *message = g_strdup_printf ("“%s” must be text of at most %" G_GINT64_FORMAT " characters, or an "
+                              "object of 1 to 20 language tags (\"en\", \"de-CH\") to such texts",
+                              spec->key, spec->max);
+  return FALSE;
+}
+
+/* A list of distinct upload kinds: "image", "pdf", "text", "csv", "office", "zip". */
+static gboolean
+valid_file_types (const SettingSpec  *spec,
+                  JsonNode           *node,
+                  char              **message)
+{
+  JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint seen = 0;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      ConfabFileKind kind = 0;
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        kind = confab_file_kind_from_string (json_node_get_string (element));
+      if (kind == 0 || (seen & kind) != 0)
+        {
+          array = NULL;
+          break;
+        }
+      seen |= kind;
+    }
+  if (array != NULL)
+    return TRUE;
+  *message = g_strdup_printf ("“%s” must be a list of distinct kinds out of image, pdf, text, csv, "
+                              "office and zip", spec->key);
+  return FALSE;
+}
+
 /* The JSON type a setting takes, for telling a wrong type (invalid_field) from a wrong value
  * (invalid_value). */
 static gboolean
@@ -510,6 +602,10 @@ setting_has_type (const SettingSpec *spec,
       return JSON_NODE_HOLDS_ARRAY (node);
     case SETTING_HOURS:
       return JSON_NODE_HOLDS_OBJECT (node);
+    case SETTING_TEXT:
+      return type == G_TYPE_STRING || JSON_NODE_HOLDS_OBJECT (node);
+    case SETTING_FILE_TYPES:
+      return JSON_NODE_HOLDS_ARRAY (node);
     default:
       return type == G_TYPE_STRING;
     }
@@ -586,6 +682,12 @@ valid_setting (const SettingSpec  *spec,
 
     case SETTING_HOURS:
       return valid_working_hours (node, message);
+
+    case SETTING_TEXT:
+      return valid_text_setting (spec, node, message);
+
+    case SETTING_FILE_TYPES:
+      return valid_file_types (spec, node, message);
 
     default:
       g_assert_not_reached ();
@@ -731,6 +833,37 @@ site_patch (Request    *request,
   }
 }
 
+/* ?label=: the conversations with that label of the site (a label of another site, or none,
+ * has none) */
+static GPtrArray *
+labelled_conversations (Request                        *request,
+                        ConfabSite                     *site,
+                        const char                     *label_id,
+                        const ConfabConversationStatus *status,
+                        gint64                          before,
+                        guint                           limit,
+                        GError                        **error)
+{
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) conversations = NULL;
+
+  ids = confab_store_list_labelled_conversations (request->relay->store, site->id, label_id, status,
+                                                  before, limit, error);
+  if (ids == NULL)
+    return NULL;
+  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_conversation_free);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      ConfabConversation *conversation = confab_store_get_conversation (request->relay->store,
+                                                                        g_ptr_array_index (ids, i),
+                                                                        error);
+      if (conversation == NULL)
+        return NULL;
+      g_ptr_array_add (conversations, conversation);
+    }
+  return g_steal_pointer (&conversations);
+}
+
 static void
 site_conversations (Request    *request,
                     ConfabSite *site)
@@ -741,6 +874,7 @@ site_conversations (Request    *request,
   ConfabConversationStatus status;
   const char *status_text = request->query ? g_hash_table_lookup (request->query, "status") : NULL;
   const char *before_text = request->query ? g_hash_table_lookup (request->query, "before") : NULL;
+  const char *label_id = request->query ? g_hash_table_lookup (request->query, "label") : NULL;
   gint64 limit, before = 0;
   JsonArray *list;
 
@@ -754,9 +888,14 @@ site_conversations (Request    *request,
   if (!query_int (request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &limit))
     return;
 
-  conversations = confab_store_list_conversations (request->relay->store, site->id,
-                                                   status_text && *status_text ? &status : NULL,
-                                                   before, (guint) limit, &error);
+  if (label_id != NULL && *label_id != '\0')
+    conversations = labelled_conversations (request, site, label_id,
+                                            status_text && *status_text ? &status : NULL,
+                                            before, (guint) limit, &error);
+  else
+    conversations = confab_store_list_conversations (request->relay->store, site->id,
+                                                     status_text && *status_text ? &status : NULL,
+                                                     before, (guint) limit, &error);
   if (conversations == NULL)
     return confab_http_gerror (request->msg, error);
 
@@ -807,6 +946,12 @@ handle_site (Request     *request,
   if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
     return site_conversations (request, site);
 
+  if (strcmp (segments[1], "labels") == 0)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_site_labels (&call, site, segments + 2);
+    }
+
   if (confab_api_admin_is_site_resource (segments[1]))
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
@@ -830,6 +975,14 @@ handle_conversation (Request     *request,
   if (conversation == NULL ||
       confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
+
+  /* notes, labels (confab-api-chat.c) */
+  if (segments[1] != NULL && confab_api_chat_is_conversation_resource (segments[1]) &&
+      segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_chat_conversation_resource (&call, conversation, segments[1]);
+    }
 
   if (!method_is (request, "GET"))
     return method_not_allowed (request, "GET");
@@ -999,6 +1152,8 @@ widget_config (Request *request)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
   }
+  /* who answers, how soon, when they are back: the widget's header */
+  json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
@@ -1042,6 +1197,11 @@ handle_api (SoupServer        *server,
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);
 
+  /* agents' pictures: public, the widget shows them */
+  if (strcmp (segments[0], "avatars") == 0 && segments[1] != NULL && *segments[1] != '\0' &&
+      segments[2] == NULL)
+    return confab_api_avatar (request.relay, msg, segments[1]);
+
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "setup") == 0 && segments[2] == NULL)
     return confab_api_auth_setup (request.relay, msg);
 
@@ -1061,6 +1221,12 @@ handle_api (SoupServer        *server,
       if (!method_is (&request, "GET"))
         return method_not_allowed (&request, "GET, PATCH");
       return me (&request, user);
+    }
+
+  if (strcmp (segments[0], "me") == 0 && g_strcmp0 (segments[1], "avatar") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_me_avatar (&call);
     }
 
   if (strcmp (segments[0], "me") == 0 && g_strcmp0 (segments[1], "password") == 0 && segments[2] == NULL)
@@ -1100,6 +1266,18 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "visitors") == 0 && segments[1] != NULL && *segments[1] != '\0')
     return handle_visitor (&request, user, segments + 1);
+
+  if (strcmp (segments[0], "labels") == 0 && segments[1] != NULL && *segments[1] != '\0')
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_label (&call, segments[1], segments + 2);
+    }
+
+  if (strcmp (segments[0], "search") == 0 && segments[1] == NULL)
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_search (&call);
+    }
 
   not_found (&request);
 }

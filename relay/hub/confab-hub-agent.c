@@ -492,6 +492,8 @@ handle_agent_frame (Client     *client,
     agent_presence (client, frame);
   else if (strcmp (type, "read") == 0)
     agent_read (client, frame);
+  else if (strcmp (type, "note") == 0)
+    agent_note (client, frame);
   else if (strcmp (type, "ping") == 0)
     {
       g_autoptr (JsonObject) pong = confab_frame_new ("pong");

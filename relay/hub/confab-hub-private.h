@@ -72,6 +72,7 @@ typedef struct {
   char                    *pending_preview;
   guint                    preview_source;
   gint64                   last_preview_ms;
+  gboolean                 preview_shown; /* agents see a text of this visitor's (not cleared) */
 
   /* agents */
   char                    *user_id;
@@ -368,6 +369,11 @@ read_message_fields (Client      *client,
                      const char **body,
                      const char **attachment_id);
 
+/* The visitor's tab @client closed (already out of the indexes): its preview waiting for the
+ * throttle is dropped, and a preview agents still see is cleared when it was the last tab. */
+void
+preview_tab_closed (Client *client);
+
 void
 handle_visitor_frame (Client     *client,
                       const char *type,
@@ -418,6 +424,11 @@ pump_backlog (gpointer user_data);
 
 void
 send_team_presence (Client *client);
+
+/* confab-hub-notes.c: an agent's "note" frame */
+void
+agent_note (Client     *client,
+            JsonObject *frame);
 
 void
 handle_agent_frame (Client     *client,

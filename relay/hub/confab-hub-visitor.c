@@ -522,7 +522,11 @@ send_preview (Client     *client,
   g_autofree char *serialised = NULL;
 
   json_object_set_string_member (frame, "site_id", client->site_id);
-  json_object_set_string_member (frame, "conversation_id", client->conversation_id);
+  /* null before the visitor's first message: the text that will become it */
+  if (client->conversation_id != NULL)
+    json_object_set_string_member (frame, "conversation_id", client->conversation_id);
+  else
+    json_object_set_null_member (frame, "conversation_id");
   json_object_set_string_member (frame, "visitor_id", client->visitor_id);
   if (client->previews_allowed || !active)
     json_object_set_string_member (frame, "text", active ? text : "");
@@ -533,6 +537,7 @@ send_preview (Client     *client,
   serialised = confab_frame_to_string (frame);
   fanout_agents (client->hub, client->site_id, serialised);
   client->last_preview_ms = g_get_monotonic_time () / 1000;
+  client->preview_shown = active && *text != '\0';
 }
 
 static gboolean
@@ -542,7 +547,7 @@ flush_preview (gpointer user_data)
   g_autofree char *text = g_steal_pointer (&client->pending_preview);
 
   client->preview_source = 0;
-  if (text != NULL && client->conversation_id != NULL)
+  if (text != NULL)
     send_preview (client, text, TRUE);
 
   return G_SOURCE_REMOVE;
@@ -576,10 +581,6 @@ visitor_typing (Client     *client,
       return;
     }
 
-  /* Agents only see typing in a conversation; before the first message there is none. */
-  if (client->conversation_id == NULL)
-    return;
-
   if (stop || preview == NULL || *preview == '\0')
     {
       g_clear_handle_id (&client->preview_source, g_source_remove);
@@ -600,6 +601,26 @@ visitor_typing (Client     *client,
       else
         client->preview_source = g_timeout_add ((guint) wait, flush_preview, client);
     }
+}
+
+void
+preview_tab_closed (Client *client)
+{
+  GPtrArray *tabs;
+
+  g_clear_handle_id (&client->preview_source, g_source_remove);
+  g_clear_pointer (&client->pending_preview, g_free);
+  if (!client->preview_shown)
+    return;
+
+  /* another tab of the visitor may still be typing: the last one to close clears */
+  tabs = index_get (client->hub->visitor_tabs, client->visitor_id);
+  if (tabs != NULL && tabs->len > 0)
+    {
+      ((Client *) g_ptr_array_index (tabs, 0))->preview_shown = TRUE;
+      return;
+    }
+  send_preview (client, "", FALSE);
 }
 
 static void

@@ -508,8 +508,7 @@ on_closed (ConfabWebsocket *ws,
           index_remove (hub->visitor_tabs, client->visitor_id, client);
           index_remove (hub->site_visitors, client->site_id, client);
 
-          if (client->conversation_id != NULL && client->pending_preview != NULL)
-            g_clear_pointer (&client->pending_preview, g_free);
+          preview_tab_closed (client);
 
           /* The last tab closed: the visitor left. */
           if (!tabs_online (hub, client->visitor_id))

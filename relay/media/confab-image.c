@@ -562,16 +562,16 @@ encode (GdkPixbuf        *pixbuf,
   return g_bytes_new_take (buffer, size);
 }
 
-ConfabImage *
-confab_image_process (const guint8  *data,
-                      gsize          len,
-                      guint64        max_pixels,
-                      GError       **error)
+/* Sniffs, refuses more than @max_pixels, decodes with the sniffed type's decoder only and
+ * turns the pixels as the EXIF orientation says. */
+static GdkPixbuf *
+decode_checked (const guint8     *data,
+                gsize             len,
+                guint64           max_pixels,
+                ConfabImageType  *out_type,
+                GError          **error)
 {
-  g_autoptr (ConfabImage) image = g_new0 (ConfabImage, 1);
   g_autoptr (GdkPixbuf) decoded = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autoptr (GdkPixbuf) thumb = NULL;
   ConfabImageType type;
   guint width = 0, height = 0;
 
@@ -608,9 +608,25 @@ confab_image_process (const guint8  *data,
   if (decoded == NULL)
     return NULL;
 
+  *out_type = type;
   /* The EXIF orientation goes away with the EXIF block: turn the pixels instead, or phone
    * photos would arrive sideways. */
-  pixbuf = gdk_pixbuf_apply_embedded_orientation (decoded);
+  return gdk_pixbuf_apply_embedded_orientation (decoded);
+}
+
+ConfabImage *
+confab_image_process (const guint8  *data,
+                      gsize          len,
+                      guint64        max_pixels,
+                      GError       **error)
+{
+  g_autoptr (ConfabImage) image = g_new0 (ConfabImage, 1);
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GdkPixbuf) thumb = NULL;
+  ConfabImageType type = CONFAB_IMAGE_UNKNOWN;
+
+  if ((pixbuf = decode_checked (data, len, max_pixels, &type, error)) == NULL)
+    return NULL;
 
   /* GIF has no encoder here; its first frame is kept, as PNG, which loses nothing of it. */
   image->type = type == CONFAB_IMAGE_GIF ? CONFAB_IMAGE_PNG : type;
@@ -650,4 +666,35 @@ confab_image_process (const guint8  *data,
     return NULL;
 
   return g_steal_pointer (&image);
+}
+
+GBytes *
+confab_image_avatar (const guint8  *data,
+                     gsize          len,
+                     guint64        max_pixels,
+                     guint          size,
+                     GError       **error)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GdkPixbuf) square = NULL;
+  g_autoptr (GdkPixbuf) scaled = NULL;
+  ConfabImageType type = CONFAB_IMAGE_UNKNOWN;
+  int width, height, side;
+
+  if ((pixbuf = decode_checked (data, len, max_pixels, &type, error)) == NULL)
+    return NULL;
+
+  /* the middle square: a face is rarely at the edge of a photo */
+  width = gdk_pixbuf_get_width (pixbuf);
+  height = gdk_pixbuf_get_height (pixbuf);
+  side = MIN (width, height);
+  square = gdk_pixbuf_new_subpixbuf (pixbuf, (width - side) / 2, (height - side) / 2, side, side);
+  scaled = gdk_pixbuf_scale_simple (square, size, size, GDK_INTERP_BILINEAR);
+  if (scaled == NULL)
+    {
+      g_set_error_literal (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_FAILED,
+                           "Not enough memory for the avatar");
+      return NULL;
+    }
+  return encode (scaled, CONFAB_IMAGE_PNG, TRUE, error);
 }

@@ -62,4 +62,12 @@ ConfabImage    *confab_image_process    (const guint8   *data,
                                          guint64         max_pixels,
                                          GError        **error);
 
+/* An avatar: the image's middle square (as confab_image_process() checks and decodes it),
+ * @size × @size pixels, as PNG. Blocking and CPU-heavy. */
+GBytes         *confab_image_avatar     (const guint8   *data,
+                                         gsize           len,
+                                         guint64         max_pixels,
+                                         guint           size,
+                                         GError        **error);
+
 G_END_DECLS

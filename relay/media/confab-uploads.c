@@ -15,6 +15,7 @@
 #define G_LOG_DOMAIN "confab-uploads"
 
 #include "confab-uploads.h"
+#include "confab-files.h"
 #include "confab-hub.h"
 #include "confab-http.h"
 #include "confab-image.h"
@@ -77,6 +78,8 @@ typedef struct {
   char        *conversation_id;
   char        *visitor_id;
   char        *user_id;
+  char        *name;         /* ?name=, cleaned (confab_file_clean_name()) */
+  guint        allowed;      /* ConfabFileKind bits the site takes */
 } Incoming;
 
 #define INCOMING_KEY "confab-upload-incoming"
@@ -93,6 +96,7 @@ incoming_free (Incoming *incoming)
   g_free (incoming->conversation_id);
   g_free (incoming->visitor_id);
   g_free (incoming->user_id);
+  g_free (incoming->name);
   g_free (incoming);
 }
 
@@ -414,6 +418,15 @@ upload_early (SoupServer        *server,
   if (site == NULL)
     return not_found (msg);
   incoming->limit = site_upload_limit (site);
+  incoming->allowed = confab_file_kinds_allowed (site->settings_json);
+
+  {
+    const char *name = query ? g_hash_table_lookup (query, "name") : NULL;
+
+    if (name != NULL && *name != '\0' && (incoming->name = confab_file_clean_name (name)) == NULL)
+      return confab_http_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_value",
+                                "“name” must be a file name of 1 to 255 bytes");
+  }
 
   encoding = soup_message_headers_get_encoding (request_headers);
   if (encoding == SOUP_ENCODING_NONE ||
@@ -447,8 +460,12 @@ typedef struct {
   SoupServerMessage *msg;
   /* for the worker */
   char              *tmp_path;
+  char              *name;
+  guint              allowed;
   /* from the worker */
-  ConfabImage       *image;
+  ConfabImage       *image;       /* NULL for a file */
+  const char        *file_mime;   /* a file's (static) */
+  gint64             file_size;
   char              *sha256;
   char              *image_path;
   char              *thumb_path;
@@ -465,6 +482,7 @@ job_free (Job *job)
     g_unlink (job->tmp_path);
   g_free (job->tmp_path);
   g_clear_pointer (&job->image, confab_image_free);
+  g_free (job->name);
   g_free (job->sha256);
   g_free (job->image_path);
   g_free (job->thumb_path);
@@ -496,6 +514,86 @@ write_if_absent (const char  *path,
 
 static gboolean job_done (gpointer user_data);
 
+/* Whether the bytes are (or begin like) an image of ours: a broken one is still an image, and
+ * gets the image's error, never a second life as a file. */
+static gboolean
+is_image (Job         *job,
+          GMappedFile *mapped)
+{
+  g_autoptr (GError) error = NULL;
+  guint width = 0, height = 0;
+
+  confab_image_sniff ((const guint8 *) g_mapped_file_get_contents (mapped),
+                      g_mapped_file_get_length (mapped), &width, &height, &error);
+  return error == NULL || !g_error_matches (error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_UNSUPPORTED);
+}
+
+/* A file beyond images: its kind from its bytes (confab-files.c), one the site takes, stored
+ * as it came (the relay never opens it), content-addressed like images, without a thumbnail. */
+static void
+process_file (Job         *job,
+              GMappedFile *mapped)
+{
+  const guint8 *data = (const guint8 *) g_mapped_file_get_contents (mapped);
+  gsize len = g_mapped_file_get_length (mapped);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  ConfabFileKind kind;
+
+  kind = confab_file_sniff (data, len, job->name, &job->file_mime, &error);
+  if (kind == 0)
+    {
+      g_set_error_literal (&job->error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_UNSUPPORTED,
+                           error->message);
+      return;
+    }
+  if ((job->allowed & kind) == 0)
+    {
+      g_set_error (&job->error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_UNSUPPORTED,
+                   "This site does not take %s files", confab_file_kind_to_string (kind));
+      return;
+    }
+
+  bytes = g_mapped_file_get_bytes (mapped);
+  job->file_size = len;
+  job->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  dir = g_strdup_printf ("%s/%.2s/%.2s", job->uploads->dir, job->sha256, job->sha256 + 2);
+  job->image_path = g_build_filename (dir, job->sha256, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (&job->error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "Cannot create %s: %s", dir, g_strerror (errno));
+      return;
+    }
+  write_if_absent (job->image_path, bytes, &job->created_image, &job->error);
+}
+
+/* The name a file without one is sent back under: "file" and its type's extension. */
+static const char *
+default_file_name (const char *mime)
+{
+  if (g_str_has_prefix (mime, "application/pdf"))
+    return "file.pdf";
+  if (g_str_has_prefix (mime, "text/csv"))
+    return "file.csv";
+  if (g_str_has_prefix (mime, "text/"))
+    return "file.txt";
+  if (strstr (mime, "wordprocessingml") != NULL)
+    return "file.docx";
+  if (strstr (mime, "spreadsheetml") != NULL)
+    return "file.xlsx";
+  if (strstr (mime, "presentationml") != NULL)
+    return "file.pptx";
+  if (strstr (mime, "opendocument.text") != NULL)
+    return "file.odt";
+  if (strstr (mime, "opendocument.spreadsheet") != NULL)
+    return "file.ods";
+  if (strstr (mime, "opendocument.presentation") != NULL)
+    return "file.odp";
+  return "file.zip";
+}
+
 /* On a worker thread: touches the files and the pixels, never the store or the message. */
 static void
 process_job (gpointer data,
@@ -512,6 +610,18 @@ process_job (gpointer data,
   g_clear_pointer (&job->tmp_path, g_free);
   if (mapped == NULL)
     goto done;
+
+  if (!is_image (job, mapped))
+    {
+      process_file (job, mapped);
+      goto done;
+    }
+  if ((job->allowed & CONFAB_FILE_IMAGE) == 0)
+    {
+      g_set_error_literal (&job->error, CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_UNSUPPORTED,
+                           "This site does not take images");
+      goto done;
+    }
 
   job->image = confab_image_process ((const guint8 *) g_mapped_file_get_contents (mapped),
                                      g_mapped_file_get_length (mapped),
@@ -582,13 +692,25 @@ job_done (gpointer user_data)
   upload->visitor_id = g_strdup (incoming->visitor_id);
   upload->user_id = g_strdup (incoming->user_id);
   upload->sha256 = g_strdup (job->sha256);
-  upload->mime = g_strdup (confab_image_type_mime (job->image->type));
-  upload->width = job->image->width;
-  upload->height = job->image->height;
-  upload->size = g_bytes_get_size (job->image->image);
-  upload->thumb_width = job->image->thumb_width;
-  upload->thumb_height = job->image->thumb_height;
-  upload->thumb_size = g_bytes_get_size (job->image->thumb);
+  if (job->image != NULL)
+    {
+      upload->kind = g_strdup ("image");
+      upload->name = g_strdup (incoming->name);
+      upload->mime = g_strdup (confab_image_type_mime (job->image->type));
+      upload->width = job->image->width;
+      upload->height = job->image->height;
+      upload->size = g_bytes_get_size (job->image->image);
+      upload->thumb_width = job->image->thumb_width;
+      upload->thumb_height = job->image->thumb_height;
+      upload->thumb_size = g_bytes_get_size (job->image->thumb);
+    }
+  else
+    {
+      upload->kind = g_strdup ("file");
+      upload->name = g_strdup (incoming->name != NULL ? incoming->name : default_file_name (job->file_mime));
+      upload->mime = g_strdup (job->file_mime);
+      upload->size = job->file_size;
+    }
   upload->created_at = confab_now_ms ();
 
   /* stored on its own, outside the hub's open batch: the 201 below promises it is durable */
@@ -636,6 +758,8 @@ upload_post (ConfabUploads     *uploads,
   job->uploads = uploads;
   job->msg = g_object_ref (msg);
   job->tmp_path = g_steal_pointer (&incoming->tmp_path);
+  job->name = g_strdup (incoming->name);
+  job->allowed = incoming->allowed;
 
   soup_server_message_pause (msg);
   g_thread_pool_push (uploads->workers, job, NULL);
@@ -688,6 +812,9 @@ upload_get (ConfabUploads     *uploads,
     upload = confab_store_get_upload (uploads->relay->store, id, NULL);
   if (upload == NULL || !may_read (uploads, &caller, upload))
     return not_found (msg);
+  /* a file has no thumbnail */
+  if (thumb && g_strcmp0 (upload->kind, "file") == 0)
+    return not_found (msg);
 
   path = g_strdup_printf ("%s/%.2s/%.2s/%s%s", uploads->dir, upload->sha256, upload->sha256 + 2,
                           upload->sha256, thumb ? ".thumb" : "");
@@ -706,7 +833,16 @@ upload_get (ConfabUploads     *uploads,
   soup_message_headers_replace (headers, "Content-Security-Policy", "default-src 'none'; sandbox");
   soup_message_headers_replace (headers, "Cache-Control", "private, max-age=31536000, immutable");
   soup_message_headers_replace (headers, "Cross-Origin-Resource-Policy", "cross-origin");
-  soup_message_headers_replace (headers, "Content-Disposition", "inline");
+  if (g_strcmp0 (upload->kind, "file") == 0)
+    {
+      /* a download, never a page: whatever it holds is not rendered by the relay's origin */
+      g_autofree char *escaped = g_uri_escape_string (upload->name ? upload->name : "file", NULL, FALSE);
+      g_autofree char *disposition = g_strdup_printf ("attachment; filename*=UTF-8''%s", escaped);
+
+      soup_message_headers_replace (headers, "Content-Disposition", disposition);
+    }
+  else
+    soup_message_headers_replace (headers, "Content-Disposition", "inline");
   etag = g_strdup_printf ("\"%.32s%s\"", upload->sha256, thumb ? "t" : "");
   soup_message_headers_replace (headers, "ETag", etag);
 

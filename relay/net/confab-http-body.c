@@ -5,6 +5,7 @@
 #include "confab-http.h"
 #include "confab-listener.h"
 #include "confab-uploads.h"
+#include "confab-avatars.h"
 
 #include <string.h>
 
@@ -228,6 +229,9 @@ body_limit (ConfabRelay       *relay,
    * the image arrives) */
   if (g_strcmp0 (path, CONFAB_UPLOADS_PATH) == 0)
     return CONFAB_UPLOAD_CEILING_BYTES;
+  /* an avatar is an image too, made small by the relay (confab-api-avatars.c) */
+  if (g_strcmp0 (path, "/api/v1/me/avatar") == 0)
+    return CONFAB_AVATAR_MAX_BYTES;
 
   return relay->config->max_body_bytes;
 }

@@ -205,6 +205,7 @@ typedef enum {
 #define CONFAB_EVENT_RATING       "rating"
 #define CONFAB_EVENT_TIMELINE     "timeline"        /* of a conversation (confab-hub-unseen.c) */
 #define CONFAB_EVENT_OFFLINE      "offline_message" /* new or changed */
+#define CONFAB_EVENT_NOTE         "note"            /* an internal note (confab-hub-notes.c) */
 
 typedef struct {
   gint64         cursor;
@@ -744,6 +745,9 @@ typedef struct _ConfabUpload {
   gint64  thumb_height;
   gint64  thumb_size;
   gint64  created_at;
+  char   *kind;              /* "image" (re-encoded, with a thumbnail) or "file" (stored as sent,
+                              * no thumbnail, width and height 0): issue 14 */
+  char   *name;              /* the file name the uploader gave, or NULL */
 } ConfabUpload;
 
 void confab_upload_free (ConfabUpload *upload);

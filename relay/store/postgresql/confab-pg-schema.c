@@ -371,6 +371,40 @@ static const char * const migrations[] = {
   "END $$;\n"
   "CREATE TRIGGER events_analytics_resolved AFTER INSERT ON events FOR EACH ROW\n"
   "  WHEN (NEW.kind = 'timeline') EXECUTE FUNCTION events_analytics_resolved ();\n",
+  /* v5: issue 14's everyday chat (the chatrelay branch's SQLite migration): internal notes,
+   * labels, search over message bodies (SQLite's FTS5 table messages_fts becomes a GIN index of
+   * the same name over the body's tsvector), files beyond images, agents' avatars. The store
+   * functions that use them are SQLite-only for now. */
+  "CREATE TABLE notes (\n"
+  "  id              text PRIMARY KEY,\n"
+  "  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  author_id       text REFERENCES users (id) ON DELETE SET NULL,\n"
+  "  author_name     text,\n"
+  "  client_id       text NOT NULL,\n"
+  "  body            text NOT NULL,\n"
+  "  mentions        text NOT NULL DEFAULT '[]', -- JSON array of {\"id\",\"name\"}\n"
+  "  created_at      bigint NOT NULL\n"
+  ");\n"
+  "CREATE INDEX notes_conversation ON notes (conversation_id, created_at);\n"
+  "CREATE UNIQUE INDEX notes_client ON notes (author_id, client_id);\n"
+  "CREATE TABLE labels (\n"
+  "  id         text PRIMARY KEY,\n"
+  "  site_id    text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  name       text NOT NULL,\n"
+  "  color      text NOT NULL,\n"
+  "  created_at bigint NOT NULL\n"
+  ");\n"
+  "CREATE UNIQUE INDEX labels_site_name ON labels (site_id, lower (name));\n"
+  "CREATE TABLE conversation_labels (\n"
+  "  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  label_id        text NOT NULL REFERENCES labels (id) ON DELETE CASCADE,\n"
+  "  PRIMARY KEY (conversation_id, label_id)\n"
+  ");\n"
+  "CREATE INDEX conversation_labels_label ON conversation_labels (label_id);\n"
+  "CREATE INDEX messages_fts ON messages USING gin (to_tsvector ('simple', coalesce (body, '')));\n"
+  "ALTER TABLE uploads ADD COLUMN kind text NOT NULL DEFAULT 'image';\n"
+  "ALTER TABLE uploads ADD COLUMN name text;\n"
+  "ALTER TABLE users ADD COLUMN avatar_sha256 text;\n",
 };
 
 int

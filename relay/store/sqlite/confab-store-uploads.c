@@ -18,11 +18,13 @@ confab_upload_free (ConfabUpload *upload)
   g_free (upload->user_id);
   g_free (upload->sha256);
   g_free (upload->mime);
+  g_free (upload->kind);
+  g_free (upload->name);
   g_free (upload);
 }
 
 #define UPLOAD_COLUMNS "id, site_id, conversation_id, visitor_id, user_id, sha256, mime, " \
-                       "width, height, size, thumb_width, thumb_height, thumb_size, created_at"
+                       "width, height, size, thumb_width, thumb_height, thumb_size, created_at, kind, name"
 
 static ConfabUpload *
 read_upload (sqlite3_stmt *stmt)
@@ -43,6 +45,8 @@ read_upload (sqlite3_stmt *stmt)
   upload->thumb_height = sqlite3_column_int64 (stmt, 11);
   upload->thumb_size = sqlite3_column_int64 (stmt, 12);
   upload->created_at = sqlite3_column_int64 (stmt, 13);
+  upload->kind = store_column_dup (stmt, 14);
+  upload->name = store_column_dup (stmt, 15);
   return upload;
 }
 
@@ -56,7 +60,8 @@ confab_store_add_upload (ConfabStore        *store,
   g_return_val_if_fail (store != NULL && upload != NULL && upload->id != NULL, FALSE);
 
   stmt = store_prepare (store, "INSERT INTO uploads (" UPLOAD_COLUMNS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", error);
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                        error);
   if (stmt == NULL)
     return FALSE;
 
@@ -74,6 +79,8 @@ confab_store_add_upload (ConfabStore        *store,
   sqlite3_bind_int64 (stmt, 12, upload->thumb_height);
   sqlite3_bind_int64 (stmt, 13, upload->thumb_size);
   sqlite3_bind_int64 (stmt, 14, upload->created_at);
+  store_bind_text (stmt, 15, upload->kind != NULL ? upload->kind : "image");
+  store_bind_text (stmt, 16, upload->name);
 
   return store_step_done (store, stmt, "Cannot store the upload", error);
 }
