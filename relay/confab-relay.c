@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "confab-relay"
 
 #include "confab-http.h"
+#include "confab-bus.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
 #include "confab-retention.h"
@@ -249,6 +250,22 @@ confab_relay_new (ConfabConfig  *config,
   relay->uploads = confab_uploads_new (relay, error);
   if (relay->uploads == NULL)
     return NULL;
+  /* Before the hub, which listens to it; it connects (and reconnects) on its own, without
+   * ever blocking the loop, so the relay serves its own clients while Redis is away. */
+  if (config->cluster_redis != NULL && *config->cluster_redis != '\0')
+    {
+      ConfabClusterConfig cluster = {
+        .redis = config->cluster_redis,
+        .node_name = config->cluster_node_name,
+      };
+
+      relay->bus = confab_bus_new (&cluster, error);
+      if (relay->bus == NULL)
+        return NULL;
+      confab_bus_start (relay->bus);
+      g_message ("Relay %s: live events go through Redis to the other relays",
+                 confab_bus_get_node_name (relay->bus));
+    }
   relay->hub = confab_hub_new (relay);
   relay->retention = confab_retention_new (relay);
 
@@ -325,6 +342,7 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->retention, confab_retention_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
+  g_clear_object (&relay->bus);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
   confab_http_body_guard_remove (relay);

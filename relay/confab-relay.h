@@ -15,6 +15,7 @@ typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
 typedef struct _ConfabRetention ConfabRetention;
+typedef struct _ConfabBus ConfabBus;
 
 typedef struct {
   ConfabConfig    *config;
@@ -26,6 +27,7 @@ typedef struct {
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
   ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
+  ConfabBus       *bus;             /* the link to the other relays; NULL without [cluster] redis */
   gulong           body_guard_hook; /* confab-http-body.c */
   GHashTable      *lingering;       /* refused connections draining before they close (same) */
 

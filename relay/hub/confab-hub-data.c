@@ -7,6 +7,7 @@
 
 #include "confab-hub-data.h"
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-store-data.h"
 
 #include <errno.h>
@@ -230,6 +231,16 @@ confab_hub_visitor_blocked (ConfabHub  *hub,
 {
   g_autoptr (GPtrArray) refused = g_ptr_array_new ();
   GPtrArray *site_tabs = index_get (hub->site_visitors, site_id);
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("visitor_blocked");
+
+    json_object_set_string_member (frame, "site_id", site_id);
+    json_object_set_string_member (frame, "visitor_id", visitor_id);
+    if (ip_hash != NULL)
+      json_object_set_string_member (frame, "ip_hash", ip_hash);
+    hub_cluster_tell (hub, site_id, frame);
+  }
 
   for (guint i = 0; site_tabs != NULL && i < site_tabs->len; i++)
     {

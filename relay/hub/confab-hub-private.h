@@ -121,6 +121,8 @@ struct _ConfabHub
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
+
+  struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
 };
 
 #define BATCH_MAX_MS    5
@@ -134,6 +136,7 @@ typedef struct {
   char *agent_text;
   char *visitor_id;   /* this visitor's tabs get visitor_text */
   char *visitor_text;
+  gint64 cursor;      /* of the logged event agent_text is, else 0 (other relays read it) */
 } Outgoing;
 
 void
@@ -219,6 +222,11 @@ void
 fanout_visitor (ConfabHub  *hub,
                 const char *visitor_id,
                 JsonObject *frame);
+
+/* Visitors of @site_id hear the count of agents online when it changed. */
+void
+hub_fanout_agents_online (ConfabHub  *hub,
+                          const char *site_id);
 
 void
 announce_presence (ConfabHub  *hub,
@@ -415,6 +423,11 @@ hub_visitor_left (ConfabHub  *hub,
 
 gboolean
 pump_backlog (gpointer user_data);
+
+/* A logged event as agents get it, live or in a backlog (with its cursor). */
+JsonObject *
+event_agent_frame (ConfabHub   *hub,
+                   ConfabEvent *event);
 
 void
 send_team_presence (Client *client);

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-store-data.h"
 
 /* --- visitor frames --- */
@@ -531,7 +532,7 @@ send_preview (Client     *client,
   json_object_set_boolean_member (frame, "active", active);
 
   serialised = confab_frame_to_string (frame);
-  fanout_agents (client->hub, client->site_id, serialised);
+  hub_cluster_fanout_agents (client->hub, client->site_id, serialised);
   client->last_preview_ms = g_get_monotonic_time () / 1000;
 }
 
@@ -758,7 +759,7 @@ visitor_read (Client     *client,
   json_object_set_string_member (receipt, "reader", "visitor");
   json_object_set_int_member (receipt, "seq", updated->visitor_read_seq);
   text = confab_frame_to_string (receipt);
-  fanout_agents (client->hub, conversation->site_id, text);
+  hub_cluster_fanout_agents (client->hub, conversation->site_id, text);
 }
 
 /* The rating as the conversation object carries it, in the "rating" frame too. */

@@ -9,6 +9,7 @@
 
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-metrics.h"
 
 void
@@ -22,9 +23,6 @@ outgoing_free (Outgoing *outgoing)
   g_free (outgoing->failure_ref);
   g_free (outgoing);
 }
-
-static void hub_fanout_agents_online (ConfabHub  *hub,
-                                      const char *site_id);
 
 /* --- indexes --- */
 
@@ -303,11 +301,12 @@ confab_hub_agents_online (ConfabHub  *hub,
       if (!agent->closing && g_strcmp0 (agent->presence, "online") == 0)
         g_hash_table_add (users, agent->user_id);
     }
+  hub_cluster_add_remote_online (hub, site_id, users);
 
   return g_hash_table_size (users);
 }
 
-static void
+void
 hub_fanout_agents_online (ConfabHub  *hub,
                           const char *site_id)
 {
@@ -351,6 +350,7 @@ announce_presence (ConfabHub  *hub,
   json_object_set_string_member (frame, "name", agent->user_name ? agent->user_name : "");
   json_object_set_string_member (frame, "status", status);
   text = confab_frame_to_string (frame);
+  hub_cluster_presence (hub, agent->user_id, agent->user_name, agent->site_ids, status);
 
   for (guint i = 0; i < agent->site_ids->len; i++)
     {
@@ -456,6 +456,11 @@ client_free (Client *client)
         outgoing->client = NULL;
     }
   hub_forget_client (client->hub, client);
+  if (client->kind == CLIENT_VISITOR)
+    hub_cluster_site_left (client->hub, client->site_id);
+  else
+    for (guint i = 0; client->site_ids != NULL && i < client->site_ids->len; i++)
+      hub_cluster_site_left (client->hub, g_ptr_array_index (client->site_ids, i));
 
   g_clear_handle_id (&client->preview_source, g_source_remove);
   g_clear_handle_id (&client->sync_source, g_source_remove);
@@ -679,6 +684,7 @@ on_widget_socket (SoupServerMessage *msg,
 
   client = client_new (hub, msg, ws, CLIENT_VISITOR);
   client->site_id = g_strdup (site->id);
+  hub_cluster_site_joined (hub, site->id);
 
   /* Here, while the request is at hand: the address (behind a trusted proxy, its
    * X-Forwarded-For) goes into the lookup and is forgotten; only the answer waits for hello. */
@@ -742,6 +748,7 @@ on_agent_socket (SoupServerMessage *msg,
 
       g_ptr_array_add (client->site_ids, g_strdup (site->id));
       index_add (hub->site_agents, site->id, client);
+      hub_cluster_site_joined (hub, site->id);
     }
   g_ptr_array_add (client->site_ids, NULL);
   g_ptr_array_set_size (client->site_ids, client->site_ids->len - 1);
@@ -763,6 +770,7 @@ confab_hub_new (ConfabRelay *relay)
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
   hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
   g_queue_init (&hub->parked);
+  hub_cluster_init (hub);
   hub->visitor_updates = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, visitor_updates_free);
   hub->frames_per_ip = confab_rate_limit_new (relay->config->frames_per_second_per_ip, 1000);
   hub->hellos_per_ip = confab_rate_limit_new (relay->config->hellos_per_minute_per_ip, 60 * 1000);
@@ -787,6 +795,7 @@ confab_hub_free (ConfabHub *hub)
   visitor_updates_flush (hub);
   hub_commit_batch (hub);
   hub_drop_parked (hub);
+  hub_cluster_free (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_updates);
@@ -809,6 +818,14 @@ confab_hub_revoke_token (ConfabHub  *hub,
   GHashTableIter iter;
   gpointer key;
 
+  /* its sockets on the other relays too (a hash, never the token) */
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("revoke");
+
+    json_object_set_string_member (frame, "token_hash", token_hash);
+    hub_cluster_tell (hub, NULL, frame);
+  }
+
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
@@ -827,6 +844,14 @@ confab_hub_user_renamed (ConfabHub  *hub,
   GHashTableIter iter;
   gpointer key;
   Client *announced = NULL;
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("user_renamed");
+
+    json_object_set_string_member (frame, "user_id", user_id);
+    json_object_set_string_member (frame, "name", name);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -868,6 +893,12 @@ confab_hub_site_changed (ConfabHub  *hub,
   GPtrArray *visitors = index_get (hub->site_visitors, site_id);
   g_autoptr (GPtrArray) snapshot = visitors ? g_ptr_array_copy (visitors, NULL, NULL) : NULL;
 
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("site_changed");
+
+    json_object_set_string_member (frame, "site_id", site_id);
+    hub_cluster_tell (hub, NULL, frame);
+  }
   if (site == NULL)
     return;
 
@@ -951,6 +982,7 @@ agent_set_sites (ConfabHub *hub,
   for (guint i = 0; i < old_ids->len; i++)
     {
       index_remove (hub->site_agents, g_ptr_array_index (old_ids, i), agent);
+      hub_cluster_site_left (hub, g_ptr_array_index (old_ids, i));
       g_hash_table_add (touched, g_strdup (g_ptr_array_index (old_ids, i)));
     }
 
@@ -962,6 +994,7 @@ agent_set_sites (ConfabHub *hub,
 
       g_ptr_array_add (agent->site_ids, g_strdup (site->id));
       index_add (hub->site_agents, site->id, agent);
+      hub_cluster_site_joined (hub, site->id);
       g_hash_table_add (touched, g_strdup (site->id));
 
       json_object_set_string_member (entry, "id", site->id);
@@ -991,6 +1024,13 @@ confab_hub_memberships_changed (ConfabHub  *hub,
   g_autoptr (GError) error = NULL;
   GHashTableIter iter;
   gpointer key;
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("memberships_changed");
+
+    json_object_set_string_member (frame, "user_id", user_id);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))

@@ -494,6 +494,9 @@ GPtrArray   *confab_store_list_events     (ConfabStore     *store,
                                            guint            limit,
                                            GError         **error);
 gint64       confab_store_last_cursor     (ConfabStore     *store);
+/* Forgets the cached site rows: another process (a relay beside this one) changed a site, which
+ * this connection's own change tracking cannot see. */
+void         confab_store_forget_cached_sites (ConfabStore *store);
 
 /* --- ratings, offline messages, audit --- */
 /* One rating per conversation; rating again replaces it. @comment may be NULL. */
