@@ -7,6 +7,7 @@
 #include "confab-config.h"
 #include "confab-geo.h"
 #include "confab-ratelimit.h"
+#include "confab-shared-limits.h"
 #include "confab-store.h"
 
 G_BEGIN_DECLS
@@ -15,7 +16,6 @@ typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
 typedef struct _ConfabRetention ConfabRetention;
-typedef struct _ConfabBus ConfabBus;
 
 typedef struct {
   ConfabConfig    *config;
@@ -38,10 +38,11 @@ typedef struct {
    * see a keyed hash of an address, never the address. */
   char            *ip_salt;
 
-  ConfabRateLimit *login_per_ip;
-  ConfabRateLimit *login_per_account;
-  ConfabRateLimit *messages_per_ip;
-  ConfabRateLimit *typing_per_ip;
+  /* per address or account: shared by every relay through Redis when there is a bus */
+  ConfabSharedLimit *login_per_ip;
+  ConfabSharedLimit *login_per_account;
+  ConfabSharedLimit *messages_per_ip;
+  ConfabSharedLimit *typing_per_ip;
 } ConfabRelay;
 
 ConfabRelay *confab_relay_new    (ConfabConfig  *config,

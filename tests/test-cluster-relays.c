@@ -18,19 +18,53 @@ typedef struct {
   char         *user_id;
   char         *site_id;
   char         *site_key;
+  /* relays started together: each by a thread of its own, which lives as long as its relay
+   * (the harness's relays die with the thread that started them, PR_SET_PDEATHSIG) */
+  GThread      *threads[N_RELAYS];
+  GMutex        lock;
+  GCond         cond;
+  gboolean      started[N_RELAYS];
+  gboolean      release;
 } Cluster;
 
+typedef struct {
+  Cluster *cluster;
+  guint    i;
+} Starting;
+
 static char *
-relay_config (Cluster *cluster,
-              guint    i)
+relay_config (Cluster    *cluster,
+              guint       i,
+              const char *extra)
 {
-  return g_strdup_printf ("[cluster]\nredis=%s\nnode-name=relay-%c\n", cluster->redis->url, 'a' + i);
+  return g_strdup_printf ("[cluster]\nredis=%s\nnode-name=relay-%c\n%s", cluster->redis->url,
+                          'a' + i, extra != NULL ? extra : "");
 }
 
-/* @n relays on one data directory and one Redis, owner@a.test with the site "Site a". NULL (the
- * test skipped) without redis-server. */
+static gpointer
+start_relay_thread (gpointer data)
+{
+  Starting *starting = data;
+  Cluster *cluster = starting->cluster;
+
+  test_relay_start (cluster->relays[starting->i]);
+  g_mutex_lock (&cluster->lock);
+  cluster->started[starting->i] = TRUE;
+  g_cond_broadcast (&cluster->cond);
+  while (!cluster->release)
+    g_cond_wait (&cluster->cond, &cluster->lock);
+  g_mutex_unlock (&cluster->lock);
+  g_free (starting);
+  return NULL;
+}
+
+/* @n relays on one data directory and one Redis (@extra: more config for each), owner@a.test
+ * with the site "Site a"; @together: all started at once on the new directory. NULL (the test
+ * skipped) without redis-server. */
 static Cluster *
-cluster_new (guint n)
+cluster_new_full (guint       n,
+                  const char *extra,
+                  gboolean    together)
 {
   g_autofree char *program = g_find_program_in_path ("redis-server");
   Cluster *cluster;
@@ -42,16 +76,35 @@ cluster_new (guint n)
     }
 
   cluster = g_new0 (Cluster, 1);
+  g_mutex_init (&cluster->lock);
+  g_cond_init (&cluster->cond);
   cluster->redis = cluster_redis_start ();
   cluster->n = n;
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *config = relay_config (cluster, i);
+      g_autofree char *config = relay_config (cluster, i, extra);
 
       cluster->relays[i] = i == 0 ? test_relay_new (config)
                                   : test_relay_new_full (config, test_relay_data_dir (cluster->relays[0]));
-      /* one after the other: the first migrates the new database */
-      test_relay_start (cluster->relays[i]);
+      if (!together)
+        test_relay_start (cluster->relays[i]);
+    }
+  if (together)
+    {
+      /* each migrates the new database, makes its IP hash key, … at the same moment */
+      for (guint i = 0; i < n; i++)
+        {
+          Starting *starting = g_new0 (Starting, 1);
+
+          starting->cluster = cluster;
+          starting->i = i;
+          cluster->threads[i] = g_thread_new ("start", start_relay_thread, starting);
+        }
+      g_mutex_lock (&cluster->lock);
+      for (guint i = 0; i < n; i++)
+        while (!cluster->started[i])
+          g_cond_wait (&cluster->cond, &cluster->lock);
+      g_mutex_unlock (&cluster->lock);
     }
 
   {
@@ -69,6 +122,12 @@ cluster_new (guint n)
   return cluster;
 }
 
+static Cluster *
+cluster_new (guint n)
+{
+  return cluster_new_full (n, NULL, FALSE);
+}
+
 static void
 cluster_free (Cluster *cluster)
 {
@@ -76,6 +135,14 @@ cluster_free (Cluster *cluster)
     return;
   for (guint i = cluster->n; i-- > 0;)
     g_clear_pointer (&cluster->relays[i], test_relay_free);
+  g_mutex_lock (&cluster->lock);
+  cluster->release = TRUE;
+  g_cond_broadcast (&cluster->cond);
+  g_mutex_unlock (&cluster->lock);
+  for (guint i = 0; i < cluster->n; i++)
+    g_clear_pointer (&cluster->threads[i], g_thread_join);
+  g_mutex_clear (&cluster->lock);
+  g_cond_clear (&cluster->cond);
   g_clear_pointer (&cluster->redis, cluster_redis_free);
   g_free (cluster->token);
   g_free (cluster->user_id);
@@ -248,6 +315,19 @@ test_chat_across_relays (void)
   test_sleep_ms (TEST_QUIET_MS);
   g_assert_cmpuint (assert_messages_once (agent), ==, 2);
   g_assert_cmpuint (assert_messages_once (visitor), ==, 2);
+
+  /* /metrics names the relay and counts what crossed */
+  {
+    g_autoptr(TestResponse) metrics = test_http (cluster->relays[1], "GET", "/metrics", NULL, NULL, NULL);
+    g_autofree char *text = test_response_text (metrics);
+    g_autoptr(GRegex) received = g_regex_new ("^confab_cluster_frames_total\\{event=\"received\"\\} [1-9]",
+                                              G_REGEX_MULTILINE, 0, NULL);
+
+    test_assert_http_status (metrics, 200);
+    g_assert_nonnull (strstr (text, "confab_relay_info{node=\"relay-b\"} 1\n"));
+    g_assert_nonnull (strstr (text, "confab_cluster_connected 1\n"));
+    g_assert_true (g_regex_match (received, text, 0, NULL));
+  }
 }
 
 /* Logout on relay A closes the token's sockets on relays B and C. */
@@ -602,6 +682,108 @@ test_concurrent_writers (void)
     test_ws_free (visitors[r]);
 }
 
+/* The per-address message budget is the cluster's: what a visitor spent on relay A counts on
+ * relay B. The relays start together, so that they also agree on the IP hash key. */
+static void
+test_shared_limits (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new_full (2, "[limits]\nmessages-per-minute-per-ip=6\n", TRUE);
+  g_autoptr(TestWs) on_a = NULL;
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(JsonObject) welcome_a = NULL;
+  g_autoptr(JsonObject) welcome_b = NULL;
+  guint acked_on_b = 0;
+
+  if (cluster == NULL)
+    return;
+
+  on_a = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (on_a, "agents_online", "conversation", NULL);
+  welcome_a = test_visitor_hello (on_a, NULL, NULL, "https://a.test/");
+  on_b = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (on_b, "agents_online", "conversation", "message", NULL);
+  welcome_b = test_visitor_hello (on_b, NULL, NULL, "https://a.test/");
+
+  for (guint i = 0; i < 4; i++)
+    test_visitor_say (on_a, "spent on A", NULL);
+  /* Redis' answer corrects B's view of the bucket (B decides without waiting for it) */
+  test_sleep_ms (200);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *client_id = test_client_id ();
+      g_autoptr(JsonObject) answer = NULL;
+
+      send_message (on_b, client_id, "on B");
+      for (;;)
+        {
+          g_clear_pointer (&answer, json_object_unref);
+          answer = test_ws_next (on_b, TEST_TIMEOUT_MS);
+          g_assert_nonnull (answer);
+          if (g_strcmp0 (test_obj_string (answer, "type"), "ack") == 0 ||
+              g_strcmp0 (test_obj_string (answer, "type"), "error") == 0)
+            break;
+        }
+      if (g_strcmp0 (test_obj_string (answer, "type"), "ack") == 0)
+        acked_on_b++;
+      else
+        g_assert_cmpstr (test_obj_string (answer, "code"), ==, "rate_limited");
+      test_sleep_ms (50);
+    }
+  /* 6 a minute for the address: 4 went through A, so B takes 2 (one more at most, taken on a
+   * view Redis had not corrected yet) — not 4 */
+  g_test_message ("%u of 4 accepted on relay B", acked_on_b);
+  g_assert_cmpuint (acked_on_b, >=, 2);
+  g_assert_cmpuint (acked_on_b, <=, 3);
+
+  /* one key for all: the relays that started together did not each make their own */
+  {
+    g_autoptr(GDir) dir = g_dir_open (test_relay_data_dir (cluster->relays[0]), 0, NULL);
+    const char *name;
+    guint keys = 0;
+
+    while ((name = g_dir_read_name (dir)) != NULL)
+      keys += g_str_has_prefix (name, "ip-hash-key");
+    g_assert_cmpuint (keys, ==, 1);
+  }
+}
+
+/* The per-address connection cap counts every relay's connections. */
+static void
+test_shared_connection_cap (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new_full (2, "[limits]\nmax-connections-per-address=12\n", FALSE);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free);
+  guint on_b = 0;
+
+  if (cluster == NULL)
+    return;
+
+  for (guint i = 0; i < 9; i++)
+    g_ptr_array_add (sockets, test_ws_widget (cluster->relays[0], cluster->site_key));
+  /* A's count reaches Redis; B hears it with its own first connection's count */
+  test_sleep_ms (200);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      guint status = 0;
+      TestWs *ws = test_ws_try_widget (cluster->relays[1], cluster->site_key, NULL, &status);
+
+      if (ws == NULL)
+        {
+          g_assert_cmpuint (status, ==, 429);
+          break;
+        }
+      g_ptr_array_add (sockets, ws);
+      on_b++;
+      test_sleep_ms (50);
+    }
+  /* 12 for the address, 9 (and the test's HTTP connections) on A: a few on B, not 12 */
+  g_test_message ("%u WebSockets accepted on relay B", on_b);
+  g_assert_cmpuint (on_b, >=, 1);
+  g_assert_cmpuint (on_b, <=, 4);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -614,6 +796,8 @@ main (int    argc,
   test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);
   test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
+  test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
+  test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);
 
   return g_test_run ();
 }

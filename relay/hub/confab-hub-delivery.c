@@ -980,7 +980,7 @@ take_message_tokens (Client     *client,
   guint retry = 0;
 
   if (!confab_token_bucket_take (&client->messages, now, &retry) ||
-      !confab_rate_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
+      !confab_shared_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, ref);
       return FALSE;

@@ -96,9 +96,9 @@ struct _ConfabHub
   GHashTable  *visitor_updates;  /* visitor id → VisitorUpdate*: the throttle of "visitor" events */
 
   /* per address (the keyed hash of the IP), every connection together */
-  ConfabRateLimit *frames_per_ip;
-  ConfabRateLimit *hellos_per_ip;
-  ConfabRateLimit *page_views_per_ip;
+  ConfabSharedLimit *frames_per_ip;
+  ConfabSharedLimit *hellos_per_ip;
+  ConfabSharedLimit *page_views_per_ip;
 
   /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
    * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.

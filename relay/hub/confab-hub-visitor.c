@@ -287,7 +287,7 @@ visitor_hello (Client     *client,
   {
     guint retry = 0;
 
-    if (!confab_rate_limit_take (hub->hellos_per_ip, client->ip_hash,
+    if (!confab_shared_limit_take (hub->hellos_per_ip, client->ip_hash,
                                  g_get_monotonic_time () / 1000, &retry))
       {
         client_rate_limited (client, retry, NULL);
@@ -571,7 +571,7 @@ visitor_typing (Client     *client,
     }
 
   if (!confab_token_bucket_take (&client->typing, now, &retry) ||
-      !confab_rate_limit_take (client->hub->relay->typing_per_ip, client->ip_hash, now, &retry))
+      !confab_shared_limit_take (client->hub->relay->typing_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, NULL);
       return;
@@ -626,7 +626,7 @@ visitor_page_view (Client     *client,
     guint retry = 0;
 
     if (!confab_token_bucket_take (&client->page_views, now, &retry) ||
-        !confab_rate_limit_take (client->hub->page_views_per_ip, client->ip_hash, now, &retry))
+        !confab_shared_limit_take (client->hub->page_views_per_ip, client->ip_hash, now, &retry))
       {
         client_rate_limited (client, retry, NULL);
         return;
@@ -967,7 +967,7 @@ visitor_frame_allowed (Client     *client,
   guint retry = 0;
 
   if (confab_token_bucket_take (&client->frames, now, &retry) &&
-      confab_rate_limit_take (client->hub->frames_per_ip, client->ip_hash, now, &retry))
+      confab_shared_limit_take (client->hub->frames_per_ip, client->ip_hash, now, &retry))
     return TRUE;
 
   {

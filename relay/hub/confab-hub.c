@@ -772,10 +772,13 @@ confab_hub_new (ConfabRelay *relay)
   g_queue_init (&hub->parked);
   hub_cluster_init (hub);
   hub->visitor_updates = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, visitor_updates_free);
-  hub->frames_per_ip = confab_rate_limit_new (relay->config->frames_per_second_per_ip, 1000);
-  hub->hellos_per_ip = confab_rate_limit_new (relay->config->hellos_per_minute_per_ip, 60 * 1000);
-  hub->page_views_per_ip = confab_rate_limit_new (relay->config->page_views_per_minute_per_ip,
-                                                  60 * 1000);
+  hub->frames_per_ip = confab_shared_limit_new (relay->bus, "frames-ip",
+                                                relay->config->frames_per_second_per_ip, 1000);
+  hub->hellos_per_ip = confab_shared_limit_new (relay->bus, "hellos-ip",
+                                                relay->config->hellos_per_minute_per_ip, 60 * 1000);
+  hub->page_views_per_ip = confab_shared_limit_new (relay->bus, "page-views-ip",
+                                                    relay->config->page_views_per_minute_per_ip,
+                                                    60 * 1000);
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
@@ -799,9 +802,9 @@ confab_hub_free (ConfabHub *hub)
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_updates);
-  confab_rate_limit_free (hub->frames_per_ip);
-  confab_rate_limit_free (hub->hellos_per_ip);
-  confab_rate_limit_free (hub->page_views_per_ip);
+  confab_shared_limit_free (hub->frames_per_ip);
+  confab_shared_limit_free (hub->hellos_per_ip);
+  confab_shared_limit_free (hub->page_views_per_ip);
   g_hash_table_unref (hub->visitor_tabs);
   g_hash_table_unref (hub->site_visitors);
   g_hash_table_unref (hub->site_agents);
