@@ -251,6 +251,11 @@ void         confab_store_set_busy_timeout (ConfabStore    *store,
  * problems found. It reads every page once: 0.5 s of CPU for 65 MB, 14 s for 650 MB on a busy
  * 2-core machine (bench/quick-check.sh); after @max_ms it stops, warns that the rest is
  * unchecked, and returns TRUE. */
+/* A consistent copy of the whole database as of one commit, written to @path (replaced whole,
+ * never half-written) while relays keep running: `confab-relay admin backup`. */
+gboolean     confab_store_backup          (ConfabStore     *store,
+                                           const char      *path,
+                                           GError         **error);
 gboolean     confab_store_quick_check     (ConfabStore     *store,
                                            guint            max_ms,
                                            GError         **error);
