@@ -330,6 +330,54 @@ test_chat_across_relays (void)
   }
 }
 
+/* An agent connected to two relays stays online for the team while either socket is open; a
+ * relay that dies takes its agents offline (their presence in Redis expires). */
+static void
+test_presence_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) colleague = NULL;
+  g_autoptr(TestWs) on_a = NULL;
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(JsonObject) online = NULL;
+  g_autoptr(JsonObject) offline = NULL;
+  g_autofree char *colleague_token = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  colleague_token = add_agent (cluster, cluster->relays[2], "colleague@a.test", "Colleague");
+  colleague = test_ws_agent (cluster->relays[2], colleague_token);
+  test_ws_ignore (colleague, "visitor", "members", NULL);
+  test_agent_subscribe (colleague, 0, NULL);
+
+  on_a = test_ws_agent (cluster->relays[0], cluster->token);
+  online = test_ws_wait_for_match (colleague, "presence", "agent_id", cluster->user_id, TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (online, "status"), ==, "online");
+  on_b = test_ws_agent (cluster->relays[1], cluster->token);
+  test_agent_subscribe (on_b, 0, NULL);
+
+  /* the socket on A goes: still online on B */
+  test_ws_close (on_a);
+  test_sleep_ms (2 * TEST_QUIET_MS);
+  {
+    g_autoptr(GPtrArray) frames = test_ws_drain (colleague, 0);
+
+    for (guint i = 0; i < frames->len; i++)
+      {
+        JsonObject *frame = g_ptr_array_index (frames, i);
+
+        if (g_strcmp0 (test_obj_string (frame, "type"), "presence") == 0)
+          g_assert_cmpstr (test_obj_string (frame, "status"), ==, "online");
+      }
+  }
+
+  /* relay B dies: within the presence lifetime (15 s) and a refresh, the team hears */
+  test_relay_kill (cluster->relays[1]);
+  offline = test_ws_wait_for_match (colleague, "presence", "status", "offline", 25000);
+  g_assert_cmpstr (test_obj_string (offline, "agent_id"), ==, cluster->user_id);
+}
+
 /* Logout on relay A closes the token's sockets on relays B and C. */
 static void
 test_logout_across_relays (void)
@@ -476,6 +524,13 @@ test_kill_mid_burst (void)
       {
         g_autoptr(JsonObject) frame = test_ws_next (again, TEST_TIMEOUT_MS);
 
+        if (frame == NULL)
+          {
+            GPtrArray *log = test_ws_log (again);
+
+            for (guint i = 0; i < log->len; i++)
+              g_printerr ("again got: %s\n", (char *) g_ptr_array_index (log, i));
+          }
         g_assert_nonnull (frame);
         if (g_strcmp0 (test_obj_string (frame, "type"), "synced") == 0)
           break;
@@ -791,6 +846,7 @@ main (int    argc,
   test_harness_init (&argc, &argv);
 
   test_harness_add ("/cluster/relays/chat", test_chat_across_relays);
+  test_harness_add ("/cluster/relays/presence", test_presence_across_relays);
   test_harness_add ("/cluster/relays/logout", test_logout_across_relays);
   test_harness_add ("/cluster/relays/site-change", test_site_change_across_relays);
   test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);

@@ -20,10 +20,38 @@
 #define PRESENCE_TTL_MS    15000
 #define PRESENCE_REFRESH_MS (PRESENCE_TTL_MS / 3)
 
+/* An agent's status on one other relay, and when this relay learnt it: a presence list from
+ * Redis asked for before then is older news. */
 typedef struct {
-  char *name;
-  char *status;
+  char   *status;      /* NULL: it left that relay */
+  gint64  at;          /* monotonic µs */
+} NodeStatus;
+
+/* An agent of a site connected to other relays. */
+typedef struct {
+  char       *name;
+  GHashTable *nodes;   /* relay's node name → NodeStatus* */
 } RemoteAgent;
+
+static void
+node_status_free (NodeStatus *node)
+{
+  g_free (node->status);
+  g_free (node);
+}
+
+static void
+set_node_status (GHashTable *nodes,
+                 const char *node,
+                 const char *status,
+                 gint64      at)
+{
+  NodeStatus *entry = g_new0 (NodeStatus, 1);
+
+  entry->status = g_strdup (status);
+  entry->at = at;
+  g_hash_table_replace (nodes, g_strdup (node), entry);
+}
 
 struct _HubCluster
 {
@@ -43,11 +71,22 @@ struct _HubCluster
   GCancellable   *cancellable;
 };
 
+static RemoteAgent *
+remote_agent_new (const char *name)
+{
+  RemoteAgent *agent = g_new0 (RemoteAgent, 1);
+
+  agent->name = g_strdup (name != NULL ? name : "");
+  agent->nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) node_status_free);
+  return agent;
+}
+
 static void
 remote_agent_free (RemoteAgent *agent)
 {
   g_free (agent->name);
-  g_free (agent->status);
+  g_hash_table_unref (agent->nodes);
   g_free (agent);
 }
 
@@ -390,6 +429,16 @@ hub_cluster_fanout_visitor (ConfabHub  *hub,
 
 /* --- presence --- */
 
+/* An agent is "online" when any of its sockets anywhere is, else "away" when any is, else gone. */
+static const char *
+merge_status (const char *a,
+              const char *b)
+{
+  if (g_strcmp0 (a, "online") == 0 || g_strcmp0 (b, "online") == 0)
+    return "online";
+  return a != NULL ? a : b;
+}
+
 static GHashTable *
 remote_site (HubCluster *cluster,
              const char *site_id,
@@ -406,6 +455,76 @@ remote_site (HubCluster *cluster,
   return agents;
 }
 
+/* @agent's status over the relays that have it: NULL when none has. */
+static const char *
+remote_status (RemoteAgent *agent)
+{
+  GHashTableIter iter;
+  gpointer node;
+  const char *merged = NULL;
+
+  if (agent == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, agent->nodes);
+  while (g_hash_table_iter_next (&iter, NULL, &node))
+    merged = merge_status (merged, ((NodeStatus *) node)->status);
+  return merged;
+}
+
+/* @user_id's status on this relay (any of its sockets), NULL when it has none here. */
+static const char *
+local_status (ConfabHub  *hub,
+              const char *user_id)
+{
+  GHashTableIter iter;
+  gpointer key;
+  const char *merged = NULL;
+
+  g_hash_table_iter_init (&iter, hub->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->kind == CLIENT_AGENT && !client->closing &&
+          g_strcmp0 (client->user_id, user_id) == 0)
+        merged = merge_status (merged, client->presence);
+    }
+  return merged;
+}
+
+/* What the team should see of @user_id in @site_id: its sockets here and elsewhere together. */
+static const char *
+team_status (HubCluster *cluster,
+             const char *site_id,
+             const char *user_id)
+{
+  GHashTable *agents = remote_site (cluster, site_id, FALSE);
+  const char *merged = local_status (cluster->hub, user_id);
+
+  merged = merge_status (merged, remote_status (agents ? g_hash_table_lookup (agents, user_id) : NULL));
+  return merged != NULL ? merged : "offline";
+}
+
+const char *
+hub_cluster_effective_status (ConfabHub  *hub,
+                              const char *user_id,
+                              const char *status)
+{
+  HubCluster *cluster = cluster_of (hub);
+  GHashTableIter iter;
+  gpointer agents;
+  const char *merged;
+
+  if (cluster == NULL)
+    return status;
+
+  merged = g_strcmp0 (status, "offline") == 0 ? NULL : status;
+  g_hash_table_iter_init (&iter, cluster->remote);
+  while (g_hash_table_iter_next (&iter, NULL, &agents))
+    merged = merge_status (merged, remote_status (g_hash_table_lookup (agents, user_id)));
+  return merged != NULL ? merged : "offline";
+}
+
 void
 hub_cluster_presence (ConfabHub  *hub,
                       const char *user_id,
@@ -420,6 +539,7 @@ hub_cluster_presence (ConfabHub  *hub,
   if (cluster == NULL || cluster->applying)
     return;
 
+  /* this relay's own view of the agent: the others merge it with theirs */
   frame = confab_frame_new ("presence");
   json_object_set_string_member (frame, "agent_id", user_id);
   json_object_set_string_member (frame, "name", name != NULL ? name : "");
@@ -454,7 +574,7 @@ hub_cluster_add_remote_online (ConfabHub  *hub,
 
   g_hash_table_iter_init (&iter, agents);
   while (g_hash_table_iter_next (&iter, &agent_id, &value))
-    if (g_strcmp0 (((RemoteAgent *) value)->status, "online") == 0)
+    if (g_strcmp0 (remote_status (value), "online") == 0)
       g_hash_table_add (users, agent_id);
 }
 
@@ -471,7 +591,8 @@ hub_cluster_send_team_presence (ConfabHub  *hub,
 
   for (guint i = 0; i < client->site_ids->len; i++)
     {
-      GHashTable *agents = remote_site (cluster, g_ptr_array_index (client->site_ids, i), FALSE);
+      const char *site_id = g_ptr_array_index (client->site_ids, i);
+      GHashTable *agents = remote_site (cluster, site_id, FALSE);
       GHashTableIter iter;
       gpointer agent_id, value;
 
@@ -483,54 +604,60 @@ hub_cluster_send_team_presence (ConfabHub  *hub,
           RemoteAgent *agent = value;
           g_autoptr (JsonObject) presence = NULL;
 
-          if (g_strcmp0 (agent_id, client->user_id) == 0 || g_hash_table_contains (seen, agent_id))
+          if (g_strcmp0 (agent_id, client->user_id) == 0 || g_hash_table_contains (seen, agent_id) ||
+              remote_status (agent) == NULL)
             continue;
           g_hash_table_add (seen, agent_id);
           presence = confab_frame_new ("presence");
           json_object_set_string_member (presence, "agent_id", agent_id);
           json_object_set_string_member (presence, "name", agent->name);
-          json_object_set_string_member (presence, "status", agent->status);
+          json_object_set_string_member (presence, "status", team_status (cluster, site_id, agent_id));
           client_send (client, presence);
         }
     }
 }
 
-/* Sends @text to the live agents of any of @site_ids, once each, but @user_id's own. */
+/* Tells the live agents of @site_id (once each, but @user_id's own sockets) that @user_id is
+ * @status now. */
 static void
-send_to_sites_agents (ConfabHub  *hub,
-                      JsonArray  *site_ids,
-                      const char *user_id,
-                      const char *text)
+tell_site_agents (ConfabHub  *hub,
+                  const char *site_id,
+                  const char *user_id,
+                  const char *name,
+                  const char *status,
+                  GHashTable *told)
 {
-  g_autoptr (GHashTable) told = g_hash_table_new (NULL, NULL);
+  GPtrArray *agents = index_get (hub->site_agents, site_id);
+  g_autoptr (GPtrArray) snapshot = agents ? g_ptr_array_copy (agents, NULL, NULL) : NULL;
+  g_autoptr (JsonObject) frame = confab_frame_new ("presence");
+  g_autofree char *text = NULL;
 
-  for (guint i = 0; i < json_array_get_length (site_ids); i++)
+  json_object_set_string_member (frame, "agent_id", user_id);
+  json_object_set_string_member (frame, "name", name != NULL ? name : "");
+  json_object_set_string_member (frame, "status", status);
+  text = confab_frame_to_string (frame);
+
+  for (guint j = 0; snapshot && j < snapshot->len; j++)
     {
-      GPtrArray *agents = index_get (hub->site_agents, json_array_get_string_element (site_ids, i));
-      g_autoptr (GPtrArray) snapshot = agents ? g_ptr_array_copy (agents, NULL, NULL) : NULL;
+      Client *other = g_ptr_array_index (snapshot, j);
 
-      for (guint j = 0; snapshot && j < snapshot->len; j++)
-        {
-          Client *other = g_ptr_array_index (snapshot, j);
-
-          if (g_strcmp0 (other->user_id, user_id) == 0 || g_hash_table_contains (told, other) ||
-              !other->subscribed || other->syncing)
-            continue;
-          g_hash_table_add (told, other);
-          client_send_text (other, text);
-        }
+      if (g_strcmp0 (other->user_id, user_id) == 0 || g_hash_table_contains (told, other) ||
+          !other->subscribed || other->syncing)
+        continue;
+      g_hash_table_add (told, other);
+      client_send_text (other, text);
     }
 }
 
 static void
 apply_presence (HubCluster *cluster,
+                const char *node,
                 JsonObject *frame)
 {
   ConfabHub *hub = cluster->hub;
   const char *agent_id = NULL, *name = NULL, *status = NULL;
   JsonArray *site_ids = NULL;
-  g_autoptr (JsonObject) shown = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (GHashTable) told = g_hash_table_new (NULL, NULL);
 
   if (!confab_json_get_string (frame, "agent_id", TRUE, &agent_id, NULL) ||
       !confab_json_get_string (frame, "name", TRUE, &name, NULL) ||
@@ -542,42 +669,35 @@ apply_presence (HubCluster *cluster,
     {
       const char *site_id = json_array_get_string_element (site_ids, i);
       GHashTable *agents;
+      RemoteAgent *agent;
 
       if (site_id == NULL || !g_hash_table_contains (cluster->sites, site_id))
         continue;
       agents = remote_site (cluster, site_id, TRUE);
-      if (strcmp (status, "offline") == 0)
-        g_hash_table_remove (agents, agent_id);
-      else
+      agent = g_hash_table_lookup (agents, agent_id);
+      if (agent == NULL)
         {
-          RemoteAgent *agent = g_new0 (RemoteAgent, 1);
-
-          agent->name = g_strdup (name);
-          agent->status = g_strdup (status);
-          g_hash_table_replace (agents, g_strdup (agent_id), agent);
+          agent = remote_agent_new (name);
+          g_hash_table_insert (agents, g_strdup (agent_id), agent);
         }
-    }
+      g_free (agent->name);
+      agent->name = g_strdup (name);
+      /* "offline" stays as a mark until a newer presence list agrees: a list asked for before
+       * it must not bring the agent back */
+      set_node_status (agent->nodes, node, strcmp (status, "offline") == 0 ? NULL : status,
+                       g_get_monotonic_time ());
 
-  /* the frame as the local path sends it */
-  shown = confab_frame_new ("presence");
-  json_object_set_string_member (shown, "agent_id", agent_id);
-  json_object_set_string_member (shown, "name", name);
-  json_object_set_string_member (shown, "status", status);
-  text = confab_frame_to_string (shown);
-  send_to_sites_agents (hub, site_ids, agent_id, text);
-
-  for (guint i = 0; i < json_array_get_length (site_ids); i++)
-    {
-      const char *site_id = json_array_get_string_element (site_ids, i);
-
-      if (site_id != NULL && g_hash_table_contains (cluster->sites, site_id))
-        hub_fanout_agents_online (hub, site_id);
+      /* the agent's status over every relay: "offline" from one relay while it is still
+       * connected to another is no news */
+      tell_site_agents (hub, site_id, agent_id, name, team_status (cluster, site_id, agent_id), told);
+      hub_fanout_agents_online (hub, site_id);
     }
 }
 
 typedef struct {
   HubCluster *cluster;
   char       *site_id;
+  gint64      asked_at;
 } Listing;
 
 /* The agents of @site_id on other relays as Redis has them: this corrects what the presence
@@ -590,8 +710,12 @@ on_presence_listed (GObject      *source,
   Listing *listing = user_data;
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) told = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) old = NULL;
   HubCluster *cluster = listing->cluster;
-  GHashTable *old, *agents;
+  GHashTable *agents;
+  GHashTableIter iter;
+  gpointer agent_id, value;
   const char *own;
 
   entries = confab_presence_list_finish (CONFAB_PRESENCE (source), result, &error);
@@ -599,7 +723,6 @@ on_presence_listed (GObject      *source,
     goto out;
 
   own = confab_bus_get_node_name (cluster->bus);
-  old = NULL;
   {
     gpointer stolen_key = NULL, stolen_value = NULL;
 
@@ -617,42 +740,69 @@ on_presence_listed (GObject      *source,
 
       if (g_strcmp0 (entry->node, own) == 0)
         continue;
-      known = old != NULL ? g_hash_table_lookup (old, entry->agent_id) : NULL;
-      agent = g_new0 (RemoteAgent, 1);
-      agent->status = g_strdup (entry->status);
-      if (known != NULL)
-        agent->name = g_strdup (known->name);
-      else
+      agent = g_hash_table_lookup (agents, entry->agent_id);
+      if (agent == NULL)
         {
-          g_autoptr (ConfabUser) user = confab_store_get_user (cluster->hub->relay->store,
-                                                               entry->agent_id, NULL);
-          agent->name = g_strdup (user != NULL && user->name != NULL ? user->name : "");
+          known = old != NULL ? g_hash_table_lookup (old, entry->agent_id) : NULL;
+          if (known != NULL)
+            agent = remote_agent_new (known->name);
+          else
+            {
+              g_autoptr (ConfabUser) user = confab_store_get_user (cluster->hub->relay->store,
+                                                                   entry->agent_id, NULL);
+              agent = remote_agent_new (user != NULL ? user->name : NULL);
+            }
+          g_hash_table_insert (agents, g_strdup (entry->agent_id), agent);
         }
-      g_hash_table_replace (agents, g_strdup (entry->agent_id), agent);
+      set_node_status (agent->nodes, entry->node, entry->status, listing->asked_at);
     }
 
-  /* agents gone with their relay: the local team hears they are offline */
+  /* what frames said after the list was asked for is newer than the list */
   if (old != NULL)
     {
-      GHashTableIter iter;
-      gpointer agent_id, value;
-
       g_hash_table_iter_init (&iter, old);
       while (g_hash_table_iter_next (&iter, &agent_id, &value))
-        if (!g_hash_table_contains (agents, agent_id))
-          {
-            g_autoptr (JsonObject) shown = confab_frame_new ("presence");
-            g_autofree char *text = NULL;
-            g_autoptr (JsonArray) one = json_array_new ();
+        {
+          RemoteAgent *before = value;
+          GHashTableIter nodes;
+          gpointer node, status;
 
-            json_object_set_string_member (shown, "agent_id", agent_id);
-            json_object_set_string_member (shown, "name", ((RemoteAgent *) value)->name);
-            json_object_set_string_member (shown, "status", "offline");
-            text = confab_frame_to_string (shown);
-            json_array_add_string_element (one, listing->site_id);
-            send_to_sites_agents (cluster->hub, one, agent_id, text);
-          }
-      g_hash_table_unref (old);
+          g_hash_table_iter_init (&nodes, before->nodes);
+          while (g_hash_table_iter_next (&nodes, &node, &status))
+            {
+              NodeStatus *heard = status;
+              RemoteAgent *agent;
+
+              if (heard->at <= listing->asked_at)
+                continue;
+              agent = g_hash_table_lookup (agents, agent_id);
+              if (agent == NULL)
+                {
+                  agent = remote_agent_new (before->name);
+                  g_hash_table_insert (agents, g_strdup (agent_id), agent);
+                }
+              set_node_status (agent->nodes, node, heard->status, heard->at);
+            }
+        }
+    }
+
+  /* who came or went with their relay (one that died, one that the frames missed) */
+  g_hash_table_iter_init (&iter, agents);
+  while (g_hash_table_iter_next (&iter, &agent_id, &value))
+    {
+      RemoteAgent *before = old != NULL ? g_hash_table_lookup (old, agent_id) : NULL;
+
+      if (g_strcmp0 (remote_status (before), remote_status (value)) != 0)
+        tell_site_agents (cluster->hub, listing->site_id, agent_id, ((RemoteAgent *) value)->name,
+                          team_status (cluster, listing->site_id, agent_id), told);
+    }
+  if (old != NULL)
+    {
+      g_hash_table_iter_init (&iter, old);
+      while (g_hash_table_iter_next (&iter, &agent_id, &value))
+        if (!g_hash_table_contains (agents, agent_id) && remote_status (value) != NULL)
+          tell_site_agents (cluster->hub, listing->site_id, agent_id, ((RemoteAgent *) value)->name,
+                            team_status (cluster, listing->site_id, agent_id), told);
     }
   hub_fanout_agents_online (cluster->hub, listing->site_id);
 
@@ -669,6 +819,7 @@ list_presence (HubCluster *cluster,
 
   listing->cluster = cluster;
   listing->site_id = g_strdup (site_id);
+  listing->asked_at = g_get_monotonic_time ();
   confab_presence_list_async (cluster->presence, site_id, cluster->cancellable,
                               on_presence_listed, listing);
 }
@@ -785,7 +936,7 @@ apply_frame (HubCluster *cluster,
         fanout_visitor_text (hub, id, text);
     }
   else if (strcmp (type, "presence") == 0)
-    apply_presence (cluster, frame);
+    apply_presence (cluster, node, frame);
   else if (strcmp (type, "revoke") == 0)
     {
       if (confab_json_get_string (frame, "token_hash", TRUE, &id, NULL))

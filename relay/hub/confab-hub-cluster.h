@@ -48,6 +48,11 @@ void     hub_cluster_presence        (ConfabHub   *hub,
                                       const char  *name,
                                       GPtrArray   *site_ids,
                                       const char  *status);
+/* What the team sees of @user_id whose sockets here are @status ("offline": none left): online
+ * when any socket anywhere is. */
+const char *hub_cluster_effective_status (ConfabHub *hub,
+                                      const char  *user_id,
+                                      const char  *status);
 /* Adds the agents online on other relays to @users (user id set) for @site_id. */
 void     hub_cluster_add_remote_online (ConfabHub *hub,
                                       const char  *site_id,

@@ -348,7 +348,9 @@ announce_presence (ConfabHub  *hub,
 
   json_object_set_string_member (frame, "agent_id", agent->user_id);
   json_object_set_string_member (frame, "name", agent->user_name ? agent->user_name : "");
-  json_object_set_string_member (frame, "status", status);
+  /* the team sees the agent online while any of its sockets on any relay is */
+  json_object_set_string_member (frame, "status",
+                                 hub_cluster_effective_status (hub, agent->user_id, status));
   text = confab_frame_to_string (frame);
   hub_cluster_presence (hub, agent->user_id, agent->user_name, agent->site_ids, status);
 
