@@ -403,6 +403,43 @@ test_logout_across_relays (void)
   g_assert_cmpuint (test_ws_wait_closed (on_c, TEST_TIMEOUT_MS), ==, 4001);
 }
 
+/* The site key rotated on relay A: the site's visitors on relays B and C close with 4010, and
+ * the old key opens no socket anywhere. */
+static void
+test_key_rotation_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(TestWs) on_c = NULL;
+  g_autoptr(JsonObject) welcome_b = NULL;
+  g_autoptr(JsonObject) welcome_c = NULL;
+  g_autoptr(TestResponse) rotated = NULL;
+  g_autofree char *path = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  on_b = test_ws_widget (cluster->relays[1], cluster->site_key);
+  welcome_b = test_visitor_hello (on_b, NULL, NULL, "https://a.test/");
+  on_c = test_ws_widget (cluster->relays[2], cluster->site_key);
+  welcome_c = test_visitor_hello (on_c, NULL, NULL, "https://a.test/");
+
+  path = g_strdup_printf ("/api/v1/sites/%s/key", cluster->site_id);
+  rotated = test_http (cluster->relays[0], "POST", path, cluster->token, NULL, NULL);
+  test_assert_http_status (rotated, 200);
+
+  g_assert_cmpuint (test_ws_wait_closed (on_b, TEST_TIMEOUT_MS), ==, 4010);
+  g_assert_cmpuint (test_ws_wait_closed (on_c, TEST_TIMEOUT_MS), ==, 4010);
+  for (guint i = 0; i < cluster->n; i++)
+    {
+      guint status = 0;
+      g_autoptr(TestWs) refused = test_ws_try_widget (cluster->relays[i], cluster->site_key, NULL, &status);
+
+      g_assert_null (refused);
+      g_assert_cmpuint (status, ==, 403);
+    }
+}
+
 /* A site disabled on relay A: its visitors on relay B are closed (B's cached site row is
  * forgotten on the bus's word: SQLite tells only the process that wrote). */
 static void
@@ -849,6 +886,7 @@ main (int    argc,
   test_harness_add ("/cluster/relays/presence", test_presence_across_relays);
   test_harness_add ("/cluster/relays/logout", test_logout_across_relays);
   test_harness_add ("/cluster/relays/site-change", test_site_change_across_relays);
+  test_harness_add ("/cluster/relays/key-rotation", test_key_rotation_across_relays);
   test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);
   test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
