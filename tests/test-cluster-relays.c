@@ -403,6 +403,37 @@ test_logout_across_relays (void)
   g_assert_cmpuint (test_ws_wait_closed (on_c, TEST_TIMEOUT_MS), ==, 4001);
 }
 
+/* A visitor deleted on relay A: its tab on relay B closes (1000), and B's agents hear of it. */
+static void
+test_visitor_deleted_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) deleted = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autofree char *path = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  test_visitor_say (visitor, "please forget me", NULL);
+
+  path = g_strdup_printf ("/api/v1/visitors/%s", test_obj_string (welcome, "visitor_id"));
+  response = test_http (cluster->relays[0], "DELETE", path, cluster->token, NULL, NULL);
+  test_assert_http_status (response, 204);
+
+  deleted = test_ws_wait_for (agent, "visitor_deleted", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (deleted, "visitor_id"), ==, test_obj_string (welcome, "visitor_id"));
+  g_assert_cmpuint (test_ws_wait_closed (visitor, TEST_TIMEOUT_MS), ==, 1000);
+}
+
 /* The site key rotated on relay A: the site's visitors on relays B and C close with 4010, and
  * the old key opens no socket anywhere. */
 static void
@@ -887,6 +918,7 @@ main (int    argc,
   test_harness_add ("/cluster/relays/logout", test_logout_across_relays);
   test_harness_add ("/cluster/relays/site-change", test_site_change_across_relays);
   test_harness_add ("/cluster/relays/key-rotation", test_key_rotation_across_relays);
+  test_harness_add ("/cluster/relays/visitor-deleted", test_visitor_deleted_across_relays);
   test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);
   test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);

@@ -137,6 +137,20 @@ deliver_event (HubCluster  *cluster,
         }
     }
 
+  /* a visitor deleted on another relay: its tabs here close as they would there */
+  if (strcmp (event->kind, "visitor_deleted") == 0 && event->payload_json != NULL)
+    {
+      g_autoptr (JsonObject) logged = confab_json_parse_object (event->payload_json,
+                                                                strlen (event->payload_json),
+                                                                G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
+      const char *visitor_id = NULL;
+
+      if (logged != NULL && confab_json_get_string (logged, "visitor_id", FALSE, &visitor_id, NULL) &&
+          visitor_id != NULL)
+        hub_close_deleted_visitor (hub, visitor_id);
+      return;
+    }
+
   to_visitor = event->message != NULL ||
                strcmp (event->kind, CONFAB_EVENT_CONVERSATION) == 0;
   if (to_visitor && index_get (hub->site_visitors, event->site_id) != NULL)

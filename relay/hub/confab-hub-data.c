@@ -95,7 +95,6 @@ confab_hub_delete_visitor (ConfabHub   *hub,
   g_autoptr (GPtrArray) conversations = NULL;
   g_autoptr (GPtrArray) offline = NULL;
   g_autoptr (GPtrArray) files = NULL;
-  g_autoptr (GPtrArray) tabs = NULL;
   g_autoptr (JsonObject) frame = NULL;
 
   if ((visitor = confab_store_get_visitor (store, visitor_id, error)) == NULL)
@@ -125,12 +124,22 @@ confab_hub_delete_visitor (ConfabHub   *hub,
   /* only once the deletion is durable: a file is never missing for a row that stayed */
   remove_upload_files (hub, files);
 
+  hub_close_deleted_visitor (hub, visitor->id);
+  return TRUE;
+}
+
+void
+hub_close_deleted_visitor (ConfabHub  *hub,
+                           const char *visitor_id)
+{
+  g_autoptr (GPtrArray) tabs = NULL;
+
   /* A tab still open would go on writing to a visitor that is no more: it reconnects with
-   * the old id and token, which are unknown now, and starts afresh as a new visitor. */
-  tabs = detach_tabs (hub, visitor->id);
+   * the old id and token, which are unknown now, and starts afresh as a new visitor. (On
+   * other relays, the log's visitor_deleted event does the same: confab-hub-cluster.c.) */
+  tabs = detach_tabs (hub, visitor_id);
   for (guint i = 0; i < tabs->len; i++)
     close_client (g_ptr_array_index (tabs, i), SOUP_WEBSOCKET_CLOSE_NORMAL, "visitor deleted");
-  return TRUE;
 }
 
 gboolean

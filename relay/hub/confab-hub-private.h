@@ -457,4 +457,10 @@ assign_on_reply (Client              *client,
 void
 hub_refuse_blocked (Client *client);
 
+/* confab-hub-data.c: @visitor_id was deleted: its open tabs close (1000) without announcing a
+ * departure; they reconnect as a new visitor. */
+void
+hub_close_deleted_visitor (ConfabHub  *hub,
+                           const char *visitor_id);
+
 G_END_DECLS
