@@ -715,6 +715,43 @@ test_redis_restart (void)
   g_assert_cmpuint (assert_messages_once (agent), ==, before + during + after);
 }
 
+/* A relay started while Redis is down serves its own clients (local limits, its own
+ * acknowledgements) and catches up with the others once Redis is there. */
+static void
+test_start_without_redis (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(TestResponse) health = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  cluster_redis_kill (cluster->redis);
+  test_relay_stop (cluster->relays[1]);
+  test_relay_start (cluster->relays[1]);
+  health = test_http (cluster->relays[1], "GET", "/healthz", NULL, NULL, NULL);
+  test_assert_http_status (health, 200);
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_ws_ignore (agent, "visitor", "conversation", "presence", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  /* acknowledged by relay A alone */
+  test_visitor_say (visitor, "while Redis was away", NULL);
+
+  cluster_redis_restart (cluster->redis);
+  message = test_ws_wait_for_match (agent, "message", "body", "while Redis was away", 15000);
+  g_assert_cmpint (test_obj_int (message, "seq"), ==, 1);
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (assert_messages_once (agent), ==, 1);
+}
+
 /* Visitors on three relays write at once: an agent reading live sees cursors only rising, and
  * exactly what a reader of the log sees afterwards (no hole, nothing twice). */
 static void
@@ -921,6 +958,7 @@ main (int    argc,
   test_harness_add ("/cluster/relays/visitor-deleted", test_visitor_deleted_across_relays);
   test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);
   test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
+  test_harness_add ("/cluster/relays/start-without-redis", test_start_without_redis);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
   test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
   test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);

@@ -69,6 +69,7 @@ struct _HubCluster
   GHashTable     *remote;         /* site id → (agent id → RemoteAgent*): agents elsewhere */
   guint           refresh_id;
   GCancellable   *cancellable;
+  gboolean        ever_connected;
 };
 
 static RemoteAgent *
@@ -882,6 +883,19 @@ recheck_tokens (HubCluster *cluster)
     client_close (g_ptr_array_index (revoked, i), CONFAB_CLOSE_TOKEN_REVOKED, "token revoked");
 }
 
+/* What this relay committed while the link was down was published to nobody: the others hear
+ * now that the log grew, once, relay-wide. */
+static void
+announce_log (HubCluster *cluster)
+{
+  g_autofree char *json = NULL;
+
+  if (cluster->log_cursor <= 0)
+    return;
+  json = g_strdup_printf ("{\"type\":\"log\",\"cursor\":%" G_GINT64_FORMAT "}", cluster->log_cursor);
+  confab_bus_publish (cluster->bus, NULL, json);
+}
+
 static void
 on_link_restored (ConfabBus *bus,
                   gpointer   user_data)
@@ -894,6 +908,25 @@ on_link_restored (ConfabBus *bus,
   recheck_tokens (cluster);
   schedule_catch_up (cluster);
   refresh_presence (cluster);
+  announce_log (cluster);
+}
+
+/* The first connection: when Redis was away at start, this relay has been running without
+ * the others' news, and they without its. (Later ones come as link-restored.) */
+static void
+on_connected_changed (GObject    *object,
+                      GParamSpec *pspec,
+                      gpointer    user_data)
+{
+  HubCluster *cluster = user_data;
+
+  if (cluster->ever_connected || !confab_bus_is_connected (cluster->bus))
+    return;
+  cluster->ever_connected = TRUE;
+  cluster->reread = TRUE;
+  schedule_catch_up (cluster);
+  refresh_presence (cluster);
+  announce_log (cluster);
 }
 
 static void
@@ -1066,6 +1099,7 @@ hub_cluster_init (ConfabHub *hub)
   confab_bus_set_handler (bus, on_bus_frame, cluster, NULL);
   g_signal_connect (bus, "link-restored", G_CALLBACK (on_link_restored), cluster);
   g_signal_connect (bus, "gap", G_CALLBACK (on_gap), cluster);
+  g_signal_connect (bus, "notify::connected", G_CALLBACK (on_connected_changed), cluster);
   cluster->refresh_id = g_timeout_add (PRESENCE_REFRESH_MS, refresh_presence, cluster);
 }
 
