@@ -357,19 +357,24 @@ test_presence_across_relays (void)
   on_b = test_ws_agent (cluster->relays[1], cluster->token);
   test_agent_subscribe (on_b, 0, NULL);
 
-  /* the socket on A goes: still online on B */
+  /* the socket on A goes: still online on B. (Relay A may say "offline" before relay B's
+   * "online" reaches relay C on a loaded machine: what the team ends up seeing is online.) */
   test_ws_close (on_a);
   test_sleep_ms (2 * TEST_QUIET_MS);
   {
     g_autoptr(GPtrArray) frames = test_ws_drain (colleague, 0);
+    const char *last = NULL;
 
     for (guint i = 0; i < frames->len; i++)
       {
         JsonObject *frame = g_ptr_array_index (frames, i);
 
-        if (g_strcmp0 (test_obj_string (frame, "type"), "presence") == 0)
-          g_assert_cmpstr (test_obj_string (frame, "status"), ==, "online");
+        if (g_strcmp0 (test_obj_string (frame, "type"), "presence") == 0 &&
+            g_strcmp0 (test_obj_string (frame, "agent_id"), cluster->user_id) == 0)
+          last = test_obj_string (frame, "status");
       }
+    if (last != NULL)
+      g_assert_cmpstr (last, ==, "online");
   }
 
   /* relay B dies: within the presence lifetime (15 s) and a refresh, the team hears */
