@@ -8,6 +8,7 @@
 #include "confab-store.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const char *usage_text =
   "  confab-relay admin create-user --data-dir DIR --email E [--password-file F] [--name N]\n"
   "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
   "  confab-relay admin add-member  --data-dir DIR --site SITE_ID --email E --role owner|admin|agent\n"
+  "  confab-relay admin backup      --data-dir DIR --to FILE\n"
   "\n"
   "Passwords are read from --password-file, or from standard input without it (never from the\n"
   "command line, where other users could see them). Each command prints what it made as one line\n"
@@ -240,6 +242,63 @@ add_member (int      argc,
   return TRUE;
 }
 
+/* A copy of the live database, safe while relays run (SQLite's online backup API). */
+static gboolean
+backup (int      argc,
+        char   **argv,
+        GError **error)
+{
+  g_autofree char *data_dir = NULL, *to = NULL, *db_path = NULL, *absolute = NULL;
+  g_autofree char *db_absolute = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (GOptionContext) context = g_option_context_new ("backup");
+  GStatBuf st;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "The backup file to write (replaced whole)", "FILE" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (data_dir == NULL || to == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--data-dir and --to are required");
+      return FALSE;
+    }
+
+  /* a backup of nothing is a mistake (a wrong --data-dir), not an empty database */
+  db_path = g_build_filename (data_dir, "confab.db", NULL);
+  if (!g_file_test (db_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "There is no database in %s", data_dir);
+      return FALSE;
+    }
+  absolute = g_canonicalize_filename (to, NULL);
+  db_absolute = g_canonicalize_filename (db_path, NULL);
+  if (g_strcmp0 (absolute, db_absolute) == 0 ||
+      g_file_test (absolute, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--to must name a new file, not the database itself or a directory");
+      return FALSE;
+    }
+
+  if ((store = open_store (data_dir, error)) == NULL ||
+      !confab_store_backup (store, absolute, error))
+    return FALSE;
+
+  json_object_set_string_member (object, "to", absolute);
+  if (g_stat (absolute, &st) == 0)
+    json_object_set_int_member (object, "bytes", st.st_size);
+  json_object_set_int_member (object, "schema_version", confab_store_schema_version (store));
+  print_json (object);
+  return TRUE;
+}
+
 int
 confab_admin_main (int    argc,
                    char **argv)
@@ -259,6 +318,8 @@ confab_admin_main (int    argc,
     ok = create_site (argc - 1, argv + 1, &error);
   else if (strcmp (argv[1], "add-member") == 0)
     ok = add_member (argc - 1, argv + 1, &error);
+  else if (strcmp (argv[1], "backup") == 0)
+    ok = backup (argc - 1, argv + 1, &error);
   else
     {
       fprintf (stderr, "Unknown admin command “%s”\n\n%s", argv[1], usage_text);

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-metrics"
 
 #include "confab-metrics.h"
+#include "confab-bus.h"
 #include "confab-http.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
@@ -219,6 +220,35 @@ confab_metrics_render (ConfabRelay *relay)
   counter (out, "reason=\"denied\"", CONFAB_METRIC_UPLOADS_REFUSED_DENIED, "confab_uploads_refused_total");
   counter (out, "reason=\"no_space\"", CONFAB_METRIC_UPLOADS_REFUSED_NO_SPACE, "confab_uploads_refused_total");
   counter (out, "reason=\"error\"", CONFAB_METRIC_UPLOADS_REFUSED_ERROR, "confab_uploads_refused_total");
+
+  /* Which relay this is (a label to join on), and its link to the others. */
+  family (out, "confab_relay_info", "gauge", "Always 1; node is this relay's [cluster] node-name.");
+  {
+    g_autofree char *escaped = g_strescape (relay->bus != NULL ? confab_bus_get_node_name (relay->bus)
+                                                               : relay->config->cluster_node_name, NULL);
+    g_autofree char *label = g_strdup_printf ("node=\"%s\"", escaped);
+
+    sample (out, "confab_relay_info", label, 1);
+  }
+  if (relay->bus != NULL)
+    {
+      ConfabBusStats stats;
+
+      confab_bus_get_stats (relay->bus, &stats);
+      family (out, "confab_cluster_connected", "gauge",
+              "1 while the Redis link to the other relays is up.");
+      sample (out, "confab_cluster_connected", NULL, confab_bus_is_connected (relay->bus));
+      family (out, "confab_cluster_frames_total", "counter",
+              "Frames on the Redis bus: published, refused (link down or Redis behind: the others read the log), received.");
+      sample (out, "confab_cluster_frames_total", "event=\"published\"", stats.published);
+      sample (out, "confab_cluster_frames_total", "event=\"refused\"", stats.refused);
+      sample (out, "confab_cluster_frames_total", "event=\"received\"", stats.received);
+      family (out, "confab_cluster_gaps_total", "counter",
+              "Holes seen in other relays' frame sequences (each re-reads the log).");
+      sample (out, "confab_cluster_gaps_total", NULL, stats.gaps);
+      family (out, "confab_cluster_links_lost_total", "counter", "Times the Redis link went down.");
+      sample (out, "confab_cluster_links_lost_total", NULL, stats.links_lost);
+    }
 
   family (out, "confab_http_responses_total", "counter", "HTTP responses, by status class.");
   counter (out, "code=\"2xx\"", CONFAB_METRIC_HTTP_2XX, "confab_http_responses_total");

@@ -5,6 +5,8 @@
 
 #include "confab-avatars.h"
 #include "confab-http.h"
+#include "confab-bus.h"
+#include "confab-shared-counter.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
 #include "confab-retention.h"
@@ -18,6 +20,8 @@
 #include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 /* How long a store call on the main loop waits for another process's write lock (SQLite sleeps
  * 1 ms, then 2): long enough for a lock about to be released, short enough that nobody else
@@ -185,9 +189,34 @@ load_ip_hash_key (const char  *data_dir,
 
   g_clear_pointer (&key, g_free);
   key = confab_random_token (32);
-  if (!g_file_set_contents_full (path, key, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-    return NULL;
+  /* Relays started together on one data directory must end up with one key (else their
+   * hashes of an address differ, and so do shared limits and connection caps): the file is
+   * written aside and linked into place, which fails when another got there first, and then
+   * theirs is the key. */
+  {
+    g_autofree char *aside = g_strdup_printf ("%s.%d", path, (int) getpid ());
+    int saved_errno;
 
+    if (!g_file_set_contents_full (aside, key, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+      return NULL;
+    if (link (aside, path) == 0)
+      {
+        g_unlink (aside);
+        return g_steal_pointer (&key);
+      }
+    saved_errno = errno;
+    g_unlink (aside);
+    if (saved_errno != EEXIST)
+      {
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     "Cannot create %s: %s", path, g_strerror (saved_errno));
+        return NULL;
+      }
+  }
+  g_clear_pointer (&key, g_free);
+  if (!g_file_get_contents (path, &key, NULL, error))
+    return NULL;
+  g_strstrip (key);
   return g_steal_pointer (&key);
 }
 
@@ -226,10 +255,30 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   relay->geo = confab_geo_new_for_relay ((const char * const *) config->geo_databases,
                                          config->data_dir);
-  relay->login_per_ip = confab_rate_limit_new (c->logins_per_minute_per_ip, 60 * 1000);
-  relay->login_per_account = confab_rate_limit_new (c->logins_per_minute_per_account, 60 * 1000);
-  relay->messages_per_ip = confab_rate_limit_new (c->messages_per_minute_per_ip, 60 * 1000);
-  relay->typing_per_ip = confab_rate_limit_new (c->typing_per_second * 20, 1000);
+  /* Before the limits it shares and the hub, which listens to it; it connects (and reconnects) on its own, without
+   * ever blocking the loop, so the relay serves its own clients while Redis is away. */
+  if (config->cluster_redis != NULL && *config->cluster_redis != '\0')
+    {
+      ConfabClusterConfig cluster = {
+        .redis = config->cluster_redis,
+        .node_name = config->cluster_node_name,
+      };
+
+      relay->bus = confab_bus_new (&cluster, error);
+      if (relay->bus == NULL)
+        return NULL;
+      confab_bus_start (relay->bus);
+      g_message ("Relay %s: live events go through Redis to the other relays",
+                 confab_bus_get_node_name (relay->bus));
+    }
+  relay->login_per_ip = confab_shared_limit_new (relay->bus, "logins-ip",
+                                                 c->logins_per_minute_per_ip, 60 * 1000);
+  relay->login_per_account = confab_shared_limit_new (relay->bus, "logins-account",
+                                                      c->logins_per_minute_per_account, 60 * 1000);
+  relay->messages_per_ip = confab_shared_limit_new (relay->bus, "messages-ip",
+                                                    c->messages_per_minute_per_ip, 60 * 1000);
+  relay->typing_per_ip = confab_shared_limit_new (relay->bus, "typing-ip",
+                                                  c->typing_per_second * 20, 1000);
 
   relay->server = soup_server_new ("server-header", "confab-relay", NULL);
   /* permessage-deflate costs ~56 KB of memory per connection and 6x the CPU per message with
@@ -308,6 +357,13 @@ confab_relay_listen (ConfabRelay  *relay,
   relay->listener = confab_listener_new (relay->server, listener, relay->config->max_connections,
                                          relay->config->max_connections_per_address,
                                          (const char * const *) relay->config->trusted_proxies);
+  if (relay->bus != NULL && relay->config->max_connections_per_address > 0)
+    {
+      g_autoptr (ConfabSharedCounter) counter = confab_shared_counter_new (relay->bus, "connections",
+                                                                          15000);
+
+      confab_listener_share_counts (relay->listener, counter, relay->ip_salt);
+    }
 
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
     printf ("listening on http://[%s]:%u\n", relay->host, relay->port);
@@ -337,10 +393,11 @@ confab_relay_free (ConfabRelay *relay)
   confab_avatars_set_store (NULL);
   g_clear_pointer (&relay->store, confab_store_close);
   g_clear_pointer (&relay->geo, confab_geo_free);
-  g_clear_pointer (&relay->login_per_ip, confab_rate_limit_free);
-  g_clear_pointer (&relay->login_per_account, confab_rate_limit_free);
-  g_clear_pointer (&relay->messages_per_ip, confab_rate_limit_free);
-  g_clear_pointer (&relay->typing_per_ip, confab_rate_limit_free);
+  g_clear_pointer (&relay->login_per_ip, confab_shared_limit_free);
+  g_clear_pointer (&relay->login_per_account, confab_shared_limit_free);
+  g_clear_pointer (&relay->messages_per_ip, confab_shared_limit_free);
+  g_clear_pointer (&relay->typing_per_ip, confab_shared_limit_free);
+  g_clear_object (&relay->bus);
   g_clear_pointer (&relay->config, confab_config_free);
   g_free (relay->ip_salt);
   g_free (relay->host);

@@ -7,6 +7,7 @@
 #include "confab-config.h"
 #include "confab-geo.h"
 #include "confab-ratelimit.h"
+#include "confab-shared-limits.h"
 #include "confab-store.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,7 @@ typedef struct {
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
   ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
+  ConfabBus       *bus;             /* the link to the other relays; NULL without [cluster] redis */
   gulong           body_guard_hook; /* confab-http-body.c */
   GHashTable      *lingering;       /* refused connections draining before they close (same) */
 
@@ -36,10 +38,11 @@ typedef struct {
    * see a keyed hash of an address, never the address. */
   char            *ip_salt;
 
-  ConfabRateLimit *login_per_ip;
-  ConfabRateLimit *login_per_account;
-  ConfabRateLimit *messages_per_ip;
-  ConfabRateLimit *typing_per_ip;
+  /* per address or account: shared by every relay through Redis when there is a bus */
+  ConfabSharedLimit *login_per_ip;
+  ConfabSharedLimit *login_per_account;
+  ConfabSharedLimit *messages_per_ip;
+  ConfabSharedLimit *typing_per_ip;
 } ConfabRelay;
 
 ConfabRelay *confab_relay_new    (ConfabConfig  *config,

@@ -96,6 +96,7 @@ main (int    argc,
                                     "  confab-relay admin create-user --data-dir DIR --email E --password-file F [--name N]\n"
                                     "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
                                     "  confab-relay admin add-member --data-dir DIR --site ID --email E --role R\n"
+                                    "  confab-relay admin backup --data-dir DIR --to FILE\n"
                                     "Schema:\n"
                                     "  confab-relay migrate --config FILE\n");
   g_option_context_add_main_entries (context, entries, NULL);

@@ -190,7 +190,7 @@ confab_api_auth_setup (ConfabRelay       *relay,
   /* the same budgets as the password sign-in: a code is a password for one use */
   ip = confab_http_client_ip (relay, msg);
   ip_hash = confab_relay_hash_ip (relay, ip);
-  if (!confab_rate_limit_take (relay->login_per_ip, ip_hash, now_mono, &retry))
+  if (!confab_shared_limit_take (relay->login_per_ip, ip_hash, now_mono, &retry))
     return confab_http_rate_limited (msg, retry);
 
   if ((body = confab_http_read_object (relay, msg)) == NULL ||
@@ -210,7 +210,7 @@ confab_api_auth_setup (ConfabRelay       *relay,
 
     account_key = confab_sha256_hex (pair);
   }
-  if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
+  if (!confab_shared_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (msg, retry);
 
   code_hash = confab_sha256_hex (code);
@@ -318,7 +318,7 @@ confab_api_me_password (ConfabApiCall *call,
 
   /* a stolen token must not become a way to guess the password at leisure */
   account_key = g_strconcat ("password|", call->user->id, NULL);
-  if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
+  if (!confab_shared_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (call->msg, retry);
 
   if (!confab_auth_verify_password (call->user->password_hash, current))

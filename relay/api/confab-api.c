@@ -132,7 +132,7 @@ auth_login (Request *request)
 
   ip = confab_http_client_ip (relay, request->msg);
   ip_hash = confab_relay_hash_ip (relay, ip);
-  if (!confab_rate_limit_take (relay->login_per_ip, ip_hash, now_mono, &retry))
+  if (!confab_shared_limit_take (relay->login_per_ip, ip_hash, now_mono, &retry))
     return confab_http_rate_limited (request->msg, retry);
 
   if ((body = confab_http_read_object (relay, request->msg)) == NULL)
@@ -151,7 +151,7 @@ auth_login (Request *request)
     /* hashed: a key of fixed size, however long the e-mail a stranger sends */
     account_key = confab_sha256_hex (pair);
   }
-  if (!confab_rate_limit_take (relay->login_per_account, account_key, now_mono, &retry))
+  if (!confab_shared_limit_take (relay->login_per_account, account_key, now_mono, &retry))
     return confab_http_rate_limited (request->msg, retry);
 
   user = confab_store_get_user_by_email (relay->store, email, NULL);

@@ -142,7 +142,8 @@ update_state (ConfabBus *bus)
   if (up)
     {
       g_info ("Redis link up (node %s)", bus->node_name);
-      /* the first connection has nothing to catch up on: the hub read the log at start */
+      /* not on the first connection: a hub that ran without one (Redis away at its start)
+       * watches "connected" for that (confab-hub-cluster.c) */
       if (bus->was_up)
         g_signal_emit (bus, signals[LINK_RESTORED], 0);
       bus->was_up = TRUE;

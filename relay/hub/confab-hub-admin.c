@@ -5,6 +5,7 @@
 
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 
 #include <string.h>
 
@@ -101,6 +102,14 @@ confab_hub_push_list (ConfabHub  *hub,
 
   json_object_set_string_member (frame, "site_id", site_id);
   json_object_set_array_member (frame, type, list);
+  {
+    g_autoptr (JsonObject) told = confab_frame_new ("push_list");
+
+    json_object_set_string_member (told, "site_id", site_id);
+    json_object_set_string_member (told, "list_type", type);
+    json_object_set_array_member (told, "list", json_array_ref (list));
+    hub_cluster_tell (hub, site_id, told);
+  }
   if (agents->len == 0)
     return;
 
@@ -168,6 +177,13 @@ confab_hub_site_key_rotated (ConfabHub  *hub,
 {
   g_autoptr (GPtrArray) visitors = site_visitor_sockets (hub, site_id);
 
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("site_key_rotated");
+
+    json_object_set_string_member (frame, "site_id", site_id);
+    hub_cluster_tell (hub, NULL, frame);
+  }
+
   /* The visitors themselves stay stored: their departure is recorded as for any other. The
    * widget reads 4010 as "stop": its page still carries the old key. */
   for (guint i = 0; i < visitors->len; i++)
@@ -182,6 +198,17 @@ confab_hub_site_deleted (ConfabHub  *hub,
                          GPtrArray  *member_ids)
 {
   g_autoptr (GPtrArray) visitors = site_visitor_sockets (hub, site_id);
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("site_deleted");
+    JsonArray *ids = json_array_new ();
+
+    for (guint i = 0; member_ids && i < member_ids->len; i++)
+      json_array_add_string_element (ids, g_ptr_array_index (member_ids, i));
+    json_object_set_string_member (frame, "site_id", site_id);
+    json_object_set_array_member (frame, "member_ids", ids);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   /* Their visitors are gone from the store: the sockets leave the hub's indexes now, so that
    * closing them records no departure (and warns of no lost event) for a visitor that is not

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 
 /* --- agent frames --- */
 
@@ -57,6 +58,30 @@ replay_visitor_event (ConfabHub   *hub,
   }
 }
 
+JsonObject *
+event_agent_frame (ConfabHub   *hub,
+                   ConfabEvent *event)
+{
+  JsonObject *frame;
+
+  if (event->message != NULL)
+    return message_frame (event->message, event->site_id, CONFAB_AUDIENCE_AGENT);
+
+  frame = confab_json_parse_object (event->payload_json, strlen (event->payload_json),
+                                    G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
+  if (frame == NULL)
+    frame = confab_frame_new (event->kind);
+  else if (strcmp (event->kind, CONFAB_EVENT_VISITOR) == 0)
+    {
+      JsonObject *logged = frame;
+
+      frame = replay_visitor_event (hub, event, logged);
+      json_object_unref (logged);
+    }
+  json_object_set_int_member (frame, "cursor", event->cursor);
+  return frame;
+}
+
 /* Tells @client the presence of everyone else connected on its sites, once per user. */
 void
 send_team_presence (Client *client)
@@ -82,6 +107,8 @@ send_team_presence (Client *client)
           client_send (client, presence);
         }
     }
+  /* and those connected to other relays */
+  hub_cluster_send_team_presence (client->hub, client, seen);
 }
 
 gboolean
@@ -112,25 +139,7 @@ pump_backlog (gpointer user_data)
   for (guint i = 0; i < events->len; i++)
     {
       ConfabEvent *event = g_ptr_array_index (events, i);
-      g_autoptr (JsonObject) frame = NULL;
-
-      if (event->message != NULL)
-        frame = message_frame (event->message, event->site_id, CONFAB_AUDIENCE_AGENT);
-      else
-        {
-          frame = confab_json_parse_object (event->payload_json, strlen (event->payload_json),
-                                            G_MAXSIZE, MAX_FRAME_DEPTH, NULL);
-          if (frame == NULL)
-            frame = confab_frame_new (event->kind);
-          else if (strcmp (event->kind, CONFAB_EVENT_VISITOR) == 0)
-            {
-              JsonObject *logged = g_steal_pointer (&frame);
-
-              frame = replay_visitor_event (client->hub, event, logged);
-              json_object_unref (logged);
-            }
-          json_object_set_int_member (frame, "cursor", event->cursor);
-        }
+      g_autoptr (JsonObject) frame = event_agent_frame (client->hub, event);
 
       if (!client_send (client, frame))
         {
@@ -331,7 +340,7 @@ agent_typing (Client     *client,
   json_object_set_string_member (sender, "name", client->user_name ? client->user_name : "");
   json_object_set_object_member (typing, "sender", sender);
   json_object_set_boolean_member (typing, "active", active);
-  fanout_visitor (client->hub, conversation->visitor_id, typing);
+  hub_cluster_fanout_visitor (client->hub, conversation->site_id, conversation->visitor_id, typing);
 }
 
 static void

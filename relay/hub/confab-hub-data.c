@@ -7,6 +7,7 @@
 
 #include "confab-hub-data.h"
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-store-data.h"
 
 #include <errno.h>
@@ -94,7 +95,6 @@ confab_hub_delete_visitor (ConfabHub   *hub,
   g_autoptr (GPtrArray) conversations = NULL;
   g_autoptr (GPtrArray) offline = NULL;
   g_autoptr (GPtrArray) files = NULL;
-  g_autoptr (GPtrArray) tabs = NULL;
   g_autoptr (JsonObject) frame = NULL;
 
   if ((visitor = confab_store_get_visitor (store, visitor_id, error)) == NULL)
@@ -124,12 +124,22 @@ confab_hub_delete_visitor (ConfabHub   *hub,
   /* only once the deletion is durable: a file is never missing for a row that stayed */
   remove_upload_files (hub, files);
 
+  hub_close_deleted_visitor (hub, visitor->id);
+  return TRUE;
+}
+
+void
+hub_close_deleted_visitor (ConfabHub  *hub,
+                           const char *visitor_id)
+{
+  g_autoptr (GPtrArray) tabs = NULL;
+
   /* A tab still open would go on writing to a visitor that is no more: it reconnects with
-   * the old id and token, which are unknown now, and starts afresh as a new visitor. */
-  tabs = detach_tabs (hub, visitor->id);
+   * the old id and token, which are unknown now, and starts afresh as a new visitor. (On
+   * other relays, the log's visitor_deleted event does the same: confab-hub-cluster.c.) */
+  tabs = detach_tabs (hub, visitor_id);
   for (guint i = 0; i < tabs->len; i++)
     close_client (g_ptr_array_index (tabs, i), SOUP_WEBSOCKET_CLOSE_NORMAL, "visitor deleted");
-  return TRUE;
 }
 
 gboolean
@@ -230,6 +240,16 @@ confab_hub_visitor_blocked (ConfabHub  *hub,
 {
   g_autoptr (GPtrArray) refused = g_ptr_array_new ();
   GPtrArray *site_tabs = index_get (hub->site_visitors, site_id);
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("visitor_blocked");
+
+    json_object_set_string_member (frame, "site_id", site_id);
+    json_object_set_string_member (frame, "visitor_id", visitor_id);
+    if (ip_hash != NULL)
+      json_object_set_string_member (frame, "ip_hash", ip_hash);
+    hub_cluster_tell (hub, site_id, frame);
+  }
 
   for (guint i = 0; site_tabs != NULL && i < site_tabs->len; i++)
     {

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-metrics.h"
 
 /* --- transactions and what they send --- */
@@ -240,6 +241,7 @@ hub_commit_batch (ConfabHub *hub)
     {
       /* one write per client for the whole batch */
       confab_websocket_cork ();
+      hub_cluster_batch_committed (hub, sending);
       send_outgoing (hub, sending);
       confab_websocket_uncork ();
       return;
@@ -591,6 +593,8 @@ queue_frames (ConfabHub  *hub,
 
   outgoing->site_id = g_strdup (site_id);
   outgoing->agent_text = for_agents ? confab_frame_to_string (for_agents) : NULL;
+  if (for_agents != NULL && site_id != NULL)
+    outgoing->cursor = json_object_get_int_member_with_default (for_agents, "cursor", 0);
   outgoing->visitor_id = g_strdup (visitor_id);
   outgoing->visitor_text = for_visitor ? confab_frame_to_string (for_visitor) : NULL;
   g_ptr_array_add (hub->outgoing, outgoing);
@@ -976,7 +980,7 @@ take_message_tokens (Client     *client,
   guint retry = 0;
 
   if (!confab_token_bucket_take (&client->messages, now, &retry) ||
-      !confab_rate_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
+      !confab_shared_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, ref);
       return FALSE;

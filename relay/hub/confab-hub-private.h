@@ -97,9 +97,9 @@ struct _ConfabHub
   GHashTable  *visitor_updates;  /* visitor id → VisitorUpdate*: the throttle of "visitor" events */
 
   /* per address (the keyed hash of the IP), every connection together */
-  ConfabRateLimit *frames_per_ip;
-  ConfabRateLimit *hellos_per_ip;
-  ConfabRateLimit *page_views_per_ip;
+  ConfabSharedLimit *frames_per_ip;
+  ConfabSharedLimit *hellos_per_ip;
+  ConfabSharedLimit *page_views_per_ip;
 
   /* Group commit: units of work (hub_begin … hub_commit) join one open store transaction,
    * committed when the main loop has nothing else to do, or after BATCH_MAX_MS or BATCH_MAX_UNITS.
@@ -122,6 +122,8 @@ struct _ConfabHub
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
+
+  struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
 };
 
 #define BATCH_MAX_MS    5
@@ -135,6 +137,7 @@ typedef struct {
   char *agent_text;
   char *visitor_id;   /* this visitor's tabs get visitor_text */
   char *visitor_text;
+  gint64 cursor;      /* of the logged event agent_text is, else 0 (other relays read it) */
 } Outgoing;
 
 void
@@ -220,6 +223,11 @@ void
 fanout_visitor (ConfabHub  *hub,
                 const char *visitor_id,
                 JsonObject *frame);
+
+/* Visitors of @site_id hear the count of agents online when it changed. */
+void
+hub_fanout_agents_online (ConfabHub  *hub,
+                          const char *site_id);
 
 void
 announce_presence (ConfabHub  *hub,
@@ -422,6 +430,11 @@ hub_visitor_left (ConfabHub  *hub,
 gboolean
 pump_backlog (gpointer user_data);
 
+/* A logged event as agents get it, live or in a backlog (with its cursor). */
+JsonObject *
+event_agent_frame (ConfabHub   *hub,
+                   ConfabEvent *event);
+
 void
 send_team_presence (Client *client);
 
@@ -454,5 +467,11 @@ assign_on_reply (Client              *client,
 /* confab-hub-data.c: error "blocked", then close 4011. */
 void
 hub_refuse_blocked (Client *client);
+
+/* confab-hub-data.c: @visitor_id was deleted: its open tabs close (1000) without announcing a
+ * departure; they reconnect as a new visitor. */
+void
+hub_close_deleted_visitor (ConfabHub  *hub,
+                           const char *visitor_id);
 
 G_END_DECLS

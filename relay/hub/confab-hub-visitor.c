@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-store-data.h"
 
 /* --- visitor frames --- */
@@ -286,7 +287,7 @@ visitor_hello (Client     *client,
   {
     guint retry = 0;
 
-    if (!confab_rate_limit_take (hub->hellos_per_ip, client->ip_hash,
+    if (!confab_shared_limit_take (hub->hellos_per_ip, client->ip_hash,
                                  g_get_monotonic_time () / 1000, &retry))
       {
         client_rate_limited (client, retry, NULL);
@@ -535,7 +536,7 @@ send_preview (Client     *client,
   json_object_set_boolean_member (frame, "active", active);
 
   serialised = confab_frame_to_string (frame);
-  fanout_agents (client->hub, client->site_id, serialised);
+  hub_cluster_fanout_agents (client->hub, client->site_id, serialised);
   client->last_preview_ms = g_get_monotonic_time () / 1000;
   client->preview_shown = active && *text != '\0';
 }
@@ -575,7 +576,7 @@ visitor_typing (Client     *client,
     }
 
   if (!confab_token_bucket_take (&client->typing, now, &retry) ||
-      !confab_rate_limit_take (client->hub->relay->typing_per_ip, client->ip_hash, now, &retry))
+      !confab_shared_limit_take (client->hub->relay->typing_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, NULL);
       return;
@@ -646,7 +647,7 @@ visitor_page_view (Client     *client,
     guint retry = 0;
 
     if (!confab_token_bucket_take (&client->page_views, now, &retry) ||
-        !confab_rate_limit_take (client->hub->page_views_per_ip, client->ip_hash, now, &retry))
+        !confab_shared_limit_take (client->hub->page_views_per_ip, client->ip_hash, now, &retry))
       {
         client_rate_limited (client, retry, NULL);
         return;
@@ -779,7 +780,7 @@ visitor_read (Client     *client,
   json_object_set_string_member (receipt, "reader", "visitor");
   json_object_set_int_member (receipt, "seq", updated->visitor_read_seq);
   text = confab_frame_to_string (receipt);
-  fanout_agents (client->hub, conversation->site_id, text);
+  hub_cluster_fanout_agents (client->hub, conversation->site_id, text);
 }
 
 /* The rating as the conversation object carries it, in the "rating" frame too. */
@@ -987,7 +988,7 @@ visitor_frame_allowed (Client     *client,
   guint retry = 0;
 
   if (confab_token_bucket_take (&client->frames, now, &retry) &&
-      confab_rate_limit_take (client->hub->frames_per_ip, client->ip_hash, now, &retry))
+      confab_shared_limit_take (client->hub->frames_per_ip, client->ip_hash, now, &retry))
     return TRUE;
 
   {

@@ -9,6 +9,7 @@
 
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-metrics.h"
 
 void
@@ -22,9 +23,6 @@ outgoing_free (Outgoing *outgoing)
   g_free (outgoing->failure_ref);
   g_free (outgoing);
 }
-
-static void hub_fanout_agents_online (ConfabHub  *hub,
-                                      const char *site_id);
 
 /* --- indexes --- */
 
@@ -303,11 +301,12 @@ confab_hub_agents_online (ConfabHub  *hub,
       if (!agent->closing && g_strcmp0 (agent->presence, "online") == 0)
         g_hash_table_add (users, agent->user_id);
     }
+  hub_cluster_add_remote_online (hub, site_id, users);
 
   return g_hash_table_size (users);
 }
 
-static void
+void
 hub_fanout_agents_online (ConfabHub  *hub,
                           const char *site_id)
 {
@@ -349,8 +348,11 @@ announce_presence (ConfabHub  *hub,
 
   json_object_set_string_member (frame, "agent_id", agent->user_id);
   json_object_set_string_member (frame, "name", agent->user_name ? agent->user_name : "");
-  json_object_set_string_member (frame, "status", status);
+  /* the team sees the agent online while any of its sockets on any relay is */
+  json_object_set_string_member (frame, "status",
+                                 hub_cluster_effective_status (hub, agent->user_id, status));
   text = confab_frame_to_string (frame);
+  hub_cluster_presence (hub, agent->user_id, agent->user_name, agent->site_ids, status);
 
   for (guint i = 0; i < agent->site_ids->len; i++)
     {
@@ -456,6 +458,11 @@ client_free (Client *client)
         outgoing->client = NULL;
     }
   hub_forget_client (client->hub, client);
+  if (client->kind == CLIENT_VISITOR)
+    hub_cluster_site_left (client->hub, client->site_id);
+  else
+    for (guint i = 0; client->site_ids != NULL && i < client->site_ids->len; i++)
+      hub_cluster_site_left (client->hub, g_ptr_array_index (client->site_ids, i));
 
   g_clear_handle_id (&client->preview_source, g_source_remove);
   g_clear_handle_id (&client->sync_source, g_source_remove);
@@ -678,6 +685,7 @@ on_widget_socket (SoupServerMessage *msg,
 
   client = client_new (hub, msg, ws, CLIENT_VISITOR);
   client->site_id = g_strdup (site->id);
+  hub_cluster_site_joined (hub, site->id);
 
   /* Here, while the request is at hand: the address (behind a trusted proxy, its
    * X-Forwarded-For) goes into the lookup and is forgotten; only the answer waits for hello. */
@@ -741,6 +749,7 @@ on_agent_socket (SoupServerMessage *msg,
 
       g_ptr_array_add (client->site_ids, g_strdup (site->id));
       index_add (hub->site_agents, site->id, client);
+      hub_cluster_site_joined (hub, site->id);
     }
   g_ptr_array_add (client->site_ids, NULL);
   g_ptr_array_set_size (client->site_ids, client->site_ids->len - 1);
@@ -762,11 +771,15 @@ confab_hub_new (ConfabRelay *relay)
   hub->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
   hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
   g_queue_init (&hub->parked);
+  hub_cluster_init (hub);
   hub->visitor_updates = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, visitor_updates_free);
-  hub->frames_per_ip = confab_rate_limit_new (relay->config->frames_per_second_per_ip, 1000);
-  hub->hellos_per_ip = confab_rate_limit_new (relay->config->hellos_per_minute_per_ip, 60 * 1000);
-  hub->page_views_per_ip = confab_rate_limit_new (relay->config->page_views_per_minute_per_ip,
-                                                  60 * 1000);
+  hub->frames_per_ip = confab_shared_limit_new (relay->bus, "frames-ip",
+                                                relay->config->frames_per_second_per_ip, 1000);
+  hub->hellos_per_ip = confab_shared_limit_new (relay->bus, "hellos-ip",
+                                                relay->config->hellos_per_minute_per_ip, 60 * 1000);
+  hub->page_views_per_ip = confab_shared_limit_new (relay->bus, "page-views-ip",
+                                                    relay->config->page_views_per_minute_per_ip,
+                                                    60 * 1000);
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
@@ -786,12 +799,13 @@ confab_hub_free (ConfabHub *hub)
   visitor_updates_flush (hub);
   hub_commit_batch (hub);
   hub_drop_parked (hub);
+  hub_cluster_free (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_updates);
-  confab_rate_limit_free (hub->frames_per_ip);
-  confab_rate_limit_free (hub->hellos_per_ip);
-  confab_rate_limit_free (hub->page_views_per_ip);
+  confab_shared_limit_free (hub->frames_per_ip);
+  confab_shared_limit_free (hub->hellos_per_ip);
+  confab_shared_limit_free (hub->page_views_per_ip);
   g_hash_table_unref (hub->visitor_tabs);
   g_hash_table_unref (hub->site_visitors);
   g_hash_table_unref (hub->site_agents);
@@ -807,6 +821,14 @@ confab_hub_revoke_token (ConfabHub  *hub,
 {
   GHashTableIter iter;
   gpointer key;
+
+  /* its sockets on the other relays too (a hash, never the token) */
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("revoke");
+
+    json_object_set_string_member (frame, "token_hash", token_hash);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -826,6 +848,14 @@ confab_hub_user_renamed (ConfabHub  *hub,
   GHashTableIter iter;
   gpointer key;
   Client *announced = NULL;
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("user_renamed");
+
+    json_object_set_string_member (frame, "user_id", user_id);
+    json_object_set_string_member (frame, "name", name);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -867,6 +897,12 @@ confab_hub_site_changed (ConfabHub  *hub,
   GPtrArray *visitors = index_get (hub->site_visitors, site_id);
   g_autoptr (GPtrArray) snapshot = visitors ? g_ptr_array_copy (visitors, NULL, NULL) : NULL;
 
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("site_changed");
+
+    json_object_set_string_member (frame, "site_id", site_id);
+    hub_cluster_tell (hub, NULL, frame);
+  }
   if (site == NULL)
     return;
 
@@ -950,6 +986,7 @@ agent_set_sites (ConfabHub *hub,
   for (guint i = 0; i < old_ids->len; i++)
     {
       index_remove (hub->site_agents, g_ptr_array_index (old_ids, i), agent);
+      hub_cluster_site_left (hub, g_ptr_array_index (old_ids, i));
       g_hash_table_add (touched, g_strdup (g_ptr_array_index (old_ids, i)));
     }
 
@@ -961,6 +998,7 @@ agent_set_sites (ConfabHub *hub,
 
       g_ptr_array_add (agent->site_ids, g_strdup (site->id));
       index_add (hub->site_agents, site->id, agent);
+      hub_cluster_site_joined (hub, site->id);
       g_hash_table_add (touched, g_strdup (site->id));
 
       json_object_set_string_member (entry, "id", site->id);
@@ -990,6 +1028,13 @@ confab_hub_memberships_changed (ConfabHub  *hub,
   g_autoptr (GError) error = NULL;
   GHashTableIter iter;
   gpointer key;
+
+  {
+    g_autoptr (JsonObject) frame = confab_frame_new ("memberships_changed");
+
+    json_object_set_string_member (frame, "user_id", user_id);
+    hub_cluster_tell (hub, NULL, frame);
+  }
 
   g_hash_table_iter_init (&iter, hub->clients);
   while (g_hash_table_iter_next (&iter, &key, NULL))

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* accept4() */
 
 #include "confab-listener.h"
+#include "confab-shared-counter.h"
+#include "confab-util.h"
 
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
@@ -44,6 +46,8 @@ struct _ConfabListener {
 
   GHashTable  *connections;      /* ConfabTcpConnection* (not owned), the open ones */
   GHashTable  *per_address;      /* address → count, only while > 0 */
+  ConfabSharedCounter *shared;   /* the cluster's counts per address (keyed hashes); or NULL */
+  char        *salt;
 
   /* load shedding (total cap, descriptors) is logged when it starts and when it ends */
   gboolean     shedding;
@@ -151,6 +155,16 @@ shedding_starts (ConfabListener *self,
              why, g_hash_table_size (self->connections));
 }
 
+/* What the cluster counts an address under: the relay's keyed hash, never the address. */
+static char *
+shared_key (ConfabListener *self,
+            const char     *address)
+{
+  g_autofree char *salted = g_strconcat (self->salt, "|", address, NULL);
+
+  return confab_sha256_hex (salted);
+}
+
 static void
 listener_release (ConfabListener      *self,
                   ConfabTcpConnection *connection)
@@ -159,6 +173,12 @@ listener_release (ConfabListener      *self,
 
   if (!g_hash_table_remove (self->connections, connection))
     return;
+  if (self->shared != NULL)
+    {
+      g_autofree char *key = shared_key (self, connection->address);
+
+      confab_shared_counter_add (self->shared, key, -1);
+    }
 
   count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, connection->address));
   if (count <= 1)
@@ -233,6 +253,12 @@ hand_over (ConfabListener  *self,
   g_hash_table_add (self->connections, connection);
   count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
   g_hash_table_insert (self->per_address, g_strdup (address), GUINT_TO_POINTER (count + 1));
+  if (self->shared != NULL)
+    {
+      g_autofree char *key = shared_key (self, address);
+
+      confab_shared_counter_add (self->shared, key, +1);
+    }
 
   /* libsoup keeps @remote for the connection's messages: that is how a message finds its
    * socket again (confab_listener_message_socket()) */
@@ -268,6 +294,13 @@ take (ConfabListener          *self,
     }
 
   count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+  /* with other relays: theirs too, as Redis last told (only ours while it is away) */
+  if (self->shared != NULL && !is_exempt (self, address))
+    {
+      g_autofree char *key = shared_key (self, address);
+
+      count = MAX (count, confab_shared_counter_get (self->shared, key));
+    }
   if (count >= self->max_per_address && !is_exempt (self, address))
     {
       gint64 now = g_get_monotonic_time ();
@@ -448,10 +481,22 @@ confab_listener_free (ConfabListener *self)
     CONFAB_TCP_CONNECTION (connection)->listener = NULL;
   g_hash_table_unref (self->connections);
   g_hash_table_unref (self->per_address);
+  g_clear_object (&self->shared);
+  g_free (self->salt);
   g_strfreev (self->exempt);
   g_object_unref (self->socket);
   g_object_unref (self->server);
   g_free (self);
+}
+
+void
+confab_listener_share_counts (ConfabListener      *self,
+                              ConfabSharedCounter *counter,
+                              const char          *salt)
+{
+  g_set_object (&self->shared, counter);
+  g_free (self->salt);
+  self->salt = g_strdup (salt);
 }
 
 guint

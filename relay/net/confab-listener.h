@@ -26,6 +26,12 @@ ConfabListener *confab_listener_new       (SoupServer          *server,
                                            const char * const  *exempt);
 /* Stops accepting and closes the listening socket; open connections stay. */
 void            confab_listener_stop      (ConfabListener      *listener);
+/* Several relays: the per-address cap counts every relay's connections (@counter, in Redis,
+ * under a hash keyed by @salt), falling back to this relay's own while Redis is away. */
+typedef struct _ConfabSharedCounter ConfabSharedCounter;
+void            confab_listener_share_counts (ConfabListener   *listener,
+                                          ConfabSharedCounter *counter,
+                                          const char          *salt);
 void            confab_listener_free      (ConfabListener      *listener);
 
 /* Connections open right now. */

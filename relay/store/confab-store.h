@@ -252,6 +252,11 @@ void         confab_store_set_busy_timeout (ConfabStore    *store,
  * problems found. It reads every page once: 0.5 s of CPU for 65 MB, 14 s for 650 MB on a busy
  * 2-core machine (bench/quick-check.sh); after @max_ms it stops, warns that the rest is
  * unchecked, and returns TRUE. */
+/* A consistent copy of the whole database as of one commit, written to @path (replaced whole,
+ * never half-written) while relays keep running: `confab-relay admin backup`. */
+gboolean     confab_store_backup          (ConfabStore     *store,
+                                           const char      *path,
+                                           GError         **error);
 gboolean     confab_store_quick_check     (ConfabStore     *store,
                                            guint            max_ms,
                                            GError         **error);
@@ -495,6 +500,9 @@ GPtrArray   *confab_store_list_events     (ConfabStore     *store,
                                            guint            limit,
                                            GError         **error);
 gint64       confab_store_last_cursor     (ConfabStore     *store);
+/* Forgets the cached site rows: another process (a relay beside this one) changed a site, which
+ * this connection's own change tracking cannot see. */
+void         confab_store_forget_cached_sites (ConfabStore *store);
 
 /* --- ratings, offline messages, audit --- */
 /* One rating per conversation; rating again replaces it. @comment may be NULL. */

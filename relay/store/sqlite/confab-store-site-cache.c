@@ -8,8 +8,9 @@
  * and sites change rarely. Every write to the sites table through this connection forgets the
  * whole cache (SQLite's update hook, so a new UPDATE or DELETE elsewhere in the store cannot
  * forget to), and so does every rollback (the cache may hold a row read inside the transaction
- * that was undone). Another process (the admin CLI) only ever adds sites, which a cache keyed by
- * id cannot hold stale. */
+ * that was undone). The admin CLI only ever adds sites, which a cache keyed by id cannot hold
+ * stale; but another relay on the same database changes them too, unseen by this connection's
+ * hook: it says so on the Redis bus, and the hub calls confab_store_forget_cached_sites(). */
 
 static ConfabSite *
 site_copy (const ConfabSite *site)
@@ -62,6 +63,13 @@ store_forget_sites (ConfabStore *store)
 {
   if (store->sites != NULL)
     g_hash_table_remove_all (store->sites);
+}
+
+void
+confab_store_forget_cached_sites (ConfabStore *store)
+{
+  g_return_if_fail (store != NULL);
+  store_forget_sites (store);
 }
 
 /* A copy of the cached site, or NULL when it is not cached. */

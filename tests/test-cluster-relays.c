@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-cluster-relays.c: several real confab-relay processes behind one real redis-server (issue
+ * 13). Until the PostgreSQL store lands the relays share one SQLite data directory (WAL); every
+ * test reaches the store only through the relays, so the same tests run on PostgreSQL once the
+ * harness can start relays on it. */
+#include "relay-harness.h"
+#include "cluster-redis.h"
+
+#include <string.h>
+
+#define N_RELAYS 3
+
+typedef struct {
+  ClusterRedis *redis;
+  TestRelay    *relays[N_RELAYS];   /* [0] owns the data directory */
+  guint         n;
+  char         *token;              /* owner@a.test */
+  char         *user_id;
+  char         *site_id;
+  char         *site_key;
+  /* relays started together: each by a thread of its own, which lives as long as its relay
+   * (the harness's relays die with the thread that started them, PR_SET_PDEATHSIG) */
+  GThread      *threads[N_RELAYS];
+  GMutex        lock;
+  GCond         cond;
+  gboolean      started[N_RELAYS];
+  gboolean      release;
+} Cluster;
+
+typedef struct {
+  Cluster *cluster;
+  guint    i;
+} Starting;
+
+static char *
+relay_config (Cluster    *cluster,
+              guint       i,
+              const char *extra)
+{
+  return g_strdup_printf ("[cluster]\nredis=%s\nnode-name=relay-%c\n%s", cluster->redis->url,
+                          'a' + i, extra != NULL ? extra : "");
+}
+
+static gpointer
+start_relay_thread (gpointer data)
+{
+  Starting *starting = data;
+  Cluster *cluster = starting->cluster;
+
+  test_relay_start (cluster->relays[starting->i]);
+  g_mutex_lock (&cluster->lock);
+  cluster->started[starting->i] = TRUE;
+  g_cond_broadcast (&cluster->cond);
+  while (!cluster->release)
+    g_cond_wait (&cluster->cond, &cluster->lock);
+  g_mutex_unlock (&cluster->lock);
+  g_free (starting);
+  return NULL;
+}
+
+/* @n relays on one data directory and one Redis (@extra: more config for each), owner@a.test
+ * with the site "Site a"; @together: all started at once on the new directory. NULL (the test
+ * skipped) without redis-server. */
+static Cluster *
+cluster_new_full (guint       n,
+                  const char *extra,
+                  gboolean    together)
+{
+  g_autofree char *program = g_find_program_in_path ("redis-server");
+  Cluster *cluster;
+
+  if (program == NULL)
+    {
+      test_harness_skip ("redis-server is not installed (apt-get install redis-server)");
+      return NULL;
+    }
+
+  cluster = g_new0 (Cluster, 1);
+  g_mutex_init (&cluster->lock);
+  g_cond_init (&cluster->cond);
+  cluster->redis = cluster_redis_start ();
+  cluster->n = n;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *config = relay_config (cluster, i, extra);
+
+      cluster->relays[i] = i == 0 ? test_relay_new (config)
+                                  : test_relay_new_full (config, test_relay_data_dir (cluster->relays[0]));
+      if (!together)
+        test_relay_start (cluster->relays[i]);
+    }
+  if (together)
+    {
+      /* each migrates the new database, makes its IP hash key, … at the same moment */
+      for (guint i = 0; i < n; i++)
+        {
+          Starting *starting = g_new0 (Starting, 1);
+
+          starting->cluster = cluster;
+          starting->i = i;
+          cluster->threads[i] = g_thread_new ("start", start_relay_thread, starting);
+        }
+      g_mutex_lock (&cluster->lock);
+      for (guint i = 0; i < n; i++)
+        while (!cluster->started[i])
+          g_cond_wait (&cluster->cond, &cluster->lock);
+      g_mutex_unlock (&cluster->lock);
+    }
+
+  {
+    g_autoptr(JsonObject) user = test_relay_create_user (cluster->relays[0], "owner@a.test",
+                                                         "correct horse battery", "Owner a");
+    g_autoptr(JsonObject) site = test_relay_create_site (cluster->relays[0], "owner@a.test",
+                                                         "Site a", NULL);
+
+    cluster->user_id = g_strdup (test_obj_string (user, "id"));
+    cluster->site_id = g_strdup (test_obj_string (site, "id"));
+    cluster->site_key = g_strdup (test_obj_string (site, "site_key"));
+  }
+  /* logged in on one relay, the token works on every one */
+  cluster->token = test_relay_login (cluster->relays[1 % n], "owner@a.test", "correct horse battery");
+  return cluster;
+}
+
+static Cluster *
+cluster_new (guint n)
+{
+  return cluster_new_full (n, NULL, FALSE);
+}
+
+static void
+cluster_free (Cluster *cluster)
+{
+  if (cluster == NULL)
+    return;
+  for (guint i = cluster->n; i-- > 0;)
+    g_clear_pointer (&cluster->relays[i], test_relay_free);
+  g_mutex_lock (&cluster->lock);
+  cluster->release = TRUE;
+  g_cond_broadcast (&cluster->cond);
+  g_mutex_unlock (&cluster->lock);
+  for (guint i = 0; i < cluster->n; i++)
+    g_clear_pointer (&cluster->threads[i], g_thread_join);
+  g_mutex_clear (&cluster->lock);
+  g_cond_clear (&cluster->cond);
+  g_clear_pointer (&cluster->redis, cluster_redis_free);
+  g_free (cluster->token);
+  g_free (cluster->user_id);
+  g_free (cluster->site_id);
+  g_free (cluster->site_key);
+  g_free (cluster);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cluster, cluster_free)
+
+/* Another team member of the site, logged in on @relay. */
+static char *
+add_agent (Cluster    *cluster,
+           TestRelay  *relay,
+           const char *email,
+           const char *name)
+{
+  g_autoptr(JsonObject) user = test_relay_create_user (cluster->relays[0], email, "correct horse battery", name);
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s/members", cluster->site_id);
+  g_autofree char *body = test_json ("{'email':'%s','role':'agent'}", email);
+  g_autoptr(TestResponse) added = test_http (relay, "POST", site_path, cluster->token, body, NULL);
+
+  if (added->status != 200 && added->status != 201)
+    {
+      /* an invitation flow: the admin CLI adds members directly */
+      int status = test_relay_admin (cluster->relays[0], NULL, NULL, "add-member", "--data-dir",
+                                     test_relay_data_dir (cluster->relays[0]), "--site",
+                                     cluster->site_id, "--email", email, "--role", "agent", NULL);
+      g_assert_cmpint (status, ==, 0);
+    }
+  return test_relay_login (relay, email, "correct horse battery");
+}
+
+/* Asserts that @ws received every message (by seq) at most once, live or in a backlog; returns
+ * how many it received. */
+static guint
+assert_messages_once (TestWs *ws)
+{
+  GPtrArray *log = test_ws_log (ws);
+  g_autoptr(GHashTable) seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < log->len; i++)
+    {
+      const char *text = g_ptr_array_index (log, i);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *frame;
+      g_autofree char *key = NULL;
+
+      g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+      frame = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member_with_default (frame, "type", ""), "message") != 0)
+        continue;
+      key = g_strdup_printf ("%s/%" G_GINT64_FORMAT,
+                             json_object_get_string_member (frame, "conversation_id"),
+                             json_object_get_int_member (frame, "seq"));
+      if (g_hash_table_contains (seqs, key))
+        g_error ("message %s arrived twice", key);
+      g_hash_table_add (seqs, g_steal_pointer (&key));
+    }
+  return g_hash_table_size (seqs);
+}
+
+/* The count of the latest agents_online the visitor heard, or of its welcome. */
+static gboolean
+visitor_hears_online (TestWs *visitor,
+                      gint64  count)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * TEST_TIMEOUT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) frame = test_ws_find (visitor, "agents_online", 200);
+
+      if (frame != NULL && test_obj_int (frame, "count") == count)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_chat_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestWs) colleague = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(JsonObject) typing = NULL;
+  g_autoptr(JsonObject) read = NULL;
+  g_autoptr(JsonObject) presence = NULL;
+  g_autoptr(JsonObject) offline = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *colleague_token = NULL;
+  gint64 cursor;
+
+  if (cluster == NULL)
+    return;
+
+  /* the agent on relay B, the visitor on relay A */
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_ws_set_name (agent, "agent on B");
+  test_ws_ignore (agent, "visitor", NULL);
+  cursor = test_agent_subscribe (agent, 0, NULL);
+
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_set_name (visitor, "visitor on A");
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  /* the agent on B is online for the visitor on A (at once, or as soon as A asked Redis) */
+  if (test_obj_int (welcome, "agents_online") != 1)
+    g_assert_true (visitor_hears_online (visitor, 1));
+
+  /* visitor → agent */
+  g_assert_cmpint (test_visitor_say (visitor, "Hello from relay A", &conversation_id), ==, 1);
+  message = test_ws_wait_for_match (agent, "message", "body", "Hello from relay A", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (message, "conversation_id"), ==, conversation_id);
+  g_assert_cmpint (test_obj_int (message, "seq"), ==, 1);
+  g_assert_cmpint (test_obj_int (message, "cursor"), >, cursor);
+  {
+    g_autoptr(JsonObject) conversation = test_ws_find (agent, "conversation", TEST_TIMEOUT_MS);
+
+    g_assert_nonnull (conversation);
+    g_assert_cmpint (test_obj_int (conversation, "cursor"), <, test_obj_int (message, "cursor"));
+  }
+
+  /* typing preview: A's visitor, B's agent */
+  test_ws_sendf (visitor, "{'type':'typing','preview':'It was order nu'}");
+  preview = test_ws_wait_for (agent, "typing_preview", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (preview, "conversation_id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (preview, "text"), ==, "It was order nu");
+
+  /* agent typing: B's agent, A's visitor */
+  test_ws_sendf (agent, "{'type':'typing','conversation_id':'%s','active':true}", conversation_id);
+  typing = test_ws_wait_for (visitor, "typing", TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_bool (typing, "active"));
+  g_assert_cmpstr (test_obj_string (typing, "sender.name"), ==, "Owner a");
+  g_assert_false (test_obj_has (typing, "visitor_id"));
+
+  /* agent → visitor */
+  g_assert_cmpint (test_agent_say (agent, conversation_id, "Hello from relay B"), ==, 2);
+  reply = test_ws_wait_for_match (visitor, "message", "body", "Hello from relay B", TEST_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (reply, "seq"), ==, 2);
+  g_assert_cmpstr (test_obj_string (reply, "sender.type"), ==, "agent");
+  g_assert_false (test_obj_has (reply, "cursor"));
+
+  /* read state: the visitor read the reply */
+  test_ws_sendf (visitor, "{'type':'read','seq':2}");
+  read = test_ws_wait_for (agent, "read", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (read, "conversation_id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (read, "reader"), ==, "visitor");
+  g_assert_cmpint (test_obj_int (read, "seq"), ==, 2);
+
+  /* presence: a colleague comes online on relay C; B's agent and A's visitor hear of it */
+  colleague_token = add_agent (cluster, cluster->relays[2], "colleague@a.test", "Colleague");
+  colleague = test_ws_agent (cluster->relays[2], colleague_token);
+  test_ws_set_name (colleague, "colleague on C");
+  presence = test_ws_wait_for_match (agent, "presence", "name", "Colleague", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (presence, "status"), ==, "online");
+  g_assert_true (visitor_hears_online (visitor, 2));
+
+  /* … and of it going */
+  test_ws_close (colleague);
+  offline = test_ws_wait_for_match (agent, "presence", "status", "offline", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (offline, "name"), ==, "Colleague");
+  g_assert_true (visitor_hears_online (visitor, 1));
+
+  /* nothing arrived twice */
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (assert_messages_once (agent), ==, 2);
+  g_assert_cmpuint (assert_messages_once (visitor), ==, 2);
+
+  /* /metrics names the relay and counts what crossed */
+  {
+    g_autoptr(TestResponse) metrics = test_http (cluster->relays[1], "GET", "/metrics", NULL, NULL, NULL);
+    g_autofree char *text = test_response_text (metrics);
+    g_autoptr(GRegex) received = g_regex_new ("^confab_cluster_frames_total\\{event=\"received\"\\} [1-9]",
+                                              G_REGEX_MULTILINE, 0, NULL);
+
+    test_assert_http_status (metrics, 200);
+    g_assert_nonnull (strstr (text, "confab_relay_info{node=\"relay-b\"} 1\n"));
+    g_assert_nonnull (strstr (text, "confab_cluster_connected 1\n"));
+    g_assert_true (g_regex_match (received, text, 0, NULL));
+  }
+}
+
+/* An agent connected to two relays stays online for the team while either socket is open; a
+ * relay that dies takes its agents offline (their presence in Redis expires). */
+static void
+test_presence_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) colleague = NULL;
+  g_autoptr(TestWs) on_a = NULL;
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(JsonObject) online = NULL;
+  g_autoptr(JsonObject) offline = NULL;
+  g_autofree char *colleague_token = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  colleague_token = add_agent (cluster, cluster->relays[2], "colleague@a.test", "Colleague");
+  colleague = test_ws_agent (cluster->relays[2], colleague_token);
+  test_ws_ignore (colleague, "visitor", "members", NULL);
+  test_agent_subscribe (colleague, 0, NULL);
+
+  on_a = test_ws_agent (cluster->relays[0], cluster->token);
+  online = test_ws_wait_for_match (colleague, "presence", "agent_id", cluster->user_id, TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (online, "status"), ==, "online");
+  on_b = test_ws_agent (cluster->relays[1], cluster->token);
+  test_agent_subscribe (on_b, 0, NULL);
+
+  /* the socket on A goes: still online on B. (Relay A may say "offline" before relay B's
+   * "online" reaches relay C on a loaded machine: what the team ends up seeing is online.) */
+  test_ws_close (on_a);
+  test_sleep_ms (2 * TEST_QUIET_MS);
+  {
+    g_autoptr(GPtrArray) frames = test_ws_drain (colleague, 0);
+    const char *last = NULL;
+
+    for (guint i = 0; i < frames->len; i++)
+      {
+        JsonObject *frame = g_ptr_array_index (frames, i);
+
+        if (g_strcmp0 (test_obj_string (frame, "type"), "presence") == 0 &&
+            g_strcmp0 (test_obj_string (frame, "agent_id"), cluster->user_id) == 0)
+          last = test_obj_string (frame, "status");
+      }
+    if (last != NULL)
+      g_assert_cmpstr (last, ==, "online");
+  }
+
+  /* relay B dies: within the presence lifetime (15 s) and a refresh, the team hears */
+  test_relay_kill (cluster->relays[1]);
+  offline = test_ws_wait_for_match (colleague, "presence", "status", "offline", 25000);
+  g_assert_cmpstr (test_obj_string (offline, "agent_id"), ==, cluster->user_id);
+}
+
+/* Logout on relay A closes the token's sockets on relays B and C. */
+static void
+test_logout_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(TestWs) on_c = NULL;
+  g_autoptr(TestResponse) logout = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  on_b = test_ws_agent (cluster->relays[1], cluster->token);
+  on_c = test_ws_agent (cluster->relays[2], cluster->token);
+  test_agent_subscribe (on_b, 0, NULL);
+  test_agent_subscribe (on_c, 0, NULL);
+
+  logout = test_http (cluster->relays[0], "POST", "/api/v1/auth/logout", cluster->token, NULL, NULL);
+  g_assert_cmpuint (logout->status, >=, 200);
+  g_assert_cmpuint (logout->status, <, 300);
+
+  g_assert_cmpuint (test_ws_wait_closed (on_b, TEST_TIMEOUT_MS), ==, 4001);
+  g_assert_cmpuint (test_ws_wait_closed (on_c, TEST_TIMEOUT_MS), ==, 4001);
+}
+
+/* A visitor deleted on relay A: its tab on relay B closes (1000), and B's agents hear of it. */
+static void
+test_visitor_deleted_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) deleted = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autofree char *path = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  test_visitor_say (visitor, "please forget me", NULL);
+
+  path = g_strdup_printf ("/api/v1/visitors/%s", test_obj_string (welcome, "visitor_id"));
+  response = test_http (cluster->relays[0], "DELETE", path, cluster->token, NULL, NULL);
+  test_assert_http_status (response, 204);
+
+  deleted = test_ws_wait_for (agent, "visitor_deleted", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (deleted, "visitor_id"), ==, test_obj_string (welcome, "visitor_id"));
+  g_assert_cmpuint (test_ws_wait_closed (visitor, TEST_TIMEOUT_MS), ==, 1000);
+}
+
+/* The site key rotated on relay A: the site's visitors on relays B and C close with 4010, and
+ * the old key opens no socket anywhere. */
+static void
+test_key_rotation_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(TestWs) on_c = NULL;
+  g_autoptr(JsonObject) welcome_b = NULL;
+  g_autoptr(JsonObject) welcome_c = NULL;
+  g_autoptr(TestResponse) rotated = NULL;
+  g_autofree char *path = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  on_b = test_ws_widget (cluster->relays[1], cluster->site_key);
+  welcome_b = test_visitor_hello (on_b, NULL, NULL, "https://a.test/");
+  on_c = test_ws_widget (cluster->relays[2], cluster->site_key);
+  welcome_c = test_visitor_hello (on_c, NULL, NULL, "https://a.test/");
+
+  path = g_strdup_printf ("/api/v1/sites/%s/key", cluster->site_id);
+  rotated = test_http (cluster->relays[0], "POST", path, cluster->token, NULL, NULL);
+  test_assert_http_status (rotated, 200);
+
+  g_assert_cmpuint (test_ws_wait_closed (on_b, TEST_TIMEOUT_MS), ==, 4010);
+  g_assert_cmpuint (test_ws_wait_closed (on_c, TEST_TIMEOUT_MS), ==, 4010);
+  for (guint i = 0; i < cluster->n; i++)
+    {
+      guint status = 0;
+      g_autoptr(TestWs) refused = test_ws_try_widget (cluster->relays[i], cluster->site_key, NULL, &status);
+
+      g_assert_null (refused);
+      g_assert_cmpuint (status, ==, 403);
+    }
+}
+
+/* A site disabled on relay A: its visitors on relay B are closed (B's cached site row is
+ * forgotten on the bus's word: SQLite tells only the process that wrote). */
+static void
+test_site_change_across_relays (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestResponse) patched = NULL;
+  g_autoptr(JsonObject) site = NULL;
+  g_autofree char *path = NULL;
+  guint status = 0;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[1], cluster->site_key);
+  g_autoptr(JsonObject) welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+
+  path = g_strdup_printf ("/api/v1/sites/%s", cluster->site_id);
+  patched = test_http (cluster->relays[0], "PATCH", path, cluster->token,
+                       "{\"name\":\"Site a, renamed\",\"enabled\":false}", NULL);
+  test_assert_http_status (patched, 200);
+
+  site = test_ws_wait_for (agent, "site", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (site, "site.name"), ==, "Site a, renamed");
+  g_assert_cmpuint (test_ws_wait_closed (visitor, TEST_TIMEOUT_MS), ==, 1008);
+
+  /* and B refuses new visitors of the disabled site: its cache is not stale */
+  {
+    g_autoptr(TestWs) refused = test_ws_try_widget (cluster->relays[1], cluster->site_key, NULL, &status);
+
+    g_assert_null (refused);
+    g_assert_cmpuint (status, ==, 403);
+  }
+}
+
+static void
+send_message (TestWs     *visitor,
+              const char *client_id,
+              const char *body)
+{
+  test_ws_sendf (visitor, "{'type':'message','client_id':'%s','body':'%s'}", client_id, body);
+}
+
+/* Relay A dies (kill -9) in the middle of a visitor's burst: the visitor resumes on relay B and
+ * sends again what was not acknowledged; every message is there exactly once, in order, for
+ * the visitor and for an agent on relay C. */
+static void
+test_kill_mid_burst (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestWs) again = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen_seq = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *visitor_id = NULL, *visitor_token = NULL;
+  const guint burst = 200;
+  gint64 deadline;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[2], cluster->token);
+  test_ws_ignore (agent, "visitor", "conversation", "presence", "timeline", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", "message", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  visitor_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  visitor_token = g_strdup (test_obj_string (welcome, "visitor_token"));
+
+  for (guint i = 0; i < burst; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("burst %03u", i);
+
+      g_ptr_array_add (sent, test_client_id ());
+      send_message (visitor, g_ptr_array_index (sent, i), body);
+    }
+
+  /* the first acks, then relay A dies with the rest in flight */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_hash_table_size (acked) < burst / 4 && g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) ack = test_ws_find (visitor, "ack", 100);
+
+      if (ack != NULL)
+        g_hash_table_add (acked, g_strdup (test_obj_string (ack, "client_id")));
+    }
+  g_assert_cmpuint (g_hash_table_size (acked), >=, burst / 4);
+  test_relay_kill (cluster->relays[0]);
+  {
+    g_autoptr(GPtrArray) rest = test_ws_drain (visitor, 100);
+
+    for (guint i = 0; i < rest->len; i++)
+      if (g_strcmp0 (test_obj_string (g_ptr_array_index (rest, i), "type"), "ack") == 0)
+        g_hash_table_add (acked, g_strdup (test_obj_string (g_ptr_array_index (rest, i), "client_id")));
+  }
+  g_test_message ("%u of %u acknowledged when relay A died", g_hash_table_size (acked), burst);
+
+  /* to relay B: resume, then everything unacknowledged again (the same client_id) */
+  again = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (again, "agents_online", "conversation", NULL);
+  g_autoptr(JsonObject) welcome_again = test_visitor_hello (again, visitor_id, visitor_token, "https://a.test/");
+  test_ws_send (again, "{\"type\":\"resume\",\"after_seq\":0}");
+  {
+    /* client_id → seq: a message may come twice, live and resumed (the widget keeps one per
+     * seq), but one client_id under two seqs would be a message stored twice */
+    g_autoptr(GHashTable) resumed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    for (;;)
+      {
+        g_autoptr(JsonObject) frame = test_ws_next (again, TEST_TIMEOUT_MS);
+
+        if (frame == NULL)
+          {
+            GPtrArray *log = test_ws_log (again);
+
+            for (guint i = 0; i < log->len; i++)
+              g_printerr ("again got: %s\n", (char *) g_ptr_array_index (log, i));
+          }
+        g_assert_nonnull (frame);
+        if (g_strcmp0 (test_obj_string (frame, "type"), "synced") == 0)
+          break;
+        if (g_strcmp0 (test_obj_string (frame, "type"), "message") == 0)
+          {
+            const char *client_id = test_obj_string (frame, "client_id");
+            gint64 seq = test_obj_int (frame, "seq");
+
+            if (g_hash_table_contains (resumed, client_id))
+              g_assert_cmpint (GPOINTER_TO_SIZE (g_hash_table_lookup (resumed, client_id)), ==, seq);
+            g_hash_table_replace (resumed, g_strdup (client_id), GSIZE_TO_POINTER (seq));
+          }
+      }
+    /* nothing acknowledged was lost */
+    {
+      GHashTableIter iter;
+      gpointer client_id;
+
+      g_hash_table_iter_init (&iter, acked);
+      while (g_hash_table_iter_next (&iter, &client_id, NULL))
+        g_assert_true (g_hash_table_contains (resumed, client_id));
+    }
+  }
+  for (guint i = 0; i < burst; i++)
+    if (!g_hash_table_contains (acked, g_ptr_array_index (sent, i)))
+      {
+        g_autofree char *body = g_strdup_printf ("burst %03u", i);
+
+        send_message (again, g_ptr_array_index (sent, i), body);
+      }
+  test_ws_ignore (again, "message", NULL);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_hash_table_size (acked) < burst && g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) ack = test_ws_find (again, "ack", 100);
+
+      if (ack != NULL)
+        g_hash_table_add (acked, g_strdup (test_obj_string (ack, "client_id")));
+    }
+  g_assert_cmpuint (g_hash_table_size (acked), ==, burst);
+
+  /* the agent on C: every message once, seq 1…burst in order */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (seqs->len < burst && g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) message = test_ws_find (agent, "message", 100);
+      gint64 seq;
+
+      if (message == NULL)
+        continue;
+      seq = test_obj_int (message, "seq");
+      g_array_append_val (seqs, seq);
+    }
+  g_assert_cmpuint (seqs->len, ==, burst);
+  for (guint i = 0; i < seqs->len; i++)
+    g_assert_cmpint (g_array_index (seqs, gint64, i), ==, i + 1);
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (assert_messages_once (agent), ==, burst);
+}
+
+/* Redis restarts: what was said meanwhile on relay A reaches the agent on relay B once the
+ * link is back, in order, once. */
+static void
+test_redis_restart (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const guint before = 3, during = 5, after = 2;
+  gint64 deadline;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_ws_ignore (agent, "visitor", "conversation", "presence", "timeline", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+
+  for (guint i = 0; i < before; i++)
+    test_visitor_say (visitor, "before", NULL);
+  for (guint i = 0; i < before; i++)
+    {
+      g_autoptr(JsonObject) heard = test_ws_wait_for (agent, "message", TEST_TIMEOUT_MS);
+    }
+
+  cluster_redis_kill (cluster->redis);
+  /* relay A acknowledges on its own: Redis is for speed, not truth */
+  for (guint i = 0; i < during; i++)
+    test_visitor_say (visitor, "during", NULL);
+  cluster_redis_restart (cluster->redis);
+  for (guint i = 0; i < after; i++)
+    test_visitor_say (visitor, "after", NULL);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (seqs->len < during + after && g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) message = test_ws_find (agent, "message", 100);
+      gint64 seq;
+
+      if (message == NULL)
+        continue;
+      seq = test_obj_int (message, "seq");
+      g_array_append_val (seqs, seq);
+    }
+  g_assert_cmpuint (seqs->len, ==, during + after);
+  for (guint i = 0; i < seqs->len; i++)
+    g_assert_cmpint (g_array_index (seqs, gint64, i), ==, before + i + 1);
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (assert_messages_once (agent), ==, before + during + after);
+}
+
+/* A relay started while Redis is down serves its own clients (local limits, its own
+ * acknowledgements) and catches up with the others once Redis is there. */
+static void
+test_start_without_redis (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(TestResponse) health = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  cluster_redis_kill (cluster->redis);
+  test_relay_stop (cluster->relays[1]);
+  test_relay_start (cluster->relays[1]);
+  health = test_http (cluster->relays[1], "GET", "/healthz", NULL, NULL, NULL);
+  test_assert_http_status (health, 200);
+
+  agent = test_ws_agent (cluster->relays[1], cluster->token);
+  test_ws_ignore (agent, "visitor", "conversation", "presence", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  /* acknowledged by relay A alone */
+  test_visitor_say (visitor, "while Redis was away", NULL);
+
+  cluster_redis_restart (cluster->redis);
+  message = test_ws_wait_for_match (agent, "message", "body", "while Redis was away", 15000);
+  g_assert_cmpint (test_obj_int (message, "seq"), ==, 1);
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (assert_messages_once (agent), ==, 1);
+}
+
+/* Visitors on three relays write at once: an agent reading live sees cursors only rising, and
+ * exactly what a reader of the log sees afterwards (no hole, nothing twice). */
+static void
+test_concurrent_writers (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) reader = NULL;
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) backlog = NULL;
+  TestWs *visitors[N_RELAYS] = { NULL };
+  const guint per_visitor = 60;
+  gint64 start_cursor, deadline;
+
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[0], cluster->token);
+  test_ws_ignore (agent, "visitor", "presence", NULL);
+  start_cursor = test_agent_subscribe (agent, 0, NULL);
+
+  for (guint r = 0; r < N_RELAYS; r++)
+    {
+      g_autoptr(JsonObject) welcome = NULL;
+
+      visitors[r] = test_ws_widget (cluster->relays[r], cluster->site_key);
+      test_ws_ignore (visitors[r], "agents_online", "conversation", "message", "ack", NULL);
+      welcome = test_visitor_hello (visitors[r], NULL, NULL, "https://a.test/");
+    }
+  /* interleaved, so that the relays' batches race for the database */
+  for (guint i = 0; i < per_visitor; i++)
+    for (guint r = 0; r < N_RELAYS; r++)
+      {
+        g_autofree char *client_id = test_client_id ();
+
+        send_message (visitors[r], client_id, "concurrent");
+      }
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) frame = test_ws_next (agent, 200);
+      gint64 cursor;
+
+      if (frame == NULL)
+        {
+          /* every message and the three conversations */
+          if (live->len >= (per_visitor + 1) * N_RELAYS)
+            break;
+          continue;
+        }
+      /* (visitor events replace each other in the log: they are left out) */
+      if (!test_obj_has (frame, "cursor") ||
+          (g_strcmp0 (test_obj_string (frame, "type"), "message") != 0 &&
+           g_strcmp0 (test_obj_string (frame, "type"), "conversation") != 0))
+        continue;
+      cursor = test_obj_int (frame, "cursor");
+      /* only rising: never one below what it has */
+      if (live->len > 0)
+        g_assert_cmpint (cursor, >, g_array_index (live, gint64, live->len - 1));
+      g_array_append_val (live, cursor);
+    }
+
+  /* a reader of the log from the same start sees the same cursors, no more, no fewer */
+  reader = test_ws_agent (cluster->relays[1], cluster->token);
+  test_ws_ignore (reader, "presence", NULL);
+  test_agent_subscribe (reader, start_cursor, &backlog);
+  {
+    guint messages = 0, n = 0;
+
+    for (guint i = 0; i < backlog->len; i++)
+      {
+        JsonObject *frame = g_ptr_array_index (backlog, i);
+        gboolean message = g_strcmp0 (test_obj_string (frame, "type"), "message") == 0;
+
+        if (!message && g_strcmp0 (test_obj_string (frame, "type"), "conversation") != 0)
+          continue;
+        g_assert_cmpuint (n, <, live->len);
+        g_assert_cmpint (test_obj_int (frame, "cursor"), ==, g_array_index (live, gint64, n));
+        n++;
+        messages += message;
+      }
+    g_assert_cmpuint (n, ==, live->len);
+    g_assert_cmpuint (messages, ==, per_visitor * N_RELAYS);
+  }
+
+  for (guint r = 0; r < N_RELAYS; r++)
+    test_ws_free (visitors[r]);
+}
+
+/* The per-address message budget is the cluster's: what a visitor spent on relay A counts on
+ * relay B. The relays start together, so that they also agree on the IP hash key. */
+static void
+test_shared_limits (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new_full (2, "[limits]\nmessages-per-minute-per-ip=6\n", TRUE);
+  g_autoptr(TestWs) on_a = NULL;
+  g_autoptr(TestWs) on_b = NULL;
+  g_autoptr(JsonObject) welcome_a = NULL;
+  g_autoptr(JsonObject) welcome_b = NULL;
+  guint acked_on_b = 0;
+
+  if (cluster == NULL)
+    return;
+
+  on_a = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (on_a, "agents_online", "conversation", NULL);
+  welcome_a = test_visitor_hello (on_a, NULL, NULL, "https://a.test/");
+  on_b = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (on_b, "agents_online", "conversation", "message", NULL);
+  welcome_b = test_visitor_hello (on_b, NULL, NULL, "https://a.test/");
+
+  for (guint i = 0; i < 4; i++)
+    test_visitor_say (on_a, "spent on A", NULL);
+  /* Redis' answer corrects B's view of the bucket (B decides without waiting for it) */
+  test_sleep_ms (200);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *client_id = test_client_id ();
+      g_autoptr(JsonObject) answer = NULL;
+
+      send_message (on_b, client_id, "on B");
+      for (;;)
+        {
+          g_clear_pointer (&answer, json_object_unref);
+          answer = test_ws_next (on_b, TEST_TIMEOUT_MS);
+          g_assert_nonnull (answer);
+          if (g_strcmp0 (test_obj_string (answer, "type"), "ack") == 0 ||
+              g_strcmp0 (test_obj_string (answer, "type"), "error") == 0)
+            break;
+        }
+      if (g_strcmp0 (test_obj_string (answer, "type"), "ack") == 0)
+        acked_on_b++;
+      else
+        g_assert_cmpstr (test_obj_string (answer, "code"), ==, "rate_limited");
+      test_sleep_ms (50);
+    }
+  /* 6 a minute for the address: 4 went through A, so B takes 2 (one more at most, taken on a
+   * view Redis had not corrected yet) — not 4 */
+  g_test_message ("%u of 4 accepted on relay B", acked_on_b);
+  g_assert_cmpuint (acked_on_b, >=, 2);
+  g_assert_cmpuint (acked_on_b, <=, 3);
+
+  /* one key for all: the relays that started together did not each make their own */
+  {
+    g_autoptr(GDir) dir = g_dir_open (test_relay_data_dir (cluster->relays[0]), 0, NULL);
+    const char *name;
+    guint keys = 0;
+
+    while ((name = g_dir_read_name (dir)) != NULL)
+      keys += g_str_has_prefix (name, "ip-hash-key");
+    g_assert_cmpuint (keys, ==, 1);
+  }
+}
+
+/* The per-address connection cap counts every relay's connections. */
+static void
+test_shared_connection_cap (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new_full (2, "[limits]\nmax-connections-per-address=12\n", FALSE);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free);
+  guint on_b = 0;
+
+  if (cluster == NULL)
+    return;
+
+  for (guint i = 0; i < 9; i++)
+    g_ptr_array_add (sockets, test_ws_widget (cluster->relays[0], cluster->site_key));
+  /* A's count reaches Redis; B hears it with its own first connection's count */
+  test_sleep_ms (200);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      guint status = 0;
+      TestWs *ws = test_ws_try_widget (cluster->relays[1], cluster->site_key, NULL, &status);
+
+      if (ws == NULL)
+        {
+          g_assert_cmpuint (status, ==, 429);
+          break;
+        }
+      g_ptr_array_add (sockets, ws);
+      on_b++;
+      test_sleep_ms (50);
+    }
+  /* 12 for the address, 9 (and the test's HTTP connections) on A: a few on B, not 12 */
+  g_test_message ("%u WebSockets accepted on relay B", on_b);
+  g_assert_cmpuint (on_b, >=, 1);
+  g_assert_cmpuint (on_b, <=, 4);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  test_harness_init (&argc, &argv);
+
+  test_harness_add ("/cluster/relays/chat", test_chat_across_relays);
+  test_harness_add ("/cluster/relays/presence", test_presence_across_relays);
+  test_harness_add ("/cluster/relays/logout", test_logout_across_relays);
+  test_harness_add ("/cluster/relays/site-change", test_site_change_across_relays);
+  test_harness_add ("/cluster/relays/key-rotation", test_key_rotation_across_relays);
+  test_harness_add ("/cluster/relays/visitor-deleted", test_visitor_deleted_across_relays);
+  test_harness_add ("/cluster/relays/kill-mid-burst", test_kill_mid_burst);
+  test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
+  test_harness_add ("/cluster/relays/start-without-redis", test_start_without_redis);
+  test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
+  test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
+  test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);
+
+  return g_test_run ();
+}
