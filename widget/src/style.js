@@ -10,7 +10,8 @@ export const CSS = `
 .n{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;
 border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
 .n:empty{display:none}
-.p,.p *{all:initial;box-sizing:border-box;font:inherit;color:inherit}
+/* not on an svg path: "all" would reset its shape ("d" is a CSS property too) */
+.p,.p :where(:not(path)){all:initial;box-sizing:border-box;font:inherit;color:inherit}
 .p{position:fixed;bottom:calc(var(--y) + 68px + env(safe-area-inset-bottom));right:calc(var(--x) + env(safe-area-inset-right));
 width:370px;height:min(600px,calc(100% - 110px));pointer-events:auto;overscroll-behavior:contain;
 display:flex;flex-direction:column;background:#fff;color:#1f2937;font:15px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;
@@ -22,7 +23,7 @@ border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.28);overflow:hidden}
 .p style,.p script{display:none}
 .hd{display:flex!important;align-items:center;gap:6px;padding:8px 6px 8px 14px;background:var(--c);color:var(--f)}
 .hd .t{flex:1;display:block;min-width:0}.hd b{display:block;font-weight:700}.hd small{display:block;font-size:12px}
-.tm{display:flex!important;flex:none}
+.tm{display:flex!important;flex:none;padding-right:8px}
 .tm img,.tm span{display:block;width:32px;height:32px;border-radius:50%;margin-right:-8px;border:2px solid var(--c);
 object-fit:cover;background:#e5e7eb;color:#1f2937;font:700 12px/28px system-ui,sans-serif;text-align:center}
 .tm .sr{position:absolute;width:1px;height:1px;margin:0;border:0}
@@ -52,7 +53,7 @@ color:#1f2937!important;text-decoration:none!important;min-height:44px;max-width
 font:700 10px/32px system-ui,sans-serif;text-align:center;overflow:hidden}
 .fc .fn{display:block;flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}
 .fc .fs{display:block;flex:none;font-size:12px;color:#4b5563}
-.ty{padding:2px 14px;font-size:12px;color:#4b5563;min-height:18px}
+.ty{padding:2px 14px;font-size:12px;color:#4b5563;min-height:18px;background:#f3f4f6}
 .bx{padding:12px 14px;border-top:1px solid #e5e7eb;background:#fff;overflow-y:auto;flex:none;max-height:70%}
 .bx p{margin-bottom:8px}
 .bx input,.bx textarea{display:block;width:100%;border:1px solid #6b7280;border-radius:8px;padding:9px;margin:4px 0 8px;background:#fff;font-size:16px}
@@ -61,9 +62,10 @@ font:700 10px/32px system-ui,sans-serif;text-align:center;overflow:hidden}
 .p .sec{background:#fff;color:#1f2937;border:1px solid #6b7280;font-weight:400}
 .bx .r5{display:flex!important;gap:2px;margin:6px 0}
 .bx .r5 button{background:transparent;color:#6b7280;padding:0}
-.r5 svg{display:block;width:32px;height:32px;margin:auto;fill:none;stroke:currentColor;stroke-width:1.5;stroke-linejoin:round}
+.r5 svg{display:block;width:32px;height:32px;margin:auto}
+.r5 path{fill:none;stroke:currentColor;stroke-width:1.5;stroke-linejoin:round}
 .bx .r5 button[aria-pressed=true],.bx .r5 button.h{color:#b45309}
-.r5 button[aria-pressed=true] svg,.r5 button.h svg{fill:currentColor}
+.r5 button[aria-pressed=true] path,.r5 button.h path{fill:currentColor}
 .pv{display:flex!important;align-items:center;gap:8px;padding:6px 6px 6px 14px;border-top:1px solid #e5e7eb}
 .pv img{display:block;flex:none;width:48px;height:48px;object-fit:cover;border-radius:6px}
 .pv .fn{flex:1;min-width:0;display:block;font-size:12px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -77,5 +79,5 @@ padding:10px;white-space:pre-wrap;font-size:16px;line-height:22px;overflow-y:hid
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0;padding:env(safe-area-inset-top)
 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);background:var(--c)}
-.p>*{background-color:#fff}.p>.hd{background:var(--c)}.p>.m{background:#f3f4f6}.p>.bn{background:#fef3c7}.o .b{display:none}}
+.p>*{background-color:#fff}.p>.hd{background:var(--c)}.p>.m,.p>.ty{background:#f3f4f6}.p>.bn{background:#fef3c7}.o .b{display:none}}
 `;

@@ -37,7 +37,7 @@ import { el, linkify, safeUrl } from './dom.js';
     const tags = Object.keys(v), low = (x) => String(x || '').toLowerCase(), base = (x) => low(x).split('-')[0];
     const want = [...(navigator.languages || [navigator.language])];
     const found = (eq) => want.map((l) => tags.find((t) => eq(t, l))).find(Boolean);
-    const tag = found((t, l) => low(t) == low(l)) || found((t, l) => base(t) == base(l)) ||
+    const tag = found((t, l) => low(t) == low(l)) || found((t, l) => low(t) == base(l)) || found((t, l) => base(t) == base(l)) ||
       tags.find((t) => S.locale && base(t) == base(S.locale)) || tags[0];
     return v[tag];
   };
@@ -349,7 +349,8 @@ import { el, linkify, safeUrl } from './dom.js';
       if (a.type == 'talk_to_human')
         node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
     const foot = el('span', { class: 'f' });
-    if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(m.sender.name + ' · ');
+    // seen, not heard: the screen reader had the name first
+    if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(el('span', { 'aria-hidden': 'true' }, m.sender.name + ' · '));
     foot.append(el('time', { datetime: m.created_at }, timeText(m.created_at)));
     node.append(foot);
     node.foot = foot;
