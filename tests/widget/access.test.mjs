@@ -214,14 +214,32 @@ test('keyboard only: Tab to the bubble, open, write, send, rate with stars, clos
 const boxOf = (page, sel) => shadow(page, (root, s) => { const r = root.querySelector(s).getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }, sel);
 const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+// How many pure red pixels a screenshot (PNG) of an element holds, counted in the page.
+const redPixels = (page, png) => page.evaluate(async (b64) => {
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + b64;
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.width; c.height = img.height;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const px = g.getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < px.length; i += 4) if (px[i] > 200 && px[i + 1] < 40 && px[i + 2] < 40) n++;
+  return n;
+}, png.toString('base64'));
+
 test('rough edge: the attachment thumbnail does not overlap the file name', async () => {
   const site = await createSite(relay, token, 'Thumb shop');
   const { context, page } = await open(site);
   await bubble(page, 'Open chat').click();
+  // a wide red screenshot: cropped to a square thumbnail, none of its red may reach the name
   const png = Buffer.from(await page.evaluate(async () => {
     const c = document.createElement('canvas');
     c.width = 800; c.height = 200;
-    c.getContext('2d').fillRect(0, 0, 800, 200);
+    const g = c.getContext('2d');
+    g.fillStyle = '#ff0000';
+    g.fillRect(0, 0, 800, 200);
     return [...new Uint8Array(await (await new Promise((r) => c.toBlob(r, 'image/png'))).arrayBuffer())];
   }));
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach a file' }).click()]);
@@ -232,6 +250,8 @@ test('rough edge: the attachment thumbnail does not overlap the file name', asyn
   assert.ok(!overlap(img, name), `thumbnail ${JSON.stringify(img)} and name ${JSON.stringify(name)} do not overlap`);
   assert.ok(!overlap(name, remove), 'nor the name and the remove button');
   assert.equal(img.w, 48);
+  assert.equal(await redPixels(page, await page.locator('confab-widget .pv .fn').screenshot()), 0, 'the thumbnail paints over the name');
+  assert.ok(await redPixels(page, await page.locator('confab-widget .pv img').screenshot()) > 1000, 'the thumbnail is drawn');
   await page.screenshot({ path: artifact('attachment-preview.png') });
   await context.close();
 });

@@ -19,6 +19,8 @@ border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.28);overflow:hidden}
 .p:focus{outline:none}
 .l .p{right:auto;left:calc(var(--x) + env(safe-area-inset-left))}
 .p[hidden],.p [hidden]{display:none!important}
+/* "all" also took the images' clip: a cropped (object-fit) image would paint over its neighbours */
+.p img{overflow:hidden}
 .p div,.p form,.p p,.p label,.p ul{display:block}
 .p style,.p script{display:none}
 .hd{display:flex!important;align-items:center;gap:6px;padding:8px 6px 8px 14px;background:var(--c);color:var(--f)}
