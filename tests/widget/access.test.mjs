@@ -469,6 +469,29 @@ test('files: a PDF from the agent is a card that downloads (never inline); the v
   await context.close();
 });
 
+test('files: the visitor\'s file is a card from the start (badge, name, size); one the relay refuses says why, with Retry', async () => {
+  const site = await createSite(relay, token, 'Refusing shop');
+  const { context, page } = await open(site);
+  await bubble(page, 'Open chat').click();
+  await say(page, 'here comes a file');
+  // named like a zip, but no zip (nor text) inside: every relay refuses it by its bytes
+  const junk = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x81, 0x00, 0x13, 0x37, ...Array(2000).fill(0x9a)]);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach a file' }).click()]);
+  await chooser.setFiles({ name: 'photos.zip', mimeType: 'application/zip', buffer: junk });
+  await page.locator('confab-widget .pv').getByText('photos.zip').waitFor();
+  assert.equal(await page.locator('confab-widget .pv .fi').textContent(), 'ZIP');
+  assert.equal(await page.locator('confab-widget .pv img').count(), 0, 'no image preview for a file');
+  await sendButton(page).click();
+  const card = page.locator('confab-widget .g.v .fc').last();
+  await card.waitFor();
+  assert.match(await card.textContent(), /ZIPphotos\.zip2 KB/);
+  const foot = page.locator('confab-widget .g.v .f').last();
+  await until('refused', async () => /Not sent — ./.test(await foot.textContent()));
+  assert.equal(await foot.getByRole('button', { name: 'Retry' }).count(), 1);
+  await page.screenshot({ path: artifact('file-refused.png') });
+  await context.close();
+});
+
 test('transcript: the visitor downloads the conversation as a text file', async () => {
   const site = await createSite(relay, token, 'Transcript shop');
   const { context, page } = await open(site, { acceptDownloads: true });
