@@ -115,7 +115,8 @@
       d.documentElement.append(host);
       if (vv) {
         for (const e of ['resize', 'scroll']) vv.addEventListener(e, fit);
-        fit();
+        // before the first paint, without forcing a layout while the page's scripts run
+        requestAnimationFrame(fit);
       }
       mark('confab:bubble');
       log('bubble drawn');
