@@ -94,7 +94,7 @@ test('images: the picker and drag and drop, a preview, upload progress, a thumbn
   const big = await png(page, 600, 400);   // larger than a thumbnail (320 px)
 
   // the "+" button opens the file picker
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach an image' }).click()]);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach a file' }).click()]);
   await chooser.setFiles({ name: 'picked.png', mimeType: 'image/png', buffer: image });
   await page.locator('confab-widget .pv img').waitFor();
   assert.ok(await page.locator('confab-widget .pv').getByText('picked.png').isVisible(), 'the preview names the file');
@@ -116,7 +116,7 @@ test('images: the picker and drag and drop, a preview, upload progress, a thumbn
   await until('sent', async () => /Sent/.test(await lastFoot(page).textContent()));
   await page.unroute('**/api/v1/uploads*');
 
-  // drag and drop onto the panel; something that is not an image is refused
+  // drag and drop onto the panel; a kind of file the relay never takes is refused
   const drop = (name, type) => page.evaluate(async ([bytes, name, type]) => {
     const panel = document.querySelector('confab-widget').shadowRoot.querySelector('.p');
     const data = new DataTransfer();
@@ -126,9 +126,10 @@ test('images: the picker and drag and drop, a preview, upload progress, a thumbn
     panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
     return marked;
   }, [[...big], name, type]);
-  assert.equal(await drop('notes.txt', 'text/plain'), true, 'the panel shows it takes drops');
+  assert.equal(await drop('setup.exe', 'application/x-msdownload'), true, 'the panel shows it takes drops');
   await sleep(200);
-  assert.equal(await page.locator('confab-widget .pv').isVisible(), false, 'no preview for a text file');
+  assert.equal(await page.locator('confab-widget .pv').isVisible(), false, 'no preview for a program');
+  await page.getByText('This kind of file cannot be sent.').waitFor();
   await drop('dropped.png', 'image/png');
   await page.locator('confab-widget .pv').getByText('dropped.png').waitFor();
   await sendButton(page).click();
@@ -148,26 +149,30 @@ test('images: the picker and drag and drop, a preview, upload progress, a thumbn
   await context.close();
 });
 
-test('API: the error event; ready, opened, closed and message through Confab.on after load', async () => {
+test('API: the error event; ready, opened, closed and message through Confab.on (queued before load)', async () => {
+  // consent first: the full widget loads when the chat is opened, and is ready (connected) only
+  // once the visitor agreed
   const consent = await createSite(relay, token, 'Consent shop', { consent_required: true });
   const { context, page } = await open(consent);
-  await until('the full widget', () => page.evaluate(() => !!(window.Confab && window.Confab._full)));
+  await bubble(page, 'Open chat').waitFor();
   await page.evaluate(() => {
     window.events = [];
     for (const ev of ['ready', 'opened', 'closed', 'message', 'error'])
       Confab.on(ev, (d) => events.push(ev + (d && d.code ? ':' + d.code : d && d.body ? ':' + d.body : '')));
+    Confab.open();
   });
-  await until('ready (even when it came before on() was called)', () => page.evaluate(() => events.includes('ready')));
+  await until('the full widget', () => page.evaluate(() => !!(window.Confab && window.Confab._full)));
+  await until('opened', () => page.evaluate(() => events.includes('opened')));
   assert.equal(await page.evaluate(() => Confab.send('too early')), false);
   assert.ok(await page.evaluate(() => events.includes('error:consent_required')), 'the error event');
-  await page.evaluate(() => Confab.open());
   await page.getByRole('button', { name: 'I agree' }).click();
+  await until('ready', () => page.evaluate(() => events.includes('ready')));
   assert.equal(await page.evaluate(() => Confab.send('now it goes')), true);
   const m = await agent.waitFor((f) => f.type == 'message' && f.body == 'now it goes');
   agent.send({ type: 'message', conversation_id: m.conversation_id, client_id: crypto.randomUUID(), body: 'welcome back' });
   await until('the message event', () => page.evaluate(() => events.includes('message:welcome back')));
   await page.evaluate(() => Confab.toggle());
-  assert.deepEqual(await page.evaluate(() => events), ['ready', 'error:consent_required', 'opened', 'message:welcome back', 'closed']);
+  assert.deepEqual(await page.evaluate(() => events), ['opened', 'error:consent_required', 'ready', 'message:welcome back', 'closed']);
   await context.close();
 });
 

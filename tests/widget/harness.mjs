@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -142,19 +142,35 @@ export async function setSettings(relay, token, siteId, settings) {
   if (r.status != 200) throw new Error('patch site: ' + r.text);
 }
 
+// A page that overflows sideways on a phone (an unbreakable line, a wide table) and is tall
+// enough to scroll: the bubble must stay on screen whatever such a page does.
+const WIDE_PAGE = `<h1>A shop that overflows</h1><p>${'long-unbreakable-product-code-'.repeat(12)}</p>
+<table style="width:1400px;border:1px solid"><tr><td>a wide table</td></tr></table>
+${'<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>'.repeat(80)}`;
+
 // The host pages: another origin than the relay. /page?key=K&css=aggressive&pre=... embeds the
 // snippet exactly as a customer would; `pre` is inline script text run before it (the queue).
+// /demo?key=K is widget/demo.html, the demo page scripts/run serves; /wide?key=K a page that
+// overflows sideways.
 export async function startHost(relay) {
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     const key = u.searchParams.get('key') || '';
+    if (u.pathname == '/demo') {
+      const demo = readFileSync(join(SOURCE_ROOT, 'widget', 'demo.html'), 'utf8').replaceAll('@RELAY_URL@', relay.url)
+        .replaceAll('@SITE_KEY@', key).replaceAll('@ADMIN_EMAIL@', 'admin@example.com');
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(demo);
+      return;
+    }
     const css = u.searchParams.get('css') == 'aggressive'
       ? '<style>* { all: unset !important; } div { display: none !important; } button { display: none; } body { font: 40px serif; color: red }</style>'
       : '<style>body { font-family: serif; margin: 40px }</style>';
     const pre = u.searchParams.get('pre') ? `<script>${u.searchParams.get('pre')}</script>` : '';
+    const body = u.pathname == '/wide' ? WIDE_PAGE : '<h1>A customer\'s shop</h1><div id="content"><p>Welcome to the shop.</p></div>';
     const debug = u.searchParams.get('debug') ? ' data-debug' : '';
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Host page</title>${css}</head><body><h1>A customer's shop</h1><div id="content"><p>Welcome to the shop.</p></div>
+<title>Host page</title>${css}</head><body>${body}
 ${pre}<script async src="${relay.url}/widget.js" data-site-key="${key}"${debug}></script></body></html>`;
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(html);
@@ -183,6 +199,22 @@ export class Agent {
   }
 
   close() { if (this.ws) this.ws.close(); }
+}
+
+// Chromium's iPhone 13 emulation: 390×844, touch, a phone's user agent, device pixels ×3.
+export const IPHONE_13 = {
+  viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3,
+  userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+    'Version/15.0 Mobile/15E148 Safari/604.1',
+};
+
+// axe-core, run inside the page: its scan pierces open shadow roots.
+export async function axeScan(page) {
+  const path = createRequire(join(SOURCE_ROOT, 'widget', 'package.json')).resolve('axe-core/axe.min.js',
+    process.env.CONFAB_AXE_DIR ? { paths: [process.env.CONFAB_AXE_DIR] } : undefined);
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path });
+  const result = await page.evaluate(() => window.axe.run({ include: [['confab-widget']] }, { resultTypes: ['violations'] }));
+  return result.violations;
 }
 
 export async function launchBrowser() {

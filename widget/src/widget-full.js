@@ -16,9 +16,12 @@ import { el, linkify, safeUrl } from './dom.js';
 
   const { key, base, log } = B;
   const K = 'confab:' + key + ':';
+  // With consent_required, nothing is written before the visitor agreed (needsConsent is
+  // hoisted: it reads the settings and the profile as they are at the time of the call).
   const store = (k, v) => {
     try {
       if (v === undefined) return JSON.parse(localStorage.getItem(K + k));
+      if (needsConsent()) return;
       if (v === null) localStorage.removeItem(K + k);
       else localStorage.setItem(K + k, JSON.stringify(v));
     } catch (e) { /* storage disabled or full: the chat still works for this page */ }
@@ -27,6 +30,17 @@ import { el, linkify, safeUrl } from './dom.js';
   let cfg = B.cfg(), S = cfg.settings || {};
   const lang = STRINGS[B.lang()] ? B.lang() : 'en';
   const T = (k, vars) => (STRINGS[lang][k] || STRINGS.en[k]).replace(/\{(\w+)\}/g, (m, v) => vars[v]);
+  // A site text given per language ({"en":"Hi","de":"Hallo"}): the visitor's language by exact
+  // tag, then by primary subtag, then the site's locale, then the first one given.
+  const pick = (v) => {
+    if (!v || typeof v != 'object') return v;
+    const tags = Object.keys(v), low = (x) => String(x || '').toLowerCase(), base = (x) => low(x).split('-')[0];
+    const want = [...(navigator.languages || [navigator.language])];
+    const found = (eq) => want.map((l) => tags.find((t) => eq(t, l))).find(Boolean);
+    const tag = found((t, l) => low(t) == low(l)) || found((t, l) => low(t) == base(l)) || found((t, l) => base(t) == base(l)) ||
+      tags.find((t) => S.locale && base(t) == base(S.locale)) || tags[0];
+    return v[tag];
+  };
 
   // --- state ---
   let ident = store('id') || {};           // { visitor_id, visitor_token }
@@ -40,7 +54,7 @@ import { el, linkify, safeUrl } from './dom.js';
   let attempt = 0, retryTimer = 0, conv = null, lastSeq = 0, online = 0, isOpen = false, stopped = false;
   // the relay refused this visitor for good (error "blocked", close 4011): no more connecting
   let blocked = false;
-  let unread = 0, reported = null, interacted = false, audio = null, file = null;
+  let unread = 0, reported = null, interacted = false, audio = null, file = null, leftBody = '';
   const seen = new Set();                  // "conversation:seq" already shown
   const pending = new Map();               // client_id → { item, node, file }
   const confirmed = new Map();             // client_id → node, for uploads whose echo may come after the ack
@@ -55,12 +69,29 @@ import { el, linkify, safeUrl } from './dom.js';
     : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) =>
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
 
+  // what can be attached: images, and the files the relay takes (it sniffs them and may refuse)
+  const FILES = /\.(pdf|txt|csv|docx|xlsx|pptx|odt|ods|odp|zip)$/i;
+  const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp,.pdf,.txt,.csv,.docx,.xlsx,.pptx,.odt,.ods,.odp,.zip';
+  const isImage = (f) => /^image\/(png|jpeg|gif|webp)$/.test(f.type);
+  const star = () => {
+    const ns = 'http://www.w3.org/2000/svg', svg = d.createElementNS(ns, 'svg'), path = d.createElementNS(ns, 'path');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    path.setAttribute('d', 'M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z');
+    svg.append(path);
+    return svg;
+  };
+
   // --- the panel ---
   const style = el('style');
   style.textContent = CSS;
   const status = el('small');
+  const team = el('div', { class: 'tm', hidden: true });
   const closeBtn = el('button', { type: 'button', 'aria-label': T('close'), onclick: () => close() }, '×');
-  const header = el('div', { class: 'hd' }, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), closeBtn);
+  const saveBtn = el('button', { type: 'button', class: 'dl', 'aria-label': T('transcript'), title: T('transcript'), onclick: () => transcript() }, '⤓');
+  const header = el('div', { class: 'hd' }, team, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), saveBtn, closeBtn);
+  // beside the bubble, outside the panel: heard while the panel is closed
+  const live = el('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
   const banner = el('div', { class: 'bn', role: 'status', hidden: true });
   const list = el('div', { class: 'm', role: 'log', 'aria-live': 'polite', 'aria-label': T('messages') });
   const pend = el('div');                  // the visitor's messages not yet stored
@@ -69,25 +100,55 @@ import { el, linkify, safeUrl } from './dom.js';
   const preview = el('div', { class: 'pv', hidden: true });
   const error = el('div', { class: 'er', role: 'alert' });
   const input = el('textarea', { 'aria-label': T('message'), rows: 1, maxlength: 4000 });
-  const picker = el('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, tabindex: -1 });
+  const picker = el('input', { type: 'file', accept: ACCEPT, hidden: true, tabindex: -1 });
   const attachBtn = el('button', { type: 'button', class: 'a', 'aria-label': T('attach'), onclick: () => picker.click() }, '+');
   const sendBtn = el('button', { type: 'button', onclick: () => submitComposer() }, T('send'));
   const composer = el('div', { class: 'cp' }, attachBtn, input, picker, sendBtn);
-  const panel = el('div', { class: 'p', role: 'dialog', 'aria-modal': 'true', 'aria-label': cfg.name || T('chat'), hidden: true },
+  const panel = el('div', { class: 'p', role: 'dialog', 'aria-modal': 'true', 'aria-label': cfg.name || T('chat'), hidden: true, tabindex: -1 },
     header, banner, list, typing, box, preview, error, composer);
   list.append(pend);
-  B.wrap.append(style, panel);
+  B.wrap.append(style, live, panel);
 
+  // the greeting first, then the welcome message: the site's words, before anything is sent
   const welcome = () => {
     list.querySelectorAll('.w').forEach((n) => n.remove());
-    if (S.welcome_message) list.prepend(el('div', { class: 'g w' }, el('span', { class: 'x' }, ...linkify(S.welcome_message))));
+    for (const text of [pick(S.welcome_message), pick(S.greeting)])
+      if (text && typeof text == 'string') list.prepend(el('div', { class: 'g w' }, el('span', { class: 'x' }, ...linkify(text))));
+  };
+
+  // The team in the header: who answers (online now, else the last ones who did), how fast, and
+  // when they are back outside working hours.
+  const showTeam = () => {
+    const tm = cfg.team || {};
+    const agents = (tm.agents || []).slice(0, 3);
+    team.hidden = !agents.length;
+    team.replaceChildren(...agents.map((a) => {
+      const url = a.avatar_url && safeUrl(a.avatar_url, base);
+      const initials = String(a.name || '?').split(/\s+/).map((x) => x[0]).join('').slice(0, 2).toUpperCase();
+      return url ? el('img', { src: url, alt: '', title: a.name }) : el('span', { title: a.name, 'aria-hidden': 'true' }, initials);
+    }));
+    if (agents.length) team.append(el('span', { class: 'sr' }, agents.map((a) => a.name).join(', ')));
+  };
+  const teamLine = () => {
+    const tm = cfg.team || {};
+    if (isOffline() && tm.back_at) {
+      const at = new Date(tm.back_at);
+      if (isNaN(at)) return '';
+      const soon = at - Date.now() < 20 * 3600 * 1000;
+      return T('backAt', { when: at.toLocaleString(lang, soon ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'long', hour: '2-digit', minute: '2-digit' }) });
+    }
+    const rt = tm.reply_time_seconds;
+    if (isOffline() || !(rt > 0)) return '';
+    const n = Math.ceil(rt / 60);
+    return n <= 1 ? T('replyMin') : n < 60 ? T('replyMins', { n }) : T('replyHours', { n: Math.ceil(rt / 3600) });
   };
 
   const applyConfig = (c) => {
     cfg = c;
     S = c.settings || {};
-    input.placeholder = S.placeholder || T('placeholder');
+    input.placeholder = pick(S.placeholder) || T('placeholder');
     welcome();
+    showTeam();
     gate();
   };
   C._cfg = applyConfig;
@@ -108,8 +169,9 @@ import { el, linkify, safeUrl } from './dom.js';
     }
   };
   const isOffline = () => !online || !inHours();
+  const phone = () => w.matchMedia('(max-width:480px)').matches;
   const needsPrechat = () => S.prechat && S.prechat != 'off' && !profile.prechat;
-  const needsConsent = () => S.consent_required && !profile.consent_at;
+  function needsConsent() { return S.consent_required && !profile.consent_at; }
   const canSend = () => !needsConsent() && !(S.prechat == 'required' && !profile.prechat);
   let boxKind = '';
 
@@ -121,7 +183,10 @@ import { el, linkify, safeUrl } from './dom.js';
     else if (ready && isOffline() && !conv && !store('left')) kind = 'leave';
     else if (needsPrechat()) kind = 'prechat';
     else if (needsConsent()) kind = 'consent';
-    status.textContent = state != 'online' ? T(state) : T(isOffline() ? 'offline' : 'online');
+    // waiting for consent there is no connection: the team's state from the config, if any
+    const known = state == 'online' || (state == 'idle' && cfg.team && typeof cfg.team.online == 'boolean');
+    const off = state == 'online' ? isOffline() : !(cfg.team && cfg.team.online) || !inHours();
+    status.textContent = state == 'idle' && !known ? '' : known ? T(off ? 'offline' : 'online') + (teamLine() ? ' · ' + teamLine() : '') : T(state);
     banner.hidden = state != 'reconnecting';
     banner.textContent = T('reconnecting');
     composer.hidden = kind == 'leave' || kind == 'prechat' || kind == 'blocked';
@@ -133,14 +198,15 @@ import { el, linkify, safeUrl } from './dom.js';
     box.hidden = !kind;
     if (kind) box.append(...forms[kind]());
     // focus must not fall out of the panel when the part it was in goes away
-    if (hadFocus && isOpen) (box.querySelector('input,textarea,button') || input).focus();
+    if (hadFocus && isOpen) focusIn();
   }
 
   const field = (name, label, type, required) => {
     // no longer than the relay takes (MAX_NAME_CHARS, MAX_EMAIL_CHARS, MAX_BODY_CHARS)
-    const f = el(type == 'area' ? 'textarea' : 'input', { name, type: type == 'area' ? null : type, required, 'aria-label': label, rows: 3,
-      maxlength: type == 'area' ? 4000 : type == 'email' ? 254 : 100 });
-    return [el('label', { text: label }), f];
+    const f = el(type == 'area' ? 'textarea' : 'input', { name, type: type == 'area' ? null : type, required, rows: 3,
+      maxlength: type == 'area' ? 4000 : type == 'email' ? 254 : 100, autocomplete: type == 'email' ? 'email' : type == 'text' ? 'name' : null });
+    // the input inside its label: clicking the words focuses it, and it is named by them
+    return [el('label', {}, el('span', { text: label }), f)];
   };
   const values = (form) => {
     const v = {};
@@ -159,8 +225,9 @@ import { el, linkify, safeUrl } from './dom.js';
         const v = values(form);
         if (v && !send({ type: 'leave_message', name: v.name || undefined, email: v.email, body: v.body }))
           error.textContent = T('reconnecting');
+        else if (v) leftBody = v.body;
       } },
-      el('p', { text: S.offline_message || T('offline') }), el('p', { text: T('leave') }),
+      el('p', { text: pick(S.offline_message) || T('offline') }), el('p', { text: T('leave') }),
       ...field('name', T('name'), 'text'), ...field('email', T('email'), 'email', true),
       ...field('body', T('message'), 'area', true), el('button', { type: 'submit' }, T('leaveSend')));
       return [form];
@@ -173,36 +240,44 @@ import { el, linkify, safeUrl } from './dom.js';
         if (v) { profile = { ...profile, name: v.name || undefined, email: v.email || undefined, prechat: 1 }; store('profile', profile); rehello(); }
       } },
       el('p', { text: T('prechat') }), ...field('name', T('name'), 'text', req), ...field('email', T('email'), 'email', req),
-      el('button', { type: 'submit' }, T('start')),
-      req ? null : el('button', { type: 'button', onclick: () => { profile.prechat = 1; store('profile', profile); gate(); input.focus(); } }, T('skip')));
+      el('div', { class: 'row' }, el('button', { type: 'submit' }, T('start')),
+        req ? null : el('button', { type: 'button', class: 'sec', onclick: () => { profile.prechat = 1; store('profile', profile); gate(); focusIn(); } }, T('skip'))));
       return [form];
     },
     consent: () => [
-      el('p', { text: S.consent_text || T('consent') }),
+      el('p', { text: pick(S.consent_text) || T('consent') }),
       el('button', { type: 'button', onclick: () => {
         profile.consent_at = new Date().toISOString();
         store('profile', profile);
         rehello();
-        input.focus();
+        focusIn();
       } }, T('agree')),
     ],
     rate: () => {
       let score = 0;
-      const stars = [1, 2, 3, 4, 5].map((n) => el('button', { type: 'button', 'aria-pressed': 'false', 'aria-label': T('stars', { n }), onclick: () => {
-        score = n;
-        stars.forEach((s, i) => s.setAttribute('aria-pressed', i < n ? 'true' : 'false'));
-      } }, '★'));
-      const comment = el('textarea', { 'aria-label': T('comment'), placeholder: T('comment'), rows: 2, maxlength: 1000 });
-      return [el('p', { text: T('rate') }), el('div', { class: 'r5' }, ...stars), comment,
+      // real stars; those up to the one under the pointer or focus light up, as do the chosen
+      const light = (k) => stars.forEach((s, i) => s.classList.toggle('h', i < k));
+      const stars = [1, 2, 3, 4, 5].map((n) => el('button', { type: 'button', 'aria-pressed': 'false', 'aria-label': T('stars', { n }),
+        onpointerenter: () => light(n), onpointerleave: () => light(0), onfocus: () => light(n), onblur: () => light(0), onclick: () => {
+          score = n;
+          stars.forEach((s, i) => s.setAttribute('aria-pressed', i < n ? 'true' : 'false'));
+        } }, star()));
+      const comment = el('textarea', { placeholder: T('comment'), rows: 2, maxlength: 1000 });
+      return [el('p', { text: T('rate') }), el('div', { class: 'r5', role: 'group', 'aria-label': T('rate') }, ...stars),
+        el('label', {}, el('span', { class: 'sr', text: T('comment') }), comment),
         el('button', { type: 'button', onclick: () => { if (score) send({ type: 'rate', score, comment: comment.value.trim() || undefined }); } }, T('rateSend'))];
     },
-    done: (text) => [el('p', { text })],
+  };
+  // The end of the offline form or the rating: a note in the conversation, in its place among
+  // the messages (never pinned below newer ones), and the box gives way to the chat.
+  const note = (text) => {
+    list.insertBefore(el('div', { class: 'g s', role: 'status' }, el('span', { class: 'x', text })), pend);
+    scroll();
   };
   const finishBox = (text, mark) => {
     store(mark, 1);
-    boxKind = 'done';
-    box.replaceChildren(...forms.done(text));
-    setTimeout(() => { boxKind = ''; gate(); }, 4000);
+    note(text);
+    gate();
   };
 
   // --- messages ---
@@ -232,18 +307,50 @@ import { el, linkify, safeUrl } from './dom.js';
     return link;
   };
 
+  const kb = (n) => (n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB');
+  const ext = (name) => (/\.(\w{1,5})$/.exec(name || '') || [, T('file')])[1].toUpperCase();
+
+  // A file that is not an image: a card with its name, type and size that downloads it, never
+  // shows it (the relay serves it as an attachment; the visitor's token comes along).
+  const fileCard = (att, local) => {
+    const name = att.name || T('file');
+    const card = el('a', { class: 'fc', href: local ? null : safeUrl(att.url, base), download: name, 'aria-label': T('download', { name }),
+      onclick: (e) => {
+        e.preventDefault();
+        if (local || !card.href) return;
+        fetch(card.href, { headers: ident.visitor_token ? { Authorization: 'Bearer ' + ident.visitor_token } : {} })
+          .then((r) => (r.ok ? r.blob() : Promise.reject(r.status)))
+          .then((b) => saveAs(b, name), () => {});
+      } },
+    el('span', { class: 'fi', 'aria-hidden': 'true' }, ext(name)), el('span', { class: 'fn', text: name }),
+    el('span', { class: 'fs', text: att.size ? kb(att.size) : '' }));
+    return card;
+  };
+  const saveAs = (blob, name) => {
+    const a = el('a', { href: URL.createObjectURL(blob), download: name });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  };
+  const isFile = (att) => att.kind == 'file' || (att.kind != 'image' && att.mime && !/^image\//.test(att.mime));
+
   const bubble = (m, mine) => {
     const type = m.sender && m.sender.type;
-    const node = el('div', { class: 'g' + (mine || type == 'visitor' ? ' v' : type == 'system' ? ' s' : '') });
+    const own = mine || type == 'visitor';
+    const node = el('div', { class: 'g' + (own ? ' v' : type == 'system' ? ' s' : '') });
+    const who = own ? T('you') : (m.sender && m.sender.name) || T('support');
+    // a screen reader hears who speaks before what is said
+    if (type != 'system') node.append(el('span', { class: 'sr' }, who + ': '));
     const text = el('span', { class: 'x' });
     if (m.body) text.append(...linkify(m.body));
-    if (m.attachment) text.append(image(m.attachment) || '');
+    if (m.attachment) text.append((isFile(m.attachment) ? fileCard(m.attachment) : image(m.attachment)) || '');
     node.append(text);
+    node.msg = { who, body: m.body, at: m.created_at, att: m.attachment };
     for (const a of m.actions || [])
       if (a.type == 'talk_to_human')
         node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
     const foot = el('span', { class: 'f' });
-    if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(m.sender.name + ' · ');
+    // seen, not heard: the screen reader had the name first
+    if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(el('span', { 'aria-hidden': 'true' }, m.sender.name + ' · '));
     foot.append(el('time', { datetime: m.created_at }, timeText(m.created_at)));
     node.append(foot);
     node.foot = foot;
@@ -284,6 +391,8 @@ import { el, linkify, safeUrl } from './dom.js';
     } else {
       list.insertBefore(bubble(m), pend);
       if (m.sender.type != 'visitor') {
+        // that agent is no longer typing: their message is here
+        if (typingWho && typingWho == m.sender.name) showTyping({ active: false });
         if (!isOpen && m.seq > readOf(m.conversation_id)) B.badge(++unread);
         if (synced) {
           beep();
@@ -296,13 +405,16 @@ import { el, linkify, safeUrl } from './dom.js';
     scroll();
   }
 
-  const announce = (m) => { B.bubble.title = T('newFrom', { name: m.sender.name || T('support'), text: (m.body || T('image')).slice(0, 80) }); };
+  const announce = (m) => {
+    B.bubble.title = live.textContent = T('newFrom', { name: m.sender.name || T('support'), text: (m.body || T('file')).slice(0, 80) });
+  };
 
   // The local preview of an upload gives way to the relay's thumbnail, which opens full size.
   function useStoredImage(node, att) {
-    const local = node.querySelector('.x > img');
-    const img = image(att);
+    const local = node.querySelector('.x > img, .x > .fc');
+    const img = isFile(att) ? fileCard(att) : image(att);
     if (local && img) local.replaceWith(img);
+    if (node.msg) node.msg.att = att;
   }
 
   function confirm(p, seq) {
@@ -341,7 +453,8 @@ import { el, linkify, safeUrl } from './dom.js';
   function addPending(item, f) {
     const p = { item, file: f, at: item.at || new Date().toISOString(), node: null };
     p.node = bubble({ body: item.body, created_at: p.at }, true);
-    if (f) p.node.firstChild.append(el('img', { src: URL.createObjectURL(f), alt: T('image') }));
+    if (f) p.node.querySelector('.x').append(isImage(f) ? el('img', { src: URL.createObjectURL(f), alt: T('image') }) : fileCard({ name: f.name, size: f.size }, true));
+    if (f) p.node.msg.att = { name: f.name };
     pending.set(item.client_id, p);
     pend.append(p.node);
     scroll();
@@ -376,12 +489,13 @@ import { el, linkify, safeUrl } from './dom.js';
   // --- images ---
   function setFile(f) {
     error.textContent = '';
-    if (f && !/^image\/(png|jpeg|gif|webp)$/.test(f.type)) { error.textContent = T('notImage'); return; }
+    if (f && !isImage(f) && !FILES.test(f.name || '')) { error.textContent = T('notImage'); return; }
     if (f && f.size > 10 * 1024 * 1024) { error.textContent = T('tooBig'); return; }
     file = f;
     preview.replaceChildren();
     preview.hidden = !f;
-    if (f) preview.append(el('img', { src: URL.createObjectURL(f), alt: T('image') }), el('span', { text: f.name || T('image') }),
+    if (f) preview.append(isImage(f) ? el('img', { src: URL.createObjectURL(f), alt: T('image') }) : el('span', { class: 'fi', 'aria-hidden': 'true' }, ext(f.name)),
+      el('span', { class: 'fn', text: f.name || T('image') }),
       el('button', { type: 'button', 'aria-label': T('remove'), onclick: () => setFile(null) }, '×'));
   }
 
@@ -391,9 +505,12 @@ import { el, linkify, safeUrl } from './dom.js';
     p.percent = 0;
     setState(p, 'uploading');
     const x = new XMLHttpRequest();
-    x.open('POST', base + 'api/v1/uploads' + (conv ? '?conversation_id=' + encodeURIComponent(conv.id) : ''));
+    // the relay sniffs the type from the bytes; the name is what the agent sees and downloads
+    const q = new URLSearchParams({ name: (p.file.name || 'file').slice(0, 200) });
+    if (conv) q.set('conversation_id', conv.id);
+    x.open('POST', base + 'api/v1/uploads?' + q);
     x.setRequestHeader('Authorization', 'Bearer ' + ident.visitor_token);
-    x.setRequestHeader('Content-Type', p.file.type);
+    x.setRequestHeader('Content-Type', p.file.type || 'application/octet-stream');
     x.upload.onprogress = (e) => { if (e.lengthComputable) { p.percent = (100 * e.loaded) / e.total; setState(p, 'uploading'); } };
     x.onload = () => {
       let r = {};
@@ -412,7 +529,8 @@ import { el, linkify, safeUrl } from './dom.js';
     x.send(p.file);
   }
 
-  const firstImage = (items) => [...(items || [])].map((i) => (i.getAsFile ? i.kind == 'file' && i.getAsFile() : i)).find((f) => f && /^image\//.test(f.type));
+  const firstImage = (items, any) => [...(items || [])].map((i) => (i.getAsFile ? i.kind == 'file' && i.getAsFile() : i))
+    .find((f) => f && (any || /^image\//.test(f.type)));
   picker.onchange = () => { setFile(picker.files[0] || null); picker.value = ''; input.focus(); };
   input.addEventListener('paste', (e) => {
     const f = firstImage(e.clipboardData && e.clipboardData.items);
@@ -423,13 +541,19 @@ import { el, linkify, safeUrl } from './dom.js';
   panel.addEventListener('drop', (e) => {
     e.preventDefault();
     panel.classList.remove('dz');
-    const f = firstImage(e.dataTransfer && e.dataTransfer.files);
+    const f = firstImage(e.dataTransfer && e.dataTransfer.files, true);
     if (f) setFile(f);
   });
 
   // --- typing: a throttled preview (or only "is typing" when the site turned previews off) ---
   let typingTimer = 0, typingLast = 0, typingIdle = 0, typingOn = false;
-  const grow = () => { input.style.height = 'auto'; input.style.height = Math.min(input.scrollHeight, 120) + 'px'; };
+  // As tall as its text up to 120 px, borders included: an empty box shows no scroll bar.
+  const grow = () => {
+    input.style.height = 'auto';
+    const h = input.scrollHeight + input.offsetHeight - input.clientHeight;
+    input.style.height = Math.min(h, 120) + 'px';
+    input.style.overflowY = h > 120 ? 'auto' : 'hidden';
+  };
   function typingStop() {
     clearTimeout(typingTimer);
     clearTimeout(typingIdle);
@@ -439,7 +563,8 @@ import { el, linkify, safeUrl } from './dom.js';
   }
   input.addEventListener('input', () => {
     grow();
-    if (!conv || !hello || !canSend()) return;
+    // also before the first message: agents see who is about to write (no conversation id yet)
+    if (!hello || !canSend()) return;
     if (!input.value.trim()) return typingStop();
     clearTimeout(typingIdle);
     typingIdle = setTimeout(typingStop, 5000);
@@ -456,9 +581,10 @@ import { el, linkify, safeUrl } from './dom.js';
     if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submitComposer(); }
   });
 
-  let agentTyping = 0;
+  let agentTyping = 0, typingWho = null;
   const showTyping = (f) => {
     clearTimeout(agentTyping);
+    typingWho = f.active ? (f.sender && f.sender.name) || null : null;
     typing.textContent = f.active ? T('typing', { name: (f.sender && f.sender.name) || T('support') }) : '';
     if (f.active) agentTyping = setTimeout(() => (typing.textContent = ''), 8000);
   };
@@ -515,7 +641,10 @@ import { el, linkify, safeUrl } from './dom.js';
 
   function connect() {
     clearTimeout(retryTimer);
+    retryTimer = 0;
     if (stopped || blocked) return;
+    // no hello, no page view, no fingerprint before the visitor agreed
+    if (needsConsent()) return setConnState('idle');
     setConnState(attempt ? 'reconnecting' : 'connecting');
     let s;
     try { s = new WebSocket(wsUrl); } catch (e) { return reconnectLater(); }
@@ -575,7 +704,10 @@ import { el, linkify, safeUrl } from './dom.js';
   // After the pre-chat form or the consent: a new hello carries them.
   function rehello() {
     gate();
-    if (!ws) return;
+    if (!ws) {
+      if (!retryTimer) connect();
+      return;
+    }
     const s = ws;
     ws = null;
     s.onclose = null;
@@ -636,6 +768,9 @@ import { el, linkify, safeUrl } from './dom.js';
         showTyping(f);
         break;
       case 'left_message':
+        // what the visitor wrote stays in view, with the thanks under it
+        if (leftBody) list.insertBefore(bubble({ body: leftBody, created_at: new Date().toISOString() }, true), pend);
+        leftBody = '';
         finishBox(T('left'), 'left');
         break;
       case 'rated':
@@ -717,13 +852,36 @@ import { el, linkify, safeUrl } from './dom.js';
     B.opened(1);
     unread = 0;
     B.badge(0);
-    B.bubble.title = '';
+    B.bubble.title = live.textContent = '';
     if (!ws && !retryTimer) connect();
     markRead();
     scroll();
-    const first = box.querySelector('input,textarea,button');
-    ((!box.hidden && first) || input).focus();
+    if (phone()) lock(true);
+    focusIn();
     emit('opened');
+  }
+
+  // Into the panel: the form's first field or the message box; on a phone the panel itself, so
+  // that the keyboard does not cover the conversation until the visitor taps where to write.
+  function focusIn() {
+    if (!isOpen) return;
+    const first = box.querySelector('input,textarea,button');
+    (phone() ? panel : (!box.hidden && first) || input).focus({ preventScroll: true });
+  }
+
+  // The full-screen panel on a phone: the page behind it does not scroll; where it was is kept.
+  let locked = null;
+  function lock(on) {
+    const r = d.documentElement.style, b = d.body && d.body.style;
+    if (on && !locked) {
+      locked = [r.overflow, b && b.overflow];
+      r.setProperty('overflow', 'hidden', 'important');
+      if (b) b.setProperty('overflow', 'hidden', 'important');
+    } else if (!on && locked) {
+      r.overflow = locked[0];
+      if (b) b.overflow = locked[1];
+      locked = null;
+    }
   }
 
   function close() {
@@ -732,9 +890,28 @@ import { el, linkify, safeUrl } from './dom.js';
     panel.hidden = true;
     B.wrap.classList.remove('o');
     B.opened(0);
+    lock(false);
+    // the agents' preview of what the visitor is typing ends with the chat
+    typingStop();
     B.bubble.focus();
     emit('closed');
   }
+
+  // --- the transcript: the conversation as a text file, built here from what is shown ---
+  function transcript() {
+    const lines = [(cfg.name || T('chat')) + ' — ' + new Date().toLocaleString(lang), ''];
+    for (const n of list.querySelectorAll('.g')) {
+      const m = n.msg;
+      if (!m) continue;
+      const at = m.at ? new Date(m.at).toLocaleString(lang) : '';
+      const att = m.att ? '[' + (m.att.name || T(isFile(m.att) ? 'file' : 'image')) + ']' : '';
+      lines.push(`[${at}] ${m.who}: ${[m.body, att].filter(Boolean).join(' ')}`);
+    }
+    saveAs(new Blob([lines.join('\n') + '\n'], { type: 'text/plain;charset=utf-8' }),
+      'chat-' + new Date().toISOString().slice(0, 10) + '.txt');
+  }
+
+  w.addEventListener('resize', () => isOpen && lock(phone()));
 
   // Tab stays inside the open panel; Escape closes it.
   panel.addEventListener('keydown', (e) => {

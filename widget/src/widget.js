@@ -21,9 +21,12 @@
   const debug = tag.hasAttribute('data-debug');
   const log = (...a) => debug && console.log('[confab]', ...a);
   const base = new URL('.', tag.src).href;
-  const cacheKey = 'confab:' + key + ':cfg';
+  const K = 'confab:' + key + ':', cacheKey = K + 'cfg';
+  const stored = (k) => { try { return localStorage.getItem(k); } catch (e) { /* storage disabled */ } };
   const q = (C.q = C.q || []);
-  const labels = { de: ['Chat öffnen', 'Chat schließen'], fr: ['Ouvrir le chat', 'Fermer le chat'] };
+  const labels = {
+    de: ['Chat öffnen', 'Chat schließen'], fr: ['Ouvrir le chat', 'Fermer le chat'], es: ['Abrir el chat', 'Cerrar el chat'],
+  };
   let loaded = 0, cfg, host, bubble, badge, wrap, lang, opened = 0, unread = 0;
 
   const load = () => {
@@ -53,6 +56,22 @@
     bubble.setAttribute('aria-expanded', opened ? 'true' : 'false');
   };
 
+  // Black or white, whichever reads better on the site's colour: at least 4.58:1 for any colour.
+  const fg = (h) => [0.2126, 0.7152, 0.0722].reduce((l, k, i) => {
+    const v = parseInt(h.substr(2 * i + 1, 2), 16) / 255;
+    return l + k * (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  }, 0) > 0.179 ? '#000' : '#fff';
+
+  // The host element covers the visual viewport, unzoomed: its fixed children (bubble, panel)
+  // stay on screen whatever the page does (sideways overflow, pinch zoom, on-screen keyboard).
+  const vv = w.visualViewport;
+  const fit = () => {
+    const z = vv.scale, set = (k, v) => host.style.setProperty(k, v, 'important');
+    set('transform', `translate(${vv.offsetLeft}px,${vv.offsetTop}px) scale(${1 / z})`);
+    set('width', vv.width * z + 'px');
+    set('height', vv.height * z + 'px');
+  };
+
   const draw = (c) => {
     const s = (c.settings = c.settings || {});
     cfg = c;
@@ -60,20 +79,19 @@
     if (!host) {
       host = d.createElement('confab-widget');
       // Inline and !important: the host page's CSS (even "* { all: unset }") cannot move it.
-      host.style.cssText = 'all:initial!important;position:fixed!important;top:0!important;left:0!important;' +
-        'width:0!important;height:0!important;display:block!important;z-index:2147483647!important';
+      host.style.cssText = 'all:initial;position:fixed;top:0;left:0;width:100%;height:100%;display:block;' +
+        'z-index:2147483647;pointer-events:none;transform-origin:0 0;'.replace(/;/g, '!important;');
       const root = host.attachShadow({ mode: 'open' });
+      // the unread badge and the hover effect are styled by the full widget, which sets the badge
       const style = d.createElement('style');
       style.textContent =
-        '.r{all:initial;font:15px/1.4 system-ui,sans-serif;--c:#2563eb}' +
-        '.b{all:initial;box-sizing:border-box;position:fixed;bottom:var(--y);right:var(--x);width:56px;height:56px;' +
-        'border-radius:50%;background:var(--c);color:#fff;cursor:pointer;display:flex;align-items:center;' +
-        'justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.3);transition:transform .15s}' +
-        '.b:hover{transform:scale(1.06)}.b:focus-visible{outline:3px solid #111;outline-offset:3px}' +
-        '.l .b{right:auto;left:var(--x)}.b svg{width:28px;height:28px;fill:currentColor}' +
-        '.n{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;' +
-        'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}' +
-        '.n:empty{display:none}';
+        '.r{all:initial;font:15px/1.4 system-ui,sans-serif;--c:#2563eb;--f:#fff}' +
+        '.b{all:initial;box-sizing:border-box;position:fixed;bottom:calc(var(--y) + env(safe-area-inset-bottom));' +
+        'right:calc(var(--x) + env(safe-area-inset-right));width:56px;height:56px;' +
+        'border-radius:50%;background:var(--c);color:var(--f);cursor:pointer;display:flex;align-items:center;' +
+        'justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
+        '.b:focus-visible{outline:2px solid #fff;outline-offset:2px;box-shadow:0 0 0 6px #000}' +
+        '.l .b{right:auto;left:calc(var(--x) + env(safe-area-inset-left))}.b svg{width:28px;height:28px;fill:currentColor}';
       wrap = d.createElement('div');
       wrap.className = 'r';
       bubble = d.createElement('button');
@@ -93,7 +111,13 @@
       bubble.onclick = () => C.toggle();
       wrap.append(bubble);
       root.append(style, wrap);
-      (d.body || d.documentElement).append(host);
+      // beside <body>, not in it: a transform or filter on the body cannot move it
+      d.documentElement.append(host);
+      if (vv) {
+        for (const e of ['resize', 'scroll']) vv.addEventListener(e, fit);
+        // before the first paint, without forcing a layout while the page's scripts run
+        requestAnimationFrame(fit);
+      }
       mark('confab:bubble');
       log('bubble drawn');
       C._b.root = root;
@@ -101,9 +125,14 @@
       C._b.bubble = bubble;
       if (s.auto_open_delay > 0 && !sessionStorage.getItem(cacheKey + ':auto'))
         setTimeout(() => { sessionStorage.setItem(cacheKey + ':auto', 1); C.open(); }, s.auto_open_delay * 1000);
-      (w.requestIdleCallback || setTimeout)(load, { timeout: 4000 });
+      // With consent required, nothing goes to the relay before the visitor opens the chat,
+      // unless they agreed before (the full widget keeps its identity only after consent).
+      if (!s.consent_required || stored(K + 'id')) (w.requestIdleCallback || setTimeout)(load, { timeout: 4000 });
     }
-    if (/^#[0-9a-f]{6}$/i.test(s.color || '')) wrap.style.setProperty('--c', s.color);
+    if (/^#[0-9a-f]{6}$/i.test(s.color || '')) {
+      wrap.style.setProperty('--c', s.color);
+      wrap.style.setProperty('--f', fg(s.color));
+    }
     wrap.style.setProperty('--x', (s.offset_x | 0) + 20 + 'px');
     wrap.style.setProperty('--y', (s.offset_y | 0) + 20 + 'px');
     wrap.classList.toggle('l', s.position == 'bottom-left');
@@ -135,7 +164,7 @@
   // A config seen before draws the bubble at once; the network then confirms or corrects it
   // (the relay answers with an ETag, so the browser revalidates cheaply).
   try {
-    const cached = JSON.parse(localStorage.getItem(cacheKey));
+    const cached = JSON.parse(stored(cacheKey));
     if (cached) draw(cached);
   } catch (e) { /* storage may be disabled */ }
 
@@ -151,7 +180,10 @@
       return r.json();
     })
     .then((c) => {
-      try { localStorage.setItem(cacheKey, JSON.stringify(c)); } catch (e) { /* ignore */ }
+      // a site that asks for consent first gets nothing stored before it
+      try {
+        localStorage[(c.settings || {}).consent_required ? 'removeItem' : 'setItem'](cacheKey, JSON.stringify(c));
+      } catch (e) { /* ignore */ }
       draw(c);
     })
     .catch((e) => log(e.message));
