@@ -3,6 +3,8 @@
 
 #include "confab-admin.h"
 #include "confab-auth.h"
+#include "confab-config.h"
+#include "confab-pg-store.h"
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store.h"
@@ -19,19 +21,37 @@ static const char *usage_text =
   "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
   "  confab-relay admin add-member  --data-dir DIR --site SITE_ID --email E --role owner|admin|agent\n"
   "\n"
+  "--config FILE instead of --data-dir (or with it) uses the config's store: its [store]\n"
+  "backend=postgresql database, else its data-dir.\n"
+  "\n"
   "Passwords are read from --password-file, or from standard input without it (never from the\n"
   "command line, where other users could see them). Each command prints what it made as one line\n"
   "of JSON.\n";
 
+/* The store of --config FILE ([store] backend and url, else its data-dir), or of --data-dir,
+ * which wins over the file's data-dir. */
 static ConfabStore *
 open_store (const char  *data_dir,
+            const char  *config_path,
             GError     **error)
 {
+  g_autoptr (ConfabConfig) config = NULL;
   g_autofree char *path = NULL;
+
+  if (config_path != NULL)
+    {
+      config = confab_config_new ();
+      if (!confab_config_load (config, config_path, error))
+        return NULL;
+      if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+        return confab_pg_store_open (config->store_url, error);
+      if (data_dir == NULL)
+        data_dir = config->data_dir;
+    }
 
   if (data_dir == NULL)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--data-dir is required");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--data-dir or --config is required");
       return NULL;
     }
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
@@ -100,6 +120,7 @@ create_user (int      argc,
              GError **error)
 {
   g_autofree char *data_dir = NULL, *email = NULL, *password_file = NULL, *name = NULL;
+  g_autofree char *config_path = NULL;
   g_autofree char *password = NULL, *hash = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
@@ -107,6 +128,7 @@ create_user (int      argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("create-user");
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail to sign in with", "E" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File holding the password (- for standard input)", "F" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name,
@@ -126,7 +148,7 @@ create_user (int      argc,
   if ((password = read_password (password_file, error)) == NULL ||
       !confab_auth_init (error) ||
       (hash = confab_auth_hash_password (password, error)) == NULL ||
-      (store = open_store (data_dir, error)) == NULL)
+      (store = open_store (data_dir, config_path, error)) == NULL)
     return FALSE;
 
   /* Visitors see this name on every answer: never anything taken from the e-mail address,
@@ -151,7 +173,7 @@ create_site (int      argc,
              char   **argv,
              GError **error)
 {
-  g_autofree char *data_dir = NULL, *owner = NULL, *name = NULL;
+  g_autofree char *data_dir = NULL, *owner = NULL, *name = NULL, *config_path = NULL;
   g_auto (GStrv) domains = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
@@ -160,6 +182,7 @@ create_site (int      argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("create-site");
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "owner", 0, 0, G_OPTION_ARG_STRING, &owner, "E-mail of the owner", "E" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Site name", "N" },
     { "domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &domains, "Allowed domain (repeat)", "D" },
@@ -175,7 +198,7 @@ create_site (int      argc,
       return FALSE;
     }
 
-  if ((store = open_store (data_dir, error)) == NULL ||
+  if ((store = open_store (data_dir, config_path, error)) == NULL ||
       (user = confab_store_get_user_by_email (store, owner, error)) == NULL)
     return FALSE;
 
@@ -202,6 +225,7 @@ add_member (int      argc,
             GError **error)
 {
   g_autofree char *data_dir = NULL, *site_id = NULL, *email = NULL, *role_text = NULL;
+  g_autofree char *config_path = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
   g_autoptr (ConfabSite) site = NULL;
@@ -210,6 +234,7 @@ add_member (int      argc,
   ConfabRole role;
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "site", 0, 0, G_OPTION_ARG_STRING, &site_id, "Site id", "SITE_ID" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail of the user", "E" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &role_text, "owner, admin or agent", "R" },
@@ -227,7 +252,7 @@ add_member (int      argc,
       return FALSE;
     }
 
-  if ((store = open_store (data_dir, error)) == NULL ||
+  if ((store = open_store (data_dir, config_path, error)) == NULL ||
       (user = confab_store_get_user_by_email (store, email, error)) == NULL ||
       (site = confab_store_get_site (store, site_id, error)) == NULL ||
       !confab_store_set_member (store, site->id, user->id, role, error))

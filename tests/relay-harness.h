@@ -43,6 +43,9 @@ void         test_harness_init          (int          *argc,
 void         test_harness_add           (const char   *path,
                                          void        (*func) (void));
 
+/* Whether CONFAB_TEST_STORE=postgresql runs the relays on PostgreSQL (pg-harness.c). */
+gboolean     test_store_is_postgresql   (void);
+
 /* Skips the running test for @reason (e.g. the relay lacks an endpoint another branch brings):
  * it is reported skipped, not passed, also from its subprocess. Return from the test after it. */
 void         test_harness_skip          (const char   *reason);

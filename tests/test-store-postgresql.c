@@ -8,6 +8,7 @@
 
 #include "confab-pg-connection.h"
 #include "confab-pg-schema.h"
+#include "confab-pg-store.h"
 #include "confab-store.h"
 #include "pg-harness.h"
 
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 static PgServer *server;
@@ -184,26 +186,154 @@ test_migrate_twice (void)
   g_rmdir (dir);
 }
 
+/* A function the PostgreSQL store does not have yet fails loudly, naming itself: never a quiet
+ * empty answer, never the SQLite code on a store that has no SQLite database. */
 static void
-test_relay_refuses_postgresql (void)
+test_unported_fails_loudly (void)
 {
-  g_autofree char *dir = NULL, *config = NULL, *out = NULL, *err = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabFaq) faq = NULL;
   g_autoptr (GError) error = NULL;
 
   if (skip_without_server ())
     return;
 
-  dir = g_dir_make_tmp ("test-store-pg-XXXXXX", &error);
+  url = fresh_database ();
+  store = confab_pg_store_open (url, &error);
   g_assert_no_error (error);
-  config = write_config (dir, pg_server_get_url (server));
+  g_assert_cmpint (confab_store_schema_version (store), ==, confab_pg_current_schema_version ());
 
-  /* until the backend is complete, a clear refusal rather than a relay on the wrong store */
-  g_assert_cmpint (run_relay ((const char *[]) { "--config", config, "--listen", "127.0.0.1:0",
-                                                 NULL }, &out, &err), ==, 1);
-  g_assert_nonnull (strstr (err, "backend=postgresql is not complete yet"));
+  user = confab_store_create_user (store, "Owner@Example.com", "Owner", "hash", &error);
+  g_assert_no_error (error);
+  site = confab_store_create_site (store, user->id, "Shop", NULL, &error);
+  g_assert_no_error (error);
 
-  g_unlink (config);
-  g_rmdir (dir);
+  faq = confab_store_create_faq (store, site->id, "Q?", "A.", NULL, &error);
+  g_assert_null (faq);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message,
+                            "confab_store_create_faq is not supported by the PostgreSQL store yet"));
+
+  /* and the store goes on working */
+  g_clear_error (&error);
+  g_assert_cmpint (confab_store_get_role (store, site->id, user->id), ==, CONFAB_ROLE_OWNER);
+}
+
+/* The IP-hash key: made once, the same for every relay of the database. */
+static void
+test_shared_key (void)
+{
+  g_autofree char *url = NULL, *key1 = NULL, *key2 = NULL;
+  g_autoptr (ConfabStore) store1 = NULL;
+  g_autoptr (ConfabStore) store2 = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  store1 = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  store2 = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+
+  key1 = confab_pg_store_shared_key (store1, "ip-hash-key", &error);
+  g_assert_no_error (error);
+  key2 = confab_pg_store_shared_key (store2, "ip-hash-key", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (key1), >=, 32);
+  g_assert_cmpstr (key1, ==, key2);
+}
+
+static void
+terminate_backends (const char *url)
+{
+  g_autoptr (PGconn) conn = connect_to (pg_server_get_url (server));
+  const char *name = strrchr (url, '/') + 1;
+  const char *values[] = { name };
+  PGresult *result = PQexecParams (conn,
+                                   "SELECT count (pg_terminate_backend (pid)) FROM pg_stat_activity "
+                                   "WHERE datname = $1 AND pid <> pg_backend_pid ()",
+                                   1, NULL, values, NULL, NULL, 0);
+
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+  g_assert_cmpint (atoi (PQgetvalue (result, 0, 0)), >=, 1);
+  PQclear (result);
+}
+
+/* A lost connection: the call that finds it answers UNAVAILABLE (transient: the HTTP layer
+ * answers 503 store_unavailable), an open transaction is lost with it and refuses everything
+ * until rolled back, and then the store reconnects by itself. */
+static void
+test_connection_lost (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) again = NULL;
+  g_autoptr (ConfabUser) lost = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline;
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  store = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  user = confab_store_create_user (store, "a@example.com", NULL, "hash", &error);
+  g_assert_no_error (error);
+
+  /* outside a transaction */
+  terminate_backends (url);
+  again = confab_store_get_user (store, user->id, &error);
+  g_assert_null (again);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_assert_true (confab_store_error_is_transient (error));
+  g_clear_error (&error);
+
+  /* back by itself (the first attempt is at once, the next ones after a backoff) */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((again = confab_store_get_user (store, user->id, &error)) == NULL)
+    {
+      g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+      g_clear_error (&error);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_assert_cmpstr (again->email, ==, "a@example.com");
+
+  /* inside one: everything in it fails until the rollback, nothing of it is stored */
+  g_assert_true (confab_store_begin (store, &error));
+  lost = confab_store_create_user (store, "b@example.com", NULL, "hash", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&lost, confab_user_free);
+  terminate_backends (url);
+  g_assert_null (confab_store_get_user (store, user->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (confab_store_begin (store, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (confab_store_commit (store, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  confab_store_rollback (store);
+
+  g_clear_pointer (&again, confab_user_free);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((again = confab_store_get_user (store, user->id, &error)) == NULL)
+    {
+      g_clear_error (&error);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  lost = confab_store_get_user_by_email (store, "b@example.com", &error);
+  g_assert_null (lost);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
 }
 
 static void
@@ -1141,7 +1271,9 @@ main (int    argc,
   g_test_add_func ("/store/postgresql/migrate-concurrently", test_migrate_concurrently);
   g_test_add_func ("/store/postgresql/migrate-bad-url", test_migrate_bad_url);
   g_test_add_func ("/store/postgresql/config-values", test_config_values);
-  g_test_add_func ("/store/postgresql/relay-refuses-postgresql", test_relay_refuses_postgresql);
+  g_test_add_func ("/store/postgresql/unported-fails-loudly", test_unported_fails_loudly);
+  g_test_add_func ("/store/postgresql/shared-key", test_shared_key);
+  g_test_add_func ("/store/postgresql/connection-lost", test_connection_lost);
   g_test_add_func ("/store/postgresql/schema-matches-sqlite", test_schema_matches_sqlite);
   g_test_add_func ("/store/postgresql/schema-behaviour", test_schema_behaviour);
   g_test_add_func ("/store/postgresql/cursor-commit-order", test_cursor_commit_order);

@@ -96,6 +96,9 @@ confab_http_gerror (SoupServerMessage *msg,
       confab_http_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store_unavailable",
                          g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
                          ? "The database is busy; try again shortly"
+                         : g_error_matches (error, CONFAB_STORE_ERROR,
+                                            CONFAB_STORE_ERROR_UNAVAILABLE)
+                         ? "The database cannot be reached; try again shortly"
                          : "The relay's disk is full; try again later");
     }
   else

@@ -371,6 +371,13 @@ static const char * const migrations[] = {
   "END $$;\n"
   "CREATE TRIGGER events_analytics_resolved AFTER INSERT ON events FOR EACH ROW\n"
   "  WHEN (NEW.kind = 'timeline') EXECUTE FUNCTION events_analytics_resolved ();\n",
+  /* v5: secrets every relay of the database shares, made by the first relay that needs one
+   * (confab_pg_store_shared_key ()): the key of the IP hashes, which SQLite relays keep in
+   * <data-dir>/ip-hash-key. No SQLite twin: one relay needs no table for it. */
+  "CREATE TABLE relay_keys (\n"
+  "  name  text PRIMARY KEY,\n"
+  "  value text NOT NULL\n"
+  ");\n",
 };
 
 int
