@@ -183,6 +183,41 @@ stop_pg_server (void)
   g_clear_pointer (&pg_server, pg_server_stop);
 }
 
+/* A database with the relay's schema, migrated once by `confab-relay migrate`, that every
+ * test's database is copied from: migrating one per relay took most of a test's time. */
+#define TEMPLATE_DATABASE "confab_template"
+
+static void
+make_template (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-test-pg-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (dir, "relay.conf", NULL);
+  g_autofree char *text = NULL, *base = NULL, *out = NULL, *err = NULL;
+  const char *server_url = pg_server_get_url (pg_server);
+  const char *argv[] = { g_getenv ("CONFAB_RELAY"), "migrate", "--config", config, NULL };
+  g_autoptr (GError) error = NULL;
+  PGconn *conn = PQconnectdb (server_url);
+  PGresult *result;
+  int status = -1;
+
+  g_assert_nonnull (argv[0]);
+  result = PQexec (conn, "CREATE DATABASE " TEMPLATE_DATABASE);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    g_error ("Cannot create the template database: %s", PQresultErrorMessage (result));
+  PQclear (result);
+  PQfinish (conn);
+
+  base = g_strndup (server_url, strrchr (server_url, '/') - server_url);
+  text = g_strdup_printf ("[store]\nbackend=postgresql\nurl=%s/" TEMPLATE_DATABASE "\n", base);
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                     &status, &error) || !g_spawn_check_wait_status (status, NULL))
+    g_error ("confab-relay migrate failed on the template database: %s",
+             error != NULL ? error->message : err);
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
 static void
 start_pg_server (void)
 {
@@ -201,6 +236,7 @@ start_pg_server (void)
     }
   g_setenv ("CONFAB_TEST_PG_URL", pg_server_get_url (pg_server), TRUE);
   atexit (stop_pg_server);
+  make_template ();
 }
 
 /* A new database on the test's server, named in a file of @data_dir so that a relay started
@@ -222,7 +258,7 @@ test_database_for (const char *data_dir)
   if (PQstatus (conn) != CONNECTION_OK)
     g_error ("Cannot connect to the test's PostgreSQL: %s", PQerrorMessage (conn));
   name = g_strdup_printf ("t_%08x%08x", g_random_int (), g_random_int ());
-  sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  sql = g_strdup_printf ("CREATE DATABASE %s TEMPLATE " TEMPLATE_DATABASE, name);
   result = PQexec (conn, sql);
   if (PQresultStatus (result) != PGRES_COMMAND_OK)
     g_error ("Cannot create a test database: %s", PQresultErrorMessage (result));

@@ -121,6 +121,62 @@ pg_add_offline_message (ConfabStore *store,
   return g_steal_pointer (&id);
 }
 
+/* Rows as string → string tables; NULL columns are left out, so lookups of them give NULL. */
+static GPtrArray *
+rows_as_tables (PGresult *result)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      GHashTable *row = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+      for (int j = 0; j < PQnfields (result); j++)
+        if (!PQgetisnull (result, i, j))
+          g_hash_table_insert (row, g_strdup (PQfname (result, j)), pg_dup (result, i, j));
+      g_ptr_array_add (rows, row);
+    }
+  return rows;
+}
+
+GPtrArray *
+pg_list_offline_messages (ConfabStore *store,
+                          const char  *site_id,
+                          GError     **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  pg_text (&params, site_id);
+  result = pg_exec (store,
+                    "SELECT id, visitor_id, name, email, body, created_at "
+                    "FROM offline_messages WHERE site_id = $1 ORDER BY created_at DESC, id DESC",
+                    &params, "Cannot list the offline messages", error);
+  return result != NULL ? rows_as_tables (result) : NULL;
+}
+
+GPtrArray *
+pg_list_audit (ConfabStore *store,
+               const char  *site_id,
+               guint        limit,
+               GError     **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  /* @site_id NULL lists the whole trail */
+  pg_text (&params, site_id);
+  if (limit > 0)
+    pg_int (&params, limit);
+  else
+    pg_text (&params, NULL);
+  result = pg_exec (store,
+                    "SELECT at, user_id, site_id, action, detail, ip_hash FROM audit_log "
+                    "WHERE $1::text IS NULL OR site_id = $1 ORDER BY id DESC LIMIT $2::bigint",
+                    &params, "Cannot list the audit log", error);
+  return result != NULL ? rows_as_tables (result) : NULL;
+}
+
 #define OFFLINE_COLUMNS \
   "o.id, o.site_id, o.visitor_id, o.name, o.email, o.body, o.page_url, o.page_title, " \
   "o.created_at, o.status, o.handled_by, u.name, o.handled_at, o.conversation_id "

@@ -140,6 +140,8 @@ GPtrArray    *pg_list_offline_messages_page (ConfabStore *store, const char *sit
 gint64        pg_count_open_offline_messages (ConfabStore *store, const char *site_id, GError **error);
 ConfabOfflineMessage *pg_set_offline_message_status (ConfabStore *store, const char *offline_id, gboolean handled, const char *user_id, GError **error);
 gboolean      pg_set_offline_message_conversation (ConfabStore *store, const char *offline_id, const char *conversation_id, GError **error);
+GPtrArray    *pg_list_offline_messages (ConfabStore *store, const char *site_id, GError **error);
+GPtrArray    *pg_list_audit           (ConfabStore *store, const char *site_id, guint limit, GError **error);
 gboolean      pg_set_event_visitor    (ConfabStore *store, gint64 cursor, const char *visitor_id, GError **error);
 gboolean      pg_bot_may_answer       (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
 gboolean      pg_request_human        (ConfabStore *store, const char *conversation_id, gboolean *out_new, GError **error);
