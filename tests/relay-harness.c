@@ -992,6 +992,12 @@ test_relay_base_url (TestRelay *relay)
 }
 
 const char *
+test_relay_store_url (TestRelay *relay)
+{
+  return relay->pg_url;
+}
+
+const char *
 test_relay_data_dir (TestRelay *relay)
 {
   return relay->data_dir;

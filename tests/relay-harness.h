@@ -129,6 +129,8 @@ void         test_relay_free            (TestRelay    *relay);
 
 gboolean     test_relay_is_running      (TestRelay    *relay);
 const char  *test_relay_base_url        (TestRelay    *relay);  /* "http://127.0.0.1:PORT" */
+/* CONFAB_TEST_STORE=postgresql: the relay's database (a libpq URI); NULL on SQLite. */
+const char  *test_relay_store_url       (TestRelay    *relay);
 const char  *test_relay_data_dir        (TestRelay    *relay);
 const char  *test_relay_tmp_dir         (TestRelay    *relay);  /* scratch space of the test */
 /* Everything the relay printed on stderr so far. */
