@@ -474,26 +474,35 @@ pg_link_visitor (ConfabStore *store,
   "id, site_id, visitor_id, status, assignee_id, created_at, last_message_at, " \
   "last_seq, agent_read_seq, visitor_read_seq, unread, first_agent_reply_at"
 
+/* CONVERSATION_COLUMNS from column @first on */
+static ConfabConversation *
+read_conversation_at (PGresult *result,
+                      int       row,
+                      int       first)
+{
+  ConfabConversation *conversation = g_new0 (ConfabConversation, 1);
+
+  conversation->id = pg_dup (result, row, first + 0);
+  conversation->site_id = pg_dup (result, row, first + 1);
+  conversation->visitor_id = pg_dup (result, row, first + 2);
+  if (!confab_status_from_string (PQgetvalue (result, row, first + 3), &conversation->status))
+    conversation->status = CONFAB_STATUS_OPEN;
+  conversation->assignee_id = pg_dup (result, row, first + 4);
+  conversation->created_at = pg_integer (result, row, first + 5);
+  conversation->last_message_at = pg_integer (result, row, first + 6);
+  conversation->last_seq = pg_integer (result, row, first + 7);
+  conversation->agent_read_seq = pg_integer (result, row, first + 8);
+  conversation->visitor_read_seq = pg_integer (result, row, first + 9);
+  conversation->unread = pg_integer (result, row, first + 10);
+  conversation->first_agent_reply_at = pg_integer (result, row, first + 11);
+  return conversation;
+}
+
 static ConfabConversation *
 read_conversation (PGresult *result,
                    int       row)
 {
-  ConfabConversation *conversation = g_new0 (ConfabConversation, 1);
-
-  conversation->id = pg_dup (result, row, 0);
-  conversation->site_id = pg_dup (result, row, 1);
-  conversation->visitor_id = pg_dup (result, row, 2);
-  if (!confab_status_from_string (PQgetvalue (result, row, 3), &conversation->status))
-    conversation->status = CONFAB_STATUS_OPEN;
-  conversation->assignee_id = pg_dup (result, row, 4);
-  conversation->created_at = pg_integer (result, row, 5);
-  conversation->last_message_at = pg_integer (result, row, 6);
-  conversation->last_seq = pg_integer (result, row, 7);
-  conversation->agent_read_seq = pg_integer (result, row, 8);
-  conversation->visitor_read_seq = pg_integer (result, row, 9);
-  conversation->unread = pg_integer (result, row, 10);
-  conversation->first_agent_reply_at = pg_integer (result, row, 11);
-  return conversation;
+  return read_conversation_at (result, row, 0);
 }
 
 static GPtrArray *
@@ -801,8 +810,8 @@ resolve_conversation (ConfabStore              *store,
     }
   else
     {
-      g_autoptr (ConfabVisitor) visitor = NULL;
-      g_autoptr (GError) local_error = NULL;
+      g_autoptr (PGresult) result = NULL;
+      PgParams params = { 0 };
 
       if (draft->site_id == NULL || draft->visitor_id == NULL)
         {
@@ -810,21 +819,24 @@ resolve_conversation (ConfabStore              *store,
                        "A message needs a conversation id, or a site id and a visitor id");
           return NULL;
         }
-      visitor = pg_get_visitor (store, draft->visitor_id, error);
-      if (visitor == NULL)
+      /* the visitor's site and current conversation in one round trip */
+      pg_text (&params, draft->visitor_id);
+      result = pg_exec (store,
+                        "SELECT v.site_id, c.* FROM visitors v LEFT JOIN LATERAL ("
+                        "  SELECT " CONVERSATION_COLUMNS " FROM conversations "
+                        "  WHERE visitor_id = v.id AND status <> 'closed' "
+                        "  ORDER BY created_at DESC, id DESC LIMIT 1) c ON true WHERE v.id = $1",
+                        &params, "Cannot look up the visitor's conversation", error);
+      if (result == NULL || !pg_found (result, "visitor", draft->visitor_id, error))
         return NULL;
-      if (g_strcmp0 (visitor->site_id, draft->site_id) != 0)
+      if (g_strcmp0 (PQgetvalue (result, 0, 0), draft->site_id) != 0)
         {
           g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
                        "No visitor “%s” on site “%s”", draft->visitor_id, draft->site_id);
           return NULL;
         }
-      conversation = pg_get_current_conversation (store, draft->visitor_id, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (!PQgetisnull (result, 0, 1))
+        conversation = read_conversation_at (result, 0, 1);
       if (conversation == NULL)
         {
           *changed = TRUE;
@@ -847,8 +859,10 @@ resolve_conversation (ConfabStore              *store,
   return g_steal_pointer (&conversation);
 }
 
-/* What confab_store_append_message () writes: the conversation's row first (its seq, which
- * locks the row), then the event with its cursor (the cursor lock), then the message. */
+/* What confab_store_append_message () writes, in one statement (one round trip): the
+ * conversation's row first (its next seq; the UPDATE locks the row), then the event with its
+ * cursor (confab_next_cursor (), the cursor lock: the INSERT reads the UPDATE's row, so it
+ * runs after it), then the message. */
 static ConfabMessage *
 append_new_message (ConfabStore              *store,
                     const ConfabMessageDraft *draft,
@@ -856,9 +870,7 @@ append_new_message (ConfabStore              *store,
                     gint64                    now,
                     GError                  **error)
 {
-  g_autoptr (PGresult) counter = NULL;
-  g_autoptr (PGresult) event = NULL;
-  g_autoptr (PGresult) inserted = NULL;
+  g_autoptr (PGresult) result = NULL;
   ConfabMessage *message;
   PgParams params = { 0 };
   gint64 seq, cursor;
@@ -869,53 +881,38 @@ append_new_message (ConfabStore              *store,
   pg_int (&params, now);
   pg_int (&params, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
   pg_bool (&params, draft->sender_type == CONFAB_SENDER_AGENT);
-  counter = pg_exec (store,
-                     "UPDATE conversations SET last_seq = last_seq + 1, "
-                     "last_message_at = greatest (last_message_at, $2), unread = unread + $3, "
-                     "first_agent_reply_at = coalesce (first_agent_reply_at, "
-                     "                                 CASE WHEN $4::boolean THEN $2::bigint END) "
-                     "WHERE id = $1 RETURNING last_seq, last_message_at, unread, "
-                     "first_agent_reply_at", &params, "Cannot update the conversation", error);
-  if (counter == NULL || !pg_found (counter, "conversation", conversation->id, error))
-    return NULL;
-  seq = pg_integer (counter, 0, 0);
-
-  memset (&params, 0, sizeof params);
-  pg_text (&params, conversation->site_id);
-  pg_text (&params, conversation->id);
-  pg_int (&params, seq);
-  pg_int (&params, now);
-  event = pg_exec (store,
-                   "INSERT INTO events (cursor, site_id, kind, conversation_id, seq, created_at) "
-                   "VALUES (confab_next_cursor (), $1, '" CONFAB_EVENT_MESSAGE "', $2, $3, $4) "
-                   "RETURNING cursor", &params, "Cannot log the message event", error);
-  if (event == NULL)
-    return NULL;
-  cursor = pg_integer (event, 0, 0);
-
-  memset (&params, 0, sizeof params);
-  pg_text (&params, conversation->id);
-  pg_int (&params, seq);
-  pg_int (&params, cursor);
   pg_text (&params, draft->client_id);
   pg_text (&params, confab_sender_to_string (draft->sender_type));
   pg_text (&params, draft->sender_id);
   pg_text (&params, draft->sender_name);
   pg_text (&params, draft->body);
   pg_text (&params, draft->attachment_id);
-  pg_int (&params, now);
-  inserted = pg_exec (store,
-                      "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
-                      "sender_type, sender_id, sender_name, body, attachment_id, created_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", &params,
-                      "Cannot store the message", error);
-  if (inserted == NULL)
+  result = pg_exec (store,
+                    "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1, "
+                    "  last_message_at = greatest (last_message_at, $2), unread = unread + $3, "
+                    "  first_agent_reply_at = coalesce (first_agent_reply_at, "
+                    "                                   CASE WHEN $4::boolean THEN $2::bigint END) "
+                    "  WHERE id = $1 RETURNING id, site_id, last_seq, last_message_at, unread, "
+                    "  first_agent_reply_at), "
+                    "e AS (INSERT INTO events (cursor, site_id, kind, conversation_id, seq, "
+                    "  created_at) SELECT confab_next_cursor (), c.site_id, "
+                    "  '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 FROM c "
+                    "  RETURNING cursor, seq), "
+                    "m AS (INSERT INTO messages (conversation_id, seq, cursor, client_id, "
+                    "  sender_type, sender_id, sender_name, body, attachment_id, created_at) "
+                    "  SELECT $1, e.seq, e.cursor, $5, $6, $7, $8, $9, $10, $2 FROM e "
+                    "  RETURNING cursor) "
+                    "SELECT c.last_seq, c.last_message_at, c.unread, c.first_agent_reply_at, "
+                    "m.cursor FROM c, m", &params, "Cannot store the message", error);
+  if (result == NULL || !pg_found (result, "conversation", conversation->id, error))
     return NULL;
+  seq = pg_integer (result, 0, 0);
+  cursor = pg_integer (result, 0, 4);
 
   conversation->last_seq = seq;
-  conversation->last_message_at = pg_integer (counter, 0, 1);
-  conversation->unread = pg_integer (counter, 0, 2);
-  conversation->first_agent_reply_at = pg_integer (counter, 0, 3);
+  conversation->last_message_at = pg_integer (result, 0, 1);
+  conversation->unread = pg_integer (result, 0, 2);
+  conversation->first_agent_reply_at = pg_integer (result, 0, 3);
 
   message = g_new0 (ConfabMessage, 1);
   message->conversation_id = g_strdup (conversation->id);

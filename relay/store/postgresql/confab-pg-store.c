@@ -33,6 +33,10 @@ typedef struct {
   GHashTable *prepared;        /* SQL literal (by address) → statement name */
   guint       n_prepared;
   guint       depth;           /* open confab_store_begin () levels */
+  /* Transaction control not sent yet (BEGIN, SAVEPOINT, RELEASE): it goes with the next
+   * statement's round trip, and a level that ran no statement costs none (see pg_begin ()). */
+  GString    *pending;
+  GArray     *marks;           /* per level: where its BEGIN/SAVEPOINT starts in pending, -1 once sent */
   gboolean    lost;            /* the connection went down inside the open transaction */
   gint64      next_connect_us; /* monotonic; no reconnection attempt before */
   gint64      backoff_us;
@@ -281,6 +285,35 @@ prepare (PgStore     *pg,
   return name;
 }
 
+static void
+mark_sent (PgStore *pg)
+{
+  g_string_truncate (pg->pending, 0);
+  for (guint i = 0; i < pg->marks->len; i++)
+    g_array_index (pg->marks, gssize, i) = -1;
+}
+
+/* Sends the transaction control the next statement needs before it. */
+static gboolean
+flush_pending (PgStore     *pg,
+               const char  *what,
+               GError     **error)
+{
+  g_autoptr (PGresult) result = NULL;
+
+  if (pg->pending->len == 0)
+    return TRUE;
+
+  result = PQexec (pg->conn, pg->pending->str);
+  mark_sent (pg);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      set_result_error (pg, result, what, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 PGresult *
 pg_exec (ConfabStore    *store,
          const char     *sql,
@@ -294,7 +327,7 @@ pg_exec (ConfabStore    *store,
   PGresult *result;
   ExecStatusType status;
 
-  if (!ensure_connected (pg, what, error))
+  if (!ensure_connected (pg, what, error) || !flush_pending (pg, what, error))
     return NULL;
 
   name = prepare (pg, sql, n, what, error);
@@ -323,11 +356,16 @@ exec_simple (PgStore     *pg,
              GError     **error)
 {
   g_autoptr (PGresult) result = NULL;
+  g_autofree char *text = NULL;
 
   if (!ensure_connected (pg, what, error))
     return FALSE;
 
-  result = PQexec (pg->conn, sql);
+  /* one round trip for what was pending and @sql: PQexec () runs them in order and answers
+   * with the last result, or with the first failure */
+  text = g_strconcat (pg->pending->str, sql, NULL);
+  result = PQexec (pg->conn, text);
+  mark_sent (pg);
   if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
     {
       set_result_error (pg, result, what, error);
@@ -351,20 +389,15 @@ pg_write (ConfabStore    *store,
   if (pg->depth == 0)
     return pg_exec (store, sql, params, what, error);
 
-  if (!exec_simple (pg, "SAVEPOINT confab_statement", what, NULL, error))
-    return NULL;
+  g_string_append (pg->pending, "SAVEPOINT confab_statement;");
   result = pg_exec (store, sql, params, what, error);
   if (result == NULL)
     {
-      if (!pg->lost)
+      if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK)
         exec_simple (pg, "ROLLBACK TO confab_statement; RELEASE confab_statement", what, NULL, NULL);
       return NULL;
     }
-  if (!exec_simple (pg, "RELEASE confab_statement", what, NULL, error))
-    {
-      PQclear (result);
-      return NULL;
-    }
+  g_string_append (pg->pending, "RELEASE confab_statement;");
   return result;
 }
 
@@ -375,10 +408,14 @@ pg_begin (ConfabStore *store,
           GError     **error)
 {
   PgStore *pg = pg_of (store);
+  gssize mark = pg->pending->len;
 
-  if (!exec_simple (pg, pg->depth == 0 ? "BEGIN" : "SAVEPOINT confab",
-                    "Cannot start a transaction", NULL, error))
+  /* Not sent yet: it travels with the level's first statement, and a level that runs none
+   * (a frame that only read, or wrote nothing) is dropped without a round trip. */
+  if (!ensure_connected (pg, "Cannot start a transaction", error))
     return FALSE;
+  g_string_append (pg->pending, pg->depth == 0 ? "BEGIN;" : "SAVEPOINT confab;");
+  g_array_append_val (pg->marks, mark);
   pg->depth++;
   return TRUE;
 }
@@ -403,7 +440,24 @@ pg_commit (ConfabStore *store,
   g_autofree char *status = NULL;
   g_autoptr (GError) local_error = NULL;
 
+  gssize mark;
+
   g_return_val_if_fail (pg->depth > 0, FALSE);
+
+  mark = g_array_index (pg->marks, gssize, pg->depth - 1);
+  if (mark >= 0 && !pg->lost)
+    {
+      /* nothing ran at this level: it never reached the server */
+      g_string_truncate (pg->pending, mark);
+      g_array_set_size (pg->marks, --pg->depth);
+      return TRUE;
+    }
+  if (pg->depth > 1 && !pg->lost)
+    {
+      g_string_append (pg->pending, "RELEASE confab;");
+      g_array_set_size (pg->marks, --pg->depth);
+      return TRUE;
+    }
 
   if (!exec_simple (pg, pg->depth == 1 ? "COMMIT" : "RELEASE confab",
                     "Cannot commit a transaction", &status, &local_error))
@@ -423,7 +477,8 @@ pg_commit (ConfabStore *store,
       return FALSE;
     }
 
-  if (--pg->depth == 0)
+  g_array_set_size (pg->marks, --pg->depth);
+  if (pg->depth == 0)
     note_write_result (pg, NULL);
   return TRUE;
 }
@@ -434,16 +489,34 @@ pg_rollback (ConfabStore *store)
   PgStore *pg = pg_of (store);
   g_autoptr (GError) error = NULL;
 
+  gssize mark;
+
   g_return_if_fail (pg->depth > 0);
 
-  /* a lost connection took the transaction with it: nothing to undo on the server */
-  if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK &&
-      !exec_simple (pg, pg->depth == 1 ? "ROLLBACK" : "ROLLBACK TO confab; RELEASE confab",
-                    "Cannot roll back", NULL, &error))
+  mark = g_array_index (pg->marks, gssize, pg->depth - 1);
+  if (mark >= 0)
+    /* never sent: nothing to undo on the server */
+    g_string_truncate (pg->pending, mark);
+  else if (pg->depth == 1)
+    {
+      /* what is pending belongs to this transaction: ROLLBACK undoes it unsent */
+      g_string_truncate (pg->pending, 0);
+      /* a lost connection took the transaction with it: nothing to undo on the server */
+      if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK &&
+          !exec_simple (pg, "ROLLBACK", "Cannot roll back", NULL, &error))
+        g_warning ("%s", error->message);
+    }
+  else if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK &&
+           !exec_simple (pg, "ROLLBACK TO confab; RELEASE confab", "Cannot roll back", NULL,
+                         &error))
     g_warning ("%s", error->message);
 
-  if (--pg->depth == 0)
-    pg->lost = FALSE;
+  g_array_set_size (pg->marks, --pg->depth);
+  if (pg->depth == 0)
+    {
+      pg->lost = FALSE;
+      g_string_truncate (pg->pending, 0);
+    }
 }
 
 gboolean
@@ -471,6 +544,8 @@ pg_close (ConfabStore *store)
   /* PQfinish ends an open transaction with a rollback on the server */
   g_clear_pointer (&pg->conn, PQfinish);
   g_clear_pointer (&pg->prepared, g_hash_table_unref);
+  g_string_free (pg->pending, TRUE);
+  g_array_unref (pg->marks);
   g_clear_error (&pg->write_error);
   g_free (pg);
 }
@@ -679,6 +754,8 @@ confab_pg_store_open (const char  *url,
   pg = g_new0 (PgStore, 1);
   pg->conn = conn;
   pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  pg->pending = g_string_new (NULL);
+  pg->marks = g_array_new (FALSE, FALSE, sizeof (gssize));
   pg->lock_timeout_ms = 5000;
   if (!session_setup (pg, error))
     {
