@@ -21,6 +21,8 @@ static const char *usage_text =
   "  confab-relay admin create-site --data-dir DIR --owner E --name N [--domain D ...]\n"
   "  confab-relay admin add-member  --data-dir DIR --site SITE_ID --email E --role owner|admin|agent\n"
   "\n"
+  "  confab-relay admin migrate-store --from-config A --to-config B\n"
+  "\n"
   "--config FILE instead of --data-dir (or with it) uses the config's store: its [store]\n"
   "backend=postgresql database, else its data-dir.\n"
   "\n"
@@ -284,6 +286,8 @@ confab_admin_main (int    argc,
     ok = create_site (argc - 1, argv + 1, &error);
   else if (strcmp (argv[1], "add-member") == 0)
     ok = add_member (argc - 1, argv + 1, &error);
+  else if (strcmp (argv[1], "migrate-store") == 0)
+    ok = confab_admin_migrate_store (argc - 1, argv + 1, &error);
   else
     {
       fprintf (stderr, "Unknown admin command “%s”\n\n%s", argv[1], usage_text);

@@ -248,6 +248,135 @@ test_shared_key (void)
   g_assert_cmpstr (key1, ==, key2);
 }
 
+/* admin migrate-store: a SQLite store's rows in an empty PostgreSQL database, the same ids,
+ * seqs and cursors, and new events after the highest cursor SQLite handed out; a second copy
+ * into the now full database is refused and changes nothing. */
+static void
+test_migrate_store (void)
+{
+  g_autofree char *url = NULL, *dir = NULL, *db_path = NULL, *from = NULL, *to = NULL;
+  g_autofree char *from_text = NULL, *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  g_autoptr (ConfabStore) sqlite_store = NULL;
+  g_autoptr (ConfabStore) pg_store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) copied_user = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GPtrArray) sqlite_events = NULL;
+  g_autoptr (ConfabMessage) next = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conversation_id = NULL;
+  const char *site_ids[2] = { NULL, NULL };
+  gint64 last_cursor;
+  int score = 0;
+
+  if (skip_without_server ())
+    return;
+
+  dir = g_dir_make_tmp ("test-migrate-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  db_path = g_build_filename (dir, "confab.db", NULL);
+  sqlite_store = confab_store_open (db_path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  user = confab_store_create_user (sqlite_store, "owner@example.com", "Owner", "hash", &error);
+  g_assert_no_error (error);
+  site = confab_store_create_site (sqlite_store, user->id, "Shop",
+                                   (const char *[]) { "shop.example", NULL }, &error);
+  g_assert_no_error (error);
+  site_ids[0] = site->id;
+  visitor = confab_store_create_visitor (sqlite_store, site->id, "token-hash", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_store_add_page_view (sqlite_store, visitor->id, "https://shop.example/",
+                                             "Home", 1000, &error));
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("c%d", i);
+      g_autofree char *body = g_strdup_printf ("message %d", i);
+      g_autoptr (ConfabMessage) message = NULL;
+      g_autoptr (ConfabConversation) conversation = NULL;
+      ConfabMessageDraft draft = {
+        .site_id = site->id, .visitor_id = visitor->id, .client_id = client_id,
+        .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id, .body = body,
+      };
+
+      g_assert_true (confab_store_append_message (sqlite_store, &draft, &message, &conversation,
+                                                  NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_free (conversation_id);
+      conversation_id = g_strdup (conversation->id);
+    }
+  g_assert_true (confab_store_set_rating (sqlite_store, conversation_id, 5, "great", &error));
+  g_assert_cmpint (confab_store_add_visitor_event (sqlite_store, site->id, visitor->id, "{}", &error), >, 0);
+  last_cursor = confab_store_last_cursor (sqlite_store);
+  sqlite_events = confab_store_list_events (sqlite_store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&sqlite_store, confab_store_close);
+
+  url = fresh_database ();
+  from = g_build_filename (dir, "from.conf", NULL);
+  from_text = g_strdup_printf ("[relay]\ndata-dir=%s\n", dir);
+  g_assert_true (g_file_set_contents (from, from_text, -1, NULL));
+  to = write_config (dir, url);
+
+  g_assert_cmpint (run_relay ((const char *[]) { "admin", "migrate-store", "--from-config", from,
+                                                 "--to-config", to, NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\"messages\":3"));
+  g_assert_nonnull (strstr (out, "\"users\":1"));
+
+  pg_store = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  copied_user = confab_store_get_user_by_email (pg_store, "OWNER@example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copied_user->id, ==, user->id);
+  g_assert_cmpint (confab_store_get_role (pg_store, site->id, user->id), ==, CONFAB_ROLE_OWNER);
+  messages = confab_store_list_messages (pg_store, conversation_id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 3);
+  for (guint i = 0; i < messages->len; i++)
+    g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (messages, i))->seq, ==, i + 1);
+  events = confab_store_list_events (pg_store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, sqlite_events->len);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (events, i))->cursor, ==,
+                     ((ConfabEvent *) g_ptr_array_index (sqlite_events, i))->cursor);
+  g_assert_cmpint (confab_store_last_cursor (pg_store), ==, last_cursor);
+  g_assert_true (confab_store_get_rating (pg_store, conversation_id, &score, NULL, &error));
+  g_assert_cmpint (score, ==, 5);
+
+  /* the copy goes on where SQLite stopped */
+  {
+    g_autoptr (ConfabConversation) conversation = NULL;
+    ConfabMessageDraft draft = {
+      .site_id = site->id, .visitor_id = visitor->id, .client_id = "c-new",
+      .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id, .body = "after the move",
+    };
+
+    g_assert_true (confab_store_append_message (pg_store, &draft, &next, &conversation, NULL,
+                                                NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (next->seq, ==, 4);
+    g_assert_cmpint (next->cursor, >, last_cursor);
+  }
+
+  /* not twice */
+  g_assert_cmpint (run_relay ((const char *[]) { "admin", "migrate-store", "--from-config", from,
+                                                 "--to-config", to, NULL }, &out2, &err2), ==, 1);
+  g_assert_nonnull (strstr (err2, "already has users or sites"));
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  messages = confab_store_list_messages (pg_store, conversation_id, 0, 0, &error);
+  g_assert_cmpuint (messages->len, ==, 4);
+
+  g_unlink (from);
+  g_unlink (to);
+  g_unlink (db_path);
+  g_unlink (g_strconcat (db_path, "-wal", NULL));
+  g_unlink (g_strconcat (db_path, "-shm", NULL));
+  g_rmdir (dir);
+}
+
 static void
 terminate_backends (const char *url)
 {
@@ -1274,6 +1403,7 @@ main (int    argc,
   g_test_add_func ("/store/postgresql/unported-fails-loudly", test_unported_fails_loudly);
   g_test_add_func ("/store/postgresql/shared-key", test_shared_key);
   g_test_add_func ("/store/postgresql/connection-lost", test_connection_lost);
+  g_test_add_func ("/store/postgresql/migrate-store", test_migrate_store);
   g_test_add_func ("/store/postgresql/schema-matches-sqlite", test_schema_matches_sqlite);
   g_test_add_func ("/store/postgresql/schema-behaviour", test_schema_behaviour);
   g_test_add_func ("/store/postgresql/cursor-commit-order", test_cursor_commit_order);
