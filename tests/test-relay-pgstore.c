@@ -112,6 +112,89 @@ test_database_lost (void)
                    "after");
 }
 
+/* Waits for the acks of @client_ids on @ws (other frames stay queued). */
+static void
+wait_acks (TestWs    *ws,
+           GPtrArray *client_ids)
+{
+  for (guint i = 0; i < client_ids->len; i++)
+    {
+      g_autoptr(JsonObject) ack = test_ws_wait_for_match (ws, "ack", "client_id",
+                                                          g_ptr_array_index (client_ids, i),
+                                                          TEST_TIMEOUT_MS * 3);
+    }
+}
+
+/* Two relays on one database, a visitor on each writing at once: an agent on either relay
+ * resumes every message from the log, in cursor order, each conversation's seqs gap-free. */
+static void
+test_two_relays (void)
+{
+  g_autoptr(TestWorld) world = NULL;
+  g_autoptr(TestRelay) second = NULL;
+  g_autoptr(TestWs) visitor2 = NULL;
+  g_autoptr(TestWs) agent2 = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(GPtrArray) sent1 = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) sent2 = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(GHashTable) last_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 last_cursor = 0;
+  guint messages = 0;
+
+  if (!test_store_is_postgresql ())
+    {
+      test_harness_skip ("needs CONFAB_TEST_STORE=postgresql (test-relay-pgstore in tests/meson.build)");
+      return;
+    }
+
+  world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  /* the same data dir: the harness gives it the same database */
+  second = test_relay_new_full (NULL, test_relay_data_dir (world->relay));
+  test_relay_start (second);
+  g_assert_cmpstr (test_relay_store_url (second), ==, test_relay_store_url (world->relay));
+
+  visitor2 = test_ws_widget (second, world->site_key);
+  welcome = test_visitor_hello (visitor2, NULL, NULL, "https://shop.example/");
+
+  for (int i = 0; i < 20; i++)
+    {
+      char *id1 = test_client_id (), *id2 = test_client_id ();
+
+      test_ws_sendf (world->visitor, "{'type':'message','client_id':'%s','body':'a %d'}", id1, i);
+      test_ws_sendf (visitor2, "{'type':'message','client_id':'%s','body':'b %d'}", id2, i);
+      g_ptr_array_add (sent1, id1);
+      g_ptr_array_add (sent2, id2);
+    }
+  wait_acks (world->visitor, sent1);
+  wait_acks (visitor2, sent2);
+
+  /* the sign-in of the first relay works on the second: one database */
+  agent2 = test_ws_agent (second, world->token);
+  test_agent_subscribe (agent2, 0, &backlog);
+  for (guint i = 0; i < backlog->len; i++)
+    {
+      JsonObject *frame = g_ptr_array_index (backlog, i);
+      const char *conversation_id;
+      gint64 cursor = test_obj_int (frame, "cursor");
+
+      g_assert_cmpint (cursor, >, last_cursor);
+      last_cursor = cursor;
+      if (g_strcmp0 (test_obj_string (frame, "type"), "message") != 0)
+        continue;
+      conversation_id = test_obj_string (frame, "conversation_id");
+      g_assert_cmpint (test_obj_int (frame, "seq"), ==,
+                       GPOINTER_TO_INT (g_hash_table_lookup (last_seq, conversation_id)) + 1);
+      g_hash_table_replace (last_seq, g_strdup (conversation_id),
+                            GINT_TO_POINTER ((int) test_obj_int (frame, "seq")));
+      messages++;
+    }
+  g_assert_cmpuint (messages, ==, 40);
+  g_assert_cmpuint (g_hash_table_size (last_seq), ==, 2);
+
+  test_relay_stop (second);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -119,6 +202,7 @@ main (int    argc,
   test_harness_init (&argc, &argv);
 
   test_harness_add ("/relay/pgstore/database-lost", test_database_lost);
+  test_harness_add ("/relay/pgstore/two-relays", test_two_relays);
 
   return g_test_run ();
 }
