@@ -130,6 +130,16 @@ gint64        pg_last_cursor          (ConfabStore *store);
 ConfabUpload *pg_get_upload           (ConfabStore *store, const char *upload_id, GError **error);
 GPtrArray    *pg_list_timeline        (ConfabStore *store, const char *conversation_id, GError **error);
 
+/* confab-pg-store-extras.c */
+gboolean      pg_add_upload           (ConfabStore *store, const ConfabUpload *upload, GError **error);
+gboolean      pg_upload_file_used     (ConfabStore *store, const char *sha256);
+gboolean      pg_claim_upload         (ConfabStore *store, const char *upload_id, const char *conversation_id, const char *visitor_id, GError **error);
+ConfabCanned *pg_create_canned        (ConfabStore *store, const char *site_id, const char *shortcut, const char *body, GError **error);
+ConfabCanned *pg_get_canned           (ConfabStore *store, const char *canned_id, GError **error);
+GPtrArray    *pg_list_canned          (ConfabStore *store, const char *site_id, GError **error);
+ConfabCanned *pg_update_canned        (ConfabStore *store, const char *canned_id, const char *shortcut, const char *body, GError **error);
+gboolean      pg_delete_canned        (ConfabStore *store, const char *canned_id, GError **error);
+
 /* confab-pg-store-feedback.c */
 gboolean      pg_set_rating           (ConfabStore *store, const char *conversation_id, int score, const char *comment, GError **error);
 gboolean      pg_get_rating           (ConfabStore *store, const char *conversation_id, int *out_score, char **out_comment, GError **error);

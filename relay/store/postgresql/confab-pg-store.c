@@ -726,6 +726,15 @@ static const ConfabStoreFuncs pg_backend = {
   .request_human = pg_request_human,
   .list_retention_sites = pg_list_retention_sites,
   .list_retired_sites = pg_list_retired_sites,
+
+  .add_upload = pg_add_upload,
+  .upload_file_used = pg_upload_file_used,
+  .claim_upload = pg_claim_upload,
+  .create_canned = pg_create_canned,
+  .get_canned = pg_get_canned,
+  .list_canned = pg_list_canned,
+  .update_canned = pg_update_canned,
+  .delete_canned = pg_delete_canned,
 };
 
 ConfabStore *
