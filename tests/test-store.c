@@ -2415,7 +2415,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("open/unwritable", test_open_unwritable);
   g_test_add_func ("/relay/store/enums", test_enums);
   TEST_BOTH ("users", test_users);
-  TEST ("setup-codes", test_setup_codes);
+  TEST_BOTH ("setup-codes", test_setup_codes);
   TEST_BOTH ("tokens", test_tokens);
   TEST_BOTH ("sites", test_sites);
   TEST_BOTH ("memberships", test_memberships);

@@ -130,6 +130,16 @@ gint64        pg_last_cursor          (ConfabStore *store);
 ConfabUpload *pg_get_upload           (ConfabStore *store, const char *upload_id, GError **error);
 GPtrArray    *pg_list_timeline        (ConfabStore *store, const char *conversation_id, GError **error);
 
+/* confab-pg-store-team.c */
+ConfabUser   *pg_invite_user          (ConfabStore *store, const char *email, const char *site_id, ConfabRole role, const char *code_hash, const char *created_by, gint64 expires_at, GError **error);
+gboolean      pg_get_setup_code       (ConfabStore *store, const char *user_id, char **out_code_hash, gint64 *out_expires_at, GError **error);
+gboolean      pg_complete_setup       (ConfabStore *store, const char *user_id, const char *code_hash, gint64 now, const char *password_hash, const char *name, GError **error);
+gboolean      pg_reset_password       (ConfabStore *store, const char *user_id, const char *kind, const char *site_id, const char *code_hash, const char *created_by, gint64 expires_at, GPtrArray **out_revoked, GError **error);
+gboolean      pg_set_password         (ConfabStore *store, const char *user_id, const char *password_hash, const char *keep_token_hash, GPtrArray **out_revoked, GError **error);
+gboolean      pg_set_user_name        (ConfabStore *store, const char *user_id, const char *name, GError **error);
+GPtrArray    *pg_list_invitations     (ConfabStore *store, const char *site_id, GError **error);
+gboolean      pg_drop_unused_invitee  (ConfabStore *store, const char *user_id, GError **error);
+
 /* confab-pg-store-extras.c */
 gboolean      pg_add_upload           (ConfabStore *store, const ConfabUpload *upload, GError **error);
 gboolean      pg_upload_file_used     (ConfabStore *store, const char *sha256);

@@ -735,6 +735,15 @@ static const ConfabStoreFuncs pg_backend = {
   .list_canned = pg_list_canned,
   .update_canned = pg_update_canned,
   .delete_canned = pg_delete_canned,
+
+  .invite_user = pg_invite_user,
+  .get_setup_code = pg_get_setup_code,
+  .complete_setup = pg_complete_setup,
+  .reset_password = pg_reset_password,
+  .set_password = pg_set_password,
+  .set_user_name = pg_set_user_name,
+  .list_invitations = pg_list_invitations,
+  .drop_unused_invitee = pg_drop_unused_invitee,
 };
 
 ConfabStore *
