@@ -2389,6 +2389,46 @@ test_migrate_v10_analytics (Fixture       *fixture,
   g_assert_cmpstr (after_delete, ==, "0");
 }
 
+/* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
+static void
+test_blocks (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabBlock) block = NULL;
+  g_autoptr (GPtrArray) blocks = NULL;
+  g_autofree char *block_site = NULL;
+  ConfabVisitorContext context = { .ip_hash = "hash-of-address" };
+
+  g_assert_true (confab_store_set_visitor_context (fixture->store, visitor->id, &context, &error));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, visitor->id, NULL));
+
+  block = confab_store_block_visitor (fixture->store, site->id, visitor->id, "spam", owner->id,
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (block->ip_hash, ==, "hash-of-address");
+  g_assert_cmpstr (block->reason, ==, "spam");
+  g_assert_cmpstr (block->blocked_by, ==, owner->id);
+
+  g_assert_true (confab_store_is_blocked (fixture->store, site->id, visitor->id, NULL));
+  /* a new visitor from the same address */
+  g_assert_true (confab_store_is_blocked (fixture->store, site->id, "vis_other", "hash-of-address"));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, "vis_other", "another"));
+  block_site = confab_store_get_block_site (fixture->store, visitor->id, &error);
+  g_assert_cmpstr (block_site, ==, site->id);
+  blocks = confab_store_list_blocks (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (blocks->len, ==, 1);
+
+  g_assert_true (confab_store_unblock_visitor (fixture->store, site->id, visitor->id, &error));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, visitor->id, "hash-of-address"));
+  g_assert_false (confab_store_unblock_visitor (fixture->store, site->id, visitor->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2443,6 +2483,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v10-audit", test_migrate_v10_audit);
   TEST_WITHOUT_STORE ("migrate-v10-analytics", test_migrate_v10_analytics);
   TEST ("audit/site", test_site_audit);
+  TEST_BOTH ("blocks", test_blocks);
 
 #ifdef CONFAB_TEST_STORE_PG
   {

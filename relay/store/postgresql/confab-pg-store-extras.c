@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-pg-store-extras.c: the PostgreSQL store's upload rows and canned responses (the SQLite
- * twins are in sqlite/confab-store-uploads.c and -faq.c). The upload files themselves stay in
- * the relay's <data-dir>/uploads for now: one relay, or a shared directory. */
+/* confab-pg-store-extras.c: the PostgreSQL store's upload rows, canned responses and blocked
+ * visitors (the SQLite twins are in sqlite/confab-store-uploads.c, -faq.c and -data.c). The
+ * upload files themselves stay in the relay's <data-dir>/uploads for now: one relay, or a
+ * shared directory. */
 #define G_LOG_DOMAIN "confab-store-pg"
 
 #include "confab-pg-store-private.h"
@@ -217,4 +218,121 @@ pg_delete_canned (ConfabStore *store,
   result = pg_exec (store, "DELETE FROM canned_responses WHERE id = $1", &params,
                     "Cannot delete the canned response", error);
   return result != NULL && pg_found (result, "canned response", canned_id, error);
+}
+
+/* --- blocked visitors ----------------------------------------------------------------------- */
+
+#define BLOCK_SELECT "SELECT b.site_id, b.visitor_id, v.name, v.email, b.ip_hash, b.reason, " \
+                     "b.blocked_at, b.blocked_by, u.name FROM visitor_blocks b " \
+                     "LEFT JOIN visitors v ON v.id = b.visitor_id " \
+                     "LEFT JOIN users u ON u.id = b.blocked_by "
+
+static ConfabBlock *
+read_block (PGresult *result,
+            int       row)
+{
+  ConfabBlock *block = g_new0 (ConfabBlock, 1);
+
+  block->site_id = pg_dup (result, row, 0);
+  block->visitor_id = pg_dup (result, row, 1);
+  block->name = pg_dup (result, row, 2);
+  block->email = pg_dup (result, row, 3);
+  block->ip_hash = pg_dup (result, row, 4);
+  block->reason = pg_dup (result, row, 5);
+  block->blocked_at = pg_integer (result, row, 6);
+  block->blocked_by = pg_dup (result, row, 7);
+  block->blocked_by_name = pg_dup (result, row, 8);
+  return block;
+}
+
+ConfabBlock *
+pg_block_visitor (ConfabStore  *store,
+                  const char   *site_id,
+                  const char   *visitor_id,
+                  const char   *reason,
+                  const char   *user_id,
+                  GError      **error)
+{
+  g_autoptr (PGresult) inserted = NULL;
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  g_return_val_if_fail (site_id != NULL && visitor_id != NULL, NULL);
+
+  pg_text (&params, site_id);
+  pg_text (&params, visitor_id);
+  pg_text (&params, reason);
+  pg_int (&params, confab_now_ms ());
+  pg_text (&params, user_id);
+  inserted = pg_write (store,
+                       "INSERT INTO visitor_blocks (site_id, visitor_id, ip_hash, reason, "
+                       "blocked_at, blocked_by) VALUES ($1, $2, "
+                       "(SELECT ip_hash FROM visitors WHERE id = $2), $3, $4, $5) "
+                       "ON CONFLICT (site_id, visitor_id) DO UPDATE SET reason = excluded.reason, "
+                       "ip_hash = coalesce (excluded.ip_hash, visitor_blocks.ip_hash)", &params,
+                       "Cannot block the visitor", error);
+  if (inserted == NULL)
+    return NULL;
+
+  memset (&params, 0, sizeof params);
+  pg_text (&params, site_id);
+  pg_text (&params, visitor_id);
+  result = pg_exec (store, BLOCK_SELECT "WHERE b.site_id = $1 AND b.visitor_id = $2", &params,
+                    "Cannot read the block", error);
+  if (result == NULL || !pg_found (result, "block", visitor_id, error))
+    return NULL;
+  return read_block (result, 0);
+}
+
+gboolean
+pg_unblock_visitor (ConfabStore  *store,
+                    const char   *site_id,
+                    const char   *visitor_id,
+                    GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  pg_text (&params, site_id);
+  pg_text (&params, visitor_id);
+  result = pg_exec (store, "DELETE FROM visitor_blocks WHERE site_id = $1 AND visitor_id = $2",
+                    &params, "Cannot unblock the visitor", error);
+  return result != NULL && pg_found (result, "block", visitor_id, error);
+}
+
+char *
+pg_get_block_site (ConfabStore  *store,
+                   const char   *visitor_id,
+                   GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  /* visitor ids are the relay's own, unique across sites */
+  pg_text (&params, visitor_id);
+  result = pg_exec (store, "SELECT site_id FROM visitor_blocks WHERE visitor_id = $1 LIMIT 1",
+                    &params, "Cannot look up the block", error);
+  if (result == NULL || PQntuples (result) == 0)
+    return NULL;
+  return pg_dup (result, 0, 0);
+}
+
+GPtrArray *
+pg_list_blocks (ConfabStore  *store,
+                const char   *site_id,
+                GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  GPtrArray *list;
+  PgParams params = { 0 };
+
+  pg_text (&params, site_id);
+  result = pg_exec (store, BLOCK_SELECT "WHERE b.site_id = $1 ORDER BY b.blocked_at DESC", &params,
+                    "Cannot list the blocked visitors", error);
+  if (result == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_block_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (list, read_block (result, i));
+  return list;
 }

@@ -149,6 +149,10 @@ ConfabCanned *pg_get_canned           (ConfabStore *store, const char *canned_id
 GPtrArray    *pg_list_canned          (ConfabStore *store, const char *site_id, GError **error);
 ConfabCanned *pg_update_canned        (ConfabStore *store, const char *canned_id, const char *shortcut, const char *body, GError **error);
 gboolean      pg_delete_canned        (ConfabStore *store, const char *canned_id, GError **error);
+ConfabBlock  *pg_block_visitor        (ConfabStore *store, const char *site_id, const char *visitor_id, const char *reason, const char *user_id, GError **error);
+gboolean      pg_unblock_visitor      (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
+char         *pg_get_block_site       (ConfabStore *store, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_blocks          (ConfabStore *store, const char *site_id, GError **error);
 
 /* confab-pg-store-feedback.c */
 gboolean      pg_set_rating           (ConfabStore *store, const char *conversation_id, int score, const char *comment, GError **error);

@@ -735,6 +735,10 @@ static const ConfabStoreFuncs pg_backend = {
   .list_canned = pg_list_canned,
   .update_canned = pg_update_canned,
   .delete_canned = pg_delete_canned,
+  .block_visitor = pg_block_visitor,
+  .unblock_visitor = pg_unblock_visitor,
+  .get_block_site = pg_get_block_site,
+  .list_blocks = pg_list_blocks,
 
   .invite_user = pg_invite_user,
   .get_setup_code = pg_get_setup_code,
