@@ -997,6 +997,26 @@ test_relay_store_url (TestRelay *relay)
   return relay->pg_url;
 }
 
+gint64
+test_relay_pg_exec (TestRelay  *relay,
+                    const char *sql)
+{
+  PGconn *conn;
+  PGresult *result;
+  gint64 changes;
+
+  g_assert_nonnull (relay->pg_url);
+  conn = PQconnectdb (relay->pg_url);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (result));
+  changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+  PQclear (result);
+  PQfinish (conn);
+  return changes;
+}
+
 const char *
 test_relay_data_dir (TestRelay *relay)
 {
