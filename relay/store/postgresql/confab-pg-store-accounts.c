@@ -387,6 +387,29 @@ pg_update_site (ConfabStore        *store,
   return read_site (result, 0);
 }
 
+ConfabSite *
+pg_rotate_site_key (ConfabStore  *store,
+                    const char   *site_id,
+                    GError      **error)
+{
+  g_autofree char *token = confab_random_token (18);
+  g_autofree char *site_key = g_strconcat ("sk_", token, NULL);
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  g_return_val_if_fail (site_id != NULL, NULL);
+
+  pg_text (&params, site_id);
+  pg_text (&params, site_key);
+  result = pg_write (store,
+                     "UPDATE sites SET site_key = $2 WHERE id = $1 "
+                     "RETURNING id, name, site_key, domains, settings, enabled, created_at",
+                     &params, "Cannot change the site key", error);
+  if (result == NULL || !pg_found (result, "site", site_id, error))
+    return NULL;
+  return read_site (result, 0);
+}
+
 ConfabRole
 pg_get_role (ConfabStore *store,
              const char  *site_id,

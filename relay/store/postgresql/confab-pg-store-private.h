@@ -90,6 +90,7 @@ ConfabSite   *pg_get_site             (ConfabStore *store, const char *site_id, 
 ConfabSite   *pg_get_site_by_key      (ConfabStore *store, const char *site_key, GError **error);
 GPtrArray    *pg_list_sites_for_user  (ConfabStore *store, const char *user_id, GError **error);
 ConfabSite   *pg_update_site          (ConfabStore *store, const char *site_id, const char *name, const char * const *domains, const char *settings_json, int enabled, GError **error);
+ConfabSite   *pg_rotate_site_key      (ConfabStore *store, const char *site_id, GError **error);
 ConfabRole    pg_get_role             (ConfabStore *store, const char *site_id, const char *user_id);
 gboolean      pg_set_member           (ConfabStore *store, const char *site_id, const char *user_id, ConfabRole role, GError **error);
 GPtrArray    *pg_list_members         (ConfabStore *store, const char *site_id, GError **error);

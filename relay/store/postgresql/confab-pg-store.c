@@ -671,6 +671,7 @@ static const ConfabStoreFuncs pg_backend = {
   .get_site_by_key = pg_get_site_by_key,
   .list_sites_for_user = pg_list_sites_for_user,
   .update_site = pg_update_site,
+  .rotate_site_key = pg_rotate_site_key,
   .get_role = pg_get_role,
   .set_member = pg_set_member,
   .list_members = pg_list_members,
