@@ -3,6 +3,8 @@
 
 #include "confab-admin.h"
 #include "confab-auth.h"
+#include "confab-config.h"
+#include "confab-pg-store.h"
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store.h"
@@ -21,19 +23,39 @@ static const char *usage_text =
   "  confab-relay admin add-member  --data-dir DIR --site SITE_ID --email E --role owner|admin|agent\n"
   "  confab-relay admin backup      --data-dir DIR --to FILE\n"
   "\n"
+  "  confab-relay admin migrate-store --from-config A --to-config B\n"
+  "\n"
+  "--config FILE instead of --data-dir (or with it) uses the config's store: its [store]\n"
+  "backend=postgresql database, else its data-dir.\n"
+  "\n"
   "Passwords are read from --password-file, or from standard input without it (never from the\n"
   "command line, where other users could see them). Each command prints what it made as one line\n"
   "of JSON.\n";
 
+/* The store of --config FILE ([store] backend and url, else its data-dir), or of --data-dir,
+ * which wins over the file's data-dir. */
 static ConfabStore *
 open_store (const char  *data_dir,
+            const char  *config_path,
             GError     **error)
 {
+  g_autoptr (ConfabConfig) config = NULL;
   g_autofree char *path = NULL;
+
+  if (config_path != NULL)
+    {
+      config = confab_config_new ();
+      if (!confab_config_load (config, config_path, error))
+        return NULL;
+      if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+        return confab_pg_store_open (config->store_url, error);
+      if (data_dir == NULL)
+        data_dir = config->data_dir;
+    }
 
   if (data_dir == NULL)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--data-dir is required");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--data-dir or --config is required");
       return NULL;
     }
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
@@ -102,6 +124,7 @@ create_user (int      argc,
              GError **error)
 {
   g_autofree char *data_dir = NULL, *email = NULL, *password_file = NULL, *name = NULL;
+  g_autofree char *config_path = NULL;
   g_autofree char *password = NULL, *hash = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
@@ -109,6 +132,7 @@ create_user (int      argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("create-user");
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail to sign in with", "E" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File holding the password (- for standard input)", "F" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name,
@@ -128,7 +152,7 @@ create_user (int      argc,
   if ((password = read_password (password_file, error)) == NULL ||
       !confab_auth_init (error) ||
       (hash = confab_auth_hash_password (password, error)) == NULL ||
-      (store = open_store (data_dir, error)) == NULL)
+      (store = open_store (data_dir, config_path, error)) == NULL)
     return FALSE;
 
   /* Visitors see this name on every answer: never anything taken from the e-mail address,
@@ -153,7 +177,7 @@ create_site (int      argc,
              char   **argv,
              GError **error)
 {
-  g_autofree char *data_dir = NULL, *owner = NULL, *name = NULL;
+  g_autofree char *data_dir = NULL, *owner = NULL, *name = NULL, *config_path = NULL;
   g_auto (GStrv) domains = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
@@ -162,6 +186,7 @@ create_site (int      argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("create-site");
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "owner", 0, 0, G_OPTION_ARG_STRING, &owner, "E-mail of the owner", "E" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Site name", "N" },
     { "domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &domains, "Allowed domain (repeat)", "D" },
@@ -177,7 +202,7 @@ create_site (int      argc,
       return FALSE;
     }
 
-  if ((store = open_store (data_dir, error)) == NULL ||
+  if ((store = open_store (data_dir, config_path, error)) == NULL ||
       (user = confab_store_get_user_by_email (store, owner, error)) == NULL)
     return FALSE;
 
@@ -204,6 +229,7 @@ add_member (int      argc,
             GError **error)
 {
   g_autofree char *data_dir = NULL, *site_id = NULL, *email = NULL, *role_text = NULL;
+  g_autofree char *config_path = NULL;
   g_autoptr (ConfabStore) store = NULL;
   g_autoptr (ConfabUser) user = NULL;
   g_autoptr (ConfabSite) site = NULL;
@@ -212,6 +238,7 @@ add_member (int      argc,
   ConfabRole role;
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Config file: its [store]", "FILE" },
     { "site", 0, 0, G_OPTION_ARG_STRING, &site_id, "Site id", "SITE_ID" },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "E-mail of the user", "E" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &role_text, "owner, admin or agent", "R" },
@@ -229,7 +256,7 @@ add_member (int      argc,
       return FALSE;
     }
 
-  if ((store = open_store (data_dir, error)) == NULL ||
+  if ((store = open_store (data_dir, config_path, error)) == NULL ||
       (user = confab_store_get_user_by_email (store, email, error)) == NULL ||
       (site = confab_store_get_site (store, site_id, error)) == NULL ||
       !confab_store_set_member (store, site->id, user->id, role, error))
@@ -320,6 +347,8 @@ confab_admin_main (int    argc,
     ok = add_member (argc - 1, argv + 1, &error);
   else if (strcmp (argv[1], "backup") == 0)
     ok = backup (argc - 1, argv + 1, &error);
+  else if (strcmp (argv[1], "migrate-store") == 0)
+    ok = confab_admin_migrate_store (argc - 1, argv + 1, &error);
   else
     {
       fprintf (stderr, "Unknown admin command “%s”\n\n%s", argv[1], usage_text);

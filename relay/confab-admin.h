@@ -10,4 +10,9 @@ G_BEGIN_DECLS
 int confab_admin_main (int    argc,
                        char **argv);
 
+/* `admin migrate-store` (confab-admin-migrate.c): @argv[0] is "migrate-store". */
+gboolean confab_admin_migrate_store (int      argc,
+                                     char   **argv,
+                                     GError **error);
+
 G_END_DECLS

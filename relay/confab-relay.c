@@ -13,6 +13,7 @@
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
+#include "confab-pg-store.h"
 #include "confab-util.h"
 #include "confab-widget-assets.h"
 
@@ -78,7 +79,10 @@ handle_healthz (SoupServer        *server,
       const char *reason = g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
                            ? "database_busy"
                            : g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FULL)
-                           ? "disk_full" : "database_failing";
+                           ? "disk_full"
+                           : g_error_matches (error, CONFAB_STORE_ERROR,
+                                              CONFAB_STORE_ERROR_UNAVAILABLE)
+                           ? "database_unreachable" : "database_failing";
 
       json_object_set_string_member (object, "status", "degraded");
       json_object_set_string_member (object, "reason", reason);
@@ -237,8 +241,16 @@ confab_relay_new (ConfabConfig  *config,
       return NULL;
     }
 
-  db_path = g_build_filename (config->data_dir, "confab.db", NULL);
-  relay->store = confab_store_open (db_path, config->sync, error);
+  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+    {
+      /* migrates under the advisory lock: several relays may start at once */
+      relay->store = confab_pg_store_open (config->store_url, error);
+    }
+  else
+    {
+      db_path = g_build_filename (config->data_dir, "confab.db", NULL);
+      relay->store = confab_store_open (db_path, config->sync, error);
+    }
   if (relay->store == NULL)
     return NULL;
   /* A damaged page would otherwise surface later as 500s on whatever touches it, or worse, as
@@ -250,7 +262,12 @@ confab_relay_new (ConfabConfig  *config,
   confab_store_set_busy_timeout (relay->store, LOOP_BUSY_TIMEOUT_MS);
   confab_avatars_set_store (relay->store);
 
-  relay->ip_salt = load_ip_hash_key (config->data_dir, error);
+  /* Every relay of one PostgreSQL database must hash addresses alike (rate limits, blocks by
+   * address): the key lives in the database there, in the data directory with SQLite. */
+  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+    relay->ip_salt = confab_pg_store_shared_key (relay->store, "ip-hash-key", error);
+  else
+    relay->ip_salt = load_ip_hash_key (config->data_dir, error);
   if (relay->ip_salt == NULL)
     return NULL;
   relay->geo = confab_geo_new_for_relay ((const char * const *) config->geo_databases,

@@ -117,14 +117,6 @@ main (int    argc,
       fprintf (stderr, "confab-relay: %s\n", error->message);
       return 1;
     }
-  /* Issue 13 is under way: the schema and `confab-relay migrate` exist, the store does not. */
-  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
-    {
-      fprintf (stderr, "confab-relay: [store] backend=postgresql is not complete yet: "
-                       "`confab-relay migrate --config FILE` prepares the database, but the relay "
-                       "runs on backend=sqlite only for now\n");
-      return 1;
-    }
   /* the command line wins over the file */
   if (listen != NULL)
     {

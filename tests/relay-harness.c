@@ -4,10 +4,15 @@
 #define G_LOG_DOMAIN "confab-test"
 
 #include "relay-harness.h"
+#include "pg-harness.h"
+
+#include <libpq-fe.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
@@ -159,11 +164,123 @@ test_harness_skip (const char *reason)
   g_test_skip (reason);
 }
 
+/* --- the store the relays run on --- */
+
+/* CONFAB_TEST_STORE=postgresql: every relay of the test binary runs on a PostgreSQL 15 that
+ * the parent process starts once (pg-harness.c); each TestRelay gets a database of its own,
+ * shared by the relays that share its data dir. */
+static PgServer *pg_server;
+
+gboolean
+test_store_is_postgresql (void)
+{
+  return g_strcmp0 (g_getenv ("CONFAB_TEST_STORE"), "postgresql") == 0;
+}
+
+static void
+stop_pg_server (void)
+{
+  g_clear_pointer (&pg_server, pg_server_stop);
+}
+
+/* A database with the relay's schema, migrated once by `confab-relay migrate`, that every
+ * test's database is copied from: migrating one per relay took most of a test's time. */
+#define TEMPLATE_DATABASE "confab_template"
+
+static void
+make_template (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-test-pg-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (dir, "relay.conf", NULL);
+  g_autofree char *text = NULL, *base = NULL, *out = NULL, *err = NULL;
+  const char *server_url = pg_server_get_url (pg_server);
+  const char *argv[] = { g_getenv ("CONFAB_RELAY"), "migrate", "--config", config, NULL };
+  g_autoptr (GError) error = NULL;
+  PGconn *conn = PQconnectdb (server_url);
+  PGresult *result;
+  int status = -1;
+
+  g_assert_nonnull (argv[0]);
+  result = PQexec (conn, "CREATE DATABASE " TEMPLATE_DATABASE);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    g_error ("Cannot create the template database: %s", PQresultErrorMessage (result));
+  PQclear (result);
+  PQfinish (conn);
+
+  base = g_strndup (server_url, strrchr (server_url, '/') - server_url);
+  text = g_strdup_printf ("[store]\nbackend=postgresql\nurl=%s/" TEMPLATE_DATABASE "\n", base);
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                     &status, &error) || !g_spawn_check_wait_status (status, NULL))
+    g_error ("confab-relay migrate failed on the template database: %s",
+             error != NULL ? error->message : err);
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
+static void
+start_pg_server (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  pg_server = pg_server_start (&error);
+  if (pg_server == NULL)
+    {
+      /* missing binaries skip the whole run (TAP's skip-all); a server that fails is a failure */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          printf ("1..0 # SKIP CONFAB_TEST_STORE=postgresql: %s\n", error->message);
+          exit (0);
+        }
+      g_error ("Cannot start PostgreSQL for CONFAB_TEST_STORE=postgresql: %s", error->message);
+    }
+  g_setenv ("CONFAB_TEST_PG_URL", pg_server_get_url (pg_server), TRUE);
+  atexit (stop_pg_server);
+  make_template ();
+}
+
+/* A new database on the test's server, named in a file of @data_dir so that a relay started
+ * later on the same data dir finds it again; its connection URI. */
+static char *
+test_database_for (const char *data_dir)
+{
+  g_autofree char *file = g_build_filename (data_dir, "test-pg-url", NULL);
+  g_autofree char *url = NULL, *name = NULL, *sql = NULL, *base = NULL;
+  const char *server_url = g_getenv ("CONFAB_TEST_PG_URL");
+  PGconn *conn;
+  PGresult *result;
+
+  if (g_file_get_contents (file, &url, NULL, NULL))
+    return g_steal_pointer (&url);
+
+  g_assert_nonnull (server_url);
+  conn = PQconnectdb (server_url);
+  if (PQstatus (conn) != CONNECTION_OK)
+    g_error ("Cannot connect to the test's PostgreSQL: %s", PQerrorMessage (conn));
+  name = g_strdup_printf ("t_%08x%08x", g_random_int (), g_random_int ());
+  sql = g_strdup_printf ("CREATE DATABASE %s TEMPLATE " TEMPLATE_DATABASE, name);
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    g_error ("Cannot create a test database: %s", PQresultErrorMessage (result));
+  PQclear (result);
+  PQfinish (conn);
+
+  /* postgresql://confab@127.0.0.1:PORT/confab → …/t_… */
+  base = g_strndup (server_url, strrchr (server_url, '/') - server_url);
+  url = g_strdup_printf ("%s/%s", base, name);
+  g_assert_true (g_file_set_contents (file, url, -1, NULL));
+  return g_steal_pointer (&url);
+}
+
 void
 test_harness_init (int    *argc,
                    char ***argv)
 {
   g_test_init (argc, argv, NULL);
+
+  if (test_store_is_postgresql () && !g_test_subprocess () && pg_server == NULL &&
+      g_getenv ("CONFAB_TEST_PG_URL") == NULL)
+    start_pg_server ();
 
   /* A failed subprocess marks its test failed; the parent goes on with the next one. */
   if (!g_test_subprocess () && g_getenv ("CONFAB_TEST_INPROCESS") == NULL)
@@ -389,6 +506,7 @@ struct _TestRelay {
   gboolean     own_data_dir;
   char        *config_path;
   char        *extra_config;
+  char        *pg_url;          /* CONFAB_TEST_STORE=postgresql: the relay's database */
   guint        n_files;
 
   GSubprocess *process;
@@ -543,6 +661,12 @@ write_config (TestRelay *relay)
         }
     }
 
+  if (relay->pg_url != NULL)
+    {
+      g_key_file_set_value (config, "store", "backend", "postgresql");
+      g_key_file_set_value (config, "store", "url", relay->pg_url);
+    }
+
   text = g_key_file_to_data (config, NULL, NULL);
   g_file_set_contents (relay->config_path, text, -1, &error);
   g_assert_no_error (error);
@@ -571,6 +695,8 @@ test_relay_new_full (const char *extra_config,
 
   relay->config_path = g_build_filename (relay->tmp_dir, "relay.conf", NULL);
   relay->extra_config = g_strdup (extra_config);
+  if (test_store_is_postgresql ())
+    relay->pg_url = test_database_for (relay->data_dir);
 
   g_mutex_init (&relay->lock);
   g_cond_init (&relay->cond);
@@ -849,6 +975,7 @@ test_relay_free (TestRelay *relay)
   g_free (relay->data_dir);
   g_free (relay->config_path);
   g_free (relay->extra_config);
+  g_free (relay->pg_url);
   g_free (relay->base_url);
   g_string_free (relay->stdout_log, TRUE);
   g_string_free (relay->stderr_log, TRUE);
@@ -862,6 +989,32 @@ test_relay_base_url (TestRelay *relay)
 {
   g_assert_nonnull (relay->base_url);
   return relay->base_url;
+}
+
+const char *
+test_relay_store_url (TestRelay *relay)
+{
+  return relay->pg_url;
+}
+
+gint64
+test_relay_pg_exec (TestRelay  *relay,
+                    const char *sql)
+{
+  PGconn *conn;
+  PGresult *result;
+  gint64 changes;
+
+  g_assert_nonnull (relay->pg_url);
+  conn = PQconnectdb (relay->pg_url);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (result));
+  changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+  PQclear (result);
+  PQfinish (conn);
+  return changes;
 }
 
 const char *
@@ -898,6 +1051,13 @@ test_relay_admin (TestRelay  *relay,
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (char *) arg);
   va_end (args);
+  /* the relay's store is its config's PostgreSQL database */
+  if (relay->pg_url != NULL && first_arg != NULL && first_arg[0] != '-')
+    {
+      write_config (relay);
+      g_ptr_array_add (argv, (char *) "--config");
+      g_ptr_array_add (argv, relay->config_path);
+    }
   g_ptr_array_add (argv, NULL);
 
   process = g_subprocess_newv ((const char * const *) argv->pdata,
@@ -995,6 +1155,12 @@ test_relay_create_site (TestRelay          *relay,
     {
       g_ptr_array_add (argv, g_strdup ("--domain"));
       g_ptr_array_add (argv, g_strdup (domains[i]));
+    }
+  if (relay->pg_url != NULL)
+    {
+      write_config (relay);
+      g_ptr_array_add (argv, g_strdup ("--config"));
+      g_ptr_array_add (argv, g_strdup (relay->config_path));
     }
   g_ptr_array_add (argv, NULL);
 

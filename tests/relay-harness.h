@@ -43,6 +43,9 @@ void         test_harness_init          (int          *argc,
 void         test_harness_add           (const char   *path,
                                          void        (*func) (void));
 
+/* Whether CONFAB_TEST_STORE=postgresql runs the relays on PostgreSQL (pg-harness.c). */
+gboolean     test_store_is_postgresql   (void);
+
 /* Skips the running test for @reason (e.g. the relay lacks an endpoint another branch brings):
  * it is reported skipped, not passed, also from its subprocess. Return from the test after it. */
 void         test_harness_skip          (const char   *reason);
@@ -126,6 +129,12 @@ void         test_relay_free            (TestRelay    *relay);
 
 gboolean     test_relay_is_running      (TestRelay    *relay);
 const char  *test_relay_base_url        (TestRelay    *relay);  /* "http://127.0.0.1:PORT" */
+/* CONFAB_TEST_STORE=postgresql: the relay's database (a libpq URI); NULL on SQLite. */
+const char  *test_relay_store_url       (TestRelay    *relay);
+/* Runs @sql (no parameters) on the relay's PostgreSQL database, as an operator would; asserts
+ * it succeeds and returns the rows it changed. */
+gint64       test_relay_pg_exec         (TestRelay    *relay,
+                                         const char   *sql);
 const char  *test_relay_data_dir        (TestRelay    *relay);
 const char  *test_relay_tmp_dir         (TestRelay    *relay);  /* scratch space of the test */
 /* Everything the relay printed on stderr so far. */

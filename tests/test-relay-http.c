@@ -581,11 +581,16 @@ test_expired_token (void)
   before = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
   test_assert_http_status (before, 200);
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_exec (db, "UPDATE tokens SET expires_at = 1", NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_changes (db), >=, 1);
-  sqlite3_close (db);
+  if (test_store_is_postgresql ())
+    g_assert_cmpint (test_relay_pg_exec (world->relay, "UPDATE tokens SET expires_at = 1"), >=, 1);
+  else
+    {
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      sqlite3_busy_timeout (db, 5000);
+      g_assert_cmpint (sqlite3_exec (db, "UPDATE tokens SET expires_at = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_changes (db), >=, 1);
+      sqlite3_close (db);
+    }
 
   after = test_http (world->relay, "GET", "/api/v1/me", world->token, NULL, NULL);
   test_assert_http_error (after, 401, "unauthorized");

@@ -8,6 +8,7 @@
 
 #include "confab-pg-connection.h"
 #include "confab-pg-schema.h"
+#include "confab-pg-store.h"
 #include "confab-store.h"
 #include "pg-harness.h"
 
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 static PgServer *server;
@@ -184,26 +186,283 @@ test_migrate_twice (void)
   g_rmdir (dir);
 }
 
+/* A function the PostgreSQL store does not have yet fails loudly, naming itself: never a quiet
+ * empty answer, never the SQLite code on a store that has no SQLite database. */
 static void
-test_relay_refuses_postgresql (void)
+test_unported_fails_loudly (void)
 {
-  g_autofree char *dir = NULL, *config = NULL, *out = NULL, *err = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabFaq) faq = NULL;
   g_autoptr (GError) error = NULL;
 
   if (skip_without_server ())
     return;
 
-  dir = g_dir_make_tmp ("test-store-pg-XXXXXX", &error);
+  url = fresh_database ();
+  store = confab_pg_store_open (url, &error);
   g_assert_no_error (error);
-  config = write_config (dir, pg_server_get_url (server));
+  g_assert_cmpint (confab_store_schema_version (store), ==, confab_pg_current_schema_version ());
 
-  /* until the backend is complete, a clear refusal rather than a relay on the wrong store */
-  g_assert_cmpint (run_relay ((const char *[]) { "--config", config, "--listen", "127.0.0.1:0",
-                                                 NULL }, &out, &err), ==, 1);
-  g_assert_nonnull (strstr (err, "backend=postgresql is not complete yet"));
+  user = confab_store_create_user (store, "Owner@Example.com", "Owner", "hash", &error);
+  g_assert_no_error (error);
+  site = confab_store_create_site (store, user->id, "Shop", NULL, &error);
+  g_assert_no_error (error);
 
-  g_unlink (config);
+  faq = confab_store_create_faq (store, site->id, "Q?", "A.", NULL, &error);
+  g_assert_null (faq);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message,
+                            "confab_store_create_faq is not supported by the PostgreSQL store yet"));
+
+  /* and the store goes on working */
+  g_clear_error (&error);
+  g_assert_cmpint (confab_store_get_role (store, site->id, user->id), ==, CONFAB_ROLE_OWNER);
+}
+
+/* The IP-hash key: made once, the same for every relay of the database. */
+static void
+test_shared_key (void)
+{
+  g_autofree char *url = NULL, *key1 = NULL, *key2 = NULL;
+  g_autoptr (ConfabStore) store1 = NULL;
+  g_autoptr (ConfabStore) store2 = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  store1 = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  store2 = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+
+  key1 = confab_pg_store_shared_key (store1, "ip-hash-key", &error);
+  g_assert_no_error (error);
+  key2 = confab_pg_store_shared_key (store2, "ip-hash-key", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (key1), >=, 32);
+  g_assert_cmpstr (key1, ==, key2);
+}
+
+/* admin migrate-store: a SQLite store's rows in an empty PostgreSQL database, the same ids,
+ * seqs and cursors, and new events after the highest cursor SQLite handed out; a second copy
+ * into the now full database is refused and changes nothing. */
+static void
+test_migrate_store (void)
+{
+  g_autofree char *url = NULL, *dir = NULL, *db_path = NULL, *from = NULL, *to = NULL;
+  g_autofree char *from_text = NULL, *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  g_autoptr (ConfabStore) sqlite_store = NULL;
+  g_autoptr (ConfabStore) pg_store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) copied_user = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GPtrArray) sqlite_events = NULL;
+  g_autoptr (ConfabMessage) next = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conversation_id = NULL;
+  const char *site_ids[2] = { NULL, NULL };
+  gint64 last_cursor;
+  int score = 0;
+
+  if (skip_without_server ())
+    return;
+
+  dir = g_dir_make_tmp ("test-migrate-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  db_path = g_build_filename (dir, "confab.db", NULL);
+  sqlite_store = confab_store_open (db_path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  user = confab_store_create_user (sqlite_store, "owner@example.com", "Owner", "hash", &error);
+  g_assert_no_error (error);
+  site = confab_store_create_site (sqlite_store, user->id, "Shop",
+                                   (const char *[]) { "shop.example", NULL }, &error);
+  g_assert_no_error (error);
+  site_ids[0] = site->id;
+  visitor = confab_store_create_visitor (sqlite_store, site->id, "token-hash", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_store_add_page_view (sqlite_store, visitor->id, "https://shop.example/",
+                                             "Home", 1000, &error));
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("c%d", i);
+      g_autofree char *body = g_strdup_printf ("message %d", i);
+      g_autoptr (ConfabMessage) message = NULL;
+      g_autoptr (ConfabConversation) conversation = NULL;
+      ConfabMessageDraft draft = {
+        .site_id = site->id, .visitor_id = visitor->id, .client_id = client_id,
+        .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id, .body = body,
+      };
+
+      g_assert_true (confab_store_append_message (sqlite_store, &draft, &message, &conversation,
+                                                  NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_free (conversation_id);
+      conversation_id = g_strdup (conversation->id);
+    }
+  g_assert_true (confab_store_set_rating (sqlite_store, conversation_id, 5, "great", &error));
+  g_assert_cmpint (confab_store_add_visitor_event (sqlite_store, site->id, visitor->id, "{}", &error), >, 0);
+  last_cursor = confab_store_last_cursor (sqlite_store);
+  sqlite_events = confab_store_list_events (sqlite_store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&sqlite_store, confab_store_close);
+
+  url = fresh_database ();
+  from = g_build_filename (dir, "from.conf", NULL);
+  from_text = g_strdup_printf ("[relay]\ndata-dir=%s\n", dir);
+  g_assert_true (g_file_set_contents (from, from_text, -1, NULL));
+  to = write_config (dir, url);
+
+  g_assert_cmpint (run_relay ((const char *[]) { "admin", "migrate-store", "--from-config", from,
+                                                 "--to-config", to, NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\"messages\":3"));
+  g_assert_nonnull (strstr (out, "\"users\":1"));
+
+  pg_store = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  copied_user = confab_store_get_user_by_email (pg_store, "OWNER@example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copied_user->id, ==, user->id);
+  g_assert_cmpint (confab_store_get_role (pg_store, site->id, user->id), ==, CONFAB_ROLE_OWNER);
+  messages = confab_store_list_messages (pg_store, conversation_id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 3);
+  for (guint i = 0; i < messages->len; i++)
+    g_assert_cmpint (((ConfabMessage *) g_ptr_array_index (messages, i))->seq, ==, i + 1);
+  events = confab_store_list_events (pg_store, site_ids, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, sqlite_events->len);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpint (((ConfabEvent *) g_ptr_array_index (events, i))->cursor, ==,
+                     ((ConfabEvent *) g_ptr_array_index (sqlite_events, i))->cursor);
+  g_assert_cmpint (confab_store_last_cursor (pg_store), ==, last_cursor);
+  g_assert_true (confab_store_get_rating (pg_store, conversation_id, &score, NULL, &error));
+  g_assert_cmpint (score, ==, 5);
+
+  /* the copy goes on where SQLite stopped */
+  {
+    g_autoptr (ConfabConversation) conversation = NULL;
+    ConfabMessageDraft draft = {
+      .site_id = site->id, .visitor_id = visitor->id, .client_id = "c-new",
+      .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id, .body = "after the move",
+    };
+
+    g_assert_true (confab_store_append_message (pg_store, &draft, &next, &conversation, NULL,
+                                                NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (next->seq, ==, 4);
+    g_assert_cmpint (next->cursor, >, last_cursor);
+  }
+
+  /* not twice */
+  g_assert_cmpint (run_relay ((const char *[]) { "admin", "migrate-store", "--from-config", from,
+                                                 "--to-config", to, NULL }, &out2, &err2), ==, 1);
+  g_assert_nonnull (strstr (err2, "already has users or sites"));
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  messages = confab_store_list_messages (pg_store, conversation_id, 0, 0, &error);
+  g_assert_cmpuint (messages->len, ==, 4);
+
+  g_unlink (from);
+  g_unlink (to);
+  g_unlink (db_path);
+  g_unlink (g_strconcat (db_path, "-wal", NULL));
+  g_unlink (g_strconcat (db_path, "-shm", NULL));
   g_rmdir (dir);
+}
+
+static void
+terminate_backends (const char *url)
+{
+  g_autoptr (PGconn) conn = connect_to (pg_server_get_url (server));
+  const char *name = strrchr (url, '/') + 1;
+  const char *values[] = { name };
+  PGresult *result = PQexecParams (conn,
+                                   "SELECT count (pg_terminate_backend (pid)) FROM pg_stat_activity "
+                                   "WHERE datname = $1 AND pid <> pg_backend_pid ()",
+                                   1, NULL, values, NULL, NULL, 0);
+
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+  g_assert_cmpint (atoi (PQgetvalue (result, 0, 0)), >=, 1);
+  PQclear (result);
+}
+
+/* A lost connection: the call that finds it answers UNAVAILABLE (transient: the HTTP layer
+ * answers 503 store_unavailable), an open transaction is lost with it and refuses everything
+ * until rolled back, and then the store reconnects by itself. */
+static void
+test_connection_lost (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr (ConfabStore) store = NULL;
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (ConfabUser) again = NULL;
+  g_autoptr (ConfabUser) lost = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline;
+
+  if (skip_without_server ())
+    return;
+
+  url = fresh_database ();
+  store = confab_pg_store_open (url, &error);
+  g_assert_no_error (error);
+  user = confab_store_create_user (store, "a@example.com", NULL, "hash", &error);
+  g_assert_no_error (error);
+
+  /* outside a transaction */
+  terminate_backends (url);
+  again = confab_store_get_user (store, user->id, &error);
+  g_assert_null (again);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_assert_true (confab_store_error_is_transient (error));
+  g_clear_error (&error);
+
+  /* back by itself (the first attempt is at once, the next ones after a backoff) */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((again = confab_store_get_user (store, user->id, &error)) == NULL)
+    {
+      g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+      g_clear_error (&error);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_assert_cmpstr (again->email, ==, "a@example.com");
+
+  /* inside one: everything in it fails until the rollback, nothing of it is stored */
+  g_assert_true (confab_store_begin (store, &error));
+  lost = confab_store_create_user (store, "b@example.com", NULL, "hash", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&lost, confab_user_free);
+  terminate_backends (url);
+  g_assert_null (confab_store_get_user (store, user->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (confab_store_begin (store, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (confab_store_commit (store, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  confab_store_rollback (store);
+
+  g_clear_pointer (&again, confab_user_free);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((again = confab_store_get_user (store, user->id, &error)) == NULL)
+    {
+      g_clear_error (&error);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  lost = confab_store_get_user_by_email (store, "b@example.com", &error);
+  g_assert_null (lost);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
 }
 
 static void
@@ -1141,7 +1400,10 @@ main (int    argc,
   g_test_add_func ("/store/postgresql/migrate-concurrently", test_migrate_concurrently);
   g_test_add_func ("/store/postgresql/migrate-bad-url", test_migrate_bad_url);
   g_test_add_func ("/store/postgresql/config-values", test_config_values);
-  g_test_add_func ("/store/postgresql/relay-refuses-postgresql", test_relay_refuses_postgresql);
+  g_test_add_func ("/store/postgresql/unported-fails-loudly", test_unported_fails_loudly);
+  g_test_add_func ("/store/postgresql/shared-key", test_shared_key);
+  g_test_add_func ("/store/postgresql/connection-lost", test_connection_lost);
+  g_test_add_func ("/store/postgresql/migrate-store", test_migrate_store);
   g_test_add_func ("/store/postgresql/schema-matches-sqlite", test_schema_matches_sqlite);
   g_test_add_func ("/store/postgresql/schema-behaviour", test_schema_behaviour);
   g_test_add_func ("/store/postgresql/cursor-commit-order", test_cursor_commit_order);

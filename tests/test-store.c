@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-store.c: the SQLite store against a real database file in a temporary directory. */
+/* test-store.c: the SQLite store against a real database file in a temporary directory.
+ *
+ * Built a second time with CONFAB_TEST_STORE_PG (test-store-pg): the cases marked TEST_BOTH run
+ * against the PostgreSQL store, each on a fresh database of a throwaway PostgreSQL 15
+ * (pg-harness.c), and fixture->path is then that database's URL. */
 #define G_LOG_DOMAIN "test-store"
 
 #include "confab-auth.h"
@@ -11,6 +15,34 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sqlite3.h>
+
+#ifdef CONFAB_TEST_STORE_PG
+#include "confab-pg-store.h"
+#include "pg-harness.h"
+
+#include <gio/gio.h>
+#include <libpq-fe.h>
+
+static PgServer *pg_server;
+static char *pg_skip_reason;
+
+/* A fresh database: each case starts on an empty store, as with a new SQLite file. */
+static char *
+fresh_pg_database (void)
+{
+  static guint count;
+  g_autofree char *name = g_strdup_printf ("store_%u", ++count);
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  PGconn *conn = PQconnectdb (pg_server_get_url (pg_server));
+  PGresult *result = PQexec (conn, sql);
+
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (conn);
+  return g_strdup_printf ("postgresql://confab@127.0.0.1:%u/%s", pg_server_get_port (pg_server),
+                          name);
+}
+#endif
 
 typedef struct {
   char        *dir;
@@ -41,6 +73,18 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->dir = g_dir_make_tmp ("test-store-XXXXXX", &error);
   g_assert_no_error (error);
+#ifdef CONFAB_TEST_STORE_PG
+  if (pg_server == NULL)
+    {
+      g_test_skip (pg_skip_reason);
+      return;
+    }
+  fixture->path = fresh_pg_database ();
+  fixture->store = confab_pg_store_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->store);
+  return;
+#endif
   fixture->path = g_build_filename (fixture->dir, "confab.db", NULL);
 
   /* Tests that build the database themselves open it later. */
@@ -63,13 +107,21 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* Tests that start without an open store pass this as their test data. */
-static const char without_store[] = "without store";
+static const char without_store[] G_GNUC_UNUSED = "without store";
 
-#define TEST(path, func) \
+/* TEST_BOTH: also on the PostgreSQL store (test-store-pg); TEST: SQLite only (its files, its
+ * migrations, or functions the PostgreSQL store does not have yet). */
+#define TEST_BOTH(path, func) \
   g_test_add ("/relay/store/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#ifdef CONFAB_TEST_STORE_PG
+#define TEST(path, func) (void) (func)
+#define TEST_WITHOUT_STORE(path, func) (void) (func)
+#else
+#define TEST(path, func) TEST_BOTH (path, func)
 #define TEST_WITHOUT_STORE(path, func) \
   g_test_add ("/relay/store/" path, Fixture, without_store, fixture_set_up, func, \
               fixture_tear_down)
+#endif
 
 /* --- helpers -------------------------------------------------------------------------------- */
 
@@ -185,6 +237,19 @@ count_rows (const char *path,
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   gint64 count;
+
+#ifdef CONFAB_TEST_STORE_PG
+  {
+    PGconn *conn = PQconnectdb (path);
+    PGresult *result = PQexec (conn, sql);
+
+    g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+    count = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    PQclear (result);
+    PQfinish (conn);
+    return count;
+  }
+#endif
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
@@ -2364,37 +2429,92 @@ test_migrate_v13_search (Fixture       *fixture,
   g_assert_cmpstr (after_delete, ==, "0");
 }
 
+/* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
+static void
+test_blocks (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabBlock) block = NULL;
+  g_autoptr (GPtrArray) blocks = NULL;
+  g_autofree char *block_site = NULL;
+  ConfabVisitorContext context = { .ip_hash = "hash-of-address" };
+
+  g_assert_true (confab_store_set_visitor_context (fixture->store, visitor->id, &context, &error));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, visitor->id, NULL));
+
+  block = confab_store_block_visitor (fixture->store, site->id, visitor->id, "spam", owner->id,
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (block->ip_hash, ==, "hash-of-address");
+  g_assert_cmpstr (block->reason, ==, "spam");
+  g_assert_cmpstr (block->blocked_by, ==, owner->id);
+
+  g_assert_true (confab_store_is_blocked (fixture->store, site->id, visitor->id, NULL));
+  /* a new visitor from the same address */
+  g_assert_true (confab_store_is_blocked (fixture->store, site->id, "vis_other", "hash-of-address"));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, "vis_other", "another"));
+  block_site = confab_store_get_block_site (fixture->store, visitor->id, &error);
+  g_assert_cmpstr (block_site, ==, site->id);
+  blocks = confab_store_list_blocks (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (blocks->len, ==, 1);
+
+  g_assert_true (confab_store_unblock_visitor (fixture->store, site->id, visitor->id, &error));
+  g_assert_false (confab_store_is_blocked (fixture->store, site->id, visitor->id, "hash-of-address"));
+  g_assert_false (confab_store_unblock_visitor (fixture->store, site->id, visitor->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+#ifdef CONFAB_TEST_STORE_PG
+  {
+    g_autoptr (GError) error = NULL;
+
+    pg_server = pg_server_start (&error);
+    if (pg_server == NULL)
+      {
+        /* missing binaries are a skip; a server that is there and fails is a failure */
+        if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+          g_error ("Cannot start PostgreSQL: %s", error->message);
+        pg_skip_reason = g_strdup (error->message);
+      }
+  }
+#endif
+
   TEST ("open/fresh", test_open_fresh);
   TEST_WITHOUT_STORE ("open/too-new", test_open_too_new);
   TEST_WITHOUT_STORE ("open/unwritable", test_open_unwritable);
   g_test_add_func ("/relay/store/enums", test_enums);
-  TEST ("users", test_users);
-  TEST ("setup-codes", test_setup_codes);
-  TEST ("tokens", test_tokens);
-  TEST ("sites", test_sites);
-  TEST ("memberships", test_memberships);
-  TEST ("visitors", test_visitors);
-  TEST ("page-views", test_page_views);
-  TEST ("messages/first-creates-conversation", test_first_message);
-  TEST ("messages/seq-and-cursor", test_seq_and_cursor);
-  TEST ("messages/duplicate-client-id", test_duplicate);
-  TEST ("messages/reopen-and-close", test_reopen_and_close);
-  TEST ("messages/errors", test_append_errors);
-  TEST ("messages/list", test_list_messages);
-  TEST ("conversations/unread", test_unread);
-  TEST ("conversations/assignee", test_assignee);
-  TEST ("conversations/list", test_list_conversations);
-  TEST ("events", test_events);
-  TEST ("transactions/nested", test_transactions);
-  TEST ("ratings", test_ratings);
-  TEST ("offline-messages", test_offline_messages);
-  TEST ("audit", test_audit);
+  TEST_BOTH ("users", test_users);
+  TEST_BOTH ("setup-codes", test_setup_codes);
+  TEST_BOTH ("tokens", test_tokens);
+  TEST_BOTH ("sites", test_sites);
+  TEST_BOTH ("memberships", test_memberships);
+  TEST_BOTH ("visitors", test_visitors);
+  TEST_BOTH ("page-views", test_page_views);
+  TEST_BOTH ("messages/first-creates-conversation", test_first_message);
+  TEST_BOTH ("messages/seq-and-cursor", test_seq_and_cursor);
+  TEST_BOTH ("messages/duplicate-client-id", test_duplicate);
+  TEST_BOTH ("messages/reopen-and-close", test_reopen_and_close);
+  TEST_BOTH ("messages/errors", test_append_errors);
+  TEST_BOTH ("messages/list", test_list_messages);
+  TEST_BOTH ("conversations/unread", test_unread);
+  TEST_BOTH ("conversations/assignee", test_assignee);
+  TEST_BOTH ("conversations/list", test_list_conversations);
+  TEST_BOTH ("events", test_events);
+  TEST_BOTH ("transactions/nested", test_transactions);
+  TEST_BOTH ("ratings", test_ratings);
+  TEST_BOTH ("offline-messages", test_offline_messages);
+  TEST_BOTH ("audit", test_audit);
   TEST ("durability/reopen", test_durability);
   TEST_WITHOUT_STORE ("migrate-v1-to-v2", test_migrate_v1);
   TEST_WITHOUT_STORE ("migrate-v7-visitor-events", test_migrate_v7);
@@ -2404,6 +2524,15 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v10-analytics", test_migrate_v10_analytics);
   TEST_WITHOUT_STORE ("migrate-v13-search", test_migrate_v13_search);
   TEST ("audit/site", test_site_audit);
+  TEST_BOTH ("blocks", test_blocks);
 
+#ifdef CONFAB_TEST_STORE_PG
+  {
+    int status = g_test_run ();
+
+    pg_server_stop (pg_server);
+    return status;
+  }
+#endif
   return g_test_run ();
 }

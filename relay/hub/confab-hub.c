@@ -226,6 +226,9 @@ client_store_failed (Client       *client,
                                  g_error_matches (error, CONFAB_STORE_ERROR,
                                                   CONFAB_STORE_ERROR_BUSY)
                                  ? "The database is busy; send this again shortly"
+                                 : g_error_matches (error, CONFAB_STORE_ERROR,
+                                                    CONFAB_STORE_ERROR_UNAVAILABLE)
+                                 ? "The database cannot be reached; send this again shortly"
                                  : "The relay's disk is full; send this again later");
   if (ref != NULL)
     json_object_set_string_member (frame, "ref", ref);

@@ -96,6 +96,9 @@ confab_http_gerror (SoupServerMessage *msg,
       confab_http_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store_unavailable",
                          g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY)
                          ? "The database is busy; try again shortly"
+                         : g_error_matches (error, CONFAB_STORE_ERROR,
+                                            CONFAB_STORE_ERROR_UNAVAILABLE)
+                         ? "The database cannot be reached; try again shortly"
                          : "The relay's disk is full; try again later");
     }
   else
@@ -205,14 +208,24 @@ confab_http_authenticate (ConfabRelay        *relay,
   const char *token = confab_http_bearer (msg);
   g_autofree char *hash = NULL;
   g_autofree char *user_id = NULL;
+  g_autoptr (GError) error = NULL;
   ConfabUser *user = NULL;
 
   if (token != NULL)
     {
       hash = confab_sha256_hex (token);
-      user_id = confab_store_lookup_token (relay->store, hash, confab_now_ms (), NULL);
+      user_id = confab_store_lookup_token (relay->store, hash, confab_now_ms (), &error);
       if (user_id != NULL)
-        user = confab_store_get_user (relay->store, user_id, NULL);
+        user = confab_store_get_user (relay->store, user_id, &error);
+    }
+
+  /* A store that cannot answer says so (503 when it passes): a 401 would tell the client its
+   * token is bad, and clients drop their sign-in on a 401. */
+  if (user == NULL && error != NULL &&
+      !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+    {
+      confab_http_gerror (msg, error);
+      return NULL;
     }
 
   if (user == NULL)

@@ -30,6 +30,8 @@ typedef enum {
   CONFAB_STORE_ERROR_BUSY,       /* another process holds the database's write lock: try again */
   CONFAB_STORE_ERROR_FULL,       /* the disk (or the file system's quota) is full */
   CONFAB_STORE_ERROR_CORRUPT,    /* the file is damaged (quick_check found errors) */
+  CONFAB_STORE_ERROR_UNAVAILABLE, /* the database server cannot be reached (PostgreSQL): the
+                                   * store reconnects by itself, the client may retry */
 } ConfabStoreError;
 
 GQuark confab_store_error_quark (void);
@@ -267,7 +269,7 @@ gboolean     confab_store_check_writable  (ConfabStore     *store,
                                            GError         **error);
 /* Rows changed by this connection so far (rolled back ones included): did a call write? */
 gint64       confab_store_total_changes   (ConfabStore     *store);
-/* BUSY or FULL: a condition outside the relay that passes; the client may retry. */
+/* BUSY, FULL or UNAVAILABLE: a condition outside the relay that passes; the client may retry. */
 gboolean     confab_store_error_is_transient (const GError *error);
 /* The schema version this build migrates to. */
 int          confab_store_current_schema_version (void);

@@ -405,6 +405,13 @@ static const char * const migrations[] = {
   "ALTER TABLE uploads ADD COLUMN kind text NOT NULL DEFAULT 'image';\n"
   "ALTER TABLE uploads ADD COLUMN name text;\n"
   "ALTER TABLE users ADD COLUMN avatar_sha256 text;\n",
+  /* v6: secrets every relay of the database shares, made by the first relay that needs one
+   * (confab_pg_store_shared_key ()): the key of the IP hashes, which SQLite relays keep in
+   * <data-dir>/ip-hash-key. No SQLite twin: one relay needs no table for it. */
+  "CREATE TABLE relay_keys (\n"
+  "  name  text PRIMARY KEY,\n"
+  "  value text NOT NULL\n"
+  ");\n",
 };
 
 int

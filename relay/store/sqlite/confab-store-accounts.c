@@ -28,6 +28,8 @@ confab_store_create_user (ConfabStore *store,
                           const char  *password_hash,
                           GError     **error)
 {
+  STORE_HANDOFF (store, create_user, NULL, error, email, name, password_hash, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = NULL;
   gint64 now = confab_now_ms ();
@@ -79,6 +81,8 @@ confab_store_get_user (ConfabStore *store,
                        const char  *user_id,
                        GError     **error)
 {
+  STORE_HANDOFF (store, get_user, NULL, error, user_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -99,6 +103,8 @@ confab_store_get_user_by_email (ConfabStore *store,
                                 const char  *email,
                                 GError     **error)
 {
+  STORE_HANDOFF (store, get_user_by_email, NULL, error, email, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -129,6 +135,8 @@ confab_store_add_token (ConfabStore *store,
                         gint64       expires_at,
                         GError     **error)
 {
+  STORE_HANDOFF (store, add_token, FALSE, error, token_hash, user_id, expires_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -157,6 +165,8 @@ confab_store_lookup_token (ConfabStore *store,
                            gint64       now,
                            GError     **error)
 {
+  STORE_HANDOFF (store, lookup_token, NULL, error, token_hash, now, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -189,6 +199,8 @@ confab_store_revoke_token (ConfabStore *store,
                            const char  *token_hash,
                            GError     **error)
 {
+  STORE_HANDOFF (store, revoke_token, FALSE, error, token_hash, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -303,6 +315,8 @@ confab_store_create_site (ConfabStore         *store,
                           const char * const  *domains,
                           GError             **error)
 {
+  STORE_HANDOFF (store, create_site, NULL, error, owner_id, name, domains, error);
+
   g_autofree char *id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *site_key = NULL;
@@ -351,6 +365,8 @@ confab_store_get_site (ConfabStore *store,
                        const char  *site_id,
                        GError     **error)
 {
+  STORE_HANDOFF (store, get_site, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   ConfabSite *site;
 
@@ -378,6 +394,8 @@ confab_store_get_site_by_key (ConfabStore *store,
                               const char  *site_key,
                               GError     **error)
 {
+  STORE_HANDOFF (store, get_site_by_key, NULL, error, site_key, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -400,6 +418,8 @@ confab_store_list_sites_for_user (ConfabStore *store,
                                   const char  *user_id,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, list_sites_for_user, NULL, error, user_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) sites = NULL;
   int rc;
@@ -440,6 +460,8 @@ confab_store_update_site (ConfabStore         *store,
                           int                  enabled,
                           GError             **error)
 {
+  STORE_HANDOFF (store, update_site, NULL, error, site_id, name, domains, settings_json, enabled, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *domains_json = NULL;
 
@@ -485,6 +507,8 @@ confab_store_get_role (ConfabStore *store,
                        const char  *site_id,
                        const char  *user_id)
 {
+  STORE_HANDOFF (store, get_role, CONFAB_ROLE_NONE, NULL, site_id, user_id);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -514,6 +538,8 @@ confab_store_set_member (ConfabStore *store,
                          ConfabRole   role,
                          GError     **error)
 {
+  STORE_HANDOFF (store, set_member, FALSE, error, site_id, user_id, role, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -564,6 +590,8 @@ confab_store_list_members (ConfabStore *store,
                            const char  *site_id,
                            GError     **error)
 {
+  STORE_HANDOFF (store, list_members, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -589,6 +617,8 @@ confab_store_change_member (ConfabStore *store,
                             ConfabRole   role,
                             GError     **error)
 {
+  STORE_HANDOFF (store, change_member, FALSE, error, site_id, user_id, role, error);
+
   g_autoptr (ConfabStmt) count = NULL;
   gboolean ok;
 

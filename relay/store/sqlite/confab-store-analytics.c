@@ -30,6 +30,8 @@ finalize_statement (gpointer stmt)
 char *
 confab_store_analytics_reader_path (ConfabStore *store)
 {
+  STORE_HANDOFF (store, analytics_reader_path, NULL, NULL);
+
   g_return_val_if_fail (store != NULL, NULL);
 
   if (strcmp (store->path, ":memory:") == 0 || g_str_has_prefix (store->path, "file:"))
@@ -79,6 +81,8 @@ confab_store_analytics_conversations (ConfabStore                      *store,
                                       gpointer                          user_data,
                                       GError                          **error)
 {
+  STORE_HANDOFF (store, analytics_conversations, FALSE, error, sites_json, from_ms, to_ms, with_visitors, func, user_data, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -158,6 +162,8 @@ confab_store_analytics_messages (ConfabStore                  *store,
                                  gpointer                      user_data,
                                  GError                      **error)
 {
+  STORE_HANDOFF (store, analytics_messages, FALSE, error, sites_json, from_ms, to_ms, bucket_ms, func, user_data, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -241,6 +247,8 @@ confab_store_analytics_visitors (ConfabStore  *store,
                                  gint64        to_ms,
                                  GError      **error)
 {
+  STORE_HANDOFF (store, analytics_visitors, -1, error, sites_json, from_ms, to_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, -1);
@@ -269,6 +277,8 @@ confab_store_analytics_offline (ConfabStore  *store,
                                 gint64        to_ms,
                                 GError      **error)
 {
+  STORE_HANDOFF (store, analytics_offline, -1, error, sites_json, from_ms, to_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, -1);
@@ -286,6 +296,8 @@ char *
 confab_store_analytics_faq_question (ConfabStore *store,
                                      const char  *faq_id)
 {
+  STORE_HANDOFF (store, analytics_faq_question, NULL, NULL, faq_id);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

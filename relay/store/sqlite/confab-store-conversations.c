@@ -37,6 +37,8 @@ confab_store_get_conversation (ConfabStore *store,
                                const char  *conversation_id,
                                GError     **error)
 {
+  STORE_HANDOFF (store, get_conversation, NULL, error, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -59,6 +61,8 @@ confab_store_get_current_conversation (ConfabStore *store,
                                        const char  *visitor_id,
                                        GError     **error)
 {
+  STORE_HANDOFF (store, get_current_conversation, NULL, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -88,6 +92,8 @@ confab_store_list_conversations (ConfabStore                    *store,
                                  guint                           limit,
                                  GError                        **error)
 {
+  STORE_HANDOFF (store, list_conversations, NULL, error, site_id, status, before_ms, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -115,6 +121,8 @@ confab_store_list_visitor_conversations (ConfabStore *store,
                                          guint        limit,
                                          GError     **error)
 {
+  STORE_HANDOFF (store, list_visitor_conversations, NULL, error, visitor_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -157,6 +165,8 @@ confab_store_set_status (ConfabStore              *store,
                          ConfabConversationStatus  status,
                          GError                  **error)
 {
+  STORE_HANDOFF (store, set_status, NULL, error, conversation_id, status, error);
+
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (confab_status_to_string (status) != NULL, NULL);
 
@@ -172,6 +182,8 @@ confab_store_set_assignee (ConfabStore *store,
                            const char  *assignee_id,
                            GError     **error)
 {
+  STORE_HANDOFF (store, set_assignee, NULL, error, conversation_id, assignee_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -196,6 +208,8 @@ confab_store_mark_read (ConfabStore      *store,
                         gint64            seq,
                         GError          **error)
 {
+  STORE_HANDOFF (store, mark_read, NULL, error, conversation_id, reader, seq, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -315,6 +329,8 @@ confab_store_create_conversation (ConfabStore *store,
                                   const char  *visitor_id,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, create_conversation, NULL, error, site_id, visitor_id, error);
+
   g_autoptr (ConfabVisitor) visitor = NULL;
   ConfabConversation *conversation;
 
@@ -518,6 +534,8 @@ confab_store_append_message (ConfabStore               *store,
                              ConfabAppendResult        *out_result,
                              GError                   **error)
 {
+  STORE_HANDOFF (store, append_message, FALSE, error, draft, out_message, out_conversation, out_conversation_changed, out_result, error);
+
   g_autoptr (ConfabMessage) message = NULL;
   g_autoptr (ConfabConversation) conversation = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -588,6 +606,8 @@ confab_store_find_message (ConfabStore      *store,
                            const char       *client_id,
                            GError          **error)
 {
+  STORE_HANDOFF (store, find_message, NULL, error, sender_type, sender_id, client_id, error);
+
   ConfabMessageDraft draft = { 0 };
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -606,6 +626,8 @@ confab_store_list_messages (ConfabStore *store,
                             guint        limit,
                             GError     **error)
 {
+  STORE_HANDOFF (store, list_messages, NULL, error, conversation_id, after_seq, limit, error);
+
   g_autoptr (GPtrArray) messages = NULL;
   int rc;
 
@@ -659,6 +681,8 @@ confab_store_add_event (ConfabStore *store,
                         const char  *payload_json,
                         GError     **error)
 {
+  STORE_HANDOFF (store, add_event, 0, error, site_id, kind, conversation_id, payload_json, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, 0);
@@ -690,6 +714,8 @@ confab_store_list_events (ConfabStore         *store,
                           guint                limit,
                           GError             **error)
 {
+  STORE_HANDOFF (store, list_events, NULL, error, site_ids, after_cursor, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autofree char *site_ids_json = NULL;
@@ -741,6 +767,8 @@ confab_store_list_events (ConfabStore         *store,
 gint64
 confab_store_last_cursor (ConfabStore *store)
 {
+  STORE_HANDOFF (store, last_cursor, 0, NULL);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GError) error = NULL;
 

@@ -29,6 +29,8 @@ confab_store_append_audit (ConfabStore            *store,
                            const ConfabAuditEntry *entry,
                            GError                **error)
 {
+  STORE_HANDOFF (store, append_audit, FALSE, error, entry, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && entry != NULL && entry->action != NULL, FALSE);
@@ -78,6 +80,8 @@ confab_store_list_site_audit (ConfabStore  *store,
                               guint         limit,
                               GError      **error)
 {
+  STORE_HANDOFF (store, list_site_audit, NULL, error, site_id, before_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && site_id != NULL, NULL);
@@ -103,6 +107,8 @@ confab_store_delete_site_audit (ConfabStore  *store,
                                 const char   *site_id,
                                 GError      **error)
 {
+  STORE_HANDOFF (store, delete_site_audit, FALSE, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && site_id != NULL, FALSE);
@@ -139,6 +145,8 @@ confab_store_search_visitors (ConfabStore  *store,
                               guint         limit,
                               GError      **error)
 {
+  STORE_HANDOFF (store, search_visitors, NULL, error, site_id, query, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *pattern = like_pattern (query != NULL ? query : "");
 
@@ -178,6 +186,8 @@ confab_store_list_visitor_pages (ConfabStore  *store,
                                  const char   *visitor_id,
                                  GError      **error)
 {
+  STORE_HANDOFF (store, list_visitor_pages, NULL, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && visitor_id != NULL, NULL);
@@ -219,6 +229,8 @@ confab_store_list_visitor_conversation_ids (ConfabStore  *store,
                                             const char   *visitor_id,
                                             GError      **error)
 {
+  STORE_HANDOFF (store, list_visitor_conversation_ids, NULL, error, visitor_id, error);
+
   return list_ids (store,
                    "SELECT id FROM conversations WHERE visitor_id = ?1 ORDER BY created_at, id",
                    visitor_id, "Cannot list the visitor's conversations", error);
@@ -229,6 +241,8 @@ confab_store_list_visitor_offline_ids (ConfabStore  *store,
                                        const char   *visitor_id,
                                        GError      **error)
 {
+  STORE_HANDOFF (store, list_visitor_offline_ids, NULL, error, visitor_id, error);
+
   return list_ids (store,
                    "SELECT id FROM offline_messages WHERE visitor_id = ?1 ORDER BY created_at, id",
                    visitor_id, "Cannot list the visitor's offline messages", error);
@@ -239,6 +253,8 @@ confab_store_list_visitor_upload_ids (ConfabStore  *store,
                                       const char   *visitor_id,
                                       GError      **error)
 {
+  STORE_HANDOFF (store, list_visitor_upload_ids, NULL, error, visitor_id, error);
+
   return list_ids (store,
                    "SELECT id FROM uploads WHERE visitor_id = ?1 OR conversation_id IN "
                    "  (SELECT id FROM conversations WHERE visitor_id = ?1) "
@@ -272,6 +288,8 @@ confab_store_set_event_visitor (ConfabStore  *store,
                                 const char   *visitor_id,
                                 GError      **error)
 {
+  STORE_HANDOFF (store, set_event_visitor, FALSE, error, cursor, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && visitor_id != NULL, FALSE);
@@ -292,6 +310,8 @@ confab_store_delete_visitor (ConfabStore  *store,
                              GPtrArray   **out_unused_files,
                              GError      **error)
 {
+  STORE_HANDOFF (store, delete_visitor, FALSE, error, visitor_id, out_conversation_ids, out_offline_ids, out_unused_files, error);
+
   g_autoptr (GPtrArray) conversations = NULL;
   g_autoptr (GPtrArray) offline = NULL;
   g_autoptr (GPtrArray) files = NULL;
@@ -368,6 +388,8 @@ GHashTable *
 confab_store_list_retention_sites (ConfabStore  *store,
                                    GError      **error)
 {
+  STORE_HANDOFF (store, list_retention_sites, NULL, error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GHashTable) sites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int rc;
@@ -448,6 +470,8 @@ confab_store_purge_conversations (ConfabStore  *store,
                                   GPtrArray   **out_unused_files,
                                   GError      **error)
 {
+  STORE_HANDOFF (store, purge_conversations, -1, error, site_id, cutoff_ms, max_rows, out_more, out_conversation_ids, out_unused_files, error);
+
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
@@ -547,6 +571,8 @@ confab_store_count_visitor_messages (ConfabStore  *store,
                                      const char   *visitor_id,
                                      GError      **error)
 {
+  STORE_HANDOFF (store, count_visitor_messages, -1, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && visitor_id != NULL, -1);
@@ -571,6 +597,8 @@ confab_store_trim_visitor_messages (ConfabStore  *store,
                                     gboolean     *out_more,
                                     GError      **error)
 {
+  STORE_HANDOFF (store, trim_visitor_messages, FALSE, error, visitor_id, max_rows, out_more, error);
+
   g_autofree char *conversation_id = NULL;
   gboolean ok;
 
@@ -655,6 +683,8 @@ confab_store_block_visitor (ConfabStore  *store,
                             const char   *user_id,
                             GError      **error)
 {
+  STORE_HANDOFF (store, block_visitor, NULL, error, site_id, visitor_id, reason, user_id, error);
+
   g_autoptr (ConfabStmt) insert = NULL;
   g_autoptr (ConfabStmt) select = NULL;
   int rc;
@@ -694,6 +724,8 @@ confab_store_unblock_visitor (ConfabStore  *store,
                               const char   *visitor_id,
                               GError      **error)
 {
+  STORE_HANDOFF (store, unblock_visitor, FALSE, error, site_id, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && site_id != NULL && visitor_id != NULL, FALSE);
@@ -712,6 +744,8 @@ confab_store_get_block_site (ConfabStore  *store,
                              const char   *visitor_id,
                              GError      **error)
 {
+  STORE_HANDOFF (store, get_block_site, NULL, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -735,6 +769,8 @@ confab_store_list_blocks (ConfabStore  *store,
                           const char   *site_id,
                           GError      **error)
 {
+  STORE_HANDOFF (store, list_blocks, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && site_id != NULL, NULL);
@@ -753,6 +789,8 @@ confab_store_is_blocked (ConfabStore *store,
                          const char  *visitor_id,
                          const char  *ip_hash)
 {
+  STORE_HANDOFF (store, is_blocked, FALSE, NULL, site_id, visitor_id, ip_hash);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GError) error = NULL;
   int rc;

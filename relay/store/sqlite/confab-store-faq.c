@@ -50,6 +50,8 @@ confab_store_create_faq (ConfabStore         *store,
                          const char * const  *keywords,
                          GError             **error)
 {
+  STORE_HANDOFF (store, create_faq, NULL, error, site_id, question, answer, keywords, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("faq_");
   g_autofree char *keywords_json = store_strv_to_json (keywords);
@@ -80,6 +82,8 @@ confab_store_get_faq (ConfabStore *store,
                       const char  *faq_id,
                       GError     **error)
 {
+  STORE_HANDOFF (store, get_faq, NULL, error, faq_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -99,6 +103,8 @@ confab_store_list_faqs (ConfabStore *store,
                         const char  *site_id,
                         GError     **error)
 {
+  STORE_HANDOFF (store, list_faqs, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -122,6 +128,8 @@ confab_store_update_faq (ConfabStore         *store,
                          const char * const  *keywords,
                          GError             **error)
 {
+  STORE_HANDOFF (store, update_faq, NULL, error, faq_id, question, answer, keywords, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *keywords_json = keywords ? store_strv_to_json (keywords) : NULL;
 
@@ -151,6 +159,8 @@ confab_store_delete_faq (ConfabStore *store,
                          const char  *faq_id,
                          GError     **error)
 {
+  STORE_HANDOFF (store, delete_faq, FALSE, error, faq_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -171,6 +181,8 @@ confab_store_search_faqs (ConfabStore *store,
                           guint        limit,
                           GError     **error)
 {
+  STORE_HANDOFF (store, search_faqs, NULL, error, site_id, match, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -196,6 +208,8 @@ confab_store_count_faq_view (ConfabStore *store,
                              const char  *faq_id,
                              GError     **error)
 {
+  STORE_HANDOFF (store, count_faq_view, FALSE, error, faq_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -234,6 +248,8 @@ confab_store_bot_may_answer (ConfabStore *store,
                              gboolean    *out_may_answer,
                              GError     **error)
 {
+  STORE_HANDOFF (store, bot_may_answer, FALSE, error, conversation_id, out_may_answer, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -263,6 +279,8 @@ confab_store_faq_answered_in (ConfabStore *store,
                               gboolean    *out_answered,
                               GError     **error)
 {
+  STORE_HANDOFF (store, faq_answered_in, FALSE, error, conversation_id, faq_id, out_answered, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -290,6 +308,8 @@ confab_store_set_faq_feedback (ConfabStore *store,
                                gboolean     helpful,
                                GError     **error)
 {
+  STORE_HANDOFF (store, set_faq_feedback, FALSE, error, conversation_id, faq_id, helpful, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -315,6 +335,8 @@ confab_store_request_human (ConfabStore *store,
                             gboolean    *out_new,
                             GError     **error)
 {
+  STORE_HANDOFF (store, request_human, FALSE, error, conversation_id, out_new, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -385,6 +407,8 @@ confab_store_create_canned (ConfabStore *store,
                             const char  *body,
                             GError     **error)
 {
+  STORE_HANDOFF (store, create_canned, NULL, error, site_id, shortcut, body, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("can_");
   gint64 now = confab_now_ms ();
@@ -417,6 +441,8 @@ confab_store_get_canned (ConfabStore *store,
                          const char  *canned_id,
                          GError     **error)
 {
+  STORE_HANDOFF (store, get_canned, NULL, error, canned_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -437,6 +463,8 @@ confab_store_list_canned (ConfabStore *store,
                           const char  *site_id,
                           GError     **error)
 {
+  STORE_HANDOFF (store, list_canned, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -459,6 +487,8 @@ confab_store_update_canned (ConfabStore *store,
                             const char  *body,
                             GError     **error)
 {
+  STORE_HANDOFF (store, update_canned, NULL, error, canned_id, shortcut, body, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -490,6 +520,8 @@ confab_store_delete_canned (ConfabStore *store,
                             const char  *canned_id,
                             GError     **error)
 {
+  STORE_HANDOFF (store, delete_canned, FALSE, error, canned_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);

@@ -13,6 +13,8 @@ confab_store_set_rating (ConfabStore *store,
                          const char  *comment,
                          GError     **error)
 {
+  STORE_HANDOFF (store, set_rating, FALSE, error, conversation_id, score, comment, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -39,6 +41,8 @@ confab_store_get_rating (ConfabStore *store,
                          char       **out_comment,
                          GError     **error)
 {
+  STORE_HANDOFF (store, get_rating, FALSE, error, conversation_id, out_score, out_comment, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -68,6 +72,8 @@ confab_store_add_offline_message (ConfabStore *store,
                                   const char  *body,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, add_offline_message, NULL, error, site_id, visitor_id, name, email, body, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = NULL;
 
@@ -140,6 +146,8 @@ confab_store_list_offline_messages (ConfabStore *store,
                                     const char  *site_id,
                                     GError     **error)
 {
+  STORE_HANDOFF (store, list_offline_messages, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -164,6 +172,8 @@ confab_store_audit (ConfabStore *store,
                     const char  *ip_hash,
                     GError     **error)
 {
+  STORE_HANDOFF (store, audit, FALSE, error, user_id, site_id, action, detail_json, ip_hash, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -190,6 +200,8 @@ confab_store_list_audit (ConfabStore *store,
                          guint        limit,
                          GError     **error)
 {
+  STORE_HANDOFF (store, list_audit, NULL, error, site_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "confab-store.h"
+#include "confab-store-backend.h"
 #include "confab-util.h"
 
 #include <json-glib/json-glib.h>
@@ -30,6 +31,9 @@ G_BEGIN_DECLS
 
 struct _ConfabStore
 {
+  /* Another database's functions, or NULL for SQLite (confab-store-backend.h) */
+  const ConfabStoreFuncs *backend;
+  gpointer    backend_data;
   sqlite3    *db;
   char       *path;
   GHashTable *statements; /* SQL string literal (by address) → sqlite3_stmt* */
@@ -38,6 +42,21 @@ struct _ConfabStore
   GError     *write_error; /* why the last outermost BEGIN/COMMIT failed; NULL after a success */
   GHashTable *sites;       /* site id → ConfabSite*, read-through (confab-store-site-cache.c) */
 };
+
+/* The first line of every public function: a store of another backend answers from there,
+ * or fails because that backend does not have the function yet. */
+#define STORE_HANDOFF(store, function, fail, error, ...) \
+  G_STMT_START { \
+    if ((store) != NULL && (store)->backend != NULL) \
+      { \
+        if ((store)->backend->function == NULL) \
+          { \
+            confab_store_unsupported ((store)->backend, "confab_store_" #function, (error)); \
+            return fail; \
+          } \
+        return (store)->backend->function ((store), ##__VA_ARGS__); \
+      } \
+  } G_STMT_END
 
 /* A cached statement borrowed for one call: g_autoptr resets it (and drops the bindings, which
  * may point at the caller's strings) instead of finalizing it. */

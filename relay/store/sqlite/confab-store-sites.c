@@ -51,6 +51,8 @@ confab_store_retire_site (ConfabStore  *store,
                           GPtrArray   **out_member_ids,
                           GError      **error)
 {
+  STORE_HANDOFF (store, retire_site, FALSE, error, site_id, out_member_ids, error);
+
   g_autoptr (GPtrArray) member_ids = NULL;
   gboolean ok;
 
@@ -162,6 +164,8 @@ confab_store_delete_site_step (ConfabStore  *store,
                                gboolean     *out_done,
                                GError      **error)
 {
+  STORE_HANDOFF (store, delete_site_step, FALSE, error, site_id, limit, budget_us, files, out_done, error);
+
   gint64 deadline = g_get_monotonic_time () + budget_us;
   guint deleted = 0;
   gboolean ok;
@@ -210,6 +214,8 @@ GPtrArray *
 confab_store_list_retired_sites (ConfabStore  *store,
                                  GError      **error)
 {
+  STORE_HANDOFF (store, list_retired_sites, NULL, error, error);
+
   g_autoptr (ConfabStmt) stmt = store_prepare (store, "SELECT id FROM sites "
                                                "WHERE site_key LIKE 'deleted:%'", error);
 
@@ -223,6 +229,8 @@ confab_store_rotate_site_key (ConfabStore  *store,
                               const char   *site_id,
                               GError      **error)
 {
+  STORE_HANDOFF (store, rotate_site_key, NULL, error, site_id, error);
+
   g_autofree char *token = confab_random_token (18);
   g_autofree char *site_key = g_strconcat ("sk_", token, NULL);
   g_autoptr (ConfabStmt) stmt = NULL;

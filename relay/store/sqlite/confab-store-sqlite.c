@@ -686,6 +686,48 @@ confab_event_free (ConfabEvent *event)
   g_free (event);
 }
 
+/* --- other backends (confab-store-backend.h) ------------------------------------------------ */
+
+ConfabStore *
+confab_store_new_for_backend (const ConfabStoreFuncs *backend,
+                              gpointer                  data)
+{
+  ConfabStore *store = g_new0 (ConfabStore, 1);
+
+  g_return_val_if_fail (backend != NULL && backend->close != NULL && backend->rollback != NULL,
+                        NULL);
+
+  store->backend = backend;
+  store->backend_data = data;
+  return store;
+}
+
+gpointer
+confab_store_get_backend_data (ConfabStore *store)
+{
+  return store->backend_data;
+}
+
+const ConfabStoreFuncs *
+confab_store_get_backend (ConfabStore *store)
+{
+  return store != NULL ? store->backend : NULL;
+}
+
+void
+confab_store_unsupported (const ConfabStoreFuncs *backend,
+                          const char               *function,
+                          GError                  **error)
+{
+  if (error == NULL)
+    {
+      g_warning ("%s is not supported by the %s store yet", function, backend->name);
+      return;
+    }
+  g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+               "%s is not supported by the %s store yet", function, backend->name);
+}
+
 /* --- statement helpers ---------------------------------------------------------------------- */
 
 /* Maps a SQLite failure to the store's error codes: a broken UNIQUE is EXISTS, a broken
@@ -737,8 +779,17 @@ store_prepare (ConfabStore *store,
                const char  *sql,
                GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (store->statements, sql);
+  sqlite3_stmt *stmt;
   int rc;
+
+  /* A function that forgot its STORE_HANDOFF line fails here rather than on a NULL database */
+  if (store->backend != NULL)
+    {
+      confab_store_unsupported (store->backend, "this function", error);
+      return NULL;
+    }
+
+  stmt = g_hash_table_lookup (store->statements, sql);
 
   if (stmt != NULL)
     {
@@ -1087,6 +1138,13 @@ confab_store_close (ConfabStore *store)
   if (store == NULL)
     return;
 
+  if (store->backend != NULL)
+    {
+      store->backend->close (store);
+      g_free (store);
+      return;
+    }
+
   if (store->db != NULL)
     {
       if (store->depth > 0)
@@ -1113,6 +1171,8 @@ confab_store_close (ConfabStore *store)
 int
 confab_store_schema_version (ConfabStore *store)
 {
+  STORE_HANDOFF (store, schema_version, -1, NULL);
+
   g_return_val_if_fail (store != NULL, -1);
 
   return read_user_version (store->db);
@@ -1123,6 +1183,13 @@ confab_store_set_busy_timeout (ConfabStore *store,
                                int          ms)
 {
   g_return_if_fail (store != NULL);
+
+  if (store->backend != NULL)
+    {
+      if (store->backend->set_busy_timeout != NULL)
+        store->backend->set_busy_timeout (store, ms);
+      return;
+    }
 
   store->busy_timeout_ms = ms;
   sqlite3_busy_timeout (store->db, ms);
@@ -1141,6 +1208,8 @@ confab_store_quick_check (ConfabStore  *store,
                           guint         max_ms,
                           GError      **error)
 {
+  STORE_HANDOFF (store, quick_check, FALSE, error, max_ms, error);
+
   g_autoptr (GString) problems = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
   gint64 started = g_get_monotonic_time ();
@@ -1200,6 +1269,8 @@ confab_store_quick_check (ConfabStore  *store,
 gint64
 confab_store_total_changes (ConfabStore *store)
 {
+  STORE_HANDOFF (store, total_changes, 0, NULL);
+
   return sqlite3_total_changes64 (store->db);
 }
 
@@ -1207,7 +1278,8 @@ gboolean
 confab_store_error_is_transient (const GError *error)
 {
   return g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY) ||
-         g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FULL);
+         g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FULL) ||
+         g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE);
 }
 
 /* Busy is not remembered: whether another process holds the lock is asked afresh each time. */
@@ -1227,6 +1299,8 @@ gboolean
 confab_store_check_writable (ConfabStore  *store,
                              GError      **error)
 {
+  STORE_HANDOFF (store, check_writable, FALSE, error, error);
+
   int rc;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -1263,6 +1337,8 @@ gboolean
 confab_store_begin (ConfabStore *store,
                     GError     **error)
 {
+  STORE_HANDOFF (store, begin, FALSE, error, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
 
   /* After a full disk or an I/O error SQLite may have rolled the whole transaction back on its
@@ -1293,6 +1369,8 @@ gboolean
 confab_store_commit (ConfabStore *store,
                      GError     **error)
 {
+  STORE_HANDOFF (store, commit, FALSE, error, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (store->depth > 0, FALSE);
 
@@ -1315,6 +1393,13 @@ confab_store_rollback (ConfabStore *store)
   g_autoptr (GError) error = NULL;
 
   g_return_if_fail (store != NULL);
+
+  if (store->backend != NULL)
+    {
+      store->backend->rollback (store);
+      return;
+    }
+
   g_return_if_fail (store->depth > 0);
 
   if (store->depth == 1)

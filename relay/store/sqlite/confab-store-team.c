@@ -124,6 +124,8 @@ confab_store_invite_user (ConfabStore  *store,
                           gint64        expires_at,
                           GError      **error)
 {
+  STORE_HANDOFF (store, invite_user, NULL, error, email, site_id, role, code_hash, created_by, expires_at, error);
+
   g_autoptr (ConfabUser) user = NULL;
   gboolean ok;
 
@@ -150,6 +152,8 @@ confab_store_get_setup_code (ConfabStore  *store,
                              gint64       *out_expires_at,
                              GError      **error)
 {
+  STORE_HANDOFF (store, get_setup_code, FALSE, error, user_id, out_code_hash, out_expires_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -176,6 +180,8 @@ confab_store_complete_setup (ConfabStore  *store,
                              const char   *name,
                              GError      **error)
 {
+  STORE_HANDOFF (store, complete_setup, FALSE, error, user_id, code_hash, now, password_hash, name, error);
+
   g_autoptr (GPtrArray) revoked = g_ptr_array_new_with_free_func (g_free);
   gboolean ok;
 
@@ -223,6 +229,8 @@ confab_store_reset_password (ConfabStore  *store,
                              GPtrArray   **out_revoked,
                              GError      **error)
 {
+  STORE_HANDOFF (store, reset_password, FALSE, error, user_id, kind, site_id, code_hash, created_by, expires_at, out_revoked, error);
+
   g_autoptr (GPtrArray) revoked = g_ptr_array_new_with_free_func (g_free);
   gboolean ok;
 
@@ -252,6 +260,8 @@ confab_store_set_password (ConfabStore  *store,
                            GPtrArray   **out_revoked,
                            GError      **error)
 {
+  STORE_HANDOFF (store, set_password, FALSE, error, user_id, password_hash, keep_token_hash, out_revoked, error);
+
   g_autoptr (GPtrArray) revoked = g_ptr_array_new_with_free_func (g_free);
   gboolean ok;
 
@@ -281,6 +291,8 @@ confab_store_set_user_name (ConfabStore  *store,
                             const char   *name,
                             GError      **error)
 {
+  STORE_HANDOFF (store, set_user_name, FALSE, error, user_id, name, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
 
   return run_user_sql (store, "UPDATE users SET name = ?2 WHERE id = ?1", user_id, name,
@@ -309,6 +321,8 @@ confab_store_list_invitations (ConfabStore  *store,
                                const char   *site_id,
                                GError      **error)
 {
+  STORE_HANDOFF (store, list_invitations, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -335,6 +349,8 @@ confab_store_drop_unused_invitee (ConfabStore  *store,
                                   const char   *user_id,
                                   GError      **error)
 {
+  STORE_HANDOFF (store, drop_unused_invitee, FALSE, error, user_id, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
 
   return run_user_sql (store,

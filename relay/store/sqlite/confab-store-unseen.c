@@ -57,6 +57,8 @@ confab_store_get_offline_message (ConfabStore *store,
                                   const char  *offline_id,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, get_offline_message, NULL, error, offline_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -79,6 +81,8 @@ confab_store_list_offline_messages_page (ConfabStore *store,
                                          guint        limit,
                                          GError     **error)
 {
+  STORE_HANDOFF (store, list_offline_messages_page, NULL, error, site_id, status, before_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -107,6 +111,8 @@ confab_store_count_open_offline_messages (ConfabStore *store,
                                           const char  *site_id,
                                           GError     **error)
 {
+  STORE_HANDOFF (store, count_open_offline_messages, -1, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, -1);
@@ -130,6 +136,8 @@ confab_store_set_offline_message_status (ConfabStore *store,
                                          const char  *user_id,
                                          GError     **error)
 {
+  STORE_HANDOFF (store, set_offline_message_status, NULL, error, offline_id, handled, user_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -161,6 +169,8 @@ confab_store_set_offline_message_conversation (ConfabStore *store,
                                                const char  *conversation_id,
                                                GError     **error)
 {
+  STORE_HANDOFF (store, set_offline_message_conversation, FALSE, error, offline_id, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -185,6 +195,8 @@ confab_store_get_conversation_rating (ConfabStore *store,
                                       gint64      *out_rated_at,
                                       GError     **error)
 {
+  STORE_HANDOFF (store, get_conversation_rating, FALSE, error, conversation_id, out_found, out_score, out_comment, out_rated_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -232,6 +244,8 @@ confab_store_list_timeline (ConfabStore *store,
                             const char  *conversation_id,
                             GError     **error)
 {
+  STORE_HANDOFF (store, list_timeline, NULL, error, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

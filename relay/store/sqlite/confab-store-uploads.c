@@ -55,6 +55,8 @@ confab_store_add_upload (ConfabStore        *store,
                          const ConfabUpload *upload,
                          GError            **error)
 {
+  STORE_HANDOFF (store, add_upload, FALSE, error, upload, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL && upload != NULL && upload->id != NULL, FALSE);
@@ -90,6 +92,8 @@ confab_store_get_upload (ConfabStore *store,
                          const char  *upload_id,
                          GError     **error)
 {
+  STORE_HANDOFF (store, get_upload, NULL, error, upload_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -109,6 +113,8 @@ gboolean
 confab_store_upload_file_used (ConfabStore *store,
                                const char  *sha256)
 {
+  STORE_HANDOFF (store, upload_file_used, FALSE, NULL, sha256);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store, "SELECT 1 FROM uploads WHERE sha256 = ?1 LIMIT 1", NULL);
@@ -126,6 +132,8 @@ confab_store_claim_upload (ConfabStore *store,
                            const char  *visitor_id,
                            GError     **error)
 {
+  STORE_HANDOFF (store, claim_upload, FALSE, error, upload_id, conversation_id, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -152,6 +160,8 @@ confab_store_get_visitor_by_token (ConfabStore *store,
                                    const char  *token_hash,
                                    GError     **error)
 {
+  STORE_HANDOFF (store, get_visitor_by_token, NULL, error, token_hash, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

@@ -64,6 +64,8 @@ confab_store_create_visitor (ConfabStore             *store,
                              const ConfabVisitorInfo *info,
                              GError                 **error)
 {
+  STORE_HANDOFF (store, create_visitor, NULL, error, site_id, token_hash, info, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = NULL;
 
@@ -96,6 +98,8 @@ confab_store_get_visitor (ConfabStore *store,
                           const char  *visitor_id,
                           GError     **error)
 {
+  STORE_HANDOFF (store, get_visitor, NULL, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -118,6 +122,8 @@ confab_store_touch_visitor (ConfabStore             *store,
                             gboolean                 new_visit,
                             GError                 **error)
 {
+  STORE_HANDOFF (store, touch_visitor, NULL, error, visitor_id, info, new_visit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -172,6 +178,8 @@ confab_store_add_page_view (ConfabStore *store,
                             gint64       at,
                             GError     **error)
 {
+  STORE_HANDOFF (store, add_page_view, FALSE, error, visitor_id, url, title, at, error);
+
   gboolean ok;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -267,6 +275,8 @@ confab_store_add_visitor_event (ConfabStore *store,
                                 const char  *payload_json,
                                 GError     **error)
 {
+  STORE_HANDOFF (store, add_visitor_event, 0, error, site_id, visitor_id, payload_json, error);
+
   g_return_val_if_fail (store != NULL, 0);
   g_return_val_if_fail (visitor_id != NULL, 0);
 
@@ -283,6 +293,8 @@ confab_store_add_rating_event (ConfabStore *store,
                                const char  *payload_json,
                                GError     **error)
 {
+  STORE_HANDOFF (store, add_rating_event, 0, error, site_id, conversation_id, payload_json, error);
+
   g_return_val_if_fail (store != NULL, 0);
   g_return_val_if_fail (conversation_id != NULL, 0);
 
@@ -299,6 +311,8 @@ confab_store_close_page_views (ConfabStore *store,
                                gint64       at,
                                GError     **error)
 {
+  STORE_HANDOFF (store, close_page_views, FALSE, error, visitor_id, at, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
 
   return close_open_page_views (store, visitor_id, at, error);
@@ -310,6 +324,8 @@ confab_store_list_page_views (ConfabStore *store,
                               guint        limit,
                               GError     **error)
 {
+  STORE_HANDOFF (store, list_page_views, NULL, error, visitor_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) views = NULL;
   int rc;
@@ -353,6 +369,8 @@ confab_store_set_visitor_consent (ConfabStore *store,
                                   gint64       at,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, set_visitor_consent, FALSE, error, visitor_id, at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -372,6 +390,8 @@ confab_store_get_visitor_consent (ConfabStore *store,
                                   const char  *visitor_id,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, get_visitor_consent, -1, error, visitor_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, -1);
@@ -392,6 +412,8 @@ confab_store_set_visitor_context (ConfabStore                *store,
                                   const ConfabVisitorContext *context,
                                   GError                    **error)
 {
+  STORE_HANDOFF (store, set_visitor_context, FALSE, error, visitor_id, context, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -439,6 +461,8 @@ confab_store_find_visitor_by_fingerprint (ConfabStore *store,
                                           const char  *fingerprint,
                                           GError     **error)
 {
+  STORE_HANDOFF (store, find_visitor_by_fingerprint, NULL, error, site_id, fingerprint, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -470,6 +494,8 @@ confab_store_link_visitor (ConfabStore *store,
                            const char  *previous_id,
                            GError     **error)
 {
+  STORE_HANDOFF (store, link_visitor, NULL, error, visitor_id, previous_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* store-backends.c: what one message costs the relay's main loop in each store backend.
+ *
+ * The hub's write path without the network: 20 visitors, messages appended in batches of
+ * BATCH inside one transaction (a main-loop turn's group commit, savepoint per frame as the hub
+ * makes them), then an agent's resume reading them back by cursor. Same code, same calls, on
+ * SQLite (a file in a temporary directory) and on PostgreSQL 15 (tests/pg-harness.c: a
+ * throwaway server on loopback). Prints one JSON line per backend. bench/store-backends.sh
+ * builds and runs it; the results are in bench/README.md.
+ */
+#include "confab-pg-store.h"
+#include "confab-store.h"
+#include "confab-util.h"
+#include "pg-harness.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define VISITORS 20
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static void
+run (const char  *backend,
+     ConfabStore *store,
+     guint        messages,
+     guint        batch)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) user = confab_store_create_user (store, "bench@example.com", "B", "x", &error);
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GPtrArray) visitors = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_visitor_free);
+  g_autoptr (GArray) commits = g_array_new (FALSE, FALSE, sizeof (double));
+  const char *site_ids[2] = { NULL, NULL };
+  double started, appended, read_s, sum = 0;
+  gint64 cursor = 0;
+  guint got = 0;
+
+  g_assert_no_error (error);
+  site = confab_store_create_site (store, user->id, "Bench", NULL, &error);
+  g_assert_no_error (error);
+  site_ids[0] = site->id;
+  for (guint i = 0; i < VISITORS; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("token-%u", i);
+      g_ptr_array_add (visitors, confab_store_create_visitor (store, site->id, token, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  started = now_s ();
+  for (guint n = 0; n < messages; n += batch)
+    {
+      double commit_started;
+
+      g_assert_true (confab_store_begin (store, &error));
+      for (guint k = 0; k < batch; k++)
+        {
+          ConfabVisitor *visitor = g_ptr_array_index (visitors, (n + k) % VISITORS);
+          g_autofree char *client_id = g_strdup_printf ("c-%u", n + k);
+          g_autoptr (ConfabMessage) message = NULL;
+          g_autoptr (ConfabConversation) conversation = NULL;
+          ConfabMessageDraft draft = {
+            .site_id = site->id, .visitor_id = visitor->id, .client_id = client_id,
+            .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id,
+            .sender_name = "Visitor", .body = "Hello, is anyone there? My order has not arrived.",
+          };
+
+          /* the hub's unit: a savepoint per frame */
+          g_assert_true (confab_store_begin (store, &error));
+          g_assert_true (confab_store_append_message (store, &draft, &message, &conversation,
+                                                      NULL, NULL, &error));
+          g_assert_true (confab_store_commit (store, &error));
+        }
+      commit_started = now_s ();
+      g_assert_true (confab_store_commit (store, &error));
+      g_array_append_val (commits, (double) { now_s () - commit_started });
+    }
+  appended = now_s () - started;
+
+  started = now_s ();
+  for (;;)
+    {
+      g_autoptr (GPtrArray) events = confab_store_list_events (store, site_ids, cursor, 500, &error);
+
+      g_assert_no_error (error);
+      if (events->len == 0)
+        break;
+      got += events->len;
+      cursor = ((ConfabEvent *) g_ptr_array_index (events, events->len - 1))->cursor;
+    }
+  read_s = now_s () - started;
+
+  for (guint i = 0; i < commits->len; i++)
+    sum += g_array_index (commits, double, i);
+  printf ("{\"backend\":\"%s\",\"messages\":%u,\"batch\":%u,\"append_us_per_message\":%.1f,"
+          "\"messages_per_s\":%.0f,\"commit_ms_mean\":%.3f,\"resume_events\":%u,"
+          "\"resume_us_per_event\":%.2f}\n",
+          backend, messages, batch, appended * 1e6 / messages, messages / appended,
+          sum * 1e3 / commits->len, got, read_s * 1e6 / MAX (got, 1));
+  fflush (stdout);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  guint messages = argc > 1 ? atoi (argv[1]) : 2000;
+  guint batch = argc > 2 ? atoi (argv[2]) : 10;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bench-store-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "confab.db", NULL);
+  g_autoptr (PgServer) server = NULL;
+  ConfabStore *store;
+
+  store = confab_store_open (path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  run ("sqlite (synchronous=normal)", store, messages, batch);
+  confab_store_close (store);
+
+  server = pg_server_start (&error);
+  g_assert_no_error (error);
+  store = confab_pg_store_open (pg_server_get_url (server), &error);
+  g_assert_no_error (error);
+  run ("postgresql (loopback TCP, fsync off)", store, messages, batch);
+  confab_store_close (store);
+
+  g_unlink (g_strconcat (path, "-wal", NULL));
+  g_unlink (g_strconcat (path, "-shm", NULL));
+  g_unlink (path);
+  g_rmdir (dir);
+  return 0;
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-admin-migrate.c: `confab-relay admin migrate-store --from-config A --to-config B`.
+ *
+ * Copies a SQLite store (A's <data-dir>/confab.db) into an empty PostgreSQL database (B's [store]
+ * url), table by table, row by row, in one PostgreSQL transaction: all of it or nothing. The
+ * two schemas have the same tables and column names (tests/test-store-postgresql.c checks it),
+ * so each table is copied by the names SQLite gives; PostgreSQL converts the text of each value
+ * to its column's type (SQLite's 0/1 to boolean, integers to bigint). Afterwards the identity
+ * columns and the event cursor sequence continue after the highest value copied, so new rows
+ * never reuse an id or a cursor a client may hold.
+ *
+ * Not copied: message_counts, which PostgreSQL's trigger rebuilds as the messages go in (a copy
+ * would count them twice), and the upload files of <data-dir>/uploads (their rows are copied;
+ * the files stay where they are, see docs/command-line.md).
+ */
+#define G_LOG_DOMAIN "confab-admin"
+
+#include "confab-admin.h"
+#include "confab-config.h"
+#include "confab-pg-schema.h"
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+#include <stdio.h>
+
+/* Parents before children (foreign keys); visitors linked to another come after the originals. */
+static const struct {
+  const char *table;
+  const char *order;
+} tables[] = {
+  { "users", "created_at, id" },
+  { "sites", "created_at, id" },
+  { "memberships", "created_at" },
+  { "tokens", "created_at" },
+  { "setup_codes", "created_at" },
+  { "visitors", "linked_to IS NOT NULL, first_seen, id" },
+  { "page_views", "id" },
+  { "conversations", "created_at, id" },
+  { "events", "cursor" },
+  { "messages", "cursor" },
+  { "ratings", "created_at" },
+  { "offline_messages", "created_at, id" },
+  { "audit_log", "id" },
+  { "visitor_blocks", "blocked_at" },
+  { "faqs", "n" },
+  { "faq_feedback", "created_at" },
+  { "human_requests", "created_at" },
+  { "canned_responses", "created_at, id" },
+  { "uploads", "created_at, id" },
+};
+
+/* Identity columns and sequences to move past what was copied. */
+static const char *after_copy =
+  "SELECT setval (pg_get_serial_sequence ('page_views', 'id'), coalesce (max (id), 0) + 1, false) FROM page_views;"
+  "SELECT setval (pg_get_serial_sequence ('audit_log', 'id'), coalesce (max (id), 0) + 1, false) FROM audit_log;"
+  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;";
+
+static gboolean
+pg_ok (PGresult    *result,
+       const char  *what,
+       GError     **error)
+{
+  ExecStatusType status = PQresultStatus (result);
+  g_autofree char *message = NULL;
+
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+    return TRUE;
+  /* the primary message only: the detail would quote a row's values */
+  message = g_strdup (PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY));
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what,
+               message != NULL ? message : "the connection failed");
+  return FALSE;
+}
+
+static gboolean
+pg_run (PGconn      *conn,
+        const char  *sql,
+        const char  *what,
+        GError     **error)
+{
+  PGresult *result = PQexec (conn, sql);
+  gboolean ok = pg_ok (result, what, error);
+
+  PQclear (result);
+  return ok;
+}
+
+static gboolean
+copy_table (sqlite3     *db,
+            PGconn      *conn,
+            const char  *table,
+            const char  *order,
+            gint64      *out_rows,
+            GError     **error)
+{
+  g_autofree char *select = g_strdup_printf ("SELECT * FROM %s ORDER BY %s", table, order);
+  g_autoptr (GString) insert = g_string_new (NULL);
+  g_autofree char *what = g_strdup_printf ("Cannot copy %s", table);
+  sqlite3_stmt *stmt = NULL;
+  int columns, rc;
+  gint64 rows = 0;
+  gboolean ok = TRUE;
+
+  /* static SQL: table and column names come from the list above and from SQLite's schema */
+  if (sqlite3_prepare_v2 (db, select, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what, sqlite3_errmsg (db));
+      return FALSE;
+    }
+
+  columns = sqlite3_column_count (stmt);
+  g_string_append_printf (insert, "INSERT INTO %s (", table);
+  for (int i = 0; i < columns; i++)
+    g_string_append_printf (insert, "%s%s", i > 0 ? ", " : "", sqlite3_column_name (stmt, i));
+  g_string_append (insert, ") VALUES (");
+  for (int i = 0; i < columns; i++)
+    g_string_append_printf (insert, "%s$%d", i > 0 ? ", " : "", i + 1);
+  g_string_append (insert, ")");
+
+  {
+    PGresult *prepared = PQprepare (conn, "", insert->str, columns, NULL);
+
+    ok = pg_ok (prepared, what, error);
+    PQclear (prepared);
+  }
+
+  while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree const char **values = g_new0 (const char *, columns);
+      PGresult *result;
+
+      for (int i = 0; i < columns; i++)
+        values[i] = (const char *) sqlite3_column_text (stmt, i);
+      result = PQexecPrepared (conn, "", columns, values, NULL, NULL, 0);
+      ok = pg_ok (result, what, error);
+      PQclear (result);
+      rows++;
+    }
+  if (ok && rc != SQLITE_DONE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what, sqlite3_errmsg (db));
+      ok = FALSE;
+    }
+  sqlite3_finalize (stmt);
+  *out_rows = rows;
+  return ok;
+}
+
+/* The event cursors go on after the highest one SQLite handed out (sqlite_sequence: also those
+ * of events deleted since), so a client's cursor never points past a new event. */
+static gboolean
+continue_cursors (sqlite3     *db,
+                  PGconn      *conn,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *sql = NULL;
+  gint64 last = 0;
+
+  if (sqlite3_prepare_v2 (db, "SELECT max (coalesce ((SELECT seq FROM sqlite_sequence "
+                              "WHERE name = 'events'), 0), coalesce ((SELECT max (cursor) "
+                              "FROM events), 0))", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    last = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  sql = g_strdup_printf ("SELECT setval ('events_cursor', %" G_GINT64_FORMAT ", %s)",
+                         MAX (last, 1), last > 0 ? "true" : "false");
+  return pg_run (conn, sql, "Cannot continue the event cursors", error);
+}
+
+static gboolean
+migrate (ConfabConfig  *from,
+         ConfabConfig  *to,
+         GString       *report,
+         GError       **error)
+{
+  g_autofree char *path = g_build_filename (from->data_dir, "confab.db", NULL);
+  g_autoptr (PGconn) conn = NULL;
+  sqlite3 *db = NULL;
+  PGresult *result;
+  gboolean ok;
+
+  if (from->store_backend != CONFAB_STORE_BACKEND_SQLITE ||
+      to->store_backend != CONFAB_STORE_BACKEND_POSTGRESQL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--from-config must name a backend=sqlite store and --to-config a "
+                           "backend=postgresql one");
+      return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "There is no SQLite store %s", path);
+      return FALSE;
+    }
+
+  /* the target's schema first: this relay's, under the migration lock */
+  conn = confab_pg_connect (to->store_url, error);
+  if (conn == NULL || !confab_pg_migrate (conn, NULL, NULL, error))
+    return FALSE;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot open %s: %s", path,
+                   sqlite3_errmsg (db));
+      sqlite3_close (db);
+      return FALSE;
+    }
+
+  /* one read transaction on SQLite (a consistent copy while a relay still runs on it) and one
+   * write transaction on PostgreSQL (all or nothing) */
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  ok = pg_run (conn, "BEGIN", "Cannot start the copy", error);
+  if (ok)
+    {
+      result = PQexec (conn, "SELECT (SELECT count (*) FROM users) + (SELECT count (*) FROM sites)");
+      ok = pg_ok (result, "Cannot look at the target database", error);
+      if (ok && g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10) > 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               "The PostgreSQL database already has users or sites: "
+                               "migrate-store copies into an empty one only");
+          ok = FALSE;
+        }
+      PQclear (result);
+    }
+
+  for (guint i = 0; ok && i < G_N_ELEMENTS (tables); i++)
+    {
+      gint64 rows = 0;
+
+      ok = copy_table (db, conn, tables[i].table, tables[i].order, &rows, error);
+      g_string_append_printf (report, "%s\"%s\":%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                              tables[i].table, rows);
+    }
+
+  ok = ok && continue_cursors (db, conn, error) &&
+       pg_run (conn, after_copy, "Cannot continue the ids", error) &&
+       pg_run (conn, "COMMIT", "Cannot commit the copy", error);
+  if (!ok)
+    pg_run (conn, "ROLLBACK", "rollback", NULL);
+
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (db);
+  return ok;
+}
+
+gboolean
+confab_admin_migrate_store (int      argc,
+                            char   **argv,
+                            GError **error)
+{
+  g_autofree char *from_path = NULL, *to_path = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("migrate-store");
+  g_autoptr (ConfabConfig) from = confab_config_new ();
+  g_autoptr (ConfabConfig) to = confab_config_new ();
+  g_autoptr (GString) report = g_string_new ("{\"copied\":{");
+  GOptionEntry entries[] = {
+    { "from-config", 0, 0, G_OPTION_ARG_FILENAME, &from_path, "Config of the SQLite store to copy", "A" },
+    { "to-config", 0, 0, G_OPTION_ARG_FILENAME, &to_path, "Config of the empty PostgreSQL store", "B" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (from_path == NULL || to_path == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--from-config and --to-config are required");
+      return FALSE;
+    }
+  if (!confab_config_load (from, from_path, error) || !confab_config_load (to, to_path, error))
+    return FALSE;
+
+  if (!migrate (from, to, report, error))
+    return FALSE;
+  /* one line of JSON, as every admin command prints: the rows copied per table */
+  g_string_append (report, "}}");
+  printf ("%s\n", report->str);
+  return TRUE;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-store-backend.h: how one ConfabStore speaks to another database than SQLite.
+ *
+ * confab-store*.h stay the one interface the hub, api and auth code see. A store opened by
+ * another backend (postgresql/confab-pg-store.c) carries a table of that backend's functions;
+ * every public function of the SQLite files hands off to it on its first line (STORE_HANDOFF
+ * in sqlite/confab-store-private.h), so the SQLite code stays as it is and a function added
+ * there needs one line more. A NULL entry is a function the backend does not have yet: the
+ * call fails with CONFAB_STORE_ERROR_FAILED "… is not supported by the PostgreSQL store yet",
+ * never quietly (relay/store/README.md lists them).
+ *
+ * Each entry has the public function's signature, without its "confab_store_" prefix.
+ */
+#pragma once
+
+#include "confab-store.h"
+#include "confab-store-analytics.h"
+#include "confab-store-data.h"
+#include "confab-store-sites.h"
+#include "confab-store-team.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ConfabStoreFuncs ConfabStoreFuncs;
+
+struct _ConfabStoreFuncs
+{
+  const char *name;   /* "PostgreSQL", for errors and logs */
+  ConfabUser *(*create_user) (ConfabStore *store, const char *email, const char *name, const char *password_hash, GError **error);
+  ConfabUser *(*get_user) (ConfabStore *store, const char *user_id, GError **error);
+  ConfabUser *(*get_user_by_email) (ConfabStore *store, const char *email, GError **error);
+  gboolean (*add_token) (ConfabStore *store, const char *token_hash, const char *user_id, gint64 expires_at, GError **error);
+  char *(*lookup_token) (ConfabStore *store, const char *token_hash, gint64 now, GError **error);
+  gboolean (*revoke_token) (ConfabStore *store, const char *token_hash, GError **error);
+  ConfabSite *(*create_site) (ConfabStore *store, const char *owner_id, const char *name, const char * const *domains, GError **error);
+  ConfabSite *(*get_site) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabSite *(*get_site_by_key) (ConfabStore *store, const char *site_key, GError **error);
+  GPtrArray *(*list_sites_for_user) (ConfabStore *store, const char *user_id, GError **error);
+  ConfabSite *(*update_site) (ConfabStore *store, const char *site_id, const char *name, const char * const *domains, const char *settings_json, int enabled, GError **error);
+  ConfabRole (*get_role) (ConfabStore *store, const char *site_id, const char *user_id);
+  gboolean (*set_member) (ConfabStore *store, const char *site_id, const char *user_id, ConfabRole role, GError **error);
+  GPtrArray *(*list_members) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*change_member) (ConfabStore *store, const char *site_id, const char *user_id, ConfabRole role, GError **error);
+  char *(*analytics_reader_path) (ConfabStore *store);
+  gboolean (*analytics_conversations) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, gboolean with_visitors, ConfabAnalyticsConversationFunc func, gpointer user_data, GError **error);
+  gboolean (*analytics_messages) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, gint64 bucket_ms, ConfabAnalyticsMessagesFunc func, gpointer user_data, GError **error);
+  gint64 (*analytics_visitors) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, GError **error);
+  gint64 (*analytics_offline) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, GError **error);
+  char *(*analytics_faq_question) (ConfabStore *store, const char *faq_id);
+  ConfabConversation *(*get_conversation) (ConfabStore *store, const char *conversation_id, GError **error);
+  ConfabConversation *(*get_current_conversation) (ConfabStore *store, const char *visitor_id, GError **error);
+  GPtrArray *(*list_conversations) (ConfabStore *store, const char *site_id, const ConfabConversationStatus *status, gint64 before_ms, guint limit, GError **error);
+  GPtrArray *(*list_visitor_conversations) (ConfabStore *store, const char *visitor_id, guint limit, GError **error);
+  ConfabConversation *(*set_status) (ConfabStore *store, const char *conversation_id, ConfabConversationStatus status, GError **error);
+  ConfabConversation *(*set_assignee) (ConfabStore *store, const char *conversation_id, const char *assignee_id, GError **error);
+  ConfabConversation *(*mark_read) (ConfabStore *store, const char *conversation_id, ConfabSenderType reader, gint64 seq, GError **error);
+  ConfabConversation *(*create_conversation) (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
+  gboolean (*append_message) (ConfabStore *store, const ConfabMessageDraft *draft, ConfabMessage **out_message, ConfabConversation **out_conversation, gboolean *out_conversation_changed, ConfabAppendResult *out_result, GError **error);
+  ConfabMessage *(*find_message) (ConfabStore *store, ConfabSenderType sender_type, const char *sender_id, const char *client_id, GError **error);
+  GPtrArray *(*list_messages) (ConfabStore *store, const char *conversation_id, gint64 after_seq, guint limit, GError **error);
+  gint64 (*add_event) (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, const char *payload_json, GError **error);
+  GPtrArray *(*list_events) (ConfabStore *store, const char * const *site_ids, gint64 after_cursor, guint limit, GError **error);
+  gint64 (*last_cursor) (ConfabStore *store);
+  gboolean (*append_audit) (ConfabStore *store, const ConfabAuditEntry *entry, GError **error);
+  GPtrArray *(*list_site_audit) (ConfabStore *store, const char *site_id, gint64 before_id, guint limit, GError **error);
+  gboolean (*delete_site_audit) (ConfabStore *store, const char *site_id, GError **error);
+  GPtrArray *(*search_visitors) (ConfabStore *store, const char *site_id, const char *query, guint limit, GError **error);
+  GPtrArray *(*list_visitor_pages) (ConfabStore *store, const char *visitor_id, GError **error);
+  GPtrArray *(*list_visitor_conversation_ids) (ConfabStore *store, const char *visitor_id, GError **error);
+  GPtrArray *(*list_visitor_offline_ids) (ConfabStore *store, const char *visitor_id, GError **error);
+  GPtrArray *(*list_visitor_upload_ids) (ConfabStore *store, const char *visitor_id, GError **error);
+  gboolean (*set_event_visitor) (ConfabStore *store, gint64 cursor, const char *visitor_id, GError **error);
+  gboolean (*delete_visitor) (ConfabStore *store, const char *visitor_id, GPtrArray **out_conversation_ids, GPtrArray **out_offline_ids, GPtrArray **out_unused_files, GError **error);
+  GHashTable *(*list_retention_sites) (ConfabStore *store, GError **error);
+  gint64 (*purge_conversations) (ConfabStore *store, const char *site_id, gint64 cutoff_ms, guint max_rows, gboolean *out_more, GPtrArray **out_conversation_ids, GPtrArray **out_unused_files, GError **error);
+  gint64 (*count_visitor_messages) (ConfabStore *store, const char *visitor_id, GError **error);
+  gboolean (*trim_visitor_messages) (ConfabStore *store, const char *visitor_id, guint max_rows, gboolean *out_more, GError **error);
+  ConfabBlock *(*block_visitor) (ConfabStore *store, const char *site_id, const char *visitor_id, const char *reason, const char *user_id, GError **error);
+  gboolean (*unblock_visitor) (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
+  char *(*get_block_site) (ConfabStore *store, const char *visitor_id, GError **error);
+  GPtrArray *(*list_blocks) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*is_blocked) (ConfabStore *store, const char *site_id, const char *visitor_id, const char *ip_hash);
+  ConfabFaq *(*create_faq) (ConfabStore *store, const char *site_id, const char *question, const char *answer, const char * const *keywords, GError **error);
+  ConfabFaq *(*get_faq) (ConfabStore *store, const char *faq_id, GError **error);
+  GPtrArray *(*list_faqs) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabFaq *(*update_faq) (ConfabStore *store, const char *faq_id, const char *question, const char *answer, const char * const *keywords, GError **error);
+  gboolean (*delete_faq) (ConfabStore *store, const char *faq_id, GError **error);
+  GPtrArray *(*search_faqs) (ConfabStore *store, const char *site_id, const char *match, guint limit, GError **error);
+  gboolean (*count_faq_view) (ConfabStore *store, const char *faq_id, GError **error);
+  gboolean (*bot_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+  gboolean (*faq_answered_in) (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean *out_answered, GError **error);
+  gboolean (*set_faq_feedback) (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean helpful, GError **error);
+  gboolean (*request_human) (ConfabStore *store, const char *conversation_id, gboolean *out_new, GError **error);
+  ConfabCanned *(*create_canned) (ConfabStore *store, const char *site_id, const char *shortcut, const char *body, GError **error);
+  ConfabCanned *(*get_canned) (ConfabStore *store, const char *canned_id, GError **error);
+  GPtrArray *(*list_canned) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabCanned *(*update_canned) (ConfabStore *store, const char *canned_id, const char *shortcut, const char *body, GError **error);
+  gboolean (*delete_canned) (ConfabStore *store, const char *canned_id, GError **error);
+  gboolean (*set_rating) (ConfabStore *store, const char *conversation_id, int score, const char *comment, GError **error);
+  gboolean (*get_rating) (ConfabStore *store, const char *conversation_id, int *out_score, char **out_comment, GError **error);
+  char *(*add_offline_message) (ConfabStore *store, const char *site_id, const char *visitor_id, const char *name, const char *email, const char *body, GError **error);
+  GPtrArray *(*list_offline_messages) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*audit) (ConfabStore *store, const char *user_id, const char *site_id, const char *action, const char *detail_json, const char *ip_hash, GError **error);
+  GPtrArray *(*list_audit) (ConfabStore *store, const char *site_id, guint limit, GError **error);
+  gboolean (*retire_site) (ConfabStore *store, const char *site_id, GPtrArray **out_member_ids, GError **error);
+  gboolean (*delete_site_step) (ConfabStore *store, const char *site_id, guint limit, gint64 budget_us, GPtrArray *files, gboolean *out_done, GError **error);
+  GPtrArray *(*list_retired_sites) (ConfabStore *store, GError **error);
+  ConfabSite *(*rotate_site_key) (ConfabStore *store, const char *site_id, GError **error);
+  void (*close) (ConfabStore *store);
+  int (*schema_version) (ConfabStore *store);
+  void (*set_busy_timeout) (ConfabStore *store, int ms);
+  gboolean (*quick_check) (ConfabStore *store, guint max_ms, GError **error);
+  gint64 (*total_changes) (ConfabStore *store);
+  gboolean (*check_writable) (ConfabStore *store, GError **error);
+  gboolean (*begin) (ConfabStore *store, GError **error);
+  gboolean (*commit) (ConfabStore *store, GError **error);
+  void (*rollback) (ConfabStore *store);
+  ConfabUser *(*invite_user) (ConfabStore *store, const char *email, const char *site_id, ConfabRole role, const char *code_hash, const char *created_by, gint64 expires_at, GError **error);
+  gboolean (*get_setup_code) (ConfabStore *store, const char *user_id, char **out_code_hash, gint64 *out_expires_at, GError **error);
+  gboolean (*complete_setup) (ConfabStore *store, const char *user_id, const char *code_hash, gint64 now, const char *password_hash, const char *name, GError **error);
+  gboolean (*reset_password) (ConfabStore *store, const char *user_id, const char *kind, const char *site_id, const char *code_hash, const char *created_by, gint64 expires_at, GPtrArray **out_revoked, GError **error);
+  gboolean (*set_password) (ConfabStore *store, const char *user_id, const char *password_hash, const char *keep_token_hash, GPtrArray **out_revoked, GError **error);
+  gboolean (*set_user_name) (ConfabStore *store, const char *user_id, const char *name, GError **error);
+  GPtrArray *(*list_invitations) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*drop_unused_invitee) (ConfabStore *store, const char *user_id, GError **error);
+  ConfabOfflineMessage *(*get_offline_message) (ConfabStore *store, const char *offline_id, GError **error);
+  GPtrArray *(*list_offline_messages_page) (ConfabStore *store, const char *site_id, const char *status, const char *before_id, guint limit, GError **error);
+  gint64 (*count_open_offline_messages) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabOfflineMessage *(*set_offline_message_status) (ConfabStore *store, const char *offline_id, gboolean handled, const char *user_id, GError **error);
+  gboolean (*set_offline_message_conversation) (ConfabStore *store, const char *offline_id, const char *conversation_id, GError **error);
+  gboolean (*get_conversation_rating) (ConfabStore *store, const char *conversation_id, gboolean *out_found, int *out_score, char **out_comment, gint64 *out_rated_at, GError **error);
+  GPtrArray *(*list_timeline) (ConfabStore *store, const char *conversation_id, GError **error);
+  gboolean (*add_upload) (ConfabStore *store, const ConfabUpload *upload, GError **error);
+  ConfabUpload *(*get_upload) (ConfabStore *store, const char *upload_id, GError **error);
+  gboolean (*upload_file_used) (ConfabStore *store, const char *sha256);
+  gboolean (*claim_upload) (ConfabStore *store, const char *upload_id, const char *conversation_id, const char *visitor_id, GError **error);
+  ConfabVisitor *(*get_visitor_by_token) (ConfabStore *store, const char *token_hash, GError **error);
+  ConfabVisitor *(*create_visitor) (ConfabStore *store, const char *site_id, const char *token_hash, const ConfabVisitorInfo *info, GError **error);
+  ConfabVisitor *(*get_visitor) (ConfabStore *store, const char *visitor_id, GError **error);
+  ConfabVisitor *(*touch_visitor) (ConfabStore *store, const char *visitor_id, const ConfabVisitorInfo *info, gboolean new_visit, GError **error);
+  gboolean (*add_page_view) (ConfabStore *store, const char *visitor_id, const char *url, const char *title, gint64 at, GError **error);
+  gint64 (*add_visitor_event) (ConfabStore *store, const char *site_id, const char *visitor_id, const char *payload_json, GError **error);
+  gint64 (*add_rating_event) (ConfabStore *store, const char *site_id, const char *conversation_id, const char *payload_json, GError **error);
+  gboolean (*close_page_views) (ConfabStore *store, const char *visitor_id, gint64 at, GError **error);
+  GPtrArray *(*list_page_views) (ConfabStore *store, const char *visitor_id, guint limit, GError **error);
+  gboolean (*set_visitor_consent) (ConfabStore *store, const char *visitor_id, gint64 at, GError **error);
+  gint64 (*get_visitor_consent) (ConfabStore *store, const char *visitor_id, GError **error);
+  gboolean (*set_visitor_context) (ConfabStore *store, const char *visitor_id, const ConfabVisitorContext *context, GError **error);
+  ConfabVisitor *(*find_visitor_by_fingerprint) (ConfabStore *store, const char *site_id, const char *fingerprint, GError **error);
+  ConfabVisitor *(*link_visitor) (ConfabStore *store, const char *visitor_id, const char *previous_id, GError **error);
+};
+
+/* A store of @backend: confab_store_close () calls backend->close, then frees the store.
+ * @data is the backend's own state (confab_store_get_backend_data ()). */
+ConfabStore *confab_store_new_for_backend  (const ConfabStoreFuncs *backend,
+                                            gpointer                  data);
+gpointer     confab_store_get_backend_data (ConfabStore              *store);
+/* NULL for SQLite. */
+const ConfabStoreFuncs *confab_store_get_backend (ConfabStore *store);
+
+/* Sets @error (or warns, when NULL) that @function is not in @backend yet. */
+void         confab_store_unsupported      (const ConfabStoreFuncs *backend,
+                                            const char               *function,
+                                            GError                  **error);
+
+G_END_DECLS

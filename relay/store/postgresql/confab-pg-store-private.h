@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-pg-store-private.h: what the files of the PostgreSQL store share.
+ *
+ * confab-pg-store.c holds the connection, the transactions, the error mapping and the helpers
+ * below; confab-pg-store-<part>.c implement the functions of confab-store*.h, each under the
+ * name of its entry in ConfabStoreFuncs (confab-store-backend.h) with the prefix pg_.
+ */
+#pragma once
+
+#include "confab-store.h"
+#include "confab-store-backend.h"
+#include "confab-util.h"
+
+#include <json-glib/json-glib.h>
+#include <libpq-fe.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+#define PG_MAX_PARAMS 24
+
+/* The text parameters of one statement; numbers are formatted into the struct itself. */
+typedef struct {
+  const char *values[PG_MAX_PARAMS];
+  char        numbers[PG_MAX_PARAMS][24];
+  int         n;
+} PgParams;
+
+void      pg_text     (PgParams    *params,
+                       const char  *text);
+void      pg_int      (PgParams    *params,
+                       gint64       value);
+void      pg_bool     (PgParams    *params,
+                       gboolean     value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+/* Runs @sql (a string literal: its address names the prepared statement) with @params. A result
+ * that is tuples or a command, else NULL with @error mapped to ConfabStoreError: unique
+ * violation EXISTS, foreign key NOT_FOUND, lock timeout and deadlock BUSY, disk full FULL, a
+ * lost connection UNAVAILABLE. */
+PGresult *pg_exec     (ConfabStore    *store,
+                       const char     *sql,
+                       const PgParams *params,
+                       const char     *what,
+                       GError        **error);
+/* pg_exec () for a write that may fail on a constraint: inside an open transaction it runs in
+ * a savepoint of its own, so that its failure leaves the caller's transaction usable (as a
+ * failed statement does in SQLite) instead of aborting it. */
+PGresult *pg_write    (ConfabStore    *store,
+                       const char     *sql,
+                       const PgParams *params,
+                       const char     *what,
+                       GError        **error);
+
+/* Rows a write changed. */
+gint64    pg_changes  (PGresult       *result);
+/* FALSE with NOT_FOUND "No @what “@id”" when @result changed or returned no row. */
+gboolean  pg_found    (PGresult       *result,
+                       const char     *what,
+                       const char     *id,
+                       GError        **error);
+
+char     *pg_dup      (PGresult       *result,
+                       int             row,
+                       int             column);
+gint64    pg_integer    (PGresult       *result,
+                       int             row,
+                       int             column);
+gboolean  pg_boolean  (PGresult       *result,
+                       int             row,
+                       int             column);
+
+/* Ends a level begun with confab_store_begin (): commits when @ok, else rolls back. */
+gboolean  pg_finish   (ConfabStore    *store,
+                       gboolean        ok,
+                       GError        **error);
+
+ConfabSenderType pg_sender_from_string (const char *text);
+
+/* confab-pg-store-accounts.c */
+ConfabUser   *pg_create_user          (ConfabStore *store, const char *email, const char *name, const char *password_hash, GError **error);
+ConfabUser   *pg_get_user             (ConfabStore *store, const char *user_id, GError **error);
+ConfabUser   *pg_get_user_by_email    (ConfabStore *store, const char *email, GError **error);
+gboolean      pg_add_token            (ConfabStore *store, const char *token_hash, const char *user_id, gint64 expires_at, GError **error);
+char         *pg_lookup_token         (ConfabStore *store, const char *token_hash, gint64 now, GError **error);
+gboolean      pg_revoke_token         (ConfabStore *store, const char *token_hash, GError **error);
+ConfabSite   *pg_create_site          (ConfabStore *store, const char *owner_id, const char *name, const char * const *domains, GError **error);
+ConfabSite   *pg_get_site             (ConfabStore *store, const char *site_id, GError **error);
+ConfabSite   *pg_get_site_by_key      (ConfabStore *store, const char *site_key, GError **error);
+GPtrArray    *pg_list_sites_for_user  (ConfabStore *store, const char *user_id, GError **error);
+ConfabSite   *pg_update_site          (ConfabStore *store, const char *site_id, const char *name, const char * const *domains, const char *settings_json, int enabled, GError **error);
+ConfabSite   *pg_rotate_site_key      (ConfabStore *store, const char *site_id, GError **error);
+ConfabRole    pg_get_role             (ConfabStore *store, const char *site_id, const char *user_id);
+gboolean      pg_set_member           (ConfabStore *store, const char *site_id, const char *user_id, ConfabRole role, GError **error);
+GPtrArray    *pg_list_members         (ConfabStore *store, const char *site_id, GError **error);
+gboolean      pg_change_member        (ConfabStore *store, const char *site_id, const char *user_id, ConfabRole role, GError **error);
+gboolean      pg_is_blocked           (ConfabStore *store, const char *site_id, const char *visitor_id, const char *ip_hash);
+gboolean      pg_audit                (ConfabStore *store, const char *user_id, const char *site_id, const char *action, const char *detail_json, const char *ip_hash, GError **error);
+gboolean      pg_append_audit         (ConfabStore *store, const ConfabAuditEntry *entry, GError **error);
+
+/* confab-pg-store-chat.c */
+ConfabVisitor *pg_create_visitor      (ConfabStore *store, const char *site_id, const char *token_hash, const ConfabVisitorInfo *info, GError **error);
+ConfabVisitor *pg_get_visitor         (ConfabStore *store, const char *visitor_id, GError **error);
+ConfabVisitor *pg_get_visitor_by_token (ConfabStore *store, const char *token_hash, GError **error);
+ConfabVisitor *pg_touch_visitor       (ConfabStore *store, const char *visitor_id, const ConfabVisitorInfo *info, gboolean new_visit, GError **error);
+gboolean      pg_add_page_view        (ConfabStore *store, const char *visitor_id, const char *url, const char *title, gint64 at, GError **error);
+gboolean      pg_close_page_views     (ConfabStore *store, const char *visitor_id, gint64 at, GError **error);
+GPtrArray    *pg_list_page_views      (ConfabStore *store, const char *visitor_id, guint limit, GError **error);
+gint64        pg_add_visitor_event    (ConfabStore *store, const char *site_id, const char *visitor_id, const char *payload_json, GError **error);
+gint64        pg_add_rating_event     (ConfabStore *store, const char *site_id, const char *conversation_id, const char *payload_json, GError **error);
+gboolean      pg_set_visitor_consent  (ConfabStore *store, const char *visitor_id, gint64 at, GError **error);
+gint64        pg_get_visitor_consent  (ConfabStore *store, const char *visitor_id, GError **error);
+gboolean      pg_set_visitor_context  (ConfabStore *store, const char *visitor_id, const ConfabVisitorContext *context, GError **error);
+ConfabVisitor *pg_find_visitor_by_fingerprint (ConfabStore *store, const char *site_id, const char *fingerprint, GError **error);
+ConfabVisitor *pg_link_visitor        (ConfabStore *store, const char *visitor_id, const char *previous_id, GError **error);
+GPtrArray    *pg_list_visitor_conversations (ConfabStore *store, const char *visitor_id, guint limit, GError **error);
+ConfabConversation *pg_get_conversation (ConfabStore *store, const char *conversation_id, GError **error);
+ConfabConversation *pg_get_current_conversation (ConfabStore *store, const char *visitor_id, GError **error);
+ConfabConversation *pg_create_conversation (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_conversations   (ConfabStore *store, const char *site_id, const ConfabConversationStatus *status, gint64 before_ms, guint limit, GError **error);
+ConfabConversation *pg_set_status     (ConfabStore *store, const char *conversation_id, ConfabConversationStatus status, GError **error);
+ConfabConversation *pg_set_assignee   (ConfabStore *store, const char *conversation_id, const char *assignee_id, GError **error);
+ConfabConversation *pg_mark_read      (ConfabStore *store, const char *conversation_id, ConfabSenderType reader, gint64 seq, GError **error);
+gboolean      pg_append_message       (ConfabStore *store, const ConfabMessageDraft *draft, ConfabMessage **out_message, ConfabConversation **out_conversation, gboolean *out_conversation_changed, ConfabAppendResult *out_result, GError **error);
+ConfabMessage *pg_find_message        (ConfabStore *store, ConfabSenderType sender_type, const char *sender_id, const char *client_id, GError **error);
+GPtrArray    *pg_list_messages        (ConfabStore *store, const char *conversation_id, gint64 after_seq, guint limit, GError **error);
+gint64        pg_add_event            (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, const char *payload_json, GError **error);
+GPtrArray    *pg_list_events          (ConfabStore *store, const char * const *site_ids, gint64 after_cursor, guint limit, GError **error);
+gint64        pg_last_cursor          (ConfabStore *store);
+ConfabUpload *pg_get_upload           (ConfabStore *store, const char *upload_id, GError **error);
+GPtrArray    *pg_list_timeline        (ConfabStore *store, const char *conversation_id, GError **error);
+
+/* confab-pg-store-team.c */
+ConfabUser   *pg_invite_user          (ConfabStore *store, const char *email, const char *site_id, ConfabRole role, const char *code_hash, const char *created_by, gint64 expires_at, GError **error);
+gboolean      pg_get_setup_code       (ConfabStore *store, const char *user_id, char **out_code_hash, gint64 *out_expires_at, GError **error);
+gboolean      pg_complete_setup       (ConfabStore *store, const char *user_id, const char *code_hash, gint64 now, const char *password_hash, const char *name, GError **error);
+gboolean      pg_reset_password       (ConfabStore *store, const char *user_id, const char *kind, const char *site_id, const char *code_hash, const char *created_by, gint64 expires_at, GPtrArray **out_revoked, GError **error);
+gboolean      pg_set_password         (ConfabStore *store, const char *user_id, const char *password_hash, const char *keep_token_hash, GPtrArray **out_revoked, GError **error);
+gboolean      pg_set_user_name        (ConfabStore *store, const char *user_id, const char *name, GError **error);
+GPtrArray    *pg_list_invitations     (ConfabStore *store, const char *site_id, GError **error);
+gboolean      pg_drop_unused_invitee  (ConfabStore *store, const char *user_id, GError **error);
+
+/* confab-pg-store-extras.c */
+gboolean      pg_add_upload           (ConfabStore *store, const ConfabUpload *upload, GError **error);
+gboolean      pg_upload_file_used     (ConfabStore *store, const char *sha256);
+gboolean      pg_claim_upload         (ConfabStore *store, const char *upload_id, const char *conversation_id, const char *visitor_id, GError **error);
+ConfabCanned *pg_create_canned        (ConfabStore *store, const char *site_id, const char *shortcut, const char *body, GError **error);
+ConfabCanned *pg_get_canned           (ConfabStore *store, const char *canned_id, GError **error);
+GPtrArray    *pg_list_canned          (ConfabStore *store, const char *site_id, GError **error);
+ConfabCanned *pg_update_canned        (ConfabStore *store, const char *canned_id, const char *shortcut, const char *body, GError **error);
+gboolean      pg_delete_canned        (ConfabStore *store, const char *canned_id, GError **error);
+ConfabBlock  *pg_block_visitor        (ConfabStore *store, const char *site_id, const char *visitor_id, const char *reason, const char *user_id, GError **error);
+gboolean      pg_unblock_visitor      (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
+char         *pg_get_block_site       (ConfabStore *store, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_blocks          (ConfabStore *store, const char *site_id, GError **error);
+
+/* confab-pg-store-feedback.c */
+gboolean      pg_set_rating           (ConfabStore *store, const char *conversation_id, int score, const char *comment, GError **error);
+gboolean      pg_get_rating           (ConfabStore *store, const char *conversation_id, int *out_score, char **out_comment, GError **error);
+gboolean      pg_get_conversation_rating (ConfabStore *store, const char *conversation_id, gboolean *out_found, int *out_score, char **out_comment, gint64 *out_rated_at, GError **error);
+char         *pg_add_offline_message  (ConfabStore *store, const char *site_id, const char *visitor_id, const char *name, const char *email, const char *body, GError **error);
+ConfabOfflineMessage *pg_get_offline_message (ConfabStore *store, const char *offline_id, GError **error);
+GPtrArray    *pg_list_offline_messages_page (ConfabStore *store, const char *site_id, const char *status, const char *before_id, guint limit, GError **error);
+gint64        pg_count_open_offline_messages (ConfabStore *store, const char *site_id, GError **error);
+ConfabOfflineMessage *pg_set_offline_message_status (ConfabStore *store, const char *offline_id, gboolean handled, const char *user_id, GError **error);
+gboolean      pg_set_offline_message_conversation (ConfabStore *store, const char *offline_id, const char *conversation_id, GError **error);
+GPtrArray    *pg_list_offline_messages (ConfabStore *store, const char *site_id, GError **error);
+GPtrArray    *pg_list_audit           (ConfabStore *store, const char *site_id, guint limit, GError **error);
+gboolean      pg_set_event_visitor    (ConfabStore *store, gint64 cursor, const char *visitor_id, GError **error);
+gboolean      pg_bot_may_answer       (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+gboolean      pg_request_human        (ConfabStore *store, const char *conversation_id, gboolean *out_new, GError **error);
+GHashTable   *pg_list_retention_sites (ConfabStore *store, GError **error);
+GPtrArray    *pg_list_retired_sites   (ConfabStore *store, GError **error);
+
+G_END_DECLS

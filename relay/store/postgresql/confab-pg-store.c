@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-pg-store.c: the PostgreSQL store's connection, transactions and errors (issue 13).
+ *
+ * One connection, used from the main loop only, with libpq's synchronous calls: every
+ * statement is a round trip that blocks the loop for its duration (tens of microseconds on
+ * loopback). The hub's group commit is kept as it is: confab_store_begin () at depth 0 is a
+ * BEGIN, deeper levels are SAVEPOINTs, exactly as with SQLite. The asynchronous pipeline
+ * (confab-pg-connection.c) is the next step: it needs the store's callers to wait for results.
+ *
+ * Statements are prepared once per connection, named by the address of their SQL literal.
+ *
+ * A lost connection: the failing call answers CONFAB_STORE_ERROR_UNAVAILABLE (the HTTP layer
+ * answers 503 store_unavailable, the hub an error frame of that code); an open transaction is
+ * lost with it, so every call inside it fails the same way until the caller rolls it back;
+ * then the next call reconnects, no more often than a backoff from 100 ms to 5 s allows.
+ */
+#define G_LOG_DOMAIN "confab-store-pg"
+
+#include "confab-pg-store.h"
+#include "confab-pg-store-private.h"
+#include "confab-pg-schema.h"
+
+#include <stdlib.h>
+
+#define RECONNECT_MIN_US (100 * G_TIME_SPAN_MILLISECOND)
+#define RECONNECT_MAX_US (5 * G_TIME_SPAN_SECOND)
+/* A commit of another relay holds the cursor lock through its WAL flush: a few ms. Waiting
+ * less than this for a lock would refuse writes (BUSY) whenever two relays write at once. */
+#define MIN_LOCK_TIMEOUT_MS 100
+
+typedef struct {
+  PGconn     *conn;
+  GHashTable *prepared;        /* SQL literal (by address) → statement name */
+  guint       n_prepared;
+  guint       depth;           /* open confab_store_begin () levels */
+  /* Transaction control not sent yet (BEGIN, SAVEPOINT, RELEASE): it goes with the next
+   * statement's round trip, and a level that ran no statement costs none (see pg_begin ()). */
+  GString    *pending;
+  GArray     *marks;           /* per level: where its BEGIN/SAVEPOINT starts in pending, -1 once sent */
+  gboolean    lost;            /* the connection went down inside the open transaction */
+  gint64      next_connect_us; /* monotonic; no reconnection attempt before */
+  gint64      backoff_us;
+  gint64      changes;
+  int         lock_timeout_ms;
+  GError     *write_error;     /* why the last outermost COMMIT failed; NULL after a success */
+} PgStore;
+
+static inline PgStore *
+pg_of (ConfabStore *store)
+{
+  return confab_store_get_backend_data (store);
+}
+
+/* --- parameters and results ----------------------------------------------------------------- */
+
+void
+pg_text (PgParams   *params,
+         const char *text)
+{
+  g_return_if_fail (params->n < PG_MAX_PARAMS);
+  params->values[params->n++] = text;
+}
+
+void
+pg_int (PgParams *params,
+        gint64    value)
+{
+  g_return_if_fail (params->n < PG_MAX_PARAMS);
+  g_snprintf (params->numbers[params->n], sizeof params->numbers[0], "%" G_GINT64_FORMAT, value);
+  params->values[params->n] = params->numbers[params->n];
+  params->n++;
+}
+
+void
+pg_bool (PgParams *params,
+         gboolean  value)
+{
+  pg_text (params, value ? "t" : "f");
+}
+
+char *
+pg_dup (PGresult *result,
+        int       row,
+        int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return NULL;
+  return g_strdup (PQgetvalue (result, row, column));
+}
+
+gint64
+pg_integer (PGresult *result,
+          int       row,
+          int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return 0;
+  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+gboolean
+pg_boolean (PGresult *result,
+            int       row,
+            int       column)
+{
+  return !PQgetisnull (result, row, column) && PQgetvalue (result, row, column)[0] == 't';
+}
+
+gint64
+pg_changes (PGresult *result)
+{
+  const char *tuples = PQcmdTuples (result);
+
+  return tuples[0] != '\0' ? g_ascii_strtoll (tuples, NULL, 10) : 0;
+}
+
+gboolean
+pg_found (PGresult   *result,
+          const char *what,
+          const char *id,
+          GError    **error)
+{
+  if (PQntuples (result) > 0 || (PQresultStatus (result) == PGRES_COMMAND_OK &&
+                                 pg_changes (result) > 0))
+    return TRUE;
+
+  g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
+               "No %s “%s”", what, id != NULL ? id : "(null)");
+  return FALSE;
+}
+
+static const char * const sender_names[] = { "visitor", "agent", "bot", "system" };
+
+ConfabSenderType
+pg_sender_from_string (const char *text)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (sender_names); i++)
+    if (strcmp (text, sender_names[i]) == 0)
+      return i;
+  return CONFAB_SENDER_SYSTEM;
+}
+
+/* --- the connection ------------------------------------------------------------------------- */
+
+static void
+connection_lost (PgStore *pg)
+{
+  if (pg->depth > 0)
+    pg->lost = TRUE;
+  /* prepared statements die with their session */
+  g_hash_table_remove_all (pg->prepared);
+  if (pg->next_connect_us == 0)
+    pg->next_connect_us = g_get_monotonic_time ();
+}
+
+static void
+set_unavailable (PgStore     *pg,
+                 const char  *what,
+                 GError     **error)
+{
+  g_autofree char *message = g_strchomp (g_strdup (PQerrorMessage (pg->conn)));
+
+  g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE,
+               "%s: the PostgreSQL server cannot be reached (%s)", what,
+               *message != '\0' ? message : "connection lost");
+}
+
+/* Maps a failed statement's SQLSTATE to the store's error codes. */
+static void
+set_result_error (PgStore     *pg,
+                  PGresult    *result,
+                  const char  *what,
+                  GError     **error)
+{
+  const char *state = result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+  const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  int code = CONFAB_STORE_ERROR_FAILED;
+
+  if (PQstatus (pg->conn) != CONNECTION_OK || state == NULL ||
+      g_str_has_prefix (state, "08") || g_str_has_prefix (state, "57P"))
+    {
+      connection_lost (pg);
+      set_unavailable (pg, what, error);
+      return;
+    }
+
+  if (strcmp (state, "23505") == 0)
+    code = CONFAB_STORE_ERROR_EXISTS;
+  else if (strcmp (state, "23503") == 0)
+    code = CONFAB_STORE_ERROR_NOT_FOUND;
+  else if (strcmp (state, "55P03") == 0 || strcmp (state, "40001") == 0 ||
+           strcmp (state, "40P01") == 0)
+    code = CONFAB_STORE_ERROR_BUSY;
+  else if (strcmp (state, "53100") == 0)
+    code = CONFAB_STORE_ERROR_FULL;
+
+  /* The primary message only: the detail may quote the row's values (an e-mail address). */
+  g_set_error (error, CONFAB_STORE_ERROR, code, "%s: %s (SQLSTATE %s)", what,
+               primary != NULL ? primary : "failed", state);
+}
+
+static gboolean
+session_setup (PgStore  *pg,
+               GError  **error)
+{
+  /* as confab_pg_connect () does, again after a reconnection */
+  g_autofree char *sql = g_strdup_printf ("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
+                                          "SET client_min_messages = warning; "
+                                          "SET lock_timeout = %d",
+                                          MAX (pg->lock_timeout_ms, MIN_LOCK_TIMEOUT_MS));
+  g_autoptr (PGresult) result = PQexec (pg->conn, sql);
+
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      set_result_error (pg, result, "Cannot set up the PostgreSQL session", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Ready for a statement: FALSE with UNAVAILABLE while the connection is down (reconnecting
+ * when its time has come, and only outside a transaction, which died with the connection). */
+static gboolean
+ensure_connected (PgStore     *pg,
+                  const char  *what,
+                  GError     **error)
+{
+  gint64 now;
+
+  if (pg->lost)
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_UNAVAILABLE,
+                   "%s: the connection to PostgreSQL was lost in this transaction", what);
+      return FALSE;
+    }
+  if (PQstatus (pg->conn) == CONNECTION_OK)
+    return TRUE;
+
+  now = g_get_monotonic_time ();
+  if (pg->depth > 0 || now < pg->next_connect_us)
+    {
+      set_unavailable (pg, what, error);
+      return FALSE;
+    }
+
+  PQreset (pg->conn);
+  if (PQstatus (pg->conn) != CONNECTION_OK || !session_setup (pg, NULL))
+    {
+      pg->backoff_us = CLAMP (pg->backoff_us * 2, RECONNECT_MIN_US, RECONNECT_MAX_US);
+      pg->next_connect_us = now + pg->backoff_us;
+      set_unavailable (pg, what, error);
+      return FALSE;
+    }
+
+  g_message ("Connected to PostgreSQL again (database %s)", PQdb (pg->conn));
+  g_hash_table_remove_all (pg->prepared);
+  pg->backoff_us = 0;
+  pg->next_connect_us = 0;
+  return TRUE;
+}
+
+static const char *
+prepare (PgStore     *pg,
+         const char  *sql,
+         int          n_params,
+         const char  *what,
+         GError     **error)
+{
+  const char *name = g_hash_table_lookup (pg->prepared, sql);
+  g_autofree char *new_name = NULL;
+  g_autoptr (PGresult) result = NULL;
+
+  if (name != NULL)
+    return name;
+
+  new_name = g_strdup_printf ("confab_%u", ++pg->n_prepared);
+  result = PQprepare (pg->conn, new_name, sql, n_params, NULL);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      set_result_error (pg, result, what, error);
+      return NULL;
+    }
+  name = new_name;
+  g_hash_table_insert (pg->prepared, (gpointer) sql, g_steal_pointer (&new_name));
+  return name;
+}
+
+static void
+mark_sent (PgStore *pg)
+{
+  g_string_truncate (pg->pending, 0);
+  for (guint i = 0; i < pg->marks->len; i++)
+    g_array_index (pg->marks, gssize, i) = -1;
+}
+
+/* Sends the transaction control the next statement needs before it. */
+static gboolean
+flush_pending (PgStore     *pg,
+               const char  *what,
+               GError     **error)
+{
+  g_autoptr (PGresult) result = NULL;
+
+  if (pg->pending->len == 0)
+    return TRUE;
+
+  result = PQexec (pg->conn, pg->pending->str);
+  mark_sent (pg);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      set_result_error (pg, result, what, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+PGresult *
+pg_exec (ConfabStore    *store,
+         const char     *sql,
+         const PgParams *params,
+         const char     *what,
+         GError        **error)
+{
+  PgStore *pg = pg_of (store);
+  int n = params != NULL ? params->n : 0;
+  const char *name;
+  PGresult *result;
+  ExecStatusType status;
+
+  if (!ensure_connected (pg, what, error) || !flush_pending (pg, what, error))
+    return NULL;
+
+  name = prepare (pg, sql, n, what, error);
+  if (name == NULL)
+    return NULL;
+
+  result = PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL, NULL, NULL, 0);
+  status = PQresultStatus (result);
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+    {
+      pg->changes += pg_changes (result);
+      return result;
+    }
+
+  set_result_error (pg, result, what, error);
+  PQclear (result);
+  return NULL;
+}
+
+/* Statements without parameters, run as they are (transaction control). */
+static gboolean
+exec_simple (PgStore     *pg,
+             const char  *sql,
+             const char  *what,
+             char       **out_status,
+             GError     **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ensure_connected (pg, what, error))
+    return FALSE;
+
+  /* one round trip for what was pending and @sql: PQexec () runs them in order and answers
+   * with the last result, or with the first failure */
+  text = g_strconcat (pg->pending->str, sql, NULL);
+  result = PQexec (pg->conn, text);
+  mark_sent (pg);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    {
+      set_result_error (pg, result, what, error);
+      return FALSE;
+    }
+  if (out_status != NULL)
+    *out_status = g_strdup (PQcmdStatus (result));
+  return TRUE;
+}
+
+PGresult *
+pg_write (ConfabStore    *store,
+          const char     *sql,
+          const PgParams *params,
+          const char     *what,
+          GError        **error)
+{
+  PgStore *pg = pg_of (store);
+  PGresult *result;
+
+  if (pg->depth == 0)
+    return pg_exec (store, sql, params, what, error);
+
+  g_string_append (pg->pending, "SAVEPOINT confab_statement;");
+  result = pg_exec (store, sql, params, what, error);
+  if (result == NULL)
+    {
+      if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK)
+        exec_simple (pg, "ROLLBACK TO confab_statement; RELEASE confab_statement", what, NULL, NULL);
+      return NULL;
+    }
+  g_string_append (pg->pending, "RELEASE confab_statement;");
+  return result;
+}
+
+/* --- transactions --------------------------------------------------------------------------- */
+
+static gboolean
+pg_begin (ConfabStore *store,
+          GError     **error)
+{
+  PgStore *pg = pg_of (store);
+  gssize mark = pg->pending->len;
+
+  /* Not sent yet: it travels with the level's first statement, and a level that runs none
+   * (a frame that only read, or wrote nothing) is dropped without a round trip. */
+  if (!ensure_connected (pg, "Cannot start a transaction", error))
+    return FALSE;
+  g_string_append (pg->pending, pg->depth == 0 ? "BEGIN;" : "SAVEPOINT confab;");
+  g_array_append_val (pg->marks, mark);
+  pg->depth++;
+  return TRUE;
+}
+
+static void
+note_write_result (PgStore      *pg,
+                   const GError *error)
+{
+  if (error != NULL && g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    return;
+  g_clear_error (&pg->write_error);
+  if (error != NULL)
+    pg->write_error = g_error_copy (error);
+}
+
+/* On failure the level stays open: the caller rolls it back, as with SQLite. */
+static gboolean
+pg_commit (ConfabStore *store,
+           GError     **error)
+{
+  PgStore *pg = pg_of (store);
+  g_autofree char *status = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  gssize mark;
+
+  g_return_val_if_fail (pg->depth > 0, FALSE);
+
+  mark = g_array_index (pg->marks, gssize, pg->depth - 1);
+  if (mark >= 0 && !pg->lost)
+    {
+      /* nothing ran at this level: it never reached the server */
+      g_string_truncate (pg->pending, mark);
+      g_array_set_size (pg->marks, --pg->depth);
+      return TRUE;
+    }
+  if (pg->depth > 1 && !pg->lost)
+    {
+      g_string_append (pg->pending, "RELEASE confab;");
+      g_array_set_size (pg->marks, --pg->depth);
+      return TRUE;
+    }
+
+  if (!exec_simple (pg, pg->depth == 1 ? "COMMIT" : "RELEASE confab",
+                    "Cannot commit a transaction", &status, &local_error))
+    {
+      if (pg->depth == 1)
+        note_write_result (pg, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (pg->depth == 1 && g_strcmp0 (status, "ROLLBACK") == 0)
+    {
+      /* COMMIT of a transaction a statement had aborted: PostgreSQL rolls it back */
+      g_set_error_literal (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                           "Cannot commit a transaction: an earlier statement of it failed, "
+                           "PostgreSQL rolled it back");
+      return FALSE;
+    }
+
+  g_array_set_size (pg->marks, --pg->depth);
+  if (pg->depth == 0)
+    note_write_result (pg, NULL);
+  return TRUE;
+}
+
+static void
+pg_rollback (ConfabStore *store)
+{
+  PgStore *pg = pg_of (store);
+  g_autoptr (GError) error = NULL;
+
+  gssize mark;
+
+  g_return_if_fail (pg->depth > 0);
+
+  mark = g_array_index (pg->marks, gssize, pg->depth - 1);
+  if (mark >= 0)
+    /* never sent: nothing to undo on the server */
+    g_string_truncate (pg->pending, mark);
+  else if (pg->depth == 1)
+    {
+      /* what is pending belongs to this transaction: ROLLBACK undoes it unsent */
+      g_string_truncate (pg->pending, 0);
+      /* a lost connection took the transaction with it: nothing to undo on the server */
+      if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK &&
+          !exec_simple (pg, "ROLLBACK", "Cannot roll back", NULL, &error))
+        g_warning ("%s", error->message);
+    }
+  else if (!pg->lost && PQstatus (pg->conn) == CONNECTION_OK &&
+           !exec_simple (pg, "ROLLBACK TO confab; RELEASE confab", "Cannot roll back", NULL,
+                         &error))
+    g_warning ("%s", error->message);
+
+  g_array_set_size (pg->marks, --pg->depth);
+  if (pg->depth == 0)
+    {
+      pg->lost = FALSE;
+      g_string_truncate (pg->pending, 0);
+    }
+}
+
+gboolean
+pg_finish (ConfabStore *store,
+           gboolean     ok,
+           GError     **error)
+{
+  if (ok && pg_commit (store, error))
+    return TRUE;
+
+  pg_rollback (store);
+  return FALSE;
+}
+
+/* --- the store's own state ------------------------------------------------------------------ */
+
+static void
+pg_close (ConfabStore *store)
+{
+  PgStore *pg = pg_of (store);
+
+  if (pg->depth > 0)
+    g_warning ("Closing the PostgreSQL store with %u open transaction level(s): rolling back",
+               pg->depth);
+  /* PQfinish ends an open transaction with a rollback on the server */
+  g_clear_pointer (&pg->conn, PQfinish);
+  g_clear_pointer (&pg->prepared, g_hash_table_unref);
+  g_string_free (pg->pending, TRUE);
+  g_array_unref (pg->marks);
+  g_clear_error (&pg->write_error);
+  g_free (pg);
+}
+
+static int
+pg_schema_version (ConfabStore *store)
+{
+  g_autoptr (PGresult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  result = pg_exec (store, "SELECT version FROM confab_schema", NULL,
+                    "Cannot read the schema version", &error);
+  if (result == NULL || PQntuples (result) != 1)
+    {
+      if (error != NULL)
+        g_warning ("%s", error->message);
+      return -1;
+    }
+  return pg_integer (result, 0, 0);
+}
+
+static void
+pg_set_busy_timeout (ConfabStore *store,
+                     int          ms)
+{
+  PgStore *pg = pg_of (store);
+  g_autoptr (GError) error = NULL;
+
+  pg->lock_timeout_ms = ms;
+  if (PQstatus (pg->conn) == CONNECTION_OK && !session_setup (pg, &error))
+    g_warning ("%s", error->message);
+}
+
+/* PostgreSQL checks its own pages (and data checksums, when the cluster has them): what the
+ * relay can check is that the database answers and has the schema it migrated. */
+static gboolean
+pg_quick_check (ConfabStore *store,
+                guint        max_ms,
+                GError     **error)
+{
+  g_autoptr (PGresult) result = pg_exec (store, "SELECT version FROM confab_schema", NULL,
+                                         "Cannot read the database", error);
+
+  return result != NULL;
+}
+
+static gint64
+pg_total_changes (ConfabStore *store)
+{
+  return pg_of (store)->changes;
+}
+
+/* Never waits on a lock: a SELECT 1 outside a transaction (which reconnects when due). */
+static gboolean
+pg_check_writable (ConfabStore *store,
+                   GError     **error)
+{
+  PgStore *pg = pg_of (store);
+
+  if (pg->depth == 0 && !exec_simple (pg, "SELECT 1", "Cannot reach the database", NULL, error))
+    return FALSE;
+  if (pg->lost)
+    return ensure_connected (pg, "Cannot reach the database", error);
+  if (pg->write_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (pg->write_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+confab_pg_store_shared_key (ConfabStore *store,
+                            const char  *name,
+                            GError     **error)
+{
+  g_autofree char *value = confab_random_token (32);
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  /* The first relay's value wins; the others read it: one statement, no race. */
+  pg_text (&params, name);
+  pg_text (&params, value);
+  result = pg_exec (store,
+                    "WITH made AS (INSERT INTO relay_keys (name, value) VALUES ($1, $2) "
+                    "  ON CONFLICT (name) DO NOTHING RETURNING value) "
+                    "SELECT value FROM made UNION ALL "
+                    "SELECT value FROM relay_keys WHERE name = $1", &params,
+                    "Cannot read the relay's shared key", error);
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) < 1)
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Cannot read the relay's shared key “%s”", name);
+      return NULL;
+    }
+  return pg_dup (result, 0, 0);
+}
+
+/* --- the table ------------------------------------------------------------------------------ */
+
+static const ConfabStoreFuncs pg_backend = {
+  .name = "PostgreSQL",
+  .close = pg_close,
+  .schema_version = pg_schema_version,
+  .set_busy_timeout = pg_set_busy_timeout,
+  .quick_check = pg_quick_check,
+  .total_changes = pg_total_changes,
+  .check_writable = pg_check_writable,
+  .begin = pg_begin,
+  .commit = pg_commit,
+  .rollback = pg_rollback,
+
+  .create_user = pg_create_user,
+  .get_user = pg_get_user,
+  .get_user_by_email = pg_get_user_by_email,
+  .add_token = pg_add_token,
+  .lookup_token = pg_lookup_token,
+  .revoke_token = pg_revoke_token,
+  .create_site = pg_create_site,
+  .get_site = pg_get_site,
+  .get_site_by_key = pg_get_site_by_key,
+  .list_sites_for_user = pg_list_sites_for_user,
+  .update_site = pg_update_site,
+  .rotate_site_key = pg_rotate_site_key,
+  .get_role = pg_get_role,
+  .set_member = pg_set_member,
+  .list_members = pg_list_members,
+  .change_member = pg_change_member,
+  .is_blocked = pg_is_blocked,
+  .audit = pg_audit,
+  .append_audit = pg_append_audit,
+
+  .create_visitor = pg_create_visitor,
+  .get_visitor = pg_get_visitor,
+  .get_visitor_by_token = pg_get_visitor_by_token,
+  .touch_visitor = pg_touch_visitor,
+  .add_page_view = pg_add_page_view,
+  .close_page_views = pg_close_page_views,
+  .list_page_views = pg_list_page_views,
+  .add_visitor_event = pg_add_visitor_event,
+  .add_rating_event = pg_add_rating_event,
+  .set_visitor_consent = pg_set_visitor_consent,
+  .get_visitor_consent = pg_get_visitor_consent,
+  .set_visitor_context = pg_set_visitor_context,
+  .find_visitor_by_fingerprint = pg_find_visitor_by_fingerprint,
+  .link_visitor = pg_link_visitor,
+  .list_visitor_conversations = pg_list_visitor_conversations,
+  .get_conversation = pg_get_conversation,
+  .get_current_conversation = pg_get_current_conversation,
+  .create_conversation = pg_create_conversation,
+  .list_conversations = pg_list_conversations,
+  .set_status = pg_set_status,
+  .set_assignee = pg_set_assignee,
+  .mark_read = pg_mark_read,
+  .append_message = pg_append_message,
+  .find_message = pg_find_message,
+  .list_messages = pg_list_messages,
+  .add_event = pg_add_event,
+  .list_events = pg_list_events,
+  .last_cursor = pg_last_cursor,
+  .get_upload = pg_get_upload,
+  .list_timeline = pg_list_timeline,
+
+  .set_rating = pg_set_rating,
+  .get_rating = pg_get_rating,
+  .get_conversation_rating = pg_get_conversation_rating,
+  .add_offline_message = pg_add_offline_message,
+  .get_offline_message = pg_get_offline_message,
+  .list_offline_messages_page = pg_list_offline_messages_page,
+  .count_open_offline_messages = pg_count_open_offline_messages,
+  .set_offline_message_status = pg_set_offline_message_status,
+  .set_offline_message_conversation = pg_set_offline_message_conversation,
+  .set_event_visitor = pg_set_event_visitor,
+  .list_offline_messages = pg_list_offline_messages,
+  .list_audit = pg_list_audit,
+  .bot_may_answer = pg_bot_may_answer,
+  .request_human = pg_request_human,
+  .list_retention_sites = pg_list_retention_sites,
+  .list_retired_sites = pg_list_retired_sites,
+
+  .add_upload = pg_add_upload,
+  .upload_file_used = pg_upload_file_used,
+  .claim_upload = pg_claim_upload,
+  .create_canned = pg_create_canned,
+  .get_canned = pg_get_canned,
+  .list_canned = pg_list_canned,
+  .update_canned = pg_update_canned,
+  .delete_canned = pg_delete_canned,
+  .block_visitor = pg_block_visitor,
+  .unblock_visitor = pg_unblock_visitor,
+  .get_block_site = pg_get_block_site,
+  .list_blocks = pg_list_blocks,
+
+  .invite_user = pg_invite_user,
+  .get_setup_code = pg_get_setup_code,
+  .complete_setup = pg_complete_setup,
+  .reset_password = pg_reset_password,
+  .set_password = pg_set_password,
+  .set_user_name = pg_set_user_name,
+  .list_invitations = pg_list_invitations,
+  .drop_unused_invitee = pg_drop_unused_invitee,
+};
+
+ConfabStore *
+confab_pg_store_open (const char  *url,
+                      GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  PgStore *pg;
+  PGconn *conn;
+
+  conn = confab_pg_connect (url, &local_error);
+  if (conn == NULL || !confab_pg_migrate (conn, NULL, NULL, &local_error))
+    {
+      g_clear_pointer (&conn, PQfinish);
+      /* CONFAB_PG_ERROR_SCHEMA is a database newer than this relay */
+      g_set_error_literal (error, CONFAB_STORE_ERROR,
+                           g_error_matches (local_error, CONFAB_PG_ERROR, CONFAB_PG_ERROR_SCHEMA)
+                           ? CONFAB_STORE_ERROR_TOO_NEW
+                           : g_error_matches (local_error, CONFAB_PG_ERROR,
+                                              CONFAB_PG_ERROR_CONNECTION)
+                           ? CONFAB_STORE_ERROR_UNAVAILABLE : CONFAB_STORE_ERROR_FAILED,
+                           local_error->message);
+      return NULL;
+    }
+
+  pg = g_new0 (PgStore, 1);
+  pg->conn = conn;
+  pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  pg->pending = g_string_new (NULL);
+  pg->marks = g_array_new (FALSE, FALSE, sizeof (gssize));
+  pg->lock_timeout_ms = 5000;
+  if (!session_setup (pg, error))
+    {
+      PQfinish (pg->conn);
+      g_hash_table_unref (pg->prepared);
+      g_free (pg);
+      return NULL;
+    }
+
+  return confab_store_new_for_backend (&pg_backend, pg);
+}
