@@ -314,7 +314,7 @@ backup (int      argc,
       return FALSE;
     }
 
-  if ((store = open_store (data_dir, error)) == NULL ||
+  if ((store = open_store (data_dir, NULL, error)) == NULL ||
       !confab_store_backup (store, absolute, error))
     return FALSE;
 
