@@ -234,7 +234,7 @@ static char *
 unit_for_build (const char *tmp_dir)
 {
   g_autofree char *source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data",
-                                              "confab-relay.service", NULL);
+                                              "confab-relay.service.in", NULL);
   g_autofree char *text = NULL;
   g_autofree char *path = g_build_filename (tmp_dir, "confab-relay.service", NULL);
   g_autoptr(GString) unit = NULL;
@@ -251,7 +251,7 @@ unit_for_build (const char *tmp_dir)
 
   /* systemd-analyze verify wants the program to exist: the one just built */
   unit = g_string_new (text);
-  g_assert_cmpuint (g_string_replace (unit, "/usr/local/bin/confab-relay",
+  g_assert_cmpuint (g_string_replace (unit, "@bindir@/confab-relay",
                                       g_getenv ("CONFAB_RELAY"), 0), ==, 1);
   g_assert_true (g_file_set_contents (path, unit->str, -1, &error));
   g_assert_no_error (error);
