@@ -30,7 +30,8 @@ FINISH_ARGS = {
     "--talk-name=org.freedesktop.secrets",
 }
 
-CONFIG_OPTS = {"-Drelay=false", "-Ddesktop=true", "-Dtests=false"}
+# -Dman=false: the GNOME SDK has no scdoc, and a Flatpak ships no man pages
+CONFIG_OPTS = {"-Drelay=false", "-Ddesktop=true", "-Dtests=false", "-Dman=false"}
 
 
 def check(manifest):

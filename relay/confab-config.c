@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-config"
 
 #include "confab-config.h"
+#include "confab-paths.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ confab_config_new (void)
   ConfabConfig *config = g_new0 (ConfabConfig, 1);
 
   config->listen = g_strdup ("127.0.0.1:8080");
-  config->data_dir = g_strdup ("./var");
+  config->data_dir = g_strdup (confab_paths_data_dir ());
   config->trusted_proxies = g_new0 (char *, 1);
   config->sync = CONFAB_STORE_SYNC_FULL;
   config->store_backend = CONFAB_STORE_BACKEND_SQLITE;
@@ -49,9 +50,8 @@ confab_config_new (void)
   config->geo_databases = g_new0 (char *, 1);
   config->new_visit_after_minutes = 30;
   config->visitor_update_ms = 1000;
-  /* the source tree's widget/dist by default (set by meson), so that a development build
-   * serves what widget/build.mjs wrote; an installed relay names its copy in [widget] dir */
-  config->widget_dir = g_strdup (CONFAB_WIDGET_DIR);
+  /* the installed share/confab/widget, or the build's widget/ when run uninstalled */
+  config->widget_dir = g_strdup (confab_paths_widget_dir ());
   config->metrics_enabled = TRUE;
   config->metrics_allow = g_strsplit ("127.0.0.0/8;::1", ";", -1);
 

@@ -297,7 +297,7 @@ confab_relay_new (ConfabConfig  *config,
   relay->typing_per_ip = confab_shared_limit_new (relay->bus, "typing-ip",
                                                   c->typing_per_second * 20, 1000);
 
-  relay->server = soup_server_new ("server-header", "confab-relay", NULL);
+  relay->server = soup_server_new ("server-header", "confab-relay/" CONFAB_VERSION, NULL);
   /* permessage-deflate costs ~56 KB of memory per connection and 6x the CPU per message with
    * Debian's libsoup 3.2 (measured against a browser-like client); chat frames are tiny. */
   soup_server_remove_websocket_extension (relay->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);

@@ -5,6 +5,7 @@
 #include "confab-admin.h"
 #include "confab-auth.h"
 #include "confab-hub.h"
+#include "confab-paths.h"
 #include "confab-relay.h"
 #include "confab-service.h"
 #include "confab-store-migrate.h"
@@ -28,6 +29,48 @@ raise_nofile_limit (void)
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
     g_message ("Cannot raise the open files limit: %s", g_strerror (errno));
+}
+
+/* The config file when --config names none: under systemd, relay.conf in the unit's
+ * ConfigurationDirectory=; otherwise the installed <sysconfdir>/confab/relay.conf. Either only
+ * when it exists: without one, every key has its default. */
+static char *
+default_config_path (void)
+{
+  const char *config_dirs = g_getenv ("CONFIGURATION_DIRECTORY");
+  g_autofree char *path = NULL;
+
+  /* systemd lists one folder per ConfigurationDirectory= entry, separated by colons */
+  if (config_dirs != NULL && *config_dirs != '\0')
+    {
+      g_auto (GStrv) dirs = g_strsplit (config_dirs, ":", 2);
+      path = g_build_filename (dirs[0], "relay.conf", NULL);
+    }
+  else if (confab_paths_config_file () != NULL)
+    path = g_strdup (confab_paths_config_file ());
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/* --check-config FILE: what the relay would refuse at start, said now, without starting. */
+static int
+check_config (const char *path)
+{
+  g_autoptr (ConfabConfig) config = confab_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  if (!confab_config_load (config, path, &error) ||
+      !confab_config_parse_listen (config->listen, &host, &port, &error))
+    {
+      fprintf (stderr, "confab-relay: %s\n", error->message);
+      return 1;
+    }
+  printf ("%s: OK\n", path);
+  return 0;
 }
 
 typedef struct {
@@ -65,7 +108,8 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *config_path = NULL, *listen = NULL, *data_dir = NULL;
+  g_autofree char *config_path = NULL, *listen = NULL, *data_dir = NULL, *check_path = NULL;
+  const char *state_dirs;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabConfig) config = NULL;
@@ -79,6 +123,7 @@ main (int    argc,
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks a free one)", "HOST:PORT" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the database lives (default ./var)", "DIR" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { "check-config", 0, 0, G_OPTION_ARG_FILENAME, &check_path, "Check a config file and exit (0: it is good)", "FILE" },
     { NULL }
   };
 
@@ -110,6 +155,10 @@ main (int    argc,
       printf ("confab-relay %s\n", CONFAB_VERSION);
       return 0;
     }
+  if (check_path != NULL)
+    return check_config (check_path);
+  if (config_path == NULL && (config_path = default_config_path ()) != NULL)
+    g_message ("Config: %s", config_path);
 
   config = confab_config_new ();
   if (config_path != NULL && !confab_config_load (config, config_path, &error))
@@ -122,6 +171,13 @@ main (int    argc,
     {
       g_free (config->listen);
       config->listen = g_strdup (listen);
+    }
+  /* then systemd's StateDirectory= (the first, should the unit name several) */
+  state_dirs = g_getenv ("STATE_DIRECTORY");
+  if (data_dir == NULL && state_dirs != NULL && *state_dirs != '\0')
+    {
+      g_auto (GStrv) dirs = g_strsplit (state_dirs, ":", 2);
+      data_dir = g_strdup (dirs[0]);
     }
   if (data_dir != NULL)
     {

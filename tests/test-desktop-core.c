@@ -9,6 +9,9 @@
 #include "confab-message-list.h"
 #include "relay-harness.h"
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 typedef struct {
   TestWorld    *world;
   char         *cache_path;
@@ -989,6 +992,63 @@ test_catchup_paced (void)
   confab_client_set_frame_pacer (fixture->client, NULL, NULL);
 }
 
+/* The app names itself and meson's version to the relay, as the relay does in its Server
+ * header (issue 17): a stand-in server on loopback records what the sign-in sends. */
+static void
+record_user_agent (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  char **user_agent = user_data;
+  const char *body = "{\"error\":{\"code\":\"invalid_credentials\",\"message\":\"no\"}}";
+
+  g_free (*user_agent);
+  *user_agent = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                        "User-Agent"));
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+  soup_server_message_set_status (msg, 401, NULL);
+}
+
+static void
+test_user_agent (void)
+{
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user_agent = NULL;
+  g_autofree char *tmp_dir = g_dir_make_tmp ("confab-ua-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (tmp_dir, "c.db", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr (ConfabCache) cache = NULL;
+  g_autoptr (ConfabClient) client = NULL;
+  g_autoptr (GSList) uris = NULL;
+
+  soup_server_add_handler (server, NULL, record_user_agent, &user_agent, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  cache = confab_cache_new (path, &error);
+  g_assert_no_error (error);
+  client = confab_client_new (cache, url);
+  error = sign_in (client, "agent@example.org", "not the password");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (user_agent, ==, "confab/" CONFAB_VERSION);
+
+  g_clear_object (&client);
+  g_clear_object (&cache);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffixes[] = { "", "-wal", "-shm" };
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+  g_rmdir (tmp_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -996,6 +1056,7 @@ main (int   argc,
   test_harness_init (&argc, &argv);
 
   test_harness_add ("/desktop/core/sign-in", test_sign_in);
+  test_harness_add ("/desktop/core/user-agent", test_user_agent);
   test_harness_add ("/desktop/core/receive-send", test_receive_send);
   test_harness_add ("/desktop/core/typing-preview", test_typing_preview);
   test_harness_add ("/desktop/core/outbox-offline", test_outbox_offline);

@@ -1537,7 +1537,9 @@ confab_client_class_init (ConfabClientClass *klass)
 static void
 confab_client_init (ConfabClient *self)
 {
-  self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  /* the app and meson's version, as the relay names itself in its Server header */
+  self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                                 "user-agent", "confab/" CONFAB_VERSION, NULL);
   self->presence = g_strdup ("online");
   self->state = CONFAB_CLIENT_SIGNED_OUT;
   self->frame_wait_ms = FRAME_WAIT_MS;

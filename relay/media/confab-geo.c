@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "confab-geo"
 
 #include "confab-geo.h"
+#include "confab-paths.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -169,20 +170,16 @@ confab_geo_new_for_relay (const char * const *configured,
   else
     {
       /* The data dir first, so that a self-hoster can drop a better database there; then the
-       * one scripts/install-deps put in the source tree, for scripts/run and the tests. */
+       * installed share/confab/geo (the confab-geoip-dbip package), or for an uninstalled relay
+       * the one scripts/install-deps put in the source tree, for scripts/run and the tests. */
       found = mmdb_files_in (data_geo);
-#ifdef CONFAB_GEO_DEFAULT_DIR
       if (found == NULL)
-        found = mmdb_files_in (CONFAB_GEO_DEFAULT_DIR);
-#endif
+        found = mmdb_files_in (confab_paths_geo_dir ());
       if (found == NULL)
         {
-          g_message ("Geolocation is off: no .mmdb database in %s"
-#ifdef CONFAB_GEO_DEFAULT_DIR
-                     " or " CONFAB_GEO_DEFAULT_DIR
-#endif
-                     " (run scripts/install-deps, or set [geo] database=); "
-                     "visitors' locations will be unknown", data_geo);
+          g_message ("Geolocation is off: no .mmdb database in %s or %s (install "
+                     "confab-geoip-dbip, run scripts/install-deps, or set [geo] database=); "
+                     "visitors' locations will be unknown", data_geo, confab_paths_geo_dir ());
           return confab_geo_open (NULL, NULL);
         }
       for (guint i = 0; found[i] != NULL; i++)

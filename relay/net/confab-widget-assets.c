@@ -10,6 +10,7 @@
 
 #include "confab-widget-assets.h"
 #include "confab-http.h"
+#include "confab-paths.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -30,7 +31,8 @@ typedef struct {
 } Asset;
 
 typedef struct {
-  Asset assets[2];
+  Asset    assets[2];
+  gboolean built_without;  /* -Dwidget=false and no [widget] dir of the admin's own */
 } Assets;
 
 static void
@@ -181,7 +183,10 @@ handle_asset (SoupServer        *server,
 
   if (!asset_refresh (asset))
     return confab_http_error (msg, SOUP_STATUS_NOT_FOUND, "widget_not_built",
-                              "The widget has not been built on this relay (node widget/build.mjs)");
+                              assets->built_without
+                              ? "This relay was built without its widget (meson -Dwidget=false); "
+                                "set [widget] dir to a widget built elsewhere"
+                              : "The widget has not been built on this relay (node widget/build.mjs)");
 
   gzip = accepts_gzip (msg);
   etag = gzip ? asset->etag_gz : asset->etag;
@@ -216,11 +221,16 @@ confab_widget_assets_register (ConfabRelay *relay)
   Assets *assets = g_new0 (Assets, 1);
   const char *names[] = { "widget.js", "widget-full.js" };
 
+  assets->built_without = !confab_paths_have_widget () &&
+                          g_strcmp0 (relay->config->widget_dir, confab_paths_widget_dir ()) == 0;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       assets->assets[i].name = names[i];
       assets->assets[i].path = g_build_filename (relay->config->widget_dir, names[i], NULL);
-      if (!asset_refresh (&assets->assets[i]))
+      if (!asset_refresh (&assets->assets[i]) && assets->built_without)
+        g_message ("No %s: this relay was built without its widget (-Dwidget=false); "
+                   "[widget] dir names one built elsewhere", names[i]);
+      else if (assets->assets[i].plain == NULL)
         g_message ("No %s yet; the widget is served once it is built into %s",
                    names[i], relay->config->widget_dir);
     }
