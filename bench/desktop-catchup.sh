@@ -14,6 +14,8 @@
 #
 # Not a test: numbers for bench/README.md. GSK_RENDERER=cairo from the caller compares with the
 # GL renderer (llvmpipe under Xvfb). Needs node and bench/node_modules (cd bench && npm ci).
+# BENCH_RELAY_DATA=DIR keeps the relay's data for the next runs (see below); BENCH_WRAP is put
+# before the app's command, e.g. BENCH_WRAP="perf record -g -o /tmp/catchup.perf --".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,19 +48,38 @@ hellos-per-minute-per-ip=1000000
 page-views-per-minute-per-ip=1000000
 CONF
 printf 'bench-password' > "$work/relay/password"
-"$relay_bin" admin create-user --data-dir "$work/relay/data" --email bench@confab.test \
-  --password-file "$work/relay/password" >/dev/null
-site_key=$("$relay_bin" admin create-site --data-dir "$work/relay/data" --owner bench@confab.test \
-  --name Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
-"$relay_bin" --config "$work/relay/relay.conf" --listen 127.0.0.1:0 --data-dir "$work/relay/data" \
-  > "$work/relay/out" 2> "$work/relay/err" &
-relay_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$work/relay/out" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/relay/out")
-[ -n "$url" ] || { echo "relay did not start: $(cat "$work/relay/err")" >&2; exit 1; }
+start_relay() {
+  "$relay_bin" --config "$work/relay/relay.conf" --listen 127.0.0.1:0 --data-dir "$work/relay/data" \
+    > "$work/relay/out" 2> "$work/relay/err" &
+  relay_pid=$!
+  for _ in $(seq 100); do grep -q '^listening on ' "$work/relay/out" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/^listening on //p' "$work/relay/out")
+  [ -n "$url" ] || { echo "relay did not start: $(cat "$work/relay/err")" >&2; exit 1; }
+}
 
-made=$(node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" \
-  --long="${BENCH_LONG:-0}")
+# BENCH_RELAY_DATA=DIR: the relay's data made once (N visitors, BENCH_LONG) is kept in DIR and
+# reused by the next runs with the same DIR: making it is most of a run on a busy machine.
+keep=${BENCH_RELAY_DATA:-}
+if [ -n "$keep" ] && [ -f "$keep/made.json" ]; then
+  cp -a "$keep/data" "$work/relay/data"
+  made=$(cat "$keep/made.json")
+  start_relay
+else
+  "$relay_bin" admin create-user --data-dir "$work/relay/data" --email bench@confab.test \
+    --password-file "$work/relay/password" >/dev/null
+  site_key=$("$relay_bin" admin create-site --data-dir "$work/relay/data" --owner bench@confab.test \
+    --name Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
+  start_relay
+  made=$(node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" \
+    --long="${BENCH_LONG:-0}")
+  if [ -n "$keep" ]; then
+    # stopped for a consistent copy, then started again on it
+    kill "$relay_pid"; wait "$relay_pid" 2>/dev/null || true
+    mkdir -p "$keep"; rm -rf "$keep/data"; cp -a "$work/relay/data" "$keep/data"
+    echo "$made" > "$keep/made.json"
+    start_relay
+  fi
+fi
 echo "$made" >&2
 long_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["long_conversation_id"] or "")' "$made")
 if [ -n "$long_id" ]; then n=$((n + 1)); fi
@@ -75,7 +96,7 @@ confab=$(XDG_CONFIG_HOME="$work/app-config" XDG_DATA_HOME="$work/app-data" CONFA
   BENCH_EMAIL=bench@confab.test BENCH_PASSWORD=bench-password BENCH_CONVERSATIONS="$n" \
   BENCH_LONG_CONVERSATION="$long_id" \
   xvfb-run -a -s '-screen 0 1600x1000x24' tests/run-with-keyring.sh \
-  "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
+  ${BENCH_WRAP:-} "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
   { cat "$work/app-err" >&2; exit 1; }
 echo "$confab" >&2
 
