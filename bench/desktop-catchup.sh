@@ -107,15 +107,19 @@ lines = [json.loads(l) for l in sys.argv[2].splitlines()]
 app = lines[0]
 mem = lines[1] if len(lines) > 1 else None
 def row(name, r):
-    print(f"| {name} | {r['rows']:,} | {r['seconds']} s | {r['frames']} | {r['frame_p99_ms']} | "
+    print(f"| {name} | {r['rows']:,} | {r['seconds']} s | {r.get('cpu_s', '–')} s | {r['frames']} | "
+          f"{r['frame_p50_ms']} | {r['frame_p99_ms']} | "
           f"{r['frame_max_ms']} | {r['frames_over_100ms']} | {r['stall_p99_ms']} | {r['stall_max_ms']} | "
           f"{r['stalls_over_100ms']} |")
 def q(a, b): return f"{a / b:.2f}×" if b else "–"
-print("| peer | rows | catch-up | frames | frame p99 ms | worst frame ms | frames > 100 ms | stall p99 ms | worst stall ms | stalls > 100 ms |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+with open("/proc/loadavg") as f:
+    print(f"load average at the end: {f.read().split()[0]}")
+print("| peer | rows | catch-up | CPU | frames | frame p50 ms | frame p99 ms | worst frame ms | frames > 100 ms | stall p99 ms | worst stall ms | stalls > 100 ms |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 row("baseline: GtkListView, rows inserted one by one", base)
 row("confab, empty cache, signing in", app)
-print(f"| ratio confab ÷ baseline | | {q(app['seconds'], base['seconds'])} | | "
+print(f"| ratio confab ÷ baseline | | {q(app['seconds'], base['seconds'])} | | | "
+      f"{q(app['frame_p50_ms'], base['frame_p50_ms'])} | "
       f"{q(app['frame_p99_ms'], base['frame_p99_ms'])} | {q(app['frame_max_ms'], base['frame_max_ms'])} | | "
       f"{q(app['stall_p99_ms'], base['stall_p99_ms'])} | {q(app['stall_max_ms'], base['stall_max_ms'])} | |")
 if mem is not None:
