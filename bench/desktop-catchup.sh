@@ -14,6 +14,7 @@
 #
 # Not a test: numbers for bench/README.md. GSK_RENDERER=cairo from the caller compares with the
 # GL renderer (llvmpipe under Xvfb). Needs node and bench/node_modules (cd bench && npm ci).
+# BENCH_SMAPS=1 lists what holds the app's RSS (by mapped file) at the sign-in form and at the end.
 # BENCH_RELAY_DATA=DIR keeps the relay's data for the next runs (see below); BENCH_WRAP is put
 # before the app's command, e.g. BENCH_WRAP="perf record -g -o /tmp/catchup.perf --".
 set -euo pipefail
@@ -96,7 +97,8 @@ confab=$(XDG_CONFIG_HOME="$work/app-config" XDG_DATA_HOME="$work/app-data" CONFA
   BENCH_EMAIL=bench@confab.test BENCH_PASSWORD=bench-password BENCH_CONVERSATIONS="$n" \
   BENCH_LONG_CONVERSATION="$long_id" \
   xvfb-run -a -s '-screen 0 1600x1000x24' tests/run-with-keyring.sh \
-  ${BENCH_WRAP:-} "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
+  ${BENCH_WRAP:-} "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2;
+    [ -z "${BENCH_SMAPS:-}" ] || grep "^mem:" "$work/app-err" >&2; } ||
   { cat "$work/app-err" >&2; exit 1; }
 echo "$confab" >&2
 
@@ -126,5 +128,8 @@ if mem is not None:
     print(f"\nconfab RSS: idle at the sign-in form {mem['rss_mib_idle']} MiB, after the catch-up "
           f"{mem['rss_mib_after']} MiB" +
           (f", with the long conversation open {mem['rss_mib_open']} MiB" if mem['rss_mib_open'] >= 0 else "") +
-          f" (heap in use {mem['heap_in_use_mib']} MiB, free {mem['heap_free_mib']} MiB)")
+          f" (heap in use {mem['heap_in_use_mib']} MiB, free {mem['heap_free_mib']} MiB; "
+          f"anonymous {mem.get('rss_anon_mib', '–')} MiB, mapped files {mem.get('rss_file_mib', '–')} MiB; "
+          f"{mem.get('rss_mib_trimmed', '–')} MiB after a malloc_trim; SQLite {mem.get('sqlite_mib', '–')} MiB; "
+          f"heap in use at the sign-in form {mem.get('heap_in_use_idle_mib', '–')} MiB)")
 PY
