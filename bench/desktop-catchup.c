@@ -10,6 +10,7 @@
  * Run by bench/desktop-catchup.sh; not a test. */
 #include <adwaita.h>
 #include <malloc.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "confab-account.h"
@@ -100,15 +101,80 @@ syncing (gpointer data)
 }
 
 static long
-rss_kib (void)
+status_kib (const char *field)
 {
   g_autofree char *status = NULL;
   const char *line;
 
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      (line = strstr (status, "VmRSS:")) == NULL)
+      (line = strstr (status, field)) == NULL)
     return -1;
-  return strtol (line + strlen ("VmRSS:"), NULL, 10);
+  return strtol (line + strlen (field), NULL, 10);
+}
+
+/* BENCH_SMAPS: the mappings that hold the most of the RSS, by file (or kind), to stderr. */
+static void
+print_smaps (const char *when)
+{
+  g_autofree char *smaps = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GList) names = NULL;
+  char *name = NULL;
+
+  if (g_getenv ("BENCH_SMAPS") == NULL ||
+      !g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
+    return;
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_ascii_isxdigit (line[0]) && strchr (line, '-') != NULL && strchr (line, ' ') != NULL)
+        {
+          g_auto (GStrv) fields = g_strsplit_set (line, " ", -1);
+          const char *path = "[anon]";
+
+          for (guint k = 5; fields[k] != NULL; k++)
+            if (*fields[k] != '\0')
+              {
+                path = fields[k];
+                break;
+              }
+          g_free (name);
+          name = g_strdup (path);
+        }
+      else if (g_str_has_prefix (line, "Rss:") && name != NULL)
+        {
+          long kib = strtol (line + 4, NULL, 10);
+          gpointer old = g_hash_table_lookup (by_name, name);
+
+          g_hash_table_insert (by_name, g_strdup (name), GINT_TO_POINTER (GPOINTER_TO_INT (old) + kib));
+        }
+    }
+  g_free (name);
+  for (guint n = 0; n < 12; n++)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      const char *best = NULL;
+      int most = 0;
+
+      g_hash_table_iter_init (&iter, by_name);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (GPOINTER_TO_INT (value) > most)
+          most = GPOINTER_TO_INT (value), best = key;
+      if (best == NULL)
+        break;
+      g_printerr ("mem: %s: %.1f MiB %s\n", when, most / 1024.0, best);
+      g_hash_table_remove (by_name, best);
+    }
+}
+
+static long
+rss_kib (void)
+{
+  return status_kib ("VmRSS:");
 }
 
 static gboolean
@@ -147,7 +213,7 @@ main (int    argc,
   const char *password = g_getenv ("BENCH_PASSWORD");
   const char *want = g_getenv ("BENCH_CONVERSATIONS");
   const char *long_id = g_getenv ("BENCH_LONG_CONVERSATION");
-  double rss_idle, rss_after, rss_open = -1;
+  double rss_idle, rss_after, rss_open = -1, rss_anon, rss_file, heap_idle;
   struct mallinfo2 info;
   g_autoptr (ConfabApplication) app = NULL;
   Target target = { 0 };
@@ -167,6 +233,8 @@ main (int    argc,
   iterate_until (has_sign_in, app, 30, "sign-in form");
   settle (2);
   rss_idle = rss_kib () / 1024.0;
+  heap_idle = mallinfo2 ().uordblks / 1048576.0;
+  print_smaps ("idle");
 
   root = GTK_WIDGET (confab_application_get_window (app));
   gtk_editable_set_text (GTK_EDITABLE (find_named (root, "relay-entry")), url);
@@ -197,10 +265,20 @@ main (int    argc,
       rss_open = rss_kib () / 1024.0;
       info = mallinfo2 ();
     }
-  /* the heap: what it holds in use, and what it keeps free (fragments of the catch-up) */
+  /* the heap: what it holds in use, and what it keeps free (fragments of the catch-up); what
+   * of the RSS is the app's (anonymous) and what mapped files (libraries, fonts); and what a
+   * malloc_trim() would still give back */
+  print_smaps ("end");
+  rss_anon = status_kib ("RssAnon:") / 1024.0;
+  rss_file = status_kib ("RssFile:") / 1024.0;
+  malloc_trim (0);
   g_print ("{\"rss_mib_idle\":%.1f,\"rss_mib_after\":%.1f,\"rss_mib_open\":%.1f,"
-           "\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f}\n",
-           rss_idle, rss_after, rss_open, info.uordblks / 1048576.0, info.fordblks / 1048576.0);
+           "\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f,\"rss_anon_mib\":%.1f,"
+           "\"rss_file_mib\":%.1f,\"rss_mib_trimmed\":%.1f,\"sqlite_mib\":%.1f,"
+           "\"heap_in_use_idle_mib\":%.1f}\n",
+           rss_idle, rss_after, rss_open, info.uordblks / 1048576.0, info.fordblks / 1048576.0,
+           rss_anon, rss_file, rss_kib () / 1024.0, sqlite3_memory_used () / 1048576.0,
+           heap_idle);
 
   gtk_window_destroy (GTK_WINDOW (root));
   g_application_quit (G_APPLICATION (app));

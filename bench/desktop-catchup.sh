@@ -14,6 +14,9 @@
 #
 # Not a test: numbers for bench/README.md. GSK_RENDERER=cairo from the caller compares with the
 # GL renderer (llvmpipe under Xvfb). Needs node and bench/node_modules (cd bench && npm ci).
+# BENCH_SMAPS=1 lists what holds the app's RSS (by mapped file) at the sign-in form and at the end.
+# BENCH_RELAY_DATA=DIR keeps the relay's data for the next runs (see below); BENCH_WRAP is put
+# before the app's command, e.g. BENCH_WRAP="perf record -g -o /tmp/catchup.perf --".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,19 +49,38 @@ hellos-per-minute-per-ip=1000000
 page-views-per-minute-per-ip=1000000
 CONF
 printf 'bench-password' > "$work/relay/password"
-"$relay_bin" admin create-user --data-dir "$work/relay/data" --email bench@confab.test \
-  --password-file "$work/relay/password" >/dev/null
-site_key=$("$relay_bin" admin create-site --data-dir "$work/relay/data" --owner bench@confab.test \
-  --name Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
-"$relay_bin" --config "$work/relay/relay.conf" --listen 127.0.0.1:0 --data-dir "$work/relay/data" \
-  > "$work/relay/out" 2> "$work/relay/err" &
-relay_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$work/relay/out" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/relay/out")
-[ -n "$url" ] || { echo "relay did not start: $(cat "$work/relay/err")" >&2; exit 1; }
+start_relay() {
+  "$relay_bin" --config "$work/relay/relay.conf" --listen 127.0.0.1:0 --data-dir "$work/relay/data" \
+    > "$work/relay/out" 2> "$work/relay/err" &
+  relay_pid=$!
+  for _ in $(seq 100); do grep -q '^listening on ' "$work/relay/out" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/^listening on //p' "$work/relay/out")
+  [ -n "$url" ] || { echo "relay did not start: $(cat "$work/relay/err")" >&2; exit 1; }
+}
 
-made=$(node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" \
-  --long="${BENCH_LONG:-0}")
+# BENCH_RELAY_DATA=DIR: the relay's data made once (N visitors, BENCH_LONG) is kept in DIR and
+# reused by the next runs with the same DIR: making it is most of a run on a busy machine.
+keep=${BENCH_RELAY_DATA:-}
+if [ -n "$keep" ] && [ -f "$keep/made.json" ]; then
+  cp -a "$keep/data" "$work/relay/data"
+  made=$(cat "$keep/made.json")
+  start_relay
+else
+  "$relay_bin" admin create-user --data-dir "$work/relay/data" --email bench@confab.test \
+    --password-file "$work/relay/password" >/dev/null
+  site_key=$("$relay_bin" admin create-site --data-dir "$work/relay/data" --owner bench@confab.test \
+    --name Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
+  start_relay
+  made=$(node bench/catchup-visitors.mjs --url="$url" --site_key="$site_key" --visitors="$n" \
+    --long="${BENCH_LONG:-0}")
+  if [ -n "$keep" ]; then
+    # stopped for a consistent copy, then started again on it
+    kill "$relay_pid"; wait "$relay_pid" 2>/dev/null || true
+    mkdir -p "$keep"; rm -rf "$keep/data"; cp -a "$work/relay/data" "$keep/data"
+    echo "$made" > "$keep/made.json"
+    start_relay
+  fi
+fi
 echo "$made" >&2
 long_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["long_conversation_id"] or "")' "$made")
 if [ -n "$long_id" ]; then n=$((n + 1)); fi
@@ -75,7 +97,8 @@ confab=$(XDG_CONFIG_HOME="$work/app-config" XDG_DATA_HOME="$work/app-data" CONFA
   BENCH_EMAIL=bench@confab.test BENCH_PASSWORD=bench-password BENCH_CONVERSATIONS="$n" \
   BENCH_LONG_CONVERSATION="$long_id" \
   xvfb-run -a -s '-screen 0 1600x1000x24' tests/run-with-keyring.sh \
-  "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2; } ||
+  ${BENCH_WRAP:-} "$build/desktop/desktop-catchup-bench" 2>"$work/app-err" | grep '^{') && { [ -z "${BENCH_TRACE:-}" ] || grep "^stall" "$work/app-err" >&2;
+    [ -z "${BENCH_SMAPS:-}" ] || grep "^mem:" "$work/app-err" >&2; } ||
   { cat "$work/app-err" >&2; exit 1; }
 echo "$confab" >&2
 
@@ -86,20 +109,27 @@ lines = [json.loads(l) for l in sys.argv[2].splitlines()]
 app = lines[0]
 mem = lines[1] if len(lines) > 1 else None
 def row(name, r):
-    print(f"| {name} | {r['rows']:,} | {r['seconds']} s | {r['frames']} | {r['frame_p99_ms']} | "
+    print(f"| {name} | {r['rows']:,} | {r['seconds']} s | {r.get('cpu_s', '–')} s | {r['frames']} | "
+          f"{r['frame_p50_ms']} | {r['frame_p99_ms']} | "
           f"{r['frame_max_ms']} | {r['frames_over_100ms']} | {r['stall_p99_ms']} | {r['stall_max_ms']} | "
           f"{r['stalls_over_100ms']} |")
 def q(a, b): return f"{a / b:.2f}×" if b else "–"
-print("| peer | rows | catch-up | frames | frame p99 ms | worst frame ms | frames > 100 ms | stall p99 ms | worst stall ms | stalls > 100 ms |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+with open("/proc/loadavg") as f:
+    print(f"load average at the end: {f.read().split()[0]}")
+print("| peer | rows | catch-up | CPU | frames | frame p50 ms | frame p99 ms | worst frame ms | frames > 100 ms | stall p99 ms | worst stall ms | stalls > 100 ms |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 row("baseline: GtkListView, rows inserted one by one", base)
 row("confab, empty cache, signing in", app)
-print(f"| ratio confab ÷ baseline | | {q(app['seconds'], base['seconds'])} | | "
+print(f"| ratio confab ÷ baseline | | {q(app['seconds'], base['seconds'])} | | | "
+      f"{q(app['frame_p50_ms'], base['frame_p50_ms'])} | "
       f"{q(app['frame_p99_ms'], base['frame_p99_ms'])} | {q(app['frame_max_ms'], base['frame_max_ms'])} | | "
       f"{q(app['stall_p99_ms'], base['stall_p99_ms'])} | {q(app['stall_max_ms'], base['stall_max_ms'])} | |")
 if mem is not None:
     print(f"\nconfab RSS: idle at the sign-in form {mem['rss_mib_idle']} MiB, after the catch-up "
           f"{mem['rss_mib_after']} MiB" +
           (f", with the long conversation open {mem['rss_mib_open']} MiB" if mem['rss_mib_open'] >= 0 else "") +
-          f" (heap in use {mem['heap_in_use_mib']} MiB, free {mem['heap_free_mib']} MiB)")
+          f" (heap in use {mem['heap_in_use_mib']} MiB, free {mem['heap_free_mib']} MiB; "
+          f"anonymous {mem.get('rss_anon_mib', '–')} MiB, mapped files {mem.get('rss_file_mib', '–')} MiB; "
+          f"{mem.get('rss_mib_trimmed', '–')} MiB after a malloc_trim; SQLite {mem.get('sqlite_mib', '–')} MiB; "
+          f"heap in use at the sign-in form {mem.get('heap_in_use_idle_mib', '–')} MiB)")
 PY

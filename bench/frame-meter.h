@@ -12,6 +12,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include <time.h>
 
 typedef struct {
   GdkFrameClock *clock;
@@ -21,11 +22,22 @@ typedef struct {
   gint64         last_tick_us;
   gint64         start_us;
   gint64         end_us;
+  double         cpu_start_s;  /* the process's CPU time: what the run cost, whatever the load */
+  double         cpu_s;
   GArray        *frames_us;  /* gint64 */
   GArray        *stalls_us;  /* gint64 */
 } FrameMeter;
 
 #define FRAME_METER_TICK_MS 10
+
+static inline double
+frame_meter_cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static gint64 frame_meter_trace_begin;
 
@@ -80,6 +92,7 @@ frame_meter_start (FrameMeter *meter,
   g_signal_connect (meter->clock, "update", G_CALLBACK (frame_meter_before), NULL);
   gdk_frame_clock_begin_updating (meter->clock);
   meter->start_us = meter->last_tick_us = g_get_monotonic_time ();
+  meter->cpu_start_s = frame_meter_cpu_s ();
   meter->tick_id = g_timeout_add_full (G_PRIORITY_HIGH, FRAME_METER_TICK_MS, frame_meter_tick,
                                        meter, NULL);
 }
@@ -90,6 +103,7 @@ frame_meter_stop (FrameMeter *meter)
   gint64 late, since_paint;
 
   meter->end_us = g_get_monotonic_time ();
+  meter->cpu_s = frame_meter_cpu_s () - meter->cpu_start_s;
   /* the wait in progress counts too: a loop blocked until the end never ran the tick again,
    * and a window that painted nothing since the last frame (or at all) kept the user waiting */
   late = meter->end_us - meter->last_tick_us - FRAME_METER_TICK_MS * 1000;
@@ -139,10 +153,10 @@ frame_meter_print (FrameMeter *meter,
   for (guint i = 0; i < meter->stalls_us->len; i++)
     if (g_array_index (meter->stalls_us, gint64, i) > 100 * 1000)
       stalled++;
-  g_print ("{\"peer\":\"%s\",\"rows\":%u,\"seconds\":%.2f,\"frames\":%u,\"frames_over_100ms\":%u,"
+  g_print ("{\"peer\":\"%s\",\"rows\":%u,\"seconds\":%.2f,\"cpu_s\":%.2f,\"frames\":%u,\"frames_over_100ms\":%u,"
            "\"frame_p50_ms\":%.1f,\"frame_p99_ms\":%.1f,\"frame_max_ms\":%.1f,"
            "\"stalls_over_100ms\":%u,\"stall_p99_ms\":%.1f,\"stall_max_ms\":%.1f}\n",
-           who, rows, (meter->end_us - meter->start_us) / 1e6, meter->frames_us->len, slow,
+           who, rows, (meter->end_us - meter->start_us) / 1e6, meter->cpu_s, meter->frames_us->len, slow,
            frame_meter_percentile_ms (meter->frames_us, 0.50),
            frame_meter_percentile_ms (meter->frames_us, 0.99),
            frame_meter_percentile_ms (meter->frames_us, 1.0),

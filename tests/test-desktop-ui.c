@@ -64,6 +64,25 @@ banner_offline (gpointer data)
 }
 
 
+/* The "All Sites" row shows the cache's unread count (no badge at 0). */
+static gboolean
+all_sites_count_right (gpointer data)
+{
+  ConfabWindow *window = data;
+  GtkWidget *row = find_named (GTK_WIDGET (window), "all-sites");
+  ConfabCache *cache = confab_account_get_cache (confab_window_get_account (window));
+  g_autofree char *count = g_strdup_printf ("%u", confab_cache_count_unread (cache, NULL));
+  GtkWidget *box = row != NULL ? gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row)) : NULL;
+
+  for (GtkWidget *child = box ? gtk_widget_get_first_child (box) : NULL; child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_has_css_class (child, "unread-badge"))
+      return g_strcmp0 (count, "0") == 0 ? !gtk_widget_get_visible (child)
+                                         : gtk_widget_get_visible (child) &&
+                                           g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), count) == 0;
+  return FALSE;
+}
+
 static GtkWidget *
 preferences_window (void)
 {
@@ -298,6 +317,7 @@ test_app_screenshots (void)
   g_autofree char *data_home = NULL;
   ConfabWindow *window;
   GtkWidget *widget;
+  GtkWidget *all_sites;
   Named named;
 
   /* a browser that comes back with its storage cleared is linked to its first visitor */
@@ -463,6 +483,11 @@ test_app_screenshots (void)
    * from now on (the preferences screenshot shows the default, on) */
   g_object_set (confab_application_get_settings (app), "notifications", FALSE, NULL);
 
+  /* the sidebar's rows stay through new conversations, their counts set in place (rebuilt on
+   * every refresh, they were re-measured every 100 ms of a catch-up) */
+  all_sites = find_named (GTK_WIDGET (window), "all-sites");
+  g_object_add_weak_pointer (G_OBJECT (all_sites), (gpointer *) &all_sites);
+
   /* Eve comes back with her storage cleared: a new visitor to the widget, linked by the relay.
    * Her first conversation is another visitor's in the cache; the pane asks the relay and lists
    * it, and it opens from there. */
@@ -474,6 +499,9 @@ test_app_screenshots (void)
                            "Any news on the blue teapot?", NULL, &eve_second);
   named = (Named) { GTK_WIDGET (window), eve_second };
   wait_until ("Eve's second conversation", conversation_opened, &named);
+  wait_until ("the unread count in the sidebar", all_sites_count_right, window);
+  g_assert_true (all_sites == find_named (GTK_WIDGET (window), "all-sites"));
+  g_object_remove_weak_pointer (G_OBJECT (all_sites), (gpointer *) &all_sites);
   wait_until ("the previous conversations", history_shown, window);
   widget = find_named (GTK_WIDGET (window), "previous-conversation");
   g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget)), NULL),

@@ -537,6 +537,140 @@ moved_clear (Moved *moved)
   g_clear_object (&moved->stored);
 }
 
+/* Rows of @rows (in the list's order) before the key of @conversation; @found set to the index
+ * of the row with @conversation's id when it sits there. */
+static guint
+count_before (ConfabConversationList *self,
+              GPtrArray              *rows,
+              ConfabConversation     *conversation,
+              int                    *found)
+{
+  const char *id = confab_conversation_get_id (conversation);
+  gint64 sort_at = confab_cache_conversation_sort_at (conversation);
+  guint lo = 0, hi = rows->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (sorts_before (self, rows->pdata[mid], sort_at, id))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (found != NULL)
+    *found = lo < rows->len && strcmp (confab_conversation_get_id (rows->pdata[lo]), id) == 0
+             ? (int) lo : -1;
+  return lo;
+}
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  ConfabConversation *x = *(ConfabConversation **) a, *y = *(ConfabConversation **) b;
+
+  if (sorts_before (user_data, x, confab_cache_conversation_sort_at (y), confab_conversation_get_id (y)))
+    return -1;
+  return sorts_before (user_data, y, confab_cache_conversation_sort_at (x), confab_conversation_get_id (x));
+}
+
+/* on_batch_ended without the table when the list's first rows are loaded and hold the rows the
+ * batch moved: their places before and after from those rows, and the new first rows made from
+ * them (the rows the batch did not touch, the very objects the list view has, and the stored
+ * ones) instead of read again. A catch-up's slice lands at the top of the list: a count per
+ * moved row and the pages read again from the table were a third of a slice's end (perf,
+ * bench/desktop-catchup.sh). FALSE: not known from the loaded rows, nothing changed. */
+static gboolean
+splice_loaded (ConfabConversationList *self,
+               GArray                 *moved,
+               guint                   new_n,
+               guint                  *lo_out,
+               guint                  *end_old_out)
+{
+  g_autoptr (GPtrArray) old_rows = NULL;
+  g_autoptr (GPtrArray) kept = NULL;
+  g_autoptr (GPtrArray) stored = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GHashTable) gone = NULL;
+  guint old_n = self->n_items, lo = G_MAXUINT, end_old = 0, covered;
+  gboolean whole;
+  gint64 delta = (gint64) new_n - old_n;
+
+  if (!g_queue_is_empty (confab_cache_get_pending_changes (self->cache)) ||
+      g_hash_table_size (self->ahead) > 0)
+    return FALSE;
+  old_rows = confab_page_cache_dup_prefix (self->pages);
+  whole = old_rows->len == old_n;
+  if (old_rows->len == 0 && !whole)
+    return FALSE;
+
+  gone = g_hash_table_new (g_str_hash, g_str_equal);
+  stored = g_ptr_array_new ();
+  for (guint i = 0; i < moved->len; i++)
+    {
+      Moved *m = &g_array_index (moved, Moved, i);
+
+      if (m->shown != NULL)
+        {
+          int at;
+
+          count_before (self, old_rows, m->shown, &at);
+          if (at < 0)
+            return FALSE;   /* not among the loaded rows, or not as the list shows it */
+          g_hash_table_add (gone, (gpointer) confab_conversation_get_id (m->shown));
+          lo = MIN (lo, (guint) at);
+          end_old = MAX (end_old, (guint) at + 1);
+        }
+      if (m->stored != NULL)
+        {
+          /* beyond the last loaded row its place is not known here */
+          if (!whole && !sorts_before (self, m->stored,
+                                       confab_cache_conversation_sort_at (old_rows->pdata[old_rows->len - 1]),
+                                       confab_conversation_get_id (old_rows->pdata[old_rows->len - 1])))
+            return FALSE;
+          g_ptr_array_add (stored, m->stored);
+        }
+    }
+  if ((gint64) old_n - g_hash_table_size (gone) + stored->len != new_n)
+    return FALSE;   /* the bookkeeping disagrees with the table */
+
+  kept = g_ptr_array_new ();
+  for (guint i = 0; i < old_rows->len; i++)
+    if (!g_hash_table_contains (gone, confab_conversation_get_id (old_rows->pdata[i])))
+      g_ptr_array_add (kept, old_rows->pdata[i]);
+  g_ptr_array_sort_with_data (stored, compare_rows, self);
+
+  /* the new first rows: the kept and the stored ones merged, as far as the loaded rows reach */
+  rows = g_ptr_array_new_full (kept->len + stored->len, g_object_unref);
+  for (guint k = 0, t = 0; k < kept->len || t < stored->len;)
+    {
+      ConfabConversation *next;
+
+      if (t < stored->len && (k == kept->len || compare_rows (&stored->pdata[t], &kept->pdata[k], self) < 0))
+        {
+          next = reuse_item (self, g_object_ref (stored->pdata[t++]));
+          lo = MIN (lo, rows->len);
+          end_old = (guint) MAX ((gint64) end_old, (gint64) rows->len + 1 - delta);
+        }
+      else
+        next = g_object_ref (kept->pdata[k++]);
+      g_ptr_array_add (rows, next);
+    }
+  covered = rows->len;
+  end_old = MAX (end_old, lo);
+  if (lo == G_MAXUINT || end_old > old_n || (gint64) end_old + delta < lo ||
+      (gint64) end_old + delta > new_n || (whole && covered != new_n))
+    return FALSE;
+
+  confab_page_cache_set_prefix (self->pages, rows, whole);
+  g_debug ("batch: rows %u..%u of %u placed from the %u loaded", lo, end_old, old_n, old_rows->len);
+  *lo_out = lo;
+  *end_old_out = end_old;
+  return TRUE;
+}
+
 /* The batch is over: one change covering the rows it moved, from the first to the last one
  * (new conversations at the top: an insertion there, the rows below kept as they are), so
  * that the list view keeps its row widgets for the rest. A row's place before the batch is
@@ -583,6 +717,14 @@ on_batch_ended (ConfabCache            *cache,
 
   new_n = count_rows (self);
   delta = (gint64) new_n - old_n;
+  if (splice_loaded (self, moved, new_n, &lo, &end_old))
+    {
+      self->n_items = new_n;
+      g_list_model_items_changed (G_LIST_MODEL (self), lo, end_old - lo, (guint) (end_old + delta - lo));
+      if (old_n != new_n)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      return;
+    }
   for (guint i = 0; i < moved->len; i++)
     {
       Moved *m = &g_array_index (moved, Moved, i);

@@ -127,3 +127,50 @@ confab_page_cache_n_loaded (ConfabPageCache *cache)
     n += ((Page *) l->data)->rows->len;
   return n;
 }
+
+GPtrArray *
+confab_page_cache_dup_prefix (ConfabPageCache *cache)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint index = 0;; index++)
+    {
+      GPtrArray *page = confab_page_cache_peek (cache, index);
+
+      if (page == NULL)
+        break;
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (rows, g_object_ref (page->pdata[i]));
+      if (page->len < CONFAB_PAGE_SIZE)
+        break;
+    }
+  return rows;
+}
+
+void
+confab_page_cache_set_prefix (ConfabPageCache *cache,
+                              GPtrArray       *rows,
+                              gboolean         whole)
+{
+  confab_page_cache_clear (cache);
+  for (guint index = 0; index < CONFAB_PAGE_COUNT; index++)
+    {
+      guint first = index * CONFAB_PAGE_SIZE;
+      guint len = MIN (CONFAB_PAGE_SIZE, rows->len - MIN (first, rows->len));
+      Page *page;
+
+      if (len == 0 && !(whole && index == 0))
+        break;
+      if (len < CONFAB_PAGE_SIZE && !whole)
+        break;
+      page = g_new0 (Page, 1);
+      page->index = index;
+      page->rows = g_ptr_array_new_full (len, g_object_unref);
+      for (guint i = 0; i < len; i++)
+        g_ptr_array_add (page->rows, g_object_ref (rows->pdata[first + i]));
+      /* the first rows are the ones used last: a list view shows them now */
+      g_queue_push_tail (&cache->pages, page);
+      if (len < CONFAB_PAGE_SIZE)
+        break;
+    }
+}

@@ -33,6 +33,14 @@ void             confab_page_cache_invalidate_from (ConfabPageCache  *cache,
 /* The rows of page @page when it is loaded (no load, no LRU change), else NULL. */
 GPtrArray       *confab_page_cache_peek           (ConfabPageCache   *cache,
                                                    guint              page);
+/* The rows of the pages loaded from the first one on, up to the first page missing or short
+ * (the list's end), in order: a new array holding new references. */
+GPtrArray       *confab_page_cache_dup_prefix     (ConfabPageCache   *cache);
+/* Forgets every page and holds @rows as the list's first rows instead: as pages of
+ * CONFAB_PAGE_SIZE, the last short one only when @whole (@rows are the whole list). */
+void             confab_page_cache_set_prefix     (ConfabPageCache   *cache,
+                                                   GPtrArray         *rows,
+                                                   gboolean           whole);
 void             confab_page_cache_clear          (ConfabPageCache   *cache);
 guint            confab_page_cache_n_loaded       (ConfabPageCache   *cache);
 

@@ -94,6 +94,8 @@ struct _ConfabConversationRow
   guint        color;
   char        *status_id;
   char        *time_text;
+  int          name_line_h;      /* line_height(), 0: not known yet */
+  int          preview_line_h;
 
   ConfabConversation *shown;   /* what the layouts say now */
 };
@@ -136,6 +138,26 @@ layout_height (PangoLayout *layout)
   return height;
 }
 
+/* The height of one line of @layout's font, whatever its text: the rows' height does not
+ * depend on what they say, and measuring a new row shaped its whole name and last message
+ * (unwrapped: the width comes later) for it — 6 % of a catch-up (perf,
+ * bench/desktop-catchup.sh). Kept until the font changes (css_changed). */
+static int
+line_height (ConfabConversationRow *self,
+             PangoLayout           *layout)
+{
+  int *cached = layout == self->name ? &self->name_line_h : &self->preview_line_h;
+
+  if (*cached == 0)
+    {
+      g_autoptr (PangoLayout) probe = pango_layout_copy (layout);
+
+      pango_layout_set_text (probe, "Ag", -1);
+      pango_layout_get_pixel_size (probe, NULL, cached);
+    }
+  return *cached;
+}
+
 /* The second line's right-hand side: the rating, the status tag and the unread badge. */
 static int
 badges_width (ConfabConversationRow *self)
@@ -171,7 +193,7 @@ confab_conversation_row_measure (GtkWidget      *widget,
     }
   else
     {
-      int text = layout_height (self->name) + LINE_GAP + layout_height (self->preview);
+      int text = line_height (self, self->name) + LINE_GAP + line_height (self, self->preview);
 
       *minimum = *natural = 2 * MARGIN_Y + MAX (AVATAR_SIZE, text);
     }
@@ -340,6 +362,7 @@ confab_conversation_row_css_changed (GtkWidget         *widget,
                              self->unread, self->rating };
 
   GTK_WIDGET_CLASS (confab_conversation_row_parent_class)->css_changed (widget, change);
+  self->name_line_h = self->preview_line_h = 0;
   for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
     if (layouts[i] != NULL)
       pango_layout_context_changed (layouts[i]);
