@@ -26,6 +26,10 @@ hub_join_batch (ConfabHub  *hub,
   if (hub->tx_depth > 0)
     return TRUE;
 
+  /* the writer's messages first: a client's frames are stored in the order they came, and
+   * the writer's transaction would hold the lock this one needs */
+  hub_writer_sync (hub->writer);
+
   if (hub->batch_open &&
       (g_get_monotonic_time () - hub->batch_started > BATCH_MAX_MS * 1000 ||
        hub->batch_units >= BATCH_MAX_UNITS))
@@ -208,6 +212,8 @@ fail_batch (ConfabHub    *hub,
 void
 hub_settle_batch (ConfabHub *hub)
 {
+  if (hub->tx_depth == 0)
+    hub_writer_sync (hub->writer);
   if (hub->batch_open && hub->tx_depth == 0)
     hub_commit_batch (hub);
 }
@@ -469,7 +475,8 @@ hub_receive_frame (Client     *client,
       return;
     }
 
-  if (!writes)
+  /* a visitor's message for the writer thread: no batch of the main loop's */
+  if (!writes || (strcmp (type, "message") == 0 && hub_writer_takes (client, frame)))
     {
       client_dispatch_frame (client, type, frame);
       return;
@@ -516,6 +523,7 @@ void
 hub_forget_client (ConfabHub *hub,
                    Client    *client)
 {
+  hub_writer_forget_client (hub->writer, client);
   for (GList *l = hub->parked.head; l != NULL; l = l->next)
     {
       Parked *parked = l->data;
@@ -577,6 +585,7 @@ queue_for_client (ConfabHub  *hub,
 void
 confab_hub_sync (ConfabHub *hub)
 {
+  hub_writer_sync (hub->writer);
   hub_commit_batch (hub);
 }
 
