@@ -17,6 +17,7 @@ confab_config_new (void)
   config->trusted_proxies = g_new0 (char *, 1);
   config->sync = CONFAB_STORE_SYNC_FULL;
   config->store_backend = CONFAB_STORE_BACKEND_SQLITE;
+  config->writer_thread = TRUE;
   config->store_url = g_strdup ("");
   config->cluster_redis = g_strdup ("");
   config->cluster_node_name = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());

@@ -8,6 +8,7 @@
 
 #include "relay-harness.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #define WRITER_CONFIG "[store]\nsynchronous=normal\nwriter-thread=true\n"
@@ -184,6 +185,50 @@ test_writer_outside_writes (void)
   test_visitor_say (world->visitor, "Still there", NULL);
 }
 
+/* Another process holds the write lock longer than the writer waits for it: the messages are
+ * neither refused nor lost, and once the lock is free they are stored and acknowledged in the
+ * order they were sent. */
+static void
+test_writer_locked (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
+  g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = NULL;
+  gint64 seq;
+
+  test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
+  seq = test_visitor_say (world->visitor, "Before the lock", NULL);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      char *client_id = test_client_id ();
+
+      g_ptr_array_add (ids, client_id);
+      test_ws_sendf (world->visitor, "{'type':'message','client_id':'%s','body':'held %u'}",
+                     client_id, i);
+    }
+  /* far longer than the writer's wait for the lock: nothing answered meanwhile, no error */
+  test_ws_expect_none (world->visitor, NULL, 600);
+
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(JsonObject) ack = test_ws_wait_for (world->visitor, "ack", TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (ack);
+      g_assert_cmpstr (test_obj_string (ack, "client_id"), ==, g_ptr_array_index (ids, i));
+      g_assert_cmpint (test_obj_int (ack, "seq"), ==, seq + 1 + i);
+    }
+  g_assert_null (test_ws_find (world->visitor, "error", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,6 +238,7 @@ main (int argc, char **argv)
   test_harness_add ("/relay/writer/retry-and-conflict", test_writer_retry_and_conflict);
   test_harness_add ("/relay/writer/reopen", test_writer_reopen);
   test_harness_add ("/relay/writer/outside-writes", test_writer_outside_writes);
+  test_harness_add ("/relay/writer/locked", test_writer_locked);
 
   return g_test_run ();
 }

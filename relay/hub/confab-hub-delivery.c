@@ -370,10 +370,10 @@ schedule_retry (ConfabHub *hub)
   hub->parked_retry = g_timeout_add (hub->parked_backoff_ms, retry_parked, hub);
 }
 
-static void
-park_frame (Client     *client,
-            GBytes     *message,
-            JsonObject *frame)
+void
+hub_park_frame (Client     *client,
+                GBytes     *message,
+                JsonObject *frame)
 {
   ConfabHub *hub = client->hub;
   gsize size = g_bytes_get_size (message);
@@ -471,7 +471,7 @@ hub_receive_frame (Client     *client,
 
   if (client->parked > 0 || (writes && !g_queue_is_empty (&hub->parked)))
     {
-      park_frame (client, message, frame);
+      hub_park_frame (client, message, frame);
       return;
     }
 
@@ -487,7 +487,7 @@ hub_receive_frame (Client     *client,
   if (!hub_join_batch (hub, &error) &&
       g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
     {
-      park_frame (client, message, frame);
+      hub_park_frame (client, message, frame);
       return;
     }
 

@@ -448,6 +448,12 @@ assign_on_reply (Client              *client,
 void
 hub_refuse_blocked (Client *client);
 
+/* Holds a frame that needs the database while another process has its write lock. */
+void
+hub_park_frame (Client     *client,
+                GBytes     *message,
+                JsonObject *frame);
+
 /* confab-hub-writer.c */
 HubWriter *
 hub_writer_new (ConfabHub  *hub,

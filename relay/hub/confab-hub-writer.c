@@ -61,6 +61,7 @@ typedef struct {
   GPtrArray *units;                 /* WriterUnit* */
   gboolean   committed;
   GError    *error;                 /* why the batch was not stored */
+  gint64     commit_us;             /* how long its COMMIT took */
 } WriterBatch;
 
 struct _HubWriter {
@@ -204,6 +205,7 @@ store_batch (ConfabStore *store,
              WriterBatch *batch)
 {
   g_autoptr (GHashTable) handed_back = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 started;
 
   if (!confab_store_begin (store, &batch->error))
     return;
@@ -211,7 +213,9 @@ store_batch (ConfabStore *store,
   for (guint i = 0; i < batch->units->len; i++)
     store_unit (store, g_ptr_array_index (batch->units, i), handed_back);
 
+  started = g_get_monotonic_time ();
   batch->committed = confab_store_commit (store, &batch->error);
+  batch->commit_us = g_get_monotonic_time () - started;
   if (!batch->committed)
     confab_store_rollback (store);
 }
@@ -394,6 +398,23 @@ after_batch (ConfabHub   *hub,
     }
 }
 
+static void
+park_unit (WriterUnit *unit)
+{
+  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (GBytes) message = NULL;
+  char *text;
+
+  if (unit->client == NULL)
+    return;
+  frame = confab_frame_new ("message");
+  json_object_set_string_member (frame, "client_id", unit->client_id);
+  json_object_set_string_member (frame, "body", unit->body);
+  text = confab_frame_to_string (frame);
+  message = g_bytes_new_take (text, strlen (text));
+  hub_park_frame (unit->client, message, frame);
+}
+
 /* Takes the finished batch (waiting for it when @wait) and sends what it says. */
 static void
 collect (HubWriter *writer,
@@ -419,6 +440,24 @@ collect (HubWriter *writer,
     g_warning ("Cannot read the writer's eventfd: %s", g_strerror (errno));
   writer->busy = FALSE;
   writer->inflight = NULL;
+
+  if (batch->commit_us > 0)
+    confab_metrics_observe_commit (batch->commit_us, batch->committed);
+
+  /* Another process holds the write lock (longer than the writer waited): the messages, and
+   * those queued behind them, wait like every frame that meets the lock, in order, retried
+   * from the loop (confab-hub-delivery.c), instead of being refused. */
+  if (!batch->committed &&
+      g_error_matches (batch->error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    {
+      for (guint i = 0; i < batch->units->len; i++)
+        park_unit (g_ptr_array_index (batch->units, i));
+      for (guint i = 0; i < writer->pending->len; i++)
+        park_unit (g_ptr_array_index (writer->pending, i));
+      g_ptr_array_set_size (writer->pending, 0);
+      writer_batch_free (batch);
+      return;
+    }
 
   if (!batch->committed)
     g_warning ("Could not store %u messages: %s", batch->units->len, batch->error->message);
