@@ -54,6 +54,8 @@ typedef struct {
   UnitOutcome         outcome;
   ConfabMessage      *message;
   ConfabConversation *conversation;
+  gboolean            bot_may_answer; /* the FAQ bot's cheap check, made in the writer's
+                                       * transaction */
   GError             *error;
 } WriterUnit;
 
@@ -190,6 +192,13 @@ store_unit (ConfabStore *store,
         }
       return;
     }
+
+  /* The bot's first question asked here, where the pages are at hand: on the main loop's
+   * connection it meant reading them again after every batch of the writer's (SQLite drops a
+   * connection's page cache when another connection wrote). */
+  if (unit->conversation->assignee_id == NULL && unit->conversation->first_agent_reply_at == 0 &&
+      !confab_store_bot_may_answer (store, unit->conversation->id, &unit->bot_may_answer, NULL))
+    unit->bot_may_answer = TRUE;  /* the main loop asks again, and says what failed */
 
   if (!confab_store_commit (store, &unit->error))
     {
@@ -380,7 +389,7 @@ after_batch (ConfabHub   *hub,
     {
       WriterUnit *unit = g_ptr_array_index (batch->units, i);
 
-      if (unit->outcome == UNIT_STORED)
+      if (unit->outcome == UNIT_STORED && unit->bot_may_answer)
         confab_faq_after_visitor_message (hub->relay, unit->conversation, unit->message);
       else if (unit->outcome == UNIT_MAIN_LOOP && unit->client != NULL && !unit->client->closing)
         {
