@@ -81,7 +81,7 @@ struct _HubWriter {
   guint        wake_source;
   GPtrArray   *pending;             /* WriterUnit*: waiting for the next batch */
   guint        pending_idle;
-  guint        collecting;          /* hub_writer_collect() running */
+  GPtrArray   *answering;           /* WriterBatch*: the batches collect() is answering */
 };
 
 static void
@@ -471,14 +471,15 @@ collect (HubWriter *writer,
   if (!batch->committed)
     g_warning ("Could not store %u messages: %s", batch->units->len, batch->error->message);
 
-  writer->collecting++;
+  /* a client that goes away meanwhile is forgotten in it too (hub_writer_forget_client()) */
+  g_ptr_array_add (writer->answering, batch);
   /* one write per client for the whole batch */
   confab_websocket_cork ();
   for (guint i = 0; i < batch->units->len; i++)
     answer_unit (hub, g_ptr_array_index (batch->units, i), batch);
   confab_websocket_uncork ();
   after_batch (hub, batch);
-  writer->collecting--;
+  g_ptr_array_remove (writer->answering, batch);
   writer_batch_free (batch);
 }
 
@@ -523,6 +524,7 @@ hub_writer_new (ConfabHub  *hub,
   writer->hub = hub;
   writer->store = store;
   writer->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) writer_unit_free);
+  writer->answering = g_ptr_array_new ();
   g_mutex_init (&writer->lock);
   g_cond_init (&writer->cond);
   writer->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -558,6 +560,7 @@ hub_writer_free (HubWriter *writer)
   g_clear_handle_id (&writer->wake_source, g_source_remove);
   close (writer->wake_fd);
   g_ptr_array_unref (writer->pending);
+  g_ptr_array_unref (writer->answering);
   confab_store_close (writer->store);
   g_mutex_clear (&writer->lock);
   g_cond_clear (&writer->cond);
@@ -597,7 +600,8 @@ hub_writer_queue (Client                   *client,
 }
 
 /* Before the main loop writes or reads the log: everything handed to the writer or waiting for
- * it is stored and answered. Blocks for at most a batch or two. */
+ * it is stored and answered. Blocks while the writer stores them (batches of WRITER_BATCH_MAX:
+ * a few ms each). */
 void
 hub_writer_sync (HubWriter *writer)
 {
@@ -606,7 +610,6 @@ hub_writer_sync (HubWriter *writer)
 
   while (writer->busy || writer->pending->len > 0)
     {
-      /* inside collect() (a bot's answer): the batch is answered, the rest follows it */
       if (writer->busy)
         collect (writer, TRUE);
       else
@@ -614,6 +617,19 @@ hub_writer_sync (HubWriter *writer)
           submit (writer);
           collect (writer, TRUE);
         }
+    }
+}
+
+static void
+forget_in_batch (WriterBatch *batch,
+                 Client      *client)
+{
+  for (guint i = 0; batch != NULL && i < batch->units->len; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+
+      if (unit->client == client)
+        unit->client = NULL;
     }
 }
 
@@ -632,13 +648,9 @@ hub_writer_forget_client (HubWriter *writer,
         unit->client = NULL;
     }
 
-  /* the batch in the writer's hands: only the main loop reads or writes unit->client */
-  for (WriterBatch *batch = writer->inflight; batch != NULL; batch = NULL)
-    for (guint i = 0; i < batch->units->len; i++)
-      {
-        WriterUnit *unit = g_ptr_array_index (batch->units, i);
-
-        if (unit->client == client)
-          unit->client = NULL;
-      }
+  /* the batch in the writer's hands (only the main loop reads or writes unit->client), and
+   * those being answered */
+  forget_in_batch (writer->inflight, client);
+  for (guint i = 0; i < writer->answering->len; i++)
+    forget_in_batch (g_ptr_array_index (writer->answering, i), client);
 }
