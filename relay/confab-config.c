@@ -18,6 +18,7 @@ confab_config_new (void)
   config->trusted_proxies = g_new0 (char *, 1);
   config->sync = CONFAB_STORE_SYNC_FULL;
   config->store_backend = CONFAB_STORE_BACKEND_SQLITE;
+  config->writer_thread = TRUE;
   config->store_url = g_strdup ("");
   config->cluster_redis = g_strdup ("");
   config->cluster_node_name = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
@@ -228,6 +229,16 @@ confab_config_load (ConfabConfig  *config,
         }
     }
   read_string (file, "store", "url", &config->store_url);
+  if (g_key_file_has_key (file, "store", "writer-thread", NULL))
+    {
+      config->writer_thread = g_key_file_get_boolean (file, "store", "writer-thread", &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[store] writer-thread must be true or false");
+          return FALSE;
+        }
+    }
   if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL && *config->store_url == '\0')
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

@@ -23,6 +23,7 @@ typedef struct {
   ConfabStoreSync  sync;
   ConfabStoreBackend store_backend;
   char            *store_url;              /* libpq connection string or URI; postgresql only */
+  gboolean         writer_thread;          /* visitors' messages stored on a second thread */
   /* [cluster] */
   char            *cluster_redis;          /* redis://HOST:PORT/DB; empty = one relay, no Redis */
   char            *cluster_node_name;      /* shown in logs and /metrics; host name + pid */

@@ -27,6 +27,10 @@ hub_join_batch (ConfabHub  *hub,
   if (hub->tx_depth > 0)
     return TRUE;
 
+  /* the writer's messages first: a client's frames are stored in the order they came, and
+   * the writer's transaction would hold the lock this one needs */
+  hub_writer_sync (hub->writer);
+
   if (hub->batch_open &&
       (g_get_monotonic_time () - hub->batch_started > BATCH_MAX_MS * 1000 ||
        hub->batch_units >= BATCH_MAX_UNITS))
@@ -209,6 +213,8 @@ fail_batch (ConfabHub    *hub,
 void
 hub_settle_batch (ConfabHub *hub)
 {
+  if (hub->tx_depth == 0)
+    hub_writer_sync (hub->writer);
   if (hub->batch_open && hub->tx_depth == 0)
     hub_commit_batch (hub);
 }
@@ -366,10 +372,10 @@ schedule_retry (ConfabHub *hub)
   hub->parked_retry = g_timeout_add (hub->parked_backoff_ms, retry_parked, hub);
 }
 
-static void
-park_frame (Client     *client,
-            GBytes     *message,
-            JsonObject *frame)
+void
+hub_park_frame (Client     *client,
+                GBytes     *message,
+                JsonObject *frame)
 {
   ConfabHub *hub = client->hub;
   gsize size = g_bytes_get_size (message);
@@ -467,11 +473,12 @@ hub_receive_frame (Client     *client,
 
   if (client->parked > 0 || (writes && !g_queue_is_empty (&hub->parked)))
     {
-      park_frame (client, message, frame);
+      hub_park_frame (client, message, frame);
       return;
     }
 
-  if (!writes)
+  /* a visitor's message for the writer thread: no batch of the main loop's */
+  if (!writes || (strcmp (type, "message") == 0 && hub_writer_takes (client, frame)))
     {
       client_dispatch_frame (client, type, frame);
       return;
@@ -482,7 +489,7 @@ hub_receive_frame (Client     *client,
   if (!hub_join_batch (hub, &error) &&
       g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
     {
-      park_frame (client, message, frame);
+      hub_park_frame (client, message, frame);
       return;
     }
 
@@ -518,6 +525,7 @@ void
 hub_forget_client (ConfabHub *hub,
                    Client    *client)
 {
+  hub_writer_forget_client (hub->writer, client);
   for (GList *l = hub->parked.head; l != NULL; l = l->next)
     {
       Parked *parked = l->data;
@@ -579,6 +587,7 @@ queue_for_client (ConfabHub  *hub,
 void
 confab_hub_sync (ConfabHub *hub)
 {
+  hub_writer_sync (hub->writer);
   hub_commit_batch (hub);
 }
 

@@ -41,6 +41,8 @@ G_BEGIN_DECLS
 /* A User-Agent longer than this is no browser's; the hello's own field has the same limit. */
 #define MAX_USER_AGENT_CHARS 1000
 
+typedef struct _HubWriter HubWriter;
+
 typedef enum {
   CLIENT_VISITOR,
   CLIENT_AGENT,
@@ -119,6 +121,8 @@ struct _ConfabHub
   /* Frames that need the database while another process holds its write lock, in arrival
    * order, retried from the loop with backoff instead of blocking it (hub_receive_frame()). */
   GQueue       parked;           /* Parked* */
+  /* [store] writer-thread: visitors' messages stored on a second thread (confab-hub-writer.c) */
+  HubWriter   *writer;
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
@@ -473,5 +477,33 @@ hub_refuse_blocked (Client *client);
 void
 hub_close_deleted_visitor (ConfabHub  *hub,
                            const char *visitor_id);
+/* Holds a frame that needs the database while another process has its write lock. */
+void
+hub_park_frame (Client     *client,
+                GBytes     *message,
+                JsonObject *frame);
+
+/* confab-hub-writer.c */
+HubWriter *
+hub_writer_new (ConfabHub  *hub,
+                GError    **error);
+
+void
+hub_writer_free (HubWriter *writer);
+
+gboolean
+hub_writer_takes (Client     *client,
+                  JsonObject *frame);
+
+void
+hub_writer_queue (Client                   *client,
+                  const ConfabMessageDraft *draft);
+
+void
+hub_writer_sync (HubWriter *writer);
+
+void
+hub_writer_forget_client (HubWriter *writer,
+                          Client    *client);
 
 G_END_DECLS

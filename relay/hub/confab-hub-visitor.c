@@ -511,7 +511,10 @@ visitor_message (Client     *client,
   draft.sender_name = client->visitor_name;
   draft.body = body;
   draft.attachment_id = attachment_id;
-  deliver_message (client, &draft);
+  if (hub_writer_takes (client, frame))
+    hub_writer_queue (client, &draft);
+  else
+    deliver_message (client, &draft);
 }
 
 static void
@@ -666,12 +669,15 @@ visitor_page_view (Client     *client,
 
 static void
 send_messages_after (Client     *client,
-                     const char *conversation_id,
+                     const char *current_id,
                      gint64      after_seq)
 {
   ConfabStore *store = client->hub->relay->store;
   g_autoptr (JsonObject) synced = confab_frame_new ("synced");
   g_autoptr (GError) error = NULL;
+  /* a copy: settling answers the messages handed to the writer, which may give the client's
+   * tabs their conversation anew (client->conversation_id is what the caller passed) */
+  g_autofree char *conversation_id = g_strdup (current_id);
   gint64 seq = after_seq;
 
   hub_settle_batch (client->hub);

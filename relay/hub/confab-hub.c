@@ -786,6 +786,18 @@ confab_hub_new (ConfabRelay *relay)
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
+  /* not with a cluster: its bus publishes what hub_commit_batch() committed */
+  if (relay->config->writer_thread &&
+      relay->config->store_backend == CONFAB_STORE_BACKEND_SQLITE &&
+      *relay->config->cluster_redis == '\0')
+    {
+      g_autoptr (GError) error = NULL;
+
+      hub->writer = hub_writer_new (hub, &error);
+      if (hub->writer == NULL)
+        g_warning ("No writer thread, messages are stored on the main loop: %s", error->message);
+    }
+
   soup_server_add_handler (relay->server, "/ws/widget", handle_widget_upgrade, hub, NULL);
   soup_server_add_handler (relay->server, "/ws/agent", handle_agent_upgrade, hub, NULL);
 
@@ -798,6 +810,8 @@ confab_hub_free (ConfabHub *hub)
   if (hub == NULL)
     return;
 
+  /* what the writer holds is stored and answered first */
+  g_clear_pointer (&hub->writer, hub_writer_free);
   /* what agents were still to hear of visitors goes into the log */
   visitor_updates_flush (hub);
   hub_commit_batch (hub);

@@ -5,7 +5,9 @@
  * see these records and calls, so a PostgreSQL implementation can replace the file later.
  *
  * Every call is synchronous and runs on the main loop: SQLite in WAL mode answers these in
- * microseconds, and one thread keeps the ordering of cursors trivially right.
+ * microseconds, and one thread keeps the ordering of cursors trivially right. (The hub's writer
+ * thread, relay/hub/confab-hub-writer.c, stores visitors' messages through a store of its own,
+ * opened on the same database, while the main loop leaves the database to it.)
  *
  * Every mutating call is atomic on its own. A caller that needs several calls to be atomic
  * together wraps them in confab_store_begin() / confab_store_commit() (or _rollback()); these

@@ -1025,18 +1025,26 @@ restrict_file_modes (const char  *path,
   if (strcmp (path, ":memory:") == 0 || g_str_has_prefix (path, "file:"))
     return TRUE;
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  /* Never open() and close() a database this process may have open already: closing any
+   * descriptor of a file drops every POSIX lock the process holds on it, SQLite's included, and
+   * another process then believes it is alone with the database (it checkpoints and resets the
+   * WAL under the live connection, whose reads go stale). Only a file that does not exist yet is
+   * created here; an existing one is changed by name. */
+  if (g_stat (path, &st) != 0)
     {
-      int saved_errno = errno;
-      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
-                   "Cannot open the database %s: %s (check that its directory exists and is "
-                   "writable)", path, g_strerror (saved_errno));
-      return FALSE;
+      fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0)
+        {
+          int saved_errno = errno;
+          g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                       "Cannot open the database %s: %s (check that its directory exists and is "
+                       "writable)", path, g_strerror (saved_errno));
+          return FALSE;
+        }
+      close (fd);
     }
-  if (fstat (fd, &st) == 0 && (st.st_mode & 0077) != 0 && fchmod (fd, st.st_mode & 0700) != 0)
+  else if ((st.st_mode & 0077) != 0 && g_chmod (path, st.st_mode & 0700) != 0)
     g_warning ("Cannot make %s private to its owner: %s", path, g_strerror (errno));
-  close (fd);
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
