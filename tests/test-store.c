@@ -143,8 +143,12 @@ make_site (ConfabStore *store,
            const char  *name)
 {
   g_autoptr (GError) error = NULL;
-  ConfabSite *site = confab_store_create_site (store, owner_id, name, NULL, &error);
+  ConfabSite *site;
 
+  /* lists of sites are in creation order, by their creation time: PostgreSQL breaks a tie of
+   * two sites made in one millisecond by id (random), SQLite by row: keep them a tick apart */
+  g_usleep (1500);
+  site = confab_store_create_site (store, owner_id, name, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (site);
   return site;
