@@ -213,6 +213,7 @@ confab_cache_apply_conversation (ConfabCache  *self,
     }
   sqlite3_bind_int (stmt, 16, json_object_has_member (conversation, "rating"));
   if (!confab_cache_step_done (self, stmt, error) ||
+      !confab_cache_store_labels (self, id, conversation, error) ||
       !confab_cache_store_cursor (self, cursor, error))
     goto failed;
   if (!confab_cache_commit (self, error))
