@@ -16,6 +16,7 @@
 #include "confab-admin-window.h"
 #include "confab-application.h"
 #include "confab-client-admin.h"
+#include "confab-client-chat.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
 #include "confab-format.h"
@@ -35,6 +36,7 @@ struct _ConfabApplication
   GHashTable        *seen_conversations;
   GHashTable        *notified;       /* conversation id → the seq its notification shows */
   GHashTable        *awaiting_first; /* new conversations whose first message is not here yet */
+  GHashTable        *mentions;       /* "note:ID" notification → its conversation id */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -150,6 +152,58 @@ on_message (ConfabApplication *self,
             body != NULL && *body != '\0' ? body : _("Sent an image"), conversation_id,
             confab_message_get_seq (message));
   }
+}
+
+/* A note that names the agent: one notification per note, withdrawn once its conversation is
+ * looked at (confab_application_withdraw_mentions). Old ones (a first catch-up) stay quiet. */
+#define MENTION_MAX_AGE_MS (60 * 60 * 1000)
+
+static void
+on_note (ConfabApplication *self,
+         ConfabMessage     *note,
+         gboolean           mentions_me)
+{
+  const char *conversation_id = confab_message_get_conversation_id (note);
+  const char *author = confab_message_get_sender_name (note);
+  const char *id = confab_message_get_client_id (note);
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+
+  if (!mentions_me || id == NULL || !confab_settings_get_notifications (self->settings) ||
+      g_get_real_time () / 1000 - confab_message_get_created_at (note) > MENTION_MAX_AGE_MS)
+    return;
+  if (window_focused (self) &&
+      g_strcmp0 (confab_window_get_conversation_id (self->window), conversation_id) == 0)
+    return;  /* it is on screen */
+  /* Translators: %s is the name of the agent who wrote the note */
+  title = g_strdup_printf (_("%s mentioned you in a note"),
+                           author != NULL && *author != '\0' ? author : _("Someone"));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, confab_message_get_body (note));
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
+                                                conversation_id);
+  g_notification_add_button_with_target (notification, _("Open"), "app.open-conversation", "s",
+                                         conversation_id);
+  g_hash_table_replace (self->mentions, g_strdup (id), g_strdup (conversation_id));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+void
+confab_application_withdraw_mentions (ConfabApplication *self,
+                                      const char        *conversation_id)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_if_fail (CONFAB_IS_APPLICATION (self));
+
+  g_hash_table_iter_init (&iter, self->mentions);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (value, conversation_id) == 0)
+      {
+        g_application_withdraw_notification (G_APPLICATION (self), key);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 /* Read (here or on another of the agent's devices): its notification is done. */
@@ -339,6 +393,8 @@ use_account (ConfabApplication *self,
       g_signal_connect_object (client, "conversation", G_CALLBACK (on_conversation), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "visitor", G_CALLBACK (on_visitor), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "signed-out", G_CALLBACK (on_signed_out), self, G_CONNECT_SWAPPED);
+      confab_client_ensure_chat_signals ();
+      g_signal_connect_object (client, "note", G_CALLBACK (on_note), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
                                G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "offline-message-changed",
@@ -716,6 +772,7 @@ on_window_active (ConfabApplication *self)
     return;
   g_hash_table_remove (self->notified, id);
   g_application_withdraw_notification (G_APPLICATION (self), id);
+  confab_application_withdraw_mentions (self, id);
   if (self->player != NULL)
     confab_sound_player_answered (self->player, id);
 }
@@ -858,6 +915,7 @@ confab_application_dispose (GObject *object)
   g_clear_pointer (&self->seen_conversations, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->awaiting_first, g_hash_table_unref);
+  g_clear_pointer (&self->mentions, g_hash_table_unref);
   G_OBJECT_CLASS (confab_application_parent_class)->dispose (object);
 }
 
@@ -880,6 +938,7 @@ confab_application_init (ConfabApplication *self)
   self->seen_conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->awaiting_first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->mentions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ConfabApplication *
