@@ -380,6 +380,177 @@ confab_client_upload_path (const char *conversation_id,
   return g_strdup_printf ("/api/v1/uploads?conversation_id=%s&name=%s", escaped_id, escaped_name);
 }
 
+/* ------------------------------------------------------------- search --- */
+
+/* The found message's page: a few before it, for context, and those after. */
+#define FOUND_CONTEXT  20
+#define FOUND_LIMIT    200
+
+char *
+confab_client_search_path (const char *q,
+                           const char *site_id,
+                           const char *before)
+{
+  g_autofree char *escaped = g_uri_escape_string (q, NULL, FALSE);
+  GString *path = g_string_new ("/api/v1/search?q=");
+
+  g_string_append (path, escaped);
+  if (site_id != NULL)
+    {
+      g_autofree char *id = g_uri_escape_string (site_id, NULL, FALSE);
+
+      g_string_append_printf (path, "&site_id=%s", id);
+    }
+  if (before != NULL)
+    {
+      g_autofree char *cursor = g_uri_escape_string (before, NULL, FALSE);
+
+      g_string_append_printf (path, "&before=%s", cursor);
+    }
+  return g_string_free (path, FALSE);
+}
+
+typedef struct {
+  char   *conversation_id;
+  gint64  seq;
+} Found;
+
+static void
+found_free (Found *found)
+{
+  g_free (found->conversation_id);
+  g_free (found);
+}
+
+static void
+found_messages_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ConfabClient *self = CONFAB_CLIENT (source);
+  Found *found = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_get_json_finish (self, result, &error);
+  JsonArray *messages = answer != NULL ? array_of (answer, "messages") : NULL;
+
+  if (answer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
+    {
+      JsonNode *node = json_array_get_element (messages, i);
+      JsonObject *message;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      message = json_node_get_object (node);
+      if (!json_object_has_member (message, "conversation_id"))
+        json_object_set_string_member (message, "conversation_id", found->conversation_id);
+      /* an old page: the stream's cursor stays where it is */
+      if (!confab_cache_apply_message (self->cache, message, 0, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+fetch_found_messages (GTask *task)
+{
+  ConfabClient *self = g_task_get_source_object (task);
+  Found *found = g_task_get_task_data (task);
+  g_autoptr (ConfabMessage) known = confab_cache_get_message (self->cache, found->conversation_id,
+                                                              found->seq);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  if (known != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  escaped = g_uri_escape_string (found->conversation_id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages?after_seq=%" G_GINT64_FORMAT "&limit=%d",
+                          escaped, MAX (0, found->seq - FOUND_CONTEXT), FOUND_LIMIT);
+  confab_client_get_json_async (self, path, g_task_get_cancellable (task), found_messages_cb, task);
+}
+
+static void
+found_conversation_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConfabClient *self = CONFAB_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_get_json_finish (self, result, &error);
+  JsonObject *conversation = NULL;
+
+  if (answer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (!confab_json_get_object (answer, "conversation", FALSE, &conversation, NULL) || conversation == NULL)
+    conversation = answer;
+  if (!confab_cache_apply_conversation (self->cache, conversation, 0, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  fetch_found_messages (task);
+}
+
+void
+confab_client_fetch_found_async (ConfabClient        *self,
+                                 const char          *conversation_id,
+                                 gint64               seq,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (ConfabConversation) known = NULL;
+  Found *found = g_new0 (Found, 1);
+
+  g_return_if_fail (CONFAB_IS_CLIENT (self));
+  g_return_if_fail (conversation_id != NULL);
+
+  g_task_set_source_tag (task, confab_client_fetch_found_async);
+  found->conversation_id = g_strdup (conversation_id);
+  found->seq = seq;
+  g_task_set_task_data (task, found, (GDestroyNotify) found_free);
+  known = confab_cache_get_conversation (self->cache, conversation_id);
+  if (known != NULL)
+    {
+      fetch_found_messages (task);
+      return;
+    }
+  {
+    g_autofree char *escaped = g_uri_escape_string (conversation_id, NULL, FALSE);
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s", escaped);
+
+    confab_client_get_json_async (self, path, cancellable, found_conversation_cb, task);
+  }
+}
+
+gboolean
+confab_client_fetch_found_finish (ConfabClient  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------- labels --- */
 
 gboolean

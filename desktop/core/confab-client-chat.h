@@ -65,6 +65,24 @@ JsonObject *confab_client_send_bytes_finish      (ConfabClient        *self,
 char       *confab_client_upload_path            (const char          *conversation_id,
                                                   const char          *name);
 
+/* GET /api/v1/search?q=…[&site_id=…][&before=…]: the path (@q taken literally). */
+char       *confab_client_search_path            (const char          *q,
+                                                  const char          *site_id,
+                                                  const char          *before);
+
+/* A search result's conversation into the cache, with its messages from a little before @seq
+ * on (GET /api/v1/conversations/ID and …/messages): what the cache lacks, so that it opens at
+ * the found message. */
+void        confab_client_fetch_found_async      (ConfabClient        *self,
+                                                  const char          *conversation_id,
+                                                  gint64               seq,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean    confab_client_fetch_found_finish     (ConfabClient        *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+
 /* Whether @labels_json (a conversation's labels, JSON text) holds the label @label_id. */
 gboolean    confab_labels_contain                (const char          *labels_json,
                                                   const char          *label_id);

@@ -169,6 +169,23 @@ mark_read (ConfabChatView *self)
                              confab_conversation_get_last_seq (conversation), NULL);
 }
 
+/* Opened at a message (a search result): the view leaves the bottom for it. */
+void
+confab_chat_view_show_seq (ConfabChatView *self,
+                           gint64          seq)
+{
+  int position;
+
+  g_return_if_fail (CONFAB_IS_CHAT_VIEW (self));
+
+  if (self->messages == NULL || (position = confab_message_list_find_seq (self->messages, seq)) < 0)
+    return;
+  self->stick_to_bottom = FALSE;
+  g_clear_handle_id (&self->pin_source, g_source_remove);
+  gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u",
+                              (guint) position);
+}
+
 void
 confab_chat_view_mark_read (ConfabChatView *self)
 {

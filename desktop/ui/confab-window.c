@@ -17,6 +17,7 @@
 #include "confab-offline-view.h"
 #include "confab-client-chat.h"
 #include "confab-label-filter.h"
+#include "confab-search-results.h"
 #include "confab-visitor-pane.h"
 #include "confab-window.h"
 
@@ -48,6 +49,7 @@ struct _ConfabWindow
   GtkDropDown            *filter_dropdown;
   GtkDropDown            *sort_dropdown;
   ConfabLabelFilter      *label_filter;
+  ConfabSearchResults    *search_results;
   AdwViewStack           *list_stack;
   GtkListView            *conversation_view;
   GtkStack               *conversation_stack;
@@ -534,7 +536,15 @@ update_conversation_empty (ConfabWindow *self)
   if (self->list_at_start)
     pin_list_to_start (self);
 
-  gtk_stack_set_visible_child_name (self->conversation_stack, n > 0 ? "list" : "empty");
+  /* nothing here for a search: the relay has every conversation, the cache the recent ones */
+  {
+    const char *search = confab_conversation_list_get_search (self->conversations);
+    gboolean ask_relay = n == 0 && search != NULL && *search != '\0';
+
+    confab_search_results_search (self->search_results, ask_relay ? search : NULL, self->site_id);
+    gtk_stack_set_visible_child_name (self->conversation_stack,
+                                      n > 0 ? "list" : ask_relay ? "relay" : "empty");
+  }
   if (self->reselect_source == 0)
     self->reselect_source = g_idle_add (reselect_cb, self);
 }
@@ -570,6 +580,54 @@ on_search_changed (ConfabWindow *self)
 {
   confab_conversation_list_set_search (self->conversations,
                                        gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+typedef struct {
+  ConfabWindow *self;
+  char         *conversation_id;
+  gint64        seq;
+} FoundOpen;
+
+static void
+found_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  FoundOpen *open = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_client_fetch_found_finish (CONFAB_CLIENT (source), result, &error))
+    confab_window_toast (open->self, error->message);
+  else
+    {
+      /* the search found nothing here: the whole inbox again, the conversation in it */
+      gtk_editable_set_text (GTK_EDITABLE (open->self->search_entry), "");
+      confab_window_open_conversation (open->self, open->conversation_id);
+      confab_chat_view_show_seq (open->self->chat_view, open->seq);
+    }
+  g_object_unref (open->self);
+  g_free (open->conversation_id);
+  g_free (open);
+}
+
+/* A result of the relay's search: its conversation (and the messages around the found one)
+ * into the cache first, then open at that message. */
+static void
+on_search_result (ConfabWindow *self,
+                  const char   *conversation_id,
+                  gint64        seq)
+{
+  FoundOpen *open = g_new0 (FoundOpen, 1);
+
+  if (client_of (self) == NULL)
+    {
+      g_free (open);
+      return;
+    }
+  open->self = g_object_ref (self);
+  open->conversation_id = g_strdup (conversation_id);
+  open->seq = seq;
+  confab_client_fetch_found_async (client_of (self), conversation_id, seq, NULL, found_cb, open);
 }
 
 static void
@@ -1164,6 +1222,7 @@ confab_window_set_account (ConfabWindow  *self,
   update_offline_count (self);
   confab_analytics_page_set_account (self->analytics_page, account);
   confab_label_filter_set_account (self->label_filter, account);
+  confab_search_results_set_account (self->search_results, account);
   gtk_single_selection_set_model (self->selection, NULL);
   if (self->conversations != NULL)
     g_signal_handlers_disconnect_by_data (self->conversations, self);
@@ -1403,6 +1462,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
   g_type_ensure (CONFAB_TYPE_VISITOR_PANE);
   g_type_ensure (CONFAB_TYPE_LABEL_FILTER);
+  g_type_ensure (CONFAB_TYPE_SEARCH_RESULTS);
   g_type_ensure (CONFAB_TYPE_OFFLINE_LIST);
   g_type_ensure (CONFAB_TYPE_OFFLINE_VIEW);
   g_type_ensure (CONFAB_TYPE_ANALYTICS_PAGE);
@@ -1429,6 +1489,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, label_filter);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_results);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_stack);
@@ -1454,6 +1515,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_label_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_result);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_folded);
