@@ -181,7 +181,7 @@ file_icon_for (const char *mime)
     return "x-office-document-symbolic";
   if (g_str_equal (mime, "application/zip"))
     return "package-x-generic-symbolic";
-  if (strstr (mime, "spreadsheet") != NULL || g_str_equal (mime, "text/csv"))
+  if (strstr (mime, "spreadsheet") != NULL || g_str_has_prefix (mime, "text/csv"))
     return "x-office-spreadsheet-symbolic";
   if (strstr (mime, "presentation") != NULL)
     return "x-office-presentation-symbolic";
@@ -202,11 +202,11 @@ file_info (const char *mime,
     type = g_strdup (_("File"));
   else if (g_str_equal (mime, "application/pdf"))
     type = g_strdup ("PDF");
-  else if (g_str_equal (mime, "text/csv"))
+  else if (g_str_has_prefix (mime, "text/csv"))
     type = g_strdup ("CSV");
   else if (g_str_equal (mime, "application/zip"))
     type = g_strdup ("ZIP");
-  else if (g_str_equal (mime, "text/plain"))
+  else if (g_str_has_prefix (mime, "text/plain"))
     type = g_strdup (_("Text"));
   else if (strstr (mime, "spreadsheet") != NULL)
     type = g_strdup (_("Spreadsheet"));
