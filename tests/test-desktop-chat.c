@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "test-desktop-chat"
 
 #include <string.h>
+#include <libsecret/secret.h>
 
 #include "confab-cache-private.h"
 #include "confab-chat-view.h"
@@ -19,6 +20,7 @@
 #include "confab-client-chat.h"
 #include "confab-conversation-row.h"
 #include "confab-label-filter.h"
+#include "confab-secrets.h"
 #include "confab-settings.h"
 #include "test-desktop-app-util.h"
 
@@ -842,6 +844,90 @@ test_file_card (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------------ keyring --- */
+
+static GtkWidget *
+keyring_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_widget_get_name (window), "keyring-explanation") == 0 &&
+          gtk_widget_get_mapped (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+keyring_dialog_shown (gpointer data)
+{
+  return keyring_dialog () != NULL;
+}
+
+static gboolean
+keyring_dialog_gone (gpointer data)
+{
+  return keyring_dialog () == NULL;
+}
+
+static void
+kept_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The first sign-in on a desktop without a keyring (no default collection, as outside a GNOME
+ * session) says why a keyring password will be asked before the desktop asks it; "Not Now"
+ * keeps the app signed in for this run and stores nothing. With a keyring (every other UI
+ * test), no such question. */
+static void
+test_keyring_explained (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS, NULL, NULL);
+  g_autoptr (SecretCollection) login = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  App app = { 0 };
+
+  g_assert_nonnull (service);
+  login = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (secret_service_set_alias_sync (service, SECRET_COLLECTION_DEFAULT, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  app_start (&app, world->relay, FALSE);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+  wait_until ("the keyring explained", keyring_dialog_shown, NULL);
+  settle (300);
+  g_free (save_screenshot (keyring_dialog (), "keyring-explanation"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (keyring_dialog ()), "not-now");
+  gtk_window_close (GTK_WINDOW (keyring_dialog ()));
+  wait_until ("the dialog closed", keyring_dialog_gone, NULL);
+  g_assert_true (is_online (&app));
+
+  /* nothing stored: the next start asks for the password again */
+  confab_secrets_lookup_async (test_relay_base_url (world->relay), world->email, NULL, kept_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  token = confab_secrets_lookup_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_null (token);
+
+  app_stop (&app);
+  g_assert_true (secret_service_set_alias_sync (service, SECRET_COLLECTION_DEFAULT, login, NULL, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -859,6 +945,7 @@ main (int   argc,
   test_harness_add ("/desktop/chat/labels", test_labels);
   test_harness_add ("/desktop/chat/search-fallback", test_search_fallback);
   test_harness_add ("/desktop/chat/file-card", test_file_card);
+  test_harness_add ("/desktop/chat/keyring-explained", test_keyring_explained);
 
   return g_test_run ();
 }

@@ -439,6 +439,95 @@ secret_stored_cb (GObject      *source,
     g_warning ("The session could not be saved in the keyring: %s", error->message);
 }
 
+/* ------------------------------------------------------------ keyring --- */
+
+typedef struct {
+  ConfabApplication *self;
+  char              *relay_url;
+  char              *email;
+  char              *token;
+} SaveToken;
+
+static void
+save_token_free (SaveToken *save)
+{
+  g_object_unref (save->self);
+  g_free (save->relay_url);
+  g_free (save->email);
+  if (save->token != NULL)
+    memset (save->token, 0, strlen (save->token));
+  g_free (save->token);
+  g_free (save);
+}
+
+static void
+store_token (SaveToken *save)
+{
+  confab_secrets_store_async (save->relay_url, save->email, save->token, NULL, secret_stored_cb, NULL);
+  save_token_free (save);
+}
+
+static void
+keyring_explained_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      SaveToken        *save)
+{
+  /* once: closing the dialog after a response answers "not-now" again */
+  g_signal_handlers_disconnect_by_func (dialog, keyring_explained_cb, save);
+  /* "not now": signed in for this run only; the next start asks for the password again */
+  if (g_strcmp0 (response, "continue") == 0)
+    store_token (save);
+  else
+    save_token_free (save);
+}
+
+/* Without a default keyring (a first start outside a GNOME session), storing the token makes
+ * the desktop ask for "a password for a new keyring" out of nowhere: say first what it is. */
+static void
+default_keyring_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SaveToken *save = user_data;
+  g_autoptr (GError) error = NULL;
+  AdwMessageDialog *dialog;
+
+  if (confab_secrets_has_default_keyring_finish (result, &error) || error != NULL ||
+      save->self->window == NULL)
+    {
+      /* there is one (or no Secret Service at all: the store says so) */
+      store_token (save);
+      return;
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (save->self->window),
+                                                       _("Remember This Sign-In?"), NULL));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "keyring-explanation");
+  adw_message_dialog_format_body (dialog, "%s",
+    _("Confab keeps your sign-in in the keyring of your desktop, so that it starts signed in "
+      "next time. This desktop has no keyring yet: it will now ask you to choose a password "
+      "for a new one. That password protects the sign-ins and passwords apps keep there; "
+      "you may need it again after you log in."));
+  adw_message_dialog_add_responses (dialog, "not-now", _("_Not Now"), "continue", _("_Continue"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "continue", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "continue");
+  adw_message_dialog_set_close_response (dialog, "not-now");
+  g_signal_connect (dialog, "response", G_CALLBACK (keyring_explained_cb), save);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+save_token (ConfabApplication *self,
+            ConfabAccount     *account)
+{
+  SaveToken *save = g_new0 (SaveToken, 1);
+
+  save->self = g_object_ref (self);
+  save->relay_url = g_strdup (confab_account_get_relay_url (account));
+  save->email = g_strdup (confab_account_get_email (account));
+  save->token = g_strdup (confab_client_get_token (confab_account_get_client (account)));
+  confab_secrets_has_default_keyring_async (NULL, default_keyring_cb, save);
+}
+
 static void
 signed_in_cb (GObject      *source,
               GAsyncResult *result,
@@ -459,8 +548,7 @@ signed_in_cb (GObject      *source,
         confab_sign_in_page_set_error (page, error->message);
       return;
     }
-  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
-                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  save_token (self, account);
   confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
                                confab_account_get_email (account));
   use_account (self, account);
@@ -520,8 +608,7 @@ set_up_cb (GObject      *source,
         confab_sign_in_page_set_error (page, error->message);
       return;
     }
-  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
-                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  save_token (self, account);
   confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
                                confab_account_get_email (account));
   confab_sign_in_page_set_setup_mode (page, FALSE);
