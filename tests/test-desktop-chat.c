@@ -928,6 +928,68 @@ test_keyring_explained (void)
   g_assert_no_error (error);
 }
 
+/* ---------------------------------------------------------- last pages --- */
+
+static int
+seconds_shown (GtkWidget *root)
+{
+  GtkWidget *row = find_mapped (root, "current-page-row");
+  const char *subtitle = row != NULL ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+
+  return subtitle != NULL ? atoi (subtitle) : -1;
+}
+
+typedef struct {
+  GtkWidget *root;
+  int        at_least;
+} Seconds;
+
+static gboolean
+seconds_at_least (gpointer data)
+{
+  Seconds *s = data;
+
+  return seconds_shown (s->root) >= s->at_least;
+}
+
+/* The visitor pane's "Last pages": the time on the page the visitor is on grows by itself,
+ * with no event from the relay; when they leave, "last seen" says how long ago, live. */
+static void
+test_last_pages_live (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autoptr (TestWs) rut = NULL;
+  g_autofree char *conversation_id = NULL;
+  GtkWidget *root;
+  App app = { 0 };
+  AppText at;
+  Seconds s;
+  LabelText l;
+  int first;
+
+  rut = visitor_new (world->relay, world->site_key, "https://shop.example/sizes", "Sizes",
+                     "Europe/Vienna", NULL, "Which size fits me?", NULL, &conversation_id);
+  app_start (&app, world->relay, FALSE);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+  root = GTK_WIDGET (app.window);
+  confab_window_open_conversation (app.window, conversation_id);
+  at = (AppText) { &app, conversation_id };
+  wait_until ("Rut's conversation", conversation_open, &at);
+  s = (Seconds) { root, 0 };
+  wait_until ("the page she is on", seconds_at_least, &s);
+  first = seconds_shown (root);
+  /* nothing from the relay meanwhile: the pane counts on its own */
+  s.at_least = first + 2;
+  wait_until ("the time on her page growing", seconds_at_least, &s);
+
+  /* she leaves: "last seen", counted from then */
+  test_ws_close (rut);
+  l = (LabelText) { root, "visitor-presence", "Last seen just now" };
+  wait_until ("last seen just now", label_shows, &l);
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -946,6 +1008,7 @@ main (int   argc,
   test_harness_add ("/desktop/chat/search-fallback", test_search_fallback);
   test_harness_add ("/desktop/chat/file-card", test_file_card);
   test_harness_add ("/desktop/chat/keyring-explained", test_keyring_explained);
+  test_harness_add ("/desktop/chat/last-pages-live", test_last_pages_live);
 
   return g_test_run ();
 }

@@ -157,6 +157,7 @@ add_journey (ConfabVisitorPane *self,
           if (at != NULL && confab_parse_time (at, &at_ms))
             {
               self->current_row = row;
+              gtk_widget_set_name (row, "current-page-row");
               g_free (self->current_url);
               self->current_url = g_strdup (url);
               self->current_at = at_ms;
