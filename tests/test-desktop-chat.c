@@ -809,6 +809,14 @@ test_file_card (void)
   wait_until ("the file card", label_shows, &l);
   l = (LabelText) { root, "file-card-info", "PDF · " };
   wait_until ("the card's type and size", label_shows, &l);
+  /* the inbox names the file, not "an image" */
+  {
+    g_autoptr (ConfabConversation) c =
+      confab_cache_get_conversation (confab_account_get_cache (confab_window_get_account (app.window)),
+                                     conversation_id);
+
+    g_assert_cmpstr (confab_conversation_get_preview (c), ==, "Rechnung März.pdf");
+  }
   settle (300);
   g_free (save_screenshot (root, "conversation-file"));
 
