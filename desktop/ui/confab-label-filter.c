@@ -57,7 +57,8 @@ update_button (ConfabLabelFilter *self)
       gtk_widget_remove_css_class (self->button, "accent");
       tooltip = g_strdup (_("Filter by Label"));
     }
-  gtk_widget_set_tooltip_text (self->button, tooltip);
+  /* the state is the accessible label's (and the button's own label): a tooltip set anew
+   * here re-queried the one under the pointer, which under X11 could cost the next click */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   tooltip, -1);
 }
@@ -366,6 +367,7 @@ confab_label_filter_init (ConfabLabelFilter *self)
   gtk_popover_set_child (GTK_POPOVER (popover), self->box);
   self->button = gtk_menu_button_new ();
   gtk_widget_set_name (self->button, "label-filter");
+  gtk_widget_set_tooltip_text (self->button, _("Filter by Label"));
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->button), popover);
   gtk_widget_set_parent (self->button, GTK_WIDGET (self));
   update_button (self);
