@@ -234,6 +234,8 @@ test_ghost_text_before_first_message (void)
 
   /* she writes: the conversation exists, and what she types next shows in it */
   test_visitor_say (ines, "Do you ship to Norway?", &conversation_id);
+  at = (AppText) { &app, "1" };
+  wait_until ("her conversation in the inbox", has_n_conversations, &at);
   confab_window_open_conversation (app.window, conversation_id);
   at = (AppText) { &app, conversation_id };
   wait_until ("her conversation open", conversation_open, &at);
@@ -386,6 +388,8 @@ test_note_with_mention (void)
   app_activate (&app);
   sign_in (&app, world->relay, world->email, world->password);
   x_focus (GTK_WINDOW (app.window));
+  at = (AppText) { &app, "1" };
+  wait_until ("Jon's conversation in the inbox", has_n_conversations, &at);
   confab_window_open_conversation (app.window, conversation_id);
   at = (AppText) { &app, conversation_id };
   wait_until ("Jon's conversation", conversation_open, &at);
@@ -802,6 +806,8 @@ test_file_card (void)
   sign_in (&app, world->relay, world->email, world->password);
   x_focus (GTK_WINDOW (app.window));
   root = GTK_WIDGET (app.window);
+  at = (AppText) { &app, "1" };
+  wait_until ("the conversation in the inbox", has_n_conversations, &at);
   confab_window_open_conversation (app.window, conversation_id);
   at = (AppText) { &app, conversation_id };
   wait_until ("the conversation", conversation_open, &at);
@@ -981,6 +987,8 @@ test_last_pages_live (void)
   app_activate (&app);
   sign_in (&app, world->relay, world->email, world->password);
   root = GTK_WIDGET (app.window);
+  at = (AppText) { &app, "1" };
+  wait_until ("Rut's conversation in the inbox", has_n_conversations, &at);
   confab_window_open_conversation (app.window, conversation_id);
   at = (AppText) { &app, conversation_id };
   wait_until ("Rut's conversation", conversation_open, &at);

@@ -258,6 +258,10 @@ update_presence (ConfabVisitorPane *self,
     }
   else
     text = g_strdup (_("Offline"));
+  /* every second from tick_cb: only a change restyles the label */
+  if (g_strcmp0 (gtk_label_get_text (self->presence_label), text) == 0 &&
+      gtk_widget_has_css_class (GTK_WIDGET (self->presence_label), now ? "success" : "dim-label"))
+    return;
   gtk_label_set_text (self->presence_label, text);
   gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
                               (const char *[]) { "caption", now ? "success" : "dim-label", NULL });
@@ -337,7 +341,8 @@ tick_cb (gpointer user_data)
       g_autofree char *duration = confab_format_duration (spent);
       g_autofree char *subtitle = g_strdup_printf ("%s · %s", duration, self->current_url);
 
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->current_row), subtitle);
+      if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (self->current_row)), subtitle) != 0)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (self->current_row), subtitle);
     }
   return G_SOURCE_CONTINUE;
 }
