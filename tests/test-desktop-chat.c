@@ -14,6 +14,7 @@
 #include <string.h>
 #include <libsecret/secret.h>
 
+#include "confab-avatar-row.h"
 #include "confab-cache-private.h"
 #include "confab-chat-view.h"
 #include "confab-chat-view-private.h"
@@ -1006,6 +1007,96 @@ test_last_pages_live (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------------- avatar --- */
+
+typedef struct {
+  TestWorld *world;
+  gboolean   has;
+} MeAvatar;
+
+static gboolean
+relay_avatar_is (gpointer data)
+{
+  MeAvatar *m = data;
+  g_autoptr (TestResponse) me = test_http (m->world->relay, "GET", "/api/v1/me", m->world->token, NULL, NULL);
+  JsonObject *object = test_response_object (me);
+  JsonNode *url;
+
+  if (json_object_has_member (object, "user"))
+    object = json_object_get_object_member (object, "user");
+  url = json_object_get_member (object, "avatar_url");
+  return (url != NULL && JSON_NODE_HOLDS_VALUE (url)) == m->has;
+}
+
+static gboolean
+avatar_has_picture (gpointer data)
+{
+  AdwAvatar *avatar = ADW_AVATAR (find_type (data, ADW_TYPE_AVATAR));
+
+  return adw_avatar_get_custom_image (avatar) != NULL;
+}
+
+static gboolean
+avatar_has_initials (gpointer data)
+{
+  return !avatar_has_picture (data);
+}
+
+/* The account's picture: an image chosen becomes the relay's avatar and shows in the row; the
+ * remove button (a real click) takes it away, the initials come back. */
+static void
+test_avatar (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autoptr (GBytes) picture = make_picture ();
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  GtkWidget *window, *group, *row;
+  App app = { 0 };
+  MeAvatar m = { world, TRUE };
+
+  {
+    g_autoptr (TestResponse) probe = test_http (world->relay, "DELETE", "/api/v1/me/avatar",
+                                                world->token, NULL, NULL);
+
+    if (probe->status != 204)
+      {
+        test_harness_skip ("the relay has no avatars yet (issue 14's relay side)");
+        return;
+      }
+  }
+  app_start (&app, world->relay, FALSE);
+  app_activate (&app);
+  sign_in (&app, world->relay, world->email, world->password);
+
+  window = gtk_window_new ();
+  group = adw_preferences_group_new ();
+  row = confab_avatar_row_new (client_of (&app));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  gtk_window_set_child (GTK_WINDOW (window), group);
+  gtk_window_set_default_size (GTK_WINDOW (window), 520, 120);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (avatar_has_initials (row));
+
+  path = g_build_filename (test_relay_tmp_dir (world->relay), "me.png", NULL);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (picture, NULL), g_bytes_get_size (picture), NULL));
+  file = g_file_new_for_path (path);
+  confab_avatar_row_set_file (row, file);
+  wait_until ("the avatar on the relay", relay_avatar_is, &m);
+  wait_until ("the picture in the row", avatar_has_picture, row);
+  settle (200);
+  g_free (save_screenshot (window, "settings-avatar"));
+
+  x_focus (GTK_WINDOW (window));
+  click_middle (find_named (row, "avatar-remove"));
+  m.has = FALSE;
+  wait_until ("the avatar gone from the relay", relay_avatar_is, &m);
+  wait_until ("the initials back", avatar_has_initials, row);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1025,6 +1116,7 @@ main (int   argc,
   test_harness_add ("/desktop/chat/file-card", test_file_card);
   test_harness_add ("/desktop/chat/keyring-explained", test_keyring_explained);
   test_harness_add ("/desktop/chat/last-pages-live", test_last_pages_live);
+  test_harness_add ("/desktop/chat/avatar", test_avatar);
 
   return g_test_run ();
 }
