@@ -302,8 +302,9 @@ test_images (void)
   png_path = g_build_filename (test_relay_tmp_dir (world->relay), "photo.png", NULL);
   g_assert_true (g_file_set_contents (png_path, g_bytes_get_data (picture, NULL),
                                       g_bytes_get_size (picture), NULL));
-  text_path = g_build_filename (test_relay_tmp_dir (world->relay), "notes.txt", NULL);
-  g_assert_true (g_file_set_contents (text_path, "not a picture\n", -1, NULL));
+  /* bytes of no type a site can take (a text file now goes as a file card: test-desktop-chat) */
+  text_path = g_build_filename (test_relay_tmp_dir (world->relay), "blob.bin", NULL);
+  g_assert_true (g_file_set_contents (text_path, "\x7f" "ELF\x02\x01\x01\x00\xff\xfe\x00\x01", 12, NULL));
   png_file = g_file_new_for_path (png_path);
   text_file = g_file_new_for_path (text_path);
 
@@ -316,7 +317,7 @@ test_images (void)
   target = drop_target_of (find_type (GTK_WIDGET (app.window), g_type_from_name ("ConfabChatView")));
   g_assert_nonnull (target);
 
-  /* dropped: not an image → refused, nothing sent */
+  /* dropped: neither an image nor a document → refused, nothing sent */
   g_assert_true (drop_files (target, text_file));
   test_ws_expect_none (anna, "message", 800);
 

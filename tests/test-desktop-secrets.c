@@ -3,6 +3,8 @@
  * tests/run-with-keyring.sh, which gives it a private D-Bus session and gnome-keyring. */
 #define G_LOG_DOMAIN "test-desktop-secrets"
 
+#include <libsecret/secret.h>
+
 #include "confab-secrets.h"
 
 static GAsyncResult *
@@ -109,11 +111,52 @@ test_round_trip (void)
   clear ("http://127.0.0.1:8080", "ann@a.test");
 }
 
+static gboolean
+has_default_keyring (void)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean has;
+
+  confab_secrets_has_default_keyring_async (NULL, keep_result, &result);
+  has = confab_secrets_has_default_keyring_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  return has;
+}
+
+/* The app explains the keyring prompt before the first store when there is no default
+ * keyring (issue 14): the test's login keyring is the default; without the alias (a desktop
+ * that never made one) there is none. */
+static void
+test_default_keyring (void)
+{
+  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS, NULL, NULL);
+  g_autoptr (SecretCollection) login = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (service);
+  g_assert_true (has_default_keyring ());
+  login = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (login);
+
+  g_assert_true (secret_service_set_alias_sync (service, SECRET_COLLECTION_DEFAULT, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (has_default_keyring ());
+
+  /* back as it was */
+  g_assert_true (secret_service_set_alias_sync (service, SECRET_COLLECTION_DEFAULT, login, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (has_default_keyring ());
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/desktop/secrets/round-trip", test_round_trip);
+  g_test_add_func ("/desktop/secrets/default-keyring", test_default_keyring);
   return g_test_run ();
 }

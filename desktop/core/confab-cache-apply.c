@@ -213,6 +213,7 @@ confab_cache_apply_conversation (ConfabCache  *self,
     }
   sqlite3_bind_int (stmt, 16, json_object_has_member (conversation, "rating"));
   if (!confab_cache_step_done (self, stmt, error) ||
+      !confab_cache_store_labels (self, id, conversation, error) ||
       !confab_cache_store_cursor (self, cursor, error))
     goto failed;
   if (!confab_cache_commit (self, error))
@@ -298,6 +299,9 @@ confab_cache_apply_message (ConfabCache  *self,
   if (member_object (frame, "attachment") != NULL)
     attachment = confab_json_object_to_string (member_object (frame, "attachment"));
   preview = make_preview (member_string (frame, "body"));
+  /* a file without words: its name says more in the inbox than "Sent an image" */
+  if (preview == NULL && g_strcmp0 (member_string (member_object (frame, "attachment"), "kind"), "file") == 0)
+    preview = make_preview (member_string (member_object (frame, "attachment"), "name"));
 
   /* The same message again (a replay after a lost ack, or our own queued one coming back):
    * update the row that is there instead of adding one. */

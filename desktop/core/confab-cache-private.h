@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 #define CONFAB_CACHE_CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.assignee_name, " \
   "c.created_at, c.last_message_at, c.last_seq, c.unread, c.agent_read_seq, " \
-  "c.visitor_read_seq, c.preview, c.sort_at, c.rating_score, c.rating_comment, c.rated_at"
+  "c.visitor_read_seq, c.preview, c.sort_at, c.rating_score, c.rating_comment, c.rated_at, " \
+  "c.labels"
 #define CONFAB_CACHE_CONVERSATION_FROM \
   "conversations c LEFT JOIN visitors v ON v.id = c.visitor_id"
 
@@ -60,6 +61,12 @@ void                confab_cache_rollback           (ConfabCache   *self);
 /* Moves the stored cursor to @cursor when it is higher (inside the caller's transaction). */
 gboolean            confab_cache_store_cursor       (ConfabCache   *self,
                                                      gint64         cursor,
+                                                     GError       **error);
+/* A conversation object's "labels" (when it has them) into its row, inside the caller's
+ * transaction (confab-cache-unseen.c). */
+gboolean            confab_cache_store_labels       (ConfabCache   *self,
+                                                     const char    *conversation_id,
+                                                     JsonObject    *conversation,
                                                      GError       **error);
 /* The handle, for the list models' own statements (same thread only). */
 sqlite3            *confab_cache_get_db             (ConfabCache   *self);

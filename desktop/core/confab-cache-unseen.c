@@ -427,6 +427,108 @@ failed:
   return FALSE;
 }
 
+/* ---------------------------------------------------------------- labels --- */
+
+gboolean
+confab_cache_store_labels (ConfabCache  *self,
+                           const char   *conversation_id,
+                           JsonObject   *conversation,
+                           GError      **error)
+{
+  JsonNode *labels = json_object_get_member (conversation, "labels");
+  g_autofree char *json = NULL;
+  sqlite3_stmt *stmt;
+
+  /* absent (an older relay, or a frame that does not carry them): keep what is here */
+  if (labels == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_ARRAY (labels))
+    json = confab_json_node_to_string (labels);
+  stmt = confab_cache_prepare (self, "UPDATE conversations SET labels = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, conversation_id);
+  bind_text (stmt, 2, json != NULL ? json : "[]");
+  return confab_cache_step_done (self, stmt, error);
+}
+
+/* ----------------------------------------------------------------- notes --- */
+
+gboolean
+confab_cache_apply_note (ConfabCache  *self,
+                         JsonObject   *note,
+                         gint64        cursor,
+                         GError      **error)
+{
+  g_autoptr (ConfabMessage) now = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *json = NULL;
+  JsonObject *author = object_of (note, "author");
+  const char *id = string_of (note, "id");
+  const char *conversation_id = string_of (note, "conversation_id");
+  sqlite3_stmt *stmt;
+  gint64 at, key;
+
+  g_return_val_if_fail (CONFAB_IS_CACHE (self), FALSE);
+
+  if (id == NULL || conversation_id == NULL || string_of (note, "body") == NULL)
+    return invalid (error, "a note");
+
+  /* the same note from the backlog and from GET …/notes is kept once */
+  client_id = g_strdup_printf ("note:%s", id);
+  if ((now = confab_cache_get_message_by_client_id (self, client_id)) != NULL)
+    {
+      if (!confab_cache_begin (self, error))
+        return FALSE;
+      if (!confab_cache_store_cursor (self, cursor, error))
+        goto failed;
+      return confab_cache_commit (self, error);
+    }
+
+  at = time_of (note, "created_at");
+  if (!confab_cache_begin (self, error))
+    return FALSE;
+  key = event_sort_key (self, conversation_id, at, error);
+  if (key < 0)
+    {
+      /* the gap is full (no conversation comes near it): the cursor moves on */
+      g_clear_error (error);
+      if (!confab_cache_store_cursor (self, cursor, error))
+        goto failed;
+      return confab_cache_commit (self, error);
+    }
+  json = confab_json_object_to_string (note);
+  stmt = confab_cache_prepare (self,
+    "INSERT INTO messages (conversation_id, seq, sort_key, client_id, sender_type, sender_id,"
+    " sender_name, body, created_at, state, event)"
+    " VALUES (?1, NULL, ?2, ?3, 'note', ?4, ?5, ?6, ?7, 1, ?8)", error);
+  if (stmt == NULL)
+    goto failed;
+  bind_text (stmt, 1, conversation_id);
+  sqlite3_bind_int64 (stmt, 2, key);
+  bind_text (stmt, 3, client_id);
+  bind_text (stmt, 4, string_of (author, "id"));
+  bind_text (stmt, 5, string_of (author, "name"));
+  bind_text (stmt, 6, string_of (note, "body"));
+  sqlite3_bind_int64 (stmt, 7, at);
+  bind_text (stmt, 8, json);
+  if (!confab_cache_step_done (self, stmt, error) ||
+      !confab_cache_store_cursor (self, cursor, error))
+    goto failed;
+  if (!confab_cache_commit (self, error))
+    return FALSE;
+
+  now = confab_cache_get_message_by_client_id (self, client_id);
+  if (now != NULL)
+    confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_MESSAGE_CHANGED, NULL, now);
+  confab_cache_announce (self);
+  return TRUE;
+
+failed:
+  confab_cache_rollback (self);
+  return FALSE;
+}
+
 gboolean
 confab_cache_get_timeline_fetched (ConfabCache *self,
                                    const char  *conversation_id)

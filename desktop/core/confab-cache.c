@@ -81,6 +81,9 @@ static const char * const migrations[] = {
   "  handled_at INTEGER NOT NULL DEFAULT 0, conversation_id TEXT);"
   "CREATE INDEX offline_messages_site ON offline_messages (site_id, status, created_at);"
   "CREATE INDEX offline_messages_order ON offline_messages (created_at, id);",
+  /* 3: the conversations' labels ([{"id","name","color"}] as the relay sent them; NULL: none
+   * heard of yet) */
+  "ALTER TABLE conversations ADD COLUMN labels TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONFAB_CACHE_SCHEMA_VERSION);
@@ -452,6 +455,7 @@ confab_cache_conversation_from_stmt (sqlite3_stmt *stmt)
                        "rating-score", sqlite3_column_int (stmt, 16),
                        "rating-comment", column_text (stmt, 17),
                        "rated-at", sqlite3_column_int64 (stmt, 18),
+                       "labels", column_text (stmt, 19),
                        NULL);
 }
 

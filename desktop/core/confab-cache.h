@@ -35,7 +35,7 @@ typedef enum {
 GQuark confab_cache_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CONFAB_CACHE_SCHEMA_VERSION 2
+#define CONFAB_CACHE_SCHEMA_VERSION 3
 
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)
@@ -202,6 +202,14 @@ gboolean       confab_cache_apply_timeline_event (ConfabCache *self,
                                                const char   *conversation_id,
                                                JsonObject   *event,
                                                gint64        event_cursor,
+                                               gint64        cursor,
+                                               GError      **error);
+/* An internal note (NOTE: {"id","conversation_id","author":{"id","name"},"body","mentions",
+ * "created_at"}), from the `note` frame (@cursor) or GET …/notes (0). It becomes a row among
+ * the conversation's messages (sender type "note", client id "note:ID", the note as its event),
+ * after the last one sent at or before it; kept once whichever way it came. */
+gboolean       confab_cache_apply_note        (ConfabCache  *self,
+                                               JsonObject   *note,
                                                gint64        cursor,
                                                GError      **error);
 /* Whether the conversation's whole timeline was fetched (GET …/timeline) once: from then on

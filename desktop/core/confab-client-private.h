@@ -77,6 +77,20 @@ gboolean confab_client_team_handle_frame   (ConfabClient *self,
                                             const char   *type,
                                             JsonObject   *frame);
 
+/* confab-client-chat.c */
+/* TRUE when @type was a note or labels frame (and handled); synced is noted there and left to
+ * confab-client.c. */
+gboolean confab_client_chat_handle_frame   (ConfabClient *self,
+                                            const char   *type,
+                                            JsonObject   *frame,
+                                            gint64        cursor);
+/* A typing preview (of a conversation or not): the visitor's last text, kept until cleared. */
+void     confab_client_chat_note_preview   (ConfabClient *self,
+                                            const char   *visitor_id,
+                                            const char   *text,
+                                            gboolean      active);
+void     confab_client_chat_clear_previews (ConfabClient *self);
+
 /* confab-client-start.c */
 /* Sends every unanswered start_conversation again (after a sync: same client_ids). */
 void     confab_client_starts_resend       (ConfabClient *self);

@@ -438,6 +438,9 @@ handle_frame (ConfabClient *self,
   /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
   if (confab_client_team_handle_frame (self, type, frame))
     return;
+  /* notes and labels (confab-client-chat.c); it notes synced, handled below */
+  if (confab_client_chat_handle_frame (self, type, frame, cursor))
+    return;
 
   if (strcmp (type, "message") == 0)
     {
@@ -514,7 +517,9 @@ handle_frame (ConfabClient *self,
       confab_json_get_string (frame, "visitor_id", FALSE, &visitor_id, NULL);
       confab_json_get_string (frame, "text", FALSE, &text, NULL);
       confab_json_get_bool (frame, "active", FALSE, text && *text, &active, NULL);
-      if (conversation_id != NULL)
+      /* without a conversation: a visitor typing before their first message */
+      confab_client_chat_note_preview (self, visitor_id, text, active);
+      if (conversation_id != NULL || visitor_id != NULL)
         g_signal_emit (self, signals[SIGNAL_TYPING_PREVIEW], 0, site_id, conversation_id,
                        visitor_id, text ? text : "", active);
     }

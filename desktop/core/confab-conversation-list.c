@@ -3,6 +3,7 @@
 
 #include "confab-cache-private.h"
 #include "confab-conversation-list.h"
+#include "confab-client-chat.h"
 #include "confab-page-cache.h"
 
 struct _ConfabConversationList
@@ -12,6 +13,7 @@ struct _ConfabConversationList
   ConfabCache             *cache;
   char                    *site_id;
   char                    *search;
+  char                    *label_id;     /* only conversations with this label */
   char                    *pattern;      /* search as a LIKE pattern */
   char                    *agent_id;
   ConfabConversationFilter filter;
@@ -119,6 +121,9 @@ matches (ConfabConversationList *self,
   if (self->site_id != NULL &&
       g_strcmp0 (self->site_id, confab_conversation_get_site_id (conversation)) != 0)
     return FALSE;
+  if (self->label_id != NULL &&
+      !confab_labels_contain (confab_conversation_get_labels (conversation), self->label_id))
+    return FALSE;
 
   switch (self->filter)
     {
@@ -162,6 +167,8 @@ bind_common (ConfabConversationList *self,
     sqlite3_bind_text (stmt, 2, self->agent_id ? self->agent_id : "", -1, SQLITE_TRANSIENT);
   if (self->pattern != NULL)
     sqlite3_bind_text (stmt, 3, self->pattern, -1, SQLITE_TRANSIENT);
+  if (self->label_id != NULL)
+    sqlite3_bind_text (stmt, 8, self->label_id, -1, SQLITE_TRANSIENT);
 }
 
 static void
@@ -194,6 +201,9 @@ build_statements (ConfabConversationList *self)
     g_string_append (where, " AND (v.name LIKE ?3 ESCAPE '\\' OR v.email LIKE ?3 ESCAPE '\\'"
                             " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
                             " AND m.body LIKE ?3 ESCAPE '\\'))");
+  if (self->label_id != NULL)
+    g_string_append (where, " AND EXISTS (SELECT 1 FROM json_each (c.labels) l"
+                            " WHERE json_extract (l.value, '$.id') = ?8)");
 
   /* The counts read the visitors only to search them: joined, every row counted costs a
    * lookup in visitors, and a catch-up counts the rows before each moved row (position_of)
@@ -915,6 +925,26 @@ confab_conversation_list_get_search (ConfabConversationList *self)
 }
 
 void
+confab_conversation_list_set_label_id (ConfabConversationList *self,
+                                       const char             *label_id)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (label_id != NULL && *label_id == '\0')
+    label_id = NULL;
+  if (!set_str (&self->label_id, label_id))
+    return;
+  if (self->cache != NULL)
+    reload (self);
+}
+
+const char *
+confab_conversation_list_get_label_id (ConfabConversationList *self)
+{
+  return self->label_id;
+}
+
+void
 confab_conversation_list_set_agent_id (ConfabConversationList *self,
                                        const char             *agent_id)
 {
@@ -1004,6 +1034,7 @@ confab_conversation_list_finalize (GObject *object)
   g_clear_pointer (&self->handed_out, g_hash_table_unref);
   g_free (self->site_id);
   g_free (self->search);
+  g_free (self->label_id);
   g_free (self->pattern);
   g_free (self->agent_id);
 

@@ -60,4 +60,9 @@ int                      confab_conversation_list_find       (ConfabConversation
                                                               const char             *conversation_id);
 guint                    confab_conversation_list_get_n_loaded (ConfabConversationList *self);
 
+/* Only the conversations with the label @label_id (NULL: any). */
+void        confab_conversation_list_set_label_id (ConfabConversationList *self,
+                                                   const char             *label_id);
+const char *confab_conversation_list_get_label_id (ConfabConversationList *self);
+
 G_END_DECLS

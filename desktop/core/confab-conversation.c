@@ -26,6 +26,7 @@ struct _ConfabConversation
   int rating_score;         /* 1-5, 0: not rated */
   char *rating_comment;
   gint64 rated_at;
+  char *labels;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversation, confab_conversation, G_TYPE_OBJECT)
@@ -51,6 +52,7 @@ enum {
   PROP_RATING_SCORE,
   PROP_RATING_COMMENT,
   PROP_RATED_AT,
+  PROP_LABELS,
   N_PROPS
 };
 
@@ -75,6 +77,7 @@ confab_conversation_finalize (GObject *object)
   g_free (self->assignee_name);
   g_free (self->preview);
   g_free (self->rating_comment);
+  g_free (self->labels);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->finalize (object);
 }
@@ -163,6 +166,9 @@ confab_conversation_get_property (GObject    *object,
 
     case PROP_RATED_AT:
       g_value_set_int64 (value, self->rated_at);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, self->labels);
       break;
 
     default:
@@ -255,6 +261,9 @@ confab_conversation_set_property (GObject      *object,
     case PROP_RATED_AT:
       self->rated_at = g_value_get_int64 (value);
       break;
+    case PROP_LABELS:
+      self->labels = g_value_dup_string (value);
+      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -346,6 +355,11 @@ confab_conversation_class_init (ConfabConversationClass *klass)
     g_param_spec_int64 ("rated-at", NULL, "When it was rated (Unix ms; 0: not rated)",
                         0, G_MAXINT64, 0,
                         PARAM_FLAGS);
+  properties[PROP_LABELS] =
+    g_param_spec_string ("labels", NULL,
+                         "Its labels as JSON text ([{\"id\",\"name\",\"color\"}]; NULL: none)",
+                         NULL,
+                         PARAM_FLAGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -507,6 +521,14 @@ confab_conversation_get_rated_at (ConfabConversation *self)
   return self->rated_at;
 }
 
+const char *
+confab_conversation_get_labels (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+
+  return self->labels;
+}
+
 gboolean
 confab_conversation_equal (ConfabConversation *a,
                            ConfabConversation *b)
@@ -533,5 +555,6 @@ confab_conversation_equal (ConfabConversation *a,
           g_strcmp0 (a->preview, b->preview) == 0 &&
           a->rating_score == b->rating_score &&
           g_strcmp0 (a->rating_comment, b->rating_comment) == 0 &&
-          a->rated_at == b->rated_at);
+          a->rated_at == b->rated_at &&
+          g_strcmp0 (a->labels, b->labels) == 0);
 }

@@ -33,6 +33,8 @@ const char        *confab_conversation_get_preview (ConfabConversation *self);
 int                confab_conversation_get_rating_score (ConfabConversation *self);
 const char        *confab_conversation_get_rating_comment (ConfabConversation *self);
 gint64             confab_conversation_get_rated_at (ConfabConversation *self);
+/* JSON text: [{"id","name","color"}], NULL when none were heard of */
+const char        *confab_conversation_get_labels (ConfabConversation *self);
 /* Do @a and @b hold the same values, every property alike? */
 gboolean           confab_conversation_equal (ConfabConversation *a,
                                               ConfabConversation *b);

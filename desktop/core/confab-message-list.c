@@ -372,3 +372,20 @@ confab_message_list_get_n_loaded (ConfabMessageList *self)
   g_return_val_if_fail (CONFAB_IS_MESSAGE_LIST (self), 0);
   return confab_page_cache_n_loaded (self->pages);
 }
+
+int
+confab_message_list_find_seq (ConfabMessageList *self,
+                              gint64             seq)
+{
+  g_autoptr (ConfabMessage) message = NULL;
+  guint above;
+
+  g_return_val_if_fail (CONFAB_IS_MESSAGE_LIST (self), -1);
+
+  message = confab_cache_get_message (self->cache, self->conversation_id, seq);
+  if (message == NULL)
+    return -1;
+  /* the rows after it, counted from the end: cheap near the end, where searches mostly land */
+  above = count_above (self, confab_cache_message_sort_key (message));
+  return above < self->n_items ? (int) (self->n_items - 1 - above) : -1;
+}

@@ -22,4 +22,8 @@ const char        *confab_message_list_get_conversation_id (ConfabMessageList *s
 /* Rows held in memory right now (for the benchmark and the tests). */
 guint              confab_message_list_get_n_loaded       (ConfabMessageList *self);
 
+/* The position of the message @seq in the list, -1 when it is not in the cache. */
+int                confab_message_list_find_seq           (ConfabMessageList *self,
+                                                           gint64             seq);
+
 G_END_DECLS

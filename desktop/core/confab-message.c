@@ -398,3 +398,11 @@ confab_message_is_timeline (ConfabMessage *self)
 
   return g_strcmp0 (self->sender_type, "timeline") == 0;
 }
+
+gboolean
+confab_message_is_note (ConfabMessage *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MESSAGE (self), FALSE);
+
+  return g_strcmp0 (self->sender_type, "note") == 0;
+}

@@ -37,6 +37,8 @@ gint64             confab_message_get_sort_key (ConfabMessage *self);
  * the messages, by time: sender-type "timeline", no seq, the relay's event object as JSON
  * text in "event" ({"kind","actor","target","at",...}). */
 gboolean           confab_message_is_timeline (ConfabMessage *self);
+/* An internal note of the team (sender type "note"): never shown to the visitor. */
+gboolean           confab_message_is_note     (ConfabMessage *self);
 const char        *confab_message_get_event (ConfabMessage *self);
 
 G_END_DECLS

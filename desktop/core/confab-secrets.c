@@ -185,3 +185,59 @@ confab_secrets_list_finish (GAsyncResult  *result,
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---------------------------------------------------- default keyring --- */
+
+static void
+default_collection_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr (SecretCollection) collection = secret_collection_for_alias_finish (result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, collection != NULL);
+}
+
+static void
+service_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  g_autoptr (SecretService) service = secret_service_get_finish (result, &error);
+
+  if (service == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* only a look: SECRET_COLLECTION_NONE neither loads its items nor unlocks it */
+  secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                               cancellable, default_collection_cb, g_steal_pointer (&task));
+}
+
+void
+confab_secrets_has_default_keyring_async (GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, confab_secrets_has_default_keyring_async);
+  secret_service_get (SECRET_SERVICE_NONE, cancellable, service_cb, task);
+}
+
+gboolean
+confab_secrets_has_default_keyring_finish (GAsyncResult  *result,
+                                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -42,4 +42,13 @@ void      confab_secrets_list_async     (GCancellable        *cancellable,
 GStrv     confab_secrets_list_finish    (GAsyncResult        *result,
                                          GError             **error);
 
+/* Whether the Secret Service has a default keyring: without one (a first start outside a
+ * GNOME session), the first store makes the desktop ask the user to choose a password for a
+ * new keyring — the app says why first. FALSE with @error when there is no Secret Service. */
+void      confab_secrets_has_default_keyring_async  (GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean  confab_secrets_has_default_keyring_finish (GAsyncResult        *result,
+                                                     GError             **error);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include "confab-account-page.h"
 #include "confab-admin-window.h"
+#include "confab-avatar-row.h"
 #include "confab-client-admin.h"
 #include "confab-json.h"
 
@@ -19,6 +20,7 @@ struct _ConfabAccountPage
 
   ConfabClient       *client;
   AdwEntryRow        *name_row;
+  AdwPreferencesGroup *profile_group;
   AdwPasswordEntryRow *current_row;
   AdwPasswordEntryRow *new_row;
   AdwPasswordEntryRow *repeat_row;
@@ -210,6 +212,7 @@ confab_account_page_init (ConfabAccountPage *self)
   g_signal_connect_swapped (self->name_row, "apply", G_CALLBACK (on_name_apply), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->name_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), ADW_PREFERENCES_GROUP (group));
+  self->profile_group = ADW_PREFERENCES_GROUP (group);
 
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Password"));
@@ -253,6 +256,7 @@ confab_account_page_new (ConfabClient *client)
   /* gtk_widget_set_name(): AdwPreferencesPage's own "name" property hides GtkWidget's */
   gtk_widget_set_name (GTK_WIDGET (self), "account-page");
   self->client = g_object_ref (client);
+  adw_preferences_group_add (self->profile_group, confab_avatar_row_new (client));
   show_name (self);
   g_signal_connect_object (client, "notify::user-name", G_CALLBACK (show_name), self,
                            G_CONNECT_SWAPPED);

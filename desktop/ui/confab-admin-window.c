@@ -15,6 +15,7 @@
 #include "confab-canned-page.h"
 #include "confab-data-page.h"
 #include "confab-faqs-page.h"
+#include "confab-labels-page.h"
 #include "confab-site.h"
 #include "confab-sites-page.h"
 #include "confab-team-page.h"
@@ -31,6 +32,7 @@ static const struct {
   { confab_team_page_new, TRUE },
   { confab_faqs_page_new, TRUE },
   { confab_canned_page_new, TRUE },
+  { confab_labels_page_new, TRUE },
   { confab_audit_page_new, TRUE },
   { confab_data_page_new, TRUE },
   { confab_account_page_new, FALSE },

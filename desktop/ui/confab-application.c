@@ -16,6 +16,7 @@
 #include "confab-admin-window.h"
 #include "confab-application.h"
 #include "confab-client-admin.h"
+#include "confab-client-chat.h"
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
 #include "confab-format.h"
@@ -35,6 +36,7 @@ struct _ConfabApplication
   GHashTable        *seen_conversations;
   GHashTable        *notified;       /* conversation id → the seq its notification shows */
   GHashTable        *awaiting_first; /* new conversations whose first message is not here yet */
+  GHashTable        *mentions;       /* "note:ID" notification → its conversation id */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -150,6 +152,58 @@ on_message (ConfabApplication *self,
             body != NULL && *body != '\0' ? body : _("Sent an image"), conversation_id,
             confab_message_get_seq (message));
   }
+}
+
+/* A note that names the agent: one notification per note, withdrawn once its conversation is
+ * looked at (confab_application_withdraw_mentions). Old ones (a first catch-up) stay quiet. */
+#define MENTION_MAX_AGE_MS (60 * 60 * 1000)
+
+static void
+on_note (ConfabApplication *self,
+         ConfabMessage     *note,
+         gboolean           mentions_me)
+{
+  const char *conversation_id = confab_message_get_conversation_id (note);
+  const char *author = confab_message_get_sender_name (note);
+  const char *id = confab_message_get_client_id (note);
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+
+  if (!mentions_me || id == NULL || !confab_settings_get_notifications (self->settings) ||
+      g_get_real_time () / 1000 - confab_message_get_created_at (note) > MENTION_MAX_AGE_MS)
+    return;
+  if (window_focused (self) &&
+      g_strcmp0 (confab_window_get_conversation_id (self->window), conversation_id) == 0)
+    return;  /* it is on screen */
+  /* Translators: %s is the name of the agent who wrote the note */
+  title = g_strdup_printf (_("%s mentioned you in a note"),
+                           author != NULL && *author != '\0' ? author : _("Someone"));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, confab_message_get_body (note));
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
+                                                conversation_id);
+  g_notification_add_button_with_target (notification, _("Open"), "app.open-conversation", "s",
+                                         conversation_id);
+  g_hash_table_replace (self->mentions, g_strdup (id), g_strdup (conversation_id));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+void
+confab_application_withdraw_mentions (ConfabApplication *self,
+                                      const char        *conversation_id)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_if_fail (CONFAB_IS_APPLICATION (self));
+
+  g_hash_table_iter_init (&iter, self->mentions);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (value, conversation_id) == 0)
+      {
+        g_application_withdraw_notification (G_APPLICATION (self), key);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 /* Read (here or on another of the agent's devices): its notification is done. */
@@ -339,6 +393,8 @@ use_account (ConfabApplication *self,
       g_signal_connect_object (client, "conversation", G_CALLBACK (on_conversation), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "visitor", G_CALLBACK (on_visitor), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "signed-out", G_CALLBACK (on_signed_out), self, G_CONNECT_SWAPPED);
+      confab_client_ensure_chat_signals ();
+      g_signal_connect_object (client, "note", G_CALLBACK (on_note), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "conversation-changed",
                                G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_cache (account), "offline-message-changed",
@@ -383,6 +439,95 @@ secret_stored_cb (GObject      *source,
     g_warning ("The session could not be saved in the keyring: %s", error->message);
 }
 
+/* ------------------------------------------------------------ keyring --- */
+
+typedef struct {
+  ConfabApplication *self;
+  char              *relay_url;
+  char              *email;
+  char              *token;
+} SaveToken;
+
+static void
+save_token_free (SaveToken *save)
+{
+  g_object_unref (save->self);
+  g_free (save->relay_url);
+  g_free (save->email);
+  if (save->token != NULL)
+    memset (save->token, 0, strlen (save->token));
+  g_free (save->token);
+  g_free (save);
+}
+
+static void
+store_token (SaveToken *save)
+{
+  confab_secrets_store_async (save->relay_url, save->email, save->token, NULL, secret_stored_cb, NULL);
+  save_token_free (save);
+}
+
+static void
+keyring_explained_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      SaveToken        *save)
+{
+  /* once: closing the dialog after a response answers "not-now" again */
+  g_signal_handlers_disconnect_by_func (dialog, keyring_explained_cb, save);
+  /* "not now": signed in for this run only; the next start asks for the password again */
+  if (g_strcmp0 (response, "continue") == 0)
+    store_token (save);
+  else
+    save_token_free (save);
+}
+
+/* Without a default keyring (a first start outside a GNOME session), storing the token makes
+ * the desktop ask for "a password for a new keyring" out of nowhere: say first what it is. */
+static void
+default_keyring_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SaveToken *save = user_data;
+  g_autoptr (GError) error = NULL;
+  AdwMessageDialog *dialog;
+
+  if (confab_secrets_has_default_keyring_finish (result, &error) || error != NULL ||
+      save->self->window == NULL)
+    {
+      /* there is one (or no Secret Service at all: the store says so) */
+      store_token (save);
+      return;
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (save->self->window),
+                                                       _("Remember This Sign-In?"), NULL));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "keyring-explanation");
+  adw_message_dialog_format_body (dialog, "%s",
+    _("Confab keeps your sign-in in the keyring of your desktop, so that it starts signed in "
+      "next time. This desktop has no keyring yet: it will now ask you to choose a password "
+      "for a new one. That password protects the sign-ins and passwords apps keep there; "
+      "you may need it again after you log in."));
+  adw_message_dialog_add_responses (dialog, "not-now", _("_Not Now"), "continue", _("_Continue"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "continue", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "continue");
+  adw_message_dialog_set_close_response (dialog, "not-now");
+  g_signal_connect (dialog, "response", G_CALLBACK (keyring_explained_cb), save);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+save_token (ConfabApplication *self,
+            ConfabAccount     *account)
+{
+  SaveToken *save = g_new0 (SaveToken, 1);
+
+  save->self = g_object_ref (self);
+  save->relay_url = g_strdup (confab_account_get_relay_url (account));
+  save->email = g_strdup (confab_account_get_email (account));
+  save->token = g_strdup (confab_client_get_token (confab_account_get_client (account)));
+  confab_secrets_has_default_keyring_async (NULL, default_keyring_cb, save);
+}
+
 static void
 signed_in_cb (GObject      *source,
               GAsyncResult *result,
@@ -403,8 +548,7 @@ signed_in_cb (GObject      *source,
         confab_sign_in_page_set_error (page, error->message);
       return;
     }
-  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
-                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  save_token (self, account);
   confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
                                confab_account_get_email (account));
   use_account (self, account);
@@ -464,8 +608,7 @@ set_up_cb (GObject      *source,
         confab_sign_in_page_set_error (page, error->message);
       return;
     }
-  confab_secrets_store_async (confab_account_get_relay_url (account), confab_account_get_email (account),
-                              confab_client_get_token (client), NULL, secret_stored_cb, NULL);
+  save_token (self, account);
   confab_settings_add_account (self->settings, confab_account_get_relay_url (account),
                                confab_account_get_email (account));
   confab_sign_in_page_set_setup_mode (page, FALSE);
@@ -716,6 +859,7 @@ on_window_active (ConfabApplication *self)
     return;
   g_hash_table_remove (self->notified, id);
   g_application_withdraw_notification (G_APPLICATION (self), id);
+  confab_application_withdraw_mentions (self, id);
   if (self->player != NULL)
     confab_sound_player_answered (self->player, id);
 }
@@ -858,6 +1002,7 @@ confab_application_dispose (GObject *object)
   g_clear_pointer (&self->seen_conversations, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->awaiting_first, g_hash_table_unref);
+  g_clear_pointer (&self->mentions, g_hash_table_unref);
   G_OBJECT_CLASS (confab_application_parent_class)->dispose (object);
 }
 
@@ -880,6 +1025,7 @@ confab_application_init (ConfabApplication *self)
   self->seen_conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->awaiting_first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->mentions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ConfabApplication *

@@ -22,4 +22,8 @@ ConfabWindow      *confab_application_get_window   (ConfabApplication *self);
 /* The alert sounds; NULL with CONFAB_NO_SOUND set. Tests give it a fake audio sink. */
 ConfabSoundPlayer *confab_application_get_sound_player (ConfabApplication *self);
 
+/* The notifications of notes in @conversation_id that mention the agent: done (it is read). */
+void               confab_application_withdraw_mentions (ConfabApplication *self,
+                                                         const char        *conversation_id);
+
 G_END_DECLS

@@ -9,7 +9,9 @@
 
 #include <glib/gi18n.h>
 
-#include "confab-chat-view.h"
+#include "confab-application.h"
+#include "confab-chat-view-private.h"
+#include "confab-client-chat.h"
 #include "confab-client-http.h"
 #include "confab-conversation-list.h"
 #include "confab-format.h"
@@ -22,42 +24,6 @@
 #define MAX_CANNED_SHOWN   8
 #define MAX_UPLOAD_BYTES   (20 * 1024 * 1024)
 
-struct _ConfabChatView
-{
-  GtkWidget          parent_instance;
-
-  GtkStack          *stack;
-  GtkWidget         *back_button;
-  AdwHeaderBar      *header;
-  AdwWindowTitle    *title;
-  GtkMenuButton     *actions_button;
-  GtkListView       *message_view;
-  GtkScrolledWindow *scroller;
-  GtkRevealer       *ghost_revealer;
-  GtkLabel          *ghost_label;
-  GtkTextView       *composer;
-  GtkButton         *send_button;
-  GtkRevealer       *canned_revealer;
-  GtkListBox        *canned_list;
-  GtkLabel          *offline_hint;
-  GtkWidget         *new_messages_pill;
-
-  ConfabAccount     *account;
-  ConfabMessageList *messages;
-  GtkNoSelection    *selection;
-  char              *conversation_id;
-  ConfabConversation *conversation;
-  gint64             visitor_read_seq;
-  gboolean           typing_sent;
-  guint              typing_timeout;
-  gboolean           stick_to_bottom;
-  gboolean           pinning;        /* our own move to the bottom */
-  gint64             user_scroll_us; /* the agent's last wheel, touchpad, scrollbar or key */
-  guint              pin_source;
-  GPtrArray         *bound_rows;  /* rows on screen, for read receipts */
-  GMenu             *assign_section;
-  GCancellable      *cancellable;
-};
 
 G_DEFINE_FINAL_TYPE (ConfabChatView, confab_chat_view, GTK_TYPE_WIDGET)
 
@@ -87,6 +53,26 @@ report (ConfabChatView *self,
     toast (self, _("Offline: try again when the connection is back"));
   else
     toast (self, error->message);
+}
+
+ConfabClient *
+confab_chat_view_client (ConfabChatView *self)
+{
+  return client_of (self);
+}
+
+void
+confab_chat_view_toast (ConfabChatView *self,
+                        const char     *text)
+{
+  toast (self, text);
+}
+
+void
+confab_chat_view_report (ConfabChatView *self,
+                         GError         *error)
+{
+  report (self, error);
 }
 
 /* ------------------------------------------------------------- typing --- */
@@ -172,11 +158,32 @@ mark_read (ConfabChatView *self)
   /* read means seen: not while the window is in the background */
   if (root == NULL || !gtk_window_is_active (GTK_WINDOW (root)))
     return;
+  /* the notes that named the agent here are seen too */
+  if (CONFAB_IS_APPLICATION (gtk_window_get_application (GTK_WINDOW (root))))
+    confab_application_withdraw_mentions (CONFAB_APPLICATION (gtk_window_get_application (GTK_WINDOW (root))),
+                                          self->conversation_id);
   conversation = confab_cache_get_conversation (confab_account_get_cache (self->account),
                                                 self->conversation_id);
   if (conversation != NULL && confab_conversation_get_unread (conversation) > 0)
     confab_client_mark_read (client_of (self), self->conversation_id,
                              confab_conversation_get_last_seq (conversation), NULL);
+}
+
+/* Opened at a message (a search result): the view leaves the bottom for it. */
+void
+confab_chat_view_show_seq (ConfabChatView *self,
+                           gint64          seq)
+{
+  int position;
+
+  g_return_if_fail (CONFAB_IS_CHAT_VIEW (self));
+
+  if (self->messages == NULL || (position = confab_message_list_find_seq (self->messages, seq)) < 0)
+    return;
+  self->stick_to_bottom = FALSE;
+  g_clear_handle_id (&self->pin_source, g_source_remove);
+  gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u",
+                              (guint) position);
 }
 
 void
@@ -364,6 +371,7 @@ update_header (ConfabChatView *self)
                                 assignee != NULL ? assignee : _("Assigned"));
   adw_window_title_set_title (self->title, name);
   adw_window_title_set_subtitle (self->title, subtitle);
+  confab_chat_view_labels_update (self);
 
   root = GTK_WIDGET (self);
   gtk_widget_action_set_enabled (root, "chat.reopen",
@@ -424,7 +432,8 @@ on_typing_preview (ConfabChatView *self,
 {
   gboolean show;
 
-  if (g_strcmp0 (conversation_id, self->conversation_id) != 0)
+  /* a preview without a conversation is the visitor's pane's and the visitors list's */
+  if (conversation_id == NULL || g_strcmp0 (conversation_id, self->conversation_id) != 0)
     return;
   show = active && text != NULL && *text != '\0';
   if (show)
@@ -466,7 +475,9 @@ members_cb (GObject      *source,
     return;
   g_menu_remove_all (self->assign_section);
   if (members == NULL || !JSON_NODE_HOLDS_ARRAY (members))
-    return;  /* only site admins may list the team: "me" and "nobody" still work */
+    return;
+  g_clear_pointer (&self->members, json_array_unref);
+  self->members = json_array_ref (json_node_get_array (members));  /* only site admins may list the team: "me" and "nobody" still work */
   me = confab_client_get_user_id (client_of (self));
   for (guint i = 0; i < json_array_get_length (json_node_get_array (members)) && i < 50; i++)
     {
@@ -574,6 +585,7 @@ confab_chat_view_set_account (ConfabChatView *self,
                            G_CALLBACK (on_members_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (confab_account_get_client (account), "canned-changed",
                            G_CALLBACK (on_canned_changed), self, G_CONNECT_SWAPPED);
+  confab_chat_view_labels_connect (self, account);
   on_client_state (self);
 }
 
@@ -596,12 +608,15 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
   g_clear_object (&self->messages);
   g_clear_object (&self->conversation);
   g_clear_pointer (&self->conversation_id, g_free);
+  g_clear_pointer (&self->members, json_array_unref);
   self->visitor_read_seq = 0;
 
   if (conversation_id == NULL || self->account == NULL)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
       update_header (self);
+      confab_chat_view_notes_opened (self);
+      confab_chat_view_labels_opened (self);
       return;
     }
   self->conversation_id = g_strdup (conversation_id);
@@ -618,6 +633,17 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
   mark_read (self);
   fetch_members (self);
   fetch_timeline (self);
+  confab_chat_view_notes_opened (self);
+  confab_chat_view_labels_opened (self);
+  /* the visitor already typing (their first message, or the next one): shown at once */
+  if (self->conversation != NULL)
+    {
+      const char *typing = confab_client_get_typing_preview (client_of (self),
+                             confab_conversation_get_visitor_id (self->conversation));
+
+      if (typing != NULL)
+        on_typing_preview (self, NULL, conversation_id, NULL, typing, TRUE);
+    }
   if (self->conversation != NULL)
     confab_account_get_canned (self->account, confab_conversation_get_site_id (self->conversation));
 }
@@ -662,6 +688,16 @@ send_text (ConfabChatView *self)
   text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
   if (*text == '\0')
     return;
+  /* the note mode: to the team only (live), never to the visitor */
+  if (gtk_toggle_button_get_active (self->note_toggle))
+    {
+      if (confab_chat_view_notes_send (self, text))
+        {
+          gtk_text_buffer_set_text (buffer, "", -1);
+          stick_to_bottom (self);
+        }
+      return;
+    }
   /* queued on disk at once, sent now or after the reconnect */
   message = confab_client_send_message (client_of (self), self->conversation_id, text, &error);
   if (message == NULL)
@@ -761,6 +797,12 @@ file_loaded_cb (GObject      *source,
   type = g_content_type_guess (NULL, g_bytes_get_data (bytes, NULL),
                                MIN (g_bytes_get_size (bytes), 4096), NULL);
   mime = g_content_type_get_mime_type (type);
+  /* anything else goes as a file (the relay sniffs it and says whether the site takes it) */
+  if (mime == NULL || !g_str_has_prefix (mime, "image/"))
+    {
+      confab_chat_view_send_file_bytes (self, bytes, mime, G_FILE (source));
+      return;
+    }
   send_bytes (self, bytes, mime);
 }
 
@@ -796,10 +838,20 @@ attach_action (GtkWidget  *widget,
   GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Send an Image"), GTK_WINDOW (root),
+  chooser = gtk_file_chooser_native_new (_("Send an Image or a File"), GTK_WINDOW (root),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Send"), NULL);
-  gtk_file_filter_set_name (filter, _("Images"));
-  gtk_file_filter_add_mime_type (filter, "image/*");
+  /* what a site may take: images, PDF, text, CSV, office documents, zip */
+  gtk_file_filter_set_name (filter, _("Images and Documents"));
+  for (const char * const *m = (const char * const[]) {
+         "image/*", "application/pdf", "text/plain", "text/csv",
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+         "application/vnd.oasis.opendocument.text",
+         "application/vnd.oasis.opendocument.spreadsheet",
+         "application/vnd.oasis.opendocument.presentation", "application/zip", NULL };
+       *m != NULL; m++)
+    gtk_file_filter_add_mime_type (filter, *m);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -950,8 +1002,11 @@ on_buffer_changed (ConfabChatView *self)
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), *text != '\0');
   update_canned (self, text);
+  confab_chat_view_notes_text_changed (self, text);
 
-  if (*text == '\0' || self->conversation_id == NULL)
+  /* a note is the team's: the visitor is not told anyone types */
+  if (*text == '\0' || self->conversation_id == NULL ||
+      gtk_toggle_button_get_active (self->note_toggle))
     {
       stop_typing (self);
       return;
@@ -972,6 +1027,8 @@ on_composer_key (GtkEventControllerKey *controller,
 {
   gboolean canned_open = gtk_revealer_get_reveal_child (self->canned_revealer);
 
+  if (confab_chat_view_notes_key (self, keyval, state))
+    return TRUE;
   if (canned_open && (keyval == GDK_KEY_Down || keyval == GDK_KEY_Up))
     {
       GtkListBoxRow *row = gtk_list_box_get_selected_row (self->canned_list);
@@ -1091,6 +1148,8 @@ confab_chat_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->assign_section);
+  g_clear_pointer (&self->members, json_array_unref);
+  g_clear_pointer (&self->site_labels, json_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_CHAT_VIEW);
   /* the template's root box has no id: dispose_template leaves it */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
@@ -1131,6 +1190,14 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, canned_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, offline_hint);
   gtk_widget_class_bind_template_child (widget_class, ConfabChatView, new_messages_pill);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, labels_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, labels_popover);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, labels_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, composer_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, note_toggle);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, note_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, mention_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ConfabChatView, mention_list);
   gtk_widget_class_bind_template_callback (widget_class, on_pill_clicked);
   gtk_widget_class_bind_template_callback (widget_class, canned_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_paste);
@@ -1150,6 +1217,9 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
                                        "chat.resolve", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "chat.assign-me", NULL);
+  confab_chat_view_notes_class_init (widget_class);
+  confab_chat_view_labels_class_init (widget_class);
+  confab_chat_view_files_class_init (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -29,4 +29,9 @@ void        confab_chat_view_mark_read            (ConfabChatView *self);
 void        confab_chat_view_send_file            (ConfabChatView *self,
                                                    GFile          *file);
 
+/* Scrolls to the message @seq of the open conversation (a search result) and stops following
+ * new messages until the agent scrolls back down. */
+void        confab_chat_view_show_seq (ConfabChatView *self,
+                                       gint64          seq);
+
 G_END_DECLS

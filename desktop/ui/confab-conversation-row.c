@@ -3,10 +3,13 @@
 #define G_LOG_DOMAIN "confab-ui"
 
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
 
+#include "confab-client-chat.h"
 #include "confab-conversation-row.h"
 #include "confab-format.h"
+#include "confab-labels.h"
 
 /* ------------------------------------------------------------ avatar --- */
 
@@ -78,6 +81,8 @@ initials_of (const char *name)
 #define PILL_PAD_X  7
 #define TAG_PAD_X   6
 #define DIM_ALPHA   0.55f
+#define CHIP_PAD_X  5
+#define MAX_CHIPS   3     /* then "+N" */
 
 struct _ConfabConversationRow
 {
@@ -96,6 +101,8 @@ struct _ConfabConversationRow
   char        *time_text;
   int          name_line_h;      /* line_height(), 0: not known yet */
   int          preview_line_h;
+  GPtrArray   *chips;    /* PangoLayout*: the labels' names, after the name (then "+N") */
+  GArray      *chip_colors; /* GdkRGBA, one per chip */
 
   ConfabConversation *shown;   /* what the layouts say now */
 };
@@ -158,6 +165,17 @@ line_height (ConfabConversationRow *self,
   return *cached;
 }
 
+/* The labels on the first line, after the name. */
+static int
+chips_width (ConfabConversationRow *self)
+{
+  int width = 0;
+
+  for (guint i = 0; self->chips != NULL && i < self->chips->len; i++)
+    width += ITEM_GAP + layout_width (g_ptr_array_index (self->chips, i)) + 2 * CHIP_PAD_X;
+  return width;
+}
+
 /* The second line's right-hand side: the rating, the status tag and the unread badge. */
 static int
 badges_width (ConfabConversationRow *self)
@@ -208,7 +226,7 @@ confab_conversation_row_size_allocate (GtkWidget *widget,
   ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
   int text_x = MARGIN_X + AVATAR_SIZE + AVATAR_GAP;
   int text_w = MAX (0, width - text_x - MARGIN_X);
-  int name_w = MAX (0, text_w - ITEM_GAP - layout_width (self->time));
+  int name_w = MAX (0, text_w - ITEM_GAP - layout_width (self->time) - chips_width (self));
   int preview_w = MAX (0, text_w - badges_width (self));
 
   pango_layout_set_width (self->name, name_w * PANGO_SCALE);
@@ -298,6 +316,28 @@ confab_conversation_row_snapshot (GtkWidget   *widget,
   append_layout_at (snapshot, self->name, text_x, text_y, &fg);
   append_layout_at (snapshot, self->time, right - layout_width (self->time),
                     text_y + (name_h - layout_height (self->time)) / 2.f, &dim);
+  /* the labels, as coloured chips right after the name */
+  if (self->chips != NULL && self->chips->len > 0)
+    {
+      PangoRectangle logical;
+      float x;
+
+      pango_layout_get_pixel_extents (self->name, NULL, &logical);
+      x = text_x + logical.width;
+      for (guint i = 0; i < self->chips->len; i++)
+        {
+          PangoLayout *chip = g_ptr_array_index (self->chips, i);
+          GdkRGBA bg = g_array_index (self->chip_colors, GdkRGBA, i);
+          int h = layout_height (chip) + 2, w = layout_width (chip) + 2 * CHIP_PAD_X;
+          float y = text_y + (name_h - h) / 2.f;
+
+          x += ITEM_GAP;
+          bg.alpha = 0.28f;
+          append_pill (snapshot, x, y, w, h, 6, &bg);
+          append_layout_at (snapshot, chip, x + CHIP_PAD_X, y + 1, &fg);
+          x += w;
+        }
+    }
 
   /* second line: the last message, then the status tag and the unread badge at the end */
   append_layout_at (snapshot, self->preview, text_x, line2_y, &dim);
@@ -363,6 +403,8 @@ confab_conversation_row_css_changed (GtkWidget         *widget,
 
   GTK_WIDGET_CLASS (confab_conversation_row_parent_class)->css_changed (widget, change);
   self->name_line_h = self->preview_line_h = 0;
+  for (guint i = 0; self->chips != NULL && i < self->chips->len; i++)
+    pango_layout_context_changed (g_ptr_array_index (self->chips, i));
   for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
     if (layouts[i] != NULL)
       pango_layout_context_changed (layouts[i]);
@@ -384,6 +426,8 @@ confab_conversation_row_dispose (GObject *object)
   g_clear_object (&self->rating);
   g_clear_pointer (&self->status_id, g_free);
   g_clear_pointer (&self->time_text, g_free);
+  g_clear_pointer (&self->chips, g_ptr_array_unref);
+  g_clear_pointer (&self->chip_colors, g_array_unref);
   G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
 }
 
@@ -419,6 +463,8 @@ confab_conversation_row_init (ConfabConversationRow *self)
   self->preview = new_layout (self, FALSE, 1.0);
   pango_layout_set_ellipsize (self->preview, PANGO_ELLIPSIZE_END);
   pango_layout_set_single_paragraph_mode (self->preview, TRUE);
+  self->chips = g_ptr_array_new_with_free_func (g_object_unref);
+  self->chip_colors = g_array_new (FALSE, FALSE, sizeof (GdkRGBA));
 }
 
 /* What a screen reader says for the row: GTK 4.8's list items cannot carry a label of their
@@ -429,7 +475,8 @@ update_accessible_label (ConfabConversationRow *self,
                          const char            *preview,
                          gint64                 unread,
                          const char            *status,
-                         int                    rating)
+                         int                    rating,
+                         const char            *labels)
 {
   g_autoptr (GString) label = g_string_new (name);
 
@@ -447,7 +494,79 @@ update_accessible_label (ConfabConversationRow *self,
       g_string_append (label, ", ");
       g_string_append_printf (label, _("rated %d out of 5"), rating);
     }
+  if (labels != NULL)
+    g_string_append_printf (label, ", %s", labels);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
+}
+
+/* The chips for @labels_json; returns "Labels: a, b" for the accessible label (NULL: none). */
+static char *
+set_chips (ConfabConversationRow *self,
+           const char            *labels_json)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GString) names = NULL;
+  JsonArray *labels;
+  guint n;
+
+  g_ptr_array_set_size (self->chips, 0);
+  g_array_set_size (self->chip_colors, 0);
+  if (labels_json == NULL || !json_parser_load_from_data (parser, labels_json, -1, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return NULL;
+  labels = json_node_get_array (json_parser_get_root (parser));
+  n = json_array_get_length (labels);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (labels, i);
+      const char *name;
+      PangoLayout *chip;
+      GdkRGBA rgba;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          (name = json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL)) == NULL)
+        continue;
+      if (names == NULL)
+        names = g_string_new (_("Labels: "));
+      else
+        g_string_append (names, ", ");
+      g_string_append (names, name);
+      if (self->chips->len == MAX_CHIPS)
+        {
+          g_autofree char *more = g_strdup_printf ("+%u", n - MAX_CHIPS);
+
+          chip = new_layout (self, TRUE, 0.72);
+          pango_layout_set_text (chip, more, -1);
+          confab_label_parse_color (NULL, &rgba);
+          g_ptr_array_add (self->chips, chip);
+          g_array_append_val (self->chip_colors, rgba);
+          break;
+        }
+      chip = new_layout (self, TRUE, 0.72);
+      pango_layout_set_text (chip, name, -1);
+      pango_layout_set_width (chip, 90 * PANGO_SCALE);
+      pango_layout_set_ellipsize (chip, PANGO_ELLIPSIZE_END);
+      pango_layout_set_single_paragraph_mode (chip, TRUE);
+      confab_label_parse_color (json_object_get_string_member_with_default (json_node_get_object (node),
+                                                                             "color", NULL), &rgba);
+      g_ptr_array_add (self->chips, chip);
+      g_array_append_val (self->chip_colors, rgba);
+    }
+  if (names != NULL && self->chips->len < n && self->chips->len == MAX_CHIPS + 1)
+    {
+      /* the accessible label names every label, the chips only the first few */
+      for (guint i = MAX_CHIPS + 1; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (labels, i);
+          const char *name = JSON_NODE_HOLDS_OBJECT (node)
+                             ? json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL)
+                             : NULL;
+
+          if (name != NULL)
+            g_string_append_printf (names, ", %s", name);
+        }
+    }
+  return names != NULL ? g_string_free (g_steal_pointer (&names), FALSE) : NULL;
 }
 
 GtkWidget *
@@ -470,6 +589,7 @@ reads_the_same (ConfabConversation *a,
          g_strcmp0 (confab_conversation_get_status (a), confab_conversation_get_status (b)) == 0 &&
          confab_conversation_get_unread (a) == confab_conversation_get_unread (b) &&
          confab_conversation_get_rating_score (a) == confab_conversation_get_rating_score (b) &&
+         g_strcmp0 (confab_conversation_get_labels (a), confab_conversation_get_labels (b)) == 0 &&
          (confab_conversation_get_last_seq (a) > 0) == (confab_conversation_get_last_seq (b) > 0);
 }
 
@@ -552,8 +672,18 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
       self->rating = new_layout (self, TRUE, 0.75);
       pango_layout_set_text (self->rating, stars, -1);
     }
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  update_accessible_label (self, name, preview_text, count, status, self->rating_score);
+  {
+    g_autofree char *names = set_chips (self, confab_conversation_get_labels (conversation));
+
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+    update_accessible_label (self, name, preview_text, count, status, self->rating_score, names);
+  }
+}
+
+guint
+confab_conversation_row_get_n_labels (ConfabConversationRow *self)
+{
+  return self->chips != NULL ? self->chips->len : 0;
 }
 
 int

@@ -18,4 +18,7 @@ const char *confab_conversation_row_get_conversation_id (ConfabConversationRow *
 /* The visitor's rating the row shows (1–5), 0 when it shows none. */
 int         confab_conversation_row_get_rating          (ConfabConversationRow *self);
 
+/* How many label chips the row draws (at most 3, then one "+N"). */
+guint       confab_conversation_row_get_n_labels (ConfabConversationRow *self);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "confab-format.h"
 #include "confab-message-row.h"
@@ -27,10 +28,16 @@ struct _ConfabMessageRow
   GtkLabel      *time_label;
   GtkImage      *state_icon;
   GtkWidget     *failed_box;
+  GtkImage      *note_icon;
+  GtkWidget     *file_button;
+  GtkImage      *file_icon;
+  GtkLabel      *file_name_label;
+  GtkLabel      *file_info_label;
 
   ConfabMessage *message;
   GCancellable  *cancellable;
   char          *upload_id;
+  char          *file_json;   /* a file card's attachment, for chat.save-file */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabMessageRow, confab_message_row, GTK_TYPE_WIDGET)
@@ -40,6 +47,14 @@ on_image_clicked (ConfabMessageRow *self)
 {
   if (self->upload_id != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "chat.view-image", "s", self->upload_id);
+}
+
+/* "Save as…": never opened here, whatever it is */
+static void
+on_file_clicked (ConfabMessageRow *self)
+{
+  if (self->file_json != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.save-file", "s", self->file_json);
 }
 
 static void
@@ -90,6 +105,12 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, state_icon);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, failed_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, note_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_name_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_info_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_image_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_discard_clicked);
@@ -136,7 +157,8 @@ parse_attachment (const char  *text,
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return FALSE;
   object = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (object, "id"))
+  if (!json_object_has_member (object, "id") ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "kind", "image"), "image") != 0)
     return FALSE;
   *out_id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
   width = json_object_get_int_member_with_default (object, "width", MAX_THUMB_SIDE);
@@ -149,12 +171,98 @@ parse_attachment (const char  *text,
   return TRUE;
 }
 
+/* An icon for what the relay says the file is (its sniffed type, never its name). */
+static const char *
+file_icon_for (const char *mime)
+{
+  if (mime == NULL)
+    return "text-x-generic-symbolic";
+  if (g_str_equal (mime, "application/pdf"))
+    return "x-office-document-symbolic";
+  if (g_str_equal (mime, "application/zip"))
+    return "package-x-generic-symbolic";
+  if (strstr (mime, "spreadsheet") != NULL || g_str_has_prefix (mime, "text/csv"))
+    return "x-office-spreadsheet-symbolic";
+  if (strstr (mime, "presentation") != NULL)
+    return "x-office-presentation-symbolic";
+  if (strstr (mime, "document") != NULL || strstr (mime, "wordprocessing") != NULL)
+    return "x-office-document-symbolic";
+  return "text-x-generic-symbolic";
+}
+
+/* What the file is, for people: "PDF · 1.2 MB". */
+static char *
+file_info (const char *mime,
+           gint64      size)
+{
+  g_autofree char *bytes = g_format_size (MAX (size, 0));
+  g_autofree char *type = NULL;
+
+  if (mime == NULL)
+    type = g_strdup (_("File"));
+  else if (g_str_equal (mime, "application/pdf"))
+    type = g_strdup ("PDF");
+  else if (g_str_has_prefix (mime, "text/csv"))
+    type = g_strdup ("CSV");
+  else if (g_str_equal (mime, "application/zip"))
+    type = g_strdup ("ZIP");
+  else if (g_str_has_prefix (mime, "text/plain"))
+    type = g_strdup (_("Text"));
+  else if (strstr (mime, "spreadsheet") != NULL)
+    type = g_strdup (_("Spreadsheet"));
+  else if (strstr (mime, "presentation") != NULL)
+    type = g_strdup (_("Presentation"));
+  else if (strstr (mime, "document") != NULL || strstr (mime, "wordprocessing") != NULL)
+    type = g_strdup (_("Document"));
+  else
+    type = g_strdup (_("File"));
+  return g_strdup_printf ("%s · %s", type, bytes);
+}
+
+/* A file that is no image: a card with its name, type and size; "Save as…" on click. */
+static void
+bind_file (ConfabMessageRow *self,
+           const char       *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *name, *mime;
+  g_autofree char *info = NULL;
+  g_autofree char *tooltip = NULL;
+
+  if (text == NULL || *text == '\0' || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      (object = json_node_get_object (json_parser_get_root (parser))) == NULL ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "kind", NULL), "file") != 0 ||
+      json_object_get_string_member_with_default (object, "id", NULL) == NULL)
+    {
+      gtk_widget_set_visible (self->file_button, FALSE);
+      return;
+    }
+  name = json_object_get_string_member_with_default (object, "name", NULL);
+  mime = json_object_get_string_member_with_default (object, "mime", NULL);
+  if (name == NULL || *name == '\0')
+    name = _("File");
+  info = file_info (mime, json_object_get_int_member_with_default (object, "size", 0));
+  self->file_json = g_strdup (text);
+  gtk_image_set_from_icon_name (self->file_icon, file_icon_for (mime));
+  gtk_label_set_text (self->file_name_label, name);
+  gtk_label_set_text (self->file_info_label, info);
+  /* Translators: %s is a file name */
+  tooltip = g_strdup_printf (_("Save “%s” as…"), name);
+  gtk_widget_set_tooltip_text (self->file_button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->file_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tooltip, -1);
+  gtk_widget_set_visible (self->file_button, TRUE);
+}
+
 static void
 update_state (ConfabMessageRow *self,
               gint64            visitor_read_seq)
 {
   ConfabMessage *message = self->message;
-  gboolean mine = g_strcmp0 (confab_message_get_sender_type (message), "visitor") != 0;
+  gboolean mine = g_strcmp0 (confab_message_get_sender_type (message), "visitor") != 0 &&
+                  !confab_message_is_note (message);
   ConfabMessageState state = confab_message_get_state (message);
   const char *icon = NULL, *tooltip = NULL;
 
@@ -207,6 +315,7 @@ confab_message_row_bind (ConfabMessageRow *self,
   gint64 created_at = confab_message_get_created_at (message);
   gboolean visitor = g_strcmp0 (sender_type, "visitor") == 0;
   gboolean system = g_strcmp0 (sender_type, "system") == 0;
+  gboolean note = confab_message_is_note (message);
   g_autofree char *clock = confab_format_clock (created_at);
   g_autofree char *upload_id = NULL;
   int width = 0, height = 0;
@@ -239,15 +348,29 @@ confab_message_row_bind (ConfabMessageRow *self,
   gtk_widget_set_halign (self->bubble_box, system ? GTK_ALIGN_CENTER
                                                   : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
   gtk_widget_set_css_classes (self->bubble,
-                              (const char *[]) { "bubble", visitor ? "incoming" : system ? "system" : "outgoing",
+                              (const char *[]) { "bubble",
+                                                 note ? "note" : visitor ? "incoming" : system ? "system" : "outgoing",
                                                  g_strcmp0 (sender_type, "bot") == 0 ? "bot" : NULL,
                                                  NULL });
 
   /* the visitor is named in the header already; who of the team answered is worth saying */
-  gtk_label_set_text (self->sender_label, sender_name != NULL && *sender_name != '\0'
-                                          ? sender_name
-                                          : g_strcmp0 (sender_type, "bot") == 0 ? _("Bot") : _("You"));
+  if (note)
+    {
+      /* Translators: %s is the name of the agent who wrote the internal note */
+      g_autofree char *who = g_strdup_printf (_("Note by %s · only the team sees it"),
+                                              sender_name != NULL && *sender_name != '\0'
+                                              ? sender_name : _("a teammate"));
+
+      gtk_label_set_text (self->sender_label, who);
+    }
+  else
+    gtk_label_set_text (self->sender_label, sender_name != NULL && *sender_name != '\0'
+                                            ? sender_name
+                                            : g_strcmp0 (sender_type, "bot") == 0 ? _("Bot") : _("You"));
   gtk_widget_set_visible (GTK_WIDGET (self->sender_label), !visitor && !system);
+  gtk_widget_set_visible (GTK_WIDGET (self->note_icon), note);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->bubble), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  note ? _("Internal note") : "", -1);
 
   gtk_label_set_text (self->body_label, body != NULL ? body : "");
   gtk_widget_set_visible (GTK_WIDGET (self->body_label), body != NULL && *body != '\0');
@@ -265,6 +388,7 @@ confab_message_row_bind (ConfabMessageRow *self,
     }
   else
     gtk_widget_set_visible (self->image_button, FALSE);
+  bind_file (self, confab_message_get_attachment (message));
 
   update_state (self, visitor_read_seq);
 }
@@ -285,4 +409,5 @@ confab_message_row_unbind (ConfabMessageRow *self)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->message);
   g_clear_pointer (&self->upload_id, g_free);
+  g_clear_pointer (&self->file_json, g_free);
 }

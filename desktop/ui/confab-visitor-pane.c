@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "confab-client-chat.h"
 #include "confab-client-http.h"
 #include "confab-format.h"
 #include "confab-util.h"
@@ -31,6 +32,7 @@ struct _ConfabVisitorPane
   GtkLabel            *name_label;
   GtkLabel            *email_label;
   GtkLabel            *presence_label;
+  GtkLabel            *ghost_label;
   AdwPreferencesGroup *about_group;
   AdwPreferencesGroup *pages_group;
   AdwPreferencesGroup *conversations_group;
@@ -40,6 +42,11 @@ struct _ConfabVisitorPane
   char                *conversation_id;
   GPtrArray           *rows;   /* (group, row) pairs added */
   guint                clock_source;
+  guint                tick_source;   /* the current page's time and "last seen", live */
+  GtkWidget           *current_row;   /* the newest page while the visitor is online */
+  char                *current_url;
+  gint64               current_at;    /* Unix ms: when they opened it */
+  gint64               current_seconds; /* what the relay last said they spent there */
 
   GCancellable        *cancellable;   /* the relay's copy of the visitor */
   gint64               fetch_started; /* Unix ms */
@@ -64,6 +71,7 @@ client_online (ConfabVisitorPane *self)
 static void
 clear_rows (ConfabVisitorPane *self)
 {
+  self->current_row = NULL;
   for (guint i = 0; i + 1 < self->rows->len; i += 2)
     adw_preferences_group_remove (g_ptr_array_index (self->rows, i), g_ptr_array_index (self->rows, i + 1));
   g_ptr_array_set_size (self->rows, 0);
@@ -109,7 +117,8 @@ local_time_in (const char *timezone)
 
 static void
 add_journey (ConfabVisitorPane *self,
-             const char        *journey)
+             const char        *journey,
+             gboolean           online)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *pages;
@@ -120,12 +129,14 @@ add_journey (ConfabVisitorPane *self,
     return;
   pages = json_node_get_array (json_parser_get_root (parser));
   n = json_array_get_length (pages);
+  self->current_row = NULL;
   /* newest first */
   for (guint i = n; i > 0 && shown < MAX_PAGES; i--)
     {
       JsonNode *node = json_array_get_element (pages, i - 1);
       JsonObject *page;
       const char *url, *title;
+      GtkWidget *row;
       g_autofree char *subtitle = NULL;
       g_autofree char *spent = NULL;
 
@@ -136,7 +147,23 @@ add_journey (ConfabVisitorPane *self,
       title = json_object_get_string_member_with_default (page, "title", "");
       spent = confab_format_duration (json_object_get_int_member_with_default (page, "seconds", 0));
       subtitle = g_strdup_printf ("%s · %s", spent, url);
-      add_row (self, self->pages_group, NULL, *title != '\0' ? title : url, subtitle);
+      row = add_row (self, self->pages_group, NULL, *title != '\0' ? title : url, subtitle);
+      /* the page they are on now: its time goes on growing (tick_cb) */
+      if (shown == 0 && online)
+        {
+          const char *at = json_object_get_string_member_with_default (page, "at", NULL);
+          gint64 at_ms = 0;
+
+          if (at != NULL && confab_parse_time (at, &at_ms))
+            {
+              self->current_row = row;
+              gtk_widget_set_name (row, "current-page-row");
+              g_free (self->current_url);
+              self->current_url = g_strdup (url);
+              self->current_at = at_ms;
+              self->current_seconds = json_object_get_int_member_with_default (page, "seconds", 0);
+            }
+        }
       shown++;
     }
 }
@@ -211,6 +238,17 @@ update_presence (ConfabVisitorPane *self,
 
   if (now)
     text = g_strdup (_("Online now"));
+  else if (last_seen > 0 && g_get_real_time () / 1000 - last_seen < 60 * 60 * 1000)
+    {
+      gint64 minutes = MAX (0, (g_get_real_time () / 1000 - last_seen) / 60000);
+
+      /* within the hour: how long ago, kept current by tick_cb */
+      if (minutes < 1)
+        text = g_strdup (_("Last seen just now"));
+      else
+        text = g_strdup_printf (ngettext ("Last seen %d minute ago", "Last seen %d minutes ago",
+                                          (int) minutes), (int) minutes);
+    }
   else if (last_seen > 0)
     {
       g_autofree char *when = confab_format_time_short (last_seen);
@@ -220,6 +258,10 @@ update_presence (ConfabVisitorPane *self,
     }
   else
     text = g_strdup (_("Offline"));
+  /* every second from tick_cb: only a change restyles the label */
+  if (g_strcmp0 (gtk_label_get_text (self->presence_label), text) == 0 &&
+      gtk_widget_has_css_class (GTK_WIDGET (self->presence_label), now ? "success" : "dim-label"))
+    return;
   gtk_label_set_text (self->presence_label, text);
   gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
                               (const char *[]) { "caption", now ? "success" : "dim-label", NULL });
@@ -251,6 +293,59 @@ add_rating (ConfabVisitorPane *self)
 }
 
 static void rebuild (ConfabVisitorPane *self);
+
+/* What the visitor types before they send it: shown under their name while it lasts. */
+static void
+update_ghost (ConfabVisitorPane *self)
+{
+  const char *text = self->visitor_id != NULL && client_online (self)
+                     ? confab_client_get_typing_preview (client_of (self), self->visitor_id) : NULL;
+
+  if (text != NULL)
+    {
+      g_autofree char *line = g_strdup_printf (_("Typing: %s"), text);
+
+      gtk_label_set_text (self->ghost_label, line);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->ghost_label), text != NULL);
+}
+
+static void
+on_typing_preview (ConfabVisitorPane *self,
+                   const char        *site_id,
+                   const char        *conversation_id,
+                   const char        *visitor_id,
+                   const char        *text,
+                   gboolean           active)
+{
+  if (visitor_id != NULL && g_strcmp0 (visitor_id, self->visitor_id) == 0)
+    update_ghost (self);
+}
+
+/* Every second while the visitor is shown: the time on their current page grows, "last seen"
+ * ages, without rebuilding the pane. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  ConfabVisitorPane *self = user_data;
+  g_autoptr (ConfabVisitor) v = NULL;
+
+  if (self->account == NULL || self->visitor_id == NULL ||
+      (v = confab_cache_get_visitor (confab_account_get_cache (self->account), self->visitor_id)) == NULL)
+    return G_SOURCE_CONTINUE;
+  update_presence (self, v);
+  if (self->current_row != NULL)
+    {
+      gint64 spent = MAX (self->current_seconds,
+                          (g_get_real_time () / 1000 - self->current_at) / 1000);
+      g_autofree char *duration = confab_format_duration (spent);
+      g_autofree char *subtitle = g_strdup_printf ("%s · %s", duration, self->current_url);
+
+      if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (self->current_row)), subtitle) != 0)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (self->current_row), subtitle);
+    }
+  return G_SOURCE_CONTINUE;
+}
 
 /* Rated while open: the pane shows it at once. */
 static void
@@ -291,6 +386,7 @@ rebuild (ConfabVisitorPane *self)
   gtk_label_set_text (self->name_label, name);
   gtk_label_set_text (self->email_label, email != NULL ? email : _("No email given"));
   update_presence (self, v);
+  update_ghost (self);
   add_rating (self);
 
   country = confab_visitor_get_country (v);
@@ -326,7 +422,8 @@ rebuild (ConfabVisitorPane *self)
       add_row (self, self->about_group, "view-refresh-symbolic", _("Visits"), visits);
     }
 
-  add_journey (self, confab_visitor_get_journey (v));
+  add_journey (self, confab_visitor_get_journey (v),
+               client_online (self) && confab_visitor_get_online (v));
   gtk_widget_set_visible (GTK_WIDGET (self->pages_group), self->rows->len > 0);
   add_conversations (self);
 }
@@ -482,6 +579,8 @@ confab_visitor_pane_set_account (ConfabVisitorPane *self,
                                G_CALLBACK (on_conversation_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (confab_account_get_client (account), "notify::state",
                                G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (confab_account_get_client (account), "typing-preview",
+                               G_CALLBACK (on_typing_preview), self, G_CONNECT_SWAPPED);
       self->client_state = confab_client_get_state (confab_account_get_client (account));
     }
   confab_visitor_pane_set_visitor_id (self, NULL, NULL);
@@ -515,6 +614,7 @@ confab_visitor_pane_dispose (GObject *object)
   ConfabVisitorPane *self = CONFAB_VISITOR_PANE (object);
 
   g_clear_handle_id (&self->clock_source, g_source_remove);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   disconnect_account (self);
@@ -536,6 +636,7 @@ confab_visitor_pane_finalize (GObject *object)
   g_ptr_array_unref (self->rows);
   g_free (self->visitor_id);
   g_free (self->conversation_id);
+  g_free (self->current_url);
   G_OBJECT_CLASS (confab_visitor_pane_parent_class)->finalize (object);
 }
 
@@ -554,6 +655,7 @@ confab_visitor_pane_class_init (ConfabVisitorPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, name_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, email_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, ghost_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, about_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, pages_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, conversations_group);
@@ -566,4 +668,5 @@ confab_visitor_pane_init (ConfabVisitorPane *self)
   self->rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   self->clock_source = g_timeout_add_seconds (60, clock_cb, self);
+  self->tick_source = g_timeout_add_seconds (1, tick_cb, self);
 }

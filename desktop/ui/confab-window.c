@@ -15,6 +15,9 @@
 #include "confab-format.h"
 #include "confab-offline-list.h"
 #include "confab-offline-view.h"
+#include "confab-client-chat.h"
+#include "confab-label-filter.h"
+#include "confab-search-results.h"
 #include "confab-visitor-pane.h"
 #include "confab-window.h"
 
@@ -45,6 +48,8 @@ struct _ConfabWindow
   GtkSearchEntry         *search_entry;
   GtkDropDown            *filter_dropdown;
   GtkDropDown            *sort_dropdown;
+  ConfabLabelFilter      *label_filter;
+  ConfabSearchResults    *search_results;
   AdwViewStack           *list_stack;
   GtkListView            *conversation_view;
   GtkStack               *conversation_stack;
@@ -360,6 +365,7 @@ on_site_selected (ConfabWindow  *self,
   g_free (self->site_id);
   self->site_id = g_strdup (site_id);
   confab_conversation_list_set_site_id (self->conversations, site_id);
+  confab_label_filter_set_site_id (self->label_filter, site_id);
   confab_offline_list_set_site_id (self->offline_list, site_id);
   update_offline_count (self);
   reload_visitors (self);
@@ -585,7 +591,15 @@ update_conversation_empty (ConfabWindow *self)
   if (self->list_at_start)
     pin_list_to_start (self);
 
-  gtk_stack_set_visible_child_name (self->conversation_stack, n > 0 ? "list" : "empty");
+  /* nothing here for a search: the relay has every conversation, the cache the recent ones */
+  {
+    const char *search = confab_conversation_list_get_search (self->conversations);
+    gboolean ask_relay = n == 0 && search != NULL && *search != '\0';
+
+    confab_search_results_search (self->search_results, ask_relay ? search : NULL, self->site_id);
+    gtk_stack_set_visible_child_name (self->conversation_stack,
+                                      n > 0 ? "list" : ask_relay ? "relay" : "empty");
+  }
   if (self->reselect_source == 0)
     self->reselect_source = g_idle_add (reselect_cb, self);
 }
@@ -597,6 +611,14 @@ on_filter_changed (ConfabWindow *self)
 
   if (index < G_N_ELEMENTS (filters))
     confab_conversation_list_set_filter (self->conversations, filters[index]);
+}
+
+static void
+on_label_filter_changed (ConfabWindow *self)
+{
+  if (self->conversations != NULL)
+    confab_conversation_list_set_label_id (self->conversations,
+                                           confab_label_filter_get_label_id (self->label_filter));
 }
 
 static void
@@ -613,6 +635,54 @@ on_search_changed (ConfabWindow *self)
 {
   confab_conversation_list_set_search (self->conversations,
                                        gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+typedef struct {
+  ConfabWindow *self;
+  char         *conversation_id;
+  gint64        seq;
+} FoundOpen;
+
+static void
+found_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  FoundOpen *open = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_client_fetch_found_finish (CONFAB_CLIENT (source), result, &error))
+    confab_window_toast (open->self, error->message);
+  else
+    {
+      /* the search found nothing here: the whole inbox again, the conversation in it */
+      gtk_editable_set_text (GTK_EDITABLE (open->self->search_entry), "");
+      confab_window_open_conversation (open->self, open->conversation_id);
+      confab_chat_view_show_seq (open->self->chat_view, open->seq);
+    }
+  g_object_unref (open->self);
+  g_free (open->conversation_id);
+  g_free (open);
+}
+
+/* A result of the relay's search: its conversation (and the messages around the found one)
+ * into the cache first, then open at that message. */
+static void
+on_search_result (ConfabWindow *self,
+                  const char   *conversation_id,
+                  gint64        seq)
+{
+  FoundOpen *open = g_new0 (FoundOpen, 1);
+
+  if (client_of (self) == NULL)
+    {
+      g_free (open);
+      return;
+    }
+  open->self = g_object_ref (self);
+  open->conversation_id = g_strdup (conversation_id);
+  open->seq = seq;
+  confab_client_fetch_found_async (client_of (self), conversation_id, seq, NULL, found_cb, open);
 }
 
 static void
@@ -637,6 +707,7 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   GtkWidget *avatar = adw_avatar_new (36, NULL, TRUE);
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *page = gtk_label_new (NULL);
+  GtkWidget *ghost = gtk_label_new (NULL);
   GtkWidget *button = gtk_button_new_from_icon_name ("chat-message-new-symbolic");
 
   gtk_widget_set_margin_top (box, 8);
@@ -653,6 +724,14 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (text), name);
   gtk_box_append (GTK_BOX (text), page);
+  /* what they type before they send it (confab_client_get_typing_preview) */
+  gtk_label_set_xalign (GTK_LABEL (ghost), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (ghost), PANGO_ELLIPSIZE_START);
+  gtk_widget_set_name (ghost, "visitor-row-ghost");
+  gtk_widget_add_css_class (ghost, "ghost-text");
+  gtk_widget_add_css_class (ghost, "caption");
+  gtk_widget_set_visible (ghost, FALSE);
+  gtk_box_append (GTK_BOX (text), ghost);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_name (button, "start-conversation");
@@ -665,13 +744,15 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (item), "avatar", avatar);
   g_object_set_data (G_OBJECT (item), "name", name);
   g_object_set_data (G_OBJECT (item), "page", page);
+  g_object_set_data (G_OBJECT (item), "ghost", ghost);
   g_object_set_data (G_OBJECT (item), "start", button);
   gtk_list_item_set_child (item, box);
 }
 
 static void
 bind_visitor_row (GtkSignalListItemFactory *factory,
-                  GtkListItem              *item)
+                  GtkListItem              *item,
+                  ConfabWindow             *self)
 {
   ConfabVisitor *v = gtk_list_item_get_item (item);
   g_autofree char *name = confab_format_visitor (confab_visitor_get_name (v), confab_visitor_get_id (v));
@@ -685,6 +766,15 @@ bind_visitor_row (GtkSignalListItemFactory *factory,
   adw_avatar_set_text (g_object_get_data (G_OBJECT (item), "avatar"), name);
   gtk_label_set_text (g_object_get_data (G_OBJECT (item), "name"), name);
   gtk_label_set_text (g_object_get_data (G_OBJECT (item), "page"), where);
+  {
+    const char *typing = client_of (self) != NULL
+                         ? confab_client_get_typing_preview (client_of (self), confab_visitor_get_id (v))
+                         : NULL;
+    GtkWidget *ghost = g_object_get_data (G_OBJECT (item), "ghost");
+
+    gtk_label_set_text (GTK_LABEL (ghost), typing != NULL ? typing : "");
+    gtk_widget_set_visible (ghost, typing != NULL);
+  }
   /* the target first: the action takes the visitor id, and a button without one warns */
   gtk_actionable_set_action_target (g_object_get_data (G_OBJECT (item), "start"), "s",
                                     confab_visitor_get_id (v));
@@ -801,6 +891,28 @@ on_visitor_activated (ConfabWindow *self,
   confab_visitor_pane_set_visitor_id (self->visitor_pane, confab_visitor_get_id (v), NULL);
   g_object_set (self, "show-visitor-pane", TRUE, NULL);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->visitor_pane));
+}
+
+/* A visitor types (before or after their first message): their row shows it. */
+static void
+on_visitor_typing (ConfabWindow *self,
+                   const char   *site_id,
+                   const char   *conversation_id,
+                   const char   *visitor_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visitors));
+
+  for (guint i = 0; visitor_id != NULL && i < n; i++)
+    {
+      g_autoptr (ConfabVisitor) v = g_list_model_get_item (G_LIST_MODEL (self->visitors), i);
+
+      if (g_strcmp0 (confab_visitor_get_id (v), visitor_id) == 0)
+        {
+          /* the same item again: the row is bound anew */
+          g_list_store_splice (self->visitors, i, 1, (gpointer *) &v, 1);
+          return;
+        }
+    }
 }
 
 static void
@@ -1164,6 +1276,8 @@ confab_window_set_account (ConfabWindow  *self,
   gtk_stack_set_visible_child_name (self->detail_stack, "chat");
   update_offline_count (self);
   confab_analytics_page_set_account (self->analytics_page, account);
+  confab_label_filter_set_account (self->label_filter, account);
+  confab_search_results_set_account (self->search_results, account);
   gtk_single_selection_set_model (self->selection, NULL);
   if (self->conversations != NULL)
     g_signal_handlers_disconnect_by_data (self->conversations, self);
@@ -1186,6 +1300,7 @@ confab_window_set_account (ConfabWindow  *self,
   confab_conversation_list_set_agent_id (self->conversations, confab_client_get_user_id (client_of (self)));
   on_filter_changed (self);
   on_sort_changed (self);
+  on_label_filter_changed (self);
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->conversations));
   g_signal_connect_swapped (self->conversations, "items-changed",
                             G_CALLBACK (update_conversation_empty), self);
@@ -1200,6 +1315,8 @@ confab_window_set_account (ConfabWindow  *self,
   g_signal_connect_object (client_of (self), "notify::state", G_CALLBACK (on_client_state), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (client_of (self), "relay-error", G_CALLBACK (on_relay_error), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client_of (self), "typing-preview", G_CALLBACK (on_visitor_typing), self,
                            G_CONNECT_SWAPPED);
   adw_window_title_set_subtitle (self->sidebar_title, confab_account_get_email (account));
   rebuild_sites (self);
@@ -1252,6 +1369,8 @@ confab_window_open_conversation (ConfabWindow *self,
       g_clear_pointer (&self->site_id, g_free);
       confab_conversation_list_set_site_id (self->conversations, NULL);
       confab_conversation_list_set_search (self->conversations, NULL);
+      confab_label_filter_set_site_id (self->label_filter, NULL);
+      confab_label_filter_set_label_id (self->label_filter, NULL);
       rebuild_sites (self);
       position = confab_conversation_list_find (self->conversations, conversation_id);
     }
@@ -1397,6 +1516,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_SIGN_IN_PAGE);
   g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
   g_type_ensure (CONFAB_TYPE_VISITOR_PANE);
+  g_type_ensure (CONFAB_TYPE_LABEL_FILTER);
+  g_type_ensure (CONFAB_TYPE_SEARCH_RESULTS);
   g_type_ensure (CONFAB_TYPE_OFFLINE_LIST);
   g_type_ensure (CONFAB_TYPE_OFFLINE_VIEW);
   g_type_ensure (CONFAB_TYPE_ANALYTICS_PAGE);
@@ -1422,6 +1543,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, label_filter);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_results);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_stack);
@@ -1446,6 +1569,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_visitor_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_label_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_result);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_folded);
@@ -1508,7 +1633,7 @@ confab_window_init (ConfabWindow *self)
 
   self->visitors = g_list_store_new (CONFAB_TYPE_VISITOR);
   g_signal_connect (visitor_factory, "setup", G_CALLBACK (setup_visitor_row), NULL);
-  g_signal_connect (visitor_factory, "bind", G_CALLBACK (bind_visitor_row), NULL);
+  g_signal_connect (visitor_factory, "bind", G_CALLBACK (bind_visitor_row), self);
   gtk_list_view_set_factory (self->visitor_view, visitor_factory);
   gtk_list_view_set_model (self->visitor_view,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->visitors)))));
