@@ -527,7 +527,7 @@ test('typing: the preview goes before the first message; closing the chat stops 
 });
 
 test('typing: agents see the preview before the first message (conversation_id null), cleared on close',
-  { todo: 'the relay side is the chatrelay branch\'s (issue 14 contract): passes once it is merged' }, async () => {
+  async () => {
     const site = await createSite(relay, token, 'Ghost shop');
     const { context, page } = await open(site);
     await bubble(page, 'Open chat').click();
