@@ -46,7 +46,7 @@ paths_find (void)
     root = g_strdup ("");
   paths->widget_dir = g_strconcat (root, CONFAB_PKGDATADIR "/widget", NULL);
   paths->geo_dir = g_strconcat (root, CONFAB_PKGDATADIR "/geo", NULL);
-  paths->data_dir = g_strconcat (root, CONFAB_LOCALSTATEDIR "/lib/confab-relay", NULL);
+  paths->data_dir = g_strconcat (root, CONFAB_LOCALSTATEDIR "/lib/confab", NULL);
   paths->config_file = g_strconcat (root, CONFAB_SYSCONFDIR "/confab/relay.conf", NULL);
   return paths;
 }

@@ -16,7 +16,7 @@ gboolean    confab_paths_have_widget  (void);
  * installed tree, or the source tree's geo database (scripts/install-deps) when uninstalled. */
 const char *confab_paths_geo_dir      (void);
 /* The data directory when neither --data-dir, $STATE_DIRECTORY nor the config file names one:
- * <localstatedir>/lib/confab-relay for an installed relay, ./var for an uninstalled one. */
+ * <localstatedir>/lib/confab for an installed relay, ./var for an uninstalled one. */
 const char *confab_paths_data_dir     (void);
 /* The config file read when --config names none (and it exists): <sysconfdir>/confab/relay.conf
  * for an installed relay; NULL for an uninstalled one. */

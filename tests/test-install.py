@@ -140,7 +140,7 @@ def main():
                 text = f.read()
             bindir = BINDIR if os.path.isabs(BINDIR) else os.path.join(PREFIX, BINDIR)
             expect(f"\nExecStart={bindir}/confab-relay\n" in text, "the unit's ExecStart is not the installed relay")
-            for setting in ("StateDirectory=confab-relay", "ConfigurationDirectory=confab", "User=confab"):
+            for setting in ("StateDirectory=confab", "ConfigurationDirectory=confab", "User=confab"):
                 expect(f"\n{setting}\n" in text, f"the unit has no {setting}")
             sysusers = os.path.join(destdir + PREFIX, "lib", "sysusers.d", "confab-relay.conf")
             with open(sysusers, encoding="utf-8") as f:
@@ -245,10 +245,10 @@ def main():
                 server.stop()
             expect(os.path.isfile(os.path.join(state, "confab.db")), "no confab.db in $STATE_DIRECTORY")
 
-            # by hand, with nothing said: <localstatedir>/lib/confab-relay of the installed tree
+            # by hand, with nothing said: <localstatedir>/lib/confab of the installed tree
             server = Relay(relay, elsewhere)
             server.stop()
-            default = under(destdir, LOCALSTATEDIR, "lib", "confab-relay", "confab.db")
+            default = under(destdir, LOCALSTATEDIR, "lib", "confab", "confab.db")
             expect(os.path.isfile(default), f"no {default}:\n" + server.log())
             expect(os.listdir(elsewhere) == ["relay.stderr"],
                    f"the relay wrote into its working directory: {os.listdir(elsewhere)}")
