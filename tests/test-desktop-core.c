@@ -55,6 +55,24 @@ outbox_empty (gpointer data)
   return confab_cache_outbox_length (data) == 0;
 }
 
+typedef struct {
+  ConfabCache *cache;
+  const char  *conversation_id;
+  const char  *preview;
+} PreviewWait;
+
+/* The relay's echo of a message is applied: the conversation's preview says it. */
+static gboolean
+preview_is (gpointer data)
+{
+  PreviewWait *wait = data;
+  g_autoptr (ConfabConversation) conversation = confab_cache_get_conversation (wait->cache,
+                                                                              wait->conversation_id);
+
+  return conversation != NULL &&
+         g_strcmp0 (confab_conversation_get_preview (conversation), wait->preview) == 0;
+}
+
 static gboolean
 nothing_queued (gpointer data)
 {
@@ -472,6 +490,13 @@ test_cache_reopen (void)
 
   reply = confab_client_send_message (fixture->client, conversation_id, "answer one", NULL);
   g_assert_true (wait_until (outbox_empty, fixture->cache, TEST_TIMEOUT_MS));
+  /* the ack empties the outbox; the relay's echo, which moves the conversation's preview and
+   * cursor, follows in a slice of its own (paced): wait for it too, or the relay may stop first */
+  {
+    PreviewWait wait = { fixture->cache, conversation_id, "answer one" };
+
+    g_assert_true (wait_until (preview_is, &wait, TEST_TIMEOUT_MS));
+  }
   cursor = confab_cache_get_cursor (fixture->cache);
   g_assert_cmpint (cursor, >, 0);
 
