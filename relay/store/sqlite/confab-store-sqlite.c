@@ -1112,7 +1112,20 @@ confab_store_open (const char      *path,
    * (some network mounts) silently stays in rollback mode. */
   rc = sqlite3_prepare_v2 (store->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
+    {
+      /* Several relays opening one new database at once (a cluster on one data directory):
+       * each holds a shared lock and wants the exclusive one, and SQLite answers BUSY at once
+       * rather than wait in a deadlock, without the busy handler. Try again for as long as
+       * the busy timeout. */
+      gint64 give_up = g_get_monotonic_time () + BUSY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+      while ((rc = sqlite3_step (stmt)) != SQLITE_ROW && (rc & 0xff) == SQLITE_BUSY &&
+             g_get_monotonic_time () < give_up)
+        {
+          sqlite3_reset (stmt);
+          g_usleep (g_random_int_range (5, 25) * 1000);
+        }
+    }
   if (rc != SQLITE_ROW)
     {
       store_set_sqlite_error (store, error, rc, "Cannot switch the database to WAL mode");
