@@ -798,8 +798,29 @@ test_concurrent_writers (void)
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline)
     {
-      g_autoptr(JsonObject) frame = test_ws_next (agent, 200);
+      g_autoptr(JsonObject) frame = NULL;
       gint64 cursor;
+
+      /* three processes on one SQLite file: a relay that finds it locked for too long refuses
+       * a frame with store_unavailable ("send this again shortly"), and a client sends it
+       * again with its client_id, as the widget does */
+      for (guint r = 0; r < N_RELAYS; r++)
+        {
+          g_autoptr(JsonObject) refused = NULL;
+
+          while ((refused = test_ws_next (visitors[r], 1)) != NULL)
+            {
+              if (g_strcmp0 (test_obj_string (refused, "type"), "error") == 0)
+                {
+                  g_assert_cmpstr (test_obj_string (refused, "code"), ==, "store_unavailable");
+                  g_assert_nonnull (test_obj_string (refused, "ref"));
+                  send_message (visitors[r], test_obj_string (refused, "ref"), "concurrent");
+                }
+              g_clear_pointer (&refused, json_object_unref);
+            }
+        }
+
+      frame = test_ws_next (agent, 200);
 
       if (frame == NULL)
         {
