@@ -55,6 +55,13 @@ confab_config_new (void)
   config->widget_dir = g_strdup (confab_paths_widget_dir ());
   config->metrics_enabled = TRUE;
   config->metrics_allow = g_strsplit ("127.0.0.0/8;::1", ";", -1);
+  config->webhooks_allow_private = FALSE;
+  config->webhooks_timeout = 10;
+  config->webhooks_retry_initial = 30;
+  config->webhooks_retry_max = 3600;
+  config->webhooks_retry_for = 24 * 3600;
+  config->webhooks_log_days = 30;
+  config->api_requests_per_minute = 120;
 
   return config;
 }
@@ -119,6 +126,34 @@ read_string (GKeyFile    *file,
   g_free (*value);
   *value = g_strstrip (text);
   return TRUE;
+}
+
+/* [webhooks], and the API keys' [limits] api-requests-per-minute */
+static gboolean
+read_webhooks (GKeyFile      *file,
+               ConfabConfig  *config,
+               GError       **error)
+{
+  if (g_key_file_has_key (file, "webhooks", "allow-private", NULL))
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      config->webhooks_allow_private = g_key_file_get_boolean (file, "webhooks", "allow-private",
+                                                               &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                               "[webhooks] allow-private must be true or false");
+          return FALSE;
+        }
+    }
+
+  return read_uint (file, "webhooks", "timeout-seconds", 1, 300, &config->webhooks_timeout, error) &&
+         read_uint (file, "webhooks", "retry-initial-seconds", 1, 86400, &config->webhooks_retry_initial, error) &&
+         read_uint (file, "webhooks", "retry-max-seconds", 1, 86400, &config->webhooks_retry_max, error) &&
+         read_uint (file, "webhooks", "retry-for-seconds", 1, 30 * 86400, &config->webhooks_retry_for, error) &&
+         read_uint (file, "webhooks", "log-days", 1, 3650, &config->webhooks_log_days, error) &&
+         read_uint (file, "limits", "api-requests-per-minute", 1, 1000000, &config->api_requests_per_minute, error);
 }
 
 gboolean
@@ -288,6 +323,9 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "auth", "setup-code-lifetime-hours", 1, 8760, &config->setup_code_lifetime_hours, error) ||
       !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error) ||
       !read_uint (file, "visitors", "update-interval-ms", 0, 60000, &config->visitor_update_ms, error))
+    return FALSE;
+
+  if (!read_webhooks (file, config, error))
     return FALSE;
 
   return TRUE;

@@ -65,6 +65,15 @@ typedef struct {
   /* [metrics] */
   gboolean         metrics_enabled;        /* GET /metrics; TRUE */
   char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */
+  /* [webhooks] (confab-webhooks.c) */
+  gboolean         webhooks_allow_private;   /* deliver to loopback/private addresses; FALSE */
+  guint            webhooks_timeout;         /* seconds per delivery attempt */
+  guint            webhooks_retry_initial;   /* seconds before the first retry; doubles */
+  guint            webhooks_retry_max;       /* seconds: the longest wait between attempts */
+  guint            webhooks_retry_for;       /* seconds after the event: then failed */
+  guint            webhooks_log_days;        /* finished deliveries kept this long */
+  /* [limits] api-requests-per-minute: per API key */
+  guint            api_requests_per_minute;
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);

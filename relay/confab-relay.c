@@ -10,6 +10,7 @@
 #include "confab-hub.h"
 #include "confab-listener.h"
 #include "confab-retention.h"
+#include "confab-webhooks.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
@@ -319,6 +320,8 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   relay->hub = confab_hub_new (relay);
   relay->retention = confab_retention_new (relay);
+  relay->webhooks = confab_webhooks_new (relay);
+  relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
 
   return g_steal_pointer (&relay);
 }
@@ -399,6 +402,8 @@ confab_relay_free (ConfabRelay *relay)
 
   g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->retention, confab_retention_free);
+  g_clear_pointer (&relay->webhooks, confab_webhooks_free);
+  g_clear_pointer (&relay->api_key_requests, confab_rate_limit_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);

@@ -43,6 +43,9 @@ typedef struct {
   ConfabSharedLimit *login_per_account;
   ConfabSharedLimit *messages_per_ip;
   ConfabSharedLimit *typing_per_ip;
+  /* issue 15: outgoing webhooks (confab-webhooks.c) and requests per API key (confab-api-keys.c) */
+  struct _ConfabWebhooks *webhooks;
+  ConfabRateLimit   *api_key_requests;
 } ConfabRelay;
 
 ConfabRelay *confab_relay_new    (ConfabConfig  *config,

@@ -23,6 +23,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 typedef struct {
   const char *method;
   const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {agent}
+                          * {apikey} {webhook}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -110,6 +111,21 @@ static const RoleRow table[] = {
                                                                       { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/visitors/{bvisitor}/block", NULL,              { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/visitors/{fvisitor}", NULL,                    { OK,  OK,  403, 404, 401 } },
+  /* issue 15: API keys and webhooks are the admins'; members post and name visitors over REST */
+  { "GET",    "/api/v1/sites/{site}/api-keys", NULL,                  { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/api-keys", "{'name':'K{n}','scopes':['conversations:read']}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/api-keys/{apikey}", NULL,                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/webhooks", NULL,                  { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/webhooks",
+    "{'url':'http://127.0.0.1:9/hook','events':['rating.created']}", { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/webhooks/{webhook}", NULL,                     { OK,  OK,  403, 404, 401 } },
+  { "PATCH",  "/api/v1/webhooks/{webhook}", "{'enabled':false}",      { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/webhooks/{webhook}", NULL,                     { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/webhooks/{webhook}/deliveries", NULL,          { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/conversations/{conversation}/messages", "{'body':'Hi there'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/visitors/{visitor}", "{'name':'Visitor'}",     { OK,  OK,  OK,  404, 401 } },
 };
 
 typedef struct {
@@ -187,6 +203,17 @@ fresh (Roles      *roles,
       path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
       body = test_json ("{'shortcut':'s%u','body':'Text'}", roles->serial);
     }
+  else if (strcmp (what, "apikey") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/api-keys", world->site_id);
+      body = test_json ("{'name':'Key %u','scopes':['conversations:read']}", roles->serial);
+    }
+  else if (strcmp (what, "webhook") == 0)
+    {
+      /* never fires: no rating comes */
+      path = g_strdup_printf ("/api/v1/sites/%s/webhooks", world->site_id);
+      body = test_json ("{'url':'http://127.0.0.1:9/hook%u','events':['rating.created']}", roles->serial);
+    }
   else if (strcmp (what, "label") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/labels", world->site_id);
@@ -210,7 +237,7 @@ expand (Roles      *roles,
         int         role)
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
-                                              "fvisitor", "bvisitor", "label" };
+                                              "fvisitor", "bvisitor", "label", "apikey", "webhook" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 
@@ -264,7 +291,8 @@ static void
 test_roles_table (void)
 {
   /* trusted: the fresh visitors each come from an address of their own */
-  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n", TEST_WORLD_NO_AGENT);
+  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n"
+                                               "[webhooks]\nallow-private=true\n", TEST_WORLD_NO_AGENT);
   Roles roles = { world, };
   guint failures = 0, checked = 0;
   /* refused roles first: a refusal must leave the object for the roles that may */

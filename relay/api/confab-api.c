@@ -7,6 +7,7 @@
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
 #include "confab-api-team.h"
+#include "confab-api-keys.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub-admin.h"
@@ -952,6 +953,12 @@ handle_site (Request     *request,
       return confab_api_site_labels (&call, site, segments + 2);
     }
 
+  if (confab_api_keys_is_site_resource (segments[1]))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_keys_site_resource (&call, site, segments + 1);
+    }
+
   if (confab_api_admin_is_site_resource (segments[1]))
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
@@ -963,6 +970,29 @@ handle_site (Request     *request,
 
 /* --- conversations --- */
 
+static void conversation_read (Request             *request,
+                               ConfabConversation  *conversation,
+                               char               **segments);
+
+void
+confab_api_answer_site_conversations (ConfabApiCall *call,
+                                      ConfabSite    *site)
+{
+  Request request = { call->relay, call->msg, call->query, call->method };
+
+  site_conversations (&request, site);
+}
+
+void
+confab_api_answer_conversation (ConfabApiCall       *call,
+                                ConfabConversation  *conversation,
+                                char               **rest)
+{
+  Request request = { call->relay, call->msg, call->query, call->method };
+
+  conversation_read (&request, conversation, rest);
+}
+
 static void
 handle_conversation (Request     *request,
                      ConfabUser  *user,
@@ -970,7 +1000,6 @@ handle_conversation (Request     *request,
 {
   ConfabStore *store = request->relay->store;
   g_autoptr (ConfabConversation) conversation = confab_store_get_conversation (store, segments[0], NULL);
-  g_autoptr (GError) error = NULL;
 
   if (conversation == NULL ||
       confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
@@ -984,8 +1013,16 @@ handle_conversation (Request     *request,
       return confab_api_chat_conversation_resource (&call, conversation, segments[1]);
     }
 
+  /* an agent's message over REST (confab-api-keys.c) */
+  if (g_strcmp0 (segments[1], "messages") == 0 && segments[2] == NULL && method_is (request, "POST"))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_post_message (&call, conversation);
+    }
+
   if (!method_is (request, "GET"))
-    return method_not_allowed (request, "GET");
+    return method_not_allowed (request, g_strcmp0 (segments[1], "messages") == 0 && segments[2] == NULL
+                                        ? "GET, POST" : "GET");
 
   if (segments[1] != NULL && strcmp (segments[1], "timeline") == 0 && segments[2] == NULL)
     {
@@ -993,7 +1030,19 @@ handle_conversation (Request     *request,
       return confab_api_conversation_timeline (&call, conversation);
     }
 
-  if (segments[1] == NULL)
+  conversation_read (request, conversation, segments + 1);
+}
+
+/* GET /conversations/{id} and /conversations/{id}/messages, the caller allowed to read it. */
+static void
+conversation_read (Request             *request,
+                   ConfabConversation  *conversation,
+                   char               **segments)
+{
+  ConfabStore *store = request->relay->store;
+  g_autoptr (GError) error = NULL;
+
+  if (segments[0] == NULL)
     {
       g_autoptr (JsonObject) answer = confab_conversation_to_json (store, conversation, CONFAB_AUDIENCE_AGENT);
       g_autoptr (ConfabVisitor) visitor = confab_store_get_visitor (store, conversation->visitor_id, NULL);
@@ -1007,7 +1056,7 @@ handle_conversation (Request     *request,
       return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
     }
 
-  if (strcmp (segments[1], "messages") == 0 && segments[2] == NULL)
+  if (strcmp (segments[0], "messages") == 0 && segments[1] == NULL)
     {
       g_autoptr (JsonObject) answer = json_object_new ();
       g_autoptr (GPtrArray) messages = NULL;
@@ -1073,8 +1122,13 @@ handle_visitor (Request     *request,
       return confab_api_visitor_data (&call, visitor, segments + 1);
     }
 
+  if (method_is (request, "PATCH"))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_visitor_patch (&call, visitor);
+    }
   if (!method_is (request, "GET"))
-    return method_not_allowed (request, "GET, DELETE");
+    return method_not_allowed (request, "GET, PATCH, DELETE");
 
   conversations = confab_store_list_visitor_conversations (store, visitor->id, MAX_PAGE_SIZE, &error);
   if (conversations == NULL)
@@ -1208,6 +1262,10 @@ handle_api (SoupServer        *server,
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "logout") == 0 && segments[2] == NULL)
     return auth_logout (&request);
 
+  /* a site's API key: only what its scopes allow (confab-api-keys.c) */
+  if (confab_api_keys_is_key_request (msg))
+    return confab_api_keys_request (request.relay, msg, query, segments);
+
   /* everything below needs a signed-in agent */
   if ((user = confab_http_authenticate (request.relay, msg, &token_hash)) == NULL)
     return;
@@ -1266,6 +1324,12 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "visitors") == 0 && segments[1] != NULL && *segments[1] != '\0')
     return handle_visitor (&request, user, segments + 1);
+
+  if (confab_api_keys_is_resource (segments[0]) && segments[1] != NULL && *segments[1] != '\0')
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_keys_resource (&call, segments);
+    }
 
   if (strcmp (segments[0], "labels") == 0 && segments[1] != NULL && *segments[1] != '\0')
     {
