@@ -595,7 +595,9 @@ on_tick (gpointer user_data)
                                           &error);
   if (due == NULL)
     {
-      g_warning ("Cannot read the due webhook deliveries: %s", error->message);
+      /* another process (the admin CLI, a backup) holds the lock: the next tick tries again */
+      if (!g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        g_warning ("Cannot read the due webhook deliveries: %s", error->message);
       return G_SOURCE_CONTINUE;
     }
 
@@ -613,9 +615,15 @@ on_tick (gpointer user_data)
     {
       gint64 cutoff = confab_now_ms () - (gint64) webhooks->relay->config->webhooks_log_days * 86400 * 1000;
 
-      webhooks->last_purge = now_mono;
-      if (confab_store_purge_deliveries (store, cutoff, &error) < 0)
-        g_warning ("Cannot forget old webhook deliveries: %s", error->message);
+      if (confab_store_purge_deliveries (store, cutoff, &error) >= 0)
+        webhooks->last_purge = now_mono;
+      else if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        webhooks->last_purge = now_mono - PURGE_EVERY_MS + 60 * 1000; /* again in a minute */
+      else
+        {
+          webhooks->last_purge = now_mono;
+          g_warning ("Cannot forget old webhook deliveries: %s", error->message);
+        }
     }
 
   return G_SOURCE_CONTINUE;
@@ -635,7 +643,8 @@ confab_webhooks_new (ConfabRelay *relay)
   soup_session_set_proxy_resolver (webhooks->session, NULL);
   webhooks->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                (GDestroyNotify) attempt_free);
-  webhooks->last_purge = g_get_monotonic_time () / 1000 - PURGE_EVERY_MS;
+  /* the first purge a minute after the start, when the relay has settled */
+  webhooks->last_purge = g_get_monotonic_time () / 1000 - PURGE_EVERY_MS + 60 * 1000;
   /* the PostgreSQL store has the tables and triggers but not yet the functions that read them:
    * its deliveries wait, pending, for a relay that can send them */
   webhooks->unsupported = relay->config->store_backend != CONFAB_STORE_BACKEND_SQLITE;

@@ -314,7 +314,7 @@ typedef struct {
 static void
 webhook_job_free (WebhookJob *job)
 {
-  if (!job->gone)
+  if (!job->gone && job->finished_id != 0)
     g_signal_handler_disconnect (job->msg, job->finished_id);
   g_object_unref (job->msg);
   confab_user_free (job->user);
