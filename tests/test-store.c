@@ -9,6 +9,7 @@
 #include "confab-auth.h"
 #include "confab-store.h"
 #include "confab-store-data.h"
+#include "confab-store-hooks.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
 
@@ -2433,6 +2434,120 @@ test_migrate_v13_search (Fixture       *fixture,
   g_assert_cmpstr (after_delete, ==, "0");
 }
 
+/* Issue 15's migration on a database with conversations: the same schema as a fresh one; then
+ * the delivery triggers add a webhook's deliveries in the transaction of what they announce —
+ * none for what is rolled back, none for a disabled webhook or an event it did not ask for. */
+static void
+append_agent (ConfabStore *store,
+              const char  *client_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  ConfabMessageDraft draft = {
+    .conversation_id = "conv_0v7conversation00000",
+    .client_id = client_id,
+    .sender_type = CONFAB_SENDER_AGENT,
+    .sender_id = "usr_0v7user00000000000000",
+    .sender_name = "Olga",
+    .body = "A reply",
+  };
+
+  g_assert_true (confab_store_append_message (store, &draft, &message, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_migrate_v14_hooks (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  g_autofree char *count = NULL, *events = NULL, *messages = NULL;
+  g_autoptr (ConfabWebhook) webhook = NULL, disabled = NULL;
+  g_autoptr (ConfabConversation) opened = NULL, resolved = NULL, again = NULL;
+  g_autoptr (GPtrArray) due = NULL, listed = NULL;
+  const char * const wanted[] = { "message.created", "conversation.resolved", NULL };
+  ConfabDelivery *first;
+
+  load_dump (fixture->path, "store-v14-hooks.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+  /* what was there stays */
+  messages = query_text (fixture->path, "SELECT count (*) FROM messages");
+  g_assert_cmpstr (messages, ==, "3");
+
+  webhook = confab_store_create_webhook (fixture->store, "site_0v7site0000000000000",
+                                         "https://hooks.example.org/confab", wanted, "whsec_test",
+                                         TRUE, &error);
+  g_assert_no_error (error);
+
+  /* rolled back: no delivery */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  append_agent (fixture->store, "rolled-back");
+  confab_store_rollback (fixture->store);
+  count = query_text (fixture->path, "SELECT count (*) FROM webhook_deliveries");
+  g_assert_cmpstr (count, ==, "0");
+  g_clear_pointer (&count, g_free);
+
+  /* committed: one, in the same transaction */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  append_agent (fixture->store, "committed");
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  /* reopened, then resolved: one more; resolved again: none */
+  opened = confab_store_set_status (fixture->store, "conv_0v7conversation00000", CONFAB_STATUS_OPEN, &error);
+  g_assert_no_error (error);
+  resolved = confab_store_set_status (fixture->store, "conv_0v7conversation00000", CONFAB_STATUS_RESOLVED, &error);
+  g_assert_no_error (error);
+  again = confab_store_set_status (fixture->store, "conv_0v7conversation00000", CONFAB_STATUS_RESOLVED, &error);
+  g_assert_no_error (error);
+  /* a rating: not asked for */
+  g_assert_true (confab_store_set_rating (fixture->store, "conv_0v7conversation00000", 4, NULL, &error));
+  /* disabled: nothing */
+  disabled = confab_store_update_webhook (fixture->store, webhook->id, NULL, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (disabled->enabled);
+  append_agent (fixture->store, "while-disabled");
+
+  events = query_text (fixture->path, "SELECT group_concat (event, ',') FROM "
+                                      "(SELECT event FROM webhook_deliveries ORDER BY rowid)");
+  g_assert_cmpstr (events, ==, "message.created,conversation.resolved");
+
+  /* due now, oldest first; once delivered no longer due */
+  due = confab_store_list_due_deliveries (fixture->store, confab_now_ms () + 1000, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 2);
+  first = g_ptr_array_index (due, 0);
+  g_assert_cmpstr (first->event, ==, "message.created");
+  g_assert_cmpstr (first->site_id, ==, "site_0v7site0000000000000");
+  g_assert_cmpint (first->seq, ==, 4);
+  g_assert_cmpint (first->status, ==, CONFAB_DELIVERY_PENDING);
+  g_assert_true (confab_store_record_attempt (fixture->store, first->id, CONFAB_DELIVERY_DELIVERED, 200,
+                                              NULL, 0, confab_now_ms (), &error));
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = confab_store_list_due_deliveries (fixture->store, confab_now_ms () + 1000, 10, &error);
+  g_assert_cmpuint (due->len, ==, 1);
+  listed = confab_store_list_deliveries (fixture->store, webhook->id, 10, &error);
+  g_assert_cmpuint (listed->len, ==, 2);
+
+  /* the log forgets finished deliveries only; the webhook takes its own with it */
+  g_assert_cmpint (confab_store_purge_deliveries (fixture->store, confab_now_ms () + 1000, &error), ==, 1);
+  g_assert_true (confab_store_delete_webhook (fixture->store, webhook->id, &error));
+  count = query_text (fixture->path, "SELECT count (*) FROM webhook_deliveries");
+  g_assert_cmpstr (count, ==, "0");
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -2527,6 +2642,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v10-audit", test_migrate_v10_audit);
   TEST_WITHOUT_STORE ("migrate-v10-analytics", test_migrate_v10_analytics);
   TEST_WITHOUT_STORE ("migrate-v13-search", test_migrate_v13_search);
+  TEST_WITHOUT_STORE ("migrate-v14-hooks", test_migrate_v14_hooks);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
 

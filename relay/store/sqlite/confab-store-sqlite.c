@@ -564,7 +564,7 @@ static const char * const migrations[] = {
   "                                  created_at, next_attempt_at)\n"
   "  SELECT 'whd_' || lower (hex (randomblob (12))), w.id, new.site_id, 'conversation.resolved',\n"
   "         new.id, t.now, t.now\n"
-  "  FROM webhooks w, (SELECT CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER) AS now) t\n"
+  "  FROM webhooks w, (SELECT CAST (round ((julianday ('now') - 2440587.5) * 86400000) AS INTEGER) AS now) t\n"
   "  WHERE w.site_id = new.site_id AND w.enabled\n"
   "  AND EXISTS (SELECT 1 FROM json_each (w.events) WHERE value = 'conversation.resolved');\n"
   "END;\n"
