@@ -403,7 +403,7 @@ on_sent (GObject      *source,
 
   if (attempt->refused)
     attempt_failed (attempt, 0, "Refused: the host's address is loopback, private or link-local", TRUE);
-  else if (attempt->timed_out)
+  else if (attempt->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       g_autofree char *text = g_strdup_printf ("No answer within %u s",
                                                attempt->webhooks->relay->config->webhooks_timeout);
@@ -637,7 +637,9 @@ confab_webhooks_new (ConfabRelay *relay)
   webhooks->relay = relay;
   /* no proxy: the address checked must be the address reached */
   webhooks->session = soup_session_new_with_options ("user-agent", "Confab-Webhooks/1",
-                                                     "timeout", relay->config->webhooks_timeout,
+                                                     /* a backstop: each attempt's own deadline
+                                                      * (on_deadline) ends it first */
+                                                     "timeout", relay->config->webhooks_timeout + 5,
                                                      "max-conns-per-host", 2,
                                                      NULL);
   soup_session_set_proxy_resolver (webhooks->session, NULL);

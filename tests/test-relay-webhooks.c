@@ -27,6 +27,9 @@ typedef struct {
   GPtrArray  *received;     /* Received* */
   guint       fail_first;   /* answer 500 to this many requests */
   guint       status_after; /* then this */
+  gboolean    redirect;     /* answer 302 to /elsewhere instead */
+  gboolean    hang;         /* never answer */
+  guint       elsewhere;    /* requests that followed a redirect */
 } Receiver;
 
 static void
@@ -95,9 +98,34 @@ on_request (SoupServer        *server,
                                             body);
   g_ptr_array_add (receiver->received, received);
 
+  if (receiver->hang)
+    {
+      /* the relay's deadline ends it; the server's disconnect at the end frees it */
+      soup_server_message_pause (msg);
+      return;
+    }
+  if (receiver->redirect)
+    {
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, "/elsewhere");
+      return;
+    }
+
   status = receiver->received->len <= receiver->fail_first ? 500 : receiver->status_after;
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "ok", 2);
+}
+
+static void
+on_elsewhere (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Receiver *receiver = user_data;
+
+  receiver->elsewhere++;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
 static Receiver *
@@ -113,6 +141,7 @@ receiver_new (guint fail_first,
   receiver->fail_first = fail_first;
   receiver->status_after = status_after;
   soup_server_add_handler (receiver->server, "/hook", on_request, receiver, NULL);
+  soup_server_add_handler (receiver->server, "/elsewhere", on_elsewhere, receiver, NULL);
   g_assert_true (soup_server_listen_local (receiver->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (receiver->server);
@@ -378,6 +407,42 @@ test_survives_restart (void)
   g_assert_cmpuint (receiver->received->len, ==, 2);
 }
 
+/* A redirect is not followed, a receiver that does not answer is given up on at the deadline:
+ * each a failed attempt (one only, with this schedule), the relay unharmed. */
+static void
+test_redirect_and_timeout (void)
+{
+  g_autoptr (TestWorld) world = test_world_new ("[webhooks]\nallow-private=true\ntimeout-seconds=1\n"
+                                                "retry-initial-seconds=1\nretry-for-seconds=1\n",
+                                                TEST_WORLD_NO_AGENT);
+  g_autoptr (Receiver) redirecting = receiver_new (0, 200);
+  g_autoptr (Receiver) hanging = receiver_new (0, 200);
+  g_autofree char *redirect_id = NULL, *hang_id = NULL;
+  g_autoptr (JsonObject) redirected = NULL, timed_out = NULL;
+  gint64 started;
+
+  redirecting->redirect = TRUE;
+  hanging->hang = TRUE;
+  redirect_id = create_webhook (world, redirecting, "['message.created']");
+  hang_id = create_webhook (world, hanging, "['message.created']");
+  test_ws_ignore (world->visitor, "agents_online", NULL);
+  started = g_get_monotonic_time ();
+  test_visitor_say (world->visitor, "Hello", NULL);
+
+  redirected = wait_delivery_status (world, redirect_id, "failed", 10000);
+  g_assert_cmpint (test_obj_int (redirected, "response_status"), ==, 302);
+  g_assert_cmpstr (test_obj_string (redirected, "error"), ==, "HTTP 302: redirects are not followed");
+  g_assert_cmpuint (redirecting->elsewhere, ==, 0);
+  g_assert_cmpuint (redirecting->received->len, ==, 1);
+
+  timed_out = wait_delivery_status (world, hang_id, "failed", 10000);
+  g_assert_cmpstr (test_obj_string (timed_out, "error"), ==, "No answer within 1 s");
+  g_assert_true (test_obj_is_null (timed_out, "response_status"));
+  g_assert_cmpuint (hanging->received->len, ==, 1);
+  /* the deadline, not a long wait */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC * test_timeout_multiplier ());
+}
+
 static void
 test_ssrf (void)
 {
@@ -488,6 +553,7 @@ main (int    argc,
   test_harness_add ("/relay/webhooks/retry-then-delivered", test_retry_then_delivered);
   test_harness_add ("/relay/webhooks/gives-up", test_gives_up);
   test_harness_add ("/relay/webhooks/survives-restart", test_survives_restart);
+  test_harness_add ("/relay/webhooks/redirect-and-timeout", test_redirect_and_timeout);
   test_harness_add ("/relay/webhooks/ssrf", test_ssrf);
   test_harness_add ("/relay/webhooks/bad-requests", test_bad_requests);
 
