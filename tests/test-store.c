@@ -2541,8 +2541,24 @@ test_migrate_v14_hooks (Fixture       *fixture,
   listed = confab_store_list_deliveries (fixture->store, webhook->id, 10, &error);
   g_assert_cmpuint (listed->len, ==, 2);
 
-  /* the log forgets finished deliveries only; the webhook takes its own with it */
+  /* the log forgets finished deliveries only; the webhook takes its own with it; so does a
+   * deleted conversation (a visitor's erasure) */
   g_assert_cmpint (confab_store_purge_deliveries (fixture->store, confab_now_ms () + 1000, &error), ==, 1);
+  {
+    g_autoptr (ConfabWebhook) other = confab_store_create_webhook (fixture->store, "site_0v7site0000000000000",
+                                                                   "https://hooks.example.org/other", wanted,
+                                                                   "whsec_other", TRUE, &error);
+    g_autofree char *before = NULL, *after = NULL, *sql = NULL;
+
+    g_assert_no_error (error);
+    sql = g_strdup_printf ("SELECT count (*) FROM webhook_deliveries WHERE webhook_id = '%s'", other->id);
+    append_agent (fixture->store, "for-the-other");
+    before = query_text (fixture->path, sql);
+    g_assert_cmpstr (before, ==, "1");
+    g_free (query_text (fixture->path, "DELETE FROM conversations"));
+    after = query_text (fixture->path, "SELECT count (*) FROM webhook_deliveries");
+    g_assert_cmpstr (after, ==, "0");
+  }
   g_assert_true (confab_store_delete_webhook (fixture->store, webhook->id, &error));
   count = query_text (fixture->path, "SELECT count (*) FROM webhook_deliveries");
   g_assert_cmpstr (count, ==, "0");

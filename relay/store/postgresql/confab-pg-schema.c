@@ -497,7 +497,15 @@ static const char * const migrations[] = {
   "  RETURN NULL;\n"
   "END $$;\n"
   "CREATE TRIGGER webhooks_rating AFTER INSERT OR UPDATE OF score, comment ON ratings\n"
-  "  FOR EACH ROW EXECUTE FUNCTION webhooks_rating ();\n",
+  "  FOR EACH ROW EXECUTE FUNCTION webhooks_rating ();\n"
+  "CREATE INDEX webhook_deliveries_conversation ON webhook_deliveries (conversation_id);\n"
+  "CREATE FUNCTION webhooks_conversation_deleted () RETURNS trigger LANGUAGE plpgsql AS $$\n"
+  "BEGIN\n"
+  "  DELETE FROM webhook_deliveries WHERE conversation_id = OLD.id;\n"
+  "  RETURN NULL;\n"
+  "END $$;\n"
+  "CREATE TRIGGER webhooks_conversation_deleted AFTER DELETE ON conversations FOR EACH ROW\n"
+  "  EXECUTE FUNCTION webhooks_conversation_deleted ();\n",
 };
 
 int
