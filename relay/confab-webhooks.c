@@ -29,6 +29,8 @@
 #define PURGE_EVERY_MS     (3600 * 1000)
 #define MAX_URL_BYTES      2000
 #define MAX_ERROR_CHARS    200
+/* an attempt's lease on its delivery lasts its timeout and this much more */
+#define LEASE_MARGIN_S     30
 
 const char * const confab_webhook_events[] = {
   "conversation.created",
@@ -502,6 +504,7 @@ start (ConfabWebhooks *webhooks,
   g_autoptr (GError) error = NULL;
   g_autoptr (GUri) uri = NULL;
   g_autofree char *payload = NULL;
+  gint64 lease_until;
   Attempt *attempt;
 
   webhook = confab_store_get_webhook (store, delivery->webhook_id, &error);
@@ -515,6 +518,16 @@ start (ConfabWebhooks *webhooks,
   if (!webhook->enabled)
     return record (webhooks, delivery->id, CONFAB_DELIVERY_FAILED, 0,
                    "The webhook was disabled before this could be sent", 0);
+
+  /* this relay's for the attempt: another relay of the database passes it by, and after a
+   * crash it is due again once the lease is over */
+  lease_until = confab_now_ms () + ((gint64) webhooks->relay->config->webhooks_timeout + LEASE_MARGIN_S) * 1000;
+  if (!confab_store_claim_delivery (store, delivery->id, delivery->next_attempt_at, lease_until, &error))
+    {
+      if (error != NULL && !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        g_warning ("Cannot take webhook delivery %s: %s", delivery->id, error->message);
+      return;
+    }
 
   /* made once, at the first attempt: every retry sends the same body */
   payload = g_strdup (delivery->payload);

@@ -29,6 +29,7 @@ typedef struct {
   guint       status_after; /* then this */
   gboolean    redirect;     /* answer 302 to /elsewhere instead */
   gboolean    hang;         /* never answer */
+  guint       delay_ms;     /* answer this late */
   guint       elsewhere;    /* requests that followed a redirect */
 } Receiver;
 
@@ -77,6 +78,13 @@ signature_valid (const char *secret,
   return g_strcmp0 (g_hmac_get_string (hmac), v1) == 0;
 }
 
+static gboolean
+unpause_later (gpointer user_data)
+{
+  soup_server_message_unpause (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_request (SoupServer        *server,
             SoupServerMessage *msg,
@@ -98,6 +106,14 @@ on_request (SoupServer        *server,
                                             body);
   g_ptr_array_add (receiver->received, received);
 
+  if (receiver->delay_ms > 0)
+    {
+      soup_server_message_set_status (msg, receiver->status_after, NULL);
+      soup_server_message_pause (msg);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, receiver->delay_ms, unpause_later, g_object_ref (msg),
+                          g_object_unref);
+      return;
+    }
   if (receiver->hang)
     {
       /* the relay's deadline ends it; the server's disconnect at the end frees it */
@@ -443,6 +459,39 @@ test_redirect_and_timeout (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC * test_timeout_multiplier ());
 }
 
+/* Two relays on one database: each delivery is sent once, by whichever takes it first, even
+ * while the receiver takes its time answering. */
+static void
+test_two_relays (void)
+{
+  g_autoptr (TestWorld) world = test_world_new ("[webhooks]\nallow-private=true\n", TEST_WORLD_NO_AGENT);
+  g_autoptr (TestRelay) second = NULL;
+  g_autoptr (Receiver) receiver = receiver_new (0, 200);
+  g_autofree char *webhook_id = create_webhook (world, receiver, "['message.created']");
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  receiver->delay_ms = 1500;
+  second = test_relay_new_full ("[webhooks]\nallow-private=true\n", test_relay_data_dir (world->relay));
+  test_relay_start (second);
+
+  test_ws_ignore (world->visitor, "agents_online", NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("Message %u", i);
+      test_visitor_say (world->visitor, body, NULL);
+    }
+  receiver_wait (receiver, 3, 10000);
+  test_sleep_ms (3000);
+  for (guint i = 0; i < receiver->received->len; i++)
+    g_hash_table_add (ids, ((Received *) g_ptr_array_index (receiver->received, i))->delivery);
+  g_assert_cmpuint (g_hash_table_size (ids), ==, 3);
+  g_assert_cmpuint (receiver->received->len, ==, 3);
+  {
+    g_autoptr (JsonObject) last = wait_delivery_status (world, webhook_id, "delivered", 5000);
+    g_assert_cmpint (test_obj_int (last, "attempts"), ==, 1);
+  }
+}
+
 static void
 test_ssrf (void)
 {
@@ -554,6 +603,7 @@ main (int    argc,
   test_harness_add ("/relay/webhooks/gives-up", test_gives_up);
   test_harness_add ("/relay/webhooks/survives-restart", test_survives_restart);
   test_harness_add ("/relay/webhooks/redirect-and-timeout", test_redirect_and_timeout);
+  test_harness_add ("/relay/webhooks/two-relays", test_two_relays);
   test_harness_add ("/relay/webhooks/ssrf", test_ssrf);
   test_harness_add ("/relay/webhooks/bad-requests", test_bad_requests);
 

@@ -139,6 +139,15 @@ GPtrArray      *confab_store_list_deliveries      (ConfabStore    *store,
                                                    const char     *webhook_id,
                                                    guint           limit,
                                                    GError        **error);
+/* Takes a due delivery for one attempt: moves its next_attempt_at from @due_at to @lease_until,
+ * so that another relay of the same database (or this one after a crash, once the lease is
+ * over) does not send it meanwhile. FALSE when another took it first (or it is no longer
+ * pending), without @error. */
+gboolean        confab_store_claim_delivery       (ConfabStore    *store,
+                                                   const char     *delivery_id,
+                                                   gint64          due_at,
+                                                   gint64          lease_until,
+                                                   GError        **error);
 gboolean        confab_store_set_delivery_payload (ConfabStore    *store,
                                                    const char     *delivery_id,
                                                    const char     *payload,

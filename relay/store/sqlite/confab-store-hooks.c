@@ -447,6 +447,30 @@ confab_store_list_deliveries (ConfabStore  *store,
 }
 
 gboolean
+confab_store_claim_delivery (ConfabStore  *store,
+                             const char   *delivery_id,
+                             gint64        due_at,
+                             gint64        lease_until,
+                             GError      **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store,
+                        "UPDATE webhook_deliveries SET next_attempt_at = ?3 "
+                        "WHERE id = ?1 AND status = 'pending' AND next_attempt_at = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, delivery_id);
+  sqlite3_bind_int64 (stmt, 2, due_at);
+  sqlite3_bind_int64 (stmt, 3, lease_until);
+  if (!store_step_done (store, stmt, "Cannot take the webhook delivery", error))
+    return FALSE;
+  return sqlite3_changes (store->db) > 0;
+}
+
+gboolean
 confab_store_set_delivery_payload (ConfabStore  *store,
                                    const char   *delivery_id,
                                    const char   *payload,
