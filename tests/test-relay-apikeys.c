@@ -190,6 +190,7 @@ test_key_lifecycle (void)
       { "GET",   foreign_messages, NULL },
       { "PATCH", foreign_visitor_path, patch },
       { "GET",   "/api/v1/search?q=parcel", NULL },
+      { "GET",   "/api/v1/uploads/upl_00000000000000000000", NULL },
     };
 
     other_site_conversations = g_strdup_printf ("/api/v1/sites/%s/conversations", foreign_site);
@@ -237,7 +238,11 @@ test_key_lifecycle (void)
                                                  "cfk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL);
     g_autoptr(TestResponse) after = test_http (world->relay, "GET", keys_path, world->token, NULL, NULL);
 
+    g_autoptr(TestResponse) upload = test_http (world->relay, "GET", "/api/v1/uploads/upl_00000000000000000000",
+                                                key->key, NULL, NULL);
+
     test_assert_http_error (response, 401, "unauthorized");
+    test_assert_http_error (upload, 401, "unauthorized");
     test_assert_http_error (twice, 404, "not_found");
     test_assert_http_error (unknown, 401, "unauthorized");
     g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (after), "api_keys")), ==, 0);

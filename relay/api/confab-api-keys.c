@@ -752,6 +752,41 @@ key_may (ConfabApiCall      *call,
   return TRUE;
 }
 
+/* The key of the request in force, or NULL after answering 401 (or 503 when the store cannot
+ * say). */
+static ConfabApiKey *
+authenticate_key (ConfabRelay       *relay,
+                  SoupServerMessage *msg)
+{
+  g_autofree char *hash = confab_sha256_hex (confab_http_bearer (msg));
+  g_autoptr (GError) error = NULL;
+  ConfabApiKey *key = confab_store_lookup_api_key (relay->store, hash, &error);
+
+  if (key != NULL)
+    return key;
+  /* a store that cannot answer says so: a 401 would tell the caller to drop its key */
+  if (!g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+    confab_http_gerror (msg, error);
+  else
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer");
+      confab_http_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                         "The API key is unknown or revoked");
+    }
+  return NULL;
+}
+
+void
+confab_api_keys_refuse (ConfabRelay       *relay,
+                        SoupServerMessage *msg)
+{
+  g_autoptr (ConfabApiKey) key = authenticate_key (relay, msg);
+
+  if (key != NULL)
+    confab_http_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", "API keys may not use this route");
+}
+
 void
 confab_api_keys_request (ConfabRelay        *relay,
                          SoupServerMessage  *msg,
@@ -759,23 +794,13 @@ confab_api_keys_request (ConfabRelay        *relay,
                          char              **segments)
 {
   ConfabApiCall call = { relay, msg, query, soup_server_message_get_method (msg), NULL };
-  g_autofree char *hash = confab_sha256_hex (confab_http_bearer (msg));
   g_autoptr (ConfabApiKey) key = NULL;
   g_autoptr (GError) error = NULL;
   gint64 now = confab_now_ms ();
   guint retry = 0;
 
-  key = confab_store_lookup_api_key (relay->store, hash, &error);
-  if (key == NULL)
-    {
-      /* a store that cannot answer says so: a 401 would tell the caller to drop its key */
-      if (!g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
-        return confab_http_gerror (msg, error);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer");
-      return confab_http_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                                "The API key is unknown or revoked");
-    }
+  if ((key = authenticate_key (relay, msg)) == NULL)
+    return;
 
   if (!confab_rate_limit_take (relay->api_key_requests, key->id, g_get_monotonic_time () / 1000, &retry))
     return confab_http_rate_limited (msg, retry);

@@ -27,6 +27,11 @@ void     confab_api_keys_request          (ConfabRelay       *relay,
                                            GHashTable        *query,
                                            char             **segments);
 
+/* A route outside /api/v1's dispatch (uploads) that keys may not use: 401 for an unknown or
+ * revoked key, else 403 forbidden. */
+void     confab_api_keys_refuse           (ConfabRelay       *relay,
+                                           SoupServerMessage *msg);
+
 /* POST /conversations/{id}/messages by a signed-in member of the conversation's site. */
 void     confab_api_post_message          (ConfabApiCall            *call,
                                            const ConfabConversation *conversation);

@@ -18,6 +18,7 @@
 #include "confab-files.h"
 #include "confab-hub.h"
 #include "confab-http.h"
+#include "confab-api-keys.h"
 #include "confab-image.h"
 #include "confab-json.h"
 #include "confab-objects.h"
@@ -213,6 +214,12 @@ identify (ConfabUploads     *uploads,
     {
       /* agent tokens only ever travel in the header */
       unauthorized (msg);
+      return FALSE;
+    }
+  /* a site's API key opens no upload (confab-api-keys.c) */
+  if (confab_api_keys_is_key_request (msg))
+    {
+      confab_api_keys_refuse (relay, msg);
       return FALSE;
     }
 
