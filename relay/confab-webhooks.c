@@ -521,7 +521,8 @@ start (ConfabWebhooks *webhooks,
 
   /* this relay's for the attempt: another relay of the database passes it by, and after a
    * crash it is due again once the lease is over */
-  lease_until = confab_now_ms () + ((gint64) webhooks->relay->config->webhooks_timeout + LEASE_MARGIN_S) * 1000;
+  lease_until = confab_now_ms () +
+                ((gint64) webhooks->relay->config->webhooks_timeout + LEASE_MARGIN_S) * 1000;
   if (!confab_store_claim_delivery (store, delivery->id, delivery->next_attempt_at, lease_until, &error))
     {
       if (error != NULL && !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
@@ -592,6 +593,7 @@ on_tick (gpointer user_data)
   g_autoptr (GPtrArray) due = NULL;
   g_autoptr (GError) error = NULL;
   gint64 now_mono = g_get_monotonic_time () / 1000;
+  gint64 next;
   guint room;
 
   if (webhooks->unsupported)
@@ -601,11 +603,18 @@ on_tick (gpointer user_data)
   if (room == 0)
     return G_SOURCE_CONTINUE;
 
+  /* Most ticks find nothing due: one indexed read (which may see the hub's open batch: it only
+   * decides whether to look further), and the hub's batch is left alone. */
+  next = confab_store_next_delivery_at (store, NULL);
+  if (next == 0 || next > confab_now_ms ())
+    goto purge;
+
   /* committed rows only: what the open batch holds may yet be rolled back */
   confab_hub_sync (webhooks->relay->hub);
 
-  due = confab_store_list_due_deliveries (store, confab_now_ms (), room + g_hash_table_size (webhooks->in_flight),
-                                          &error);
+  /* those in flight are listed too (they are skipped): ask for as many more */
+  due = confab_store_list_due_deliveries (store, confab_now_ms (),
+                                          room + g_hash_table_size (webhooks->in_flight), &error);
   if (due == NULL)
     {
       /* another process (the admin CLI, a backup) holds the lock: the next tick tries again */
@@ -624,6 +633,7 @@ on_tick (gpointer user_data)
       room--;
     }
 
+purge:
   if (now_mono - webhooks->last_purge > PURGE_EVERY_MS)
     {
       gint64 cutoff = confab_now_ms () - (gint64) webhooks->relay->config->webhooks_log_days * 86400 * 1000;
