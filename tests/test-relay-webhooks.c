@@ -388,8 +388,10 @@ test_gives_up (void)
   test_visitor_say (world->visitor, "Hello?", NULL);
   failed = wait_delivery_status (world, webhook_id, "failed", 15000);
   attempts = test_obj_int (failed, "attempts");
-  /* at 0, 1, 3 s; the next (5 s) would be past 4 s */
-  g_assert_cmpuint (attempts, ==, 3);
+  /* at 0, 1 and 3 s, the next (5 s) past 4 s; on a loaded machine the second may come so late
+   * that the third would already be past it */
+  g_assert_cmpuint (attempts, >=, 2);
+  g_assert_cmpuint (attempts, <=, 3);
   g_assert_cmpuint (receiver->received->len, ==, attempts);
   g_assert_cmpint (test_obj_int (failed, "response_status"), ==, 500);
   g_assert_cmpstr (test_obj_string (failed, "error"), ==, "HTTP 500");
