@@ -280,9 +280,9 @@ test_events (void)
   test_visitor_say (world->visitor, "My order did not arrive", &conversation_id);
   test_agent_say (world->agent, conversation_id, "Let me check");
   test_ws_sendf (world->visitor, "{'type':'rate','score':5,'comment':'Thanks'}");
+  test_ws_unignore (world->agent, "conversation");
   test_ws_sendf (world->agent, "{'type':'set_status','conversation_id':'%s','status':'resolved'}",
                  conversation_id);
-  test_ws_unignore (world->agent, "conversation");
   resolved = test_ws_wait_for_match (world->agent, "conversation", "conversation.status", "resolved",
                                      TEST_TIMEOUT_MS);
 
