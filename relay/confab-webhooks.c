@@ -47,7 +47,6 @@ struct _ConfabWebhooks
   GHashTable  *in_flight;    /* delivery id → Attempt* */
   guint        tick;
   gint64       last_purge;   /* monotonic ms */
-  gboolean     unsupported;  /* the store has no webhook tables (PostgreSQL, for now) */
 };
 
 typedef struct {
@@ -596,9 +595,6 @@ on_tick (gpointer user_data)
   gint64 next;
   guint room;
 
-  if (webhooks->unsupported)
-    return G_SOURCE_CONTINUE;
-
   room = MAX_IN_FLIGHT - MIN (MAX_IN_FLIGHT, g_hash_table_size (webhooks->in_flight));
   if (room == 0)
     return G_SOURCE_CONTINUE;
@@ -670,13 +666,7 @@ confab_webhooks_new (ConfabRelay *relay)
                                                (GDestroyNotify) attempt_free);
   /* the first purge a minute after the start, when the relay has settled */
   webhooks->last_purge = g_get_monotonic_time () / 1000 - PURGE_EVERY_MS + 60 * 1000;
-  /* the PostgreSQL store has the tables and triggers but not yet the functions that read them:
-   * its deliveries wait, pending, for a relay that can send them */
-  webhooks->unsupported = relay->config->store_backend != CONFAB_STORE_BACKEND_SQLITE;
-  if (webhooks->unsupported)
-    g_message ("Webhooks are not sent yet with the PostgreSQL store");
-  else
-    webhooks->tick = g_timeout_add (TICK_MS, on_tick, webhooks);
+  webhooks->tick = g_timeout_add (TICK_MS, on_tick, webhooks);
   return webhooks;
 }
 

@@ -16,6 +16,7 @@
 #include "confab-store.h"
 #include "confab-store-analytics.h"
 #include "confab-store-data.h"
+#include "confab-store-hooks.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
 
@@ -148,6 +149,26 @@ struct _ConfabStoreFuncs
   gboolean (*set_visitor_context) (ConfabStore *store, const char *visitor_id, const ConfabVisitorContext *context, GError **error);
   ConfabVisitor *(*find_visitor_by_fingerprint) (ConfabStore *store, const char *site_id, const char *fingerprint, GError **error);
   ConfabVisitor *(*link_visitor) (ConfabStore *store, const char *visitor_id, const char *previous_id, GError **error);
+  /* issue 15: API keys, webhooks and their deliveries (confab-store-hooks.h) */
+  ConfabApiKey *(*create_api_key) (ConfabStore *store, const char *site_id, const char *name, const char * const *scopes, const char *key_hash, const char *prefix, const char *created_by, GError **error);
+  ConfabApiKey *(*get_api_key) (ConfabStore *store, const char *key_id, GError **error);
+  ConfabApiKey *(*lookup_api_key) (ConfabStore *store, const char *key_hash, GError **error);
+  GPtrArray *(*list_api_keys) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*revoke_api_key) (ConfabStore *store, const char *key_id, GError **error);
+  gboolean (*touch_api_key) (ConfabStore *store, const char *key_id, gint64 now_ms, GError **error);
+  ConfabWebhook *(*create_webhook) (ConfabStore *store, const char *site_id, const char *url, const char * const *events, const char *secret, gboolean enabled, GError **error);
+  ConfabWebhook *(*get_webhook) (ConfabStore *store, const char *webhook_id, GError **error);
+  GPtrArray *(*list_webhooks) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabWebhook *(*update_webhook) (ConfabStore *store, const char *webhook_id, const char *url, const char * const *events, int enabled, GError **error);
+  gboolean (*delete_webhook) (ConfabStore *store, const char *webhook_id, GError **error);
+  GPtrArray *(*list_due_deliveries) (ConfabStore *store, gint64 now_ms, guint limit, GError **error);
+  gint64 (*next_delivery_at) (ConfabStore *store, GError **error);
+  GPtrArray *(*list_deliveries) (ConfabStore *store, const char *webhook_id, guint limit, GError **error);
+  gboolean (*claim_delivery) (ConfabStore *store, const char *delivery_id, gint64 due_at, gint64 lease_until, GError **error);
+  gboolean (*set_delivery_payload) (ConfabStore *store, const char *delivery_id, const char *payload, GError **error);
+  gboolean (*record_attempt) (ConfabStore *store, const char *delivery_id, ConfabDeliveryStatus status, gint64 response_status, const char *error_text, gint64 next_attempt_at, gint64 delivered_at, GError **error);
+  gint64 (*purge_deliveries) (ConfabStore *store, gint64 before_ms, GError **error);
+  ConfabVisitor *(*set_visitor_contact) (ConfabStore *store, const char *visitor_id, gboolean set_name, const char *name, gboolean set_email, const char *email, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

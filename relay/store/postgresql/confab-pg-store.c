@@ -18,6 +18,7 @@
 
 #include "confab-pg-store.h"
 #include "confab-pg-store-private.h"
+#include "confab-pg-store-hooks.h"
 #include "confab-pg-schema.h"
 
 #include <stdlib.h>
@@ -749,6 +750,27 @@ static const ConfabStoreFuncs pg_backend = {
   .set_user_name = pg_set_user_name,
   .list_invitations = pg_list_invitations,
   .drop_unused_invitee = pg_drop_unused_invitee,
+
+  /* issue 15 (confab-pg-store-hooks.c) */
+  .create_api_key = pg_create_api_key,
+  .get_api_key = pg_get_api_key,
+  .lookup_api_key = pg_lookup_api_key,
+  .list_api_keys = pg_list_api_keys,
+  .revoke_api_key = pg_revoke_api_key,
+  .touch_api_key = pg_touch_api_key,
+  .create_webhook = pg_create_webhook,
+  .get_webhook = pg_get_webhook,
+  .list_webhooks = pg_list_webhooks,
+  .update_webhook = pg_update_webhook,
+  .delete_webhook = pg_delete_webhook,
+  .list_due_deliveries = pg_list_due_deliveries,
+  .next_delivery_at = pg_next_delivery_at,
+  .list_deliveries = pg_list_deliveries,
+  .claim_delivery = pg_claim_delivery,
+  .set_delivery_payload = pg_set_delivery_payload,
+  .record_attempt = pg_record_attempt,
+  .purge_deliveries = pg_purge_deliveries,
+  .set_visitor_contact = pg_set_visitor_contact,
 };
 
 ConfabStore *

@@ -55,6 +55,8 @@ confab_store_create_api_key (ConfabStore         *store,
                              const char          *created_by,
                              GError             **error)
 {
+  STORE_HANDOFF (store, create_api_key, NULL, error, site_id, name, scopes, key_hash, prefix, created_by, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("key_");
   g_autofree char *scopes_json = store_strv_to_json (scopes);
@@ -86,6 +88,8 @@ confab_store_get_api_key (ConfabStore  *store,
                           const char   *key_id,
                           GError      **error)
 {
+  STORE_HANDOFF (store, get_api_key, NULL, error, key_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -104,6 +108,8 @@ confab_store_lookup_api_key (ConfabStore  *store,
                              const char   *key_hash,
                              GError      **error)
 {
+  STORE_HANDOFF (store, lookup_api_key, NULL, error, key_hash, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -125,6 +131,8 @@ confab_store_list_api_keys (ConfabStore  *store,
                             const char   *site_id,
                             GError      **error)
 {
+  STORE_HANDOFF (store, list_api_keys, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -145,6 +153,8 @@ confab_store_revoke_api_key (ConfabStore  *store,
                              const char   *key_id,
                              GError      **error)
 {
+  STORE_HANDOFF (store, revoke_api_key, FALSE, error, key_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -166,6 +176,8 @@ confab_store_touch_api_key (ConfabStore  *store,
                             gint64        now_ms,
                             GError      **error)
 {
+  STORE_HANDOFF (store, touch_api_key, FALSE, error, key_id, now_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -219,6 +231,8 @@ confab_store_create_webhook (ConfabStore         *store,
                              gboolean             enabled,
                              GError             **error)
 {
+  STORE_HANDOFF (store, create_webhook, NULL, error, site_id, url, events, secret, enabled, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("whk_");
   g_autofree char *events_json = store_strv_to_json (events);
@@ -248,6 +262,8 @@ confab_store_get_webhook (ConfabStore  *store,
                           const char   *webhook_id,
                           GError      **error)
 {
+  STORE_HANDOFF (store, get_webhook, NULL, error, webhook_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -266,6 +282,8 @@ confab_store_list_webhooks (ConfabStore  *store,
                             const char   *site_id,
                             GError      **error)
 {
+  STORE_HANDOFF (store, list_webhooks, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -288,6 +306,8 @@ confab_store_update_webhook (ConfabStore         *store,
                              int                  enabled,
                              GError             **error)
 {
+  STORE_HANDOFF (store, update_webhook, NULL, error, webhook_id, url, events, enabled, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *events_json = events != NULL ? store_strv_to_json (events) : NULL;
 
@@ -314,6 +334,8 @@ confab_store_delete_webhook (ConfabStore  *store,
                              const char   *webhook_id,
                              GError      **error)
 {
+  STORE_HANDOFF (store, delete_webhook, FALSE, error, webhook_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -386,6 +408,8 @@ confab_store_list_due_deliveries (ConfabStore  *store,
                                   guint         limit,
                                   GError      **error)
 {
+  STORE_HANDOFF (store, list_due_deliveries, NULL, error, now_ms, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -407,6 +431,8 @@ gint64
 confab_store_next_delivery_at (ConfabStore  *store,
                                GError      **error)
 {
+  STORE_HANDOFF (store, next_delivery_at, -1, error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -431,6 +457,8 @@ confab_store_list_deliveries (ConfabStore  *store,
                               guint         limit,
                               GError      **error)
 {
+  STORE_HANDOFF (store, list_deliveries, NULL, error, webhook_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -453,6 +481,8 @@ confab_store_claim_delivery (ConfabStore  *store,
                              gint64        lease_until,
                              GError      **error)
 {
+  STORE_HANDOFF (store, claim_delivery, FALSE, error, delivery_id, due_at, lease_until, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -476,6 +506,8 @@ confab_store_set_delivery_payload (ConfabStore  *store,
                                    const char   *payload,
                                    GError      **error)
 {
+  STORE_HANDOFF (store, set_delivery_payload, FALSE, error, delivery_id, payload, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -499,6 +531,8 @@ confab_store_record_attempt (ConfabStore          *store,
                              gint64                delivered_at,
                              GError              **error)
 {
+  STORE_HANDOFF (store, record_attempt, FALSE, error, delivery_id, status, response_status, error_text, next_attempt_at, delivered_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -527,6 +561,8 @@ confab_store_purge_deliveries (ConfabStore  *store,
                                gint64        before_ms,
                                GError      **error)
 {
+  STORE_HANDOFF (store, purge_deliveries, -1, error, before_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, -1);
@@ -553,6 +589,8 @@ confab_store_set_visitor_contact (ConfabStore  *store,
                                   const char   *email,
                                   GError      **error)
 {
+  STORE_HANDOFF (store, set_visitor_contact, NULL, error, visitor_id, set_name, name, set_email, email, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
