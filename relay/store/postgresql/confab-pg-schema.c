@@ -412,6 +412,10 @@ static const char * const migrations[] = {
   "  name  text PRIMARY KEY,\n"
   "  value text NOT NULL\n"
   ");\n",
+  /* v7: the twin of SQLite's messages_fts_pending (issue 12: FTS5 written at commit from the
+   * cursors its triggers note). The GIN index follows every row by itself: the table stays
+   * empty here, kept so that both schemas have the same tables. */
+  "CREATE TABLE messages_fts_pending (cursor bigint PRIMARY KEY);\n",
 };
 
 int
