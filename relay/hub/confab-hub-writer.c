@@ -307,12 +307,10 @@ announce_stored (ConfabHub  *hub,
                  WriterUnit *unit)
 {
   ConfabConversation *conversation = unit->conversation;
-  g_autoptr (JsonObject) for_agents = message_frame (unit->message, conversation->site_id,
-                                                     CONFAB_AUDIENCE_AGENT);
-  g_autoptr (JsonObject) for_visitor = message_frame (unit->message, conversation->site_id,
-                                                      CONFAB_AUDIENCE_VISITOR);
-  g_autofree char *agent_text = confab_frame_to_string (for_agents);
-  g_autofree char *visitor_text = confab_frame_to_string (for_visitor);
+  g_autofree char *agent_text = hub_message_frame_text (unit->message, conversation->site_id,
+                                                        CONFAB_AUDIENCE_AGENT);
+  g_autofree char *visitor_text = hub_message_frame_text (unit->message, conversation->site_id,
+                                                          CONFAB_AUDIENCE_VISITOR);
   GPtrArray *tabs;
 
   if (unit->client != NULL)
