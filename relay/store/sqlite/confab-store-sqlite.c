@@ -1463,9 +1463,12 @@ store_index_pending (ConfabStore  *store,
 
     index = store_prepare (store,
                            "INSERT INTO messages_fts (rowid, body) "
-                           /* CROSS JOIN: the few noted cursors first, each a lookup */
-                           "SELECT m.cursor, m.body FROM messages_fts_pending p "
-                           "CROSS JOIN messages m ON m.cursor = p.cursor WHERE m.body IS NOT NULL",
+                           /* Each noted cursor looked up: as a join, statistics taken
+                            * when messages was small made SQLite scan it per cursor. Every
+                            * noted message has a body (the triggers see to it). */
+                           "SELECT p.cursor, "
+                           "(SELECT m.body FROM messages m WHERE m.cursor = p.cursor) "
+                           "FROM messages_fts_pending p",
                            error);
     if (index == NULL || !store_step_done (store, index, "Cannot index the new messages", error))
       return FALSE;
