@@ -1234,6 +1234,7 @@ confab_store_close (ConfabStore *store)
     }
 
   g_clear_pointer (&store->statements, g_hash_table_unref);
+  g_clear_pointer (&store->wal_watch, g_free);
   store_site_cache_clear (store);
   g_clear_error (&store->write_error);
   g_free (store->path);
@@ -1344,6 +1345,66 @@ confab_store_total_changes (ConfabStore *store)
   STORE_HANDOFF (store, total_changes, 0, NULL);
 
   return sqlite3_total_changes64 (store->db);
+}
+
+typedef struct _WalWatch {
+  ConfabStoreWalFunc func;
+  gpointer           user_data;
+} WalWatch;
+
+static int
+on_wal_commit (void       *data,
+               sqlite3    *db,
+               const char *name,
+               int         frames)
+{
+  WalWatch *watch = data;
+
+  watch->func (watch->user_data, frames);
+  return SQLITE_OK;
+}
+
+void
+confab_store_watch_wal (ConfabStore        *store,
+                        ConfabStoreWalFunc  func,
+                        gpointer            user_data)
+{
+  g_return_if_fail (store != NULL);
+
+  if (store->backend != NULL)
+    return;
+  if (func == NULL)
+    {
+      /* SQLite's own hook again (1000: its default) */
+      sqlite3_wal_autocheckpoint (store->db, 1000);
+      g_clear_pointer (&store->wal_watch, g_free);
+      return;
+    }
+  g_clear_pointer (&store->wal_watch, g_free);
+  store->wal_watch = g_new0 (WalWatch, 1);
+  store->wal_watch->func = func;
+  store->wal_watch->user_data = user_data;
+  /* replaces SQLite's own hook, the autocheckpoint */
+  sqlite3_wal_hook (store->db, on_wal_commit, store->wal_watch);
+}
+
+gboolean
+confab_store_checkpoint (ConfabStore  *store,
+                         GError      **error)
+{
+  int rc;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (store->backend != NULL)
+    return TRUE;
+  rc = sqlite3_wal_checkpoint_v2 (store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot checkpoint the write-ahead log");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
