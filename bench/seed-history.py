@@ -65,6 +65,11 @@ db.execute(numbers +
            "s.visitor_id, 'seeded message ' || n.i, ?3 + n.i "
            "FROM seed s JOIN n ON n.i <= s.messages ORDER BY s.conversation_id, n.i",
            (site_id, max(per_conversation, FILLER), now))
+if db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'messages_fts_pending'").fetchone():
+    # as the relay does at each commit (schema 15): the noted messages into the search index
+    db.execute("INSERT INTO messages_fts (rowid, body) SELECT p.cursor, "
+               "(SELECT m.body FROM messages m WHERE m.cursor = p.cursor) FROM messages_fts_pending p")
+    db.execute("DELETE FROM messages_fts_pending")
 db.execute("COMMIT")
 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 count = db.execute("SELECT count(*) FROM messages").fetchone()[0]

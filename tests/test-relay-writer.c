@@ -8,6 +8,8 @@
 
 #include "relay-harness.h"
 
+#include <glib/gstdio.h>
+
 #include <sqlite3.h>
 #include <string.h>
 
@@ -87,6 +89,52 @@ test_writer_burst (void)
         g_assert_cmpint (test_obj_int (m, "seq"), ==, first_seq + i);
       }
   }
+}
+
+/* The write-ahead log is copied into the database while the relay runs (the writer's
+ * checkpoints between batches, not SQLite's inside a COMMIT): the database file grows and the
+ * log stays near CHECKPOINT_FRAMES pages, however many messages go through. */
+static void
+test_writer_checkpoints (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
+  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  g_autofree char *body = g_strnfill (3000, 'w');
+  GStatBuf before, db, wal;
+  guint rounds = 0;
+
+  test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
+  test_ws_ignore (world->agent, "visitor", "conversation", "presence", "message", NULL);
+  test_visitor_say (world->visitor, "First", NULL);
+  g_assert_cmpint (g_stat (db_path, &before), ==, 0);
+
+  /* ~3 KB a message: a page or more each; 40 rounds write ~2,000 pages into the log */
+  do
+    {
+      for (guint i = 0; i < 50; i++)
+        {
+          g_autofree char *client_id = test_client_id ();
+
+          test_ws_sendf (world->visitor, "{'type':'message','client_id':'%s','body':'%s %u'}",
+                         client_id, body, i);
+        }
+      for (guint i = 0; i < 50; i++)
+        {
+          g_autoptr(JsonObject) ack = test_ws_wait_for (world->visitor, "ack", TEST_TIMEOUT_MS);
+
+          g_assert_nonnull (ack);
+        }
+      g_assert_cmpint (g_stat (db_path, &db), ==, 0);
+    }
+  while (++rounds < 40 && db.st_size <= before.st_size + 1024 * 1024);
+
+  /* checkpointed while running: the rows are in the database file itself */
+  g_assert_cmpint (db.st_size, >, before.st_size + 1024 * 1024);
+  /* and the log started over instead of growing with every message (2,000 frames at most:
+   * the last checkpoint's and what came since) */
+  g_assert_cmpint (g_stat (wal_path, &wal), ==, 0);
+  g_assert_cmpint (wal.st_size, <, 2000 * (4096 + 24));
 }
 
 /* A blind retry is acknowledged again with its seq and told nobody; a client id used again for
@@ -239,6 +287,7 @@ main (int argc, char **argv)
   test_harness_add ("/relay/writer/reopen", test_writer_reopen);
   test_harness_add ("/relay/writer/outside-writes", test_writer_outside_writes);
   test_harness_add ("/relay/writer/locked", test_writer_locked);
+  test_harness_add ("/relay/writer/checkpoints", test_writer_checkpoints);
 
   return g_test_run ();
 }

@@ -2564,6 +2564,93 @@ test_migrate_v14_hooks (Fixture       *fixture,
   g_assert_cmpstr (count, ==, "0");
 }
 
+static void
+assert_query (const char *path,
+              const char *sql,
+              const char *expected)
+{
+  g_autofree char *text = query_text (path, sql);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* The seqs of the messages that messages_fts finds for @match. */
+static void
+assert_found (const char *path,
+              const char *match,
+              const char *expected)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT group_concat (m.seq) FROM messages_fts f "
+                                          "JOIN messages m ON m.cursor = f.rowid "
+                                          "WHERE messages_fts MATCH '%s'", match);
+
+  assert_query (path, sql, expected);
+}
+
+/* Issue 12's migration: messages_fts is written when a transaction commits, from the cursors
+ * its triggers noted (one FTS5 write per batch). What a schema 14 database indexed stays found;
+ * a message the relay appends is found once its transaction commits, one rolled back never is;
+ * what another program changes or deletes leaves the index at once or reaches it when a relay
+ * next opens the database. */
+static void
+test_migrate_v14_search_at_commit (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  const char *conversation = "conv_0v7conversation00000";
+  const char *owner = "usr_0v7user00000000000000";
+
+  load_dump (fixture->path, "store-v14-speed4.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+
+  /* the relay's way: messages in one transaction, one of them in a savepoint rolled back */
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  confab_message_free (agent_says (fixture->store, conversation, owner, "c-parcel",
+                                   "Parcels leave on Mondays"));
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  confab_message_free (agent_says (fixture->store, conversation, owner, "c-courier",
+                                   "Couriers are late today"));
+  confab_store_rollback (fixture->store);
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  assert_found (fixture->path, "shipping OR pages", "1,3");
+  assert_found (fixture->path, "parcels", "4");
+  assert_found (fixture->path, "couriers", NULL);
+  assert_query (fixture->path, "SELECT count (*) FROM messages_fts_pending", "0");
+
+  /* another program's way (the sqlite3 shell): a deleted message leaves the index at once, a
+   * changed one waits for the next relay to open the database */
+  g_free (query_text (fixture->path, "DELETE FROM messages WHERE seq = 1"));
+  g_free (query_text (fixture->path, "UPDATE messages SET body = 'Free delivery over 50 EUR' "
+                                     "WHERE seq = 2"));
+  assert_found (fixture->path, "shipping", NULL);
+  assert_found (fixture->path, "yes", NULL);
+  assert_found (fixture->path, "delivery", NULL);
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&fixture->store, confab_store_close);
+  assert_found (fixture->path, "delivery", "2");
+  assert_found (fixture->path, "parcels OR pages", "3,4");
+  /* FTS5's own check of its index */
+  g_free (query_text (fixture->path,
+                      "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"));
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -2659,6 +2746,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v10-analytics", test_migrate_v10_analytics);
   TEST_WITHOUT_STORE ("migrate-v13-search", test_migrate_v13_search);
   TEST_WITHOUT_STORE ("migrate-v14-hooks", test_migrate_v14_hooks);
+  TEST_WITHOUT_STORE ("migrate-v14-search-at-commit", test_migrate_v14_search_at_commit);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
 

@@ -706,28 +706,45 @@ message_frame (const ConfabMessage *message,
   return frame;
 }
 
+/* queue_frames() for a message: its texts written directly (confab-hub-frames.c) */
 void
 queue_message (ConfabHub           *hub,
                const ConfabMessage *message,
                const char          *site_id,
                const char          *visitor_id)
 {
-  g_autoptr (JsonObject) for_agents = message_frame (message, site_id, CONFAB_AUDIENCE_AGENT);
-  g_autoptr (JsonObject) for_visitor = message_frame (message, site_id, CONFAB_AUDIENCE_VISITOR);
+  Outgoing *outgoing = g_new0 (Outgoing, 1);
 
-  queue_frames (hub, site_id, for_agents, visitor_id, for_visitor);
+  outgoing->site_id = g_strdup (site_id);
+  outgoing->agent_text = hub_message_frame_text (message, site_id, CONFAB_AUDIENCE_AGENT);
+  if (site_id != NULL)
+    outgoing->cursor = message->cursor;
+  outgoing->visitor_id = g_strdup (visitor_id);
+  outgoing->visitor_text = hub_message_frame_text (message, site_id, CONFAB_AUDIENCE_VISITOR);
+  g_ptr_array_add (hub->outgoing, outgoing);
 }
 
+/* {"type":"ack","client_id","conversation_id","seq"}, in order with the batch as
+ * queue_for_client() sends */
 void
 send_ack (Client              *client,
           const ConfabMessage *message)
 {
-  g_autoptr (JsonObject) frame = confab_frame_new ("ack");
+  ConfabHub *hub = client->hub;
+  g_autofree char *text = hub_ack_text (message);
+  Outgoing *outgoing;
 
-  json_object_set_string_member (frame, "client_id", message->client_id);
-  json_object_set_string_member (frame, "conversation_id", message->conversation_id);
-  json_object_set_int_member (frame, "seq", message->seq);
-  queue_for_client (client->hub, client, frame, message->client_id);
+  if (!hub->batch_open)
+    {
+      client_send_text (client, text);
+      return;
+    }
+
+  outgoing = g_new0 (Outgoing, 1);
+  outgoing->client = client;
+  outgoing->client_text = g_steal_pointer (&text);
+  outgoing->failure_ref = g_strdup (message->client_id);
+  g_ptr_array_add (hub->outgoing, outgoing);
 }
 
 /* The "visitor" frame agents get: the visitor as the store has them now, with the latest

@@ -318,6 +318,15 @@ message_frame (const ConfabMessage *message,
                const char          *site_id,
                ConfabAudience       audience);
 
+/* confab-hub-frames.c: message_frame()'s and send_ack()'s texts without a JSON tree */
+char *
+hub_message_frame_text (const ConfabMessage *message,
+                        const char          *site_id,
+                        ConfabAudience       audience);
+
+char *
+hub_ack_text (const ConfabMessage *message);
+
 void
 queue_message (ConfabHub           *hub,
                const ConfabMessage *message,

@@ -31,6 +31,8 @@
 /* The writer's connection may wait this long for another process's write lock: it is not the
  * main loop. */
 #define WRITER_BUSY_TIMEOUT_MS 100
+/* A checkpoint once the WAL holds this many frames (SQLite's own default). */
+#define CHECKPOINT_FRAMES      1000
 
 typedef enum {
   UNIT_STORED,
@@ -82,6 +84,15 @@ struct _HubWriter {
   GPtrArray   *pending;             /* WriterUnit*: waiting for the next batch */
   guint        pending_idle;
   GPtrArray   *answering;           /* WriterBatch*: the batches collect() is answering */
+
+  /* WAL checkpoints (copying the log into the database, with their fsyncs) run on the writer
+   * thread between batches, after the last one's acks are released. SQLite's autocheckpoint
+   * ran them inside the COMMIT that crossed CHECKPOINT_FRAMES, so that batch's acks — or the
+   * main loop, for its own commits — waited for them: milliseconds every few hundred
+   * messages, the latency's tail. The writer runs them alone on its connection, so that they
+   * complete and the log starts over (a checkpointer of its own beside a busy writer never
+   * caught up: the log only grew). */
+  gboolean     checkpoint_due;      /* under @lock */
 };
 
 static void
@@ -240,8 +251,20 @@ writer_main (gpointer user_data)
       WriterBatch *batch;
       guint64 one = 1;
 
-      while (writer->todo == NULL && !writer->quit)
+      while (writer->todo == NULL && !writer->quit && !writer->checkpoint_due)
         g_cond_wait (&writer->cond, &writer->lock);
+      if (writer->todo == NULL && writer->checkpoint_due)
+        {
+          g_autoptr (GError) error = NULL;
+
+          /* between batches: the last one is answered already */
+          writer->checkpoint_due = FALSE;
+          g_mutex_unlock (&writer->lock);
+          if (!confab_store_checkpoint (writer->store, &error))
+            g_warning ("%s", error->message);
+          g_mutex_lock (&writer->lock);
+          continue;
+        }
       if (writer->todo == NULL)
         break;
 
@@ -258,6 +281,22 @@ writer_main (gpointer user_data)
     }
   g_mutex_unlock (&writer->lock);
   return NULL;
+}
+
+/* After every commit of the writer's and of the main loop's connection, on their thread
+ * (never with @lock held). */
+static void
+on_wal_frames (gpointer user_data,
+               int      wal_frames)
+{
+  HubWriter *writer = user_data;
+
+  if (wal_frames < CHECKPOINT_FRAMES)
+    return;
+  g_mutex_lock (&writer->lock);
+  writer->checkpoint_due = TRUE;
+  g_cond_broadcast (&writer->cond);
+  g_mutex_unlock (&writer->lock);
 }
 
 /* --- the main loop's side --- */
@@ -307,12 +346,10 @@ announce_stored (ConfabHub  *hub,
                  WriterUnit *unit)
 {
   ConfabConversation *conversation = unit->conversation;
-  g_autoptr (JsonObject) for_agents = message_frame (unit->message, conversation->site_id,
-                                                     CONFAB_AUDIENCE_AGENT);
-  g_autoptr (JsonObject) for_visitor = message_frame (unit->message, conversation->site_id,
-                                                      CONFAB_AUDIENCE_VISITOR);
-  g_autofree char *agent_text = confab_frame_to_string (for_agents);
-  g_autofree char *visitor_text = confab_frame_to_string (for_visitor);
+  g_autofree char *agent_text = hub_message_frame_text (unit->message, conversation->site_id,
+                                                        CONFAB_AUDIENCE_AGENT);
+  g_autofree char *visitor_text = hub_message_frame_text (unit->message, conversation->site_id,
+                                                          CONFAB_AUDIENCE_VISITOR);
   GPtrArray *tabs;
 
   if (unit->client != NULL)
@@ -537,6 +574,10 @@ hub_writer_new (ConfabHub  *hub,
       return NULL;
     }
   writer->wake_source = g_unix_fd_add (writer->wake_fd, G_IO_IN, on_wake, writer);
+
+  confab_store_watch_wal (store, on_wal_frames, writer);
+  confab_store_watch_wal (hub->relay->store, on_wal_frames, writer);
+
   writer->thread = g_thread_new ("confab-writer", writer_main, writer);
   return writer;
 }
@@ -555,6 +596,8 @@ hub_writer_free (HubWriter *writer)
   g_cond_signal (&writer->cond);
   g_mutex_unlock (&writer->lock);
   g_thread_join (writer->thread);
+
+  confab_store_watch_wal (writer->hub->relay->store, NULL, NULL);
 
   g_clear_handle_id (&writer->pending_idle, g_source_remove);
   g_clear_handle_id (&writer->wake_source, g_source_remove);

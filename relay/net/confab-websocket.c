@@ -28,6 +28,7 @@
 #define SWEEP_MS           500
 #define CLOSE_LINGER_US    (2 * G_USEC_PER_SEC)
 #define WRITEV_MAX         64
+#define CORK_BUFFER_BYTES  4096
 #define MAX_REASON_BYTES   123
 
 struct _ConfabWebsocket
@@ -46,6 +47,7 @@ struct _ConfabWebsocket
   ConfabWebsocketState   state;
 
   GQueue                 queue;          /* GBytes*: frames not (wholly) written yet */
+  GByteArray            *cork_buf;       /* while corked: the frames after @queue, one block */
   gsize                  head_written;   /* of the first one */
   guint64                queued;         /* bytes in @queue still to write */
   guint64                kernel_bound;   /* at least the kernel's send queue, see buffered_exceeds */
@@ -305,6 +307,7 @@ ws_doom (ConfabWebsocket *self)
 static void
 ws_queue_clear (ConfabWebsocket *self)
 {
+  g_clear_pointer (&self->cork_buf, g_byte_array_unref);
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
   self->head_written = 0;
   self->queued = 0;
@@ -351,6 +354,35 @@ ws_over_send_limit (ConfabWebsocket *self,
   return TRUE;
 }
 
+/* The connection has frames waiting for the uncork. */
+static void
+ws_cork_register (ConfabWebsocket *self)
+{
+  if (self->corked)
+    return;
+  self->corked = TRUE;
+  if (cork.pending == NULL)
+    cork.pending = g_ptr_array_new ();
+  g_ptr_array_add (cork.pending, g_object_ref (self));
+}
+
+/* What the cork gathered goes to the end of the queue, as one block (already counted in
+ * @queued). */
+static void
+ws_cork_to_queue (ConfabWebsocket *self)
+{
+  GByteArray *block = g_steal_pointer (&self->cork_buf);
+
+  if (block == NULL)
+    return;
+  if (block->len == 0)
+    {
+      g_byte_array_unref (block);
+      return;
+    }
+  g_queue_push_tail (&self->queue, g_byte_array_free_to_bytes (block));
+}
+
 static void
 ws_send_frame (ConfabWebsocket *self,
                guint8           opcode,
@@ -369,6 +401,22 @@ ws_send_frame (ConfabWebsocket *self,
    * the peer did not read). */
   if (opcode != CONFAB_WS_OPCODE_CLOSE && ws_over_send_limit (self, header_len + len))
     return;
+
+  /* Corked: the frame joins the connection's block for this turn, written at the uncork with
+   * the rest — no allocation and no queue entry per frame, however many clients a frame goes
+   * to. Our close frame goes to the queue, which says when it is sent. */
+  if (cork.depth > 0 && opcode != CONFAB_WS_OPCODE_CLOSE)
+    {
+      if (self->cork_buf == NULL)
+        self->cork_buf = g_byte_array_sized_new (MAX (CORK_BUFFER_BYTES, header_len + len));
+      g_byte_array_append (self->cork_buf, header, header_len);
+      if (len > 0)
+        g_byte_array_append (self->cork_buf, payload, len);
+      self->queued += header_len + len;
+      ws_cork_register (self);
+      return;
+    }
+  ws_cork_to_queue (self);
 
   if (g_queue_is_empty (&self->queue) && cork.depth == 0)
     {
@@ -406,13 +454,7 @@ ws_send_frame (ConfabWebsocket *self,
   self->queued += rest_len;
   if (cork.depth > 0)
     {
-      if (!self->corked)
-        {
-          self->corked = TRUE;
-          if (cork.pending == NULL)
-            cork.pending = g_ptr_array_new ();
-          g_ptr_array_add (cork.pending, g_object_ref (self));
-        }
+      ws_cork_register (self);
       return;
     }
   ws_watch_output (self, TRUE);
@@ -453,6 +495,7 @@ confab_websocket_uncork (void)
 static void
 ws_flush (ConfabWebsocket *self)
 {
+  ws_cork_to_queue (self);
   while (!g_queue_is_empty (&self->queue))
     {
       GOutputVector vectors[WRITEV_MAX];
@@ -802,7 +845,7 @@ confab_websocket_start (ConfabWebsocket *self)
       return;
     }
   /* a frame already queued by the accept callback (a close, a greeting) goes out too */
-  if (!g_queue_is_empty (&self->queue))
+  if (!g_queue_is_empty (&self->queue) || self->cork_buf != NULL)
     ws_watch_output (self, TRUE);
   ws_read (self, TRUE);
 }

@@ -252,6 +252,19 @@ int          confab_store_schema_version  (ConfabStore     *store);
  * retries from the loop instead of blocking it (see confab-hub-delivery.c). */
 void         confab_store_set_busy_timeout (ConfabStore    *store,
                                            int              ms);
+/* SQLite's WAL, for the relay's checkpointer thread (confab-hub-writer.c, issue 12): after each
+ * commit of this connection @func hears how many frames the WAL holds, on the committing
+ * thread, and the connection no longer checkpoints by itself (no-op on other backends); a NULL
+ * @func gives it back its own checkpoints. */
+typedef void (*ConfabStoreWalFunc) (gpointer user_data,
+                                    int      wal_frames);
+void         confab_store_watch_wal       (ConfabStore        *store,
+                                           ConfabStoreWalFunc  func,
+                                           gpointer            user_data);
+/* A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting for
+ * anyone (TRUE on other backends). */
+gboolean     confab_store_checkpoint      (ConfabStore     *store,
+                                           GError         **error);
 /* PRAGMA quick_check: FALSE with CONFAB_STORE_ERROR_CORRUPT naming the file and the first
  * problems found. It reads every page once: 0.5 s of CPU for 65 MB, 14 s for 650 MB on a busy
  * 2-core machine (bench/quick-check.sh); after @max_ms it stops, warns that the rest is

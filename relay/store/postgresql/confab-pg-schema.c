@@ -506,6 +506,10 @@ static const char * const migrations[] = {
   "END $$;\n"
   "CREATE TRIGGER webhooks_conversation_deleted AFTER DELETE ON conversations FOR EACH ROW\n"
   "  EXECUTE FUNCTION webhooks_conversation_deleted ();\n",
+  /* v8: the twin of SQLite's messages_fts_pending (issue 12: FTS5 written at commit from the
+   * cursors its triggers note). The GIN index follows every row by itself: the table stays
+   * empty here, kept so that both schemas have the same tables. */
+  "CREATE TABLE messages_fts_pending (cursor bigint PRIMARY KEY);\n",
 };
 
 int

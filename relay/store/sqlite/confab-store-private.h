@@ -41,6 +41,7 @@ struct _ConfabStore
   int         busy_timeout_ms;
   GError     *write_error; /* why the last outermost BEGIN/COMMIT failed; NULL after a success */
   GHashTable *sites;       /* site id → ConfabSite*, read-through (confab-store-site-cache.c) */
+  struct _WalWatch *wal_watch; /* confab_store_watch_wal() */
 };
 
 /* The first line of every public function: a store of another backend answers from there,
