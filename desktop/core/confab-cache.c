@@ -18,6 +18,7 @@ struct _ConfabCache
   GQueue      pending;      /* ConfabConversation*[2]: changes not announced yet */
   gboolean    emitting;     /* conversation-changed is being emitted */
   gboolean    in_batch;     /* confab_cache_batch_begin() without its end */
+  gboolean    batch_held;   /* more batches follow: lists may stay behind (set_batch_held) */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCache, confab_cache, G_TYPE_OBJECT)
@@ -869,6 +870,29 @@ gboolean
 confab_cache_in_batch (ConfabCache *self)
 {
   return self->in_batch;
+}
+
+void
+confab_cache_set_batch_held (ConfabCache *self,
+                             gboolean     held)
+{
+  g_return_if_fail (CONFAB_IS_CACHE (self));
+
+  if (self->batch_held == !!held)
+    return;
+  self->batch_held = !!held;
+  /* released between batches: the lists that stayed behind catch up now */
+  if (!held && !self->in_batch)
+    {
+      confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_BATCH_ENDED, NULL, NULL);
+      confab_cache_announce (self);
+    }
+}
+
+gboolean
+confab_cache_get_batch_held (ConfabCache *self)
+{
+  return self->batch_held;
 }
 
 static void
