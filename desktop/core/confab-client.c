@@ -17,7 +17,7 @@
 #define PROBE_MS            5000   /* after a network change, a ping must be answered this soon */
 #define APPLY_SLICE_US      8000   /* frames applied per main-loop turn: at most this long */
 #define FRAME_WAIT_MS       100    /* a paced slice waits no longer for a frame than this */
-#define HELD_SLICES         3      /* slices of a catch-up the lists stay behind for, at most */
+#define HELD_SLICES         7      /* slices of a catch-up the lists stay behind for, at most */
 #define TRIM_AFTER_FRAMES   1000   /* a backlog this long leaves the heap full of holes */
 #define KEEPALIVE_S         20     /* a ping this often... */
 #define DEAD_AFTER_S        50     /* ...and a connection silent this long is dead */
