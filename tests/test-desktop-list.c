@@ -485,6 +485,150 @@ test_batch_keeps_unchanged_items (Fixture       *f,
     }
 }
 
+#define VIEW_ROWS 200   /* the rows GTK 4.8's list view keeps widgets for */
+
+/* One random event of a catch-up: a new conversation, a message, a status. */
+static void
+catchup_event (Fixture    *f,
+               const char *fresh)
+{
+  static const char * const statuses[] = { "open", "pending", "resolved" };
+  g_autofree char *id = g_strdup_printf ("c%03d", g_test_rand_int_range (0, N_CONVERSATIONS));
+
+  switch (g_test_rand_int_range (0, 5))
+    {
+    case 0:
+    case 1:
+      add_conversation (f, fresh, "open", f->clock_ms += 15);
+      break;
+    case 2:
+      set_status (f, id, statuses[g_test_rand_int_range (0, 3)]);
+      break;
+    case 3:
+      send_message (f, f->open_id);
+      break;
+    default:
+      send_message (f, id);
+    }
+}
+
+/* A catch-up holds the list back for a few slices (confab_cache_set_batch_held): the list view
+ * sees no change at their ends and the rows it shows stay exactly as they were (the same
+ * objects, found where they are), then one change brings every row right. Unless the list had
+ * to read rows from the table meanwhile (the agent scrolled to rows not loaded), or something
+ * outside the slices wrote a conversation (the agent read one): then it catches up at once. */
+static void
+test_held_batches (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  guint held_ends = 0, stale_rounds = 0, outside_rounds = 0;
+
+  /* more rows than the list keeps loaded (8 pages of 64) */
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("d%03u", i);
+
+      add_conversation (f, id, "open", T0 - 1000 - i * 1000);
+    }
+  g_signal_connect (f->cache, "message-changed", G_CALLBACK (on_message_changed), f);
+  attach (f, CONFAB_CONVERSATION_FILTER_ALL, CONFAB_CONVERSATION_SORT_NEWEST);
+  f->open_id = g_strdup ("c020");
+  for (guint round = 0; round < 16; round++)
+    {
+      g_autoptr (GPtrArray) shown = g_ptr_array_new_with_free_func (g_object_unref);
+      /* every fourth round the view reads a row far down between two slices, every fourth
+       * (another) an agent's write comes between them */
+      gboolean reads_table = round % 4 == 1, writes_outside = round % 4 == 3;
+      gboolean caught_up = FALSE;
+
+      for (guint i = 0; i < f->mirror->len; i++)
+        g_ptr_array_add (shown, g_object_ref (f->mirror->pdata[i]));
+      /* the rows a list view holds at the top, loaded before the slices, as the view has them */
+      for (guint i = 0; i < VIEW_ROWS; i++)
+        g_object_unref (g_list_model_get_item (G_LIST_MODEL (f->list), i));
+      for (guint slice = 0; slice < 3; slice++)
+        {
+          g_autofree char *step = g_strdup_printf ("round %u, held slice %u", round, slice);
+
+          f->emissions = 0;
+          g_assert_true (confab_cache_batch_begin (f->cache, &error));
+          g_assert_no_error (error);
+          for (guint i = 0; i < 40; i++)
+            {
+              g_autofree char *fresh = g_strdup_printf ("h%02u-%u-%02u", round, slice, i);
+              catchup_event (f, fresh);
+            }
+          confab_cache_set_batch_held (f->cache, TRUE);
+          g_assert_true (confab_cache_batch_end (f->cache, &error));
+          g_assert_no_error (error);
+          if (caught_up)
+            {
+              /* held again after catching up */
+              g_assert_cmpuint (f->emissions, ==, 0);
+              continue;
+            }
+          if (slice > 0 && reads_table)
+            {
+              /* the stale page read after the first slice: this end is not held */
+              g_assert_cmpuint (f->emissions, ==, 1);
+              check (f, step);
+              caught_up = TRUE;
+              stale_rounds++;
+              continue;
+            }
+          held_ends++;
+          /* held: no change, what the view shows is what it showed, found where it is */
+          g_assert_cmpuint (f->emissions, ==, 0);
+          g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, shown->len);
+          for (guint i = 0; i < VIEW_ROWS; i += 7)
+            {
+              g_autoptr (ConfabConversation) item = g_list_model_get_item (G_LIST_MODEL (f->list), i);
+
+              if (item != shown->pdata[i])
+                g_error ("%s: row %u changed while held", step, i);
+              g_assert_cmpint (confab_conversation_list_find (f->list,
+                                 confab_conversation_get_id (shown->pdata[i])), ==, (int) i);
+            }
+          if (reads_table)
+            {
+              /* a page beyond the 8 the list keeps: read from the table, which is ahead */
+              g_autoptr (ConfabConversation) far = NULL;
+
+              g_assert_cmpuint (shown->len, >, 8 * 64);
+              far = g_list_model_get_item (G_LIST_MODEL (f->list), shown->len - 1);
+              g_assert_nonnull (far);
+            }
+          if (writes_outside)
+            {
+              /* the agent reads a conversation between two slices: shown at once */
+              g_autoptr (ConfabConversation) read = confab_cache_get_conversation (f->cache, "c200");
+
+              g_assert_true (confab_cache_mark_read (f->cache, "c200",
+                                                     confab_conversation_get_last_seq (read), &error));
+              g_assert_no_error (error);
+              if (f->emissions == 0)
+                {
+                  /* nothing to mark: write something that is */
+                  send_message (f, "c200");
+                }
+              g_assert_cmpuint (f->emissions, >=, 1);
+              check (f, "a write between held slices");
+              caught_up = TRUE;
+              outside_rounds++;
+            }
+        }
+      /* released between slices: one change, every row right */
+      f->emissions = 0;
+      confab_cache_set_batch_held (f->cache, FALSE);
+      g_assert_cmpuint (f->emissions, ==, 1);
+      check (f, "released");
+    }
+  g_assert_cmpuint (held_ends, >, 16);
+  g_assert_cmpuint (stale_rounds, ==, 4);
+  g_assert_cmpuint (outside_rounds, ==, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -509,5 +653,7 @@ main (int   argc,
               fixture_set_up, test_batches, fixture_tear_down);
   g_test_add ("/desktop/list/batch-keeps-unchanged-items", Fixture, NULL,
               fixture_set_up, test_batch_keeps_unchanged_items, fixture_tear_down);
+  g_test_add ("/desktop/list/held-batches", Fixture, NULL,
+              fixture_set_up, test_held_batches, fixture_tear_down);
   return g_test_run ();
 }

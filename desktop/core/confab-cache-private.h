@@ -119,5 +119,13 @@ gboolean            confab_cache_batch_begin        (ConfabCache   *self,
 gboolean            confab_cache_batch_end          (ConfabCache   *self,
                                                      GError       **error);
 gboolean            confab_cache_in_batch           (ConfabCache   *self);
+/* More batches of a catch-up follow this one at once: the list models may stay behind past
+ * this batch's end and catch up at a later one (each catching up costs the list view a fixed
+ * price whatever it covers: bench/desktop-catchup.sh). Set before confab_cache_batch_end().
+ * Unset outside a batch, "batch-ended" goes out again so that the lists that stayed behind
+ * catch up now. */
+void                confab_cache_set_batch_held     (ConfabCache   *self,
+                                                     gboolean       held);
+gboolean            confab_cache_get_batch_held     (ConfabCache   *self);
 
 G_END_DECLS

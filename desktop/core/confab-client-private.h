@@ -38,6 +38,7 @@ struct _ConfabClient
   guint                    frame_wait_ms;  /* FRAME_WAIT_MS; tests make it longer */
   gboolean                 waits_for_frame; /* apply_source is the wait's time limit */
   guint                    backlog_applied; /* frames applied since the queue was last empty */
+  guint                    held_slices;   /* slices the lists stayed behind for (HELD_SLICES) */
   GNetworkMonitor         *network_monitor;
   guint                    probe_source;  /* a ping after a network change, unanswered */
   gint64                   probe_sent_us;

@@ -28,7 +28,10 @@ struct _ConfabConversationList
   GHashTable              *ahead;        /* id → ConfabConversation: rows shown newer than the
                                           * change being announced (see on_conversation_changed) */
   gulong                   batch_id;
-  gboolean                 batch_behind; /* in a batch: caught up at its end */
+  gboolean                 batch_behind; /* in a batch: caught up at its end, or at a later
+                                          * one's while the cache holds them (batch_held) */
+  gboolean                 batch_stale;  /* behind, a page was read from the table, which is
+                                          * ahead: catch up from the table, not the pages */
   GHashTable              *batch_shown;  /* id → ConfabConversation (or NULL: not shown): the
                                           * rows changed since, as the list still shows them */
   GHashTable              *handed_out;   /* id → GWeakRef to the last ConfabConversation that
@@ -262,6 +265,10 @@ shown_state (ConfabConversationList  *self,
 {
   GQueue *pending = confab_cache_get_pending_changes (self->cache);
 
+  /* behind a batch (or several, while a catch-up holds the list back): as before them */
+  if (self->batch_behind &&
+      g_hash_table_lookup_extended (self->batch_shown, id, NULL, (gpointer *) shown))
+    return TRUE;
   if (g_hash_table_lookup_extended (self->ahead, id, NULL, (gpointer *) shown))
     return TRUE;
   for (GList *l = pending->head; l; l = l->next)
@@ -295,6 +302,31 @@ has_pending (ConfabConversationList *self,
   return FALSE;
 }
 
+/* How many rows before the key (@sort_at, @id) the row of @other adds to the table's count as
+ * the list shows it (-1, 0 or 1), once per @other (@done). */
+static int
+shown_offset (ConfabConversationList *self,
+              const char             *other,
+              gint64                  sort_at,
+              const char             *id,
+              GHashTable             *done)
+{
+  ConfabConversation *shown = NULL;
+  g_autoptr (ConfabConversation) stored = NULL;
+  int n = 0;
+
+  if (g_strcmp0 (other, id) == 0 || !g_hash_table_add (done, (gpointer) other))
+    return 0;
+  if (!shown_state (self, other, &shown))
+    return 0;
+  stored = confab_cache_get_conversation (self->cache, other);
+  if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
+    n--;
+  if (shown != NULL && matches (self, shown) && sorts_before (self, shown, sort_at, id))
+    n++;
+  return n;
+}
+
 /* Where @conversation sits (or would) among the other rows of the list as shown. The table
  * answers for every row but those with changes not announced yet (a handler wrote them while
  * another change was being announced): those count where the list shows them. */
@@ -318,28 +350,26 @@ position_of (ConfabConversationList *self,
     n = sqlite3_column_int64 (self->before_stmt, 0);
   sqlite3_reset (self->before_stmt);
 
-  if (g_queue_is_empty (pending))
+  if (g_queue_is_empty (pending) && !(self->batch_behind && g_hash_table_size (self->batch_shown) > 0))
     return (guint) n;
   done = g_hash_table_new (g_str_hash, g_str_equal);
   for (GList *l = pending->head; l; l = l->next)
     {
       ConfabCacheChange *change = l->data;
-      const char *other;
-      ConfabConversation *shown = NULL;
-      g_autoptr (ConfabConversation) stored = NULL;
 
-      if (change->signal != CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
-        continue;
-      other = confab_conversation_get_id (CONFAB_CONVERSATION (change->now));
-      if (g_strcmp0 (other, id) == 0 || !g_hash_table_add (done, (gpointer) other))
-        continue;
-      if (!shown_state (self, other, &shown))
-        continue;
-      stored = confab_cache_get_conversation (self->cache, other);
-      if (stored != NULL && matches (self, stored) && sorts_before (self, stored, sort_at, id))
-        n--;
-      if (shown != NULL && matches (self, shown) && sorts_before (self, shown, sort_at, id))
-        n++;
+      if (change->signal == CONFAB_CACHE_SIGNAL_CONVERSATION_CHANGED)
+        n += shown_offset (self, confab_conversation_get_id (CONFAB_CONVERSATION (change->now)),
+                           sort_at, id, done);
+    }
+  /* between the slices of a catch-up that holds the list back (a row found for the agent) */
+  if (self->batch_behind)
+    {
+      GHashTableIter iter;
+      gpointer other;
+
+      g_hash_table_iter_init (&iter, self->batch_shown);
+      while (g_hash_table_iter_next (&iter, &other, NULL))
+        n += shown_offset (self, other, sort_at, id, done);
     }
   return (guint) MAX (n, 0);
 }
@@ -406,6 +436,11 @@ load_page (guint    page,
 
   if (self->page_stmt == NULL)
     return rows;
+  /* Read while behind (the list view scrolled to rows not loaded while a catch-up holds the
+   * list back): the table is ahead of the rows around it for a few frames, until the next
+   * batch's end, which then does not keep the list behind and places the rows from the table */
+  if (self->batch_behind)
+    self->batch_stale = TRUE;
   bind_common (self, self->page_stmt);
   sqlite3_bind_int64 (self->page_stmt, 6, CONFAB_PAGE_SIZE);
   sqlite3_bind_int64 (self->page_stmt, 7, (gint64) page * CONFAB_PAGE_SIZE);
@@ -426,6 +461,11 @@ reload (ConfabConversationList *self)
   build_statements (self);
   confab_page_cache_clear (self->pages);
   self->n_items = count_rows (self);
+  /* shown as the table is now: nothing to catch up with any more */
+  if (!confab_cache_in_batch (self->cache))
+    self->batch_behind = FALSE;
+  self->batch_stale = FALSE;
+  g_hash_table_remove_all (self->batch_shown);
   /* shown as the table is now: changes still to be announced are already in */
   g_hash_table_remove_all (self->ahead);
   for (GList *l = pending->head; l; l = l->next)
@@ -451,6 +491,8 @@ reload (ConfabConversationList *self)
  * list then moves the row straight to what the table holds, and remembers it is ahead until the
  * later announcements come: what the list shows always matches the table for this row, so the
  * pages it loads meanwhile agree with it. */
+static void catch_up (ConfabConversationList *self);
+
 static void
 on_conversation_changed (ConfabCache            *cache,
                          ConfabConversation     *old_arg,
@@ -482,6 +524,10 @@ on_conversation_changed (ConfabCache            *cache,
                                shown != NULL ? g_object_ref (shown) : NULL);
         }
       g_hash_table_remove (self->ahead, id);
+      /* A change between the slices of a catch-up that the list stays behind for (the agent
+       * read a conversation): shown at once, with what the slices changed */
+      if (!confab_cache_in_batch (cache))
+        catch_up (self);
       return;
     }
 
@@ -686,18 +732,19 @@ splice_loaded (ConfabConversationList *self,
  * that the list view keeps its row widgets for the rest. A row's place before the batch is
  * the table's answer with the rows the batch changed counted where they were instead. */
 static void
-on_batch_ended (ConfabCache            *cache,
-                ConfabConversationList *self)
+catch_up (ConfabConversationList *self)
 {
   g_autoptr (GArray) moved = NULL;
   guint old_n = self->n_items, new_n, lo = G_MAXUINT, end_old = 0;
   GHashTableIter iter;
   gpointer key, value;
   gint64 delta;
+  gboolean stale = self->batch_stale;
 
   if (!self->batch_behind)
     return;
   self->batch_behind = FALSE;
+  self->batch_stale = FALSE;
   if (self->pattern != NULL)
     {
       g_hash_table_remove_all (self->batch_shown);
@@ -727,7 +774,7 @@ on_batch_ended (ConfabCache            *cache,
 
   new_n = count_rows (self);
   delta = (gint64) new_n - old_n;
-  if (splice_loaded (self, moved, new_n, &lo, &end_old))
+  if (!stale && splice_loaded (self, moved, new_n, &lo, &end_old))
     {
       self->n_items = new_n;
       g_list_model_items_changed (G_LIST_MODEL (self), lo, end_old - lo, (guint) (end_old + delta - lo));
@@ -782,6 +829,17 @@ on_batch_ended (ConfabCache            *cache,
   g_list_model_items_changed (G_LIST_MODEL (self), lo, end_old - lo, (guint) (end_old + delta - lo));
   if (old_n != new_n)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* More batches of a catch-up follow (confab_cache_set_batch_held): the list stays behind and
+ * catches up at a later batch's end, unless it had to read the table meanwhile. */
+static void
+on_batch_ended (ConfabCache            *cache,
+                ConfabConversationList *self)
+{
+  if (self->batch_behind && !self->batch_stale && confab_cache_get_batch_held (cache))
+    return;
+  catch_up (self);
 }
 
 /* --- GListModel --- */
@@ -966,6 +1024,14 @@ confab_conversation_list_find (ConfabConversationList *self,
   g_return_val_if_fail (CONFAB_IS_CONVERSATION_LIST (self), -1);
 
   conversation = confab_cache_get_conversation (self->cache, conversation_id);
+  if (self->batch_behind && !confab_cache_in_batch (self->cache))
+    {
+      ConfabConversation *shown = NULL;
+
+      /* held back by a catch-up: where the list shows it, if it does */
+      if (shown_state (self, conversation_id, &shown))
+        g_set_object (&conversation, shown);
+    }
   if (conversation == NULL || !matches (self, conversation))
     return -1;
   if (self->pattern != NULL)
