@@ -14,14 +14,17 @@
 #include "confab-faq.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-stem.h"
 
+#include <math.h>
 #include <string.h>
 
 #define MAX_TERMS          32
 #define MAX_TERM_CHARS     64
-#define SEARCH_CANDIDATES  10
+#define SEARCH_CANDIDATES  30
 #define MAX_FAQ_ID_CHARS   100
 #define ANSWER_ONLY_WEIGHT 0.25
+#define QUESTION_ONLY_WEIGHT 0.75
 
 G_DEFINE_QUARK (confab-faq-error-quark, confab_faq_error)
 
@@ -197,41 +200,473 @@ confab_faq_match_query (const char * const *terms)
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
+/* --- matching --- */
+
+/* Words that say nothing about what a visitor wants: English function words, greetings and
+ * chat filler. A message of nothing else ("hi", "thanks", "I need help") matches no FAQ. */
+static const char * const stop_words[] = {
+  "a", "able", "about", "after", "again", "all", "also", "am", "an", "and", "another", "any",
+  "anyone", "are",
+  "as", "at", "be", "been", "before", "being", "but", "by", "bye", "can", "cannot", "could",
+  "d", "did", "do", "does", "doesn", "doing", "don", "dont", "for", "from", "get", "getting",
+  "go", "going", "good", "got", "great", "had", "has", "hasn", "have", "haven", "having",
+  "hello", "help", "hey", "hi", "i", "if", "im", "in", "into", "is", "isn", "it", "its",
+  "just", "know", "let", "like", "ll", "lol", "m", "may", "me", "might", "mine", "more",
+  "morning", "much", "must", "my", "myself", "need", "no", "not", "now", "of", "ok", "okay",
+  "on", "one", "or", "our", "ours", "possible", "please", "pls", "plz", "question", "re", "really", "s",
+  "sa", "should", "so", "some", "someone", "something", "still", "sure", "t", "than",
+  "thank", "thanks", "that", "the", "their", "them", "then", "there", "these", "they",
+  "thing", "this", "those", "thx", "to", "too", "u", "until", "up", "us", "use", "ve", "very", "want",
+  "was", "wasn", "we", "were", "will", "with", "would", "yes", "yet", "you", "your", "yours",
+  NULL
+};
+
+/* Question words: they say how the visitor asks, not what about. A question phrase ("how
+ * long", "when", "where") that the FAQ's question or synonyms use as well counts as one more
+ * word the FAQ knows; one it does not use counts for nothing either way. */
+static const char * const question_words[] = {
+  "how", "hows", "what", "whats", "when", "whens", "where", "wheres", "which", "who", "whom",
+  "whose", "why", NULL
+};
+/* the words after "how" that make a question phrase of it; "how do I" asks nothing yet */
+static const char * const how_words[] = {
+  "long", "much", "many", "soon", "fast", "quick", "quickly", "often", "far", NULL
+};
+
+#define TYPO_MIN_CHARS 5   /* shorter words are too easily another word with one typo */
+#define TYPO_WEIGHT    0.8
+
 static gboolean
-add_to_set (char       *word,
-            const char *raw,
-            gpointer    user_data)
+in_list (const char * const *list,
+         const char         *word)
 {
-  g_hash_table_add (user_data, word);
+  for (guint i = 0; list[i] != NULL; i++)
+    if (strcmp (list[i], word) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_number (const char *word)
+{
+  for (const char *c = word; *c; c++)
+    if (!g_ascii_isdigit (*c))
+      return FALSE;
   return TRUE;
+}
+
+/* The words of a text, normalised, in order, with their stems. */
+typedef struct {
+  GPtrArray *words;
+  GPtrArray *stems;
+} WordList;
+
+static gboolean
+add_word (char       *word,
+          const char *raw,
+          gpointer    user_data)
+{
+  WordList *list = user_data;
+
+  if (g_utf8_strlen (word, -1) > MAX_TERM_CHARS)
+    {
+      g_free (word);
+      return TRUE;
+    }
+  g_ptr_array_add (list->stems, confab_stem (word));
+  g_ptr_array_add (list->words, word);
+  /* a visitor's message gives at most this many words to match; an FAQ's text is the
+   * administrator's, bounded by the API */
+  return TRUE;
+}
+
+static void
+word_list_init (WordList   *list,
+                const char *text)
+{
+  list->words = g_ptr_array_new_with_free_func (g_free);
+  list->stems = g_ptr_array_new_with_free_func (g_free);
+  for_each_word (text, add_word, list);
+}
+
+static void
+word_list_clear (WordList *list)
+{
+  g_clear_pointer (&list->words, g_ptr_array_unref);
+  g_clear_pointer (&list->stems, g_ptr_array_unref);
+}
+
+static void
+add_stems (GHashTable *stems,
+           GHashTable *words,
+           const char *text)
+{
+  WordList list;
+
+  word_list_init (&list, text);
+  for (guint i = 0; i < list.stems->len; i++)
+    {
+      g_hash_table_add (stems, g_strdup (g_ptr_array_index (list.stems, i)));
+      if (words != NULL)
+        g_hash_table_add (words, g_strdup (g_ptr_array_index (list.words, i)));
+    }
+  word_list_clear (&list);
+}
+
+/* What a visitor wrote, ready to score against any FAQ. */
+struct _ConfabFaqQuery {
+  WordList  all;      /* every word, for phrases */
+  GPtrArray *terms;   /* indices into all of the words that count (distinct stems) */
+  char      *phrase;  /* the question phrase ("how long", "when"), or NULL */
+};
+
+void
+confab_faq_query_free (ConfabFaqQuery *query)
+{
+  if (query == NULL)
+    return;
+  word_list_clear (&query->all);
+  g_clear_pointer (&query->terms, g_ptr_array_unref);
+  g_free (query->phrase);
+  g_free (query);
+}
+
+ConfabFaqQuery *
+confab_faq_query_new (const char *text)
+{
+  ConfabFaqQuery *query = g_new0 (ConfabFaqQuery, 1);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  word_list_init (&query->all, text);
+  query->terms = g_ptr_array_new ();
+
+  for (guint i = 0; i < query->all.words->len; i++)
+    {
+      const char *word = g_ptr_array_index (query->all.words, i);
+      const char *stem = g_ptr_array_index (query->all.stems, i);
+
+      if (in_list (question_words, word))
+        {
+          const char *next = i + 1 < query->all.words->len ?
+                             g_ptr_array_index (query->all.words, i + 1) : NULL;
+
+          /* the first question phrase is the question; "how long" takes its "long" along */
+          if (query->phrase == NULL && strncmp (word, "how", 3) == 0 && next != NULL &&
+              in_list (how_words, next))
+            {
+              query->phrase = g_strdup_printf ("how %s", next);
+              i++;
+            }
+          else if (query->phrase == NULL &&
+                   (g_str_has_prefix (word, "when") || g_str_has_prefix (word, "where")))
+            query->phrase = g_strdup (g_str_has_prefix (word, "when") ? "when" : "where");
+          continue;
+        }
+      if (in_list (stop_words, word) || is_number (word) || g_hash_table_contains (seen, stem))
+        continue;
+      if (query->terms->len >= MAX_TERMS)
+        break;
+      g_hash_table_add (seen, (gpointer) stem);
+      g_ptr_array_add (query->terms, GUINT_TO_POINTER (i));
+    }
+  return query;
+}
+
+guint
+confab_faq_query_n_terms (const ConfabFaqQuery *query)
+{
+  return query->terms->len;
+}
+
+/* Damerau-Levenshtein distance of at most one: one letter added, dropped, changed, or two
+ * neighbours swapped ("shiping", "retrun", "refnd", "warrenty"). */
+static gboolean
+one_typo_apart (const char *a,
+                const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b), i = 0;
+
+  if (la > lb + 1 || lb > la + 1)
+    return FALSE;
+  while (i < la && i < lb && a[i] == b[i])
+    i++;
+  if (i == la && i == lb)
+    return FALSE; /* the same word is no typo */
+  if (la == lb)
+    return strcmp (a + i + 1, b + i + 1) == 0 ||
+           (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && strcmp (a + i + 2, b + i + 2) == 0);
+  if (la > lb)
+    return strcmp (a + i + 1, b + i) == 0;
+  return strcmp (a + i, b + i + 1) == 0;
+}
+
+static gboolean
+typo_of_any (const char *word,
+             GHashTable *words)
+{
+  GHashTableIter iter;
+  gpointer known;
+
+  if (g_utf8_strlen (word, -1) < TYPO_MIN_CHARS)
+    return FALSE;
+  g_hash_table_iter_init (&iter, words);
+  while (g_hash_table_iter_next (&iter, &known, NULL))
+    if (strlen (known) >= TYPO_MIN_CHARS - 1 && one_typo_apart (word, known))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the stems of @phrase occur one after the other in the visitor's words from @at on. */
+static gboolean
+phrase_at (const WordList *all,
+           guint           at,
+           const WordList *phrase)
+{
+  if (at + phrase->stems->len > all->stems->len)
+    return FALSE;
+  for (guint k = 0; k < phrase->stems->len; k++)
+    if (strcmp (g_ptr_array_index (all->stems, at + k), g_ptr_array_index (phrase->stems, k)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Marks the visitor's words inside occurrences of @text (a synonym of two words or more). */
+static void
+mark_phrase (const ConfabFaqQuery *query,
+             const char           *text,
+             gboolean             *covered)
+{
+  WordList phrase;
+
+  word_list_init (&phrase, text);
+  if (phrase.stems->len >= 2)
+    for (guint at = 0; at < query->all.stems->len; at++)
+      if (phrase_at (&query->all, at, &phrase))
+        for (guint k = 0; k < phrase.stems->len; k++)
+          covered[at + k] = TRUE;
+  word_list_clear (&phrase);
+}
+
+/* Whether the FAQ's question or a synonym asks with the visitor's question phrase. */
+static gboolean
+asks_like (const ConfabFaq *faq,
+           const char      *phrase)
+{
+  g_autofree char *pattern = NULL;
+  g_autoptr (GRegex) regex = NULL;
+
+  if (phrase == NULL)
+    return FALSE;
+  pattern = g_strdup_printf ("\\b%s\\b", phrase);
+  regex = g_regex_new (pattern, G_REGEX_CASELESS, 0, NULL);
+  if (g_regex_match (regex, faq->question, 0, NULL))
+    return TRUE;
+  for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
+    if (g_regex_match (regex, faq->synonyms[i], 0, NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* What one FAQ knows, read for one query. */
+typedef struct {
+  GHashTable *topic;       /* stems of the keywords and one-word synonyms */
+  GHashTable *topic_words; /* the same words unstemmed, for typos */
+  GHashTable *asked;       /* stems of the question */
+  GHashTable *asked_words;
+  GHashTable *answered;    /* stems of the answer */
+  gboolean   *covered;     /* per word of the query: inside a synonym phrase found whole */
+  gboolean    asks_alike;  /* the FAQ asks with the query's question phrase */
+} FaqVocab;
+
+/* A keyword or synonym of one word is one more word of the FAQ's; a longer one counts only
+ * whole ("sign in", "money back": not every "sign" or "back"). */
+static void
+add_topic (FaqVocab             *vocab,
+           const ConfabFaqQuery *query,
+           char                **phrases)
+{
+  for (guint i = 0; phrases && phrases[i]; i++)
+    {
+      WordList words;
+      gboolean single;
+
+      word_list_init (&words, phrases[i]);
+      single = words.words->len <= 1;
+      word_list_clear (&words);
+      if (single)
+        add_stems (vocab->topic, vocab->topic_words, phrases[i]);
+      else
+        mark_phrase (query, phrases[i], vocab->covered);
+    }
+}
+
+static void
+faq_vocab_init (FaqVocab             *vocab,
+                const ConfabFaqQuery *query,
+                const ConfabFaq      *faq)
+{
+  vocab->topic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  vocab->topic_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  vocab->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  vocab->asked_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  vocab->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  vocab->covered = g_new0 (gboolean, query->all.words->len + 1);
+
+  add_stems (vocab->asked, vocab->asked_words, faq->question);
+  add_topic (vocab, query, faq->keywords);
+  add_topic (vocab, query, faq->synonyms);
+  add_stems (vocab->answered, NULL, faq->answer);
+  vocab->asks_alike = asks_like (faq, query->phrase);
+}
+
+static void
+faq_vocab_clear (FaqVocab *vocab)
+{
+  g_clear_pointer (&vocab->topic, g_hash_table_unref);
+  g_clear_pointer (&vocab->topic_words, g_hash_table_unref);
+  g_clear_pointer (&vocab->asked, g_hash_table_unref);
+  g_clear_pointer (&vocab->asked_words, g_hash_table_unref);
+  g_clear_pointer (&vocab->answered, g_hash_table_unref);
+  g_clear_pointer (&vocab->covered, g_free);
+}
+
+/* Whether the FAQ's question, keywords or synonyms have the query's word @at. */
+static gboolean
+vocab_knows (const FaqVocab       *vocab,
+             const ConfabFaqQuery *query,
+             guint                 at)
+{
+  const char *stem = g_ptr_array_index (query->all.stems, at);
+
+  return vocab->covered[at] || g_hash_table_contains (vocab->topic, stem) ||
+         g_hash_table_contains (vocab->asked, stem);
+}
+
+/* How much of the query's word @at the FAQ knows, 0 to 1. */
+static double
+vocab_credit (const FaqVocab       *vocab,
+              const ConfabFaqQuery *query,
+              guint                 at)
+{
+  const char *stem = g_ptr_array_index (query->all.stems, at);
+  const char *word = g_ptr_array_index (query->all.words, at);
+
+  if (vocab->covered[at] || g_hash_table_contains (vocab->topic, stem) ||
+      g_hash_table_contains (vocab->topic_words, word))
+    return 1.0;
+  if (g_hash_table_contains (vocab->asked, stem) || g_hash_table_contains (vocab->asked_words, word))
+    return QUESTION_ONLY_WEIGHT;
+  if (typo_of_any (word, vocab->topic_words) || typo_of_any (word, vocab->asked_words))
+    return TYPO_WEIGHT;
+  if (g_hash_table_contains (vocab->answered, stem))
+    return ANSWER_ONLY_WEIGHT;
+  return 0;
+}
+
+/* The score; @weights: per term of the query, how much it says (NULL: all 1). */
+static int
+vocab_score (const FaqVocab       *vocab,
+             const ConfabFaqQuery *query,
+             const double         *weights)
+{
+  double sum = 0, count = 0;
+
+  if (query->terms->len == 0)
+    return 0;
+
+  for (guint i = 0; i < query->terms->len; i++)
+    {
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, i));
+      double weight = weights ? weights[i] : 1.0;
+
+      sum += weight * vocab_credit (vocab, query, at);
+      count += weight;
+    }
+  if (vocab->asks_alike)
+    {
+      sum += 1.0;
+      count += 1.0;
+    }
+  return (int) (100.0 * sum / count + 0.5);
+}
+
+/* The share of the FAQ's question the visitor's words cover: among equal scores the FAQ
+ * whose question is more what the visitor wrote goes first. */
+static double
+question_coverage (const FaqVocab       *vocab,
+                   const ConfabFaqQuery *query)
+{
+  g_autoptr (GHashTable) stems = g_hash_table_new (g_str_hash, g_str_equal);
+  guint asked = 0, found = 0;
+  GHashTableIter iter;
+  gpointer stem;
+
+  for (guint i = 0; i < query->all.stems->len; i++)
+    g_hash_table_add (stems, g_ptr_array_index (query->all.stems, i));
+  g_hash_table_iter_init (&iter, vocab->asked);
+  while (g_hash_table_iter_next (&iter, &stem, NULL))
+    {
+      if (in_list (stop_words, stem) || in_list (question_words, stem))
+        continue;
+      asked++;
+      if (g_hash_table_contains (stems, stem))
+        found++;
+    }
+  return asked ? (double) found / asked : 0;
+}
+
+int
+confab_faq_query_score (const ConfabFaqQuery *query,
+                        const ConfabFaq      *faq)
+{
+  FaqVocab vocab;
+  int score;
+
+  faq_vocab_init (&vocab, query, faq);
+  score = vocab_score (&vocab, query, NULL);
+  faq_vocab_clear (&vocab);
+  return score;
 }
 
 int
 confab_faq_score (const char * const *terms,
                   const ConfabFaq    *faq)
 {
-  g_autoptr (GHashTable) asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GHashTable) answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint n_terms = terms ? g_strv_length ((char **) terms) : 0;
-  double sum = 0;
+  g_autofree char *text = terms ? g_strjoinv (" ", (char **) terms) : NULL;
+  g_autoptr (ConfabFaqQuery) query = confab_faq_query_new (text);
 
-  if (n_terms == 0)
-    return 0;
+  return confab_faq_query_score (query, faq);
+}
 
-  for_each_word (faq->question, add_to_set, asked);
-  for (guint i = 0; faq->keywords && faq->keywords[i]; i++)
-    for_each_word (faq->keywords[i], add_to_set, asked);
-  for_each_word (faq->answer, add_to_set, answered);
+/* The FTS5 query for the candidates: every word that counts, and for the longer ones the
+ * first three letters as a prefix too, so that a typo after them still finds its FAQ. */
+static char *
+candidates_query (const ConfabFaqQuery *query)
+{
+  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *match = NULL;
+  g_autoptr (GString) prefixes = g_string_new (NULL);
 
-  for (guint i = 0; i < n_terms; i++)
+  for (guint i = 0; i < query->terms->len; i++)
     {
-      if (g_hash_table_contains (asked, terms[i]))
-        sum += 1.0;
-      else if (g_hash_table_contains (answered, terms[i]))
-        sum += ANSWER_ONLY_WEIGHT;
-    }
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, i));
+      const char *word = g_ptr_array_index (query->all.words, at);
 
-  return (int) (100.0 * sum / n_terms + 0.5);
+      g_ptr_array_add (words, g_strdup (word));
+      if (g_utf8_strlen (word, -1) >= TYPO_MIN_CHARS)
+        {
+          g_autofree char *prefix = g_utf8_substring (word, 0, 3);
+
+          /* letters and digits only (a term): nothing in it to quote */
+          g_string_append_printf (prefixes, " OR \"%s\"*", prefix);
+        }
+    }
+  g_ptr_array_add (words, NULL);
+
+  match = confab_faq_match_query ((const char * const *) words->pdata);
+  if (match == NULL)
+    return NULL;
+  return g_strconcat (match, prefixes->str, NULL);
 }
 
 static int
@@ -241,7 +676,9 @@ compare_matches (gconstpointer a,
   const ConfabFaqMatch *first = *(ConfabFaqMatch * const *) a;
   const ConfabFaqMatch *second = *(ConfabFaqMatch * const *) b;
 
-  return second->score - first->score;
+  if (first->score != second->score)
+    return second->score - first->score;
+  return (second->coverage > first->coverage) - (second->coverage < first->coverage);
 }
 
 GPtrArray *
@@ -251,11 +688,12 @@ confab_faq_search (ConfabStore *store,
                    guint        limit,
                    GError     **error)
 {
-  g_auto (GStrv) raw = NULL;
-  g_auto (GStrv) terms = collect_terms (text, &raw);
-  g_autofree char *match = confab_faq_match_query ((const char * const *) raw);
+  g_autoptr (ConfabFaqQuery) query = confab_faq_query_new (text);
+  g_autofree char *match = candidates_query (query);
   g_autoptr (GPtrArray) candidates = NULL;
   g_autoptr (GPtrArray) matches = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_faq_match_free);
+  g_autofree double *weights = NULL;
+  FaqVocab *vocabs;
 
   if (match == NULL)
     return g_steal_pointer (&matches);
@@ -264,14 +702,35 @@ confab_faq_search (ConfabStore *store,
   if (candidates == NULL)
     return NULL;
 
+  /* A word many of the site's FAQs know tells them apart less: it weighs 1/sqrt(n) for n
+   * FAQs, a word no FAQ knows 1. Every FAQ with one of the words is a candidate (unless
+   * there are more than SEARCH_CANDIDATES), so n counts among them. */
+  vocabs = g_new0 (FaqVocab, candidates->len);
+  weights = g_new0 (double, query->terms->len + 1);
+  for (guint i = 0; i < candidates->len; i++)
+    faq_vocab_init (&vocabs[i], query, g_ptr_array_index (candidates, i));
+  for (guint t = 0; t < query->terms->len; t++)
+    {
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, t));
+      guint known = 0;
+
+      for (guint i = 0; i < candidates->len; i++)
+        if (vocab_knows (&vocabs[i], query, at))
+          known++;
+      weights[t] = 1.0 / sqrt (MAX (known, 1));
+    }
+
   for (guint i = 0; i < candidates->len; i++)
     {
       ConfabFaqMatch *entry = g_new0 (ConfabFaqMatch, 1);
 
-      entry->faq = g_ptr_array_steal_index (candidates, i--);
-      entry->score = confab_faq_score ((const char * const *) terms, entry->faq);
+      entry->faq = g_steal_pointer (&candidates->pdata[i]);
+      entry->score = vocab_score (&vocabs[i], query, weights);
+      entry->coverage = question_coverage (&vocabs[i], query);
+      faq_vocab_clear (&vocabs[i]);
       g_ptr_array_add (matches, entry);
     }
+  g_free (vocabs);
 
   /* stable (since GLib 2.32): among equal scores bm25's order stays */
   g_ptr_array_sort (matches, compare_matches);

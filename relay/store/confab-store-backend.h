@@ -85,6 +85,7 @@ struct _ConfabStoreFuncs
   GPtrArray *(*list_faqs) (ConfabStore *store, const char *site_id, GError **error);
   ConfabFaq *(*update_faq) (ConfabStore *store, const char *faq_id, const char *question, const char *answer, const char * const *keywords, GError **error);
   gboolean (*delete_faq) (ConfabStore *store, const char *faq_id, GError **error);
+  gboolean (*set_faq_synonyms) (ConfabStore *store, const char *faq_id, const char * const *synonyms, GError **error);
   GPtrArray *(*search_faqs) (ConfabStore *store, const char *site_id, const char *match, guint limit, GError **error);
   gboolean (*count_faq_view) (ConfabStore *store, const char *faq_id, GError **error);
   gboolean (*bot_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);

@@ -412,6 +412,16 @@ static const char * const migrations[] = {
   "  name  text PRIMARY KEY,\n"
   "  value text NOT NULL\n"
   ");\n",
+  /* v7: issue 16's FAQ synonyms (SQLite's faqkb migration), in the search vector with the
+   * keywords' weight. SQLite's index stems with porter; here the 'english' configuration. */
+  "ALTER TABLE faqs DROP COLUMN search;\n"
+  "ALTER TABLE faqs ADD COLUMN synonyms text NOT NULL DEFAULT '[]'; -- JSON array of strings\n"
+  "ALTER TABLE faqs ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('english', question), 'A') ||\n"
+  "  setweight (to_tsvector ('english', keywords), 'A') ||\n"
+  "  setweight (to_tsvector ('english', synonyms), 'A') ||\n"
+  "  setweight (to_tsvector ('english', answer), 'B')) STORED;\n"
+  "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
 };
 
 int

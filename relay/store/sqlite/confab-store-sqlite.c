@@ -503,6 +503,34 @@ static const char * const migrations[] = {
   "ALTER TABLE uploads ADD COLUMN name TEXT;\n"
   "-- an agent's avatar: a 256 px PNG, content-addressed in the uploads directory\n"
   "ALTER TABLE users ADD COLUMN avatar_sha256 TEXT;\n",
+  /* issue 16's FAQ matching (the faqkb branch): synonyms per FAQ, and the FAQ index rebuilt
+   * with the porter stemmer over unicode61, so that "shipped", "shipping" and "ships" are one
+   * word; the triggers follow the new column */
+  "ALTER TABLE faqs ADD COLUMN synonyms TEXT NOT NULL DEFAULT '[]'; -- JSON array of strings\n"
+  "DROP TRIGGER faqs_fts_insert;\n"
+  "DROP TRIGGER faqs_fts_delete;\n"
+  "DROP TRIGGER faqs_fts_update;\n"
+  "DROP TABLE faqs_fts;\n"
+  "CREATE VIRTUAL TABLE faqs_fts USING fts5 (\n"
+  "  question, answer, keywords, synonyms,\n"
+  "  content = 'faqs', content_rowid = 'n',\n"
+  "  tokenize = 'porter unicode61 remove_diacritics 2'\n"
+  ");\n"
+  "CREATE TRIGGER faqs_fts_insert AFTER INSERT ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (rowid, question, answer, keywords, synonyms)\n"
+  "  VALUES (new.n, new.question, new.answer, new.keywords, new.synonyms);\n"
+  "END;\n"
+  "CREATE TRIGGER faqs_fts_delete AFTER DELETE ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer, keywords, synonyms)\n"
+  "  VALUES ('delete', old.n, old.question, old.answer, old.keywords, old.synonyms);\n"
+  "END;\n"
+  "CREATE TRIGGER faqs_fts_update AFTER UPDATE OF question, answer, keywords, synonyms ON faqs BEGIN\n"
+  "  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer, keywords, synonyms)\n"
+  "  VALUES ('delete', old.n, old.question, old.answer, old.keywords, old.synonyms);\n"
+  "  INSERT INTO faqs_fts (rowid, question, answer, keywords, synonyms)\n"
+  "  VALUES (new.n, new.question, new.answer, new.keywords, new.synonyms);\n"
+  "END;\n"
+  "INSERT INTO faqs_fts (faqs_fts) VALUES ('rebuild');\n",
 };
 
 int
