@@ -640,8 +640,8 @@ confab_faq_score (const char * const *terms,
 
 /* The FTS5 query for the candidates: every word that counts, and for the longer ones the
  * first three letters as a prefix too, so that a typo after them still finds its FAQ. */
-static char *
-candidates_query (const ConfabFaqQuery *query)
+char *
+confab_faq_query_fts_match (const ConfabFaqQuery *query)
 {
   g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *match = NULL;
@@ -689,7 +689,7 @@ confab_faq_search (ConfabStore *store,
                    GError     **error)
 {
   g_autoptr (ConfabFaqQuery) query = confab_faq_query_new (text);
-  g_autofree char *match = candidates_query (query);
+  g_autofree char *match = confab_faq_query_fts_match (query);
   g_autoptr (GPtrArray) candidates = NULL;
   g_autoptr (GPtrArray) matches = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_faq_match_free);
   g_autofree double *weights = NULL;

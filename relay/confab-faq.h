@@ -41,6 +41,9 @@ typedef struct _ConfabFaqQuery ConfabFaqQuery;
 ConfabFaqQuery *confab_faq_query_new   (const char           *text);
 void        confab_faq_query_free      (ConfabFaqQuery       *query);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabFaqQuery, confab_faq_query_free)
+/* An FTS5 query (words quoted) for what @query asks: any of its words, and for words of five
+ * letters or more their first three as a prefix (typos); NULL when no word counts. */
+char       *confab_faq_query_fts_match (const ConfabFaqQuery *query);
 /* The words that count; 0 for small talk ("hi", "thanks", "I need help"). */
 guint       confab_faq_query_n_terms   (const ConfabFaqQuery *query);
 /* How well @faq answers @query, from 0 to 100: the share of the visitor's words the FAQ knows.

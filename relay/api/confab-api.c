@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-kb.h"
 #include "confab-api-sites.h"
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
@@ -1193,6 +1194,8 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "config") == 0 && segments[2] == NULL)
     return widget_config (&request);
+  if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "articles") == 0 && segments[2] == NULL)
+    return confab_api_widget_articles (request.relay, msg, query);
 
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);

@@ -16,6 +16,7 @@
 #include "confab-store.h"
 #include "confab-store-analytics.h"
 #include "confab-store-data.h"
+#include "confab-store-kb.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
 
@@ -149,6 +150,14 @@ struct _ConfabStoreFuncs
   gboolean (*set_visitor_context) (ConfabStore *store, const char *visitor_id, const ConfabVisitorContext *context, GError **error);
   ConfabVisitor *(*find_visitor_by_fingerprint) (ConfabStore *store, const char *site_id, const char *fingerprint, GError **error);
   ConfabVisitor *(*link_visitor) (ConfabStore *store, const char *visitor_id, const char *previous_id, GError **error);
+  /* the knowledge base (issue 16) */
+  ConfabArticle *(*create_article) (ConfabStore *store, const char *site_id, const ConfabArticleDraft *draft, GError **error);
+  ConfabArticle *(*get_article) (ConfabStore *store, const char *article_id, GError **error);
+  ConfabArticle *(*get_article_by_slug) (ConfabStore *store, const char *site_id, const char *slug, gboolean published_only, GError **error);
+  GPtrArray *(*list_articles) (ConfabStore *store, const char *site_id, gboolean published_only, GError **error);
+  ConfabArticle *(*update_article) (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
+  gboolean (*delete_article) (ConfabStore *store, const char *article_id, GError **error);
+  GPtrArray *(*search_articles) (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

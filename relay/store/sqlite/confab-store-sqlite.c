@@ -531,6 +531,41 @@ static const char * const migrations[] = {
   "  VALUES (new.n, new.question, new.answer, new.keywords, new.synonyms);\n"
   "END;\n"
   "INSERT INTO faqs_fts (faqs_fts) VALUES ('rebuild');\n",
+  /* issue 16's knowledge base (the faqkb branch): a site's help articles in Markdown, with a
+   * full-text index (porter, as the FAQs') kept by triggers */
+  "CREATE TABLE kb_articles (\n"
+  "  n           INTEGER PRIMARY KEY, -- the FTS index's rowid\n"
+  "  id          TEXT NOT NULL UNIQUE,\n"
+  "  site_id     TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  slug        TEXT NOT NULL,\n"
+  "  title       TEXT NOT NULL,\n"
+  "  body        TEXT NOT NULL,\n"
+  "  category    TEXT NOT NULL DEFAULT '',\n"
+  "  language    TEXT NOT NULL DEFAULT 'en',\n"
+  "  published   INTEGER NOT NULL DEFAULT 0,\n"
+  "  created_at  INTEGER NOT NULL,\n"
+  "  updated_at  INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE UNIQUE INDEX kb_articles_slug ON kb_articles (site_id, slug);\n"
+  "CREATE VIRTUAL TABLE kb_articles_fts USING fts5 (\n"
+  "  title, body, category,\n"
+  "  content = 'kb_articles', content_rowid = 'n',\n"
+  "  tokenize = 'porter unicode61 remove_diacritics 2'\n"
+  ");\n"
+  "CREATE TRIGGER kb_articles_fts_insert AFTER INSERT ON kb_articles BEGIN\n"
+  "  INSERT INTO kb_articles_fts (rowid, title, body, category)\n"
+  "  VALUES (new.n, new.title, new.body, new.category);\n"
+  "END;\n"
+  "CREATE TRIGGER kb_articles_fts_delete AFTER DELETE ON kb_articles BEGIN\n"
+  "  INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, category)\n"
+  "  VALUES ('delete', old.n, old.title, old.body, old.category);\n"
+  "END;\n"
+  "CREATE TRIGGER kb_articles_fts_update AFTER UPDATE OF title, body, category ON kb_articles BEGIN\n"
+  "  INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, category)\n"
+  "  VALUES ('delete', old.n, old.title, old.body, old.category);\n"
+  "  INSERT INTO kb_articles_fts (rowid, title, body, category)\n"
+  "  VALUES (new.n, new.title, new.body, new.category);\n"
+  "END;\n",
 };
 
 int
