@@ -14,6 +14,8 @@
 #include "confab-faq.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-help.h"
+#include "confab-config.h"
 #include "confab-stem.h"
 
 #include <math.h>
@@ -25,6 +27,8 @@
 #define MAX_FAQ_ID_CHARS   100
 #define ANSWER_ONLY_WEIGHT 0.25
 #define QUESTION_ONLY_WEIGHT 0.75
+/* a question word of an article's title counts 0.75: 50 is two of three words */
+#define ARTICLE_LINK_MIN_SCORE 50
 
 G_DEFINE_QUARK (confab-faq-error-quark, confab_faq_error)
 
@@ -769,6 +773,42 @@ read_settings (const ConfabSite *site,
     *out_threshold = (int) CLAMP (json_node_get_int (node), 0, 100);
 }
 
+/* The FAQ's answer with "Read more: TITLE — URL" when [help] public-url is set and a published
+ * article's title knows at least half of the FAQ question's words; NULL for the answer alone. */
+static char *
+answer_with_article (ConfabRelay      *relay,
+                     const ConfabSite *site,
+                     const ConfabFaq  *faq)
+{
+  g_autoptr (GPtrArray) articles = NULL;
+  g_autoptr (ConfabFaqQuery) query = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabArticle *article;
+  ConfabFaq as_faq = { 0 };
+
+  if (relay->config->help_public_url == NULL)
+    return NULL;
+  articles = confab_kb_search (relay->store, site->id, faq->question, TRUE, 1, &error);
+  if (articles == NULL)
+    {
+      g_warning ("No article link in the FAQ answer: %s", error->message);
+      return NULL;
+    }
+  if (articles->len == 0)
+    return NULL;
+
+  /* bm25's best is not always about the same thing: the title must know the question */
+  article = g_ptr_array_index (articles, 0);
+  query = confab_faq_query_new (faq->question);
+  as_faq.question = article->title;
+  as_faq.answer = article->body;
+  if (confab_faq_query_score (query, &as_faq) < ARTICLE_LINK_MIN_SCORE)
+    return NULL;
+
+  return g_strdup_printf ("%s\n\nRead more: %s — %s/help/%s/%s", faq->answer, article->title,
+                          relay->config->help_public_url, site->site_key, article->slug);
+}
+
 static gboolean
 count_view (ConfabStore  *store,
             gpointer      user_data,
@@ -788,6 +828,7 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabMessage) answer = NULL;
   g_autofree char *bot_name = NULL;
+  g_autofree char *body = NULL;
   ConfabMessageDraft draft = { 0 };
   ConfabFaqMatch *best;
   gboolean enabled, may_answer, answered;
@@ -835,7 +876,8 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
   draft.sender_type = CONFAB_SENDER_BOT;
   draft.sender_id = best->faq->id;
   draft.sender_name = bot_name;
-  draft.body = best->faq->answer;
+  body = answer_with_article (relay, site, best->faq);
+  draft.body = body ? body : best->faq->answer;
   answer = confab_hub_post_message (relay->hub, &draft, NULL, count_view, best->faq->id, &error);
   if (answer == NULL)
     goto failed;

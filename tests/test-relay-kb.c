@@ -4,6 +4,8 @@
  * (escaped, no script, drafts hidden) and the widget's search of published articles. */
 #include "relay-harness.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 
 static JsonObject *
@@ -58,12 +60,12 @@ test_crud (void)
   g_assert_cmpuint (json_array_get_length (test_obj_array (pushed, "articles")), ==, 1);
 
   /* bad input: each with its error, nothing stored */
-  g_free (create_article (world, "{\"title\":\"Returns & exchanges\"}", 409));
-  g_free (create_article (world, "{\"title\":\"T\",\"slug\":\"Not a slug\"}", 400));
-  g_free (create_article (world, "{\"title\":\"T\",\"language\":\"e\"}", 400));
-  g_free (create_article (world, "{\"title\":\"T\",\"colour\":\"red\"}", 400));
-  g_free (create_article (world, "{\"body\":\"no title\"}", 400));
-  g_free (create_article (world, "{\"title\":\"T\",\"published\":\"yes\"}", 400));
+  g_assert_null (create_article (world, "{\"title\":\"Returns & exchanges\"}", 409));
+  g_assert_null (create_article (world, "{\"title\":\"T\",\"slug\":\"Not a slug\"}", 400));
+  g_assert_null (create_article (world, "{\"title\":\"T\",\"language\":\"e\"}", 400));
+  g_assert_null (create_article (world, "{\"title\":\"T\",\"colour\":\"red\"}", 400));
+  g_assert_null (create_article (world, "{\"body\":\"no title\"}", 400));
+  g_assert_null (create_article (world, "{\"title\":\"T\",\"published\":\"yes\"}", 400));
   {
     g_autoptr(TestResponse) listed = test_http (world->relay, "GET", list_path, world->token, NULL, NULL);
     JsonArray *articles;
@@ -266,6 +268,90 @@ test_widget_search (void)
   }
 }
 
+/* The FAQ bot's answer links a published article about the same thing when [help] public-url
+ * says where the help centre is; not a draft, not an article about something else. */
+static void
+test_faq_read_more (void)
+{
+  g_autoptr(TestWorld) world = test_world_new ("[help]\npublic-url=https://help.example.test/\n",
+                                                TEST_WORLD_DEFAULT);
+  g_autoptr(TestWorld) plain = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *faqs = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autofree char *plain_faqs = g_strdup_printf ("/api/v1/sites/%s/faqs", plain->site_id);
+  g_autofree char *expected = NULL;
+  const char *faq_body = "{\"question\":\"What is your return policy?\",\"answer\":\"30 days, free.\","
+                         "\"keywords\":[\"return\"]}";
+  g_autoptr(JsonObject) linked = NULL;
+  g_autoptr(JsonObject) bare = NULL;
+  g_autoptr(JsonObject) other = NULL;
+
+  {
+    g_autoptr(TestResponse) a = test_http (world->relay, "POST", faqs, world->token, faq_body, NULL);
+    g_autoptr(TestResponse) b = test_http (plain->relay, "POST", plain_faqs, plain->token, faq_body, NULL);
+    g_autoptr(TestResponse) c = test_http (world->relay, "POST", faqs, world->token,
+                                           "{\"question\":\"Do you sell gift cards?\",\"answer\":\"Yes.\","
+                                           "\"keywords\":[\"gift card\"]}", NULL);
+    test_assert_http_status (a, 201);
+    test_assert_http_status (b, 201);
+    test_assert_http_status (c, 201);
+  }
+  json_object_unref (create_article (world, "{\"title\":\"Our return policy\",\"slug\":\"returns\","
+                                 "\"body\":\"All about returning.\",\"published\":true}", 201));
+  json_object_unref (create_article (world, "{\"title\":\"Gift cards\",\"slug\":\"gift-cards\","
+                                 "\"body\":\"Draft.\"}", 201));
+  json_object_unref (create_article (plain, "{\"title\":\"Our return policy\",\"slug\":\"returns\","
+                                 "\"body\":\"All about returning.\",\"published\":true}", 201));
+
+  test_visitor_say (world->visitor, "Can I return my order?", NULL);
+  linked = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 5000);
+  expected = g_strdup_printf ("30 days, free.\n\nRead more: Our return policy — "
+                              "https://help.example.test/help/%s/returns", world->site_key);
+  g_assert_cmpstr (test_obj_string (linked, "body"), ==, expected);
+
+  /* the gift card article is a draft: the answer alone */
+  test_visitor_say (world->visitor, "Do you have gift cards?", NULL);
+  other = test_ws_wait_for_match (world->visitor, "message", "body", "Yes.", 5000);
+  g_assert_nonnull (other);
+
+  /* without [help] public-url: no link */
+  test_visitor_say (plain->visitor, "Can I return my order?", NULL);
+  bare = test_ws_wait_for_match (plain->visitor, "message", "sender.type", "bot", 5000);
+  g_assert_cmpstr (test_obj_string (bare, "body"), ==, "30 days, free.");
+}
+
+/* [help] public-url is an http(s) address or a config error, never a link of another kind. */
+static void
+test_public_url_checked (void)
+{
+  const char *relay = g_getenv ("CONFAB_RELAY");
+  g_autofree char *dir = g_dir_make_tmp ("test-relay-kb-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.conf", NULL);
+  g_autofree char *good = g_build_filename (dir, "good.conf", NULL);
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_assert_nonnull (relay);
+  g_assert_true (g_file_set_contents (bad, "[help]\npublic-url=javascript:alert(1)\n", -1, NULL));
+  g_assert_true (g_file_set_contents (good, "[help]\npublic-url=https://chat.example.test/\n", -1, NULL));
+  {
+    const char *argv[] = { relay, "--check-config", bad, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                 NULL, &err, &status, NULL));
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+    g_assert_nonnull (strstr (err, "[help] public-url"));
+  }
+  {
+    const char *argv[] = { relay, "--check-config", good, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                 NULL, NULL, &status, NULL));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_unlink (bad);
+  g_unlink (good);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,6 +362,8 @@ main (int    argc,
   test_harness_add ("/relay/kb/markdown-safe", test_markdown_safe);
   test_harness_add ("/relay/kb/help-centre", test_help_centre);
   test_harness_add ("/relay/kb/widget-search", test_widget_search);
+  test_harness_add ("/relay/kb/faq-read-more", test_faq_read_more);
+  test_harness_add ("/relay/kb/public-url-checked", test_public_url_checked);
 
   return g_test_run ();
 }

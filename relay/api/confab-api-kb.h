@@ -3,6 +3,7 @@
 #pragma once
 
 #include "confab-api-admin.h"
+#include "confab-store-kb.h"
 
 G_BEGIN_DECLS
 

@@ -1155,6 +1155,12 @@ widget_config (Request *request)
   }
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
+  {
+    /* the widget's Help tab: only when there is something to find */
+    g_autoptr (GPtrArray) articles = confab_store_list_articles (relay->store, site->id, TRUE, NULL);
+
+    json_object_set_boolean_member (answer, "help", articles != NULL && articles->len > 0);
+  }
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
