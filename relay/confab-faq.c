@@ -114,8 +114,15 @@ for_each_word (const char *text,
 
       if (p > start)
         {
-          char *word = normalise_word (start, p - start);
-          g_autofree char *raw = g_utf8_normalize (start, p - start, G_NORMALIZE_NFC);
+          gboolean ascii = TRUE;
+          char *word;
+          g_autofree char *raw = NULL;
+
+          for (const char *c = start; ascii && c < p; c++)
+            ascii = (guchar) *c < 0x80;
+          /* most words are ASCII: nothing to decompose or compose, lower case is enough */
+          word = ascii ? g_ascii_strdown (start, p - start) : normalise_word (start, p - start);
+          raw = ascii ? g_strndup (start, p - start) : g_utf8_normalize (start, p - start, G_NORMALIZE_NFC);
 
           if (word != NULL && raw != NULL && !func (word, raw, user_data))
             return;
@@ -250,6 +257,23 @@ in_list (const char * const *list,
   return FALSE;
 }
 
+/* in_list() for the stop words, which every word of a message and of an FAQ's question meets */
+static gboolean
+is_stop_word (const char *word)
+{
+  static GHashTable *set;
+
+  if (g_once_init_enter (&set))
+    {
+      GHashTable *words = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; stop_words[i] != NULL; i++)
+        g_hash_table_add (words, (gpointer) stop_words[i]);
+      g_once_init_leave (&set, words);
+    }
+  return g_hash_table_contains (set, word);
+}
+
 static gboolean
 is_number (const char *word)
 {
@@ -366,7 +390,7 @@ confab_faq_query_new (const char *text)
             query->phrase = g_strdup (g_str_has_prefix (word, "when") ? "when" : "where");
           continue;
         }
-      if (in_list (stop_words, word) || is_number (word) || g_hash_table_contains (seen, stem))
+      if (is_stop_word (word) || is_number (word) || g_hash_table_contains (seen, stem))
         continue;
       if (query->terms->len >= MAX_TERMS)
         break;
@@ -451,22 +475,38 @@ mark_phrase (const ConfabFaqQuery *query,
   word_list_clear (&phrase);
 }
 
+/* Whether @text has the words of @phrase ("how long") one after the other. */
+static gboolean
+has_phrase (const char *text,
+            const char *phrase)
+{
+  WordList words, wanted;
+  gboolean found = FALSE;
+
+  word_list_init (&words, text);
+  word_list_init (&wanted, phrase);
+  for (guint at = 0; !found && at + wanted.words->len <= words.words->len; at++)
+    {
+      found = TRUE;
+      for (guint k = 0; found && k < wanted.words->len; k++)
+        found = strcmp (g_ptr_array_index (words.words, at + k), g_ptr_array_index (wanted.words, k)) == 0;
+    }
+  word_list_clear (&words);
+  word_list_clear (&wanted);
+  return found;
+}
+
 /* Whether the FAQ's question or a synonym asks with the visitor's question phrase. */
 static gboolean
 asks_like (const ConfabFaq *faq,
            const char      *phrase)
 {
-  g_autofree char *pattern = NULL;
-  g_autoptr (GRegex) regex = NULL;
-
   if (phrase == NULL)
     return FALSE;
-  pattern = g_strdup_printf ("\\b%s\\b", phrase);
-  regex = g_regex_new (pattern, G_REGEX_CASELESS, 0, NULL);
-  if (g_regex_match (regex, faq->question, 0, NULL))
+  if (has_phrase (faq->question, phrase))
     return TRUE;
   for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
-    if (g_regex_match (regex, faq->synonyms[i], 0, NULL))
+    if (has_phrase (faq->synonyms[i], phrase))
       return TRUE;
   return FALSE;
 }
@@ -610,7 +650,7 @@ question_coverage (const FaqVocab       *vocab,
   g_hash_table_iter_init (&iter, vocab->asked);
   while (g_hash_table_iter_next (&iter, &stem, NULL))
     {
-      if (in_list (stop_words, stem) || in_list (question_words, stem))
+      if (is_stop_word (stem) || in_list (question_words, stem))
         continue;
       asked++;
       if (g_hash_table_contains (stems, stem))
