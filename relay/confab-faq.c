@@ -458,90 +458,166 @@ phrase_at (const WordList *all,
   return TRUE;
 }
 
-/* Marks the visitor's words inside occurrences of @text (a synonym of two words or more). */
-static void
-mark_phrase (const ConfabFaqQuery *query,
-             const char           *text,
-             gboolean             *covered)
-{
-  WordList phrase;
-
-  word_list_init (&phrase, text);
-  if (phrase.stems->len >= 2)
-    for (guint at = 0; at < query->all.stems->len; at++)
-      if (phrase_at (&query->all, at, &phrase))
-        for (guint k = 0; k < phrase.stems->len; k++)
-          covered[at + k] = TRUE;
-  word_list_clear (&phrase);
-}
-
-/* Whether @text has the words of @phrase ("how long") one after the other. */
-static gboolean
-has_phrase (const char *text,
-            const char *phrase)
-{
-  WordList words, wanted;
-  gboolean found = FALSE;
-
-  word_list_init (&words, text);
-  word_list_init (&wanted, phrase);
-  for (guint at = 0; !found && at + wanted.words->len <= words.words->len; at++)
-    {
-      found = TRUE;
-      for (guint k = 0; found && k < wanted.words->len; k++)
-        found = strcmp (g_ptr_array_index (words.words, at + k), g_ptr_array_index (wanted.words, k)) == 0;
-    }
-  word_list_clear (&words);
-  word_list_clear (&wanted);
-  return found;
-}
-
-/* Whether the FAQ's question or a synonym asks with the visitor's question phrase. */
-static gboolean
-asks_like (const ConfabFaq *faq,
-           const char      *phrase)
-{
-  if (phrase == NULL)
-    return FALSE;
-  if (has_phrase (faq->question, phrase))
-    return TRUE;
-  for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
-    if (has_phrase (faq->synonyms[i], phrase))
-      return TRUE;
-  return FALSE;
-}
-
-/* What one FAQ knows, read for one query. */
+/* What one FAQ knows, whatever the query: its words read once and kept (see faq_index_get()). */
 typedef struct {
-  GHashTable *topic;       /* stems of the keywords and one-word synonyms */
-  GHashTable *topic_words; /* the same words unstemmed, for typos */
-  GHashTable *asked;       /* stems of the question */
-  GHashTable *asked_words;
-  GHashTable *answered;    /* stems of the answer */
-  gboolean   *covered;     /* per word of the query: inside a synonym phrase found whole */
-  gboolean    asks_alike;  /* the FAQ asks with the query's question phrase */
-} FaqVocab;
+  gatomicrefcount  ref;
+  char            *source;      /* what it was read from: question, answer, keywords, synonyms */
+  GHashTable      *topic;       /* stems of the keywords and one-word synonyms */
+  GHashTable      *topic_words; /* the same words unstemmed, for typos */
+  GHashTable      *asked;       /* stems of the question */
+  GHashTable      *asked_words;
+  GHashTable      *answered;    /* stems of the answer */
+  GPtrArray       *phrases;     /* WordList*: keywords and synonyms of two words or more */
+  GPtrArray       *asking;      /* WordList*: the question and every synonym, for question phrases */
+} FaqIndex;
+
+#define FAQ_INDEX_CACHE_MAX 4096
+
+static void
+word_list_free (WordList *list)
+{
+  word_list_clear (list);
+  g_free (list);
+}
+
+static WordList *
+word_list_new (const char *text)
+{
+  WordList *list = g_new0 (WordList, 1);
+
+  word_list_init (list, text);
+  return list;
+}
+
+static void
+faq_index_unref (FaqIndex *index)
+{
+  if (!g_atomic_ref_count_dec (&index->ref))
+    return;
+  g_free (index->source);
+  g_hash_table_unref (index->topic);
+  g_hash_table_unref (index->topic_words);
+  g_hash_table_unref (index->asked);
+  g_hash_table_unref (index->asked_words);
+  g_hash_table_unref (index->answered);
+  g_ptr_array_unref (index->phrases);
+  g_ptr_array_unref (index->asking);
+  g_free (index);
+}
+
+static char *
+faq_source (const ConfabFaq *faq)
+{
+  g_autofree char *keywords = faq->keywords ? g_strjoinv ("\x1f", faq->keywords) : g_strdup ("");
+  g_autofree char *synonyms = faq->synonyms ? g_strjoinv ("\x1f", faq->synonyms) : g_strdup ("");
+
+  return g_strjoin ("\x1e", faq->question, faq->answer, keywords, synonyms, NULL);
+}
 
 /* A keyword or synonym of one word is one more word of the FAQ's; a longer one counts only
  * whole ("sign in", "money back": not every "sign" or "back"). */
 static void
-add_topic (FaqVocab             *vocab,
-           const ConfabFaqQuery *query,
-           char                **phrases)
+add_topic (FaqIndex  *index,
+           char     **phrases)
 {
   for (guint i = 0; phrases && phrases[i]; i++)
     {
-      WordList words;
-      gboolean single;
+      WordList *words = word_list_new (phrases[i]);
 
-      word_list_init (&words, phrases[i]);
-      single = words.words->len <= 1;
-      word_list_clear (&words);
-      if (single)
-        add_stems (vocab->topic, vocab->topic_words, phrases[i]);
+      if (words->words->len <= 1)
+        {
+          add_stems (index->topic, index->topic_words, phrases[i]);
+          word_list_free (words);
+        }
       else
-        mark_phrase (query, phrases[i], vocab->covered);
+        g_ptr_array_add (index->phrases, words);
     }
+}
+
+static FaqIndex *
+faq_index_new (const ConfabFaq *faq,
+               char            *source)
+{
+  FaqIndex *index = g_new0 (FaqIndex, 1);
+
+  g_atomic_ref_count_init (&index->ref);
+  index->source = source;
+  index->topic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->topic_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->asked_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->phrases = g_ptr_array_new_with_free_func ((GDestroyNotify) word_list_free);
+  index->asking = g_ptr_array_new_with_free_func ((GDestroyNotify) word_list_free);
+
+  add_stems (index->asked, index->asked_words, faq->question);
+  add_topic (index, faq->keywords);
+  add_topic (index, faq->synonyms);
+  add_stems (index->answered, NULL, faq->answer);
+  g_ptr_array_add (index->asking, word_list_new (faq->question));
+  for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
+    g_ptr_array_add (index->asking, word_list_new (faq->synonyms[i]));
+  return index;
+}
+
+/* The FAQ's index, read once per version of the FAQ: the bot reads every candidate FAQ for each
+ * visitor message, and tokenising and stemming their texts each time was most of its cost. The
+ * cache is keyed by id and checked against the texts themselves, so an edit is never missed. */
+static FaqIndex *
+faq_index_get (const ConfabFaq *faq)
+{
+  static GMutex lock;
+  static GHashTable *cache;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  g_autofree char *source = faq_source (faq);
+  FaqIndex *index;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) faq_index_unref);
+
+  index = faq->id ? g_hash_table_lookup (cache, faq->id) : NULL;
+  if (index != NULL && strcmp (index->source, source) == 0)
+    {
+      g_atomic_ref_count_inc (&index->ref);
+      return index;
+    }
+
+  index = faq_index_new (faq, g_steal_pointer (&source));
+  if (faq->id != NULL)
+    {
+      /* deleted FAQs leave their entries behind: start over now and then */
+      if (g_hash_table_size (cache) >= FAQ_INDEX_CACHE_MAX)
+        g_hash_table_remove_all (cache);
+      g_atomic_ref_count_inc (&index->ref);
+      g_hash_table_replace (cache, g_strdup (faq->id), index);
+    }
+  return index;
+}
+
+/* What one FAQ knows, read for one query. */
+typedef struct {
+  FaqIndex   *index;
+  gboolean   *covered;     /* per word of the query: inside a keyword or synonym phrase found whole */
+  gboolean    asks_alike;  /* the FAQ asks with the query's question phrase */
+} FaqVocab;
+
+/* Whether @list has the words of @wanted one after the other. */
+static gboolean
+has_words (const WordList     *list,
+           const char * const *wanted)
+{
+  guint n = g_strv_length ((char **) wanted);
+
+  for (guint at = 0; at + n <= list->words->len; at++)
+    {
+      guint k = 0;
+
+      while (k < n && strcmp (g_ptr_array_index (list->words, at + k), wanted[k]) == 0)
+        k++;
+      if (k == n)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -549,28 +625,36 @@ faq_vocab_init (FaqVocab             *vocab,
                 const ConfabFaqQuery *query,
                 const ConfabFaq      *faq)
 {
-  vocab->topic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  vocab->topic_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  vocab->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  vocab->asked_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  vocab->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  vocab->covered = g_new0 (gboolean, query->all.words->len + 1);
+  FaqIndex *index = faq_index_get (faq);
 
-  add_stems (vocab->asked, vocab->asked_words, faq->question);
-  add_topic (vocab, query, faq->keywords);
-  add_topic (vocab, query, faq->synonyms);
-  add_stems (vocab->answered, NULL, faq->answer);
-  vocab->asks_alike = asks_like (faq, query->phrase);
+  vocab->index = index;
+  vocab->covered = g_new0 (gboolean, query->all.words->len + 1);
+  vocab->asks_alike = FALSE;
+
+  for (guint i = 0; i < index->phrases->len; i++)
+    {
+      const WordList *phrase = g_ptr_array_index (index->phrases, i);
+
+      for (guint at = 0; at < query->all.stems->len; at++)
+        if (phrase_at (&query->all, at, phrase))
+          for (guint k = 0; k < phrase->stems->len; k++)
+            vocab->covered[at + k] = TRUE;
+    }
+
+  if (query->phrase != NULL)
+    {
+      /* the question phrases are lower-case ASCII words: "how long", "when" */
+      g_auto (GStrv) wanted = g_strsplit (query->phrase, " ", -1);
+
+      for (guint i = 0; !vocab->asks_alike && i < index->asking->len; i++)
+        vocab->asks_alike = has_words (g_ptr_array_index (index->asking, i), (const char * const *) wanted);
+    }
 }
 
 static void
 faq_vocab_clear (FaqVocab *vocab)
 {
-  g_clear_pointer (&vocab->topic, g_hash_table_unref);
-  g_clear_pointer (&vocab->topic_words, g_hash_table_unref);
-  g_clear_pointer (&vocab->asked, g_hash_table_unref);
-  g_clear_pointer (&vocab->asked_words, g_hash_table_unref);
-  g_clear_pointer (&vocab->answered, g_hash_table_unref);
+  g_clear_pointer (&vocab->index, faq_index_unref);
   g_clear_pointer (&vocab->covered, g_free);
 }
 
@@ -582,8 +666,8 @@ vocab_knows (const FaqVocab       *vocab,
 {
   const char *stem = g_ptr_array_index (query->all.stems, at);
 
-  return vocab->covered[at] || g_hash_table_contains (vocab->topic, stem) ||
-         g_hash_table_contains (vocab->asked, stem);
+  return vocab->covered[at] || g_hash_table_contains (vocab->index->topic, stem) ||
+         g_hash_table_contains (vocab->index->asked, stem);
 }
 
 /* How much of the query's word @at the FAQ knows, 0 to 1. */
@@ -595,14 +679,14 @@ vocab_credit (const FaqVocab       *vocab,
   const char *stem = g_ptr_array_index (query->all.stems, at);
   const char *word = g_ptr_array_index (query->all.words, at);
 
-  if (vocab->covered[at] || g_hash_table_contains (vocab->topic, stem) ||
-      g_hash_table_contains (vocab->topic_words, word))
+  if (vocab->covered[at] || g_hash_table_contains (vocab->index->topic, stem) ||
+      g_hash_table_contains (vocab->index->topic_words, word))
     return 1.0;
-  if (g_hash_table_contains (vocab->asked, stem) || g_hash_table_contains (vocab->asked_words, word))
+  if (g_hash_table_contains (vocab->index->asked, stem) || g_hash_table_contains (vocab->index->asked_words, word))
     return QUESTION_ONLY_WEIGHT;
-  if (typo_of_any (word, vocab->topic_words) || typo_of_any (word, vocab->asked_words))
+  if (typo_of_any (word, vocab->index->topic_words) || typo_of_any (word, vocab->index->asked_words))
     return TYPO_WEIGHT;
-  if (g_hash_table_contains (vocab->answered, stem))
+  if (g_hash_table_contains (vocab->index->answered, stem))
     return ANSWER_ONLY_WEIGHT;
   return 0;
 }
@@ -647,7 +731,7 @@ question_coverage (const FaqVocab       *vocab,
 
   for (guint i = 0; i < query->all.stems->len; i++)
     g_hash_table_add (stems, g_ptr_array_index (query->all.stems, i));
-  g_hash_table_iter_init (&iter, vocab->asked);
+  g_hash_table_iter_init (&iter, vocab->index->asked);
   while (g_hash_table_iter_next (&iter, &stem, NULL))
     {
       if (is_stop_word (stem) || in_list (question_words, stem))
