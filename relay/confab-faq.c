@@ -471,7 +471,7 @@ typedef struct {
   GPtrArray       *asking;      /* WordList*: the question and every synonym, for question phrases */
 } FaqIndex;
 
-#define FAQ_INDEX_CACHE_MAX 4096
+#define FAQ_INDEX_CACHE_MAX 1024 /* a few MB with long answers; FAQs are read again after a reset */
 
 static void
 word_list_free (WordList *list)
