@@ -16,6 +16,10 @@
 #include <string.h>
 
 #define MAX_DEPTH 8 /* emphasis inside links inside emphasis…: deeper is shown as text */
+/* How far a link's label, its target and an autolink may reach: "[[[[…" or "<<<<…" in a long
+ * paragraph must not make every page view scan the rest of it for each bracket. */
+#define MAX_LINK_LABEL  1000
+#define MAX_LINK_TARGET 2000
 
 void
 confab_html_escape_append (GString    *out,
@@ -90,7 +94,7 @@ parse_link (const char *text,
   int nesting = 0;
   gsize i;
 
-  for (i = at + 1; i < len; i++)
+  for (i = at + 1; i < len && i - at <= MAX_LINK_LABEL; i++)
     {
       if (text[i] == '\\')
         i++;
@@ -105,14 +109,14 @@ parse_link (const char *text,
   *target_start = i + 2;
   /* balanced parentheses belong to the target, as in CommonMark: (https://x.test/a_(b)) */
   nesting = 0;
-  for (i = *target_start; i < len; i++)
+  for (i = *target_start; i < len && i - *target_start <= MAX_LINK_TARGET; i++)
     {
       if (text[i] == '(')
         nesting++;
       else if (text[i] == ')' && nesting-- == 0)
         break;
     }
-  if (i >= len)
+  if (i >= len || text[i] != ')')
     return FALSE;
   *target_end = i;
   *link_end = i + 1;
@@ -152,6 +156,9 @@ render_inline (GString    *out,
                gsize       len,
                int         depth)
 {
+  /* Delimiters with no closing one left after some point have none after any later point
+   * either: looking once is enough ("**" a thousand times unclosed stays linear). */
+  gboolean no_more_code = FALSE, no_more_strong[2] = { FALSE, FALSE }, no_more_em[2] = { FALSE, FALSE };
   gsize i = 0;
 
   if (depth > MAX_DEPTH)
@@ -171,10 +178,11 @@ render_inline (GString    *out,
           continue;
         }
 
-      if (c == '`')
+      if (c == '`' && !no_more_code)
         {
           gssize close = find_closing (text, len, i + 1, "`");
 
+          no_more_code = close < 0;
           if (close > 0)
             {
               g_string_append (out, "<code>");
@@ -185,11 +193,12 @@ render_inline (GString    *out,
             }
         }
 
-      if ((c == '*' || c == '_') && i + 1 < len && text[i + 1] == c)
+      if ((c == '*' || c == '_') && i + 1 < len && text[i + 1] == c && !no_more_strong[c == '_'])
         {
           char delim[3] = { c, c, '\0' };
           gssize close = find_closing (text, len, i + 2, delim);
 
+          no_more_strong[c == '_'] = close < 0;
           if (close > 0)
             {
               g_string_append (out, "<strong>");
@@ -202,11 +211,12 @@ render_inline (GString    *out,
 
       /* *em* and _em_, not "2 * 3" nor snake_case words */
       if ((c == '*' || c == '_') && i + 1 < len && !g_ascii_isspace (text[i + 1]) &&
-          (c == '*' || i == 0 || !g_ascii_isalnum (text[i - 1])))
+          (c == '*' || i == 0 || !g_ascii_isalnum (text[i - 1])) && !no_more_em[c == '_'])
         {
           char delim[2] = { c, '\0' };
           gssize close = find_closing (text, len, i + 1, delim);
 
+          no_more_em[c == '_'] = close < 0;
           if (close > 0 && !g_ascii_isspace (text[close - 1]) &&
               (c == '*' || (gsize) close + 1 >= len || !g_ascii_isalnum (text[close + 1])))
             {
@@ -247,7 +257,7 @@ render_inline (GString    *out,
 
       if (c == '<')
         {
-          const char *close = memchr (text + i, '>', len - i);
+          const char *close = memchr (text + i, '>', MIN (len - i, MAX_LINK_TARGET));
 
           if (close != NULL)
             {

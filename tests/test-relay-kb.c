@@ -153,6 +153,22 @@ test_markdown_safe (void)
   g_assert_nonnull (strstr (html, "<ol>\n<li>first</li>\n</ol>"));
   g_assert_nonnull (strstr (html, "<pre><code>&lt;script&gt;in code&lt;/script&gt;\n</code></pre>"));
   g_assert_nonnull (strstr (html, "pic"));
+
+  /* unclosed marks by the thousand render in linear time: every help page view renders */
+  {
+    g_autoptr(GString) body = g_string_new ("{\"title\":\"Marks\",\"body\":\"");
+    g_autoptr(JsonObject) marks = NULL;
+    gint64 start;
+
+    /* 48,000 characters of the 50,000 a body may have */
+    for (guint i = 0; i < 6000; i++)
+      g_string_append (body, "**[<`_*(");
+    g_string_append (body, "\"}");
+    start = g_get_monotonic_time ();
+    marks = create_article (world, body->str, 201);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+    g_assert_null (strstr (test_obj_string (marks, "html"), "<a "));
+  }
 }
 
 static void
