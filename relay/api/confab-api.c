@@ -1157,9 +1157,13 @@ widget_config (Request *request)
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
   {
     /* the widget's Help tab: only when there is something to find */
-    g_autoptr (GPtrArray) articles = confab_store_list_articles (relay->store, site->id, TRUE, NULL);
+    g_autoptr (GError) help_error = NULL;
+    gboolean help = FALSE;
 
-    json_object_set_boolean_member (answer, "help", articles != NULL && articles->len > 0);
+    /* a store without the knowledge base yet (PostgreSQL) has no Help tab */
+    if (!confab_store_has_published_articles (relay->store, site->id, &help, &help_error))
+      g_debug ("No Help tab: %s", help_error->message);
+    json_object_set_boolean_member (answer, "help", help);
   }
   text = confab_json_object_to_string (answer);
 

@@ -155,6 +155,7 @@ struct _ConfabStoreFuncs
   ConfabArticle *(*get_article) (ConfabStore *store, const char *article_id, GError **error);
   ConfabArticle *(*get_article_by_slug) (ConfabStore *store, const char *site_id, const char *slug, gboolean published_only, GError **error);
   GPtrArray *(*list_articles) (ConfabStore *store, const char *site_id, gboolean published_only, GError **error);
+  gboolean (*has_published_articles) (ConfabStore *store, const char *site_id, gboolean *out_has, GError **error);
   ConfabArticle *(*update_article) (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
   gboolean (*delete_article) (ConfabStore *store, const char *article_id, GError **error);
   GPtrArray *(*search_articles) (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);

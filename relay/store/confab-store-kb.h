@@ -51,6 +51,11 @@ GPtrArray     *confab_store_list_articles      (ConfabStore              *store,
                                                 const char               *site_id,
                                                 gboolean                  published_only,
                                                 GError                  **error);
+/* Whether the site has a published article: one index lookup (the widget config asks). */
+gboolean       confab_store_has_published_articles (ConfabStore          *store,
+                                                const char               *site_id,
+                                                gboolean                 *out_has,
+                                                GError                  **error);
 /* NOT_FOUND, EXISTS (slug taken). */
 ConfabArticle *confab_store_update_article     (ConfabStore              *store,
                                                 const char               *article_id,

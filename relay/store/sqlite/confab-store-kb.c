@@ -170,6 +170,32 @@ confab_store_list_articles (ConfabStore *store,
                          "Cannot list the articles", error);
 }
 
+gboolean
+confab_store_has_published_articles (ConfabStore *store,
+                                     const char  *site_id,
+                                     gboolean    *out_has,
+                                     GError     **error)
+{
+  STORE_HANDOFF (store, has_published_articles, FALSE, error, site_id, out_has, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  *out_has = FALSE;
+  stmt = store_prepare (store,
+                        "SELECT EXISTS (SELECT 1 FROM kb_articles WHERE site_id = ?1 AND published)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+
+  store_bind_text (stmt, 1, site_id);
+  if (!store_step_row (store, stmt, "site", site_id, error))
+    return FALSE;
+  *out_has = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
 ConfabArticle *
 confab_store_update_article (ConfabStore              *store,
                              const char               *article_id,
