@@ -77,6 +77,7 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->trusted_proxies);
   g_strfreev (config->geo_databases);
   g_free (config->widget_dir);
+  g_free (config->help_public_url);
   g_strfreev (config->metrics_allow);
   g_free (config->store_url);
   g_free (config->cluster_redis);
@@ -175,6 +176,25 @@ confab_config_load (ConfabConfig  *config,
   read_string (file, "relay", "listen", &config->listen);
   read_string (file, "relay", "data-dir", &config->data_dir);
   read_string (file, "widget", "dir", &config->widget_dir);
+  read_string (file, "help", "public-url", &config->help_public_url);
+  if (config->help_public_url != NULL)
+    {
+      g_strstrip (config->help_public_url);
+      /* links in the FAQ bot's answers: an absolute http(s) address, without the final "/" */
+      while (g_str_has_suffix (config->help_public_url, "/"))
+        config->help_public_url[strlen (config->help_public_url) - 1] = '\0';
+      if (*config->help_public_url == '\0')
+        g_clear_pointer (&config->help_public_url, g_free);
+      else if ((!g_str_has_prefix (config->help_public_url, "https://") &&
+                !g_str_has_prefix (config->help_public_url, "http://")) ||
+               strpbrk (config->help_public_url, " \t\"<>") != NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[help] public-url must be an http:// or https:// address such as "
+                       "https://chat.example.com");
+          return FALSE;
+        }
+    }
   if (g_key_file_has_key (file, "relay", "trusted-proxies", NULL))
     {
       g_strfreev (config->trusted_proxies);

@@ -62,6 +62,8 @@ typedef struct {
   guint            visitor_update_ms;      /* agents hear of one visitor at most this often */
   /* [widget] */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
+  /* [help] */
+  char            *help_public_url;        /* where visitors reach this relay ("https://chat.example.com"); NULL: unknown */
   /* [metrics] */
   gboolean         metrics_enabled;        /* GET /metrics; TRUE */
   char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */

@@ -14,14 +14,21 @@
 #include "confab-faq.h"
 #include "confab-json.h"
 #include "confab-objects.h"
+#include "confab-help.h"
+#include "confab-config.h"
+#include "confab-stem.h"
 
+#include <math.h>
 #include <string.h>
 
 #define MAX_TERMS          32
 #define MAX_TERM_CHARS     64
-#define SEARCH_CANDIDATES  10
+#define SEARCH_CANDIDATES  30
 #define MAX_FAQ_ID_CHARS   100
 #define ANSWER_ONLY_WEIGHT 0.25
+#define QUESTION_ONLY_WEIGHT 0.75
+/* a question word of an article's title counts 0.75: 50 is two of three words */
+#define ARTICLE_LINK_MIN_SCORE 50
 
 G_DEFINE_QUARK (confab-faq-error-quark, confab_faq_error)
 
@@ -107,8 +114,15 @@ for_each_word (const char *text,
 
       if (p > start)
         {
-          char *word = normalise_word (start, p - start);
-          g_autofree char *raw = g_utf8_normalize (start, p - start, G_NORMALIZE_NFC);
+          gboolean ascii = TRUE;
+          char *word;
+          g_autofree char *raw = NULL;
+
+          for (const char *c = start; ascii && c < p; c++)
+            ascii = (guchar) *c < 0x80;
+          /* most words are ASCII: nothing to decompose or compose, lower case is enough */
+          word = ascii ? g_ascii_strdown (start, p - start) : normalise_word (start, p - start);
+          raw = ascii ? g_strndup (start, p - start) : g_utf8_normalize (start, p - start, G_NORMALIZE_NFC);
 
           if (word != NULL && raw != NULL && !func (word, raw, user_data))
             return;
@@ -197,41 +211,590 @@ confab_faq_match_query (const char * const *terms)
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
+/* --- matching --- */
+
+/* Words that say nothing about what a visitor wants: English function words, greetings and
+ * chat filler. A message of nothing else ("hi", "thanks", "I need help") matches no FAQ. */
+static const char * const stop_words[] = {
+  "a", "able", "about", "after", "again", "all", "also", "am", "an", "and", "another", "any",
+  "anyone", "are",
+  "as", "at", "be", "been", "before", "being", "but", "by", "bye", "can", "cannot", "could",
+  "d", "did", "do", "does", "doesn", "doing", "don", "dont", "for", "from", "get", "getting",
+  "go", "going", "good", "got", "great", "had", "has", "hasn", "have", "haven", "having",
+  "hello", "help", "hey", "hi", "i", "if", "im", "in", "into", "is", "isn", "it", "its",
+  "just", "know", "let", "like", "ll", "lol", "m", "may", "me", "might", "mine", "more",
+  "morning", "much", "must", "my", "myself", "need", "no", "not", "now", "of", "ok", "okay",
+  "on", "one", "or", "our", "ours", "possible", "please", "pls", "plz", "question", "re", "really", "s",
+  "sa", "should", "so", "some", "someone", "something", "still", "sure", "t", "than",
+  "thank", "thanks", "that", "the", "their", "them", "then", "there", "these", "they",
+  "thing", "this", "those", "thx", "to", "too", "u", "until", "up", "us", "use", "ve", "very", "want",
+  "was", "wasn", "we", "were", "will", "with", "would", "yes", "yet", "you", "your", "yours",
+  NULL
+};
+
+/* Question words: they say how the visitor asks, not what about. A question phrase ("how
+ * long", "when", "where") that the FAQ's question or synonyms use as well counts as one more
+ * word the FAQ knows; one it does not use counts for nothing either way. */
+static const char * const question_words[] = {
+  "how", "hows", "what", "whats", "when", "whens", "where", "wheres", "which", "who", "whom",
+  "whose", "why", NULL
+};
+/* the words after "how" that make a question phrase of it; "how do I" asks nothing yet */
+static const char * const how_words[] = {
+  "long", "much", "many", "soon", "fast", "quick", "quickly", "often", "far", NULL
+};
+
+#define TYPO_MIN_CHARS 5   /* shorter words are too easily another word with one typo */
+#define TYPO_WEIGHT    0.8
+
 static gboolean
-add_to_set (char       *word,
-            const char *raw,
-            gpointer    user_data)
+in_list (const char * const *list,
+         const char         *word)
 {
-  g_hash_table_add (user_data, word);
+  for (guint i = 0; list[i] != NULL; i++)
+    if (strcmp (list[i], word) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* in_list() for the stop words, which every word of a message and of an FAQ's question meets */
+static gboolean
+is_stop_word (const char *word)
+{
+  static GHashTable *set;
+
+  if (g_once_init_enter (&set))
+    {
+      GHashTable *words = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; stop_words[i] != NULL; i++)
+        g_hash_table_add (words, (gpointer) stop_words[i]);
+      g_once_init_leave (&set, words);
+    }
+  return g_hash_table_contains (set, word);
+}
+
+static gboolean
+is_number (const char *word)
+{
+  for (const char *c = word; *c; c++)
+    if (!g_ascii_isdigit (*c))
+      return FALSE;
   return TRUE;
+}
+
+/* The words of a text, normalised, in order, with their stems. */
+typedef struct {
+  GPtrArray *words;
+  GPtrArray *stems;
+} WordList;
+
+static gboolean
+add_word (char       *word,
+          const char *raw,
+          gpointer    user_data)
+{
+  WordList *list = user_data;
+
+  if (g_utf8_strlen (word, -1) > MAX_TERM_CHARS)
+    {
+      g_free (word);
+      return TRUE;
+    }
+  g_ptr_array_add (list->stems, confab_stem (word));
+  g_ptr_array_add (list->words, word);
+  /* a visitor's message gives at most this many words to match; an FAQ's text is the
+   * administrator's, bounded by the API */
+  return TRUE;
+}
+
+static void
+word_list_init (WordList   *list,
+                const char *text)
+{
+  list->words = g_ptr_array_new_with_free_func (g_free);
+  list->stems = g_ptr_array_new_with_free_func (g_free);
+  for_each_word (text, add_word, list);
+}
+
+static void
+word_list_clear (WordList *list)
+{
+  g_clear_pointer (&list->words, g_ptr_array_unref);
+  g_clear_pointer (&list->stems, g_ptr_array_unref);
+}
+
+static void
+add_stems (GHashTable *stems,
+           GHashTable *words,
+           const char *text)
+{
+  WordList list;
+
+  word_list_init (&list, text);
+  for (guint i = 0; i < list.stems->len; i++)
+    {
+      g_hash_table_add (stems, g_strdup (g_ptr_array_index (list.stems, i)));
+      if (words != NULL)
+        g_hash_table_add (words, g_strdup (g_ptr_array_index (list.words, i)));
+    }
+  word_list_clear (&list);
+}
+
+/* What a visitor wrote, ready to score against any FAQ. */
+struct _ConfabFaqQuery {
+  WordList  all;      /* every word, for phrases */
+  GPtrArray *terms;   /* indices into all of the words that count (distinct stems) */
+  char      *phrase;  /* the question phrase ("how long", "when"), or NULL */
+};
+
+void
+confab_faq_query_free (ConfabFaqQuery *query)
+{
+  if (query == NULL)
+    return;
+  word_list_clear (&query->all);
+  g_clear_pointer (&query->terms, g_ptr_array_unref);
+  g_free (query->phrase);
+  g_free (query);
+}
+
+ConfabFaqQuery *
+confab_faq_query_new (const char *text)
+{
+  ConfabFaqQuery *query = g_new0 (ConfabFaqQuery, 1);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  word_list_init (&query->all, text);
+  query->terms = g_ptr_array_new ();
+
+  for (guint i = 0; i < query->all.words->len; i++)
+    {
+      const char *word = g_ptr_array_index (query->all.words, i);
+      const char *stem = g_ptr_array_index (query->all.stems, i);
+
+      if (in_list (question_words, word))
+        {
+          const char *next = i + 1 < query->all.words->len ?
+                             g_ptr_array_index (query->all.words, i + 1) : NULL;
+
+          /* the first question phrase is the question; "how long" takes its "long" along */
+          if (query->phrase == NULL && strncmp (word, "how", 3) == 0 && next != NULL &&
+              in_list (how_words, next))
+            {
+              query->phrase = g_strdup_printf ("how %s", next);
+              i++;
+            }
+          else if (query->phrase == NULL &&
+                   (g_str_has_prefix (word, "when") || g_str_has_prefix (word, "where")))
+            query->phrase = g_strdup (g_str_has_prefix (word, "when") ? "when" : "where");
+          continue;
+        }
+      if (is_stop_word (word) || is_number (word) || g_hash_table_contains (seen, stem))
+        continue;
+      if (query->terms->len >= MAX_TERMS)
+        break;
+      g_hash_table_add (seen, (gpointer) stem);
+      g_ptr_array_add (query->terms, GUINT_TO_POINTER (i));
+    }
+  return query;
+}
+
+guint
+confab_faq_query_n_terms (const ConfabFaqQuery *query)
+{
+  return query->terms->len;
+}
+
+/* Damerau-Levenshtein distance of at most one: one letter added, dropped, changed, or two
+ * neighbours swapped ("shiping", "retrun", "refnd", "warrenty"). */
+static gboolean
+one_typo_apart (const char *a,
+                const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b), i = 0;
+
+  if (la > lb + 1 || lb > la + 1)
+    return FALSE;
+  while (i < la && i < lb && a[i] == b[i])
+    i++;
+  if (i == la && i == lb)
+    return FALSE; /* the same word is no typo */
+  if (la == lb)
+    return strcmp (a + i + 1, b + i + 1) == 0 ||
+           (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && strcmp (a + i + 2, b + i + 2) == 0);
+  if (la > lb)
+    return strcmp (a + i + 1, b + i) == 0;
+  return strcmp (a + i, b + i + 1) == 0;
+}
+
+static gboolean
+typo_of_any (const char *word,
+             GHashTable *words)
+{
+  GHashTableIter iter;
+  gpointer known;
+
+  if (g_utf8_strlen (word, -1) < TYPO_MIN_CHARS)
+    return FALSE;
+  g_hash_table_iter_init (&iter, words);
+  while (g_hash_table_iter_next (&iter, &known, NULL))
+    if (strlen (known) >= TYPO_MIN_CHARS - 1 && one_typo_apart (word, known))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the stems of @phrase occur one after the other in the visitor's words from @at on. */
+static gboolean
+phrase_at (const WordList *all,
+           guint           at,
+           const WordList *phrase)
+{
+  if (at + phrase->stems->len > all->stems->len)
+    return FALSE;
+  for (guint k = 0; k < phrase->stems->len; k++)
+    if (strcmp (g_ptr_array_index (all->stems, at + k), g_ptr_array_index (phrase->stems, k)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* What one FAQ knows, whatever the query: its words read once and kept (see faq_index_get()). */
+typedef struct {
+  gatomicrefcount  ref;
+  char            *source;      /* what it was read from: question, answer, keywords, synonyms */
+  GHashTable      *topic;       /* stems of the keywords and one-word synonyms */
+  GHashTable      *topic_words; /* the same words unstemmed, for typos */
+  GHashTable      *asked;       /* stems of the question */
+  GHashTable      *asked_words;
+  GHashTable      *answered;    /* stems of the answer */
+  GPtrArray       *phrases;     /* WordList*: keywords and synonyms of two words or more */
+  GPtrArray       *asking;      /* WordList*: the question and every synonym, for question phrases */
+} FaqIndex;
+
+#define FAQ_INDEX_CACHE_MAX 1024 /* a few MB with long answers; FAQs are read again after a reset */
+
+static void
+word_list_free (WordList *list)
+{
+  word_list_clear (list);
+  g_free (list);
+}
+
+static WordList *
+word_list_new (const char *text)
+{
+  WordList *list = g_new0 (WordList, 1);
+
+  word_list_init (list, text);
+  return list;
+}
+
+static void
+faq_index_unref (FaqIndex *index)
+{
+  if (!g_atomic_ref_count_dec (&index->ref))
+    return;
+  g_free (index->source);
+  g_hash_table_unref (index->topic);
+  g_hash_table_unref (index->topic_words);
+  g_hash_table_unref (index->asked);
+  g_hash_table_unref (index->asked_words);
+  g_hash_table_unref (index->answered);
+  g_ptr_array_unref (index->phrases);
+  g_ptr_array_unref (index->asking);
+  g_free (index);
+}
+
+static char *
+faq_source (const ConfabFaq *faq)
+{
+  g_autofree char *keywords = faq->keywords ? g_strjoinv ("\x1f", faq->keywords) : g_strdup ("");
+  g_autofree char *synonyms = faq->synonyms ? g_strjoinv ("\x1f", faq->synonyms) : g_strdup ("");
+
+  return g_strjoin ("\x1e", faq->question, faq->answer, keywords, synonyms, NULL);
+}
+
+/* A keyword or synonym of one word is one more word of the FAQ's; a longer one counts only
+ * whole ("sign in", "money back": not every "sign" or "back"). */
+static void
+add_topic (FaqIndex  *index,
+           char     **phrases)
+{
+  for (guint i = 0; phrases && phrases[i]; i++)
+    {
+      WordList *words = word_list_new (phrases[i]);
+
+      if (words->words->len <= 1)
+        {
+          add_stems (index->topic, index->topic_words, phrases[i]);
+          word_list_free (words);
+        }
+      else
+        g_ptr_array_add (index->phrases, words);
+    }
+}
+
+static FaqIndex *
+faq_index_new (const ConfabFaq *faq,
+               char            *source)
+{
+  FaqIndex *index = g_new0 (FaqIndex, 1);
+
+  g_atomic_ref_count_init (&index->ref);
+  index->source = source;
+  index->topic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->topic_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->asked_words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  index->phrases = g_ptr_array_new_with_free_func ((GDestroyNotify) word_list_free);
+  index->asking = g_ptr_array_new_with_free_func ((GDestroyNotify) word_list_free);
+
+  add_stems (index->asked, index->asked_words, faq->question);
+  add_topic (index, faq->keywords);
+  add_topic (index, faq->synonyms);
+  add_stems (index->answered, NULL, faq->answer);
+  g_ptr_array_add (index->asking, word_list_new (faq->question));
+  for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
+    g_ptr_array_add (index->asking, word_list_new (faq->synonyms[i]));
+  return index;
+}
+
+/* The FAQ's index, read once per version of the FAQ: the bot reads every candidate FAQ for each
+ * visitor message, and tokenising and stemming their texts each time was most of its cost. The
+ * cache is keyed by id and checked against the texts themselves, so an edit is never missed. */
+static FaqIndex *
+faq_index_get (const ConfabFaq *faq)
+{
+  static GMutex lock;
+  static GHashTable *cache;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  g_autofree char *source = faq_source (faq);
+  FaqIndex *index;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) faq_index_unref);
+
+  index = faq->id ? g_hash_table_lookup (cache, faq->id) : NULL;
+  if (index != NULL && strcmp (index->source, source) == 0)
+    {
+      g_atomic_ref_count_inc (&index->ref);
+      return index;
+    }
+
+  index = faq_index_new (faq, g_steal_pointer (&source));
+  if (faq->id != NULL)
+    {
+      /* deleted FAQs leave their entries behind: start over now and then */
+      if (g_hash_table_size (cache) >= FAQ_INDEX_CACHE_MAX)
+        g_hash_table_remove_all (cache);
+      g_atomic_ref_count_inc (&index->ref);
+      g_hash_table_replace (cache, g_strdup (faq->id), index);
+    }
+  return index;
+}
+
+/* What one FAQ knows, read for one query. */
+typedef struct {
+  FaqIndex   *index;
+  gboolean   *covered;     /* per word of the query: inside a keyword or synonym phrase found whole */
+  gboolean    asks_alike;  /* the FAQ asks with the query's question phrase */
+} FaqVocab;
+
+/* Whether @list has the words of @wanted one after the other. */
+static gboolean
+has_words (const WordList     *list,
+           const char * const *wanted)
+{
+  guint n = g_strv_length ((char **) wanted);
+
+  for (guint at = 0; at + n <= list->words->len; at++)
+    {
+      guint k = 0;
+
+      while (k < n && strcmp (g_ptr_array_index (list->words, at + k), wanted[k]) == 0)
+        k++;
+      if (k == n)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+faq_vocab_init (FaqVocab             *vocab,
+                const ConfabFaqQuery *query,
+                const ConfabFaq      *faq)
+{
+  FaqIndex *index = faq_index_get (faq);
+
+  vocab->index = index;
+  vocab->covered = g_new0 (gboolean, query->all.words->len + 1);
+  vocab->asks_alike = FALSE;
+
+  for (guint i = 0; i < index->phrases->len; i++)
+    {
+      const WordList *phrase = g_ptr_array_index (index->phrases, i);
+
+      for (guint at = 0; at < query->all.stems->len; at++)
+        if (phrase_at (&query->all, at, phrase))
+          for (guint k = 0; k < phrase->stems->len; k++)
+            vocab->covered[at + k] = TRUE;
+    }
+
+  if (query->phrase != NULL)
+    {
+      /* the question phrases are lower-case ASCII words: "how long", "when" */
+      g_auto (GStrv) wanted = g_strsplit (query->phrase, " ", -1);
+
+      for (guint i = 0; !vocab->asks_alike && i < index->asking->len; i++)
+        vocab->asks_alike = has_words (g_ptr_array_index (index->asking, i), (const char * const *) wanted);
+    }
+}
+
+static void
+faq_vocab_clear (FaqVocab *vocab)
+{
+  g_clear_pointer (&vocab->index, faq_index_unref);
+  g_clear_pointer (&vocab->covered, g_free);
+}
+
+/* Whether the FAQ's question, keywords or synonyms have the query's word @at. */
+static gboolean
+vocab_knows (const FaqVocab       *vocab,
+             const ConfabFaqQuery *query,
+             guint                 at)
+{
+  const char *stem = g_ptr_array_index (query->all.stems, at);
+
+  return vocab->covered[at] || g_hash_table_contains (vocab->index->topic, stem) ||
+         g_hash_table_contains (vocab->index->asked, stem);
+}
+
+/* How much of the query's word @at the FAQ knows, 0 to 1. */
+static double
+vocab_credit (const FaqVocab       *vocab,
+              const ConfabFaqQuery *query,
+              guint                 at)
+{
+  const char *stem = g_ptr_array_index (query->all.stems, at);
+  const char *word = g_ptr_array_index (query->all.words, at);
+
+  if (vocab->covered[at] || g_hash_table_contains (vocab->index->topic, stem) ||
+      g_hash_table_contains (vocab->index->topic_words, word))
+    return 1.0;
+  if (g_hash_table_contains (vocab->index->asked, stem) || g_hash_table_contains (vocab->index->asked_words, word))
+    return QUESTION_ONLY_WEIGHT;
+  if (typo_of_any (word, vocab->index->topic_words) || typo_of_any (word, vocab->index->asked_words))
+    return TYPO_WEIGHT;
+  if (g_hash_table_contains (vocab->index->answered, stem))
+    return ANSWER_ONLY_WEIGHT;
+  return 0;
+}
+
+/* The score; @weights: per term of the query, how much it says (NULL: all 1). */
+static int
+vocab_score (const FaqVocab       *vocab,
+             const ConfabFaqQuery *query,
+             const double         *weights)
+{
+  double sum = 0, count = 0;
+
+  if (query->terms->len == 0)
+    return 0;
+
+  for (guint i = 0; i < query->terms->len; i++)
+    {
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, i));
+      double weight = weights ? weights[i] : 1.0;
+
+      sum += weight * vocab_credit (vocab, query, at);
+      count += weight;
+    }
+  if (vocab->asks_alike)
+    {
+      sum += 1.0;
+      count += 1.0;
+    }
+  return (int) (100.0 * sum / count + 0.5);
+}
+
+/* The share of the FAQ's question the visitor's words cover: among equal scores the FAQ
+ * whose question is more what the visitor wrote goes first. */
+static double
+question_coverage (const FaqVocab       *vocab,
+                   const ConfabFaqQuery *query)
+{
+  g_autoptr (GHashTable) stems = g_hash_table_new (g_str_hash, g_str_equal);
+  guint asked = 0, found = 0;
+  GHashTableIter iter;
+  gpointer stem;
+
+  for (guint i = 0; i < query->all.stems->len; i++)
+    g_hash_table_add (stems, g_ptr_array_index (query->all.stems, i));
+  g_hash_table_iter_init (&iter, vocab->index->asked);
+  while (g_hash_table_iter_next (&iter, &stem, NULL))
+    {
+      if (is_stop_word (stem) || in_list (question_words, stem))
+        continue;
+      asked++;
+      if (g_hash_table_contains (stems, stem))
+        found++;
+    }
+  return asked ? (double) found / asked : 0;
+}
+
+int
+confab_faq_query_score (const ConfabFaqQuery *query,
+                        const ConfabFaq      *faq)
+{
+  FaqVocab vocab;
+  int score;
+
+  faq_vocab_init (&vocab, query, faq);
+  score = vocab_score (&vocab, query, NULL);
+  faq_vocab_clear (&vocab);
+  return score;
 }
 
 int
 confab_faq_score (const char * const *terms,
                   const ConfabFaq    *faq)
 {
-  g_autoptr (GHashTable) asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GHashTable) answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint n_terms = terms ? g_strv_length ((char **) terms) : 0;
-  double sum = 0;
+  g_autofree char *text = terms ? g_strjoinv (" ", (char **) terms) : NULL;
+  g_autoptr (ConfabFaqQuery) query = confab_faq_query_new (text);
 
-  if (n_terms == 0)
-    return 0;
+  return confab_faq_query_score (query, faq);
+}
 
-  for_each_word (faq->question, add_to_set, asked);
-  for (guint i = 0; faq->keywords && faq->keywords[i]; i++)
-    for_each_word (faq->keywords[i], add_to_set, asked);
-  for_each_word (faq->answer, add_to_set, answered);
+/* The FTS5 query for the candidates: every word that counts, and for the longer ones the
+ * first three letters as a prefix too, so that a typo after them still finds its FAQ. */
+char *
+confab_faq_query_fts_match (const ConfabFaqQuery *query)
+{
+  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *match = NULL;
+  g_autoptr (GString) prefixes = g_string_new (NULL);
 
-  for (guint i = 0; i < n_terms; i++)
+  for (guint i = 0; i < query->terms->len; i++)
     {
-      if (g_hash_table_contains (asked, terms[i]))
-        sum += 1.0;
-      else if (g_hash_table_contains (answered, terms[i]))
-        sum += ANSWER_ONLY_WEIGHT;
-    }
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, i));
+      const char *word = g_ptr_array_index (query->all.words, at);
 
-  return (int) (100.0 * sum / n_terms + 0.5);
+      g_ptr_array_add (words, g_strdup (word));
+      if (g_utf8_strlen (word, -1) >= TYPO_MIN_CHARS)
+        {
+          g_autofree char *prefix = g_utf8_substring (word, 0, 3);
+
+          /* letters and digits only (a term): nothing in it to quote */
+          g_string_append_printf (prefixes, " OR \"%s\"*", prefix);
+        }
+    }
+  g_ptr_array_add (words, NULL);
+
+  match = confab_faq_match_query ((const char * const *) words->pdata);
+  if (match == NULL)
+    return NULL;
+  return g_strconcat (match, prefixes->str, NULL);
 }
 
 static int
@@ -241,7 +804,9 @@ compare_matches (gconstpointer a,
   const ConfabFaqMatch *first = *(ConfabFaqMatch * const *) a;
   const ConfabFaqMatch *second = *(ConfabFaqMatch * const *) b;
 
-  return second->score - first->score;
+  if (first->score != second->score)
+    return second->score - first->score;
+  return (second->coverage > first->coverage) - (second->coverage < first->coverage);
 }
 
 GPtrArray *
@@ -251,11 +816,12 @@ confab_faq_search (ConfabStore *store,
                    guint        limit,
                    GError     **error)
 {
-  g_auto (GStrv) raw = NULL;
-  g_auto (GStrv) terms = collect_terms (text, &raw);
-  g_autofree char *match = confab_faq_match_query ((const char * const *) raw);
+  g_autoptr (ConfabFaqQuery) query = confab_faq_query_new (text);
+  g_autofree char *match = confab_faq_query_fts_match (query);
   g_autoptr (GPtrArray) candidates = NULL;
   g_autoptr (GPtrArray) matches = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_faq_match_free);
+  g_autofree double *weights = NULL;
+  FaqVocab *vocabs;
 
   if (match == NULL)
     return g_steal_pointer (&matches);
@@ -264,14 +830,35 @@ confab_faq_search (ConfabStore *store,
   if (candidates == NULL)
     return NULL;
 
+  /* A word many of the site's FAQs know tells them apart less: it weighs 1/sqrt(n) for n
+   * FAQs, a word no FAQ knows 1. Every FAQ with one of the words is a candidate (unless
+   * there are more than SEARCH_CANDIDATES), so n counts among them. */
+  vocabs = g_new0 (FaqVocab, candidates->len);
+  weights = g_new0 (double, query->terms->len + 1);
+  for (guint i = 0; i < candidates->len; i++)
+    faq_vocab_init (&vocabs[i], query, g_ptr_array_index (candidates, i));
+  for (guint t = 0; t < query->terms->len; t++)
+    {
+      guint at = GPOINTER_TO_UINT (g_ptr_array_index (query->terms, t));
+      guint known = 0;
+
+      for (guint i = 0; i < candidates->len; i++)
+        if (vocab_knows (&vocabs[i], query, at))
+          known++;
+      weights[t] = 1.0 / sqrt (MAX (known, 1));
+    }
+
   for (guint i = 0; i < candidates->len; i++)
     {
       ConfabFaqMatch *entry = g_new0 (ConfabFaqMatch, 1);
 
-      entry->faq = g_ptr_array_steal_index (candidates, i--);
-      entry->score = confab_faq_score ((const char * const *) terms, entry->faq);
+      entry->faq = g_steal_pointer (&candidates->pdata[i]);
+      entry->score = vocab_score (&vocabs[i], query, weights);
+      entry->coverage = question_coverage (&vocabs[i], query);
+      faq_vocab_clear (&vocabs[i]);
       g_ptr_array_add (matches, entry);
     }
+  g_free (vocabs);
 
   /* stable (since GLib 2.32): among equal scores bm25's order stays */
   g_ptr_array_sort (matches, compare_matches);
@@ -310,6 +897,42 @@ read_settings (const ConfabSite *site,
     *out_threshold = (int) CLAMP (json_node_get_int (node), 0, 100);
 }
 
+/* The FAQ's answer with "Read more: TITLE — URL" when [help] public-url is set and a published
+ * article's title knows at least half of the FAQ question's words; NULL for the answer alone. */
+static char *
+answer_with_article (ConfabRelay      *relay,
+                     const ConfabSite *site,
+                     const ConfabFaq  *faq)
+{
+  g_autoptr (GPtrArray) articles = NULL;
+  g_autoptr (ConfabFaqQuery) query = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabArticle *article;
+  ConfabFaq as_faq = { 0 };
+
+  if (relay->config->help_public_url == NULL)
+    return NULL;
+  articles = confab_kb_search (relay->store, site->id, faq->question, TRUE, 1, &error);
+  if (articles == NULL)
+    {
+      g_warning ("No article link in the FAQ answer: %s", error->message);
+      return NULL;
+    }
+  if (articles->len == 0)
+    return NULL;
+
+  /* bm25's best is not always about the same thing: the title must know the question */
+  article = g_ptr_array_index (articles, 0);
+  query = confab_faq_query_new (faq->question);
+  as_faq.question = article->title;
+  as_faq.answer = article->body;
+  if (confab_faq_query_score (query, &as_faq) < ARTICLE_LINK_MIN_SCORE)
+    return NULL;
+
+  return g_strdup_printf ("%s\n\nRead more: %s — %s/help/%s/%s", faq->answer, article->title,
+                          relay->config->help_public_url, site->site_key, article->slug);
+}
+
 static gboolean
 count_view (ConfabStore  *store,
             gpointer      user_data,
@@ -329,6 +952,7 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabMessage) answer = NULL;
   g_autofree char *bot_name = NULL;
+  g_autofree char *body = NULL;
   ConfabMessageDraft draft = { 0 };
   ConfabFaqMatch *best;
   gboolean enabled, may_answer, answered;
@@ -376,7 +1000,8 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
   draft.sender_type = CONFAB_SENDER_BOT;
   draft.sender_id = best->faq->id;
   draft.sender_name = bot_name;
-  draft.body = best->faq->answer;
+  body = answer_with_article (relay, site, best->faq);
+  draft.body = body ? body : best->faq->answer;
   answer = confab_hub_post_message (relay->hub, &draft, NULL, count_view, best->faq->id, &error);
   if (answer == NULL)
     goto failed;

@@ -25,7 +25,7 @@ GQuark      confab_faq_error_quark  (void);
 const char *confab_faq_error_code   (const GError *error);
 
 /* Defaults of the site settings "faq_auto_answer" and "faq_threshold". */
-#define CONFAB_FAQ_DEFAULT_THRESHOLD 50
+#define CONFAB_FAQ_DEFAULT_THRESHOLD 40
 
 /* The words of @text as FTS5 sees them with unicode61 remove_diacritics 2: runs of letters and
  * digits, lower-cased, without diacritics; distinct, in order, at most 32. */
@@ -33,15 +33,35 @@ char      **confab_faq_terms        (const char        *text);
 /* An FTS5 query matching any of @terms, each quoted as an FTS5 string so that nothing of what
  * a visitor wrote is ever read as query syntax. NULL when @terms is empty. */
 char       *confab_faq_match_query  (const char * const *terms);
-/* How well @faq answers a visitor who wrote @terms, from 0 to 100: the share of the visitor's
- * words the FAQ knows, a word in the question or keywords counting fully, a word only in the
- * answer a quarter. */
+/* What a visitor wrote, read for matching: its words stemmed (Porter, as FTS5's porter
+ * tokenizer), without stop words, question words and numbers, and its question phrase ("how
+ * long", "how much", "when", "where"). */
+typedef struct _ConfabFaqQuery ConfabFaqQuery;
+
+ConfabFaqQuery *confab_faq_query_new   (const char           *text);
+void        confab_faq_query_free      (ConfabFaqQuery       *query);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabFaqQuery, confab_faq_query_free)
+/* An FTS5 query (words quoted) for what @query asks: any of its words, and for words of five
+ * letters or more their first three as a prefix (typos); NULL when no word counts. */
+char       *confab_faq_query_fts_match (const ConfabFaqQuery *query);
+/* The words that count; 0 for small talk ("hi", "thanks", "I need help"). */
+guint       confab_faq_query_n_terms   (const ConfabFaqQuery *query);
+/* How well @faq answers @query, from 0 to 100: the share of the visitor's words the FAQ knows.
+ * A word whose stem is in the question, the keywords or a one-word synonym counts 1, as does
+ * one inside a longer synonym found whole in the message; one a typo away from such a word
+ * (five letters or more) 0.8; one only in the answer 0.25. A question phrase the FAQ's question
+ * or synonyms ask with too counts as one more word known. docs/http-api.md ("How the score is
+ * computed") says the same for administrators. */
+int         confab_faq_query_score     (const ConfabFaqQuery *query,
+                                        const ConfabFaq      *faq);
+/* confab_faq_query_score() for the words @terms. */
 int         confab_faq_score        (const char * const *terms,
                                      const ConfabFaq    *faq);
 
 typedef struct {
   ConfabFaq *faq;
   int        score;
+  double     coverage; /* the share of the FAQ's question the visitor wrote: breaks ties */
 } ConfabFaqMatch;
 
 void        confab_faq_match_free   (ConfabFaqMatch    *match);

@@ -9,6 +9,7 @@
 #include "confab-shared-counter.h"
 #include "confab-hub.h"
 #include "confab-listener.h"
+#include "confab-help.h"
 #include "confab-retention.h"
 #include "confab-webhooks.h"
 #include "confab-uploads.h"
@@ -315,6 +316,7 @@ confab_relay_new (ConfabConfig  *config,
   confab_metrics_register (relay);
   confab_api_register (relay);
   confab_widget_assets_register (relay);
+  confab_help_register (relay);
   relay->uploads = confab_uploads_new (relay, error);
   if (relay->uploads == NULL)
     return NULL;

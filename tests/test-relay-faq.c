@@ -515,8 +515,9 @@ test_update_delete (void)
     g_assert_cmpstr (test_obj_string (faq, "answer"), ==, RETURNS_ANSWER);
     g_assert_cmpuint (json_array_get_length (test_obj_array (faq, "keywords")), ==, 1);
   }
-  /* the index follows: the old question's words only live on in the answer now */
-  g_assert_cmpint (search (world, "abroad shipping", NULL), ==, 100);
+  /* the index follows: the old question's words only live on in the answer now ("abroad" is
+   * a word of the question, 0.75; "shipping" a keyword, 1) */
+  g_assert_cmpint (search (world, "abroad shipping", NULL), ==, 88);
   g_assert_cmpint (search (world, "refund", NULL), ==, -1);
 
   {
@@ -694,20 +695,21 @@ test_languages (void)
   g_autofree char *conversation_id = NULL;
   g_autoptr(JsonObject) bot = NULL;
 
-  /* diacritics removed both ways, case folded */
-  g_assert_cmpint (search (world, "ruckgabe", &found), ==, 100);
+  /* diacritics removed both ways, case folded (a word of the question alone counts 0.75, a
+   * keyword 1) */
+  g_assert_cmpint (search (world, "ruckgabe", &found), ==, 75);
   g_assert_cmpstr (found, ==, german);
   g_clear_pointer (&found, g_free);
   g_assert_cmpint (search (world, "RÜCKSENDUNG", &found), ==, 100);
   g_assert_cmpstr (found, ==, german);
   g_clear_pointer (&found, g_free);
-  g_assert_cmpint (search (world, "Politique de REMBOURSEMENT", &found), ==, 100);
+  g_assert_cmpint (search (world, "Politique de REMBOURSEMENT", &found), ==, 75);
   g_assert_cmpstr (found, ==, french);
   g_clear_pointer (&found, g_free);
   g_assert_cmpint (search (world, "preférence", &found), ==, 100);
   g_assert_cmpstr (found, ==, french);
   g_clear_pointer (&found, g_free);
-  g_assert_cmpint (search (world, "ВОЗВРАТ товара", &found), ==, 100);
+  g_assert_cmpint (search (world, "ВОЗВРАТ товара", &found), ==, 75);
   g_assert_cmpstr (found, ==, russian);
   g_clear_pointer (&found, g_free);
 
@@ -763,6 +765,80 @@ test_agent_role (void)
   }
 }
 
+/* Issue 16: a plain rephrasing of an FAQ ("How long does shipping take?" for "What are your
+ * shipping times?", which scored 20 and stayed silent at the old default threshold of 50), other
+ * word forms of the same stem, a synonym phrase, and small talk that matches nothing. */
+static void
+test_rephrasing (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_autofree char *times = add_faq (world->relay, world->token, world->site_id,
+                                    "What are your shipping times?",
+                                    "Standard delivery takes 2–4 working days.",
+                                    "[\"shipping\",\"delivery\"]");
+  g_autofree char *refunds = NULL;
+  g_autofree char *found = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) bot = NULL;
+
+  /* the visitor asks as a new user would; the bot answers at the default threshold */
+  visitor_send (world->visitor, "How long does shipping take?", &conversation_id);
+  bot = expect_bot (world->visitor);
+  g_assert_cmpstr (test_obj_string (bot, "faq_id"), ==, times);
+
+  /* stems: "shipped" and "ships" are "shipping" */
+  g_assert_cmpint (search (world, "shipped", &found), ==, 100);
+  g_assert_cmpstr (found, ==, times);
+  g_clear_pointer (&found, g_free);
+  g_assert_cmpint (search (world, "ships", NULL), ==, 100);
+  /* a typo of a keyword */
+  g_assert_cmpint (search (world, "shiping", NULL), ==, 80);
+  /* small talk: nothing that counts, no match at all */
+  g_assert_cmpint (search (world, "hi, thanks!", NULL), ==, -1);
+
+  /* synonyms: a phrase counts whole, and the API keeps and validates them */
+  {
+    g_autofree char *sites_path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+    g_autoptr(TestResponse) created = test_http (world->relay, "POST", sites_path, world->token,
+                                                 "{\"question\":\"When will I get my refund?\","
+                                                 "\"answer\":\"Within 5 working days.\","
+                                                 "\"keywords\":[\"refund\"],"
+                                                 "\"synonyms\":[\"money back\",\"reimburse\"]}", NULL);
+    g_autoptr(TestResponse) empty = test_http (world->relay, "POST", sites_path, world->token,
+                                               "{\"question\":\"Q\",\"answer\":\"A\",\"synonyms\":[\" \"]}",
+                                               NULL);
+    g_autoptr(TestResponse) number = test_http (world->relay, "POST", sites_path, world->token,
+                                                "{\"question\":\"Q\",\"answer\":\"A\",\"synonyms\":[1]}",
+                                                NULL);
+    JsonArray *synonyms;
+
+    test_assert_http_status (created, 201);
+    refunds = g_strdup (test_obj_string (test_response_object (created), "id"));
+    synonyms = test_obj_array (test_response_object (created), "synonyms");
+    g_assert_cmpuint (json_array_get_length (synonyms), ==, 2);
+    g_assert_cmpstr (json_array_get_string_element (synonyms, 0), ==, "money back");
+    test_assert_http_error (empty, 400, "invalid_value");
+    test_assert_http_status (number, 400);
+  }
+  g_assert_cmpint (search (world, "I want my money back", &found), ==, 100);
+  g_assert_cmpstr (found, ==, refunds);
+  g_clear_pointer (&found, g_free);
+
+  /* PATCH replaces them; the old phrase no longer counts */
+  path = g_strdup_printf ("/api/v1/faqs/%s", refunds);
+  {
+    g_autoptr(TestResponse) patch = test_http (world->relay, "PATCH", path, world->token,
+                                               "{\"synonyms\":[\"credited\"]}", NULL);
+    test_assert_http_status (patch, 200);
+    g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (patch),
+                                                             "synonyms")), ==, 1);
+  }
+  g_assert_cmpint (search (world, "money back", NULL), ==, -1);
+  g_assert_cmpint (search (world, "credit", &found), ==, 100);
+  g_assert_cmpstr (found, ==, refunds);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -782,6 +858,7 @@ main (int    argc,
   test_harness_add ("/relay/faq/injection", test_injection);
   test_harness_add ("/relay/faq/languages", test_languages);
   test_harness_add ("/relay/faq/agent-role", test_agent_role);
+  test_harness_add ("/relay/faq/rephrasing", test_rephrasing);
 
   return g_test_run ();
 }

@@ -22,7 +22,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {agent}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {article} {agent}
                           * {apikey} {webhook}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
@@ -71,6 +71,15 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  OK,  404, 401 } },
   { "PATCH",  "/api/v1/canned/{canned}", "{'body':'Hi'}",             { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/canned/{canned}", NULL,                        { OK,  OK,  403, 404, 401 } },
+  /* the knowledge base (issue 16): agents read it, admins write; its search is the widget's */
+  { "GET",    "/api/v1/sites/{site}/articles", NULL,                  { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/articles?q=return", NULL,         { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/articles", "{'title':'Roles {n}'}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/articles/{article}", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/articles/{article}", "{'body':'B.'}",          { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/articles/{article}", NULL,                     { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/widget/articles?site_key={key}&q=return", NULL, { OK,  OK,  OK,  OK,  OK  } },
   /* labels: admins manage them, every member puts them on conversations; notes; search */
   { "GET",    "/api/v1/sites/{site}/labels", NULL,                    { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/labels", "{'name':'x{n}','color':'#112233'}",
@@ -198,6 +207,11 @@ fresh (Roles      *roles,
       path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
       body = test_json ("{'question':'Question %u?','answer':'Answer.'}", roles->serial);
     }
+  else if (strcmp (what, "article") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
+      body = test_json ("{'title':'Article %u'}", roles->serial);
+    }
   else if (strcmp (what, "canned") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/canned", world->site_id);
@@ -237,7 +251,8 @@ expand (Roles      *roles,
         int         role)
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
-                                              "fvisitor", "bvisitor", "label", "apikey", "webhook" };
+                                              "fvisitor", "bvisitor", "label", "apikey", "webhook",
+                                              "article" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 

@@ -236,6 +236,9 @@ test_delete_site (void)
                                                   "{\"shortcut\":\"hi\",\"body\":\"Hello!\"}", 201);
     g_autoptr(JsonObject) invited = request_object (world->relay, "POST", members, world->token,
                                                     "{\"email\":\"invited@a.test\",\"role\":\"agent\"}", 201);
+    g_autofree char *articles = g_strdup_printf ("%s/articles", site_path);
+    g_autoptr(JsonObject) article = request_object (world->relay, "POST", articles, world->token,
+                                                    "{\"title\":\"Customs duties\",\"published\":true}", 201);
   }
   upload_a = upload_png (world->relay, world->token, conversation_id, PNG_2X2);
   upload_shared = upload_png (world->relay, world->token, conversation_id, PNG_1X1);
@@ -293,6 +296,7 @@ test_delete_site (void)
       "SELECT count(*) FROM canned_responses WHERE site_id = ?",
       "SELECT count(*) FROM uploads WHERE site_id = ?",
       "SELECT count(*) FROM audit_log WHERE site_id = ?",
+      "SELECT count(*) FROM kb_articles WHERE site_id = ?",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (by_site); i++)
@@ -307,6 +311,8 @@ test_delete_site (void)
                                conversation_id), ==, 0);
   g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM faqs_fts WHERE faqs_fts MATCH ?",
                                "abroad"), ==, 0);
+  g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM kb_articles_fts WHERE kb_articles_fts MATCH ?",
+                               "customs"), ==, 0);
   /* the invited account had no other site; the real members keep theirs */
   g_assert_cmpint (count_rows (world->relay, "SELECT count(*) FROM users WHERE email = ?",
                                "invited@a.test"), ==, 0);

@@ -2651,6 +2651,53 @@ test_migrate_v14_search_at_commit (Fixture       *fixture,
                       "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"));
 }
 
+/* Issue 16's migration on a database with FAQs: the FAQ index is rebuilt with the porter stemmer
+ * ("shipped" finds the FAQ about shipping, which schema 14's index could not), the FAQs have no
+ * synonyms, the triggers keep the index right after, and the schema is a fresh one's. */
+static void
+test_migrate_v14_faq_stems (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  g_autofree char *before = NULL, *found = NULL, *synonyms = NULL, *after_update = NULL;
+
+  load_dump (fixture->path, "store-v14-faqkb.sql");
+  before = query_text (fixture->path,
+                       "SELECT count (*) FROM faqs_fts WHERE faqs_fts MATCH 'shipped'");
+  g_assert_cmpstr (before, ==, "0");
+
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  found = query_text (fixture->path,
+                      "SELECT group_concat (f.id) FROM faqs_fts JOIN faqs f ON f.n = faqs_fts.rowid "
+                      "WHERE faqs_fts MATCH 'shipped'");
+  g_assert_cmpstr (found, ==, "faq_times");
+  synonyms = query_text (fixture->path, "SELECT group_concat (synonyms) FROM faqs");
+  g_assert_cmpstr (synonyms, ==, "[],[]");
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+
+  /* synonyms are indexed as they change */
+  g_free (query_text (fixture->path,
+                      "UPDATE faqs SET synonyms = '[\"money back\"]' WHERE id = 'faq_returns'"));
+  after_update = query_text (fixture->path,
+                             "SELECT group_concat (f.id) FROM faqs_fts JOIN faqs f "
+                             "ON f.n = faqs_fts.rowid WHERE faqs_fts MATCH 'money'");
+  g_assert_cmpstr (after_update, ==, "faq_returns");
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -2747,6 +2794,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v13-search", test_migrate_v13_search);
   TEST_WITHOUT_STORE ("migrate-v14-hooks", test_migrate_v14_hooks);
   TEST_WITHOUT_STORE ("migrate-v14-search-at-commit", test_migrate_v14_search_at_commit);
+  TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
 

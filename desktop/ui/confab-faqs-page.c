@@ -17,7 +17,7 @@
 #include "confab-faqs-page.h"
 
 /* The relay's default (relay/confab-faq.h), for a site that never set one. */
-#define DEFAULT_THRESHOLD 50
+#define DEFAULT_THRESHOLD 40
 /* "Try a question" lists this many of the relay's matches. */
 #define TRY_SHOWN 3
 

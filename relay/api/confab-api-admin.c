@@ -4,6 +4,7 @@
 
 #include "confab-api-admin.h"
 #include "confab-api-data.h"
+#include "confab-api-kb.h"
 #include "confab-api-team.h"
 #include "confab-json.h"
 
@@ -14,7 +15,8 @@ confab_api_admin_is_site_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
          g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0 ||
-         g_strcmp0 (name, "invitations") == 0 || confab_api_data_is_site_resource (name);
+         g_strcmp0 (name, "invitations") == 0 || g_strcmp0 (name, "articles") == 0 ||
+         confab_api_data_is_site_resource (name);
 }
 
 void
@@ -32,6 +34,8 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_offline_messages (call, site, rest + 1);
   if (strcmp (rest[0], "invitations") == 0)
     return confab_api_site_invitations (call, site, rest + 1);
+  if (strcmp (rest[0], "articles") == 0)
+    return confab_api_site_articles (call, site, rest + 1);
   if (confab_api_data_is_site_resource (rest[0]))
     return confab_api_data_site_resource (call, site, rest);
   confab_api_not_found (call);
@@ -41,7 +45,7 @@ gboolean
 confab_api_admin_is_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
-         g_strcmp0 (name, "offline-messages") == 0;
+         g_strcmp0 (name, "offline-messages") == 0 || g_strcmp0 (name, "articles") == 0;
 }
 
 void
@@ -57,6 +61,8 @@ confab_api_admin_resource (ConfabApiCall  *call,
     return confab_api_canned (call, segments[1], segments + 2);
   if (strcmp (segments[0], "offline-messages") == 0)
     return confab_api_offline_message (call, segments[1], segments + 2);
+  if (strcmp (segments[0], "articles") == 0)
+    return confab_api_article (call, segments[1], segments + 2);
   confab_api_not_found (call);
 }
 

@@ -14,10 +14,12 @@
 #define MAX_ANSWER_CHARS   4000
 #define MAX_KEYWORDS       20
 #define MAX_KEYWORD_CHARS  50
+#define MAX_SYNONYMS       50
+#define MAX_SYNONYM_CHARS  50
 #define MAX_QUERY_CHARS    4000
 #define SEARCH_RESULTS     10
 
-static const char * const faq_fields[] = { "question", "answer", "keywords", NULL };
+static const char * const faq_fields[] = { "question", "answer", "keywords", "synonyms", NULL };
 
 static JsonObject *
 faq_to_json (const ConfabFaq *faq)
@@ -35,6 +37,13 @@ faq_to_json (const ConfabFaq *faq)
   json_object_set_string_member (object, "question", faq->question);
   json_object_set_string_member (object, "answer", faq->answer);
   json_object_set_array_member (object, "keywords", keywords);
+  {
+    JsonArray *synonyms = json_array_new ();
+
+    for (guint i = 0; faq->synonyms && faq->synonyms[i]; i++)
+      json_array_add_string_element (synonyms, faq->synonyms[i]);
+    json_object_set_array_member (object, "synonyms", synonyms);
+  }
   json_object_set_int_member (object, "views", faq->views);
   json_object_set_int_member (object, "helpful", faq->helpful);
   json_object_set_int_member (object, "not_helpful", faq->not_helpful);
@@ -53,42 +62,65 @@ answer_faq (ConfabApiCall   *call,
   confab_http_json_object (call->msg, status, answer);
 }
 
-/* "keywords": at most 20 strings of 1 to 50 characters. */
+/* "keywords": at most 20 strings of 1 to 50 characters; "synonyms": at most 50. */
+static gboolean
+read_words (ConfabApiCall   *call,
+            JsonObject      *body,
+            const char      *name,
+            guint            max_count,
+            guint            max_chars,
+            char          ***out_words)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) words = NULL;
+
+  *out_words = NULL;
+  if (!confab_json_get_strv (body, name, FALSE, &words, &error))
+    {
+      confab_http_gerror (call->msg, error);
+      return FALSE;
+    }
+  if (words == NULL)
+    return TRUE;
+
+  if (g_strv_length (words) > max_count)
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” may list at most %u words or phrases",
+                                                  name, max_count);
+      confab_api_bad_value (call, message);
+      return FALSE;
+    }
+  for (guint i = 0; words[i]; i++)
+    {
+      g_autofree char *trimmed = g_strstrip (g_strdup (words[i]));
+
+      if (*trimmed == '\0' || confab_utf8_length (words[i]) > max_chars)
+        {
+          g_autofree char *message = g_strdup_printf ("Each of “%s” must be 1 to %u characters",
+                                                      name, max_chars);
+          confab_api_bad_value (call, message);
+          return FALSE;
+        }
+    }
+
+  *out_words = g_steal_pointer (&words);
+  return TRUE;
+}
+
 static gboolean
 read_keywords (ConfabApiCall   *call,
                JsonObject      *body,
                char          ***out_keywords)
 {
-  g_autoptr (GError) error = NULL;
-  g_auto (GStrv) keywords = NULL;
+  return read_words (call, body, "keywords", MAX_KEYWORDS, MAX_KEYWORD_CHARS, out_keywords);
+}
 
-  *out_keywords = NULL;
-  if (!confab_json_get_strv (body, "keywords", FALSE, &keywords, &error))
-    {
-      confab_http_gerror (call->msg, error);
-      return FALSE;
-    }
-  if (keywords == NULL)
-    return TRUE;
-
-  if (g_strv_length (keywords) > MAX_KEYWORDS)
-    {
-      confab_api_bad_value (call, "“keywords” may list at most 20 words or phrases");
-      return FALSE;
-    }
-  for (guint i = 0; keywords[i]; i++)
-    {
-      g_autofree char *trimmed = g_strstrip (g_strdup (keywords[i]));
-
-      if (*trimmed == '\0' || confab_utf8_length (keywords[i]) > MAX_KEYWORD_CHARS)
-        {
-          confab_api_bad_value (call, "Each of “keywords” must be 1 to 50 characters");
-          return FALSE;
-        }
-    }
-
-  *out_keywords = g_steal_pointer (&keywords);
-  return TRUE;
+static gboolean
+read_synonyms (ConfabApiCall   *call,
+               JsonObject      *body,
+               char          ***out_synonyms)
+{
+  return read_words (call, body, "synonyms", MAX_SYNONYMS, MAX_SYNONYM_CHARS, out_synonyms);
 }
 
 static void
@@ -189,6 +221,7 @@ faqs_create (ConfabApiCall *call,
   g_autoptr (ConfabFaq) faq = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) keywords = NULL;
+  g_auto (GStrv) synonyms = NULL;
   const char *question = NULL, *answer = NULL;
 
   if (!confab_api_require_admin (call, site->role))
@@ -197,13 +230,29 @@ faqs_create (ConfabApiCall *call,
       !confab_api_only_fields (call, body, faq_fields) ||
       !confab_api_text_field (call, body, "question", TRUE, 1, MAX_QUESTION_CHARS, &question) ||
       !confab_api_text_field (call, body, "answer", TRUE, 1, MAX_ANSWER_CHARS, &answer) ||
-      !read_keywords (call, body, &keywords))
+      !read_keywords (call, body, &keywords) ||
+      !read_synonyms (call, body, &synonyms))
     return;
 
   faq = confab_store_create_faq (call->relay->store, site->id, question, answer,
                                  (const char * const *) keywords, &error);
   if (faq == NULL)
     return confab_http_gerror (call->msg, error);
+  if (synonyms != NULL && synonyms[0] != NULL)
+    {
+      ConfabFaq *with_synonyms = NULL;
+
+      if (!confab_store_set_faq_synonyms (call->relay->store, faq->id,
+                                          (const char * const *) synonyms, &error) ||
+          (with_synonyms = confab_store_get_faq (call->relay->store, faq->id, &error)) == NULL)
+        {
+          /* no FAQ half made: the one without its synonyms goes again */
+          confab_store_delete_faq (call->relay->store, faq->id, NULL);
+          return confab_http_gerror (call->msg, error);
+        }
+      confab_faq_free (faq);
+      faq = with_synonyms;
+    }
 
   faq_detail (detail, faq);
   confab_api_audit (call, site->id, "faq.created", "faq", faq->id, faq->question, detail);
@@ -235,15 +284,21 @@ faq_patch (ConfabApiCall *call,
   g_autoptr (ConfabFaq) updated = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) keywords = NULL;
+  g_auto (GStrv) synonyms = NULL;
   const char *question = NULL, *answer = NULL;
 
   if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
       !confab_api_only_fields (call, body, faq_fields) ||
       !confab_api_text_field (call, body, "question", FALSE, 1, MAX_QUESTION_CHARS, &question) ||
       !confab_api_text_field (call, body, "answer", FALSE, 1, MAX_ANSWER_CHARS, &answer) ||
-      !read_keywords (call, body, &keywords))
+      !read_keywords (call, body, &keywords) ||
+      !read_synonyms (call, body, &synonyms))
     return;
 
+  if (synonyms != NULL &&
+      !confab_store_set_faq_synonyms (call->relay->store, faq->id,
+                                      (const char * const *) synonyms, &error))
+    return confab_http_gerror (call->msg, error);
   updated = confab_store_update_faq (call->relay->store, faq->id, question, answer,
                                      (const char * const *) keywords, &error);
   if (updated == NULL)

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-kb.h"
 #include "confab-api-sites.h"
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
@@ -1208,6 +1209,16 @@ widget_config (Request *request)
   }
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
+  {
+    /* the widget's Help tab: only when there is something to find */
+    g_autoptr (GError) help_error = NULL;
+    gboolean help = FALSE;
+
+    /* a store without the knowledge base yet (PostgreSQL) has no Help tab */
+    if (!confab_store_has_published_articles (relay->store, site->id, &help, &help_error))
+      g_debug ("No Help tab: %s", help_error->message);
+    json_object_set_boolean_member (answer, "help", help);
+  }
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
@@ -1247,6 +1258,8 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "config") == 0 && segments[2] == NULL)
     return widget_config (&request);
+  if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "articles") == 0 && segments[2] == NULL)
+    return confab_api_widget_articles (request.relay, msg, query);
 
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);

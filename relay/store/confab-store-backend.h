@@ -17,6 +17,7 @@
 #include "confab-store-analytics.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
+#include "confab-store-kb.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
 
@@ -86,6 +87,7 @@ struct _ConfabStoreFuncs
   GPtrArray *(*list_faqs) (ConfabStore *store, const char *site_id, GError **error);
   ConfabFaq *(*update_faq) (ConfabStore *store, const char *faq_id, const char *question, const char *answer, const char * const *keywords, GError **error);
   gboolean (*delete_faq) (ConfabStore *store, const char *faq_id, GError **error);
+  gboolean (*set_faq_synonyms) (ConfabStore *store, const char *faq_id, const char * const *synonyms, GError **error);
   GPtrArray *(*search_faqs) (ConfabStore *store, const char *site_id, const char *match, guint limit, GError **error);
   gboolean (*count_faq_view) (ConfabStore *store, const char *faq_id, GError **error);
   gboolean (*bot_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
@@ -169,6 +171,15 @@ struct _ConfabStoreFuncs
   gboolean (*record_attempt) (ConfabStore *store, const char *delivery_id, ConfabDeliveryStatus status, gint64 response_status, const char *error_text, gint64 next_attempt_at, gint64 delivered_at, GError **error);
   gint64 (*purge_deliveries) (ConfabStore *store, gint64 before_ms, GError **error);
   ConfabVisitor *(*set_visitor_contact) (ConfabStore *store, const char *visitor_id, gboolean set_name, const char *name, gboolean set_email, const char *email, GError **error);
+  /* the knowledge base (issue 16) */
+  ConfabArticle *(*create_article) (ConfabStore *store, const char *site_id, const ConfabArticleDraft *draft, GError **error);
+  ConfabArticle *(*get_article) (ConfabStore *store, const char *article_id, GError **error);
+  ConfabArticle *(*get_article_by_slug) (ConfabStore *store, const char *site_id, const char *slug, gboolean published_only, GError **error);
+  GPtrArray *(*list_articles) (ConfabStore *store, const char *site_id, gboolean published_only, GError **error);
+  gboolean (*has_published_articles) (ConfabStore *store, const char *site_id, gboolean *out_has, GError **error);
+  ConfabArticle *(*update_article) (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
+  gboolean (*delete_article) (ConfabStore *store, const char *article_id, GError **error);
+  GPtrArray *(*search_articles) (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

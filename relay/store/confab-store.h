@@ -627,6 +627,7 @@ typedef struct {
   char    *question;
   char    *answer;
   char   **keywords;         /* never NULL */
+  char   **synonyms;         /* words and phrases visitors use for it; NULL or empty: none */
   gint64   views;            /* times the bot answered with it */
   gint64   helpful;          /* visitors' votes, one per conversation */
   gint64   not_helpful;
@@ -656,6 +657,11 @@ ConfabFaq   *confab_store_update_faq      (ConfabStore     *store,
                                            const char      *question,
                                            const char      *answer,
                                            const char * const *keywords,
+                                           GError         **error);     /* NOT_FOUND */
+/* Replaces the FAQ's synonyms (NULL or empty: none). */
+gboolean     confab_store_set_faq_synonyms (ConfabStore    *store,
+                                           const char      *faq_id,
+                                           const char * const *synonyms,
                                            GError         **error);     /* NOT_FOUND */
 gboolean     confab_store_delete_faq      (ConfabStore     *store,
                                            const char      *faq_id,

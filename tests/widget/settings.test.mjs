@@ -40,7 +40,8 @@ test('config: public settings only, with ETag and Cache-Control, for any origin'
   assert.match(r.headers.get('cache-control'), /max-age=\d+/);
   assert.ok(r.headers.get('etag'));
   assert.equal(r.headers.get('access-control-allow-origin'), '*');
-  assert.deepEqual(Object.keys(r.body).sort(), ['name', 'settings', 'site_key', 'team']);
+  assert.deepEqual(Object.keys(r.body).sort(), ['help', 'name', 'settings', 'site_key', 'team']);
+  assert.equal(r.body.help, false, 'no published articles: no Help tab');
   assert.equal(r.body.settings.color, '#123456');
   assert.ok(!JSON.stringify(r.body).includes(site.id), 'no internal ids');
   const again = await relay.http('GET', `/api/v1/widget/config?site_key=${site.site_key}`, null, null, { 'If-None-Match': r.headers.get('etag') });

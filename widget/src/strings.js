@@ -3,7 +3,8 @@
  * {name}-style holes are filled by t() in widget-full.js. */
 export const STRINGS = {
   en: {
-    chat: 'Chat', online: 'We are online', offline: 'We are offline', connecting: 'Connecting…',
+    chat: 'Chat', help: 'Help', searchHelp: 'Search our help articles', noArticles: 'No article matches.',
+    askUs: 'Ask us in the chat', online: 'We are online', offline: 'We are offline', connecting: 'Connecting…',
     reconnecting: 'Reconnecting…', message: 'Message', placeholder: 'Write a message…', send: 'Send',
     close: 'Close chat', attach: 'Attach a file', remove: 'Remove the file', sending: 'Sending…',
     sent: 'Sent', failed: 'Not sent', retry: 'Retry', typing: '{name} is typing…', support: 'Support',
@@ -21,7 +22,8 @@ export const STRINGS = {
     backAt: 'Back {when}',
   },
   de: {
-    chat: 'Chat', online: 'Wir sind online', offline: 'Wir sind offline', connecting: 'Verbinde…',
+    chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
+    askUs: 'Im Chat fragen', online: 'Wir sind online', offline: 'Wir sind offline', connecting: 'Verbinde…',
     reconnecting: 'Verbindung wird wiederhergestellt…', message: 'Nachricht', placeholder: 'Nachricht schreiben…',
     send: 'Senden', close: 'Chat schließen', attach: 'Datei anhängen', remove: 'Datei entfernen',
     sending: 'Wird gesendet…', sent: 'Gesendet', failed: 'Nicht gesendet', retry: 'Erneut senden',
@@ -40,7 +42,8 @@ export const STRINGS = {
     replyHours: 'Antwortet meist innerhalb von {n} Stunden', backAt: 'Wieder da {when}',
   },
   fr: {
-    chat: 'Chat', online: 'Nous sommes en ligne', offline: 'Nous sommes hors ligne', connecting: 'Connexion…',
+    chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
+    askUs: 'Nous demander dans le chat', online: 'Nous sommes en ligne', offline: 'Nous sommes hors ligne', connecting: 'Connexion…',
     reconnecting: 'Reconnexion…', message: 'Message', placeholder: 'Écrivez un message…', send: 'Envoyer',
     close: 'Fermer le chat', attach: 'Joindre un fichier', remove: 'Retirer le fichier', sending: 'Envoi…',
     sent: 'Envoyé', failed: 'Non envoyé', retry: 'Réessayer', typing: '{name} écrit…', support: 'Support',
@@ -58,7 +61,8 @@ export const STRINGS = {
     replyHours: 'Répond généralement en {n} heures', backAt: 'De retour {when}',
   },
   es: {
-    chat: 'Chat', online: 'Estamos en línea', offline: 'Estamos desconectados', connecting: 'Conectando…',
+    chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
+    askUs: 'Pregúntanos en el chat', online: 'Estamos en línea', offline: 'Estamos desconectados', connecting: 'Conectando…',
     reconnecting: 'Reconectando…', message: 'Mensaje', placeholder: 'Escribe un mensaje…', send: 'Enviar',
     close: 'Cerrar el chat', attach: 'Adjuntar un archivo', remove: 'Quitar el archivo', sending: 'Enviando…',
     sent: 'Enviado', failed: 'No enviado', retry: 'Reintentar', typing: '{name} está escribiendo…', support: 'Soporte',

@@ -79,6 +79,15 @@ padding:10px;white-space:pre-wrap;font-size:16px;line-height:22px;overflow-y:hid
 .er{color:#b91c1c;font-size:12px;padding:0 14px}
 .dz{outline:3px dashed var(--c);outline-offset:-6px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.tb{display:flex!important;border-bottom:1px solid #e5e7eb}.tb[hidden]{display:none!important}
+.tb button{flex:1;padding:8px;background:#fff;color:#374151;border:0;border-bottom:2px solid transparent;font:inherit}
+.tb [aria-selected=true]{border-bottom-color:var(--c);font-weight:700}
+.hp{display:none!important;flex:1;overflow:auto;padding:12px;background:#fff}.hv .hp{display:block!important}
+.hv>.m,.hv>.ty,.hv>.bx,.hv>.pv,.hv>.er,.hv>.cp,.hv>.bn{display:none!important}
+.hp input{width:100%;box-sizing:border-box;padding:8px 10px;border:1px solid #9ca3af;border-radius:8px;font:inherit}
+.hp ul{list-style:none;margin:8px 0;padding:0}.hp li{padding:8px 0;border-bottom:1px solid #f3f4f6}
+.hp a{color:#1d4ed8;font-weight:600}.hp p{margin:4px 0 0;color:#4b5563;font-size:13px}
+.hp>button{padding:8px 12px;border-radius:8px;border:1px solid #9ca3af;background:#f9fafb;color:#111827;font:inherit}
 @media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0;padding:env(safe-area-inset-top)
 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);background:var(--c)}
 .p>*{background-color:#fff}.p>.hd{background:var(--c)}.p>.m,.p>.ty{background:#f3f4f6}.p>.bn{background:#fef3c7}.o .b{display:none}}

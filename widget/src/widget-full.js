@@ -104,8 +104,45 @@ import { el, linkify, safeUrl } from './dom.js';
   const attachBtn = el('button', { type: 'button', class: 'a', 'aria-label': T('attach'), onclick: () => picker.click() }, '+');
   const sendBtn = el('button', { type: 'button', onclick: () => submitComposer() }, T('send'));
   const composer = el('div', { class: 'cp' }, attachBtn, input, picker, sendBtn);
+  // The Help tab (issue 16): the site's published articles, searched before the visitor writes.
+  const tab = (name, label) => el('button', { type: 'button', role: 'tab', id: 'cf-t' + name, 'aria-controls': 'cf-' + name,
+    onclick: () => showTab(name) }, label);
+  const tabs = el('div', { class: 'tb', role: 'tablist', hidden: true }, tab('c', T('chat')), tab('h', T('help')));
+  const hq = el('input', { type: 'search', 'aria-label': T('searchHelp'), placeholder: T('searchHelp'), maxlength: 200 });
+  const hits = el('ul', { 'aria-live': 'polite' });
+  const help = el('div', { class: 'hp', id: 'cf-h', role: 'tabpanel', 'aria-labelledby': 'cf-th' }, hq, hits,
+    el('button', { type: 'button', onclick: () => {
+      // into the message box, or the offline form's message when nobody is there
+      const t = (!box.hidden && box.querySelector('textarea')) || input;
+      showTab('c', 1);
+      if (!t.value) t.value = hq.value;
+      t.focus();
+    } }, T('askUs')));
+  let helpTimer = 0, helpSeq = 0;
+  function showTab(name, quiet) {
+    tabs.dataset.s = 1;
+    panel.classList.toggle('hv', name == 'h');
+    for (const b of tabs.children) b.setAttribute('aria-selected', b.id == 'cf-t' + name);
+    list.id = 'cf-c';
+    if (!quiet) (name == 'h' ? hq : input).focus({ preventScroll: true });
+  }
+  async function searchHelp() {
+    const q = hq.value.trim(), n = ++helpSeq;
+    if (q.length < 2) return hits.replaceChildren();
+    try {
+      const r = await fetch(base + 'api/v1/widget/articles?site_key=' + encodeURIComponent(key) + '&q=' + encodeURIComponent(q));
+      const found = r.ok ? (await r.json()).articles || [] : [];
+      if (n != helpSeq) return;
+      hits.replaceChildren(...(found.length ? found.map((a) => el('li', null,
+        el('a', { href: safeUrl(a.path, base), target: '_blank', rel: 'noopener noreferrer', text: a.title }),
+        el('p', { text: a.excerpt }))) : [el('li', { text: T('noArticles') })]));
+    } catch (e) {
+      log('help search failed', e);
+    }
+  }
+  hq.addEventListener('input', () => { clearTimeout(helpTimer); helpTimer = setTimeout(searchHelp, 250); });
   const panel = el('div', { class: 'p', role: 'dialog', 'aria-modal': 'true', 'aria-label': cfg.name || T('chat'), hidden: true, tabindex: -1 },
-    header, banner, list, typing, box, preview, error, composer);
+    header, tabs, help, banner, list, typing, box, preview, error, composer);
   list.append(pend);
   B.wrap.append(style, live, panel);
 
@@ -150,6 +187,9 @@ import { el, linkify, safeUrl } from './dom.js';
     welcome();
     showTeam();
     gate();
+    // a site with published articles has the Help tab (shown first until the visitor writes)
+    tabs.hidden = !c.help;
+    if (!c.help) panel.classList.remove('hv');
   };
   C._cfg = applyConfig;
 
@@ -854,6 +894,7 @@ import { el, linkify, safeUrl } from './dom.js';
     B.badge(0);
     B.bubble.title = live.textContent = '';
     if (!ws && !retryTimer) connect();
+    if (!tabs.hidden && !tabs.dataset.s) showTab(conv ? 'c' : 'h', 1);
     markRead();
     scroll();
     if (phone()) lock(true);
@@ -866,7 +907,7 @@ import { el, linkify, safeUrl } from './dom.js';
   function focusIn() {
     if (!isOpen) return;
     const first = box.querySelector('input,textarea,button');
-    (phone() ? panel : (!box.hidden && first) || input).focus({ preventScroll: true });
+    (phone() ? panel : panel.classList.contains('hv') ? hq : (!box.hidden && first) || input).focus({ preventScroll: true });
   }
 
   // The full-screen panel on a phone: the page behind it does not scroll; where it was is kept.

@@ -9,7 +9,7 @@
 #define FAQ_COLUMNS "f.id, f.site_id, f.question, f.answer, f.keywords, f.views, " \
                     "(SELECT count(*) FROM faq_feedback b WHERE b.faq_id = f.id AND b.helpful), " \
                     "(SELECT count(*) FROM faq_feedback b WHERE b.faq_id = f.id AND NOT b.helpful), " \
-                    "f.created_at, f.updated_at"
+                    "f.created_at, f.updated_at, f.synonyms"
 
 void
 confab_faq_free (ConfabFaq *faq)
@@ -21,6 +21,7 @@ confab_faq_free (ConfabFaq *faq)
   g_free (faq->question);
   g_free (faq->answer);
   g_strfreev (faq->keywords);
+  g_strfreev (faq->synonyms);
   g_free (faq);
 }
 
@@ -39,6 +40,7 @@ read_faq (sqlite3_stmt *stmt)
   faq->not_helpful = sqlite3_column_int64 (stmt, 7);
   faq->created_at = sqlite3_column_int64 (stmt, 8);
   faq->updated_at = sqlite3_column_int64 (stmt, 9);
+  faq->synonyms = store_domains_from_json ((const char *) sqlite3_column_text (stmt, 10));
   return faq;
 }
 
@@ -155,6 +157,32 @@ confab_store_update_faq (ConfabStore         *store,
 }
 
 gboolean
+confab_store_set_faq_synonyms (ConfabStore        *store,
+                               const char         *faq_id,
+                               const char * const *synonyms,
+                               GError            **error)
+{
+  STORE_HANDOFF (store, set_faq_synonyms, FALSE, error, faq_id, synonyms, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+  const char * const none[] = { NULL };
+  g_autofree char *synonyms_json = store_strv_to_json (synonyms ? synonyms : none);
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = store_prepare (store, "UPDATE faqs SET synonyms = ?2, updated_at = ?3 WHERE id = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+
+  store_bind_text (stmt, 1, faq_id);
+  store_bind_text (stmt, 2, synonyms_json);
+  sqlite3_bind_int64 (stmt, 3, confab_now_ms ());
+  return store_step_done (store, stmt, "Cannot store the FAQ's synonyms", error) &&
+         store_not_found_if_unchanged (store, "FAQ", faq_id, error);
+}
+
+gboolean
 confab_store_delete_faq (ConfabStore *store,
                          const char  *faq_id,
                          GError     **error)
@@ -188,11 +216,12 @@ confab_store_search_faqs (ConfabStore *store,
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (match != NULL, NULL);
 
-  /* bm25 weights: question 4, answer 1, keywords 3 — visitors ask what the questions say */
+  /* bm25 weights: question 4, answer 1, keywords 3, synonyms 3 — visitors ask what the
+   * questions say; confab-faq.c scores the candidates */
   stmt = store_prepare (store,
                         "SELECT " FAQ_COLUMNS " FROM faqs_fts JOIN faqs f ON f.n = faqs_fts.rowid "
                         "WHERE faqs_fts MATCH ?1 AND f.site_id = ?2 "
-                        "ORDER BY bm25(faqs_fts, 4.0, 1.0, 3.0), f.n LIMIT ?3", error);
+                        "ORDER BY bm25(faqs_fts, 4.0, 1.0, 3.0, 3.0), f.n LIMIT ?3", error);
   if (stmt == NULL)
     return NULL;
 
