@@ -62,6 +62,9 @@ typedef struct {
   guint            visitor_update_ms;      /* agents hear of one visitor at most this often */
   /* [widget] */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
+  /* [meta] Messenger and WhatsApp (relay/meta/) */
+  char            *meta_graph_url;         /* the Graph API, "https://graph.facebook.com/v19.0" */
+  char            *meta_public_url;        /* how Meta reaches the relay; empty: the Host asked */
   /* [metrics] */
   gboolean         metrics_enabled;        /* GET /metrics; TRUE */
   char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */

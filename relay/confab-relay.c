@@ -13,6 +13,7 @@
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
+#include "confab-meta.h"
 #include "confab-pg-store.h"
 #include "confab-util.h"
 #include "confab-widget-assets.h"
@@ -319,6 +320,7 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   relay->hub = confab_hub_new (relay);
   relay->retention = confab_retention_new (relay);
+  confab_meta_new (relay);
 
   return g_steal_pointer (&relay);
 }
@@ -399,6 +401,7 @@ confab_relay_free (ConfabRelay *relay)
 
   g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->retention, confab_retention_free);
+  g_clear_pointer (&relay->meta, confab_meta_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);
