@@ -564,6 +564,24 @@ test_messenger_reply (void)
   delivered = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
   g_assert_cmpstr (test_obj_string (delivered, "delivery.status"), ==, "delivered");
 
+  /* an agent who subscribes later gets the delivery states from the backlog */
+  {
+    g_autoptr (TestWs) later = test_ws_agent (world->relay, world->token);
+    g_autoptr (GPtrArray) backlog = NULL;
+    guint deliveries = 0;
+
+    test_ws_ignore (later, "presence", NULL);
+    test_agent_subscribe (later, 0, &backlog);
+    for (guint i = 0; i < backlog->len; i++)
+      if (g_strcmp0 (test_obj_string (g_ptr_array_index (backlog, i), "type"), "delivery") == 0)
+        {
+          g_assert_cmpstr (test_obj_string (g_ptr_array_index (backlog, i), "delivery.status"), ==,
+                           deliveries == 0 ? "sent" : "delivered");
+          deliveries++;
+        }
+    g_assert_cmpuint (deliveries, ==, 2);
+  }
+
   /* REST shows the state too */
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
@@ -574,6 +592,37 @@ test_messenger_reply (void)
     g_assert_cmpstr (test_obj_string (reply, "delivery.status"), ==, "delivered");
     g_assert_false (json_object_has_member (json_array_get_object_element (messages, 0), "delivery"));
   }
+}
+
+/* A Messenger sender's picture: fetched from the attachment's URL, through the upload checks;
+ * a second delivery of it is stored once. */
+static void
+test_messenger_image (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *body = g_strdup_printf ("{\"object\":\"page\",\"entry\":[{\"id\":\"" PAGE_ID "\","
+                                           "\"time\":1,\"messaging\":[{\"sender\":{\"id\":\"" PSID
+                                           "\"},\"recipient\":{\"id\":\"" PAGE_ID "\"},\"timestamp\":"
+                                           "1700000000000,\"message\":{\"mid\":\"m_pic\",\"attachments\":"
+                                           "[{\"type\":\"image\",\"payload\":{\"url\":\"%s/media/"
+                                           "picture.png\"}}]}}]}]}", graph->base);
+  g_autoptr (JsonObject) picture = NULL;
+
+  connect_messenger (world);
+  post_signed (world, "messenger", body);
+  picture = expect_sender_message (world, "messenger");
+  g_assert_true (test_obj_is_null (picture, "body"));
+  g_assert_cmpstr (test_obj_string (picture, "attachment.kind"), ==, "image");
+  g_assert_cmpint (test_obj_int (picture, "attachment.width"), ==, 40);
+  /* a Messenger attachment URL is fetched without our token */
+  g_assert_null (graph_wait (graph, "GET", "/media/picture.png", 0)->authorization);
+
+  post_signed (world, "messenger", body);
+  test_ws_expect_none (world->agent, "message", 300);
+  g_assert_cmpuint (count_messages (world, test_obj_string (picture, "conversation_id")), ==, 1);
+  /* nor fetched again */
+  g_assert_cmpuint (graph_count (graph, "GET", "/media/picture.png"), ==, 1);
 }
 
 /* A WhatsApp sender's text (with their profile name) and picture: the media is fetched by id
@@ -803,6 +852,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/settings-and-handshake", test_settings_and_handshake);
   test_harness_add ("/relay/meta/signatures-and-replay", test_signatures_and_replay);
   test_harness_add ("/relay/meta/messenger-reply", test_messenger_reply);
+  test_harness_add ("/relay/meta/messenger-image", test_messenger_image);
   test_harness_add ("/relay/meta/whatsapp-text-and-image", test_whatsapp_text_and_image);
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);

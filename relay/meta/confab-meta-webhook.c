@@ -75,6 +75,17 @@ delivery_step_done (Delivery *delivery,
 
   if (!delivery->gone)
     {
+      g_autoptr (GError) error = NULL;
+
+      /* 200 promises Meta that it need not send this again: what it brought is durable first
+       * (the hub groups writes into one commit per turn of the loop) */
+      confab_hub_sync (delivery->relay->hub);
+      if (!delivery->failed && !confab_store_check_writable (delivery->relay->store, &error))
+        {
+          g_warning ("A %s delivery may not be stored (the platform will send it again): %s",
+                     delivery->channel, error->message);
+          delivery->failed = TRUE;
+        }
       if (delivery->failed)
         confab_http_error (delivery->msg, SOUP_STATUS_BAD_GATEWAY, "store_unavailable",
                            "Part of this delivery could not be stored; send it again");
@@ -371,8 +382,14 @@ fetch_picture (Delivery   *delivery,
                const char *media_id,
                const char *url)
 {
-  Picture *picture = g_new0 (Picture, 1);
+  Picture *picture;
 
+  /* a retry of a picture stored before is not fetched again */
+  if (confab_store_channel_seen (delivery->relay->store, delivery->site_id, delivery->channel,
+                                 platform_id))
+    return;
+
+  picture = g_new0 (Picture, 1);
   picture->delivery = delivery;
   picture->visitor_id = g_strdup (visitor_id);
   picture->platform_id = g_strdup (platform_id);

@@ -74,6 +74,12 @@ gboolean     confab_store_mark_channel_seen     (ConfabStore     *store,
                                                  const char      *platform_id,
                                                  gint64           now,
                                                  GError         **error);
+/* Whether @platform_id was recorded (FALSE on errors too: the caller goes on, and the record
+ * itself decides). */
+gboolean     confab_store_channel_seen          (ConfabStore     *store,
+                                                 const char      *site_id,
+                                                 const char      *channel,
+                                                 const char      *platform_id);
 /* Forgets ids seen before @before_ms (platforms stop retrying after a day or so); returns how
  * many, -1 on error. */
 gint64       confab_store_forget_channel_seen   (ConfabStore     *store,

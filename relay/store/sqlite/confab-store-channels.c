@@ -245,6 +245,25 @@ confab_store_mark_channel_seen (ConfabStore *store,
   return FALSE;
 }
 
+gboolean
+confab_store_channel_seen (ConfabStore *store,
+                           const char  *site_id,
+                           const char  *channel,
+                           const char  *platform_id)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  stmt = store_prepare (store,
+                        "SELECT 1 FROM channel_seen "
+                        "WHERE site_id = ?1 AND channel = ?2 AND platform_id = ?3", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, site_id);
+  store_bind_text (stmt, 2, channel);
+  store_bind_text (stmt, 3, platform_id);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
 gint64
 confab_store_forget_channel_seen (ConfabStore *store,
                                   gint64       before_ms,
