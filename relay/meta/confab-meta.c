@@ -7,6 +7,7 @@
 #include "confab-hub.h"
 #include "confab-hub-channels.h"
 #include "confab-json.h"
+#include "confab-store-backend.h"
 #include "confab-store-channels.h"
 #include "confab-util.h"
 
@@ -44,6 +45,7 @@ struct _ConfabMeta
   guint         outbox_source;
   gint64        outbox_due_at;   /* ms of the timer set, 0 when none */
   gint64        seen_pruned_at;
+  gboolean      enabled;         /* the store has the channels' tables (SQLite) */
 };
 
 const char *
@@ -588,7 +590,7 @@ schedule_outbox (ConfabMeta *meta,
 void
 confab_meta_kick (ConfabRelay *relay)
 {
-  if (relay->meta != NULL)
+  if (relay->meta != NULL && relay->meta->enabled)
     schedule_outbox (relay->meta, confab_now_ms ());
 }
 
@@ -807,8 +809,12 @@ confab_meta_new (ConfabRelay *relay)
                                                  NULL);
   relay->meta = meta;
   confab_meta_webhook_register (relay);
+  /* The channels' store functions are SQLite's only so far (confab-store-channels.h): on
+   * another backend the webhooks find no settings (404) and there is no outbox to look at. */
+  meta->enabled = confab_store_get_backend (relay->store) == NULL;
   /* what a stopped relay left to send */
-  schedule_outbox (meta, confab_now_ms ());
+  if (meta->enabled)
+    schedule_outbox (meta, confab_now_ms ());
   return meta;
 }
 
