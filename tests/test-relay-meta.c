@@ -564,6 +564,22 @@ test_messenger_reply (void)
   delivered = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
   g_assert_cmpstr (test_obj_string (delivered, "delivery.status"), ==, "delivered");
 
+  /* Messenger's read receipt (a watermark, no ids): the sender read the whole conversation */
+  {
+    g_autofree char *read_body = g_strdup_printf ("{\"object\":\"page\",\"entry\":[{\"id\":\""
+                                                  PAGE_ID "\",\"time\":1,\"messaging\":[{\"sender\":"
+                                                  "{\"id\":\"" PSID "\"},\"recipient\":{\"id\":\""
+                                                  PAGE_ID "\"},\"read\":{\"watermark\":"
+                                                  "1700000002000}}]}]}");
+    g_autoptr (JsonObject) read = NULL;
+
+    post_signed (world, "messenger", read_body);
+    read = test_ws_wait_for (world->agent, "read", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (read, "reader"), ==, "visitor");
+    g_assert_cmpstr (test_obj_string (read, "conversation_id"), ==, conversation_id);
+    g_assert_cmpint (test_obj_int (read, "seq"), ==, test_obj_int (echo, "seq"));
+  }
+
   /* an agent who subscribes later gets the delivery states from the backlog */
   {
     g_autoptr (TestWs) later = test_ws_agent (world->relay, world->token);
@@ -592,6 +608,55 @@ test_messenger_reply (void)
     g_assert_cmpstr (test_obj_string (reply, "delivery.status"), ==, "delivered");
     g_assert_false (json_object_has_member (json_array_get_object_element (messages, 0), "delivery"));
   }
+}
+
+/* A channel turned off, or a site disabled, takes no webhooks (404, so Meta keeps them) and
+ * sends no replies. */
+static void
+test_disabled (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *channel_path = g_strdup_printf ("/api/v1/sites/%s/channels/messenger",
+                                                   world->site_id);
+  g_autofree char *body = messenger_text ("m_in_off", "Anyone?");
+  g_autofree char *later = messenger_text ("m_in_later", "Now?");
+  g_autofree char *signature = sign (APP_SECRET, body);
+  g_autoptr (TestResponse) site_off = NULL, refused = NULL, site_on = NULL, channel_off = NULL;
+  g_autoptr (TestResponse) refused_again = NULL, channel_on = NULL;
+  g_autoptr (JsonObject) message = NULL, error = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  test_ws_ignore (world->agent, "site", NULL);
+  connect_messenger (world);
+  site_off = test_http (world->relay, "PATCH", site_path, world->token, "{\"enabled\":false}", NULL);
+  test_assert_http_status (site_off, 200);
+  refused = post_webhook (world, "messenger", body, signature);
+  test_assert_http_error (refused, 404, "not_found");
+  site_on = test_http (world->relay, "PATCH", site_path, world->token, "{\"enabled\":true}", NULL);
+  test_assert_http_status (site_on, 200);
+
+  post_signed (world, "messenger", body);
+  message = expect_sender_message (world, "messenger");
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  channel_off = test_http (world->relay, "PUT", channel_path, world->token, "{\"enabled\":false}",
+                           NULL);
+  test_assert_http_status (channel_off, 200);
+  g_assert_false (test_obj_bool (test_response_object (channel_off), "enabled"));
+  refused_again = post_webhook (world, "messenger", later, NULL);
+  test_assert_http_error (refused_again, 404, "not_found");
+  agent_send (world, conversation_id, "Still there?", NULL);
+  error = test_ws_expect_error (world->agent, "invalid_value", WAIT_MS);
+  g_assert_cmpuint (count_messages (world, conversation_id), ==, 1);
+  g_assert_cmpuint (graph_count (graph, "POST", "/messages"), ==, 0);
+
+  channel_on = test_http (world->relay, "PUT", channel_path, world->token, "{\"enabled\":true}",
+                          NULL);
+  test_assert_http_status (channel_on, 200);
+  post_signed (world, "messenger", later);
+  test_ws_wait_for_match (world->agent, "message", "body", "Now?", WAIT_MS);
 }
 
 /* A Messenger sender's picture: fetched from the attachment's URL, through the upload checks;
@@ -792,6 +857,28 @@ test_platform_errors_and_receipts (void)
   post_signed (world, "whatsapp", late_body);
   test_ws_expect_none (world->agent, "delivery", 300);
 
+  /* WhatsApp takes a message, then says it could not deliver it: failed, with its words */
+  {
+    g_autofree char *failed_body = whatsapp_value ("\"statuses\":[{\"id\":\"wamid.out2\","
+                                                   "\"status\":\"failed\",\"timestamp\":\"1\","
+                                                   "\"recipient_id\":\"" WA_ID "\",\"errors\":[{"
+                                                   "\"code\":131026,\"title\":\"Message "
+                                                   "Undeliverable.\",\"error_data\":{\"details\":"
+                                                   "\"Receiver is incapable of receiving this "
+                                                   "message\"}}]}]");
+    g_autoptr (JsonObject) third_sent = NULL, third_failed = NULL;
+
+    agent_send (world, conversation_id, "Third try", NULL);
+    third_sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (third_sent, "delivery.status"), ==, "sent");
+    post_signed (world, "whatsapp", failed_body);
+    third_failed = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+    g_assert_cmpint (test_obj_int (third_failed, "seq"), ==, test_obj_int (third_sent, "seq"));
+    g_assert_cmpstr (test_obj_string (third_failed, "delivery.status"), ==, "failed");
+    g_assert_cmpstr (test_obj_string (third_failed, "delivery.error"), ==,
+                     "Receiver is incapable of receiving this message (code 131026)");
+  }
+
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
     g_autoptr (TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL,
@@ -853,6 +940,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/signatures-and-replay", test_signatures_and_replay);
   test_harness_add ("/relay/meta/messenger-reply", test_messenger_reply);
   test_harness_add ("/relay/meta/messenger-image", test_messenger_image);
+  test_harness_add ("/relay/meta/disabled", test_disabled);
   test_harness_add ("/relay/meta/whatsapp-text-and-image", test_whatsapp_text_and_image);
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);

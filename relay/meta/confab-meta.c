@@ -94,11 +94,16 @@ confab_meta_settings (ConfabRelay *relay,
                       const char  *channel)
 {
   g_autoptr (ConfabChannelSettings) settings = NULL;
+  g_autoptr (ConfabSite) site = NULL;
   g_autoptr (JsonObject) config = NULL;
   JsonObject *secrets;
 
   settings = confab_store_get_channel_settings (relay->store, site_id, channel, NULL);
   if (settings == NULL || !settings->enabled)
+    return NULL;
+  /* a disabled site (or one being deleted) takes no chats from anywhere */
+  site = confab_store_get_site (relay->store, site_id, NULL);
+  if (site == NULL || !site->enabled)
     return NULL;
   config = confab_json_parse_object (settings->config_json, strlen (settings->config_json),
                                      G_MAXSIZE, 16, NULL);
