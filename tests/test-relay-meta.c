@@ -536,13 +536,20 @@ test_messenger_reply (void)
   g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
   g_assert_cmpstr (body_string (request, "sender_action"), ==, "typing_on");
   g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  /* the app reports typing as it goes: Messenger hears of changes, not of every report */
+  test_ws_sendf (world->agent, "{\"type\":\"typing\",\"conversation_id\":\"%s\",\"active\":true}",
+                 conversation_id);
+  test_ws_sendf (world->agent, "{\"type\":\"typing\",\"conversation_id\":\"%s\",\"active\":false}",
+                 conversation_id);
+  request = graph_wait (graph, "POST", "/v19.0/me/messages", 1);
+  g_assert_cmpstr (body_string (request, "sender_action"), ==, "typing_off");
 
   agent_send (world, conversation_id, "Yes, it left today", NULL);
   echo = test_ws_wait_for_match (world->agent, "message", "body", "Yes, it left today", WAIT_MS);
   g_assert_cmpstr (test_obj_string (echo, "delivery.status"), ==, "pending");
   g_assert_true (test_obj_is_null (echo, "delivery.error"));
 
-  request = graph_wait (graph, "POST", "/v19.0/me/messages", 1);
+  request = graph_wait (graph, "POST", "/v19.0/me/messages", 2);
   g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
   g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
   g_assert_cmpstr (body_string (request, "messaging_type"), ==, "RESPONSE");

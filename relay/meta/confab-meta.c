@@ -34,6 +34,10 @@
 #define SEEN_KEEP_MS       (7 * 24 * 3600 * 1000LL)
 #define SEEN_PRUNE_MS      (3600 * 1000LL)
 #define HTTP_TIMEOUT_S     30
+/* Messenger shows typing_on for 20 s: while an agent keeps typing it is renewed every 10 s,
+ * not at every keystroke the app reports; at most this many conversations are remembered. */
+#define TYPING_RENEW_MS    (10 * 1000)
+#define TYPING_MAX_ENTRIES 10000
 
 G_DEFINE_QUARK (confab-meta-error-quark, confab_meta_error)
 
@@ -46,6 +50,7 @@ struct _ConfabMeta
   gint64        outbox_due_at;   /* ms of the timer set, 0 when none */
   gint64        seen_pruned_at;
   gboolean      enabled;         /* the store has the channels' tables (SQLite) */
+  GHashTable   *typing;          /* conversation id → monotonic ms of the last typing_on sent */
 };
 
 const char *
@@ -778,8 +783,29 @@ confab_meta_typing (ConfabRelay              *relay,
   g_autofree char *text = NULL;
   JsonObject *to;
 
-  if (relay->meta == NULL ||
-      (settings = confab_meta_settings (relay, conversation->site_id,
+  if (relay->meta == NULL || !relay->meta->enabled)
+    return;
+  {
+    ConfabMeta *meta = relay->meta;
+    gint64 now = g_get_monotonic_time () / 1000;
+    gpointer last = NULL;
+    gboolean known = g_hash_table_lookup_extended (meta->typing, conversation->id, NULL, &last);
+
+    /* only what changes what the sender sees */
+    if (active && known && now - GPOINTER_TO_SIZE (last) < TYPING_RENEW_MS)
+      return;
+    if (!active && !known)
+      return;
+    if (active)
+      {
+        if (g_hash_table_size (meta->typing) >= TYPING_MAX_ENTRIES)
+          g_hash_table_remove_all (meta->typing);
+        g_hash_table_replace (meta->typing, g_strdup (conversation->id), GSIZE_TO_POINTER (now));
+      }
+    else
+      g_hash_table_remove (meta->typing, conversation->id);
+  }
+  if ((settings = confab_meta_settings (relay, conversation->site_id,
                                         CONFAB_CHANNEL_MESSENGER)) == NULL ||
       (recipient = confab_store_get_channel_contact_id (relay->store, conversation->visitor_id,
                                                         CONFAB_CHANNEL_MESSENGER, NULL)) == NULL)
@@ -808,6 +834,7 @@ confab_meta_new (ConfabRelay *relay)
 
   meta->relay = relay;
   meta->cancellable = g_cancellable_new ();
+  meta->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   meta->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_S,
                                                  "idle-timeout", 60,
                                                  "user-agent", "confab-relay/" CONFAB_VERSION,
@@ -833,6 +860,7 @@ confab_meta_free (ConfabMeta *meta)
   soup_session_abort (meta->session);
   g_clear_object (&meta->session);
   g_clear_object (&meta->cancellable);
+  g_clear_pointer (&meta->typing, g_hash_table_unref);
   meta->relay->meta = NULL;
   g_free (meta);
 }
