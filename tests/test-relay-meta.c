@@ -489,6 +489,22 @@ test_signatures_and_replay (void)
   test_assert_http_error (garbage, 401, "invalid_signature");
   test_ws_expect_none (world->agent, "message", 300);
 
+  /* signed, but not what a delivery is */
+  {
+    g_autofree char *not_json_sig = sign (APP_SECRET, "{not json");
+    g_autofree char *wrong_object = g_strdup ("{\"object\":\"whatsapp_business_account\",\"entry\":[]}");
+    g_autofree char *wrong_object_sig = sign (APP_SECRET, wrong_object);
+    g_autofree char *huge = g_strnfill (70 * 1024, 'x');
+    g_autofree char *huge_sig = sign (APP_SECRET, huge);
+    g_autoptr (TestResponse) not_json = post_webhook (world, "messenger", "{not json", not_json_sig);
+    g_autoptr (TestResponse) other = post_webhook (world, "messenger", wrong_object, wrong_object_sig);
+    g_autoptr (TestResponse) too_large = post_webhook (world, "messenger", huge, huge_sig);
+
+    test_assert_http_error (not_json, 400, "invalid_json");
+    test_assert_http_error (other, 400, "invalid_value");
+    test_assert_http_error (too_large, 413, "too_large");
+  }
+
   post_signed (world, "messenger", body);
   message = expect_sender_message (world, "messenger");
   g_assert_cmpstr (test_obj_string (message, "body"), ==, "Hello from Messenger");
