@@ -95,6 +95,8 @@ graph_handler (SoupServer        *server,
                                         g_bytes_get_size (graph->picture));
       return;
     }
+  if (strcmp (request->method, "GET") == 0 && strcmp (path, "/v19.0/" PSID) == 0)
+    return answer_json (msg, 200, "{\"first_name\":\"Max\",\"last_name\":\"Muster\",\"id\":\"" PSID "\"}");
   if (strcmp (request->method, "GET") == 0 && g_str_has_prefix (path, "/v19.0/media-"))
     {
       g_autofree char *text = g_strdup_printf ("{\"url\":\"%s/media/picture.png\","
@@ -477,6 +479,7 @@ test_signatures_and_replay (void)
   g_autoptr (JsonObject) message = NULL;
   const char *conversation_id;
 
+  test_ws_unignore (world->agent, "visitor");
   connect_messenger (world);
 
   unsigned_response = post_webhook (world, "messenger", body, NULL);
@@ -525,6 +528,16 @@ test_signatures_and_replay (void)
     g_assert_cmpstr (test_obj_string (conversation, "channel"), ==, "messenger");
     g_assert_true (test_obj_is_null (conversation, "reply_window_ends_at"));
     g_assert_cmpstr (test_obj_string (conversation, "visitor.channel"), ==, "messenger");
+  }
+
+  /* the sender's name from their profile, read with the Page's token */
+  {
+    GraphRequest *request = graph_wait (graph, "GET", "/v19.0/" PSID, 0);
+    g_autoptr (JsonObject) named = NULL;
+
+    g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
+    named = test_ws_wait_for_match (world->agent, "visitor", "visitor.name", "Max Muster", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (named, "visitor.channel"), ==, "messenger");
   }
 }
 

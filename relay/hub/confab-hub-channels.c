@@ -209,6 +209,24 @@ confab_hub_channel_read (ConfabHub   *hub,
   return TRUE;
 }
 
+gboolean
+confab_hub_channel_visitor_named (ConfabHub   *hub,
+                                  const char  *site_id,
+                                  const char  *visitor_id,
+                                  const char  *name,
+                                  GError     **error)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  ConfabVisitorInfo info = { .name = name };
+
+  confab_hub_sync (hub);
+  visitor = confab_store_touch_visitor (hub->relay->store, visitor_id, &info, FALSE, error);
+  if (visitor == NULL)
+    return FALSE;
+  visitor_changed (hub, site_id, visitor_id);
+  return TRUE;
+}
+
 /* Inside the unit of work of an agent's message: a conversation in another channel than the web
  * gets the message handed to that channel (queued in the same transaction, so that a restart
  * loses nothing). */

@@ -51,4 +51,12 @@ gboolean       confab_hub_channel_read       (ConfabHub   *hub,
                                               gint64       seq,
                                               GError     **error);
 
+/* The platform told the sender's name (a Messenger profile): stored on their visitor, and the
+ * site's agents get the `visitor` event as for any change of a visitor. */
+gboolean       confab_hub_channel_visitor_named (ConfabHub  *hub,
+                                              const char  *site_id,
+                                              const char  *visitor_id,
+                                              const char  *name,
+                                              GError     **error);
+
 G_END_DECLS

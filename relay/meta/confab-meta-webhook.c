@@ -211,6 +211,82 @@ signature_valid (const char *header,
 
 /* --- senders ---------------------------------------------------------------------------------- */
 
+#define PROFILE_MAX_BYTES (16 * 1024)
+
+typedef struct {
+  ConfabRelay *relay;
+  char        *site_id;
+  char        *visitor_id;
+} Profile;
+
+static void
+profile_free (Profile *profile)
+{
+  g_free (profile->site_id);
+  g_free (profile->visitor_id);
+  g_free (profile);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Profile, profile_free)
+
+static void
+profile_fetched (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (Profile) profile = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = confab_meta_get_finish (result, &error);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *name = NULL;
+  const char *first, *last;
+
+  if (bytes != NULL)
+    answer = confab_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                       PROFILE_MAX_BYTES, MAX_DEPTH, &error);
+  if (answer == NULL)
+    {
+      /* the Page may not be allowed to read profiles: the sender stays nameless */
+      g_debug ("No Messenger profile name: %s", error->message);
+      return;
+    }
+  first = member_string (answer, "first_name");
+  last = member_string (answer, "last_name");
+  if (first == NULL && last == NULL)
+    return;
+  name = g_strstrip (g_strdup_printf ("%s %s", first ? first : "", last ? last : ""));
+  if (*name == '\0' || !g_utf8_validate (name, -1, NULL))
+    return;
+  if (confab_utf8_length (name) > MAX_NAME_CHARS)
+    {
+      char *shorter = g_utf8_substring (name, 0, MAX_NAME_CHARS);
+
+      g_free (name);
+      name = shorter;
+    }
+  if (!confab_hub_channel_visitor_named (profile->relay->hub, profile->site_id,
+                                         profile->visitor_id, name, &error))
+    g_debug ("The Messenger sender's name was not stored: %s", error->message);
+}
+
+/* Messenger's webhooks carry no name: the Page may read the sender's profile. */
+static void
+fetch_messenger_profile (Delivery      *delivery,
+                         const char    *psid,
+                         ConfabVisitor *visitor)
+{
+  JsonObject *secrets = member_object (delivery->settings, "secrets");
+  g_autofree char *url = g_strdup_printf ("%s/%s?fields=first_name,last_name",
+                                          confab_meta_graph_url (delivery->relay), psid);
+  Profile *profile = g_new0 (Profile, 1);
+
+  profile->relay = delivery->relay;
+  profile->site_id = g_strdup (delivery->site_id);
+  profile->visitor_id = g_strdup (visitor->id);
+  confab_meta_get (delivery->relay, url, member_string (secrets, "page_access_token"),
+                   PROFILE_MAX_BYTES, profile_fetched, profile);
+}
+
 static ConfabVisitor *
 sender_visitor (Delivery   *delivery,
                 const char *external_id,
@@ -228,8 +304,11 @@ sender_visitor (Delivery   *delivery,
     return visitor;
   if (name != NULL && g_utf8_validate (name, -1, NULL))
     short_name = g_utf8_substring (name, 0, MIN (confab_utf8_length (name), MAX_NAME_CHARS));
-  return confab_store_add_channel_contact (store, delivery->site_id, delivery->channel,
-                                           external_id, short_name, error);
+  visitor = confab_store_add_channel_contact (store, delivery->site_id, delivery->channel,
+                                              external_id, short_name, error);
+  if (visitor != NULL && strcmp (delivery->channel, CONFAB_CHANNEL_MESSENGER) == 0)
+    fetch_messenger_profile (delivery, external_id, visitor);
+  return visitor;
 }
 
 /* Stores one sender's message; FALSE (and the delivery failed) when it could not be. */
