@@ -967,6 +967,42 @@ test_outbox_survives_restart (void)
   g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 2);
 }
 
+/* Two relays on one database: a reply waiting for its retry is sent by one of them, once. */
+static void
+test_outbox_two_relays (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *config = g_strdup_printf ("[meta]\ngraph-url=%s\n", graph->url);
+  g_autofree char *body = messenger_text ("m_in_4", "Two relays?");
+  g_autoptr (TestRelay) second = NULL;
+  g_autoptr (JsonObject) message = NULL, sent = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  if (test_store_is_postgresql ())
+    {
+      test_harness_skip ("the channel store functions are SQLite's only");
+      return;
+    }
+  connect_messenger (world);
+  post_signed (world, "messenger", body);
+  message = expect_sender_message (world, "messenger");
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  /* the first attempt fails; both relays find the retry due a second later */
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (503));
+  agent_send (world, conversation_id, "One of us answers", NULL);
+  graph_wait (graph, "POST", "/me/messages", 0);
+  second = test_relay_new_full (config, test_relay_data_dir (world->relay));
+  test_relay_start (second);
+
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  /* long enough for the other relay's turn to have come */
+  test_sleep_ms (1500);
+  g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -981,5 +1017,6 @@ main (int    argc,
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
+  test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
   return g_test_run ();
 }

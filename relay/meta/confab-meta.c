@@ -563,18 +563,20 @@ outbox_due (gpointer user_data)
   for (guint i = 0; i < items->len; i++)
     {
       ConfabOutboxItem *item = g_ptr_array_index (items, i);
+      gboolean claimed = FALSE;
 
-      /* leased while it is on its way: nobody sends it twice, and a relay that dies
-       * meanwhile leaves it to the next */
-      if (!confab_store_retry_outbox (store, item->conversation_id, item->seq, item->attempts,
-                                      now + LEASE_MS, &error))
+      /* leased while it is on its way: nobody sends it twice (another relay on the same
+       * database neither), and a relay that dies meanwhile leaves it to the next */
+      if (!confab_store_claim_outbox (store, item, now + LEASE_MS, &claimed, &error))
         {
-          g_warning ("Cannot lease a reply for sending: %s", error->message);
+          if (!confab_store_error_is_transient (error))
+            g_warning ("Cannot lease a reply for sending: %s", error->message);
           g_clear_error (&error);
           schedule_outbox (meta, now + STORE_RETRY_MS);
           return G_SOURCE_REMOVE;
         }
-      send_item (meta, g_ptr_array_steal_index (items, i--));
+      if (claimed)
+        send_item (meta, g_ptr_array_steal_index (items, i--));
     }
 
   next = confab_store_next_outbox_at (store, NULL);

@@ -148,6 +148,13 @@ gboolean     confab_store_retry_outbox          (ConfabStore     *store,
                                                  gint64           attempts,
                                                  gint64           next_attempt_at,
                                                  GError         **error);
+/* Takes @item for sending until @lease_until, unless another relay on the same database took it
+ * first (its next_attempt_at is no longer the one read): *@out_claimed says which. */
+gboolean     confab_store_claim_outbox          (ConfabStore            *store,
+                                                 const ConfabOutboxItem *item,
+                                                 gint64                  lease_until,
+                                                 gboolean               *out_claimed,
+                                                 GError                **error);
 gboolean     confab_store_remove_outbox         (ConfabStore     *store,
                                                  const char      *conversation_id,
                                                  gint64           seq,

@@ -474,6 +474,31 @@ confab_store_retry_outbox (ConfabStore *store,
 }
 
 gboolean
+confab_store_claim_outbox (ConfabStore            *store,
+                           const ConfabOutboxItem *item,
+                           gint64                  lease_until,
+                           gboolean               *out_claimed,
+                           GError                **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  *out_claimed = FALSE;
+  stmt = store_prepare (store,
+                        "UPDATE channel_outbox SET next_attempt_at = ?4 "
+                        "WHERE conversation_id = ?1 AND seq = ?2 AND next_attempt_at = ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, item->conversation_id);
+  sqlite3_bind_int64 (stmt, 2, item->seq);
+  sqlite3_bind_int64 (stmt, 3, item->next_attempt_at);
+  sqlite3_bind_int64 (stmt, 4, lease_until);
+  if (!store_step_done (store, stmt, "Cannot take a message of the outbox", error))
+    return FALSE;
+  *out_claimed = sqlite3_changes (store->db) == 1;
+  return TRUE;
+}
+
+gboolean
 confab_store_remove_outbox (ConfabStore *store,
                             const char  *conversation_id,
                             gint64       seq,
