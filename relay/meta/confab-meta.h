@@ -5,8 +5,9 @@
  *                           client (libsoup, asynchronous), the outbox of agents' replies with
  *                           its retries, the typing indicator
  *   confab-meta-webhook.c   /webhooks/messenger/{site_id} and /webhooks/whatsapp/{site_id}:
- *                           Meta's handshake, the signature, senders' messages and pictures,
- *                           delivery and read receipts
+ *                           Meta's handshake, the signature, a delivery's answer
+ *   confab-meta-inbound.c   what a delivery holds: senders' messages and pictures, delivery
+ *                           and read receipts (confab-meta-private.h between the two)
  *   ../api/confab-api-channels.c  /api/v1/sites/{id}/channels/messenger|whatsapp
  *
  * Every request to the Graph API goes to [meta] graph-url (tests: a local stand-in). */
