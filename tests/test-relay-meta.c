@@ -21,6 +21,7 @@
 #define PSID          "7001"
 #define WA_ID         "4915112345678"
 #define WAIT_MS       10000
+#define RETRY_AFTER_2 5032
 
 /* --- the stand-in Graph API ----------------------------------------------------------------- */
 
@@ -116,6 +117,13 @@ graph_handler (SoupServer        *server,
         return answer_json (msg, 400, "{\"error\":{\"message\":\"(#100) The parameter "
                                       "recipient is invalid\",\"type\":\"OAuthException\","
                                       "\"code\":100}}");
+      /* RETRY_AFTER_2: a 503 that asks for 2 s */
+      if (status == RETRY_AFTER_2)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", "2");
+          status = 503;
+        }
       if (status != 200)
         return answer_json (msg, status, "{\"error\":{\"message\":\"Please slow down\","
                                          "\"code\":4}}");
@@ -997,8 +1005,9 @@ test_outbox_two_relays (void)
   message = expect_sender_message (world, "messenger");
   conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
 
-  /* the first attempt fails; both relays find the retry due a second later */
-  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (503));
+  /* the first attempt fails; both relays find the retry due at the same moment, 2 s later
+   * (Retry-After), and only one of them may take it */
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (RETRY_AFTER_2));
   agent_send (world, conversation_id, "One of us answers", NULL);
   graph_wait (graph, "POST", "/me/messages", 0);
   second = test_relay_new_full (config, test_relay_data_dir (world->relay));
