@@ -53,6 +53,8 @@ confab_config_new (void)
   config->visitor_update_ms = 1000;
   /* the installed share/confab/widget, or the build's widget/ when run uninstalled */
   config->widget_dir = g_strdup (confab_paths_widget_dir ());
+  config->meta_graph_url = g_strdup ("https://graph.facebook.com/v19.0");
+  config->meta_public_url = g_strdup ("");
   config->metrics_enabled = TRUE;
   config->metrics_allow = g_strsplit ("127.0.0.0/8;::1", ";", -1);
   config->webhooks_allow_private = FALSE;
@@ -81,6 +83,8 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->metrics_allow);
   g_free (config->store_url);
   g_free (config->cluster_redis);
+  g_free (config->meta_graph_url);
+  g_free (config->meta_public_url);
   g_free (config->cluster_node_name);
   g_free (config);
 }
@@ -299,6 +303,24 @@ confab_config_load (ConfabConfig  *config,
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                            "[store] backend=postgresql needs [store] url, for example "
                            "postgresql://confab@127.0.0.1:5432/confab");
+      return FALSE;
+    }
+  read_string (file, "meta", "graph-url", &config->meta_graph_url);
+  while (g_str_has_suffix (config->meta_graph_url, "/"))
+    config->meta_graph_url[strlen (config->meta_graph_url) - 1] = '\0';
+  if (!g_str_has_prefix (config->meta_graph_url, "https://") &&
+      !g_str_has_prefix (config->meta_graph_url, "http://"))
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[meta] graph-url must be an http:// or https:// URL");
+      return FALSE;
+    }
+  read_string (file, "meta", "public-url", &config->meta_public_url);
+  if (*config->meta_public_url != '\0' && !g_str_has_prefix (config->meta_public_url, "https://") &&
+      !g_str_has_prefix (config->meta_public_url, "http://"))
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[meta] public-url must be an http:// or https:// URL, or empty");
       return FALSE;
     }
   read_string (file, "cluster", "redis", &config->cluster_redis);

@@ -64,6 +64,9 @@ typedef struct {
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
   /* [help] */
   char            *help_public_url;        /* where visitors reach this relay ("https://chat.example.com"); NULL: unknown */
+  /* [meta] Messenger and WhatsApp (relay/meta/) */
+  char            *meta_graph_url;         /* the Graph API, "https://graph.facebook.com/v19.0" */
+  char            *meta_public_url;        /* how Meta reaches the relay; empty: the Host asked */
   /* [metrics] */
   gboolean         metrics_enabled;        /* GET /metrics; TRUE */
   char           **metrics_allow;          /* peer addresses or CIDR ranges; loopback */

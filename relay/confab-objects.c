@@ -122,6 +122,10 @@ confab_conversation_to_json (ConfabStore              *store,
       /* the team's labels: never the visitor's business */
       json_object_set_array_member (object, "labels",
                                     confab_conversation_labels_json (store, conversation->id));
+      /* where the visitor writes from, and until when WhatsApp lets agents answer freely */
+      json_object_set_string_member (object, "channel",
+                                     conversation->channel ? conversation->channel : "web");
+      set_time (object, "reply_window_ends_at", conversation->reply_window_ends_at);
     }
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
@@ -280,6 +284,16 @@ confab_message_to_json (const ConfabMessage *message,
     json_object_set_null_member (object, "attachment");
   set_time (object, "created_at", message->created_at);
 
+  /* an agent's message in another channel: how far the platform got with it */
+  if (audience == CONFAB_AUDIENCE_AGENT && message->delivery_status != NULL)
+    {
+      JsonObject *delivery = json_object_new ();
+
+      json_object_set_string_member (delivery, "status", message->delivery_status);
+      set_string_or_null (delivery, "error", message->delivery_error);
+      json_object_set_object_member (object, "delivery", delivery);
+    }
+
   return object;
 }
 
@@ -317,6 +331,7 @@ confab_visitor_to_json (ConfabStore         *store,
   json_object_set_object_member (object, "device", device);
   /* A visitor recognised by fingerprint after clearing storage: the visitor they were first. */
   set_string_or_null (object, "linked_to", visitor->linked_to);
+  json_object_set_string_member (object, "channel", visitor->channel ? visitor->channel : "web");
 
   pages = confab_store_list_page_views (store, visitor->id, journey_length, NULL);
   for (guint i = 0; pages && i < pages->len; i++)

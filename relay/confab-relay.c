@@ -15,6 +15,7 @@
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
+#include "confab-meta.h"
 #include "confab-pg-store.h"
 #include "confab-util.h"
 #include "confab-widget-assets.h"
@@ -324,6 +325,7 @@ confab_relay_new (ConfabConfig  *config,
   relay->retention = confab_retention_new (relay);
   relay->webhooks = confab_webhooks_new (relay);
   relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
+  confab_meta_new (relay);
 
   return g_steal_pointer (&relay);
 }
@@ -406,6 +408,7 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->retention, confab_retention_free);
   g_clear_pointer (&relay->webhooks, confab_webhooks_free);
   g_clear_pointer (&relay->api_key_requests, confab_rate_limit_free);
+  g_clear_pointer (&relay->meta, confab_meta_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);

@@ -2698,6 +2698,46 @@ test_migrate_v14_faq_stems (Fixture       *fixture,
   g_assert_cmpstr (after_update, ==, "faq_returns");
 }
 
+/* Issue 15's migration (Messenger and WhatsApp) on a database with conversations: everything
+ * already there is of the web, no message has a delivery state, and the schema is a fresh
+ * one's. */
+static void
+test_migrate_v14_channels (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  g_autofree char *channels = NULL, *visitor_channels = NULL, *deliveries = NULL, *windows = NULL;
+
+  load_dump (fixture->path, "store-v14-meta.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  channels = query_text (fixture->path, "SELECT group_concat (DISTINCT channel) FROM conversations");
+  g_assert_cmpstr (channels, ==, "web");
+  visitor_channels = query_text (fixture->path, "SELECT group_concat (DISTINCT channel) FROM visitors");
+  g_assert_cmpstr (visitor_channels, ==, "web");
+  windows = query_text (fixture->path,
+                        "SELECT count (*) FROM conversations WHERE reply_window_ends_at IS NOT NULL");
+  g_assert_cmpstr (windows, ==, "0");
+  deliveries = query_text (fixture->path,
+                           "SELECT count (*) FROM messages WHERE delivery_status IS NOT NULL "
+                           "OR platform_id IS NOT NULL");
+  g_assert_cmpstr (deliveries, ==, "0");
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -2795,6 +2835,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-hooks", test_migrate_v14_hooks);
   TEST_WITHOUT_STORE ("migrate-v14-search-at-commit", test_migrate_v14_search_at_commit);
   TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
+  TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
 

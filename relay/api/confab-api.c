@@ -9,6 +9,7 @@
 #include "confab-api-analytics.h"
 #include "confab-api-team.h"
 #include "confab-api-keys.h"
+#include "confab-api-channels.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub-admin.h"
@@ -947,6 +948,13 @@ handle_site (Request     *request,
 
   if (strcmp (segments[1], "conversations") == 0 && segments[2] == NULL)
     return site_conversations (request, site);
+
+  /* Messenger and WhatsApp (confab-api-channels.c) */
+  if (strcmp (segments[1], "channels") == 0 && confab_api_channels_handles (segments[2]))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_site_channel (&call, site, segments[2], segments + 3);
+    }
 
   if (strcmp (segments[1], "labels") == 0)
     {

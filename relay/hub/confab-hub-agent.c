@@ -4,6 +4,8 @@
 
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
+#include "confab-meta.h"
+#include "confab-store-channels.h"
 
 /* --- agent frames --- */
 
@@ -202,11 +204,24 @@ agent_message (Client     *client,
                JsonObject *frame)
 {
   g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
   const char *client_id = NULL, *body = NULL, *attachment_id = NULL;
+  const char *template_name = NULL, *template_language = NULL;
+  JsonObject *template = NULL;
   ConfabMessageDraft draft = { 0 };
 
-  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id) ||
-      (conversation = agent_conversation (client, frame, client_id)) == NULL ||
+  if (!read_message_fields (client, frame, &client_id, &body, &attachment_id))
+    return;
+  /* a WhatsApp template for a reply outside the 24-hour window (relay/meta/ checks it) */
+  if (!confab_json_get_object (frame, "template", FALSE, &template, &error) ||
+      (template != NULL &&
+       (!confab_json_get_string (template, "name", TRUE, &template_name, &error) ||
+        !confab_json_get_string (template, "language", TRUE, &template_language, &error))))
+    {
+      client_bad_gerror (client, error, client_id);
+      return;
+    }
+  if ((conversation = agent_conversation (client, frame, client_id)) == NULL ||
       !take_message_tokens (client, client_id))
     return;
 
@@ -217,6 +232,8 @@ agent_message (Client     *client,
   draft.sender_name = client->user_name;
   draft.body = body;
   draft.attachment_id = attachment_id;
+  draft.template_name = template_name;
+  draft.template_language = template_language;
   deliver_message (client, &draft);
 }
 
@@ -341,6 +358,9 @@ agent_typing (Client     *client,
   json_object_set_object_member (typing, "sender", sender);
   json_object_set_boolean_member (typing, "active", active);
   hub_cluster_fanout_visitor (client->hub, conversation->site_id, conversation->visitor_id, typing);
+  /* Messenger shows the sender that someone types (a sender action; best effort, not queued) */
+  if (g_strcmp0 (conversation->channel, CONFAB_CHANNEL_MESSENGER) == 0)
+    confab_meta_typing (client->hub->relay, conversation, active);
 }
 
 static void

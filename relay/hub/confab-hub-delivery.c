@@ -5,6 +5,7 @@
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-metrics.h"
+#include "confab-meta.h"
 
 /* --- transactions and what they send --- */
 
@@ -958,6 +959,19 @@ deliver_message (Client             *client,
       return;
     }
 
+  /* a conversation on Messenger or WhatsApp: the message is queued for the platform too, or
+   * refused (the 24-hour window) with nothing stored */
+  if (client->kind == CLIENT_AGENT &&
+      !hub_channel_outgoing (hub, conversation, message, draft, &error))
+    {
+      hub_rollback (hub);
+      if (confab_meta_error_code (error) != NULL)
+        client_bad_frame (client, confab_meta_error_code (error), error->message, draft->client_id);
+      else
+        client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
   /* both go out once the batch is durable: the ack first, then the message to everyone */
   send_ack (client, message);
   queue_message (hub, message, conversation->site_id, conversation->visitor_id);
@@ -976,6 +990,8 @@ deliver_message (Client             *client,
       return;
     }
   hub_flush (hub);
+  if (message->delivery_status != NULL)
+    confab_meta_kick (hub->relay);
   confab_metrics_inc (client->kind == CLIENT_AGENT ? CONFAB_METRIC_MESSAGES_IN_AGENT
                                                    : CONFAB_METRIC_MESSAGES_IN_VISITOR);
 

@@ -492,6 +492,15 @@ hub_park_frame (Client     *client,
                 GBytes     *message,
                 JsonObject *frame);
 
+/* confab-hub-channels.c: inside an agent message's unit of work, hands it to the channel of its
+ * conversation when that is not the web (errors in CONFAB_META_ERROR: refuse the message). */
+gboolean
+hub_channel_outgoing (ConfabHub                *hub,
+                      const ConfabConversation *conversation,
+                      ConfabMessage            *message,
+                      const ConfabMessageDraft *draft,
+                      GError                  **error);
+
 /* confab-hub-writer.c */
 HubWriter *
 hub_writer_new (ConfabHub  *hub,

@@ -46,4 +46,18 @@ void           confab_uploads_free (ConfabUploads  *uploads);
 void           confab_uploads_remove_unused_files (ConfabRelay *relay,
                                                    GPtrArray   *sha256s);
 
+/* An image a channel brought (a Messenger or WhatsApp sender's picture, relay/meta/): the same
+ * checks as an upload (magic bytes, the pixel limit, re-encoding without metadata, a thumbnail)
+ * on a worker thread, stored as an upload of @visitor_id on @site_id that the message carrying
+ * it claims (confab-uploads-import.c). The finish gives the upload's id. */
+void           confab_uploads_import_image_async  (ConfabRelay         *relay,
+                                                   const char          *site_id,
+                                                   const char          *visitor_id,
+                                                   GBytes              *bytes,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+char          *confab_uploads_import_image_finish (GAsyncResult        *result,
+                                                   GError             **error);
+
 G_END_DECLS

@@ -115,6 +115,8 @@ typedef struct {
   char   *device_type;       /* "desktop", "mobile", "tablet" */
   char   *linked_to;         /* the first visitor of the chain this one was recognised as, by
                               * fingerprint; NULL for an original */
+  char   *channel;           /* how they first came: "web", "messenger", "whatsapp", "email";
+                              * NULL (a store that does not know) means "web" */
 } ConfabVisitor;
 
 /* Where the visitor is and what they use, as the relay worked it out (confab-geo, confab-device). */
@@ -166,6 +168,9 @@ typedef struct {
   gint64                    visitor_read_seq;
   gint64                    unread;          /* visitor messages after agent_read_seq */
   gint64                    first_agent_reply_at; /* ms of the first agent message; 0: none yet */
+  char                     *channel;         /* as the visitor's; NULL means "web" */
+  gint64                    reply_window_ends_at; /* WhatsApp: when agents may no longer answer
+                                                   * freely (ms); 0 for other channels */
 } ConfabConversation;
 
 typedef struct {
@@ -180,6 +185,9 @@ typedef struct {
   char             *attachment_id;
   struct _ConfabUpload *attachment; /* attachment_id's upload, when it is one (confab-uploads.c) */
   gint64            created_at;
+  char             *delivery_status; /* an agent's message in another channel than the web:
+                                      * "pending", "sent", "delivered", "read", "failed"; else NULL */
+  char             *delivery_error;  /* the platform's words when it failed */
 } ConfabMessage;
 
 /* A message to append. Either conversation_id is set, or site_id + visitor_id: then the
@@ -195,6 +203,10 @@ typedef struct {
   const char       *sender_name;
   const char       *body;
   const char       *attachment_id;
+  /* Not stored: a WhatsApp template an agent chose for a reply outside the 24-hour window
+   * (relay/meta/), or NULL. */
+  const char       *template_name;
+  const char       *template_language;
 } ConfabMessageDraft;
 
 typedef enum {

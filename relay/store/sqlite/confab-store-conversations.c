@@ -8,7 +8,8 @@
 
 #define CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at, c.last_message_at, " \
-  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread, c.first_agent_reply_at"
+  "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread, c.first_agent_reply_at, " \
+  "c.channel, c.reply_window_ends_at"
 
 static ConfabConversation *
 read_conversation (sqlite3_stmt *stmt)
@@ -29,6 +30,8 @@ read_conversation (sqlite3_stmt *stmt)
   conversation->visitor_read_seq = sqlite3_column_int64 (stmt, 9);
   conversation->unread = sqlite3_column_int64 (stmt, 10);
   conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 11);
+  conversation->channel = store_column_dup (stmt, 12);
+  conversation->reply_window_ends_at = sqlite3_column_int64 (stmt, 13);
   return conversation;
 }
 
@@ -248,7 +251,8 @@ confab_store_mark_read (ConfabStore      *store,
 /* --- messages ------------------------------------------------------------------------------- */
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
-                        "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at"
+                        "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
+                        "m.delivery_status, m.delivery_error"
 
 static ConfabMessage *
 read_message (sqlite3_stmt *stmt,
@@ -266,6 +270,8 @@ read_message (sqlite3_stmt *stmt,
   message->body = store_column_dup (stmt, first + 7);
   message->attachment_id = store_column_dup (stmt, first + 8);
   message->created_at = sqlite3_column_int64 (stmt, first + 9);
+  message->delivery_status = store_column_dup (stmt, first + 10);
+  message->delivery_error = store_column_dup (stmt, first + 11);
   return message;
 }
 

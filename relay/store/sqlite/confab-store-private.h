@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 #define VISITOR_COLUMNS "id, site_id, token_hash, name, email, locale, timezone, browser, os, " \
                         "country, city, fingerprint, first_seen, last_seen, visits, " \
                         "country_name, geo_timezone, browser_version, os_version, device_type, " \
-                        "linked_to"
+                        "linked_to, channel"
 
 
 struct _ConfabStore

@@ -692,6 +692,58 @@ static const char * const migrations[] = {
   "  INSERT INTO kb_articles_fts (rowid, title, body, category)\n"
   "  VALUES (new.n, new.title, new.body, new.category);\n"
   "END;\n",
+  /* Issue 15, channels: Messenger and WhatsApp Business (relay/meta/, confab-store-channels.c).
+   * Every conversation and visitor says where it came from ('web' for all before); an agent's
+   * message in another channel carries its delivery state and the platform's id for it. */
+  "ALTER TABLE conversations ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';\n"
+  "-- WhatsApp's customer-service window: 24 h after the customer's last message (ms)\n"
+  "ALTER TABLE conversations ADD COLUMN reply_window_ends_at INTEGER;\n"
+  "ALTER TABLE visitors ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';\n"
+  "ALTER TABLE messages ADD COLUMN delivery_status TEXT;\n"
+  "ALTER TABLE messages ADD COLUMN delivery_error TEXT;\n"
+  "ALTER TABLE messages ADD COLUMN platform_id TEXT;\n"
+  "CREATE INDEX messages_platform_id ON messages (platform_id) WHERE platform_id IS NOT NULL;\n"
+  "-- a site's connection to a channel: config is what GET shows, secrets never leave the relay\n"
+  "CREATE TABLE channel_settings (\n"
+  "  site_id    TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  channel    TEXT NOT NULL,\n"
+  "  enabled    INTEGER NOT NULL DEFAULT 1,\n"
+  "  config     TEXT NOT NULL DEFAULT '{}',\n"
+  "  secrets    TEXT NOT NULL DEFAULT '{}',\n"
+  "  updated_at INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (site_id, channel)\n"
+  ") WITHOUT ROWID;\n"
+  "-- the visitor that stands for a sender on a platform (a page-scoped id, a phone number)\n"
+  "CREATE TABLE channel_contacts (\n"
+  "  site_id     TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  channel     TEXT NOT NULL,\n"
+  "  external_id TEXT NOT NULL,\n"
+  "  visitor_id  TEXT NOT NULL REFERENCES visitors (id) ON DELETE CASCADE,\n"
+  "  PRIMARY KEY (site_id, channel, external_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX channel_contacts_visitor ON channel_contacts (visitor_id);\n"
+  "-- the platform's ids of what a webhook delivered: Meta retries, we store once\n"
+  "CREATE TABLE channel_seen (\n"
+  "  site_id     TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  channel     TEXT NOT NULL,\n"
+  "  platform_id TEXT NOT NULL,\n"
+  "  seen_at     INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (site_id, channel, platform_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX channel_seen_at ON channel_seen (seen_at);\n"
+  "-- agents' messages still to hand to a platform, retried with backoff; gone once sent or failed\n"
+  "CREATE TABLE channel_outbox (\n"
+  "  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  seq             INTEGER NOT NULL,\n"
+  "  site_id         TEXT NOT NULL,\n"
+  "  channel         TEXT NOT NULL,\n"
+  "  request         TEXT NOT NULL,\n"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,\n"
+  "  next_attempt_at INTEGER NOT NULL,\n"
+  "  created_at      INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (conversation_id, seq)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX channel_outbox_due ON channel_outbox (next_attempt_at);\n",
 };
 
 int
@@ -823,6 +875,7 @@ confab_visitor_free (ConfabVisitor *visitor)
   g_free (visitor->os_version);
   g_free (visitor->device_type);
   g_free (visitor->linked_to);
+  g_free (visitor->channel);
   g_free (visitor);
 }
 
@@ -845,6 +898,7 @@ confab_conversation_free (ConfabConversation *conversation)
   g_free (conversation->site_id);
   g_free (conversation->visitor_id);
   g_free (conversation->assignee_id);
+  g_free (conversation->channel);
   g_free (conversation);
 }
 
@@ -858,6 +912,8 @@ confab_message_free (ConfabMessage *message)
   g_free (message->sender_id);
   g_free (message->sender_name);
   g_free (message->body);
+  g_free (message->delivery_status);
+  g_free (message->delivery_error);
   g_free (message->attachment_id);
   g_clear_pointer (&message->attachment, confab_upload_free);
   g_free (message);

@@ -32,6 +32,7 @@ store_read_visitor (sqlite3_stmt *stmt)
   visitor->os_version = store_column_dup (stmt, 18);
   visitor->device_type = store_column_dup (stmt, 19);
   visitor->linked_to = store_column_dup (stmt, 20);
+  visitor->channel = store_column_dup (stmt, 21);
   return visitor;
 }
 

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-hub-channels.c: senders' messages and platforms' receipts from channels beyond the web
+ * widget (relay/meta/), and the turn an agent's message takes when its conversation is in one */
+#define G_LOG_DOMAIN "confab-hub"
+
+#include "confab-hub-private.h"
+#include "confab-hub-channels.h"
+#include "confab-hub-cluster.h"
+#include "confab-metrics.h"
+#include "confab-meta.h"
+
+/* The sender's conversation for a new message: their current one (reopened when resolved), or
+ * a new one in @in->channel. It carries the channel and the reply window; agents hear of every
+ * change of it before the message. */
+static ConfabConversation *
+prepare_conversation (ConfabHub                    *hub,
+                      const ConfabChannelMessageIn *in,
+                      GError                      **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) before = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gboolean changed = FALSE;
+
+  conversation = confab_store_get_current_conversation (store, in->visitor_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (conversation == NULL)
+    {
+      conversation = confab_store_create_conversation (store, in->site_id, in->visitor_id, error);
+      changed = TRUE;
+    }
+  else if (conversation->status == CONFAB_STATUS_RESOLVED)
+    {
+      /* a follow-up question */
+      before = g_steal_pointer (&conversation);
+      conversation = confab_store_set_status (store, before->id, CONFAB_STATUS_OPEN, error);
+      changed = TRUE;
+    }
+  if (conversation == NULL)
+    return NULL;
+
+  if (g_strcmp0 (conversation->channel, in->channel) != 0 ||
+      conversation->reply_window_ends_at != in->reply_window_ends_at)
+    {
+      ConfabConversation *updated = confab_store_set_conversation_channel (store, conversation->id,
+                                                                           in->channel,
+                                                                           in->reply_window_ends_at,
+                                                                           error);
+
+      if (updated == NULL)
+        return NULL;
+      confab_conversation_free (conversation);
+      conversation = updated;
+      changed = TRUE;
+    }
+
+  if (changed && !announce_conversation (hub, conversation, error))
+    return NULL;
+  if (before != NULL && !record_conversation_change (hub, before, conversation, NULL, NULL, error))
+    return NULL;
+  return g_steal_pointer (&conversation);
+}
+
+ConfabMessage *
+confab_hub_channel_message_in (ConfabHub                    *hub,
+                               const ConfabChannelMessageIn *in,
+                               gboolean                     *out_duplicate,
+                               GError                      **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) after = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (GError) local_error = NULL;
+  ConfabMessageDraft draft = { 0 };
+  ConfabAppendResult result;
+  gboolean changed = FALSE;
+
+  *out_duplicate = FALSE;
+  if (!hub_begin (hub, error))
+    return NULL;
+
+  /* first: a platform's retry of something stored finds its id and changes nothing */
+  if (!confab_store_mark_channel_seen (store, in->site_id, in->channel, in->platform_id,
+                                       confab_now_ms (), &local_error))
+    {
+      hub_rollback (hub);
+      if (g_error_matches (local_error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS))
+        {
+          *out_duplicate = TRUE;
+          return NULL;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  visitor = confab_store_get_visitor (store, in->visitor_id, error);
+  if (visitor == NULL || (conversation = prepare_conversation (hub, in, error)) == NULL)
+    goto failed;
+  if (in->attachment_id != NULL &&
+      !confab_store_claim_upload (store, in->attachment_id, conversation->id, in->visitor_id, error))
+    goto failed;
+
+  draft.conversation_id = conversation->id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = in->visitor_id;
+  draft.sender_name = visitor->name;
+  draft.body = in->body;
+  draft.attachment_id = in->attachment_id;
+  if (!confab_store_append_message (store, &draft, &message, &after, &changed, &result, error) ||
+      (changed && !announce_conversation (hub, after, error)))
+    goto failed;
+
+  queue_message (hub, message, after->site_id, after->visitor_id);
+  if (!hub_commit (hub, error))
+    return NULL;
+  hub_flush (hub);
+  confab_metrics_inc (CONFAB_METRIC_MESSAGES_IN_VISITOR);
+  return g_steal_pointer (&message);
+
+failed:
+  hub_rollback (hub);
+  return NULL;
+}
+
+gboolean
+confab_hub_channel_delivery (ConfabHub   *hub,
+                             const char  *conversation_id,
+                             gint64       seq,
+                             const char  *status,
+                             const char  *error_text,
+                             const char  *platform_id,
+                             gboolean     dequeue,
+                             GError     **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (JsonObject) frame = NULL;
+  JsonObject *delivery;
+
+  if (!hub_begin (hub, error))
+    return FALSE;
+  conversation = confab_store_get_conversation (store, conversation_id, error);
+  if (conversation == NULL ||
+      (dequeue && !confab_store_remove_outbox (store, conversation_id, seq, error)) ||
+      !confab_store_set_message_delivery (store, conversation_id, seq, status, error_text,
+                                          platform_id, error))
+    goto failed;
+
+  frame = confab_frame_new ("delivery");
+  json_object_set_string_member (frame, "conversation_id", conversation_id);
+  json_object_set_int_member (frame, "seq", seq);
+  delivery = json_object_new ();
+  json_object_set_string_member (delivery, "status", status);
+  if (error_text != NULL)
+    json_object_set_string_member (delivery, "error", error_text);
+  else
+    json_object_set_null_member (delivery, "error");
+  json_object_set_object_member (frame, "delivery", delivery);
+  json_object_set_string_member (frame, "site_id", conversation->site_id);
+  if (!persist_event (hub, conversation->site_id, CONFAB_EVENT_DELIVERY, conversation_id, frame,
+                      error))
+    goto failed;
+
+  if (!hub_commit (hub, error))
+    return FALSE;
+  hub_flush (hub);
+
+  if (g_strcmp0 (status, "read") == 0)
+    return confab_hub_channel_read (hub, conversation_id, seq, error);
+  return TRUE;
+
+failed:
+  hub_rollback (hub);
+  return FALSE;
+}
+
+gboolean
+confab_hub_channel_read (ConfabHub   *hub,
+                         const char  *conversation_id,
+                         gint64       seq,
+                         GError     **error)
+{
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (JsonObject) receipt = NULL;
+  g_autofree char *text = NULL;
+
+  /* stored on its own, like a widget's read (confab-hub-visitor.c): live only for agents */
+  confab_hub_sync (hub);
+  updated = confab_store_mark_read (hub->relay->store, conversation_id, CONFAB_SENDER_VISITOR, seq,
+                                    error);
+  if (updated == NULL)
+    return FALSE;
+
+  receipt = confab_frame_new ("read");
+  json_object_set_string_member (receipt, "site_id", updated->site_id);
+  json_object_set_string_member (receipt, "conversation_id", updated->id);
+  json_object_set_string_member (receipt, "reader", "visitor");
+  json_object_set_int_member (receipt, "seq", updated->visitor_read_seq);
+  text = confab_frame_to_string (receipt);
+  hub_cluster_fanout_agents (hub, updated->site_id, text);
+  return TRUE;
+}
+
+gboolean
+confab_hub_channel_visitor_named (ConfabHub   *hub,
+                                  const char  *site_id,
+                                  const char  *visitor_id,
+                                  const char  *name,
+                                  GError     **error)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  ConfabVisitorInfo info = { .name = name };
+
+  confab_hub_sync (hub);
+  visitor = confab_store_touch_visitor (hub->relay->store, visitor_id, &info, FALSE, error);
+  if (visitor == NULL)
+    return FALSE;
+  visitor_changed (hub, site_id, visitor_id);
+  return TRUE;
+}
+
+/* Inside the unit of work of an agent's message: a conversation in another channel than the web
+ * gets the message handed to that channel (queued in the same transaction, so that a restart
+ * loses nothing). */
+gboolean
+hub_channel_outgoing (ConfabHub                *hub,
+                      const ConfabConversation *conversation,
+                      ConfabMessage            *message,
+                      const ConfabMessageDraft *draft,
+                      GError                  **error)
+{
+  if (conversation->channel == NULL || strcmp (conversation->channel, CONFAB_CHANNEL_WEB) == 0)
+    return TRUE;
+  if (strcmp (conversation->channel, CONFAB_CHANNEL_MESSENGER) == 0 ||
+      strcmp (conversation->channel, CONFAB_CHANNEL_WHATSAPP) == 0)
+    return confab_meta_queue_reply (hub->relay, conversation, message, draft, error);
+  return TRUE;
+}
