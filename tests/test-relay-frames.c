@@ -101,6 +101,19 @@ test_kinds (void)
   assert_same_both (&message);
   message.attachment = &file;
   assert_same_both (&message);
+
+  /* an agent's reply in a Messenger or WhatsApp conversation: its delivery state, for agents */
+  message.attachment_id = NULL;
+  message.attachment = NULL;
+  message.body = "Your order left today";
+  message.sender_type = CONFAB_SENDER_AGENT;
+  message.sender_id = "usr_1";
+  message.sender_name = "Olga";
+  message.delivery_status = "pending";
+  assert_same_both (&message);
+  message.delivery_status = "failed";
+  message.delivery_error = "(#131047) Re-engagement message \"outside\" the window";
+  assert_same_both (&message);
 }
 
 static void

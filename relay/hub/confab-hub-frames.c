@@ -163,6 +163,16 @@ hub_message_frame_text (const ConfabMessage *message,
     g_string_append (out, "null");
   append_time (out, "created_at", message->created_at);
 
+  /* an agent's message in another channel: how far the platform got with it */
+  if (audience == CONFAB_AUDIENCE_AGENT && message->delivery_status != NULL)
+    {
+      append_name (out, "delivery");
+      g_string_append (out, "{\"status\":");
+      append_escaped (out, message->delivery_status);
+      append_string_or_null (out, "error", message->delivery_error);
+      g_string_append_c (out, '}');
+    }
+
   if (audience == CONFAB_AUDIENCE_AGENT)
     {
       append_string_or_null (out, "site_id", site_id);
