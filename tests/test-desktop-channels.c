@@ -14,6 +14,9 @@
 #include "confab-api-keys-page.h"
 #include "confab-channels-page.h"
 #include "confab-webhooks-page.h"
+#include "confab-cache.h"
+#include "confab-chat-view.h"
+#include "confab-conversation-row.h"
 #include "test-desktop-app-util.h"
 
 static GtkWindow *
@@ -519,6 +522,295 @@ test_email_notifications (void)
   app_stop (&app);
 }
 
+/* ----------------------------------------------------------- WhatsApp --- */
+
+#define APP_SECRET "whatsapp-app-secret-for-tests"
+#define PLATFORM_ERROR "(#131047) Re-engagement message: more than 24 hours have passed"
+
+/* A stand-in for the Graph API that refuses every send as Meta does outside the window. */
+static void
+graph_refuses (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  static const char answer[] =
+    "{\"error\":{\"message\":\"" PLATFORM_ERROR "\",\"type\":\"OAuthException\",\"code\":131047}}";
+
+  soup_server_message_set_status (msg, 400, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static gboolean
+row_channel_is (gpointer data)
+{
+  AppText *at = ((gpointer *) data)[0];
+  GtkWidget *row = conversation_row (at->app, at->text);
+
+  return row != NULL && g_strcmp0 (confab_conversation_row_get_channel (CONFAB_CONVERSATION_ROW (row)),
+                                   ((gpointer *) data)[1]) == 0;
+}
+
+static gboolean
+picker_has_templates (gpointer data)
+{
+  GtkWidget *picker = find_named (data, "template-picker");
+
+  return picker != NULL && gtk_widget_get_mapped (picker) &&
+         g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (picker))) == 1;
+}
+
+static gboolean
+has_width (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0;
+}
+
+/* A mapped label named @name under @root says @text (list rows are recycled: hidden ones hold
+ * old texts). */
+static gboolean
+mapped_label_says (GtkWidget  *root,
+                   const char *name,
+                   const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0 && gtk_widget_get_mapped (root) &&
+      strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (mapped_label_says (child, name, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+delivery_failed_shown (gpointer data)
+{
+  return mapped_label_says (data, "message-delivery-error", "Re-engagement message");
+}
+
+static gboolean
+outbox_failed (gpointer data)
+{
+  ConfabCache *cache = confab_account_get_cache (confab_window_get_account (((App *) data)->window));
+  g_autoptr (GPtrArray) queued = confab_cache_outbox_list (cache);
+
+  return confab_cache_outbox_length (cache) == 1 && queued->len == 0;
+}
+
+typedef struct {
+  TestWorld  *world;
+  const char *id;
+} Offline;
+
+/* The agent's message in conversation @id is there on the relay with its delivery failed. */
+static gboolean
+relay_template_failed (gpointer data)
+{
+  Offline *o = data;
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages", o->id);
+  g_autoptr (TestResponse) response = test_http (o->world->relay, "GET", path, o->world->token, NULL, NULL);
+  JsonArray *messages;
+
+  if (response->status != 200)
+    return FALSE;
+  messages = test_obj_array (test_response_object (response), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *m = json_array_get_object_element (messages, i);
+
+      if (g_strcmp0 (test_obj_string (m, "sender.type"), "agent") == 0 &&
+          json_object_has_member (m, "delivery") && !json_object_get_null_member (m, "delivery"))
+        {
+          return g_strcmp0 (test_obj_string (m, "delivery.status"), "failed") == 0;
+        }
+    }
+  return FALSE;
+}
+
+/* A WhatsApp customer who wrote 25 hours ago: their conversation has the WhatsApp badge in the
+ * inbox and in the header; the composer says the window closed and offers the site's template;
+ * a plain reply is refused (the outbox entry fails, nothing is retried); the template sent with
+ * a real click reaches the platform, whose refusal (a stand-in answering 400) shows under the
+ * message with its words. */
+static void
+test_whatsapp_window (void)
+{
+  g_autoptr (SoupServer) graph = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (TestResponse) response = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *conversation_id = NULL;
+  GSList *uris;
+  GtkWidget *root, *send;
+  App app = { 0 };
+  AppText at;
+  gpointer pair[2];
+
+  soup_server_add_handler (graph, NULL, graph_refuses, NULL, NULL);
+  g_assert_true (soup_server_listen_local (graph, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (graph);
+  config = g_strdup_printf ("[meta]\ngraph-url=http://127.0.0.1:%d/v19.0\n", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  world = test_world_new (config, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  if (!relay_serves (world, "channels/whatsapp", "the relay has no WhatsApp channel yet (issue 15, meta branch)"))
+    return;
+  path = g_strdup_printf ("/api/v1/sites/%s/channels/whatsapp", world->site_id);
+  response = test_http (world->relay, "PUT", path, world->token,
+                        "{\"enabled\":true,\"phone_number_id\":\"109000\",\"access_token\":\"wa-token\","
+                        "\"app_secret\":\"" APP_SECRET "\",\"verify_token\":\"v\","
+                        "\"templates\":[{\"name\":\"order_update\",\"language\":\"en_US\"}]}", NULL);
+  test_assert_http_status (response, 200);
+  g_clear_pointer (&response, test_response_free);
+  body = g_strdup_printf ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"WABA\","
+                          "\"changes\":[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\","
+                          "\"metadata\":{\"display_phone_number\":\"15550001111\",\"phone_number_id\":\"109000\"},"
+                          "\"contacts\":[{\"profile\":{\"name\":\"Ana Souza\"},\"wa_id\":\"5511999990000\"}],"
+                          "\"messages\":[{\"from\":\"5511999990000\",\"id\":\"wamid.old\",\"timestamp\":\"%"
+                          G_GINT64_FORMAT "\",\"type\":\"text\",\"text\":{\"body\":\"Is my order on its way?\"}}]}}]}]}",
+                          g_get_real_time () / G_USEC_PER_SEC - 25 * 3600);
+  hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET), body, -1);
+  signature = g_strconcat ("sha256=", hex, NULL);
+  {
+    g_autofree char *hook = g_strdup_printf ("/webhooks/whatsapp/%s", world->site_id);
+    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+    const char *headers[] = { "X-Hub-Signature-256", signature, NULL };
+
+    response = test_http_bytes (world->relay, "POST", hook, NULL, bytes, "application/json", headers);
+    test_assert_http_status (response, 200);
+  }
+
+  start_app (&app, world);
+  x_focus (GTK_WINDOW (app.window));
+  root = GTK_WIDGET (app.window);
+  at = (AppText) { &app, "1" };
+  wait_until ("the WhatsApp conversation in the inbox", has_n_conversations, &at);
+  conversation_id = conversation_id_at (&app, 0);
+  at = (AppText) { &app, conversation_id };
+  pair[0] = &at;
+  pair[1] = (gpointer) "whatsapp";
+  wait_until ("the WhatsApp badge in the inbox", row_channel_is, pair);
+  confab_window_open_conversation (app.window, conversation_id);
+  wait_until ("the conversation", conversation_open, &at);
+  wait_until ("the template picker", picker_has_templates, root);
+  {
+    AdwWindowTitle *title = ADW_WINDOW_TITLE (find_type (find_type (root, g_type_from_name ("ConfabChatView")),
+                                                         ADW_TYPE_WINDOW_TITLE));
+
+    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "WhatsApp · "));
+  }
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_named (root, "reply-window-label"))),
+                            "24-hour window closed"));
+
+  /* a plain reply: refused by the relay, failed for good in the outbox */
+  x_type_text ("Yes, tomorrow.");
+  x_key ("Return");
+  wait_until ("the plain reply refused", outbox_failed, &app);
+
+  /* the template: the platform refuses it (the stand-in), the row says why */
+  send = find_named (root, "template-send");
+  /* laid out once the picker has its template */
+  wait_until ("the button laid out", has_width, send);
+  x_focus (GTK_WINDOW (app.window));
+  x_click (send, gtk_widget_get_width (send) / 2.0, gtk_widget_get_height (send) / 2.0);
+  {
+    Offline o = { world, conversation_id };
+
+    wait_until ("the template on the relay, failed", relay_template_failed, &o);
+  }
+  wait_until ("the platform's refusal under the message", delivery_failed_shown, root);
+  settle (300);
+  g_free (save_screenshot (root, "conversation-whatsapp"));
+  app_stop (&app);
+}
+
+/* ------------------------------------------------------ offline reply --- */
+
+static gboolean
+reply_listed (gpointer data)
+{
+  GtkWidget *sent = find_named (data, "offline-reply-sent");
+
+  return sent != NULL && gtk_widget_get_mapped (sent) &&
+         g_strcmp0 (gtk_label_get_text (GTK_LABEL (sent)), "Yes, we ship to Norway.") == 0;
+}
+
+static gboolean
+relay_has_reply (gpointer data)
+{
+  Offline *o = data;
+  g_autofree char *path = g_strdup_printf ("/api/v1/offline-messages/%s", o->id);
+  g_autoptr (TestResponse) response = test_http (o->world->relay, "GET", path, o->world->token, NULL, NULL);
+  JsonArray *replies;
+
+  if (response->status != 200 || !json_object_has_member (test_response_object (response), "replies"))
+    return FALSE;
+  replies = test_obj_array (test_response_object (response), "replies");
+  return json_array_get_length (replies) == 1 &&
+         g_strcmp0 (test_obj_string (json_array_get_object_element (replies, 0), "body"),
+                    "Yes, we ship to Norway.") == 0;
+}
+
+/* The offline message view's reply box: typed (real keys) and sent, the relay has the reply
+ * to mail and the view lists it under the box. The relay's SMTP server is a closed local port:
+ * the reply is queued (its delivery pending), which is all the app sees of it. */
+static void
+test_offline_reply (void)
+{
+  g_autoptr (TestWorld) world = test_world_new ("[email]\nsmtp-server=127.0.0.1\nsmtp-port=9\n"
+                                                "smtp-security=none\nfrom-address=help@a.test\n",
+                                                TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) left = NULL;
+  g_autofree char *offline_id = NULL;
+  GtkWidget *root, *text, *send;
+  App app = { 0 };
+  Offline o;
+
+  test_ws_sendf (world->visitor, "{'type':'leave_message','name':'Ann','email':'ann@b.test',"
+                                 "'body':'Do you ship to Norway?'}");
+  left = test_ws_wait_for (world->visitor, "left_message", TEST_TIMEOUT_MS);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/offline-messages", world->site_id);
+    g_autoptr (TestResponse) list = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+    JsonArray *items = test_obj_array (test_response_object (list), "offline_messages");
+    g_autofree char *probe_path = NULL;
+    g_autoptr (TestResponse) probe = NULL;
+
+    offline_id = g_strdup (test_obj_string (json_array_get_object_element (items, 0), "id"));
+    probe_path = g_strdup_printf ("/api/v1/offline-messages/%s", offline_id);
+    probe = test_http (world->relay, "GET", probe_path, world->token, NULL, NULL);
+    if (!json_object_has_member (test_response_object (probe), "replies"))
+      {
+        test_harness_skip ("the relay has no replies to offline messages yet (issue 15, email branch)");
+        return;
+      }
+  }
+  start_app (&app, world);
+  x_focus (GTK_WINDOW (app.window));
+  root = GTK_WIDGET (app.window);
+  g_action_group_activate_action (G_ACTION_GROUP (app.app), "open-offline-message",
+                                  g_variant_new_string (offline_id));
+  text = wait_shown ("offline-reply-text");
+  x_focus (GTK_WINDOW (app.window));
+  settle (200);
+  type_into (text, "Yes, we ship to Norway.");
+  send = find_named (root, "offline-reply-send");
+  g_assert_true (gtk_widget_get_sensitive (send));
+  click_middle (send);
+  o = (Offline) { world, offline_id };
+  wait_until ("the reply on the relay", relay_has_reply, &o);
+  wait_until ("the reply listed", reply_listed, root);
+  settle (300);
+  g_free (save_screenshot (root, "offline-reply"));
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -535,6 +827,8 @@ main (int   argc,
   test_harness_add ("/desktop/channels/webhooks", test_webhooks);
   test_harness_add ("/desktop/channels/channels-page", test_channels_page);
   test_harness_add ("/desktop/channels/email-notifications", test_email_notifications);
+  test_harness_add ("/desktop/channels/whatsapp-window", test_whatsapp_window);
+  test_harness_add ("/desktop/channels/offline-reply", test_offline_reply);
 
   return g_test_run ();
 }

@@ -22,6 +22,8 @@
 static const char * const permanent_codes[] = {
   "client_id_conflict", "not_found", "forbidden", "invalid_value", "invalid_field",
   "missing_field", "too_long", "too_large", "invalid_utf8",
+  /* WhatsApp outside its 24-hour window: only a template goes (confab_client_send_template) */
+  "reply_window_closed",
 };
 
 #define RETRY_MS 2000

@@ -4,6 +4,7 @@
 #include "confab-cache-private.h"
 #include "confab-client-admin.h"
 #include "confab-client-avatars.h"
+#include "confab-client-channels.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 
@@ -438,6 +439,9 @@ handle_frame (ConfabClient *self,
   confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL);
   /* the agents' pictures named in it (confab-client-avatars.c) */
   confab_client_note_avatars_in (self, type, frame);
+  /* channels and delivery states (confab-client-channels.c): TRUE when it was all there was */
+  if (confab_client_channels_handle_frame (self, type, frame, cursor))
+    return;
 
   /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
   if (confab_client_team_handle_frame (self, type, frame))

@@ -372,6 +372,7 @@ update_header (ConfabChatView *self)
   adw_window_title_set_title (self->title, name);
   adw_window_title_set_subtitle (self->title, subtitle);
   confab_chat_view_labels_update (self);
+  confab_chat_view_channel_update (self);
 
   root = GTK_WIDGET (self);
   gtk_widget_action_set_enabled (root, "chat.reopen",
@@ -1179,6 +1180,7 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   confab_chat_view_notes_class_init (widget_class);
   confab_chat_view_labels_class_init (widget_class);
   confab_chat_view_files_class_init (widget_class);
+  confab_chat_view_channel_class_init (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1200,6 +1202,7 @@ confab_chat_view_init (ConfabChatView *self)
   self->bound_rows = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  confab_chat_view_channel_init (self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);

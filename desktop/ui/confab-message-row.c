@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "confab-avatar-textures.h"
+#include "confab-cache-channels.h"
 #include "confab-client-avatars.h"
 #include "confab-format.h"
 #include "confab-message-row.h"
@@ -38,6 +39,8 @@ struct _ConfabMessageRow
   GtkLabel      *file_info_label;
   AdwAvatar     *sender_avatar;
   GtkWidget     *waiting_box;
+  GtkWidget     *delivery_box;
+  GtkLabel      *delivery_label;
 
   ConfabMessage *message;
   ConfabAccount *account;
@@ -80,6 +83,15 @@ on_discard_clicked (ConfabMessageRow *self)
                                 confab_message_get_client_id (self->message));
 }
 
+/* a channel's platform refused it: the same words again, as a new message */
+static void
+on_send_again_clicked (ConfabMessageRow *self)
+{
+  if (self->message != NULL && confab_message_get_body (self->message) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.send-again", "s",
+                                confab_message_get_body (self->message));
+}
+
 static void
 confab_message_row_dispose (GObject *object)
 {
@@ -119,6 +131,9 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_info_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, waiting_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, delivery_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, delivery_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_again_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_image_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
@@ -340,8 +355,23 @@ update_state (ConfabMessageRow *self,
                   !confab_message_is_note (message);
   ConfabMessageState state = confab_message_get_state (message);
   const char *icon = NULL, *tooltip = NULL;
+  g_autofree char *delivery = NULL;
+  g_autofree char *delivery_error = NULL;
 
   gtk_widget_set_visible (self->failed_box, state == CONFAB_MESSAGE_FAILED);
+  if (self->account != NULL && state == CONFAB_MESSAGE_SENT && mine)
+    delivery = confab_cache_dup_delivery (confab_account_get_cache (self->account),
+                                          confab_message_get_conversation_id (message),
+                                          confab_message_get_seq (message), &delivery_error);
+  gtk_widget_set_visible (self->delivery_box, g_strcmp0 (delivery, "failed") == 0);
+  if (g_strcmp0 (delivery, "failed") == 0)
+    {
+      /* Translators: %s is what Messenger, WhatsApp or the mail server answered */
+      g_autofree char *why = g_strdup_printf (_("Not delivered: %s"),
+                                              delivery_error != NULL ? delivery_error : _("the platform refused it"));
+
+      gtk_label_set_text (self->delivery_label, why);
+    }
   /* a file in the outbox may take long (uploaded when the relay is back): it can be cancelled */
   gtk_widget_set_visible (self->waiting_box, state == CONFAB_MESSAGE_QUEUED &&
                                              confab_message_get_attachment (message) != NULL);
@@ -362,7 +392,26 @@ update_state (ConfabMessageRow *self,
       break;
     case CONFAB_MESSAGE_SENT:
     default:
-      if (confab_message_get_seq (message) <= visitor_read_seq)
+      if (delivery != NULL && g_strcmp0 (delivery, "read") != 0)
+        {
+          /* a channel carried it (issue 15): what its platform said */
+          if (g_str_equal (delivery, "failed"))
+            {
+              icon = "dialog-error-symbolic";
+              tooltip = _("Not delivered");
+            }
+          else if (g_str_equal (delivery, "pending"))
+            {
+              icon = "confab-clock-symbolic";
+              tooltip = _("Being sent");
+            }
+          else
+            {
+              icon = "confab-sent-symbolic";
+              tooltip = g_str_equal (delivery, "delivered") ? _("Delivered") : _("Sent");
+            }
+        }
+      else if (confab_message_get_seq (message) <= visitor_read_seq || g_strcmp0 (delivery, "read") == 0)
         {
           icon = "confab-read-symbolic";
           tooltip = _("Read");
@@ -428,6 +477,9 @@ confab_message_row_bind (ConfabMessageRow *self,
 
   gtk_widget_set_halign (self->bubble_box, system ? GTK_ALIGN_CENTER
                                                   : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
+  /* the bubble and the face beside it keep to their side when a wide line sits under them */
+  gtk_widget_set_halign (gtk_widget_get_parent (self->bubble),
+                         system ? GTK_ALIGN_CENTER : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
   gtk_widget_set_css_classes (self->bubble,
                               (const char *[]) { "bubble",
                                                  note ? "note" : visitor ? "incoming" : system ? "system" : "outgoing",
