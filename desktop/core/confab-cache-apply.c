@@ -508,6 +508,16 @@ confab_cache_outbox_add (ConfabCache  *self,
                          const char   *body,
                          GError      **error)
 {
+  return confab_cache_outbox_add_full (self, conversation_id, body, NULL, error);
+}
+
+ConfabMessage *
+confab_cache_outbox_add_full (ConfabCache  *self,
+                              const char   *conversation_id,
+                              const char   *body,
+                              const char   *attachment,
+                              GError      **error)
+{
   g_autofree char *client_id = g_uuid_string_random ();
   g_autofree char *user_id = confab_cache_dup_meta (self, "user_id");
   g_autofree char *user_name = confab_cache_dup_meta (self, "user_name");
@@ -536,8 +546,8 @@ confab_cache_outbox_add (ConfabCache  *self,
   /* sort_key is fixed right after: queued rows sort by their own row id */
   stmt = confab_cache_prepare (self,
     "INSERT INTO messages (conversation_id, seq, sort_key, client_id, sender_type, sender_id,"
-    " sender_name, body, created_at, state)"
-    " VALUES (?1, NULL, -random (), ?2, 'agent', ?3, ?4, ?5, ?6, 0)", error);
+    " sender_name, body, attachment, created_at, state)"
+    " VALUES (?1, NULL, -random (), ?2, 'agent', ?3, ?4, ?5, ?7, ?6, 0)", error);
   if (stmt == NULL)
     goto failed;
   bind_text (stmt, 1, conversation_id);
@@ -546,6 +556,7 @@ confab_cache_outbox_add (ConfabCache  *self,
   bind_text (stmt, 4, user_name);
   bind_text (stmt, 5, body);
   sqlite3_bind_int64 (stmt, 6, now);
+  bind_text (stmt, 7, attachment);
   if (!confab_cache_step_done (self, stmt, error))
     goto failed;
   local_id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
@@ -706,6 +717,18 @@ confab_cache_outbox_retry (ConfabCache  *self,
                         "UPDATE outbox SET state = 'queued', error_code = NULL WHERE client_id = ?1 AND ?2 = 0",
                         "UPDATE messages SET state = ?2 WHERE client_id = ?1 AND seq IS NULL",
                         CONFAB_MESSAGE_QUEUED, NULL, error);
+}
+
+gboolean
+confab_cache_outbox_set_attachment (ConfabCache  *self,
+                                    const char   *client_id,
+                                    const char   *attachment,
+                                    GError      **error)
+{
+  return outbox_change (self, client_id,
+                        "UPDATE outbox SET error_code = NULL WHERE client_id = ?1",
+                        "UPDATE messages SET attachment = ?3 WHERE client_id = ?1 AND seq IS NULL AND ?2 = 0",
+                        0, attachment, error);
 }
 
 gboolean

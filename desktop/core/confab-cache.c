@@ -88,6 +88,13 @@ static const char * const migrations[] = {
   /* 3: the conversations' labels ([{"id","name","color"}] as the relay sent them; NULL: none
    * heard of yet) */
   "ALTER TABLE conversations ADD COLUMN labels TEXT;",
+  /* 4: issue 15's channels, in tables of their own (confab-cache-channels.c): a conversation's
+   * channel when it is not the website, WhatsApp's reply window; an agent message's delivery
+   * state when a channel carried it */
+  "CREATE TABLE conversation_channels (conversation_id TEXT PRIMARY KEY, channel TEXT NOT NULL,"
+  "  reply_window_ends_at INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE message_deliveries (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+  "  status TEXT NOT NULL, error TEXT, PRIMARY KEY (conversation_id, seq));",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONFAB_CACHE_SCHEMA_VERSION);

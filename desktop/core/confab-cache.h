@@ -35,7 +35,7 @@ typedef enum {
 GQuark confab_cache_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CONFAB_CACHE_SCHEMA_VERSION 3
+#define CONFAB_CACHE_SCHEMA_VERSION 4
 
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)
@@ -134,6 +134,18 @@ guint          confab_cache_count_unread      (ConfabCache  *self,
 ConfabMessage *confab_cache_outbox_add        (ConfabCache  *self,
                                                const char   *conversation_id,
                                                const char   *body,
+                                               GError      **error);
+/* The same with an attachment (JSON text) on its row: a file waiting to be uploaded
+ * (confab_client_send_file), @body "" when it has no words. */
+ConfabMessage *confab_cache_outbox_add_full   (ConfabCache  *self,
+                                               const char   *conversation_id,
+                                               const char   *body,
+                                               const char   *attachment,
+                                               GError      **error);
+/* The queued row's attachment now (the file uploaded: its upload id noted). */
+gboolean       confab_cache_outbox_set_attachment (ConfabCache *self,
+                                               const char   *client_id,
+                                               const char   *attachment,
                                                GError      **error);
 /* QUEUED entries in the order they were written (ConfabMessage*, owned by the array). */
 GPtrArray     *confab_cache_outbox_list       (ConfabCache  *self);

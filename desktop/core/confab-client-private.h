@@ -45,6 +45,7 @@ struct _ConfabClient
 
   char                    *in_flight;     /* client_id of the outbox message sent, not acked */
   guint                    outbox_retry_source;
+  GCancellable            *upload_cancellable; /* the head's file being uploaded (in_flight) */
 
   GPtrArray               *starts;        /* GTask*: start_conversation calls not answered yet */
 };
@@ -53,6 +54,11 @@ gboolean confab_client_send_frame          (ConfabClient *self,
                                             JsonObject   *frame);
 /* Sends the head of the outbox when synced and nothing is in flight. */
 void     confab_client_outbox_pump         (ConfabClient *self);
+/* Where a file of the outbox waits for its upload: $XDG_CACHE_HOME/confab/outbox/CLIENT_ID. */
+char    *confab_client_outbox_file_path    (const char   *client_id);
+/* Stops the upload of @client_id's file when it is the one under way (TRUE then). */
+gboolean confab_client_outbox_cancel_upload (ConfabClient *self,
+                                             const char   *client_id);
 /* The connection ended: what was in flight is sent again after the next synced. */
 void     confab_client_outbox_reset        (ConfabClient *self);
 void     confab_client_outbox_handle_ack   (ConfabClient *self,

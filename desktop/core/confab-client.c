@@ -3,10 +3,13 @@
 
 #include "confab-cache-private.h"
 #include "confab-client-admin.h"
+#include "confab-client-avatars.h"
+#include "confab-client-channels.h"
 #include "confab-client-private.h"
 #include "confab-json.h"
 
 #ifdef __GLIBC__
+#include <glib/gstdio.h>
 #include <malloc.h>
 #endif
 
@@ -439,6 +442,11 @@ handle_frame (ConfabClient *self,
   JsonObject *object = NULL;
 
   confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL);
+  /* the agents' pictures named in it (confab-client-avatars.c) */
+  confab_client_note_avatars_in (self, type, frame);
+  /* channels and delivery states (confab-client-channels.c): TRUE when it was all there was */
+  if (confab_client_channels_handle_frame (self, type, frame, cursor))
+    return;
 
   /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
   if (confab_client_team_handle_frame (self, type, frame))
@@ -931,6 +939,8 @@ me_cb (GObject      *source,
         confab_cache_set_meta (self->cache, "user_id", id, NULL);
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_ID]);
       }
+    /* "user": @user itself is the user object */
+    confab_client_note_avatars_in (self, "user", user);
     if (confab_json_get_string (user, "name", FALSE, &name, NULL) && name && set_str (&self->user_name, name))
       {
         confab_cache_set_meta (self->cache, "user_name", name, NULL);
@@ -1117,13 +1127,24 @@ confab_client_discard_message (ConfabClient  *self,
                                const char    *client_id,
                                GError       **error)
 {
-  if (g_strcmp0 (client_id, self->in_flight) == 0)
+  g_autofree char *path = NULL;
+  gboolean uploading;
+
+  /* a file still on its way up can be stopped; a message sent and not acked cannot */
+  uploading = confab_client_outbox_cancel_upload (self, client_id);
+  if (!uploading && g_strcmp0 (client_id, self->in_flight) == 0)
     {
       g_set_error (error, CONFAB_CLIENT_ERROR, CONFAB_CLIENT_ERROR_INVALID,
                    "This message is being sent right now");
       return FALSE;
     }
-  return confab_cache_outbox_discard (self->cache, client_id, error);
+  if (!confab_cache_outbox_discard (self->cache, client_id, error))
+    return FALSE;
+  path = confab_client_outbox_file_path (client_id);
+  g_unlink (path);
+  if (uploading)
+    confab_client_outbox_pump (self);
+  return TRUE;
 }
 
 static gboolean

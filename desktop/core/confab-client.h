@@ -111,6 +111,17 @@ ConfabMessage    *confab_client_send_message     (ConfabClient         *self,
                                                   const char           *conversation_id,
                                                   const char           *body,
                                                   GError              **error);
+/* Queues a file (an image or a document) as the outbox queues text: its bytes kept in the
+ * app's cache directory, uploaded once the relay is there (the head of the outbox, so in order
+ * with the text around it), then sent as a message with it, once. The row shows at once as
+ * QUEUED with a pending attachment {"kind":"file","name","mime","size","pending":true}. At most
+ * 20 MiB (the relay's upload limit). */
+ConfabMessage    *confab_client_send_file        (ConfabClient         *self,
+                                                  const char           *conversation_id,
+                                                  GBytes               *bytes,
+                                                  const char           *name,
+                                                  const char           *mime,
+                                                  GError              **error);
 /* A failed outbox message back in the queue, or dropped. */
 gboolean          confab_client_retry_message    (ConfabClient         *self,
                                                   const char           *client_id,

@@ -8,6 +8,7 @@
 #include "confab-account-page.h"
 #include "confab-admin-window.h"
 #include "confab-avatar-row.h"
+#include "confab-email-notify-row.h"
 #include "confab-client-admin.h"
 #include "confab-json.h"
 
@@ -257,6 +258,7 @@ confab_account_page_new (ConfabClient *client)
   gtk_widget_set_name (GTK_WIDGET (self), "account-page");
   self->client = g_object_ref (client);
   adw_preferences_group_add (self->profile_group, confab_avatar_row_new (client));
+  adw_preferences_group_add (self->profile_group, confab_email_notify_row_new (client));
   show_name (self);
   g_signal_connect_object (client, "notify::user-name", G_CALLBACK (show_name), self,
                            G_CONNECT_SWAPPED);

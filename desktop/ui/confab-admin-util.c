@@ -184,6 +184,8 @@ edit_free (gpointer  data,
 static char *
 input_text (GtkWidget *input)
 {
+  if (GTK_IS_CHECK_BUTTON (input))
+    return g_strdup (gtk_check_button_get_active (GTK_CHECK_BUTTON (input)) ? "1" : "");
   if (GTK_IS_TEXT_VIEW (input))
     {
       GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (input));
@@ -261,10 +263,21 @@ confab_admin_edit (GtkWidget              *widget,
   gtk_widget_set_size_request (box, 380, -1);
   for (guint i = 0; i < n_fields; i++)
     {
-      GtkWidget *label = gtk_label_new_with_mnemonic (fields[i].label);
+      GtkWidget *label;
       const char *value = values != NULL && values[i] != NULL ? values[i] : "";
       GtkWidget *input;
 
+      if (fields[i].check)
+        {
+          input = gtk_check_button_new_with_mnemonic (fields[i].label);
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (input),
+                                       *value != '\0' && g_strcmp0 (value, "false") != 0);
+          gtk_widget_set_name (input, fields[i].name);
+          gtk_box_append (GTK_BOX (box), input);
+          edit->inputs[i] = input;
+          continue;
+        }
+      label = gtk_label_new_with_mnemonic (fields[i].label);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_widget_add_css_class (label, "heading");
       if (i > 0)
@@ -292,6 +305,18 @@ confab_admin_edit (GtkWidget              *widget,
                                           GTK_POLICY_AUTOMATIC);
           gtk_widget_add_css_class (scrolled, "card");
           gtk_box_append (GTK_BOX (box), scrolled);
+        }
+      else if (fields[i].secret)
+        {
+          /* write-only: the relay never gives it back; empty keeps what it has */
+          input = gtk_password_entry_new ();
+          gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (input), TRUE);
+          if (fields[i].placeholder != NULL)
+            g_object_set (input, "placeholder-text", fields[i].placeholder, NULL);
+          g_object_set (input, "activates-default", TRUE, NULL);
+          g_signal_connect_object (input, "changed", G_CALLBACK (edit_update), dialog,
+                                   G_CONNECT_SWAPPED);
+          gtk_box_append (GTK_BOX (box), input);
         }
       else
         {
@@ -323,6 +348,52 @@ confab_admin_edit (GtkWidget              *widget,
   gtk_window_present (GTK_WINDOW (dialog));
   if (n_fields > 0)
     gtk_widget_grab_focus (edit->inputs[0]);
+}
+
+/* ------------------------------------------------------------ secrets --- */
+
+static void
+copy_clicked (GtkButton *button,
+              GtkLabel  *label)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), gtk_label_get_text (label));
+  gtk_button_set_label (button, _("Copied"));
+}
+
+void
+confab_admin_show_once (GtkWidget  *widget,
+                        const char *heading,
+                        const char *body,
+                        const char *secret)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, body);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (secret);
+  GtkWidget *copy = gtk_button_new_with_label (_("Copy"));
+
+  gtk_widget_set_name (dialog, "secret-dialog");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  gtk_widget_set_name (label, "secret-value");
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_widget_set_name (copy, "secret-copy");
+  gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
+  g_signal_connect (copy, "clicked", G_CALLBACK (copy_clicked), label);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), copy);
+  gtk_widget_set_size_request (box, 380, -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "done", _("_Done"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "done");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "done");
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* -------------------------------------------------------------- groups --- */

@@ -46,6 +46,8 @@ typedef struct {
   const char *placeholder; /* may be NULL */
   gboolean    multiline;
   gboolean    required;    /* saving waits until it holds something */
+  gboolean    check;       /* a check button (@label its text): its value "1" or "" */
+  gboolean    secret;      /* a password entry: what is typed is never shown */
 } ConfabAdminField;
 
 /* What was typed, one string per field (owned by the dialog). */
@@ -63,6 +65,13 @@ void        confab_admin_edit          (GtkWidget              *widget,
                                         ConfabEdited            callback,
                                         gpointer                user_data,
                                         GDestroyNotify          destroy);
+
+/* Shows @secret once (an API key, a webhook's signing secret): selectable, with a Copy button
+ * (the clipboard), and @body saying it will not be shown again. */
+void        confab_admin_show_once     (GtkWidget           *widget,
+                                        const char          *heading,
+                                        const char          *body,
+                                        const char          *secret);
 
 /* A flat icon button for a row's end: activates @action with the string @target. */
 GtkWidget  *confab_admin_row_button    (const char          *icon,

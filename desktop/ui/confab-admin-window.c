@@ -16,6 +16,9 @@
 #include "confab-data-page.h"
 #include "confab-faqs-page.h"
 #include "confab-labels-page.h"
+#include "confab-api-keys-page.h"
+#include "confab-channels-page.h"
+#include "confab-webhooks-page.h"
 #include "confab-site.h"
 #include "confab-sites-page.h"
 #include "confab-team-page.h"
@@ -33,6 +36,9 @@ static const struct {
   { confab_faqs_page_new, TRUE },
   { confab_canned_page_new, TRUE },
   { confab_labels_page_new, TRUE },
+  { confab_channels_page_new, TRUE },
+  { confab_api_keys_page_new, TRUE },
+  { confab_webhooks_page_new, TRUE },
   { confab_audit_page_new, TRUE },
   { confab_data_page_new, TRUE },
   { confab_account_page_new, FALSE },

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-admin-list.h"
 #include "confab-admin-util.h"
 #include "confab-canned-page.h"
 #include "confab-client-admin.h"
@@ -22,8 +23,7 @@ struct _ConfabCannedPage
   char                *site_id;
   gboolean             may_write;
   GCancellable        *cancellable;
-  GPtrArray           *rows;
-  JsonArray           *canned;
+  ConfabAdminList      list;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCannedPage, confab_canned_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -47,14 +47,7 @@ static JsonObject *
 find_canned (ConfabCannedPage *self,
              const char       *id)
 {
-  for (guint i = 0; self->canned != NULL && i < json_array_get_length (self->canned); i++)
-    {
-      JsonObject *canned = json_array_get_object_element (self->canned, i);
-
-      if (g_strcmp0 (confab_admin_string (canned, "id"), id) == 0)
-        return canned;
-    }
-  return NULL;
+  return confab_admin_list_find (&self->list, id);
 }
 
 /* -------------------------------------------------------------- write --- */
@@ -202,9 +195,10 @@ delete_action (GtkWidget  *widget,
 /* --------------------------------------------------------------- list --- */
 
 static GtkWidget *
-canned_row (ConfabCannedPage *self,
-            JsonObject       *canned)
+canned_row (gpointer    page,
+            JsonObject *canned)
 {
+  ConfabCannedPage *self = page;
   const char *id = confab_admin_string (canned, "id");
   g_autofree char *shortcut = g_strdup_printf ("/%s", confab_admin_string (canned, "shortcut"));
   g_autofree char *title = confab_admin_markup (shortcut);
@@ -232,47 +226,7 @@ static void
 show_canned (ConfabCannedPage *self,
              JsonArray        *canned)
 {
-  if (canned != self->canned)
-    {
-      g_clear_pointer (&self->canned, json_array_unref);
-      self->canned = json_array_ref (canned);
-    }
-  confab_admin_group_clear (self->canned_group, self->rows);
-  for (guint i = 0; i < json_array_get_length (canned); i++)
-    {
-      JsonNode *node = json_array_get_element (canned, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node) && confab_admin_string (json_node_get_object (node), "id"))
-        confab_admin_group_add (self->canned_group, self->rows,
-                                canned_row (self, json_node_get_object (node)));
-    }
-  adw_preferences_group_set_description (self->canned_group,
-                                         self->rows->len == 0
-                                         ? _("None yet. Agents insert one by typing / and its shortcut in the composer.")
-                                         : _("Agents insert one by typing / and its shortcut in the composer."));
-}
-
-static void
-canned_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  ConfabCannedPage *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_get_json_finish (CONFAB_CLIENT (source), result, &error);
-  JsonNode *list;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  list = answer != NULL ? json_object_get_member (answer, "canned") : NULL;
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-    {
-      g_autofree char *text = g_strdup_printf (_("The canned responses could not be loaded: %s"),
-                                               error != NULL ? error->message : _("no list"));
-      adw_preferences_group_set_description (self->canned_group, text);
-      return;
-    }
-  show_canned (self, json_node_get_array (list));
+  confab_admin_list_show (&self->list, canned);
 }
 
 static void
@@ -283,7 +237,7 @@ load (ConfabCannedPage *self)
   if (self->site_id == NULL || self->client == NULL)
     return;
   path = confab_admin_path ("sites", self->site_id, "canned");
-  confab_client_get_json_async (self->client, path, self->cancellable, canned_cb, self);
+  confab_admin_list_load (&self->list, self->client, path, self->cancellable);
 }
 
 /* ------------------------------------------------------------- pushed --- */
@@ -332,8 +286,7 @@ set_site_id (ConfabCannedPage *self,
     role = confab_client_dup_site_role (self->client, site_id);
   self->may_write = g_strcmp0 (role, "owner") == 0 || g_strcmp0 (role, "admin") == 0;
   gtk_widget_set_visible (self->add_button, self->may_write);
-  g_clear_pointer (&self->canned, json_array_unref);
-  confab_admin_group_clear (self->canned_group, self->rows);
+  confab_admin_list_clear (&self->list);
   load (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
 }
@@ -396,8 +349,8 @@ confab_canned_page_finalize (GObject *object)
   ConfabCannedPage *self = CONFAB_CANNED_PAGE (object);
 
   g_free (self->site_id);
-  g_clear_pointer (&self->canned, json_array_unref);
-  g_ptr_array_unref (self->rows);
+  g_clear_pointer (&self->list.items, json_array_unref);
+  g_ptr_array_unref (self->list.rows);
   G_OBJECT_CLASS (confab_canned_page_parent_class)->finalize (object);
 }
 
@@ -430,7 +383,16 @@ confab_canned_page_init (ConfabCannedPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  self->rows = g_ptr_array_new ();
+  self->list = (ConfabAdminList) {
+    .group = self->canned_group,
+    .member = "canned",
+    .empty_text = _("None yet. Agents insert one by typing / and its shortcut in the composer."),
+    .filled_text = _("Agents insert one by typing / and its shortcut in the composer."),
+    .failed_text = _("The canned responses could not be loaded"),
+    .make_row = canned_row,
+    .page = self,
+  };
+  confab_admin_list_init (&self->list);
 }
 
 GtkWidget *

@@ -17,40 +17,8 @@
 
 /* ------------------------------------------------------------- sending --- */
 
-typedef struct {
-  ConfabChatView *self;
-  char           *conversation_id;
-} FileUpload;
-
-static void
-file_upload_free (FileUpload *upload)
-{
-  g_object_unref (upload->self);
-  g_free (upload->conversation_id);
-  g_free (upload);
-}
-
-static void
-uploaded_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  FileUpload *upload = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_send_bytes_finish (CONFAB_CLIENT (source), result,
-                                                                   &error);
-  const char *id = answer != NULL ? json_object_get_string_member_with_default (answer, "id", NULL)
-                                  : NULL;
-
-  if (id == NULL)
-    confab_chat_view_toast (upload->self, error != NULL ? error->message
-                                                        : _("The relay did not take the file"));
-  else if (!confab_client_send_attachment (CONFAB_CLIENT (source), upload->conversation_id, id,
-                                           NULL, &error))
-    confab_chat_view_report (upload->self, error);
-  file_upload_free (upload);
-}
-
+/* Through the outbox, as text is: queued on disk at once (online or not), uploaded and sent in
+ * its turn; the card shows "waiting" meanwhile and can be cancelled. */
 void
 confab_chat_view_send_file_bytes (ConfabChatView *self,
                                   GBytes         *bytes,
@@ -58,30 +26,21 @@ confab_chat_view_send_file_bytes (ConfabChatView *self,
                                   GFile          *file)
 {
   ConfabClient *client = confab_chat_view_client (self);
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *path = NULL;
-  FileUpload *upload;
+  g_autofree char *name = file != NULL ? g_file_get_basename (file) : NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (self->conversation_id == NULL || client == NULL)
     return;
-  if (confab_client_get_state (client) != CONFAB_CLIENT_ONLINE)
-    {
-      confab_chat_view_toast (self, _("Files can be sent once the connection is back"));
-      return;
-    }
   if (g_bytes_get_size (bytes) > MAX_FILE_BYTES)
     {
       confab_chat_view_toast (self, _("This file is too large to send"));
       return;
     }
-  upload = g_new0 (FileUpload, 1);
-  upload->self = g_object_ref (self);
-  upload->conversation_id = g_strdup (self->conversation_id);
-  path = confab_client_upload_path (self->conversation_id, name);
-  /* the relay sniffs the type from the bytes: what we guessed is only a hint */
-  confab_client_send_bytes_async (client, "POST", path, bytes,
-                                  mime != NULL ? mime : "application/octet-stream", NULL,
-                                  uploaded_cb, upload);
+  message = confab_client_send_file (client, self->conversation_id, bytes, name,
+                                     mime != NULL ? mime : "application/octet-stream", &error);
+  if (message == NULL)
+    confab_chat_view_report (self, error);
 }
 
 /* ------------------------------------------------------------- saving --- */

@@ -92,6 +92,11 @@ void          confab_chat_view_labels_connect   (ConfabChatView *self,
 
 /* confab-chat-view-files.c */
 void          confab_chat_view_files_class_init (GtkWidgetClass *widget_class);
+
+/* confab-chat-view-channel.c */
+void          confab_chat_view_channel_class_init (GtkWidgetClass *widget_class);
+void          confab_chat_view_channel_init     (ConfabChatView *self);
+void          confab_chat_view_channel_update   (ConfabChatView *self);
 /* A file that is no image (read from @file) goes out as a file attachment. */
 void          confab_chat_view_send_file_bytes  (ConfabChatView *self,
                                                  GBytes         *bytes,

@@ -372,6 +372,7 @@ update_header (ConfabChatView *self)
   adw_window_title_set_title (self->title, name);
   adw_window_title_set_subtitle (self->title, subtitle);
   confab_chat_view_labels_update (self);
+  confab_chat_view_channel_update (self);
 
   root = GTK_WIDGET (self);
   gtk_widget_action_set_enabled (root, "chat.reopen",
@@ -710,56 +711,18 @@ send_text (ConfabChatView *self)
   stick_to_bottom (self);
 }
 
-typedef struct {
-  ConfabChatView *self;
-  char           *conversation_id;
-  char           *mime;
-} Upload;
-
-static void
-upload_free (Upload *upload)
-{
-  g_object_unref (upload->self);
-  g_free (upload->conversation_id);
-  g_free (upload->mime);
-  g_free (upload);
-}
-
-static void
-upload_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Upload *upload = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_upload_finish (CONFAB_CLIENT (source), result, &error);
-  const char *id = answer != NULL ? json_object_get_string_member_with_default (answer, "id", NULL) : NULL;
-
-  if (id == NULL)
-    {
-      if (error != NULL)
-        toast (upload->self, error->message);
-    }
-  else if (!confab_client_send_attachment (CONFAB_CLIENT (source), upload->conversation_id, id,
-                                           NULL, &error))
-    report (upload->self, error);
-  upload_free (upload);
-}
-
+/* An image, through the outbox as files are (confab-chat-view-files.c): @file names it (NULL:
+ * pasted, "image.png"). */
 static void
 send_bytes (ConfabChatView *self,
             GBytes         *bytes,
-            const char     *mime)
+            const char     *mime,
+            GFile          *file)
 {
-  Upload *upload;
+  g_autoptr (GFile) pasted = NULL;
 
   if (self->conversation_id == NULL)
     return;
-  if (confab_client_get_state (client_of (self)) != CONFAB_CLIENT_ONLINE)
-    {
-      toast (self, _("Images can be sent once the connection is back"));
-      return;
-    }
   if (g_bytes_get_size (bytes) > MAX_UPLOAD_BYTES)
     {
       toast (self, _("This image is too large to send"));
@@ -770,12 +733,9 @@ send_bytes (ConfabChatView *self,
       toast (self, _("Only images can be sent"));
       return;
     }
-  upload = g_new0 (Upload, 1);
-  upload->self = g_object_ref (self);
-  upload->conversation_id = g_strdup (self->conversation_id);
-  upload->mime = g_strdup (mime);
-  confab_client_upload_async (client_of (self), self->conversation_id, bytes, mime, NULL,
-                              upload_cb, upload);
+  if (file == NULL)
+    file = pasted = g_file_new_for_path ("image.png");
+  confab_chat_view_send_file_bytes (self, bytes, mime, file);
 }
 
 static void
@@ -803,7 +763,7 @@ file_loaded_cb (GObject      *source,
       confab_chat_view_send_file_bytes (self, bytes, mime, G_FILE (source));
       return;
     }
-  send_bytes (self, bytes, mime);
+  send_bytes (self, bytes, mime, G_FILE (source));
 }
 
 void
@@ -886,7 +846,7 @@ texture_pasted_cb (GObject      *source,
   if (texture == NULL)
     return;
   png = gdk_texture_save_to_png_bytes (texture);
-  send_bytes (self, png, "image/png");
+  send_bytes (self, png, "image/png", NULL);
 }
 
 static void
@@ -1220,6 +1180,7 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   confab_chat_view_notes_class_init (widget_class);
   confab_chat_view_labels_class_init (widget_class);
   confab_chat_view_files_class_init (widget_class);
+  confab_chat_view_channel_class_init (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1241,6 +1202,7 @@ confab_chat_view_init (ConfabChatView *self)
   self->bound_rows = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  confab_chat_view_channel_init (self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);

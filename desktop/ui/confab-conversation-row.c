@@ -83,6 +83,8 @@ initials_of (const char *name)
 #define DIM_ALPHA   0.55f
 #define CHIP_PAD_X  5
 #define MAX_CHIPS   3     /* then "+N" */
+#define BADGE_SIZE  18    /* the channel's, on the avatar */
+#define BADGE_ICON  12
 
 struct _ConfabConversationRow
 {
@@ -105,6 +107,8 @@ struct _ConfabConversationRow
   GArray      *chip_colors; /* GdkRGBA, one per chip */
 
   ConfabConversation *shown;   /* what the layouts say now */
+  char         *channel;       /* NULL: the website */
+  GdkPaintable *channel_icon;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversationRow, confab_conversation_row, GTK_TYPE_WIDGET)
@@ -312,6 +316,28 @@ confab_conversation_row_snapshot (GtkWidget   *widget,
                         ay + (AVATAR_SIZE - ink.height) / 2.f - ink.y, &avatar[0]);
     }
 
+  /* the channel's badge on the avatar's corner: a disc of the row's background, the icon */
+  if (self->channel_icon != NULL)
+    {
+      float bx = MARGIN_X + AVATAR_SIZE - BADGE_SIZE + 3, by = ay + AVATAR_SIZE - BADGE_SIZE + 3;
+      graphene_rect_t badge_bounds = GRAPHENE_RECT_INIT (bx, by, BADGE_SIZE, BADGE_SIZE);
+      GskRoundedRect badge;
+      GdkRGBA bg, accent;
+
+      theme_color (widget, "view_bg_color", &bg, "#ffffff");
+      theme_color (widget, "accent_color", &accent, "#1c71d8");
+      gsk_rounded_rect_init_from_rect (&badge, &badge_bounds, BADGE_SIZE / 2.f);
+      gtk_snapshot_push_rounded_clip (snapshot, &badge);
+      gtk_snapshot_append_color (snapshot, &bg, &badge_bounds);
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bx + (BADGE_SIZE - BADGE_ICON) / 2.f,
+                                                              by + (BADGE_SIZE - BADGE_ICON) / 2.f));
+      gtk_symbolic_paintable_snapshot_symbolic (GTK_SYMBOLIC_PAINTABLE (self->channel_icon), snapshot,
+                                                BADGE_ICON, BADGE_ICON, &accent, 1);
+      gtk_snapshot_restore (snapshot);
+    }
+
   /* first line: the name, the time at the end */
   append_layout_at (snapshot, self->name, text_x, text_y, &fg);
   append_layout_at (snapshot, self->time, right - layout_width (self->time),
@@ -428,6 +454,8 @@ confab_conversation_row_dispose (GObject *object)
   g_clear_pointer (&self->time_text, g_free);
   g_clear_pointer (&self->chips, g_ptr_array_unref);
   g_clear_pointer (&self->chip_colors, g_array_unref);
+  g_clear_pointer (&self->channel, g_free);
+  g_clear_object (&self->channel_icon);
   G_OBJECT_CLASS (confab_conversation_row_parent_class)->dispose (object);
 }
 
@@ -693,6 +721,56 @@ confab_conversation_row_get_rating (ConfabConversationRow *self)
 }
 
 /* The conversation the row shows now (rows are recycled), NULL before the first bind. */
+const char *
+confab_channel_icon_name (const char *channel)
+{
+  if (g_strcmp0 (channel, "email") == 0)
+    return "mail-unread-symbolic";
+  if (g_strcmp0 (channel, "messenger") == 0)
+    return "user-available-symbolic";
+  if (g_strcmp0 (channel, "whatsapp") == 0)
+    return "phone-symbolic";
+  return NULL;
+}
+
+const char *
+confab_channel_title (const char *channel)
+{
+  if (g_strcmp0 (channel, "email") == 0)
+    return _("E-mail");
+  if (g_strcmp0 (channel, "messenger") == 0)
+    return _("Messenger");
+  if (g_strcmp0 (channel, "whatsapp") == 0)
+    return _("WhatsApp");
+  return NULL;
+}
+
+void
+confab_conversation_row_set_channel (ConfabConversationRow *self,
+                                     const char            *channel)
+{
+  const char *icon = confab_channel_icon_name (channel);
+
+  if (g_strcmp0 (self->channel, icon != NULL ? channel : NULL) == 0)
+    return;
+  g_free (self->channel);
+  self->channel = icon != NULL ? g_strdup (channel) : NULL;
+  g_clear_object (&self->channel_icon);
+  if (icon != NULL)
+    self->channel_icon = GDK_PAINTABLE (gtk_icon_theme_lookup_icon (
+      gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self))), icon, NULL,
+      BADGE_ICON, gtk_widget_get_scale_factor (GTK_WIDGET (self)), GTK_TEXT_DIR_NONE, 0));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  icon != NULL ? confab_channel_title (channel) : "", -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+confab_conversation_row_get_channel (ConfabConversationRow *self)
+{
+  return self->channel;
+}
+
 const char *
 confab_conversation_row_get_conversation_id (ConfabConversationRow *self)
 {

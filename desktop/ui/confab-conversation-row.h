@@ -15,6 +15,14 @@ GtkWidget *confab_conversation_row_new              (void);
 void       confab_conversation_row_set_conversation (ConfabConversationRow *self,
                                                      ConfabConversation    *conversation);
 const char *confab_conversation_row_get_conversation_id (ConfabConversationRow *self);
+/* The conversation's channel (issue 15): "email", "messenger", "whatsapp" get a badge on the
+ * avatar; NULL (the website) none. */
+void        confab_conversation_row_set_channel         (ConfabConversationRow *self,
+                                                         const char            *channel);
+const char *confab_conversation_row_get_channel         (ConfabConversationRow *self);
+/* The icon and the name of a channel ("E-mail"); NULL for the website or an unknown one. */
+const char *confab_channel_icon_name                    (const char            *channel);
+const char *confab_channel_title                        (const char            *channel);
 /* The visitor's rating the row shows (1–5), 0 when it shows none. */
 int         confab_conversation_row_get_rating          (ConfabConversationRow *self);
 

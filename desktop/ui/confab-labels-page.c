@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-admin-list.h"
 #include "confab-admin-util.h"
 #include "confab-labels-page.h"
 #include "confab-client-admin.h"
@@ -25,8 +26,7 @@ struct _ConfabLabelsPage
   char                *site_id;
   gboolean             may_write;
   GCancellable        *cancellable;
-  GPtrArray           *rows;
-  JsonArray           *labels;
+  ConfabAdminList      list;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabLabelsPage, confab_labels_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -50,14 +50,7 @@ static JsonObject *
 find_label (ConfabLabelsPage *self,
              const char       *id)
 {
-  for (guint i = 0; self->labels != NULL && i < json_array_get_length (self->labels); i++)
-    {
-      JsonObject *label = json_array_get_object_element (self->labels, i);
-
-      if (g_strcmp0 (confab_admin_string (label, "id"), id) == 0)
-        return label;
-    }
-  return NULL;
+  return confab_admin_list_find (&self->list, id);
 }
 
 /* -------------------------------------------------------------- write --- */
@@ -214,9 +207,10 @@ delete_action (GtkWidget  *widget,
 /* --------------------------------------------------------------- list --- */
 
 static GtkWidget *
-label_row (ConfabLabelsPage *self,
-           JsonObject       *label)
+label_row (gpointer    page,
+           JsonObject *label)
 {
+  ConfabLabelsPage *self = page;
   const char *id = confab_admin_string (label, "id");
   g_autofree char *title = confab_admin_markup (confab_admin_string (label, "name"));
   g_autofree char *subtitle = confab_admin_markup (confab_admin_string (label, "color"));
@@ -244,47 +238,7 @@ static void
 show_labels (ConfabLabelsPage *self,
              JsonArray        *labels)
 {
-  if (labels != self->labels)
-    {
-      g_clear_pointer (&self->labels, json_array_unref);
-      self->labels = json_array_ref (labels);
-    }
-  confab_admin_group_clear (self->labels_group, self->rows);
-  for (guint i = 0; i < json_array_get_length (labels); i++)
-    {
-      JsonNode *node = json_array_get_element (labels, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node) && confab_admin_string (json_node_get_object (node), "id"))
-        confab_admin_group_add (self->labels_group, self->rows,
-                                label_row (self, json_node_get_object (node)));
-    }
-  adw_preferences_group_set_description (self->labels_group,
-                                         self->rows->len == 0
-                                         ? _("None yet. Agents put labels on conversations and filter the inbox by them.")
-                                         : _("Agents put labels on conversations and filter the inbox by them."));
-}
-
-static void
-labels_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  ConfabLabelsPage *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) answer = confab_client_get_json_finish (CONFAB_CLIENT (source), result, &error);
-  JsonNode *list;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  list = answer != NULL ? json_object_get_member (answer, "labels") : NULL;
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-    {
-      g_autofree char *text = g_strdup_printf (_("The labels could not be loaded: %s"),
-                                               error != NULL ? error->message : _("no list"));
-      adw_preferences_group_set_description (self->labels_group, text);
-      return;
-    }
-  show_labels (self, json_node_get_array (list));
+  confab_admin_list_show (&self->list, labels);
 }
 
 static void
@@ -295,7 +249,7 @@ load (ConfabLabelsPage *self)
   if (self->site_id == NULL || self->client == NULL)
     return;
   path = confab_admin_path ("sites", self->site_id, "labels");
-  confab_client_get_json_async (self->client, path, self->cancellable, labels_cb, self);
+  confab_admin_list_load (&self->list, self->client, path, self->cancellable);
 }
 
 /* ------------------------------------------------------------- pushed --- */
@@ -344,8 +298,7 @@ set_site_id (ConfabLabelsPage *self,
     role = confab_client_dup_site_role (self->client, site_id);
   self->may_write = g_strcmp0 (role, "owner") == 0 || g_strcmp0 (role, "admin") == 0;
   gtk_widget_set_visible (self->add_button, self->may_write);
-  g_clear_pointer (&self->labels, json_array_unref);
-  confab_admin_group_clear (self->labels_group, self->rows);
+  confab_admin_list_clear (&self->list);
   load (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
 }
@@ -408,8 +361,8 @@ confab_labels_page_finalize (GObject *object)
   ConfabLabelsPage *self = CONFAB_LABELS_PAGE (object);
 
   g_free (self->site_id);
-  g_clear_pointer (&self->labels, json_array_unref);
-  g_ptr_array_unref (self->rows);
+  g_clear_pointer (&self->list.items, json_array_unref);
+  g_ptr_array_unref (self->list.rows);
   G_OBJECT_CLASS (confab_labels_page_parent_class)->finalize (object);
 }
 
@@ -442,7 +395,16 @@ confab_labels_page_init (ConfabLabelsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  self->rows = g_ptr_array_new ();
+  self->list = (ConfabAdminList) {
+    .group = self->labels_group,
+    .member = "labels",
+    .empty_text = _("None yet. Agents put labels on conversations and filter the inbox by them."),
+    .filled_text = _("Agents put labels on conversations and filter the inbox by them."),
+    .failed_text = _("The labels could not be loaded"),
+    .make_row = label_row,
+    .page = self,
+  };
+  confab_admin_list_init (&self->list);
 }
 
 GtkWidget *

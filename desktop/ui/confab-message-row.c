@@ -3,10 +3,14 @@
  * time, the delivery state, an image thumbnail that opens the full image ("chat.view-image"). */
 #define G_LOG_DOMAIN "confab-ui"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "confab-avatar-textures.h"
+#include "confab-cache-channels.h"
+#include "confab-client-avatars.h"
 #include "confab-format.h"
 #include "confab-message-row.h"
 #include "confab-timeline.h"
@@ -33,8 +37,14 @@ struct _ConfabMessageRow
   GtkImage      *file_icon;
   GtkLabel      *file_name_label;
   GtkLabel      *file_info_label;
+  AdwAvatar     *sender_avatar;
+  GtkWidget     *waiting_box;
+  GtkWidget     *delivery_box;
+  GtkLabel      *delivery_label;
 
   ConfabMessage *message;
+  ConfabAccount *account;
+  gulong         avatar_handler;  /* the client's avatar-changed, while bound */
   GCancellable  *cancellable;
   char          *upload_id;
   char          *file_json;   /* a file card's attachment, for chat.save-file */
@@ -71,6 +81,15 @@ on_discard_clicked (ConfabMessageRow *self)
   if (self->message != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "chat.discard-message", "s",
                                 confab_message_get_client_id (self->message));
+}
+
+/* a channel's platform refused it: the same words again, as a new message */
+static void
+on_send_again_clicked (ConfabMessageRow *self)
+{
+  if (self->message != NULL && confab_message_get_body (self->message) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.send-again", "s",
+                                confab_message_get_body (self->message));
 }
 
 static void
@@ -110,6 +129,11 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_icon);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_name_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, file_info_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, waiting_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, delivery_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, delivery_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_again_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_image_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
@@ -177,6 +201,8 @@ file_icon_for (const char *mime)
 {
   if (mime == NULL)
     return "text-x-generic-symbolic";
+  if (g_str_has_prefix (mime, "image/"))
+    return "image-x-generic-symbolic";
   if (g_str_equal (mime, "application/pdf"))
     return "x-office-document-symbolic";
   if (g_str_equal (mime, "application/zip"))
@@ -202,6 +228,8 @@ file_info (const char *mime,
     type = g_strdup (_("File"));
   else if (g_str_equal (mime, "application/pdf"))
     type = g_strdup ("PDF");
+  else if (g_str_has_prefix (mime, "image/"))
+    type = g_strdup (_("Image"));
   else if (g_str_has_prefix (mime, "text/csv"))
     type = g_strdup ("CSV");
   else if (g_str_equal (mime, "application/zip"))
@@ -229,31 +257,93 @@ bind_file (ConfabMessageRow *self,
   const char *name, *mime;
   g_autofree char *info = NULL;
   g_autofree char *tooltip = NULL;
+  gboolean pending;
 
   if (text == NULL || *text == '\0' || !json_parser_load_from_data (parser, text, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
       (object = json_node_get_object (json_parser_get_root (parser))) == NULL ||
       g_strcmp0 (json_object_get_string_member_with_default (object, "kind", NULL), "file") != 0 ||
-      json_object_get_string_member_with_default (object, "id", NULL) == NULL)
+      (json_object_get_string_member_with_default (object, "id", NULL) == NULL &&
+       !json_object_get_boolean_member_with_default (object, "pending", FALSE)))
     {
       gtk_widget_set_visible (self->file_button, FALSE);
       return;
     }
+  /* in the outbox (confab_client_send_file): not on the relay yet, nothing to save */
+  pending = json_object_get_string_member_with_default (object, "id", NULL) == NULL;
   name = json_object_get_string_member_with_default (object, "name", NULL);
   mime = json_object_get_string_member_with_default (object, "mime", NULL);
   if (name == NULL || *name == '\0')
     name = _("File");
   info = file_info (mime, json_object_get_int_member_with_default (object, "size", 0));
-  self->file_json = g_strdup (text);
+  /* a click on a waiting card does nothing: its tooltip says why */
+  self->file_json = pending ? NULL : g_strdup (text);
   gtk_image_set_from_icon_name (self->file_icon, file_icon_for (mime));
   gtk_label_set_text (self->file_name_label, name);
   gtk_label_set_text (self->file_info_label, info);
   /* Translators: %s is a file name */
-  tooltip = g_strdup_printf (_("Save “%s” as…"), name);
+  tooltip = pending ? g_strdup_printf (_("“%s” is sent when the connection is back"), name)
+                    : g_strdup_printf (_("Save “%s” as…"), name);
   gtk_widget_set_tooltip_text (self->file_button, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->file_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   tooltip, -1);
   gtk_widget_set_visible (self->file_button, TRUE);
+}
+
+/* ------------------------------------------------------------- avatar --- */
+
+static void
+avatar_ready (GdkTexture *texture,
+              gpointer    user_data)
+{
+  ConfabMessageRow *self = user_data;
+
+  adw_avatar_set_custom_image (self->sender_avatar, texture != NULL ? GDK_PAINTABLE (texture) : NULL);
+}
+
+static void
+load_avatar (ConfabMessageRow *self)
+{
+  const char *sender_id = confab_message_get_sender_id (self->message);
+
+  adw_avatar_set_custom_image (self->sender_avatar, NULL);
+  if (self->account != NULL && sender_id != NULL)
+    confab_avatar_textures_load (confab_account_get_client (self->account), sender_id, self->cancellable, avatar_ready, self);
+}
+
+/* a new picture (or none any more) of someone this row shows */
+static void
+on_avatar_changed (ConfabMessageRow *self,
+                   const char       *user_id)
+{
+  if (self->message != NULL && gtk_widget_get_visible (GTK_WIDGET (self->sender_avatar)) &&
+      g_strcmp0 (user_id, confab_message_get_sender_id (self->message)) == 0)
+    load_avatar (self);
+}
+
+/* Agents' messages (and notes) get their author's face, the initials until it is known. */
+static void
+bind_avatar (ConfabMessageRow *self,
+             const char       *sender_type,
+             const char       *sender_name)
+{
+  gboolean agent = g_strcmp0 (sender_type, "agent") == 0 || confab_message_is_note (self->message);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->sender_avatar), agent);
+  /* the name over the bubble, not over the face beside it */
+  gtk_widget_set_margin_end (gtk_widget_get_parent (GTK_WIDGET (self->sender_label)), agent ? 40 : 6);
+  if (!agent)
+    return;
+  adw_avatar_set_text (self->sender_avatar, sender_name != NULL && *sender_name != '\0' ? sender_name : "?");
+  if (self->account != NULL && self->avatar_handler == 0)
+    {
+      confab_client_ensure_avatar_signals ();
+      self->avatar_handler = g_signal_connect_object (confab_account_get_client (self->account),
+                                                      "avatar-changed",
+                                                      G_CALLBACK (on_avatar_changed), self,
+                                                      G_CONNECT_SWAPPED);
+    }
+  load_avatar (self);
 }
 
 static void
@@ -265,8 +355,26 @@ update_state (ConfabMessageRow *self,
                   !confab_message_is_note (message);
   ConfabMessageState state = confab_message_get_state (message);
   const char *icon = NULL, *tooltip = NULL;
+  g_autofree char *delivery = NULL;
+  g_autofree char *delivery_error = NULL;
 
   gtk_widget_set_visible (self->failed_box, state == CONFAB_MESSAGE_FAILED);
+  if (self->account != NULL && state == CONFAB_MESSAGE_SENT && mine)
+    delivery = confab_cache_dup_delivery (confab_account_get_cache (self->account),
+                                          confab_message_get_conversation_id (message),
+                                          confab_message_get_seq (message), &delivery_error);
+  gtk_widget_set_visible (self->delivery_box, g_strcmp0 (delivery, "failed") == 0);
+  if (g_strcmp0 (delivery, "failed") == 0)
+    {
+      /* Translators: %s is what Messenger, WhatsApp or the mail server answered */
+      g_autofree char *why = g_strdup_printf (_("Not delivered: %s"),
+                                              delivery_error != NULL ? delivery_error : _("the platform refused it"));
+
+      gtk_label_set_text (self->delivery_label, why);
+    }
+  /* a file in the outbox may take long (uploaded when the relay is back): it can be cancelled */
+  gtk_widget_set_visible (self->waiting_box, state == CONFAB_MESSAGE_QUEUED &&
+                                             confab_message_get_attachment (message) != NULL);
   if (!mine)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->state_icon), FALSE);
@@ -284,7 +392,26 @@ update_state (ConfabMessageRow *self,
       break;
     case CONFAB_MESSAGE_SENT:
     default:
-      if (confab_message_get_seq (message) <= visitor_read_seq)
+      if (delivery != NULL && g_strcmp0 (delivery, "read") != 0)
+        {
+          /* a channel carried it (issue 15): what its platform said */
+          if (g_str_equal (delivery, "failed"))
+            {
+              icon = "dialog-error-symbolic";
+              tooltip = _("Not delivered");
+            }
+          else if (g_str_equal (delivery, "pending"))
+            {
+              icon = "confab-clock-symbolic";
+              tooltip = _("Being sent");
+            }
+          else
+            {
+              icon = "confab-sent-symbolic";
+              tooltip = g_str_equal (delivery, "delivered") ? _("Delivered") : _("Sent");
+            }
+        }
+      else if (confab_message_get_seq (message) <= visitor_read_seq || g_strcmp0 (delivery, "read") == 0)
         {
           icon = "confab-read-symbolic";
           tooltip = _("Read");
@@ -322,6 +449,9 @@ confab_message_row_bind (ConfabMessageRow *self,
 
   confab_message_row_unbind (self);
   self->message = g_object_ref (message);
+  self->account = account != NULL ? g_object_ref (account) : NULL;
+  /* the thumbnail's and the avatar's loads: cancelled when the row shows another message */
+  self->cancellable = g_cancellable_new ();
 
   if (previous == NULL || !confab_format_same_day (confab_message_get_created_at (previous), created_at))
     {
@@ -347,6 +477,9 @@ confab_message_row_bind (ConfabMessageRow *self,
 
   gtk_widget_set_halign (self->bubble_box, system ? GTK_ALIGN_CENTER
                                                   : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
+  /* the bubble and the face beside it keep to their side when a wide line sits under them */
+  gtk_widget_set_halign (gtk_widget_get_parent (self->bubble),
+                         system ? GTK_ALIGN_CENTER : visitor ? GTK_ALIGN_START : GTK_ALIGN_END);
   gtk_widget_set_css_classes (self->bubble,
                               (const char *[]) { "bubble",
                                                  note ? "note" : visitor ? "incoming" : system ? "system" : "outgoing",
@@ -369,6 +502,7 @@ confab_message_row_bind (ConfabMessageRow *self,
                                             : g_strcmp0 (sender_type, "bot") == 0 ? _("Bot") : _("You"));
   gtk_widget_set_visible (GTK_WIDGET (self->sender_label), !visitor && !system);
   gtk_widget_set_visible (GTK_WIDGET (self->note_icon), note);
+  bind_avatar (self, sender_type, sender_name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->bubble), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   note ? _("Internal note") : "", -1);
 
@@ -379,7 +513,6 @@ confab_message_row_bind (ConfabMessageRow *self,
   if (parse_attachment (confab_message_get_attachment (message), &upload_id, &width, &height))
     {
       self->upload_id = g_steal_pointer (&upload_id);
-      self->cancellable = g_cancellable_new ();
       gtk_widget_set_size_request (GTK_WIDGET (self->picture), width, height);
       gtk_picture_set_paintable (self->picture, NULL);
       gtk_widget_set_visible (self->image_button, TRUE);
@@ -407,6 +540,10 @@ confab_message_row_unbind (ConfabMessageRow *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->avatar_handler != 0 && self->account != NULL)
+    g_signal_handler_disconnect (confab_account_get_client (self->account), self->avatar_handler);
+  self->avatar_handler = 0;
+  g_clear_object (&self->account);
   g_clear_object (&self->message);
   g_clear_pointer (&self->upload_id, g_free);
   g_clear_pointer (&self->file_json, g_free);

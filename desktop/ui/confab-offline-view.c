@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-format.h"
+#include "confab-offline-reply.h"
 #include "confab-offline-view.h"
 
 struct _ConfabOfflineView
@@ -28,6 +29,7 @@ struct _ConfabOfflineView
   GtkButton     *start_button;
   GtkButton     *mail_button;
   GtkButton     *handled_button;
+  GtkWidget     *reply;
 
   ConfabAccount *account;
   char          *id;
@@ -126,6 +128,7 @@ update (ConfabOfflineView *self)
   gtk_widget_set_css_classes (GTK_WIDGET (self->state_label),
                               (const char *[]) { "status-tag", open ? "pending" : "resolved", NULL });
   gtk_label_set_text (self->body_label, confab_offline_message_get_body (offline));
+  confab_offline_reply_set (self->reply, client_of (self), self->id, email);
 
   online = client_of (self) != NULL && confab_client_get_state (client_of (self)) == CONFAB_CLIENT_ONLINE;
   gtk_button_set_label (self->handled_button, open ? _("Mark _Handled") : _("_Reopen"));
@@ -517,6 +520,8 @@ confab_offline_view_init (ConfabOfflineView *self)
   self->handled_button = new_button (buttons, "offline-handled", NULL,
                                      G_CALLBACK (on_handled_clicked), self);
   gtk_box_append (GTK_BOX (content), buttons);
+  self->reply = confab_offline_reply_new ();
+  gtk_box_append (GTK_BOX (content), self->reply);
 
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 640);
   adw_clamp_set_child (ADW_CLAMP (clamp), content);

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "confab-admin-util.h"
+#include "confab-avatar-textures.h"
 #include "confab-client-admin.h"
+#include "confab-client-avatars.h"
 #include "confab-client-team.h"
 #include "confab-client-http.h"
 #include "confab-team-page.h"
@@ -446,6 +448,35 @@ on_role_selected (GtkDropDown    *dropdown,
 
 /* --------------------------------------------------------------- rows --- */
 
+static void
+cancel_and_unref (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  g_object_unref (cancellable);
+}
+
+static void
+member_avatar_ready (GdkTexture *texture,
+                     gpointer    user_data)
+{
+  adw_avatar_set_custom_image (ADW_AVATAR (user_data), texture != NULL ? GDK_PAINTABLE (texture) : NULL);
+}
+
+/* The member's picture (initials until it comes, or without one); the load ends with the row. */
+static GtkWidget *
+member_avatar (ConfabTeamPage *self,
+               JsonObject     *member)
+{
+  GtkWidget *avatar = adw_avatar_new (32, display_name (member), TRUE);
+  GCancellable *cancellable = g_cancellable_new ();
+
+  gtk_widget_set_name (avatar, "member-avatar");
+  g_object_set_data_full (G_OBJECT (avatar), "confab-load", cancellable, cancel_and_unref);
+  confab_avatar_textures_load (self->client, confab_admin_string (member, "id"), cancellable,
+                               member_avatar_ready, avatar);
+  return avatar;
+}
+
 static GtkWidget *
 member_row (ConfabTeamPage *self,
             JsonObject     *member)
@@ -465,6 +496,7 @@ member_row (ConfabTeamPage *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   set_presence (GTK_IMAGE (image), confab_client_get_agent_presence (self->client, user_id));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), member_avatar (self, member));
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), image);
   g_hash_table_replace (self->presence_icons, g_strdup (user_id), image);
 
@@ -561,6 +593,8 @@ show_members (ConfabTeamPage *self,
       g_clear_pointer (&self->members, json_array_unref);
       self->members = json_array_ref (members);
     }
+  /* the URLs of their pictures, for the rows below and the conversations' */
+  confab_client_note_member_avatars (self->client, members);
   confab_admin_group_clear (self->members_group, self->member_rows);
   g_hash_table_remove_all (self->presence_icons);
   for (guint i = 0; i < json_array_get_length (members); i++)

@@ -11,6 +11,7 @@
 #include "confab-analytics-page.h"
 #include "confab-chat-view.h"
 #include "confab-conversation-list.h"
+#include "confab-cache-channels.h"
 #include "confab-conversation-row.h"
 #include "confab-format.h"
 #include "confab-offline-list.h"
@@ -416,10 +417,19 @@ setup_conversation_row (GtkSignalListItemFactory *factory,
 
 static void
 bind_conversation_row (GtkSignalListItemFactory *factory,
-                       GtkListItem              *item)
+                       GtkListItem              *item,
+                       ConfabWindow             *self)
 {
-  confab_conversation_row_set_conversation (CONFAB_CONVERSATION_ROW (gtk_list_item_get_child (item)),
-                                            gtk_list_item_get_item (item));
+  ConfabConversationRow *row = CONFAB_CONVERSATION_ROW (gtk_list_item_get_child (item));
+  ConfabConversation *conversation = gtk_list_item_get_item (item);
+  /* issue 15: e-mail, Messenger, WhatsApp (NULL: the website) */
+  g_autofree char *channel = cache_of (self) != NULL && conversation != NULL
+                             ? confab_cache_dup_channel (cache_of (self),
+                                                         confab_conversation_get_id (conversation), NULL)
+                             : NULL;
+
+  confab_conversation_row_set_channel (row, channel);
+  confab_conversation_row_set_conversation (row, conversation);
 }
 
 static void
@@ -1623,7 +1633,7 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect (conversation_factory, "setup", G_CALLBACK (setup_conversation_row), NULL);
-  g_signal_connect (conversation_factory, "bind", G_CALLBACK (bind_conversation_row), NULL);
+  g_signal_connect (conversation_factory, "bind", G_CALLBACK (bind_conversation_row), self);
   self->selection = gtk_single_selection_new (NULL);
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
