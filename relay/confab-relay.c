@@ -10,6 +10,7 @@
 #include "confab-hub.h"
 #include "confab-listener.h"
 #include "confab-retention.h"
+#include "confab-mailer.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
@@ -319,6 +320,7 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   relay->hub = confab_hub_new (relay);
   relay->retention = confab_retention_new (relay);
+  relay->mailer = confab_mailer_new (relay);
 
   return g_steal_pointer (&relay);
 }
@@ -399,6 +401,7 @@ confab_relay_free (ConfabRelay *relay)
 
   g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->retention, confab_retention_free);
+  g_clear_pointer (&relay->mailer, confab_mailer_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);

@@ -16,6 +16,7 @@ typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
 typedef struct _ConfabRetention ConfabRetention;
+typedef struct _ConfabMailer ConfabMailer;
 
 typedef struct {
   ConfabConfig    *config;
@@ -28,6 +29,7 @@ typedef struct {
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
   ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
   ConfabBus       *bus;             /* the link to the other relays; NULL without [cluster] redis */
+  ConfabMailer    *mailer;          /* outgoing mail (relay/email/); disabled without [email] */
   gulong           body_guard_hook; /* confab-http-body.c */
   GHashTable      *lingering;       /* refused connections draining before they close (same) */
 

@@ -22,7 +22,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {agent}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label} {agent}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -110,6 +110,15 @@ static const RoleRow table[] = {
                                                                       { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/visitors/{bvisitor}/block", NULL,              { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/visitors/{fvisitor}", NULL,                    { OK,  OK,  403, 404, 401 } },
+  /* e-mail (issue 15): members answer offline messages by mail, admins connect the mailbox */
+  { "POST",   "/api/v1/offline-messages/{offline}/reply", "{'body':'We ship there'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/me", "{'email_notifications':false}",          { OK,  OK,  OK,  OK,  401 } },
+  { "GET",    "/api/v1/sites/{site}/channels/email", NULL,            { OK,  OK,  403, 404, 401 } },
+  { "PUT",    "/api/v1/sites/{site}/channels/email",
+    "{'address':'help@a.test','imap_url':'imaps://mail.a.test/INBOX','imap_user':'help',"
+    "'imap_password':'secret','poll_seconds':60}",                    { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/sites/{site}/channels/email", NULL,            { OK,  OK,  403, 404, 401 } },
 };
 
 typedef struct {
@@ -118,6 +127,7 @@ typedef struct {
   const char *password[N_ROLES];
   char       *conversation_id;
   char       *upload_id;
+  char       *offline_id;
   guint       serial;
 } Roles;
 
@@ -236,6 +246,8 @@ expand (Roles      *roles,
         g_string_append (out, roles->conversation_id);
       else if (strcmp (name, "upload") == 0)
         g_string_append (out, roles->upload_id);
+      else if (strcmp (name, "offline") == 0)
+        g_string_append (out, roles->offline_id);
       else if (strcmp (name, "visitor") == 0)
         g_string_append (out, roles->world->visitor_id);
       else if (strcmp (name, "n") == 0)
@@ -264,7 +276,11 @@ static void
 test_roles_table (void)
 {
   /* trusted: the fresh visitors each come from an address of their own */
-  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n", TEST_WORLD_NO_AGENT);
+  /* mail to a port where nobody listens: replies are queued, never sent */
+  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n"
+                                               "[email]\nsmtp-server=127.0.0.1\nsmtp-port=9\n"
+                                               "smtp-security=none\nfrom-address=support@a.test\n",
+                                               TEST_WORLD_NO_AGENT);
   Roles roles = { world, };
   guint failures = 0, checked = 0;
   /* refused roles first: a refusal must leave the object for the roles that may */
@@ -290,6 +306,14 @@ test_roles_table (void)
     roles.password[OTHER] = "correct horse battery b";
   }
   test_visitor_say (world->visitor, "Hello, is anyone there?", &roles.conversation_id);
+  {
+    g_autoptr(JsonObject) left = NULL;
+
+    test_ws_sendf (world->visitor, "{'type':'leave_message','name':'Ann','email':'ann@b.test',"
+                   "'body':'Do you ship to Norway?'}");
+    left = test_ws_wait_for (world->visitor, "left_message", TEST_TIMEOUT_MS);
+    roles.offline_id = g_strdup (test_obj_string (left, "id"));
+  }
   {
     /* a 1×1 PNG the owner sends in the conversation */
     g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", roles.conversation_id);
@@ -340,6 +364,7 @@ test_roles_table (void)
     g_free (roles.token[role]);
   g_free (roles.conversation_id);
   g_free (roles.upload_id);
+  g_free (roles.offline_id);
 }
 
 /* Agent frames on a conversation: every member of the site may, a member of another site gets

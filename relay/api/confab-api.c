@@ -7,6 +7,7 @@
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
 #include "confab-api-team.h"
+#include "confab-api-email.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub-admin.h"
@@ -233,6 +234,8 @@ me (Request    *request,
     }
 
   json_object_set_object_member (answer, "user", confab_user_to_json (user));
+  confab_api_user_add_email_notifications (request->relay,
+                                           json_object_get_object_member (answer, "user"), user->id);
   json_object_set_array_member (answer, "sites", list);
   confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
 }
@@ -1193,6 +1196,9 @@ handle_api (SoupServer        *server,
 
   if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "config") == 0 && segments[2] == NULL)
     return widget_config (&request);
+
+  if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "transcript") == 0 && segments[2] == NULL)
+    return confab_api_widget_transcript (request.relay, msg);
 
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);
