@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #define START_TIMEOUT_MS 10000
 
@@ -291,4 +292,215 @@ mail_text_body (GMimeMessage *message)
 
     return g_strjoinv ("\n", lines);
   }
+}
+
+/* --- Dovecot ---------------------------------------------------------------------------------- */
+
+/* Dovecot refuses uid 0 for a mail user: the mails belong to nobody, as its login processes do */
+#define MAIL_UID 65534
+#define MAIL_GID 65534
+
+struct _MailBox
+{
+  char        *dir;
+  char        *maildir;   /* DIR/mail/USER */
+  char        *url;
+  guint16      port;
+  guint        serial;
+  GSubprocess *process;
+};
+
+static void
+own_by_mail_user (const char *path)
+{
+  if (chown (path, MAIL_UID, MAIL_GID) != 0)
+    g_error ("chown %s: %s", path, g_strerror (errno));
+}
+
+static gboolean
+box_answers (guint16 port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  char greeting[5] = "";
+  gssize got;
+
+  g_socket_client_set_timeout (client, 1);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  if (connection == NULL)
+    return FALSE;
+  got = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), greeting, 4,
+                             NULL, NULL);
+  return got == 4 && memcmp (greeting, "* OK", 4) == 0;
+}
+
+MailBox *
+mail_box_start (const char *user,
+                const char *password)
+{
+  MailBox *box = g_new0 (MailBox, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL, *config_path = NULL, *passwd = NULL, *passwd_path = NULL;
+  g_autofree char *mail_root = NULL, *home = NULL;
+  const char *dovecot = "/usr/sbin/dovecot";
+
+  if (!g_file_test (dovecot, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("Dovecot is not installed (no %s): scripts/install-deps tests installs dovecot-imapd",
+             dovecot);
+  init_gmime ();
+  /* the harness's per-test TMPDIR is private (0700): Dovecot's processes as nobody must pass */
+  if (strcmp (g_get_tmp_dir (), "/tmp") != 0)
+    g_assert_cmpint (g_chmod (g_get_tmp_dir (), 0711), ==, 0);
+  box->dir = g_dir_make_tmp ("confab-imap-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* its login processes run as nobody and must reach their sockets in here */
+  g_assert_cmpint (g_chmod (box->dir, 0755), ==, 0);
+  mail_root = g_build_filename (box->dir, "mail", NULL);
+  home = g_build_filename (box->dir, "home", NULL);
+  box->maildir = g_build_filename (mail_root, user, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char * const subdirs[] = { "new", "cur", "tmp" };
+      g_autofree char *path = g_build_filename (box->maildir, subdirs[i], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (path, 0755), ==, 0);
+      own_by_mail_user (path);
+    }
+  g_assert_cmpint (g_mkdir_with_parents (home, 0755), ==, 0);
+  own_by_mail_user (home);
+  own_by_mail_user (mail_root);
+  own_by_mail_user (box->maildir);
+
+  passwd_path = g_build_filename (box->dir, "passwd", NULL);
+  passwd = g_strdup_printf ("%s:{PLAIN}%s\n", user, password);
+  g_assert_true (g_file_set_contents (passwd_path, passwd, -1, NULL));
+
+  for (int attempt = 1; ; attempt++)
+    {
+      g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      gint64 deadline;
+
+      box->port = mail_free_port ();
+      config = g_strdup_printf (
+        "protocols = imap\n"
+        "listen = 127.0.0.1\n"
+        "base_dir = %s/run\n"
+        "state_dir = %s/state\n"
+        "log_path = %s/dovecot.log\n"
+        "ssl = no\n"
+        "disable_plaintext_auth = no\n"
+        "auth_mechanisms = plain login\n"
+        "default_login_user = nobody\n"
+        "default_internal_user = nobody\n"
+        "mail_location = maildir:%s/%%u\n"
+        "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s\n}\n"
+        "userdb {\n  driver = static\n  args = uid=%d gid=%d home=%s/%%u\n}\n"
+        "service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = %u\n  }\n"
+        "  inet_listener imaps {\n    port = 0\n  }\n}\n"
+        "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n}\n",
+        box->dir, box->dir, box->dir, mail_root, passwd_path, MAIL_UID, MAIL_GID, home, box->port);
+      config_path = g_build_filename (box->dir, "dovecot.conf", NULL);
+      g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
+      g_clear_pointer (&config, g_free);
+
+      g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+      box->process = g_subprocess_launcher_spawn (launcher, &error, dovecot, "-F", "-c", config_path, NULL);
+      g_assert_no_error (error);
+      g_clear_pointer (&config_path, g_free);
+
+      deadline = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+      while (!box_answers (box->port) && g_get_monotonic_time () < deadline)
+        g_usleep (20000);
+      if (box_answers (box->port))
+        break;
+      /* the free port was taken meanwhile: another one */
+      g_subprocess_force_exit (box->process);
+      g_subprocess_wait (box->process, NULL, NULL);
+      g_clear_object (&box->process);
+      if (attempt == 3)
+        g_error ("Dovecot did not start (see %s/dovecot.log)", box->dir);
+    }
+
+  box->url = g_strdup_printf ("imap://127.0.0.1:%u/INBOX", box->port);
+  return box;
+}
+
+const char *
+mail_box_url (MailBox *box)
+{
+  return box->url;
+}
+
+void
+mail_box_deliver (MailBox    *box,
+                  const char *text)
+{
+  g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT ".%u.confab-test", g_get_real_time (),
+                                           ++box->serial);
+  g_autofree char *tmp = g_build_filename (box->maildir, "tmp", name, NULL);
+  g_autofree char *new = g_build_filename (box->maildir, "new", name, NULL);
+
+  /* written in tmp/ and moved into new/, as a delivery agent does */
+  g_assert_true (g_file_set_contents (tmp, text, -1, NULL));
+  own_by_mail_user (tmp);
+  g_assert_cmpint (g_rename (tmp, new), ==, 0);
+}
+
+guint
+mail_box_unseen (MailBox *box)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (box->maildir, i == 0 ? "new" : "cur", NULL);
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          const char *flags = strstr (name, ":2,");
+
+          if (flags == NULL || strchr (flags + 3, 'S') == NULL)
+            count++;
+        }
+    }
+  return count;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+mail_box_free (MailBox *box)
+{
+  if (box == NULL)
+    return;
+  if (box->process != NULL)
+    {
+      g_subprocess_send_signal (box->process, SIGTERM);
+      g_subprocess_wait (box->process, NULL, NULL);
+      g_clear_object (&box->process);
+    }
+  if (g_getenv ("CONFAB_TEST_KEEP_MAILBOX") == NULL)
+    remove_tree (box->dir);
+  g_free (box->dir);
+  g_free (box->maildir);
+  g_free (box->url);
+  g_free (box);
 }

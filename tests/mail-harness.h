@@ -48,6 +48,22 @@ GMimeMessage *mail_sink_wait_for        (MailSink     *sink,
                                          guint         index,
                                          guint         timeout_ms);
 
+typedef struct _MailBox MailBox;
+
+/* Dovecot on a free loopback port (plain IMAP, no TLS), with one user @user / @password and
+ * an empty INBOX; asserts that it answers. */
+MailBox      *mail_box_start            (const char   *user,
+                                         const char   *password);
+/* "imap://127.0.0.1:PORT/INBOX" */
+const char   *mail_box_url              (MailBox      *box);
+/* Puts a mail (RFC 5322 text, LF or CRLF) into the INBOX as a new, unseen one. */
+void          mail_box_deliver          (MailBox      *box,
+                                         const char   *text);
+/* Mails in the INBOX not marked seen. */
+guint         mail_box_unseen           (MailBox      *box);
+void          mail_box_free             (MailBox      *box);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MailBox, mail_box_free)
+
 /* The message's text/plain part, decoded to UTF-8 with LF line ends (new string). */
 char         *mail_text_body            (GMimeMessage *message);
 /* A header's value, or NULL. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-relay-email.c: issue 15's e-mail against real servers on loopback — an SMTP server
- * (aiosmtpd, tests/smtp-sink.py) the test starts: replies to offline messages, transcripts,
- * notifications and their opt-out, the queue surviving a down server and a relay restart, bad
- * config and bad input. */
+/* test-relay-email.c: issue 15's e-mail against real servers on loopback that each test starts
+ * — an SMTP server (aiosmtpd, tests/smtp-sink.py) and an IMAP server (Dovecot): replies to
+ * offline messages, transcripts, notifications and their opt-out, the queue surviving a down
+ * server and a relay restart, the site's mailbox (mail → conversation → agent reply → threaded
+ * mail → the customer's answer in the same conversation), no loops, bad config and bad input. */
 #include "relay-harness.h"
 #include "mail-harness.h"
 
@@ -487,6 +488,339 @@ test_bad_config (void)
     }
 }
 
+
+/* --- the site's mailbox over IMAP (Dovecot) ----------------------------------------------- */
+
+#define IMAP_PASSWORD "imap-secret-1"
+
+static char *
+mailbox_config (guint16 smtp_port)
+{
+  g_autofree char *smtp = email_config (smtp_port);
+
+  return g_strdup_printf ("%sallow-insecure-imap=true\n", smtp);
+}
+
+/* PUT the mailbox: the relay polls it at once (also how a test makes it poll again). */
+static JsonObject *
+put_mailbox (TestWorld  *world,
+             MailBox    *box,
+             const char *password)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/channels/email", world->site_id);
+  g_autofree char *password_json = password != NULL ? g_strdup_printf (",\"imap_password\":\"%s\"", password)
+                                                    : g_strdup ("");
+  g_autofree char *body = g_strdup_printf ("{\"address\":\"help@a.test\",\"imap_url\":\"%s\","
+                                           "\"imap_user\":\"help\",\"poll_seconds\":30%s}",
+                                           mail_box_url (box), password_json);
+  g_autoptr(TestResponse) response = test_http (world->relay, "PUT", path, world->token, body, NULL);
+
+  test_assert_http_status (response, 200);
+  return json_object_ref (test_response_object (response));
+}
+
+static JsonObject *
+get_mailbox (TestWorld *world)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/channels/email", world->site_id);
+  g_autoptr(TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+  test_assert_http_status (response, 200);
+  return json_object_ref (test_response_object (response));
+}
+
+/* Waits until the relay has read every mail of the box and recorded the poll. */
+static JsonObject *
+wait_polled (TestWorld  *world,
+             MailBox    *box,
+             const char *after)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) channel = get_mailbox (world);
+
+      if (mail_box_unseen (box) == 0 && test_obj_has (channel, "last_polled_at") &&
+          g_strcmp0 (test_obj_string (channel, "last_polled_at"), after) > 0)
+        return g_steal_pointer (&channel);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the mailbox was not polled: %s", test_obj_to_string (channel));
+      test_sleep_ms (100);
+    }
+}
+
+static void
+test_mailbox_round_trip (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) put = NULL, first = NULL, conversation = NULL, joined = NULL, by_token = NULL;
+  g_autoptr(JsonObject) polled = NULL, channel = NULL, stranger = NULL;
+  g_autoptr(GMimeMessage) out = NULL;
+  g_autofree char *conversation_id = NULL, *out_id = NULL, *reply_mail = NULL, *token_mail = NULL;
+  g_autofree char *stranger_mail = NULL, *text = NULL, *last = NULL, *expected_reply_to = NULL;
+
+  quiet_world (world);
+  mail_box_deliver (box,
+                    "From: Ann Lee <ann@b.test>\r\nTo: help@a.test\r\nSubject: Order 42\r\n"
+                    "Message-ID: <first.42@b.test>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n"
+                    "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+                    "\r\nWhere is my order 42? Gr=FC=DFe, Ann\r\n");
+  put = put_mailbox (world, box, IMAP_PASSWORD);
+  g_assert_true (test_obj_bool (put, "enabled"));
+  g_assert_true (test_obj_bool (put, "has_imap_password"));
+  g_assert_false (json_object_has_member (put, "imap_password"));
+
+  /* a conversation of a visitor with the sender's address and name, the mail as their message */
+  conversation = test_ws_wait_for (world->agent, "conversation", MAIL_TIMEOUT_MS);
+  first = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  conversation_id = g_strdup (test_obj_string (first, "conversation_id"));
+  g_assert_cmpstr (test_obj_string (first, "sender.type"), ==, "visitor");
+  g_assert_cmpstr (test_obj_string (first, "sender.name"), ==, "Ann Lee");
+  /* ISO-8859-1, quoted-printable: as UTF-8 */
+  g_assert_cmpstr (test_obj_string (first, "body"), ==, "Where is my order 42? Grüße, Ann");
+  {
+    g_autoptr(JsonObject) conv = NULL;
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+    g_autofree char *visitor_path = NULL;
+    g_autoptr(TestResponse) visitor = NULL;
+
+    test_assert_http_status (response, 200);
+    visitor_path = g_strdup_printf ("/api/v1/visitors/%s",
+                                    test_obj_string (test_response_object (response), "visitor_id"));
+    visitor = test_http (world->relay, "GET", visitor_path, world->token, NULL, NULL);
+    test_assert_http_status (visitor, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (visitor), "email"), ==, "ann@b.test");
+    g_assert_cmpstr (test_obj_string (test_response_object (visitor), "name"), ==, "Ann Lee");
+  }
+  polled = wait_polled (world, box, "");
+  g_assert_true (test_obj_is_null (polled, "last_error"));
+
+  /* the agent's answer goes out threaded */
+  test_agent_say (world->agent, conversation_id, "It ships tomorrow.");
+  out = mail_sink_wait_for (sink, "ann@b.test", 0, MAIL_TIMEOUT_MS);
+  g_assert_nonnull (out);
+  g_assert_cmpstr (mail_header (out, "In-Reply-To"), ==, "<first.42@b.test>");
+  g_assert_cmpstr (mail_header (out, "References"), ==, "<first.42@b.test>");
+  expected_reply_to = g_strdup_printf ("help+%s@a.test", conversation_id);
+  g_assert_nonnull (strstr (mail_header (out, "Reply-To"), expected_reply_to));
+  g_assert_nonnull (strstr (g_mime_message_get_subject (out), conversation_id));
+  g_assert_null (mail_header (out, "Auto-Submitted"));
+  text = mail_text_body (out);
+  g_assert_true (g_str_has_prefix (text, "It ships tomorrow.\n"));
+  out_id = g_strdup (g_mime_message_get_message_id (out));
+
+  /* the customer answers it: the same conversation */
+  reply_mail = g_strdup_printf ("From: Ann Lee <ann@b.test>\r\nTo: %s\r\nSubject: Re: %s\r\n"
+                                "Message-ID: <second.42@b.test>\r\nIn-Reply-To: <%s>\r\n"
+                                "References: <first.42@b.test> <%s>\r\n\r\nThank you!\r\n",
+                                expected_reply_to, g_mime_message_get_subject (out), out_id, out_id);
+  mail_box_deliver (box, reply_mail);
+  json_object_unref (put_mailbox (world, box, NULL));
+  joined = test_ws_wait_for_match (world->agent, "message", "body", "Thank you!", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (joined, "conversation_id"), ==, conversation_id);
+
+  /* no headers, only the token in the subject, from the same sender: the same conversation;
+   * the token from anyone else: a conversation of their own */
+  token_mail = g_strdup_printf ("From: ann@b.test\r\nTo: help@a.test\r\nSubject: about [#%s]\r\n"
+                                "Message-ID: <third.42@b.test>\r\n\r\nOne more thing.\r\n", conversation_id);
+  stranger_mail = g_strdup_printf ("From: Eve <eve@evil.test>\r\nTo: help@a.test\r\nSubject: [#%s]\r\n"
+                                   "Message-ID: <eve.1@evil.test>\r\n\r\nLet me in.\r\n", conversation_id);
+  mail_box_deliver (box, token_mail);
+  mail_box_deliver (box, stranger_mail);
+  json_object_unref (put_mailbox (world, box, NULL));
+  by_token = test_ws_wait_for_match (world->agent, "message", "body", "One more thing.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (by_token, "conversation_id"), ==, conversation_id);
+  stranger = test_ws_wait_for_match (world->agent, "message", "body", "Let me in.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (stranger, "conversation_id"), !=, conversation_id);
+
+  /* the same mail again (a crash before it was stored, or two copies) is one */
+  g_ptr_array_unref (test_ws_drain (world->agent, 0));
+  {
+    g_autoptr(JsonObject) before = get_mailbox (world);
+
+    last = g_strdup (test_obj_string (before, "last_polled_at"));
+  }
+  mail_box_deliver (box, reply_mail);
+  json_object_unref (put_mailbox (world, box, NULL));
+  channel = wait_polled (world, box, last);
+  test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+  g_assert_true (test_obj_is_null (channel, "last_error"));
+  /* one answer mailed, nothing else (no loop) */
+  g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 1);
+}
+
+/* Bounces, auto-replies and list mail never make a conversation or a reply. */
+static void
+test_mailbox_no_loops (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) person = NULL, polled = NULL;
+
+  quiet_world (world);
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Out of office\r\n"
+                         "Auto-Submitted: auto-replied\r\nMessage-ID: <ooo@b.test>\r\n\r\nI am away.\r\n");
+  mail_box_deliver (box, "From: Mail Delivery System <MAILER-DAEMON@mx.b.test>\r\nTo: help@a.test\r\n"
+                         "Subject: Undelivered Mail\r\nMessage-ID: <bounce@mx.b.test>\r\nMIME-Version: 1.0\r\n"
+                         "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+                         "--B\r\nContent-Type: text/plain\r\n\r\nYour mail could not be delivered.\r\n"
+                         "--B\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--B--\r\n");
+  mail_box_deliver (box, "From: News <news@shop.test>\r\nTo: help@a.test\r\nSubject: Deals\r\n"
+                         "Precedence: bulk\r\nMessage-ID: <deal@shop.test>\r\n\r\nBuy now.\r\n");
+  mail_box_deliver (box, "From: List <list@lists.test>\r\nTo: help@a.test\r\nSubject: Digest\r\n"
+                         "Precedence: list\r\nMessage-ID: <digest@lists.test>\r\n\r\nDigest.\r\n");
+  mail_box_deliver (box, "From: Someone <bounces@b.test>\r\nReturn-Path: <>\r\nTo: help@a.test\r\n"
+                         "Subject: Delivery Status\r\nMessage-ID: <null@b.test>\r\n\r\nNull sender.\r\n");
+  /* a person's mail that says so is one */
+  mail_box_deliver (box, "From: Bob <bob@b.test>\r\nTo: help@a.test\r\nSubject: Hi\r\n"
+                         "Auto-Submitted: no\r\nMessage-ID: <bob@b.test>\r\n\r\nA real question.\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+
+  person = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (person, "body"), ==, "A real question.");
+  polled = wait_polled (world, box, "");
+  test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/conversations", world->site_id);
+    g_autoptr(TestResponse) list = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+    test_assert_http_status (list, 200);
+    g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (list), "conversations")), ==, 1);
+  }
+  /* nothing was mailed back to any of them */
+  g_assert_cmpuint (mail_sink_total (sink), ==, 0);
+}
+
+/* HTML-only mail becomes safe text; attachments are listed, never kept. */
+static void
+test_mailbox_html_and_attachments (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) message = NULL;
+  const char *body;
+
+  quiet_world (world);
+  mail_box_deliver (box,
+                    "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Invoice\r\n"
+                    "Message-ID: <html@b.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n"
+                    "--M\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                    "<html><head><style>p {color: red}</style><script>alert('x')</script></head>"
+                    "<body><p>Hello &amp; welcome,</p><p>see the <b>invoice</b> &lt;attached&gt;.</p>"
+                    "<img src=\"https://tracker.test/p.gif\" onerror=\"alert(1)\"></body></html>\r\n"
+                    "--M\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n"
+                    "Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IK\r\n--M--\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+  message = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  body = test_obj_string (message, "body");
+  g_assert_true (g_str_has_prefix (body, "Hello & welcome,\nsee the invoice <attached>."));
+  g_assert_null (strstr (body, "alert"));
+  g_assert_null (strstr (body, "color"));
+  g_assert_null (strstr (body, "<img"));
+  g_assert_nonnull (strstr (body, "Attachments (not kept):\n- invoice.pdf (application/pdf, 15 bytes)"));
+}
+
+/* The mailbox's settings: checked, the password write-only; a wrong password is the
+ * mailbox's last_error, not a crash. */
+static void
+test_mailbox_settings (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_NO_VISITOR);
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/channels/email", world->site_id);
+  g_autoptr(JsonObject) empty = NULL, failed = NULL;
+  struct {
+    const char *body;
+    const char *code;
+  } bad[] = {
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\"}", "invalid_value" },
+    { "{\"address\":\"help\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\"}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"http://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\"}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/\",\"imap_user\":\"help\",\"imap_password\":\"x\"}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://u@127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\"}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\",\"poll_seconds\":10}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\",\"poll_seconds\":3601}", "invalid_value" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\",\"poll_seconds\":\"60\"}", "invalid_field" },
+    { "{\"address\":\"help@a.test\",\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\",\"smtp\":1}", "invalid_field" },
+    { "{\"imap_url\":\"imap://127.0.0.1/INBOX\",\"imap_user\":\"help\",\"imap_password\":\"x\"}", "missing_field" },
+  };
+
+  empty = get_mailbox (world);
+  g_assert_false (test_obj_bool (empty, "enabled"));
+  g_assert_false (test_obj_bool (empty, "has_imap_password"));
+  g_assert_true (test_obj_is_null (empty, "address"));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(TestResponse) response = test_http (world->relay, "PUT", path, world->token, bad[i].body, NULL);
+
+      if (response->status != 400 || g_strcmp0 (test_response_error_code (response), bad[i].code) != 0)
+        g_error ("case %u: %u %s", i, response->status, test_response_error_code (response));
+    }
+  /* nothing was stored by them */
+  {
+    g_autoptr(JsonObject) still = get_mailbox (world);
+
+    g_assert_true (test_obj_is_null (still, "address"));
+  }
+
+  /* the wrong password: the poll fails, and says why */
+  json_object_unref (put_mailbox (world, box, "wrong password"));
+  {
+    gint64 deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+
+    for (;;)
+      {
+        g_autoptr(JsonObject) channel = get_mailbox (world);
+
+        if (test_obj_has (channel, "last_error"))
+          {
+            failed = g_steal_pointer (&channel);
+            break;
+          }
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        test_sleep_ms (100);
+      }
+  }
+  g_assert_true (test_obj_has (failed, "last_polled_at"));
+  /* never the password, in the answer or the relay's log */
+  {
+    g_autofree char *text = test_obj_to_string (failed);
+    g_autofree char *log = test_relay_get_stderr (world->relay);
+
+    g_assert_null (strstr (text, "wrong password"));
+    g_assert_null (strstr (log, "wrong password"));
+    g_assert_null (strstr (log, IMAP_PASSWORD));
+  }
+
+  /* the right one, kept when a later PUT leaves it out; DELETE stops reading */
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+  json_object_unref (put_mailbox (world, box, NULL));
+  {
+    g_autoptr(JsonObject) channel = wait_polled (world, box, test_obj_string (failed, "last_polled_at"));
+    g_autoptr(TestResponse) deleted = test_http (world->relay, "DELETE", path, world->token, NULL, NULL);
+    g_autoptr(JsonObject) after = NULL;
+
+    g_assert_true (test_obj_is_null (channel, "last_error"));
+    g_assert_true (test_obj_bool (channel, "has_imap_password"));
+    test_assert_http_status (deleted, 204);
+    after = get_mailbox (world);
+    g_assert_false (test_obj_bool (after, "enabled"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -501,6 +835,10 @@ main (int    argc,
   test_harness_add ("/relay/email/transcript", test_transcript);
   test_harness_add ("/relay/email/notifications-opt-out", test_notifications_opt_out);
   test_harness_add ("/relay/email/bad-config", test_bad_config);
+  test_harness_add ("/relay/email/mailbox/round-trip", test_mailbox_round_trip);
+  test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);
+  test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);
+  test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
 
   return g_test_run ();
 }

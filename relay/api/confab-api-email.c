@@ -299,6 +299,7 @@ channel_put (ConfabApiCall *call,
   json_object_set_string_member (detail, "address", address);
   json_object_set_boolean_member (detail, "imap_password_changed", imap_password != NULL);
   confab_api_audit (call, site->id, "channel.email.updated", "site", site->id, site->name, detail);
+  confab_mailer_mailbox_changed (call->relay->mailer, site->id);
 
   answer = channel_to_json (saved);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
@@ -334,6 +335,7 @@ confab_api_site_email_channel (ConfabApiCall  *call,
       if (!confab_store_delete_email_channel (call->relay->store, site->id, &error))
         return confab_http_gerror (call->msg, error);
       confab_api_audit (call, site->id, "channel.email.deleted", "site", site->id, site->name, NULL);
+      confab_mailer_mailbox_changed (call->relay->mailer, site->id);
           return confab_api_no_content (call);
     }
   confab_api_method_not_allowed (call, "GET, PUT, DELETE");

@@ -280,6 +280,72 @@ confab_mail_notify_missed_chat (ConfabRelay               *relay,
   return notify_members (relay, conversation->site_id, subject, text->str, error);
 }
 
+/* "help@example.com" → "help+TOKEN@example.com": a reply finds its conversation by it. */
+static char *
+plus_address (const char *address,
+              const char *token)
+{
+  const char *at = strrchr (address, '@');
+
+  if (at == NULL || strchr (address, '+') != NULL)
+    return g_strdup (address);
+  return g_strdup_printf ("%.*s+%s%s", (int) (at - address), address, token, at);
+}
+
+gboolean
+confab_mail_agent_message (ConfabRelay               *relay,
+                           const ConfabConversation  *conversation,
+                           const ConfabMessage       *message,
+                           GError                   **error)
+{
+  ConfabStore *store = relay->store;
+  g_auto (GStrv) thread = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabEmailChannel) channel = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *site = NULL, *subject = NULL, *reply_to = NULL, *mail_id = NULL;
+  g_autofree char *message_id = NULL;
+  ConfabMailDraft draft = { 0 };
+  guint n;
+
+  if (!confab_mailer_is_enabled (relay->mailer))
+    return TRUE;
+  /* an e-mail conversation is one with a thread of Message-IDs: one indexed lookup */
+  thread = confab_store_list_mail_thread (store, conversation->id, 20, error);
+  if (thread == NULL)
+    return FALSE;
+  if ((n = g_strv_length (thread)) == 0)
+    return TRUE;
+  visitor = confab_store_get_visitor (store, conversation->visitor_id, NULL);
+  if (visitor == NULL || visitor->email == NULL || !confab_config_valid_mail_address (visitor->email))
+    return TRUE;
+
+  channel = confab_store_get_email_channel (store, conversation->site_id, NULL);
+  if (channel != NULL)
+    reply_to = plus_address (channel->address, conversation->id);
+  site = site_name (relay, conversation->site_id);
+  subject = g_strdup_printf ("Re: your message to %s [#%s]", site, conversation->id);
+  if (message->body != NULL)
+    g_string_append (text, message->body);
+  if (message->attachment_id != NULL)
+    g_string_append (text, text->len > 0 ? "\n\n(an attachment: open the chat to see it)"
+                                         : "(an attachment: open the chat to see it)");
+  g_string_append_printf (text, "\n\n-- \n%s, %s\n",
+                          message->sender_name != NULL ? message->sender_name : "Support", site);
+
+  draft.site_id = conversation->site_id;
+  draft.kind = "conversation";
+  draft.to_address = visitor->email;
+  draft.to_name = visitor->name;
+  draft.subject = subject;
+  draft.body = text->str;
+  draft.reply_to = reply_to;
+  draft.in_reply_to = thread[n - 1];
+  draft.references = (const char * const *) thread;
+  mail_id = confab_mailer_queue (relay->mailer, &draft, &message_id, error);
+  return mail_id != NULL && confab_store_add_mail_thread (store, message_id, conversation->id, error);
+}
+
 JsonObject *
 confab_mail_delivery_to_json (const char *status,
                               const char *error)

@@ -34,6 +34,14 @@ gboolean    confab_mail_notify_missed_chat  (ConfabRelay                *relay,
                                              const char                 *first_text,
                                              GError                    **error);
 
+/* An agent's message in an e-mail conversation (one with a thread of Message-IDs) goes to the
+ * visitor's address with In-Reply-To and References, the conversation's token in the subject
+ * and in the Reply-To address; nothing for other conversations. Runs inside the hub's unit. */
+gboolean    confab_mail_agent_message       (ConfabRelay                *relay,
+                                             const ConfabConversation   *conversation,
+                                             const ConfabMessage        *message,
+                                             GError                    **error);
+
 /* {"status","error"} of a queued mail's state */
 JsonObject *confab_mail_delivery_to_json    (const char                 *status,
                                              const char                 *error);

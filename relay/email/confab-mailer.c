@@ -4,6 +4,7 @@
 
 #include "confab-mailer.h"
 #include "confab-hub.h"
+#include "confab-mail-in.h"
 #include "confab-ratelimit.h"
 #include "confab-util.h"
 
@@ -32,6 +33,7 @@ struct _ConfabMailer
   ConfabMailerFunc listener;
   gpointer         listener_data;
   ConfabRateLimit *transcripts; /* per visitor */
+  ConfabMailIn    *mail_in;     /* the sites' mailboxes */
 };
 
 typedef struct {
@@ -129,6 +131,7 @@ confab_mailer_new (ConfabRelay *relay)
              config->smtp_security == CONFAB_SMTP_TLS ? "TLS"
              : config->smtp_security == CONFAB_SMTP_STARTTLS ? "STARTTLS" : "no TLS");
   schedule (mailer);
+  mailer->mail_in = confab_mail_in_new (relay);
   return mailer;
 }
 
@@ -138,6 +141,7 @@ confab_mailer_free (ConfabMailer *mailer)
   if (mailer == NULL)
     return;
   g_clear_handle_id (&mailer->timer, g_source_remove);
+  g_clear_pointer (&mailer->mail_in, confab_mail_in_free);
   mailer->relay = NULL;
   mailer_unref (mailer);
 }
@@ -146,6 +150,13 @@ gboolean
 confab_mailer_is_enabled (ConfabMailer *mailer)
 {
   return mailer != NULL && mailer->enabled;
+}
+
+void
+confab_mailer_mailbox_changed (ConfabMailer *mailer,
+                               const char   *site_id)
+{
+  confab_mail_in_changed (mailer->mail_in, site_id);
 }
 
 gboolean

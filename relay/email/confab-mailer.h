@@ -52,6 +52,9 @@ char         *confab_mailer_queue        (ConfabMailer          *mailer,
                                           GError               **error);
 /* A new Message-ID (without <>) in the from-address's domain. */
 char         *confab_mailer_new_message_id (ConfabMailer        *mailer);
+/* The site's mailbox was set, changed or removed (confab-mail-in.c). */
+void          confab_mailer_mailbox_changed (ConfabMailer       *mailer,
+                                          const char            *site_id);
 /* A visitor may have a few transcripts mailed an hour; FALSE with the wait when over. */
 gboolean      confab_mailer_take_transcript (ConfabMailer       *mailer,
                                           const char            *visitor_id,
