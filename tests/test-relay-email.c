@@ -445,6 +445,45 @@ test_notifications_opt_out (void)
   }
 }
 
+/* A visitor's first message while no agent is online is a missed chat for those who want
+ * mail; with an agent online it is none. */
+static void
+test_missed_chat (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autofree char *config = email_config (mail_sink_port (sink));
+  g_autoptr(GMimeMessage) missed = NULL, notification = NULL;
+  g_autofree char *text = NULL, *offline_id = NULL;
+
+  {
+    g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_NO_AGENT);
+
+    test_ws_ignore (world->visitor, "agents_online", NULL);
+    test_visitor_say (world->visitor, "Is anyone there?", NULL);
+    missed = mail_sink_wait_for (sink, world->email, 0, MAIL_TIMEOUT_MS);
+    g_assert_nonnull (missed);
+    g_assert_cmpstr (g_mime_message_get_subject (missed), ==, "Missed chat from A visitor on Site a");
+    g_assert_cmpstr (mail_header (missed, "Auto-Submitted"), ==, "auto-generated");
+    text = mail_text_body (missed);
+    g_assert_nonnull (strstr (text, "> Is anyone there?"));
+    /* the second message of the same conversation is no new missed chat */
+    test_visitor_say (world->visitor, "Hello?", NULL);
+  }
+  {
+    g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+
+    quiet_world (world);
+    test_visitor_say (world->visitor, "Is anyone there?", NULL);
+    /* queued in order: a missed chat would come before the offline message's notification
+     * (the first world's missed chat is mail 0 to the same owner address) */
+    offline_id = leave_message (world->visitor, "\"ann@b.test\"");
+    notification = mail_sink_wait_for (sink, world->email, 1, MAIL_TIMEOUT_MS);
+    g_assert_nonnull (notification);
+    g_assert_cmpstr (g_mime_message_get_subject (notification), ==, "New message from Ann on Site a");
+    g_assert_cmpuint (mail_sink_count (sink, world->email), ==, 2);
+  }
+}
+
 /* Bad [email] values stop the relay at start with a message that names the key. */
 static void
 test_bad_config (void)
@@ -834,6 +873,7 @@ main (int    argc,
   test_harness_add ("/relay/email/smtp-refused", test_smtp_refused);
   test_harness_add ("/relay/email/transcript", test_transcript);
   test_harness_add ("/relay/email/notifications-opt-out", test_notifications_opt_out);
+  test_harness_add ("/relay/email/missed-chat", test_missed_chat);
   test_harness_add ("/relay/email/bad-config", test_bad_config);
   test_harness_add ("/relay/email/mailbox/round-trip", test_mailbox_round_trip);
   test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);

@@ -392,12 +392,21 @@ confab_mail_add_offline_replies (ConfabRelay  *relay,
                                  const char   *offline_id,
                                  GError      **error)
 {
-  g_autoptr (GPtrArray) replies = confab_store_list_offline_replies (relay->store, offline_id, error);
-  JsonArray *array;
+  g_autoptr (GPtrArray) replies = NULL;
+  JsonArray *array = json_array_new ();
 
+  /* replies are stored by the SQLite store only so far: a PostgreSQL relay has none */
+  if (relay->config->store_backend != CONFAB_STORE_BACKEND_SQLITE)
+    {
+      json_object_set_array_member (object, "replies", array);
+      return TRUE;
+    }
+  replies = confab_store_list_offline_replies (relay->store, offline_id, error);
   if (replies == NULL)
-    return FALSE;
-  array = json_array_new ();
+    {
+      json_array_unref (array);
+      return FALSE;
+    }
   for (guint i = 0; i < replies->len; i++)
     json_array_add_object_element (array, confab_offline_reply_to_json (g_ptr_array_index (replies, i)));
   json_object_set_array_member (object, "replies", array);
