@@ -2451,7 +2451,7 @@ test_migrate_v14_email (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
                    confab_store_current_schema_version ());
-  mail_id = confab_store_queue_mail (fixture->store, NULL, "notification", "a@example.org",
+  mail_id = confab_store_queue_mail (fixture->store, NULL, "notification", NULL, 0, "a@example.org",
                                      "id@example.org", "Subject: x\r\n\r\nx\r\n", &error);
   g_assert_no_error (error);
   due = confab_store_due_mails (fixture->store, confab_now_ms (), 10, &error);

@@ -335,6 +335,8 @@ confab_mail_agent_message (ConfabRelay               *relay,
 
   draft.site_id = conversation->site_id;
   draft.kind = "conversation";
+  draft.conversation_id = conversation->id;
+  draft.seq = message->seq;
   draft.to_address = visitor->email;
   draft.to_name = visitor->name;
   draft.subject = subject;

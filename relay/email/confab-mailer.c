@@ -269,7 +269,8 @@ confab_mailer_queue (ConfabMailer           *mailer,
   g_mime_format_options_free (options);
 
   id = confab_store_queue_mail (mailer->relay->store, draft->site_id, draft->kind,
-                                draft->to_address, message_id, text, error);
+                                draft->conversation_id, draft->seq, draft->to_address, message_id,
+                                text, error);
   if (id == NULL)
     return NULL;
   if (out_message_id != NULL)

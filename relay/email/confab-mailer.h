@@ -22,6 +22,8 @@ typedef struct _ConfabMailer ConfabMailer;
 typedef struct {
   const char         *site_id;      /* may be NULL */
   const char         *kind;         /* "offline_reply", "transcript", "notification", "conversation" */
+  const char         *conversation_id; /* kind "conversation": the agent's message it carries */
+  gint64              seq;
   const char         *to_address;
   const char         *to_name;      /* may be NULL */
   const char         *subject;

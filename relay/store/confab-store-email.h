@@ -16,6 +16,8 @@ typedef struct {
   char   *id;
   char   *site_id;
   char   *kind;             /* "offline_reply", "transcript", "notification", "conversation" */
+  char   *conversation_id;  /* kind "conversation": the agent's message it carries; else NULL */
+  gint64  seq;
   char   *to_address;
   char   *message_id;       /* without <> */
   char   *message;          /* the RFC 5322 text, CRLF line ends */
@@ -30,10 +32,13 @@ typedef struct {
 void confab_mail_free (ConfabMail *mail);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMail, confab_mail_free)
 
-/* Queues a mail, due at once; returns its id. */
+/* Queues a mail, due at once; returns its id. @conversation_id (may be NULL) and @seq: the
+ * message it carries. */
 char        *confab_store_queue_mail        (ConfabStore  *store,
                                              const char   *site_id,
                                              const char   *kind,
+                                             const char   *conversation_id,
+                                             gint64        seq,
                                              const char   *to_address,
                                              const char   *message_id,
                                              const char   *message,

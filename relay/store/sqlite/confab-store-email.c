@@ -6,7 +6,8 @@
 #include "confab-store-email.h"
 
 #define MAIL_COLUMNS "id, site_id, kind, to_address, message_id, message, status, attempts, " \
-                     "next_attempt_at, error, created_at, coalesce (sent_at, 0)"
+                     "next_attempt_at, error, created_at, coalesce (sent_at, 0), conversation_id, " \
+                     "coalesce (seq, 0)"
 
 void
 confab_mail_free (ConfabMail *mail)
@@ -16,6 +17,7 @@ confab_mail_free (ConfabMail *mail)
   g_free (mail->id);
   g_free (mail->site_id);
   g_free (mail->kind);
+  g_free (mail->conversation_id);
   g_free (mail->to_address);
   g_free (mail->message_id);
   g_free (mail->message);
@@ -41,6 +43,8 @@ read_mail (sqlite3_stmt *stmt)
   mail->error = store_column_dup (stmt, 9);
   mail->created_at = sqlite3_column_int64 (stmt, 10);
   mail->sent_at = sqlite3_column_int64 (stmt, 11);
+  mail->conversation_id = store_column_dup (stmt, 12);
+  mail->seq = sqlite3_column_int64 (stmt, 13);
   return mail;
 }
 
@@ -48,6 +52,8 @@ char *
 confab_store_queue_mail (ConfabStore  *store,
                          const char   *site_id,
                          const char   *kind,
+                         const char   *conversation_id,
+                         gint64        seq,
                          const char   *to_address,
                          const char   *message_id,
                          const char   *message,
@@ -59,7 +65,8 @@ confab_store_queue_mail (ConfabStore  *store,
 
   stmt = store_prepare (store,
                         "INSERT INTO email_outbox (id, site_id, kind, to_address, message_id, "
-                        "message, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                        "message, next_attempt_at, created_at, conversation_id, seq) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                         error);
   if (stmt == NULL)
     return NULL;
@@ -70,6 +77,9 @@ confab_store_queue_mail (ConfabStore  *store,
   store_bind_text (stmt, 5, message_id);
   store_bind_text (stmt, 6, message);
   sqlite3_bind_int64 (stmt, 7, now);
+  store_bind_text (stmt, 8, conversation_id);
+  if (conversation_id != NULL)
+    sqlite3_bind_int64 (stmt, 9, seq);
   if (!store_step_done (store, stmt, "Cannot queue the mail", error))
     return NULL;
   return g_steal_pointer (&id);
