@@ -18,6 +18,7 @@ struct _MailSink
 {
   char        *dir;
   char        *reject;
+  gboolean     stall;
   guint16      port;
   GSubprocess *process;
 };
@@ -87,6 +88,8 @@ sink_spawn (MailSink *sink)
       g_ptr_array_add (argv, g_strdup ("--reject-rcpt"));
       g_ptr_array_add (argv, g_strdup (sink->reject));
     }
+  if (sink->stall)
+    g_ptr_array_add (argv, g_strdup ("--stall"));
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
@@ -116,6 +119,20 @@ mail_sink_start (guint16     port,
   g_assert_no_error (error);
   sink->port = port;
   sink->reject = g_strdup (reject_rcpt);
+  sink_spawn (sink);
+  return sink;
+}
+
+MailSink *
+mail_sink_start_stalled (void)
+{
+  MailSink *sink = g_new0 (MailSink, 1);
+  g_autoptr (GError) error = NULL;
+
+  init_gmime ();
+  sink->dir = g_dir_make_tmp ("confab-smtp-XXXXXX", &error);
+  g_assert_no_error (error);
+  sink->stall = TRUE;
   sink_spawn (sink);
   return sink;
 }

@@ -29,6 +29,8 @@ typedef struct _MailSink MailSink;
  * NULL, is an address it refuses with 550. */
 MailSink     *mail_sink_start           (guint16       port,
                                          const char   *reject_rcpt);
+/* A server that accepts connections and never says a word: a hung SMTP server. */
+MailSink     *mail_sink_start_stalled   (void);
 guint16       mail_sink_port            (MailSink     *sink);
 /* Kills it (the mails received so far stay readable); mail_sink_resume () starts it again on
  * the same port and directory. */

@@ -8,6 +8,7 @@
 #   smtp-sink.py --dir DIR [--port PORT]      prints "PORT n" once it listens, then serves
 #                                             until killed; port 0 (default) = any free port
 #   --reject-rcpt ADDRESS                     answers 550 to that recipient (a permanent refusal)
+#   --stall                                   accepts connections and never answers (a hung server)
 
 import argparse
 import asyncio
@@ -47,7 +48,18 @@ async def main():
     parser.add_argument('--dir', required=True)
     parser.add_argument('--port', type=int, default=0)
     parser.add_argument('--reject-rcpt', action='append', default=[])
+    parser.add_argument('--stall', action='store_true')
     args = parser.parse_args()
+
+    if args.stall:
+        class Silent(asyncio.Protocol):
+            pass
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Silent, host='127.0.0.1', port=args.port, reuse_address=True)
+        print('PORT %d' % server.sockets[0].getsockname()[1], flush=True)
+        async with server:
+            await server.serve_forever()
+        return
 
     handler = Sink(args.dir, args.reject_rcpt)
     loop = asyncio.get_running_loop()

@@ -293,6 +293,36 @@ test_smtp_refused (void)
   g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 0);
 }
 
+/* A hung SMTP server holds the worker thread, never the relay: requests and chat go on. */
+static void
+test_smtp_hung (void)
+{
+  g_autoptr(MailSink) hung = mail_sink_start_stalled ();
+  g_autofree char *config = email_config (mail_sink_port (hung));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autofree char *offline_id = NULL, *conversation_id = NULL;
+  g_autoptr(JsonObject) pending = NULL;
+
+  quiet_world (world);
+  offline_id = leave_message (world->visitor, "\"ann@b.test\"");
+  json_object_unref (reply (world, offline_id, "{\"body\":\"Hello\"}", 201, NULL));
+  /* the sender is connected and waiting for a greeting that never comes */
+  test_sleep_ms (300);
+  for (guint i = 0; i < 5; i++)
+    {
+      gint64 started = g_get_monotonic_time ();
+      g_autoptr(TestResponse) health = test_http (world->relay, "GET", "/healthz", NULL, NULL, NULL);
+
+      test_assert_http_status (health, 200);
+      g_assert_cmpint (g_get_monotonic_time () - started, <, 1000 * 1000 * test_timeout_multiplier ());
+    }
+  test_visitor_say (world->visitor, "Still there?", &conversation_id);
+  test_agent_say (world->agent, conversation_id, "Yes!");
+  pending = wait_reply_status (world, offline_id, 0, "pending", FALSE);
+  g_assert_true (test_obj_is_null (pending, "delivery.error"));
+  /* and it stops cleanly while the worker still waits (test_relay_free asserts it) */
+}
+
 static TestResponse *
 ask_transcript (TestWorld  *world,
                 const char *token,
@@ -871,6 +901,7 @@ main (int    argc,
   test_harness_add ("/relay/email/unavailable", test_email_unavailable);
   test_harness_add ("/relay/email/smtp-down-then-back", test_smtp_down_then_back);
   test_harness_add ("/relay/email/smtp-refused", test_smtp_refused);
+  test_harness_add ("/relay/email/smtp-hung", test_smtp_hung);
   test_harness_add ("/relay/email/transcript", test_transcript);
   test_harness_add ("/relay/email/notifications-opt-out", test_notifications_opt_out);
   test_harness_add ("/relay/email/missed-chat", test_missed_chat);
