@@ -44,6 +44,7 @@ typedef struct {
   /* the worker's answer */
   gboolean  sent;
   gboolean  permanent;   /* the server refused it for good */
+  gboolean  answered;    /* the server said something (else: unreachable, or hung) */
   char     *error;
 } SendItem;
 
@@ -329,6 +330,7 @@ send_one (CURL     *curl,
 
   rc = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &response);
+  item->answered = response > 0;
   curl_slist_free_all (recipients);
   curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, NULL);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, NULL);
@@ -368,6 +370,18 @@ send_thread (GTask        *task,
         }
       /* one connection per mail: libcurl's SMTP reuses it when it can */
       send_one (curl, job, item);
+      /* the server is away or hung (no answer at all): the rest of the batch would wait as
+       * long each; they share this attempt's fate and its backoff */
+      if (!item->sent && !item->answered)
+        {
+          for (guint j = i + 1; j < job->items->len; j++)
+            {
+              SendItem *rest = g_ptr_array_index (job->items, j);
+
+              rest->error = g_strdup (item->error);
+            }
+          break;
+        }
     }
   if (curl != NULL)
     curl_easy_cleanup (curl);
