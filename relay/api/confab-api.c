@@ -8,6 +8,7 @@
 #include "confab-api-analytics.h"
 #include "confab-api-team.h"
 #include "confab-api-email.h"
+#include "confab-mailer.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub-admin.h"
@@ -1157,6 +1158,8 @@ widget_config (Request *request)
   }
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
+  /* issue 15: whether the widget may offer to mail the conversation */
+  json_object_set_boolean_member (answer, "email_transcript", confab_mailer_is_enabled (relay->mailer));
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
