@@ -58,6 +58,8 @@ gint64       confab_store_next_mail_due     (ConfabStore  *store,
 gboolean     confab_store_retry_mails_now   (ConfabStore  *store,
                                              gint64        now_ms,
                                              GError      **error);
+/* Sent, or failed for good: the text is dropped (what was mailed need not stay in the queue, a
+ * conversation's transcript least of all), the row stays for its delivery state. */
 gboolean     confab_store_mail_sent         (ConfabStore  *store,
                                              const char   *mail_id,
                                              gint64        now_ms,

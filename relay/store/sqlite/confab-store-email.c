@@ -170,7 +170,7 @@ confab_store_mail_sent (ConfabStore  *store,
 
   stmt = store_prepare (store,
                         "UPDATE email_outbox SET status = 'sent', sent_at = ?2, error = NULL, "
-                        "attempts = attempts + 1 WHERE id = ?1", error);
+                        "attempts = attempts + 1, message = '' WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, mail_id);
@@ -190,6 +190,7 @@ confab_store_mail_failed (ConfabStore  *store,
   stmt = store_prepare (store,
                         "UPDATE email_outbox SET attempts = attempts + 1, error = ?2, "
                         "status = CASE WHEN ?3 = 0 THEN 'failed' ELSE 'pending' END, "
+                        "message = CASE WHEN ?3 = 0 THEN '' ELSE message END, "
                         "next_attempt_at = CASE WHEN ?3 = 0 THEN next_attempt_at ELSE ?3 END "
                         "WHERE id = ?1", error);
   if (stmt == NULL)

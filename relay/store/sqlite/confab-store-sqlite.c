@@ -516,7 +516,7 @@ static const char * const migrations[] = {
   "  seq             INTEGER,\n"
   "  to_address      TEXT NOT NULL,\n"
   "  message_id      TEXT NOT NULL, -- without <>\n"
-  "  message         TEXT NOT NULL, -- the whole RFC 5322 text, CRLF line ends\n"
+  "  message         TEXT NOT NULL, -- the whole RFC 5322 text, CRLF line ends; '' once done\n"
   "  status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),\n"
   "  attempts        INTEGER NOT NULL DEFAULT 0,\n"
   "  next_attempt_at INTEGER NOT NULL,\n"
