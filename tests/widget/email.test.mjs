@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// "E-mail me this conversation" (issue 15), in headless Chromium against the real relay and a
+// "Mail me this conversation" (issue 15), in headless Chromium against the real relay and a
 // real SMTP server (tests/smtp-sink.py, aiosmtpd) on loopback: the header's button where the
 // relay can mail, the form, the mail that arrives, and no button where it cannot.
 import { test, before, after } from 'node:test';
@@ -58,7 +58,7 @@ test('transcript by e-mail: the header button, the form, the mail', async () => 
   const site = await createSite(relay, token, 'Mail shop');
   const { context, page } = await openPage(browser, hostUrl(host, site));
   await bubble(page, 'Open chat').click();
-  const mailButton = page.getByRole('button', { name: 'E-mail me this conversation' });
+  const mailButton = page.getByRole('button', { name: 'Mail me this conversation' });
   // nothing to mail before there is a conversation
   assert.equal(await mailButton.isVisible(), false);
   await composer(page).fill('Do you have it in blue?');
@@ -93,7 +93,7 @@ test('transcript by e-mail: no button where the relay sends no mail', async () =
   await sendButton(page).click();
   await pagent.waitFor((f) => f.type == 'message' && f.body == 'hello', 'the message');
   await page.getByRole('button', { name: 'Download the conversation' }).waitFor();
-  assert.equal(await page.getByRole('button', { name: 'E-mail me this conversation' }).isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Mail me this conversation' }).isVisible(), false);
   pagent.close();
   await context.close();
 });

@@ -89,7 +89,8 @@ import { el, linkify, safeUrl } from './dom.js';
   const team = el('div', { class: 'tm', hidden: true });
   const closeBtn = el('button', { type: 'button', 'aria-label': T('close'), onclick: () => close() }, '×');
   const saveBtn = el('button', { type: 'button', class: 'dl', 'aria-label': T('transcript'), title: T('transcript'), onclick: () => transcript() }, '⤓');
-  // the conversation by e-mail, where the relay can send mail (config email_transcript)
+  // the conversation by e-mail, where the relay can send mail (config email_transcript); its
+  // label keeps clear of the forms' "E-mail" field, which pages and tests find by that word
   const mailBtn = el('button', { type: 'button', class: 'dl', 'aria-label': T('mailTranscript'), title: T('mailTranscript'), hidden: true,
     onclick: () => { mailing = !mailing; gate(); focusIn(); } }, '✉');
   const header = el('div', { class: 'hd' }, team, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), mailBtn, saveBtn, closeBtn);
