@@ -323,6 +323,26 @@ test_smtp_hung (void)
   /* and it stops cleanly while the worker still waits (test_relay_free asserts it) */
 }
 
+/* smtp-security=starttls must get TLS: a server that offers no STARTTLS gets no mail in clear;
+ * the mail waits with the reason. */
+static void
+test_starttls_required (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autofree char *config = g_strdup_printf ("[email]\nsmtp-server=127.0.0.1\nsmtp-port=%u\n"
+                                             "from-address=support@a.test\n", mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) pending = NULL;
+  g_autofree char *offline_id = NULL;
+
+  quiet_world (world);
+  offline_id = leave_message (world->visitor, "\"ann@b.test\"");
+  json_object_unref (reply (world, offline_id, "{\"body\":\"Hello\"}", 201, NULL));
+  pending = wait_reply_status (world, offline_id, 0, "pending", TRUE);
+  g_assert_nonnull (test_obj_string (pending, "delivery.error"));
+  g_assert_cmpuint (mail_sink_total (sink), ==, 0);
+}
+
 static TestResponse *
 ask_transcript (TestWorld  *world,
                 const char *token,
@@ -902,6 +922,7 @@ main (int    argc,
   test_harness_add ("/relay/email/smtp-down-then-back", test_smtp_down_then_back);
   test_harness_add ("/relay/email/smtp-refused", test_smtp_refused);
   test_harness_add ("/relay/email/smtp-hung", test_smtp_hung);
+  test_harness_add ("/relay/email/starttls-required", test_starttls_required);
   test_harness_add ("/relay/email/transcript", test_transcript);
   test_harness_add ("/relay/email/notifications-opt-out", test_notifications_opt_out);
   test_harness_add ("/relay/email/missed-chat", test_missed_chat);
