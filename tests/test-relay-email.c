@@ -7,6 +7,7 @@
 #include "relay-harness.h"
 #include "mail-harness.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #define MAIL_TIMEOUT_MS 10000
@@ -743,6 +744,50 @@ test_mailbox_round_trip (void)
   g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 1);
 }
 
+/* A mail fetched (which marks it seen) that the relay cannot store is not lost: the next poll
+ * marks it unseen again and reads it once more. */
+static void
+test_mailbox_store_busy (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autoptr(JsonObject) message = NULL;
+  sqlite3 *db = NULL;
+
+  quiet_world (world);
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+  json_object_unref (wait_polled (world, box, ""));
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Busy\r\n"
+                         "Message-ID: <busy@b.test>\r\n\r\nAre you there?\r\n");
+  /* another process holds the database's write lock, as a backup or an operator might, when
+   * the next poll comes (poll_seconds is 30) */
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  {
+    gint64 deadline = g_get_monotonic_time () + (gint64) 40 * G_USEC_PER_SEC * test_timeout_multiplier ();
+
+    /* fetched, so seen in the mailbox, and not stored */
+    while (mail_box_unseen (box) > 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        test_sleep_ms (50);
+      }
+  }
+  test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* the next poll reads it again */
+  test_sleep_ms (500);
+  json_object_unref (put_mailbox (world, box, NULL));
+  message = test_ws_wait_for_match (world->agent, "message", "body", "Are you there?", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (message, "sender.name"), ==, "Ann");
+  g_assert_cmpuint (mail_box_unseen (box), ==, 0);
+}
+
 /* Bounces, auto-replies and list mail never make a conversation or a reply. */
 static void
 test_mailbox_no_loops (void)
@@ -929,6 +974,7 @@ main (int    argc,
   test_harness_add ("/relay/email/bad-config", test_bad_config);
   test_harness_add ("/relay/email/mailbox/round-trip", test_mailbox_round_trip);
   test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);
+  test_harness_add ("/relay/email/mailbox/store-busy", test_mailbox_store_busy);
   test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
 

@@ -26,6 +26,9 @@ struct _ConfabMailIn
   GHashTable      *timers;  /* site id → source id of its next poll */
   GQueue           due;     /* site ids whose poll is due, one at a time */
   gboolean         polling;
+  /* site id → GArray of UIDs fetched (and so marked seen) but not stored: marked unseen again
+   * by the site's next poll, which then reads them once more */
+  GHashTable      *unsee;
 };
 
 typedef struct {
@@ -35,6 +38,8 @@ typedef struct {
   char      *password;
   gboolean   require_tls;
   GPtrArray *mails;        /* GBytes*, the raw mails fetched */
+  GArray    *uids;         /* guint64, the UID of each of @mails */
+  GArray    *unsee;        /* guint64: UIDs to mark unseen first; those it could not stay in it */
   char      *error;        /* why the poll failed, NULL when it worked */
 } PollJob;
 
@@ -50,6 +55,8 @@ poll_job_free (PollJob *job)
     memset (job->password, 0, strlen (job->password));
   g_free (job->password);
   g_ptr_array_unref (job->mails);
+  g_array_unref (job->uids);
+  g_array_unref (job->unsee);
   g_free (job->error);
   g_free (job);
 }
@@ -60,6 +67,7 @@ mail_in_unref (ConfabMailIn *mail_in)
   if (!g_atomic_ref_count_dec (&mail_in->ref))
     return;
   g_hash_table_unref (mail_in->timers);
+  g_hash_table_unref (mail_in->unsee);
   g_queue_clear_full (&mail_in->due, g_free);
   g_free (mail_in);
 }
@@ -158,6 +166,21 @@ poll_thread (GTask        *task,
       return;
     }
 
+  /* what an earlier poll fetched but could not store is new again */
+  for (guint i = 0; i < job->unsee->len; )
+    {
+      guint64 uid = g_array_index (job->unsee, guint64, i);
+      g_autofree char *command = g_strdup_printf ("UID STORE %" G_GUINT64_FORMAT " -FLAGS (\\Seen)", uid);
+      Sink ignored = { g_byte_array_new (), FALSE };
+
+      rc = imap_request (curl, job, job->url, command, &ignored, detail);
+      g_byte_array_unref (ignored.data);
+      if (rc == CURLE_OK)
+        g_array_remove_index (job->unsee, i);
+      else
+        i++;
+    }
+
   rc = imap_request (curl, job, job->url, "UID SEARCH UNSEEN", &search, detail);
   if (rc != CURLE_OK)
     {
@@ -177,7 +200,10 @@ poll_thread (GTask        *task,
       /* a path ending in the mailbox needs the UID on it: imap://h/INBOX/;UID=1 */
       rc = imap_request (curl, job, url, NULL, &mail, detail);
       if (rc == CURLE_OK && mail.data->len > 0)
-        g_ptr_array_add (job->mails, g_byte_array_free_to_bytes (mail.data));
+        {
+          g_ptr_array_add (job->mails, g_byte_array_free_to_bytes (mail.data));
+          g_array_append_val (job->uids, g_array_index (uids, guint64, i));
+        }
       else
         {
           if (job->error == NULL)
@@ -716,9 +742,12 @@ poll_done (GObject      *source,
           g_warning ("Mailbox of site %s: a mail could not be stored: %s", job->site_id,
                      ingest_error != NULL ? ingest_error->message : "?");
           if (last_error == NULL)
-            last_error = g_strdup ("A mail could not be stored; it stays marked seen in the mailbox");
+            last_error = g_strdup ("A mail could not be stored; the next poll reads it again");
+          g_array_append_val (job->unsee, g_array_index (job->uids, guint64, i));
         }
     }
+  if (job->unsee->len > 0)
+    g_hash_table_replace (mail_in->unsee, g_strdup (job->site_id), g_array_ref (job->unsee));
   if (job->error != NULL)
     g_message ("Mailbox of site %s: %s", job->site_id, job->error);
 
@@ -774,6 +803,13 @@ poll_next (ConfabMailIn *mail_in)
   job->require_tls = g_str_has_prefix (channel->imap_url, "imap://") &&
                      !mail_in->relay->config->allow_insecure_imap;
   job->mails = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  job->uids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  {
+    g_autofree char *key = NULL;
+
+    if (!g_hash_table_steal_extended (mail_in->unsee, site_id, (gpointer *) &key, (gpointer *) &job->unsee))
+      job->unsee = g_array_new (FALSE, FALSE, sizeof (guint64));
+  }
 
   mail_in->polling = TRUE;
   g_atomic_ref_count_inc (&mail_in->ref);
@@ -793,6 +829,8 @@ confab_mail_in_new (ConfabRelay *relay)
   g_atomic_ref_count_init (&mail_in->ref);
   mail_in->relay = relay;
   mail_in->timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mail_in->unsee = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_array_unref);
   g_queue_init (&mail_in->due);
 
   channels = confab_store_list_email_channels (relay->store, &error);

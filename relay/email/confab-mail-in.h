@@ -3,7 +3,8 @@
  *
  * Each enabled mailbox (GET|PUT /api/v1/sites/{id}/channels/email) is polled every
  * poll_seconds on a worker thread with libcurl: UID SEARCH UNSEEN, then each new mail fetched
- * (which marks it seen), at most MAIL_IN_BATCH per poll. Back on the main loop each mail
+ * (which marks it seen), at most MAIL_IN_BATCH per poll; a mail the relay could not store is
+ * marked unseen again by the next poll, so it is read once more. Back on the main loop each mail
  * becomes a visitor message: in the conversation it answers (In-Reply-To / References against
  * the Message-IDs the relay sent and read, or the conversation's token in a "+TOKEN" recipient
  * address or a "[#TOKEN]" subject, from the conversation's own sender), else in a new
