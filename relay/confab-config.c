@@ -64,6 +64,12 @@ confab_config_new (void)
   config->webhooks_retry_for = 24 * 3600;
   config->webhooks_log_days = 30;
   config->api_requests_per_minute = 120;
+  config->smtp_server = g_strdup ("");
+  config->smtp_port = 587;
+  config->smtp_security = CONFAB_SMTP_STARTTLS;
+  config->smtp_user = g_strdup ("");
+  config->from_address = g_strdup ("");
+  config->from_name = g_strdup ("");
 
   return config;
 }
@@ -86,6 +92,13 @@ confab_config_free (ConfabConfig *config)
   g_free (config->meta_graph_url);
   g_free (config->meta_public_url);
   g_free (config->cluster_node_name);
+  g_free (config->smtp_server);
+  g_free (config->smtp_user);
+  if (config->smtp_password != NULL)
+    memset (config->smtp_password, 0, strlen (config->smtp_password));
+  g_free (config->smtp_password);
+  g_free (config->from_address);
+  g_free (config->from_name);
   g_free (config);
 }
 
@@ -149,6 +162,75 @@ read_webhooks (GKeyFile      *file,
         {
           g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                                "[webhooks] allow-private must be true or false");
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+
+  if (address != NULL)
+    return g_inet_address_get_is_loopback (address);
+  return g_ascii_strcasecmp (host, "localhost") == 0;
+}
+
+/* A bare address as a mail header and SMTP's MAIL FROM take it: one @, no spaces, no angle
+ * brackets, no control characters (a line break would let it write headers of its own). */
+gboolean
+confab_config_valid_mail_address (const char *address)
+{
+  const char *at;
+
+  if (address == NULL || strlen (address) > 254)
+    return FALSE;
+  at = strchr (address, '@');
+  if (at == NULL || at == address || at[1] == '\0' || strchr (at + 1, '@') != NULL)
+    return FALSE;
+  for (const char *p = address; *p; p++)
+    if ((guchar) *p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"' ||
+        *p == '(' || *p == ')' || *p == '\\' || (guchar) *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* [email]: only checked when smtp-server is set, so that an empty one turns mail off whatever
+ * else the section says. */
+static gboolean
+load_email (ConfabConfig  *config,
+            GKeyFile      *file,
+            GError       **error)
+{
+  g_autofree char *security = NULL, *password_file = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  read_string (file, "email", "smtp-server", &config->smtp_server);
+  read_string (file, "email", "smtp-user", &config->smtp_user);
+  read_string (file, "email", "from-address", &config->from_address);
+  read_string (file, "email", "from-name", &config->from_name);
+  if (!read_uint (file, "email", "smtp-port", 1, 65535, &config->smtp_port, error))
+    return FALSE;
+  if (g_key_file_has_key (file, "email", "allow-insecure-imap", NULL))
+    {
+      config->allow_insecure_imap = g_key_file_get_boolean (file, "email", "allow-insecure-imap",
+                                                            &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                               "[email] allow-insecure-imap must be true or false");
+          return FALSE;
+        }
+    }
+  if (read_string (file, "email", "smtp-security", &security))
+    {
+      if (g_ascii_strcasecmp (security, "starttls") == 0)
+        config->smtp_security = CONFAB_SMTP_STARTTLS;
+      else if (g_ascii_strcasecmp (security, "tls") == 0)
+        config->smtp_security = CONFAB_SMTP_TLS;
+      else if (g_ascii_strcasecmp (security, "none") == 0)
+        config->smtp_security = CONFAB_SMTP_NONE;
+      else
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[email] smtp-security must be “starttls”, “tls” or “none”, not “%s”",
+                       security);
           return FALSE;
         }
     }
@@ -159,6 +241,62 @@ read_webhooks (GKeyFile      *file,
          read_uint (file, "webhooks", "retry-for-seconds", 1, 30 * 86400, &config->webhooks_retry_for, error) &&
          read_uint (file, "webhooks", "log-days", 1, 3650, &config->webhooks_log_days, error) &&
          read_uint (file, "limits", "api-requests-per-minute", 1, 1000000, &config->api_requests_per_minute, error);
+  if (*config->smtp_server == '\0')
+    return TRUE;
+
+  if (strpbrk (config->smtp_server, " /:@?#\r\n") != NULL && !g_hostname_is_ip_address (config->smtp_server))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[email] smtp-server must be a host name or IP address (the port goes in "
+                   "smtp-port), not “%s”", config->smtp_server);
+      return FALSE;
+    }
+  /* a password and every mail in clear over the network: only where nothing is in between */
+  if (config->smtp_security == CONFAB_SMTP_NONE && !is_loopback_host (config->smtp_server))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[email] smtp-security=none is only allowed to a server on loopback "
+                   "(127.0.0.1, ::1, localhost), not “%s”: use starttls or tls",
+                   config->smtp_server);
+      return FALSE;
+    }
+  if (!confab_config_valid_mail_address (config->from_address))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[email] from-address must be an e-mail address such as "
+                   "support@example.com, not “%s”", config->from_address);
+      return FALSE;
+    }
+  if (strpbrk (config->from_name, "\r\n") != NULL)
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[email] from-name must be one line");
+      return FALSE;
+    }
+  if (read_string (file, "email", "smtp-password-file", &password_file) && *password_file != '\0')
+    {
+      g_autofree char *contents = NULL;
+
+      if (*config->smtp_user == '\0')
+        {
+          g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                               "[email] smtp-password-file needs smtp-user");
+          return FALSE;
+        }
+      if (!g_file_get_contents (password_file, &contents, NULL, &local_error))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[email] smtp-password-file: %s", local_error->message);
+          return FALSE;
+        }
+      /* the file's last line break is no part of the password */
+      g_strchomp (contents);
+      if (config->smtp_password != NULL)
+        memset (config->smtp_password, 0, strlen (config->smtp_password));
+      g_free (config->smtp_password);
+      config->smtp_password = g_steal_pointer (&contents);
+    }
+  return TRUE;
 }
 
 gboolean
@@ -365,6 +503,8 @@ confab_config_load (ConfabConfig  *config,
       !read_uint (file, "auth", "setup-code-lifetime-hours", 1, 8760, &config->setup_code_lifetime_hours, error) ||
       !read_uint (file, "visitors", "new-visit-after-minutes", 0, 10080, &config->new_visit_after_minutes, error) ||
       !read_uint (file, "visitors", "update-interval-ms", 0, 60000, &config->visitor_update_ms, error))
+    return FALSE;
+  if (!load_email (config, file, error))
     return FALSE;
 
   if (!read_webhooks (file, config, error))

@@ -14,6 +14,13 @@ typedef enum {
   CONFAB_STORE_BACKEND_POSTGRESQL, /* [store] url */
 } ConfabStoreBackend;
 
+/* [email] smtp-security (issue 15) */
+typedef enum {
+  CONFAB_SMTP_STARTTLS, /* plain connection upgraded with STARTTLS, which must succeed */
+  CONFAB_SMTP_TLS,      /* TLS from the first byte (smtps://, port 465) */
+  CONFAB_SMTP_NONE,     /* no TLS: only to a server on loopback */
+} ConfabSmtpSecurity;
+
 typedef struct {
   /* [relay] */
   char            *listen;                 /* "127.0.0.1:8080" */
@@ -79,6 +86,15 @@ typedef struct {
   guint            webhooks_log_days;        /* finished deliveries kept this long */
   /* [limits] api-requests-per-minute: per API key */
   guint            api_requests_per_minute;
+  /* [email] (relay/email/): empty smtp_server = no mail */
+  char            *smtp_server;
+  guint            smtp_port;              /* 587 */
+  ConfabSmtpSecurity smtp_security;
+  char            *smtp_user;
+  char            *smtp_password;          /* read from smtp-password-file; never logged */
+  char            *from_address;
+  char            *from_name;
+  gboolean         allow_insecure_imap;    /* imap:// without TLS to any server (tests) */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);
@@ -92,6 +108,9 @@ gboolean      confab_config_parse_listen (const char *listen,
                                       char         **out_host,
                                       guint16       *out_port,
                                       GError       **error);
+
+/* An e-mail address fit for a header and SMTP: one @, no spaces, brackets or control characters. */
+gboolean      confab_config_valid_mail_address (const char *address);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConfig, confab_config_free)
 

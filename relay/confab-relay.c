@@ -12,6 +12,7 @@
 #include "confab-help.h"
 #include "confab-retention.h"
 #include "confab-webhooks.h"
+#include "confab-mailer.h"
 #include "confab-uploads.h"
 #include "confab-json.h"
 #include "confab-metrics.h"
@@ -326,6 +327,7 @@ confab_relay_new (ConfabConfig  *config,
   relay->webhooks = confab_webhooks_new (relay);
   relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
   confab_meta_new (relay);
+  relay->mailer = confab_mailer_new (relay);
 
   return g_steal_pointer (&relay);
 }
@@ -409,6 +411,7 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->webhooks, confab_webhooks_free);
   g_clear_pointer (&relay->api_key_requests, confab_rate_limit_free);
   g_clear_pointer (&relay->meta, confab_meta_free);
+  g_clear_pointer (&relay->mailer, confab_mailer_free);
   g_clear_pointer (&relay->hub, confab_hub_free);
   g_clear_pointer (&relay->uploads, confab_uploads_free);
   g_clear_pointer (&relay->request_timeouts, g_hash_table_unref);

@@ -17,6 +17,7 @@ typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
 typedef struct _ConfabRetention ConfabRetention;
 typedef struct _ConfabMeta ConfabMeta;
+typedef struct _ConfabMailer ConfabMailer;
 
 typedef struct {
   ConfabConfig    *config;
@@ -30,6 +31,7 @@ typedef struct {
   ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
   ConfabBus       *bus;             /* the link to the other relays; NULL without [cluster] redis */
   ConfabMeta      *meta;            /* Messenger and WhatsApp (meta/confab-meta.c) */
+  ConfabMailer    *mailer;          /* outgoing mail (relay/email/); disabled without [email] */
   gulong           body_guard_hook; /* confab-http-body.c */
   GHashTable      *lingering;       /* refused connections draining before they close (same) */
 

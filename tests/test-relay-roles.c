@@ -22,8 +22,8 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor} {upload}; fresh: {faq} {canned} {label} {article} {agent}
-                          * {apikey} {webhook}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label}
+                          * {article} {agent} {apikey} {webhook}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -155,6 +155,15 @@ static const RoleRow table[] = {
   { "POST",   "/api/v1/conversations/{conversation}/messages", "{'body':'Hi there'}",
                                                                       { OK,  OK,  OK,  404, 401 } },
   { "PATCH",  "/api/v1/visitors/{visitor}", "{'name':'Visitor'}",     { OK,  OK,  OK,  404, 401 } },
+  /* e-mail (issue 15): members answer offline messages by mail, admins connect the mailbox */
+  { "POST",   "/api/v1/offline-messages/{offline}/reply", "{'body':'We ship there'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/me", "{'email_notifications':false}",          { OK,  OK,  OK,  OK,  401 } },
+  { "GET",    "/api/v1/sites/{site}/channels/email", NULL,            { OK,  OK,  403, 404, 401 } },
+  { "PUT",    "/api/v1/sites/{site}/channels/email",
+    "{'address':'help@a.test','imap_url':'imaps://mail.a.test/INBOX','imap_user':'help',"
+    "'imap_password':'secret','poll_seconds':60}",                    { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/sites/{site}/channels/email", NULL,            { OK,  OK,  403, 404, 401 } },
 };
 
 typedef struct {
@@ -163,6 +172,7 @@ typedef struct {
   const char *password[N_ROLES];
   char       *conversation_id;
   char       *upload_id;
+  char       *offline_id;
   guint       serial;
 } Roles;
 
@@ -298,6 +308,8 @@ expand (Roles      *roles,
         g_string_append (out, roles->conversation_id);
       else if (strcmp (name, "upload") == 0)
         g_string_append (out, roles->upload_id);
+      else if (strcmp (name, "offline") == 0)
+        g_string_append (out, roles->offline_id);
       else if (strcmp (name, "visitor") == 0)
         g_string_append (out, roles->world->visitor_id);
       else if (strcmp (name, "n") == 0)
@@ -326,8 +338,21 @@ static void
 test_roles_table (void)
 {
   /* trusted: the fresh visitors each come from an address of their own */
-  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n"
-                                               "[webhooks]\nallow-private=true\n", TEST_WORLD_NO_AGENT);
+  /* mail to a port where nobody listens: replies are queued, never sent */
+  g_autoptr(TestWorld) world = test_world_new ("[relay]
+trusted-proxies=127.0.0.1
+"
+                                               "[webhooks]
+allow-private=true
+"
+                                               "[email]
+smtp-server=127.0.0.1
+smtp-port=9
+"
+                                               "smtp-security=none
+from-address=support@a.test
+",
+                                               TEST_WORLD_NO_AGENT);
   Roles roles = { world, };
   guint failures = 0, checked = 0;
   /* refused roles first: a refusal must leave the object for the roles that may */
@@ -353,6 +378,14 @@ test_roles_table (void)
     roles.password[OTHER] = "correct horse battery b";
   }
   test_visitor_say (world->visitor, "Hello, is anyone there?", &roles.conversation_id);
+  {
+    g_autoptr(JsonObject) left = NULL;
+
+    test_ws_sendf (world->visitor, "{'type':'leave_message','name':'Ann','email':'ann@b.test',"
+                   "'body':'Do you ship to Norway?'}");
+    left = test_ws_wait_for (world->visitor, "left_message", TEST_TIMEOUT_MS);
+    roles.offline_id = g_strdup (test_obj_string (left, "id"));
+  }
   {
     /* a 1×1 PNG the owner sends in the conversation */
     g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s", roles.conversation_id);
@@ -403,6 +436,7 @@ test_roles_table (void)
     g_free (roles.token[role]);
   g_free (roles.conversation_id);
   g_free (roles.upload_id);
+  g_free (roles.offline_id);
 }
 
 /* Agent frames on a conversation: every member of the site may, a member of another site gets

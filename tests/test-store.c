@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "test-store"
 
 #include "confab-auth.h"
+#include "confab-store-email.h"
 #include "confab-store.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
@@ -2738,6 +2739,50 @@ test_migrate_v14_channels (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* Issue 15's migration (e-mail): existing agents get notifications by mail, the new tables start
+ * empty and work, and the schema is a fresh one's. */
+static void
+test_migrate_v14_email (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL, *wanting = NULL, *queued = NULL;
+  g_autofree char *mail_id = NULL;
+  g_autoptr (GPtrArray) due = NULL;
+
+  load_dump (fixture->path, "store-v14-email.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  mail_id = confab_store_queue_mail (fixture->store, NULL, "notification", NULL, 0, "a@example.org",
+                                     "id@example.org", "Subject: x\r\n\r\nx\r\n", &error);
+  g_assert_no_error (error);
+  due = confab_store_due_mails (fixture->store, confab_now_ms (), 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_assert_true (confab_store_mail_sent (fixture->store, mail_id, confab_now_ms (), &error));
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  wanting = query_text (fixture->path, "SELECT count (*) FROM users WHERE email_notifications = 1");
+  g_assert_cmpstr (wanting, !=, "0");
+  g_free (wanting);
+  wanting = query_text (fixture->path, "SELECT count (*) FROM users WHERE email_notifications <> 1");
+  g_assert_cmpstr (wanting, ==, "0");
+  /* sent: its text is not kept */
+  queued = query_text (fixture->path, "SELECT status || '/' || length (message) FROM email_outbox");
+  g_assert_cmpstr (queued, ==, "sent/0");
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -2836,6 +2881,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-search-at-commit", test_migrate_v14_search_at_commit);
   TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
   TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
+  TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
 

@@ -5,6 +5,7 @@
 #include "confab-api-admin.h"
 #include "confab-api-data.h"
 #include "confab-api-kb.h"
+#include "confab-api-email.h"
 #include "confab-api-team.h"
 #include "confab-json.h"
 
@@ -16,6 +17,7 @@ confab_api_admin_is_site_resource (const char *name)
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
          g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0 ||
          g_strcmp0 (name, "invitations") == 0 || g_strcmp0 (name, "articles") == 0 ||
+         g_strcmp0 (name, "channels") == 0 ||
          confab_api_data_is_site_resource (name);
 }
 
@@ -36,6 +38,8 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_invitations (call, site, rest + 1);
   if (strcmp (rest[0], "articles") == 0)
     return confab_api_site_articles (call, site, rest + 1);
+  if (strcmp (rest[0], "channels") == 0 && g_strcmp0 (rest[1], "email") == 0)
+    return confab_api_site_email_channel (call, site, rest + 2);
   if (confab_api_data_is_site_resource (rest[0]))
     return confab_api_data_site_resource (call, site, rest);
   confab_api_not_found (call);

@@ -8,6 +8,7 @@
 
 #include "confab-api-sites.h"
 #include "confab-api-team.h"
+#include "confab-api-email.h"
 #include "confab-auth.h"
 #include "confab-hub.h"
 #include "confab-json.h"
@@ -264,7 +265,7 @@ confab_api_auth_setup (ConfabRelay       *relay,
 void
 confab_api_me_patch (ConfabApiCall *call)
 {
-  static const char * const fields[] = { "name", NULL };
+  static const char * const fields[] = { "name", "email_notifications", NULL };
   g_autoptr (JsonObject) body = NULL;
   g_autoptr (JsonObject) answer = json_object_new ();
   g_autoptr (ConfabUser) user = NULL;
@@ -273,18 +274,25 @@ confab_api_me_patch (ConfabApiCall *call)
 
   if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
       !only_fields (call->msg, body, fields) ||
-      !read_name (call->msg, body, TRUE, &name))
+      /* either field alone is a whole PATCH (issue 15 added email_notifications) */
+      !read_name (call->msg, body, !json_object_has_member (body, "email_notifications"), &name) ||
+      !confab_api_me_email_notifications (call, body))
     return;
 
-  if (!confab_store_set_user_name (call->relay->store, call->user->id, name, &error) ||
+  if ((name != NULL && !confab_store_set_user_name (call->relay->store, call->user->id, name, &error)) ||
       (user = confab_store_get_user (call->relay->store, call->user->id, &error)) == NULL)
     return confab_http_gerror (call->msg, error);
 
-  /* what their open apps send from now on carries the new name, not the one at sign-in */
-  confab_hub_user_renamed (call->relay->hub, user->id, user->name);
-  audit_user (call->relay, call->msg, user->id, NULL, "name_changed", NULL);
-  confab_api_push_members_of_user (call->relay, user->id);
+  if (name != NULL)
+    {
+      /* what their open apps send from now on carries the new name, not the one at sign-in */
+      confab_hub_user_renamed (call->relay->hub, user->id, user->name);
+      audit_user (call->relay, call->msg, user->id, NULL, "name_changed", NULL);
+      confab_api_push_members_of_user (call->relay, user->id);
+    }
   json_object_set_object_member (answer, "user", confab_user_to_json (user));
+  confab_api_user_add_email_notifications (call->relay, json_object_get_object_member (answer, "user"),
+                                           user->id);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
 

@@ -5,6 +5,8 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-api-email.h"
+#include "confab-mail-out.h"
 #include "confab-hub.h"
 #include "confab-json.h"
 #include "confab-objects.h"
@@ -75,7 +77,14 @@ offline_list (ConfabApiCall *call,
 
   array = json_array_new ();
   for (guint i = 0; i < list->len; i++)
-    json_array_add_object_element (array, confab_offline_message_to_json (g_ptr_array_index (list, i)));
+    {
+      ConfabOfflineMessage *offline = g_ptr_array_index (list, i);
+      JsonObject *object = confab_offline_message_to_json (offline);
+
+      json_array_add_object_element (array, object);
+      if (!confab_mail_add_offline_replies (call->relay, object, offline->id, &error))
+        return confab_http_gerror (call->msg, error);
+    }
   json_object_set_array_member (answer, "offline_messages", array);
   json_object_set_int_member (answer, "open_count", open);
   /* a full page may have more after it */
@@ -124,6 +133,8 @@ offline_patch (ConfabApiCall        *call,
     return confab_http_gerror (call->msg, error);
 
   answer = confab_offline_message_to_json (updated);
+  if (!confab_mail_add_offline_replies (call->relay, answer, updated->id, &error))
+    return confab_http_gerror (call->msg, error);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
 
@@ -169,6 +180,10 @@ confab_api_offline_message (ConfabApiCall  *call,
       if (confab_api_method_is (call, "GET"))
         {
           g_autoptr (JsonObject) answer = confab_offline_message_to_json (offline);
+          g_autoptr (GError) error = NULL;
+
+          if (!confab_mail_add_offline_replies (call->relay, answer, offline->id, &error))
+            return confab_http_gerror (call->msg, error);
           return confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
         }
       if (confab_api_method_is (call, "PATCH"))
@@ -176,6 +191,8 @@ confab_api_offline_message (ConfabApiCall  *call,
       return confab_api_method_not_allowed (call, "GET, PATCH");
     }
 
+  if (strcmp (rest[0], "reply") == 0 && rest[1] == NULL)
+    return confab_api_offline_reply (call, offline);
   if (strcmp (rest[0], "conversation") == 0 && rest[1] == NULL)
     {
       if (!confab_api_method_is (call, "POST"))

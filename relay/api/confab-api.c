@@ -10,6 +10,8 @@
 #include "confab-api-team.h"
 #include "confab-api-keys.h"
 #include "confab-api-channels.h"
+#include "confab-api-email.h"
+#include "confab-mailer.h"
 #include "confab-auth.h"
 #include "confab-http.h"
 #include "confab-hub-admin.h"
@@ -236,6 +238,8 @@ me (Request    *request,
     }
 
   json_object_set_object_member (answer, "user", confab_user_to_json (user));
+  confab_api_user_add_email_notifications (request->relay,
+                                           json_object_get_object_member (answer, "user"), user->id);
   json_object_set_array_member (answer, "sites", list);
   confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
 }
@@ -1227,6 +1231,8 @@ widget_config (Request *request)
       g_debug ("No Help tab: %s", help_error->message);
     json_object_set_boolean_member (answer, "help", help);
   }
+  /* issue 15: whether the widget may offer to mail the conversation */
+  json_object_set_boolean_member (answer, "email_transcript", confab_mailer_is_enabled (relay->mailer));
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
@@ -1268,6 +1274,9 @@ handle_api (SoupServer        *server,
     return widget_config (&request);
   if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "articles") == 0 && segments[2] == NULL)
     return confab_api_widget_articles (request.relay, msg, query);
+
+  if (strcmp (segments[0], "widget") == 0 && g_strcmp0 (segments[1], "transcript") == 0 && segments[2] == NULL)
+    return confab_api_widget_transcript (request.relay, msg);
 
   if (strcmp (segments[0], "auth") == 0 && g_strcmp0 (segments[1], "login") == 0 && segments[2] == NULL)
     return auth_login (&request);

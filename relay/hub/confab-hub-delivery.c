@@ -2,6 +2,7 @@
 /* confab-hub-delivery.c: the hub's group commit, persisted events, messages, and the frames that go out once they are durable */
 #define G_LOG_DOMAIN "confab-hub"
 
+#include "confab-mail-out.h"
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-metrics.h"
@@ -978,6 +979,19 @@ deliver_message (Client             *client,
 
   /* an agent's reply takes an unassigned conversation on (after the message: in cursor order) */
   if (!assign_on_reply (client, &conversation, &error))
+    {
+      hub_rollback (hub);
+      client_store_failed (client, error, draft->client_id);
+      return;
+    }
+
+  /* issue 15: an agent's reply in an e-mail conversation is mailed, queued in this unit; a
+   * visitor's first message while no agent is online is a missed chat for those who want mail */
+  if ((client->kind == CLIENT_AGENT &&
+       !confab_mail_agent_message (hub->relay, conversation, message, &error)) ||
+      (client->kind == CLIENT_VISITOR && message->seq == 1 &&
+       confab_hub_agents_online (hub, conversation->site_id) == 0 &&
+       !confab_mail_notify_missed_chat (hub->relay, conversation, message->body, &error)))
     {
       hub_rollback (hub);
       client_store_failed (client, error, draft->client_id);

@@ -2,6 +2,7 @@
 /* confab-hub-visitor.c: the hub's the frames visitors send */
 #define G_LOG_DOMAIN "confab-hub"
 
+#include "confab-mail-out.h"
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-store-data.h"
@@ -935,6 +936,9 @@ visitor_leave_message (Client     *client,
     goto failed;
 
   if (!announce_new_offline_message (hub, id, &error))
+    goto failed;
+  /* the agents who want it by mail: queued in the same unit, sent once it is durable */
+  if (!confab_mail_notify_offline (hub->relay, id, &error))
     goto failed;
   if (!hub_commit (hub, &error))
     goto not_stored;

@@ -45,7 +45,8 @@ export function buildWidget(outdir) {
 }
 
 export class Relay {
-  constructor() {
+  // @extra: more lines of relay config (e.g. an [email] section)
+  constructor(extra = []) {
     this.tmp = mkdtempSync(join(tmpdir(), 'confab-widget-test-'));
     this.dataDir = join(this.tmp, 'data');
     this.widgetDir = join(this.tmp, 'widget');
@@ -60,7 +61,7 @@ export class Relay {
       // every page of every test is a visitor from 127.0.0.1: the per-address budgets are for
       // the real world (the relay's own tests cover them)
       'frames-per-second-per-ip=100000', 'hellos-per-minute-per-ip=100000',
-      'page-views-per-minute-per-ip=100000', 'max-connections-per-address=0', '',
+      'page-views-per-minute-per-ip=100000', 'max-connections-per-address=0', ...extra, '',
     ].join('\n'));
     this.port = 0;
     this.proc = null;

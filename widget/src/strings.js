@@ -20,6 +20,9 @@ export const STRINGS = {
     transcript: 'Download the conversation', replyMin: 'Usually replies within a minute',
     replyMins: 'Usually replies within {n} minutes', replyHours: 'Usually replies within {n} hours',
     backAt: 'Back {when}',
+    mailTranscript: 'Mail me this conversation', mailSend: 'Send it', cancel: 'Cancel',
+    mailSent: 'The conversation is on its way to {email}.', mailLater: 'Please try again later.',
+    mailFailed: 'The conversation could not be sent.',
   },
   de: {
     chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
@@ -40,6 +43,9 @@ export const STRINGS = {
     download: '{name} herunterladen', transcript: 'Gespräch herunterladen',
     replyMin: 'Antwortet meist innerhalb einer Minute', replyMins: 'Antwortet meist innerhalb von {n} Minuten',
     replyHours: 'Antwortet meist innerhalb von {n} Stunden', backAt: 'Wieder da {when}',
+    mailTranscript: 'Gespräch an mich mailen', mailSend: 'Senden', cancel: 'Abbrechen',
+    mailSent: 'Das Gespräch ist unterwegs an {email}.', mailLater: 'Bitte versuchen Sie es später noch einmal.',
+    mailFailed: 'Das Gespräch konnte nicht gesendet werden.',
   },
   fr: {
     chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
@@ -59,6 +65,9 @@ export const STRINGS = {
     download: 'Télécharger {name}', transcript: 'Télécharger la conversation',
     replyMin: 'Répond généralement en une minute', replyMins: 'Répond généralement en {n} minutes',
     replyHours: 'Répond généralement en {n} heures', backAt: 'De retour {when}',
+    mailTranscript: 'M’envoyer la conversation par courriel', mailSend: 'Envoyer', cancel: 'Annuler',
+    mailSent: 'La conversation part vers {email}.', mailLater: 'Veuillez réessayer plus tard.',
+    mailFailed: 'La conversation n’a pas pu être envoyée.',
   },
   es: {
     chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
@@ -78,5 +87,8 @@ export const STRINGS = {
     download: 'Descargar {name}', transcript: 'Descargar la conversación',
     replyMin: 'Suele responder en un minuto', replyMins: 'Suele responder en {n} minutos',
     replyHours: 'Suele responder en {n} horas', backAt: 'De vuelta {when}',
+    mailTranscript: 'Enviarme la conversación por correo', mailSend: 'Enviar', cancel: 'Cancelar',
+    mailSent: 'La conversación va de camino a {email}.', mailLater: 'Inténtelo de nuevo más tarde.',
+    mailFailed: 'No se pudo enviar la conversación.',
   },
 };

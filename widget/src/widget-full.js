@@ -89,7 +89,11 @@ import { el, linkify, safeUrl } from './dom.js';
   const team = el('div', { class: 'tm', hidden: true });
   const closeBtn = el('button', { type: 'button', 'aria-label': T('close'), onclick: () => close() }, '×');
   const saveBtn = el('button', { type: 'button', class: 'dl', 'aria-label': T('transcript'), title: T('transcript'), onclick: () => transcript() }, '⤓');
-  const header = el('div', { class: 'hd' }, team, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), saveBtn, closeBtn);
+  // the conversation by e-mail, where the relay can send mail (config email_transcript); its
+  // label keeps clear of the forms' "E-mail" field, which pages and tests find by that word
+  const mailBtn = el('button', { type: 'button', class: 'dl', 'aria-label': T('mailTranscript'), title: T('mailTranscript'), hidden: true,
+    onclick: () => { mailing = !mailing; gate(); focusIn(); } }, '✉');
+  const header = el('div', { class: 'hd' }, team, el('div', { class: 't' }, el('b', { text: cfg.name || T('chat') }), status), mailBtn, saveBtn, closeBtn);
   // beside the bubble, outside the panel: heard while the panel is closed
   const live = el('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
   const banner = el('div', { class: 'bn', role: 'status', hidden: true });
@@ -213,11 +217,12 @@ import { el, linkify, safeUrl } from './dom.js';
   const needsPrechat = () => S.prechat && S.prechat != 'off' && !profile.prechat;
   function needsConsent() { return S.consent_required && !profile.consent_at; }
   const canSend = () => !needsConsent() && !(S.prechat == 'required' && !profile.prechat);
-  let boxKind = '';
+  let boxKind = '', mailing = false;
 
   function gate() {
     let kind = '';
     if (blocked) kind = 'blocked';
+    else if (mailing && conv) kind = 'mail';
     else if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
     // before the first welcome nobody knows who is online: no offline form yet
     else if (ready && isOffline() && !conv && !store('left')) kind = 'leave';
@@ -229,6 +234,7 @@ import { el, linkify, safeUrl } from './dom.js';
     status.textContent = state == 'idle' && !known ? '' : known ? T(off ? 'offline' : 'online') + (teamLine() ? ' · ' + teamLine() : '') : T(state);
     banner.hidden = state != 'reconnecting';
     banner.textContent = T('reconnecting');
+    mailBtn.hidden = !(cfg.email_transcript && conv && ident.visitor_token) || blocked;
     composer.hidden = kind == 'leave' || kind == 'prechat' || kind == 'blocked';
     sendBtn.setAttribute('aria-disabled', canSend() ? 'false' : 'true');
     if (kind == boxKind) return;
@@ -259,6 +265,27 @@ import { el, linkify, safeUrl } from './dom.js';
   };
   const forms = {
     blocked: () => [el('p', { role: 'status', text: T('blocked') })],
+    mail: () => {
+      const done = () => { mailing = false; gate(); focusIn(); };
+      const form = el('form', { onsubmit: (e) => {
+        e.preventDefault();
+        const v = values(form);
+        if (!v || !conv) return;
+        fetch(base + 'api/v1/widget/transcript', { method: 'POST',
+          headers: { Authorization: 'Bearer ' + ident.visitor_token, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ conversation_id: conv.id, email: v.email }) })
+          .then((r) => {
+            if (r.status != 202) { error.textContent = T(r.status == 429 ? 'mailLater' : 'mailFailed'); return; }
+            done();
+            note(T('mailSent', { email: v.email }));
+          }, () => { error.textContent = T('mailFailed'); });
+      } },
+      el('p', { text: T('mailTranscript') }), ...field('email', T('email'), 'email', true),
+      el('div', { class: 'row' }, el('button', { type: 'submit' }, T('mailSend')),
+        el('button', { type: 'button', class: 'sec', onclick: done }, T('cancel'))));
+      form.querySelector('input').value = profile.email || '';
+      return [form];
+    },
     leave: () => {
       const form = el('form', { onsubmit: (e) => {
         e.preventDefault();

@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-mail-in.c: the sites' mailboxes over IMAP (see confab-mail-in.h) */
+#define G_LOG_DOMAIN "confab-mail"
+
+#include "confab-mail-in.h"
+#include "confab-gmime.h"
+#include "confab-hub-email.h"
+#include "confab-mail-out.h"
+#include "confab-store-email.h"
+#include "confab-util.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#define MAX_MAIL_BYTES     (25 * 1024 * 1024)
+/* the hub's limit on a message's body (MAX_BODY_CHARS): longer mails are cut, saying so */
+#define MAX_TEXT_CHARS     4000
+#define CONNECT_TIMEOUT_S  10
+#define TRANSFER_TIMEOUT_S 120
+#define RETRY_AFTER_STORE_ERROR_S 30
+
+struct _ConfabMailIn
+{
+  gatomicrefcount  ref;
+  ConfabRelay     *relay;   /* NULL once the relay let go */
+  GHashTable      *timers;  /* site id → source id of its next poll */
+  GQueue           due;     /* site ids whose poll is due, one at a time */
+  gboolean         polling;
+  /* site id → GArray of UIDs fetched (and so marked seen) but not stored: marked unseen again
+   * by the site's next poll, which then reads them once more */
+  GHashTable      *unsee;
+};
+
+typedef struct {
+  char      *site_id;
+  char      *url;          /* imap(s)://host[:port]/MAILBOX */
+  char      *user;
+  char      *password;
+  gboolean   require_tls;
+  GPtrArray *mails;        /* GBytes*, the raw mails fetched */
+  GArray    *uids;         /* guint64, the UID of each of @mails */
+  GArray    *unsee;        /* guint64: UIDs to mark unseen first; those it could not stay in it */
+  char      *error;        /* why the poll failed, NULL when it worked */
+} PollJob;
+
+static void poll_next (ConfabMailIn *mail_in);
+
+static void
+poll_job_free (PollJob *job)
+{
+  g_free (job->site_id);
+  g_free (job->url);
+  g_free (job->user);
+  if (job->password != NULL)
+    memset (job->password, 0, strlen (job->password));
+  g_free (job->password);
+  g_ptr_array_unref (job->mails);
+  g_array_unref (job->uids);
+  g_array_unref (job->unsee);
+  g_free (job->error);
+  g_free (job);
+}
+
+static void
+mail_in_unref (ConfabMailIn *mail_in)
+{
+  if (!g_atomic_ref_count_dec (&mail_in->ref))
+    return;
+  g_hash_table_unref (mail_in->timers);
+  g_hash_table_unref (mail_in->unsee);
+  g_queue_clear_full (&mail_in->due, g_free);
+  g_free (mail_in);
+}
+
+/* --- the worker thread ------------------------------------------------------------------------ */
+
+typedef struct {
+  GByteArray *data;
+  gboolean    too_large;
+} Sink;
+
+static size_t
+sink_write (char   *buffer,
+            size_t  size,
+            size_t  count,
+            void   *user_data)
+{
+  Sink *sink = user_data;
+
+  if (sink->data->len + size * count > MAX_MAIL_BYTES)
+    {
+      sink->too_large = TRUE;
+      return 0;
+    }
+  g_byte_array_append (sink->data, (const guint8 *) buffer, size * count);
+  return size * count;
+}
+
+static CURLcode
+imap_request (CURL       *curl,
+              PollJob    *job,
+              const char *url,
+              const char *custom,
+              Sink       *sink,
+              char       *detail)
+{
+  curl_easy_setopt (curl, CURLOPT_URL, url);
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) CONNECT_TIMEOUT_S);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) TRANSFER_TIMEOUT_S);
+  curl_easy_setopt (curl, CURLOPT_USE_SSL, job->require_tls ? (long) CURLUSESSL_ALL : (long) CURLUSESSL_NONE);
+  curl_easy_setopt (curl, CURLOPT_USERNAME, job->user);
+  curl_easy_setopt (curl, CURLOPT_PASSWORD, job->password);
+  curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, custom);
+  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, sink_write);
+  curl_easy_setopt (curl, CURLOPT_WRITEDATA, sink);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, detail);
+  detail[0] = '\0';
+  return curl_easy_perform (curl);
+}
+
+/* The UIDs of "* SEARCH 3 7 12" lines, at most MAIL_IN_BATCH, oldest first. */
+static GArray *
+parse_search (const GByteArray *data)
+{
+  g_autofree char *text = g_strndup ((const char *) data->data, data->len);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GArray *uids = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) words = NULL;
+
+      if (!g_str_has_prefix (lines[i], "* SEARCH"))
+        continue;
+      words = g_strsplit (g_strstrip (lines[i] + 8), " ", -1);
+      for (guint w = 0; words[w] != NULL && uids->len < MAIL_IN_BATCH; w++)
+        {
+          guint64 uid = g_ascii_strtoull (words[w], NULL, 10);
+
+          if (uid > 0)
+            g_array_append_val (uids, uid);
+        }
+    }
+  return uids;
+}
+
+static void
+poll_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  PollJob *job = task_data;
+  CURL *curl = curl_easy_init ();
+  char detail[CURL_ERROR_SIZE];
+  g_autoptr (GArray) uids = NULL;
+  Sink search = { g_byte_array_new (), FALSE };
+  CURLcode rc;
+
+  if (curl == NULL)
+    {
+      job->error = g_strdup ("libcurl could not start");
+      g_byte_array_unref (search.data);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* what an earlier poll fetched but could not store is new again */
+  for (guint i = 0; i < job->unsee->len; )
+    {
+      guint64 uid = g_array_index (job->unsee, guint64, i);
+      g_autofree char *command = g_strdup_printf ("UID STORE %" G_GUINT64_FORMAT " -FLAGS (\\Seen)", uid);
+      Sink ignored = { g_byte_array_new (), FALSE };
+
+      rc = imap_request (curl, job, job->url, command, &ignored, detail);
+      g_byte_array_unref (ignored.data);
+      if (rc == CURLE_OK)
+        g_array_remove_index (job->unsee, i);
+      else
+        i++;
+    }
+
+  rc = imap_request (curl, job, job->url, "UID SEARCH UNSEEN", &search, detail);
+  if (rc != CURLE_OK)
+    {
+      job->error = g_strdup_printf ("%s%s%s", curl_easy_strerror (rc), *detail ? " — " : "", detail);
+      goto out;
+    }
+  uids = parse_search (search.data);
+
+  for (guint i = 0; i < uids->len; i++)
+    {
+      /* ;UID= makes libcurl send UID FETCH n BODY[], which also marks the mail seen */
+      g_autofree char *url = g_strdup_printf ("%s%s;UID=%" G_GUINT64_FORMAT, job->url,
+                                              g_str_has_suffix (job->url, "/") ? "" : "/",
+                                              g_array_index (uids, guint64, i));
+      Sink mail = { g_byte_array_new (), FALSE };
+
+      /* a path ending in the mailbox needs the UID on it: imap://h/INBOX/;UID=1 */
+      rc = imap_request (curl, job, url, NULL, &mail, detail);
+      if (rc == CURLE_OK && mail.data->len > 0)
+        {
+          g_ptr_array_add (job->mails, g_byte_array_free_to_bytes (mail.data));
+          g_array_append_val (job->uids, g_array_index (uids, guint64, i));
+        }
+      else
+        {
+          if (job->error == NULL)
+            job->error = mail.too_large
+              ? g_strdup_printf ("A mail over %d MB was left in the mailbox", MAX_MAIL_BYTES / 1024 / 1024)
+              : g_strdup_printf ("%s%s%s", curl_easy_strerror (rc), *detail ? " — " : "", detail);
+          g_byte_array_unref (mail.data);
+        }
+    }
+
+out:
+  g_byte_array_unref (search.data);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_cleanup (curl);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* --- reading a mail --------------------------------------------------------------------------- */
+
+/* Bounces, auto-replies, list and bulk mail: answering them could loop (RFC 3834). */
+static const char *
+automatic_reason (GMimeMessage *message)
+{
+  GMimeObject *object = GMIME_OBJECT (message);
+  GMimeObject *body = g_mime_message_get_mime_part (message);
+  InternetAddressList *from = g_mime_message_get_from (message);
+  const char *auto_submitted = g_mime_object_get_header (object, "Auto-Submitted");
+  const char *precedence = g_mime_object_get_header (object, "Precedence");
+  const char *return_path = g_mime_object_get_header (object, "Return-Path");
+
+  if (auto_submitted != NULL)
+    {
+      g_autofree char *value = g_strstrip (g_ascii_strdown (auto_submitted, -1));
+
+      /* "no" may carry comments: "no (a person)" */
+      if (!(g_str_has_prefix (value, "no") && (value[2] == '\0' || value[2] == ' ' || value[2] == ';' || value[2] == '(')))
+        return "Auto-Submitted";
+    }
+  if (precedence != NULL)
+    {
+      g_autofree char *value = g_strstrip (g_ascii_strdown (precedence, -1));
+
+      if (strcmp (value, "bulk") == 0 || strcmp (value, "junk") == 0 || strcmp (value, "list") == 0)
+        return "Precedence";
+    }
+  if (g_mime_object_get_header (object, "List-Id") != NULL ||
+      g_mime_object_get_header (object, "X-Autoreply") != NULL ||
+      g_mime_object_get_header (object, "X-Autorespond") != NULL)
+    return "list or auto-reply header";
+  if (body != NULL)
+    {
+      GMimeContentType *type = g_mime_object_get_content_type (body);
+
+      if (g_mime_content_type_is_type (type, "multipart", "report"))
+        return "delivery report";
+    }
+  if (return_path != NULL && strstr (return_path, "<>") != NULL)
+    return "null sender";
+  for (int i = 0; from != NULL && i < internet_address_list_length (from); i++)
+    {
+      InternetAddress *address = internet_address_list_get_address (from, i);
+      const char *addr = INTERNET_ADDRESS_IS_MAILBOX (address)
+                         ? internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)) : NULL;
+
+      if (addr != NULL && (g_ascii_strncasecmp (addr, "mailer-daemon@", 14) == 0 ||
+                           g_ascii_strncasecmp (addr, "postmaster@", 11) == 0))
+        return "bounce";
+    }
+  return NULL;
+}
+
+/* HTML as plain text: tags dropped (script and style with their content), block ends as line
+ * breaks, the few entities mail uses decoded. Nothing of it is ever shown as HTML. */
+static char *
+html_to_text (const char *html)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  const char *p = html;
+
+  while (*p != '\0')
+    {
+      if (*p == '<')
+        {
+          const char *end = strchr (p, '>');
+          g_autofree char *tag = NULL;
+
+          if (end == NULL)
+            break;
+          tag = g_ascii_strdown (p + 1, end - p - 1);
+          if (g_str_has_prefix (tag, "script") || g_str_has_prefix (tag, "style"))
+            {
+              const char *close = strstr (end, g_str_has_prefix (tag, "script") ? "</script" : "</style");
+
+              if (close == NULL)
+                close = strstr (end, g_str_has_prefix (tag, "script") ? "</SCRIPT" : "</STYLE");
+              if (close == NULL)
+                break;
+              end = strchr (close, '>');
+              if (end == NULL)
+                break;
+            }
+          else if (g_str_has_prefix (tag, "br") || g_str_has_prefix (tag, "/p") ||
+                   g_str_has_prefix (tag, "/div") || g_str_has_prefix (tag, "/li") ||
+                   g_str_has_prefix (tag, "/tr") || g_str_has_prefix (tag, "/h"))
+            g_string_append_c (text, '\n');
+          p = end + 1;
+          continue;
+        }
+      if (*p == '&')
+        {
+          static const struct { const char *name; const char *text; } entities[] = {
+            { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
+            { "&#39;", "'" }, { "&apos;", "'" }, { "&nbsp;", " " },
+          };
+          gboolean found = FALSE;
+
+          for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
+            if (g_ascii_strncasecmp (p, entities[i].name, strlen (entities[i].name)) == 0)
+              {
+                g_string_append (text, entities[i].text);
+                p += strlen (entities[i].name);
+                found = TRUE;
+                break;
+              }
+          if (found)
+            continue;
+        }
+      if (*p == '\r')
+        {
+          p++;
+          continue;
+        }
+      g_string_append_c (text, *p);
+      p++;
+    }
+
+  /* runs of blank lines and spaces that the markup's layout left behind */
+  {
+    g_auto (GStrv) lines = g_strsplit (text->str, "\n", -1);
+    g_autoptr (GString) out = g_string_new (NULL);
+    guint blank = 0;
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        g_strstrip (lines[i]);
+        if (*lines[i] == '\0')
+          {
+            if (out->len > 0 && blank++ == 0)
+              g_string_append_c (out, '\n');
+            continue;
+          }
+        blank = 0;
+        g_string_append_printf (out, "%s\n", lines[i]);
+      }
+    return g_strchomp (g_string_free (g_steal_pointer (&out), FALSE));
+  }
+}
+
+typedef struct {
+  GMimeTextPart *plain;        /* the first text/plain that is no attachment */
+  GMimeTextPart *html;
+  GString       *attachments;  /* "- name (size)" lines */
+} Parts;
+
+static void
+collect_part (GMimeObject *parent,
+              GMimeObject *part,
+              gpointer     user_data)
+{
+  Parts *parts = user_data;
+  GMimeContentType *type = g_mime_object_get_content_type (part);
+  GMimeContentDisposition *disposition = g_mime_object_get_content_disposition (part);
+  gboolean attached = disposition != NULL && g_mime_content_disposition_is_attachment (disposition);
+
+  if (GMIME_IS_MULTIPART (part) || GMIME_IS_MESSAGE_PART (part))
+    return;
+  if (!attached && GMIME_IS_TEXT_PART (part) && g_mime_content_type_is_type (type, "text", "plain"))
+    {
+      if (parts->plain == NULL)
+        parts->plain = GMIME_TEXT_PART (part);
+      return;
+    }
+  if (!attached && GMIME_IS_TEXT_PART (part) && g_mime_content_type_is_type (type, "text", "html"))
+    {
+      if (parts->html == NULL)
+        parts->html = GMIME_TEXT_PART (part);
+      return;
+    }
+  if (GMIME_IS_PART (part))
+    {
+      GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+      const char *name = g_mime_part_get_filename (GMIME_PART (part));
+      g_autoptr (GMimeStream) counter = g_mime_stream_null_new ();
+      g_autofree char *size = NULL, *mime = g_mime_content_type_get_mime_type (type);
+      g_autofree char *clean = NULL;
+
+      /* listed, never stored or shown: the decoded size only */
+      if (content != NULL)
+        g_mime_data_wrapper_write_to_stream (content, counter);
+      size = g_format_size (GMIME_STREAM_NULL (counter)->written);
+      clean = g_strdup (name != NULL ? name : "(no name)");
+      g_strdelimit (clean, "\r\n\t", ' ');
+      g_string_append_printf (parts->attachments, "- %s (%s, %s)\n", clean, mime, size);
+    }
+}
+
+static char *
+mail_text (GMimeMessage *message)
+{
+  Parts parts = { NULL, NULL, g_string_new (NULL) };
+  g_autofree char *body = NULL;
+  g_autoptr (GString) text = NULL;
+
+  g_mime_message_foreach (message, collect_part, &parts);
+  if (parts.plain != NULL)
+    body = g_mime_text_part_get_text (parts.plain);
+  else if (parts.html != NULL)
+    {
+      g_autofree char *html = g_mime_text_part_get_text (parts.html);
+
+      body = html != NULL ? html_to_text (html) : NULL;
+    }
+  text = g_string_new (body != NULL ? g_strstrip (body) : "");
+  /* CRLF from the wire */
+  for (char *cr; (cr = strchr (text->str, '\r')) != NULL; )
+    g_string_erase (text, cr - text->str, 1);
+  if (parts.attachments->len > 0)
+    g_string_append_printf (text, "%sAttachments (not kept):\n%s", text->len > 0 ? "\n\n" : "",
+                            parts.attachments->str);
+  g_string_free (parts.attachments, TRUE);
+  if (g_utf8_strlen (text->str, -1) > MAX_TEXT_CHARS)
+    {
+      const char *cut = g_utf8_offset_to_pointer (text->str, MAX_TEXT_CHARS - 40);
+
+      g_string_truncate (text, cut - text->str);
+      g_string_append (text, "\n\n[… the rest of this mail is cut]");
+    }
+  if (text->len == 0)
+    g_string_append (text, "(an empty mail)");
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The conversation token of a "+TOKEN" recipient or a "[#TOKEN]" subject. */
+static char *
+find_token (GMimeMessage *message)
+{
+  const char *subject = g_mime_message_get_subject (message);
+  const char *mark;
+  GMimeAddressType types[] = { GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC };
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      InternetAddressList *list = g_mime_message_get_addresses (message, types[t]);
+
+      for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+        {
+          InternetAddress *address = internet_address_list_get_address (list, i);
+          const char *addr, *plus, *at;
+
+          if (!INTERNET_ADDRESS_IS_MAILBOX (address))
+            continue;
+          addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+          plus = addr != NULL ? strchr (addr, '+') : NULL;
+          at = plus != NULL ? strchr (plus, '@') : NULL;
+          if (at != NULL && at - plus > 1)
+            return g_strndup (plus + 1, at - plus - 1);
+        }
+    }
+  if (subject != NULL && (mark = strstr (subject, "[#")) != NULL)
+    {
+      const char *end = strchr (mark, ']');
+
+      if (end != NULL && end - mark > 2)
+        return g_strndup (mark + 2, end - mark - 2);
+    }
+  return NULL;
+}
+
+/* The conversation of the site this mail answers, or NULL. */
+static char *
+find_conversation (ConfabStore  *store,
+                   const char   *site_id,
+                   GMimeMessage *message,
+                   const char   *sender)
+{
+  const char *in_reply_to = g_mime_object_get_header (GMIME_OBJECT (message), "In-Reply-To");
+  const char *references = g_mime_object_get_header (GMIME_OBJECT (message), "References");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *token = NULL;
+
+  for (guint h = 0; h < 2; h++)
+    {
+      const char *header = h == 0 ? in_reply_to : references;
+      GMimeReferences *refs = header != NULL ? g_mime_references_parse (NULL, header) : NULL;
+
+      for (int i = 0; refs != NULL && i < g_mime_references_length (refs); i++)
+        g_ptr_array_add (ids, g_strdup (g_mime_references_get_message_id (refs, i)));
+      if (refs != NULL)
+        g_mime_references_free (refs);
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autofree char *conversation_id = confab_store_find_mail_thread (store, ids->pdata[i], NULL);
+      g_autoptr (ConfabConversation) conversation = NULL;
+
+      if (conversation_id == NULL)
+        continue;
+      conversation = confab_store_get_conversation (store, conversation_id, NULL);
+      if (conversation != NULL && strcmp (conversation->site_id, site_id) == 0)
+        return g_steal_pointer (&conversation_id);
+    }
+
+  /* a token joins only mail from the conversation's own sender: anyone may write the token */
+  token = find_token (message);
+  if (token != NULL && g_str_has_prefix (token, "conv_"))
+    {
+      g_autoptr (ConfabConversation) conversation = confab_store_get_conversation (store, token, NULL);
+      g_autoptr (ConfabVisitor) visitor = NULL;
+
+      if (conversation != NULL && strcmp (conversation->site_id, site_id) == 0)
+        visitor = confab_store_get_visitor (store, conversation->visitor_id, NULL);
+      if (visitor != NULL && visitor->email != NULL && g_ascii_strcasecmp (visitor->email, sender) == 0)
+        return g_strdup (conversation->id);
+    }
+  return NULL;
+}
+
+typedef struct {
+  const char *message_id;
+  const char *conversation_id;
+} ThreadRecord;
+
+static gboolean
+record_thread (ConfabStore  *store,
+               gpointer      user_data,
+               GError      **error)
+{
+  ThreadRecord *record = user_data;
+
+  return confab_store_add_mail_thread (store, record->message_id, record->conversation_id, error);
+}
+
+/* A new visitor for a sender, and a conversation of theirs. */
+static char *
+new_conversation (ConfabRelay  *relay,
+                  const char   *site_id,
+                  const char   *sender,
+                  const char   *name,
+                  GError      **error)
+{
+  ConfabStore *store = relay->store;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autofree char *token = confab_random_token (32);
+  g_autofree char *token_hash = confab_sha256_hex (token);
+  ConfabVisitorInfo info = { 0 };
+
+  /* nobody holds the token: the sender writes by mail, never through the widget */
+  info.email = sender;
+  info.name = name;
+  if (!confab_store_begin (store, error))
+    return NULL;
+  visitor = confab_store_create_visitor (store, site_id, token_hash, &info, error);
+  if (visitor == NULL ||
+      (conversation = confab_store_create_conversation (store, site_id, visitor->id, error)) == NULL)
+    {
+      confab_store_rollback (store);
+      return NULL;
+    }
+  if (!confab_store_commit (store, error))
+    return NULL;
+  return g_strdup (conversation->id);
+}
+
+/* One fetched mail into the site's inbox; FALSE only when the store failed (it is kept to try
+ * again: the mailbox marked it seen). */
+static gboolean
+ingest (ConfabMailIn *mail_in,
+        const char   *site_id,
+        GBytes       *raw,
+        GError      **error)
+{
+  ConfabRelay *relay = mail_in->relay;
+  ConfabStore *store = relay->store;
+  g_autoptr (GMimeStream) stream = NULL;
+  g_autoptr (GMimeParser) parser = NULL;
+  g_autoptr (GMimeMessage) message = NULL;
+  g_autoptr (ConfabMessage) posted = NULL;
+  g_autofree char *message_id = NULL, *conversation_id = NULL, *text = NULL, *known = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  InternetAddressList *from;
+  InternetAddress *address = NULL;
+  const char *sender = NULL, *name = NULL, *reason;
+  ConfabMessageDraft draft = { 0 };
+  ThreadRecord record;
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (raw, &size);
+
+  stream = g_mime_stream_mem_new_with_buffer ((const char *) data, size);
+  parser = g_mime_parser_new_with_stream (stream);
+  message = g_mime_parser_construct_message (parser, NULL);
+  if (message == NULL)
+    {
+      g_message ("Mailbox of site %s: a mail that is not one was left out", site_id);
+      return TRUE;
+    }
+
+  if ((reason = automatic_reason (message)) != NULL)
+    {
+      g_message ("Mailbox of site %s: an automatic mail (%s) was left out", site_id, reason);
+      return TRUE;
+    }
+  from = g_mime_message_get_from (message);
+  if (from != NULL && internet_address_list_length (from) > 0)
+    address = internet_address_list_get_address (from, 0);
+  if (address != NULL && INTERNET_ADDRESS_IS_MAILBOX (address))
+    {
+      sender = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+      name = internet_address_get_name (address);
+    }
+  if (sender == NULL || !confab_config_valid_mail_address (sender) ||
+      g_ascii_strcasecmp (sender, relay->config->from_address) == 0)
+    {
+      g_message ("Mailbox of site %s: a mail without a usable sender was left out", site_id);
+      return TRUE;
+    }
+
+  /* the same mail twice (fetched again after a crash, or sent to two addresses) is one */
+  message_id = g_strdup (g_mime_message_get_message_id (message));
+  if (message_id == NULL)
+    {
+      g_autofree char *digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, raw);
+
+      message_id = g_strdup_printf ("%s@confab.invalid", digest);
+    }
+  known = confab_store_find_mail_thread (store, message_id, error);
+  if (known != NULL)
+    return TRUE;
+  if (error != NULL && *error != NULL)
+    return FALSE;
+
+  conversation_id = find_conversation (store, site_id, message, sender);
+  if (conversation_id == NULL &&
+      ((conversation_id = new_conversation (relay, site_id, sender, name, error)) == NULL ||
+       !confab_hub_announce_conversation (relay->hub, conversation_id, error)))
+    return FALSE;
+  {
+    g_autoptr (ConfabConversation) conversation = confab_store_get_conversation (store, conversation_id, error);
+
+    if (conversation == NULL)
+      return FALSE;
+    visitor = confab_store_get_visitor (store, conversation->visitor_id, error);
+    if (visitor == NULL)
+      return FALSE;
+  }
+
+  text = mail_text (message);
+  draft.conversation_id = conversation_id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = visitor->id;
+  draft.sender_name = name != NULL && *name != '\0' ? name : visitor->name;
+  draft.body = text;
+  record.message_id = message_id;
+  record.conversation_id = conversation_id;
+  posted = confab_hub_post_message (relay->hub, &draft, NULL, record_thread, &record, error);
+  return posted != NULL;
+}
+
+/* --- polling ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  ConfabMailIn *mail_in;
+  char         *site_id;
+} Due;
+
+static void
+due_free (Due *due)
+{
+  g_free (due->site_id);
+  g_free (due);
+}
+
+static gboolean
+timer_fired (gpointer user_data)
+{
+  Due *due = user_data;
+  ConfabMailIn *mail_in = due->mail_in;
+
+  g_hash_table_remove (mail_in->timers, due->site_id);
+  if (g_queue_find_custom (&mail_in->due, due->site_id, (GCompareFunc) g_strcmp0) == NULL)
+    g_queue_push_tail (&mail_in->due, g_strdup (due->site_id));
+  poll_next (mail_in);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_site (ConfabMailIn *mail_in,
+               const char   *site_id,
+               guint         delay_ms)
+{
+  Due *due = g_new0 (Due, 1);
+  guint source;
+
+  due->mail_in = mail_in;
+  due->site_id = g_strdup (site_id);
+  source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, timer_fired, due, (GDestroyNotify) due_free);
+  g_hash_table_replace (mail_in->timers, g_strdup (site_id), GUINT_TO_POINTER (source));
+}
+
+static void
+poll_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ConfabMailIn *mail_in = user_data;
+  PollJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (ConfabEmailChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *last_error = g_strdup (job->error);
+  guint delay_s;
+
+  mail_in->polling = FALSE;
+  if (mail_in->relay == NULL)
+    {
+      mail_in_unref (mail_in);
+      return;
+    }
+
+  for (guint i = 0; i < job->mails->len; i++)
+    {
+      g_autoptr (GError) ingest_error = NULL;
+
+      if (!ingest (mail_in, job->site_id, g_ptr_array_index (job->mails, i), &ingest_error))
+        {
+          /* addresses and ids only, never the mail */
+          g_warning ("Mailbox of site %s: a mail could not be stored: %s", job->site_id,
+                     ingest_error != NULL ? ingest_error->message : "?");
+          if (last_error == NULL)
+            last_error = g_strdup ("A mail could not be stored; the next poll reads it again");
+          g_array_append_val (job->unsee, g_array_index (job->uids, guint64, i));
+        }
+    }
+  if (job->unsee->len > 0)
+    g_hash_table_replace (mail_in->unsee, g_strdup (job->site_id), g_array_ref (job->unsee));
+  if (job->error != NULL)
+    g_message ("Mailbox of site %s: %s", job->site_id, job->error);
+
+  channel = confab_store_get_email_channel (mail_in->relay->store, job->site_id, &error);
+  if (channel != NULL)
+    {
+      if (!confab_store_email_channel_polled (mail_in->relay->store, job->site_id, confab_now_ms (),
+                                              last_error, &error))
+        g_warning ("Cannot record the poll of site %s's mailbox: %s", job->site_id, error->message);
+      delay_s = channel->enabled ? channel->poll_seconds : 0;
+      /* a full batch: more are waiting, read them now */
+      if (delay_s > 0)
+        schedule_site (mail_in, job->site_id, job->mails->len >= MAIL_IN_BATCH ? 0 : delay_s * 1000);
+    }
+
+  poll_next (mail_in);
+  mail_in_unref (mail_in);
+}
+
+static void
+poll_next (ConfabMailIn *mail_in)
+{
+  g_autofree char *site_id = NULL;
+  g_autoptr (ConfabEmailChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  PollJob *job;
+
+  if (mail_in->relay == NULL || mail_in->polling)
+    return;
+  while ((site_id = g_queue_pop_head (&mail_in->due)) != NULL)
+    {
+      channel = confab_store_get_email_channel (mail_in->relay->store, site_id, &error);
+      if (channel != NULL && channel->enabled)
+        break;
+      if (error != NULL)
+        {
+          g_warning ("Cannot read site %s's mailbox: %s", site_id, error->message);
+          schedule_site (mail_in, site_id, RETRY_AFTER_STORE_ERROR_S * 1000);
+          g_clear_error (&error);
+        }
+      g_clear_pointer (&site_id, g_free);
+    }
+  if (channel == NULL)
+    return;
+
+  job = g_new0 (PollJob, 1);
+  job->site_id = g_strdup (site_id);
+  job->url = g_strdup (channel->imap_url);
+  job->user = g_strdup (channel->imap_user);
+  job->password = g_strdup (channel->imap_password);
+  /* imaps:// is TLS from the start; imap:// must upgrade, unless the operator allows it not to */
+  job->require_tls = g_str_has_prefix (channel->imap_url, "imap://") &&
+                     !mail_in->relay->config->allow_insecure_imap;
+  job->mails = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  job->uids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  {
+    g_autofree char *key = NULL;
+
+    if (!g_hash_table_steal_extended (mail_in->unsee, site_id, (gpointer *) &key, (gpointer *) &job->unsee))
+      job->unsee = g_array_new (FALSE, FALSE, sizeof (guint64));
+  }
+
+  mail_in->polling = TRUE;
+  g_atomic_ref_count_inc (&mail_in->ref);
+  task = g_task_new (NULL, NULL, poll_done, mail_in);
+  g_task_set_source_tag (task, poll_next);
+  g_task_set_task_data (task, job, (GDestroyNotify) poll_job_free);
+  g_task_run_in_thread (task, poll_thread);
+}
+
+ConfabMailIn *
+confab_mail_in_new (ConfabRelay *relay)
+{
+  ConfabMailIn *mail_in = g_new0 (ConfabMailIn, 1);
+  g_autoptr (GPtrArray) channels = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_atomic_ref_count_init (&mail_in->ref);
+  mail_in->relay = relay;
+  mail_in->timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mail_in->unsee = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_array_unref);
+  g_queue_init (&mail_in->due);
+
+  channels = confab_store_list_email_channels (relay->store, &error);
+  if (channels == NULL)
+    {
+      g_warning ("Cannot list the sites' mailboxes: %s", error->message);
+      return mail_in;
+    }
+  for (guint i = 0; i < channels->len; i++)
+    {
+      ConfabEmailChannel *channel = g_ptr_array_index (channels, i);
+      gint64 wait = channel->last_polled_at + (gint64) channel->poll_seconds * 1000 - confab_now_ms ();
+
+      schedule_site (mail_in, channel->site_id, (guint) CLAMP (wait, 0, (gint64) channel->poll_seconds * 1000));
+    }
+  return mail_in;
+}
+
+void
+confab_mail_in_free (ConfabMailIn *mail_in)
+{
+  GHashTableIter iter;
+  gpointer source;
+
+  if (mail_in == NULL)
+    return;
+  g_hash_table_iter_init (&iter, mail_in->timers);
+  while (g_hash_table_iter_next (&iter, NULL, &source))
+    g_source_remove (GPOINTER_TO_UINT (source));
+  g_hash_table_remove_all (mail_in->timers);
+  mail_in->relay = NULL;
+  mail_in_unref (mail_in);
+}
+
+void
+confab_mail_in_changed (ConfabMailIn *mail_in,
+                        const char   *site_id)
+{
+  gpointer source;
+
+  if (mail_in == NULL || mail_in->relay == NULL)
+    return;
+  if (g_hash_table_lookup_extended (mail_in->timers, site_id, NULL, &source))
+    {
+      g_source_remove (GPOINTER_TO_UINT (source));
+      g_hash_table_remove (mail_in->timers, site_id);
+    }
+  /* poll_next () skips a site whose mailbox is gone or off */
+  schedule_site (mail_in, site_id, 0);
+}
