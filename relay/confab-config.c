@@ -162,6 +162,18 @@ read_webhooks (GKeyFile      *file,
         {
           g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                                "[webhooks] allow-private must be true or false");
+          return FALSE;
+        }
+    }
+
+  return read_uint (file, "webhooks", "timeout-seconds", 1, 300, &config->webhooks_timeout, error) &&
+         read_uint (file, "webhooks", "retry-initial-seconds", 1, 86400, &config->webhooks_retry_initial, error) &&
+         read_uint (file, "webhooks", "retry-max-seconds", 1, 86400, &config->webhooks_retry_max, error) &&
+         read_uint (file, "webhooks", "retry-for-seconds", 1, 30 * 86400, &config->webhooks_retry_for, error) &&
+         read_uint (file, "webhooks", "log-days", 1, 3650, &config->webhooks_log_days, error) &&
+         read_uint (file, "limits", "api-requests-per-minute", 1, 1000000, &config->api_requests_per_minute, error);
+}
+
 static gboolean
 is_loopback_host (const char *host)
 {
@@ -235,12 +247,6 @@ load_email (ConfabConfig  *config,
         }
     }
 
-  return read_uint (file, "webhooks", "timeout-seconds", 1, 300, &config->webhooks_timeout, error) &&
-         read_uint (file, "webhooks", "retry-initial-seconds", 1, 86400, &config->webhooks_retry_initial, error) &&
-         read_uint (file, "webhooks", "retry-max-seconds", 1, 86400, &config->webhooks_retry_max, error) &&
-         read_uint (file, "webhooks", "retry-for-seconds", 1, 30 * 86400, &config->webhooks_retry_for, error) &&
-         read_uint (file, "webhooks", "log-days", 1, 3650, &config->webhooks_log_days, error) &&
-         read_uint (file, "limits", "api-requests-per-minute", 1, 1000000, &config->api_requests_per_minute, error);
   if (*config->smtp_server == '\0')
     return TRUE;
 

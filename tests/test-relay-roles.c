@@ -339,19 +339,10 @@ test_roles_table (void)
 {
   /* trusted: the fresh visitors each come from an address of their own */
   /* mail to a port where nobody listens: replies are queued, never sent */
-  g_autoptr(TestWorld) world = test_world_new ("[relay]
-trusted-proxies=127.0.0.1
-"
-                                               "[webhooks]
-allow-private=true
-"
-                                               "[email]
-smtp-server=127.0.0.1
-smtp-port=9
-"
-                                               "smtp-security=none
-from-address=support@a.test
-",
+  g_autoptr(TestWorld) world = test_world_new ("[relay]\ntrusted-proxies=127.0.0.1\n"
+                                               "[webhooks]\nallow-private=true\n"
+                                               "[email]\nsmtp-server=127.0.0.1\nsmtp-port=9\n"
+                                               "smtp-security=none\nfrom-address=support@a.test\n",
                                                TEST_WORLD_NO_AGENT);
   Roles roles = { world, };
   guint failures = 0, checked = 0;
