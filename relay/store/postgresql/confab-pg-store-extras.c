@@ -33,10 +33,13 @@ pg_add_upload (ConfabStore        *store,
   pg_int (&params, upload->thumb_height);
   pg_int (&params, upload->thumb_size);
   pg_int (&params, upload->created_at);
+  pg_text (&params, upload->kind != NULL ? upload->kind : "image");
+  pg_text (&params, upload->name);
   result = pg_write (store,
                      "INSERT INTO uploads (id, site_id, conversation_id, visitor_id, user_id, "
                      "sha256, mime, width, height, size, thumb_width, thumb_height, thumb_size, "
-                     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     "created_at, kind, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                     "$11, $12, $13, $14, $15, $16)",
                      &params, "Cannot store the upload", error);
   return result != NULL;
 }

@@ -30,6 +30,7 @@
 
 typedef struct {
   PGconn     *conn;
+  char       *url;             /* for the analytics workers' own connections */
   GHashTable *prepared;        /* SQL literal (by address) → statement name */
   guint       n_prepared;
   guint       depth;           /* open confab_store_begin () levels */
@@ -547,7 +548,14 @@ pg_close (ConfabStore *store)
   g_string_free (pg->pending, TRUE);
   g_array_unref (pg->marks);
   g_clear_error (&pg->write_error);
+  g_free (pg->url);
   g_free (pg);
+}
+
+char *
+pg_store_url (ConfabStore *store)
+{
+  return g_strconcat (CONFAB_PG_READER_PREFIX, pg_of (store)->url, NULL);
 }
 
 static int
@@ -749,6 +757,51 @@ static const ConfabStoreFuncs pg_backend = {
   .set_user_name = pg_set_user_name,
   .list_invitations = pg_list_invitations,
   .drop_unused_invitee = pg_drop_unused_invitee,
+
+  .list_site_audit = pg_list_site_audit,
+  .delete_site_audit = pg_delete_site_audit,
+  .search_visitors = pg_search_visitors,
+  .list_visitor_pages = pg_list_visitor_pages,
+  .list_visitor_conversation_ids = pg_list_visitor_conversation_ids,
+  .list_visitor_offline_ids = pg_list_visitor_offline_ids,
+  .list_visitor_upload_ids = pg_list_visitor_upload_ids,
+  .delete_visitor = pg_delete_visitor,
+  .purge_conversations = pg_purge_conversations,
+  .count_visitor_messages = pg_count_visitor_messages,
+  .trim_visitor_messages = pg_trim_visitor_messages,
+  .retire_site = pg_retire_site,
+  .delete_site_step = pg_delete_site_step,
+  .create_faq = pg_create_faq,
+  .get_faq = pg_get_faq,
+  .list_faqs = pg_list_faqs,
+  .update_faq = pg_update_faq,
+  .delete_faq = pg_delete_faq,
+  .search_faqs = pg_search_faqs,
+  .count_faq_view = pg_count_faq_view,
+  .faq_answered_in = pg_faq_answered_in,
+  .set_faq_feedback = pg_set_faq_feedback,
+  .analytics_faq_question = pg_analytics_faq_question,
+  .analytics_reader_path = pg_analytics_reader_path,
+  .analytics_conversations = pg_analytics_conversations,
+  .analytics_messages = pg_analytics_messages,
+  .analytics_visitors = pg_analytics_visitors,
+  .analytics_offline = pg_analytics_offline,
+  .add_note = pg_add_note,
+  .list_notes = pg_list_notes,
+  .create_label = pg_create_label,
+  .get_label = pg_get_label,
+  .list_labels = pg_list_labels,
+  .update_label = pg_update_label,
+  .delete_label = pg_delete_label,
+  .list_conversation_labels = pg_list_conversation_labels,
+  .set_conversation_labels = pg_set_conversation_labels,
+  .list_labelled_conversations = pg_list_labelled_conversations,
+  .search_messages = pg_search_messages,
+  .set_avatar = pg_set_avatar,
+  .get_avatar = pg_get_avatar,
+  .avatar_in_use = pg_avatar_in_use,
+  .list_recent_answerers = pg_list_recent_answerers,
+  .recent_first_responses = pg_recent_first_responses,
 };
 
 ConfabStore *
@@ -776,6 +829,7 @@ confab_pg_store_open (const char  *url,
 
   pg = g_new0 (PgStore, 1);
   pg->conn = conn;
+  pg->url = g_strdup (url);
   pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   pg->pending = g_string_new (NULL);
   pg->marks = g_array_new (FALSE, FALSE, sizeof (gssize));
