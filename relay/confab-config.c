@@ -70,6 +70,7 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->trusted_proxies);
   g_strfreev (config->geo_databases);
   g_free (config->widget_dir);
+  g_free (config->uploads_dir);
   g_strfreev (config->metrics_allow);
   g_free (config->store_url);
   g_free (config->cluster_redis);
@@ -140,6 +141,7 @@ confab_config_load (ConfabConfig  *config,
   read_string (file, "relay", "listen", &config->listen);
   read_string (file, "relay", "data-dir", &config->data_dir);
   read_string (file, "widget", "dir", &config->widget_dir);
+  read_string (file, "uploads", "dir", &config->uploads_dir);
   if (g_key_file_has_key (file, "relay", "trusted-proxies", NULL))
     {
       g_strfreev (config->trusted_proxies);

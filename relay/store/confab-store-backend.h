@@ -164,6 +164,10 @@ struct _ConfabStoreFuncs
   gboolean (*avatar_in_use) (ConfabStore *store, const char *sha256);
   GPtrArray *(*list_recent_answerers) (ConfabStore *store, const char *site_id, guint limit, GError **error);
   GArray *(*recent_first_responses) (ConfabStore *store, const char *site_id, guint limit, GError **error);
+  gboolean (*can_hold_upload_bytes) (ConfabStore *store);
+  gboolean (*put_upload_bytes) (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
+  GBytes *(*get_upload_bytes) (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
+  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

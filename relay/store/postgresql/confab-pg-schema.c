@@ -432,6 +432,10 @@ static const char * const migrations[] = {
   "DROP INDEX messages_fts;\n"
   "CREATE INDEX messages_fts ON messages\n"
   "  USING gin (to_tsvector ('simple', confab_fold (coalesce (body, ''))));\n",
+  /* v8 (pgstore3): upload bytes are compressed formats already (PNG, JPEG, WebP, PDF, zip):
+   * stored out of line without TOAST's compression attempt. */
+  "ALTER TABLE upload_blobs ALTER COLUMN data SET STORAGE EXTERNAL;\n"
+  "ALTER TABLE upload_blobs ALTER COLUMN thumb SET STORAGE EXTERNAL;\n",
 };
 
 int

@@ -26,6 +26,10 @@ typedef struct {
   const char *values[PG_MAX_PARAMS];
   char        numbers[PG_MAX_PARAMS][24];
   int         n;
+  /* set by pg_binary () only: the lengths and formats of the values (1 = binary) */
+  int         lengths[PG_MAX_PARAMS];
+  int         formats[PG_MAX_PARAMS];
+  gboolean    binary;
 } PgParams;
 
 void      pg_text     (PgParams    *params,
@@ -34,6 +38,9 @@ void      pg_int      (PgParams    *params,
                        gint64       value);
 void      pg_bool     (PgParams    *params,
                        gboolean     value);
+/* A bytea parameter sent as it is (not as hex text); @bytes must outlive the statement. */
+void      pg_binary   (PgParams    *params,
+                       GBytes      *bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
@@ -165,6 +172,10 @@ gboolean      pg_drop_unused_invitee  (ConfabStore *store, const char *user_id, 
 /* confab-pg-store-extras.c */
 gboolean      pg_add_upload           (ConfabStore *store, const ConfabUpload *upload, GError **error);
 gboolean      pg_upload_file_used     (ConfabStore *store, const char *sha256);
+gboolean      pg_can_hold_upload_bytes (ConfabStore *store);
+gboolean      pg_put_upload_bytes     (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
+GBytes       *pg_get_upload_bytes     (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
+gboolean      pg_delete_upload_bytes  (ConfabStore *store, const char *sha256, GError **error);
 gboolean      pg_claim_upload         (ConfabStore *store, const char *upload_id, const char *conversation_id, const char *visitor_id, GError **error);
 ConfabCanned *pg_create_canned        (ConfabStore *store, const char *site_id, const char *shortcut, const char *body, GError **error);
 ConfabCanned *pg_get_canned           (ConfabStore *store, const char *canned_id, GError **error);

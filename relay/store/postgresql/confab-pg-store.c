@@ -79,6 +79,20 @@ pg_bool (PgParams *params,
   pg_text (params, value ? "t" : "f");
 }
 
+void
+pg_binary (PgParams *params,
+           GBytes   *bytes)
+{
+  gsize len = 0;
+
+  g_return_if_fail (params->n < PG_MAX_PARAMS);
+  params->values[params->n] = g_bytes_get_data (bytes, &len);
+  params->lengths[params->n] = (int) len;
+  params->formats[params->n] = 1;
+  params->binary = TRUE;
+  params->n++;
+}
+
 char *
 pg_dup (PGresult *result,
         int       row,
@@ -335,7 +349,10 @@ pg_exec (ConfabStore    *store,
   if (name == NULL)
     return NULL;
 
-  result = PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL, NULL, NULL, 0);
+  if (params != NULL && params->binary)
+    result = PQexecPrepared (pg->conn, name, n, params->values, params->lengths, params->formats, 0);
+  else
+    result = PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL, NULL, NULL, 0);
   status = PQresultStatus (result);
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
     {
@@ -802,6 +819,10 @@ static const ConfabStoreFuncs pg_backend = {
   .avatar_in_use = pg_avatar_in_use,
   .list_recent_answerers = pg_list_recent_answerers,
   .recent_first_responses = pg_recent_first_responses,
+  .can_hold_upload_bytes = pg_can_hold_upload_bytes,
+  .put_upload_bytes = pg_put_upload_bytes,
+  .get_upload_bytes = pg_get_upload_bytes,
+  .delete_upload_bytes = pg_delete_upload_bytes,
 };
 
 ConfabStore *
