@@ -1146,6 +1146,26 @@ uploads_across_relays (const char *shared_dir)
     }
   if (shared_dir != NULL && test_store_is_postgresql ())
     g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+
+  /* the visitor's data deleted through relay B: their uploads' bytes go wherever they were,
+   * and neither relay serves them any more */
+  {
+    g_autofree char *visitor_path = g_strdup_printf ("/api/v1/visitors/%s",
+                                                     test_obj_string (welcome, "visitor_id"));
+    g_autoptr(TestResponse) deleted = test_http (cluster->relays[1], "DELETE", visitor_path,
+                                                 cluster->token, NULL, NULL);
+    g_autoptr(TestResponse) gone = NULL;
+
+    test_assert_http_status (deleted, 204);
+    gone = test_http (cluster->relays[0], "GET", url, cluster->token, NULL, NULL);
+    test_assert_http_status (gone, 404);
+    if (shared_dir != NULL)
+      g_assert_false (has_upload_files (shared_dir));
+    else if (test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+    else
+      g_assert_false (has_upload_files (uploads_a));
+  }
 }
 
 static void
