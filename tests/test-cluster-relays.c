@@ -1166,6 +1166,34 @@ uploads_across_relays (const char *shared_dir)
     else
       g_assert_false (has_upload_files (uploads_a));
   }
+
+  /* the owner's picture, set through relay A, shown by relay B, removed through B */
+  {
+    g_autofree char *avatar_path = g_strdup_printf ("/api/v1/avatars/%s", cluster->user_id);
+    g_autoptr(GBytes) face = make_png (200, 200);
+    g_autoptr(TestResponse) set = test_http_bytes (cluster->relays[0], "PUT", "/api/v1/me/avatar",
+                                                   cluster->token, face, "image/png", NULL);
+    g_autoptr(TestResponse) shown_b = NULL, shown_a = NULL, removed = NULL, gone = NULL;
+
+    test_assert_http_status (set, 200);
+    shown_b = test_http (cluster->relays[1], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (shown_b, 200);
+    g_assert_cmpstr (test_response_header (shown_b, "Content-Type"), ==, "image/png");
+    shown_a = test_http (cluster->relays[0], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (shown_a, 200);
+    assert_same_bytes (shown_a, shown_b);
+    if (shared_dir == NULL && test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 1);
+
+    removed = test_http (cluster->relays[1], "DELETE", "/api/v1/me/avatar", cluster->token, NULL, NULL);
+    test_assert_http_status (removed, 204);
+    gone = test_http (cluster->relays[0], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (gone, 404);
+    if (shared_dir == NULL && test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+    if (shared_dir != NULL)
+      g_assert_false (has_upload_files (shared_dir));
+  }
 }
 
 static void

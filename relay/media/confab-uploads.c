@@ -973,6 +973,20 @@ uploads_dir (ConfabRelay *relay)
   return g_build_filename (relay->config->data_dir, "uploads", NULL);
 }
 
+char *
+confab_uploads_files_dir (ConfabRelay *relay)
+{
+  return uploads_dir (relay);
+}
+
+gboolean
+confab_uploads_in_store (ConfabRelay *relay)
+{
+  const char *shared = relay->config->uploads_dir;
+
+  return (shared == NULL || *shared == '\0') && confab_store_can_hold_upload_bytes (relay->store);
+}
+
 ConfabUploads *
 confab_uploads_new (ConfabRelay  *relay,
                     GError      **error)
@@ -982,8 +996,7 @@ confab_uploads_new (ConfabRelay  *relay,
   uploads->relay = relay;
   uploads->tmp_dir = g_build_filename (relay->config->data_dir, "uploads", "tmp", NULL);
   uploads->dir = uploads_dir (relay);
-  uploads->in_store = relay->config->uploads_dir == NULL || *relay->config->uploads_dir == '\0'
-                      ? confab_store_can_hold_upload_bytes (relay->store) : FALSE;
+  uploads->in_store = confab_uploads_in_store (relay);
   g_info ("Uploads are kept %s%s", uploads->in_store ? "in the database" : "in ",
           uploads->in_store ? "" : uploads->dir);
 

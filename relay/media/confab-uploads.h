@@ -46,4 +46,10 @@ void           confab_uploads_free (ConfabUploads  *uploads);
 void           confab_uploads_remove_unused_files (ConfabRelay *relay,
                                                    GPtrArray   *sha256s);
 
+/* Whether the relay keeps uploads (and agents' avatars) in the database: a store that can
+ * (PostgreSQL) and no [uploads] dir. */
+gboolean       confab_uploads_in_store     (ConfabRelay *relay);
+/* Where the relay keeps them as files otherwise: [uploads] dir, else <data-dir>/uploads. */
+char          *confab_uploads_files_dir    (ConfabRelay *relay);
+
 G_END_DECLS

@@ -163,8 +163,10 @@ pg_delete_upload_bytes (ConfabStore  *store,
   PgParams params = { 0 };
 
   pg_text (&params, sha256);
+  /* agents' avatars keep their pictures here too (confab-api-avatars.c) */
   result = pg_exec (store, "DELETE FROM upload_blobs WHERE sha256 = $1 AND NOT EXISTS "
-                    "(SELECT 1 FROM uploads WHERE sha256 = $1)", &params,
+                    "(SELECT 1 FROM uploads WHERE sha256 = $1) AND NOT EXISTS "
+                    "(SELECT 1 FROM users WHERE avatar_sha256 = $1)", &params,
                     "Cannot delete the upload's bytes", error);
   return result != NULL;
 }
