@@ -329,6 +329,98 @@ flush_pending (PgStore     *pg,
   return TRUE;
 }
 
+/* The pending transaction control and the statement @name in one flight: libpq's pipeline mode,
+ * each control statement its own query (the extended protocol takes one statement per query),
+ * one sync at the end. The first failure is the answer; what follows it is aborted by the
+ * server, as in one PQexec (). Saves the round trip flush_pending () would cost. */
+static PGresult *
+exec_with_pending (PgStore         *pg,
+                   const char      *name,
+                   const PgParams  *params,
+                   const char      *what,
+                   GError         **error)
+{
+  g_auto (GStrv) controls = g_strsplit (pg->pending->str, ";", -1);
+  int n = params != NULL ? params->n : 0;
+  gboolean binary = params != NULL && params->binary;
+  PGresult *answer = NULL;
+  gboolean failed = FALSE;
+  guint n_sent = 0;
+
+  if (!PQenterPipelineMode (pg->conn))
+    {
+      if (!flush_pending (pg, what, error))
+        return NULL;
+      return PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL,
+                             binary ? params->lengths : NULL, binary ? params->formats : NULL, 0);
+    }
+
+  for (guint i = 0; controls[i] != NULL; i++)
+    {
+      const char *control = g_strstrip (controls[i]);
+
+      if (*control == '\0')
+        continue;
+      if (!PQsendQueryParams (pg->conn, control, 0, NULL, NULL, NULL, NULL, 0))
+        goto broken;
+      n_sent++;
+    }
+  if (!PQsendQueryPrepared (pg->conn, name, n, params != NULL ? params->values : NULL,
+                            binary ? params->lengths : NULL, binary ? params->formats : NULL, 0) ||
+      !PQpipelineSync (pg->conn))
+    goto broken;
+  mark_sent (pg);
+
+  /* each query's result, then a NULL; then the sync's */
+  for (guint i = 0; i <= n_sent; i++)
+    {
+      PGresult *result = PQgetResult (pg->conn);
+      ExecStatusType status;
+
+      if (result == NULL)
+        goto broken;
+      status = PQresultStatus (result);
+      if (i == n_sent && !failed && (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK))
+        answer = result;
+      else
+        {
+          if (!failed && status != PGRES_COMMAND_OK)
+            {
+              set_result_error (pg, result, what, error);
+              failed = TRUE;
+            }
+          PQclear (result);
+        }
+      while ((result = PQgetResult (pg->conn)) != NULL)
+        PQclear (result);
+    }
+  {
+    PGresult *sync = PQgetResult (pg->conn);
+
+    if (sync == NULL || PQresultStatus (sync) != PGRES_PIPELINE_SYNC)
+      {
+        g_clear_pointer (&sync, PQclear);
+        g_clear_pointer (&answer, PQclear);
+        goto broken;
+      }
+    PQclear (sync);
+  }
+  PQexitPipelineMode (pg->conn);
+  if (failed)
+    {
+      g_clear_pointer (&answer, PQclear);
+      /* a PGresult that says it failed, for pg_exec () to see; the error is set */
+      return PQmakeEmptyPGresult (pg->conn, PGRES_FATAL_ERROR);
+    }
+  return answer;
+
+broken:
+  mark_sent (pg);
+  if (!failed)
+    set_result_error (pg, NULL, what, error);
+  return PQmakeEmptyPGresult (pg->conn, PGRES_FATAL_ERROR);
+}
+
 PGresult *
 pg_exec (ConfabStore    *store,
          const char     *sql,
@@ -342,12 +434,31 @@ pg_exec (ConfabStore    *store,
   PGresult *result;
   ExecStatusType status;
 
-  if (!ensure_connected (pg, what, error) || !flush_pending (pg, what, error))
+  if (!ensure_connected (pg, what, error))
     return NULL;
 
   name = prepare (pg, sql, n, what, error);
   if (name == NULL)
     return NULL;
+
+  if (pg->pending->len > 0)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      result = exec_with_pending (pg, name, params, what, &local_error);
+      if (result != NULL && local_error == NULL &&
+          (PQresultStatus (result) == PGRES_TUPLES_OK || PQresultStatus (result) == PGRES_COMMAND_OK))
+        {
+          pg->changes += pg_changes (result);
+          return result;
+        }
+      g_clear_pointer (&result, PQclear);
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        set_result_error (pg, NULL, what, error);
+      return NULL;
+    }
 
   if (params != NULL && params->binary)
     result = PQexecPrepared (pg->conn, name, n, params->values, params->lengths, params->formats, 0);
