@@ -418,6 +418,25 @@ broken:
   mark_sent (pg);
   if (!failed)
     set_result_error (pg, NULL, what, error);
+  /* never leave the connection in pipeline mode, where PQexec () is refused: what is left is
+   * read (a lost connection has nothing left), and a connection that still will not leave it
+   * is reset, as a lost one would be */
+  for (guint i = 0; i < 64 && PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF &&
+                    !PQexitPipelineMode (pg->conn); i++)
+    {
+      PGresult *rest = PQgetResult (pg->conn);
+
+      if (rest == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+        break;
+      g_clear_pointer (&rest, PQclear);
+    }
+  if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF && PQstatus (pg->conn) == CONNECTION_OK)
+    {
+      connection_lost (pg);
+      PQreset (pg->conn);
+      if (PQstatus (pg->conn) == CONNECTION_OK)
+        session_setup (pg, NULL);
+    }
   return PQmakeEmptyPGresult (pg->conn, PGRES_FATAL_ERROR);
 }
 
