@@ -10,7 +10,9 @@
 # relay A, and times each message from the visitor's send to each agent: the
 # same-relay and the cross-relay figures side by side, with duplicates and
 # out-of-order deliveries counted (both must be 0). CONFAB_RELAY names the
-# binary (default build/relay/confab-relay).
+# binary (default build/relay/confab-relay). BENCH_STORE=postgresql: the relays
+# on a PostgreSQL 15 started here (as nobody under root), each with a data
+# directory of its own, instead of one SQLite directory.
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,33 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+STORE_CONF=""
+admin_target=(--data-dir "$DIR/data")
+if [ "${BENCH_STORE:-sqlite}" = postgresql ]; then
+  PG_BINDIR=${CONFAB_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+  as_user=()
+  if [ "$(id -u)" = 0 ]; then
+    as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+  fi
+  chmod 755 "$DIR"
+  mkdir -p "$DIR/pg"
+  [ ${#as_user[@]} -eq 0 ] || chown nobody:nogroup "$DIR/pg"
+  PG_PORT=$(free_port)
+  "${as_user[@]}" "$PG_BINDIR/initdb" -D "$DIR/pg/data" -U confab --auth=trust -E UTF8 \
+    --locale=C.UTF-8 >"$DIR/pg.log" 2>&1
+  # BENCH_PG_OPTIONS: more server settings, e.g. "-c synchronous_commit=off"
+  # shellcheck disable=SC2086
+  "${as_user[@]}" "$PG_BINDIR/postgres" -D "$DIR/pg/data" -p "$PG_PORT" -k "$DIR/pg" \
+    -c listen_addresses=127.0.0.1 ${BENCH_PG_OPTIONS:-} >>"$DIR/pg.log" 2>&1 &
+  pids+=($!)
+  until "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do sleep 0.1; done
+  "$PG_BINDIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U confab confab
+  STORE_CONF="[store]
+backend=postgresql
+url=postgresql://confab@127.0.0.1:$PG_PORT/confab"
+  admin_target=(--config "$DIR/a.conf")
+fi
+
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$DIR" \
   --daemonize no --loglevel warning >/dev/null 2>&1 &
@@ -39,9 +68,12 @@ until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do sleep 0.1; done
 
 urls=()
 for name in a b; do
+  data="$DIR/data"
+  [ -z "$STORE_CONF" ] || data="$DIR/data-$name"
   cat >"$DIR/$name.conf" <<CONF
 [relay]
-data-dir=$DIR/data
+data-dir=$data
+$STORE_CONF
 [cluster]
 redis=redis://127.0.0.1:$REDIS_PORT/0
 node-name=relay-$name
@@ -60,8 +92,8 @@ CONF
 done
 
 printf 'bench-password-123\n' >"$DIR/password"
-"$RELAY" admin create-user --data-dir "$DIR/data" --email bench@example.com --password-file "$DIR/password" >/dev/null
-SITE_KEY=$("$RELAY" admin create-site --data-dir "$DIR/data" --owner bench@example.com --name Bench |
+"$RELAY" admin create-user "${admin_target[@]}" --email bench@example.com --password-file "$DIR/password" >/dev/null
+SITE_KEY=$("$RELAY" admin create-site "${admin_target[@]}" --owner bench@example.com --name Bench |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["site_key"])')
 TOKEN=$(curl -sf -H 'Content-Type: application/json' \
   -d '{"email":"bench@example.com","password":"bench-password-123"}' "${urls[0]}/api/v1/auth/login" |

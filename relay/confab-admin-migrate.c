@@ -10,8 +10,9 @@
  * never reuse an id or a cursor a client may hold.
  *
  * Not copied: message_counts, which PostgreSQL's trigger rebuilds as the messages go in (a copy
- * would count them twice), and the upload files of <data-dir>/uploads (their rows are copied;
- * the files stay where they are, see docs/command-line.md).
+ * would count them twice). The upload files of A's uploads directory go into upload_blobs, in
+ * the same transaction, when B keeps uploads in the database (no [uploads] dir=); with a shared
+ * directory they stay files, for the operator to put there (docs/command-line.md).
  */
 #define G_LOG_DOMAIN "confab-admin"
 
@@ -22,6 +23,7 @@
 #include <gio/gio.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Parents before children (foreign keys); visitors linked to another come after the originals. */
 static const struct {
@@ -169,6 +171,80 @@ continue_cursors (sqlite3     *db,
   return pg_run (conn, sql, "Cannot continue the event cursors", error);
 }
 
+/* The file of @sha256 (".thumb" when @suffix says so) in @dir, NULL when it is not there. */
+static GBytes *
+read_upload_file (const char *dir,
+                  const char *sha256,
+                  const char *suffix)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%.2s/%.2s/%s%s", dir, sha256, sha256 + 2, sha256,
+                                           suffix);
+  g_autoptr (GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+
+  return mapped != NULL ? g_mapped_file_get_bytes (mapped) : NULL;
+}
+
+/* Every distinct file the uploads name, from @dir into upload_blobs; *@out_missing counts the
+ * files that were not there (their uploads answer 404, as they did on SQLite). */
+static gboolean
+copy_upload_files (sqlite3     *db,
+                   PGconn      *conn,
+                   const char  *dir,
+                   gint64      *out_copied,
+                   gint64      *out_missing,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = TRUE;
+  int rc;
+
+  *out_copied = *out_missing = 0;
+  if (sqlite3_prepare_v2 (db, "SELECT DISTINCT sha256, max (kind = 'image') FROM uploads "
+                              "GROUP BY sha256 ORDER BY sha256", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot list the uploads: %s",
+                   sqlite3_errmsg (db));
+      return FALSE;
+    }
+  while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *sha256 = (const char *) sqlite3_column_text (stmt, 0);
+      gboolean image = sqlite3_column_int (stmt, 1) != 0;
+      g_autoptr (GBytes) data = NULL;
+      g_autoptr (GBytes) thumb = NULL;
+      const char *values[3];
+      int lengths[3] = { 0 }, formats[3] = { 0, 1, 1 };
+      gsize len = 0;
+      PGresult *result;
+
+      if (sha256 == NULL || strlen (sha256) < 4 || strchr (sha256, '/') != NULL ||
+          (data = read_upload_file (dir, sha256, "")) == NULL)
+        {
+          g_printerr ("Upload file %s is not in %s: its uploads will answer 404\n",
+                      sha256 != NULL ? sha256 : "(null)", dir);
+          (*out_missing)++;
+          continue;
+        }
+      thumb = image ? read_upload_file (dir, sha256, ".thumb") : NULL;
+      if (thumb == NULL)
+        thumb = g_bytes_new_static ("", 0);
+      values[0] = sha256;
+      values[1] = g_bytes_get_data (data, &len);
+      lengths[1] = (int) len;
+      /* a zero-length binary value must not be a NULL pointer (that is SQL NULL) */
+      values[2] = g_bytes_get_size (thumb) > 0 ? g_bytes_get_data (thumb, NULL) : "";
+      lengths[2] = (int) g_bytes_get_size (thumb);
+      result = PQexecParams (conn, "INSERT INTO upload_blobs (sha256, data, thumb) "
+                                   "VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+                             3, NULL, values, lengths, formats, 0);
+      ok = pg_ok (result, "Cannot copy an upload file", error);
+      PQclear (result);
+      (*out_copied)++;
+    }
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
 static gboolean
 migrate (ConfabConfig  *from,
          ConfabConfig  *to,
@@ -233,6 +309,20 @@ migrate (ConfabConfig  *from,
       ok = copy_table (db, conn, tables[i].table, tables[i].order, &rows, error);
       g_string_append_printf (report, "%s\"%s\":%" G_GINT64_FORMAT, i > 0 ? "," : "",
                               tables[i].table, rows);
+    }
+
+  /* B keeps uploads in the database: A's files go there too */
+  if (ok && (to->uploads_dir == NULL || *to->uploads_dir == '\0'))
+    {
+      g_autofree char *files_dir = from->uploads_dir != NULL && *from->uploads_dir != '\0'
+                                   ? g_strdup (from->uploads_dir)
+                                   : g_build_filename (from->data_dir, "uploads", NULL);
+      gint64 copied = 0, missing = 0;
+
+      ok = copy_upload_files (db, conn, files_dir, &copied, &missing, error);
+      g_string_append_printf (report, ",\"upload_files\":%" G_GINT64_FORMAT, copied);
+      if (missing > 0)
+        g_string_append_printf (report, ",\"upload_files_missing\":%" G_GINT64_FORMAT, missing);
     }
 
   ok = ok && continue_cursors (db, conn, error) &&

@@ -86,6 +86,7 @@ confab_config_free (ConfabConfig *config)
   g_strfreev (config->geo_databases);
   g_free (config->widget_dir);
   g_free (config->help_public_url);
+  g_free (config->uploads_dir);
   g_strfreev (config->metrics_allow);
   g_free (config->store_url);
   g_free (config->cluster_redis);
@@ -343,6 +344,7 @@ confab_config_load (ConfabConfig  *config,
           return FALSE;
         }
     }
+  read_string (file, "uploads", "dir", &config->uploads_dir);
   if (g_key_file_has_key (file, "relay", "trusted-proxies", NULL))
     {
       g_strfreev (config->trusted_proxies);

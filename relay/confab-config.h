@@ -68,6 +68,7 @@ typedef struct {
   guint            new_visit_after_minutes; /* a return after this long counts as a new visit */
   guint            visitor_update_ms;      /* agents hear of one visitor at most this often */
   /* [widget] */
+  char            *uploads_dir;            /* [uploads] dir: a directory every relay shares; NULL = <data-dir>/uploads, or the database on PostgreSQL */
   char            *widget_dir;             /* widget/build.mjs's output: widget.js, widget-full.js */
   /* [help] */
   char            *help_public_url;        /* where visitors reach this relay ("https://chat.example.com"); NULL: unknown */

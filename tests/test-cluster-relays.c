@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cluster-relays.c: several real confab-relay processes behind one real redis-server (issue
- * 13). Until the PostgreSQL store lands the relays share one SQLite data directory (WAL); every
- * test reaches the store only through the relays, so the same tests run on PostgreSQL once the
- * harness can start relays on it. */
+ * 13). On SQLite the relays share one data directory (WAL); with CONFAB_TEST_STORE=postgresql
+ * (test-cluster-relays-postgresql) each has a data directory of its own and they share nothing
+ * but the PostgreSQL database and Redis, as relays on several machines do. Every test reaches
+ * the store only through the relays, so the same tests run on both. */
 #include "relay-harness.h"
 #include "cluster-redis.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define N_RELAYS 3
@@ -39,6 +42,29 @@ relay_config (Cluster    *cluster,
 {
   return g_strdup_printf ("[cluster]\nredis=%s\nnode-name=relay-%c\n%s", cluster->redis->url,
                           'a' + i, extra != NULL ? extra : "");
+}
+
+/* Relay @i of the cluster: on SQLite in relay 0's data directory; on PostgreSQL in a directory
+ * of its own (under relay 0's scratch space, removed with it) that names relay 0's database. */
+static TestRelay *
+relay_beside (Cluster    *cluster,
+              guint       i,
+              const char *config)
+{
+  const char *first_dir = test_relay_data_dir (cluster->relays[0]);
+  g_autofree char *dir = NULL, *url_file = NULL, *url = NULL, *copy = NULL;
+
+  if (!test_store_is_postgresql ())
+    return test_relay_new_full (config, first_dir);
+
+  dir = g_strdup_printf ("%s/data-%u", test_relay_tmp_dir (cluster->relays[0]), i);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  /* the harness's record of the relay's database (relay-harness.c, test_database_for ()) */
+  url_file = g_build_filename (first_dir, "test-pg-url", NULL);
+  g_assert_true (g_file_get_contents (url_file, &url, NULL, NULL));
+  copy = g_build_filename (dir, "test-pg-url", NULL);
+  g_assert_true (g_file_set_contents (copy, url, -1, NULL));
+  return test_relay_new_full (config, dir);
 }
 
 static gpointer
@@ -84,8 +110,7 @@ cluster_new_full (guint       n,
     {
       g_autofree char *config = relay_config (cluster, i, extra);
 
-      cluster->relays[i] = i == 0 ? test_relay_new (config)
-                                  : test_relay_new_full (config, test_relay_data_dir (cluster->relays[0]));
+      cluster->relays[i] = i == 0 ? test_relay_new (config) : relay_beside (cluster, i, config);
       if (!together)
         test_relay_start (cluster->relays[i]);
     }
@@ -922,16 +947,23 @@ test_shared_limits (void)
   g_assert_cmpuint (acked_on_b, >=, 2);
   g_assert_cmpuint (acked_on_b, <=, 3);
 
-  /* one key for all: the relays that started together did not each make their own */
-  {
-    g_autoptr(GDir) dir = g_dir_open (test_relay_data_dir (cluster->relays[0]), 0, NULL);
-    const char *name;
-    guint keys = 0;
+  /* one key for all: the relays that started together did not each make their own (on
+   * PostgreSQL it is a row of relay_keys, and no relay keeps a file of its own) */
+  for (guint i = 0; i < cluster->n; i++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (test_relay_data_dir (cluster->relays[i]), 0, NULL);
+      const char *name;
+      guint keys = 0;
 
-    while ((name = g_dir_read_name (dir)) != NULL)
-      keys += g_str_has_prefix (name, "ip-hash-key");
-    g_assert_cmpuint (keys, ==, 1);
-  }
+      while ((name = g_dir_read_name (dir)) != NULL)
+        keys += g_str_has_prefix (name, "ip-hash-key");
+      if (test_store_is_postgresql ())
+        g_assert_cmpuint (keys, ==, 0);
+      else if (i == 0)
+        g_assert_cmpuint (keys, ==, 1);
+    }
+  if (test_store_is_postgresql ())
+    g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM relay_keys"), ==, 1);
 }
 
 /* The per-address connection cap counts every relay's connections. */
@@ -970,6 +1002,217 @@ test_shared_connection_cap (void)
   g_assert_cmpuint (on_b, <=, 4);
 }
 
+/* --- uploads across relays --- */
+
+static GBytes *
+make_png (int width,
+          int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  gchar *buffer = NULL;
+  gsize size = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ccff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, NULL));
+  g_assert_no_error (error);
+  return g_bytes_new_take (buffer, size);
+}
+
+static void
+assert_same_bytes (TestResponse *a,
+                   TestResponse *b)
+{
+  g_assert_cmpuint (g_bytes_get_size (a->body), >, 0);
+  g_assert_true (g_bytes_equal (a->body, b->body));
+}
+
+/* Whether @dir holds a file anywhere below it (the uploads' tmp/ aside). */
+static gboolean
+has_upload_files (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (strcmp (name, "tmp") == 0)
+        continue;
+      if (!g_file_test (path, G_FILE_TEST_IS_DIR) || has_upload_files (path))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) listing = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* An image (and its thumbnail) a visitor uploads through relay A, and a file an agent uploads
+ * through relay B, each downloaded through the other relay. @shared_dir: "[uploads] dir=" for
+ * every relay; NULL for the default (the database on PostgreSQL, the shared data directory on
+ * SQLite). */
+static void
+uploads_across_relays (const char *shared_dir)
+{
+  g_autofree char *extra = shared_dir != NULL
+                           ? g_strdup_printf ("[uploads]\ndir=%s\n", shared_dir) : NULL;
+  g_autoptr(Cluster) cluster = cluster_new_full (2, extra, FALSE);
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(GBytes) png = make_png (640, 480);
+  g_autoptr(GBytes) text = g_bytes_new_static ("order 1234: two boxes\n", 22);
+  g_autoptr(TestResponse) posted = NULL, image_a = NULL, image_b = NULL, thumb_a = NULL;
+  g_autoptr(TestResponse) thumb_b = NULL, file_posted = NULL, file_a = NULL, as_visitor = NULL;
+  g_autofree char *conversation_id = NULL, *visitor_token = NULL, *thumb_url = NULL;
+  g_autofree char *file_path = NULL, *visitor_url = NULL;
+  g_autofree char *uploads_a = NULL, *uploads_b = NULL;
+  const char *url;
+
+  if (cluster == NULL)
+    return;
+
+  visitor = test_ws_widget (cluster->relays[0], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  visitor_token = g_strdup (test_obj_string (welcome, "visitor_token"));
+  test_visitor_say (visitor, "a picture of the parcel", &conversation_id);
+
+  /* the visitor's image, through relay A */
+  posted = test_http_bytes (cluster->relays[0], "POST", "/api/v1/uploads", visitor_token, png,
+                            "image/png", NULL);
+  test_assert_http_status (posted, 201);
+  url = test_obj_string (test_response_object (posted), "url");
+  thumb_url = g_strdup (test_obj_string (test_response_object (posted), "thumb_url"));
+
+  /* the agent reads it, and its thumbnail, through relay B: the same bytes relay A serves */
+  image_b = test_http (cluster->relays[1], "GET", url, cluster->token, NULL, NULL);
+  test_assert_http_status (image_b, 200);
+  g_assert_cmpstr (test_response_header (image_b, "Content-Type"), ==, "image/png");
+  image_a = test_http (cluster->relays[0], "GET", url, cluster->token, NULL, NULL);
+  test_assert_http_status (image_a, 200);
+  assert_same_bytes (image_a, image_b);
+  thumb_b = test_http (cluster->relays[1], "GET", thumb_url, cluster->token, NULL, NULL);
+  test_assert_http_status (thumb_b, 200);
+  thumb_a = test_http (cluster->relays[0], "GET", thumb_url, cluster->token, NULL, NULL);
+  test_assert_http_status (thumb_a, 200);
+  assert_same_bytes (thumb_a, thumb_b);
+  g_assert_cmpuint (g_bytes_get_size (thumb_b->body), <, g_bytes_get_size (image_b->body));
+
+  /* the agent's file, through relay B, downloaded by the visitor through relay A */
+  file_path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s&name=order.txt", conversation_id);
+  file_posted = test_http_bytes (cluster->relays[1], "POST", file_path, cluster->token, text,
+                                 "application/octet-stream", NULL);
+  test_assert_http_status (file_posted, 201);
+  visitor_url = g_strdup_printf ("%s?visitor_token=%s",
+                                 test_obj_string (test_response_object (file_posted), "url"),
+                                 visitor_token);
+  file_a = test_http (cluster->relays[0], "GET", visitor_url, NULL, NULL, NULL);
+  test_assert_http_status (file_a, 200);
+  g_assert_true (g_bytes_equal (file_a->body, text));
+  as_visitor = test_http (cluster->relays[0], "GET", visitor_url, NULL, NULL, NULL);
+  test_assert_http_status (as_visitor, 200);
+
+  /* where the bytes are */
+  uploads_a = g_build_filename (test_relay_data_dir (cluster->relays[0]), "uploads", NULL);
+  uploads_b = g_build_filename (test_relay_data_dir (cluster->relays[1]), "uploads", NULL);
+  if (shared_dir != NULL)
+    {
+      g_assert_true (has_upload_files (shared_dir));
+      g_assert_false (has_upload_files (uploads_a));
+    }
+  else if (test_store_is_postgresql ())
+    {
+      /* image, its thumbnail (one row) and the file: in the database, in no relay's directory */
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 2);
+      g_assert_false (has_upload_files (uploads_a));
+      g_assert_false (has_upload_files (uploads_b));
+    }
+  if (shared_dir != NULL && test_store_is_postgresql ())
+    g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+
+  /* the visitor's data deleted through relay B: their uploads' bytes go wherever they were,
+   * and neither relay serves them any more */
+  {
+    g_autofree char *visitor_path = g_strdup_printf ("/api/v1/visitors/%s",
+                                                     test_obj_string (welcome, "visitor_id"));
+    g_autoptr(TestResponse) deleted = test_http (cluster->relays[1], "DELETE", visitor_path,
+                                                 cluster->token, NULL, NULL);
+    g_autoptr(TestResponse) gone = NULL;
+
+    test_assert_http_status (deleted, 204);
+    gone = test_http (cluster->relays[0], "GET", url, cluster->token, NULL, NULL);
+    test_assert_http_status (gone, 404);
+    if (shared_dir != NULL)
+      g_assert_false (has_upload_files (shared_dir));
+    else if (test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+    else
+      g_assert_false (has_upload_files (uploads_a));
+  }
+
+  /* the owner's picture, set through relay A, shown by relay B, removed through B */
+  {
+    g_autofree char *avatar_path = g_strdup_printf ("/api/v1/avatars/%s", cluster->user_id);
+    g_autoptr(GBytes) face = make_png (200, 200);
+    g_autoptr(TestResponse) set = test_http_bytes (cluster->relays[0], "PUT", "/api/v1/me/avatar",
+                                                   cluster->token, face, "image/png", NULL);
+    g_autoptr(TestResponse) shown_b = NULL, shown_a = NULL, removed = NULL, gone = NULL;
+
+    test_assert_http_status (set, 200);
+    shown_b = test_http (cluster->relays[1], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (shown_b, 200);
+    g_assert_cmpstr (test_response_header (shown_b, "Content-Type"), ==, "image/png");
+    shown_a = test_http (cluster->relays[0], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (shown_a, 200);
+    assert_same_bytes (shown_a, shown_b);
+    if (shared_dir == NULL && test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 1);
+
+    removed = test_http (cluster->relays[1], "DELETE", "/api/v1/me/avatar", cluster->token, NULL, NULL);
+    test_assert_http_status (removed, 204);
+    gone = test_http (cluster->relays[0], "GET", avatar_path, NULL, NULL, NULL);
+    test_assert_http_status (gone, 404);
+    if (shared_dir == NULL && test_store_is_postgresql ())
+      g_assert_cmpint (test_relay_pg_exec (cluster->relays[0], "SELECT 1 FROM upload_blobs"), ==, 0);
+    if (shared_dir != NULL)
+      g_assert_false (has_upload_files (shared_dir));
+  }
+}
+
+static void
+test_uploads_across_relays (void)
+{
+  uploads_across_relays (NULL);
+}
+
+static void
+test_uploads_shared_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("confab-shared-uploads-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  uploads_across_relays (dir);
+  remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -988,6 +1231,8 @@ main (int    argc,
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
   test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
   test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);
+  test_harness_add ("/cluster/relays/uploads", test_uploads_across_relays);
+  test_harness_add ("/cluster/relays/uploads-shared-dir", test_uploads_shared_dir);
 
   return g_test_run ();
 }

@@ -7,10 +7,13 @@
  * and in the past: conversations that cross midnight and one on each side of the spring DST
  * change of Europe/Berlin (2026-03-29 is 23 hours long there), bot answers, ratings, timeline
  * events. The relay reads it as it reads its own rows; nothing in the relay knows it is a test.
+ * On PostgreSQL (CONFAB_TEST_STORE=postgresql) the same SQL goes to the relay's database, with
+ * its three SQLite words in PostgreSQL's (sql () below).
  */
 
 #include "relay-harness.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -19,6 +22,7 @@
 typedef struct {
   TestRelay *relay;
   sqlite3   *db;
+  PGconn    *pg;              /* instead of db on PostgreSQL */
   char      *site_id;
   char      *owner_token;
   char      *admin_token;
@@ -56,6 +60,24 @@ sql (Fixture    *f,
   va_start (args, format);
   text = sqlite3_vmprintf (format, args);
   va_end (args);
+  if (f->pg != NULL)
+    {
+      g_autoptr (GString) pg_text = g_string_new (text);
+      PGresult *result;
+
+      sqlite3_free (text);
+      /* foreign keys are always on; a message's event is the sequence's last value (the
+       * fixture gave events.cursor the store's default) */
+      if (g_str_has_prefix (pg_text->str, "PRAGMA"))
+        return;
+      g_string_replace (pg_text, "last_insert_rowid ()", "currval ('events_cursor')", 0);
+      g_string_replace (pg_text, "json_object (", "json_build_object (", 0);
+      result = PQexec (f->pg, pg_text->str);
+      if (PQresultStatus (result) != PGRES_COMMAND_OK)
+        g_error ("%s: %s", pg_text->str, PQresultErrorMessage (result));
+      PQclear (result);
+      return;
+    }
   if (sqlite3_exec (f->db, text, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", text, message);
   sqlite3_free (text);
@@ -201,6 +223,14 @@ fixture_new (void)
   f->faq1 = add_faq (f, "Where is my order?");
   f->faq2 = add_faq (f, "Do you ship abroad?");
 
+  if (test_store_is_postgresql ())
+    {
+      f->pg = PQconnectdb (test_relay_store_url (f->relay));
+      g_assert_cmpint (PQstatus (f->pg), ==, CONNECTION_OK);
+      /* rows written here take their cursor as the store's do */
+      sql (f, "ALTER TABLE events ALTER COLUMN cursor SET DEFAULT confab_next_cursor ()");
+      return f;
+    }
   db_path = g_build_filename (test_relay_data_dir (f->relay), "confab.db", NULL);
   g_assert_cmpint (sqlite3_open (db_path, &f->db), ==, SQLITE_OK);
   sqlite3_busy_timeout (f->db, 10000);
@@ -211,6 +241,7 @@ static void
 fixture_free (Fixture *f)
 {
   sqlite3_close (f->db);
+  g_clear_pointer (&f->pg, PQfinish);
   test_relay_free (f->relay);
   g_free (f->site_id);
   g_free (f->owner_token);

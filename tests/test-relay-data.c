@@ -6,6 +6,7 @@
 #include "relay-harness.h"
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -171,6 +172,34 @@ status_of (TestWorld  *world,
   return response->status;
 }
 
+/* On PostgreSQL (test-relay-data-postgresql) the same SQL runs on the relay's database: ?1 and
+ * ?2 become $1 and $2, and events take their cursor from the store's confab_next_cursor () as a
+ * default, as SQLite's AUTOINCREMENT gives one. The result, or NULL after a command. */
+static PGresult *
+pg_run (TestWorld  *world,
+        const char *sql,
+        const char *arg1,
+        const char *arg2)
+{
+  g_autoptr(GString) text = g_string_new (sql);
+  const char *values[2] = { arg1, arg2 };
+  PGconn *conn = PQconnectdb (test_relay_store_url (world->relay));
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  g_string_replace (text, "?1", "$1", 0);
+  g_string_replace (text, "?2", "$2", 0);
+  result = PQexec (conn, "ALTER TABLE events ALTER COLUMN cursor SET DEFAULT confab_next_cursor ()");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  result = PQexecParams (conn, text->str, arg2 != NULL ? 2 : arg1 != NULL ? 1 : 0, NULL, values,
+                         NULL, NULL, 0);
+  if (PQresultStatus (result) != PGRES_TUPLES_OK && PQresultStatus (result) != PGRES_COMMAND_OK)
+    g_error ("%s: %s", text->str, PQresultErrorMessage (result));
+  PQfinish (conn);
+  return result;
+}
+
 static sqlite3 *
 open_db (TestWorld *world,
          int        flags)
@@ -189,10 +218,20 @@ db_text (TestWorld  *world,
          const char *sql,
          const char *arg)
 {
-  sqlite3 *db = open_db (world, SQLITE_OPEN_READONLY);
+  sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   char *value = NULL;
 
+  if (test_store_is_postgresql ())
+    {
+      PGresult *result = pg_run (world, sql, arg, NULL);
+
+      if (PQntuples (result) > 0 && !PQgetisnull (result, 0, 0))
+        value = g_strdup (PQgetvalue (result, 0, 0));
+      PQclear (result);
+      return value;
+    }
+  db = open_db (world, SQLITE_OPEN_READONLY);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   if (arg != NULL)
     sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
@@ -214,6 +253,35 @@ db_count (TestWorld  *world,
   return g_ascii_strtoll (text, NULL, 10);
 }
 
+/* Runs a statement with ?1 = @arg1 and ?2 = @arg2 (either may be NULL) on the relay's database
+ * (its relay stopped, for SQLite). */
+static void
+db_exec (TestWorld  *world,
+         const char *sql,
+         const char *arg1,
+         const char *arg2)
+{
+  sqlite3 *db;
+  sqlite3_stmt *stmt = NULL;
+
+  if (test_store_is_postgresql ())
+    {
+      PQclear (pg_run (world, sql, arg1, arg2));
+      return;
+    }
+  db = open_db (world, SQLITE_OPEN_READWRITE);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (arg1 != NULL)
+    sqlite3_bind_text (stmt, 1, arg1, -1, SQLITE_TRANSIENT);
+  if (arg2 != NULL)
+    sqlite3_bind_text (stmt, 2, arg2, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* Where an upload's bytes are: its file in <data-dir>/uploads on SQLite, its sha256 (a row of
+ * upload_blobs) on PostgreSQL; upload_stored () says whether they are still there. */
 static char *
 upload_file (TestWorld  *world,
              const char *upload_id)
@@ -221,8 +289,19 @@ upload_file (TestWorld  *world,
   g_autofree char *sha256 = db_text (world, "SELECT sha256 FROM uploads WHERE id = ?1", upload_id);
 
   g_assert_nonnull (sha256);
+  if (test_store_is_postgresql ())
+    return g_steal_pointer (&sha256);
   return g_strdup_printf ("%s/uploads/%.2s/%.2s/%s", test_relay_data_dir (world->relay), sha256,
                           sha256 + 2, sha256);
+}
+
+static gboolean
+upload_stored (TestWorld  *world,
+               const char *file)
+{
+  if (test_store_is_postgresql ())
+    return db_count (world, "SELECT count(*) FROM upload_blobs WHERE sha256 = ?1", file) > 0;
+  return g_file_test (file, G_FILE_TEST_EXISTS);
 }
 
 static JsonArray *
@@ -671,8 +750,8 @@ test_delete_visitor (void)
   ann = pair.ann->id;
   red_file = upload_file (world, pair.red_upload);
   shared_file = upload_file (world, pair.shared_upload_ann);
-  g_assert_true (g_file_test (red_file, G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test (shared_file, G_FILE_TEST_EXISTS));
+  g_assert_true (upload_stored (world, red_file));
+  g_assert_true (upload_stored (world, shared_file));
 
   /* agents may not; refused, nothing changes */
   g_assert_cmpuint (status_of (world, "DELETE", agent, NULL, "/api/v1/visitors/%s", ann), ==, 403);
@@ -727,12 +806,12 @@ test_delete_visitor (void)
   g_assert_cmpint (db_count (world, "SELECT count(*) FROM events WHERE payload LIKE ?1", "%ann-comment%"), ==, 0);
 
   /* Ann's own picture's file is gone; the one Bob sent too stays for him */
-  g_assert_false (g_file_test (red_file, G_FILE_TEST_EXISTS));
+  g_assert_false (upload_stored (world, red_file));
   {
     g_autofree char *thumb = g_strconcat (red_file, ".thumb", NULL);
-    g_assert_false (g_file_test (thumb, G_FILE_TEST_EXISTS));
+    g_assert_false (!test_store_is_postgresql () && g_file_test (thumb, G_FILE_TEST_EXISTS));
   }
-  g_assert_true (g_file_test (shared_file, G_FILE_TEST_EXISTS));
+  g_assert_true (upload_stored (world, shared_file));
 
   /* Bob is untouched */
   g_assert_cmpuint (status_of (world, "GET", world->token, NULL, "/api/v1/visitors/%s", pair.bob->id), ==, 200);
@@ -804,29 +883,18 @@ test_delete_long_history (void)
   test_visitor_say (other->ws, "just one", &other->conversation_id);
   test_relay_stop (world->relay);
   {
-    sqlite3 *db = open_db (world, SQLITE_OPEN_READWRITE);
-    sqlite3_stmt *stmt = NULL;
     g_autofree char *sql = g_strdup_printf (
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500) "
       "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) "
       "SELECT '%s', 'message', ?1, 1 + i, 0 FROM n", world->site_id);
 
-    g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-    sqlite3_bind_text (stmt, 1, chatty->conversation_id, -1, SQLITE_TRANSIENT);
-    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-    sqlite3_finalize (stmt);
-    g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                         "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
-                                         "sender_type, sender_id, body, created_at) "
-                                         "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
-                                         "?2, 'more words', 0 FROM events "
-                                         "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 1",
-                                         -1, &stmt, NULL), ==, SQLITE_OK);
-    sqlite3_bind_text (stmt, 1, chatty->conversation_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 2, chatty->id, -1, SQLITE_TRANSIENT);
-    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-    sqlite3_finalize (stmt);
-    sqlite3_close (db);
+    db_exec (world, sql, chatty->conversation_id, NULL);
+    db_exec (world, "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
+                    "sender_type, sender_id, body, created_at) "
+                    "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
+                    "?2, 'more words', 0 FROM events "
+                    "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 1",
+             chatty->conversation_id, chatty->id);
   }
   test_relay_start (world->relay);
   g_assert_cmpint (db_count (world, "SELECT count(*) FROM messages WHERE conversation_id = ?1",
@@ -858,27 +926,23 @@ test_delete_long_history (void)
 
 /* Moves the conversation's times @days back: its messages, and its events when @events. */
 static void
-age_conversation (sqlite3    *db,
+age_conversation (TestWorld  *world,
                   const char *conversation_id,
                   gint64      days,
                   gboolean    events)
 {
-  sqlite3_stmt *stmt = NULL;
   static const char * const statements[] = {
     "UPDATE conversations SET last_message_at = last_message_at - ?2, created_at = created_at - ?2 WHERE id = ?1",
     "UPDATE events SET created_at = created_at - ?2 WHERE conversation_id = ?1",
     "UPDATE messages SET created_at = created_at - ?2 WHERE conversation_id = ?1",
   };
+  g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, days * DAY_MS);
 
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
     {
       if (!events && strstr (statements[i], "UPDATE events") != NULL)
         continue;
-      g_assert_cmpint (sqlite3_prepare_v2 (db, statements[i], -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, days * DAY_MS);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_finalize (stmt);
+      db_exec (world, statements[i], conversation_id, ms);
     }
 }
 
@@ -920,7 +984,7 @@ test_retention (void)
   set_status (world, recent->conversation_id, "closed");
   set_status (world, late->conversation_id, "resolved");
   file = upload_file (world, picture);
-  g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS));
+  g_assert_true (upload_stored (world, file));
 
   /* the setting, within its bounds */
   g_assert_cmpuint (status_of (world, "PATCH", world->token, "{\"settings\":{\"retention_days\":3651}}",
@@ -934,36 +998,23 @@ test_retention (void)
    * the late one was resolved just now: its last message is old, its timeline event is not. */
   test_relay_stop (world->relay);
   {
-    sqlite3 *db = open_db (world, SQLITE_OPEN_READWRITE);
-
     /* a long one: more messages than a purge step takes (CONFAB_RETENTION_BATCH, 200), so it
      * goes in slices, oldest first, then whole */
-    {
-      sqlite3_stmt *stmt = NULL;
-      g_autofree char *sql = g_strdup_printf (
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 450) "
-        "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) "
-        "SELECT '%s', 'message', ?1, 100 + i, 0 FROM n", world->site_id);
+    g_autofree char *sql = g_strdup_printf (
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 450) "
+      "INSERT INTO events (site_id, kind, conversation_id, seq, created_at) "
+      "SELECT '%s', 'message', ?1, 100 + i, 0 FROM n", world->site_id);
 
-      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, old_resolved->conversation_id, -1, SQLITE_TRANSIENT);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_finalize (stmt);
-      g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                           "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
-                                           "sender_type, sender_id, body, created_at) "
-                                           "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
-                                           "'v', 'an old line', 0 FROM events "
-                                           "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 100",
-                                           -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, old_resolved->conversation_id, -1, SQLITE_TRANSIENT);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_finalize (stmt);
-    }
-    age_conversation (db, old_resolved->conversation_id, 40, TRUE);
-    age_conversation (db, old_open->conversation_id, 40, TRUE);
-    age_conversation (db, late->conversation_id, 40, FALSE);
-    sqlite3_close (db);
+    db_exec (world, sql, old_resolved->conversation_id, NULL);
+    db_exec (world, "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
+                    "sender_type, sender_id, body, created_at) "
+                    "SELECT conversation_id, seq, cursor, 'bulk' || seq, 'visitor', "
+                    "'v', 'an old line', 0 FROM events "
+                    "WHERE conversation_id = ?1 AND kind = 'message' AND seq > 100",
+             old_resolved->conversation_id, NULL);
+    age_conversation (world, old_resolved->conversation_id, 40, TRUE);
+    age_conversation (world, old_open->conversation_id, 40, TRUE);
+    age_conversation (world, late->conversation_id, 40, FALSE);
   }
   test_relay_start (world->relay);
   agent = test_ws_agent (world->relay, world->token);
@@ -991,7 +1042,7 @@ test_retention (void)
   g_assert_cmpint (db_count (world, "SELECT count(*) FROM events WHERE conversation_id = ?1",
                              old_resolved->conversation_id), ==, 0);
   g_assert_cmpint (db_count (world, "SELECT count(*) FROM uploads WHERE id = ?1", picture), ==, 0);
-  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  g_assert_false (upload_stored (world, file));
 
   /* agents are told; the audit log counts it */
   test_agent_subscribe (agent, 0, &backlog);

@@ -6,6 +6,7 @@
 #include "relay-harness.h"
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -94,14 +95,83 @@ upload_png (TestRelay  *relay,
   return g_strdup (test_obj_string (test_response_object (uploaded), "id"));
 }
 
-/* The image files under <data-dir>/uploads (not tmp/, not thumbnails), by name. */
+/* On PostgreSQL (test-relay-siteadmin-postgresql) the relay's database, where the uploads'
+ * bytes are too: a connection for SQL written for SQLite, with its few SQLite words in
+ * PostgreSQL's, and events given their cursor by the store's confab_next_cursor (). */
+static PGconn *
+pg_open (TestRelay *relay)
+{
+  PGconn *conn = PQconnectdb (test_relay_store_url (relay));
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  result = PQexec (conn, "ALTER TABLE events ALTER COLUMN cursor SET DEFAULT confab_next_cursor ()");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  return conn;
+}
+
+static PGresult *
+pg_query (PGconn     *conn,
+          const char *sql,
+          const char *value)
+{
+  g_autoptr(GString) text = g_string_new (sql);
+  PGresult *result;
+
+  g_string_replace (text, "PRAGMA foreign_keys = ON; ", "", 0);
+  g_string_replace (text, "last_insert_rowid ()", "currval ('events_cursor')", 0);
+  g_string_replace (text, "enabled = 0", "enabled = false", 0);
+  g_string_replace (text, "FROM faqs_fts WHERE faqs_fts MATCH ?",
+                    "FROM faqs WHERE search @@ to_tsquery ('simple', ?)", 0);
+  g_string_replace (text, "?", "$1", 0);
+  if (value != NULL)
+    result = PQexecParams (conn, text->str, 1, NULL, &value, NULL, NULL, 0);
+  else
+    result = PQexec (conn, text->str);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", text->str, PQresultErrorMessage (result));
+  return result;
+}
+
+/* Runs @sql (statements, no parameters) on @db, or on @pg with PostgreSQL. */
+static void
+exec_sql (sqlite3    *db,
+          PGconn     *pg,
+          const char *sql)
+{
+  if (pg != NULL)
+    PQclear (pg_query (pg, sql, NULL));
+  else
+    g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* The image files under <data-dir>/uploads (not tmp/), thumbnails too, by name; on PostgreSQL
+ * the same names for the rows of upload_blobs. */
 static GHashTable *
 upload_files (TestRelay *relay)
 {
   g_autofree char *root = g_build_filename (test_relay_data_dir (relay), "uploads", NULL);
   GHashTable *files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GDir) top = g_dir_open (root, 0, NULL);
+  g_autoptr(GDir) top = NULL;
   const char *a;
+
+  if (test_store_is_postgresql ())
+    {
+      PGconn *conn = pg_open (relay);
+      PGresult *result = pg_query (conn, "SELECT sha256, length (thumb) > 0 FROM upload_blobs", NULL);
+
+      for (int i = 0; i < PQntuples (result); i++)
+        {
+          g_hash_table_add (files, g_strdup (PQgetvalue (result, i, 0)));
+          if (PQgetvalue (result, i, 1)[0] == 't')
+            g_hash_table_add (files, g_strconcat (PQgetvalue (result, i, 0), ".thumb", NULL));
+        }
+      PQclear (result);
+      PQfinish (conn);
+      return files;
+    }
+  top = g_dir_open (root, 0, NULL);
 
   while (top != NULL && (a = g_dir_read_name (top)) != NULL)
     {
@@ -133,6 +203,16 @@ count_rows (TestRelay  *relay,
   sqlite3_stmt *stmt = NULL;
   gint64 count;
 
+  if (test_store_is_postgresql ())
+    {
+      PGconn *conn = pg_open (relay);
+      PGresult *result = pg_query (conn, sql, value);
+
+      count = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+      PQclear (result);
+      PQfinish (conn);
+      return count;
+    }
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     g_error ("%s: %s", sql, sqlite3_errmsg (db));
@@ -387,6 +467,7 @@ test_delete_site_in_steps (void)
   g_autofree char *b_conversation = NULL;
   g_autoptr(TestWs) b_visitor = NULL;
   sqlite3 *db = NULL;
+  PGconn *pg = NULL;
 
   test_world_add_tenant (world, "b", &b_token, &b_site, &b_key);
   b_visitor = test_ws_widget (world->relay, b_key);
@@ -399,8 +480,11 @@ test_delete_site_in_steps (void)
   /* 250 conversations of 4 messages written straight into the store (the relay stopped): more
    * than two steps of 100 */
   test_relay_stop (world->relay);
-  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON; BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  if (test_store_is_postgresql ())
+    pg = pg_open (world->relay);
+  else
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  exec_sql (db, pg, "PRAGMA foreign_keys = ON; BEGIN");
   for (guint i = 0; i < 250; i++)
     {
       g_autofree char *sql = g_strdup_printf (
@@ -409,7 +493,7 @@ test_delete_site_in_steps (void)
         "VALUES ('conv_bulk%u', '%s', 'vis_bulk%u', 1, 1, 4);",
         i, world->site_id, i, world->site_id, i);
 
-      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+      exec_sql (db, pg, sql);
       for (guint seq = 1; seq <= 4; seq++)
         {
           g_autofree char *message = g_strdup_printf (
@@ -418,11 +502,12 @@ test_delete_site_in_steps (void)
             "VALUES ('conv_bulk%u', %u, last_insert_rowid (), 'c%u-%u', 'visitor', 'vis_bulk%u', 'Hello', 1);",
             world->site_id, i, seq, i, seq, i, seq, i);
 
-          g_assert_cmpint (sqlite3_exec (db, message, NULL, NULL, NULL), ==, SQLITE_OK);
+          exec_sql (db, pg, message);
         }
     }
-  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  exec_sql (db, pg, "COMMIT");
   sqlite3_close (db);
+  g_clear_pointer (&pg, PQfinish);
   test_relay_start (world->relay);
 
   {
@@ -452,9 +537,14 @@ test_delete_site_in_steps (void)
                                             half, half);
 
     test_relay_stop (world->relay);
-    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    if (test_store_is_postgresql ())
+      pg = pg_open (world->relay);
+    else
+      g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    exec_sql (db, pg, sql);
     sqlite3_close (db);
+    db = NULL;
+    g_clear_pointer (&pg, PQfinish);
     test_relay_start (world->relay);
     wait_site_removed (world->relay, half);
   }

@@ -7,6 +7,10 @@
 #define G_LOG_DOMAIN "test-store"
 
 #include "confab-auth.h"
+#include "confab-faq.h"
+#include "confab-store-analytics.h"
+#include "confab-store-chat.h"
+#include "confab-store-sites.h"
 #include "confab-store-email.h"
 #include "confab-store.h"
 #include "confab-store-data.h"
@@ -2823,6 +2827,755 @@ test_blocks (Fixture       *fixture,
   g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
 }
 
+/* --- every store function on both backends (pgstore3) --------------------------------------- */
+
+/* FAQs: create, list, update, delete, views, feedback, and search as the relay asks it (FTS5
+ * strings joined by OR): the question outranks the answer, a word found only with its accent
+ * folded matches ("cafe" finds "Café"), another site's FAQs stay out. */
+static void
+test_faqs (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, owner->id, "Other");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) first = NULL;
+  const char * const shipping_keywords[] = { "delivery", "post", NULL };
+  const char * const shipping_terms[] = { "shipping", NULL };
+  const char * const cafe_terms[] = { "cafe", NULL };
+  const char * const nothing_terms[] = { "zeppelin", NULL };
+  g_autoptr (ConfabFaq) shipping = NULL;
+  g_autoptr (ConfabFaq) returns = NULL;
+  g_autoptr (ConfabFaq) cafe = NULL;
+  g_autoptr (ConfabFaq) foreign = NULL;
+  g_autoptr (ConfabFaq) updated = NULL;
+  g_autoptr (ConfabFaq) got = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *match = NULL;
+  g_autofree char *question = NULL;
+  gboolean answered = TRUE, may_answer = FALSE;
+
+  shipping = confab_store_create_faq (fixture->store, site->id, "How long does shipping take?",
+                                      "Two to three days.", shipping_keywords, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (shipping->site_id, ==, site->id);
+  g_assert_cmpstr (shipping->keywords[1], ==, "post");
+  g_usleep (1500);
+  returns = confab_store_create_faq (fixture->store, site->id, "Can I send it back?",
+                                     "Yes, free shipping on returns within 30 days.", NULL, &error);
+  g_assert_no_error (error);
+  g_usleep (1500);
+  cafe = confab_store_create_faq (fixture->store, site->id, "Is there a Café?", "On the 2nd floor.",
+                                  NULL, &error);
+  g_assert_no_error (error);
+  foreign = confab_store_create_faq (fixture->store, other->id, "Shipping to the moon?", "No.", NULL,
+                                     &error);
+  g_assert_no_error (error);
+
+  list = confab_store_list_faqs (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((ConfabFaq *) list->pdata[0])->id, ==, shipping->id);
+  g_assert_cmpstr (((ConfabFaq *) list->pdata[2])->id, ==, cafe->id);
+
+  /* the question's word outranks the answer's; the other site's entry is not found */
+  match = confab_faq_match_query (shipping_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, shipping->id);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[1])->id, ==, returns->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&match, g_free);
+  /* diacritics fold on both sides */
+  match = confab_faq_match_query (cafe_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, cafe->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (nothing_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* an update changes what the search finds */
+  updated = confab_store_update_faq (fixture->store, cafe->id, "Where is the restaurant?", NULL,
+                                     NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (updated->answer, ==, "On the 2nd floor.");
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (cafe_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_assert_null (confab_store_update_faq (fixture->store, "faq_missing", "Q", NULL, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_count_faq_view (fixture->store, shipping->id, &error));
+  g_assert_true (confab_store_count_faq_view (fixture->store, shipping->id, &error));
+  g_assert_false (confab_store_count_faq_view (fixture->store, "faq_missing", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* the bot's answer in a conversation, and the visitor's vote on it */
+  first = visitor_says (fixture->store, visitor, "c1", "how long is shipping?", &conversation, NULL);
+  g_assert_true (confab_store_bot_may_answer (fixture->store, conversation->id, &may_answer, &error));
+  g_assert_true (may_answer);
+  g_assert_true (confab_store_faq_answered_in (fixture->store, conversation->id, shipping->id,
+                                               &answered, &error));
+  g_assert_false (answered);
+  {
+    ConfabMessageDraft draft = {
+      .conversation_id = conversation->id,
+      .sender_type = CONFAB_SENDER_BOT,
+      .sender_id = shipping->id,
+      .sender_name = "Bot",
+      .body = "Two to three days.",
+    };
+    g_autoptr (ConfabMessage) answer = NULL;
+
+    g_assert_true (confab_store_append_message (fixture->store, &draft, &answer, NULL, NULL, NULL,
+                                                &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (confab_store_faq_answered_in (fixture->store, conversation->id, shipping->id,
+                                               &answered, &error));
+  g_assert_true (answered);
+  g_assert_true (confab_store_set_faq_feedback (fixture->store, conversation->id, shipping->id,
+                                                FALSE, &error));
+  /* a second vote replaces the first */
+  g_assert_true (confab_store_set_faq_feedback (fixture->store, conversation->id, shipping->id,
+                                                TRUE, &error));
+  g_assert_no_error (error);
+  got = confab_store_get_faq (fixture->store, shipping->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->views, ==, 2);
+  g_assert_cmpint (got->helpful, ==, 1);
+  g_assert_cmpint (got->not_helpful, ==, 0);
+  question = confab_store_analytics_faq_question (fixture->store, shipping->id);
+  g_assert_cmpstr (question, ==, "How long does shipping take?");
+
+  g_assert_true (confab_store_delete_faq (fixture->store, returns->id, &error));
+  g_assert_false (confab_store_delete_faq (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (confab_store_get_faq (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* The site's audit pages, newest first, by id; deleting them. */
+static void
+test_audit_pages (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (GPtrArray) page = NULL;
+  g_autoptr (GPtrArray) rest = NULL;
+  ConfabAuditRecord *last;
+
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *target = g_strdup_printf ("thing %d", i);
+      ConfabAuditEntry entry = {
+        .actor_id = owner->id, .actor_name = "Old name", .site_id = site->id,
+        .action = "settings.changed", .target_type = "site", .target_id = site->id,
+        .target_name = target, .details_json = "{\"n\":1}", .ip_hash = "iphash",
+      };
+
+      g_assert_true (confab_store_append_audit (fixture->store, &entry, &error));
+      g_assert_no_error (error);
+    }
+
+  page = confab_store_list_site_audit (fixture->store, site->id, 0, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+  last = page->pdata[2];
+  g_assert_cmpstr (((ConfabAuditRecord *) page->pdata[0])->target_name, ==, "thing 4");
+  /* the user's current name, not the one written then */
+  g_assert_cmpstr (last->actor_name, ==, "Someone");
+  g_assert_cmpstr (last->details_json, ==, "{\"n\":1}");
+  rest = confab_store_list_site_audit (fixture->store, site->id, last->id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rest->len, ==, 2);
+  g_assert_cmpstr (((ConfabAuditRecord *) rest->pdata[1])->target_name, ==, "thing 0");
+
+  g_assert_true (confab_store_delete_site_audit (fixture->store, site->id, &error));
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = confab_store_list_site_audit (fixture->store, site->id, 0, 0, &error);
+  g_assert_cmpuint (page->len, ==, 0);
+}
+
+/* One visitor's data: search, pages, ids, message count, trimming, and deleting them. */
+static void
+test_visitor_data (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) ann = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabVisitor) bob = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GPtrArray) pages = NULL;
+  g_autoptr (GPtrArray) conversations = NULL;
+  g_autoptr (GPtrArray) offline = NULL;
+  g_autoptr (GPtrArray) uploads = NULL;
+  g_autoptr (GPtrArray) unused = NULL;
+  g_autofree char *offline_id = NULL;
+  ConfabVisitorInfo info = { .name = "Ann 100%_Real", .email = "ann@example.com" };
+  ConfabUpload upload = {
+    .id = "upl_ann", .site_id = site->id, .sha256 = "ab12",
+    .mime = "application/pdf", .kind = "file", .name = "invoice.pdf", .size = 10,
+  };
+  gboolean more = TRUE;
+
+  {
+    ConfabVisitor *touched = confab_store_touch_visitor (fixture->store, ann->id, &info, FALSE,
+                                                         &error);
+
+    g_assert_no_error (error);
+    confab_visitor_free (ann);
+    ann = touched;
+  }
+  g_assert_true (confab_store_add_page_view (fixture->store, ann->id, "https://shop.example/a", "A",
+                                             1000, &error));
+  g_assert_true (confab_store_add_page_view (fixture->store, ann->id, "https://shop.example/b", NULL,
+                                             2000, &error));
+  upload.visitor_id = ann->id;
+  g_assert_true (confab_store_add_upload (fixture->store, &upload, &error));
+  g_assert_no_error (error);
+  /* a file keeps its kind and name (they were lost on PostgreSQL) */
+  {
+    g_autoptr (ConfabUpload) stored = confab_store_get_upload (fixture->store, "upl_ann", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (stored->kind, ==, "file");
+    g_assert_cmpstr (stored->name, ==, "invoice.pdf");
+  }
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("m%d", i);
+      g_autoptr (ConfabMessage) message = visitor_says (fixture->store, ann, client_id, "hello",
+                                                        i == 0 ? &conversation : NULL, NULL);
+    }
+  offline_id = confab_store_add_offline_message (fixture->store, site->id, ann->id, "Ann",
+                                                 "ann@example.com", "call me", &error);
+  g_assert_no_error (error);
+
+  /* the pattern's own % and _ are literal; case does not matter */
+  found = confab_store_search_visitors (fixture->store, site->id, "100%_real", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((ConfabVisitor *) found->pdata[0])->id, ==, ann->id);
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = confab_store_search_visitors (fixture->store, site->id, "100__real", 10, &error);
+  g_assert_cmpuint (found->len, ==, 0);
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = confab_store_search_visitors (fixture->store, site->id, "EXAMPLE.com", 10, &error);
+  g_assert_cmpuint (found->len, ==, 1);
+
+  pages = confab_store_list_visitor_pages (fixture->store, ann->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages->len, ==, 2);
+  g_assert_cmpstr (((ConfabPageView *) pages->pdata[0])->title, ==, "A");
+  g_assert_null (((ConfabPageView *) pages->pdata[1])->title);
+
+  conversations = confab_store_list_visitor_conversation_ids (fixture->store, ann->id, &error);
+  g_assert_cmpuint (conversations->len, ==, 1);
+  g_assert_cmpstr (conversations->pdata[0], ==, conversation->id);
+  offline = confab_store_list_visitor_offline_ids (fixture->store, ann->id, &error);
+  g_assert_cmpuint (offline->len, ==, 1);
+  g_assert_cmpstr (offline->pdata[0], ==, offline_id);
+  uploads = confab_store_list_visitor_upload_ids (fixture->store, ann->id, &error);
+  g_assert_cmpuint (uploads->len, ==, 1);
+  g_assert_cmpstr (uploads->pdata[0], ==, "upl_ann");
+  g_clear_pointer (&conversations, g_ptr_array_unref);
+  g_clear_pointer (&offline, g_ptr_array_unref);
+
+  /* trimming: the oldest first, two at a time, until none is left */
+  g_assert_cmpint (confab_store_count_visitor_messages (fixture->store, ann->id, &error), ==, 5);
+  g_assert_true (confab_store_trim_visitor_messages (fixture->store, ann->id, 2, &more, &error));
+  g_assert_no_error (error);
+  g_assert_true (more);
+  g_assert_cmpint (confab_store_count_visitor_messages (fixture->store, ann->id, &error), ==, 3);
+  {
+    g_autoptr (GPtrArray) left = confab_store_list_messages (fixture->store, conversation->id, 0, 0,
+                                                             &error);
+    g_assert_cmpuint (left->len, ==, 3);
+    g_assert_cmpint (((ConfabMessage *) left->pdata[0])->seq, ==, 3);
+  }
+  while (more)
+    g_assert_true (confab_store_trim_visitor_messages (fixture->store, ann->id, 2, &more, &error));
+  g_assert_cmpint (confab_store_count_visitor_messages (fixture->store, ann->id, &error), ==, 0);
+
+  g_assert_true (confab_store_delete_visitor (fixture->store, ann->id, &conversations, &offline,
+                                              &unused, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (conversations->len, ==, 1);
+  g_assert_cmpuint (offline->len, ==, 1);
+  g_assert_cmpuint (unused->len, ==, 1);
+  g_assert_cmpstr (unused->pdata[0], ==, "ab12");
+  g_assert_null (confab_store_get_visitor (fixture->store, ann->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (confab_store_get_upload (fixture->store, "upl_ann", &error));
+  g_clear_error (&error);
+  g_assert_false (confab_store_delete_visitor (fixture->store, ann->id, NULL, NULL, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* the other visitor is untouched */
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = confab_store_search_visitors (fixture->store, site->id, "", 0, &error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((ConfabVisitor *) found->pdata[0])->id, ==, bob->id);
+}
+
+
+/* Retention: only resolved or closed conversations idle past the cutoff go, with their uploads'
+ * files reported when no other row names them; a long one goes in slices within the budget. */
+static void
+test_retention (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) old_visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabVisitor) open_visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) old = NULL;
+  g_autoptr (ConfabConversation) open = NULL;
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GHashTable) retention = NULL;
+  g_autoptr (ConfabSite) updated = NULL;
+  ConfabUpload upload = {
+    .id = "upl_old", .site_id = site->id, .sha256 = "cd34", .mime = "image/png", .size = 10,
+  };
+  gboolean more = FALSE;
+  gint64 purged, cutoff;
+
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("o%d", i);
+      g_autoptr (ConfabMessage) message = visitor_says (fixture->store, old_visitor, client_id, "old",
+                                                        i == 0 ? &old : NULL, NULL);
+    }
+  {
+    g_autoptr (ConfabMessage) message = visitor_says (fixture->store, open_visitor, "p1", "open",
+                                                      &open, NULL);
+  }
+  upload.conversation_id = old->id;
+  g_assert_true (confab_store_add_upload (fixture->store, &upload, &error));
+  {
+    ConfabConversation *resolved = confab_store_set_status (fixture->store, old->id,
+                                                            CONFAB_STATUS_RESOLVED, &error);
+
+    g_assert_no_error (error);
+    confab_conversation_free (old);
+    old = resolved;
+  }
+  g_assert_no_error (error);
+
+  updated = confab_store_update_site (fixture->store, site->id, NULL, NULL,
+                                      "{\"retention_days\":30}", -1, &error);
+  g_assert_no_error (error);
+  retention = confab_store_list_retention_sites (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (retention, site->id)), ==, 30);
+
+  /* nothing is older than a cutoff in the past */
+  purged = confab_store_purge_conversations (fixture->store, site->id, 1, 100, &more, &ids, &files,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (purged, ==, 0);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  g_clear_pointer (&files, g_ptr_array_unref);
+
+  /* a cutoff in the future: the resolved one goes, in slices of 2 rows, then whole; the open
+   * one stays */
+  cutoff = confab_now_ms () + 60 * 60 * 1000;
+  purged = confab_store_purge_conversations (fixture->store, site->id, cutoff, 2, &more, &ids, &files,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (purged, ==, 0);
+  g_assert_true (more);
+  g_assert_cmpint (confab_store_count_visitor_messages (fixture->store, old_visitor->id, &error), ==, 3);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  g_clear_pointer (&files, g_ptr_array_unref);
+  do
+    {
+      g_clear_pointer (&ids, g_ptr_array_unref);
+      g_clear_pointer (&files, g_ptr_array_unref);
+      purged = confab_store_purge_conversations (fixture->store, site->id, cutoff, 2, &more, &ids,
+                                                 &files, &error);
+      g_assert_no_error (error);
+    }
+  while (purged == 0 && more);
+  g_assert_cmpint (purged, ==, 1);
+  g_assert_cmpstr (ids->pdata[0], ==, old->id);
+  g_assert_cmpuint (files->len, ==, 1);
+  g_assert_cmpstr (files->pdata[0], ==, "cd34");
+  g_assert_null (confab_store_get_conversation (fixture->store, old->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&open, confab_conversation_free);
+  open = confab_store_get_current_conversation (fixture->store, open_visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (open);
+}
+
+/* Deleting a site: retired at once (no key, no members, no audit trail), then removed in steps
+ * that report the upload files. */
+static void
+test_delete_site (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) kept = make_site (fixture->store, owner->id, "Kept");
+  g_autoptr (ConfabSite) retired = NULL;
+  g_autoptr (GPtrArray) members = NULL;
+  g_autoptr (GPtrArray) retired_ids = NULL;
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (ConfabFaq) faq = NULL;
+  g_autoptr (ConfabUser) invitee = NULL;
+  gboolean done = FALSE;
+  guint steps = 0;
+
+  for (int v = 0; v < 3; v++)
+    {
+      g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+      g_autoptr (ConfabConversation) conversation = NULL;
+      g_autoptr (ConfabMessage) message = visitor_says (fixture->store, visitor, "c", "hi",
+                                                        &conversation, NULL);
+      g_autofree char *id = g_strdup_printf ("upl_%d", v);
+      ConfabUpload upload = {
+        .id = id, .site_id = site->id, .conversation_id = conversation->id, .sha256 = "ef56",
+        .mime = "image/png", .size = 1,
+      };
+
+      g_assert_true (confab_store_add_upload (fixture->store, &upload, &error));
+    }
+  faq = confab_store_create_faq (fixture->store, site->id, "Q?", "A.", NULL, &error);
+  g_assert_no_error (error);
+  invitee = confab_store_invite_user (fixture->store, "new@example.com", site->id, CONFAB_ROLE_AGENT,
+                                      "codehash", owner->id, confab_now_ms () + 1000000, &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_store_audit (fixture->store, owner->id, site->id, "site.deleted", NULL, NULL,
+                                     &error));
+
+  g_assert_true (confab_store_retire_site (fixture->store, site->id, &members, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (members->len, ==, 2);
+  retired = confab_store_get_site (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_false (retired->enabled);
+  g_assert_true (g_str_has_prefix (retired->site_key, "deleted:"));
+  g_assert_cmpint (confab_store_get_role (fixture->store, site->id, owner->id), ==, CONFAB_ROLE_NONE);
+  /* the invitation to this site alone left no account */
+  g_assert_null (confab_store_get_user (fixture->store, invitee->id, &error));
+  g_clear_error (&error);
+  retired_ids = confab_store_list_retired_sites (fixture->store, &error);
+  g_assert_cmpuint (retired_ids->len, ==, 1);
+  g_assert_false (confab_store_retire_site (fixture->store, site->id, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  while (!done)
+    {
+      g_assert_true (confab_store_delete_site_step (fixture->store, site->id, 2, G_USEC_PER_SEC,
+                                                    files, &done, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (++steps, <, 10);
+    }
+  g_assert_cmpuint (steps, >=, 3);  /* 2 + 1 conversations, then visitors, then the row */
+  g_assert_cmpuint (files->len, ==, 3);
+  g_assert_cmpstr (files->pdata[0], ==, "ef56");
+  g_assert_null (confab_store_get_site (fixture->store, site->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (confab_store_get_faq (fixture->store, faq->id, &error));
+  g_clear_error (&error);
+  g_clear_pointer (&retired, confab_site_free);
+  retired = confab_store_get_site (fixture->store, kept->id, &error);
+  g_assert_no_error (error);
+}
+
+/* Notes (idempotent by client id), labels (names unique per site, whatever their case), the
+ * search over message bodies (all words, the last a prefix, accents folded, the user's sites
+ * only, newest first, pages by cursor), avatars and the widget's team header. */
+static void
+test_everyday (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabUser) stranger = make_user (fixture->store, "stranger@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, stranger->id, "Other");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabVisitor) foreign = make_visitor (fixture->store, other->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) foreign_conversation = NULL;
+  g_autoptr (ConfabMessage) m1 = NULL;
+  g_autoptr (ConfabMessage) m2 = NULL;
+  g_autoptr (ConfabMessage) m3 = NULL;
+  g_autoptr (ConfabMessage) m4 = NULL;
+  g_autoptr (ConfabMessage) reply = NULL;
+  g_autoptr (ConfabNote) note = NULL;
+  g_autoptr (ConfabNote) again = NULL;
+  g_autoptr (ConfabNote) conflict = NULL;
+  g_autoptr (ConfabLabel) vip = NULL;
+  g_autoptr (ConfabLabel) billing = NULL;
+  g_autoptr (ConfabLabel) taken = NULL;
+  g_autoptr (ConfabLabel) renamed = NULL;
+  g_autoptr (GPtrArray) notes = NULL;
+  g_autoptr (GPtrArray) labels = NULL;
+  g_autoptr (GPtrArray) labelled = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (GPtrArray) answerers = NULL;
+  g_autoptr (GArray) times = NULL;
+  g_autofree char *avatar = NULL;
+  const char * const both[] = { NULL, NULL, NULL };
+  const char * const foreign_label[] = { "lbl_nope", NULL };
+  gboolean duplicate = TRUE;
+
+  m1 = visitor_says (fixture->store, visitor, "v1", "My order from the Café is late", &conversation,
+                     NULL);
+  m2 = visitor_says (fixture->store, visitor, "v2", "ordering again tomorrow", NULL, NULL);
+  m3 = visitor_says (fixture->store, visitor, "v3", "nothing to see", NULL, NULL);
+  m4 = visitor_says (fixture->store, foreign, "f1", "order at another shop", &foreign_conversation,
+                     NULL);
+  reply = agent_says (fixture->store, conversation->id, owner->id, "a1", "Sorry!");
+
+  /* notes */
+  note = confab_store_add_note (fixture->store, conversation->id, owner->id, "Owner", "n1",
+                                "check the courier", "[]", &duplicate, &error);
+  g_assert_no_error (error);
+  g_assert_false (duplicate);
+  again = confab_store_add_note (fixture->store, conversation->id, owner->id, "Owner", "n1",
+                                 "check the courier", NULL, &duplicate, &error);
+  g_assert_no_error (error);
+  g_assert_true (duplicate);
+  g_assert_cmpstr (again->id, ==, note->id);
+  conflict = confab_store_add_note (fixture->store, conversation->id, owner->id, "Owner", "n1",
+                                    "something else", NULL, &duplicate, &error);
+  g_assert_null (conflict);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  notes = confab_store_list_notes (fixture->store, conversation->id, &error);
+  g_assert_cmpuint (notes->len, ==, 1);
+  g_assert_cmpstr (((ConfabNote *) notes->pdata[0])->mentions_json, ==, "[]");
+
+  /* labels */
+  vip = confab_store_create_label (fixture->store, site->id, "VIP", "#ff0000", &error);
+  g_assert_no_error (error);
+  billing = confab_store_create_label (fixture->store, site->id, "billing", "#00ff00", &error);
+  g_assert_no_error (error);
+  taken = confab_store_create_label (fixture->store, site->id, "vip", "#0000ff", &error);
+  g_assert_null (taken);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  labels = confab_store_list_labels (fixture->store, site->id, &error);
+  g_assert_cmpuint (labels->len, ==, 2);
+  g_assert_cmpstr (((ConfabLabel *) labels->pdata[0])->name, ==, "billing");
+  g_clear_pointer (&labels, g_ptr_array_unref);
+  {
+    const char * const ids[] = { vip->id, billing->id, vip->id, NULL };
+
+    g_assert_true (confab_store_set_conversation_labels (fixture->store, site->id, conversation->id,
+                                                         ids, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_false (confab_store_set_conversation_labels (fixture->store, site->id, conversation->id,
+                                                        foreign_label, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* all or nothing: the refused change left both */
+  labels = confab_store_list_conversation_labels (fixture->store, conversation->id, &error);
+  g_assert_cmpuint (labels->len, ==, 2);
+  labelled = confab_store_list_labelled_conversations (fixture->store, site->id, vip->id, NULL, 0, 10,
+                                                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (labelled->len, ==, 1);
+  g_assert_cmpstr (labelled->pdata[0], ==, conversation->id);
+  g_clear_pointer (&labelled, g_ptr_array_unref);
+  {
+    ConfabConversationStatus resolved = CONFAB_STATUS_RESOLVED;
+
+    labelled = confab_store_list_labelled_conversations (fixture->store, site->id, vip->id, &resolved,
+                                                         0, 10, &error);
+    g_assert_cmpuint (labelled->len, ==, 0);
+  }
+  renamed = confab_store_update_label (fixture->store, billing->id, "Billing", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (renamed->color, ==, "#00ff00");
+  g_assert_null (confab_store_update_label (fixture->store, billing->id, "VIP", NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (confab_store_delete_label (fixture->store, vip->id, &error));
+  g_clear_pointer (&labels, g_ptr_array_unref);
+  labels = confab_store_list_conversation_labels (fixture->store, conversation->id, &error);
+  g_assert_cmpuint (labels->len, ==, 1);
+  g_assert_false (confab_store_delete_label (fixture->store, vip->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* search: "order"* finds "order" and "ordering" on the owner's site, not the other's */
+  hits = confab_store_search_messages (fixture->store, owner->id, NULL, "\"order\"*", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_cmpint (((ConfabSearchHit *) hits->pdata[0])->cursor, ==, m2->cursor);
+  g_assert_cmpint (((ConfabSearchHit *) hits->pdata[1])->seq, ==, m1->seq);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = confab_store_search_messages (fixture->store, owner->id, NULL, "\"order\"*", m2->cursor, 10,
+                                       &error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpint (((ConfabSearchHit *) hits->pdata[0])->cursor, ==, m1->cursor);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* every word, the accent folded */
+  hits = confab_store_search_messages (fixture->store, owner->id, site->id, "\"cafe\" \"late\"*", 0,
+                                       10, &error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((ConfabSearchHit *) hits->pdata[0])->body, ==, "My order from the Café is late");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = confab_store_search_messages (fixture->store, owner->id, other->id, "\"order\"*", 0, 10,
+                                       &error);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = confab_store_search_messages (fixture->store, stranger->id, NULL, "\"order\"*", 0, 10, &error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((ConfabSearchHit *) hits->pdata[0])->site_id, ==, other->id);
+
+  /* avatars */
+  g_assert_false (confab_store_avatar_in_use (fixture->store, "a1b2"));
+  g_assert_true (confab_store_set_avatar (fixture->store, owner->id, "a1b2", &error));
+  avatar = confab_store_get_avatar (fixture->store, owner->id, &error);
+  g_assert_cmpstr (avatar, ==, "a1b2");
+  g_assert_true (confab_store_avatar_in_use (fixture->store, "a1b2"));
+  g_assert_false (confab_store_set_avatar (fixture->store, "usr_missing", "a1b2", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_set_avatar (fixture->store, owner->id, NULL, &error));
+  g_clear_pointer (&avatar, g_free);
+  avatar = confab_store_get_avatar (fixture->store, owner->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (avatar);
+
+  /* the team header: who answered, how soon */
+  answerers = confab_store_list_recent_answerers (fixture->store, site->id, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (answerers->len, ==, 1);
+  g_assert_cmpstr (((ConfabUser *) answerers->pdata[0])->id, ==, owner->id);
+  times = confab_store_recent_first_responses (fixture->store, site->id, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (times->len, ==, 1);
+  g_assert_cmpint (g_array_index (times, gint64, 0), >=, 0);
+  (void) both;
+}
+
+static gboolean
+count_conversation (const ConfabAnalyticsConversation *row,
+                    gpointer                           user_data)
+{
+  GPtrArray *rows = user_data;
+
+  g_ptr_array_add (rows, g_strdup_printf ("%s %s %s %d %d", row->status,
+                                          row->first_visitor_body != NULL ? row->first_visitor_body : "-",
+                                          row->visitor_name != NULL ? row->visitor_name : "-",
+                                          row->rating, row->first_reply_at >= row->first_visitor_at));
+  return TRUE;
+}
+
+static gboolean
+count_messages (gint64      bucket,
+                const char *sender_type,
+                const char *sender_id,
+                const char *site_id,
+                gint64      count,
+                gpointer    user_data)
+{
+  GHashTable *totals = user_data;
+  gint64 sum = GPOINTER_TO_SIZE (g_hash_table_lookup (totals, sender_type)) + count;
+
+  g_hash_table_insert (totals, g_strdup (sender_type), GSIZE_TO_POINTER (sum));
+  return TRUE;
+}
+
+/* The analytics queries: conversations of a range with their first message, reply and rating;
+ * messages per slot (from message_counts) and per bucket (from the messages); visitors seen;
+ * offline messages. */
+static void
+test_analytics (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) m1 = NULL;
+  g_autoptr (ConfabMessage) m2 = NULL;
+  g_autoptr (ConfabMessage) reply = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *sites_json = g_strdup_printf ("[\"%s\"]", site->id);
+  g_autofree char *offline = NULL;
+  gint64 now = confab_now_ms ();
+  gint64 from = (now / CONFAB_ANALYTICS_SLOT_MS - 4) * CONFAB_ANALYTICS_SLOT_MS;
+  gint64 to = (now / CONFAB_ANALYTICS_SLOT_MS + 4) * CONFAB_ANALYTICS_SLOT_MS;
+
+  m1 = visitor_says (fixture->store, visitor, "v1", "Where is my parcel?", &conversation, NULL);
+  m2 = visitor_says (fixture->store, visitor, "v2", "Hello?", NULL, NULL);
+  reply = agent_says (fixture->store, conversation->id, owner->id, "a1", "On its way");
+  g_assert_true (confab_store_set_rating (fixture->store, conversation->id, 5, "great", &error));
+  offline = confab_store_add_offline_message (fixture->store, site->id, visitor->id, "V", "v@example.com",
+                                              "later", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (confab_store_analytics_conversations (fixture->store, sites_json, from, to, TRUE,
+                                                       count_conversation, rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (rows->pdata[0], ==, "open Where is my parcel? - 5 1");
+  g_ptr_array_set_size (rows, 0);
+  g_assert_true (confab_store_analytics_conversations (fixture->store, sites_json, from - 1000000, from,
+                                                       FALSE, count_conversation, rows, &error));
+  g_assert_cmpuint (rows->len, ==, 0);
+
+  g_assert_true (confab_store_analytics_messages (fixture->store, sites_json, from, to,
+                                                  CONFAB_ANALYTICS_SLOT_MS, count_messages, slots,
+                                                  &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_hash_table_lookup (slots, "visitor")), ==, 2);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_hash_table_lookup (slots, "agent")), ==, 1);
+  g_assert_true (confab_store_analytics_messages (fixture->store, sites_json, from + 1, to, 3600000,
+                                                  count_messages, buckets, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_hash_table_lookup (buckets, "visitor")), ==, 2);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_hash_table_lookup (buckets, "agent")), ==, 1);
+
+  g_assert_cmpint (confab_store_analytics_visitors (fixture->store, sites_json, from, to, &error), ==, 1);
+  g_assert_cmpint (confab_store_analytics_offline (fixture->store, sites_json, from, to, &error), ==, 1);
+  g_assert_cmpint (confab_store_analytics_offline (fixture->store, "[]", from, to, &error), ==, 0);
+  g_assert_no_error (error);
+}
+
+
 int
 main (int    argc,
       char **argv)
@@ -2884,6 +3637,13 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
+  TEST_BOTH ("faqs", test_faqs);
+  TEST_BOTH ("audit/pages", test_audit_pages);
+  TEST_BOTH ("visitor-data", test_visitor_data);
+  TEST_BOTH ("retention", test_retention);
+  TEST_BOTH ("delete-site", test_delete_site);
+  TEST_BOTH ("everyday", test_everyday);
+  TEST_BOTH ("analytics", test_analytics);
 
 #ifdef CONFAB_TEST_STORE_PG
   {

@@ -28,9 +28,10 @@ typedef struct {
   SoupServerMessage *msg;
   char              *user_id;
   GBytes            *body;
-  char              *dir;
+  char              *dir;         /* NULL: the picture goes to the database */
   /* from the worker */
   char              *sha256;
+  GBytes            *png;         /* for the database */
 } AvatarJob;
 
 static void
@@ -41,12 +42,24 @@ avatar_job_free (AvatarJob *job)
   g_clear_pointer (&job->body, g_bytes_unref);
   g_free (job->dir);
   g_free (job->sha256);
+  g_clear_pointer (&job->png, g_bytes_unref);
   g_free (job);
 }
 
+/* <data-dir>/avatars, or avatars/ in a shared [uploads] dir (every relay serves every
+ * picture); NULL when they are in the database with the uploads (confab-uploads.c). */
 static char *
 avatars_dir (ConfabRelay *relay)
 {
+  g_autofree char *shared = NULL;
+
+  if (confab_uploads_in_store (relay))
+    return NULL;
+  if (relay->config->uploads_dir != NULL && *relay->config->uploads_dir != '\0')
+    {
+      shared = confab_uploads_files_dir (relay);
+      return g_build_filename (shared, "avatars", NULL);
+    }
   return g_build_filename (relay->config->data_dir, "avatars", NULL);
 }
 
@@ -70,6 +83,14 @@ remove_if_unused (ConfabRelay *relay,
   if (sha256 == NULL || confab_store_avatar_in_use (relay->store, sha256))
     return;
   dir = avatars_dir (relay);
+  if (dir == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!confab_store_delete_upload_bytes (relay->store, sha256, &error))
+        g_warning ("Cannot remove an avatar's bytes: %s", error->message);
+      return;
+    }
   path = avatar_path (dir, sha256);
   if (g_unlink (path) != 0 && errno != ENOENT)
     g_warning ("Cannot remove %s: %s", path, g_strerror (errno));
@@ -93,6 +114,12 @@ make_avatar (GTask        *task,
     return g_task_return_error (task, error);
 
   job->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, png);
+  if (job->dir == NULL)
+    {
+      /* the main thread stores it with the user's row */
+      job->png = g_steal_pointer (&png);
+      return g_task_return_boolean (task, TRUE);
+    }
   path = avatar_path (job->dir, job->sha256);
   if (g_mkdir_with_parents (job->dir, 0700) != 0)
     return g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
@@ -134,7 +161,9 @@ avatar_made (GObject      *source,
     }
 
   previous = confab_store_get_avatar (job->relay->store, job->user_id, NULL);
-  if (!confab_store_set_avatar (job->relay->store, job->user_id, job->sha256, &error))
+  if ((job->png != NULL &&
+       !confab_store_put_upload_bytes (job->relay->store, job->sha256, job->png, NULL, &error)) ||
+      !confab_store_set_avatar (job->relay->store, job->user_id, job->sha256, &error))
     {
       remove_if_unused (job->relay, job->sha256);
       confab_http_gerror (msg, error);
@@ -227,14 +256,26 @@ confab_api_avatar (ConfabRelay       *relay,
     return confab_http_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "This user has no avatar");
 
   dir = avatars_dir (relay);
-  path = avatar_path (dir, sha256);
-  mapped = g_mapped_file_new (path, FALSE, NULL);
-  if (mapped == NULL)
+  if (dir == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      bytes = confab_store_get_upload_bytes (relay->store, sha256, FALSE, &error);
+      if (bytes == NULL && !g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        return confab_http_gerror (msg, error);
+    }
+  else
+    {
+      path = avatar_path (dir, sha256);
+      mapped = g_mapped_file_new (path, FALSE, NULL);
+      if (mapped != NULL)
+        bytes = g_mapped_file_get_bytes (mapped);
+    }
+  if (bytes == NULL)
     {
       g_warning ("The avatar of %s has no file", user_id);
       return confab_http_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "This user has no avatar");
     }
-  bytes = g_mapped_file_get_bytes (mapped);
 
   etag = g_strdup_printf ("\"%.32s\"", sha256);
   soup_message_headers_replace (headers, "Content-Type", "image/png");

@@ -9,35 +9,20 @@
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-store-data.h"
+#include "confab-uploads.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 
 #define BLOCKED_MESSAGE "This chat is not available."
 
-/* The files of uploads no row names any more (confab-uploads.c's layout:
- * <data-dir>/uploads/ab/cd/<sha256> and <sha256>.thumb). */
+/* The files of uploads no row names any more: wherever confab-uploads.c keeps them
+ * (<data-dir>/uploads, a shared [uploads] dir, or the database). */
 static void
 remove_upload_files (ConfabHub *hub,
                      GPtrArray *sha256s)
 {
-  for (guint i = 0; sha256s != NULL && i < sha256s->len; i++)
-    {
-      const char *sha256 = g_ptr_array_index (sha256s, i);
-      g_autofree char *image = NULL;
-      g_autofree char *thumb = NULL;
-
-      /* a name from our own rows, but a path is built of it: hex only */
-      if (strlen (sha256) != 64 || strspn (sha256, "0123456789abcdef") != 64)
-        continue;
-      image = g_strdup_printf ("%s/uploads/%.2s/%.2s/%s", hub->relay->config->data_dir,
-                               sha256, sha256 + 2, sha256);
-      thumb = g_strconcat (image, ".thumb", NULL);
-      if (g_unlink (image) != 0 && errno != ENOENT)
-        g_warning ("Cannot remove %s: %s", image, g_strerror (errno));
-      if (g_unlink (thumb) != 0 && errno != ENOENT)
-        g_warning ("Cannot remove %s: %s", thumb, g_strerror (errno));
-    }
+  confab_uploads_remove_unused_files (hub->relay, sha256s);
 }
 
 static JsonArray *

@@ -42,8 +42,11 @@
 struct _ConfabUploads
 {
   ConfabRelay     *relay;
-  char            *dir;           /* <data-dir>/uploads */
-  char            *tmp_dir;       /* <data-dir>/uploads/tmp */
+  char            *dir;           /* <data-dir>/uploads, or [uploads] dir (shared by relays) */
+  char            *tmp_dir;       /* <data-dir>/uploads/tmp: bodies being received, local */
+  /* The bytes live in the database (confab_store_put_upload_bytes ()): a PostgreSQL store and
+   * no [uploads] dir, so that every relay of the database serves every upload. */
+  gboolean         in_store;
   GThreadPool     *workers;
   GMainContext    *context;       /* where results go back to */
   ConfabRateLimit *per_uploader;  /* "user:ID" / "visitor:ID" */
@@ -473,6 +476,7 @@ typedef struct {
   ConfabImage       *image;       /* NULL for a file */
   const char        *file_mime;   /* a file's (static) */
   gint64             file_size;
+  GBytes            *file_bytes;  /* a file's, when they go to the store */
   char              *sha256;
   char              *image_path;
   char              *thumb_path;
@@ -489,6 +493,7 @@ job_free (Job *job)
     g_unlink (job->tmp_path);
   g_free (job->tmp_path);
   g_clear_pointer (&job->image, confab_image_free);
+  g_clear_pointer (&job->file_bytes, g_bytes_unref);
   g_free (job->name);
   g_free (job->sha256);
   g_free (job->image_path);
@@ -565,6 +570,12 @@ process_file (Job         *job,
   bytes = g_mapped_file_get_bytes (mapped);
   job->file_size = len;
   job->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  if (job->uploads->in_store)
+    {
+      /* the main thread writes them to the database with the upload's row */
+      job->file_bytes = g_steal_pointer (&bytes);
+      return;
+    }
   dir = g_strdup_printf ("%s/%.2s/%.2s", job->uploads->dir, job->sha256, job->sha256 + 2);
   job->image_path = g_build_filename (dir, job->sha256, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -637,6 +648,8 @@ process_job (gpointer data,
     goto done;
 
   job->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, job->image->image);
+  if (uploads->in_store)
+    goto done;  /* job->image keeps the bytes for the main thread */
   dir = g_strdup_printf ("%s/%.2s/%.2s", uploads->dir, job->sha256, job->sha256 + 2);
   job->image_path = g_build_filename (dir, job->sha256, NULL);
   job->thumb_path = g_strconcat (job->image_path, ".thumb", NULL);
@@ -661,12 +674,33 @@ remove_new_files (Job *job)
 {
   ConfabStore *store = job->uploads->relay->store;
 
-  if (job->sha256 == NULL || confab_store_upload_file_used (store, job->sha256))
+  if (job->uploads->in_store || job->sha256 == NULL ||
+      confab_store_upload_file_used (store, job->sha256))
     return;
   if (job->created_image)
     g_unlink (job->image_path);
   if (job->created_thumb)
     g_unlink (job->thumb_path);
+}
+
+/* The bytes and the row in one transaction: a row never names bytes that are not there. */
+static gboolean
+add_with_bytes (ConfabStore         *store,
+                const ConfabUpload  *upload,
+                GBytes              *data,
+                GBytes              *thumb,
+                GError             **error)
+{
+  if (!confab_store_begin (store, error))
+    return FALSE;
+  if (!confab_store_put_upload_bytes (store, upload->sha256, data, thumb, error) ||
+      !confab_store_add_upload (store, upload, error) ||
+      !confab_store_commit (store, error))
+    {
+      confab_store_rollback (store);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -722,7 +756,11 @@ job_done (gpointer user_data)
 
   /* stored on its own, outside the hub's open batch: the 201 below promises it is durable */
   confab_hub_sync (job->uploads->relay->hub);
-  if (!confab_store_add_upload (job->uploads->relay->store, upload, &error))
+  if (job->uploads->in_store
+      ? !add_with_bytes (job->uploads->relay->store, upload,
+                         job->image != NULL ? job->image->image : job->file_bytes,
+                         job->image != NULL ? job->image->thumb : NULL, &error)
+      : !confab_store_add_upload (job->uploads->relay->store, upload, &error))
     {
       remove_new_files (job);
       confab_http_gerror (msg, error);
@@ -823,15 +861,29 @@ upload_get (ConfabUploads     *uploads,
   if (thumb && g_strcmp0 (upload->kind, "file") == 0)
     return not_found (msg);
 
-  path = g_strdup_printf ("%s/%.2s/%.2s/%s%s", uploads->dir, upload->sha256, upload->sha256 + 2,
-                          upload->sha256, thumb ? ".thumb" : "");
-  mapped = g_mapped_file_new (path, FALSE, &error);
-  if (mapped == NULL)
+  if (uploads->in_store)
     {
-      g_warning ("Upload %s has no file: %s", upload->id, error->message);
-      return not_found (msg);
+      bytes = confab_store_get_upload_bytes (uploads->relay->store, upload->sha256, thumb, &error);
+      if (bytes == NULL)
+        {
+          if (!g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+            return confab_http_gerror (msg, error);
+          g_warning ("Upload %s has no bytes in the database", upload->id);
+          return not_found (msg);
+        }
     }
-  bytes = g_mapped_file_get_bytes (mapped);
+  else
+    {
+      path = g_strdup_printf ("%s/%.2s/%.2s/%s%s", uploads->dir, upload->sha256, upload->sha256 + 2,
+                              upload->sha256, thumb ? ".thumb" : "");
+      mapped = g_mapped_file_new (path, FALSE, &error);
+      if (mapped == NULL)
+        {
+          g_warning ("Upload %s has no file: %s", upload->id, error->message);
+          return not_found (msg);
+        }
+      bytes = g_mapped_file_get_bytes (mapped);
+    }
 
   /* Never rendered as anything but the image it is, never a document that runs scripts,
    * never re-fetched: an id's bytes do not change. */
@@ -917,6 +969,31 @@ sweep_tmp (const char *tmp_dir)
     }
 }
 
+/* [uploads] dir, else <data-dir>/uploads */
+static char *
+uploads_dir (ConfabRelay *relay)
+{
+  const char *shared = relay->config->uploads_dir;
+
+  if (shared != NULL && *shared != '\0')
+    return g_strdup (shared);
+  return g_build_filename (relay->config->data_dir, "uploads", NULL);
+}
+
+char *
+confab_uploads_files_dir (ConfabRelay *relay)
+{
+  return uploads_dir (relay);
+}
+
+gboolean
+confab_uploads_in_store (ConfabRelay *relay)
+{
+  const char *shared = relay->config->uploads_dir;
+
+  return (shared == NULL || *shared == '\0') && confab_store_can_hold_upload_bytes (relay->store);
+}
+
 ConfabUploads *
 confab_uploads_new (ConfabRelay  *relay,
                     GError      **error)
@@ -924,10 +1001,14 @@ confab_uploads_new (ConfabRelay  *relay,
   ConfabUploads *uploads = g_new0 (ConfabUploads, 1);
 
   uploads->relay = relay;
-  uploads->dir = g_build_filename (relay->config->data_dir, "uploads", NULL);
-  uploads->tmp_dir = g_build_filename (uploads->dir, "tmp", NULL);
+  uploads->tmp_dir = g_build_filename (relay->config->data_dir, "uploads", "tmp", NULL);
+  uploads->dir = uploads_dir (relay);
+  uploads->in_store = confab_uploads_in_store (relay);
+  g_info ("Uploads are kept %s%s", uploads->in_store ? "in the database" : "in ",
+          uploads->in_store ? "" : uploads->dir);
 
-  if (g_mkdir_with_parents (uploads->tmp_dir, 0700) != 0)
+  if (g_mkdir_with_parents (uploads->tmp_dir, 0700) != 0 ||
+      (!uploads->in_store && g_mkdir_with_parents (uploads->dir, 0700) != 0))
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
                    "Cannot create the uploads directory %s: %s", uploads->tmp_dir, g_strerror (errno));
@@ -968,7 +1049,8 @@ void
 confab_uploads_remove_unused_files (ConfabRelay *relay,
                                     GPtrArray   *sha256s)
 {
-  g_autofree char *dir = g_build_filename (relay->config->data_dir, "uploads", NULL);
+  g_autofree char *dir = uploads_dir (relay);
+  gboolean in_store = relay->uploads != NULL && relay->uploads->in_store;
 
   for (guint i = 0; sha256s && i < sha256s->len; i++)
     {
@@ -981,6 +1063,14 @@ confab_uploads_remove_unused_files (ConfabRelay *relay,
         hex = g_ascii_isxdigit (*c);
       if (!hex || confab_store_upload_file_used (relay->store, sha256))
         continue;
+      if (in_store)
+        {
+          g_autoptr (GError) error = NULL;
+
+          if (!confab_store_delete_upload_bytes (relay->store, sha256, &error))
+            g_warning ("Cannot remove an upload's bytes: %s", error->message);
+          continue;
+        }
 
       image_path = g_strdup_printf ("%s/%.2s/%.2s/%s", dir, sha256, sha256 + 2, sha256);
       thumb_path = g_strconcat (image_path, ".thumb", NULL);

@@ -59,5 +59,10 @@ void           confab_uploads_import_image_async  (ConfabRelay         *relay,
                                                    gpointer             user_data);
 char          *confab_uploads_import_image_finish (GAsyncResult        *result,
                                                    GError             **error);
+/* Whether the relay keeps uploads (and agents' avatars) in the database: a store that can
+ * (PostgreSQL) and no [uploads] dir. */
+gboolean       confab_uploads_in_store     (ConfabRelay *relay);
+/* Where the relay keeps them as files otherwise: [uploads] dir, else <data-dir>/uploads. */
+char          *confab_uploads_files_dir    (ConfabRelay *relay);
 
 G_END_DECLS

@@ -5,9 +5,8 @@
  * another backend (postgresql/confab-pg-store.c) carries a table of that backend's functions;
  * every public function of the SQLite files hands off to it on its first line (STORE_HANDOFF
  * in sqlite/confab-store-private.h), so the SQLite code stays as it is and a function added
- * there needs one line more. A NULL entry is a function the backend does not have yet: the
- * call fails with CONFAB_STORE_ERROR_FAILED "… is not supported by the PostgreSQL store yet",
- * never quietly (relay/store/README.md lists them).
+ * there needs one line more and its entry here, which every backend fills (a NULL entry fails
+ * test-store-postgresql's /store/postgresql/every-function-ported).
  *
  * Each entry has the public function's signature, without its "confab_store_" prefix.
  */
@@ -15,6 +14,7 @@
 
 #include "confab-store.h"
 #include "confab-store-analytics.h"
+#include "confab-store-chat.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
 #include "confab-store-kb.h"
@@ -180,6 +180,26 @@ struct _ConfabStoreFuncs
   ConfabArticle *(*update_article) (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
   gboolean (*delete_article) (ConfabStore *store, const char *article_id, GError **error);
   GPtrArray *(*search_articles) (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);
+  ConfabNote *(*add_note) (ConfabStore *store, const char *conversation_id, const char *author_id, const char *author_name, const char *client_id, const char *body, const char *mentions_json, gboolean *out_duplicate, GError **error);
+  GPtrArray *(*list_notes) (ConfabStore *store, const char *conversation_id, GError **error);
+  ConfabLabel *(*create_label) (ConfabStore *store, const char *site_id, const char *name, const char *color, GError **error);
+  ConfabLabel *(*get_label) (ConfabStore *store, const char *label_id, GError **error);
+  GPtrArray *(*list_labels) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabLabel *(*update_label) (ConfabStore *store, const char *label_id, const char *name, const char *color, GError **error);
+  gboolean (*delete_label) (ConfabStore *store, const char *label_id, GError **error);
+  GPtrArray *(*list_conversation_labels) (ConfabStore *store, const char *conversation_id, GError **error);
+  gboolean (*set_conversation_labels) (ConfabStore *store, const char *site_id, const char *conversation_id, const char * const *label_ids, GError **error);
+  GPtrArray *(*list_labelled_conversations) (ConfabStore *store, const char *site_id, const char *label_id, const ConfabConversationStatus *status, gint64 before_ms, guint limit, GError **error);
+  GPtrArray *(*search_messages) (ConfabStore *store, const char *user_id, const char *site_id, const char *match, gint64 before_cursor, guint limit, GError **error);
+  gboolean (*set_avatar) (ConfabStore *store, const char *user_id, const char *sha256, GError **error);
+  char *(*get_avatar) (ConfabStore *store, const char *user_id, GError **error);
+  gboolean (*avatar_in_use) (ConfabStore *store, const char *sha256);
+  GPtrArray *(*list_recent_answerers) (ConfabStore *store, const char *site_id, guint limit, GError **error);
+  GArray *(*recent_first_responses) (ConfabStore *store, const char *site_id, guint limit, GError **error);
+  gboolean (*can_hold_upload_bytes) (ConfabStore *store);
+  gboolean (*put_upload_bytes) (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
+  GBytes *(*get_upload_bytes) (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
+  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.
@@ -189,10 +209,5 @@ ConfabStore *confab_store_new_for_backend  (const ConfabStoreFuncs *backend,
 gpointer     confab_store_get_backend_data (ConfabStore              *store);
 /* NULL for SQLite. */
 const ConfabStoreFuncs *confab_store_get_backend (ConfabStore *store);
-
-/* Sets @error (or warns, when NULL) that @function is not in @backend yet. */
-void         confab_store_unsupported      (const ConfabStoreFuncs *backend,
-                                            const char               *function,
-                                            GError                  **error);
 
 G_END_DECLS

@@ -807,6 +807,28 @@ ConfabUpload *confab_store_get_upload     (ConfabStore     *store,
 /* Whether any upload row still names the file @sha256. */
 gboolean      confab_store_upload_file_used (ConfabStore   *store,
                                            const char      *sha256);
+
+/* The upload's bytes in the database, so that every relay of a PostgreSQL store serves every
+ * upload (issue 13; relay/media/confab-uploads.c uses them unless [uploads] dir= names a shared
+ * directory). SQLite keeps them as files in <data-dir>/uploads: there can_hold_upload_bytes is
+ * FALSE and the other three fail. */
+gboolean      confab_store_can_hold_upload_bytes (ConfabStore *store);
+/* Stores the image (or file) and its thumbnail (NULL for a file) under @sha256, once: bytes
+ * already there stay as they are. */
+gboolean      confab_store_put_upload_bytes (ConfabStore   *store,
+                                           const char      *sha256,
+                                           GBytes          *data,
+                                           GBytes          *thumb,
+                                           GError         **error);
+/* The image or its thumbnail; NOT_FOUND when the database has none. */
+GBytes       *confab_store_get_upload_bytes (ConfabStore   *store,
+                                           const char      *sha256,
+                                           gboolean         thumb,
+                                           GError         **error);
+/* Removes them (once no upload row names @sha256: the caller checks). */
+gboolean      confab_store_delete_upload_bytes (ConfabStore *store,
+                                           const char      *sha256,
+                                           GError         **error);
 /* Lets a message in @conversation_id carry @upload_id: TRUE when the upload already belongs to
  * that conversation, or when it belongs to nobody's conversation yet, was uploaded by
  * @visitor_id (the sender; NULL for agents) and to the conversation's site — then it is tied

@@ -373,8 +373,8 @@ static const char * const migrations[] = {
   "  WHEN (NEW.kind = 'timeline') EXECUTE FUNCTION events_analytics_resolved ();\n",
   /* v5: issue 14's everyday chat (the chatrelay branch's SQLite migration): internal notes,
    * labels, search over message bodies (SQLite's FTS5 table messages_fts becomes a GIN index of
-   * the same name over the body's tsvector), files beyond images, agents' avatars. The store
-   * functions that use them are SQLite-only for now. */
+   * the same name over the body's tsvector), files beyond images, agents' avatars
+   * (confab-pg-store-everyday.c; v7 folds the search's diacritics). */
   "CREATE TABLE notes (\n"
   "  id              text PRIMARY KEY,\n"
   "  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
@@ -637,6 +637,31 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX email_threads_conversation ON email_threads (conversation_id);\n"
   "ALTER TABLE users ADD COLUMN email_notifications bigint NOT NULL DEFAULT 1;\n",
+  /* v13 (pgstore3): full-text search folds diacritics as SQLite's unicode61 remove_diacritics
+   * does, so that "cafe" finds "Café" on both stores. unaccent () would need an extension and is
+   * not IMMUTABLE; confab_fold () is: lower case, then the accented Latin letters (Latin-1 and
+   * Latin Extended-A, what NFD decomposes into one letter and marks) to their bare letter. The
+   * store folds the query's words the same way in C (pg_fts_query ()). The FAQ weights become
+   * question A, keywords B, answer C, for ts_rank's weights in FTS5 bm25's proportions 4:3:1. */
+  "CREATE FUNCTION confab_fold (text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+  "  SELECT translate (lower ($1),\n"
+  "    'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž',\n"
+  "    'aaaaaaceeeeiiiinooooouuuuyaaaaaaceeeeiiiinooooouuuuyyaaaaaaccccccccddeeeeeeeeeegggggggghhiiiiiiiiijjkkllllllnnnnnnoooooorrrrrrssssssssttttuuuuuuuuuuuuwwyyyzzzzzz')\n"
+  "$$;\n"
+  "ALTER TABLE faqs DROP COLUMN search;\n"
+  "ALTER TABLE faqs ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('simple', confab_fold (question)), 'A') ||\n"
+  "  setweight (to_tsvector ('simple', confab_fold (keywords)), 'B') ||\n"
+  "  setweight (to_tsvector ('simple', confab_fold (synonyms)), 'B') ||\n"
+  "  setweight (to_tsvector ('simple', confab_fold (answer)), 'C')) STORED;\n"
+  "CREATE INDEX faqs_fts ON faqs USING gin (search);\n"
+  "DROP INDEX messages_fts;\n"
+  "CREATE INDEX messages_fts ON messages\n"
+  "  USING gin (to_tsvector ('simple', confab_fold (coalesce (body, ''))));\n",
+  /* v14 (pgstore3): upload bytes are compressed formats already (PNG, JPEG, WebP, PDF, zip):
+   * stored out of line without TOAST's compression attempt. */
+  "ALTER TABLE upload_blobs ALTER COLUMN data SET STORAGE EXTERNAL;\n"
+  "ALTER TABLE upload_blobs ALTER COLUMN thumb SET STORAGE EXTERNAL;\n",
 };
 
 int

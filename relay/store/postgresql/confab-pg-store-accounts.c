@@ -175,8 +175,8 @@ pg_revoke_token (ConfabStore *store,
 
 #define SITE_COLUMNS "s.id, s.name, s.site_key, s.domains, s.settings, s.enabled, s.created_at"
 
-static char *
-strv_to_json (const char * const *strv)
+char *
+pg_strv_to_json (const char * const *strv)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -189,8 +189,8 @@ strv_to_json (const char * const *strv)
   return json_to_string (root, FALSE);
 }
 
-static char **
-domains_from_json (const char *text)
+char **
+pg_strv_from_json (const char *text)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr (JsonNode) root = text != NULL ? json_from_string (text, NULL) : NULL;
@@ -219,7 +219,7 @@ read_site (PGresult *result,
   site->id = pg_dup (result, row, 0);
   site->name = pg_dup (result, row, 1);
   site->site_key = pg_dup (result, row, 2);
-  site->domains = domains_from_json (PQgetvalue (result, row, 3));
+  site->domains = pg_strv_from_json (PQgetvalue (result, row, 3));
   site->settings_json = pg_dup (result, row, 4);
   site->enabled = pg_boolean (result, row, 5);
   site->created_at = pg_integer (result, row, 6);
@@ -260,7 +260,7 @@ pg_create_site (ConfabStore        *store,
   g_autofree char *id = confab_new_id ("site_");
   g_autofree char *token = confab_random_token (18);
   g_autofree char *site_key = g_strconcat ("sk_", token, NULL);
-  g_autofree char *domains_json = strv_to_json (domains);
+  g_autofree char *domains_json = pg_strv_to_json (domains);
   g_autoptr (PGresult) result = NULL;
   PgParams params = { 0 };
   gboolean ok;
@@ -355,7 +355,7 @@ pg_update_site (ConfabStore        *store,
                 int                 enabled,
                 GError            **error)
 {
-  g_autofree char *domains_json = domains != NULL ? strv_to_json (domains) : NULL;
+  g_autofree char *domains_json = domains != NULL ? pg_strv_to_json (domains) : NULL;
   g_autoptr (PGresult) result = NULL;
   PgParams params = { 0 };
 

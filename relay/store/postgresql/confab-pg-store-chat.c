@@ -19,15 +19,12 @@
   "  (SELECT coalesce (linked_to, id) AS root FROM visitors WHERE id = $1) chain " \
   "  WHERE v.id = chain.root OR v.linked_to = chain.root"
 
-#define VISITOR_COLUMNS "id, site_id, token_hash, name, email, locale, timezone, browser, os, " \
-                        "country, city, fingerprint, first_seen, last_seen, visits, " \
-                        "country_name, geo_timezone, browser_version, os_version, device_type, " \
-                        "linked_to"
+#define VISITOR_COLUMNS PG_VISITOR_COLUMNS
 
 /* --- visitors ------------------------------------------------------------------------------- */
 
-static ConfabVisitor *
-read_visitor (PGresult *result,
+ConfabVisitor *
+pg_read_visitor (PGresult *result,
               int       row)
 {
   ConfabVisitor *visitor = g_new0 (ConfabVisitor, 1);
@@ -103,7 +100,7 @@ pg_create_visitor (ConfabStore             *store,
                      "Cannot create the visitor (does the site exist?)", error);
   if (result == NULL)
     return NULL;
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 ConfabVisitor *
@@ -119,7 +116,7 @@ pg_get_visitor (ConfabStore *store,
                     "Cannot read the visitor", error);
   if (result == NULL || !pg_found (result, "visitor", visitor_id, error))
     return NULL;
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 ConfabVisitor *
@@ -142,7 +139,7 @@ pg_get_visitor_by_token (ConfabStore *store,
                    "No visitor with this token");
       return NULL;
     }
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 ConfabVisitor *
@@ -169,7 +166,7 @@ pg_touch_visitor (ConfabStore             *store,
                     "RETURNING " VISITOR_COLUMNS, &params, "Cannot update the visitor", error);
   if (result == NULL || !pg_found (result, "visitor", visitor_id, error))
     return NULL;
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 gboolean
@@ -438,7 +435,7 @@ pg_find_visitor_by_fingerprint (ConfabStore *store,
                     "Cannot look up the visitor by fingerprint", error);
   if (result == NULL || PQntuples (result) == 0)
     return NULL;
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 ConfabVisitor *
@@ -465,7 +462,7 @@ pg_link_visitor (ConfabStore *store,
                     "Cannot link the visitor", error);
   if (result == NULL || !pg_found (result, "visitor", visitor_id, error))
     return NULL;
-  return read_visitor (result, 0);
+  return pg_read_visitor (result, 0);
 }
 
 /* --- conversations -------------------------------------------------------------------------- */
@@ -1248,7 +1245,8 @@ pg_list_timeline (ConfabStore *store,
 /* --- uploads (the rows; the files are the next step) ---------------------------------------- */
 
 #define UPLOAD_COLUMNS "id, site_id, conversation_id, visitor_id, user_id, sha256, mime, " \
-                       "width, height, size, thumb_width, thumb_height, thumb_size, created_at"
+                       "width, height, size, thumb_width, thumb_height, thumb_size, created_at, " \
+                       "kind, name"
 
 ConfabUpload *
 pg_get_upload (ConfabStore *store,
@@ -1280,5 +1278,7 @@ pg_get_upload (ConfabStore *store,
   upload->thumb_height = pg_integer (result, 0, 11);
   upload->thumb_size = pg_integer (result, 0, 12);
   upload->created_at = pg_integer (result, 0, 13);
+  upload->kind = pg_dup (result, 0, 14);
+  upload->name = pg_dup (result, 0, 15);
   return upload;
 }

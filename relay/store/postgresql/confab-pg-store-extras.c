@@ -33,10 +33,13 @@ pg_add_upload (ConfabStore        *store,
   pg_int (&params, upload->thumb_height);
   pg_int (&params, upload->thumb_size);
   pg_int (&params, upload->created_at);
+  pg_text (&params, upload->kind != NULL ? upload->kind : "image");
+  pg_text (&params, upload->name);
   result = pg_write (store,
                      "INSERT INTO uploads (id, site_id, conversation_id, visitor_id, user_id, "
                      "sha256, mime, width, height, size, thumb_width, thumb_height, thumb_size, "
-                     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     "created_at, kind, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                     "$11, $12, $13, $14, $15, $16)",
                      &params, "Cannot store the upload", error);
   return result != NULL;
 }
@@ -75,6 +78,97 @@ pg_claim_upload (ConfabStore *store,
                     "(SELECT site_id FROM conversations WHERE id = $2 AND visitor_id = $3)))",
                     &params, "Cannot attach the upload", error);
   return result != NULL && pg_found (result, "attachment", upload_id, error);
+}
+
+/* --- upload bytes -------------------------------------------------------------------------- */
+
+/* bytea, not large objects: an upload is at most [limits] max-upload-bytes (a few MB), read
+ * whole to be sent whole; a bytea row is written in the same transaction as its upload row,
+ * goes with an ordinary DELETE, is copied by pg_dump and replicated like any row, and needs no
+ * lo_unlink or vacuumlo for the orphans large objects leave. The column is STORAGE EXTERNAL
+ * (schema v8): images and office files are compressed already, TOAST need not try again. */
+
+gboolean
+pg_can_hold_upload_bytes (ConfabStore *store)
+{
+  return TRUE;
+}
+
+gboolean
+pg_put_upload_bytes (ConfabStore  *store,
+                     const char   *sha256,
+                     GBytes       *data,
+                     GBytes       *thumb,
+                     GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  g_return_val_if_fail (sha256 != NULL && data != NULL, FALSE);
+
+  pg_text (&params, sha256);
+  pg_binary (&params, data);
+  if (thumb != NULL)
+    pg_binary (&params, thumb);
+  else
+    pg_text (&params, NULL);
+  result = pg_exec (store,
+                    "INSERT INTO upload_blobs (sha256, data, thumb) "
+                    "VALUES ($1, $2, coalesce ($3::bytea, ''::bytea)) "
+                    "ON CONFLICT (sha256) DO NOTHING", &params,
+                    "Cannot store the upload's bytes", error);
+  return result != NULL;
+}
+
+GBytes *
+pg_get_upload_bytes (ConfabStore  *store,
+                     const char   *sha256,
+                     gboolean      thumb,
+                     GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+  unsigned char *bytes;
+  size_t len = 0;
+  GBytes *copy;
+
+  pg_text (&params, sha256);
+  if (thumb)
+    result = pg_exec (store, "SELECT thumb FROM upload_blobs WHERE sha256 = $1", &params,
+                      "Cannot read the upload's bytes", error);
+  else
+    result = pg_exec (store, "SELECT data FROM upload_blobs WHERE sha256 = $1", &params,
+                      "Cannot read the upload's bytes", error);
+  if (result == NULL || !pg_found (result, "upload file", sha256, error))
+    return NULL;
+
+  bytes = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, 0, 0), &len);
+  if (bytes == NULL)
+    {
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Cannot read the upload's bytes: out of memory");
+      return NULL;
+    }
+  copy = g_bytes_new (bytes, len);
+  PQfreemem (bytes);
+  return copy;
+}
+
+gboolean
+pg_delete_upload_bytes (ConfabStore  *store,
+                        const char   *sha256,
+                        GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  pg_text (&params, sha256);
+  /* agents' avatars keep their pictures here too (confab-api-avatars.c) */
+  result = pg_exec (store, "DELETE FROM upload_blobs WHERE sha256 = $1 AND NOT EXISTS "
+                    "(SELECT 1 FROM uploads WHERE sha256 = $1) AND NOT EXISTS "
+                    "(SELECT 1 FROM users WHERE avatar_sha256 = $1)", &params,
+                    "Cannot delete the upload's bytes", error);
+  return result != NULL;
 }
 
 /* --- canned responses ----------------------------------------------------------------------- */

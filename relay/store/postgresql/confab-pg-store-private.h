@@ -9,6 +9,8 @@
 
 #include "confab-store.h"
 #include "confab-store-backend.h"
+#include "confab-store-chat.h"
+#include "confab-pg-store.h"
 #include "confab-util.h"
 
 #include <json-glib/json-glib.h>
@@ -24,6 +26,10 @@ typedef struct {
   const char *values[PG_MAX_PARAMS];
   char        numbers[PG_MAX_PARAMS][24];
   int         n;
+  /* set by pg_binary () only: the lengths and formats of the values (1 = binary) */
+  int         lengths[PG_MAX_PARAMS];
+  int         formats[PG_MAX_PARAMS];
+  gboolean    binary;
 } PgParams;
 
 void      pg_text     (PgParams    *params,
@@ -32,6 +38,9 @@ void      pg_int      (PgParams    *params,
                        gint64       value);
 void      pg_bool     (PgParams    *params,
                        gboolean     value);
+/* A bytea parameter sent as it is (not as hex text); @bytes must outlive the statement. */
+void      pg_binary   (PgParams    *params,
+                       GBytes      *bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
@@ -77,6 +86,25 @@ gboolean  pg_finish   (ConfabStore    *store,
                        GError        **error);
 
 ConfabSenderType pg_sender_from_string (const char *text);
+
+/* A JSON array of strings, and back (sites' domains, FAQs' keywords). */
+char         *pg_strv_to_json         (const char * const *strv);
+char        **pg_strv_from_json       (const char *text);
+
+#define PG_VISITOR_COLUMNS "id, site_id, token_hash, name, email, locale, timezone, browser, os, " \
+                           "country, city, fingerprint, first_seen, last_seen, visits, " \
+                           "country_name, geo_timezone, browser_version, os_version, device_type, " \
+                           "linked_to"
+/* A visitor from PG_VISITOR_COLUMNS at @row. */
+ConfabVisitor *pg_read_visitor        (PGresult *result, int row);
+
+/* The FTS5 query the relay builds (confab_faq_match_query (), the search API's) as a tsquery
+ * for to_tsquery ('simple', …), its words folded as confab_fold () folds the indexed text;
+ * NULL for anything else. */
+char         *pg_fts_query            (const char *match);
+
+/* CONFAB_PG_READER_PREFIX and the store's connection string. */
+char         *pg_store_url            (ConfabStore *store);
 
 /* confab-pg-store-accounts.c */
 ConfabUser   *pg_create_user          (ConfabStore *store, const char *email, const char *name, const char *password_hash, GError **error);
@@ -144,6 +172,10 @@ gboolean      pg_drop_unused_invitee  (ConfabStore *store, const char *user_id, 
 /* confab-pg-store-extras.c */
 gboolean      pg_add_upload           (ConfabStore *store, const ConfabUpload *upload, GError **error);
 gboolean      pg_upload_file_used     (ConfabStore *store, const char *sha256);
+gboolean      pg_can_hold_upload_bytes (ConfabStore *store);
+gboolean      pg_put_upload_bytes     (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
+GBytes       *pg_get_upload_bytes     (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
+gboolean      pg_delete_upload_bytes  (ConfabStore *store, const char *sha256, GError **error);
 gboolean      pg_claim_upload         (ConfabStore *store, const char *upload_id, const char *conversation_id, const char *visitor_id, GError **error);
 ConfabCanned *pg_create_canned        (ConfabStore *store, const char *site_id, const char *shortcut, const char *body, GError **error);
 ConfabCanned *pg_get_canned           (ConfabStore *store, const char *canned_id, GError **error);
@@ -172,5 +204,57 @@ gboolean      pg_bot_may_answer       (ConfabStore *store, const char *conversat
 gboolean      pg_request_human        (ConfabStore *store, const char *conversation_id, gboolean *out_new, GError **error);
 GHashTable   *pg_list_retention_sites (ConfabStore *store, GError **error);
 GPtrArray    *pg_list_retired_sites   (ConfabStore *store, GError **error);
+
+/* confab-pg-store-data.c */
+GPtrArray    *pg_list_site_audit      (ConfabStore *store, const char *site_id, gint64 before_id, guint limit, GError **error);
+gboolean      pg_delete_site_audit    (ConfabStore *store, const char *site_id, GError **error);
+GPtrArray    *pg_search_visitors      (ConfabStore *store, const char *site_id, const char *query, guint limit, GError **error);
+GPtrArray    *pg_list_visitor_pages   (ConfabStore *store, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_visitor_conversation_ids (ConfabStore *store, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_visitor_offline_ids (ConfabStore *store, const char *visitor_id, GError **error);
+GPtrArray    *pg_list_visitor_upload_ids (ConfabStore *store, const char *visitor_id, GError **error);
+gboolean      pg_delete_visitor       (ConfabStore *store, const char *visitor_id, GPtrArray **out_conversation_ids, GPtrArray **out_offline_ids, GPtrArray **out_unused_files, GError **error);
+gint64        pg_purge_conversations  (ConfabStore *store, const char *site_id, gint64 cutoff_ms, guint max_rows, gboolean *out_more, GPtrArray **out_conversation_ids, GPtrArray **out_unused_files, GError **error);
+gint64        pg_count_visitor_messages (ConfabStore *store, const char *visitor_id, GError **error);
+gboolean      pg_trim_visitor_messages (ConfabStore *store, const char *visitor_id, guint max_rows, gboolean *out_more, GError **error);
+gboolean      pg_retire_site          (ConfabStore *store, const char *site_id, GPtrArray **out_member_ids, GError **error);
+gboolean      pg_delete_site_step     (ConfabStore *store, const char *site_id, guint limit, gint64 budget_us, GPtrArray *files, gboolean *out_done, GError **error);
+
+/* confab-pg-store-faq.c */
+ConfabFaq    *pg_create_faq           (ConfabStore *store, const char *site_id, const char *question, const char *answer, const char * const *keywords, GError **error);
+ConfabFaq    *pg_get_faq              (ConfabStore *store, const char *faq_id, GError **error);
+GPtrArray    *pg_list_faqs            (ConfabStore *store, const char *site_id, GError **error);
+ConfabFaq    *pg_update_faq           (ConfabStore *store, const char *faq_id, const char *question, const char *answer, const char * const *keywords, GError **error);
+gboolean      pg_delete_faq           (ConfabStore *store, const char *faq_id, GError **error);
+GPtrArray    *pg_search_faqs          (ConfabStore *store, const char *site_id, const char *match, guint limit, GError **error);
+gboolean      pg_count_faq_view       (ConfabStore *store, const char *faq_id, GError **error);
+gboolean      pg_faq_answered_in      (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean *out_answered, GError **error);
+gboolean      pg_set_faq_feedback     (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean helpful, GError **error);
+char         *pg_analytics_faq_question (ConfabStore *store, const char *faq_id);
+
+/* confab-pg-store-analytics.c */
+char         *pg_analytics_reader_path (ConfabStore *store);
+gboolean      pg_analytics_conversations (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, gboolean with_visitors, ConfabAnalyticsConversationFunc func, gpointer user_data, GError **error);
+gboolean      pg_analytics_messages   (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, gint64 bucket_ms, ConfabAnalyticsMessagesFunc func, gpointer user_data, GError **error);
+gint64        pg_analytics_visitors   (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, GError **error);
+gint64        pg_analytics_offline    (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, GError **error);
+
+/* confab-pg-store-everyday.c */
+ConfabNote   *pg_add_note             (ConfabStore *store, const char *conversation_id, const char *author_id, const char *author_name, const char *client_id, const char *body, const char *mentions_json, gboolean *out_duplicate, GError **error);
+GPtrArray    *pg_list_notes           (ConfabStore *store, const char *conversation_id, GError **error);
+ConfabLabel  *pg_create_label         (ConfabStore *store, const char *site_id, const char *name, const char *color, GError **error);
+ConfabLabel  *pg_get_label            (ConfabStore *store, const char *label_id, GError **error);
+GPtrArray    *pg_list_labels          (ConfabStore *store, const char *site_id, GError **error);
+ConfabLabel  *pg_update_label         (ConfabStore *store, const char *label_id, const char *name, const char *color, GError **error);
+gboolean      pg_delete_label         (ConfabStore *store, const char *label_id, GError **error);
+GPtrArray    *pg_list_conversation_labels (ConfabStore *store, const char *conversation_id, GError **error);
+gboolean      pg_set_conversation_labels (ConfabStore *store, const char *site_id, const char *conversation_id, const char * const *label_ids, GError **error);
+GPtrArray    *pg_list_labelled_conversations (ConfabStore *store, const char *site_id, const char *label_id, const ConfabConversationStatus *status, gint64 before_ms, guint limit, GError **error);
+GPtrArray    *pg_search_messages      (ConfabStore *store, const char *user_id, const char *site_id, const char *match, gint64 before_cursor, guint limit, GError **error);
+gboolean      pg_set_avatar           (ConfabStore *store, const char *user_id, const char *sha256, GError **error);
+char         *pg_get_avatar           (ConfabStore *store, const char *user_id, GError **error);
+gboolean      pg_avatar_in_use        (ConfabStore *store, const char *sha256);
+GPtrArray    *pg_list_recent_answerers (ConfabStore *store, const char *site_id, guint limit, GError **error);
+GArray       *pg_recent_first_responses (ConfabStore *store, const char *site_id, guint limit, GError **error);
 
 G_END_DECLS

@@ -31,6 +31,7 @@
 
 typedef struct {
   PGconn     *conn;
+  char       *url;             /* for the analytics workers' own connections */
   GHashTable *prepared;        /* SQL literal (by address) → statement name */
   guint       n_prepared;
   guint       depth;           /* open confab_store_begin () levels */
@@ -77,6 +78,20 @@ pg_bool (PgParams *params,
          gboolean  value)
 {
   pg_text (params, value ? "t" : "f");
+}
+
+void
+pg_binary (PgParams *params,
+           GBytes   *bytes)
+{
+  gsize len = 0;
+
+  g_return_if_fail (params->n < PG_MAX_PARAMS);
+  params->values[params->n] = g_bytes_get_data (bytes, &len);
+  params->lengths[params->n] = (int) len;
+  params->formats[params->n] = 1;
+  params->binary = TRUE;
+  params->n++;
 }
 
 char *
@@ -315,6 +330,117 @@ flush_pending (PgStore     *pg,
   return TRUE;
 }
 
+/* The pending transaction control and the statement @name in one flight: libpq's pipeline mode,
+ * each control statement its own query (the extended protocol takes one statement per query),
+ * one sync at the end. The first failure is the answer; what follows it is aborted by the
+ * server, as in one PQexec (). Saves the round trip flush_pending () would cost. */
+static PGresult *
+exec_with_pending (PgStore         *pg,
+                   const char      *name,
+                   const PgParams  *params,
+                   const char      *what,
+                   GError         **error)
+{
+  g_auto (GStrv) controls = g_strsplit (pg->pending->str, ";", -1);
+  int n = params != NULL ? params->n : 0;
+  gboolean binary = params != NULL && params->binary;
+  PGresult *answer = NULL;
+  gboolean failed = FALSE;
+  guint n_sent = 0;
+
+  if (!PQenterPipelineMode (pg->conn))
+    {
+      if (!flush_pending (pg, what, error))
+        return NULL;
+      return PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL,
+                             binary ? params->lengths : NULL, binary ? params->formats : NULL, 0);
+    }
+
+  for (guint i = 0; controls[i] != NULL; i++)
+    {
+      const char *control = g_strstrip (controls[i]);
+
+      if (*control == '\0')
+        continue;
+      if (!PQsendQueryParams (pg->conn, control, 0, NULL, NULL, NULL, NULL, 0))
+        goto broken;
+      n_sent++;
+    }
+  if (!PQsendQueryPrepared (pg->conn, name, n, params != NULL ? params->values : NULL,
+                            binary ? params->lengths : NULL, binary ? params->formats : NULL, 0) ||
+      !PQpipelineSync (pg->conn))
+    goto broken;
+  mark_sent (pg);
+
+  /* each query's result, then a NULL; then the sync's */
+  for (guint i = 0; i <= n_sent; i++)
+    {
+      PGresult *result = PQgetResult (pg->conn);
+      ExecStatusType status;
+
+      if (result == NULL)
+        goto broken;
+      status = PQresultStatus (result);
+      if (i == n_sent && !failed && (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK))
+        answer = result;
+      else
+        {
+          if (!failed && status != PGRES_COMMAND_OK)
+            {
+              set_result_error (pg, result, what, error);
+              failed = TRUE;
+            }
+          PQclear (result);
+        }
+      while ((result = PQgetResult (pg->conn)) != NULL)
+        PQclear (result);
+    }
+  {
+    PGresult *sync = PQgetResult (pg->conn);
+
+    if (sync == NULL || PQresultStatus (sync) != PGRES_PIPELINE_SYNC)
+      {
+        g_clear_pointer (&sync, PQclear);
+        g_clear_pointer (&answer, PQclear);
+        goto broken;
+      }
+    PQclear (sync);
+  }
+  PQexitPipelineMode (pg->conn);
+  if (failed)
+    {
+      g_clear_pointer (&answer, PQclear);
+      /* a PGresult that says it failed, for pg_exec () to see; the error is set */
+      return PQmakeEmptyPGresult (pg->conn, PGRES_FATAL_ERROR);
+    }
+  return answer;
+
+broken:
+  mark_sent (pg);
+  if (!failed)
+    set_result_error (pg, NULL, what, error);
+  /* never leave the connection in pipeline mode, where PQexec () is refused: what is left is
+   * read (a lost connection has nothing left), and a connection that still will not leave it
+   * is reset, as a lost one would be */
+  for (guint i = 0; i < 64 && PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF &&
+                    !PQexitPipelineMode (pg->conn); i++)
+    {
+      PGresult *rest = PQgetResult (pg->conn);
+
+      if (rest == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+        break;
+      g_clear_pointer (&rest, PQclear);
+    }
+  if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF && PQstatus (pg->conn) == CONNECTION_OK)
+    {
+      connection_lost (pg);
+      PQreset (pg->conn);
+      if (PQstatus (pg->conn) == CONNECTION_OK)
+        session_setup (pg, NULL);
+    }
+  return PQmakeEmptyPGresult (pg->conn, PGRES_FATAL_ERROR);
+}
+
 PGresult *
 pg_exec (ConfabStore    *store,
          const char     *sql,
@@ -328,14 +454,36 @@ pg_exec (ConfabStore    *store,
   PGresult *result;
   ExecStatusType status;
 
-  if (!ensure_connected (pg, what, error) || !flush_pending (pg, what, error))
+  if (!ensure_connected (pg, what, error))
     return NULL;
 
   name = prepare (pg, sql, n, what, error);
   if (name == NULL)
     return NULL;
 
-  result = PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL, NULL, NULL, 0);
+  if (pg->pending->len > 0)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      result = exec_with_pending (pg, name, params, what, &local_error);
+      if (result != NULL && local_error == NULL &&
+          (PQresultStatus (result) == PGRES_TUPLES_OK || PQresultStatus (result) == PGRES_COMMAND_OK))
+        {
+          pg->changes += pg_changes (result);
+          return result;
+        }
+      g_clear_pointer (&result, PQclear);
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        set_result_error (pg, NULL, what, error);
+      return NULL;
+    }
+
+  if (params != NULL && params->binary)
+    result = PQexecPrepared (pg->conn, name, n, params->values, params->lengths, params->formats, 0);
+  else
+    result = PQexecPrepared (pg->conn, name, n, params != NULL ? params->values : NULL, NULL, NULL, 0);
   status = PQresultStatus (result);
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
     {
@@ -548,7 +696,14 @@ pg_close (ConfabStore *store)
   g_string_free (pg->pending, TRUE);
   g_array_unref (pg->marks);
   g_clear_error (&pg->write_error);
+  g_free (pg->url);
   g_free (pg);
+}
+
+char *
+pg_store_url (ConfabStore *store)
+{
+  return g_strconcat (CONFAB_PG_READER_PREFIX, pg_of (store)->url, NULL);
 }
 
 static int
@@ -771,6 +926,54 @@ static const ConfabStoreFuncs pg_backend = {
   .record_attempt = pg_record_attempt,
   .purge_deliveries = pg_purge_deliveries,
   .set_visitor_contact = pg_set_visitor_contact,
+  .list_site_audit = pg_list_site_audit,
+  .delete_site_audit = pg_delete_site_audit,
+  .search_visitors = pg_search_visitors,
+  .list_visitor_pages = pg_list_visitor_pages,
+  .list_visitor_conversation_ids = pg_list_visitor_conversation_ids,
+  .list_visitor_offline_ids = pg_list_visitor_offline_ids,
+  .list_visitor_upload_ids = pg_list_visitor_upload_ids,
+  .delete_visitor = pg_delete_visitor,
+  .purge_conversations = pg_purge_conversations,
+  .count_visitor_messages = pg_count_visitor_messages,
+  .trim_visitor_messages = pg_trim_visitor_messages,
+  .retire_site = pg_retire_site,
+  .delete_site_step = pg_delete_site_step,
+  .create_faq = pg_create_faq,
+  .get_faq = pg_get_faq,
+  .list_faqs = pg_list_faqs,
+  .update_faq = pg_update_faq,
+  .delete_faq = pg_delete_faq,
+  .search_faqs = pg_search_faqs,
+  .count_faq_view = pg_count_faq_view,
+  .faq_answered_in = pg_faq_answered_in,
+  .set_faq_feedback = pg_set_faq_feedback,
+  .analytics_faq_question = pg_analytics_faq_question,
+  .analytics_reader_path = pg_analytics_reader_path,
+  .analytics_conversations = pg_analytics_conversations,
+  .analytics_messages = pg_analytics_messages,
+  .analytics_visitors = pg_analytics_visitors,
+  .analytics_offline = pg_analytics_offline,
+  .add_note = pg_add_note,
+  .list_notes = pg_list_notes,
+  .create_label = pg_create_label,
+  .get_label = pg_get_label,
+  .list_labels = pg_list_labels,
+  .update_label = pg_update_label,
+  .delete_label = pg_delete_label,
+  .list_conversation_labels = pg_list_conversation_labels,
+  .set_conversation_labels = pg_set_conversation_labels,
+  .list_labelled_conversations = pg_list_labelled_conversations,
+  .search_messages = pg_search_messages,
+  .set_avatar = pg_set_avatar,
+  .get_avatar = pg_get_avatar,
+  .avatar_in_use = pg_avatar_in_use,
+  .list_recent_answerers = pg_list_recent_answerers,
+  .recent_first_responses = pg_recent_first_responses,
+  .can_hold_upload_bytes = pg_can_hold_upload_bytes,
+  .put_upload_bytes = pg_put_upload_bytes,
+  .get_upload_bytes = pg_get_upload_bytes,
+  .delete_upload_bytes = pg_delete_upload_bytes,
 };
 
 ConfabStore *
@@ -798,6 +1001,7 @@ confab_pg_store_open (const char  *url,
 
   pg = g_new0 (PgStore, 1);
   pg->conn = conn;
+  pg->url = g_strdup (url);
   pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   pg->pending = g_string_new (NULL);
   pg->marks = g_array_new (FALSE, FALSE, sizeof (gssize));

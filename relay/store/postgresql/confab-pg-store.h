@@ -4,14 +4,17 @@
  * confab_pg_store_open () connects, migrates (under the advisory lock, confab-pg-schema.c) and
  * returns a ConfabStore whose public functions hand off to confab-pg-store-*.c. This first
  * version uses libpq's synchronous calls, on the main loop, inside the hub's per-turn
- * transaction: each statement is a round trip (see relay/store/README.md for the cost and the
- * functions not ported yet).
+ * transaction: each statement is a round trip (see relay/store/README.md for the cost).
  */
 #pragma once
 
 #include "confab-store.h"
 
 G_BEGIN_DECLS
+
+/* What confab_store_analytics_reader_path () returns for a PostgreSQL store: this prefix and the
+ * connection string; confab_store_analytics_open_reader () opens a PostgreSQL store on it. */
+#define CONFAB_PG_READER_PREFIX "postgresql-store:"
 
 /* Connects to @url (a libpq connection string or URI), creates or upgrades the schema, and
  * opens the store. Blocking: before the main loop runs. */

@@ -11,6 +11,7 @@
 
 #include "confab-store-analytics.h"
 #include "confab-store-private.h"
+#include "confab-pg-store.h"
 
 #define SITES_IN "SELECT value FROM json_each (?1)"
 /* conversations_site_created finds them */
@@ -47,6 +48,10 @@ confab_store_analytics_open_reader (const char  *path,
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  /* a PostgreSQL store's reader is a connection of its own (confab-pg-store-analytics.c) */
+  if (g_str_has_prefix (path, CONFAB_PG_READER_PREFIX))
+    return confab_pg_store_open (path + strlen (CONFAB_PG_READER_PREFIX), error);
 
   reader = g_new0 (ConfabStore, 1);
   reader->path = g_strdup (path);

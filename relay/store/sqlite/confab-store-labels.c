@@ -54,6 +54,8 @@ confab_store_create_label (ConfabStore  *store,
                            const char   *color,
                            GError      **error)
 {
+  STORE_HANDOFF (store, create_label, NULL, error, site_id, name, color, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("lbl_");
   int rc;
@@ -84,6 +86,8 @@ confab_store_get_label (ConfabStore  *store,
                         const char   *label_id,
                         GError      **error)
 {
+  STORE_HANDOFF (store, get_label, NULL, error, label_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -102,6 +106,8 @@ confab_store_list_labels (ConfabStore  *store,
                           const char   *site_id,
                           GError      **error)
 {
+  STORE_HANDOFF (store, list_labels, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -123,6 +129,8 @@ confab_store_update_label (ConfabStore  *store,
                            const char   *color,
                            GError      **error)
 {
+  STORE_HANDOFF (store, update_label, NULL, error, label_id, name, color, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -151,6 +159,8 @@ confab_store_delete_label (ConfabStore  *store,
                            const char   *label_id,
                            GError      **error)
 {
+  STORE_HANDOFF (store, delete_label, FALSE, error, label_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -169,6 +179,8 @@ confab_store_list_conversation_labels (ConfabStore  *store,
                                        const char   *conversation_id,
                                        GError      **error)
 {
+  STORE_HANDOFF (store, list_conversation_labels, NULL, error, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -239,6 +251,8 @@ confab_store_set_conversation_labels (ConfabStore         *store,
                                       const char * const  *label_ids,
                                       GError             **error)
 {
+  STORE_HANDOFF (store, set_conversation_labels, FALSE, error, site_id, conversation_id, label_ids, error);
+
   g_return_val_if_fail (store != NULL, FALSE);
 
   if (!confab_store_begin (store, error))
@@ -257,6 +271,8 @@ confab_store_list_labelled_conversations (ConfabStore                    *store,
                                           guint                           limit,
                                           GError                        **error)
 {
+  STORE_HANDOFF (store, list_labelled_conversations, NULL, error, site_id, label_id, status, before_ms, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;

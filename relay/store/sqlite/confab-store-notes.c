@@ -72,6 +72,8 @@ confab_store_add_note (ConfabStore  *store,
                        gboolean     *out_duplicate,
                        GError      **error)
 {
+  STORE_HANDOFF (store, add_note, NULL, error, conversation_id, author_id, author_name, client_id, body, mentions_json, out_duplicate, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (ConfabNote) earlier = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -136,6 +138,8 @@ confab_store_list_notes (ConfabStore  *store,
                          const char   *conversation_id,
                          GError      **error)
 {
+  STORE_HANDOFF (store, list_notes, NULL, error, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);

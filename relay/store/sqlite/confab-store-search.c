@@ -45,6 +45,8 @@ confab_store_search_messages (ConfabStore  *store,
                               guint         limit,
                               GError      **error)
 {
+  STORE_HANDOFF (store, search_messages, NULL, error, user_id, site_id, match, before_cursor, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
@@ -81,6 +83,8 @@ confab_store_set_avatar (ConfabStore  *store,
                          const char   *sha256,
                          GError      **error)
 {
+  STORE_HANDOFF (store, set_avatar, FALSE, error, user_id, sha256, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -99,6 +103,8 @@ confab_store_get_avatar (ConfabStore  *store,
                          const char   *user_id,
                          GError      **error)
 {
+  STORE_HANDOFF (store, get_avatar, NULL, error, user_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -119,6 +125,8 @@ gboolean
 confab_store_avatar_in_use (ConfabStore *store,
                             const char  *sha256)
 {
+  STORE_HANDOFF (store, avatar_in_use, TRUE, NULL, sha256);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, TRUE);
@@ -141,6 +149,8 @@ confab_store_list_recent_answerers (ConfabStore  *store,
                                     guint         limit,
                                     GError      **error)
 {
+  STORE_HANDOFF (store, list_recent_answerers, NULL, error, site_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_user_free);
   int rc;
@@ -183,6 +193,8 @@ confab_store_recent_first_responses (ConfabStore  *store,
                                      guint         limit,
                                      GError      **error)
 {
+  STORE_HANDOFF (store, recent_first_responses, NULL, error, site_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;

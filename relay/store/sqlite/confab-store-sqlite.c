@@ -1011,20 +1011,6 @@ confab_store_get_backend (ConfabStore *store)
   return store != NULL ? store->backend : NULL;
 }
 
-void
-confab_store_unsupported (const ConfabStoreFuncs *backend,
-                          const char               *function,
-                          GError                  **error)
-{
-  if (error == NULL)
-    {
-      g_warning ("%s is not supported by the %s store yet", function, backend->name);
-      return;
-    }
-  g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
-               "%s is not supported by the %s store yet", function, backend->name);
-}
-
 /* --- statement helpers ---------------------------------------------------------------------- */
 
 /* Maps a SQLite failure to the store's error codes: a broken UNIQUE is EXISTS, a broken
@@ -1082,7 +1068,10 @@ store_prepare (ConfabStore *store,
   /* A function that forgot its STORE_HANDOFF line fails here rather than on a NULL database */
   if (store->backend != NULL)
     {
-      confab_store_unsupported (store->backend, "this function", error);
+      g_critical ("A SQLite statement on a %s store: a public function lacks its "
+                  "STORE_HANDOFF line", store->backend->name);
+      g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                   "Internal error: a SQLite statement on the %s store", store->backend->name);
       return NULL;
     }
 

@@ -125,6 +125,58 @@ confab_store_upload_file_used (ConfabStore *store,
   return sqlite3_step (stmt) != SQLITE_DONE;
 }
 
+/* SQLite's uploads are files in <data-dir>/uploads (relay/media/confab-uploads.c). */
+gboolean
+confab_store_can_hold_upload_bytes (ConfabStore *store)
+{
+  STORE_HANDOFF (store, can_hold_upload_bytes, FALSE, NULL);
+
+  return FALSE;
+}
+
+static void
+set_no_bytes (GError **error)
+{
+  g_set_error_literal (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
+                       "The SQLite store keeps uploads as files, not in the database");
+}
+
+gboolean
+confab_store_put_upload_bytes (ConfabStore  *store,
+                               const char   *sha256,
+                               GBytes       *data,
+                               GBytes       *thumb,
+                               GError      **error)
+{
+  STORE_HANDOFF (store, put_upload_bytes, FALSE, error, sha256, data, thumb, error);
+
+  set_no_bytes (error);
+  return FALSE;
+}
+
+GBytes *
+confab_store_get_upload_bytes (ConfabStore  *store,
+                               const char   *sha256,
+                               gboolean      thumb,
+                               GError      **error)
+{
+  STORE_HANDOFF (store, get_upload_bytes, NULL, error, sha256, thumb, error);
+
+  set_no_bytes (error);
+  return NULL;
+}
+
+gboolean
+confab_store_delete_upload_bytes (ConfabStore  *store,
+                                  const char   *sha256,
+                                  GError      **error)
+{
+  STORE_HANDOFF (store, delete_upload_bytes, FALSE, error, sha256, error);
+
+  set_no_bytes (error);
+  return FALSE;
+}
+
 gboolean
 confab_store_claim_upload (ConfabStore *store,
                            const char  *upload_id,
