@@ -3,11 +3,14 @@
  * real keyring, against a real relay, driven by real X input (xdotool): an article written in
  * the Articles page's editor is on the relay, its preview is what the relay rendered, Publish in
  * its row publishes it; an article another admin writes arrives through the `articles` frame
- * and is deleted after a confirmation; a FAQ's synonyms typed in its edit form are saved with it
+ * and is deleted after a confirmation; "View in Help Centre" starts the default browser (a
+ * stand-in in the test's XDG dirs) with the public page; a FAQ's synonyms typed in its edit form are saved with it
  * and shown again.
  *
  * Every Gtk-CRITICAL or warning fails the test. */
 #define G_LOG_DOMAIN "test-desktop-kb"
+
+#include <glib/gstdio.h>
 
 #include "confab-articles-page.h"
 #include "confab-faqs-page.h"
@@ -171,6 +174,38 @@ start_app (App       *app,
 
 /* ----------------------------------------------------------- articles --- */
 
+/* The "browser" gtk_show_uri launches: a script, the default handler of http URLs in the test's
+ * own XDG data dir, that writes the URL it was given into @out_file. */
+static void
+install_browser (const char *out_file)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *script = g_build_filename (dir, "confab-test-browser", NULL);
+  g_autofree char *desktop = g_build_filename (dir, "confab-test-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (dir, "mimeapps.list", NULL);
+  g_autofree char *script_text = g_strdup_printf ("#!/bin/sh\nprintf '%%s' \"$1\" > '%s.part' && "
+                                                  "mv '%s.part' '%s'\n", out_file, out_file, out_file);
+  g_autofree char *desktop_text = g_strdup_printf ("[Desktop Entry]\nType=Application\n"
+                                                   "Name=Test Browser\nExec=%s %%u\n"
+                                                   "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
+                                                   script);
+  const char *mimeapps_text = "[Default Applications]\n"
+                              "x-scheme-handler/http=confab-test-browser.desktop\n"
+                              "x-scheme-handler/https=confab-test-browser.desktop\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (script, script_text, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (desktop, desktop_text, -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps, mimeapps_text, -1, NULL));
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
 typedef struct {
   TestRelay  *relay;
   const char *token;
@@ -244,7 +279,8 @@ test_articles (void)
   {
     const char *lines[] = { "## Returning an order", "", "Send it *back* within **30 days**, in its box.",
                             "", "- Free within the EU", "- Keep the `receipt` until the refund arrives",
-                            "", "> Opened cosmetics cannot be returned." };
+                            "", "> Opened cosmetics cannot be returned.", "",
+                            "Use the [returns form](https://shop.example/returns), not <b>mail</b>." };
 
     click_middle (body);
     for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
@@ -271,6 +307,10 @@ test_articles (void)
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (preview)), "• Free within the EU\n"));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (preview)), "<tt>receipt</tt>"));
   g_assert_null (strstr (gtk_label_get_text (GTK_LABEL (preview)), "**"));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (preview)),
+                            "<a href=\"https://shop.example/returns\">returns form</a>"));
+  /* HTML in the Markdown is text, in the preview as on the help centre */
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (preview)), "not <b>mail</b>."));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (preview)), "<i>back</i>"));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (preview)), "<b>30 days</b>"));
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (preview, ADW_TYPE_VIEW_STACK)),
@@ -291,6 +331,27 @@ test_articles (void)
   wait_until ("the help centre link", shown_anywhere, "article-view");
   state = in_row ("article-returns-and-exchanges", "article-state");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (state)), ==, "Published");
+
+  /* "View in Help Centre" opens the public page, which shows it */
+  {
+    g_autofree char *opened_file = g_build_filename (test_relay_tmp_dir (world->relay), "opened-url", NULL);
+    g_autofree char *opened = NULL;
+    g_autofree char *help_path = g_strdup_printf ("/help/%s/returns-and-exchanges", world->site_key);
+    g_autofree char *expected = g_strconcat (test_relay_base_url (world->relay), help_path, NULL);
+    g_autoptr (TestResponse) page = NULL;
+    g_autofree char *html = NULL;
+
+    install_browser (opened_file);
+    click_middle (in_row ("article-returns-and-exchanges", "article-view"));
+    wait_until ("the browser started with the page", file_exists, opened_file);
+    g_assert_true (g_file_get_contents (opened_file, &opened, NULL, NULL));
+    g_assert_cmpstr (opened, ==, expected);
+    page = test_http (world->relay, "GET", help_path, NULL, NULL, NULL);
+    test_assert_http_status (page, 200);
+    html = g_strndup (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body));
+    g_assert_nonnull (strstr (html, "Returns and exchanges"));
+    g_assert_nonnull (strstr (html, "<em>back</em>"));
+  }
 
   /* one written by someone else arrives through the articles frame */
   {

@@ -105,8 +105,15 @@ confab_articles_html_to_markup (const char *html)
           pre += closing ? -1 : 1;
           g_string_append (out, closing ? "</span>\n" : "<span background=\"#80808026\">");
         }
+      else if (strcmp (name, "blockquote") == 0 && !closing)
+        g_string_append (out, "<i>");
       else if (strcmp (name, "blockquote") == 0)
-        g_string_append (out, closing ? "</i>" : "<i>");
+        {
+          /* its paragraph's blank line after the </i>, where the next block starts */
+          while (out->len > 0 && out->str[out->len - 1] == '\n')
+            g_string_truncate (out, out->len - 1);
+          g_string_append (out, "</i>\n\n");
+        }
       else if (strcmp (name, "ul") == 0 || strcmp (name, "ol") == 0)
         {
           if (!closing)
@@ -149,8 +156,18 @@ confab_articles_html_to_markup (const char *html)
   g_array_unref (lists);
   while (out->len > 0 && g_ascii_isspace (out->str[out->len - 1]))
     g_string_truncate (out, out->len - 1);
-  if (!pango_parse_markup (out->str, -1, 0, NULL, NULL, NULL, NULL))
-    return NULL;
+  /* well-formed, or the plain text instead (GtkLabel's markup is Pango's plus <a href>, which
+   * pango_parse_markup alone refuses: the tags are ours, only their nesting needs checking) */
+  {
+    static const GMarkupParser no_op = { 0 };
+    g_autoptr (GMarkupParseContext) context = NULL;
+    g_autofree char *wrapped = g_strconcat ("<markup>", out->str, "</markup>", NULL);
+
+    context = g_markup_parse_context_new (&no_op, 0, NULL, NULL);
+    if (!g_markup_parse_context_parse (context, wrapped, -1, NULL) ||
+        !g_markup_parse_context_end_parse (context, NULL))
+      return NULL;
+  }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
