@@ -2,16 +2,18 @@
 /* test-desktop-kb.c: the knowledge base in the real app (issue 16), in-process under Xvfb with a
  * real keyring, against a real relay, driven by real X input (xdotool): an article written in
  * the Articles page's editor is on the relay, its preview is what the relay rendered, Publish in
- * its row publishes it; an article another admin writes arrives through the `articles` frame
- * and is deleted after a confirmation; "View in Help Centre" starts the default browser (a
+ * its row publishes it (and Unpublish makes it a draft again); an article another admin writes
+ * arrives through the `articles` frame, is edited (its body read first) and deleted after a
+ * confirmation; "View in Help Centre" starts the default browser (a
  * stand-in in the test's XDG dirs) with the public page; a FAQ's synonyms typed in its edit form are saved with it
- * and shown again.
+ * and shown again; the settings area shows the Articles page to an owner.
  *
  * Every Gtk-CRITICAL or warning fails the test. */
 #define G_LOG_DOMAIN "test-desktop-kb"
 
 #include <glib/gstdio.h>
 
+#include "confab-admin-window.h"
 #include "confab-articles-page.h"
 #include "confab-faqs-page.h"
 #include "test-desktop-app-util.h"
@@ -200,6 +202,30 @@ install_browser (const char *out_file)
   g_assert_true (g_file_set_contents (mimeapps, mimeapps_text, -1, NULL));
 }
 
+typedef struct {
+  TestRelay  *relay;
+  const char *token;
+  const char *id;
+  const char *body;
+} BodyIs;
+
+static gboolean
+relay_body_is (gpointer data)
+{
+  BodyIs *b = data;
+  g_autofree char *path = g_strdup_printf ("/api/v1/articles/%s", b->id);
+  g_autoptr (TestResponse) response = test_http (b->relay, "GET", path, b->token, NULL, NULL);
+
+  return response->status == 200 &&
+         g_strcmp0 (test_obj_string (test_response_object (response), "body"), b->body) == 0;
+}
+
+static gboolean
+is_sensitive (gpointer data)
+{
+  return gtk_widget_get_sensitive (data);
+}
+
 static gboolean
 file_exists (gpointer data)
 {
@@ -353,6 +379,12 @@ test_articles (void)
     g_assert_nonnull (strstr (html, "<em>back</em>"));
   }
 
+  /* unpublished from its row: a draft again, the link gone */
+  click_middle (in_row ("article-returns-and-exchanges", "article-unpublish"));
+  a.published = 0;
+  wait_until ("a draft again on the relay", relay_has_article, &a);
+  wait_until ("the help centre link gone", gone_everywhere, "article-view");
+
   /* one written by someone else arrives through the articles frame */
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
@@ -363,9 +395,37 @@ test_articles (void)
 
     test_assert_http_status (response, 201);
   }
+  g_assert_true (relay_has_article (&other));
   wait_shown ("article-shipping-abroad");
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (prefs), "settings-articles"));
+
+  /* edited: the editor reads its body first, the change reaches the relay */
+  click_middle (in_row ("article-shipping-abroad", "article-edit"));
+  editor = wait_shown ("article-editor");
+  x_focus (GTK_WINDOW (editor));
+  body = find_named (editor, "article-body-view");
+  wait_until ("the body loaded", is_sensitive, body);
+  t = (Typed) { body, "To the EU and the UK." };
+  g_assert_true (has_text (&t));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (editor, "article-language-entry"))),
+                   ==, "de");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (editor, "article-category-entry"))),
+                   ==, "Delivery");
+  click_middle (body);
+  x_key ("ctrl+End");
+  x_type_text (" Not to Mars.");
+  t = (Typed) { body, "UK. Not to Mars." };
+  wait_until ("the typed text", has_text, &t);
+  click_middle (find_named (editor, "article-save"));
+  {
+    BodyIs b = { world->relay, world->token, other.id, "To the EU and the UK. Not to Mars." };
+
+    wait_until ("the new body on the relay", relay_body_is, &b);
+  }
+  click_middle (find_named (editor, "article-close"));
+  wait_until ("the editor closed", gone_everywhere, "article-editor");
+  x_focus (prefs);
 
   /* deleted after the confirmation */
   click_middle (in_row ("article-shipping-abroad", "article-delete"));
@@ -471,6 +531,55 @@ test_faq_synonyms (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------ settings area --- */
+
+static ConfabAdminWindow *
+admin_window (App *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app->app)); l != NULL; l = l->next)
+    if (CONFAB_IS_ADMIN_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+admin_shown (gpointer data)
+{
+  ConfabAdminWindow *window = admin_window (data);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* The settings area has the Articles page for an owner, told the picked site. */
+static void
+test_settings_area (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  App app = { 0 };
+  ConfabAdminWindow *window;
+
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
+    g_autoptr (TestResponse) response =
+      test_http (world->relay, "POST", path, world->token,
+                 "{\"title\":\"Opening hours\",\"body\":\"9 to 5.\",\"published\":true}", NULL);
+
+    test_assert_http_status (response, 201);
+  }
+  start_app (&app, world);
+  x_focus (GTK_WINDOW (app.window));
+  x_key ("ctrl+alt+comma");
+  wait_until ("the settings area", admin_shown, &app);
+  window = admin_window (&app);
+  main_window = GTK_WIDGET (window);
+  confab_admin_window_show_page (window, "ConfabArticlesPage");
+  wait_shown ("article-opening-hours");
+  g_assert_nonnull (find_named (find_anywhere ("article-opening-hours"), "article-view"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  app_stop (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -484,5 +593,6 @@ main (int   argc,
   test_harness_init (&argc, &argv);
   test_harness_add ("/desktop/kb/articles", test_articles);
   test_harness_add ("/desktop/kb/faq-synonyms", test_faq_synonyms);
+  test_harness_add ("/desktop/kb/settings-area", test_settings_area);
   return g_test_run ();
 }

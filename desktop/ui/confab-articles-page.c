@@ -724,7 +724,7 @@ article_row (gpointer    page,
     {
       GtkWidget *publish = gtk_button_new_with_label (published ? _("Unpublish") : _("Publish"));
 
-      gtk_widget_set_name (publish, "article-publish");
+      gtk_widget_set_name (publish, published ? "article-unpublish" : "article-publish");
       gtk_widget_set_valign (publish, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (publish, "flat");
       gtk_actionable_set_action_name (GTK_ACTIONABLE (publish), "articles.publish");
