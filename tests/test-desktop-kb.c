@@ -4,9 +4,9 @@
  * the Articles page's editor is on the relay, its preview is what the relay rendered, Publish in
  * its row publishes it (and Unpublish makes it a draft again); an article another admin writes
  * arrives through the `articles` frame, is edited (its body read first) and deleted after a
- * confirmation; "View in Help Centre" starts the default browser (a
- * stand-in in the test's XDG dirs) with the public page; a FAQ's synonyms typed in its edit form are saved with it
- * and shown again; the settings area shows the Articles page to an owner.
+ * confirmation; "View in Help Centre" starts the default browser (a stand-in in the test's XDG
+ * dirs) with the public page; a FAQ's synonyms typed in its edit form are saved with it and
+ * shown again; the settings area shows the Articles page to an owner.
  *
  * Every Gtk-CRITICAL or warning fails the test. */
 #define G_LOG_DOMAIN "test-desktop-kb"
