@@ -417,6 +417,12 @@ test_articles (void)
   x_type_text (" Not to Mars.");
   t = (Typed) { body, "UK. Not to Mars." };
   wait_until ("the typed text", has_text, &t);
+  /* not saved yet: Close asks first, and Cancel keeps the editor */
+  click_middle (find_named (editor, "article-close"));
+  respond ("confirm-dialog", "_Cancel");
+  wait_until ("the question gone", gone_everywhere, "confirm-dialog");
+  g_assert_nonnull (find_anywhere ("article-editor"));
+  x_focus (GTK_WINDOW (editor));
   click_middle (find_named (editor, "article-save"));
   {
     BodyIs b = { world->relay, world->token, other.id, "To the EU and the UK. Not to Mars." };

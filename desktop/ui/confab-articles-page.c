@@ -199,6 +199,8 @@ typedef struct {
   GtkWidget          *preview_label;
   GtkWidget          *save_button;
   gboolean            busy;
+  guint               edits;        /* changes typed, counted */
+  guint               saved_edits;  /* ... as of the last save (or load): fewer is unsaved */
 } Editor;
 
 static void
@@ -273,6 +275,7 @@ editor_fill (Editor     *editor,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor->body_view)),
                             body != NULL ? body : "", -1);
   editor_show_preview (editor, confab_admin_string (article, "html"), body);
+  editor->saved_edits = editor->edits;
 }
 
 static void
@@ -310,6 +313,9 @@ editor_saved_cb (GObject      *source,
     return;
   editor->busy = FALSE;
   editor_update (editor);
+  if (article != NULL)
+    editor->saved_edits = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window),
+                                                               "confab-saving-edits"));
   if (article == NULL)
     {
       /* what was typed stays, with the relay's reason (a slug taken, a bad language...) */
@@ -351,6 +357,9 @@ editor_save (Editor *editor)
                             : confab_admin_path ("sites", self->site_id, "articles");
   editor->busy = TRUE;
   editor_update (editor);
+  /* what is saved is what was typed by now: later keys stay unsaved */
+  g_object_set_data (G_OBJECT (editor->window), "confab-saving-edits",
+                     GUINT_TO_POINTER (editor->edits));
   confab_client_request_async (self->client, editor->id != NULL ? "PATCH" : "POST", path, body,
                                editor->cancellable, editor_saved_cb, g_object_ref (editor->window));
 }
@@ -360,6 +369,42 @@ on_editor_destroy (GtkWidget *window,
                    Editor    *editor)
 {
   g_cancellable_cancel (editor->cancellable);
+}
+
+static void
+on_edited (Editor *editor)
+{
+  editor->edits++;
+}
+
+static void
+discard (gpointer data)
+{
+  GtkWidget *window = data;
+  Editor *editor = g_object_get_data (G_OBJECT (window), "confab-article-editor");
+
+  editor->saved_edits = editor->edits;
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Closing with unsaved changes asks first: what was typed is not thrown away by a stray click. */
+static gboolean
+on_close_request (GtkWindow *window,
+                  Editor    *editor)
+{
+  if (editor->edits == editor->saved_edits)
+    return FALSE;
+  confab_admin_confirm (GTK_WIDGET (window), _("Discard the Changes?"),
+                        _("What was typed since the article was last saved is lost."),
+                        _("_Discard"), discard, g_object_ref (window), g_object_unref);
+  return TRUE;
+}
+
+static void
+on_close_clicked (Editor *editor)
+{
+  if (!on_close_request (GTK_WINDOW (editor->window), editor))
+    gtk_window_destroy (GTK_WINDOW (editor->window));
 }
 
 static GtkWidget *
@@ -417,7 +462,7 @@ open_editor (ConfabArticlesPage *self,
   adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
   adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
   gtk_widget_set_name (cancel, "article-close");
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), window);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (on_close_clicked), editor);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
   editor->save_button = gtk_button_new_with_mnemonic (_("_Save"));
   gtk_widget_set_name (editor->save_button, "article-save");
@@ -524,6 +569,13 @@ open_editor (ConfabArticlesPage *self,
 
   g_object_set_data_full (G_OBJECT (window), "confab-article-editor", editor, editor_free);
   g_signal_connect (window, "destroy", G_CALLBACK (on_editor_destroy), editor);
+  g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), editor);
+  g_signal_connect_swapped (editor->title_entry, "changed", G_CALLBACK (on_edited), editor);
+  g_signal_connect_swapped (editor->category_entry, "changed", G_CALLBACK (on_edited), editor);
+  g_signal_connect_swapped (editor->language_entry, "changed", G_CALLBACK (on_edited), editor);
+  g_signal_connect_swapped (editor->published_check, "toggled", G_CALLBACK (on_edited), editor);
+  g_signal_connect_swapped (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor->body_view)),
+                            "changed", G_CALLBACK (on_edited), editor);
   if (id != NULL)
     {
       g_autofree char *path = confab_admin_path ("articles", id, NULL);
