@@ -537,6 +537,27 @@ test_faq_synonyms (void)
   app_stop (&app);
 }
 
+/* ------------------------------------------------------------ markup --- */
+
+/* The preview's conversion of the relay's HTML: numbered lists count, code blocks keep their
+ * lines, tags that are not the renderer's are left out, and what is not well-formed is refused
+ * (the editor shows the plain text then). */
+static void
+test_preview_markup (void)
+{
+  g_autofree char *ol = confab_articles_html_to_markup ("<ol>\n<li>One</li>\n<li>Two</li>\n</ol>\n");
+  g_autofree char *pre = confab_articles_html_to_markup ("<pre><code>a = 1\nb = 2\n</code></pre>\n");
+  g_autofree char *other = confab_articles_html_to_markup ("<p>x <img src=\"y\"> z &amp; &#39;q&#39;</p>\n");
+  g_autofree char *soft = confab_articles_html_to_markup ("<p>one\ntwo</p>\n");
+
+  g_assert_cmpstr (ol, ==, "1. One\n2. Two");
+  g_assert_nonnull (strstr (pre, "<tt>a = 1\nb = 2\n</tt>"));
+  g_assert_cmpstr (other, ==, "x  z &amp; &#39;q&#39;");
+  g_assert_cmpstr (soft, ==, "one two");
+  g_assert_null (confab_articles_html_to_markup ("<em>never closed"));
+  g_assert_null (confab_articles_html_to_markup ("<p>a & b</p>"));
+}
+
 /* ------------------------------------------------------ settings area --- */
 
 static ConfabAdminWindow *
@@ -600,5 +621,6 @@ main (int   argc,
   test_harness_add ("/desktop/kb/articles", test_articles);
   test_harness_add ("/desktop/kb/faq-synonyms", test_faq_synonyms);
   test_harness_add ("/desktop/kb/settings-area", test_settings_area);
+  test_harness_add ("/desktop/kb/preview-markup", test_preview_markup);
   return g_test_run ();
 }
