@@ -423,7 +423,7 @@ test_articles (void)
   wait_until ("the question gone", gone_everywhere, "confirm-dialog");
   g_assert_nonnull (find_anywhere ("article-editor"));
   x_focus (GTK_WINDOW (editor));
-  click_middle (find_named (editor, "article-save"));
+  x_key ("ctrl+s");
   {
     BodyIs b = { world->relay, world->token, other.id, "To the EU and the UK. Not to Mars." };
 

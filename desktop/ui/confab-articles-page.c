@@ -400,6 +400,17 @@ on_close_request (GtkWindow *window,
   return TRUE;
 }
 
+static gboolean
+save_shortcut (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  Editor *editor = g_object_get_data (G_OBJECT (widget), "confab-article-editor");
+
+  editor_save (editor);
+  return TRUE;
+}
+
 static void
 on_close_clicked (Editor *editor)
 {
@@ -466,6 +477,7 @@ open_editor (ConfabArticlesPage *self,
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
   editor->save_button = gtk_button_new_with_mnemonic (_("_Save"));
   gtk_widget_set_name (editor->save_button, "article-save");
+  gtk_widget_set_tooltip_text (editor->save_button, _("Save (Ctrl+S)"));
   gtk_widget_add_css_class (editor->save_button, "suggested-action");
   g_signal_connect_swapped (editor->save_button, "clicked", G_CALLBACK (editor_save), editor);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), editor->save_button);
@@ -570,6 +582,16 @@ open_editor (ConfabArticlesPage *self,
   g_object_set_data_full (G_OBJECT (window), "confab-article-editor", editor, editor_free);
   g_signal_connect (window, "destroy", G_CALLBACK (on_editor_destroy), editor);
   g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), editor);
+  /* Ctrl+S saves, as in any editor; the text view does not take it */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_MANAGED);
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>s"),
+                                                            gtk_callback_action_new (save_shortcut, NULL, NULL)));
+    gtk_widget_add_controller (window, shortcuts);
+  }
   g_signal_connect_swapped (editor->title_entry, "changed", G_CALLBACK (on_edited), editor);
   g_signal_connect_swapped (editor->category_entry, "changed", G_CALLBACK (on_edited), editor);
   g_signal_connect_swapped (editor->language_entry, "changed", G_CALLBACK (on_edited), editor);
