@@ -18,6 +18,7 @@
 enum {
   SIGNAL_NOTE,
   SIGNAL_LABELS_CHANGED,
+  SIGNAL_ARTICLES_CHANGED,
   N_SIGNALS
 };
 
@@ -48,6 +49,11 @@ confab_client_ensure_chat_signals (void)
     signals[SIGNAL_LABELS_CHANGED] = g_signal_new ("labels-changed", type, G_SIGNAL_RUN_LAST, 0,
                                                    NULL, NULL, NULL, G_TYPE_NONE, 2,
                                                    G_TYPE_STRING, JSON_TYPE_ARRAY);
+  if (signals[SIGNAL_ARTICLES_CHANGED] == 0 &&
+      (signals[SIGNAL_ARTICLES_CHANGED] = g_signal_lookup ("articles-changed", type)) == 0)
+    signals[SIGNAL_ARTICLES_CHANGED] = g_signal_new ("articles-changed", type, G_SIGNAL_RUN_LAST,
+                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                     G_TYPE_STRING, JSON_TYPE_ARRAY);
 }
 
 /* ----------------------------------------------------------- previews --- */
@@ -196,6 +202,22 @@ confab_client_chat_handle_frame (ConfabClient *self,
         }
       confab_client_ensure_chat_signals ();
       g_signal_emit (self, signals[SIGNAL_LABELS_CHANGED], 0, site_id, json_node_get_array (list));
+      return TRUE;
+    }
+  if (strcmp (type, "articles") == 0)
+    {
+      const char *site_id = NULL;
+      JsonNode *list = json_object_get_member (frame, "articles");
+
+      if (!confab_json_get_string (frame, "site_id", FALSE, &site_id, NULL) || site_id == NULL ||
+          list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        {
+          g_warning ("An articles frame without its site or list");
+          return TRUE;
+        }
+      confab_client_ensure_chat_signals ();
+      g_signal_emit (self, signals[SIGNAL_ARTICLES_CHANGED], 0, site_id,
+                     json_node_get_array (list));
       return TRUE;
     }
   return FALSE;

@@ -11,6 +11,8 @@
  *   not write it); confab_client_fetch_notes_async() reads a conversation's notes by REST.
  * - Labels: the pushed `labels` frame (the site's whole list) as "labels-changed" (site_id,
  *   JsonArray).
+ * - Knowledge base articles (issue 16): the pushed `articles` frame (the site's whole list, as
+ *   GET /api/v1/sites/{id}/articles) as "articles-changed" (site_id, JsonArray).
  * - Raw bodies: a file upload with its name, and any other request with a body of bytes (the
  *   avatar).
  *

@@ -55,6 +55,8 @@ static const ConfabAdminField fields[] = {
   { "faq-question-entry", N_("_Question"), N_("Do you ship abroad?"), FALSE, TRUE },
   { "faq-answer-view", N_("_Answer"), NULL, TRUE, TRUE },
   { "faq-keywords-entry", N_("_Keywords, separated by commas"), N_("shipping, delivery"), FALSE, FALSE },
+  /* other words visitors use for the same thing: the bot's matching counts them as the question's */
+  { "faq-synonyms-entry", N_("_Synonyms, separated by commas"), N_("overseas, ship to, outside the EU"), FALSE, FALSE },
 };
 
 static void load (ConfabFaqsPage *self);
@@ -73,11 +75,12 @@ find_faq (ConfabFaqsPage *self,
   return NULL;
 }
 
-/* "shipping, delivery" */
+/* "shipping, delivery": the strings of the list @member ("keywords", "synonyms") */
 static char *
-keywords_text (JsonObject *faq)
+list_text (JsonObject *faq,
+           const char *member)
 {
-  JsonNode *node = json_object_get_member (faq, "keywords");
+  JsonNode *node = json_object_get_member (faq, member);
   g_autoptr (GString) text = g_string_new (NULL);
   JsonArray *keywords;
 
@@ -97,6 +100,25 @@ keywords_text (JsonObject *faq)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+static char *
+keywords_text (JsonObject *faq)
+{
+  return list_text (faq, "keywords");
+}
+
+/* "a, b , ,c" as ["a","b","c"] */
+static JsonArray *
+list_array (const char *text)
+{
+  g_auto (GStrv) words = g_strsplit (text, ",", -1);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*g_strstrip (words[i]) != '\0')
+      json_array_add_string_element (array, words[i]);
+  return array;
+}
+
 /* ------------------------------------------------------------- search --- */
 
 static gboolean
@@ -104,8 +126,9 @@ faq_matches (JsonObject *faq,
              const char *needle)
 {
   g_autofree char *keywords = keywords_text (faq);
+  g_autofree char *synonyms = list_text (faq, "synonyms");
   const char *texts[] = { confab_admin_string (faq, "question"),
-                          confab_admin_string (faq, "answer"), keywords };
+                          confab_admin_string (faq, "answer"), keywords, synonyms };
 
   if (needle == NULL || *needle == '\0')
     return TRUE;
@@ -214,17 +237,14 @@ on_edited (const char * const *values,
   Save *save = save_new (((Save *) user_data)->self, ((Save *) user_data)->id);
   ConfabFaqsPage *self = save->self;
   g_autoptr (JsonObject) body = json_object_new ();
-  g_auto (GStrv) keywords = g_strsplit (values[2], ",", -1);
-  JsonArray *array = json_array_new ();
   g_autofree char *path = NULL;
 
   save->values = g_strdupv ((char **) values);
   json_object_set_string_member (body, "question", values[0]);
   json_object_set_string_member (body, "answer", values[1]);
-  for (guint i = 0; keywords[i] != NULL; i++)
-    if (*g_strstrip (keywords[i]) != '\0')
-      json_array_add_string_element (array, keywords[i]);
-  json_object_set_array_member (body, "keywords", array);
+  json_object_set_array_member (body, "keywords", list_array (values[2]));
+  /* the whole list: an emptied entry clears them (PATCH replaces the list) */
+  json_object_set_array_member (body, "synonyms", list_array (values[3]));
   path = save->id != NULL ? confab_admin_path ("faqs", save->id, NULL)
                           : confab_admin_path ("sites", self->site_id, "faqs");
   confab_client_request_async (self->client, save->id != NULL ? "PATCH" : "POST", path, body,
@@ -240,6 +260,7 @@ edit (ConfabFaqsPage     *self,
   static ConfabAdminField translated[G_N_ELEMENTS (fields)];
   JsonObject *faq = id != NULL ? find_faq (self, id) : NULL;
   g_autofree char *keywords = faq != NULL ? keywords_text (faq) : NULL;
+  g_autofree char *synonyms = faq != NULL ? list_text (faq, "synonyms") : NULL;
   const char *current[G_N_ELEMENTS (fields)] = { 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
@@ -253,6 +274,7 @@ edit (ConfabFaqsPage     *self,
       current[0] = confab_admin_string (faq, "question");
       current[1] = confab_admin_string (faq, "answer");
       current[2] = keywords;
+      current[3] = synonyms;
       values = current;
     }
   confab_admin_edit (GTK_WIDGET (self), id != NULL ? _("Edit FAQ") : _("New FAQ"), error,
@@ -311,6 +333,7 @@ faq_row (ConfabFaqsPage *self,
   g_autofree char *title = confab_admin_markup (confab_admin_string (faq, "question"));
   g_autofree char *subtitle = confab_admin_markup (confab_admin_string (faq, "answer"));
   g_autofree char *keywords = keywords_text (faq);
+  g_autofree char *synonyms = list_text (faq, "synonyms");
   g_autofree char *name = g_strdup_printf ("faq-%s", id);
   gint64 views = json_object_get_int_member_with_default (faq, "views", 0);
   gint64 helpful = json_object_get_int_member_with_default (faq, "helpful", 0);
@@ -325,11 +348,15 @@ faq_row (ConfabFaqsPage *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
-  if (*keywords != '\0')
-    {
-      tooltip = g_strdup_printf (_("Keywords: %s"), keywords);
-      gtk_widget_set_tooltip_text (row, tooltip);
-    }
+  if (*keywords != '\0' && *synonyms != '\0')
+    /* Translators: a FAQ's keywords and synonyms, each a list separated by commas */
+    tooltip = g_strdup_printf (_("Keywords: %s\nSynonyms: %s"), keywords, synonyms);
+  else if (*keywords != '\0')
+    tooltip = g_strdup_printf (_("Keywords: %s"), keywords);
+  else if (*synonyms != '\0')
+    tooltip = g_strdup_printf (_("Synonyms: %s"), synonyms);
+  if (tooltip != NULL)
+    gtk_widget_set_tooltip_text (row, tooltip);
 
   /* Translators: how often the bot answered with a FAQ, and what the visitors said of it */
   stats_text = g_strdup_printf (_("%" G_GINT64_FORMAT " answers · %" G_GINT64_FORMAT " helpful, %" G_GINT64_FORMAT " not"),
