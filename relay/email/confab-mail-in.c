@@ -6,6 +6,7 @@
 #include "confab-gmime.h"
 #include "confab-hub-email.h"
 #include "confab-mail-out.h"
+#include "confab-store-channels.h"
 #include "confab-store-email.h"
 #include "confab-util.h"
 
@@ -546,7 +547,9 @@ record_thread (ConfabStore  *store,
   return confab_store_add_mail_thread (store, record->message_id, record->conversation_id, error);
 }
 
-/* A new visitor for a sender, and a conversation of theirs. */
+/* A conversation of a sender's, in the e-mail channel: their visitor is the one that stands for
+ * the address (meta's channel contacts, so that a sender's mails are one visitor's history),
+ * made the first time they write. */
 static char *
 new_conversation (ConfabRelay  *relay,
                   const char   *site_id,
@@ -556,21 +559,33 @@ new_conversation (ConfabRelay  *relay,
 {
   ConfabStore *store = relay->store;
   g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabVisitor) touched = NULL;
   g_autoptr (ConfabConversation) conversation = NULL;
-  g_autofree char *token = confab_random_token (32);
-  g_autofree char *token_hash = confab_sha256_hex (token);
+  g_autoptr (ConfabConversation) in_channel = NULL;
+  g_autofree char *address = g_ascii_strdown (sender, -1);
   ConfabVisitorInfo info = { 0 };
+  g_autoptr (GError) local_error = NULL;
 
-  /* nobody holds the token: the sender writes by mail, never through the widget */
   info.email = sender;
-  info.name = name;
+  info.name = name != NULL && *name != '\0' ? name : NULL;
   if (!confab_store_begin (store, error))
     return NULL;
-  visitor = confab_store_create_visitor (store, site_id, token_hash, &info, error);
+  visitor = confab_store_find_channel_contact (store, site_id, CONFAB_CHANNEL_EMAIL, address,
+                                               &local_error);
+  /* nobody holds the new visitor's token: the sender writes by mail, never through the widget */
+  if (visitor == NULL && local_error == NULL)
+    visitor = confab_store_add_channel_contact (store, site_id, CONFAB_CHANNEL_EMAIL, address,
+                                                info.name, &local_error);
   if (visitor == NULL ||
-      (conversation = confab_store_create_conversation (store, site_id, visitor->id, error)) == NULL)
+      (touched = confab_store_touch_visitor (store, visitor->id, &info, FALSE, &local_error)) == NULL ||
+      (conversation = confab_store_create_conversation (store, site_id, visitor->id,
+                                                        &local_error)) == NULL ||
+      (in_channel = confab_store_set_conversation_channel (store, conversation->id,
+                                                           CONFAB_CHANNEL_EMAIL, 0,
+                                                           &local_error)) == NULL)
     {
       confab_store_rollback (store);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   if (!confab_store_commit (store, error))
