@@ -923,6 +923,84 @@ test_mailbox_html_and_attachments (void)
   g_assert_nonnull (strstr (body, "Attachments (not kept):\n- invoice.pdf (application/pdf, 15 bytes)"));
 }
 
+/* A 40×30 PNG */
+#define PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAACgAAAAeCAIAAADRv8uKAAAAK0lEQVR4nO3NMQ0AAAgDsHnCE2oRhQw4mvRv" \
+                   "qudExGKxWCwWi8VisVj8N15hNonLrzcw9wAAAABJRU5ErkJggg=="
+
+/* Images attached to a mail go through the upload checks and become the sender's messages
+ * with the picture as attachment, after the text; one that is no picture of ours is said so;
+ * other files stay listed. */
+static void
+test_mailbox_images (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) text = NULL, picture = NULL, broken = NULL;
+  g_autofree char *upload_path = NULL, *messages_path = NULL;
+  const char *body;
+
+  quiet_world (world);
+  mail_box_deliver (box,
+                    "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Broken box\r\n"
+                    "Message-ID: <pictures@b.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n"
+                    "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe box came broken, see.\r\n"
+                    "--M\r\nContent-Type: image/png; name=\"box.png\"\r\n"
+                    "Content-Disposition: attachment; filename=\"box.png\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" PNG_BASE64 "\r\n"
+                    "--M\r\nContent-Type: image/jpeg; name=\"not.jpg\"\r\n"
+                    "Content-Disposition: attachment; filename=\"not.jpg\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8gd29ybGQ=\r\n"
+                    "--M\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n"
+                    "Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IK\r\n--M--\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+
+  text = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  body = test_obj_string (text, "body");
+  g_assert_true (g_str_has_prefix (body, "The box came broken, see."));
+  g_assert_nonnull (strstr (body, "- invoice.pdf (application/pdf, 15 bytes)"));
+  g_assert_null (strstr (body, "box.png"));
+  g_assert_null (strstr (body, "not.jpg"));
+  g_assert_true (test_obj_is_null (text, "attachment"));
+
+  picture = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (picture, "conversation_id"), ==, test_obj_string (text, "conversation_id"));
+  g_assert_cmpstr (test_obj_string (picture, "sender.type"), ==, "visitor");
+  g_assert_cmpstr (test_obj_string (picture, "sender.name"), ==, "Ann");
+  g_assert_cmpstr (test_obj_string (picture, "attachment.kind"), ==, "image");
+  g_assert_cmpstr (test_obj_string (picture, "attachment.mime"), ==, "image/png");
+  g_assert_cmpint (test_obj_int (picture, "attachment.width"), ==, 40);
+  g_assert_cmpint (test_obj_int (picture, "attachment.height"), ==, 30);
+
+  broken = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  g_assert_true (g_str_has_prefix (test_obj_string (broken, "body"), "(a picture Confab could not take:"));
+  g_assert_true (test_obj_is_null (broken, "attachment"));
+
+  /* the agent can fetch the stored (re-encoded) picture, and the conversation lists it */
+  upload_path = g_strdup_printf ("/api/v1/uploads/%s", test_obj_string (picture, "attachment.id"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", upload_path, world->token, NULL, NULL);
+
+    test_assert_http_status (response, 200);
+    g_assert_cmpstr (test_response_header (response, "Content-Type"), ==, "image/png");
+  }
+  messages_path = g_strdup_printf ("/api/v1/conversations/%s/messages", test_obj_string (text, "conversation_id"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", messages_path, world->token, NULL, NULL);
+    JsonArray *messages;
+
+    test_assert_http_status (response, 200);
+    messages = test_obj_array (test_response_object (response), "messages");
+    g_assert_cmpuint (json_array_get_length (messages), ==, 3);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (messages, 1), "attachment.id"), ==,
+                     test_obj_string (picture, "attachment.id"));
+  }
+  g_assert_cmpuint (mail_sink_total (sink), ==, 0);
+}
+
 /* The mailbox's settings: checked, the password write-only; a wrong password is the
  * mailbox's last_error, not a crash. */
 static void
@@ -1035,6 +1113,7 @@ main (int    argc,
   test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);
   test_harness_add ("/relay/email/mailbox/store-busy", test_mailbox_store_busy);
   test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);
+  test_harness_add ("/relay/email/mailbox/images", test_mailbox_images);
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
 
   return g_test_run ();
