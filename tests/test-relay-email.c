@@ -758,7 +758,8 @@ test_mailbox_round_trip (void)
 }
 
 /* An agent's reply the customer's server refuses for good (550): its delivery is "failed" with
- * the server's words, live and over REST; nothing is lost of the message. */
+ * the server's words, live and over REST; nothing is lost of the message. A later new mail of
+ * the same sender is a new conversation of the same visitor. */
 static void
 test_mailbox_reply_refused (void)
 {
@@ -766,7 +767,7 @@ test_mailbox_reply_refused (void)
   g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
   g_autofree char *config = mailbox_config (mail_sink_port (sink));
   g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
-  g_autoptr(JsonObject) first = NULL, echo = NULL, failed = NULL;
+  g_autoptr(JsonObject) first = NULL, echo = NULL, failed = NULL, second = NULL;
   g_autofree char *path = NULL;
   const char *conversation_id;
 
@@ -799,6 +800,27 @@ test_mailbox_reply_refused (void)
     g_assert_cmpstr (test_obj_string (reply_object, "body"), ==, "We are.");
     g_assert_cmpstr (test_obj_string (reply_object, "delivery.status"), ==, "failed");
     g_assert_nonnull (strstr (test_obj_string (reply_object, "delivery.error"), "550"));
+  }
+
+  /* a new mail of the same sender (their address in other case) that answers nothing: a new
+   * conversation of the e-mail channel, of the same visitor */
+  mail_box_deliver (box, "From: Ann <ANN@b.test>\r\nTo: help@a.test\r\nSubject: Another thing\r\n"
+                         "Message-ID: <another@b.test>\r\n\r\nA new question.\r\n");
+  json_object_unref (put_mailbox (world, box, NULL));
+  second = test_ws_wait_for_match (world->agent, "message", "body", "A new question.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (second, "conversation_id"), !=, conversation_id);
+  {
+    g_autofree char *first_path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+    g_autofree char *second_path = g_strdup_printf ("/api/v1/conversations/%s",
+                                                    test_obj_string (second, "conversation_id"));
+    g_autoptr(TestResponse) one = test_http (world->relay, "GET", first_path, world->token, NULL, NULL);
+    g_autoptr(TestResponse) two = test_http (world->relay, "GET", second_path, world->token, NULL, NULL);
+
+    test_assert_http_status (one, 200);
+    test_assert_http_status (two, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (two), "channel"), ==, "email");
+    g_assert_cmpstr (test_obj_string (test_response_object (two), "visitor_id"), ==,
+                     test_obj_string (test_response_object (one), "visitor_id"));
   }
 }
 
