@@ -8,6 +8,7 @@
 #include "confab-bus.h"
 #include "confab-shared-counter.h"
 #include "confab-hub.h"
+#include "confab-hub-email.h"
 #include "confab-listener.h"
 #include "confab-help.h"
 #include "confab-retention.h"
@@ -328,6 +329,7 @@ confab_relay_new (ConfabConfig  *config,
   relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
   confab_meta_new (relay);
   relay->mailer = confab_mailer_new (relay);
+  confab_mailer_set_listener (relay->mailer, confab_hub_mail_done, relay->hub);
 
   return g_steal_pointer (&relay);
 }

@@ -648,7 +648,7 @@ test_mailbox_round_trip (void)
   g_autofree char *config = mailbox_config (mail_sink_port (sink));
   g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
   g_autoptr(JsonObject) put = NULL, first = NULL, conversation = NULL, joined = NULL, by_token = NULL;
-  g_autoptr(JsonObject) polled = NULL, channel = NULL, stranger = NULL;
+  g_autoptr(JsonObject) polled = NULL, channel = NULL, stranger = NULL, echo = NULL, sent = NULL;
   g_autoptr(GMimeMessage) out = NULL;
   g_autofree char *conversation_id = NULL, *out_id = NULL, *reply_mail = NULL, *token_mail = NULL;
   g_autofree char *stranger_mail = NULL, *text = NULL, *last = NULL, *expected_reply_to = NULL;
@@ -668,6 +668,8 @@ test_mailbox_round_trip (void)
   conversation = test_ws_wait_for (world->agent, "conversation", MAIL_TIMEOUT_MS);
   first = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
   conversation_id = g_strdup (test_obj_string (first, "conversation_id"));
+  /* a conversation of the e-mail channel, as the app shows it with its badge */
+  g_assert_cmpstr (test_obj_string (conversation, "conversation.channel"), ==, "email");
   g_assert_cmpstr (test_obj_string (first, "sender.type"), ==, "visitor");
   g_assert_cmpstr (test_obj_string (first, "sender.name"), ==, "Ann Lee");
   /* ISO-8859-1, quoted-printable: as UTF-8 */
@@ -683,15 +685,26 @@ test_mailbox_round_trip (void)
     visitor_path = g_strdup_printf ("/api/v1/visitors/%s",
                                     test_obj_string (test_response_object (response), "visitor_id"));
     visitor = test_http (world->relay, "GET", visitor_path, world->token, NULL, NULL);
+    g_assert_cmpstr (test_obj_string (test_response_object (response), "channel"), ==, "email");
     test_assert_http_status (visitor, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (visitor), "channel"), ==, "email");
     g_assert_cmpstr (test_obj_string (test_response_object (visitor), "email"), ==, "ann@b.test");
     g_assert_cmpstr (test_obj_string (test_response_object (visitor), "name"), ==, "Ann Lee");
   }
   polled = wait_polled (world, box, "");
   g_assert_true (test_obj_is_null (polled, "last_error"));
 
-  /* the agent's answer goes out threaded */
+  /* the agent's answer goes out threaded; its delivery is pending, then sent */
   test_agent_say (world->agent, conversation_id, "It ships tomorrow.");
+  echo = test_ws_wait_for_match (world->agent, "message", "body", "It ships tomorrow.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (echo, "delivery.status"), ==, "pending");
+  g_assert_true (test_obj_is_null (echo, "delivery.error"));
+  sent = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "conversation_id"), ==, conversation_id);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, test_obj_int (echo, "seq"));
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  g_assert_true (test_obj_is_null (sent, "delivery.error"));
+  g_assert_cmpint (test_obj_int (sent, "cursor"), >, test_obj_int (echo, "cursor"));
   out = mail_sink_wait_for (sink, "ann@b.test", 0, MAIL_TIMEOUT_MS);
   g_assert_nonnull (out);
   g_assert_cmpstr (mail_header (out, "In-Reply-To"), ==, "<first.42@b.test>");
@@ -742,6 +755,73 @@ test_mailbox_round_trip (void)
   g_assert_true (test_obj_is_null (channel, "last_error"));
   /* one answer mailed, nothing else (no loop) */
   g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 1);
+}
+
+/* An agent's reply the customer's server refuses for good (550): its delivery is "failed" with
+ * the server's words, live and over REST; nothing is lost of the message. A later new mail of
+ * the same sender is a new conversation of the same visitor. */
+static void
+test_mailbox_reply_refused (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, "ann@b.test");
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) first = NULL, echo = NULL, failed = NULL, second = NULL;
+  g_autofree char *path = NULL;
+  const char *conversation_id;
+
+  quiet_world (world);
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Refused\r\n"
+                         "Message-ID: <refused@b.test>\r\n\r\nAre you there?\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+  first = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  conversation_id = test_obj_string (first, "conversation_id");
+
+  test_agent_say (world->agent, conversation_id, "We are.");
+  echo = test_ws_wait_for_match (world->agent, "message", "body", "We are.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (echo, "delivery.status"), ==, "pending");
+  failed = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (failed, "seq"), ==, test_obj_int (echo, "seq"));
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+  g_assert_nonnull (strstr (test_obj_string (failed, "delivery.error"), "550"));
+  g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 0);
+
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+    JsonArray *messages;
+    JsonObject *reply_object;
+
+    test_assert_http_status (response, 200);
+    messages = test_obj_array (test_response_object (response), "messages");
+    g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+    reply_object = json_array_get_object_element (messages, 1);
+    g_assert_cmpstr (test_obj_string (reply_object, "body"), ==, "We are.");
+    g_assert_cmpstr (test_obj_string (reply_object, "delivery.status"), ==, "failed");
+    g_assert_nonnull (strstr (test_obj_string (reply_object, "delivery.error"), "550"));
+  }
+
+  /* a new mail of the same sender (their address in other case) that answers nothing: a new
+   * conversation of the e-mail channel, of the same visitor */
+  mail_box_deliver (box, "From: Ann <ANN@b.test>\r\nTo: help@a.test\r\nSubject: Another thing\r\n"
+                         "Message-ID: <another@b.test>\r\n\r\nA new question.\r\n");
+  json_object_unref (put_mailbox (world, box, NULL));
+  second = test_ws_wait_for_match (world->agent, "message", "body", "A new question.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (second, "conversation_id"), !=, conversation_id);
+  {
+    g_autofree char *first_path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+    g_autofree char *second_path = g_strdup_printf ("/api/v1/conversations/%s",
+                                                    test_obj_string (second, "conversation_id"));
+    g_autoptr(TestResponse) one = test_http (world->relay, "GET", first_path, world->token, NULL, NULL);
+    g_autoptr(TestResponse) two = test_http (world->relay, "GET", second_path, world->token, NULL, NULL);
+
+    test_assert_http_status (one, 200);
+    test_assert_http_status (two, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (two), "channel"), ==, "email");
+    g_assert_cmpstr (test_obj_string (test_response_object (two), "visitor_id"), ==,
+                     test_obj_string (test_response_object (one), "visitor_id"));
+  }
 }
 
 /* A mail fetched (which marks it seen) that the relay cannot store is not lost: the next poll
@@ -865,6 +945,84 @@ test_mailbox_html_and_attachments (void)
   g_assert_nonnull (strstr (body, "Attachments (not kept):\n- invoice.pdf (application/pdf, 15 bytes)"));
 }
 
+/* A 40×30 PNG */
+#define PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAACgAAAAeCAIAAADRv8uKAAAAK0lEQVR4nO3NMQ0AAAgDsHnCE2oRhQw4mvRv" \
+                   "qudExGKxWCwWi8VisVj8N15hNonLrzcw9wAAAABJRU5ErkJggg=="
+
+/* Images attached to a mail go through the upload checks and become the sender's messages
+ * with the picture as attachment, after the text; one that is no picture of ours is said so;
+ * other files stay listed. */
+static void
+test_mailbox_images (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) text = NULL, picture = NULL, broken = NULL;
+  g_autofree char *upload_path = NULL, *messages_path = NULL;
+  const char *body;
+
+  quiet_world (world);
+  mail_box_deliver (box,
+                    "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Broken box\r\n"
+                    "Message-ID: <pictures@b.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n"
+                    "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe box came broken, see.\r\n"
+                    "--M\r\nContent-Type: image/png; name=\"box.png\"\r\n"
+                    "Content-Disposition: attachment; filename=\"box.png\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" PNG_BASE64 "\r\n"
+                    "--M\r\nContent-Type: image/jpeg; name=\"not.jpg\"\r\n"
+                    "Content-Disposition: attachment; filename=\"not.jpg\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8gd29ybGQ=\r\n"
+                    "--M\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n"
+                    "Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IK\r\n--M--\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+
+  text = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  body = test_obj_string (text, "body");
+  g_assert_true (g_str_has_prefix (body, "The box came broken, see."));
+  g_assert_nonnull (strstr (body, "- invoice.pdf (application/pdf, 15 bytes)"));
+  g_assert_null (strstr (body, "box.png"));
+  g_assert_null (strstr (body, "not.jpg"));
+  g_assert_true (test_obj_is_null (text, "attachment"));
+
+  picture = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (picture, "conversation_id"), ==, test_obj_string (text, "conversation_id"));
+  g_assert_cmpstr (test_obj_string (picture, "sender.type"), ==, "visitor");
+  g_assert_cmpstr (test_obj_string (picture, "sender.name"), ==, "Ann");
+  g_assert_cmpstr (test_obj_string (picture, "attachment.kind"), ==, "image");
+  g_assert_cmpstr (test_obj_string (picture, "attachment.mime"), ==, "image/png");
+  g_assert_cmpint (test_obj_int (picture, "attachment.width"), ==, 40);
+  g_assert_cmpint (test_obj_int (picture, "attachment.height"), ==, 30);
+
+  broken = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  g_assert_true (g_str_has_prefix (test_obj_string (broken, "body"), "(a picture Confab could not take:"));
+  g_assert_true (test_obj_is_null (broken, "attachment"));
+
+  /* the agent can fetch the stored (re-encoded) picture, and the conversation lists it */
+  upload_path = g_strdup_printf ("/api/v1/uploads/%s", test_obj_string (picture, "attachment.id"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", upload_path, world->token, NULL, NULL);
+
+    test_assert_http_status (response, 200);
+    g_assert_cmpstr (test_response_header (response, "Content-Type"), ==, "image/png");
+  }
+  messages_path = g_strdup_printf ("/api/v1/conversations/%s/messages", test_obj_string (text, "conversation_id"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", messages_path, world->token, NULL, NULL);
+    JsonArray *messages;
+
+    test_assert_http_status (response, 200);
+    messages = test_obj_array (test_response_object (response), "messages");
+    g_assert_cmpuint (json_array_get_length (messages), ==, 3);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (messages, 1), "attachment.id"), ==,
+                     test_obj_string (picture, "attachment.id"));
+  }
+  g_assert_cmpuint (mail_sink_total (sink), ==, 0);
+}
+
 /* The mailbox's settings: checked, the password write-only; a wrong password is the
  * mailbox's last_error, not a crash. */
 static void
@@ -973,9 +1131,11 @@ main (int    argc,
   test_harness_add ("/relay/email/missed-chat", test_missed_chat);
   test_harness_add ("/relay/email/bad-config", test_bad_config);
   test_harness_add ("/relay/email/mailbox/round-trip", test_mailbox_round_trip);
+  test_harness_add ("/relay/email/mailbox/reply-refused", test_mailbox_reply_refused);
   test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);
   test_harness_add ("/relay/email/mailbox/store-busy", test_mailbox_store_busy);
   test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);
+  test_harness_add ("/relay/email/mailbox/images", test_mailbox_images);
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
 
   return g_test_run ();

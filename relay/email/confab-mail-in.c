@@ -6,7 +6,10 @@
 #include "confab-gmime.h"
 #include "confab-hub-email.h"
 #include "confab-mail-out.h"
+#include "confab-store-channels.h"
 #include "confab-store-email.h"
+#include "confab-image.h"
+#include "confab-uploads.h"
 #include "confab-util.h"
 
 #include <curl/curl.h>
@@ -18,6 +21,8 @@
 #define CONNECT_TIMEOUT_S  10
 #define TRANSFER_TIMEOUT_S 120
 #define RETRY_AFTER_STORE_ERROR_S 30
+/* images of one mail that become messages of their own; more are listed like other files */
+#define MAX_MAIL_IMAGES    10
 
 struct _ConfabMailIn
 {
@@ -366,6 +371,7 @@ typedef struct {
   GMimeTextPart *plain;        /* the first text/plain that is no attachment */
   GMimeTextPart *html;
   GString       *attachments;  /* "- name (size)" lines */
+  GPtrArray     *images;       /* GBytes*: decoded image parts, for the upload checks */
 } Parts;
 
 static void
@@ -400,9 +406,22 @@ collect_part (GMimeObject *parent,
       g_autofree char *size = NULL, *mime = g_mime_content_type_get_mime_type (type);
       g_autofree char *clean = NULL;
 
-      /* listed, never stored or shown: the decoded size only */
       if (content != NULL)
         g_mime_data_wrapper_write_to_stream (content, counter);
+      /* an image goes through the same checks as an upload and becomes a message of its own
+       * (ingest_images); anything else is listed, never stored or shown: the decoded size only */
+      if (g_mime_content_type_is_type (type, "image", "*") && content != NULL &&
+          GMIME_STREAM_NULL (counter)->written <= CONFAB_UPLOAD_DEFAULT_MAX_BYTES &&
+          parts->images->len < MAX_MAIL_IMAGES)
+        {
+          g_autoptr (GMimeStream) decoded = g_mime_stream_mem_new ();
+          GByteArray *bytes;
+
+          g_mime_data_wrapper_write_to_stream (content, decoded);
+          bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (decoded));
+          g_ptr_array_add (parts->images, g_bytes_new (bytes->data, bytes->len));
+          return;
+        }
       size = g_format_size (GMIME_STREAM_NULL (counter)->written);
       clean = g_strdup (name != NULL ? name : "(no name)");
       g_strdelimit (clean, "\r\n\t", ' ');
@@ -410,10 +429,12 @@ collect_part (GMimeObject *parent,
     }
 }
 
+/* The mail's text; @images gets its image parts (GBytes*). */
 static char *
-mail_text (GMimeMessage *message)
+mail_text (GMimeMessage *message,
+           GPtrArray    *images)
 {
-  Parts parts = { NULL, NULL, g_string_new (NULL) };
+  Parts parts = { NULL, NULL, g_string_new (NULL), images };
   g_autofree char *body = NULL;
   g_autoptr (GString) text = NULL;
 
@@ -441,7 +462,9 @@ mail_text (GMimeMessage *message)
       g_string_truncate (text, cut - text->str);
       g_string_append (text, "\n\n[… the rest of this mail is cut]");
     }
-  if (text->len == 0)
+  if (text->len == 0 && images->len > 0)
+    g_string_append_printf (text, "(a mail with %u picture%s)", images->len, images->len > 1 ? "s" : "");
+  else if (text->len == 0)
     g_string_append (text, "(an empty mail)");
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -546,7 +569,9 @@ record_thread (ConfabStore  *store,
   return confab_store_add_mail_thread (store, record->message_id, record->conversation_id, error);
 }
 
-/* A new visitor for a sender, and a conversation of theirs. */
+/* A conversation of a sender's, in the e-mail channel: their visitor is the one that stands for
+ * the address (meta's channel contacts, so that a sender's mails are one visitor's history),
+ * made the first time they write. */
 static char *
 new_conversation (ConfabRelay  *relay,
                   const char   *site_id,
@@ -556,26 +581,144 @@ new_conversation (ConfabRelay  *relay,
 {
   ConfabStore *store = relay->store;
   g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabVisitor) touched = NULL;
   g_autoptr (ConfabConversation) conversation = NULL;
-  g_autofree char *token = confab_random_token (32);
-  g_autofree char *token_hash = confab_sha256_hex (token);
+  g_autoptr (ConfabConversation) in_channel = NULL;
+  g_autofree char *address = g_ascii_strdown (sender, -1);
   ConfabVisitorInfo info = { 0 };
+  g_autoptr (GError) local_error = NULL;
 
-  /* nobody holds the token: the sender writes by mail, never through the widget */
   info.email = sender;
-  info.name = name;
+  info.name = name != NULL && *name != '\0' ? name : NULL;
   if (!confab_store_begin (store, error))
     return NULL;
-  visitor = confab_store_create_visitor (store, site_id, token_hash, &info, error);
+  visitor = confab_store_find_channel_contact (store, site_id, CONFAB_CHANNEL_EMAIL, address,
+                                               &local_error);
+  /* nobody holds the new visitor's token: the sender writes by mail, never through the widget */
+  if (visitor == NULL && local_error == NULL)
+    visitor = confab_store_add_channel_contact (store, site_id, CONFAB_CHANNEL_EMAIL, address,
+                                                info.name, &local_error);
   if (visitor == NULL ||
-      (conversation = confab_store_create_conversation (store, site_id, visitor->id, error)) == NULL)
+      (touched = confab_store_touch_visitor (store, visitor->id, &info, FALSE, &local_error)) == NULL ||
+      (conversation = confab_store_create_conversation (store, site_id, visitor->id,
+                                                        &local_error)) == NULL ||
+      (in_channel = confab_store_set_conversation_channel (store, conversation->id,
+                                                           CONFAB_CHANNEL_EMAIL, 0,
+                                                           &local_error)) == NULL)
     {
       confab_store_rollback (store);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   if (!confab_store_commit (store, error))
     return NULL;
   return g_strdup (conversation->id);
+}
+
+/* --- pictures of a mail ---------------------------------------------------------------------- */
+
+/* The images of one stored mail, one after the other through the upload checks (a worker
+ * thread each), each then a message of the sender's with it as attachment, after the mail's
+ * text. */
+typedef struct {
+  ConfabMailIn *mail_in;      /* a reference: the relay may let go meanwhile */
+  char         *site_id;
+  char         *conversation_id;
+  char         *visitor_id;
+  char         *sender_name;
+  GPtrArray    *images;       /* GBytes* */
+  guint         next;
+} MailImages;
+
+static void
+mail_images_free (MailImages *images)
+{
+  mail_in_unref (images->mail_in);
+  g_free (images->site_id);
+  g_free (images->conversation_id);
+  g_free (images->visitor_id);
+  g_free (images->sender_name);
+  g_ptr_array_unref (images->images);
+  g_free (images);
+}
+
+typedef struct {
+  const char *upload_id;
+  const char *conversation_id;
+  const char *visitor_id;
+} ImageClaim;
+
+static gboolean
+claim_image (ConfabStore  *store,
+             gpointer      user_data,
+             GError      **error)
+{
+  ImageClaim *claim = user_data;
+
+  return confab_store_claim_upload (store, claim->upload_id, claim->conversation_id,
+                                    claim->visitor_id, error);
+}
+
+static void import_next_image (MailImages *images);
+
+static void
+image_imported (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MailImages *images = user_data;
+  ConfabRelay *relay = images->mail_in->relay;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) post_error = NULL;
+  g_autofree char *upload_id = confab_uploads_import_image_finish (result, &error);
+  g_autofree char *refused = NULL;
+  g_autoptr (ConfabMessage) posted = NULL;
+  ConfabMessageDraft draft = { 0 };
+  ImageClaim claim = { upload_id, images->conversation_id, images->visitor_id };
+
+  if (relay == NULL)
+    {
+      mail_images_free (images);
+      return;
+    }
+  draft.conversation_id = images->conversation_id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = images->visitor_id;
+  draft.sender_name = images->sender_name;
+  if (upload_id != NULL)
+    {
+      draft.attachment_id = upload_id;
+      posted = confab_hub_post_message (relay->hub, &draft, NULL, claim_image, &claim, &post_error);
+    }
+  else if (error->domain == CONFAB_IMAGE_ERROR)
+    {
+      /* not a picture of ours (an SVG, a broken file): the agent hears that one came */
+      refused = g_strdup_printf ("(a picture Confab could not take: %s)", error->message);
+      draft.body = refused;
+      posted = confab_hub_post_message (relay->hub, &draft, NULL, NULL, NULL, &post_error);
+    }
+  else
+    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored: %s",
+               images->site_id, images->conversation_id, error->message);
+  if (posted == NULL && post_error != NULL)
+    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored: %s",
+               images->site_id, images->conversation_id, post_error->message);
+  import_next_image (images);
+}
+
+static void
+import_next_image (MailImages *images)
+{
+  ConfabRelay *relay = images->mail_in->relay;
+
+  if (relay == NULL || images->next >= images->images->len)
+    {
+      mail_images_free (images);
+      return;
+    }
+  confab_uploads_import_image_async (relay, images->site_id, images->visitor_id,
+                                     g_ptr_array_index (images->images, images->next++), NULL,
+                                     image_imported, images);
 }
 
 /* One fetched mail into the site's inbox; FALSE only when the store failed (it is kept to try
@@ -594,6 +737,7 @@ ingest (ConfabMailIn *mail_in,
   g_autoptr (ConfabMessage) posted = NULL;
   g_autofree char *message_id = NULL, *conversation_id = NULL, *text = NULL, *known = NULL;
   g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (GPtrArray) images = NULL;
   InternetAddressList *from;
   InternetAddress *address = NULL;
   const char *sender = NULL, *name = NULL, *reason;
@@ -660,7 +804,8 @@ ingest (ConfabMailIn *mail_in,
       return FALSE;
   }
 
-  text = mail_text (message);
+  images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  text = mail_text (message, images);
   draft.conversation_id = conversation_id;
   draft.sender_type = CONFAB_SENDER_VISITOR;
   draft.sender_id = visitor->id;
@@ -669,7 +814,22 @@ ingest (ConfabMailIn *mail_in,
   record.message_id = message_id;
   record.conversation_id = conversation_id;
   posted = confab_hub_post_message (relay->hub, &draft, NULL, record_thread, &record, error);
-  return posted != NULL;
+  if (posted == NULL)
+    return FALSE;
+  if (images->len > 0)
+    {
+      MailImages *pictures = g_new0 (MailImages, 1);
+
+      g_atomic_ref_count_inc (&mail_in->ref);
+      pictures->mail_in = mail_in;
+      pictures->site_id = g_strdup (site_id);
+      pictures->conversation_id = g_strdup (conversation_id);
+      pictures->visitor_id = g_strdup (visitor->id);
+      pictures->sender_name = g_strdup (draft.sender_name);
+      pictures->images = g_steal_pointer (&images);
+      import_next_image (pictures);
+    }
+  return TRUE;
 }
 
 /* --- polling ---------------------------------------------------------------------------------- */

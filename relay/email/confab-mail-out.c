@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "confab-mail"
 
 #include "confab-mail-out.h"
+#include "confab-store-channels.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -295,7 +296,7 @@ plus_address (const char *address,
 gboolean
 confab_mail_agent_message (ConfabRelay               *relay,
                            const ConfabConversation  *conversation,
-                           const ConfabMessage       *message,
+                           ConfabMessage             *message,
                            GError                   **error)
 {
   ConfabStore *store = relay->store;
@@ -345,7 +346,17 @@ confab_mail_agent_message (ConfabRelay               *relay,
   draft.in_reply_to = thread[n - 1];
   draft.references = (const char * const *) thread;
   mail_id = confab_mailer_queue (relay->mailer, &draft, &message_id, error);
-  return mail_id != NULL && confab_store_add_mail_thread (store, message_id, conversation->id, error);
+  /* its delivery state, as a Messenger reply's: "pending" until the mailer tells
+   * (confab_mail_agent_delivered) */
+  if (mail_id == NULL ||
+      !confab_store_add_mail_thread (store, message_id, conversation->id, error) ||
+      !confab_store_set_message_delivery (store, conversation->id, message->seq, "pending", NULL,
+                                          NULL, error))
+    return FALSE;
+  g_free (message->delivery_status);
+  message->delivery_status = g_strdup ("pending");
+  g_clear_pointer (&message->delivery_error, g_free);
+  return TRUE;
 }
 
 JsonObject *

@@ -36,10 +36,12 @@ gboolean    confab_mail_notify_missed_chat  (ConfabRelay                *relay,
 
 /* An agent's message in an e-mail conversation (one with a thread of Message-IDs) goes to the
  * visitor's address with In-Reply-To and References, the conversation's token in the subject
- * and in the Reply-To address; nothing for other conversations. Runs inside the hub's unit. */
+ * and in the Reply-To address; nothing for other conversations. Runs inside the hub's unit,
+ * before the message's frame is built: its delivery becomes "pending" (stored, and on
+ * @message). */
 gboolean    confab_mail_agent_message       (ConfabRelay                *relay,
                                              const ConfabConversation   *conversation,
-                                             const ConfabMessage        *message,
+                                             ConfabMessage              *message,
                                              GError                    **error);
 
 /* {"status","error"} of a queued mail's state */

@@ -6,6 +6,7 @@
 #include "confab-hub-private.h"
 #include "confab-hub-channels.h"
 #include "confab-hub-cluster.h"
+#include "confab-mail-out.h"
 #include "confab-metrics.h"
 #include "confab-meta.h"
 
@@ -227,9 +228,11 @@ confab_hub_channel_visitor_named (ConfabHub   *hub,
   return TRUE;
 }
 
-/* Inside the unit of work of an agent's message: a conversation in another channel than the web
- * gets the message handed to that channel (queued in the same transaction, so that a restart
- * loses nothing). */
+/* Inside the unit of work of an agent's message, before its frame is built: a conversation in
+ * another channel than the web gets the message handed to that channel (queued in the same
+ * transaction, so that a restart loses nothing), and the message its delivery state. An e-mail
+ * conversation is known by its thread of Message-IDs (confab_mail_agent_message), also one made
+ * before conversations had a channel. */
 gboolean
 hub_channel_outgoing (ConfabHub                *hub,
                       const ConfabConversation *conversation,
@@ -237,10 +240,8 @@ hub_channel_outgoing (ConfabHub                *hub,
                       const ConfabMessageDraft *draft,
                       GError                  **error)
 {
-  if (conversation->channel == NULL || strcmp (conversation->channel, CONFAB_CHANNEL_WEB) == 0)
-    return TRUE;
-  if (strcmp (conversation->channel, CONFAB_CHANNEL_MESSENGER) == 0 ||
-      strcmp (conversation->channel, CONFAB_CHANNEL_WHATSAPP) == 0)
+  if (g_strcmp0 (conversation->channel, CONFAB_CHANNEL_MESSENGER) == 0 ||
+      g_strcmp0 (conversation->channel, CONFAB_CHANNEL_WHATSAPP) == 0)
     return confab_meta_queue_reply (hub->relay, conversation, message, draft, error);
-  return TRUE;
+  return confab_mail_agent_message (hub->relay, conversation, message, error);
 }

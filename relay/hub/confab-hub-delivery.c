@@ -961,7 +961,7 @@ deliver_message (Client             *client,
     }
 
   /* a conversation on Messenger or WhatsApp: the message is queued for the platform too, or
-   * refused (the 24-hour window) with nothing stored */
+   * refused (the 24-hour window) with nothing stored; one by e-mail: it is queued to be mailed */
   if (client->kind == CLIENT_AGENT &&
       !hub_channel_outgoing (hub, conversation, message, draft, &error))
     {
@@ -985,13 +985,11 @@ deliver_message (Client             *client,
       return;
     }
 
-  /* issue 15: an agent's reply in an e-mail conversation is mailed, queued in this unit; a
-   * visitor's first message while no agent is online is a missed chat for those who want mail */
-  if ((client->kind == CLIENT_AGENT &&
-       !confab_mail_agent_message (hub->relay, conversation, message, &error)) ||
-      (client->kind == CLIENT_VISITOR && message->seq == 1 &&
-       confab_hub_agents_online (hub, conversation->site_id) == 0 &&
-       !confab_mail_notify_missed_chat (hub->relay, conversation, message->body, &error)))
+  /* issue 15: a visitor's first message while no agent is online is a missed chat for those
+   * who want mail (an agent's reply in an e-mail conversation was queued with the channels') */
+  if (client->kind == CLIENT_VISITOR && message->seq == 1 &&
+      confab_hub_agents_online (hub, conversation->site_id) == 0 &&
+      !confab_mail_notify_missed_chat (hub->relay, conversation, message->body, &error))
     {
       hub_rollback (hub);
       client_store_failed (client, error, draft->client_id);

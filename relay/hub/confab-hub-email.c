@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-email.h"
+#include "confab-hub-channels.h"
 #include "confab-hub-private.h"
 
 gboolean
@@ -24,4 +25,30 @@ confab_hub_announce_conversation (ConfabHub   *hub,
     return FALSE;
   hub_flush (hub);
   return TRUE;
+}
+
+void
+confab_hub_mail_done (ConfabMailer     *mailer,
+                      const ConfabMail *mail,
+                      gpointer          user_data)
+{
+  ConfabHub *hub = user_data;
+  g_autoptr (GError) error = NULL;
+
+  /* only an agent's message carries a delivery state; offline replies, transcripts and
+   * notifications keep theirs in the queue's row */
+  if (g_strcmp0 (mail->kind, "conversation") != 0 || mail->conversation_id == NULL ||
+      mail->seq <= 0)
+    return;
+  if (!confab_hub_channel_delivery (hub, mail->conversation_id, mail->seq, mail->status,
+                                    g_strcmp0 (mail->status, "failed") == 0 ? mail->error : NULL,
+                                    NULL, FALSE, &error))
+    {
+      /* the message may be gone meanwhile (its conversation deleted): nothing to tell */
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        g_debug ("Mail %s: its message %s/%" G_GINT64_FORMAT " is gone", mail->id,
+                 mail->conversation_id, mail->seq);
+      else
+        g_warning ("Cannot record the delivery of mail %s: %s", mail->id, error->message);
+    }
 }

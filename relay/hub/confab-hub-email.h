@@ -3,6 +3,7 @@
 #pragma once
 
 #include "confab-hub.h"
+#include "confab-mailer.h"
 
 G_BEGIN_DECLS
 
@@ -11,5 +12,12 @@ G_BEGIN_DECLS
 gboolean confab_hub_announce_conversation (ConfabHub   *hub,
                                            const char  *conversation_id,
                                            GError     **error);
+
+/* The mailer's listener (confab_mailer_set_listener, @user_data the hub): an agent's message
+ * mailed in an e-mail conversation is now "sent", or "failed" with the server's words — stored
+ * as its delivery state, and the site's agents get the "delivery" frame as for Messenger. */
+void     confab_hub_mail_done             (ConfabMailer     *mailer,
+                                           const ConfabMail *mail,
+                                           gpointer          user_data);
 
 G_END_DECLS

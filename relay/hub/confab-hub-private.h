@@ -493,7 +493,8 @@ hub_park_frame (Client     *client,
                 JsonObject *frame);
 
 /* confab-hub-channels.c: inside an agent message's unit of work, hands it to the channel of its
- * conversation when that is not the web (errors in CONFAB_META_ERROR: refuse the message). */
+ * conversation when that is not the web — Messenger, WhatsApp, e-mail — (errors in
+ * CONFAB_META_ERROR: refuse the message). */
 gboolean
 hub_channel_outgoing (ConfabHub                *hub,
                       const ConfabConversation *conversation,
