@@ -49,6 +49,11 @@ static const struct {
   { "human_requests", "created_at" },
   { "canned_responses", "created_at, id" },
   { "uploads", "created_at, id" },
+  /* e-mail (pgmail): the queue, replies to offline messages, mailboxes, threads by Message-ID */
+  { "email_outbox", "created_at, id" },
+  { "offline_replies", "sent_at, id" },
+  { "email_channels", "site_id" },
+  { "email_threads", "created_at, message_id" },
 };
 
 /* Identity columns and sequences to move past what was copied. */

@@ -275,6 +275,7 @@ test_migrate_store (void)
   g_autoptr (ConfabMessage) next = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *conversation_id = NULL;
+  g_autofree char *mail_id = NULL;
   const char *site_ids[2] = { NULL, NULL };
   gint64 last_cursor;
   int score = 0;
@@ -342,6 +343,32 @@ test_migrate_store (void)
           g_assert_true (g_file_set_contents (thumb, "thu", 3, NULL));
       }
   }
+  /* e-mail: a queued mail, a reply that is its, a site's mailbox, a thread */
+  {
+    g_autofree char *offline_id = NULL;
+    g_autoptr (ConfabOfflineReply) reply = NULL;
+    ConfabEmailChannel channel = {
+      .site_id = site->id, .enabled = TRUE, .address = "help@shop.example",
+      .imap_url = "imap://127.0.0.1/INBOX", .imap_user = "help", .imap_password = "secret",
+      .poll_seconds = 60,
+    };
+
+    offline_id = confab_store_add_offline_message (sqlite_store, site->id, visitor->id, "Vera",
+                                                   "vera@example.org", "Call me", &error);
+    g_assert_no_error (error);
+    mail_id = confab_store_queue_mail (sqlite_store, site->id, "offline_reply", NULL, 0,
+                                       "vera@example.org", "r1@shop.example", "Subject: x\r\n\r\nx\r\n",
+                                       &error);
+    g_assert_no_error (error);
+    reply = confab_store_add_offline_reply (sqlite_store, offline_id, user->id, "Owner", "Sure",
+                                            mail_id, &error);
+    g_assert_no_error (error);
+    g_assert_true (confab_store_put_email_channel (sqlite_store, &channel, &error));
+    g_assert_true (confab_store_add_mail_thread (sqlite_store, "in1@mail.example", conversation_id,
+                                                 &error));
+    g_assert_true (confab_store_set_email_notifications (sqlite_store, user->id, FALSE, &error));
+    g_assert_no_error (error);
+  }
   last_cursor = confab_store_last_cursor (sqlite_store);
   sqlite_events = confab_store_list_events (sqlite_store, site_ids, 0, 0, &error);
   g_assert_no_error (error);
@@ -395,6 +422,22 @@ test_migrate_store (void)
     g_assert_null (none);
     g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
     g_clear_error (&error);
+  }
+
+  /* the e-mail rows, the mailbox's password with them */
+  {
+    g_autoptr (ConfabMail) mail = confab_store_get_mail (pg_store, mail_id, &error);
+    g_autoptr (ConfabEmailChannel) channel = confab_store_get_email_channel (pg_store, site->id, &error);
+    g_autofree char *thread = confab_store_find_mail_thread (pg_store, "in1@mail.example", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (mail->status, ==, "pending");
+    g_assert_cmpstr (mail->message, ==, "Subject: x\r\n\r\nx\r\n");
+    g_assert_cmpstr (channel->imap_password, ==, "secret");
+    g_assert_cmpstr (thread, ==, conversation_id);
+    g_assert_cmpint (confab_store_get_email_notifications (pg_store, user->id, &error), ==, 0);
+    g_assert_nonnull (strstr (out, "\"email_outbox\":1"));
+    g_assert_nonnull (strstr (out, "\"offline_replies\":1"));
   }
 
   /* the copy goes on where SQLite stopped */

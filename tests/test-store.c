@@ -2787,6 +2787,336 @@ test_migrate_v14_email (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* --- e-mail on both backends (pgmail) ------------------------------------------------------- */
+
+/* A second store on the fixture's database: another relay. */
+static ConfabStore *
+open_other_relay_store (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+  ConfabStore *store;
+
+#ifdef CONFAB_TEST_STORE_PG
+  store = confab_pg_store_open (fixture->path, &error);
+#else
+  store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+#endif
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+static gboolean
+mails_hold (GPtrArray  *mails,
+            const char *mail_id)
+{
+  for (guint i = 0; mails != NULL && i < mails->len; i++)
+    if (g_strcmp0 (((ConfabMail *) g_ptr_array_index (mails, i))->id, mail_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The outgoing queue: due at once, oldest first; what one relay takes to send another relay on
+ * the same database neither finds due nor pulls forward when it starts (retry_mails_now), until
+ * the first records the attempt or its lease runs out; the retry schedule; sent and failed for
+ * good drop the text and keep the row. */
+static void
+test_email_queue (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabStore) other = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) said = NULL;
+  g_autoptr (ConfabMail) mail = NULL;
+  g_autoptr (GPtrArray) first = NULL;
+  g_autoptr (GPtrArray) second = NULL;
+  g_autoptr (GPtrArray) again = NULL;
+  char *ids[5] = { NULL };
+  gint64 now;
+
+  g_assert_cmpint (confab_store_next_mail_due (fixture->store, &error), ==, -1);
+  g_assert_no_error (error);
+
+  said = visitor_says (fixture->store, visitor, "c1", "Hello", &conversation, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *to = g_strdup_printf ("v%u@example.org", i);
+      g_autofree char *message_id = g_strdup_printf ("m%u@confab.example", i);
+
+      ids[i] = confab_store_queue_mail (fixture->store, site->id, i == 0 ? "conversation" : "notification",
+                                        i == 0 ? conversation->id : NULL, said->seq, to, message_id,
+                                        "Subject: x\r\n\r\nx\r\n", &error);
+      g_assert_no_error (error);
+      g_assert_true (g_str_has_prefix (ids[i], "mail_"));
+      g_usleep (1500);
+    }
+
+  mail = confab_store_get_mail (fixture->store, ids[0], &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mail->site_id, ==, site->id);
+  g_assert_cmpstr (mail->kind, ==, "conversation");
+  g_assert_cmpstr (mail->conversation_id, ==, conversation->id);
+  g_assert_cmpint (mail->seq, ==, said->seq);
+  g_assert_cmpstr (mail->to_address, ==, "v0@example.org");
+  g_assert_cmpstr (mail->message_id, ==, "m0@confab.example");
+  g_assert_cmpstr (mail->message, ==, "Subject: x\r\n\r\nx\r\n");
+  g_assert_cmpstr (mail->status, ==, "pending");
+  g_assert_cmpuint (mail->attempts, ==, 0);
+  g_assert_null (mail->error);
+  g_assert_cmpint (mail->sent_at, ==, 0);
+  g_assert_cmpint (mail->next_attempt_at, ==, mail->created_at);
+  g_assert_cmpint (confab_store_next_mail_due (fixture->store, &error), ==, mail->created_at);
+  g_clear_pointer (&mail, confab_mail_free);
+  mail = confab_store_get_mail (fixture->store, ids[1], &error);
+  g_assert_null (mail->conversation_id);
+  g_assert_cmpint (mail->seq, ==, 0);
+  g_clear_pointer (&mail, confab_mail_free);
+  g_assert_null (confab_store_get_mail (fixture->store, "mail_nope", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* two relays at the same moment: each mail goes to one of them */
+  other = open_other_relay_store (fixture);
+  now = confab_now_ms ();
+  first = confab_store_due_mails (fixture->store, now, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 2);
+  g_assert_cmpstr (((ConfabMail *) first->pdata[0])->id, ==, ids[0]);
+  g_assert_cmpstr (((ConfabMail *) first->pdata[1])->id, ==, ids[1]);
+  second = confab_store_due_mails (other, now, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->len, ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_assert_true (mails_hold (first, ids[i]) != mails_hold (second, ids[i]));
+  g_assert_cmpstr (((ConfabMail *) second->pdata[0])->id, ==, ids[2]);
+  g_assert_cmpstr (((ConfabMail *) second->pdata[2])->id, ==, ids[4]);
+
+  /* taken, still pending and not sent; a relay that starts does not take them back */
+  mail = confab_store_get_mail (other, ids[0], &error);
+  g_assert_cmpstr (mail->status, ==, "pending");
+  g_assert_cmpint (mail->sent_at, ==, 0);
+  g_assert_cmpint (mail->next_attempt_at, >, now);
+  g_clear_pointer (&mail, confab_mail_free);
+  g_assert_true (confab_store_retry_mails_now (other, now + 1, &error));
+  g_assert_no_error (error);
+  again = confab_store_due_mails (fixture->store, now + 1, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_clear_pointer (&again, g_ptr_array_unref);
+
+  /* sent: the text goes, the row stays */
+  g_assert_true (confab_store_mail_sent (fixture->store, ids[0], now + 10, &error));
+  mail = confab_store_get_mail (other, ids[0], &error);
+  g_assert_cmpstr (mail->status, ==, "sent");
+  g_assert_cmpint (mail->sent_at, ==, now + 10);
+  g_assert_cmpuint (mail->attempts, ==, 1);
+  g_assert_cmpstr (mail->message, ==, "");
+  g_clear_pointer (&mail, confab_mail_free);
+
+  /* failed, retried later: due then, or at once when a relay starts */
+  g_assert_true (confab_store_mail_failed (fixture->store, ids[1], "421 busy", now + 60000, &error));
+  mail = confab_store_get_mail (fixture->store, ids[1], &error);
+  g_assert_cmpstr (mail->status, ==, "pending");
+  g_assert_cmpstr (mail->error, ==, "421 busy");
+  g_assert_cmpuint (mail->attempts, ==, 1);
+  g_assert_cmpint (mail->next_attempt_at, ==, now + 60000);
+  g_assert_cmpstr (mail->message, ==, "Subject: x\r\n\r\nx\r\n");
+  g_clear_pointer (&mail, confab_mail_free);
+  g_assert_true (confab_store_retry_mails_now (other, now + 20, &error));
+  again = confab_store_due_mails (other, now + 20, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 1);
+  g_assert_cmpstr (((ConfabMail *) again->pdata[0])->id, ==, ids[1]);
+  g_clear_pointer (&again, g_ptr_array_unref);
+
+  /* failed for good: the text goes */
+  g_assert_true (confab_store_mail_failed (other, ids[2], "550 no such user", 0, &error));
+  mail = confab_store_get_mail (fixture->store, ids[2], &error);
+  g_assert_cmpstr (mail->status, ==, "failed");
+  g_assert_cmpstr (mail->message, ==, "");
+  g_assert_cmpint (mail->sent_at, ==, 0);
+  g_clear_pointer (&mail, confab_mail_free);
+  g_assert_no_error (error);
+
+  /* a relay that died holding mails: they are due again once its lease has run out */
+  g_assert_cmpint (confab_store_next_mail_due (fixture->store, &error), >, now + 60000);
+  again = confab_store_due_mails (fixture->store, now + 60000, 10, &error);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_clear_pointer (&again, g_ptr_array_unref);
+  again = confab_store_due_mails (fixture->store, now + (gint64) 31 * 60 * 1000, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 3);
+  g_assert_cmpstr (((ConfabMail *) again->pdata[0])->id, ==, ids[1]);
+  g_assert_cmpstr (((ConfabMail *) again->pdata[1])->id, ==, ids[3]);
+  g_assert_cmpstr (((ConfabMail *) again->pdata[2])->id, ==, ids[4]);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
+}
+
+/* Replies to offline messages with their mail's state, agents' notification preference and who
+ * gets notified, a site's mailbox (its password kept when not given), and threads by Message-ID. */
+static void
+test_email_settings (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabUser) agent = make_user (fixture->store, "agent@example.com");
+  g_autoptr (ConfabUser) quiet = make_user (fixture->store, "quiet@example.com");
+  g_autoptr (ConfabUser) invited = NULL;
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other_site = make_site (fixture->store, owner->id, "Other");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) said = NULL;
+  g_autoptr (ConfabOfflineReply) reply = NULL;
+  g_autoptr (ConfabOfflineReply) unmailed = NULL;
+  g_autoptr (GPtrArray) replies = NULL;
+  g_autoptr (ConfabEmailChannel) got = NULL;
+  g_autoptr (GPtrArray) channels = NULL;
+  g_auto (GStrv) notified = NULL;
+  g_auto (GStrv) thread = NULL;
+  g_autofree char *offline_id = NULL;
+  g_autofree char *mail_id = NULL;
+  g_autofree char *found = NULL;
+  ConfabEmailChannel channel = {
+    .site_id = site->id, .enabled = TRUE, .address = "help@shop.example",
+    .imap_url = "imaps://imap.shop.example", .imap_user = "help", .imap_password = "secret",
+    .poll_seconds = 90,
+  };
+
+  /* replies to an offline message, with their mail's delivery state */
+  offline_id = confab_store_add_offline_message (fixture->store, site->id, visitor->id, "Vera",
+                                                 "vera@example.org", "Call me", &error);
+  g_assert_no_error (error);
+  mail_id = confab_store_queue_mail (fixture->store, site->id, "offline_reply", NULL, 0,
+                                     "vera@example.org", "r1@confab.example", "x", &error);
+  g_assert_no_error (error);
+  reply = confab_store_add_offline_reply (fixture->store, offline_id, agent->id, "Agnes", "Sure",
+                                          mail_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (reply->id, "reply_"));
+  g_assert_cmpstr (reply->offline_message_id, ==, offline_id);
+  g_assert_cmpstr (reply->author_id, ==, agent->id);
+  g_assert_cmpstr (reply->author_name, ==, "Agnes");
+  g_assert_cmpstr (reply->body, ==, "Sure");
+  g_assert_cmpstr (reply->mail_id, ==, mail_id);
+  g_assert_cmpstr (reply->status, ==, "pending");
+  g_assert_cmpint (reply->sent_at, >, 0);
+  g_usleep (1500);
+  unmailed = confab_store_add_offline_reply (fixture->store, offline_id, NULL, "Bot", "Later", NULL,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (unmailed->status, ==, "failed");
+  g_assert_true (confab_store_mail_failed (fixture->store, mail_id, "421 busy", confab_now_ms () + 5000,
+                                           &error));
+  replies = confab_store_list_offline_replies (fixture->store, offline_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (replies->len, ==, 2);
+  g_assert_cmpstr (((ConfabOfflineReply *) replies->pdata[0])->id, ==, reply->id);
+  g_assert_cmpstr (((ConfabOfflineReply *) replies->pdata[0])->error, ==, "421 busy");
+  g_assert_cmpstr (((ConfabOfflineReply *) replies->pdata[1])->body, ==, "Later");
+  g_assert_null (((ConfabOfflineReply *) replies->pdata[1])->author_id);
+  g_assert_null (confab_store_add_offline_reply (fixture->store, "off_nope", NULL, "x", "x", NULL,
+                                                 &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* notifications: on by default; off for one; invitees who never signed in get none */
+  g_assert_true (confab_store_set_member (fixture->store, site->id, agent->id, CONFAB_ROLE_AGENT, &error));
+  g_assert_true (confab_store_set_member (fixture->store, site->id, quiet->id, CONFAB_ROLE_AGENT, &error));
+  invited = confab_store_invite_user (fixture->store, "new@example.com", site->id, CONFAB_ROLE_AGENT,
+                                      "hash", owner->id, confab_now_ms () + 60000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_get_email_notifications (fixture->store, quiet->id, &error), ==, 1);
+  g_assert_true (confab_store_set_email_notifications (fixture->store, quiet->id, FALSE, &error));
+  g_assert_cmpint (confab_store_get_email_notifications (fixture->store, quiet->id, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_get_email_notifications (fixture->store, "usr_nope", &error), ==, -1);
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (confab_store_set_email_notifications (fixture->store, "usr_nope", TRUE, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  notified = confab_store_list_notified_members (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (notified), ==, 2);
+  g_assert_cmpstr (notified[0], ==, "agent@example.com");
+  g_assert_cmpstr (notified[1], ==, "owner@example.com");
+
+  /* a site's mailbox */
+  g_assert_null (confab_store_get_email_channel (fixture->store, site->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_put_email_channel (fixture->store, &channel, &error));
+  g_assert_true (confab_store_email_channel_polled (fixture->store, site->id, 1234, "login failed",
+                                                    &error));
+  got = confab_store_get_email_channel (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (got->enabled);
+  g_assert_cmpstr (got->address, ==, "help@shop.example");
+  g_assert_cmpstr (got->imap_url, ==, "imaps://imap.shop.example");
+  g_assert_cmpstr (got->imap_user, ==, "help");
+  g_assert_cmpstr (got->imap_password, ==, "secret");
+  g_assert_cmpuint (got->poll_seconds, ==, 90);
+  g_assert_cmpint (got->last_polled_at, ==, 1234);
+  g_assert_cmpstr (got->last_error, ==, "login failed");
+  g_clear_pointer (&got, confab_email_channel_free);
+  /* changed without a password: the stored one stays, the old error goes */
+  channel.imap_password = NULL;
+  channel.address = "support@shop.example";
+  g_assert_true (confab_store_put_email_channel (fixture->store, &channel, &error));
+  got = confab_store_get_email_channel (fixture->store, site->id, &error);
+  g_assert_cmpstr (got->address, ==, "support@shop.example");
+  g_assert_cmpstr (got->imap_password, ==, "secret");
+  g_assert_null (got->last_error);
+  g_clear_pointer (&got, confab_email_channel_free);
+  channel.site_id = other_site->id;
+  channel.enabled = FALSE;
+  g_assert_true (confab_store_put_email_channel (fixture->store, &channel, &error));
+  got = confab_store_get_email_channel (fixture->store, other_site->id, &error);
+  g_assert_cmpstr (got->imap_password, ==, "");
+  g_clear_pointer (&got, confab_email_channel_free);
+  channels = confab_store_list_email_channels (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (channels->len, ==, 1);
+  g_assert_cmpstr (((ConfabEmailChannel *) channels->pdata[0])->site_id, ==, site->id);
+  g_assert_true (confab_store_delete_email_channel (fixture->store, site->id, &error));
+  g_assert_true (confab_store_delete_email_channel (fixture->store, site->id, &error));
+  g_assert_null (confab_store_get_email_channel (fixture->store, site->id, &error));
+  g_assert_no_error (error);
+
+  /* threads by Message-ID: the first conversation a Message-ID names keeps it */
+  said = visitor_says (fixture->store, visitor, "c1", "Hello", &conversation, NULL);
+  g_assert_null (confab_store_find_mail_thread (fixture->store, "a@mail.example", &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *message_id = g_strdup_printf ("%c@mail.example", 'a' + i);
+
+      g_assert_true (confab_store_add_mail_thread (fixture->store, message_id, conversation->id, &error));
+      g_assert_no_error (error);
+      g_usleep (1500);
+    }
+  g_assert_true (confab_store_add_mail_thread (fixture->store, "a@mail.example", "conv_other", &error));
+  g_assert_no_error (error);
+  found = confab_store_find_mail_thread (fixture->store, "a@mail.example", &error);
+  g_assert_cmpstr (found, ==, conversation->id);
+  thread = confab_store_list_mail_thread (fixture->store, conversation->id, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (thread), ==, 3);
+  g_assert_cmpstr (thread[0], ==, "b@mail.example");
+  g_assert_cmpstr (thread[2], ==, "d@mail.example");
+  g_clear_pointer (&thread, g_strfreev);
+  thread = confab_store_list_mail_thread (fixture->store, "conv_none", 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (thread), ==, 0);
+}
+
 /* Blocks by visitor and by the keyed hash of their address, listed, and lifted. */
 static void
 test_blocks (Fixture       *fixture,
@@ -3635,6 +3965,8 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
   TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
   TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
+  TEST_BOTH ("email/queue", test_email_queue);
+  TEST_BOTH ("email/settings", test_email_settings);
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
   TEST_BOTH ("faqs", test_faqs);

@@ -408,12 +408,6 @@ confab_mail_add_offline_replies (ConfabRelay  *relay,
   g_autoptr (GPtrArray) replies = NULL;
   JsonArray *array = json_array_new ();
 
-  /* replies are stored by the SQLite store only so far: a PostgreSQL relay has none */
-  if (relay->config->store_backend != CONFAB_STORE_BACKEND_SQLITE)
-    {
-      json_object_set_array_member (object, "replies", array);
-      return TRUE;
-    }
   replies = confab_store_list_offline_replies (relay->store, offline_id, error);
   if (replies == NULL)
     {

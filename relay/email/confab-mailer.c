@@ -120,12 +120,6 @@ confab_mailer_new (ConfabRelay *relay)
   mailer->relay = relay;
   mailer->transcripts = confab_rate_limit_new (TRANSCRIPTS_PER_HOUR, 60 * 60 * 1000);
   mailer->enabled = config->smtp_server != NULL && *config->smtp_server != '\0';
-  /* the queue and the mailboxes live in tables only the SQLite store reads and writes so far */
-  if (mailer->enabled && config->store_backend != CONFAB_STORE_BACKEND_SQLITE)
-    {
-      g_warning ("[email] needs the SQLite store for now: this relay (on PostgreSQL) sends no mail");
-      mailer->enabled = FALSE;
-    }
   at = strchr (config->from_address, '@');
   mailer->domain = g_strdup (at != NULL ? at + 1 : "confab.invalid");
   if (!mailer->enabled)

@@ -17,6 +17,7 @@
 #include "confab-store-chat.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
+#include "confab-store-email.h"
 #include "confab-store-kb.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
@@ -199,7 +200,28 @@ struct _ConfabStoreFuncs
   gboolean (*can_hold_upload_bytes) (ConfabStore *store);
   gboolean (*put_upload_bytes) (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
   GBytes *(*get_upload_bytes) (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
-  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);
+  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);  /* pgmail, issue 13: e-mail — the queue, offline replies, notifications, mailboxes, threads
+   * (confab-store-email.h) */
+  char *(*queue_mail) (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, gint64 seq, const char *to_address, const char *message_id, const char *message, GError **error);
+  ConfabMail *(*get_mail) (ConfabStore *store, const char *mail_id, GError **error);
+  GPtrArray *(*due_mails) (ConfabStore *store, gint64 now_ms, guint limit, GError **error);
+  gint64 (*next_mail_due) (ConfabStore *store, GError **error);
+  gboolean (*retry_mails_now) (ConfabStore *store, gint64 now_ms, GError **error);
+  gboolean (*mail_sent) (ConfabStore *store, const char *mail_id, gint64 now_ms, GError **error);
+  gboolean (*mail_failed) (ConfabStore *store, const char *mail_id, const char *reason, gint64 next_attempt_at, GError **error);
+  ConfabOfflineReply *(*add_offline_reply) (ConfabStore *store, const char *offline_message_id, const char *author_id, const char *author_name, const char *body, const char *mail_id, GError **error);
+  GPtrArray *(*list_offline_replies) (ConfabStore *store, const char *offline_message_id, GError **error);
+  int (*get_email_notifications) (ConfabStore *store, const char *user_id, GError **error);
+  gboolean (*set_email_notifications) (ConfabStore *store, const char *user_id, gboolean enabled, GError **error);
+  GStrv (*list_notified_members) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabEmailChannel *(*get_email_channel) (ConfabStore *store, const char *site_id, GError **error);
+  GPtrArray *(*list_email_channels) (ConfabStore *store, GError **error);
+  gboolean (*put_email_channel) (ConfabStore *store, const ConfabEmailChannel *channel, GError **error);
+  gboolean (*delete_email_channel) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*email_channel_polled) (ConfabStore *store, const char *site_id, gint64 at_ms, const char *last_error, GError **error);
+  gboolean (*add_mail_thread) (ConfabStore *store, const char *message_id, const char *conversation_id, GError **error);
+  char *(*find_mail_thread) (ConfabStore *store, const char *message_id, GError **error);
+  GStrv (*list_mail_thread) (ConfabStore *store, const char *conversation_id, guint limit, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

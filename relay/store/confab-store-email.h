@@ -3,8 +3,8 @@
  * outgoing queue, agents' replies to offline messages, each site's mailbox settings, the
  * Message-IDs that thread mail into conversations, and agents' notification preference.
  *
- * SQLite only for now: the PostgreSQL schema has the tables (confab-pg-schema.c), the
- * PostgreSQL backend does not implement these calls yet (they fail loudly, store_prepare ()). */
+ * Both stores: the PostgreSQL twins are in postgresql/confab-pg-store-email.c, where reading the
+ * due mails also takes them for a while (a lease) so that two relays never send one mail twice. */
 #pragma once
 
 #include "confab-store.h"
@@ -46,7 +46,9 @@ char        *confab_store_queue_mail        (ConfabStore  *store,
 ConfabMail  *confab_store_get_mail          (ConfabStore  *store,
                                              const char   *mail_id,
                                              GError      **error);
-/* Pending mails due at @now_ms, oldest first. Element type: ConfabMail*. */
+/* Takes the pending mails due at @now_ms, oldest first, for the mailer to send: they are due
+ * again only in 30 minutes (a lease, so that another relay on the same database does not send
+ * them too), or when confab_store_mail_failed () says. Element type: ConfabMail*. */
 GPtrArray   *confab_store_due_mails         (ConfabStore  *store,
                                              gint64        now_ms,
                                              guint         limit,
@@ -54,7 +56,8 @@ GPtrArray   *confab_store_due_mails         (ConfabStore  *store,
 /* When the next pending mail is due (unix ms); -1 when none is pending. */
 gint64       confab_store_next_mail_due     (ConfabStore  *store,
                                              GError      **error);
-/* Makes every pending mail due now: what a relay does when it starts. */
+/* Makes every pending mail due now, but those a relay has taken (above) and not yet sent:
+ * what a relay does when it starts. */
 gboolean     confab_store_retry_mails_now   (ConfabStore  *store,
                                              gint64        now_ms,
                                              GError      **error);

@@ -590,7 +590,7 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX channel_outbox_due ON channel_outbox (next_attempt_at);\n",
   /* v12: issue 15, e-mail: the twin of SQLite's migration 20 (confab-store-sqlite.c). The store
-   * functions that use these tables (confab-store-email.c) are SQLite-only for now. */
+   * functions that use these tables are in confab-pg-store-email.c. */
   "CREATE TABLE email_outbox (\n"
   "  id              text PRIMARY KEY,\n"
   "  site_id         text REFERENCES sites (id) ON DELETE CASCADE,\n"

@@ -19,6 +19,7 @@
 #include "confab-pg-store.h"
 #include "confab-pg-store-private.h"
 #include "confab-pg-store-hooks.h"
+#include "confab-pg-store-email.h"
 #include "confab-pg-schema.h"
 
 #include <stdlib.h>
@@ -974,6 +975,27 @@ static const ConfabStoreFuncs pg_backend = {
   .put_upload_bytes = pg_put_upload_bytes,
   .get_upload_bytes = pg_get_upload_bytes,
   .delete_upload_bytes = pg_delete_upload_bytes,
+  /* pgmail, issue 13: e-mail (confab-pg-store-email.c) */
+  .queue_mail = pg_queue_mail,
+  .get_mail = pg_get_mail,
+  .due_mails = pg_due_mails,
+  .next_mail_due = pg_next_mail_due,
+  .retry_mails_now = pg_retry_mails_now,
+  .mail_sent = pg_mail_sent,
+  .mail_failed = pg_mail_failed,
+  .add_offline_reply = pg_add_offline_reply,
+  .list_offline_replies = pg_list_offline_replies,
+  .get_email_notifications = pg_get_email_notifications,
+  .set_email_notifications = pg_set_email_notifications,
+  .list_notified_members = pg_list_notified_members,
+  .get_email_channel = pg_get_email_channel,
+  .list_email_channels = pg_list_email_channels,
+  .put_email_channel = pg_put_email_channel,
+  .delete_email_channel = pg_delete_email_channel,
+  .email_channel_polled = pg_email_channel_polled,
+  .add_mail_thread = pg_add_mail_thread,
+  .find_mail_thread = pg_find_mail_thread,
+  .list_mail_thread = pg_list_mail_thread,
 };
 
 ConfabStore *

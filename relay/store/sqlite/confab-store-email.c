@@ -5,9 +5,17 @@
 #include "confab-store-private.h"
 #include "confab-store-email.h"
 
+/* Several relays may share one data directory (docs/deploy.md), each with its mailer: reading
+ * the due mails also takes them, moving them MAIL_LEASE_MS into the future in the same statement,
+ * so that no other relay finds them due until this one records what became of them (or dies and
+ * the lease runs out). While a mail is pending, sent_at says when a relay took it; it reads as 0
+ * until the mail is sent. The PostgreSQL twin (confab-pg-store-email.c) does the same. */
+#define MAIL_LEASE_MS ((gint64) 30 * 60 * 1000)
+
 #define MAIL_COLUMNS "id, site_id, kind, to_address, message_id, message, status, attempts, " \
-                     "next_attempt_at, error, created_at, coalesce (sent_at, 0), conversation_id, " \
-                     "coalesce (seq, 0)"
+                     "next_attempt_at, error, created_at, " \
+                     "CASE WHEN status = 'sent' THEN coalesce (sent_at, 0) ELSE 0 END, " \
+                     "conversation_id, coalesce (seq, 0)"
 
 void
 confab_mail_free (ConfabMail *mail)
@@ -59,6 +67,8 @@ confab_store_queue_mail (ConfabStore  *store,
                          const char   *message,
                          GError      **error)
 {
+  STORE_HANDOFF (store, queue_mail, NULL, error, site_id, kind, conversation_id, seq, to_address, message_id, message, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *id = confab_new_id ("mail_");
   gint64 now = confab_now_ms ();
@@ -90,6 +100,8 @@ confab_store_get_mail (ConfabStore  *store,
                        const char   *mail_id,
                        GError      **error)
 {
+  STORE_HANDOFF (store, get_mail, NULL, error, mail_id, error);
+
   g_autoptr (ConfabStmt) stmt = store_prepare (store,
                                                "SELECT " MAIL_COLUMNS " FROM email_outbox WHERE id = ?1",
                                                error);
@@ -102,30 +114,55 @@ confab_store_get_mail (ConfabStore  *store,
   return read_mail (stmt);
 }
 
+/* Oldest first, as they were queued. */
+static int
+compare_mails (gconstpointer a,
+               gconstpointer b)
+{
+  const ConfabMail *left = *(ConfabMail * const *) a;
+  const ConfabMail *right = *(ConfabMail * const *) b;
+
+  if (left->created_at != right->created_at)
+    return left->created_at < right->created_at ? -1 : 1;
+  return g_strcmp0 (left->id, right->id);
+}
+
 GPtrArray *
 confab_store_due_mails (ConfabStore  *store,
                         gint64        now_ms,
                         guint         limit,
                         GError      **error)
 {
-  g_autoptr (ConfabStmt) stmt = NULL;
+  STORE_HANDOFF (store, due_mails, NULL, error, now_ms, limit, error);
 
+  g_autoptr (ConfabStmt) stmt = NULL;
+  GPtrArray *taken;
+
+  /* RETURNING gives the rows in no set order: sorted below */
   stmt = store_prepare (store,
-                        "SELECT " MAIL_COLUMNS " FROM email_outbox "
+                        "UPDATE email_outbox SET next_attempt_at = ?3, sent_at = ?1 "
+                        "WHERE id IN (SELECT id FROM email_outbox "
                         "WHERE status = 'pending' AND next_attempt_at <= ?1 "
-                        "ORDER BY next_attempt_at, created_at LIMIT ?2", error);
+                        "ORDER BY next_attempt_at, created_at LIMIT ?2) "
+                        "RETURNING " MAIL_COLUMNS, error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now_ms);
   sqlite3_bind_int64 (stmt, 2, store_sql_limit (limit));
-  return store_read_all (store, stmt, (gpointer) read_mail, (GDestroyNotify) confab_mail_free,
-                         "Cannot list the mails to send", error);
+  sqlite3_bind_int64 (stmt, 3, now_ms + MAIL_LEASE_MS);
+  taken = store_read_all (store, stmt, (gpointer) read_mail, (GDestroyNotify) confab_mail_free,
+                          "Cannot list the mails to send", error);
+  if (taken != NULL)
+    g_ptr_array_sort (taken, compare_mails);
+  return taken;
 }
 
 gint64
 confab_store_next_mail_due (ConfabStore  *store,
                             GError      **error)
 {
+  STORE_HANDOFF (store, next_mail_due, -1, error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -149,11 +186,15 @@ confab_store_retry_mails_now (ConfabStore  *store,
                               gint64        now_ms,
                               GError      **error)
 {
+  STORE_HANDOFF (store, retry_mails_now, FALSE, error, now_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
+  /* a mail a relay is sending (taken, its lease not run out) stays its own */
   stmt = store_prepare (store,
                         "UPDATE email_outbox SET next_attempt_at = ?1 "
-                        "WHERE status = 'pending' AND next_attempt_at > ?1", error);
+                        "WHERE status = 'pending' AND next_attempt_at > ?1 AND sent_at IS NULL",
+                        error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, now_ms);
@@ -166,6 +207,8 @@ confab_store_mail_sent (ConfabStore  *store,
                         gint64        now_ms,
                         GError      **error)
 {
+  STORE_HANDOFF (store, mail_sent, FALSE, error, mail_id, now_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -185,10 +228,12 @@ confab_store_mail_failed (ConfabStore  *store,
                           gint64        next_attempt_at,
                           GError      **error)
 {
+  STORE_HANDOFF (store, mail_failed, FALSE, error, mail_id, reason, next_attempt_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
-                        "UPDATE email_outbox SET attempts = attempts + 1, error = ?2, "
+                        "UPDATE email_outbox SET attempts = attempts + 1, error = ?2, sent_at = NULL, "
                         "status = CASE WHEN ?3 = 0 THEN 'failed' ELSE 'pending' END, "
                         "message = CASE WHEN ?3 = 0 THEN '' ELSE message END, "
                         "next_attempt_at = CASE WHEN ?3 = 0 THEN next_attempt_at ELSE ?3 END "
@@ -248,6 +293,8 @@ confab_store_add_offline_reply (ConfabStore  *store,
                                 const char   *mail_id,
                                 GError      **error)
 {
+  STORE_HANDOFF (store, add_offline_reply, NULL, error, offline_message_id, author_id, author_name, body, mail_id, error);
+
   g_autoptr (ConfabStmt) insert = NULL;
   g_autoptr (ConfabStmt) select = NULL;
   g_autofree char *id = confab_new_id ("reply_");
@@ -284,6 +331,8 @@ confab_store_list_offline_replies (ConfabStore  *store,
                                    const char   *offline_message_id,
                                    GError      **error)
 {
+  STORE_HANDOFF (store, list_offline_replies, NULL, error, offline_message_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -305,6 +354,8 @@ confab_store_get_email_notifications (ConfabStore  *store,
                                       const char   *user_id,
                                       GError      **error)
 {
+  STORE_HANDOFF (store, get_email_notifications, -1, error, user_id, error);
+
   g_autoptr (ConfabStmt) stmt = store_prepare (store,
                                                "SELECT email_notifications FROM users WHERE id = ?1",
                                                error);
@@ -323,6 +374,8 @@ confab_store_set_email_notifications (ConfabStore  *store,
                                       gboolean      enabled,
                                       GError      **error)
 {
+  STORE_HANDOFF (store, set_email_notifications, FALSE, error, user_id, enabled, error);
+
   g_autoptr (ConfabStmt) stmt = store_prepare (store,
                                                "UPDATE users SET email_notifications = ?2 WHERE id = ?1",
                                                error);
@@ -340,6 +393,8 @@ confab_store_list_notified_members (ConfabStore  *store,
                                     const char   *site_id,
                                     GError      **error)
 {
+  STORE_HANDOFF (store, list_notified_members, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
   int rc;
@@ -406,6 +461,8 @@ confab_store_get_email_channel (ConfabStore  *store,
                                 const char   *site_id,
                                 GError      **error)
 {
+  STORE_HANDOFF (store, get_email_channel, NULL, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -425,6 +482,8 @@ GPtrArray *
 confab_store_list_email_channels (ConfabStore  *store,
                                   GError      **error)
 {
+  STORE_HANDOFF (store, list_email_channels, NULL, error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -442,6 +501,8 @@ confab_store_put_email_channel (ConfabStore               *store,
                                 const ConfabEmailChannel  *channel,
                                 GError                   **error)
 {
+  STORE_HANDOFF (store, put_email_channel, FALSE, error, channel, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   /* a new mailbox forgets the last poll's error: it was about another one */
@@ -470,6 +531,8 @@ confab_store_delete_email_channel (ConfabStore  *store,
                                    const char   *site_id,
                                    GError      **error)
 {
+  STORE_HANDOFF (store, delete_email_channel, FALSE, error, site_id, error);
+
   g_autoptr (ConfabStmt) stmt = store_prepare (store,
                                                "DELETE FROM email_channels WHERE site_id = ?1",
                                                error);
@@ -487,6 +550,8 @@ confab_store_email_channel_polled (ConfabStore  *store,
                                    const char   *last_error,
                                    GError      **error)
 {
+  STORE_HANDOFF (store, email_channel_polled, FALSE, error, site_id, at_ms, last_error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -508,6 +573,8 @@ confab_store_add_mail_thread (ConfabStore  *store,
                               const char   *conversation_id,
                               GError      **error)
 {
+  STORE_HANDOFF (store, add_mail_thread, FALSE, error, message_id, conversation_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -526,6 +593,8 @@ confab_store_find_mail_thread (ConfabStore  *store,
                                const char   *message_id,
                                GError      **error)
 {
+  STORE_HANDOFF (store, find_mail_thread, NULL, error, message_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -547,6 +616,8 @@ confab_store_list_mail_thread (ConfabStore  *store,
                                guint         limit,
                                GError      **error)
 {
+  STORE_HANDOFF (store, list_mail_thread, NULL, error, conversation_id, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
