@@ -15,6 +15,7 @@
 #include "confab-store.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
+#include "confab-store-kb.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
 
@@ -2972,6 +2973,269 @@ test_faqs (Fixture       *fixture,
   g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
 }
 
+/* The ids of @articles joined by spaces, to compare an order in one assertion. */
+static char *
+article_ids (GPtrArray *articles)
+{
+  g_autoptr (GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < articles->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? " " : "",
+                            ((ConfabArticle *) articles->pdata[i])->slug);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static GPtrArray *
+search_articles (ConfabStore *store,
+                 const char  *site_id,
+                 const char  *match,
+                 gboolean     published_only)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *hits = confab_store_search_articles (store, site_id, match, published_only, 10,
+                                                  &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (hits);
+  return hits;
+}
+
+/* The knowledge base (issue 16): slugs unique per site, drafts hidden from the public calls,
+ * lists by category then title in binary order, and a search that stems, folds diacritics,
+ * ranks the title above the body and keeps to the site. */
+static void
+test_articles (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, owner->id, "Other");
+  ConfabArticleDraft shipping_draft = { "shipping", "Shipping times", "Parcels leave within a day.",
+                                        "Shipping", NULL, 1 };
+  ConfabArticleDraft returns_draft = { "returns", "Returns", "Shipping back is free for 30 days.",
+                                       "Shipping", "en", 1 };
+  ConfabArticleDraft cafe_draft = { "cafe", "Our Café", "Open from nine.", "accounts", "fr", 0 };
+  ConfabArticleDraft foreign_draft = { "shipping", "Shipping to the moon", "Never.", NULL, NULL, 1 };
+  ConfabArticleDraft taken = { "returns", "Another", NULL, NULL, NULL, 1 };
+  ConfabArticleDraft publish = { NULL, NULL, NULL, NULL, NULL, 1 };
+  ConfabArticleDraft retitle = { NULL, "Café hours", NULL, NULL, NULL, -1 };
+  const char * const shipped_terms[] = { "shipped", NULL };
+  const char * const shipping_terms[] = { "shipping", NULL };
+  const char * const cafe_terms[] = { "cafe", NULL };
+  g_autoptr (ConfabArticle) shipping = NULL;
+  g_autoptr (ConfabArticle) returns = NULL;
+  g_autoptr (ConfabArticle) cafe = NULL;
+  g_autoptr (ConfabArticle) foreign = NULL;
+  g_autoptr (ConfabArticle) got = NULL;
+  g_autoptr (ConfabArticle) updated = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *match = NULL;
+  gboolean has = FALSE;
+
+  g_assert_true (confab_store_has_published_articles (fixture->store, site->id, &has, &error));
+  g_assert_no_error (error);
+  g_assert_false (has);
+
+  shipping = confab_store_create_article (fixture->store, site->id, &shipping_draft, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (shipping->id, "art_"));
+  g_assert_cmpstr (shipping->site_id, ==, site->id);
+  g_assert_cmpstr (shipping->language, ==, "en");
+  g_assert_true (shipping->published);
+  g_assert_cmpint (shipping->created_at, >, 0);
+  g_assert_cmpint (shipping->updated_at, ==, shipping->created_at);
+  returns = confab_store_create_article (fixture->store, site->id, &returns_draft, &error);
+  g_assert_no_error (error);
+  cafe = confab_store_create_article (fixture->store, site->id, &cafe_draft, &error);
+  g_assert_no_error (error);
+  g_assert_false (cafe->published);
+  g_assert_cmpstr (cafe->category, ==, "accounts");
+  /* another site may use the same slug; this one may not */
+  foreign = confab_store_create_article (fixture->store, other->id, &foreign_draft, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (foreign->category, ==, "");
+  g_assert_null (confab_store_create_article (fixture->store, site->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_cmpstr (error->message, ==, "This site already has an article with this slug");
+  g_clear_error (&error);
+  /* the failed insert left the store usable, in a transaction too */
+  confab_store_begin (fixture->store, NULL);
+  g_assert_null (confab_store_create_article (fixture->store, site->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (confab_store_has_published_articles (fixture->store, site->id, &has, &error));
+  g_assert_no_error (error);
+  g_assert_true (has);
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  /* by category, then title, in binary order: "Shipping" before "accounts" */
+  list = confab_store_list_articles (fixture->store, site->id, FALSE, &error);
+  g_assert_no_error (error);
+  ids = article_ids (list);
+  g_assert_cmpstr (ids, ==, "returns shipping cafe");
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  list = confab_store_list_articles (fixture->store, site->id, TRUE, &error);
+  g_assert_no_error (error);
+  ids = article_ids (list);
+  g_assert_cmpstr (ids, ==, "returns shipping");
+  g_clear_pointer (&ids, g_free);
+
+  got = confab_store_get_article_by_slug (fixture->store, site->id, "cafe", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, cafe->id);
+  g_assert_cmpstr (got->title, ==, "Our Café");
+  g_assert_cmpstr (got->language, ==, "fr");
+  g_clear_pointer (&got, confab_article_free);
+  g_assert_null (confab_store_get_article_by_slug (fixture->store, site->id, "cafe", TRUE, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  got = confab_store_get_article_by_slug (fixture->store, other->id, "shipping", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, foreign->id);
+  g_clear_pointer (&got, confab_article_free);
+  g_assert_null (confab_store_get_article (fixture->store, "art_missing", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* porter stems on both stores: "shipped" finds "Shipping", the title before the body */
+  match = confab_faq_match_query (shipped_terms);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping returns");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (shipping_terms);
+  hits = search_articles (fixture->store, other->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping");
+  g_assert_cmpstr (((ConfabArticle *) hits->pdata[0])->id, ==, foreign->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_clear_pointer (&match, g_free);
+  /* diacritics fold; a draft is found by the team only */
+  match = confab_faq_match_query (cafe_terms);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_articles (fixture->store, site->id, match, FALSE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "cafe");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  /* a prefix, as the relay's typo candidates ask */
+  hits = search_articles (fixture->store, site->id, "\"ret\"*", TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "returns");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+
+  /* an update sets what it names and keeps the rest; the search follows it */
+  g_usleep (2000);
+  updated = confab_store_update_article (fixture->store, cafe->id, &publish, &error);
+  g_assert_no_error (error);
+  g_assert_true (updated->published);
+  g_assert_cmpstr (updated->title, ==, "Our Café");
+  g_assert_cmpstr (updated->language, ==, "fr");
+  g_assert_cmpint (updated->updated_at, >, cafe->updated_at);
+  g_clear_pointer (&updated, confab_article_free);
+  updated = confab_store_update_article (fixture->store, cafe->id, &retitle, &error);
+  g_assert_no_error (error);
+  g_assert_true (updated->published);
+  g_assert_cmpstr (updated->title, ==, "Café hours");
+  g_assert_cmpstr (updated->body, ==, "Open from nine.");
+  g_clear_pointer (&updated, confab_article_free);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "cafe");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_assert_null (confab_store_update_article (fixture->store, cafe->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_cmpstr (error->message, ==, "This site already has an article with this slug");
+  g_clear_error (&error);
+  g_assert_null (confab_store_update_article (fixture->store, "art_missing", &publish, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_delete_article (fixture->store, returns->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (confab_store_delete_article (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (confab_store_get_article (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (shipping_terms);
+  hits = search_articles (fixture->store, site->id, match, FALSE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping");
+}
+
+/* A FAQ's synonyms (issue 16): stored, read with the FAQ, searched, and cleared. */
+static void
+test_faq_synonyms (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  const char * const synonyms[] = { "money back", "refund", NULL };
+  const char * const money_terms[] = { "money", NULL };
+  g_autoptr (ConfabFaq) faq = NULL;
+  g_autoptr (ConfabFaq) got = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *match = confab_faq_match_query (money_terms);
+
+  faq = confab_store_create_faq (fixture->store, site->id, "Can I send it back?",
+                                 "Yes, within 30 days.", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (faq->synonyms == NULL || faq->synonyms[0] == NULL);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  g_assert_true (confab_store_set_faq_synonyms (fixture->store, faq->id, synonyms, &error));
+  g_assert_no_error (error);
+  got = confab_store_get_faq (fixture->store, faq->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got->synonyms);
+  g_assert_cmpuint (g_strv_length (got->synonyms), ==, 2);
+  g_assert_cmpstr (got->synonyms[0], ==, "money back");
+  g_assert_cmpstr (got->synonyms[1], ==, "refund");
+  g_clear_pointer (&got, confab_faq_free);
+  list = confab_store_list_faqs (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((ConfabFaq *) list->pdata[0])->synonyms[1], ==, "refund");
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->synonyms[0], ==, "money back");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  g_assert_false (confab_store_set_faq_synonyms (fixture->store, "faq_missing", synonyms, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_set_faq_synonyms (fixture->store, faq->id, NULL, &error));
+  g_assert_no_error (error);
+  got = confab_store_get_faq (fixture->store, faq->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (got->synonyms == NULL || got->synonyms[0] == NULL);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
 /* The site's audit pages, newest first, by id; deleting them. */
 static void
 test_audit_pages (Fixture       *fixture,
@@ -3638,6 +3902,8 @@ main (int    argc,
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
   TEST_BOTH ("faqs", test_faqs);
+  TEST_BOTH ("articles", test_articles);
+  TEST_BOTH ("faq-synonyms", test_faq_synonyms);
   TEST_BOTH ("audit/pages", test_audit_pages);
   TEST_BOTH ("visitor-data", test_visitor_data);
   TEST_BOTH ("retention", test_retention);

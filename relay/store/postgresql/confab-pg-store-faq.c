@@ -102,7 +102,7 @@ pg_fts_query (const char *match)
 #define FAQ_COLUMNS "f.id, f.site_id, f.question, f.answer, f.keywords, f.views, " \
                     "(SELECT count (*) FROM faq_feedback b WHERE b.faq_id = f.id AND b.helpful), " \
                     "(SELECT count (*) FROM faq_feedback b WHERE b.faq_id = f.id AND NOT b.helpful), " \
-                    "f.created_at, f.updated_at"
+                    "f.created_at, f.updated_at, f.synonyms"
 
 static ConfabFaq *
 read_faq (PGresult *result,
@@ -120,6 +120,7 @@ read_faq (PGresult *result,
   faq->not_helpful = pg_integer (result, row, 7);
   faq->created_at = pg_integer (result, row, 8);
   faq->updated_at = pg_integer (result, row, 9);
+  faq->synonyms = pg_strv_from_json (PQgetvalue (result, row, 10));
   return faq;
 }
 

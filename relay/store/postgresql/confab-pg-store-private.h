@@ -232,6 +232,17 @@ gboolean      pg_faq_answered_in      (ConfabStore *store, const char *conversat
 gboolean      pg_set_faq_feedback     (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean helpful, GError **error);
 char         *pg_analytics_faq_question (ConfabStore *store, const char *faq_id);
 
+/* confab-pg-store-kb.c (pgkb: the knowledge base and the FAQs' synonyms) */
+ConfabArticle *pg_create_article      (ConfabStore *store, const char *site_id, const ConfabArticleDraft *draft, GError **error);
+ConfabArticle *pg_get_article         (ConfabStore *store, const char *article_id, GError **error);
+ConfabArticle *pg_get_article_by_slug (ConfabStore *store, const char *site_id, const char *slug, gboolean published_only, GError **error);
+GPtrArray    *pg_list_articles        (ConfabStore *store, const char *site_id, gboolean published_only, GError **error);
+gboolean      pg_has_published_articles (ConfabStore *store, const char *site_id, gboolean *out_has, GError **error);
+ConfabArticle *pg_update_article      (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
+gboolean      pg_delete_article       (ConfabStore *store, const char *article_id, GError **error);
+GPtrArray    *pg_search_articles      (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);
+gboolean      pg_set_faq_synonyms     (ConfabStore *store, const char *faq_id, const char * const *synonyms, GError **error);
+
 /* confab-pg-store-analytics.c */
 char         *pg_analytics_reader_path (ConfabStore *store);
 gboolean      pg_analytics_conversations (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, gboolean with_visitors, ConfabAnalyticsConversationFunc func, gpointer user_data, GError **error);

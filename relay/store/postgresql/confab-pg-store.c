@@ -974,6 +974,17 @@ static const ConfabStoreFuncs pg_backend = {
   .put_upload_bytes = pg_put_upload_bytes,
   .get_upload_bytes = pg_get_upload_bytes,
   .delete_upload_bytes = pg_delete_upload_bytes,
+
+  /* pgkb: the knowledge base and the FAQs' synonyms (confab-pg-store-kb.c) */
+  .create_article = pg_create_article,
+  .get_article = pg_get_article,
+  .get_article_by_slug = pg_get_article_by_slug,
+  .list_articles = pg_list_articles,
+  .has_published_articles = pg_has_published_articles,
+  .update_article = pg_update_article,
+  .delete_article = pg_delete_article,
+  .search_articles = pg_search_articles,
+  .set_faq_synonyms = pg_set_faq_synonyms,
 };
 
 ConfabStore *
