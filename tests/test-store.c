@@ -9,6 +9,7 @@
 #include "confab-auth.h"
 #include "confab-faq.h"
 #include "confab-store-analytics.h"
+#include "confab-store-channels.h"
 #include "confab-store-chat.h"
 #include "confab-store-sites.h"
 #include "confab-store-email.h"
@@ -3236,6 +3237,170 @@ test_faq_synonyms (Fixture       *fixture,
   g_assert_cmpuint (hits->len, ==, 0);
 }
 
+/* Messenger and WhatsApp (issue 15): a site's settings per channel, the visitor standing for a
+ * sender, the platform ids seen, a message's delivery state and the outbox with its lease. */
+static void
+test_channels (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, owner->id, "Other");
+  g_autoptr (ConfabChannelSettings) settings = NULL;
+  g_autoptr (ConfabVisitor) contact = NULL;
+  g_autoptr (ConfabVisitor) found = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) moved = NULL;
+  g_autoptr (ConfabMessage) first = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GPtrArray) due = NULL;
+  g_autofree char *external = NULL;
+  g_autofree char *found_conversation = NULL;
+  g_autofree char *found_status = NULL;
+  gint64 found_seq = 0, now = confab_now_ms ();
+  gboolean claimed = FALSE;
+  ConfabOutboxItem *item;
+
+  /* settings: NOT_FOUND until put, replaced by a second put, deleted once */
+  g_assert_null (confab_store_get_channel_settings (fixture->store, site->id, "messenger", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_put_channel_settings (fixture->store, site->id, "messenger", TRUE,
+                                                    "{\"page_id\":\"1\"}", "{\"token\":\"t\"}",
+                                                    &error));
+  g_assert_true (confab_store_put_channel_settings (fixture->store, site->id, "messenger", FALSE,
+                                                    "{\"page_id\":\"2\"}", "{}", &error));
+  g_assert_no_error (error);
+  settings = confab_store_get_channel_settings (fixture->store, site->id, "messenger", &error);
+  g_assert_no_error (error);
+  g_assert_false (settings->enabled);
+  g_assert_cmpstr (settings->config_json, ==, "{\"page_id\":\"2\"}");
+  g_assert_cmpstr (settings->secrets_json, ==, "{}");
+  g_assert_cmpint (settings->updated_at, >=, now);
+  g_assert_true (confab_store_delete_channel_settings (fixture->store, site->id, "messenger", &error));
+  g_assert_false (confab_store_delete_channel_settings (fixture->store, site->id, "messenger",
+                                                        &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* a sender becomes a visitor of the channel once, per site */
+  found = confab_store_find_channel_contact (fixture->store, site->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  contact = confab_store_add_channel_contact (fixture->store, site->id, "whatsapp", "5511",
+                                              "Ana Souza", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contact->channel, ==, "whatsapp");
+  g_assert_cmpstr (contact->name, ==, "Ana Souza");
+  found = confab_store_find_channel_contact (fixture->store, site->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, contact->id);
+  g_assert_cmpstr (found->channel, ==, "whatsapp");
+  g_clear_pointer (&found, confab_visitor_free);
+  found = confab_store_find_channel_contact (fixture->store, other->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  external = confab_store_get_channel_contact_id (fixture->store, contact->id, "whatsapp", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (external, ==, "5511");
+  g_assert_null (confab_store_get_channel_contact_id (fixture->store, contact->id, "messenger",
+                                                      &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* seen platform ids: a retry is EXISTS, in a transaction too, and old ones are forgotten */
+  g_assert_false (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1",
+                                                 now - 100000, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  g_assert_false (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1",
+                                                  now, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.2",
+                                                 now, &error));
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_forget_channel_seen (fixture->store, now - 1000, &error), ==, 1);
+  g_assert_false (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.2"));
+
+  /* the conversation's channel and window; the message's delivery and platform id */
+  first = visitor_says (fixture->store, contact, "c1", "Olá!", &conversation, NULL);
+  moved = confab_store_set_conversation_channel (fixture->store, conversation->id, "whatsapp",
+                                                 now + 3600000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (moved->channel, ==, "whatsapp");
+  g_assert_cmpint (moved->reply_window_ends_at, ==, now + 3600000);
+  g_clear_pointer (&moved, confab_conversation_free);
+  moved = confab_store_set_conversation_channel (fixture->store, conversation->id, "whatsapp", 0,
+                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (moved->reply_window_ends_at, ==, 0);
+  g_assert_null (confab_store_set_conversation_channel (fixture->store, "cnv_missing", "web", 0,
+                                                        &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_set_message_delivery (fixture->store, conversation->id, first->seq,
+                                                    "sent", NULL, "wamid.out", &error));
+  g_assert_true (confab_store_set_message_delivery (fixture->store, conversation->id, first->seq,
+                                                    "failed", "Too late", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (confab_store_set_message_delivery (fixture->store, conversation->id, 99,
+                                                     "sent", NULL, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_find_platform_message (fixture->store, site->id, "wamid.out",
+                                                     &found_conversation, &found_seq,
+                                                     &found_status, &error));
+  g_assert_cmpstr (found_conversation, ==, conversation->id);
+  g_assert_cmpint (found_seq, ==, first->seq);
+  g_assert_cmpstr (found_status, ==, "failed");
+  g_assert_false (confab_store_find_platform_message (fixture->store, other->id, "wamid.out",
+                                                      &found_conversation, &found_seq,
+                                                      &found_status, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  messages = confab_store_list_messages (fixture->store, conversation->id, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((ConfabMessage *) messages->pdata[0])->delivery_status, ==, "failed");
+  g_assert_cmpstr (((ConfabMessage *) messages->pdata[0])->delivery_error, ==, "Too late");
+
+  /* the outbox: due in order, taken once, rescheduled, removed */
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, 0);
+  g_assert_true (confab_store_add_outbox (fixture->store, conversation->id, first->seq, site->id,
+                                          "whatsapp", "{\"to\":\"5511\"}", now - 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, now - 10);
+  due = confab_store_list_due_outbox (fixture->store, now - 20, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 0);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = confab_store_list_due_outbox (fixture->store, now, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 1);
+  item = due->pdata[0];
+  g_assert_cmpstr (item->conversation_id, ==, conversation->id);
+  g_assert_cmpstr (item->request_json, ==, "{\"to\":\"5511\"}");
+  g_assert_cmpstr (item->channel, ==, "whatsapp");
+  g_assert_cmpint (item->attempts, ==, 0);
+  g_assert_true (confab_store_claim_outbox (fixture->store, item, now + 30000, &claimed, &error));
+  g_assert_true (claimed);
+  /* a second relay that read the same row loses */
+  g_assert_true (confab_store_claim_outbox (fixture->store, item, now + 30000, &claimed, &error));
+  g_assert_false (claimed);
+  g_assert_true (confab_store_retry_outbox (fixture->store, conversation->id, first->seq, 1,
+                                            now + 5000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, now + 5000);
+  g_assert_true (confab_store_remove_outbox (fixture->store, conversation->id, first->seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, 0);
+}
+
 /* The site's audit pages, newest first, by id; deleting them. */
 static void
 test_audit_pages (Fixture       *fixture,
@@ -3904,6 +4069,7 @@ main (int    argc,
   TEST_BOTH ("faqs", test_faqs);
   TEST_BOTH ("articles", test_articles);
   TEST_BOTH ("faq-synonyms", test_faq_synonyms);
+  TEST_BOTH ("channels", test_channels);
   TEST_BOTH ("audit/pages", test_audit_pages);
   TEST_BOTH ("visitor-data", test_visitor_data);
   TEST_BOTH ("retention", test_retention);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-uploads-import.c: pictures that come by another way than POST /uploads — a Messenger
- * or WhatsApp sender's — through the same checks and into the same content-addressed files */
+ * or WhatsApp sender's — through the same checks and into the same content-addressed files, or
+ * into the database, as POST /uploads puts them */
 #define G_LOG_DOMAIN "confab-uploads"
 
 #include "confab-uploads.h"
@@ -17,7 +18,9 @@ typedef struct {
   char        *site_id;
   char        *visitor_id;
   GBytes      *bytes;
-  char        *dir;            /* <data-dir>/uploads */
+  char        *dir;            /* <data-dir>/uploads, or [uploads] dir (shared by relays) */
+  /* the bytes go into the database, as POST /uploads puts them (confab_uploads_in_store ()) */
+  gboolean     in_store;
   /* from the worker */
   ConfabImage *image;
   char        *sha256;
@@ -79,6 +82,11 @@ import_in_thread (GTask        *task,
       return;
     }
   import->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, import->image->image);
+  if (import->in_store)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   dir = g_strdup_printf ("%s/%.2s/%.2s", import->dir, import->sha256, import->sha256 + 2);
   import->image_path = g_build_filename (dir, import->sha256, NULL);
   import->thumb_path = g_strconcat (import->image_path, ".thumb", NULL);
@@ -144,7 +152,27 @@ import_done (GObject      *source,
   upload->created_at = confab_now_ms ();
 
   confab_hub_sync (import->relay->hub);
-  if (!confab_store_add_upload (import->relay->store, upload, &error))
+  if (import->in_store)
+    {
+      ConfabStore *store = import->relay->store;
+
+      /* the bytes and the row in one transaction: a row never names bytes that are not there */
+      if (!confab_store_begin (store, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      if (!confab_store_put_upload_bytes (store, upload->sha256, import->image->image,
+                                          import->image->thumb, &error) ||
+          !confab_store_add_upload (store, upload, &error) ||
+          !confab_store_commit (store, &error))
+        {
+          confab_store_rollback (store);
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  else if (!confab_store_add_upload (import->relay->store, upload, &error))
     {
       remove_new_files (import);
       g_task_return_error (task, error);
@@ -171,7 +199,8 @@ confab_uploads_import_image_async (ConfabRelay         *relay,
   import->site_id = g_strdup (site_id);
   import->visitor_id = g_strdup (visitor_id);
   import->bytes = g_bytes_ref (bytes);
-  import->dir = g_build_filename (relay->config->data_dir, "uploads", NULL);
+  import->dir = confab_uploads_files_dir (relay);
+  import->in_store = confab_uploads_in_store (relay);
 
   worker = g_task_new (NULL, cancellable, import_done, task);
   g_task_set_task_data (worker, import, (GDestroyNotify) import_free);
