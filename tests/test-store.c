@@ -2847,6 +2847,7 @@ test_faqs (Fixture       *fixture,
   g_autoptr (ConfabMessage) first = NULL;
   const char * const shipping_keywords[] = { "delivery", "post", NULL };
   const char * const shipping_terms[] = { "shipping", NULL };
+  const char * const shipped_terms[] = { "shipped", NULL };
   const char * const cafe_terms[] = { "cafe", NULL };
   const char * const nothing_terms[] = { "zeppelin", NULL };
   g_autoptr (ConfabFaq) shipping = NULL;
@@ -2891,6 +2892,14 @@ test_faqs (Fixture       *fixture,
   g_assert_cmpuint (hits->len, ==, 2);
   g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, shipping->id);
   g_assert_cmpstr (((ConfabFaq *) hits->pdata[1])->id, ==, returns->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&match, g_free);
+  /* both stores stem (issue 16): "shipped" finds the same two */
+  match = confab_faq_match_query (shipped_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, shipping->id);
   g_clear_pointer (&hits, g_ptr_array_unref);
   g_clear_pointer (&match, g_free);
   /* diacritics fold on both sides */

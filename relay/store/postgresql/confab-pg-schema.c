@@ -670,7 +670,16 @@ static const char * const migrations[] = {
   "  setweight (to_tsvector ('english', confab_fold (title)), 'A') ||\n"
   "  setweight (to_tsvector ('english', confab_fold (category)), 'B') ||\n"
   "  setweight (to_tsvector ('english', confab_fold (body)), 'C')) STORED;\n"
-  "CREATE INDEX kb_articles_fts ON kb_articles USING gin (search);\n",
+  "CREATE INDEX kb_articles_fts ON kb_articles USING gin (search);\n"
+  /* and the FAQs stem again, as SQLite's faqs_fts has since issue 16 (porter): v13 folded
+   * them under 'simple', which lost the stems ("shipped" did not find "shipping") */
+  "ALTER TABLE faqs DROP COLUMN search;\n"
+  "ALTER TABLE faqs ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('english', confab_fold (question)), 'A') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (keywords)), 'B') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (synonyms)), 'B') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (answer)), 'C')) STORED;\n"
+  "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
 };
 
 int
