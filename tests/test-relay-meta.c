@@ -995,11 +995,6 @@ test_outbox_two_relays (void)
   g_autoptr (JsonObject) message = NULL;
   g_autofree char *conversation_id = NULL;
 
-  if (test_store_is_postgresql ())
-    {
-      test_harness_skip ("the channel store functions are SQLite's only");
-      return;
-    }
   connect_messenger (world);
   post_signed (world, "messenger", body);
   message = expect_sender_message (world, "messenger");

@@ -123,7 +123,9 @@ pg_query (PGconn     *conn,
   g_string_replace (text, "last_insert_rowid ()", "currval ('events_cursor')", 0);
   g_string_replace (text, "enabled = 0", "enabled = false", 0);
   g_string_replace (text, "FROM faqs_fts WHERE faqs_fts MATCH ?",
-                    "FROM faqs WHERE search @@ to_tsquery ('simple', ?)", 0);
+                    "FROM faqs WHERE search @@ to_tsquery ('english', ?)", 0);
+  g_string_replace (text, "FROM kb_articles_fts WHERE kb_articles_fts MATCH ?",
+                    "FROM kb_articles WHERE search @@ to_tsquery ('english', ?)", 0);
   g_string_replace (text, "?", "$1", 0);
   if (value != NULL)
     result = PQexecParams (conn, text->str, 1, NULL, &value, NULL, NULL, 0);

@@ -9,12 +9,14 @@
 #include "confab-auth.h"
 #include "confab-faq.h"
 #include "confab-store-analytics.h"
+#include "confab-store-channels.h"
 #include "confab-store-chat.h"
 #include "confab-store-sites.h"
 #include "confab-store-email.h"
 #include "confab-store.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
+#include "confab-store-kb.h"
 #include "confab-store-team.h"
 #include "confab-util.h"
 
@@ -3175,6 +3177,7 @@ test_faqs (Fixture       *fixture,
   g_autoptr (ConfabMessage) first = NULL;
   const char * const shipping_keywords[] = { "delivery", "post", NULL };
   const char * const shipping_terms[] = { "shipping", NULL };
+  const char * const shipped_terms[] = { "shipped", NULL };
   const char * const cafe_terms[] = { "cafe", NULL };
   const char * const nothing_terms[] = { "zeppelin", NULL };
   g_autoptr (ConfabFaq) shipping = NULL;
@@ -3219,6 +3222,14 @@ test_faqs (Fixture       *fixture,
   g_assert_cmpuint (hits->len, ==, 2);
   g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, shipping->id);
   g_assert_cmpstr (((ConfabFaq *) hits->pdata[1])->id, ==, returns->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&match, g_free);
+  /* both stores stem (issue 16): "shipped" finds the same two */
+  match = confab_faq_match_query (shipped_terms);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->id, ==, shipping->id);
   g_clear_pointer (&hits, g_ptr_array_unref);
   g_clear_pointer (&match, g_free);
   /* diacritics fold on both sides */
@@ -3300,6 +3311,433 @@ test_faqs (Fixture       *fixture,
   g_clear_error (&error);
   g_assert_null (confab_store_get_faq (fixture->store, returns->id, &error));
   g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+}
+
+/* The ids of @articles joined by spaces, to compare an order in one assertion. */
+static char *
+article_ids (GPtrArray *articles)
+{
+  g_autoptr (GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < articles->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? " " : "",
+                            ((ConfabArticle *) articles->pdata[i])->slug);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static GPtrArray *
+search_articles (ConfabStore *store,
+                 const char  *site_id,
+                 const char  *match,
+                 gboolean     published_only)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *hits = confab_store_search_articles (store, site_id, match, published_only, 10,
+                                                  &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (hits);
+  return hits;
+}
+
+/* The knowledge base (issue 16): slugs unique per site, drafts hidden from the public calls,
+ * lists by category then title in binary order, and a search that stems, folds diacritics,
+ * ranks the title above the body and keeps to the site. */
+static void
+test_articles (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, owner->id, "Other");
+  ConfabArticleDraft shipping_draft = { "shipping", "Shipping times", "Parcels leave within a day.",
+                                        "Shipping", NULL, 1 };
+  ConfabArticleDraft returns_draft = { "returns", "Returns", "Shipping back is free for 30 days.",
+                                       "Shipping", "en", 1 };
+  ConfabArticleDraft cafe_draft = { "cafe", "Our Café", "Open from nine.", "accounts", "fr", 0 };
+  ConfabArticleDraft foreign_draft = { "shipping", "Shipping to the moon", "Never.", NULL, NULL, 1 };
+  ConfabArticleDraft taken = { "returns", "Another", NULL, NULL, NULL, 1 };
+  ConfabArticleDraft publish = { NULL, NULL, NULL, NULL, NULL, 1 };
+  ConfabArticleDraft retitle = { NULL, "Café hours", NULL, NULL, NULL, -1 };
+  const char * const shipped_terms[] = { "shipped", NULL };
+  const char * const shipping_terms[] = { "shipping", NULL };
+  const char * const cafe_terms[] = { "cafe", NULL };
+  g_autoptr (ConfabArticle) shipping = NULL;
+  g_autoptr (ConfabArticle) returns = NULL;
+  g_autoptr (ConfabArticle) cafe = NULL;
+  g_autoptr (ConfabArticle) foreign = NULL;
+  g_autoptr (ConfabArticle) got = NULL;
+  g_autoptr (ConfabArticle) updated = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *match = NULL;
+  gboolean has = FALSE;
+
+  g_assert_true (confab_store_has_published_articles (fixture->store, site->id, &has, &error));
+  g_assert_no_error (error);
+  g_assert_false (has);
+
+  shipping = confab_store_create_article (fixture->store, site->id, &shipping_draft, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (shipping->id, "art_"));
+  g_assert_cmpstr (shipping->site_id, ==, site->id);
+  g_assert_cmpstr (shipping->language, ==, "en");
+  g_assert_true (shipping->published);
+  g_assert_cmpint (shipping->created_at, >, 0);
+  g_assert_cmpint (shipping->updated_at, ==, shipping->created_at);
+  returns = confab_store_create_article (fixture->store, site->id, &returns_draft, &error);
+  g_assert_no_error (error);
+  cafe = confab_store_create_article (fixture->store, site->id, &cafe_draft, &error);
+  g_assert_no_error (error);
+  g_assert_false (cafe->published);
+  g_assert_cmpstr (cafe->category, ==, "accounts");
+  /* another site may use the same slug; this one may not */
+  foreign = confab_store_create_article (fixture->store, other->id, &foreign_draft, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (foreign->category, ==, "");
+  g_assert_null (confab_store_create_article (fixture->store, site->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_cmpstr (error->message, ==, "This site already has an article with this slug");
+  g_clear_error (&error);
+  /* the failed insert left the store usable, in a transaction too */
+  confab_store_begin (fixture->store, NULL);
+  g_assert_null (confab_store_create_article (fixture->store, site->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (confab_store_has_published_articles (fixture->store, site->id, &has, &error));
+  g_assert_no_error (error);
+  g_assert_true (has);
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  /* by category, then title, in binary order: "Shipping" before "accounts" */
+  list = confab_store_list_articles (fixture->store, site->id, FALSE, &error);
+  g_assert_no_error (error);
+  ids = article_ids (list);
+  g_assert_cmpstr (ids, ==, "returns shipping cafe");
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  list = confab_store_list_articles (fixture->store, site->id, TRUE, &error);
+  g_assert_no_error (error);
+  ids = article_ids (list);
+  g_assert_cmpstr (ids, ==, "returns shipping");
+  g_clear_pointer (&ids, g_free);
+
+  got = confab_store_get_article_by_slug (fixture->store, site->id, "cafe", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, cafe->id);
+  g_assert_cmpstr (got->title, ==, "Our Café");
+  g_assert_cmpstr (got->language, ==, "fr");
+  g_clear_pointer (&got, confab_article_free);
+  g_assert_null (confab_store_get_article_by_slug (fixture->store, site->id, "cafe", TRUE, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  got = confab_store_get_article_by_slug (fixture->store, other->id, "shipping", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, foreign->id);
+  g_clear_pointer (&got, confab_article_free);
+  g_assert_null (confab_store_get_article (fixture->store, "art_missing", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* porter stems on both stores: "shipped" finds "Shipping", the title before the body */
+  match = confab_faq_match_query (shipped_terms);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping returns");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (shipping_terms);
+  hits = search_articles (fixture->store, other->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping");
+  g_assert_cmpstr (((ConfabArticle *) hits->pdata[0])->id, ==, foreign->id);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_clear_pointer (&match, g_free);
+  /* diacritics fold; a draft is found by the team only */
+  match = confab_faq_match_query (cafe_terms);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_articles (fixture->store, site->id, match, FALSE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "cafe");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  /* a prefix, as the relay's typo candidates ask */
+  hits = search_articles (fixture->store, site->id, "\"ret\"*", TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "returns");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+
+  /* an update sets what it names and keeps the rest; the search follows it */
+  g_usleep (2000);
+  updated = confab_store_update_article (fixture->store, cafe->id, &publish, &error);
+  g_assert_no_error (error);
+  g_assert_true (updated->published);
+  g_assert_cmpstr (updated->title, ==, "Our Café");
+  g_assert_cmpstr (updated->language, ==, "fr");
+  g_assert_cmpint (updated->updated_at, >, cafe->updated_at);
+  g_clear_pointer (&updated, confab_article_free);
+  updated = confab_store_update_article (fixture->store, cafe->id, &retitle, &error);
+  g_assert_no_error (error);
+  g_assert_true (updated->published);
+  g_assert_cmpstr (updated->title, ==, "Café hours");
+  g_assert_cmpstr (updated->body, ==, "Open from nine.");
+  g_clear_pointer (&updated, confab_article_free);
+  hits = search_articles (fixture->store, site->id, match, TRUE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "cafe");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_clear_pointer (&ids, g_free);
+  g_assert_null (confab_store_update_article (fixture->store, cafe->id, &taken, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_assert_cmpstr (error->message, ==, "This site already has an article with this slug");
+  g_clear_error (&error);
+  g_assert_null (confab_store_update_article (fixture->store, "art_missing", &publish, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_delete_article (fixture->store, returns->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (confab_store_delete_article (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (confab_store_get_article (fixture->store, returns->id, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&match, g_free);
+  match = confab_faq_match_query (shipping_terms);
+  hits = search_articles (fixture->store, site->id, match, FALSE);
+  ids = article_ids (hits);
+  g_assert_cmpstr (ids, ==, "shipping");
+}
+
+/* A FAQ's synonyms (issue 16): stored, read with the FAQ, searched, and cleared. */
+static void
+test_faq_synonyms (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  const char * const synonyms[] = { "money back", "refund", NULL };
+  const char * const money_terms[] = { "money", NULL };
+  g_autoptr (ConfabFaq) faq = NULL;
+  g_autoptr (ConfabFaq) got = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *match = confab_faq_match_query (money_terms);
+
+  faq = confab_store_create_faq (fixture->store, site->id, "Can I send it back?",
+                                 "Yes, within 30 days.", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (faq->synonyms == NULL || faq->synonyms[0] == NULL);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  g_assert_true (confab_store_set_faq_synonyms (fixture->store, faq->id, synonyms, &error));
+  g_assert_no_error (error);
+  got = confab_store_get_faq (fixture->store, faq->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got->synonyms);
+  g_assert_cmpuint (g_strv_length (got->synonyms), ==, 2);
+  g_assert_cmpstr (got->synonyms[0], ==, "money back");
+  g_assert_cmpstr (got->synonyms[1], ==, "refund");
+  g_clear_pointer (&got, confab_faq_free);
+  list = confab_store_list_faqs (fixture->store, site->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((ConfabFaq *) list->pdata[0])->synonyms[1], ==, "refund");
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((ConfabFaq *) hits->pdata[0])->synonyms[0], ==, "money back");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  g_assert_false (confab_store_set_faq_synonyms (fixture->store, "faq_missing", synonyms, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (confab_store_set_faq_synonyms (fixture->store, faq->id, NULL, &error));
+  g_assert_no_error (error);
+  got = confab_store_get_faq (fixture->store, faq->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (got->synonyms == NULL || got->synonyms[0] == NULL);
+  hits = confab_store_search_faqs (fixture->store, site->id, match, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
+/* Messenger and WhatsApp (issue 15): a site's settings per channel, the visitor standing for a
+ * sender, the platform ids seen, a message's delivery state and the outbox with its lease. */
+static void
+test_channels (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabSite) other = make_site (fixture->store, owner->id, "Other");
+  g_autoptr (ConfabChannelSettings) settings = NULL;
+  g_autoptr (ConfabVisitor) contact = NULL;
+  g_autoptr (ConfabVisitor) found = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) moved = NULL;
+  g_autoptr (ConfabMessage) first = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GPtrArray) due = NULL;
+  g_autofree char *external = NULL;
+  g_autofree char *found_conversation = NULL;
+  g_autofree char *found_status = NULL;
+  gint64 found_seq = 0, now = confab_now_ms ();
+  gboolean claimed = FALSE;
+  ConfabOutboxItem *item;
+
+  /* settings: NOT_FOUND until put, replaced by a second put, deleted once */
+  g_assert_null (confab_store_get_channel_settings (fixture->store, site->id, "messenger", &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_put_channel_settings (fixture->store, site->id, "messenger", TRUE,
+                                                    "{\"page_id\":\"1\"}", "{\"token\":\"t\"}",
+                                                    &error));
+  g_assert_true (confab_store_put_channel_settings (fixture->store, site->id, "messenger", FALSE,
+                                                    "{\"page_id\":\"2\"}", "{}", &error));
+  g_assert_no_error (error);
+  settings = confab_store_get_channel_settings (fixture->store, site->id, "messenger", &error);
+  g_assert_no_error (error);
+  g_assert_false (settings->enabled);
+  g_assert_cmpstr (settings->config_json, ==, "{\"page_id\":\"2\"}");
+  g_assert_cmpstr (settings->secrets_json, ==, "{}");
+  g_assert_cmpint (settings->updated_at, >=, now);
+  g_assert_true (confab_store_delete_channel_settings (fixture->store, site->id, "messenger", &error));
+  g_assert_false (confab_store_delete_channel_settings (fixture->store, site->id, "messenger",
+                                                        &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* a sender becomes a visitor of the channel once, per site */
+  found = confab_store_find_channel_contact (fixture->store, site->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  contact = confab_store_add_channel_contact (fixture->store, site->id, "whatsapp", "5511",
+                                              "Ana Souza", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contact->channel, ==, "whatsapp");
+  g_assert_cmpstr (contact->name, ==, "Ana Souza");
+  found = confab_store_find_channel_contact (fixture->store, site->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, contact->id);
+  g_assert_cmpstr (found->channel, ==, "whatsapp");
+  g_clear_pointer (&found, confab_visitor_free);
+  found = confab_store_find_channel_contact (fixture->store, other->id, "whatsapp", "5511", &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  external = confab_store_get_channel_contact_id (fixture->store, contact->id, "whatsapp", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (external, ==, "5511");
+  g_assert_null (confab_store_get_channel_contact_id (fixture->store, contact->id, "messenger",
+                                                      &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* seen platform ids: a retry is EXISTS, in a transaction too, and old ones are forgotten */
+  g_assert_false (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1",
+                                                 now - 100000, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_begin (fixture->store, &error));
+  g_assert_false (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1",
+                                                  now, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (confab_store_mark_channel_seen (fixture->store, site->id, "whatsapp", "wamid.2",
+                                                 now, &error));
+  g_assert_true (confab_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_forget_channel_seen (fixture->store, now - 1000, &error), ==, 1);
+  g_assert_false (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.1"));
+  g_assert_true (confab_store_channel_seen (fixture->store, site->id, "whatsapp", "wamid.2"));
+
+  /* the conversation's channel and window; the message's delivery and platform id */
+  first = visitor_says (fixture->store, contact, "c1", "Olá!", &conversation, NULL);
+  moved = confab_store_set_conversation_channel (fixture->store, conversation->id, "whatsapp",
+                                                 now + 3600000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (moved->channel, ==, "whatsapp");
+  g_assert_cmpint (moved->reply_window_ends_at, ==, now + 3600000);
+  g_clear_pointer (&moved, confab_conversation_free);
+  moved = confab_store_set_conversation_channel (fixture->store, conversation->id, "whatsapp", 0,
+                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (moved->reply_window_ends_at, ==, 0);
+  g_assert_null (confab_store_set_conversation_channel (fixture->store, "cnv_missing", "web", 0,
+                                                        &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_set_message_delivery (fixture->store, conversation->id, first->seq,
+                                                    "sent", NULL, "wamid.out", &error));
+  g_assert_true (confab_store_set_message_delivery (fixture->store, conversation->id, first->seq,
+                                                    "failed", "Too late", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (confab_store_set_message_delivery (fixture->store, conversation->id, 99,
+                                                     "sent", NULL, NULL, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (confab_store_find_platform_message (fixture->store, site->id, "wamid.out",
+                                                     &found_conversation, &found_seq,
+                                                     &found_status, &error));
+  g_assert_cmpstr (found_conversation, ==, conversation->id);
+  g_assert_cmpint (found_seq, ==, first->seq);
+  g_assert_cmpstr (found_status, ==, "failed");
+  g_assert_false (confab_store_find_platform_message (fixture->store, other->id, "wamid.out",
+                                                      &found_conversation, &found_seq,
+                                                      &found_status, &error));
+  g_assert_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  messages = confab_store_list_messages (fixture->store, conversation->id, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((ConfabMessage *) messages->pdata[0])->delivery_status, ==, "failed");
+  g_assert_cmpstr (((ConfabMessage *) messages->pdata[0])->delivery_error, ==, "Too late");
+
+  /* the outbox: due in order, taken once, rescheduled, removed */
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, 0);
+  g_assert_true (confab_store_add_outbox (fixture->store, conversation->id, first->seq, site->id,
+                                          "whatsapp", "{\"to\":\"5511\"}", now - 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, now - 10);
+  due = confab_store_list_due_outbox (fixture->store, now - 20, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 0);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = confab_store_list_due_outbox (fixture->store, now, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 1);
+  item = due->pdata[0];
+  g_assert_cmpstr (item->conversation_id, ==, conversation->id);
+  g_assert_cmpstr (item->request_json, ==, "{\"to\":\"5511\"}");
+  g_assert_cmpstr (item->channel, ==, "whatsapp");
+  g_assert_cmpint (item->attempts, ==, 0);
+  g_assert_true (confab_store_claim_outbox (fixture->store, item, now + 30000, &claimed, &error));
+  g_assert_true (claimed);
+  /* a second relay that read the same row loses */
+  g_assert_true (confab_store_claim_outbox (fixture->store, item, now + 30000, &claimed, &error));
+  g_assert_false (claimed);
+  g_assert_true (confab_store_retry_outbox (fixture->store, conversation->id, first->seq, 1,
+                                            now + 5000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, now + 5000);
+  g_assert_true (confab_store_remove_outbox (fixture->store, conversation->id, first->seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_outbox_at (fixture->store, &error), ==, 0);
 }
 
 /* The site's audit pages, newest first, by id; deleting them. */
@@ -3970,6 +4408,9 @@ main (int    argc,
   TEST ("audit/site", test_site_audit);
   TEST_BOTH ("blocks", test_blocks);
   TEST_BOTH ("faqs", test_faqs);
+  TEST_BOTH ("articles", test_articles);
+  TEST_BOTH ("faq-synonyms", test_faq_synonyms);
+  TEST_BOTH ("channels", test_channels);
   TEST_BOTH ("audit/pages", test_audit_pages);
   TEST_BOTH ("visitor-data", test_visitor_data);
   TEST_BOTH ("retention", test_retention);

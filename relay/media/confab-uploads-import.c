@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-uploads-import.c: pictures that come by another way than POST /uploads — a Messenger
- * or WhatsApp sender's — through the same checks and into the same content-addressed files */
+ * or WhatsApp sender's — through the same checks and into the same content-addressed files, or
+ * into the database, as POST /uploads puts them */
 #define G_LOG_DOMAIN "confab-uploads"
 
 #include "confab-uploads.h"
@@ -18,8 +19,7 @@ typedef struct {
   char        *visitor_id;
   GBytes      *bytes;
   char        *dir;            /* <data-dir>/uploads, or [uploads] dir (shared by relays) */
-  /* the bytes go into the database instead of files (a PostgreSQL store without [uploads]
-   * dir), as confab-uploads.c keeps them: every relay of the database serves the picture */
+  /* the bytes go into the database, as POST /uploads puts them (confab_uploads_in_store ()) */
   gboolean     in_store;
   /* from the worker */
   ConfabImage *image;
@@ -156,7 +156,7 @@ import_done (GObject      *source,
     {
       ConfabStore *store = import->relay->store;
 
-      /* the bytes and the row in one transaction, as confab-uploads.c's add_with_bytes () */
+      /* the bytes and the row in one transaction: a row never names bytes that are not there */
       if (!confab_store_begin (store, &error))
         {
           g_task_return_error (task, error);

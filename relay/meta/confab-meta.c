@@ -49,7 +49,6 @@ struct _ConfabMeta
   guint         outbox_source;
   gint64        outbox_due_at;   /* ms of the timer set, 0 when none */
   gint64        seen_pruned_at;
-  gboolean      enabled;         /* the store has the channels' tables (SQLite) */
   GHashTable   *typing;          /* conversation id → monotonic ms of the last typing_on sent */
 };
 
@@ -602,7 +601,7 @@ schedule_outbox (ConfabMeta *meta,
 void
 confab_meta_kick (ConfabRelay *relay)
 {
-  if (relay->meta != NULL && relay->meta->enabled)
+  if (relay->meta != NULL)
     schedule_outbox (relay->meta, confab_now_ms ());
 }
 
@@ -785,7 +784,7 @@ confab_meta_typing (ConfabRelay              *relay,
   g_autofree char *text = NULL;
   JsonObject *to;
 
-  if (relay->meta == NULL || !relay->meta->enabled)
+  if (relay->meta == NULL)
     return;
   {
     ConfabMeta *meta = relay->meta;
@@ -843,12 +842,8 @@ confab_meta_new (ConfabRelay *relay)
                                                  NULL);
   relay->meta = meta;
   confab_meta_webhook_register (relay);
-  /* The channels' store functions are SQLite's only so far (confab-store-channels.h): on
-   * another backend the webhooks find no settings (404) and there is no outbox to look at. */
-  meta->enabled = confab_store_get_backend (relay->store) == NULL;
-  /* what a stopped relay left to send */
-  if (meta->enabled)
-    schedule_outbox (meta, confab_now_ms ());
+  /* what a stopped relay left to send (on either store: confab-store-channels.h) */
+  schedule_outbox (meta, confab_now_ms ());
   return meta;
 }
 

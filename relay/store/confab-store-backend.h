@@ -14,6 +14,7 @@
 
 #include "confab-store.h"
 #include "confab-store-analytics.h"
+#include "confab-store-channels.h"
 #include "confab-store-chat.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
@@ -200,7 +201,8 @@ struct _ConfabStoreFuncs
   gboolean (*can_hold_upload_bytes) (ConfabStore *store);
   gboolean (*put_upload_bytes) (ConfabStore *store, const char *sha256, GBytes *data, GBytes *thumb, GError **error);
   GBytes *(*get_upload_bytes) (ConfabStore *store, const char *sha256, gboolean thumb, GError **error);
-  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);  /* pgmail, issue 13: e-mail — the queue, offline replies, notifications, mailboxes, threads
+  gboolean (*delete_upload_bytes) (ConfabStore *store, const char *sha256, GError **error);
+  /* pgmail, issue 13: e-mail — the queue, offline replies, notifications, mailboxes, threads
    * (confab-store-email.h) */
   char *(*queue_mail) (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, gint64 seq, const char *to_address, const char *message_id, const char *message, GError **error);
   ConfabMail *(*get_mail) (ConfabStore *store, const char *mail_id, GError **error);
@@ -222,6 +224,25 @@ struct _ConfabStoreFuncs
   gboolean (*add_mail_thread) (ConfabStore *store, const char *message_id, const char *conversation_id, GError **error);
   char *(*find_mail_thread) (ConfabStore *store, const char *message_id, GError **error);
   GStrv (*list_mail_thread) (ConfabStore *store, const char *conversation_id, guint limit, GError **error);
+  /* pgkb: Messenger and WhatsApp (issue 15, confab-store-channels.h) */
+  ConfabChannelSettings *(*get_channel_settings) (ConfabStore *store, const char *site_id, const char *channel, GError **error);
+  gboolean (*put_channel_settings) (ConfabStore *store, const char *site_id, const char *channel, gboolean enabled, const char *config_json, const char *secrets_json, GError **error);
+  gboolean (*delete_channel_settings) (ConfabStore *store, const char *site_id, const char *channel, GError **error);
+  ConfabVisitor *(*find_channel_contact) (ConfabStore *store, const char *site_id, const char *channel, const char *external_id, GError **error);
+  ConfabVisitor *(*add_channel_contact) (ConfabStore *store, const char *site_id, const char *channel, const char *external_id, const char *name, GError **error);
+  char *(*get_channel_contact_id) (ConfabStore *store, const char *visitor_id, const char *channel, GError **error);
+  gboolean (*mark_channel_seen) (ConfabStore *store, const char *site_id, const char *channel, const char *platform_id, gint64 now, GError **error);
+  gboolean (*channel_seen) (ConfabStore *store, const char *site_id, const char *channel, const char *platform_id);
+  gint64 (*forget_channel_seen) (ConfabStore *store, gint64 before_ms, GError **error);
+  ConfabConversation *(*set_conversation_channel) (ConfabStore *store, const char *conversation_id, const char *channel, gint64 reply_window_ends_at, GError **error);
+  gboolean (*set_message_delivery) (ConfabStore *store, const char *conversation_id, gint64 seq, const char *status, const char *error_text, const char *platform_id, GError **error);
+  gboolean (*find_platform_message) (ConfabStore *store, const char *site_id, const char *platform_id, char **out_conversation_id, gint64 *out_seq, char **out_status, GError **error);
+  gboolean (*add_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, const char *site_id, const char *channel, const char *request_json, gint64 next_attempt_at, GError **error);
+  GPtrArray *(*list_due_outbox) (ConfabStore *store, gint64 now, guint limit, GError **error);
+  gint64 (*next_outbox_at) (ConfabStore *store, GError **error);
+  gboolean (*retry_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, gint64 attempts, gint64 next_attempt_at, GError **error);
+  gboolean (*claim_outbox) (ConfabStore *store, const ConfabOutboxItem *item, gint64 lease_until, gboolean *out_claimed, GError **error);
+  gboolean (*remove_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

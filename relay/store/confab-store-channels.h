@@ -3,7 +3,7 @@
  * Messenger and WhatsApp, relay/meta/) — a site's settings per channel, the visitor that stands
  * for each sender, the platform ids already stored, the delivery state of agents' messages and
  * the outbox of what is still to be handed to a platform (sqlite/confab-store-channels.c).
- * SQLite only for now: on another backend each call fails loudly (store_prepare ()). */
+ * Both stores: the PostgreSQL twins are in postgresql/confab-pg-store-channels.c. */
 #pragma once
 
 #include "confab-store.h"

@@ -662,6 +662,24 @@ static const char * const migrations[] = {
    * stored out of line without TOAST's compression attempt. */
   "ALTER TABLE upload_blobs ALTER COLUMN data SET STORAGE EXTERNAL;\n"
   "ALTER TABLE upload_blobs ALTER COLUMN thumb SET STORAGE EXTERNAL;\n",
+  /* v15 (pgkb): the knowledge base's search folds diacritics as SQLite's kb_articles_fts
+   * (porter unicode61 remove_diacritics 2) does: 'english' stems, confab_fold () folds, and
+   * pg_search_articles () folds the query's words alike, so "cafe" finds "Café". */
+  "ALTER TABLE kb_articles DROP COLUMN search;\n"
+  "ALTER TABLE kb_articles ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('english', confab_fold (title)), 'A') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (category)), 'B') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (body)), 'C')) STORED;\n"
+  "CREATE INDEX kb_articles_fts ON kb_articles USING gin (search);\n"
+  /* and the FAQs stem again, as SQLite's faqs_fts has since issue 16 (porter): v13 folded
+   * them under 'simple', which lost the stems ("shipped" did not find "shipping") */
+  "ALTER TABLE faqs DROP COLUMN search;\n"
+  "ALTER TABLE faqs ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('english', confab_fold (question)), 'A') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (keywords)), 'B') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (synonyms)), 'B') ||\n"
+  "  setweight (to_tsvector ('english', confab_fold (answer)), 'C')) STORED;\n"
+  "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
 };
 
 int

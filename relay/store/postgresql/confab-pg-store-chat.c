@@ -50,6 +50,7 @@ pg_read_visitor (PGresult *result,
   visitor->os_version = pg_dup (result, row, 18);
   visitor->device_type = pg_dup (result, row, 19);
   visitor->linked_to = pg_dup (result, row, 20);
+  visitor->channel = pg_dup (result, row, 21);
   return visitor;
 }
 
@@ -458,7 +459,7 @@ pg_link_visitor (ConfabStore *store,
                     "RETURNING v.id, v.site_id, v.token_hash, v.name, v.email, v.locale, "
                     "v.timezone, v.browser, v.os, v.country, v.city, v.fingerprint, v.first_seen, "
                     "v.last_seen, v.visits, v.country_name, v.geo_timezone, v.browser_version, "
-                    "v.os_version, v.device_type, v.linked_to", &params,
+                    "v.os_version, v.device_type, v.linked_to, v.channel", &params,
                     "Cannot link the visitor", error);
   if (result == NULL || !pg_found (result, "visitor", visitor_id, error))
     return NULL;
@@ -469,7 +470,8 @@ pg_link_visitor (ConfabStore *store,
 
 #define CONVERSATION_COLUMNS \
   "id, site_id, visitor_id, status, assignee_id, created_at, last_message_at, " \
-  "last_seq, agent_read_seq, visitor_read_seq, unread, first_agent_reply_at"
+  "last_seq, agent_read_seq, visitor_read_seq, unread, first_agent_reply_at, channel, " \
+  "reply_window_ends_at"
 
 /* CONVERSATION_COLUMNS from column @first on */
 static ConfabConversation *
@@ -492,6 +494,8 @@ read_conversation_at (PGresult *result,
   conversation->visitor_read_seq = pg_integer (result, row, first + 9);
   conversation->unread = pg_integer (result, row, first + 10);
   conversation->first_agent_reply_at = pg_integer (result, row, first + 11);
+  conversation->channel = pg_dup (result, row, first + 12);
+  conversation->reply_window_ends_at = pg_integer (result, row, first + 13);
   return conversation;
 }
 
@@ -726,7 +730,8 @@ pg_create_conversation (ConfabStore *store,
 /* --- messages ------------------------------------------------------------------------------- */
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
-                        "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at"
+                        "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
+                        "m.delivery_status, m.delivery_error"
 
 static ConfabMessage *
 with_attachment (ConfabStore   *store,
@@ -754,6 +759,8 @@ read_message (PGresult *result,
   message->body = pg_dup (result, row, first + 7);
   message->attachment_id = pg_dup (result, row, first + 8);
   message->created_at = pg_integer (result, row, first + 9);
+  message->delivery_status = pg_dup (result, row, first + 10);
+  message->delivery_error = pg_dup (result, row, first + 11);
   return message;
 }
 

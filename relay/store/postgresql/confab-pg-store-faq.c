@@ -7,7 +7,8 @@
  * pg_fts_query () turns exactly that into a tsquery: 'word' | 'word', 'word' & 'word':*.
  * FTS5's unicode61 folds case and diacritics; the indexed side here is
  * to_tsvector ('simple', confab_fold (text)) (schema v7) and the query words are folded the same
- * way in C, so "Café" finds "cafe" and the other way round, as with SQLite.
+ * way in C, so "Café" finds "cafe" and the other way round, as with SQLite. FAQs (and articles)
+ * stem as SQLite's porter does: 'english' over confab_fold () on both sides (schema v15).
  */
 #define G_LOG_DOMAIN "confab-store-pg"
 
@@ -102,7 +103,7 @@ pg_fts_query (const char *match)
 #define FAQ_COLUMNS "f.id, f.site_id, f.question, f.answer, f.keywords, f.views, " \
                     "(SELECT count (*) FROM faq_feedback b WHERE b.faq_id = f.id AND b.helpful), " \
                     "(SELECT count (*) FROM faq_feedback b WHERE b.faq_id = f.id AND NOT b.helpful), " \
-                    "f.created_at, f.updated_at"
+                    "f.created_at, f.updated_at, f.synonyms"
 
 static ConfabFaq *
 read_faq (PGresult *result,
@@ -120,6 +121,7 @@ read_faq (PGresult *result,
   faq->not_helpful = pg_integer (result, row, 7);
   faq->created_at = pg_integer (result, row, 8);
   faq->updated_at = pg_integer (result, row, 9);
+  faq->synonyms = pg_strv_from_json (PQgetvalue (result, row, 10));
   return faq;
 }
 
@@ -261,7 +263,7 @@ pg_search_faqs (ConfabStore *store,
    * weights of the labels (question A 1.0, keywords B 0.75, answer C 0.25), and normalisation 1
    * (divided by 1 + log of the entry's length) for bm25's preference of short entries */
   result = pg_exec (store,
-                    "SELECT " FAQ_COLUMNS " FROM faqs f, to_tsquery ('simple', $1) q "
+                    "SELECT " FAQ_COLUMNS " FROM faqs f, to_tsquery ('english', $1) q "
                     "WHERE f.site_id = $2 AND f.search @@ q "
                     "ORDER BY ts_rank ('{0.1, 0.25, 0.75, 1.0}', f.search, q, 1) DESC, f.n "
                     "LIMIT $3::bigint", &params, "Cannot search the FAQs", error);

@@ -9,6 +9,7 @@
 
 #include "confab-store.h"
 #include "confab-store-backend.h"
+#include "confab-store-channels.h"
 #include "confab-store-chat.h"
 #include "confab-pg-store.h"
 #include "confab-util.h"
@@ -94,7 +95,7 @@ char        **pg_strv_from_json       (const char *text);
 #define PG_VISITOR_COLUMNS "id, site_id, token_hash, name, email, locale, timezone, browser, os, " \
                            "country, city, fingerprint, first_seen, last_seen, visits, " \
                            "country_name, geo_timezone, browser_version, os_version, device_type, " \
-                           "linked_to"
+                           "linked_to, channel"
 /* A visitor from PG_VISITOR_COLUMNS at @row. */
 ConfabVisitor *pg_read_visitor        (PGresult *result, int row);
 
@@ -231,6 +232,37 @@ gboolean      pg_count_faq_view       (ConfabStore *store, const char *faq_id, G
 gboolean      pg_faq_answered_in      (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean *out_answered, GError **error);
 gboolean      pg_set_faq_feedback     (ConfabStore *store, const char *conversation_id, const char *faq_id, gboolean helpful, GError **error);
 char         *pg_analytics_faq_question (ConfabStore *store, const char *faq_id);
+
+/* confab-pg-store-kb.c (pgkb: the knowledge base and the FAQs' synonyms) */
+ConfabArticle *pg_create_article      (ConfabStore *store, const char *site_id, const ConfabArticleDraft *draft, GError **error);
+ConfabArticle *pg_get_article         (ConfabStore *store, const char *article_id, GError **error);
+ConfabArticle *pg_get_article_by_slug (ConfabStore *store, const char *site_id, const char *slug, gboolean published_only, GError **error);
+GPtrArray    *pg_list_articles        (ConfabStore *store, const char *site_id, gboolean published_only, GError **error);
+gboolean      pg_has_published_articles (ConfabStore *store, const char *site_id, gboolean *out_has, GError **error);
+ConfabArticle *pg_update_article      (ConfabStore *store, const char *article_id, const ConfabArticleDraft *draft, GError **error);
+gboolean      pg_delete_article       (ConfabStore *store, const char *article_id, GError **error);
+GPtrArray    *pg_search_articles      (ConfabStore *store, const char *site_id, const char *match, gboolean published_only, guint limit, GError **error);
+gboolean      pg_set_faq_synonyms     (ConfabStore *store, const char *faq_id, const char * const *synonyms, GError **error);
+
+/* confab-pg-store-channels.c (pgkb: Messenger and WhatsApp) */
+ConfabChannelSettings * pg_get_channel_settings (ConfabStore *store, const char *site_id, const char *channel, GError **error);
+gboolean pg_put_channel_settings (ConfabStore *store, const char *site_id, const char *channel, gboolean enabled, const char *config_json, const char *secrets_json, GError **error);
+gboolean pg_delete_channel_settings (ConfabStore *store, const char *site_id, const char *channel, GError **error);
+ConfabVisitor * pg_find_channel_contact (ConfabStore *store, const char *site_id, const char *channel, const char *external_id, GError **error);
+ConfabVisitor * pg_add_channel_contact (ConfabStore *store, const char *site_id, const char *channel, const char *external_id, const char *name, GError **error);
+char * pg_get_channel_contact_id (ConfabStore *store, const char *visitor_id, const char *channel, GError **error);
+gboolean pg_mark_channel_seen (ConfabStore *store, const char *site_id, const char *channel, const char *platform_id, gint64 now, GError **error);
+gboolean pg_channel_seen (ConfabStore *store, const char *site_id, const char *channel, const char *platform_id);
+gint64 pg_forget_channel_seen (ConfabStore *store, gint64 before_ms, GError **error);
+ConfabConversation * pg_set_conversation_channel (ConfabStore *store, const char *conversation_id, const char *channel, gint64 reply_window_ends_at, GError **error);
+gboolean pg_set_message_delivery (ConfabStore *store, const char *conversation_id, gint64 seq, const char *status, const char *error_text, const char *platform_id, GError **error);
+gboolean pg_find_platform_message (ConfabStore *store, const char *site_id, const char *platform_id, char **out_conversation_id, gint64 *out_seq, char **out_status, GError **error);
+gboolean pg_add_outbox (ConfabStore *store, const char *conversation_id, gint64 seq, const char *site_id, const char *channel, const char *request_json, gint64 next_attempt_at, GError **error);
+GPtrArray * pg_list_due_outbox (ConfabStore *store, gint64 now, guint limit, GError **error);
+gint64 pg_next_outbox_at (ConfabStore *store, GError **error);
+gboolean pg_retry_outbox (ConfabStore *store, const char *conversation_id, gint64 seq, gint64 attempts, gint64 next_attempt_at, GError **error);
+gboolean pg_claim_outbox (ConfabStore *store, const ConfabOutboxItem *item, gint64 lease_until, gboolean *out_claimed, GError **error);
+gboolean pg_remove_outbox (ConfabStore *store, const char *conversation_id, gint64 seq, GError **error);
 
 /* confab-pg-store-analytics.c */
 char         *pg_analytics_reader_path (ConfabStore *store);

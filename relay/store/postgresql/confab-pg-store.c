@@ -996,6 +996,36 @@ static const ConfabStoreFuncs pg_backend = {
   .add_mail_thread = pg_add_mail_thread,
   .find_mail_thread = pg_find_mail_thread,
   .list_mail_thread = pg_list_mail_thread,
+
+  /* pgkb: the knowledge base and the FAQs' synonyms (confab-pg-store-kb.c) */
+  .create_article = pg_create_article,
+  .get_article = pg_get_article,
+  .get_article_by_slug = pg_get_article_by_slug,
+  .list_articles = pg_list_articles,
+  .has_published_articles = pg_has_published_articles,
+  .update_article = pg_update_article,
+  .delete_article = pg_delete_article,
+  .search_articles = pg_search_articles,
+  .set_faq_synonyms = pg_set_faq_synonyms,
+  /* pgkb: Messenger and WhatsApp (confab-pg-store-channels.c) */
+  .get_channel_settings = pg_get_channel_settings,
+  .put_channel_settings = pg_put_channel_settings,
+  .delete_channel_settings = pg_delete_channel_settings,
+  .find_channel_contact = pg_find_channel_contact,
+  .add_channel_contact = pg_add_channel_contact,
+  .get_channel_contact_id = pg_get_channel_contact_id,
+  .mark_channel_seen = pg_mark_channel_seen,
+  .channel_seen = pg_channel_seen,
+  .forget_channel_seen = pg_forget_channel_seen,
+  .set_conversation_channel = pg_set_conversation_channel,
+  .set_message_delivery = pg_set_message_delivery,
+  .find_platform_message = pg_find_platform_message,
+  .add_outbox = pg_add_outbox,
+  .list_due_outbox = pg_list_due_outbox,
+  .next_outbox_at = pg_next_outbox_at,
+  .retry_outbox = pg_retry_outbox,
+  .claim_outbox = pg_claim_outbox,
+  .remove_outbox = pg_remove_outbox,
 };
 
 ConfabStore *

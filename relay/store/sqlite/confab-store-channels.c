@@ -38,6 +38,8 @@ confab_store_get_channel_settings (ConfabStore *store,
                                    const char  *channel,
                                    GError     **error)
 {
+  STORE_HANDOFF (store, get_channel_settings, NULL, error, site_id, channel, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   ConfabChannelSettings *settings;
 
@@ -70,6 +72,9 @@ confab_store_put_channel_settings (ConfabStore *store,
                                    const char  *secrets_json,
                                    GError     **error)
 {
+  STORE_HANDOFF (store, put_channel_settings, FALSE, error, site_id, channel, enabled,
+                 config_json, secrets_json, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -95,6 +100,8 @@ confab_store_delete_channel_settings (ConfabStore *store,
                                       const char  *channel,
                                       GError     **error)
 {
+  STORE_HANDOFF (store, delete_channel_settings, FALSE, error, site_id, channel, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -116,6 +123,8 @@ confab_store_find_channel_contact (ConfabStore *store,
                                    const char  *external_id,
                                    GError     **error)
 {
+  STORE_HANDOFF (store, find_channel_contact, NULL, error, site_id, channel, external_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *visitor_id = NULL;
   int rc;
@@ -149,6 +158,9 @@ confab_store_add_channel_contact (ConfabStore *store,
                                   const char  *name,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, add_channel_contact, NULL, error, site_id, channel, external_id, name,
+                 error);
+
   ConfabVisitorInfo info = { .name = name };
   g_autoptr (ConfabVisitor) visitor = NULL;
   g_autofree char *token = confab_random_token (32);
@@ -202,6 +214,8 @@ confab_store_get_channel_contact_id (ConfabStore *store,
                                      const char  *channel,
                                      GError     **error)
 {
+  STORE_HANDOFF (store, get_channel_contact_id, NULL, error, visitor_id, channel, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -226,6 +240,8 @@ confab_store_mark_channel_seen (ConfabStore *store,
                                 gint64       now,
                                 GError     **error)
 {
+  STORE_HANDOFF (store, mark_channel_seen, FALSE, error, site_id, channel, platform_id, now, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -251,6 +267,8 @@ confab_store_channel_seen (ConfabStore *store,
                            const char  *channel,
                            const char  *platform_id)
 {
+  STORE_HANDOFF (store, channel_seen, FALSE, NULL, site_id, channel, platform_id);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -269,6 +287,8 @@ confab_store_forget_channel_seen (ConfabStore *store,
                                   gint64       before_ms,
                                   GError     **error)
 {
+  STORE_HANDOFF (store, forget_channel_seen, -1, error, before_ms, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store, "DELETE FROM channel_seen WHERE seen_at < ?1", error);
@@ -289,6 +309,9 @@ confab_store_set_conversation_channel (ConfabStore *store,
                                        gint64       reply_window_ends_at,
                                        GError     **error)
 {
+  STORE_HANDOFF (store, set_conversation_channel, NULL, error, conversation_id, channel,
+                 reply_window_ends_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -318,6 +341,9 @@ confab_store_set_message_delivery (ConfabStore *store,
                                    const char  *platform_id,
                                    GError     **error)
 {
+  STORE_HANDOFF (store, set_message_delivery, FALSE, error, conversation_id, seq, status,
+                 error_text, platform_id, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   g_autofree char *what = g_strdup_printf ("%s #%" G_GINT64_FORMAT, conversation_id, seq);
 
@@ -345,6 +371,9 @@ confab_store_find_platform_message (ConfabStore *store,
                                     char       **out_status,
                                     GError     **error)
 {
+  STORE_HANDOFF (store, find_platform_message, FALSE, error, site_id, platform_id,
+                 out_conversation_id, out_seq, out_status, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -375,6 +404,9 @@ confab_store_add_outbox (ConfabStore *store,
                          gint64       next_attempt_at,
                          GError     **error)
 {
+  STORE_HANDOFF (store, add_outbox, FALSE, error, conversation_id, seq, site_id, channel,
+                 request_json, next_attempt_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -415,6 +447,8 @@ confab_store_list_due_outbox (ConfabStore *store,
                               guint        limit,
                               GError     **error)
 {
+  STORE_HANDOFF (store, list_due_outbox, NULL, error, now, limit, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -434,6 +468,8 @@ gint64
 confab_store_next_outbox_at (ConfabStore *store,
                              GError     **error)
 {
+  STORE_HANDOFF (store, next_outbox_at, -1, error, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
@@ -459,6 +495,9 @@ confab_store_retry_outbox (ConfabStore *store,
                            gint64       next_attempt_at,
                            GError     **error)
 {
+  STORE_HANDOFF (store, retry_outbox, FALSE, error, conversation_id, seq, attempts,
+                 next_attempt_at, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,
@@ -480,6 +519,8 @@ confab_store_claim_outbox (ConfabStore            *store,
                            gboolean               *out_claimed,
                            GError                **error)
 {
+  STORE_HANDOFF (store, claim_outbox, FALSE, error, item, lease_until, out_claimed, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   *out_claimed = FALSE;
@@ -504,6 +545,8 @@ confab_store_remove_outbox (ConfabStore *store,
                             gint64       seq,
                             GError     **error)
 {
+  STORE_HANDOFF (store, remove_outbox, FALSE, error, conversation_id, seq, error);
+
   g_autoptr (ConfabStmt) stmt = NULL;
 
   stmt = store_prepare (store,

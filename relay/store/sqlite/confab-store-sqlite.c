@@ -1069,7 +1069,7 @@ store_prepare (ConfabStore *store,
   if (store->backend != NULL)
     {
       g_critical ("A SQLite statement on a %s store: a public function lacks its "
-                  "STORE_HANDOFF line", store->backend->name);
+                  "STORE_HANDOFF line: %s", store->backend->name, sql);
       g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_FAILED,
                    "Internal error: a SQLite statement on the %s store", store->backend->name);
       return NULL;
