@@ -514,12 +514,14 @@ static void
 test_visitor_search (void)
 {
   g_autoptr(TestWorld) world = test_world_new (PROXY_CONFIG, TEST_WORLD_NO_AGENT);
-  g_autoptr(Visitor) ann = new_visitor (world, "203.0.113.1", "Ann", "https://a.test/");
+  g_autoptr(Visitor) ann = new_visitor (world, "203.0.113.1", "Louise", "https://a.test/");
   g_autoptr(Visitor) bob = new_visitor (world, "203.0.113.2", "Bob", "https://a.test/");
   g_autofree char *agent = agent_token (world, "agent@a.test", "agent");
   g_autofree char *b_token = NULL, *b_site = NULL, *b_key = NULL;
+  /* the search also matches ids, whose random letters may spell "ann" (CI, once on
+   * PostgreSQL: 2 == 1); ids never hold an i, l, o or u, so "lou" finds only the name */
   struct { const char *q; guint count; const char *first; } cases[] = {
-    { "ann", 1, ann->id },
+    { "LOU", 1, ann->id },
     { "BOB%40EXAMPLE", 1, bob->id },     /* e-mail, case-insensitive */
     { bob->id, 1, bob->id },
     { "", 3, NULL },                     /* everyone, newest first */
