@@ -40,8 +40,9 @@
   };
 
   // The stub API: the full widget replaces these and runs what was queued.
-  for (const m of ['open', 'close', 'toggle', 'send', 'on'])
-    C[m] = C[m] || ((...a) => { q.push([m, ...a]); if (m != 'on' && m != 'close') load(); });
+  // setTeam only remembers; track loads the chat so that the goal reaches the relay.
+  for (const m of ['open', 'close', 'toggle', 'send', 'on', 'setTeam', 'track'])
+    C[m] = C[m] || ((...a) => { q.push([m, ...a]); if (!/^(on|close|setTeam)$/.test(m)) load(); });
 
   // "*" is a wildcard; a pattern matches the whole path or the whole URL.
   const matches = (list) => (list || []).some((p) => {
