@@ -2477,7 +2477,7 @@ test_migrate_v14_hooks (Fixture       *fixture,
   const char * const wanted[] = { "message.created", "conversation.resolved", NULL };
   ConfabDelivery *first;
 
-  load_dump (fixture->path, "store-v14-hooks.sql");
+  load_dump (fixture->path, "store-v14.sql");
   fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
@@ -2609,7 +2609,7 @@ test_migrate_v14_search_at_commit (Fixture       *fixture,
   const char *conversation = "conv_0v7conversation00000";
   const char *owner = "usr_0v7user00000000000000";
 
-  load_dump (fixture->path, "store-v14-speed4.sql");
+  load_dump (fixture->path, "store-v14.sql");
   fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
@@ -2717,7 +2717,7 @@ test_migrate_v14_channels (Fixture       *fixture,
   g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
   g_autofree char *channels = NULL, *visitor_channels = NULL, *deliveries = NULL, *windows = NULL;
 
-  load_dump (fixture->path, "store-v14-meta.sql");
+  load_dump (fixture->path, "store-v14.sql");
   fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
@@ -2757,7 +2757,7 @@ test_migrate_v14_email (Fixture       *fixture,
   g_autofree char *mail_id = NULL;
   g_autoptr (GPtrArray) due = NULL;
 
-  load_dump (fixture->path, "store-v14-email.sql");
+  load_dump (fixture->path, "store-v14.sql");
   fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_schema_version (fixture->store), ==,

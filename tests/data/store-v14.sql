@@ -2,7 +2,8 @@
 -- A schema version 14 database with data: store-v13.sql opened by a relay of schema 14 (its
 -- migration indexed the stored messages in messages_fts, kept by triggers row by row), then the
 -- sqlite3 shell's .dump. Never regenerate it from a newer schema: it stands for databases in the
--- field (those that the migration after 14, message search indexed at commit, finds).
+-- field, those every migration after 14 finds (message search indexed at commit, webhooks, the
+-- e-mail queue, Messenger and WhatsApp); store-v14-faqkb.sql is the same with two FAQs.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE users (
