@@ -787,9 +787,7 @@ confab_hub_new (ConfabRelay *relay)
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
   /* not with a cluster: its bus publishes what hub_commit_batch() committed */
-  if (relay->config->writer_thread &&
-      relay->config->store_backend == CONFAB_STORE_BACKEND_SQLITE &&
-      *relay->config->cluster_redis == '\0')
+  if (relay->config->writer_thread && *relay->config->cluster_redis == '\0')
     {
       g_autoptr (GError) error = NULL;
 
