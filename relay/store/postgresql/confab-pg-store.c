@@ -4,8 +4,9 @@
  * One connection, used from the main loop only, with libpq's synchronous calls: every
  * statement is a round trip that blocks the loop for its duration (tens of microseconds on
  * loopback). The hub's group commit is kept as it is: confab_store_begin () at depth 0 is a
- * BEGIN, deeper levels are SAVEPOINTs, exactly as with SQLite. The asynchronous pipeline
- * (confab-pg-connection.c) is the next step: it needs the store's callers to wait for results.
+ * BEGIN, deeper levels are SAVEPOINTs, exactly as with SQLite. A batch of visitors' messages
+ * (confab_store_append_batch (), the writer thread's) is one transaction in one flight:
+ * pg_exec_flight () sends BEGIN, the statements and COMMIT in libpq's pipeline mode.
  *
  * Statements are prepared once per connection, named by the address of their SQL literal.
  *
