@@ -17,13 +17,14 @@
  * not for it after all (the conversation was resolved meanwhile) is handed back and runs on the
  * main loop, and so does every later message of the same visitor in that batch.
  *
- * On PostgreSQL (a single relay: with [cluster] redis the main loop keeps every write, for its
- * batches to be published) the writer has a connection of its own too, and stores a whole batch
- * in one flight: confab_store_append_batch () sends BEGIN, a statement per message and COMMIT
+ * On PostgreSQL the writer has a connection of its own too (with [cluster] redis as well: what
+ * it stores is announced to the other relays as the main loop's batches are, announce_to_cluster
+ * ()), and stores a whole batch in one flight: confab_store_append_batch () sends BEGIN, a statement per message and COMMIT
  * together (libpq's pipeline mode), one round trip for the batch where the main loop's path
  * waits for three or four per message. */
 #define G_LOG_DOMAIN "confab-hub"
 
+#include "confab-hub-cluster.h"
 #include "confab-hub-private.h"
 #include "confab-metrics.h"
 #include "confab-pg-store.h"
@@ -410,8 +411,7 @@ announce_stored (ConfabHub  *hub,
 
   if (unit->client != NULL)
     send_ack (unit->client, unit->message);
-  /* A hub_commit_batch() hook that publishes committed frames to other relays belongs here
-   * too: these never pass through it. */
+  /* other relays heard of it in announce_to_cluster () */
   fanout_agents (hub, conversation->site_id, agent_text);
   fanout_visitor_text (hub, conversation->visitor_id, visitor_text);
   confab_metrics_inc (CONFAB_METRIC_MESSAGES_IN_VISITOR);
@@ -428,6 +428,34 @@ announce_stored (ConfabHub  *hub,
       g_free (tab->conversation_id);
       tab->conversation_id = g_strdup (conversation->id);
     }
+}
+
+/* With [cluster] redis: as hub_commit_batch () does for the main loop's batches, other relays
+ * are told what the writer committed (its cursors, per site), and what they logged before it
+ * reaches this relay's clients first. Never later than the batch's own frames: a catch-up from
+ * another relay's news drains the writer first (on_catch_up () settles the hub), so it never
+ * reads these messages as the others'. */
+static void
+announce_to_cluster (ConfabHub   *hub,
+                     WriterBatch *batch)
+{
+  g_autoptr (GPtrArray) sending = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < batch->units->len; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+      Outgoing *outgoing;
+
+      if (unit->outcome != UNIT_STORED)
+        continue;
+      /* only these two are read; the strings stay the unit's */
+      outgoing = g_new0 (Outgoing, 1);
+      outgoing->site_id = unit->conversation->site_id;
+      outgoing->cursor = unit->message->cursor;
+      g_ptr_array_add (sending, outgoing);
+    }
+  if (sending->len > 0)
+    hub_cluster_batch_committed (hub, sending);
 }
 
 static void
@@ -612,6 +640,8 @@ collect (HubWriter *writer,
   g_ptr_array_add (writer->answering, batch);
   /* one write per client for the whole batch */
   confab_websocket_cork ();
+  if (batch->committed)
+    announce_to_cluster (hub, batch);
   for (guint i = 0; i < batch->units->len; i++)
     answer_unit (hub, g_ptr_array_index (batch->units, i), batch);
   confab_websocket_uncork ();
