@@ -5,11 +5,15 @@
  * BATCH inside one transaction (a main-loop turn's group commit, savepoint per frame as the hub
  * makes them), then an agent's resume reading them back by cursor. Same code, same calls, on
  * SQLite (a file in a temporary directory) and on PostgreSQL 15 (tests/pg-harness.c: a
- * throwaway server on loopback). Prints one JSON line per backend. bench/store-backends.sh
- * builds and runs it; the results are in bench/README.md.
+ * throwaway server on loopback). Each backend runs twice: "per message" is the hub's main-loop
+ * path (confab_store_append_message () in a savepoint each, round trips one after another on
+ * PostgreSQL), "batch" is confab_store_append_batch () (the same messages, on PostgreSQL in one
+ * pipelined flight per batch: BEGIN, a statement each, COMMIT, one sync). Prints one JSON line
+ * per run. bench/store-backends.sh builds and runs it; the results are in bench/README.md.
  */
 #include "confab-pg-store.h"
 #include "confab-store.h"
+#include "confab-store-batch.h"
 #include "confab-util.h"
 #include "pg-harness.h"
 
@@ -29,10 +33,12 @@ static void
 run (const char  *backend,
      ConfabStore *store,
      guint        messages,
-     guint        batch)
+     guint        batch,
+     gboolean     batched)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ConfabUser) user = confab_store_create_user (store, "bench@example.com", "B", "x", &error);
+  g_autofree char *email = g_strdup_printf ("bench-%d@example.com", batched);
+  g_autoptr (ConfabUser) user = confab_store_create_user (store, email, "B", "x", &error);
   g_autoptr (ConfabSite) site = NULL;
   g_autoptr (GPtrArray) visitors = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_visitor_free);
   g_autoptr (GArray) commits = g_array_new (FALSE, FALSE, sizeof (double));
@@ -47,16 +53,52 @@ run (const char  *backend,
   site_ids[0] = site->id;
   for (guint i = 0; i < VISITORS; i++)
     {
-      g_autofree char *token = g_strdup_printf ("token-%u", i);
-      g_ptr_array_add (visitors, confab_store_create_visitor (store, site->id, token, NULL, &error));
+      g_autofree char *token = g_strdup_printf ("token-%d-%u", batched, i);
+      g_autofree char *client_id = g_strdup_printf ("hello-%u", i);
+      ConfabVisitor *visitor = confab_store_create_visitor (store, site->id, token, NULL, &error);
+      g_autoptr (ConfabMessage) message = NULL;
+      ConfabMessageDraft draft = {
+        .site_id = site->id, .visitor_id = visitor->id, .client_id = client_id,
+        .sender_type = CONFAB_SENDER_VISITOR, .sender_id = visitor->id, .body = "Hi",
+      };
+
       g_assert_no_error (error);
+      g_ptr_array_add (visitors, visitor);
+      /* each visitor's conversation exists: the batch's common case */
+      g_assert_true (confab_store_append_message (store, &draft, &message, NULL, NULL, NULL,
+                                                  &error));
     }
+  cursor = confab_store_last_cursor (store);
 
   started = now_s ();
   for (guint n = 0; n < messages; n += batch)
     {
       double commit_started;
 
+      if (batched)
+        {
+          g_autofree ConfabBatchItem *items = g_new0 (ConfabBatchItem, batch);
+          g_autoptr (GPtrArray) client_ids = g_ptr_array_new_with_free_func (g_free);
+
+          for (guint k = 0; k < batch; k++)
+            {
+              ConfabVisitor *visitor = g_ptr_array_index (visitors, (n + k) % VISITORS);
+
+              g_ptr_array_add (client_ids, g_strdup_printf ("c-%u", n + k));
+              items[k].site_id = site->id;
+              items[k].visitor_id = visitor->id;
+              items[k].client_id = g_ptr_array_index (client_ids, k);
+              items[k].sender_name = "Visitor";
+              items[k].body = "Hello, is anyone there? My order has not arrived.";
+            }
+          commit_started = now_s ();
+          g_assert_true (confab_store_append_batch (store, items, batch, &error));
+          for (guint k = 0; k < batch; k++)
+            g_assert_cmpint (items[k].outcome, ==, CONFAB_BATCH_STORED);
+          confab_batch_items_clear (items, batch);
+          g_array_append_val (commits, (double) { now_s () - commit_started });
+          continue;
+        }
       g_assert_true (confab_store_begin (store, &error));
       for (guint k = 0; k < batch; k++)
         {
@@ -97,10 +139,10 @@ run (const char  *backend,
 
   for (guint i = 0; i < commits->len; i++)
     sum += g_array_index (commits, double, i);
-  printf ("{\"backend\":\"%s\",\"messages\":%u,\"batch\":%u,\"append_us_per_message\":%.1f,"
+  printf ("{\"backend\":\"%s\",\"path\":\"%s\",\"messages\":%u,\"batch\":%u,\"append_us_per_message\":%.1f,"
           "\"messages_per_s\":%.0f,\"commit_ms_mean\":%.3f,\"resume_events\":%u,"
           "\"resume_us_per_event\":%.2f}\n",
-          backend, messages, batch, appended * 1e6 / messages, messages / appended,
+          backend, batched ? "batch" : "per message", messages, batch, appended * 1e6 / messages, messages / appended,
           sum * 1e3 / commits->len, got, read_s * 1e6 / MAX (got, 1));
   fflush (stdout);
 }
@@ -119,14 +161,16 @@ main (int    argc,
 
   store = confab_store_open (path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
-  run ("sqlite (synchronous=normal)", store, messages, batch);
+  run ("sqlite (synchronous=normal)", store, messages, batch, FALSE);
+  run ("sqlite (synchronous=normal)", store, messages, batch, TRUE);
   confab_store_close (store);
 
   server = pg_server_start (&error);
   g_assert_no_error (error);
   store = confab_pg_store_open (pg_server_get_url (server), &error);
   g_assert_no_error (error);
-  run ("postgresql (loopback TCP, fsync off)", store, messages, batch);
+  run ("postgresql (loopback TCP, fsync off)", store, messages, batch, FALSE);
+  run ("postgresql (loopback TCP, fsync off)", store, messages, batch, TRUE);
   confab_store_close (store);
 
   g_unlink (g_strconcat (path, "-wal", NULL));

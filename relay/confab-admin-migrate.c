@@ -9,10 +9,14 @@
  * columns and the event cursor sequence continue after the highest value copied, so new rows
  * never reuse an id or a cursor a client may hold.
  *
- * Not copied: message_counts, which PostgreSQL's trigger rebuilds as the messages go in (a copy
- * would count them twice). The upload files of A's uploads directory go into upload_blobs, in
- * the same transaction, when B keeps uploads in the database (no [uploads] dir=); with a shared
- * directory they stay files, for the operator to put there (docs/command-line.md).
+ * Every SQLite table is copied or skipped for a reason (tables[], skipped[]); a table in neither
+ * stops the copy before anything is written. Not copied: message_counts, which PostgreSQL's
+ * trigger rebuilds as the messages go in (a copy would count them twice), and the FTS5 indexes,
+ * which PostgreSQL's GIN indexes rebuild. The upload files of A's uploads directory and the
+ * agents' pictures of its avatars directory go into upload_blobs, in the same transaction, when
+ * B keeps uploads in the database (no [uploads] dir=); with a shared directory they stay files,
+ * for the operator to put there (docs/command-line.md). A's key of the IP hashes becomes the one
+ * B's relays share.
  */
 #define G_LOG_DOMAIN "confab-admin"
 
@@ -25,7 +29,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Parents before children (foreign keys); visitors linked to another come after the originals. */
+/* Parents before children (foreign keys); visitors linked to another come after the originals.
+ * The webhooks come after every table whose inserts fire PostgreSQL's webhooks_* triggers
+ * (conversations, messages, ratings): copied before them, each copied row would queue a
+ * delivery of an event that was announced (or not) long ago. Their deliveries follow as they
+ * were. */
 static const struct {
   const char *table;
   const char *order;
@@ -54,13 +62,43 @@ static const struct {
   { "offline_replies", "sent_at, id" },
   { "email_channels", "site_id" },
   { "email_threads", "created_at, message_id" },
+  /* issue 14: internal notes, labels */
+  { "notes", "created_at, id" },
+  { "labels", "created_at, id" },
+  { "conversation_labels", "conversation_id, label_id" },
+  /* issue 16: the knowledge base */
+  { "kb_articles", "n" },
+  /* issue 15: Messenger and WhatsApp (settings with their secrets, contacts, seen platform
+   * ids, the outbox), API keys, then the webhooks (see above) and their deliveries */
+  { "channel_settings", "site_id, channel" },
+  { "channel_contacts", "site_id, channel, external_id" },
+  { "channel_seen", "site_id, channel, platform_id" },
+  { "channel_outbox", "conversation_id, seq" },
+  { "api_keys", "created_at, id" },
+  { "webhooks", "created_at, id" },
+  { "webhook_deliveries", "created_at, id" },
+};
+
+/* SQLite tables with nothing to copy, and why. A table in neither list stops the copy
+ * (check_every_table ()): nothing a SQLite store holds is left behind unnoticed. SQLite's own
+ * tables (sqlite_*) and the FTS5 indexes (virtual tables and their shadow tables) are left out
+ * by their type: PostgreSQL's GIN indexes and generated columns rebuild the search from the
+ * copied rows. */
+static const struct {
+  const char *table;
+  const char *why;
+} skipped[] = {
+  { "message_counts", "PostgreSQL's messages_analytics trigger rebuilds it as the messages go in" },
+  { "messages_fts_pending", "the FTS5 index's to-do list: the GIN index follows every row" },
 };
 
 /* Identity columns and sequences to move past what was copied. */
 static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('page_views', 'id'), coalesce (max (id), 0) + 1, false) FROM page_views;"
   "SELECT setval (pg_get_serial_sequence ('audit_log', 'id'), coalesce (max (id), 0) + 1, false) FROM audit_log;"
-  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;";
+  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;"
+  "SELECT setval (pg_get_serial_sequence ('kb_articles', 'n'), coalesce (max (n), 0) + 1, false) "
+  "FROM kb_articles;";
 
 static gboolean
 pg_ok (PGresult    *result,
@@ -250,6 +288,142 @@ copy_upload_files (sqlite3     *db,
   return ok;
 }
 
+/* Every table of the SQLite store is either copied or skipped for a reason: a table added to
+ * the schema without a decision here stops the copy, with what to do, instead of being left
+ * behind (tests/test-store-migrate.c runs into it first). */
+static gboolean
+check_every_table (sqlite3     *db,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr (GString) missing = g_string_new (NULL);
+  int rc;
+
+  /* type 'table' only: 'virtual' and 'shadow' are the FTS5 indexes */
+  if (sqlite3_prepare_v2 (db, "SELECT name FROM pragma_table_list WHERE schema = 'main' "
+                              "AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                              "ORDER BY name", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot list the SQLite tables: %s",
+                   sqlite3_errmsg (db));
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+      gboolean known = FALSE;
+
+      for (guint i = 0; !known && i < G_N_ELEMENTS (tables); i++)
+        known = strcmp (name, tables[i].table) == 0;
+      for (guint i = 0; !known && i < G_N_ELEMENTS (skipped); i++)
+        known = strcmp (name, skipped[i].table) == 0;
+      if (!known)
+        g_string_append_printf (missing, "%s%s", missing->len > 0 ? ", " : "", name);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot list the SQLite tables: %s",
+                   sqlite3_errmsg (db));
+      return FALSE;
+    }
+  if (missing->len > 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "This relay does not know how to copy the SQLite table(s) %s: nothing was "
+                   "copied. (Developers: add each to tables[] in relay/confab-admin-migrate.c, "
+                   "after the tables it references, or to skipped[] there with the reason; "
+                   "and give it a row in tests/test-store-migrate.c's fill_every_table ().)",
+                   missing->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Agents' pictures (<sha256>.png in @dir) of the users that have one, into upload_blobs, where
+ * relays keeping uploads in the database look for them (confab-api-avatars.c). */
+static gboolean
+copy_avatar_files (sqlite3     *db,
+                   PGconn      *conn,
+                   const char  *dir,
+                   gint64      *out_copied,
+                   gint64      *out_missing,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = TRUE;
+
+  *out_copied = *out_missing = 0;
+  if (sqlite3_prepare_v2 (db, "SELECT DISTINCT avatar_sha256 FROM users WHERE avatar_sha256 "
+                              "IS NOT NULL ORDER BY 1", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot list the avatars: %s",
+                   sqlite3_errmsg (db));
+      return FALSE;
+    }
+  while (ok && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *sha256 = (const char *) sqlite3_column_text (stmt, 0);
+      g_autofree char *name = g_strconcat (sha256, ".png", NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GMappedFile) mapped = NULL;
+      g_autoptr (GBytes) data = NULL;
+      const char *values[2];
+      int lengths[2] = { 0 }, formats[2] = { 0, 1 };
+      PGresult *result;
+
+      if (strchr (sha256, '/') != NULL ||
+          (mapped = g_mapped_file_new (path, FALSE, NULL)) == NULL)
+        {
+          g_printerr ("Avatar file %s is not in %s: that agent will show initials\n", sha256, dir);
+          (*out_missing)++;
+          continue;
+        }
+      data = g_mapped_file_get_bytes (mapped);
+      values[0] = sha256;
+      values[1] = g_bytes_get_size (data) > 0 ? g_bytes_get_data (data, NULL) : "";
+      lengths[1] = (int) g_bytes_get_size (data);
+      result = PQexecParams (conn, "INSERT INTO upload_blobs (sha256, data, thumb) "
+                                   "VALUES ($1, $2, ''::bytea) ON CONFLICT (sha256) DO NOTHING",
+                             2, NULL, values, lengths, formats, 0);
+      ok = pg_ok (result, "Cannot copy an avatar", error);
+      PQclear (result);
+      (*out_copied)++;
+    }
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* A's key of the IP hashes (<data-dir>/ip-hash-key) becomes the key every relay of B shares
+ * (relay_keys), so that the copied visitors' and blocks' hashes still match their addresses. */
+static gboolean
+copy_ip_hash_key (const char  *data_dir,
+                  PGconn      *conn,
+                  gboolean    *out_copied,
+                  GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "ip-hash-key", NULL);
+  g_autofree char *key = NULL;
+  const char *values[1];
+  PGresult *result;
+  gboolean ok;
+
+  *out_copied = FALSE;
+  if (!g_file_get_contents (path, &key, NULL, NULL))
+    return TRUE;
+  g_strstrip (key);
+  if (strlen (key) < 32)
+    return TRUE;
+  values[0] = key;
+  result = PQexecParams (conn, "INSERT INTO relay_keys (name, value) VALUES ('ip-hash-key', $1) "
+                               "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                         1, NULL, values, NULL, NULL, 0);
+  ok = pg_ok (result, "Cannot copy the key of the IP hashes", error);
+  PQclear (result);
+  *out_copied = ok;
+  return ok;
+}
+
 static gboolean
 migrate (ConfabConfig  *from,
          ConfabConfig  *to,
@@ -307,6 +481,7 @@ migrate (ConfabConfig  *from,
       PQclear (result);
     }
 
+  ok = ok && check_every_table (db, error);
   for (guint i = 0; ok && i < G_N_ELEMENTS (tables); i++)
     {
       gint64 rows = 0;
@@ -328,6 +503,23 @@ migrate (ConfabConfig  *from,
       g_string_append_printf (report, ",\"upload_files\":%" G_GINT64_FORMAT, copied);
       if (missing > 0)
         g_string_append_printf (report, ",\"upload_files_missing\":%" G_GINT64_FORMAT, missing);
+
+      /* agents' pictures: <data-dir>/avatars, or avatars/ in A's shared directory */
+      g_free (files_dir);
+      files_dir = from->uploads_dir != NULL && *from->uploads_dir != '\0'
+                  ? g_build_filename (from->uploads_dir, "avatars", NULL)
+                  : g_build_filename (from->data_dir, "avatars", NULL);
+      ok = ok && copy_avatar_files (db, conn, files_dir, &copied, &missing, error);
+      g_string_append_printf (report, ",\"avatar_files\":%" G_GINT64_FORMAT, copied);
+      if (missing > 0)
+        g_string_append_printf (report, ",\"avatar_files_missing\":%" G_GINT64_FORMAT, missing);
+    }
+  if (ok)
+    {
+      gboolean key_copied = FALSE;
+
+      ok = copy_ip_hash_key (from->data_dir, conn, &key_copied, error);
+      g_string_append_printf (report, ",\"ip_hash_key\":%s", key_copied ? "true" : "false");
     }
 
   ok = ok && continue_cursors (db, conn, error) &&

@@ -4,6 +4,10 @@
  * to agents in cursor order, blind retries and reused client ids answered as before, a
  * conversation resolved meanwhile reopened, and the database shared correctly with other
  * processes (the admin CLI) while two connections of the relay have it open.
+ *
+ * Also run on PostgreSQL (test-relay-writer-postgresql), where the writer stores each batch in
+ * one pipelined flight (confab_store_append_batch ()); SQLite's own cases (its write lock, its
+ * checkpoints) are skipped there.
  */
 
 #include "relay-harness.h"
@@ -97,12 +101,21 @@ test_writer_burst (void)
 static void
 test_writer_checkpoints (void)
 {
-  g_autoptr(TestWorld) world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
-  g_autofree char *db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
-  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  g_autoptr(TestWorld) world = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *wal_path = NULL;
   g_autofree char *body = g_strnfill (3000, 'w');
   GStatBuf before, db, wal;
   guint rounds = 0;
+
+  if (test_store_is_postgresql ())
+    {
+      test_harness_skip ("SQLite's write-ahead log: not on the PostgreSQL store");
+      return;
+    }
+  world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
+  db_path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  wal_path = g_strconcat (db_path, "-wal", NULL);
 
   test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
   test_ws_ignore (world->agent, "visitor", "conversation", "presence", "message", NULL);
@@ -239,11 +252,19 @@ test_writer_outside_writes (void)
 static void
 test_writer_locked (void)
 {
-  g_autoptr(TestWorld) world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
-  g_autofree char *path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
+  g_autoptr(TestWorld) world = NULL;
+  g_autofree char *path = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   sqlite3 *db = NULL;
   gint64 seq;
+
+  if (test_store_is_postgresql ())
+    {
+      test_harness_skip ("SQLite's write lock: not on the PostgreSQL store");
+      return;
+    }
+  world = test_world_new (WRITER_CONFIG, TEST_WORLD_DEFAULT);
+  path = g_build_filename (test_relay_data_dir (world->relay), "confab.db", NULL);
 
   test_ws_ignore (world->visitor, "agents_online", "conversation", NULL);
   seq = test_visitor_say (world->visitor, "Before the lock", NULL);

@@ -15,11 +15,20 @@
  * for the next batch stored), so that one client's frames are stored in the order they came and
  * the main loop's own transactions never meet the writer's lock. A message the writer finds is
  * not for it after all (the conversation was resolved meanwhile) is handed back and runs on the
- * main loop, and so does every later message of the same visitor in that batch. */
+ * main loop, and so does every later message of the same visitor in that batch.
+ *
+ * On PostgreSQL the writer has a connection of its own too (with [cluster] redis as well: what
+ * it stores is announced to the other relays as the main loop's batches are, announce_to_cluster
+ * ()), and stores a whole batch in one flight: confab_store_append_batch () sends BEGIN, a statement per message and COMMIT
+ * together (libpq's pipeline mode), one round trip for the batch where the main loop's path
+ * waits for three or four per message. */
 #define G_LOG_DOMAIN "confab-hub"
 
+#include "confab-hub-cluster.h"
 #include "confab-hub-private.h"
 #include "confab-metrics.h"
+#include "confab-pg-store.h"
+#include "confab-store-batch.h"
 
 #include <glib-unix.h>
 #include <sys/eventfd.h>
@@ -77,6 +86,7 @@ struct _HubWriter {
   WriterBatch *todo;                /* handed over, not taken yet */
   WriterBatch *done;                /* stored (or failed), not collected yet */
   gboolean     quit;
+  gboolean     one_flight;          /* PostgreSQL: store_batch_in_one_flight () */
   gboolean     busy;                /* a batch handed over and not collected: */
   WriterBatch *inflight;            /* that one (its units' client: the main loop's only) */
   int          wake_fd;             /* eventfd: a batch is done */
@@ -240,6 +250,50 @@ store_batch (ConfabStore *store,
     confab_store_rollback (store);
 }
 
+/* PostgreSQL: the batch in one flight. What is not the common case (confab-store-batch.h) goes
+ * back to the main loop as store_unit () hands it back; a visitor's later messages of the
+ * batch are not stored either then (the same reasons hold for them), except after a resend,
+ * whose answer is an ack again, in any order. */
+static void
+store_batch_in_one_flight (ConfabStore *store,
+                           WriterBatch *batch)
+{
+  guint n = batch->units->len;
+  g_autofree ConfabBatchItem *items = g_new0 (ConfabBatchItem, MAX (n, 1));
+  gint64 started = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+
+      items[i].site_id = unit->site_id;
+      items[i].visitor_id = unit->visitor_id;
+      items[i].sender_name = unit->visitor_name;
+      items[i].client_id = unit->client_id;
+      items[i].body = unit->body;
+    }
+  batch->committed = confab_store_append_batch (store, items, n, &batch->error);
+  batch->commit_us = g_get_monotonic_time () - started;
+
+  for (guint i = 0; batch->committed && i < n; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+
+      if (items[i].outcome != CONFAB_BATCH_STORED)
+        {
+          unit->outcome = UNIT_MAIN_LOOP;
+          continue;
+        }
+      unit->outcome = UNIT_STORED;
+      unit->message = g_steal_pointer (&items[i].message);
+      unit->conversation = g_steal_pointer (&items[i].conversation);
+      /* the main loop's confab_faq_after_visitor_message () asks the store itself */
+      unit->bot_may_answer = unit->conversation->assignee_id == NULL &&
+                             unit->conversation->first_agent_reply_at == 0;
+    }
+  confab_batch_items_clear (items, n);
+}
+
 static gpointer
 writer_main (gpointer user_data)
 {
@@ -271,7 +325,10 @@ writer_main (gpointer user_data)
       batch = g_steal_pointer (&writer->todo);
       g_mutex_unlock (&writer->lock);
 
-      store_batch (writer->store, batch);
+      if (writer->one_flight)
+        store_batch_in_one_flight (writer->store, batch);
+      else
+        store_batch (writer->store, batch);
 
       g_mutex_lock (&writer->lock);
       writer->done = batch;
@@ -354,8 +411,7 @@ announce_stored (ConfabHub  *hub,
 
   if (unit->client != NULL)
     send_ack (unit->client, unit->message);
-  /* A hub_commit_batch() hook that publishes committed frames to other relays belongs here
-   * too: these never pass through it. */
+  /* other relays heard of it in announce_to_cluster () */
   fanout_agents (hub, conversation->site_id, agent_text);
   fanout_visitor_text (hub, conversation->visitor_id, visitor_text);
   confab_metrics_inc (CONFAB_METRIC_MESSAGES_IN_VISITOR);
@@ -372,6 +428,34 @@ announce_stored (ConfabHub  *hub,
       g_free (tab->conversation_id);
       tab->conversation_id = g_strdup (conversation->id);
     }
+}
+
+/* With [cluster] redis: as hub_commit_batch () does for the main loop's batches, other relays
+ * are told what the writer committed (its cursors, per site), and what they logged before it
+ * reaches this relay's clients first. Never later than the batch's own frames: a catch-up from
+ * another relay's news drains the writer first (on_catch_up () settles the hub), so it never
+ * reads these messages as the others'. */
+static void
+announce_to_cluster (ConfabHub   *hub,
+                     WriterBatch *batch)
+{
+  g_autoptr (GPtrArray) sending = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < batch->units->len; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+      Outgoing *outgoing;
+
+      if (unit->outcome != UNIT_STORED)
+        continue;
+      /* only these two are read; the strings stay the unit's */
+      outgoing = g_new0 (Outgoing, 1);
+      outgoing->site_id = unit->conversation->site_id;
+      outgoing->cursor = unit->message->cursor;
+      g_ptr_array_add (sending, outgoing);
+    }
+  if (sending->len > 0)
+    hub_cluster_batch_committed (hub, sending);
 }
 
 static void
@@ -419,28 +503,72 @@ answer_unit (ConfabHub   *hub,
 /* After every frame of the batch is out: the main loop's part (the bot's answers, the
  * messages handed back), which may write and so must find the writer idle. */
 static void
+deliver_on_main_loop (WriterUnit *unit)
+{
+  ConfabMessageDraft draft = { 0 };
+
+  if (unit->client == NULL || unit->client->closing)
+    return;
+  draft.site_id = unit->site_id;
+  draft.visitor_id = unit->visitor_id;
+  draft.client_id = unit->client_id;
+  draft.sender_type = CONFAB_SENDER_VISITOR;
+  draft.sender_id = unit->visitor_id;
+  draft.sender_name = unit->visitor_name;
+  draft.body = unit->body;
+  deliver_message (unit->client, &draft);
+}
+
+static void
 after_batch (ConfabHub   *hub,
              WriterBatch *batch)
 {
+  HubWriter *writer = hub->writer;
+  g_autoptr (GHashTable) handed_back = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) following = g_ptr_array_new_with_free_func ((GDestroyNotify) writer_unit_free);
+
+  for (guint i = 0; batch->committed && i < batch->units->len; i++)
+    {
+      WriterUnit *unit = g_ptr_array_index (batch->units, i);
+
+      if (unit->outcome == UNIT_MAIN_LOOP)
+        g_hash_table_add (handed_back, unit->visitor_id);
+    }
+  /* A handed-back visitor's messages that came after the batch follow it on the main loop too:
+   * deliver_message () drains the writer before it writes, which would store them first (a
+   * follow-up sent right behind the one that reopens a resolved conversation got the seq
+   * before it). */
+  for (guint i = 0; writer != NULL && g_hash_table_size (handed_back) > 0 &&
+                    i < writer->pending->len; )
+    {
+      WriterUnit *unit = g_ptr_array_index (writer->pending, i);
+
+      if (g_hash_table_contains (handed_back, unit->visitor_id))
+        g_ptr_array_add (following, g_ptr_array_steal_index (writer->pending, i));
+      else
+        i++;
+    }
+
   for (guint i = 0; batch->committed && i < batch->units->len; i++)
     {
       WriterUnit *unit = g_ptr_array_index (batch->units, i);
 
       if (unit->outcome == UNIT_STORED && unit->bot_may_answer)
         confab_faq_after_visitor_message (hub->relay, unit->conversation, unit->message);
-      else if (unit->outcome == UNIT_MAIN_LOOP && unit->client != NULL && !unit->client->closing)
-        {
-          ConfabMessageDraft draft = { 0 };
+      else if (unit->outcome == UNIT_MAIN_LOOP)
+        deliver_on_main_loop (unit);
+    }
+  if (following->len > 0)
+    {
+      /* answered like a batch: a client that goes away meanwhile is forgotten in it */
+      WriterBatch *rest = g_new0 (WriterBatch, 1);
 
-          draft.site_id = unit->site_id;
-          draft.visitor_id = unit->visitor_id;
-          draft.client_id = unit->client_id;
-          draft.sender_type = CONFAB_SENDER_VISITOR;
-          draft.sender_id = unit->visitor_id;
-          draft.sender_name = unit->visitor_name;
-          draft.body = unit->body;
-          deliver_message (unit->client, &draft);
-        }
+      rest->units = g_steal_pointer (&following);
+      g_ptr_array_add (writer->answering, rest);
+      for (guint i = 0; i < rest->units->len; i++)
+        deliver_on_main_loop (g_ptr_array_index (rest->units, i));
+      g_ptr_array_remove (writer->answering, rest);
+      writer_batch_free (rest);
     }
 }
 
@@ -512,6 +640,8 @@ collect (HubWriter *writer,
   g_ptr_array_add (writer->answering, batch);
   /* one write per client for the whole batch */
   confab_websocket_cork ();
+  if (batch->committed)
+    announce_to_cluster (hub, batch);
   for (guint i = 0; i < batch->units->len; i++)
     answer_unit (hub, g_ptr_array_index (batch->units, i), batch);
   confab_websocket_uncork ();
@@ -552,7 +682,10 @@ hub_writer_new (ConfabHub  *hub,
   HubWriter *writer;
   ConfabStore *store;
 
-  store = confab_store_open (db_path, config->sync, error);
+  if (config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL)
+    store = confab_pg_store_open (config->store_url, error);
+  else
+    store = confab_store_open (db_path, config->sync, error);
   if (store == NULL)
     return NULL;
   confab_store_set_busy_timeout (store, WRITER_BUSY_TIMEOUT_MS);
@@ -560,6 +693,7 @@ hub_writer_new (ConfabHub  *hub,
   writer = g_new0 (HubWriter, 1);
   writer->hub = hub;
   writer->store = store;
+  writer->one_flight = config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL;
   writer->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) writer_unit_free);
   writer->answering = g_ptr_array_new ();
   g_mutex_init (&writer->lock);

@@ -786,10 +786,11 @@ confab_hub_new (ConfabRelay *relay)
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
-  /* not with a cluster: its bus publishes what hub_commit_batch() committed */
+  /* Not with a cluster on SQLite: several relays share the file and its write lock there. On
+   * PostgreSQL the writer announces its batches to the others itself (confab-hub-writer.c). */
   if (relay->config->writer_thread &&
-      relay->config->store_backend == CONFAB_STORE_BACKEND_SQLITE &&
-      *relay->config->cluster_redis == '\0')
+      (*relay->config->cluster_redis == '\0' ||
+       relay->config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL))
     {
       g_autoptr (GError) error = NULL;
 

@@ -14,6 +14,7 @@
 
 #include "confab-store.h"
 #include "confab-store-analytics.h"
+#include "confab-store-batch.h"
 #include "confab-store-channels.h"
 #include "confab-store-chat.h"
 #include "confab-store-data.h"
@@ -60,6 +61,7 @@ struct _ConfabStoreFuncs
   ConfabConversation *(*mark_read) (ConfabStore *store, const char *conversation_id, ConfabSenderType reader, gint64 seq, GError **error);
   ConfabConversation *(*create_conversation) (ConfabStore *store, const char *site_id, const char *visitor_id, GError **error);
   gboolean (*append_message) (ConfabStore *store, const ConfabMessageDraft *draft, ConfabMessage **out_message, ConfabConversation **out_conversation, gboolean *out_conversation_changed, ConfabAppendResult *out_result, GError **error);
+  gboolean (*append_batch) (ConfabStore *store, ConfabBatchItem *items, guint n_items, GError **error);
   ConfabMessage *(*find_message) (ConfabStore *store, ConfabSenderType sender_type, const char *sender_id, const char *client_id, GError **error);
   GPtrArray *(*list_messages) (ConfabStore *store, const char *conversation_id, gint64 after_seq, guint limit, GError **error);
   gint64 (*add_event) (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, const char *payload_json, GError **error);

@@ -680,6 +680,27 @@ static const char * const migrations[] = {
   "  setweight (to_tsvector ('english', confab_fold (synonyms)), 'B') ||\n"
   "  setweight (to_tsvector ('english', confab_fold (answer)), 'C')) STORED;\n"
   "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
+  /* v16 (pg13): the 'english' configuration drops English stop words ("from", "is", "how")
+   * from the text and from queries, where SQLite's porter tokenizer keeps every word: a search
+   * made of such words found nothing here. confab_english is 'english' with the same Snowball
+   * stemmer and no stop word list; the FAQs' and the articles' vectors and queries use it. */
+  "CREATE TEXT SEARCH DICTIONARY confab_english_stem (TEMPLATE = snowball, LANGUAGE = english);\n"
+  "CREATE TEXT SEARCH CONFIGURATION confab_english (COPY = english);\n"
+  "ALTER TEXT SEARCH CONFIGURATION confab_english ALTER MAPPING FOR asciiword, asciihword,\n"
+  "  hword_asciipart, word, hword, hword_part WITH confab_english_stem;\n"
+  "ALTER TABLE kb_articles DROP COLUMN search;\n"
+  "ALTER TABLE kb_articles ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (title)), 'A') ||\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (category)), 'B') ||\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (body)), 'C')) STORED;\n"
+  "CREATE INDEX kb_articles_fts ON kb_articles USING gin (search);\n"
+  "ALTER TABLE faqs DROP COLUMN search;\n"
+  "ALTER TABLE faqs ADD COLUMN search tsvector GENERATED ALWAYS AS (\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (question)), 'A') ||\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (keywords)), 'B') ||\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (synonyms)), 'B') ||\n"
+  "  setweight (to_tsvector ('confab_english', confab_fold (answer)), 'C')) STORED;\n"
+  "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
 };
 
 int

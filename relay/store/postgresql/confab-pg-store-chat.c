@@ -1037,6 +1037,86 @@ pg_append_message (ConfabStore               *store,
   return TRUE;
 }
 
+/* confab_store_append_batch (): one statement per message, all of them with BEGIN and COMMIT
+ * in one flight (pg_exec_flight ()), where pg_append_message () costs three to four round
+ * trips each. The statement writes only in the common case (confab-store-batch.h) and returns
+ * no row otherwise, instead of failing: a failure would abort the whole flight. The writes are
+ * append_new_message ()'s, in its order (the conversation's row, then the cursor, then the
+ * message). */
+#define BATCH_SQL \
+  "WITH cur AS (SELECT id FROM conversations WHERE visitor_id = $1 AND status <> 'closed' " \
+  "  ORDER BY created_at DESC, id DESC LIMIT 1), " \
+  "c AS (UPDATE conversations SET last_seq = last_seq + 1, " \
+  "  last_message_at = greatest (last_message_at, $2), unread = unread + 1 " \
+  "  WHERE id = (SELECT id FROM cur) AND site_id = $3 AND status IN ('open', 'pending') " \
+  "  AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_type = 'visitor' AND sender_id = $1 " \
+  "                  AND client_id = $4) " \
+  "  RETURNING " CONVERSATION_COLUMNS "), " \
+  "e AS (INSERT INTO events (cursor, site_id, kind, conversation_id, seq, created_at) " \
+  "  SELECT confab_next_cursor (), c.site_id, '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 " \
+  "  FROM c RETURNING cursor, seq), " \
+  "m AS (INSERT INTO messages (conversation_id, seq, cursor, client_id, sender_type, sender_id, " \
+  "  sender_name, body, attachment_id, created_at) " \
+  "  SELECT c.id, e.seq, e.cursor, $4, 'visitor', $1, $5, $6, NULL, $2 FROM c, e " \
+  "  RETURNING cursor) " \
+  "SELECT c.*, m.cursor FROM c, m"
+#define BATCH_CURSOR_COLUMN 14
+
+gboolean
+pg_append_batch (ConfabStore     *store,
+                 ConfabBatchItem *items,
+                 guint            n_items,
+                 GError         **error)
+{
+  g_autofree const char **sql = g_new0 (const char *, MAX (n_items, 1));
+  g_autofree PgParams *params = g_new0 (PgParams, MAX (n_items, 1));
+  g_autofree PGresult **results = g_new0 (PGresult *, MAX (n_items, 1));
+  gint64 now = confab_now_ms ();
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      items[i].outcome = CONFAB_BATCH_NOT_STORED;
+      items[i].message = NULL;
+      items[i].conversation = NULL;
+      sql[i] = BATCH_SQL;
+      pg_text (&params[i], items[i].visitor_id);
+      pg_int (&params[i], now);
+      pg_text (&params[i], items[i].site_id);
+      pg_text (&params[i], items[i].client_id);
+      pg_text (&params[i], items[i].sender_name);
+      pg_text (&params[i], items[i].body);
+    }
+  if (n_items == 0)
+    return TRUE;
+  if (!pg_exec_flight (store, sql, params, n_items, results, "Cannot store the messages", error))
+    return FALSE;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      ConfabBatchItem *item = &items[i];
+      ConfabMessage *message;
+
+      if (PQntuples (results[i]) == 1)
+        {
+          item->conversation = read_conversation_at (results[i], 0, 0);
+          message = g_new0 (ConfabMessage, 1);
+          message->conversation_id = g_strdup (item->conversation->id);
+          message->seq = item->conversation->last_seq;
+          message->cursor = pg_integer (results[i], 0, BATCH_CURSOR_COLUMN);
+          message->client_id = g_strdup (item->client_id);
+          message->sender_type = CONFAB_SENDER_VISITOR;
+          message->sender_id = g_strdup (item->visitor_id);
+          message->sender_name = g_strdup (item->sender_name);
+          message->body = g_strdup (item->body);
+          message->created_at = now;
+          item->message = message;
+          item->outcome = CONFAB_BATCH_STORED;
+        }
+      PQclear (results[i]);
+    }
+  return TRUE;
+}
+
 ConfabMessage *
 pg_find_message (ConfabStore      *store,
                  ConfabSenderType  sender_type,

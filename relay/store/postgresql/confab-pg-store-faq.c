@@ -263,7 +263,7 @@ pg_search_faqs (ConfabStore *store,
    * weights of the labels (question A 1.0, keywords B 0.75, answer C 0.25), and normalisation 1
    * (divided by 1 + log of the entry's length) for bm25's preference of short entries */
   result = pg_exec (store,
-                    "SELECT " FAQ_COLUMNS " FROM faqs f, to_tsquery ('english', $1) q "
+                    "SELECT " FAQ_COLUMNS " FROM faqs f, to_tsquery ('confab_english', $1) q "
                     "WHERE f.site_id = $2 AND f.search @@ q "
                     "ORDER BY ts_rank ('{0.1, 0.25, 0.75, 1.0}', f.search, q, 1) DESC, f.n "
                     "LIMIT $3::bigint", &params, "Cannot search the FAQs", error);

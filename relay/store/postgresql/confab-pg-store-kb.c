@@ -248,9 +248,9 @@ pg_search_articles (ConfabStore *store,
     pg_text (&params, NULL);
   /* FTS5's bm25 weights title 5, category 2, body 1 in the same proportions over the labels
    * (title A 1.0, category B 0.4, body C 0.2), normalised by the length as for the FAQs; the
-   * query's words stemmed by the same 'english' configuration as the indexed text */
+   * query's words stemmed by the same configuration as the indexed text (confab_english: 'english' without stop words, schema v16) */
   result = pg_exec (store,
-                    "SELECT " ARTICLE_COLUMNS " FROM kb_articles a, to_tsquery ('english', $1) q "
+                    "SELECT " ARTICLE_COLUMNS " FROM kb_articles a, to_tsquery ('confab_english', $1) q "
                     "WHERE a.site_id = $2 AND a.search @@ q AND (a.published OR NOT $3) "
                     "ORDER BY ts_rank ('{0.1, 0.2, 0.4, 1.0}', a.search, q, 1) DESC, a.n "
                     "LIMIT $4::bigint", &params, "Cannot search the articles", error);

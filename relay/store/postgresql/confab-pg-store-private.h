@@ -63,6 +63,20 @@ PGresult *pg_write    (ConfabStore    *store,
                        const char     *what,
                        GError        **error);
 
+/* One transaction in one flight (libpq's pipeline mode): BEGIN, @n statements (@sql[i], string
+ * literals, with @params[i]), COMMIT and one sync, sent together and answered together: one
+ * round trip for all of them instead of one each. Outside any confab_store_begin () level only.
+ * TRUE with @results[i] (tuples or a command; PQclear them) once committed; FALSE with @error
+ * mapped as pg_exec () does and nothing committed when any statement failed (the others were
+ * not run) or the connection was lost. */
+gboolean  pg_exec_flight (ConfabStore        *store,
+                          const char * const *sql,
+                          const PgParams     *params,
+                          guint               n,
+                          PGresult          **results,
+                          const char         *what,
+                          GError            **error);
+
 /* Rows a write changed. */
 gint64    pg_changes  (PGresult       *result);
 /* FALSE with NOT_FOUND "No @what “@id”" when @result changed or returned no row. */
@@ -152,6 +166,7 @@ ConfabConversation *pg_set_status     (ConfabStore *store, const char *conversat
 ConfabConversation *pg_set_assignee   (ConfabStore *store, const char *conversation_id, const char *assignee_id, GError **error);
 ConfabConversation *pg_mark_read      (ConfabStore *store, const char *conversation_id, ConfabSenderType reader, gint64 seq, GError **error);
 gboolean      pg_append_message       (ConfabStore *store, const ConfabMessageDraft *draft, ConfabMessage **out_message, ConfabConversation **out_conversation, gboolean *out_conversation_changed, ConfabAppendResult *out_result, GError **error);
+gboolean      pg_append_batch         (ConfabStore *store, ConfabBatchItem *items, guint n_items, GError **error);
 ConfabMessage *pg_find_message        (ConfabStore *store, ConfabSenderType sender_type, const char *sender_id, const char *client_id, GError **error);
 GPtrArray    *pg_list_messages        (ConfabStore *store, const char *conversation_id, gint64 after_seq, guint limit, GError **error);
 gint64        pg_add_event            (ConfabStore *store, const char *site_id, const char *kind, const char *conversation_id, const char *payload_json, GError **error);

@@ -4,8 +4,9 @@
  * One connection, used from the main loop only, with libpq's synchronous calls: every
  * statement is a round trip that blocks the loop for its duration (tens of microseconds on
  * loopback). The hub's group commit is kept as it is: confab_store_begin () at depth 0 is a
- * BEGIN, deeper levels are SAVEPOINTs, exactly as with SQLite. The asynchronous pipeline
- * (confab-pg-connection.c) is the next step: it needs the store's callers to wait for results.
+ * BEGIN, deeper levels are SAVEPOINTs, exactly as with SQLite. A batch of visitors' messages
+ * (confab_store_append_batch (), the writer thread's) is one transaction in one flight:
+ * pg_exec_flight () sends BEGIN, the statements and COMMIT in libpq's pipeline mode.
  *
  * Statements are prepared once per connection, named by the address of their SQL literal.
  *
@@ -497,6 +498,147 @@ pg_exec (ConfabStore    *store,
   return NULL;
 }
 
+/* See confab-pg-store-private.h. The flight's answers come back in the order sent: BEGIN's,
+ * each statement's (its result, then a NULL), COMMIT's, then the sync's. After the first
+ * failure the server answers PIPELINE_ABORTED to the rest, COMMIT included, and the explicit
+ * transaction is left failed: a ROLLBACK ends it. */
+static void note_write_result (PgStore      *pg,
+                               const GError *error);
+
+gboolean
+pg_exec_flight (ConfabStore        *store,
+                const char * const *sql,
+                const PgParams     *params,
+                guint               n,
+                PGresult          **results,
+                const char         *what,
+                GError            **error)
+{
+  PgStore *pg = pg_of (store);
+  g_autofree const char **names = g_new0 (const char *, MAX (n, 1));
+  gboolean failed = FALSE;
+  gint64 changes = 0;
+
+  g_return_val_if_fail (pg->depth == 0, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    results[i] = NULL;
+  if (!ensure_connected (pg, what, error))
+    return FALSE;
+  /* prepared once per connection, before the flight (a first use costs one round trip) */
+  for (guint i = 0; i < n; i++)
+    {
+      names[i] = prepare (pg, sql[i], params[i].n, what, error);
+      if (names[i] == NULL)
+        return FALSE;
+    }
+
+  if (!PQenterPipelineMode (pg->conn))
+    {
+      set_result_error (pg, NULL, what, error);
+      return FALSE;
+    }
+  if (!PQsendQueryParams (pg->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+    goto broken;
+  for (guint i = 0; i < n; i++)
+    {
+      const PgParams *p = &params[i];
+
+      if (!PQsendQueryPrepared (pg->conn, names[i], p->n, p->values,
+                                p->binary ? p->lengths : NULL, p->binary ? p->formats : NULL, 0))
+        goto broken;
+    }
+  if (!PQsendQueryParams (pg->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+      !PQpipelineSync (pg->conn))
+    goto broken;
+
+  /* BEGIN (-1), the statements (0 .. n-1), COMMIT (n) */
+  for (gint i = -1; i <= (gint) n; i++)
+    {
+      PGresult *result = PQgetResult (pg->conn);
+      ExecStatusType status;
+
+      if (result == NULL)
+        goto broken;
+      status = PQresultStatus (result);
+      if (!failed && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        {
+          set_result_error (pg, result, what, error);
+          failed = TRUE;
+        }
+      if (!failed && i >= 0 && i < (gint) n)
+        {
+          changes += pg_changes (result);
+          results[i] = result;
+        }
+      else
+        PQclear (result);
+      while ((result = PQgetResult (pg->conn)) != NULL)
+        PQclear (result);
+    }
+  {
+    PGresult *sync = PQgetResult (pg->conn);
+
+    if (sync == NULL || PQresultStatus (sync) != PGRES_PIPELINE_SYNC)
+      {
+        g_clear_pointer (&sync, PQclear);
+        goto broken;
+      }
+    PQclear (sync);
+  }
+  PQexitPipelineMode (pg->conn);
+
+  if (!failed && PQtransactionStatus (pg->conn) == PQTRANS_IDLE)
+    {
+      pg->changes += changes;
+      note_write_result (pg, NULL);
+      return TRUE;
+    }
+  if (!failed)
+    set_result_error (pg, NULL, what, error);
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&results[i], PQclear);
+  if (PQstatus (pg->conn) == CONNECTION_OK && PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
+    {
+      PGresult *rollback = PQexec (pg->conn, "ROLLBACK");
+
+      PQclear (rollback);
+    }
+  if (error != NULL && *error != NULL)
+    note_write_result (pg, *error);
+  return FALSE;
+
+broken:
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&results[i], PQclear);
+  if (!failed)
+    set_result_error (pg, NULL, what, error);
+  /* as exec_with_pending () does: never leave the connection in pipeline mode */
+  for (guint i = 0; i < 4 * n + 64 && PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF &&
+                    !PQexitPipelineMode (pg->conn); i++)
+    {
+      PGresult *rest = PQgetResult (pg->conn);
+
+      if (rest == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+        break;
+      g_clear_pointer (&rest, PQclear);
+    }
+  if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF && PQstatus (pg->conn) == CONNECTION_OK)
+    {
+      connection_lost (pg);
+      PQreset (pg->conn);
+      if (PQstatus (pg->conn) == CONNECTION_OK)
+        session_setup (pg, NULL);
+    }
+  else if (PQstatus (pg->conn) == CONNECTION_OK && PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
+    {
+      PGresult *rollback = PQexec (pg->conn, "ROLLBACK");
+
+      PQclear (rollback);
+    }
+  return FALSE;
+}
+
 /* Statements without parameters, run as they are (transaction control). */
 static gboolean
 exec_simple (PgStore     *pg,
@@ -860,6 +1002,7 @@ static const ConfabStoreFuncs pg_backend = {
   .set_assignee = pg_set_assignee,
   .mark_read = pg_mark_read,
   .append_message = pg_append_message,
+  .append_batch = pg_append_batch,
   .find_message = pg_find_message,
   .list_messages = pg_list_messages,
   .add_event = pg_add_event,
