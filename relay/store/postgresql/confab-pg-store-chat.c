@@ -471,7 +471,7 @@ pg_link_visitor (ConfabStore *store,
 #define CONVERSATION_COLUMNS \
   "id, site_id, visitor_id, status, assignee_id, created_at, last_message_at, " \
   "last_seq, agent_read_seq, visitor_read_seq, unread, first_agent_reply_at, channel, " \
-  "reply_window_ends_at"
+  "reply_window_ends_at, target_kind, target_due_at, target_state"
 
 /* CONVERSATION_COLUMNS from column @first on */
 static ConfabConversation *
@@ -496,6 +496,11 @@ read_conversation_at (PGresult *result,
   conversation->first_agent_reply_at = pg_integer (result, row, first + 11);
   conversation->channel = pg_dup (result, row, first + 12);
   conversation->reply_window_ends_at = pg_integer (result, row, first + 13);
+  conversation->target_kind = confab_target_kind_from_string (PQgetisnull (result, row, first + 14)
+                                                              ? NULL : PQgetvalue (result, row, first + 14));
+  conversation->target_due_at = pg_integer (result, row, first + 15);
+  conversation->target_state = confab_target_state_from_string (PQgetisnull (result, row, first + 16)
+                                                                ? NULL : PQgetvalue (result, row, first + 16));
   return conversation;
 }
 
@@ -615,13 +620,24 @@ pg_set_status (ConfabStore              *store,
 
   g_return_val_if_fail (confab_status_to_string (status) != NULL, NULL);
 
-  pg_text (&params, conversation_id);
-  pg_text (&params, confab_status_to_string (status));
-  result = pg_exec (store,
-                    "UPDATE conversations SET status = $2 WHERE id = $1 "
-                    "RETURNING " CONVERSATION_COLUMNS, &params,
-                    "Cannot change the conversation's status", error);
-  if (result == NULL || !pg_found (result, "conversation", conversation_id, error))
+  /* the target stops with the conversation, in one transaction */
+  gboolean stops = status == CONFAB_STATUS_RESOLVED || status == CONFAB_STATUS_CLOSED;
+  gboolean ok;
+
+  if (stops && !confab_store_begin (store, error))
+    return NULL;
+  ok = !stops || pg_targets_stop (store, conversation_id, confab_now_ms (), error);
+  if (ok)
+    {
+      pg_text (&params, conversation_id);
+      pg_text (&params, confab_status_to_string (status));
+      result = pg_exec (store,
+                        "UPDATE conversations SET status = $2 WHERE id = $1 "
+                        "RETURNING " CONVERSATION_COLUMNS, &params,
+                        "Cannot change the conversation's status", error);
+      ok = result != NULL && pg_found (result, "conversation", conversation_id, error);
+    }
+  if (stops ? !pg_finish (store, ok, error) : !ok)
     return NULL;
   return read_conversation (result, 0);
 }
@@ -972,6 +988,11 @@ append_once (ConfabStore               *store,
       conversation = resolve_conversation (store, draft, now, out_changed, &local_error);
       if (conversation != NULL)
         message = append_new_message (store, draft, conversation, now, &local_error);
+      /* a target starts or ends with it: agents are told of the conversation */
+      if (message != NULL &&
+          !pg_targets_on_message (store, conversation, draft->sender_type, now, out_changed,
+                                  &local_error))
+        g_clear_pointer (&message, confab_message_free);
     }
 
   if (!pg_finish (store, local_error == NULL, &local_error))
