@@ -219,7 +219,7 @@ test_met_on_time (void)
   g_assert_cmpint (due, >=, before + 1800 * 1000 - 1000);
 }
 
-/* No target set: target null all along, nothing more to tell. */
+/* No target set: target null all along, nothing more to tell; until the site sets one. */
 static void
 test_no_target (void)
 {
@@ -231,10 +231,27 @@ test_no_target (void)
   test_visitor_say (f->world->visitor, "Hello?", &conversation_id);
   created = target_event (f->world->agent, conversation_id, NULL);
   g_assert_true (test_obj_is_null (created, "conversation.target"));
+  test_visitor_say (f->world->visitor, "Anyone?", NULL);
   got = get_conversation (f, conversation_id);
   g_assert_true (test_obj_is_null (got, "target"));
   set_clock (f, 2 * 86400);
   test_ws_expect_none (f->world->agent, "conversation", TEST_QUIET_MS);
+
+  /* set now: the visitor's next message has one (whatever connection stores it read the site
+   * before) */
+  set_clock (f, 0);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s", f->world->site_id);
+    g_autoptr (TestResponse) patched = test_http (f->world->relay, "PATCH", path, f->world->token,
+                                                  "{\"settings\":{\"first_response_seconds\":3600}}",
+                                                  NULL);
+    g_autoptr (JsonObject) started = NULL;
+
+    test_assert_http_status (patched, 200);
+    test_visitor_say (f->world->visitor, "Hello again?", NULL);
+    started = target_event (f->world->agent, conversation_id, "ok");
+    g_assert_cmpstr (test_obj_string (started, "conversation.target.kind"), ==, "first_response");
+  }
 }
 
 /* Near at 80 %, then missed: a `conversation` event each, once; the answer after that ends the

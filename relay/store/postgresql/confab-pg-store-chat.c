@@ -888,6 +888,7 @@ append_new_message (ConfabStore              *store,
                     const ConfabMessageDraft *draft,
                     ConfabConversation       *conversation,
                     gint64                    now,
+                    char                    **out_target_settings,
                     GError                  **error)
 {
   g_autoptr (PGresult) result = NULL;
@@ -913,7 +914,7 @@ append_new_message (ConfabStore              *store,
                     "  first_agent_reply_at = coalesce (first_agent_reply_at, "
                     "                                   CASE WHEN $4::boolean THEN $2::bigint END) "
                     "  WHERE id = $1 RETURNING id, site_id, last_seq, last_message_at, unread, "
-                    "  first_agent_reply_at), "
+                    "  first_agent_reply_at, target_kind), "
                     "e AS (INSERT INTO events (cursor, site_id, kind, conversation_id, seq, "
                     "  created_at) SELECT confab_next_cursor (), c.site_id, "
                     "  '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 FROM c "
@@ -923,7 +924,12 @@ append_new_message (ConfabStore              *store,
                     "  SELECT $1, e.seq, e.cursor, $5, $6, $7, $8, $9, $10, $2 FROM e "
                     "  RETURNING cursor) "
                     "SELECT c.last_seq, c.last_message_at, c.unread, c.first_agent_reply_at, "
-                    "m.cursor FROM c, m", &params, "Cannot store the message", error);
+                    "m.cursor, "
+                    /* what a response-time target that may start now needs, in this round
+                     * trip (confab-pg-store-targets.c) */
+                    "CASE WHEN $6 = 'visitor' AND c.target_kind IS NULL THEN "
+                    "  (SELECT s.settings FROM sites s WHERE s.id = c.site_id) END "
+                    "FROM c, m", &params, "Cannot store the message", error);
   if (result == NULL || !pg_found (result, "conversation", conversation->id, error))
     return NULL;
   seq = pg_integer (result, 0, 0);
@@ -933,6 +939,7 @@ append_new_message (ConfabStore              *store,
   conversation->last_message_at = pg_integer (result, 0, 1);
   conversation->unread = pg_integer (result, 0, 2);
   conversation->first_agent_reply_at = pg_integer (result, 0, 3);
+  *out_target_settings = pg_dup (result, 0, 5);
 
   message = g_new0 (ConfabMessage, 1);
   message->conversation_id = g_strdup (conversation->id);
@@ -986,12 +993,15 @@ append_once (ConfabStore               *store,
   else if (local_error == NULL)
     {
       conversation = resolve_conversation (store, draft, now, out_changed, &local_error);
+      g_autofree char *target_settings = NULL;
+
       if (conversation != NULL)
-        message = append_new_message (store, draft, conversation, now, &local_error);
+        message = append_new_message (store, draft, conversation, now, &target_settings,
+                                      &local_error);
       /* a target starts or ends with it: agents are told of the conversation */
       if (message != NULL &&
-          !pg_targets_on_message (store, conversation, draft->sender_type, now, out_changed,
-                                  &local_error))
+          !pg_targets_on_message (store, conversation, draft->sender_type, target_settings, now,
+                                  out_changed, &local_error))
         g_clear_pointer (&message, confab_message_free);
     }
 

@@ -266,7 +266,8 @@ gboolean pg_remove_outbox (ConfabStore *store, const char *conversation_id, gint
 
 /* confab-pg-store-targets.c: response-time targets; the first two inside the caller's
  * transaction (sqlite/confab-store-private.h's store_targets_* say what they do) */
-gboolean pg_targets_on_message (ConfabStore *store, ConfabConversation *conversation, ConfabSenderType sender_type, gint64 now, gboolean *changed, GError **error);
+/* @site_settings: the site's settings, read with the message (append_new_message ()) */
+gboolean pg_targets_on_message (ConfabStore *store, ConfabConversation *conversation, ConfabSenderType sender_type, const char *site_settings, gint64 now, gboolean *changed, GError **error);
 gboolean pg_targets_stop (ConfabStore *store, const char *conversation_id, gint64 now, GError **error);
 GPtrArray *pg_advance_targets (ConfabStore *store, gint64 now_ms, GError **error);
 gint64 pg_next_target_at (ConfabStore *store, GError **error);

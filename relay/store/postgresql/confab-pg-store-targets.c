@@ -6,27 +6,16 @@
 #include "confab-pg-store-private.h"
 #include "confab-store-targets.h"
 
-/* The seconds of a target of @kind in @conversation: the site's settings — and, once
- * conversations have teams, the team's own values first (confab_target_seconds ()'s
- * @team_first/@team_next, -1 when the team has none). */
-static gboolean
-target_seconds (ConfabStore         *store,
-                ConfabConversation  *conversation,
-                ConfabTargetKind     kind,
-                gint64              *out_seconds,
-                GError             **error)
+/* The seconds of a target of @kind in @conversation, from the site's settings the message's
+ * statement read (@site_settings) — and, once conversations have teams, the team's own values
+ * first (confab_target_seconds ()'s @team_first/@team_next, -1 when the team has none; read them
+ * in the same statement, append_new_message () in confab-pg-store-chat.c). */
+static gint64
+target_seconds (ConfabConversation *conversation,
+                const char         *site_settings,
+                ConfabTargetKind    kind)
 {
-  g_autoptr (PGresult) result = NULL;
-  PgParams params = { 0 };
-
-  pg_text (&params, conversation->site_id);
-  result = pg_exec (store, "SELECT settings FROM sites WHERE id = $1", &params,
-                    "Cannot read the site's response-time targets", error);
-  if (result == NULL)
-    return FALSE;
-  *out_seconds = confab_target_seconds (PQntuples (result) > 0 && !PQgetisnull (result, 0, 0)
-                                        ? PQgetvalue (result, 0, 0) : NULL, -1, -1, kind);
-  return TRUE;
+  return confab_target_seconds (site_settings, -1, -1, kind);
 }
 
 static gboolean
@@ -91,6 +80,7 @@ gboolean
 pg_targets_on_message (ConfabStore         *store,
                        ConfabConversation  *conversation,
                        ConfabSenderType     sender_type,
+                       const char          *site_settings,
                        gint64               now,
                        gboolean            *changed,
                        GError             **error)
@@ -111,10 +101,8 @@ pg_targets_on_message (ConfabStore         *store,
     {
       ConfabTargetKind kind = conversation->first_agent_reply_at > 0 ? CONFAB_TARGET_NEXT_RESPONSE
                                                                      : CONFAB_TARGET_FIRST_RESPONSE;
-      gint64 seconds = 0;
+      gint64 seconds = target_seconds (conversation, site_settings, kind);
 
-      if (!target_seconds (store, conversation, kind, &seconds, error))
-        return FALSE;
       if (seconds > 0)
         {
           if (!start_target (store, conversation, kind, seconds, now, error))

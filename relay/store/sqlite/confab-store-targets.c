@@ -6,8 +6,9 @@
 #include "confab-store-targets.h"
 
 /* The seconds of a target of @kind in @conversation: the site's settings — and, once
- * conversations have teams, the team's own values first (confab_target_seconds ()'s
- * @team_first/@team_next, -1 when the team has none). */
+ * conversations have teams, the team's own values first (a coalesce () here). Read from the
+ * table, not the store's site cache: the hub's writer thread stores visitors' messages through
+ * a store of its own, whose cache never hears of the main loop's changes to a site. */
 static gboolean
 target_seconds (ConfabStore         *store,
                 ConfabConversation  *conversation,
@@ -18,18 +19,22 @@ target_seconds (ConfabStore         *store,
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
-  stmt = store_prepare (store, "SELECT settings FROM sites WHERE id = ?1", error);
+  stmt = store_prepare (store,
+                        "SELECT CASE WHEN json_type (settings, ?2) = 'integer' "
+                        "THEN max (json_extract (settings, ?2), 0) ELSE 0 END "
+                        "FROM sites WHERE id = ?1 AND json_valid (settings)", error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, conversation->site_id);
+  store_bind_text (stmt, 2, kind == CONFAB_TARGET_FIRST_RESPONSE ? "$.first_response_seconds"
+                                                                 : "$.next_response_seconds");
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       store_set_sqlite_error (store, error, rc, "Cannot read the site's response-time targets");
       return FALSE;
     }
-  *out_seconds = confab_target_seconds (rc == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0)
-                                                         : NULL, -1, -1, kind);
+  *out_seconds = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
   return TRUE;
 }
 
