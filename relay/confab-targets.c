@@ -49,23 +49,13 @@ arm (ConfabTargets *targets,
                                        on_timer, targets, NULL);
 }
 
-/* Moves the due targets on, then waits for the next mark. */
+/* Waits for the next mark. */
 static void
-step (ConfabTargets *targets)
+rearm (ConfabTargets *targets)
 {
   g_autoptr (GError) error = NULL;
-  gint64 now = confab_targets_now (targets);
-  gint64 next;
+  gint64 next = confab_store_next_target_at (targets->relay->store, &error);
 
-  if (confab_hub_advance_targets (targets->relay->hub, now, &error) < 0)
-    {
-      g_warning ("Cannot mark the response-time targets, retrying in %d s: %s", RETRY_MS / 1000,
-                 error->message);
-      arm (targets, RETRY_MS);
-      return;
-    }
-
-  next = confab_store_next_target_at (targets->relay->store, &error);
   if (next < 0)
     {
       g_warning ("Cannot read the next response-time target, retrying in %d s: %s",
@@ -74,6 +64,22 @@ step (ConfabTargets *targets)
       return;
     }
   arm (targets, next > 0 ? next - confab_targets_now (targets) : POLL_MS);
+}
+
+/* Moves the due targets on, then waits for the next mark. */
+static void
+step (ConfabTargets *targets)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (confab_hub_advance_targets (targets->relay->hub, confab_targets_now (targets), &error) < 0)
+    {
+      g_warning ("Cannot mark the response-time targets, retrying in %d s: %s", RETRY_MS / 1000,
+                 error->message);
+      arm (targets, RETRY_MS);
+      return;
+    }
+  rearm (targets);
 }
 
 static gboolean
@@ -86,13 +92,15 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A target started: only the wait may be shorter now (a write transaction for nothing would
+ * follow every `conversation` event otherwise). */
 static gboolean
 on_recheck (gpointer user_data)
 {
   ConfabTargets *targets = user_data;
 
   targets->recheck = 0;
-  step (targets);
+  rearm (targets);
   return G_SOURCE_REMOVE;
 }
 
@@ -146,7 +154,7 @@ confab_targets_new (ConfabRelay *relay)
     }
 #endif
   /* once the main loop runs: the marks that came due while the relay was down */
-  targets->recheck = g_idle_add (on_recheck, targets);
+  arm (targets, 0);
   return targets;
 }
 
