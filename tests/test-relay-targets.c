@@ -178,10 +178,16 @@ test_met_on_time (void)
   g_autoptr (JsonObject) met = NULL;
   g_autoptr (JsonObject) next = NULL;
   g_autoptr (JsonObject) got = NULL;
+  g_autoptr (JsonObject) for_visitor = NULL;
   gint64 before = g_get_real_time () / 1000, due;
 
+  test_ws_unignore (f->world->visitor, "conversation");
   test_visitor_say (f->world->visitor, "Hello?", &conversation_id);
   started = target_event (f->world->agent, conversation_id, "ok");
+  /* the team's business only */
+  for_visitor = test_ws_wait_for (f->world->visitor, "conversation", TEST_TIMEOUT_MS);
+  g_assert_null (test_obj_lookup (for_visitor, "conversation.target"));
+  test_ws_ignore (f->world->visitor, "conversation", NULL);
   g_assert_cmpstr (test_obj_string (started, "conversation.target.kind"), ==, "first_response");
   g_assert_cmpstr (test_obj_string (started, "conversation.target.state"), ==, "ok");
   due = parse_time (test_obj_string (started, "conversation.target.due_at"));
