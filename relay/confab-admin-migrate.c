@@ -77,6 +77,8 @@ static const struct {
   { "api_keys", "created_at, id" },
   { "webhooks", "created_at, id" },
   { "webhook_deliveries", "created_at, id" },
+  /* response-time targets (issue 18) */
+  { "response_targets", "id" },
 };
 
 /* SQLite tables with nothing to copy, and why. A table in neither list stops the copy
@@ -98,7 +100,8 @@ static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('audit_log', 'id'), coalesce (max (id), 0) + 1, false) FROM audit_log;"
   "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;"
   "SELECT setval (pg_get_serial_sequence ('kb_articles', 'n'), coalesce (max (n), 0) + 1, false) "
-  "FROM kb_articles;";
+  "FROM kb_articles;"
+  "SELECT setval (pg_get_serial_sequence ('response_targets', 'id'), coalesce (max (id), 0) + 1, false) FROM response_targets;";
 
 static gboolean
 pg_ok (PGresult    *result,

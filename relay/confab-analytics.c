@@ -12,6 +12,7 @@
 
 #include "confab-analytics.h"
 #include "confab-store-analytics.h"
+#include "confab-store-targets.h"
 #include "confab-util.h"
 
 #include <math.h>
@@ -31,6 +32,7 @@ typedef struct {
   GArray *resolution;
   gint64  csat_sum;
   gint64  csat_count;
+  gint64  targets[2][2];    /* [first, next response][met, missed] */
 } DayStats;
 
 typedef struct {
@@ -73,6 +75,7 @@ struct _ConfabAnalytics
   gint64      csat_distribution[5];
   gint64      bot_answered;
   gint64      bot_handed;
+  gint64      targets[2][2];   /* [first, next response][met, missed] (confab-store-targets.h) */
   DayStats   *days;
   gint64      hour_of_week[7][24];
   GHashTable *faq_hits;        /* FAQ id → gint64* */
@@ -607,6 +610,24 @@ add_messages (gint64      bucket,
   return TRUE;
 }
 
+static gboolean
+add_target (const char       *site_id,
+            gint64            started_at,
+            ConfabTargetKind  kind,
+            gboolean          met,
+            gpointer          user_data)
+{
+  ConfabAnalytics *analytics = user_data;
+  int day = day_index (analytics, started_at);
+  int k = kind == CONFAB_TARGET_NEXT_RESPONSE ? 1 : 0;
+
+  if (day < 0 || kind == CONFAB_TARGET_NONE)
+    return TRUE;
+  analytics->targets[k][met ? 0 : 1]++;
+  analytics->days[day].targets[k][met ? 0 : 1]++;
+  return TRUE;
+}
+
 static char *
 sites_to_json (GPtrArray *sites)
 {
@@ -658,7 +679,9 @@ confab_analytics_compute (ConfabAnalytics  *analytics,
                                              analytics->to_ms, conversations_csv != NULL,
                                              add_conversation, analytics, error) ||
       !confab_store_analytics_messages (store, sites_json, analytics->from_ms, analytics->to_ms,
-                                        analytics->bucket_ms, add_messages, analytics, error))
+                                        analytics->bucket_ms, add_messages, analytics, error) ||
+      !confab_store_analytics_targets (store, sites_json, analytics->from_ms, analytics->to_ms,
+                                       add_target, analytics, error))
     return FALSE;
   analytics->conversations_csv = NULL;
 
@@ -817,6 +840,18 @@ confab_analytics_to_json (ConfabAnalytics *analytics,
   json_object_set_int_member (object, "handed_to_human", analytics->bot_handed);
   json_object_set_object_member (answer, "bot", object);
 
+  /* response-time targets started in the range, met or missed */
+  object = json_object_new ();
+  for (int k = 0; k < 2; k++)
+    {
+      JsonObject *counts = json_object_new ();
+
+      json_object_set_int_member (counts, "met", analytics->targets[k][0]);
+      json_object_set_int_member (counts, "missed", analytics->targets[k][1]);
+      json_object_set_object_member (object, k == 0 ? "first_response" : "next_response", counts);
+    }
+  json_object_set_object_member (answer, "targets", object);
+
   array = json_array_new ();
   {
     GDate day = analytics->from;
@@ -835,6 +870,8 @@ confab_analytics_to_json (ConfabAnalytics *analytics,
         set_number_or_null (object, "resolution_p50",
                             confab_analytics_percentile (stats->resolution, 50));
         set_number_or_null (object, "csat_average", average (stats->csat_sum, stats->csat_count));
+        json_object_set_int_member (object, "targets_met", stats->targets[0][0] + stats->targets[1][0]);
+        json_object_set_int_member (object, "targets_missed", stats->targets[0][1] + stats->targets[1][1]);
         json_array_add_object_element (array, object);
       }
   }
@@ -906,7 +943,8 @@ char *
 confab_analytics_daily_csv (ConfabAnalytics *analytics)
 {
   GString *csv = g_string_new ("date,conversations,messages,first_response_p50,resolution_p50,"
-                               "csat_average\r\n");
+                               "csat_average,first_response_met,first_response_missed,"
+                               "next_response_met,next_response_missed\r\n");
   GDate day = analytics->from;
 
   for (guint i = 0; i < analytics->n_days; i++, g_date_add_days (&day, 1))
@@ -922,7 +960,9 @@ confab_analytics_daily_csv (ConfabAnalytics *analytics)
       csv_append_number (csv, confab_analytics_percentile (stats->resolution, 50));
       g_string_append_c (csv, ',');
       csv_append_number (csv, average (stats->csat_sum, stats->csat_count));
-      g_string_append (csv, "\r\n");
+      g_string_append_printf (csv, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                              ",%" G_GINT64_FORMAT "\r\n", stats->targets[0][0], stats->targets[0][1],
+                              stats->targets[1][0], stats->targets[1][1]);
     }
   return g_string_free (csv, FALSE);
 }

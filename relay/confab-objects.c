@@ -5,6 +5,7 @@
 #include "confab-chat.h"
 #include "confab-avatars.h"
 #include "confab-json.h"
+#include "confab-store-targets.h"
 #include "confab-util.h"
 
 static void
@@ -126,6 +127,20 @@ confab_conversation_to_json (ConfabStore              *store,
       json_object_set_string_member (object, "channel",
                                      conversation->channel ? conversation->channel : "web");
       set_time (object, "reply_window_ends_at", conversation->reply_window_ends_at);
+      /* the response-time target now running (confab-store-targets.h) */
+      if (conversation->target_kind != CONFAB_TARGET_NONE)
+        {
+          JsonObject *target = json_object_new ();
+
+          json_object_set_string_member (target, "kind",
+                                         confab_target_kind_to_string (conversation->target_kind));
+          set_time (target, "due_at", conversation->target_due_at);
+          json_object_set_string_member (target, "state",
+                                         confab_target_state_to_string (conversation->target_state));
+          json_object_set_object_member (object, "target", target);
+        }
+      else
+        json_object_set_null_member (object, "target");
     }
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);

@@ -12,6 +12,7 @@
 #include "confab-listener.h"
 #include "confab-help.h"
 #include "confab-retention.h"
+#include "confab-targets.h"
 #include "confab-webhooks.h"
 #include "confab-mailer.h"
 #include "confab-uploads.h"
@@ -325,6 +326,7 @@ confab_relay_new (ConfabConfig  *config,
     return NULL;
   relay->hub = confab_hub_new (relay);
   relay->retention = confab_retention_new (relay);
+  relay->targets = confab_targets_new (relay);
   relay->webhooks = confab_webhooks_new (relay);
   relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
   confab_meta_new (relay);
@@ -410,6 +412,7 @@ confab_relay_free (ConfabRelay *relay)
 
   g_clear_pointer (&relay->listener, confab_listener_free);
   g_clear_pointer (&relay->retention, confab_retention_free);
+  g_clear_pointer (&relay->targets, confab_targets_free);
   g_clear_pointer (&relay->webhooks, confab_webhooks_free);
   g_clear_pointer (&relay->api_key_requests, confab_rate_limit_free);
   g_clear_pointer (&relay->meta, confab_meta_free);

@@ -16,6 +16,7 @@ typedef struct _ConfabHub ConfabHub;
 typedef struct _ConfabUploads ConfabUploads;
 typedef struct _ConfabListener ConfabListener;
 typedef struct _ConfabRetention ConfabRetention;
+typedef struct _ConfabTargets ConfabTargets;
 typedef struct _ConfabMeta ConfabMeta;
 typedef struct _ConfabMailer ConfabMailer;
 
@@ -29,6 +30,7 @@ typedef struct {
   GHashTable      *request_timeouts; /* GSocket* → watchdog source id, until its request is read */
   ConfabListener  *listener;        /* the accept loop (confab-listener.c) */
   ConfabRetention *retention;       /* the daily purge of old conversations (confab-retention.c) */
+  ConfabTargets   *targets;         /* response-time targets turning near and missed (confab-targets.c) */
   ConfabBus       *bus;             /* the link to the other relays; NULL without [cluster] redis */
   ConfabMeta      *meta;            /* Messenger and WhatsApp (meta/confab-meta.c) */
   ConfabMailer    *mailer;          /* outgoing mail (relay/email/); disabled without [email] */

@@ -921,6 +921,14 @@ test_relay_kill (TestRelay *relay)
   soup_session_abort (relay->session);
 }
 
+void
+test_relay_send_signal (TestRelay *relay,
+                        int        signum)
+{
+  g_assert_nonnull (relay->process);
+  g_subprocess_send_signal (relay->process, signum);
+}
+
 static void
 remove_tree (const char *path)
 {

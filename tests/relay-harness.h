@@ -121,6 +121,9 @@ void         test_relay_start_same_port (TestRelay    *relay);
 void         test_relay_stop            (TestRelay    *relay);
 /* SIGKILL, and waits for the process to be gone. */
 void         test_relay_kill            (TestRelay    *relay);
+/* Sends @signum to the running relay (SIGUSR2: read CONFAB_TEST_CLOCK again, confab-targets.h). */
+void         test_relay_send_signal     (TestRelay    *relay,
+                                         int           signum);
 /* Replaces the extra config for the next start. */
 void         test_relay_set_extra_config (TestRelay   *relay,
                                          const char   *extra_config);

@@ -263,6 +263,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
  * the 30th; 02:00 CET became 03:00 CEST at 01:00Z on the 29th). Expected figures for
  * 2026-03-28..2026-03-30 in Europe/Berlin are in the comments. */
 static void
+target (Fixture    *f,
+        const char *site_id,
+        const char *conversation_id,
+        const char *kind,
+        const char *started_at,
+        const char *due_at,
+        const char *ended_at,
+        const char *outcome)
+{
+  g_autofree char *ended = ended_at ? g_strdup_printf ("%lld", (long long) ms (ended_at))
+                                    : g_strdup ("NULL");
+
+  sql (f, "INSERT INTO response_targets (site_id, conversation_id, kind, started_at, due_at, "
+          "ended_at, outcome) VALUES (%Q, %Q, %Q, %lld, %lld, %s, %Q)", site_id, conversation_id,
+       kind, (long long) ms (started_at), (long long) ms (due_at), ended, outcome);
+}
+
+static void
 write_spring_history (Fixture *f)
 {
   const char *s = f->site_id;
@@ -354,6 +372,27 @@ write_spring_history (Fixture *f)
   conversation (f, "conv_x", f->other_site_id, "vis_x", "open", NULL,
                 "2026-03-28T12:00:00Z", "2026-03-28T12:00:00Z");
   message (f, "conv_x", 1, "visitor", "vis_x", "where is my order", "2026-03-28T12:00:00Z");
+
+  /* response-time targets (issue 18), each on the day it started: met and missed on Saturday,
+   * a next response still running past its due time (missed) on Sunday, one met on Monday; not
+   * counted: one stopped in time, one started before the range, one of another tenant, one
+   * still running in time */
+  target (f, s, "conv_1", "first_response", "2026-03-28T09:00:00Z", "2026-03-28T09:01:00Z",
+          "2026-03-28T09:00:30Z", "met");
+  target (f, s, "conv_2", "first_response", "2026-03-28T22:50:00Z", "2026-03-28T23:00:00Z",
+          "2026-03-28T23:10:00Z", "missed");
+  target (f, s, "conv_4", "next_response", "2026-03-29T21:59:59Z", "2026-03-29T22:00:05Z",
+          NULL, NULL);
+  target (f, s, "conv_3", "first_response", "2026-03-29T01:30:00Z", "2026-03-29T02:30:00Z",
+          "2026-03-29T01:40:00Z", "stopped");
+  target (f, s, "conv_5", "next_response", "2026-03-29T22:00:00Z", "2026-03-29T22:05:00Z",
+          "2026-03-29T22:01:00Z", "met");
+  target (f, s, "conv_6", "first_response", "2026-03-27T22:59:59Z", "2026-03-27T23:59:59Z",
+          "2026-03-27T23:00:05Z", "met");
+  target (f, f->other_site_id, "conv_x", "first_response", "2026-03-28T12:00:00Z",
+          "2026-03-28T12:01:00Z", NULL, "missed");
+  target (f, s, "conv_1", "next_response", "2026-03-28T09:10:00Z", "2099-01-01T00:00:00Z",
+          NULL, NULL);
 
   /* offline messages: one in the range, one after it */
   sql (f, "INSERT INTO offline_messages (id, site_id, body, created_at) VALUES "
@@ -492,6 +531,11 @@ test_figures (void)
   g_assert_cmpint (test_obj_int (answer, "bot.answered"), ==, 2);
   g_assert_cmpint (test_obj_int (answer, "bot.handed_to_human"), ==, 1);
 
+  g_assert_cmpint (test_obj_int (answer, "targets.first_response.met"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "targets.first_response.missed"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "targets.next_response.met"), ==, 1);
+  g_assert_cmpint (test_obj_int (answer, "targets.next_response.missed"), ==, 1);
+
   g_assert_cmpuint (json_array_get_length (test_obj_array (answer, "per_day")), ==, 3);
   day = array_object (answer, "per_day", 0);
   g_assert_cmpstr (test_obj_string (day, "date"), ==, "2026-03-28");
@@ -500,6 +544,8 @@ test_figures (void)
   assert_number (day, "first_response_p50", 30);
   assert_number (day, "resolution_p50", 600);
   assert_number (day, "csat_average", 4);
+  g_assert_cmpint (test_obj_int (day, "targets_met"), ==, 1);
+  g_assert_cmpint (test_obj_int (day, "targets_missed"), ==, 1);
   day = array_object (answer, "per_day", 1);
   g_assert_cmpstr (test_obj_string (day, "date"), ==, "2026-03-29");
   g_assert_cmpint (test_obj_int (day, "conversations"), ==, 2);
@@ -507,6 +553,8 @@ test_figures (void)
   assert_number (day, "first_response_p50", 10);
   assert_null (day, "resolution_p50");
   assert_number (day, "csat_average", 4);
+  g_assert_cmpint (test_obj_int (day, "targets_met"), ==, 0);
+  g_assert_cmpint (test_obj_int (day, "targets_missed"), ==, 1);
   day = array_object (answer, "per_day", 2);
   g_assert_cmpstr (test_obj_string (day, "date"), ==, "2026-03-30");
   g_assert_cmpint (test_obj_int (day, "conversations"), ==, 1);
@@ -514,6 +562,8 @@ test_figures (void)
   assert_null (day, "first_response_p50");
   assert_number (day, "resolution_p50", 1800);
   assert_number (day, "csat_average", 1);
+  g_assert_cmpint (test_obj_int (day, "targets_met"), ==, 1);
+  g_assert_cmpint (test_obj_int (day, "targets_missed"), ==, 0);
 
   /* Monday first: Saturday 10:00 and 23:00, Sunday 03:00 (CEST) and 23:00, Monday 00:00 */
   g_assert_cmpint (hour_of_week (answer, 5, 10), ==, 1);
@@ -795,10 +845,11 @@ test_csv (void)
 
   daily = get_csv (f, "?from=2026-03-28&to=2026-03-30");
   g_assert_cmpstr (daily, ==,
-                   "date,conversations,messages,first_response_p50,resolution_p50,csat_average\r\n"
-                   "2026-03-28,2,4,30.000,600.000,4.000\r\n"
-                   "2026-03-29,2,6,10.000,,4.000\r\n"
-                   "2026-03-30,1,3,,1800.000,1.000\r\n");
+                   "date,conversations,messages,first_response_p50,resolution_p50,csat_average,"
+                   "first_response_met,first_response_missed,next_response_met,next_response_missed\r\n"
+                   "2026-03-28,2,4,30.000,600.000,4.000,1,1,0,0\r\n"
+                   "2026-03-29,2,6,10.000,,4.000,0,0,0,1\r\n"
+                   "2026-03-30,1,3,,1800.000,1.000,0,0,1,0\r\n");
 
   conversations = get_csv (f, "?kind=conversations&from=2026-03-28&to=2026-03-30");
   lines = g_strsplit (conversations, "\r\n", -1);

@@ -298,6 +298,13 @@ test_migrate_store (void)
   g_assert_no_error (error);
   g_assert_true (confab_store_add_page_view (sqlite_store, visitor->id, "https://shop.example/",
                                              "Home", 1000, &error));
+  /* a response-time target: the first message starts it (issue 18) */
+  {
+    g_autoptr (ConfabSite) updated = confab_store_update_site (sqlite_store, site->id, NULL, NULL,
+                                                               "{\"first_response_seconds\":600}",
+                                                               -1, &error);
+    g_assert_no_error (error);
+  }
   for (int i = 0; i < 3; i++)
     {
       g_autofree char *client_id = g_strdup_printf ("c%d", i);
@@ -408,6 +415,15 @@ test_migrate_store (void)
   g_assert_cmpint (confab_store_last_cursor (pg_store), ==, last_cursor);
   g_assert_true (confab_store_get_rating (pg_store, conversation_id, &score, NULL, &error));
   g_assert_cmpint (score, ==, 5);
+  {
+    g_autoptr (ConfabConversation) copied = confab_store_get_conversation (pg_store, conversation_id,
+                                                                          &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (copied->target_kind, ==, CONFAB_TARGET_FIRST_RESPONSE);
+    g_assert_cmpint (copied->target_due_at, >, 0);
+    g_assert_nonnull (strstr (out, "\"response_targets\":1"));
+  }
   {
     g_autoptr (GBytes) image = confab_store_get_upload_bytes (pg_store, "aa11", FALSE, &error);
     g_autoptr (GBytes) thumb = confab_store_get_upload_bytes (pg_store, "aa11", TRUE, &error);

@@ -19,6 +19,7 @@
 #include "confab-store-hooks.h"
 #include "confab-store-kb.h"
 #include "confab-store-team.h"
+#include "confab-store-targets.h"
 #include "confab-util.h"
 
 #include <glib/gstdio.h>
@@ -2790,6 +2791,153 @@ test_migrate_v14_email (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+static gboolean
+count_target (const char       *site_id,
+              gint64            started_at,
+              ConfabTargetKind  kind,
+              gboolean          met,
+              gpointer          user_data)
+{
+  gint64 (*counts)[2] = user_data;
+
+  counts[kind == CONFAB_TARGET_NEXT_RESPONSE ? 1 : 0][met ? 0 : 1]++;
+  return TRUE;
+}
+
+/* Issue 18's migration (response-time targets), from the newest dump: the conversations that
+ * were there have no target and get one with the next visitor message; the schema is a fresh
+ * one's. */
+static void
+test_migrate_v14_targets (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL, *untargeted = NULL;
+  g_autofree char *targets = NULL;
+
+  load_dump (fixture->path, "store-v14-email.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==, 0);
+  g_assert_no_error (error);
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  untargeted = query_text (fixture->path, "SELECT count (*) FROM conversations WHERE "
+                                          "target_kind IS NULL AND target_due_at IS NULL");
+  g_assert_cmpstr (untargeted, ==, query_text (fixture->path, "SELECT count (*) FROM conversations"));
+  targets = query_text (fixture->path, "SELECT count (*) FROM response_targets");
+  g_assert_cmpstr (targets, ==, "0");
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
+/* Response-time targets in the store (issue 18): the visitor's first message starts the first
+ * response target, the marks come at 80 % and at the due time, once each; the agent's answer
+ * ends it (missed: it came late); the visitor's next message starts the next response, which
+ * resolving stops; analytics count one missed first response and nothing else. */
+static void
+test_targets (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabUser) owner = make_user (fixture->store, "owner@example.com");
+  g_autoptr (ConfabSite) site = make_site (fixture->store, owner->id, "Shop");
+  g_autoptr (ConfabVisitor) visitor = make_visitor (fixture->store, site->id);
+  g_autoptr (ConfabSite) updated = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) got = NULL;
+  g_autoptr (ConfabConversation) resolved = NULL;
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (ConfabMessage) said = NULL;
+  g_autoptr (ConfabMessage) answer = NULL;
+  g_autoptr (ConfabMessage) again = NULL;
+  g_autofree char *sites_json = g_strdup_printf ("[\"%s\"]", site->id);
+  gint64 before = confab_now_ms (), due, counts[2][2] = { { 0 } };
+  gboolean changed = FALSE;
+  ConfabMessageDraft draft = {
+    .client_id = "a1", .sender_type = CONFAB_SENDER_AGENT, .sender_id = owner->id,
+    .sender_name = "Owner", .body = "Sorry",
+  };
+
+  updated = confab_store_update_site (fixture->store, site->id, NULL, NULL,
+                                      "{\"first_response_seconds\":100,\"next_response_seconds\":50}",
+                                      -1, &error);
+  g_assert_no_error (error);
+
+  said = visitor_says (fixture->store, visitor, "v1", "Hello", &conversation, &changed);
+  g_assert_true (changed);
+  g_assert_cmpint (conversation->target_kind, ==, CONFAB_TARGET_FIRST_RESPONSE);
+  g_assert_cmpint (conversation->target_state, ==, CONFAB_TARGET_OK);
+  due = conversation->target_due_at;
+  g_assert_cmpint (due, >=, before + 100 * 1000);
+  g_assert_cmpint (due, <=, confab_now_ms () + 100 * 1000);
+  g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==,
+                   confab_target_near_at (due - 100 * 1000, due));
+
+  /* nothing due yet; then near, once; then missed, once */
+  ids = confab_store_advance_targets (fixture->store, due - 100 * 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 0);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  ids = confab_store_advance_targets (fixture->store, due - 1000, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (ids, 0), ==, conversation->id);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  got = confab_store_get_conversation (fixture->store, conversation->id, &error);
+  g_assert_cmpint (got->target_state, ==, CONFAB_TARGET_NEAR);
+  g_assert_cmpint (got->target_due_at, ==, due);
+  g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==, due);
+  ids = confab_store_advance_targets (fixture->store, due - 500, &error);
+  g_assert_cmpuint (ids->len, ==, 0);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  ids = confab_store_advance_targets (fixture->store, due, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  g_clear_pointer (&got, confab_conversation_free);
+  got = confab_store_get_conversation (fixture->store, conversation->id, &error);
+  g_assert_cmpint (got->target_state, ==, CONFAB_TARGET_MISSED);
+  g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==, 0);
+  g_assert_no_error (error);
+
+  /* the late answer ends it */
+  draft.conversation_id = conversation->id;
+  changed = FALSE;
+  g_clear_pointer (&got, confab_conversation_free);
+  g_assert_true (confab_store_append_message (fixture->store, &draft, &answer, &got, &changed,
+                                              NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (changed);
+  g_assert_cmpint (got->target_kind, ==, CONFAB_TARGET_NONE);
+
+  /* the visitor again: the next response; resolved, it stops */
+  g_clear_pointer (&got, confab_conversation_free);
+  again = visitor_says (fixture->store, visitor, "v2", "Thanks", &got, &changed);
+  g_assert_true (changed);
+  g_assert_cmpint (got->target_kind, ==, CONFAB_TARGET_NEXT_RESPONSE);
+  resolved = confab_store_set_status (fixture->store, conversation->id, CONFAB_STATUS_RESOLVED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (resolved->target_kind, ==, CONFAB_TARGET_NONE);
+  g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==, 0);
+  ids = confab_store_advance_targets (fixture->store, due + 86400 * 1000, &error);
+  g_assert_cmpuint (ids->len, ==, 0);
+
+  g_assert_true (confab_store_analytics_targets (fixture->store, sites_json, before - 1000,
+                                                 confab_now_ms () + 1000, count_target, counts,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (counts[0][0], ==, 0);
+  g_assert_cmpint (counts[0][1], ==, 1);
+  g_assert_cmpint (counts[1][0], ==, 0);
+  g_assert_cmpint (counts[1][1], ==, 0);
+}
+
 /* --- e-mail on both backends (pgmail) ------------------------------------------------------- */
 
 /* A second store on the fixture's database: another relay. */
@@ -4508,6 +4656,7 @@ main (int    argc,
   TEST_BOTH ("messages/batch", test_append_batch);
   TEST_BOTH ("conversations/unread", test_unread);
   TEST_BOTH ("conversations/assignee", test_assignee);
+  TEST_BOTH ("conversations/targets", test_targets);
   TEST_BOTH ("conversations/list", test_list_conversations);
   TEST_BOTH ("events", test_events);
   TEST_BOTH ("transactions/nested", test_transactions);
@@ -4527,6 +4676,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
   TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
   TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
+  TEST_WITHOUT_STORE ("migrate-v14-targets", test_migrate_v14_targets);
   TEST_BOTH ("email/queue", test_email_queue);
   TEST_BOTH ("email/settings", test_email_settings);
   TEST ("audit/site", test_site_audit);

@@ -435,6 +435,8 @@ static const SettingSpec setting_specs[] = {
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
   { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
   { "retention_days",   SETTING_INT,     3650,  NULL }, /* 0: keep forever (confab-retention.c) */
+  { "first_response_seconds", SETTING_INT, 86400, NULL }, /* 0: no target (confab-store-targets.h) */
+  { "next_response_seconds", SETTING_INT, 86400, NULL },
 };
 
 static gboolean
@@ -1215,7 +1217,8 @@ widget_config (Request *request)
     g_autoptr (GList) keys = json_object_get_members (settings);
 
     for (GList *l = keys; l; l = l->next)
-      if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0)
+      if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0 &&
+          !g_str_has_suffix (l->data, "_response_seconds"))
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
   }

@@ -7,6 +7,7 @@
 #include "confab-hub-cluster.h"
 #include "confab-metrics.h"
 #include "confab-meta.h"
+#include "confab-targets.h"
 
 /* --- transactions and what they send --- */
 
@@ -686,6 +687,9 @@ announce_conversation (ConfabHub                *hub,
     return FALSE;
 
   queue_frames (hub, NULL, NULL, conversation->visitor_id, for_visitor);
+  /* a target that started: its timer may have to ring sooner */
+  if (conversation->target_kind != CONFAB_TARGET_NONE && conversation->target_state == CONFAB_TARGET_OK)
+    confab_targets_changed (hub->relay->targets);
   return TRUE;
 }
 

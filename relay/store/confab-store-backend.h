@@ -23,6 +23,7 @@
 #include "confab-store-kb.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
+#include "confab-store-targets.h"
 
 G_BEGIN_DECLS
 
@@ -245,6 +246,9 @@ struct _ConfabStoreFuncs
   gboolean (*retry_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, gint64 attempts, gint64 next_attempt_at, GError **error);
   gboolean (*claim_outbox) (ConfabStore *store, const ConfabOutboxItem *item, gint64 lease_until, gboolean *out_claimed, GError **error);
   gboolean (*remove_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, GError **error);
+  GPtrArray *(*advance_targets) (ConfabStore *store, gint64 now_ms, GError **error);
+  gint64 (*next_target_at) (ConfabStore *store, GError **error);
+  gboolean (*analytics_targets) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, ConfabAnalyticsTargetFunc func, gpointer user_data, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

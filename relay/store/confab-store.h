@@ -155,6 +155,19 @@ typedef struct {
   gint64  left_at;           /* when the next page was opened or the visitor left; 0 = still there */
 } ConfabPageView;
 
+/* The response-time target running in a conversation (confab-store-targets.h). */
+typedef enum {
+  CONFAB_TARGET_NONE,
+  CONFAB_TARGET_FIRST_RESPONSE,
+  CONFAB_TARGET_NEXT_RESPONSE,
+} ConfabTargetKind;
+
+typedef enum {
+  CONFAB_TARGET_OK,
+  CONFAB_TARGET_NEAR,     /* 80 % of its time has gone */
+  CONFAB_TARGET_MISSED,
+} ConfabTargetState;
+
 typedef struct {
   char                     *id;
   char                     *site_id;
@@ -171,6 +184,9 @@ typedef struct {
   char                     *channel;         /* as the visitor's; NULL means "web" */
   gint64                    reply_window_ends_at; /* WhatsApp: when agents may no longer answer
                                                    * freely (ms); 0 for other channels */
+  ConfabTargetKind          target_kind;     /* the response-time target running, or NONE */
+  gint64                    target_due_at;   /* ms */
+  ConfabTargetState         target_state;    /* as last announced (confab-targets.c) */
 } ConfabConversation;
 
 typedef struct {

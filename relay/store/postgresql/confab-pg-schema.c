@@ -701,6 +701,25 @@ static const char * const migrations[] = {
   "  setweight (to_tsvector ('confab_english', confab_fold (synonyms)), 'B') ||\n"
   "  setweight (to_tsvector ('confab_english', confab_fold (answer)), 'C')) STORED;\n"
   "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
+  /* v17 (sla): issue 18, response-time targets: sqlite/confab-store-sqlite.c's twin */
+  "ALTER TABLE conversations ADD COLUMN target_kind text;\n"
+  "ALTER TABLE conversations ADD COLUMN target_due_at bigint;\n"
+  "ALTER TABLE conversations ADD COLUMN target_state text;\n"
+  "ALTER TABLE conversations ADD COLUMN target_next_at bigint;\n"
+  "CREATE INDEX conversations_target_next ON conversations (target_next_at)\n"
+  "  WHERE target_next_at IS NOT NULL;\n"
+  "CREATE TABLE response_targets (\n"
+  "  id              bigserial PRIMARY KEY,\n"
+  "  site_id         text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  kind            text NOT NULL,\n"
+  "  started_at      bigint NOT NULL,\n"
+  "  due_at          bigint NOT NULL,\n"
+  "  ended_at        bigint,\n"
+  "  outcome         text\n"
+  ");\n"
+  "CREATE INDEX response_targets_conversation ON response_targets (conversation_id);\n"
+  "CREATE INDEX response_targets_site ON response_targets (site_id, started_at);\n",
 };
 
 int

@@ -471,7 +471,7 @@ pg_link_visitor (ConfabStore *store,
 #define CONVERSATION_COLUMNS \
   "id, site_id, visitor_id, status, assignee_id, created_at, last_message_at, " \
   "last_seq, agent_read_seq, visitor_read_seq, unread, first_agent_reply_at, channel, " \
-  "reply_window_ends_at"
+  "reply_window_ends_at, target_kind, target_due_at, target_state"
 
 /* CONVERSATION_COLUMNS from column @first on */
 static ConfabConversation *
@@ -496,6 +496,11 @@ read_conversation_at (PGresult *result,
   conversation->first_agent_reply_at = pg_integer (result, row, first + 11);
   conversation->channel = pg_dup (result, row, first + 12);
   conversation->reply_window_ends_at = pg_integer (result, row, first + 13);
+  conversation->target_kind = confab_target_kind_from_string (PQgetisnull (result, row, first + 14)
+                                                              ? NULL : PQgetvalue (result, row, first + 14));
+  conversation->target_due_at = pg_integer (result, row, first + 15);
+  conversation->target_state = confab_target_state_from_string (PQgetisnull (result, row, first + 16)
+                                                                ? NULL : PQgetvalue (result, row, first + 16));
   return conversation;
 }
 
@@ -615,13 +620,24 @@ pg_set_status (ConfabStore              *store,
 
   g_return_val_if_fail (confab_status_to_string (status) != NULL, NULL);
 
-  pg_text (&params, conversation_id);
-  pg_text (&params, confab_status_to_string (status));
-  result = pg_exec (store,
-                    "UPDATE conversations SET status = $2 WHERE id = $1 "
-                    "RETURNING " CONVERSATION_COLUMNS, &params,
-                    "Cannot change the conversation's status", error);
-  if (result == NULL || !pg_found (result, "conversation", conversation_id, error))
+  /* the target stops with the conversation, in one transaction */
+  gboolean stops = status == CONFAB_STATUS_RESOLVED || status == CONFAB_STATUS_CLOSED;
+  gboolean ok;
+
+  if (stops && !confab_store_begin (store, error))
+    return NULL;
+  ok = !stops || pg_targets_stop (store, conversation_id, confab_now_ms (), error);
+  if (ok)
+    {
+      pg_text (&params, conversation_id);
+      pg_text (&params, confab_status_to_string (status));
+      result = pg_exec (store,
+                        "UPDATE conversations SET status = $2 WHERE id = $1 "
+                        "RETURNING " CONVERSATION_COLUMNS, &params,
+                        "Cannot change the conversation's status", error);
+      ok = result != NULL && pg_found (result, "conversation", conversation_id, error);
+    }
+  if (stops ? !pg_finish (store, ok, error) : !ok)
     return NULL;
   return read_conversation (result, 0);
 }
@@ -872,6 +888,7 @@ append_new_message (ConfabStore              *store,
                     const ConfabMessageDraft *draft,
                     ConfabConversation       *conversation,
                     gint64                    now,
+                    char                    **out_target_settings,
                     GError                  **error)
 {
   g_autoptr (PGresult) result = NULL;
@@ -897,7 +914,7 @@ append_new_message (ConfabStore              *store,
                     "  first_agent_reply_at = coalesce (first_agent_reply_at, "
                     "                                   CASE WHEN $4::boolean THEN $2::bigint END) "
                     "  WHERE id = $1 RETURNING id, site_id, last_seq, last_message_at, unread, "
-                    "  first_agent_reply_at), "
+                    "  first_agent_reply_at, target_kind), "
                     "e AS (INSERT INTO events (cursor, site_id, kind, conversation_id, seq, "
                     "  created_at) SELECT confab_next_cursor (), c.site_id, "
                     "  '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 FROM c "
@@ -907,7 +924,12 @@ append_new_message (ConfabStore              *store,
                     "  SELECT $1, e.seq, e.cursor, $5, $6, $7, $8, $9, $10, $2 FROM e "
                     "  RETURNING cursor) "
                     "SELECT c.last_seq, c.last_message_at, c.unread, c.first_agent_reply_at, "
-                    "m.cursor FROM c, m", &params, "Cannot store the message", error);
+                    "m.cursor, "
+                    /* what a response-time target that may start now needs, in this round
+                     * trip (confab-pg-store-targets.c) */
+                    "CASE WHEN $6 = 'visitor' AND c.target_kind IS NULL THEN "
+                    "  (SELECT s.settings FROM sites s WHERE s.id = c.site_id) END "
+                    "FROM c, m", &params, "Cannot store the message", error);
   if (result == NULL || !pg_found (result, "conversation", conversation->id, error))
     return NULL;
   seq = pg_integer (result, 0, 0);
@@ -917,6 +939,7 @@ append_new_message (ConfabStore              *store,
   conversation->last_message_at = pg_integer (result, 0, 1);
   conversation->unread = pg_integer (result, 0, 2);
   conversation->first_agent_reply_at = pg_integer (result, 0, 3);
+  *out_target_settings = pg_dup (result, 0, 5);
 
   message = g_new0 (ConfabMessage, 1);
   message->conversation_id = g_strdup (conversation->id);
@@ -970,8 +993,16 @@ append_once (ConfabStore               *store,
   else if (local_error == NULL)
     {
       conversation = resolve_conversation (store, draft, now, out_changed, &local_error);
+      g_autofree char *target_settings = NULL;
+
       if (conversation != NULL)
-        message = append_new_message (store, draft, conversation, now, &local_error);
+        message = append_new_message (store, draft, conversation, now, &target_settings,
+                                      &local_error);
+      /* a target starts or ends with it: agents are told of the conversation */
+      if (message != NULL &&
+          !pg_targets_on_message (store, conversation, draft->sender_type, target_settings, now,
+                                  out_changed, &local_error))
+        g_clear_pointer (&message, confab_message_free);
     }
 
   if (!pg_finish (store, local_error == NULL, &local_error))

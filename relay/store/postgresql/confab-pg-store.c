@@ -1169,6 +1169,9 @@ static const ConfabStoreFuncs pg_backend = {
   .retry_outbox = pg_retry_outbox,
   .claim_outbox = pg_claim_outbox,
   .remove_outbox = pg_remove_outbox,
+  .advance_targets = pg_advance_targets,
+  .next_target_at = pg_next_target_at,
+  .analytics_targets = pg_analytics_targets,
 };
 
 ConfabStore *

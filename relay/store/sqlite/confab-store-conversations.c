@@ -9,7 +9,7 @@
 #define CONVERSATION_COLUMNS \
   "c.id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.created_at, c.last_message_at, " \
   "c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread, c.first_agent_reply_at, " \
-  "c.channel, c.reply_window_ends_at"
+  "c.channel, c.reply_window_ends_at, c.target_kind, c.target_due_at, c.target_state"
 
 static ConfabConversation *
 read_conversation (sqlite3_stmt *stmt)
@@ -32,6 +32,9 @@ read_conversation (sqlite3_stmt *stmt)
   conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 11);
   conversation->channel = store_column_dup (stmt, 12);
   conversation->reply_window_ends_at = sqlite3_column_int64 (stmt, 13);
+  conversation->target_kind = confab_target_kind_from_string ((const char *) sqlite3_column_text (stmt, 14));
+  conversation->target_due_at = sqlite3_column_int64 (stmt, 15);
+  conversation->target_state = confab_target_state_from_string ((const char *) sqlite3_column_text (stmt, 16));
   return conversation;
 }
 
@@ -173,7 +176,19 @@ confab_store_set_status (ConfabStore              *store,
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (confab_status_to_string (status) != NULL, NULL);
 
-  if (!update_status (store, conversation_id, status, error))
+  if (status == CONFAB_STATUS_RESOLVED || status == CONFAB_STATUS_CLOSED)
+    {
+      /* the target stops with the conversation, in one transaction */
+      gboolean ok;
+
+      if (!confab_store_begin (store, error))
+        return NULL;
+      ok = update_status (store, conversation_id, status, error) &&
+           store_targets_stop (store, conversation_id, confab_now_ms (), error);
+      if (!store_finish (store, ok, error))
+        return NULL;
+    }
+  else if (!update_status (store, conversation_id, status, error))
     return NULL;
 
   return confab_store_get_conversation (store, conversation_id, error);
@@ -585,6 +600,11 @@ confab_store_append_message (ConfabStore               *store,
       /* append_new_message() brings the conversation up to date (last_seq, unread…) */
       if (conversation != NULL)
         message = append_new_message (store, draft, conversation, now, &local_error);
+      /* a target starts or ends with it: agents are told of the conversation */
+      if (message != NULL &&
+          !store_targets_on_message (store, conversation, draft->sender_type, now, &changed,
+                                     &local_error))
+        g_clear_pointer (&message, confab_message_free);
     }
 
   /* store_finish() only writes @error when it commits, i.e. when local_error is still unset. */

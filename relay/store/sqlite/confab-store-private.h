@@ -146,4 +146,21 @@ ConfabMessage *
 store_with_attachment (ConfabStore   *store,
                        ConfabMessage *message);
 
+/* Response-time targets (confab-store-targets.c), inside the caller's transaction: a target
+ * starts or ends with a message (*@changed then TRUE, @conversation up to date), and stops
+ * when the conversation is resolved or closed. */
+gboolean
+store_targets_on_message (ConfabStore        *store,
+                          ConfabConversation *conversation,
+                          ConfabSenderType    sender_type,
+                          gint64              now,
+                          gboolean           *changed,
+                          GError            **error);
+
+gboolean
+store_targets_stop (ConfabStore *store,
+                    const char  *conversation_id,
+                    gint64       now,
+                    GError     **error);
+
 G_END_DECLS

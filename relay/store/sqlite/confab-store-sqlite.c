@@ -796,6 +796,26 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;\n"
   "CREATE INDEX email_threads_conversation ON email_threads (conversation_id);\n"
   "ALTER TABLE users ADD COLUMN email_notifications INTEGER NOT NULL DEFAULT 1;\n",
+  /* Issue 18, response-time targets (confab-store-targets.c): the one running on the
+   * conversation, with the time its state next changes; every one with its outcome */
+  "ALTER TABLE conversations ADD COLUMN target_kind TEXT; -- first_response, next_response\n"
+  "ALTER TABLE conversations ADD COLUMN target_due_at INTEGER;\n"
+  "ALTER TABLE conversations ADD COLUMN target_state TEXT; -- ok, near, missed: as announced\n"
+  "ALTER TABLE conversations ADD COLUMN target_next_at INTEGER; -- when it turns near, then missed\n"
+  "CREATE INDEX conversations_target_next ON conversations (target_next_at)\n"
+  "  WHERE target_next_at IS NOT NULL;\n"
+  "CREATE TABLE response_targets (\n"
+  "  id              INTEGER PRIMARY KEY,\n"
+  "  site_id         TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  kind            TEXT NOT NULL,\n"
+  "  started_at      INTEGER NOT NULL,\n"
+  "  due_at          INTEGER NOT NULL,\n"
+  "  ended_at        INTEGER, -- NULL while it runs\n"
+  "  outcome         TEXT -- met, missed, stopped (resolved in time); NULL while it runs in time\n"
+  ");\n"
+  "CREATE INDEX response_targets_conversation ON response_targets (conversation_id);\n"
+  "CREATE INDEX response_targets_site ON response_targets (site_id, started_at);\n",
 };
 
 int
