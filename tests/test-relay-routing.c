@@ -836,6 +836,33 @@ test_reassign (void)
   }
 }
 
+/* Nobody online: the conversation waits; an agent back from away takes it at once. */
+static void
+test_back_online (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) a = add_agent (world, "alice");
+  g_autoptr(TestWs) visitor = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  owner_away (world);
+  test_ws_send (a->ws, "{\"type\":\"presence\",\"status\":\"away\"}");
+  patch_settings (world, "{\"assignment\":\"least_busy\"}");
+  /* the settings' answer came after the presence frame was read: alice is away now */
+  visitor = new_visitor (world, NULL);
+  test_visitor_say (visitor, "Hello?", &conversation_id);
+  {
+    g_autoptr(JsonObject) frame = wait_queue_frame (visitor, conversation_id, 1);
+  }
+  g_assert_null (assignee_of (world, conversation_id));
+
+  test_ws_send (a->ws, "{\"type\":\"presence\",\"status\":\"online\"}");
+  g_free (wait_assigned (world, conversation_id, a->id));
+  {
+    g_autoptr(JsonObject) frame = wait_queue_frame (visitor, conversation_id, 0);
+  }
+}
+
 static void
 test_transfer (void)
 {
@@ -960,6 +987,7 @@ main (int    argc,
   test_harness_add ("/relay/routing/burst", test_burst);
   test_harness_add ("/relay/routing/restart", test_restart);
   test_harness_add ("/relay/routing/reassign", test_reassign);
+  test_harness_add ("/relay/routing/back-online", test_back_online);
   test_harness_add ("/relay/routing/transfer", test_transfer);
   test_harness_add ("/relay/routing/leave-message", test_leave_message);
 

@@ -494,6 +494,22 @@ tell_queue (ConfabHub *hub,
     }
 }
 
+static gboolean
+site_has_told (ConfabHub  *hub,
+               const char *site_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (hub->routing == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, hub->routing->told);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (strcmp (((Told *) value)->site_id, site_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* Each queue's head to whoever is free, in order, then the visitors told. */
 static void
 drain (ConfabHub  *hub,
@@ -508,6 +524,13 @@ drain (ConfabHub  *hub,
   site = confab_store_get_site (store, site_id, NULL);
   if (site == NULL)
     return;
+  /* most drains find nothing waiting and nobody to tell: one index probe, no transaction */
+  {
+    g_autoptr (GPtrArray) peek = confab_store_list_queue (store, site_id, NULL);
+
+    if (peek != NULL && peek->len == 0 && !site_has_told (hub, site_id))
+      return;
+  }
   if (!hub_begin (hub, &error))
     goto failed;
 
