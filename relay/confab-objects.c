@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-objects"
 
 #include "confab-objects.h"
+#include "confab-store-routing.h"
 #include "confab-chat.h"
 #include "confab-avatars.h"
 #include "confab-json.h"
@@ -141,6 +142,8 @@ confab_conversation_to_json (ConfabStore              *store,
         }
       else
         json_object_set_null_member (object, "target");
+      /* issue 18: its team and its place in the queue */
+      confab_routing_to_json (store, conversation->id, object);
     }
   else
     json_object_set_int_member (object, "agent_read_seq", conversation->agent_read_seq);
@@ -156,6 +159,45 @@ confab_conversation_to_json (ConfabStore              *store,
     }
 
   return object;
+}
+
+void
+confab_site_set_max_chats (ConfabStore *store,
+                           JsonObject  *object,
+                           const char  *site_id,
+                           const char  *user_id)
+{
+  gint64 max_chats = confab_store_get_max_chats (store, site_id, user_id, NULL);
+
+  json_object_set_int_member (object, "max_chats", MAX (max_chats, 0));
+}
+
+void
+confab_routing_to_json (ConfabStore *store,
+                        const char  *conversation_id,
+                        JsonObject  *object)
+{
+  ConfabRouting routing = { 0 };
+
+  if (!confab_store_get_routing (store, conversation_id, &routing, NULL))
+    confab_routing_clear (&routing);
+  if (routing.team_id != NULL)
+    {
+      JsonObject *team = json_object_new ();
+
+      json_object_set_string_member (team, "id", routing.team_id);
+      set_string_or_null (team, "key", routing.team_key);
+      set_string_or_null (team, "name", routing.team_name);
+      json_object_set_object_member (object, "team", team);
+    }
+  else
+    json_object_set_null_member (object, "team");
+  set_time (object, "queued_at", routing.queued_at);
+  if (routing.queue_position > 0)
+    json_object_set_int_member (object, "queue_position", routing.queue_position);
+  else
+    json_object_set_null_member (object, "queue_position");
+  confab_routing_clear (&routing);
 }
 
 JsonObject *

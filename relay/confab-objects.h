@@ -39,6 +39,15 @@ JsonObject *confab_offline_message_to_json (const ConfabOfflineMessage *offline)
 /* {"score","comment","rated_at"}, or NULL when the conversation has none (or on error). */
 JsonObject *confab_rating_to_json       (ConfabStore              *store,
                                          const char               *conversation_id);
+/* Sets "max_chats", @user_id's limit on @site_id (issue 18; 0 also when unknown). */
+void        confab_site_set_max_chats   (ConfabStore              *store,
+                                         JsonObject               *object,
+                                         const char               *site_id,
+                                         const char               *user_id);
+/* Sets "team" ({"id","key","name"}|null), "queued_at" and "queue_position" (issue 18). */
+void        confab_routing_to_json      (ConfabStore              *store,
+                                         const char               *conversation_id,
+                                         JsonObject               *object);
 
 /* Frames: {"type":@type, ...} */
 JsonObject *confab_frame_new            (const char               *type);

@@ -22,7 +22,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 
 typedef struct {
   const char *method;
-  const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label}
+  const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label} {team}
                           * {article} {agent} {apikey} {webhook}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
@@ -80,6 +80,14 @@ static const RoleRow table[] = {
   { "PATCH",  "/api/v1/articles/{article}", "{'body':'B.'}",          { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/articles/{article}", NULL,                     { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/widget/articles?site_key={key}&q=return", NULL, { OK,  OK,  OK,  OK,  OK  } },
+  /* teams (issue 18): every member reads them, admins manage them; any member transfers */
+  { "GET",    "/api/v1/sites/{site}/teams", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/teams", "{'name':'Team {n}'}",    { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/teams/{team}", NULL,                           { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/teams/{team}", "{'assignment':'off'}",         { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/teams/{team}", NULL,                           { OK,  OK,  403, 404, 401 } },
+  { "POST",   "/api/v1/conversations/{conversation}/transfer", "{'to_agent_id':'{agent}'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
   /* labels: admins manage them, every member puts them on conversations; notes; search */
   { "GET",    "/api/v1/sites/{site}/labels", NULL,                    { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/labels", "{'name':'x{n}','color':'#112233'}",
@@ -258,6 +266,11 @@ fresh (Roles      *roles,
       path = g_strdup_printf ("/api/v1/sites/%s/webhooks", world->site_id);
       body = test_json ("{'url':'http://127.0.0.1:9/hook%u','events':['rating.created']}", roles->serial);
     }
+  else if (strcmp (what, "team") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
+      body = test_json ("{'name':'Fresh team %u'}", roles->serial);
+    }
   else if (strcmp (what, "label") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/labels", world->site_id);
@@ -282,7 +295,7 @@ expand (Roles      *roles,
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
                                               "fvisitor", "bvisitor", "label", "apikey", "webhook",
-                                              "article" };
+                                              "article", "team" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 

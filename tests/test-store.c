@@ -17,6 +17,7 @@
 #include "confab-store-batch.h"
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
+#include "confab-store-routing.h"
 #include "confab-store-kb.h"
 #include "confab-store-team.h"
 #include "confab-store-targets.h"
@@ -2938,6 +2939,57 @@ test_targets (Fixture       *fixture,
   g_assert_cmpint (counts[1][1], ==, 0);
 }
 
+/* Issue 18's migration (routing), on the newest dump there is (store-v14.sql, migrated
+ * through every later migration): members get no limit, no conversation waits in a queue or has
+ * a team, teams work with the existing members, and the schema is a fresh one's. */
+static void
+test_migrate_routing (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL, *text = NULL;
+  g_autofree char *site_id = NULL, *user_id = NULL;
+  g_autoptr (ConfabTeam) team = NULL;
+  const char *members[2] = { NULL, NULL };
+  ConfabTeamDraft draft = { .name = "Billing", .key = "billing" };
+
+  load_dump (fixture->path, "store-v14.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  text = query_text (fixture->path, "SELECT count (*) FROM memberships WHERE max_chats <> 0 OR routed_at <> 0");
+  g_assert_cmpstr (text, ==, "0");
+  g_free (text);
+  text = query_text (fixture->path, "SELECT count (*) FROM conversations WHERE queue_order IS NOT NULL "
+                                    "OR team_id IS NOT NULL OR assigned_at IS NOT NULL");
+  g_assert_cmpstr (text, ==, "0");
+  site_id = query_text (fixture->path, "SELECT site_id FROM memberships ORDER BY site_id, user_id LIMIT 1");
+  user_id = query_text (fixture->path, "SELECT user_id FROM memberships ORDER BY site_id, user_id LIMIT 1");
+
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  members[0] = user_id;
+  draft.member_ids = members;
+  team = confab_store_create_team (fixture->store, site_id, &draft, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (team->member_ids[0], ==, user_id);
+  g_assert_cmpint (confab_store_get_max_chats (fixture->store, site_id, user_id, &error), ==, 0);
+  g_assert_no_error (error);
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 /* --- e-mail on both backends (pgmail) ------------------------------------------------------- */
 
 /* A second store on the fixture's database: another relay. */
@@ -4676,6 +4728,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-faq-stems", test_migrate_v14_faq_stems);
   TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
   TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
+  TEST_WITHOUT_STORE ("migrate-routing", test_migrate_routing);
   TEST_WITHOUT_STORE ("migrate-v14-targets", test_migrate_v14_targets);
   TEST_BOTH ("email/queue", test_email_queue);
   TEST_BOTH ("email/settings", test_email_settings);

@@ -12,13 +12,18 @@
 #include "confab-hub-admin.h"
 #include "confab-json.h"
 #include "confab-store-team.h"
+#include "confab-store-routing.h"
+#include "confab-hub.h"
+#include "confab-objects.h"
 #include "confab-util.h"
 #include "confab-avatars.h"
 
 #include <string.h>
 
 static JsonObject *
-member_to_json (const ConfabMember *member)
+member_to_json (ConfabStore        *store,
+                const char         *site_id,
+                const ConfabMember *member)
 {
   JsonObject *object = json_object_new ();
   g_autofree char *since = confab_format_time (member->since);
@@ -40,6 +45,16 @@ member_to_json (const ConfabMember *member)
   }
   json_object_set_string_member (object, "since", since);
   json_object_set_boolean_member (object, "pending", member->pending);
+  /* issue 18: the member's limit of open chats and their teams */
+  {
+    g_auto (GStrv) team_ids = confab_store_list_member_teams (store, site_id, member->user_id, NULL);
+    JsonArray *teams = json_array_new ();
+
+    confab_site_set_max_chats (store, object, site_id, member->user_id);
+    for (guint i = 0; team_ids != NULL && team_ids[i] != NULL; i++)
+      json_array_add_string_element (teams, team_ids[i]);
+    json_object_set_array_member (object, "team_ids", teams);
+  }
   return object;
 }
 
@@ -75,7 +90,7 @@ members_list_json (ConfabStore  *store,
     return NULL;
   list = json_array_new ();
   for (guint i = 0; i < members->len; i++)
-    json_array_add_object_element (list, member_to_json (g_ptr_array_index (members, i)));
+    json_array_add_object_element (list, member_to_json (store, site_id, g_ptr_array_index (members, i)));
   return list;
 }
 
@@ -198,7 +213,7 @@ change_member (ConfabApiCall *call,
   if (member == NULL)
     return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
   {
-    g_autoptr (JsonObject) answer = member_to_json (member);
+    g_autoptr (JsonObject) answer = member_to_json (call->relay->store, site->id, member);
     confab_http_json_object (call->msg, previous == CONFAB_ROLE_NONE ? SOUP_STATUS_CREATED
                                                                       : SOUP_STATUS_OK, answer);
   }
@@ -249,7 +264,7 @@ invite (ConfabApiCall *call,
     return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
 
   expires = confab_format_time (expires_at);
-  answer = member_to_json (member);
+  answer = member_to_json (call->relay->store, site->id, member);
   json_object_set_string_member (answer, "setup_code", code);
   json_object_set_string_member (answer, "setup_code_expires_at", expires);
   confab_http_json_object (call->msg, SOUP_STATUS_CREATED, answer);
@@ -298,14 +313,43 @@ member_by_id (ConfabApiCall *call,
 
   if (confab_api_method_is (call, "PATCH"))
     {
-      static const char * const fields[] = { "role", NULL };
+      static const char * const fields[] = { "role", "max_chats", NULL };
       g_autoptr (JsonObject) body = NULL;
-      ConfabRole role;
+      g_autoptr (GError) error = NULL;
+      ConfabRole role = previous;
+      gint64 max_chats = -1;
 
       if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
           !confab_api_only_fields (call, body, fields) ||
-          !read_role (call, body, &role))
+          (json_object_has_member (body, "role") && !read_role (call, body, &role)))
         return;
+      /* issue 18: the limit of open + pending chats the relay gives them (0: none) */
+      if (json_object_has_member (body, "max_chats"))
+        {
+          JsonNode *node = json_object_get_member (body, "max_chats");
+
+          if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+              json_node_get_int (node) < 0 || json_node_get_int (node) > 100)
+            return confab_api_bad_value (call, "“max_chats” must be a whole number from 0 to 100");
+          max_chats = json_node_get_int (node);
+        }
+      if ((role == CONFAB_ROLE_OWNER || previous == CONFAB_ROLE_OWNER) && role != previous &&
+          site->role != CONFAB_ROLE_OWNER)
+        return confab_api_forbidden (call, "Only the site's owners can make or change owners");
+      if (max_chats >= 0)
+        {
+          g_autoptr (JsonObject) detail = json_object_new ();
+
+          if (!confab_store_set_max_chats (call->relay->store, site->id, user_id, max_chats, &error))
+            return confab_http_gerror (call->msg, error);
+          json_object_set_string_member (detail, "user_id", user_id);
+          json_object_set_int_member (detail, "max_chats", max_chats);
+          confab_api_audit (call, site->id, "member.updated", "member", user_id, NULL, detail);
+          /* the team and the member hear of it; a raised limit takes the queue's head */
+          confab_api_push_members (call->relay, site->id);
+          confab_hub_push_site (call->relay->hub, site->id);
+          confab_hub_route_later (call->relay->hub, site->id);
+        }
       return change_member (call, site, user_id, previous, role);
     }
 
@@ -317,7 +361,7 @@ member_by_id (ConfabApiCall *call,
 
       if (member == NULL)
         return error ? confab_http_gerror (call->msg, error) : confab_api_not_found (call);
-      answer = member_to_json (member);
+      answer = member_to_json (call->relay->store, site->id, member);
       return confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
     }
 

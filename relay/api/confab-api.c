@@ -21,6 +21,7 @@
 #include "confab-uploads.h"
 #include "confab-files.h"
 #include "confab-api-chat.h"
+#include "confab-api-routing.h"
 #include "confab-store-chat.h"
 #include "confab-util.h"
 
@@ -360,7 +361,13 @@ sites_list (Request    *request,
 
   list = json_array_new ();
   for (guint i = 0; i < sites->len; i++)
-    json_array_add_object_element (list, confab_site_to_json (g_ptr_array_index (sites, i)));
+    {
+      ConfabSite *site = g_ptr_array_index (sites, i);
+      JsonObject *object = confab_site_to_json (site);
+
+      confab_site_set_max_chats (request->relay->store, object, site->id, user->id);
+      json_array_add_object_element (list, object);
+    }
   json_object_set_array_member (answer, "sites", list);
   confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
 }
@@ -400,7 +407,7 @@ sites_create (Request    *request,
 /* SETTING_TEXT: a visitor-facing text, a string or {"en":"Hi","de":"Hallo"} (BCP 47 tags, at
  * most 20); SETTING_FILE_TYPES: a list of upload kinds (confab-files.h). */
 typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS,
-               SETTING_TEXT, SETTING_FILE_TYPES } SettingType;
+               SETTING_TEXT, SETTING_FILE_TYPES, SETTING_TEAM_RULES } SettingType;
 
 typedef struct {
   const char  *key;
@@ -437,6 +444,11 @@ static const SettingSpec setting_specs[] = {
   { "retention_days",   SETTING_INT,     3650,  NULL }, /* 0: keep forever (confab-retention.c) */
   { "first_response_seconds", SETTING_INT, 86400, NULL }, /* 0: no target (confab-store-targets.h) */
   { "next_response_seconds", SETTING_INT, 86400, NULL },
+  /* issue 18: routing (confab-hub-routing.c); only prechat_team is in the widget config */
+  { "assignment",       SETTING_CHOICE,  0,     "|off|round_robin|least_busy|" },
+  { "reassign_after_seconds", SETTING_INT, 3600, NULL }, /* 0: never */
+  { "prechat_team",     SETTING_BOOL,    0,     NULL },
+  { "team_rules",       SETTING_TEAM_RULES, 50, NULL },
 };
 
 static gboolean
@@ -593,6 +605,59 @@ valid_file_types (const SettingSpec  *spec,
   return FALSE;
 }
 
+/* Up to spec->max {"team": KEY, "url": pattern?, "language": tag?, "faq_id": id?} (issue 18):
+ * the key as teams have them (an unknown one never matches), the rest strings. */
+static gboolean
+valid_team_rules (const SettingSpec  *spec,
+                  JsonNode           *node,
+                  char              **message)
+{
+  JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+  if (array != NULL && json_array_get_length (array) > spec->max)
+    array = NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *rule = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      g_autoptr (GList) members = rule ? json_object_get_members (rule) : NULL;
+      const char *team = NULL;
+
+      if (rule == NULL)
+        {
+          array = NULL;
+          break;
+        }
+      for (GList *l = members; l; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (rule, l->data);
+          gboolean known = g_strv_contains ((const char * const[]) { "team", "url", "language", "faq_id", NULL },
+                                            l->data);
+
+          if (!known || !JSON_NODE_HOLDS_VALUE (value) ||
+              json_node_get_value_type (value) != G_TYPE_STRING ||
+              confab_utf8_length (json_node_get_string (value)) > 500)
+            {
+              array = NULL;
+              break;
+            }
+        }
+      if (array == NULL)
+        break;
+      team = json_object_get_string_member_with_default (rule, "team", NULL);
+      if (team == NULL || !confab_team_key_is_valid (team) ||
+          (json_object_has_member (rule, "language") &&
+           !valid_language_tag (json_object_get_string_member (rule, "language"))))
+        array = NULL;
+    }
+  if (array != NULL)
+    return TRUE;
+  *message = g_strdup_printf ("“%s” must be a list of at most %" G_GINT64_FORMAT " rules "
+                              "{\"team\": key, \"url\": pattern, \"language\": tag, \"faq_id\": id}",
+                              spec->key, spec->max);
+  return FALSE;
+}
+
 /* The JSON type a setting takes, for telling a wrong type (invalid_field) from a wrong value
  * (invalid_value). */
 static gboolean
@@ -614,6 +679,7 @@ setting_has_type (const SettingSpec *spec,
     case SETTING_TEXT:
       return type == G_TYPE_STRING || JSON_NODE_HOLDS_OBJECT (node);
     case SETTING_FILE_TYPES:
+    case SETTING_TEAM_RULES:
       return JSON_NODE_HOLDS_ARRAY (node);
     default:
       return type == G_TYPE_STRING;
@@ -697,6 +763,9 @@ valid_setting (const SettingSpec  *spec,
 
     case SETTING_FILE_TYPES:
       return valid_file_types (spec, node, message);
+
+    case SETTING_TEAM_RULES:
+      return valid_team_rules (spec, node, message);
 
     default:
       g_assert_not_reached ();
@@ -835,6 +904,8 @@ site_patch (Request    *request,
                 updated->name, detail);
   confab_hub_site_changed (request->relay->hub, site->id);
   confab_hub_push_site (request->relay->hub, site->id);
+  /* issue 18: assignment turned on may take the queue's heads */
+  confab_hub_route_later (request->relay->hub, site->id);
 
   {
     g_autoptr (JsonObject) answer = confab_site_to_json (updated);
@@ -936,6 +1007,8 @@ handle_site (Request     *request,
       if (method_is (request, "GET"))
         {
           g_autoptr (JsonObject) answer = confab_site_to_json (site);
+
+          confab_site_set_max_chats (request->relay->store, answer, site->id, user->id);
           return confab_http_json_object (request->msg, SOUP_STATUS_OK, answer);
         }
       if (method_is (request, "DELETE"))
@@ -960,6 +1033,13 @@ handle_site (Request     *request,
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
       return confab_api_site_channel (&call, site, segments[2], segments + 3);
+    }
+
+  /* issue 18: teams (confab-api-routing.c) */
+  if (strcmp (segments[1], "teams") == 0)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_site_teams (&call, site, segments + 2);
     }
 
   if (strcmp (segments[1], "labels") == 0)
@@ -1026,6 +1106,13 @@ handle_conversation (Request     *request,
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
       return confab_api_chat_conversation_resource (&call, conversation, segments[1]);
+    }
+
+  /* issue 18: transfer to a team or an agent (confab-api-routing.c) */
+  if (g_strcmp0 (segments[1], "transfer") == 0 && segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_conversation_transfer (&call, conversation);
     }
 
   /* an agent's message over REST (confab-api-keys.c) */
@@ -1218,9 +1305,28 @@ widget_config (Request *request)
 
     for (GList *l = keys; l; l = l->next)
       if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0 &&
-          !g_str_has_suffix (l->data, "_response_seconds"))
+          !g_str_has_suffix (l->data, "_response_seconds") &&
+          strcmp (l->data, "assignment") != 0 && strcmp (l->data, "reassign_after_seconds") != 0 &&
+          strcmp (l->data, "team_rules") != 0)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
+    /* issue 18: the pre-chat form's team choice */
+    if (json_object_get_boolean_member_with_default (settings, "prechat_team", FALSE))
+      {
+        g_autoptr (GPtrArray) teams = confab_store_list_teams (relay->store, site->id, NULL);
+        JsonArray *list = json_array_new ();
+
+        for (guint i = 0; teams != NULL && i < teams->len; i++)
+          {
+            ConfabTeam *team = g_ptr_array_index (teams, i);
+            JsonObject *entry = json_object_new ();
+
+            json_object_set_string_member (entry, "key", team->key);
+            json_object_set_string_member (entry, "name", team->name);
+            json_array_add_object_element (list, entry);
+          }
+        json_object_set_array_member (answer, "teams", list);
+      }
   }
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
@@ -1362,6 +1468,12 @@ handle_api (SoupServer        *server,
     {
       ConfabApiCall call = { request.relay, msg, query, request.method, user };
       return confab_api_keys_resource (&call, segments);
+    }
+
+  if (strcmp (segments[0], "teams") == 0 && segments[1] != NULL && *segments[1] != '\0')
+    {
+      ConfabApiCall call = { request.relay, msg, query, request.method, user };
+      return confab_api_team (&call, segments[1], segments + 2);
     }
 
   if (strcmp (segments[0], "labels") == 0 && segments[1] != NULL && *segments[1] != '\0')

@@ -58,7 +58,12 @@ confab_hub_push_site (ConfabHub  *hub,
           site->role = confab_store_get_role (hub->relay->store, site_id, agent->user_id);
           if (site->role == CONFAB_ROLE_NONE)
             continue;
-          json_object_set_object_member (frame, "site", confab_site_to_json (site));
+          {
+            JsonObject *object = confab_site_to_json (site);
+
+            confab_site_set_max_chats (hub->relay->store, object, site_id, agent->user_id);
+            json_object_set_object_member (frame, "site", object);
+          }
           built = confab_frame_to_string (frame);
           g_hash_table_insert (texts, agent->user_id, built);
           text = built;

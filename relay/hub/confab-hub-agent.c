@@ -431,6 +431,39 @@ not_stored:
   client_store_failed (client, error, NULL);
 }
 
+/* {"type":"transfer","conversation_id","to_agent_id"?,"to_team_id"?,"note"?} (issue 18) */
+static void
+agent_transfer (Client     *client,
+                JsonObject *frame)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *to_agent_id = NULL, *to_team_id = NULL, *note = NULL;
+
+  if (!confab_json_get_string (frame, "to_agent_id", FALSE, &to_agent_id, &error) ||
+      !confab_json_get_string (frame, "to_team_id", FALSE, &to_team_id, &error) ||
+      !confab_json_get_string (frame, "note", FALSE, &note, &error))
+    return client_bad_gerror (client, error, NULL);
+  if ((to_agent_id == NULL) == (to_team_id == NULL))
+    return client_bad_frame (client, "invalid_value",
+                             "Give exactly one of “to_agent_id” and “to_team_id”", NULL);
+  if (note != NULL && !require_length (client, "note", note, 0, 1000, NULL))
+    return;
+  if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
+    return;
+
+  updated = confab_hub_transfer (client->hub, client->user_id, client->user_name, conversation,
+                                 to_agent_id, to_team_id, note, &error);
+  if (updated == NULL)
+    {
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+        client_bad_frame (client, "not_found", error->message, NULL);
+      else
+        client_store_failed (client, error, NULL);
+    }
+}
+
 static void
 agent_read (Client     *client,
             JsonObject *frame)
@@ -513,6 +546,8 @@ handle_agent_frame (Client     *client,
     agent_start_conversation (client, frame);
   else if (strcmp (type, "typing") == 0)
     agent_typing (client, frame);
+  else if (strcmp (type, "transfer") == 0)
+    agent_transfer (client, frame);
   else if (strcmp (type, "assign") == 0)
     agent_change_conversation (client, frame, TRUE);
   else if (strcmp (type, "set_status") == 0)

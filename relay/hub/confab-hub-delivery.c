@@ -612,6 +612,14 @@ queue_frames (ConfabHub  *hub,
   g_ptr_array_add (hub->outgoing, outgoing);
 }
 
+void
+hub_queue_visitor_frame (ConfabHub  *hub,
+                         const char *visitor_id,
+                         JsonObject *frame)
+{
+  queue_frames (hub, NULL, NULL, visitor_id, frame);
+}
+
 /* Stores @frame as an event of @site_id and queues it for the site's agents with its cursor.
  * Inside hub_begin()/hub_commit() only. */
 gboolean
@@ -679,9 +687,14 @@ announce_conversation (ConfabHub                *hub,
                        const ConfabConversation *conversation,
                        GError                  **error)
 {
-  g_autoptr (JsonObject) for_agents = conversation_frame (hub, conversation, CONFAB_AUDIENCE_AGENT);
-  g_autoptr (JsonObject) for_visitor = conversation_frame (hub, conversation, CONFAB_AUDIENCE_VISITOR);
+  g_autoptr (JsonObject) for_agents = NULL;
+  g_autoptr (JsonObject) for_visitor = NULL;
 
+  /* issue 18: the queue follows (before the object is written: its queue_position) */
+  if (!hub_route_conversation_changed (hub, conversation, error))
+    return FALSE;
+  for_agents = conversation_frame (hub, conversation, CONFAB_AUDIENCE_AGENT);
+  for_visitor = conversation_frame (hub, conversation, CONFAB_AUDIENCE_VISITOR);
   if (!persist_event (hub, conversation->site_id, CONFAB_EVENT_CONVERSATION,
                       conversation->id, for_agents, error))
     return FALSE;
@@ -842,8 +855,10 @@ prepare_visitor_conversation (ConfabHub  *hub,
                               const char *site_id,
                               const char *visitor_id,
                               const char *assignee_id,
+                              const char *team_key,
                               GError    **error)
 {
+  g_autofree char *routed_to = NULL;
   ConfabStore *store = hub->relay->store;
   g_autoptr (ConfabConversation) conversation = NULL;
   g_autoptr (ConfabConversation) before = NULL;
@@ -867,6 +882,10 @@ prepare_visitor_conversation (ConfabHub  *hub,
           conversation = confab_store_set_assignee (store, before->id, assignee_id, error);
           actor_id = assignee_id;
         }
+      else if (conversation != NULL)
+        /* issue 18: its team, then an agent or the queue */
+        conversation = hub_route_new_conversation (hub, g_steal_pointer (&conversation), team_key,
+                                                   &routed_to, error);
     }
   else if (conversation->status == CONFAB_STATUS_RESOLVED)
     {
@@ -880,7 +899,8 @@ prepare_visitor_conversation (ConfabHub  *hub,
   /* the timeline event after the conversation event, which agents need first */
   if (conversation == NULL || !announce_conversation (hub, conversation, error) ||
       (before != NULL &&
-       !record_conversation_change (hub, before, conversation, actor_id, NULL, error)))
+       !record_conversation_change (hub, before, conversation, actor_id, NULL, error)) ||
+      (routed_to != NULL && !hub_route_record_assigned (hub, conversation, routed_to, error)))
     return NULL;
 
   return g_steal_pointer (&conversation);
@@ -909,6 +929,7 @@ deliver_message (Client             *client,
     {
       prepared = prepare_visitor_conversation (hub, draft->site_id, draft->visitor_id,
                                                client->kind == CLIENT_AGENT ? client->user_id : NULL,
+                                               client->kind == CLIENT_VISITOR ? client->route_team : NULL,
                                                &error);
       if (prepared == NULL)
         {

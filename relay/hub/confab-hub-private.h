@@ -70,6 +70,8 @@ typedef struct {
   char                    *visitor_id;   /* set by hello */
   char                    *visitor_name;
   char                    *conversation_id;
+  char                    *route_team;   /* the team key of the next new conversation
+                                          * (message's "team"; confab-hub-routing.c) */
   gboolean                 previews_allowed;
   char                    *pending_preview;
   guint                    preview_source;
@@ -128,6 +130,7 @@ struct _ConfabHub
   guint        parked_backoff_ms;
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
+  struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */
 };
 
 #define BATCH_MAX_MS    5
@@ -524,5 +527,36 @@ hub_writer_sync (HubWriter *writer);
 void
 hub_writer_forget_client (HubWriter *writer,
                           Client    *client);
+
+/* --- routing (confab-hub-routing.c, issue 18) --- */
+typedef struct _HubRouting HubRouting;
+
+void                hub_routing_free (ConfabHub *hub);
+ConfabConversation *hub_route_new_conversation (ConfabHub           *hub,
+                                                ConfabConversation  *conversation,
+                                                const char          *team_key,
+                                                char               **out_routed_to,
+                                                GError             **error);
+gboolean            hub_route_record_assigned  (ConfabHub                *hub,
+                                                const ConfabConversation *conversation,
+                                                const char               *agent_id,
+                                                GError                  **error);
+gboolean            hub_route_conversation_changed (ConfabHub                *hub,
+                                                const ConfabConversation *conversation,
+                                                GError                  **error);
+JsonObject         *hub_route_queue_json       (ConfabHub  *hub,
+                                                const char *conversation_id);
+void                hub_route_later            (ConfabHub  *hub,
+                                                const char *site_id);
+gboolean            hub_route_leave_queue      (ConfabHub   *hub,
+                                                const char  *conversation_id,
+                                                GError     **error);
+void                hub_route_presence         (ConfabHub  *hub,
+                                                Client     *agent,
+                                                const char *status);
+/* queue_frames () for a frame to a visitor's tabs only (sent once the batch is durable) */
+void                hub_queue_visitor_frame    (ConfabHub  *hub,
+                                                const char *visitor_id,
+                                                JsonObject *frame);
 
 G_END_DECLS

@@ -477,6 +477,15 @@ visitor_hello (Client     *client,
   else
     json_object_set_null_member (welcome, "conversation");
   json_object_set_int_member (welcome, "agents_online", confab_hub_agents_online (hub, client->site_id));
+  {
+    /* issue 18: a reload shows the place in the queue */
+    JsonObject *queue = conversation ? hub_route_queue_json (hub, conversation->id) : NULL;
+
+    if (queue != NULL)
+      json_object_set_object_member (welcome, "queue", queue);
+    else
+      json_object_set_null_member (welcome, "queue");
+  }
   /* the visitor token in it is good once the batch holding the visitor is stored */
   queue_for_client (hub, client, welcome, NULL);
 
@@ -503,6 +512,19 @@ visitor_message (Client     *client,
     }
   if (!take_message_tokens (client, client_id))
     return;
+  /* issue 18: the team the page or the visitor chose, for the next new conversation; a key
+   * the site does not have is ignored when it starts (hub_route_new_conversation ()) */
+  {
+    JsonNode *team = json_object_get_member (frame, "team");
+
+    if (team != NULL && JSON_NODE_HOLDS_VALUE (team) &&
+        json_node_get_value_type (team) == G_TYPE_STRING &&
+        strlen (json_node_get_string (team)) <= 40)
+      {
+        g_free (client->route_team);
+        client->route_team = g_strdup (json_node_get_string (team));
+      }
+  }
 
   draft.site_id = client->site_id;
   draft.visitor_id = client->visitor_id;
@@ -936,6 +958,10 @@ visitor_leave_message (Client     *client,
     goto failed;
 
   if (!announce_new_offline_message (hub, id, &error))
+    goto failed;
+  /* issue 18: a message instead of waiting: out of the queue (open, unassigned) */
+  if (client->conversation_id != NULL &&
+      !hub_route_leave_queue (hub, client->conversation_id, &error))
     goto failed;
   /* the agents who want it by mail: queued in the same unit, sent once it is durable */
   if (!confab_mail_notify_offline (hub->relay, id, &error))

@@ -356,6 +356,8 @@ announce_presence (ConfabHub  *hub,
                                  hub_cluster_effective_status (hub, agent->user_id, status));
   text = confab_frame_to_string (frame);
   hub_cluster_presence (hub, agent->user_id, agent->user_name, agent->site_ids, status);
+  /* issue 18: a free agent takes the queue's head; an absent one's chats may go back to it */
+  hub_route_presence (hub, agent, status);
 
   for (guint i = 0; i < agent->site_ids->len; i++)
     {
@@ -484,6 +486,7 @@ client_free (Client *client)
   g_free (client->token_hash);
   g_clear_pointer (&client->site_ids, g_ptr_array_unref);
   g_free (client->presence);
+  g_free (client->route_team);
   g_free (client);
 }
 
@@ -827,6 +830,7 @@ confab_hub_free (ConfabHub *hub)
   g_hash_table_unref (hub->visitor_tabs);
   g_hash_table_unref (hub->site_visitors);
   g_hash_table_unref (hub->site_agents);
+  hub_routing_free (hub);
   g_hash_table_unref (hub->site_online);
   g_ptr_array_unref (hub->outgoing);
   g_ptr_array_unref (hub->batch_frames);
@@ -1022,6 +1026,7 @@ agent_set_sites (ConfabHub *hub,
       json_object_set_string_member (entry, "id", site->id);
       json_object_set_string_member (entry, "name", site->name);
       json_object_set_string_member (entry, "role", confab_role_to_string (site->role));
+      confab_site_set_max_chats (hub->relay->store, entry, site->id, agent->user_id);
       json_array_add_object_element (list, entry);
     }
   /* pump_backlog() passes pdata as a NULL-terminated vector */

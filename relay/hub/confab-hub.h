@@ -82,4 +82,22 @@ void       confab_hub_sync              (ConfabHub   *hub);
  * protocol error.) */
 #define CONFAB_CLOSE_SLOW_CONSUMER 4008
 
+/* Something that may free an agent's slot changed on @site_id (a limit, a team, the
+ * settings): the site's queues are drained soon (confab-hub-routing.c). */
+void confab_hub_route_later (ConfabHub  *hub,
+                             const char *site_id);
+
+/* Transfers @conversation (issue 18) to exactly one of @to_agent_id (assigned, whatever their
+ * limit) or @to_team_id (unassigned, then routed or queued in that team), with a timeline
+ * "transferred" event and @note (may be NULL) as an internal note. NOT_FOUND for a target
+ * that is not the conversation's site's. The conversation after, or NULL. */
+ConfabConversation *confab_hub_transfer (ConfabHub                *hub,
+                                         const char               *actor_id,
+                                         const char               *actor_name,
+                                         const ConfabConversation *conversation,
+                                         const char               *to_agent_id,
+                                         const char               *to_team_id,
+                                         const char               *note,
+                                         GError                  **error);
+
 G_END_DECLS

@@ -24,6 +24,7 @@
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
 #include "confab-store-targets.h"
+#include "confab-store-routing.h"
 
 G_BEGIN_DECLS
 
@@ -249,6 +250,26 @@ struct _ConfabStoreFuncs
   GPtrArray *(*advance_targets) (ConfabStore *store, gint64 now_ms, GError **error);
   gint64 (*next_target_at) (ConfabStore *store, GError **error);
   gboolean (*analytics_targets) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, ConfabAnalyticsTargetFunc func, gpointer user_data, GError **error);
+  /* route, issue 18: teams, limits and the queue (confab-store-routing.h) */
+  ConfabTeam *(*create_team) (ConfabStore *store, const char *site_id, const ConfabTeamDraft *draft, GError **error);
+  ConfabTeam *(*get_team) (ConfabStore *store, const char *team_id, GError **error);
+  ConfabTeam *(*get_team_by_key) (ConfabStore *store, const char *site_id, const char *key, GError **error);
+  GPtrArray *(*list_teams) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabTeam *(*update_team) (ConfabStore *store, const char *team_id, const ConfabTeamDraft *draft, GError **error);
+  gboolean (*delete_team) (ConfabStore *store, const char *team_id, GError **error);
+  gint64 (*get_max_chats) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
+  gboolean (*set_max_chats) (ConfabStore *store, const char *site_id, const char *user_id, gint64 max_chats, GError **error);
+  char **(*list_member_teams) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
+  gboolean (*get_routing) (ConfabStore *store, const char *conversation_id, ConfabRouting *out, GError **error);
+  gboolean (*set_conversation_team) (ConfabStore *store, const char *conversation_id, const char *team_id, GError **error);
+  gboolean (*enqueue) (ConfabStore *store, const char *conversation_id, gboolean at_head, GError **error);
+  gboolean (*dequeue) (ConfabStore *store, const char *conversation_id, GError **error);
+  GPtrArray *(*list_queue) (ConfabStore *store, const char *site_id, GError **error);
+  char *(*route_pick) (ConfabStore *store, const char *site_id, const char *team_id, const char *mode, const char *candidates_json, GError **error);
+  ConfabConversation *(*route_assign) (ConfabStore *store, const char *conversation_id, const char *user_id, GError **error);
+  gboolean (*record_handling) (ConfabStore *store, const char *conversation_id, GError **error);
+  gint64 (*median_handling) (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
+  GPtrArray *(*list_assigned_open) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

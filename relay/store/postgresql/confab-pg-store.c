@@ -21,6 +21,7 @@
 #include "confab-pg-store-private.h"
 #include "confab-pg-store-hooks.h"
 #include "confab-pg-store-email.h"
+#include "confab-pg-store-routing.h"
 #include "confab-pg-schema.h"
 
 #include <stdlib.h>
@@ -1172,6 +1173,26 @@ static const ConfabStoreFuncs pg_backend = {
   .advance_targets = pg_advance_targets,
   .next_target_at = pg_next_target_at,
   .analytics_targets = pg_analytics_targets,
+  /* route, issue 18 (confab-pg-store-routing.c) */
+  .create_team = pg_create_team,
+  .get_team = pg_get_team,
+  .get_team_by_key = pg_get_team_by_key,
+  .list_teams = pg_list_teams,
+  .update_team = pg_update_team,
+  .delete_team = pg_delete_team,
+  .get_max_chats = pg_get_max_chats,
+  .set_max_chats = pg_set_max_chats,
+  .list_member_teams = pg_list_member_teams,
+  .get_routing = pg_get_routing,
+  .set_conversation_team = pg_set_conversation_team,
+  .enqueue = pg_enqueue,
+  .dequeue = pg_dequeue,
+  .list_queue = pg_list_queue,
+  .route_pick = pg_route_pick,
+  .route_assign = pg_route_assign,
+  .record_handling = pg_record_handling,
+  .median_handling = pg_median_handling,
+  .list_assigned_open = pg_list_assigned_open,
 };
 
 ConfabStore *

@@ -816,6 +816,46 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX response_targets_conversation ON response_targets (conversation_id);\n"
   "CREATE INDEX response_targets_site ON response_targets (site_id, started_at);\n",
+  /* Issue 18, routing (confab-store-routing.c): teams and their members, each agent's limit
+   * of open chats per site and when the relay last gave them one (round robin), a
+   * conversation's team and its place in the queue, and the handling times the queue's
+   * estimated wait comes from */
+  "CREATE TABLE teams (\n"
+  "  id                     TEXT PRIMARY KEY,\n"
+  "  site_id                TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  key                    TEXT NOT NULL,\n"
+  "  name                   TEXT NOT NULL,\n"
+  "  assignment             TEXT NOT NULL DEFAULT 'inherit'\n"
+  "                         CHECK (assignment IN ('inherit', 'off', 'round_robin', 'least_busy')),\n"
+  "  first_response_seconds INTEGER,\n"
+  "  next_response_seconds  INTEGER,\n"
+  "  created_at             INTEGER NOT NULL,\n"
+  "  UNIQUE (site_id, key)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE UNIQUE INDEX teams_name ON teams (site_id, lower (name));\n"
+  "CREATE TABLE team_members (\n"
+  "  team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,\n"
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+  "  PRIMARY KEY (team_id, user_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX team_members_user ON team_members (user_id);\n"
+  "ALTER TABLE memberships ADD COLUMN max_chats INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE memberships ADD COLUMN routed_at INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE conversations ADD COLUMN team_id TEXT REFERENCES teams (id) ON DELETE SET NULL;\n"
+  "ALTER TABLE conversations ADD COLUMN queued_at INTEGER;\n"
+  "ALTER TABLE conversations ADD COLUMN queue_order INTEGER;\n"
+  "ALTER TABLE conversations ADD COLUMN assigned_at INTEGER;\n"
+  "CREATE INDEX conversations_queue ON conversations (site_id, queue_order) WHERE queue_order IS NOT NULL;\n"
+  "CREATE INDEX conversations_assignee ON conversations (assignee_id, status) WHERE assignee_id IS NOT NULL;\n"
+  "CREATE INDEX conversations_team ON conversations (team_id) WHERE team_id IS NOT NULL;\n"
+  "CREATE TABLE handling_times (\n"
+  "  id      INTEGER PRIMARY KEY,\n"
+  "  site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  team_id TEXT,\n"
+  "  ms      INTEGER NOT NULL,\n"
+  "  at      INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX handling_times_team ON handling_times (site_id, team_id, id);\n",
 };
 
 int
