@@ -2817,7 +2817,7 @@ test_migrate_v14_targets (Fixture       *fixture,
   g_autofree char *fresh_schema = NULL, *migrated_schema = NULL, *untargeted = NULL;
   g_autofree char *targets = NULL;
 
-  load_dump (fixture->path, "store-v14-email.sql");
+  load_dump (fixture->path, "store-v14.sql");
   fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_store_next_target_at (fixture->store, &error), ==, 0);
