@@ -23,7 +23,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 typedef struct {
   const char *method;
   const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label}
-                          * {article} {agent} {apikey} {webhook}
+                          * {article} {agent} {apikey} {webhook} {trigger}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -80,6 +80,14 @@ static const RoleRow table[] = {
   { "PATCH",  "/api/v1/articles/{article}", "{'body':'B.'}",          { OK,  OK,  403, 404, 401 } },
   { "DELETE", "/api/v1/articles/{article}", NULL,                     { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/widget/articles?site_key={key}&q=return", NULL, { OK,  OK,  OK,  OK,  OK  } },
+  /* proactive triggers (issue 16): agents read them, admins write */
+  { "GET",    "/api/v1/sites/{site}/triggers", NULL,                  { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/triggers",
+    "{'name':'T{n}','conditions':{},'message':'Hi','sender':{'type':'assistant'}}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/triggers/{trigger}", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/triggers/{trigger}", "{'enabled':false}",      { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/triggers/{trigger}", NULL,                     { OK,  OK,  403, 404, 401 } },
   /* labels: admins manage them, every member puts them on conversations; notes; search */
   { "GET",    "/api/v1/sites/{site}/labels", NULL,                    { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/labels", "{'name':'x{n}','color':'#112233'}",
@@ -133,6 +141,9 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/sites/{site}/invitations", NULL,               { OK,  OK,  403, 404, 401 } },
   /* visitor data (issue 10): members search, admins export, delete and block */
   { "GET",    "/api/v1/sites/{site}/visitors?q=a", NULL,              { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/visitors?sort=lead_score", NULL,  { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/visitors/{visitor}", "{'tags':['vip'],'phone':'+1 555'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/sites/{site}/audit", NULL,                     { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/sites/{site}/blocks", NULL,                    { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/visitors/{visitor}/export", NULL,              { OK,  OK,  403, 404, 401 } },
@@ -258,6 +269,12 @@ fresh (Roles      *roles,
       path = g_strdup_printf ("/api/v1/sites/%s/webhooks", world->site_id);
       body = test_json ("{'url':'http://127.0.0.1:9/hook%u','events':['rating.created']}", roles->serial);
     }
+  else if (strcmp (what, "trigger") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/triggers", world->site_id);
+      body = test_json ("{'name':'Trigger %u','conditions':{},'message':'Hi',"
+                        "'sender':{'type':'assistant'}}", roles->serial);
+    }
   else if (strcmp (what, "label") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/labels", world->site_id);
@@ -282,7 +299,7 @@ expand (Roles      *roles,
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
                                               "fvisitor", "bvisitor", "label", "apikey", "webhook",
-                                              "article" };
+                                              "article", "trigger" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 

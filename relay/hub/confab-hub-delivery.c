@@ -906,7 +906,8 @@ deliver_message (Client             *client,
       prepared = prepare_visitor_conversation (hub, draft->site_id, draft->visitor_id,
                                                client->kind == CLIENT_AGENT ? client->user_id : NULL,
                                                &error);
-      if (prepared == NULL)
+      /* a proactive greeting they answer is the conversation's first message (issue 16) */
+      if (prepared == NULL || !hub_engage_greeting_first (client, prepared, &error))
         {
           hub_rollback (hub);
           client_store_failed (client, error, draft->client_id);

@@ -525,4 +525,24 @@ void
 hub_writer_forget_client (HubWriter *writer,
                           Client    *client);
 
+/* confab-hub-engage.c: "track" and "trigger" (issue 16) */
+gboolean
+hub_engage_is_frame (const char *type);
+
+void
+hub_engage_frame (Client     *client,
+                  const char *type,
+                  JsonObject *frame);
+
+void
+hub_engage_visitor_message (Client     *client,
+                            const char *body);
+
+/* Before a visitor's first message in the new @conversation: the greeting of their visit they
+ * answer goes first. */
+gboolean
+hub_engage_greeting_first (Client                   *client,
+                           const ConfabConversation *conversation,
+                           GError                  **error);
+
 G_END_DECLS

@@ -503,6 +503,7 @@ visitor_message (Client     *client,
     }
   if (!take_message_tokens (client, client_id))
     return;
+  hub_engage_visitor_message (client, body);
 
   draft.site_id = client->site_id;
   draft.visitor_id = client->visitor_id;
@@ -1056,6 +1057,8 @@ handle_visitor_frame (Client     *client,
     visitor_leave_message (client, frame);
   else if (confab_faq_is_visitor_frame (type))
     visitor_faq_frame (client, type, frame);
+  else if (hub_engage_is_frame (type))
+    hub_engage_frame (client, type, frame);
   else
     client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
 }
