@@ -54,13 +54,20 @@ static const struct {
   { "offline_replies", "sent_at, id" },
   { "email_channels", "site_id" },
   { "email_threads", "created_at, message_id" },
+  /* engage (issue 16): contacts, goals, triggers and their greetings */
+  { "visitor_contacts", "visitor_id" },
+  { "visitor_goals", "id" },
+  { "triggers", "created_at, id" },
+  { "trigger_fires", "id" },
 };
 
 /* Identity columns and sequences to move past what was copied. */
 static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('page_views', 'id'), coalesce (max (id), 0) + 1, false) FROM page_views;"
   "SELECT setval (pg_get_serial_sequence ('audit_log', 'id'), coalesce (max (id), 0) + 1, false) FROM audit_log;"
-  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;";
+  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;"
+  "SELECT setval (pg_get_serial_sequence ('visitor_goals', 'id'), coalesce (max (id), 0) + 1, false) FROM visitor_goals;"
+  "SELECT setval (pg_get_serial_sequence ('trigger_fires', 'id'), coalesce (max (id), 0) + 1, false) FROM trigger_fires;";
 
 static gboolean
 pg_ok (PGresult    *result,
