@@ -161,6 +161,27 @@ test_patch_roles (void)
     g_assert_cmpuint (tags_length (visitor), ==, 1);
     g_assert_cmpstr (test_obj_string (visitor, "notes"), ==, "Synced");
   }
+
+  /* the export carries the contact; erasing the visitor takes contact and goals with it */
+  test_ws_send (world->visitor, "{\"type\":\"track\",\"name\":\"signup\"}");
+  test_ws_expect_none (world->visitor, "error", TEST_QUIET_MS);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/visitors/%s/export", world->visitor_id);
+    g_autoptr(TestResponse) exported = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+    test_assert_http_status (exported, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (exported), "visitor.notes"), ==, "Synced");
+    g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (exported), "visitor.goals")), ==, 1);
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/visitors/%s", world->visitor_id);
+    g_autoptr(TestResponse) deleted = test_http (world->relay, "DELETE", path, world->token, NULL, NULL);
+    g_autoptr(TestResponse) gone = NULL;
+
+    test_assert_http_status (deleted, 204);
+    gone = patch_visitor (world, writer, world->visitor_id, "{\"tags\":[]}");
+    test_assert_http_error (gone, 404, "not_found");
+  }
 }
 
 /* A visitor whose score the test works out: pages ×3, a price question 20, an e-mail 10, a
