@@ -41,9 +41,9 @@ static const char * const price_words[] = {
   /* German */
   "preis", "kosten", "kostet", "rabatt", "angebot", "gebuhr",
   /* French */
-  "prix", "cout", "tarif", "remise", "devis", "reduction",
+  "prix", "cout", "coute", "tarif", "remise", "devis", "reduction",
   /* Spanish */
-  "precio", "costo", "cuesta", "cuanto", "descuento", "presupuesto", "cotizacion",
+  "precio", "costo", "cuesta", "cuanto vale", "descuento", "presupuesto", "cotizacion",
 };
 
 gboolean
@@ -57,8 +57,16 @@ confab_asks_price (const char *text)
   for (guint i = 0; terms != NULL && terms[i] != NULL; i++)
     for (guint j = 0; j < G_N_ELEMENTS (price_words); j++)
       {
-        const char *word = price_words[j];
+        const char *word = price_words[j], *space = strchr (word, ' ');
 
+        /* a phrase: this word and the next ("how much") */
+        if (space != NULL)
+          {
+            if (terms[i + 1] != NULL && strncmp (terms[i], word, space - word) == 0 &&
+                terms[i][space - word] == '\0' && strcmp (terms[i + 1], space + 1) == 0)
+              return TRUE;
+            continue;
+          }
         /* short words whole ("fee", not "feedback"), longer ones as stems ("prices") */
         if (strlen (word) <= 4 ? strcmp (terms[i], word) == 0 : g_str_has_prefix (terms[i], word))
           return TRUE;
