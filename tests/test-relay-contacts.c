@@ -194,7 +194,7 @@ test_lead_score (void)
   g_autoptr(JsonObject) visitor = NULL;
   g_autofree char *list_path = g_strdup_printf ("/api/v1/sites/%s/visitors?sort=lead_score", world->site_id);
   g_autofree char *recent_path = g_strdup_printf ("/api/v1/sites/%s/visitors", world->site_id);
-  g_autofree char *second_id = NULL;
+  g_autofree char *second_id = NULL, *third_id = NULL;
   gint64 score;
 
   /* the hello's page is one page view */
@@ -261,20 +261,36 @@ test_lead_score (void)
 
     g_assert_cmpint (test_obj_int (low, "lead_score"), <, score);
   }
+  /* a third, latest of all, who saw no page: score 0, last by score */
+  {
+    g_autoptr(TestWs) third = test_ws_widget (world->relay, world->site_key);
+    g_autoptr(JsonObject) welcome = NULL;
+
+    test_ws_send (third, "{\"type\":\"hello\"}");
+    welcome = test_ws_wait_for (third, "welcome", 5000);
+    third_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  }
   {
     g_autoptr(TestResponse) by_score = test_http (world->relay, "GET", list_path, world->token, NULL, NULL);
     g_autoptr(TestResponse) by_time = test_http (world->relay, "GET", recent_path, world->token, NULL, NULL);
+    g_autofree char *two_path = g_strdup_printf ("%s&limit=2", list_path);
+    g_autoptr(TestResponse) two = test_http (world->relay, "GET", two_path, world->token, NULL, NULL);
     JsonArray *list;
 
     test_assert_http_status (by_score, 200);
     list = test_obj_array (test_response_object (by_score), "visitors");
-    g_assert_cmpuint (json_array_get_length (list), ==, 2);
+    g_assert_cmpuint (json_array_get_length (list), ==, 3);
     g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 0), "id"), ==, world->visitor_id);
     g_assert_cmpint (test_obj_int (json_array_get_object_element (list, 0), "lead_score"), ==, 62);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 1), "id"), ==, second_id);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 2), "id"), ==, third_id);
+    g_assert_cmpint (test_obj_int (json_array_get_object_element (list, 2), "lead_score"), ==, 0);
+    test_assert_http_status (two, 200);
+    g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (two), "visitors")), ==, 2);
 
     test_assert_http_status (by_time, 200);
     list = test_obj_array (test_response_object (by_time), "visitors");
-    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 0), "id"), ==, second_id);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 0), "id"), ==, third_id);
   }
   {
     g_autofree char *bad_path = g_strdup_printf ("/api/v1/sites/%s/visitors?sort=name", world->site_id);

@@ -114,9 +114,12 @@ pg_search_visitors_by_score (ConfabStore  *store,
 {
   g_autofree char *pattern = like_pattern (query != NULL ? query : "");
   g_autoptr (PGresult) result = NULL;
+  g_autoptr (PGresult) rest = NULL;
   GPtrArray *visitors;
   PgParams params = { 0 };
+  PgParams rest_params = { 0 };
 
+  /* as SQLite's: the scored ones by visitor_contacts_score, then those who score 0 */
   pg_text (&params, site_id);
   pg_text (&params, pattern);
   if (limit > 0)
@@ -124,17 +127,43 @@ pg_search_visitors_by_score (ConfabStore  *store,
   else
     pg_text (&params, NULL);
   result = pg_exec (store,
-                    "SELECT " PG_VISITOR_COLUMNS " FROM visitors v "
-                    "WHERE site_id = $1 AND (name ILIKE $2 ESCAPE '\\' OR "
-                    "  email ILIKE $2 ESCAPE '\\' OR id ILIKE $2 ESCAPE '\\') "
-                    "ORDER BY coalesce ((SELECT c.lead_score FROM visitor_contacts c "
-                    "  WHERE c.visitor_id = v.id), 0) DESC, last_seen DESC, id LIMIT $3::bigint",
+                    "SELECT " PG_VISITOR_COLUMNS " FROM ("
+                    "  SELECT v.*, c.lead_score AS score_ FROM visitor_contacts c"
+                    "  JOIN visitors v ON v.id = c.visitor_id"
+                    "  WHERE c.site_id = $1 AND c.lead_score > 0 AND (v.name ILIKE $2 ESCAPE '\\' OR"
+                    "    v.email ILIKE $2 ESCAPE '\\' OR v.id ILIKE $2 ESCAPE '\\')"
+                    "  ORDER BY c.lead_score DESC, v.last_seen DESC, v.id LIMIT $3::bigint) s "
+                    "ORDER BY score_ DESC, last_seen DESC, id",
                     &params, "Cannot search the visitors", error);
   if (result == NULL)
     return NULL;
   visitors = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_visitor_free);
   for (int i = 0; i < PQntuples (result); i++)
     g_ptr_array_add (visitors, pg_read_visitor (result, i));
+  if (limit > 0 && visitors->len >= limit)
+    return visitors;
+
+  pg_text (&rest_params, site_id);
+  pg_text (&rest_params, pattern);
+  if (limit > 0)
+    pg_int (&rest_params, limit - visitors->len);
+  else
+    pg_text (&rest_params, NULL);
+  rest = pg_exec (store,
+                  "SELECT " PG_VISITOR_COLUMNS " FROM visitors v "
+                  "WHERE site_id = $1 AND (name ILIKE $2 ESCAPE '\\' OR "
+                  "  email ILIKE $2 ESCAPE '\\' OR id ILIKE $2 ESCAPE '\\') "
+                  "AND NOT EXISTS (SELECT 1 FROM visitor_contacts c "
+                  "  WHERE c.visitor_id = v.id AND c.lead_score > 0) "
+                  "ORDER BY last_seen DESC, id LIMIT $3::bigint",
+                  &rest_params, "Cannot search the visitors", error);
+  if (rest == NULL)
+    {
+      g_ptr_array_unref (visitors);
+      return NULL;
+    }
+  for (int i = 0; i < PQntuples (rest); i++)
+    g_ptr_array_add (visitors, pg_read_visitor (rest, i));
   return visitors;
 }
 

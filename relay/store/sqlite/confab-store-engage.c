@@ -138,6 +138,9 @@ confab_store_search_visitors_by_score (ConfabStore  *store,
   STORE_HANDOFF (store, search_visitors_by_score, NULL, error, site_id, query, limit, error);
 
   g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (ConfabStmt) rest = NULL;
+  g_autoptr (GPtrArray) scored = NULL;
+  g_autoptr (GPtrArray) unscored = NULL;
   GString *pattern = g_string_new ("%");
   g_autofree char *like = NULL;
 
@@ -152,21 +155,45 @@ confab_store_search_visitors_by_score (ConfabStore  *store,
   g_string_append_c (pattern, '%');
   like = g_string_free (pattern, FALSE);
 
-  /* a site's visitors sorted by score: the scored ones walk visitor_contacts_score, visitors
-   * without a contact row (score 0) come after them by last_seen */
+  /* The scored visitors walk visitor_contacts_score (site_id, lead_score) from the top, each
+   * score's visitors by last_seen; then, while the page is not full, those who score 0 (or have
+   * no contact yet) walk visitors_site newest first: a page costs what it skips. */
   stmt = store_prepare (store,
-                        "SELECT " VISITOR_COLUMNS " FROM visitors v "
-                        "WHERE site_id = ?1 AND (name LIKE ?2 ESCAPE '\\' OR "
-                        "  email LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
-                        "ORDER BY coalesce ((SELECT c.lead_score FROM visitor_contacts c "
-                        "  WHERE c.visitor_id = v.id), 0) DESC, last_seen DESC, id LIMIT ?3", error);
+                        "SELECT " VISITOR_COLUMNS " FROM ("
+                        "  SELECT v.*, c.lead_score AS score_ FROM visitor_contacts c"
+                        "  JOIN visitors v ON v.id = c.visitor_id"
+                        "  WHERE c.site_id = ?1 AND c.lead_score > 0 AND (v.name LIKE ?2 ESCAPE '\\' OR"
+                        "    v.email LIKE ?2 ESCAPE '\\' OR v.id LIKE ?2 ESCAPE '\\')"
+                        "  ORDER BY c.lead_score DESC, v.last_seen DESC, v.id LIMIT ?3) "
+                        "ORDER BY score_ DESC, last_seen DESC, id", error);
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, site_id);
   store_bind_text (stmt, 2, like);
   sqlite3_bind_int64 (stmt, 3, store_sql_limit (limit));
-  return store_read_all (store, stmt, (gpointer (*) (sqlite3_stmt *)) store_read_visitor,
-                         (GDestroyNotify) confab_visitor_free, "Cannot search the visitors", error);
+  scored = store_read_all (store, stmt, (gpointer (*) (sqlite3_stmt *)) store_read_visitor,
+                           (GDestroyNotify) confab_visitor_free, "Cannot search the visitors", error);
+  if (scored == NULL || (limit > 0 && scored->len >= limit))
+    return g_steal_pointer (&scored);
+
+  rest = store_prepare (store,
+                        "SELECT " VISITOR_COLUMNS " FROM visitors v "
+                        "WHERE site_id = ?1 AND (name LIKE ?2 ESCAPE '\\' OR "
+                        "  email LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
+                        "AND NOT EXISTS (SELECT 1 FROM visitor_contacts c "
+                        "  WHERE c.visitor_id = v.id AND c.lead_score > 0) "
+                        "ORDER BY last_seen DESC, id LIMIT ?3", error);
+  if (rest == NULL)
+    return NULL;
+  store_bind_text (rest, 1, site_id);
+  store_bind_text (rest, 2, like);
+  sqlite3_bind_int64 (rest, 3, limit > 0 ? (gint64) (limit - scored->len) : -1);
+  unscored = store_read_all (store, rest, (gpointer (*) (sqlite3_stmt *)) store_read_visitor,
+                             (GDestroyNotify) confab_visitor_free, "Cannot search the visitors", error);
+  if (unscored == NULL)
+    return NULL;
+  g_ptr_array_extend_and_steal (scored, g_steal_pointer (&unscored));
+  return g_steal_pointer (&scored);
 }
 
 /* --- goals ---------------------------------------------------------------------------------- */
