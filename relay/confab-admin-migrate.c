@@ -79,6 +79,11 @@ static const struct {
   { "webhook_deliveries", "created_at, id" },
   /* response-time targets (issue 18) */
   { "response_targets", "id" },
+  /* engage (issue 16): contacts, goals, triggers and their greetings */
+  { "visitor_contacts", "visitor_id" },
+  { "visitor_goals", "id" },
+  { "triggers", "created_at, id" },
+  { "trigger_fires", "id" },
 };
 
 /* SQLite tables with nothing to copy, and why. A table in neither list stops the copy
@@ -101,7 +106,9 @@ static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;"
   "SELECT setval (pg_get_serial_sequence ('kb_articles', 'n'), coalesce (max (n), 0) + 1, false) "
   "FROM kb_articles;"
-  "SELECT setval (pg_get_serial_sequence ('response_targets', 'id'), coalesce (max (id), 0) + 1, false) FROM response_targets;";
+  "SELECT setval (pg_get_serial_sequence ('response_targets', 'id'), coalesce (max (id), 0) + 1, false) FROM response_targets;"
+  "SELECT setval (pg_get_serial_sequence ('visitor_goals', 'id'), coalesce (max (id), 0) + 1, false) FROM visitor_goals;"
+  "SELECT setval (pg_get_serial_sequence ('trigger_fires', 'id'), coalesce (max (id), 0) + 1, false) FROM trigger_fires;";
 
 static gboolean
 pg_ok (PGresult    *result,

@@ -10,6 +10,7 @@
  */
 #define G_LOG_DOMAIN "confab-analytics"
 
+#include "confab-store-engage.h"
 #include "confab-analytics.h"
 #include "confab-store-analytics.h"
 #include "confab-store-targets.h"
@@ -67,6 +68,7 @@ struct _ConfabAnalytics
   gint64      messages[3];     /* visitor, agent, bot */
   gint64      visitors;
   gint64      offline_messages;
+  ConfabEngageFigures engage;  /* goals and triggers (issue 16) */
   GArray     *first_response;
   GArray     *resolution;
   gint64      wait_unanswered;
@@ -712,7 +714,9 @@ confab_analytics_compute (ConfabAnalytics  *analytics,
   analytics->offline_messages = confab_store_analytics_offline (store, sites_json,
                                                                 analytics->from_ms,
                                                                 analytics->to_ms, error);
-  return analytics->offline_messages >= 0;
+  return analytics->offline_messages >= 0 &&
+         confab_store_analytics_engage (store, sites_json, analytics->from_ms, analytics->to_ms,
+                                        &analytics->engage, error);
 }
 
 /* --- answers --- */
@@ -815,6 +819,18 @@ confab_analytics_to_json (ConfabAnalytics *analytics,
 
   json_object_set_int_member (answer, "visitors", analytics->visitors);
   json_object_set_int_member (answer, "offline_messages", analytics->offline_messages);
+  /* issue 16: goals reached (after_conversation: within 7 days after a conversation of the
+   * visitor's) and the triggers' greetings (conversations: those the visitor answered) */
+  object = json_object_new ();
+  json_object_set_int_member (object, "count", analytics->engage.goals);
+  json_object_set_double_member (object, "value", analytics->engage.goals_value);
+  json_object_set_int_member (object, "visitors", analytics->engage.goal_visitors);
+  json_object_set_int_member (object, "after_conversation", analytics->engage.goals_after_conversation);
+  json_object_set_object_member (answer, "goals", object);
+  object = json_object_new ();
+  json_object_set_int_member (object, "fired", analytics->engage.triggers_fired);
+  json_object_set_int_member (object, "conversations", analytics->engage.trigger_conversations);
+  json_object_set_object_member (answer, "triggers", object);
   json_object_set_object_member (answer, "first_response_seconds", times_json (analytics->first_response));
   json_object_set_object_member (answer, "resolution_seconds", times_json (analytics->resolution));
   json_object_set_int_member (answer, "wait_unanswered", analytics->wait_unanswered);

@@ -3,6 +3,7 @@
 
 #include "confab-objects.h"
 #include "confab-store-routing.h"
+#include "confab-engage.h"
 #include "confab-chat.h"
 #include "confab-avatars.h"
 #include "confab-json.h"
@@ -429,6 +430,8 @@ confab_visitor_to_json (ConfabStore         *store,
     else
       json_object_set_null_member (object, "consent_at");
   }
+  /* phone, notes, tags, lead_score, goals (issue 16) */
+  confab_engage_visitor_json (store, visitor, online, object);
 
   return object;
 }

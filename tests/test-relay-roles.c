@@ -23,7 +23,7 @@ static const char * const role_names[N_ROLES] = { "owner", "admin", "agent", "ot
 typedef struct {
   const char *method;
   const char *path;      /* {site} {key} {conversation} {visitor} {upload} {offline}; fresh: {faq} {canned} {label} {team}
-                          * {article} {agent} {apikey} {webhook}
+                          * {article} {agent} {apikey} {webhook} {trigger}
                           * {owner} (a new member of that role) {new} (a new address) {n}
                           * {newsite} (a new site of the owner, with the admin and the agent)
                           * {fvisitor} (a new visitor, from an address of its own) {bvisitor} (the
@@ -88,6 +88,14 @@ static const RoleRow table[] = {
   { "DELETE", "/api/v1/teams/{team}", NULL,                           { OK,  OK,  403, 404, 401 } },
   { "POST",   "/api/v1/conversations/{conversation}/transfer", "{'to_agent_id':'{agent}'}",
                                                                       { OK,  OK,  OK,  404, 401 } },
+  /* proactive triggers (issue 16): agents read them, admins write */
+  { "GET",    "/api/v1/sites/{site}/triggers", NULL,                  { OK,  OK,  OK,  404, 401 } },
+  { "POST",   "/api/v1/sites/{site}/triggers",
+    "{'name':'T{n}','conditions':{},'message':'Hi','sender':{'type':'assistant'}}",
+                                                                      { OK,  OK,  403, 404, 401 } },
+  { "GET",    "/api/v1/triggers/{trigger}", NULL,                     { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/triggers/{trigger}", "{'enabled':false}",      { OK,  OK,  403, 404, 401 } },
+  { "DELETE", "/api/v1/triggers/{trigger}", NULL,                     { OK,  OK,  403, 404, 401 } },
   /* labels: admins manage them, every member puts them on conversations; notes; search */
   { "GET",    "/api/v1/sites/{site}/labels", NULL,                    { OK,  OK,  OK,  404, 401 } },
   { "POST",   "/api/v1/sites/{site}/labels", "{'name':'x{n}','color':'#112233'}",
@@ -141,6 +149,9 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/sites/{site}/invitations", NULL,               { OK,  OK,  403, 404, 401 } },
   /* visitor data (issue 10): members search, admins export, delete and block */
   { "GET",    "/api/v1/sites/{site}/visitors?q=a", NULL,              { OK,  OK,  OK,  404, 401 } },
+  { "GET",    "/api/v1/sites/{site}/visitors?sort=lead_score", NULL,  { OK,  OK,  OK,  404, 401 } },
+  { "PATCH",  "/api/v1/visitors/{visitor}", "{'tags':['vip'],'phone':'+1 555'}",
+                                                                      { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/sites/{site}/audit", NULL,                     { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/sites/{site}/blocks", NULL,                    { OK,  OK,  403, 404, 401 } },
   { "GET",    "/api/v1/visitors/{visitor}/export", NULL,              { OK,  OK,  403, 404, 401 } },
@@ -270,6 +281,11 @@ fresh (Roles      *roles,
     {
       path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
       body = test_json ("{'name':'Fresh team %u'}", roles->serial);
+  else if (strcmp (what, "trigger") == 0)
+    {
+      path = g_strdup_printf ("/api/v1/sites/%s/triggers", world->site_id);
+      body = test_json ("{'name':'Trigger %u','conditions':{},'message':'Hi',"
+                        "'sender':{'type':'assistant'}}", roles->serial);
     }
   else if (strcmp (what, "label") == 0)
     {
@@ -295,7 +311,7 @@ expand (Roles      *roles,
 {
   static const char * const fresh_names[] = { "faq", "canned", "agent", "owner", "new", "newsite",
                                               "fvisitor", "bvisitor", "label", "apikey", "webhook",
-                                              "article", "team" };
+                                              "article", "team", "trigger" };
   GString *out = g_string_new (NULL);
   const char *p = template;
 

@@ -11,6 +11,7 @@
 #include "confab-pg-store.h"
 #include "confab-store-backend.h"
 #include "confab-store.h"
+#include "confab-store-engage.h"
 #include "pg-harness.h"
 
 #include <gio/gio.h>
@@ -261,6 +262,7 @@ test_shared_key (void)
 static void
 test_migrate_store (void)
 {
+  g_autofree char *trigger_id = NULL;
   g_autofree char *url = NULL, *dir = NULL, *db_path = NULL, *from = NULL, *to = NULL;
   g_autofree char *from_text = NULL, *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
   g_autoptr (ConfabStore) sqlite_store = NULL;
@@ -376,6 +378,27 @@ test_migrate_store (void)
     g_assert_true (confab_store_set_email_notifications (sqlite_store, user->id, FALSE, &error));
     g_assert_no_error (error);
   }
+  /* engage (issue 16): a contact, a goal, a trigger and its greeting */
+  {
+    const char * const tags[] = { "vip", NULL };
+    ConfabContactChange change = { .set_phone = TRUE, .phone = "+1 555", .set_tags = TRUE,
+                                   .tags = tags, .asked_price = 1, .lead_score = 47 };
+    ConfabTrigger draft = { .site_id = site->id, .name = "Hi", .enabled = TRUE,
+                            .conditions_json = "{}", .message_json = "\"Hi\"",
+                            .sender_json = "{\"type\":\"assistant\"}" };
+    g_autoptr (ConfabTrigger) trigger = NULL;
+    gboolean added = FALSE;
+
+    g_assert_true (confab_store_put_contact (sqlite_store, site->id, visitor->id, &change, &error));
+    g_assert_true (confab_store_add_goal (sqlite_store, site->id, visitor->id, "purchase", TRUE, 49.9,
+                                          1000, &error));
+    trigger = confab_store_create_trigger (sqlite_store, &draft, &error);
+    g_assert_no_error (error);
+    trigger_id = g_strdup (trigger->id);
+    g_assert_true (confab_store_add_trigger_fire (sqlite_store, site->id, trigger->id, visitor->id, 1,
+                                                  1000, &added, &error));
+    g_assert_true (added);
+  }
   last_cursor = confab_store_last_cursor (sqlite_store);
   sqlite_events = confab_store_list_events (sqlite_store, site_ids, 0, 0, &error);
   g_assert_no_error (error);
@@ -454,6 +477,33 @@ test_migrate_store (void)
     g_assert_cmpint (confab_store_get_email_notifications (pg_store, user->id, &error), ==, 0);
     g_assert_nonnull (strstr (out, "\"email_outbox\":1"));
     g_assert_nonnull (strstr (out, "\"offline_replies\":1"));
+  }
+
+  /* the engage rows; new goals and greetings go on after the copied ids */
+  {
+    g_autoptr (ConfabContact) contact = confab_store_get_contact (pg_store, visitor->id, &error);
+    g_autoptr (GPtrArray) goals = NULL;
+    g_autoptr (ConfabTrigger) trigger = confab_store_get_trigger (pg_store, trigger_id, &error);
+    gboolean added = TRUE;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (contact->phone, ==, "+1 555");
+    g_assert_cmpstr (contact->tags[0], ==, "vip");
+    g_assert_true (contact->asked_price);
+    g_assert_cmpint (contact->lead_score, ==, 47);
+    g_assert_cmpstr (trigger->name, ==, "Hi");
+    g_assert_true (confab_store_add_goal (pg_store, site->id, visitor->id, "signup", FALSE, 0, 2000, &error));
+    goals = confab_store_list_goals (pg_store, visitor->id, 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (goals->len, ==, 2);
+    g_assert_cmpfloat_with_epsilon (((ConfabGoal *) g_ptr_array_index (goals, 1))->value, 49.9, 1e-9);
+    /* once per visit holds across the move */
+    g_assert_true (confab_store_add_trigger_fire (pg_store, site->id, trigger_id, visitor->id, 1, 3000,
+                                                  &added, &error));
+    g_assert_false (added);
+    g_assert_true (confab_store_add_trigger_fire (pg_store, site->id, trigger_id, visitor->id, 2, 3000,
+                                                  &added, &error));
+    g_assert_true (added);
   }
 
   /* the copy goes on where SQLite stopped */

@@ -13,6 +13,7 @@
 #include "confab-store-chat.h"
 #include "confab-store-sites.h"
 #include "confab-store-email.h"
+#include "confab-store-engage.h"
 #include "confab-store.h"
 #include "confab-store-batch.h"
 #include "confab-store-data.h"
@@ -2990,6 +2991,56 @@ test_migrate_routing (Fixture       *fixture,
   g_assert_cmpstr (migrated_schema, ==, fresh_schema);
 }
 
+/* engage (issue 16): the contacts, goals and triggers tables come to a store of before them, whose
+ * visitors then take contacts and goals (the newest dump, store-v14.sql, is reused: it
+ * migrates through e-mail's migration and this one). */
+static void
+test_migrate_engage (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fresh_path = g_build_filename (fixture->dir, "fresh.db", NULL);
+  g_autofree char *fresh_schema = NULL, *migrated_schema = NULL;
+  const char * const tags[] = { "vip", NULL };
+  ConfabContactChange change = { .set_tags = TRUE, .tags = tags, .asked_price = -1, .lead_score = 30 };
+  g_autoptr (ConfabContact) contact = NULL;
+  g_autoptr (GPtrArray) goals = NULL;
+
+  load_dump (fixture->path, "store-v14.sql");
+  fixture->store = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_store_schema_version (fixture->store), ==,
+                   confab_store_current_schema_version ());
+
+  /* nobody wrote about the old visitors yet: empty contacts */
+  contact = confab_store_get_contact (fixture->store, "vis_0v7visitora0000000000", &error);
+  g_assert_no_error (error);
+  g_assert_null (contact->phone);
+  g_assert_cmpuint (g_strv_length (contact->tags), ==, 0);
+  g_clear_pointer (&contact, confab_contact_free);
+
+  g_assert_true (confab_store_put_contact (fixture->store, "site_0v7site0000000000000",
+                                           "vis_0v7visitora0000000000", &change, &error));
+  g_assert_true (confab_store_add_goal (fixture->store, "site_0v7site0000000000000",
+                                        "vis_0v7visitora0000000000", "purchase", TRUE, 10, 5, &error));
+  contact = confab_store_get_contact (fixture->store, "vis_0v7visitora0000000000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contact->tags[0], ==, "vip");
+  g_assert_cmpint (contact->lead_score, ==, 30);
+  goals = confab_store_list_goals (fixture->store, "vis_0v7visitora0000000000", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (goals->len, ==, 1);
+  g_clear_pointer (&fixture->store, confab_store_close);
+
+  {
+    g_autoptr (ConfabStore) fresh = confab_store_open (fresh_path, CONFAB_STORE_SYNC_NORMAL, &error);
+    g_assert_no_error (error);
+  }
+  fresh_schema = dump_schema (fresh_path);
+  migrated_schema = dump_schema (fixture->path);
+  g_assert_cmpstr (migrated_schema, ==, fresh_schema);
+}
+
 /* --- e-mail on both backends (pgmail) ------------------------------------------------------- */
 
 /* A second store on the fixture's database: another relay. */
@@ -4729,6 +4780,7 @@ main (int    argc,
   TEST_WITHOUT_STORE ("migrate-v14-channels", test_migrate_v14_channels);
   TEST_WITHOUT_STORE ("migrate-v14-email", test_migrate_v14_email);
   TEST_WITHOUT_STORE ("migrate-routing", test_migrate_routing);
+  TEST_WITHOUT_STORE ("migrate-engage", test_migrate_engage);
   TEST_WITHOUT_STORE ("migrate-v14-targets", test_migrate_v14_targets);
   TEST_BOTH ("email/queue", test_email_queue);
   TEST_BOTH ("email/settings", test_email_settings);

@@ -7,6 +7,7 @@
 #include "confab-api-kb.h"
 #include "confab-api-email.h"
 #include "confab-api-team.h"
+#include "confab-api-triggers.h"
 #include "confab-json.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ confab_api_admin_is_site_resource (const char *name)
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
          g_strcmp0 (name, "members") == 0 || g_strcmp0 (name, "offline-messages") == 0 ||
          g_strcmp0 (name, "invitations") == 0 || g_strcmp0 (name, "articles") == 0 ||
-         g_strcmp0 (name, "channels") == 0 ||
+         g_strcmp0 (name, "channels") == 0 || g_strcmp0 (name, "triggers") == 0 ||
          confab_api_data_is_site_resource (name);
 }
 
@@ -38,6 +39,8 @@ confab_api_admin_site_resource (ConfabApiCall  *call,
     return confab_api_site_invitations (call, site, rest + 1);
   if (strcmp (rest[0], "articles") == 0)
     return confab_api_site_articles (call, site, rest + 1);
+  if (strcmp (rest[0], "triggers") == 0)
+    return confab_api_site_triggers (call, site, rest + 1);
   if (strcmp (rest[0], "channels") == 0 && g_strcmp0 (rest[1], "email") == 0)
     return confab_api_site_email_channel (call, site, rest + 2);
   if (confab_api_data_is_site_resource (rest[0]))
@@ -49,7 +52,8 @@ gboolean
 confab_api_admin_is_resource (const char *name)
 {
   return g_strcmp0 (name, "faqs") == 0 || g_strcmp0 (name, "canned") == 0 ||
-         g_strcmp0 (name, "offline-messages") == 0 || g_strcmp0 (name, "articles") == 0;
+         g_strcmp0 (name, "offline-messages") == 0 || g_strcmp0 (name, "articles") == 0 ||
+         g_strcmp0 (name, "triggers") == 0;
 }
 
 void
@@ -67,6 +71,8 @@ confab_api_admin_resource (ConfabApiCall  *call,
     return confab_api_offline_message (call, segments[1], segments + 2);
   if (strcmp (segments[0], "articles") == 0)
     return confab_api_article (call, segments[1], segments + 2);
+  if (strcmp (segments[0], "triggers") == 0)
+    return confab_api_trigger (call, segments[1], segments + 2);
   confab_api_not_found (call);
 }
 

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-data.h"
+#include "confab-store-engage.h"
 #include "confab-hub.h"
 #include "confab-hub-data.h"
 #include "confab-json.h"
@@ -200,6 +201,7 @@ site_visitors (ConfabApiCall *call,
   g_autoptr (GPtrArray) visitors = NULL;
   g_autoptr (GError) error = NULL;
   const char *q = call->query ? g_hash_table_lookup (call->query, "q") : NULL;
+  const char *sort = call->query ? g_hash_table_lookup (call->query, "sort") : NULL;
   g_autofree char *trimmed = g_strstrip (g_strdup (q != NULL ? q : ""));
   gint64 limit;
   JsonArray *list;
@@ -210,8 +212,14 @@ site_visitors (ConfabApiCall *call,
     return confab_api_bad_value (call, "“q” must be text of at most 200 characters");
   if (!query_int (call, "limit", 1, SEARCH_MAX_PAGE, SEARCH_DEFAULT_PAGE, &limit))
     return;
+  if (sort != NULL && g_strcmp0 (sort, "last_seen") != 0 && g_strcmp0 (sort, "lead_score") != 0)
+    return confab_api_bad_value (call, "“sort” must be “last_seen” or “lead_score”");
 
-  visitors = confab_store_search_visitors (call->relay->store, site->id, trimmed, (guint) limit, &error);
+  if (g_strcmp0 (sort, "lead_score") == 0)
+    visitors = confab_store_search_visitors_by_score (call->relay->store, site->id, trimmed,
+                                                      (guint) limit, &error);
+  else
+    visitors = confab_store_search_visitors (call->relay->store, site->id, trimmed, (guint) limit, &error);
   if (visitors == NULL)
     return confab_http_gerror (call->msg, error);
 

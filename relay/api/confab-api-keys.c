@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-keys.h"
+#include "confab-engage.h"
 #include "confab-api-data.h"
 #include "confab-hub-api.h"
 #include "confab-json.h"
@@ -42,7 +43,7 @@ static const char * const api_key_scopes[] = {
 static const char * const key_fields[] = { "name", "scopes", NULL };
 static const char * const webhook_fields[] = { "url", "events", "enabled", NULL };
 static const char * const message_fields[] = { "body", "client_id", NULL };
-static const char * const visitor_fields[] = { "name", "email", NULL };
+static const char * const visitor_fields[] = { "name", "email", "phone", "notes", "tags", NULL };
 
 gboolean
 confab_api_keys_is_site_resource (const char *name)
@@ -658,6 +659,62 @@ confab_api_post_message (ConfabApiCall            *call,
   post_message (call, conversation, call->user->id, call->user->name, call->user->id);
 }
 
+/* "tags": null or [] clears them; at most CONFAB_MAX_TAGS distinct texts of 1 to
+ * CONFAB_MAX_TAG_CHARS characters, trimmed. FALSE after answering 400. */
+static gboolean
+read_tags (ConfabApiCall  *call,
+           JsonObject     *body,
+           GStrv          *out_tags)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *node = json_object_get_member (body, "tags");
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *out_tags = g_strv_builder_end (builder);
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      confab_http_error (call->msg, SOUP_STATUS_BAD_REQUEST, "invalid_field",
+                         "“tags” must be an array of texts");
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > CONFAB_MAX_TAGS)
+    {
+      confab_api_bad_value (call, "At most 20 “tags”");
+      return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autofree char *tag = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          confab_http_error (call->msg, SOUP_STATUS_BAD_REQUEST, "invalid_field",
+                             "“tags” must be an array of texts");
+          return FALSE;
+        }
+      tag = g_strstrip (g_strdup (json_node_get_string (element)));
+      if (*tag == '\0' || confab_utf8_length (tag) > CONFAB_MAX_TAG_CHARS)
+        {
+          confab_api_bad_value (call, "Each of “tags” must be 1 to 40 characters");
+          return FALSE;
+        }
+      if (!g_ptr_array_find_with_equal_func (seen, tag, g_str_equal, NULL))
+        {
+          g_strv_builder_add (builder, tag);
+          g_ptr_array_add (seen, g_steal_pointer (&tag));
+        }
+    }
+  *out_tags = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 static void
 visitor_patch (ConfabApiCall       *call,
                const ConfabVisitor *visitor)
@@ -666,29 +723,48 @@ visitor_patch (ConfabApiCall       *call,
   g_autoptr (ConfabVisitor) updated = NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autoptr (GError) error = NULL;
-  const char *name = NULL, *email = NULL;
+  const char *name = NULL, *email = NULL, *phone = NULL, *notes = NULL;
+  g_auto (GStrv) tags = NULL;
+  ConfabContactChange contact = { .asked_price = -1, .lead_score = -1 };
   gboolean set_name, set_email;
 
   if ((body = confab_http_read_object (call->relay, call->msg)) == NULL ||
       !confab_api_only_fields (call, body, visitor_fields) ||
       !confab_api_text_field (call, body, "name", FALSE, 0, MAX_VISITOR_NAME_CHARS, &name) ||
-      !confab_api_text_field (call, body, "email", FALSE, 0, MAX_EMAIL_CHARS, &email))
+      !confab_api_text_field (call, body, "email", FALSE, 0, MAX_EMAIL_CHARS, &email) ||
+      !confab_api_text_field (call, body, "phone", FALSE, 0, CONFAB_MAX_PHONE_CHARS, &phone) ||
+      !confab_api_text_field (call, body, "notes", FALSE, 0, CONFAB_MAX_NOTES_CHARS, &notes) ||
+      !read_tags (call, body, &tags))
     return;
   /* null (or "") clears a field; an absent one stays as it is */
   set_name = json_object_has_member (body, "name");
   set_email = json_object_has_member (body, "email");
-  if (!set_name && !set_email)
-    return confab_api_bad_value (call, "Give “name”, “email” or both");
+  contact.set_phone = json_object_has_member (body, "phone");
+  contact.phone = phone != NULL && *phone ? phone : NULL;
+  contact.set_notes = json_object_has_member (body, "notes");
+  contact.notes = notes != NULL && *notes ? notes : NULL;
+  contact.set_tags = json_object_has_member (body, "tags");
+  contact.tags = (const char * const *) tags;
+  if (!set_name && !set_email && !contact.set_phone && !contact.set_notes && !contact.set_tags)
+    return confab_api_bad_value (call, "Give “name”, “email”, “phone”, “notes” or “tags”");
+  if (phone != NULL && strspn (phone, "0123456789+-() ./") != strlen (phone))
+    return confab_api_bad_value (call, "“phone” may hold digits, spaces and + - ( ) . / only");
   if (email != NULL && *email != '\0' &&
       (strchr (email, '@') == NULL || *email == '@' || g_str_has_suffix (email, "@") ||
        strpbrk (email, " \t\r\n<>\",;") != NULL))
     return confab_api_bad_value (call, "“email” must be an e-mail address");
 
   confab_hub_sync (call->relay->hub);
-  updated = confab_store_set_visitor_contact (call->relay->store, visitor->id,
-                                              set_name, name != NULL && *name ? name : NULL,
-                                              set_email, email != NULL && *email ? email : NULL,
-                                              &error);
+  if ((contact.set_phone || contact.set_notes || contact.set_tags) &&
+      !confab_store_put_contact (call->relay->store, visitor->site_id, visitor->id, &contact, &error))
+    return confab_http_gerror (call->msg, error);
+  if (set_name || set_email)
+    updated = confab_store_set_visitor_contact (call->relay->store, visitor->id,
+                                                set_name, name != NULL && *name ? name : NULL,
+                                                set_email, email != NULL && *email ? email : NULL,
+                                                &error);
+  else
+    updated = confab_store_get_visitor (call->relay->store, visitor->id, &error);
   if (updated == NULL)
     return confab_http_gerror (call->msg, error);
 

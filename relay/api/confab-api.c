@@ -2,6 +2,7 @@
 /* confab-api.c: the REST endpoints under /api/v1 */
 #define G_LOG_DOMAIN "confab-api"
 
+#include "confab-engage.h"
 #include "confab-api-admin.h"
 #include "confab-api-kb.h"
 #include "confab-api-sites.h"
@@ -1342,6 +1343,8 @@ widget_config (Request *request)
   }
   /* issue 15: whether the widget may offer to mail the conversation */
   json_object_set_boolean_member (answer, "email_transcript", confab_mailer_is_enabled (relay->mailer));
+  /* proactive triggers: the enabled ones' id and conditions, which the widget evaluates */
+  json_object_set_array_member (answer, "triggers", confab_engage_widget_triggers (relay->store, site->id));
   text = confab_json_object_to_string (answer);
 
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);

@@ -931,7 +931,8 @@ deliver_message (Client             *client,
                                                client->kind == CLIENT_AGENT ? client->user_id : NULL,
                                                client->kind == CLIENT_VISITOR ? client->route_team : NULL,
                                                &error);
-      if (prepared == NULL)
+      /* a proactive greeting they answer is the conversation's first message (issue 16) */
+      if (prepared == NULL || !hub_engage_greeting_first (client, prepared, &error))
         {
           hub_rollback (hub);
           client_store_failed (client, error, draft->client_id);
@@ -1011,8 +1012,10 @@ deliver_message (Client             *client,
     }
 
   /* issue 15: a visitor's first message while no agent is online is a missed chat for those
-   * who want mail (an agent's reply in an e-mail conversation was queued with the channels') */
-  if (client->kind == CLIENT_VISITOR && message->seq == 1 &&
+   * who want mail (an agent's reply in an e-mail conversation was queued with the channels'),
+   * also after a trigger's greeting stored before it (issue 16) */
+  if (client->kind == CLIENT_VISITOR &&
+      (message->seq == 1 || (prepared != NULL && prepared->last_seq == 0)) &&
       confab_hub_agents_online (hub, conversation->site_id) == 0 &&
       !confab_mail_notify_missed_chat (hub->relay, conversation, message->body, &error))
     {

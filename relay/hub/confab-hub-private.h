@@ -558,5 +558,24 @@ void                hub_route_presence         (ConfabHub  *hub,
 void                hub_queue_visitor_frame    (ConfabHub  *hub,
                                                 const char *visitor_id,
                                                 JsonObject *frame);
+/* confab-hub-engage.c: "track" and "trigger" (issue 16) */
+gboolean
+hub_engage_is_frame (const char *type);
+
+void
+hub_engage_frame (Client     *client,
+                  const char *type,
+                  JsonObject *frame);
+
+void
+hub_engage_visitor_message (Client     *client,
+                            const char *body);
+
+/* Before a visitor's first message in the new @conversation: the greeting of their visit they
+ * answer goes first. */
+gboolean
+hub_engage_greeting_first (Client                   *client,
+                           const ConfabConversation *conversation,
+                           GError                  **error);
 
 G_END_DECLS

@@ -525,6 +525,7 @@ visitor_message (Client     *client,
         client->route_team = g_strdup (json_node_get_string (team));
       }
   }
+  hub_engage_visitor_message (client, body);
 
   draft.site_id = client->site_id;
   draft.visitor_id = client->visitor_id;
@@ -1082,6 +1083,8 @@ handle_visitor_frame (Client     *client,
     visitor_leave_message (client, frame);
   else if (confab_faq_is_visitor_frame (type))
     visitor_faq_frame (client, type, frame);
+  else if (hub_engage_is_frame (type))
+    hub_engage_frame (client, type, frame);
   else
     client_bad_frame (client, "unknown_type", "Unknown frame type", NULL);
 }

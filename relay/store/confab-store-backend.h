@@ -20,6 +20,7 @@
 #include "confab-store-data.h"
 #include "confab-store-hooks.h"
 #include "confab-store-email.h"
+#include "confab-store-engage.h"
 #include "confab-store-kb.h"
 #include "confab-store-sites.h"
 #include "confab-store-team.h"
@@ -270,6 +271,20 @@ struct _ConfabStoreFuncs
   gboolean (*record_handling) (ConfabStore *store, const char *conversation_id, GError **error);
   gint64 (*median_handling) (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
   GPtrArray *(*list_assigned_open) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
+  /* engage: contacts, goals, triggers (issue 16, confab-store-engage.h) */
+  ConfabContact *(*get_contact) (ConfabStore *store, const char *visitor_id, GError **error);
+  gboolean (*put_contact) (ConfabStore *store, const char *site_id, const char *visitor_id, const ConfabContactChange *change, GError **error);
+  GPtrArray *(*search_visitors_by_score) (ConfabStore *store, const char *site_id, const char *query, guint limit, GError **error);
+  gboolean (*add_goal) (ConfabStore *store, const char *site_id, const char *visitor_id, const char *name, gboolean has_value, double value, gint64 at, GError **error);
+  GPtrArray *(*list_goals) (ConfabStore *store, const char *visitor_id, guint limit, GError **error);
+  ConfabTrigger *(*create_trigger) (ConfabStore *store, const ConfabTrigger *trigger, GError **error);
+  ConfabTrigger *(*get_trigger) (ConfabStore *store, const char *trigger_id, GError **error);
+  GPtrArray *(*list_triggers) (ConfabStore *store, const char *site_id, GError **error);
+  ConfabTrigger *(*update_trigger) (ConfabStore *store, const ConfabTrigger *trigger, GError **error);
+  gboolean (*delete_trigger) (ConfabStore *store, const char *trigger_id, GError **error);
+  gboolean (*add_trigger_fire) (ConfabStore *store, const char *site_id, const char *trigger_id, const char *visitor_id, gint64 visit, gint64 at, gboolean *out_added, GError **error);
+  char *(*claim_trigger_fire) (ConfabStore *store, const char *visitor_id, gint64 visit, const char *conversation_id, GError **error);
+  gboolean (*analytics_engage) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, ConfabEngageFigures *out, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

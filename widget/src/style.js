@@ -58,8 +58,9 @@ font:700 10px/32px system-ui,sans-serif;text-align:center;overflow:hidden}
 .ty{padding:2px 14px;font-size:12px;color:#4b5563;min-height:18px;background:#f3f4f6}
 .bx{padding:12px 14px;border-top:1px solid #e5e7eb;background:#fff;overflow-y:auto;flex:none;max-height:70%}
 .bx p{margin-bottom:8px}
-.bx input,.bx textarea{display:block;width:100%;border:1px solid #6b7280;border-radius:8px;padding:9px;margin:4px 0 8px;background:#fff;font-size:16px}
-.bx label{display:block;font-size:13px}
+.bx input,.bx textarea,.ae input{display:block;width:100%;border:1px solid #6b7280;border-radius:8px;padding:9px;margin:4px 0 8px;background:#fff;font-size:16px}
+.bx label,.ae label{display:block;font-size:13px}
+.ae{margin:6px 0 0;max-width:85%}
 .bx .row{display:flex!important;flex-wrap:wrap;gap:12px}
 .p .sec{background:#fff;color:#1f2937;border:1px solid #6b7280;font-weight:400}
 .bx .r5{display:flex!important;gap:2px;margin:6px 0}

@@ -8,6 +8,7 @@
 import { STRINGS } from './strings.js';
 import { CSS } from './style.js';
 import { el, linkify, safeUrl } from './dom.js';
+import { engage } from './engage.js';
 
 (() => {
   const w = window, d = document, C = w.Confab, B = C && C._b;
@@ -415,6 +416,7 @@ import { el, linkify, safeUrl } from './dom.js';
     for (const a of m.actions || [])
       if (a.type == 'talk_to_human')
         node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
+      else if (a.type == 'ask_email' && !profile.email) node.append(askEmail(a.label));
     const foot = el('span', { class: 'f' });
     // seen, not heard: the screen reader had the name first
     if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(el('span', { 'aria-hidden': 'true' }, m.sender.name + ' · '));
@@ -801,6 +803,8 @@ import { el, linkify, safeUrl } from './dom.js';
         if (reported != location.href) pageView();
         if (conv) send({ type: 'resume', after_seq: lastSeq });
         else onSynced();
+        eng.check();
+        flushGoals();
         const first = !ready;
         ready = true;
         gate();
@@ -810,6 +814,7 @@ import { el, linkify, safeUrl } from './dom.js';
         onSynced();
         break;
       case 'message':
+        if (greeting) { greeting.remove(); greeting = null; }
         showMessage(f);
         break;
       case 'ack': {
@@ -846,7 +851,40 @@ import { el, linkify, safeUrl } from './dom.js';
       case 'error':
         onError(f);
         break;
+      case 'greeting':
+        greet(f);
+        break;
     }
+  }
+
+  // --- proactive greetings (issue 16): shown until the conversation's own messages come ---
+  let greeting = null, politely = false;
+  const eng = engage({ list: () => cfg.triggers || [], store, send,
+    quiet: () => (conv && conv.status != 'resolved' && conv.status != 'closed') || !inHours() || !!input.value.trim() });
+  function greet(f) {
+    if (greeting) greeting.remove();
+    greeting = bubble({ body: f.text, sender: f.sender, created_at: new Date().toISOString() });
+    if (f.ask_email && !profile.email) greeting.append(askEmail());
+    list.insertBefore(greeting, pend);
+    emit('greeting', { trigger_id: f.trigger_id });
+    if (isOpen) return scroll();
+    announce({ sender: f.sender, body: f.text });
+    B.badge(++unread);
+    // the panel opens without taking the focus; on a phone it would cover the page: the badge says it
+    if (!phone()) { politely = true; open(); politely = false; }
+  }
+  // the e-mail of a greeting or an assistant's answer: the next hello carries it
+  function askEmail(label) {
+    const form = el('form', { class: 'ae', onsubmit: (e) => {
+      e.preventDefault();
+      const v = values(form);
+      if (!v) return;
+      profile = { ...profile, email: v.email };
+      store('profile', profile);
+      rehello();
+      form.replaceWith(el('p', { role: 'status', text: T('emailThanks') }));
+    } }, ...field('email', label || T('emailAsk'), 'email', true), el('button', { type: 'submit' }, T('send')));
+    return form;
   }
 
   function setConversation(c) {
@@ -901,7 +939,11 @@ import { el, linkify, safeUrl } from './dom.js';
     reported = location.href;
     send({ type: 'page_view', url: location.href.slice(0, 2048), title: d.title.slice(0, 500) });
   }
-  C._nav = () => { if (hello && location.href != reported) pageView(); };
+  let seenPage = location.href;
+  C._nav = () => {
+    if (location.href != seenPage) { seenPage = location.href; eng.page(); }
+    if (hello && location.href != reported) pageView();
+  };
 
   function markRead() {
     if (!conv || !synced || lastSeq <= readOf(conv.id)) return;
@@ -925,7 +967,7 @@ import { el, linkify, safeUrl } from './dom.js';
     markRead();
     scroll();
     if (phone()) lock(true);
-    focusIn();
+    if (!politely) focusIn();
     emit('opened');
   }
 
@@ -1009,13 +1051,22 @@ import { el, linkify, safeUrl } from './dom.js';
       (handlers[ev] = handlers[ev] || []).push(fn);
       if (ev == 'ready' && ready) fn();
     },
+    // a goal reached (issue 16): Confab.track('purchase', {value: 49.90})
+    track: (name, opts) => {
+      const v = opts && opts.value;
+      goals.push({ type: 'track', name: String(name), value: typeof v == 'number' && isFinite(v) ? v : null });
+      flushGoals();
+    },
   };
+  const goals = [];
+  function flushGoals() { while (goals.length && send(goals[0])) goals.shift(); }
   Object.assign(C, api);
   const queued = C.q || [];
   C.q = { push: (call) => { const [m, ...a] = call; if (api[m]) api[m](...a); } };
   for (const call of queued) try { C.q.push(call); } catch (e) { console.error(e); }
 
   applyConfig(cfg);
+  eng.page();
   connect();
   log('chat loaded');
 })();

@@ -22,6 +22,7 @@
 #include "confab-pg-store-hooks.h"
 #include "confab-pg-store-email.h"
 #include "confab-pg-store-routing.h"
+#include "confab-pg-store-engage.h"
 #include "confab-pg-schema.h"
 
 #include <stdlib.h>
@@ -1193,6 +1194,20 @@ static const ConfabStoreFuncs pg_backend = {
   .record_handling = pg_record_handling,
   .median_handling = pg_median_handling,
   .list_assigned_open = pg_list_assigned_open,
+  /* engage: contacts, goals, triggers (confab-pg-store-engage.c) */
+  .get_contact = pg_get_contact,
+  .put_contact = pg_put_contact,
+  .search_visitors_by_score = pg_search_visitors_by_score,
+  .add_goal = pg_add_goal,
+  .list_goals = pg_list_goals,
+  .create_trigger = pg_create_trigger,
+  .get_trigger = pg_get_trigger,
+  .list_triggers = pg_list_triggers,
+  .update_trigger = pg_update_trigger,
+  .delete_trigger = pg_delete_trigger,
+  .add_trigger_fire = pg_add_trigger_fire,
+  .claim_trigger_fire = pg_claim_trigger_fire,
+  .analytics_engage = pg_analytics_engage,
 };
 
 ConfabStore *
