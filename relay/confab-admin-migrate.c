@@ -41,6 +41,9 @@ static const struct {
   { "users", "created_at, id" },
   { "sites", "created_at, id" },
   { "memberships", "created_at" },
+  /* routing (issue 18): before the conversations that belong to a team */
+  { "teams", "created_at, id" },
+  { "team_members", "team_id, user_id" },
   { "tokens", "created_at" },
   { "setup_codes", "created_at" },
   { "visitors", "linked_to IS NOT NULL, first_seen, id" },
@@ -84,6 +87,8 @@ static const struct {
   { "visitor_goals", "id" },
   { "triggers", "created_at, id" },
   { "trigger_fires", "id" },
+  /* routing (issue 18): the handling times the queue's estimated wait comes from */
+  { "handling_times", "id" },
 };
 
 /* SQLite tables with nothing to copy, and why. A table in neither list stops the copy
@@ -107,6 +112,7 @@ static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('kb_articles', 'n'), coalesce (max (n), 0) + 1, false) "
   "FROM kb_articles;"
   "SELECT setval (pg_get_serial_sequence ('response_targets', 'id'), coalesce (max (id), 0) + 1, false) FROM response_targets;"
+  "SELECT setval (pg_get_serial_sequence ('handling_times', 'id'), coalesce (max (id), 0) + 1, false) FROM handling_times;"
   "SELECT setval (pg_get_serial_sequence ('visitor_goals', 'id'), coalesce (max (id), 0) + 1, false) FROM visitor_goals;"
   "SELECT setval (pg_get_serial_sequence ('trigger_fires', 'id'), coalesce (max (id), 0) + 1, false) FROM trigger_fires;";
 
