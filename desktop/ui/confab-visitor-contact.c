@@ -209,7 +209,8 @@ save_member (ConfabVisitorContact *self,
   json_object_set_member (body, member, value);
   if (confab_client_get_state (client) != CONFAB_CLIENT_ONLINE)
     {
-      show_error (self, _("Not connected: the change is saved once you are online"));
+      /* kept typed: saved with the next apply once online */
+      show_error (self, _("Not connected: not saved yet, apply it again once online"));
       return;
     }
   save = g_new0 (Save, 1);
