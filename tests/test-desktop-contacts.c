@@ -72,14 +72,35 @@ shows (gpointer data)
   return g_strcmp0 (text, t->text) == 0;
 }
 
-/* Clicks @widget, selects what it holds and types @text over it. */
+/* The keyboard focus is @data or inside it. */
+static gboolean
+focus_within (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (data));
+
+  return focus != NULL && (focus == data || gtk_widget_is_ancestor (focus, data));
+}
+
+/* Clicks @widget until it has the keyboard focus (the composer takes it when a conversation
+ * opens, a moment after), selects what it holds and types @text over it. */
+static void
+focus_field (GtkWidget *widget)
+{
+  for (int i = 0; i < 5 && !focus_within (widget); i++)
+    {
+      click_middle (widget);
+      settle (200);
+    }
+  wait_until ("the field focused", focus_within, widget);
+}
+
 static void
 type_over (GtkWidget  *widget,
            const char *text)
 {
   Typed t = { widget, text };
 
-  click_middle (widget);
+  focus_field (widget);
   x_key ("ctrl+a");
   x_key ("BackSpace");
   if (*text != '\0')
@@ -397,7 +418,7 @@ test_edit (void)
   wait_until ("the reason gone", error_hidden, error);
 
   /* notes: typed, saved with their button */
-  click_middle (in_pane (&app, "contact-notes"));
+  focus_field (in_pane (&app, "contact-notes"));
   x_type_text ("Call after 3pm UK time.");
   {
     Typed t = { in_pane (&app, "contact-notes"), "Call after 3pm UK time." };

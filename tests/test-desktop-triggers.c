@@ -213,7 +213,6 @@ fill_editor (const char *sender_name)
   GtkDropDown *sender;
   GListModel *senders;
 
-  main_window = dialog;
   x_focus (GTK_WINDOW (dialog));
   type_over (find_named (dialog, "trigger-name"), "Pricing help");
   type_over (find_named (dialog, "trigger-url"), "/pricing*");
@@ -284,7 +283,7 @@ typedef struct {
   TestWorld  *world;
   const char *name;
   const char *check;   /* NULL: the trigger must be gone; else a member to compare */
-  const char *value;   /* that member as compact JSON */
+  const char *value;   /* that member as JSON */
 } Trigger;
 
 static JsonObject *
@@ -310,14 +309,15 @@ relay_trigger_is (gpointer data)
 {
   Trigger *t = data;
   g_autoptr (JsonObject) trigger = relay_trigger (t->world, t->name);
-  g_autofree char *json = NULL;
+  g_autoptr (JsonNode) expected = NULL;
 
   if (t->check == NULL)
     return trigger == NULL;
   if (trigger == NULL || !json_object_has_member (trigger, t->check))
     return FALSE;
-  json = json_to_string (json_object_get_member (trigger, t->check), FALSE);
-  return g_strcmp0 (json, t->value) == 0;
+  /* as JSON values: the order of an object's members is the relay's */
+  expected = json_from_string (t->value, NULL);
+  return expected != NULL && json_node_equal (expected, json_object_get_member (trigger, t->check));
 }
 
 static void

@@ -356,8 +356,6 @@ on_editor_response (AdwMessageDialog *dialog,
   body = editor_body (editor);
   save = save_new (self, editor->id);
   save->form = json_object_ref (body);
-  if (editor->original != NULL)
-    json_object_set_string_member (save->form, "id", editor->id);
   path = editor->id != NULL ? confab_admin_path ("triggers", editor->id, NULL)
                             : confab_admin_path ("sites", self->site_id, "triggers");
   confab_client_request_async (self->client, editor->id != NULL ? "PATCH" : "POST", path, body,
