@@ -505,6 +505,7 @@ confab_visitor_contact_init (ConfabVisitorContact *self)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
   GtkWidget *score_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *notes_card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *save_content = adw_button_content_new ();
 
   self->goal_rows = g_ptr_array_new ();
@@ -586,8 +587,12 @@ confab_visitor_contact_init (ConfabVisitorContact *self)
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
-  gtk_widget_add_css_class (scrolled, "card");
-  adw_preferences_group_add (self->notes_group, scrolled);
+  /* the card around the scroller, not on it: a scrolled window's own border is drawn under
+   * its view */
+  gtk_widget_add_css_class (notes_card, "card");
+  gtk_widget_set_overflow (notes_card, GTK_OVERFLOW_HIDDEN);
+  gtk_box_append (GTK_BOX (notes_card), scrolled);
+  adw_preferences_group_add (self->notes_group, notes_card);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->notes_group));
 
   self->goals_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
