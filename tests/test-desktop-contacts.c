@@ -4,6 +4,7 @@
  *
  * - cache: the desktop cache keeps a visitor's phone, notes, tags, lead score and goals, keeps
  *   them when a visitor event comes without them, and lists visitors by lead score;
+ * - migrate: a cache of the schema before migrates with its visitors;
  * - without-contacts: against a relay that sends no lead score the pane and the visitor list
  *   show nothing of it; what the cache then holds (a relay answer in the documented shape) is
  *   shown in the pane: the lead score, the fields and the goals (screenshot);
@@ -17,6 +18,7 @@
 #define G_LOG_DOMAIN "test-desktop-contacts"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "confab-visitor-pane.h"
 #include "test-desktop-app-util.h"
@@ -260,6 +262,65 @@ test_cache (void)
 
     g_assert_cmpstr (confab_visitor_get_id (newest), ==, "vis_ann");
   }
+  g_clear_object (&cache);
+  for (const char * const *suffix = (const char * const[]) { "", "-wal", "-shm", NULL };
+       *suffix != NULL; suffix++)
+    {
+      g_autofree char *file = g_strconcat (path, *suffix, NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (dir);
+}
+
+/* A cache of the schema before the contacts: made by this build, then the contact columns
+ * dropped (SQLite ≥ 3.35) and the version put back, with a visitor in it; opened again, it
+ * migrates and keeps the visitor. The contacts' migration must be the newest one (the version
+ * put back is the one before it). */
+static void
+test_migrate (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-contacts-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *downgrade = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabCache) cache = confab_cache_new (path, &error);
+  g_autoptr (ConfabVisitor) v = NULL;
+  g_autoptr (JsonObject) snapshot = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  downgrade = g_strdup_printf ("ALTER TABLE visitors DROP COLUMN phone;"
+                               "ALTER TABLE visitors DROP COLUMN notes;"
+                               "ALTER TABLE visitors DROP COLUMN tags;"
+                               "ALTER TABLE visitors DROP COLUMN lead_score;"
+                               "ALTER TABLE visitors DROP COLUMN goals;"
+                               "INSERT INTO visitors (id, site_id, name, email, last_seen, visits)"
+                               " VALUES ('vis_old', 'site_1', 'Olga', 'olga@example.com', 1, 3);"
+                               "PRAGMA user_version = %d;", CONFAB_CACHE_SCHEMA_VERSION - 1);
+  g_assert_cmpint (sqlite3_exec (db, downgrade, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  cache = confab_cache_new (path, &error);
+  g_assert_no_error (error);
+  v = confab_cache_get_visitor (cache, "vis_old");
+  g_assert_nonnull (v);
+  g_assert_cmpstr (confab_visitor_get_name (v), ==, "Olga");
+  g_assert_cmpint (confab_visitor_get_visits (v), ==, 3);
+  /* known before the relay had contacts: no lead score, nothing to show */
+  g_assert_cmpint (confab_visitor_get_lead_score (v), ==, -1);
+  g_assert_null (confab_visitor_get_phone (v));
+  g_clear_object (&v);
+  snapshot = parse_object ("{\"id\":\"vis_old\",\"name\":\"Olga\",\"phone\":\"+1 555 0100\","
+                           "\"lead_score\":40}");
+  g_assert_true (confab_cache_apply_visitor_snapshot (cache, "site_1", snapshot, &error));
+  g_assert_no_error (error);
+  v = confab_cache_get_visitor (cache, "vis_old");
+  g_assert_cmpstr (confab_visitor_get_phone (v), ==, "+1 555 0100");
+  g_assert_cmpint (confab_visitor_get_lead_score (v), ==, 40);
+
   g_clear_object (&cache);
   for (const char * const *suffix = (const char * const[]) { "", "-wal", "-shm", NULL };
        *suffix != NULL; suffix++)
@@ -520,6 +581,7 @@ main (int   argc,
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   test_harness_init (&argc, &argv);
   test_harness_add ("/desktop/contacts/cache", test_cache);
+  test_harness_add ("/desktop/contacts/migrate", test_migrate);
   test_harness_add ("/desktop/contacts/without-contacts", test_without_contacts);
   test_harness_add ("/desktop/contacts/edit", test_edit);
   test_harness_add ("/desktop/contacts/sort", test_sort);
