@@ -500,6 +500,26 @@ test_analytics_view (void)
     g_assert_cmpstr (gtk_label_get_text (card_value (&app, "card-csat")), ==, csat);
   }
 
+  /* issue 16's goals and triggers: cards with the relay's figures, none from a relay without */
+  {
+    GtkWidget *engage = find_named (GTK_WIDGET (app.window), "engage-cards");
+
+    g_assert_nonnull (engage);
+    if (json_object_has_member (expected, "goals"))
+      {
+        g_autofree char *goals = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  (gint64) test_obj_number (expected, "goals.count"));
+        g_autofree char *fired = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  (gint64) test_obj_number (expected, "triggers.fired"));
+
+        g_assert_true (gtk_widget_get_visible (engage));
+        g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_named (engage, "goals-count"))), ==, goals);
+        g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_named (engage, "triggers-fired"))), ==, fired);
+      }
+    else
+      g_assert_false (gtk_widget_get_visible (engage));
+  }
+
   /* the bars: one a day, described with the figures */
   bars = find_named (GTK_WIDGET (app.window), "chart-conversations");
   g_assert_true (CONFAB_IS_CHART (bars));

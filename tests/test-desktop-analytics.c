@@ -363,6 +363,55 @@ test_change (void)
   g_assert_true (isnan (confab_analytics_change (3, NAN)));
 }
 
+/* Issue 16's goals and triggers: absent in an older relay's answer (no card), read when there,
+ * refused when of another shape. */
+static void
+test_parse_engage (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "analytics", "week.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabAnalytics) before = NULL;
+  g_autoptr (ConfabAnalytics) after = NULL;
+  g_autoptr (ConfabAnalytics) bad = NULL;
+  g_autoptr (JsonObject) goals = json_object_new ();
+  g_autoptr (JsonObject) triggers = json_object_new ();
+  JsonObject *root;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  before = confab_analytics_parse (root, &error);
+  g_assert_no_error (error);
+  g_assert_false (before->has_goals);
+  g_assert_false (before->has_triggers);
+
+  json_object_set_int_member (goals, "count", 14);
+  json_object_set_double_member (goals, "value", 698.6);
+  json_object_set_int_member (goals, "visitors", 9);
+  json_object_set_int_member (goals, "after_conversation", 4);
+  json_object_set_object_member (root, "goals", json_object_ref (goals));
+  json_object_set_int_member (triggers, "fired", 120);
+  json_object_set_int_member (triggers, "conversations", 17);
+  json_object_set_object_member (root, "triggers", json_object_ref (triggers));
+  after = confab_analytics_parse (root, &error);
+  g_assert_no_error (error);
+  g_assert_true (after->has_goals);
+  g_assert_cmpint (after->goals_count, ==, 14);
+  g_assert_cmpfloat_with_epsilon (after->goals_value, 698.6, 1e-9);
+  g_assert_cmpint (after->goals_visitors, ==, 9);
+  g_assert_cmpint (after->goals_after_conversation, ==, 4);
+  g_assert_true (after->has_triggers);
+  g_assert_cmpint (after->triggers_fired, ==, 120);
+  g_assert_cmpint (after->triggers_conversations, ==, 17);
+
+  /* a count that is not one: refused, the field named */
+  json_object_set_string_member (triggers, "fired", "many");
+  bad = confab_analytics_parse (root, &error);
+  g_assert_null (bad);
+  g_assert_error (error, CONFAB_ANALYTICS_ERROR, CONFAB_ANALYTICS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "triggers.fired"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -375,5 +424,6 @@ main (int   argc,
   g_test_add_func ("/desktop/analytics/ranges", test_ranges);
   g_test_add_func ("/desktop/analytics/paths", test_paths);
   g_test_add_func ("/desktop/analytics/change", test_change);
+  g_test_add_func ("/desktop/analytics/parse-engage", test_parse_engage);
   return g_test_run ();
 }

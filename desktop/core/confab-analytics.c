@@ -510,7 +510,8 @@ confab_analytics_parse (JsonObject  *object,
   if (!get_array (object, "per_hour_of_week", TRUE, &array, error) ||
       !parse_per_hour (self, array, error))
     return NULL;
-  if (!parse_lists (self, object, error))
+  if (!parse_lists (self, object, error) ||
+      !confab_analytics_parse_engage (self, object, error))
     return NULL;
   return g_steal_pointer (&self);
 }

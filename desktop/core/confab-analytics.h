@@ -78,6 +78,15 @@ typedef struct {
   GPtrArray            *top_faqs;          /* ConfabAnalyticsFaq* */
   GPtrArray            *top_first_messages; /* ConfabAnalyticsOpener* */
   GPtrArray            *agents;            /* ConfabAnalyticsAgent* */
+  /* issue 16 (confab-analytics-engage.c); has_*: FALSE when the relay sent none */
+  gboolean              has_goals;
+  gint64                goals_count;
+  double                goals_value;
+  gint64                goals_visitors;
+  gint64                goals_after_conversation;
+  gboolean              has_triggers;
+  gint64                triggers_fired;
+  gint64                triggers_conversations;
 } ConfabAnalytics;
 
 /* NULL with CONFAB_ANALYTICS_ERROR_INVALID (the message names the field) when a field the
@@ -90,6 +99,10 @@ ConfabAnalytics *confab_analytics_parse_data   (const char            *data,
                                                 gsize                  len,
                                                 GError               **error);
 void             confab_analytics_free         (ConfabAnalytics       *self);
+/* The "goals" and "triggers" parts into @self (called by confab_analytics_parse). */
+gboolean         confab_analytics_parse_engage (ConfabAnalytics       *self,
+                                                JsonObject            *object,
+                                                GError               **error);
 
 /* Nothing happened in the range: no conversation, message, rating or offline message. */
 gboolean         confab_analytics_is_empty     (const ConfabAnalytics *self);

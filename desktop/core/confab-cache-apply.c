@@ -400,6 +400,9 @@ apply_visitor (ConfabCache  *self,
   g_autoptr (ConfabVisitor) old = NULL;
   g_autoptr (ConfabVisitor) now = NULL;
   g_autofree char *journey = NULL;
+  g_autofree char *tags = NULL;
+  g_autofree char *goals = NULL;
+  gint64 lead_score;
   JsonObject *geo = member_object (visitor, "geo");
   JsonObject *device = member_object (visitor, "device");
   JsonObject *page = member_object (visitor, "page");
@@ -416,13 +419,40 @@ apply_visitor (ConfabCache  *self,
   if (journey_node != NULL && JSON_NODE_HOLDS_ARRAY (journey_node))
     journey = confab_json_node_to_string (journey_node);
   old = confab_cache_get_visitor (self, id);
+  /* issue 16's contact members: a visitor event without them (an older relay, a frame that does
+   * not carry them) keeps what the cache had; a null clears */
+  if (json_object_has_member (visitor, "tags"))
+    {
+      JsonNode *node = json_object_get_member (visitor, "tags");
+
+      tags = JSON_NODE_HOLDS_ARRAY (node) ? confab_json_node_to_string (node) : NULL;
+    }
+  else
+    tags = g_strdup (old != NULL ? confab_visitor_get_tags (old) : NULL);
+  if (json_object_has_member (visitor, "goals"))
+    {
+      JsonNode *node = json_object_get_member (visitor, "goals");
+
+      goals = JSON_NODE_HOLDS_ARRAY (node) ? confab_json_node_to_string (node) : NULL;
+    }
+  else
+    goals = g_strdup (old != NULL ? confab_visitor_get_goals (old) : NULL);
+  if (json_object_has_member (visitor, "lead_score"))
+    {
+      JsonNode *node = json_object_get_member (visitor, "lead_score");
+
+      lead_score = JSON_NODE_HOLDS_VALUE (node) ? CLAMP (member_int (visitor, "lead_score"), 0, 100) : -1;
+    }
+  else
+    lead_score = old != NULL ? confab_visitor_get_lead_score (old) : -1;
 
   if (!confab_cache_begin (self, error))
     return FALSE;
   stmt = confab_cache_prepare (self,
     "INSERT OR REPLACE INTO visitors (id, site_id, online, name, email, country, city, timezone,"
-    " locale, browser, os, page_url, page_title, journey, first_seen, last_seen, visits)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+    " locale, browser, os, page_url, page_title, journey, first_seen, last_seen, visits,"
+    " phone, notes, tags, lead_score, goals)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     goto failed;
   bind_text (stmt, 1, id);
@@ -450,6 +480,18 @@ apply_visitor (ConfabCache  *self,
   else
     sqlite3_bind_int64 (stmt, 16, MAX (member_time (visitor, "last_seen"), confab_now_ms ()));
   sqlite3_bind_int64 (stmt, 17, member_int (visitor, "visits"));
+  bind_text (stmt, 18, json_object_has_member (visitor, "phone")
+                       ? member_string (visitor, "phone")
+                       : old != NULL ? confab_visitor_get_phone (old) : NULL);
+  bind_text (stmt, 19, json_object_has_member (visitor, "notes")
+                       ? member_string (visitor, "notes")
+                       : old != NULL ? confab_visitor_get_notes (old) : NULL);
+  bind_text (stmt, 20, tags);
+  if (lead_score >= 0)
+    sqlite3_bind_int64 (stmt, 21, lead_score);
+  else
+    sqlite3_bind_null (stmt, 21);
+  bind_text (stmt, 22, goals);
   if (!confab_cache_step_done (self, stmt, error) ||
       !confab_cache_store_cursor (self, cursor, error))
     goto failed;

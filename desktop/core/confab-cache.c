@@ -95,6 +95,13 @@ static const char * const migrations[] = {
   "  reply_window_ends_at INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE message_deliveries (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
   "  status TEXT NOT NULL, error TEXT, PRIMARY KEY (conversation_id, seq));",
+  /* 5: issue 16's contacts: phone, notes, tags and goals (JSON as the relay sent them), the lead
+   * score (NULL: the relay has none, so the app shows none) */
+  "ALTER TABLE visitors ADD COLUMN phone TEXT;"
+  "ALTER TABLE visitors ADD COLUMN notes TEXT;"
+  "ALTER TABLE visitors ADD COLUMN tags TEXT;"
+  "ALTER TABLE visitors ADD COLUMN lead_score INTEGER;"
+  "ALTER TABLE visitors ADD COLUMN goals TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONFAB_CACHE_SCHEMA_VERSION);
@@ -593,12 +600,19 @@ visitor_from_stmt (sqlite3_stmt *stmt)
                        "first-seen", sqlite3_column_int64 (stmt, 14),
                        "last-seen", sqlite3_column_int64 (stmt, 15),
                        "visits", sqlite3_column_int64 (stmt, 16),
+                       "phone", column_text (stmt, 17),
+                       "notes", column_text (stmt, 18),
+                       "tags", column_text (stmt, 19),
+                       "lead-score", sqlite3_column_type (stmt, 20) == SQLITE_NULL
+                                     ? (gint64) -1 : CLAMP (sqlite3_column_int64 (stmt, 20), 0, 100),
+                       "goals", column_text (stmt, 21),
                        NULL);
 }
 
 #define VISITOR_COLUMNS \
   "id, site_id, online, name, email, country, city, timezone, locale, browser, os, " \
-  "page_url, page_title, journey, first_seen, last_seen, visits"
+  "page_url, page_title, journey, first_seen, last_seen, visits, " \
+  "phone, notes, tags, lead_score, goals"
 
 gint64
 confab_cache_message_sort_key (ConfabMessage *message)
@@ -742,13 +756,30 @@ confab_cache_list_visitors (ConfabCache *self,
                             const char  *site_id,
                             gboolean     online_only)
 {
+  return confab_cache_list_visitors_sorted (self, site_id, online_only, CONFAB_VISITOR_SORT_LAST_SEEN);
+}
+
+GListModel *
+confab_cache_list_visitors_sorted (ConfabCache       *self,
+                                   const char        *site_id,
+                                   gboolean           online_only,
+                                   ConfabVisitorSort  sort)
+{
   GListStore *store = g_list_store_new (CONFAB_TYPE_VISITOR);
   sqlite3_stmt *stmt;
 
-  stmt = confab_cache_prepare (self,
-                               "SELECT " VISITOR_COLUMNS " FROM visitors "
-                               "WHERE (?1 IS NULL OR site_id = ?1) AND (?2 = 0 OR online = 1) "
-                               "ORDER BY last_seen DESC, id LIMIT 1000", NULL);
+  /* two literals: the statement cache is keyed by the SQL's address */
+  if (sort == CONFAB_VISITOR_SORT_LEAD_SCORE)
+    stmt = confab_cache_prepare (self,
+                                 "SELECT " VISITOR_COLUMNS " FROM visitors "
+                                 "WHERE (?1 IS NULL OR site_id = ?1) AND (?2 = 0 OR online = 1) "
+                                 "ORDER BY COALESCE (lead_score, -1) DESC, last_seen DESC, id "
+                                 "LIMIT 1000", NULL);
+  else
+    stmt = confab_cache_prepare (self,
+                                 "SELECT " VISITOR_COLUMNS " FROM visitors "
+                                 "WHERE (?1 IS NULL OR site_id = ?1) AND (?2 = 0 OR online = 1) "
+                                 "ORDER BY last_seen DESC, id LIMIT 1000", NULL);
   if (stmt == NULL)
     return G_LIST_MODEL (store);
   if (site_id != NULL)

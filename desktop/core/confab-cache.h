@@ -35,7 +35,7 @@ typedef enum {
 GQuark confab_cache_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CONFAB_CACHE_SCHEMA_VERSION 4
+#define CONFAB_CACHE_SCHEMA_VERSION 5
 
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)
@@ -120,6 +120,15 @@ GListModel    *confab_cache_list_sites        (ConfabCache  *self);
 GListModel    *confab_cache_list_visitors     (ConfabCache  *self,
                                                const char   *site_id,
                                                gboolean      online_only);
+typedef enum {
+  CONFAB_VISITOR_SORT_LAST_SEEN,
+  CONFAB_VISITOR_SORT_LEAD_SCORE,   /* highest first (none last), then most recently seen */
+} ConfabVisitorSort;
+/* The same, in @sort's order. */
+GListModel    *confab_cache_list_visitors_sorted (ConfabCache *self,
+                                               const char   *site_id,
+                                               gboolean      online_only,
+                                               ConfabVisitorSort sort);
 /* Conversations of @visitor_id, newest first: a new GListStore of ConfabConversation. */
 GListModel    *confab_cache_list_visitor_conversations (ConfabCache *self,
                                                const char   *visitor_id);

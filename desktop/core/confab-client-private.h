@@ -84,6 +84,12 @@ gboolean confab_client_team_handle_frame   (ConfabClient *self,
                                             const char   *type,
                                             JsonObject   *frame);
 
+/* confab-client-engage.c */
+/* TRUE when @type was a triggers frame (and handled). */
+gboolean confab_client_engage_handle_frame (ConfabClient *self,
+                                            const char   *type,
+                                            JsonObject   *frame);
+
 /* confab-client-chat.c */
 /* TRUE when @type was a note or labels frame (and handled); synced is noted there and left to
  * confab-client.c. */

@@ -451,6 +451,9 @@ handle_frame (ConfabClient *self,
   /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
   if (confab_client_team_handle_frame (self, type, frame))
     return;
+  /* issue 16's triggers (confab-client-engage.c) */
+  if (confab_client_engage_handle_frame (self, type, frame))
+    return;
   /* notes and labels (confab-client-chat.c); it notes synced, handled below */
   if (confab_client_chat_handle_frame (self, type, frame, cursor))
     return;

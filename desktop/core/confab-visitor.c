@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-visitor"
 
+#include <json-glib/json-glib.h>
+
 #include "confab-visitor.h"
 
 struct _ConfabVisitor
@@ -24,6 +26,12 @@ struct _ConfabVisitor
   gint64 first_seen;
   gint64 last_seen;
   gint64 visits;
+  /* issue 16's contact details; lead_score -1: the relay did not say (one without contacts) */
+  char *phone;
+  char *notes;
+  char *tags;
+  gint64 lead_score;
+  char *goals;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabVisitor, confab_visitor, G_TYPE_OBJECT)
@@ -47,6 +55,11 @@ enum {
   PROP_FIRST_SEEN,
   PROP_LAST_SEEN,
   PROP_VISITS,
+  PROP_PHONE,
+  PROP_NOTES,
+  PROP_TAGS,
+  PROP_LEAD_SCORE,
+  PROP_GOALS,
   N_PROPS
 };
 
@@ -74,6 +87,10 @@ confab_visitor_finalize (GObject *object)
   g_free (self->page_url);
   g_free (self->page_title);
   g_free (self->journey);
+  g_free (self->phone);
+  g_free (self->notes);
+  g_free (self->tags);
+  g_free (self->goals);
 
   G_OBJECT_CLASS (confab_visitor_parent_class)->finalize (object);
 }
@@ -154,6 +171,26 @@ confab_visitor_get_property (GObject    *object,
 
     case PROP_VISITS:
       g_value_set_int64 (value, self->visits);
+      break;
+
+    case PROP_PHONE:
+      g_value_set_string (value, self->phone);
+      break;
+
+    case PROP_NOTES:
+      g_value_set_string (value, self->notes);
+      break;
+
+    case PROP_TAGS:
+      g_value_set_string (value, self->tags);
+      break;
+
+    case PROP_LEAD_SCORE:
+      g_value_set_int64 (value, self->lead_score);
+      break;
+
+    case PROP_GOALS:
+      g_value_set_string (value, self->goals);
       break;
 
     default:
@@ -239,6 +276,26 @@ confab_visitor_set_property (GObject      *object,
       self->visits = g_value_get_int64 (value);
       break;
 
+    case PROP_PHONE:
+      self->phone = g_value_dup_string (value);
+      break;
+
+    case PROP_NOTES:
+      self->notes = g_value_dup_string (value);
+      break;
+
+    case PROP_TAGS:
+      self->tags = g_value_dup_string (value);
+      break;
+
+    case PROP_LEAD_SCORE:
+      self->lead_score = g_value_get_int64 (value);
+      break;
+
+    case PROP_GOALS:
+      self->goals = g_value_dup_string (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -321,6 +378,26 @@ confab_visitor_class_init (ConfabVisitorClass *klass)
     g_param_spec_int64 ("visits", NULL, "Number of visits",
                         0, G_MAXINT64, 0,
                         PARAM_FLAGS);
+  properties[PROP_PHONE] =
+    g_param_spec_string ("phone", NULL, "Phone, when an agent or the API set one",
+                         NULL,
+                         PARAM_FLAGS);
+  properties[PROP_NOTES] =
+    g_param_spec_string ("notes", NULL, "The agents' notes on the contact",
+                         NULL,
+                         PARAM_FLAGS);
+  properties[PROP_TAGS] =
+    g_param_spec_string ("tags", NULL, "The contact's tags as JSON: [\"vip\", …]",
+                         NULL,
+                         PARAM_FLAGS);
+  properties[PROP_LEAD_SCORE] =
+    g_param_spec_int64 ("lead-score", NULL, "Lead score 0–100, -1 when the relay has none",
+                        -1, 100, -1,
+                        PARAM_FLAGS);
+  properties[PROP_GOALS] =
+    g_param_spec_string ("goals", NULL, "The last goals as JSON: [{name,value,at}]",
+                         NULL,
+                         PARAM_FLAGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -328,6 +405,7 @@ confab_visitor_class_init (ConfabVisitorClass *klass)
 static void
 confab_visitor_init (ConfabVisitor *self)
 {
+  self->lead_score = -1;
 }
 
 const char *
@@ -464,4 +542,70 @@ confab_visitor_get_visits (ConfabVisitor *self)
   g_return_val_if_fail (CONFAB_IS_VISITOR (self), 0);
 
   return self->visits;
+}
+
+const char *
+confab_visitor_get_phone (ConfabVisitor *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), NULL);
+
+  return self->phone;
+}
+
+const char *
+confab_visitor_get_notes (ConfabVisitor *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), NULL);
+
+  return self->notes;
+}
+
+const char *
+confab_visitor_get_tags (ConfabVisitor *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), NULL);
+
+  return self->tags;
+}
+
+gint64
+confab_visitor_get_lead_score (ConfabVisitor *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), -1);
+
+  return self->lead_score;
+}
+
+const char *
+confab_visitor_get_goals (ConfabVisitor *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), NULL);
+
+  return self->goals;
+}
+
+/* The tags as a NULL-terminated vector; empty when there are none or they are not a list. */
+char **
+confab_visitor_dup_tags (ConfabVisitor *self)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *root;
+
+  g_return_val_if_fail (CONFAB_IS_VISITOR (self), NULL);
+
+  if (self->tags != NULL && json_parser_load_from_data (parser, self->tags, -1, NULL) &&
+      JSON_NODE_HOLDS_ARRAY (root = json_parser_get_root (parser)))
+    {
+      JsonArray *tags = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (tags); i++)
+        {
+          JsonNode *tag = json_array_get_element (tags, i);
+
+          if (JSON_NODE_HOLDS_VALUE (tag) && json_node_get_value_type (tag) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (tag));
+        }
+    }
+  return g_strv_builder_end (builder);
 }

@@ -29,5 +29,12 @@ const char        *confab_visitor_get_journey (ConfabVisitor *self);
 gint64             confab_visitor_get_first_seen (ConfabVisitor *self);
 gint64             confab_visitor_get_last_seen (ConfabVisitor *self);
 gint64             confab_visitor_get_visits (ConfabVisitor *self);
+/* Issue 16's contact details: NULL (and a lead score of -1) when the relay sent none. */
+const char        *confab_visitor_get_phone (ConfabVisitor *self);
+const char        *confab_visitor_get_notes (ConfabVisitor *self);
+const char        *confab_visitor_get_tags (ConfabVisitor *self);
+char             **confab_visitor_dup_tags (ConfabVisitor *self);
+gint64             confab_visitor_get_lead_score (ConfabVisitor *self);
+const char        *confab_visitor_get_goals (ConfabVisitor *self);
 
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include "confab-site.h"
 #include "confab-sites-page.h"
 #include "confab-team-page.h"
+#include "confab-triggers-page.h"
 
 typedef GtkWidget *(*ConfabPageNew) (ConfabClient *client);
 
@@ -38,6 +39,7 @@ static const struct {
   { confab_articles_page_new, TRUE },
   { confab_canned_page_new, TRUE },
   { confab_labels_page_new, TRUE },
+  { confab_triggers_page_new, TRUE },
   { confab_channels_page_new, TRUE },
   { confab_api_keys_page_new, TRUE },
   { confab_webhooks_page_new, TRUE },

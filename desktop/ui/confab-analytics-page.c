@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "confab-analytics-fetch.h"
+#include "confab-analytics-engage.h"
 #include "confab-analytics-page.h"
 #include "confab-analytics-row.h"
 #include "confab-analytics-table.h"
@@ -62,6 +63,7 @@ struct _ConfabAnalyticsPage
   GtkWidget           *faq_card;
   GtkWidget           *opener_card;
   GtkWidget           *agent_card;
+  GtkWidget           *engage_cards;  /* issue 16: goals and triggers */
 
   ConfabAccount       *account;
   GPtrArray           *site_ids;      /* char*, [0] NULL: all sites */
@@ -384,6 +386,7 @@ show_answer (ConfabAnalyticsPage *self,
   g_clear_pointer (&self->previous, confab_analytics_free);
   self->previous = previous;
   update_cards (self);
+  confab_analytics_engage_update (self->engage_cards, analytics);
   update_tables (self);
   gtk_spinner_stop (self->spinner);
   gtk_stack_set_visible_child_name (self->stack,
@@ -1136,6 +1139,8 @@ confab_analytics_page_init (ConfabAnalyticsPage *self)
   gtk_flow_box_append (GTK_FLOW_BOX (row), chart_card_new (self, CONFAB_CHART_BOT,
                                                            _("Bot and Agents"), "chart-bot"));
   gtk_box_append (self->data_box, row);
+  self->engage_cards = confab_analytics_engage_new ();
+  gtk_box_append (self->data_box, self->engage_cards);
   gtk_box_append (self->data_box, chart_card_new (self, CONFAB_CHART_HOURS,
                                                   _("Busiest Hours"), "chart-hours"));
 

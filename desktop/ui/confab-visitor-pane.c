@@ -15,6 +15,7 @@
 #include "confab-client-http.h"
 #include "confab-format.h"
 #include "confab-util.h"
+#include "confab-visitor-contact.h"
 #include "confab-visitor-pane.h"
 
 /* A pane, not a history: the newest few of each. */
@@ -33,6 +34,7 @@ struct _ConfabVisitorPane
   GtkLabel            *email_label;
   GtkLabel            *presence_label;
   GtkLabel            *ghost_label;
+  ConfabVisitorContact *contact;
   AdwPreferencesGroup *about_group;
   AdwPreferencesGroup *pages_group;
   AdwPreferencesGroup *conversations_group;
@@ -375,10 +377,12 @@ rebuild (ConfabVisitorPane *self)
   if (self->account == NULL || self->visitor_id == NULL ||
       (v = confab_cache_get_visitor (confab_account_get_cache (self->account), self->visitor_id)) == NULL)
     {
+      confab_visitor_contact_set_visitor (self->contact, NULL);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
   gtk_stack_set_visible_child_name (self->stack, "visitor");
+  confab_visitor_contact_set_visitor (self->contact, v);
 
   name = confab_format_visitor (confab_visitor_get_name (v), self->visitor_id);
   email = confab_visitor_get_email (v);
@@ -571,6 +575,7 @@ confab_visitor_pane_set_account (ConfabVisitorPane *self,
 {
   disconnect_account (self);
   g_set_object (&self->account, account);
+  confab_visitor_contact_set_account (self->contact, account);
   if (account != NULL)
     {
       g_signal_connect_object (confab_account_get_cache (account), "visitor-changed",
@@ -647,6 +652,7 @@ confab_visitor_pane_class_init (ConfabVisitorPaneClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = confab_visitor_pane_dispose;
   G_OBJECT_CLASS (klass)->finalize = confab_visitor_pane_finalize;
+  g_type_ensure (CONFAB_TYPE_VISITOR_CONTACT);
   gtk_widget_class_set_template_from_resource (widget_class, "/chat/confab/Confab/confab-visitor-pane.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, scroller);
@@ -656,6 +662,7 @@ confab_visitor_pane_class_init (ConfabVisitorPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, email_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, presence_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, ghost_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, contact);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, about_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, pages_group);
   gtk_widget_class_bind_template_child (widget_class, ConfabVisitorPane, conversations_group);

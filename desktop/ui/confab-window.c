@@ -55,6 +55,7 @@ struct _ConfabWindow
   GtkListView            *conversation_view;
   GtkStack               *conversation_stack;
   GtkListView            *visitor_view;
+  GtkDropDown            *visitor_sort;
   GtkStack               *visitor_stack;
   ConfabChatView         *chat_view;
   GtkStack               *detail_stack;
@@ -719,6 +720,7 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   GtkWidget *page = gtk_label_new (NULL);
   GtkWidget *ghost = gtk_label_new (NULL);
   GtkWidget *button = gtk_button_new_from_icon_name ("chat-message-new-symbolic");
+  GtkWidget *score = gtk_label_new (NULL);
 
   gtk_widget_set_margin_top (box, 8);
   gtk_widget_set_margin_bottom (box, 8);
@@ -742,6 +744,12 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (ghost, "caption");
   gtk_widget_set_visible (ghost, FALSE);
   gtk_box_append (GTK_BOX (text), ghost);
+  /* issue 16: the lead score, when the relay gives one */
+  gtk_widget_set_name (score, "visitor-row-score");
+  gtk_widget_set_valign (score, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (score, "numeric");
+  gtk_widget_add_css_class (score, "dim-label");
+  gtk_widget_set_tooltip_text (score, _("Lead score"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_name (button, "start-conversation");
@@ -750,7 +758,9 @@ setup_visitor_row (GtkSignalListItemFactory *factory,
                                   _("Start a Conversation"), -1);
   gtk_box_append (GTK_BOX (box), avatar);
   gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), score);
   gtk_box_append (GTK_BOX (box), button);
+  g_object_set_data (G_OBJECT (item), "score", score);
   g_object_set_data (G_OBJECT (item), "avatar", avatar);
   g_object_set_data (G_OBJECT (item), "name", name);
   g_object_set_data (G_OBJECT (item), "page", page);
@@ -784,6 +794,13 @@ bind_visitor_row (GtkSignalListItemFactory *factory,
 
     gtk_label_set_text (GTK_LABEL (ghost), typing != NULL ? typing : "");
     gtk_widget_set_visible (ghost, typing != NULL);
+  }
+  {
+    GtkWidget *score = g_object_get_data (G_OBJECT (item), "score");
+    g_autofree char *text = g_strdup_printf ("%d", (int) confab_visitor_get_lead_score (v));
+
+    gtk_label_set_text (GTK_LABEL (score), text);
+    gtk_widget_set_visible (score, confab_visitor_get_lead_score (v) >= 0);
   }
   /* the target first: the action takes the visitor id, and a button without one warns */
   gtk_actionable_set_action_target (g_object_get_data (G_OBJECT (item), "start"), "s",
@@ -930,6 +947,7 @@ reload_visitors (ConfabWindow *self)
 {
   g_autoptr (GListModel) now = NULL;
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean scored = FALSE;
   guint n;
 
   if (cache_of (self) == NULL)
@@ -937,7 +955,10 @@ reload_visitors (ConfabWindow *self)
       g_list_store_remove_all (self->visitors);
       return;
     }
-  now = confab_cache_list_visitors (cache_of (self), self->site_id, TRUE);
+  now = confab_cache_list_visitors_sorted (cache_of (self), self->site_id, TRUE,
+                                          gtk_drop_down_get_selected (self->visitor_sort) == 1
+                                          ? CONFAB_VISITOR_SORT_LEAD_SCORE
+                                          : CONFAB_VISITOR_SORT_LAST_SEEN);
   n = g_list_model_get_n_items (now);
   adw_view_stack_page_set_badge_number (adw_view_stack_get_page (self->list_stack,
                                                                 GTK_WIDGET (self->visitor_stack)), n);
@@ -951,10 +972,26 @@ reload_visitors (ConfabWindow *self)
       return;
     }
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (items, g_list_model_get_item (now, i));
+    {
+      ConfabVisitor *v = g_list_model_get_item (now, i);
+
+      scored = scored || confab_visitor_get_lead_score (v) >= 0;
+      g_ptr_array_add (items, v);
+    }
+  /* a relay without lead scores: nothing to sort by */
+  gtk_widget_set_visible (GTK_WIDGET (self->visitor_sort),
+                          scored || gtk_drop_down_get_selected (self->visitor_sort) != 0);
   g_list_store_splice (self->visitors, 0, g_list_model_get_n_items (G_LIST_MODEL (self->visitors)),
                        items->pdata, items->len);
   gtk_stack_set_visible_child_name (self->visitor_stack, n > 0 ? "list" : "empty");
+}
+
+static void
+on_visitor_sort_changed (ConfabWindow *self)
+{
+  /* the template sets the model before init has made the list */
+  if (self->visitors != NULL)
+    reload_visitors (self);
 }
 
 static gboolean
@@ -1559,6 +1596,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_sort);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, visitor_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, detail_stack);
@@ -1577,6 +1615,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_view_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_visitor_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_visitor_sort_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_label_filter_changed);
