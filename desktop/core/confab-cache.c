@@ -95,6 +95,10 @@ static const char * const migrations[] = {
   "  reply_window_ends_at INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE message_deliveries (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
   "  status TEXT NOT NULL, error TEXT, PRIMARY KEY (conversation_id, seq));",
+  /* 5: issue 16's assistant (confab-cache-assistant.c): a row per message of the assistant,
+   * with the sources it cited as the relay sent them */
+  "CREATE TABLE message_sources (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+  "  sources TEXT NOT NULL, PRIMARY KEY (conversation_id, seq));",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONFAB_CACHE_SCHEMA_VERSION);
