@@ -799,7 +799,9 @@ test_suggest_and_summary (void)
   g_assert_cmpuint (model.requests, >=, 1);
   sources = wait_mapped (GTK_WIDGET (app.window), "assist-sources");
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Sources:"));
-  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Shipping abroad"));
+  /* the article or the FAQ the relay retrieved */
+  g_assert_true (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Shipping abroad") != NULL ||
+                 strstr (gtk_label_get_text (GTK_LABEL (sources)), "What are your shipping times?") != NULL);
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (app.window), "assistant-suggested-reply"));
   settle (500);
