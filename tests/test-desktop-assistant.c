@@ -848,6 +848,44 @@ test_suggest_and_summary (void)
   }
   g_assert_cmpint (agent_messages (world, conversation_id), ==, 0);
 
+  /* a long conversation (one taken over, say) is summarized by itself when opened, and once:
+   * opened again with nothing new, the paragraph is the one of before */
+  {
+    g_autoptr (TestWs) long_visitor = NULL;
+    g_autofree char *long_id = NULL;
+    g_autofree char *path = NULL;
+    const char *long_summary = "A customer wants to change the address of order 1042 before it ships.";
+    guint asked;
+
+    long_visitor = visitor_new (world->relay, world->site_key, "https://shop.example/orders", "Orders",
+                                "Europe/Berlin", NULL, "I need to change my address.", NULL, &long_id);
+    test_ws_ignore (long_visitor, "agents_online", "typing", "read", "message", "assistant_delta", NULL);
+    path = g_strdup_printf ("/api/v1/conversations/%s/messages", long_id);
+    for (guint i = 0; i < 12; i++)
+      {
+        g_autofree char *body = g_strdup_printf ("{\"body\":\"Step %u of checking the order\"}", i + 1);
+
+        post (world, path, body);
+      }
+    model.reply = long_summary;
+    at = (AppText) { &app, "2" };
+    wait_until ("the long conversation in the inbox", has_n_conversations, &at);
+    confab_window_open_conversation (app.window, long_id);
+    at = (AppText) { &app, long_id };
+    wait_until ("the long conversation", conversation_open, &at);
+    t = (Typed) { find_named (GTK_WIDGET (app.window), "assist-summary-text"), long_summary };
+    wait_until ("the long conversation's summary, by itself", label_is, &t);
+    asked = model.requests;
+    confab_window_open_conversation (app.window, conversation_id);
+    at = (AppText) { &app, conversation_id };
+    wait_until ("the first conversation again", conversation_open, &at);
+    confab_window_open_conversation (app.window, long_id);
+    at = (AppText) { &app, long_id };
+    wait_until ("the long conversation again", conversation_open, &at);
+    wait_until ("the summary of before", label_is, &t);
+    g_assert_cmpuint (model.requests, ==, asked);
+  }
+
   app_stop (&app);
   model_stop (&model);
 }

@@ -8,7 +8,10 @@
  *   fills the composer — editable, one Ctrl+Z away from what was there, never sent by itself —
  *   and the sources it came from show under the composer until the text is sent or cleared.
  * - "Summarize" in the conversation's menu: POST …/summary; the paragraph shows in a card
- *   over the messages until it is closed or another conversation is opened.
+ *   over the messages until it is closed or another conversation is opened. A long
+ *   conversation (LONG_CONVERSATION messages or more: one taken over from a colleague, say) is
+ *   summarized by itself when opened; the paragraph is kept for this session until the
+ *   conversation grows, so that opening it again asks the model nothing.
  *
  * The relay's refusals become plain words in the window's toast (docs/errors.md: 503
  * assistant_unavailable, 504 assistant_timeout, 502 assistant_failed, 429 rate_limited). */
@@ -22,6 +25,21 @@
 #include "confab-client-admin.h"
 #include "confab-client-chat.h"
 #include "confab-json.h"
+
+/* From this many messages a conversation is summarized when it is opened. */
+#define LONG_CONVERSATION 12
+
+typedef struct {
+  gint64  last_seq;  /* the conversation's when summarized */
+  char   *text;
+} Summary;
+
+static void
+summary_free (Summary *summary)
+{
+  g_free (summary->text);
+  g_free (summary);
+}
 
 typedef struct {
   GHashTable   *available;       /* site id → GINT_TO_POINTER (1 + available) */
@@ -37,6 +55,8 @@ typedef struct {
   GtkLabel     *summary_label;
   GtkWidget    *summary_spinner;
   GCancellable *summarizing;
+  gboolean      summarizing_by_itself;  /* opened long: a failure is no news to show */
+  GHashTable   *summaries;       /* conversation id → Summary */
   GCancellable *site_loads;
 } Assist;
 
@@ -50,6 +70,7 @@ assist_free (Assist *assist)
   g_clear_object (&assist->summarizing);
   g_clear_object (&assist->site_loads);
   g_hash_table_unref (assist->available);
+  g_hash_table_unref (assist->summaries);
   g_free (assist->asking);
   g_free (assist->suggested);
   g_free (assist);
@@ -89,6 +110,8 @@ report (ConfabChatView *self,
     confab_chat_view_report (self, error);
 }
 
+static void summarize_if_long (ConfabChatView *self);
+
 /* -------------------------------------------------------- availability --- */
 
 static gboolean
@@ -117,12 +140,17 @@ note_site (ConfabChatView *self,
            JsonObject     *site)
 {
   Assist *assist = assist_of (self);
+  gboolean known = g_hash_table_contains (assist->available, site_id);
   gboolean on = FALSE;
 
   /* a relay from before the assistant has no member: the same as none configured */
   confab_json_get_bool (site, "assistant_available", FALSE, FALSE, &on, NULL);
   g_hash_table_insert (assist->available, g_strdup (site_id), GINT_TO_POINTER (on ? 2 : 1));
   update_available (self);
+  /* the first word on the open conversation's site: what opening it would have done (a pushed
+   * change of the site later never brings back a card the agent closed) */
+  if (!known && g_strcmp0 (site_id, site_of (self)) == 0)
+    summarize_if_long (self);
 }
 
 static void
@@ -194,6 +222,7 @@ hide_sources (ConfabChatView *self)
 typedef struct {
   ConfabChatView *self;
   char           *conversation_id;
+  gint64          last_seq;
 } Asked;
 
 static void
@@ -324,16 +353,79 @@ summarized_cb (GObject      *source,
   if (answer == NULL || summary == NULL || *summary == '\0')
     {
       gtk_revealer_set_reveal_child (assist->summary_revealer, FALSE);
-      if (answer == NULL)
+      if (assist->summarizing_by_itself)
+        g_debug ("No summary of a long conversation: %s", error != NULL ? error->message : "empty");
+      else if (answer == NULL)
         report (self, code, error);
       else
         confab_chat_view_toast (self, _("The assistant had nothing to summarize"));
       goto out;
     }
   gtk_label_set_text (assist->summary_label, summary);
+  {
+    Summary *kept = g_new0 (Summary, 1);
+
+    kept->last_seq = asked->last_seq;
+    kept->text = g_strdup (summary);
+    g_hash_table_insert (assist->summaries, g_strdup (asked->conversation_id), kept);
+  }
 
 out:
   asked_free (asked);
+}
+
+static void
+show_summary_card (ConfabChatView *self,
+                   const char     *text,
+                   gboolean        busy)
+{
+  Assist *assist = assist_of (self);
+
+  gtk_label_set_text (assist->summary_label, text);
+  gtk_widget_set_visible (assist->summary_spinner, busy);
+  gtk_spinner_set_spinning (GTK_SPINNER (assist->summary_spinner), busy);
+  gtk_widget_set_visible (GTK_WIDGET (assist->summary_revealer), TRUE);
+  gtk_revealer_set_reveal_child (assist->summary_revealer, TRUE);
+}
+
+static void
+summarize (ConfabChatView *self,
+           gboolean        by_itself)
+{
+  Assist *assist = assist_of (self);
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autofree char *path = NULL;
+  gint64 last_seq = self->conversation != NULL ? confab_conversation_get_last_seq (self->conversation) : 0;
+  Summary *kept;
+  Asked *asked;
+
+  if (self->conversation_id == NULL || !available (self) || assist->summarizing != NULL)
+    return;
+  /* nothing said since: the paragraph of before */
+  kept = g_hash_table_lookup (assist->summaries, self->conversation_id);
+  if (kept != NULL && kept->last_seq == last_seq)
+    {
+      show_summary_card (self, kept->text, FALSE);
+      return;
+    }
+  assist->summarizing = g_cancellable_new ();
+  assist->summarizing_by_itself = by_itself;
+  show_summary_card (self, _("Summarizing the conversation…"), TRUE);
+  asked = g_new0 (Asked, 1);
+  asked->self = g_object_ref (self);
+  asked->conversation_id = g_strdup (self->conversation_id);
+  asked->last_seq = last_seq;
+  path = confab_admin_path ("conversations", self->conversation_id, "summary");
+  confab_client_request_async (confab_chat_view_client (self), "POST", path, body, assist->summarizing,
+                               summarized_cb, asked);
+}
+
+static void
+summarize_if_long (ConfabChatView *self)
+{
+  if (self->conversation != NULL && available (self) &&
+      confab_conversation_get_last_seq (self->conversation) >= LONG_CONVERSATION)
+    summarize (self, TRUE);
 }
 
 static void
@@ -341,26 +433,7 @@ summarize_action (GtkWidget  *widget,
                   const char *name,
                   GVariant   *parameter)
 {
-  ConfabChatView *self = CONFAB_CHAT_VIEW (widget);
-  Assist *assist = assist_of (self);
-  g_autoptr (JsonObject) body = json_object_new ();
-  g_autofree char *path = NULL;
-  Asked *asked;
-
-  if (self->conversation_id == NULL || !available (self) || assist->summarizing != NULL)
-    return;
-  assist->summarizing = g_cancellable_new ();
-  gtk_label_set_text (assist->summary_label, _("Summarizing the conversation…"));
-  gtk_widget_set_visible (assist->summary_spinner, TRUE);
-  gtk_spinner_set_spinning (GTK_SPINNER (assist->summary_spinner), TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (assist->summary_revealer), TRUE);
-  gtk_revealer_set_reveal_child (assist->summary_revealer, TRUE);
-  asked = g_new0 (Asked, 1);
-  asked->self = g_object_ref (self);
-  asked->conversation_id = g_strdup (self->conversation_id);
-  path = confab_admin_path ("conversations", self->conversation_id, "summary");
-  confab_client_request_async (confab_chat_view_client (self), "POST", path, body, assist->summarizing,
-                               summarized_cb, asked);
+  summarize (CONFAB_CHAT_VIEW (widget), FALSE);
 }
 
 static void
@@ -402,6 +475,7 @@ confab_chat_view_assist_opened (ConfabChatView *self)
   close_summary (self);
   gtk_widget_set_visible (GTK_WIDGET (assist->summary_revealer), FALSE);
   update_available (self);
+  summarize_if_long (self);
   if (site_id == NULL || g_hash_table_contains (assist->available, site_id) ||
       g_strcmp0 (assist->asking, site_id) == 0 || confab_chat_view_client (self) == NULL)
     return;
@@ -442,6 +516,7 @@ confab_chat_view_assist_init (ConfabChatView *self,
   g_autoptr (GMenuItem) item = g_menu_item_new (_("_Summarize"), "chat.summarize");
 
   assist->available = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  assist->summaries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) summary_free);
   g_object_set_data_full (G_OBJECT (self), "confab-assist", assist, (GDestroyNotify) assist_free);
 
   /* the composer's button: a star, a spinner while the suggestion comes */
