@@ -595,7 +595,9 @@ confab_chat_view_assist_init (ConfabChatView *self,
   gtk_box_append (GTK_BOX (card), GTK_WIDGET (assist->summary_label));
   assist->summary_revealer = GTK_REVEALER (gtk_revealer_new ());
   gtk_revealer_set_child (assist->summary_revealer, card);
-  gtk_revealer_set_transition_type (assist->summary_revealer, GTK_REVEALER_TRANSITION_TYPE_SLIDE_DOWN);
+  /* no slide: the message list's height changing for 250 ms while it pins itself to the bottom
+   * makes it miss its scroll */
+  gtk_revealer_set_transition_type (assist->summary_revealer, GTK_REVEALER_TRANSITION_TYPE_NONE);
   gtk_widget_set_visible (GTK_WIDGET (assist->summary_revealer), FALSE);
   g_signal_connect_swapped (assist->summary_revealer, "notify::child-revealed",
                             G_CALLBACK (on_summary_revealed), self);
