@@ -164,7 +164,9 @@ model_stop (Model *model)
 static char *
 assistant_config (Model *model)
 {
-  return g_strdup_printf ("[assistant]\nurl=%s\nmodel=stand-in\ntimeout-seconds=5\n", model->url);
+  /* the help centre's public address: the articles the assistant cites link there */
+  return g_strdup_printf ("[assistant]\nurl=%s\nmodel=stand-in\ntimeout-seconds=5\n"
+                          "[help]\npublic-url=https://help.shop.example\n", model->url);
 }
 
 /* ------------------------------------------------------------ helpers --- */
@@ -841,6 +843,10 @@ test_suggest_and_summary (void)
   /* the article or the FAQ the relay retrieved */
   g_assert_true (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Shipping abroad") != NULL ||
                  strstr (gtk_label_get_text (GTK_LABEL (sources)), "What are your shipping times?") != NULL);
+  /* an article is a link to the help centre */
+  if (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Shipping abroad") != NULL)
+    g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (sources)),
+                              "<a href=\"https://help.shop.example/help/"));
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (app.window), "assistant-suggested-reply"));
   settle (500);
@@ -859,6 +865,8 @@ test_suggest_and_summary (void)
   at = (AppText) { &app, "" };
   wait_until ("the composer cleared", composer_is, &at);
   g_assert_null (find_mapped (GTK_WIDGET (app.window), "assist-sources"));
+  /* the composer moves down in its place: the click waits for the new layout */
+  settle (300);
 
   /* a failing model: plain words, the composer left alone */
   model.mode = MODEL_FAILS;
