@@ -164,7 +164,8 @@ site_cb (GObject      *source,
   g_autoptr (JsonObject) site = confab_client_request_finish (CONFAB_CLIENT (source), result, NULL, &error);
   g_autofree char *site_id = NULL;
 
-  if (assist == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* the view let go of its account (closed): its widgets are gone */
+  if (assist == NULL || self->account == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   site_id = g_steal_pointer (&assist->asking);
   /* not known (offline): asked again when the conversation is opened next */
