@@ -366,7 +366,9 @@ bind_assistant (ConfabMessageRow *self,
                                         confab_message_get_seq (message));
   if (sources != NULL)
     {
+      /* the relay's default name is the English word */
       g_autofree char *label = sender_name != NULL && *sender_name != '\0' &&
+                               g_strcmp0 (sender_name, "Assistant") != 0 &&
                                g_strcmp0 (sender_name, _("Assistant")) != 0
         /* Translators: %s is the name a site gave its AI assistant */
         ? g_strdup_printf (_("%s · Assistant"), sender_name) : g_strdup (_("Assistant"));
