@@ -12,7 +12,8 @@
  *   (nothing is sent) and shows its sources; a failing model is a toast in plain words;
  *   "Summarize" shows the paragraph in a card over the messages; without an assistant on the
  *   relay neither is offered;
- * - the assistant's messages labelled "Assistant" with their sources as links.
+ * - the assistant's messages labelled "Assistant" with their sources as links (one put into the
+ *   cache, and the relay's own live answer to a visitor).
  *
  * The model is a local OpenAI-compatible stand-in started by the test (chat completions, plain
  * or streamed). The relay side of the assistant was built on another branch at the same time:
@@ -1012,6 +1013,61 @@ test_assistant_message (void)
   app_stop (&app);
 }
 
+/* The relay's own answer to a visitor, live: the message frame's "assistant" and "sources"
+ * reach the row. */
+static void
+test_live_answer (void)
+{
+  Model model = { 0 };
+  g_autofree char *config = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (TestWs) visitor = NULL;
+  g_autofree char *conversation_id = NULL;
+  App app = { 0 };
+  AppText at;
+  GtkWidget *sources;
+
+  model_start (&model);
+  model.reply = "Orders to Germany arrive within 5 working days.";
+  config = assistant_config (&model);
+  world = test_world_new (config, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  if (!relay_has_assistant (world))
+    {
+      model_stop (&model);
+      return;
+    }
+  {
+    g_autofree char *site = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+    g_autofree char *articles = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
+    g_autoptr (TestResponse) patched = test_http (world->relay, "PATCH", site, world->token,
+      "{\"settings\":{\"assistant\":{\"enabled\":true,\"name\":\"Ava\",\"tone\":\"brief\","
+      "\"instructions\":\"\"}}}", NULL);
+
+    test_assert_http_status (patched, 200);
+    post (world, articles, "{\"title\":\"Shipping abroad\",\"published\":true,"
+                           "\"body\":\"We ship to Germany and every EU country within 5 working days.\"}");
+  }
+  start_app (&app, world);
+  x_focus (GTK_WINDOW (app.window));
+  visitor = visitor_new (world->relay, world->site_key, "https://shop.example/cart", "Cart",
+                         "Europe/Berlin", NULL, "How long does shipping to Germany take?", NULL,
+                         &conversation_id);
+  test_ws_ignore (visitor, "agents_online", "typing", "read", "message", "assistant_delta", NULL);
+  at = (AppText) { &app, "1" };
+  wait_until ("the conversation in the inbox", has_n_conversations, &at);
+  confab_window_open_conversation (app.window, conversation_id);
+  at = (AppText) { &app, conversation_id };
+  wait_until ("the conversation", conversation_open, &at);
+  at = (AppText) { &app, "Ava · Assistant" };
+  wait_until ("the assistant's answer, labelled", row_labelled, &at);
+  sources = wait_mapped (GTK_WIDGET (app.window), "message-sources");
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (sources)),
+                            "<a href=\"https://help.shop.example/help/"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (sources)), "Shipping abroad"));
+  app_stop (&app);
+  model_stop (&model);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1031,5 +1087,6 @@ main (int   argc,
   test_harness_add ("/desktop/assistant/settings", test_settings);
   test_harness_add ("/desktop/assistant/settings-no-model", test_settings_no_model);
   test_harness_add ("/desktop/assistant/suggest-and-summary", test_suggest_and_summary);
+  test_harness_add ("/desktop/assistant/live-answer", test_live_answer);
   return g_test_run ();
 }
