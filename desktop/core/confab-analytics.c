@@ -504,6 +504,17 @@ confab_analytics_parse (JsonObject  *object,
        !get_count (inner, "bot.", "handed_to_human", FALSE, &self->bot_handed_to_human, error)))
     return NULL;
 
+  if (!get_object (object, "assistant", FALSE, &inner, error))
+    return NULL;
+  self->has_assistant = inner != NULL;
+  if (inner != NULL &&
+      (!get_count (inner, "assistant.", "answers", FALSE, &self->assistant_answers, error) ||
+       !get_count (inner, "assistant.", "handoffs", FALSE, &self->assistant_handoffs, error) ||
+       !get_count (inner, "assistant.", "helpful", FALSE, &self->assistant_helpful, error) ||
+       !get_count (inner, "assistant.", "unhelpful", FALSE, &self->assistant_unhelpful, error) ||
+       !get_count (inner, "assistant.", "failures", FALSE, &self->assistant_failures, error)))
+    return NULL;
+
   if (!get_array (object, "per_day", TRUE, &array, error) ||
       !parse_per_day (self, array, error))
     return NULL;

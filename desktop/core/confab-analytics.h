@@ -73,6 +73,13 @@ typedef struct {
   gint64                csat_distribution[5]; /* [0] = 1 star … [4] = 5 stars */
   gint64                bot_answered;
   gint64                bot_handed_to_human;
+  /* issue 16's assistant: has_assistant when the answer has "assistant" (a relay with it) */
+  gboolean              has_assistant;
+  gint64                assistant_answers;
+  gint64                assistant_handoffs;
+  gint64                assistant_helpful;
+  gint64                assistant_unhelpful;
+  gint64                assistant_failures;
   GArray               *per_day;           /* ConfabAnalyticsDay, oldest first */
   gint64                per_hour_of_week[7][24]; /* [0] = Monday, hours in the site's zone */
   GPtrArray            *top_faqs;          /* ConfabAnalyticsFaq* */

@@ -2,6 +2,7 @@
 /* confab-cache-apply.c: ConfabCache, the writes: relay events and the outbox. */
 #define G_LOG_DOMAIN "confab-cache"
 
+#include "confab-cache-assistant.h"
 #include "confab-cache-private.h"
 #include "confab-json.h"
 #include "confab-util.h"
@@ -346,6 +347,8 @@ confab_cache_apply_message (ConfabCache  *self,
   bind_text (stmt, 8, attachment);
   sqlite3_bind_int64 (stmt, 9, created_at);
   if (!confab_cache_step_done (self, stmt, error))
+    goto failed;
+  if (!confab_cache_note_assistant (self, frame, error))
     goto failed;
 
   /* Relays announce a conversation only when its status changes: a new message moves its

@@ -95,7 +95,11 @@ static const char * const migrations[] = {
   "  reply_window_ends_at INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE message_deliveries (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
   "  status TEXT NOT NULL, error TEXT, PRIMARY KEY (conversation_id, seq));",
-  /* 5: issue 16's contacts: phone, notes, tags and goals (JSON as the relay sent them), the lead
+  /* 5: issue 16's assistant (confab-cache-assistant.c): a row per message of the assistant,
+   * with the sources it cited as the relay sent them */
+  "CREATE TABLE message_sources (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+  "  sources TEXT NOT NULL, PRIMARY KEY (conversation_id, seq));",
+  /* 6: issue 16's contacts: phone, notes, tags and goals (JSON as the relay sent them), the lead
    * score (NULL: the relay has none, so the app shows none) */
   "ALTER TABLE visitors ADD COLUMN phone TEXT;"
   "ALTER TABLE visitors ADD COLUMN notes TEXT;"

@@ -12,6 +12,7 @@
 #include "confab-account-page.h"
 #include "confab-admin-window.h"
 #include "confab-articles-page.h"
+#include "confab-assistant-page.h"
 #include "confab-audit-page.h"
 #include "confab-canned-page.h"
 #include "confab-data-page.h"
@@ -37,6 +38,7 @@ static const struct {
   { confab_team_page_new, TRUE },
   { confab_faqs_page_new, TRUE },
   { confab_articles_page_new, TRUE },
+  { confab_assistant_page_new, TRUE },
   { confab_canned_page_new, TRUE },
   { confab_labels_page_new, TRUE },
   { confab_triggers_page_new, TRUE },

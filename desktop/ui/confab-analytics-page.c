@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "confab-analytics-assistant.h"
 #include "confab-analytics-fetch.h"
 #include "confab-analytics-engage.h"
 #include "confab-analytics-page.h"
@@ -64,6 +65,7 @@ struct _ConfabAnalyticsPage
   GtkWidget           *opener_card;
   GtkWidget           *agent_card;
   GtkWidget           *engage_cards;  /* issue 16: goals and triggers */
+  GtkWidget           *assistant_cards;
 
   ConfabAccount       *account;
   GPtrArray           *site_ids;      /* char*, [0] NULL: all sites */
@@ -322,6 +324,7 @@ update_cards (ConfabAnalyticsPage *self)
            : g_strdup_printf (_("%s %.0f points on the previous period"), change > 0 ? "↑" : "↓",
                               fabs (change) * 100);
   set_change (self, CARD_BOT_SHARE, change, text, CHANGE_NEUTRAL);
+  confab_analytics_assistant_update (self->assistant_cards, a, p);
 }
 
 /* ------------------------------------------------------------- tables --- */
@@ -1143,6 +1146,8 @@ confab_analytics_page_init (ConfabAnalyticsPage *self)
   gtk_box_append (self->data_box, self->engage_cards);
   gtk_box_append (self->data_box, chart_card_new (self, CONFAB_CHART_HOURS,
                                                   _("Busiest Hours"), "chart-hours"));
+  self->assistant_cards = confab_analytics_assistant_new ();
+  gtk_box_append (self->data_box, self->assistant_cards);
 
   self->agent_rows = g_list_store_new (CONFAB_TYPE_ANALYTICS_ROW);
   self->agent_card = confab_analytics_table_new (_("Agents"), "agents-table", self->agent_rows, &view);

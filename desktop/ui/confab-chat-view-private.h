@@ -107,4 +107,14 @@ void          confab_chat_view_save_upload      (ConfabChatView *self,
                                                  const char     *upload_id,
                                                  GFile          *target);
 
+/* confab-chat-view-assist.c */
+void          confab_chat_view_assist_class_init (GtkWidgetClass *widget_class);
+/* Adds the suggest button, the sources line, the summary card and "Summarize" to @menu. */
+void          confab_chat_view_assist_init      (ConfabChatView *self,
+                                                 GMenu          *menu);
+void          confab_chat_view_assist_connect   (ConfabChatView *self,
+                                                 ConfabAccount  *account);
+/* Another conversation (or none) is open. */
+void          confab_chat_view_assist_opened    (ConfabChatView *self);
+
 G_END_DECLS

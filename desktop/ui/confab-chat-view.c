@@ -587,6 +587,7 @@ confab_chat_view_set_account (ConfabChatView *self,
   g_signal_connect_object (confab_account_get_client (account), "canned-changed",
                            G_CALLBACK (on_canned_changed), self, G_CONNECT_SWAPPED);
   confab_chat_view_labels_connect (self, account);
+  confab_chat_view_assist_connect (self, account);
   on_client_state (self);
 }
 
@@ -618,6 +619,7 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
       update_header (self);
       confab_chat_view_notes_opened (self);
       confab_chat_view_labels_opened (self);
+      confab_chat_view_assist_opened (self);
       return;
     }
   self->conversation_id = g_strdup (conversation_id);
@@ -636,6 +638,7 @@ confab_chat_view_set_conversation_id (ConfabChatView *self,
   fetch_timeline (self);
   confab_chat_view_notes_opened (self);
   confab_chat_view_labels_opened (self);
+  confab_chat_view_assist_opened (self);
   /* the visitor already typing (their first message, or the next one): shown at once */
   if (self->conversation != NULL)
     {
@@ -1181,6 +1184,7 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   confab_chat_view_labels_class_init (widget_class);
   confab_chat_view_files_class_init (widget_class);
   confab_chat_view_channel_class_init (widget_class);
+  confab_chat_view_assist_class_init (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1258,6 +1262,7 @@ confab_chat_view_init (ConfabChatView *self)
   g_menu_append (status, _("_Resolve"), "chat.resolve");
   g_menu_append (status, _("Re_open"), "chat.reopen");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (status));
+  confab_chat_view_assist_init (self, menu);
   gtk_menu_button_set_menu_model (self->actions_button, G_MENU_MODEL (menu));
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), FALSE);
 }

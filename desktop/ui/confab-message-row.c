@@ -8,7 +8,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "confab-assistant-sources.h"
 #include "confab-avatar-textures.h"
+#include "confab-cache-assistant.h"
 #include "confab-cache-channels.h"
 #include "confab-client-avatars.h"
 #include "confab-format.h"
@@ -27,6 +29,7 @@ struct _ConfabMessageRow
   GtkWidget     *bubble;
   GtkLabel      *sender_label;
   GtkLabel      *body_label;
+  GtkLabel      *sources_label;
   GtkWidget     *image_button;
   GtkPicture    *picture;
   GtkLabel      *time_label;
@@ -119,6 +122,7 @@ confab_message_row_class_init (ConfabMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, sources_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, image_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, picture);
   gtk_widget_class_bind_template_child (widget_class, ConfabMessageRow, time_label);
@@ -346,6 +350,37 @@ bind_avatar (ConfabMessageRow *self,
   load_avatar (self);
 }
 
+/* The assistant's answers say so over the bubble ("Assistant", or "Ava · Assistant" when the
+ * site named it), with the sources it cited under the words. */
+static void
+bind_assistant (ConfabMessageRow *self,
+                ConfabMessage    *message,
+                const char       *sender_name)
+{
+  g_autoptr (JsonArray) sources = NULL;
+  g_autofree char *markup = NULL;
+
+  if (self->account != NULL && g_strcmp0 (confab_message_get_sender_type (message), "bot") == 0)
+    sources = confab_cache_dup_sources (confab_account_get_cache (self->account),
+                                        confab_message_get_conversation_id (message),
+                                        confab_message_get_seq (message));
+  if (sources != NULL)
+    {
+      /* the relay's default name is the English word */
+      g_autofree char *label = sender_name != NULL && *sender_name != '\0' &&
+                               g_strcmp0 (sender_name, "Assistant") != 0 &&
+                               g_strcmp0 (sender_name, _("Assistant")) != 0
+        /* Translators: %s is the name a site gave its AI assistant */
+        ? g_strdup_printf (_("%s · Assistant"), sender_name) : g_strdup (_("Assistant"));
+
+      gtk_label_set_text (self->sender_label, label);
+      markup = confab_assistant_sources_markup (sources, confab_client_get_relay_url (
+                                                  confab_account_get_client (self->account)));
+    }
+  gtk_label_set_markup (self->sources_label, markup != NULL ? markup : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sources_label), markup != NULL);
+}
+
 static void
 update_state (ConfabMessageRow *self,
               gint64            visitor_read_seq)
@@ -501,6 +536,7 @@ confab_message_row_bind (ConfabMessageRow *self,
                                             ? sender_name
                                             : g_strcmp0 (sender_type, "bot") == 0 ? _("Bot") : _("You"));
   gtk_widget_set_visible (GTK_WIDGET (self->sender_label), !visitor && !system);
+  bind_assistant (self, message, sender_name);
   gtk_widget_set_visible (GTK_WIDGET (self->note_icon), note);
   bind_avatar (self, sender_type, sender_name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->bubble), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
