@@ -620,24 +620,25 @@ pg_set_status (ConfabStore              *store,
 
   g_return_val_if_fail (confab_status_to_string (status) != NULL, NULL);
 
-  /* the target stops with the conversation, in one transaction */
-  gboolean stops = status == CONFAB_STATUS_RESOLVED || status == CONFAB_STATUS_CLOSED;
-  gboolean ok;
-
-  if (stops && !confab_store_begin (store, error))
-    return NULL;
-  ok = !stops || pg_targets_stop (store, conversation_id, confab_now_ms (), error);
-  if (ok)
-    {
-      pg_text (&params, conversation_id);
-      pg_text (&params, confab_status_to_string (status));
-      result = pg_exec (store,
-                        "UPDATE conversations SET status = $2 WHERE id = $1 "
-                        "RETURNING " CONVERSATION_COLUMNS, &params,
-                        "Cannot change the conversation's status", error);
-      ok = result != NULL && pg_found (result, "conversation", conversation_id, error);
-    }
-  if (stops ? !pg_finish (store, ok, error) : !ok)
+  /* a response-time target stops with the conversation (the outcome as in
+   * confab-pg-store-targets.c's end_target (): missed when its time had come), in this one
+   * statement */
+  pg_text (&params, conversation_id);
+  pg_text (&params, confab_status_to_string (status));
+  pg_bool (&params, status == CONFAB_STATUS_RESOLVED || status == CONFAB_STATUS_CLOSED);
+  pg_int (&params, confab_now_ms ());
+  result = pg_exec (store,
+                    "WITH h AS (UPDATE response_targets SET ended_at = $4, outcome = "
+                    "  CASE WHEN outcome = 'missed' OR due_at <= $4 THEN 'missed' ELSE 'stopped' END "
+                    "  WHERE $3::boolean AND conversation_id = $1 AND ended_at IS NULL) "
+                    "UPDATE conversations SET status = $2, "
+                    "target_kind = CASE WHEN $3::boolean THEN NULL ELSE target_kind END, "
+                    "target_due_at = CASE WHEN $3::boolean THEN NULL ELSE target_due_at END, "
+                    "target_state = CASE WHEN $3::boolean THEN NULL ELSE target_state END, "
+                    "target_next_at = CASE WHEN $3::boolean THEN NULL ELSE target_next_at END "
+                    "WHERE id = $1 RETURNING " CONVERSATION_COLUMNS, &params,
+                    "Cannot change the conversation's status", error);
+  if (result == NULL || !pg_found (result, "conversation", conversation_id, error))
     return NULL;
   return read_conversation (result, 0);
 }

@@ -279,11 +279,11 @@ gboolean pg_retry_outbox (ConfabStore *store, const char *conversation_id, gint6
 gboolean pg_claim_outbox (ConfabStore *store, const ConfabOutboxItem *item, gint64 lease_until, gboolean *out_claimed, GError **error);
 gboolean pg_remove_outbox (ConfabStore *store, const char *conversation_id, gint64 seq, GError **error);
 
-/* confab-pg-store-targets.c: response-time targets; the first two inside the caller's
- * transaction (sqlite/confab-store-private.h's store_targets_* say what they do) */
+/* confab-pg-store-targets.c: response-time targets; the first inside the caller's transaction
+ * (sqlite/confab-store-private.h's store_targets_on_message () says what it does; pg_set_status ()
+ * stops a target itself) */
 /* @site_settings: the site's settings, read with the message (append_new_message ()) */
 gboolean pg_targets_on_message (ConfabStore *store, ConfabConversation *conversation, ConfabSenderType sender_type, const char *site_settings, gint64 now, gboolean *changed, GError **error);
-gboolean pg_targets_stop (ConfabStore *store, const char *conversation_id, gint64 now, GError **error);
 GPtrArray *pg_advance_targets (ConfabStore *store, gint64 now_ms, GError **error);
 gint64 pg_next_target_at (ConfabStore *store, GError **error);
 gboolean pg_analytics_targets (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, ConfabAnalyticsTargetFunc func, gpointer user_data, GError **error);

@@ -113,15 +113,6 @@ pg_targets_on_message (ConfabStore         *store,
   return TRUE;
 }
 
-gboolean
-pg_targets_stop (ConfabStore  *store,
-                 const char   *conversation_id,
-                 gint64        now,
-                 GError      **error)
-{
-  return end_target (store, conversation_id, FALSE, now, error);
-}
-
 GPtrArray *
 pg_advance_targets (ConfabStore  *store,
                     gint64        now_ms,
