@@ -6,6 +6,7 @@
 #include "confab-client-avatars.h"
 #include "confab-client-channels.h"
 #include "confab-client-private.h"
+#include "confab-client-routing.h"
 #include "confab-json.h"
 
 #ifdef __GLIBC__
@@ -450,6 +451,9 @@ handle_frame (ConfabClient *self,
 
   /* pushed admin lists (confab-client-team.c); it notes presence and synced, handled below */
   if (confab_client_team_handle_frame (self, type, frame))
+    return;
+  /* teams (confab-client-routing.c) */
+  if (confab_client_routing_handle_frame (self, type, frame))
     return;
   /* notes and labels (confab-client-chat.c); it notes synced, handled below */
   if (confab_client_chat_handle_frame (self, type, frame, cursor))
