@@ -66,8 +66,8 @@ update_button (ConfabTeamFilter *self)
 
 static void
 choose (ConfabTeamFilter *self,
-        const char        *team_id,
-        const char        *name)
+        const char       *team_id,
+        const char       *name)
 {
   if (g_strcmp0 (team_id, self->team_id) == 0)
     return;
@@ -90,9 +90,8 @@ on_row_clicked (GtkButton         *button,
 
 static GtkWidget *
 add_row (ConfabTeamFilter *self,
-         const char        *id,
-         const char        *name,
-         const char        *color)
+         const char       *id,
+         const char       *name)
 {
   GtkWidget *button = gtk_button_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
@@ -134,7 +133,7 @@ add_site (ConfabTeamFilter *self,
         continue;
       if (g_strcmp0 (id, self->team_id) == 0)
         *chosen_seen = TRUE;
-      add_row (self, id, name, NULL);
+      add_row (self, id, name);
     }
 }
 
@@ -146,7 +145,7 @@ rebuild (ConfabTeamFilter *self)
 
   while ((child = gtk_widget_get_first_child (self->box)) != NULL)
     gtk_box_remove (GTK_BOX (self->box), child);
-  add_row (self, NULL, _("Any Team"), NULL);
+  add_row (self, NULL, _("Any Team"));
   if (self->site_id != NULL)
     add_site (self, self->site_id, &chosen_seen);
   else
@@ -301,7 +300,7 @@ confab_team_filter_get_team_id (ConfabTeamFilter *self)
 
 void
 confab_team_filter_set_team_id (ConfabTeamFilter *self,
-                                 const char       *team_id)
+                                const char       *team_id)
 {
   const char *name = NULL;
 
