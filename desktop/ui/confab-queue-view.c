@@ -34,6 +34,7 @@ G_DEFINE_FINAL_TYPE (ConfabQueueView, confab_queue_view, GTK_TYPE_WIDGET)
 
 enum {
   SIGNAL_OPEN_CONVERSATION,
+  SIGNAL_COUNT_CHANGED,
   N_SIGNALS
 };
 
@@ -216,10 +217,14 @@ reload (ConfabQueueView *self)
   n = g_list_model_get_n_items (list);
   if (!same_list (self, list))
     {
+      guint before = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
       for (guint i = 0; i < n; i++)
         g_ptr_array_add (items, g_list_model_get_item (list, i));
-      g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-                           items->pdata, items->len);
+      g_list_store_splice (self->store, 0, before, items->pdata, items->len);
+      /* the tab's count: the window may have looked before this idle ran */
+      if (before != n)
+        g_signal_emit (self, signals[SIGNAL_COUNT_CHANGED], 0);
     }
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
   if (n > 0 && self->tick == 0)
@@ -374,6 +379,10 @@ confab_queue_view_class_init (ConfabQueueViewClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = confab_queue_view_dispose;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* how many wait changed (the tab's badge) */
+  signals[SIGNAL_COUNT_CHANGED] =
+    g_signal_new ("count-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_OPEN_CONVERSATION] =
     g_signal_new ("open-conversation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

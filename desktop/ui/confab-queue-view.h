@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-queue-view.h: the inbox's "Queue" (issue 18) — the conversations waiting for a free
  * agent, oldest in the queue first, each with its place, team and waiting time (ticking every
- * second without rebuilding the rows). Activating one emits "open-conversation" (its id). */
+ * second without rebuilding the rows). Activating one emits "open-conversation" (its id);
+ * "count-changed" says that confab_queue_view_get_n_items() changed. */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -1665,6 +1665,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_label_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_team_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_queue_open_conversation);
+  gtk_widget_class_bind_template_callback (widget_class, confab_window_routing_update);
   gtk_widget_class_bind_template_callback (widget_class, on_search_result);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activated);
