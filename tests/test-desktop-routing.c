@@ -739,23 +739,33 @@ team_row_shown (gpointer data)
 }
 
 /* The Teams page: a team added through its form shows as a row; opened, its assignment,
- * targets and members. Needs the route branch's relay (teams); on an older relay the page says
- * the relay does not route, shows no routing settings and no Add button, and the rest skips. */
+ * targets and members (the route branch's relay). On an older relay the page says the relay does
+ * not route and shows no routing settings and no Add button; a teams frame's list (as a routing
+ * relay pushes it) then shows them, each team's row opening on its assignment and members. */
 static void
 test_teams_page (void)
 {
   g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  g_autofree char *teams_json = NULL;
+  g_autoptr (JsonNode) teams = NULL;
   GtkWidget *window, *page, *dialog;
   App app = { 0 };
 
   app_start (&app, world->relay, FALSE);
   app_activate (&app);
   sign_in (&app, world->relay, world->email, world->password);
+  teams_json = g_strdup_printf ("[{\"id\":\"team_b\",\"site_id\":\"%s\",\"key\":\"billing\",\"name\":\"Billing\","
+                                "\"member_ids\":[\"%s\"],\"assignment\":\"least_busy\",\"first_response_seconds\":120,"
+                                "\"next_response_seconds\":null,\"created_at\":\"2026-12-07T10:00:00Z\"},"
+                                "{\"id\":\"team_s\",\"site_id\":\"%s\",\"key\":\"sales\",\"name\":\"Sales\","
+                                "\"member_ids\":[],\"assignment\":\"inherit\",\"first_response_seconds\":null,"
+                                "\"next_response_seconds\":null,\"created_at\":\"2026-12-07T10:00:00Z\"}]",
+                                world->site_id, world->user_id, world->site_id);
   page = confab_teams_page_new (client_of (&app));
   g_object_set (page, "site-id", world->site_id, NULL);
   window = adw_preferences_window_new ();
   gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (app.window));
-  gtk_window_set_default_size (GTK_WINDOW (window), 820, 760);
+  gtk_window_set_default_size (GTK_WINDOW (window), 820, 960);
   adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (window), FALSE);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
   gtk_window_present (GTK_WINDOW (window));
@@ -767,7 +777,19 @@ test_teams_page (void)
       wait_until ("the page saying the relay does not route", group_says_no_routing, NULL);
       g_assert_null (find_anywhere ("routing-group"));
       g_assert_null (find_anywhere ("teams-add-button"));
-      test_harness_skip ("the relay has no teams yet (route branch)");
+      /* a teams frame as a routing relay pushes it: the page shows routing and the teams */
+      g_test_message ("the relay has no teams yet (route branch): the page gets a teams frame's list");
+      teams = json_from_string (teams_json, NULL);
+      g_signal_emit_by_name (client_of (&app), "teams-changed", world->site_id, json_node_get_array (teams));
+      wait_shown ("routing-group");
+      wait_shown ("teams-add-button");
+      wait_until ("the team's row", team_row_shown, NULL);
+      g_assert_nonnull (find_anywhere ("team-sales"));
+      click_until ("the team opened", find_anywhere ("team-billing"), shown_anywhere, "team-assignment");
+      g_assert_nonnull (find_anywhere ("team-member-check"));
+      g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (find_anywhere ("team-member-check"))));
+      settle (400);
+      g_free (save_screenshot (window, "settings-teams"));
       gtk_window_destroy (GTK_WINDOW (window));
       app_stop (&app);
       return;
@@ -781,7 +803,7 @@ test_teams_page (void)
   wait_until ("the team's row", team_row_shown, NULL);
   click_middle (find_anywhere ("team-billing"));
   settle (400);
-  g_free (save_screenshot (window, "teams-page"));
+  g_free (save_screenshot (window, "settings-teams"));
   gtk_window_destroy (GTK_WINDOW (window));
   app_stop (&app);
 }

@@ -60,6 +60,7 @@ static const ConfabAdminField team_fields[] = {
 
 static void load (ConfabTeamsPage *self);
 static void show_teams (ConfabTeamsPage *self);
+static void set_supported (ConfabTeamsPage *self, gboolean supported);
 
 static guint
 index_of (const char * const *modes,
@@ -654,6 +655,8 @@ on_teams_changed (ConfabClient    *client,
     return;
   g_clear_pointer (&self->teams, json_array_unref);
   self->teams = json_array_ref (teams);
+  /* only a routing relay pushes teams */
+  set_supported (self, TRUE);
   show_teams (self);
 }
 
