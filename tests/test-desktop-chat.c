@@ -148,7 +148,8 @@ visitors_tab (App *app)
 
   g_assert_nonnull (switcher);
   collect_type (switcher, "AdwViewSwitcherButton", buttons);
-  g_assert_cmpuint (buttons->len, ==, 3);
+  /* (then issue 18's Queue, hidden on a relay without routing) */
+  g_assert_cmpuint (buttons->len, >=, 3);
   return buttons->pdata[2];
 }
 
@@ -304,6 +305,12 @@ note_toggle_on (gpointer data)
                                                                       "note-toggle")));
 }
 
+static gboolean
+note_toggle_off (gpointer data)
+{
+  return !note_toggle_on (data);
+}
+
 /* The alerts of test-desktop-app.c, for notes. */
 static const char *
 lookup_title (GVariant *notification)
@@ -436,7 +443,8 @@ test_note_with_mention (void)
 
   /* back to a reply: the next words go to the visitor */
   x_key ("ctrl+shift+n");
-  g_assert_false (note_toggle_on (&app));
+  /* the key reaches the app when it reads X: under load, later than xdotool's return */
+  wait_until ("the note mode off", note_toggle_off, &app);
 
   /* the agent is elsewhere; Bea names them: one notification */
   elsewhere = gtk_window_new ();

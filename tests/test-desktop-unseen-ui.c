@@ -76,7 +76,8 @@ offline_tab (App *app)
 
   g_assert_nonnull (switcher);
   collect_type (switcher, "AdwViewSwitcherButton", buttons);
-  g_assert_cmpuint (buttons->len, ==, 3);
+  /* (then issue 18's Queue, hidden on a relay without routing) */
+  g_assert_cmpuint (buttons->len, >=, 3);
   return buttons->pdata[1];
 }
 

@@ -230,6 +230,7 @@ test_event_sounds (Fixture       *f,
     { CONFAB_SOUND_NEW_VISITOR, "/sounds/new-visitor.oga", 0.45 },
     { CONFAB_SOUND_NEW_CONVERSATION, "/sounds/new-conversation.oga", 0.80 },
     { CONFAB_SOUND_NEW_MESSAGE, "/sounds/new-message.oga", 0.40 },
+    { CONFAB_SOUND_TARGET_NEAR, "/sounds/target-near.oga", 0.90 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

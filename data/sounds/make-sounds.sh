@@ -14,6 +14,7 @@
 #   new-conversation  a rising three-note arpeggio, the loudest: a visitor is waiting (it is the
 #                     one that repeats until answered)
 #   new-message       two quick notes up a fourth: a reply in a conversation already open
+#   target-near       two low notes falling, twice: a reply is about to be late (issue 18)
 
 set -euo pipefail
 
@@ -50,3 +51,4 @@ make() {
 make new-visitor      0.45 0.30 -6 "A4 0"
 make new-conversation 0.80 0.35 -1 "C5 0" "E5 0.11" "G5 0.22" "C6 0.33"
 make new-message      0.40 0.25 -3 "G5 0" "C6 0.09"
+make target-near      0.90 0.30 -1 "E5 0" "B4 0.14" "E5 0.36" "B4 0.50"

@@ -6,6 +6,7 @@
 #include "confab-cache-private.h"
 #include "confab-json.h"
 #include "confab-util.h"
+#include "confab-routing.h"
 
 #define PREVIEW_CHARS 140
 
@@ -118,13 +119,16 @@ confab_cache_replace_sites (ConfabCache  *self,
           invalid (error, "a site");
           goto failed;
         }
-      stmt = confab_cache_prepare (self, "INSERT OR REPLACE INTO sites (id, name, role) "
-                                   "VALUES (?, ?, ?)", error);
+      stmt = confab_cache_prepare (self, "INSERT OR REPLACE INTO sites (id, name, role, max_chats) "
+                                   "VALUES (?, ?, ?, ?)", error);
       if (stmt == NULL)
         goto failed;
       bind_text (stmt, 1, member_string (site, "id"));
       bind_text (stmt, 2, member_string (site, "name"));
       bind_text (stmt, 3, member_string (site, "role"));
+      /* issue 18: the user's own limit; absent (a relay without routing): NULL */
+      if (json_object_has_member (site, "max_chats"))
+        sqlite3_bind_int64 (stmt, 4, MAX (0, member_int (site, "max_chats")));
       if (!confab_cache_step_done (self, stmt, error))
         goto failed;
     }
@@ -215,6 +219,7 @@ confab_cache_apply_conversation (ConfabCache  *self,
   sqlite3_bind_int (stmt, 16, json_object_has_member (conversation, "rating"));
   if (!confab_cache_step_done (self, stmt, error) ||
       !confab_cache_store_labels (self, id, conversation, error) ||
+      !confab_cache_store_routing (self, id, conversation, error) ||
       !confab_cache_store_cursor (self, cursor, error))
     goto failed;
   if (!confab_cache_commit (self, error))

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
   "c.id, c.site_id, c.visitor_id, v.name, v.email, c.status, c.assignee_id, c.assignee_name, " \
   "c.created_at, c.last_message_at, c.last_seq, c.unread, c.agent_read_seq, " \
   "c.visitor_read_seq, c.preview, c.sort_at, c.rating_score, c.rating_comment, c.rated_at, " \
-  "c.labels"
+  "c.labels, c.routing"
 #define CONFAB_CACHE_CONVERSATION_FROM \
   "conversations c LEFT JOIN visitors v ON v.id = c.visitor_id"
 

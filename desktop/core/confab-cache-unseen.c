@@ -581,14 +581,19 @@ confab_cache_update_site (ConfabCache  *self,
   if (id == NULL || name == NULL)
     return invalid (error, "a site");
   stmt = confab_cache_prepare (self,
-    "INSERT INTO sites (id, name, role) VALUES (?1, ?2, ?3)"
+    "INSERT INTO sites (id, name, role, max_chats) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
-    "  role = COALESCE (excluded.role, role)", error);
+    "  role = COALESCE (excluded.role, role),"
+    "  max_chats = COALESCE (excluded.max_chats, max_chats)", error);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, id);
   bind_text (stmt, 2, name);
   bind_text (stmt, 3, string_of (site, "role"));
+  /* issue 18: the user's own limit on the site, when the relay says it */
+  if (json_object_has_member (site, "max_chats") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (site, "max_chats")))
+    sqlite3_bind_int64 (stmt, 4, MAX (0, json_object_get_int_member (site, "max_chats")));
   if (!confab_cache_step_done (self, stmt, error))
     return FALSE;
   confab_cache_queue_change (self, CONFAB_CACHE_SIGNAL_SITES_CHANGED, NULL, NULL);

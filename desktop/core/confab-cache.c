@@ -99,7 +99,12 @@ static const char * const migrations[] = {
    * with the sources it cited as the relay sent them */
   "CREATE TABLE message_sources (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,"
   "  sources TEXT NOT NULL, PRIMARY KEY (conversation_id, seq));",
-  /* 6: issue 16's contacts: phone, notes, tags and goals (JSON as the relay sent them), the lead
+  /* 6: issue 18's routing (confab-routing.c): a conversation's team, queue place and running
+   * response target as one JSON object (NULL: none heard of, an older relay), and the user's
+   * own chat limit per site (NULL: the relay does not say) */
+  "ALTER TABLE conversations ADD COLUMN routing TEXT;"
+  "ALTER TABLE sites ADD COLUMN max_chats INTEGER;",
+  /* 7: issue 16's contacts: phone, notes, tags and goals (JSON as the relay sent them), the lead
    * score (NULL: the relay has none, so the app shows none) */
   "ALTER TABLE visitors ADD COLUMN phone TEXT;"
   "ALTER TABLE visitors ADD COLUMN notes TEXT;"
@@ -560,6 +565,7 @@ confab_cache_conversation_from_stmt (sqlite3_stmt *stmt)
                        "rating-comment", column_text (stmt, 17),
                        "rated-at", sqlite3_column_int64 (stmt, 18),
                        "labels", column_text (stmt, 19),
+                       "routing", column_text (stmt, 20),
                        NULL);
 }
 
@@ -737,7 +743,7 @@ confab_cache_list_sites (ConfabCache *self)
   stmt = confab_cache_prepare (self,
                                "SELECT s.id, s.name, s.role, "
                                "  (SELECT COALESCE (SUM (unread), 0) FROM temp.site_unread u "
-                               "   WHERE u.site_id = s.id) "
+                               "   WHERE u.site_id = s.id), s.max_chats "
                                "FROM sites s ORDER BY s.name COLLATE NOCASE, s.id", NULL);
   while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -746,6 +752,8 @@ confab_cache_list_sites (ConfabCache *self)
                                                   "name", column_text (stmt, 1),
                                                   "role", column_text (stmt, 2),
                                                   "unread", (guint) sqlite3_column_int64 (stmt, 3),
+                                                  "max-chats", sqlite3_column_type (stmt, 4) == SQLITE_NULL
+                                                                 ? -1 : sqlite3_column_int (stmt, 4),
                                                   NULL);
       g_list_store_append (store, site);
     }

@@ -35,7 +35,7 @@ typedef enum {
 GQuark confab_cache_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CONFAB_CACHE_SCHEMA_VERSION 6
+#define CONFAB_CACHE_SCHEMA_VERSION 7
 
 #define CONFAB_TYPE_CACHE (confab_cache_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabCache, confab_cache, CONFAB, CACHE, GObject)

@@ -342,6 +342,13 @@ confab_client_apply_site (ConfabClient  *self,
       json_object_set_string_member (entry, "name", same ? name : confab_site_get_name (known));
       json_object_set_string_member (entry, "role",
                                      same && role != NULL ? role : confab_site_get_role (known));
+      /* issue 18: the user's own limit, as this object says it or as known */
+      if (same && json_object_has_member (site, "max_chats") &&
+          JSON_NODE_HOLDS_VALUE (json_object_get_member (site, "max_chats")))
+        json_object_set_int_member (entry, "max_chats",
+                                    json_object_get_int_member (site, "max_chats"));
+      else if (confab_site_get_max_chats (known) >= 0)
+        json_object_set_int_member (entry, "max_chats", confab_site_get_max_chats (known));
       json_array_add_object_element (list, entry);
     }
   return confab_cache_replace_sites (self->cache, list, error);

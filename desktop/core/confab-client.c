@@ -6,6 +6,7 @@
 #include "confab-client-avatars.h"
 #include "confab-client-channels.h"
 #include "confab-client-private.h"
+#include "confab-client-routing.h"
 #include "confab-json.h"
 
 #ifdef __GLIBC__
@@ -453,6 +454,9 @@ handle_frame (ConfabClient *self,
     return;
   /* issue 16's triggers (confab-client-engage.c) */
   if (confab_client_engage_handle_frame (self, type, frame))
+    return;
+  /* teams (confab-client-routing.c) */
+  if (confab_client_routing_handle_frame (self, type, frame))
     return;
   /* notes and labels (confab-client-chat.c); it notes synced, handled below */
   if (confab_client_chat_handle_frame (self, type, frame, cursor))

@@ -5,6 +5,7 @@
 #include "confab-conversation-list.h"
 #include "confab-client-chat.h"
 #include "confab-page-cache.h"
+#include "confab-routing.h"
 
 struct _ConfabConversationList
 {
@@ -14,6 +15,7 @@ struct _ConfabConversationList
   char                    *site_id;
   char                    *search;
   char                    *label_id;     /* only conversations with this label */
+  char                    *team_id;      /* only conversations of this team (issue 18) */
   char                    *pattern;      /* search as a LIKE pattern */
   char                    *agent_id;
   ConfabConversationFilter filter;
@@ -127,6 +129,13 @@ matches (ConfabConversationList *self,
   if (self->label_id != NULL &&
       !confab_labels_contain (confab_conversation_get_labels (conversation), self->label_id))
     return FALSE;
+  if (self->team_id != NULL)
+    {
+      g_autoptr (ConfabRouting) routing = confab_routing_from_conversation (conversation);
+
+      if (g_strcmp0 (routing->team_id, self->team_id) != 0)
+        return FALSE;
+    }
 
   switch (self->filter)
     {
@@ -172,6 +181,8 @@ bind_common (ConfabConversationList *self,
     sqlite3_bind_text (stmt, 3, self->pattern, -1, SQLITE_TRANSIENT);
   if (self->label_id != NULL)
     sqlite3_bind_text (stmt, 8, self->label_id, -1, SQLITE_TRANSIENT);
+  if (self->team_id != NULL)
+    sqlite3_bind_text (stmt, 9, self->team_id, -1, SQLITE_TRANSIENT);
 }
 
 static void
@@ -207,6 +218,8 @@ build_statements (ConfabConversationList *self)
   if (self->label_id != NULL)
     g_string_append (where, " AND EXISTS (SELECT 1 FROM json_each (c.labels) l"
                             " WHERE json_extract (l.value, '$.id') = ?8)");
+  if (self->team_id != NULL)
+    g_string_append (where, " AND json_extract (c.routing, '$.team.id') = ?9");
 
   /* The counts read the visitors only to search them: joined, every row counted costs a
    * lookup in visitors, and a catch-up counts the rows before each moved row (position_of)
@@ -1003,6 +1016,26 @@ confab_conversation_list_get_label_id (ConfabConversationList *self)
 }
 
 void
+confab_conversation_list_set_team_id (ConfabConversationList *self,
+                                      const char             *team_id)
+{
+  g_return_if_fail (CONFAB_IS_CONVERSATION_LIST (self));
+
+  if (team_id != NULL && *team_id == '\0')
+    team_id = NULL;
+  if (!set_str (&self->team_id, team_id))
+    return;
+  if (self->cache != NULL)
+    reload (self);
+}
+
+const char *
+confab_conversation_list_get_team_id (ConfabConversationList *self)
+{
+  return self->team_id;
+}
+
+void
 confab_conversation_list_set_agent_id (ConfabConversationList *self,
                                        const char             *agent_id)
 {
@@ -1101,6 +1134,7 @@ confab_conversation_list_finalize (GObject *object)
   g_free (self->site_id);
   g_free (self->search);
   g_free (self->label_id);
+  g_free (self->team_id);
   g_free (self->pattern);
   g_free (self->agent_id);
 

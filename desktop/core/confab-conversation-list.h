@@ -65,4 +65,9 @@ void        confab_conversation_list_set_label_id (ConfabConversationList *self,
                                                    const char             *label_id);
 const char *confab_conversation_list_get_label_id (ConfabConversationList *self);
 
+/* Only the conversations of the team @team_id (NULL: any; issue 18). */
+void        confab_conversation_list_set_team_id  (ConfabConversationList *self,
+                                                   const char             *team_id);
+const char *confab_conversation_list_get_team_id  (ConfabConversationList *self);
+
 G_END_DECLS

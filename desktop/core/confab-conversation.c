@@ -27,6 +27,7 @@ struct _ConfabConversation
   char *rating_comment;
   gint64 rated_at;
   char *labels;
+  char *routing;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversation, confab_conversation, G_TYPE_OBJECT)
@@ -53,6 +54,7 @@ enum {
   PROP_RATING_COMMENT,
   PROP_RATED_AT,
   PROP_LABELS,
+  PROP_ROUTING,
   N_PROPS
 };
 
@@ -78,6 +80,7 @@ confab_conversation_finalize (GObject *object)
   g_free (self->preview);
   g_free (self->rating_comment);
   g_free (self->labels);
+  g_free (self->routing);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->finalize (object);
 }
@@ -169,6 +172,10 @@ confab_conversation_get_property (GObject    *object,
       break;
     case PROP_LABELS:
       g_value_set_string (value, self->labels);
+      break;
+
+    case PROP_ROUTING:
+      g_value_set_string (value, self->routing);
       break;
 
     default:
@@ -265,6 +272,10 @@ confab_conversation_set_property (GObject      *object,
       self->labels = g_value_dup_string (value);
       break;
 
+    case PROP_ROUTING:
+      self->routing = g_value_dup_string (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -358,6 +369,12 @@ confab_conversation_class_init (ConfabConversationClass *klass)
   properties[PROP_LABELS] =
     g_param_spec_string ("labels", NULL,
                          "Its labels as JSON text ([{\"id\",\"name\",\"color\"}]; NULL: none)",
+                         NULL,
+                         PARAM_FLAGS);
+  properties[PROP_ROUTING] =
+    g_param_spec_string ("routing", NULL,
+                         "Its team, queue place and response target as JSON text "
+                         "(confab-routing.h; NULL: none heard of)",
                          NULL,
                          PARAM_FLAGS);
 
@@ -522,6 +539,14 @@ confab_conversation_get_rated_at (ConfabConversation *self)
 }
 
 const char *
+confab_conversation_get_routing (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+
+  return self->routing;
+}
+
+const char *
 confab_conversation_get_labels (ConfabConversation *self)
 {
   g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
@@ -556,5 +581,6 @@ confab_conversation_equal (ConfabConversation *a,
           a->rating_score == b->rating_score &&
           g_strcmp0 (a->rating_comment, b->rating_comment) == 0 &&
           a->rated_at == b->rated_at &&
-          g_strcmp0 (a->labels, b->labels) == 0);
+          g_strcmp0 (a->labels, b->labels) == 0 &&
+          g_strcmp0 (a->routing, b->routing) == 0);
 }

@@ -35,6 +35,9 @@ const char        *confab_conversation_get_rating_comment (ConfabConversation *s
 gint64             confab_conversation_get_rated_at (ConfabConversation *self);
 /* JSON text: [{"id","name","color"}], NULL when none were heard of */
 const char        *confab_conversation_get_labels (ConfabConversation *self);
+/* JSON text: issue 18's team, queue place and response target (read it with
+ * confab_routing_from_conversation()), NULL when none were heard of */
+const char        *confab_conversation_get_routing (ConfabConversation *self);
 /* Do @a and @b hold the same values, every property alike? */
 gboolean           confab_conversation_equal (ConfabConversation *a,
                                               ConfabConversation *b);

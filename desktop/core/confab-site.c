@@ -11,6 +11,7 @@ struct _ConfabSite
   char *name;
   char *role;
   guint unread;
+  int max_chats;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabSite, confab_site, G_TYPE_OBJECT)
@@ -21,6 +22,7 @@ enum {
   PROP_NAME,
   PROP_ROLE,
   PROP_UNREAD,
+  PROP_MAX_CHATS,
   N_PROPS
 };
 
@@ -68,6 +70,10 @@ confab_site_get_property (GObject    *object,
       g_value_set_uint (value, self->unread);
       break;
 
+    case PROP_MAX_CHATS:
+      g_value_set_int (value, self->max_chats);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -97,6 +103,10 @@ confab_site_set_property (GObject      *object,
 
     case PROP_UNREAD:
       self->unread = g_value_get_uint (value);
+      break;
+
+    case PROP_MAX_CHATS:
+      self->max_chats = g_value_get_int (value);
       break;
 
     default:
@@ -129,6 +139,12 @@ confab_site_class_init (ConfabSiteClass *klass)
     g_param_spec_uint ("unread", NULL, "Unread messages across its conversations",
                        0, G_MAXUINT, 0,
                        PARAM_FLAGS);
+  properties[PROP_MAX_CHATS] =
+    g_param_spec_int ("max-chats", NULL,
+                      "The user's limit of chats at once here (0: unlimited; -1: the relay "
+                      "does not say, it has no routing)",
+                      -1, G_MAXINT, -1,
+                      PARAM_FLAGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -168,4 +184,12 @@ confab_site_get_unread (ConfabSite *self)
   g_return_val_if_fail (CONFAB_IS_SITE (self), 0);
 
   return self->unread;
+}
+
+int
+confab_site_get_max_chats (ConfabSite *self)
+{
+  g_return_val_if_fail (CONFAB_IS_SITE (self), -1);
+
+  return self->max_chats;
 }

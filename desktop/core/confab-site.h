@@ -16,5 +16,8 @@ const char        *confab_site_get_id (ConfabSite *self);
 const char        *confab_site_get_name (ConfabSite *self);
 const char        *confab_site_get_role (ConfabSite *self);
 guint              confab_site_get_unread (ConfabSite *self);
+/* The user's own limit of chats at once on this site (issue 18): 0 unlimited, -1 when the relay
+ * does not say (one without routing). */
+int                confab_site_get_max_chats (ConfabSite *self);
 
 G_END_DECLS

@@ -10,7 +10,8 @@
 G_DEFINE_ENUM_TYPE (ConfabSoundEvent, confab_sound_event,
   G_DEFINE_ENUM_VALUE (CONFAB_SOUND_NEW_VISITOR, "new-visitor"),
   G_DEFINE_ENUM_VALUE (CONFAB_SOUND_NEW_CONVERSATION, "new-conversation"),
-  G_DEFINE_ENUM_VALUE (CONFAB_SOUND_NEW_MESSAGE, "new-message"))
+  G_DEFINE_ENUM_VALUE (CONFAB_SOUND_NEW_MESSAGE, "new-message"),
+  G_DEFINE_ENUM_VALUE (CONFAB_SOUND_TARGET_NEAR, "target-near"))
 
 G_DEFINE_ENUM_TYPE (ConfabSoundMode, confab_sound_mode,
   G_DEFINE_ENUM_VALUE (CONFAB_SOUND_OFF, "off"),
@@ -64,6 +65,8 @@ confab_sound_event_get_uri (ConfabSoundEvent event)
       return "resource:///chat/confab/Confab/sounds/new-conversation.oga";
     case CONFAB_SOUND_NEW_MESSAGE:
       return "resource:///chat/confab/Confab/sounds/new-message.oga";
+    case CONFAB_SOUND_TARGET_NEAR:
+      return "resource:///chat/confab/Confab/sounds/target-near.oga";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -86,6 +89,9 @@ event_priority (ConfabSoundEvent event)
 {
   switch (event)
     {
+    case CONFAB_SOUND_TARGET_NEAR:
+      /* a reply about to be late: it must not wait behind anything */
+      return 3;
     case CONFAB_SOUND_NEW_CONVERSATION:
       return 2;
     case CONFAB_SOUND_NEW_MESSAGE:
@@ -101,7 +107,8 @@ event_is_valid (ConfabSoundEvent event)
 {
   return event == CONFAB_SOUND_NEW_VISITOR ||
          event == CONFAB_SOUND_NEW_CONVERSATION ||
-         event == CONFAB_SOUND_NEW_MESSAGE;
+         event == CONFAB_SOUND_NEW_MESSAGE ||
+         event == CONFAB_SOUND_TARGET_NEAR;
 }
 
 static void

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-sound-player.h: the alert sounds (new visitor, new conversation, new message).
+/* confab-sound-player.h: the alert sounds (new visitor, new conversation, new message, a
+ * response target about to be missed).
  *
  * GStreamer's playbin plays resource:///chat/confab/Confab/sounds/<name>.oga, so the program
  * must link the data resource (meson: `confab_data_resources` in the executable's sources).
@@ -21,6 +22,7 @@ typedef enum {
   CONFAB_SOUND_NEW_VISITOR,
   CONFAB_SOUND_NEW_CONVERSATION,
   CONFAB_SOUND_NEW_MESSAGE,
+  CONFAB_SOUND_TARGET_NEAR,      /* issue 18: a response target turned "near" */
 } ConfabSoundEvent;
 
 /* The nicks are the GSettings choices of the sound-* keys: "off", "once", "repeat". */

@@ -25,6 +25,7 @@
 #include "confab-sites-page.h"
 #include "confab-team-page.h"
 #include "confab-triggers-page.h"
+#include "confab-teams-page.h"
 
 typedef GtkWidget *(*ConfabPageNew) (ConfabClient *client);
 
@@ -36,6 +37,7 @@ static const struct {
 } pages[] = {
   { confab_sites_page_new, FALSE },
   { confab_team_page_new, TRUE },
+  { confab_teams_page_new, TRUE },
   { confab_faqs_page_new, TRUE },
   { confab_articles_page_new, TRUE },
   { confab_assistant_page_new, TRUE },

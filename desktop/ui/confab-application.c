@@ -20,6 +20,7 @@
 #include "confab-preferences-window.h"
 #include "confab-secrets.h"
 #include "confab-format.h"
+#include "confab-routing.h"
 #include "confab-sound-player.h"
 
 struct _ConfabApplication
@@ -207,12 +208,58 @@ confab_application_withdraw_mentions (ConfabApplication *self,
 }
 
 /* Read (here or on another of the agent's devices): its notification is done. */
+static ConfabTargetState
+target_state_of (ConfabConversation *conversation)
+{
+  g_autoptr (ConfabRouting) routing = confab_routing_from_conversation (conversation);
+
+  return conversation != NULL ? routing->target_state : CONFAB_TARGET_NONE;
+}
+
+/* Issue 18: a response target turned "near" (the relay says so with a conversation event) on a
+ * conversation of the user's, or one nobody has on the user's sites: its own sound and a
+ * notification, before the target is missed. Live only: a backlog's old warnings stay quiet. */
+static void
+warn_target_near (ConfabApplication  *self,
+                  ConfabConversation *old,
+                  ConfabConversation *now)
+{
+  const char *assignee = confab_conversation_get_assignee_id (now);
+  const char *me = confab_client_get_user_id (confab_account_get_client (self->account));
+  const char *id = confab_conversation_get_id (now);
+  g_autofree char *key = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr (GNotification) notification = NULL;
+
+  if (target_state_of (now) != CONFAB_TARGET_NEAR || target_state_of (old) == CONFAB_TARGET_NEAR ||
+      !is_live (self) || (assignee != NULL && g_strcmp0 (assignee, me) != 0))
+    return;
+  play (self, CONFAB_SOUND_TARGET_NEAR, "sound-target-near", id);
+  if (window_focused (self) || !confab_settings_get_notifications (self->settings))
+    return;
+  key = g_strconcat ("target:", id, NULL);
+  name = confab_format_visitor (confab_conversation_get_visitor_name (now),
+                                confab_conversation_get_visitor_id (now));
+  notification = g_notification_new (_("Reply due soon"));
+  /* Translators: %s is the visitor */
+  body = g_strdup_printf (_("%s is waiting for an answer"), name);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s", id);
+  g_notification_add_button_with_target (notification, _("Open"), "app.open-conversation", "s", id);
+  g_application_send_notification (G_APPLICATION (self), key, notification);
+}
+
 static void
 on_conversation_changed (ConfabApplication  *self,
                          ConfabConversation *old,
                          ConfabConversation *now)
 {
   const char *id = now != NULL ? confab_conversation_get_id (now) : NULL;
+
+  if (now != NULL && self->account != NULL)
+    warn_target_near (self, old, now);
 
   if (id == NULL || confab_conversation_get_unread (now) > 0 ||
       !g_hash_table_remove (self->notified, id))

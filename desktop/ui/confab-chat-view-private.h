@@ -97,6 +97,12 @@ void          confab_chat_view_files_class_init (GtkWidgetClass *widget_class);
 void          confab_chat_view_channel_class_init (GtkWidgetClass *widget_class);
 void          confab_chat_view_channel_init     (ConfabChatView *self);
 void          confab_chat_view_channel_update   (ConfabChatView *self);
+/* confab-chat-view-routing.c: issue 18's target badge, team, transfer */
+void          confab_chat_view_routing_class_init (GtkWidgetClass *widget_class);
+void          confab_chat_view_routing_init     (ConfabChatView *self);
+void          confab_chat_view_routing_update   (ConfabChatView *self);
+void          confab_chat_view_routing_connect  (ConfabChatView *self,
+                                                 ConfabAccount  *account);
 /* A file that is no image (read from @file) goes out as a file attachment. */
 void          confab_chat_view_send_file_bytes  (ConfabChatView *self,
                                                  GBytes         *bytes,

@@ -373,6 +373,7 @@ update_header (ConfabChatView *self)
   adw_window_title_set_subtitle (self->title, subtitle);
   confab_chat_view_labels_update (self);
   confab_chat_view_channel_update (self);
+  confab_chat_view_routing_update (self);
 
   root = GTK_WIDGET (self);
   gtk_widget_action_set_enabled (root, "chat.reopen",
@@ -588,6 +589,7 @@ confab_chat_view_set_account (ConfabChatView *self,
                            G_CALLBACK (on_canned_changed), self, G_CONNECT_SWAPPED);
   confab_chat_view_labels_connect (self, account);
   confab_chat_view_assist_connect (self, account);
+  confab_chat_view_routing_connect (self, account);
   on_client_state (self);
 }
 
@@ -1185,6 +1187,7 @@ confab_chat_view_class_init (ConfabChatViewClass *klass)
   confab_chat_view_files_class_init (widget_class);
   confab_chat_view_channel_class_init (widget_class);
   confab_chat_view_assist_class_init (widget_class);
+  confab_chat_view_routing_class_init (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1264,5 +1267,6 @@ confab_chat_view_init (ConfabChatView *self)
   g_menu_append_section (menu, NULL, G_MENU_MODEL (status));
   confab_chat_view_assist_init (self, menu);
   gtk_menu_button_set_menu_model (self->actions_button, G_MENU_MODEL (menu));
+  confab_chat_view_routing_init (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), FALSE);
 }

@@ -10,6 +10,7 @@
 #include "confab-conversation-row.h"
 #include "confab-format.h"
 #include "confab-labels.h"
+#include "confab-routing.h"
 
 /* ------------------------------------------------------------ avatar --- */
 
@@ -97,6 +98,9 @@ struct _ConfabConversationRow
   PangoLayout *status;   /* NULL when open: only the others are worth a tag */
   PangoLayout *unread;   /* NULL when nothing is unread */
   PangoLayout *rating;   /* "★ 4"; NULL while the visitor has not rated */
+  PangoLayout *team;     /* the team's name (issue 18); NULL: no team */
+  PangoLayout *target;   /* "Due soon" / "Overdue"; NULL while the target is fine or none */
+  ConfabTargetState target_state;
   int          rating_score;
   guint        color;
   char        *status_id;
@@ -188,6 +192,10 @@ badges_width (ConfabConversationRow *self)
 
   if (self->rating != NULL)
     width += ITEM_GAP + layout_width (self->rating);
+  if (self->team != NULL)
+    width += ITEM_GAP + layout_width (self->team) + 2 * TAG_PAD_X;
+  if (self->target != NULL)
+    width += ITEM_GAP + layout_width (self->target) + 2 * TAG_PAD_X;
 
   if (self->status != NULL)
     width += ITEM_GAP + layout_width (self->status) + 2 * TAG_PAD_X;
@@ -402,6 +410,39 @@ confab_conversation_row_snapshot (GtkWidget   *widget,
       append_layout_at (snapshot, self->status, right + TAG_PAD_X, y, &tag_fg);
       right -= ITEM_GAP;
     }
+  /* issue 18: the response target when it needs the agent (near: warning, missed: error),
+   * then the team, a quiet tag */
+  if (self->target != NULL)
+    {
+      GdkRGBA tag_fg, bg;
+      int h = layout_height (self->target);
+      int w = layout_width (self->target) + 2 * TAG_PAD_X;
+      float y = line2_y + (preview_h - h) / 2.f;
+
+      if (self->target_state == CONFAB_TARGET_MISSED)
+        theme_color (widget, "error_color", &tag_fg, "#c01c28");
+      else
+        theme_color (widget, "warning_color", &tag_fg, "#9c6e03");
+      bg = tag_fg;
+      bg.alpha *= 0.18f;
+      right -= w;
+      append_pill (snapshot, right, y, w, h, 6, &bg);
+      append_layout_at (snapshot, self->target, right + TAG_PAD_X, y, &tag_fg);
+      right -= ITEM_GAP;
+    }
+  if (self->team != NULL)
+    {
+      GdkRGBA bg = dim;
+      int h = layout_height (self->team);
+      int w = layout_width (self->team) + 2 * TAG_PAD_X;
+      float y = line2_y + (preview_h - h) / 2.f;
+
+      bg.alpha *= 0.25f;
+      right -= w;
+      append_pill (snapshot, right, y, w, h, 6, &bg);
+      append_layout_at (snapshot, self->team, right + TAG_PAD_X, y, &fg);
+      right -= ITEM_GAP;
+    }
   if (self->rating != NULL)
     {
       /* the visitor's rating at a glance; a low one stands out */
@@ -425,7 +466,7 @@ confab_conversation_row_css_changed (GtkWidget         *widget,
 {
   ConfabConversationRow *self = CONFAB_CONVERSATION_ROW (widget);
   PangoLayout *layouts[] = { self->initials, self->name, self->time, self->preview, self->status,
-                             self->unread, self->rating };
+                             self->unread, self->rating, self->team, self->target };
 
   GTK_WIDGET_CLASS (confab_conversation_row_parent_class)->css_changed (widget, change);
   self->name_line_h = self->preview_line_h = 0;
@@ -450,6 +491,8 @@ confab_conversation_row_dispose (GObject *object)
   g_clear_object (&self->status);
   g_clear_object (&self->unread);
   g_clear_object (&self->rating);
+  g_clear_object (&self->team);
+  g_clear_object (&self->target);
   g_clear_pointer (&self->status_id, g_free);
   g_clear_pointer (&self->time_text, g_free);
   g_clear_pointer (&self->chips, g_ptr_array_unref);
@@ -504,7 +547,9 @@ update_accessible_label (ConfabConversationRow *self,
                          gint64                 unread,
                          const char            *status,
                          int                    rating,
-                         const char            *labels)
+                         const char            *labels,
+                         ConfabRouting         *routing,
+                         ConfabTargetState      target)
 {
   g_autoptr (GString) label = g_string_new (name);
 
@@ -524,6 +569,15 @@ update_accessible_label (ConfabConversationRow *self,
     }
   if (labels != NULL)
     g_string_append_printf (label, ", %s", labels);
+  if (routing->team_name != NULL)
+    {
+      g_string_append (label, ", ");
+      g_string_append_printf (label, _("team %s"), routing->team_name);
+    }
+  if (target == CONFAB_TARGET_NEAR)
+    g_string_append_printf (label, ", %s", _("response due soon"));
+  else if (target == CONFAB_TARGET_MISSED)
+    g_string_append_printf (label, ", %s", _("response target missed"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
 }
 
@@ -618,6 +672,7 @@ reads_the_same (ConfabConversation *a,
          confab_conversation_get_unread (a) == confab_conversation_get_unread (b) &&
          confab_conversation_get_rating_score (a) == confab_conversation_get_rating_score (b) &&
          g_strcmp0 (confab_conversation_get_labels (a), confab_conversation_get_labels (b)) == 0 &&
+         g_strcmp0 (confab_conversation_get_routing (a), confab_conversation_get_routing (b)) == 0 &&
          (confab_conversation_get_last_seq (a) > 0) == (confab_conversation_get_last_seq (b) > 0);
 }
 
@@ -629,6 +684,7 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   g_autofree char *time = NULL;
   g_autofree char *unread = NULL;
   g_autofree char *initials = NULL;
+  g_autoptr (ConfabRouting) routing = NULL;
   const char *status, *preview, *preview_text;
   gint64 count;
 
@@ -700,12 +756,43 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
       self->rating = new_layout (self, TRUE, 0.75);
       pango_layout_set_text (self->rating, stars, -1);
     }
+  routing = confab_routing_from_conversation (conversation);
+  g_clear_object (&self->team);
+  if (routing->team_name != NULL)
+    {
+      self->team = new_layout (self, FALSE, 0.75);
+      pango_layout_set_text (self->team, routing->team_name, -1);
+    }
+  /* the relay says when a target turns near or missed; the clock only adds a missed one whose
+   * event is late (an offline app) */
+  self->target_state = confab_routing_target_state_at (routing, g_get_real_time () / 1000);
+  g_clear_object (&self->target);
+  if (self->target_state == CONFAB_TARGET_NEAR || self->target_state == CONFAB_TARGET_MISSED)
+    {
+      self->target = new_layout (self, TRUE, 0.75);
+      pango_layout_set_text (self->target, self->target_state == CONFAB_TARGET_NEAR
+                                           ? C_("response target", "Due soon")
+                                           : C_("response target", "Overdue"), -1);
+    }
   {
     g_autofree char *names = set_chips (self, confab_conversation_get_labels (conversation));
 
     gtk_widget_queue_resize (GTK_WIDGET (self));
-    update_accessible_label (self, name, preview_text, count, status, self->rating_score, names);
+    update_accessible_label (self, name, preview_text, count, status, self->rating_score, names,
+                             routing, self->target_state);
   }
+}
+
+int
+confab_conversation_row_get_target_state (ConfabConversationRow *self)
+{
+  return self->target != NULL ? (int) self->target_state : CONFAB_TARGET_NONE;
+}
+
+const char *
+confab_conversation_row_get_team_name (ConfabConversationRow *self)
+{
+  return self->team != NULL ? pango_layout_get_text (self->team) : NULL;
 }
 
 guint

@@ -26,6 +26,11 @@ const char *confab_channel_title                        (const char            *
 /* The visitor's rating the row shows (1–5), 0 when it shows none. */
 int         confab_conversation_row_get_rating          (ConfabConversationRow *self);
 
+/* Issue 18: the target badge the row shows (a ConfabTargetState: CONFAB_TARGET_NEAR or
+ * CONFAB_TARGET_MISSED; CONFAB_TARGET_NONE when it shows none) and the team tag (NULL: none). */
+int         confab_conversation_row_get_target_state    (ConfabConversationRow *self);
+const char *confab_conversation_row_get_team_name       (ConfabConversationRow *self);
+
 /* How many label chips the row draws (at most 3, then one "+N"). */
 guint       confab_conversation_row_get_n_labels (ConfabConversationRow *self);
 

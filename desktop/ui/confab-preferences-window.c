@@ -14,6 +14,7 @@ struct _ConfabPreferencesWindow
   AdwComboRow         *visitor_row;
   AdwComboRow         *conversation_row;
   AdwComboRow         *message_row;
+  AdwComboRow         *target_row;
   GtkScale            *volume_scale;
   GtkSwitch           *notifications_switch;
   GtkSpinButton       *away_spin;
@@ -77,6 +78,7 @@ test_action (GtkWidget  *widget,
   const char *which = g_variant_get_string (parameter, NULL);
   ConfabSoundEvent event = g_str_equal (which, "visitor") ? CONFAB_SOUND_NEW_VISITOR
                            : g_str_equal (which, "conversation") ? CONFAB_SOUND_NEW_CONVERSATION
+                           : g_str_equal (which, "target") ? CONFAB_SOUND_TARGET_NEAR
                            : CONFAB_SOUND_NEW_MESSAGE;
 
   if (self->player != NULL)
@@ -105,6 +107,7 @@ confab_preferences_window_class_init (ConfabPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, visitor_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, conversation_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, message_row);
+  gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, target_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, volume_scale);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, ConfabPreferencesWindow, away_spin);
@@ -131,6 +134,7 @@ confab_preferences_window_new (GtkWindow         *parent,
   bind_mode (self, "sound-new-visitor", self->visitor_row);
   bind_mode (self, "sound-new-conversation", self->conversation_row);
   bind_mode (self, "sound-new-message", self->message_row);
+  bind_mode (self, "sound-target-near", self->target_row);
   g_object_bind_property (settings, "sound-volume",
                           gtk_range_get_adjustment (GTK_RANGE (self->volume_scale)), "value",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);

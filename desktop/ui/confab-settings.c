@@ -17,6 +17,7 @@ struct _ConfabSettings
   char      *sound_new_visitor;
   char      *sound_new_conversation;
   char      *sound_new_message;
+  char      *sound_target_near;
   double     sound_volume;
   gboolean   notifications;
   int        away_after_minutes;
@@ -34,6 +35,7 @@ enum {
   PROP_SOUND_NEW_VISITOR,
   PROP_SOUND_NEW_CONVERSATION,
   PROP_SOUND_NEW_MESSAGE,
+  PROP_SOUND_TARGET_NEAR,
   PROP_SOUND_VOLUME,
   PROP_NOTIFICATIONS,
   PROP_AWAY_AFTER_MINUTES,
@@ -47,7 +49,7 @@ static GParamSpec *properties[N_PROPS];
 static const int bound[] = {
   PROP_WINDOW_WIDTH, PROP_WINDOW_HEIGHT, PROP_WINDOW_MAXIMIZED, PROP_SOUND_NEW_VISITOR,
   PROP_SOUND_NEW_CONVERSATION, PROP_SOUND_NEW_MESSAGE, PROP_SOUND_VOLUME, PROP_NOTIFICATIONS,
-  PROP_AWAY_AFTER_MINUTES, PROP_PRESENCE,
+  PROP_AWAY_AFTER_MINUTES, PROP_PRESENCE, PROP_SOUND_TARGET_NEAR,
 };
 
 static void
@@ -75,6 +77,7 @@ confab_settings_get_property (GObject    *object,
     case PROP_SOUND_NEW_VISITOR: g_value_set_string (value, self->sound_new_visitor); break;
     case PROP_SOUND_NEW_CONVERSATION: g_value_set_string (value, self->sound_new_conversation); break;
     case PROP_SOUND_NEW_MESSAGE: g_value_set_string (value, self->sound_new_message); break;
+    case PROP_SOUND_TARGET_NEAR: g_value_set_string (value, self->sound_target_near); break;
     case PROP_SOUND_VOLUME: g_value_set_double (value, self->sound_volume); break;
     case PROP_NOTIFICATIONS: g_value_set_boolean (value, self->notifications); break;
     case PROP_AWAY_AFTER_MINUTES: g_value_set_int (value, self->away_after_minutes); break;
@@ -99,6 +102,7 @@ confab_settings_set_property (GObject      *object,
     case PROP_SOUND_NEW_VISITOR: set_string (&self->sound_new_visitor, g_value_get_string (value), "once"); break;
     case PROP_SOUND_NEW_CONVERSATION: set_string (&self->sound_new_conversation, g_value_get_string (value), "repeat"); break;
     case PROP_SOUND_NEW_MESSAGE: set_string (&self->sound_new_message, g_value_get_string (value), "once"); break;
+    case PROP_SOUND_TARGET_NEAR: set_string (&self->sound_target_near, g_value_get_string (value), "once"); break;
     case PROP_SOUND_VOLUME: self->sound_volume = g_value_get_double (value); break;
     case PROP_NOTIFICATIONS: self->notifications = g_value_get_boolean (value); break;
     case PROP_AWAY_AFTER_MINUTES: self->away_after_minutes = g_value_get_int (value); break;
@@ -143,6 +147,7 @@ confab_settings_finalize (GObject *object)
   g_free (self->sound_new_visitor);
   g_free (self->sound_new_conversation);
   g_free (self->sound_new_message);
+  g_free (self->sound_target_near);
   g_free (self->presence);
   g_ptr_array_unref (self->accounts);
   G_OBJECT_CLASS (confab_settings_parent_class)->finalize (object);
@@ -166,6 +171,7 @@ confab_settings_class_init (ConfabSettingsClass *klass)
   properties[PROP_SOUND_NEW_VISITOR] = g_param_spec_string ("sound-new-visitor", NULL, NULL, "once", flags);
   properties[PROP_SOUND_NEW_CONVERSATION] = g_param_spec_string ("sound-new-conversation", NULL, NULL, "repeat", flags);
   properties[PROP_SOUND_NEW_MESSAGE] = g_param_spec_string ("sound-new-message", NULL, NULL, "once", flags);
+  properties[PROP_SOUND_TARGET_NEAR] = g_param_spec_string ("sound-target-near", NULL, NULL, "once", flags);
   properties[PROP_SOUND_VOLUME] = g_param_spec_double ("sound-volume", NULL, NULL, 0.0, 1.0, 0.8, flags);
   properties[PROP_NOTIFICATIONS] = g_param_spec_boolean ("notifications", NULL, NULL, TRUE, flags);
   properties[PROP_AWAY_AFTER_MINUTES] = g_param_spec_int ("away-after-minutes", NULL, NULL, 1, 240, 5, flags);
@@ -302,6 +308,8 @@ confab_settings_get_sound_mode (ConfabSettings *self,
     return self->sound_new_conversation;
   if (g_strcmp0 (key, "sound-new-message") == 0)
     return self->sound_new_message;
+  if (g_strcmp0 (key, "sound-target-near") == 0)
+    return self->sound_target_near;
   return "off";
 }
 

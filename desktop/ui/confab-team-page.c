@@ -446,6 +446,49 @@ on_role_selected (GtkDropDown    *dropdown,
                                call_new (self, display_name (member)));
 }
 
+/* Issue 18: the most chats the agent takes at once (0: no limit); only from a relay that says
+ * it (the member object's "max_chats"). */
+static void
+on_max_chats_changed (GtkSpinButton  *spin,
+                      ConfabTeamPage *self)
+{
+  const char *user_id = g_object_get_data (G_OBJECT (spin), "user-id");
+  JsonObject *member = find_member (self, user_id);
+  int value = gtk_spin_button_get_value_as_int (spin);
+  g_autoptr (JsonObject) body = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *path = NULL;
+
+  if (member == NULL || json_object_get_int_member_with_default (member, "max_chats", -1) == value)
+    return;
+  body = json_object_new ();
+  json_object_set_int_member (body, "max_chats", value);
+  rest = g_strdup_printf ("members/%s", user_id);
+  path = confab_admin_path ("sites", self->site_id, rest);
+  confab_client_request_async (self->client, "PATCH", path, body, self->cancellable, changed_cb,
+                               call_new (self, display_name (member)));
+}
+
+static GtkWidget *
+max_chats_spin (ConfabTeamPage *self,
+                JsonObject     *member,
+                const char     *user_id)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (0, 100, 1);
+
+  gtk_widget_set_name (spin, "member-max-chats");
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin),
+                             (double) json_object_get_int_member_with_default (member, "max_chats", 0));
+  /* Translators: the most chats an agent takes at once; 0 is no limit */
+  gtk_widget_set_tooltip_text (spin, _("Most chats at once (0: no limit)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Most chats at once"), -1);
+  g_object_set_data_full (G_OBJECT (spin), "user-id", g_strdup (user_id), g_free);
+  g_signal_connect (spin, "value-changed", G_CALLBACK (on_max_chats_changed), self);
+  return spin;
+}
+
 /* --------------------------------------------------------------- rows --- */
 
 static void
@@ -519,6 +562,8 @@ member_row (ConfabTeamPage *self,
       gtk_widget_set_tooltip_text (dropdown, _("Role"));
       g_object_set_data_full (G_OBJECT (dropdown), "user-id", g_strdup (user_id), g_free);
       g_signal_connect (dropdown, "notify::selected", G_CALLBACK (on_role_selected), self);
+      if (json_object_has_member (member, "max_chats"))
+        adw_action_row_add_suffix (ADW_ACTION_ROW (row), max_chats_spin (self, member, user_id));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), dropdown);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  confab_admin_row_button ("dialog-password-symbolic",

@@ -18,7 +18,10 @@
 #include "confab-offline-view.h"
 #include "confab-client-chat.h"
 #include "confab-label-filter.h"
+#include "confab-queue-view.h"
+#include "confab-routing.h"
 #include "confab-search-results.h"
+#include "confab-team-filter.h"
 #include "confab-visitor-pane.h"
 #include "confab-window.h"
 
@@ -50,6 +53,10 @@ struct _ConfabWindow
   GtkDropDown            *filter_dropdown;
   GtkDropDown            *sort_dropdown;
   ConfabLabelFilter      *label_filter;
+  ConfabTeamFilter       *team_filter;
+  ConfabQueueView        *queue_view;
+  AdwViewStackPage       *queue_page;
+  GtkLabel               *load_label;
   ConfabSearchResults    *search_results;
   AdwViewStack           *list_stack;
   GtkListView            *conversation_view;
@@ -270,6 +277,8 @@ rebuild_sites (ConfabWindow *self)
   self->selecting = FALSE;
 }
 
+static void confab_window_routing_update (ConfabWindow *self);
+
 static gboolean
 refresh_cb (gpointer user_data)
 {
@@ -278,6 +287,7 @@ refresh_cb (gpointer user_data)
   self->refresh_source = 0;
   rebuild_sites (self);
   update_title (self);
+  confab_window_routing_update (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -368,6 +378,8 @@ on_site_selected (ConfabWindow  *self,
   self->site_id = g_strdup (site_id);
   confab_conversation_list_set_site_id (self->conversations, site_id);
   confab_label_filter_set_site_id (self->label_filter, site_id);
+  confab_team_filter_set_site_id (self->team_filter, site_id);
+  confab_queue_view_set_site_id (self->queue_view, site_id);
   confab_offline_list_set_site_id (self->offline_list, site_id);
   update_offline_count (self);
   reload_visitors (self);
@@ -630,6 +642,68 @@ on_label_filter_changed (ConfabWindow *self)
   if (self->conversations != NULL)
     confab_conversation_list_set_label_id (self->conversations,
                                            confab_label_filter_get_label_id (self->label_filter));
+}
+
+static void
+on_team_filter_changed (ConfabWindow *self)
+{
+  const char *team_id = confab_team_filter_get_team_id (self->team_filter);
+
+  if (self->conversations != NULL)
+    confab_conversation_list_set_team_id (self->conversations, team_id);
+  confab_queue_view_set_team_id (self->queue_view, team_id);
+}
+
+static void
+on_queue_open_conversation (ConfabWindow *self,
+                            const char   *conversation_id)
+{
+  confab_window_open_conversation (self, conversation_id);
+}
+
+/* Issue 18, when the relay routes (it says the user's limit then; an older relay does not and
+ * none of this shows): the Queue tab with its count, the user's load under the sites. */
+static void
+confab_window_routing_update (ConfabWindow *self)
+{
+  ConfabCache *cache = cache_of (self);
+  gboolean routing = cache != NULL && confab_cache_has_routing (cache, self->site_id);
+  guint queued = confab_queue_view_get_n_items (self->queue_view);
+  g_autoptr (GListModel) sites = NULL;
+  gint64 limit = 0;
+  gboolean unlimited = FALSE;
+  guint load;
+  g_autofree char *text = NULL;
+
+  adw_view_stack_page_set_visible (self->queue_page, routing);
+  adw_view_stack_page_set_badge_number (self->queue_page, queued);
+  adw_view_stack_page_set_needs_attention (self->queue_page, routing && queued > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->load_label), routing);
+  if (!routing)
+    return;
+  load = confab_cache_count_load (cache, confab_client_get_user_id (client_of (self)), self->site_id);
+  /* "All sites": the limits of the routing sites added up, unless one has none */
+  sites = confab_cache_list_sites (cache);
+  for (guint i = 0; i < g_list_model_get_n_items (sites); i++)
+    {
+      g_autoptr (ConfabSite) site = g_list_model_get_item (sites, i);
+      int max = confab_site_get_max_chats (site);
+
+      if (max < 0 || (self->site_id != NULL && g_strcmp0 (self->site_id, confab_site_get_id (site)) != 0))
+        continue;
+      if (max == 0)
+        unlimited = TRUE;
+      limit += max;
+    }
+  if (unlimited || limit == 0)
+    text = g_strdup_printf (ngettext ("%u chat", "%u chats", load), load);
+  else
+    /* Translators: the user's load: chats now of the most they take at once */
+    text = g_strdup_printf (ngettext ("%u of %u chat", "%u of %u chats", (gulong) limit), load, (guint) limit);
+  gtk_label_set_text (self->load_label, text);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->load_label), "warning");
+  if (!unlimited && limit > 0 && load >= limit)
+    gtk_widget_add_css_class (GTK_WIDGET (self->load_label), "warning");
 }
 
 static void
@@ -1324,6 +1398,8 @@ confab_window_set_account (ConfabWindow  *self,
   update_offline_count (self);
   confab_analytics_page_set_account (self->analytics_page, account);
   confab_label_filter_set_account (self->label_filter, account);
+  confab_team_filter_set_account (self->team_filter, account);
+  confab_queue_view_set_account (self->queue_view, account);
   confab_search_results_set_account (self->search_results, account);
   gtk_single_selection_set_model (self->selection, NULL);
   if (self->conversations != NULL)
@@ -1348,6 +1424,7 @@ confab_window_set_account (ConfabWindow  *self,
   on_filter_changed (self);
   on_sort_changed (self);
   on_label_filter_changed (self);
+  on_team_filter_changed (self);
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->conversations));
   g_signal_connect_swapped (self->conversations, "items-changed",
                             G_CALLBACK (update_conversation_empty), self);
@@ -1564,6 +1641,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
   g_type_ensure (CONFAB_TYPE_VISITOR_PANE);
   g_type_ensure (CONFAB_TYPE_LABEL_FILTER);
+  g_type_ensure (CONFAB_TYPE_TEAM_FILTER);
+  g_type_ensure (CONFAB_TYPE_QUEUE_VIEW);
   g_type_ensure (CONFAB_TYPE_SEARCH_RESULTS);
   g_type_ensure (CONFAB_TYPE_OFFLINE_LIST);
   g_type_ensure (CONFAB_TYPE_OFFLINE_VIEW);
@@ -1591,6 +1670,10 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, label_filter);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, team_filter);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, queue_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, queue_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, load_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_results);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, conversation_view);
@@ -1619,6 +1702,9 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_label_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_team_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_queue_open_conversation);
+  gtk_widget_class_bind_template_callback (widget_class, confab_window_routing_update);
   gtk_widget_class_bind_template_callback (widget_class, on_search_result);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activated);
