@@ -4,6 +4,8 @@
 
 #include "confab-api-admin.h"
 #include "confab-api-kb.h"
+#include "confab-api-assistant.h"
+#include "confab-assistant.h"
 #include "confab-api-sites.h"
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
@@ -400,7 +402,7 @@ sites_create (Request    *request,
 /* SETTING_TEXT: a visitor-facing text, a string or {"en":"Hi","de":"Hallo"} (BCP 47 tags, at
  * most 20); SETTING_FILE_TYPES: a list of upload kinds (confab-files.h). */
 typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS,
-               SETTING_TEXT, SETTING_FILE_TYPES } SettingType;
+               SETTING_TEXT, SETTING_FILE_TYPES, SETTING_ASSISTANT } SettingType;
 
 typedef struct {
   const char  *key;
@@ -435,6 +437,7 @@ static const SettingSpec setting_specs[] = {
   { "faq_threshold",    SETTING_INT,     100,   NULL }, /* 0..100: see confab-faq.h */
   { "assign_on_reply",  SETTING_BOOL,    0,     NULL }, /* default TRUE: confab-hub-admin.c */
   { "retention_days",   SETTING_INT,     3650,  NULL }, /* 0: keep forever (confab-retention.c) */
+  { "assistant",        SETTING_ASSISTANT, 0,   NULL }, /* {"enabled","name","tone","instructions"} (confab-assistant.c) */
 };
 
 static gboolean
@@ -613,6 +616,8 @@ setting_has_type (const SettingSpec *spec,
       return type == G_TYPE_STRING || JSON_NODE_HOLDS_OBJECT (node);
     case SETTING_FILE_TYPES:
       return JSON_NODE_HOLDS_ARRAY (node);
+    case SETTING_ASSISTANT:
+      return JSON_NODE_HOLDS_OBJECT (node);
     default:
       return type == G_TYPE_STRING;
     }
@@ -695,6 +700,9 @@ valid_setting (const SettingSpec  *spec,
 
     case SETTING_FILE_TYPES:
       return valid_file_types (spec, node, message);
+
+    case SETTING_ASSISTANT:
+      return confab_assistant_valid_settings (node, message);
 
     default:
       g_assert_not_reached ();
@@ -1018,6 +1026,14 @@ handle_conversation (Request     *request,
       confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
 
+  /* agent assist (confab-api-assistant.c) */
+  if (segments[1] != NULL && confab_api_assistant_is_conversation_resource (segments[1]) &&
+      segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_assistant_conversation_resource (&call, conversation, segments[1]);
+    }
+
   /* notes, labels (confab-api-chat.c) */
   if (segments[1] != NULL && confab_api_chat_is_conversation_resource (segments[1]) &&
       segments[2] == NULL)
@@ -1215,10 +1231,13 @@ widget_config (Request *request)
     g_autoptr (GList) keys = json_object_get_members (settings);
 
     for (GList *l = keys; l; l = l->next)
-      if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0)
+      if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0 &&
+          strcmp (l->data, "assistant") != 0)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
   }
+  /* the assistant's tone and instructions are the team's: the widget gets its name */
+  json_object_set_object_member (answer, "assistant", confab_assistant_widget_config (relay->assistant, site));
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
   {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "confab-store.h"
+#include "confab-store-assistant.h"
 #include "confab-store-analytics.h"
 #include "confab-store-channels.h"
 #include "confab-store-chat.h"
@@ -243,6 +244,12 @@ struct _ConfabStoreFuncs
   gboolean (*retry_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, gint64 attempts, gint64 next_attempt_at, GError **error);
   gboolean (*claim_outbox) (ConfabStore *store, const ConfabOutboxItem *item, gint64 lease_until, gboolean *out_claimed, GError **error);
   gboolean (*remove_outbox) (ConfabStore *store, const char *conversation_id, gint64 seq, GError **error);
+  /* the assistant (confab-store-assistant.h) */
+  gboolean (*add_assistant_event) (ConfabStore *store, const char *site_id, const char *conversation_id, const char *kind, GError **error);
+  gboolean (*add_assistant_handoff) (ConfabStore *store, const char *conversation_id, gboolean *out_added, GError **error);
+  gboolean (*set_assistant_vote) (ConfabStore *store, const char *conversation_id, gint64 seq, gboolean helpful, GError **error);
+  gboolean (*assistant_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+  gboolean (*assistant_counts) (ConfabStore *store, const char *site_id, gint64 from_ms, gint64 to_ms, ConfabAssistantCounts *out_counts, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

@@ -680,6 +680,19 @@ static const char * const migrations[] = {
   "  setweight (to_tsvector ('english', confab_fold (synonyms)), 'B') ||\n"
   "  setweight (to_tsvector ('english', confab_fold (answer)), 'C')) STORED;\n"
   "CREATE INDEX faqs_fts ON faqs USING gin (search);\n",
+  /* v16 (assist): the assistant's answers and events, as SQLite's */
+  "ALTER TABLE messages ADD COLUMN assistant text;\n"
+  "CREATE TABLE assistant_events (\n"
+  "  id              bigserial PRIMARY KEY,\n"
+  "  site_id         text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id text REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  seq             bigint,\n"
+  "  kind            text NOT NULL CHECK (kind IN ('answer', 'unknown', 'failure', 'handoff', 'vote')),\n"
+  "  helpful         bigint,\n"
+  "  created_at      bigint NOT NULL\n"
+  ");\n"
+  "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n",
 };
 
 int

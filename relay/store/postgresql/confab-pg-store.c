@@ -1026,6 +1026,11 @@ static const ConfabStoreFuncs pg_backend = {
   .retry_outbox = pg_retry_outbox,
   .claim_outbox = pg_claim_outbox,
   .remove_outbox = pg_remove_outbox,
+  .add_assistant_event = pg_add_assistant_event,
+  .add_assistant_handoff = pg_add_assistant_handoff,
+  .set_assistant_vote = pg_set_assistant_vote,
+  .assistant_may_answer = pg_assistant_may_answer,
+  .assistant_counts = pg_assistant_counts,
 };
 
 ConfabStore *

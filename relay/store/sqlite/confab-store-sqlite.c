@@ -796,6 +796,22 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;\n"
   "CREATE INDEX email_threads_conversation ON email_threads (conversation_id);\n"
   "ALTER TABLE users ADD COLUMN email_notifications INTEGER NOT NULL DEFAULT 1;\n",
+  /* Issue 16, the assistant (confab-assistant.c, confab-store-assistant.c): an assistant's
+   * answer keeps what the widget shows beside its body; what the assistant did, per site, for
+   * analytics and the visitors' votes on its answers */
+  "-- {\"stream_id\",\"sources\":[{\"title\",\"url\"}],\"actions\":[…]} of an assistant's answer\n"
+  "ALTER TABLE messages ADD COLUMN assistant TEXT;\n"
+  "CREATE TABLE assistant_events (\n"
+  "  id              INTEGER PRIMARY KEY,\n"
+  "  site_id         TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  seq             INTEGER, -- the answer a vote is about\n"
+  "  kind            TEXT NOT NULL CHECK (kind IN ('answer', 'unknown', 'failure', 'handoff', 'vote')),\n"
+  "  helpful         INTEGER, -- votes: 1 or 0\n"
+  "  created_at      INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n",
 };
 
 int
@@ -966,6 +982,7 @@ confab_message_free (ConfabMessage *message)
   g_free (message->body);
   g_free (message->delivery_status);
   g_free (message->delivery_error);
+  g_free (message->assistant_json);
   g_free (message->attachment_id);
   g_clear_pointer (&message->attachment, confab_upload_free);
   g_free (message);
