@@ -235,6 +235,19 @@ failures_total (TestRelay *relay)
   return g_ascii_strtoll (at + strlen ("\nconfab_assistant_failures_total "), NULL, 10);
 }
 
+/* The site's analytics' "assistant" counter @name (today). */
+static gint64
+assistant_count (TestWorld  *world,
+                 const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/analytics", world->site_id);
+  g_autofree char *member = g_strdup_printf ("assistant.%s", name);
+  g_autoptr (TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+  test_assert_http_status (response, 200);
+  return test_obj_int (test_response_object (response), member);
+}
+
 static void
 assert_no_key (const char *text)
 {
@@ -402,6 +415,8 @@ test_no_hit_no_call (void)
   g_assert_false (test_obj_has (answer, "stream_id"));
   test_ws_expect_none (world->visitor, "assistant_delta", TEST_QUIET_MS);
   g_assert_cmpuint (standin_count (standin), ==, 0);
+  g_assert_cmpint (assistant_count (world, "unknown"), ==, 1);
+  g_assert_cmpint (assistant_count (world, "answers"), ==, 0);
 }
 
 /* The model fails as @mode says: the FAQ bot answers instead, and the failure is counted. */
@@ -422,6 +437,8 @@ check_fallback (const char *mode)
   g_assert_false (test_obj_has (answer, "assistant"));
   g_assert_cmpstr (test_obj_string (answer, "body"), ==, "Standard shipping takes 3 to 5 working days.");
   g_assert_cmpint (failures_total (world->relay), ==, before + 1);
+  g_assert_cmpint (assistant_count (world, "failures"), ==, 1);
+  g_assert_cmpint (assistant_count (world, "answers"), ==, 0);
   g_assert_cmpuint (standin_count (standin), ==, 1);
   /* never an error to the visitor */
   error = test_ws_find (world->visitor, "error", TEST_QUIET_MS);
@@ -467,6 +484,8 @@ test_handoff (void)
   again = test_ws_find_match (world->visitor, "message", "sender.type", "bot", 1500);
   g_assert_null (again);
   g_assert_cmpuint (standin_count (standin), ==, 1);
+  g_assert_cmpint (assistant_count (world, "answers"), ==, 1);
+  g_assert_cmpint (assistant_count (world, "handoffs"), ==, 1);
 }
 
 static void
@@ -513,6 +532,16 @@ test_vote (void)
   recorded = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
   g_assert_cmpint (test_obj_int (recorded, "seq"), ==, seq);
   g_assert_true (test_obj_bool (recorded, "helpful"));
+  g_assert_cmpint (assistant_count (world, "helpful"), ==, 1);
+  /* changing one's mind replaces the vote */
+  g_clear_pointer (&recorded, json_object_unref);
+  g_free (vote);
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":false}", seq);
+  test_ws_send (world->visitor, vote);
+  recorded = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_false (test_obj_bool (recorded, "helpful"));
+  g_assert_cmpint (assistant_count (world, "helpful"), ==, 0);
+  g_assert_cmpint (assistant_count (world, "unhelpful"), ==, 1);
 
   /* the visitor's own message is no assistant answer */
   bad = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":false}", seq - 1);
