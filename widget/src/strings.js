@@ -23,6 +23,7 @@ export const STRINGS = {
     mailTranscript: 'Mail me this conversation', mailSend: 'Send it', cancel: 'Cancel',
     mailSent: 'The conversation is on its way to {email}.', mailLater: 'Please try again later.',
     mailFailed: 'The conversation could not be sent.',
+    assistant: 'Assistant', sources: 'Sources:',
   },
   de: {
     chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
@@ -46,6 +47,7 @@ export const STRINGS = {
     mailTranscript: 'Gespräch an mich mailen', mailSend: 'Senden', cancel: 'Abbrechen',
     mailSent: 'Das Gespräch ist unterwegs an {email}.', mailLater: 'Bitte versuchen Sie es später noch einmal.',
     mailFailed: 'Das Gespräch konnte nicht gesendet werden.',
+    assistant: 'Assistent', sources: 'Quellen:',
   },
   fr: {
     chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
@@ -68,6 +70,7 @@ export const STRINGS = {
     mailTranscript: 'M’envoyer la conversation par courriel', mailSend: 'Envoyer', cancel: 'Annuler',
     mailSent: 'La conversation part vers {email}.', mailLater: 'Veuillez réessayer plus tard.',
     mailFailed: 'La conversation n’a pas pu être envoyée.',
+    assistant: 'Assistant', sources: 'Sources :',
   },
   es: {
     chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
@@ -90,5 +93,6 @@ export const STRINGS = {
     mailTranscript: 'Enviarme la conversación por correo', mailSend: 'Enviar', cancel: 'Cancelar',
     mailSent: 'La conversación va de camino a {email}.', mailLater: 'Inténtelo de nuevo más tarde.',
     mailFailed: 'No se pudo enviar la conversación.',
+    assistant: 'Asistente', sources: 'Fuentes:',
   },
 };
