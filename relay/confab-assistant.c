@@ -25,6 +25,7 @@
 #include "confab-util.h"
 
 #include <libsoup/soup.h>
+#include <math.h>
 #include <string.h>
 
 #define MAX_PASSAGES         5
@@ -41,10 +42,15 @@
 
 G_DEFINE_QUARK (confab-assistant-error-quark, confab_assistant_error)
 
+#define MIN_COSINE           0.75     /* embeddings: a passage this close counts */
+#define MAX_EMBED_BATCH      64
+
 struct _ConfabAssistant {
   ConfabRelay *relay;
   SoupSession *session;
+  SoupSession *embed_session; /* [assistant] timeout-seconds for the whole request */
   GHashTable  *running;   /* conversation id → Answer*: one answer at a time per conversation */
+  GHashTable  *sweeping;  /* site ids whose vectors are being computed */
 };
 
 /* --- settings --- */
@@ -454,9 +460,333 @@ chat_finish (GAsyncResult     *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- embeddings --- */
+
+static gboolean
+embeddings_on (ConfabAssistant *assistant)
+{
+  return assistant->relay->config->assistant_url != NULL &&
+         assistant->relay->config->assistant_embeddings_url != NULL;
+}
+
+static void
+embedded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  guint expected = GPOINTER_TO_UINT (g_task_get_task_data (task));
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  GError *error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (GPtrArray) vectors = NULL;
+  JsonNode *data;
+  gsize dims = 0;
+
+  if (body == NULL)
+    goto failed;
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK)
+    {
+      error = g_error_new (CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_FAILED,
+                           "The embeddings endpoint answered HTTP %u", soup_message_get_status (msg));
+      goto failed;
+    }
+  answer = confab_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                     64 * 1024 * 1024, 16, NULL);
+  data = answer ? json_object_get_member (answer, "data") : NULL;
+  if (data == NULL || !JSON_NODE_HOLDS_ARRAY (data) ||
+      json_array_get_length (json_node_get_array (data)) != expected)
+    goto malformed;
+
+  vectors = g_ptr_array_new_full (expected, (GDestroyNotify) g_bytes_unref);
+  g_ptr_array_set_size (vectors, expected);
+  for (guint i = 0; i < expected; i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (data), i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+      JsonNode *embedding = object ? json_object_get_member (object, "embedding") : NULL;
+      gint64 index = object && json_object_has_member (object, "index")
+                     ? json_object_get_int_member (object, "index") : i;
+      JsonArray *numbers;
+      float *vector;
+
+      if (embedding == NULL || !JSON_NODE_HOLDS_ARRAY (embedding) || index < 0 ||
+          index >= expected || g_ptr_array_index (vectors, index) != NULL)
+        goto malformed;
+      numbers = json_node_get_array (embedding);
+      if (json_array_get_length (numbers) == 0 || (dims != 0 && json_array_get_length (numbers) != dims))
+        goto malformed;
+      dims = json_array_get_length (numbers);
+      vector = g_new (float, dims);
+      for (guint d = 0; d < dims; d++)
+        {
+          JsonNode *number = json_array_get_element (numbers, d);
+
+          if (!JSON_NODE_HOLDS_VALUE (number) ||
+              (json_node_get_value_type (number) != G_TYPE_DOUBLE &&
+               json_node_get_value_type (number) != G_TYPE_INT64))
+            {
+              g_free (vector);
+              goto malformed;
+            }
+          /* little-endian, as stored; this is what x86 and ARM hosts hold anyway */
+          vector[d] = (float) json_node_get_double (number);
+        }
+      vectors->pdata[index] = g_bytes_new_take (vector, dims * sizeof (float));
+    }
+  g_task_return_pointer (task, g_steal_pointer (&vectors), (GDestroyNotify) g_ptr_array_unref);
+  g_object_unref (task);
+  return;
+
+malformed:
+  error = g_error_new_literal (CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_FAILED,
+                               "The embeddings endpoint sent a malformed answer");
+failed:
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* The vectors (GBytes of float32) of @texts, in their order. */
+static void
+embed_async (ConfabAssistant     *assistant,
+             GPtrArray           *texts,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  ConfabConfig *config = assistant->relay->config;
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr (JsonObject) body = json_object_new ();
+  JsonArray *input = json_array_new ();
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *text = NULL;
+
+  g_task_set_task_data (task, GUINT_TO_POINTER (texts->len), NULL);
+  if (config->assistant_embeddings_model != NULL && *config->assistant_embeddings_model != '\0')
+    json_object_set_string_member (body, "model", config->assistant_embeddings_model);
+  for (guint i = 0; i < texts->len; i++)
+    json_array_add_string_element (input, g_ptr_array_index (texts, i));
+  json_object_set_array_member (body, "input", input);
+  text = confab_json_object_to_string (body);
+  bytes = g_bytes_new (text, strlen (text));
+
+  msg = soup_message_new ("POST", config->assistant_embeddings_url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_FAILED,
+                               "[assistant] embeddings-url is not a URL libsoup takes");
+      g_object_unref (task);
+      return;
+    }
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  if (config->assistant_api_key != NULL)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", config->assistant_api_key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+    }
+  soup_session_send_and_read_async (assistant->embed_session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    embedded, task);
+}
+
+static GPtrArray *
+embed_finish (GAsyncResult  *result,
+              GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* What is embedded of an FAQ or article, and its hash (with the model: a new model, new vectors). */
+static char *
+faq_text (const ConfabFaq *faq)
+{
+  return g_strconcat (faq->question, "\n", faq->answer, NULL);
+}
+
+static char *
+article_text (const ConfabArticle *article)
+{
+  g_autofree char *body = g_utf8_substring (article->body, 0, MIN (g_utf8_strlen (article->body, -1), MAX_PASSAGE_CHARS));
+
+  return g_strconcat (article->title, "\n", body, NULL);
+}
+
+static char *
+text_hash (ConfabAssistant *assistant,
+           const char      *text)
+{
+  const char *model = assistant->relay->config->assistant_embeddings_model;
+  g_autofree char *both = g_strconcat (model ? model : "", "\n", text, NULL);
+
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, both, -1);
+}
+
+typedef struct {
+  ConfabAssistant *assistant;
+  char            *site_id;
+  GPtrArray       *kinds;     /* char*, "faq" or "article" */
+  GPtrArray       *ids;
+  GPtrArray       *hashes;
+  GPtrArray       *texts;
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_free (sweep->site_id);
+  g_ptr_array_unref (sweep->kinds);
+  g_ptr_array_unref (sweep->ids);
+  g_ptr_array_unref (sweep->hashes);
+  g_ptr_array_unref (sweep->texts);
+  g_free (sweep);
+}
+
+static void
+swept (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  Sweep *sweep = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) vectors = embed_finish (result, &error);
+
+  if (sweep->assistant == NULL)
+    goto done;
+  g_hash_table_remove (sweep->assistant->sweeping, sweep->site_id);
+  if (vectors == NULL)
+    {
+      confab_metrics_inc (CONFAB_METRIC_ASSISTANT_FAILURES);
+      g_warning ("No embeddings for site %s: %s", sweep->site_id, error->message);
+      goto done;
+    }
+  for (guint i = 0; i < vectors->len; i++)
+    if (!confab_store_set_embedding (sweep->assistant->relay->store, sweep->site_id,
+                                     g_ptr_array_index (sweep->kinds, i), g_ptr_array_index (sweep->ids, i),
+                                     g_ptr_array_index (sweep->hashes, i), g_ptr_array_index (vectors, i),
+                                     &error))
+      {
+        g_warning ("Embedding not stored for site %s: %s", sweep->site_id, error->message);
+        break;
+      }
+  g_debug ("Embedded %u FAQs and articles of site %s", vectors->len, sweep->site_id);
+
+done:
+  sweep_free (sweep);
+}
+
+static void
+sweep_add (Sweep      *sweep,
+           GHashTable *stored,
+           const char *kind,
+           const char *id,
+           char       *text)
+{
+  g_autofree char *key = g_strconcat (kind, ":", id, NULL);
+  char *hash = text_hash (sweep->assistant, text);
+
+  if (sweep->texts->len >= MAX_EMBED_BATCH || g_strcmp0 (g_hash_table_lookup (stored, key), hash) == 0)
+    {
+      g_free (hash);
+      g_free (text);
+      return;
+    }
+  g_ptr_array_add (sweep->kinds, g_strdup (kind));
+  g_ptr_array_add (sweep->ids, g_strdup (id));
+  g_ptr_array_add (sweep->hashes, hash);
+  g_ptr_array_add (sweep->texts, text);
+}
+
+/* Computes, in the background, the vectors of the site's FAQs and published articles that have
+ * none or whose text changed since; what is left over (more than MAX_EMBED_BATCH) is the next
+ * sweep's. */
+static void
+sweep_site (ConfabAssistant *assistant,
+            const char      *site_id)
+{
+  ConfabStore *store = assistant->relay->store;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) faqs = NULL;
+  g_autoptr (GPtrArray) articles = NULL;
+  g_autoptr (GPtrArray) embeddings = NULL;
+  g_autoptr (GHashTable) stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  Sweep *sweep;
+
+  if (!embeddings_on (assistant) || g_hash_table_contains (assistant->sweeping, site_id))
+    return;
+  faqs = confab_store_list_faqs (store, site_id, &error);
+  if (faqs != NULL)
+    articles = confab_store_list_articles (store, site_id, TRUE, &error);
+  if (articles != NULL)
+    embeddings = confab_store_list_embeddings (store, site_id, &error);
+  if (embeddings == NULL)
+    {
+      g_warning ("No embeddings for site %s: %s", site_id, error->message);
+      return;
+    }
+  for (guint i = 0; i < embeddings->len; i++)
+    {
+      ConfabEmbedding *embedding = g_ptr_array_index (embeddings, i);
+
+      g_hash_table_insert (stored, g_strconcat (embedding->kind, ":", embedding->item_id, NULL),
+                           g_strdup (embedding->hash));
+    }
+
+  sweep = g_new0 (Sweep, 1);
+  sweep->assistant = assistant;
+  sweep->site_id = g_strdup (site_id);
+  sweep->kinds = g_ptr_array_new_with_free_func (g_free);
+  sweep->ids = g_ptr_array_new_with_free_func (g_free);
+  sweep->hashes = g_ptr_array_new_with_free_func (g_free);
+  sweep->texts = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < faqs->len; i++)
+    {
+      ConfabFaq *faq = g_ptr_array_index (faqs, i);
+
+      sweep_add (sweep, stored, "faq", faq->id, faq_text (faq));
+    }
+  for (guint i = 0; i < articles->len; i++)
+    {
+      ConfabArticle *article = g_ptr_array_index (articles, i);
+
+      sweep_add (sweep, stored, "article", article->id, article_text (article));
+    }
+  if (sweep->texts->len == 0)
+    {
+      sweep_free (sweep);
+      return;
+    }
+  g_hash_table_add (assistant->sweeping, g_strdup (site_id));
+  embed_async (assistant, sweep->texts, NULL, swept, sweep);
+}
+
+static double
+cosine (GBytes *a,
+        GBytes *b)
+{
+  gsize size_a = 0, size_b = 0;
+  const float *x = g_bytes_get_data (a, &size_a);
+  const float *y = g_bytes_get_data (b, &size_b);
+  double dot = 0, norm_x = 0, norm_y = 0;
+
+  if (size_a != size_b || size_a == 0)
+    return 0;
+  for (gsize i = 0; i < size_a / sizeof (float); i++)
+    {
+      dot += (double) x[i] * y[i];
+      norm_x += (double) x[i] * x[i];
+      norm_y += (double) y[i] * y[i];
+    }
+  if (norm_x == 0 || norm_y == 0)
+    return 0;
+  return dot / (sqrt (norm_x) * sqrt (norm_y));
+}
+
 /* --- retrieval and the prompt --- */
 
 typedef struct {
+  char *key;     /* "faq:ID" or "article:ID" */
   char *title;
   char *text;
   char *url;     /* an article's help-centre page; NULL for FAQs and without [help] public-url */
@@ -466,6 +796,7 @@ typedef struct {
 static void
 passage_free (Passage *passage)
 {
+  g_free (passage->key);
   g_free (passage->title);
   g_free (passage->text);
   g_free (passage->url);
@@ -484,10 +815,106 @@ compare_passages (gconstpointer a,
 
 /* The site's FAQs and published articles that know enough of @text, best first, at most
  * MAX_PASSAGES. Element type: Passage*. */
+static Passage *
+find_passage (GPtrArray  *passages,
+              const char *key)
+{
+  for (guint i = 0; i < passages->len; i++)
+    if (strcmp (((Passage *) g_ptr_array_index (passages, i))->key, key) == 0)
+      return g_ptr_array_index (passages, i);
+  return NULL;
+}
+
+static char *
+article_url (ConfabAssistant     *assistant,
+             const ConfabSite    *site,
+             const ConfabArticle *article)
+{
+  if (assistant->relay->config->help_public_url == NULL)
+    return NULL;
+  return g_strdup_printf ("%s/help/%s/%s", assistant->relay->config->help_public_url,
+                          site->site_key, article->slug);
+}
+
+/* The FAQs and published articles whose current text's vector is close to @query (cosine at
+ * least MIN_COSINE), merged into @passages: a passage both ways keeps the better score. */
+static gboolean
+add_similar (ConfabAssistant   *assistant,
+             const ConfabSite  *site,
+             GBytes            *query,
+             GPtrArray         *passages,
+             GError           **error)
+{
+  ConfabStore *store = assistant->relay->store;
+  g_autoptr (GPtrArray) embeddings = NULL;
+  g_autoptr (GPtrArray) faqs = NULL;
+  g_autoptr (GPtrArray) articles = NULL;
+  g_autoptr (GHashTable) vectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  embeddings = confab_store_list_embeddings (store, site->id, error);
+  if (embeddings == NULL)
+    return FALSE;
+  for (guint i = 0; i < embeddings->len; i++)
+    {
+      ConfabEmbedding *embedding = g_ptr_array_index (embeddings, i);
+
+      g_hash_table_insert (vectors, g_strconcat (embedding->kind, ":", embedding->item_id, NULL), embedding);
+    }
+  if (g_hash_table_size (vectors) == 0)
+    return TRUE;
+  faqs = confab_store_list_faqs (store, site->id, error);
+  if (faqs == NULL)
+    return FALSE;
+  articles = confab_store_list_articles (store, site->id, TRUE, error);
+  if (articles == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < faqs->len + articles->len; i++)
+    {
+      gboolean is_faq = i < faqs->len;
+      ConfabFaq *faq = is_faq ? g_ptr_array_index (faqs, i) : NULL;
+      ConfabArticle *article = is_faq ? NULL : g_ptr_array_index (articles, i - faqs->len);
+      g_autofree char *key = g_strconcat (is_faq ? "faq:" : "article:", is_faq ? faq->id : article->id, NULL);
+      g_autofree char *text = is_faq ? faq_text (faq) : article_text (article);
+      g_autofree char *hash = NULL;
+      ConfabEmbedding *embedding = g_hash_table_lookup (vectors, key);
+      Passage *passage;
+      double similarity;
+      int score;
+
+      /* a vector of older text says nothing about the new one */
+      if (embedding == NULL)
+        continue;
+      hash = text_hash (assistant, text);
+      if (strcmp (hash, embedding->hash) != 0)
+        continue;
+      similarity = cosine (query, embedding->vector);
+      if (similarity < MIN_COSINE)
+        continue;
+      score = (int) (similarity * 100 + 0.5);
+      passage = find_passage (passages, key);
+      if (passage != NULL)
+        {
+          passage->score = MAX (passage->score, score);
+          continue;
+        }
+      passage = g_new0 (Passage, 1);
+      passage->key = g_steal_pointer (&key);
+      passage->title = g_strdup (is_faq ? faq->question : article->title);
+      passage->text = is_faq ? g_strdup (faq->answer)
+                             : g_utf8_substring (article->body, 0, MIN (g_utf8_strlen (article->body, -1), MAX_PASSAGE_CHARS));
+      passage->url = is_faq ? NULL : article_url (assistant, site, article);
+      passage->score = score;
+      g_ptr_array_add (passages, passage);
+    }
+  return TRUE;
+}
+
 static GPtrArray *
 retrieve (ConfabAssistant   *assistant,
           const ConfabSite  *site,
           const char        *text,
+          GBytes            *vector,
           GError           **error)
 {
   ConfabRelay *relay = assistant->relay;
@@ -508,6 +935,7 @@ retrieve (ConfabAssistant   *assistant,
       if (match->score < MIN_PASSAGE_SCORE)
         continue;
       passage = g_new0 (Passage, 1);
+      passage->key = g_strconcat ("faq:", match->faq->id, NULL);
       passage->title = g_strdup (match->faq->question);
       passage->text = g_strdup (match->faq->answer);
       passage->score = match->score;
@@ -531,13 +959,20 @@ retrieve (ConfabAssistant   *assistant,
       if (score < MIN_PASSAGE_SCORE)
         continue;
       passage = g_new0 (Passage, 1);
+      passage->key = g_strconcat ("article:", article->id, NULL);
       passage->title = g_strdup (article->title);
       passage->text = g_utf8_substring (article->body, 0, MIN (g_utf8_strlen (article->body, -1), MAX_PASSAGE_CHARS));
-      if (relay->config->help_public_url != NULL)
-        passage->url = g_strdup_printf ("%s/help/%s/%s", relay->config->help_public_url,
-                                        site->site_key, article->slug);
+      passage->url = article_url (assistant, site, article);
       passage->score = score;
       g_ptr_array_add (passages, passage);
+    }
+
+  if (vector != NULL)
+    {
+      g_autoptr (GError) similar_error = NULL;
+
+      if (!add_similar (assistant, site, vector, passages, &similar_error))
+        g_warning ("No similar passages for the assistant: %s", similar_error->message);
     }
 
   g_ptr_array_sort (passages, compare_passages);
@@ -806,6 +1241,15 @@ fall_back (Answer *answer)
   confab_faq_answer (relay, conversation, &message);
 }
 
+/* The answer no longer runs: a newer one may have taken its place already. */
+static void
+answer_forget (Answer *answer)
+{
+  if (answer->assistant != NULL &&
+      g_hash_table_lookup (answer->assistant->running, answer->conversation_id) == answer)
+    g_hash_table_remove (answer->assistant->running, answer->conversation_id);
+}
+
 static void
 answered (GObject      *source,
           GAsyncResult *result,
@@ -820,8 +1264,7 @@ answered (GObject      *source,
   text = chat_finish (result, &error);
   if (assistant == NULL)
     goto done;
-  if (g_hash_table_lookup (assistant->running, answer->conversation_id) == answer)
-    g_hash_table_remove (assistant->running, answer->conversation_id);
+  answer_forget (answer);
   g_clear_handle_id (&answer->delta_source, g_source_remove);
 
   if (text == NULL)
@@ -859,6 +1302,105 @@ done:
   answer_free (answer);
 }
 
+/* Retrieval (with @query, the visitor's words' vector, when there is one), then "I don't know"
+ * or the model. Ends (and frees) @answer unless the model is asked. */
+static void
+answer_start (Answer *answer,
+              GBytes *query)
+{
+  ConfabAssistant *assistant = answer->assistant;
+  ConfabRelay *relay = assistant->relay;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GPtrArray) passages = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (JsonArray) messages = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *system = NULL;
+  Settings settings = { 0 };
+
+  site = confab_store_get_site (relay->store, answer->site_id, &error);
+  if (site != NULL)
+    conversation = confab_store_get_conversation (relay->store, answer->conversation_id, &error);
+  if (conversation == NULL)
+    {
+      g_warning ("No assistant in conversation %s: %s", answer->conversation_id, error->message);
+      goto done;
+    }
+  read_settings (site, &settings);
+
+  passages = retrieve (assistant, site, answer->body, query, &error);
+  if (passages == NULL)
+    {
+      g_warning ("Assistant retrieval failed in conversation %s: %s", answer->conversation_id, error->message);
+      fall_back (answer);
+      goto done;
+    }
+
+  if (passages->len == 0)
+    {
+      g_autoptr (ConfabMessage) unknown = NULL;
+
+      /* nothing to answer from: no model call, the way to a person instead */
+      unknown = post_answer (assistant, answer->conversation_id, settings.name, DONT_KNOW_TEXT, NULL, NULL, &error);
+      if (unknown == NULL)
+        g_warning ("Assistant answer not stored in conversation %s: %s", answer->conversation_id, error->message);
+      else
+        count_event (assistant, site->id, answer->conversation_id, CONFAB_ASSISTANT_EVENT_UNKNOWN);
+      goto done;
+    }
+
+  history = recent_messages (relay->store, conversation, HISTORY_MESSAGES, &error);
+  if (history == NULL)
+    {
+      g_warning ("Assistant has no history in conversation %s: %s", answer->conversation_id, error->message);
+      fall_back (answer);
+      goto done;
+    }
+
+  messages = json_array_new ();
+  system = system_prompt (site, &settings, passages);
+  add_chat_message (messages, "system", system);
+  add_history (messages, history);
+  answer->sources = sources_json (passages);
+  settings_clear (&settings);
+
+  chat_async (assistant, messages, relay->config->assistant_max_tokens, on_delta, answer,
+              answer->cancellable, answered, answer);
+  return;
+
+done:
+  settings_clear (&settings);
+  answer_forget (answer);
+  answer_free (answer);
+}
+
+static void
+query_embedded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Answer *answer = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) vectors = embed_finish (result, &error);
+
+  if (answer->assistant == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* the relay is going away, or a newer message of the visitor took over */
+      answer_forget (answer);
+      answer_free (answer);
+      return;
+    }
+  if (vectors == NULL)
+    {
+      /* full-text retrieval still works without the vectors */
+      confab_metrics_inc (CONFAB_METRIC_ASSISTANT_FAILURES);
+      g_warning ("No embedding of the visitor's message in conversation %s: %s",
+                 answer->conversation_id, error->message);
+    }
+  answer_start (answer, vectors ? g_ptr_array_index (vectors, 0) : NULL);
+}
+
 gboolean
 confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
                                         const ConfabConversation *conversation,
@@ -866,11 +1408,7 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
 {
   ConfabRelay *relay = assistant->relay;
   g_autoptr (ConfabSite) site = NULL;
-  g_autoptr (GPtrArray) passages = NULL;
-  g_autoptr (GPtrArray) history = NULL;
-  g_autoptr (JsonArray) messages = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *system = NULL;
   Settings settings;
   Answer *answer, *previous;
 
@@ -904,41 +1442,6 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
       g_cancellable_cancel (previous->cancellable);
     }
 
-  passages = retrieve (assistant, site, message->body, &error);
-  if (passages == NULL)
-    {
-      g_warning ("Assistant retrieval failed in conversation %s: %s", conversation->id, error->message);
-      settings_clear (&settings);
-      return FALSE;
-    }
-
-  if (passages->len == 0)
-    {
-      g_autoptr (ConfabMessage) unknown = NULL;
-
-      /* nothing to answer from: no model call, the way to a person instead */
-      unknown = post_answer (assistant, conversation->id, settings.name, DONT_KNOW_TEXT, NULL, NULL, &error);
-      if (unknown == NULL)
-        g_warning ("Assistant answer not stored in conversation %s: %s", conversation->id, error->message);
-      else
-        count_event (assistant, site->id, conversation->id, CONFAB_ASSISTANT_EVENT_UNKNOWN);
-      settings_clear (&settings);
-      return TRUE;
-    }
-
-  history = recent_messages (relay->store, conversation, HISTORY_MESSAGES, &error);
-  if (history == NULL)
-    {
-      g_warning ("Assistant has no history in conversation %s: %s", conversation->id, error->message);
-      settings_clear (&settings);
-      return FALSE;
-    }
-
-  messages = json_array_new ();
-  system = system_prompt (site, &settings, passages);
-  add_chat_message (messages, "system", system);
-  add_history (messages, history);
-
   answer = g_new0 (Answer, 1);
   answer->assistant = assistant;
   answer->cancellable = g_cancellable_new ();
@@ -949,12 +1452,20 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
   answer->name = g_strdup (settings.name);
   answer->body = g_strdup (message->body);
   answer->seq = message->seq;
-  answer->sources = sources_json (passages);
   g_hash_table_insert (assistant->running, g_strdup (conversation->id), answer);
   settings_clear (&settings);
 
-  chat_async (assistant, messages, relay->config->assistant_max_tokens, on_delta, answer,
-              answer->cancellable, answered, answer);
+  if (embeddings_on (assistant))
+    {
+      g_autoptr (GPtrArray) texts = g_ptr_array_new ();
+
+      /* FAQs and articles changed since their vectors were made get new ones, for next time */
+      sweep_site (assistant, site->id);
+      g_ptr_array_add (texts, answer->body);
+      embed_async (assistant, texts, answer->cancellable, query_embedded, answer);
+    }
+  else
+    answer_start (answer, NULL);
   return TRUE;
 }
 
@@ -1073,7 +1584,7 @@ assist_async (ConfabAssistant          *assistant,
     }
   else
     {
-      passages = last_visitor ? retrieve (assistant, site, last_visitor, &error) : g_ptr_array_new ();
+      passages = last_visitor ? retrieve (assistant, site, last_visitor, NULL, &error) : g_ptr_array_new ();
       if (passages == NULL)
         {
           settings_clear (&settings);
@@ -1141,7 +1652,11 @@ confab_assistant_new (ConfabRelay *relay)
   assistant->session = soup_session_new_with_options ("user-agent", "Confab-Assistant/1",
                                                       "max-conns-per-host", 16, NULL);
   soup_session_set_proxy_resolver (assistant->session, NULL);
+  assistant->embed_session = soup_session_new_with_options ("user-agent", "Confab-Assistant/1",
+                                                            "timeout", relay->config->assistant_timeout, NULL);
+  soup_session_set_proxy_resolver (assistant->embed_session, NULL);
   assistant->running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  assistant->sweeping = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   confab_objects_set_assistant_available (relay->config->assistant_url != NULL);
   return assistant;
 }
@@ -1165,8 +1680,11 @@ confab_assistant_free (ConfabAssistant *assistant)
       g_cancellable_cancel (answer->cancellable);
     }
   g_hash_table_unref (assistant->running);
+  g_hash_table_unref (assistant->sweeping);
   soup_session_abort (assistant->session);
   g_object_unref (assistant->session);
+  soup_session_abort (assistant->embed_session);
+  g_object_unref (assistant->embed_session);
   g_free (assistant);
 }
 

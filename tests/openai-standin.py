@@ -6,7 +6,9 @@ does, and serves:
 
   POST /v1/chat/completions   answers as the current mode says, and records the request
   POST /control               {"mode": ..., "reply": ...} sets how the next calls are answered
-  GET  /requests              [{"path","authorization","body"}] of every completion asked for
+  POST /v1/embeddings         a 3-dimensional vector per input: how much it speaks of shipping,
+                              of returns, or of anything else (a toy model, predictable)
+  GET  /requests              [{"path","authorization","body"}] of every request to /v1
 
 Modes: "stream" (the reply in chunks 120 ms apart, then [DONE]), "fast" (no pauses), "error"
 (HTTP 500), "garbage" (200 with a stream that is not JSON), "hang" (headers, then nothing)."""
@@ -20,6 +22,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 state = {"mode": "stream", "reply": "Standard shipping takes 3 to 5 working days.", "requests": []}
 lock = threading.Lock()
+
+
+CONCEPTS = [("shipping", "shipped", "delivery", "deliver", "parcel", "package", "arrive", "ship"),
+            ("return", "refund", "money back", "exchange")]
+
+
+def concepts(text):
+    text = text.lower()
+    vector = [float(sum(text.count(word) for word in words)) for words in CONCEPTS]
+    return vector + [0.0 if any(vector) else 1.0]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -53,6 +65,17 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 state.update({k: v for k, v in body.items() if k in ("mode", "reply")})
             self.answer_json(200, {"ok": True})
+            return
+        if self.path == "/v1/embeddings":
+            with lock:
+                state["requests"].append({"path": self.path,
+                                          "authorization": self.headers.get("Authorization"),
+                                          "body": body})
+            inputs = body.get("input")
+            inputs = [inputs] if isinstance(inputs, str) else inputs
+            self.answer_json(200, {"object": "list", "model": body.get("model"),
+                                   "data": [{"object": "embedding", "index": i, "embedding": concepts(t)}
+                                            for i, t in enumerate(inputs)]})
             return
         if self.path != "/v1/chat/completions":
             self.answer_json(404, {"error": "not found"})

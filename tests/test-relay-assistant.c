@@ -695,6 +695,159 @@ test_settings_checked (void)
   patch_site (world, "{\"assistant\":{\"enabled\":true,\"name\":\"Ava\",\"tone\":\"\"}}", 200, NULL);
 }
 
+/* The embedding requests the stand-in got: their "input" lists. */
+static GPtrArray *
+embedding_inputs (Standin *standin)
+{
+  g_autoptr (JsonArray) requests = standin_requests (standin);
+  GPtrArray *inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_array_unref);
+
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonObject *request = json_array_get_object_element (requests, i);
+
+      if (g_strcmp0 (test_obj_string (request, "path"), "/v1/embeddings") != 0)
+        continue;
+      g_assert_cmpstr (test_obj_string (request, "authorization"), ==, "Bearer " API_KEY);
+      g_assert_cmpstr (test_obj_string (request, "body.model"), ==, "toy-embed");
+      g_ptr_array_add (inputs, json_array_ref (test_obj_array (request, "body.input")));
+    }
+  return inputs;
+}
+
+static guint
+completions_count (Standin *standin)
+{
+  g_autoptr (JsonArray) requests = standin_requests (standin);
+  guint count = 0;
+
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    if (g_strcmp0 (test_obj_string (json_array_get_object_element (requests, i), "path"),
+                   "/v1/chat/completions") == 0)
+      count++;
+  return count;
+}
+
+/* Waits until the stand-in got @count embedding requests; returns the last one's inputs. */
+static JsonArray *
+wait_embeddings (Standin *standin,
+                 guint    count)
+{
+  for (guint waited = 0; waited < 10000; waited += 100)
+    {
+      g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+
+      if (inputs->len >= count)
+        {
+          g_assert_cmpuint (inputs->len, ==, count);
+          return json_array_ref (g_ptr_array_index (inputs, count - 1));
+        }
+      test_sleep_ms (100);
+    }
+  g_error ("no %u embedding requests came", count);
+}
+
+static void
+test_embeddings (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autofree char *base = assistant_config (standin);
+  g_autofree char *config = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (JsonObject) unknown = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) later = NULL;
+  g_autoptr (JsonArray) sweep = NULL;
+  g_autoptr (JsonArray) query = NULL;
+  g_autoptr (JsonArray) resweep = NULL;
+  g_autoptr (JsonArray) requests = NULL;
+  g_autofree char *faqs = NULL, *returns_id = NULL, *patch_path = NULL;
+  const char *prompt = NULL;
+  JsonArray *sources;
+
+  /* [assistant] keys come after [help] in the base: the section is named again */
+  config = g_strdup_printf ("%s[assistant]\nembeddings-url=http://127.0.0.1:%u/v1/embeddings\n"
+                            "embeddings-model=toy-embed\n", base, standin->port);
+  world = test_world_new (config, TEST_WORLD_DEFAULT);
+  add_knowledge (world);
+  faqs = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  {
+    g_autoptr (TestResponse) response = test_http (world->relay, "POST", faqs, world->token,
+                                                   "{\"question\":\"How do I return an item?\","
+                                                   "\"answer\":\"Send it back within 30 days for a refund.\"}", NULL);
+    test_assert_http_status (response, 201);
+    returns_id = g_strdup (test_obj_string (test_response_object (response), "id"));
+  }
+  patch_site (world, "{\"assistant\":{\"enabled\":true}}", 200, NULL);
+  standin_mode (standin, "fast");
+
+  /* small talk: close to nothing, "I don't know"; the site's vectors are made meanwhile */
+  visitor_send (world->visitor, "Hello there", NULL);
+  unknown = expect_bot (world->visitor, 10000);
+  g_assert_nonnull (strstr (test_obj_string (unknown, "body"), "don't know"));
+  g_assert_cmpuint (completions_count (standin), ==, 0);
+
+  /* meanwhile the site's FAQs and articles got their vectors, in one request */
+  query = wait_embeddings (standin, 2);
+  {
+    g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+    JsonArray *first = g_ptr_array_index (inputs, 0), *second = g_ptr_array_index (inputs, 1);
+
+    /* the sweep and the visitor's words, in either order */
+    sweep = json_array_ref (json_array_get_length (first) == 3 ? first : second);
+    g_assert_cmpuint (json_array_get_length (sweep), ==, 3);
+    g_assert_cmpuint (json_array_get_length (json_array_get_length (first) == 3 ? second : first), ==, 1);
+  }
+  test_sleep_ms (300);
+
+  /* a question sharing no word with any FAQ or article finds them by meaning */
+  visitor_send (world->visitor, "When will my parcel arrive?", NULL);
+  answer = test_ws_wait_for_match (world->visitor, "message", "body", "Standard shipping takes 3 to 5 working days.", 10000);
+  g_assert_true (test_obj_bool (answer, "assistant"));
+  sources = test_obj_array (answer, "sources");
+  g_assert_cmpuint (json_array_get_length (sources), ==, 2);
+  for (guint i = 0; i < json_array_get_length (sources); i++)
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (sources, i), "title"), !=,
+                     "How do I return an item?");
+  requests = standin_requests (standin);
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonObject *request = json_array_get_object_element (requests, i);
+
+      if (g_strcmp0 (test_obj_string (request, "path"), "/v1/chat/completions") == 0)
+        prompt = test_obj_string (element (request, "body.messages", 0), "content");
+    }
+  g_assert_nonnull (prompt);
+  g_assert_nonnull (strstr (prompt, "] What are your shipping times?"));
+  g_assert_nonnull (strstr (prompt, "] Shipping and delivery"));
+  g_assert_null (strstr (prompt, "within 30 days"));
+
+  /* an FAQ that changes gets a new vector: only it */
+  patch_path = g_strdup_printf ("/api/v1/faqs/%s", returns_id);
+  {
+    g_autoptr (TestResponse) response = test_http (world->relay, "PATCH", patch_path, world->token,
+                                                   "{\"answer\":\"Send it back within 60 days for a refund.\"}", NULL);
+    test_assert_http_status (response, 200);
+  }
+  visitor_send (world->visitor, "Thanks! And where is my parcel now?", NULL);
+  later = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
+  {
+    g_autoptr (GPtrArray) inputs = NULL;
+
+    wait_embeddings (standin, 5);
+    inputs = embedding_inputs (standin);
+    for (guint i = 3; i < 5; i++)
+      {
+        JsonArray *input = g_ptr_array_index (inputs, i);
+
+        if (json_array_get_length (input) == 1 &&
+            strstr (json_array_get_string_element (input, 0), "within 60 days") != NULL)
+          resweep = json_array_ref (input);
+      }
+    g_assert_nonnull (resweep);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -713,6 +866,7 @@ main (int   argc,
   test_harness_add ("/assistant/assist-rate-limited", test_assist_rate_limited);
   test_harness_add ("/assistant/unavailable", test_unavailable);
   test_harness_add ("/assistant/settings-checked", test_settings_checked);
+  test_harness_add ("/assistant/embeddings", test_embeddings);
 
   return g_test_run ();
 }

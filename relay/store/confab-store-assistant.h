@@ -56,4 +56,29 @@ gboolean confab_store_assistant_counts    (ConfabStore           *store,
                                            ConfabAssistantCounts *out_counts,
                                            GError               **error);
 
+/* --- embeddings ([assistant] embeddings-url) --- */
+typedef struct {
+  char   *kind;     /* "faq" or "article" */
+  char   *item_id;
+  char   *hash;     /* of the model and the text the vector is of */
+  GBytes *vector;   /* float32, little-endian */
+} ConfabEmbedding;
+
+void       confab_embedding_free           (ConfabEmbedding *embedding);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabEmbedding, confab_embedding_free)
+
+/* Stores (or replaces) the vector of FAQ or article @item_id of @site_id. */
+gboolean   confab_store_set_embedding      (ConfabStore           *store,
+                                           const char            *site_id,
+                                           const char            *kind,
+                                           const char            *item_id,
+                                           const char            *hash,
+                                           GBytes                *vector,
+                                           GError               **error);
+/* The site's vectors, of items that may be gone or changed since (compare the hash).
+ * Element type: ConfabEmbedding*. */
+GPtrArray *confab_store_list_embeddings    (ConfabStore           *store,
+                                           const char            *site_id,
+                                           GError               **error);
+
 G_END_DECLS

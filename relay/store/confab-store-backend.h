@@ -249,6 +249,8 @@ struct _ConfabStoreFuncs
   gboolean (*add_assistant_handoff) (ConfabStore *store, const char *conversation_id, gboolean *out_added, GError **error);
   gboolean (*set_assistant_vote) (ConfabStore *store, const char *conversation_id, gint64 seq, gboolean helpful, GError **error);
   gboolean (*assistant_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+  gboolean (*set_embedding) (ConfabStore *store, const char *site_id, const char *kind, const char *item_id, const char *hash, GBytes *vector, GError **error);
+  GPtrArray *(*list_embeddings) (ConfabStore *store, const char *site_id, GError **error);
   gboolean (*assistant_counts) (ConfabStore *store, const char *site_id, gint64 from_ms, gint64 to_ms, ConfabAssistantCounts *out_counts, GError **error);
 };
 

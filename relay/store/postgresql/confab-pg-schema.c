@@ -692,7 +692,17 @@ static const char * const migrations[] = {
   "  created_at      bigint NOT NULL\n"
   ");\n"
   "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
-  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n",
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n"
+  "CREATE TABLE embeddings (\n"
+  "  kind       text NOT NULL CHECK (kind IN ('faq', 'article')),\n"
+  "  item_id    text NOT NULL,\n"
+  "  site_id    text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  hash       text NOT NULL,\n"
+  "  vector     bytea NOT NULL,\n"
+  "  updated_at bigint NOT NULL,\n"
+  "  PRIMARY KEY (kind, item_id)\n"
+  ");\n"
+  "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
 };
 
 int

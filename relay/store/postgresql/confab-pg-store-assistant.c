@@ -132,3 +132,62 @@ pg_assistant_may_answer (ConfabStore  *store,
   *out_may_answer = pg_boolean (result, 0, 0);
   return TRUE;
 }
+
+gboolean
+pg_set_embedding (ConfabStore  *store,
+                  const char   *site_id,
+                  const char   *kind,
+                  const char   *item_id,
+                  const char   *hash,
+                  GBytes       *vector,
+                  GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+
+  pg_text (&params, kind);
+  pg_text (&params, item_id);
+  pg_text (&params, site_id);
+  pg_text (&params, hash);
+  pg_binary (&params, vector);
+  pg_int (&params, confab_now_ms ());
+  result = pg_exec (store,
+                    "INSERT INTO embeddings (kind, item_id, site_id, hash, vector, updated_at) "
+                    "VALUES ($1, $2, $3, $4, $5::bytea, $6) ON CONFLICT (kind, item_id) DO UPDATE SET "
+                    "site_id = excluded.site_id, hash = excluded.hash, vector = excluded.vector, "
+                    "updated_at = excluded.updated_at", &params, "Cannot store the embedding", error);
+  return result != NULL;
+}
+
+GPtrArray *
+pg_list_embeddings (ConfabStore  *store,
+                    const char   *site_id,
+                    GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_embedding_free);
+  PgParams params = { 0 };
+
+  pg_text (&params, site_id);
+  result = pg_exec (store, "SELECT kind, item_id, hash, vector FROM embeddings WHERE site_id = $1",
+                    &params, "Cannot read the embeddings", error);
+  if (result == NULL)
+    return NULL;
+  for (int row = 0; row < PQntuples (result); row++)
+    {
+      ConfabEmbedding *embedding = g_new0 (ConfabEmbedding, 1);
+
+      embedding->kind = pg_dup (result, row, 0);
+      embedding->item_id = pg_dup (result, row, 1);
+      embedding->hash = pg_dup (result, row, 2);
+      {
+        size_t length = 0;
+        unsigned char *bytes = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, row, 3), &length);
+
+        embedding->vector = g_bytes_new (bytes, bytes ? length : 0);
+        PQfreemem (bytes);
+      }
+      g_ptr_array_add (list, embedding);
+    }
+  return g_steal_pointer (&list);
+}

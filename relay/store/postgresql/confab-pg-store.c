@@ -1030,6 +1030,8 @@ static const ConfabStoreFuncs pg_backend = {
   .add_assistant_handoff = pg_add_assistant_handoff,
   .set_assistant_vote = pg_set_assistant_vote,
   .assistant_may_answer = pg_assistant_may_answer,
+  .set_embedding = pg_set_embedding,
+  .list_embeddings = pg_list_embeddings,
   .assistant_counts = pg_assistant_counts,
 };
 

@@ -145,3 +145,80 @@ confab_store_assistant_may_answer (ConfabStore  *store,
   *out_may_answer = sqlite3_column_int (stmt, 0) != 0;
   return TRUE;
 }
+
+void
+confab_embedding_free (ConfabEmbedding *embedding)
+{
+  if (embedding == NULL)
+    return;
+  g_free (embedding->kind);
+  g_free (embedding->item_id);
+  g_free (embedding->hash);
+  g_clear_pointer (&embedding->vector, g_bytes_unref);
+  g_free (embedding);
+}
+
+gboolean
+confab_store_set_embedding (ConfabStore  *store,
+                            const char   *site_id,
+                            const char   *kind,
+                            const char   *item_id,
+                            const char   *hash,
+                            GBytes       *vector,
+                            GError      **error)
+{
+  STORE_HANDOFF (store, set_embedding, FALSE, error, site_id, kind, item_id, hash, vector, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+  gsize size = 0;
+  gconstpointer data = g_bytes_get_data (vector, &size);
+
+  stmt = store_prepare (store,
+                        "INSERT INTO embeddings (kind, item_id, site_id, hash, vector, updated_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, item_id) DO UPDATE SET "
+                        "site_id = excluded.site_id, hash = excluded.hash, vector = excluded.vector, "
+                        "updated_at = excluded.updated_at", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, kind);
+  store_bind_text (stmt, 2, item_id);
+  store_bind_text (stmt, 3, site_id);
+  store_bind_text (stmt, 4, hash);
+  sqlite3_bind_blob (stmt, 5, data, (int) size, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 6, confab_now_ms ());
+  return store_step_done (store, stmt, "Cannot store the embedding", error);
+}
+
+GPtrArray *
+confab_store_list_embeddings (ConfabStore  *store,
+                              const char   *site_id,
+                              GError      **error)
+{
+  STORE_HANDOFF (store, list_embeddings, NULL, error, site_id, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_embedding_free);
+  int rc;
+
+  stmt = store_prepare (store,
+                        "SELECT kind, item_id, hash, vector FROM embeddings WHERE site_id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, site_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConfabEmbedding *embedding = g_new0 (ConfabEmbedding, 1);
+
+      embedding->kind = store_column_dup (stmt, 0);
+      embedding->item_id = store_column_dup (stmt, 1);
+      embedding->hash = store_column_dup (stmt, 2);
+      embedding->vector = g_bytes_new (sqlite3_column_blob (stmt, 3), sqlite3_column_bytes (stmt, 3));
+      g_ptr_array_add (list, embedding);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot read the embeddings");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}

@@ -811,7 +811,18 @@ static const char * const migrations[] = {
   "  created_at      INTEGER NOT NULL\n"
   ");\n"
   "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
-  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n",
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n"
+  "-- [assistant] embeddings-url: a vector per FAQ and article, of the text whose hash it keeps\n"
+  "CREATE TABLE embeddings (\n"
+  "  kind       TEXT NOT NULL CHECK (kind IN ('faq', 'article')),\n"
+  "  item_id    TEXT NOT NULL,\n"
+  "  site_id    TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  hash       TEXT NOT NULL, -- SHA-256 of the model and the text embedded\n"
+  "  vector     BLOB NOT NULL, -- float32, little-endian\n"
+  "  updated_at INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (kind, item_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
 };
 
 int
