@@ -54,13 +54,16 @@ static const struct {
   { "offline_replies", "sent_at, id" },
   { "email_channels", "site_id" },
   { "email_threads", "created_at, message_id" },
+  /* the assistant (assist); its embeddings are not copied: the relay computes them again */
+  { "assistant_events", "id" },
 };
 
 /* Identity columns and sequences to move past what was copied. */
 static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('page_views', 'id'), coalesce (max (id), 0) + 1, false) FROM page_views;"
   "SELECT setval (pg_get_serial_sequence ('audit_log', 'id'), coalesce (max (id), 0) + 1, false) FROM audit_log;"
-  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;";
+  "SELECT setval (pg_get_serial_sequence ('faqs', 'n'), coalesce (max (n), 0) + 1, false) FROM faqs;"
+  "SELECT setval (pg_get_serial_sequence ('assistant_events', 'id'), coalesce (max (id), 0) + 1, false) FROM assistant_events;";
 
 static gboolean
 pg_ok (PGresult    *result,

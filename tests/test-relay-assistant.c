@@ -848,6 +848,37 @@ test_embeddings (void)
   }
 }
 
+/* A site with articles and no FAQ at all: the assistant answers all the same (the FAQ bot's
+ * "no FAQs, nothing to do" must not keep it quiet). */
+static void
+test_articles_only (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autofree char *config = assistant_config (standin);
+  g_autoptr (TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autofree char *articles = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
+  g_autoptr (TestResponse) article = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+
+  article = test_http (world->relay, "POST", articles, world->token,
+                       "{\"title\":\"Shipping and delivery\",\"slug\":\"shipping\","
+                       "\"body\":\"Shipping takes 3 to 5 working days in Europe.\",\"published\":true}", NULL);
+  test_assert_http_status (article, 201);
+  patch_site (world, "{\"assistant\":{\"enabled\":true}}", 200, NULL);
+  standin_mode (standin, "fast");
+
+  /* the first message starts the conversation; the next ones go through the store's writer */
+  visitor_send (world->visitor, "Hello", NULL);
+  answer = expect_bot (world->visitor, 10000);
+  g_assert_nonnull (strstr (test_obj_string (answer, "body"), "don't know"));
+  g_clear_pointer (&answer, json_object_unref);
+  visitor_send (world->visitor, "How long does shipping take?", NULL);
+  answer = test_ws_wait_for_match (world->visitor, "message", "body", "Standard shipping takes 3 to 5 working days.", 10000);
+  g_assert_true (test_obj_bool (answer, "assistant"));
+  g_assert_cmpstr (test_obj_string (element (answer, "sources", 0), "title"), ==, "Shipping and delivery");
+  g_assert_cmpuint (standin_count (standin), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -867,6 +898,7 @@ main (int   argc,
   test_harness_add ("/assistant/unavailable", test_unavailable);
   test_harness_add ("/assistant/settings-checked", test_settings_checked);
   test_harness_add ("/assistant/embeddings", test_embeddings);
+  test_harness_add ("/assistant/articles-only", test_articles_only);
 
   return g_test_run ();
 }
