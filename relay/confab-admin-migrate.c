@@ -89,6 +89,8 @@ static const struct {
   { "trigger_fires", "id" },
   /* routing (issue 18): the handling times the queue's estimated wait comes from */
   { "handling_times", "id" },
+  /* the assistant (assist); its embeddings are not copied: the relay computes them again */
+  { "assistant_events", "id" },
 };
 
 /* SQLite tables with nothing to copy, and why. A table in neither list stops the copy
@@ -102,6 +104,7 @@ static const struct {
 } skipped[] = {
   { "message_counts", "PostgreSQL's messages_analytics trigger rebuilds it as the messages go in" },
   { "messages_fts_pending", "the FTS5 index's to-do list: the GIN index follows every row" },
+  { "embeddings", "the assistant's vectors of FAQs and articles: the relay computes them again" },
 };
 
 /* Identity columns and sequences to move past what was copied. */
@@ -114,7 +117,8 @@ static const char *after_copy =
   "SELECT setval (pg_get_serial_sequence ('response_targets', 'id'), coalesce (max (id), 0) + 1, false) FROM response_targets;"
   "SELECT setval (pg_get_serial_sequence ('handling_times', 'id'), coalesce (max (id), 0) + 1, false) FROM handling_times;"
   "SELECT setval (pg_get_serial_sequence ('visitor_goals', 'id'), coalesce (max (id), 0) + 1, false) FROM visitor_goals;"
-  "SELECT setval (pg_get_serial_sequence ('trigger_fires', 'id'), coalesce (max (id), 0) + 1, false) FROM trigger_fires;";
+  "SELECT setval (pg_get_serial_sequence ('trigger_fires', 'id'), coalesce (max (id), 0) + 1, false) FROM trigger_fires;"
+  "SELECT setval (pg_get_serial_sequence ('assistant_events', 'id'), coalesce (max (id), 0) + 1, false) FROM assistant_events;";
 
 static gboolean
 pg_ok (PGresult    *result,

@@ -12,6 +12,7 @@
 
 #include "confab-store-engage.h"
 #include "confab-analytics.h"
+#include "confab-store-assistant.h"
 #include "confab-store-analytics.h"
 #include "confab-store-targets.h"
 #include "confab-util.h"
@@ -78,6 +79,7 @@ struct _ConfabAnalytics
   gint64      bot_answered;
   gint64      bot_handed;
   gint64      targets[2][2];   /* [first, next response][met, missed] (confab-store-targets.h) */
+  ConfabAssistantCounts assistant; /* confab-store-assistant.h */
   DayStats   *days;
   gint64      hour_of_week[7][24];
   GHashTable *faq_hits;        /* FAQ id → gint64* */
@@ -707,6 +709,21 @@ confab_analytics_compute (ConfabAnalytics  *analytics,
       }
   }
 
+  for (guint i = 0; i < analytics->sites->len; i++)
+    {
+      ConfabAssistantCounts counts;
+
+      if (!confab_store_assistant_counts (store, g_ptr_array_index (analytics->sites, i),
+                                          analytics->from_ms, analytics->to_ms, &counts, error))
+        return FALSE;
+      analytics->assistant.answers += counts.answers;
+      analytics->assistant.unknown += counts.unknown;
+      analytics->assistant.handoffs += counts.handoffs;
+      analytics->assistant.helpful += counts.helpful;
+      analytics->assistant.unhelpful += counts.unhelpful;
+      analytics->assistant.failures += counts.failures;
+    }
+
   analytics->visitors = confab_store_analytics_visitors (store, sites_json, analytics->from_ms,
                                                          analytics->to_ms, error);
   if (analytics->visitors < 0)
@@ -867,6 +884,16 @@ confab_analytics_to_json (ConfabAnalytics *analytics,
       json_object_set_object_member (object, k == 0 ? "first_response" : "next_response", counts);
     }
   json_object_set_object_member (answer, "targets", object);
+  /* the assistant (issue 16): its answers from the model, "I don't know"s, visitors who then
+   * asked for a person, their votes, and the model's failures (the FAQ bot answered) */
+  object = json_object_new ();
+  json_object_set_int_member (object, "answers", analytics->assistant.answers);
+  json_object_set_int_member (object, "unknown", analytics->assistant.unknown);
+  json_object_set_int_member (object, "handoffs", analytics->assistant.handoffs);
+  json_object_set_int_member (object, "helpful", analytics->assistant.helpful);
+  json_object_set_int_member (object, "unhelpful", analytics->assistant.unhelpful);
+  json_object_set_int_member (object, "failures", analytics->assistant.failures);
+  json_object_set_object_member (answer, "assistant", object);
 
   array = json_array_new ();
   {

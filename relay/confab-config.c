@@ -70,6 +70,9 @@ confab_config_new (void)
   config->smtp_user = g_strdup ("");
   config->from_address = g_strdup ("");
   config->from_name = g_strdup ("");
+  config->assistant_model = g_strdup ("");
+  config->assistant_timeout = 20;
+  config->assistant_max_tokens = 400;
 
   return config;
 }
@@ -100,6 +103,13 @@ confab_config_free (ConfabConfig *config)
   g_free (config->smtp_password);
   g_free (config->from_address);
   g_free (config->from_name);
+  g_free (config->assistant_url);
+  g_free (config->assistant_model);
+  if (config->assistant_api_key != NULL)
+    memset (config->assistant_api_key, 0, strlen (config->assistant_api_key));
+  g_free (config->assistant_api_key);
+  g_free (config->assistant_embeddings_url);
+  g_free (config->assistant_embeddings_model);
   g_free (config);
 }
 
@@ -144,6 +154,74 @@ read_string (GKeyFile    *file,
 
   g_free (*value);
   *value = g_strstrip (text);
+  return TRUE;
+}
+
+/* An http(s) URL, or NULL for an empty value. */
+static gboolean
+read_url (GKeyFile    *file,
+          const char  *group,
+          const char  *key,
+          char       **value,
+          GError     **error)
+{
+  if (!read_string (file, group, key, value))
+    return TRUE;
+  if (**value == '\0')
+    {
+      g_clear_pointer (value, g_free);
+      return TRUE;
+    }
+  if ((!g_str_has_prefix (*value, "https://") && !g_str_has_prefix (*value, "http://")) ||
+      strpbrk (*value, " \t\"<>") != NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] %s must be an http:// or https:// URL, or empty", group, key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* [assistant]: the OpenAI-compatible endpoint the assistant and agent assist use */
+static gboolean
+read_assistant (GKeyFile      *file,
+                ConfabConfig  *config,
+                GError       **error)
+{
+  g_autofree char *key_file = NULL;
+
+  read_string (file, "assistant", "model", &config->assistant_model);
+  read_string (file, "assistant", "embeddings-model", &config->assistant_embeddings_model);
+  if (!read_url (file, "assistant", "url", &config->assistant_url, error) ||
+      !read_url (file, "assistant", "embeddings-url", &config->assistant_embeddings_url, error) ||
+      !read_uint (file, "assistant", "timeout-seconds", 1, 600, &config->assistant_timeout, error) ||
+      !read_uint (file, "assistant", "max-tokens", 1, 100000, &config->assistant_max_tokens, error))
+    return FALSE;
+
+  if (read_string (file, "assistant", "api-key-file", &key_file) && *key_file != '\0')
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *contents = NULL;
+
+      if (!g_file_get_contents (key_file, &contents, NULL, &local_error))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[assistant] api-key-file: %s", local_error->message);
+          return FALSE;
+        }
+      g_strstrip (contents);
+      /* it goes into a header line */
+      if (*contents == '\0' || strpbrk (contents, "\r\n") != NULL)
+        {
+          g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                               "[assistant] api-key-file must hold the key on one line");
+          return FALSE;
+        }
+      if (config->assistant_api_key != NULL)
+        memset (config->assistant_api_key, 0, strlen (config->assistant_api_key));
+      g_free (config->assistant_api_key);
+      config->assistant_api_key = g_steal_pointer (&contents);
+    }
   return TRUE;
 }
 
@@ -516,6 +594,8 @@ confab_config_load (ConfabConfig  *config,
     return FALSE;
 
   if (!read_webhooks (file, config, error))
+    return FALSE;
+  if (!read_assistant (file, config, error))
     return FALSE;
 
   return TRUE;

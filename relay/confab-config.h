@@ -96,6 +96,14 @@ typedef struct {
   char            *from_address;
   char            *from_name;
   gboolean         allow_insecure_imap;    /* imap:// without TLS to any server (tests) */
+  /* [assistant] (confab-assistant.c): NULL url = no assistant */
+  char            *assistant_url;          /* an OpenAI-compatible chat-completions URL */
+  char            *assistant_model;
+  char            *assistant_api_key;      /* read from api-key-file; never logged nor sent to clients */
+  char            *assistant_embeddings_url;
+  char            *assistant_embeddings_model;
+  guint            assistant_timeout;      /* seconds until the first token */
+  guint            assistant_max_tokens;
 } ConfabConfig;
 
 ConfabConfig *confab_config_new      (void);

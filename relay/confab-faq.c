@@ -12,6 +12,8 @@
 #define G_LOG_DOMAIN "confab-faq"
 
 #include "confab-faq.h"
+#include "confab-assistant.h"
+#include "confab-store-assistant.h"
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-help.h"
@@ -946,6 +948,21 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
                                   const ConfabConversation *conversation,
                                   const ConfabMessage      *message)
 {
+  if (message->body == NULL || message->sender_type != CONFAB_SENDER_VISITOR ||
+      conversation->assignee_id != NULL || conversation->first_agent_reply_at != 0)
+    return;
+
+  /* a site with the assistant on: it answers, and calls confab_faq_answer() when it fails */
+  if (confab_assistant_after_visitor_message (relay->assistant, conversation, message))
+    return;
+  confab_faq_answer (relay, conversation, message);
+}
+
+void
+confab_faq_answer (ConfabRelay              *relay,
+                   const ConfabConversation *conversation,
+                   const ConfabMessage      *message)
+{
   ConfabStore *store = relay->store;
   g_autoptr (ConfabSite) site = NULL;
   g_autoptr (GPtrArray) matches = NULL;
@@ -1062,6 +1079,14 @@ talk_to_human (ConfabRelay             *relay,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (note != NULL)
+    {
+      gboolean added = FALSE;
+
+      /* a hand-off from the assistant, when it had answered here (analytics) */
+      if (!confab_store_add_assistant_handoff (relay->store, visitor->conversation_id, &added, &local_error))
+        g_warning ("Hand-off not counted: %s", local_error->message);
+    }
   return TRUE;
 }
 
@@ -1075,6 +1100,29 @@ faq_feedback (ConfabRelay             *relay,
   ConfabStore *store = relay->store;
   const char *faq_id = NULL;
   gboolean helpful = FALSE, answered = FALSE;
+  gint64 seq = 0;
+
+  /* an assistant's answer is voted on by its seq */
+  if (!json_object_has_member (frame, "faq_id") && json_object_has_member (frame, "seq"))
+    {
+      if (!confab_json_get_int (frame, "seq", TRUE, 0, &seq, error) ||
+          !confab_json_get_bool (frame, "helpful", TRUE, FALSE, &helpful, error))
+        return FALSE;
+      if (!confab_store_set_assistant_vote (store, visitor->conversation_id, seq, helpful, error))
+        {
+          if (g_error_matches (*error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND))
+            {
+              g_clear_error (error);
+              g_set_error_literal (error, CONFAB_FAQ_ERROR, CONFAB_FAQ_ERROR_NOT_FOUND,
+                                   "No answer of the assistant with this seq in your conversation");
+            }
+          return FALSE;
+        }
+      *out_reply = confab_frame_new ("faq_feedback_recorded");
+      json_object_set_int_member (*out_reply, "seq", seq);
+      json_object_set_boolean_member (*out_reply, "helpful", helpful);
+      return TRUE;
+    }
 
   if (!confab_json_get_string (frame, "faq_id", TRUE, &faq_id, error) ||
       !confab_json_get_bool (frame, "helpful", TRUE, FALSE, &helpful, error))

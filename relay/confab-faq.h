@@ -81,6 +81,11 @@ void        confab_faq_after_visitor_message (ConfabRelay              *relay,
                                      const ConfabConversation *conversation,
                                      const ConfabMessage      *message);
 
+/* The FAQ bot's answer to @message, without the assistant (its fallback, confab-assistant.c). */
+void        confab_faq_answer       (ConfabRelay              *relay,
+                                     const ConfabConversation *conversation,
+                                     const ConfabMessage      *message);
+
 /* Who sent a visitor frame. */
 typedef struct {
   const char *site_id;
@@ -90,7 +95,8 @@ typedef struct {
 
 /* TRUE when @type is a frame confab_faq_visitor_frame() handles. */
 gboolean    confab_faq_is_visitor_frame (const char    *type);
-/* Handles "talk_to_human" and "faq_feedback". *@out_reply is a frame for the sender, or NULL. */
+/* Handles "talk_to_human" and "faq_feedback" ("faq_id" of an FAQ answer, or "seq" of an
+ * assistant's answer). *@out_reply is a frame for the sender, or NULL. */
 gboolean    confab_faq_visitor_frame (ConfabRelay            *relay,
                                       const ConfabFaqVisitor *visitor,
                                       const char             *type,

@@ -256,6 +256,11 @@ confab_metrics_render (ConfabRelay *relay)
   counter (out, "code=\"4xx\"", CONFAB_METRIC_HTTP_4XX, "confab_http_responses_total");
   counter (out, "code=\"5xx\"", CONFAB_METRIC_HTTP_5XX, "confab_http_responses_total");
 
+  family (out, "confab_assistant_failures_total", "counter",
+          "Assistant and agent-assist calls to the model that failed (unreachable, timeout, HTTP "
+          "error, malformed stream).");
+  counter (out, NULL, CONFAB_METRIC_ASSISTANT_FAILURES, "confab_assistant_failures_total");
+
   return g_string_free (out, FALSE);
 }
 

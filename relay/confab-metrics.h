@@ -39,6 +39,7 @@ typedef enum {
   CONFAB_METRIC_HTTP_3XX,
   CONFAB_METRIC_HTTP_4XX,
   CONFAB_METRIC_HTTP_5XX,
+  CONFAB_METRIC_ASSISTANT_FAILURES,    /* assistant calls that failed (confab-assistant.c) */
   CONFAB_N_METRICS
 } ConfabMetric;
 

@@ -55,6 +55,14 @@ confab_user_to_json (const ConfabUser *user)
   return object;
 }
 
+static gboolean assistant_available;
+
+void
+confab_objects_set_assistant_available (gboolean available)
+{
+  assistant_available = available;
+}
+
 JsonObject *
 confab_site_to_json (const ConfabSite *site)
 {
@@ -78,6 +86,7 @@ confab_site_to_json (const ConfabSite *site)
     json_object_set_object_member (object, "settings", json_object_new ());
 
   json_object_set_boolean_member (object, "enabled", site->enabled);
+  json_object_set_boolean_member (object, "assistant_available", assistant_available);
   set_time (object, "created_at", site->created_at);
   if (site->role != CONFAB_ROLE_NONE)
     json_object_set_string_member (object, "role", confab_role_to_string (site->role));
@@ -327,6 +336,25 @@ confab_message_to_json (const ConfabMessage *message,
       json_object_set_string_member (talk, "label", "Talk to a person");
       json_array_add_object_element (actions, talk);
       json_object_set_array_member (object, "actions", actions);
+    }
+
+  /* An assistant's answer (confab-assistant.c): its sources, actions and the stream_id of the
+   * draft it replaces; stored as one object, written when the answer was */
+  if (message->assistant_json != NULL)
+    {
+      g_autoptr (JsonObject) extra = confab_json_parse_object (message->assistant_json,
+                                                               strlen (message->assistant_json),
+                                                               G_MAXSIZE, 16, NULL);
+
+      json_object_set_boolean_member (object, "assistant", TRUE);
+      if (extra != NULL)
+        {
+          g_autoptr (GList) names = json_object_get_members (extra);
+
+          for (GList *l = names; l; l = l->next)
+            json_object_set_member (object, l->data,
+                                    json_node_copy (json_object_get_member (extra, l->data)));
+        }
     }
 
   /* An offline message an agent turned into this conversation (confab-hub-unseen.c): its id,

@@ -17,6 +17,9 @@ typedef enum {
 JsonObject *confab_user_to_json         (const ConfabUser         *user);
 /* Includes site_key, domains, settings and role. */
 JsonObject *confab_site_to_json         (const ConfabSite         *site);
+/* The site objects' "assistant_available": whether this relay has an [assistant] url. One
+ * relay per process, as the metrics (confab-assistant.c sets it). */
+void        confab_objects_set_assistant_available (gboolean available);
 /* The assignee is looked up for its name. */
 JsonObject *confab_conversation_to_json (ConfabStore              *store,
                                          const ConfabConversation *conversation,

@@ -3,6 +3,7 @@
  * timeouts and the modules together. The helpers routes use are in net/confab-http.c. */
 #define G_LOG_DOMAIN "confab-relay"
 
+#include "confab-assistant.h"
 #include "confab-avatars.h"
 #include "confab-http.h"
 #include "confab-bus.h"
@@ -328,6 +329,8 @@ confab_relay_new (ConfabConfig  *config,
   relay->retention = confab_retention_new (relay);
   relay->targets = confab_targets_new (relay);
   relay->webhooks = confab_webhooks_new (relay);
+  relay->assistant = confab_assistant_new (relay);
+  relay->assist_requests = confab_rate_limit_new (CONFAB_ASSIST_REQUESTS_PER_MINUTE, 60 * 1000);
   relay->api_key_requests = confab_rate_limit_new (config->api_requests_per_minute, 60 * 1000);
   confab_meta_new (relay);
   relay->mailer = confab_mailer_new (relay);
@@ -414,6 +417,8 @@ confab_relay_free (ConfabRelay *relay)
   g_clear_pointer (&relay->retention, confab_retention_free);
   g_clear_pointer (&relay->targets, confab_targets_free);
   g_clear_pointer (&relay->webhooks, confab_webhooks_free);
+  g_clear_pointer (&relay->assistant, confab_assistant_free);
+  g_clear_pointer (&relay->assist_requests, confab_rate_limit_free);
   g_clear_pointer (&relay->api_key_requests, confab_rate_limit_free);
   g_clear_pointer (&relay->meta, confab_meta_free);
   g_clear_pointer (&relay->mailer, confab_mailer_free);

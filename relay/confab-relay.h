@@ -52,6 +52,8 @@ typedef struct {
   /* issue 15: outgoing webhooks (confab-webhooks.c) and requests per API key (confab-api-keys.c) */
   struct _ConfabWebhooks *webhooks;
   ConfabRateLimit   *api_key_requests;
+  struct _ConfabAssistant *assistant; /* confab-assistant.c; there also without [assistant] url */
+  ConfabRateLimit   *assist_requests;  /* agent assist, per user (api/confab-api-assistant.c) */
 } ConfabRelay;
 
 ConfabRelay *confab_relay_new    (ConfabConfig  *config,

@@ -84,6 +84,13 @@ test_kinds (void)
   assert_same_both (&message);
   message.sender_id = NULL;
   assert_same_both (&message);
+  /* the assistant's answer (issue 16): its stored object's members, as written */
+  message.assistant_json = "{\"stream_id\":\"stm_1\",\"sources\":[{\"title\":\"Ship \\\"fast\\\"\","
+                           "\"url\":null}],\"actions\":[{\"type\":\"talk_to_human\",\"label\":\"Talk to a person\"}]}";
+  assert_same_both (&message);
+  message.assistant_json = "{\"sources\":[],\"actions\":[]}";
+  assert_same_both (&message);
+  message.assistant_json = NULL;
 
   /* a system note */
   message.sender_type = CONFAB_SENDER_SYSTEM;

@@ -107,6 +107,9 @@ static const RoleRow table[] = {
   { "PUT",    "/api/v1/conversations/{conversation}/labels", "{'label_ids':[]}",
                                                                       { OK,  OK,  OK,  404, 401 } },
   { "GET",    "/api/v1/conversations/{conversation}/notes", NULL,     { OK,  OK,  OK,  404, 401 } },
+  /* agent assist (issue 16): every member; this relay has no [assistant] url, hence 503 */
+  { "POST",   "/api/v1/conversations/{conversation}/suggest-reply", NULL, { 503, 503, 503, 404, 401 } },
+  { "POST",   "/api/v1/conversations/{conversation}/summary", NULL,   { 503, 503, 503, 404, 401 } },
   { "GET",    "/api/v1/search?q=hello", NULL,                         { OK,  OK,  OK,  OK,  401 } },
   /* Messenger and WhatsApp (issue 15): owners and admins connect them; Meta calls the webhooks
    * (public: a wrong verify token is 403, an unsigned delivery 401, whoever sends it) */

@@ -5,6 +5,8 @@
 #include "confab-engage.h"
 #include "confab-api-admin.h"
 #include "confab-api-kb.h"
+#include "confab-api-assistant.h"
+#include "confab-assistant.h"
 #include "confab-api-sites.h"
 #include "confab-api-data.h"
 #include "confab-api-analytics.h"
@@ -408,7 +410,8 @@ sites_create (Request    *request,
 /* SETTING_TEXT: a visitor-facing text, a string or {"en":"Hi","de":"Hallo"} (BCP 47 tags, at
  * most 20); SETTING_FILE_TYPES: a list of upload kinds (confab-files.h). */
 typedef enum { SETTING_STRING, SETTING_BOOL, SETTING_INT, SETTING_STRINGS, SETTING_CHOICE, SETTING_COLOR, SETTING_HOURS,
-               SETTING_TEXT, SETTING_FILE_TYPES, SETTING_TEAM_RULES } SettingType;
+               SETTING_TEXT, SETTING_FILE_TYPES, SETTING_TEAM_RULES,
+               SETTING_ASSISTANT } SettingType;
 
 typedef struct {
   const char  *key;
@@ -450,6 +453,7 @@ static const SettingSpec setting_specs[] = {
   { "reassign_after_seconds", SETTING_INT, 3600, NULL }, /* 0: never */
   { "prechat_team",     SETTING_BOOL,    0,     NULL },
   { "team_rules",       SETTING_TEAM_RULES, 50, NULL },
+  { "assistant",        SETTING_ASSISTANT, 0,   NULL }, /* {"enabled","name","tone","instructions"} (confab-assistant.c) */
 };
 
 static gboolean
@@ -682,6 +686,8 @@ setting_has_type (const SettingSpec *spec,
     case SETTING_FILE_TYPES:
     case SETTING_TEAM_RULES:
       return JSON_NODE_HOLDS_ARRAY (node);
+    case SETTING_ASSISTANT:
+      return JSON_NODE_HOLDS_OBJECT (node);
     default:
       return type == G_TYPE_STRING;
     }
@@ -767,6 +773,8 @@ valid_setting (const SettingSpec  *spec,
 
     case SETTING_TEAM_RULES:
       return valid_team_rules (spec, node, message);
+    case SETTING_ASSISTANT:
+      return confab_assistant_valid_settings (node, message);
 
     default:
       g_assert_not_reached ();
@@ -1101,6 +1109,14 @@ handle_conversation (Request     *request,
       confab_store_get_role (store, conversation->site_id, user->id) == CONFAB_ROLE_NONE)
     return not_found (request);
 
+  /* agent assist (confab-api-assistant.c) */
+  if (segments[1] != NULL && confab_api_assistant_is_conversation_resource (segments[1]) &&
+      segments[2] == NULL)
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_assistant_conversation_resource (&call, conversation, segments[1]);
+    }
+
   /* notes, labels (confab-api-chat.c) */
   if (segments[1] != NULL && confab_api_chat_is_conversation_resource (segments[1]) &&
       segments[2] == NULL)
@@ -1308,7 +1324,8 @@ widget_config (Request *request)
       if (!g_str_has_prefix (l->data, "faq_") && strcmp (l->data, "assign_on_reply") != 0 &&
           !g_str_has_suffix (l->data, "_response_seconds") &&
           strcmp (l->data, "assignment") != 0 && strcmp (l->data, "reassign_after_seconds") != 0 &&
-          strcmp (l->data, "team_rules") != 0)
+          strcmp (l->data, "team_rules") != 0 &&
+          strcmp (l->data, "assistant") != 0)
         json_object_set_member (public, l->data, json_node_copy (json_object_get_member (settings, l->data)));
     json_object_set_object_member (answer, "settings", public);
     /* issue 18: the pre-chat form's team choice */
@@ -1329,6 +1346,8 @@ widget_config (Request *request)
         json_object_set_array_member (answer, "teams", list);
       }
   }
+  /* the assistant's tone and instructions are the team's: the widget gets its name */
+  json_object_set_object_member (answer, "assistant", confab_assistant_widget_config (relay->assistant, site));
   /* who answers, how soon, when they are back: the widget's header */
   json_object_set_object_member (answer, "team", confab_widget_team (relay, site));
   {

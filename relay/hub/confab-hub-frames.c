@@ -145,6 +145,21 @@ hub_message_frame_text (const ConfabMessage *message,
       g_string_append (out, "[{\"type\":\"talk_to_human\",\"label\":\"Talk to a person\"}]");
     }
 
+  /* as confab_message_to_json(): the stored object's members, which json-glib wrote compactly
+   * ({"stream_id":…,"sources":[…],"actions":[…]}), so its text between the braces is theirs */
+  if (message->assistant_json != NULL)
+    {
+      gsize length = strlen (message->assistant_json);
+
+      append_name (out, "assistant");
+      g_string_append (out, "true");
+      if (length > 2 && message->assistant_json[0] == '{' && message->assistant_json[length - 1] == '}')
+        {
+          g_string_append_c (out, ',');
+          g_string_append_len (out, message->assistant_json + 1, length - 2);
+        }
+    }
+
   if (message->sender_type == CONFAB_SENDER_VISITOR && message->client_id != NULL &&
       g_str_has_prefix (message->client_id, "off_"))
     append_string_or_null (out, "offline_message_id", message->client_id);

@@ -25,6 +25,7 @@
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-cluster.h"
+#include "confab-assistant.h"
 #include "confab-hub-private.h"
 #include "confab-metrics.h"
 #include "confab-pg-store.h"
@@ -553,7 +554,10 @@ after_batch (ConfabHub   *hub,
     {
       WriterUnit *unit = g_ptr_array_index (batch->units, i);
 
-      if (unit->outcome == UNIT_STORED && unit->bot_may_answer)
+      /* the FAQ bot's check says "no FAQs" for a site whose assistant answers from its
+       * articles: with an assistant the main loop asks (confab-assistant.c checks the rest) */
+      if (unit->outcome == UNIT_STORED &&
+          (unit->bot_may_answer || confab_assistant_available (hub->relay->assistant)))
         confab_faq_after_visitor_message (hub->relay, unit->conversation, unit->message);
       else if (unit->outcome == UNIT_MAIN_LOOP)
         deliver_on_main_loop (unit);

@@ -279,6 +279,14 @@ fanout_visitor_text (ConfabHub  *hub,
 }
 
 void
+confab_hub_send_to_visitor (ConfabHub  *hub,
+                            const char *visitor_id,
+                            JsonObject *frame)
+{
+  fanout_visitor (hub, visitor_id, frame);
+}
+
+void
 fanout_visitor (ConfabHub  *hub,
                 const char *visitor_id,
                 JsonObject *frame)

@@ -4,6 +4,8 @@
 
 #include "confab-relay.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 ConfabHub *confab_hub_new               (ConfabRelay *relay);
@@ -49,6 +51,10 @@ ConfabMessage *confab_hub_post_message  (ConfabHub                      *hub,
                                          ConfabHubPrepareFunc            prepare,
                                          gpointer                        user_data,
                                          GError                        **error);
+/* Sends @frame to the visitor's open tabs on this relay (the assistant's live draft). */
+void       confab_hub_send_to_visitor   (ConfabHub   *hub,
+                                         const char  *visitor_id,
+                                         JsonObject  *frame);
 /* @user_id's memberships changed: their live agent sockets reload the sites they hear about
  * and get a `sites` frame listing them. */
 void       confab_hub_memberships_changed (ConfabHub *hub,

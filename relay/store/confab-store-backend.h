@@ -13,6 +13,7 @@
 #pragma once
 
 #include "confab-store.h"
+#include "confab-store-assistant.h"
 #include "confab-store-analytics.h"
 #include "confab-store-batch.h"
 #include "confab-store-channels.h"
@@ -285,6 +286,14 @@ struct _ConfabStoreFuncs
   gboolean (*add_trigger_fire) (ConfabStore *store, const char *site_id, const char *trigger_id, const char *visitor_id, gint64 visit, gint64 at, gboolean *out_added, GError **error);
   char *(*claim_trigger_fire) (ConfabStore *store, const char *visitor_id, gint64 visit, const char *conversation_id, GError **error);
   gboolean (*analytics_engage) (ConfabStore *store, const char *sites_json, gint64 from_ms, gint64 to_ms, ConfabEngageFigures *out, GError **error);
+  /* the assistant (confab-store-assistant.h) */
+  gboolean (*add_assistant_event) (ConfabStore *store, const char *site_id, const char *conversation_id, const char *kind, GError **error);
+  gboolean (*add_assistant_handoff) (ConfabStore *store, const char *conversation_id, gboolean *out_added, GError **error);
+  gboolean (*set_assistant_vote) (ConfabStore *store, const char *conversation_id, gint64 seq, gboolean helpful, GError **error);
+  gboolean (*assistant_may_answer) (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+  gboolean (*set_embedding) (ConfabStore *store, const char *site_id, const char *kind, const char *item_id, const char *hash, GBytes *vector, GError **error);
+  GPtrArray *(*list_embeddings) (ConfabStore *store, const char *site_id, GError **error);
+  gboolean (*assistant_counts) (ConfabStore *store, const char *site_id, gint64 from_ms, gint64 to_ms, ConfabAssistantCounts *out_counts, GError **error);
 };
 
 /* A store of @backend: confab_store_close () calls backend->close, then frees the store.

@@ -204,6 +204,7 @@ typedef struct {
   char             *delivery_status; /* an agent's message in another channel than the web:
                                       * "pending", "sent", "delivered", "read", "failed"; else NULL */
   char             *delivery_error;  /* the platform's words when it failed */
+  char             *assistant_json;  /* an assistant's answer: {"stream_id","sources","actions"}; else NULL */
 } ConfabMessage;
 
 /* A message to append. Either conversation_id is set, or site_id + visitor_id: then the
@@ -223,6 +224,8 @@ typedef struct {
    * (relay/meta/), or NULL. */
   const char       *template_name;
   const char       *template_language;
+  /* an assistant's answer: its JSON object (confab-assistant.c); NULL for any other message */
+  const char       *assistant_json;
 } ConfabMessageDraft;
 
 typedef enum {

@@ -40,7 +40,9 @@ test('config: public settings only, with ETag and Cache-Control, for any origin'
   assert.match(r.headers.get('cache-control'), /max-age=\d+/);
   assert.ok(r.headers.get('etag'));
   assert.equal(r.headers.get('access-control-allow-origin'), '*');
-  assert.deepEqual(Object.keys(r.body).sort(), ['email_transcript', 'help', 'name', 'settings', 'site_key', 'team', 'triggers']);
+  assert.deepEqual(Object.keys(r.body).sort(), ['assistant', 'email_transcript', 'help', 'name', 'settings', 'site_key', 'team', 'triggers']);
+  // issue 16: only the assistant's name and whether it answers (this relay has none)
+  assert.deepEqual(r.body.assistant, { enabled: false, name: 'Assistant' });
   assert.equal(r.body.help, false, 'no published articles: no Help tab');
   // this relay has no [email]: the widget offers no transcript by mail
   assert.equal(r.body.email_transcript, false);

@@ -24,6 +24,7 @@ export const STRINGS = {
     mailSent: 'The conversation is on its way to {email}.', mailLater: 'Please try again later.',
     mailFailed: 'The conversation could not be sent.',
     emailAsk: 'Your e-mail, so that we can reach you', emailThanks: 'Thank you! We will write to you.',
+    assistant: 'Assistant', sources: 'Sources:',
   },
   de: {
     chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
@@ -48,6 +49,7 @@ export const STRINGS = {
     mailSent: 'Das Gespräch ist unterwegs an {email}.', mailLater: 'Bitte versuchen Sie es später noch einmal.',
     mailFailed: 'Das Gespräch konnte nicht gesendet werden.',
     emailAsk: 'Ihre E-Mail, damit wir Sie erreichen', emailThanks: 'Danke! Wir schreiben Ihnen.',
+    assistant: 'Assistent', sources: 'Quellen:',
   },
   fr: {
     chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
@@ -71,6 +73,7 @@ export const STRINGS = {
     mailSent: 'La conversation part vers {email}.', mailLater: 'Veuillez réessayer plus tard.',
     mailFailed: 'La conversation n’a pas pu être envoyée.',
     emailAsk: 'Votre e-mail, pour vous recontacter', emailThanks: 'Merci ! Nous vous écrirons.',
+    assistant: 'Assistant', sources: 'Sources :',
   },
   es: {
     chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
@@ -94,5 +97,6 @@ export const STRINGS = {
     mailSent: 'La conversación va de camino a {email}.', mailLater: 'Inténtelo de nuevo más tarde.',
     mailFailed: 'No se pudo enviar la conversación.',
     emailAsk: 'Su e-mail, para poder contactarle', emailThanks: '¡Gracias! Le escribiremos.',
+    assistant: 'Asistente', sources: 'Fuentes:',
   },
 };

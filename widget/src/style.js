@@ -48,6 +48,9 @@ text-align:center;min-height:44px;min-width:44px}
 .g .f button{background:transparent;color:#b91c1c;text-decoration:underline;padding:0 4px;font-size:11px}
 .g img{display:block;max-width:220px;max-height:220px;border-radius:8px;margin-top:4px;cursor:zoom-in}
 .g .k button{margin-top:6px}
+.g .src{display:block;font-size:12px;margin-top:4px;color:#374151}
+.g .src a,.g .src span{margin-left:6px}
+.g .ai{font-weight:600}
 .g progress{display:block;width:100%;min-width:120px;height:6px;margin-top:4px;appearance:auto}
 .fc{display:flex!important;align-items:center;gap:8px;margin-top:4px;padding:6px 8px;border-radius:8px;background:#f3f4f6;
 color:#1f2937!important;text-decoration:none!important;min-height:44px;max-width:240px;cursor:pointer}

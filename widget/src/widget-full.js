@@ -226,7 +226,8 @@ import { engage } from './engage.js';
     else if (mailing && conv) kind = 'mail';
     else if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
     // before the first welcome nobody knows who is online: no offline form yet
-    else if (ready && isOffline() && !conv && !store('left')) kind = 'leave';
+    // with the assistant on, a visitor may ask even when nobody of the team is there
+    else if (ready && isOffline() && !conv && !store('left') && !(cfg.assistant && cfg.assistant.enabled)) kind = 'leave';
     else if (needsPrechat()) kind = 'prechat';
     else if (needsConsent()) kind = 'consent';
     // waiting for consent there is no connection: the team's state from the config, if any
@@ -413,6 +414,12 @@ import { engage } from './engage.js';
     if (m.attachment) text.append((isFile(m.attachment) ? fileCard(m.attachment) : image(m.attachment)) || '');
     node.append(text);
     node.msg = { who, body: m.body, at: m.created_at, att: m.attachment };
+    // the assistant's answer: what it read, as links to the help centre where there is one
+    if (m.assistant && m.sources && m.sources.length)
+      node.append(el('div', { class: 'src' }, T('sources'), ...m.sources.map((s) => {
+        const href = s.url && safeUrl(s.url);
+        return href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer', text: s.title }) : el('span', { text: s.title });
+      })));
     for (const a of m.actions || [])
       if (a.type == 'talk_to_human')
         node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
@@ -420,6 +427,8 @@ import { engage } from './engage.js';
     const foot = el('span', { class: 'f' });
     // seen, not heard: the screen reader had the name first
     if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(el('span', { 'aria-hidden': 'true' }, m.sender.name + ' · '));
+    // no person wrote this: said in words, for everyone
+    if (m.assistant) foot.append(el('span', { class: 'ai' }, T('assistant')), ' · ');
     foot.append(el('time', { datetime: m.created_at }, timeText(m.created_at)));
     node.append(foot);
     node.foot = foot;
@@ -441,6 +450,22 @@ import { engage } from './engage.js';
 
   const scroll = () => { list.scrollTop = list.scrollHeight; };
 
+  // The assistant's answers while they are written (assistant_delta: the whole text so far).
+  const drafts = new Map();
+  function showDraft(f) {
+    if (!f.stream_id || typeof f.text != 'string') return;
+    let d = drafts.get(f.stream_id);
+    if (!d) {
+      d = bubble({ sender: { type: 'bot', name: (cfg.assistant && cfg.assistant.name) || T('assistant') }, assistant: true, created_at: new Date().toISOString() });
+      d.classList.add('dr');
+      d.setAttribute('aria-busy', 'true');
+      drafts.set(f.stream_id, d);
+      list.insertBefore(d, pend);
+    }
+    d.querySelector('.x').replaceChildren(...linkify(f.text));
+    scroll();
+  }
+
   function showMessage(m) {
     if (!m.conversation_id || !m.seq) return;
     const k = m.conversation_id + ':' + m.seq;
@@ -458,7 +483,12 @@ import { engage } from './engage.js';
       confirm(p, m.seq);
       if (m.attachment) useStoredImage(p.node, m.attachment);
     } else {
-      list.insertBefore(bubble(m), pend);
+      // the assistant's stored answer takes its streamed draft's place
+      const draft = m.stream_id && drafts.get(m.stream_id);
+      if (draft) {
+        drafts.delete(m.stream_id);
+        draft.replaceWith(bubble(m));
+      } else list.insertBefore(bubble(m), pend);
       if (m.sender.type != 'visitor') {
         // that agent is no longer typing: their message is here
         if (typingWho && typingWho == m.sender.name) showTyping({ active: false });
@@ -816,6 +846,9 @@ import { engage } from './engage.js';
       case 'message':
         if (greeting) { greeting.remove(); greeting = null; }
         showMessage(f);
+        break;
+      case 'assistant_delta':
+        showDraft(f);
         break;
       case 'ack': {
         const p = pending.get(f.client_id);

@@ -802,6 +802,29 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX trigger_fires_site ON trigger_fires (site_id, at);\n"
   "CREATE UNIQUE INDEX trigger_fires_visit ON trigger_fires (visitor_id, trigger_id, visit);\n",
+  /* v20 (assist, issue 16): the assistant's answers and events, as SQLite's */
+  "ALTER TABLE messages ADD COLUMN assistant text;\n"
+  "CREATE TABLE assistant_events (\n"
+  "  id              bigserial PRIMARY KEY,\n"
+  "  site_id         text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id text REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  seq             bigint,\n"
+  "  kind            text NOT NULL CHECK (kind IN ('answer', 'unknown', 'failure', 'handoff', 'vote')),\n"
+  "  helpful         bigint,\n"
+  "  created_at      bigint NOT NULL\n"
+  ");\n"
+  "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n"
+  "CREATE TABLE embeddings (\n"
+  "  kind       text NOT NULL CHECK (kind IN ('faq', 'article')),\n"
+  "  item_id    text NOT NULL,\n"
+  "  site_id    text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  hash       text NOT NULL,\n"
+  "  vector     bytea NOT NULL,\n"
+  "  updated_at bigint NOT NULL,\n"
+  "  PRIMARY KEY (kind, item_id)\n"
+  ");\n"
+  "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
 };
 
 int

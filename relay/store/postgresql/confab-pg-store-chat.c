@@ -748,7 +748,7 @@ pg_create_conversation (ConfabStore *store,
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
                         "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
-                        "m.delivery_status, m.delivery_error"
+                        "m.delivery_status, m.delivery_error, m.assistant"
 
 static ConfabMessage *
 with_attachment (ConfabStore   *store,
@@ -778,6 +778,7 @@ read_message (PGresult *result,
   message->created_at = pg_integer (result, row, first + 9);
   message->delivery_status = pg_dup (result, row, first + 10);
   message->delivery_error = pg_dup (result, row, first + 11);
+  message->assistant_json = pg_dup (result, row, first + 12);
   return message;
 }
 
@@ -909,6 +910,7 @@ append_new_message (ConfabStore              *store,
   pg_text (&params, draft->sender_name);
   pg_text (&params, draft->body);
   pg_text (&params, draft->attachment_id);
+  pg_text (&params, draft->assistant_json);
   result = pg_exec (store,
                     "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1, "
                     "  last_message_at = greatest (last_message_at, $2), unread = unread + $3, "
@@ -921,8 +923,8 @@ append_new_message (ConfabStore              *store,
                     "  '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 FROM c "
                     "  RETURNING cursor, seq), "
                     "m AS (INSERT INTO messages (conversation_id, seq, cursor, client_id, "
-                    "  sender_type, sender_id, sender_name, body, attachment_id, created_at) "
-                    "  SELECT $1, e.seq, e.cursor, $5, $6, $7, $8, $9, $10, $2 FROM e "
+                    "  sender_type, sender_id, sender_name, body, attachment_id, created_at, assistant) "
+                    "  SELECT $1, e.seq, e.cursor, $5, $6, $7, $8, $9, $10, $2, $11 FROM e "
                     "  RETURNING cursor) "
                     "SELECT c.last_seq, c.last_message_at, c.unread, c.first_agent_reply_at, "
                     "m.cursor, "
@@ -952,6 +954,7 @@ append_new_message (ConfabStore              *store,
   message->sender_name = g_strdup (draft->sender_name);
   message->body = g_strdup (draft->body);
   message->attachment_id = g_strdup (draft->attachment_id);
+  message->assistant_json = g_strdup (draft->assistant_json);
   message->created_at = now;
   return with_attachment (store, message);
 }

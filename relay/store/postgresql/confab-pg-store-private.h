@@ -313,4 +313,13 @@ gboolean      pg_avatar_in_use        (ConfabStore *store, const char *sha256);
 GPtrArray    *pg_list_recent_answerers (ConfabStore *store, const char *site_id, guint limit, GError **error);
 GArray       *pg_recent_first_responses (ConfabStore *store, const char *site_id, guint limit, GError **error);
 
+/* confab-pg-store-assistant.c */
+gboolean      pg_add_assistant_event  (ConfabStore *store, const char *site_id, const char *conversation_id, const char *kind, GError **error);
+gboolean      pg_add_assistant_handoff (ConfabStore *store, const char *conversation_id, gboolean *out_added, GError **error);
+gboolean      pg_set_assistant_vote   (ConfabStore *store, const char *conversation_id, gint64 seq, gboolean helpful, GError **error);
+gboolean      pg_assistant_may_answer (ConfabStore *store, const char *conversation_id, gboolean *out_may_answer, GError **error);
+gboolean      pg_set_embedding        (ConfabStore *store, const char *site_id, const char *kind, const char *item_id, const char *hash, GBytes *vector, GError **error);
+GPtrArray    *pg_list_embeddings      (ConfabStore *store, const char *site_id, GError **error);
+gboolean      pg_assistant_counts     (ConfabStore *store, const char *site_id, gint64 from_ms, gint64 to_ms, ConfabAssistantCounts *out_counts, GError **error);
+
 G_END_DECLS

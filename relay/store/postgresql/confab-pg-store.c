@@ -1208,6 +1208,13 @@ static const ConfabStoreFuncs pg_backend = {
   .add_trigger_fire = pg_add_trigger_fire,
   .claim_trigger_fire = pg_claim_trigger_fire,
   .analytics_engage = pg_analytics_engage,
+  .add_assistant_event = pg_add_assistant_event,
+  .add_assistant_handoff = pg_add_assistant_handoff,
+  .set_assistant_vote = pg_set_assistant_vote,
+  .assistant_may_answer = pg_assistant_may_answer,
+  .set_embedding = pg_set_embedding,
+  .list_embeddings = pg_list_embeddings,
+  .assistant_counts = pg_assistant_counts,
 };
 
 ConfabStore *

@@ -267,7 +267,7 @@ confab_store_mark_read (ConfabStore      *store,
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
                         "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
-                        "m.delivery_status, m.delivery_error"
+                        "m.delivery_status, m.delivery_error, m.assistant"
 
 static ConfabMessage *
 read_message (sqlite3_stmt *stmt,
@@ -287,6 +287,7 @@ read_message (sqlite3_stmt *stmt,
   message->created_at = sqlite3_column_int64 (stmt, first + 9);
   message->delivery_status = store_column_dup (stmt, first + 10);
   message->delivery_error = store_column_dup (stmt, first + 11);
+  message->assistant_json = store_column_dup (stmt, first + 12);
   return message;
 }
 
@@ -474,8 +475,8 @@ append_new_message (ConfabStore              *store,
 
     stmt = store_prepare (store,
                           "INSERT INTO messages (conversation_id, seq, cursor, client_id, "
-                          "sender_type, sender_id, sender_name, body, attachment_id, created_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+                          "sender_type, sender_id, sender_name, body, attachment_id, created_at, assistant) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", error);
     if (stmt == NULL)
       return NULL;
 
@@ -489,6 +490,7 @@ append_new_message (ConfabStore              *store,
     store_bind_text (stmt, 8, draft->body);
     store_bind_text (stmt, 9, draft->attachment_id);
     sqlite3_bind_int64 (stmt, 10, now);
+    store_bind_text (stmt, 11, draft->assistant_json);
     if (!store_step_done (store, stmt, "Cannot store the message", error))
       return NULL;
   }
@@ -542,6 +544,7 @@ append_new_message (ConfabStore              *store,
   message->sender_name = g_strdup (draft->sender_name);
   message->body = g_strdup (draft->body);
   message->attachment_id = g_strdup (draft->attachment_id);
+  message->assistant_json = g_strdup (draft->assistant_json);
   message->created_at = now;
   return store_with_attachment (store, message);
 }

@@ -901,6 +901,33 @@ static const char * const migrations[] = {
   ");\n"
   "CREATE INDEX trigger_fires_site ON trigger_fires (site_id, at);\n"
   "CREATE UNIQUE INDEX trigger_fires_visit ON trigger_fires (visitor_id, trigger_id, visit);\n",
+  /* Issue 16, the assistant (confab-assistant.c, confab-store-assistant.c): an assistant's
+   * answer keeps what the widget shows beside its body; what the assistant did, per site, for
+   * analytics and the visitors' votes on its answers */
+  "-- {\"stream_id\",\"sources\":[{\"title\",\"url\"}],\"actions\":[…]} of an assistant's answer\n"
+  "ALTER TABLE messages ADD COLUMN assistant TEXT;\n"
+  "CREATE TABLE assistant_events (\n"
+  "  id              INTEGER PRIMARY KEY,\n"
+  "  site_id         TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,\n"
+  "  seq             INTEGER, -- the answer a vote is about\n"
+  "  kind            TEXT NOT NULL CHECK (kind IN ('answer', 'unknown', 'failure', 'handoff', 'vote')),\n"
+  "  helpful         INTEGER, -- votes: 1 or 0\n"
+  "  created_at      INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX assistant_events_site ON assistant_events (site_id, created_at);\n"
+  "CREATE UNIQUE INDEX assistant_events_vote ON assistant_events (conversation_id, seq) WHERE kind = 'vote';\n"
+  "-- [assistant] embeddings-url: a vector per FAQ and article, of the text whose hash it keeps\n"
+  "CREATE TABLE embeddings (\n"
+  "  kind       TEXT NOT NULL CHECK (kind IN ('faq', 'article')),\n"
+  "  item_id    TEXT NOT NULL,\n"
+  "  site_id    TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,\n"
+  "  hash       TEXT NOT NULL, -- SHA-256 of the model and the text embedded\n"
+  "  vector     BLOB NOT NULL, -- float32, little-endian\n"
+  "  updated_at INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (kind, item_id)\n"
+  ") WITHOUT ROWID;\n"
+  "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
 };
 
 int
@@ -1071,6 +1098,7 @@ confab_message_free (ConfabMessage *message)
   g_free (message->body);
   g_free (message->delivery_status);
   g_free (message->delivery_error);
+  g_free (message->assistant_json);
   g_free (message->attachment_id);
   g_clear_pointer (&message->attachment, confab_upload_free);
   g_free (message);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The assistant in the widget (issue 16) in headless Chromium, against the real relay and a local
+// OpenAI-compatible stand-in (tests/openai-standin.py): the answer streams into a draft bubble
+// that the stored message replaces, it is labelled "Assistant", its sources are links to the
+// help centre (an FAQ's is text), and "Talk to a person" is one click under it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import {
+  Relay, SOURCE_ROOT, createSite, setSettings, startHost, launchBrowser, artifact, until, axeScan,
+  bubble, composer, openPage, hostUrl,
+} from './harness.mjs';
+
+const REPLY = 'Standard shipping takes 3 to 5 working days in Europe, and we ship worldwide.';
+let standin, standinPort, relay, host, browser, token, site;
+
+const startStandin = () => new Promise((ok, fail) => {
+  standin = spawn('python3', [join(SOURCE_ROOT, 'tests', 'openai-standin.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  standin.on('error', fail);
+  createInterface({ input: standin.stdout }).once('line', (line) => {
+    const m = /^PORT (\d+)$/.exec(line);
+    if (m) ok(+m[1]); else fail(new Error('stand-in: ' + line));
+  });
+});
+
+const standinCall = async (method, path, body) => {
+  const r = await fetch(`http://127.0.0.1:${standinPort}${path}`, {
+    method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.equal(r.status, 200);
+  return r.json();
+};
+
+before(async () => {
+  standinPort = await startStandin();
+  relay = new Relay(['[assistant]', `url=http://127.0.0.1:${standinPort}/v1/chat/completions`, 'model=standin',
+                     'timeout-seconds=5', '[help]', 'public-url=https://help.example.test']);
+  await relay.start();
+  token = await relay.createAgent();
+  site = await createSite(relay, token, 'Shop');
+  let r = await relay.http('POST', `/api/v1/sites/${site.id}/faqs`,
+    { question: 'What are your shipping times?', answer: 'Standard shipping takes 3 to 5 working days.' }, token);
+  assert.equal(r.status, 201, r.text);
+  r = await relay.http('POST', `/api/v1/sites/${site.id}/articles`,
+    { title: 'Shipping and delivery', slug: 'shipping', published: true,
+      body: 'We ship worldwide. Shipping takes 3 to 5 working days in Europe.' }, token);
+  assert.equal(r.status, 201, r.text);
+  await setSettings(relay, token, site.id, { assistant: { enabled: true, name: 'Ava' } });
+  await standinCall('POST', '/control', { mode: 'stream', reply: REPLY });
+  host = await startHost(relay);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (host) await host.close();
+  if (relay) { await relay.stop(); relay.cleanup(); }
+  if (standin) standin.kill();
+});
+
+test('the assistant streams its answer, labelled, with its sources and a way to a person', async () => {
+  const { context, page } = await openPage(browser, hostUrl(host, site));
+  await bubble(page, 'Open chat').click();
+  // nobody of the team is online, yet with the assistant on the visitor may ask (no offline form);
+  // the Help tab comes first on a site with articles: the chat is one tab away
+  const chatTab = page.getByRole('tab', { name: 'Chat' });
+  if (await chatTab.count()) await chatTab.click();
+  await until('composer', async () => composer(page).isVisible());
+  await composer(page).fill('How long does shipping take?');
+  await composer(page).press('Enter');
+
+  // the draft grows while the model writes
+  const draft = page.locator('confab-widget .g.dr .x');
+  try {
+    await until('a draft', async () => (await draft.count()) == 1 && (await draft.textContent()).length > 0);
+  } catch (e) {
+    await page.screenshot({ path: artifact('assistant-debug.png') });
+    console.error('no draft; the list:', await page.locator('confab-widget .m').textContent(), 'requests:', JSON.stringify(await standinCall('GET', '/requests')).slice(0, 300));
+    throw e;
+  }
+  const partial = await draft.textContent();
+  assert.ok(REPLY.startsWith(partial), `"${partial}" begins the answer`);
+  assert.ok(partial.length < REPLY.length, 'the draft shows part of the answer first');
+
+  // then the stored answer takes its place: one bubble, not two
+  const label = page.locator('confab-widget .g .ai');
+  await until('the stored answer', async () => (await draft.count()) == 0 && (await label.count()) == 1);
+  const answer = page.locator('confab-widget .g', { has: page.locator('.ai') });
+  assert.equal(await answer.locator('.x').textContent(), REPLY);
+  assert.equal(await label.textContent(), 'Assistant');
+  assert.match(await answer.locator('.f').textContent(), /Ava/);
+  assert.equal(await page.locator('confab-widget .g .x', { hasText: 'Standard shipping takes 3 to 5 working days in Europe' }).count(), 1);
+
+  const link = answer.locator('.src a');
+  assert.equal(await link.count(), 1);
+  assert.equal(await link.textContent(), 'Shipping and delivery');
+  assert.equal(await link.getAttribute('href'), `https://help.example.test/help/${site.site_key}/shipping`);
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.equal(await answer.locator('.src span').textContent(), 'What are your shipping times?');
+  await page.screenshot({ path: artifact('assistant-answer.png') });
+  const violations = (await axeScan(page)).filter((v) => v.impact == 'serious' || v.impact == 'critical');
+  assert.deepEqual(violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' ')), [], 'axe: nothing serious');
+
+  // a person, in one click
+  await answer.getByRole('button', { name: 'Talk to a person' }).click();
+  await until('the team is asked', async () =>
+    (await page.locator('confab-widget .g.s .x', { hasText: 'The visitor asked for a person' }).count()) == 1);
+  assert.equal((await standinCall('GET', '/requests')).length, 1);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
