@@ -6,16 +6,36 @@
 #include "confab-pg-store-private.h"
 #include "confab-store-targets.h"
 
-/* The seconds of a target of @kind in @conversation, from the site's settings the message's
- * statement read (@site_settings) — and, once conversations have teams, the team's own values
- * first (confab_target_seconds ()'s @team_first/@team_next, -1 when the team has none; read them
- * in the same statement, append_new_message () in confab-pg-store-chat.c). */
-static gint64
-target_seconds (ConfabConversation *conversation,
-                const char         *site_settings,
-                ConfabTargetKind    kind)
+/* The seconds of a target of @kind in @conversation: its team's own value when the team has one
+ * (0: none for that team), else the site's, from the settings the message's statement read
+ * (@site_settings). The team is read only when a target starts, not for every message. */
+static gboolean
+target_seconds (ConfabStore         *store,
+                ConfabConversation  *conversation,
+                const char          *site_settings,
+                ConfabTargetKind     kind,
+                gint64              *out_seconds,
+                GError             **error)
 {
-  return confab_target_seconds (site_settings, -1, -1, kind);
+  g_autoptr (PGresult) result = NULL;
+  PgParams params = { 0 };
+  gint64 team_first = -1, team_next = -1;
+
+  pg_text (&params, conversation->id);
+  result = pg_exec (store,
+                    "SELECT coalesce (t.first_response_seconds, -1), "
+                    "coalesce (t.next_response_seconds, -1) "
+                    "FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = $1",
+                    &params, "Cannot read the team's response-time targets", error);
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) > 0)
+    {
+      team_first = pg_integer (result, 0, 0);
+      team_next = pg_integer (result, 0, 1);
+    }
+  *out_seconds = confab_target_seconds (site_settings, team_first, team_next, kind);
+  return TRUE;
 }
 
 static gboolean
@@ -101,8 +121,10 @@ pg_targets_on_message (ConfabStore         *store,
     {
       ConfabTargetKind kind = conversation->first_agent_reply_at > 0 ? CONFAB_TARGET_NEXT_RESPONSE
                                                                      : CONFAB_TARGET_FIRST_RESPONSE;
-      gint64 seconds = target_seconds (conversation, site_settings, kind);
+      gint64 seconds = 0;
 
+      if (!target_seconds (store, conversation, site_settings, kind, &seconds, error))
+        return FALSE;
       if (seconds > 0)
         {
           if (!start_target (store, conversation, kind, seconds, now, error))

@@ -19,15 +19,22 @@ target_seconds (ConfabStore         *store,
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
+  /* the team's own value when it has one (0: none for that team), else the site's */
   stmt = store_prepare (store,
-                        "SELECT CASE WHEN json_type (settings, ?2) = 'integer' "
-                        "THEN max (json_extract (settings, ?2), 0) ELSE 0 END "
-                        "FROM sites WHERE id = ?1 AND json_valid (settings)", error);
+                        "SELECT coalesce ("
+                        " (SELECT CASE WHEN ?4 THEN t.first_response_seconds "
+                        "  ELSE t.next_response_seconds END "
+                        "  FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = ?3), "
+                        " (SELECT CASE WHEN json_type (settings, ?2) = 'integer' "
+                        "  THEN max (json_extract (settings, ?2), 0) ELSE 0 END "
+                        "  FROM sites WHERE id = ?1 AND json_valid (settings)), 0)", error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, conversation->site_id);
   store_bind_text (stmt, 2, kind == CONFAB_TARGET_FIRST_RESPONSE ? "$.first_response_seconds"
                                                                  : "$.next_response_seconds");
+  store_bind_text (stmt, 3, conversation->id);
+  sqlite3_bind_int (stmt, 4, kind == CONFAB_TARGET_FIRST_RESPONSE);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
