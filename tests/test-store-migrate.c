@@ -22,6 +22,9 @@
 #include "confab-store-hooks.h"
 #include "confab-store-kb.h"
 #include "confab-store-team.h"
+#include "confab-store-routing.h"
+#include "confab-store-engage.h"
+#include "confab-store-assistant.h"
 #include "confab-store.h"
 #include "pg-harness.h"
 
@@ -40,6 +43,7 @@ static const struct {
 } not_copied[] = {
   { "message_counts", TRUE, "rebuilt by PostgreSQL's messages_analytics trigger" },
   { "messages_fts_pending", FALSE, "the FTS5 index's to-do list; the GIN index needs none" },
+  { "embeddings", FALSE, "the assistant's vectors: the relay computes them again from the copied FAQs and articles" },
 };
 
 #define AVATAR_SHA "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -142,6 +146,13 @@ fill_every_table (ConfabStore *store,
   write_file (dir, "avatars/" AVATAR_SHA ".png", "\x89PNG picture", 12);
   write_file (dir, "ip-hash-key", IP_HASH_KEY "\n", -1);
 
+  /* a first-response target: the visitor's messages below start one (response_targets) */
+  {
+    g_autoptr (ConfabSite) targeted = confab_store_update_site (store, site->id, NULL, NULL,
+                                                                "{\"first_response_seconds\":60}",
+                                                                -1, &error);
+    g_assert_no_error (error);
+  }
   visitor = confab_store_create_visitor (store, site->id, "visitor-token-hash", NULL, &error);
   g_assert_no_error (error);
   g_assert_true (confab_store_add_page_view (store, visitor->id, "https://shop.example/",
@@ -251,6 +262,55 @@ fill_every_table (ConfabStore *store,
   g_assert_true (confab_store_add_outbox (store, conversation->id, last_seq, site->id,
                                           "messenger", "{\"text\":\"hi\"}",
                                           g_get_real_time () / 1000, &error));
+
+  /* routing (issue 18): a team with its member, the agent's limit, the conversation in the
+   * team, assigned by the relay and resolved: a handling time */
+  {
+    const char *members[] = { owner->id, NULL };
+    ConfabTeamDraft draft = {
+      .name = "Billing", .key = "billing", .member_ids = members, .assignment = "round_robin",
+      .set_first_response = TRUE, .first_response_seconds = 120,
+      .set_next_response = TRUE, .next_response_seconds = -1,
+    };
+    g_autoptr (ConfabTeam) team = confab_store_create_team (store, site->id, &draft, &error);
+    g_autoptr (ConfabConversation) assigned = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (confab_store_set_max_chats (store, site->id, owner->id, 5, &error));
+    g_assert_true (confab_store_set_conversation_team (store, conversation->id, team->id, &error));
+    assigned = confab_store_route_assign (store, conversation->id, owner->id, &error);
+    g_assert_no_error (error);
+    g_assert_true (confab_store_record_handling (store, conversation->id, &error));
+  }
+
+  /* contacts, goals, triggers and a greeting (issue 16) */
+  {
+    const char *tags[] = { "vip", NULL };
+    ConfabContactChange change = {
+      .set_phone = TRUE, .phone = "+49 30 1234", .set_notes = TRUE, .notes = "Prefers e-mail",
+      .set_tags = TRUE, .tags = tags, .asked_price = 1, .lead_score = 40,
+    };
+    ConfabTrigger draft = {
+      .site_id = site->id, .name = "Pricing", .enabled = TRUE,
+      .conditions_json = "{\"url\":\"/pricing\",\"seconds_on_page\":20}",
+      .message_json = "\"Questions about our prices?\"", .sender_json = "{\"type\":\"assistant\"}",
+    };
+    g_autoptr (ConfabTrigger) trigger = NULL;
+    gboolean added = FALSE;
+
+    g_assert_true (confab_store_put_contact (store, site->id, visitor->id, &change, &error));
+    g_assert_true (confab_store_add_goal (store, site->id, visitor->id, "purchase", TRUE, 49.9,
+                                          g_get_real_time () / 1000, &error));
+    trigger = confab_store_create_trigger (store, &draft, &error);
+    g_assert_no_error (error);
+    g_assert_true (confab_store_add_trigger_fire (store, site->id, trigger->id, visitor->id, 1,
+                                                  g_get_real_time () / 1000, &added, &error));
+    g_assert_true (added);
+  }
+
+  /* the assistant's analytics (issue 16) */
+  g_assert_true (confab_store_add_assistant_event (store, site->id, conversation->id, "answer",
+                                                   &error));
 
   /* API keys */
   key = confab_store_create_api_key (store, site->id, "CRM",
