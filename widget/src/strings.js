@@ -23,6 +23,8 @@ export const STRINGS = {
     mailTranscript: 'Mail me this conversation', mailSend: 'Send it', cancel: 'Cancel',
     mailSent: 'The conversation is on its way to {email}.', mailLater: 'Please try again later.',
     mailFailed: 'The conversation could not be sent.',
+    queue: 'You are number {n} in line', aboutMin: 'about 1 minute', aboutMins: 'about {n} minutes',
+    leaveInstead: 'Leave a message instead', team: 'Team', pickTeam: 'Who would you like to talk to?',
   },
   de: {
     chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
@@ -46,6 +48,8 @@ export const STRINGS = {
     mailTranscript: 'Gespräch an mich mailen', mailSend: 'Senden', cancel: 'Abbrechen',
     mailSent: 'Das Gespräch ist unterwegs an {email}.', mailLater: 'Bitte versuchen Sie es später noch einmal.',
     mailFailed: 'Das Gespräch konnte nicht gesendet werden.',
+    queue: 'Sie sind Nummer {n} in der Warteschlange', aboutMin: 'etwa 1 Minute', aboutMins: 'etwa {n} Minuten',
+    leaveInstead: 'Stattdessen eine Nachricht hinterlassen', team: 'Team', pickTeam: 'Mit wem möchten Sie sprechen?',
   },
   fr: {
     chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
@@ -68,6 +72,8 @@ export const STRINGS = {
     mailTranscript: 'M’envoyer la conversation par courriel', mailSend: 'Envoyer', cancel: 'Annuler',
     mailSent: 'La conversation part vers {email}.', mailLater: 'Veuillez réessayer plus tard.',
     mailFailed: 'La conversation n’a pas pu être envoyée.',
+    queue: 'Vous êtes numéro {n} dans la file', aboutMin: 'environ 1 minute', aboutMins: 'environ {n} minutes',
+    leaveInstead: 'Laisser plutôt un message', team: 'Équipe', pickTeam: 'À qui souhaitez-vous parler ?',
   },
   es: {
     chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
@@ -90,5 +96,7 @@ export const STRINGS = {
     mailTranscript: 'Enviarme la conversación por correo', mailSend: 'Enviar', cancel: 'Cancelar',
     mailSent: 'La conversación va de camino a {email}.', mailLater: 'Inténtelo de nuevo más tarde.',
     mailFailed: 'No se pudo enviar la conversación.',
+    queue: 'Es el número {n} en la cola', aboutMin: 'aproximadamente 1 minuto', aboutMins: 'aproximadamente {n} minutos',
+    leaveInstead: 'Dejar un mensaje en su lugar', team: 'Equipo', pickTeam: '¿Con quién quiere hablar?',
   },
 };
