@@ -284,6 +284,7 @@ fresh (Roles      *roles,
     {
       path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
       body = test_json ("{'name':'Fresh team %u'}", roles->serial);
+    }
   else if (strcmp (what, "trigger") == 0)
     {
       path = g_strdup_printf ("/api/v1/sites/%s/triggers", world->site_id);

@@ -723,7 +723,12 @@ away_expired (gpointer user_data)
   if (!user_online_on (hub, timer->site_id, timer->user_id))
     reassign (hub, timer->site_id, timer->user_id);
   /* the table's entry goes without removing this source again */
-  g_hash_table_steal (routing_get (hub)->away, key);
+  {
+    gpointer stolen = NULL;
+
+    if (g_hash_table_steal_extended (routing_get (hub)->away, key, &stolen, NULL))
+      g_free (stolen);
+  }
   return G_SOURCE_REMOVE;
 }
 

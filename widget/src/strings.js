@@ -25,6 +25,8 @@ export const STRINGS = {
     mailFailed: 'The conversation could not be sent.',
     emailAsk: 'Your e-mail, so that we can reach you', emailThanks: 'Thank you! We will write to you.',
     assistant: 'Assistant', sources: 'Sources:',
+    queue: 'You are number {n} in line', aboutMin: 'about 1 minute', aboutMins: 'about {n} minutes',
+    leaveInstead: 'Leave a message instead', team: 'Team', pickTeam: 'Who would you like to talk to?',
   },
   de: {
     chat: 'Chat', help: 'Hilfe', searchHelp: 'Hilfeartikel durchsuchen', noArticles: 'Kein Artikel passt.',
@@ -50,6 +52,8 @@ export const STRINGS = {
     mailFailed: 'Das Gespräch konnte nicht gesendet werden.',
     emailAsk: 'Ihre E-Mail, damit wir Sie erreichen', emailThanks: 'Danke! Wir schreiben Ihnen.',
     assistant: 'Assistent', sources: 'Quellen:',
+    queue: 'Sie sind Nummer {n} in der Warteschlange', aboutMin: 'etwa 1 Minute', aboutMins: 'etwa {n} Minuten',
+    leaveInstead: 'Stattdessen eine Nachricht hinterlassen', team: 'Team', pickTeam: 'Mit wem möchten Sie sprechen?',
   },
   fr: {
     chat: 'Chat', help: 'Aide', searchHelp: 'Rechercher dans l’aide', noArticles: 'Aucun article ne correspond.',
@@ -74,6 +78,8 @@ export const STRINGS = {
     mailFailed: 'La conversation n’a pas pu être envoyée.',
     emailAsk: 'Votre e-mail, pour vous recontacter', emailThanks: 'Merci ! Nous vous écrirons.',
     assistant: 'Assistant', sources: 'Sources :',
+    queue: 'Vous êtes numéro {n} dans la file', aboutMin: 'environ 1 minute', aboutMins: 'environ {n} minutes',
+    leaveInstead: 'Laisser plutôt un message', team: 'Équipe', pickTeam: 'À qui souhaitez-vous parler ?',
   },
   es: {
     chat: 'Chat', help: 'Ayuda', searchHelp: 'Buscar en la ayuda', noArticles: 'Ningún artículo coincide.',
@@ -98,5 +104,7 @@ export const STRINGS = {
     mailFailed: 'No se pudo enviar la conversación.',
     emailAsk: 'Su e-mail, para poder contactarle', emailThanks: '¡Gracias! Le escribiremos.',
     assistant: 'Asistente', sources: 'Fuentes:',
+    queue: 'Es el número {n} en la cola', aboutMin: 'aproximadamente 1 minuto', aboutMins: 'aproximadamente {n} minutos',
+    leaveInstead: 'Dejar un mensaje en su lugar', team: 'Equipo', pickTeam: '¿Con quién quiere hablar?',
   },
 };

@@ -35,6 +35,9 @@ text-align:center;min-height:44px;min-width:44px}
 .p button[disabled],.p button[aria-disabled=true]{opacity:.5;cursor:default}
 .hd button{background:transparent;color:var(--f);font-size:22px;line-height:1;padding:0}
 .bn{background:#fef3c7;color:#78350f;padding:6px 14px;font-size:13px}
+.qu{background:#eff6ff;color:#1e3a8a;padding:6px 14px;font-size:13px}
+.p .ln{background:none;color:inherit;text-decoration:underline;padding:0 4px}
+.bx select{display:block;width:100%;border:1px solid #6b7280;border-radius:8px;padding:9px;margin:4px 0 8px;background:#fff;font-size:16px}
 .m{flex:1;overflow-y:auto;overscroll-behavior:contain;padding:12px;background:#f3f4f6}
 .g{display:flex!important;flex-direction:column;margin:6px 0;max-width:85%;align-items:flex-start}
 .g.v{margin-left:auto;align-items:flex-end}

@@ -56,6 +56,9 @@ import { engage } from './engage.js';
   // the relay refused this visitor for good (error "blocked", close 4011): no more connecting
   let blocked = false;
   let unread = 0, reported = null, interacted = false, audio = null, file = null, leftBody = '';
+  // issue 18: the team the page (data-team, Confab.setTeam) or the pre-chat chose, sent with the
+  // next new conversation; the place in the queue while it waits; "leave a message instead"
+  let routeTeam = (d.querySelector('script[data-team]') || { dataset: {} }).dataset.team || '', inLine = null, leaving = false;
   const seen = new Set();                  // "conversation:seq" already shown
   const pending = new Map();               // client_id → { item, node, file }
   const confirmed = new Map();             // client_id → node, for uploads whose echo may come after the ack
@@ -98,6 +101,9 @@ import { engage } from './engage.js';
   // beside the bubble, outside the panel: heard while the panel is closed
   const live = el('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
   const banner = el('div', { class: 'bn', role: 'status', hidden: true });
+  const queueText = el('span');
+  const queueLine = el('div', { class: 'qu', role: 'status', hidden: true }, queueText, ' ',
+    el('button', { type: 'button', class: 'ln', onclick: () => { leaving = true; gate(); focusIn(); } }, T('leaveInstead')));
   const list = el('div', { class: 'm', role: 'log', 'aria-live': 'polite', 'aria-label': T('messages') });
   const pend = el('div');                  // the visitor's messages not yet stored
   const typing = el('div', { class: 'ty', 'aria-live': 'polite' });
@@ -147,7 +153,7 @@ import { engage } from './engage.js';
   }
   hq.addEventListener('input', () => { clearTimeout(helpTimer); helpTimer = setTimeout(searchHelp, 250); });
   const panel = el('div', { class: 'p', role: 'dialog', 'aria-modal': 'true', 'aria-label': cfg.name || T('chat'), hidden: true, tabindex: -1 },
-    header, tabs, help, banner, list, typing, box, preview, error, composer);
+    header, tabs, help, banner, queueLine, list, typing, box, preview, error, composer);
   list.append(pend);
   B.wrap.append(style, live, panel);
 
@@ -215,7 +221,8 @@ import { engage } from './engage.js';
   };
   const isOffline = () => !online || !inHours();
   const phone = () => w.matchMedia('(max-width:480px)').matches;
-  const needsPrechat = () => S.prechat && S.prechat != 'off' && !profile.prechat;
+  const teams = () => cfg.teams || [];
+  const needsPrechat = () => ((S.prechat && S.prechat != 'off') || teams().length) && !profile.prechat;
   function needsConsent() { return S.consent_required && !profile.consent_at; }
   const canSend = () => !needsConsent() && !(S.prechat == 'required' && !profile.prechat);
   let boxKind = '', mailing = false;
@@ -226,8 +233,9 @@ import { engage } from './engage.js';
     else if (mailing && conv) kind = 'mail';
     else if (conv && (conv.status == 'resolved' || conv.status == 'closed') && !store('rated:' + conv.id)) kind = 'rate';
     // before the first welcome nobody knows who is online: no offline form yet
-    // with the assistant on, a visitor may ask even when nobody of the team is there
-    else if (ready && isOffline() && !conv && !store('left') && !(cfg.assistant && cfg.assistant.enabled)) kind = 'leave';
+    // with the assistant on, a visitor may ask even when nobody of the team is there; a visitor
+    // in the queue may leave a message instead
+    else if ((ready && isOffline() && !conv && !store('left') && !(cfg.assistant && cfg.assistant.enabled)) || leaving) kind = 'leave';
     else if (needsPrechat()) kind = 'prechat';
     else if (needsConsent()) kind = 'consent';
     // waiting for consent there is no connection: the team's state from the config, if any
@@ -236,6 +244,12 @@ import { engage } from './engage.js';
     status.textContent = state == 'idle' && !known ? '' : known ? T(off ? 'offline' : 'online') + (teamLine() ? ' · ' + teamLine() : '') : T(state);
     banner.hidden = state != 'reconnecting';
     banner.textContent = T('reconnecting');
+    // "You are number 2 in line — about 3 minutes"
+    queueLine.hidden = !inLine || !inLine.position || leaving;
+    if (!queueLine.hidden) {
+      const m = inLine.estimated_wait_seconds == null ? 0 : Math.max(1, Math.round(inLine.estimated_wait_seconds / 60));
+      queueText.textContent = T('queue', { n: inLine.position }) + (m ? ' — ' + T(m == 1 ? 'aboutMin' : 'aboutMins', { n: m }) : '');
+    }
     mailBtn.hidden = !(cfg.email_transcript && conv && ident.visitor_token) || blocked;
     composer.hidden = kind == 'leave' || kind == 'prechat' || kind == 'blocked';
     sendBtn.setAttribute('aria-disabled', canSend() ? 'false' : 'true');
@@ -302,13 +316,18 @@ import { engage } from './engage.js';
       return [form];
     },
     prechat: () => {
-      const req = S.prechat == 'required';
+      const req = S.prechat == 'required', ask = S.prechat && S.prechat != 'off';
+      // issue 18: the visitor picks a team when the site lets them (the config's teams)
+      const pickTeam = teams().length ? el('select', { name: 'team' },
+        ...teams().map((x) => el('option', { value: x.key, text: x.name, selected: x.key == routeTeam }))) : null;
       const form = el('form', { onsubmit: (e) => {
         e.preventDefault();
         const v = values(form);
+        if (pickTeam) routeTeam = pickTeam.value;
         if (v) { profile = { ...profile, name: v.name || undefined, email: v.email || undefined, prechat: 1 }; store('profile', profile); rehello(); }
       } },
-      el('p', { text: T('prechat') }), ...field('name', T('name'), 'text', req), ...field('email', T('email'), 'email', req),
+      el('p', { text: T(ask ? 'prechat' : 'pickTeam') }), ...(ask ? [...field('name', T('name'), 'text', req), ...field('email', T('email'), 'email', req)] : []),
+      pickTeam && el('label', {}, el('span', { text: T('team') }), pickTeam),
       el('div', { class: 'row' }, el('button', { type: 'submit' }, T('start')),
         req ? null : el('button', { type: 'button', class: 'sec', onclick: () => { profile.prechat = 1; store('profile', profile); gate(); focusIn(); } }, T('skip'))));
       return [form];
@@ -531,7 +550,7 @@ import { engage } from './engage.js';
     setState(p, 'sending');
     if (!hello || !synced) return;   // flushed after the next "synced"
     const { client_id, body, attachment_id } = p.item;
-    send({ type: 'message', client_id, body, attachment_id });
+    send({ type: 'message', client_id, body, attachment_id, team: (!conv && routeTeam) || undefined });
     clearTimeout(p.timer);
     // no ack in time: say so; the message stays in the outbox and goes again on reconnect
     p.timer = setTimeout(() => p.state == 'sending' && setState(p, 'failed'), 10000);
@@ -827,6 +846,7 @@ import { engage } from './engage.js';
         hello = true;
         attempt = 0;
         online = f.agents_online | 0;
+        inLine = f.queue || null;
         if (f.conversation) setConversation(f.conversation);
         if (typeof read == 'number') read = { c: conv && conv.id, s: read };
         state = 'online';
@@ -865,6 +885,10 @@ import { engage } from './engage.js';
         setConversation(f.conversation);
         gate();
         break;
+      case 'queue':
+        inLine = f;
+        gate();
+        break;
       case 'agents_online':
         online = f.count | 0;
         gate();
@@ -876,6 +900,8 @@ import { engage } from './engage.js';
         // what the visitor wrote stays in view, with the thanks under it
         if (leftBody) list.insertBefore(bubble({ body: leftBody, created_at: new Date().toISOString() }, true), pend);
         leftBody = '';
+        leaving = false;
+        inLine = null;
         finishBox(T('left'), 'left');
         break;
       case 'rated':
@@ -1079,6 +1105,7 @@ import { engage } from './engage.js';
       text = String(text == null ? '' : text).trim().slice(0, 4000);
       return text ? submit(text) : false;
     },
+    setTeam: (k) => { routeTeam = String(k || '').slice(0, 40); },
     on: (ev, fn) => {
       if (typeof fn != 'function') return;
       (handlers[ev] = handlers[ev] || []).push(fn);
