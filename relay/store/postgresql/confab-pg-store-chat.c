@@ -1078,6 +1078,15 @@ pg_append_message (ConfabStore               *store,
  * no row otherwise, instead of failing: a failure would abort the whole flight. The writes are
  * append_new_message ()'s, in its order (the conversation's row, then the cursor, then the
  * message). */
+/* A visitor's message that would start a response-time target (none running, and the site or
+ * the conversation's team has one: confab-pg-store-targets.c) is not the common case: the main
+ * loop's path stores it with its target. */
+#define BATCH_HAS_TARGETS \
+  "(EXISTS (SELECT 1 FROM sites s WHERE s.id = $3 AND s.settings <> '{}' AND " \
+  "   (coalesce ((s.settings::jsonb ->> 'first_response_seconds')::bigint, 0) > 0 OR " \
+  "    coalesce ((s.settings::jsonb ->> 'next_response_seconds')::bigint, 0) > 0)) OR " \
+  " EXISTS (SELECT 1 FROM teams t WHERE t.id = conversations.team_id AND " \
+  "   (coalesce (t.first_response_seconds, 0) > 0 OR coalesce (t.next_response_seconds, 0) > 0)))"
 #define BATCH_SQL \
   "WITH cur AS (SELECT id FROM conversations WHERE visitor_id = $1 AND status <> 'closed' " \
   "  ORDER BY created_at DESC, id DESC LIMIT 1), " \
@@ -1086,6 +1095,7 @@ pg_append_message (ConfabStore               *store,
   "  WHERE id = (SELECT id FROM cur) AND site_id = $3 AND status IN ('open', 'pending') " \
   "  AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_type = 'visitor' AND sender_id = $1 " \
   "                  AND client_id = $4) " \
+  "  AND (target_kind IS NOT NULL OR NOT " BATCH_HAS_TARGETS ") " \
   "  RETURNING " CONVERSATION_COLUMNS "), " \
   "e AS (INSERT INTO events (cursor, site_id, kind, conversation_id, seq, created_at) " \
   "  SELECT confab_next_cursor (), c.site_id, '" CONFAB_EVENT_MESSAGE "', c.id, c.last_seq, $2 " \
@@ -1095,7 +1105,7 @@ pg_append_message (ConfabStore               *store,
   "  SELECT c.id, e.seq, e.cursor, $4, 'visitor', $1, $5, $6, NULL, $2 FROM c, e " \
   "  RETURNING cursor) " \
   "SELECT c.*, m.cursor FROM c, m"
-#define BATCH_CURSOR_COLUMN 14
+#define BATCH_CURSOR_COLUMN 17  /* after the CONVERSATION_COLUMNS */
 
 gboolean
 pg_append_batch (ConfabStore     *store,
