@@ -238,6 +238,8 @@ me (Request    *request,
       json_object_set_string_member (entry, "id", site->id);
       json_object_set_string_member (entry, "name", site->name);
       json_object_set_string_member (entry, "role", confab_role_to_string (site->role));
+      /* issue 18: the caller's own limit there, as in GET /api/v1/sites */
+      confab_site_set_max_chats (request->relay->store, entry, site->id, user->id);
       json_array_add_object_element (list, entry);
     }
 
