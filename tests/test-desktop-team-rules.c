@@ -4,7 +4,8 @@
  * (xdotool): two rules made through the form (the team and the FAQ topic chosen from their
  * lists by pointer, the address and language typed), the second moved above the first, one
  * refused by the relay (its message shown in the form, nothing changed), one deleted; after
- * each step the relay's own `team_rules` setting is read back. */
+ * each step the relay's own `team_rules` setting is read back. Another admin's change comes in
+ * by the relay's `site` frame. */
 #define G_LOG_DOMAIN "test-desktop-team-rules"
 
 #include <string.h>
@@ -418,6 +419,23 @@ test_team_rules (void)
   title = (RowTitle) { "team-rule-0", "Billing" };
   wait_until ("Billing's rule alone", row_title_is, &title);
   g_assert_null (find_anywhere ("team-rule-1"));
+
+  /* another admin's change reaches the list by the relay's site frame */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+    g_autoptr (TestResponse) patched = test_http (world->relay, "PATCH", path, world->token,
+                                                  "{\"settings\":{\"team_rules\":[{\"team\":\"sales\"},"
+                                                  "{\"team\":\"gone\",\"language\":\"fr\"}]}}", NULL);
+
+    g_assert_cmpint (patched->status, ==, 200);
+  }
+  title = (RowTitle) { "team-rule-0", "Sales" };
+  wait_until ("another admin's first rule", row_title_is, &title);
+  /* a rule naming a team that is not there shows its key and says it never matches */
+  title = (RowTitle) { "team-rule-1", "gone" };
+  wait_until ("the rule of a team that is not there", row_title_is, &title);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_anywhere ("team-rule-1"))),
+                            "No such team"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   app_stop (&app);

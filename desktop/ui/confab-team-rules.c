@@ -622,6 +622,36 @@ confab_team_rules_reload (ConfabTeamRules *self)
                                g_object_ref (self));
 }
 
+/* ------------------------------------------------------------- pushed --- */
+
+/* Another admin's change (or this one's, again): the relay's `site` frame. */
+static void
+on_site_updated (ConfabClient    *client,
+                 const char      *site_id,
+                 JsonObject      *site,
+                 ConfabTeamRules *self)
+{
+  JsonObject *settings = site != NULL ? confab_admin_object (site, "settings") : NULL;
+
+  if (g_strcmp0 (site_id, self->site_id) == 0 && settings != NULL)
+    confab_team_rules_show_settings (self, settings);
+}
+
+/* The topics' questions as they are now (a `faqs` frame). */
+static void
+on_faqs_changed (ConfabClient    *client,
+                 const char      *site_id,
+                 JsonArray       *faqs,
+                 ConfabTeamRules *self)
+{
+  if (g_strcmp0 (site_id, self->site_id) != 0 || faqs == NULL)
+    return;
+  json_array_ref (faqs);
+  g_clear_pointer (&self->faqs, json_array_unref);
+  self->faqs = faqs;
+  show_rules (self);
+}
+
 /* ----------------------------------------------------------------- API --- */
 
 void
@@ -740,5 +770,7 @@ confab_team_rules_new (ConfabClient *client)
 
   self = g_object_new (CONFAB_TYPE_TEAM_RULES, NULL);
   self->client = g_object_ref (client);
+  g_signal_connect_object (client, "site-updated", G_CALLBACK (on_site_updated), self, 0);
+  g_signal_connect_object (client, "faqs-changed", G_CALLBACK (on_faqs_changed), self, 0);
   return GTK_WIDGET (self);
 }

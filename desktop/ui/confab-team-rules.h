@@ -6,7 +6,8 @@
  * Rules are added, edited, deleted and moved up or down here; every change PATCHes the whole
  * list as the site's `team_rules` setting and what the relay answers is shown. The relay
  * validates: its refusal is shown in the rule's form (or as a toast for a move or a deletion)
- * and the list stays as the relay has it. */
+ * and the list stays as the relay has it. Another admin's change comes in with the relay's
+ * `site` frame, new FAQ questions with its `faqs` frame. */
 #pragma once
 
 #include <adwaita.h>
