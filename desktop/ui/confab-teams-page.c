@@ -9,6 +9,7 @@
 #include "confab-client-admin.h"
 #include "confab-client-routing.h"
 #include "confab-client-team.h"
+#include "confab-team-rules.h"
 #include "confab-teams-page.h"
 
 /* the spin buttons' changes go out once they stop for this long */
@@ -21,6 +22,7 @@ struct _ConfabTeamsPage
   AdwPreferencesGroup *routing_group;
   AdwPreferencesGroup *targets_group;
   AdwPreferencesGroup *teams_group;
+  ConfabTeamRules     *rules_group;
   AdwComboRow         *assignment_row;
   GtkSpinButton       *grace_spin;
   GtkSwitch           *prechat_switch;
@@ -183,6 +185,7 @@ show_settings (ConfabTeamsPage *self,
                              settings != NULL ? json_object_get_int_member_with_default (settings, "first_response_seconds", 0) / 60.0 : 0);
   gtk_spin_button_set_value (self->next_spin,
                              settings != NULL ? json_object_get_int_member_with_default (settings, "next_response_seconds", 0) / 60.0 : 0);
+  confab_team_rules_show_settings (self->rules_group, settings);
   self->filling = FALSE;
 }
 
@@ -550,6 +553,9 @@ show_teams (ConfabTeamsPage *self)
 
   self->filling = TRUE;
   confab_admin_group_clear (self->teams_group, self->team_rows);
+  /* NULL while the page is being made */
+  if (self->rules_group != NULL)
+    confab_team_rules_set_teams (self->rules_group, self->teams);
   for (guint i = 0; i < n; i++)
     {
       JsonObject *team = json_array_get_object_element (self->teams, i);
@@ -574,6 +580,7 @@ set_supported (ConfabTeamsPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->routing_group), supported);
   gtk_widget_set_visible (GTK_WIDGET (self->targets_group), supported);
   gtk_widget_set_visible (self->add_button, supported);
+  gtk_widget_set_visible (GTK_WIDGET (self->rules_group), supported);
   if (!supported)
     {
       confab_admin_group_clear (self->teams_group, self->team_rows);
@@ -641,6 +648,7 @@ load (ConfabTeamsPage *self)
                                members_cb, g_object_ref (self));
   confab_client_fetch_teams_async (self->client, self->site_id, self->cancellable, teams_cb,
                                    g_object_ref (self));
+  confab_team_rules_reload (self->rules_group);
 }
 
 /* ------------------------------------------------------------- pushed --- */
@@ -704,6 +712,7 @@ set_site_id (ConfabTeamsPage *self,
   g_clear_pointer (&self->teams, json_array_unref);
   g_clear_pointer (&self->members, json_array_unref);
   g_hash_table_remove_all (self->expanded);
+  confab_team_rules_set_site_id (self->rules_group, site_id);
   show_teams (self);
   load (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SITE_ID]);
@@ -892,6 +901,14 @@ confab_teams_page_init (ConfabTeamsPage *self)
   show_teams (self);
 }
 
+/* The rules need the client: made with it, below the teams they name. */
+static void
+add_rules_group (ConfabTeamsPage *self)
+{
+  self->rules_group = CONFAB_TEAM_RULES (confab_team_rules_new (self->client));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), ADW_PREFERENCES_GROUP (self->rules_group));
+}
+
 GtkWidget *
 confab_teams_page_new (ConfabClient *client)
 {
@@ -901,6 +918,7 @@ confab_teams_page_new (ConfabClient *client)
 
   self = g_object_new (CONFAB_TYPE_TEAMS_PAGE, NULL);
   self->client = g_object_ref (client);
+  add_rules_group (self);
   confab_client_ensure_routing_signals ();
   confab_client_ensure_list_signals ();
   g_signal_connect (client, "teams-changed", G_CALLBACK (on_teams_changed), self);

@@ -7,6 +7,8 @@
  *     visitor pick a team;
  *   - Response targets: the site's first and next response targets;
  *   - Teams: add, rename, delete; each team's members, assignment mode and its own targets.
+ *   - Rules: the site's team_rules, the first match giving a new conversation its team
+ *     (confab-team-rules.h).
  *
  * Every change goes to the relay at once (PATCH the site's settings or the team). A relay
  * without routing answers the teams with 404: the page says so and offers nothing. */
