@@ -304,6 +304,12 @@ note_toggle_on (gpointer data)
                                                                       "note-toggle")));
 }
 
+static gboolean
+note_toggle_off (gpointer data)
+{
+  return !note_toggle_on (data);
+}
+
 /* The alerts of test-desktop-app.c, for notes. */
 static const char *
 lookup_title (GVariant *notification)
@@ -436,7 +442,7 @@ test_note_with_mention (void)
 
   /* back to a reply: the next words go to the visitor */
   x_key ("ctrl+shift+n");
-  g_assert_false (note_toggle_on (&app));
+  wait_until ("the note mode off", note_toggle_off, &app);
 
   /* the agent is elsewhere; Bea names them: one notification */
   elsewhere = gtk_window_new ();
