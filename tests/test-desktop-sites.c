@@ -759,7 +759,10 @@ test_agent_sees_no_admin_pages (void)
 
     x_focus (GTK_WINDOW (dialog));
     name = find_named (GTK_WIDGET (dialog), "new-site-name");
+    /* a dialog just shown: its entry placed first, and typed into once it has the focus */
+    scroll_into_view (name);
     x_click (name, gtk_widget_get_width (name) / 2.0, gtk_widget_get_height (name) / 2.0);
+    wait_until ("the focus in the new site's name", has_focus_within, name);
     x_type ("Agnes Blog");
     {
       Typed typed = { GTK_WIDGET (dialog), "new-site-name", "Agnes Blog" };
@@ -812,11 +815,8 @@ test_setup_code (void)
   root = GTK_WIDGET (app.window);
   wait_until ("the sign-in page", sign_in_shown, &app);
   x_focus (GTK_WINDOW (app.window));
-  {
-    GtkWidget *mode = find_named (root, "setup-mode-button");
-
-    x_click (mode, gtk_widget_get_width (mode) / 2.0, gtk_widget_get_height (mode) / 2.0);
-  }
+  /* the page just shown: the button clicked once it is laid out */
+  x_click_widget (root, "setup-mode-button");
   /* the relay address is filled in already (CONFAB_RELAY_URL, as for a packaged app's default) */
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (root, "relay-entry"))), ==,
                    test_relay_base_url (world->relay));
