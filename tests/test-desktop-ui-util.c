@@ -63,6 +63,33 @@ settle (guint ms)
     }
 }
 
+static gboolean
+count_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+two_ticks (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* A tick callback makes the frame clock run; ticks come in a frame's update phase, before its
+ * layout: after the second, the frame of the first (and its layout) is done. */
+void
+wait_for_frames (GtkWidget *widget)
+{
+  guint ticks = 0;
+  guint id = gtk_widget_add_tick_callback (widget, count_tick, &ticks, NULL);
+
+  wait_until ("two frames drawn", two_ticks, &ticks);
+  gtk_widget_remove_tick_callback (widget, id);
+}
+
 char *
 save_screenshot (GtkWidget  *widget,
                  const char *name)

@@ -34,6 +34,10 @@ void       wait_until_at   (const char *file,
 #define wait_until(what, cond, data) wait_until_at (__FILE__, __LINE__, (what), (cond), (data))
 /* Runs the main loop for @ms: layout, styles and pending frames settle. */
 void       settle          (guint       ms);
+/* Runs the main loop until @widget's window has drawn two more frames: whatever was queued
+ * before (a resize, the layout of rows just made visible) has been laid out, however long a
+ * loaded machine takes for it. */
+void       wait_for_frames (GtkWidget  *widget);
 /* Saves @widget as <name>.png into $CONFAB_SCREENSHOTS; returns the path. */
 char      *save_screenshot (GtkWidget  *widget,
                             const char *name);
