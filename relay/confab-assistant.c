@@ -51,6 +51,8 @@ struct _ConfabAssistant {
   SoupSession *embed_session; /* [assistant] timeout-seconds for the whole request */
   GHashTable  *running;   /* conversation id → Answer*: one answer at a time per conversation */
   GHashTable  *sweeping;  /* site ids whose vectors are being computed */
+  GHashTable  *resweep;   /* ... and whose FAQs or articles changed meanwhile */
+  GCancellable *sweeps;   /* cancelled when the relay goes away */
 };
 
 /* --- settings --- */
@@ -643,6 +645,9 @@ sweep_free (Sweep *sweep)
   g_free (sweep);
 }
 
+static void sweep_site (ConfabAssistant *assistant,
+                        const char      *site_id);
+
 static void
 swept (GObject      *source,
        GAsyncResult *result,
@@ -651,12 +656,16 @@ swept (GObject      *source,
   Sweep *sweep = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) vectors = embed_finish (result, &error);
+  gboolean again;
 
-  if (sweep->assistant == NULL)
+  /* the relay is going away: sweep->assistant is no more */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     goto done;
   g_hash_table_remove (sweep->assistant->sweeping, sweep->site_id);
+  again = g_hash_table_remove (sweep->assistant->resweep, sweep->site_id);
   if (vectors == NULL)
     {
+      /* no retry loop on a failing endpoint: the next change or question tries again */
       confab_metrics_inc (CONFAB_METRIC_ASSISTANT_FAILURES);
       g_warning ("No embeddings for site %s: %s", sweep->site_id, error->message);
       goto done;
@@ -671,6 +680,9 @@ swept (GObject      *source,
         break;
       }
   g_debug ("Embedded %u FAQs and articles of site %s", vectors->len, sweep->site_id);
+  /* a change came while this batch was made, or there is more than one batch to make */
+  if (error == NULL && (again || vectors->len == MAX_EMBED_BATCH))
+    sweep_site (sweep->assistant, sweep->site_id);
 
 done:
   sweep_free (sweep);
@@ -713,8 +725,14 @@ sweep_site (ConfabAssistant *assistant,
   g_autoptr (GHashTable) stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   Sweep *sweep;
 
-  if (!embeddings_on (assistant) || g_hash_table_contains (assistant->sweeping, site_id))
+  if (!embeddings_on (assistant))
     return;
+  if (g_hash_table_contains (assistant->sweeping, site_id))
+    {
+      /* this one may have read the texts before the change: one more when it is done */
+      g_hash_table_add (assistant->resweep, g_strdup (site_id));
+      return;
+    }
   faqs = confab_store_list_faqs (store, site_id, &error);
   if (faqs != NULL)
     articles = confab_store_list_articles (store, site_id, TRUE, &error);
@@ -758,7 +776,7 @@ sweep_site (ConfabAssistant *assistant,
       return;
     }
   g_hash_table_add (assistant->sweeping, g_strdup (site_id));
-  embed_async (assistant, sweep->texts, NULL, swept, sweep);
+  embed_async (assistant, sweep->texts, assistant->sweeps, swept, sweep);
 }
 
 static double
@@ -1094,6 +1112,7 @@ typedef struct {
   char            *latest;        /* the text so far, not yet sent */
   gint64           last_delta_ms;
   guint            delta_source;
+  gboolean         drafted;       /* the visitor's tabs have a draft of it */
 } Answer;
 
 static void
@@ -1112,6 +1131,10 @@ answer_free (Answer *answer)
   g_free (answer);
 }
 
+static gboolean may_answer     (ConfabAssistant *assistant,
+                                const char      *conversation_id);
+static void     answer_retract (Answer          *answer);
+
 static void
 send_delta (Answer *answer)
 {
@@ -1119,6 +1142,13 @@ send_delta (Answer *answer)
 
   if (answer->latest == NULL || answer->assistant == NULL)
     return;
+  /* an agent came in, or the visitor asked for one: quiet at once, the rest is not written */
+  if (!may_answer (answer->assistant, answer->conversation_id))
+    {
+      answer_retract (answer);
+      g_cancellable_cancel (answer->cancellable);
+      return;
+    }
   frame = confab_frame_new ("assistant_delta");
   json_object_set_string_member (frame, "conversation_id", answer->conversation_id);
   json_object_set_string_member (frame, "stream_id", answer->stream_id);
@@ -1126,6 +1156,25 @@ send_delta (Answer *answer)
   confab_hub_send_to_visitor (answer->assistant->relay->hub, answer->visitor_id, frame);
   g_clear_pointer (&answer->latest, g_free);
   answer->last_delta_ms = g_get_monotonic_time () / 1000;
+  answer->drafted = TRUE;
+}
+
+/* The answer will not be stored: its draft goes from the visitor's tabs, and no delta comes
+ * after this (a pending one would bring the draft back). */
+static void
+answer_retract (Answer *answer)
+{
+  g_autoptr (JsonObject) frame = NULL;
+
+  g_clear_handle_id (&answer->delta_source, g_source_remove);
+  g_clear_pointer (&answer->latest, g_free);
+  if (!answer->drafted || answer->assistant == NULL)
+    return;
+  answer->drafted = FALSE;
+  frame = confab_frame_new ("assistant_cancel");
+  json_object_set_string_member (frame, "conversation_id", answer->conversation_id);
+  json_object_set_string_member (frame, "stream_id", answer->stream_id);
+  confab_hub_send_to_visitor (answer->assistant->relay->hub, answer->visitor_id, frame);
 }
 
 static gboolean
@@ -1276,6 +1325,7 @@ answered (GObject      *source,
       /* the error's words are ours, never the endpoint's body */
       g_warning ("Assistant failed in conversation %s, the FAQ bot answers: %s",
                  answer->conversation_id, error->message);
+      answer_retract (answer);
       count_event (assistant, answer->site_id, answer->conversation_id, CONFAB_ASSISTANT_EVENT_FAILURE);
       if (may_answer (assistant, answer->conversation_id))
         fall_back (answer);
@@ -1284,7 +1334,10 @@ answered (GObject      *source,
 
   /* an agent came in (or the visitor asked for one) while the model wrote */
   if (!may_answer (assistant, answer->conversation_id))
-    goto done;
+    {
+      answer_retract (answer);
+      goto done;
+    }
 
   message = post_answer (assistant, answer->conversation_id, answer->name, text, answer->stream_id,
                          answer->sources, &error);
@@ -1292,6 +1345,7 @@ answered (GObject      *source,
     {
       g_warning ("Assistant answer not stored in conversation %s: %s", answer->conversation_id,
                  error->message);
+      answer_retract (answer);
       goto done;
     }
   count_event (assistant, answer->site_id, answer->conversation_id, CONFAB_ASSISTANT_EVENT_ANSWER);
@@ -1439,6 +1493,7 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
   if (previous != NULL)
     {
       g_hash_table_remove (assistant->running, conversation->id);
+      answer_retract (previous);
       g_cancellable_cancel (previous->cancellable);
     }
 
@@ -1467,6 +1522,29 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
   else
     answer_start (answer, NULL);
   return TRUE;
+}
+
+void
+confab_assistant_knowledge_changed (ConfabAssistant *assistant,
+                                    const char      *site_id)
+{
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GError) error = NULL;
+  Settings settings;
+
+  if (!confab_assistant_available (assistant) || !embeddings_on (assistant))
+    return;
+  site = confab_store_get_site (assistant->relay->store, site_id, &error);
+  if (site == NULL)
+    {
+      g_warning ("No embeddings for site %s: %s", site_id, error->message);
+      return;
+    }
+  /* a site without its assistant on costs the endpoint nothing */
+  read_settings (site, &settings);
+  if (settings.enabled)
+    sweep_site (assistant, site_id);
+  settings_clear (&settings);
 }
 
 /* --- agent assist --- */
@@ -1657,6 +1735,8 @@ confab_assistant_new (ConfabRelay *relay)
   soup_session_set_proxy_resolver (assistant->embed_session, NULL);
   assistant->running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   assistant->sweeping = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  assistant->resweep = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  assistant->sweeps = g_cancellable_new ();
   confab_objects_set_assistant_available (relay->config->assistant_url != NULL);
   return assistant;
 }
@@ -1680,7 +1760,10 @@ confab_assistant_free (ConfabAssistant *assistant)
       g_cancellable_cancel (answer->cancellable);
     }
   g_hash_table_unref (assistant->running);
+  g_cancellable_cancel (assistant->sweeps);
+  g_clear_object (&assistant->sweeps);
   g_hash_table_unref (assistant->sweeping);
+  g_hash_table_unref (assistant->resweep);
   soup_session_abort (assistant->session);
   g_object_unref (assistant->session);
   soup_session_abort (assistant->embed_session);

@@ -46,6 +46,12 @@ gboolean         confab_assistant_after_visitor_message (ConfabAssistant        
                                                  const ConfabConversation *conversation,
                                                  const ConfabMessage      *message);
 
+/* A site's FAQs or articles were created, changed or deleted: with embeddings and the site's
+ * assistant on, their vectors are computed again in the background now (not at the next
+ * visitor's question). */
+void             confab_assistant_knowledge_changed (ConfabAssistant *assistant,
+                                                 const char      *site_id);
+
 /* Agent assist: a reply to the visitor's last words ({"body","sources"}) or a one-paragraph
  * summary ({"summary"}) of @conversation, or a CONFAB_ASSISTANT_ERROR. */
 void             confab_assistant_suggest_reply_async (ConfabAssistant          *assistant,

@@ -11,7 +11,8 @@ does, and serves:
   GET  /requests              [{"path","authorization","body"}] of every request to /v1
 
 Modes: "stream" (the reply in chunks 120 ms apart, then [DONE]), "fast" (no pauses), "error"
-(HTTP 500), "garbage" (200 with a stream that is not JSON), "hang" (headers, then nothing)."""
+(HTTP 500), "garbage" (200 with a stream that is not JSON), "hang" (headers, then nothing),
+"cut" (the first half of the reply streamed, then a line that is not JSON)."""
 
 import argparse
 import json
@@ -60,6 +61,12 @@ class Handler(BaseHTTPRequestHandler):
             self.answer_json(404, {"error": "not found"})
 
     def do_POST(self):
+        try:
+            self.answer()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the relay stopped reading: a dropped answer, not a failure of the stand-in
+
+    def answer(self):
         body = self.read_json()
         if self.path == "/control":
             with lock:
@@ -111,11 +118,17 @@ class Handler(BaseHTTPRequestHandler):
         chunks += [{"choices": [{"index": 0, "delta": {"content": w if i == 0 else " " + w}}]}
                    for i, w in enumerate(words)]
         chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if mode == "cut":
+            chunks = chunks[:len(chunks) // 2]
         for chunk in chunks:
             self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
             self.wfile.flush()
-            if mode == "stream":
+            if mode in ("stream", "cut"):
                 time.sleep(0.12)
+        if mode == "cut":
+            self.wfile.write(b"data: {this is not json\n\n")
+            self.wfile.flush()
+            return
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 

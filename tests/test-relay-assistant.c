@@ -510,6 +510,104 @@ test_quiet_after_agent (void)
   g_assert_cmpuint (standin_count (standin), ==, 0);
 }
 
+/* --- a draft dropped mid-stream is retracted --- */
+
+#define LONG_REPLY "Standard shipping takes 3 to 5 working days in Europe and up to two weeks " \
+                   "elsewhere, and every parcel is tracked from our warehouse to your door."
+
+/* The assistant streams a long answer to the visitor: returns its first delta's stream_id. */
+static char *
+start_draft (Standin    *standin,
+             TestWorld  *world,
+             const char *mode,
+             char      **out_conversation_id)
+{
+  g_autofree char *control = g_strdup_printf ("{\"mode\":\"%s\",\"reply\":\"%s\"}", mode, LONG_REPLY);
+  g_autofree char *ok = standin_call (standin, "POST", "/control", control);
+  g_autoptr (JsonObject) delta = NULL;
+
+  visitor_send (world->visitor, "How long does shipping take?", out_conversation_id);
+  delta = test_ws_wait_for (world->visitor, "assistant_delta", 5000);
+  return g_strdup (test_obj_string (delta, "stream_id"));
+}
+
+/* The visitor got assistant_cancel for @stream_id, and no delta of it after that. */
+static void
+expect_retracted (TestWs     *visitor,
+                  const char *conversation_id,
+                  const char *stream_id)
+{
+  g_autoptr (JsonObject) cancel = test_ws_wait_for_match (visitor, "assistant_cancel", "stream_id",
+                                                          stream_id, 5000);
+  GPtrArray *log;
+  gboolean after = FALSE;
+
+  g_assert_cmpstr (test_obj_string (cancel, "conversation_id"), ==, conversation_id);
+  test_sleep_ms (TEST_QUIET_MS);
+  log = test_ws_log (visitor);
+  for (guint i = 0; i < log->len; i++)
+    {
+      const char *text = g_ptr_array_index (log, i);
+
+      if (strstr (text, "\"assistant_cancel\"") != NULL && strstr (text, stream_id) != NULL)
+        after = TRUE;
+      else if (after && strstr (text, "\"assistant_delta\"") != NULL)
+        g_assert_null (strstr (text, stream_id));
+    }
+  g_assert_true (after);
+}
+
+static void
+test_retract_agent_joined (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *stream_id = start_draft (standin, world, "stream", &conversation_id);
+  g_autoptr (JsonObject) answer = NULL;
+
+  test_agent_say (world->agent, conversation_id, "Hi, I am Sam, let me check that for you.");
+  expect_retracted (world->visitor, conversation_id, stream_id);
+  /* and the assistant's answer is never stored */
+  answer = test_ws_find_match (world->visitor, "message", "sender.type", "bot", 3000);
+  g_assert_null (answer);
+  g_assert_cmpint (assistant_count (world, "answers"), ==, 0);
+}
+
+static void
+test_retract_visitor_wrote_again (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *stream_id = start_draft (standin, world, "stream", &conversation_id);
+  g_autoptr (JsonObject) answer = NULL;
+
+  standin_mode (standin, "fast");
+  visitor_send (world->visitor, "And how long does delivery to Norway take?", NULL);
+  expect_retracted (world->visitor, conversation_id, stream_id);
+  /* the newer message is answered, under another stream */
+  answer = expect_bot (world->visitor, 10000);
+  g_assert_true (test_obj_bool (answer, "assistant"));
+  g_assert_cmpstr (test_obj_string (answer, "stream_id"), !=, stream_id);
+}
+
+static void
+test_retract_failed (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *stream_id = start_draft (standin, world, "cut", &conversation_id);
+  g_autoptr (JsonObject) answer = NULL;
+
+  expect_retracted (world->visitor, conversation_id, stream_id);
+  /* the FAQ bot answers instead */
+  answer = expect_bot (world->visitor, 10000);
+  g_assert_true (test_obj_has (answer, "faq_id"));
+  g_assert_false (test_obj_has (answer, "assistant"));
+}
+
 static void
 test_vote (void)
 {
@@ -822,30 +920,64 @@ test_embeddings (void)
   g_assert_nonnull (strstr (prompt, "] Shipping and delivery"));
   g_assert_null (strstr (prompt, "within 30 days"));
 
-  /* an FAQ that changes gets a new vector: only it */
+  /* an FAQ that changes gets a new vector at once, before any visitor asks: only it */
   patch_path = g_strdup_printf ("/api/v1/faqs/%s", returns_id);
   {
     g_autoptr (TestResponse) response = test_http (world->relay, "PATCH", patch_path, world->token,
                                                    "{\"answer\":\"Send it back within 60 days for a refund.\"}", NULL);
     test_assert_http_status (response, 200);
   }
+  resweep = wait_embeddings (standin, 4);
+  g_assert_cmpuint (json_array_get_length (resweep), ==, 1);
+  g_assert_nonnull (strstr (json_array_get_string_element (resweep, 0), "within 60 days"));
+
+  /* so does a new article, and the visitor's next question finds it by meaning */
+  {
+    g_autofree char *articles = g_strdup_printf ("/api/v1/sites/%s/articles", world->site_id);
+    g_autoptr (TestResponse) response = test_http (world->relay, "POST", articles, world->token,
+                                                   "{\"title\":\"Exchanges\",\"slug\":\"exchanges\","
+                                                   "\"body\":\"Swap any item for another size, free.\","
+                                                   "\"published\":true}", NULL);
+    test_assert_http_status (response, 201);
+  }
+  g_clear_pointer (&resweep, json_array_unref);
+  resweep = wait_embeddings (standin, 5);
+  g_assert_cmpuint (json_array_get_length (resweep), ==, 1);
+  g_assert_nonnull (strstr (json_array_get_string_element (resweep, 0), "Swap any item"));
+  test_sleep_ms (300);
+
   visitor_send (world->visitor, "Thanks! And where is my parcel now?", NULL);
   later = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
   {
-    g_autoptr (GPtrArray) inputs = NULL;
+    g_autoptr (JsonArray) asked = wait_embeddings (standin, 6);
 
-    wait_embeddings (standin, 5);
-    inputs = embedding_inputs (standin);
-    for (guint i = 3; i < 5; i++)
-      {
-        JsonArray *input = g_ptr_array_index (inputs, i);
-
-        if (json_array_get_length (input) == 1 &&
-            strstr (json_array_get_string_element (input, 0), "within 60 days") != NULL)
-          resweep = json_array_ref (input);
-      }
-    g_assert_nonnull (resweep);
+    /* only the visitor's words: nothing was left to sweep */
+    g_assert_cmpuint (json_array_get_length (asked), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (asked, 0), ==, "Thanks! And where is my parcel now?");
   }
+}
+
+/* A site whose assistant is off: its FAQs cost the embeddings endpoint nothing, until it is
+ * turned on: then they get their vectors at once. */
+static void
+test_embeddings_assistant_off (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autofree char *base = assistant_config (standin);
+  g_autofree char *config = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (JsonArray) sweep = NULL;
+
+  config = g_strdup_printf ("%s[assistant]\nembeddings-url=http://127.0.0.1:%u/v1/embeddings\n"
+                            "embeddings-model=toy-embed\n", base, standin->port);
+  world = test_world_new (config, TEST_WORLD_DEFAULT);
+  add_knowledge (world);
+  test_sleep_ms (TEST_QUIET_MS);
+  g_assert_cmpuint (standin_count (standin), ==, 0);
+
+  patch_site (world, "{\"assistant\":{\"enabled\":true}}", 200, NULL);
+  sweep = wait_embeddings (standin, 1);
+  g_assert_cmpuint (json_array_get_length (sweep), ==, 2);
 }
 
 /* A site with articles and no FAQ at all: the assistant answers all the same (the FAQ bot's
@@ -893,11 +1025,15 @@ main (int   argc,
   test_harness_add ("/assistant/handoff", test_handoff);
   test_harness_add ("/assistant/quiet-after-agent", test_quiet_after_agent);
   test_harness_add ("/assistant/vote", test_vote);
+  test_harness_add ("/assistant/retract/agent-joined", test_retract_agent_joined);
+  test_harness_add ("/assistant/retract/visitor-wrote-again", test_retract_visitor_wrote_again);
+  test_harness_add ("/assistant/retract/failed", test_retract_failed);
   test_harness_add ("/assistant/agent-assist", test_agent_assist);
   test_harness_add ("/assistant/assist-rate-limited", test_assist_rate_limited);
   test_harness_add ("/assistant/unavailable", test_unavailable);
   test_harness_add ("/assistant/settings-checked", test_settings_checked);
   test_harness_add ("/assistant/embeddings", test_embeddings);
+  test_harness_add ("/assistant/embeddings/assistant-off", test_embeddings_assistant_off);
   test_harness_add ("/assistant/articles-only", test_articles_only);
 
   return g_test_run ();

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-assistant.h"
 #include "confab-faq.h"
 #include "confab-hub-admin.h"
 #include "confab-json.h"
@@ -190,6 +191,7 @@ push_faqs (ConfabApiCall *call,
     g_warning ("Cannot tell the team of the FAQs: %s", error->message);
   else
     confab_hub_push_list (call->relay->hub, site_id, "faqs", list);
+  confab_assistant_knowledge_changed (call->relay->assistant, site_id);
 }
 
 static void

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "confab-api"
 
 #include "confab-api-admin.h"
+#include "confab-assistant.h"
 #include "confab-api-kb.h"
 #include "confab-help.h"
 #include "confab-hub-admin.h"
@@ -173,6 +174,7 @@ push_articles (ConfabApiCall *call,
     g_warning ("Cannot tell the team of the articles: %s", error->message);
   else
     confab_hub_push_list (call->relay->hub, site_id, "articles", list);
+  confab_assistant_knowledge_changed (call->relay->assistant, site_id);
 }
 
 static void

@@ -892,6 +892,9 @@ site_patch (Request    *request,
   if (updated == NULL)
     return confab_http_gerror (request->msg, error);
   updated->role = site->role;
+  /* the assistant turned on: its FAQs' and articles' vectors are made now */
+  if (settings != NULL && json_object_has_member (settings, "assistant"))
+    confab_assistant_knowledge_changed (request->relay->assistant, site->id);
 
   {
     g_autoptr (GList) keys = json_object_get_members (body);

@@ -2,7 +2,8 @@
 // The assistant in the widget (issue 16) in headless Chromium, against the real relay and a local
 // OpenAI-compatible stand-in (tests/openai-standin.py): the answer streams into a draft bubble
 // that the stored message replaces, it is labelled "Assistant", its sources are links to the
-// help centre (an FAQ's is text), and "Talk to a person" is one click under it.
+// help centre (an FAQ's is text), and "Talk to a person" is one click under it; votes on an
+// answer ("was this helpful") reach the analytics; a draft the relay drops goes away.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -108,6 +109,80 @@ test('the assistant streams its answer, labelled, with its sources and a way to 
   await until('the team is asked', async () =>
     (await page.locator('confab-widget .g.s .x', { hasText: 'The visitor asked for a person' }).count()) == 1);
   assert.equal((await standinCall('GET', '/requests')).length, 1);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+// A new visitor asks about shipping; resolves when the chat is open and the question sent.
+const ask = async (page) => {
+  await bubble(page, 'Open chat').click();
+  const chatTab = page.getByRole('tab', { name: 'Chat' });
+  if (await chatTab.count()) await chatTab.click();
+  await until('composer', async () => composer(page).isVisible());
+  await composer(page).fill('How long does shipping take?');
+  await composer(page).press('Enter');
+};
+
+const assistantCounts = async () => {
+  const r = await relay.http('GET', `/api/v1/sites/${site.id}/analytics`, null, token);
+  assert.equal(r.status, 200, r.text);
+  return r.body.assistant;
+};
+
+test('"was this helpful": one vote per answer, changeable, shown as chosen, counted by the relay', async () => {
+  await standinCall('POST', '/control', { mode: 'fast', reply: REPLY });
+  const { context, page } = await openPage(browser, hostUrl(host, site));
+  await ask(page);
+  const answer = page.locator('confab-widget .g', { has: page.locator('.ai') });
+  await until('the stored answer', async () => (await answer.count()) == 1 && (await page.locator('confab-widget .g.dr').count()) == 0);
+  const votes = answer.getByRole('group', { name: 'Was this helpful?' });
+  const yes = votes.getByRole('button', { name: 'Yes, helpful' });
+  const no = votes.getByRole('button', { name: 'No, not helpful' });
+  assert.equal(await yes.getAttribute('aria-pressed'), 'false');
+  assert.equal(await no.getAttribute('aria-pressed'), 'false');
+  const before = await assistantCounts();
+
+  await yes.click();
+  assert.equal(await yes.getAttribute('aria-pressed'), 'true');
+  assert.equal(await no.getAttribute('aria-pressed'), 'false');
+  await until('the vote counted', async () => (await assistantCounts()).helpful == before.helpful + 1);
+  await page.screenshot({ path: artifact('assistant-vote.png') });
+  const violations = (await axeScan(page)).filter((v) => v.impact == 'serious' || v.impact == 'critical');
+  assert.deepEqual(violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' ')), [], 'axe: nothing serious');
+
+  // changing one's mind replaces the vote: still one per answer
+  await no.click();
+  assert.equal(await no.getAttribute('aria-pressed'), 'true');
+  assert.equal(await yes.getAttribute('aria-pressed'), 'false');
+  await until('the vote changed', async () => {
+    const c = await assistantCounts();
+    return c.helpful == before.helpful && c.unhelpful == before.unhelpful + 1;
+  });
+
+  // the next page shows the choice
+  await page.reload();
+  await bubble(page, 'Open chat').click();
+  const chatTab = page.getByRole('tab', { name: 'Chat' });
+  if (await chatTab.count()) await chatTab.click();
+  const again = page.locator('confab-widget .g', { has: page.locator('.ai') }).getByRole('button', { name: 'No, not helpful' });
+  await until('the answer again', async () => (await again.count()) == 1);
+  assert.equal(await again.getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('a draft the assistant drops (the model failed mid-answer) goes away; the FAQ bot answers', async () => {
+  await standinCall('POST', '/control', { mode: 'cut', reply: REPLY + ' ' + REPLY + ' ' + REPLY });
+  const { context, page } = await openPage(browser, hostUrl(host, site));
+  await ask(page);
+  const draft = page.locator('confab-widget .g.dr');
+  await until('a draft', async () => (await draft.count()) == 1);
+  // retracted, and the FAQ's answer in its place: no half answer left behind
+  const faq = page.locator('confab-widget .g .x', { hasText: 'Standard shipping takes 3 to 5 working days.' });
+  await until('the FAQ bot answers', async () => (await faq.count()) == 1);
+  await until('no draft', async () => (await draft.count()) == 0);
+  assert.equal(await page.locator('confab-widget .g .ai').count(), 0, 'no answer of the assistant');
+  assert.equal(await page.locator('confab-widget .g .x', { hasText: 'in Europe' }).count(), 0, 'no part of the dropped answer');
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -54,6 +54,11 @@ text-align:center;min-height:44px;min-width:44px}
 .g .src{display:block;font-size:12px;margin-top:4px;color:#374151}
 .g .src a,.g .src span{margin-left:6px}
 .g .ai{font-weight:600}
+.g .vt{display:flex;align-items:center;gap:4px;font-size:12px;margin-top:4px;color:#374151}
+.g .vt button{display:inline-flex;align-items:center;border:1px solid #9ca3af;border-radius:12px;background:#fff;color:#4b5563;padding:2px 8px;cursor:pointer}
+.g .vt svg{width:16px;height:16px;fill:currentColor}
+.g .vt button[value=n] svg{transform:rotate(180deg)}
+.g .vt button[aria-pressed=true]{background:#dbeafe;border-color:#1d4ed8;color:#1d4ed8}
 .g progress{display:block;width:100%;min-width:120px;height:6px;margin-top:4px;appearance:auto}
 .fc{display:flex!important;align-items:center;gap:8px;margin-top:4px;padding:6px 8px;border-radius:8px;background:#f3f4f6;
 color:#1f2937!important;text-decoration:none!important;min-height:44px;max-width:240px;cursor:pointer}

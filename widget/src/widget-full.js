@@ -77,14 +77,17 @@ import { engage } from './engage.js';
   const FILES = /\.(pdf|txt|csv|docx|xlsx|pptx|odt|ods|odp|zip)$/i;
   const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp,.pdf,.txt,.csv,.docx,.xlsx,.pptx,.odt,.ods,.odp,.zip';
   const isImage = (f) => /^image\/(png|jpeg|gif|webp)$/.test(f.type);
-  const star = () => {
+  const icon = (p) => {
     const ns = 'http://www.w3.org/2000/svg', svg = d.createElementNS(ns, 'svg'), path = d.createElementNS(ns, 'path');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
-    path.setAttribute('d', 'M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z');
+    path.setAttribute('d', p);
     svg.append(path);
     return svg;
   };
+  const star = () => icon('M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z');
+  // a thumb up; the down one is the same turned over (CSS), no emoji font needed
+  const thumb = () => icon('M2 21h4V9H2zM22 10a2 2 0 0 0-2-2h-6.3l1-4.6c.1-.5-.1-1-.4-1.4L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7z');
 
   // --- the panel ---
   const style = el('style');
@@ -421,6 +424,27 @@ import { engage } from './engage.js';
   };
   const isFile = (att) => att.kind == 'file' || (att.kind != 'image' && att.mime && !/^image\//.test(att.mime));
 
+  // One vote per answer, changeable; the choice is kept for the next page (the relay keeps the latest).
+  const votes = store('votes') || {};
+  const voteRow = (m) => {
+    const k = m.conversation_id + ':' + m.seq;
+    const row = el('div', { class: 'vt', role: 'group', 'aria-label': T('helpful') }, el('span', { 'aria-hidden': 'true' }, T('helpful')));
+    const show = () => { for (const b of row.querySelectorAll('button')) b.setAttribute('aria-pressed', votes[k] === (b.value == 'y')); };
+    for (const up of [true, false])
+      row.append(el('button', { type: 'button', value: up ? 'y' : 'n', 'aria-label': T(up ? 'yes' : 'no'),
+        onclick: () => {
+          if (!send(Object.assign({ type: 'faq_feedback', helpful: up }, m.faq_id ? { faq_id: m.faq_id } : { seq: m.seq }))) return;
+          votes[k] = up;
+          // the newest 100 votes are plenty to show
+          const keys = Object.keys(votes);
+          if (keys.length > 100) delete votes[keys[0]];
+          store('votes', votes);
+          show();
+        } }, thumb()));
+    show();
+    return row;
+  };
+
   const bubble = (m, mine) => {
     const type = m.sender && m.sender.type;
     const own = mine || type == 'visitor';
@@ -443,6 +467,8 @@ import { engage } from './engage.js';
       if (a.type == 'talk_to_human')
         node.append(el('div', { class: 'k' }, el('button', { type: 'button', onclick: (e) => { e.target.disabled = true; send({ type: 'talk_to_human' }); } }, a.label || T('human'))));
       else if (a.type == 'ask_email' && !profile.email) node.append(askEmail(a.label));
+    // "Was this helpful?" under a stored answer of the assistant (or the FAQ bot)
+    if (type == 'bot' && m.seq && (m.assistant || m.faq_id)) node.append(voteRow(m));
     const foot = el('span', { class: 'f' });
     // seen, not heard: the screen reader had the name first
     if (type != 'visitor' && !mine && m.sender && m.sender.name) foot.append(el('span', { 'aria-hidden': 'true' }, m.sender.name + ' · '));
@@ -870,6 +896,12 @@ import { engage } from './engage.js';
       case 'assistant_delta':
         showDraft(f);
         break;
+      case 'assistant_cancel': {
+        // the answer was dropped (a person came, the visitor wrote again, the model failed)
+        const d = drafts.get(f.stream_id);
+        if (d) { drafts.delete(f.stream_id); d.remove(); }
+        break;
+      }
       case 'ack': {
         const p = pending.get(f.client_id);
         if (p && f.conversation_id) {
