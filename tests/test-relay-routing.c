@@ -1115,6 +1115,58 @@ test_faq_rule (void)
   }
 }
 
+/* The FAQ rule for a queued conversation: out of the site's queue into the team's, where it is
+ * first; the one that waited before it in the site's queue stays there. */
+static void
+test_faq_rule_queued (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) a = add_agent (world, "alice");
+  g_autofree char *teams_path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
+  g_autofree char *faqs_path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autofree char *team_body = test_json ("{'name':'Billing','member_ids':['%s']}", a->id);
+  g_autoptr(TestResponse) team = test_http (world->relay, "POST", teams_path, world->token, team_body, NULL);
+  g_autoptr(TestResponse) faq = test_http (world->relay, "POST", faqs_path, world->token,
+                                           "{\"question\":\"When will I get my refund?\","
+                                           "\"answer\":\"Within five working days.\","
+                                           "\"keywords\":[\"refund\"]}", NULL);
+  g_autofree char *settings = NULL;
+  g_autoptr(TestWs) first = NULL, second = NULL, third = NULL;
+  g_autofree char *first_id = NULL, *second_id = NULL, *third_id = NULL;
+
+  test_assert_http_status (team, 201);
+  test_assert_http_status (faq, 201);
+  owner_away (world);
+  set_max_chats (world, a->id, 1);
+  settings = g_strdup_printf ("{\"assignment\":\"round_robin\",\"team_rules\":[{\"team\":\"billing\","
+                              "\"faq_id\":\"%s\"}]}", test_obj_string (test_response_object (faq), "id"));
+  patch_settings (world, settings);
+
+  first = new_visitor (world, NULL);
+  test_visitor_say (first, "Hello", &first_id);
+  g_free (wait_assigned (world, first_id, a->id));
+  second = new_visitor (world, NULL);
+  test_visitor_say (second, "Hello there", &second_id);
+  json_object_unref (wait_queue_frame (second, second_id, 1));
+
+  /* second in the site's queue, then first in billing's */
+  third = new_visitor (world, NULL);
+  test_visitor_say (third, "When will I get my refund?", &third_id);
+  /* it waited at 2 in the site's queue (the visitor may not hear that place: the move can come
+   * before the queue is told) */
+  json_object_unref (wait_queue_frame (third, third_id, 1));
+  {
+    g_autoptr(JsonObject) moved = get_conversation (world, third_id);
+    g_autoptr(JsonObject) stayed = get_conversation (world, second_id);
+
+    g_assert_cmpstr (test_obj_string (moved, "team.key"), ==, "billing");
+    g_assert_cmpint (test_obj_int (moved, "queue_position"), ==, 1);
+    g_assert_true (test_obj_is_null (moved, "assignee"));
+    g_assert_true (test_obj_is_null (stayed, "team"));
+    g_assert_cmpint (test_obj_int (stayed, "queue_position"), ==, 1);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1133,6 +1185,7 @@ main (int    argc,
   test_harness_add ("/relay/routing/leave-message", test_leave_message);
   test_harness_add ("/relay/routing/agents-hear-queue", test_agents_hear_queue);
   test_harness_add ("/relay/routing/faq-rule", test_faq_rule);
+  test_harness_add ("/relay/routing/faq-rule-queued", test_faq_rule_queued);
 
   return g_test_run ();
 }
