@@ -283,7 +283,8 @@ choose_team (ConfabHub        *hub,
       g_autoptr (ConfabTeam) team = NULL;
 
       if (json_object_has_member (rule, "faq_id"))
-        continue;  /* the FAQ that matched is known after the first message is stored */
+        continue;  /* the FAQ that matched is known after the first message is stored:
+                    * confab_hub_route_faq_matched () */
       if (pattern != NULL && (url == NULL || !g_pattern_match_simple (pattern, url)))
         continue;
       if (language != NULL &&
