@@ -943,6 +943,44 @@ count_view (ConfabStore  *store,
   return confab_store_count_faq_view (store, user_data, error);
 }
 
+/* Issue 18: a team_rules entry with "faq_id" gives a new conversation the team of the FAQ its
+ * visitor's first message matched (above the bot's threshold, whether the bot, the assistant
+ * or nobody answers it); confab_hub_route_faq_matched () decides. Sites without such a rule
+ * pay only a look at their settings. */
+static void
+route_by_faq (ConfabRelay              *relay,
+              const ConfabConversation *conversation,
+              const ConfabMessage      *message)
+{
+  ConfabStore *store = relay->store;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GPtrArray) matches = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabFaqMatch *best;
+  gboolean enabled;
+  int threshold;
+
+  site = confab_store_get_site (store, conversation->site_id, NULL);
+  if (site == NULL || site->settings_json == NULL || strstr (site->settings_json, "\"faq_id\"") == NULL)
+    return;
+  read_settings (site, &enabled, &threshold);
+  matches = confab_faq_search (store, site->id, message->body, 1, &error);
+  if (matches == NULL)
+    goto failed;
+  if (matches->len == 0)
+    return;
+  best = g_ptr_array_index (matches, 0);
+  if (best->score < threshold || best->score == 0)
+    return;
+  if (!confab_hub_route_faq_matched (relay->hub, conversation->id, message->seq, best->faq->id,
+                                     &error))
+    goto failed;
+  return;
+
+failed:
+  g_warning ("Routing by FAQ skipped in conversation %s: %s", conversation->id, error->message);
+}
+
 void
 confab_faq_after_visitor_message (ConfabRelay              *relay,
                                   const ConfabConversation *conversation,
@@ -953,9 +991,10 @@ confab_faq_after_visitor_message (ConfabRelay              *relay,
     return;
 
   /* a site with the assistant on: it answers, and calls confab_faq_answer() when it fails */
-  if (confab_assistant_after_visitor_message (relay->assistant, conversation, message))
-    return;
-  confab_faq_answer (relay, conversation, message);
+  if (!confab_assistant_after_visitor_message (relay->assistant, conversation, message))
+    confab_faq_answer (relay, conversation, message);
+  /* after the answer: the visitor hears it before the team's agents take over */
+  route_by_faq (relay, conversation, message);
 }
 
 void

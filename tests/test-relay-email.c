@@ -1156,6 +1156,46 @@ test_mailbox_settings (void)
   }
 }
 
+/* Issue 18: a conversation that starts from a mail is routed as a widget one: with round robin
+ * on it goes at once to the agent who is online, by routing. */
+static void
+test_mailbox_routed (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autoptr(TestResponse) settings = NULL;
+  g_autoptr(JsonObject) conversation = NULL, first = NULL;
+  const char *conversation_id;
+
+  quiet_world (world);
+  settings = test_http (world->relay, "PATCH", site_path, world->token,
+                        "{\"settings\":{\"assignment\":\"round_robin\"}}", NULL);
+  test_assert_http_status (settings, 200);
+  mail_box_deliver (box, "From: Ann Lee <ann@b.test>\r\nTo: help@a.test\r\nSubject: Order 43\r\n"
+                         "Message-ID: <routed.43@b.test>\r\n\r\nWhere is order 43?\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+
+  /* agents hear of it once, already given to the owner, before its first message */
+  conversation = test_ws_wait_for (world->agent, "conversation", MAIL_TIMEOUT_MS);
+  first = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  conversation_id = test_obj_string (first, "conversation_id");
+  g_assert_cmpstr (test_obj_string (conversation, "conversation.id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (conversation, "conversation.channel"), ==, "email");
+  g_assert_cmpstr (test_obj_string (conversation, "conversation.assignee.id"), ==, world->user_id);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/timeline", conversation_id);
+    g_autoptr(TestResponse) timeline = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+    g_autofree char *text = NULL;
+
+    test_assert_http_status (timeline, 200);
+    text = test_response_text (timeline);
+    g_assert_nonnull (strstr (text, "\"by\":\"routing\""));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1181,6 +1221,7 @@ main (int    argc,
   test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);
   test_harness_add ("/relay/email/mailbox/images", test_mailbox_images);
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
+  test_harness_add ("/relay/email/mailbox/routed", test_mailbox_routed);
 
   return g_test_run ();
 }

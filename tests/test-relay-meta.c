@@ -1016,6 +1016,87 @@ test_outbox_two_relays (void)
   g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 2);
 }
 
+/* GET /api/v1/conversations/{id}, polled until its assignee is @user_id (NULL: nobody, and
+ * queue_position @position). */
+static JsonObject *
+wait_routed (TestWorld  *world,
+             const char *conversation_id,
+             const char *user_id,
+             gint64      position)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s", conversation_id);
+  gint64 deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr (TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+      JsonObject *conversation;
+      gboolean nobody;
+
+      test_assert_http_status (response, 200);
+      conversation = test_response_object (response);
+      if (test_obj_has (conversation, "conversation"))
+        conversation = test_obj_object (conversation, "conversation");
+      nobody = test_obj_is_null (conversation, "assignee");
+      if (user_id != NULL ? !nobody && g_strcmp0 (test_obj_string (conversation, "assignee.id"), user_id) == 0
+                          : nobody && !test_obj_is_null (conversation, "queue_position") &&
+                            test_obj_int (conversation, "queue_position") == position)
+        return json_object_ref (conversation);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s: not routed as expected", conversation_id);
+      test_sleep_ms (20);
+    }
+}
+
+/* Issue 18: a conversation that starts in Messenger or WhatsApp is routed as a widget one: to
+ * an agent who is free, else into the queue, from which a freed slot takes it. */
+static void
+test_channels_routed (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *site_path = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *member_path = g_strdup_printf ("/api/v1/sites/%s/members/%s", world->site_id,
+                                                  world->user_id);
+  g_autofree char *messenger = messenger_text ("m_route_1", "Where is my parcel?");
+  g_autofree char *whatsapp = whatsapp_text ("wamid.route1", g_get_real_time () / G_USEC_PER_SEC,
+                                             "Hello there");
+  g_autoptr (TestResponse) settings = NULL;
+  g_autoptr (TestResponse) limit = NULL;
+  g_autoptr (JsonObject) message = NULL, second = NULL;
+  g_autoptr (JsonObject) routed = NULL, queued = NULL, taken = NULL;
+  g_autofree char *messenger_id = NULL;
+  g_autofree char *whatsapp_id = NULL;
+
+  connect_messenger (world);
+  connect_whatsapp (world);
+  settings = test_http (world->relay, "PATCH", site_path, world->token,
+                        "{\"settings\":{\"assignment\":\"round_robin\"}}", NULL);
+  test_assert_http_status (settings, 200);
+  limit = test_http (world->relay, "PATCH", member_path, world->token, "{\"max_chats\":1}", NULL);
+  test_assert_http_status (limit, 200);
+
+  /* the owner is online with no chat: the Messenger conversation is theirs */
+  post_signed (world, "messenger", messenger);
+  message = expect_sender_message (world, "messenger");
+  messenger_id = g_strdup (test_obj_string (message, "conversation_id"));
+  routed = wait_routed (world, messenger_id, world->user_id, 0);
+  g_assert_cmpstr (test_obj_string (routed, "channel"), ==, "messenger");
+
+  /* at their limit: the WhatsApp one waits first in the queue */
+  post_signed (world, "whatsapp", whatsapp);
+  second = test_ws_wait_for_match (world->agent, "message", "body", "Hello there", WAIT_MS);
+  whatsapp_id = g_strdup (test_obj_string (second, "conversation_id"));
+  queued = wait_routed (world, whatsapp_id, NULL, 1);
+  g_assert_cmpstr (test_obj_string (queued, "channel"), ==, "whatsapp");
+
+  /* the Messenger one resolved: the slot takes the head */
+  test_ws_sendf (world->agent, "{\"type\":\"set_status\",\"conversation_id\":\"%s\",\"status\":\"resolved\"}",
+                 messenger_id);
+  taken = wait_routed (world, whatsapp_id, world->user_id, 0);
+  g_assert_true (test_obj_is_null (taken, "queue_position"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1031,5 +1112,6 @@ main (int    argc,
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
   test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
+  test_harness_add ("/relay/meta/channels-routed", test_channels_routed);
   return g_test_run ();
 }

@@ -974,6 +974,199 @@ test_leave_message (void)
   }
 }
 
+/* Agents hear a queued conversation's place move (issue 18): its conversation event carries
+ * the new queue_position when one ahead leaves the queue and when the head is assigned. */
+static gint64
+wait_agent_position (TestWs     *agent,
+                     const char *conversation_id,
+                     gint64      position)
+{
+  gint64 deadline = g_get_monotonic_time () + ROUTE_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) frame = test_ws_find_match (agent, "conversation", "conversation.id",
+                                                        conversation_id, 100);
+
+      if (frame != NULL)
+        {
+          gint64 got = test_obj_is_null (frame, "conversation.queue_position") ?
+                       0 : test_obj_int (frame, "conversation.queue_position");
+
+          if (got == position)
+            return test_obj_int (frame, "cursor");
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s: agents heard of no queue_position %" G_GINT64_FORMAT, conversation_id, position);
+    }
+}
+
+static void
+test_agents_hear_queue (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) a = add_agent (world, "alice");
+  TestWs *watcher;
+  g_autoptr(GPtrArray) visitors = g_ptr_array_new_with_free_func ((GDestroyNotify) test_ws_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  owner_away (world);
+  set_max_chats (world, a->id, 1);
+  patch_settings (world, "{\"assignment\":\"round_robin\"}");
+  /* the owner (away: nothing is given to them) watches what agents hear */
+  watcher = world->agent;
+  test_ws_unignore (watcher, "conversation");
+
+  /* the first is alice's; the next three wait at 1, 2, 3 */
+  for (guint i = 0; i < 4; i++)
+    {
+      TestWs *visitor = new_visitor (world, NULL);
+      char *conversation_id = NULL;
+
+      test_visitor_say (visitor, "Hello", &conversation_id);
+      g_ptr_array_add (visitors, visitor);
+      g_ptr_array_add (ids, conversation_id);
+      if (i == 0)
+        g_free (wait_assigned (world, conversation_id, a->id));
+      else
+        {
+          g_autoptr(JsonObject) frame = wait_queue_frame (visitor, conversation_id, i);
+        }
+    }
+  wait_agent_position (watcher, g_ptr_array_index (ids, 3), 3);
+
+  /* the second leaves a message instead: the fourth moves up to 2, and agents hear it */
+  test_ws_send (g_ptr_array_index (visitors, 1),
+                "{\"type\":\"leave_message\",\"email\":\"v@b.test\",\"body\":\"Call me\"}");
+  wait_agent_position (watcher, g_ptr_array_index (ids, 1), 0);
+  wait_agent_position (watcher, g_ptr_array_index (ids, 3), 2);
+  g_assert_cmpint (position_of (world, g_ptr_array_index (ids, 3)), ==, 2);
+
+  /* alice resolves hers: the head (the third) is hers, the fourth is next, and agents hear it,
+   * the move after the assignment */
+  set_status (a->ws, g_ptr_array_index (ids, 0), "resolved");
+  {
+    gint64 assigned, moved;
+
+    g_free (wait_assigned (world, g_ptr_array_index (ids, 2), a->id));
+    assigned = wait_agent_position (watcher, g_ptr_array_index (ids, 2), 0);
+    moved = wait_agent_position (watcher, g_ptr_array_index (ids, 3), 1);
+    g_assert_cmpint (moved, >, assigned);
+  }
+  g_assert_cmpint (position_of (world, g_ptr_array_index (ids, 3)), ==, 1);
+}
+
+/* A team rule with faq_id: the visitor's first message matches that FAQ, so the conversation
+ * (no team, nobody's: the site's assignment is off) moves to the team, whose round robin gives
+ * it to its agent; a question of no FAQ stays without a team, and so does a later match. */
+static void
+test_faq_rule (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) a = add_agent (world, "alice");
+  g_autofree char *teams_path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
+  g_autofree char *faqs_path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autofree char *team_body = test_json ("{'name':'Billing','assignment':'round_robin','member_ids':['%s']}",
+                                          a->id);
+  g_autoptr(TestResponse) team = test_http (world->relay, "POST", teams_path, world->token, team_body, NULL);
+  g_autoptr(TestResponse) faq = test_http (world->relay, "POST", faqs_path, world->token,
+                                           "{\"question\":\"When will I get my refund?\","
+                                           "\"answer\":\"Within five working days.\","
+                                           "\"keywords\":[\"refund\"]}", NULL);
+  g_autofree char *settings = NULL;
+
+  test_assert_http_status (team, 201);
+  test_assert_http_status (faq, 201);
+  owner_away (world);
+  settings = g_strdup_printf ("{\"assignment\":\"off\",\"team_rules\":[{\"team\":\"billing\","
+                              "\"faq_id\":\"%s\"}]}", test_obj_string (test_response_object (faq), "id"));
+  patch_settings (world, settings);
+
+  /* the refund question: billing's, alice's */
+  {
+    g_autoptr(TestWs) visitor = new_visitor (world, NULL);
+    g_autofree char *conversation_id = NULL;
+    g_autofree char *assignee = NULL;
+    g_autoptr(JsonObject) conversation = NULL;
+
+    test_visitor_say (visitor, "When will I get my refund?", &conversation_id);
+    assignee = wait_assigned (world, conversation_id, a->id);
+    conversation = get_conversation (world, conversation_id);
+    g_assert_cmpstr (test_obj_string (conversation, "team.key"), ==, "billing");
+    g_assert_true (test_obj_is_null (conversation, "queue_position"));
+  }
+
+  /* a question of no FAQ first, then the refund one: no team, nobody's */
+  {
+    g_autoptr(TestWs) visitor = new_visitor (world, NULL);
+    g_autofree char *conversation_id = NULL;
+    g_autofree char *again_id = NULL;
+    g_autoptr(JsonObject) conversation = NULL;
+
+    test_visitor_say (visitor, "Do you ship to Norway?", &conversation_id);
+    test_visitor_say (visitor, "When will I get my refund?", &again_id);
+    g_assert_cmpstr (again_id, ==, conversation_id);
+    /* the bot answers the second; its routing would be decided in the same turn of the
+     * relay's loop, before the relay reads this conversation for the request below */
+    json_object_unref (test_ws_wait_for_match (visitor, "message", "sender.type", "bot", ROUTE_TIMEOUT_MS));
+    conversation = get_conversation (world, conversation_id);
+    g_assert_true (test_obj_is_null (conversation, "team"));
+    g_assert_true (test_obj_is_null (conversation, "assignee"));
+  }
+}
+
+/* The FAQ rule for a queued conversation: out of the site's queue into the team's, where it is
+ * first; the one that waited before it in the site's queue stays there. */
+static void
+test_faq_rule_queued (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) a = add_agent (world, "alice");
+  g_autofree char *teams_path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
+  g_autofree char *faqs_path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autofree char *team_body = test_json ("{'name':'Billing','member_ids':['%s']}", a->id);
+  g_autoptr(TestResponse) team = test_http (world->relay, "POST", teams_path, world->token, team_body, NULL);
+  g_autoptr(TestResponse) faq = test_http (world->relay, "POST", faqs_path, world->token,
+                                           "{\"question\":\"When will I get my refund?\","
+                                           "\"answer\":\"Within five working days.\","
+                                           "\"keywords\":[\"refund\"]}", NULL);
+  g_autofree char *settings = NULL;
+  g_autoptr(TestWs) first = NULL, second = NULL, third = NULL;
+  g_autofree char *first_id = NULL, *second_id = NULL, *third_id = NULL;
+
+  test_assert_http_status (team, 201);
+  test_assert_http_status (faq, 201);
+  owner_away (world);
+  set_max_chats (world, a->id, 1);
+  settings = g_strdup_printf ("{\"assignment\":\"round_robin\",\"team_rules\":[{\"team\":\"billing\","
+                              "\"faq_id\":\"%s\"}]}", test_obj_string (test_response_object (faq), "id"));
+  patch_settings (world, settings);
+
+  first = new_visitor (world, NULL);
+  test_visitor_say (first, "Hello", &first_id);
+  g_free (wait_assigned (world, first_id, a->id));
+  second = new_visitor (world, NULL);
+  test_visitor_say (second, "Hello there", &second_id);
+  json_object_unref (wait_queue_frame (second, second_id, 1));
+
+  /* second in the site's queue, then first in billing's */
+  third = new_visitor (world, NULL);
+  test_visitor_say (third, "When will I get my refund?", &third_id);
+  /* it waited at 2 in the site's queue (the visitor may not hear that place: the move can come
+   * before the queue is told) */
+  json_object_unref (wait_queue_frame (third, third_id, 1));
+  {
+    g_autoptr(JsonObject) moved = get_conversation (world, third_id);
+    g_autoptr(JsonObject) stayed = get_conversation (world, second_id);
+
+    g_assert_cmpstr (test_obj_string (moved, "team.key"), ==, "billing");
+    g_assert_cmpint (test_obj_int (moved, "queue_position"), ==, 1);
+    g_assert_true (test_obj_is_null (moved, "assignee"));
+    g_assert_true (test_obj_is_null (stayed, "team"));
+    g_assert_cmpint (test_obj_int (stayed, "queue_position"), ==, 1);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -990,6 +1183,9 @@ main (int    argc,
   test_harness_add ("/relay/routing/back-online", test_back_online);
   test_harness_add ("/relay/routing/transfer", test_transfer);
   test_harness_add ("/relay/routing/leave-message", test_leave_message);
+  test_harness_add ("/relay/routing/agents-hear-queue", test_agents_hear_queue);
+  test_harness_add ("/relay/routing/faq-rule", test_faq_rule);
+  test_harness_add ("/relay/routing/faq-rule-queued", test_faq_rule_queued);
 
   return g_test_run ();
 }

@@ -11,8 +11,9 @@
 #include "confab-meta.h"
 
 /* The sender's conversation for a new message: their current one (reopened when resolved), or
- * a new one in @in->channel. It carries the channel and the reply window; agents hear of every
- * change of it before the message. */
+ * a new one in @in->channel, routed as the widget's are (issue 18: team rules by the sender's
+ * language when known, then an agent or the queue). It carries the channel and the reply
+ * window; agents hear of every change of it before the message. */
 static ConfabConversation *
 prepare_conversation (ConfabHub                    *hub,
                       const ConfabChannelMessageIn *in,
@@ -22,7 +23,9 @@ prepare_conversation (ConfabHub                    *hub,
   g_autoptr (ConfabConversation) conversation = NULL;
   g_autoptr (ConfabConversation) before = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *routed_to = NULL;
   gboolean changed = FALSE;
+  gboolean created = FALSE;
 
   conversation = confab_store_get_current_conversation (store, in->visitor_id, &local_error);
   if (local_error != NULL)
@@ -34,7 +37,7 @@ prepare_conversation (ConfabHub                    *hub,
   if (conversation == NULL)
     {
       conversation = confab_store_create_conversation (store, in->site_id, in->visitor_id, error);
-      changed = TRUE;
+      changed = created = TRUE;
     }
   else if (conversation->status == CONFAB_STATUS_RESOLVED)
     {
@@ -61,7 +64,14 @@ prepare_conversation (ConfabHub                    *hub,
       changed = TRUE;
     }
 
+  if (created &&
+      (conversation = hub_route_new_conversation (hub, g_steal_pointer (&conversation), NULL,
+                                                  &routed_to, error)) == NULL)
+    return NULL;
+  /* the timeline event after the conversation event, which agents need first */
   if (changed && !announce_conversation (hub, conversation, error))
+    return NULL;
+  if (routed_to != NULL && !hub_route_record_assigned (hub, conversation, routed_to, error))
     return NULL;
   if (before != NULL && !record_conversation_change (hub, before, conversation, NULL, NULL, error))
     return NULL;

@@ -698,6 +698,7 @@ announce_conversation (ConfabHub                *hub,
   if (!persist_event (hub, conversation->site_id, CONFAB_EVENT_CONVERSATION,
                       conversation->id, for_agents, error))
     return FALSE;
+  hub_route_heard (hub, conversation->site_id, conversation->id, for_agents);
 
   queue_frames (hub, NULL, NULL, conversation->visitor_id, for_visitor);
   /* a target that started: its timer may have to ring sooner */

@@ -12,11 +12,17 @@ confab_hub_announce_conversation (ConfabHub   *hub,
                                   GError     **error)
 {
   g_autoptr (ConfabConversation) conversation = NULL;
+  g_autofree char *routed_to = NULL;
 
   if (!hub_begin (hub, error))
     return FALSE;
   conversation = confab_store_get_conversation (hub->relay->store, conversation_id, error);
-  if (conversation == NULL || !announce_conversation (hub, conversation, error))
+  if (conversation != NULL)
+    conversation = hub_route_new_conversation (hub, g_steal_pointer (&conversation), NULL,
+                                               &routed_to, error);
+  /* the timeline event after the conversation event, which agents need first */
+  if (conversation == NULL || !announce_conversation (hub, conversation, error) ||
+      (routed_to != NULL && !hub_route_record_assigned (hub, conversation, routed_to, error)))
     {
       hub_rollback (hub);
       return FALSE;

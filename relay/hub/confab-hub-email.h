@@ -7,8 +7,9 @@
 
 G_BEGIN_DECLS
 
-/* A conversation made outside the hub (of a mail that came in): the site's agents hear of it
- * as of one a visitor started, before its first message. */
+/* A conversation made outside the hub (of a mail that came in): routed as one a visitor
+ * started (issue 18: team rules, then an agent or the queue), and the site's agents hear of it,
+ * before its first message. */
 gboolean confab_hub_announce_conversation (ConfabHub   *hub,
                                            const char  *conversation_id,
                                            GError     **error);

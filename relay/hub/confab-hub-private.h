@@ -544,6 +544,10 @@ gboolean            hub_route_record_assigned  (ConfabHub                *hub,
 gboolean            hub_route_conversation_changed (ConfabHub                *hub,
                                                 const ConfabConversation *conversation,
                                                 GError                  **error);
+void                hub_route_heard            (ConfabHub  *hub,
+                                                const char *site_id,
+                                                const char *conversation_id,
+                                                JsonObject *for_agents);
 JsonObject         *hub_route_queue_json       (ConfabHub  *hub,
                                                 const char *conversation_id);
 void                hub_route_later            (ConfabHub  *hub,

@@ -12,7 +12,10 @@
  * the queue's order is stored.
  *
  * Visitors in a queue hear their position and the estimated wait ("queue" frames), whenever it
- * changed, and position null when they left it. An agent who went away, busy or offline has
+ * changed, and position null when they left it. Agents hear it too: the conversation object
+ * carries queue_position, so every queued conversation whose place moved since agents last
+ * heard it (the head assigned, one ahead left) gets a "conversation" event, all of a drain in
+ * its one unit. An agent who went away, busy or offline has
  * their open conversations put back at the head of their queues once the site's
  * reassign_after_seconds have passed, unless they came back. */
 #define G_LOG_DOMAIN "confab-hub"
@@ -29,6 +32,8 @@ struct _HubRouting
   GHashTable *due;        /* site id set: drains to run */
   guint       idle;
   GHashTable *told;       /* conversation id → Told*: the position its visitor last heard */
+  GHashTable *heard;      /* conversation id → Heard*: the queue_position agents last heard */
+  gboolean    telling;    /* tell_queue () announces: nothing of it needs another drain */
   GHashTable *away;       /* "user_id\nsite_id" → GUINT timeout source */
 };
 
@@ -38,6 +43,18 @@ typedef struct {
   gint64  position;
   gint64  wait_seconds;   /* -1: null */
 } Told;
+
+typedef struct {
+  char   *site_id;
+  gint64  position;
+} Heard;
+
+static void
+heard_free (Heard *heard)
+{
+  g_free (heard->site_id);
+  g_free (heard);
+}
 
 static void
 told_free (Told *told)
@@ -62,6 +79,8 @@ routing_get (ConfabHub *hub)
       hub->routing->due = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       hub->routing->told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   (GDestroyNotify) told_free);
+      hub->routing->heard = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                   (GDestroyNotify) heard_free);
       hub->routing->away = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remove_source);
     }
   return hub->routing;
@@ -77,6 +96,7 @@ hub_routing_free (ConfabHub *hub)
   g_clear_handle_id (&routing->idle, g_source_remove);
   g_hash_table_unref (routing->due);
   g_hash_table_unref (routing->told);
+  g_hash_table_unref (routing->heard);
   g_hash_table_unref (routing->away);
   g_free (routing);
   hub->routing = NULL;
@@ -263,7 +283,8 @@ choose_team (ConfabHub        *hub,
       g_autoptr (ConfabTeam) team = NULL;
 
       if (json_object_has_member (rule, "faq_id"))
-        continue;  /* the FAQ that matched is known after the first message is stored */
+        continue;  /* the FAQ that matched is known after the first message is stored:
+                    * confab_hub_route_faq_matched () */
       if (pattern != NULL && (url == NULL || !g_pattern_match_simple (pattern, url)))
         continue;
       if (language != NULL &&
@@ -351,6 +372,9 @@ hub_route_conversation_changed (ConfabHub                *hub,
 {
   ConfabStore *store = hub->relay->store;
 
+  /* only its place in the queue moved (tell_queue ()): nothing to drain again */
+  if (hub->routing != NULL && hub->routing->telling)
+    return TRUE;
   if (conversation->status == CONFAB_STATUS_RESOLVED || conversation->status == CONFAB_STATUS_CLOSED)
     {
       if (!confab_store_record_handling (store, conversation->id, error))
@@ -368,6 +392,35 @@ hub_route_conversation_changed (ConfabHub                *hub,
   if (hub->routing != NULL && g_hash_table_contains (hub->routing->told, conversation->id))
     hub_route_later (hub, conversation->site_id);
   return TRUE;
+}
+
+/* Called by announce_conversation () with the agents' frame it persisted: the queue_position
+ * agents heard, so that tell_queue () tells them when it moves. */
+void
+hub_route_heard (ConfabHub  *hub,
+                 const char *site_id,
+                 const char *conversation_id,
+                 JsonObject *for_agents)
+{
+  HubRouting *routing = routing_get (hub);
+  JsonObject *object = json_object_get_object_member (for_agents, "conversation");
+  JsonNode *node = object ? json_object_get_member (object, "queue_position") : NULL;
+  gint64 position = node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
+  Heard *heard;
+
+  if (position <= 0)
+    {
+      g_hash_table_remove (routing->heard, conversation_id);
+      return;
+    }
+  heard = g_hash_table_lookup (routing->heard, conversation_id);
+  if (heard == NULL)
+    {
+      heard = g_new0 (Heard, 1);
+      heard->site_id = g_strdup (site_id);
+      g_hash_table_replace (routing->heard, g_strdup (conversation_id), heard);
+    }
+  heard->position = position;
 }
 
 /* The "queue" frame of a visitor's conversation; @position 0: out of the queue. */
@@ -427,11 +480,15 @@ hub_route_queue_json (ConfabHub  *hub,
   return object;
 }
 
-/* Tells the visitors of @site_id's queues whose place changed. Inside a unit. */
-static void
-tell_queue (ConfabHub *hub,
+/* Tells the visitors of @site_id's queues whose place changed, and agents (a conversation
+ * event) of every queued conversation whose queue_position moved since they heard it. A
+ * conversation agents never heard of here (the relay restarted) is only noted: their list is
+ * from after the restart. Inside a unit. */
+static gboolean
+tell_queue (ConfabHub  *hub,
             const char *site_id,
-            GPtrArray  *queue)
+            GPtrArray  *queue,
+            GError    **error)
 {
   HubRouting *routing = routing_get (hub);
   g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -460,6 +517,31 @@ tell_queue (ConfabHub *hub,
       wait = median > 0 ? (position * median + 999) / 1000 : -1;
 
       g_hash_table_add (present, queued->conversation_id);
+      {
+        Heard *heard = g_hash_table_lookup (routing->heard, queued->conversation_id);
+
+        if (heard == NULL)
+          {
+            heard = g_new0 (Heard, 1);
+            heard->site_id = g_strdup (site_id);
+            heard->position = position;
+            g_hash_table_replace (routing->heard, g_strdup (queued->conversation_id), heard);
+          }
+        else if (heard->position != position)
+          {
+            g_autoptr (ConfabConversation) moved = NULL;
+            gboolean announced;
+
+            moved = confab_store_get_conversation (hub->relay->store, queued->conversation_id, error);
+            if (moved == NULL)
+              return FALSE;
+            routing->telling = TRUE;
+            announced = announce_conversation (hub, moved, error);
+            routing->telling = FALSE;
+            if (!announced)
+              return FALSE;
+          }
+      }
       told = g_hash_table_lookup (routing->told, queued->conversation_id);
       if (told != NULL && told->position == position && told->wait_seconds == wait)
         continue;
@@ -492,6 +574,13 @@ tell_queue (ConfabHub *hub,
       }
       g_hash_table_iter_remove (&iter);
     }
+
+  /* agents heard of a place those out of the queue no longer have */
+  g_hash_table_iter_init (&iter, routing->heard);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (strcmp (((Heard *) value)->site_id, site_id) == 0 && !g_hash_table_contains (present, key))
+      g_hash_table_iter_remove (&iter);
+  return TRUE;
 }
 
 static gboolean
@@ -567,7 +656,11 @@ drain (ConfabHub  *hub,
       else
         g_hash_table_add (full, g_strdup (team));
     }
-  tell_queue (hub, site_id, queue);
+  if (!tell_queue (hub, site_id, queue, &error))
+    {
+      hub_rollback (hub);
+      goto failed;
+    }
   if (!hub_commit (hub, &error))
     goto failed;
   hub_flush (hub);
@@ -772,6 +865,148 @@ hub_route_presence (ConfabHub  *hub,
         g_hash_table_replace (routing->away, g_steal_pointer (&key), GUINT_TO_POINTER (source));
       }
     }
+}
+
+/* --- the FAQ that matched --- */
+
+/* The team of the first of the site's team_rules with @faq_id, or NULL. */
+static ConfabTeam *
+faq_rule_team (ConfabHub        *hub,
+               const ConfabSite *site,
+               const char       *faq_id)
+{
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *settings = site_settings (site, &root);
+  JsonArray *rules;
+
+  if (settings == NULL || !json_object_has_member (settings, "team_rules") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (settings, "team_rules")))
+    return NULL;
+  rules = json_object_get_array_member (settings, "team_rules");
+  for (guint i = 0; i < json_array_get_length (rules); i++)
+    {
+      JsonObject *rule = json_array_get_object_element (rules, i);
+
+      if (rule == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (rule, "faq_id", NULL), faq_id) != 0)
+        continue;
+      return confab_store_get_team_by_key (hub->relay->store, site->id,
+                                           json_object_get_string_member_with_default (rule, "team", ""),
+                                           NULL);
+    }
+  return NULL;
+}
+
+/* Whether @seq is the conversation's first message of its visitor's. */
+static gboolean
+first_visitor_message (ConfabStore *store,
+                       const char  *conversation_id,
+                       gint64       seq,
+                       gboolean    *out_first,
+                       GError     **error)
+{
+  g_autoptr (GPtrArray) before = NULL;
+
+  *out_first = TRUE;
+  if (seq <= 1)
+    return TRUE;
+  before = confab_store_list_messages (store, conversation_id, 0, (guint) MIN (seq - 1, G_MAXUINT),
+                                       error);
+  if (before == NULL)
+    return FALSE;
+  for (guint i = 0; i < before->len; i++)
+    {
+      ConfabMessage *message = g_ptr_array_index (before, i);
+
+      if (message->seq < seq && message->sender_type == CONFAB_SENDER_VISITOR)
+        *out_first = FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+confab_hub_route_faq_matched (ConfabHub   *hub,
+                              const char  *conversation_id,
+                              gint64       message_seq,
+                              const char  *faq_id,
+                              GError     **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) updated = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabTeam) team = NULL;
+  g_autofree char *mode = NULL;
+  g_autofree char *routed_to = NULL;
+  g_autoptr (GError) local_error = NULL;
+  ConfabRouting routing = { 0 };
+  gboolean has_team, first = FALSE, routed;
+
+  conversation = confab_store_get_conversation (store, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+  site = confab_store_get_site (store, conversation->site_id, error);
+  if (site == NULL)
+    return FALSE;
+  /* most sites have no such rule: no transaction */
+  team = faq_rule_team (hub, site, faq_id);
+  if (team == NULL)
+    return TRUE;
+
+  if (!hub_begin (hub, error))
+    return FALSE;
+  /* read again inside the unit: an agent may have taken it meanwhile */
+  g_clear_pointer (&conversation, confab_conversation_free);
+  conversation = confab_store_get_conversation (store, conversation_id, error);
+  if (conversation == NULL || !confab_store_get_routing (store, conversation_id, &routing, error))
+    goto failed;
+  has_team = routing.team_id != NULL;
+  confab_routing_clear (&routing);
+  if (has_team || conversation->assignee_id != NULL || conversation->status != CONFAB_STATUS_OPEN)
+    goto unchanged;
+  if (!first_visitor_message (store, conversation_id, message_seq, &first, error))
+    goto failed;
+  if (!first)
+    goto unchanged;
+
+  /* out of the site's queue, into the team's (at its end), or to a free agent of it */
+  if (!confab_store_set_conversation_team (store, conversation_id, team->id, error) ||
+      !confab_store_dequeue (store, conversation_id, error))
+    goto failed;
+  mode = routing_mode (hub, site, team->id);
+  routed = g_strcmp0 (mode, "round_robin") == 0 || g_strcmp0 (mode, "least_busy") == 0;
+  if (routed)
+    {
+      g_autofree char *candidates = online_agents_json (hub, site->id);
+
+      routed_to = confab_store_route_pick (store, site->id, team->id, mode, candidates, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto failed;
+        }
+    }
+  if (routed_to != NULL)
+    updated = confab_store_route_assign (store, conversation_id, routed_to, error);
+  else if (!routed || confab_store_enqueue (store, conversation_id, FALSE, error))
+    updated = confab_store_get_conversation (store, conversation_id, error);
+  if (updated == NULL || !announce_conversation (hub, updated, error) ||
+      (routed_to != NULL && !record_routing (hub, updated, "assigned", routed_to, error)))
+    goto failed;
+  if (!hub_commit (hub, error))
+    return FALSE;
+  hub_flush (hub);
+  /* the site's queue moved up behind it */
+  hub_route_later (hub, site->id);
+  return TRUE;
+
+unchanged:
+  hub_rollback (hub);
+  return TRUE;
+
+failed:
+  hub_rollback (hub);
+  return FALSE;
 }
 
 /* --- transfer --- */

@@ -93,6 +93,17 @@ void       confab_hub_sync              (ConfabHub   *hub);
 void confab_hub_route_later (ConfabHub  *hub,
                              const char *site_id);
 
+/* The FAQ bot (or the assistant's retrieval) matched @faq_id for message @message_seq of
+ * @conversation_id: when that is the visitor's first message, the conversation has no team and
+ * nobody has it yet, and a team_rules entry names @faq_id, the conversation moves to that team
+ * (out of the site's queue; to a free agent of the team or at the end of its queue). TRUE
+ * also when nothing applied. */
+gboolean confab_hub_route_faq_matched (ConfabHub   *hub,
+                                       const char  *conversation_id,
+                                       gint64       message_seq,
+                                       const char  *faq_id,
+                                       GError     **error);
+
 /* Transfers @conversation (issue 18) to exactly one of @to_agent_id (assigned, whatever their
  * limit) or @to_team_id (unassigned, then routed or queued in that team), with a timeline
  * "transferred" event and @note (may be NULL) as an internal note. NOT_FOUND for a target
