@@ -539,6 +539,8 @@ test_analytics_view (void)
     g_assert_nonnull (strstr (today_tip, count));
   }
   tip = (Tip) { CONFAB_CHART (bars), today_tip };
+  /* the cards above the charts (issue 16's) may have pushed it out of view */
+  scroll_into_view (bars);
   x_move (bars, today_bar.origin.x + today_bar.size.width / 2, today_bar.origin.y + today_bar.size.height - 4);
   wait_until ("today's tooltip", tooltip_shown, &tip);
   g_free (save_screenshot (GTK_WIDGET (app.window), "analytics"));

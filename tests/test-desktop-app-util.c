@@ -321,6 +321,10 @@ x_point (GtkWidget *widget,
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y),
                                            &point));
   gtk_native_get_surface_transform (native, &sx, &sy);
+  /* a point left or above the window: @widget is scrolled out of view or not laid out yet */
+  if (point.x + sx < 0 || point.y + sy < 0)
+    g_error ("%s (%s) is outside its window at %.0f,%.0f: scroll it into view first",
+             gtk_widget_get_name (widget), G_OBJECT_TYPE_NAME (widget), point.x + sx, point.y + sy);
   *out_x = g_strdup_printf ("%d", (int) (point.x + sx));
   *out_y = g_strdup_printf ("%d", (int) (point.y + sy));
 }

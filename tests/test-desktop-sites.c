@@ -35,47 +35,6 @@ typedef struct {
   const char *text;
 } Typed;
 
-/* Scrolls @widget's page until @widget is laid out in the middle of the view and stays there (a
- * page that fills its rows again, or a window given the focus back, may move it). A row just
- * made visible (the site's groups, once it loaded) is mapped before the window's next layout
- * gives it a place: until then it has no size and reads as at 0,0 — under load for seconds, and
- * a click there hits the header. Each look waits for frames drawn, not for a time. */
-static void
-scroll_into_view (GtkWidget *widget)
-{
-  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
-  GtkAdjustment *adjustment = NULL;
-  graphene_point_t shown, last = GRAPHENE_POINT_INIT (-1, -1);
-  gint64 deadline = g_get_monotonic_time () + UI_TIMEOUT_MS * 1000;
-
-  if (scrolled != NULL)
-    adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  while (g_get_monotonic_time () < deadline)
-    {
-      gboolean inside;
-
-      wait_for_frames (widget);
-      if (gtk_widget_get_width (widget) <= 0 || gtk_widget_get_height (widget) <= 0)
-        continue;
-      if (scrolled == NULL)
-        return;
-      g_assert_true (gtk_widget_compute_point (widget, scrolled, &GRAPHENE_POINT_INIT (0, 0), &shown));
-      inside = shown.y >= 0 && shown.y + gtk_widget_get_height (widget) <= gtk_widget_get_height (scrolled);
-      if (inside && shown.y == last.y)
-        return;
-      last = shown;
-      /* @shown is in the view's coordinates: the scroll is the value plus that */
-      if (!inside)
-        gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + shown.y +
-                                              gtk_widget_get_height (widget) / 2.0 -
-                                              gtk_adjustment_get_page_size (adjustment) / 2.0);
-    }
-  if (main_window != NULL)
-    g_free (save_screenshot (main_window, "timeout"));
-  g_error ("%s is not laid out in view (%d×%d)", gtk_widget_get_name (widget),
-           gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-}
-
 static gboolean
 has_focus_within (gpointer data)
 {

@@ -38,6 +38,8 @@ void       settle          (guint       ms);
  * before (a resize, the layout of rows just made visible) has been laid out, however long a
  * loaded machine takes for it. */
 void       wait_for_frames (GtkWidget  *widget);
+/* Scrolls @widget into its scrolled window's view once it is laid out (frames drawn). */
+void       scroll_into_view (GtkWidget *widget);
 /* Saves @widget as <name>.png into $CONFAB_SCREENSHOTS; returns the path. */
 char      *save_screenshot (GtkWidget  *widget,
                             const char *name);
