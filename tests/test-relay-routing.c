@@ -1167,6 +1167,127 @@ test_faq_rule_queued (void)
   }
 }
 
+/* An agent's start_conversation: the conversation is theirs, in the team the site's rules give
+ * the visitor's page, else in the agent's only team; it counts in their load. */
+static void
+test_agent_started (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(Agent) ann = add_agent (world, "ann");
+  g_autofree char *teams_path = g_strdup_printf ("/api/v1/sites/%s/teams", world->site_id);
+  g_autoptr(TestWs) first = NULL;
+  g_autoptr(TestWs) second = NULL;
+  g_autoptr(TestWs) third = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autofree char *visitor_id = NULL, *queued_id = NULL;
+
+  owner_away (world);
+  {
+    g_autofree char *billing = test_json ("{'name':'Billing','member_ids':['%s']}", ann->id);
+    g_autofree char *sales = test_json ("{'name':'Sales','member_ids':[]}");
+    g_autoptr(TestResponse) one = test_http (world->relay, "POST", teams_path, world->token, billing, NULL);
+    g_autoptr(TestResponse) two = test_http (world->relay, "POST", teams_path, world->token, sales, NULL);
+
+    test_assert_http_status (one, 201);
+    test_assert_http_status (two, 201);
+  }
+  patch_settings (world, "{\"assignment\":\"round_robin\","
+                         "\"team_rules\":[{\"team\":\"sales\",\"url\":\"*/pricing*\"}]}");
+  set_max_chats (world, ann->id, 2);
+
+  /* a visitor on the pricing page: the rule's team, though ann is in Billing */
+  first = new_visitor (world, &welcome);
+  visitor_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  g_clear_pointer (&welcome, json_object_unref);
+  test_ws_sendf (ann->ws, "{'type':'start_conversation','visitor_id':'%s','client_id':'start-1',"
+                 "'body':'Can I help you with the plans?'}", visitor_id);
+  {
+    g_autoptr(JsonObject) ack = test_ws_wait_for (ann->ws, "ack", ROUTE_TIMEOUT_MS);
+    g_autoptr(JsonObject) started = get_conversation (world, test_obj_string (ack, "conversation_id"));
+
+    g_assert_cmpstr (test_obj_string (started, "assignee.id"), ==, ann->id);
+    g_assert_cmpstr (test_obj_string (started, "team.key"), ==, "sales");
+    g_assert_true (test_obj_is_null (started, "queue_position"));
+  }
+
+  /* a visitor elsewhere (no rule): ann's only team */
+  second = test_ws_widget (world->relay, world->site_key);
+  test_ws_ignore (second, "agents_online", "conversation", "typing", "read", NULL);
+  welcome = test_visitor_hello (second, NULL, NULL, "https://a.test/blog");
+  g_free (visitor_id);
+  visitor_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  test_ws_sendf (ann->ws, "{'type':'start_conversation','visitor_id':'%s','client_id':'start-2',"
+                 "'body':'Hello!'}", visitor_id);
+  {
+    g_autoptr(JsonObject) ack = test_ws_wait_for (ann->ws, "ack", ROUTE_TIMEOUT_MS);
+    g_autoptr(JsonObject) started = get_conversation (world, test_obj_string (ack, "conversation_id"));
+
+    g_assert_cmpstr (test_obj_string (started, "assignee.id"), ==, ann->id);
+    g_assert_cmpstr (test_obj_string (started, "team.key"), ==, "billing");
+  }
+
+  /* both count in ann's load of 2: a visitor's new conversation waits */
+  third = test_ws_widget (world->relay, world->site_key);
+  test_ws_ignore (third, "agents_online", "conversation", "typing", "read", NULL);
+  json_object_unref (test_visitor_hello (third, NULL, NULL, "https://a.test/blog"));
+  test_visitor_say (third, "Anyone there?", &queued_id);
+  json_object_unref (wait_queue_frame (third, queued_id, 1));
+  g_assert_null (assignee_of (world, queued_id));
+}
+
+/* An API key's message into a queued conversation: a key is no agent — the conversation keeps
+ * its place in the queue and its first-response target runs on, until a person answers. */
+static void
+test_key_message_queued (void)
+{
+  g_autoptr(TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_VISITOR);
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestResponse) created = NULL;
+  g_autofree char *conversation_id = NULL, *key = NULL, *path = NULL;
+
+  owner_away (world);
+  patch_settings (world, "{\"assignment\":\"round_robin\",\"first_response_seconds\":600}");
+  visitor = new_visitor (world, NULL);
+  test_visitor_say (visitor, "Where is my parcel?", &conversation_id);
+  json_object_unref (wait_queue_frame (visitor, conversation_id, 1));
+
+  {
+    g_autofree char *keys_path = g_strdup_printf ("/api/v1/sites/%s/api-keys", world->site_id);
+    g_autofree char *body = test_json ("{'name':'Shop','scopes':['messages:write']}");
+
+    created = test_http (world->relay, "POST", keys_path, world->token, body, NULL);
+    test_assert_http_status (created, 201);
+    key = g_strdup (test_obj_string (test_response_object (created), "key"));
+  }
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
+  {
+    g_autofree char *body = test_json ("{'body':'Thanks, we got your message: an agent will answer soon.'}");
+    g_autoptr(TestResponse) posted = test_http (world->relay, "POST", path, key, body, NULL);
+
+    test_assert_http_status (posted, 201);
+    g_assert_cmpstr (test_obj_string (test_response_object (posted), "sender.type"), ==, "agent");
+  }
+  {
+    g_autoptr(JsonObject) after = get_conversation (world, conversation_id);
+
+    g_assert_true (test_obj_is_null (after, "assignee"));
+    g_assert_cmpint (test_obj_int (after, "queue_position"), ==, 1);
+    g_assert_false (test_obj_is_null (after, "target"));
+    g_assert_cmpstr (test_obj_string (after, "target.kind"), ==, "first_response");
+  }
+
+  /* the first person online takes it, and their answer meets the target */
+  {
+    g_autoptr(Agent) ann = add_agent (world, "ann");
+    g_autoptr(JsonObject) answered = NULL;
+
+    g_free (wait_assigned (world, conversation_id, ann->id));
+    test_agent_say (ann->ws, conversation_id, "Hello, I am Ann: let me look.");
+    answered = get_conversation (world, conversation_id);
+    g_assert_true (test_obj_is_null (answered, "target"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1186,6 +1307,8 @@ main (int    argc,
   test_harness_add ("/relay/routing/agents-hear-queue", test_agents_hear_queue);
   test_harness_add ("/relay/routing/faq-rule", test_faq_rule);
   test_harness_add ("/relay/routing/faq-rule-queued", test_faq_rule_queued);
+  test_harness_add ("/relay/routing/agent-started", test_agent_started);
+  test_harness_add ("/relay/routing/key-message-queued", test_key_message_queued);
 
   return g_test_run ();
 }

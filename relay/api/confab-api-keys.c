@@ -625,6 +625,9 @@ post_message (ConfabApiCall            *call,
   draft.sender_id = sender_id;
   draft.sender_name = sender_name;
   draft.body = text;
+  /* a key (no assignee to take the conversation on) is no person: the visitor still waits for
+   * one, in the queue and on the clock of their response-time target */
+  draft.automated = assignee_id == NULL;
 
   message = confab_hub_post_api_message (call->relay->hub, &draft, assignee_id, sender_name,
                                          &duplicate, &error);

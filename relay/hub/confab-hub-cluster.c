@@ -123,6 +123,23 @@ deliver_event (HubCluster  *cluster,
   GPtrArray *agents = index_get (hub->site_agents, event->site_id);
   gboolean to_visitor;
 
+  /* issue 18: a conversation another relay changed may have freed a slot or moved a queue this
+   * relay's visitors wait in: drain here too (the decision is under the store's lock, so two
+   * relays draining at once give nothing twice), and note the queue_position agents heard, so
+   * that this relay does not announce the same move again */
+  if (strcmp (event->kind, CONFAB_EVENT_CONVERSATION) == 0)
+    {
+      g_autoptr (JsonObject) logged = event_agent_frame (hub, event);
+      JsonObject *object = NULL;
+      const char *conversation_id = NULL;
+
+      if (confab_json_get_object (logged, "conversation", FALSE, &object, NULL) && object != NULL &&
+          confab_json_get_string (object, "id", FALSE, &conversation_id, NULL) &&
+          conversation_id != NULL)
+        hub_route_heard (hub, event->site_id, conversation_id, logged);
+      hub_route_later (hub, event->site_id);
+    }
+
   if (agents != NULL)
     {
       g_autoptr (JsonObject) frame = event_agent_frame (hub, event);
@@ -521,6 +538,16 @@ team_status (HubCluster *cluster,
 }
 
 const char *
+hub_cluster_team_status (ConfabHub  *hub,
+                         const char *site_id,
+                         const char *user_id)
+{
+  HubCluster *cluster = cluster_of (hub);
+
+  return cluster != NULL ? team_status (cluster, site_id, user_id) : NULL;
+}
+
+const char *
 hub_cluster_effective_status (ConfabHub  *hub,
                               const char *user_id,
                               const char *status)
@@ -706,6 +733,9 @@ apply_presence (HubCluster *cluster,
        * connected to another is no news */
       tell_site_agents (hub, site_id, agent_id, name, team_status (cluster, site_id, agent_id), told);
       hub_fanout_agents_online (hub, site_id);
+      /* issue 18: an agent online on another relay is a candidate here too; whether away there
+       * long enough to take their chats back is for the sweep */
+      hub_route_presence_changed (hub, site_id, agent_id);
     }
 }
 
@@ -820,6 +850,9 @@ on_presence_listed (GObject      *source,
                             team_status (cluster, listing->site_id, agent_id), told);
     }
   hub_fanout_agents_online (cluster->hub, listing->site_id);
+  /* issue 18: Redis' entries (which expire with a dead relay) are the truth about who is
+   * absent: the agents of the site who hold chats are looked at now, with this fresh list */
+  hub_route_sweep (cluster->hub, listing->site_id);
 
 out:
   g_free (listing->site_id);

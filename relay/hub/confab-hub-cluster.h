@@ -57,6 +57,11 @@ const char *hub_cluster_effective_status (ConfabHub *hub,
 void     hub_cluster_add_remote_online (ConfabHub *hub,
                                       const char  *site_id,
                                       GHashTable  *users);
+/* @user_id's status on @site_id over every relay ("online", "away", "busy", "offline"), as this
+ * relay knows it now; NULL without a bus. */
+const char *hub_cluster_team_status (ConfabHub *hub,
+                                      const char  *site_id,
+                                      const char  *user_id);
 /* Sends @client the presence of the agents of its sites on other relays not in @seen. */
 void     hub_cluster_send_team_presence (ConfabHub *hub,
                                       gpointer     client,

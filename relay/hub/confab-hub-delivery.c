@@ -878,9 +878,13 @@ prepare_visitor_conversation (ConfabHub  *hub,
       conversation = confab_store_create_conversation (store, site_id, visitor_id, error);
       if (conversation != NULL && assignee_id != NULL)
         {
-          /* the agent who started it took it on: its timeline says so */
+          /* the agent who started it took it on: its timeline says so; issue 18: its team,
+           * and the agent's load */
           before = g_steal_pointer (&conversation);
-          conversation = confab_store_set_assignee (store, before->id, assignee_id, error);
+          conversation = confab_store_get_conversation (store, before->id, error);
+          if (conversation != NULL)
+            conversation = hub_route_agent_started (hub, g_steal_pointer (&conversation),
+                                                    assignee_id, error);
           actor_id = assignee_id;
         }
       else if (conversation != NULL)

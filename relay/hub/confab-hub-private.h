@@ -537,6 +537,10 @@ ConfabConversation *hub_route_new_conversation (ConfabHub           *hub,
                                                 const char          *team_key,
                                                 char               **out_routed_to,
                                                 GError             **error);
+ConfabConversation *hub_route_agent_started    (ConfabHub           *hub,
+                                                ConfabConversation  *conversation,
+                                                const char          *agent_id,
+                                                GError             **error);
 gboolean            hub_route_record_assigned  (ConfabHub                *hub,
                                                 const ConfabConversation *conversation,
                                                 const char               *agent_id,
@@ -558,6 +562,13 @@ gboolean            hub_route_leave_queue      (ConfabHub   *hub,
 void                hub_route_presence         (ConfabHub  *hub,
                                                 Client     *agent,
                                                 const char *status);
+/* issue 18 on several relays: @user_id's status on @site_id changed on another relay; and the
+ * site's agents holding chats looked at after a fresh presence list (confab-hub-cluster.c). */
+void                hub_route_presence_changed (ConfabHub  *hub,
+                                                const char *site_id,
+                                                const char *user_id);
+void                hub_route_sweep            (ConfabHub  *hub,
+                                                const char *site_id);
 /* queue_frames () for a frame to a visitor's tabs only (sent once the batch is durable) */
 void                hub_queue_visitor_frame    (ConfabHub  *hub,
                                                 const char *visitor_id,

@@ -17,11 +17,26 @@
  * heard it (the head assigned, one ahead left) gets a "conversation" event, all of a drain in
  * its one unit. An agent who went away, busy or offline has
  * their open conversations put back at the head of their queues once the site's
- * reassign_after_seconds have passed, unless they came back. */
+ * reassign_after_seconds have passed, unless they came back.
+ *
+ * On several relays ([cluster] redis) the candidates are the agents online on any relay: the
+ * hub's view of the others (confab-hub-cluster.c: presence frames, corrected every 5 s by
+ * Redis' list, whose entries expire 15 s after a dead relay's last refresh). It is read
+ * synchronously, so the pick and the assignment stay one transaction under the site's lock;
+ * waiting for Redis there instead (confab_presence_list_async ()) would hold the lock for a
+ * round trip and still be a snapshot that may be stale by the commit. A candidate who left a
+ * moment ago may get a chat: the same race as an agent closing the app just after being picked,
+ * and the reassignment below takes it back. Reassignment is no timer on the relay where the
+ * agent was (it may die with it): every relay, after each presence list from Redis, looks at the
+ * site's agents holding open chats, notes since when each is not online anywhere, and once that
+ * is reassign_after_seconds (on the targets' clock, which tests move) takes their chats back
+ * under the site's lock — the second relay to try finds none left. */
 #define G_LOG_DOMAIN "confab-hub"
 
 #include "confab-hub-private.h"
+#include "confab-hub-cluster.h"
 #include "confab-store-routing.h"
+#include "confab-targets.h"
 #include "confab-store-chat.h"
 #include "confab-chat.h"
 
@@ -34,7 +49,9 @@ struct _HubRouting
   GHashTable *told;       /* conversation id → Told*: the position its visitor last heard */
   GHashTable *heard;      /* conversation id → Heard*: the queue_position agents last heard */
   gboolean    telling;    /* tell_queue () announces: nothing of it needs another drain */
-  GHashTable *away;       /* "user_id\nsite_id" → GUINT timeout source */
+  GHashTable *away;       /* "user_id\nsite_id" → GUINT timeout source (one relay) */
+  GHashTable *absent;     /* "user_id\nsite_id" → gint64*: not online anywhere since (ms, the
+                           * targets' clock; several relays) */
 };
 
 typedef struct {
@@ -82,6 +99,7 @@ routing_get (ConfabHub *hub)
       hub->routing->heard = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                    (GDestroyNotify) heard_free);
       hub->routing->away = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remove_source);
+      hub->routing->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     }
   return hub->routing;
 }
@@ -98,6 +116,7 @@ hub_routing_free (ConfabHub *hub)
   g_hash_table_unref (routing->told);
   g_hash_table_unref (routing->heard);
   g_hash_table_unref (routing->away);
+  g_hash_table_unref (routing->absent);
   g_free (routing);
   hub->routing = NULL;
 }
@@ -149,7 +168,8 @@ routing_mode (ConfabHub        *hub,
   return site_assignment (site);
 }
 
-/* The agents of @site_id with a socket here and presence "online", as a JSON array. */
+/* The agents of @site_id with a socket here (or, with a bus, on another relay) and presence
+ * "online", as a JSON array. */
 static char *
 online_agents_json (ConfabHub  *hub,
                     const char *site_id)
@@ -167,6 +187,18 @@ online_agents_json (ConfabHub  *hub,
           g_hash_table_add (seen, agent->user_id))
         json_array_add_string_element (ids, agent->user_id);
     }
+  /* and those online on other relays (see the top) */
+  {
+    g_autoptr (GHashTable) remote = g_hash_table_new (g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer user_id;
+
+    hub_cluster_add_remote_online (hub, site_id, remote);
+    g_hash_table_iter_init (&iter, remote);
+    while (g_hash_table_iter_next (&iter, &user_id, NULL))
+      if (g_hash_table_add (seen, user_id))
+        json_array_add_string_element (ids, user_id);
+  }
   json_node_set_array (node, ids);
   return json_to_string (node, FALSE);
 }
@@ -351,6 +383,38 @@ hub_route_new_conversation (ConfabHub           *hub,
     return NULL;
   hub_route_later (hub, site->id);
   return confab_store_get_conversation (store, created->id, error);
+}
+
+/* A conversation an agent just created with start_conversation: theirs, in the team the
+ * site's team_rules give the visitor's page and language, else in the agent's own team when
+ * they are in exactly one (in several, the agent's choice is not known: none). Assigned as the
+ * routing assigns, so it counts in their load and moves them back in the round robin; its
+ * targets are its team's. Inside the unit that creates it. */
+ConfabConversation *
+hub_route_agent_started (ConfabHub           *hub,
+                         ConfabConversation  *conversation,
+                         const char          *agent_id,
+                         GError             **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) created = conversation;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autofree char *team_id = NULL;
+
+  site = confab_store_get_site (store, created->site_id, error);
+  if (site == NULL)
+    return NULL;
+  team_id = choose_team (hub, site, created->visitor_id, NULL);
+  if (team_id == NULL)
+    {
+      g_auto (GStrv) teams = confab_store_list_member_teams (store, site->id, agent_id, NULL);
+
+      if (teams != NULL && g_strv_length (teams) == 1)
+        team_id = g_strdup (teams[0]);
+    }
+  if (team_id != NULL && !confab_store_set_conversation_team (store, created->id, team_id, error))
+    return NULL;
+  return confab_store_route_assign (store, created->id, agent_id, error);
 }
 
 gboolean
@@ -846,6 +910,13 @@ hub_route_presence (ConfabHub  *hub,
           hub_route_later (hub, site_id);
           continue;
         }
+      /* several relays: no timer here, where the agent was (this relay may die with it); the
+       * sweep on every relay decides */
+      if (hub->cluster != NULL)
+        {
+          hub_route_presence_changed (hub, site_id, agent->user_id);
+          continue;
+        }
       if (g_hash_table_contains (routing->away, key))
         continue;
       {
@@ -864,6 +935,100 @@ hub_route_presence (ConfabHub  *hub,
                                      (GDestroyNotify) away_timer_free);
         g_hash_table_replace (routing->away, g_steal_pointer (&key), GUINT_TO_POINTER (source));
       }
+    }
+}
+
+/* --- reassignment on several relays --- */
+
+/* Notes when @user_id stopped being online on @site_id anywhere (or forgets it, online again):
+ * the time the sweep counts reassign_after_seconds from. */
+static gboolean
+note_absent (ConfabHub  *hub,
+             const char *site_id,
+             const char *user_id,
+             gint64      now,
+             gint64     *out_since)
+{
+  HubRouting *routing = routing_get (hub);
+  g_autofree char *key = g_strdup_printf ("%s\n%s", user_id, site_id);
+  const char *status = hub_cluster_team_status (hub, site_id, user_id);
+  gint64 *since;
+
+  if (g_strcmp0 (status, "online") == 0)
+    {
+      g_hash_table_remove (routing->absent, key);
+      return FALSE;
+    }
+  since = g_hash_table_lookup (routing->absent, key);
+  if (since == NULL)
+    {
+      since = g_new (gint64, 1);
+      *since = now;
+      g_hash_table_insert (routing->absent, g_steal_pointer (&key), since);
+    }
+  *out_since = *since;
+  return TRUE;
+}
+
+void
+hub_route_presence_changed (ConfabHub  *hub,
+                            const char *site_id,
+                            const char *user_id)
+{
+  gint64 since;
+
+  if (!note_absent (hub, site_id, user_id, confab_targets_now (hub->relay->targets), &since))
+    /* online again (here or elsewhere): a free slot for the queue */
+    hub_route_later (hub, site_id);
+}
+
+void
+hub_route_sweep (ConfabHub  *hub,
+                 const char *site_id)
+{
+  ConfabStore *store = hub->relay->store;
+  HubRouting *routing = routing_get (hub);
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (GPtrArray) assignees = NULL;
+  g_autoptr (GHashTable) holding = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  gint64 after, now = confab_targets_now (hub->relay->targets);
+  GHashTableIter iter;
+  gpointer key;
+
+  site = confab_store_get_site (store, site_id, NULL);
+  after = site != NULL ? site_reassign_after (site) : 0;
+  if (after <= 0)
+    return;
+  assignees = confab_store_list_assignees (store, site_id, &error);
+  if (assignees == NULL)
+    {
+      g_warning ("Cannot look for absent agents' conversations: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < assignees->len; i++)
+    {
+      const char *user_id = g_ptr_array_index (assignees, i);
+      gint64 since;
+
+      g_hash_table_add (holding, (gpointer) user_id);
+      if (note_absent (hub, site_id, user_id, now, &since) && now - since >= after * 1000)
+        {
+          g_autofree char *done = g_strdup_printf ("%s\n%s", user_id, site_id);
+
+          reassign (hub, site_id, user_id);
+          g_hash_table_remove (routing->absent, done);
+        }
+    }
+  /* who holds no chat of the site needs no watching */
+  g_hash_table_iter_init (&iter, routing->absent);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const char *newline = strchr (key, '\n');
+      g_autofree char *user_id = g_strndup (key, newline - (const char *) key);
+
+      if (strcmp (newline + 1, site_id) == 0 && !g_hash_table_contains (holding, user_id))
+        g_hash_table_iter_remove (&iter);
     }
 }
 

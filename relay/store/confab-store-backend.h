@@ -272,6 +272,7 @@ struct _ConfabStoreFuncs
   gboolean (*record_handling) (ConfabStore *store, const char *conversation_id, GError **error);
   gint64 (*median_handling) (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
   GPtrArray *(*list_assigned_open) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
+  GPtrArray *(*list_assignees) (ConfabStore *store, const char *site_id, GError **error);
   /* engage: contacts, goals, triggers (issue 16, confab-store-engage.h) */
   ConfabContact *(*get_contact) (ConfabStore *store, const char *visitor_id, GError **error);
   gboolean (*put_contact) (ConfabStore *store, const char *site_id, const char *visitor_id, const ConfabContactChange *change, GError **error);

@@ -165,10 +165,17 @@ gint64      confab_store_median_handling   (ConfabStore            *store,
                                             const char             *site_id,
                                             const char             *team_id,
                                             GError                **error);
-/* Ids of @user_id's open and pending conversations on @site_id (char*), oldest first. */
+/* Ids of @user_id's open and pending conversations on @site_id (char*), oldest first. Called
+ * inside a transaction to take them back from an absent agent: on PostgreSQL it first takes the
+ * site's advisory lock, as confab_store_route_pick () does, so that two relays taking back one
+ * agent's chats at once do it once (the second finds none left). */
 GPtrArray  *confab_store_list_assigned_open (ConfabStore           *store,
                                             const char             *site_id,
                                             const char             *user_id,
+                                            GError                **error);
+/* The user ids (char*, sorted) to whom open or pending conversations of @site_id are assigned. */
+GPtrArray  *confab_store_list_assignees    (ConfabStore            *store,
+                                            const char             *site_id,
                                             GError                **error);
 
 /* The median of @n values (sorted here), 0 when there are none. */

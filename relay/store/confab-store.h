@@ -226,6 +226,9 @@ typedef struct {
   const char       *template_language;
   /* an assistant's answer: its JSON object (confab-assistant.c); NULL for any other message */
   const char       *assistant_json;
+  /* An API key's message (issue 18): an agent's message for everyone who reads it, but no
+   * person answered: it neither ends a response-time target nor counts as the first reply. */
+  gboolean          automated;
 } ConfabMessageDraft;
 
 typedef enum {

@@ -903,7 +903,7 @@ append_new_message (ConfabStore              *store,
   pg_text (&params, conversation->id);
   pg_int (&params, now);
   pg_int (&params, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
-  pg_bool (&params, draft->sender_type == CONFAB_SENDER_AGENT);
+  pg_bool (&params, draft->sender_type == CONFAB_SENDER_AGENT && !draft->automated);
   pg_text (&params, draft->client_id);
   pg_text (&params, confab_sender_to_string (draft->sender_type));
   pg_text (&params, draft->sender_id);
@@ -1004,8 +1004,9 @@ append_once (ConfabStore               *store,
                                       &local_error);
       /* a target starts or ends with it: agents are told of the conversation */
       if (message != NULL &&
-          !pg_targets_on_message (store, conversation, draft->sender_type, target_settings, now,
-                                  out_changed, &local_error))
+          !pg_targets_on_message (store, conversation,
+                                  draft->automated ? CONFAB_SENDER_BOT : draft->sender_type,
+                                  target_settings, now, out_changed, &local_error))
         g_clear_pointer (&message, confab_message_free);
     }
 

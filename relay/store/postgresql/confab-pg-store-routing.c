@@ -562,15 +562,46 @@ pg_list_assigned_open (ConfabStore  *store,
                        const char   *user_id,
                        GError      **error)
 {
+  g_autoptr (PGresult) lock = NULL;
   g_autoptr (PGresult) result = NULL;
   GPtrArray *ids;
+  PgParams site = { 0 };
   PgParams params = { 0 };
+
+  /* taking an absent agent's chats back is a routing decision too (see the top): a relay that
+   * waited for the lock finds them gone */
+  pg_text (&site, site_id);
+  lock = pg_exec (store, "SELECT pg_advisory_xact_lock (hashtext ('confab-route:' || $1))", &site,
+                  "Cannot lock the site's queue", error);
+  if (lock == NULL)
+    return NULL;
 
   pg_text (&params, site_id);
   pg_text (&params, user_id);
   result = pg_exec (store, "SELECT id FROM conversations WHERE site_id = $1 AND assignee_id = $2 "
                     "AND status IN ('open', 'pending') ORDER BY created_at, id", &params,
                     "Cannot list the agent's conversations", error);
+  if (result == NULL)
+    return NULL;
+  ids = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (ids, pg_dup (result, i, 0));
+  return ids;
+}
+
+GPtrArray *
+pg_list_assignees (ConfabStore  *store,
+                   const char   *site_id,
+                   GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  GPtrArray *ids;
+  PgParams params = { 0 };
+
+  pg_text (&params, site_id);
+  result = pg_exec (store, "SELECT DISTINCT assignee_id FROM conversations WHERE site_id = $1 "
+                    "AND assignee_id IS NOT NULL AND status IN ('open', 'pending') "
+                    "ORDER BY assignee_id", &params, "Cannot list the site's assignees", error);
   if (result == NULL)
     return NULL;
   ids = g_ptr_array_new_with_free_func (g_free);

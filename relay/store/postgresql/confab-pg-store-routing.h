@@ -27,5 +27,6 @@ ConfabConversation *pg_route_assign (ConfabStore *store, const char *conversatio
 gboolean    pg_record_handling    (ConfabStore *store, const char *conversation_id, GError **error);
 gint64      pg_median_handling    (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
 GPtrArray  *pg_list_assigned_open (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
+GPtrArray  *pg_list_assignees     (ConfabStore *store, const char *site_id, GError **error);
 
 G_END_DECLS

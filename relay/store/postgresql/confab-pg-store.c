@@ -1194,6 +1194,7 @@ static const ConfabStoreFuncs pg_backend = {
   .record_handling = pg_record_handling,
   .median_handling = pg_median_handling,
   .list_assigned_open = pg_list_assigned_open,
+  .list_assignees = pg_list_assignees,
   /* engage: contacts, goals, triggers (confab-pg-store-engage.c) */
   .get_contact = pg_get_contact,
   .put_contact = pg_put_contact,

@@ -516,7 +516,7 @@ append_new_message (ConfabStore              *store,
     sqlite3_bind_int64 (stmt, 2, seq);
     sqlite3_bind_int64 (stmt, 3, now);
     sqlite3_bind_int (stmt, 4, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
-    sqlite3_bind_int (stmt, 5, draft->sender_type == CONFAB_SENDER_AGENT ? 1 : 0);
+    sqlite3_bind_int (stmt, 5, draft->sender_type == CONFAB_SENDER_AGENT && !draft->automated ? 1 : 0);
     /* RETURNING: SQLite makes the whole change in this first step */
     rc = sqlite3_step (stmt);
     if (rc != SQLITE_ROW)
@@ -605,8 +605,9 @@ confab_store_append_message (ConfabStore               *store,
         message = append_new_message (store, draft, conversation, now, &local_error);
       /* a target starts or ends with it: agents are told of the conversation */
       if (message != NULL &&
-          !store_targets_on_message (store, conversation, draft->sender_type, now, &changed,
-                                     &local_error))
+          !store_targets_on_message (store, conversation,
+                                     draft->automated ? CONFAB_SENDER_BOT : draft->sender_type, now,
+                                     &changed, &local_error))
         g_clear_pointer (&message, confab_message_free);
     }
 

@@ -714,3 +714,30 @@ confab_store_list_assigned_open (ConfabStore  *store,
     }
   return g_steal_pointer (&ids);
 }
+
+GPtrArray *
+confab_store_list_assignees (ConfabStore  *store,
+                             const char   *site_id,
+                             GError      **error)
+{
+  STORE_HANDOFF (store, list_assignees, NULL, error, site_id, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  stmt = store_prepare (store, "SELECT DISTINCT assignee_id FROM conversations WHERE site_id = ?1 "
+                               "AND assignee_id IS NOT NULL AND status IN ('open', 'pending') "
+                               "ORDER BY assignee_id", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, site_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, store_column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot list the site's assignees");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
