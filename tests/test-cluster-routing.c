@@ -435,6 +435,56 @@ test_relay_dies (void)
   g_assert_cmpuint (count_routing (cluster, cluster->relays[2], c_id, "unassigned"), ==, 1);
 }
 
+/* bea's relay B dies, and she reconnects to relay C within the grace period: once the grace
+ * period has passed on the test clock her chats are still hers. */
+static void
+test_back_on_another_relay (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3, "{\"assignment\":\"round_robin\","
+                                                "\"reassign_after_seconds\":60}");
+  g_autoptr(Agent) bea = NULL;
+  g_autoptr(TestWs) owner = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestWs) again = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  if (cluster == NULL)
+    return;
+
+  owner = owner_away (cluster, cluster->relays[0]);
+  bea = add_agent (cluster, cluster->relays[1], "bea", 0);
+  visitor = new_visitor (cluster, cluster->relays[0], 1);
+  test_visitor_say (visitor, "Hello from A", &conversation_id);
+  wait_assignee (cluster, cluster->relays[0], conversation_id, bea->id, ROUTE_TIMEOUT_MS);
+
+  test_relay_kill (cluster->relays[1]);
+  g_clear_pointer (&bea->ws, test_ws_free);
+  {
+    g_autoptr(JsonObject) gone = test_ws_wait_for_match (owner, "presence", "status", "offline",
+                                                         PRESENCE_GONE_MS);
+  }
+  /* back, on relay C: A hears she is online */
+  again = test_ws_agent (cluster->relays[2], bea->token);
+  quiet (again);
+  test_agent_subscribe (again, 0, NULL);
+  {
+    g_autoptr(JsonObject) back = test_ws_wait_for_match (owner, "presence", "status", "online",
+                                                         ROUTE_TIMEOUT_MS);
+
+    g_assert_cmpstr (test_obj_string (back, "agent_id"), ==, bea->id);
+  }
+
+  /* the grace period passes; A and C list presence again (every 5 s) and leave the chat be */
+  clock_advance (cluster, 61 * 1000);
+  test_sleep_ms (6000);
+  {
+    g_autofree char *assignee = assignee_of (cluster, cluster->relays[0], conversation_id);
+
+    g_assert_cmpstr (assignee, ==, bea->id);
+  }
+  g_assert_cmpuint (count_routing (cluster, cluster->relays[0], conversation_id, "unassigned"), ==, 0);
+}
+
 /* 20 visitors, 15 on relay A and 5 on relay B, all at once; three agents with a limit of 3
  * each, one on A and two on B. Both relays route: 9 get an agent (A's visitors too go to B's
  * agents), 11 wait; nobody over the limit, each assigned once. */
@@ -536,6 +586,7 @@ main (int    argc,
 
   test_harness_add ("/cluster/routing/remote-candidate", test_remote_candidate);
   test_harness_add ("/cluster/routing/relay-dies", test_relay_dies);
+  test_harness_add ("/cluster/routing/back-on-another-relay", test_back_on_another_relay);
   test_harness_add ("/cluster/routing/burst-two-relays", test_burst_two_relays);
   return g_test_run ();
 }
