@@ -497,8 +497,10 @@ import { engage } from './engage.js';
 
   // The assistant's answers while they are written (assistant_delta: the whole text so far).
   const drafts = new Map();
+  // answers stored or dropped: a draft of theirs arriving late (another relay's) stays away
+  const ended = new Set();
   function showDraft(f) {
-    if (!f.stream_id || typeof f.text != 'string') return;
+    if (!f.stream_id || typeof f.text != 'string' || ended.has(f.stream_id)) return;
     let d = drafts.get(f.stream_id);
     if (!d) {
       d = bubble({ sender: { type: 'bot', name: (cfg.assistant && cfg.assistant.name) || T('assistant') }, assistant: true, created_at: new Date().toISOString() });
@@ -529,6 +531,7 @@ import { engage } from './engage.js';
       if (m.attachment) useStoredImage(p.node, m.attachment);
     } else {
       // the assistant's stored answer takes its streamed draft's place
+      if (m.stream_id) ended.add(m.stream_id);
       const draft = m.stream_id && drafts.get(m.stream_id);
       if (draft) {
         drafts.delete(m.stream_id);
