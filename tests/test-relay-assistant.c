@@ -647,6 +647,112 @@ test_vote (void)
   error = test_ws_expect_error (world->visitor, "not_found", TEST_TIMEOUT_MS);
 }
 
+/* The message read again carries the visitor's vote on it; @vote NULL: none. */
+static void
+assert_resumed_vote (TestWorld  *world,
+                     gint64      seq,
+                     const char *vote)
+{
+  g_autoptr (TestWs) tab = test_ws_widget (world->relay, world->site_key);
+  g_autoptr (JsonObject) welcome = test_visitor_hello (tab, world->visitor_id, world->visitor_token,
+                                                       "https://a.test/");
+  g_autoptr (JsonObject) message = NULL;
+
+  test_ws_set_name (tab, "the visitor, reloaded");
+  test_ws_send (tab, "{\"type\":\"resume\",\"after_seq\":0}");
+  do
+    {
+      g_clear_pointer (&message, json_object_unref);
+      message = test_ws_wait_for (tab, "message", TEST_TIMEOUT_MS);
+    }
+  while (test_obj_int (message, "seq") != seq);
+  if (vote != NULL)
+    g_assert_cmpstr (test_obj_string (message, "vote"), ==, vote);
+  else
+    g_assert_false (test_obj_has (message, "vote"));
+}
+
+/* A vote is the relay's: a reload, another tab and the agents see it, a changed one replaces
+ * it (counted once), for the assistant's answers and the FAQ bot's. */
+static void
+test_vote_read_back (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autoptr (TestWs) other_tab = NULL;
+  g_autoptr (JsonObject) welcome = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) faq_answer = NULL;
+  g_autoptr (JsonObject) heard = NULL;
+  g_autoptr (TestResponse) stored = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *vote = NULL;
+  g_autofree char *messages_path = NULL;
+  g_autofree char *stored_text = NULL;
+  gint64 seq, faq_seq;
+
+  standin_mode (standin, "fast");
+  visitor_send (world->visitor, "How long does shipping take?", &conversation_id);
+  answer = expect_bot (world->visitor, 10000);
+  seq = test_obj_int (answer, "seq");
+  g_assert_false (test_obj_has (answer, "vote"));
+  assert_resumed_vote (world, seq, NULL);
+
+  /* a second tab of the visitor hears the vote made in the first */
+  other_tab = test_ws_widget (world->relay, world->site_key);
+  test_ws_set_name (other_tab, "the visitor's other tab");
+  welcome = test_visitor_hello (other_tab, world->visitor_id, world->visitor_token, "https://a.test/");
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":true}", seq);
+  test_ws_send (world->visitor, vote);
+  heard = test_ws_wait_for (other_tab, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (heard, "seq"), ==, seq);
+  g_assert_true (test_obj_bool (heard, "helpful"));
+  g_assert_cmpstr (test_obj_string (heard, "conversation_id"), ==, conversation_id);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_bool (heard, "helpful"));
+  assert_resumed_vote (world, seq, "up");
+
+  /* changed: the new vote replaces the old one everywhere, and counts once */
+  g_free (vote);
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":false}", seq);
+  test_ws_send (other_tab, vote);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_false (test_obj_bool (heard, "helpful"));
+  assert_resumed_vote (world, seq, "down");
+  g_assert_cmpint (assistant_count (world, "helpful"), ==, 0);
+  g_assert_cmpint (assistant_count (world, "unhelpful"), ==, 1);
+
+  /* the agents read it with the message */
+  messages_path = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
+  stored = test_http (world->relay, "GET", messages_path, world->token, NULL, NULL);
+  test_assert_http_status (stored, 200);
+  stored_text = test_response_text (stored);
+  g_assert_nonnull (strstr (stored_text, "\"vote\":\"down\""));
+
+  /* the FAQ bot's answer, voted on by its FAQ */
+  patch_site (world, "{\"assistant\":{\"enabled\":false}}", 200, NULL);
+  visitor_send (world->visitor, "What are your shipping times?", NULL);
+  faq_answer = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
+  while (!test_obj_has (faq_answer, "faq_id"))
+    {
+      g_clear_pointer (&faq_answer, json_object_unref);
+      faq_answer = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
+    }
+  faq_seq = test_obj_int (faq_answer, "seq");
+  g_free (vote);
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"faq_id\":\"%s\",\"helpful\":true}",
+                          test_obj_string (faq_answer, "faq_id"));
+  test_ws_send (world->visitor, vote);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for_match (other_tab, "faq_feedback_recorded", "faq_id",
+                                  test_obj_string (faq_answer, "faq_id"), TEST_TIMEOUT_MS);
+  assert_resumed_vote (world, faq_seq, "up");
+  /* the assistant's answer kept its own */
+  assert_resumed_vote (world, seq, "down");
+}
+
 static void
 test_agent_assist (void)
 {
@@ -1025,6 +1131,7 @@ main (int   argc,
   test_harness_add ("/assistant/handoff", test_handoff);
   test_harness_add ("/assistant/quiet-after-agent", test_quiet_after_agent);
   test_harness_add ("/assistant/vote", test_vote);
+  test_harness_add ("/assistant/vote-read-back", test_vote_read_back);
   test_harness_add ("/assistant/retract/agent-joined", test_retract_agent_joined);
   test_harness_add ("/assistant/retract/visitor-wrote-again", test_retract_visitor_wrote_again);
   test_harness_add ("/assistant/retract/failed", test_retract_failed);
