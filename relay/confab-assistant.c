@@ -1624,14 +1624,21 @@ confab_assistant_knowledge_changed (ConfabAssistant *assistant,
 /* --- agent assist --- */
 
 typedef struct {
-  gboolean   summary;
-  JsonArray *sources;
+  gboolean         summary;
+  JsonArray       *sources;
+  ConfabAssistant *assistant;
+  ConfabSite      *site;
+  char            *transcript;
+  char            *last_visitor;   /* a suggested reply's query; NULL: nothing to retrieve by */
 } AssistJob;
 
 static void
 assist_job_free (AssistJob *job)
 {
   g_clear_pointer (&job->sources, json_array_unref);
+  g_clear_pointer (&job->site, confab_site_free);
+  g_free (job->transcript);
+  g_free (job->last_visitor);
   g_free (job);
 }
 
@@ -1670,62 +1677,23 @@ assist_done (GObject      *source,
   g_object_unref (task);
 }
 
+/* The prompt and the model's call; a suggested reply's passages by the same retrieval as the
+ * visitor's answers: full text, and @query's similarity when it is not NULL. */
 static void
-assist_async (ConfabAssistant          *assistant,
-              const ConfabConversation *conversation,
-              gboolean                  summary,
-              GAsyncReadyCallback       callback,
-              gpointer                  user_data)
+assist_ask (GTask  *task,
+            GBytes *query)
 {
-  ConfabRelay *relay = assistant->relay;
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  AssistJob *job = g_new0 (AssistJob, 1);
-  g_autoptr (ConfabSite) site = NULL;
-  g_autoptr (GPtrArray) history = NULL;
+  AssistJob *job = g_task_get_task_data (task);
+  ConfabAssistant *assistant = job->assistant;
+  ConfabSite *site = job->site;
   g_autoptr (GPtrArray) passages = NULL;
   g_autoptr (JsonArray) messages = json_array_new ();
   g_autoptr (GString) prompt = g_string_new (NULL);
-  g_autoptr (GString) transcript = g_string_new (NULL);
   GError *error = NULL;
-  const char *last_visitor = NULL;
   Settings settings;
 
-  g_task_set_task_data (task, job, (GDestroyNotify) assist_job_free);
-  job->summary = summary;
-  if (!confab_assistant_available (assistant))
-    {
-      g_task_return_new_error (task, CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_UNAVAILABLE,
-                               "This relay has no assistant");
-      g_object_unref (task);
-      return;
-    }
-
-  site = confab_store_get_site (relay->store, conversation->site_id, &error);
-  if (site != NULL)
-    history = recent_messages (relay->store, conversation, summary ? SUMMARY_MESSAGES : HISTORY_MESSAGES, &error);
-  if (history == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   read_settings (site, &settings);
-
-  for (guint i = 0; i < history->len; i++)
-    {
-      ConfabMessage *message = g_ptr_array_index (history, i);
-
-      if (message->body == NULL || message->sender_type == CONFAB_SENDER_SYSTEM)
-        continue;
-      if (message->sender_type == CONFAB_SENDER_VISITOR)
-        last_visitor = message->body;
-      g_string_append_printf (transcript, "%s: %s\n",
-                              message->sender_type == CONFAB_SENDER_VISITOR ? "Visitor"
-                              : message->sender_type == CONFAB_SENDER_AGENT ? "Agent" : "Bot",
-                              message->body);
-    }
-
-  if (summary)
+  if (job->summary)
     {
       g_string_append_printf (prompt,
                               "You summarize a chat between a visitor and the team of %s for a "
@@ -1736,7 +1704,8 @@ assist_async (ConfabAssistant          *assistant,
     }
   else
     {
-      passages = last_visitor ? retrieve (assistant, site, last_visitor, NULL, &error) : g_ptr_array_new ();
+      passages = job->last_visitor ? retrieve (assistant, site, job->last_visitor, query, &error)
+                                   : g_ptr_array_new ();
       if (passages == NULL)
         {
           settings_clear (&settings);
@@ -1761,9 +1730,101 @@ assist_async (ConfabAssistant          *assistant,
   settings_clear (&settings);
 
   add_chat_message (messages, "system", prompt->str);
-  add_chat_message (messages, "user", transcript->len ? transcript->str : "(no messages yet)");
-  chat_async (assistant, messages, relay->config->assistant_max_tokens, NULL, NULL, NULL,
+  add_chat_message (messages, "user", job->transcript[0] != '\0' ? job->transcript : "(no messages yet)");
+  chat_async (assistant, messages, assistant->relay->config->assistant_max_tokens, NULL, NULL, NULL,
               assist_done, task);
+}
+
+static void
+assist_embedded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr (GPtrArray) vectors = embed_finish (result, &error);
+
+  /* the relay is going away: its assistant is no more */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (vectors == NULL)
+    {
+      /* full-text retrieval still works without the vector */
+      confab_metrics_inc (CONFAB_METRIC_ASSISTANT_FAILURES);
+      g_warning ("No embedding of the visitor's message for a suggested reply: %s", error->message);
+      g_clear_error (&error);
+    }
+  assist_ask (task, vectors ? g_ptr_array_index (vectors, 0) : NULL);
+}
+
+static void
+assist_async (ConfabAssistant          *assistant,
+              const ConfabConversation *conversation,
+              gboolean                  summary,
+              GAsyncReadyCallback       callback,
+              gpointer                  user_data)
+{
+  ConfabRelay *relay = assistant->relay;
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  AssistJob *job = g_new0 (AssistJob, 1);
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GString) transcript = g_string_new (NULL);
+  GError *error = NULL;
+  const char *last_visitor = NULL;
+
+  g_task_set_task_data (task, job, (GDestroyNotify) assist_job_free);
+  job->summary = summary;
+  job->assistant = assistant;
+  if (!confab_assistant_available (assistant))
+    {
+      g_task_return_new_error (task, CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_UNAVAILABLE,
+                               "This relay has no assistant");
+      g_object_unref (task);
+      return;
+    }
+
+  job->site = confab_store_get_site (relay->store, conversation->site_id, &error);
+  if (job->site != NULL)
+    history = recent_messages (relay->store, conversation, summary ? SUMMARY_MESSAGES : HISTORY_MESSAGES, &error);
+  if (history == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = 0; i < history->len; i++)
+    {
+      ConfabMessage *message = g_ptr_array_index (history, i);
+
+      if (message->body == NULL || message->sender_type == CONFAB_SENDER_SYSTEM)
+        continue;
+      if (message->sender_type == CONFAB_SENDER_VISITOR)
+        last_visitor = message->body;
+      g_string_append_printf (transcript, "%s: %s\n",
+                              message->sender_type == CONFAB_SENDER_VISITOR ? "Visitor"
+                              : message->sender_type == CONFAB_SENDER_AGENT ? "Agent" : "Bot",
+                              message->body);
+    }
+  job->transcript = g_string_free (g_steal_pointer (&transcript), FALSE);
+  if (!summary)
+    job->last_visitor = g_strdup (last_visitor);
+
+  if (job->last_visitor != NULL && embeddings_on (assistant))
+    {
+      g_autoptr (GPtrArray) texts = g_ptr_array_new ();
+
+      /* FAQs and articles changed since their vectors were made get new ones, for next time */
+      sweep_site (assistant, job->site->id);
+      g_ptr_array_add (texts, job->last_visitor);
+      embed_async (assistant, texts, assistant->sweeps, assist_embedded, task);
+      return;
+    }
+  assist_ask (task, NULL);
 }
 
 void

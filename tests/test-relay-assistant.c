@@ -1063,6 +1063,84 @@ test_embeddings (void)
   }
 }
 
+/* Suggested replies retrieve as the assistant's answers do: a passage found only by the
+ * similarity of its vector to the visitor's words is in the prompt and among the sources. */
+static void
+test_suggest_reply_embeddings (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autofree char *base = assistant_config (standin);
+  g_autofree char *config = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *suggest_path = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (TestResponse) first = NULL;
+  g_autoptr (TestResponse) suggested = NULL;
+  g_autoptr (JsonArray) requests = NULL;
+  const char *prompt = NULL;
+  gboolean swept = FALSE;
+  JsonArray *sources;
+
+  config = g_strdup_printf ("%s[assistant]\nembeddings-url=http://127.0.0.1:%u/v1/embeddings\n"
+                            "embeddings-model=toy-embed\n", base, standin->port);
+  world = test_world_new (config, TEST_WORLD_DEFAULT);
+  add_knowledge (world);
+  standin_mode (standin, "fast");
+
+  /* the assistant is off for visitors; the agent asks for a reply to words no FAQ or article
+   * has: full text alone finds nothing */
+  visitor_send (world->visitor, "When will my parcel arrive?", &conversation_id);
+  suggest_path = g_strdup_printf ("/api/v1/conversations/%s/suggest-reply", conversation_id);
+  first = test_http (world->relay, "POST", suggest_path, world->token, NULL, NULL);
+  test_assert_http_status (first, 200);
+
+  /* asking made the site's vectors (the FAQ and the article), and embedded the visitor's words */
+  for (guint waited = 0; !swept && waited < 10000; waited += 100)
+    {
+      g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+
+      for (guint i = 0; i < inputs->len; i++)
+        if (json_array_get_length (g_ptr_array_index (inputs, i)) == 2)
+          swept = TRUE;
+      if (!swept)
+        test_sleep_ms (100);
+    }
+  g_assert_true (swept);
+  test_sleep_ms (300);
+
+  suggested = test_http (world->relay, "POST", suggest_path, world->token, NULL, NULL);
+  test_assert_http_status (suggested, 200);
+  sources = test_obj_array (test_response_object (suggested), "sources");
+  g_assert_cmpuint (json_array_get_length (sources), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *title = test_obj_string (json_array_get_object_element (sources, i), "title");
+
+      g_assert_true (g_strcmp0 (title, "What are your shipping times?") == 0 ||
+                     g_strcmp0 (title, "Shipping and delivery") == 0);
+    }
+
+  requests = standin_requests (standin);
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonObject *request = json_array_get_object_element (requests, i);
+
+      if (g_strcmp0 (test_obj_string (request, "path"), "/v1/chat/completions") == 0)
+        prompt = test_obj_string (element (request, "body.messages", 0), "content");
+    }
+  g_assert_nonnull (prompt);
+  g_assert_nonnull (strstr (prompt, "You draft the next reply"));
+  g_assert_nonnull (strstr (prompt, "] What are your shipping times?"));
+  g_assert_nonnull (strstr (prompt, "] Shipping and delivery"));
+  {
+    g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+    JsonArray *last = g_ptr_array_index (inputs, inputs->len - 1);
+
+    g_assert_cmpuint (json_array_get_length (last), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (last, 0), ==, "When will my parcel arrive?");
+  }
+}
+
 /* A site whose assistant is off: its FAQs cost the embeddings endpoint nothing, until it is
  * turned on: then they get their vectors at once. */
 static void
@@ -1141,6 +1219,7 @@ main (int   argc,
   test_harness_add ("/assistant/settings-checked", test_settings_checked);
   test_harness_add ("/assistant/embeddings", test_embeddings);
   test_harness_add ("/assistant/embeddings/assistant-off", test_embeddings_assistant_off);
+  test_harness_add ("/assistant/embeddings/suggest-reply", test_suggest_reply_embeddings);
   test_harness_add ("/assistant/articles-only", test_articles_only);
 
   return g_test_run ();
