@@ -7,7 +7,8 @@
  * the way to a person. Otherwise the model gets the passages, numbered, and the conversation
  * so far, with the rule that it answers from them only. Its answer streams (SSE, OpenAI's
  * chat-completions "stream":true) into the visitor's tabs as assistant_delta frames, at most
- * every 100 ms, and is then stored as a bot message whose "stream_id" replaces the draft.
+ * every 100 ms (the tabs on other relays of a cluster get them over Redis, fewer of them), and
+ * is then stored as a bot message whose "stream_id" replaces the draft.
  * Anything going wrong with the model (unreachable, no first token in time, an HTTP error, a
  * stream that is not one) is the FAQ bot's turn: the visitor never sees an error from here.
  */
@@ -36,6 +37,11 @@
 #define MAX_ANSWER_BYTES     (64 * 1024)
 #define MAX_LINE_BYTES       (256 * 1024)
 #define DELTA_INTERVAL_MS    100
+/* The tabs of the visitor on other relays get the draft over Redis at most every BUS_DELTA_MS,
+ * or every BUS_DELTA_SHARE-th of the time the answer has been written when that is longer: a
+ * long answer costs Redis a few dozen messages, not one per DELTA_INTERVAL_MS. */
+#define BUS_DELTA_MS         500
+#define BUS_DELTA_SHARE      16
 #define DEFAULT_NAME         "Assistant"
 #define TALK_TO_HUMAN_LABEL  "Talk to a person"
 #define DONT_KNOW_TEXT       "I'm sorry, I don't know the answer to that. Would you like to talk to a person?"
@@ -1112,6 +1118,10 @@ typedef struct {
   char            *latest;        /* the text so far, not yet sent */
   gint64           last_delta_ms;
   guint            delta_source;
+  gint64           started_ms;    /* monotonic */
+  char            *bus_latest;    /* the text so far, not yet sent to the other relays */
+  gint64           last_bus_ms;
+  guint            bus_source;
   gboolean         drafted;       /* the visitor's tabs have a draft of it */
 } Answer;
 
@@ -1119,6 +1129,7 @@ static void
 answer_free (Answer *answer)
 {
   g_clear_handle_id (&answer->delta_source, g_source_remove);
+  g_clear_handle_id (&answer->bus_source, g_source_remove);
   g_clear_object (&answer->cancellable);
   g_free (answer->conversation_id);
   g_free (answer->visitor_id);
@@ -1127,6 +1138,7 @@ answer_free (Answer *answer)
   g_free (answer->name);
   g_free (answer->body);
   g_free (answer->latest);
+  g_free (answer->bus_latest);
   g_clear_pointer (&answer->sources, json_array_unref);
   g_free (answer);
 }
@@ -1134,6 +1146,62 @@ answer_free (Answer *answer)
 static gboolean may_answer     (ConfabAssistant *assistant,
                                 const char      *conversation_id);
 static void     answer_retract (Answer          *answer);
+
+static JsonObject *
+delta_frame (Answer     *answer,
+             const char *text)
+{
+  JsonObject *frame = confab_frame_new ("assistant_delta");
+
+  json_object_set_string_member (frame, "conversation_id", answer->conversation_id);
+  json_object_set_string_member (frame, "stream_id", answer->stream_id);
+  json_object_set_string_member (frame, "text", text);
+  return frame;
+}
+
+static void
+send_bus_delta (Answer *answer)
+{
+  g_autoptr (JsonObject) frame = delta_frame (answer, answer->bus_latest);
+
+  confab_hub_send_to_visitor_elsewhere (answer->assistant->relay->hub, answer->site_id,
+                                        answer->visitor_id, frame);
+  g_clear_pointer (&answer->bus_latest, g_free);
+  answer->last_bus_ms = g_get_monotonic_time () / 1000;
+}
+
+static gboolean
+bus_delta_due (gpointer user_data)
+{
+  Answer *answer = user_data;
+
+  answer->bus_source = 0;
+  if (answer->bus_latest != NULL && answer->assistant != NULL)
+    send_bus_delta (answer);
+  return G_SOURCE_REMOVE;
+}
+
+/* The other relays' tabs get @text now, or the latest text once their interval is over: each
+ * delta holds the whole text, so the ones in between are not missed. */
+static void
+queue_bus_delta (Answer     *answer,
+                 const char *text)
+{
+  gint64 now = g_get_monotonic_time () / 1000;
+  gint64 wait;
+
+  if (answer->assistant->relay->bus == NULL)
+    return;   /* one relay: nobody elsewhere */
+  g_free (answer->bus_latest);
+  answer->bus_latest = g_strdup (text);
+  if (answer->bus_source != 0)
+    return;
+  wait = answer->last_bus_ms + MAX (BUS_DELTA_MS, (now - answer->started_ms) / BUS_DELTA_SHARE) - now;
+  if (answer->last_bus_ms == 0 || wait <= 0)
+    send_bus_delta (answer);
+  else
+    answer->bus_source = g_timeout_add ((guint) wait, bus_delta_due, answer);
+}
 
 static void
 send_delta (Answer *answer)
@@ -1149,11 +1217,9 @@ send_delta (Answer *answer)
       g_cancellable_cancel (answer->cancellable);
       return;
     }
-  frame = confab_frame_new ("assistant_delta");
-  json_object_set_string_member (frame, "conversation_id", answer->conversation_id);
-  json_object_set_string_member (frame, "stream_id", answer->stream_id);
-  json_object_set_string_member (frame, "text", answer->latest);
+  frame = delta_frame (answer, answer->latest);
   confab_hub_send_to_visitor (answer->assistant->relay->hub, answer->visitor_id, frame);
+  queue_bus_delta (answer, answer->latest);
   g_clear_pointer (&answer->latest, g_free);
   answer->last_delta_ms = g_get_monotonic_time () / 1000;
   answer->drafted = TRUE;
@@ -1167,7 +1233,9 @@ answer_retract (Answer *answer)
   g_autoptr (JsonObject) frame = NULL;
 
   g_clear_handle_id (&answer->delta_source, g_source_remove);
+  g_clear_handle_id (&answer->bus_source, g_source_remove);
   g_clear_pointer (&answer->latest, g_free);
+  g_clear_pointer (&answer->bus_latest, g_free);
   if (!answer->drafted || answer->assistant == NULL)
     return;
   answer->drafted = FALSE;
@@ -1175,6 +1243,9 @@ answer_retract (Answer *answer)
   json_object_set_string_member (frame, "conversation_id", answer->conversation_id);
   json_object_set_string_member (frame, "stream_id", answer->stream_id);
   confab_hub_send_to_visitor (answer->assistant->relay->hub, answer->visitor_id, frame);
+  /* after the deltas that went there: Redis keeps their order */
+  confab_hub_send_to_visitor_elsewhere (answer->assistant->relay->hub, answer->site_id,
+                                        answer->visitor_id, frame);
 }
 
 static gboolean
@@ -1315,6 +1386,8 @@ answered (GObject      *source,
     goto done;
   answer_forget (answer);
   g_clear_handle_id (&answer->delta_source, g_source_remove);
+  /* the stored message takes the draft's place on every relay: a late draft would bring it back */
+  g_clear_handle_id (&answer->bus_source, g_source_remove);
 
   if (text == NULL)
     {
@@ -1504,6 +1577,7 @@ confab_assistant_after_visitor_message (ConfabAssistant          *assistant,
   answer->visitor_id = g_strdup (conversation->visitor_id);
   answer->site_id = g_strdup (site->id);
   answer->stream_id = confab_new_id ("stm_");
+  answer->started_ms = g_get_monotonic_time () / 1000;
   answer->name = g_strdup (settings.name);
   answer->body = g_strdup (message->body);
   answer->seq = message->seq;
@@ -1550,14 +1624,21 @@ confab_assistant_knowledge_changed (ConfabAssistant *assistant,
 /* --- agent assist --- */
 
 typedef struct {
-  gboolean   summary;
-  JsonArray *sources;
+  gboolean         summary;
+  JsonArray       *sources;
+  ConfabAssistant *assistant;
+  ConfabSite      *site;
+  char            *transcript;
+  char            *last_visitor;   /* a suggested reply's query; NULL: nothing to retrieve by */
 } AssistJob;
 
 static void
 assist_job_free (AssistJob *job)
 {
   g_clear_pointer (&job->sources, json_array_unref);
+  g_clear_pointer (&job->site, confab_site_free);
+  g_free (job->transcript);
+  g_free (job->last_visitor);
   g_free (job);
 }
 
@@ -1596,62 +1677,23 @@ assist_done (GObject      *source,
   g_object_unref (task);
 }
 
+/* The prompt and the model's call; a suggested reply's passages by the same retrieval as the
+ * visitor's answers: full text, and @query's similarity when it is not NULL. */
 static void
-assist_async (ConfabAssistant          *assistant,
-              const ConfabConversation *conversation,
-              gboolean                  summary,
-              GAsyncReadyCallback       callback,
-              gpointer                  user_data)
+assist_ask (GTask  *task,
+            GBytes *query)
 {
-  ConfabRelay *relay = assistant->relay;
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  AssistJob *job = g_new0 (AssistJob, 1);
-  g_autoptr (ConfabSite) site = NULL;
-  g_autoptr (GPtrArray) history = NULL;
+  AssistJob *job = g_task_get_task_data (task);
+  ConfabAssistant *assistant = job->assistant;
+  ConfabSite *site = job->site;
   g_autoptr (GPtrArray) passages = NULL;
   g_autoptr (JsonArray) messages = json_array_new ();
   g_autoptr (GString) prompt = g_string_new (NULL);
-  g_autoptr (GString) transcript = g_string_new (NULL);
   GError *error = NULL;
-  const char *last_visitor = NULL;
   Settings settings;
 
-  g_task_set_task_data (task, job, (GDestroyNotify) assist_job_free);
-  job->summary = summary;
-  if (!confab_assistant_available (assistant))
-    {
-      g_task_return_new_error (task, CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_UNAVAILABLE,
-                               "This relay has no assistant");
-      g_object_unref (task);
-      return;
-    }
-
-  site = confab_store_get_site (relay->store, conversation->site_id, &error);
-  if (site != NULL)
-    history = recent_messages (relay->store, conversation, summary ? SUMMARY_MESSAGES : HISTORY_MESSAGES, &error);
-  if (history == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   read_settings (site, &settings);
-
-  for (guint i = 0; i < history->len; i++)
-    {
-      ConfabMessage *message = g_ptr_array_index (history, i);
-
-      if (message->body == NULL || message->sender_type == CONFAB_SENDER_SYSTEM)
-        continue;
-      if (message->sender_type == CONFAB_SENDER_VISITOR)
-        last_visitor = message->body;
-      g_string_append_printf (transcript, "%s: %s\n",
-                              message->sender_type == CONFAB_SENDER_VISITOR ? "Visitor"
-                              : message->sender_type == CONFAB_SENDER_AGENT ? "Agent" : "Bot",
-                              message->body);
-    }
-
-  if (summary)
+  if (job->summary)
     {
       g_string_append_printf (prompt,
                               "You summarize a chat between a visitor and the team of %s for a "
@@ -1662,7 +1704,8 @@ assist_async (ConfabAssistant          *assistant,
     }
   else
     {
-      passages = last_visitor ? retrieve (assistant, site, last_visitor, NULL, &error) : g_ptr_array_new ();
+      passages = job->last_visitor ? retrieve (assistant, site, job->last_visitor, query, &error)
+                                   : g_ptr_array_new ();
       if (passages == NULL)
         {
           settings_clear (&settings);
@@ -1687,9 +1730,101 @@ assist_async (ConfabAssistant          *assistant,
   settings_clear (&settings);
 
   add_chat_message (messages, "system", prompt->str);
-  add_chat_message (messages, "user", transcript->len ? transcript->str : "(no messages yet)");
-  chat_async (assistant, messages, relay->config->assistant_max_tokens, NULL, NULL, NULL,
+  add_chat_message (messages, "user", job->transcript[0] != '\0' ? job->transcript : "(no messages yet)");
+  chat_async (assistant, messages, assistant->relay->config->assistant_max_tokens, NULL, NULL, NULL,
               assist_done, task);
+}
+
+static void
+assist_embedded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr (GPtrArray) vectors = embed_finish (result, &error);
+
+  /* the relay is going away: its assistant is no more */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (vectors == NULL)
+    {
+      /* full-text retrieval still works without the vector */
+      confab_metrics_inc (CONFAB_METRIC_ASSISTANT_FAILURES);
+      g_warning ("No embedding of the visitor's message for a suggested reply: %s", error->message);
+      g_clear_error (&error);
+    }
+  assist_ask (task, vectors ? g_ptr_array_index (vectors, 0) : NULL);
+}
+
+static void
+assist_async (ConfabAssistant          *assistant,
+              const ConfabConversation *conversation,
+              gboolean                  summary,
+              GAsyncReadyCallback       callback,
+              gpointer                  user_data)
+{
+  ConfabRelay *relay = assistant->relay;
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  AssistJob *job = g_new0 (AssistJob, 1);
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GString) transcript = g_string_new (NULL);
+  GError *error = NULL;
+  const char *last_visitor = NULL;
+
+  g_task_set_task_data (task, job, (GDestroyNotify) assist_job_free);
+  job->summary = summary;
+  job->assistant = assistant;
+  if (!confab_assistant_available (assistant))
+    {
+      g_task_return_new_error (task, CONFAB_ASSISTANT_ERROR, CONFAB_ASSISTANT_ERROR_UNAVAILABLE,
+                               "This relay has no assistant");
+      g_object_unref (task);
+      return;
+    }
+
+  job->site = confab_store_get_site (relay->store, conversation->site_id, &error);
+  if (job->site != NULL)
+    history = recent_messages (relay->store, conversation, summary ? SUMMARY_MESSAGES : HISTORY_MESSAGES, &error);
+  if (history == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = 0; i < history->len; i++)
+    {
+      ConfabMessage *message = g_ptr_array_index (history, i);
+
+      if (message->body == NULL || message->sender_type == CONFAB_SENDER_SYSTEM)
+        continue;
+      if (message->sender_type == CONFAB_SENDER_VISITOR)
+        last_visitor = message->body;
+      g_string_append_printf (transcript, "%s: %s\n",
+                              message->sender_type == CONFAB_SENDER_VISITOR ? "Visitor"
+                              : message->sender_type == CONFAB_SENDER_AGENT ? "Agent" : "Bot",
+                              message->body);
+    }
+  job->transcript = g_string_free (g_steal_pointer (&transcript), FALSE);
+  if (!summary)
+    job->last_visitor = g_strdup (last_visitor);
+
+  if (job->last_visitor != NULL && embeddings_on (assistant))
+    {
+      g_autoptr (GPtrArray) texts = g_ptr_array_new ();
+
+      /* FAQs and articles changed since their vectors were made get new ones, for next time */
+      sweep_site (assistant, job->site->id);
+      g_ptr_array_add (texts, job->last_visitor);
+      embed_async (assistant, texts, assistant->sweeps, assist_embedded, task);
+      return;
+    }
+  assist_ask (task, NULL);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include "confab-engage.h"
 #include "confab-faq.h"
+#include "confab-targets.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -74,6 +75,82 @@ confab_asks_price (const char *text)
   return FALSE;
 }
 
+/* The score from what is stored of the visitor: its time on the site counts up to now while it
+ * is online (its current page has no left_at yet). */
+static gint
+score_of (const ConfabVisitor *visitor,
+          gboolean             online,
+          const ConfabContact *contact,
+          GPtrArray           *goals,
+          GPtrArray           *pages,
+          gint64              *out_seconds)
+{
+  gint64 now = confab_clock_now_ms (), seconds = 0;
+
+  for (guint i = 0; pages != NULL && i < pages->len; i++)
+    {
+      ConfabPageView *view = g_ptr_array_index (pages, i);
+      gint64 until = view->left_at > 0 ? view->left_at : (online ? now : visitor->last_seen);
+
+      seconds += MAX (0, until - view->at) / 1000;
+    }
+  if (out_seconds != NULL)
+    *out_seconds = seconds;
+  return confab_lead_score (pages != NULL ? pages->len : 0, seconds,
+                            contact != NULL && contact->asked_price, visitor->visits > 1,
+                            visitor->email != NULL && *visitor->email != '\0',
+                            goals != NULL && goals->len > 0);
+}
+
+/* The list sorts by the stored score: kept as the visitor is now. A visitor without a contact
+ * row gets one once they score (else they would sort below every stored score). */
+static gboolean
+store_score (ConfabStore         *store,
+             const ConfabVisitor *visitor,
+             const ConfabContact *contact,
+             gint                 score,
+             gboolean            *out_changed,
+             GError             **error)
+{
+  ConfabContactChange change = { .asked_price = -1, .lead_score = score };
+
+  *out_changed = contact != NULL ? contact->lead_score != score : score > 0;
+  if (!*out_changed)
+    return TRUE;
+  return confab_store_put_contact (store, visitor->site_id, visitor->id, &change, error);
+}
+
+gboolean
+confab_engage_refresh_lead_score (ConfabStore         *store,
+                                  const ConfabVisitor *visitor,
+                                  gboolean             online,
+                                  gboolean            *out_changed,
+                                  gint64              *out_seconds,
+                                  GError             **error)
+{
+  g_autoptr (ConfabContact) contact = NULL;
+  g_autoptr (GPtrArray) goals = NULL;
+  g_autoptr (GPtrArray) pages = NULL;
+  GError *local_error = NULL;
+  gint score;
+
+  *out_changed = FALSE;
+  contact = confab_store_get_contact (store, visitor->id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  goals = confab_store_list_goals (store, visitor->id, 1, error);
+  if (goals == NULL)
+    return FALSE;
+  pages = confab_store_list_page_views (store, visitor->id, SCORE_PAGES, error);
+  if (pages == NULL)
+    return FALSE;
+  score = score_of (visitor, online, contact, goals, pages, out_seconds);
+  return store_score (store, visitor, contact, score, out_changed, error);
+}
+
 void
 confab_engage_visitor_json (ConfabStore         *store,
                             const ConfabVisitor *visitor,
@@ -85,7 +162,7 @@ confab_engage_visitor_json (ConfabStore         *store,
   g_autoptr (GPtrArray) pages = NULL;
   JsonArray *tags = json_array_new ();
   JsonArray *goal_list = json_array_new ();
-  gint64 now = confab_now_ms (), seconds = 0;
+  gboolean changed = FALSE;
   gint score;
 
   contact = confab_store_get_contact (store, visitor->id, NULL);
@@ -120,28 +197,15 @@ confab_engage_visitor_json (ConfabStore         *store,
     }
   json_object_set_array_member (object, "goals", goal_list);
 
-  for (guint i = 0; pages != NULL && i < pages->len; i++)
-    {
-      ConfabPageView *view = g_ptr_array_index (pages, i);
-      gint64 until = view->left_at > 0 ? view->left_at : (online ? now : visitor->last_seen);
-
-      seconds += MAX (0, until - view->at) / 1000;
-    }
-  score = confab_lead_score (pages != NULL ? pages->len : 0, seconds,
-                             contact != NULL && contact->asked_price, visitor->visits > 1,
-                             visitor->email != NULL && *visitor->email != '\0',
-                             goals != NULL && goals->len > 0);
+  score = score_of (visitor, online, contact, goals, pages, NULL);
   json_object_set_int_member (object, "lead_score", score);
 
-  /* the list sorts by the stored score: keep it as the visitor is now */
-  if (contact != NULL && contact->lead_score != score)
-    {
-      ConfabContactChange change = { .asked_price = -1, .lead_score = score };
-      g_autoptr (GError) error = NULL;
+  {
+    g_autoptr (GError) error = NULL;
 
-      if (!confab_store_put_contact (store, visitor->site_id, visitor->id, &change, &error))
-        g_warning ("Cannot store the lead score of visitor %s: %s", visitor->id, error->message);
-    }
+    if (!store_score (store, visitor, contact, score, &changed, &error))
+      g_warning ("Cannot store the lead score of visitor %s: %s", visitor->id, error->message);
+  }
 }
 
 /* --- triggers ------------------------------------------------------------------------------- */

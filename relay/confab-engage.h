@@ -39,6 +39,15 @@ void      confab_engage_visitor_json (ConfabStore         *store,
                                       const ConfabVisitor *visitor,
                                       gboolean             online,
                                       JsonObject          *object);
+/* Computes @visitor's lead score as it is now (at confab_clock_now_ms ()) and stores it when it
+ * changed; TRUE when it did. *@out_seconds: the time on the site it counted. FALSE with
+ * @error set when the store failed. */
+gboolean  confab_engage_refresh_lead_score (ConfabStore         *store,
+                                            const ConfabVisitor *visitor,
+                                            gboolean             online,
+                                            gboolean            *out_changed,
+                                            gint64              *out_seconds,
+                                            GError             **error);
 
 /* A trigger's {"id","conditions"} for the widget config, or its full object for agents. */
 JsonObject *confab_trigger_to_json   (const ConfabTrigger *trigger,

@@ -357,6 +357,10 @@ confab_message_to_json (const ConfabMessage *message,
         }
     }
 
+  /* A bot's answer the visitor voted on: every tab (and the agents) show the vote chosen. */
+  if (message->vote != 0)
+    json_object_set_string_member (object, "vote", message->vote > 0 ? "up" : "down");
+
   /* An offline message an agent turned into this conversation (confab-hub-unseen.c): its id,
    * which only the relay hands out ("off_" ids), is the message's client_id. */
   if (message->sender_type == CONFAB_SENDER_VISITOR && message->client_id != NULL &&

@@ -9,6 +9,7 @@
 #include "confab-targets.h"
 #include "confab-build-paths.h"
 #include "confab-hub-targets.h"
+#include "confab-hub-leads.h"
 #include "confab-store-targets.h"
 #include "confab-util.h"
 
@@ -34,10 +35,19 @@ struct _ConfabTargets
 
 static gboolean on_timer (gpointer user_data);
 
+/* The test clock's offset, for what has no ConfabTargets at hand (one relay per process) */
+static gint64 clock_offset_ms;
+
 gint64
 confab_targets_now (ConfabTargets *targets)
 {
   return confab_now_ms () + (targets != NULL ? targets->offset_ms : 0);
+}
+
+gint64
+confab_clock_now_ms (void)
+{
+  return confab_now_ms () + clock_offset_ms;
 }
 
 static void
@@ -124,6 +134,7 @@ read_test_clock (ConfabTargets *targets)
       return;
     }
   targets->offset_ms = g_ascii_strtoll (text, NULL, 10);
+  clock_offset_ms = targets->offset_ms;
 }
 
 static gboolean
@@ -133,6 +144,8 @@ on_clock_signal (gpointer user_data)
 
   read_test_clock (targets);
   step (targets);
+  /* the visitors' time on site moved on too */
+  confab_hub_refresh_lead_scores (targets->relay->hub);
   return G_SOURCE_CONTINUE;
 }
 #endif

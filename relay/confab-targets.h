@@ -16,5 +16,7 @@ void           confab_targets_free    (ConfabTargets *targets);
 void           confab_targets_changed (ConfabTargets *targets);
 /* The targets' time (ms): the real time, plus the test clock's offset in a test build. */
 gint64         confab_targets_now     (ConfabTargets *targets);
+/* The same time without the targets: the lead score's time on site counts by it too. */
+gint64         confab_clock_now_ms    (void);
 
 G_END_DECLS

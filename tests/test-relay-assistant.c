@@ -647,6 +647,112 @@ test_vote (void)
   error = test_ws_expect_error (world->visitor, "not_found", TEST_TIMEOUT_MS);
 }
 
+/* The message read again carries the visitor's vote on it; @vote NULL: none. */
+static void
+assert_resumed_vote (TestWorld  *world,
+                     gint64      seq,
+                     const char *vote)
+{
+  g_autoptr (TestWs) tab = test_ws_widget (world->relay, world->site_key);
+  g_autoptr (JsonObject) welcome = test_visitor_hello (tab, world->visitor_id, world->visitor_token,
+                                                       "https://a.test/");
+  g_autoptr (JsonObject) message = NULL;
+
+  test_ws_set_name (tab, "the visitor, reloaded");
+  test_ws_send (tab, "{\"type\":\"resume\",\"after_seq\":0}");
+  do
+    {
+      g_clear_pointer (&message, json_object_unref);
+      message = test_ws_wait_for (tab, "message", TEST_TIMEOUT_MS);
+    }
+  while (test_obj_int (message, "seq") != seq);
+  if (vote != NULL)
+    g_assert_cmpstr (test_obj_string (message, "vote"), ==, vote);
+  else
+    g_assert_false (test_obj_has (message, "vote"));
+}
+
+/* A vote is the relay's: a reload, another tab and the agents see it, a changed one replaces
+ * it (counted once), for the assistant's answers and the FAQ bot's. */
+static void
+test_vote_read_back (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autoptr (TestWs) other_tab = NULL;
+  g_autoptr (JsonObject) welcome = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) faq_answer = NULL;
+  g_autoptr (JsonObject) heard = NULL;
+  g_autoptr (TestResponse) stored = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *vote = NULL;
+  g_autofree char *messages_path = NULL;
+  g_autofree char *stored_text = NULL;
+  gint64 seq, faq_seq;
+
+  standin_mode (standin, "fast");
+  visitor_send (world->visitor, "How long does shipping take?", &conversation_id);
+  answer = expect_bot (world->visitor, 10000);
+  seq = test_obj_int (answer, "seq");
+  g_assert_false (test_obj_has (answer, "vote"));
+  assert_resumed_vote (world, seq, NULL);
+
+  /* a second tab of the visitor hears the vote made in the first */
+  other_tab = test_ws_widget (world->relay, world->site_key);
+  test_ws_set_name (other_tab, "the visitor's other tab");
+  welcome = test_visitor_hello (other_tab, world->visitor_id, world->visitor_token, "https://a.test/");
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":true}", seq);
+  test_ws_send (world->visitor, vote);
+  heard = test_ws_wait_for (other_tab, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (heard, "seq"), ==, seq);
+  g_assert_true (test_obj_bool (heard, "helpful"));
+  g_assert_cmpstr (test_obj_string (heard, "conversation_id"), ==, conversation_id);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_bool (heard, "helpful"));
+  assert_resumed_vote (world, seq, "up");
+
+  /* changed: the new vote replaces the old one everywhere, and counts once */
+  g_free (vote);
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":false}", seq);
+  test_ws_send (other_tab, vote);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for (world->visitor, "faq_feedback_recorded", TEST_TIMEOUT_MS);
+  g_assert_false (test_obj_bool (heard, "helpful"));
+  assert_resumed_vote (world, seq, "down");
+  g_assert_cmpint (assistant_count (world, "helpful"), ==, 0);
+  g_assert_cmpint (assistant_count (world, "unhelpful"), ==, 1);
+
+  /* the agents read it with the message */
+  messages_path = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
+  stored = test_http (world->relay, "GET", messages_path, world->token, NULL, NULL);
+  test_assert_http_status (stored, 200);
+  stored_text = test_response_text (stored);
+  g_assert_nonnull (strstr (stored_text, "\"vote\":\"down\""));
+
+  /* the FAQ bot's answer, voted on by its FAQ */
+  patch_site (world, "{\"assistant\":{\"enabled\":false}}", 200, NULL);
+  visitor_send (world->visitor, "What are your shipping times?", NULL);
+  faq_answer = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
+  while (!test_obj_has (faq_answer, "faq_id"))
+    {
+      g_clear_pointer (&faq_answer, json_object_unref);
+      faq_answer = test_ws_wait_for_match (world->visitor, "message", "sender.type", "bot", 10000);
+    }
+  faq_seq = test_obj_int (faq_answer, "seq");
+  g_free (vote);
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"faq_id\":\"%s\",\"helpful\":true}",
+                          test_obj_string (faq_answer, "faq_id"));
+  test_ws_send (world->visitor, vote);
+  g_clear_pointer (&heard, json_object_unref);
+  heard = test_ws_wait_for_match (other_tab, "faq_feedback_recorded", "faq_id",
+                                  test_obj_string (faq_answer, "faq_id"), TEST_TIMEOUT_MS);
+  assert_resumed_vote (world, faq_seq, "up");
+  /* the assistant's answer kept its own */
+  assert_resumed_vote (world, seq, "down");
+}
+
 static void
 test_agent_assist (void)
 {
@@ -957,6 +1063,84 @@ test_embeddings (void)
   }
 }
 
+/* Suggested replies retrieve as the assistant's answers do: a passage found only by the
+ * similarity of its vector to the visitor's words is in the prompt and among the sources. */
+static void
+test_suggest_reply_embeddings (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autofree char *base = assistant_config (standin);
+  g_autofree char *config = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autofree char *suggest_path = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (TestResponse) first = NULL;
+  g_autoptr (TestResponse) suggested = NULL;
+  g_autoptr (JsonArray) requests = NULL;
+  const char *prompt = NULL;
+  gboolean swept = FALSE;
+  JsonArray *sources;
+
+  config = g_strdup_printf ("%s[assistant]\nembeddings-url=http://127.0.0.1:%u/v1/embeddings\n"
+                            "embeddings-model=toy-embed\n", base, standin->port);
+  world = test_world_new (config, TEST_WORLD_DEFAULT);
+  add_knowledge (world);
+  standin_mode (standin, "fast");
+
+  /* the assistant is off for visitors; the agent asks for a reply to words no FAQ or article
+   * has: full text alone finds nothing */
+  visitor_send (world->visitor, "When will my parcel arrive?", &conversation_id);
+  suggest_path = g_strdup_printf ("/api/v1/conversations/%s/suggest-reply", conversation_id);
+  first = test_http (world->relay, "POST", suggest_path, world->token, NULL, NULL);
+  test_assert_http_status (first, 200);
+
+  /* asking made the site's vectors (the FAQ and the article), and embedded the visitor's words */
+  for (guint waited = 0; !swept && waited < 10000; waited += 100)
+    {
+      g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+
+      for (guint i = 0; i < inputs->len; i++)
+        if (json_array_get_length (g_ptr_array_index (inputs, i)) == 2)
+          swept = TRUE;
+      if (!swept)
+        test_sleep_ms (100);
+    }
+  g_assert_true (swept);
+  test_sleep_ms (300);
+
+  suggested = test_http (world->relay, "POST", suggest_path, world->token, NULL, NULL);
+  test_assert_http_status (suggested, 200);
+  sources = test_obj_array (test_response_object (suggested), "sources");
+  g_assert_cmpuint (json_array_get_length (sources), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *title = test_obj_string (json_array_get_object_element (sources, i), "title");
+
+      g_assert_true (g_strcmp0 (title, "What are your shipping times?") == 0 ||
+                     g_strcmp0 (title, "Shipping and delivery") == 0);
+    }
+
+  requests = standin_requests (standin);
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonObject *request = json_array_get_object_element (requests, i);
+
+      if (g_strcmp0 (test_obj_string (request, "path"), "/v1/chat/completions") == 0)
+        prompt = test_obj_string (element (request, "body.messages", 0), "content");
+    }
+  g_assert_nonnull (prompt);
+  g_assert_nonnull (strstr (prompt, "You draft the next reply"));
+  g_assert_nonnull (strstr (prompt, "] What are your shipping times?"));
+  g_assert_nonnull (strstr (prompt, "] Shipping and delivery"));
+  {
+    g_autoptr (GPtrArray) inputs = embedding_inputs (standin);
+    JsonArray *last = g_ptr_array_index (inputs, inputs->len - 1);
+
+    g_assert_cmpuint (json_array_get_length (last), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (last, 0), ==, "When will my parcel arrive?");
+  }
+}
+
 /* A site whose assistant is off: its FAQs cost the embeddings endpoint nothing, until it is
  * turned on: then they get their vectors at once. */
 static void
@@ -1025,6 +1209,7 @@ main (int   argc,
   test_harness_add ("/assistant/handoff", test_handoff);
   test_harness_add ("/assistant/quiet-after-agent", test_quiet_after_agent);
   test_harness_add ("/assistant/vote", test_vote);
+  test_harness_add ("/assistant/vote-read-back", test_vote_read_back);
   test_harness_add ("/assistant/retract/agent-joined", test_retract_agent_joined);
   test_harness_add ("/assistant/retract/visitor-wrote-again", test_retract_visitor_wrote_again);
   test_harness_add ("/assistant/retract/failed", test_retract_failed);
@@ -1034,6 +1219,7 @@ main (int   argc,
   test_harness_add ("/assistant/settings-checked", test_settings_checked);
   test_harness_add ("/assistant/embeddings", test_embeddings);
   test_harness_add ("/assistant/embeddings/assistant-off", test_embeddings_assistant_off);
+  test_harness_add ("/assistant/embeddings/suggest-reply", test_suggest_reply_embeddings);
   test_harness_add ("/assistant/articles-only", test_articles_only);
 
   return g_test_run ();

@@ -5,6 +5,8 @@
  * its limits, and the analytics' goals. */
 #include "relay-harness.h"
 
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 static JsonObject *
@@ -300,6 +302,78 @@ test_lead_score (void)
   }
 }
 
+/* A visitor who sits on a page and does nothing else: the minutes still raise their score, which
+ * is stored (sort=lead_score orders by it) and told to the agents without any event of theirs.
+ * Time moves on by the relay's test clock (CONFAB_TEST_CLOCK, read again on SIGUSR2). */
+static void
+test_lead_score_sitting (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lead-clock-XXXXXX", NULL);
+  g_autofree char *clock_path = g_build_filename (dir, "clock", NULL);
+  g_autofree char *list_path = NULL;
+  g_autofree char *other_id = NULL;
+  g_autoptr(TestWorld) world = NULL;
+  g_autoptr(TestWs) other = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  JsonArray *list;
+
+  g_assert_true (g_file_set_contents (clock_path, "0", -1, NULL));
+  g_setenv ("CONFAB_TEST_CLOCK", clock_path, TRUE);
+  world = test_world_new (NULL, TEST_WORLD_DEFAULT);
+  g_unsetenv ("CONFAB_TEST_CLOCK");
+  list_path = g_strdup_printf ("/api/v1/sites/%s/visitors?sort=lead_score", world->site_id);
+
+  /* another visitor saw two pages and left: 6, more than the first one's one page, 3 */
+  other = test_ws_widget (world->relay, world->site_key);
+  {
+    g_autoptr(JsonObject) welcome = test_visitor_hello (other, NULL, NULL, "https://a.test/");
+    g_autoptr(JsonObject) seen = NULL;
+
+    other_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+    test_ws_sendf (other, "{'type':'page_view','url':'https://a.test/x','title':'X'}");
+    test_visitor_say (other, "hi", NULL);
+    seen = get_visitor (world, other_id);
+    g_assert_cmpint (test_obj_int (seen, "lead_score"), ==, 6);
+  }
+  test_ws_close (other);
+  {
+    g_autoptr(JsonObject) first = get_visitor (world, world->visitor_id);
+
+    g_assert_cmpint (test_obj_int (first, "lead_score"), ==, 3);
+  }
+
+  /* seven minutes later, the first visitor still on their page: 3 + 7 × 2 */
+  {
+    g_autofree char *text = g_strdup_printf ("%d", 7 * 60 * 1000);
+
+    g_assert_true (g_file_set_contents (clock_path, text, -1, NULL));
+    test_relay_send_signal (world->relay, SIGUSR2);
+  }
+  for (guint tries = 0; tries < 20; tries++)
+    {
+      g_clear_pointer (&event, json_object_unref);
+      event = test_ws_wait_for_match (world->agent, "visitor", "visitor.id", world->visitor_id, 5000);
+      if (test_obj_int (event, "visitor.lead_score") == 17)
+        break;
+    }
+  g_assert_cmpint (test_obj_int (event, "visitor.lead_score"), ==, 17);
+
+  {
+    g_autoptr(TestResponse) by_score = test_http (world->relay, "GET", list_path, world->token, NULL, NULL);
+
+    test_assert_http_status (by_score, 200);
+    list = test_obj_array (test_response_object (by_score), "visitors");
+    g_assert_cmpuint (json_array_get_length (list), ==, 2);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 0), "id"), ==, world->visitor_id);
+    g_assert_cmpint (test_obj_int (json_array_get_object_element (list, 0), "lead_score"), ==, 17);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (list, 1), "id"), ==, other_id);
+    g_assert_cmpint (test_obj_int (json_array_get_object_element (list, 1), "lead_score"), ==, 6);
+  }
+
+  g_unlink (clock_path);
+  g_rmdir (dir);
+}
+
 static void
 test_track (void)
 {
@@ -409,6 +483,7 @@ main (int    argc,
   test_harness_add ("/relay/contacts/patch", test_patch_contact);
   test_harness_add ("/relay/contacts/patch-roles", test_patch_roles);
   test_harness_add ("/relay/contacts/lead-score", test_lead_score);
+  test_harness_add ("/relay/contacts/lead-score-sitting", test_lead_score_sitting);
   test_harness_add ("/relay/contacts/track", test_track);
   test_harness_add ("/relay/contacts/track-limit", test_track_limit);
   test_harness_add ("/relay/contacts/goal-analytics", test_goal_analytics);

@@ -90,7 +90,16 @@ test_kinds (void)
   assert_same_both (&message);
   message.assistant_json = "{\"sources\":[],\"actions\":[]}";
   assert_same_both (&message);
+  /* the visitor's vote on it, and on an FAQ answer */
+  message.vote = 1;
+  assert_same_both (&message);
+  message.vote = -1;
+  assert_same_both (&message);
   message.assistant_json = NULL;
+  message.sender_id = "faq_1";
+  assert_same_both (&message);
+  message.sender_id = NULL;
+  message.vote = 0;
 
   /* a system note */
   message.sender_type = CONFAB_SENDER_SYSTEM;

@@ -459,6 +459,26 @@ hub_cluster_fanout_visitor (ConfabHub  *hub,
     }
 }
 
+void
+confab_hub_send_to_visitor_elsewhere (ConfabHub  *hub,
+                                      const char *site_id,
+                                      const char *visitor_id,
+                                      JsonObject *frame)
+{
+  HubCluster *cluster = cluster_of (hub);
+  g_autoptr (JsonObject) envelope = NULL;
+  g_autofree char *text = NULL;
+
+  if (cluster == NULL || cluster->applying)
+    return;
+  /* the same envelope as hub_cluster_fanout_visitor()'s: apply_frame() hands it to the tabs */
+  text = confab_frame_to_string (frame);
+  envelope = confab_frame_new ("visitor");
+  json_object_set_string_member (envelope, "visitor_id", visitor_id);
+  json_object_set_string_member (envelope, "text", text);
+  hub_cluster_tell (hub, site_id, envelope);
+}
+
 /* --- presence --- */
 
 /* An agent is "online" when any of its sockets anywhere is, else "away" when any is, else gone. */

@@ -160,6 +160,9 @@ hub_message_frame_text (const ConfabMessage *message,
         }
     }
 
+  if (message->vote != 0)
+    append_string_or_null (out, "vote", message->vote > 0 ? "up" : "down");
+
   if (message->sender_type == CONFAB_SENDER_VISITOR && message->client_id != NULL &&
       g_str_has_prefix (message->client_id, "off_"))
     append_string_or_null (out, "offline_message_id", message->client_id);

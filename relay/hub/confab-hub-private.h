@@ -131,6 +131,7 @@ struct _ConfabHub
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
   struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */
+  struct _HubLeads   *leads;     /* lead scores kept current (confab-hub-leads.c) */
 };
 
 #define BATCH_MAX_MS    5
@@ -530,6 +531,7 @@ hub_writer_forget_client (HubWriter *writer,
 
 /* --- routing (confab-hub-routing.c, issue 18) --- */
 typedef struct _HubRouting HubRouting;
+typedef struct _HubLeads HubLeads;
 
 void                hub_routing_free (ConfabHub *hub);
 ConfabConversation *hub_route_new_conversation (ConfabHub           *hub,

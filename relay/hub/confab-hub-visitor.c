@@ -1010,7 +1010,15 @@ visitor_faq_frame (Client     *client,
         client_store_failed (client, error, NULL);
       return;
     }
-  if (reply != NULL)
+  if (reply == NULL)
+    return;
+  /* a vote shows as chosen in every tab of the visitor, on every relay */
+  if (strcmp (type, "faq_feedback") == 0)
+    {
+      json_object_set_string_member (reply, "conversation_id", client->conversation_id);
+      hub_cluster_fanout_visitor (client->hub, client->site_id, client->visitor_id, reply);
+    }
+  else
     client_send (client, reply);
 }
 

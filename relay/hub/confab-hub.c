@@ -10,6 +10,7 @@
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
+#include "confab-hub-leads.h"
 #include "confab-metrics.h"
 
 void
@@ -786,6 +787,7 @@ confab_hub_new (ConfabRelay *relay)
   hub->batch_frames = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_frame_free);
   g_queue_init (&hub->parked);
   hub_cluster_init (hub);
+  hub_leads_init (hub);
   hub->visitor_updates = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, visitor_updates_free);
   hub->frames_per_ip = confab_shared_limit_new (relay->bus, "frames-ip",
                                                 relay->config->frames_per_second_per_ip, 1000);
@@ -829,6 +831,7 @@ confab_hub_free (ConfabHub *hub)
   hub_commit_batch (hub);
   hub_drop_parked (hub);
   hub_cluster_free (hub);
+  hub_leads_free (hub);
   g_hash_table_remove_all (hub->clients);
   g_hash_table_unref (hub->clients);
   g_hash_table_unref (hub->visitor_updates);

@@ -55,6 +55,13 @@ ConfabMessage *confab_hub_post_message  (ConfabHub                      *hub,
 void       confab_hub_send_to_visitor   (ConfabHub   *hub,
                                          const char  *visitor_id,
                                          JsonObject  *frame);
+/* Sends @frame to the visitor's open tabs on the other relays of a cluster (nothing without
+ * one): the assistant's draft, which it sends to them less often than here (confab-assistant.c).
+ * Frames sent this way reach each relay in the order they were sent. */
+void       confab_hub_send_to_visitor_elsewhere (ConfabHub  *hub,
+                                         const char  *site_id,
+                                         const char  *visitor_id,
+                                         JsonObject  *frame);
 /* @user_id's memberships changed: their live agent sockets reload the sites they hear about
  * and get a `sites` frame listing them. */
 void       confab_hub_memberships_changed (ConfabHub *hub,

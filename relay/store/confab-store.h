@@ -205,6 +205,8 @@ typedef struct {
                                       * "pending", "sent", "delivered", "read", "failed"; else NULL */
   char             *delivery_error;  /* the platform's words when it failed */
   char             *assistant_json;  /* an assistant's answer: {"stream_id","sources","actions"}; else NULL */
+  gint              vote;            /* a bot's answer: the visitor's "Was this helpful?", 1 yes,
+                                      * -1 no, 0 not voted (read with the message, never written) */
 } ConfabMessage;
 
 /* A message to append. Either conversation_id is set, or site_id + visitor_id: then the

@@ -150,6 +150,17 @@ test('"was this helpful": one vote per answer, changeable, shown as chosen, coun
   const violations = (await axeScan(page)).filter((v) => v.impact == 'serious' || v.impact == 'critical');
   assert.deepEqual(violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' ')), [], 'axe: nothing serious');
 
+  // another tab of the same visitor, open meanwhile, shows the answer as voted
+  const other = await context.newPage();
+  other.errors = [];
+  other.on('pageerror', (e) => other.errors.push(e.message));
+  await other.goto(hostUrl(host, site));
+  await bubble(other, 'Open chat').click();
+  if (await other.getByRole('tab', { name: 'Chat' }).count()) await other.getByRole('tab', { name: 'Chat' }).click();
+  const otherNo = other.locator('confab-widget .g', { has: other.locator('.ai') }).getByRole('button', { name: 'No, not helpful' });
+  await until('the answer in the other tab', async () => (await otherNo.count()) == 1);
+  assert.equal(await otherNo.getAttribute('aria-pressed'), 'false');
+
   // changing one's mind replaces the vote: still one per answer
   await no.click();
   assert.equal(await no.getAttribute('aria-pressed'), 'true');
@@ -158,8 +169,14 @@ test('"was this helpful": one vote per answer, changeable, shown as chosen, coun
     const c = await assistantCounts();
     return c.helpful == before.helpful && c.unhelpful == before.unhelpful + 1;
   });
+  // the relay told the other tab
+  await until('the other tab shows the vote', async () => (await otherNo.getAttribute('aria-pressed')) == 'true');
+  assert.deepEqual(other.errors, []);
+  await other.close();
 
-  // the next page shows the choice
+  // the next page shows the choice, from the relay: this browser's own copy of the votes is gone
+  // (as in another browser of the same visitor)
+  await page.evaluate((k) => localStorage.removeItem('confab:' + k + ':votes'), site.site_key);
   await page.reload();
   await bubble(page, 'Open chat').click();
   const chatTab = page.getByRole('tab', { name: 'Chat' });

@@ -424,10 +424,13 @@ import { engage } from './engage.js';
   };
   const isFile = (att) => att.kind == 'file' || (att.kind != 'image' && att.mime && !/^image\//.test(att.mime));
 
-  // One vote per answer, changeable; the choice is kept for the next page (the relay keeps the latest).
+  // One vote per answer, changeable. The relay keeps the latest and says it with the message
+  // ("vote") and to every tab (faq_feedback_recorded); this page's own copy shows it at once.
   const votes = store('votes') || {};
+  const voteRows = [];
   const voteRow = (m) => {
     const k = m.conversation_id + ':' + m.seq;
+    if (m.vote) votes[k] = m.vote == 'up';
     const row = el('div', { class: 'vt', role: 'group', 'aria-label': T('helpful') }, el('span', { 'aria-hidden': 'true' }, T('helpful')));
     const show = () => { for (const b of row.querySelectorAll('button')) b.setAttribute('aria-pressed', votes[k] === (b.value == 'y')); };
     for (const up of [true, false])
@@ -442,6 +445,7 @@ import { engage } from './engage.js';
           show();
         } }, thumb()));
     show();
+    voteRows.push({ k, c: m.conversation_id, seq: m.seq, faq: m.faq_id, show });
     return row;
   };
 
@@ -497,8 +501,10 @@ import { engage } from './engage.js';
 
   // The assistant's answers while they are written (assistant_delta: the whole text so far).
   const drafts = new Map();
+  // answers stored or dropped: a draft of theirs arriving late (another relay's) stays away
+  const ended = new Set();
   function showDraft(f) {
-    if (!f.stream_id || typeof f.text != 'string') return;
+    if (!f.stream_id || typeof f.text != 'string' || ended.has(f.stream_id)) return;
     let d = drafts.get(f.stream_id);
     if (!d) {
       d = bubble({ sender: { type: 'bot', name: (cfg.assistant && cfg.assistant.name) || T('assistant') }, assistant: true, created_at: new Date().toISOString() });
@@ -529,6 +535,7 @@ import { engage } from './engage.js';
       if (m.attachment) useStoredImage(p.node, m.attachment);
     } else {
       // the assistant's stored answer takes its streamed draft's place
+      if (m.stream_id) ended.add(m.stream_id);
       const draft = m.stream_id && drafts.get(m.stream_id);
       if (draft) {
         drafts.delete(m.stream_id);
@@ -896,9 +903,16 @@ import { engage } from './engage.js';
       case 'assistant_delta':
         showDraft(f);
         break;
+      case 'faq_feedback_recorded':
+        // a vote from this tab or another one of this visitor's
+        for (const r of voteRows)
+          if (r.c == f.conversation_id && (f.faq_id ? r.faq == f.faq_id : r.seq == f.seq)) { votes[r.k] = f.helpful; r.show(); }
+        store('votes', votes);
+        break;
       case 'assistant_cancel': {
         // the answer was dropped (a person came, the visitor wrote again, the model failed)
         const d = drafts.get(f.stream_id);
+        ended.add(f.stream_id);
         if (d) { drafts.delete(f.stream_id); d.remove(); }
         break;
       }

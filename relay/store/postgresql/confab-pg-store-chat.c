@@ -748,7 +748,15 @@ pg_create_conversation (ConfabStore *store,
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
                         "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
-                        "m.delivery_status, m.delivery_error, m.assistant"
+                        "m.delivery_status, m.delivery_error, m.assistant, " \
+                        MESSAGE_VOTE
+
+/* As the SQLite store's: the visitor's vote on a bot's answer, by its seq or its FAQ. */
+#define MESSAGE_VOTE "CASE WHEN m.sender_type = 'bot' THEN coalesce (" \
+                     "(SELECT e.helpful <> 0 FROM assistant_events e WHERE e.conversation_id = m.conversation_id " \
+                     " AND e.seq = m.seq AND e.kind = 'vote'), " \
+                     "(SELECT f.helpful FROM faq_feedback f WHERE f.conversation_id = m.conversation_id " \
+                     " AND f.faq_id = m.sender_id)) END"
 
 static ConfabMessage *
 with_attachment (ConfabStore   *store,
@@ -779,6 +787,8 @@ read_message (PGresult *result,
   message->delivery_status = pg_dup (result, row, first + 10);
   message->delivery_error = pg_dup (result, row, first + 11);
   message->assistant_json = pg_dup (result, row, first + 12);
+  if (!PQgetisnull (result, row, first + 13))
+    message->vote = pg_boolean (result, row, first + 13) ? 1 : -1;
   return message;
 }
 

@@ -267,7 +267,16 @@ confab_store_mark_read (ConfabStore      *store,
 
 #define MESSAGE_COLUMNS "m.conversation_id, m.seq, m.cursor, m.client_id, m.sender_type, " \
                         "m.sender_id, m.sender_name, m.body, m.attachment_id, m.created_at, " \
-                        "m.delivery_status, m.delivery_error, m.assistant"
+                        "m.delivery_status, m.delivery_error, m.assistant, " \
+                        MESSAGE_VOTE
+
+/* A bot's answer: the visitor's vote on it, by its seq (the assistant's) or its FAQ (the FAQ
+ * bot's, one vote per FAQ and conversation); both lookups are a unique index's. */
+#define MESSAGE_VOTE "CASE WHEN m.sender_type = 'bot' THEN coalesce (" \
+                     "(SELECT e.helpful FROM assistant_events e WHERE e.conversation_id = m.conversation_id " \
+                     " AND e.seq = m.seq AND e.kind = 'vote'), " \
+                     "(SELECT f.helpful FROM faq_feedback f WHERE f.conversation_id = m.conversation_id " \
+                     " AND f.faq_id = m.sender_id)) END"
 
 static ConfabMessage *
 read_message (sqlite3_stmt *stmt,
@@ -288,6 +297,8 @@ read_message (sqlite3_stmt *stmt,
   message->delivery_status = store_column_dup (stmt, first + 10);
   message->delivery_error = store_column_dup (stmt, first + 11);
   message->assistant_json = store_column_dup (stmt, first + 12);
+  if (sqlite3_column_type (stmt, first + 13) != SQLITE_NULL)
+    message->vote = sqlite3_column_int (stmt, first + 13) ? 1 : -1;
   return message;
 }
 
