@@ -933,6 +933,105 @@ test_platform_errors_and_receipts (void)
   }
 }
 
+/* POST /conversations/{id}/messages/{seq}/retry */
+static TestResponse *
+post_retry (TestWorld  *world,
+            const char *conversation_id,
+            gint64      seq)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT
+                                           "/retry", conversation_id, seq);
+
+  return test_http (world->relay, "POST", path, world->token, NULL, NULL);
+}
+
+/* "Send Again": a reply Messenger refused goes again as the same stored message — pending, then
+ * sent, with a delivery frame each; a second click while it is on its way sends nothing more;
+ * refused for a message that did not fail (409), one that is not an agent's to a channel (400),
+ * one that is not there (404). */
+static void
+test_retry_failed_message (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *body = messenger_text ("m_in_retry", "Where is my parcel?");
+  g_autoptr (JsonObject) message = NULL, failed = NULL, pending = NULL, sent = NULL;
+  g_autofree char *conversation_id = NULL;
+  GraphRequest *request;
+  gint64 seq;
+  guint before;
+
+  connect_messenger (world);
+  post_signed (world, "messenger", body);
+  message = expect_sender_message (world, "messenger");
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (400));
+  agent_send (world, conversation_id, "It left on Monday", NULL);
+  failed = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+  seq = test_obj_int (failed, "seq");
+  g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 1);
+  before = count_messages (world, conversation_id);
+
+  /* the sender's own message, and one that is not there */
+  {
+    g_autoptr (TestResponse) theirs = post_retry (world, conversation_id,
+                                                  test_obj_int (message, "seq"));
+    g_autoptr (TestResponse) missing = post_retry (world, conversation_id, seq + 100);
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT
+                                             "/retry", conversation_id, seq);
+    g_autoptr (TestResponse) get = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+    test_assert_http_error (theirs, 400, "not_channel_message");
+    test_assert_http_error (missing, 404, "not_found");
+    test_assert_http_status (get, 405);
+  }
+
+  /* the retry is answered 503 with Retry-After 2: it stays pending for 2 s, long enough for a
+   * second click to find it on its way */
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (RETRY_AFTER_2));
+  {
+    g_autoptr (TestResponse) first = post_retry (world, conversation_id, seq);
+    g_autoptr (TestResponse) second = NULL;
+
+    test_assert_http_status (first, 200);
+    g_assert_cmpint (test_obj_int (test_response_object (first), "seq"), ==, seq);
+    g_assert_cmpstr (test_obj_string (test_response_object (first), "body"), ==,
+                     "It left on Monday");
+    g_assert_cmpstr (test_obj_string (test_response_object (first), "delivery.status"), ==,
+                     "pending");
+    pending = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+    g_assert_cmpint (test_obj_int (pending, "seq"), ==, seq);
+    g_assert_cmpstr (test_obj_string (pending, "delivery.status"), ==, "pending");
+    g_assert_true (test_obj_is_null (pending, "delivery.error"));
+
+    graph_wait (graph, "POST", "/me/messages", 1);
+    second = post_retry (world, conversation_id, seq);
+    test_assert_http_status (second, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (second), "delivery.status"), ==,
+                     "pending");
+  }
+
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS * 2);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, seq);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  /* the refused send, the 503, the one that went: no fourth for the second click */
+  test_ws_expect_none (world->agent, "delivery", 300);
+  g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 3);
+  request = graph_wait (graph, "POST", "/me/messages", 2);
+  g_assert_cmpstr (body_string (request, "message.text"), ==, "It left on Monday");
+  g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  g_assert_cmpuint (count_messages (world, conversation_id), ==, before);
+
+  /* sent: nothing to send again */
+  {
+    g_autoptr (TestResponse) again = post_retry (world, conversation_id, seq);
+
+    test_assert_http_error (again, 409, "message_not_failed");
+  }
+}
+
 /* Waits until the conversation's second message (the agent's reply) is "sent", over REST. */
 static void
 wait_reply_sent (TestWorld  *world,
@@ -1110,6 +1209,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/whatsapp-text-and-image", test_whatsapp_text_and_image);
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
+  test_harness_add ("/relay/meta/retry-failed-message", test_retry_failed_message);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
   test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
   test_harness_add ("/relay/meta/channels-routed", test_channels_routed);
