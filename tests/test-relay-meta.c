@@ -61,6 +61,59 @@ answer_json (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+/* A multipart/form-data body as JSON: each text field as a string (or, when it is JSON, its
+ * object); each file as {"filename","type","size","png"} (png: it starts as a PNG does). */
+static JsonObject *
+form_to_json (SoupServerMessage *msg)
+{
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  SoupMultipart *form = soup_multipart_new_from_message (soup_server_message_get_request_headers (msg),
+                                                         bytes);
+  JsonObject *object = json_object_new ();
+
+  g_assert_nonnull (form);
+  for (int i = 0; i < soup_multipart_get_length (form); i++)
+    {
+      SoupMessageHeaders *headers = NULL;
+      GBytes *part = NULL;
+      g_autoptr (GHashTable) params = NULL;
+      const char *name, *filename;
+
+      g_assert_true (soup_multipart_get_part (form, i, &headers, &part));
+      g_assert_true (soup_message_headers_get_content_disposition (headers, NULL, &params));
+      name = g_hash_table_lookup (params, "name");
+      filename = g_hash_table_lookup (params, "filename");
+      if (filename != NULL)
+        {
+          JsonObject *file = json_object_new ();
+
+          json_object_set_string_member (file, "filename", filename);
+          json_object_set_string_member (file, "type",
+                                         soup_message_headers_get_content_type (headers, NULL));
+          json_object_set_int_member (file, "size", g_bytes_get_size (part));
+          json_object_set_boolean_member (file, "png", g_bytes_get_size (part) > 8 &&
+                                          memcmp (g_bytes_get_data (part, NULL), "\x89PNG", 4) == 0);
+          json_object_set_object_member (object, name, file);
+        }
+      else
+        {
+          g_autofree char *text = g_strndup (g_bytes_get_data (part, NULL), g_bytes_get_size (part));
+          g_autoptr (JsonParser) parser = json_parser_new ();
+
+          if (*text == '{' && json_parser_load_from_data (parser, text, -1, NULL))
+            json_object_set_object_member (object, name,
+                                           json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+          else
+            json_object_set_string_member (object, name, text);
+        }
+    }
+  soup_multipart_free (form);
+  return object;
+}
+
+static const char *body_string (GraphRequest *request,
+                                const char   *path);
+
 static void
 graph_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -77,7 +130,11 @@ graph_handler (SoupServer        *server,
   request->method = g_strdup (soup_server_message_get_method (msg));
   request->path = g_strdup (path);
   request->authorization = g_strdup (authorization);
-  if (strcmp (request->method, "POST") == 0)
+  if (strcmp (request->method, "POST") == 0 &&
+      g_strcmp0 (soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg),
+                                                        NULL), "multipart/form-data") == 0)
+    request->body = form_to_json (msg);
+  else if (strcmp (request->method, "POST") == 0)
     {
       g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
       g_autoptr (JsonParser) parser = json_parser_new ();
@@ -87,6 +144,19 @@ graph_handler (SoupServer        *server,
       request->body = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
     }
   g_ptr_array_add (graph->requests, request);
+
+  /* WhatsApp's media upload: a picture named "file", for messaging_product whatsapp */
+  if (strcmp (request->method, "POST") == 0 && strcmp (path, "/v19.0/" PHONE_ID "/media") == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (body_string (request, "messaging_product"), "whatsapp") != 0 ||
+          !test_obj_bool (request->body, "file.png"))
+        return answer_json (msg, 400, "{\"error\":{\"message\":\"(#100) Param file must be a "
+                                      "file with one of the following types\"}}");
+      text = g_strdup_printf ("{\"id\":\"media-up-%u\"}", graph->requests->len);
+      return answer_json (msg, 200, text);
+    }
 
   if (strcmp (path, "/media/picture.png") == 0)
     {
@@ -1032,6 +1102,116 @@ test_retry_failed_message (void)
   }
 }
 
+/* An agent's upload into @conversation_id: its id. */
+static char *
+agent_upload (TestWorld  *world,
+              const char *conversation_id,
+              GBytes     *bytes,
+              const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s%s%s", conversation_id,
+                                           name != NULL ? "&name=" : "", name != NULL ? name : "");
+  g_autoptr (TestResponse) posted = test_http_bytes (world->relay, "POST", path, world->token, bytes,
+                                                     "application/octet-stream", NULL);
+
+  test_assert_http_status (posted, 201);
+  return g_strdup (test_obj_string (test_response_object (posted), "id"));
+}
+
+/* Agents' pictures: to Messenger as the Send API's attachment upload (one multipart request
+ * with the picture as "filedata"), to WhatsApp uploaded to /{phone-number-id}/media first and
+ * then sent as an image message naming the media id, with the words as its caption. A file that
+ * is no picture, and a picture with words on Messenger, are refused before anything goes. */
+static void
+test_agent_pictures (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *messenger_body = messenger_text ("m_in_pic", "Can you show me?");
+  g_autofree char *whatsapp_body = whatsapp_text ("wamid.inpic", g_get_real_time () / G_USEC_PER_SEC,
+                                                  "And here?");
+  g_autoptr (JsonObject) m_message = NULL, w_message = NULL, sent = NULL, refused = NULL;
+  g_autoptr (GBytes) text_file = g_bytes_new_static ("order 42\n", 9);
+  g_autofree char *m_conversation = NULL, *w_conversation = NULL;
+  g_autofree char *picture = NULL, *picture2 = NULL, *picture3 = NULL, *file = NULL;
+  g_autofree char *extra = NULL;
+  GraphRequest *request;
+
+  connect_messenger (world);
+  connect_whatsapp (world);
+  post_signed (world, "messenger", messenger_body);
+  m_message = expect_sender_message (world, "messenger");
+  m_conversation = g_strdup (test_obj_string (m_message, "conversation_id"));
+
+  /* Messenger: one request, the picture in it */
+  picture = agent_upload (world, m_conversation, graph->picture, NULL);
+  extra = g_strdup_printf (",\"attachment_id\":\"%s\"", picture);
+  {
+    g_autofree char *client_id = test_client_id ();
+
+    test_ws_sendf (world->agent, "{\"type\":\"message\",\"conversation_id\":\"%s\","
+                   "\"client_id\":\"%s\"%s}", m_conversation, client_id, extra);
+  }
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  request = graph_wait (graph, "POST", "/v19.0/me/messages", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
+  g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  g_assert_cmpstr (body_string (request, "messaging_type"), ==, "RESPONSE");
+  g_assert_cmpstr (body_string (request, "message.attachment.type"), ==, "image");
+  g_assert_false (json_object_has_member (request->body, "confab_upload"));
+  g_assert_cmpstr (body_string (request, "filedata.type"), ==, "image/png");
+  g_assert_true (test_obj_bool (request->body, "filedata.png"));
+  g_assert_cmpint (test_obj_int (request->body, "filedata.size"), >, 0);
+  g_clear_pointer (&sent, json_object_unref);
+
+  /* Messenger: words with the picture, and a file that is no picture, go nowhere */
+  picture2 = agent_upload (world, m_conversation, graph->picture, NULL);
+  file = agent_upload (world, m_conversation, text_file, "order.txt");
+  {
+    g_autofree char *with_words = g_strdup_printf (",\"attachment_id\":\"%s\"", picture2);
+    g_autofree char *with_file = g_strdup_printf (",\"attachment_id\":\"%s\"", file);
+
+    agent_send (world, m_conversation, "Here it is", with_words);
+    refused = test_ws_wait_for (world->agent, "error", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (refused, "code"), ==, "invalid_value");
+    g_assert_nonnull (strstr (test_obj_string (refused, "message"), "without words"));
+    g_clear_pointer (&refused, json_object_unref);
+    agent_send (world, m_conversation, "The order", with_file);
+    refused = test_ws_wait_for (world->agent, "error", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (refused, "code"), ==, "invalid_value");
+    g_assert_nonnull (strstr (test_obj_string (refused, "message"), "Only pictures"));
+    g_clear_pointer (&refused, json_object_unref);
+  }
+  g_assert_cmpuint (graph_count (graph, "POST", "/messages"), ==, 1);
+  g_assert_cmpuint (count_messages (world, m_conversation), ==, 2);
+
+  /* WhatsApp: the media upload, then the image message with its id and the caption */
+  post_signed (world, "whatsapp", whatsapp_body);
+  /* the Messenger conversation's own events come first (taken on by the agent's reply) */
+  w_message = test_ws_wait_for_match (world->agent, "message", "body", "And here?", WAIT_MS);
+  w_conversation = g_strdup (test_obj_string (w_message, "conversation_id"));
+  picture3 = agent_upload (world, w_conversation, graph->picture, NULL);
+  {
+    g_autofree char *with_words = g_strdup_printf (",\"attachment_id\":\"%s\"", picture3);
+
+    agent_send (world, w_conversation, "Your parcel", with_words);
+  }
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  request = graph_wait (graph, "POST", "/v19.0/" PHONE_ID "/media", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " WA_TOKEN);
+  g_assert_cmpstr (body_string (request, "type"), ==, "image/png");
+  g_assert_cmpstr (body_string (request, "file.type"), ==, "image/png");
+  request = graph_wait (graph, "POST", "/v19.0/" PHONE_ID "/messages", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " WA_TOKEN);
+  g_assert_cmpstr (body_string (request, "to"), ==, WA_ID);
+  g_assert_cmpstr (body_string (request, "type"), ==, "image");
+  g_assert_true (g_str_has_prefix (body_string (request, "image.id"), "media-up-"));
+  g_assert_cmpstr (body_string (request, "image.caption"), ==, "Your parcel");
+  g_assert_false (json_object_has_member (request->body, "confab_upload"));
+}
+
 /* Waits until the conversation's second message (the agent's reply) is "sent", over REST. */
 static void
 wait_reply_sent (TestWorld  *world,
@@ -1210,6 +1390,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
   test_harness_add ("/relay/meta/retry-failed-message", test_retry_failed_message);
+  test_harness_add ("/relay/meta/agent-pictures", test_agent_pictures);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
   test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
   test_harness_add ("/relay/meta/channels-routed", test_channels_routed);
