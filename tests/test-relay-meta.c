@@ -1102,6 +1102,46 @@ test_retry_failed_message (void)
   }
 }
 
+/* A WhatsApp reply that failed while the 24-hour window was open is not sent again once it has
+ * closed: 409 reply_window_closed, the message stays failed, nothing goes to WhatsApp. */
+static void
+test_retry_window_closed (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  /* the customer wrote 24 hours less 15 s ago: the window closes 15 s from now */
+  g_autofree char *text = whatsapp_text ("wamid.late", g_get_real_time () / G_USEC_PER_SEC - 24 * 3600 + 15,
+                                         "Still there?");
+  g_autoptr (JsonObject) message = NULL, failed = NULL;
+  g_autoptr (GDateTime) ends = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autoptr (JsonObject) conversation = NULL;
+
+  connect_whatsapp (world);
+  post_signed (world, "whatsapp", text);
+  conversation = test_ws_wait_for (world->agent, "conversation", WAIT_MS);
+  ends = g_date_time_new_from_iso8601 (test_obj_string (conversation, "conversation.reply_window_ends_at"),
+                                       NULL);
+  g_assert_nonnull (ends);
+  message = test_ws_wait_for (world->agent, "message", WAIT_MS);
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (400));
+  agent_send (world, conversation_id, "Yes, how can I help?", NULL);
+  failed = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+
+  while (g_get_real_time () <= g_date_time_to_unix (ends) * G_USEC_PER_SEC + G_USEC_PER_SEC)
+    test_sleep_ms (200);
+  {
+    g_autoptr (TestResponse) closed = post_retry (world, conversation_id, test_obj_int (failed, "seq"));
+
+    test_assert_http_error (closed, 409, "reply_window_closed");
+  }
+  test_ws_expect_none (world->agent, "delivery", 300);
+  g_assert_cmpuint (graph_count (graph, "POST", "/messages"), ==, 1);
+}
+
 /* An agent's upload into @conversation_id: its id. */
 static char *
 agent_upload (TestWorld  *world,
@@ -1390,6 +1430,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
   test_harness_add ("/relay/meta/retry-failed-message", test_retry_failed_message);
+  test_harness_add ("/relay/meta/retry-window-closed", test_retry_window_closed);
   test_harness_add ("/relay/meta/agent-pictures", test_agent_pictures);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
   test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
