@@ -2,7 +2,8 @@
 /* test-desktop-channels.c: issue 15 in the real app, against a real relay under Xvfb with fatal
  * criticals and real X input (xdotool): the settings area's API keys page (a key created with
  * its scopes is shown once and copied; it works on the relay; revoked, it does not) and its
- * Webhooks page (the signing secret shown once, turned off and on, the delivery log).
+ * Webhooks page (the signing secret shown once, turned off and on, the delivery log); a Messenger
+ * conversation against a stand-in for the Send API (typing, "Send Again", a dropped picture).
  *
  * The relay side of issue 15 is built on other branches at the same time (email, meta, hooks):
  * each test skips, saying so, on a relay without its endpoints. */
@@ -730,6 +731,324 @@ test_whatsapp_window (void)
   app_stop (&app);
 }
 
+/* ---------------------------------------------- Messenger: Send Again, typing --- */
+
+#define PAGE_ID "1122334455"
+#define PSID    "7001"
+
+/* A stand-in for Messenger's Send API that keeps what it was sent and refuses the first
+ * message (not the sender actions): a 400 with the platform's words. */
+typedef struct {
+  GPtrArray *actions;   /* sender_action of each typing request */
+  GPtrArray *texts;     /* message.text of each message request */
+  guint      refuse;    /* messages still to refuse */
+  guint      pictures;  /* attachment uploads with an image/png "filedata" */
+} Messenger;
+
+/* Messenger's attachment upload: multipart, an image attachment and the PNG as "filedata". */
+static gboolean
+is_png_upload (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  SoupMultipart *form = soup_multipart_new_from_message (headers, bytes);
+  gboolean png = FALSE, image = FALSE;
+
+  for (int i = 0; form != NULL && i < soup_multipart_get_length (form); i++)
+    {
+      SoupMessageHeaders *part_headers = NULL;
+      GBytes *part = NULL;
+      g_autoptr (GHashTable) params = NULL;
+
+      if (!soup_multipart_get_part (form, i, &part_headers, &part) ||
+          !soup_message_headers_get_content_disposition (part_headers, NULL, &params))
+        continue;
+      if (g_strcmp0 (g_hash_table_lookup (params, "name"), "filedata") == 0)
+        png = g_strcmp0 (soup_message_headers_get_content_type (part_headers, NULL), "image/png") == 0 &&
+              g_bytes_get_size (part) > 8 && memcmp (g_bytes_get_data (part, NULL), "\x89PNG", 4) == 0;
+      else if (g_strcmp0 (g_hash_table_lookup (params, "name"), "message") == 0)
+        image = g_strstr_len (g_bytes_get_data (part, NULL), g_bytes_get_size (part), "\"image\"") != NULL;
+    }
+  g_clear_pointer (&form, soup_multipart_free);
+  return png && image;
+}
+
+static void
+messenger_standin (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  static const char refused[] =
+    "{\"error\":{\"message\":\"(#1200) Temporary send message failure\",\"type\":\"OAuthException\",\"code\":1200}}";
+  Messenger *m = user_data;
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *answer = NULL;
+  JsonObject *body;
+
+  if (strcmp (soup_server_message_get_method (msg), "POST") == 0 &&
+      strcmp (path, "/v19.0/me/messages") == 0 && is_png_upload (msg))
+    {
+      m->pictures++;
+      answer = g_strdup_printf ("{\"recipient_id\":\"" PSID "\",\"message_id\":\"m_pic_%u\"}", m->pictures);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer, strlen (answer));
+      return;
+    }
+  if (strcmp (soup_server_message_get_method (msg), "POST") != 0 ||
+      strcmp (path, "/v19.0/me/messages") != 0 ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  body = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (body, "sender_action"))
+    g_ptr_array_add (m->actions, g_strdup (json_object_get_string_member (body, "sender_action")));
+  else
+    {
+      g_ptr_array_add (m->texts, g_strdup (test_obj_string (body, "message.text")));
+      if (m->refuse > 0)
+        {
+          m->refuse--;
+          soup_server_message_set_status (msg, 400, NULL);
+          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, refused,
+                                            strlen (refused));
+          return;
+        }
+    }
+  answer = g_strdup_printf ("{\"recipient_id\":\"" PSID "\",\"message_id\":\"m_out_%u\"}", m->texts->len);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer, strlen (answer));
+}
+
+static guint
+count_strings (GPtrArray  *array,
+               const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < array->len; i++)
+    n += g_strcmp0 (g_ptr_array_index (array, i), text) == 0;
+  return n;
+}
+
+typedef struct {
+  GPtrArray  *array;
+  const char *text;
+  guint       n;
+} Seen;
+
+static gboolean
+seen_n (gpointer data)
+{
+  Seen *seen = data;
+
+  return count_strings (seen->array, seen->text) >= seen->n;
+}
+
+/* The first mapped widget named @name under @root. */
+static GtkWidget *
+find_mapped_named (GtkWidget  *root,
+                   const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0 && gtk_widget_get_mapped (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+refusal_shown (gpointer data)
+{
+  return mapped_label_says (data, "message-delivery-error", "Temporary send message failure");
+}
+
+static gboolean
+refusal_gone (gpointer data)
+{
+  return !mapped_label_says (data, "message-delivery-error", "Not delivered");
+}
+
+/* The agent's messages of conversation @o->id on the relay: how many, and the last one's
+ * delivery status. */
+static guint
+relay_agent_messages (Offline     *o,
+                      char       **out_status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages", o->id);
+  g_autoptr (TestResponse) response = test_http (o->world->relay, "GET", path, o->world->token, NULL, NULL);
+  JsonArray *messages = test_obj_array (test_response_object (response), "messages");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *m = json_array_get_object_element (messages, i);
+
+      if (g_strcmp0 (test_obj_string (m, "sender.type"), "agent") != 0)
+        continue;
+      n++;
+      g_free (*out_status);
+      *out_status = g_strdup (test_obj_string (m, "delivery.status"));
+    }
+  return n;
+}
+
+static gboolean
+relay_reply_sent (gpointer data)
+{
+  g_autofree char *status = NULL;
+
+  return relay_agent_messages (data, &status) == 1 && g_strcmp0 (status, "sent") == 0;
+}
+
+static gboolean
+relay_picture_sent (gpointer data)
+{
+  g_autofree char *status = NULL;
+
+  return relay_agent_messages (data, &status) == 2 && g_strcmp0 (status, "sent") == 0;
+}
+
+static gboolean
+got_picture (gpointer data)
+{
+  return ((Messenger *) data)->pictures == 1;
+}
+
+/* A Messenger customer's conversation: the agent types with real keys — Messenger gets one
+ * typing_on however many keys (renewed only every 10 s), and typing_off when the reply goes;
+ * Messenger refuses the reply, the row says so with "Send Again", and a real click on it sends
+ * the same message again: the platform gets the same words, the row's refusal goes, and the
+ * relay still has one agent message, now sent. */
+static void
+test_messenger_send_again (void)
+{
+  g_autoptr (SoupServer) graph = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (TestResponse) response = NULL;
+  g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *config = NULL, *path = NULL, *body = NULL, *hex = NULL, *signature = NULL;
+  g_autofree char *conversation_id = NULL;
+  Messenger m = { actions, texts, 1, 0 };
+  GtkWidget *root, *again;
+  gint64 started;
+  GSList *uris;
+  App app = { 0 };
+  AppText at;
+  Offline o;
+  Seen seen;
+
+  soup_server_add_handler (graph, NULL, messenger_standin, &m, NULL);
+  g_assert_true (soup_server_listen_local (graph, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (graph);
+  config = g_strdup_printf ("[meta]\ngraph-url=http://127.0.0.1:%d/v19.0\n", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  world = test_world_new (config, TEST_WORLD_NO_AGENT | TEST_WORLD_NO_VISITOR);
+  path = g_strdup_printf ("/api/v1/sites/%s/channels/messenger", world->site_id);
+  response = test_http (world->relay, "PUT", path, world->token,
+                        "{\"enabled\":true,\"page_id\":\"" PAGE_ID "\",\"page_access_token\":\"page-token\","
+                        "\"app_secret\":\"" APP_SECRET "\",\"verify_token\":\"v\"}", NULL);
+  test_assert_http_status (response, 200);
+  g_clear_pointer (&response, test_response_free);
+  body = g_strdup ("{\"object\":\"page\",\"entry\":[{\"id\":\"" PAGE_ID "\",\"time\":1,\"messaging\":[{"
+                   "\"sender\":{\"id\":\"" PSID "\"},\"recipient\":{\"id\":\"" PAGE_ID "\"},"
+                   "\"timestamp\":1700000000000,\"message\":{\"mid\":\"m_in_1\",\"text\":\"Where is my parcel?\"}}]}]}");
+  hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET), body, -1);
+  signature = g_strconcat ("sha256=", hex, NULL);
+  {
+    g_autofree char *hook = g_strdup_printf ("/webhooks/messenger/%s", world->site_id);
+    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+    const char *headers[] = { "X-Hub-Signature-256", signature, NULL };
+
+    response = test_http_bytes (world->relay, "POST", hook, NULL, bytes, "application/json", headers);
+    test_assert_http_status (response, 200);
+  }
+
+  start_app (&app, world);
+  x_focus (GTK_WINDOW (app.window));
+  root = GTK_WIDGET (app.window);
+  at = (AppText) { &app, "1" };
+  wait_until ("the Messenger conversation in the inbox", has_n_conversations, &at);
+  conversation_id = conversation_id_at (&app, 0);
+  at = (AppText) { &app, conversation_id };
+  confab_window_open_conversation (app.window, conversation_id);
+  wait_until ("the conversation", conversation_open, &at);
+  at = (AppText) { &app, "composer" };
+  wait_until ("the composer focused", focus_in, &at);
+
+  /* every key reports typing; Messenger hears it once (again only after 10 s of typing) */
+  started = g_get_monotonic_time ();
+  x_type_text ("Your parcel left on Monday.");
+  seen = (Seen) { actions, "typing_on", 1 };
+  wait_until ("typing_on at Messenger", seen_n, &seen);
+  x_key ("Return");
+  seen = (Seen) { actions, "typing_off", 1 };
+  wait_until ("typing_off at Messenger once the reply went", seen_n, &seen);
+  g_assert_cmpuint (count_strings (actions, "typing_on"), <=,
+                    1 + (g_get_monotonic_time () - started) / (10 * G_USEC_PER_SEC));
+
+  wait_until ("the refusal under the message", refusal_shown, root);
+  g_assert_cmpuint (count_strings (texts, "Your parcel left on Monday."), ==, 1);
+  /* the mapped one: list rows are recycled, hidden ones hold buttons too */
+  again = find_mapped_named (root, "message-send-again");
+  g_assert_nonnull (again);
+  wait_until ("Send Again laid out", has_width, again);
+  x_focus (GTK_WINDOW (app.window));
+  click_middle (again);
+
+  seen = (Seen) { texts, "Your parcel left on Monday.", 2 };
+  wait_until ("the same words at Messenger again", seen_n, &seen);
+  o = (Offline) { world, conversation_id };
+  wait_until ("the one reply sent on the relay", relay_reply_sent, &o);
+  wait_until ("the refusal gone from the row", refusal_gone, root);
+  g_assert_cmpuint (texts->len, ==, 2);
+
+  /* a picture dropped on the conversation goes to Messenger as an image attachment */
+  {
+    g_autofree char *png_path = g_build_filename (test_relay_tmp_dir (world->relay), "label.png", NULL);
+    g_autoptr (GFile) png_file = NULL;
+    g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 320, 200);
+
+    /* a parcel label: light paper, a dark address block and a bar code */
+    gdk_pixbuf_fill (pixbuf, 0xf6f5f4ff);
+    {
+      g_autoptr (GdkPixbuf) address = gdk_pixbuf_new_subpixbuf (pixbuf, 24, 24, 180, 70);
+      g_autoptr (GdkPixbuf) stamp = gdk_pixbuf_new_subpixbuf (pixbuf, 236, 24, 60, 60);
+
+      gdk_pixbuf_fill (address, 0x77767bff);
+      gdk_pixbuf_fill (stamp, 0xe66100ff);
+      for (int x = 24; x < 296; x += 9)
+        {
+          g_autoptr (GdkPixbuf) bar = gdk_pixbuf_new_subpixbuf (pixbuf, x, 120, 2 + (x / 9) % 4, 56);
+
+          gdk_pixbuf_fill (bar, 0x241f31ff);
+        }
+    }
+    g_assert_true (gdk_pixbuf_save (pixbuf, png_path, "png", &error, NULL));
+    png_file = g_file_new_for_path (png_path);
+    g_assert_true (drop_files (drop_target_of (find_type (root, g_type_from_name ("ConfabChatView"))),
+                               png_file));
+  }
+  wait_until ("the picture at Messenger", got_picture, &m);
+  wait_until ("the picture sent on the relay", relay_picture_sent, &o);
+  settle (300);
+  g_free (save_screenshot (root, "conversation-messenger"));
+  app_stop (&app);
+  soup_server_disconnect (graph);
+}
+
 /* ------------------------------------------------------ offline reply --- */
 
 static gboolean
@@ -829,6 +1148,7 @@ main (int   argc,
   test_harness_add ("/desktop/channels/email-notifications", test_email_notifications);
   test_harness_add ("/desktop/channels/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/desktop/channels/offline-reply", test_offline_reply);
+  test_harness_add ("/desktop/channels/messenger-send-again", test_messenger_send_again);
 
   return g_test_run ();
 }

@@ -861,6 +861,67 @@ test_mailbox_reply_refused (void)
   }
 }
 
+/* "Send Again" of an agent's reply the customer's server refused (550): once the server takes
+ * mail for them, POST …/messages/{seq}/retry mails the same message — pending, then sent, with
+ * delivery frames, no second message in the conversation. */
+static void
+test_mailbox_reply_retried (void)
+{
+  g_autoptr(MailSink) refusing = mail_sink_start (0, "ann@b.test");
+  g_autoptr(MailSink) sink = NULL;
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (refusing));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) first = NULL, echo = NULL, failed = NULL, pending = NULL, sent = NULL;
+  g_autoptr(GMimeMessage) mail = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  const char *conversation_id;
+  guint16 port = mail_sink_port (refusing);
+
+  quiet_world (world);
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Again\r\n"
+                         "Message-ID: <again@b.test>\r\n\r\nAre you there?\r\n");
+  json_object_unref (put_mailbox (world, box, IMAP_PASSWORD));
+  first = test_ws_wait_for (world->agent, "message", MAIL_TIMEOUT_MS);
+  conversation_id = test_obj_string (first, "conversation_id");
+
+  test_agent_say (world->agent, conversation_id, "We are.");
+  echo = test_ws_wait_for_match (world->agent, "message", "body", "We are.", MAIL_TIMEOUT_MS);
+  failed = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+
+  /* the same port, a server that takes Ann's mail now */
+  mail_sink_stop (refusing);
+  sink = mail_sink_start (port, NULL);
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT "/retry",
+                          conversation_id, test_obj_int (echo, "seq"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "POST", path, world->token, NULL, NULL);
+
+    test_assert_http_status (response, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (response), "delivery.status"), ==, "pending");
+  }
+  pending = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (pending, "delivery.status"), ==, "pending");
+  sent = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, test_obj_int (echo, "seq"));
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  mail = mail_sink_wait_for (sink, "ann@b.test", 0, MAIL_TIMEOUT_MS);
+  g_assert_nonnull (mail);
+  text = mail_text_body (mail);
+  g_assert_true (g_str_has_prefix (text, "We are."));
+  /* threaded under Ann's mail (In-Reply-To names the refused copy, which is in the thread) */
+  g_assert_nonnull (strstr (mail_header (mail, "References"), "<again@b.test>"));
+  {
+    g_autofree char *list = g_strdup_printf ("/api/v1/conversations/%s/messages", conversation_id);
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", list, world->token, NULL, NULL);
+
+    g_assert_cmpuint (json_array_get_length (test_obj_array (test_response_object (response), "messages")),
+                      ==, 2);
+  }
+}
+
 /* A mail fetched (which marks it seen) that the relay cannot store is not lost: the next poll
  * marks it unseen again and reads it once more. */
 static void
@@ -1216,6 +1277,7 @@ main (int    argc,
   test_harness_add ("/relay/email/bad-config", test_bad_config);
   test_harness_add ("/relay/email/mailbox/round-trip", test_mailbox_round_trip);
   test_harness_add ("/relay/email/mailbox/reply-refused", test_mailbox_reply_refused);
+  test_harness_add ("/relay/email/mailbox/reply-retried", test_mailbox_reply_retried);
   test_harness_add ("/relay/email/mailbox/no-loops", test_mailbox_no_loops);
   test_harness_add ("/relay/email/mailbox/store-busy", test_mailbox_store_busy);
   test_harness_add ("/relay/email/mailbox/html-and-attachments", test_mailbox_html_and_attachments);

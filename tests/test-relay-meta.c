@@ -61,6 +61,59 @@ answer_json (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+/* A multipart/form-data body as JSON: each text field as a string (or, when it is JSON, its
+ * object); each file as {"filename","type","size","png"} (png: it starts as a PNG does). */
+static JsonObject *
+form_to_json (SoupServerMessage *msg)
+{
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  SoupMultipart *form = soup_multipart_new_from_message (soup_server_message_get_request_headers (msg),
+                                                         bytes);
+  JsonObject *object = json_object_new ();
+
+  g_assert_nonnull (form);
+  for (int i = 0; i < soup_multipart_get_length (form); i++)
+    {
+      SoupMessageHeaders *headers = NULL;
+      GBytes *part = NULL;
+      g_autoptr (GHashTable) params = NULL;
+      const char *name, *filename;
+
+      g_assert_true (soup_multipart_get_part (form, i, &headers, &part));
+      g_assert_true (soup_message_headers_get_content_disposition (headers, NULL, &params));
+      name = g_hash_table_lookup (params, "name");
+      filename = g_hash_table_lookup (params, "filename");
+      if (filename != NULL)
+        {
+          JsonObject *file = json_object_new ();
+
+          json_object_set_string_member (file, "filename", filename);
+          json_object_set_string_member (file, "type",
+                                         soup_message_headers_get_content_type (headers, NULL));
+          json_object_set_int_member (file, "size", g_bytes_get_size (part));
+          json_object_set_boolean_member (file, "png", g_bytes_get_size (part) > 8 &&
+                                          memcmp (g_bytes_get_data (part, NULL), "\x89PNG", 4) == 0);
+          json_object_set_object_member (object, name, file);
+        }
+      else
+        {
+          g_autofree char *text = g_strndup (g_bytes_get_data (part, NULL), g_bytes_get_size (part));
+          g_autoptr (JsonParser) parser = json_parser_new ();
+
+          if (*text == '{' && json_parser_load_from_data (parser, text, -1, NULL))
+            json_object_set_object_member (object, name,
+                                           json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+          else
+            json_object_set_string_member (object, name, text);
+        }
+    }
+  soup_multipart_free (form);
+  return object;
+}
+
+static const char *body_string (GraphRequest *request,
+                                const char   *path);
+
 static void
 graph_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -77,7 +130,11 @@ graph_handler (SoupServer        *server,
   request->method = g_strdup (soup_server_message_get_method (msg));
   request->path = g_strdup (path);
   request->authorization = g_strdup (authorization);
-  if (strcmp (request->method, "POST") == 0)
+  if (strcmp (request->method, "POST") == 0 &&
+      g_strcmp0 (soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg),
+                                                        NULL), "multipart/form-data") == 0)
+    request->body = form_to_json (msg);
+  else if (strcmp (request->method, "POST") == 0)
     {
       g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
       g_autoptr (JsonParser) parser = json_parser_new ();
@@ -87,6 +144,19 @@ graph_handler (SoupServer        *server,
       request->body = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
     }
   g_ptr_array_add (graph->requests, request);
+
+  /* WhatsApp's media upload: a picture named "file", for messaging_product whatsapp */
+  if (strcmp (request->method, "POST") == 0 && strcmp (path, "/v19.0/" PHONE_ID "/media") == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (body_string (request, "messaging_product"), "whatsapp") != 0 ||
+          !test_obj_bool (request->body, "file.png"))
+        return answer_json (msg, 400, "{\"error\":{\"message\":\"(#100) Param file must be a "
+                                      "file with one of the following types\"}}");
+      text = g_strdup_printf ("{\"id\":\"media-up-%u\"}", graph->requests->len);
+      return answer_json (msg, 200, text);
+    }
 
   if (strcmp (path, "/media/picture.png") == 0)
     {
@@ -933,6 +1003,255 @@ test_platform_errors_and_receipts (void)
   }
 }
 
+/* POST /conversations/{id}/messages/{seq}/retry */
+static TestResponse *
+post_retry (TestWorld  *world,
+            const char *conversation_id,
+            gint64      seq)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT
+                                           "/retry", conversation_id, seq);
+
+  return test_http (world->relay, "POST", path, world->token, NULL, NULL);
+}
+
+/* "Send Again": a reply Messenger refused goes again as the same stored message — pending, then
+ * sent, with a delivery frame each; a second click while it is on its way sends nothing more;
+ * refused for a message that did not fail (409), one that is not an agent's to a channel (400),
+ * one that is not there (404). */
+static void
+test_retry_failed_message (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *body = messenger_text ("m_in_retry", "Where is my parcel?");
+  g_autoptr (JsonObject) message = NULL, failed = NULL, pending = NULL, sent = NULL;
+  g_autofree char *conversation_id = NULL;
+  GraphRequest *request;
+  gint64 seq;
+  guint before;
+
+  connect_messenger (world);
+  post_signed (world, "messenger", body);
+  message = expect_sender_message (world, "messenger");
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (400));
+  agent_send (world, conversation_id, "It left on Monday", NULL);
+  failed = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+  seq = test_obj_int (failed, "seq");
+  g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 1);
+  before = count_messages (world, conversation_id);
+
+  /* the sender's own message, and one that is not there */
+  {
+    g_autoptr (TestResponse) theirs = post_retry (world, conversation_id,
+                                                  test_obj_int (message, "seq"));
+    g_autoptr (TestResponse) missing = post_retry (world, conversation_id, seq + 100);
+    g_autofree char *path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT
+                                             "/retry", conversation_id, seq);
+    g_autoptr (TestResponse) get = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+    test_assert_http_error (theirs, 400, "not_channel_message");
+    test_assert_http_error (missing, 404, "not_found");
+    test_assert_http_status (get, 405);
+  }
+
+  /* the retry is answered 503 with Retry-After 2: it stays pending for 2 s, long enough for a
+   * second click to find it on its way */
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (RETRY_AFTER_2));
+  {
+    g_autoptr (TestResponse) first = post_retry (world, conversation_id, seq);
+    g_autoptr (TestResponse) second = NULL;
+
+    test_assert_http_status (first, 200);
+    g_assert_cmpint (test_obj_int (test_response_object (first), "seq"), ==, seq);
+    g_assert_cmpstr (test_obj_string (test_response_object (first), "body"), ==,
+                     "It left on Monday");
+    g_assert_cmpstr (test_obj_string (test_response_object (first), "delivery.status"), ==,
+                     "pending");
+    pending = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+    g_assert_cmpint (test_obj_int (pending, "seq"), ==, seq);
+    g_assert_cmpstr (test_obj_string (pending, "delivery.status"), ==, "pending");
+    g_assert_true (test_obj_is_null (pending, "delivery.error"));
+
+    graph_wait (graph, "POST", "/me/messages", 1);
+    second = post_retry (world, conversation_id, seq);
+    test_assert_http_status (second, 200);
+    g_assert_cmpstr (test_obj_string (test_response_object (second), "delivery.status"), ==,
+                     "pending");
+  }
+
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS * 2);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, seq);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  /* the refused send, the 503, the one that went: no fourth for the second click */
+  test_ws_expect_none (world->agent, "delivery", 300);
+  g_assert_cmpuint (graph_count (graph, "POST", "/me/messages"), ==, 3);
+  request = graph_wait (graph, "POST", "/me/messages", 2);
+  g_assert_cmpstr (body_string (request, "message.text"), ==, "It left on Monday");
+  g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  g_assert_cmpuint (count_messages (world, conversation_id), ==, before);
+
+  /* sent: nothing to send again */
+  {
+    g_autoptr (TestResponse) again = post_retry (world, conversation_id, seq);
+
+    test_assert_http_error (again, 409, "message_not_failed");
+  }
+}
+
+/* A WhatsApp reply that failed while the 24-hour window was open is not sent again once it has
+ * closed: 409 reply_window_closed, the message stays failed, nothing goes to WhatsApp. */
+static void
+test_retry_window_closed (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  /* the customer wrote 24 hours less 15 s ago: the window closes 15 s from now */
+  g_autofree char *text = whatsapp_text ("wamid.late", g_get_real_time () / G_USEC_PER_SEC - 24 * 3600 + 15,
+                                         "Still there?");
+  g_autoptr (JsonObject) message = NULL, failed = NULL;
+  g_autoptr (GDateTime) ends = NULL;
+  g_autofree char *conversation_id = NULL;
+  g_autoptr (JsonObject) conversation = NULL;
+
+  connect_whatsapp (world);
+  post_signed (world, "whatsapp", text);
+  conversation = test_ws_wait_for (world->agent, "conversation", WAIT_MS);
+  ends = g_date_time_new_from_iso8601 (test_obj_string (conversation, "conversation.reply_window_ends_at"),
+                                       NULL);
+  g_assert_nonnull (ends);
+  message = test_ws_wait_for (world->agent, "message", WAIT_MS);
+  conversation_id = g_strdup (test_obj_string (message, "conversation_id"));
+
+  g_queue_push_tail (&graph->statuses, GUINT_TO_POINTER (400));
+  agent_send (world, conversation_id, "Yes, how can I help?", NULL);
+  failed = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (failed, "delivery.status"), ==, "failed");
+
+  while (g_get_real_time () <= g_date_time_to_unix (ends) * G_USEC_PER_SEC + G_USEC_PER_SEC)
+    test_sleep_ms (200);
+  {
+    g_autoptr (TestResponse) closed = post_retry (world, conversation_id, test_obj_int (failed, "seq"));
+
+    test_assert_http_error (closed, 409, "reply_window_closed");
+  }
+  test_ws_expect_none (world->agent, "delivery", 300);
+  g_assert_cmpuint (graph_count (graph, "POST", "/messages"), ==, 1);
+}
+
+/* An agent's upload into @conversation_id: its id. */
+static char *
+agent_upload (TestWorld  *world,
+              const char *conversation_id,
+              GBytes     *bytes,
+              const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/uploads?conversation_id=%s%s%s", conversation_id,
+                                           name != NULL ? "&name=" : "", name != NULL ? name : "");
+  g_autoptr (TestResponse) posted = test_http_bytes (world->relay, "POST", path, world->token, bytes,
+                                                     "application/octet-stream", NULL);
+
+  test_assert_http_status (posted, 201);
+  return g_strdup (test_obj_string (test_response_object (posted), "id"));
+}
+
+/* Agents' pictures: to Messenger as the Send API's attachment upload (one multipart request
+ * with the picture as "filedata"), to WhatsApp uploaded to /{phone-number-id}/media first and
+ * then sent as an image message naming the media id, with the words as its caption. A file that
+ * is no picture, and a picture with words on Messenger, are refused before anything goes. */
+static void
+test_agent_pictures (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *messenger_body = messenger_text ("m_in_pic", "Can you show me?");
+  g_autofree char *whatsapp_body = whatsapp_text ("wamid.inpic", g_get_real_time () / G_USEC_PER_SEC,
+                                                  "And here?");
+  g_autoptr (JsonObject) m_message = NULL, w_message = NULL, sent = NULL, refused = NULL;
+  g_autoptr (GBytes) text_file = g_bytes_new_static ("order 42\n", 9);
+  g_autofree char *m_conversation = NULL, *w_conversation = NULL;
+  g_autofree char *picture = NULL, *picture2 = NULL, *picture3 = NULL, *file = NULL;
+  g_autofree char *extra = NULL;
+  GraphRequest *request;
+
+  connect_messenger (world);
+  connect_whatsapp (world);
+  post_signed (world, "messenger", messenger_body);
+  m_message = expect_sender_message (world, "messenger");
+  m_conversation = g_strdup (test_obj_string (m_message, "conversation_id"));
+
+  /* Messenger: one request, the picture in it */
+  picture = agent_upload (world, m_conversation, graph->picture, NULL);
+  extra = g_strdup_printf (",\"attachment_id\":\"%s\"", picture);
+  {
+    g_autofree char *client_id = test_client_id ();
+
+    test_ws_sendf (world->agent, "{\"type\":\"message\",\"conversation_id\":\"%s\","
+                   "\"client_id\":\"%s\"%s}", m_conversation, client_id, extra);
+  }
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  request = graph_wait (graph, "POST", "/v19.0/me/messages", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
+  g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  g_assert_cmpstr (body_string (request, "messaging_type"), ==, "RESPONSE");
+  g_assert_cmpstr (body_string (request, "message.attachment.type"), ==, "image");
+  g_assert_false (json_object_has_member (request->body, "confab_upload"));
+  g_assert_cmpstr (body_string (request, "filedata.type"), ==, "image/png");
+  g_assert_true (test_obj_bool (request->body, "filedata.png"));
+  g_assert_cmpint (test_obj_int (request->body, "filedata.size"), >, 0);
+  g_clear_pointer (&sent, json_object_unref);
+
+  /* Messenger: words with the picture, and a file that is no picture, go nowhere */
+  picture2 = agent_upload (world, m_conversation, graph->picture, NULL);
+  file = agent_upload (world, m_conversation, text_file, "order.txt");
+  {
+    g_autofree char *with_words = g_strdup_printf (",\"attachment_id\":\"%s\"", picture2);
+    g_autofree char *with_file = g_strdup_printf (",\"attachment_id\":\"%s\"", file);
+
+    agent_send (world, m_conversation, "Here it is", with_words);
+    refused = test_ws_wait_for (world->agent, "error", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (refused, "code"), ==, "invalid_value");
+    g_assert_nonnull (strstr (test_obj_string (refused, "message"), "without words"));
+    g_clear_pointer (&refused, json_object_unref);
+    agent_send (world, m_conversation, "The order", with_file);
+    refused = test_ws_wait_for (world->agent, "error", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (refused, "code"), ==, "invalid_value");
+    g_assert_nonnull (strstr (test_obj_string (refused, "message"), "Only pictures"));
+    g_clear_pointer (&refused, json_object_unref);
+  }
+  g_assert_cmpuint (graph_count (graph, "POST", "/messages"), ==, 1);
+  g_assert_cmpuint (count_messages (world, m_conversation), ==, 2);
+
+  /* WhatsApp: the media upload, then the image message with its id and the caption */
+  post_signed (world, "whatsapp", whatsapp_body);
+  /* the Messenger conversation's own events come first (taken on by the agent's reply) */
+  w_message = test_ws_wait_for_match (world->agent, "message", "body", "And here?", WAIT_MS);
+  w_conversation = g_strdup (test_obj_string (w_message, "conversation_id"));
+  picture3 = agent_upload (world, w_conversation, graph->picture, NULL);
+  {
+    g_autofree char *with_words = g_strdup_printf (",\"attachment_id\":\"%s\"", picture3);
+
+    agent_send (world, w_conversation, "Your parcel", with_words);
+  }
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+  request = graph_wait (graph, "POST", "/v19.0/" PHONE_ID "/media", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " WA_TOKEN);
+  g_assert_cmpstr (body_string (request, "type"), ==, "image/png");
+  g_assert_cmpstr (body_string (request, "file.type"), ==, "image/png");
+  request = graph_wait (graph, "POST", "/v19.0/" PHONE_ID "/messages", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " WA_TOKEN);
+  g_assert_cmpstr (body_string (request, "to"), ==, WA_ID);
+  g_assert_cmpstr (body_string (request, "type"), ==, "image");
+  g_assert_true (g_str_has_prefix (body_string (request, "image.id"), "media-up-"));
+  g_assert_cmpstr (body_string (request, "image.caption"), ==, "Your parcel");
+  g_assert_false (json_object_has_member (request->body, "confab_upload"));
+}
+
 /* Waits until the conversation's second message (the agent's reply) is "sent", over REST. */
 static void
 wait_reply_sent (TestWorld  *world,
@@ -1110,6 +1429,9 @@ main (int    argc,
   test_harness_add ("/relay/meta/whatsapp-text-and-image", test_whatsapp_text_and_image);
   test_harness_add ("/relay/meta/whatsapp-window", test_whatsapp_window);
   test_harness_add ("/relay/meta/platform-errors-and-receipts", test_platform_errors_and_receipts);
+  test_harness_add ("/relay/meta/retry-failed-message", test_retry_failed_message);
+  test_harness_add ("/relay/meta/retry-window-closed", test_retry_window_closed);
+  test_harness_add ("/relay/meta/agent-pictures", test_agent_pictures);
   test_harness_add ("/relay/meta/outbox-survives-restart", test_outbox_survives_restart);
   test_harness_add ("/relay/meta/outbox-two-relays", test_outbox_two_relays);
   test_harness_add ("/relay/meta/channels-routed", test_channels_routed);

@@ -176,6 +176,10 @@ static const RoleRow table[] = {
   { "GET",    "/api/v1/webhooks/{webhook}/deliveries", NULL,          { OK,  OK,  403, 404, 401 } },
   { "POST",   "/api/v1/conversations/{conversation}/messages", "{'body':'Hi there'}",
                                                                       { OK,  OK,  OK,  404, 401 } },
+  /* any member sends a failed channel message again; the visitor's first message has no
+   * delivery state: 400 not_channel_message past the role check */
+  { "POST",   "/api/v1/conversations/{conversation}/messages/1/retry", NULL,
+                                                                      { 400, 400, 400, 404, 401 } },
   { "PATCH",  "/api/v1/visitors/{visitor}", "{'name':'Visitor'}",     { OK,  OK,  OK,  404, 401 } },
   /* e-mail (issue 15): members answer offline messages by mail, admins connect the mailbox */
   { "POST",   "/api/v1/offline-messages/{offline}/reply", "{'body':'We ship there'}",

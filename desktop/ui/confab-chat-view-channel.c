@@ -3,7 +3,8 @@
  * (issue 15): the channel named in the header, and for WhatsApp its 24-hour customer-service
  * window over the composer — the time left, or, once it closed, why only a template may go and
  * a picker of the site's templates (GET …/channels/whatsapp) with a button that sends one.
- * "chat.send-again" sends the words of a message the platform refused as a new message. */
+ * "chat.send-again" sends a message the platform refused again: the same message, retried by
+ * the relay. */
 #define G_LOG_DOMAIN "confab-ui"
 
 #include <glib/gi18n.h>
@@ -159,26 +160,42 @@ send_template_clicked (ConfabChatView *self)
 }
 
 static void
+retried_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (ConfabChatView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = confab_client_request_finish (CONFAB_CLIENT (source), result,
+                                                                NULL, &error);
+
+  /* on success the relay's "delivery" frame moves the row to pending, then sent or failed */
+  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    confab_chat_view_report (self, error);
+}
+
+/* the same stored message again (POST …/messages/{seq}/retry): no second copy in the chat */
+static void
 send_again_action (GtkWidget  *widget,
                    const char *name,
                    GVariant   *parameter)
 {
   ConfabChatView *self = CONFAB_CHAT_VIEW (widget);
-  g_autoptr (ConfabMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
+  ChannelBar *bar = bar_of (self);
+  g_autofree char *path = NULL;
 
-  if (self->conversation_id == NULL)
+  if (self->conversation_id == NULL || bar == NULL)
     return;
-  message = confab_client_send_message (confab_chat_view_client (self), self->conversation_id,
-                                        g_variant_get_string (parameter, NULL), &error);
-  if (message == NULL)
-    confab_chat_view_report (self, error);
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages/%" G_GINT64_FORMAT "/retry",
+                          self->conversation_id, g_variant_get_int64 (parameter));
+  confab_client_request_async (confab_chat_view_client (self), "POST", path, NULL,
+                               bar->cancellable, retried_cb, g_object_ref (self));
 }
 
 void
 confab_chat_view_channel_class_init (GtkWidgetClass *widget_class)
 {
-  gtk_widget_class_install_action (widget_class, "chat.send-again", "s", send_again_action);
+  gtk_widget_class_install_action (widget_class, "chat.send-again", "x", send_again_action);
 }
 
 /* Puts the bar over the composer. */

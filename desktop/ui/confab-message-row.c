@@ -86,13 +86,13 @@ on_discard_clicked (ConfabMessageRow *self)
                                 confab_message_get_client_id (self->message));
 }
 
-/* a channel's platform refused it: the same words again, as a new message */
+/* a channel's platform refused it: the same message again (the relay retries it) */
 static void
 on_send_again_clicked (ConfabMessageRow *self)
 {
-  if (self->message != NULL && confab_message_get_body (self->message) != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self), "chat.send-again", "s",
-                                confab_message_get_body (self->message));
+  if (self->message != NULL && confab_message_get_seq (self->message) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "chat.send-again", "x",
+                                confab_message_get_seq (self->message));
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "confab-uploads.h"
 #include "confab-files.h"
 #include "confab-api-chat.h"
+#include "confab-api-retry.h"
 #include "confab-api-routing.h"
 #include "confab-store-chat.h"
 #include "confab-util.h"
@@ -1135,6 +1136,13 @@ handle_conversation (Request     *request,
     {
       ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
       return confab_api_conversation_transfer (&call, conversation);
+    }
+
+  /* an agent's message a channel did not take, sent again (confab-api-retry.c) */
+  if (segments[1] != NULL && confab_api_is_message_retry (segments + 1))
+    {
+      ConfabApiCall call = { request->relay, request->msg, request->query, request->method, user };
+      return confab_api_message_retry (&call, conversation, segments[2]);
     }
 
   /* an agent's message over REST (confab-api-keys.c) */

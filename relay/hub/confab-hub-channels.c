@@ -141,6 +141,50 @@ failed:
   return NULL;
 }
 
+G_DEFINE_QUARK (confab-channel-error-quark, confab_channel_error)
+
+const char *
+confab_channel_error_code (const GError *error)
+{
+  if (error == NULL || error->domain != CONFAB_CHANNEL_ERROR)
+    return NULL;
+  switch ((ConfabChannelError) error->code)
+    {
+    case CONFAB_CHANNEL_ERROR_NOT_CHANNEL:
+      return "not_channel_message";
+    case CONFAB_CHANNEL_ERROR_NOT_FAILED:
+      return "message_not_failed";
+    case CONFAB_CHANNEL_ERROR_UNAVAILABLE:
+    default:
+      return "channel_unavailable";
+    }
+}
+
+/* Inside a unit of work: the agents' persisted "delivery" frame of message @seq. */
+static gboolean
+persist_delivery (ConfabHub                *hub,
+                  const ConfabConversation *conversation,
+                  gint64                    seq,
+                  const char               *status,
+                  const char               *error_text,
+                  GError                  **error)
+{
+  g_autoptr (JsonObject) frame = confab_frame_new ("delivery");
+  JsonObject *delivery = json_object_new ();
+
+  json_object_set_string_member (frame, "conversation_id", conversation->id);
+  json_object_set_int_member (frame, "seq", seq);
+  json_object_set_string_member (delivery, "status", status);
+  if (error_text != NULL)
+    json_object_set_string_member (delivery, "error", error_text);
+  else
+    json_object_set_null_member (delivery, "error");
+  json_object_set_object_member (frame, "delivery", delivery);
+  json_object_set_string_member (frame, "site_id", conversation->site_id);
+  return persist_event (hub, conversation->site_id, CONFAB_EVENT_DELIVERY, conversation->id, frame,
+                        error);
+}
+
 gboolean
 confab_hub_channel_delivery (ConfabHub   *hub,
                              const char  *conversation_id,
@@ -153,8 +197,6 @@ confab_hub_channel_delivery (ConfabHub   *hub,
 {
   ConfabStore *store = hub->relay->store;
   g_autoptr (ConfabConversation) conversation = NULL;
-  g_autoptr (JsonObject) frame = NULL;
-  JsonObject *delivery;
 
   if (!hub_begin (hub, error))
     return FALSE;
@@ -162,22 +204,8 @@ confab_hub_channel_delivery (ConfabHub   *hub,
   if (conversation == NULL ||
       (dequeue && !confab_store_remove_outbox (store, conversation_id, seq, error)) ||
       !confab_store_set_message_delivery (store, conversation_id, seq, status, error_text,
-                                          platform_id, error))
-    goto failed;
-
-  frame = confab_frame_new ("delivery");
-  json_object_set_string_member (frame, "conversation_id", conversation_id);
-  json_object_set_int_member (frame, "seq", seq);
-  delivery = json_object_new ();
-  json_object_set_string_member (delivery, "status", status);
-  if (error_text != NULL)
-    json_object_set_string_member (delivery, "error", error_text);
-  else
-    json_object_set_null_member (delivery, "error");
-  json_object_set_object_member (frame, "delivery", delivery);
-  json_object_set_string_member (frame, "site_id", conversation->site_id);
-  if (!persist_event (hub, conversation->site_id, CONFAB_EVENT_DELIVERY, conversation_id, frame,
-                      error))
+                                          platform_id, error) ||
+      !persist_delivery (hub, conversation, seq, status, error_text, error))
     goto failed;
 
   if (!hub_commit (hub, error))
@@ -191,6 +219,78 @@ confab_hub_channel_delivery (ConfabHub   *hub,
 failed:
   hub_rollback (hub);
   return FALSE;
+}
+
+ConfabMessage *
+confab_hub_channel_retry (ConfabHub   *hub,
+                          const char  *conversation_id,
+                          gint64       seq,
+                          GError     **error)
+{
+  ConfabStore *store = hub->relay->store;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  /* no template: a template reply that failed goes again as its words (confab-hub-channels.h) */
+  ConfabMessageDraft draft = { .conversation_id = conversation_id };
+
+  if (!hub_begin (hub, error))
+    return NULL;
+  conversation = confab_store_get_conversation (store, conversation_id, error);
+  if (conversation == NULL ||
+      (messages = confab_store_list_messages (store, conversation_id, seq - 1, 1, error)) == NULL)
+    goto failed;
+  if (messages->len == 0 || ((ConfabMessage *) g_ptr_array_index (messages, 0))->seq != seq)
+    {
+      g_set_error_literal (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
+                           "No such message");
+      goto failed;
+    }
+  message = g_ptr_array_steal_index (messages, 0);
+  if (message->sender_type != CONFAB_SENDER_AGENT || message->delivery_status == NULL)
+    {
+      g_set_error_literal (error, CONFAB_CHANNEL_ERROR, CONFAB_CHANNEL_ERROR_NOT_CHANNEL,
+                           "Only an agent's message to e-mail, Messenger or WhatsApp can be sent "
+                           "again");
+      goto failed;
+    }
+  /* a second click while the first retry is on its way: nothing more to do */
+  if (strcmp (message->delivery_status, "pending") == 0)
+    {
+      hub_rollback (hub);
+      return g_steal_pointer (&message);
+    }
+  if (strcmp (message->delivery_status, "failed") != 0)
+    {
+      g_set_error (error, CONFAB_CHANNEL_ERROR, CONFAB_CHANNEL_ERROR_NOT_FAILED,
+                   "Only a message that was not delivered can be sent again (this one is %s)",
+                   message->delivery_status);
+      goto failed;
+    }
+
+  /* the same stored message, queued again as when the agent sent it (the platform's checks,
+   * such as WhatsApp's window, apply again); no new message row */
+  if (!hub_channel_outgoing (hub, conversation, message, &draft, error))
+    goto failed;
+  if (g_strcmp0 (message->delivery_status, "pending") != 0)
+    {
+      g_set_error_literal (error, CONFAB_CHANNEL_ERROR, CONFAB_CHANNEL_ERROR_UNAVAILABLE,
+                           "This conversation's channel cannot send now (is e-mail set up on the "
+                           "relay?)");
+      goto failed;
+    }
+  g_clear_pointer (&message->delivery_error, g_free);
+  if (!persist_delivery (hub, conversation, seq, "pending", NULL, error))
+    goto failed;
+  if (!hub_commit (hub, error))
+    return NULL;
+  hub_flush (hub);
+  confab_meta_kick (hub->relay);
+  return g_steal_pointer (&message);
+
+failed:
+  hub_rollback (hub);
+  return NULL;
 }
 
 gboolean

@@ -44,6 +44,31 @@ gboolean       confab_hub_channel_delivery   (ConfabHub   *hub,
                                               gboolean     dequeue,
                                               GError     **error);
 
+#define CONFAB_CHANNEL_ERROR (confab_channel_error_quark ())
+
+typedef enum {
+  CONFAB_CHANNEL_ERROR_NOT_CHANNEL, /* not an agent's message with a delivery state */
+  CONFAB_CHANNEL_ERROR_NOT_FAILED,  /* sent, delivered or read: nothing to send again */
+  CONFAB_CHANNEL_ERROR_UNAVAILABLE, /* the channel cannot take it now (e-mail not set up) */
+} ConfabChannelError;
+
+GQuark         confab_channel_error_quark    (void);
+/* The error code of a CONFAB_CHANNEL_ERROR ("not_channel_message", "message_not_failed",
+ * "channel_unavailable"), NULL for any other error. */
+const char    *confab_channel_error_code     (const GError *error);
+
+/* Sends agent message @seq of @conversation_id again, whose delivery "failed": the same row
+ * is queued again for its channel (Messenger, WhatsApp: the outbox; e-mail: the mailer), its
+ * state becomes "pending" and the site's agents get a "delivery" frame. The platform's checks
+ * apply again (WhatsApp's window: CONFAB_META_ERROR); a template reply goes as its words, so
+ * outside the window it is refused and a template must be sent anew. A message already
+ * "pending" (a double click) is returned as it is, nothing queued twice. NOT_FOUND,
+ * CONFAB_CHANNEL_ERROR. */
+ConfabMessage *confab_hub_channel_retry      (ConfabHub   *hub,
+                                              const char  *conversation_id,
+                                              gint64       seq,
+                                              GError     **error);
+
 /* The sender read everything up to @seq (a platform's read receipt): visitor_read_seq, and a
  * live "read" frame to the site's agents, as when a visitor's widget reads. */
 gboolean       confab_hub_channel_read       (ConfabHub   *hub,

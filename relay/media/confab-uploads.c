@@ -994,6 +994,24 @@ confab_uploads_in_store (ConfabRelay *relay)
   return (shared == NULL || *shared == '\0') && confab_store_can_hold_upload_bytes (relay->store);
 }
 
+GBytes *
+confab_uploads_read (ConfabRelay         *relay,
+                     const ConfabUpload  *upload,
+                     GError             **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GMappedFile) mapped = NULL;
+
+  if (confab_uploads_in_store (relay))
+    return confab_store_get_upload_bytes (relay->store, upload->sha256, FALSE, error);
+  dir = uploads_dir (relay);
+  path = g_strdup_printf ("%s/%.2s/%.2s/%s", dir, upload->sha256, upload->sha256 + 2,
+                          upload->sha256);
+  mapped = g_mapped_file_new (path, FALSE, error);
+  return mapped != NULL ? g_mapped_file_get_bytes (mapped) : NULL;
+}
+
 ConfabUploads *
 confab_uploads_new (ConfabRelay  *relay,
                     GError      **error)

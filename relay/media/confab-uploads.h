@@ -65,4 +65,10 @@ gboolean       confab_uploads_in_store     (ConfabRelay *relay);
 /* Where the relay keeps them as files otherwise: [uploads] dir, else <data-dir>/uploads. */
 char          *confab_uploads_files_dir    (ConfabRelay *relay);
 
+/* The stored bytes of @upload (the image or file itself, not its thumbnail), wherever the
+ * relay keeps them: for a channel that sends an agent's picture (relay/meta/). */
+GBytes        *confab_uploads_read         (ConfabRelay         *relay,
+                                            const ConfabUpload  *upload,
+                                            GError             **error);
+
 G_END_DECLS

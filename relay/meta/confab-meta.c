@@ -9,6 +9,7 @@
 #include "confab-json.h"
 #include "confab-store-backend.h"
 #include "confab-store-channels.h"
+#include "confab-uploads.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -28,6 +29,14 @@
 /* The platforms' own limits on a text. */
 #define MESSENGER_MAX_CHARS 2000
 #define WHATSAPP_MAX_CHARS  4096
+/* Agents' pictures: WhatsApp takes JPEG and PNG up to 5 MB with a caption of 1024 characters,
+ * Messenger JPEG, PNG and GIF up to 25 MB without words. The upload's own checks came first. */
+#define WHATSAPP_MAX_IMAGE_BYTES  (5 * 1024 * 1024)
+#define MESSENGER_MAX_IMAGE_BYTES (25 * 1024 * 1024)
+#define WHATSAPP_MAX_CAPTION_CHARS 1024
+/* the private member of an outbox request that names the agent's picture: taken out, and the
+ * picture uploaded with the request, when it is sent */
+#define REQUEST_UPLOAD_MEMBER "confab_upload"
 /* A Graph API answer to a send is a few hundred bytes. */
 #define ANSWER_MAX_BYTES   (64 * 1024)
 /* Seen platform ids are kept a week (Meta retries for a day and a half at most). */
@@ -360,12 +369,18 @@ static void schedule_outbox (ConfabMeta *meta,
 typedef struct {
   ConfabMeta       *meta;
   ConfabOutboxItem *item;
+  JsonObject       *request;  /* WhatsApp's picture: the message to send once it is uploaded */
+  char             *url;      /* … and where */
+  char             *token;
 } Sending;
 
 static void
 sending_free (Sending *sending)
 {
   confab_outbox_item_free (sending->item);
+  g_clear_pointer (&sending->request, json_object_unref);
+  g_free (sending->url);
+  g_free (sending->token);
   g_free (sending);
 }
 
@@ -436,36 +451,54 @@ retry_after_seconds (SoupMessage *msg)
   return end != value && *end == '\0' && seconds > 0 ? seconds : 0;
 }
 
+/* The Graph API's answer to one of the item's requests: its body when it succeeded; else NULL,
+ * the item retried (429, 5xx, no answer) or failed for good (any other error). */
+static GBytes *
+graph_answer (Sending       *sending,
+              GAsyncResult  *result)
+{
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  guint status;
+
+  body = fetch_finish (result, &msg, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  if (body == NULL)
+    {
+      retry_item (sending->meta, sending->item, error->message, 0);
+      return NULL;
+    }
+
+  status = soup_message_get_status (msg);
+  if (status == 429 || status >= 500)
+    {
+      g_autofree char *why = graph_error_text (status, body);
+      retry_item (sending->meta, sending->item, why, retry_after_seconds (msg));
+      return NULL;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_autofree char *why = graph_error_text (status, body);
+      finish_item (sending->meta, sending->item, "failed", why, NULL);
+      return NULL;
+    }
+  return g_steal_pointer (&body);
+}
+
 static void
 item_sent (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr (Sending) sending = user_data;
-  g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = NULL;
   g_autoptr (JsonObject) answer = NULL;
   const char *platform_id = NULL;
-  guint status;
 
-  body = fetch_finish (result, &msg, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if ((body = graph_answer (sending, result)) == NULL)
     return;
-  if (body == NULL)
-    return retry_item (sending->meta, sending->item, error->message, 0);
-
-  status = soup_message_get_status (msg);
-  if (status == 429 || status >= 500)
-    {
-      g_autofree char *why = graph_error_text (status, body);
-      return retry_item (sending->meta, sending->item, why, retry_after_seconds (msg));
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_autofree char *why = graph_error_text (status, body);
-      return finish_item (sending->meta, sending->item, "failed", why, NULL);
-    }
 
   /* Messenger: {"recipient_id","message_id"}; WhatsApp: {"messages":[{"id"}]} */
   answer = confab_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
@@ -484,6 +517,145 @@ item_sent (GObject      *source,
         }
     }
   finish_item (sending->meta, sending->item, "sent", NULL, platform_id);
+}
+
+/* --- agents' pictures -------------------------------------------------------------------------- */
+
+/* A multipart/form-data POST to the Graph API with the bearer @token. */
+static SoupMessage *
+graph_form_message (const char    *url,
+                    const char    *token,
+                    SoupMultipart *form)
+{
+  SoupMessage *msg = soup_message_new_from_multipart (url, form);
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+
+  if (msg != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  authorization);
+  return msg;
+}
+
+static void
+send_image_message (gpointer user_data)
+{
+  Sending *sending = user_data;
+  g_autoptr (SoupMessage) msg = graph_message ("POST", sending->url, sending->token);
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *text = confab_json_object_to_string (sending->request);
+
+  body = g_bytes_new (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  fetch_start (sending->meta, msg, ANSWER_MAX_BYTES, item_sent, sending);
+}
+
+/* WhatsApp took the picture: {"id":MEDIA_ID}; the message names it. */
+static void
+media_uploaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (Sending) sending = user_data;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  const char *media_id;
+  JsonObject *image;
+
+  if ((body = graph_answer (sending, result)) == NULL)
+    return;
+  answer = confab_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                     ANSWER_MAX_BYTES, 16, NULL);
+  media_id = answer != NULL ? settings_string (answer, "id") : NULL;
+  if (media_id == NULL)
+    return finish_item (sending->meta, sending->item, "failed",
+                        "WhatsApp took the picture but gave no id for it", NULL);
+
+  image = json_object_get_object_member (sending->request, "image");
+  json_object_set_string_member (image, "id", media_id);
+  /* from the main loop: the upload's request lets go of its connection first */
+  g_idle_add_once (send_image_message, g_steal_pointer (&sending));
+}
+
+/* An outbox item with the agent's picture: Messenger takes it with the message (the Send API's
+ * attachment upload, "filedata"); WhatsApp first at /{phone-number-id}/media, then the message
+ * names its id. The picture is read from where the relay keeps uploads. */
+static void
+send_picture (Sending    *sending,
+              JsonObject *settings,
+              const char *url,
+              const char *token)
+{
+  g_autoptr (Sending) owned = sending;
+  ConfabMeta *meta = sending->meta;
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (ConfabUpload) upload = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *file_name = NULL;
+  SoupMultipart *form;
+  const char *upload_id;
+
+  request = confab_json_parse_object (sending->item->request_json,
+                                      strlen (sending->item->request_json), G_MAXSIZE, 16, NULL);
+  upload_id = request != NULL ? settings_string (request, REQUEST_UPLOAD_MEMBER) : NULL;
+  if (upload_id != NULL)
+    upload = confab_store_get_upload (meta->relay->store, upload_id, &error);
+  if (upload != NULL)
+    bytes = confab_uploads_read (meta->relay, upload, &error);
+  if (bytes == NULL)
+    {
+      if (error != NULL && confab_store_error_is_transient (error))
+        return retry_item (meta, sending->item, error->message, 0);
+      if (error != NULL)
+        g_warning ("The picture of %s #%" G_GINT64_FORMAT " cannot be read: %s",
+                   sending->item->conversation_id, sending->item->seq, error->message);
+      return finish_item (meta, sending->item, "failed",
+                          "The picture is not on the relay any more", NULL);
+    }
+  json_object_remove_member (request, REQUEST_UPLOAD_MEMBER);
+  file_name = g_strdup_printf ("picture.%s", g_str_has_suffix (upload->mime, "png") ? "png"
+                                             : g_str_has_suffix (upload->mime, "gif") ? "gif"
+                                             : "jpg");
+
+  form = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+  if (strcmp (sending->item->channel, CONFAB_CHANNEL_MESSENGER) == 0)
+    {
+      g_autofree char *recipient = confab_json_object_to_string (
+        json_object_get_object_member (request, "recipient"));
+      g_autofree char *message = confab_json_object_to_string (
+        json_object_get_object_member (request, "message"));
+
+      soup_multipart_append_form_string (form, "recipient", recipient);
+      soup_multipart_append_form_string (form, "messaging_type",
+                                         settings_string (request, "messaging_type"));
+      soup_multipart_append_form_string (form, "message", message);
+      soup_multipart_append_form_file (form, "filedata", file_name, upload->mime, bytes);
+      msg = graph_form_message (url, token, form);
+      soup_multipart_free (form);
+      if (msg == NULL)
+        return finish_item (meta, sending->item, "failed", "The channel's settings are incomplete",
+                            NULL);
+      return fetch_start (meta, msg, ANSWER_MAX_BYTES, item_sent, g_steal_pointer (&owned));
+    }
+
+  {
+    g_autofree char *media_url = g_strdup_printf ("%s/%s/media", confab_meta_graph_url (meta->relay),
+                                                  settings_string (settings, "phone_number_id"));
+
+    soup_multipart_append_form_string (form, "messaging_product", "whatsapp");
+    soup_multipart_append_form_string (form, "type", upload->mime);
+    soup_multipart_append_form_file (form, "file", file_name, upload->mime, bytes);
+    msg = graph_form_message (media_url, token, form);
+    soup_multipart_free (form);
+    if (msg == NULL)
+      return finish_item (meta, sending->item, "failed", "The channel's settings are incomplete",
+                          NULL);
+  }
+  sending->request = g_steal_pointer (&request);
+  sending->url = g_strdup (url);
+  sending->token = g_strdup (token);
+  fetch_start (meta, msg, ANSWER_MAX_BYTES, media_uploaded, g_steal_pointer (&owned));
 }
 
 static void
@@ -519,6 +691,9 @@ send_item (ConfabMeta       *meta,
   msg = graph_message ("POST", url, token);
   if (msg == NULL || token == NULL)
     return finish_item (meta, item, "failed", "The channel's settings are incomplete", NULL);
+
+  if (strstr (item->request_json, "\"" REQUEST_UPLOAD_MEMBER "\"") != NULL)
+    return send_picture (g_steal_pointer (&sending), settings, url, token);
 
   body = g_bytes_new (item->request_json, strlen (item->request_json));
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
@@ -639,14 +814,58 @@ confab_meta_queue_reply (ConfabRelay              *relay,
   const char *platform = whatsapp ? "WhatsApp" : "Messenger";
   g_autoptr (JsonObject) settings = NULL;
   g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (ConfabUpload) upload = NULL;
   g_autofree char *recipient = NULL;
   g_autofree char *request_json = NULL;
   gint64 now = confab_now_ms ();
 
-  if (message->attachment_id != NULL || message->body == NULL)
+  if (message->attachment_id != NULL)
+    {
+      upload = confab_store_get_upload (relay->store, message->attachment_id, error);
+      if (upload == NULL)
+        return FALSE;
+      /* files (PDFs, documents) are not sent: refused before anything goes, with why */
+      if (g_strcmp0 (upload->kind, "file") == 0 ||
+          (g_strcmp0 (upload->mime, "image/jpeg") != 0 && g_strcmp0 (upload->mime, "image/png") != 0 &&
+           (whatsapp || g_strcmp0 (upload->mime, "image/gif") != 0)))
+        {
+          g_set_error (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
+                       "Only pictures (JPEG or PNG%s) can be sent to %s from Confab: share a file "
+                       "as a link instead", whatsapp ? "" : ", GIF", platform);
+          return FALSE;
+        }
+      if (upload->size > (whatsapp ? WHATSAPP_MAX_IMAGE_BYTES : MESSENGER_MAX_IMAGE_BYTES))
+        {
+          g_set_error (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
+                       "%s takes pictures up to %d MB", platform, whatsapp ? 5 : 25);
+          return FALSE;
+        }
+      if (draft->template_name != NULL)
+        {
+          g_set_error_literal (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
+                               "A template goes without a picture");
+          return FALSE;
+        }
+      if (!whatsapp && message->body != NULL && *message->body != '\0')
+        {
+          g_set_error_literal (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
+                               "Messenger takes a picture without words: send the words as a "
+                               "message of their own");
+          return FALSE;
+        }
+      if (whatsapp && message->body != NULL &&
+          confab_utf8_length (message->body) > WHATSAPP_MAX_CAPTION_CHARS)
+        {
+          g_set_error (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
+                       "WhatsApp takes at most %d characters with a picture",
+                       WHATSAPP_MAX_CAPTION_CHARS);
+          return FALSE;
+        }
+    }
+  else if (message->body == NULL)
     {
       g_set_error (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
-                   "Only text can be sent to %s from Confab so far", platform);
+                   "An empty message cannot be sent to %s", platform);
       return FALSE;
     }
   settings = confab_meta_settings (relay, conversation->site_id, conversation->channel);
@@ -681,7 +900,7 @@ confab_meta_queue_reply (ConfabRelay              *relay,
                                "closed: choose one of the site's message templates");
           return FALSE;
         }
-      if (confab_utf8_length (message->body) > WHATSAPP_MAX_CHARS)
+      if (upload == NULL && confab_utf8_length (message->body) > WHATSAPP_MAX_CHARS)
         {
           g_set_error (error, CONFAB_META_ERROR, CONFAB_META_ERROR_INVALID,
                        "WhatsApp takes at most %d characters in a message", WHATSAPP_MAX_CHARS);
@@ -701,6 +920,17 @@ confab_meta_queue_reply (ConfabRelay              *relay,
           json_object_set_object_member (template, "language", language);
           json_object_set_string_member (request, "type", "template");
           json_object_set_object_member (request, "template", template);
+        }
+      else if (upload != NULL)
+        {
+          JsonObject *image = json_object_new ();
+
+          /* the id of the uploaded media is set when it is sent (send_picture) */
+          if (message->body != NULL && *message->body != '\0')
+            json_object_set_string_member (image, "caption", message->body);
+          json_object_set_string_member (request, "type", "image");
+          json_object_set_object_member (request, "image", image);
+          json_object_set_string_member (request, REQUEST_UPLOAD_MEMBER, upload->id);
         }
       else
         {
@@ -725,7 +955,7 @@ confab_meta_queue_reply (ConfabRelay              *relay,
                                "Templates are for WhatsApp conversations");
           return FALSE;
         }
-      if (confab_utf8_length (message->body) > MESSENGER_MAX_CHARS)
+      if (upload == NULL && confab_utf8_length (message->body) > MESSENGER_MAX_CHARS)
         {
           json_object_unref (to);
           json_object_unref (content);
@@ -736,7 +966,19 @@ confab_meta_queue_reply (ConfabRelay              *relay,
       json_object_set_string_member (to, "id", recipient);
       json_object_set_object_member (request, "recipient", to);
       json_object_set_string_member (request, "messaging_type", "RESPONSE");
-      json_object_set_string_member (content, "text", message->body);
+      if (upload != NULL)
+        {
+          JsonObject *attachment = json_object_new ();
+          JsonObject *payload = json_object_new ();
+
+          json_object_set_boolean_member (payload, "is_reusable", FALSE);
+          json_object_set_string_member (attachment, "type", "image");
+          json_object_set_object_member (attachment, "payload", payload);
+          json_object_set_object_member (content, "attachment", attachment);
+          json_object_set_string_member (request, REQUEST_UPLOAD_MEMBER, upload->id);
+        }
+      else
+        json_object_set_string_member (content, "text", message->body);
       json_object_set_object_member (request, "message", content);
     }
 

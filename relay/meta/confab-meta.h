@@ -39,7 +39,8 @@ ConfabMeta  *confab_meta_new           (ConfabRelay  *relay);
 void         confab_meta_free          (ConfabMeta   *meta);
 
 /* Inside the unit of work of an agent's @message in @conversation (Messenger or WhatsApp):
- * checks that it may go (WhatsApp's window, @draft's template), marks it pending and queues it.
+ * checks that it may go (WhatsApp's window, @draft's template, a picture's kind and size; files
+ * that are no pictures are refused), marks it pending and queues it.
  * CONFAB_META_ERROR when it may not: the caller refuses it and stores nothing. */
 gboolean     confab_meta_queue_reply   (ConfabRelay              *relay,
                                         const ConfabConversation *conversation,
