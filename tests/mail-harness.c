@@ -355,6 +355,14 @@ MailBox *
 mail_box_start (const char *user,
                 const char *password)
 {
+  return mail_box_start_full (user, password, TRUE);
+}
+
+MailBox *
+mail_box_start_full (const char *user,
+                     const char *password,
+                     gboolean    offer_idle)
+{
   MailBox *box = g_new0 (MailBox, 1);
   g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL, *config_path = NULL, *passwd = NULL, *passwd_path = NULL;
@@ -414,8 +422,14 @@ mail_box_start (const char *user,
         "userdb {\n  driver = static\n  args = uid=%d gid=%d home=%s/%%u\n}\n"
         "service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = %u\n  }\n"
         "  inet_listener imaps {\n    port = 0\n  }\n}\n"
-        "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n}\n",
-        box->dir, box->dir, box->dir, mail_root, passwd_path, MAIL_UID, MAIL_GID, home, box->port);
+        "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n}\n"
+        /* Dovecot's capabilities after login, but IDLE */
+        "%s",
+        box->dir, box->dir, box->dir, mail_root, passwd_path, MAIL_UID, MAIL_GID, home, box->port,
+        offer_idle ? "" : "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES "
+                          "MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 "
+                          "CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS "
+                          "BINARY MOVE SNIPPET=FUZZY LITERAL+ SPECIAL-USE\n");
       config_path = g_build_filename (box->dir, "dovecot.conf", NULL);
       g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
       g_clear_pointer (&config, g_free);

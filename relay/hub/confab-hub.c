@@ -11,6 +11,7 @@
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-metrics.h"
+#include "confab-store-channels.h"
 
 void
 outgoing_free (Outgoing *outgoing)
@@ -987,6 +988,12 @@ confab_hub_post_message (ConfabHub                      *hub,
 
   if (!confab_store_append_message (store, draft, &message, &conversation, &changed, &result, error) ||
       (changed && !announce_conversation (hub, conversation, error)))
+    goto failed;
+  /* the FAQ bot's (or the assistant's) answer in a conversation by e-mail, Messenger or
+   * WhatsApp goes back over that channel as an agent's reply does, queued in this transaction */
+  if (draft->sender_type == CONFAB_SENDER_BOT && conversation->channel != NULL &&
+      g_strcmp0 (conversation->channel, CONFAB_CHANNEL_WEB) != 0 &&
+      !hub_channel_outgoing (hub, conversation, message, draft, error))
     goto failed;
 
   queue_message (hub, message, conversation->site_id, conversation->visitor_id);
