@@ -10,6 +10,7 @@
 #include "confab-hub-admin.h"
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
+#include "confab-meta.h"
 #include "confab-metrics.h"
 #include "confab-store-channels.h"
 
@@ -1000,6 +1001,9 @@ confab_hub_post_message (ConfabHub                      *hub,
   if (!hub_commit (hub, error))
     return NULL;
   hub_flush (hub);
+  /* a bot's answer queued for Messenger or WhatsApp goes out now */
+  if (message->delivery_status != NULL)
+    confab_meta_kick (hub->relay);
   return g_steal_pointer (&message);
 
 failed:
