@@ -518,6 +518,36 @@ remove_tree (const char *path)
 }
 
 void
+mail_box_stop (MailBox *box)
+{
+  g_assert_nonnull (box->process);
+  g_subprocess_send_signal (box->process, SIGTERM);
+  g_subprocess_wait (box->process, NULL, NULL);
+  g_clear_object (&box->process);
+}
+
+void
+mail_box_resume (MailBox *box)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autofree char *config_path = g_build_filename (box->dir, "dovecot.conf", NULL);
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  g_assert_null (box->process);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  box->process = g_subprocess_launcher_spawn (launcher, &error, "/usr/sbin/dovecot", "-F", "-c",
+                                              config_path, NULL);
+  g_assert_no_error (error);
+  while (!box_answers (box->port))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Dovecot did not start again on port %u (see %s/dovecot.log)", box->port, box->dir);
+      g_usleep (20000);
+    }
+}
+
+void
 mail_box_free (MailBox *box)
 {
   if (box == NULL)

@@ -65,6 +65,9 @@ const char   *mail_box_url              (MailBox      *box);
 /* Puts a mail (RFC 5322 text, LF or CRLF) into the INBOX as a new, unseen one. */
 void          mail_box_deliver          (MailBox      *box,
                                          const char   *text);
+/* Stops Dovecot (its connections drop); mail_box_resume () starts it again on the same port. */
+void          mail_box_stop             (MailBox      *box);
+void          mail_box_resume           (MailBox      *box);
 /* Mails in the INBOX not marked seen. */
 guint         mail_box_unseen           (MailBox      *box);
 void          mail_box_free             (MailBox      *box);

@@ -766,6 +766,7 @@ test_mailbox_faq_bot (void)
   g_assert_nonnull (answer);
   g_assert_cmpstr (mail_header (answer, "In-Reply-To"), ==, "<hours@b.test>");
   g_assert_cmpstr (mail_header (answer, "References"), ==, "<hours@b.test>");
+  g_assert_cmpstr (mail_header (answer, "Auto-Submitted"), ==, "auto-generated");
   text = mail_text_body (answer);
   g_assert_true (g_str_has_prefix (text, "We are open 9 to 5, Monday to Friday."));
   g_assert_nonnull (strstr (text, "Site a assistant"));
@@ -822,6 +823,43 @@ test_mailbox_idle (void)
                    test_obj_string (first, "conversation_id"));
   channel = get_mailbox (world);
   g_assert_true (test_obj_bool (channel, "idle"));
+}
+
+/* The IDLE link drops (the server stops): the relay tries again after a few seconds and idles
+ * once more, and a mail is read at once again, without waiting for the poll (600 s away). */
+static void
+test_mailbox_idle_drop (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) message = NULL;
+  gint64 deadline;
+
+  quiet_world (world);
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 600));
+  json_object_unref (wait_polled (world, box, ""));
+  wait_idling (world);
+
+  mail_box_stop (box);
+  deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+  for (;;)
+    {
+      g_autoptr(JsonObject) channel = get_mailbox (world);
+
+      if (!test_obj_bool (channel, "idle"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      test_sleep_ms (50);
+    }
+  mail_box_resume (box);
+  /* the first retry comes 5 s after the drop */
+  wait_idling (world);
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Back\r\n"
+                         "Message-ID: <back@b.test>\r\n\r\nBack again.\r\n");
+  message = test_ws_wait_for_match (world->agent, "message", "body", "Back again.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (message, "sender.type"), ==, "visitor");
 }
 
 /* A server that does not offer IDLE is polled at its interval (30 s, the shortest). */
@@ -1475,6 +1513,7 @@ main (int    argc,
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
   test_harness_add ("/relay/email/mailbox/routed", test_mailbox_routed);
   test_harness_add ("/relay/email/mailbox/idle", test_mailbox_idle);
+  test_harness_add ("/relay/email/mailbox/idle-drop", test_mailbox_idle_drop);
   test_harness_add ("/relay/email/mailbox/no-idle", test_mailbox_no_idle);
   test_harness_add ("/relay/email/mailbox/images-after-stop", test_mailbox_images_after_stop);
   test_harness_add ("/relay/email/mailbox/faq-bot", test_mailbox_faq_bot);

@@ -678,6 +678,10 @@ stored_in_full (ConfabMailIn *mail_in,
       see = g_array_new (FALSE, FALSE, sizeof (guint64));
       g_hash_table_insert (mail_in->see, g_strdup (site_id), see);
     }
+  /* once: a mail read again while its mark waits is not marked twice */
+  for (guint i = 0; i < see->len; i++)
+    if (g_array_index (see, guint64, i) == uid)
+      return;
   g_array_append_val (see, uid);
 }
 
@@ -1080,11 +1084,12 @@ poll_done (GObject      *source,
         g_warning ("Cannot record the poll of site %s's mailbox: %s", job->site_id, error->message);
       delay_s = channel->enabled ? channel->poll_seconds : 0;
       see = g_hash_table_lookup (mail_in->see, job->site_id);
-      /* a full batch: more are waiting, read them now; mails stored now are marked seen now
-       * (not again and again: only after a poll that stored some) */
+      /* a full batch: more are waiting, read them now; mails stored now are marked seen now —
+       * not when marking failed (a read-only mailbox): that would poll again and again */
       if (delay_s > 0)
         schedule_site (mail_in, job->site_id,
-                       stored > 0 && (job->mails->len >= MAIL_IN_BATCH || (see != NULL && see->len > 0))
+                       stored > 0 && job->see->len == 0 &&
+                       (job->mails->len >= MAIL_IN_BATCH || (see != NULL && see->len > 0))
                        ? 0 : delay_s * 1000);
     }
 
