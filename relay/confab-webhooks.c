@@ -20,6 +20,7 @@
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store-hooks.h"
+#include "confab-test-resolver.h"
 #include "confab-util.h"
 
 #include <string.h>
@@ -654,6 +655,8 @@ confab_webhooks_new (ConfabRelay *relay)
   ConfabWebhooks *webhooks = g_new0 (ConfabWebhooks, 1);
 
   webhooks->relay = relay;
+  /* test builds: CONFAB_TEST_REBIND, a name that rebinds between the check and the connection */
+  confab_test_resolver_install ();
   /* no proxy: the address checked must be the address reached */
   webhooks->session = soup_session_new_with_options ("user-agent", "Confab-Webhooks/1",
                                                      /* a backstop: each attempt's own deadline

@@ -355,6 +355,14 @@ MailBox *
 mail_box_start (const char *user,
                 const char *password)
 {
+  return mail_box_start_full (user, password, TRUE);
+}
+
+MailBox *
+mail_box_start_full (const char *user,
+                     const char *password,
+                     gboolean    offer_idle)
+{
   MailBox *box = g_new0 (MailBox, 1);
   g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL, *config_path = NULL, *passwd = NULL, *passwd_path = NULL;
@@ -414,8 +422,14 @@ mail_box_start (const char *user,
         "userdb {\n  driver = static\n  args = uid=%d gid=%d home=%s/%%u\n}\n"
         "service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = %u\n  }\n"
         "  inet_listener imaps {\n    port = 0\n  }\n}\n"
-        "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n}\n",
-        box->dir, box->dir, box->dir, mail_root, passwd_path, MAIL_UID, MAIL_GID, home, box->port);
+        "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n}\n"
+        /* Dovecot's capabilities after login, but IDLE */
+        "%s",
+        box->dir, box->dir, box->dir, mail_root, passwd_path, MAIL_UID, MAIL_GID, home, box->port,
+        offer_idle ? "" : "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES "
+                          "MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 "
+                          "CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS "
+                          "BINARY MOVE SNIPPET=FUZZY LITERAL+ SPECIAL-USE\n");
       config_path = g_build_filename (box->dir, "dovecot.conf", NULL);
       g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
       g_clear_pointer (&config, g_free);
@@ -501,6 +515,36 @@ remove_tree (const char *path)
         g_unlink (child);
     }
   g_rmdir (path);
+}
+
+void
+mail_box_stop (MailBox *box)
+{
+  g_assert_nonnull (box->process);
+  g_subprocess_send_signal (box->process, SIGTERM);
+  g_subprocess_wait (box->process, NULL, NULL);
+  g_clear_object (&box->process);
+}
+
+void
+mail_box_resume (MailBox *box)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autofree char *config_path = g_build_filename (box->dir, "dovecot.conf", NULL);
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  g_assert_null (box->process);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  box->process = g_subprocess_launcher_spawn (launcher, &error, "/usr/sbin/dovecot", "-F", "-c",
+                                              config_path, NULL);
+  g_assert_no_error (error);
+  while (!box_answers (box->port))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Dovecot did not start again on port %u (see %s/dovecot.log)", box->port, box->dir);
+      g_usleep (20000);
+    }
 }
 
 void

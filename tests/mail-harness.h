@@ -56,11 +56,18 @@ typedef struct _MailBox MailBox;
  * an empty INBOX; asserts that it answers. */
 MailBox      *mail_box_start            (const char   *user,
                                          const char   *password);
+/* The same; without @offer_idle the server does not list IDLE among its capabilities. */
+MailBox      *mail_box_start_full       (const char   *user,
+                                         const char   *password,
+                                         gboolean      offer_idle);
 /* "imap://127.0.0.1:PORT/INBOX" */
 const char   *mail_box_url              (MailBox      *box);
 /* Puts a mail (RFC 5322 text, LF or CRLF) into the INBOX as a new, unseen one. */
 void          mail_box_deliver          (MailBox      *box,
                                          const char   *text);
+/* Stops Dovecot (its connections drop); mail_box_resume () starts it again on the same port. */
+void          mail_box_stop             (MailBox      *box);
+void          mail_box_resume           (MailBox      *box);
 /* Mails in the INBOX not marked seen. */
 guint         mail_box_unseen           (MailBox      *box);
 void          mail_box_free             (MailBox      *box);

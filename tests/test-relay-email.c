@@ -7,6 +7,7 @@
 #include "relay-harness.h"
 #include "mail-harness.h"
 
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -628,22 +629,32 @@ mailbox_config (guint16 smtp_port)
   return g_strdup_printf ("%sallow-insecure-imap=true\n", smtp);
 }
 
-/* PUT the mailbox: the relay polls it at once (also how a test makes it poll again). */
+/* PUT the mailbox, polled every @poll_seconds: the relay polls it at once (also how a test
+ * makes it poll again). */
 static JsonObject *
-put_mailbox (TestWorld  *world,
-             MailBox    *box,
-             const char *password)
+put_mailbox_every (TestWorld  *world,
+                   MailBox    *box,
+                   const char *password,
+                   guint       poll_seconds)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/channels/email", world->site_id);
   g_autofree char *password_json = password != NULL ? g_strdup_printf (",\"imap_password\":\"%s\"", password)
                                                     : g_strdup ("");
   g_autofree char *body = g_strdup_printf ("{\"address\":\"help@a.test\",\"imap_url\":\"%s\","
-                                           "\"imap_user\":\"help\",\"poll_seconds\":30%s}",
-                                           mail_box_url (box), password_json);
+                                           "\"imap_user\":\"help\",\"poll_seconds\":%u%s}",
+                                           mail_box_url (box), poll_seconds, password_json);
   g_autoptr(TestResponse) response = test_http (world->relay, "PUT", path, world->token, body, NULL);
 
   test_assert_http_status (response, 200);
   return json_object_ref (test_response_object (response));
+}
+
+static JsonObject *
+put_mailbox (TestWorld  *world,
+             MailBox    *box,
+             const char *password)
+{
+  return put_mailbox_every (world, box, password, 30);
 }
 
 static JsonObject *
@@ -675,6 +686,202 @@ wait_polled (TestWorld  *world,
         g_error ("the mailbox was not polled: %s", test_obj_to_string (channel));
       test_sleep_ms (100);
     }
+}
+
+/* Waits until the relay waits on the mailbox with IMAP IDLE. */
+static void
+wait_idling (TestWorld *world)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) channel = get_mailbox (world);
+
+      if (test_obj_bool (channel, "idle"))
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the relay never idled on the mailbox: %s", test_obj_to_string (channel));
+      test_sleep_ms (50);
+    }
+}
+
+/* Occurrences of @text in the relay's stderr. */
+static guint
+stderr_count (TestRelay  *relay,
+              const char *text)
+{
+  g_autofree char *err = test_relay_get_stderr (relay);
+  guint count = 0;
+
+  for (const char *p = err; (p = strstr (p, text)) != NULL; p += strlen (text))
+    count++;
+  return count;
+}
+
+static void
+add_faq (TestWorld  *world,
+         const char *json)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autoptr(TestResponse) response = test_http (world->relay, "POST", path, world->token, json, NULL);
+
+  test_assert_http_status (response, 201);
+}
+
+/* The FAQ bot answers a mail it can answer by mail, threaded, as the site's assistant; once an
+ * agent wrote in the conversation it keeps quiet, as in the widget. */
+static void
+test_mailbox_faq_bot (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) question = NULL, bot = NULL, sent = NULL, later = NULL;
+  g_autoptr(GMimeMessage) answer = NULL, agent_mail = NULL;
+  g_autofree char *text = NULL, *conversation_id = NULL;
+
+  quiet_world (world);
+  add_faq (world, "{\"question\":\"What are your opening hours?\","
+                  "\"answer\":\"We are open 9 to 5, Monday to Friday.\"}");
+  add_faq (world, "{\"question\":\"Do you ship abroad?\","
+                  "\"answer\":\"We ship to every country in the EU.\"}");
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 600));
+  json_object_unref (wait_polled (world, box, ""));
+
+  mail_box_deliver (box, "From: Ann Lee <ann@b.test>\r\nTo: help@a.test\r\nSubject: Hours\r\n"
+                         "Message-ID: <hours@b.test>\r\n\r\nWhat are your opening hours?\r\n");
+  json_object_unref (put_mailbox_every (world, box, NULL, 600));
+  question = test_ws_wait_for_match (world->agent, "message", "body", "What are your opening hours?",
+                                     MAIL_TIMEOUT_MS);
+  conversation_id = g_strdup (test_obj_string (question, "conversation_id"));
+  bot = test_ws_wait_for_match (world->agent, "message", "sender.type", "bot", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (bot, "conversation_id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (bot, "body"), ==, "We are open 9 to 5, Monday to Friday.");
+  g_assert_cmpstr (test_obj_string (bot, "delivery.status"), ==, "pending");
+
+  /* the answer by mail, in the thread, signed by the bot */
+  answer = mail_sink_wait_for (sink, "ann@b.test", 0, MAIL_TIMEOUT_MS);
+  g_assert_nonnull (answer);
+  g_assert_cmpstr (mail_header (answer, "In-Reply-To"), ==, "<hours@b.test>");
+  g_assert_cmpstr (mail_header (answer, "References"), ==, "<hours@b.test>");
+  g_assert_cmpstr (mail_header (answer, "Auto-Submitted"), ==, "auto-generated");
+  text = mail_text_body (answer);
+  g_assert_true (g_str_has_prefix (text, "We are open 9 to 5, Monday to Friday."));
+  g_assert_nonnull (strstr (text, "Site a assistant"));
+  sent = test_ws_wait_for (world->agent, "delivery", MAIL_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, test_obj_int (bot, "seq"));
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+
+  /* an agent writes: from now on the bot keeps quiet, whatever is asked */
+  test_agent_say (world->agent, conversation_id, "Anything else?");
+  json_object_unref (test_ws_wait_for_match (world->agent, "message", "body", "Anything else?", MAIL_TIMEOUT_MS));
+  agent_mail = mail_sink_wait_for (sink, "ann@b.test", 1, MAIL_TIMEOUT_MS);
+  g_assert_nonnull (agent_mail);
+  mail_box_deliver (box, "From: Ann Lee <ann@b.test>\r\nTo: help@a.test\r\nSubject: Re: Hours\r\n"
+                         "In-Reply-To: <hours@b.test>\r\nMessage-ID: <abroad@b.test>\r\n\r\n"
+                         "Do you ship abroad?\r\n");
+  json_object_unref (put_mailbox_every (world, box, NULL, 600));
+  later = test_ws_wait_for_match (world->agent, "message", "body", "Do you ship abroad?", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (later, "conversation_id"), ==, conversation_id);
+  test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+  g_assert_cmpuint (mail_sink_count (sink, "ann@b.test"), ==, 2);
+}
+
+/* Dovecot offers IDLE: a mail is read as soon as it comes, not at the next poll (600 s away). */
+static void
+test_mailbox_idle (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) conversation = NULL, first = NULL, second = NULL, channel = NULL;
+  gint64 start;
+
+  quiet_world (world);
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 600));
+  json_object_unref (wait_polled (world, box, ""));
+  wait_idling (world);
+
+  start = g_get_monotonic_time ();
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Idle\r\n"
+                         "Message-ID: <idle.1@b.test>\r\n\r\nAnyone there?\r\n");
+  conversation = test_ws_wait_for (world->agent, "conversation", MAIL_TIMEOUT_MS);
+  first = test_ws_wait_for_match (world->agent, "message", "body", "Anyone there?", MAIL_TIMEOUT_MS);
+  g_test_message ("a mail delivered while idling was a message after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_cmpstr (test_obj_string (conversation, "conversation.channel"), ==, "email");
+
+  /* still idling after the first: the next one comes as fast */
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Re: Idle\r\n"
+                         "In-Reply-To: <idle.1@b.test>\r\nMessage-ID: <idle.2@b.test>\r\n\r\n"
+                         "Hello?\r\n");
+  second = test_ws_wait_for_match (world->agent, "message", "body", "Hello?", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (second, "conversation_id"), ==,
+                   test_obj_string (first, "conversation_id"));
+  channel = get_mailbox (world);
+  g_assert_true (test_obj_bool (channel, "idle"));
+}
+
+/* The IDLE link drops (the server stops): the relay tries again after a few seconds and idles
+ * once more, and a mail is read at once again, without waiting for the poll (600 s away). */
+static void
+test_mailbox_idle_drop (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) message = NULL;
+  gint64 deadline;
+
+  quiet_world (world);
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 600));
+  json_object_unref (wait_polled (world, box, ""));
+  wait_idling (world);
+
+  mail_box_stop (box);
+  deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+  for (;;)
+    {
+      g_autoptr(JsonObject) channel = get_mailbox (world);
+
+      if (!test_obj_bool (channel, "idle"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      test_sleep_ms (50);
+    }
+  mail_box_resume (box);
+  /* the first retry comes 5 s after the drop */
+  wait_idling (world);
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Back\r\n"
+                         "Message-ID: <back@b.test>\r\n\r\nBack again.\r\n");
+  message = test_ws_wait_for_match (world->agent, "message", "body", "Back again.", MAIL_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (message, "sender.type"), ==, "visitor");
+}
+
+/* A server that does not offer IDLE is polled at its interval (30 s, the shortest). */
+static void
+test_mailbox_no_idle (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start_full ("help", IMAP_PASSWORD, FALSE);
+  g_autofree char *config = mailbox_config (mail_sink_port (sink));
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) polled = NULL, message = NULL, channel = NULL;
+
+  quiet_world (world);
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 30));
+  polled = wait_polled (world, box, "");
+  mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Poll\r\n"
+                         "Message-ID: <poll.1@b.test>\r\n\r\nPolled, not pushed.\r\n");
+  message = test_ws_wait_for_match (world->agent, "message", "body", "Polled, not pushed.",
+                                    (30 * 1000 + MAIL_TIMEOUT_MS));
+  channel = wait_polled (world, box, test_obj_string (polled, "last_polled_at"));
+  g_assert_false (test_obj_bool (channel, "idle"));
+  g_assert_true (test_obj_is_null (channel, "last_error"));
 }
 
 static void
@@ -947,19 +1154,20 @@ test_mailbox_store_busy (void)
   mail_box_deliver (box, "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Busy\r\n"
                          "Message-ID: <busy@b.test>\r\n\r\nAre you there?\r\n");
   /* another process holds the database's write lock, as a backup or an operator might, when
-   * the next poll comes (poll_seconds is 30) */
+   * the mail is read (at once: Dovecot offers IDLE) */
   g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
   {
-    gint64 deadline = g_get_monotonic_time () + (gint64) 40 * G_USEC_PER_SEC * test_timeout_multiplier ();
+    gint64 deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
 
-    /* fetched, so seen in the mailbox, and not stored */
-    while (mail_box_unseen (box) > 0)
+    /* fetched and not stored: it stays unseen in the mailbox */
+    while (stderr_count (world->relay, "a mail could not be stored") == 0)
       {
         g_assert_cmpint (g_get_monotonic_time (), <, deadline);
         test_sleep_ms (50);
       }
   }
+  g_assert_cmpuint (mail_box_unseen (box), ==, 1);
   test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
   g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
@@ -969,7 +1177,8 @@ test_mailbox_store_busy (void)
   json_object_unref (put_mailbox (world, box, NULL));
   message = test_ws_wait_for_match (world->agent, "message", "body", "Are you there?", MAIL_TIMEOUT_MS);
   g_assert_cmpstr (test_obj_string (message, "sender.name"), ==, "Ann");
-  g_assert_cmpuint (mail_box_unseen (box), ==, 0);
+  /* seen once stored */
+  json_object_unref (wait_polled (world, box, ""));
 }
 
 /* Bounces, auto-replies and list mail never make a conversation or a reply. */
@@ -1052,6 +1261,87 @@ test_mailbox_html_and_attachments (void)
 /* A 40×30 PNG */
 #define PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAACgAAAAeCAIAAADRv8uKAAAAK0lEQVR4nO3NMQ0AAAgDsHnCE2oRhQw4mvRv" \
                    "qudExGKxWCwWi8VisVj8N15hNonLrzcw9wAAAABJRU5ErkJggg=="
+
+/* A mail whose pictures were not all stored stays unseen and is read again after a stop
+ * (kill -9): the conversation gets the pictures then, and the text still once. */
+static void
+test_mailbox_images_after_stop (void)
+{
+  g_autoptr(MailSink) sink = mail_sink_start (0, NULL);
+  g_autoptr(MailBox) box = mail_box_start ("help", IMAP_PASSWORD);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uploads = g_dir_make_tmp ("confab-uploads-XXXXXX", &error);
+  g_autofree char *away = g_strdup_printf ("%s.away", uploads);
+  g_autofree char *smtp = mailbox_config (mail_sink_port (sink));
+  g_autofree char *config = g_strdup_printf ("%s[uploads]\ndir=%s\n", smtp, uploads);
+  g_autoptr(TestWorld) world = test_world_new (config, TEST_WORLD_DEFAULT);
+  g_autoptr(JsonObject) text = NULL;
+  g_autofree char *messages_path = NULL;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  quiet_world (world);
+  json_object_unref (put_mailbox_every (world, box, IMAP_PASSWORD, 600));
+  json_object_unref (wait_polled (world, box, ""));
+
+  /* no picture can be stored: the uploads directory is a file */
+  g_assert_cmpint (g_rename (uploads, away), ==, 0);
+  g_assert_true (g_file_set_contents (uploads, "", 0, NULL));
+  mail_box_deliver (box,
+                    "From: Ann <ann@b.test>\r\nTo: help@a.test\r\nSubject: Two pictures\r\n"
+                    "Message-ID: <two-pictures@b.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n"
+                    "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBoth sides of the box.\r\n"
+                    "--M\r\nContent-Type: image/png; name=\"front.png\"\r\n"
+                    "Content-Disposition: attachment; filename=\"front.png\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" PNG_BASE64 "\r\n"
+                    "--M\r\nContent-Type: image/png; name=\"back.png\"\r\n"
+                    "Content-Disposition: attachment; filename=\"back.png\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" PNG_BASE64 "\r\n--M--\r\n");
+  /* read at once: the text is stored, the pictures fail */
+  json_object_unref (put_mailbox_every (world, box, NULL, 600));
+  text = test_ws_wait_for_match (world->agent, "message", "body", "Both sides of the box.", MAIL_TIMEOUT_MS);
+  deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+  while (stderr_count (world->relay, "was not stored (read again later)") < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      test_sleep_ms (50);
+    }
+  g_assert_cmpuint (mail_box_unseen (box), ==, 1);
+
+  /* stopped hard; the pictures could be stored now */
+  test_relay_kill (world->relay);
+  g_assert_cmpint (g_unlink (uploads), ==, 0);
+  g_assert_cmpint (g_rename (away, uploads), ==, 0);
+  test_relay_start (world->relay);
+
+  /* read again at start: the mail is seen once its pictures are stored */
+  deadline = g_get_monotonic_time () + (gint64) MAIL_TIMEOUT_MS * 1000 * test_timeout_multiplier ();
+  while (mail_box_unseen (box) > 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      test_sleep_ms (50);
+    }
+  messages_path = g_strdup_printf ("/api/v1/conversations/%s/messages", test_obj_string (text, "conversation_id"));
+  {
+    g_autoptr(TestResponse) response = test_http (world->relay, "GET", messages_path, world->token, NULL, NULL);
+    JsonArray *messages;
+
+    test_assert_http_status (response, 200);
+    messages = test_obj_array (test_response_object (response), "messages");
+    g_assert_cmpuint (json_array_get_length (messages), ==, 3);
+    g_assert_cmpstr (test_obj_string (json_array_get_object_element (messages, 0), "body"), ==,
+                     "Both sides of the box.");
+    for (guint i = 1; i < 3; i++)
+      {
+        JsonObject *picture = json_array_get_object_element (messages, i);
+
+        g_assert_cmpstr (test_obj_string (picture, "sender.type"), ==, "visitor");
+        g_assert_cmpstr (test_obj_string (picture, "attachment.kind"), ==, "image");
+        g_assert_cmpint (test_obj_int (picture, "attachment.width"), ==, 40);
+      }
+  }
+}
 
 /* Images attached to a mail go through the upload checks and become the sender's messages
  * with the picture as attachment, after the text; one that is no picture of ours is said so;
@@ -1284,6 +1574,11 @@ main (int    argc,
   test_harness_add ("/relay/email/mailbox/images", test_mailbox_images);
   test_harness_add ("/relay/email/mailbox/settings", test_mailbox_settings);
   test_harness_add ("/relay/email/mailbox/routed", test_mailbox_routed);
+  test_harness_add ("/relay/email/mailbox/idle", test_mailbox_idle);
+  test_harness_add ("/relay/email/mailbox/idle-drop", test_mailbox_idle_drop);
+  test_harness_add ("/relay/email/mailbox/no-idle", test_mailbox_no_idle);
+  test_harness_add ("/relay/email/mailbox/images-after-stop", test_mailbox_images_after_stop);
+  test_harness_add ("/relay/email/mailbox/faq-bot", test_mailbox_faq_bot);
 
   return g_test_run ();
 }

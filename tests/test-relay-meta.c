@@ -724,6 +724,79 @@ test_messenger_reply (void)
   }
 }
 
+/* The FAQ bot answers a Messenger message it can answer through the Send API, as the site's
+ * assistant, until an agent writes; a site that turned the bot off gets no answer. */
+static void
+test_messenger_faq_bot (void)
+{
+  g_autoptr (Graph) graph = graph_new ();
+  g_autoptr (TestWorld) world = meta_world (graph);
+  g_autofree char *faqs = g_strdup_printf ("/api/v1/sites/%s/faqs", world->site_id);
+  g_autofree char *site = g_strdup_printf ("/api/v1/sites/%s", world->site_id);
+  g_autofree char *hours = messenger_text ("m_in_faq_1", "What are your opening hours?");
+  g_autofree char *abroad = messenger_text ("m_in_faq_2", "Do you ship abroad?");
+  g_autofree char *conversation_id = NULL;
+  g_autoptr (JsonObject) question = NULL, bot = NULL, sent = NULL, later = NULL;
+  GraphRequest *request;
+
+  connect_messenger (world);
+  {
+    g_autoptr (TestResponse) one = test_http (world->relay, "POST", faqs, world->token,
+                                              "{\"question\":\"What are your opening hours?\","
+                                              "\"answer\":\"We are open 9 to 5.\"}", NULL);
+    g_autoptr (TestResponse) two = test_http (world->relay, "POST", faqs, world->token,
+                                              "{\"question\":\"Do you ship abroad?\","
+                                              "\"answer\":\"We ship to every EU country.\"}", NULL);
+
+    test_assert_http_status (one, 201);
+    test_assert_http_status (two, 201);
+  }
+
+  post_signed (world, "messenger", hours);
+  question = expect_sender_message (world, "messenger");
+  conversation_id = g_strdup (test_obj_string (question, "conversation_id"));
+  bot = test_ws_wait_for_match (world->agent, "message", "sender.type", "bot", WAIT_MS);
+  g_assert_cmpstr (test_obj_string (bot, "conversation_id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (bot, "body"), ==, "We are open 9 to 5.");
+  g_assert_cmpstr (test_obj_string (bot, "delivery.status"), ==, "pending");
+  request = graph_wait (graph, "POST", "/v19.0/me/messages", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer " PAGE_TOKEN);
+  g_assert_cmpstr (body_string (request, "recipient.id"), ==, PSID);
+  g_assert_cmpstr (body_string (request, "messaging_type"), ==, "RESPONSE");
+  g_assert_cmpstr (body_string (request, "message.text"), ==, "We are open 9 to 5.");
+  sent = test_ws_wait_for (world->agent, "delivery", WAIT_MS);
+  g_assert_cmpint (test_obj_int (sent, "seq"), ==, test_obj_int (bot, "seq"));
+  g_assert_cmpstr (test_obj_string (sent, "delivery.status"), ==, "sent");
+
+  /* an agent wrote: the bot keeps quiet */
+  agent_send (world, conversation_id, "Anything else?", NULL);
+  json_object_unref (test_ws_wait_for_match (world->agent, "message", "body", "Anything else?", WAIT_MS));
+  graph_wait (graph, "POST", "/v19.0/me/messages", 1);
+  post_signed (world, "messenger", abroad);
+  later = test_ws_wait_for_match (world->agent, "message", "body", "Do you ship abroad?", WAIT_MS);
+  test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+  g_assert_cmpuint (graph_count (graph, "POST", "/v19.0/me/messages"), ==, 2);
+
+  /* a site with the bot off: a new sender's question gets no answer */
+  {
+    g_autoptr (TestResponse) off = test_http (world->relay, "PATCH", site, world->token,
+                                              "{\"settings\":{\"faq_auto_answer\":false}}", NULL);
+    g_autofree char *other = g_strdup_printf ("{\"object\":\"page\",\"entry\":[{\"id\":\"" PAGE_ID
+                                              "\",\"time\":1,\"messaging\":[{\"sender\":{\"id\":"
+                                              "\"7002\"},\"recipient\":{\"id\":\"" PAGE_ID "\"},"
+                                              "\"timestamp\":1700000000000,\"message\":{\"mid\":"
+                                              "\"m_in_faq_3\",\"text\":\"What are your opening hours?\"}}]}]}");
+    g_autoptr (JsonObject) third = NULL;
+
+    test_assert_http_status (off, 200);
+    post_signed (world, "messenger", other);
+    third = test_ws_wait_for_match (world->agent, "message", "body", "What are your opening hours?", WAIT_MS);
+    g_assert_cmpstr (test_obj_string (third, "sender.type"), ==, "visitor");
+    test_ws_expect_none (world->agent, "message", TEST_QUIET_MS);
+    g_assert_cmpuint (graph_count (graph, "POST", "/v19.0/me/messages"), ==, 2);
+  }
+}
+
 /* A channel turned off, or a site disabled, takes no webhooks (404, so Meta keeps them) and
  * sends no replies. */
 static void
@@ -1424,6 +1497,7 @@ main (int    argc,
   test_harness_add ("/relay/meta/settings-and-handshake", test_settings_and_handshake);
   test_harness_add ("/relay/meta/signatures-and-replay", test_signatures_and_replay);
   test_harness_add ("/relay/meta/messenger-reply", test_messenger_reply);
+  test_harness_add ("/relay/meta/messenger-faq-bot", test_messenger_faq_bot);
   test_harness_add ("/relay/meta/messenger-image", test_messenger_image);
   test_harness_add ("/relay/meta/disabled", test_disabled);
   test_harness_add ("/relay/meta/whatsapp-text-and-image", test_whatsapp_text_and_image);

@@ -578,6 +578,35 @@ test_ssrf (void)
   g_assert_cmpuint (receiver->received->len, ==, 1);
 }
 
+/* DNS rebinding: a name that is public when the relay checks it and loopback when it connects
+ * (CONFAB_TEST_REBIND, test builds) gets nothing — the address the connection reached is
+ * checked too. */
+static void
+test_rebinding (void)
+{
+  g_autoptr (Receiver) receiver = receiver_new (0, 200);
+  g_autoptr (GUri) uri = g_uri_parse (receiver->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (TestWorld) world = NULL;
+  g_autoptr (JsonObject) refused = NULL;
+  g_autofree char *webhook_id = NULL, *conversation_id = NULL;
+
+  /* the test's own child process: the relay it starts inherits it */
+  g_setenv ("CONFAB_TEST_REBIND", "rebind.confab.test=93.184.216.34", TRUE);
+  world = test_world_new ("[webhooks]\nallow-private=false\n", TEST_WORLD_NO_AGENT);
+  g_free (receiver->url);
+  receiver->url = g_strdup_printf ("http://rebind.confab.test:%d/hook", g_uri_get_port (uri));
+  /* public when checked: taken */
+  webhook_id = create_webhook (world, receiver, "['message.created']");
+
+  test_ws_ignore (world->visitor, "agents_online", NULL);
+  test_visitor_say (world->visitor, "Rebound", &conversation_id);
+  refused = wait_delivery_status (world, webhook_id, "failed", 10000);
+  g_assert_cmpint (test_obj_int (refused, "attempts"), ==, 1);
+  g_assert_nonnull (strstr (test_obj_string (refused, "error"), "Refused"));
+  g_assert_cmpuint (receiver->received->len, ==, 0);
+  g_unsetenv ("CONFAB_TEST_REBIND");
+}
+
 static void
 test_bad_requests (void)
 {
@@ -620,6 +649,7 @@ main (int    argc,
   test_harness_add ("/relay/webhooks/redirect-and-timeout", test_redirect_and_timeout);
   test_harness_add ("/relay/webhooks/two-relays", test_two_relays);
   test_harness_add ("/relay/webhooks/ssrf", test_ssrf);
+  test_harness_add ("/relay/webhooks/rebinding", test_rebinding);
   test_harness_add ("/relay/webhooks/bad-requests", test_bad_requests);
 
   return g_test_run ();

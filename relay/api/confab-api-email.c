@@ -179,7 +179,8 @@ confab_api_widget_transcript (ConfabRelay       *relay,
 /* --- GET|PUT|DELETE /sites/{id}/channels/email --- */
 
 static JsonObject *
-channel_to_json (const ConfabEmailChannel *channel)
+channel_to_json (ConfabRelay              *relay,
+                 const ConfabEmailChannel *channel)
 {
   JsonObject *object = json_object_new ();
 
@@ -193,6 +194,7 @@ channel_to_json (const ConfabEmailChannel *channel)
       json_object_set_int_member (object, "poll_seconds", POLL_DEFAULT_S);
       json_object_set_null_member (object, "last_polled_at");
       json_object_set_null_member (object, "last_error");
+      json_object_set_boolean_member (object, "idle", FALSE);
       return object;
     }
   json_object_set_string_member (object, "address", channel->address);
@@ -213,6 +215,8 @@ channel_to_json (const ConfabEmailChannel *channel)
     json_object_set_string_member (object, "last_error", channel->last_error);
   else
     json_object_set_null_member (object, "last_error");
+  /* this relay's own watch: right after a PUT it is still logging in */
+  json_object_set_boolean_member (object, "idle", confab_mailer_mailbox_idling (relay->mailer, channel->site_id));
   return object;
 }
 
@@ -301,7 +305,7 @@ channel_put (ConfabApiCall *call,
   confab_api_audit (call, site->id, "channel.email.updated", "site", site->id, site->name, detail);
   confab_mailer_mailbox_changed (call->relay->mailer, site->id);
 
-  answer = channel_to_json (saved);
+  answer = channel_to_json (call->relay, saved);
   confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
 }
 
@@ -325,7 +329,7 @@ confab_api_site_email_channel (ConfabApiCall  *call,
 
       if (error != NULL)
         return confab_http_gerror (call->msg, error);
-      answer = channel_to_json (channel);
+      answer = channel_to_json (call->relay, channel);
       return confab_http_json_object (call->msg, SOUP_STATUS_OK, answer);
     }
   if (confab_api_method_is (call, "PUT"))

@@ -3,9 +3,11 @@
 #define G_LOG_DOMAIN "confab-mail"
 
 #include "confab-mail-in.h"
+#include "confab-mail-idle.h"
 #include "confab-gmime.h"
 #include "confab-hub-email.h"
 #include "confab-mail-out.h"
+#include "confab-faq.h"
 #include "confab-store-channels.h"
 #include "confab-store-email.h"
 #include "confab-image.h"
@@ -31,9 +33,13 @@ struct _ConfabMailIn
   GHashTable      *timers;  /* site id → source id of its next poll */
   GQueue           due;     /* site ids whose poll is due, one at a time */
   gboolean         polling;
-  /* site id → GArray of UIDs fetched (and so marked seen) but not stored: marked unseen again
-   * by the site's next poll, which then reads them once more */
-  GHashTable      *unsee;
+  /* A fetched mail is marked unseen again at once and seen only when everything of it (its
+   * text, each of its pictures) is committed: a relay stopped or failing in between reads it
+   * again, and the markers in mail_threads make that import skip what is already stored.
+   * site id → GArray of UIDs stored in full, marked seen by the site's next poll */
+  GHashTable      *see;
+  GHashTable      *importing;  /* "SITE MESSAGE-ID" of mails whose pictures are under way */
+  GHashTable      *idlers;  /* site id → ConfabMailIdle*, for a mailbox whose server offers IDLE */
 };
 
 typedef struct {
@@ -44,11 +50,16 @@ typedef struct {
   gboolean   require_tls;
   GPtrArray *mails;        /* GBytes*, the raw mails fetched */
   GArray    *uids;         /* guint64, the UID of each of @mails */
-  GArray    *unsee;        /* guint64: UIDs to mark unseen first; those it could not stay in it */
+  GArray    *see;          /* guint64: UIDs to mark seen first; those it could not stay in it */
   char      *error;        /* why the poll failed, NULL when it worked */
 } PollJob;
 
-static void poll_next (ConfabMailIn *mail_in);
+static void poll_next     (ConfabMailIn *mail_in);
+static char *part_marker  (const char   *message_id,
+                           int           image);
+static void schedule_site (ConfabMailIn *mail_in,
+                           const char   *site_id,
+                           guint         delay_ms);
 
 static void
 poll_job_free (PollJob *job)
@@ -61,7 +72,7 @@ poll_job_free (PollJob *job)
   g_free (job->password);
   g_ptr_array_unref (job->mails);
   g_array_unref (job->uids);
-  g_array_unref (job->unsee);
+  g_array_unref (job->see);
   g_free (job->error);
   g_free (job);
 }
@@ -72,7 +83,9 @@ mail_in_unref (ConfabMailIn *mail_in)
   if (!g_atomic_ref_count_dec (&mail_in->ref))
     return;
   g_hash_table_unref (mail_in->timers);
-  g_hash_table_unref (mail_in->unsee);
+  g_hash_table_unref (mail_in->see);
+  g_hash_table_unref (mail_in->importing);
+  g_hash_table_unref (mail_in->idlers);
   g_queue_clear_full (&mail_in->due, g_free);
   g_free (mail_in);
 }
@@ -150,6 +163,22 @@ parse_search (const GByteArray *data)
   return uids;
 }
 
+static CURLcode
+set_seen (CURL     *curl,
+          PollJob  *job,
+          guint64   uid,
+          gboolean  seen,
+          char     *detail)
+{
+  g_autofree char *command = g_strdup_printf ("UID STORE %" G_GUINT64_FORMAT " %cFLAGS (\\Seen)",
+                                              uid, seen ? '+' : '-');
+  Sink ignored = { g_byte_array_new (), FALSE };
+  CURLcode rc = imap_request (curl, job, job->url, command, &ignored, detail);
+
+  g_byte_array_unref (ignored.data);
+  return rc;
+}
+
 static void
 poll_thread (GTask        *task,
              gpointer      source,
@@ -171,17 +200,11 @@ poll_thread (GTask        *task,
       return;
     }
 
-  /* what an earlier poll fetched but could not store is new again */
-  for (guint i = 0; i < job->unsee->len; )
+  /* what earlier polls fetched and the relay has stored in full is seen now */
+  for (guint i = 0; i < job->see->len; )
     {
-      guint64 uid = g_array_index (job->unsee, guint64, i);
-      g_autofree char *command = g_strdup_printf ("UID STORE %" G_GUINT64_FORMAT " -FLAGS (\\Seen)", uid);
-      Sink ignored = { g_byte_array_new (), FALSE };
-
-      rc = imap_request (curl, job, job->url, command, &ignored, detail);
-      g_byte_array_unref (ignored.data);
-      if (rc == CURLE_OK)
-        g_array_remove_index (job->unsee, i);
+      if (set_seen (curl, job, g_array_index (job->see, guint64, i), TRUE, detail) == CURLE_OK)
+        g_array_remove_index (job->see, i);
       else
         i++;
     }
@@ -206,6 +229,11 @@ poll_thread (GTask        *task,
       rc = imap_request (curl, job, url, NULL, &mail, detail);
       if (rc == CURLE_OK && mail.data->len > 0)
         {
+          /* unseen until the relay has stored all of it (mail_in->see); when that fails it is
+           * still read now, only not again after a stop */
+          if (set_seen (curl, job, g_array_index (uids, guint64, i), FALSE, detail) != CURLE_OK &&
+              job->error == NULL)
+            job->error = g_strdup_printf ("A mail could not be marked unseen until stored: %s", detail);
           g_ptr_array_add (job->mails, g_byte_array_free_to_bytes (mail.data));
           g_array_append_val (job->uids, g_array_index (uids, guint64, i));
         }
@@ -565,8 +593,10 @@ record_thread (ConfabStore  *store,
                GError      **error)
 {
   ThreadRecord *record = user_data;
+  g_autofree char *marker = part_marker (record->message_id, -1);
 
-  return confab_store_add_mail_thread (store, record->message_id, record->conversation_id, error);
+  return confab_store_add_mail_thread (store, record->message_id, record->conversation_id, error) &&
+         confab_store_add_mail_thread (store, marker, record->conversation_id, error);
 }
 
 /* A conversation of a sender's, in the e-mail channel: their visitor is the one that stands for
@@ -617,6 +647,44 @@ new_conversation (ConfabRelay  *relay,
 
 /* --- pictures of a mail ---------------------------------------------------------------------- */
 
+/* Markers in mail_threads, each written in the transaction of what it marks: the mail's text
+ * ("ID#mail") and its picture number N ("ID#image-N"), so that a mail read again after a stop
+ * or a failure gets only what is missing. A mail stored before the markers has neither. */
+static char *
+part_marker (const char *message_id,
+             int         image)
+{
+  return image < 0 ? g_strdup_printf ("%s#mail", message_id)
+                   : g_strdup_printf ("%s#image-%d", message_id, image);
+}
+
+static char *
+importing_key (const char *site_id,
+               const char *message_id)
+{
+  return g_strdup_printf ("%s %s", site_id, message_id);
+}
+
+/* The mail of @uid is stored in full: the site's next poll marks it seen. */
+static void
+stored_in_full (ConfabMailIn *mail_in,
+                const char   *site_id,
+                guint64       uid)
+{
+  GArray *see = g_hash_table_lookup (mail_in->see, site_id);
+
+  if (see == NULL)
+    {
+      see = g_array_new (FALSE, FALSE, sizeof (guint64));
+      g_hash_table_insert (mail_in->see, g_strdup (site_id), see);
+    }
+  /* once: a mail read again while its mark waits is not marked twice */
+  for (guint i = 0; i < see->len; i++)
+    if (g_array_index (see, guint64, i) == uid)
+      return;
+  g_array_append_val (see, uid);
+}
+
 /* The images of one stored mail, one after the other through the upload checks (a worker
  * thread each), each then a message of the sender's with it as attachment, after the mail's
  * text. */
@@ -626,8 +694,12 @@ typedef struct {
   char         *conversation_id;
   char         *visitor_id;
   char         *sender_name;
-  GPtrArray    *images;       /* GBytes* */
+  char         *message_id;
+  guint64       uid;
+  GPtrArray    *images;       /* GBytes*, those not stored yet */
+  GArray       *numbers;      /* guint: each one's place among the mail's pictures */
   guint         next;
+  gboolean      failed;       /* one was not stored: the mail is read again */
 } MailImages;
 
 static void
@@ -638,14 +710,17 @@ mail_images_free (MailImages *images)
   g_free (images->conversation_id);
   g_free (images->visitor_id);
   g_free (images->sender_name);
+  g_free (images->message_id);
   g_ptr_array_unref (images->images);
+  g_array_unref (images->numbers);
   g_free (images);
 }
 
 typedef struct {
-  const char *upload_id;
+  const char *upload_id;      /* NULL: a message saying the picture was refused */
   const char *conversation_id;
   const char *visitor_id;
+  const char *marker;
 } ImageClaim;
 
 static gboolean
@@ -655,8 +730,10 @@ claim_image (ConfabStore  *store,
 {
   ImageClaim *claim = user_data;
 
-  return confab_store_claim_upload (store, claim->upload_id, claim->conversation_id,
-                                    claim->visitor_id, error);
+  return (claim->upload_id == NULL ||
+          confab_store_claim_upload (store, claim->upload_id, claim->conversation_id,
+                                     claim->visitor_id, error)) &&
+         confab_store_add_mail_thread (store, claim->marker, claim->conversation_id, error);
 }
 
 static void import_next_image (MailImages *images);
@@ -672,9 +749,11 @@ image_imported (GObject      *source,
   g_autoptr (GError) post_error = NULL;
   g_autofree char *upload_id = confab_uploads_import_image_finish (result, &error);
   g_autofree char *refused = NULL;
+  g_autofree char *marker = part_marker (images->message_id,
+                                         (int) g_array_index (images->numbers, guint, images->next - 1));
   g_autoptr (ConfabMessage) posted = NULL;
   ConfabMessageDraft draft = { 0 };
-  ImageClaim claim = { upload_id, images->conversation_id, images->visitor_id };
+  ImageClaim claim = { upload_id, images->conversation_id, images->visitor_id, marker };
 
   if (relay == NULL)
     {
@@ -695,22 +774,37 @@ image_imported (GObject      *source,
       /* not a picture of ours (an SVG, a broken file): the agent hears that one came */
       refused = g_strdup_printf ("(a picture Confab could not take: %s)", error->message);
       draft.body = refused;
-      posted = confab_hub_post_message (relay->hub, &draft, NULL, NULL, NULL, &post_error);
+      posted = confab_hub_post_message (relay->hub, &draft, NULL, claim_image, &claim, &post_error);
     }
   else
-    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored: %s",
+    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored (read again later): %s",
                images->site_id, images->conversation_id, error->message);
   if (posted == NULL && post_error != NULL)
-    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored: %s",
+    g_warning ("Mailbox of site %s: a picture of a mail in %s was not stored (read again later): %s",
                images->site_id, images->conversation_id, post_error->message);
+  if (posted == NULL)
+    images->failed = TRUE;
   import_next_image (images);
 }
 
 static void
 import_next_image (MailImages *images)
 {
-  ConfabRelay *relay = images->mail_in->relay;
+  ConfabMailIn *mail_in = images->mail_in;
+  ConfabRelay *relay = mail_in->relay;
 
+  if (relay != NULL && images->next >= images->images->len)
+    {
+      g_autofree char *key = importing_key (images->site_id, images->message_id);
+
+      g_hash_table_remove (mail_in->importing, key);
+      /* seen only now, by a poll right away */
+      if (!images->failed)
+        {
+          stored_in_full (mail_in, images->site_id, images->uid);
+          schedule_site (mail_in, images->site_id, 0);
+        }
+    }
   if (relay == NULL || images->next >= images->images->len)
     {
       mail_images_free (images);
@@ -721,12 +815,19 @@ import_next_image (MailImages *images)
                                      image_imported, images);
 }
 
-/* One fetched mail into the site's inbox; FALSE only when the store failed (it is kept to try
- * again: the mailbox marked it seen). */
-static gboolean
+typedef enum {
+  INGEST_DONE,      /* stored in full, or nothing to store: mark it seen */
+  INGEST_PENDING,   /* its pictures are under way: seen when they are stored */
+  INGEST_FAILED,    /* the store failed: read again later */
+} IngestOutcome;
+
+/* One fetched mail into the site's inbox. A mail read before (after a stop, a failed picture)
+ * gets only what it does not have yet: never its text twice. */
+static IngestOutcome
 ingest (ConfabMailIn *mail_in,
         const char   *site_id,
         GBytes       *raw,
+        guint64       uid,
         GError      **error)
 {
   ConfabRelay *relay = mail_in->relay;
@@ -736,13 +837,17 @@ ingest (ConfabMailIn *mail_in,
   g_autoptr (GMimeMessage) message = NULL;
   g_autoptr (ConfabMessage) posted = NULL;
   g_autofree char *message_id = NULL, *conversation_id = NULL, *text = NULL, *known = NULL;
+  g_autofree char *key = NULL;
   g_autoptr (ConfabVisitor) visitor = NULL;
   g_autoptr (GPtrArray) images = NULL;
+  g_autoptr (GPtrArray) missing = NULL;
+  g_autoptr (GArray) numbers = NULL;
   InternetAddressList *from;
   InternetAddress *address = NULL;
   const char *sender = NULL, *name = NULL, *reason;
   ConfabMessageDraft draft = { 0 };
   ThreadRecord record;
+  gboolean again = FALSE;   /* its text is stored: read before */
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (raw, &size);
 
@@ -752,13 +857,13 @@ ingest (ConfabMailIn *mail_in,
   if (message == NULL)
     {
       g_message ("Mailbox of site %s: a mail that is not one was left out", site_id);
-      return TRUE;
+      return INGEST_DONE;
     }
 
   if ((reason = automatic_reason (message)) != NULL)
     {
       g_message ("Mailbox of site %s: an automatic mail (%s) was left out", site_id, reason);
-      return TRUE;
+      return INGEST_DONE;
     }
   from = g_mime_message_get_from (message);
   if (from != NULL && internet_address_list_length (from) > 0)
@@ -772,7 +877,7 @@ ingest (ConfabMailIn *mail_in,
       g_ascii_strcasecmp (sender, relay->config->from_address) == 0)
     {
       g_message ("Mailbox of site %s: a mail without a usable sender was left out", site_id);
-      return TRUE;
+      return INGEST_DONE;
     }
 
   /* the same mail twice (fetched again after a crash, or sent to two addresses) is one */
@@ -783,25 +888,39 @@ ingest (ConfabMailIn *mail_in,
 
       message_id = g_strdup_printf ("%s@confab.invalid", digest);
     }
+  key = importing_key (site_id, message_id);
+  if (g_hash_table_contains (mail_in->importing, key))
+    return INGEST_PENDING;
   known = confab_store_find_mail_thread (store, message_id, error);
+  if (known == NULL && error != NULL && *error != NULL)
+    return INGEST_FAILED;
   if (known != NULL)
-    return TRUE;
-  if (error != NULL && *error != NULL)
-    return FALSE;
+    {
+      g_autofree char *marker = part_marker (message_id, -1);
+      g_autofree char *marked = confab_store_find_mail_thread (store, marker, error);
 
-  conversation_id = find_conversation (store, site_id, message, sender);
-  if (conversation_id == NULL &&
-      ((conversation_id = new_conversation (relay, site_id, sender, name, error)) == NULL ||
-       !confab_hub_announce_conversation (relay->hub, conversation_id, error)))
-    return FALSE;
+      if (marked == NULL)
+        /* stored before the markers, or a relay's own mail read back: nothing is missing */
+        return error != NULL && *error != NULL ? INGEST_FAILED : INGEST_DONE;
+      conversation_id = g_steal_pointer (&known);
+      again = TRUE;
+    }
+  else
+    {
+      conversation_id = find_conversation (store, site_id, message, sender);
+      if (conversation_id == NULL &&
+          ((conversation_id = new_conversation (relay, site_id, sender, name, error)) == NULL ||
+           !confab_hub_announce_conversation (relay->hub, conversation_id, error)))
+        return INGEST_FAILED;
+    }
   {
     g_autoptr (ConfabConversation) conversation = confab_store_get_conversation (store, conversation_id, error);
 
     if (conversation == NULL)
-      return FALSE;
+      return INGEST_FAILED;
     visitor = confab_store_get_visitor (store, conversation->visitor_id, error);
     if (visitor == NULL)
-      return FALSE;
+      return INGEST_FAILED;
   }
 
   images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -813,23 +932,53 @@ ingest (ConfabMailIn *mail_in,
   draft.body = text;
   record.message_id = message_id;
   record.conversation_id = conversation_id;
-  posted = confab_hub_post_message (relay->hub, &draft, NULL, record_thread, &record, error);
-  if (posted == NULL)
-    return FALSE;
-  if (images->len > 0)
+  missing = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  numbers = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < images->len; i++)
     {
-      MailImages *pictures = g_new0 (MailImages, 1);
+      g_autofree char *marker = part_marker (message_id, (int) i);
+      g_autofree char *stored = NULL;
 
-      g_atomic_ref_count_inc (&mail_in->ref);
-      pictures->mail_in = mail_in;
-      pictures->site_id = g_strdup (site_id);
-      pictures->conversation_id = g_strdup (conversation_id);
-      pictures->visitor_id = g_strdup (visitor->id);
-      pictures->sender_name = g_strdup (draft.sender_name);
-      pictures->images = g_steal_pointer (&images);
-      import_next_image (pictures);
+      if (again && (stored = confab_store_find_mail_thread (store, marker, error)) != NULL)
+        continue;
+      if (error != NULL && *error != NULL)
+        return INGEST_FAILED;
+      g_ptr_array_add (missing, g_bytes_ref (g_ptr_array_index (images, i)));
+      g_array_append_val (numbers, i);
     }
-  return TRUE;
+  /* the text only the first time */
+  if (!again)
+    {
+      g_autoptr (ConfabConversation) conversation = NULL;
+
+      posted = confab_hub_post_message (relay->hub, &draft, NULL, record_thread, &record, error);
+      if (posted == NULL)
+        return INGEST_FAILED;
+      /* the FAQ bot (or the assistant) answers it by mail, as it would in the widget */
+      conversation = confab_store_get_conversation (store, conversation_id, NULL);
+      if (conversation != NULL)
+        confab_faq_after_visitor_message (relay, conversation, posted);
+    }
+  if (missing->len == 0)
+    return INGEST_DONE;
+
+  {
+    MailImages *pictures = g_new0 (MailImages, 1);
+
+    g_atomic_ref_count_inc (&mail_in->ref);
+    pictures->mail_in = mail_in;
+    pictures->site_id = g_strdup (site_id);
+    pictures->conversation_id = g_strdup (conversation_id);
+    pictures->visitor_id = g_strdup (visitor->id);
+    pictures->sender_name = g_strdup (draft.sender_name);
+    pictures->message_id = g_strdup (message_id);
+    pictures->uid = uid;
+    pictures->images = g_steal_pointer (&missing);
+    pictures->numbers = g_steal_pointer (&numbers);
+    g_hash_table_add (mail_in->importing, g_steal_pointer (&key));
+    import_next_image (pictures);
+  }
+  return INGEST_PENDING;
 }
 
 /* --- polling ---------------------------------------------------------------------------------- */
@@ -865,12 +1014,16 @@ schedule_site (ConfabMailIn *mail_in,
                guint         delay_ms)
 {
   Due *due = g_new0 (Due, 1);
-  guint source;
+  gpointer source;
 
+  /* one timer per site: a poll asked for while another was under way must not leave two */
+  if (g_hash_table_lookup_extended (mail_in->timers, site_id, NULL, &source))
+    g_source_remove (GPOINTER_TO_UINT (source));
   due->mail_in = mail_in;
   due->site_id = g_strdup (site_id);
-  source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, timer_fired, due, (GDestroyNotify) due_free);
-  g_hash_table_replace (mail_in->timers, g_strdup (site_id), GUINT_TO_POINTER (source));
+  source = GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, timer_fired, due,
+                                                (GDestroyNotify) due_free));
+  g_hash_table_replace (mail_in->timers, g_strdup (site_id), source);
 }
 
 static void
@@ -883,7 +1036,8 @@ poll_done (GObject      *source,
   g_autoptr (ConfabEmailChannel) channel = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *last_error = g_strdup (job->error);
-  guint delay_s;
+  guint delay_s, stored = 0;
+  GArray *see;
 
   mail_in->polling = FALSE;
   if (mail_in->relay == NULL)
@@ -892,22 +1046,33 @@ poll_done (GObject      *source,
       return;
     }
 
+  /* the marks this poll could not make are made by the next */
+  for (guint i = 0; i < job->see->len; i++)
+    stored_in_full (mail_in, job->site_id, g_array_index (job->see, guint64, i));
   for (guint i = 0; i < job->mails->len; i++)
     {
       g_autoptr (GError) ingest_error = NULL;
+      guint64 uid = g_array_index (job->uids, guint64, i);
 
-      if (!ingest (mail_in, job->site_id, g_ptr_array_index (job->mails, i), &ingest_error))
+      switch (ingest (mail_in, job->site_id, g_ptr_array_index (job->mails, i), uid, &ingest_error))
         {
+        case INGEST_DONE:
+          stored_in_full (mail_in, job->site_id, uid);
+          stored++;
+          break;
+        case INGEST_PENDING:
+          stored++;
+          break;
+        case INGEST_FAILED:
+        default:
           /* addresses and ids only, never the mail */
           g_warning ("Mailbox of site %s: a mail could not be stored: %s", job->site_id,
                      ingest_error != NULL ? ingest_error->message : "?");
           if (last_error == NULL)
             last_error = g_strdup ("A mail could not be stored; the next poll reads it again");
-          g_array_append_val (job->unsee, g_array_index (job->uids, guint64, i));
+          break;
         }
     }
-  if (job->unsee->len > 0)
-    g_hash_table_replace (mail_in->unsee, g_strdup (job->site_id), g_array_ref (job->unsee));
   if (job->error != NULL)
     g_message ("Mailbox of site %s: %s", job->site_id, job->error);
 
@@ -918,13 +1083,26 @@ poll_done (GObject      *source,
                                               last_error, &error))
         g_warning ("Cannot record the poll of site %s's mailbox: %s", job->site_id, error->message);
       delay_s = channel->enabled ? channel->poll_seconds : 0;
-      /* a full batch: more are waiting, read them now */
+      see = g_hash_table_lookup (mail_in->see, job->site_id);
+      /* a full batch: more are waiting, read them now; mails stored now are marked seen now —
+       * not when marking failed (a read-only mailbox): that would poll again and again */
       if (delay_s > 0)
-        schedule_site (mail_in, job->site_id, job->mails->len >= MAIL_IN_BATCH ? 0 : delay_s * 1000);
+        schedule_site (mail_in, job->site_id,
+                       stored > 0 && job->see->len == 0 &&
+                       (job->mails->len >= MAIL_IN_BATCH || (see != NULL && see->len > 0))
+                       ? 0 : delay_s * 1000);
     }
 
   poll_next (mail_in);
   mail_in_unref (mail_in);
+}
+
+/* imaps:// is TLS from the start; imap:// must upgrade, unless the operator allows it not to */
+static gboolean
+require_tls (ConfabMailIn             *mail_in,
+             const ConfabEmailChannel *channel)
+{
+  return g_str_has_prefix (channel->imap_url, "imap://") && !mail_in->relay->config->allow_insecure_imap;
 }
 
 static void
@@ -959,16 +1137,14 @@ poll_next (ConfabMailIn *mail_in)
   job->url = g_strdup (channel->imap_url);
   job->user = g_strdup (channel->imap_user);
   job->password = g_strdup (channel->imap_password);
-  /* imaps:// is TLS from the start; imap:// must upgrade, unless the operator allows it not to */
-  job->require_tls = g_str_has_prefix (channel->imap_url, "imap://") &&
-                     !mail_in->relay->config->allow_insecure_imap;
+  job->require_tls = require_tls (mail_in, channel);
   job->mails = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   job->uids = g_array_new (FALSE, FALSE, sizeof (guint64));
   {
     g_autofree char *key = NULL;
 
-    if (!g_hash_table_steal_extended (mail_in->unsee, site_id, (gpointer *) &key, (gpointer *) &job->unsee))
-      job->unsee = g_array_new (FALSE, FALSE, sizeof (guint64));
+    if (!g_hash_table_steal_extended (mail_in->see, site_id, (gpointer *) &key, (gpointer *) &job->see))
+      job->see = g_array_new (FALSE, FALSE, sizeof (guint64));
   }
 
   mail_in->polling = TRUE;
@@ -977,6 +1153,36 @@ poll_next (ConfabMailIn *mail_in)
   g_task_set_source_tag (task, poll_next);
   g_task_set_task_data (task, job, (GDestroyNotify) poll_job_free);
   g_task_run_in_thread (task, poll_thread);
+}
+
+/* --- IMAP IDLE -------------------------------------------------------------------------------- */
+
+static void
+idle_event (const char          *site_id,
+            ConfabMailIdleEvent  event,
+            gpointer             user_data)
+{
+  ConfabMailIn *mail_in = user_data;
+
+  /* ready: what came while nobody was idling is read now; the poll timer stays as it is, the
+   * fallback whenever IDLE is cut or missing */
+  if (event == CONFAB_MAIL_IDLE_READY || event == CONFAB_MAIL_IDLE_NEW_MAIL)
+    schedule_site (mail_in, site_id, 0);
+}
+
+/* Waits on @channel's mailbox with IDLE (instead of any earlier watch), while it is enabled. */
+static void
+watch_site (ConfabMailIn             *mail_in,
+            const char               *site_id,
+            const ConfabEmailChannel *channel)
+{
+  g_hash_table_remove (mail_in->idlers, site_id);
+  if (channel == NULL || !channel->enabled)
+    return;
+  g_hash_table_replace (mail_in->idlers, g_strdup (site_id),
+                        confab_mail_idle_start (site_id, channel->imap_url, channel->imap_user,
+                                                channel->imap_password,
+                                                require_tls (mail_in, channel), idle_event, mail_in));
 }
 
 ConfabMailIn *
@@ -989,8 +1195,11 @@ confab_mail_in_new (ConfabRelay *relay)
   g_atomic_ref_count_init (&mail_in->ref);
   mail_in->relay = relay;
   mail_in->timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  mail_in->unsee = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_array_unref);
+  mail_in->see = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_array_unref);
+  mail_in->importing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mail_in->idlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) confab_mail_idle_stop);
   g_queue_init (&mail_in->due);
 
   channels = confab_store_list_email_channels (relay->store, &error);
@@ -1005,6 +1214,7 @@ confab_mail_in_new (ConfabRelay *relay)
       gint64 wait = channel->last_polled_at + (gint64) channel->poll_seconds * 1000 - confab_now_ms ();
 
       schedule_site (mail_in, channel->site_id, (guint) CLAMP (wait, 0, (gint64) channel->poll_seconds * 1000));
+      watch_site (mail_in, channel->site_id, channel);
     }
   return mail_in;
 }
@@ -1021,6 +1231,7 @@ confab_mail_in_free (ConfabMailIn *mail_in)
   while (g_hash_table_iter_next (&iter, NULL, &source))
     g_source_remove (GPOINTER_TO_UINT (source));
   g_hash_table_remove_all (mail_in->timers);
+  g_hash_table_remove_all (mail_in->idlers);
   mail_in->relay = NULL;
   mail_in_unref (mail_in);
 }
@@ -1029,15 +1240,22 @@ void
 confab_mail_in_changed (ConfabMailIn *mail_in,
                         const char   *site_id)
 {
-  gpointer source;
+  g_autoptr (ConfabEmailChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (mail_in == NULL || mail_in->relay == NULL)
     return;
-  if (g_hash_table_lookup_extended (mail_in->timers, site_id, NULL, &source))
-    {
-      g_source_remove (GPOINTER_TO_UINT (source));
-      g_hash_table_remove (mail_in->timers, site_id);
-    }
   /* poll_next () skips a site whose mailbox is gone or off */
   schedule_site (mail_in, site_id, 0);
+  channel = confab_store_get_email_channel (mail_in->relay->store, site_id, &error);
+  if (error != NULL)
+    g_warning ("Cannot read site %s's mailbox: %s", site_id, error->message);
+  watch_site (mail_in, site_id, channel);
+}
+
+gboolean
+confab_mail_in_idling (ConfabMailIn *mail_in,
+                       const char   *site_id)
+{
+  return mail_in != NULL && confab_mail_idle_active (g_hash_table_lookup (mail_in->idlers, site_id));
 }

@@ -345,6 +345,8 @@ confab_mail_agent_message (ConfabRelay               *relay,
   draft.reply_to = reply_to;
   draft.in_reply_to = thread[n - 1];
   draft.references = (const char * const *) thread;
+  /* the FAQ bot's (or the assistant's) answer: no other robot should answer it (RFC 3834) */
+  draft.automatic = message->sender_type == CONFAB_SENDER_BOT;
   mail_id = confab_mailer_queue (relay->mailer, &draft, &message_id, error);
   /* its delivery state, as a Messenger reply's: "pending" until the mailer tells
    * (confab_mail_agent_delivered) */

@@ -161,6 +161,13 @@ confab_mailer_mailbox_changed (ConfabMailer *mailer,
 }
 
 gboolean
+confab_mailer_mailbox_idling (ConfabMailer *mailer,
+                              const char   *site_id)
+{
+  return mailer != NULL && confab_mail_in_idling (mailer->mail_in, site_id);
+}
+
+gboolean
 confab_mailer_take_transcript (ConfabMailer *mailer,
                                const char   *visitor_id,
                                guint        *out_retry_ms)

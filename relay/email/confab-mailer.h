@@ -57,6 +57,9 @@ char         *confab_mailer_new_message_id (ConfabMailer        *mailer);
 /* The site's mailbox was set, changed or removed (confab-mail-in.c). */
 void          confab_mailer_mailbox_changed (ConfabMailer       *mailer,
                                           const char            *site_id);
+/* TRUE while the relay waits on the site's mailbox with IMAP IDLE. */
+gboolean      confab_mailer_mailbox_idling  (ConfabMailer       *mailer,
+                                             const char         *site_id);
 /* A visitor may have a few transcripts mailed an hour; FALSE with the wait when over. */
 gboolean      confab_mailer_take_transcript (ConfabMailer       *mailer,
                                           const char            *visitor_id,

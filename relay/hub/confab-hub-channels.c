@@ -5,6 +5,7 @@
 
 #include "confab-hub-private.h"
 #include "confab-hub-channels.h"
+#include "confab-faq.h"
 #include "confab-hub-cluster.h"
 #include "confab-mail-out.h"
 #include "confab-metrics.h"
@@ -134,6 +135,8 @@ confab_hub_channel_message_in (ConfabHub                    *hub,
     return NULL;
   hub_flush (hub);
   confab_metrics_inc (CONFAB_METRIC_MESSAGES_IN_VISITOR);
+  /* the FAQ bot (or the assistant) answers it as a widget visitor's, over the same channel */
+  confab_faq_after_visitor_message (hub->relay, after, message);
   return g_steal_pointer (&message);
 
 failed:

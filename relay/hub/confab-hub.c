@@ -11,7 +11,9 @@
 #include "confab-hub-private.h"
 #include "confab-hub-cluster.h"
 #include "confab-hub-leads.h"
+#include "confab-meta.h"
 #include "confab-metrics.h"
+#include "confab-store-channels.h"
 
 void
 outgoing_free (Outgoing *outgoing)
@@ -991,11 +993,20 @@ confab_hub_post_message (ConfabHub                      *hub,
   if (!confab_store_append_message (store, draft, &message, &conversation, &changed, &result, error) ||
       (changed && !announce_conversation (hub, conversation, error)))
     goto failed;
+  /* the FAQ bot's (or the assistant's) answer in a conversation by e-mail, Messenger or
+   * WhatsApp goes back over that channel as an agent's reply does, queued in this transaction */
+  if (draft->sender_type == CONFAB_SENDER_BOT && conversation->channel != NULL &&
+      g_strcmp0 (conversation->channel, CONFAB_CHANNEL_WEB) != 0 &&
+      !hub_channel_outgoing (hub, conversation, message, draft, error))
+    goto failed;
 
   queue_message (hub, message, conversation->site_id, conversation->visitor_id);
   if (!hub_commit (hub, error))
     return NULL;
   hub_flush (hub);
+  /* a bot's answer queued for Messenger or WhatsApp goes out now */
+  if (message->delivery_status != NULL)
+    confab_meta_kick (hub->relay);
   return g_steal_pointer (&message);
 
 failed:

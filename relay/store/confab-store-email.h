@@ -164,7 +164,8 @@ gboolean     confab_store_add_mail_thread   (ConfabStore  *store,
 char        *confab_store_find_mail_thread  (ConfabStore  *store,
                                              const char   *message_id,
                                              GError      **error);
-/* The newest Message-IDs of @conversation_id's thread, oldest first (for References). */
+/* The newest Message-IDs of @conversation_id's thread, oldest first (for References); not the
+ * import's markers ("ID#mail", "ID#image-N", confab-mail-in.c). */
 GStrv        confab_store_list_mail_thread  (ConfabStore  *store,
                                              const char   *conversation_id,
                                              guint         limit,

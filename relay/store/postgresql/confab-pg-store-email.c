@@ -520,7 +520,9 @@ pg_list_mail_thread (ConfabStore  *store,
   pg_int (&params, limit > 0 ? limit : G_MAXINT32);
   result = pg_exec (store,
                     "SELECT message_id FROM (SELECT message_id, created_at FROM email_threads "
-                    "WHERE conversation_id = $1 ORDER BY created_at DESC, message_id LIMIT $2) t "
+                    "WHERE conversation_id = $1 AND message_id NOT LIKE '%#mail' "
+                    "AND message_id NOT LIKE '%#image-%' "
+                    "ORDER BY created_at DESC, message_id LIMIT $2) t "
                     "ORDER BY created_at, message_id",
                     &params, "Cannot read the mail's thread", error);
   if (result == NULL)

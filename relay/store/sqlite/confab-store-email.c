@@ -624,7 +624,9 @@ confab_store_list_mail_thread (ConfabStore  *store,
 
   stmt = store_prepare (store,
                         "SELECT message_id FROM (SELECT message_id, created_at FROM email_threads "
-                        "WHERE conversation_id = ?1 ORDER BY created_at DESC, message_id LIMIT ?2) "
+                        "WHERE conversation_id = ?1 AND message_id NOT LIKE '%#mail' "
+                        "AND message_id NOT LIKE '%#image-%' "
+                        "ORDER BY created_at DESC, message_id LIMIT ?2) "
                         "ORDER BY created_at, message_id", error);
   if (stmt == NULL)
     return NULL;
