@@ -128,6 +128,11 @@ struct _ConfabHub
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
+  /* The message frame being run in the batch (dispatch_in_batch ()): one that meets another
+   * relay's lock (BUSY) is held and retried, not refused (client_store_failed ()). */
+  Client      *holding;
+  const char  *holding_ref;
+  gboolean     held;
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
   struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */

@@ -203,6 +203,17 @@ client_store_failed (Client       *client,
   g_autoptr (JsonObject) frame = confab_frame_new ("error");
   gint64 now = g_get_monotonic_time ();
 
+  /* Another relay's transaction held a lock this one waited for (PostgreSQL's lock timeout,
+   * or a deadlock it lost): nothing of the frame was stored, and it is held and run again as
+   * frames are while SQLite's file is locked (dispatch_in_batch ()), instead of refused. */
+  if (client->hub->holding == client && client->hub->holding_ref != NULL &&
+      g_strcmp0 (ref, client->hub->holding_ref) == 0 &&
+      g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    {
+      client->hub->held = TRUE;
+      return;
+    }
+
   confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
 
   if (!confab_store_error_is_transient (error))
