@@ -17,7 +17,10 @@
 # on PostgreSQL without Redis, whose writer thread stores visitors' messages in one pipelined
 # flight per batch (with Redis the main loop stores them, statement by statement). CONFAB_RELAY names the binary (default
 # build/relay/confab-relay); RELAYS="1 2 3" which cluster sizes to run; BENCH_PG_OPTIONS adds
-# server settings (e.g. "-c synchronous_commit=off"). Not a test: results in bench/README.md.
+# server settings (e.g. "-c synchronous_commit=off"); BENCH_PG_STATS=1 loads pg_stat_statements
+# (nested statements too: the triggers') and prints each PostgreSQL setup's ten costliest
+# statements on stderr. Why a relay refused frames (the SQLSTATE) goes to stderr too. Not a
+# test: results in bench/README.md.
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,9 +60,12 @@ mkdir -p "$DIR/pg"
 PG_PORT=$(free_port)
 "${as_user[@]}" "$PG_BINDIR/initdb" -D "$DIR/pg/data" -U confab --auth=trust -E UTF8 \
   --locale=C.UTF-8 >"$DIR/pg.log" 2>&1
+PG_STATS=()
+[ "${BENCH_PG_STATS:-0}" = 0 ] ||
+  PG_STATS=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all)
 # shellcheck disable=SC2086
 "${as_user[@]}" "$PG_BINDIR/postgres" -D "$DIR/pg/data" -p "$PG_PORT" -k "$DIR/pg" \
-  -c listen_addresses=127.0.0.1 ${BENCH_PG_OPTIONS:-} >>"$DIR/pg.log" 2>&1 &
+  -c listen_addresses=127.0.0.1 "${PG_STATS[@]}" ${BENCH_PG_OPTIONS:-} >>"$DIR/pg.log" 2>&1 &
 server_pids+=($!)
 until "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do sleep 0.1; done
 
@@ -76,6 +82,9 @@ run() {
   mkdir -p "$base"
   if [ "$store" = postgresql ]; then
     "$PG_BINDIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U confab "$name"
+    [ ${#PG_STATS[@]} -eq 0 ] ||
+      psql -q -h 127.0.0.1 -p "$PG_PORT" -U confab -d "$name" \
+        -c 'CREATE EXTENSION pg_stat_statements' -c 'SELECT pg_stat_statements_reset ()' >/dev/null
     store_conf="[store]
 backend=postgresql
 url=postgresql://confab@127.0.0.1:$PG_PORT/$name"
@@ -119,6 +128,17 @@ CONF
   node bench/cluster-scale.mjs --urls="$(IFS=,; echo "${urls[*]}")" --token="$TOKEN" \
     --site_key="$SITE_KEY" --rate="$RATE" --seconds="$SECONDS_" --visitors="$VISITORS" | sed 's/^{//'
   stop_relays
+  if [ "$store" = postgresql ] && [ ${#PG_STATS[@]} -gt 0 ]; then
+    psql -h 127.0.0.1 -p "$PG_PORT" -U confab -d "$name" -P pager=off -c "
+      SELECT calls, round (total_exec_time) AS total_ms,
+             round ((total_exec_time / calls)::numeric, 3) AS mean_ms,
+             left (regexp_replace (query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = '$name' ORDER BY total_exec_time DESC LIMIT 10" | sed "s/^/$name: /" >&2
+  fi
+  # why a relay refused or held frames (the SQLSTATE is in the message), on stderr
+  grep -h -e 'Store unavailable' -e 'Could not store' -e 'database is locked' "$base"/r*.log |
+    sed "s/^/$name: /" >&2 || true
 }
 
 run sqlite_1 sqlite 1
