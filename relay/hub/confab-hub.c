@@ -808,11 +808,11 @@ confab_hub_new (ConfabRelay *relay)
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
-  /* Not with a cluster on SQLite: several relays share the file and its write lock there. On
-   * PostgreSQL the writer announces its batches to the others itself (confab-hub-writer.c). */
-  if (relay->config->writer_thread &&
-      (*relay->config->cluster_redis == '\0' ||
-       relay->config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL))
+  /* With [cluster] redis too, on either store: the writer announces its batches to the other
+   * relays itself (announce_to_cluster () in confab-hub-writer.c). On SQLite the relays' two
+   * connections each take turns on the shared file's write lock, and a writer batch that meets
+   * it is held like any frame that does; cursors stay in commit order (one writer at a time). */
+  if (relay->config->writer_thread)
     {
       g_autoptr (GError) error = NULL;
 
