@@ -16,7 +16,8 @@
 # error is neither acked nor delivered: the widget sends it again). A fifth setup is one relay
 # on PostgreSQL without Redis, whose writer thread stores visitors' messages in one pipelined
 # flight per batch (with Redis the main loop stores them, statement by statement). CONFAB_RELAY names the binary (default
-# build/relay/confab-relay); RELAYS="1 2 3" which cluster sizes to run; BENCH_PG_OPTIONS adds
+# build/relay/confab-relay); RELAYS="1 2 3" which cluster sizes to run on PostgreSQL;
+# SQLITE_RELAYS="2 3" adds relays sharing one SQLite data directory with Redis; BENCH_PG_OPTIONS adds
 # server settings (e.g. "-c synchronous_commit=off"); BENCH_PG_STATS=1 loads pg_stat_statements
 # (nested statements too: the triggers') and prints each PostgreSQL setup's ten costliest
 # statements on stderr. Why a relay refused frames (the SQLSTATE) goes to stderr too. Not a
@@ -89,12 +90,15 @@ run() {
 backend=postgresql
 url=postgresql://confab@127.0.0.1:$PG_PORT/$name"
     [ "${4:-}" = noredis ] || redis="redis://127.0.0.1:$REDIS_PORT/0"
+  elif [ "$n" -gt 1 ]; then
+    # several relays on SQLite: one data directory (one file, its write lock shared) and Redis
+    redis="redis://127.0.0.1:$REDIS_PORT/0"
   fi
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
   for i in $(seq 1 "$n"); do
     cat >"$base/r$i.conf" <<CONF
 [relay]
-data-dir=$base/data-$i
+data-dir=$base/data-$( [ "$store" = sqlite ] && echo 1 || echo "$i")
 $store_conf
 [cluster]
 redis=$redis
@@ -142,6 +146,10 @@ CONF
 }
 
 run sqlite_1 sqlite 1
+# SQLITE_RELAYS="2 3": relays sharing one SQLite data directory, with Redis
+for n in ${SQLITE_RELAYS:-}; do
+  run "sqlite_$n" sqlite "$n"
+done
 # one relay on PostgreSQL without Redis: its writer thread stores batches in one flight
 run postgresql_1_noredis postgresql 1 noredis
 for n in ${RELAYS:-1 2 3}; do
