@@ -908,8 +908,8 @@ hold_cursor_lock (gpointer data)
 
 /* PostgreSQL: while another transaction holds the cursor lock, visitors on three relays keep
  * writing, first messages (the main loop's path) and follow-ups (the writer's flights); none
- * is refused with store_unavailable: every one waits for the lock and is acknowledged once,
- * and an agent gets each once, in cursor order. */
+ * is refused with store_unavailable (nor rate_limited for being run again): every one waits
+ * for the lock and is acknowledged once, and an agent gets each once, in cursor order. */
 static void
 test_lock_held_elsewhere (void)
 {
@@ -927,7 +927,10 @@ test_lock_held_elsewhere (void)
       test_harness_skip ("the cursor lock is PostgreSQL's (test-cluster-relays-postgresql)");
       return;
     }
-  cluster = cluster_new (3);
+  /* a visitor's budget is just what each sends (1 + per_visitor): a message held and run again
+   * must not pay again */
+  cluster = cluster_new_full (3, "[limits]\nmessages-per-minute=10\n"
+                                 "messages-per-minute-per-ip=100000\n", FALSE);
   if (cluster == NULL)
     return;
 

@@ -356,8 +356,12 @@ dispatch_in_batch (Client     *client,
       hub->holding_ref = ref;
     }
   hub->held = FALSE;
+  hub->holding_paid = FALSE;
   client_dispatch_frame (client, type, frame);
   held = hub->held;
+  /* run again, it does not pay again */
+  if (held && hub->holding_paid)
+    client->prepaid++;
   hub->holding = NULL;
   hub->holding_ref = NULL;
   hub->held = FALSE;
@@ -524,7 +528,14 @@ hub_receive_frame (Client     *client,
     }
 
   if (dispatch_in_batch (client, type, frame))
-    hub_park_frame (client, message, frame);
+    {
+      guint parked = client->parked;
+
+      hub_park_frame (client, message, frame);
+      /* refused (too many waiting): it will come again, and pay then */
+      if (client->parked == parked && client->prepaid > 0)
+        client->prepaid--;
+    }
 }
 
 void
@@ -1090,12 +1101,24 @@ take_message_tokens (Client     *client,
   gint64 now = g_get_monotonic_time () / 1000;
   guint retry = 0;
 
+  /* a message held for the database and run again (its client's frames run in order, so this
+   * is that message) paid when it came */
+  if (client->prepaid > 0)
+    {
+      client->prepaid--;
+      if (client->hub->holding == client)
+        client->hub->holding_paid = TRUE;
+      return TRUE;
+    }
+
   if (!confab_token_bucket_take (&client->messages, now, &retry) ||
       !confab_shared_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, ref);
       return FALSE;
     }
+  if (client->hub->holding == client)
+    client->hub->holding_paid = TRUE;
   return TRUE;
 }
 

@@ -56,6 +56,7 @@ typedef struct {
   guint                    bad_frames;
   gboolean                 closing;
   guint                    parked;       /* its frames waiting for the database (hub->parked) */
+  guint                    prepaid;      /* of those, messages whose rate-limit tokens are taken */
   ConfabTokenBucket        messages;
   ConfabTokenBucket        typing;
   ConfabTokenBucket        frames;       /* every frame of a visitor */
@@ -133,6 +134,7 @@ struct _ConfabHub
   Client      *holding;
   const char  *holding_ref;
   gboolean     held;
+  gboolean     holding_paid;     /* it took its rate-limit tokens (take_message_tokens ()) */
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
   struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */

@@ -596,6 +596,7 @@ park_unit (WriterUnit *unit)
 {
   g_autoptr (JsonObject) frame = NULL;
   g_autoptr (GBytes) message = NULL;
+  guint parked;
   char *text;
 
   if (unit->client == NULL)
@@ -605,7 +606,12 @@ park_unit (WriterUnit *unit)
   json_object_set_string_member (frame, "body", unit->body);
   text = confab_frame_to_string (frame);
   message = g_bytes_new_take (text, strlen (text));
+  parked = unit->client->parked;
   hub_park_frame (unit->client, message, frame);
+  /* its rate-limit tokens were taken when it came (visitor_message ()): run again, it does
+   * not pay again */
+  if (unit->client->parked > parked)
+    unit->client->prepaid++;
 }
 
 /* Takes the finished batch (waiting for it when @wait) and sends what it says. */

@@ -1107,10 +1107,10 @@ pg_append_message (ConfabStore               *store,
   "SELECT c.*, m.cursor FROM c, m"
 #define BATCH_CURSOR_COLUMN 17  /* after the CONVERSATION_COLUMNS */
 /* The cursor lock (confab_next_cursor ()'s) first, before any conversation's row: a flight
- * that took its first message's row, then the cursor, then its second message's row deadlocked
- * with another relay's flight taking the same two rows the other way round (README.md, "Lock
- * order"). The lock is held until the COMMIT anyway; taking it one statement earlier costs
- * that statement's execution. */
+ * that took its first message's row, then the cursor, then its second message's row could
+ * deadlock with another relay's flight taking the same two rows the other way round
+ * (README.md, "Lock order"). The lock is held until the COMMIT anyway; taking it one statement
+ * earlier costs that statement's execution. */
 #define BATCH_LOCK_SQL "SELECT pg_advisory_xact_lock (4354146723873989493)"
 
 gboolean
