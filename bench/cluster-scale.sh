@@ -16,8 +16,12 @@
 # error is neither acked nor delivered: the widget sends it again). A fifth setup is one relay
 # on PostgreSQL without Redis, whose writer thread stores visitors' messages in one pipelined
 # flight per batch (with Redis the main loop stores them, statement by statement). CONFAB_RELAY names the binary (default
-# build/relay/confab-relay); RELAYS="1 2 3" which cluster sizes to run; BENCH_PG_OPTIONS adds
-# server settings (e.g. "-c synchronous_commit=off"). Not a test: results in bench/README.md.
+# build/relay/confab-relay); RELAYS="1 2 3" which cluster sizes to run on PostgreSQL;
+# SQLITE_RELAYS="2 3" adds relays sharing one SQLite data directory with Redis; BENCH_PG_OPTIONS adds
+# server settings (e.g. "-c synchronous_commit=off"); BENCH_PG_STATS=1 loads pg_stat_statements
+# (nested statements too: the triggers') and prints each PostgreSQL setup's ten costliest
+# statements on stderr. Why a relay refused frames (the SQLSTATE) goes to stderr too. Not a
+# test: results in bench/README.md.
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,9 +61,12 @@ mkdir -p "$DIR/pg"
 PG_PORT=$(free_port)
 "${as_user[@]}" "$PG_BINDIR/initdb" -D "$DIR/pg/data" -U confab --auth=trust -E UTF8 \
   --locale=C.UTF-8 >"$DIR/pg.log" 2>&1
+PG_STATS=()
+[ "${BENCH_PG_STATS:-0}" = 0 ] ||
+  PG_STATS=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all)
 # shellcheck disable=SC2086
 "${as_user[@]}" "$PG_BINDIR/postgres" -D "$DIR/pg/data" -p "$PG_PORT" -k "$DIR/pg" \
-  -c listen_addresses=127.0.0.1 ${BENCH_PG_OPTIONS:-} >>"$DIR/pg.log" 2>&1 &
+  -c listen_addresses=127.0.0.1 "${PG_STATS[@]}" ${BENCH_PG_OPTIONS:-} >>"$DIR/pg.log" 2>&1 &
 server_pids+=($!)
 until "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do sleep 0.1; done
 
@@ -76,16 +83,22 @@ run() {
   mkdir -p "$base"
   if [ "$store" = postgresql ]; then
     "$PG_BINDIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U confab "$name"
+    [ ${#PG_STATS[@]} -eq 0 ] ||
+      psql -q -h 127.0.0.1 -p "$PG_PORT" -U confab -d "$name" \
+        -c 'CREATE EXTENSION pg_stat_statements' -c 'SELECT pg_stat_statements_reset ()' >/dev/null
     store_conf="[store]
 backend=postgresql
 url=postgresql://confab@127.0.0.1:$PG_PORT/$name"
     [ "${4:-}" = noredis ] || redis="redis://127.0.0.1:$REDIS_PORT/0"
+  elif [ "$n" -gt 1 ]; then
+    # several relays on SQLite: one data directory (one file, its write lock shared) and Redis
+    redis="redis://127.0.0.1:$REDIS_PORT/0"
   fi
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
   for i in $(seq 1 "$n"); do
     cat >"$base/r$i.conf" <<CONF
 [relay]
-data-dir=$base/data-$i
+data-dir=$base/data-$( [ "$store" = sqlite ] && echo 1 || echo "$i")
 $store_conf
 [cluster]
 redis=$redis
@@ -119,9 +132,24 @@ CONF
   node bench/cluster-scale.mjs --urls="$(IFS=,; echo "${urls[*]}")" --token="$TOKEN" \
     --site_key="$SITE_KEY" --rate="$RATE" --seconds="$SECONDS_" --visitors="$VISITORS" | sed 's/^{//'
   stop_relays
+  if [ "$store" = postgresql ] && [ ${#PG_STATS[@]} -gt 0 ]; then
+    psql -h 127.0.0.1 -p "$PG_PORT" -U confab -d "$name" -P pager=off -c "
+      SELECT calls, round (total_exec_time) AS total_ms,
+             round ((total_exec_time / calls)::numeric, 3) AS mean_ms,
+             left (regexp_replace (query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = '$name' ORDER BY total_exec_time DESC LIMIT 10" | sed "s/^/$name: /" >&2
+  fi
+  # why a relay refused or held frames (the SQLSTATE is in the message), on stderr
+  grep -h -e 'Store unavailable' -e 'Could not store' -e 'database is locked' "$base"/r*.log |
+    sed "s/^/$name: /" >&2 || true
 }
 
 run sqlite_1 sqlite 1
+# SQLITE_RELAYS="2 3": relays sharing one SQLite data directory, with Redis
+for n in ${SQLITE_RELAYS:-}; do
+  run "sqlite_$n" sqlite "$n"
+done
 # one relay on PostgreSQL without Redis: its writer thread stores batches in one flight
 run postgresql_1_noredis postgresql 1 noredis
 for n in ${RELAYS:-1 2 3}; do

@@ -8,8 +8,9 @@
  * throwaway server on loopback). Each backend runs twice: "per message" is the hub's main-loop
  * path (confab_store_append_message () in a savepoint each, round trips one after another on
  * PostgreSQL), "batch" is confab_store_append_batch () (the same messages, on PostgreSQL in one
- * pipelined flight per batch: BEGIN, a statement each, COMMIT, one sync). Prints one JSON line
- * per run. bench/store-backends.sh builds and runs it; the results are in bench/README.md.
+ * pipelined flight per batch: BEGIN, a statement each, COMMIT, one sync). A last run puts back
+ * PostgreSQL schema v20's triggers (v21 made them cheaper) and runs "batch" again: before and
+ * after in one run. Prints one JSON line per run. bench/store-backends.sh builds and runs it; the results are in bench/README.md.
  */
 #include "confab-pg-store.h"
 #include "confab-store.h"
@@ -18,10 +19,49 @@
 #include "pg-harness.h"
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define VISITORS 20
+
+/* PostgreSQL schema v20's triggers, put back for a last run: what v21 (pgw13) changed, measured
+ * beside it in the same run (bench/README.md). */
+static const char v20_triggers[] =
+  "CREATE OR REPLACE FUNCTION webhooks_enqueue (p_site text, p_event text, p_conversation text,\n"
+  "                                             p_seq bigint, p_at bigint)\n"
+  "RETURNS void LANGUAGE sql AS $$\n"
+  "  INSERT INTO webhook_deliveries (id, webhook_id, site_id, event, conversation_id, seq,\n"
+  "                                  created_at, next_attempt_at)\n"
+  "  SELECT 'whd_' || replace (gen_random_uuid ()::text, '-', ''), w.id, p_site, p_event,\n"
+  "         p_conversation, p_seq, p_at, p_at\n"
+  "  FROM webhooks w WHERE w.site_id = p_site AND w.enabled <> 0\n"
+  "  AND w.events::jsonb ? p_event\n"
+  "$$;\n"
+  "CREATE OR REPLACE FUNCTION messages_analytics () RETURNS trigger LANGUAGE plpgsql AS $$\n"
+  "BEGIN\n"
+  "  UPDATE conversations SET\n"
+  "    first_visitor_seq = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                        THEN NEW.seq ELSE first_visitor_seq END,\n"
+  "    first_visitor_at = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                       THEN NEW.created_at ELSE first_visitor_at END,\n"
+  "    first_visitor_text = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                         THEN substr (NEW.body, 1, 1000) ELSE first_visitor_text END,\n"
+  "    first_reply_at = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND NEW.sender_type = 'agent' THEN NEW.created_at ELSE first_reply_at END,\n"
+  "    first_reply_by = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND NEW.sender_type = 'agent' THEN NEW.sender_id ELSE first_reply_by END,\n"
+  "    agent_wrote = agent_wrote OR NEW.sender_type = 'agent',\n"
+  "    bot_answered = bot_answered OR NEW.sender_type = 'bot'\n"
+  "  WHERE id = NEW.conversation_id;\n"
+  "  INSERT INTO message_counts (site_id, slot, sender_type, sender_id, count)\n"
+  "  SELECT site_id, NEW.created_at / 900000, NEW.sender_type,\n"
+  "         CASE WHEN NEW.sender_type = 'visitor' THEN '' ELSE coalesce (NEW.sender_id, '') END, 1\n"
+  "  FROM conversations WHERE id = NEW.conversation_id\n"
+  "  ON CONFLICT (site_id, slot, sender_type, sender_id)\n"
+  "  DO UPDATE SET count = message_counts.count + 1;\n"
+  "  RETURN NULL;\n"
+  "END $$;\n";
 
 static double
 now_s (void)
@@ -37,7 +77,9 @@ run (const char  *backend,
      gboolean     batched)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *email = g_strdup_printf ("bench-%d@example.com", batched);
+  static guint runs;
+  guint run_id = runs++;
+  g_autofree char *email = g_strdup_printf ("bench-%u@example.com", run_id);
   g_autoptr (ConfabUser) user = confab_store_create_user (store, email, "B", "x", &error);
   g_autoptr (ConfabSite) site = NULL;
   g_autoptr (GPtrArray) visitors = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_visitor_free);
@@ -53,7 +95,7 @@ run (const char  *backend,
   site_ids[0] = site->id;
   for (guint i = 0; i < VISITORS; i++)
     {
-      g_autofree char *token = g_strdup_printf ("token-%d-%u", batched, i);
+      g_autofree char *token = g_strdup_printf ("token-%u-%u", run_id, i);
       g_autofree char *client_id = g_strdup_printf ("hello-%u", i);
       ConfabVisitor *visitor = confab_store_create_visitor (store, site->id, token, NULL, &error);
       g_autoptr (ConfabMessage) message = NULL;
@@ -171,6 +213,15 @@ main (int    argc,
   g_assert_no_error (error);
   run ("postgresql (loopback TCP, fsync off)", store, messages, batch, FALSE);
   run ("postgresql (loopback TCP, fsync off)", store, messages, batch, TRUE);
+  {
+    PGconn *conn = PQconnectdb (pg_server_get_url (server));
+    PGresult *result = PQexec (conn, v20_triggers);
+
+    g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+    PQclear (result);
+    PQfinish (conn);
+  }
+  run ("postgresql (loopback TCP, fsync off), schema v20's triggers", store, messages, batch, TRUE);
   confab_store_close (store);
 
   g_unlink (g_strconcat (path, "-wal", NULL));

@@ -893,6 +893,232 @@ test_concurrent_writers (void)
     test_ws_free (visitors[r]);
 }
 
+/* Another relay's transaction holds the cursor lock longer than a relay waits for a lock (a
+ * 64-message flight took 480 ms at load 15 in bench/README.md; here a connection of the
+ * test's own holds it for 1.5 s). */
+#define CURSOR_LOCK_SQL "BEGIN; SELECT pg_advisory_xact_lock (4354146723873989493); " \
+                        "SELECT pg_sleep (1.5); COMMIT"
+
+static gpointer
+hold_cursor_lock (gpointer data)
+{
+  test_relay_pg_exec (data, CURSOR_LOCK_SQL);
+  return NULL;
+}
+
+/* PostgreSQL: while another transaction holds the cursor lock, visitors on three relays keep
+ * writing, first messages (the main loop's path) and follow-ups (the writer's flights); none
+ * is refused with store_unavailable (nor rate_limited for being run again): every one waits
+ * for the lock and is acknowledged once, and an agent gets each once, in cursor order. */
+static void
+test_lock_held_elsewhere (void)
+{
+  g_autoptr(Cluster) cluster = NULL;
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(GThread) holder = NULL;
+  g_autoptr(GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  TestWs *visitors[N_RELAYS * 2] = { NULL };
+  const guint n_visitors = N_RELAYS * 2, per_visitor = 8;
+  gint64 last_cursor = 0, deadline;
+  guint received = 0;
+
+  if (!test_store_is_postgresql ())
+    {
+      test_harness_skip ("the cursor lock is PostgreSQL's (test-cluster-relays-postgresql)");
+      return;
+    }
+  /* a visitor's budget is just what each sends (1 + per_visitor): a message held and run again
+   * must not pay again */
+  cluster = cluster_new_full (3, "[limits]\nmessages-per-minute=10\n"
+                                 "messages-per-minute-per-ip=100000\n", FALSE);
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[0], cluster->token);
+  test_ws_ignore (agent, "visitor", "presence", "conversation", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  for (guint v = 0; v < n_visitors; v++)
+    {
+      g_autoptr(JsonObject) welcome = NULL;
+
+      visitors[v] = test_ws_widget (cluster->relays[v % N_RELAYS], cluster->site_key);
+      test_ws_ignore (visitors[v], "agents_online", "conversation", "message", NULL);
+      welcome = test_visitor_hello (visitors[v], NULL, NULL, "https://a.test/");
+    }
+  /* half of them with a conversation already (their messages go to the writer's flights) */
+  for (guint v = 0; v < n_visitors; v += 2)
+    {
+      g_autofree char *client_id = test_client_id ();
+      g_autoptr(JsonObject) ack = NULL;
+
+      send_message (visitors[v], client_id, "first");
+      ack = test_ws_expect (visitors[v], "ack", 10 * TEST_TIMEOUT_MS);
+      g_hash_table_add (acked, g_strdup (client_id));
+    }
+
+  holder = g_thread_new ("cursor-lock", hold_cursor_lock, cluster->relays[0]);
+  /* the lock is taken before anything is sent */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (test_relay_pg_exec (cluster->relays[0],
+                             "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted") == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+  for (guint i = 0; i < per_visitor; i++)
+    for (guint v = 0; v < n_visitors; v++)
+      {
+        g_autofree char *client_id = test_client_id ();
+
+        send_message (visitors[v], client_id, "while locked");
+      }
+
+  /* every message is acknowledged, none refused */
+  for (guint v = 0; v < n_visitors; v++)
+    for (guint acks = 0; acks < per_visitor;)
+      {
+        g_autoptr(JsonObject) frame = test_ws_next (visitors[v], 10 * TEST_TIMEOUT_MS);
+
+        g_assert_nonnull (frame);
+        if (g_strcmp0 (test_obj_string (frame, "type"), "error") == 0)
+          g_error ("visitor %u: %s %s", v, test_obj_string (frame, "code"),
+                   test_obj_string (frame, "message"));
+        if (g_strcmp0 (test_obj_string (frame, "type"), "ack") != 0)
+          continue;
+        /* each once */
+        g_assert_true (g_hash_table_add (acked, g_strdup (test_obj_string (frame, "client_id"))));
+        acks++;
+      }
+  g_thread_join (g_steal_pointer (&holder));
+
+  /* the agent hears every message once, in cursor order */
+  while (received < g_hash_table_size (acked))
+    {
+      g_autoptr(JsonObject) frame = test_ws_expect (agent, "message", 10 * TEST_TIMEOUT_MS);
+      gint64 cursor = test_obj_int (frame, "cursor");
+
+      g_assert_cmpint (cursor, >, last_cursor);
+      last_cursor = cursor;
+      received++;
+    }
+  g_assert_cmpuint (assert_messages_once (agent), ==, n_visitors / 2 + n_visitors * per_visitor);
+
+  for (guint v = 0; v < n_visitors; v++)
+    test_ws_free (visitors[v]);
+}
+
+/* Whether @relay's process has a thread called @name: the process is the one holding the
+ * socket that listens on the relay's port (/proc/net/tcp, then /proc/PID/fd). */
+static gboolean
+relay_has_thread (TestRelay  *relay,
+                  const char *name)
+{
+  const char *url = test_relay_base_url (relay);
+  guint port = (guint) g_ascii_strtoull (strrchr (url, ':') + 1, NULL, 10);
+  g_autofree char *tcp = NULL, *listening = NULL, *socket_link = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GDir) proc = NULL;
+  const char *pid;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &tcp, NULL, NULL));
+  listening = g_strdup_printf (":%04X 00000000:0000 0A", port);
+  lines = g_strsplit (tcp, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && socket_link == NULL; i++)
+    if (strstr (lines[i], listening) != NULL)
+      {
+        g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+        guint n = 0;
+
+        /* the tenth non-empty field is the inode */
+        for (guint f = 0; fields[f] != NULL; f++)
+          if (*fields[f] != '\0' && ++n == 10)
+            socket_link = g_strdup_printf ("socket:[%s]", fields[f]);
+      }
+  g_assert_nonnull (socket_link);
+
+  proc = g_dir_open ("/proc", 0, NULL);
+  while ((pid = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *fd_path = g_strdup_printf ("/proc/%s/fd", pid);
+      g_autoptr(GDir) fds = NULL;
+      const char *fd;
+      gboolean found = FALSE;
+
+      if (!g_ascii_isdigit (*pid) || (fds = g_dir_open (fd_path, 0, NULL)) == NULL)
+        continue;
+      while (!found && (fd = g_dir_read_name (fds)) != NULL)
+        {
+          g_autofree char *link_path = g_build_filename (fd_path, fd, NULL);
+          g_autofree char *target = g_file_read_link (link_path, NULL);
+
+          found = g_strcmp0 (target, socket_link) == 0;
+        }
+      if (found)
+        {
+          g_autofree char *task_path = g_strdup_printf ("/proc/%s/task", pid);
+          g_autoptr(GDir) tasks = g_dir_open (task_path, 0, NULL);
+          const char *task;
+
+          while (tasks != NULL && (task = g_dir_read_name (tasks)) != NULL)
+            {
+              g_autofree char *comm_path = g_build_filename (task_path, task, "comm", NULL);
+              g_autofree char *comm = NULL;
+
+              if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
+                  strcmp (g_strchomp (comm), name) == 0)
+                return TRUE;
+            }
+          return FALSE;
+        }
+    }
+  g_error ("no process listens on %s", url);
+  return FALSE;
+}
+
+/* [store] writer-thread (on by default) with [cluster] redis: every relay stores visitors'
+ * messages on its writer thread, on SQLite too (it was off there), and what one relay's writer
+ * stores reaches an agent on another relay once, in order. */
+static void
+test_writer_thread_in_cluster (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (2);
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  gint64 last_cursor = 0, last_seq = 0;
+
+  if (cluster == NULL)
+    return;
+  for (guint r = 0; r < cluster->n; r++)
+    g_assert_true (relay_has_thread (cluster->relays[r], "confab-writer"));
+
+  agent = test_ws_agent (cluster->relays[0], cluster->token);
+  test_ws_ignore (agent, "visitor", "presence", "conversation", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", "message", NULL);
+  {
+    g_autoptr(JsonObject) welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  }
+  /* the first on relay 1's main loop, the rest on its writer */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *client_id = test_client_id ();
+
+      send_message (visitor, client_id, "through the writer");
+    }
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(JsonObject) ack = test_ws_expect (visitor, "ack", 10 * TEST_TIMEOUT_MS);
+      g_autoptr(JsonObject) heard = test_ws_expect (agent, "message", 10 * TEST_TIMEOUT_MS);
+
+      g_assert_cmpint (test_obj_int (ack, "seq"), ==, last_seq + 1);
+      last_seq = test_obj_int (ack, "seq");
+      g_assert_cmpint (test_obj_int (heard, "cursor"), >, last_cursor);
+      last_cursor = test_obj_int (heard, "cursor");
+    }
+  g_assert_cmpuint (assert_messages_once (agent), ==, 20);
+}
+
 /* The per-address message budget is the cluster's: what a visitor spent on relay A counts on
  * relay B. The relays start together, so that they also agree on the IP hash key. */
 static void
@@ -1229,6 +1455,8 @@ main (int    argc,
   test_harness_add ("/cluster/relays/redis-restart", test_redis_restart);
   test_harness_add ("/cluster/relays/start-without-redis", test_start_without_redis);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
+  test_harness_add ("/cluster/relays/lock-held-elsewhere", test_lock_held_elsewhere);
+  test_harness_add ("/cluster/relays/writer-thread", test_writer_thread_in_cluster);
   test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
   test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);
   test_harness_add ("/cluster/relays/uploads", test_uploads_across_relays);

@@ -330,8 +330,11 @@ frame_writes (Client     *client,
 }
 
 /* Runs a frame that may write, inside the open batch, and remembers it if it changed anything
- * there: a failed batch answers it (fail_batch()). */
-static void
+ * there: a failed batch answers it (fail_batch()). TRUE when it was a message that met a lock
+ * held by another relay's transaction (BUSY): its unit is rolled back, nothing of it stored or
+ * answered, and the caller holds it to run it again later (a message is the same message when
+ * run twice: its client_id). */
+static gboolean
 dispatch_in_batch (Client     *client,
                    const char *type,
                    JsonObject *frame)
@@ -344,21 +347,39 @@ dispatch_in_batch (Client     *client,
   guint serial = hub->batch_serial;
   BatchFrame *batch_frame;
   const char *ref = NULL;
+  gboolean held;
 
+  confab_json_get_string (frame, "client_id", FALSE, &ref, NULL);
+  if (strcmp (type, "message") == 0 && ref != NULL)
+    {
+      hub->holding = client;
+      hub->holding_ref = ref;
+    }
+  hub->held = FALSE;
+  hub->holding_paid = FALSE;
   client_dispatch_frame (client, type, frame);
+  held = hub->held;
+  /* run again, it does not pay again */
+  if (held && hub->holding_paid)
+    client->prepaid++;
+  hub->holding = NULL;
+  hub->holding_ref = NULL;
+  hub->held = FALSE;
+  if (held)
+    return TRUE;
 
   /* A frame that spanned two batches (the first one grew old meanwhile) had its answer
    * committed with the first: a failure of the second must not take that back. */
   if (!hub->batch_open || hub->batch_serial != serial ||
       (confab_store_total_changes (store) == changes && hub->outgoing->len == queued))
-    return;
+    return FALSE;
 
-  confab_json_get_string (frame, "client_id", FALSE, &ref, NULL);
   batch_frame = g_new0 (BatchFrame, 1);
   batch_frame->client = client;
   batch_frame->ref = g_strdup (ref);
   batch_frame->hello = client->kind == CLIENT_VISITOR && !had_visitor && client->visitor_id != NULL;
   g_ptr_array_add (hub->batch_frames, batch_frame);
+  return FALSE;
 }
 
 static gboolean retry_parked (gpointer user_data);
@@ -452,7 +473,17 @@ retry_parked (gpointer user_data)
                (frame = client_parse_frame (client, parked->message, &type)) != NULL)
         {
           if (frame_writes (client, type))
-            dispatch_in_batch (client, type, frame);
+            {
+              if (dispatch_in_batch (client, type, frame))
+                {
+                  /* still locked: back at the head, the frames behind it keep waiting */
+                  g_queue_push_head (&hub->parked, parked);
+                  hub->parked_bytes += parked_size (parked);
+                  client->parked++;
+                  schedule_retry (hub);
+                  return G_SOURCE_REMOVE;
+                }
+            }
           else
             client_dispatch_frame (client, type, frame);
         }
@@ -496,7 +527,15 @@ hub_receive_frame (Client     *client,
       return;
     }
 
-  dispatch_in_batch (client, type, frame);
+  if (dispatch_in_batch (client, type, frame))
+    {
+      guint parked = client->parked;
+
+      hub_park_frame (client, message, frame);
+      /* refused (too many waiting): it will come again, and pay then */
+      if (client->parked == parked && client->prepaid > 0)
+        client->prepaid--;
+    }
 }
 
 void
@@ -1066,12 +1105,24 @@ take_message_tokens (Client     *client,
   gint64 now = g_get_monotonic_time () / 1000;
   guint retry = 0;
 
+  /* a message held for the database and run again (its client's frames run in order, so this
+   * is that message) paid when it came */
+  if (client->prepaid > 0)
+    {
+      client->prepaid--;
+      if (client->hub->holding == client)
+        client->hub->holding_paid = TRUE;
+      return TRUE;
+    }
+
   if (!confab_token_bucket_take (&client->messages, now, &retry) ||
       !confab_shared_limit_take (client->hub->relay->messages_per_ip, client->ip_hash, now, &retry))
     {
       client_rate_limited (client, retry, ref);
       return FALSE;
     }
+  if (client->hub->holding == client)
+    client->hub->holding_paid = TRUE;
   return TRUE;
 }
 

@@ -56,6 +56,7 @@ typedef struct {
   guint                    bad_frames;
   gboolean                 closing;
   guint                    parked;       /* its frames waiting for the database (hub->parked) */
+  guint                    prepaid;      /* of those, messages whose rate-limit tokens are taken */
   ConfabTokenBucket        messages;
   ConfabTokenBucket        typing;
   ConfabTokenBucket        frames;       /* every frame of a visitor */
@@ -128,6 +129,12 @@ struct _ConfabHub
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
+  /* The message frame being run in the batch (dispatch_in_batch ()): one that meets another
+   * relay's lock (BUSY) is held and retried, not refused (client_store_failed ()). */
+  Client      *holding;
+  const char  *holding_ref;
+  gboolean     held;
+  gboolean     holding_paid;     /* it took its rate-limit tokens (take_message_tokens ()) */
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
   struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */

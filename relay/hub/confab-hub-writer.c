@@ -41,6 +41,11 @@
 /* The writer's connection may wait this long for another process's write lock: it is not the
  * main loop. */
 #define WRITER_BUSY_TIMEOUT_MS 100
+/* PostgreSQL: a flight that met another relay's lock for longer than the busy timeout (a
+ * commit of theirs, slow under load) or lost a deadlock is rolled back whole, nothing of it
+ * acknowledged: the writer sends it again, at most this many times in all, before its messages
+ * wait on the main loop (park_unit ()). */
+#define WRITER_FLIGHT_ATTEMPTS 4
 /* A checkpoint once the WAL holds this many frames (SQLite's own default). */
 #define CHECKPOINT_FRAMES      1000
 
@@ -273,7 +278,17 @@ store_batch_in_one_flight (ConfabStore *store,
       items[i].client_id = unit->client_id;
       items[i].body = unit->body;
     }
-  batch->committed = confab_store_append_batch (store, items, n, &batch->error);
+  for (guint attempt = 1; ; attempt++)
+    {
+      batch->committed = confab_store_append_batch (store, items, n, &batch->error);
+      if (batch->committed || attempt == WRITER_FLIGHT_ATTEMPTS ||
+          !g_error_matches (batch->error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        break;
+      g_debug ("Writer's flight of %u messages, attempt %u: %s", n, attempt,
+               batch->error->message);
+      g_clear_error (&batch->error);
+      confab_batch_items_clear (items, n);
+    }
   batch->commit_us = g_get_monotonic_time () - started;
 
   for (guint i = 0; batch->committed && i < n; i++)
@@ -581,6 +596,7 @@ park_unit (WriterUnit *unit)
 {
   g_autoptr (JsonObject) frame = NULL;
   g_autoptr (GBytes) message = NULL;
+  guint parked;
   char *text;
 
   if (unit->client == NULL)
@@ -590,7 +606,12 @@ park_unit (WriterUnit *unit)
   json_object_set_string_member (frame, "body", unit->body);
   text = confab_frame_to_string (frame);
   message = g_bytes_new_take (text, strlen (text));
+  parked = unit->client->parked;
   hub_park_frame (unit->client, message, frame);
+  /* its rate-limit tokens were taken when it came (visitor_message ()): run again, it does
+   * not pay again */
+  if (unit->client->parked > parked)
+    unit->client->prepaid++;
 }
 
 /* Takes the finished batch (waiting for it when @wait) and sends what it says. */

@@ -206,6 +206,17 @@ client_store_failed (Client       *client,
   g_autoptr (JsonObject) frame = confab_frame_new ("error");
   gint64 now = g_get_monotonic_time ();
 
+  /* Another relay's transaction held a lock this one waited for (PostgreSQL's lock timeout,
+   * or a deadlock it lost): nothing of the frame was stored, and it is held and run again as
+   * frames are while SQLite's file is locked (dispatch_in_batch ()), instead of refused. */
+  if (client->hub->holding == client && client->hub->holding_ref != NULL &&
+      g_strcmp0 (ref, client->hub->holding_ref) == 0 &&
+      g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+    {
+      client->hub->held = TRUE;
+      return;
+    }
+
   confab_metrics_inc (CONFAB_METRIC_STORE_ERRORS);
 
   if (!confab_store_error_is_transient (error))
@@ -801,11 +812,11 @@ confab_hub_new (ConfabRelay *relay)
 
   /* The handlers answer the handshake themselves (confab_websocket_server_upgrade): the
    * connections then live on ConfabWebsocket's single epoll set, not on libsoup's sources. */
-  /* Not with a cluster on SQLite: several relays share the file and its write lock there. On
-   * PostgreSQL the writer announces its batches to the others itself (confab-hub-writer.c). */
-  if (relay->config->writer_thread &&
-      (*relay->config->cluster_redis == '\0' ||
-       relay->config->store_backend == CONFAB_STORE_BACKEND_POSTGRESQL))
+  /* With [cluster] redis too, on either store: the writer announces its batches to the other
+   * relays itself (announce_to_cluster () in confab-hub-writer.c). On SQLite the relays' two
+   * connections each take turns on the shared file's write lock, and a writer batch that meets
+   * it is held like any frame that does; cursors stay in commit order (one writer at a time). */
+  if (relay->config->writer_thread)
     {
       g_autoptr (GError) error = NULL;
 

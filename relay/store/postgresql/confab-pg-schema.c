@@ -825,6 +825,52 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (kind, item_id)\n"
   ");\n"
   "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
+  /* v21 (pgw13, issue 13): what each message's triggers cost (pg_stat_statements in
+   * bench/cluster-scale.sh, bench/README.md). webhooks_enqueue () in SQL was planned again on
+   * every call (a SQL function that cannot be inlined has no plan cache): 1.5 ms of a visitor
+   * message's 6 ms at load 25, with no webhook at all; in PL/pgSQL its plan is kept for the
+   * session. messages_analytics () rewrote its conversation's row for every message although
+   * only a conversation's first visitor message, first reply, first agent or bot message
+   * change it: a second row version of the row the message's own statement had just updated. */
+  "CREATE OR REPLACE FUNCTION webhooks_enqueue (p_site text, p_event text, p_conversation text,\n"
+  "                                             p_seq bigint, p_at bigint)\n"
+  "RETURNS void LANGUAGE plpgsql AS $$\n"
+  "BEGIN\n"
+  "  INSERT INTO webhook_deliveries (id, webhook_id, site_id, event, conversation_id, seq,\n"
+  "                                  created_at, next_attempt_at)\n"
+  "  SELECT 'whd_' || replace (gen_random_uuid ()::text, '-', ''), w.id, p_site, p_event,\n"
+  "         p_conversation, p_seq, p_at, p_at\n"
+  "  FROM webhooks w WHERE w.site_id = p_site AND w.enabled <> 0\n"
+  "  AND w.events::jsonb ? p_event;\n"
+  "END $$;\n"
+  "CREATE OR REPLACE FUNCTION messages_analytics () RETURNS trigger LANGUAGE plpgsql AS $$\n"
+  "BEGIN\n"
+  "  UPDATE conversations SET\n"
+  "    first_visitor_seq = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                        THEN NEW.seq ELSE first_visitor_seq END,\n"
+  "    first_visitor_at = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                       THEN NEW.created_at ELSE first_visitor_at END,\n"
+  "    first_visitor_text = CASE WHEN first_visitor_seq IS NULL AND NEW.sender_type = 'visitor'\n"
+  "                         THEN substr (NEW.body, 1, 1000) ELSE first_visitor_text END,\n"
+  "    first_reply_at = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND NEW.sender_type = 'agent' THEN NEW.created_at ELSE first_reply_at END,\n"
+  "    first_reply_by = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND NEW.sender_type = 'agent' THEN NEW.sender_id ELSE first_reply_by END,\n"
+  "    agent_wrote = agent_wrote OR NEW.sender_type = 'agent',\n"
+  "    bot_answered = bot_answered OR NEW.sender_type = 'bot'\n"
+  "  WHERE id = NEW.conversation_id AND (\n"
+  "    (NEW.sender_type = 'visitor' AND first_visitor_seq IS NULL) OR\n"
+  "    (NEW.sender_type = 'agent' AND (NOT agent_wrote OR\n"
+  "                                    (first_reply_at IS NULL AND first_visitor_seq IS NOT NULL))) OR\n"
+  "    (NEW.sender_type = 'bot' AND NOT bot_answered));\n"
+  "  INSERT INTO message_counts (site_id, slot, sender_type, sender_id, count)\n"
+  "  SELECT site_id, NEW.created_at / 900000, NEW.sender_type,\n"
+  "         CASE WHEN NEW.sender_type = 'visitor' THEN '' ELSE coalesce (NEW.sender_id, '') END, 1\n"
+  "  FROM conversations WHERE id = NEW.conversation_id\n"
+  "  ON CONFLICT (site_id, slot, sender_type, sender_id)\n"
+  "  DO UPDATE SET count = message_counts.count + 1;\n"
+  "  RETURN NULL;\n"
+  "END $$;\n",
 };
 
 int

@@ -1117,6 +1117,12 @@ pg_append_message (ConfabStore               *store,
   "  RETURNING cursor) " \
   "SELECT c.*, m.cursor FROM c, m"
 #define BATCH_CURSOR_COLUMN 17  /* after the CONVERSATION_COLUMNS */
+/* The cursor lock (confab_next_cursor ()'s) first, before any conversation's row: a flight
+ * that took its first message's row, then the cursor, then its second message's row could
+ * deadlock with another relay's flight taking the same two rows the other way round
+ * (README.md, "Lock order"). The lock is held until the COMMIT anyway; taking it one statement
+ * earlier costs that statement's execution. */
+#define BATCH_LOCK_SQL "SELECT pg_advisory_xact_lock (4354146723873989493)"
 
 gboolean
 pg_append_batch (ConfabStore     *store,
@@ -1124,41 +1130,48 @@ pg_append_batch (ConfabStore     *store,
                  guint            n_items,
                  GError         **error)
 {
-  g_autofree const char **sql = g_new0 (const char *, MAX (n_items, 1));
-  g_autofree PgParams *params = g_new0 (PgParams, MAX (n_items, 1));
-  g_autofree PGresult **results = g_new0 (PGresult *, MAX (n_items, 1));
+  /* [0] the cursor lock, then one statement per message */
+  g_autofree const char **sql = g_new0 (const char *, n_items + 1);
+  g_autofree PgParams *params = g_new0 (PgParams, n_items + 1);
+  g_autofree PGresult **results = g_new0 (PGresult *, n_items + 1);
   gint64 now = confab_now_ms ();
 
+  sql[0] = BATCH_LOCK_SQL;
   for (guint i = 0; i < n_items; i++)
     {
+      PgParams *p = &params[i + 1];
+
       items[i].outcome = CONFAB_BATCH_NOT_STORED;
       items[i].message = NULL;
       items[i].conversation = NULL;
-      sql[i] = BATCH_SQL;
-      pg_text (&params[i], items[i].visitor_id);
-      pg_int (&params[i], now);
-      pg_text (&params[i], items[i].site_id);
-      pg_text (&params[i], items[i].client_id);
-      pg_text (&params[i], items[i].sender_name);
-      pg_text (&params[i], items[i].body);
+      sql[i + 1] = BATCH_SQL;
+      pg_text (p, items[i].visitor_id);
+      pg_int (p, now);
+      pg_text (p, items[i].site_id);
+      pg_text (p, items[i].client_id);
+      pg_text (p, items[i].sender_name);
+      pg_text (p, items[i].body);
     }
   if (n_items == 0)
     return TRUE;
-  if (!pg_exec_flight (store, sql, params, n_items, results, "Cannot store the messages", error))
+  if (!pg_exec_flight (store, sql, params, n_items + 1, results, "Cannot store the messages",
+                       error))
     return FALSE;
+  PQclear (results[0]);
 
   for (guint i = 0; i < n_items; i++)
     {
       ConfabBatchItem *item = &items[i];
+      PGresult *row = results[i + 1];
       ConfabMessage *message;
 
-      if (PQntuples (results[i]) == 1)
+      if (PQntuples (row) == 1)
         {
-          item->conversation = read_conversation_at (results[i], 0, 0);
+          item->conversation = read_conversation_at (row, 0, 0);
           message = g_new0 (ConfabMessage, 1);
           message->conversation_id = g_strdup (item->conversation->id);
           message->seq = item->conversation->last_seq;
-          message->cursor = pg_integer (results[i], 0, BATCH_CURSOR_COLUMN);
+          message->cursor = pg_integer (row, 0, BATCH_CURSOR_COLUMN);
           message->client_id = g_strdup (item->client_id);
           message->sender_type = CONFAB_SENDER_VISITOR;
           message->sender_id = g_strdup (item->visitor_id);
@@ -1168,7 +1181,7 @@ pg_append_batch (ConfabStore     *store,
           item->message = message;
           item->outcome = CONFAB_BATCH_STORED;
         }
-      PQclear (results[i]);
+      PQclear (row);
     }
   return TRUE;
 }
