@@ -461,7 +461,6 @@ append_new_message (ConfabStore              *store,
   ConfabMessage *message;
   gint64 seq = conversation->last_seq + 1;
   gint64 cursor;
-  int rc;
 
   {
     g_autoptr (ConfabStmt) stmt = NULL;
@@ -511,15 +510,15 @@ append_new_message (ConfabStore              *store,
 
     /* max(): the list is ordered by last activity, which must not go back if the clock does.
      * The first agent message is noted on the conversation, so that nobody has to look for
-     * one among its messages. */
+     * one among its messages. No RETURNING: @conversation was read in this transaction, so
+     * the new values are worked out below as SQLite does, without the ephemeral table SQLite
+     * opens and closes for every UPDATE … RETURNING (~5 % of the writer thread's time). */
     stmt = store_prepare (store,
                           "UPDATE conversations SET last_seq = ?2, "
                           "last_message_at = max(last_message_at, ?3), unread = unread + ?4, "
                           "first_agent_reply_at = coalesce(first_agent_reply_at, "
                           "                                CASE WHEN ?5 THEN ?3 END) "
-                          "WHERE id = ?1 "
-                          /* what the caller gets back, without reading the row again */
-                          "RETURNING last_message_at, unread, first_agent_reply_at", error);
+                          "WHERE id = ?1", error);
     if (stmt == NULL)
       return NULL;
 
@@ -528,21 +527,21 @@ append_new_message (ConfabStore              *store,
     sqlite3_bind_int64 (stmt, 3, now);
     sqlite3_bind_int (stmt, 4, draft->sender_type == CONFAB_SENDER_VISITOR ? 1 : 0);
     sqlite3_bind_int (stmt, 5, draft->sender_type == CONFAB_SENDER_AGENT && !draft->automated ? 1 : 0);
-    /* RETURNING: SQLite makes the whole change in this first step */
-    rc = sqlite3_step (stmt);
-    if (rc != SQLITE_ROW)
+    if (!store_step_done (store, stmt, "Cannot update the conversation", error))
+      return NULL;
+    if (sqlite3_changes (store->db) == 0)
       {
-        if (rc == SQLITE_DONE)
-          g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
-                       "No conversation “%s”", conversation->id);
-        else
-          store_set_sqlite_error (store, error, rc, "Cannot update the conversation");
+        g_set_error (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_NOT_FOUND,
+                     "No conversation “%s”", conversation->id);
         return NULL;
       }
     conversation->last_seq = seq;
-    conversation->last_message_at = sqlite3_column_int64 (stmt, 0);
-    conversation->unread = sqlite3_column_int64 (stmt, 1);
-    conversation->first_agent_reply_at = sqlite3_column_int64 (stmt, 2);
+    conversation->last_message_at = MAX (conversation->last_message_at, now);
+    if (draft->sender_type == CONFAB_SENDER_VISITOR)
+      conversation->unread++;
+    if (conversation->first_agent_reply_at == 0 && draft->sender_type == CONFAB_SENDER_AGENT &&
+        !draft->automated)
+      conversation->first_agent_reply_at = now;
   }
 
   message = g_new0 (ConfabMessage, 1);

@@ -928,6 +928,52 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (kind, item_id)\n"
   ") WITHOUT ROWID;\n"
   "CREATE INDEX embeddings_site ON embeddings (site_id);\n",
+  /* Issue 12, speed12: the analytics trigger (schema 11) rewrote the conversation's row for
+   * every message, beside the store's own UPDATE of it, though once the visitor's first
+   * message, the first reply and the first bot answer are noted it has nothing left to
+   * change: it now only writes when one of its columns would change. And a trigger's
+   * WHEN x IN ('visitor', 'agent', 'bot') made SQLite fill an ephemeral table with the list
+   * each time the trigger ran, i.e. for every message, in this trigger and the webhooks' one:
+   * <> 'system' says the same (sender_type's CHECK) without one. */
+  "DROP TRIGGER messages_analytics;\n"
+  "CREATE TRIGGER messages_analytics AFTER INSERT ON messages\n"
+  "  WHEN new.sender_type <> 'system' BEGIN\n"
+  "  UPDATE conversations SET\n"
+  "    first_visitor_seq = CASE WHEN first_visitor_seq IS NULL AND new.sender_type = 'visitor'\n"
+  "                        THEN new.seq ELSE first_visitor_seq END,\n"
+  "    first_visitor_at = CASE WHEN first_visitor_seq IS NULL AND new.sender_type = 'visitor'\n"
+  "                       THEN new.created_at ELSE first_visitor_at END,\n"
+  "    first_visitor_text = CASE WHEN first_visitor_seq IS NULL AND new.sender_type = 'visitor'\n"
+  "                         THEN substr (new.body, 1, 1000) ELSE first_visitor_text END,\n"
+  "    first_reply_at = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND new.sender_type = 'agent' THEN new.created_at ELSE first_reply_at END,\n"
+  "    first_reply_by = CASE WHEN first_reply_at IS NULL AND first_visitor_seq IS NOT NULL\n"
+  "                     AND new.sender_type = 'agent' THEN new.sender_id ELSE first_reply_by END,\n"
+  "    agent_wrote = agent_wrote OR new.sender_type = 'agent',\n"
+  "    bot_answered = bot_answered OR new.sender_type = 'bot'\n"
+  "  WHERE id = new.conversation_id\n"
+  "    AND CASE new.sender_type\n"
+  "          WHEN 'visitor' THEN first_visitor_seq IS NULL\n"
+  "          WHEN 'agent' THEN NOT agent_wrote OR (first_reply_at IS NULL AND first_visitor_seq IS NOT NULL)\n"
+  "          ELSE NOT bot_answered\n"
+  "        END;\n"
+  "  INSERT INTO message_counts (site_id, slot, sender_type, sender_id, count)\n"
+  "  SELECT site_id, new.created_at / 900000, new.sender_type,\n"
+  "         CASE WHEN new.sender_type = 'visitor' THEN '' ELSE coalesce (new.sender_id, '') END, 1\n"
+  "  FROM conversations WHERE id = new.conversation_id\n"
+  "  ON CONFLICT (site_id, slot, sender_type, sender_id) DO UPDATE SET count = count + 1;\n"
+  "END;\n"
+  "DROP TRIGGER webhooks_message_created;\n"
+  "CREATE TRIGGER webhooks_message_created AFTER INSERT ON messages\n"
+  "  WHEN new.sender_type <> 'system' BEGIN\n"
+  "  INSERT INTO webhook_deliveries (id, webhook_id, site_id, event, conversation_id, seq,\n"
+  "                                  created_at, next_attempt_at)\n"
+  "  SELECT 'whd_' || lower (hex (randomblob (12))), w.id, c.site_id, 'message.created',\n"
+  "         new.conversation_id, new.seq, new.created_at, new.created_at\n"
+  "  FROM conversations c JOIN webhooks w ON w.site_id = c.site_id\n"
+  "  WHERE c.id = new.conversation_id AND w.enabled\n"
+  "  AND EXISTS (SELECT 1 FROM json_each (w.events) WHERE value = 'message.created');\n"
+  "END;\n",
 };
 
 int
