@@ -411,6 +411,7 @@ test_queue_view (void)
   }
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (app.window), "queue-view"));
+  save_dark_and_narrow (GTK_WINDOW (app.window), "queue-view");
 
   click_middle (gtk_widget_get_parent (GTK_WIDGET (tick.label)));
   open = (AppText) { &app, bo_conversation };
@@ -833,6 +834,7 @@ test_teams_page (void)
   click_middle (find_anywhere ("team-billing"));
   settle (400);
   g_free (save_screenshot (window, "settings-teams"));
+  save_dark_and_narrow (GTK_WINDOW (window), "settings-teams");
   gtk_window_destroy (GTK_WINDOW (window));
   app_stop (&app);
 }

@@ -365,6 +365,7 @@ test_crud (void)
   row = wait_shown ("trigger-Pricing help");
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (prefs), "settings-triggers"));
+  save_dark_and_narrow (GTK_WINDOW (prefs), "settings-triggers");
 
   /* the switch: disabled on the relay */
   x_focus (prefs);
