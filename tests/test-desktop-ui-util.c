@@ -201,7 +201,7 @@ width_is (gpointer data)
 }
 
 /* Every widget under @widget whose allocation reaches past @right (in @window's coordinates):
- * a label or row the narrow window clips. Scrolled content may be wider than its view. */
+ * a label or row the narrow window clips (scrolled content too: it scrolls down, not across). */
 static void
 check_fits (GtkWidget  *window,
             GtkWidget  *widget,
@@ -210,8 +210,8 @@ check_fits (GtkWidget  *window,
 {
   graphene_rect_t bounds;
 
-  if (!gtk_widget_get_mapped (widget) || GTK_IS_SCROLLED_WINDOW (widget) || GTK_IS_VIEWPORT (widget) ||
-      GTK_IS_POPOVER (widget))
+  /* an overlay scrollbar's trough may reach a few pixels into the border */
+  if (!gtk_widget_get_mapped (widget) || GTK_IS_POPOVER (widget) || GTK_IS_SCROLLBAR (widget))
     return;
   /* a pixel over: the header bar's, drawn over the window's border */
   if (gtk_widget_compute_bounds (widget, window, &bounds) && bounds.size.width > 0 &&
@@ -219,12 +219,22 @@ check_fits (GtkWidget  *window,
     g_error ("%s: %s (%s) reaches past the %.0f px window: %.0f to %.0f", name,
              gtk_widget_get_name (widget), G_OBJECT_TYPE_NAME (widget), right,
              bounds.origin.x, bounds.origin.x + bounds.size.width);
-  /* a label made to wrap that still ends in "…": its lines are limited, and the narrow window
-   * cut what it says (a single-line preview may ellipsize, that is its design) */
+  /* a label made to wrap whose text needs more lines than it may have at this width: the
+   * narrow window cut what it says off behind "…" (a single-line preview may ellipsize, that
+   * is its design) */
   if (GTK_IS_LABEL (widget) && gtk_label_get_wrap (GTK_LABEL (widget)) &&
-      gtk_label_get_ellipsize (GTK_LABEL (widget)) != PANGO_ELLIPSIZE_NONE &&
-      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
-    g_error ("%s: the label “%s” is cut short", name, gtk_label_get_text (GTK_LABEL (widget)));
+      gtk_label_get_lines (GTK_LABEL (widget)) > 0 &&
+      gtk_label_get_ellipsize (GTK_LABEL (widget)) != PANGO_ELLIPSIZE_NONE)
+    {
+      g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, gtk_label_get_text (GTK_LABEL (widget)));
+
+      pango_layout_set_width (layout, gtk_widget_get_width (widget) * PANGO_SCALE);
+      pango_layout_set_wrap (layout, gtk_label_get_wrap_mode (GTK_LABEL (widget)));
+      if (pango_layout_get_line_count (layout) > gtk_label_get_lines (GTK_LABEL (widget)))
+        g_error ("%s: the label “%s” is cut short (%d lines of %d)", name,
+                 gtk_label_get_text (GTK_LABEL (widget)), gtk_label_get_lines (GTK_LABEL (widget)),
+                 pango_layout_get_line_count (layout));
+    }
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     check_fits (window, child, right, name);
