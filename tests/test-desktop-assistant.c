@@ -649,6 +649,7 @@ test_settings (void)
   wait_until ("the toast gone", no_toast, window);
   settle (300);
   g_free (save_screenshot (window, "assistant-settings"));
+  save_dark_and_narrow (GTK_WINDOW (window), "assistant-settings");
   gtk_window_destroy (GTK_WINDOW (window));
   app_stop (&app);
   model_stop (&model);

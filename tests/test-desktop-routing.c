@@ -240,6 +240,20 @@ queue_tab_shown (gpointer data)
   return adw_view_stack_page_get_visible (page) && adw_view_stack_page_get_badge_number (page) >= 1;
 }
 
+/* Condition: the Queue tab shows with nobody waiting (a routing site), and the window has laid
+ * out the four tabs. */
+static gboolean
+queue_tab_empty_shown (gpointer data)
+{
+  App *app = data;
+  AdwViewStackPage *page = queue_page (app);
+  GtkWidget *switcher = find_type (GTK_WIDGET (app->window), ADW_TYPE_VIEW_SWITCHER);
+  GtkWidget *label = find_label (switcher, "Queue");
+
+  return adw_view_stack_page_get_visible (page) && adw_view_stack_page_get_badge_number (page) == 0 &&
+         label != NULL && gtk_widget_get_mapped (label);
+}
+
 static gboolean
 queue_has_one (gpointer data)
 {
@@ -337,6 +351,21 @@ test_queue_view (void)
   else
     g_test_message ("the relay has no routing yet (route branch): the app gets the fields in its cache");
 
+  if (routes)
+    {
+      AdwFlap *flap = ADW_FLAP (find_type (GTK_WIDGET (app.window), ADW_TYPE_FLAP));
+
+      /* the Queue tab of a routing site before anyone waits, and its four tabs leave the sites
+       * beside the inbox on the 1360 px window (a fourth tab of the view switcher's width
+       * folded them away) */
+      wait_until ("the Queue tab with nobody waiting", queue_tab_empty_shown, &app);
+      wait_for_frames (GTK_WIDGET (app.window));
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (app.window)), <=, 1360);
+      g_assert_false (adw_flap_get_folded (flap));
+      g_assert_true (adw_flap_get_reveal_flap (flap));
+      g_assert_true (gtk_widget_get_mapped (find_named (GTK_WIDGET (app.window), "sites-list")));
+    }
+
   ann = visitor_new (world->relay, world->site_key, "https://shop.example/", "Shop", "Europe/Berlin",
                      NULL, "Is the blue one in stock?", NULL, &ann_conversation);
   /* later in the queue than Ann's would be */
@@ -382,6 +411,7 @@ test_queue_view (void)
   }
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (app.window), "queue-view"));
+  save_dark_and_narrow (GTK_WINDOW (app.window), "queue-view");
 
   click_middle (gtk_widget_get_parent (GTK_WIDGET (tick.label)));
   open = (AppText) { &app, bo_conversation };
@@ -804,6 +834,7 @@ test_teams_page (void)
   click_middle (find_anywhere ("team-billing"));
   settle (400);
   g_free (save_screenshot (window, "settings-teams"));
+  save_dark_and_narrow (GTK_WINDOW (window), "settings-teams");
   gtk_window_destroy (GTK_WINDOW (window));
   app_stop (&app);
 }

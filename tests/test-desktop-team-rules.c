@@ -385,6 +385,7 @@ test_team_rules (void)
   wait_until ("Billing's rule second", row_title_is, &title);
   settle (400);
   g_free (save_screenshot (window, "settings-team-rules"));
+  save_dark_and_narrow (GTK_WINDOW (window), "settings-team-rules");
 
   /* a language the relay refuses: its message in the form, the list as it was */
   before = relay_rules_text (world);

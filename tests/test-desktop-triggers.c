@@ -320,6 +320,13 @@ relay_trigger_is (gpointer data)
   return expected != NULL && json_node_equal (expected, json_object_get_member (trigger, t->check));
 }
 
+/* Condition: the row @data is no longer in a window. */
+static gboolean
+row_gone (gpointer data)
+{
+  return gtk_widget_get_root (data) == NULL;
+}
+
 static void
 test_crud (void)
 {
@@ -365,16 +372,24 @@ test_crud (void)
   row = wait_shown ("trigger-Pricing help");
   settle (300);
   g_free (save_screenshot (GTK_WIDGET (prefs), "settings-triggers"));
+  save_dark_and_narrow (GTK_WINDOW (prefs), "settings-triggers");
 
   /* the switch: disabled on the relay */
   x_focus (prefs);
   toggle = find_named (row, "trigger-enabled-switch");
+  g_object_ref (row);
   click_middle (toggle);
   t = (Trigger) { world, "Pricing help", "enabled", "false" };
   wait_until ("disabled on the relay", relay_trigger_is, &t);
+  /* the relay's triggers frame makes the rows again: a click on the old row's button while
+   * that happens hits nothing */
+  wait_until ("the row made again", row_gone, row);
+  g_object_unref (row);
 
   /* an edit: the assistant sends it, on any page */
-  click_middle (find_named (find_anywhere ("trigger-Pricing help"), "trigger-edit"));
+  row = wait_shown ("trigger-Pricing help");
+  wait_for_frames (row);
+  click_middle (find_named (row, "trigger-edit"));
   dialog = wait_shown ("trigger-dialog");
   x_focus (GTK_WINDOW (dialog));
   {

@@ -181,6 +181,109 @@ append_png (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
+static gboolean
+style_is_dark (gpointer data)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ()) == GPOINTER_TO_INT (data);
+}
+
+typedef struct {
+  GtkWidget *window;
+  int        width;
+} Width;
+
+static gboolean
+width_is (gpointer data)
+{
+  Width *w = data;
+
+  return gtk_widget_get_width (w->window) == w->width;
+}
+
+/* Every widget under @widget whose allocation reaches past @right (in @window's coordinates):
+ * a label or row the narrow window clips (scrolled content too: it scrolls down, not across). */
+static void
+check_fits (GtkWidget  *window,
+            GtkWidget  *widget,
+            double      right,
+            const char *name)
+{
+  graphene_rect_t bounds;
+
+  /* an overlay scrollbar's trough may reach a few pixels into the border */
+  if (!gtk_widget_get_mapped (widget) || GTK_IS_POPOVER (widget) || GTK_IS_SCROLLBAR (widget))
+    return;
+  /* a pixel over: the header bar's, drawn over the window's border */
+  if (gtk_widget_compute_bounds (widget, window, &bounds) && bounds.size.width > 0 &&
+      (bounds.origin.x < -1.5 || bounds.origin.x + bounds.size.width > right + 1.5))
+    g_error ("%s: %s (%s) reaches past the %.0f px window: %.0f to %.0f", name,
+             gtk_widget_get_name (widget), G_OBJECT_TYPE_NAME (widget), right,
+             bounds.origin.x, bounds.origin.x + bounds.size.width);
+  /* a label made to wrap whose text needs more lines than it may have at this width: the
+   * narrow window cut what it says off behind "…" (a single-line preview may ellipsize, that
+   * is its design) */
+  if (GTK_IS_LABEL (widget) && gtk_label_get_wrap (GTK_LABEL (widget)) &&
+      gtk_label_get_lines (GTK_LABEL (widget)) > 0 &&
+      gtk_label_get_ellipsize (GTK_LABEL (widget)) != PANGO_ELLIPSIZE_NONE)
+    {
+      g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, gtk_label_get_text (GTK_LABEL (widget)));
+
+      pango_layout_set_width (layout, gtk_widget_get_width (widget) * PANGO_SCALE);
+      pango_layout_set_wrap (layout, gtk_label_get_wrap_mode (GTK_LABEL (widget)));
+      if (pango_layout_get_line_count (layout) > gtk_label_get_lines (GTK_LABEL (widget)))
+        g_error ("%s: the label “%s” is cut short (%d lines of %d)", name,
+                 gtk_label_get_text (GTK_LABEL (widget)), gtk_label_get_lines (GTK_LABEL (widget)),
+                 pango_layout_get_line_count (layout));
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    check_fits (window, child, right, name);
+}
+
+static gboolean
+wider_than_narrow (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 360;
+}
+
+void
+save_dark_and_narrow (GtkWindow  *window,
+                      const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  AdwColorScheme scheme = adw_style_manager_get_color_scheme (style);
+  g_autofree char *dark = g_strconcat (name, "-dark", NULL);
+  g_autofree char *narrow = g_strconcat (name, "-narrow", NULL);
+  Width w = { GTK_WIDGET (window), 360 };
+  int width, height;
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_until ("the dark style", style_is_dark, GINT_TO_POINTER (TRUE));
+  wait_for_frames (GTK_WIDGET (window));
+  g_free (save_screenshot (GTK_WIDGET (window), dark));
+  adw_style_manager_set_color_scheme (style, scheme);
+  wait_until ("the light style again", style_is_dark, GINT_TO_POINTER (FALSE));
+
+  gtk_window_get_default_size (window, &width, &height);
+  /* none set: the size it has */
+  if (width <= 360 || height <= 0)
+    {
+      width = gtk_widget_get_width (GTK_WIDGET (window));
+      height = gtk_widget_get_height (GTK_WIDGET (window));
+    }
+  gtk_window_set_default_size (window, 360, height);
+  wait_until ("the window 360 px wide", width_is, &w);
+  wait_for_frames (GTK_WIDGET (window));
+  /* the window's own bounds hold its resize border; its children are the content */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (window)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    check_fits (GTK_WIDGET (window), child, 360, narrow);
+  g_free (save_screenshot (GTK_WIDGET (window), narrow));
+  gtk_window_set_default_size (window, width, height);
+  wait_until ("the window wide again", wider_than_narrow, window);
+  wait_for_frames (GTK_WIDGET (window));
+}
+
 GBytes *
 make_picture (void)
 {

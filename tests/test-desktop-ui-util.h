@@ -43,6 +43,11 @@ void       scroll_into_view (GtkWidget *widget);
 /* Saves @widget as <name>.png into $CONFAB_SCREENSHOTS; returns the path. */
 char      *save_screenshot (GtkWidget  *widget,
                             const char *name);
+/* <name>-dark.png of @window in the dark style, then <name>-narrow.png with @window 360 px wide
+ * (its content may not be wider: the page wraps and folds rather than clip); @window is light
+ * at its former size again afterwards. */
+void       save_dark_and_narrow (GtkWindow  *window,
+                                 const char *name);
 /* A photo-like 640×420 PNG. */
 GBytes    *make_picture    (void);
 /* A visitor on @url who says @first (when not NULL); returns the socket, welcome consumed.

@@ -8,21 +8,16 @@
 
 #include "confab-client-chat.h"
 #include "confab-client-http.h"
+#include "confab-filter-popover.h"
 #include "confab-label-filter.h"
-#include "confab-labels.h"
 
 struct _ConfabLabelFilter
 {
-  GtkWidget      parent_instance;
+  GtkWidget            parent_instance;
 
-  GtkWidget     *button;
-  GtkWidget     *box;        /* the popover's rows */
-  ConfabAccount *account;
-  char          *site_id;
-  char          *label_id;
-  char          *label_name;
-  GHashTable    *labels;     /* site id → JsonArray of its labels */
-  GCancellable  *cancellable;
+  ConfabFilterPopover  popover;
+  ConfabAccount       *account;
+  GCancellable        *cancellable;
 };
 
 enum {
@@ -35,133 +30,10 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ConfabLabelFilter, confab_label_filter, GTK_TYPE_WIDGET)
 
-static void rebuild (ConfabLabelFilter *self);
-
 static void
-update_button (ConfabLabelFilter *self)
+on_chosen (gpointer owner)
 {
-  g_autofree char *tooltip = NULL;
-
-  if (self->label_id != NULL)
-    {
-      gtk_menu_button_set_label (GTK_MENU_BUTTON (self->button),
-                                 self->label_name != NULL ? self->label_name : _("Label"));
-      gtk_widget_add_css_class (self->button, "accent");
-      /* Translators: %s is a label's name */
-      tooltip = g_strdup_printf (_("Only conversations labelled “%s”"),
-                                 self->label_name != NULL ? self->label_name : "");
-    }
-  else
-    {
-      gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->button), "confab-label-symbolic");
-      gtk_widget_remove_css_class (self->button, "accent");
-      tooltip = g_strdup (_("Filter by Label"));
-    }
-  /* the state is the accessible label's (and the button's own label): a tooltip set anew
-   * here re-queried the one under the pointer, which under X11 could cost the next click */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  tooltip, -1);
-}
-
-static void
-choose (ConfabLabelFilter *self,
-        const char        *label_id,
-        const char        *name)
-{
-  if (g_strcmp0 (label_id, self->label_id) == 0)
-    return;
-  g_free (self->label_id);
-  self->label_id = g_strdup (label_id);
-  g_free (self->label_name);
-  self->label_name = g_strdup (name);
-  update_button (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL_ID]);
-}
-
-static void
-on_row_clicked (GtkButton         *button,
-                ConfabLabelFilter *self)
-{
-  choose (self, g_object_get_data (G_OBJECT (button), "label-id"),
-          g_object_get_data (G_OBJECT (button), "label-name"));
-  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->button));
-}
-
-static GtkWidget *
-add_row (ConfabLabelFilter *self,
-         const char        *id,
-         const char        *name,
-         const char        *color)
-{
-  GtkWidget *button = gtk_button_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *label = gtk_label_new (name);
-
-  if (id != NULL)
-    gtk_box_append (GTK_BOX (box), confab_label_dot_new (color));
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_box_append (GTK_BOX (box), label);
-  if (g_strcmp0 (id, self->label_id) == 0)
-    gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("object-select-symbolic"));
-  gtk_button_set_child (GTK_BUTTON (button), box);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_name (button, "label-filter-row");
-  g_object_set_data_full (G_OBJECT (button), "label-id", g_strdup (id), g_free);
-  g_object_set_data_full (G_OBJECT (button), "label-name", g_strdup (name), g_free);
-  g_signal_connect (button, "clicked", G_CALLBACK (on_row_clicked), self);
-  gtk_box_append (GTK_BOX (self->box), button);
-  return button;
-}
-
-static void
-add_site (ConfabLabelFilter *self,
-          const char        *site_id,
-          gboolean          *chosen_seen)
-{
-  JsonArray *labels = g_hash_table_lookup (self->labels, site_id);
-
-  for (guint i = 0; labels != NULL && i < json_array_get_length (labels); i++)
-    {
-      JsonNode *node = json_array_get_element (labels, i);
-      JsonObject *label;
-      const char *id, *name;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      label = json_node_get_object (node);
-      id = json_object_get_string_member_with_default (label, "id", NULL);
-      name = json_object_get_string_member_with_default (label, "name", NULL);
-      if (id == NULL || name == NULL)
-        continue;
-      if (g_strcmp0 (id, self->label_id) == 0)
-        *chosen_seen = TRUE;
-      add_row (self, id, name, json_object_get_string_member_with_default (label, "color", NULL));
-    }
-}
-
-static void
-rebuild (ConfabLabelFilter *self)
-{
-  GtkWidget *child;
-  gboolean chosen_seen = FALSE;
-
-  while ((child = gtk_widget_get_first_child (self->box)) != NULL)
-    gtk_box_remove (GTK_BOX (self->box), child);
-  add_row (self, NULL, _("Any Label"), NULL);
-  if (self->site_id != NULL)
-    add_site (self, self->site_id, &chosen_seen);
-  else
-    {
-      GHashTableIter iter;
-      gpointer key;
-
-      g_hash_table_iter_init (&iter, self->labels);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        add_site (self, key, &chosen_seen);
-    }
-  /* the chosen label is gone (deleted, or of another site): any label again */
-  if (self->label_id != NULL && !chosen_seen)
-    choose (self, NULL, NULL);
+  g_object_notify_by_pspec (G_OBJECT (owner), properties[PROP_LABEL_ID]);
 }
 
 typedef struct {
@@ -181,9 +53,9 @@ labels_cb (GObject      *source,
 
   if (labels != NULL && JSON_NODE_HOLDS_ARRAY (labels))
     {
-      g_hash_table_replace (fetch->self->labels, g_strdup (fetch->site_id),
-                            json_array_ref (json_node_get_array (labels)));
-      rebuild (fetch->self);
+      confab_filter_popover_set_items (&fetch->self->popover, fetch->site_id,
+                                       json_node_get_array (labels));
+      confab_filter_popover_rebuild (&fetch->self->popover);
     }
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("No labels for a site: %s", error->message);
@@ -226,8 +98,8 @@ on_labels_changed (ConfabLabelFilter *self,
 {
   if (site_id == NULL || labels == NULL)
     return;
-  g_hash_table_replace (self->labels, g_strdup (site_id), json_array_ref (labels));
-  rebuild (self);
+  confab_filter_popover_set_items (&self->popover, site_id, labels);
+  confab_filter_popover_rebuild (&self->popover);
 }
 
 static void
@@ -249,9 +121,9 @@ confab_label_filter_set_account (ConfabLabelFilter *self,
     g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->account, account);
-  g_hash_table_remove_all (self->labels);
-  choose (self, NULL, NULL);
-  rebuild (self);
+  g_hash_table_remove_all (self->popover.items);
+  confab_filter_popover_choose (&self->popover, NULL, NULL);
+  confab_filter_popover_rebuild (&self->popover);
   if (account == NULL)
     return;
   confab_client_ensure_chat_signals ();
@@ -268,31 +140,24 @@ confab_label_filter_set_site_id (ConfabLabelFilter *self,
 {
   g_return_if_fail (CONFAB_IS_LABEL_FILTER (self));
 
-  g_free (self->site_id);
-  self->site_id = g_strdup (site_id);
-  rebuild (self);
+  confab_filter_popover_set_site_id (&self->popover, site_id);
+  confab_filter_popover_rebuild (&self->popover);
 }
 
 const char *
 confab_label_filter_get_label_id (ConfabLabelFilter *self)
 {
   g_return_val_if_fail (CONFAB_IS_LABEL_FILTER (self), NULL);
-  return self->label_id;
+  return self->popover.id;
 }
 
 void
 confab_label_filter_set_label_id (ConfabLabelFilter *self,
                                   const char        *label_id)
 {
-  const char *name = NULL;
-
   g_return_if_fail (CONFAB_IS_LABEL_FILTER (self));
 
-  for (GtkWidget *row = gtk_widget_get_first_child (self->box); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "label-id"), label_id) == 0)
-      name = g_object_get_data (G_OBJECT (row), "label-name");
-  choose (self, label_id, name);
+  confab_filter_popover_set_id (&self->popover, label_id);
 }
 
 static void
@@ -306,7 +171,7 @@ confab_label_filter_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_LABEL_ID:
-      g_value_set_string (value, self->label_id);
+      g_value_set_string (value, self->popover.id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -323,7 +188,7 @@ confab_label_filter_dispose (GObject *object)
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
   g_clear_object (&self->account);
-  g_clear_pointer (&self->button, gtk_widget_unparent);
+  confab_filter_popover_dispose (&self->popover);
   G_OBJECT_CLASS (confab_label_filter_parent_class)->dispose (object);
 }
 
@@ -332,10 +197,7 @@ confab_label_filter_finalize (GObject *object)
 {
   ConfabLabelFilter *self = CONFAB_LABEL_FILTER (object);
 
-  g_hash_table_unref (self->labels);
-  g_free (self->site_id);
-  g_free (self->label_id);
-  g_free (self->label_name);
+  confab_filter_popover_finalize (&self->popover);
   G_OBJECT_CLASS (confab_label_filter_parent_class)->finalize (object);
 }
 
@@ -358,18 +220,15 @@ confab_label_filter_class_init (ConfabLabelFilterClass *klass)
 static void
 confab_label_filter_init (ConfabLabelFilter *self)
 {
-  GtkWidget *popover = gtk_popover_new ();
-
-  self->labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) json_array_unref);
-  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_widget_set_name (self->box, "label-filter-list");
-  gtk_popover_set_child (GTK_POPOVER (popover), self->box);
-  self->button = gtk_menu_button_new ();
-  gtk_widget_set_name (self->button, "label-filter");
-  gtk_widget_set_tooltip_text (self->button, _("Filter by Label"));
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->button), popover);
-  gtk_widget_set_parent (self->button, GTK_WIDGET (self));
-  update_button (self);
-  rebuild (self);
+  self->popover.name = "label-filter";
+  self->popover.icon_name = "confab-label-symbolic";
+  self->popover.any_text = _("Any Label");
+  self->popover.any_tooltip = _("Filter by Label");
+  /* Translators: %s is a label's name */
+  self->popover.chosen_tooltip = _("Only conversations labelled “%s”");
+  self->popover.unnamed_text = _("Label");
+  self->popover.dots = TRUE;
+  self->popover.changed = on_chosen;
+  self->popover.owner = self;
+  confab_filter_popover_init (&self->popover, GTK_WIDGET (self));
 }

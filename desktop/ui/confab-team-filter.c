@@ -8,21 +8,17 @@
 #include <glib/gi18n.h>
 
 #include "confab-client-routing.h"
+#include "confab-filter-popover.h"
 #include "confab-routing.h"
 #include "confab-team-filter.h"
 
 struct _ConfabTeamFilter
 {
-  GtkWidget      parent_instance;
+  GtkWidget            parent_instance;
 
-  GtkWidget     *button;
-  GtkWidget     *box;        /* the popover's rows */
-  ConfabAccount *account;
-  char          *site_id;
-  char          *team_id;
-  char          *team_name;
-  GHashTable    *teams;      /* site id → JsonArray of its teams */
-  GCancellable  *cancellable;
+  ConfabFilterPopover  popover;
+  ConfabAccount       *account;
+  GCancellable        *cancellable;
 };
 
 enum {
@@ -35,135 +31,17 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ConfabTeamFilter, confab_team_filter, GTK_TYPE_WIDGET)
 
-static void rebuild (ConfabTeamFilter *self);
-static void load_cached (ConfabTeamFilter *self);
-
 static void
-update_button (ConfabTeamFilter *self)
+on_chosen (gpointer owner)
 {
-  g_autofree char *tooltip = NULL;
-
-  if (self->team_id != NULL)
-    {
-      gtk_menu_button_set_label (GTK_MENU_BUTTON (self->button),
-                                 self->team_name != NULL ? self->team_name : _("Team"));
-      gtk_widget_add_css_class (self->button, "accent");
-      /* Translators: %s is a team's name */
-      tooltip = g_strdup_printf (_("Only conversations of the team “%s”"),
-                                 self->team_name != NULL ? self->team_name : "");
-    }
-  else
-    {
-      gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->button), "system-users-symbolic");
-      gtk_widget_remove_css_class (self->button, "accent");
-      tooltip = g_strdup (_("Filter by Team"));
-    }
-  /* the state is the accessible label's (and the button's own label): a tooltip set anew
-   * here re-queried the one under the pointer, which under X11 could cost the next click */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  tooltip, -1);
+  g_object_notify_by_pspec (G_OBJECT (owner), properties[PROP_TEAM_ID]);
 }
 
-static void
-choose (ConfabTeamFilter *self,
-        const char       *team_id,
-        const char       *name)
-{
-  if (g_strcmp0 (team_id, self->team_id) == 0)
-    return;
-  g_free (self->team_id);
-  self->team_id = g_strdup (team_id);
-  g_free (self->team_name);
-  self->team_name = g_strdup (name);
-  update_button (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEAM_ID]);
-}
-
-static void
-on_row_clicked (GtkButton         *button,
-                ConfabTeamFilter *self)
-{
-  choose (self, g_object_get_data (G_OBJECT (button), "team-id"),
-          g_object_get_data (G_OBJECT (button), "team-name"));
-  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->button));
-}
-
-static GtkWidget *
-add_row (ConfabTeamFilter *self,
-         const char       *id,
-         const char       *name)
-{
-  GtkWidget *button = gtk_button_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *label = gtk_label_new (name);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_box_append (GTK_BOX (box), label);
-  if (g_strcmp0 (id, self->team_id) == 0)
-    gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("object-select-symbolic"));
-  gtk_button_set_child (GTK_BUTTON (button), box);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_name (button, "team-filter-row");
-  g_object_set_data_full (G_OBJECT (button), "team-id", g_strdup (id), g_free);
-  g_object_set_data_full (G_OBJECT (button), "team-name", g_strdup (name), g_free);
-  g_signal_connect (button, "clicked", G_CALLBACK (on_row_clicked), self);
-  gtk_box_append (GTK_BOX (self->box), button);
-  return button;
-}
-
-static void
-add_site (ConfabTeamFilter *self,
-         const char       *site_id,
-         gboolean         *chosen_seen)
-{
-  JsonArray *teams = g_hash_table_lookup (self->teams, site_id);
-
-  for (guint i = 0; teams != NULL && i < json_array_get_length (teams); i++)
-    {
-      JsonNode *node = json_array_get_element (teams, i);
-      JsonObject *label;
-      const char *id, *name;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      label = json_node_get_object (node);
-      id = json_object_get_string_member_with_default (label, "id", NULL);
-      name = json_object_get_string_member_with_default (label, "name", NULL);
-      if (id == NULL || name == NULL)
-        continue;
-      if (g_strcmp0 (id, self->team_id) == 0)
-        *chosen_seen = TRUE;
-      add_row (self, id, name);
-    }
-}
-
+/* Hidden while no site has teams: nothing to filter by. */
 static void
 rebuild (ConfabTeamFilter *self)
 {
-  GtkWidget *child;
-  gboolean chosen_seen = FALSE;
-
-  while ((child = gtk_widget_get_first_child (self->box)) != NULL)
-    gtk_box_remove (GTK_BOX (self->box), child);
-  add_row (self, NULL, _("Any Team"));
-  if (self->site_id != NULL)
-    add_site (self, self->site_id, &chosen_seen);
-  else
-    {
-      GHashTableIter iter;
-      gpointer key;
-
-      g_hash_table_iter_init (&iter, self->teams);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        add_site (self, key, &chosen_seen);
-    }
-  /* the chosen team is gone (deleted, or of another site): any team again */
-  if (self->team_id != NULL && !chosen_seen)
-    choose (self, NULL, NULL);
-  /* only the "any" row: nothing to filter by */
-  gtk_widget_set_visible (GTK_WIDGET (self),
-                          gtk_widget_get_first_child (self->box) != gtk_widget_get_last_child (self->box) ||
-                          self->team_id != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self), confab_filter_popover_rebuild (&self->popover));
 }
 
 typedef struct {
@@ -197,11 +75,11 @@ load_cached (ConfabTeamFilter *self)
   for (guint i = 0; i < g_list_model_get_n_items (sites); i++)
     {
       g_autoptr (ConfabSite) site = g_list_model_get_item (sites, i);
-      JsonArray *teams = confab_cache_dup_teams (confab_account_get_cache (self->account),
-                                                 confab_site_get_id (site));
+      g_autoptr (JsonArray) teams = confab_cache_dup_teams (confab_account_get_cache (self->account),
+                                                            confab_site_get_id (site));
 
       if (teams != NULL)
-        g_hash_table_replace (self->teams, g_strdup (confab_site_get_id (site)), teams);
+        confab_filter_popover_set_items (&self->popover, confab_site_get_id (site), teams);
     }
   rebuild (self);
 }
@@ -243,7 +121,7 @@ on_teams_changed (ConfabTeamFilter *self,
 {
   if (site_id == NULL || teams == NULL)
     return;
-  g_hash_table_replace (self->teams, g_strdup (site_id), json_array_ref (teams));
+  confab_filter_popover_set_items (&self->popover, site_id, teams);
   rebuild (self);
 }
 
@@ -266,8 +144,8 @@ confab_team_filter_set_account (ConfabTeamFilter *self,
     g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->account, account);
-  g_hash_table_remove_all (self->teams);
-  choose (self, NULL, NULL);
+  g_hash_table_remove_all (self->popover.items);
+  confab_filter_popover_choose (&self->popover, NULL, NULL);
   rebuild (self);
   if (account == NULL)
     return;
@@ -286,8 +164,7 @@ confab_team_filter_set_site_id (ConfabTeamFilter *self,
 {
   g_return_if_fail (CONFAB_IS_TEAM_FILTER (self));
 
-  g_free (self->site_id);
-  self->site_id = g_strdup (site_id);
+  confab_filter_popover_set_site_id (&self->popover, site_id);
   rebuild (self);
 }
 
@@ -295,22 +172,16 @@ const char *
 confab_team_filter_get_team_id (ConfabTeamFilter *self)
 {
   g_return_val_if_fail (CONFAB_IS_TEAM_FILTER (self), NULL);
-  return self->team_id;
+  return self->popover.id;
 }
 
 void
 confab_team_filter_set_team_id (ConfabTeamFilter *self,
                                 const char       *team_id)
 {
-  const char *name = NULL;
-
   g_return_if_fail (CONFAB_IS_TEAM_FILTER (self));
 
-  for (GtkWidget *row = gtk_widget_get_first_child (self->box); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "team-id"), team_id) == 0)
-      name = g_object_get_data (G_OBJECT (row), "team-name");
-  choose (self, team_id, name);
+  confab_filter_popover_set_id (&self->popover, team_id);
 }
 
 static void
@@ -324,7 +195,7 @@ confab_team_filter_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_TEAM_ID:
-      g_value_set_string (value, self->team_id);
+      g_value_set_string (value, self->popover.id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -341,7 +212,7 @@ confab_team_filter_dispose (GObject *object)
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_data (confab_account_get_client (self->account), self);
   g_clear_object (&self->account);
-  g_clear_pointer (&self->button, gtk_widget_unparent);
+  confab_filter_popover_dispose (&self->popover);
   G_OBJECT_CLASS (confab_team_filter_parent_class)->dispose (object);
 }
 
@@ -350,10 +221,7 @@ confab_team_filter_finalize (GObject *object)
 {
   ConfabTeamFilter *self = CONFAB_TEAM_FILTER (object);
 
-  g_hash_table_unref (self->teams);
-  g_free (self->site_id);
-  g_free (self->team_id);
-  g_free (self->team_name);
+  confab_filter_popover_finalize (&self->popover);
   G_OBJECT_CLASS (confab_team_filter_parent_class)->finalize (object);
 }
 
@@ -376,18 +244,15 @@ confab_team_filter_class_init (ConfabTeamFilterClass *klass)
 static void
 confab_team_filter_init (ConfabTeamFilter *self)
 {
-  GtkWidget *popover = gtk_popover_new ();
-
-  self->teams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) json_array_unref);
-  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_widget_set_name (self->box, "team-filter-list");
-  gtk_popover_set_child (GTK_POPOVER (popover), self->box);
-  self->button = gtk_menu_button_new ();
-  gtk_widget_set_name (self->button, "team-filter");
-  gtk_widget_set_tooltip_text (self->button, _("Filter by Team"));
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->button), popover);
-  gtk_widget_set_parent (self->button, GTK_WIDGET (self));
-  update_button (self);
+  self->popover.name = "team-filter";
+  self->popover.icon_name = "system-users-symbolic";
+  self->popover.any_text = _("Any Team");
+  self->popover.any_tooltip = _("Filter by Team");
+  /* Translators: %s is a team's name */
+  self->popover.chosen_tooltip = _("Only conversations of the team “%s”");
+  self->popover.unnamed_text = _("Team");
+  self->popover.changed = on_chosen;
+  self->popover.owner = self;
+  confab_filter_popover_init (&self->popover, GTK_WIDGET (self));
   rebuild (self);
 }

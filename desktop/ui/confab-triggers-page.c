@@ -654,7 +654,9 @@ trigger_row (gpointer    page,
   gtk_widget_set_name (row, name);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  /* every condition, however many lines a narrow window makes of them: two cut the last ones
+   * off behind "…" at 360 px */
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
   gtk_widget_set_name (toggle, "trigger-enabled-switch");
   gtk_switch_set_active (GTK_SWITCH (toggle), member_tristate (trigger, "enabled") == TRUE);

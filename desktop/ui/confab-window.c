@@ -675,12 +675,9 @@ confab_window_routing_update (ConfabWindow *self)
   guint load;
   g_autofree char *text = NULL;
 
-  /* the tab only while someone waits (or it is the one shown): a fourth tab widens the inbox
-   * so that the sites fold away on a 1360 px window, for a view that is empty most of the day */
-  adw_view_stack_page_set_visible (self->queue_page,
-                                   routing && (queued > 0 ||
-                                               adw_view_stack_get_visible_child (self->list_stack) ==
-                                               adw_view_stack_page_get_child (self->queue_page)));
+  /* always on a routing site (the view switcher is clamped to three tabs' width, so the
+   * sites stay beside the inbox on a 1360 px window) */
+  adw_view_stack_page_set_visible (self->queue_page, routing);
   adw_view_stack_page_set_badge_number (self->queue_page, queued);
   adw_view_stack_page_set_needs_attention (self->queue_page, routing && queued > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->load_label), routing);

@@ -4,7 +4,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { writeFileSync } from 'node:fs';
 import {
   Relay, Agent, createSite, setSettings, startHost, launchBrowser, artifact, until, sleep,
 } from './harness.mjs';
@@ -527,37 +526,4 @@ test('hello: bad pre-chat and consent fields get clear errors; good ones are sto
   assert.equal(v.visitor.name, 'Zoe');
   assert.equal(v.visitor.email, 'zoe@example.org');
   assert.ok(Date.parse(v.visitor.consent_at) <= Date.now() + 1000, 'a consent time in the future is taken as now');
-});
-
-test('performance: script load to bubble, bootstrap main-thread time, no long task', async (t) => {
-  const { context, page } = await openPage();
-  await bubble(page, 'Open chat').waitFor();
-  // a second page load: the config comes from the cache, as for any visitor's next page
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
-  await page.route('**/widget-full.js*', (r) => r.abort());
-  await page.reload();
-  await bubble(page, 'Open chat').waitFor();
-  const numbers = await page.evaluate(() => {
-    const [start] = performance.getEntriesByName('confab:start');
-    const [drawn] = performance.getEntriesByName('confab:bubble');
-    const script = performance.getEntriesByType('resource').find((e) => /widget\.js$/.test(e.name));
-    return { toBubble: drawn.startTime - start.startTime, fromFetchStart: drawn.startTime - script.startTime };
-  });
-  const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-  const longTasks = await page.evaluate(() => new Promise((r) => {
-    new PerformanceObserver((l) => r(l.getEntries().length)).observe({ type: 'longtask', buffered: true });
-    setTimeout(() => r(0), 300);
-  }));
-  const result = {
-    script_start_to_bubble_ms: +numbers.toBubble.toFixed(1),
-    script_request_to_bubble_ms: +numbers.fromFetchStart.toFixed(1),
-    page_script_duration_ms: +(metrics.ScriptDuration * 1000).toFixed(1),
-    long_tasks: longTasks,
-    sizes: relay.build.sizes,
-  };
-  writeFileSync(artifact('perf.json'), JSON.stringify(result, null, 2) + '\n');
-  t.diagnostic(JSON.stringify(result));
-  assert.equal(longTasks, 0, 'no long task on the host page');
-  await context.close();
 });
