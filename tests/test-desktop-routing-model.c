@@ -169,6 +169,52 @@ test_parse (Fixture       *fixture,
   }
 }
 
+/* What the inbox row reads of a conversation is parsed once per object, and reads as a fresh
+ * parse does: the routing (confab_routing_peek) and the labels
+ * (confab_conversation_peek_labels); "[]", none and malformed text read as none. */
+static void
+test_parsed_once (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabConversation) plain = NULL;
+  g_autoptr (ConfabConversation) junk = NULL;
+  g_autoptr (ConfabRouting) fresh = NULL;
+  const ConfabRouting *routing;
+  JsonArray *labels;
+
+  apply (fixture, "{\"id\":\"cv_1\",\"site_id\":\"st_1\",\"visitor_id\":\"vi_1\",\"status\":\"open\","
+                  "\"team\":{\"id\":\"team_b\",\"key\":\"billing\",\"name\":\"Billing\"},"
+                  "\"queued_at\":\"2026-12-07T10:00:00Z\",\"queue_position\":3,"
+                  "\"labels\":[{\"id\":\"lb_1\",\"name\":\"VIP\",\"color\":\"#ff0000\"},"
+                  "{\"id\":\"lb_2\",\"name\":\"Refund\",\"color\":\"#00ff00\"}]}");
+  conversation = confab_cache_get_conversation (fixture->cache, "cv_1");
+  g_assert_nonnull (conversation);
+  routing = confab_routing_peek (conversation);
+  g_assert_true (confab_routing_peek (conversation) == routing);
+  fresh = confab_routing_from_conversation (conversation);
+  g_assert_cmpstr (routing->team_id, ==, fresh->team_id);
+  g_assert_cmpstr (routing->team_name, ==, "Billing");
+  g_assert_cmpint (routing->queue_position, ==, 3);
+  g_assert_cmpint (routing->queued_at, ==, fresh->queued_at);
+  labels = confab_conversation_peek_labels (conversation);
+  g_assert_nonnull (labels);
+  g_assert_true (confab_conversation_peek_labels (conversation) == labels);
+  g_assert_cmpuint (json_array_get_length (labels), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (labels, 1), "name"),
+                   ==, "Refund");
+
+  apply (fixture, "{\"id\":\"cv_2\",\"site_id\":\"st_1\",\"visitor_id\":\"vi_2\",\"status\":\"open\","
+                  "\"labels\":[]}");
+  plain = confab_cache_get_conversation (fixture->cache, "cv_2");
+  g_assert_null (confab_routing_peek (plain)->team_id);
+  g_assert_null (confab_conversation_peek_labels (plain));
+  junk = g_object_new (CONFAB_TYPE_CONVERSATION, "id", "cv_3", "labels", "{\"name\":\"x\"}",
+                       "routing", "{\"team\":[1", NULL);
+  g_assert_null (confab_conversation_peek_labels (junk));
+  g_assert_null (confab_routing_peek (junk)->team_id);
+}
+
 /* A frame that lacks a member (a relay with teams but no targets, or an older one) keeps what
  * the cache has for it; the others change. */
 static void
@@ -417,6 +463,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/desktop/routing/parse", test_parse);
+  ADD ("/desktop/routing/parsed-once", test_parsed_once);
   ADD ("/desktop/routing/absent-keeps", test_absent_keeps);
   ADD ("/desktop/routing/queue-order", test_queue_order);
   ADD ("/desktop/routing/team-filter", test_team_filter);

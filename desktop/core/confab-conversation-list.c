@@ -131,7 +131,7 @@ matches (ConfabConversationList *self,
     return FALSE;
   if (self->team_id != NULL)
     {
-      g_autoptr (ConfabRouting) routing = confab_routing_from_conversation (conversation);
+      const ConfabRouting *routing = confab_routing_peek (conversation);
 
       if (g_strcmp0 (routing->team_id, self->team_id) != 0)
         return FALSE;

@@ -28,6 +28,8 @@ struct _ConfabConversation
   gint64 rated_at;
   char *labels;
   char *routing;
+  JsonNode *labels_node;    /* labels parsed, when first asked for */
+  gboolean labels_parsed;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabConversation, confab_conversation, G_TYPE_OBJECT)
@@ -81,6 +83,7 @@ confab_conversation_finalize (GObject *object)
   g_free (self->rating_comment);
   g_free (self->labels);
   g_free (self->routing);
+  g_clear_pointer (&self->labels_node, json_node_unref);
 
   G_OBJECT_CLASS (confab_conversation_parent_class)->finalize (object);
 }
@@ -552,6 +555,27 @@ confab_conversation_get_labels (ConfabConversation *self)
   g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
 
   return self->labels;
+}
+
+/* The inbox binds a row for every conversation that comes into view, and each read its
+ * labels with a JsonParser of its own: the object is immutable, so they are parsed once. */
+JsonArray *
+confab_conversation_peek_labels (ConfabConversation *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONVERSATION (self), NULL);
+
+  if (!self->labels_parsed)
+    {
+      self->labels_parsed = TRUE;
+      /* "[]", the most common, needs no parser */
+      if (self->labels != NULL && g_strcmp0 (self->labels, "[]") != 0)
+        {
+          self->labels_node = json_from_string (self->labels, NULL);
+          if (self->labels_node != NULL && !JSON_NODE_HOLDS_ARRAY (self->labels_node))
+            g_clear_pointer (&self->labels_node, json_node_unref);
+        }
+    }
+  return self->labels_node != NULL ? json_node_get_array (self->labels_node) : NULL;
 }
 
 gboolean

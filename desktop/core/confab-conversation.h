@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ const char        *confab_conversation_get_rating_comment (ConfabConversation *s
 gint64             confab_conversation_get_rated_at (ConfabConversation *self);
 /* JSON text: [{"id","name","color"}], NULL when none were heard of */
 const char        *confab_conversation_get_labels (ConfabConversation *self);
+/* The labels' JSON parsed, once per object (NULL: none, or not an array). */
+JsonArray         *confab_conversation_peek_labels (ConfabConversation *self);
 /* JSON text: issue 18's team, queue place and response target (read it with
  * confab_routing_from_conversation()), NULL when none were heard of */
 const char        *confab_conversation_get_routing (ConfabConversation *self);

@@ -38,6 +38,8 @@ typedef struct {
 /* Never NULL: an empty one for NULL or malformed text. */
 ConfabRouting    *confab_routing_parse             (const char          *json);
 ConfabRouting    *confab_routing_from_conversation (ConfabConversation  *conversation);
+/* The same, parsed once and kept with the (immutable) conversation: not to be freed. */
+const ConfabRouting *confab_routing_peek           (ConfabConversation  *conversation);
 void              confab_routing_free              (ConfabRouting       *routing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRouting, confab_routing_free)
 

@@ -156,21 +156,54 @@ layout_height (PangoLayout *layout)
 /* The height of one line of @layout's font, whatever its text: the rows' height does not
  * depend on what they say, and measuring a new row shaped its whole name and last message
  * (unwrapped: the width comes later) for it — 6 % of a catch-up (perf,
- * bench/desktop-catchup.sh). Kept until the font changes (css_changed). */
+ * bench/desktop-catchup.sh). Every row has the same fonts: the heights are measured once for
+ * all rows, and again only when the font, its resolution or the font map change (the key
+ * below); a row looks them up once, and again after a change of its style (css_changed). */
+typedef struct {
+  PangoFontDescription *font;
+  PangoFontMap         *font_map;   /* not a reference: compared only */
+  double                resolution;
+  int                   name_h;
+  int                   preview_h;
+} LineHeights;
+
+static LineHeights line_heights;
+
 static int
 line_height (ConfabConversationRow *self,
              PangoLayout           *layout)
 {
-  int *cached = layout == self->name ? &self->name_line_h : &self->preview_line_h;
+  PangoContext *context;
+  const PangoFontDescription *font;
+  double resolution;
 
-  if (*cached == 0)
+  if (self->name_line_h > 0 && self->preview_line_h > 0)
+    return layout == self->name ? self->name_line_h : self->preview_line_h;
+  context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  font = pango_context_get_font_description (context);
+  resolution = pango_cairo_context_get_resolution (context);
+  if (line_heights.font == NULL || !pango_font_description_equal (line_heights.font, font) ||
+      line_heights.font_map != pango_context_get_font_map (context) ||
+      line_heights.resolution != resolution)
     {
-      g_autoptr (PangoLayout) probe = pango_layout_copy (layout);
+      PangoLayout *measured[] = { self->name, self->preview };
+      int *heights[] = { &line_heights.name_h, &line_heights.preview_h };
 
-      pango_layout_set_text (probe, "Ag", -1);
-      pango_layout_get_pixel_size (probe, NULL, cached);
+      for (guint i = 0; i < G_N_ELEMENTS (measured); i++)
+        {
+          g_autoptr (PangoLayout) probe = pango_layout_copy (measured[i]);
+
+          pango_layout_set_text (probe, "Ag", -1);
+          pango_layout_get_pixel_size (probe, NULL, heights[i]);
+        }
+      g_clear_pointer (&line_heights.font, pango_font_description_free);
+      line_heights.font = pango_font_description_copy (font);
+      line_heights.font_map = pango_context_get_font_map (context);
+      line_heights.resolution = resolution;
     }
-  return *cached;
+  self->name_line_h = line_heights.name_h;
+  self->preview_line_h = line_heights.preview_h;
+  return layout == self->name ? self->name_line_h : self->preview_line_h;
 }
 
 /* The labels on the first line, after the name. */
@@ -204,6 +237,30 @@ badges_width (ConfabConversationRow *self)
   return width;
 }
 
+/* What the row needs across: only its time and the second line's badges vary. */
+static int
+minimum_width (ConfabConversationRow *self)
+{
+  return 2 * MARGIN_X + AVATAR_SIZE + AVATAR_GAP + layout_width (self->time) + badges_width (self) + 40;
+}
+
+/* After a change of what the row says: its height never depends on its texts (line_height),
+ * so unless its minimum width moved, the row is only laid out again where it is. A resize
+ * would go up to the list view, which measures its rows again, and to the window, which
+ * GTK 4.8 sizes again with X round trips (bench/desktop-catchup.sh). */
+static void
+queue_relayout (ConfabConversationRow *self,
+                int                    minimum_before)
+{
+  if (minimum_width (self) != minimum_before)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else
+    {
+      gtk_widget_queue_allocate (GTK_WIDGET (self));
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
 static void
 confab_conversation_row_measure (GtkWidget      *widget,
                                  GtkOrientation  orientation,
@@ -218,7 +275,7 @@ confab_conversation_row_measure (GtkWidget      *widget,
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       /* the labels ellipsize: the row takes what the list gives it */
-      *minimum = 2 * MARGIN_X + AVATAR_SIZE + AVATAR_GAP + layout_width (self->time) + badges_width (self) + 40;
+      *minimum = minimum_width (self);
       *natural = MAX (*minimum, 2 * MARGIN_X + AVATAR_SIZE + AVATAR_GAP + 240);
     }
   else
@@ -548,7 +605,7 @@ update_accessible_label (ConfabConversationRow *self,
                          const char            *status,
                          int                    rating,
                          const char            *labels,
-                         ConfabRouting         *routing,
+                         const ConfabRouting   *routing,
                          ConfabTargetState      target)
 {
   g_autoptr (GString) label = g_string_new (name);
@@ -581,22 +638,19 @@ update_accessible_label (ConfabConversationRow *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label->str, -1);
 }
 
-/* The chips for @labels_json; returns "Labels: a, b" for the accessible label (NULL: none). */
+/* The chips for @labels (parsed once per conversation: confab_conversation_peek_labels());
+ * returns "Labels: a, b" for the accessible label (NULL: none). */
 static char *
 set_chips (ConfabConversationRow *self,
-           const char            *labels_json)
+           JsonArray             *labels)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GString) names = NULL;
-  JsonArray *labels;
   guint n;
 
   g_ptr_array_set_size (self->chips, 0);
   g_array_set_size (self->chip_colors, 0);
-  if (labels_json == NULL || !json_parser_load_from_data (parser, labels_json, -1, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  if (labels == NULL)
     return NULL;
-  labels = json_node_get_array (json_parser_get_root (parser));
   n = json_array_get_length (labels);
   for (guint i = 0; i < n; i++)
     {
@@ -684,19 +738,20 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   g_autofree char *time = NULL;
   g_autofree char *unread = NULL;
   g_autofree char *initials = NULL;
-  g_autoptr (ConfabRouting) routing = NULL;
+  const ConfabRouting *routing;
   const char *status, *preview, *preview_text;
   gint64 count;
+  int minimum_before = -1;   /* measured only when something changes */
 
   if (conversation == NULL)
     return;
   time = confab_format_time_short (confab_conversation_get_last_message_at (conversation));
   if (g_strcmp0 (time, self->time_text) != 0)
     {
+      minimum_before = minimum_width (self);
       pango_layout_set_text (self->time, time, -1);
       g_free (self->time_text);
       self->time_text = g_steal_pointer (&time);
-      gtk_widget_queue_resize (GTK_WIDGET (self));
     }
   /* A list view binds a row again for every change around it (a catch-up: thousands of times
    * for rows that read the same); setting labels, CSS classes and the accessible label anew
@@ -704,8 +759,12 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
   if (reads_the_same (self->shown, conversation))
     {
       g_set_object (&self->shown, conversation);
+      if (minimum_before >= 0)
+        queue_relayout (self, minimum_before);
       return;
     }
+  if (minimum_before < 0)
+    minimum_before = minimum_width (self);
   g_set_object (&self->shown, conversation);
   name = confab_format_visitor (confab_conversation_get_visitor_name (conversation),
                                 confab_conversation_get_visitor_id (conversation));
@@ -756,7 +815,7 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
       self->rating = new_layout (self, TRUE, 0.75);
       pango_layout_set_text (self->rating, stars, -1);
     }
-  routing = confab_routing_from_conversation (conversation);
+  routing = confab_routing_peek (conversation);
   g_clear_object (&self->team);
   if (routing->team_name != NULL)
     {
@@ -775,9 +834,9 @@ confab_conversation_row_set_conversation (ConfabConversationRow *self,
                                            : C_("response target", "Overdue"), -1);
     }
   {
-    g_autofree char *names = set_chips (self, confab_conversation_get_labels (conversation));
+    g_autofree char *names = set_chips (self, confab_conversation_peek_labels (conversation));
 
-    gtk_widget_queue_resize (GTK_WIDGET (self));
+    queue_relayout (self, minimum_before);
     update_accessible_label (self, name, preview_text, count, status, self->rating_score, names,
                              routing, self->target_state);
   }
