@@ -15,6 +15,7 @@
 #define G_LOG_DOMAIN "confab-assistant"
 
 #include "confab-assistant.h"
+#include "confab-api-chat.h"
 #include "confab-faq.h"
 #include "confab-help.h"
 #include "confab-hub.h"
@@ -45,6 +46,10 @@
 #define DEFAULT_NAME         "Assistant"
 #define TALK_TO_HUMAN_LABEL  "Talk to a person"
 #define DONT_KNOW_TEXT       "I'm sorry, I don't know the answer to that. Would you like to talk to a person?"
+/* ... when nobody of the team could take over (confab_assistant_ask_email ()) */
+#define DONT_KNOW_ALONE_TEXT "I'm sorry, I don't know the answer to that, and nobody of the team is available right now."
+#define NOBODY_TEXT          "Nobody of the team is available right now."
+#define ASK_EMAIL_LABEL      "Leave your e-mail and we'll get back to you"
 
 G_DEFINE_QUARK (confab-assistant-error-quark, confab_assistant_error)
 
@@ -1277,7 +1282,39 @@ on_delta (const char *text,
                                           delta_due, answer);
 }
 
-/* The assistant's message: a bot's, with "assistant" set. */
+/* Whether the visitor of @conversation should be asked for an e-mail: nobody of @site's team
+ * can take over now (no agent online on any relay, or outside the site's working hours) and
+ * their contact has no e-mail yet. */
+static gboolean
+should_ask_email (ConfabRelay              *relay,
+                  const ConfabSite         *site,
+                  const ConfabConversation *conversation)
+{
+  g_autoptr (ConfabVisitor) visitor = NULL;
+
+  if (conversation->visitor_id == NULL)
+    return FALSE;
+  if (confab_hub_agents_online (relay->hub, site->id) > 0 &&
+      confab_site_back_at (site, confab_now_ms ()) == 0)
+    return FALSE;
+  visitor = confab_store_get_visitor (relay->store, conversation->visitor_id, NULL);
+  return visitor != NULL && (visitor->email == NULL || *visitor->email == '\0');
+}
+
+static void
+add_action (JsonArray  *actions,
+            const char *type,
+            const char *label)
+{
+  JsonObject *action = json_object_new ();
+
+  json_object_set_string_member (action, "type", type);
+  json_object_set_string_member (action, "label", label);
+  json_array_add_object_element (actions, action);
+}
+
+/* The assistant's message: a bot's, with "assistant" set; it offers a person, or with
+ * @ask_email (nobody there to take over) asks for the visitor's e-mail instead. */
 static ConfabMessage *
 post_answer (ConfabAssistant  *assistant,
              const char       *conversation_id,
@@ -1285,20 +1322,21 @@ post_answer (ConfabAssistant  *assistant,
              const char       *body,
              const char       *stream_id,
              JsonArray        *sources,
+             gboolean          ask_email,
              GError          **error)
 {
   g_autoptr (JsonObject) extra = json_object_new ();
   g_autofree char *extra_text = NULL;
   JsonArray *actions = json_array_new ();
-  JsonObject *talk = json_object_new ();
   ConfabMessageDraft draft = { 0 };
 
   if (stream_id != NULL)
     json_object_set_string_member (extra, "stream_id", stream_id);
   json_object_set_array_member (extra, "sources", sources ? json_array_ref (sources) : json_array_new ());
-  json_object_set_string_member (talk, "type", "talk_to_human");
-  json_object_set_string_member (talk, "label", TALK_TO_HUMAN_LABEL);
-  json_array_add_object_element (actions, talk);
+  if (ask_email)
+    add_action (actions, "ask_email", ASK_EMAIL_LABEL);
+  else
+    add_action (actions, "talk_to_human", TALK_TO_HUMAN_LABEL);
   json_object_set_array_member (extra, "actions", actions);
   extra_text = confab_json_object_to_string (extra);
 
@@ -1413,7 +1451,7 @@ answered (GObject      *source,
     }
 
   message = post_answer (assistant, answer->conversation_id, answer->name, text, answer->stream_id,
-                         answer->sources, &error);
+                         answer->sources, FALSE, &error);
   if (message == NULL)
     {
       g_warning ("Assistant answer not stored in conversation %s: %s", answer->conversation_id,
@@ -1469,7 +1507,10 @@ answer_start (Answer *answer,
       g_autoptr (ConfabMessage) unknown = NULL;
 
       /* nothing to answer from: no model call, the way to a person instead */
-      unknown = post_answer (assistant, answer->conversation_id, settings.name, DONT_KNOW_TEXT, NULL, NULL, &error);
+      gboolean alone = should_ask_email (relay, site, conversation);
+
+      unknown = post_answer (assistant, answer->conversation_id, settings.name,
+                             alone ? DONT_KNOW_ALONE_TEXT : DONT_KNOW_TEXT, NULL, NULL, alone, &error);
       if (unknown == NULL)
         g_warning ("Assistant answer not stored in conversation %s: %s", answer->conversation_id, error->message);
       else
@@ -1910,4 +1951,34 @@ gboolean
 confab_assistant_available (ConfabAssistant *assistant)
 {
   return assistant != NULL && assistant->relay->config->assistant_url != NULL;
+}
+
+void
+confab_assistant_human_requested (ConfabAssistant *assistant,
+                                  const char      *conversation_id)
+{
+  ConfabRelay *relay = assistant->relay;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabMessage) ask = NULL;
+  g_autoptr (GError) error = NULL;
+  Settings settings = { 0 };
+
+  conversation = confab_store_get_conversation (relay->store, conversation_id, &error);
+  if (conversation != NULL)
+    site = confab_store_get_site (relay->store, conversation->site_id, &error);
+  if (site == NULL)
+    {
+      g_warning ("No e-mail asked for in conversation %s: %s", conversation_id, error->message);
+      return;
+    }
+  if (!should_ask_email (relay, site, conversation))
+    return;
+  read_settings (site, &settings);
+  /* the visitor's request is stored (the team sees it when they come): a bot says nobody is
+   * there now, and asks where to answer */
+  ask = post_answer (assistant, conversation_id, settings.name, NOBODY_TEXT, NULL, NULL, TRUE, &error);
+  if (ask == NULL)
+    g_warning ("E-mail request not stored in conversation %s: %s", conversation_id, error->message);
+  settings_clear (&settings);
 }

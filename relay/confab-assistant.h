@@ -46,6 +46,12 @@ gboolean         confab_assistant_after_visitor_message (ConfabAssistant        
                                                  const ConfabConversation *conversation,
                                                  const ConfabMessage      *message);
 
+/* The visitor of @conversation_id asked for a person (talk_to_human): when nobody of the team
+ * can take over now and their contact has no e-mail, a bot's message says so with an
+ * "ask_email" action. */
+void             confab_assistant_human_requested (ConfabAssistant *assistant,
+                                                   const char      *conversation_id);
+
 /* A site's FAQs or articles were created, changed or deleted: with embeddings and the site's
  * assistant on, their vectors are computed again in the background now (not at the next
  * visitor's question). */

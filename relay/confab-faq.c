@@ -1125,6 +1125,7 @@ talk_to_human (ConfabRelay             *relay,
       /* a hand-off from the assistant, when it had answered here (analytics) */
       if (!confab_store_add_assistant_handoff (relay->store, visitor->conversation_id, &added, &local_error))
         g_warning ("Hand-off not counted: %s", local_error->message);
+      confab_assistant_human_requested (relay->assistant, visitor->conversation_id);
     }
   return TRUE;
 }

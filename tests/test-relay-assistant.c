@@ -176,15 +176,22 @@ add_knowledge (TestWorld *world)
 }
 
 static TestWorld *
-assistant_world (Standin *standin)
+assistant_world_full (Standin        *standin,
+                      TestWorldFlags  flags)
 {
   g_autofree char *config = assistant_config (standin);
-  TestWorld *world = test_world_new (config, TEST_WORLD_DEFAULT);
+  TestWorld *world = test_world_new (config, flags);
 
   add_knowledge (world);
   patch_site (world, "{\"assistant\":{\"enabled\":true,\"name\":\"Ava\",\"tone\":\"warm and brief\","
                      "\"instructions\":\"Always end with: Happy shopping!\"}}", 200, NULL);
   return world;
+}
+
+static TestWorld *
+assistant_world (Standin *standin)
+{
+  return assistant_world_full (standin, TEST_WORLD_DEFAULT);
 }
 
 static void
@@ -417,6 +424,206 @@ test_no_hit_no_call (void)
   g_assert_cmpuint (standin_count (standin), ==, 0);
   g_assert_cmpint (assistant_count (world, "unknown"), ==, 1);
   g_assert_cmpint (assistant_count (world, "answers"), ==, 0);
+}
+
+/* --- no one to take over: the e-mail asked for --- */
+
+/* The "type" of each of @message's actions, joined by commas. */
+static char *
+action_types (JsonObject *message)
+{
+  JsonArray *actions = test_obj_array (message, "actions");
+  g_autoptr (GString) types = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (actions); i++)
+    {
+      JsonObject *action = json_array_get_object_element (actions, i);
+
+      if (i > 0)
+        g_string_append_c (types, ',');
+      g_string_append (types, test_obj_string (action, "type"));
+      g_assert_cmpuint (strlen (test_obj_string (action, "label")), >, 0);
+    }
+  return g_strdup (types->str);
+}
+
+/* Another tab of the world's visitor, whose hello gives @email (its welcome or error follow). */
+static TestWs *
+hello_with_email (TestWorld  *world,
+                  const char *email)
+{
+  TestWs *tab = test_ws_widget (world->relay, world->site_key);
+
+  test_ws_sendf (tab, "{'type':'hello','visitor_id':'%s','visitor_token':'%s','email':'%s',"
+                      "'page':{'url':'https://a.test/','title':'Test page','referrer':''}}",
+                 world->visitor_id, world->visitor_token, email);
+  return tab;
+}
+
+static JsonObject *
+get_visitor (TestWorld *world)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/visitors/%s", world->visitor_id);
+  g_autoptr (TestResponse) response = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+
+  test_assert_http_status (response, 200);
+  return json_object_ref (test_response_object (response));
+}
+
+/* Nobody of the team online: "I don't know" says so and asks for an e-mail instead of offering
+ * a person; a bad address is refused, a good one lands on the visitor for the agents (with the
+ * lead score counting it) and the conversation stays open, waiting for their reply. */
+static void
+test_ask_email_nobody_online (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world_full (standin, TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) before = NULL;
+  g_autoptr (JsonObject) after = NULL;
+  g_autoptr (JsonObject) welcome = NULL;
+  g_autoptr (JsonObject) error = NULL;
+  g_autoptr (JsonObject) event = NULL;
+  g_autoptr (TestWs) agent = NULL;
+  g_autoptr (TestWs) bad_tab = NULL;
+  g_autoptr (TestWs) good_tab = NULL;
+  g_autofree char *types = NULL;
+  g_autofree char *conversation_id = NULL;
+
+  visitor_send (world->visitor, "Can I pay with seashells on Jupiter?", &conversation_id);
+  answer = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_bool (answer, "assistant"));
+  g_assert_nonnull (strstr (test_obj_string (answer, "body"), "don't know"));
+  g_assert_nonnull (strstr (test_obj_string (answer, "body"), "nobody of the team is available"));
+  types = action_types (answer);
+  g_assert_cmpstr (types, ==, "ask_email");
+  g_assert_cmpint (assistant_count (world, "unknown"), ==, 1);
+
+  /* the agents, who come later, see what the visitor leaves */
+  agent = test_ws_agent (world->relay, world->token);
+  test_agent_subscribe (agent, 0, NULL);
+  before = get_visitor (world);
+  g_assert_true (test_obj_is_null (before, "email"));
+
+  bad_tab = hello_with_email (world, "not an address");
+  error = test_ws_expect_error (bad_tab, "invalid_value", TEST_TIMEOUT_MS);
+  g_assert_nonnull (strstr (test_obj_string (error, "message"), "e-mail"));
+
+  good_tab = hello_with_email (world, "ada@example.test");
+  welcome = test_ws_wait_for (good_tab, "welcome", TEST_TIMEOUT_MS);
+  event = test_ws_wait_for_match (agent, "visitor", "visitor.email", "ada@example.test", TEST_TIMEOUT_MS);
+  g_assert_cmpstr (test_obj_string (event, "visitor.id"), ==, world->visitor_id);
+  after = get_visitor (world);
+  g_assert_cmpstr (test_obj_string (after, "email"), ==, "ada@example.test");
+  /* a known e-mail is worth 10 (confab_lead_score ()) */
+  g_assert_cmpint (test_obj_int (after, "lead_score"), >=, test_obj_int (before, "lead_score") + 10);
+  g_assert_cmpstr (test_obj_string (element (after, "conversations", 0), "id"), ==, conversation_id);
+  g_assert_cmpstr (test_obj_string (element (after, "conversations", 0), "status"), ==, "open");
+  /* the address went to the contact, never into the conversation */
+  test_ws_expect_none (agent, "message", TEST_QUIET_MS);
+}
+
+/* An agent online: "I don't know" offers a person, no e-mail asked for; asking for one adds
+ * only the system note. */
+static void
+test_no_ask_agent_online (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) note = NULL;
+  g_autoptr (JsonObject) ask = NULL;
+  g_autofree char *types = NULL;
+
+  visitor_send (world->visitor, "Can I pay with seashells on Jupiter?", NULL);
+  answer = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  types = action_types (answer);
+  g_assert_cmpstr (types, ==, "talk_to_human");
+  g_assert_cmpstr (test_obj_string (answer, "body"), ==,
+                   "I'm sorry, I don't know the answer to that. Would you like to talk to a person?");
+
+  test_ws_send (world->visitor, "{\"type\":\"talk_to_human\"}");
+  note = test_ws_wait_for_match (world->visitor, "message", "sender.type", "system", TEST_TIMEOUT_MS);
+  ask = test_ws_find_match (world->visitor, "message", "sender.type", "bot", TEST_QUIET_MS);
+  g_assert_null (ask);
+}
+
+/* Nobody online and the visitor asks for a person: the request is stored, and a bot says nobody
+ * is there and asks for an e-mail — once, and not of a visitor whose e-mail is known. */
+static void
+test_ask_email_on_handoff (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world_full (standin, TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) note = NULL;
+  g_autoptr (JsonObject) ask = NULL;
+  g_autoptr (JsonObject) again = NULL;
+  g_autofree char *types = NULL;
+  g_autofree char *ask_types = NULL;
+
+  standin_mode (standin, "fast");
+  visitor_send (world->visitor, "How long does shipping take?", NULL);
+  answer = expect_bot (world->visitor, 10000);
+  /* an answer: the person stays on offer */
+  types = action_types (answer);
+  g_assert_cmpstr (types, ==, "talk_to_human");
+
+  test_ws_send (world->visitor, "{\"type\":\"talk_to_human\"}");
+  note = test_ws_wait_for_match (world->visitor, "message", "sender.type", "system", TEST_TIMEOUT_MS);
+  ask = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (ask, "seq"), >, test_obj_int (note, "seq"));
+  g_assert_cmpstr (test_obj_string (ask, "body"), ==, "Nobody of the team is available right now.");
+  ask_types = action_types (ask);
+  g_assert_cmpstr (ask_types, ==, "ask_email");
+  g_assert_cmpint (assistant_count (world, "handoffs"), ==, 1);
+
+  /* asked before: nothing more */
+  test_ws_send (world->visitor, "{\"type\":\"talk_to_human\"}");
+  again = test_ws_find_match (world->visitor, "message", "sender.type", "bot", TEST_QUIET_MS);
+  g_assert_null (again);
+}
+
+/* The visitor's e-mail is known: nobody online, and still no ask. */
+static void
+test_no_ask_email_known (void)
+{
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world_full (standin, TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) welcome = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (TestWs) tab = NULL;
+  g_autofree char *types = NULL;
+
+  tab = hello_with_email (world, "ada@example.test");
+  welcome = test_ws_wait_for (tab, "welcome", TEST_TIMEOUT_MS);
+  visitor_send (world->visitor, "Can I pay with seashells on Jupiter?", NULL);
+  answer = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  types = action_types (answer);
+  g_assert_cmpstr (types, ==, "talk_to_human");
+}
+
+/* An agent online, but outside the site's working hours: the e-mail is asked for. */
+static void
+test_ask_email_outside_hours (void)
+{
+  static const char * const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  g_autoptr (Standin) standin = standin_start ();
+  g_autoptr (TestWorld) world = assistant_world (standin);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) later = g_date_time_add_days (now, 2);
+  g_autofree char *settings = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *types = NULL;
+
+  /* open one hour, the day after tomorrow */
+  settings = g_strdup_printf ("{\"working_hours\":{\"timezone\":\"UTC\",\"days\":{\"%s\":[\"10:00-11:00\"]}}}",
+                              days[g_date_time_get_day_of_week (later) - 1]);
+  patch_site (world, settings, 200, NULL);
+  visitor_send (world->visitor, "Can I pay with seashells on Jupiter?", NULL);
+  answer = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  types = action_types (answer);
+  g_assert_cmpstr (types, ==, "ask_email");
 }
 
 /* The model fails as @mode says: the FAQ bot answers instead, and the failure is counted. */
@@ -1203,6 +1410,11 @@ main (int   argc,
 
   test_harness_add ("/assistant/streams-answer", test_streams_answer);
   test_harness_add ("/assistant/no-hit-no-call", test_no_hit_no_call);
+  test_harness_add ("/assistant/ask-email/nobody-online", test_ask_email_nobody_online);
+  test_harness_add ("/assistant/ask-email/agent-online", test_no_ask_agent_online);
+  test_harness_add ("/assistant/ask-email/on-handoff", test_ask_email_on_handoff);
+  test_harness_add ("/assistant/ask-email/email-known", test_no_ask_email_known);
+  test_harness_add ("/assistant/ask-email/outside-hours", test_ask_email_outside_hours);
   test_harness_add ("/assistant/fallback/http-error", test_fallback_http_error);
   test_harness_add ("/assistant/fallback/garbage", test_fallback_garbage);
   test_harness_add ("/assistant/fallback/timeout", test_fallback_timeout);

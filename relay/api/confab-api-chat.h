@@ -35,5 +35,9 @@ void     confab_api_avatar                        (ConfabRelay              *rel
  * "online","reply_time_seconds","back_at"}. */
 JsonObject *confab_widget_team                    (ConfabRelay              *relay,
                                                    const ConfabSite         *site);
+/* When @site's working hours next begin (ms), 0 while they are on at @now_ms or when it has
+ * none (confab-api-widget-team.c). */
+gint64      confab_site_back_at                   (const ConfabSite         *site,
+                                                   gint64                    now_ms);
 
 G_END_DECLS

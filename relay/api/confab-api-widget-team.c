@@ -130,6 +130,13 @@ back_at (const ConfabSite *site,
   return 0;
 }
 
+gint64
+confab_site_back_at (const ConfabSite *site,
+                     gint64            now_ms)
+{
+  return back_at (site, now_ms);
+}
+
 JsonObject *
 confab_widget_team (ConfabRelay      *relay,
                     const ConfabSite *site)

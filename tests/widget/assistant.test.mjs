@@ -203,3 +203,44 @@ test('a draft the assistant drops (the model failed mid-answer) goes away; the F
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
+test('nobody of the team online: "I don\'t know" asks for an e-mail, which lands on the visitor and is not asked again', async () => {
+  const { context, page } = await openPage(browser, hostUrl(host, site));
+  await bubble(page, 'Open chat').click();
+  const chatTab = page.getByRole('tab', { name: 'Chat' });
+  if (await chatTab.count()) await chatTab.click();
+  await until('composer', async () => composer(page).isVisible());
+  await composer(page).fill('Can I pay with seashells on Jupiter?');
+  await composer(page).press('Enter');
+
+  // the field, under the assistant's answer, in place of "Talk to a person"
+  const answer = page.locator('confab-widget .g', { hasText: 'nobody of the team is available' });
+  await until('the answer', async () => (await answer.count()) == 1);
+  assert.equal(await answer.locator('.ai').count(), 1, 'the assistant\'s');
+  assert.equal(await answer.getByRole('button', { name: 'Talk to a person' }).count(), 0);
+  const email = answer.getByLabel('Leave your e-mail and we\'ll get back to you');
+  assert.equal(await email.count(), 1);
+  await page.screenshot({ path: artifact('assistant-ask-email.png') });
+  const violations = (await axeScan(page)).filter((v) => v.impact == 'serious' || v.impact == 'critical');
+  assert.deepEqual(violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' ')), [], 'axe: nothing serious');
+
+  await email.fill('ada.seashell@example.test');
+  await email.press('Enter');
+  await until('the field goes away', async () => (await answer.locator('form').count()) == 0);
+  assert.equal(await answer.getByRole('status').textContent(), 'Thank you! We will write to you.');
+  // stored on the visitor, for the team
+  await until('the e-mail on the visitor', async () => {
+    const r = await relay.http('GET', `/api/v1/sites/${site.id}/visitors?q=ada.seashell`, null, token);
+    assert.equal(r.status, 200, r.text);
+    return r.body.visitors && r.body.visitors.length == 1 && r.body.visitors[0].email == 'ada.seashell@example.test';
+  });
+
+  // the next page shows the answer without the field
+  await page.reload();
+  await bubble(page, 'Open chat').click();
+  if (await chatTab.count()) await chatTab.click();
+  await until('the answer again', async () => (await answer.count()) == 1);
+  assert.equal(await answer.locator('form').count(), 0, 'no field after a reload');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
