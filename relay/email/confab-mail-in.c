@@ -13,6 +13,7 @@
 #include "confab-image.h"
 #include "confab-uploads.h"
 #include "confab-util.h"
+#include "confab-build-paths.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -981,6 +982,30 @@ ingest (ConfabMailIn *mail_in,
   return INGEST_PENDING;
 }
 
+/* How long a mailbox waits for its next poll. Test builds only: CONFAB_TEST_MAIL_POLL_MS
+ * shortens every site's interval (at least 30 s otherwise), so that a test of a server without
+ * IDLE sees the timer's poll without waiting half a minute. */
+static guint
+poll_interval_ms (guint poll_seconds)
+{
+#if CONFAB_TEST_HOOKS
+  static gint64 test_ms = -1;
+
+  if (test_ms < 0)
+    {
+      const char *value = g_getenv ("CONFAB_TEST_MAIL_POLL_MS");
+
+      test_ms = value != NULL ? CLAMP (g_ascii_strtoll (value, NULL, 10), 0, G_MAXINT) : 0;
+      if (test_ms > 0)
+        g_message ("Mailboxes are polled every %" G_GINT64_FORMAT " ms (CONFAB_TEST_MAIL_POLL_MS)",
+                   test_ms);
+    }
+  if (test_ms > 0)
+    return (guint) test_ms;
+#endif
+  return poll_seconds * 1000;
+}
+
 /* --- polling ---------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1090,7 +1115,7 @@ poll_done (GObject      *source,
         schedule_site (mail_in, job->site_id,
                        stored > 0 && job->see->len == 0 &&
                        (job->mails->len >= MAIL_IN_BATCH || (see != NULL && see->len > 0))
-                       ? 0 : delay_s * 1000);
+                       ? 0 : poll_interval_ms (delay_s));
     }
 
   poll_next (mail_in);
@@ -1211,9 +1236,10 @@ confab_mail_in_new (ConfabRelay *relay)
   for (guint i = 0; i < channels->len; i++)
     {
       ConfabEmailChannel *channel = g_ptr_array_index (channels, i);
-      gint64 wait = channel->last_polled_at + (gint64) channel->poll_seconds * 1000 - confab_now_ms ();
+      gint64 interval = poll_interval_ms (channel->poll_seconds);
+      gint64 wait = channel->last_polled_at + interval - confab_now_ms ();
 
-      schedule_site (mail_in, channel->site_id, (guint) CLAMP (wait, 0, (gint64) channel->poll_seconds * 1000));
+      schedule_site (mail_in, channel->site_id, (guint) CLAMP (wait, 0, interval));
       watch_site (mail_in, channel->site_id, channel);
     }
   return mail_in;

@@ -7,6 +7,7 @@
 #include "confab-mail-in.h"
 #include "confab-ratelimit.h"
 #include "confab-util.h"
+#include "confab-build-paths.h"
 
 #include <curl/curl.h>
 #include "confab-gmime.h"
@@ -389,11 +390,34 @@ send_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Test builds only: CONFAB_TEST_MAIL_RETRY_MS replaces the first retry's 5 s (the later ones
+ * double from it as usual), so that tests of a server that comes back do not wait for it. */
+static gint64
+first_retry_ms (void)
+{
+#if CONFAB_TEST_HOOKS
+  static gint64 test_ms = -1;
+
+  if (test_ms < 0)
+    {
+      const char *value = g_getenv ("CONFAB_TEST_MAIL_RETRY_MS");
+
+      test_ms = value != NULL ? CLAMP (g_ascii_strtoll (value, NULL, 10), 0, MAX_RETRY_MS) : 0;
+      if (test_ms > 0)
+        g_message ("The first retry of a mail comes after %" G_GINT64_FORMAT " ms "
+                   "(CONFAB_TEST_MAIL_RETRY_MS)", test_ms);
+    }
+  if (test_ms > 0)
+    return test_ms;
+#endif
+  return FIRST_RETRY_MS;
+}
+
 static gint64
 next_attempt (const ConfabMail *mail,
               gint64            now)
 {
-  gint64 delay = FIRST_RETRY_MS;
+  gint64 delay = first_retry_ms ();
 
   for (guint i = 0; i < mail->attempts && delay < MAX_RETRY_MS; i++)
     delay *= 2;
