@@ -91,7 +91,10 @@ main (int    argc,
           current = confab_store_get_current_conversation (store, visitor->id, &error);
           g_assert_no_error (error);
           if (current != NULL)
-            draft.conversation_id = current->id;
+            {
+              draft.conversation_id = current->id;
+              draft.conversation = current;
+            }
           g_assert_true (confab_store_append_message (store, &draft, &message, &conversation,
                                                       NULL, NULL, &error));
           if (conversation->assignee_id == NULL && conversation->first_agent_reply_at == 0)

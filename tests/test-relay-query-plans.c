@@ -648,6 +648,133 @@ test_conversation_written_once (Fixture       *fixture,
     }
 }
 
+/* --- what the writer thread reads per message --- */
+
+static int
+on_count (unsigned int  type,
+          void         *user_data,
+          void         *p,
+          void         *x)
+{
+  GHashTable *counts = user_data;
+  const char *sql = sqlite3_sql (p);
+
+  if (sql != NULL && !g_str_has_prefix (sql, "--"))
+    g_hash_table_insert (counts, g_strdup (sql),
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, sql)) + 1));
+  return 0;
+}
+
+/* How often statements whose SQL holds @fragment ran. */
+static guint
+count_runs (GHashTable *counts,
+            const char *fragment)
+{
+  GHashTableIter iter;
+  gpointer sql, n;
+  guint runs = 0;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &sql, &n))
+    if (strstr (sql, fragment) != NULL)
+      runs += GPOINTER_TO_UINT (n);
+  return runs;
+}
+
+/* A visitor's message as store_unit () in confab-hub-writer.c stores it, on the writer's own
+ * connection: the current conversation, then the append with that row. */
+static ConfabConversation *
+writer_append (ConfabStore   *writer,
+               ConfabVisitor *visitor,
+               const char    *client_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) current = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  ConfabConversation *conversation = NULL;
+  ConfabAppendResult result;
+  gboolean changed = FALSE;
+  ConfabMessageDraft draft = { .site_id = visitor->site_id, .visitor_id = visitor->id,
+                               .client_id = client_id, .sender_type = CONFAB_SENDER_VISITOR,
+                               .sender_id = visitor->id, .sender_name = "Visitor",
+                               .body = "Where is my order?" };
+
+  g_assert_true (confab_store_begin (writer, &error));
+  current = confab_store_get_current_conversation (writer, visitor->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (current);
+  draft.conversation_id = current->id;
+  draft.conversation = current;
+  g_assert_true (confab_store_append_message (writer, &draft, &message, &conversation, &changed,
+                                              &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result, ==, CONFAB_APPEND_NEW);
+  g_assert_true (confab_store_commit (writer, &error));
+  g_assert_no_error (error);
+  return conversation;
+}
+
+/* Per visitor message the writer read the conversation twice (its current-conversation lookup,
+ * then the append by id) and parsed the site's settings three times for the response-time
+ * targets (issue 12). Now: the row once, the settings once while no other connection commits.
+ * A change made on another connection (the main loop's, here @store) still reaches the writer's
+ * next message. */
+static void
+test_writer_reads_once (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  ConfabStore *store = fixture->store;
+  ConfabStore *writer;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (ConfabUser) owner = NULL;
+  g_autoptr (ConfabSite) site = NULL;
+  g_autoptr (ConfabSite) updated = NULL;
+  g_autoptr (ConfabVisitor) visitor = NULL;
+  g_autoptr (ConfabConversation) first = NULL;
+  g_autoptr (ConfabConversation) last = NULL;
+  g_autofree char *token_hash = confab_sha256_hex ("writer visitor");
+
+  owner = confab_store_create_user (store, "owner@writer.test", "Owner", "$argon2id$fake", &error);
+  g_assert_no_error (error);
+  site = confab_store_create_site (store, owner->id, "Writer", NULL, &error);
+  g_assert_no_error (error);
+  visitor = confab_store_create_visitor (store, site->id, token_hash, NULL, &error);
+  g_assert_no_error (error);
+  first = confab_store_create_conversation (store, site->id, visitor->id, &error);
+  g_assert_no_error (error);
+
+  writer = confab_store_open (fixture->path, CONFAB_STORE_SYNC_NORMAL, &error);
+  g_assert_no_error (error);
+  sqlite3_trace_v2 (writer->db, SQLITE_TRACE_STMT, on_count, counts);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("w-%u", i);
+      g_autoptr (ConfabConversation) conversation = writer_append (writer, visitor, client_id);
+
+      g_assert_cmpstr (conversation->id, ==, first->id);
+      g_assert_cmpint (conversation->last_seq, ==, i + 1);
+      g_assert_cmpint (conversation->unread, ==, i + 1);
+      g_assert_cmpint (conversation->target_kind, ==, CONFAB_TARGET_NONE);
+    }
+  /* confab_store_get_conversation ()'s statement, and the settings' JSON */
+  g_assert_cmpuint (count_runs (counts, "FROM conversations c WHERE c.id = ?1"), ==, 0);
+  g_assert_cmpuint (count_runs (counts, "json_valid (settings)"), ==, 1);
+
+  /* the main loop's connection sets a target: the writer's next message starts it */
+  updated = confab_store_update_site (store, site->id, NULL, NULL,
+                                      "{\"first_response_seconds\":60}", -1, &error);
+  g_assert_no_error (error);
+  last = writer_append (writer, visitor, "w-last");
+  g_assert_cmpint (last->target_kind, ==, CONFAB_TARGET_FIRST_RESPONSE);
+  g_assert_cmpint (last->target_due_at, >, 0);
+  g_assert_cmpuint (count_runs (counts, "json_valid (settings)"), ==, 2);
+
+  sqlite3_trace_v2 (writer->db, 0, NULL, NULL);
+  confab_store_close (writer);
+}
+
 /* A trigger's WHEN x IN ('a', 'b', 'c') makes SQLite fill an ephemeral table with the list every
  * time the trigger runs: on messages, for every message. None has one. (events_analytics_resolved
  * has a list after new.kind = 'timeline' AND …, which a message's event never reaches.) */
@@ -692,5 +819,6 @@ main (int    argc,
   TEST ("site-cache", test_site_cache);
   TEST ("conversation-written-once", test_conversation_written_once);
   TEST ("triggers-without-lists", test_triggers_without_lists);
+  TEST ("writer-reads-once", test_writer_reads_once);
   return g_test_run ();
 }

@@ -186,6 +186,7 @@ store_unit (ConfabStore *store,
   draft.site_id = unit->site_id;
   draft.visitor_id = unit->visitor_id;
   draft.conversation_id = current->id;
+  draft.conversation = current;  /* read above in this savepoint: not read again */
   draft.client_id = unit->client_id;
   draft.sender_type = CONFAB_SENDER_VISITOR;
   draft.sender_id = unit->visitor_id;

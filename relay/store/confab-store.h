@@ -187,6 +187,8 @@ typedef struct {
   ConfabTargetKind          target_kind;     /* the response-time target running, or NONE */
   gint64                    target_due_at;   /* ms */
   ConfabTargetState         target_state;    /* as last announced (confab-targets.c) */
+  /* a new string member is freed in confab_conversation_free () and copied in
+   * confab_conversation_copy () */
 } ConfabConversation;
 
 typedef struct {
@@ -231,6 +233,11 @@ typedef struct {
   /* An API key's message (issue 18): an agent's message for everyone who reads it, but no
    * person answered: it neither ends a response-time target nor counts as the first reply. */
   gboolean          automated;
+  /* The conversation @conversation_id as the caller read it in the same transaction (the hub's
+   * writer looks up the visitor's current conversation first), or NULL: the store then reads it
+   * itself. Saves reading the row twice per message (issue 12); ignored unless its id is
+   * @conversation_id, and by the PostgreSQL store (whose writer sends batches instead). */
+  const ConfabConversation *conversation;
 } ConfabMessageDraft;
 
 typedef enum {
@@ -261,6 +268,7 @@ void confab_site_free         (ConfabSite         *site);
 void confab_visitor_free      (ConfabVisitor      *visitor);
 void confab_page_view_free    (ConfabPageView     *view);
 void confab_conversation_free (ConfabConversation *conversation);
+ConfabConversation *confab_conversation_copy (const ConfabConversation *conversation);
 void confab_message_free      (ConfabMessage      *message);
 void confab_event_free        (ConfabEvent        *event);
 

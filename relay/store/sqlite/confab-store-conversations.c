@@ -396,7 +396,12 @@ resolve_conversation (ConfabStore              *store,
 
   if (draft->conversation_id != NULL)
     {
-      conversation = confab_store_get_conversation (store, draft->conversation_id, error);
+      /* the row the caller read in this transaction, as the SELECT below would read it */
+      if (draft->conversation != NULL &&
+          g_strcmp0 (draft->conversation->id, draft->conversation_id) == 0)
+        conversation = confab_conversation_copy (draft->conversation);
+      else
+        conversation = confab_store_get_conversation (store, draft->conversation_id, error);
       if (conversation == NULL)
         return NULL;
       /* A visitor writing into a resolved conversation has a follow-up question. */

@@ -41,6 +41,9 @@ struct _ConfabStore
   int         busy_timeout_ms;
   GError     *write_error; /* why the last outermost BEGIN/COMMIT failed; NULL after a success */
   GHashTable *sites;       /* site id → ConfabSite*, read-through (confab-store-site-cache.c) */
+  GHashTable *site_targets; /* site id → its response-time targets (confab-store-targets.c),
+                             * forgotten with @sites */
+  gint64      site_targets_version; /* PRAGMA data_version when @site_targets was filled */
   struct _WalWatch *wal_watch; /* confab_store_watch_wal() */
 };
 

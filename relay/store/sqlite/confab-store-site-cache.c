@@ -44,6 +44,7 @@ store_site_cache_init (ConfabStore *store)
 {
   store->sites = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify) confab_site_free);
+  store->site_targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   sqlite3_update_hook (store->db, on_row_changed, store);
 }
 
@@ -55,6 +56,7 @@ store_site_cache_clear (ConfabStore *store)
   if (store->db != NULL)
     sqlite3_update_hook (store->db, NULL, NULL);
   g_clear_pointer (&store->sites, g_hash_table_unref);
+  g_clear_pointer (&store->site_targets, g_hash_table_unref);
 }
 
 /* The one invalidation: called for every change to a site row, and after a rollback. */
@@ -63,6 +65,8 @@ store_forget_sites (ConfabStore *store)
 {
   if (store->sites != NULL)
     g_hash_table_remove_all (store->sites);
+  if (store->site_targets != NULL)
+    g_hash_table_remove_all (store->site_targets);
 }
 
 void

@@ -1132,6 +1132,22 @@ confab_conversation_free (ConfabConversation *conversation)
   g_free (conversation);
 }
 
+ConfabConversation *
+confab_conversation_copy (const ConfabConversation *conversation)
+{
+  ConfabConversation *copy;
+
+  if (conversation == NULL)
+    return NULL;
+  copy = g_memdup2 (conversation, sizeof *conversation);
+  copy->id = g_strdup (conversation->id);
+  copy->site_id = g_strdup (conversation->site_id);
+  copy->visitor_id = g_strdup (conversation->visitor_id);
+  copy->assignee_id = g_strdup (conversation->assignee_id);
+  copy->channel = g_strdup (conversation->channel);
+  return copy;
+}
+
 void
 confab_message_free (ConfabMessage *message)
 {

@@ -5,10 +5,80 @@
 #include "confab-store-private.h"
 #include "confab-store-targets.h"
 
-/* The seconds of a target of @kind in @conversation: the site's settings — and, once
- * conversations have teams, the team's own values first (a coalesce () here). Read from the
- * table, not the store's site cache: the hub's writer thread stores visitors' messages through
- * a store of its own, whose cache never hears of the main loop's changes to a site. */
+/* A site's own targets, in seconds (0: none). */
+typedef struct {
+  gint64 first_response;
+  gint64 next_response;
+} SiteTargets;
+
+/* The site's targets from its settings, parsed once and kept in store->site_targets: they were
+ * read with three JSON parses of the settings per visitor message (issue 12). Not from the site
+ * cache: the hub's writer thread stores visitors' messages through a store of its own, whose
+ * update hook never sees the main loop's changes to a site. So besides everything that forgets
+ * the site cache (a change to a site on this connection, a rollback, the cluster's word), the
+ * targets are forgotten whenever PRAGMA data_version says another connection committed since
+ * they were read — at most once per transaction of the writer's, which holds the lock. */
+static gboolean
+site_targets (ConfabStore  *store,
+              const char   *site_id,
+              SiteTargets  *out,
+              GError      **error)
+{
+  g_autoptr (ConfabStmt) version = NULL;
+  g_autoptr (ConfabStmt) stmt = NULL;
+  const SiteTargets *cached;
+  gint64 data_version;
+  int rc;
+
+  version = store_prepare (store, "PRAGMA data_version", error);
+  if (version == NULL)
+    return FALSE;
+  rc = sqlite3_step (version);
+  if (rc != SQLITE_ROW)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot read the site's response-time targets");
+      return FALSE;
+    }
+  data_version = sqlite3_column_int64 (version, 0);
+  if (data_version != store->site_targets_version)
+    {
+      g_hash_table_remove_all (store->site_targets);
+      store->site_targets_version = data_version;
+    }
+
+  cached = g_hash_table_lookup (store->site_targets, site_id);
+  if (cached != NULL)
+    {
+      *out = *cached;
+      return TRUE;
+    }
+
+  stmt = store_prepare (store,
+                        "SELECT "
+                        " CASE WHEN json_type (settings, '$.first_response_seconds') = 'integer' "
+                        " THEN max (json_extract (settings, '$.first_response_seconds'), 0) "
+                        " ELSE 0 END, "
+                        " CASE WHEN json_type (settings, '$.next_response_seconds') = 'integer' "
+                        " THEN max (json_extract (settings, '$.next_response_seconds'), 0) "
+                        " ELSE 0 END "
+                        "FROM sites WHERE id = ?1 AND json_valid (settings)", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, site_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot read the site's response-time targets");
+      return FALSE;
+    }
+  out->first_response = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  out->next_response = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 1) : 0;
+  g_hash_table_replace (store->site_targets, g_strdup (site_id), g_memdup2 (out, sizeof *out));
+  return TRUE;
+}
+
+/* The seconds of a target of @kind in @conversation: the team's own value when it has one (0:
+ * none for that team), else the site's. */
 static gboolean
 target_seconds (ConfabStore         *store,
                 ConfabConversation  *conversation,
@@ -17,31 +87,33 @@ target_seconds (ConfabStore         *store,
                 GError             **error)
 {
   g_autoptr (ConfabStmt) stmt = NULL;
+  SiteTargets site;
   int rc;
 
-  /* the team's own value when it has one (0: none for that team), else the site's */
   stmt = store_prepare (store,
-                        "SELECT coalesce ("
-                        " (SELECT CASE WHEN ?4 THEN t.first_response_seconds "
-                        "  ELSE t.next_response_seconds END "
-                        "  FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = ?3), "
-                        " (SELECT CASE WHEN json_type (settings, ?2) = 'integer' "
-                        "  THEN max (json_extract (settings, ?2), 0) ELSE 0 END "
-                        "  FROM sites WHERE id = ?1 AND json_valid (settings)), 0)", error);
+                        "SELECT CASE WHEN ?2 THEN t.first_response_seconds "
+                        " ELSE t.next_response_seconds END "
+                        "FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = ?1",
+                        error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, conversation->site_id);
-  store_bind_text (stmt, 2, kind == CONFAB_TARGET_FIRST_RESPONSE ? "$.first_response_seconds"
-                                                                 : "$.next_response_seconds");
-  store_bind_text (stmt, 3, conversation->id);
-  sqlite3_bind_int (stmt, 4, kind == CONFAB_TARGET_FIRST_RESPONSE);
+  store_bind_text (stmt, 1, conversation->id);
+  sqlite3_bind_int (stmt, 2, kind == CONFAB_TARGET_FIRST_RESPONSE);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      store_set_sqlite_error (store, error, rc, "Cannot read the site's response-time targets");
+      store_set_sqlite_error (store, error, rc, "Cannot read the team's response-time targets");
       return FALSE;
     }
-  *out_seconds = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      *out_seconds = sqlite3_column_int64 (stmt, 0);
+      return TRUE;
+    }
+
+  if (!site_targets (store, conversation->site_id, &site, error))
+    return FALSE;
+  *out_seconds = kind == CONFAB_TARGET_FIRST_RESPONSE ? site.first_response : site.next_response;
   return TRUE;
 }
 
