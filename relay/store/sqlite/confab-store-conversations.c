@@ -396,7 +396,7 @@ resolve_conversation (ConfabStore              *store,
 
   if (draft->conversation_id != NULL)
     {
-      /* the row the caller read in this transaction, as the SELECT below would read it */
+      /* the row the caller read in this transaction: not read a second time (issue 12) */
       if (draft->conversation != NULL &&
           g_strcmp0 (draft->conversation->id, draft->conversation_id) == 0)
         conversation = confab_conversation_copy (draft->conversation);
