@@ -906,6 +906,20 @@ hold_cursor_lock (gpointer data)
   return NULL;
 }
 
+typedef struct {
+  TestRelay  *relay;
+  const char *sql;
+} HoldLocks;
+
+static gpointer
+hold_locks (gpointer data)
+{
+  HoldLocks *hold = data;
+
+  test_relay_pg_exec (hold->relay, hold->sql);
+  return NULL;
+}
+
 /* PostgreSQL: while another transaction holds the cursor lock, visitors on three relays keep
  * writing, first messages (the main loop's path) and follow-ups (the writer's flights); none
  * is refused with store_unavailable (nor rate_limited for being run again): every one waits
@@ -1005,6 +1019,126 @@ test_lock_held_elsewhere (void)
 
   for (guint v = 0; v < n_visitors; v++)
     test_ws_free (visitors[v]);
+}
+
+/* The first frame of @type (NULL: any) on @ws; an error frame before it fails the test. */
+static JsonObject *
+expect_unrefused (TestWs     *ws,
+                  const char *type)
+{
+  for (;;)
+    {
+      JsonObject *frame = test_ws_next (ws, 10 * TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (frame);
+      if (g_strcmp0 (test_obj_string (frame, "type"), "error") == 0)
+        g_error ("waiting for %s: %s %s", type, test_obj_string (frame, "code"),
+                 test_obj_string (frame, "message"));
+      if (type == NULL || g_strcmp0 (test_obj_string (frame, "type"), type) == 0)
+        return frame;
+      json_object_unref (frame);
+    }
+}
+
+/* PostgreSQL: while another transaction holds a conversation's row, its visitor's row and the
+ * cursor lock, the frames other than messages that write them — a visitor's read, a second tab's
+ * hello, an agent's read and set_status, on three relays — are held until the lock is free
+ * and go through, none refused with store_unavailable. Before, each was answered so. */
+static void
+test_lock_held_elsewhere_frames (void)
+{
+  g_autoptr(Cluster) cluster = NULL;
+  g_autoptr(TestWs) agent = NULL;
+  g_autoptr(TestWs) visitor = NULL;
+  g_autoptr(TestWs) tab = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autoptr(GThread) holder = NULL;
+  g_autofree char *conversation_id = NULL, *visitor_id = NULL, *visitor_token = NULL;
+  g_autofree char *sql = NULL;
+  gint64 locked_at, deadline;
+  gboolean visitor_read = FALSE, agent_read = FALSE, pending = FALSE;
+
+  if (!test_store_is_postgresql ())
+    {
+      test_harness_skip ("the locks are PostgreSQL's (test-cluster-relays-postgresql)");
+      return;
+    }
+  cluster = cluster_new (3);
+  if (cluster == NULL)
+    return;
+
+  agent = test_ws_agent (cluster->relays[0], cluster->token);
+  test_ws_ignore (agent, "visitor", "presence", "message", NULL);
+  test_agent_subscribe (agent, 0, NULL);
+  visitor = test_ws_widget (cluster->relays[1], cluster->site_key);
+  test_ws_ignore (visitor, "agents_online", "conversation", NULL);
+  welcome = test_visitor_hello (visitor, NULL, NULL, "https://a.test/");
+  visitor_id = g_strdup (test_obj_string (welcome, "visitor_id"));
+  visitor_token = g_strdup (test_obj_string (welcome, "visitor_token"));
+  g_assert_cmpint (test_visitor_say (visitor, "Where is my parcel?", &conversation_id), ==, 1);
+  test_ws_ignore (visitor, "message", NULL);
+  {
+    g_autoptr(JsonObject) conversation = test_ws_wait_for_match (agent, "conversation", "conversation.id",
+                                                                conversation_id, TEST_TIMEOUT_MS);
+  }
+
+  sql = g_strdup_printf ("BEGIN; SELECT 1 FROM conversations WHERE id = '%s' FOR UPDATE; "
+                         "SELECT 1 FROM visitors WHERE id = '%s' FOR UPDATE; "
+                         "SELECT pg_advisory_xact_lock (4354146723873989493); "
+                         "SELECT pg_sleep (1.5); COMMIT", conversation_id, visitor_id);
+  {
+    HoldLocks hold = { cluster->relays[0], sql };
+
+    holder = g_thread_new ("row-locks", hold_locks, &hold);
+    /* the rows' locks are taken before the cursor lock, and that before anything is sent */
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (test_relay_pg_exec (cluster->relays[0],
+                               "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted") == 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10 * 1000);
+      }
+    locked_at = g_get_monotonic_time ();
+
+    test_ws_sendf (visitor, "{'type':'read','seq':1}");
+    tab = test_ws_widget (cluster->relays[2], cluster->site_key);
+    test_ws_ignore (tab, "agents_online", "conversation", "message", NULL);
+    test_ws_sendf (tab, "{'type':'hello','visitor_id':'%s','visitor_token':'%s',"
+                   "'page':{'url':'https://a.test/b','title':'B'}}", visitor_id, visitor_token);
+    test_ws_sendf (agent, "{'type':'read','conversation_id':'%s','seq':1}", conversation_id);
+    test_ws_sendf (agent, "{'type':'set_status','conversation_id':'%s','status':'pending'}",
+                   conversation_id);
+
+    /* the second tab is welcome, as the visitor it named, once the lock is free */
+    second = expect_unrefused (tab, "welcome");
+    g_assert_cmpstr (test_obj_string (second, "visitor_id"), ==, visitor_id);
+    g_assert_cmpint (g_get_monotonic_time () - locked_at, >=, G_USEC_PER_SEC);
+
+    /* the agent hears the visitor's read, its own read and the status, in any order */
+    while (!visitor_read || !agent_read || !pending)
+      {
+        g_autoptr(JsonObject) frame = expect_unrefused (agent, NULL);
+        const char *type = test_obj_string (frame, "type");
+
+        if (g_strcmp0 (type, "read") == 0)
+          {
+            g_assert_cmpstr (test_obj_string (frame, "reader"), ==, "visitor");
+            g_assert_cmpint (test_obj_int (frame, "seq"), ==, 1);
+            visitor_read = TRUE;
+          }
+        else if (g_strcmp0 (type, "conversation") == 0 &&
+                 g_strcmp0 (test_obj_string (frame, "conversation.id"), conversation_id) == 0)
+          {
+            agent_read |= test_obj_int (frame, "conversation.agent_read_seq") == 1;
+            pending |= g_strcmp0 (test_obj_string (frame, "conversation.status"), "pending") == 0;
+          }
+      }
+    g_thread_join (g_steal_pointer (&holder));
+  }
+  test_ws_expect_none (visitor, "error", 200);
+  test_ws_expect_none (tab, "error", 0);
+  test_ws_expect_none (agent, "error", 0);
 }
 
 /* Whether @relay's process has a thread called @name: the process is the one holding the
@@ -1456,6 +1590,7 @@ main (int    argc,
   test_harness_add ("/cluster/relays/start-without-redis", test_start_without_redis);
   test_harness_add ("/cluster/relays/concurrent-writers", test_concurrent_writers);
   test_harness_add ("/cluster/relays/lock-held-elsewhere", test_lock_held_elsewhere);
+  test_harness_add ("/cluster/relays/lock-held-elsewhere-frames", test_lock_held_elsewhere_frames);
   test_harness_add ("/cluster/relays/writer-thread", test_writer_thread_in_cluster);
   test_harness_add ("/cluster/relays/shared-limits", test_shared_limits);
   test_harness_add ("/cluster/relays/shared-connection-cap", test_shared_connection_cap);

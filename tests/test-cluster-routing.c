@@ -435,6 +435,107 @@ test_relay_dies (void)
   g_assert_cmpuint (count_routing (cluster, cluster->relays[2], c_id, "unassigned"), ==, 1);
 }
 
+/* Whether @relay has no WebSocket open (its /metrics say so). */
+static gboolean
+no_sockets (TestRelay *relay)
+{
+  g_autoptr(TestResponse) response = test_http (relay, "GET", "/metrics", NULL, NULL, NULL);
+  g_autofree char *text = NULL;
+
+  test_assert_http_status (response, 200);
+  text = test_response_text (response);
+  return strstr (text, "confab_connections{kind=\"visitor\"} 0\n") != NULL &&
+         strstr (text, "confab_connections{kind=\"agent\"} 0\n") != NULL;
+}
+
+/* As relay-dies, but everyone else leaves too (the visitors, the owner): no relay has a client
+ * of the site, so none sweeps it after its presence lists. Once Redis forgets bea and the grace
+ * period has passed, her chats still go back to the queue, each once: every relay also sweeps
+ * the sites with chats assigned that nobody is connected to. Before, they stayed hers. */
+static void
+test_relay_dies_nobody_there (void)
+{
+  g_autoptr(Cluster) cluster = cluster_new (3, "{\"assignment\":\"round_robin\","
+                                                "\"reassign_after_seconds\":60}");
+  g_autoptr(Agent) bea = NULL;
+  g_autoptr(TestWs) owner = NULL;
+  g_autoptr(TestWs) on_a = NULL;
+  g_autoptr(TestWs) on_c = NULL;
+  g_autofree char *a_id = NULL, *c_id = NULL;
+  gint64 deadline, offset = 0;
+
+  if (cluster == NULL)
+    return;
+
+  owner = owner_away (cluster, cluster->relays[0]);
+  bea = add_agent (cluster, cluster->relays[1], "bea", 0);
+  on_a = new_visitor (cluster, cluster->relays[0], 1);
+  on_c = new_visitor (cluster, cluster->relays[2], 1);
+  test_visitor_say (on_a, "Hello from A", &a_id);
+  test_visitor_say (on_c, "Hello from C", &c_id);
+  wait_assignee (cluster, cluster->relays[0], a_id, bea->id, ROUTE_TIMEOUT_MS);
+  wait_assignee (cluster, cluster->relays[2], c_id, bea->id, ROUTE_TIMEOUT_MS);
+
+  test_relay_kill (cluster->relays[1]);
+  g_clear_pointer (&bea->ws, test_ws_free);
+  {
+    g_autoptr(JsonObject) gone = test_ws_wait_for_match (owner, "presence", "status", "offline",
+                                                         PRESENCE_GONE_MS);
+
+    g_assert_cmpstr (test_obj_string (gone, "agent_id"), ==, bea->id);
+  }
+
+  /* everyone leaves; the relays know before the clock moves */
+  g_clear_pointer (&owner, test_ws_free);
+  g_clear_pointer (&on_a, test_ws_free);
+  g_clear_pointer (&on_c, test_ws_free);
+  deadline = g_get_monotonic_time () + ROUTE_TIMEOUT_MS * 1000;
+  while (!no_sockets (cluster->relays[0]) || !no_sockets (cluster->relays[2]))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      test_sleep_ms (50);
+    }
+  {
+    g_autofree char *assignee = assignee_of (cluster, cluster->relays[0], a_id);
+
+    g_assert_cmpstr (assignee, ==, bea->id);
+  }
+
+  /* past the grace period, counted from when a sweep first found her absent (which may be the
+   * next one): the clock moves a minute at a time until both are back in the queue */
+  deadline = g_get_monotonic_time () + (ROUTE_TIMEOUT_MS + 30000) * 1000;
+  for (;;)
+    {
+      g_autofree char *on_a_assignee = NULL, *on_c_assignee = NULL;
+      gint64 round_end;
+
+      offset += 61 * 1000;
+      clock_advance (cluster, offset);
+      /* each relay sweeps every 5 s */
+      round_end = g_get_monotonic_time () + 6 * G_USEC_PER_SEC;
+      do
+        {
+          g_clear_pointer (&on_a_assignee, g_free);
+          g_clear_pointer (&on_c_assignee, g_free);
+          on_a_assignee = assignee_of (cluster, cluster->relays[0], a_id);
+          on_c_assignee = assignee_of (cluster, cluster->relays[2], c_id);
+          if (on_a_assignee == NULL && on_c_assignee == NULL)
+            break;
+          test_sleep_ms (100);
+        }
+      while (g_get_monotonic_time () < round_end);
+      if (on_a_assignee == NULL && on_c_assignee == NULL)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("a dead agent's chats on a site nobody is on stayed hers (%s, %s)",
+                 on_a_assignee, on_c_assignee);
+    }
+  /* every relay's sweep ran again meanwhile: still once */
+  test_sleep_ms (6000);
+  g_assert_cmpuint (count_routing (cluster, cluster->relays[0], a_id, "unassigned"), ==, 1);
+  g_assert_cmpuint (count_routing (cluster, cluster->relays[2], c_id, "unassigned"), ==, 1);
+}
+
 /* bea's relay B dies, and she reconnects to relay C within the grace period: once the grace
  * period has passed on the test clock her chats are still hers. */
 static void
@@ -588,6 +689,7 @@ main (int    argc,
 
   test_harness_add ("/cluster/routing/remote-candidate", test_remote_candidate);
   test_harness_add ("/cluster/routing/relay-dies", test_relay_dies);
+  test_harness_add ("/cluster/routing/relay-dies-nobody-there", test_relay_dies_nobody_there);
   test_harness_add ("/cluster/routing/back-on-another-relay", test_back_on_another_relay);
   test_harness_add ("/cluster/routing/burst-two-relays", test_burst_two_relays);
   return g_test_run ();

@@ -12,6 +12,7 @@
 #include "confab-hub-private.h"
 #include "confab-bus.h"
 #include "confab-presence.h"
+#include "confab-store-routing.h"
 
 /* One read of the log per dirty turn reads at most this many events; a full page reads again. */
 #define CATCH_UP_PAGE      500
@@ -70,6 +71,7 @@ struct _HubCluster
   guint           refresh_id;
   GCancellable   *cancellable;
   gboolean        ever_connected;
+  char           *unwatched_after; /* the sweep of sites without clients: the page's start */
 };
 
 static RemoteAgent *
@@ -92,7 +94,8 @@ remote_agent_free (RemoteAgent *agent)
 }
 
 static void list_presence (HubCluster *cluster,
-                           const char *site_id);
+                           const char *site_id,
+                           gboolean    unwatched);
 
 /* The array at @field, or NULL when absent or of another type. */
 static JsonArray *
@@ -377,7 +380,7 @@ hub_cluster_site_joined (ConfabHub  *hub,
       confab_bus_subscribe_site (cluster->bus, site_id);
       /* who of the team is on the other relays, for agents_online and presence */
       if (confab_bus_is_connected (cluster->bus))
-        list_presence (cluster, site_id);
+        list_presence (cluster, site_id, FALSE);
     }
 }
 
@@ -763,7 +766,39 @@ typedef struct {
   HubCluster *cluster;
   char       *site_id;
   gint64      asked_at;
+  gboolean    unwatched;  /* a site without clients here, listed for the sweep only */
 } Listing;
+
+/* A site nobody here is connected to, with chats assigned: Redis' list is the truth about who
+ * of its agents is online anywhere, held just for the sweep (team_status () reads it) and
+ * forgotten after, so that no site without clients stays in cluster->remote. */
+static void
+sweep_unwatched_site (HubCluster *cluster,
+                      const char *site_id,
+                      GPtrArray  *entries,
+                      gint64      asked_at)
+{
+  const char *own = confab_bus_get_node_name (cluster->bus);
+  GHashTable *agents = remote_site (cluster, site_id, TRUE);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ConfabPresenceEntry *entry = g_ptr_array_index (entries, i);
+      RemoteAgent *agent;
+
+      if (g_strcmp0 (entry->node, own) == 0)
+        continue;
+      agent = g_hash_table_lookup (agents, entry->agent_id);
+      if (agent == NULL)
+        {
+          agent = remote_agent_new (NULL);
+          g_hash_table_insert (agents, g_strdup (entry->agent_id), agent);
+        }
+      set_node_status (agent->nodes, entry->node, entry->status, asked_at);
+    }
+  hub_route_sweep (cluster->hub, site_id);
+  g_hash_table_remove (cluster->remote, site_id);
+}
 
 /* The agents of @site_id on other relays as Redis has them: this corrects what the presence
  * frames said (a relay that died says nothing; its entries expire). */
@@ -784,7 +819,16 @@ on_presence_listed (GObject      *source,
   const char *own;
 
   entries = confab_presence_list_finish (CONFAB_PRESENCE (source), result, &error);
-  if (entries == NULL || !g_hash_table_contains (cluster->sites, listing->site_id))
+  if (entries == NULL)
+    goto out;
+  /* a client of the site came meanwhile: its own listing (every 5 s) does the sweep */
+  if (listing->unwatched)
+    {
+      if (!g_hash_table_contains (cluster->sites, listing->site_id))
+        sweep_unwatched_site (cluster, listing->site_id, entries, listing->asked_at);
+      goto out;
+    }
+  if (!g_hash_table_contains (cluster->sites, listing->site_id))
     goto out;
 
   own = confab_bus_get_node_name (cluster->bus);
@@ -881,15 +925,50 @@ out:
 
 static void
 list_presence (HubCluster *cluster,
-               const char *site_id)
+               const char *site_id,
+               gboolean    unwatched)
 {
   Listing *listing = g_new0 (Listing, 1);
 
   listing->cluster = cluster;
   listing->site_id = g_strdup (site_id);
   listing->asked_at = g_get_monotonic_time ();
+  listing->unwatched = unwatched;
   confab_presence_list_async (cluster->presence, site_id, cluster->cancellable,
                               on_presence_listed, listing);
+}
+
+/* Sites per round of the sweep below: a page of the store's list, the next page 5 s later. */
+#define UNWATCHED_SITES_PER_ROUND 64
+
+/* issue 18: the sweep after each presence list covers the sites this relay has clients of. A
+ * dead agent's chats on a site nobody is connected to, anywhere, would wait for someone to
+ * come; so every relay also sweeps, a page per round, the sites with chats assigned that it
+ * has no client of. Reassigning is under the site's lock, once: a second relay finds none. */
+static void
+sweep_unwatched (HubCluster *cluster)
+{
+  g_autoptr (GPtrArray) sites = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sites = confab_store_list_assigned_sites (cluster->hub->relay->store, cluster->unwatched_after,
+                                            UNWATCHED_SITES_PER_ROUND, &error);
+  if (sites == NULL)
+    {
+      g_warning ("Cannot look for sites with assigned conversations: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&cluster->unwatched_after, g_free);
+  /* a full page: the next round goes on after it; else from the first again */
+  if (sites->len == UNWATCHED_SITES_PER_ROUND)
+    cluster->unwatched_after = g_strdup (g_ptr_array_index (sites, sites->len - 1));
+  for (guint i = 0; i < sites->len; i++)
+    {
+      const char *site_id = g_ptr_array_index (sites, i);
+
+      if (!g_hash_table_contains (cluster->sites, site_id))
+        list_presence (cluster, site_id, TRUE);
+    }
 }
 
 static gboolean
@@ -903,7 +982,8 @@ refresh_presence (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_hash_table_iter_init (&iter, cluster->sites);
   while (g_hash_table_iter_next (&iter, &site_id, NULL))
-    list_presence (cluster, site_id);
+    list_presence (cluster, site_id, FALSE);
+  sweep_unwatched (cluster);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1175,5 +1255,6 @@ hub_cluster_free (ConfabHub *hub)
   g_clear_object (&cluster->bus);
   g_hash_table_unref (cluster->sites);
   g_hash_table_unref (cluster->remote);
+  g_free (cluster->unwatched_after);
   g_free (cluster);
 }

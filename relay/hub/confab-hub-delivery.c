@@ -163,9 +163,15 @@ fail_batch (ConfabHub    *hub,
   g_autoptr (GHashTable) visitors = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
   gpointer visitor_id;
+  Client *holding;
 
   g_warning ("Could not store %u changes: %s", hub->batch_units, error->message);
   confab_store_rollback (hub->relay->store);
+
+  /* The frame running now may have opened a new batch by committing this one: what failed
+   * here are earlier frames, answered, never held in its place (client_store_failed ()). */
+  holding = hub->holding;
+  hub->holding = NULL;
 
   for (guint i = 0; i < frames->len; i++)
     {
@@ -207,6 +213,7 @@ fail_batch (ConfabHub    *hub,
           tab->conversation_id = current != NULL ? g_strdup (current->id) : NULL;
         }
     }
+  hub->holding = holding;
 }
 
 /* A reader that answers from the log (a visitor's resume, an agent's backlog) must see what
@@ -329,11 +336,33 @@ frame_writes (Client     *client,
                            type);
 }
 
+/* Frames that may be held when a statement of theirs meets another relay's lock, and run
+ * again as a whole: everything they write is one unit (hub_begin ()), rolled back whole, and
+ * nothing of them reaches a socket or the connection's state before that unit is stored. A
+ * message is the same message when run twice (its client_id); a hello stores its visitor only
+ * once the unit is through; a read mark is a maximum; assign, set_status and transfer set what
+ * the frame names; a rating replaces the earlier one. The others (page_view, leave_message,
+ * note, start_conversation, faq_feedback…) are still answered store_unavailable. */
+static gboolean
+frame_holdable (Client     *client,
+                const char *type,
+                const char *ref)
+{
+  static const char * const visitor_holdable[] = { "hello", "read", "rate", NULL };
+  static const char * const agent_holdable[] = {
+    "read", "assign", "set_status", "transfer", NULL
+  };
+
+  if (strcmp (type, "message") == 0)
+    return ref != NULL;
+  return g_strv_contains (client->kind == CLIENT_VISITOR ? visitor_holdable : agent_holdable,
+                          type);
+}
+
 /* Runs a frame that may write, inside the open batch, and remembers it if it changed anything
- * there: a failed batch answers it (fail_batch()). TRUE when it was a message that met a lock
- * held by another relay's transaction (BUSY): its unit is rolled back, nothing of it stored or
- * answered, and the caller holds it to run it again later (a message is the same message when
- * run twice: its client_id). */
+ * there: a failed batch answers it (fail_batch()). TRUE when it was a frame_holdable () one that
+ * met a lock held by another relay's transaction (BUSY): its unit is rolled back, nothing of it
+ * stored or answered, and the caller holds it to run it again later. */
 static gboolean
 dispatch_in_batch (Client     *client,
                    const char *type,
@@ -350,10 +379,10 @@ dispatch_in_batch (Client     *client,
   gboolean held;
 
   confab_json_get_string (frame, "client_id", FALSE, &ref, NULL);
-  if (strcmp (type, "message") == 0 && ref != NULL)
+  if (frame_holdable (client, type, ref))
     {
       hub->holding = client;
-      hub->holding_ref = ref;
+      hub->holding_ref = strcmp (type, "message") == 0 ? ref : NULL;
     }
   hub->held = FALSE;
   hub->holding_paid = FALSE;

@@ -129,12 +129,13 @@ struct _ConfabHub
   gsize        parked_bytes;
   guint        parked_retry;
   guint        parked_backoff_ms;
-  /* The message frame being run in the batch (dispatch_in_batch ()): one that meets another
-   * relay's lock (BUSY) is held and retried, not refused (client_store_failed ()). */
+  /* The frame being run in the batch (dispatch_in_batch ()), if it is one that can run again
+   * as a whole (frame_holdable ()): one that meets another relay's lock (BUSY) is held and
+   * retried, not refused (client_store_failed ()). holding_ref: a message's client_id. */
   Client      *holding;
   const char  *holding_ref;
   gboolean     held;
-  gboolean     holding_paid;     /* it took its rate-limit tokens (take_message_tokens ()) */
+  gboolean     holding_paid;     /* it took its rate-limit tokens (take_message_tokens (), hello) */
 
   struct _HubCluster *cluster;   /* several relays (confab-hub-cluster.c); NULL without a bus */
   struct _HubRouting *routing;   /* the queue's drains and visitors (confab-hub-routing.c) */

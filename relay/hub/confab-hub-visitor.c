@@ -284,17 +284,23 @@ visitor_hello (Client     *client,
       return;
     }
 
-  /* Each hello may store a new visitor: one address cannot make them without end. */
-  {
-    guint retry = 0;
+  /* Each hello may store a new visitor: one address cannot make them without end. A hello
+   * held for another relay's lock and run again paid when it came (take_message_tokens ()). */
+  if (client->prepaid > 0)
+    client->prepaid--;
+  else
+    {
+      guint retry = 0;
 
-    if (!confab_shared_limit_take (hub->hellos_per_ip, client->ip_hash,
-                                 g_get_monotonic_time () / 1000, &retry))
-      {
-        client_rate_limited (client, retry, NULL);
-        return;
-      }
-  }
+      if (!confab_shared_limit_take (hub->hellos_per_ip, client->ip_hash,
+                                     g_get_monotonic_time () / 1000, &retry))
+        {
+          client_rate_limited (client, retry, NULL);
+          return;
+        }
+    }
+  if (hub->holding == client)
+    hub->holding_paid = TRUE;
 
   if (!confab_json_get_string (frame, "visitor_id", FALSE, &visitor_id, &error) ||
       !confab_json_get_string (frame, "visitor_token", FALSE, &visitor_token, &error) ||
@@ -323,9 +329,11 @@ visitor_hello (Client     *client,
   if (!visitor_hello_identity (client, frame, &name, &email, &consent_at))
     return;
 
-  /* what hello writes (visitor, page view, arrival event) goes into the batch, in one fsync */
+  /* What hello writes (visitor, page view, arrival event) goes into the batch, in one fsync,
+   * as one unit: one that meets another relay's lock is undone whole and the hello held and run
+   * again (dispatch_in_batch ()), so nothing of the connection changes before it is through. */
   site = confab_store_get_site (store, client->site_id, &error);
-  if (site == NULL || !hub_join_batch (hub, &error))
+  if (site == NULL || !hub_begin (hub, &error))
     {
       client_store_failed (client, error, NULL);
       return;
@@ -358,6 +366,7 @@ visitor_hello (Client     *client,
   if (confab_store_is_blocked (store, client->site_id, visitor != NULL ? visitor->id : NULL,
                                client->ip_hash))
     {
+      hub_rollback (hub);
       hub_refuse_blocked (client);
       return;
     }
@@ -371,10 +380,7 @@ visitor_hello (Client     *client,
       ConfabVisitor *touched = confab_store_touch_visitor (store, visitor->id, &info, new_visit, &error);
 
       if (touched == NULL)
-        {
-          client_store_failed (client, error, NULL);
-          return;
-        }
+        goto failed;
       confab_visitor_free (visitor);
       visitor = touched;
     }
@@ -399,10 +405,7 @@ visitor_hello (Client     *client,
       token_hash = confab_sha256_hex (new_token);
       visitor = confab_store_create_visitor (store, client->site_id, token_hash, &info, &error);
       if (visitor == NULL)
-        {
-          client_store_failed (client, error, NULL);
-          return;
-        }
+        goto failed;
 
       if (previous != NULL)
         {
@@ -440,18 +443,28 @@ visitor_hello (Client     *client,
   context.os = device.os;
   context.os_version = device.os_version[0] ? device.os_version : NULL;
   context.device_type = device.type;
+  /* Lost rather than the visitor refused, unless another relay's lock was in the way: then the
+   * whole hello waits and runs again. */
   if (!confab_store_set_visitor_context (store, visitor->id, &context, &error))
     {
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        goto failed;
       g_warning ("Visitor context lost: %s", error->message);
       g_clear_error (&error);
     }
 
   if (url != NULL &&
       !confab_store_add_page_view (store, visitor->id, url, title, confab_now_ms (), &error))
-    g_warning ("Page view lost: %s", error->message);
+    {
+      if (g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
+        goto failed;
+      g_warning ("Page view lost: %s", error->message);
+    }
   g_clear_error (&error);
 
   if (consent_at > 0 && !confab_store_set_visitor_consent (store, visitor->id, consent_at, &error))
+    goto failed;
+  if (!hub_commit (hub, &error))
     {
       client_store_failed (client, error, NULL);
       return;
@@ -493,6 +506,11 @@ visitor_hello (Client     *client,
    * the details of the pre-chat form and a consent. */
   if (first_tab || url != NULL || name != NULL || email != NULL || consent_at > 0)
     visitor_changed (hub, client->site_id, visitor->id);
+  return;
+
+failed:
+  hub_rollback (hub);
+  client_store_failed (client, error, NULL);
 }
 
 static void
@@ -795,9 +813,22 @@ visitor_read (Client     *client,
       return;
     }
 
+  /* A unit of its own: a statement that fails (another relay's lock on the conversation's
+   * row) is undone without the batch around it, and the read held and run again. */
+  if (!hub_begin (client->hub, &error))
+    {
+      client_store_failed (client, error, NULL);
+      return;
+    }
   updated = confab_store_mark_read (client->hub->relay->store, conversation->id,
                                     CONFAB_SENDER_VISITOR, seq, &error);
   if (updated == NULL)
+    {
+      hub_rollback (client->hub);
+      client_store_failed (client, error, NULL);
+      return;
+    }
+  if (!hub_commit (client->hub, &error))
     {
       client_store_failed (client, error, NULL);
       return;

@@ -208,8 +208,9 @@ client_store_failed (Client       *client,
 
   /* Another relay's transaction held a lock this one waited for (PostgreSQL's lock timeout,
    * or a deadlock it lost): nothing of the frame was stored, and it is held and run again as
-   * frames are while SQLite's file is locked (dispatch_in_batch ()), instead of refused. */
-  if (client->hub->holding == client && client->hub->holding_ref != NULL &&
+   * frames are while SQLite's file is locked (dispatch_in_batch ()), instead of refused. A
+   * message is told by its client_id, the other frames that may be held have no ref. */
+  if (client->hub->holding == client &&
       g_strcmp0 (ref, client->hub->holding_ref) == 0 &&
       g_error_matches (error, CONFAB_STORE_ERROR, CONFAB_STORE_ERROR_BUSY))
     {

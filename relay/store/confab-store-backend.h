@@ -273,6 +273,7 @@ struct _ConfabStoreFuncs
   gint64 (*median_handling) (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
   GPtrArray *(*list_assigned_open) (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
   GPtrArray *(*list_assignees) (ConfabStore *store, const char *site_id, GError **error);
+  GPtrArray *(*list_assigned_sites) (ConfabStore *store, const char *after_site_id, guint limit, GError **error);
   /* engage: contacts, goals, triggers (issue 16, confab-store-engage.h) */
   ConfabContact *(*get_contact) (ConfabStore *store, const char *visitor_id, GError **error);
   gboolean (*put_contact) (ConfabStore *store, const char *site_id, const char *visitor_id, const ConfabContactChange *change, GError **error);

@@ -177,6 +177,13 @@ GPtrArray  *confab_store_list_assigned_open (ConfabStore           *store,
 GPtrArray  *confab_store_list_assignees    (ConfabStore            *store,
                                             const char             *site_id,
                                             GError                **error);
+/* Up to @limit ids (char*, sorted) of the sites after @after_site_id (NULL: from the first)
+ * with open or pending conversations assigned to someone: the sites a relay sweeps for absent
+ * agents' chats when nobody is connected to them (confab-hub-cluster.c), a page per round. */
+GPtrArray  *confab_store_list_assigned_sites (ConfabStore          *store,
+                                              const char           *after_site_id,
+                                              guint                 limit,
+                                              GError              **error);
 
 /* The median of @n values (sorted here), 0 when there are none. */
 static inline int

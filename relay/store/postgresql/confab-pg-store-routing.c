@@ -609,3 +609,27 @@ pg_list_assignees (ConfabStore  *store,
     g_ptr_array_add (ids, pg_dup (result, i, 0));
   return ids;
 }
+
+GPtrArray *
+pg_list_assigned_sites (ConfabStore  *store,
+                        const char   *after_site_id,
+                        guint         limit,
+                        GError      **error)
+{
+  g_autoptr (PGresult) result = NULL;
+  GPtrArray *ids;
+  PgParams params = { 0 };
+
+  pg_text (&params, after_site_id != NULL ? after_site_id : "");
+  pg_int (&params, limit);
+  result = pg_exec (store, "SELECT DISTINCT site_id FROM conversations "
+                    "WHERE assignee_id IS NOT NULL AND status IN ('open', 'pending') "
+                    "AND site_id > $1 ORDER BY site_id LIMIT $2", &params,
+                    "Cannot list the sites with assigned conversations", error);
+  if (result == NULL)
+    return NULL;
+  ids = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (ids, pg_dup (result, i, 0));
+  return ids;
+}

@@ -28,5 +28,7 @@ gboolean    pg_record_handling    (ConfabStore *store, const char *conversation_
 gint64      pg_median_handling    (ConfabStore *store, const char *site_id, const char *team_id, GError **error);
 GPtrArray  *pg_list_assigned_open (ConfabStore *store, const char *site_id, const char *user_id, GError **error);
 GPtrArray  *pg_list_assignees     (ConfabStore *store, const char *site_id, GError **error);
+GPtrArray  *pg_list_assigned_sites (ConfabStore *store, const char *after_site_id, guint limit,
+                                    GError **error);
 
 G_END_DECLS

@@ -1195,6 +1195,7 @@ static const ConfabStoreFuncs pg_backend = {
   .median_handling = pg_median_handling,
   .list_assigned_open = pg_list_assigned_open,
   .list_assignees = pg_list_assignees,
+  .list_assigned_sites = pg_list_assigned_sites,
   /* engage: contacts, goals, triggers (confab-pg-store-engage.c) */
   .get_contact = pg_get_contact,
   .put_contact = pg_put_contact,

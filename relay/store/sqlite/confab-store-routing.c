@@ -741,3 +741,33 @@ confab_store_list_assignees (ConfabStore  *store,
     }
   return g_steal_pointer (&ids);
 }
+
+GPtrArray *
+confab_store_list_assigned_sites (ConfabStore  *store,
+                                  const char   *after_site_id,
+                                  guint         limit,
+                                  GError      **error)
+{
+  STORE_HANDOFF (store, list_assigned_sites, NULL, error, after_site_id, limit, error);
+
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  /* conversations_assignee: the assigned rows only, their status in the index */
+  stmt = store_prepare (store, "SELECT DISTINCT site_id FROM conversations "
+                               "WHERE assignee_id IS NOT NULL AND status IN ('open', 'pending') "
+                               "AND site_id > ?1 ORDER BY site_id LIMIT ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, after_site_id != NULL ? after_site_id : "");
+  sqlite3_bind_int64 (stmt, 2, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, store_column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      store_set_sqlite_error (store, error, rc, "Cannot list the sites with assigned conversations");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
