@@ -49,7 +49,6 @@
 /* ... when nobody of the team could take over (confab_assistant_ask_email ()) */
 #define DONT_KNOW_ALONE_TEXT "I'm sorry, I don't know the answer to that, and nobody of the team is available right now."
 #define NOBODY_TEXT          "Nobody of the team is available right now."
-#define ASK_EMAIL_LABEL      "Leave your e-mail and we'll get back to you"
 
 G_DEFINE_QUARK (confab-assistant-error-quark, confab_assistant_error)
 
@@ -1314,7 +1313,8 @@ add_action (JsonArray  *actions,
 }
 
 /* The assistant's message: a bot's, with "assistant" set; it offers a person, or with
- * @ask_email (nobody there to take over) asks for the visitor's e-mail instead. */
+ * @ask_email (nobody there to take over: its "I don't know") asks for the visitor's e-mail
+ * instead. */
 static ConfabMessage *
 post_answer (ConfabAssistant  *assistant,
              const char       *conversation_id,
@@ -1334,7 +1334,7 @@ post_answer (ConfabAssistant  *assistant,
     json_object_set_string_member (extra, "stream_id", stream_id);
   json_object_set_array_member (extra, "sources", sources ? json_array_ref (sources) : json_array_new ());
   if (ask_email)
-    add_action (actions, "ask_email", ASK_EMAIL_LABEL);
+    add_action (actions, "ask_email", CONFAB_ASK_EMAIL_LABEL);
   else
     add_action (actions, "talk_to_human", TALK_TO_HUMAN_LABEL);
   json_object_set_array_member (extra, "actions", actions);
@@ -1962,6 +1962,10 @@ confab_assistant_human_requested (ConfabAssistant *assistant,
   g_autoptr (ConfabSite) site = NULL;
   g_autoptr (ConfabMessage) ask = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *client_id = NULL;
+  ConfabMessageDraft draft = { 0 };
   Settings settings = { 0 };
 
   conversation = confab_store_get_conversation (relay->store, conversation_id, &error);
@@ -1975,9 +1979,23 @@ confab_assistant_human_requested (ConfabAssistant *assistant,
   if (!should_ask_email (relay, site, conversation))
     return;
   read_settings (site, &settings);
-  /* the visitor's request is stored (the team sees it when they come): a bot says nobody is
-   * there now, and asks where to answer */
-  ask = post_answer (assistant, conversation_id, settings.name, NOBODY_TEXT, NULL, NULL, TRUE, &error);
+  /* The visitor's request is stored (the team sees it when they come): the site's bot says
+   * nobody is there now, and asks where to answer. A notice, not an answer of the assistant
+   * (also on sites with only the FAQ bot): no "assistant", no sources, nothing to vote on;
+   * its client id marks it (confab_message_asks_email ()). The bot speaks under the name the
+   * visitor knows: the assistant's when it is on, else the FAQ bot's (confab_faq_answer ()). */
+  if (settings.enabled && confab_assistant_available (assistant))
+    name = g_strdup (settings.name);
+  else
+    name = g_strdup_printf ("%s assistant", site->name);
+  uuid = g_uuid_string_random ();
+  client_id = g_strconcat (CONFAB_ASK_EMAIL_CLIENT_PREFIX, uuid, NULL);
+  draft.conversation_id = conversation_id;
+  draft.client_id = client_id;
+  draft.sender_type = CONFAB_SENDER_BOT;
+  draft.sender_name = name;
+  draft.body = NOBODY_TEXT;
+  ask = confab_hub_post_message (relay->hub, &draft, NULL, NULL, NULL, &error);
   if (ask == NULL)
     g_warning ("E-mail request not stored in conversation %s: %s", conversation_id, error->message);
   settings_clear (&settings);

@@ -301,6 +301,13 @@ confab_upload_to_json (const ConfabUpload *upload)
   return object;
 }
 
+gboolean
+confab_message_asks_email (const ConfabMessage *message)
+{
+  return message->sender_type == CONFAB_SENDER_BOT && message->client_id != NULL &&
+         g_str_has_prefix (message->client_id, CONFAB_ASK_EMAIL_CLIENT_PREFIX);
+}
+
 JsonObject *
 confab_message_to_json (const ConfabMessage *message,
                         ConfabAudience       audience)
@@ -335,6 +342,18 @@ confab_message_to_json (const ConfabMessage *message,
       json_object_set_string_member (talk, "type", "talk_to_human");
       json_object_set_string_member (talk, "label", "Talk to a person");
       json_array_add_object_element (actions, talk);
+      json_object_set_array_member (object, "actions", actions);
+    }
+
+  /* The notice that nobody can take over: the e-mail field, no vote (confab_message_asks_email ()) */
+  if (confab_message_asks_email (message))
+    {
+      JsonArray *actions = json_array_new ();
+      JsonObject *ask = json_object_new ();
+
+      json_object_set_string_member (ask, "type", "ask_email");
+      json_object_set_string_member (ask, "label", CONFAB_ASK_EMAIL_LABEL);
+      json_array_add_object_element (actions, ask);
       json_object_set_array_member (object, "actions", actions);
     }
 

@@ -27,6 +27,13 @@ JsonObject *confab_conversation_to_json (ConfabStore              *store,
 /* {"id","url","thumb_url","mime","width","height","size"}: a message's "attachment" and the
  * answer to an upload. */
 JsonObject *confab_upload_to_json       (const ConfabUpload       *upload);
+/* A bot's notice that nobody of the team can take over now (confab-assistant.c): no answer of
+ * the assistant, so neither labelled nor voted on, but the visitor may leave an e-mail. The
+ * relay marks it with a client id of its own (as "off_" marks the offline messages), and its
+ * message JSON carries the ask_email action. */
+#define CONFAB_ASK_EMAIL_CLIENT_PREFIX "ask_email:"
+#define CONFAB_ASK_EMAIL_LABEL         "Leave your e-mail and we'll get back to you"
+gboolean    confab_message_asks_email   (const ConfabMessage      *message);
 /* Without "cursor" and "site_id": frames add those for agents. */
 JsonObject *confab_message_to_json      (const ConfabMessage      *message,
                                          ConfabAudience            audience);

@@ -925,11 +925,66 @@ got_picture (gpointer data)
   return ((Messenger *) data)->pictures == 1;
 }
 
+static GtkWidget *
+file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_mapped (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return file_chooser () != NULL;
+}
+
+static gboolean
+chooser_gone (gpointer data)
+{
+  return file_chooser () == NULL;
+}
+
+/* Whether @filter shows a file of @mime. */
+static gboolean
+filter_takes (GtkFileFilter *filter,
+              const char    *mime)
+{
+  g_autoptr (GFileInfo) info = g_file_info_new ();
+  g_autofree char *type = g_content_type_from_mime_type (mime);
+
+  g_file_info_set_display_name (info, "file");
+  g_file_info_set_content_type (info, type);
+  return gtk_filter_match (GTK_FILTER (filter), info);
+}
+
+static gboolean
+attach_refused (gpointer data)
+{
+  return mapped_label_says (data, "attach-refusal", "(JPEG, PNG or GIF) can be sent to Messenger") &&
+         mapped_label_says (data, "attach-refusal", "share a file as a link instead");
+}
+
+static gboolean
+attach_refusal_gone (gpointer data)
+{
+  return find_mapped_named (data, "attach-refusal") == NULL;
+}
+
 /* A Messenger customer's conversation: the agent types with real keys — Messenger gets one
  * typing_on however many keys (renewed only every 10 s), and typing_off when the reply goes;
  * Messenger refuses the reply, the row says so with "Send Again", and a real click on it sends
  * the same message again: the platform gets the same words, the row's refusal goes, and the
- * relay still has one agent message, now sent. */
+ * relay still has one agent message, now sent. The attach button's chooser shows only the
+ * pictures Messenger takes; a dropped PDF is refused in the composer before any upload, a
+ * dropped picture goes. */
 static void
 test_messenger_send_again (void)
 {
@@ -1015,6 +1070,43 @@ test_messenger_send_again (void)
   wait_until ("the refusal gone from the row", refusal_gone, root);
   g_assert_cmpuint (texts->len, ==, 2);
 
+  /* the attach button offers the pictures Messenger takes, nothing else */
+  {
+    GtkWidget *attach = find_mapped_named (root, "attach-button");
+    GtkFileFilter *filter;
+
+    g_assert_nonnull (attach);
+    x_focus (GTK_WINDOW (app.window));
+    click_middle (attach);
+    wait_until ("the file chooser", chooser_shown, NULL);
+    filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (file_chooser ()));
+    g_assert_nonnull (filter);
+    g_assert_true (filter_takes (filter, "image/jpeg"));
+    g_assert_true (filter_takes (filter, "image/png"));
+    g_assert_true (filter_takes (filter, "image/gif"));
+    g_assert_false (filter_takes (filter, "image/webp"));
+    g_assert_false (filter_takes (filter, "application/pdf"));
+    g_assert_false (filter_takes (filter, "text/plain"));
+    gtk_window_close (GTK_WINDOW (file_chooser ()));
+    wait_until ("the file chooser closed", chooser_gone, NULL);
+  }
+
+  /* a PDF dropped on it is refused in the composer, with the relay's words, before any upload
+   * (relay_picture_sent below counts the relay's agent messages: the PDF is none of them) */
+  {
+    g_autofree char *pdf_path = g_build_filename (test_relay_tmp_dir (world->relay), "return form.pdf", NULL);
+    g_autoptr (GFile) pdf_file = NULL;
+    static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+                              "2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+                              "trailer << /Root 1 0 R >>\n%%EOF\n";
+
+    g_assert_true (g_file_set_contents (pdf_path, pdf, -1, &error));
+    pdf_file = g_file_new_for_path (pdf_path);
+    g_assert_true (drop_files (drop_target_of (find_type (root, g_type_from_name ("ConfabChatView"))),
+                               pdf_file));
+    wait_until ("the refusal in the composer", attach_refused, root);
+  }
+
   /* a picture dropped on the conversation goes to Messenger as an image attachment */
   {
     g_autofree char *png_path = g_build_filename (test_relay_tmp_dir (world->relay), "label.png", NULL);
@@ -1043,6 +1135,8 @@ test_messenger_send_again (void)
   }
   wait_until ("the picture at Messenger", got_picture, &m);
   wait_until ("the picture sent on the relay", relay_picture_sent, &o);
+  /* a picture it takes: the refusal of the PDF is over */
+  wait_until ("the refusal gone from the composer", attach_refusal_gone, root);
   settle (300);
   g_free (save_screenshot (root, "conversation-messenger"));
   app_stop (&app);

@@ -470,6 +470,61 @@ get_visitor (TestWorld *world)
   return json_object_ref (test_response_object (response));
 }
 
+/* @ask is the bot's notice that nobody can take over, as the visitor got it: a plain bot message
+ * under @name with the e-mail field, no answer of the assistant (no label, no sources, no faq_id),
+ * so nothing to vote on; the agents read it so from the store too. */
+static void
+assert_nobody_notice (TestWorld  *world,
+                      JsonObject *ask,
+                      const char *name)
+{
+  g_autofree char *types = action_types (ask);
+  g_autofree char *vote = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (JsonObject) error = NULL;
+  g_autoptr (TestResponse) stored = NULL;
+  JsonArray *messages;
+  JsonObject *copy = NULL;
+
+  g_assert_cmpstr (test_obj_string (ask, "body"), ==, "Nobody of the team is available right now.");
+  g_assert_cmpstr (test_obj_string (ask, "sender.type"), ==, "bot");
+  g_assert_cmpstr (test_obj_string (ask, "sender.name"), ==, name);
+  g_assert_cmpstr (types, ==, "ask_email");
+  g_assert_false (test_obj_has (ask, "assistant"));
+  g_assert_false (test_obj_has (ask, "sources"));
+  g_assert_false (test_obj_has (ask, "faq_id"));
+  g_assert_false (test_obj_has (ask, "stream_id"));
+
+  /* no vote on it: it answered nothing */
+  vote = g_strdup_printf ("{\"type\":\"faq_feedback\",\"seq\":%" G_GINT64_FORMAT ",\"helpful\":true}",
+                          test_obj_int (ask, "seq"));
+  test_ws_send (world->visitor, vote);
+  error = test_ws_expect_error (world->visitor, "not_found", TEST_TIMEOUT_MS);
+
+  /* read again (json-glib's message, where the frame was hand-built): the same */
+  path = g_strdup_printf ("/api/v1/conversations/%s/messages", test_obj_string (ask, "conversation_id"));
+  stored = test_http (world->relay, "GET", path, world->token, NULL, NULL);
+  test_assert_http_status (stored, 200);
+  messages = test_obj_array (test_response_object (stored), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+
+      if (test_obj_int (message, "seq") == test_obj_int (ask, "seq"))
+        copy = message;
+    }
+  g_assert_nonnull (copy);
+  {
+    g_autofree char *copy_types = action_types (copy);
+
+    g_assert_cmpstr (copy_types, ==, "ask_email");
+    g_assert_cmpstr (test_obj_string (copy, "sender.name"), ==, name);
+    g_assert_false (test_obj_has (copy, "assistant"));
+    g_assert_false (test_obj_has (copy, "sources"));
+    g_assert_false (test_obj_has (copy, "vote"));
+  }
+}
+
 /* Nobody of the team online: "I don't know" says so and asks for an e-mail instead of offering
  * a person; a bad address is refused, a good one lands on the visitor for the agents (with the
  * lead score counting it) and the conversation stays open, waiting for their reply. */
@@ -560,7 +615,6 @@ test_ask_email_on_handoff (void)
   g_autoptr (JsonObject) ask = NULL;
   g_autoptr (JsonObject) again = NULL;
   g_autofree char *types = NULL;
-  g_autofree char *ask_types = NULL;
 
   standin_mode (standin, "fast");
   visitor_send (world->visitor, "How long does shipping take?", NULL);
@@ -573,15 +627,37 @@ test_ask_email_on_handoff (void)
   note = test_ws_wait_for_match (world->visitor, "message", "sender.type", "system", TEST_TIMEOUT_MS);
   ask = expect_bot (world->visitor, TEST_TIMEOUT_MS);
   g_assert_cmpint (test_obj_int (ask, "seq"), >, test_obj_int (note, "seq"));
-  g_assert_cmpstr (test_obj_string (ask, "body"), ==, "Nobody of the team is available right now.");
-  ask_types = action_types (ask);
-  g_assert_cmpstr (ask_types, ==, "ask_email");
+  /* the bot the visitor knows, but no answer of it */
+  assert_nobody_notice (world, ask, "Ava");
   g_assert_cmpint (assistant_count (world, "handoffs"), ==, 1);
 
   /* asked before: nothing more */
   test_ws_send (world->visitor, "{\"type\":\"talk_to_human\"}");
   again = test_ws_find_match (world->visitor, "message", "sender.type", "bot", TEST_QUIET_MS);
   g_assert_null (again);
+}
+
+/* A site with only the FAQ bot (no assistant on this relay): asking for a person when nobody can
+ * take over gets the same notice, from the FAQ bot's name. */
+static void
+test_ask_email_faq_only (void)
+{
+  g_autoptr (TestWorld) world = test_world_new (NULL, TEST_WORLD_NO_AGENT);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) note = NULL;
+  g_autoptr (JsonObject) ask = NULL;
+
+  add_knowledge (world);
+  visitor_send (world->visitor, "How long does shipping take?", NULL);
+  answer = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  g_assert_true (test_obj_has (answer, "faq_id"));
+  g_assert_false (test_obj_has (answer, "assistant"));
+
+  test_ws_send (world->visitor, "{\"type\":\"talk_to_human\"}");
+  note = test_ws_wait_for_match (world->visitor, "message", "sender.type", "system", TEST_TIMEOUT_MS);
+  ask = expect_bot (world->visitor, TEST_TIMEOUT_MS);
+  g_assert_cmpint (test_obj_int (ask, "seq"), >, test_obj_int (note, "seq"));
+  assert_nobody_notice (world, ask, "Site a assistant");
 }
 
 /* The visitor's e-mail is known: nobody online, and still no ask. */
@@ -1413,6 +1489,7 @@ main (int   argc,
   test_harness_add ("/assistant/ask-email/nobody-online", test_ask_email_nobody_online);
   test_harness_add ("/assistant/ask-email/agent-online", test_no_ask_agent_online);
   test_harness_add ("/assistant/ask-email/on-handoff", test_ask_email_on_handoff);
+  test_harness_add ("/assistant/ask-email/faq-only", test_ask_email_faq_only);
   test_harness_add ("/assistant/ask-email/email-known", test_no_ask_email_known);
   test_harness_add ("/assistant/ask-email/outside-hours", test_ask_email_outside_hours);
   test_harness_add ("/assistant/fallback/http-error", test_fallback_http_error);

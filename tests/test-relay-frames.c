@@ -100,6 +100,10 @@ test_kinds (void)
   assert_same_both (&message);
   message.sender_id = NULL;
   message.vote = 0;
+  /* the bot's notice that nobody can take over: its ask_email action, marked by its client id */
+  message.client_id = CONFAB_ASK_EMAIL_CLIENT_PREFIX "5c1e0d2a";
+  assert_same_both (&message);
+  message.client_id = NULL;
 
   /* a system note */
   message.sender_type = CONFAB_SENDER_SYSTEM;

@@ -4,7 +4,8 @@
  * window over the composer — the time left, or, once it closed, why only a template may go and
  * a picker of the site's templates (GET …/channels/whatsapp) with a button that sends one.
  * "chat.send-again" sends a message the platform refused again: the same message, retried by
- * the relay. */
+ * the relay. Messenger and WhatsApp take only some pictures: the attach button's chooser
+ * offers those, and another file is refused over the composer before it is uploaded. */
 #define G_LOG_DOMAIN "confab-ui"
 
 #include <glib/gi18n.h>
@@ -19,6 +20,7 @@
 typedef struct {
   GtkWidget     *bar;
   GtkLabel      *label;
+  GtkLabel      *refusal;     /* a file this channel does not take, said before any upload */
   GtkWidget     *picker_box;
   GtkDropDown   *picker;
   GtkStringList *names;       /* "name (language)" */
@@ -87,6 +89,9 @@ confab_chat_view_channel_update (ConfabChatView *self)
     return;
   if (cache != NULL && self->conversation_id != NULL)
     channel = confab_cache_dup_channel (cache, self->conversation_id, &ends_at);
+  /* the refusal was about a file for the conversation it was dropped on */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (bar->refusal), "conversation-id"), self->conversation_id) != 0)
+    gtk_widget_set_visible (GTK_WIDGET (bar->refusal), FALSE);
   if (confab_channel_title (channel) != NULL && self->conversation != NULL)
     {
       g_autofree char *subtitle = g_strdup_printf (_("%s · %s"), confab_channel_title (channel),
@@ -192,6 +197,58 @@ send_again_action (GtkWidget  *widget,
                                bar->cancellable, retried_cb, g_object_ref (self));
 }
 
+/* The channel of the conversation shown now (NULL: the website), as the cache knows it. */
+static char *
+channel_of (ConfabChatView *self)
+{
+  ConfabCache *cache = self->account != NULL ? confab_account_get_cache (self->account) : NULL;
+  gint64 ends_at = 0;
+
+  if (cache == NULL || self->conversation_id == NULL)
+    return NULL;
+  return confab_cache_dup_channel (cache, self->conversation_id, &ends_at);
+}
+
+const char * const *
+confab_chat_view_channel_image_types (ConfabChatView *self)
+{
+  /* what the relay sends on (confab_meta_queue_reply ()); it refuses anything else */
+  static const char * const messenger[] = { "image/jpeg", "image/png", "image/gif", NULL };
+  static const char * const whatsapp[] = { "image/jpeg", "image/png", NULL };
+  g_autofree char *channel = channel_of (self);
+
+  if (g_strcmp0 (channel, "messenger") == 0)
+    return messenger;
+  if (g_strcmp0 (channel, "whatsapp") == 0)
+    return whatsapp;
+  return NULL;
+}
+
+gboolean
+confab_chat_view_channel_file_allowed (ConfabChatView *self,
+                                       const char     *mime)
+{
+  const char * const *types = confab_chat_view_channel_image_types (self);
+  g_autofree char *channel = NULL;
+  const char *text;
+
+  if (types == NULL || (mime != NULL && g_strv_contains (types, mime)))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (bar_of (self)->refusal), FALSE);
+      return TRUE;
+    }
+  /* the relay's words (confab_meta_queue_reply ()), before anything is uploaded */
+  channel = channel_of (self);
+  text = g_strcmp0 (channel, "whatsapp") == 0
+    ? _("Only pictures (JPEG or PNG) can be sent to WhatsApp from Confab: share a file as a link instead")
+    : _("Only pictures (JPEG, PNG or GIF) can be sent to Messenger from Confab: share a file as a link instead");
+  gtk_label_set_text (bar_of (self)->refusal, text);
+  g_object_set_data_full (G_OBJECT (bar_of (self)->refusal), "conversation-id",
+                          g_strdup (self->conversation_id), g_free);
+  gtk_widget_set_visible (GTK_WIDGET (bar_of (self)->refusal), TRUE);
+  return FALSE;
+}
+
 void
 confab_chat_view_channel_class_init (GtkWidgetClass *widget_class)
 {
@@ -232,6 +289,19 @@ confab_chat_view_channel_init (ConfabChatView *self)
   gtk_box_append (GTK_BOX (bar->bar), bar->picker_box);
   gtk_widget_set_visible (bar->bar, FALSE);
   gtk_widget_insert_before (bar->bar, gtk_widget_get_parent (self->composer_box), self->composer_box);
+  bar->refusal = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (bar->refusal), "attach-refusal");
+  gtk_label_set_wrap (bar->refusal, TRUE);
+  gtk_label_set_xalign (bar->refusal, 0);
+  gtk_label_set_max_width_chars (bar->refusal, 24);
+  gtk_widget_set_margin_start (GTK_WIDGET (bar->refusal), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (bar->refusal), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (bar->refusal), 6);
+  gtk_widget_add_css_class (GTK_WIDGET (bar->refusal), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (bar->refusal), "error");
+  gtk_widget_set_visible (GTK_WIDGET (bar->refusal), FALSE);
+  gtk_widget_insert_before (GTK_WIDGET (bar->refusal), gtk_widget_get_parent (self->composer_box),
+                            self->composer_box);
   g_object_set_data_full (G_OBJECT (self), "confab-channel-bar", bar, (GDestroyNotify) channel_bar_free);
   bar->tick = g_timeout_add_seconds (60, tick_cb, self);
 }

@@ -97,6 +97,12 @@ void          confab_chat_view_files_class_init (GtkWidgetClass *widget_class);
 void          confab_chat_view_channel_class_init (GtkWidgetClass *widget_class);
 void          confab_chat_view_channel_init     (ConfabChatView *self);
 void          confab_chat_view_channel_update   (ConfabChatView *self);
+/* The MIME types of the pictures the conversation's channel takes (Messenger, WhatsApp), or
+ * NULL when it takes any file (the website, e-mail). */
+const char * const *confab_chat_view_channel_image_types (ConfabChatView *self);
+/* Whether a file of @mime may go to this conversation; if not, the composer says why. */
+gboolean      confab_chat_view_channel_file_allowed (ConfabChatView *self,
+                                                 const char     *mime);
 /* confab-chat-view-routing.c: issue 18's target badge, team, transfer */
 void          confab_chat_view_routing_class_init (GtkWidgetClass *widget_class);
 void          confab_chat_view_routing_init     (ConfabChatView *self);

@@ -762,6 +762,9 @@ file_loaded_cb (GObject      *source,
   type = g_content_type_guess (NULL, g_bytes_get_data (bytes, NULL),
                                MIN (g_bytes_get_size (bytes), 4096), NULL);
   mime = g_content_type_get_mime_type (type);
+  /* Messenger and WhatsApp take only some pictures: refused here, not after the upload */
+  if (!confab_chat_view_channel_file_allowed (self, mime))
+    return;
   /* anything else goes as a file (the relay sniffs it and says whether the site takes it) */
   if (mime == NULL || !g_str_has_prefix (mime, "image/"))
     {
@@ -802,21 +805,34 @@ attach_action (GtkWidget  *widget,
   GtkRoot *root = gtk_widget_get_root (widget);
   GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  const char * const *images = confab_chat_view_channel_image_types (self);
 
-  chooser = gtk_file_chooser_native_new (_("Send an Image or a File"), GTK_WINDOW (root),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Send"), NULL);
-  /* what a site may take: images, PDF, text, CSV, office documents, zip */
-  gtk_file_filter_set_name (filter, _("Images and Documents"));
-  for (const char * const *m = (const char * const[]) {
-         "image/*", "application/pdf", "text/plain", "text/csv",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-         "application/vnd.oasis.opendocument.text",
-         "application/vnd.oasis.opendocument.spreadsheet",
-         "application/vnd.oasis.opendocument.presentation", "application/zip", NULL };
-       *m != NULL; m++)
-    gtk_file_filter_add_mime_type (filter, *m);
+  if (images != NULL)
+    {
+      /* Messenger and WhatsApp: only the pictures they take (the relay refuses the rest) */
+      chooser = gtk_file_chooser_native_new (_("Send an Image"), GTK_WINDOW (root),
+                                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Send"), NULL);
+      gtk_file_filter_set_name (filter, _("Images"));
+      for (const char * const *m = images; *m != NULL; m++)
+        gtk_file_filter_add_mime_type (filter, *m);
+    }
+  else
+    {
+      chooser = gtk_file_chooser_native_new (_("Send an Image or a File"), GTK_WINDOW (root),
+                                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Send"), NULL);
+      /* what a site may take: images, PDF, text, CSV, office documents, zip */
+      gtk_file_filter_set_name (filter, _("Images and Documents"));
+      for (const char * const *m = (const char * const[]) {
+             "image/*", "application/pdf", "text/plain", "text/csv",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+             "application/vnd.oasis.opendocument.text",
+             "application/vnd.oasis.opendocument.spreadsheet",
+             "application/vnd.oasis.opendocument.presentation", "application/zip", NULL };
+           *m != NULL; m++)
+        gtk_file_filter_add_mime_type (filter, *m);
+    }
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

@@ -145,6 +145,12 @@ hub_message_frame_text (const ConfabMessage *message,
       g_string_append (out, "[{\"type\":\"talk_to_human\",\"label\":\"Talk to a person\"}]");
     }
 
+  if (confab_message_asks_email (message))
+    {
+      append_name (out, "actions");
+      g_string_append (out, "[{\"type\":\"ask_email\",\"label\":\"" CONFAB_ASK_EMAIL_LABEL "\"}]");
+    }
+
   /* as confab_message_to_json(): the stored object's members, which json-glib wrote compactly
    * ({"stream_id":…,"sources":[…],"actions":[…]}), so its text between the braces is theirs */
   if (message->assistant_json != NULL)

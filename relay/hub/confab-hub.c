@@ -978,7 +978,10 @@ confab_hub_post_message (ConfabHub                      *hub,
   gboolean changed = FALSE;
 
   g_return_val_if_fail (draft->conversation_id != NULL, NULL);
-  g_return_val_if_fail (draft->client_id == NULL, NULL);
+  /* the relay's own messages: no client's id to answer twice; a notice's id is the relay's own
+   * and new each time (confab_message_asks_email ()) */
+  g_return_val_if_fail (draft->client_id == NULL ||
+                        g_str_has_prefix (draft->client_id, CONFAB_ASK_EMAIL_CLIENT_PREFIX), NULL);
 
   if (!hub_begin (hub, error))
     return NULL;

@@ -195,7 +195,8 @@ typedef struct {
   char             *conversation_id;
   gint64            seq;
   gint64            cursor;
-  char             *client_id;     /* NULL for messages the relay wrote itself (bot, system) */
+  char             *client_id;     /* NULL for messages the relay wrote itself (bot, system), but
+                                    * for the bot's "nobody available" notice (confab-objects.h) */
   ConfabSenderType  sender_type;
   char             *sender_id;     /* visitor id or user id; the FAQ's id for a bot's FAQ answer; NULL for system */
   char             *sender_name;

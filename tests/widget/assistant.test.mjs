@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import {
   Relay, SOURCE_ROOT, createSite, setSettings, startHost, launchBrowser, artifact, until, axeScan,
-  bubble, composer, openPage, hostUrl,
+  bubble, composer, openPage, hostUrl, Agent,
 } from './harness.mjs';
 
 const REPLY = 'Standard shipping takes 3 to 5 working days in Europe, and we ship worldwide.';
@@ -61,6 +61,18 @@ after(async () => {
   if (standin) standin.kill();
 });
 
+// The bot's notice that nobody of the team can take over: under the site's bot name (@name), the
+// e-mail field, and neither the "Assistant" label nor "Was this helpful?" — it answered nothing.
+const assertNobodyNotice = async (page, name) => {
+  const notice = page.locator('confab-widget .g', { hasText: 'Nobody of the team is available right now.' });
+  await until('the notice', async () => (await notice.count()) == 1);
+  assert.equal(await notice.getByLabel('Leave your e-mail and we\'ll get back to you').count(), 1, 'the e-mail field');
+  assert.equal(await notice.locator('.ai').count(), 0, 'no "Assistant" label');
+  assert.equal(await notice.locator('.src').count(), 0, 'no sources');
+  assert.equal(await notice.getByRole('group', { name: 'Was this helpful?' }).count(), 0, 'no vote');
+  assert.match(await notice.locator('.f').textContent(), name);
+};
+
 test('the assistant streams its answer, labelled, with its sources and a way to a person', async () => {
   const { context, page } = await openPage(browser, hostUrl(host, site));
   await bubble(page, 'Open chat').click();
@@ -108,10 +120,13 @@ test('the assistant streams its answer, labelled, with its sources and a way to 
   await answer.getByRole('button', { name: 'Talk to a person' }).click();
   await until('the team is asked', async () =>
     (await page.locator('confab-widget .g.s .x', { hasText: 'The visitor asked for a person' }).count()) == 1);
+  // nobody of the team online: Ava says so and asks for an e-mail, a notice, not an answer
+  await assertNobodyNotice(page, /Ava/);
   assert.equal((await standinCall('GET', '/requests')).length, 1);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
 
 // A new visitor asks about shipping; resolves when the chat is open and the question sent.
 const ask = async (page) => {
@@ -243,4 +258,39 @@ test('nobody of the team online: "I don\'t know" asks for an e-mail, which lands
   assert.equal(await answer.locator('form').count(), 0, 'no field after a reload');
   assert.deepEqual(page.errors, []);
   await context.close();
+});
+
+test('a site with only the FAQ bot: asking for a person when nobody is there gets the notice, not an answer to vote on', async () => {
+  const books = await createSite(relay, token, 'Books');
+  const r = await relay.http('POST', `/api/v1/sites/${books.id}/faqs`,
+    { question: 'Do you sell used books?', answer: 'Yes, used books are on the second floor.' }, token);
+  assert.equal(r.status, 201, r.text);
+  // someone of the team is there when the visitor starts (no offline form), and goes away
+  const agent = await new Agent(relay, token).connect();
+  const { context, page } = await openPage(browser, hostUrl(host, books));
+  try {
+    await bubble(page, 'Open chat').click();
+    await until('composer', async () => composer(page).isVisible());
+    await composer(page).fill('Do you sell used books?');
+    await composer(page).press('Enter');
+    const answer = page.locator('confab-widget .g', { hasText: 'used books are on the second floor' });
+    await until('the FAQ bot answers', async () => (await answer.count()) == 1);
+    // the FAQ's answer is one to vote on, and no assistant's
+    assert.equal(await answer.getByRole('group', { name: 'Was this helpful?' }).count(), 1);
+    assert.equal(await answer.locator('.ai').count(), 0);
+
+    agent.send({ type: 'presence', status: 'away' });
+    // the relay told the visitor nobody is online (agents_online): it knows before the click
+    await until('nobody online in the header', async () =>
+      (await page.locator('confab-widget').getByText('We are offline').count()) > 0);
+    await answer.getByRole('button', { name: 'Talk to a person' }).click();
+    await until('the team is asked', async () =>
+      (await page.locator('confab-widget .g.s .x', { hasText: 'The visitor asked for a person' }).count()) == 1);
+    await assertNobodyNotice(page, /Books assistant/);
+    await page.screenshot({ path: artifact('faq-nobody-notice.png') });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    agent.close();
+    await context.close();
+  }
 });
