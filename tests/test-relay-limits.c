@@ -494,11 +494,7 @@ test_slow_consumer (void)
 
   g_assert_cmpuint (raw_ws_handshake (raw, "/ws/agent", auth), ==, 101);
   g_assert_true (raw_ws_send_text (raw, "{\"type\":\"subscribe\",\"after_cursor\":0}"));
-  {
-    g_autoptr(JsonObject) synced = raw_ws_wait_type (raw, "synced", TEST_TIMEOUT_MS);
-
-    g_assert_nonnull (synced);
-  }
+  test_sleep_ms (200);
 
   /* ...and from now on it reads nothing. */
   {
