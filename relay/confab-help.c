@@ -132,7 +132,7 @@ confab_kb_take_public_request (ConfabRelay       *relay,
       g_object_set_data_full (G_OBJECT (relay->server), "confab-kb-limit", limit,
                               (GDestroyNotify) confab_rate_limit_free);
     }
-  return confab_rate_limit_take (limit, ip_hash, g_get_monotonic_time () / 1000, retry_after_ms);
+  return confab_rate_limit_take (limit, ip_hash, confab_rate_limit_now_ms (), retry_after_ms);
 }
 
 /* --- pages --- */

@@ -11,6 +11,7 @@
 #include "confab-hub-targets.h"
 #include "confab-hub-leads.h"
 #include "confab-store-targets.h"
+#include "confab-ratelimit.h"
 #include "confab-util.h"
 
 #if CONFAB_TEST_HOOKS
@@ -135,6 +136,10 @@ read_test_clock (ConfabTargets *targets)
     }
   targets->offset_ms = g_ascii_strtoll (text, NULL, 10);
   clock_offset_ms = targets->offset_ms;
+  /* the rate limits refill by it too (their own monotonic time plus the same offset) */
+  confab_rate_limit_set_clock_offset (targets->offset_ms);
+  /* the line tests wait for: after it every frame and request counts by the new time */
+  g_message ("Test clock at +%" G_GINT64_FORMAT " ms", targets->offset_ms);
 }
 
 static gboolean

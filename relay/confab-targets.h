@@ -3,7 +3,8 @@
  * next time a running target turns near or missed, which then tells agents (a `conversation`
  * event per conversation). Test builds (-Dtests=true) take CONFAB_TEST_CLOCK from the
  * environment: a file holding milliseconds added to the real time, read at start and again on
- * SIGUSR2, so that tests move time on instead of sleeping. */
+ * SIGUSR2, so that tests move time on instead of sleeping. The rate limits
+ * (confab_rate_limit_now_ms()) and webhook retries count by the same offset. */
 #pragma once
 
 #include "confab-relay.h"

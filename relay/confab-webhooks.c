@@ -20,6 +20,7 @@
 #include "confab-json.h"
 #include "confab-objects.h"
 #include "confab-store-hooks.h"
+#include "confab-targets.h"
 #include "confab-test-resolver.h"
 #include "confab-util.h"
 
@@ -330,7 +331,8 @@ attempt_failed (Attempt    *attempt,
   for (gint64 i = 1; i < attempts && delay_s < config->webhooks_retry_max; i++)
     delay_s *= 2;
   delay_s = MIN (delay_s, (gint64) config->webhooks_retry_max);
-  next = confab_now_ms () + delay_s * 1000;
+  /* the test clock in a test build (confab-targets.h): tests move on instead of waiting */
+  next = confab_clock_now_ms () + delay_s * 1000;
 
   if (final || next > attempt->created_at + (gint64) config->webhooks_retry_for * 1000)
     {
@@ -521,7 +523,7 @@ start (ConfabWebhooks *webhooks,
 
   /* this relay's for the attempt: another relay of the database passes it by, and after a
    * crash it is due again once the lease is over */
-  lease_until = confab_now_ms () +
+  lease_until = confab_clock_now_ms () +
                 ((gint64) webhooks->relay->config->webhooks_timeout + LEASE_MARGIN_S) * 1000;
   if (!confab_store_claim_delivery (store, delivery->id, delivery->next_attempt_at, lease_until, &error))
     {
@@ -603,14 +605,14 @@ on_tick (gpointer user_data)
   /* Most ticks find nothing due: one indexed read (which may see the hub's open batch: it only
    * decides whether to look further), and the hub's batch is left alone. */
   next = confab_store_next_delivery_at (store, NULL);
-  if (next == 0 || next > confab_now_ms ())
+  if (next == 0 || next > confab_clock_now_ms ())
     goto purge;
 
   /* committed rows only: what the open batch holds may yet be rolled back */
   confab_hub_sync (webhooks->relay->hub);
 
   /* those in flight are listed too (they are skipped): ask for as many more */
-  due = confab_store_list_due_deliveries (store, confab_now_ms (),
+  due = confab_store_list_due_deliveries (store, confab_clock_now_ms (),
                                           room + g_hash_table_size (webhooks->in_flight), &error);
   if (due == NULL)
     {

@@ -8,10 +8,12 @@
  * on creation and on delivery. */
 
 #include "relay-harness.h"
+#include "relay-clock.h"
 
 #include <string.h>
 
-#define FAST_RETRIES "[webhooks]\nallow-private=true\nretry-initial-seconds=1\nretry-max-seconds=2\n"
+/* A retry a minute later: only the relay's test clock (relay-clock.h) brings it within a test. */
+#define MINUTE_RETRIES "[webhooks]\nallow-private=true\nretry-initial-seconds=60\n"
 
 typedef struct {
   char     *event;
@@ -254,6 +256,38 @@ wait_delivery_attempts (TestWorld  *world,
     }
 }
 
+/* Waits until the webhook has @count deliveries, all delivered: then no relay sends any of them
+ * again. */
+static void
+wait_all_delivered (TestWorld  *world,
+                    const char *webhook_id,
+                    guint       count,
+                    guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * test_timeout_multiplier () * 1000;
+
+  for (;;)
+    {
+      g_autoptr (TestResponse) response = NULL;
+      JsonArray *list = deliveries (world, webhook_id, &response);
+      guint delivered = 0;
+
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        if (g_strcmp0 (test_obj_string (json_array_get_object_element (list, i), "status"),
+                       "delivered") == 0)
+          delivered++;
+      g_assert_cmpuint (json_array_get_length (list), <=, count);
+      if (delivered == count)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *text = test_response_text (response);
+          g_error ("not all %u deliveries were delivered: %s", count, text);
+        }
+      test_sleep_ms (100);
+    }
+}
+
 /* Waits until the newest delivery has @status. */
 static JsonObject *
 wait_delivery_status (TestWorld  *world,
@@ -299,8 +333,8 @@ test_events (void)
                                      TEST_TIMEOUT_MS);
 
   receiver_wait (receiver, 5, 10000);
-  /* and nothing more: each event once */
-  test_sleep_ms (1500);
+  /* and nothing more: each event once (all five answered and recorded: none is sent again) */
+  wait_all_delivered (world, webhook_id, 5, 5000);
   g_assert_cmpuint (receiver->received->len, ==, 5);
 
   for (guint i = 0; i < receiver->received->len; i++)
@@ -357,8 +391,14 @@ test_events (void)
 
     test_assert_http_status (patched, 200);
     g_assert_false (test_obj_bool (test_response_object (patched), "enabled"));
+    /* acknowledged once stored: a delivery would have been made with the message, and none
+     * was, so there is nothing to send */
     test_visitor_say (world->visitor, "Hello again", NULL);
-    test_sleep_ms (1500);
+    {
+      g_autoptr (TestResponse) again = NULL;
+
+      g_assert_cmpuint (json_array_get_length (deliveries (world, webhook_id, &again)), ==, 5);
+    }
     g_assert_cmpuint (receiver->received->len, ==, 5);
   }
 }
@@ -367,14 +407,20 @@ test_events (void)
 static void
 test_retry_then_delivered (void)
 {
-  g_autoptr (TestWorld) world = test_world_new (FAST_RETRIES, TEST_WORLD_NO_AGENT);
+  g_autoptr (TestClock) clock = test_clock_new ();
+  g_autoptr (TestWorld) world = test_world_new_on_clock (clock, MINUTE_RETRIES, TEST_WORLD_NO_AGENT);
   g_autoptr (Receiver) receiver = receiver_new (1, 204);
   g_autofree char *webhook_id = create_webhook (world, receiver, "['message.created']");
-  g_autoptr (JsonObject) delivered = NULL;
+  g_autoptr (JsonObject) delivered = NULL, pending = NULL;
   Received *first, *second;
 
   test_ws_ignore (world->visitor, "agents_online", NULL);
   test_visitor_say (world->visitor, "Anyone?", NULL);
+  pending = wait_delivery_attempts (world, webhook_id, "pending", 1, 5000);
+  g_assert_cmpint (test_obj_int (pending, "attempts"), ==, 1);
+  g_assert_cmpuint (receiver->received->len, ==, 1);
+  /* the retry's minute, on the relay's clock */
+  test_clock_advance (clock, world->relay, 60 * 1000);
   receiver_wait (receiver, 2, 10000);
   delivered = wait_delivery_status (world, webhook_id, "delivered", 5000);
   g_assert_cmpint (test_obj_int (delivered, "attempts"), ==, 2);
@@ -386,11 +432,18 @@ test_retry_then_delivered (void)
   g_assert_true (first->signature_ok && second->signature_ok);
 }
 
-/* A receiver that always fails: retried (1 s, 2 s, …) until retry-for-seconds, then failed. */
+/* A receiver that always fails: retried (1 min, 2 min, …) until retry-for-seconds, then failed.
+ * Time moves on by the relay's test clock: the schedule is long enough that the real time the
+ * attempts take, even on a loaded machine, changes nothing. */
 static void
 test_gives_up (void)
 {
-  g_autoptr (TestWorld) world = test_world_new (FAST_RETRIES "retry-for-seconds=4\n", TEST_WORLD_NO_AGENT);
+  g_autoptr (TestClock) clock = test_clock_new ();
+  g_autoptr (TestWorld) world = test_world_new_on_clock (clock, "[webhooks]\nallow-private=true\n"
+                                                         "retry-initial-seconds=60\n"
+                                                         "retry-max-seconds=120\n"
+                                                         "retry-for-seconds=240\n",
+                                                         TEST_WORLD_NO_AGENT);
   g_autoptr (Receiver) receiver = receiver_new (G_MAXUINT, 500);
   g_autofree char *webhook_id = create_webhook (world, receiver, "['message.created']");
   g_autoptr (JsonObject) failed = NULL;
@@ -398,18 +451,26 @@ test_gives_up (void)
 
   test_ws_ignore (world->visitor, "agents_online", NULL);
   test_visitor_say (world->visitor, "Hello?", NULL);
-  failed = wait_delivery_status (world, webhook_id, "failed", 15000);
+  /* at 0, 1 and 3 min on the relay's clock, the next (5 min) past 4 min */
+  {
+    g_autoptr (JsonObject) first = wait_delivery_attempts (world, webhook_id, "pending", 1, 5000);
+    g_autoptr (JsonObject) second = NULL;
+
+    test_clock_advance (clock, world->relay, 60 * 1000);
+    g_assert_cmpint (test_obj_int (first, "attempts"), ==, 1);
+    second = wait_delivery_attempts (world, webhook_id, "pending", 2, 5000);
+    g_assert_cmpint (test_obj_int (second, "attempts"), ==, 2);
+    test_clock_advance (clock, world->relay, 120 * 1000);
+  }
+  failed = wait_delivery_status (world, webhook_id, "failed", 5000);
   attempts = test_obj_int (failed, "attempts");
-  /* at 0, 1 and 3 s, the next (5 s) past 4 s; on a loaded machine the second may come so late
-   * that the third would already be past it */
-  g_assert_cmpuint (attempts, >=, 2);
-  g_assert_cmpuint (attempts, <=, 3);
+  g_assert_cmpuint (attempts, ==, 3);
   g_assert_cmpuint (receiver->received->len, ==, attempts);
   g_assert_cmpint (test_obj_int (failed, "response_status"), ==, 500);
   g_assert_cmpstr (test_obj_string (failed, "error"), ==, "HTTP 500");
   g_assert_true (test_obj_is_null (failed, "next_attempt_at"));
   g_assert_true (test_obj_is_null (failed, "delivered_at"));
-  test_sleep_ms (1500);
+  /* failed for good: recorded after the last answer, with no next attempt */
   g_assert_cmpuint (receiver->received->len, ==, attempts);
 }
 
@@ -417,8 +478,8 @@ test_gives_up (void)
 static void
 test_survives_restart (void)
 {
-  g_autoptr (TestWorld) world = test_world_new ("[webhooks]\nallow-private=true\nretry-initial-seconds=3\n",
-                                                TEST_WORLD_NO_AGENT);
+  g_autoptr (TestClock) clock = test_clock_new ();
+  g_autoptr (TestWorld) world = test_world_new_on_clock (clock, MINUTE_RETRIES, TEST_WORLD_NO_AGENT);
   g_autoptr (Receiver) receiver = receiver_new (1, 200);
   g_autofree char *webhook_id = create_webhook (world, receiver, "['message.created']");
   g_autoptr (JsonObject) pending = NULL, delivered = NULL;
@@ -431,8 +492,10 @@ test_survives_restart (void)
   g_assert_cmpint (test_obj_int (pending, "attempts"), ==, 1);
   g_assert_true (test_obj_has (pending, "next_attempt_at"));
 
+  /* down while the retry comes due */
   test_relay_stop (world->relay);
-  test_relay_start (world->relay);
+  test_clock_advance (clock, world->relay, 60 * 1000);
+  test_relay_start_on_clock (world->relay, clock);
   delivered = wait_delivery_status (world, webhook_id, "delivered", 10000);
   g_assert_cmpint (test_obj_int (delivered, "attempts"), ==, 2);
   g_assert_cmpuint (receiver->received->len, ==, 2);
@@ -496,7 +559,9 @@ test_two_relays (void)
       test_visitor_say (world->visitor, body, NULL);
     }
   receiver_wait (receiver, 3, 10000);
-  test_sleep_ms (3000);
+  /* all three answered and recorded: no relay sends them again, and a second attempt started
+   * while the first waited for its answer would have reached the receiver by then */
+  wait_all_delivered (world, webhook_id, 3, 10000);
   for (guint i = 0; i < receiver->received->len; i++)
     g_hash_table_add (ids, ((Received *) g_ptr_array_index (receiver->received, i))->delivery);
   g_assert_cmpuint (g_hash_table_size (ids), ==, 3);

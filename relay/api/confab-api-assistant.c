@@ -77,7 +77,7 @@ confab_api_assistant_conversation_resource (ConfabApiCall            *call,
                               "This relay has no assistant ([assistant] url)");
   /* each call is a model's work: per user, so that one busy agent cannot take it all */
   if (!confab_rate_limit_take (relay->assist_requests, call->user->id,
-                               g_get_monotonic_time () / 1000, &retry_after_ms))
+                               confab_rate_limit_now_ms (), &retry_after_ms))
     return confab_http_rate_limited (call->msg, retry_after_ms);
 
   request = g_new0 (AssistRequest, 1);

@@ -657,7 +657,7 @@ confab_api_post_message (ConfabApiCall            *call,
 
   /* an agent posting from a script is limited as a key is */
   if (!confab_rate_limit_take (call->relay->api_key_requests, limit_key,
-                               g_get_monotonic_time () / 1000, &retry))
+                               confab_rate_limit_now_ms (), &retry))
     return confab_http_rate_limited (call->msg, retry);
   post_message (call, conversation, call->user->id, call->user->name, call->user->id);
 }
@@ -881,7 +881,8 @@ confab_api_keys_request (ConfabRelay        *relay,
   if ((key = authenticate_key (relay, msg)) == NULL)
     return;
 
-  if (!confab_rate_limit_take (relay->api_key_requests, key->id, g_get_monotonic_time () / 1000, &retry))
+  if (!confab_rate_limit_take (relay->api_key_requests, key->id, confab_rate_limit_now_ms (),
+                               &retry))
     return confab_http_rate_limited (msg, retry);
 
   if (now - key->last_used_at >= TOUCH_EVERY_MS &&

@@ -39,7 +39,7 @@ confab_api_message_retry (ConfabApiCall            *call,
   /* each retry is a request to a platform: limited as an agent's REST posts are */
   limit_key = g_strconcat ("user:", call->user->id, NULL);
   if (!confab_rate_limit_take (call->relay->api_key_requests, limit_key,
-                               g_get_monotonic_time () / 1000, &retry))
+                               confab_rate_limit_now_ms (), &retry))
     return confab_http_rate_limited (call->msg, retry);
 
   message = confab_hub_channel_retry (call->relay->hub, conversation->id, (gint64) seq, &error);

@@ -177,7 +177,7 @@ confab_api_auth_setup (ConfabRelay       *relay,
   g_autofree char *stored_hash = NULL;
   g_autofree char *password_hash = NULL;
   const char *email = NULL, *code = NULL, *password = NULL, *name = NULL;
-  gint64 now_mono = g_get_monotonic_time () / 1000;
+  gint64 now_mono = confab_rate_limit_now_ms ();
   gint64 expires_at = 0;
   guint retry = 0;
 
@@ -309,7 +309,7 @@ confab_api_me_password (ConfabApiCall *call,
   g_autofree char *password_hash = NULL;
   g_autofree char *account_key = NULL;
   const char *current = NULL, *new_password = NULL;
-  gint64 now_mono = g_get_monotonic_time () / 1000;
+  gint64 now_mono = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   if (!confab_api_method_is (call, "POST"))

@@ -134,7 +134,7 @@ auth_login (Request *request)
   g_autofree char *ip_hash = NULL;
   g_autofree char *account_key = NULL;
   const char *email = NULL, *password = NULL;
-  gint64 now_mono = g_get_monotonic_time () / 1000;
+  gint64 now_mono = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   if (!method_is (request, "POST"))

@@ -74,7 +74,7 @@ confab_shared_limit_new (ConfabBus  *bus,
     limit->take_sha = confab_bus_add_script (bus, take_script);
   limit->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   limit->requests = g_hash_table_new (NULL, NULL);
-  limit->pruned_ms = g_get_monotonic_time () / 1000;
+  limit->pruned_ms = confab_rate_limit_now_ms ();
 
   return limit;
 }
@@ -123,7 +123,7 @@ on_taken (redisAsyncContext *ac,
             {
               /* the cluster's count, less what this relay took since that is still on its way */
               entry->estimate.tokens = reply->element[1]->integer / 1000.0 - entry->in_flight;
-              entry->estimate.updated_ms = g_get_monotonic_time () / 1000;
+              entry->estimate.updated_ms = confab_rate_limit_now_ms ();
             }
           else if (reply != NULL && !confab_bus_check_script_reply (limit->bus, reply)
                    && reply->type == REDIS_REPLY_ERROR)

@@ -174,7 +174,7 @@ confab_mailer_take_transcript (ConfabMailer *mailer,
                                guint        *out_retry_ms)
 {
   return confab_rate_limit_take (mailer->transcripts, visitor_id,
-                                 g_get_monotonic_time () / 1000, out_retry_ms);
+                                 confab_rate_limit_now_ms (), out_retry_ms);
 }
 
 void

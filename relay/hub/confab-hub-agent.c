@@ -345,7 +345,7 @@ agent_typing (Client     *client,
     }
   if ((conversation = agent_conversation (client, frame, NULL)) == NULL)
     return;
-  if (!confab_token_bucket_take (&client->typing, g_get_monotonic_time () / 1000, &retry))
+  if (!confab_token_bucket_take (&client->typing, confab_rate_limit_now_ms (), &retry))
     {
       client_rate_limited (client, retry, NULL);
       return;

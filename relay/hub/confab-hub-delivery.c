@@ -1131,7 +1131,7 @@ gboolean
 take_message_tokens (Client     *client,
                      const char *ref)
 {
-  gint64 now = g_get_monotonic_time () / 1000;
+  gint64 now = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   /* a message held for the database and run again (its client's frames run in order, so this

@@ -293,7 +293,7 @@ visitor_hello (Client     *client,
       guint retry = 0;
 
       if (!confab_shared_limit_take (hub->hellos_per_ip, client->ip_hash,
-                                     g_get_monotonic_time () / 1000, &retry))
+                                     confab_rate_limit_now_ms (), &retry))
         {
           client_rate_limited (client, retry, NULL);
           return;
@@ -582,7 +582,7 @@ send_preview (Client     *client,
 
   serialised = confab_frame_to_string (frame);
   hub_cluster_fanout_agents (client->hub, client->site_id, serialised);
-  client->last_preview_ms = g_get_monotonic_time () / 1000;
+  client->last_preview_ms = confab_rate_limit_now_ms ();
   client->preview_shown = active && *text != '\0';
 }
 
@@ -606,7 +606,7 @@ visitor_typing (Client     *client,
 {
   const char *preview = NULL;
   g_autoptr (GError) error = NULL;
-  gint64 now = g_get_monotonic_time () / 1000;
+  gint64 now = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   if (!stop)
@@ -688,7 +688,7 @@ visitor_page_view (Client     *client,
 
   /* Each one is a row of the journey: a visitor clicking through pages is far below these. */
   {
-    gint64 now = g_get_monotonic_time () / 1000;
+    gint64 now = confab_rate_limit_now_ms ();
     guint retry = 0;
 
     if (!confab_token_bucket_take (&client->page_views, now, &retry) ||
@@ -1060,7 +1060,7 @@ static gboolean
 visitor_frame_allowed (Client     *client,
                        JsonObject *frame)
 {
-  gint64 now = g_get_monotonic_time () / 1000;
+  gint64 now = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   if (confab_token_bucket_take (&client->frames, now, &retry) &&

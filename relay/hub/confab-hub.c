@@ -193,7 +193,7 @@ client_rate_limited (Client     *client,
 
   /* A client that keeps sending into the refusals is no widget waiting as told: every
    * refusal costs a frame back, so after enough of them the connection goes. */
-  if (!confab_token_bucket_take (&client->refusals, g_get_monotonic_time () / 1000, NULL))
+  if (!confab_token_bucket_take (&client->refusals, confab_rate_limit_now_ms (), NULL))
     client_close (client, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many frames over the rate limit");
 }
 

@@ -396,7 +396,7 @@ upload_early (SoupServer        *server,
   g_autofree char *template = NULL;
   Incoming *incoming;
   SoupEncoding encoding;
-  gint64 now_mono = g_get_monotonic_time () / 1000;
+  gint64 now_mono = confab_rate_limit_now_ms ();
   guint retry = 0;
 
   if (strcmp (path, UPLOADS_PATH) != 0 || strcmp (soup_server_message_get_method (msg), "POST") != 0)

@@ -5,6 +5,21 @@
 
 #include <math.h>
 
+/* The test clock's offset (confab-targets.c sets it in test builds only) */
+static gint64 clock_offset_ms;
+
+gint64
+confab_rate_limit_now_ms (void)
+{
+  return g_get_monotonic_time () / 1000 + clock_offset_ms;
+}
+
+void
+confab_rate_limit_set_clock_offset (gint64 offset_ms)
+{
+  clock_offset_ms = offset_ms;
+}
+
 void
 confab_token_bucket_init (ConfabTokenBucket *bucket,
                           guint              capacity,
@@ -13,7 +28,7 @@ confab_token_bucket_init (ConfabTokenBucket *bucket,
   bucket->capacity = MAX (capacity, 1);
   bucket->tokens = bucket->capacity;
   bucket->per_ms = bucket->capacity / MAX (period_ms, 1);
-  bucket->updated_ms = g_get_monotonic_time () / 1000;
+  bucket->updated_ms = confab_rate_limit_now_ms ();
 }
 
 static void
@@ -63,7 +78,7 @@ confab_rate_limit_new (guint capacity,
   limit->capacity = capacity;
   limit->period_ms = period_ms;
   limit->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  limit->pruned_ms = g_get_monotonic_time () / 1000;
+  limit->pruned_ms = confab_rate_limit_now_ms ();
 
   return limit;
 }

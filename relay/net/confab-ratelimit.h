@@ -22,6 +22,13 @@ gboolean  confab_token_bucket_take (ConfabTokenBucket *bucket,
                                     gint64             now_ms,
                                     guint             *retry_after_ms);
 
+/* The time every rate limit counts by (ms, monotonic): in a test build plus the test clock's
+ * offset (CONFAB_TEST_CLOCK, confab-targets.h), so that tests move time on instead of sleeping
+ * for buckets to refill. */
+gint64    confab_rate_limit_now_ms         (void);
+/* Called by the test clock only (confab-targets.c, test builds): a release build stays at 0. */
+void      confab_rate_limit_set_clock_offset (gint64 offset_ms);
+
 typedef struct _ConfabRateLimit ConfabRateLimit;
 
 ConfabRateLimit *confab_rate_limit_new  (guint            capacity,
